@@ -1,0 +1,7 @@
+/**
+ * Core domain: types, trading calendar, typed errors, time helpers. Imports nothing third-party.
+ * @module
+ */
+export * from "./types.ts";
+export * from "./errors.ts";
+export * from "./calendar.ts";

@@ -1,0 +1,168 @@
+/**
+ * Domain types every layer speaks. Times:
+ * - `IsoDate` is a session date `YYYY-MM-DD` (exchange-local, America/New_York).
+ * - `Instant` is epoch milliseconds UTC. Every record carries `knownAt: Instant`, the moment it became public.
+ *   A feature row at decision time `t` may use only records with `knownAt <= t`.
+ * @module
+ */
+
+/** A session date `YYYY-MM-DD` in exchange-local time. */
+export type IsoDate = string;
+/** Epoch milliseconds, UTC. */
+export type Instant = number;
+
+/** Anything that entered the system: it carries the instant it became public. */
+export interface Known {
+  /** When this record became public (epoch ms UTC). */
+  knownAt: Instant;
+}
+
+/** One daily (or intraday) OHLCV bar. Prices are as traded; `adjClose` is split- and dividend-adjusted. */
+export interface Bar extends Known {
+  symbol: string;
+  /** Session date. */
+  date: IsoDate;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  /** Close adjusted for splits and dividends as of the data vendor's snapshot; equals `close` when unknown. */
+  adjClose: number;
+  volume: number;
+}
+
+/** A corporate action. `value` is the split ratio (new shares per old, e.g. 4 for 4:1) or the cash dividend. */
+export interface CorporateAction extends Known {
+  symbol: string;
+  /** Ex-date (the first session that trades without the right). */
+  date: IsoDate;
+  kind: "split" | "dividend";
+  value: number;
+}
+
+/** A news item or headline; `symbols` may be empty for market-wide news. */
+export interface NewsItem extends Known {
+  /** Stable unique id (source-provided, or a hash of source + url/headline + publishedAt). */
+  id: string;
+  symbols: string[];
+  publishedAt: Instant;
+  headline: string;
+  summary?: string;
+  source: string;
+  url?: string;
+  /** Sentiment score in [-1, 1] when the source provides or a model assigned one. */
+  sentiment?: number;
+}
+
+/** Kinds of filings/report documents. */
+export type FilingKind = "annual" | "quarterly" | "statistics" | "earnings" | "sec-filing" | "other";
+
+/** A financial report or filing document (statements, key statistics, earnings). */
+export interface Filing extends Known {
+  id: string;
+  symbol: string;
+  kind: FilingKind;
+  /** End of the fiscal period the report covers, when it has one. */
+  periodEnd?: IsoDate;
+  /** When the document was filed/published, when the source says so. */
+  filedAt?: Instant;
+  source: string;
+  /** Numeric line items (e.g. `totalRevenue`), `null` when reported as missing. */
+  fields: Record<string, number | null>;
+  /** Free-form extra payload (text, links). */
+  meta?: Record<string, unknown>;
+}
+
+/** One option contract quote. */
+export interface OptionQuote extends Known {
+  /** Underlying symbol. */
+  symbol: string;
+  /** OCC contract symbol. */
+  contract: string;
+  expiry: IsoDate;
+  strike: number;
+  right: "call" | "put";
+  bid: number;
+  ask: number;
+  last: number;
+  volume: number;
+  openInterest: number;
+  /** Implied volatility (annualized, decimal), NaN when unknown. */
+  impliedVolatility: number;
+}
+
+/** Index order of trend class probability vectors: `[down, neutral, up]`. */
+export const TREND_CLASSES = ["down", "neutral", "up"] as const;
+/** A trend class. */
+export type TrendClass = typeof TREND_CLASSES[number];
+/** Class index: 0 down, 1 neutral, 2 up. */
+export const TrendIndex = { down: 0, neutral: 1, up: 2 } as const;
+
+/** Common fields of every prediction: who predicted what for which decision. */
+export interface PredictionBase extends Known {
+  /** Model name (e.g. `logistic`, `mlp-tfjs`, `garch11`). */
+  model: string;
+  symbol: string;
+  /** Decision session `t`; the prediction is about session `t+1` (or the horizon). */
+  date: IsoDate;
+}
+
+/** Next-day direction: class probabilities `[down, neutral, up]`, summing to 1. */
+export interface TrendPrediction extends PredictionBase {
+  kind: "trend";
+  probs: [number, number, number];
+}
+
+/** A price level with a strength in [0, 1]. */
+export interface Level {
+  price: number;
+  strength: number;
+}
+
+/** Support below and resistance above the close, nearest first. */
+export interface LevelPrediction extends PredictionBase {
+  kind: "levels";
+  close: number;
+  supports: Level[];
+  resistances: Level[];
+}
+
+/** Volatility forecast: mean daily variance over the next `horizon` sessions. */
+export interface VolatilityPrediction extends PredictionBase {
+  kind: "volatility";
+  /** Horizon in sessions (1, 5, 22...). */
+  horizon: number;
+  /** Forecast of the mean daily variance of returns over the horizon. */
+  variance: number;
+  /** `sqrt(variance * 252)`. */
+  annualizedVol: number;
+}
+
+/** Any prediction. */
+export type Prediction = TrendPrediction | LevelPrediction | VolatilityPrediction;
+
+/** Trading action. */
+export type Action = "buy" | "sell" | "hold";
+
+/** How much one expert contributed to a signal. */
+export interface ExpertContribution {
+  expert: string;
+  /** Gate weight in [0, 1]; weights of one signal sum to 1. */
+  weight: number;
+  /** The expert's directional score in [-1, 1] (positive = bullish). */
+  score: number;
+}
+
+/** A trading signal for session `date + 1`, decided after the close of `date`. */
+export interface Signal extends Known {
+  symbol: string;
+  date: IsoDate;
+  action: Action;
+  /** Target position as a fraction of the capital allotted to this symbol, in [-1, 1] (negative = short). */
+  size: number;
+  /** Confidence in [0, 1]. */
+  confidence: number;
+  contributions: ExpertContribution[];
+  /** What produced it (e.g. `moe`, `ensemble:stacking`). */
+  source: string;
+}

@@ -1,0 +1,69 @@
+/**
+ * The point-in-time dataset every model consumes.
+ * @module
+ */
+import type { IsoDate } from "../core/mod.ts";
+
+/** One symbol's daily bars as columns (ascending dates). */
+export interface SymbolSeries {
+  symbol: string;
+  dates: IsoDate[];
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  adjClose: Float64Array;
+  volume: Float64Array;
+}
+
+/** Segment codes of dataset rows. `PURGED` rows sit in a purge/embargo gap and are used by nobody. */
+export const Segment = { TRAIN: 0, VALID: 1, TEST: 2, PURGED: 255 } as const;
+
+/** Date bounds (inclusive) of the three segments. */
+export interface SegmentSpec {
+  train: [IsoDate, IsoDate];
+  valid: [IsoDate, IsoDate];
+  test: [IsoDate, IsoDate];
+  /** Sessions dropped before each later segment (label horizon). */
+  purge: number;
+  /** Sessions dropped after each boundary. */
+  embargo: number;
+}
+
+/** Labels; each row's label looks ahead from decision session `t` by its stated horizon. */
+export interface Labels {
+  /** Trend class of `t -> t+1` close-to-close: 0 down, 1 neutral, 2 up; -1 when unknown. */
+  trend: Int8Array;
+  /** Simple close-to-close return `t -> t+1` (NaN when unknown). */
+  fwdReturn: Float64Array;
+  /** Simple open-to-open return `t+1 -> t+2`: what a trade decided at `t` and filled at the next open earns. */
+  fwdOpenReturn: Float64Array;
+  /** Realized daily variance over the next 1, 5, 22 sessions (mean squared log return). */
+  fwdVar1: Float64Array;
+  fwdVar5: Float64Array;
+  fwdVar22: Float64Array;
+}
+
+/**
+ * Rows are (symbol, decision session) pairs, features in a row-major matrix. Row `i` uses only records with
+ * `knownAt <= decisionTime[i]`.
+ */
+export interface Dataset {
+  featureSet: { name: string; version: string };
+  featureNames: string[];
+  /** Number of rows. */
+  n: number;
+  /** Row-major `n x featureNames.length`; NaN where a feature is not available yet (warm-up). */
+  X: Float64Array;
+  symbol: string[];
+  date: IsoDate[];
+  /** Close of `date` (epoch ms). */
+  decisionTime: Float64Array;
+  /** Index of row `i` inside `series.get(symbol[i])`. */
+  seriesIndex: Int32Array;
+  segment: Uint8Array;
+  segments: SegmentSpec;
+  labels: Labels;
+  /** Bars per symbol (only sessions up to the dataset's end). */
+  series: Map<string, SymbolSeries>;
+}

@@ -1,0 +1,5 @@
+/**
+ * Models: Dataset -> predictions per objective.
+ * @module
+ */
+export * from "./types.ts";
