@@ -1,0 +1,136 @@
+/**
+ * Test helper: fabricates small `Dataset`s by hand, with a planted signal or none, so model tests do not depend
+ * on the dataset builder. Column 0 (`ret_20`) drives `P(up)` / `P(down)` through a multinomial logistic link
+ * when `strength > 0`; other columns are noise. With `strength = 0` labels are independent of every feature.
+ * @module
+ */
+import { closeTime, sessions } from "../core/mod.ts";
+import { type Dataset, Segment, type SymbolSeries } from "../dataset/mod.ts";
+import { mulberry32, normalRng } from "./_rng.ts";
+
+/** Options of {@link fabricateDataset}. */
+export interface FabricateOptions {
+  nSymbols?: number;
+  nDays?: number;
+  nFeatures?: number;
+  /** Logit slope of column 0: `logit(up) = s * x0`, `logit(down) = -s * x0`, `logit(neutral) = 0`. */
+  strength?: number;
+  seed?: number;
+  /** Leading sessions per symbol whose features are NaN (warm-up). */
+  warmup?: number;
+}
+
+/** Fabricated dataset plus the row index sets of each segment. */
+export interface Fabricated {
+  ds: Dataset;
+  train: Int32Array;
+  valid: Int32Array;
+  test: Int32Array;
+}
+
+/**
+ * Builds a dataset of `nSymbols x nDays` rows (symbol-major). Segments split the sessions 60/20/20 by date.
+ * Daily returns have GARCH-free constant volatility 1%; the label's class fixes the sign of the next return.
+ */
+export function fabricateDataset(opts: FabricateOptions = {}): Fabricated {
+  const nSym = opts.nSymbols ?? 20, nDays = opts.nDays ?? 500, p = opts.nFeatures ?? 6;
+  const s = opts.strength ?? 1.5, warm = opts.warmup ?? 5;
+  const u = mulberry32(opts.seed ?? 1);
+  const z = normalRng((opts.seed ?? 1) * 7919 + 13);
+  const dates = sessions("2015-01-02", "2030-12-31").slice(0, nDays);
+  const n = nSym * nDays;
+  const X = new Float64Array(n * p);
+  const trend = new Int8Array(n);
+  const fwd = new Float64Array(n), fwdOpen = new Float64Array(n);
+  const v1 = new Float64Array(n), v5 = new Float64Array(n), v22 = new Float64Array(n);
+  const symbol: string[] = [], date: string[] = [];
+  const decisionTime = new Float64Array(n);
+  const seriesIndex = new Int32Array(n);
+  const segment = new Uint8Array(n);
+  const series = new Map<string, SymbolSeries>();
+  const nTrain = Math.floor(nDays * 0.6), nValid = Math.floor(nDays * 0.2);
+  const train: number[] = [], valid: number[] = [], test: number[] = [];
+  for (let k = 0; k < nSym; k++) {
+    const sym = `S${String(k).padStart(3, "0")}`;
+    const close = new Float64Array(nDays);
+    const open = new Float64Array(nDays), high = new Float64Array(nDays), low = new Float64Array(nDays);
+    close[0] = 100;
+    for (let t = 0; t < nDays; t++) {
+      const i = k * nDays + t;
+      for (let j = 0; j < p; j++) X[i * p + j] = t < warm ? NaN : z();
+      const x0 = t < warm ? 0 : X[i * p];
+      const e = [Math.exp(-s * x0), 1, Math.exp(s * x0)];
+      const tot = e[0] + e[1] + e[2];
+      const r = u() * tot;
+      const cls = r < e[0] ? 0 : r < e[0] + e[1] ? 1 : 2;
+      const mag = cls === 1 ? 0.001 * u() : 0.0025 + 0.01 * Math.abs(z());
+      const ret = cls === 0 ? -mag : cls === 2 ? mag : (u() < 0.5 ? -mag : mag);
+      symbol.push(sym);
+      date.push(dates[t]);
+      decisionTime[i] = closeTime(dates[t]);
+      seriesIndex[i] = t;
+      if (t < nDays - 1) {
+        trend[i] = cls;
+        fwd[i] = ret;
+        close[t + 1] = close[t] * (1 + ret);
+      } else {
+        trend[i] = -1;
+        fwd[i] = NaN;
+      }
+      fwdOpen[i] = NaN;
+      v1[i] = v5[i] = v22[i] = NaN;
+      const seg = t < nTrain ? Segment.TRAIN : t < nTrain + nValid ? Segment.VALID : Segment.TEST;
+      segment[i] = seg;
+      if (t < nDays - 1) (seg === Segment.TRAIN ? train : seg === Segment.VALID ? valid : test).push(i);
+    }
+    for (let t = 0; t < nDays; t++) {
+      open[t] = t === 0 ? close[0] : close[t - 1];
+      high[t] = Math.max(open[t], close[t]) * (1 + 0.003 * u());
+      low[t] = Math.min(open[t], close[t]) * (1 - 0.003 * u());
+    }
+    series.set(sym, {
+      symbol: sym,
+      dates,
+      open,
+      high,
+      low,
+      close,
+      adjClose: close.slice(),
+      volume: new Float64Array(nDays).fill(1e6),
+    });
+  }
+  const featureNames = ["ret_20", ...Array.from({ length: p - 1 }, (_, j) => `noise_${j + 1}`)];
+  const ds: Dataset = {
+    featureSet: { name: "fabricated", version: "1" },
+    featureNames,
+    n,
+    X,
+    symbol,
+    date,
+    decisionTime,
+    seriesIndex,
+    segment,
+    segments: {
+      train: [dates[0], dates[nTrain - 1]],
+      valid: [dates[nTrain], dates[nTrain + nValid - 1]],
+      test: [dates[nTrain + nValid], dates[nDays - 1]],
+      purge: 0,
+      embargo: 0,
+    },
+    labels: { trend, fwdReturn: fwd, fwdOpenReturn: fwdOpen, fwdVar1: v1, fwdVar5: v5, fwdVar22: v22 },
+    series,
+  };
+  return { ds, train: Int32Array.from(train), valid: Int32Array.from(valid), test: Int32Array.from(test) };
+}
+
+/** Best achievable accuracy is not needed by tests; chance accuracy of the majority class is. */
+export function classShares(labels: Int8Array, rows: Int32Array): [number, number, number] {
+  const c = [0, 0, 0];
+  let m = 0;
+  for (const i of rows) {
+    if (labels[i] < 0) continue;
+    c[labels[i]]++;
+    m++;
+  }
+  return [c[0] / m, c[1] / m, c[2] / m];
+}

@@ -1,0 +1,50 @@
+import { equal, ok } from "node:assert/strict";
+import { formatCell, renderHtml, tableHtml, textTable } from "./html.ts";
+import { lineFigure, plotlyJs, priceFigure } from "./plotly.ts";
+
+Deno.test("report inlines plotly once and draws every figure", () => {
+  const html = renderHtml({
+    title: "T <1>",
+    sections: [{
+      title: "S",
+      text: ["a & b"],
+      tables: [{ columns: ["m", "v"], rows: [["x", 0.123456]] }],
+      figures: [
+        lineFigure("eq", [{ name: "a", x: ["2020-01-02", "2020-01-03"], y: [1, NaN] }]),
+        priceFigure({
+          symbol: "X",
+          dates: ["d1", "d2"],
+          open: [1, 2],
+          high: [2, 3],
+          low: [0.5, 1],
+          close: [1.5, 2.5],
+          supports: [{ price: 1, strength: 0.5 }],
+          buys: [{ date: "d1", price: 1.5 }],
+        }),
+      ],
+    }],
+  });
+  ok(html.length > 1_000_000, "plotly.js is inlined");
+  const bundle = plotlyJs();
+  ok(
+    html.indexOf(bundle) > 0 && html.indexOf(bundle) === html.lastIndexOf(bundle),
+    "plotly.js inlined exactly once",
+  );
+  const pageScripts = html.slice(html.indexOf(bundle) + bundle.length);
+  equal(pageScripts.match(/Plotly\.newPlot\(/g)?.length, 2, "one newPlot per figure");
+  ok(html.includes("T &lt;1&gt;") && html.includes("a &amp; b"));
+  ok(html.includes('"y":[1,null]'), "NaN becomes null");
+  ok(
+    !/<script[^>]*\ssrc=/.test(pageScripts) &&
+      !/<script[^>]*\ssrc=/.test(html.slice(0, html.indexOf(bundle))),
+    "no external scripts",
+  );
+});
+
+Deno.test("tables format numbers", () => {
+  equal(formatCell(0.123456), "0.1235");
+  equal(formatCell(NaN), "–");
+  equal(formatCell(42), "42");
+  ok(tableHtml({ columns: ["a"], rows: [[1]] }).includes("<td>1</td>"));
+  equal(textTable({ columns: ["name", "v"], rows: [["ab", 1.5]] }), "name    v\n----  ---\nab    1.5");
+});

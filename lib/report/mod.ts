@@ -1,0 +1,6 @@
+/**
+ * Reports: plotly figures and self-contained offline HTML, plus terminal tables.
+ * @module
+ */
+export * from "./plotly.ts";
+export * from "./html.ts";

@@ -1,0 +1,63 @@
+/**
+ * The market data source interface: every source (CSV files, the synthetic market, Yahoo, Nasdaq) turns the
+ * outside world into core records (`Bar`, `CorporateAction`, `NewsItem`) that carry `knownAt`.
+ * @module
+ */
+import { dayNumber, sessions } from "../core/mod.ts";
+import type { Bar, CorporateAction, IsoDate, NewsItem } from "../core/mod.ts";
+
+/** What to fetch: symbols and an inclusive session-date range. */
+export interface BarRequest {
+  symbols: string[];
+  /** First session date, inclusive. */
+  from: IsoDate;
+  /** Last session date, inclusive. */
+  to: IsoDate;
+}
+
+/**
+ * A source of market data. Contract for every implementation:
+ * - `bars` returns one entry per requested symbol, bars in ascending date order, `knownAt = closeTime(date)`;
+ *   a symbol with no bars inside the range maps to an empty array.
+ * - an unknown symbol throws `DataSourceError` (userError) naming it;
+ * - `from > to`, a range without sessions, or a range where no requested symbol has any bar throws
+ *   `RangeError` with a one-line message starting `empty date range`.
+ */
+export interface MarketSource {
+  /** Short name used in errors and provenance (`csv`, `synthetic`, `yahoo`). */
+  readonly name: string;
+  /** Symbols this source can serve (may be expensive; optional). */
+  listSymbols?(): Promise<string[]>;
+  /** Daily bars per symbol, ascending by date. */
+  bars(req: BarRequest): Promise<Map<string, Bar[]>>;
+  /** Splits and dividends with ex-date in the range. */
+  actions?(req: BarRequest): Promise<CorporateAction[]>;
+  /** News items about the symbols published in the range (sorted by `publishedAt`). */
+  news?(req: BarRequest): Promise<NewsItem[]>;
+}
+
+/**
+ * Validates a request's shape and range: `TypeError` for a non-array/empty symbol list or bad date strings,
+ * `RangeError("empty date range ...")` when `from > to` or the range holds no trading session.
+ */
+export function checkRequest(req: BarRequest): void {
+  if (!req || !Array.isArray(req.symbols)) throw new TypeError("request.symbols must be an array of symbols");
+  if (req.symbols.length === 0) throw new TypeError("request.symbols is empty: name at least one symbol");
+  for (const s of req.symbols) {
+    if (typeof s !== "string" || s.trim() === "") throw new TypeError(`bad symbol ${JSON.stringify(s)}`);
+  }
+  const a = dayNumber(req.from), b = dayNumber(req.to);
+  if (a > b) throw new RangeError(`empty date range: from ${req.from} is after to ${req.to}`);
+  if (sessions(req.from, req.to).length === 0) {
+    throw new RangeError(`empty date range: no trading session between ${req.from} and ${req.to}`);
+  }
+}
+
+/** Throws `RangeError("empty date range ...")` when every series in `out` is empty. */
+export function checkNotEmpty(source: string, req: BarRequest, out: Map<string, Bar[]>, covers?: string): void {
+  for (const v of out.values()) if (v.length > 0) return;
+  throw new RangeError(
+    `empty date range: ${source} has no bars for ${req.symbols.join(",")} between ${req.from} and ${req.to}` +
+      (covers ? ` (data covers ${covers})` : ""),
+  );
+}
