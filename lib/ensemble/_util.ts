@@ -11,9 +11,13 @@ export const EPS = 1e-12;
 export function checkProbs(probs: Float64Array[], where: string): number {
   if (!Array.isArray(probs) || probs.length === 0) throw new TypeError(`${where}: need at least one model`);
   const len = probs[0].length;
-  if (len % 3 !== 0) throw new RangeError(`${where}: probability matrix length ${len} is not a multiple of 3`);
+  if (len % 3 !== 0) {
+    throw new RangeError(`${where}: probability matrix length ${len} is not a multiple of 3`);
+  }
   for (let k = 0; k < probs.length; k++) {
-    if (!(probs[k] instanceof Float64Array)) throw new TypeError(`${where}: model ${k} is not a Float64Array`);
+    if (!(probs[k] instanceof Float64Array)) {
+      throw new TypeError(`${where}: model ${k} is not a Float64Array`);
+    }
     if (probs[k].length !== len) {
       throw new RangeError(`${where}: model ${k} has ${probs[k].length / 3} rows, model 0 has ${len / 3}`);
     }

@@ -14,7 +14,9 @@ import { argmax3 } from "./_util.ts";
  * ```
  */
 export function argmaxRows(probs: Float64Array): Int8Array {
-  if (probs.length % 3 !== 0) throw new RangeError(`argmaxRows: length ${probs.length} is not a multiple of 3`);
+  if (probs.length % 3 !== 0) {
+    throw new RangeError(`argmaxRows: length ${probs.length} is not a multiple of 3`);
+  }
   const n = probs.length / 3;
   const out = new Int8Array(n);
   for (let i = 0; i < n; i++) out[i] = argmax3(probs[3 * i], probs[3 * i + 1], probs[3 * i + 2]);
@@ -24,7 +26,9 @@ export function argmaxRows(probs: Float64Array): Int8Array {
 /** Fraction of known labels (>= 0) equal to the argmax of `probs`. NaN when no label is known. */
 export function accuracy(probs: Float64Array, labels: Int8Array): number {
   const pred = argmaxRows(probs);
-  if (labels.length !== pred.length) throw new RangeError(`accuracy: ${labels.length} labels for ${pred.length} rows`);
+  if (labels.length !== pred.length) {
+    throw new RangeError(`accuracy: ${labels.length} labels for ${pred.length} rows`);
+  }
   let hit = 0, known = 0;
   for (let i = 0; i < pred.length; i++) {
     if (labels[i] < 0) continue;
