@@ -48,13 +48,19 @@ export function checkRequest(req: BarRequest): void {
   }
   const a = dayNumber(req.from), b = dayNumber(req.to);
   if (a > b) throw new RangeError(`empty date range: from ${req.from} is after to ${req.to}`);
-  if (sessions(req.from, req.to).length === 0) {
+  // every span of 10+ calendar days holds a session (the longest closure since 1971 is 4 weekdays)
+  if (b - a < 10 && sessions(req.from, req.to).length === 0) {
     throw new RangeError(`empty date range: no trading session between ${req.from} and ${req.to}`);
   }
 }
 
 /** Throws `RangeError("empty date range ...")` when every series in `out` is empty. */
-export function checkNotEmpty(source: string, req: BarRequest, out: Map<string, Bar[]>, covers?: string): void {
+export function checkNotEmpty(
+  source: string,
+  req: BarRequest,
+  out: Map<string, Bar[]>,
+  covers?: string,
+): void {
   for (const v of out.values()) if (v.length > 0) return;
   throw new RangeError(
     `empty date range: ${source} has no bars for ${req.symbols.join(",")} between ${req.from} and ${req.to}` +

@@ -1,0 +1,800 @@
+/**
+ * CSV source: daily OHLCV from plain or gzipped CSV files, either one file with a symbol column or one file per
+ * symbol, with a case-insensitive column mapping. Presets read `../shared/data/sp500-5yr-ohlcv` and
+ * `../shared/data/us-index-etf-daily-yahoo`; `csvSourceFor(dir)` picks the layout by itself.
+ *
+ * Row rules (checked while parsing, `where` = `file:line`):
+ * - malformed (always a `DataValidationError`): wrong number of fields, a non-numeric value, a bad date, a
+ *   negative price or volume, an empty symbol, a duplicate (symbol, date);
+ * - missing values (an empty, `null` or `NaN` field, or a price of exactly 0, which vendors print for "unknown")
+ *   in open/high/low/close/adjClose/volume: `missing: "skip"` (default) drops the row and lists it in
+ *   `report().skipped`; `missing: "error"` throws;
+ * - inconsistent prices (high < low, or open/close outside [low, high]): `inconsistent: "error"` (default)
+ *   throws; `"repair"` widens high/low to cover open and close and lists the row in `report().repaired`;
+ *   `"skip"` drops it and lists it in `report().skipped`.
+ *
+ * Parsed files are cached per source instance. A daily bar's `knownAt` is `closeTime(date)`.
+ * @module
+ */
+import { constants, gunzipSync } from "node:zlib";
+import { closeSync, openSync, readSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { fromFileUrl } from "./_path.ts";
+import { closeTime, DataSourceError, DataValidationError, dayNumber } from "../core/mod.ts";
+import type { Bar, IsoDate } from "../core/mod.ts";
+import { checkNotEmpty, checkRequest } from "./source.ts";
+import type { BarRequest, MarketSource } from "./source.ts";
+
+/** Header names of the OHLCV columns (matched case-insensitively). */
+export interface CsvColumns {
+  date: string;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  /** Adjusted close; when the file has none, `adjClose = close`. */
+  adjClose?: string;
+  volume: string;
+}
+
+/** How symbols are laid out: one file with a symbol column, or one file per symbol. */
+export type CsvLayout = "symbol-column" | "file-per-symbol";
+
+/** Options of {@link createCsvSource}. */
+export interface CsvSourceOptions {
+  /** Files to read, or a directory (every `*.csv`, `*.csv.gz`, `*.txt(.gz)` file in it). */
+  files: string[] | string | URL;
+  layout: CsvLayout;
+  /** Symbol column header for `symbol-column` (default: the first of `symbol`, `ticker`, `name`). */
+  symbolColumn?: string;
+  /** Symbol of a file for `file-per-symbol` (default {@link defaultSymbolFromFile}). */
+  symbolFromFile?: (fileName: string) => string;
+  /** Column mapping; unset entries default to `date`, `open`, `high`, `low`, `close`, `adj close`, `volume`. */
+  columns?: Partial<CsvColumns>;
+  /** File names (base names) to leave out of a directory. */
+  exclude?: (fileName: string) => boolean;
+  /** Rows with a missing value: `skip` (default, listed in the report) or `error`. */
+  missing?: "skip" | "error";
+  /** Rows with high < low or open/close outside [low, high]: `error` (default), `repair` or `skip`. */
+  inconsistent?: "error" | "repair" | "skip";
+  /** Source name used in errors (default `csv`). */
+  name?: string;
+}
+
+/** A row that was skipped or repaired. */
+export interface CsvRowIssue {
+  /** `file:line`. */
+  where: string;
+  symbol: string;
+  date: string;
+  reason: string;
+}
+
+/** What loading has found so far (files parsed, rows, skips). */
+export interface CsvLoadReport {
+  /** Files parsed so far. */
+  files: string[];
+  /** Directory files left out because their header has no date/close columns (or excluded by name). */
+  ignoredFiles: string[];
+  /** Data rows read (header excluded). */
+  rows: number;
+  /** Bars kept. */
+  bars: number;
+  symbols: number;
+  skipped: CsvRowIssue[];
+  repaired: CsvRowIssue[];
+  /** Milliseconds spent reading, decompressing and parsing. */
+  parseMs: number;
+  /** Of which parsing alone (after reading and decompressing). */
+  parseOnlyMs: number;
+}
+
+/** A CSV source: a {@link MarketSource} plus explicit loading and a load report. */
+export interface CsvSource extends MarketSource {
+  /** Parses every file (cached) and returns the report. */
+  load(): Promise<CsvLoadReport>;
+  /** The report of what has been parsed so far. */
+  report(): CsvLoadReport;
+}
+
+/** Columnar series of one symbol, ascending dates. */
+interface Series {
+  symbol: string;
+  dates: IsoDate[];
+  knownAt: Float64Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  adjClose: Float64Array;
+  volume: Float64Array;
+}
+
+const DEFAULTS: Record<keyof CsvColumns, string[]> = {
+  date: ["date"],
+  open: ["open"],
+  high: ["high"],
+  low: ["low"],
+  close: ["close"],
+  adjClose: ["adj close", "adj_close", "adjclose", "adjusted close", "adjusted_close"],
+  volume: ["volume"],
+};
+const SYMBOL_DEFAULTS = ["symbol", "ticker", "name"];
+const DATA_FILE = /\.(csv|txt)(\.gz)?$/i;
+
+/**
+ * Default symbol of a file: the base name without `.csv`/`.txt`/`.gz`; a leading `INDEX_` becomes `^`
+ * (`INDEX_GSPC.csv` -> `^GSPC`, `SPY.csv.gz` -> `SPY`).
+ */
+export function defaultSymbolFromFile(fileName: string): string {
+  const base = basename(fileName).replace(/(\.(csv|txt))?(\.gz)?$/i, "");
+  return base.startsWith("INDEX_") ? `^${base.slice(6)}` : base;
+}
+
+/** Reads a file, gunzipping it when it starts with the gzip magic bytes. */
+async function readBytes(path: string): Promise<Uint8Array> {
+  const buf = await readFile(path);
+  return buf.length > 2 && buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf) : buf;
+}
+
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16];
+
+/**
+ * Parses a plain decimal (`-12.345`) from bytes `[a, b)`. Exact: mantissa and power of ten are exact doubles, so
+ * one division rounds correctly, like `Number()`. Falls back to `num()` for anything else (exponents, spaces,
+ * more than 15 digits). `NaN` = missing value, `undefined` = not a number.
+ */
+function fastNum(bytes: Uint8Array, a: number, b: number): number | undefined {
+  if (a === b) return NaN;
+  let i = a, neg = false;
+  if (bytes[i] === 45) {
+    neg = true;
+    i++;
+  }
+  let m = 0, digits = 0, dec = -1;
+  for (; i < b; i++) {
+    const ch = bytes[i];
+    if (ch >= 48 && ch <= 57) {
+      m = m * 10 + (ch - 48);
+      digits++;
+      if (dec >= 0) dec++;
+    } else if (ch === 46 && dec < 0) dec = 0;
+    else return num(latin1(bytes, a, b));
+  }
+  if (digits === 0 || digits > 15) return num(latin1(bytes, a, b));
+  const v = dec > 0 ? m / POW10[dec] : m;
+  return neg ? -v : v;
+}
+
+/** `YYYYMMDD` as a number when bytes `[a, b)` look like `YYYY-MM-DD`, else -1. */
+function dateKey(bytes: Uint8Array, a: number, b: number): number {
+  if (b - a !== 10 || bytes[a + 4] !== 45 || bytes[a + 7] !== 45) return -1;
+  let k = 0;
+  for (let i = a; i < b; i++) {
+    if (i === a + 4 || i === a + 7) continue;
+    const d = bytes[i] - 48;
+    if (d < 0 || d > 9) return -1;
+    k = k * 10 + d;
+  }
+  return k;
+}
+
+function sameBytes(bytes: Uint8Array, p: number, q: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (bytes[p + i] !== bytes[q + i]) return false;
+  return true;
+}
+
+/** Bytes `[a, b)` as a string, one char per byte (CSV number/date/symbol fields are ASCII). */
+function latin1(bytes: Uint8Array, a: number, b: number): string {
+  if (b - a < 64) {
+    let s = "";
+    for (let i = a; i < b; i++) s += String.fromCharCode(bytes[i]);
+    return s;
+  }
+  return new TextDecoder("latin1").decode(bytes.subarray(a, b));
+}
+
+/** First line of a (possibly gzipped) file, reading at most 64 KiB. */
+function readHeaderLine(path: string): string {
+  const fd = openSync(path, "r");
+  let n = 0;
+  const b = new Uint8Array(65536);
+  try {
+    n = readSync(fd, b, 0, b.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  let bytes: Uint8Array = b.subarray(0, n);
+  if (n > 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    bytes = gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH });
+  }
+  const text = new TextDecoder().decode(bytes);
+  const nl = text.indexOf("\n");
+  return (nl < 0 ? text : text.slice(0, nl)).replace(/\r$/, "").replace(/^\uFEFF/, "");
+}
+
+/** Splits one CSV line; handles double-quoted fields only when the line has a quote. */
+function splitLine(line: string): string[] {
+  if (line.indexOf('"') < 0) return line.split(",");
+  const out: string[] = [];
+  let cur = "", q = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (q) {
+      if (ch === '"') {
+        if (line[i + 1] === '"') {
+          cur += '"';
+          i++;
+        } else q = false;
+      } else cur += ch;
+    } else if (ch === '"') q = true;
+    else if (ch === ",") {
+      out.push(cur);
+      cur = "";
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+function headerIndex(header: string[], wanted: string | undefined, defaults: string[]): number {
+  const lower = header.map((h) => h.trim().toLowerCase());
+  const names = wanted !== undefined ? [wanted.toLowerCase()] : defaults;
+  for (const n of names) {
+    const i = lower.indexOf(n);
+    if (i >= 0) return i;
+  }
+  return -1;
+}
+
+interface ColumnIndex {
+  date: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  adjClose: number;
+  volume: number;
+  symbol: number;
+}
+
+function resolveColumns(
+  header: string[],
+  opts: CsvSourceOptions,
+): { idx: ColumnIndex; missing: string[] } {
+  const c = opts.columns ?? {};
+  const idx: ColumnIndex = {
+    date: headerIndex(header, c.date, DEFAULTS.date),
+    open: headerIndex(header, c.open, DEFAULTS.open),
+    high: headerIndex(header, c.high, DEFAULTS.high),
+    low: headerIndex(header, c.low, DEFAULTS.low),
+    close: headerIndex(header, c.close, DEFAULTS.close),
+    adjClose: headerIndex(header, c.adjClose, DEFAULTS.adjClose),
+    volume: headerIndex(header, c.volume, DEFAULTS.volume),
+    symbol: opts.layout === "symbol-column" ? headerIndex(header, opts.symbolColumn, SYMBOL_DEFAULTS) : -1,
+  };
+  const missing: string[] = [];
+  for (const k of ["date", "open", "high", "low", "close", "volume"] as const) {
+    if (idx[k] < 0) missing.push(c[k] ?? DEFAULTS[k][0]);
+  }
+  if (c.adjClose !== undefined && idx.adjClose < 0) missing.push(c.adjClose);
+  if (opts.layout === "symbol-column" && idx.symbol < 0) missing.push(opts.symbolColumn ?? "symbol");
+  return { idx, missing };
+}
+
+/** Number of a field: a number, `NaN` for a missing value, or `undefined` when not numeric. */
+function num(s: string): number | undefined {
+  if (s === "" || s === "null" || s === "NaN" || s === "nan" || s === "NA") return NaN;
+  const v = +s;
+  if (v !== v) {
+    const t = s.trim();
+    return t === "" || t === "null" ? NaN : undefined;
+  }
+  return v;
+}
+
+/** Creates a CSV {@link MarketSource}. Nothing is read until the first call. */
+export function createCsvSource(opts: CsvSourceOptions): CsvSource {
+  if (!opts || (opts.layout !== "symbol-column" && opts.layout !== "file-per-symbol")) {
+    throw new TypeError(`csv: layout must be "symbol-column" or "file-per-symbol"`);
+  }
+  const name = opts.name ?? "csv";
+  const missingPolicy = opts.missing ?? "skip";
+  const inconsistentPolicy = opts.inconsistent ?? "error";
+  const symbolFromFile = opts.symbolFromFile ?? defaultSymbolFromFile;
+  const isDir = !Array.isArray(opts.files);
+  const dirPath = isDir ? fromFileUrl(opts.files as string | URL) : "";
+  const rep: CsvLoadReport = {
+    files: [],
+    ignoredFiles: [],
+    rows: 0,
+    bars: 0,
+    symbols: 0,
+    skipped: [],
+    repaired: [],
+    parseMs: 0,
+    parseOnlyMs: 0,
+  };
+  const series = new Map<string, Series>();
+  const dateCache = new Map<string, number>(); // date -> knownAt
+  let fileList: Promise<string[]> | undefined;
+  const fileLoads = new Map<string, Promise<void>>();
+  let allLoaded: Promise<void> | undefined;
+
+  function knownAtOf(date: string, where: () => string): number {
+    let k = dateCache.get(date);
+    if (k === undefined) {
+      try {
+        dayNumber(date);
+      } catch {
+        throw new DataValidationError(`bad date ${JSON.stringify(date)} (want YYYY-MM-DD)`, {
+          where: where(),
+        });
+      }
+      k = closeTime(date);
+      dateCache.set(date, k);
+    }
+    return k;
+  }
+
+  function files(): Promise<string[]> {
+    if (!fileList) {
+      fileList = (async () => {
+        if (!isDir) return (opts.files as string[]).map((f) => fromFileUrl(f));
+        let names: string[];
+        try {
+          names = (await readdir(dirPath)).sort();
+        } catch (e) {
+          throw new DataSourceError(`${name}: cannot read directory ${dirPath}`, { source: name, cause: e });
+        }
+        const out: string[] = [];
+        for (const n of names) {
+          if (!DATA_FILE.test(n)) continue;
+          const p = join(dirPath, n);
+          if (opts.exclude?.(n)) {
+            rep.ignoredFiles.push(p);
+            continue;
+          }
+          // A directory may hold side files (holidays, sector lists): skip those without OHLC columns.
+          const { missing } = resolveColumns(splitLine(readHeaderLine(p)), opts);
+          if (missing.length > 0) rep.ignoredFiles.push(p);
+          else out.push(p);
+        }
+        if (out.length === 0) {
+          throw new DataSourceError(`${name}: no OHLCV CSV files in ${dirPath}`, { source: name });
+        }
+        return out;
+      })();
+    }
+    return fileList;
+  }
+
+  function parseFile(path: string, bytes: Uint8Array): void {
+    const file = basename(path);
+    const len = bytes.length;
+    let nl = bytes.indexOf(10);
+    if (nl < 0) nl = len;
+    let headerLine = latin1(bytes, 0, nl).replace(/\r$/, "");
+    if (headerLine.startsWith("\u00ef\u00bb\u00bf")) headerLine = headerLine.slice(3); // UTF-8 BOM
+    if (headerLine.trim() === "") {
+      throw new DataValidationError("empty file (no header)", { where: `${file}:1` });
+    }
+    const header = splitLine(headerLine);
+    const { idx, missing } = resolveColumns(header, opts);
+    if (missing.length > 0) {
+      throw new DataValidationError(`missing column(s) ${missing.join(", ")} in header`, {
+        where: `${file}:1`,
+      });
+    }
+    const nf = header.length;
+    const fileSymbol = opts.layout === "file-per-symbol" ? symbolFromFile(file) : "";
+    // flat columns for the whole file, grouped by symbol at the end
+    let cap = 1;
+    for (let p = bytes.indexOf(10); p >= 0; p = bytes.indexOf(10, p + 1)) cap++;
+    const O = new Float64Array(cap), H = new Float64Array(cap), L = new Float64Array(cap);
+    const C = new Float64Array(cap), A = new Float64Array(cap), V = new Float64Array(cap);
+    const K = new Float64Array(cap), SYM = new Int32Array(cap), DATE = new Int32Array(cap);
+    const LINE = new Int32Array(cap);
+    const symIds = new Map<string, number>(), symNames: string[] = [];
+    const dateIds = new Map<string, number>(), dateNames: string[] = [], dateKnown: number[] = [];
+    const keyIds = new Map<number, number>();
+    let rows = 0, kept = 0, lineNo = 1, pos = nl + 1;
+    let fields: string[] | undefined; // set for a quoted line (slow path)
+    const starts = new Int32Array(nf + 1), ends = new Int32Array(nf + 1);
+    const text = (k: number) => fields ? fields[k] : latin1(bytes, starts[k], ends[k]);
+    const where = () => `${file}:${lineNo}`;
+    const bad = (msg: string): never => {
+      throw new DataValidationError(msg, { where: where() });
+    };
+    const value = (k: number): number | undefined =>
+      fields ? num(fields[k]) : fastNum(bytes, starts[k], ends[k]);
+    const iO = idx.open, iH = idx.high, iL = idx.low, iC = idx.close, iA = idx.adjClose, iV = idx.volume;
+    let prevSymStart = -1, prevSymLen = 0, prevSymId = -1;
+    let prevDateKey = -1, prevDateId = -1;
+    while (pos < len) {
+      nl = bytes.indexOf(10, pos);
+      if (nl < 0) nl = len;
+      let end = nl;
+      if (end > pos && bytes[end - 1] === 13) end--;
+      lineNo++;
+      const lineStart = pos;
+      pos = nl + 1;
+      if (end === lineStart) continue;
+      let k = 0, s0 = lineStart, quoted = false;
+      for (let i = lineStart; i < end; i++) {
+        const ch = bytes[i];
+        if (ch === 44) {
+          if (k < nf) {
+            starts[k] = s0;
+            ends[k] = i;
+          }
+          k++;
+          s0 = i + 1;
+        } else if (ch === 34) {
+          quoted = true;
+          break;
+        }
+      }
+      if (quoted) {
+        fields = splitLine(latin1(bytes, lineStart, end));
+        k = fields.length;
+      } else {
+        fields = undefined;
+        if (k < nf) {
+          starts[k] = s0;
+          ends[k] = end;
+        }
+        k++;
+      }
+      if (k !== nf) bad(`expected ${nf} fields, got ${k}`);
+      rows++;
+      // symbol
+      let symId: number;
+      if (idx.symbol < 0 || fields) {
+        const sym = idx.symbol < 0 ? fileSymbol : fields![idx.symbol].trim();
+        symId = symIds.get(sym) ?? -1;
+        if (symId < 0) symId = newSymbol(sym);
+        prevSymStart = -1;
+      } else {
+        const a = starts[idx.symbol], l = ends[idx.symbol] - a;
+        if (l === prevSymLen && prevSymStart >= 0 && sameBytes(bytes, prevSymStart, a, l)) symId = prevSymId;
+        else {
+          const sym = latin1(bytes, a, a + l).trim();
+          symId = symIds.get(sym) ?? -1;
+          if (symId < 0) symId = newSymbol(sym);
+        }
+        prevSymStart = a;
+        prevSymLen = l;
+        prevSymId = symId;
+      }
+      // date
+      const dk = fields ? -1 : dateKey(bytes, starts[idx.date], ends[idx.date]);
+      let dateId = dk >= 0 ? (dk === prevDateKey ? prevDateId : keyIds.get(dk) ?? -1) : -1;
+      if (dateId < 0) {
+        const date = text(idx.date);
+        dateId = dateIds.get(date) ?? -1;
+        if (dateId < 0) {
+          dateId = dateNames.length;
+          dateKnown.push(knownAtOf(date, where));
+          dateNames.push(date);
+          dateIds.set(date, dateId);
+        }
+        if (dk >= 0) keyIds.set(dk, dateId);
+      }
+      prevDateKey = dk;
+      prevDateId = dateId;
+      // values
+      const o = value(iO), c = value(iC), v = value(iV);
+      let h = value(iH), l = value(iL);
+      const a = iA >= 0 ? value(iA) : c;
+      if (o === undefined) bad(`non-numeric open ${JSON.stringify(text(iO))}`);
+      if (h === undefined) bad(`non-numeric high ${JSON.stringify(text(iH))}`);
+      if (l === undefined) bad(`non-numeric low ${JSON.stringify(text(iL))}`);
+      if (c === undefined) bad(`non-numeric close ${JSON.stringify(text(iC))}`);
+      if (a === undefined) bad(`non-numeric adj close ${JSON.stringify(text(iA))}`);
+      if (v === undefined) bad(`non-numeric volume ${JSON.stringify(text(iV))}`);
+      if (o! < 0 || h! < 0 || l! < 0 || c! < 0 || a! < 0) bad("negative price");
+      if (v! < 0) bad(`negative volume ${v}`);
+      if (
+        o !== o || h !== h || l !== l || c !== c || a !== a || v !== v || o === 0 || h === 0 || l === 0 ||
+        c === 0 || a === 0
+      ) {
+        if (missingPolicy === "error") bad("missing value (empty or zero price/volume)");
+        rep.skipped.push({
+          where: where(),
+          symbol: symNames[symId],
+          date: dateNames[dateId],
+          reason: "missing value",
+        });
+        continue;
+      }
+      if (h! < l! || o! > h! || o! < l! || c! > h! || c! < l!) {
+        const reason = h! < l! ? `high ${h} < low ${l}` : `open/close outside [low ${l}, high ${h}]`;
+        if (inconsistentPolicy === "error") bad(reason);
+        const issue = { where: where(), symbol: symNames[symId], date: dateNames[dateId], reason };
+        if (inconsistentPolicy === "skip") {
+          rep.skipped.push(issue);
+          continue;
+        }
+        const hi = Math.max(o!, h!, l!, c!), lo = Math.min(o!, h!, l!, c!);
+        h = hi;
+        l = lo;
+        rep.repaired.push(issue);
+      }
+      O[kept] = o!;
+      H[kept] = h!;
+      L[kept] = l!;
+      C[kept] = c!;
+      A[kept] = a!;
+      V[kept] = v!;
+      K[kept] = dateKnown[dateId];
+      SYM[kept] = symId;
+      DATE[kept] = dateId;
+      LINE[kept] = lineNo;
+      kept++;
+    }
+    rep.rows += rows;
+
+    function newSymbol(sym: string): number {
+      if (sym === "") bad("empty symbol");
+      if (series.has(sym)) bad(`symbol ${sym} already read from another file`);
+      const id = symNames.length;
+      symNames.push(sym);
+      symIds.set(sym, id);
+      return id;
+    }
+
+    // group rows by symbol (counting sort, stable), then order each symbol by date
+    const ns = symNames.length;
+    const start = new Int32Array(ns + 1);
+    for (let r = 0; r < kept; r++) start[SYM[r] + 1]++;
+    for (let q = 0; q < ns; q++) start[q + 1] += start[q];
+    const fill = start.slice(0, ns);
+    const order = new Int32Array(kept);
+    for (let r = 0; r < kept; r++) order[fill[SYM[r]]++] = r;
+    for (let q = 0; q < ns; q++) {
+      let ix = order.subarray(start[q], start[q + 1]);
+      let sorted = true;
+      for (let i = 1; i < ix.length; i++) {
+        if (dateNames[DATE[ix[i]]] <= dateNames[DATE[ix[i - 1]]]) {
+          sorted = false;
+          break;
+        }
+      }
+      if (!sorted) {
+        ix = Int32Array.from(ix).sort((x, y) => {
+          const dx = dateNames[DATE[x]], dy = dateNames[DATE[y]];
+          return dx < dy ? -1 : dx > dy ? 1 : x - y;
+        });
+        for (let i = 1; i < ix.length; i++) {
+          if (DATE[ix[i]] === DATE[ix[i - 1]]) {
+            throw new DataValidationError(`duplicate date ${dateNames[DATE[ix[i]]]} for ${symNames[q]}`, {
+              where: `${file}:${LINE[ix[i]]}`,
+            });
+          }
+        }
+      }
+      const n = ix.length;
+      const pick = (src: Float64Array) => {
+        const out = new Float64Array(n);
+        for (let i = 0; i < n; i++) out[i] = src[ix[i]];
+        return out;
+      };
+      const dates: IsoDate[] = new Array(n);
+      for (let i = 0; i < n; i++) dates[i] = dateNames[DATE[ix[i]]];
+      series.set(symNames[q], {
+        symbol: symNames[q],
+        dates,
+        knownAt: pick(K),
+        open: pick(O),
+        high: pick(H),
+        low: pick(L),
+        close: pick(C),
+        adjClose: pick(A),
+        volume: pick(V),
+      });
+      rep.bars += n;
+    }
+    rep.symbols = series.size;
+  }
+
+  function loadFile(path: string): Promise<void> {
+    let p = fileLoads.get(path);
+    if (!p) {
+      p = (async () => {
+        const t0 = performance.now();
+        let bytes: Uint8Array;
+        try {
+          bytes = await readBytes(path);
+        } catch (e) {
+          throw new DataSourceError(`${name}: cannot read ${path}: ${(e as Error).message}`, {
+            source: name,
+            cause: e,
+          });
+        }
+        const t1 = performance.now();
+        parseFile(path, bytes);
+        rep.parseOnlyMs += performance.now() - t1;
+        rep.files.push(path);
+        rep.parseMs += performance.now() - t0;
+      })();
+      fileLoads.set(path, p);
+    }
+    return p;
+  }
+
+  function loadAll(): Promise<void> {
+    if (!allLoaded) {
+      allLoaded = (async () => {
+        for (const f of await files()) await loadFile(f);
+      })();
+    }
+    return allLoaded;
+  }
+
+  /** Loads what `symbols` need: its own files for file-per-symbol, everything otherwise. */
+  async function ensure(symbols: string[]): Promise<void> {
+    if (opts.layout === "symbol-column") return loadAll();
+    const bySymbol = new Map<string, string>();
+    for (const f of await files()) bySymbol.set(symbolFromFile(basename(f)), f);
+    for (const s of symbols) {
+      const f = bySymbol.get(s) ?? findCi(bySymbol, s);
+      if (f !== undefined) await loadFile(f);
+    }
+  }
+
+  function findCi<T>(m: Map<string, T>, s: string): T | undefined {
+    const u = s.toUpperCase();
+    for (const [k, v] of m) if (k.toUpperCase() === u) return v;
+    return undefined;
+  }
+
+  function lookup(sym: string): Series {
+    const s = series.get(sym) ?? findCi(series, sym);
+    if (!s) {
+      throw new DataSourceError(`${name}: unknown symbol ${sym}`, {
+        source: name,
+        symbol: sym,
+        userError: true,
+      });
+    }
+    return s;
+  }
+
+  function lowerBound(dates: IsoDate[], d: IsoDate): number {
+    let lo = 0, hi = dates.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (dates[mid] < d) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  function coverage(): string {
+    let a = "", z = "";
+    for (const s of series.values()) {
+      if (s.dates.length === 0) continue;
+      if (a === "" || s.dates[0] < a) a = s.dates[0];
+      if (z === "" || s.dates[s.dates.length - 1] > z) z = s.dates[s.dates.length - 1];
+    }
+    return a === "" ? "nothing" : `${a}..${z}`;
+  }
+
+  return {
+    name,
+    async listSymbols() {
+      await loadAll();
+      return [...series.keys()].sort();
+    },
+    async bars(req: BarRequest) {
+      checkRequest(req);
+      await ensure(req.symbols);
+      const found = req.symbols.map(lookup); // throws on the first unknown symbol, before building anything
+      const out = new Map<string, Bar[]>();
+      req.symbols.forEach((sym, k) => {
+        const s = found[k];
+        const i0 = lowerBound(s.dates, req.from);
+        let i1 = lowerBound(s.dates, req.to);
+        if (i1 < s.dates.length && s.dates[i1] === req.to) i1++;
+        const bars: Bar[] = new Array(Math.max(0, i1 - i0));
+        for (let i = i0; i < i1; i++) {
+          bars[i - i0] = {
+            symbol: s.symbol,
+            date: s.dates[i],
+            open: s.open[i],
+            high: s.high[i],
+            low: s.low[i],
+            close: s.close[i],
+            adjClose: s.adjClose[i],
+            volume: s.volume[i],
+            knownAt: s.knownAt[i],
+          };
+        }
+        out.set(sym, bars);
+      });
+      checkNotEmpty(name, req, out, coverage());
+      return out;
+    },
+    /** CSV files carry no corporate actions: validates the request and returns `[]`. */
+    async actions(req: BarRequest) {
+      checkRequest(req);
+      await ensure(req.symbols);
+      req.symbols.forEach(lookup);
+      return [];
+    },
+    async load() {
+      await loadAll();
+      return rep;
+    },
+    report() {
+      return rep;
+    },
+  };
+}
+
+/** Ready-made options for the data sets in `../shared/data`. */
+export const csvPresets = {
+  /**
+   * `sp500-5yr-ohlcv`: one gzipped file `all_stocks_5yr.csv.gz`, symbol column `Name`, no adjusted close.
+   * Its 11 rows with empty prices are skipped; its 12 rows with high < low or open/close outside [low, high]
+   * (bad prints) are repaired (high/low widened), both listed in `report()`.
+   */
+  sp500_5yr(dir: string | URL): CsvSource {
+    return createCsvSource({
+      files: [join(fromFileUrl(dir), "all_stocks_5yr.csv.gz")],
+      layout: "symbol-column",
+      symbolColumn: "Name",
+      inconsistent: "repair",
+      name: "csv:sp500-5yr",
+    });
+  },
+  /**
+   * `us-index-etf-daily-yahoo`: one Yahoo-format file per symbol (`Date,Open,High,Low,Close,Adj Close,Volume`);
+   * `INDEX_GSPC.csv` is `^GSPC`, `SPY.csv` is `SPY`; `us_market_holidays.csv` is left out.
+   */
+  yahooDaily(dir: string | URL): CsvSource {
+    return createCsvSource({
+      files: dir,
+      layout: "file-per-symbol",
+      exclude: (f) => /^us_market_holidays\.csv$/i.test(f),
+      inconsistent: "repair",
+      name: "csv:yahoo-daily",
+    });
+  },
+};
+
+/**
+ * A CSV source for a directory, layout detected: the sp500-5yr file gets its preset; otherwise, when a data
+ * file's header has a `symbol`/`ticker`/`name` column the layout is `symbol-column`, else `file-per-symbol`.
+ * `overrides` replace the detected options (e.g. `inconsistent`).
+ */
+export async function csvSourceFor(
+  dir: string | URL,
+  overrides: Partial<Omit<CsvSourceOptions, "files">> = {},
+): Promise<CsvSource> {
+  const path = fromFileUrl(dir);
+  let names: string[];
+  try {
+    names = (await readdir(path)).sort();
+  } catch (e) {
+    throw new DataSourceError(`csv: cannot read directory ${path}`, { source: "csv", cause: e });
+  }
+  if (names.includes("all_stocks_5yr.csv.gz") && Object.keys(overrides).length === 0) {
+    return csvPresets.sp500_5yr(path);
+  }
+  for (const n of names) {
+    if (!DATA_FILE.test(n)) continue;
+    const header = splitLine(readHeaderLine(join(path, n)));
+    const probe = { files: path, layout: "symbol-column" as const, ...overrides };
+    const { missing } = resolveColumns(header, probe);
+    if (missing.length === 0 && (overrides.layout ?? "symbol-column") === "symbol-column") {
+      return createCsvSource({ name: "csv", ...probe });
+    }
+  }
+  if (names.includes("us_market_holidays.csv") && Object.keys(overrides).length === 0) {
+    return csvPresets.yahooDaily(path);
+  }
+  return createCsvSource({ name: "csv", files: path, layout: "file-per-symbol", ...overrides });
+}

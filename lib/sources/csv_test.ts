@@ -1,0 +1,256 @@
+import { deepEqual, equal, ok, rejects } from "node:assert/strict";
+import { gzipSync } from "node:zlib";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { closeTime, DataSourceError, DataValidationError } from "../core/mod.ts";
+import { createCsvSource, csvPresets, csvSourceFor, defaultSymbolFromFile } from "./csv.ts";
+
+const SP500 = fileURLToPath(new URL("../../../shared/data/sp500-5yr-ohlcv", import.meta.url));
+const YAHOO = fileURLToPath(new URL("../../../shared/data/us-index-etf-daily-yahoo", import.meta.url));
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "fmai-csv-"));
+}
+
+Deno.test("csv: sp500 5yr file loads fast with documented skips and repairs", async () => {
+  const src = csvPresets.sp500_5yr(SP500);
+  const t0 = performance.now();
+  const rep = await src.load();
+  const ms = performance.now() - t0;
+  console.log(
+    `sp500: ${rep.rows} rows -> ${rep.bars} bars, ${rep.symbols} symbols in ${ms.toFixed(0)} ms ` +
+      `(parse ${
+        rep.parseOnlyMs.toFixed(0)
+      } ms); skipped ${rep.skipped.length}, repaired ${rep.repaired.length}`,
+  );
+  equal(rep.rows, 619_040); // README: 619,040 rows, 505 tickers
+  equal(rep.symbols, 505);
+  // README: 11 rows have empty open/high/low -> skipped; every row is either a bar or a listed skip
+  equal(rep.skipped.length, 11);
+  equal(rep.bars + rep.skipped.length, rep.rows);
+  ok(rep.skipped.every((s) => s.reason === "missing value" && /^all_stocks_5yr\.csv\.gz:\d+$/.test(s.where)));
+  ok(rep.skipped.some((s) => s.symbol === "BHF" && s.date === "2017-07-26"));
+  // README: one row has high < low (a bad print): repaired, listed
+  ok(
+    rep.repaired.some((r) => r.symbol === "AOS" && r.date === "2014-05-19" && /high .* < low/.test(r.reason)),
+  );
+  ok(ms < 10_000, `load took ${ms} ms`); // goal well under 2 s; bound only catches pathological slowness
+
+  const bars = await src.bars({ symbols: ["AAPL", "APTV"], from: "2013-01-01", to: "2018-12-31" });
+  const aapl = bars.get("AAPL")!;
+  equal(aapl.length, 1259);
+  deepEqual(aapl[0], {
+    symbol: "AAPL",
+    date: "2013-02-08",
+    open: 67.7142,
+    high: 68.4014,
+    low: 66.8928,
+    close: 67.8542,
+    adjClose: 67.8542,
+    volume: 158168416,
+    knownAt: closeTime("2013-02-08"),
+  });
+  deepEqual(aapl[aapl.length - 1], {
+    symbol: "AAPL",
+    date: "2018-02-07",
+    open: 163.085,
+    high: 163.4,
+    low: 159.0685,
+    close: 159.54,
+    adjClose: 159.54,
+    volume: 51608580,
+    knownAt: closeTime("2018-02-07"),
+  });
+  equal(bars.get("APTV")!.length, 44);
+  for (let i = 1; i < aapl.length; i++) ok(aapl[i].date > aapl[i - 1].date);
+  // a sub-range, and a symbol with no bars inside it maps to []
+  const part = await src.bars({ symbols: ["AAPL", "APTV"], from: "2014-01-02", to: "2014-01-10" });
+  deepEqual(part.get("AAPL")!.map((b) => b.date), [
+    "2014-01-02",
+    "2014-01-03",
+    "2014-01-06",
+    "2014-01-07",
+    "2014-01-08",
+    "2014-01-09",
+    "2014-01-10",
+  ]);
+  deepEqual(part.get("APTV"), []);
+  equal((await src.listSymbols!()).length, 505);
+});
+
+Deno.test("csv: unknown symbol and empty date range give one-line typed errors", async () => {
+  const src = csvPresets.yahooDaily(YAHOO);
+  await rejects(
+    src.bars({ symbols: ["SPY", "NOPE"], from: "2010-01-01", to: "2010-02-01" }),
+    (e: unknown) =>
+      e instanceof DataSourceError && e.userError && e.symbol === "NOPE" && /NOPE/.test(e.message) &&
+      !e.message.includes("\n"),
+  );
+  await rejects(
+    src.bars({ symbols: ["SPY"], from: "2010-02-01", to: "2010-01-01" }),
+    (e: unknown) =>
+      e instanceof RangeError && /^empty date range/.test(e.message) && !e.message.includes("\n"),
+  );
+  await rejects(src.bars({ symbols: ["SPY"], from: "2010-01-02", to: "2010-01-03" }), /empty date range/); // weekend
+  await rejects(
+    src.bars({ symbols: ["SPY"], from: "2023-01-01", to: "2023-06-01" }),
+    /empty date range.*covers/,
+  );
+  await rejects(src.bars({ symbols: [], from: "2010-01-01", to: "2010-02-01" }), TypeError);
+});
+
+Deno.test("csv: yahoo directory, one file per symbol: ^GSPC and SPY; holidays file left out", async () => {
+  const src = csvPresets.yahooDaily(YAHOO);
+  const bars = await src.bars({ symbols: ["^GSPC", "SPY"], from: "2000-01-01", to: "2022-12-31" });
+  const gspc = bars.get("^GSPC")!, spy = bars.get("SPY")!;
+  equal(gspc.length, 5759);
+  equal(spy.length, 5759);
+  deepEqual(gspc[0], {
+    symbol: "^GSPC",
+    date: "2000-01-03",
+    open: 1469.25,
+    high: 1478,
+    low: 1438.35999,
+    close: 1455.21997,
+    adjClose: 1455.21997,
+    volume: 931800000,
+    knownAt: closeTime("2000-01-03"),
+  });
+  equal(gspc[gspc.length - 1].date, "2022-11-18");
+  equal(gspc[gspc.length - 1].close, 3965.34009);
+  equal(spy[0].close, 145.4375);
+  equal(spy[0].adjClose, 96.55506);
+  equal(spy[1].low, 139.64061999999998); // 17 significant digits parse exactly like Number()
+  // only the two requested files were parsed
+  equal(src.report().files.length, 2);
+  const syms = await src.listSymbols!();
+  deepEqual(syms, ["DIA", "IWM", "QQQ", "SPY", "^DJI", "^GSPC", "^NDX", "^RUT", "^VIX"]);
+  ok(src.report().ignoredFiles.some((f) => f.endsWith("us_market_holidays.csv")));
+  equal(defaultSymbolFromFile("INDEX_GSPC.csv"), "^GSPC");
+  equal(defaultSymbolFromFile("SPY.csv.gz"), "SPY");
+});
+
+Deno.test("csv: csvSourceFor detects both real layouts", async () => {
+  const sp = await csvSourceFor(SP500);
+  equal(sp.name, "csv:sp500-5yr");
+  equal((await sp.bars({ symbols: ["MSFT"], from: "2018-02-07", to: "2018-02-07" })).get("MSFT")!.length, 1);
+  const y = await csvSourceFor(new URL("../../../shared/data/us-index-etf-daily-yahoo", import.meta.url));
+  equal(
+    (await y.bars({ symbols: ["QQQ"], from: "2022-11-18", to: "2022-11-18" })).get("QQQ")![0].close > 0,
+    true,
+  );
+});
+
+const PLAIN = [
+  "Date,Ticker,Open,High,Low,Close,Adj Close,Volume",
+  "2020-01-03,BBB,10,11,9.5,10.5,10.4,1000",
+  "2020-01-02,AAA,1.5,2,1,1.75,1.7,200",
+  "2020-01-03,AAA,1.75,1.9,1.6,1.8,1.75,300",
+  "2020-01-02,BBB,9,10.2,8.8,10,9.9,900",
+  "2020-01-06,AAA,,,,1.9,1.85,100",
+].join("\r\n") + "\r\n";
+
+Deno.test("csv: plain and gzipped files read the same; symbol column; unsorted input sorted; holes skipped", async () => {
+  const dir = tempDir();
+  try {
+    writeFileSync(join(dir, "plain.csv"), PLAIN);
+    writeFileSync(join(dir, "packed.csv.gz"), gzipSync(new TextEncoder().encode(PLAIN)));
+    const req = { symbols: ["AAA", "BBB"], from: "2020-01-01", to: "2020-01-31" };
+    const plain = createCsvSource({
+      files: [join(dir, "plain.csv")],
+      layout: "symbol-column",
+      symbolColumn: "ticker",
+    });
+    const gz = createCsvSource({ files: [join(dir, "packed.csv.gz")], layout: "symbol-column" });
+    const a = await plain.bars(req), b = await gz.bars(req);
+    deepEqual(a, b);
+    deepEqual(a.get("AAA")!.map((x) => x.date), ["2020-01-02", "2020-01-03"]);
+    deepEqual(a.get("BBB")!.map((x) => [x.date, x.close, x.adjClose, x.volume]), [
+      ["2020-01-02", 10, 9.9, 900],
+      ["2020-01-03", 10.5, 10.4, 1000],
+    ]);
+    equal(plain.report().skipped.length, 1);
+    equal(plain.report().skipped[0].where, "plain.csv:6");
+    // missing: "error" turns the hole into an error naming the line
+    const strict = createCsvSource({
+      files: [join(dir, "plain.csv")],
+      layout: "symbol-column",
+      missing: "error",
+    });
+    await rejects(
+      strict.bars(req),
+      (e: unknown) => e instanceof DataValidationError && e.where === "plain.csv:6",
+    );
+    // file-per-symbol with a column mapping
+    writeFileSync(join(dir, "XYZ.csv"), "day;o;h;l;c;v\n".replaceAll(";", ",") + "2021-03-01,5,6,4,5.5,10\n");
+    const mapped = createCsvSource({
+      files: [join(dir, "XYZ.csv")],
+      layout: "file-per-symbol",
+      columns: { date: "DAY", open: "o", high: "h", low: "l", close: "c", volume: "v" },
+    });
+    const x = (await mapped.bars({ symbols: ["XYZ"], from: "2021-03-01", to: "2021-03-01" })).get("XYZ")!;
+    deepEqual(x.map((r) => [r.open, r.high, r.low, r.close, r.adjClose, r.volume]), [[
+      5,
+      6,
+      4,
+      5.5,
+      5.5,
+      10,
+    ]]);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("csv: malformed rows give DataValidationError with file:line", async () => {
+  const dir = tempDir();
+  const header = "date,open,high,low,close,volume";
+  const cases: [string, RegExp][] = [
+    ["2020-01-03,1,2,x1,1.5,10", /non-numeric low "x1"/],
+    ["2020-01-03,1,2,1,1.5", /expected 6 fields, got 5/],
+    ["2020-01-03,1,1,2,1.5,10", /high 1 < low 2/],
+    ["2020-01-03,1,2,1,1.5,-10", /negative volume/],
+    ["2020-13-03,1,2,1,1.5,10", /bad date "2020-13-03"/],
+    ["03/01/2020,1,2,1,1.5,10", /bad date/],
+    ["2020-01-02,1,2,1,1.5,10", /duplicate date 2020-01-02/],
+  ];
+  try {
+    for (const [k, [row, re]] of cases.entries()) {
+      const f = join(dir, `T${k}.csv`);
+      writeFileSync(f, `${header}\n2020-01-02,1,2,1,1.5,10\n${row}\n`);
+      const src = createCsvSource({ files: [f], layout: "file-per-symbol" });
+      await rejects(
+        src.bars({ symbols: [`T${k}`], from: "2020-01-01", to: "2020-01-31" }),
+        (e: unknown) =>
+          e instanceof DataValidationError && e.where === `T${k}.csv:3` && re.test(e.message) &&
+          e.message.startsWith(`T${k}.csv:3: `) && !e.message.includes("\n"),
+        row,
+      );
+    }
+    const f = join(dir, "NOCOL.csv");
+    writeFileSync(f, "date,open,high,low,volume\n2020-01-02,1,2,1,10\n");
+    await rejects(
+      createCsvSource({ files: [f], layout: "file-per-symbol" }).bars({
+        symbols: ["NOCOL"],
+        from: "2020-01-01",
+        to: "2020-01-31",
+      }),
+      (e: unknown) =>
+        e instanceof DataValidationError && e.where === "NOCOL.csv:1" &&
+        /missing column.*close/.test(e.message),
+    );
+    // inconsistent: "skip" drops and reports instead
+    const g = join(dir, "SKIP.csv");
+    writeFileSync(g, `${header}\n2020-01-02,1,2,1,1.5,10\n2020-01-03,1,1,2,1.5,10\n`);
+    const lenient = createCsvSource({ files: [g], layout: "file-per-symbol", inconsistent: "skip" });
+    equal(
+      (await lenient.bars({ symbols: ["SKIP"], from: "2020-01-01", to: "2020-01-31" })).get("SKIP")!.length,
+      1,
+    );
+    equal(lenient.report().skipped[0].where, "SKIP.csv:3");
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
