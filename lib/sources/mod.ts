@@ -1,0 +1,19 @@
+/**
+ * Sources: the outside world -> core records. The `MarketSource` interface, CSV files (plain or gzipped), and
+ * the seeded synthetic market with its ground truth.
+ * @module
+ */
+export * from "./source.ts";
+export * from "./csv.ts";
+export * from "./synthetic.ts";
+export * from "./yahoo.ts";
+export * from "./nasdaq.ts";
+export * from "./replay.ts";
+export {
+  type Clock,
+  collectMany,
+  type CollectResult,
+  type HttpOptions,
+  resilientFetch,
+  systemClock,
+} from "./_http.ts";

@@ -1,0 +1,305 @@
+import { deepEqual, equal, ok, rejects } from "node:assert/strict";
+import { closeTime, DataSourceError, nyDate, nyTime, openTime } from "../core/mod.ts";
+import { createReplayFetch, type ReplayFetch } from "./replay.ts";
+import { cleanImpliedVol, createYahooSource, statementKnownAt, type YahooSourceOptions } from "./yahoo.ts";
+
+const DIR = new URL("../../../shared/data/yahoo-fixtures/", import.meta.url);
+const TESTDATA = new URL("./testdata/yahoo/", import.meta.url);
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+async function fixture(name: string): Promise<Json> {
+  return JSON.parse(await Deno.readTextFile(new URL(name, DIR)));
+}
+function body(f: Json): Json {
+  return f.response.bodyJson;
+}
+
+let shared: Promise<ReplayFetch> | undefined;
+/** One replay index over the whole fixture folder, shared by the read-only tests. */
+function replay(): Promise<ReplayFetch> {
+  return shared ??= createReplayFetch(DIR);
+}
+function source(f: typeof fetch, extra: Partial<YahooSourceOptions> = {}) {
+  return createYahooSource({ fetch: f, rateLimitPerSec: 0, backoffMs: 1, log: () => {}, ...extra });
+}
+
+Deno.test("yahoo chart: AAPL daily bars, 4:1 split and dividend from the recorded response", async () => {
+  const f = await replay();
+  const fx = body(await fixture("chart-AAPL-2020-08-31-to-2020-11-07.json")).chart.result[0];
+  const { bars, actions } = await source(f).chart("AAPL", { from: "2020-08-31", to: "2020-11-06" });
+  equal(bars.length, fx.timestamp.length);
+  equal(bars.length, 49);
+  equal(bars[0].date, "2020-08-31");
+  equal(bars.at(-1)!.date, "2020-11-06");
+  const q = fx.indicators.quote[0];
+  bars.forEach((b, i) => {
+    equal(b.date, nyDate(fx.timestamp[i] * 1000));
+    equal(b.close, q.close[i]);
+    equal(b.open, q.open[i]);
+    equal(b.volume, q.volume[i]);
+    equal(b.adjClose, fx.indicators.adjclose[0].adjclose[i]);
+    equal(b.knownAt, closeTime(b.date));
+    equal(b.symbol, "AAPL");
+  });
+  deepEqual(actions, [
+    { symbol: "AAPL", date: "2020-08-31", kind: "split", value: 4, knownAt: openTime("2020-08-31") },
+    { symbol: "AAPL", date: "2020-11-06", kind: "dividend", value: 0.205, knownAt: openTime("2020-11-06") },
+  ]);
+});
+
+Deno.test("yahoo chart: NVDA split, MSFT dividends, TSLA none (events option)", async () => {
+  const y = source(await replay());
+  const nvda = await y.chart("NVDA", { from: "2021-02-01", to: "2022-01-30", events: "split" });
+  deepEqual(nvda.actions.map((a) => [a.date, a.kind, a.value]), [["2021-07-20", "split", 4]]);
+  equal(nvda.bars.length, 252);
+  const msftFx = body(await fixture("historical-via-chart-MSFT-dividends-2021-02-01-to-2022-01-31.csv.json"));
+  const expected = Object.values(msftFx.chart.result[0].events.dividends as Record<string, Json>)
+    .map((d) => [nyDate(d.date * 1000), d.amount]);
+  const msft = await y.chart("MSFT", { from: "2021-02-01", to: "2022-01-30", events: "div" });
+  deepEqual(msft.actions.map((a) => [a.date, a.value]), expected);
+  equal(expected.length, 4);
+  const tsla = await y.chart("TSLA", { from: "1970-01-01", to: "2023-08-11", events: "div" });
+  deepEqual(tsla.actions, []);
+  const tslaFx = body(await fixture("historical-via-chart-dividends-TSLA-no-dividends.json")).chart.result[0];
+  const nonNull = tslaFx.indicators.quote[0].close.filter((c: number | null) => c !== null).length;
+  equal(tsla.bars.length, nonNull);
+  equal(tsla.bars[0].date, nyDate(tslaFx.timestamp[0] * 1000));
+});
+
+Deno.test("yahoo bars (MarketSource): five symbols, and one failing symbol does not stop the others", async () => {
+  const f = await replay();
+  const req = { symbols: ["AAPL", "AMZN", "GOOG", "ABBV", "QQQ"], from: "2020-01-01", to: "2020-01-02" };
+  const out = await source(f).bars(req);
+  deepEqual([...out.keys()], req.symbols);
+  for (const s of req.symbols) {
+    const fx = body(await fixture(`chart-${s}-2020-01-01-to-2020-01-03.json`)).chart.result[0];
+    deepEqual(out.get(s)!.map((b) => b.close), fx.indicators.quote[0].close);
+    equal(out.get(s)![0].date, "2020-01-02");
+  }
+  const failed: string[] = [];
+  const partial = await source(f, { onSymbolError: (s) => failed.push(s) }).bars({
+    ...req,
+    symbols: ["AAPL", "ZZZZ", "GOOG"],
+  });
+  deepEqual([...partial.keys()], ["AAPL", "GOOG"]);
+  deepEqual(failed, ["ZZZZ"]);
+  await rejects(source(f).bars({ ...req, symbols: ["AAPL", "ZZZZ"] }), (e: unknown) => {
+    ok(e instanceof DataSourceError);
+    ok(/1 of 2 symbols failed: ZZZZ/.test(e.message), e.message);
+    equal(e.status, 404);
+    return true;
+  });
+  ok(f.unmatched.some((u) => u.includes("/chart/ZZZZ")));
+});
+
+Deno.test("yahoo actions and news (MarketSource shape)", async () => {
+  const y = source(await replay());
+  const acts = await y.actions({ symbols: ["AAPL"], from: "2020-08-31", to: "2020-11-06" });
+  deepEqual(acts.map((a) => a.kind), ["split", "dividend"]);
+  const fx = body(await fixture("search-AAPL.json")).news as Json[];
+  const day = nyDate(fx[0].providerPublishTime * 1000);
+  const news = await y.news({ symbols: ["AAPL"], from: day, to: day });
+  const expected = fx.filter((n) => nyDate(n.providerPublishTime * 1000) === day);
+  deepEqual(news.map((n) => n.headline).sort(), expected.map((n) => n.title).sort());
+  equal((await y.news({ symbols: ["AAPL"], from: "2020-01-02", to: "2020-01-03" })).length, 0);
+});
+
+Deno.test("yahoo intraday: 1-minute request matches the recording (a Saturday: no bars)", async () => {
+  const f = await createReplayFetch(DIR);
+  const fx = body(await fixture("chart-AAPL-2025-02-01-to-2025-02-02-includePrePost-false-interval-1m.json"));
+  const bars = await source(f).intraday("AAPL", {
+    from: "2025-02-01",
+    to: "2025-02-01",
+    interval: "1m",
+    includePrePost: false,
+  });
+  equal(bars.length, fx.chart.result[0].timestamp?.length ?? 0);
+  deepEqual(f.unmatched, []);
+  equal(f.calls.length, 1);
+  ok(f.calls[0].file!.endsWith("interval-1m.json"));
+});
+
+Deno.test("yahoo statistics: summaryDetail, defaultKeyStatistics, financialData rows", async () => {
+  const rows = await source(await replay()).statistics("AAPL");
+  const get = (n: string) => rows.find((r) => r.name === n);
+  const sd = await fixture("quoteSummary-summaryDetail-AAPL.json");
+  const ks = body(await fixture("quoteSummary-defaultKeyStatistics-AAPL.json"));
+  const fd = body(await fixture("quoteSummary-financialData-AAPL.json"));
+  equal(get("summaryDetail.trailingPE")!.value, body(sd).quoteSummary.result[0].summaryDetail.trailingPE);
+  equal(
+    get("defaultKeyStatistics.trailingEps")!.value,
+    ks.quoteSummary.result[0].defaultKeyStatistics.trailingEps,
+  );
+  equal(get("financialData.currentPrice")!.value, fd.quoteSummary.result[0].financialData.currentPrice);
+  equal(get("summaryDetail.maxAge"), undefined);
+  // Observation time = the recorded response's Date header.
+  const at = Date.parse(sd.response.headers.date);
+  equal(get("summaryDetail.trailingPE")!.knownAt, at);
+  equal(get("summaryDetail.trailingPE")!.date, nyDate(at));
+  ok(rows.every((r) => r.symbol === "AAPL" && Number.isFinite(r.value)));
+});
+
+Deno.test("yahoo statements: quoteSummary quarterly income statements, knownAt by the SEC-deadline rule", async () => {
+  const y = source(await replay());
+  const fx = body(await fixture("quoteSummary-incomeStatementHistoryQuarterly-AAPL.json"))
+    .quoteSummary.result[0].incomeStatementHistoryQuarterly.incomeStatementHistory as Json[];
+  const st = await y.statements("AAPL", { period: "quarterly", kinds: ["income"] });
+  deepEqual(st.map((s) => s.periodEnd), fx.map((s) => s.endDate.fmt));
+  equal(st[0].fields.totalRevenue, fx[0].totalRevenue.raw);
+  equal(st[0].fields.netIncome, fx[0].netIncome.raw);
+  equal(st[0].fields.researchDevelopment, null, "an empty {} value is reported as missing");
+  equal(st[0].kind, "quarterly");
+  equal(st[0].knownAt, statementKnownAt(st[0].periodEnd!, "quarterly"));
+  const all = await y.statements("AAPL");
+  equal(all.length, 6 * 4);
+  await rejects(y.statements("QQQ", { period: "annual", kinds: ["income"] }), (e: unknown) => {
+    ok(e instanceof DataSourceError);
+    equal(e.status, 404);
+    equal(e.symbol, "QQQ");
+    ok(/not found: No fundamentals data found/.test(e.message), e.message);
+    return true;
+  });
+});
+
+Deno.test("statementKnownAt: 10-Q +45 days, 10-K +90 days, 17:30 New York, next business day", () => {
+  // 2024-12-31 + 45 days = Fri 2025-02-14.
+  equal(statementKnownAt("2024-12-31", "quarterly"), nyTime("2025-02-14", 17, 30));
+  // 2024-09-28 (Apple's fiscal year end) + 90 days = Fri 2024-12-27.
+  equal(statementKnownAt("2024-09-28", "annual"), nyTime("2024-12-27", 17, 30));
+  // 2021-06-30 + 45 days = Sat 2021-08-14 -> Mon 2021-08-16.
+  equal(statementKnownAt("2021-06-30", "quarterly"), nyTime("2021-08-16", 17, 30));
+  // 2019-12-31 + 90 days = Mon 2020-03-30 (2020 is a leap year).
+  equal(statementKnownAt("2019-12-31", "annual"), nyTime("2020-03-30", 17, 30));
+});
+
+Deno.test("yahoo fundamentalsTimeSeries: AAPL quarterly financials and annual balance sheet", async () => {
+  const y = source(await replay());
+  const fx = body(await fixture("fundamentalsTimeSeries-AAPL-financials-quarterly.json"));
+  const rev = (fx.timeseries.result as Json[]).find((r) => r.meta.type[0] === "quarterlyTotalRevenue")
+    .quarterlyTotalRevenue as Json[];
+  const ts = await y.timeSeries("AAPL", { from: "2024-01-01", to: "2024-12-31", module: "financials" });
+  deepEqual(ts.map((t) => t.periodEnd), rev.map((r) => r.asOfDate));
+  deepEqual(ts.map((t) => t.fields.totalRevenue), rev.map((r) => r.reportedValue.raw));
+  ok(ts.every((t) => t.kind === "quarterly" && t.knownAt === statementKnownAt(t.periodEnd!, "quarterly")));
+  const bs = await y.timeSeries("AAPL", {
+    from: "2022-01-01",
+    to: "2024-12-31",
+    period: "annual",
+    module: "balance-sheet",
+  });
+  const bfx = body(await fixture("fundamentalsTimeSeries-AAPL-balance-sheet-annual.json"));
+  const ta = (bfx.timeseries.result as Json[]).find((r) => r.meta.type[0] === "annualTotalAssets")
+    .annualTotalAssets as Json[];
+  deepEqual(
+    bs.filter((b) => b.fields.totalAssets !== undefined).map((b) => [b.periodEnd, b.fields.totalAssets]),
+    ta.filter(Boolean).map((r) => [r.asOfDate, r.reportedValue.raw]),
+  );
+});
+
+Deno.test("yahoo earnings: quarterly EPS actual/estimate joined with revenue", async () => {
+  const fx = body(await fixture("quoteSummary-earnings-AAPL.json")).quoteSummary.result[0].earnings;
+  const e = await source(await replay()).earnings("AAPL");
+  equal(e.length, fx.earningsChart.quarterly.length);
+  deepEqual(e.map((x) => x.fields.epsActual), fx.earningsChart.quarterly.map((q: Json) => q.actual));
+  deepEqual(e.map((x) => x.fields.revenue), fx.financialsChart.quarterly.map((q: Json) => q.revenue));
+  equal(e.at(-1)!.periodEnd, "2024-12-31");
+  equal(e[0].meta!.quarter, "1Q2024");
+});
+
+Deno.test("yahoo options: AAPL chain, placeholder implied volatility -> NaN", async () => {
+  const f = await fixture("options-AAPL.json");
+  const chain = body(f).optionChain.result[0].options[0];
+  const opts = await source(await replay()).options("AAPL");
+  equal(opts.length, chain.calls.length + chain.puts.length);
+  equal(opts.filter((o) => o.right === "call").length, chain.calls.length);
+  const c0 = opts[0];
+  equal(c0.contract, chain.calls[0].contractSymbol);
+  equal(c0.strike, chain.calls[0].strike);
+  equal(c0.expiry, "2025-02-28");
+  equal(c0.impliedVolatility, chain.calls[0].impliedVolatility, "a quoted contract keeps its IV");
+  equal(c0.knownAt, Date.parse(f.response.headers.date));
+  const second = opts.find((o) => o.contract === chain.calls[1].contractSymbol)!;
+  ok(Number.isNaN(second.impliedVolatility), "1e-5 placeholder");
+  for (const o of opts) ok(Number.isNaN(o.impliedVolatility) || o.impliedVolatility >= 0.001);
+});
+
+Deno.test("cleanImpliedVol: placeholders and no-market quotes are NaN", () => {
+  ok(Number.isNaN(cleanImpliedVol(1e-5, 1, 2)));
+  ok(Number.isNaN(cleanImpliedVol(0.2500075, 1, 2)));
+  ok(Number.isNaN(cleanImpliedVol(0.31, 0, 0)));
+  equal(cleanImpliedVol(0.31, 1.2, 1.3), 0.31);
+  ok(Number.isNaN(cleanImpliedVol(null, 1, 2)));
+});
+
+Deno.test("yahoo news: headlines and publish times (knownAt = providerPublishTime)", async () => {
+  const fx = body(await fixture("search-GOOG.json")).news as Json[];
+  const news = await source(await replay()).latestNews("GOOG");
+  equal(news.length, fx.length);
+  const byId = new Map(news.map((n) => [n.id, n]));
+  for (const n of fx) {
+    const item = byId.get(`yahoo:${n.uuid}`)!;
+    equal(item.headline, n.title);
+    equal(item.publishedAt, n.providerPublishTime * 1000);
+    equal(item.knownAt, item.publishedAt);
+    equal(item.url, n.link);
+    equal(item.source, `yahoo/${n.publisher}`);
+  }
+});
+
+Deno.test("yahoo quote: two symbols in one request", async () => {
+  const fx = body(await fixture("quote-AAPL-BABA.json")).quoteResponse.result as Json[];
+  const rows = await source(await replay()).quote(["AAPL", "BABA"]);
+  for (const q of fx) {
+    const r = rows.find((x) => x.symbol === q.symbol && x.name === "quote.regularMarketPrice")!;
+    equal(r.value, q.regularMarketPrice);
+    equal(r.knownAt, q.regularMarketTime * 1000);
+  }
+});
+
+Deno.test("yahoo malformed chart (close removed) -> DataSourceError naming the field", async () => {
+  const f = await createReplayFetch([new URL("chart-AAPL-2020-01-01-to-2020-01-03-no-close.json", TESTDATA)]);
+  await rejects(source(f).chart("AAPL", { from: "2020-01-01", to: "2020-01-02" }), (e: unknown) => {
+    ok(e instanceof DataSourceError);
+    equal(e.symbol, "AAPL");
+    ok(
+      e.message.includes("changed response shape: missing chart.result[0].indicators.quote[0].close"),
+      e.message,
+    );
+    return true;
+  });
+});
+
+Deno.test("yahoo malformed search (providerPublishTime removed) -> DataSourceError", async () => {
+  const f = await createReplayFetch([DIR, new URL("search-AAPL-no-publish-time.json", TESTDATA)]);
+  await rejects(source(f).latestNews("AAPL"), (e: unknown) => {
+    ok(e instanceof DataSourceError);
+    ok(e.message.includes("changed response shape: missing search.news[1].providerPublishTime"), e.message);
+    return true;
+  });
+});
+
+Deno.test("yahoo 401 Invalid Crumb -> DataSourceError with status, not retried", async () => {
+  const f = await createReplayFetch([new URL("quoteSummary-summaryDetail-AAPL-401.json", TESTDATA)]);
+  await rejects(source(f).statistics("AAPL", { modules: ["summaryDetail"] }), (e: unknown) => {
+    ok(e instanceof DataSourceError);
+    equal(e.status, 401);
+    ok(/HTTP 401/.test(e.message) && e.message.includes("Invalid Crumb"), e.message);
+    return true;
+  });
+  equal(f.calls.filter((c) => c.url.includes("quoteSummary")).length, 1);
+});
+
+Deno.test("yahoo 429 then 200: retried through the library's HTTP layer", async () => {
+  const f = await replay();
+  let attempts = 0;
+  const flaky = ((input: RequestInfo | URL, init?: RequestInit) => {
+    if (String(input).includes("/v8/finance/chart/GOOG") && attempts++ === 0) {
+      return Promise.resolve(new Response("Too Many Requests", { status: 429 }));
+    }
+    return f(input, init);
+  }) as typeof fetch;
+  const { bars } = await source(flaky).chart("GOOG", { from: "2020-01-01", to: "2020-01-02" });
+  equal(attempts, 2);
+  equal(bars.length, 1);
+});
