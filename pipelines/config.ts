@@ -16,7 +16,14 @@ export interface Config {
     from: string | null;
     to: string | null;
     csvDir: string | null;
-    synthetic: { seed: number; symbols: number; sessions: number; newsEffect: number; levelStrength: number };
+    synthetic: {
+      seed: number;
+      symbols: number;
+      sessions: number;
+      newsEffect: number;
+      newsRate: number;
+      levelStrength: number;
+    };
   };
   dataset: { neutralK: number; trainFrac: number; validFrac: number; purge: number; embargo: number };
   models: { trend: string[]; seed: number };

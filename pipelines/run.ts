@@ -1,0 +1,128 @@
+/**
+ * The whole pipeline, step by step: collect -> store -> dataset -> train -> combine -> signal -> backtest ->
+ * report. Each step is its own function in `steps/`; this file only wires them and times them.
+ * @module
+ */
+import { nyDate } from "@lib/core/mod.ts";
+import { createSyntheticMarket, csvSourceFor, type MarketSource } from "@lib/sources/mod.ts";
+import { embeddedConfig, openStores, type Stores } from "@lib/store/mod.ts";
+import type { BacktestResult } from "@lib/backtest/mod.ts";
+import type { TrendMetrics } from "@lib/models/mod.ts";
+import type { Config } from "./config.ts";
+import { createProgress, type Progress } from "./progress.ts";
+import { collect, type CollectResult } from "./steps/collect.ts";
+import { datasetStep } from "./steps/dataset.ts";
+import { trainStep } from "./steps/train.ts";
+import { combineStep } from "./steps/combine.ts";
+import { signalStep } from "./steps/signal.ts";
+import { backtestStep, probsStrategy, type Strategy } from "./steps/backtest.ts";
+import { buildReport, testTrendMetrics, writeReport } from "./steps/report.ts";
+import type { BuiltDataset } from "@lib/dataset/mod.ts";
+import type { TrainResult } from "./steps/train.ts";
+import type { CombineResult } from "./steps/combine.ts";
+
+/** Options of a run. */
+export interface RunOptions {
+  /** Run name: names the report file and its object key. */
+  run: string;
+  /** Overrides the source the config describes. */
+  source?: MarketSource;
+  /** Overrides the stores the config describes (they are not closed by the run). */
+  stores?: Stores;
+  reportPath?: string;
+  quiet?: boolean;
+}
+
+/** What a run produced. */
+export interface RunSummary {
+  collect: CollectResult;
+  ds: BuiltDataset;
+  train: TrainResult;
+  combine: CombineResult;
+  metrics: Map<string, TrendMetrics>;
+  backtests: Map<string, BacktestResult>;
+  reportPath: string;
+  summary: string;
+  timings: Map<string, number>;
+}
+
+/** The market source a config describes. */
+export async function sourceFromConfig(cfg: Config): Promise<MarketSource> {
+  if (cfg.source.kind === "csv") return await csvSourceFor(cfg.source.csvDir!);
+  const s = cfg.source.synthetic;
+  return createSyntheticMarket({
+    seed: s.seed,
+    symbols: s.symbols,
+    sessions: s.sessions,
+    newsEffect: s.newsEffect,
+    newsRate: s.newsRate,
+    levelStrength: s.levelStrength,
+  });
+}
+
+async function requestFor(cfg: Config, source: MarketSource) {
+  const symbols = cfg.source.symbols.length ? cfg.source.symbols : (await source.listSymbols?.()) ?? [];
+  const dates = (source as { dates?: string[] }).dates;
+  const from = cfg.source.from ?? dates?.[0] ?? "1990-01-01";
+  const to = cfg.source.to ?? dates?.[dates.length - 1] ?? nyDate(Date.now());
+  return { symbols, from, to };
+}
+
+/** Runs every step and writes the report. */
+export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSummary> {
+  const progress: Progress = createProgress({ quiet: opts.quiet });
+  const source = opts.source ?? await sourceFromConfig(cfg);
+  const stores = opts.stores ?? await openStores(embeddedConfig(cfg.dataDir));
+  try {
+    const req = await requestFor(cfg, source);
+    const collected = await collect(source, stores, req, progress);
+    const ds = await datasetStep(stores, { ...req, symbols: collected.symbols, ...cfg.dataset }, progress);
+    const train = await trainStep(ds, { trendModels: cfg.models.trend, seed: cfg.models.seed }, progress);
+    const combined = combineStep(ds, train, progress);
+    const sizing = cfg.signals;
+    const signals = await signalStep(
+      ds,
+      train.rows.test,
+      combined.moe.test,
+      train.vol.test,
+      sizing,
+      stores,
+      progress,
+    );
+    const strategies: Strategy[] = [
+      { name: "moe", score: combined.moe.test.score },
+      ...combined.ensembles.map((e) => probsStrategy(`ensemble:${e.name}`, e.testProbs)),
+      ...train.trend.map((t) => probsStrategy(t.name, t.testProbs)),
+    ];
+    const backtests = backtestStep(ds, train.rows.test, strategies, train.vol.test, {
+      sizing,
+      costBps: cfg.backtest.costBps,
+    }, progress);
+    const reportPath = opts.reportPath ?? `${cfg.reportDir}/${opts.run}.html`;
+    const input = {
+      title: `fmai ${opts.run}: ${source.name}, ${collected.symbols.length} symbols`,
+      subtitle: `${req.from} .. ${req.to}; generated ${new Date().toISOString()}`,
+      ds,
+      train,
+      combine: combined,
+      signals,
+      backtests,
+      timings: progress.timings,
+    };
+    const { report, summary } = buildReport(input);
+    await writeReport(report, reportPath, stores, opts.run, progress);
+    return {
+      collect: collected,
+      ds,
+      train,
+      combine: combined,
+      metrics: testTrendMetrics(input),
+      backtests,
+      reportPath,
+      summary,
+      timings: progress.timings,
+    };
+  } finally {
+    if (!opts.stores) await stores.close();
+  }
+}
