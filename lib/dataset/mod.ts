@@ -3,3 +3,11 @@
  * @module
  */
 export * from "./types.ts";
+export * from "./series.ts";
+export * from "./asof.ts";
+export * from "./labels.ts";
+export * from "./segments.ts";
+export * from "./lookahead.ts";
+export * from "./build.ts";
+export * from "./scaler.ts";
+export * from "./rows.ts";

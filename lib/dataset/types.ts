@@ -14,6 +14,8 @@ export interface SymbolSeries {
   close: Float64Array;
   adjClose: Float64Array;
   volume: Float64Array;
+  /** When each bar became public (epoch ms); the dataset builder checks `knownAt[i] <= decisionTime(dates[i])`. */
+  knownAt?: Float64Array;
 }
 
 /** Segment codes of dataset rows. `PURGED` rows sit in a purge/embargo gap and are used by nobody. */
@@ -66,4 +68,8 @@ export interface Dataset {
   labels: Labels;
   /** Bars per symbol (only sessions up to the dataset's end). */
   series: Map<string, SymbolSeries>;
+  /** Feature names by origin (feature set, news, extra as-of columns, cross-sectional ranks), when built. */
+  featureGroups?: { base: string[]; news: string[]; extra: string[]; rank: string[] };
+  /** Label horizon (sessions) the segments were purged for, when built. */
+  labelHorizon?: number;
 }
