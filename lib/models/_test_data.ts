@@ -18,6 +18,8 @@ export interface FabricateOptions {
   seed?: number;
   /** Leading sessions per symbol whose features are NaN (warm-up). */
   warmup?: number;
+  /** Drive the logits by `|x0| - 0.8` instead of `x0` (a signal a linear model cannot see). */
+  nonlinear?: boolean;
 }
 
 /** Fabricated dataset plus the row index sets of each segment. */
@@ -58,7 +60,7 @@ export function fabricateDataset(opts: FabricateOptions = {}): Fabricated {
     for (let t = 0; t < nDays; t++) {
       const i = k * nDays + t;
       for (let j = 0; j < p; j++) X[i * p + j] = t < warm ? NaN : z();
-      const x0 = t < warm ? 0 : X[i * p];
+      const x0 = t < warm ? 0 : opts.nonlinear ? Math.abs(X[i * p]) - 0.8 : X[i * p];
       const e = [Math.exp(-s * x0), 1, Math.exp(s * x0)];
       const tot = e[0] + e[1] + e[2];
       const r = u() * tot;
@@ -123,7 +125,7 @@ export function fabricateDataset(opts: FabricateOptions = {}): Fabricated {
   return { ds, train: Int32Array.from(train), valid: Int32Array.from(valid), test: Int32Array.from(test) };
 }
 
-/** Best achievable accuracy is not needed by tests; chance accuracy of the majority class is. */
+/** Shares of the classes `[down, neutral, up]` among the labeled `rows`. */
 export function classShares(labels: Int8Array, rows: Int32Array): [number, number, number] {
   const c = [0, 0, 0];
   let m = 0;

@@ -47,15 +47,18 @@ export function ranks(v: ArrayLike<number>): Float64Array {
   return r;
 }
 
-/** Pearson correlation; NaN when either side has zero variance or fewer than 2 points. */
+/** Pearson correlation; NaN when either side is constant or has fewer than 2 points. */
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
   if (n < 2) return NaN;
-  let ma = 0, mb = 0;
+  let ma = 0, mb = 0, constA = true, constB = true;
   for (let i = 0; i < n; i++) {
     ma += a[i];
     mb += b[i];
+    if (a[i] !== a[0]) constA = false;
+    if (b[i] !== b[0]) constB = false;
   }
+  if (constA || constB) return NaN;
   ma /= n;
   mb /= n;
   let sab = 0, saa = 0, sbb = 0;
@@ -139,7 +142,11 @@ export function trendMetrics(
   if (probs.length !== m * 3) throw new RangeError(`probs has ${probs.length} values, expected ${m * 3}`);
   let n = 0, correct = 0, ll = 0, upCorrect = 0;
   const hit = [0, 0, 0], cnt = [0, 0, 0];
-  const pUp: number[] = [], isUp: boolean[] = [], score: number[] = [], rets: number[] = [], ds: string[] = [];
+  const pUp: number[] = [],
+    isUp: boolean[] = [],
+    score: number[] = [],
+    rets: number[] = [],
+    ds: string[] = [];
   for (let i = 0; i < m; i++) {
     const y = labels[i];
     const p0 = probs[i * 3], p1 = probs[i * 3 + 1], p2 = probs[i * 3 + 2];
@@ -205,7 +212,10 @@ export function mseVariance(rv: ArrayLike<number>, f: ArrayLike<number>): number
 }
 
 /** Mincer-Zarnowitz regression `RV = a + b F + e` over finite pairs: intercept, slope and R^2. */
-export function mincerZarnowitz(rv: ArrayLike<number>, f: ArrayLike<number>): { a: number; b: number; r2: number } {
+export function mincerZarnowitz(
+  rv: ArrayLike<number>,
+  f: ArrayLike<number>,
+): { a: number; b: number; r2: number } {
   const x: number[] = [], y: number[] = [];
   for (let i = 0; i < rv.length; i++) {
     if (Number.isFinite(rv[i]) && Number.isFinite(f[i])) {

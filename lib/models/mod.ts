@@ -1,5 +1,20 @@
 /**
- * Models: Dataset -> predictions per objective.
+ * Models: Dataset -> predictions per objective. Trend classifiers (majority, momentum, logistic, mlp-tfjs),
+ * volatility forecasters (GARCH(1,1), EWMA, HAR-RV) with plain-array functions, support/resistance detectors
+ * (swing pivots, floor pivots), evaluation metrics, the TensorFlow.js backend selection and the model registry.
  * @module
  */
 export * from "./types.ts";
+export * from "./metrics.ts";
+export * from "./majority.ts";
+export * from "./momentum.ts";
+export * from "./logistic.ts";
+export * from "./tf_backend.ts";
+export * from "./mlp.ts";
+export * from "./gbdt.ts";
+export * from "./garch.ts";
+export * from "./ewma.ts";
+export * from "./har.ts";
+export * from "./levels.ts";
+export * from "./registry.ts";
+export * from "./chance.ts";

@@ -1,0 +1,177 @@
+/**
+ * Support and resistance: swing-pivot clusters (`SwingLevelModel`) and classic floor pivots
+ * (`FloorPivotModel`), plus helpers that turn levels into `LevelPrediction`s. Every level at index `t` uses bars
+ * `0..t` only.
+ * @module
+ */
+import { closeTime, type Level, type LevelPrediction } from "../core/mod.ts";
+import type { Dataset, SymbolSeries } from "../dataset/mod.ts";
+import type { LevelModel } from "./types.ts";
+
+/** Average true range over `n` bars ending at `t` (fewer at the start); NaN when `t < 0`. */
+export function atr(s: SymbolSeries, t: number, n = 14): number {
+  let sum = 0, k = 0;
+  for (let j = Math.max(0, t - n + 1); j <= t; j++) {
+    const pc = j > 0 ? s.close[j - 1] : s.close[j];
+    const tr = Math.max(s.high[j] - s.low[j], Math.abs(s.high[j] - pc), Math.abs(s.low[j] - pc));
+    if (Number.isFinite(tr)) {
+      sum += tr;
+      k++;
+    }
+  }
+  return k ? sum / k : NaN;
+}
+
+/** Options of {@link SwingLevelModel}. */
+export interface SwingLevelOptions {
+  /** Sessions looked back from `t`. Default 120. */
+  lookback?: number;
+  /** A swing low (high) is the lowest low (highest high) of the `2w + 1` bars centred on it. Default 5. */
+  pivotWindow?: number;
+  /** Pivots within `clusterAtr x ATR(14)` of a cluster's mean join it. Default 0.5. */
+  clusterAtr?: number;
+  /** Half-life (sessions) of a touch's weight in the strength. Default 60. */
+  halfLife?: number;
+  /** Levels returned per side. Default 3. */
+  maxLevels?: number;
+}
+
+/** A level with its cluster's pivot count (exposed for diagnostics and tests). */
+export interface SwingLevel extends Level {
+  touches: number;
+}
+
+/**
+ * Swing-pivot levels (`name = "swing"`): pivots confirmed by `t` (a pivot at `j` needs bars up to `j + w <= t`)
+ * in the lookback, clustered by price proximity; strength `= S / (S + 1)` with `S` the recency-weighted touch
+ * count (`0.5^((t - j) / halfLife)` per pivot). Supports are below the close of `t`, resistances above, nearest
+ * first.
+ */
+export class SwingLevelModel implements LevelModel {
+  readonly name = "swing";
+  readonly options: Required<SwingLevelOptions>;
+
+  constructor(options: SwingLevelOptions = {}) {
+    this.options = { lookback: 120, pivotWindow: 5, clusterAtr: 0.5, halfLife: 60, maxLevels: 3, ...options };
+  }
+
+  /** Supports below and resistances above `close[t]`, nearest first. */
+  levels(series: SymbolSeries, t: number): { supports: SwingLevel[]; resistances: SwingLevel[] } {
+    if (!(t >= 0 && t < series.close.length)) throw new RangeError(`index ${t} outside the series`);
+    const { lookback, pivotWindow: w, clusterAtr, halfLife, maxLevels } = this.options;
+    const start = Math.max(0, t - lookback + 1);
+    const pivots: { price: number; j: number }[] = [];
+    for (let j = start + w; j + w <= t; j++) {
+      let isLow = true, isHigh = true;
+      for (let k = j - w; k <= j + w && (isLow || isHigh); k++) {
+        if (k === j) continue;
+        if (series.low[k] < series.low[j]) isLow = false;
+        if (series.high[k] > series.high[j]) isHigh = false;
+      }
+      if (isLow && Number.isFinite(series.low[j])) pivots.push({ price: series.low[j], j });
+      if (isHigh && Number.isFinite(series.high[j])) pivots.push({ price: series.high[j], j });
+    }
+    const close = series.close[t];
+    if (!pivots.length || !Number.isFinite(close)) return { supports: [], resistances: [] };
+    const tol = clusterAtr * (atr(series, t) || close * 0.01);
+    pivots.sort((a, b) => a.price - b.price);
+    const levels: SwingLevel[] = [];
+    let members: { price: number; j: number }[] = [];
+    const flush = () => {
+      if (!members.length) return;
+      let score = 0, sum = 0;
+      for (const m of members) {
+        score += 0.5 ** ((t - m.j) / halfLife);
+        sum += m.price;
+      }
+      levels.push({ price: sum / members.length, strength: score / (score + 1), touches: members.length });
+      members = [];
+    };
+    let mean = 0;
+    for (const p of pivots) {
+      if (members.length && p.price - mean > tol) flush();
+      members.push(p);
+      mean = members.reduce((s, m) => s + m.price, 0) / members.length;
+    }
+    flush();
+    const supports = levels.filter((l) => l.price < close).sort((a, b) => b.price - a.price).slice(
+      0,
+      maxLevels,
+    );
+    const resistances = levels.filter((l) => l.price > close).sort((a, b) => a.price - b.price).slice(
+      0,
+      maxLevels,
+    );
+    return { supports, resistances };
+  }
+}
+
+/** Classic floor pivots from session `t`'s high, low and close (the "prior session" of `t + 1`). */
+export function floorPivots(
+  high: number,
+  low: number,
+  close: number,
+): { p: number; s1: number; s2: number; s3: number; r1: number; r2: number; r3: number } {
+  const p = (high + low + close) / 3;
+  return {
+    p,
+    s1: 2 * p - high,
+    r1: 2 * p - low,
+    s2: p - (high - low),
+    r2: p + (high - low),
+    s3: low - 2 * (high - p),
+    r3: high + 2 * (p - low),
+  };
+}
+
+/**
+ * Floor-pivot levels (`name = "floor-pivots"`): at decision `t`, from session `t`'s H/L/C: supports
+ * `S1, S2, S3` (strength 1, 2/3, 1/3) and resistances `R1, R2, R3`; `S1 <= close <= R1` always. With
+ * `includePivot`, `P` (strength 1/2) joins the side it lies on.
+ */
+export class FloorPivotModel implements LevelModel {
+  readonly name = "floor-pivots";
+  constructor(readonly includePivot = false) {}
+
+  /** Levels for session `t + 1` from session `t`, nearest first. */
+  levels(series: SymbolSeries, t: number): { supports: Level[]; resistances: Level[] } {
+    if (!(t >= 0 && t < series.close.length)) throw new RangeError(`index ${t} outside the series`);
+    const c = series.close[t];
+    const f = floorPivots(series.high[t], series.low[t], c);
+    const supports: Level[] = [
+      { price: f.s1, strength: 1 },
+      { price: f.s2, strength: 2 / 3 },
+      { price: f.s3, strength: 1 / 3 },
+    ];
+    const resistances: Level[] = [
+      { price: f.r1, strength: 1 },
+      { price: f.r2, strength: 2 / 3 },
+      { price: f.r3, strength: 1 / 3 },
+    ];
+    if (this.includePivot) (f.p < c ? supports : resistances).push({ price: f.p, strength: 0.5 });
+    supports.sort((a, b) => b.price - a.price);
+    resistances.sort((a, b) => a.price - b.price);
+    return { supports, resistances };
+  }
+}
+
+/** Wraps a model's levels at index `t` of `series` into a `LevelPrediction` known at the close of `t`. */
+export function levelsToPrediction(model: LevelModel, series: SymbolSeries, t: number): LevelPrediction {
+  const { supports, resistances } = model.levels(series, t);
+  const date = series.dates[t];
+  return {
+    kind: "levels",
+    model: model.name,
+    symbol: series.symbol,
+    date,
+    knownAt: closeTime(date),
+    close: series.close[t],
+    supports: supports.map((l) => ({ price: l.price, strength: l.strength })),
+    resistances: resistances.map((l) => ({ price: l.price, strength: l.strength })),
+  };
+}
+
+/** `LevelPrediction`s for dataset rows (each row's symbol series at its series index). */
+export function levelsForRows(model: LevelModel, ds: Dataset, rows: Int32Array): LevelPrediction[] {
+  return Array.from(rows, (i) => levelsToPrediction(model, ds.series.get(ds.symbol[i])!, ds.seriesIndex[i]));
+}

@@ -1,0 +1,278 @@
+/**
+ * A small multilayer perceptron trend classifier in TensorFlow.js: standardized features -> dense/ReLU layers
+ * with dropout -> softmax over `[down, neutral, up]`, Adam, `categoricalCrossentropy`, early stopping on the
+ * validation log loss (best weights restored). Seeded: the initializers take the seed, and during `fit` the
+ * randomness tfjs draws from `Math.random` (dropout masks) comes from a seeded generator, so two fits with the
+ * same seed on the same backend give the same model.
+ * @module
+ */
+import { ModelError } from "../core/mod.ts";
+import type { Dataset } from "../dataset/mod.ts";
+import type { TrendModel } from "./types.ts";
+import { fitScaler, labeledRows, type Scaler, transform } from "./_scaler.ts";
+import { mulberry32, shuffleInPlace } from "./_rng.ts";
+import { initTensorflow, tf } from "./tf_backend.ts";
+
+/** Options of {@link MlpModel}. */
+export interface MlpOptions {
+  /** Hidden layer widths. Default `[32, 16]`. */
+  hidden?: number[];
+  /** Dropout rate after each hidden layer. Default 0.2. */
+  dropout?: number;
+  learningRate?: number;
+  batchSize?: number;
+  maxEpochs?: number;
+  /** Epochs without validation improvement before stopping. */
+  patience?: number;
+  /** L2 penalty on kernels. */
+  l2?: number;
+  seed?: number;
+}
+
+/** Serialized {@link MlpModel}: options, scaler and weights as plain arrays. */
+export interface MlpParams {
+  model: "mlp-tfjs";
+  featureNames: string[];
+  options: Required<MlpOptions>;
+  scaler: Scaler;
+  weights: { shape: number[]; values: number[] }[];
+}
+
+/** Training summary of the last fit. */
+export interface MlpFitInfo {
+  backend: string;
+  epochs: number;
+  bestEpoch: number;
+  bestValidLoss: number;
+  ms: number;
+}
+
+const DEFAULTS: Required<MlpOptions> = {
+  hidden: [32, 16],
+  dropout: 0.2,
+  learningRate: 3e-3,
+  batchSize: 1024,
+  maxEpochs: 30,
+  patience: 3,
+  l2: 1e-4,
+  seed: 42,
+};
+
+function build(p: number, o: Required<MlpOptions>): tf.Sequential {
+  const m = tf.sequential();
+  o.hidden.forEach((h, k) => {
+    m.add(tf.layers.dense({
+      units: h,
+      activation: "relu",
+      inputShape: k === 0 ? [p] : undefined,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + k }),
+      kernelRegularizer: o.l2 > 0 ? tf.regularizers.l2({ l2: o.l2 }) : undefined,
+    }));
+    if (o.dropout > 0) m.add(tf.layers.dropout({ rate: o.dropout }));
+  });
+  m.add(tf.layers.dense({
+    units: 3,
+    activation: "softmax",
+    kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + 100 }),
+  }));
+  m.compile({ optimizer: tf.train.adam(o.learningRate), loss: "categoricalCrossentropy" });
+  return m;
+}
+
+function toF32(a: Float64Array): Float32Array {
+  return Float32Array.from(a);
+}
+
+function logLoss(probs: Float32Array | Float64Array, y: Int8Array): number {
+  let s = 0;
+  for (let i = 0; i < y.length; i++) s -= Math.log(Math.max(1e-7, probs[i * 3 + y[i]]));
+  return s / y.length;
+}
+
+/** The tfjs MLP trend model (`name = "mlp-tfjs"`). */
+export class MlpModel implements TrendModel {
+  readonly name = "mlp-tfjs";
+  readonly options: Required<MlpOptions>;
+  private net: tf.Sequential | null = null;
+  private scaler: Scaler | null = null;
+  private featureNames: string[] = [];
+  /** Summary of the last fit. */
+  info: MlpFitInfo | null = null;
+
+  constructor(options: MlpOptions = {}) {
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  /**
+   * Fits on labeled `train` rows; early-stops on labeled `valid` rows, or on the latest 10% of train dates when
+   * `valid` is absent or empty.
+   */
+  async fit(ds: Dataset, train: Int32Array, valid?: Int32Array): Promise<void> {
+    const t0 = performance.now();
+    const { backend } = await initTensorflow();
+    let tr = labeledRows(ds, train);
+    let va = valid ? labeledRows(ds, valid) : new Int32Array(0);
+    if (va.length === 0) {
+      const sorted = Array.from(tr).sort((
+        a,
+        b,
+      ) => (ds.date[a] < ds.date[b] ? -1 : ds.date[a] > ds.date[b] ? 1 : a - b));
+      const cut = Math.floor(sorted.length * 0.9);
+      tr = Int32Array.from(sorted.slice(0, cut));
+      va = Int32Array.from(sorted.slice(cut));
+    }
+    if (tr.length < 10 || va.length < 1) throw new ModelError("mlp-tfjs: too few labeled rows to fit");
+    const o = this.options, p = ds.featureNames.length;
+    this.featureNames = [...ds.featureNames];
+    this.scaler = fitScaler(ds, tr);
+    const ytr = Int8Array.from(tr, (i) => ds.labels.trend[i]);
+    const yva = Int8Array.from(va, (i) => ds.labels.trend[i]);
+    const xTr = tf.tensor2d(toF32(transform(ds, tr, this.scaler)), [tr.length, p]);
+    const yTr = tf.oneHot(tf.tensor1d(Int32Array.from(ytr), "int32"), 3).toFloat();
+    const xVa = tf.tensor2d(toF32(transform(ds, va, this.scaler)), [va.length, p]);
+    const realRandom = Math.random;
+    const rand = mulberry32(o.seed);
+    Math.random = mulberry32(o.seed ^ 0x5bd1e995);
+    this.net?.dispose();
+    const net = build(p, o);
+    this.net = net;
+    let best = Infinity, bestEpoch = -1, epoch = 0;
+    let bestWeights: tf.Tensor[] | null = null;
+    try {
+      for (; epoch < o.maxEpochs; epoch++) {
+        const perm = shuffleInPlace(Int32Array.from({ length: tr.length }, (_, i) => i), rand);
+        const idx = tf.tensor1d(perm, "int32");
+        const xs = tf.gather(xTr, idx), ys = tf.gather(yTr, idx);
+        await net.fit(xs, ys, {
+          epochs: 1,
+          batchSize: o.batchSize,
+          shuffle: false,
+          verbose: 0,
+          yieldEvery: "never",
+        });
+        tf.dispose([idx, xs, ys]);
+        const pv = tf.tidy(() => net.predict(xVa) as tf.Tensor);
+        const loss = logLoss(await pv.data() as Float32Array, yva);
+        pv.dispose();
+        if (loss < best - 1e-5) {
+          best = loss;
+          bestEpoch = epoch;
+          bestWeights?.forEach((w) => w.dispose());
+          bestWeights = net.getWeights().map((w) => w.clone());
+        } else if (epoch - bestEpoch >= o.patience) {
+          epoch++;
+          break;
+        }
+      }
+    } finally {
+      Math.random = realRandom;
+      tf.dispose([xTr, yTr, xVa]);
+    }
+    if (bestWeights) {
+      net.setWeights(bestWeights);
+      bestWeights.forEach((w) => w.dispose());
+    }
+    this.info = { backend, epochs: epoch, bestEpoch, bestValidLoss: best, ms: performance.now() - t0 };
+  }
+
+  /** Class probabilities `[down, neutral, up]` per row (renormalized to sum to 1 in float64). */
+  async predict(ds: Dataset, rows: Int32Array): Promise<Float64Array> {
+    if (!this.net || !this.scaler) throw new ModelError("mlp-tfjs: predict before fit");
+    if (this.featureNames.join(",") !== ds.featureNames.join(",")) {
+      throw new ModelError("mlp-tfjs: dataset features differ from the fitted ones");
+    }
+    await initTensorflow();
+    const p = ds.featureNames.length;
+    const out = new Float64Array(rows.length * 3);
+    if (rows.length === 0) return out;
+    const x = tf.tensor2d(toF32(transform(ds, rows, this.scaler)), [rows.length, p]);
+    const y = tf.tidy(() => this.net!.predict(x) as tf.Tensor);
+    const v = await y.data();
+    tf.dispose([x, y]);
+    for (let r = 0; r < rows.length; r++) {
+      const a = v[r * 3], b = v[r * 3 + 1], c = v[r * 3 + 2], s = a + b + c;
+      out[r * 3] = a / s;
+      out[r * 3 + 1] = b / s;
+      out[r * 3 + 2] = c / s;
+    }
+    return out;
+  }
+
+  /** Options, scaler and weights as plain JSON. */
+  toJSON(): MlpParams {
+    if (!this.net || !this.scaler) throw new ModelError("mlp-tfjs: not fitted");
+    return {
+      model: "mlp-tfjs",
+      featureNames: this.featureNames,
+      options: this.options,
+      scaler: this.scaler,
+      weights: this.net.getWeights().map((w) => ({ shape: w.shape, values: Array.from(w.dataSync()) })),
+    };
+  }
+
+  /** Rebuilds a model from {@link MlpModel.toJSON} output. */
+  static async fromJSON(params: MlpParams): Promise<MlpModel> {
+    if (params?.model !== "mlp-tfjs") throw new TypeError("not mlp-tfjs params");
+    await initTensorflow();
+    const m = new MlpModel(params.options);
+    m.featureNames = params.featureNames;
+    m.scaler = params.scaler;
+    m.net = build(params.featureNames.length, m.options);
+    const ws = params.weights.map((w) => tf.tensor(w.values, w.shape));
+    m.net.setWeights(ws);
+    tf.dispose(ws);
+    return m;
+  }
+
+  /**
+   * Artifact files for the model registry: `params.json` (options, scaler, features) plus the tfjs
+   * `model.json` (topology + weight specs) and `weights.bin` written through `tf.io.withSaveHandler`.
+   */
+  async toArtifacts(): Promise<Record<string, Uint8Array | string>> {
+    if (!this.net || !this.scaler) throw new ModelError("mlp-tfjs: not fitted");
+    let art: tf.io.ModelArtifacts | null = null;
+    await this.net.save(tf.io.withSaveHandler((a) => {
+      art = a;
+      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } });
+    }));
+    const a = art as tf.io.ModelArtifacts | null;
+    if (!a?.weightData) throw new ModelError("mlp-tfjs: tfjs save produced no weights");
+    const data = a.weightData;
+    const bytes = data instanceof ArrayBuffer
+      ? new Uint8Array(data)
+      : new Uint8Array(await new Blob(data as ArrayBuffer[]).arrayBuffer());
+    return {
+      "params.json": JSON.stringify({
+        model: "mlp-tfjs",
+        featureNames: this.featureNames,
+        options: this.options,
+        scaler: this.scaler,
+      }),
+      "model.json": JSON.stringify({ modelTopology: a.modelTopology, weightSpecs: a.weightSpecs }),
+      "weights.bin": bytes,
+    };
+  }
+
+  /** Restores a model from {@link MlpModel.toArtifacts} files. */
+  static async fromArtifacts(files: Record<string, Uint8Array | string>): Promise<MlpModel> {
+    const text = (k: string) => {
+      const v = files[k];
+      if (v === undefined) throw new ModelError(`mlp-tfjs: artifact ${k} missing`);
+      return typeof v === "string" ? v : new TextDecoder().decode(v);
+    };
+    const params = JSON.parse(text("params.json"));
+    const topo = JSON.parse(text("model.json"));
+    const w = files["weights.bin"];
+    if (!(w instanceof Uint8Array)) throw new ModelError("mlp-tfjs: artifact weights.bin missing");
+    await initTensorflow();
+    const m = new MlpModel(params.options);
+    m.featureNames = params.featureNames;
+    m.scaler = params.scaler;
+    const buf = w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) as ArrayBuffer;
+    const net = await tf.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: topo.modelTopology, weightSpecs: topo.weightSpecs, weightData: buf }),
+    );
+    m.net = net as tf.Sequential;
+    return m;
+  }
+}

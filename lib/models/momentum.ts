@@ -1,0 +1,101 @@
+/**
+ * Baseline: the sign of the 20-day return feature, calibrated by the train class frequencies per sign.
+ * @module
+ */
+import { ModelError } from "../core/mod.ts";
+import type { Dataset } from "../dataset/mod.ts";
+import type { TrendModel } from "./types.ts";
+
+/** Serialized parameters of {@link MomentumModel}. */
+export interface MomentumParams {
+  model: "momentum";
+  feature: string;
+  /** Class probabilities for a negative, a non-negative and a missing feature value. */
+  negative: [number, number, number];
+  positive: [number, number, number];
+  missing: [number, number, number];
+}
+
+/**
+ * Momentum baseline (`name = "momentum"`): rows are split by the sign of feature `feature` (default `ret_20`);
+ * each sign predicts the train class frequencies observed with that sign (Laplace +1).
+ */
+export class MomentumModel implements TrendModel {
+  readonly name = "momentum";
+  private params: MomentumParams | null = null;
+
+  constructor(readonly feature = "ret_20") {}
+
+  private column(ds: Dataset): number {
+    const j = ds.featureNames.indexOf(this.feature);
+    if (j < 0) throw new ModelError(`momentum: feature ${this.feature} not in the dataset`);
+    return j;
+  }
+
+  /** Counts train classes per sign of the feature. */
+  fit(ds: Dataset, train: Int32Array): Promise<void> {
+    try {
+      this.fitSync(ds, train);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private fitSync(ds: Dataset, train: Int32Array): void {
+    const j = this.column(ds), p = ds.featureNames.length;
+    const c = [[1, 1, 1], [1, 1, 1], [1, 1, 1]];
+    for (const i of train) {
+      const y = ds.labels.trend[i];
+      if (y < 0) continue;
+      const v = ds.X[i * p + j];
+      c[Number.isFinite(v) ? (v < 0 ? 0 : 1) : 2][y]++;
+    }
+    const norm = (a: number[]): [number, number, number] => {
+      const s = a[0] + a[1] + a[2];
+      return [a[0] / s, a[1] / s, a[2] / s];
+    };
+    this.params = {
+      model: "momentum",
+      feature: this.feature,
+      negative: norm(c[0]),
+      positive: norm(c[1]),
+      missing: norm(c[2]),
+    };
+  }
+
+  /** Calibrated probabilities by the sign of the feature at each row. */
+  predict(ds: Dataset, rows: Int32Array): Promise<Float64Array> {
+    try {
+      return Promise.resolve(this.predictSync(ds, rows));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private predictSync(ds: Dataset, rows: Int32Array): Float64Array {
+    const pr = this.params;
+    if (!pr) throw new ModelError("momentum: predict before fit");
+    const j = this.column(ds), p = ds.featureNames.length;
+    const out = new Float64Array(rows.length * 3);
+    for (let r = 0; r < rows.length; r++) {
+      const v = ds.X[rows[r] * p + j];
+      out.set(Number.isFinite(v) ? (v < 0 ? pr.negative : pr.positive) : pr.missing, r * 3);
+    }
+    return out;
+  }
+
+  /** Fitted parameters. */
+  toJSON(): MomentumParams {
+    if (!this.params) throw new ModelError("momentum: not fitted");
+    return this.params;
+  }
+
+  /** Restores from {@link MomentumModel.toJSON}. */
+  static fromJSON(p: MomentumParams): MomentumModel {
+    if (p?.model !== "momentum") throw new TypeError("not momentum params");
+    const m = new MomentumModel(p.feature);
+    m.params = p;
+    return m;
+  }
+}
