@@ -22,10 +22,18 @@ export function sameLength(...xs: ArrayLike<unknown>[]): number {
   return n;
 }
 
-/** Typical price `(high + low + close) / 3`. */
+/**
+ * Typical price `(high + low + close) / 3`, with R's `mean()` correction step `q + sum(x - q) / 3` so that the
+ * result is (nearly always) the correctly rounded mean. Days whose H+L+C are equal then get bit-equal typical
+ * prices, which matters for MFI's up/down split (a plain `(h + l + c) / 3` breaks ties by rounding noise).
+ */
 export function typicalPrice(high: Float64Array, low: Float64Array, close: Float64Array): Float64Array {
   const n = sameLength(high, low, close);
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = (high[i] + low[i] + close[i]) / 3;
+  for (let i = 0; i < n; i++) {
+    const h = high[i], l = low[i], c = close[i];
+    const q = (h + l + c) / 3;
+    out[i] = q + ((h - q) + (l - q) + (c - q)) / 3;
+  }
   return out;
 }

@@ -13,19 +13,19 @@ import { checkWindow, nanArray } from "./_util.ts";
 export function sma(x: Float64Array, n: number): Float64Array {
   checkWindow(n);
   const len = x.length;
-  const out = nanArray(len);
+  const out = new Float64Array(len);
   let sum = 0, run = 0;
   for (let i = 0; i < len; i++) {
     const v = x[i];
-    if (v !== v) {
+    if (v === v) {
+      sum += v;
+      if (++run > n) sum -= x[i - n];
+      out[i] = run >= n ? sum / n : NaN;
+    } else {
       sum = 0;
       run = 0;
-      continue;
+      out[i] = NaN;
     }
-    sum += v;
-    run++;
-    if (run > n) sum -= x[i - n];
-    if (run >= n) out[i] = sum / n;
   }
   return out;
 }
@@ -79,13 +79,35 @@ export function wilderMa(x: Float64Array, n: number): Float64Array {
 }
 
 /**
- * Wilder's running sum (TTR `wilderSum`): `s[i] = s[i-1] * (n-1)/n + x[i]`, seeded with the plain sum of the
- * first `n` valid values. Equals `n * wilderMa(x, n)`.
+ * Wilder's running sum exactly as TTR's `wilderSum` computes it: with `S` the plain sum of the first `n - 1`
+ * valid values, `s[n-1] = S * (n-1)/n + x[n-1]`, then `s[i] = s[i-1] * (n-1)/n + x[i]`. (TTR's seed differs
+ * from `n * wilderMa(x, n)`; ADX uses this function, so we keep TTR's.) NaN inputs reset the warm-up before
+ * the first value and are skipped (NaN output, state carried) after it.
  */
 export function wilderSum(x: Float64Array, n: number): Float64Array {
-  const m = wilderMa(x, n);
-  for (let i = 0; i < m.length; i++) m[i] *= n;
-  return m;
+  checkWindow(n);
+  const len = x.length;
+  const out = nanArray(len);
+  const k = (n - 1) / n;
+  let run = 0, sum = 0, s = NaN;
+  for (let i = 0; i < len; i++) {
+    const v = x[i];
+    if (v !== v) {
+      if (s !== s) {
+        run = 0; // still warming up: start over
+        sum = 0;
+      }
+      continue;
+    }
+    if (s === s) s = s * k + v;
+    else if (run < n - 1) {
+      sum += v;
+      run++;
+      continue;
+    } else s = sum * k + v;
+    out[i] = s;
+  }
+  return out;
 }
 
 /** Linearly weighted moving average (TTR `WMA` with weights `1..n`, the newest value weighted `n`). */
