@@ -19,6 +19,7 @@ export const RANKS: Record<string, number> = {
   backtest: 6,
   report: 7,
   serve: 7,
+  evaluate: 8,
 };
 
 /** Third-party import prefixes allowed per folder (optionally restricted to one file name). */
