@@ -10,7 +10,7 @@ import type { BacktestResult } from "@lib/backtest/mod.ts";
 import type { TrendMetrics } from "@lib/models/mod.ts";
 import type { Config } from "./config.ts";
 import { createProgress, type Progress } from "./progress.ts";
-import { collect, type CollectResult } from "./steps/collect.ts";
+import { type CollectResult, fetchAll, storeFetched } from "./steps/collect.ts";
 import { datasetStep } from "./steps/dataset.ts";
 import { trainStep } from "./steps/train.ts";
 import { combineStep } from "./steps/combine.ts";
@@ -72,10 +72,14 @@ async function requestFor(cfg: Config, source: MarketSource) {
 export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSummary> {
   const progress: Progress = createProgress({ quiet: opts.quiet });
   const source = opts.source ?? await sourceFromConfig(cfg);
+  // Fetch and validate first: bad input fails here, before any store is opened or written.
+  const req = await requestFor(cfg, source);
+  const doneCollect = progress.start(`collect (${source.name})`);
+  const fetched = await fetchAll(source, req);
   const stores = opts.stores ?? await openStores(embeddedConfig(cfg.dataDir));
   try {
-    const req = await requestFor(cfg, source);
-    const collected = await collect(source, stores, req, progress);
+    const collected = await storeFetched(fetched, stores, progress);
+    doneCollect();
     const ds = await datasetStep(stores, { ...req, symbols: collected.symbols, ...cfg.dataset }, progress);
     const train = await trainStep(ds, { trendModels: cfg.models.trend, seed: cfg.models.seed }, progress);
     const combined = combineStep(ds, train, progress);

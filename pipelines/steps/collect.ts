@@ -4,6 +4,7 @@
  * leaves nothing partial and a re-run adds nothing.
  * @module
  */
+import type { Bar, CorporateAction, NewsItem } from "@lib/core/mod.ts";
 import type { BarRequest, MarketSource } from "@lib/sources/mod.ts";
 import { actionToRow, ALL_SCHEMAS, barToRow, type Stores } from "@lib/store/mod.ts";
 import type { Progress } from "../progress.ts";
@@ -29,6 +30,50 @@ export async function ensureSchema(stores: Stores): Promise<void> {
   for (const s of ALL_SCHEMAS) await stores.tables.ensureTable(s);
 }
 
+/** Everything fetched from a source for one request, validated, not yet stored. */
+export interface Fetched {
+  source: string;
+  req: BarRequest;
+  bars: Map<string, Bar[]>;
+  actions: CorporateAction[];
+  news: NewsItem[];
+}
+
+/** Fetches bars (+ actions and news when the source has them); throws before anything is written. */
+export async function fetchAll(source: MarketSource, req: BarRequest): Promise<Fetched> {
+  const bars = await source.bars(req);
+  const actions = source.actions ? await source.actions(req) : [];
+  const news = source.news ? await source.news(req) : [];
+  return { source: source.name, req, bars, actions, news };
+}
+
+/** Writes what was fetched: one all-or-nothing upsert per kind. */
+export async function storeFetched(f: Fetched, stores: Stores, progress?: Progress): Promise<CollectResult> {
+  await ensureSchema(stores);
+  const rows = [];
+  for (const list of f.bars.values()) for (const b of list) rows.push(barToRow(b));
+  const barRes = await stores.tables.upsert("bars", rows);
+  if (f.actions.length) await stores.tables.upsert("corporate_actions", f.actions.map(actionToRow));
+  const newsRes = f.news.length
+    ? await stores.documents.upsert(NEWS_COLLECTION, f.news.map((n) => ({ ...n })))
+    : { inserted: 0, updated: 0 };
+  progress?.note(
+    `${rows.length} bars (${barRes.inserted} new) for ${f.bars.size} symbols, ${f.actions.length} actions, ` +
+      `${f.news.length} news (${newsRes.inserted} new)`,
+  );
+  return {
+    source: f.source,
+    symbols: [...f.bars.keys()],
+    from: f.req.from,
+    to: f.req.to,
+    bars: rows.length,
+    barsInserted: barRes.inserted,
+    actions: f.actions.length,
+    news: f.news.length,
+    newsInserted: newsRes.inserted,
+  };
+}
+
 /** Collects bars (+ actions and news when the source has them) for `req` into `stores`. */
 export async function collect(
   source: MarketSource,
@@ -37,31 +82,8 @@ export async function collect(
   progress?: Progress,
 ): Promise<CollectResult> {
   const done = progress?.start(`collect (${source.name})`);
-  const bars = await source.bars(req);
-  const actions = source.actions ? await source.actions(req) : [];
-  const news = source.news ? await source.news(req) : [];
-  await ensureSchema(stores);
-  const rows = [];
-  for (const list of bars.values()) for (const b of list) rows.push(barToRow(b));
-  const barRes = await stores.tables.upsert("bars", rows);
-  if (actions.length) await stores.tables.upsert("corporate_actions", actions.map(actionToRow));
-  const newsRes = news.length
-    ? await stores.documents.upsert(NEWS_COLLECTION, news.map((n) => ({ ...n })))
-    : { inserted: 0, updated: 0 };
+  const fetched = await fetchAll(source, req);
+  const out = await storeFetched(fetched, stores, progress);
   done?.();
-  progress?.note(
-    `${rows.length} bars (${barRes.inserted} new) for ${bars.size} symbols, ${actions.length} actions, ` +
-      `${news.length} news (${newsRes.inserted} new)`,
-  );
-  return {
-    source: source.name,
-    symbols: [...bars.keys()],
-    from: req.from,
-    to: req.to,
-    bars: rows.length,
-    barsInserted: barRes.inserted,
-    actions: actions.length,
-    news: news.length,
-    newsInserted: newsRes.inserted,
-  };
+  return out;
 }

@@ -1,0 +1,97 @@
+/**
+ * The CLI as a user meets it: real subprocesses, exit codes, one-line errors, nothing written on bad input, and a
+ * full run on the real S&P 500 CSV.
+ */
+import { equal, ok } from "node:assert/strict";
+import { existsSync } from "node:fs";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const SP500 = new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname;
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "pipelines/cli.ts", ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+async function expectUserError(args: string[], pattern: RegExp, storeDir: string) {
+  const r = await cli([...args, "--store-dir", storeDir, "--quiet"]);
+  equal(r.code, 2, `exit code for ${args.join(" ")}: ${r.stderr}`);
+  const lines = r.stderr.trim().split("\n");
+  equal(lines.length, 1, `one line: ${r.stderr}`);
+  ok(pattern.test(lines[0]), lines[0]);
+  ok(!existsSync(`${storeDir}/fmai.sqlite`), "nothing written to the store");
+}
+
+Deno.test("bad input: one-line typed error, exit code 2, nothing written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-cli-" });
+  try {
+    const csv = `${dir}/csv`;
+    await Deno.mkdir(csv);
+    await Deno.writeTextFile(
+      `${csv}/prices.csv`,
+      "date,open,high,low,close,volume,Name\n2020-01-02,10,11,9,10.5,100,AAA\n2020-01-03,10,eleven,9,10.5,100,AAA\n",
+    );
+    await expectUserError(["run", "--data-dir", csv, "--symbols", "AAA"], /prices\.csv:3/, `${dir}/s1`);
+    await expectUserError(
+      ["run", "--data-dir", SP500, "--symbols", "AAPL,NOPE"],
+      /NOPE/,
+      `${dir}/s2`,
+    );
+    await expectUserError(
+      ["run", "--data-dir", SP500, "--symbols", "AAPL", "--from", "2016-02-01", "--to", "2016-01-01"],
+      /empty date range/,
+      `${dir}/s3`,
+    );
+    await expectUserError(
+      ["run", "--data-dir", SP500, "--symbols", "AAPL", "--from", "2030-01-01", "--to", "2030-02-01"],
+      /empty date range|no bars/,
+      `${dir}/s4`,
+    );
+    await Deno.writeTextFile(`${dir}/typo.yaml`, "backtest:\n  costBp: 5\n");
+    await expectUserError(
+      ["demo", "--config", `${dir}/typo.yaml`],
+      /unknown config key backtest\.costBp/,
+      `${dir}/s5`,
+    );
+    await expectUserError(["demo", "--sybmols", "X"], /sybmols/, `${dir}/s6`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "pipeline on the real S&P 500 CSV runs to a report",
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "fmai-sp500-" });
+    try {
+      const report = `${dir}/sp500.html`;
+      const r = await cli([
+        "run",
+        "--source",
+        "csv",
+        "--data-dir",
+        SP500,
+        "--symbols",
+        "AAPL,MSFT,JPM,XOM,JNJ",
+        "--store-dir",
+        `${dir}/store`,
+        "--report",
+        report,
+        "--quiet",
+      ]);
+      equal(r.code, 0, r.stderr);
+      ok(/moe/.test(r.stdout) && /buy-and-hold/.test(r.stdout), r.stdout);
+      const html = await Deno.readTextFile(report);
+      ok(html.includes("Plotly.newPlot") && html.includes("AAPL"));
+      ok(html.includes("2017-01-03"), "the protocol's test segment is used");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
