@@ -1,5 +1,24 @@
 /**
  * Stores: tables, documents, objects; embedded defaults and server backends.
+ * Server drivers (MySQL, MongoDB, S3) are not re-exported as values: `openStores` loads them on demand, so
+ * importing this module never loads a driver.
  * @module
  */
 export * from "./types.ts";
+export * from "./schema.ts";
+export * from "./keys.ts";
+export { openSqliteTables, SqliteTables, type SqliteTablesOptions } from "./sqlite_tables.ts";
+export { openSqliteDocuments, SqliteDocuments } from "./sqlite_documents.ts";
+export { LocalObjects, openLocalObjects } from "./local_objects.ts";
+export { EMBEDDED_DB_FILE, EMBEDDED_OBJECTS_DIR, openEmbeddedStores } from "./embedded.ts";
+export {
+  type DocumentsConfig,
+  embeddedConfig,
+  type ObjectsConfig,
+  openStores,
+  type StoreConfig,
+  type TablesConfig,
+} from "./config.ts";
+export type { MySqlConfig } from "./mysql.ts";
+export type { MongoConfig } from "./mongodb.ts";
+export type { S3Config } from "./s3.ts";

@@ -56,6 +56,8 @@ export interface TableStore {
   count(table: string, where?: TableQuery["where"]): Promise<number>;
   /** Deletes matching rows; returns how many. */
   delete(table: string, where: NonNullable<TableQuery["where"]>): Promise<number>;
+  /** Drops a table and its indexes when present (tests clean up with it; optional for backends). */
+  dropTable?(table: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -86,6 +88,8 @@ export interface DocumentStore {
   get(collection: string, id: string): Promise<Doc | null>;
   find(collection: string, q?: DocQuery): Promise<Doc[]>;
   count(collection: string, q?: DocQuery): Promise<number>;
+  /** Drops a collection when present (tests clean up with it; optional for backends). */
+  dropCollection?(collection: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,130 @@
+/**
+ * Choosing the store backends from typed configuration. Parsing YAML and environment variables into a
+ * `StoreConfig` happens at the edge (`pipelines/`); here the config is already typed. Server drivers are
+ * loaded with dynamic `import()` only when configured, so the embedded path never loads them.
+ * @module
+ */
+import { ConfigError, FmaiError, StoreError } from "../core/mod.ts";
+import type { DocumentStore, ObjectStore, Stores, TableStore } from "./types.ts";
+import type { MySqlConfig } from "./mysql.ts";
+import type { MongoConfig } from "./mongodb.ts";
+import type { S3Config } from "./s3.ts";
+import { EMBEDDED_DB_FILE, EMBEDDED_OBJECTS_DIR } from "./embedded.ts";
+import { openSqliteTables } from "./sqlite_tables.ts";
+import { openSqliteDocuments } from "./sqlite_documents.ts";
+import { openLocalObjects } from "./local_objects.ts";
+
+/** Where structured tables live. */
+export type TablesConfig = { kind: "sqlite" } | ({ kind: "mysql" } & MySqlConfig);
+/** Where documents live. */
+export type DocumentsConfig = { kind: "sqlite" } | ({ kind: "mongodb" } & MongoConfig);
+/** Where objects live. */
+export type ObjectsConfig = { kind: "local" } | ({ kind: "s3" } & S3Config);
+
+/** Typed store configuration: the data directory (embedded files) and one choice per interface. */
+export interface StoreConfig {
+  /** Directory of the embedded stores (`fmai.sqlite`, `objects/`). */
+  dataDir: string;
+  tables: TablesConfig;
+  documents: DocumentsConfig;
+  objects: ObjectsConfig;
+}
+
+/** The zero-setup configuration: everything embedded under `dataDir`. */
+export function embeddedConfig(dataDir: string): StoreConfig {
+  return { dataDir, tables: { kind: "sqlite" }, documents: { kind: "sqlite" }, objects: { kind: "local" } };
+}
+
+function rest<T extends { kind: string }>(c: T): Omit<T, "kind"> {
+  const { kind: _kind, ...r } = c;
+  return r;
+}
+
+async function openTables(cfg: StoreConfig): Promise<TableStore> {
+  const t = cfg.tables;
+  switch (t?.kind) {
+    case "sqlite":
+      await Deno.mkdir(cfg.dataDir, { recursive: true });
+      return await openSqliteTables(`${cfg.dataDir}/${EMBEDDED_DB_FILE}`);
+    case "mysql": {
+      const m = await import("./mysql.ts");
+      return await m.openMySqlTables(rest(t) as MySqlConfig);
+    }
+    default:
+      throw new ConfigError(
+        `tables.kind must be "sqlite" or "mysql", got ${JSON.stringify((t as { kind?: unknown })?.kind)}`,
+      );
+  }
+}
+
+async function openDocuments(cfg: StoreConfig): Promise<DocumentStore> {
+  const d = cfg.documents;
+  switch (d?.kind) {
+    case "sqlite":
+      await Deno.mkdir(cfg.dataDir, { recursive: true });
+      return await openSqliteDocuments(`${cfg.dataDir}/${EMBEDDED_DB_FILE}`);
+    case "mongodb": {
+      const m = await import("./mongodb.ts");
+      return await m.openMongoDocuments(rest(d) as MongoConfig);
+    }
+    default:
+      throw new ConfigError(
+        `documents.kind must be "sqlite" or "mongodb", got ${
+          JSON.stringify((d as { kind?: unknown })?.kind)
+        }`,
+      );
+  }
+}
+
+async function openObjects(cfg: StoreConfig): Promise<ObjectStore> {
+  const o = cfg.objects;
+  switch (o?.kind) {
+    case "local":
+      return await openLocalObjects(`${cfg.dataDir}/${EMBEDDED_OBJECTS_DIR}`);
+    case "s3": {
+      const m = await import("./s3.ts");
+      return await m.openS3Objects(rest(o) as S3Config);
+    }
+    default:
+      throw new ConfigError(
+        `objects.kind must be "local" or "s3", got ${JSON.stringify((o as { kind?: unknown })?.kind)}`,
+      );
+  }
+}
+
+/**
+ * Opens the three stores a configuration names. On failure, whatever was opened is closed again and the error
+ * is a `ConfigError` (bad config) or `StoreError` (a server cannot be reached).
+ */
+export async function openStores(cfg: StoreConfig): Promise<Stores> {
+  if (cfg === null || typeof cfg !== "object") throw new TypeError("store config must be an object");
+  if (typeof cfg.dataDir !== "string" || cfg.dataDir === "") {
+    throw new ConfigError("store config: dataDir is missing");
+  }
+  const opened: { close(): Promise<void> }[] = [];
+  try {
+    const tables = await openTables(cfg);
+    opened.push(tables);
+    const documents = await openDocuments(cfg);
+    opened.push(documents);
+    const objects = await openObjects(cfg);
+    opened.push(objects);
+    return {
+      tables,
+      documents,
+      objects,
+      async close() {
+        await tables.close();
+        await documents.close();
+        await objects.close();
+      },
+    };
+  } catch (e) {
+    for (const s of opened.reverse()) await s.close().catch(() => {});
+    if (e instanceof FmaiError || e instanceof TypeError || e instanceof RangeError) throw e;
+    throw new StoreError(`cannot open stores: ${(e as Error)?.message ?? String(e)}`, {
+      backend: "config",
+      cause: e,
+    });
+  }
+}

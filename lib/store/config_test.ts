@@ -1,0 +1,79 @@
+import { deepEqual, equal, ok, rejects } from "node:assert/strict";
+import { ConfigError, StoreError } from "../core/mod.ts";
+import { embeddedConfig, openStores, type StoreConfig } from "./config.ts";
+import { openEmbeddedStores } from "./embedded.ts";
+import { BARS } from "./schema.ts";
+
+Deno.test("store config: embedded config opens SQLite + folder under dataDir", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const s = await openStores(embeddedConfig(`${dir}/data`));
+    equal(s.tables.backend, "sqlite");
+    equal(s.documents.backend, "sqlite");
+    equal(s.objects.backend, "local");
+    await s.tables.ensureTable(BARS);
+    await s.documents.upsert("news", [{ id: "a", knownAt: 1, headline: "x" }]);
+    await s.objects.put("reports/r1/index.html", "<html></html>", { contentType: "text/html" });
+    await s.close();
+    ok((await Deno.stat(`${dir}/data/fmai.sqlite`)).isFile);
+    ok((await Deno.stat(`${dir}/data/objects/reports/r1/index.html`)).isFile);
+    // the same files through openEmbeddedStores
+    const e = openEmbeddedStores(`${dir}/data`);
+    equal(await e.documents.count("news"), 1);
+    equal(await e.tables.count("bars"), 0);
+    deepEqual((await e.objects.list("reports/")).map((o) => o.key), ["reports/r1/index.html"]);
+    await e.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("store config: a wrong kind is a ConfigError; an unreachable server a StoreError", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const bad = { ...embeddedConfig(dir), tables: { kind: "postgres" } } as unknown as StoreConfig;
+    await rejects(openStores(bad), ConfigError);
+    const unreachable: StoreConfig = {
+      ...embeddedConfig(dir),
+      tables: {
+        kind: "mysql",
+        host: "127.0.0.1",
+        port: 9,
+        user: "x",
+        password: "x",
+        database: "x",
+        retries: 1,
+        connectTimeoutMs: 500,
+      },
+    };
+    await rejects(openStores(unreachable), StoreError);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("store config: the embedded path runs with npm disabled (no driver is loaded)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const mod = new URL("./mod.ts", import.meta.url).href;
+    const script = `${dir}/probe.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { embeddedConfig, openStores } from ${JSON.stringify(mod)};\n` +
+        `const s = await openStores(embeddedConfig(${JSON.stringify(`${dir}/data`)}));\n` +
+        `await s.tables.ensureTable({ name: "x", columns: { a: "text" }, key: ["a"] });\n` +
+        `await s.close();\nconsole.log("embedded-ok");\n`,
+    );
+    const config = new URL("../../deno.json", import.meta.url).pathname;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-npm", "--config", config, script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    equal(out.code, 0, text);
+    ok(text.includes("embedded-ok"), text);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

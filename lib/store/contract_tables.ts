@@ -1,0 +1,295 @@
+/**
+ * The contract every `TableStore` backend passes. A backend's test file calls
+ * `tableContract("sqlite", () => openSqliteTables(":memory:"))`; each case opens its own store, works on a table
+ * with a unique name (so the suite can run against a shared server) and drops or empties it afterwards.
+ * @module
+ */
+import { deepEqual, equal, ok, rejects } from "node:assert/strict";
+import { DataValidationError, StoreError } from "../core/mod.ts";
+import type { Row, TableSchema, TableStore } from "./types.ts";
+
+/** Options of the table contract. */
+export interface TableContractOptions {
+  /** Rows of the large-batch case (default 20,000). */
+  largeRows?: number;
+  /** Skip every case (e.g. a server is not configured); the cases still show up as ignored. */
+  ignore?: boolean;
+  /** Deno test sanitizers (default off: pooled drivers keep sockets and timers). */
+  sanitize?: boolean;
+}
+
+let seq = 0;
+/** A table name unique to this run. */
+function uniqueName(prefix: string): string {
+  seq++;
+  const r = Math.floor(Math.random() * 0xffffff).toString(36);
+  return `${prefix}_${Date.now().toString(36)}_${r}_${seq}`;
+}
+
+function schemaFor(name: string): TableSchema {
+  return {
+    name,
+    columns: { sym: "text", d: "date", px: "real", n: "int", note: "text" },
+    key: ["sym", "d"],
+    indexes: [["d"], ["sym", "n"]],
+  };
+}
+
+const SYMS = ["A", "B", "C"];
+const DATES = [
+  "2020-01-02",
+  "2020-01-03",
+  "2020-01-06",
+  "2020-01-07",
+  "2020-01-08",
+  "2020-02-28",
+  "2020-02-29",
+  "2020-03-02",
+  "2020-03-09",
+  "2020-11-02",
+];
+
+function sampleRows(): Row[] {
+  const rows: Row[] = [];
+  SYMS.forEach((sym, i) =>
+    DATES.forEach((d, j) => {
+      rows.push({
+        sym,
+        d,
+        px: 100 + i * 10 + j + 0.25,
+        n: i * 100 + j,
+        note: j % 3 === 0 ? null : `${sym}-${j}`,
+      });
+    })
+  );
+  return rows;
+}
+
+function byKey(a: Row, b: Row): number {
+  return String(a.sym).localeCompare(String(b.sym)) || String(a.d).localeCompare(String(b.d));
+}
+
+/** Registers the `TableStore` contract cases as `Deno.test`s named `<name> tables: ...`. */
+export function tableContract(
+  name: string,
+  open: () => Promise<TableStore>,
+  opts: TableContractOptions = {},
+): void {
+  const sanitize = opts.sanitize ?? false;
+  function test(title: string, fn: (store: TableStore, table: string) => Promise<void>): void {
+    Deno.test({
+      name: `${name} tables: ${title}`,
+      ignore: opts.ignore ?? false,
+      sanitizeOps: sanitize,
+      sanitizeResources: sanitize,
+      fn: async () => {
+        const store = await open();
+        const table = uniqueName("ct");
+        try {
+          await fn(store, table);
+        } finally {
+          try {
+            if (store.dropTable) await store.dropTable(table);
+            else await store.delete(table, {}).catch(() => 0);
+          } finally {
+            await store.close();
+          }
+        }
+      },
+    });
+  }
+
+  test("ensureTable is idempotent and keeps rows", async (s, t) => {
+    await s.ensureTable(schemaFor(t));
+    await s.ensureTable(schemaFor(t));
+    equal(await s.count(t), 0);
+    await s.upsert(t, sampleRows().slice(0, 4));
+    await s.ensureTable(schemaFor(t));
+    equal(await s.count(t), 4);
+  });
+
+  test("ensureTable rejects a bad identifier", async (s) => {
+    await rejects(
+      s.ensureTable({ name: "x; DROP TABLE y", columns: { a: "text" }, key: ["a"] }),
+      (e) => e instanceof RangeError || e instanceof TypeError,
+    );
+    await rejects(
+      s.ensureTable({ name: uniqueName("ct"), columns: { "a b": "text" }, key: ["a b"] }),
+      (e) => e instanceof RangeError || e instanceof TypeError,
+    );
+  });
+
+  test("upsert inserts, then the same upsert inserts 0 and updates all", async (s, t) => {
+    await s.ensureTable(schemaFor(t));
+    const rows = sampleRows();
+    deepEqual(await s.upsert(t, rows), { inserted: rows.length, updated: 0 });
+    deepEqual(await s.upsert(t, rows), { inserted: 0, updated: rows.length });
+    equal(await s.count(t), rows.length);
+    deepEqual(await s.upsert(t, []), { inserted: 0, updated: 0 });
+  });
+
+  test("upsert replaces values and splits inserted/updated", async (s, t) => {
+    await s.ensureTable(schemaFor(t));
+    const rows = sampleRows();
+    await s.upsert(t, rows.slice(0, 10));
+    const changed = rows.slice(5, 15).map((r) => ({ ...r, px: (r.px as number) * 2, note: "changed" }));
+    deepEqual(await s.upsert(t, changed), { inserted: 5, updated: 5 });
+    equal(await s.count(t), 15);
+    const got = await s.query(t, { where: { note: "changed" }, orderBy: ["sym", "d"] });
+    deepEqual(got, changed.slice().sort(byKey));
+    const first = await s.query(t, { where: { sym: "A", d: DATES[0] } });
+    deepEqual(first, [rows[0]]);
+  });
+
+  test("query by equality, IN, ranges, order and limit", async (s, t) => {
+    await s.ensureTable(schemaFor(t));
+    const rows = sampleRows();
+    await s.upsert(t, rows);
+    deepEqual(await s.query(t, { orderBy: ["sym", "d"] }), rows.slice().sort(byKey));
+    deepEqual(await s.query(t, { where: { sym: "B" }, orderBy: ["d"] }), rows.filter((r) => r.sym === "B"));
+    deepEqual(
+      await s.query(t, { where: { sym: ["A", "C"] }, orderBy: ["sym", "d"] }),
+      rows.filter((r) => r.sym !== "B"),
+    );
+    deepEqual(await s.query(t, { where: { sym: [] } }), []);
+    deepEqual(
+      await s.query(t, { where: { sym: "C", d: { gte: "2020-02-28", lte: "2020-03-02" } }, orderBy: ["d"] }),
+      rows.filter((r) => r.sym === "C" && r.d! >= "2020-02-28" && r.d! <= "2020-03-02"),
+    );
+    deepEqual(
+      await s.query(t, { where: { d: { gt: "2020-02-28", lt: "2020-03-09" } }, orderBy: ["sym", "d"] }),
+      rows.filter((r) => r.d! > "2020-02-28" && r.d! < "2020-03-09").sort(byKey),
+    );
+    deepEqual(
+      await s.query(t, { where: { px: { gte: 110, lt: 112 } }, orderBy: ["px"] }),
+      rows.filter((r) => (r.px as number) >= 110 && (r.px as number) < 112).sort((a, b) =>
+        (a.px as number) - (b.px as number)
+      ),
+    );
+    const desc = await s.query(t, { where: { sym: "A" }, orderBy: ["-d"], limit: 3 });
+    deepEqual(desc.map((r) => r.d), DATES.slice().reverse().slice(0, 3));
+    const mixed = await s.query(t, { orderBy: ["-sym", "d"], limit: 12 });
+    deepEqual(mixed.map((r) => `${r.sym}${r.d}`), [
+      ...DATES.map((d) => `C${d}`),
+      `B${DATES[0]}`,
+      `B${DATES[1]}`,
+    ]);
+    equal((await s.query(t, { limit: 0 })).length, 0);
+    const oneDay = await s.query(t, { where: { d: "2020-02-29" }, orderBy: ["sym"] });
+    deepEqual(oneDay.map((r) => r.sym), SYMS);
+    await rejects(
+      s.query(t, { where: { nope: 1 } }),
+      (e) => e instanceof RangeError || e instanceof TypeError,
+    );
+    await rejects(
+      s.query(t, { orderBy: ["nope"] }),
+      (e) => e instanceof RangeError || e instanceof TypeError,
+    );
+    await rejects(s.query(t, { limit: -1 }), (e) => e instanceof RangeError || e instanceof TypeError);
+  });
+
+  test("count and delete", async (s, t) => {
+    await s.ensureTable(schemaFor(t));
+    const rows = sampleRows();
+    await s.upsert(t, rows);
+    equal(await s.count(t), 30);
+    equal(await s.count(t, { sym: "A" }), 10);
+    equal(await s.count(t, { sym: ["A", "B"], d: { gte: "2020-03-01" } }), 6);
+    equal(await s.delete(t, { sym: "A", d: { lte: "2020-01-06" } }), 3);
+    equal(await s.count(t), 27);
+    equal(await s.count(t, { sym: "A" }), 7);
+    equal(await s.delete(t, { sym: "nobody" }), 0);
+    equal(await s.delete(t, { sym: "B" }), 10);
+    deepEqual(
+      (await s.query(t, { orderBy: ["sym", "d"] })).map((r) => r.sym),
+      [...Array(7).fill("A"), ...Array(10).fill("C")],
+    );
+  });
+
+  test("null values roundtrip; text is passed as data, not SQL", async (s, t) => {
+    await s.ensureTable(schemaFor(t));
+    const rows: Row[] = [
+      { sym: "Q'uote", d: "2021-06-01", px: null, n: null, note: "O'Reilly\"; DROP TABLE x; -- ü 日本 🚀" },
+      { sym: "Z", d: "2021-06-01", px: -0.5, n: -42, note: "" },
+      { sym: "Y", d: "2021-06-02", note: "missing columns are null" },
+    ];
+    await s.upsert(t, rows);
+    deepEqual(await s.query(t, { where: { sym: "Q'uote" } }), [rows[0]]);
+    deepEqual(await s.query(t, { where: { sym: "Z" } }), [rows[1]]);
+    deepEqual(await s.query(t, { where: { sym: "Y" } }), [{ ...rows[2], px: null, n: null }]);
+    equal(await s.count(t, { note: "O'Reilly\"; DROP TABLE x; -- ü 日本 🚀" }), 1);
+  });
+
+  test("dates come back exactly as written", async (s, t) => {
+    await s.ensureTable(schemaFor(t));
+    const dates = [
+      "1970-01-01",
+      "1999-12-31",
+      "2000-02-29",
+      "2024-03-10",
+      "2024-11-03",
+      "2038-01-19",
+      "2100-12-31",
+    ];
+    await s.upsert(t, dates.map((d, i) => ({ sym: "D", d, px: i, n: i, note: d })));
+    const got = await s.query(t, { where: { sym: "D" }, orderBy: ["d"] });
+    deepEqual(got.map((r) => r.d), dates);
+    deepEqual(got.map((r) => r.note), dates);
+    for (const d of dates) equal((await s.query(t, { where: { d } }))[0]?.d, d);
+  });
+
+  const invalid: [string, Row][] = [
+    ["NaN in a real column", { sym: "A", d: "2020-05-01", px: NaN, n: 1, note: "x" }],
+    ["Infinity in a real column", { sym: "A", d: "2020-05-01", px: Infinity, n: 1, note: "x" }],
+    ["null key column", { sym: null, d: "2020-05-01", px: 1, n: 1, note: "x" }],
+    ["missing key column", { d: "2020-05-01", px: 1, n: 1, note: "x" }],
+    ["string in a real column", { sym: "A", d: "2020-05-01", px: "1.5", n: 1, note: "x" }],
+    ["fraction in an int column", { sym: "A", d: "2020-05-01", px: 1, n: 1.5, note: "x" }],
+    ["number in a text column", { sym: "A", d: "2020-05-01", px: 1, n: 1, note: 7 }],
+    ["impossible date", { sym: "A", d: "2020-02-30", px: 1, n: 1, note: "x" }],
+    ["date with time", { sym: "A", d: "2020-05-01T00:00:00Z", px: 1, n: 1, note: "x" }],
+    ["unknown column", { sym: "A", d: "2020-05-01", px: 1, n: 1, note: "x", extra: 1 }],
+  ];
+  for (const [what, bad] of invalid) {
+    test(`a batch with one invalid row (${what}) is rejected whole`, async (s, t) => {
+      await s.ensureTable(schemaFor(t));
+      await s.upsert(t, sampleRows().slice(0, 5));
+      const batch: Row[] = [
+        { sym: "NEW", d: "2020-05-01", px: 1, n: 1, note: "good" },
+        { sym: "NEW", d: "2020-05-02", px: 2, n: 2, note: "good" },
+        bad,
+        { sym: "NEW", d: "2020-05-03", px: 3, n: 3, note: "good" },
+      ];
+      await rejects(
+        s.upsert(t, batch),
+        (e) => e instanceof DataValidationError && /\brow 2\b/.test(e.message),
+      );
+      equal(await s.count(t), 5);
+      equal(await s.count(t, { sym: "NEW" }), 0);
+    });
+  }
+
+  test("an unknown table is a StoreError", async (s, t) => {
+    await rejects(s.upsert(t + "_missing", [{ a: 1 }]), StoreError);
+    await rejects(s.query(t + "_missing"), StoreError);
+  });
+
+  const large = opts.largeRows ?? 20_000;
+  test(`large batch of ${large} rows roundtrips`, async (s, t) => {
+    await s.ensureTable(schemaFor(t));
+    const rows: Row[] = [];
+    for (let i = 0; i < large; i++) {
+      const day = new Date(Date.UTC(2000, 0, 1) + (i % 4000) * 86_400_000).toISOString().slice(0, 10);
+      rows.push({ sym: `S${Math.floor(i / 4000)}`, d: day, px: i / 7, n: i, note: i % 2 ? `r${i}` : null });
+    }
+    deepEqual(await s.upsert(t, rows), { inserted: large, updated: 0 });
+    equal(await s.count(t), large);
+    deepEqual(await s.upsert(t, rows), { inserted: 0, updated: large });
+    equal(await s.count(t), large);
+    const s1 = await s.query(t, { where: { sym: "S1" }, orderBy: ["d"] });
+    deepEqual(s1, rows.filter((r) => r.sym === "S1"));
+    const all = await s.query(t, { orderBy: ["n"] });
+    equal(all.length, large);
+    ok(all.every((r, i) => r.n === i && r.px === i / 7));
+  });
+}

@@ -1,0 +1,211 @@
+/**
+ * The embedded `ObjectStore`: a folder. An object `k` is the file `<root>/k`; its content type lives in
+ * `<root>/.fmai-meta/k.json`. Writes go to `<root>/.fmai-tmp/` first and are renamed into place (atomic on one
+ * file system). Keys whose first segment starts with `.fmai-` are reserved. A key cannot be both an object and
+ * a "folder" of other keys (`a` and `a/b`), unlike S3.
+ * @module
+ */
+import { FmaiError, StoreError } from "../core/mod.ts";
+import type { ObjectInfo, ObjectStore } from "./types.ts";
+import { checkObjectKey, checkObjectPrefix, defaultContentType } from "./keys.ts";
+
+const META = ".fmai-meta";
+const TMP = ".fmai-tmp";
+
+/**
+ * Opens (creating when missing) a folder object store.
+ * @example
+ * ```ts
+ * import { openLocalObjects } from "./local_objects.ts";
+ * const dir = await Deno.makeTempDir();
+ * const o = await openLocalObjects(dir);
+ * await o.put("charts/AAPL/2024-01-02.svg", "<svg/>", { contentType: "image/svg+xml" });
+ * (await o.head("charts/AAPL/2024-01-02.svg"))?.contentType; // "image/svg+xml"
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function openLocalObjects(root: string): Promise<ObjectStore> {
+  if (typeof root !== "string" || root === "") {
+    throw new TypeError("object store root must be a non-empty string");
+  }
+  try {
+    await Deno.mkdir(`${root}/${TMP}`, { recursive: true });
+    await Deno.mkdir(`${root}/${META}`, { recursive: true });
+  } catch (e) {
+    throw new StoreError(`cannot create object folder ${root}: ${(e as Error).message}`, {
+      backend: "local",
+      cause: e,
+      userError: true,
+    });
+  }
+  return new LocalObjects(root);
+}
+
+function key(k: unknown): string {
+  const s = checkObjectKey(k);
+  if (s.split("/")[0].startsWith(".fmai-")) {
+    throw new RangeError(`object key ${JSON.stringify(s)} is reserved`);
+  }
+  return s;
+}
+
+/** The folder `ObjectStore`; see {@link openLocalObjects}. */
+export class LocalObjects implements ObjectStore {
+  readonly backend = "local";
+  readonly #root: string;
+
+  constructor(root: string) {
+    this.#root = root.replace(/\/+$/, "") || "/";
+  }
+
+  #wrap(what: string, e: unknown): unknown {
+    if (e instanceof FmaiError || e instanceof TypeError || e instanceof RangeError) return e;
+    return new StoreError(`local objects ${what}: ${(e as Error)?.message ?? String(e)}`, {
+      backend: "local",
+      cause: e,
+    });
+  }
+
+  #dirOf(path: string): string {
+    return path.slice(0, path.lastIndexOf("/"));
+  }
+
+  /** Writes atomically: temp file, then rename. */
+  async put(k: string, body: Uint8Array | string, opts: { contentType?: string } = {}): Promise<void> {
+    const kk = key(k);
+    if (typeof body !== "string" && !(body instanceof Uint8Array)) {
+      throw new TypeError("object body must be a Uint8Array or a string");
+    }
+    const contentType = opts.contentType ?? defaultContentType(body);
+    if (typeof contentType !== "string" || contentType === "") {
+      throw new TypeError("contentType must be a string");
+    }
+    try {
+      const data = typeof body === "string" ? new TextEncoder().encode(body) : body;
+      const id = crypto.randomUUID();
+      const tmpData = `${this.#root}/${TMP}/${id}.data`;
+      const tmpMeta = `${this.#root}/${TMP}/${id}.meta`;
+      const dest = `${this.#root}/${kk}`;
+      const meta = `${this.#root}/${META}/${kk}.json`;
+      await Deno.writeFile(tmpData, data);
+      await Deno.writeTextFile(tmpMeta, JSON.stringify({ contentType }));
+      await Deno.mkdir(this.#dirOf(dest), { recursive: true });
+      await Deno.mkdir(this.#dirOf(meta), { recursive: true });
+      await Deno.rename(tmpMeta, meta);
+      await Deno.rename(tmpData, dest);
+    } catch (e) {
+      throw this.#wrap(`put ${kk}`, e);
+    }
+  }
+
+  /** The object's bytes, or `null`. */
+  async get(k: string): Promise<Uint8Array | null> {
+    const kk = key(k);
+    try {
+      return await Deno.readFile(`${this.#root}/${kk}`);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.IsADirectory) return null;
+      if ((e as { code?: string }).code === "EISDIR" || (e as { code?: string }).code === "ENOTDIR") {
+        return null;
+      }
+      throw this.#wrap(`get ${kk}`, e);
+    }
+  }
+
+  async #info(kk: string, size?: number): Promise<ObjectInfo | null> {
+    let sz = size;
+    if (sz === undefined) {
+      try {
+        const st = await Deno.stat(`${this.#root}/${kk}`);
+        if (!st.isFile) return null;
+        sz = st.size;
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound || (e as { code?: string }).code === "ENOTDIR") return null;
+        throw e;
+      }
+    }
+    let contentType = "application/octet-stream";
+    try {
+      const m = JSON.parse(await Deno.readTextFile(`${this.#root}/${META}/${kk}.json`));
+      if (typeof m.contentType === "string") contentType = m.contentType;
+    } catch { /* no sidecar: default */ }
+    return { key: kk, size: sz, contentType };
+  }
+
+  /** Size and content type, or `null`. */
+  async head(k: string): Promise<ObjectInfo | null> {
+    const kk = key(k);
+    try {
+      return await this.#info(kk);
+    } catch (e) {
+      throw this.#wrap(`head ${kk}`, e);
+    }
+  }
+
+  /** Objects whose key starts with `prefix`, sorted by key. */
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const p = checkObjectPrefix(prefix);
+    const slash = p.lastIndexOf("/");
+    const baseRel = slash >= 0 ? p.slice(0, slash) : "";
+    const found: { key: string; size: number }[] = [];
+    const walk = async (rel: string): Promise<void> => {
+      let entries: Deno.DirEntry[];
+      try {
+        entries = await Array.fromAsync(Deno.readDir(rel ? `${this.#root}/${rel}` : this.#root));
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound || (e as { code?: string }).code === "ENOTDIR") return;
+        throw e;
+      }
+      for (const e of entries) {
+        if (rel === "" && e.name.startsWith(".fmai-")) continue;
+        const k = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory) {
+          if (k.startsWith(p) || p.startsWith(`${k}/`)) await walk(k);
+        } else if (e.isFile && k.startsWith(p)) {
+          found.push({ key: k, size: (await Deno.stat(`${this.#root}/${k}`)).size });
+        }
+      }
+    };
+    try {
+      await walk(baseRel);
+      found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const out: ObjectInfo[] = [];
+      for (const f of found) out.push((await this.#info(f.key, f.size))!);
+      return out;
+    } catch (e) {
+      throw this.#wrap(`list ${p}`, e);
+    }
+  }
+
+  /** Deletes an object (no-op when missing) and prunes empty folders. */
+  async delete(k: string): Promise<void> {
+    const kk = key(k);
+    try {
+      for (const path of [`${this.#root}/${kk}`, `${this.#root}/${META}/${kk}.json`]) {
+        try {
+          await Deno.remove(path);
+        } catch (e) {
+          if (!(e instanceof Deno.errors.NotFound)) throw e;
+        }
+      }
+      for (const base of [this.#root, `${this.#root}/${META}`]) {
+        const segs = kk.split("/").slice(0, -1);
+        while (segs.length) {
+          try {
+            await Deno.remove(`${base}/${segs.join("/")}`);
+          } catch {
+            break;
+          }
+          segs.pop();
+        }
+      }
+    } catch (e) {
+      throw this.#wrap(`delete ${kk}`, e);
+    }
+  }
+
+  /** Nothing to release. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,97 @@
+import { equal, ok, rejects } from "node:assert/strict";
+import { DataValidationError, StoreError } from "../core/mod.ts";
+import { documentContract } from "./contract_documents.ts";
+import { openMongoDocuments } from "./mongodb.ts";
+
+const uri = Deno.env.get("FMAI_MONGO_URL");
+const database = Deno.env.get("FMAI_MONGO_DATABASE") || "fmai";
+const SKIP = "skipped: run `deno task services:up` then `deno task test:integration`";
+
+if (uri) {
+  documentContract("mongodb", () => openMongoDocuments({ uri, database }));
+
+  Deno.test("mongodb documents: a lost connection is retried with backoff, then a StoreError", async () => {
+    // A TCP relay to the server that we can cut: the store connects through it, then the relay goes away.
+    const target = new URL(uri.replace(/^mongodb:/, "http:"));
+    const relay = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const conns: Deno.Conn[] = [];
+    let open = true;
+    (async () => {
+      for await (const c of relay) {
+        if (!open) {
+          c.close();
+          continue;
+        }
+        const up = await Deno.connect({ hostname: target.hostname, port: Number(target.port || 27017) });
+        conns.push(c, up);
+        c.readable.pipeTo(up.writable).catch(() => {});
+        up.readable.pipeTo(c.writable).catch(() => {});
+      }
+    })().catch(() => {});
+    const store = await openMongoDocuments({
+      uri: `mongodb://127.0.0.1:${relay.addr.port}`,
+      database,
+      retries: 3,
+      retryDelayMs: 20,
+      timeoutMs: 400,
+    });
+    const coll = `lost_${Date.now().toString(36)}`;
+    try {
+      equal((await store.upsert(coll, [{ id: "a", knownAt: 1 }])).inserted, 1);
+      open = false;
+      relay.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+      const t0 = Date.now();
+      await rejects(
+        store.find(coll),
+        (e) => e instanceof StoreError && e.backend === "mongodb" && /attempts/.test(e.message),
+      );
+      ok(Date.now() - t0 >= 20 + 40, "backed off between attempts");
+    } finally {
+      await store.close();
+      const direct = await openMongoDocuments({ uri, database });
+      await direct.dropCollection!(coll);
+      await direct.close();
+    }
+  });
+
+  Deno.test("mongodb documents: an invalid document names its index and writes nothing", async () => {
+    const store = await openMongoDocuments({ uri, database });
+    const coll = `bad_${Date.now().toString(36)}`;
+    try {
+      const docs = Array.from({ length: 1500 }, (_, i) => ({ id: `d${i}`, knownAt: i }));
+      docs[1200] = { id: "d1200", knownAt: Infinity };
+      await rejects(
+        store.upsert(coll, docs),
+        (e) => e instanceof DataValidationError && /doc 1200\b/.test(e.message),
+      );
+      equal(await store.count(coll), 0);
+    } finally {
+      await store.dropCollection!(coll);
+      await store.close();
+    }
+  });
+} else {
+  Deno.test({ name: `mongodb documents: ${SKIP}`, ignore: true, fn() {} });
+}
+
+Deno.test("mongodb documents: an unreachable server fails with a StoreError after retries", async () => {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = l.addr.port;
+  l.close(); // nothing listens there now
+  const t0 = Date.now();
+  await rejects(
+    openMongoDocuments({ uri: `mongodb://127.0.0.1:${port}`, database: "x", retries: 2, retryDelayMs: 10, timeoutMs: 300 }),
+    (e) => e instanceof StoreError && e.backend === "mongodb" && /after 2 attempts/.test(e.message),
+  );
+  ok(Date.now() - t0 < 5000);
+});
+
+Deno.test("mongodb documents: bad config is a TypeError", async () => {
+  await rejects(openMongoDocuments({ uri: "http://x", database: "fmai" }), TypeError);
+  await rejects(openMongoDocuments({ uri: "mongodb://127.0.0.1:1", database: "a b" }), TypeError);
+});

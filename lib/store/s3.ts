@@ -1,0 +1,251 @@
+/**
+ * The S3 object backend (`npm:@aws-sdk/client-s3`), for AWS S3 and S3-compatible servers (MinIO started by
+ * `deno task services:up`; path-style addressing for local servers).
+ *
+ * Key layout (see `keys.ts`; the same on every object backend), stored under an optional `prefix` inside the
+ * bucket (`s3://<bucket>/<prefix><key>`):
+ *
+ * - `raw/<source>/<yyyy>/<mm>/<dd>/<name>`: raw responses as fetched;
+ * - `charts/<symbol>/<date>.<ext>`: chart images;
+ * - `models/<name>/<version>/<file>`: model artifacts;
+ * - `reports/<run>/<file>`: reports of a run.
+ *
+ * Bodies of `multipartBytes` (default 5 MiB) or more go up as multipart uploads (`@aws-sdk/lib-storage`,
+ * 5 MiB parts). The content type is stored as the object's `Content-Type`. `list` pages through
+ * `ListObjectsV2` and reads each object's content type with `HEAD` (S3 listings do not carry it).
+ * Connection errors are retried by the SDK with backoff (`maxAttempts`), then end as a `StoreError`.
+ * @module
+ */
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { StoreError } from "../core/mod.ts";
+import type { ObjectInfo, ObjectStore } from "./types.ts";
+import { checkObjectKey, checkObjectPrefix, defaultContentType } from "./keys.ts";
+
+/** Settings of the S3 backend. */
+export interface S3Config {
+  /** Endpoint of an S3-compatible server (`http://127.0.0.1:9000`); omit for AWS. */
+  endpoint?: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Path-style URLs (`<endpoint>/<bucket>/<key>`); default true when `endpoint` is set. */
+  forcePathStyle?: boolean;
+  /** Prefix inside the bucket for every key (`""` or ending with `/`). */
+  prefix?: string;
+  /** Create the bucket when it is missing (default true). */
+  createBucket?: boolean;
+  /** Attempts per request, retrying connection and throttling errors with backoff (default 4). */
+  maxAttempts?: number;
+  /** Connect timeout in ms (default 5000). */
+  timeoutMs?: number;
+  /** Bodies at least this large use multipart upload (default 5 MiB, the S3 minimum part size). */
+  multipartBytes?: number;
+}
+
+const BACKEND = "s3";
+const PART = 5 * 1024 * 1024;
+const HEAD_CONCURRENCY = 16;
+
+function status(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+function isNotFound(err: unknown): boolean {
+  const name = (err as { name?: string })?.name;
+  return status(err) === 404 || name === "NoSuchKey" || name === "NotFound" || name === "NoSuchBucket";
+}
+
+function storeError(what: string, err: unknown): StoreError {
+  const attempts = (err as { $metadata?: { attempts?: number } })?.$metadata?.attempts;
+  const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return new StoreError(
+    `${what} failed${attempts && attempts > 1 ? ` after ${attempts} attempts` : ""}: ${msg.replace(/\s*\n\s*/g, " ")}`,
+    { backend: BACKEND, cause: err },
+  );
+}
+
+/** The S3 `ObjectStore`; see the module doc for the key layout. */
+class S3Objects implements ObjectStore {
+  readonly backend = BACKEND;
+  readonly #c: S3Client;
+  readonly #bucket: string;
+  readonly #prefix: string;
+  readonly #multipart: number;
+  #closed = false;
+
+  constructor(client: S3Client, cfg: S3Config) {
+    this.#c = client;
+    this.#bucket = cfg.bucket;
+    this.#prefix = cfg.prefix ?? "";
+    this.#multipart = cfg.multipartBytes ?? PART;
+  }
+
+  async #do<T>(what: string, op: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StoreError(`${what}: store is closed`, { backend: BACKEND });
+    try {
+      return await op();
+    } catch (err) {
+      throw storeError(what, err);
+    }
+  }
+
+  /** Creates the bucket when it does not exist. */
+  async ensureBucket(): Promise<void> {
+    await this.#do(`create bucket ${this.#bucket}`, async () => {
+      try {
+        await this.#c.send(new HeadBucketCommand({ Bucket: this.#bucket }));
+        return;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      try {
+        await this.#c.send(new CreateBucketCommand({ Bucket: this.#bucket }));
+      } catch (err) {
+        const name = (err as { name?: string }).name;
+        if (name !== "BucketAlreadyOwnedByYou" && name !== "BucketAlreadyExists") throw err;
+      }
+    });
+  }
+
+  async put(key: string, body: Uint8Array | string, opts?: { contentType?: string }): Promise<void> {
+    checkObjectKey(key);
+    if (typeof body !== "string" && !(body instanceof Uint8Array)) {
+      throw new TypeError(`put ${key}: body must be a Uint8Array or a string`);
+    }
+    const ct = opts?.contentType ?? defaultContentType(body);
+    if (typeof ct !== "string" || ct === "") throw new TypeError(`put ${key}: contentType must be a string`);
+    const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+    const params = { Bucket: this.#bucket, Key: this.#prefix + key, Body: bytes, ContentType: ct };
+    await this.#do(`put ${key}`, async () => {
+      if (bytes.length >= this.#multipart) {
+        await new Upload({ client: this.#c, params, partSize: PART, queueSize: 4, leavePartsOnError: false }).done();
+      } else {
+        await this.#c.send(new PutObjectCommand({ ...params, ContentLength: bytes.length }));
+      }
+    });
+  }
+
+  async get(key: string): Promise<Uint8Array | null> {
+    checkObjectKey(key);
+    return await this.#do(`get ${key}`, async () => {
+      try {
+        const r = await this.#c.send(new GetObjectCommand({ Bucket: this.#bucket, Key: this.#prefix + key }));
+        if (!r.Body) return new Uint8Array(0);
+        return new Uint8Array(await r.Body.transformToByteArray());
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      }
+    });
+  }
+
+  async #head(fullKey: string, key: string): Promise<ObjectInfo | null> {
+    try {
+      const r = await this.#c.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: fullKey }));
+      return { key, size: r.ContentLength ?? 0, contentType: r.ContentType ?? "application/octet-stream" };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    checkObjectKey(key);
+    return await this.#do(`head ${key}`, () => this.#head(this.#prefix + key, key));
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    checkObjectPrefix(prefix);
+    return await this.#do(`list ${prefix || "(all)"}`, async () => {
+      const keys: { full: string; key: string; size: number }[] = [];
+      let token: string | undefined;
+      do {
+        const r = await this.#c.send(
+          new ListObjectsV2Command({
+            Bucket: this.#bucket,
+            Prefix: this.#prefix + prefix,
+            ContinuationToken: token,
+            MaxKeys: 1000,
+          }),
+        );
+        for (const o of r.Contents ?? []) {
+          if (o.Key === undefined) continue;
+          keys.push({ full: o.Key, key: o.Key.slice(this.#prefix.length), size: o.Size ?? 0 });
+        }
+        token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      } while (token);
+      keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const out: ObjectInfo[] = [];
+      for (let i = 0; i < keys.length; i += HEAD_CONCURRENCY) {
+        const heads = await Promise.all(keys.slice(i, i + HEAD_CONCURRENCY).map((k) => this.#head(k.full, k.key)));
+        for (const h of heads) if (h !== null) out.push(h); // deleted meanwhile: skip
+      }
+      return out;
+    });
+  }
+
+  async delete(key: string): Promise<void> {
+    checkObjectKey(key);
+    await this.#do(`delete ${key}`, async () => {
+      await this.#c.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.#prefix + key }));
+    });
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#c.destroy();
+    }
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Opens the S3 object store: checks the config, creates the bucket when missing (unless `createBucket` is
+ * false) and so fails early with a `StoreError` when the server cannot be reached or the keys are wrong.
+ */
+export async function openS3Objects(cfg: S3Config): Promise<ObjectStore> {
+  if (cfg === null || typeof cfg !== "object") throw new TypeError("s3 config must be an object");
+  for (const k of ["region", "bucket", "accessKeyId", "secretAccessKey"] as const) {
+    if (typeof cfg[k] !== "string" || cfg[k] === "") throw new TypeError(`s3 config: ${k} must be a non-empty string`);
+  }
+  if (cfg.endpoint !== undefined && !/^https?:\/\/[^/]+/.test(cfg.endpoint)) {
+    throw new TypeError(`s3 config: endpoint must be an http(s) URL, got ${JSON.stringify(cfg.endpoint)}`);
+  }
+  const prefix = cfg.prefix ?? "";
+  if (prefix !== "") {
+    checkObjectPrefix(prefix);
+    if (!prefix.endsWith("/")) throw new RangeError(`s3 config: prefix ${JSON.stringify(prefix)} must end with /`);
+  }
+  const timeout = cfg.timeoutMs ?? 5000;
+  const client = new S3Client({
+    endpoint: cfg.endpoint,
+    region: cfg.region,
+    forcePathStyle: cfg.forcePathStyle ?? cfg.endpoint !== undefined,
+    credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey },
+    maxAttempts: cfg.maxAttempts ?? 4,
+    // S3-compatible servers differ in their support of the newer default checksums; send them only when needed.
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+    requestHandler: { connectionTimeout: timeout, requestTimeout: Math.max(120_000, timeout) },
+  });
+  const store = new S3Objects(client, cfg);
+  try {
+    if (cfg.createBucket ?? true) await store.ensureBucket();
+  } catch (err) {
+    client.destroy();
+    throw err;
+  }
+  return store;
+}

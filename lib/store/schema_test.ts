@@ -1,0 +1,127 @@
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
+import { closeTime, DataValidationError } from "../core/mod.ts";
+import type { Bar, CorporateAction, Prediction, Signal } from "../core/mod.ts";
+import {
+  actionToRow,
+  ALL_SCHEMAS,
+  BARS,
+  barToRow,
+  predictionToRow,
+  rowToAction,
+  rowToBar,
+  rowToPrediction,
+  rowToSignal,
+  signalToRow,
+} from "./schema.ts";
+import { checkSchema, validateRows } from "./_validate.ts";
+import { openSqliteTables } from "./sqlite_tables.ts";
+
+Deno.test("schema: every table schema is valid, named as documented, and converters' rows validate", async () => {
+  deepEqual(ALL_SCHEMAS.map((s) => s.name), [
+    "bars",
+    "corporate_actions",
+    "statistics",
+    "calendar_events",
+    "predictions",
+    "signals",
+  ]);
+  for (const s of ALL_SCHEMAS) checkSchema(s);
+  deepEqual(BARS.key, ["symbol", "date"]);
+  ok(BARS.indexes?.some((i) => i[0] === "date"));
+  const t = await openSqliteTables(":memory:");
+  for (const s of ALL_SCHEMAS) await t.ensureTable(s);
+  await t.close();
+});
+
+const KNOWN = closeTime("2024-01-02");
+
+Deno.test("schema: bars, actions, signals and predictions roundtrip through rows and SQLite", async () => {
+  const bars: Bar[] = [
+    {
+      symbol: "AAPL",
+      date: "2024-01-02",
+      open: 187.15,
+      high: 188.44,
+      low: 183.89,
+      close: 185.64,
+      adjClose: 184.94,
+      volume: 82488700,
+      knownAt: KNOWN,
+    },
+    {
+      symbol: "BHF",
+      date: "2017-07-26",
+      open: NaN,
+      high: NaN,
+      low: NaN,
+      close: 69.0842,
+      adjClose: 69.0842,
+      volume: 3,
+      knownAt: KNOWN,
+    },
+  ];
+  const actions: CorporateAction[] = [
+    { symbol: "AAPL", date: "2020-08-31", kind: "split", value: 4, knownAt: KNOWN },
+    { symbol: "AAPL", date: "2024-02-09", kind: "dividend", value: 0.24, knownAt: KNOWN },
+  ];
+  const signals: Signal[] = [{
+    symbol: "AAPL",
+    date: "2024-01-02",
+    action: "buy",
+    size: 0.5,
+    confidence: 0.7,
+    contributions: [{ expert: "trend", weight: 0.6, score: 0.4 }, {
+      expert: "levels",
+      weight: 0.4,
+      score: -0.1,
+    }],
+    source: "moe",
+    knownAt: KNOWN,
+  }];
+  const preds: Prediction[] = [
+    {
+      kind: "trend",
+      model: "logistic",
+      symbol: "AAPL",
+      date: "2024-01-02",
+      probs: [0.2, 0.3, 0.5],
+      knownAt: KNOWN,
+    },
+    {
+      kind: "levels",
+      model: "pivots",
+      symbol: "AAPL",
+      date: "2024-01-02",
+      close: 185.64,
+      supports: [{ price: 180, strength: 0.8 }],
+      resistances: [{ price: 190, strength: 0.5 }],
+      knownAt: KNOWN,
+    },
+    {
+      kind: "volatility",
+      model: "garch11",
+      symbol: "AAPL",
+      date: "2024-01-02",
+      horizon: 5,
+      variance: 0.0002,
+      annualizedVol: Math.sqrt(0.0002 * 252),
+      knownAt: KNOWN,
+    },
+  ];
+  const t = await openSqliteTables(":memory:");
+  for (const s of ALL_SCHEMAS) await t.ensureTable(s);
+  await t.upsert("bars", bars.map(barToRow));
+  await t.upsert("corporate_actions", actions.map(actionToRow));
+  await t.upsert("signals", signals.map(signalToRow));
+  await t.upsert("predictions", preds.map(predictionToRow));
+  deepEqual((await t.query("bars", { orderBy: ["symbol"] })).map(rowToBar), bars);
+  equal((await t.query("bars", { where: { symbol: "BHF" } }))[0].open, null);
+  deepEqual((await t.query("corporate_actions", { orderBy: ["date"] })).map(rowToAction), actions);
+  deepEqual((await t.query("signals")).map(rowToSignal), signals);
+  const got = (await t.query("predictions", { orderBy: ["kind"] })).map(rowToPrediction);
+  deepEqual(got, preds.slice().sort((a, b) => a.kind.localeCompare(b.kind)));
+  await t.close();
+  throws(() => rowToAction({ ...actionToRow(actions[0]), kind: "merger" }), DataValidationError);
+  throws(() => rowToPrediction({ ...predictionToRow(preds[0]), payload: "{" }), DataValidationError);
+  throws(() => validateRows(BARS, [barToRow({ ...bars[0], knownAt: NaN })]), DataValidationError);
+});

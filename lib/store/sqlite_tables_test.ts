@@ -1,0 +1,78 @@
+import { deepEqual, equal, rejects } from "node:assert/strict";
+import { StoreError } from "../core/mod.ts";
+import { tableContract } from "./contract_tables.ts";
+import { openSqliteTables } from "./sqlite_tables.ts";
+
+tableContract("sqlite", () => openSqliteTables(":memory:"), { sanitize: true });
+
+Deno.test("sqlite tables: a file database keeps tables and schema across reopen; migrations add columns", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/t.sqlite`;
+    const a = await openSqliteTables(path);
+    await a.ensureTable({ name: "m", columns: { k: "text", v: "real" }, key: ["k"] });
+    await a.upsert("m", [{ k: "x", v: 1 }]);
+    await a.close();
+    const b = await openSqliteTables(path);
+    deepEqual(await b.query("m"), [{ k: "x", v: 1 }]);
+    await b.ensureTable({
+      name: "m",
+      columns: { k: "text", v: "real", w: "int" },
+      key: ["k"],
+      indexes: [["w"]],
+    });
+    deepEqual(await b.query("m"), [{ k: "x", v: 1, w: null }]);
+    await b.upsert("m", [{ k: "y", v: 2, w: 3 }]);
+    equal(await b.count("m", { w: 3 }), 1);
+    await rejects(
+      b.ensureTable({ name: "m", columns: { k: "text", v: "text" }, key: ["k"] }),
+      RangeError,
+    );
+    await rejects(b.query("never_created"), StoreError);
+    await b.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("sqlite tables: a bulk load rebuilds secondary indexes inside its transaction", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/bulk.sqlite`;
+    const s = await openSqliteTables(path);
+    const schema = {
+      name: "b",
+      columns: { k: "int", d: "date", v: "real" },
+      key: ["k"],
+      indexes: [["d"]],
+    } as const;
+    await s.ensureTable({
+      ...schema,
+      columns: { ...schema.columns },
+      key: [...schema.key],
+      indexes: [["d"]],
+    });
+    const rows = Array.from(
+      { length: 60_000 },
+      (_, i) => ({ k: i, d: `2020-01-${String(1 + (i % 28)).padStart(2, "0")}`, v: i }),
+    );
+    deepEqual(await s.upsert("b", rows), { inserted: 60_000, updated: 0 });
+    deepEqual(await s.upsert("b", rows), { inserted: 0, updated: 60_000 });
+    // a rejected bulk batch leaves table and indexes as they were
+    await rejects(
+      s.upsert("b", [...rows.map((r) => ({ ...r, k: r.k + 60_000 })), { k: -1, d: "bad", v: 1 }]),
+    );
+    equal(await s.count("b", { d: "2020-01-05" }), rows.filter((r) => r.d === "2020-01-05").length);
+    await s.close();
+    const { DatabaseSync } = await import("node:sqlite");
+    const db = new DatabaseSync(path);
+    const idx = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'b'").all();
+    deepEqual(idx.map((r) => r.name), ["ix_b_d"]);
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM b WHERE d = '2020-01-05'").all();
+    equal(String(plan.map((r) => r.detail).join(" ")).includes("ix_b_d"), true);
+    equal((db.prepare("SELECT count(*) AS n FROM b").get() as { n: number }).n, 60_000);
+    db.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
