@@ -4,3 +4,5 @@
  */
 export * from "./plotly.ts";
 export * from "./html.ts";
+export * from "./notebook.ts";
+export * from "./chart_svg.ts";

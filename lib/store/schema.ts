@@ -5,7 +5,15 @@
  * @module
  */
 import { DataValidationError } from "../core/mod.ts";
-import type { Bar, CorporateAction, ExpertContribution, Prediction, Signal } from "../core/mod.ts";
+import { nyDate } from "../core/mod.ts";
+import type {
+  Bar,
+  CorporateAction,
+  ExpertContribution,
+  OptionQuote,
+  Prediction,
+  Signal,
+} from "../core/mod.ts";
 import type { Row, TableSchema } from "./types.ts";
 
 /** Daily bars; key (symbol, date); the date index serves "one day across symbols". */
@@ -83,6 +91,31 @@ export const SIGNALS: TableSchema = {
   indexes: [["symbol", "date"], ["date"]],
 };
 
+/**
+ * Option quotes, one snapshot per contract and New York day of observation (`date` = day of `known_at`);
+ * key (symbol, contract, date): re-collecting the same day replaces that day's snapshot.
+ */
+export const OPTIONS: TableSchema = {
+  name: "options",
+  columns: {
+    symbol: "text",
+    contract: "text",
+    date: "date",
+    expiry: "date",
+    strike: "real",
+    kind: "text",
+    bid: "real",
+    ask: "real",
+    last: "real",
+    volume: "real",
+    open_interest: "real",
+    implied_vol: "real",
+    known_at: "int",
+  },
+  key: ["symbol", "contract", "date"],
+  indexes: [["symbol", "date"], ["expiry"]],
+};
+
 /** Every table schema of the system. */
 export const ALL_SCHEMAS: readonly TableSchema[] = [
   BARS,
@@ -91,6 +124,7 @@ export const ALL_SCHEMAS: readonly TableSchema[] = [
   CALENDAR_EVENTS,
   PREDICTIONS,
   SIGNALS,
+  OPTIONS,
 ];
 
 const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -231,4 +265,47 @@ export function rowToPrediction(r: Row): Prediction {
     default:
       throw new DataValidationError(`unknown prediction kind ${JSON.stringify(r.kind)}`, { where });
   }
+}
+
+/** An option quote as an `options` row (`date` = New York day of `knownAt`; NaN values become NULL). */
+export function optionToRow(o: OptionQuote): Row {
+  return {
+    symbol: o.symbol,
+    contract: o.contract,
+    date: nyDate(o.knownAt),
+    expiry: o.expiry,
+    strike: num(o.strike),
+    kind: o.right,
+    bid: num(o.bid),
+    ask: num(o.ask),
+    last: num(o.last),
+    volume: num(o.volume),
+    open_interest: num(o.openInterest),
+    implied_vol: num(o.impliedVolatility),
+    known_at: o.knownAt,
+  };
+}
+
+/** An `options` row as an option quote (NULL numbers become `NaN`). */
+export function rowToOption(r: Row): OptionQuote {
+  const right = str(r.kind);
+  if (right !== "call" && right !== "put") {
+    throw new DataValidationError(`unknown option right ${JSON.stringify(right)}`, {
+      where: `options ${str(r.contract)} ${str(r.date)}`,
+    });
+  }
+  return {
+    symbol: str(r.symbol),
+    contract: str(r.contract),
+    expiry: str(r.expiry),
+    strike: real(r.strike),
+    right,
+    bid: real(r.bid),
+    ask: real(r.ask),
+    last: real(r.last),
+    volume: real(r.volume),
+    openInterest: real(r.open_interest),
+    impliedVolatility: real(r.implied_vol),
+    knownAt: real(r.known_at),
+  };
 }

@@ -24,6 +24,7 @@ Deno.test("schema: every table schema is valid, named as documented, and convert
     "calendar_events",
     "predictions",
     "signals",
+    "options",
   ]);
   for (const s of ALL_SCHEMAS) checkSchema(s);
   deepEqual(BARS.key, ["symbol", "date"]);
@@ -124,4 +125,29 @@ Deno.test("schema: bars, actions, signals and predictions roundtrip through rows
   throws(() => rowToAction({ ...actionToRow(actions[0]), kind: "merger" }), DataValidationError);
   throws(() => rowToPrediction({ ...predictionToRow(preds[0]), payload: "{" }), DataValidationError);
   throws(() => validateRows(BARS, [barToRow({ ...bars[0], knownAt: NaN })]), DataValidationError);
+});
+
+Deno.test("schema: option quotes round-trip through an options row (NaN IV <-> NULL)", async () => {
+  const { OPTIONS, optionToRow, rowToOption } = await import("./schema.ts");
+  const q = {
+    symbol: "AAPL",
+    contract: "AAPL250228C00100000",
+    expiry: "2025-02-28",
+    strike: 100,
+    right: "call" as const,
+    bid: 1.5,
+    ask: 1.7,
+    last: 1.6,
+    volume: 10,
+    openInterest: 20,
+    impliedVolatility: NaN,
+    knownAt: Date.UTC(2025, 1, 24, 14, 0),
+  };
+  const row = optionToRow(q);
+  equal(row.date, "2025-02-24");
+  equal(row.implied_vol, null);
+  validateRows(OPTIONS, [row]);
+  const back = rowToOption(row);
+  deepEqual({ ...back, impliedVolatility: 0 }, { ...q, impliedVolatility: 0 });
+  ok(Number.isNaN(back.impliedVolatility));
 });

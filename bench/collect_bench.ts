@@ -1,0 +1,146 @@
+/**
+ * Collector benchmark (issue 4):
+ * - parse + store throughput of replayed chart responses: the recorded 3,303-bar TSLA daily chart
+ *   (1970..2023-08-11) answered for 20 symbols through the real Yahoo source and the `prices` step into
+ *   fresh embedded stores (bars/s, raw responses stored too);
+ * - parse + store throughput of news documents: the recorded AAPL search response with its news list
+ *   repeated to 1,000 items (distinct ids and times), 20 symbols, through the `news` step (docs/s);
+ * - bundle size of each Lambda handler and its cold start under Node 22 (module import + first invocation
+ *   of a fresh process against the replayed responses).
+ * Prints a table and writes `bench/results/collect-<date>.json`.
+ *
+ *   deno task bench:collect
+ * @module
+ */
+import { createReplayFetch } from "../lib/sources/mod.ts";
+import { openEmbeddedStores } from "../lib/store/mod.ts";
+import { newsStep, pricesStep } from "../pipelines/collect/mod.ts";
+import { sourcesOver } from "../pipelines/collect/_test_helpers.ts";
+import { bundleLambdas } from "../scripts/bundle_lambdas.ts";
+import { ensureNode22, smokeTestHandlers } from "../scripts/lambda_smoke.ts";
+
+const YF = new URL("../../shared/data/yahoo-fixtures/", import.meta.url);
+const SYMBOLS = Array.from({ length: 20 }, (_, i) => `S${String(i).padStart(2, "0")}`);
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+const rec = async (name: string): Promise<Json> => JSON.parse(await Deno.readTextFile(new URL(name, YF)));
+
+/** A fetch answering chart requests of any symbol with the recorded TSLA chart (symbol renamed). */
+async function chartFetch(): Promise<typeof fetch> {
+  const r = await rec("historical-via-chart-dividends-TSLA-no-dividends.json");
+  const replay = await createReplayFetch(YF);
+  return (input, init) => {
+    const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
+    const m = /^\/v8\/finance\/chart\/([^/]+)$/.exec(url.pathname);
+    if (!m) return replay(input, init);
+    const body = structuredClone(r.response.bodyJson);
+    body.chart.result[0].meta.symbol = decodeURIComponent(m[1]);
+    return Promise.resolve(
+      new Response(JSON.stringify(body), {
+        headers: { "content-type": "application/json", date: r.response.headers.date },
+      }),
+    );
+  };
+}
+
+/** A fetch answering news searches with the recorded AAPL news repeated to `n` items per symbol. */
+async function newsFetch(n: number): Promise<typeof fetch> {
+  const r = await rec("search-AAPL.json");
+  const replay = await createReplayFetch(YF);
+  return (input, init) => {
+    const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
+    if (url.pathname !== "/v1/finance/search") return replay(input, init);
+    const q = url.searchParams.get("q")!;
+    const body = structuredClone(r.response.bodyJson);
+    const base = body.news as Json[];
+    body.news = Array.from({ length: n }, (_, i) => ({
+      ...base[i % base.length],
+      uuid: `${q}-${i}-${base[i % base.length].uuid}`,
+      providerPublishTime: base[i % base.length].providerPublishTime - i * 60,
+      relatedTickers: [q],
+    }));
+    return Promise.resolve(
+      new Response(JSON.stringify(body), {
+        headers: { "content-type": "application/json", date: r.response.headers.date },
+      }),
+    );
+  };
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const v = await fn();
+  return [v, (performance.now() - t0) / 1000];
+}
+
+const results: Record<string, unknown> = { date: new Date().toISOString() };
+
+// prices
+{
+  const dir = await Deno.makeTempDir();
+  const stores = openEmbeddedStores(dir);
+  const sources = sourcesOver(await chartFetch());
+  const [rows, s] = await timed(() =>
+    pricesStep.run(sources, stores, {
+      symbols: SYMBOLS,
+      from: "1970-01-01",
+      to: "2023-08-11",
+      concurrency: 4,
+    })
+  );
+  const bars = await stores.tables.count("bars");
+  if (rows.some((r) => !r.ok) || bars !== 20 * 3303) throw new Error(`prices bench: ${bars} bars`);
+  results.prices = { symbols: SYMBOLS.length, bars, seconds: s, barsPerSec: bars / s };
+  await stores.close();
+  await Deno.remove(dir, { recursive: true });
+}
+// news
+{
+  const dir = await Deno.makeTempDir();
+  const stores = openEmbeddedStores(dir);
+  const sources = sourcesOver(await newsFetch(1000));
+  const [rows, s] = await timed(() =>
+    newsStep.run(sources, stores, { symbols: SYMBOLS, from: "2025-01-01", to: "2025-02-28", concurrency: 4 })
+  );
+  const docs = await stores.documents.count("news");
+  if (rows.some((r) => !r.ok) || docs !== 20 * 1000) throw new Error(`news bench: ${docs} docs`);
+  results.news = { symbols: SYMBOLS.length, docs, seconds: s, docsPerSec: docs / s };
+  await stores.close();
+  await Deno.remove(dir, { recursive: true });
+}
+// bundles + cold start
+{
+  const [bundles, s] = await timed(() => bundleLambdas());
+  const runs = await smokeTestHandlers(await ensureNode22());
+  results.bundleSeconds = s;
+  results.lambdas = bundles.map((b) => {
+    const r = runs.find((x) => x.kind === b.kind)!;
+    return { kind: b.kind, bytes: b.bytes, coldImportMs: r.importMs, firstRunMs: r.runMs };
+  });
+}
+
+const p = results.prices as Json, n = results.news as Json;
+console.log(
+  `prices: ${p.bars} bars in ${p.seconds.toFixed(2)} s = ${
+    Math.round(p.barsPerSec)
+  } bars/s (parse + store + raw)`,
+);
+console.log(
+  `news:   ${n.docs} docs in ${n.seconds.toFixed(2)} s = ${
+    Math.round(n.docsPerSec)
+  } docs/s (parse + store + raw)`,
+);
+console.log(`bundles built in ${(results.bundleSeconds as number).toFixed(1)} s`);
+for (const l of results.lambdas as Json[]) {
+  console.log(
+    `  ${l.kind.padEnd(11)} ${(l.bytes / 1e6).toFixed(2)} MB  cold import ${
+      l.coldImportMs.toFixed(0)
+    } ms  first run ${l.firstRunMs.toFixed(0)} ms`,
+  );
+}
+await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
+await Deno.writeTextFile(
+  new URL(`./results/collect-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url),
+  JSON.stringify(results, null, 2) + "\n",
+);

@@ -1,0 +1,9 @@
+/**
+ * Lambda `options`: the nearest-expiry option chain of each symbol (one snapshot per contract and day).
+ * Scheduled once a day shortly before the US close, when quotes are live.
+ * @module
+ */
+import { makeHandler } from "./_handler.ts";
+
+/** The Lambda entry point. */
+export const handler = makeHandler(["options"], "snapshot");

@@ -1,0 +1,70 @@
+/**
+ * `charts`: for each symbol and each stored session in `[from, to]`, an SVG price chart with SMA/Bollinger/RSI
+ * and the signals of the `signals` table known by then, stored as `charts/<symbol>/<date>.svg`. Point in time:
+ * the chart of day `d` uses only bars and signals dated `d` or earlier. A chart is written only when its bytes
+ * changed (a re-run writes nothing; a new signal re-renders the days it shows on).
+ * @module
+ */
+import { renderChartSvg } from "@lib/report/mod.ts";
+import { chartKey, rowToBar, rowToSignal, type Stores } from "@lib/store/mod.ts";
+import { type CollectRequest, type CollectStep, ensureTables, type PlanRow, runUnits } from "./common.ts";
+
+const dec = new TextDecoder();
+
+async function chartsFor(stores: Stores, req: CollectRequest, symbol: string) {
+  const bars = (await stores.tables.query("bars", {
+    where: { symbol, date: { lte: req.to } },
+    orderBy: ["date"],
+  })).map(rowToBar);
+  const signals = (await stores.tables.query("signals", {
+    where: { symbol, date: { lte: req.to } },
+    orderBy: ["date"],
+  })).map(rowToSignal);
+  return { bars, signals };
+}
+
+/** The `charts` step. */
+export const chartsStep: CollectStep = {
+  kind: "charts",
+  async run(_sources, stores, req, progress) {
+    await ensureTables(stores);
+    return await runUnits("charts", req.symbols, async (symbol) => {
+      const { bars, signals } = await chartsFor(stores, req, symbol);
+      let rows = 0, inserted = 0, first = "", last = "";
+      for (let i = 0; i < bars.length; i++) {
+        const d = bars[i].date;
+        if (d < req.from) continue;
+        const svg = renderChartSvg({
+          symbol,
+          bars: bars.slice(0, i + 1),
+          signals: signals.filter((s) => s.date <= d),
+          window: req.chartWindow,
+        });
+        const key = chartKey(symbol, d, "svg");
+        const old = await stores.objects.get(key);
+        if (old && dec.decode(old) === svg) continue;
+        await stores.objects.put(key, svg, { contentType: "image/svg+xml" });
+        rows++;
+        if (!old) inserted++;
+        first ||= d;
+        last = d;
+      }
+      return { rows, inserted, objects: rows, range: first ? `${first}..${last}` : "" };
+    }, { concurrency: req.concurrency, progress });
+  },
+  async plan(_sources, stores, req) {
+    const out: PlanRow[] = [];
+    for (const symbol of req.symbols) {
+      let n = 0;
+      try {
+        if (stores) n = await stores.tables.count("bars", { symbol, date: { gte: req.from, lte: req.to } });
+      } catch { /* no table yet */ }
+      out.push({
+        kind: "charts",
+        symbol,
+        fetch: `render ${req.from}..${req.to} (${n} stored session${n === 1 ? "" : "s"}; after prices)`,
+      });
+    }
+    return out;
+  },
+};

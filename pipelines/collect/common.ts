@@ -1,0 +1,284 @@
+/**
+ * Shared types and helpers of the collection steps: what a step is handed (sources, stores, request,
+ * progress), the summary row every step returns per symbol (or per calendar unit), the raw-response recorder
+ * that routes the JSON bodies as fetched to the object store, and the per-unit fan-out on `collectMany`.
+ * @module
+ */
+import { type IsoDate, oneLine } from "@lib/core/mod.ts";
+import { collectMany, type MarketSource, type NasdaqSource, type YahooSource } from "@lib/sources/mod.ts";
+import { ALL_SCHEMAS, rawKey, type Stores } from "@lib/store/mod.ts";
+import type { Progress } from "../progress.ts";
+
+/** Data kinds the collectors know, in the order the CLI runs them. */
+export const COLLECT_KINDS = [
+  "prices",
+  "statistics",
+  "statements",
+  "news",
+  "options",
+  "calendars",
+  "charts",
+] as const;
+/** A data kind. */
+export type CollectKind = typeof COLLECT_KINDS[number];
+
+/** Nasdaq calendar feeds collected by the `calendars` kind. */
+export const CALENDAR_FEEDS = [
+  "earnings",
+  "dividends",
+  "economic",
+  "ipo",
+  "filings",
+  "dividend-history",
+] as const;
+/** A Nasdaq calendar feed. */
+export type CalendarFeed = typeof CALENDAR_FEEDS[number];
+
+/** The sources a step may use; each step uses the ones its kind needs and fails clearly without them. */
+export interface CollectSources {
+  /** Generic bars/actions/news source (CSV, synthetic); used by `prices`/`news` when `yahoo` is absent. */
+  market?: MarketSource;
+  yahoo?: YahooSource;
+  nasdaq?: NasdaqSource;
+  /** Records the raw JSON responses of the fetch the sources were built on (see {@linkcode createRawRecorder}). */
+  raw?: RawRecorder;
+  /** Clock (ms) used for "now" (drop unfinished sessions, dry-run notes). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** What to collect. */
+export interface CollectRequest {
+  symbols: string[];
+  from: IsoDate;
+  to: IsoDate;
+  /** Symbols in flight at once (default 4). */
+  concurrency?: number;
+  /** Nasdaq feeds of the `calendars` kind (default all). */
+  calendars?: readonly CalendarFeed[];
+  /** `calendars`: SEC form groups of the `filings` feed (default annual and quarterly reports). */
+  filingGroups?: string[];
+  /** `charts`: bars shown per chart (default 120). */
+  chartWindow?: number;
+}
+
+/** One line of the final summary. */
+export interface SummaryRow {
+  kind: CollectKind;
+  /** Symbol, or the calendar unit (`earnings:2023-11-13`). */
+  symbol: string;
+  ok: boolean;
+  /** Rows/documents/objects written (inserted + replaced). */
+  rows: number;
+  /** Of those, how many were new. */
+  inserted: number;
+  /** Raw responses or chart images put into the object store. */
+  objects: number;
+  /** The date range actually fetched after the incremental lookup (`""` when skipped). */
+  range: string;
+  error?: string;
+  /** The error itself (not printed). */
+  cause?: unknown;
+}
+
+/** One line of a dry-run plan. */
+export interface PlanRow {
+  kind: CollectKind;
+  symbol: string;
+  /** What would be fetched: a date range, `snapshot`, or `skip (...)`. */
+  fetch: string;
+}
+
+/** A collection step: one data kind. */
+export interface CollectStep {
+  kind: CollectKind;
+  /** Fetches and stores; one summary row per symbol/unit; never throws for a single symbol's failure. */
+  run(
+    sources: CollectSources,
+    stores: Stores,
+    req: CollectRequest,
+    progress?: Progress,
+  ): Promise<SummaryRow[]>;
+  /** What `run` would fetch (after the incremental lookup); reads the stores, writes nothing. */
+  plan(sources: CollectSources, stores: Stores | null, req: CollectRequest): Promise<PlanRow[]>;
+}
+
+/** Creates every table the collectors write (idempotent). */
+export async function ensureTables(stores: Stores): Promise<void> {
+  for (const s of ALL_SCHEMAS) await stores.tables.ensureTable(s);
+}
+
+/** One recorded HTTP exchange with a JSON body. */
+export interface RawExchange {
+  url: string;
+  status: number;
+  /** Server `Date` header (else the local clock) in epoch ms. */
+  at: number;
+  body: string;
+}
+
+/** Records the JSON responses passing through a fetch, so steps can store them as raw objects. */
+export interface RawRecorder {
+  /** The wrapped fetch to build the sources on. */
+  fetch: typeof fetch;
+  /** Removes and returns the recorded exchanges `match` accepts (matching by URL). */
+  take(match: (url: URL) => boolean): RawExchange[];
+}
+
+/** Wraps `base` so every 2xx JSON response body is kept until a step takes it. */
+export function createRawRecorder(base: typeof fetch = globalThis.fetch): RawRecorder {
+  let kept: RawExchange[] = [];
+  const f: typeof fetch = async (input, init) => {
+    const res = await base(input, init);
+    const type = res.headers.get("content-type") ?? "";
+    if (res.ok && type.includes("json")) {
+      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+      const body = await res.clone().text();
+      const date = Date.parse(res.headers.get("date") ?? "");
+      kept.push({ url, status: res.status, at: Number.isFinite(date) ? date : Date.now(), body });
+    }
+    return res;
+  };
+  return {
+    fetch: f,
+    take(match) {
+      const out: RawExchange[] = [], rest: RawExchange[] = [];
+      for (const e of kept) (match(new URL(e.url)) ? out : rest).push(e);
+      kept = rest;
+      return out;
+    },
+  };
+}
+
+/** True when `url` is about `symbol`: a path segment, or a `q`/`symbol(s)` query value. */
+export function urlMentions(url: URL, symbol: string): boolean {
+  const s = symbol.toUpperCase();
+  if (url.pathname.split("/").some((seg) => decodeURIComponent(seg).toUpperCase() === s)) return true;
+  for (const k of ["q", "symbol", "symbols"]) {
+    const v = url.searchParams.get(k);
+    if (v && v.split(",").some((x) => x.trim().toUpperCase() === s)) return true;
+  }
+  return false;
+}
+
+async function sha(text: string): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return Array.from(d.slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Stores the raw exchanges under `raw/<source>/<yyyy>/<mm>/<dd>/<kind>-<label>-<hash>.json` (UTC date of the
+ * server's `Date`; the hash covers URL and body, so the same response always lands on the same key and a
+ * re-run adds nothing). Returns how many keys were new.
+ */
+export async function storeRaw(
+  stores: Stores,
+  source: string,
+  kind: string,
+  label: string,
+  exchanges: RawExchange[],
+): Promise<number> {
+  let added = 0;
+  const safe = label.replace(/[^A-Za-z0-9._-]/g, "_");
+  for (const e of exchanges) {
+    const key = rawKey(source, e.at, `${kind}-${safe}-${await sha(e.url + "\n" + e.body)}.json`);
+    if (await stores.objects.head(key)) continue;
+    await stores.objects.put(key, e.body, { contentType: "application/json" });
+    added++;
+  }
+  return added;
+}
+
+/** URL paths of each Yahoo kind's endpoints (raw responses are attributed by path and symbol). */
+export const YAHOO_PATHS: Record<string, RegExp> = {
+  chart: /\/v8\/finance\/chart\//,
+  statistics: /\/v10\/finance\/quoteSummary\//,
+  statements: /\/v10\/finance\/quoteSummary\/|\/fundamentals-timeseries\//,
+  news: /\/v1\/finance\/search/,
+  options: /\/v7\/finance\/options\//,
+};
+
+/** The default raw-exchange matcher of a Yahoo kind and symbol. */
+export function yahooMatch(kind: string, symbol: string): (url: URL) => boolean {
+  const re = YAHOO_PATHS[kind];
+  return (u) => (!re || re.test(u.pathname)) && urlMentions(u, symbol);
+}
+
+/** Takes the recorded exchanges about `symbol` (when recording) and stores them; returns the new count. */
+export function storeRawFor(
+  sources: CollectSources,
+  stores: Stores,
+  source: string,
+  kind: string,
+  symbol: string,
+  match?: (url: URL) => boolean,
+): Promise<number> {
+  if (!sources.raw) return Promise.resolve(0);
+  const ex = sources.raw.take(match ?? yahooMatch(kind, symbol));
+  return storeRaw(stores, source, kind, symbol, ex);
+}
+
+/**
+ * Runs one unit's work; when it fails, drops the raw exchanges it recorded (nothing is stored for a failed
+ * unit) and rethrows.
+ */
+export async function dropRawOnError<T>(
+  sources: CollectSources,
+  match: (url: URL) => boolean,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    sources.raw?.take(match);
+    throw e;
+  }
+}
+
+/** Per-unit work result before it becomes a summary row. */
+export interface UnitResult {
+  rows: number;
+  inserted: number;
+  objects: number;
+  range: string;
+}
+
+/**
+ * Runs `fn` per unit (symbol or calendar unit) with `collectMany` (a failure does not stop the others), ticks
+ * the progress bar, and returns one summary row per unit in input order.
+ */
+export async function runUnits(
+  kind: CollectKind,
+  units: readonly string[],
+  fn: (unit: string) => Promise<UnitResult>,
+  opts: { concurrency?: number; progress?: Progress },
+): Promise<SummaryRow[]> {
+  let done = 0;
+  const end = opts.progress?.start(`collect ${kind}`);
+  const res = await collectMany(units, fn, {
+    concurrency: opts.concurrency,
+    onDone: (u) => opts.progress?.tick(++done, units.length, u),
+  });
+  end?.();
+  const byUnit = new Map<string, SummaryRow>();
+  for (const { symbol, value } of res.ok) byUnit.set(symbol, { kind, symbol, ok: true, ...value });
+  for (const { symbol, error } of res.failed) {
+    byUnit.set(symbol, {
+      kind,
+      symbol,
+      ok: false,
+      rows: 0,
+      inserted: 0,
+      objects: 0,
+      range: "",
+      error: oneLine(error),
+      cause: error,
+    });
+  }
+  return units.map((u) => byUnit.get(u)!);
+}
+
+/** Throws a `TypeError` naming the missing source of a kind. */
+export function need<T>(v: T | undefined, what: string, kind: CollectKind): T {
+  if (!v) throw new TypeError(`collect ${kind}: needs the ${what} source`);
+  return v;
+}

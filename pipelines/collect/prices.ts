@@ -1,0 +1,136 @@
+/**
+ * `prices`: daily bars plus splits and dividends into the `bars` and `corporate_actions` tables, raw chart
+ * responses into `raw/yahoo/...`.
+ *
+ * Incremental: per symbol, the stored date range is looked up first. When the store already covers `from`,
+ * only `[last stored date, to]` is fetched (the last stored day again, to catch revisions); when it reaches
+ * `to`, the symbol is skipped. Sessions whose close is still in the future are never stored, so a stored last
+ * day is final. Corporate actions are written before bars: bars are the incremental marker, so a run killed
+ * between the two writes re-fetches the symbol. Each write is one all-or-nothing upsert.
+ * @module
+ */
+import {
+  type Bar,
+  closeTime,
+  type CorporateAction,
+  type IsoDate,
+  isSession,
+  nextSession,
+  prevSession,
+} from "@lib/core/mod.ts";
+import { actionToRow, barToRow, type Stores } from "@lib/store/mod.ts";
+import {
+  type CollectRequest,
+  type CollectSources,
+  type CollectStep,
+  dropRawOnError,
+  ensureTables,
+  type PlanRow,
+  runUnits,
+  storeRawFor,
+  type UnitResult,
+  yahooMatch,
+} from "./common.ts";
+
+/** The stored first/last bar date of a symbol (null when none or the table is missing). */
+export async function storedRange(
+  stores: Stores | null,
+  symbol: string,
+): Promise<{ first: IsoDate; last: IsoDate } | null> {
+  if (!stores) return null;
+  try {
+    const last = await stores.tables.query("bars", { where: { symbol }, orderBy: ["-date"], limit: 1 });
+    if (!last.length) return null;
+    const first = await stores.tables.query("bars", { where: { symbol }, orderBy: ["date"], limit: 1 });
+    return { first: String(first[0].date), last: String(last[0].date) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The range to fetch for a symbol given what is stored: everything when the store does not reach back to the
+ * first session of `[from, to]`, nothing (null) when it already holds the last session, else
+ * `[last stored day, to]`.
+ */
+export function incrementalRange(
+  stored: { first: IsoDate; last: IsoDate } | null,
+  from: IsoDate,
+  to: IsoDate,
+): { from: IsoDate; to: IsoDate } | null {
+  const firstSession = isSession(from) ? from : nextSession(from);
+  const lastSession = isSession(to) ? to : prevSession(to);
+  if (!stored || stored.first > firstSession) return { from, to };
+  if (stored.last >= lastSession) return null;
+  return { from: stored.last > from ? stored.last : from, to };
+}
+
+async function fetchPrices(
+  sources: CollectSources,
+  symbol: string,
+  range: { from: IsoDate; to: IsoDate },
+): Promise<{ bars: Bar[]; actions: CorporateAction[] }> {
+  if (sources.yahoo) return await sources.yahoo.chart(symbol, range);
+  const m = sources.market;
+  if (!m) throw new TypeError("collect prices: needs the yahoo or a market source");
+  const req = { symbols: [symbol], ...range };
+  const bars = (await m.bars(req)).get(symbol) ?? [];
+  const actions = m.actions ? (await m.actions(req)).filter((a) => a.symbol === symbol) : [];
+  return { bars, actions };
+}
+
+async function collectSymbol(
+  sources: CollectSources,
+  stores: Stores,
+  req: CollectRequest,
+  symbol: string,
+): Promise<UnitResult> {
+  const range = incrementalRange(await storedRange(stores, symbol), req.from, req.to);
+  if (!range) return { rows: 0, inserted: 0, objects: 0, range: "" };
+  const now = (sources.now ?? Date.now)();
+  const got = await fetchPrices(sources, symbol, range);
+  const bars = got.bars.filter((b) => b.symbol === symbol && closeTime(b.date) <= now);
+  let rows = 0, inserted = 0;
+  if (got.actions.length) {
+    const r = await stores.tables.upsert("corporate_actions", got.actions.map(actionToRow));
+    rows += r.inserted + r.updated;
+    inserted += r.inserted;
+  }
+  if (bars.length) {
+    const r = await stores.tables.upsert("bars", bars.map(barToRow));
+    rows += r.inserted + r.updated;
+    inserted += r.inserted;
+  }
+  const objects = sources.yahoo ? await storeRawFor(sources, stores, "yahoo", "chart", symbol) : 0;
+  return { rows, inserted, objects, range: `${range.from}..${range.to}` };
+}
+
+/** The `prices` step. */
+export const pricesStep: CollectStep = {
+  kind: "prices",
+  async run(sources, stores, req, progress) {
+    await ensureTables(stores);
+    return await runUnits(
+      "prices",
+      req.symbols,
+      (s) => dropRawOnError(sources, yahooMatch("chart", s), () => collectSymbol(sources, stores, req, s)),
+      {
+        concurrency: req.concurrency,
+        progress,
+      },
+    );
+  },
+  async plan(_sources, stores, req) {
+    const out: PlanRow[] = [];
+    for (const symbol of req.symbols) {
+      const stored = await storedRange(stores, symbol);
+      const r = incrementalRange(stored, req.from, req.to);
+      out.push({
+        kind: "prices",
+        symbol,
+        fetch: r ? `${r.from}..${r.to}` : `skip (stored up to ${stored!.last})`,
+      });
+    }
+    return out;
+  },
+};

@@ -1,0 +1,148 @@
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { closeTime, DataSourceError, nyDate } from "@lib/core/mod.ts";
+import { createReplayFetch } from "@lib/sources/mod.ts";
+import { rowToAction, rowToBar } from "@lib/store/mod.ts";
+import { pricesStep, runCollect, summarize } from "./mod.ts";
+import {
+  failAfter,
+  NASDAQ_DIR,
+  rangeChartFetch,
+  replaySources,
+  sourcesOver,
+  storeDump,
+  tempStores,
+  YAHOO_DIR,
+} from "./_test_helpers.ts";
+
+const fixture = async (name: string) => JSON.parse(await Deno.readTextFile(new URL(name, YAHOO_DIR)));
+const AAPL_RANGE = { symbols: ["AAPL"], from: "2020-08-31", to: "2020-11-06" };
+const FIVE = { symbols: ["AAPL", "AMZN", "GOOG", "ABBV", "QQQ"], from: "2020-01-01", to: "2020-01-02" };
+
+Deno.test("prices: replayed AAPL chart -> bars, split + dividend, raw response; a second run stores nothing", async () => {
+  const t = await tempStores();
+  try {
+    const fx = (await fixture("chart-AAPL-2020-08-31-to-2020-11-07.json")).response.bodyJson.chart.result[0];
+    const [row] = await pricesStep.run(await replaySources(), t.stores, AAPL_RANGE);
+    equal(row.ok, true, row.error);
+    const bars = (await t.stores.tables.query("bars", { where: { symbol: "AAPL" }, orderBy: ["date"] }))
+      .map(rowToBar);
+    deepEqual(bars.map((b) => b.date), fx.timestamp.map((s: number) => nyDate(s * 1000)));
+    deepEqual(bars.map((b) => b.close), fx.indicators.quote[0].close);
+    ok(bars.every((b) => b.knownAt === closeTime(b.date)));
+    const acts = (await t.stores.tables.query("corporate_actions", { orderBy: ["date"] })).map(rowToAction);
+    deepEqual(acts.map((a) => [a.date, a.kind, a.value]), [["2020-08-31", "split", 4], [
+      "2020-11-06",
+      "dividend",
+      0.205,
+    ]]);
+    equal(row.inserted, bars.length + 2);
+    const raw = await t.stores.objects.list("raw/yahoo/");
+    equal(raw.length, 1);
+    ok(raw[0].key.startsWith("raw/yahoo/2025/02/20/chart-AAPL-"), raw[0].key); // the response's Date header
+    const body = JSON.parse(new TextDecoder().decode((await t.stores.objects.get(raw[0].key))!));
+    deepEqual(body.chart.result[0].timestamp, fx.timestamp);
+    const before = await storeDump(t.stores);
+    const again = await pricesStep.run(await replaySources(), t.stores, AAPL_RANGE);
+    deepEqual(summarize(again), { ok: 1, failed: 0, rows: 0, inserted: 0, objects: 0 });
+    equal(again[0].range, "", "up to date: skipped");
+    equal(await storeDump(t.stores), before);
+  } finally {
+    await t.dispose();
+  }
+});
+
+Deno.test("prices: incremental run fetches from the last stored day and equals one clean run", async () => {
+  const a = await tempStores(), b = await tempStores();
+  try {
+    const f = await rangeChartFetch("chart-AAPL-2020-08-31-to-2020-11-07.json");
+    await pricesStep.run(sourcesOver(f), a.stores, { ...AAPL_RANGE, to: "2020-10-15" });
+    const r = await pricesStep.run(sourcesOver(f), a.stores, AAPL_RANGE);
+    equal(r[0].range, "2020-10-15..2020-11-06");
+    // second request starts at the last stored day (revisions) and ends after `to`
+    deepEqual(f.periods[1], [
+      Date.parse("2020-10-15T00:00:00Z") / 1000,
+      Date.parse("2020-11-07T00:00:00Z") / 1000,
+    ]);
+    equal(r[0].inserted, 16 + 1, "16 new sessions after 10-15 plus the dividend");
+    await pricesStep.run(sourcesOver(f), b.stores, AAPL_RANGE);
+    const strip = (s: string) => s.split("\n").filter((l) => !l.startsWith("raw/")).join("\n");
+    equal(strip(await storeDump(a.stores)), strip(await storeDump(b.stores)));
+  } finally {
+    await a.dispose();
+    await b.dispose();
+  }
+});
+
+Deno.test("prices: a collection killed after 2 symbols resumes without gaps or duplicates", async () => {
+  const clean = await tempStores(), killed = await tempStores();
+  try {
+    const first = await runCollect(["prices"], await replaySources(), clean.stores, {
+      ...FIVE,
+      concurrency: 1,
+    });
+    equal(summarize(first).failed, 0);
+    const base = await createReplayFetch([YAHOO_DIR, NASDAQ_DIR]);
+    const dying = failAfter(base, 2, (u) => u.includes("/v8/finance/chart/"));
+    const broken = await runCollect(["prices"], sourcesOver(dying), killed.stores, {
+      ...FIVE,
+      concurrency: 1,
+    });
+    deepEqual(broken.map((r) => r.ok), [true, true, false, false, false]);
+    ok(broken[2].error!.includes("network down"), broken[2].error);
+    equal(
+      await killed.stores.tables.count("bars", { symbol: "GOOG" }),
+      0,
+      "nothing stored for a failed symbol",
+    );
+    const resumed = await runCollect(["prices"], await replaySources(), killed.stores, {
+      ...FIVE,
+      concurrency: 1,
+    });
+    deepEqual(resumed.map((r) => [r.symbol, r.ok, r.range !== ""]), [
+      ["AAPL", true, false],
+      ["AMZN", true, false],
+      ["GOOG", true, true],
+      ["ABBV", true, true],
+      ["QQQ", true, true],
+    ]);
+    equal(await storeDump(killed.stores), await storeDump(clean.stores));
+  } finally {
+    await clean.dispose();
+    await killed.dispose();
+  }
+});
+
+Deno.test("prices: a malformed chart response is a typed error and stores nothing for that symbol", async () => {
+  const t = await tempStores();
+  const dir = await Deno.makeTempDir();
+  try {
+    const rec = await fixture("chart-GOOG-2020-01-01-to-2020-01-03.json");
+    delete rec.response.bodyJson.chart.result[0].indicators.quote[0].close;
+    await Deno.writeTextFile(`${dir}/chart-GOOG-malformed.json`, JSON.stringify(rec));
+    const rows = await pricesStep.run(await replaySources([dir]), t.stores, { ...FIVE, concurrency: 2 });
+    const goog = rows.find((r) => r.symbol === "GOOG")!;
+    equal(goog.ok, false);
+    ok(goog.cause instanceof DataSourceError, String(goog.cause));
+    ok(/changed response shape/.test(goog.error!), goog.error);
+    equal(await t.stores.tables.count("bars", { symbol: "GOOG" }), 0);
+    equal((await t.stores.objects.list("raw/yahoo/")).filter((o) => o.key.includes("GOOG")).length, 0);
+    equal(rows.filter((r) => r.ok).length, 4, "the other symbols are collected");
+    ok(await t.stores.tables.count("bars", { symbol: "AAPL" }) > 0);
+  } finally {
+    await t.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("prices: unfinished sessions are not stored (clock before the close)", async () => {
+  const t = await tempStores();
+  try {
+    const s = await replaySources();
+    s.now = () => closeTime("2020-01-02") - 1;
+    await pricesStep.run(s, t.stores, { ...FIVE, symbols: ["AAPL"] });
+    const rows = await t.stores.tables.query("bars", { where: { symbol: "AAPL" } });
+    deepEqual(rows.map((r) => r.date), []);
+  } finally {
+    await t.dispose();
+  }
+});

@@ -1,0 +1,248 @@
+/**
+ * `deno task collect`: collects the requested data kinds from Yahoo Finance / Nasdaq (or CSV files, or the
+ * synthetic market) into the stores, with a progress bar and a final summary table; `--dry-run` prints what
+ * would be fetched after the incremental lookup and writes nothing; `--replay DIR` answers every request from
+ * recorded responses (offline). A user mistake prints one line and exits with code 2; failed symbols exit 1.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { ConfigError, FmaiError, nyDate, oneLine, sessions } from "@lib/core/mod.ts";
+import {
+  checkRequest,
+  createNasdaqSource,
+  createReplayFetch,
+  createSyntheticMarket,
+  createYahooSource,
+  csvSourceFor,
+} from "@lib/sources/mod.ts";
+import { EMBEDDED_DB_FILE, embeddedConfig, openStores, type Stores } from "@lib/store/mod.ts";
+import { textTable } from "@lib/report/mod.ts";
+import {
+  COLLECT_KINDS,
+  type CollectKind,
+  type CollectRequest,
+  type CollectSources,
+  createRawRecorder,
+  parseKinds,
+  planCollect,
+  runCollect,
+  summarize,
+  type SummaryRow,
+} from "./collect/mod.ts";
+import { createProgress } from "./progress.ts";
+
+const USAGE = `usage:
+  deno task collect --source yahoo|nasdaq|csv|synthetic --symbols AAPL,MSFT --from YYYY-MM-DD --to YYYY-MM-DD
+                    [--kinds ${COLLECT_KINDS.join(",")}] [--data-dir DIR (csv)] [--store-dir DIR]
+                    [--replay DIR]... [--concurrency N] [--dry-run] [--quiet]
+  --replay DIR answers requests from recorded responses, e.g.
+    --replay ../shared/data/yahoo-fixtures --replay ../shared/data/nasdaq-fixtures`;
+
+const SOURCES = ["yahoo", "nasdaq", "csv", "synthetic"] as const;
+/** Kinds each source can collect. */
+const KINDS_OF: Record<(typeof SOURCES)[number], readonly CollectKind[]> = {
+  yahoo: COLLECT_KINDS,
+  nasdaq: ["calendars", "charts"],
+  csv: ["prices", "charts"],
+  synthetic: ["prices", "news", "charts"],
+};
+
+/** Parsed command line of `collect`. */
+export interface CollectArgs {
+  source: (typeof SOURCES)[number];
+  symbols: string[];
+  from: string;
+  to: string;
+  kinds: CollectKind[];
+  dataDir?: string;
+  storeDir: string;
+  replay: string[];
+  concurrency?: number;
+  dryRun: boolean;
+  quiet: boolean;
+  help: boolean;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Parses argv; user mistakes are `ConfigError`s / `RangeError`s with one-line messages. */
+export function parseCollectArgs(argv: string[]): CollectArgs {
+  let p;
+  try {
+    p = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        source: { type: "string", default: "yahoo" },
+        symbols: { type: "string" },
+        from: { type: "string" },
+        to: { type: "string" },
+        kinds: { type: "string", default: "prices" },
+        "data-dir": { type: "string" },
+        "store-dir": { type: "string", default: "./data" },
+        replay: { type: "string", multiple: true },
+        concurrency: { type: "string" },
+        "dry-run": { type: "boolean", default: false },
+        quiet: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+    });
+  } catch (e) {
+    throw new ConfigError(oneLine(e).replace(/\. To specify a positional argument.*$/, ""), { cause: e });
+  }
+  const v = p.values;
+  const help = v.help ?? false;
+  const source = v.source as CollectArgs["source"];
+  if (!SOURCES.includes(source)) throw new ConfigError(`--source must be one of ${SOURCES.join(", ")}`);
+  const kinds = parseKinds(v.kinds!);
+  const bad = kinds.filter((k) => !KINDS_OF[source].includes(k));
+  if (bad.length && !help) {
+    throw new ConfigError(
+      `--source ${source} cannot collect ${bad.join(", ")} (it collects ${KINDS_OF[source].join(", ")})`,
+    );
+  }
+  const symbols = (v.symbols ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const needsSymbols = !(source === "synthetic" || source === "csv" ||
+    kinds.every((k) => k === "calendars"));
+  if (!symbols.length && needsSymbols && !help) {
+    throw new ConfigError("--symbols is required (e.g. AAPL,MSFT)");
+  }
+  const today = nyDate(Date.now());
+  const to = v.to ?? today;
+  const from = v.from ?? to;
+  for (const [name, d] of [["--from", from], ["--to", to]]) {
+    if (!DATE.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`))) {
+      throw new ConfigError(`${name} must be YYYY-MM-DD, got ${d}`);
+    }
+  }
+  if (from > to) throw new RangeError(`empty date range: --from ${from} is after --to ${to}`);
+  if (source === "csv" && !v["data-dir"] && !help) throw new ConfigError("--source csv needs --data-dir DIR");
+  let concurrency: number | undefined;
+  if (v.concurrency !== undefined) {
+    concurrency = Number(v.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new ConfigError(`--concurrency must be a positive integer, got ${v.concurrency}`);
+    }
+  }
+  return {
+    source,
+    symbols,
+    from,
+    to,
+    kinds,
+    dataDir: v["data-dir"],
+    storeDir: v["store-dir"]!,
+    replay: v.replay ?? [],
+    concurrency,
+    dryRun: v["dry-run"] ?? false,
+    quiet: v.quiet ?? false,
+    help,
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Builds the sources of the parsed arguments (replaying when `--replay` is given). */
+export async function buildSources(a: CollectArgs): Promise<{ sources: CollectSources; symbols: string[] }> {
+  let base: typeof fetch | undefined;
+  if (a.replay.length) {
+    for (const d of a.replay) {
+      if (!(await exists(d))) throw new ConfigError(`--replay ${d}: no such folder or file`);
+    }
+    base = await createReplayFetch(a.replay);
+  }
+  const raw = createRawRecorder(base ?? ((i, init) => fetch(i, init)));
+  const fast = a.replay.length ? { rateLimitPerSec: 1000, retries: 0 } : {};
+  const sources: CollectSources = { raw };
+  let symbols = a.symbols;
+  if (a.source === "yahoo" || a.source === "nasdaq") {
+    if (a.source === "yahoo") sources.yahoo = createYahooSource({ fetch: raw.fetch, ...fast });
+    sources.nasdaq = createNasdaqSource({ fetch: raw.fetch, ...fast });
+  } else if (a.source === "csv") {
+    if (!(await exists(a.dataDir!))) throw new ConfigError(`--data-dir ${a.dataDir}: no such folder`);
+    sources.market = await csvSourceFor(a.dataDir!);
+    delete sources.raw;
+  } else {
+    const n = sessions(a.from, a.to).length;
+    if (n === 0) throw new RangeError(`empty date range: no trading session between ${a.from} and ${a.to}`);
+    const market = createSyntheticMarket({ start: a.from, sessions: n });
+    sources.market = market;
+    delete sources.raw;
+  }
+  if (!symbols.length && sources.market?.listSymbols) symbols = await sources.market.listSymbols();
+  return { sources, symbols };
+}
+
+/** The summary table of a run. */
+export function summaryTable(rows: readonly SummaryRow[]): string {
+  const t = summarize(rows);
+  return textTable({
+    caption: `collected: ${t.ok} ok, ${t.failed} failed; ${t.rows} rows/docs written (${t.inserted} new), ` +
+      `${t.objects} objects`,
+    columns: ["kind", "symbol", "status", "range", "rows", "new", "objects", "error"],
+    rows: rows.map((r) => [
+      r.kind,
+      r.symbol,
+      r.ok ? "ok" : "FAILED",
+      r.range,
+      r.rows,
+      r.inserted,
+      r.objects,
+      r.error ? r.error.slice(0, 100) : "",
+    ]),
+  });
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 some symbol failed / internal error, 2 user error). */
+export async function main(argv: string[]): Promise<number> {
+  let stores: Stores | null = null;
+  try {
+    const a = parseCollectArgs(argv);
+    if (a.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const { sources, symbols } = await buildSources(a);
+    const req: CollectRequest = { symbols, from: a.from, to: a.to, concurrency: a.concurrency };
+    if (symbols.length) checkRequest(req);
+    if (a.dryRun) {
+      // Reads an existing store; never creates one.
+      if (await exists(`${a.storeDir}/${EMBEDDED_DB_FILE}`)) {
+        stores = await openStores(embeddedConfig(a.storeDir));
+      }
+      const plan = await planCollect(a.kinds, sources, stores, req);
+      console.log(textTable({
+        caption: `dry run: ${plan.length} fetches planned from ${a.source}` +
+          (stores ? ` (incremental against ${a.storeDir})` : " (empty store)") + "; nothing written",
+        columns: ["kind", "symbol", "would fetch"],
+        rows: plan.map((p) => [p.kind, p.symbol, p.fetch]),
+      }));
+      return 0;
+    }
+    stores = await openStores(embeddedConfig(a.storeDir));
+    const progress = createProgress({ quiet: a.quiet });
+    const rows = await runCollect(a.kinds, sources, stores, req, progress);
+    console.log(summaryTable(rows));
+    return rows.some((r) => !r.ok) ? 1 : 0;
+  } catch (e) {
+    const user = (e instanceof FmaiError && e.userError) || e instanceof RangeError;
+    if (user) {
+      console.error(`error: ${oneLine(e)}`);
+      return 2;
+    }
+    console.error(e);
+    return 1;
+  } finally {
+    await stores?.close();
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,91 @@
+/**
+ * Bundles each Lambda handler (`lambdas/<kind>.ts`, files not starting with `_`) into one Node ESM file
+ * `dist/lambdas/<kind>/index.mjs` with esbuild: platform node, target node22, every npm dependency inlined,
+ * `node:*` built-ins external, a `require` shim for the CommonJS drivers, and the optional native add-ons of
+ * the MongoDB driver left out (it loads them lazily and works without). Prints the size of each bundle.
+ *
+ * Why esbuild and not `deno bundle`: Deno 2.9's `deno bundle --platform` accepts only `browser` or `deno`;
+ * a Lambda needs a Node (`nodejs22.x`) bundle. esbuild resolves the npm packages from `node_modules/`
+ * (`nodeModulesDir: auto` in deno.json) and the `@lib/` import-map alias through a small plugin.
+ * @module
+ */
+import * as esbuild from "esbuild";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/** Optional dependencies the drivers require lazily inside try/catch. */
+const OPTIONAL = [
+  "kerberos",
+  "snappy",
+  "@mongodb-js/zstd",
+  "mongodb-client-encryption",
+  "gcp-metadata",
+  "socks",
+  "aws4",
+  "@aws-sdk/credential-providers",
+  "@napi-rs/snappy-*",
+  "cardinal",
+];
+
+const libAlias: esbuild.Plugin = {
+  name: "lib-alias",
+  setup(b) {
+    b.onResolve({ filter: /^@lib\// }, (a) => ({ path: `${ROOT}lib/${a.path.slice(5)}` }));
+  },
+};
+
+/** Kinds with a handler. */
+export async function handlerKinds(): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(`${ROOT}lambdas`)) {
+    if (e.isFile && e.name.endsWith(".ts") && !e.name.startsWith("_") && !e.name.endsWith("_test.ts")) {
+      out.push(e.name.slice(0, -3));
+    }
+  }
+  return out.sort();
+}
+
+/** Builds every bundle; returns `{kind, file, bytes}` per handler. */
+export async function bundleLambdas(opts: { minify?: boolean } = {}) {
+  // A fresh clone has no node_modules/ yet: install every npm import of deno.json for esbuild to resolve.
+  const inst = await new Deno.Command(Deno.execPath(), { args: ["install", "--quiet"], cwd: ROOT }).output();
+  if (!inst.success) {
+    throw new Error(`deno install failed: ${new TextDecoder().decode(inst.stderr).slice(-500)}`);
+  }
+  const kinds = await handlerKinds();
+  const out: { kind: string; file: string; bytes: number }[] = [];
+  for (const kind of kinds) {
+    const file = `${ROOT}dist/lambdas/${kind}/index.mjs`;
+    await esbuild.build({
+      entryPoints: [`${ROOT}lambdas/${kind}.ts`],
+      outfile: file,
+      bundle: true,
+      platform: "node",
+      target: "node22",
+      format: "esm",
+      minify: opts.minify ?? true,
+      sourcemap: false,
+      legalComments: "none",
+      external: ["node:*", ...OPTIONAL],
+      plugins: [libAlias],
+      logLevel: "warning",
+      banner: {
+        js: "import { createRequire as __fmaiCreateRequire } from 'node:module';" +
+          "const require = __fmaiCreateRequire(import.meta.url);",
+      },
+    });
+    out.push({ kind, file, bytes: (await Deno.stat(file)).size });
+  }
+  await esbuild.stop();
+  return out;
+}
+
+if (import.meta.main) {
+  const t0 = performance.now();
+  const res = await bundleLambdas();
+  for (const r of res) {
+    console.log(`${r.kind.padEnd(12)} ${(r.bytes / 1e6).toFixed(2).padStart(6)} MB  ${r.file}`);
+  }
+  console.log(`bundled ${res.length} handlers in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
