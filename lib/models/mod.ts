@@ -18,3 +18,6 @@ export * from "./har.ts";
 export * from "./levels.ts";
 export * from "./registry.ts";
 export * from "./chance.ts";
+export * from "./text.ts";
+export * from "./lexicon.ts";
+export * from "./text_logistic.ts";

@@ -1,0 +1,324 @@
+/**
+ * Peers side by side (`deno task bench:peers`): the same inputs through our TypeScript models and through the
+ * Python peers in `bench/peers/` (run `bench/peers/setup.sh` once; it creates `bench/peers/.venv`), in one
+ * command. Reports quality and the wall-time ratio ours/peer:
+ *
+ * - Volatility (EVALUATION.md section 2 inputs: Oxford-Man rv5 and ^GSPC returns, out of sample 2013-2019,
+ *   monthly expanding re-estimation): GARCH(1,1) `garchFit` vs `arch`, HAR-RV `harFitPanel` vs numpy OLS.
+ *   Fit time = the sum over re-estimations; QLIKE / MZ R^2 computed here by the same code for both.
+ * - Trend (section 1 dataset on a reduced seeded ticker set): `LogisticModel` vs scikit-learn
+ *   `LogisticRegression` (same penalty), `GbdtModel` vs LightGBM (matched depth, rate, bins, rounds, early
+ *   stopping); accuracy, log loss, AUC on test, fit time.
+ *
+ * Writes `bench/results/peers-<date>.json`. Options: `--tickers N` (default 60), `--seed S` (42),
+ * `--skip-trend`, `--skip-vol`, `--json PATH`.
+ * @module
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
+import { buildDataset, TREND_SEGMENTS } from "@lib/dataset/mod.ts";
+import {
+  type GarchParams,
+  GbdtModel,
+  LogisticModel,
+  mincerZarnowitzR2,
+  mseVariance,
+  qlike,
+  trendMetrics,
+} from "@lib/models/mod.ts";
+import {
+  EVAL_LABEL_HORIZON,
+  loadMarket,
+  loadSp500,
+  loadVolInputs,
+  splitRows,
+  VOL_HORIZONS,
+  VOL_OOS,
+  volOrigins,
+  volRun,
+} from "@lib/evaluate/mod.ts";
+
+const args = Deno.args;
+const opt = (k: string, d: string) => (args.includes(k) ? args[args.indexOf(k) + 1] : d);
+const tickers = Number(opt("--tickers", "60"));
+const seed = Number(opt("--seed", "42"));
+const SHARED = fileURLToPath(new URL("../../shared/data/", import.meta.url));
+const PY = fileURLToPath(new URL("./peers/.venv/bin/python", import.meta.url));
+const jsonOut = opt(
+  "--json",
+  fileURLToPath(new URL(`./results/peers-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url)),
+);
+
+async function python(script: string, ...rest: string[]): Promise<number> {
+  const t0 = performance.now();
+  const p = new Deno.Command(PY, {
+    args: [fileURLToPath(new URL(`./peers/${script}`, import.meta.url)), ...rest],
+    stdout: "inherit",
+    stderr: "inherit",
+    // single-threaded like ours (and no oversubscription on a shared 2-core machine)
+    env: { OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1", PYTHONWARNINGS: "ignore" },
+  });
+  const { code } = await p.output();
+  if (code !== 0) throw new Error(`${script} exited with ${code}`);
+  return performance.now() - t0;
+}
+
+try {
+  Deno.statSync(PY);
+} catch {
+  console.error(`no peer environment at ${PY}: run bench/peers/setup.sh first`);
+  Deno.exit(2);
+}
+
+const tmp = mkdtempSync(join(tmpdir(), "fmai-peers-"));
+const result: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  seed,
+  machine: `${navigator.hardwareConcurrency} cpus`,
+};
+const rows: string[][] = [];
+const f = (v: number, d = 4) => (Number.isFinite(v) ? v.toPrecision(d) : "NaN");
+
+try {
+  if (!args.includes("--skip-vol")) {
+    // ---------------- volatility
+    const inp = loadVolInputs(SHARED);
+    const runs = VOL_HORIZONS.map((h) => ({ h, run: volRun(inp, h) }));
+    // one set of re-estimation indices shared by all horizons (the union; each horizon maps its origins to it)
+    const refitSet = new Set<number>();
+    const perH: Record<string, { origins: number[]; refit_of: number[] }> = {};
+    for (const h of VOL_HORIZONS) {
+      const { origins, refit } = volOrigins(inp.dates, h);
+      origins.forEach((t, k) => refit[k] && refitSet.add(t));
+    }
+    const refits = [...refitSet].sort((a, b) => a - b);
+    for (const h of VOL_HORIZONS) {
+      const { origins, refit } = volOrigins(inp.dates, h);
+      let cur = -1;
+      const ro: number[] = [];
+      origins.forEach((t, k) => {
+        if (refit[k]) cur = refits.indexOf(t);
+        ro.push(cur);
+      });
+      perH[h] = { origins: Array.from(origins), refit_of: ro };
+    }
+    // our fit times over exactly these re-estimations (GARCH independent of h; HAR per h)
+    const { garchFit, harFitPanel } = await import("@lib/models/mod.ts");
+    let t0 = performance.now();
+    const ourGarch: GarchParams[] = refits.map((t) => garchFit(inp.ret.slice(1, t + 1)));
+    const ourGarchMs = performance.now() - t0;
+    t0 = performance.now();
+    for (const h of VOL_HORIZONS) for (const t of refits) harFitPanel([{ rv: inp.rv, to: t }], h);
+    const ourHarMs = performance.now() - t0;
+    const csv = [
+      "date,ret,rv",
+      ...inp.dates.map((d, i) => `${d},${Number.isFinite(inp.ret[i]) ? inp.ret[i] : ""},${inp.rv[i]}`),
+    ].join("\n");
+    writeFileSync(join(tmp, "vol.csv"), csv);
+    writeFileSync(
+      join(tmp, "vol_spec.json"),
+      JSON.stringify({
+        refits,
+        horizons: VOL_HORIZONS,
+        origins: Object.fromEntries(Object.entries(perH).map(([h, v]) => [h, v.origins])),
+        refit_of: Object.fromEntries(Object.entries(perH).map(([h, v]) => [h, v.refit_of])),
+      }),
+    );
+    const peerWall = await python(
+      "vol_peer.py",
+      join(tmp, "vol.csv"),
+      join(tmp, "vol_spec.json"),
+      join(tmp, "vol_out.json"),
+    );
+    const peer = JSON.parse(readFileSync(join(tmp, "vol_out.json"), "utf8"));
+    const vol: Record<string, unknown> = {
+      refits: refits.length,
+      segment: `oos ${VOL_OOS.from}..${VOL_OOS.to}`,
+      peer_wall_ms: peerWall,
+      peer_versions: peer.versions,
+      garch: {
+        ours_fit_ms: ourGarchMs,
+        peer_fit_ms: peer.garch.fit_s * 1000,
+        ratio: ourGarchMs / (peer.garch.fit_s * 1000),
+      },
+      har: {
+        ours_fit_ms: ourHarMs,
+        peer_fit_ms: peer.har.fit_s * 1000,
+        ratio: ourHarMs / (peer.har.fit_s * 1000),
+      },
+      last_params: { ours: ourGarch.at(-1), arch: peer.garch.params.at(-1) },
+      quality: {} as Record<string, unknown>,
+    };
+    rows.push([
+      "GARCH(1,1) fit x" + refits.length,
+      "garchFit (TS)",
+      `${ourGarchMs.toFixed(0)} ms`,
+      "arch",
+      `${(peer.garch.fit_s * 1000).toFixed(0)} ms`,
+      f(ourGarchMs / (peer.garch.fit_s * 1000), 3),
+    ]);
+    rows.push([
+      "HAR-RV OLS fit x" + refits.length * 3,
+      "harFitPanel (TS)",
+      `${ourHarMs.toFixed(1)} ms`,
+      "numpy lstsq",
+      `${(peer.har.fit_s * 1000).toFixed(1)} ms`,
+      f(ourHarMs / (peer.har.fit_s * 1000), 3),
+    ]);
+    for (const { h, run } of runs) {
+      const pg = Float64Array.from(peer.garch.forecasts[h] as number[], (v, k) => v * run.scale[k]);
+      const ph = Float64Array.from(peer.har.forecasts[h] as (number | null)[], (v) => v ?? NaN);
+      const q = {
+        garch_ours: qlike(run.target, run.forecasts.garch11),
+        garch_arch: qlike(run.target, pg),
+        har_ours: qlike(run.target, run.forecasts["har-rv"]),
+        har_numpy: qlike(run.target, ph),
+        mz_r2_garch_ours: mincerZarnowitzR2(run.target, run.forecasts.garch11),
+        mz_r2_garch_arch: mincerZarnowitzR2(run.target, pg),
+        mz_r2_har_ours: mincerZarnowitzR2(run.target, run.forecasts["har-rv"]),
+        mz_r2_har_numpy: mincerZarnowitzR2(run.target, ph),
+        mse_garch_ours: mseVariance(run.target, run.forecasts.garch11),
+        mse_garch_arch: mseVariance(run.target, pg),
+        max_abs_rel_diff_har: Math.max(
+          ...Array.from(ph, (v, k) => Math.abs(v / run.forecasts["har-rv"][k] - 1)),
+        ),
+      };
+      (vol.quality as Record<string, unknown>)[`h${h}`] = q;
+      rows.push([
+        `QLIKE h=${h}`,
+        "garch11 / har-rv (TS)",
+        `${f(q.garch_ours)} / ${f(q.har_ours)}`,
+        "arch / numpy",
+        `${f(q.garch_arch)} / ${f(q.har_numpy)}`,
+        "",
+      ]);
+    }
+    result.volatility = vol;
+  }
+
+  if (!args.includes("--skip-trend")) {
+    // ---------------- trend
+    let t0 = performance.now();
+    const series = await loadSp500({ sharedDir: SHARED, seed, reduced: true, tickers });
+    const market = await loadMarket(SHARED);
+    const ds = buildDataset({ series, market, segments: TREND_SEGMENTS, labelHorizon: EVAL_LABEL_HORIZON });
+    const split = splitRows(ds);
+    const datasetMs = performance.now() - t0;
+    const lab = (rows: Int32Array) =>
+      Int32Array.from(Array.from(rows).filter((i) => ds.labels.trend[i] >= 0));
+    const tr = lab(split.train), va = lab(split.valid), te = lab(split.test);
+    const p = ds.featureNames.length;
+    const dump = (name: string, r: Int32Array) => {
+      const X = new Float64Array(r.length * p);
+      r.forEach((i, k) => X.set(ds.X.subarray(i * p, (i + 1) * p), k * p));
+      writeFileSync(join(tmp, `X_${name}.f64`), new Uint8Array(X.buffer));
+      writeFileSync(
+        join(tmp, `y_${name}.i8`),
+        new Uint8Array(Int8Array.from(r, (i) => ds.labels.trend[i]).buffer),
+      );
+    };
+    dump("train", tr);
+    dump("valid", va);
+    dump("test", te);
+    const l2 = 1e-3;
+    const gb = new GbdtModel({ seed });
+    writeFileSync(
+      join(tmp, "meta.json"),
+      JSON.stringify({
+        p,
+        n: { train: tr.length, valid: va.length, test: te.length },
+        l2,
+        gbdt: gb.options,
+        threads: 1,
+      }),
+    );
+    const yTe = Int8Array.from(te, (i) => ds.labels.trend[i]);
+    const ret = Float64Array.from(te, (i) => ds.labels.fwdReturn[i]);
+    const dates = Array.from(te, (i) => ds.date[i]);
+    t0 = performance.now();
+    const lr = new LogisticModel({ l2 });
+    await lr.fit(ds, tr);
+    const lrFit = performance.now() - t0;
+    const lrProbs = await lr.predict(ds, te);
+    t0 = performance.now();
+    await gb.fit(ds, tr, va);
+    const gbFit = performance.now() - t0;
+    const gbProbs = await gb.predict(ds, te);
+    const peerWall = await python("trend_peer.py", tmp);
+    const peer = JSON.parse(readFileSync(join(tmp, "peer.json"), "utf8"));
+    const read = (n: string) => new Float64Array(readFileSync(join(tmp, n)).buffer.slice(0));
+    const m = (pr: Float64Array) => {
+      const t = trendMetrics(pr, yTe, ret, dates);
+      return { accuracy: t.accuracy, logLoss: t.logLoss, auc: t.auc, ic: t.ic.mean };
+    };
+    const trend = {
+      tickers: series.size,
+      rows: { train: tr.length, valid: va.length, test: te.length, features: p },
+      dataset_ms: datasetMs,
+      peer_wall_ms: peerWall,
+      peer_versions: peer.versions,
+      logistic: {
+        ours: { fit_ms: lrFit, iterations: lr.iterations, ...m(lrProbs) },
+        sklearn: {
+          fit_ms: peer.logistic_fit_s * 1000,
+          iterations: peer.logistic_iterations,
+          ...m(read("probs_logistic.f64")),
+        },
+        ratio: lrFit / (peer.logistic_fit_s * 1000),
+      },
+      gbdt: {
+        ours: { fit_ms: gbFit, rounds: gb.rounds, ...m(gbProbs) },
+        lightgbm: {
+          fit_ms: peer.lightgbm_fit_s * 1000,
+          rounds: peer.lightgbm_rounds,
+          ...m(read("probs_lightgbm.f64")),
+        },
+        ratio: gbFit / (peer.lightgbm_fit_s * 1000),
+      },
+    };
+    result.trend = trend;
+    const L = trend.logistic, G = trend.gbdt;
+    rows.push([
+      "logistic fit",
+      "LogisticModel",
+      `${lrFit.toFixed(0)} ms`,
+      "sklearn",
+      `${L.sklearn.fit_ms.toFixed(0)} ms`,
+      f(L.ratio, 3),
+    ]);
+    rows.push([
+      "logistic acc / logloss / AUC",
+      "",
+      `${f(L.ours.accuracy)} / ${f(L.ours.logLoss)} / ${f(L.ours.auc)}`,
+      "",
+      `${f(L.sklearn.accuracy)} / ${f(L.sklearn.logLoss)} / ${f(L.sklearn.auc)}`,
+      "",
+    ]);
+    rows.push([
+      "GBDT fit",
+      "GbdtModel",
+      `${gbFit.toFixed(0)} ms (${gb.rounds} rounds)`,
+      "LightGBM",
+      `${G.lightgbm.fit_ms.toFixed(0)} ms (${G.lightgbm.rounds} rounds)`,
+      f(G.ratio, 3),
+    ]);
+    rows.push([
+      "GBDT acc / logloss / AUC",
+      "",
+      `${f(G.ours.accuracy)} / ${f(G.ours.logLoss)} / ${f(G.ours.auc)}`,
+      "",
+      `${f(G.lightgbm.accuracy)} / ${f(G.lightgbm.logLoss)} / ${f(G.lightgbm.auc)}`,
+      "",
+    ]);
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+const head = ["what", "ours", "value", "peer", "value", "ours/peer time"];
+const widths = head.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
+for (const r of [head, ...rows]) console.log(r.map((c, k) => c.padEnd(widths[k])).join("  "));
+writeFileSync(jsonOut, JSON.stringify(result, null, 2) + "\n");
+console.log(`wrote ${jsonOut}`);
