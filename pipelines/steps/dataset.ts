@@ -14,6 +14,7 @@ import {
   toSeries,
   TREND_SEGMENTS,
 } from "@lib/dataset/mod.ts";
+import { universeIndex } from "@lib/evaluate/mod.ts";
 import { rowToAction, rowToBar, type Stores } from "@lib/store/mod.ts";
 import type { Progress } from "../progress.ts";
 import { NEWS_COLLECTION } from "./collect.ts";
@@ -67,32 +68,7 @@ export function chooseSegments(dates: IsoDate[], o: DatasetStepOptions): Segment
   });
 }
 
-/**
- * An equal-weight index of the universe itself (mean daily log return across the symbols trading that day,
- * cumulated): a market context known at each close, for sources without an index series.
- */
-export function universeIndex(
-  series: Map<string, SymbolSeries>,
-): { dates: IsoDate[]; indexClose: Float64Array } {
-  const sum = new Map<IsoDate, [number, number]>();
-  for (const s of series.values()) {
-    for (let i = 1; i < s.dates.length; i++) {
-      const r = Math.log(s.close[i] / s.close[i - 1]);
-      if (!Number.isFinite(r)) continue;
-      const e = sum.get(s.dates[i]) ?? [0, 0];
-      sum.set(s.dates[i], [e[0] + r, e[1] + 1]);
-    }
-  }
-  const dates = [...new Set([...series.values()].flatMap((s) => s.dates))].sort();
-  const indexClose = new Float64Array(dates.length);
-  let level = 0;
-  dates.forEach((d, i) => {
-    const e = sum.get(d);
-    if (e) level += e[0] / e[1];
-    indexClose[i] = 100 * Math.exp(level);
-  });
-  return { dates, indexClose };
-}
+export { universeIndex };
 
 /**
  * The features of `set` that can be computed with the context at hand (e.g. without a VIX series the VIX

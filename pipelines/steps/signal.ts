@@ -5,15 +5,13 @@
  */
 import type { Signal } from "@lib/core/mod.ts";
 import type { BuiltDataset } from "@lib/dataset/mod.ts";
+import { annualVol } from "@lib/evaluate/mod.ts";
 import type { MoeOutput } from "@lib/moe/mod.ts";
 import { signalsFromMoe, type SizingOptions } from "@lib/signals/mod.ts";
 import { signalToRow, type Stores } from "@lib/store/mod.ts";
 import type { Progress } from "../progress.ts";
 
-/** Annualized volatility from a daily variance forecast. */
-export function annualVol(dailyVar: Float64Array): Float64Array {
-  return dailyVar.map((v) => Math.sqrt(v * 252));
-}
+export { annualVol };
 
 /** Signals of the test rows from the mixture of experts, stored in the `signals` table. */
 export async function signalStep(

@@ -4,27 +4,18 @@
  * validation) and predicting validation and test rows.
  * @module
  */
-import { Segment } from "@lib/dataset/mod.ts";
 import type { BuiltDataset } from "@lib/dataset/mod.ts";
 import {
-  Garch11Model,
-  initTensorflow,
-  levelsForRows,
-  LogisticModel,
-  MajorityClassModel,
-  MlpModel,
-  MomentumModel,
-  SwingLevelModel,
-  type TrendModel,
-} from "@lib/models/mod.ts";
+  createTrendModel,
+  type LevelColumns,
+  levelColumns,
+  segmentRows,
+  splitRows,
+} from "@lib/evaluate/mod.ts";
+import { Garch11Model, initTensorflow, SwingLevelModel } from "@lib/models/mod.ts";
 import type { Progress } from "../progress.ts";
 
-/** Rows of one segment, in dataset order. */
-export function segmentRows(ds: BuiltDataset, code: number): Int32Array {
-  const out: number[] = [];
-  for (let i = 0; i < ds.n; i++) if (ds.segment[i] === code) out.push(i);
-  return Int32Array.from(out);
-}
+export { createTrendModel, type LevelColumns, segmentRows };
 
 /** One trend model's outputs. */
 export interface TrendOutput {
@@ -32,14 +23,6 @@ export interface TrendOutput {
   valProbs: Float64Array;
   testProbs: Float64Array;
   fitMs: number;
-}
-
-/** Support/resistance nearest to the close per row (NaN when none), with strengths. */
-export interface LevelColumns {
-  support: Float64Array;
-  supportStrength: Float64Array;
-  resistance: Float64Array;
-  resistanceStrength: Float64Array;
 }
 
 /** What the train step produces. */
@@ -52,50 +35,13 @@ export interface TrainResult {
   tfBackend: string;
 }
 
-/** Creates a trend model by name. */
-export function createTrendModel(name: string, seed: number): TrendModel {
-  switch (name) {
-    case "majority":
-      return new MajorityClassModel();
-    case "momentum":
-      return new MomentumModel();
-    case "logistic":
-      return new LogisticModel();
-    case "mlp-tfjs":
-      return new MlpModel({ seed });
-    default:
-      throw new RangeError(`unknown trend model ${name}`);
-  }
-}
-
-function levelColumns(ds: BuiltDataset, rows: Int32Array, model: SwingLevelModel): LevelColumns {
-  const n = rows.length;
-  const out: LevelColumns = {
-    support: new Float64Array(n).fill(NaN),
-    supportStrength: new Float64Array(n).fill(NaN),
-    resistance: new Float64Array(n).fill(NaN),
-    resistanceStrength: new Float64Array(n).fill(NaN),
-  };
-  const preds = levelsForRows(model, ds, rows);
-  for (let i = 0; i < n; i++) {
-    const s = preds[i].supports[0], r = preds[i].resistances[0];
-    if (s) [out.support[i], out.supportStrength[i]] = [s.price, s.strength];
-    if (r) [out.resistance[i], out.resistanceStrength[i]] = [r.price, r.strength];
-  }
-  return out;
-}
-
 /** Fits every model and predicts the validation and test rows. */
 export async function trainStep(
   ds: BuiltDataset,
   opts: { trendModels: string[]; seed: number },
   progress?: Progress,
 ): Promise<TrainResult> {
-  const rows = {
-    train: segmentRows(ds, Segment.TRAIN),
-    valid: segmentRows(ds, Segment.VALID),
-    test: segmentRows(ds, Segment.TEST),
-  };
+  const rows = splitRows(ds);
   let tfBackend = "none";
   if (opts.trendModels.includes("mlp-tfjs")) tfBackend = (await initTensorflow()).backend;
   const trend: TrendOutput[] = [];

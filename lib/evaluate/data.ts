@@ -1,0 +1,96 @@
+/**
+ * Loaders of the protocol's data files (given the shared data directory; nothing read from the environment):
+ * `sp500-5yr-ohlcv` through `csvPresets.sp500_5yr`, and the market context (^GSPC, ^VIX) of
+ * `us-index-etf-daily-yahoo` through `csvPresets.yahooDaily`, as the dataset builder's `MarketInput`.
+ * @module
+ */
+import { join } from "node:path";
+import type { IsoDate } from "../core/mod.ts";
+import { type MarketInput, type SymbolSeries, toSeries } from "../dataset/mod.ts";
+import { csvPresets } from "../sources/mod.ts";
+import type { EvalContext } from "./types.ts";
+
+/** Folder of the S&P 500 five-year OHLCV file, relative to the shared data directory. */
+export const SP500_DIR = "sp500-5yr-ohlcv";
+/** Folder of the Yahoo daily index/ETF files. */
+export const INDEX_DIR = "us-index-etf-daily-yahoo";
+/** Tickers of a reduced (CI) run. */
+export const REDUCED_TICKERS = 60;
+
+const cache = new Map<string, Promise<Map<string, SymbolSeries>>>();
+
+/** Every sp500 series (parsed once per directory and process; callers must not mutate the arrays). */
+export function loadAllSp500(sharedDir: string): Promise<Map<string, SymbolSeries>> {
+  const key = join(sharedDir, SP500_DIR);
+  let p = cache.get(key);
+  if (!p) {
+    p = (async () => {
+      const src = csvPresets.sp500_5yr(key);
+      const symbols = (await src.listSymbols!()).sort();
+      const bars = await src.bars({ symbols, from: "2000-01-01", to: "2030-12-31" });
+      const out = new Map<string, SymbolSeries>();
+      for (const s of symbols) {
+        const b = bars.get(s);
+        if (b && b.length > 0) out.set(s, toSeries(b));
+      }
+      return out;
+    })();
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
+  }
+  return p;
+}
+
+/** A seeded mulberry32 generator in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * `k` of the sorted `symbols`, chosen by a seeded shuffle (all of them when `k >= symbols.length`), returned
+ * sorted: the same seed picks the same tickers.
+ */
+export function chooseTickers(symbols: readonly string[], k: number, seed: number): string[] {
+  const s = [...symbols].sort();
+  if (k >= s.length) return s;
+  if (!(k >= 1)) throw new RangeError(`tickers must be >= 1, got ${k}`);
+  const rand = mulberry32(seed ^ 0x9e3779b9);
+  for (let i = s.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [s[i], s[j]] = [s[j], s[i]];
+  }
+  return s.slice(0, k).sort();
+}
+
+/** How many tickers a context asks for: `ctx.tickers`, else 60 reduced, else all. */
+export function tickerCount(ctx: EvalContext): number {
+  return ctx.tickers ?? (ctx.reduced ? REDUCED_TICKERS : Infinity);
+}
+
+/** The sp500 series of the context's tickers (a seeded, sorted choice). */
+export async function loadSp500(ctx: EvalContext): Promise<Map<string, SymbolSeries>> {
+  const all = await loadAllSp500(ctx.sharedDir);
+  const chosen = chooseTickers([...all.keys()], tickerCount(ctx), ctx.seed);
+  return new Map(chosen.map((s) => [s, all.get(s)!]));
+}
+
+/** ^GSPC closes with ^VIX closes joined on the ^GSPC dates (NaN where VIX has no bar). */
+export async function loadMarket(sharedDir: string): Promise<MarketInput> {
+  const src = csvPresets.yahooDaily(join(sharedDir, INDEX_DIR));
+  const bars = await src.bars({ symbols: ["^GSPC", "^VIX"], from: "1990-01-01", to: "2030-12-31" });
+  const spx = bars.get("^GSPC") ?? [];
+  if (spx.length === 0) throw new RangeError(`no ^GSPC bars under ${join(sharedDir, INDEX_DIR)}`);
+  const vix = new Map<IsoDate, number>((bars.get("^VIX") ?? []).map((b) => [b.date, b.close]));
+  return {
+    dates: spx.map((b) => b.date),
+    indexClose: Float64Array.from(spx, (b) => b.close),
+    vix: Float64Array.from(spx, (b) => vix.get(b.date) ?? NaN),
+  };
+}

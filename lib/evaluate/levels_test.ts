@@ -1,0 +1,73 @@
+import { equal, ok } from "node:assert/strict";
+import { gunzipSync } from "node:zlib";
+import { readFileSync } from "node:fs";
+import type { SymbolSeries } from "../dataset/mod.ts";
+import { levelOutcome } from "../dataset/mod.ts";
+import { mulberry32 } from "./data.ts";
+import { levelEvents, levelRates, nearestLevels } from "./levels.ts";
+import { SwingLevelModel } from "../models/mod.ts";
+
+function readSymbol(sym: string): SymbolSeries {
+  const url = new URL("../../../shared/data/sp500-5yr-ohlcv/all_stocks_5yr.csv.gz", import.meta.url);
+  const rows = new TextDecoder().decode(gunzipSync(readFileSync(url))).split("\n").filter((l) =>
+    l.endsWith(`,${sym}`)
+  ).map((l) => l.split(","));
+  const col = (k: number) => Float64Array.from(rows, (r) => +r[k]);
+  return {
+    symbol: sym,
+    dates: rows.map((r) => r[0]),
+    open: col(1),
+    high: col(2),
+    low: col(3),
+    close: col(4),
+    adjClose: col(4),
+    volume: col(5),
+  };
+}
+
+const s = readSymbol("AAPL");
+
+Deno.test("nearestLevels: supports below and resistances above the close", () => {
+  const m = new SwingLevelModel();
+  for (let t = 200; t < s.close.length; t += 37) {
+    const lv = nearestLevels(m, s, t);
+    for (const k of ["swing", "floor-pivots"] as const) {
+      if (Number.isFinite(lv[k].support)) ok(lv[k].support < s.close[t]);
+      if (Number.isFinite(lv[k].resistance)) ok(lv[k].resistance > s.close[t]);
+    }
+  }
+});
+
+Deno.test("levelEvents: random levels match the method's distances per side, outcomes as levelOutcome", () => {
+  const ev = levelEvents(s, "2017-01-03", "2018-02-07", mulberry32(1));
+  for (const m of ["swing", "floor-pivots"] as const) {
+    for (const side of ["support", "resistance"] as const) {
+      const a = ev.filter((e) => e.method === m && e.side === side);
+      const b = ev.filter((e) => e.method === `random@${m}` && e.side === side);
+      equal(a.length, b.length);
+      ok(a.length > 100);
+      const rel = (x: typeof a) =>
+        x.map((e) => Math.abs(s.close[e.t] - e.level) / s.close[e.t]).sort((p, q) => p - q);
+      const ra = rel(a), rb = rel(b);
+      ra.forEach((v, k) => ok(Math.abs(v - rb[k]) < 1e-12));
+      for (const e of b) ok(side === "support" ? e.level < s.close[e.t] : e.level > s.close[e.t]);
+      ok(b.some((e, k) => e.level !== a[k].level), "random differs from the method");
+    }
+  }
+  for (const e of ev.slice(0, 200)) {
+    const o = levelOutcome(s, e.t, e.level, e.side);
+    equal(e.touched, o.touched);
+    equal(e.held, o.held);
+  }
+  const last = ev.filter((e) => e.t === s.close.length - 1);
+  ok(last.every((e) => e.touched === -1 && e.held === -1), "no outcome without future data");
+  const r = levelRates(ev.filter((e) => e.method === "floor-pivots"));
+  ok(r.touchRate > 0.5 && r.touchRate <= 1, `${r.touchRate}`);
+  ok(r.holdRate > 0.2 && r.holdRate < 0.8, `${r.holdRate}`);
+});
+
+Deno.test("levelEvents: same seed -> same random levels", () => {
+  const a = levelEvents(s, "2017-06-01", "2017-09-01", mulberry32(9));
+  const b = levelEvents(s, "2017-06-01", "2017-09-01", mulberry32(9));
+  equal(JSON.stringify(a), JSON.stringify(b));
+});

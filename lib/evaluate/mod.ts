@@ -1,0 +1,36 @@
+/**
+ * Evaluation: the protocol of EVALUATION.md as sections (`EvalContext -> SectionResult`), shared by
+ * `deno task evaluate` and the notebooks; the scoreboard (JSON + HTML); and the pure building blocks the
+ * pipeline steps use too.
+ * @module
+ */
+import type { Section } from "./types.ts";
+import { trendSection } from "./trend.ts";
+import { signalsSection } from "./signals.ts";
+import { volatilitySection } from "./volatility.ts";
+import { levelsSection } from "./levels.ts";
+import { sentimentSection } from "./sentiment.ts";
+
+export * from "./types.ts";
+export * from "./data.ts";
+export * from "./blocks.ts";
+export * from "./trend.ts";
+export * from "./signals.ts";
+export * from "./scoreboard.ts";
+export * from "./volatility.ts";
+export * from "./levels.ts";
+export * from "./sentiment.ts";
+
+/**
+ * The sections by key, in protocol order. Other sections register here (volatility, levels, sentiment).
+ */
+export const SECTIONS: Record<string, Section> = {
+  trend: trendSection,
+  signals: signalsSection,
+  volatility: volatilitySection,
+  levels: levelsSection,
+  sentiment: sentimentSection,
+};
+
+/** Protocol order of the section keys (unknown keys sort last). */
+export const SECTION_ORDER = ["trend", "volatility", "levels", "sentiment", "signals"];

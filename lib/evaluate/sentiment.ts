@@ -1,0 +1,523 @@
+/**
+ * EVALUATION.md section 4, news and text sentiment.
+ *
+ * - Financial PhraseBank `Sentences_50Agree` (latin-1, `sentence@label`, split on the last `@`): the fixed
+ *   stratified 80/10/10 split (seed 42) in `testdata/phrasebank_split.json` (ids = 0-based line index). The
+ *   finance lexicon (no fitting) and ours, TF-IDF + multinomial logistic regression trained on the train part
+ *   with the L2 penalty chosen on validation, are scored on test: accuracy and macro F1, also on the test
+ *   sentences that are in `Sentences_AllAgree` (UTF-8). FinBERT's published 0.86 / 0.97 are printed as context.
+ * - News -> returns: Benzinga headlines (Eastern time with offset; prices from `sp500-5yr-ohlcv`) and StockNet
+ *   tweets (`created_at_utc`; StockNet's own adjusted prices). Each item goes to the session at whose close it
+ *   is first known (`sessionForKnownAt`: after 16:00 New York -> next session); the daily mean score per ticker
+ *   is compared with the return from that session's close to the next session's close: pooled IC / RankIC,
+ *   daily cross-sectional IC (days with >= 5 tickers) and hit rate (sign agreement where the score is not 0).
+ * @module
+ */
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import { DataValidationError, sessionForKnownAt } from "../core/mod.ts";
+import {
+  dailyIc,
+  LexiconModel,
+  pearson,
+  SENTIMENT_CLASSES,
+  sentimentIndex,
+  spearman,
+  TextLogisticModel,
+} from "../models/mod.ts";
+import { barFigure, type Figure, type Table } from "../report/mod.ts";
+import type { EvalContext, Metric, SectionResult } from "./types.ts";
+import { mulberry32 } from "./data.ts";
+import SPLIT from "./testdata/phrasebank_split.json" with { type: "json" };
+
+/** Data files of section 4, relative to the shared data folder. */
+export const SENTIMENT_FILES = {
+  phrasebank50: "financial-phrasebank/Sentences_50Agree.txt",
+  phrasebankAll: "financial-phrasebank/Sentences_AllAgree.txt",
+  benzinga: "benzinga-analyst-ratings-subset/analyst_ratings_processed_A-ACAT_subset.csv",
+  sp500: "sp500-5yr-ohlcv/all_stocks_5yr.csv.gz",
+  stocknetTweets: "stocknet-tweets-prices/stocknet_tweets_preprocessed.csv.gz",
+  stocknetPrices: "stocknet-tweets-prices/stocknet_prices_raw.csv.gz",
+} as const;
+
+/** Published FinBERT accuracy (Araci 2019) on PhraseBank 50% agree and all agree: context, not ours. */
+export const FINBERT_ANCHORS = { agree50: 0.86, agreeAll: 0.97 } as const;
+
+/** One labelled sentence. */
+export interface LabelledSentence {
+  text: string;
+  label: 0 | 1 | 2;
+}
+
+/** Parses PhraseBank lines `sentence@label` (split on the last `@`). */
+export function parsePhraseBank(text: string, where = "phrasebank"): LabelledSentence[] {
+  const out: LabelledSentence[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].replace(/\r$/, "");
+    if (!line) continue;
+    const at = line.lastIndexOf("@");
+    if (at < 0) throw new DataValidationError("no @label", { where: `${where}:${i + 1}` });
+    out.push({ text: line.slice(0, at).trim(), label: sentimentIndex(line.slice(at + 1)) });
+  }
+  return out;
+}
+
+/** A fixed split of sentence ids (0-based line indices). */
+export interface IdSplit {
+  train: number[];
+  validation: number[];
+  test: number[];
+}
+
+/**
+ * Stratified split by class: each class's ids are shuffled (Fisher-Yates, mulberry32(seed)) and cut
+ * `floor(0.8 n)` / `round(0.1 n)` / rest; each part is returned sorted.
+ */
+export function stratifiedSplit(labels: ArrayLike<number>, seed = 42, fractions = [0.8, 0.1]): IdSplit {
+  const rand = mulberry32(seed), byClass = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const c = labels[i];
+    if (!byClass.has(c)) byClass.set(c, []);
+    byClass.get(c)!.push(i);
+  }
+  const out: IdSplit = { train: [], validation: [], test: [] };
+  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
+    const ids = byClass.get(c)!;
+    for (let i = ids.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [ids[i], ids[j]] = [ids[j], ids[i]];
+    }
+    const nTr = Math.floor(fractions[0] * ids.length), nVa = Math.round(fractions[1] * ids.length);
+    out.train.push(...ids.slice(0, nTr));
+    out.validation.push(...ids.slice(nTr, nTr + nVa));
+    out.test.push(...ids.slice(nTr + nVa));
+  }
+  for (const k of ["train", "validation", "test"] as const) out[k].sort((a, b) => a - b);
+  return out;
+}
+
+/** The committed PhraseBank split (file `testdata/phrasebank_split.json`). */
+export const PHRASEBANK_SPLIT: IdSplit & { seed: number; file: string; n: number } = SPLIT;
+
+/** Accuracy and macro F1 (mean over classes present in truth or prediction) of class predictions. */
+export function classificationScores(truth: ArrayLike<number>, pred: ArrayLike<number>, classes = 3): {
+  n: number;
+  accuracy: number;
+  macroF1: number;
+} {
+  let ok = 0;
+  const tp = new Float64Array(classes), fp = new Float64Array(classes), fn = new Float64Array(classes);
+  for (let i = 0; i < truth.length; i++) {
+    if (truth[i] === pred[i]) {
+      ok++;
+      tp[truth[i]]++;
+    } else {
+      fp[pred[i]]++;
+      fn[truth[i]]++;
+    }
+  }
+  let f = 0, k = 0;
+  for (let c = 0; c < classes; c++) {
+    if (tp[c] + fp[c] + fn[c] === 0) continue;
+    f += (2 * tp[c]) / (2 * tp[c] + fp[c] + fn[c]);
+    k++;
+  }
+  return { n: truth.length, accuracy: truth.length ? ok / truth.length : NaN, macroF1: k ? f / k : NaN };
+}
+
+/** Minimal RFC 4180 CSV parser (quoted fields with `""` escapes and embedded newlines). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [], field = "", q = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (q) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else q = false;
+      } else field += ch;
+    } else if (ch === '"') q = true;
+    else if (ch === ",") {
+      row.push(field);
+      field = "";
+    } else if (ch === "\n" || ch === "\r") {
+      if (ch === "\r" && text[i + 1] === "\n") i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+    } else field += ch;
+  }
+  if (field.length || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** A dated, ticker-tagged text. */
+export interface NewsText {
+  ticker: string;
+  knownAt: number;
+  text: string;
+}
+
+/** Daily close series per ticker (dates ascending). */
+export type CloseSeries = Map<string, { dates: string[]; close: Float64Array }>;
+
+/** Headlines that are market-wide lists tagged to every ticker they mention (dropped). */
+export const LIST_HEADLINE =
+  /52-week|stocks? (moving|that|to watch|hitting)|mid-day|pre-market|after-hours|movers|biggest|session update|earnings scheduled|trading higher|trading lower/i;
+
+/** Benzinga headlines (`date` is Eastern time with its offset); list headlines are dropped. */
+export function loadBenzinga(sharedDir: string): { items: NewsText[]; dropped: number } {
+  const rows = parseCsv(readFileSync(join(sharedDir, SENTIMENT_FILES.benzinga), "utf8"));
+  const h = rows[0], ti = h.indexOf("title"), di = h.indexOf("date"), si = h.indexOf("stock");
+  const items: NewsText[] = [];
+  let dropped = 0;
+  for (const r of rows.slice(1)) {
+    if (r.length < h.length) continue;
+    const ms = Date.parse(r[di].replace(" ", "T"));
+    if (!Number.isFinite(ms)) throw new DataValidationError(`bad date ${r[di]}`, { where: "benzinga" });
+    if (LIST_HEADLINE.test(r[ti])) {
+      dropped++;
+      continue;
+    }
+    items.push({ ticker: r[si], knownAt: ms, text: r[ti] });
+  }
+  return { items, dropped };
+}
+
+/** StockNet tweets (`created_at_utc` ISO UTC), `$ ticker` cashtags kept as tokens. */
+export function loadStocknetTweets(sharedDir: string): NewsText[] {
+  const text = new TextDecoder().decode(
+    gunzipSync(readFileSync(join(sharedDir, SENTIMENT_FILES.stocknetTweets))),
+  );
+  const rows = parseCsv(text), h = rows[0];
+  const ti = h.indexOf("ticker"), ci = h.indexOf("created_at_utc"), xi = h.indexOf("text_tokens");
+  const out: NewsText[] = [];
+  for (const r of rows.slice(1)) {
+    if (r.length < h.length) continue;
+    const ms = Date.parse(r[ci]);
+    if (Number.isFinite(ms)) out.push({ ticker: r[ti], knownAt: ms, text: r[xi] });
+  }
+  return out;
+}
+
+/** StockNet's adjusted closes per ticker (rows with null prices skipped). */
+export function loadStocknetPrices(sharedDir: string): CloseSeries {
+  const text = new TextDecoder().decode(
+    gunzipSync(readFileSync(join(sharedDir, SENTIMENT_FILES.stocknetPrices))),
+  );
+  return closesFromRows(parseCsv(text), "ticker", "date", "adj_close");
+}
+
+/** Closes of `symbols` from `sp500-5yr-ohlcv` (`date,open,high,low,close,volume,Name`). */
+export function loadSp500Closes(sharedDir: string, symbols: ReadonlySet<string>): CloseSeries {
+  const text = new TextDecoder().decode(gunzipSync(readFileSync(join(sharedDir, SENTIMENT_FILES.sp500))));
+  const lines = text.split("\n"), rows: string[][] = [lines[0].split(",")];
+  for (let i = 1; i < lines.length; i++) {
+    const l = lines[i], c = l.lastIndexOf(",");
+    if (c > 0 && symbols.has(l.slice(c + 1).trim())) rows.push(l.trim().split(","));
+  }
+  return closesFromRows(rows, "Name", "date", "close");
+}
+
+function closesFromRows(rows: string[][], tk: string, dt: string, px: string): CloseSeries {
+  const h = rows[0], ti = h.indexOf(tk), di = h.indexOf(dt), pi = h.indexOf(px);
+  const tmp = new Map<string, [string, number][]>();
+  for (const r of rows.slice(1)) {
+    const v = +r[pi];
+    if (!(v > 0)) continue;
+    if (!tmp.has(r[ti])) tmp.set(r[ti], []);
+    tmp.get(r[ti])!.push([r[di], v]);
+  }
+  const out: CloseSeries = new Map();
+  for (const [t, a] of tmp) {
+    a.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+    out.set(t, { dates: a.map((x) => x[0]), close: Float64Array.from(a, (x) => x[1]) });
+  }
+  return out;
+}
+
+/** Daily (ticker, session) mean scores joined with the next session's close-to-close return. */
+export interface NewsPanel {
+  ticker: string[];
+  session: string[];
+  score: Float64Array;
+  ret: Float64Array;
+  items: Int32Array;
+}
+
+/**
+ * Assigns each item to `sessionForKnownAt(knownAt)`, averages scores per (ticker, session) and joins the return
+ * `close[s+1] / close[s] - 1` of that ticker's price series (pairs without both closes are dropped).
+ */
+export function newsPanel(
+  items: readonly NewsText[],
+  scores: ArrayLike<number>,
+  prices: CloseSeries,
+): NewsPanel {
+  const agg = new Map<string, { s: number; n: number }>();
+  const sessionCache = new Map<number, string>();
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i];
+    if (!prices.has(it.ticker) || !Number.isFinite(scores[i])) continue;
+    const minute = Math.floor(it.knownAt / 60000);
+    let s = sessionCache.get(minute);
+    if (s === undefined) sessionCache.set(minute, s = sessionForKnownAt(it.knownAt));
+    const key = `${it.ticker}|${s}`;
+    const a = agg.get(key);
+    if (a) {
+      a.s += scores[i];
+      a.n++;
+    } else agg.set(key, { s: scores[i], n: 1 });
+  }
+  const index = new Map<string, Map<string, number>>();
+  for (const [t, p] of prices) index.set(t, new Map(p.dates.map((d, k) => [d, k])));
+  const tk: string[] = [], ss: string[] = [], sc: number[] = [], rr: number[] = [], nn: number[] = [];
+  for (const key of [...agg.keys()].sort()) {
+    const [t, s] = key.split("|"), p = prices.get(t)!, k = index.get(t)!.get(s);
+    if (k === undefined || k + 1 >= p.close.length) continue;
+    const a = agg.get(key)!;
+    tk.push(t);
+    ss.push(s);
+    sc.push(a.s / a.n);
+    rr.push(p.close[k + 1] / p.close[k] - 1);
+    nn.push(a.n);
+  }
+  return {
+    ticker: tk,
+    session: ss,
+    score: Float64Array.from(sc),
+    ret: Float64Array.from(rr),
+    items: Int32Array.from(nn),
+  };
+}
+
+/** Pooled IC / RankIC, daily cross-sectional IC (>= `minPerDay` tickers) and hit rate of a news panel. */
+export function newsScores(p: NewsPanel, minPerDay = 5): {
+  n: number;
+  ic: number;
+  rankIc: number;
+  dailyIc: number;
+  dailyIcir: number;
+  days: number;
+  hitRate: number;
+  hitN: number;
+} {
+  const d = dailyIc(p.score, p.ret, p.session, minPerDay);
+  let hit = 0, hn = 0;
+  for (let i = 0; i < p.score.length; i++) {
+    if (p.score[i] === 0 || p.ret[i] === 0) continue;
+    hn++;
+    if (Math.sign(p.score[i]) === Math.sign(p.ret[i])) hit++;
+  }
+  return {
+    n: p.score.length,
+    ic: pearson(p.score, p.ret),
+    rankIc: spearman(p.score, p.ret),
+    dailyIc: d.ic.mean,
+    dailyIcir: d.ic.ir,
+    days: d.ic.days,
+    hitRate: hn ? hit / hn : NaN,
+    hitN: hn,
+  };
+}
+
+/** L2 grid searched on the validation part. */
+export const TEXT_L2_GRID = [1e-5, 3e-5, 1e-4, 3e-4];
+/** With / without the lexicon's polarity tags as extra terms (chosen on validation too). */
+export const TEXT_LEXICON_GRID = [false, true];
+
+/** Section 4 of EVALUATION.md. */
+export async function sentimentSection(ctx: EvalContext): Promise<SectionResult> {
+  await Promise.resolve();
+  const t0 = performance.now(), timings: Record<string, number> = {};
+  const metrics: Metric[] = [], tables: Table[] = [], figures: Figure[] = [], notes: string[] = [];
+  const push = (name: string, method: string, value: number, segment: string, data: string, hib = true) =>
+    metrics.push({
+      section: "sentiment",
+      name,
+      method,
+      value,
+      segment,
+      data,
+      seed: ctx.seed,
+      higherIsBetter: hib,
+    });
+
+  // --- PhraseBank
+  const pb = parsePhraseBank(
+    new TextDecoder("latin1").decode(readFileSync(join(ctx.sharedDir, SENTIMENT_FILES.phrasebank50))),
+    SENTIMENT_FILES.phrasebank50,
+  );
+  const split = PHRASEBANK_SPLIT;
+  if (pb.length !== split.n) {
+    throw new DataValidationError(`${pb.length} sentences, the committed split has ${split.n}`, {
+      where: SENTIMENT_FILES.phrasebank50,
+    });
+  }
+  const allAgree = new Set(
+    parsePhraseBank(readFileSync(join(ctx.sharedDir, SENTIMENT_FILES.phrasebankAll), "utf8")).map((s) =>
+      s.text
+    ),
+  );
+  const pick = (ids: number[]) => ({
+    x: ids.map((i) => pb[i].text),
+    y: Int8Array.from(ids, (i) => pb[i].label),
+  });
+  const tr = pick(split.train), va = pick(split.validation), te = pick(split.test);
+  const teAll = split.test.filter((i) => allAgree.has(pb[i].text));
+  timings.phrasebank_load_ms = performance.now() - t0;
+
+  let t1 = performance.now();
+  let best: { l2: number; lexicon: boolean; f1: number } | null = null;
+  const tuneRows: (string | number)[][] = [];
+  const grid = ctx.reduced
+    ? [1e-5, 1e-4].map((l2) => ({ l2, lexicon: true }))
+    : TEXT_LEXICON_GRID.flatMap((lexicon) => TEXT_L2_GRID.map((l2) => ({ l2, lexicon })));
+  for (const { l2, lexicon } of grid) {
+    const m = new TextLogisticModel({ l2, lexicon }).fit(tr.x, tr.y);
+    const s = classificationScores(va.y, m.predict(va.x));
+    tuneRows.push([l2, lexicon ? "yes" : "no", s.accuracy, s.macroF1, m.iterations]);
+    if (!best || s.macroF1 > best.f1) best = { l2, lexicon, f1: s.macroF1 };
+  }
+  timings.text_logistic_tune_ms = performance.now() - t1;
+  t1 = performance.now();
+  const ours = new TextLogisticModel({ l2: best!.l2, lexicon: best!.lexicon }).fit(tr.x, tr.y);
+  timings.text_logistic_fit_ms = performance.now() - t1;
+  const lex = new LexiconModel();
+  const pbData = `${SENTIMENT_FILES.phrasebank50} (+ ${SENTIMENT_FILES.phrasebankAll})`;
+  const rows: (string | number)[][] = [];
+  const majority = (() => {
+    const c = [0, 0, 0];
+    for (const v of tr.y) c[v]++;
+    return c.indexOf(Math.max(...c));
+  })();
+  const predictors: [string, (x: string[]) => ArrayLike<number>][] = [
+    ["majority", (x) => new Int8Array(x.length).fill(majority)],
+    ["lexicon", (x) => lex.predict(x)],
+    ["text-logistic", (x) => ours.predict(x)],
+  ];
+  for (const [name, f] of predictors) {
+    t1 = performance.now();
+    const all = f(te.x);
+    timings[`predict_${name}_ms`] = performance.now() - t1;
+    const s50 = classificationScores(te.y, all);
+    const posAll = split.test.map((id, k) => [id, k]).filter(([id]) => allAgree.has(pb[id].text)).map((
+      [, k],
+    ) => k);
+    const sAll = classificationScores(
+      Int8Array.from(posAll, (k) => te.y[k]),
+      Int8Array.from(posAll, (k) => all[k]),
+    );
+    push("phrasebank_accuracy", name, s50.accuracy, "phrasebank-50agree test", pbData);
+    push("phrasebank_macro_f1", name, s50.macroF1, "phrasebank-50agree test", pbData);
+    push("phrasebank_accuracy", name, sAll.accuracy, "phrasebank-50agree test ∩ allagree", pbData);
+    push("phrasebank_macro_f1", name, sAll.macroF1, "phrasebank-50agree test ∩ allagree", pbData);
+    rows.push([name, s50.accuracy, s50.macroF1, sAll.accuracy, sAll.macroF1]);
+  }
+  rows.push(["FinBERT (published, context)", FINBERT_ANCHORS.agree50, "", FINBERT_ANCHORS.agreeAll, ""]);
+  tables.push({
+    columns: ["method", "accuracy (50% agree)", "macro F1 (50%)", "accuracy (all agree)", "macro F1 (all)"],
+    rows,
+    caption:
+      `PhraseBank test part: ${te.x.length} sentences, ${teAll.length} of them in AllAgree. Split: seed ${split.seed}, ` +
+      `train ${tr.x.length} / validation ${va.x.length} / test ${te.x.length}.`,
+  });
+  tables.push({
+    columns: ["l2", "lexicon tags", "val accuracy", "val macro F1", "L-BFGS iterations"],
+    rows: tuneRows,
+    caption: `text-logistic chosen on validation macro F1: l2 = ${best!.l2}, lexicon tags ${best!.lexicon}`,
+  });
+  notes.push(
+    `text-logistic (ours): TF-IDF unigrams+bigrams (min df 2, ${ours.vocabularySize} terms), lexicon polarity tags ${
+      best!.lexicon ? "on" : "off"
+    }, multinomial logistic, l2 ${
+      best!.l2
+    }; both chosen on validation macro F1. FinBERT 0.86 / 0.97 are published numbers (Araci 2019), not measured here.`,
+    "lexicon: a compact hand-written finance word list in the Loughran-McDonald style (not the LM dictionary), negation within 3 tokens, 'loss narrowed'-type rule.",
+  );
+
+  // --- News -> returns
+  const reduced = ctx.reduced;
+  const newsRows: (string | number)[][] = [];
+  const icBars: { x: string; y: number }[] = [];
+  const runNews = (label: string, items: NewsText[], prices: CloseSeries, data: string) => {
+    const texts = items.map((i) => i.text);
+    for (
+      const [name, scoreFn] of [
+        ["lexicon", (x: string[]) => lex.score(x)],
+        ["text-logistic", (x: string[]) => ours.score(x)],
+      ] as const
+    ) {
+      const t2 = performance.now();
+      const sc = scoreFn(texts);
+      const panel = newsPanel(items, sc, prices);
+      const s = newsScores(panel);
+      timings[`news_${label}_${name}_ms`] = performance.now() - t2;
+      const seg = `${label} ${panel.session[0] ?? ""}..${panel.session.at(-1) ?? ""}`;
+      push("news_ic", name, s.ic, seg, data);
+      push("news_rank_ic", name, s.rankIc, seg, data);
+      push("news_daily_ic", name, s.dailyIc, seg, data); // NaN when no day has >= 5 tickers
+      push("news_hit_rate", name, s.hitRate, seg, data);
+      newsRows.push([label, name, s.n, s.ic, s.rankIc, s.dailyIc, s.days, s.hitRate, s.hitN]);
+      icBars.push({ x: `${label}/${name}`, y: s.rankIc });
+    }
+  };
+  t1 = performance.now();
+  const bz = loadBenzinga(ctx.sharedDir);
+  const bzPrices = loadSp500Closes(ctx.sharedDir, new Set(bz.items.map((i) => i.ticker)));
+  timings.benzinga_load_ms = performance.now() - t1;
+  runNews("benzinga", bz.items, bzPrices, `${SENTIMENT_FILES.benzinga} + ${SENTIMENT_FILES.sp500}`);
+  notes.push(
+    `benzinga: ${bz.items.length} headlines kept (${bz.dropped} market-wide list headlines dropped); prices for ${
+      [...bzPrices.keys()].join(", ")
+    } from sp500-5yr-ohlcv (2013-02-08..2018-02-07).`,
+  );
+  t1 = performance.now();
+  let tweets = loadStocknetTweets(ctx.sharedDir);
+  const snPrices = loadStocknetPrices(ctx.sharedDir);
+  if (reduced) tweets = tweets.filter((_, i) => i % 10 === 0);
+  timings.stocknet_load_ms = performance.now() - t1;
+  runNews(
+    "stocknet",
+    tweets,
+    snPrices,
+    `${SENTIMENT_FILES.stocknetTweets} + ${SENTIMENT_FILES.stocknetPrices}`,
+  );
+  notes.push(
+    `stocknet: ${tweets.length} tweets${
+      reduced ? " (reduced: every 10th)" : ""
+    }, adjusted closes from StockNet; items after the 16:00 New York close count for the next session.`,
+  );
+  tables.push({
+    columns: ["data", "method", "ticker-days", "IC", "RankIC", "daily IC", "days", "hit rate", "hit n"],
+    rows: newsRows,
+    caption: "Daily mean sentiment per ticker vs the next session's close-to-close return",
+  });
+  figures.push(
+    barFigure(
+      "News sentiment -> next-session return: pooled RankIC",
+      icBars.map((b) => b.x),
+      icBars.map((b) => b.y),
+      "RankIC",
+    ),
+  );
+  notes.push(`Classes: ${SENTIMENT_CLASSES.join(", ")}.`);
+  timings.total_ms = performance.now() - t0;
+  return {
+    section: "sentiment",
+    title: "4. News and text sentiment",
+    metrics,
+    figures,
+    tables,
+    notes,
+    timings,
+  };
+}

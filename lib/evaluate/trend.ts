@@ -1,0 +1,443 @@
+/**
+ * Section 1 of EVALUATION.md, trend (next-day direction): the point-in-time dataset on `sp500-5yr-ohlcv` with
+ * ^GSPC/^VIX market context and the protocol's segments; the models (majority, 20-day momentum, logistic
+ * regression, a tfjs network, gradient-boosted trees) fitted on train, the six ensembles fitted on validation;
+ * 3-class and up-vs-not-up metrics and daily IC/RankIC on test; and the null check: the same pipeline on a
+ * synthetic random walk must be within noise of chance (`|z| < 3`).
+ * @module
+ */
+import type { IsoDate, NewsItem } from "../core/mod.ts";
+import {
+  buildDataset,
+  type BuiltDataset,
+  type ExtraColumn,
+  type MarketInput,
+  type SegmentSpec,
+  type SymbolSeries,
+  toSeries,
+  TREND_SEGMENTS,
+} from "../dataset/mod.ts";
+import { chanceTest, initTensorflow, pearson, spearman, trendMetrics } from "../models/mod.ts";
+import { lineFigure, type Table } from "../report/mod.ts";
+import { type MarketSource, nullMarket } from "../sources/mod.ts";
+import { createTrendModel, fitEnsembles, labelsOf, splitRows, universeIndex } from "./blocks.ts";
+import { loadMarket, loadSp500, SP500_DIR } from "./data.ts";
+import type { EvalContext, Metric, SectionResult } from "./types.ts";
+
+/** The trend models of the protocol run, baselines first. */
+export const TREND_MODELS = ["majority", "momentum", "logistic", "mlp-tfjs", "gbdt"];
+
+/** Label horizon the dataset is purged for: the backtest's open-to-open return spans t+1..t+2. */
+export const EVAL_LABEL_HORIZON = 2;
+
+/** Inputs of {@link runTrend}. */
+export interface TrendRunInput {
+  series: Map<string, SymbolSeries>;
+  market?: MarketInput;
+  news?: readonly NewsItem[];
+  /** Extra as-of feature columns (e.g. a planted leak in tests). */
+  extras?: readonly ExtraColumn[];
+  segments: SegmentSpec;
+  models: readonly string[];
+  seed: number;
+  log?: (s: string) => void;
+}
+
+/** One model's (or ensemble's) validation/test probabilities. */
+export interface TrendOutputs {
+  name: string;
+  /** `valid rows x 3` (absent for ensembles, which are fitted on validation). */
+  valProbs?: Float64Array;
+  testProbs: Float64Array;
+}
+
+/** What {@link runTrend} produces. */
+export interface TrendRun {
+  ds: BuiltDataset;
+  rows: { train: Int32Array; valid: Int32Array; test: Int32Array };
+  models: TrendOutputs[];
+  ensembles: TrendOutputs[];
+  tfBackend: string;
+  /** ms per step. */
+  timings: Record<string, number>;
+}
+
+/** Builds the dataset, fits each model on train (validation for early stopping), fits the ensembles. */
+export async function runTrend(x: TrendRunInput): Promise<TrendRun> {
+  const timings: Record<string, number> = {};
+  const log = x.log ?? (() => {});
+  let t0 = performance.now();
+  const ds = buildDataset({
+    series: x.series,
+    market: x.market,
+    news: x.news,
+    extras: x.extras,
+    segments: x.segments,
+    labelHorizon: EVAL_LABEL_HORIZON,
+  });
+  timings["dataset"] = performance.now() - t0;
+  const rows = splitRows(ds);
+  log(
+    `dataset ${ds.n} rows x ${ds.featureNames.length} features (train/valid/test ${rows.train.length}/` +
+      `${rows.valid.length}/${rows.test.length}) in ${timings["dataset"].toFixed(0)} ms`,
+  );
+  let tfBackend = "none";
+  if (x.models.includes("mlp-tfjs")) tfBackend = (await initTensorflow()).backend;
+  const models: TrendOutputs[] = [];
+  for (const name of x.models) {
+    t0 = performance.now();
+    const m = createTrendModel(name, x.seed);
+    await m.fit(ds, rows.train, rows.valid);
+    timings[`fit:${name}`] = performance.now() - t0;
+    t0 = performance.now();
+    const valProbs = await m.predict(ds, rows.valid);
+    const testProbs = await m.predict(ds, rows.test);
+    timings[`predict:${name}`] = performance.now() - t0;
+    models.push({ name, valProbs, testProbs });
+    log(
+      `${name}: fit ${timings[`fit:${name}`].toFixed(0)} ms, predict ${
+        timings[`predict:${name}`].toFixed(0)
+      } ms`,
+    );
+  }
+  t0 = performance.now();
+  const ensembles = fitEnsembles(
+    ds,
+    rows.valid,
+    models.map((m) => m.valProbs!),
+    models.map((m) => m.testProbs),
+  )
+    .map((e) => ({ name: `ensemble:${e.name}`, testProbs: e.testProbs }));
+  timings["ensembles"] = performance.now() - t0;
+  return { ds, rows, models, ensembles, tfBackend, timings };
+}
+
+/** Bars of a market source as series (all its symbols over `[from, to]`). */
+export async function seriesFromSource(
+  src: MarketSource & { symbols?: readonly string[] },
+  from: IsoDate,
+  to: IsoDate,
+): Promise<Map<string, SymbolSeries>> {
+  const symbols = src.symbols ? [...src.symbols] : (await src.listSymbols?.()) ?? [];
+  const bars = await src.bars({ symbols, from, to });
+  const out = new Map<string, SymbolSeries>();
+  for (const s of [...bars.keys()].sort()) if (bars.get(s)!.length) out.set(s, toSeries(bars.get(s)!));
+  return out;
+}
+
+/**
+ * Market context for a universe without an index: the equal-weight universe index, and a VIX stand-in (the
+ * index's 20-session realized volatility, annualized, in percent), both known at each close.
+ */
+export function syntheticMarketContext(series: Map<string, SymbolSeries>): MarketInput {
+  const { dates, indexClose } = universeIndex(series);
+  const vix = new Float64Array(dates.length).fill(NaN);
+  for (let i = 20; i < dates.length; i++) {
+    let s = 0, s2 = 0;
+    for (let k = i - 19; k <= i; k++) {
+      const r = Math.log(indexClose[k] / indexClose[k - 1]);
+      s += r;
+      s2 += r * r;
+    }
+    vix[i] = 100 * Math.sqrt(Math.max(0, (s2 - s * s / 20) / 19) * 252);
+  }
+  return { dates, indexClose, vix };
+}
+
+/** Sessions from the first train day to the last test day of the protocol (the null market's length). */
+export const NULL_SESSIONS = 1259;
+
+/** The null market's series: a zero-drift random walk over the protocol's dates, with its own market context. */
+export async function nullMarketInput(
+  seed: number,
+  symbols: number,
+): Promise<{ series: Map<string, SymbolSeries>; market: MarketInput }> {
+  const src = nullMarket(seed, { symbols, start: TREND_SEGMENTS.train[0], sessions: NULL_SESSIONS });
+  const series = await seriesFromSource(src, src.dates[0], src.dates[src.dates.length - 1]);
+  return { series, market: syntheticMarketContext(series) };
+}
+
+/** Up-vs-not-up view: accuracy, balanced accuracy and binary log loss of `P(up)`. */
+export function upViewMetrics(
+  probs: Float64Array,
+  labels: ArrayLike<number>,
+): { accuracy: number; balancedAccuracy: number; logLoss: number } {
+  let n = 0, ok = 0, tp = 0, pos = 0, tn = 0, neg = 0, ll = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] < 0) continue;
+    n++;
+    const p = Math.min(1 - 1e-15, Math.max(1e-15, probs[3 * i + 2]));
+    const y = labels[i] === 2, yhat = probs[3 * i + 2] > 0.5;
+    if (y === yhat) ok++;
+    if (y) {
+      pos++;
+      if (yhat) tp++;
+      ll -= Math.log(p);
+    } else {
+      neg++;
+      if (!yhat) tn++;
+      ll -= Math.log(1 - p);
+    }
+  }
+  const parts = [pos ? tp / pos : NaN, neg ? tn / neg : NaN].filter(Number.isFinite);
+  return {
+    accuracy: n ? ok / n : NaN,
+    balancedAccuracy: parts.length ? parts.reduce((a, b) => a + b, 0) / parts.length : NaN,
+    logLoss: n ? ll / n : NaN,
+  };
+}
+
+/** Daily IC and RankIC of `P(up) - P(down)` vs the next-day return, per test day (ascending). */
+export function dailyIcSeries(
+  probs: Float64Array,
+  ret: ArrayLike<number>,
+  dates: readonly IsoDate[],
+): { dates: IsoDate[]; ic: Float64Array; rankIc: Float64Array } {
+  const byDay = new Map<IsoDate, number[]>();
+  for (let i = 0; i < dates.length; i++) {
+    if (!Number.isFinite(ret[i])) continue;
+    let a = byDay.get(dates[i]);
+    if (!a) byDay.set(dates[i], a = []);
+    a.push(i);
+  }
+  const days = [...byDay.keys()].sort().filter((d) => byDay.get(d)!.length >= 3);
+  const ic = new Float64Array(days.length), rankIc = new Float64Array(days.length);
+  days.forEach((d, k) => {
+    const idx = byDay.get(d)!;
+    const s = idx.map((i) => probs[3 * i + 2] - probs[3 * i]), r = idx.map((i) => ret[i]);
+    ic[k] = pearson(s, r);
+    rankIc[k] = spearman(s, r);
+  });
+  return { dates: days, ic, rankIc };
+}
+
+/** Mean of the finite values per calendar month (`YYYY-MM`). */
+export function monthlyMean(dates: readonly IsoDate[], v: ArrayLike<number>): { x: string[]; y: number[] } {
+  const m = new Map<string, [number, number]>();
+  for (let i = 0; i < dates.length; i++) {
+    if (!Number.isFinite(v[i])) continue;
+    const k = dates[i].slice(0, 7), e = m.get(k) ?? [0, 0];
+    m.set(k, [e[0] + v[i], e[1] + 1]);
+  }
+  const x = [...m.keys()].sort();
+  return { x, y: x.map((k) => m.get(k)![0] / m.get(k)![1]) };
+}
+
+/** Metric names of one trend method, in table order. */
+export const TREND_METRIC_NAMES = [
+  "accuracy",
+  "balanced_accuracy",
+  "log_loss",
+  "up_accuracy",
+  "up_balanced_accuracy",
+  "up_log_loss",
+  "auc_up",
+  "ic_mean",
+  "ic_ir",
+  "rank_ic_mean",
+  "rank_ic_ir",
+  "chance_z",
+] as const;
+
+const HIGHER: Record<string, boolean | undefined> = {
+  accuracy: true,
+  balanced_accuracy: true,
+  log_loss: false,
+  up_accuracy: true,
+  up_balanced_accuracy: true,
+  up_log_loss: false,
+  auc_up: true,
+  ic_mean: true,
+  ic_ir: true,
+  rank_ic_mean: true,
+  rank_ic_ir: true,
+  chance_z: true,
+};
+
+/** The test metrics of one method's probabilities, by metric name. */
+export function trendTestMetrics(run: TrendRun, probs: Float64Array): Record<string, number> {
+  const { ds, rows } = run;
+  const labels = labelsOf(ds, rows.test);
+  const ret = Float64Array.from(rows.test, (i) => ds.labels.fwdReturn[i]);
+  const dates = Array.from(rows.test, (i) => ds.date[i]);
+  const tm = trendMetrics(probs, labels, ret, dates);
+  const up = upViewMetrics(probs, labels);
+  return {
+    accuracy: tm.accuracy,
+    balanced_accuracy: tm.balancedAccuracy,
+    log_loss: tm.logLoss,
+    up_accuracy: up.accuracy,
+    up_balanced_accuracy: up.balancedAccuracy,
+    up_log_loss: up.logLoss,
+    auc_up: tm.auc,
+    ic_mean: tm.ic.mean,
+    ic_ir: tm.ic.ir,
+    rank_ic_mean: tm.rankIc.mean,
+    rank_ic_ir: tm.rankIc.ir,
+    chance_z: chanceTest(probs, labels, dates).z,
+  };
+}
+
+/** Day-clustered z of test accuracy vs chance, per method (models and ensembles) of a run. */
+export function chanceZ(run: TrendRun): Map<string, number> {
+  const labels = labelsOf(run.ds, run.rows.test);
+  const dates = Array.from(run.rows.test, (i) => run.ds.date[i]);
+  return new Map(
+    [...run.models, ...run.ensembles].map((m) => [m.name, chanceTest(m.testProbs, labels, dates).z]),
+  );
+}
+
+/** The null check's bound on `|z|`. */
+export const NULL_Z_BOUND = 3;
+
+const memo = new Map<string, Promise<TrendRun>>();
+
+function segmentLabel(s: SegmentSpec): string {
+  return `test ${s.test[0]}..${s.test[1]}`;
+}
+
+/**
+ * The real-data trend run of a context (sp500 tickers of the context, ^GSPC/^VIX context, protocol segments,
+ * {@link TREND_MODELS}), memoized per (data dir, seed, tickers) so the signals section reuses it.
+ */
+export function trendRunFor(ctx: EvalContext): Promise<TrendRun> {
+  const key = JSON.stringify([ctx.sharedDir, ctx.seed, ctx.reduced, ctx.tickers ?? null]);
+  let p = memo.get(key);
+  if (!p) {
+    p = (async () => {
+      const t0 = performance.now();
+      const [series, market] = await Promise.all([loadSp500(ctx), loadMarket(ctx.sharedDir)]);
+      const loadMs = performance.now() - t0;
+      ctx.log?.(`trend: ${series.size} tickers loaded in ${loadMs.toFixed(0)} ms`);
+      const run = await runTrend({
+        series,
+        market,
+        segments: TREND_SEGMENTS,
+        models: TREND_MODELS,
+        seed: ctx.seed,
+        log: ctx.log,
+      });
+      run.timings = { load: loadMs, ...run.timings };
+      return run;
+    })();
+    memo.set(key, p);
+    p.catch(() => memo.delete(key));
+  }
+  return p;
+}
+
+/** Number of symbols of the null market: the context's tickers, capped (a full null run adds little). */
+export function nullSymbols(ctx: EvalContext, realTickers: number): number {
+  return Math.max(10, Math.min(realTickers, ctx.reduced ? 40 : 100));
+}
+
+/** Section 1: trend. */
+export async function trendSection(ctx: EvalContext): Promise<SectionResult> {
+  const run = await trendRunFor(ctx);
+  const seg = segmentLabel(run.ds.segments);
+  const data = `${SP500_DIR}/all_stocks_5yr.csv.gz (${run.ds.series.size} tickers) + ` +
+    `us-index-etf-daily-yahoo/{INDEX_GSPC,INDEX_VIX}.csv`;
+  const metrics: Metric[] = [];
+  const methods = [...run.models, ...run.ensembles];
+  const rowsByMethod = new Map<string, Record<string, number>>();
+  for (const m of methods) {
+    const r = trendTestMetrics(run, m.testProbs);
+    rowsByMethod.set(m.name, r);
+    for (const name of TREND_METRIC_NAMES) {
+      metrics.push({
+        section: "trend",
+        name,
+        method: m.name,
+        value: r[name],
+        segment: seg,
+        data,
+        seed: ctx.seed,
+        higherIsBetter: HIGHER[name],
+      });
+    }
+  }
+
+  // Null check: the same pipeline on a synthetic zero-drift random walk over the same dates.
+  const t0 = performance.now();
+  const nullIn = await nullMarketInput(ctx.seed, nullSymbols(ctx, run.ds.series.size));
+  const nullRun = await runTrend({
+    ...nullIn,
+    segments: TREND_SEGMENTS,
+    models: TREND_MODELS,
+    seed: ctx.seed,
+  });
+  const nullMs = performance.now() - t0;
+  const zs = chanceZ(nullRun);
+  const notes: string[] = [];
+  const failed: string[] = [];
+  const nullData =
+    `synthetic nullMarket(seed ${ctx.seed}, ${nullIn.series.size} symbols, ${NULL_SESSIONS} sessions)`;
+  for (const [name, z] of zs) {
+    metrics.push({
+      section: "trend",
+      name: "null_check_z",
+      method: name,
+      value: z,
+      segment: seg,
+      data: nullData,
+      seed: ctx.seed,
+    });
+    if (!(Math.abs(z) < NULL_Z_BOUND)) failed.push(`${name} (z ${z.toFixed(2)})`);
+  }
+  notes.push(
+    failed.length === 0
+      ? `null check PASS: on ${nullData} every method's test accuracy is within noise of chance ` +
+        `(|z| < ${NULL_Z_BOUND}; max |z| ${Math.max(...[...zs.values()].map(Math.abs)).toFixed(2)}).`
+      : `null check FAIL: above/below chance on a random walk (leakage?): ${failed.join(", ")}.`,
+  );
+  notes.push(
+    `Dataset: ${run.ds.n} rows x ${run.ds.featureNames.length} features (${run.ds.featureSet.name}@` +
+      `${run.ds.featureSet.version}); rows train/valid/test ${run.rows.train.length}/${run.rows.valid.length}/` +
+      `${run.rows.test.length}; tfjs backend ${run.tfBackend}. Ensembles are fitted on validation.`,
+  );
+
+  const cols = ["method", ...TREND_METRIC_NAMES, "null_check_z"];
+  const table: Table = {
+    caption: `Trend, ${seg} (3-class: accuracy..log_loss; up-vs-not-up: up_*, auc_up; IC of P(up)-P(down))`,
+    columns: cols,
+    rows: methods.map((m) => {
+      const r = rowsByMethod.get(m.name)!;
+      return [m.name, ...TREND_METRIC_NAMES.map((k) => r[k]), zs.get(m.name) ?? null];
+    }),
+  };
+
+  const ret = Float64Array.from(run.rows.test, (i) => run.ds.labels.fwdReturn[i]);
+  const dates = Array.from(run.rows.test, (i) => run.ds.date[i]);
+  const figMethods = [
+    ...run.models.filter((m) => m.name !== "majority"),
+    ...run.ensembles.filter((e) => e.name === "ensemble:soft" || e.name === "ensemble:stacking"),
+  ];
+  const series = figMethods.map((m) => ({ name: m.name, ...dailyIcSeries(m.testProbs, ret, dates) }));
+  const figures = [
+    lineFigure(
+      "Trend: RankIC by month (test)",
+      series.map((s) => {
+        const mm = monthlyMean(s.dates, s.rankIc);
+        return { name: s.name, x: mm.x, y: mm.y };
+      }),
+      { yTitle: "mean daily RankIC" },
+    ),
+    lineFigure(
+      "Trend: cumulative daily RankIC (test)",
+      series.map((s) => {
+        let c = 0;
+        return { name: s.name, x: s.dates, y: s.rankIc.map((v) => (c += Number.isFinite(v) ? v : 0)) };
+      }),
+      { yTitle: "sum of daily RankIC" },
+    ),
+  ];
+  return {
+    section: "trend",
+    title: "1. Trend (next-day direction)",
+    metrics,
+    figures,
+    tables: [table],
+    notes,
+    timings: { ...run.timings, null_check: nullMs },
+  };
+}

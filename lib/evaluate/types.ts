@@ -1,0 +1,58 @@
+/**
+ * The evaluation contract shared by every section of EVALUATION.md, the `deno task evaluate` entry and the
+ * notebooks: a section is a pure async function of an {@link EvalContext} returning a {@link SectionResult}.
+ * @module
+ */
+import type { Figure, Table } from "../report/mod.ts";
+
+/** One measured number, with where and how it was measured. */
+export interface Metric {
+  /** Section key, e.g. "trend", "volatility", "levels", "sentiment", "signals". */
+  section: string;
+  /** Metric name, e.g. "accuracy", "ic_mean", "qlike". */
+  name: string;
+  /** Method (model, baseline, peer or ensemble) the number belongs to, e.g. "logistic", "gbdt". */
+  method: string;
+  /** The value (NaN when undefined on this data). */
+  value: number;
+  /** Segment it was measured on, e.g. "test 2017-01-03..2018-02-07". */
+  segment: string;
+  /** Data file(s) it was measured on, relative to the shared data directory. */
+  data: string;
+  /** Seed of the run. */
+  seed: number;
+  /** Whether a larger value is better (absent when neither, e.g. a z-score). */
+  higherIsBetter?: boolean;
+}
+
+/** What a section returns. */
+export interface SectionResult {
+  /** Section key (as in {@link Metric.section}). */
+  section: string;
+  /** Human title, e.g. "1. Trend (next-day direction)". */
+  title: string;
+  metrics: Metric[];
+  figures: Figure[];
+  tables: Table[];
+  /** Free-text notes (pass/fail of null checks, caveats). */
+  notes: string[];
+  /** Wall time per step in milliseconds, e.g. {"dataset": 812, "fit:logistic": 1200}. */
+  timings: Record<string, number>;
+}
+
+/** Inputs of a section run; lib/evaluate reads only the paths it is handed (never the environment). */
+export interface EvalContext {
+  /** Path of the shared data directory (`../shared/data` from the repository root). */
+  sharedDir: string;
+  /** Seed for every random choice (same seed -> same numbers). */
+  seed: number;
+  /** Reduced run for CI: fewer tickers / shorter work. */
+  reduced: boolean;
+  /** Number of tickers to use (overrides the reduced/full default). */
+  tickers?: number;
+  /** Progress logger. */
+  log?: (s: string) => void;
+}
+
+/** One section of the protocol. */
+export type Section = (ctx: EvalContext) => Promise<SectionResult>;

@@ -1,0 +1,226 @@
+/**
+ * `deno task evaluate [--reduced] [--seed N] [--tickers N] [--sections trend,vol,...] [--data DIR] [--out DIR]`:
+ * runs the sections of EVALUATION.md that exist (lib/evaluate SECTIONS) on ../shared/data and writes
+ * `bench/results/<date>-<git sha>.json` and `.html` (`<date>-<git sha>-reduced.*` for a reduced run).
+ *
+ * `deno task evaluate:ci` (`--ci`, implies `--reduced`): exits 1 when a null check is not at chance or a metric
+ * listed in `bench/expected_metrics.json` is missing. `--write-expected` rewrites that list from this run.
+ * A user mistake prints one line and exits with code 2.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { ConfigError, FmaiError, oneLine } from "@lib/core/mod.ts";
+import {
+  buildScoreboard,
+  type EvalContext,
+  failedNullChecks,
+  metricKeys,
+  missingMetrics,
+  type Scoreboard,
+  scoreboardHtml,
+  scoreboardJson,
+  SECTION_ORDER,
+  type SectionResult,
+  SECTIONS,
+} from "@lib/evaluate/mod.ts";
+
+const USAGE =
+  `usage: deno task evaluate [--reduced] [--seed N] [--tickers N] [--sections trend,volatility,...]
+                          [--data DIR] [--out DIR] [--ci] [--write-expected] [--quiet]`;
+
+const ALIASES: Record<string, string> = {
+  vol: "volatility",
+  level: "levels",
+  sr: "levels",
+  news: "sentiment",
+  signal: "signals",
+  backtest: "signals",
+};
+
+/** Options of an evaluation run. */
+export interface EvaluateOptions {
+  reduced: boolean;
+  seed: number;
+  tickers?: number;
+  sections: string[];
+  dataDir: string;
+  outDir: string;
+  ci: boolean;
+  writeExpected: boolean;
+  quiet: boolean;
+}
+
+const ROOT = new URL("../", import.meta.url);
+/** Path of the committed list of expected metric keys. */
+export const EXPECTED_PATH = new URL("bench/expected_metrics.json", ROOT).pathname;
+
+function intFlag(v: string | undefined, what: string, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) {
+    throw new ConfigError(`--${what} must be an integer >= ${min}, got ${v}`);
+  }
+  return n;
+}
+
+/** Parses argv; unknown flags or sections are `ConfigError`s. */
+export function parseEvaluateArgs(argv: string[]): EvaluateOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        reduced: { type: "boolean" },
+        seed: { type: "string" },
+        tickers: { type: "string" },
+        sections: { type: "string" },
+        data: { type: "string" },
+        out: { type: "string" },
+        ci: { type: "boolean" },
+        "write-expected": { type: "boolean" },
+        quiet: { type: "boolean" },
+        help: { type: "boolean" },
+      },
+    });
+  } catch (e) {
+    throw new ConfigError(oneLine(e).replace(/\. To specify a positional argument.*$/, ""), { cause: e });
+  }
+  const v = parsed.values;
+  if (v.help) throw new ConfigError(USAGE);
+  const known = Object.keys(SECTIONS);
+  let sections = known;
+  if (v.sections !== undefined) {
+    sections = v.sections.split(",").map((s) => s.trim()).filter(Boolean).map((s) => ALIASES[s] ?? s);
+    for (const s of sections) {
+      if (!known.includes(s)) throw new ConfigError(`unknown section ${s} (known: ${known.join(", ")})`);
+    }
+    if (sections.length === 0) throw new ConfigError("--sections is empty");
+  }
+  const rank = (s: string) => (SECTION_ORDER.indexOf(s) + 1 || 99);
+  sections = [...new Set(sections)].sort((a, b) => rank(a) - rank(b));
+  return {
+    reduced: Boolean(v.reduced || v.ci),
+    seed: intFlag(v.seed, "seed", 0) ?? 42,
+    tickers: intFlag(v.tickers, "tickers", 1),
+    sections,
+    dataDir: v.data ?? new URL("../shared/data", ROOT).pathname,
+    outDir: v.out ?? new URL("bench/results", ROOT).pathname,
+    ci: Boolean(v.ci),
+    writeExpected: Boolean(v["write-expected"]),
+    quiet: Boolean(v.quiet),
+  };
+}
+
+/** Short git sha of HEAD, or "nogit". */
+export async function gitSha(): Promise<string> {
+  try {
+    const out = await new Deno.Command("git", {
+      args: ["rev-parse", "--short", "HEAD"],
+      cwd: ROOT.pathname,
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const s = new TextDecoder().decode(out.stdout).trim();
+    return out.success && s ? s : "nogit";
+  } catch {
+    return "nogit";
+  }
+}
+
+/** Runs the sections and writes the scoreboard files; returns the scoreboard and the paths. */
+export async function evaluate(
+  o: EvaluateOptions,
+): Promise<{ scoreboard: Scoreboard; results: SectionResult[]; jsonPath: string; htmlPath: string }> {
+  const log = o.quiet ? undefined : (s: string) => console.error(`[evaluate] ${s}`);
+  const ctx: EvalContext = {
+    sharedDir: o.dataDir,
+    seed: o.seed,
+    reduced: o.reduced,
+    tickers: o.tickers,
+    log,
+  };
+  const results: SectionResult[] = [];
+  for (const name of o.sections) {
+    const t0 = performance.now();
+    log?.(`section ${name}...`);
+    const r = await SECTIONS[name](ctx);
+    r.timings = { ...r.timings, section_total: performance.now() - t0 };
+    results.push(r);
+    log?.(`section ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const date = new Date().toISOString().slice(0, 10);
+  const sb = buildScoreboard(results, { date, gitSha: await gitSha(), seed: o.seed, reduced: o.reduced });
+  await Deno.mkdir(o.outDir, { recursive: true });
+  const base = `${o.outDir}/${date}-${sb.gitSha}${o.reduced ? "-reduced" : ""}`;
+  await Deno.writeTextFile(`${base}.json`, scoreboardJson(sb));
+  await Deno.writeTextFile(`${base}.html`, scoreboardHtml(sb, results));
+  return { scoreboard: sb, results, jsonPath: `${base}.json`, htmlPath: `${base}.html` };
+}
+
+/** CI verdict: problems (empty = pass). */
+export function ciProblems(sb: Scoreboard, expected: readonly string[]): string[] {
+  const p: string[] = [];
+  for (const m of failedNullChecks(sb)) {
+    p.push(`null check not at chance: ${m.section}/${m.method} z=${m.value}`);
+  }
+  for (const k of missingMetrics(expected, sb)) p.push(`metric missing: ${k}`);
+  return p;
+}
+
+function fmt(v: number): string {
+  return !Number.isFinite(v) ? String(v) : Math.abs(v) >= 1000 ? v.toFixed(0) : v.toPrecision(4);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const o = parseEvaluateArgs(argv);
+  const { scoreboard: sb, jsonPath, htmlPath } = await evaluate(o);
+  if (!o.quiet) {
+    for (const s of sb.sections) {
+      console.log(`\n== ${s.title}`);
+      for (const n of s.notes) console.log(`  ${n}`);
+      const byMethod = new Map<string, string[]>();
+      for (const m of s.metrics) {
+        const a = byMethod.get(m.method) ?? [];
+        a.push(`${m.name}=${fmt(m.value)}`);
+        byMethod.set(m.method, a);
+      }
+      for (const [k, a] of byMethod) console.log(`  ${k}: ${a.join(" ")}`);
+    }
+    console.log(
+      `\ntimings (ms): ${Object.entries(sb.timings).map(([k, v]) => `${k}=${v.toFixed(0)}`).join(" ")}`,
+    );
+  }
+  console.log(`wrote ${jsonPath}\nwrote ${htmlPath}`);
+  if (o.writeExpected) {
+    await Deno.writeTextFile(EXPECTED_PATH, JSON.stringify(metricKeys(sb), null, 2) + "\n");
+    console.log(`wrote ${EXPECTED_PATH} (${metricKeys(sb).length} metric keys)`);
+  }
+  if (o.ci) {
+    let expected: string[] = [];
+    try {
+      expected = JSON.parse(await Deno.readTextFile(EXPECTED_PATH));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      console.error(`evaluate:ci: ${EXPECTED_PATH} not found (run with --write-expected once)`);
+      return 1;
+    }
+    const problems = ciProblems(sb, expected);
+    for (const p of problems) console.error(`evaluate:ci FAIL: ${p}`);
+    if (problems.length) return 1;
+    console.log(`evaluate:ci PASS: null checks at chance, ${expected.length} expected metrics present`);
+  }
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (e) {
+    if (e instanceof ConfigError || (e instanceof FmaiError && e.userError)) {
+      console.error(oneLine(e));
+      Deno.exit(2);
+    }
+    throw e;
+  }
+}
