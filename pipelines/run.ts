@@ -15,7 +15,7 @@ import { datasetStep } from "./steps/dataset.ts";
 import { trainStep } from "./steps/train.ts";
 import { combineStep } from "./steps/combine.ts";
 import { signalStep } from "./steps/signal.ts";
-import { backtestStep, probsStrategy, type Strategy } from "./steps/backtest.ts";
+import { backtestStep, probsStrategy, scoredStrategy, type Strategy } from "./steps/backtest.ts";
 import { buildReport, testTrendMetrics, writeReport } from "./steps/report.ts";
 import type { BuiltDataset } from "@lib/dataset/mod.ts";
 import type { TrainResult } from "./steps/train.ts";
@@ -88,15 +88,16 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
       ds,
       train.rows.test,
       combined.moe.test,
+      combined.moe.valid.score,
       train.vol.test,
       sizing,
       stores,
       progress,
     );
     const strategies: Strategy[] = [
-      { name: "moe", score: combined.moe.test.score },
-      ...combined.ensembles.map((e) => probsStrategy(`ensemble:${e.name}`, e.testProbs)),
-      ...train.trend.map((t) => probsStrategy(t.name, t.testProbs)),
+      scoredStrategy("moe", combined.moe.test.score, combined.moe.valid.score),
+      ...combined.ensembles.map((e) => probsStrategy(`ensemble:${e.name}`, e.testProbs, e.validProbs)),
+      ...train.trend.map((t) => probsStrategy(t.name, t.testProbs, t.valProbs)),
     ];
     const backtests = backtestStep(ds, train.rows.test, strategies, train.vol.test, {
       sizing,

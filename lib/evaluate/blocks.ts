@@ -27,7 +27,13 @@ import {
   trendExpertScores,
   volatilityExpertScores,
 } from "../moe/mod.ts";
-import { positionsFromScores, scoresFromProbs, type SizingOptions } from "../signals/mod.ts";
+import {
+  positionsFromScores,
+  scoreScale,
+  scoresFromProbs,
+  type SizingOptions,
+  standardizeScores,
+} from "../signals/mod.ts";
 
 /**
  * An equal-weight index of the universe itself (mean daily log return across the symbols trading that day,
@@ -177,12 +183,12 @@ export function fitEnsembles(
   validRows: Int32Array,
   valProbs: Float64Array[],
   testProbs: Float64Array[],
-): { name: string; testProbs: Float64Array }[] {
+): { name: string; validProbs: Float64Array; testProbs: Float64Array }[] {
   const valLabels = labelsOf(ds, validRows);
   return ENSEMBLE_METHODS.map(({ name, create }) => {
     const m = create();
     m.fit(valProbs, valLabels);
-    return { name, testProbs: m.combine(testProbs) };
+    return { name, validProbs: m.combine(valProbs), testProbs: m.combine(testProbs) };
   });
 }
 
@@ -220,15 +226,23 @@ export function annualVol(dailyVar: Float64Array): Float64Array {
   return dailyVar.map((v) => Math.sqrt(v * 252));
 }
 
-/** A strategy to simulate: per row, a directional score in [-1, 1]. */
+/**
+ * A strategy to simulate: per row, a directional score in [-1, 1], standardized by the typical magnitude of the
+ * same strategy's scores on the validation segment (`scoreScale`), so every strategy meets the same dead band.
+ */
 export interface Strategy {
   name: string;
   score: Float64Array;
 }
 
-/** Strategy scores from class probabilities (`P(up) - P(down)`). */
-export function probsStrategy(name: string, probs: Float64Array): Strategy {
-  return { name, score: scoresFromProbs(probs) };
+/** A strategy from raw test scores and the same strategy's validation scores (for the scale). */
+export function scoredStrategy(name: string, testScore: Float64Array, validScore: Float64Array): Strategy {
+  return { name, score: standardizeScores(testScore, scoreScale(validScore)) };
+}
+
+/** Strategy scores from class probabilities (`P(up) - P(down)`), standardized on the validation probabilities. */
+export function probsStrategy(name: string, testProbs: Float64Array, validProbs: Float64Array): Strategy {
+  return scoredStrategy(name, scoresFromProbs(testProbs), scoresFromProbs(validProbs));
 }
 
 /**

@@ -9,14 +9,21 @@ import type { BacktestResult } from "../backtest/mod.ts";
 import { Garch11Model, SwingLevelModel } from "../models/mod.ts";
 import { lineFigure, type Table } from "../report/mod.ts";
 import type { SizingOptions } from "../signals/mod.ts";
-import { backtestStrategies, fitMoe, levelColumns, probsStrategy, type Strategy } from "./blocks.ts";
+import {
+  backtestStrategies,
+  fitMoe,
+  levelColumns,
+  probsStrategy,
+  scoredStrategy,
+  type Strategy,
+} from "./blocks.ts";
 import { SP500_DIR } from "./data.ts";
 import { type TrendRun, trendRunFor } from "./trend.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
 
 /** Sizing of the protocol run (the pipeline's default configuration). */
 export const EVAL_SIZING: SizingOptions = {
-  threshold: 0.1,
+  threshold: 0.25,
   targetVol: 0.15,
   maxPosition: 1,
   longOnly: false,
@@ -58,17 +65,19 @@ export async function runSignals(
   t0 = performance.now();
   const moe = fitMoe(ds, {
     rows,
-    trendProbs: { valid: run.models.map((m) => m.valProbs!), test: run.models.map((m) => m.testProbs) },
+    trendProbs: { valid: run.models.map((m) => m.valProbs), test: run.models.map((m) => m.testProbs) },
     levels,
     forecastVar,
   });
   timings["fit+predict:moe"] = performance.now() - t0;
   const experts = moe.inputs.test.expertScores;
   const strategies: Strategy[] = [
-    { name: "moe", score: moe.test.score },
-    ...moe.test.expertNames.map((n, k) => ({ name: `expert:${n}`, score: experts[k] })),
-    ...run.ensembles.map((e) => probsStrategy(e.name, e.testProbs)),
-    ...run.models.map((m) => probsStrategy(`model:${m.name}`, m.testProbs)),
+    scoredStrategy("moe", moe.test.score, moe.valid.score),
+    ...moe.test.expertNames.map((n, k) =>
+      scoredStrategy(`expert:${n}`, experts[k], moe.inputs.valid.expertScores[k])
+    ),
+    ...run.ensembles.map((e) => probsStrategy(e.name, e.testProbs, e.valProbs)),
+    ...run.models.map((m) => probsStrategy(`model:${m.name}`, m.testProbs, m.valProbs)),
   ];
   t0 = performance.now();
   const results = backtestStrategies(ds, rows.test, strategies, forecastVar.test, {

@@ -46,8 +46,8 @@ export interface TrendRunInput {
 /** One model's (or ensemble's) validation/test probabilities. */
 export interface TrendOutputs {
   name: string;
-  /** `valid rows x 3` (absent for ensembles, which are fitted on validation). */
-  valProbs?: Float64Array;
+  /** `valid rows x 3` (for ensembles: in-sample, they are fitted on validation; used only for score scales). */
+  valProbs: Float64Array;
   testProbs: Float64Array;
 }
 
@@ -107,7 +107,7 @@ export async function runTrend(x: TrendRunInput): Promise<TrendRun> {
     models.map((m) => m.valProbs!),
     models.map((m) => m.testProbs),
   )
-    .map((e) => ({ name: `ensemble:${e.name}`, testProbs: e.testProbs }));
+    .map((e) => ({ name: `ensemble:${e.name}`, valProbs: e.validProbs, testProbs: e.testProbs }));
   timings["ensembles"] = performance.now() - t0;
   return { ds, rows, models, ensembles, tfBackend, timings };
 }

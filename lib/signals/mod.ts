@@ -7,9 +7,11 @@ export {
   confidenceOf,
   positionsFromScores,
   resolveSizing,
+  scoreScale,
   scoresFromProbs,
   sizeOf,
   type Sizing,
   type SizingOptions,
+  standardizeScores,
 } from "./sizing.ts";
 export { type SignalRows, signalsFromMoe, signalsFromProbs, signalsFromScores } from "./signals.ts";

@@ -99,3 +99,26 @@ export function scoresFromProbs(probs: Float64Array): Float64Array {
   for (let i = 0; i < n; i++) out[i] = probs[3 * i + 2] - probs[3 * i];
   return out;
 }
+
+/**
+ * Typical magnitude of a strategy's scores: their root mean square (finite values only), measured on the
+ * validation segment so that test-time sizing uses no test information. 0 when there is nothing to measure.
+ */
+export function scoreScale(scores: ArrayLike<number>): number {
+  let s = 0, n = 0;
+  for (let i = 0; i < scores.length; i++) {
+    const v = scores[i];
+    if (Number.isFinite(v)) [s, n] = [s + v * v, n + 1];
+  }
+  return n ? Math.sqrt(s / n) : 0;
+}
+
+/**
+ * Scores in units of their validation scale: `clip(score / (k * scale), -1, 1)` (k default 2), so a model whose
+ * probabilities barely move and one that is very confident trade through the same dead band and ramp. A zero scale
+ * leaves the scores as they are.
+ */
+export function standardizeScores(scores: Float64Array, scale: number, k = 2): Float64Array {
+  if (!(scale > 0)) return scores;
+  return scores.map((v) => (Number.isFinite(v) ? Math.max(-1, Math.min(1, v / (k * scale))) : v));
+}

@@ -1,5 +1,13 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
-import { actionOf, positionsFromScores, resolveSizing, scoresFromProbs, sizeOf } from "./sizing.ts";
+import {
+  actionOf,
+  positionsFromScores,
+  resolveSizing,
+  scoreScale,
+  scoresFromProbs,
+  sizeOf,
+  standardizeScores,
+} from "./sizing.ts";
 
 const near = (a: number, b: number) => ok(Math.abs(a - b) < 1e-12, `${a} != ${b}`);
 
@@ -29,4 +37,14 @@ Deno.test("sizing: long-only clips shorts to flat; bad options throw", () => {
   throws(() => resolveSizing({ threshold: 0.5, fullScore: 0.4 }), RangeError);
   throws(() => positionsFromScores(new Float64Array(2), new Float64Array(1)), RangeError);
   deepEqual(Array.from(scoresFromProbs(new Float64Array([0.1, 0.3, 0.6]))).map((v) => +v.toFixed(12)), [0.5]);
+});
+
+Deno.test("scores are standardized by their validation scale", () => {
+  const valid = Float64Array.from([0.02, -0.02, 0.02, -0.02]);
+  const s = scoreScale(valid);
+  equal(Math.round(s * 1e6) / 1e6, 0.02);
+  deepEqual(Array.from(standardizeScores(Float64Array.from([0.04, -0.02, 1, NaN]), s)), [1, -0.5, 1, NaN]);
+  equal(scoreScale([NaN]), 0);
+  const same = Float64Array.from([0.3]);
+  equal(standardizeScores(same, 0), same);
 });

@@ -13,7 +13,7 @@ export { expertScores, GATE_CONDITIONS };
 
 /** What the combine step produces. */
 export interface CombineResult {
-  ensembles: { name: string; testProbs: Float64Array }[];
+  ensembles: { name: string; validProbs: Float64Array; testProbs: Float64Array }[];
   moe: { valid: MoeOutput; test: MoeOutput; conditionNames: string[] };
 }
 
