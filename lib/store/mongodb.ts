@@ -3,16 +3,26 @@
  * on SQLite) started by `deno task services:up`.
  *
  * Layout: one MongoDB collection per document collection (`news`, `reports`, ...). A document's `id` is stored
- * as `_id`, so the primary key makes re-ingestion idempotent. An upsert batch (1,000 documents) first reads
- * the stored versions of its ids, inserts the new ones with one ordered `insertMany`, replaces the changed ones
- * with ordered `replaceOne` upserts and skips identical ones (they count as updated). FerretDB v1 takes about
- * 15 ms per `replaceOne` but well under 0.1 ms per inserted document, so re-ingesting the same data costs one
- * read per batch.
+ * as `_id`, so the primary key makes re-ingestion idempotent, plus `_fmai_words`: the lower-cased words of its
+ * `headline`/`summary`/`title` (the tokenizer of the embedded store), stripped again on read.
+ *
  * Indexes: `{symbols: 1, knownAt: 1}` (one symbol over a time range; `symbols` is multikey), `{knownAt: 1}`
- * (time range across symbols) and, where the server has one, a text index on `headline`/`summary`/`title`
- * with `default_language: "none"` (no stemming, no stop words). FerretDB v1 has neither text indexes nor
- * `$text`: there a text query is an AND of per-word case-insensitive regexes. On MongoDB the `$text` index
- * narrows the candidates and the same regexes keep the word semantics identical on both servers.
+ * (time range across symbols) and `{_fmai_words: 1}`, the text index: a text query is
+ * `{_fmai_words: {$all: words}}`, exact whole-word matching with the same results as the embedded store.
+ * MongoDB's own `text` index was not used: `$text` stems words and drops stop words (different results), and
+ * FerretDB v1 has no `text` index or `$text` at all.
+ *
+ * Upserts go in batches (1,000 documents): find which ids exist (`$in`), insert the new ones with one ordered
+ * `insertMany`, read the stored versions of the others, replace the changed ones with ordered `replaceOne`
+ * upserts and skip identical ones (they count as updated). So re-ingesting the same data writes nothing.
+ * On FerretDB each batch is inserted unordered first (the duplicate-key errors name the existing ids), and
+ * the existing documents of the whole call are compared after one read.
+ *
+ * FerretDB v1 (SQLite backend) facts this code works around: it pushes down only `{_id: value}` filters
+ * (every other query scans the collection, about 0.2 ms per document), so existing documents are read
+ * one by one (few) or with one scan (many); `replaceOne` takes about 15 ms; an `update` command holds one pooled SQLite connection per matched
+ * statement until it ends (100 in its pool: a larger command deadlocks the server), so replaces go in commands
+ * of 16; re-creating an existing compound index panics it, so only missing indexes are created.
  * @module
  */
 import {
@@ -20,10 +30,11 @@ import {
   type Collection,
   type Filter,
   type IndexDescription,
+  MongoBulkWriteError,
   MongoClient,
 } from "mongodb";
 import { isDeepStrictEqual } from "node:util";
-import { StoreError } from "../core/mod.ts";
+import { DataValidationError, StoreError } from "../core/mod.ts";
 import type { Doc, DocQuery, DocumentStore, UpsertResult } from "./types.ts";
 import { checkCollection, TEXT_FIELDS, textWords, validateDocs } from "./_validate.ts";
 
@@ -61,20 +72,25 @@ function isConnectionError(err: unknown): boolean {
   return typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code);
 }
 
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
+/** The stored field with the words of the text fields. */
+const WORDS = "_fmai_words";
 
-/** The regex condition "word appears as a whole word in one of the text fields". */
-function wordCondition(word: string): Filter<Stored> {
-  const re = `(^|[^\\p{L}\\p{N}])${escapeRegex(word)}([^\\p{L}\\p{N}]|$)`;
-  return { $or: TEXT_FIELDS.map((f) => ({ [f]: { $regex: re, $options: "i" } })) } as Filter<Stored>;
+/** The sorted distinct words of a document's text fields. */
+function docWords(d: Doc): string[] {
+  const words = new Set<string>();
+  for (const f of TEXT_FIELDS) {
+    const v = d[f];
+    if (typeof v === "string") { for (const w of textWords(v)) words.add(w); }
+  }
+  return [...words].sort();
 }
 
 function checkQuery(q: DocQuery | undefined): void {
   if (q === undefined) return;
   if (q === null || typeof q !== "object") throw new TypeError("document query must be an object");
-  if (q.symbol !== undefined && typeof q.symbol !== "string") throw new TypeError("query symbol must be a string");
+  if (q.symbol !== undefined && typeof q.symbol !== "string") {
+    throw new TypeError("query symbol must be a string");
+  }
   for (const k of ["from", "to"] as const) {
     const v = q[k];
     if (v !== undefined && (typeof v !== "number" || Number.isNaN(v))) {
@@ -91,15 +107,62 @@ function checkQuery(q: DocQuery | undefined): void {
 }
 
 function toDoc(s: Stored): Doc {
-  const { _id, ...rest } = s;
+  const { _id, [WORDS]: _words, ...rest } = s;
   return { id: _id, ...rest } as Doc;
+}
+
+/** A field name MongoDB or FerretDB refuses (`$` prefix, `.` inside), anywhere in a value, or null. */
+function badFieldName(v: unknown, depth = 0): string | null {
+  if (v === null || typeof v !== "object" || depth > 64) return null;
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const b = badFieldName(x, depth + 1);
+      if (b !== null) return b;
+    }
+    return null;
+  }
+  for (const [k, x] of Object.entries(v)) {
+    if (k.startsWith("$") || k.includes(".")) return k;
+    const b = badFieldName(x, depth + 1);
+    if (b !== null) return b;
+  }
+  return null;
+}
+
+/** Unordered `insertMany`; returns the indexes of documents whose `_id` already exists (other errors throw). */
+async function insertReportingDuplicates(c: Collection<Stored>, docs: Stored[]): Promise<number[]> {
+  try {
+    await c.insertMany(docs, { ordered: false });
+    return [];
+  } catch (err) {
+    if (!(err instanceof MongoBulkWriteError)) throw err;
+    const errs = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+    if (errs.length === 0 || errs.some((e) => e.code !== 11000)) throw err;
+    return errs.map((e) => e.index).sort((a, b) => a - b);
+  }
+}
+
+/** The stored form of a document; throws a `DataValidationError` on a reserved or refused field name. */
+function toStored(collection: string, d: Doc, i: number): Stored {
+  const { id, ...rest } = d;
+  const where = `upsert ${collection} doc ${i}`;
+  for (const k of ["_id", WORDS]) {
+    if (k in rest) throw new DataValidationError(`field ${k} is reserved`, { where });
+  }
+  const bad = badFieldName(rest);
+  if (bad !== null) {
+    throw new DataValidationError(`field name ${JSON.stringify(bad)} starts with $ or contains a dot`, {
+      where,
+    });
+  }
+  return { _id: id, ...rest, [WORDS]: docWords(d) };
 }
 
 /** The MongoDB `DocumentStore`; see the module doc for layout and indexes. */
 class MongoDocuments implements DocumentStore {
   readonly backend = BACKEND;
-  /** Whether the server supports text indexes and `$text` (false on FerretDB v1). */
-  textIndex = true;
+  /** Whether the server is FerretDB (detected at open from `buildInfo`). */
+  ferret = false;
   readonly #client: MongoClient;
   readonly #dbName: string;
   readonly #retries: number;
@@ -158,14 +221,8 @@ class MongoDocuments implements DocumentStore {
         const want: IndexDescription[] = [
           { key: { symbols: 1, knownAt: 1 }, name: "symbols_knownAt" },
           { key: { knownAt: 1 }, name: "knownAt" },
+          { key: { [WORDS]: 1 }, name: "words" },
         ];
-        if (this.textIndex) {
-          want.push({
-            key: Object.fromEntries(TEXT_FIELDS.map((f) => [f, "text"])),
-            name: "text",
-            default_language: "none",
-          });
-        }
         const missing = want.filter((w) => !have.has(w.name!));
         if (missing.length > 0) await c.createIndexes(missing);
       });
@@ -184,47 +241,51 @@ class MongoDocuments implements DocumentStore {
       if (q.to !== undefined) r.$lte = q.to;
       and.push({ knownAt: r });
     }
-    const f: Filter<Stored> = {};
     if (q?.text !== undefined) {
-      const words = textWords(q.text);
-      if (words.length > 0) {
-        if (this.textIndex) f.$text = { $search: words.join(" ") };
-        for (const w of words) and.push(wordCondition(w));
-      }
+      const words = [...new Set(textWords(q.text))];
+      if (words.length > 0) and.push({ [WORDS]: { $all: words } });
     }
-    if (and.length > 0) f.$and = and;
-    return f;
+    return and.length === 0 ? {} : and.length === 1 ? and[0] : { $and: and };
   }
 
   async upsert(collection: string, docs: Doc[]): Promise<UpsertResult> {
     checkCollection(collection);
     validateDocs(collection, docs);
+    for (let i = 0; i < docs.length; i++) toStored(collection, docs[i], i); // reserved names, before any write
     if (docs.length === 0) return { inserted: 0, updated: 0 };
     await this.#ensure(collection);
     const c = this.#coll(collection);
     let inserted = 0, updated = 0;
+    // FerretDB: the existing documents of all batches, compared in one lookup at the end (last version wins).
+    const existingAll = new Map<string, Stored>();
     for (let i = 0; i < docs.length; i += this.#batch) {
       const what = `upsert ${collection} docs ${i}..${Math.min(docs.length, i + this.#batch) - 1}`;
       // Later duplicates of an id in the batch win, as with a sequence of replaces.
       const byId = new Map<string, Stored>();
-      for (const d of docs.slice(i, i + this.#batch)) {
-        const { id, ...rest } = d;
-        byId.set(id, { _id: id, ...rest });
+      const batch = docs.slice(i, i + this.#batch);
+      for (let j = 0; j < batch.length; j++) {
+        const s = toStored(collection, batch[j], i + j);
+        byId.set(s._id, s);
       }
-      const dupes = Math.min(docs.length - i, this.#batch) - byId.size;
-      const stored = await this.retry(
-        what,
-        () => c.find({ _id: { $in: [...byId.keys()] } }).toArray(),
+      updated += batch.length - byId.size;
+      if (this.ferret) {
+        // Insert first (fast there); the ids that already exist come back as duplicate-key errors.
+        const list = [...byId.values()];
+        const dup = await this.retry(what, () => insertReportingDuplicates(c, list));
+        inserted += list.length - dup.length;
+        updated += dup.length;
+        for (const k of dup) {
+          existingAll.delete(list[k]._id);
+          existingAll.set(list[k]._id, list[k]);
+        }
+        continue;
+      }
+      const stored = new Map((await this.#lookup(what, c, [...byId.keys()])).map((s) => [s._id, s]));
+      const fresh = [...byId.values()].filter((s) => !stored.has(s._id));
+      const changed = [...byId.values()].filter((s) =>
+        stored.has(s._id) && !isDeepStrictEqual(stored.get(s._id), s)
       );
-      const have = new Map(stored.map((s) => [s._id, s]));
-      const fresh: Stored[] = [];
-      const changed: Stored[] = [];
-      for (const [id, s] of byId) {
-        const old = have.get(id);
-        if (old === undefined) fresh.push(s);
-        else if (!isDeepStrictEqual(old, s)) changed.push(s);
-      }
-      updated += byId.size - fresh.length + dupes;
+      updated += byId.size - fresh.length;
       if (fresh.length > 0) {
         try {
           await this.retry(what, () => c.insertMany(fresh, { ordered: true }));
@@ -233,27 +294,65 @@ class MongoDocuments implements DocumentStore {
           // Another writer inserted some of these ids meanwhile: replace them all (idempotent).
           if (!(err instanceof StoreError) || (err.cause as { code?: unknown })?.code !== 11000) throw err;
           const r = await this.#replace(what, c, fresh);
-          inserted += r.upsertedCount;
-          updated += r.matchedCount;
+          inserted += r.inserted;
+          updated += r.updated;
         }
       }
+      if (changed.length > 0) await this.#replace(what, c, changed);
+    }
+    if (existingAll.size > 0) {
+      const what = `upsert ${collection}: compare ${existingAll.size} existing documents`;
+      const stored = new Map((await this.#lookup(what, c, [...existingAll.keys()])).map((s) => [s._id, s]));
+      const changed = [...existingAll.values()].filter((s) => !isDeepStrictEqual(stored.get(s._id), s));
       if (changed.length > 0) await this.#replace(what, c, changed);
     }
     return { inserted, updated };
   }
 
-  /** Ordered `replaceOne` upserts (slow on FerretDB v1: about 15 ms per document, so only for changes). */
-  #replace(what: string, c: Collection<Stored>, docs: Stored[]) {
-    const ops: AnyBulkWriteOperation<Stored>[] = docs.map((d) => ({
-      replaceOne: { filter: { _id: d._id }, replacement: d, upsert: true },
-    }));
-    return this.retry(what, () => c.bulkWrite(ops, { ordered: true }));
+  /**
+   * The stored documents among `ids`: one `$in` query. FerretDB pushes down only `_id` equality: there up to
+   * 200 ids are read one by one (about 3 ms each), more with one scan of the collection.
+   */
+  async #lookup(what: string, c: Collection<Stored>, ids: string[]): Promise<Stored[]> {
+    if (ids.length === 0) return [];
+    if (!this.ferret) return await this.retry(what, () => c.find({ _id: { $in: ids } }).toArray());
+    return await this.retry(what, async () => {
+      const out: Stored[] = [];
+      if (ids.length <= 200) {
+        for (const id of ids) {
+          const s = await c.findOne({ _id: id });
+          if (s !== null) out.push(s);
+        }
+      } else {
+        const want = new Set(ids);
+        for await (const s of c.find({})) if (want.has(s._id)) out.push(s);
+      }
+      return out;
+    });
+  }
+
+  /** Ordered `replaceOne` upserts (in commands of 16 on FerretDB; see the module doc). */
+  async #replace(what: string, c: Collection<Stored>, docs: Stored[]): Promise<UpsertResult> {
+    const chunk = this.ferret ? 16 : 1000;
+    let inserted = 0, updated = 0;
+    for (let i = 0; i < docs.length; i += chunk) {
+      const ops: AnyBulkWriteOperation<Stored>[] = docs.slice(i, i + chunk).map((d) => ({
+        replaceOne: { filter: { _id: d._id }, replacement: d, upsert: true },
+      }));
+      const r = await this.retry(what, () => c.bulkWrite(ops, { ordered: true }));
+      inserted += r.upsertedCount;
+      updated += r.matchedCount;
+    }
+    return { inserted, updated };
   }
 
   async get(collection: string, id: string): Promise<Doc | null> {
     checkCollection(collection);
     if (typeof id !== "string") throw new TypeError(`get ${collection}: id must be a string`);
-    const s = await this.retry(`get ${collection}/${id}`, () => this.#coll(collection).findOne({ _id: id }));
+    const s = await this.retry(
+      `get ${collection}/${id}`,
+      () => this.#coll(collection).findOne({ _id: id }, { projection: { [WORDS]: 0 } }),
+    );
     return s === null ? null : toDoc(s);
   }
 
@@ -261,10 +360,10 @@ class MongoDocuments implements DocumentStore {
     checkCollection(collection);
     checkQuery(q);
     if (q?.limit === 0) return [];
-    if (q?.text !== undefined) await this.#ensure(collection);
     const dir = q?.order === "desc" ? -1 : 1;
     const rows = await this.retry(`find ${collection}`, () => {
-      let cur = this.#coll(collection).find(this.#filter(q)).sort({ knownAt: dir, _id: dir });
+      let cur = this.#coll(collection).find(this.#filter(q), { projection: { [WORDS]: 0 } })
+        .sort({ knownAt: dir, _id: dir });
       if (q?.limit !== undefined) cur = cur.limit(q.limit);
       return cur.toArray();
     });
@@ -274,8 +373,10 @@ class MongoDocuments implements DocumentStore {
   async count(collection: string, q?: DocQuery): Promise<number> {
     checkCollection(collection);
     checkQuery(q);
-    if (q?.text !== undefined) await this.#ensure(collection);
-    const n = await this.retry(`count ${collection}`, () => this.#coll(collection).countDocuments(this.#filter(q)));
+    const n = await this.retry(
+      `count ${collection}`,
+      () => this.#coll(collection).countDocuments(this.#filter(q)),
+    );
     return q?.limit !== undefined ? Math.min(n, q.limit) : n;
   }
 
@@ -324,8 +425,7 @@ export async function openMongoDocuments(cfg: MongoConfig): Promise<DocumentStor
       await client.connect();
       await client.db(cfg.database).command({ ping: 1 });
       const info = await client.db("admin").command({ buildInfo: 1 });
-      // FerretDB v1 answers buildInfo with `ferretdbVersion` and has no text indexes.
-      store.textIndex = !("ferretdbVersion" in info);
+      store.ferret = "ferretdbVersion" in info;
     });
   } catch (err) {
     await client.close().catch(() => {});

@@ -59,6 +59,48 @@ if (uri) {
     }
   });
 
+  Deno.test("mongodb documents: re-upserting 150 changed and 150 unchanged documents", async () => {
+    // More changed documents than FerretDB v1's 100 pooled connections: one big update command would hang it.
+    const store = await openMongoDocuments({ uri, database });
+    const coll = `chg_${Date.now().toString(36)}`;
+    try {
+      const docs = Array.from({ length: 300 }, (_, i) => ({ id: `d${i}`, knownAt: i, symbols: ["X"], v: 0 }));
+      equal((await store.upsert(coll, docs)).inserted, 300);
+      const next = docs.map((d, i) => i % 2 === 0 ? { ...d, v: 1 } : d);
+      next.push({ id: "new", knownAt: 999, symbols: ["X"], v: 2 });
+      const r = await store.upsert(coll, next);
+      equal(r.inserted, 1);
+      equal(r.updated, 300);
+      equal(await store.count(coll), 301);
+      const got = await store.find(coll, { symbol: "X", to: 3 });
+      equal(got.map((d) => d.v).join(","), "1,0,1,0");
+    } finally {
+      await store.dropCollection!(coll);
+      await store.close();
+    }
+  });
+
+  Deno.test("mongodb documents: the last version of an id wins across batches", async () => {
+    const store = await openMongoDocuments({ uri, database, batchSize: 2 });
+    const coll = `last_${Date.now().toString(36)}`;
+    try {
+      await store.upsert(coll, [{ id: "x", knownAt: 1, v: 0 }]);
+      const r = await store.upsert(coll, [
+        { id: "x", knownAt: 1, v: 1 },
+        { id: "y", knownAt: 2, v: 1 },
+        { id: "x", knownAt: 1, v: 0 },
+        { id: "y", knownAt: 2, v: 2 },
+      ]);
+      equal(r.inserted, 1);
+      equal(r.updated, 3);
+      equal((await store.get(coll, "x"))?.v, 0);
+      equal((await store.get(coll, "y"))?.v, 2);
+    } finally {
+      await store.dropCollection!(coll);
+      await store.close();
+    }
+  });
+
   Deno.test("mongodb documents: an invalid document names its index and writes nothing", async () => {
     const store = await openMongoDocuments({ uri, database });
     const coll = `bad_${Date.now().toString(36)}`;
@@ -69,6 +111,16 @@ if (uri) {
         store.upsert(coll, docs),
         (e) => e instanceof DataValidationError && /doc 1200\b/.test(e.message),
       );
+      equal(await store.count(coll), 0);
+      for (
+        const bad of [{ _id: "x" }, { _fmai_words: ["a"] }, { meta: { "a.b": 1 } }, { list: [{ $set: 1 }] }]
+      ) {
+        const batch = [{ id: "ok", knownAt: 1 }, { id: "b", knownAt: 2, ...bad }];
+        await rejects(
+          store.upsert(coll, batch),
+          (e) => e instanceof DataValidationError && /doc 1\b/.test(e.message),
+        );
+      }
       equal(await store.count(coll), 0);
     } finally {
       await store.dropCollection!(coll);
@@ -85,7 +137,13 @@ Deno.test("mongodb documents: an unreachable server fails with a StoreError afte
   l.close(); // nothing listens there now
   const t0 = Date.now();
   await rejects(
-    openMongoDocuments({ uri: `mongodb://127.0.0.1:${port}`, database: "x", retries: 2, retryDelayMs: 10, timeoutMs: 300 }),
+    openMongoDocuments({
+      uri: `mongodb://127.0.0.1:${port}`,
+      database: "x",
+      retries: 2,
+      retryDelayMs: 10,
+      timeoutMs: 300,
+    }),
     (e) => e instanceof StoreError && e.backend === "mongodb" && /after 2 attempts/.test(e.message),
   );
   ok(Date.now() - t0 < 5000);

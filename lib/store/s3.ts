@@ -51,6 +51,8 @@ export interface S3Config {
   timeoutMs?: number;
   /** Bodies at least this large use multipart upload (default 5 MiB, the S3 minimum part size). */
   multipartBytes?: number;
+  /** Keys per `ListObjectsV2` page (default and S3 maximum 1000). */
+  listPageSize?: number;
 }
 
 const BACKEND = "s3";
@@ -70,7 +72,9 @@ function storeError(what: string, err: unknown): StoreError {
   const attempts = (err as { $metadata?: { attempts?: number } })?.$metadata?.attempts;
   const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return new StoreError(
-    `${what} failed${attempts && attempts > 1 ? ` after ${attempts} attempts` : ""}: ${msg.replace(/\s*\n\s*/g, " ")}`,
+    `${what} failed${attempts && attempts > 1 ? ` after ${attempts} attempts` : ""}: ${
+      msg.replace(/\s*\n\s*/g, " ")
+    }`,
     { backend: BACKEND, cause: err },
   );
 }
@@ -82,6 +86,7 @@ class S3Objects implements ObjectStore {
   readonly #bucket: string;
   readonly #prefix: string;
   readonly #multipart: number;
+  readonly #page: number;
   #closed = false;
 
   constructor(client: S3Client, cfg: S3Config) {
@@ -89,6 +94,7 @@ class S3Objects implements ObjectStore {
     this.#bucket = cfg.bucket;
     this.#prefix = cfg.prefix ?? "";
     this.#multipart = cfg.multipartBytes ?? PART;
+    this.#page = cfg.listPageSize ?? 1000;
   }
 
   async #do<T>(what: string, op: () => Promise<T>): Promise<T> {
@@ -129,7 +135,8 @@ class S3Objects implements ObjectStore {
     const params = { Bucket: this.#bucket, Key: this.#prefix + key, Body: bytes, ContentType: ct };
     await this.#do(`put ${key}`, async () => {
       if (bytes.length >= this.#multipart) {
-        await new Upload({ client: this.#c, params, partSize: PART, queueSize: 4, leavePartsOnError: false }).done();
+        await new Upload({ client: this.#c, params, partSize: PART, queueSize: 4, leavePartsOnError: false })
+          .done();
       } else {
         await this.#c.send(new PutObjectCommand({ ...params, ContentLength: bytes.length }));
       }
@@ -176,7 +183,7 @@ class S3Objects implements ObjectStore {
             Bucket: this.#bucket,
             Prefix: this.#prefix + prefix,
             ContinuationToken: token,
-            MaxKeys: 1000,
+            MaxKeys: this.#page,
           }),
         );
         for (const o of r.Contents ?? []) {
@@ -188,7 +195,9 @@ class S3Objects implements ObjectStore {
       keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       const out: ObjectInfo[] = [];
       for (let i = 0; i < keys.length; i += HEAD_CONCURRENCY) {
-        const heads = await Promise.all(keys.slice(i, i + HEAD_CONCURRENCY).map((k) => this.#head(k.full, k.key)));
+        const heads = await Promise.all(
+          keys.slice(i, i + HEAD_CONCURRENCY).map((k) => this.#head(k.full, k.key)),
+        );
         for (const h of heads) if (h !== null) out.push(h); // deleted meanwhile: skip
       }
       return out;
@@ -218,7 +227,9 @@ class S3Objects implements ObjectStore {
 export async function openS3Objects(cfg: S3Config): Promise<ObjectStore> {
   if (cfg === null || typeof cfg !== "object") throw new TypeError("s3 config must be an object");
   for (const k of ["region", "bucket", "accessKeyId", "secretAccessKey"] as const) {
-    if (typeof cfg[k] !== "string" || cfg[k] === "") throw new TypeError(`s3 config: ${k} must be a non-empty string`);
+    if (typeof cfg[k] !== "string" || cfg[k] === "") {
+      throw new TypeError(`s3 config: ${k} must be a non-empty string`);
+    }
   }
   if (cfg.endpoint !== undefined && !/^https?:\/\/[^/]+/.test(cfg.endpoint)) {
     throw new TypeError(`s3 config: endpoint must be an http(s) URL, got ${JSON.stringify(cfg.endpoint)}`);
@@ -226,7 +237,12 @@ export async function openS3Objects(cfg: S3Config): Promise<ObjectStore> {
   const prefix = cfg.prefix ?? "";
   if (prefix !== "") {
     checkObjectPrefix(prefix);
-    if (!prefix.endsWith("/")) throw new RangeError(`s3 config: prefix ${JSON.stringify(prefix)} must end with /`);
+    if (!prefix.endsWith("/")) {
+      throw new RangeError(`s3 config: prefix ${JSON.stringify(prefix)} must end with /`);
+    }
+  }
+  if (cfg.listPageSize !== undefined && !(Number.isInteger(cfg.listPageSize) && cfg.listPageSize >= 1)) {
+    throw new RangeError(`s3 config: listPageSize must be a positive integer, got ${cfg.listPageSize}`);
   }
   const timeout = cfg.timeoutMs ?? 5000;
   const client = new S3Client({

@@ -1,0 +1,164 @@
+/**
+ * Local servers for the store backends, on loopback with data under `.services/`:
+ *
+ * | service | server | port (env override) |
+ * |---|---|---|
+ * | mysql | MariaDB (Debian `mariadb-server`), database and user `fmai` | 3307 (`FMAI_MYSQL_PORT`) |
+ * | mongodb | FerretDB v1 on SQLite (MongoDB wire protocol) | 27018 (`FMAI_MONGO_PORT`) |
+ * | s3 | MinIO, bucket `fmai` | 9000 (`FMAI_S3_PORT`) |
+ *
+ * ```
+ * deno task services:up       # install/build when missing (cached in ~/.cache/fmai), start, wait, write .services/env
+ * deno task services:status
+ * deno task services:down
+ * ```
+ *
+ * `up` waits until each server answers a real protocol round trip and writes `.services/env` (sourceable:
+ * `export FMAI_MYSQL_URL=...`) for `deno task test:integration`. A service that cannot start makes `up` exit
+ * 1 with a one-line reason per failed service. Passwords and keys come from `FMAI_MYSQL_PASSWORD`,
+ * `FMAI_S3_ACCESS_KEY_ID`, `FMAI_S3_SECRET_ACCESS_KEY` (local defaults otherwise).
+ * @module
+ */
+import {
+  livePid,
+  logTail,
+  oneLine,
+  portBusy,
+  type Service,
+  SERVICES_DIR,
+  settings,
+  shq,
+  stopPid,
+  waitFor,
+} from "./_services_common.ts";
+import { mariadbService } from "./_services_mariadb.ts";
+import { ferretdbService } from "./_services_ferretdb.ts";
+import { minioService } from "./_services_minio.ts";
+
+/** Path of the env file written by `up`. */
+export const ENV_FILE = `${SERVICES_DIR}/env`;
+
+function services(only: string[]): Service[] {
+  const s = settings();
+  const all = [mariadbService(s), ferretdbService(s), minioService(s)];
+  if (only.length === 0) return all;
+  for (const n of only) {
+    if (!all.some((x) => x.name === n)) throw new Error(`unknown service ${n} (mysql, mongodb, s3)`);
+  }
+  return all.filter((x) => only.includes(x.name));
+}
+
+function table(rows: string[][]): string {
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(w[i])).join("  ").trimEnd()).join("\n");
+}
+
+async function up(list: Service[]): Promise<number> {
+  await Deno.mkdir(SERVICES_DIR, { recursive: true });
+  const failures: string[] = [];
+  const t0 = Date.now();
+  // Installs and builds run one after another (2 cores), starts and waits in parallel.
+  const ready: Service[] = [];
+  for (const svc of list) {
+    try {
+      await svc.ensureInstalled();
+      ready.push(svc);
+    } catch (err) {
+      failures.push(`${svc.name}: install/build failed: ${oneLine(err)}`);
+    }
+  }
+  await Promise.all(ready.map(async (svc) => {
+    try {
+      const pid = await livePid(svc.pidFile, svc.exe);
+      if (pid === null) {
+        if (await portBusy(svc.port)) {
+          throw new Error(`port 127.0.0.1:${svc.port} is taken by another process (set FMAI_*_PORT)`);
+        }
+        await svc.start();
+      }
+      await waitFor(() => svc.ping(), 90_000, async () => await livePid(svc.pidFile, svc.exe) !== null);
+    } catch (err) {
+      const tail = await logTail(svc.logFile, 3);
+      failures.push(`${svc.name}: ${oneLine(err)}${tail ? ` (log: ${tail})` : ""}`);
+    }
+  }));
+  const ok = list.filter((s) => !failures.some((f) => f.startsWith(`${s.name}:`)));
+  // The env file lists every service that is up (also ones started by an earlier `up`).
+  const env: Record<string, string> = {};
+  for (const svc of services([])) {
+    if (ok.includes(svc) || await livePid(svc.pidFile, svc.exe) !== null) Object.assign(env, svc.env());
+  }
+  for (const svc of ok) Object.assign(env, svc.env());
+  const lines = [
+    "# Written by `deno task services:up`; source it or let `deno task test:integration` read it.",
+  ];
+  for (const [k, v] of Object.entries(env)) lines.push(`export ${k}=${shq(v)}`);
+  await Deno.writeTextFile(ENV_FILE, lines.join("\n") + "\n");
+  const rows = [["service", "server", "url", "state"]];
+  for (const svc of list) {
+    rows.push([svc.name, svc.impl, svc.url(), ok.includes(svc) ? "up" : "FAILED"]);
+  }
+  console.log(table(rows));
+  console.log(`env: ${ENV_FILE} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+  for (const f of failures) console.error(`services up: ${f}`);
+  return failures.length ? 1 : 0;
+}
+
+async function down(list: Service[]): Promise<number> {
+  let bad = 0;
+  await Promise.all(list.map(async (svc) => {
+    const pid = await livePid(svc.pidFile, svc.exe);
+    if (pid === null) {
+      console.log(`${svc.name}: not running`);
+    } else if (await stopPid(pid, svc.pidFile, svc.exe)) {
+      console.log(`${svc.name}: stopped (pid ${pid})`);
+    } else {
+      console.error(`${svc.name}: pid ${pid} did not stop`);
+      bad++;
+    }
+    try {
+      await Deno.remove(svc.pidFile);
+    } catch { /* gone */ }
+  }));
+  try {
+    await Deno.remove(ENV_FILE);
+  } catch { /* gone */ }
+  return bad ? 1 : 0;
+}
+
+async function status(list: Service[]): Promise<number> {
+  const rows = [["service", "server", "url", "pid", "ping"]];
+  let down = 0;
+  for (const svc of list) {
+    const pid = await livePid(svc.pidFile, svc.exe);
+    let ping = "-";
+    if (pid !== null) {
+      try {
+        await svc.ping();
+        ping = "ok";
+      } catch (err) {
+        ping = `error: ${oneLine(err).slice(0, 60)}`;
+      }
+    }
+    if (ping !== "ok") down++;
+    rows.push([svc.name, svc.impl, svc.url(), pid === null ? "down" : String(pid), ping]);
+  }
+  console.log(table(rows));
+  return down ? 3 : 0;
+}
+
+if (import.meta.main) {
+  const [cmd, ...rest] = Deno.args;
+  let code = 2;
+  try {
+    const list = services(rest);
+    if (cmd === "up") code = await up(list);
+    else if (cmd === "down") code = await down(list);
+    else if (cmd === "status") code = await status(list);
+    else console.error("usage: deno run -A scripts/services.ts up|down|status [mysql|mongodb|s3 ...]");
+  } catch (err) {
+    console.error(`services ${cmd}: ${oneLine(err)}`);
+    code = 1;
+  }
+  Deno.exit(code);
+}

@@ -1,0 +1,48 @@
+/**
+ * `deno task test:integration`: runs the store tests (`lib/store/`) against the local servers of
+ * `deno task services:up`, with the variables of `.services/env`. Fails when the file or a variable is
+ * missing, or a server does not answer, so CI cannot skip the real-server suites silently. Extra arguments go
+ * to `deno test` (for example `--filter mongodb`).
+ * @module
+ */
+import { parseEnvFile, ROOT, SERVICES_DIR } from "./_services_common.ts";
+
+/** Variables the integration suites need. */
+export const REQUIRED = ["FMAI_MYSQL_URL", "FMAI_MONGO_URL", "FMAI_S3_ENDPOINT", "FMAI_S3_ACCESS_KEY_ID"];
+
+if (import.meta.main) {
+  const file = `${SERVICES_DIR}/env`;
+  let env: Record<string, string>;
+  try {
+    env = parseEnvFile(await Deno.readTextFile(file));
+  } catch {
+    console.error(`test:integration: ${file} is missing: run \`deno task services:up\` first`);
+    Deno.exit(1);
+  }
+  const missing = REQUIRED.filter((k) => !env[k]);
+  if (missing.length) {
+    console.error(
+      `test:integration: ${missing.join(", ")} missing in ${file}: run \`deno task services:up\``,
+    );
+    Deno.exit(1);
+  }
+  const status = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}/scripts/services.ts`, "status"],
+    cwd: ROOT,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!status.success) {
+    console.error("test:integration: a service is not answering: run `deno task services:up`");
+    Deno.exit(1);
+  }
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["test", "-A", ...Deno.args, "lib/store/"],
+    cwd: ROOT,
+    env: { ...Deno.env.toObject(), ...env },
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  const { code } = await child.status;
+  Deno.exit(code);
+}
