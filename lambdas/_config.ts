@@ -82,6 +82,7 @@ export function configFromEnv(env: Env = process.env): LambdaConfig {
         prefix: env.FMAI_S3_PREFIX || "",
         accessKeyId: env.AWS_ACCESS_KEY_ID ?? "",
         secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "",
+        sessionToken: env.AWS_SESSION_TOKEN || undefined,
         createBucket: false,
       }
       : { kind: "local" },

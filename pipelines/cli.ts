@@ -6,12 +6,14 @@
 import { parseArgs } from "node:util";
 import { ConfigError, FmaiError, oneLine } from "@lib/core/mod.ts";
 import { loadConfig } from "./config.ts";
+import { parseBackends } from "./stores.ts";
 import { runPipeline } from "./run.ts";
 
 const USAGE = `usage:
   deno task demo [--quiet] [--report FILE] [--store-dir DIR]
   deno task pipeline [--source csv|synthetic] [--data-dir DIR] [--symbols A,B,...] [--from YYYY-MM-DD]
-                     [--to YYYY-MM-DD] [--config FILE] [--store-dir DIR] [--report FILE] [--quiet]`;
+                     [--to YYYY-MM-DD] [--config FILE] [--store-dir DIR] [--report FILE] [--quiet]
+                     [--stores embedded | mysql,mongodb,s3]   (or FMAI_STORES; see config/*.yaml)`;
 
 /** Parses argv into config overrides; unknown flags are `ConfigError`s. */
 export function parseCli(argv: string[]) {
@@ -29,6 +31,7 @@ export function parseCli(argv: string[]) {
         to: { type: "string" },
         config: { type: "string" },
         "store-dir": { type: "string" },
+        stores: { type: "string" },
         report: { type: "string" },
         quiet: { type: "boolean" },
         help: { type: "boolean" },

@@ -5,7 +5,8 @@
  */
 import { nyDate } from "@lib/core/mod.ts";
 import { createSyntheticMarket, csvSourceFor, type MarketSource } from "@lib/sources/mod.ts";
-import { embeddedConfig, openStores, type Stores } from "@lib/store/mod.ts";
+import { openStores, type Stores } from "@lib/store/mod.ts";
+import { type BackendName, storeConfigFor } from "./stores.ts";
 import type { BacktestResult } from "@lib/backtest/mod.ts";
 import type { TrendMetrics } from "@lib/models/mod.ts";
 import type { Config } from "./config.ts";
@@ -31,6 +32,8 @@ export interface RunOptions {
   stores?: Stores;
   reportPath?: string;
   quiet?: boolean;
+  /** Server backends to use instead of the embedded ones (see `pipelines/stores.ts`). */
+  backends?: BackendName[];
 }
 
 /** What a run produced. */
@@ -76,7 +79,7 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
   const req = await requestFor(cfg, source);
   const doneCollect = progress.start(`collect (${source.name})`);
   const fetched = await fetchAll(source, req);
-  const stores = opts.stores ?? await openStores(embeddedConfig(cfg.dataDir));
+  const stores = opts.stores ?? await openStores(await storeConfigFor(cfg.dataDir, opts.backends ?? []));
   try {
     const collected = await storeFetched(fetched, stores, progress);
     doneCollect();

@@ -39,6 +39,8 @@ export interface S3Config {
   bucket: string;
   accessKeyId: string;
   secretAccessKey: string;
+  /** Session token of temporary credentials (an AWS Lambda role's `AWS_SESSION_TOKEN`). */
+  sessionToken?: string;
   /** Path-style URLs (`<endpoint>/<bucket>/<key>`); default true when `endpoint` is set. */
   forcePathStyle?: boolean;
   /** Prefix inside the bucket for every key (`""` or ending with `/`). */
@@ -249,7 +251,11 @@ export async function openS3Objects(cfg: S3Config): Promise<ObjectStore> {
     endpoint: cfg.endpoint,
     region: cfg.region,
     forcePathStyle: cfg.forcePathStyle ?? cfg.endpoint !== undefined,
-    credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey },
+    credentials: {
+      accessKeyId: cfg.accessKeyId,
+      secretAccessKey: cfg.secretAccessKey,
+      ...(cfg.sessionToken ? { sessionToken: cfg.sessionToken } : {}),
+    },
     maxAttempts: cfg.maxAttempts ?? 4,
     // S3-compatible servers differ in their support of the newer default checksums; send them only when needed.
     requestChecksumCalculation: "WHEN_REQUIRED",

@@ -1,0 +1,100 @@
+/**
+ * store:copy and backend selection. The server part runs under `deno task test:integration` (it needs the
+ * environment `.services/env` provides); without it that test is ignored with a message naming the command.
+ */
+import { deepEqual, equal, rejects } from "node:assert/strict";
+import { ConfigError } from "@lib/core/mod.ts";
+import { createSyntheticMarket } from "@lib/sources/mod.ts";
+import { BARS, openEmbeddedStores, openStores, type Stores } from "@lib/store/mod.ts";
+import { collect } from "./steps/collect.ts";
+import { copyStores } from "./store_copy.ts";
+import { parseBackends, storeConfigFor } from "./stores.ts";
+
+async function seeded(dir: string): Promise<Stores> {
+  const stores = openEmbeddedStores(dir);
+  const m = createSyntheticMarket({ seed: 9, symbols: 3, sessions: 60, newsRate: 0.3 });
+  await collect(m, stores, { symbols: m.symbols, from: m.dates[0], to: m.dates[m.dates.length - 1] });
+  await stores.objects.put("charts/SYN00/2015-01-02.svg", "<svg/>", { contentType: "image/svg+xml" });
+  return stores;
+}
+
+async function snapshot(s: Stores) {
+  return {
+    bars: await s.tables.count("bars"),
+    news: await s.documents.count("news"),
+    firstBar: (await s.tables.query("bars", { orderBy: ["symbol", "date"], limit: 1 }))[0],
+    objects: (await s.objects.list("charts/")).map((o) => o.key),
+  };
+}
+
+Deno.test("backend selection: config files and environment", async () => {
+  const e = await storeConfigFor("/tmp/x", []);
+  deepEqual([e.tables.kind, e.documents.kind, e.objects.kind], ["sqlite", "sqlite", "local"]);
+  await rejects(async () => parseBackends("mysql,mongo"), ConfigError);
+  const c = await storeConfigFor("/tmp/x", ["mysql", "mongodb", "s3"], {
+    FMAI_MYSQL_PASSWORD: "pw",
+    FMAI_MONGO_URL: "mongodb://h:1",
+    FMAI_S3_BUCKET: "b2",
+  });
+  const t = c.tables as unknown as Record<string, unknown>,
+    d = c.documents as unknown as Record<string, unknown>;
+  const o = c.objects as unknown as Record<string, unknown>;
+  deepEqual([t.kind, t.host, t.port, t.password], ["mysql", "127.0.0.1", 3307, "pw"]);
+  deepEqual([d.kind, d.uri, d.database], ["mongodb", "mongodb://h:1", "fmai"]);
+  deepEqual([o.kind, o.bucket, o.endpoint], ["s3", "b2", "http://127.0.0.1:9000"]);
+  const u = (await storeConfigFor("/tmp/x", ["mysql"], { FMAI_MYSQL_URL: "mysql://u:p@db:3310/x" })).tables;
+  deepEqual(
+    [(u as unknown as Record<string, unknown>).host, (u as unknown as Record<string, unknown>).port],
+    ["db", 3310],
+  );
+  await rejects(() => storeConfigFor("/tmp/x", ["mysql"], { FMAI_MYSQL_URL: "nope" }), ConfigError);
+});
+
+Deno.test("store:copy embedded -> embedded copies everything, and again adds nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-copy-" });
+  const a = await seeded(`${dir}/a`), b = openEmbeddedStores(`${dir}/b`);
+  try {
+    await copyStores(a, b);
+    await copyStores(a, b);
+    deepEqual(await snapshot(b), await snapshot(a));
+  } finally {
+    await a.close();
+    await b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+const servers = Deno.env.get("FMAI_MYSQL_URL") && Deno.env.get("FMAI_MONGO_URL") &&
+  Deno.env.get("FMAI_S3_ENDPOINT");
+Deno.test({
+  name: servers
+    ? "store:copy embedded -> mysql, mongodb, s3 (real servers)"
+    : "store:copy to real servers: skipped: run `deno task services:up` then `deno task test:integration`",
+  ignore: !servers,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "fmai-copy-srv-" });
+    const a = await seeded(`${dir}/a`);
+    const srv = await openStores(await storeConfigFor(`${dir}/b`, ["mysql", "mongodb", "s3"]));
+    try {
+      await srv.tables.ensureTable(BARS);
+      await srv.tables.delete("bars", { symbol: ["SYN00", "SYN01", "SYN02"] });
+      await copyStores(a, srv);
+      const want = await snapshot(a);
+      const got = {
+        firstBar:
+          (await srv.tables.query("bars", { where: { symbol: "SYN00" }, orderBy: ["date"], limit: 1 }))[0],
+        objects: (await srv.objects.list("charts/SYN00/")).map((o) => o.key),
+      };
+      equal(await srv.tables.count("bars", { symbol: ["SYN00", "SYN01", "SYN02"] }), want.bars);
+      deepEqual(got.firstBar, want.firstBar);
+      equal(got.objects.includes("charts/SYN00/2015-01-02.svg"), true);
+    } finally {
+      await srv.tables.delete("bars", { symbol: ["SYN00", "SYN01", "SYN02"] });
+      await a.close();
+      await srv.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

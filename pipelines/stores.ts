@@ -1,0 +1,130 @@
+/**
+ * Which store backends a run uses, decided once at the edge. Embedded (SQLite file + local folder under
+ * `dataDir`) unless backends are named with `--stores mysql,mongodb,s3` (or `FMAI_STORES`): each named backend
+ * reads the `store:` section of `config/<name>.yaml`, then environment overrides. Secrets come only from the
+ * environment (`FMAI_MYSQL_PASSWORD`, `FMAI_MYSQL_URL`, `FMAI_MONGO_URL`, `FMAI_S3_ACCESS_KEY_ID`,
+ * `FMAI_S3_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
+ * @module
+ */
+import { ConfigError } from "@lib/core/mod.ts";
+import { embeddedConfig, type StoreConfig } from "@lib/store/mod.ts";
+import { parseYamlText } from "./config.ts";
+
+/** Server backends a run can name. */
+export const SERVER_BACKENDS = ["mysql", "mongodb", "s3"] as const;
+/** A backend name: a server one or `embedded`. */
+export type BackendName = typeof SERVER_BACKENDS[number] | "embedded";
+
+type Env = Record<string, string | undefined>;
+
+/** Parses a comma list of backend names (`embedded` alone means none). */
+export function parseBackends(list: string | undefined): BackendName[] {
+  if (!list) return [];
+  const names = list.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (n !== "embedded" && !(SERVER_BACKENDS as readonly string[]).includes(n)) {
+      throw new ConfigError(`unknown store backend ${n} (embedded, ${SERVER_BACKENDS.join(", ")})`);
+    }
+  }
+  return names as BackendName[];
+}
+
+async function section(name: string, part: string, configDir: URL): Promise<Record<string, unknown>> {
+  const file = new URL(`${name}.yaml`, configDir);
+  const doc = parseYamlText(await Deno.readTextFile(file), `config/${name}.yaml`) as Record<string, unknown>;
+  const store = doc.store as Record<string, Record<string, unknown>> | undefined;
+  const s = store?.[part];
+  if (!s || typeof s !== "object") throw new ConfigError(`config/${name}.yaml: missing store.${part}`);
+  const { kind: _kind, ...rest } = s;
+  return rest;
+}
+
+/** `mysql://user:password@host:port/database` -> connection fields (a `ConfigError` when malformed). */
+export function mysqlUrl(
+  url: string,
+): { host: string; port: number; user: string; password: string; database: string } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ConfigError("FMAI_MYSQL_URL: not a URL (mysql://user:password@host:port/database)");
+  }
+  const database = decodeURIComponent(u.pathname.replace(/^\//, ""));
+  if (u.protocol !== "mysql:" || !u.hostname || !database) {
+    throw new ConfigError("FMAI_MYSQL_URL: expected mysql://user:password@host:port/database");
+  }
+  return {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 3306,
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database,
+  };
+}
+
+function num(v: string | undefined, name: string): number | undefined {
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new ConfigError(`${name}: not a number: ${v}`);
+  return n;
+}
+
+function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== "")) as Partial<T>;
+}
+
+/**
+ * The store configuration for `backends` (server names; `embedded` or none = everything embedded), reading
+ * `config/<name>.yaml` and the environment.
+ */
+export async function storeConfigFor(
+  dataDir: string,
+  backends: BackendName[],
+  env: Env = Deno.env.toObject(),
+  configDir = new URL("../config/", import.meta.url),
+): Promise<StoreConfig> {
+  const cfg = embeddedConfig(dataDir);
+  if (backends.includes("mysql")) {
+    const y = await section("mysql", "tables", configDir);
+    const base = env.FMAI_MYSQL_URL ? mysqlUrl(env.FMAI_MYSQL_URL) : {
+      ...y,
+      ...defined({
+        host: env.FMAI_MYSQL_HOST,
+        port: num(env.FMAI_MYSQL_PORT, "FMAI_MYSQL_PORT"),
+        user: env.FMAI_MYSQL_USER,
+        database: env.FMAI_MYSQL_DATABASE,
+      }),
+      password: env.FMAI_MYSQL_PASSWORD ?? "fmai",
+    };
+    cfg.tables = { kind: "mysql", ...y, ...base } as StoreConfig["tables"];
+  }
+  if (backends.includes("mongodb")) {
+    const y = await section("mongodb", "documents", configDir);
+    cfg.documents = {
+      kind: "mongodb",
+      ...y,
+      ...defined({ uri: env.FMAI_MONGO_URL, database: env.FMAI_MONGO_DATABASE }),
+    } as StoreConfig["documents"];
+  }
+  if (backends.includes("s3")) {
+    const y = await section("s3", "objects", configDir);
+    const fps = env.FMAI_S3_FORCE_PATH_STYLE;
+    cfg.objects = {
+      kind: "s3",
+      ...y,
+      ...defined({
+        endpoint: env.FMAI_S3_ENDPOINT,
+        region: env.FMAI_S3_REGION,
+        bucket: env.FMAI_S3_BUCKET,
+        forcePathStyle: fps === undefined || fps === "" ? undefined : fps === "true" || fps === "1",
+      }),
+      accessKeyId: env.FMAI_S3_ACCESS_KEY_ID ?? "fmai",
+      secretAccessKey: env.FMAI_S3_SECRET_ACCESS_KEY ?? "fmai-local-secret",
+      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    } as StoreConfig["objects"];
+    if ((cfg.objects as { endpoint?: string | null }).endpoint === null) {
+      delete (cfg.objects as { endpoint?: string }).endpoint;
+    }
+  }
+  return cfg;
+}
