@@ -1,5 +1,5 @@
 /**
- * Dataset build benchmark: all 505 tickers of `sp500-5yr-ohlcv` (619,040 bars) with the trend protocol
+ * Dataset build benchmark: all 505 tickers of `sp500-5yr-ohlcv` (619,029 bars, read through `lib/sources`) with the trend protocol
  * segments, for the small `fmai-core@0` and the default feature set (with ^GSPC/^VIX market context).
  * Run: `deno run -A bench/dataset_bench.ts [--runs 3] [--json out.json]`. Not a timed test.
  * The gzipped CSV is read by the dataset folder's private test reader (node:zlib), not by `lib/sources`.
@@ -7,9 +7,9 @@
  */
 import { DEFAULT_FEATURE_SET, type FeatureSet, FMAI_CORE_V0 } from "@lib/features/mod.ts";
 import { buildDataset, TREND_SEGMENTS } from "@lib/dataset/mod.ts";
-import type { NewsItem } from "@lib/core/mod.ts";
+import { mulberry32, type NewsItem } from "@lib/core/mod.ts";
 import { cpuUsage } from "node:process";
-import { loadMarket, readSp500, SP500_URL } from "../lib/dataset/_test_sp500.ts";
+import { loadAllSp500, loadMarket } from "@lib/evaluate/mod.ts";
 
 const args = Deno.args;
 const runs = Number(args[args.indexOf("--runs") + 1] || 3) || 3;
@@ -21,13 +21,13 @@ function median(xs: number[]): number {
 }
 
 let t0 = performance.now();
-const gz = await Deno.readFile(SP500_URL);
-const series = readSp500(gz);
+const SHARED = new URL("../../shared/data", import.meta.url).pathname;
+const series = await loadAllSp500(SHARED);
 const parseS = (performance.now() - t0) / 1000;
 let bars = 0;
 for (const s of series.values()) bars += s.dates.length;
 t0 = performance.now();
-const market = await loadMarket();
+const market = await loadMarket(SHARED);
 const marketS = (performance.now() - t0) / 1000;
 const load = Deno.loadavg()[0];
 console.log(`load average ${load.toFixed(2)} on ${navigator.hardwareConcurrency} CPUs`);
@@ -36,8 +36,7 @@ console.log(
 );
 
 // synthetic news: 100k items at random instants over the period, seeded
-let seed = 42;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const rnd = mulberry32(42);
 const syms = [...series.keys()];
 const t0News = Date.UTC(2013, 1, 8), t1News = Date.UTC(2018, 1, 7);
 const news: NewsItem[] = Array.from({ length: 100_000 }, (_, i) => {

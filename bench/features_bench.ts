@@ -1,74 +1,23 @@
 /**
  * Feature benchmark: throughput of each indicator (values/s) on one long real series (the closes, highs, ... of
- * all 505 tickers of `sp500-5yr-ohlcv` concatenated, twice: 1,238,080 points), then the full default feature
+ * all 505 tickers of `sp500-5yr-ohlcv` concatenated, twice: 1,238,058 points), then the full default feature
  * set for all 505 tickers (with ^GSPC/^VIX context and calendar columns) and its per-day cross-sectional ranks.
- * The gzipped CSV is parsed here with node:zlib. Prints a table and writes bench/results/features-<date>.json.
+ * The data is read through the product's CSV source (`lib/sources`, via `lib/evaluate`'s loaders). Prints a table and writes bench/results/features-<date>.json.
  * Run: `deno run -A --v8-flags=--expose-gc bench/features_bench.ts [--runs 5] [--json path]` (with
  * `--expose-gc` a full GC runs before each measurement). Not a timed test. On a shared machine look at the
  * `min` column too: it is the least disturbed run.
  * @module
  */
-import { gunzipSync } from "node:zlib";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import * as F from "@lib/features/mod.ts";
+import { loadAllSp500, loadMarket } from "@lib/evaluate/mod.ts";
 
 const args = Deno.args;
 const runs = Number(args[args.indexOf("--runs") + 1] || 5) || 5;
 const jsonOut = args.includes("--json")
   ? args[args.indexOf("--json") + 1]
   : new URL(`./results/features-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
-const DATA = new URL("../../shared/data/", import.meta.url);
-
-type Bars = F.OhlcvColumns & { dates: string[] };
-
-/** Parses all_stocks_5yr.csv.gz (`date,open,high,low,close,volume,Name`, grouped by ticker) into columns. */
-function parseSp500(): Map<string, Bars> {
-  const text = gunzipSync(readFileSync(new URL("sp500-5yr-ohlcv/all_stocks_5yr.csv.gz", DATA))).toString(
-    "latin1",
-  );
-  const out = new Map<string, Bars>();
-  let p = text.indexOf("\n") + 1;
-  let cur = "", rows: string[][] = [];
-  const flush = () => {
-    if (!cur) return;
-    const num = (k: number) => Float64Array.from(rows, (r) => (r[k] === "" ? NaN : +r[k]));
-    out.set(cur, {
-      dates: rows.map((r) => r[0]),
-      open: num(1),
-      high: num(2),
-      low: num(3),
-      close: num(4),
-      volume: num(5),
-    });
-  };
-  while (p < text.length) {
-    let e = text.indexOf("\n", p);
-    if (e < 0) e = text.length;
-    const f = text.slice(p, e).split(",");
-    p = e + 1;
-    if (f.length < 7) continue;
-    if (f[6] !== cur) {
-      flush();
-      cur = f[6];
-      rows = [];
-    }
-    rows.push(f);
-  }
-  flush();
-  return out;
-}
-
-function indexClose(file: string): Map<string, number> {
-  const m = new Map<string, number>();
-  for (
-    const line of readFileSync(new URL(`us-index-etf-daily-yahoo/${file}.csv`, DATA), "utf8").split("\n")
-      .slice(1)
-  ) {
-    const f = line.split(",");
-    if (f.length >= 5 && f[4] !== "" && f[4] !== "null") m.set(f[0], +f[4]);
-  }
-  return m;
-}
+const SHARED = new URL("../../shared/data", import.meta.url).pathname;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -92,9 +41,11 @@ function time(f: () => unknown): { median: number; min: number; reps: number } {
 }
 
 const t0 = performance.now();
-const series = parseSp500();
+const series = await loadAllSp500(SHARED);
 const parseS = (performance.now() - t0) / 1000;
-const gspc = indexClose("INDEX_GSPC"), vix = indexClose("INDEX_VIX");
+const market = await loadMarket(SHARED);
+const gspc = new Map(market.dates.map((d, i) => [d, market.indexClose![i]]));
+const vix = new Map(market.dates.map((d, i) => [d, market.vix![i]]));
 let bars = 0;
 for (const s of series.values()) bars += s.close.length;
 console.log(`parsed ${series.size} tickers, ${bars} bars in ${parseS.toFixed(3)} s`);

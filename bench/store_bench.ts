@@ -1,5 +1,5 @@
 /**
- * Store benchmark (issue 3): bulk upsert of the 619,040 bars of `../shared/data/sp500-5yr-ohlcv` into the
+ * Store benchmark (issue 3): bulk upsert of all 619,040 bars (read through `lib/sources`, missing prices kept as NULL) of `../shared/data/sp500-5yr-ohlcv` into the
  * embedded SQLite store (goal >= 200k rows/s) and, when `FMAI_MYSQL_URL` is set, into MySQL/MariaDB
  * (goal >= 100k rows/s); a re-upsert (the row count must stay 619,040); reading one symbol's five years
  * (p50 over 200 reads, goal < 10 ms). Prints a table and writes `bench/results/store-<date>.json`.
@@ -8,10 +8,12 @@
  *   FMAI_MYSQL_URL=mysql://fmai:fmai@127.0.0.1:3307/fmai deno task bench:store
  * @module
  */
-import { BARS, openSqliteTables, type TableSchema, type TableStore } from "../lib/store/mod.ts";
-import { readSp500Bars } from "../scripts/_sp500_csv.ts";
+import { BARS, openSqliteTables, type Row, type TableSchema, type TableStore } from "../lib/store/mod.ts";
+import { readBarRows } from "../scripts/ingest_bars.ts";
+import { mulberry32 } from "../lib/core/mod.ts";
 
 const CSV = new URL("../../shared/data/sp500-5yr-ohlcv/all_stocks_5yr.csv.gz", import.meta.url).pathname;
+/** Every row of the file (the 11 with an empty open/high/low are kept with NULLs). */
 const EXPECTED = 619_040;
 const READS = 200;
 
@@ -38,7 +40,7 @@ async function run(
   backend: string,
   store: TableStore,
   schema: TableSchema,
-  rows: ReturnType<typeof readSp500Bars>,
+  rows: Row[],
 ) {
   await store.ensureTable(schema);
   let t = performance.now();
@@ -55,8 +57,7 @@ async function run(
   if (countAfter !== EXPECTED) throw new Error(`${backend}: count ${countAfter}, want ${EXPECTED}`);
   const symbols = [...new Set(rows.map((r) => r.symbol as string))];
   const dates = [...new Set(rows.map((r) => r.date as string))];
-  let seed = 12345;
-  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const rnd = mulberry32(12345);
   for (let i = 0; i < 10; i++) {
     await store.query(schema.name, { where: { symbol: symbols[i] }, orderBy: ["date"] });
   }
@@ -97,7 +98,7 @@ async function run(
 
 if (import.meta.main) {
   const t0 = performance.now();
-  const rows = readSp500Bars(CSV);
+  const rows = await readBarRows(CSV);
   const parseSeconds = (performance.now() - t0) / 1000;
   if (rows.length !== EXPECTED) throw new Error(`parsed ${rows.length} rows, want ${EXPECTED}`);
   console.log(`parsed ${rows.length} rows in ${parseSeconds.toFixed(2)} s`);

@@ -4,10 +4,11 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ConfigError, FmaiError, oneLine } from "@lib/core/mod.ts";
+import { ConfigError, oneLine } from "@lib/core/mod.ts";
 import { loadConfig } from "./config.ts";
 import { parseBackends } from "./stores.ts";
 import { runPipeline } from "./run.ts";
+import { reportCliError } from "./_cli_error.ts";
 
 const USAGE = `usage:
   deno task demo [--quiet] [--report FILE] [--store-dir DIR]
@@ -67,6 +68,7 @@ export function parseCli(argv: string[]) {
     overrides,
     config: v.config,
     report: v.report,
+    backends: v.stores === undefined ? undefined : parseBackends(v.stores),
     quiet: v.quiet ?? false,
     help: v.help ?? false,
   };
@@ -85,19 +87,14 @@ export async function main(argv: string[]): Promise<number> {
     const out = await runPipeline(cfg, {
       run: a.command === "demo" ? "demo" : "pipeline",
       reportPath: a.report,
+      backends: a.backends ?? parseBackends(Deno.env.get("FMAI_STORES")),
       quiet: a.quiet,
     });
     console.log(out.summary);
     console.log(`\nreport: ${out.reportPath}   (total ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     return 0;
   } catch (e) {
-    const user = (e instanceof FmaiError && e.userError) || e instanceof RangeError;
-    if (user) {
-      console.error(`error: ${oneLine(e)}`);
-      return 2;
-    }
-    console.error(e);
-    return 1;
+    return reportCliError(e);
   }
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ConfigError, FmaiError, nyDate, oneLine, sessions } from "@lib/core/mod.ts";
+import { ConfigError, nyDate, oneLine, sessions } from "@lib/core/mod.ts";
 import {
   checkRequest,
   createNasdaqSource,
@@ -30,6 +30,7 @@ import {
   type SummaryRow,
 } from "./collect/mod.ts";
 import { createProgress } from "./progress.ts";
+import { reportCliError } from "./_cli_error.ts";
 
 const USAGE = `usage:
   deno task collect --source yahoo|nasdaq|csv|synthetic --symbols AAPL,MSFT --from YYYY-MM-DD --to YYYY-MM-DD
@@ -233,13 +234,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(summaryTable(rows));
     return rows.some((r) => !r.ok) ? 1 : 0;
   } catch (e) {
-    const user = (e instanceof FmaiError && e.userError) || e instanceof RangeError;
-    if (user) {
-      console.error(`error: ${oneLine(e)}`);
-      return 2;
-    }
-    console.error(e);
-    return 1;
+    return reportCliError(e);
   } finally {
     await stores?.close();
   }

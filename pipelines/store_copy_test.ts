@@ -2,7 +2,7 @@
  * store:copy and backend selection. The server part runs under `deno task test:integration` (it needs the
  * environment `.services/env` provides); without it that test is ignored with a message naming the command.
  */
-import { deepEqual, equal, rejects } from "node:assert/strict";
+import { deepEqual, equal, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
 import { createSyntheticMarket } from "@lib/sources/mod.ts";
 import { BARS, openEmbeddedStores, openStores, type Stores } from "@lib/store/mod.ts";
@@ -30,7 +30,7 @@ async function snapshot(s: Stores) {
 Deno.test("backend selection: config files and environment", async () => {
   const e = await storeConfigFor("/tmp/x", []);
   deepEqual([e.tables.kind, e.documents.kind, e.objects.kind], ["sqlite", "sqlite", "local"]);
-  await rejects(async () => parseBackends("mysql,mongo"), ConfigError);
+  throws(() => parseBackends("mysql,mongo"), ConfigError);
   const c = await storeConfigFor("/tmp/x", ["mysql", "mongodb", "s3"], {
     FMAI_MYSQL_PASSWORD: "pw",
     FMAI_MONGO_URL: "mongodb://h:1",

@@ -15,8 +15,34 @@
  */
 import { parseArgs } from "node:util";
 import { FmaiError, oneLine } from "../lib/core/mod.ts";
-import { BARS, openSqliteTables, type TableStore } from "../lib/store/mod.ts";
-import { readSp500Bars } from "./_sp500_csv.ts";
+import { createCsvSource } from "../lib/sources/mod.ts";
+import { BARS, barToRow, openSqliteTables, type Row, type TableStore } from "../lib/store/mod.ts";
+
+/**
+ * Reads an OHLCV CSV with a symbol column (plain or gzipped; e.g. `all_stocks_5yr.csv.gz`) through the product's
+ * CSV source into `bars` rows, by symbol then date; `limit` keeps the first rows. Every row of the file is kept
+ * (a missing price is stored as NULL: the sp500 file's 619,040 rows give 619,040 bars); bad prints (high < low...)
+ * are repaired as in `csvPresets.sp500_5yr`.
+ */
+export async function readBarRows(file: string, limit = Infinity): Promise<Row[]> {
+  const src = createCsvSource({
+    files: [file],
+    layout: "symbol-column",
+    inconsistent: "repair",
+    missing: "keep",
+    name: "csv",
+  });
+  const symbols = (await src.listSymbols!()).sort();
+  const bars = await src.bars({ symbols, from: "1900-01-01", to: "2100-12-31" });
+  const rows: Row[] = [];
+  for (const s of symbols) {
+    for (const b of bars.get(s) ?? []) {
+      if (rows.length >= limit) return rows;
+      rows.push(barToRow(b));
+    }
+  }
+  return rows;
+}
 
 async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -39,7 +65,7 @@ async function main(args: string[]): Promise<void> {
   if (limit !== Infinity && (!Number.isInteger(limit) || limit <= 0)) {
     throw new RangeError(`--limit must be > 0`);
   }
-  const rows = readSp500Bars(values.file, limit);
+  const rows = await readBarRows(values.file, limit);
   let store: TableStore;
   if (values.db) store = await openSqliteTables(values.db);
   else {

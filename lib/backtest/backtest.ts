@@ -107,14 +107,25 @@ export function backtest(x: BacktestInput, options: BacktestOptions = {}): Backt
     turnover[t] = traded * k;
     exposure[t] = gross1 * k;
   }
-  const { equity, drawdown } = equityAndDrawdown(returns);
-  const metrics = computeMetrics(returns, {
-    turnover: mean(turnover),
-    hitRate: held > 0 ? wins / held : NaN,
-    trades,
-    exposure: mean(exposure),
+  return finish(x.dates, { returns, gross, costs, turnover, exposure }, { held, wins, trades }, ppy);
+}
+
+/** Equity, drawdown and metrics of a run from its daily series and its position counters. */
+function finish(
+  dates: BacktestResult["dates"],
+  d: Pick<BacktestResult, "returns" | "gross" | "costs" | "turnover" | "exposure">,
+  n: { held: number; wins: number; trades: number },
+  ppy: number,
+): BacktestResult {
+  const { equity, drawdown } = equityAndDrawdown(d.returns);
+  const metrics = computeMetrics(d.returns, {
+    turnover: mean(d.turnover),
+    hitRate: n.held > 0 ? n.wins / n.held : NaN,
+    trades: n.trades,
+    exposure: mean(d.exposure),
   }, ppy);
-  return { dates: x.dates, returns, gross, costs, equity, drawdown, turnover, exposure, metrics };
+  const { returns, gross, costs, turnover, exposure } = d;
+  return { dates, returns, gross, costs, equity, drawdown, turnover, exposure, metrics };
 }
 
 function mean(a: Float64Array): number {
@@ -172,12 +183,5 @@ export function buyAndHold(
     exposure[t] = invested / before;
     E = Enew;
   }
-  const { equity, drawdown } = equityAndDrawdown(returns);
-  const metrics = computeMetrics(returns, {
-    turnover: mean(turnover),
-    hitRate: held > 0 ? wins / held : NaN,
-    trades,
-    exposure: mean(exposure),
-  }, ppy);
-  return { dates: x.dates, returns, gross, costs, equity, drawdown, turnover, exposure, metrics };
+  return finish(x.dates, { returns, gross, costs, turnover, exposure }, { held, wins, trades }, ppy);
 }

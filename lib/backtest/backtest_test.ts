@@ -1,21 +1,9 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { backtest, buyAndHold } from "./backtest.ts";
 import { openToOpenReturns, positionsFromSignals, toPanel } from "./panel.ts";
-import type { Signal } from "../core/mod.ts";
+import { gaussian, mulberry32, type Signal } from "../core/mod.ts";
 
 const near = (a: number, b: number, tol = 1e-12) => ok(Math.abs(a - b) < tol, `${a} != ${b}`);
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 
 Deno.test("backtest: a position decided at t fills at the open of t+1 and earns open t+1 -> open t+2, net of costs", () => {
   // Close-to-close, day 0 -> 1 is +20% (100 -> 120): a position decided at the close of day 0 must NOT earn it.
@@ -60,12 +48,12 @@ Deno.test("backtest: equal capital per symbol, shorts, flips and inactive symbol
 });
 
 Deno.test("backtest null test: random positions on a random walk earn about -costs", () => {
-  const r = rng(7), T = 1000, S = 50;
+  const r = mulberry32(7), T = 1000, S = 50;
   const returns = new Float64Array(T * S), positions = new Float64Array(T * S);
   for (let s = 0; s < S; s++) {
     let o = 100;
     const opens = new Float64Array(T + 2);
-    for (let t = 0; t < T + 2; t++) opens[t] = o *= Math.exp(0.015 * gauss(r));
+    for (let t = 0; t < T + 2; t++) opens[t] = o *= Math.exp(0.015 * gaussian(r));
     const rs = openToOpenReturns(opens);
     for (let t = 0; t < T; t++) {
       returns[t * S + s] = rs[t];

@@ -3,28 +3,17 @@ import { backtest } from "./backtest.ts";
 import { openToOpenReturns } from "./panel.ts";
 import { MoeCombiner, trendExpertScores, volatilityExpertScores } from "../moe/mod.ts";
 import { positionsFromScores } from "../signals/mod.ts";
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+import { gaussian, mulberry32 } from "../core/mod.ts";
 
 Deno.test("null test: a MoE fitted on a random walk with uninformative experts shows no edge beyond costs", () => {
-  const r = rng(99), S = 40, TV = 250, TT = 500, T = TV + TT;
+  const r = mulberry32(99), S = 40, TV = 250, TT = 500, T = TV + TT;
   // Panels (T x S): open-to-open returns of random walks; experts that know nothing.
   const ret = new Float64Array(T * S), trend = new Float64Array(T * S), vol = new Float64Array(T * S);
   const cond = new Float64Array(T * S * 2);
   for (let s = 0; s < S; s++) {
     const opens = new Float64Array(T + 2);
     let o = 50;
-    for (let t = 0; t < T + 2; t++) opens[t] = o *= Math.exp(0.02 * gauss(r));
+    for (let t = 0; t < T + 2; t++) opens[t] = o *= Math.exp(0.02 * gaussian(r));
     const rs = openToOpenReturns(opens);
     for (let t = 0; t < T; t++) ret[t * S + s] = rs[t];
   }
@@ -32,9 +21,9 @@ Deno.test("null test: a MoE fitted on a random walk with uninformative experts s
   for (let i = 0; i < T * S; i++) {
     const a = r() + 1, b = r() + 1, c = r() + 1;
     probs.set([a / (a + b + c), b / (a + b + c), c / (a + b + c)], 3 * i);
-    vol[i] = 0.2 * Math.exp(0.3 * gauss(r));
+    vol[i] = 0.2 * Math.exp(0.3 * gaussian(r));
     cond[2 * i] = r();
-    cond[2 * i + 1] = gauss(r);
+    cond[2 * i + 1] = gaussian(r);
   }
   trend.set(trendExpertScores(probs));
   const volScore = volatilityExpertScores(vol, new Float64Array(T * S).fill(0.2));

@@ -1,25 +1,18 @@
 import { ok } from "node:assert/strict";
-import { gunzipSync } from "node:zlib";
 import { backtest, buyAndHold } from "./backtest.ts";
 import { openToOpenReturns } from "./panel.ts";
+import { csvPresets } from "../sources/mod.ts";
+import { mulberry32 } from "../core/mod.ts";
 
-const FILE = new URL("../../../shared/data/sp500-5yr-ohlcv/all_stocks_5yr.csv.gz", import.meta.url);
+const DIR = new URL("../../../shared/data/sp500-5yr-ohlcv/", import.meta.url);
 
 /** Open-to-open return panel (dates x symbols) of the S&P 500 five-year file (505 tickers, 1,259 sessions). */
-function loadPanel() {
-  const text = new TextDecoder().decode(gunzipSync(Deno.readFileSync(FILE)));
-  const lines = text.split("\n");
-  ok(lines[0].trim() === "date,open,high,low,close,volume,Name", `header ${lines[0]}`);
-  const bySym = new Map<string, { dates: string[]; open: number[] }>();
-  for (let i = 1; i < lines.length; i++) {
-    const l = lines[i];
-    if (!l) continue;
-    const f = l.split(",");
-    let e = bySym.get(f[6]);
-    if (!e) bySym.set(f[6], e = { dates: [], open: [] });
-    e.dates.push(f[0]);
-    e.open.push(f[1] === "" ? NaN : Number(f[1]));
-  }
+async function loadPanel() {
+  const src = csvPresets.sp500_5yr(DIR);
+  const all = await src.bars({ symbols: await src.listSymbols!(), from: "2013-01-01", to: "2018-12-31" });
+  const bySym = new Map(
+    [...all].map(([s, b]) => [s, { dates: b.map((x) => x.date), open: b.map((x) => x.open) }]),
+  );
   const dates = [...new Set([...bySym.values()].flatMap((e) => e.dates))].sort();
   const di = new Map(dates.map((d, i) => [d, i]));
   const symbols = [...bySym.keys()].sort();
@@ -33,8 +26,8 @@ function loadPanel() {
   return { dates, symbols, returns };
 }
 
-Deno.test("real data (S&P 500 2013-2018): buy-and-hold is plausible; random positions earn about -costs", () => {
-  const { dates, symbols, returns } = loadPanel();
+Deno.test("real data (S&P 500 2013-2018): buy-and-hold is plausible; random positions earn about -costs", async () => {
+  const { dates, symbols, returns } = await loadPanel();
   ok(dates.length === 1259 && symbols.length === 505, `${dates.length} x ${symbols.length}`);
   const bh = buyAndHold({ dates, symbols, returns });
   // Equal-weight S&P 500 members, Feb 2013 - Feb 2018 (a bull market, survivorship-biased universe).
@@ -52,8 +45,7 @@ Deno.test("real data (S&P 500 2013-2018): buy-and-hold is plausible; random posi
   ok(Math.abs(longAll.metrics.annReturn - bh.metrics.annReturn) < 0.05, `${longAll.metrics.annReturn}`);
   ok(longAll.metrics.trades >= 505 && longAll.metrics.trades < 560, `entries ${longAll.metrics.trades}`);
   // Null test on real prices: i.i.d. random positions in {-1, 0, 1} have no edge: net ≈ -cost x turnover.
-  let a = 12345;
-  const rand = () => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 4294967296);
+  const rand = mulberry32(12345);
   const randomPos = new Float64Array(returns.length).map(() => Math.floor(rand() * 3) - 1);
   const bt = backtest({ dates, symbols, positions: randomPos, returns });
   const R = bt.returns, n = R.length;

@@ -1,5 +1,5 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
-import { closeTime, LookaheadError, type NewsItem, nyTime, sessions } from "../core/mod.ts";
+import { closeTime, LookaheadError, mulberry32, type NewsItem, nyTime, sessions } from "../core/mod.ts";
 import { FEATURE_FUNCTIONS, type FeatureSet } from "../features/mod.ts";
 import { loadMarket, loadSp500 } from "./_test_sp500.ts";
 import { buildDataset } from "./build.ts";
@@ -20,8 +20,7 @@ const SMALL: FeatureSet = {
 const WARMUP = 20;
 
 function walk(symbol: string, dates: string[], seed: number): SymbolSeries {
-  let a = seed;
-  const rnd = () => ((a = (a * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = mulberry32(seed);
   const n = dates.length;
   const s: SymbolSeries = {
     symbol,

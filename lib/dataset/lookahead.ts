@@ -3,7 +3,7 @@
  * removed.
  * @module
  */
-import { LookaheadError } from "../core/mod.ts";
+import { LookaheadError, mulberry32 } from "../core/mod.ts";
 import {
   FEATURE_FUNCTIONS,
   type FeatureSet,
@@ -27,18 +27,6 @@ export interface NoLookaheadOptions {
   ctx?: MarketContext;
   /** Relative tolerance (default 1e-9). */
   tol?: number;
-}
-
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function same(a: number, b: number, tol: number): boolean {
@@ -71,7 +59,7 @@ export function assertNoLookahead(
   const tol = opts.tol ?? 1e-9, name = opts.name ?? "feature";
   const full = featureFn(series, opts.ctx);
   if (full.length !== n) throw new RangeError(`${name}: returned ${full.length} values for ${n} bars`);
-  const next = rng(opts.seed ?? 1);
+  const next = mulberry32(opts.seed ?? 1);
   const ts = new Set<number>([n - 2]);
   const trials = opts.trials ?? 5;
   for (let k = 0; k < trials; k++) ts.add(1 + Math.floor(next() * (n - 2)));

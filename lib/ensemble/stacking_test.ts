@@ -2,22 +2,11 @@ import { ok, throws } from "node:assert/strict";
 import { Stacking } from "./stacking.ts";
 import { SoftVoting } from "./soft.ts";
 import { accuracy } from "./argmax.ts";
-import { ModelError } from "../core/mod.ts";
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { ModelError, mulberry32 } from "../core/mod.ts";
 
 /** Labels, a model that is right 70% of the time but reports classes mirrored (down<->up), and a noise model. */
 function make(n: number, seed: number) {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const y = new Int8Array(n), mirrored = new Float64Array(3 * n), noise = new Float64Array(3 * n);
   for (let i = 0; i < n; i++) {
     y[i] = Math.floor(r() * 3);

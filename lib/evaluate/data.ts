@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { IsoDate } from "../core/mod.ts";
+import { type IsoDate, mulberry32, shuffleInPlace } from "../core/mod.ts";
 import { type MarketInput, type SymbolSeries, toSeries } from "../dataset/mod.ts";
 import { csvPresets } from "../sources/mod.ts";
 import type { EvalContext } from "./types.ts";
@@ -41,18 +41,6 @@ export function loadAllSp500(sharedDir: string): Promise<Map<string, SymbolSerie
   return p;
 }
 
-/** A seeded mulberry32 generator in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `k` of the sorted `symbols`, chosen by a seeded shuffle (all of them when `k >= symbols.length`), returned
  * sorted: the same seed picks the same tickers.
@@ -61,11 +49,7 @@ export function chooseTickers(symbols: readonly string[], k: number, seed: numbe
   const s = [...symbols].sort();
   if (k >= s.length) return s;
   if (!(k >= 1)) throw new RangeError(`tickers must be >= 1, got ${k}`);
-  const rand = mulberry32(seed ^ 0x9e3779b9);
-  for (let i = s.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [s[i], s[j]] = [s[j], s[i]];
-  }
+  shuffleInPlace(s, mulberry32(seed ^ 0x9e3779b9));
   return s.slice(0, k).sort();
 }
 

@@ -12,10 +12,11 @@
  * the method's matched random levels.
  * @module
  */
+import { mulberry32, shuffleInPlace } from "../core/mod.ts";
 import { levelOutcome, type LevelOutcomeOptions, type SymbolSeries, TREND_SEGMENTS } from "../dataset/mod.ts";
 import { atr, floorPivots, SwingLevelModel } from "../models/mod.ts";
 import { type Figure, lineFigure, type Table } from "../report/mod.ts";
-import { loadSp500, mulberry32, SP500_DIR } from "./data.ts";
+import { loadSp500, SP500_DIR } from "./data.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
 
 /** Level methods: ours, the floor-pivot baseline, and the random levels matched to each. */
@@ -103,10 +104,7 @@ export function levelEvents(
       for (const e of ev) add(m, side, e.t, e.level);
       // distance-matched random: permute the relative distances across this stock's days
       const rel = ev.map((e) => Math.abs(s.close[e.t] - e.level) / s.close[e.t]);
-      for (let i = rel.length - 1; i > 0; i--) {
-        const j = Math.floor(rand() * (i + 1));
-        [rel[i], rel[j]] = [rel[j], rel[i]];
-      }
+      shuffleInPlace(rel, rand);
       ev.forEach((e, k) => {
         const c = s.close[e.t];
         add(`random@${m}`, side, e.t, side === "support" ? c * (1 - rel[k]) : c * (1 + rel[k]));

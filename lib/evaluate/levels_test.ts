@@ -1,31 +1,11 @@
 import { equal, ok } from "node:assert/strict";
-import { gunzipSync } from "node:zlib";
-import { readFileSync } from "node:fs";
-import type { SymbolSeries } from "../dataset/mod.ts";
 import { levelOutcome } from "../dataset/mod.ts";
-import { mulberry32 } from "./data.ts";
+import { mulberry32 } from "../core/mod.ts";
 import { levelEvents, levelRates, nearestLevels } from "./levels.ts";
+import { loadAllSp500 } from "./data.ts";
 import { SwingLevelModel } from "../models/mod.ts";
 
-function readSymbol(sym: string): SymbolSeries {
-  const url = new URL("../../../shared/data/sp500-5yr-ohlcv/all_stocks_5yr.csv.gz", import.meta.url);
-  const rows = new TextDecoder().decode(gunzipSync(readFileSync(url))).split("\n").filter((l) =>
-    l.endsWith(`,${sym}`)
-  ).map((l) => l.split(","));
-  const col = (k: number) => Float64Array.from(rows, (r) => +r[k]);
-  return {
-    symbol: sym,
-    dates: rows.map((r) => r[0]),
-    open: col(1),
-    high: col(2),
-    low: col(3),
-    close: col(4),
-    adjClose: col(4),
-    volume: col(5),
-  };
-}
-
-const s = readSymbol("AAPL");
+const s = (await loadAllSp500(new URL("../../../shared/data", import.meta.url).pathname)).get("AAPL")!;
 
 Deno.test("nearestLevels: supports below and resistances above the close", () => {
   const m = new SwingLevelModel();

@@ -16,7 +16,7 @@
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { DataValidationError, sessionForKnownAt } from "../core/mod.ts";
+import { DataValidationError, mulberry32, sessionForKnownAt, shuffleInPlace } from "../core/mod.ts";
 import {
   dailyIc,
   LexiconModel,
@@ -28,7 +28,6 @@ import {
 } from "../models/mod.ts";
 import { barFigure, type Figure, type Table } from "../report/mod.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
-import { mulberry32 } from "./data.ts";
 import SPLIT from "./testdata/phrasebank_split.json" with { type: "json" };
 
 /** Data files of section 4, relative to the shared data folder. */
@@ -85,10 +84,7 @@ export function stratifiedSplit(labels: ArrayLike<number>, seed = 42, fractions 
   const out: IdSplit = { train: [], validation: [], test: [] };
   for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
     const ids = byClass.get(c)!;
-    for (let i = ids.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [ids[i], ids[j]] = [ids[j], ids[i]];
-    }
+    shuffleInPlace(ids, rand);
     const nTr = Math.floor(fractions[0] * ids.length), nVa = Math.round(fractions[1] * ids.length);
     out.train.push(...ids.slice(0, nTr));
     out.validation.push(...ids.slice(nTr, nTr + nVa));

@@ -1,5 +1,6 @@
 import { equal, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { mulberry32 } from "../core/mod.ts";
 import {
   forwardMean,
   loadVolInputs,
@@ -69,8 +70,7 @@ Deno.test("volRun on 2019: HAR-RV beats EWMA in QLIKE, every method finite", () 
 Deno.test("logHarFit recovers a planted log-linear relation", () => {
   let x = 1e-4;
   const rv = new Float64Array(3000);
-  let s = 7;
-  const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  const rand = mulberry32(7);
   for (let t = 0; t < rv.length; t++) {
     x = Math.exp(-9 * 0.3 + 0.7 * Math.log(x) + 0.3 * (rand() - 0.5));
     rv[t] = x;

@@ -7,18 +7,7 @@ import { adx } from "./trend.ts";
 import { bollinger } from "./bands.ts";
 import { distanceToHigh, distanceToLow, gap, logReturn, simpleReturn } from "./returns.ts";
 import { mfi, obv, obvFlow, relativeVolume, volumeZScore } from "./volume.ts";
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../core/mod.ts";
 
 function naiveWindow(x: Float64Array, n: number, f: (w: number[]) => number): Float64Array {
   const out = new Float64Array(x.length).fill(NaN);
@@ -48,7 +37,7 @@ const sd = (w: number[]) => {
 };
 
 Deno.test("rolling functions match naive windows on data with ties and NaN gaps", () => {
-  const r = rng(7);
+  const r = mulberry32(7);
   const x = Float64Array.from({ length: 3000 }, () => Math.round(r() * 20));
   for (const i of [10, 11, 500, 1700, 2999]) x[i] = NaN;
   for (const n of [1, 3, 20]) {
@@ -65,7 +54,7 @@ Deno.test("rolling functions match naive windows on data with ties and NaN gaps"
 });
 
 Deno.test("rolling std stays accurate over a million points with a large mean", () => {
-  const r = rng(3);
+  const r = mulberry32(3);
   const len = 1_000_000;
   const x = Float64Array.from({ length: len }, (_, i) => 1e4 + Math.sin(i / 50) * 0.01 + r() * 1e-3);
   const s = rollingStd(x, 20);

@@ -1,5 +1,6 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { crossSectionalRank, crossSectionalRanker, crossSectionalRankMatrix } from "./ranks.ts";
+import { mulberry32 } from "../core/mod.ts";
 
 function naiveRank(values: Float64Array, groups: Int32Array): Float64Array {
   const out = new Float64Array(values.length).fill(NaN);
@@ -26,8 +27,7 @@ Deno.test("crossSectionalRank: ties averaged, NaN kept, scaled to [0, 1] per gro
 });
 
 Deno.test("crossSectionalRank matches a naive ranking on interleaved, sparse groups", () => {
-  let s = 12345;
-  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const rand = mulberry32(12345);
   for (const spread of [1, 1_000_000_000]) {
     const n = 2000;
     const v = Float64Array.from({ length: n }, () => (rand() < 0.05 ? NaN : Math.floor(rand() * 50) - 25));

@@ -4,9 +4,8 @@
  * when `strength > 0`; other columns are noise. With `strength = 0` labels are independent of every feature.
  * @module
  */
-import { closeTime, sessions } from "../core/mod.ts";
+import { closeTime, mulberry32, normalRng, sessions } from "../core/mod.ts";
 import { type Dataset, Segment, type SymbolSeries } from "../dataset/mod.ts";
-import { mulberry32, normalRng } from "./_rng.ts";
 
 /** Options of {@link fabricateDataset}. */
 export interface FabricateOptions {

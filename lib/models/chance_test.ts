@@ -1,12 +1,9 @@
 import { equal, ok } from "node:assert/strict";
 import { chanceTest } from "./chance.ts";
-
-function rng(seed: number) {
-  return () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-}
+import { mulberry32 } from "../core/mod.ts";
 
 Deno.test("chanceTest: random predictions score within noise, informed ones far above", () => {
-  const r = rng(1), n = 6000, days = Array.from({ length: n }, (_, i) => `d${Math.floor(i / 20)}`);
+  const r = mulberry32(1), n = 6000, days = Array.from({ length: n }, (_, i) => `d${Math.floor(i / 20)}`);
   const labels = Int8Array.from({ length: n }, () => (r() < 0.4 ? 1 : r() < 0.5 ? 0 : 2));
   const random = Float64Array.from({ length: 3 * n }, () => r());
   const nul = chanceTest(random, labels, days);

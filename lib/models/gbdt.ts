@@ -4,11 +4,10 @@
  * stopping on the validation log loss. Missing values go to the left branch.
  * @module
  */
-import { ModelError } from "../core/mod.ts";
+import { ModelError, mulberry32 } from "../core/mod.ts";
 import type { Dataset } from "../dataset/mod.ts";
 import type { TrendModel } from "./types.ts";
 import { labeledRows } from "./_scaler.ts";
-import { mulberry32 } from "./_rng.ts";
 
 /** Options of {@link GbdtModel}. */
 export interface GbdtOptions {

@@ -6,11 +6,10 @@
  * same seed on the same backend give the same model.
  * @module
  */
-import { ModelError } from "../core/mod.ts";
+import { ModelError, mulberry32, shuffleInPlace } from "../core/mod.ts";
 import type { Dataset } from "../dataset/mod.ts";
 import type { TrendModel } from "./types.ts";
 import { fitScaler, labeledRows, type Scaler, transform } from "./_scaler.ts";
-import { mulberry32, shuffleInPlace } from "./_rng.ts";
 import { initTensorflow, tf } from "./tf_backend.ts";
 
 /** Options of {@link MlpModel}. */

@@ -1,6 +1,6 @@
 import { equal, ok, rejects, throws } from "node:assert/strict";
 import { fabricateDataset } from "./_test_data.ts";
-import { normalRng } from "./_rng.ts";
+import { normalRng } from "../core/mod.ts";
 import { Garch11Model, garchFilter, garchFit, garchForecast, type GarchParams } from "./garch.ts";
 import { EwmaModel, ewmaVariance } from "./ewma.ts";
 import { harFit, harPredict, HarRvModel } from "./har.ts";

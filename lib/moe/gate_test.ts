@@ -1,24 +1,14 @@
 import { ok, throws } from "node:assert/strict";
 import { GatingNetwork } from "./gate.ts";
 import { MoeCombiner } from "./combiner.ts";
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../core/mod.ts";
 
 /**
  * Two regimes told apart by condition 0 (high vs low vol, with noise); condition 1 is irrelevant noise.
  * Expert A calls the direction right 80% of the time in regime 1 and is a coin flip in regime 2; B the reverse.
  */
 function regimes(n: number, seed: number) {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const cond = new Float64Array(2 * n),
     ret = new Float64Array(n),
     A = new Float64Array(n),
@@ -67,7 +57,7 @@ Deno.test("gate: weights sum to 1 per row, uniform before fit; NaN conditions ar
   const g = new GatingNetwork(3, 2);
   const w0 = g.weights(new Float64Array([1, 2, NaN, 4]), 2);
   ok(w0.every((v) => Math.abs(v - 1 / 3) < 1e-12));
-  const r = rng(5), n = 500;
+  const r = mulberry32(5), n = 500;
   const cond = new Float64Array(2 * n).map(() => r());
   const ret = new Float64Array(n).map(() => r() - 0.5);
   const s = [0, 1, 2].map(() => new Float64Array(n).map(() => 2 * r() - 1));

@@ -8,7 +8,8 @@
  *   negative price or volume, an empty symbol, a duplicate (symbol, date);
  * - missing values (an empty, `null` or `NaN` field, or a price of exactly 0, which vendors print for "unknown")
  *   in open/high/low/close/adjClose/volume: `missing: "skip"` (default) drops the row and lists it in
- *   `report().skipped`; `missing: "error"` throws;
+ *   `report().skipped`; `missing: "error"` throws; `missing: "keep"` keeps a row whose close is present with NaN
+ *   in the missing fields (listed in `report().repaired`), for stores that must hold every row of a file;
  * - inconsistent prices (high < low, or open/close outside [low, high]): `inconsistent: "error"` (default)
  *   throws; `"repair"` widens high/low to cover open and close and lists the row in `report().repaired`;
  *   `"skip"` drops it and lists it in `report().skipped`.
@@ -55,7 +56,7 @@ export interface CsvSourceOptions {
   /** File names (base names) to leave out of a directory. */
   exclude?: (fileName: string) => boolean;
   /** Rows with a missing value: `skip` (default, listed in the report) or `error`. */
-  missing?: "skip" | "error";
+  missing?: "skip" | "error" | "keep";
   /** Rows with high < low or open/close outside [low, high]: `error` (default), `repair` or `skip`. */
   inconsistent?: "error" | "repair" | "skip";
   /** Source name used in errors (default `csv`). */
@@ -501,6 +502,27 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
         c === 0 || a === 0
       ) {
         if (missingPolicy === "error") bad("missing value (empty or zero price/volume)");
+        if (missingPolicy === "keep" && c! > 0) {
+          const nan = (x: number | undefined) => (x === undefined || x === 0 ? NaN : x);
+          rep.repaired.push({
+            where: where(),
+            symbol: symNames[symId],
+            date: dateNames[dateId],
+            reason: "missing value kept as NaN",
+          });
+          O[kept] = nan(o);
+          H[kept] = nan(h);
+          L[kept] = nan(l);
+          C[kept] = c!;
+          A[kept] = nan(a);
+          V[kept] = v! >= 0 ? v! : NaN;
+          K[kept] = dateKnown[dateId];
+          SYM[kept] = symId;
+          DATE[kept] = dateId;
+          LINE[kept] = lineNo;
+          kept++;
+          continue;
+        }
         rep.skipped.push({
           where: where(),
           symbol: symNames[symId],

@@ -183,6 +183,23 @@ Deno.test("csv: plain and gzipped files read the same; symbol column; unsorted i
       strict.bars(req),
       (e: unknown) => e instanceof DataValidationError && e.where === "plain.csv:6",
     );
+    // missing: "keep" keeps the row (close present) with NaN in the missing fields, listed as repaired
+    const keep = createCsvSource({
+      files: [join(dir, "plain.csv")],
+      layout: "symbol-column",
+      missing: "keep",
+    });
+    const kept = (await keep.bars(req)).get("AAA")!;
+    equal(kept.length, 3);
+    deepEqual([kept[2].date, kept[2].open, kept[2].high, kept[2].low, kept[2].close], [
+      "2020-01-06",
+      NaN,
+      NaN,
+      NaN,
+      1.9,
+    ]);
+    equal(keep.report().skipped.length, 0);
+    equal(keep.report().repaired.filter((r) => r.reason === "missing value kept as NaN").length, 1);
     // file-per-symbol with a column mapping
     writeFileSync(join(dir, "XYZ.csv"), "day;o;h;l;c;v\n".replaceAll(";", ",") + "2021-03-01,5,6,4,5.5,10\n");
     const mapped = createCsvSource({

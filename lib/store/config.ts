@@ -9,7 +9,7 @@ import type { DocumentStore, ObjectStore, Stores, TableStore } from "./types.ts"
 import type { MySqlConfig } from "./mysql.ts";
 import type { MongoConfig } from "./mongodb.ts";
 import type { S3Config } from "./s3.ts";
-import { EMBEDDED_DB_FILE, EMBEDDED_OBJECTS_DIR } from "./embedded.ts";
+import { EMBEDDED_DB_FILE, EMBEDDED_OBJECTS_DIR, storesOf } from "./embedded.ts";
 import { openSqliteTables } from "./sqlite_tables.ts";
 import { openSqliteDocuments } from "./sqlite_documents.ts";
 import { openLocalObjects } from "./local_objects.ts";
@@ -109,16 +109,7 @@ export async function openStores(cfg: StoreConfig): Promise<Stores> {
     opened.push(documents);
     const objects = await openObjects(cfg);
     opened.push(objects);
-    return {
-      tables,
-      documents,
-      objects,
-      async close() {
-        await tables.close();
-        await documents.close();
-        await objects.close();
-      },
-    };
+    return storesOf(tables, documents, objects);
   } catch (e) {
     for (const s of opened.reverse()) await s.close().catch(() => {});
     if (e instanceof FmaiError || e instanceof TypeError || e instanceof RangeError) throw e;

@@ -4,7 +4,7 @@
  * @module
  */
 import { StoreError } from "../core/mod.ts";
-import type { Stores } from "./types.ts";
+import type { DocumentStore, ObjectStore, Stores, TableStore } from "./types.ts";
 import { SqliteTables } from "./sqlite_tables.ts";
 import { SqliteDocuments } from "./sqlite_documents.ts";
 import { LocalObjects } from "./local_objects.ts";
@@ -48,9 +48,11 @@ export function openEmbeddedStores(dataDir: string): Stores {
     });
   }
   const dbPath = memory ? ":memory:" : `${root}/${EMBEDDED_DB_FILE}`;
-  const tables = new SqliteTables(dbPath);
-  const documents = new SqliteDocuments(dbPath);
-  const objects = new LocalObjects(objectsDir);
+  return storesOf(new SqliteTables(dbPath), new SqliteDocuments(dbPath), new LocalObjects(objectsDir));
+}
+
+/** The three stores as one `Stores` whose `close()` closes tables, documents, then objects (folder-internal). */
+export function storesOf(tables: TableStore, documents: DocumentStore, objects: ObjectStore): Stores {
   return {
     tables,
     documents,

@@ -6,7 +6,7 @@
  */
 import { type IsoDate, oneLine } from "@lib/core/mod.ts";
 import { collectMany, type MarketSource, type NasdaqSource, type YahooSource } from "@lib/sources/mod.ts";
-import { ALL_SCHEMAS, rawKey, type Stores } from "@lib/store/mod.ts";
+import { ALL_SCHEMAS, rawKey, type Row, type Stores } from "@lib/store/mod.ts";
 import type { Progress } from "../progress.ts";
 
 /** Data kinds the collectors know, in the order the CLI runs them. */
@@ -281,4 +281,35 @@ export async function runUnits(
 export function need<T>(v: T | undefined, what: string, kind: CollectKind): T {
   if (!v) throw new TypeError(`collect ${kind}: needs the ${what} source`);
   return v;
+}
+
+/**
+ * A Yahoo snapshot step: per symbol, `fetchRows` fetches the current snapshot as rows of the table named
+ * `kind`, which are upserted (idempotent per observation day); raw responses go to `raw/yahoo/...`.
+ */
+export function yahooSnapshotStep(
+  kind: CollectKind,
+  fetchRows: (yahoo: YahooSource, symbol: string) => Promise<Row[]>,
+): CollectStep {
+  return {
+    kind,
+    async run(sources, stores, req, progress) {
+      await ensureTables(stores);
+      return await runUnits(
+        kind,
+        req.symbols,
+        (symbol) =>
+          dropRawOnError(sources, yahooMatch(kind, symbol), async () => {
+            const rows = await fetchRows(need(sources.yahoo, "yahoo", kind), symbol);
+            const r = rows.length ? await stores.tables.upsert(kind, rows) : { inserted: 0, updated: 0 };
+            const objects = await storeRawFor(sources, stores, "yahoo", kind, symbol);
+            return { rows: r.inserted + r.updated, inserted: r.inserted, objects, range: "snapshot" };
+          }),
+        { concurrency: req.concurrency, progress },
+      );
+    },
+    plan(_sources, _stores, req) {
+      return Promise.resolve(req.symbols.map((symbol) => ({ kind, symbol, fetch: "snapshot" })));
+    },
+  };
 }
