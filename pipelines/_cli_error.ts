@@ -1,8 +1,17 @@
 /**
- * Folder-private: how the pipeline CLIs end on an error.
+ * Folder-private: how the pipeline CLIs parse flags and end on an error.
  * @module
  */
-import { FmaiError, oneLine } from "@lib/core/mod.ts";
+import { ConfigError, FmaiError, oneLine } from "@lib/core/mod.ts";
+
+/** Runs a flag parser (e.g. `node:util` `parseArgs`), turning its failure into a one-line `ConfigError`. */
+export function asConfigError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new ConfigError(oneLine(e).replace(/\. To specify a positional argument.*$/, ""), { cause: e });
+  }
+}
 
 /**
  * Prints `e` and returns the exit code: a user error (`FmaiError` with `userError`, or a `RangeError`) as one

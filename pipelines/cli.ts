@@ -4,11 +4,11 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ConfigError, oneLine } from "@lib/core/mod.ts";
+import { ConfigError } from "@lib/core/mod.ts";
 import { loadConfig } from "./config.ts";
 import { parseBackends } from "./stores.ts";
 import { runPipeline } from "./run.ts";
-import { reportCliError } from "./_cli_error.ts";
+import { asConfigError, reportCliError } from "./_cli_error.ts";
 
 const USAGE = `usage:
   deno task demo [--quiet] [--report FILE] [--store-dir DIR]
@@ -18,9 +18,8 @@ const USAGE = `usage:
 
 /** Parses argv into config overrides; unknown flags are `ConfigError`s. */
 export function parseCli(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = asConfigError(() =>
+    parseArgs({
       args: argv,
       allowPositionals: true,
       strict: true,
@@ -37,10 +36,8 @@ export function parseCli(argv: string[]) {
         quiet: { type: "boolean" },
         help: { type: "boolean" },
       },
-    });
-  } catch (e) {
-    throw new ConfigError(oneLine(e).replace(/\. To specify a positional argument.*$/, ""), { cause: e });
-  }
+    })
+  );
   const v = parsed.values;
   const [command = "run", ...rest] = parsed.positionals;
   if (rest.length) throw new ConfigError(`unexpected argument ${rest[0]}`);

@@ -6,7 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ConfigError, nyDate, oneLine, sessions } from "@lib/core/mod.ts";
+import { ConfigError, nyDate, sessions } from "@lib/core/mod.ts";
 import {
   checkRequest,
   createNasdaqSource,
@@ -30,7 +30,7 @@ import {
   type SummaryRow,
 } from "./collect/mod.ts";
 import { createProgress } from "./progress.ts";
-import { reportCliError } from "./_cli_error.ts";
+import { asConfigError, reportCliError } from "./_cli_error.ts";
 
 const USAGE = `usage:
   deno task collect --source yahoo|nasdaq|csv|synthetic --symbols AAPL,MSFT --from YYYY-MM-DD --to YYYY-MM-DD
@@ -68,9 +68,8 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Parses argv; user mistakes are `ConfigError`s / `RangeError`s with one-line messages. */
 export function parseCollectArgs(argv: string[]): CollectArgs {
-  let p;
-  try {
-    p = parseArgs({
+  const p = asConfigError(() =>
+    parseArgs({
       args: argv,
       strict: true,
       allowPositionals: false,
@@ -88,10 +87,8 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
-    });
-  } catch (e) {
-    throw new ConfigError(oneLine(e).replace(/\. To specify a positional argument.*$/, ""), { cause: e });
-  }
+    })
+  );
   const v = p.values;
   const help = v.help ?? false;
   const source = v.source as CollectArgs["source"];

@@ -8,8 +8,9 @@
  * A user mistake prints one line and exits with code 2.
  * @module
  */
+import { asConfigError, reportCliError } from "./_cli_error.ts";
 import { parseArgs } from "node:util";
-import { ConfigError, FmaiError, oneLine } from "@lib/core/mod.ts";
+import { ConfigError } from "@lib/core/mod.ts";
 import {
   buildScoreboard,
   type EvalContext,
@@ -65,9 +66,8 @@ function intFlag(v: string | undefined, what: string, min: number): number | und
 
 /** Parses argv; unknown flags or sections are `ConfigError`s. */
 export function parseEvaluateArgs(argv: string[]): EvaluateOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = asConfigError(() =>
+    parseArgs({
       args: argv,
       strict: true,
       options: {
@@ -82,10 +82,8 @@ export function parseEvaluateArgs(argv: string[]): EvaluateOptions {
         quiet: { type: "boolean" },
         help: { type: "boolean" },
       },
-    });
-  } catch (e) {
-    throw new ConfigError(oneLine(e).replace(/\. To specify a positional argument.*$/, ""), { cause: e });
-  }
+    })
+  );
   const v = parsed.values;
   if (v.help) throw new ConfigError(USAGE);
   const known = Object.keys(SECTIONS);
@@ -173,6 +171,10 @@ function fmt(v: number): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes("--help")) {
+    console.log(USAGE);
+    return 0;
+  }
   const o = parseEvaluateArgs(argv);
   const { scoreboard: sb, jsonPath, htmlPath } = await evaluate(o);
   if (!o.quiet) {
@@ -217,10 +219,6 @@ if (import.meta.main) {
   try {
     Deno.exit(await main(Deno.args));
   } catch (e) {
-    if (e instanceof ConfigError || (e instanceof FmaiError && e.userError)) {
-      console.error(oneLine(e));
-      Deno.exit(2);
-    }
-    throw e;
+    Deno.exit(reportCliError(e));
   }
 }

@@ -6,12 +6,14 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ConfigError, FmaiError, oneLine } from "@lib/core/mod.ts";
+import { ConfigError } from "@lib/core/mod.ts";
 import { ALL_SCHEMAS, openStores, type Stores } from "@lib/store/mod.ts";
+import { NEWS_COLLECTION, REPORTS_COLLECTION } from "./collect/mod.ts";
+import { asConfigError, reportCliError } from "./_cli_error.ts";
 import { parseBackends, storeConfigFor } from "./stores.ts";
 
 /** Document collections the system writes. */
-export const COLLECTIONS = ["news", "reports"];
+export const COLLECTIONS = [NEWS_COLLECTION, REPORTS_COLLECTION];
 
 /** Counts of what a copy moved. */
 export interface CopyResult {
@@ -20,7 +22,7 @@ export interface CopyResult {
   objects: number;
 }
 
-/** Copies everything from `from` to `to`, table by table (in pages), collection by collection, object by object. */
+/** Copies everything from `from` to `to`, table by table (upserts of 50k rows), collection by collection, object by object. */
 export async function copyStores(
   from: Stores,
   to: Stores,
@@ -54,16 +56,13 @@ export async function copyStores(
 
 async function main(argv: string[]): Promise<number> {
   try {
-    let v;
-    try {
-      v = parseArgs({
+    const v = asConfigError(() =>
+      parseArgs({
         args: argv,
         strict: true,
         options: { from: { type: "string" }, to: { type: "string" }, "store-dir": { type: "string" } },
-      }).values;
-    } catch (e) {
-      throw new ConfigError(oneLine(e));
-    }
+      })
+    ).values;
     if (!v.from || !v.to) {
       throw new ConfigError(
         "usage: deno task store:copy --from <backends> --to <backends> [--store-dir DIR]",
@@ -82,12 +81,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    if (e instanceof FmaiError && e.userError) {
-      console.error(`error: ${oneLine(e)}`);
-      return 2;
-    }
-    console.error(e);
-    return 1;
+    return reportCliError(e);
   }
 }
 

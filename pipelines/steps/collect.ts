@@ -6,11 +6,9 @@
  */
 import type { Bar, CorporateAction, NewsItem } from "@lib/core/mod.ts";
 import type { BarRequest, MarketSource } from "@lib/sources/mod.ts";
-import { actionToRow, ALL_SCHEMAS, barToRow, type Stores } from "@lib/store/mod.ts";
+import { actionToRow, barToRow, type Stores } from "@lib/store/mod.ts";
+import { ensureTables, NEWS_COLLECTION, newsToDoc } from "../collect/mod.ts";
 import type { Progress } from "../progress.ts";
-
-/** Names of the tables/collections the pipeline uses. */
-export const NEWS_COLLECTION = "news";
 
 /** What a collect run did. */
 export interface CollectResult {
@@ -23,11 +21,6 @@ export interface CollectResult {
   actions: number;
   news: number;
   newsInserted: number;
-}
-
-/** Creates the pipeline's tables when missing. */
-export async function ensureSchema(stores: Stores): Promise<void> {
-  for (const s of ALL_SCHEMAS) await stores.tables.ensureTable(s);
 }
 
 /** Everything fetched from a source for one request, validated, not yet stored. */
@@ -49,13 +42,13 @@ export async function fetchAll(source: MarketSource, req: BarRequest): Promise<F
 
 /** Writes what was fetched: one all-or-nothing upsert per kind. */
 export async function storeFetched(f: Fetched, stores: Stores, progress?: Progress): Promise<CollectResult> {
-  await ensureSchema(stores);
+  await ensureTables(stores);
   const rows = [];
   for (const list of f.bars.values()) for (const b of list) rows.push(barToRow(b));
   const barRes = await stores.tables.upsert("bars", rows);
   if (f.actions.length) await stores.tables.upsert("corporate_actions", f.actions.map(actionToRow));
   const newsRes = f.news.length
-    ? await stores.documents.upsert(NEWS_COLLECTION, f.news.map((n) => ({ ...n })))
+    ? await stores.documents.upsert(NEWS_COLLECTION, f.news.map(newsToDoc))
     : { inserted: 0, updated: 0 };
   progress?.note(
     `${rows.length} bars (${barRes.inserted} new) for ${f.bars.size} symbols, ${f.actions.length} actions, ` +

@@ -17,7 +17,7 @@ import {
 import { universeIndex } from "@lib/evaluate/mod.ts";
 import { rowToAction, rowToBar, type Stores } from "@lib/store/mod.ts";
 import type { Progress } from "../progress.ts";
-import { NEWS_COLLECTION } from "./collect.ts";
+import { NEWS_COLLECTION } from "../collect/mod.ts";
 
 /** Longest label the pipeline trades on: `fwdOpenReturn` spans the opens of t+1 and t+2. */
 export const LABEL_HORIZON = 2;
