@@ -10,7 +10,7 @@
  * | `FMAI_LOOKBACK_DAYS` | calendar days before the event date the prices/charts window starts | `7` |
  * | `FMAI_CALENDAR_DAYS` | days of Nasdaq calendars from the event date on | `7` |
  * | `FMAI_MYSQL_URL` | `mysql://user:pass@host:port/db` -> MySQL tables (else embedded SQLite) | |
- * | `FMAI_MONGO_URL`, `FMAI_MONGO_DB` | MongoDB documents (else embedded SQLite) | db `fmai` |
+ * | `FMAI_MONGO_URL`, `FMAI_MONGO_DATABASE` | MongoDB documents (else embedded SQLite) | db `fmai` |
  * | `FMAI_S3_BUCKET`, `FMAI_S3_REGION`, `FMAI_S3_ENDPOINT`, `FMAI_S3_PREFIX` | S3 objects (else local folder) | region `AWS_REGION` |
  * | `FMAI_DATA_DIR` | embedded stores' folder | `/tmp/fmai` |
  * | `FMAI_REPLAY_DIRS` | `:`-separated recorded-response folders: offline runs and tests, never in AWS | |
@@ -18,7 +18,7 @@
  */
 import process from "node:process";
 import { ConfigError } from "../lib/core/mod.ts";
-import type { StoreConfig } from "../lib/store/mod.ts";
+import { mySqlConfigFromUrl, type StoreConfig } from "../lib/store/mod.ts";
 
 /** Environment as a plain record. */
 export type Env = Record<string, string | undefined>;
@@ -42,36 +42,20 @@ function int(env: Env, name: string, dflt: number): number {
   return n;
 }
 
-/** Parses `mysql://user:pass@host:port/db`. */
-export function parseMySqlUrl(url: string) {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new ConfigError("FMAI_MYSQL_URL is not a URL (mysql://user:pass@host:port/db)");
-  }
-  if (u.protocol !== "mysql:") throw new ConfigError("FMAI_MYSQL_URL must start with mysql://");
-  const database = u.pathname.replace(/^\//, "");
-  if (!database) throw new ConfigError("FMAI_MYSQL_URL names no database (mysql://user:pass@host:port/db)");
-  return {
-    host: u.hostname,
-    port: Number(u.port || 3306),
-    user: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password),
-    database,
-  };
-}
-
 /** Reads the configuration from `env` (default `process.env`). */
 export function configFromEnv(env: Env = process.env): LambdaConfig {
-  const symbols = (env.FMAI_SYMBOLS ?? "AAPL,MSFT,AMZN,GOOG,NVDA").split(",").map((s) => s.trim())
+  const symbols = (env.FMAI_SYMBOLS ?? "AAPL,MSFT,AMZN,GOOG,NVDA").split(",").map((s) =>
+    s.trim().toUpperCase()
+  )
     .filter(Boolean);
   const dataDir = env.FMAI_DATA_DIR || "/tmp/fmai";
   const store: StoreConfig = {
     dataDir,
-    tables: env.FMAI_MYSQL_URL ? { kind: "mysql", ...parseMySqlUrl(env.FMAI_MYSQL_URL) } : { kind: "sqlite" },
+    tables: env.FMAI_MYSQL_URL
+      ? { kind: "mysql", ...mySqlConfigFromUrl(env.FMAI_MYSQL_URL) }
+      : { kind: "sqlite" },
     documents: env.FMAI_MONGO_URL
-      ? { kind: "mongodb", uri: env.FMAI_MONGO_URL, database: env.FMAI_MONGO_DB || "fmai" }
+      ? { kind: "mongodb", uri: env.FMAI_MONGO_URL, database: env.FMAI_MONGO_DATABASE || "fmai" }
       : { kind: "sqlite" },
     objects: env.FMAI_S3_BUCKET
       ? {

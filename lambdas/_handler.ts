@@ -16,7 +16,12 @@ import {
   oneLine,
   prevSession,
 } from "../lib/core/mod.ts";
-import { createNasdaqSource, createReplayFetch, createYahooSource } from "../lib/sources/mod.ts";
+import {
+  checkRequest,
+  createNasdaqSource,
+  createReplayFetch,
+  createYahooSource,
+} from "../lib/sources/mod.ts";
 import { openStores } from "../lib/store/mod.ts";
 import {
   type CollectKind,
@@ -106,6 +111,7 @@ export async function collectHandler(
   const w = windowFor(window, nyDate(at), cfg);
   const from = event?.detail?.from ?? w.from, to = event?.detail?.to ?? w.to;
   const symbols = symbolsOf(event, cfg.symbols);
+  checkRequest({ symbols, from, to }); // bad detail.from/to: a one-line RangeError before anything is fetched
   const base = cfg.replayDirs.length ? await createReplayFetch(cfg.replayDirs) : undefined;
   const raw = createRawRecorder(base ?? ((i, init) => fetch(i, init)));
   const fast = base ? { rateLimitPerSec: 1000, retries: 0 } : {};

@@ -1,7 +1,8 @@
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "../lib/core/mod.ts";
 import { openEmbeddedStores } from "../lib/store/mod.ts";
-import { configFromEnv, parseMySqlUrl } from "./_config.ts";
+import { mySqlConfigFromUrl } from "../lib/store/mod.ts";
+import { configFromEnv } from "./_config.ts";
 import { collectHandler, windowFor } from "./_handler.ts";
 
 const FIX = ["yahoo", "nasdaq"].map((k) =>
@@ -27,7 +28,7 @@ Deno.test("lambda config: embedded by default, server backends from FMAI_* varia
     AWS_SECRET_ACCESS_KEY: "s",
     FMAI_BATCH_SIZE: "3",
   });
-  deepEqual(c.symbols, ["aapl", "MSFT"]);
+  deepEqual(c.symbols, ["AAPL", "MSFT"]);
   deepEqual(c.store.tables, {
     kind: "mysql",
     host: "db.example",
@@ -40,7 +41,7 @@ Deno.test("lambda config: embedded by default, server backends from FMAI_* varia
   equal(c.store.objects.kind === "s3" && c.store.objects.region, "eu-west-1");
   equal(c.batchSize, 3);
   throws(() => configFromEnv({ FMAI_BATCH_SIZE: "0" }), ConfigError);
-  throws(() => parseMySqlUrl("mysql://u:p@h:3306"), /names no database/);
+  throws(() => mySqlConfigFromUrl("mysql://u:p@h:3306"), /names no database/);
 });
 
 Deno.test("lambda windows: prices look back, snapshots use the last session, calendars look ahead", () => {

@@ -6,8 +6,8 @@
  * `FMAI_S3_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
  * @module
  */
-import { ConfigError } from "@lib/core/mod.ts";
-import { embeddedConfig, type StoreConfig } from "@lib/store/mod.ts";
+import { ConfigError, oneLine } from "@lib/core/mod.ts";
+import { embeddedConfig, mySqlConfigFromUrl, type StoreConfig } from "@lib/store/mod.ts";
 import { parseYamlText } from "./config.ts";
 
 /** Server backends a run can name. */
@@ -39,27 +39,13 @@ async function section(name: string, part: string, configDir: URL): Promise<Reco
   return rest;
 }
 
-/** `mysql://user:password@host:port/database` -> connection fields (a `ConfigError` when malformed). */
-export function mysqlUrl(
-  url: string,
-): { host: string; port: number; user: string; password: string; database: string } {
-  let u: URL;
+/** `FMAI_MYSQL_URL` as connection fields (a `ConfigError` when malformed). */
+function mysqlUrl(url: string) {
   try {
-    u = new URL(url);
-  } catch {
-    throw new ConfigError("FMAI_MYSQL_URL: not a URL (mysql://user:password@host:port/database)");
+    return mySqlConfigFromUrl(url);
+  } catch (e) {
+    throw new ConfigError(`FMAI_MYSQL_URL: ${oneLine(e)}`, { cause: e });
   }
-  const database = decodeURIComponent(u.pathname.replace(/^\//, ""));
-  if (u.protocol !== "mysql:" || !u.hostname || !database) {
-    throw new ConfigError("FMAI_MYSQL_URL: expected mysql://user:password@host:port/database");
-  }
-  return {
-    host: u.hostname,
-    port: u.port ? Number(u.port) : 3306,
-    user: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password),
-    database,
-  };
 }
 
 function num(v: string | undefined, name: string): number | undefined {

@@ -30,6 +30,35 @@ export interface StoreConfig {
   objects: ObjectsConfig;
 }
 
+/**
+ * Parses `mysql://user:password@host:port/database` into a config (the edge passes env values here).
+ * @example
+ * ```ts
+ * import { mySqlConfigFromUrl } from "./config.ts";
+ * mySqlConfigFromUrl("mysql://fmai:pw@127.0.0.1:3307/fmai").port; // 3307
+ * ```
+ */
+export function mySqlConfigFromUrl(url: string): MySqlConfig {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new RangeError(`not a mysql URL: ${JSON.stringify(url.replace(/:[^:@/]*@/, ":***@"))}`);
+  }
+  if (u.protocol !== "mysql:" && u.protocol !== "mariadb:") {
+    throw new RangeError(`not a mysql URL (scheme ${u.protocol})`);
+  }
+  const database = decodeURIComponent(u.pathname.replace(/^\//, ""));
+  if (!database) throw new RangeError("mysql URL names no database");
+  return {
+    host: u.hostname || "127.0.0.1",
+    port: u.port ? Number(u.port) : 3306,
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database,
+  };
+}
+
 /** The zero-setup configuration: everything embedded under `dataDir`. */
 export function embeddedConfig(dataDir: string): StoreConfig {
   return { dataDir, tables: { kind: "sqlite" }, documents: { kind: "sqlite" }, objects: { kind: "local" } };

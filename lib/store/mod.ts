@@ -14,6 +14,7 @@ export { EMBEDDED_DB_FILE, EMBEDDED_OBJECTS_DIR, openEmbeddedStores } from "./em
 export {
   type DocumentsConfig,
   embeddedConfig,
+  mySqlConfigFromUrl,
   type ObjectsConfig,
   openStores,
   type StoreConfig,
