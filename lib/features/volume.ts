@@ -91,6 +91,7 @@ export function obvFlow(close: Float64Array, volume: Float64Array, n = 20): Floa
   const o = obv(close, volume);
   const s = rollingSum(volume, n);
   const out = nanArray(o.length);
-  for (let i = n; i < o.length; i++) out[i] = s[i] > 0 ? (o[i] - o[i - n]) / s[i] : 0;
+  // zero volume in the window: no flow (0); a missing volume: unknown (NaN)
+  for (let i = n; i < o.length; i++) out[i] = s[i] > 0 ? (o[i] - o[i - n]) / s[i] : s[i] === 0 ? 0 : NaN;
   return out;
 }

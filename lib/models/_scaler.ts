@@ -1,9 +1,9 @@
 /**
- * Feature standardization fitted on train rows only (folder-private). NaN and infinite values become 0 after
+ * Feature standardization fitted on train rows only, enforced by lib/dataset (folder-private). NaN and infinite values become 0 after
  * scaling (= the train mean).
  * @module
  */
-import type { Dataset } from "../dataset/mod.ts";
+import { type Dataset, fitScaler as fitGuardedScaler } from "../dataset/mod.ts";
 
 /** Per-column mean and standard deviation. */
 export interface Scaler {
@@ -11,29 +11,13 @@ export interface Scaler {
   std: number[];
 }
 
-/** Fits a scaler on the finite values of `rows` of `ds.X`. Zero-variance columns get std 1. */
+/**
+ * Fits a scaler on the finite values of `rows` of `ds.X` through lib/dataset's `fitScaler`, which throws
+ * `LookaheadError` when a fit row lies after the train segment. Zero-variance columns get std 1.
+ */
 export function fitScaler(ds: Dataset, rows: Int32Array): Scaler {
-  const p = ds.featureNames.length;
-  const s = new Float64Array(p), s2 = new Float64Array(p), c = new Float64Array(p);
-  for (const i of rows) {
-    const o = i * p;
-    for (let j = 0; j < p; j++) {
-      const v = ds.X[o + j];
-      if (Number.isFinite(v)) {
-        s[j] += v;
-        s2[j] += v * v;
-        c[j]++;
-      }
-    }
-  }
-  const mean: number[] = [], std: number[] = [];
-  for (let j = 0; j < p; j++) {
-    const m = c[j] ? s[j] / c[j] : 0;
-    const v = c[j] > 1 ? Math.max(0, s2[j] / c[j] - m * m) : 0;
-    mean.push(m);
-    std.push(v > 1e-24 ? Math.sqrt(v) : 1);
-  }
-  return { mean, std };
+  const s = fitGuardedScaler(ds, rows);
+  return { mean: Array.from(s.mean), std: Array.from(s.std) };
 }
 
 /** Standardized row-major matrix `rows.length x p` (NaN -> 0), optionally clipped to `[-clip, clip]`. */

@@ -20,7 +20,7 @@ export interface GbdtOptions {
   minChildWeight?: number;
   /** L2 penalty on leaf values. */
   lambda?: number;
-  /** Rows sampled per round (without replacement; all when fewer). */
+  /** Rows sampled per round (uniformly, with replacement; all rows when there are fewer). */
   rowsPerRound?: number;
   /** Rounds without validation improvement before stopping. */
   patience?: number;

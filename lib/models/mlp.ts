@@ -103,8 +103,8 @@ export class MlpModel implements TrendModel {
   }
 
   /**
-   * Fits on labeled `train` rows; early-stops on labeled `valid` rows, or on the latest 10% of train dates when
-   * `valid` is absent or empty.
+   * Fits on labeled `train` rows; early-stops on labeled `valid` rows, or, when `valid` is absent or empty, on
+   * the latest 10% of train rows with the `labelHorizon` sessions before them purged.
    */
   async fit(ds: Dataset, train: Int32Array, valid?: Int32Array): Promise<void> {
     const t0 = performance.now();
@@ -117,8 +117,15 @@ export class MlpModel implements TrendModel {
         b,
       ) => (ds.date[a] < ds.date[b] ? -1 : ds.date[a] > ds.date[b] ? 1 : a - b));
       const cut = Math.floor(sorted.length * 0.9);
-      tr = Int32Array.from(sorted.slice(0, cut));
       va = Int32Array.from(sorted.slice(cut));
+      // purge: train labels look `labelHorizon` sessions ahead, so the last train dates before the cut would
+      // overlap the held-out labels; drop them.
+      const purge = new Set<string>();
+      for (let k = cut - 1; k >= 0 && purge.size < (ds.labelHorizon ?? 1); k--) {
+        if (ds.date[sorted[k]] !== ds.date[sorted[cut]]) purge.add(ds.date[sorted[k]]);
+      }
+      const lastKept = [...purge].sort()[0];
+      tr = Int32Array.from(sorted.slice(0, cut).filter((r) => ds.date[r] < lastKept));
     }
     if (tr.length < 10 || va.length < 1) throw new ModelError("mlp-tfjs: too few labeled rows to fit");
     const o = this.options, p = ds.featureNames.length;
