@@ -192,7 +192,7 @@ export function fitEnsembles(
   });
 }
 
-/** The mixture of experts fitted on validation (target: next-day return), applied to validation and test. */
+/** The mixture of experts fitted on validation (target: the traded open t+1 -> open t+2 return), applied to validation and test. */
 export function fitMoe(
   ds: Dataset,
   x: ExpertInputs,
@@ -208,7 +208,8 @@ export function fitMoe(
     expertScores: expertScores(ds, x.rows.valid, x.trendProbs.valid, x.levels.valid, x.forecastVar.valid),
     conditions: gateConditions(ds, x.rows.valid, conditionNames),
   };
-  moe.fit(validIn, Float64Array.from(x.rows.valid, (i) => ds.labels.fwdReturn[i]));
+  // the gate learns on the return the signals actually earn: next open to the open after (fills at t+1 open)
+  moe.fit(validIn, Float64Array.from(x.rows.valid, (i) => ds.labels.fwdOpenReturn[i]));
   const testIn: MoeInputs = {
     expertScores: expertScores(ds, x.rows.test, x.trendProbs.test, x.levels.test, x.forecastVar.test),
     conditions: gateConditions(ds, x.rows.test, conditionNames),
