@@ -15,7 +15,8 @@ import {
   createYahooSource,
   csvSourceFor,
 } from "@lib/sources/mod.ts";
-import { EMBEDDED_DB_FILE, embeddedConfig, openStores, type Stores } from "@lib/store/mod.ts";
+import { EMBEDDED_DB_FILE, openStores, type Stores } from "@lib/store/mod.ts";
+import { type BackendName, parseBackends, storeConfigFor } from "./stores.ts";
 import { textTable } from "@lib/report/mod.ts";
 import {
   COLLECT_KINDS,
@@ -34,7 +35,9 @@ import { asConfigError, reportCliError } from "./_cli_error.ts";
 
 const USAGE = `usage:
   deno task collect --source yahoo|nasdaq|csv|synthetic --symbols AAPL,MSFT --from YYYY-MM-DD --to YYYY-MM-DD
-                    [--kinds ${COLLECT_KINDS.join(",")}] [--data-dir DIR (csv)] [--store-dir DIR]
+                    [--kinds ${
+  COLLECT_KINDS.join(",")
+}] [--data-dir DIR (csv)] [--store-dir DIR] [--stores mysql,mongodb,s3]
                     [--replay DIR]... [--concurrency N] [--dry-run] [--quiet]
   --replay DIR answers requests from recorded responses, e.g.
     --replay ../shared/data/yahoo-fixtures --replay ../shared/data/nasdaq-fixtures`;
@@ -57,6 +60,8 @@ export interface CollectArgs {
   kinds: CollectKind[];
   dataDir?: string;
   storeDir: string;
+  /** Server backends instead of the embedded stores (`--stores` / `FMAI_STORES`). */
+  backends: BackendName[];
   replay: string[];
   concurrency?: number;
   dryRun: boolean;
@@ -81,6 +86,7 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
         kinds: { type: "string", default: "prices" },
         "data-dir": { type: "string" },
         "store-dir": { type: "string", default: "./data" },
+        stores: { type: "string" },
         replay: { type: "string", multiple: true },
         concurrency: { type: "string" },
         "dry-run": { type: "boolean", default: false },
@@ -131,6 +137,7 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
     kinds,
     dataDir: v["data-dir"],
     storeDir: v["store-dir"]!,
+    backends: parseBackends(v.stores ?? Deno.env.get("FMAI_STORES")),
     replay: v.replay ?? [],
     concurrency,
     dryRun: v["dry-run"] ?? false,
@@ -213,8 +220,8 @@ export async function main(argv: string[]): Promise<number> {
     if (symbols.length) checkRequest(req);
     if (a.dryRun) {
       // Reads an existing store; never creates one.
-      if (await exists(`${a.storeDir}/${EMBEDDED_DB_FILE}`)) {
-        stores = await openStores(embeddedConfig(a.storeDir));
+      if (a.backends.length || await exists(`${a.storeDir}/${EMBEDDED_DB_FILE}`)) {
+        stores = await openStores(await storeConfigFor(a.storeDir, a.backends));
       }
       const plan = await planCollect(a.kinds, sources, stores, req);
       console.log(textTable({
@@ -225,7 +232,7 @@ export async function main(argv: string[]): Promise<number> {
       }));
       return 0;
     }
-    stores = await openStores(embeddedConfig(a.storeDir));
+    stores = await openStores(await storeConfigFor(a.storeDir, a.backends));
     const progress = createProgress({ quiet: a.quiet });
     const rows = await runCollect(a.kinds, sources, stores, req, progress);
     console.log(summaryTable(rows));

@@ -5,6 +5,7 @@
  */
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "@lib/core/mod.ts";
+import { TREND_MODEL_NAMES } from "@lib/evaluate/mod.ts";
 
 /** The validated configuration. */
 export interface Config {
@@ -36,7 +37,7 @@ const DEFAULT_PATH = new URL("../config/default.yaml", import.meta.url);
 /** Allowed values of enumerated keys. */
 const ENUMS: Record<string, string[]> = {
   "source.kind": ["synthetic", "csv"],
-  "models.trend": ["majority", "momentum", "logistic", "mlp-tfjs"],
+  "models.trend": [...TREND_MODEL_NAMES],
 };
 
 /** Keys whose default is null but that take a value of this type. */

@@ -16,8 +16,9 @@ import { datasetStep } from "./steps/dataset.ts";
 import { trainStep } from "./steps/train.ts";
 import { combineStep } from "./steps/combine.ts";
 import { signalStep } from "./steps/signal.ts";
-import { backtestStep, probsStrategy, scoredStrategy, type Strategy } from "./steps/backtest.ts";
-import { buildReport, testTrendMetrics, writeReport } from "./steps/report.ts";
+import { probsStrategy, scoredStrategy, type Strategy } from "@lib/evaluate/mod.ts";
+import { backtestStep } from "./steps/backtest.ts";
+import { buildReport, writeReport } from "./steps/report.ts";
 import type { BuiltDataset } from "@lib/dataset/mod.ts";
 import type { TrainResult } from "./steps/train.ts";
 import type { CombineResult } from "./steps/combine.ts";
@@ -117,14 +118,14 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
       backtests,
       timings: progress.timings,
     };
-    const { report, summary } = buildReport(input);
+    const { report, summary, metrics } = buildReport(input);
     await writeReport(report, reportPath, stores, opts.run, progress);
     return {
       collect: collected,
       ds,
       train,
       combine: combined,
-      metrics: testTrendMetrics(input),
+      metrics,
       backtests,
       reportPath,
       summary,

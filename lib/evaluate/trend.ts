@@ -20,12 +20,20 @@ import {
 import { chanceTest, initTensorflow, pearson, spearman, trendMetrics } from "../models/mod.ts";
 import { lineFigure, type Table } from "../report/mod.ts";
 import { type MarketSource, nullMarket } from "../sources/mod.ts";
-import { createTrendModel, fitEnsembles, labelsOf, splitRows, universeIndex } from "./blocks.ts";
+import {
+  createTrendModel,
+  fitEnsembles,
+  labelsOf,
+  splitRows,
+  TREND_MODEL_NAMES,
+  universeIndex,
+} from "./blocks.ts";
 import { loadMarket, loadSp500, SP500_DIR } from "./data.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
 
 /** The trend models of the protocol run, baselines first. */
-export const TREND_MODELS = ["majority", "momentum", "logistic", "mlp-tfjs", "gbdt"];
+/** The trend models of the protocol run: every model the pipeline can build. */
+export const TREND_MODELS: string[] = [...TREND_MODEL_NAMES];
 
 /** Label horizon the dataset is purged for: the backtest's open-to-open return spans t+1..t+2. */
 export const EVAL_LABEL_HORIZON = 2;

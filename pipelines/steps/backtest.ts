@@ -6,11 +6,9 @@
  */
 import type { BacktestResult } from "@lib/backtest/mod.ts";
 import type { BuiltDataset } from "@lib/dataset/mod.ts";
-import { backtestStrategies, probsStrategy, scoredStrategy, type Strategy } from "@lib/evaluate/mod.ts";
+import { backtestStrategies, type Strategy } from "@lib/evaluate/mod.ts";
 import type { SizingOptions } from "@lib/signals/mod.ts";
 import type { Progress } from "../progress.ts";
-
-export { probsStrategy, scoredStrategy, type Strategy };
 
 /** Backtest results by strategy name, plus the benchmark under `buy-and-hold`. */
 export type BacktestResults = Map<string, BacktestResult>;

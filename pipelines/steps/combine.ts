@@ -4,12 +4,10 @@
  * @module
  */
 import type { BuiltDataset } from "@lib/dataset/mod.ts";
-import { expertScores, fitEnsembles, fitMoe, GATE_CONDITIONS } from "@lib/evaluate/mod.ts";
+import { fitEnsembles, fitMoe } from "@lib/evaluate/mod.ts";
 import type { MoeOutput } from "@lib/moe/mod.ts";
 import type { Progress } from "../progress.ts";
 import type { TrainResult } from "./train.ts";
-
-export { expertScores, GATE_CONDITIONS };
 
 /** What the combine step produces. */
 export interface CombineResult {

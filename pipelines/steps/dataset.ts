@@ -68,8 +68,6 @@ export function chooseSegments(dates: IsoDate[], o: DatasetStepOptions): Segment
   });
 }
 
-export { universeIndex };
-
 /**
  * The features of `set` that can be computed with the context at hand (e.g. without a VIX series the VIX
  * features are dropped): a feature that is NaN everywhere on a sample series is left out.

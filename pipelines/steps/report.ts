@@ -130,7 +130,9 @@ function priceSection(input: ReportInput) {
 }
 
 /** Builds the report and the terminal summary. */
-export function buildReport(input: ReportInput): { report: Report; summary: string; table: Table } {
+export function buildReport(
+  input: ReportInput,
+): { report: Report; summary: string; table: Table; metrics: Map<string, TrendMetrics> } {
   const metrics = testTrendMetrics(input);
   const table = methodsTable(metrics, input.backtests);
   const bt = [...input.backtests.entries()];
@@ -187,7 +189,7 @@ export function buildReport(input: ReportInput): { report: Report; summary: stri
         (100 * moeBt.metrics.annReturn).toFixed(1)
       }%`
       : "");
-  return { report, summary, table };
+  return { report, summary, table, metrics };
 }
 
 /** Writes the HTML atomically to `path` and stores a copy under `reports/<run>/report.html`. */

@@ -11,8 +11,6 @@ import { scoreScale, signalsFromMoe, type SizingOptions, standardizeScores } fro
 import { signalToRow, type Stores } from "@lib/store/mod.ts";
 import type { Progress } from "../progress.ts";
 
-export { annualVol };
-
 /**
  * Signals of the test rows from the mixture of experts, stored in the `signals` table. The combined score is
  * standardized by the scale of the same combiner's validation scores (see `scoreScale`) before sizing.

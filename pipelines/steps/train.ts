@@ -5,17 +5,9 @@
  * @module
  */
 import type { BuiltDataset } from "@lib/dataset/mod.ts";
-import {
-  createTrendModel,
-  type LevelColumns,
-  levelColumns,
-  segmentRows,
-  splitRows,
-} from "@lib/evaluate/mod.ts";
+import { createTrendModel, type LevelColumns, levelColumns, splitRows } from "@lib/evaluate/mod.ts";
 import { Garch11Model, initTensorflow, SwingLevelModel } from "@lib/models/mod.ts";
 import type { Progress } from "../progress.ts";
-
-export { createTrendModel, type LevelColumns, segmentRows };
 
 /** One trend model's outputs. */
 export interface TrendOutput {
