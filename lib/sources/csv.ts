@@ -734,7 +734,8 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
             knownAt: s.knownAt[i],
           };
         }
-        out.set(sym, bars);
+        // keyed by the file's spelling, like each bar's `symbol` (a request for `aapl` finds `AAPL`)
+        out.set(s.symbol, bars);
       });
       checkNotEmpty(name, req, out, coverage());
       return out;

@@ -183,6 +183,10 @@ Deno.test("csv: plain and gzipped files read the same; symbol column; unsorted i
       strict.bars(req),
       (e: unknown) => e instanceof DataValidationError && e.where === "plain.csv:6",
     );
+    // a symbol is matched case-insensitively and the result is keyed like its bars
+    const ci = await plain.bars({ ...req, symbols: ["aaa"] });
+    deepEqual([...ci.keys()], ["AAA"]);
+    equal(ci.get("AAA")![0].symbol, "AAA");
     // missing: "keep" keeps the row (close present) with NaN in the missing fields, listed as repaired
     const keep = createCsvSource({
       files: [join(dir, "plain.csv")],
