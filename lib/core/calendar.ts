@@ -199,8 +199,18 @@ export function closeTime(date: IsoDate): Instant {
 
 /** The New York calendar date of an instant. */
 export function nyDate(t: Instant): IsoDate {
-  return nyParts(t).date;
+  // memoized per UTC hour: New York's UTC offset is a whole number of hours, so the date is constant in one
+  const h = Math.floor(t / 3_600_000);
+  let d = hourDates.get(h);
+  if (d === undefined) {
+    d = nyParts(t).date;
+    if (hourDates.size > 200_000) hourDates.clear();
+    hourDates.set(h, d);
+  }
+  return d;
 }
+
+const hourDates = new Map<number, IsoDate>();
 
 /**
  * The first session whose decision time (close) is at or after `t`: the session at whose close a record

@@ -66,18 +66,6 @@ export function argmax3(a: number, b: number, c: number): number {
   return 1;
 }
 
-/** Accuracy of one model's argmax on known labels. */
-export function accuracyOf(p: Float64Array, labels: Int8Array): number {
-  let hit = 0, known = 0;
-  for (let i = 0; i < labels.length; i++) {
-    const y = labels[i];
-    if (y < 0) continue;
-    known++;
-    if (argmax3(p[3 * i], p[3 * i + 1], p[3 * i + 2]) === y) hit++;
-  }
-  return known === 0 ? NaN : hit / known;
-}
-
 /** Mean log-likelihood `mean log p(y_i)` of one model on known labels (probabilities floored at EPS). */
 export function meanLogLik(p: Float64Array, labels: Int8Array): number {
   let s = 0, known = 0;

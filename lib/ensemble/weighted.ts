@@ -3,8 +3,8 @@
  * @module
  */
 import type { EnsembleMethod } from "./types.ts";
+import { accuracy } from "./argmax.ts";
 import {
-  accuracyOf,
   argmax3,
   checkK,
   checkLabels,
@@ -46,7 +46,7 @@ export class WeightedVoting implements EnsembleMethod {
     const w = new Float64Array(K);
     if (this.#metric === "accuracy") {
       const base = Math.max(...classFrequencies(valLabels));
-      for (let k = 0; k < K; k++) w[k] = Math.max(0, accuracyOf(valProbs[k], valLabels) - base);
+      for (let k = 0; k < K; k++) w[k] = Math.max(0, accuracy(valProbs[k], valLabels) - base);
     } else {
       for (let k = 0; k < K; k++) w[k] = 1 / Math.max(-meanLogLik(valProbs[k], valLabels), 1e-9);
     }

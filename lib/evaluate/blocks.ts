@@ -7,7 +7,7 @@
  */
 import { backtest, type BacktestResult, buyAndHold, toPanel } from "../backtest/mod.ts";
 import type { IsoDate } from "../core/mod.ts";
-import { type Dataset, Segment, type SymbolSeries } from "../dataset/mod.ts";
+import { type Dataset, rowsOf, Segment, type SymbolSeries } from "../dataset/mod.ts";
 import { createEnsemble, ENSEMBLE_METHODS } from "../ensemble/mod.ts";
 import {
   GbdtModel,
@@ -62,19 +62,12 @@ export function universeIndex(
   return { dates, indexClose };
 }
 
-/** Rows of one segment code, in dataset order. */
-export function segmentRows(ds: Dataset, code: number): Int32Array {
-  const out: number[] = [];
-  for (let i = 0; i < ds.n; i++) if (ds.segment[i] === code) out.push(i);
-  return Int32Array.from(out);
-}
-
 /** Train, validation and test rows. */
 export function splitRows(ds: Dataset): { train: Int32Array; valid: Int32Array; test: Int32Array } {
   return {
-    train: segmentRows(ds, Segment.TRAIN),
-    valid: segmentRows(ds, Segment.VALID),
-    test: segmentRows(ds, Segment.TEST),
+    train: rowsOf(ds, Segment.TRAIN),
+    valid: rowsOf(ds, Segment.VALID),
+    test: rowsOf(ds, Segment.TEST),
   };
 }
 

@@ -8,6 +8,7 @@
  */
 import type { Bar, Signal } from "../core/mod.ts";
 import { bollinger, rsi, sma } from "../features/mod.ts";
+import { escapeHtml } from "./html.ts";
 
 /** Input of {@linkcode renderChartSvg}. */
 export interface ChartSvgInput {
@@ -22,8 +23,6 @@ export interface ChartSvgInput {
   height?: number;
 }
 
-const esc = (s: string) =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const f = (v: number) => (Math.round(v * 10) / 10).toString();
 
 function path(xs: number[], ys: Float64Array, y: (v: number) => number): string {
@@ -96,7 +95,7 @@ export function renderChartSvg(input: ChartSvgInput): string {
         current.confidence.toFixed(2)
       })`
       : "  no signal");
-  o.push(`<text x="${L}" y="20" font-size="14" font-weight="bold">${esc(title)}</text>`);
+  o.push(`<text x="${L}" y="20" font-size="14" font-weight="bold">${escapeHtml(title)}</text>`);
   // grid + axis labels
   for (let k = 0; k <= 4; k++) {
     const v = lo + ((hi - lo) * k) / 4, yy = y(v);
@@ -152,7 +151,7 @@ export function renderChartSvg(input: ChartSvgInput): string {
       : `M${f(xs[i])} ${f(yy + 5)}L${f(xs[i] - 5)} ${f(yy - 4)}L${f(xs[i] + 5)} ${f(yy - 4)}Z`;
     o.push(
       `<path d="${tri}" fill="${buy ? "#2ca02c" : "#d62728"}"><title>${
-        esc(`${s.date} ${s.action} ${s.size.toFixed(2)}`)
+        escapeHtml(`${s.date} ${s.action} ${s.size.toFixed(2)}`)
       }</title></path>`,
     );
   }

@@ -192,19 +192,6 @@ export function yahooInstant(v: unknown): Instant | null {
   return Math.abs(n) < 1e11 ? n * 1000 : n;
 }
 
-const hourDates = new Map<number, IsoDate>();
-/** `nyDate` memoized per UTC hour (New York's offset is a whole number of hours, so the date is constant). */
-function nyDateFast(t: Instant): IsoDate {
-  const h = Math.floor(t / 3_600_000);
-  let d = hourDates.get(h);
-  if (d === undefined) {
-    d = nyDate(t);
-    if (hourDates.size > 200_000) hourDates.clear();
-    hourDates.set(h, d);
-  }
-  return d;
-}
-
 function utcDate(t: Instant): IsoDate {
   return new Date(t).toISOString().slice(0, 10);
 }
@@ -471,7 +458,7 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     for (let i = 0; i < raw.ts.length; i++) {
       const close = raw.q.close[i];
       if (close === null || close === undefined || !Number.isFinite(raw.ts[i])) continue;
-      const date = nyDateFast(raw.ts[i]);
+      const date = nyDate(raw.ts[i]);
       if (date < o.from || date > o.to) continue;
       const adj = raw.adj?.[i];
       byDate.set(date, {
@@ -515,7 +502,7 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
       if (close === null || close === undefined || !Number.isFinite(raw.ts[i])) continue;
       out.push({
         symbol,
-        date: nyDateFast(raw.ts[i]),
+        date: nyDate(raw.ts[i]),
         start: raw.ts[i],
         open: raw.q.open[i] ?? NaN,
         high: raw.q.high[i] ?? NaN,
