@@ -48,6 +48,17 @@ Deno.test("backend selection: config files and environment", async () => {
     ["db", 3310],
   );
   await rejects(() => storeConfigFor("/tmp/x", ["mysql"], { FMAI_MYSQL_URL: "nope" }), ConfigError);
+  // development credentials only for the local servers; elsewhere the secret must come from the environment
+  await rejects(
+    () => storeConfigFor("/tmp/x", ["s3"], { FMAI_S3_ENDPOINT: "https://s3.example.com" }),
+    /FMAI_S3_ACCESS_KEY_ID is not set/,
+  );
+  await rejects(
+    () => storeConfigFor("/tmp/x", ["mysql"], { FMAI_MYSQL_HOST: "db.example.com" }),
+    ConfigError,
+  );
+  const local = (await storeConfigFor("/tmp/x", ["s3"], {})).objects as unknown as Record<string, unknown>;
+  deepEqual([local.accessKeyId, local.secretAccessKey], ["fmai", "fmai-local-secret"]);
 });
 
 Deno.test("store:copy embedded -> embedded copies everything, and again adds nothing", async () => {

@@ -48,6 +48,21 @@ function mysqlUrl(url: string) {
   }
 }
 
+/** The local servers of `deno task services:up` listen on loopback; only they get the development credentials. */
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\./.test(host);
+}
+
+/** A secret from `env[name]`; the local development default only for a loopback host, else a `ConfigError`. */
+function secret(env: Env, name: string, host: string, localDefault: string): string {
+  const v = env[name];
+  if (v !== undefined) return v;
+  if (isLoopback(host)) return localDefault;
+  throw new ConfigError(
+    `${name} is not set (secrets come from the environment; ${host || "the server"} is not local)`,
+  );
+}
+
 function num(v: string | undefined, name: string): number | undefined {
   if (v === undefined || v === "") return undefined;
   const n = Number(v);
@@ -80,9 +95,12 @@ export async function storeConfigFor(
         user: env.FMAI_MYSQL_USER,
         database: env.FMAI_MYSQL_DATABASE,
       }),
-      password: env.FMAI_MYSQL_PASSWORD ?? "fmai",
     };
-    cfg.tables = { kind: "mysql", ...y, ...base } as StoreConfig["tables"];
+    const host = String((base as { host?: unknown }).host ?? "");
+    const password = env.FMAI_MYSQL_URL
+      ? (base as { password: string }).password
+      : secret(env, "FMAI_MYSQL_PASSWORD", host, "fmai");
+    cfg.tables = { kind: "mysql", ...y, ...base, password } as StoreConfig["tables"];
   }
   if (backends.includes("mongodb")) {
     const y = await section("mongodb", "documents", configDir);
@@ -104,13 +122,17 @@ export async function storeConfigFor(
         bucket: env.FMAI_S3_BUCKET,
         forcePathStyle: fps === undefined || fps === "" ? undefined : fps === "true" || fps === "1",
       }),
-      accessKeyId: env.FMAI_S3_ACCESS_KEY_ID ?? "fmai",
-      secretAccessKey: env.FMAI_S3_SECRET_ACCESS_KEY ?? "fmai-local-secret",
+      accessKeyId: "",
+      secretAccessKey: "",
       ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
     } as StoreConfig["objects"];
-    if ((cfg.objects as { endpoint?: string | null }).endpoint === null) {
-      delete (cfg.objects as { endpoint?: string }).endpoint;
-    }
+    const o = cfg.objects as { endpoint?: string | null; accessKeyId: string; secretAccessKey: string };
+    if (o.endpoint === null) delete o.endpoint;
+    const host = o.endpoint ? new URL(o.endpoint).hostname : "";
+    o.accessKeyId = env.FMAI_S3_ACCESS_KEY_ID ?? env.AWS_ACCESS_KEY_ID ??
+      secret(env, "FMAI_S3_ACCESS_KEY_ID", host, "fmai");
+    o.secretAccessKey = env.FMAI_S3_SECRET_ACCESS_KEY ?? env.AWS_SECRET_ACCESS_KEY ??
+      secret(env, "FMAI_S3_SECRET_ACCESS_KEY", host, "fmai-local-secret");
   }
   return cfg;
 }
