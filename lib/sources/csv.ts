@@ -715,8 +715,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
       await ensure(req.symbols);
       const found = req.symbols.map(lookup); // throws on the first unknown symbol, before building anything
       const out = new Map<string, Bar[]>();
-      req.symbols.forEach((sym, k) => {
-        const s = found[k];
+      found.forEach((s) => {
         const i0 = lowerBound(s.dates, req.from);
         let i1 = lowerBound(s.dates, req.to);
         if (i1 < s.dates.length && s.dates[i1] === req.to) i1++;
