@@ -141,6 +141,17 @@ export function tableContract(
     deepEqual(first, [rows[0]]);
   });
 
+  test("a key repeated in one batch: the last row wins and counts once as new", async (s, t) => {
+    await s.ensureTable(schemaFor(t));
+    const [a, b] = sampleRows();
+    const batch = [a, b, { ...a, px: 1.5, note: "second" }, { ...a, px: 2.5, note: "third" }];
+    deepEqual(await s.upsert(t, batch), { inserted: 2, updated: 2 });
+    equal(await s.count(t), 2);
+    deepEqual(await s.query(t, { where: { sym: a.sym as string, d: a.d as string } }), [batch[3]]);
+    deepEqual(await s.upsert(t, [{ ...b, note: "lone" }]), { inserted: 0, updated: 1 });
+    deepEqual(await s.upsert(t, [{ ...b, sym: "Z" }]), { inserted: 1, updated: 0 });
+  });
+
   test("query by equality, IN, ranges, order and limit", async (s, t) => {
     await s.ensureTable(schemaFor(t));
     const rows = sampleRows();
@@ -292,4 +303,41 @@ export function tableContract(
     equal(all.length, large);
     ok(all.every((r, i) => r.n === i && r.px === i / 7));
   });
+
+  test(
+    `a large batch out of key order with repeated keys (${large} rows): the last row of each key wins`,
+    async (
+      s,
+      t,
+    ) => {
+      await s.ensureTable(schemaFor(t));
+      const keys = large / 2;
+      const rows: Row[] = [];
+      // each key twice, the copies far apart and in no key order: keys descend, then come again shuffled
+      const day = (k: number) =>
+        new Date(Date.UTC(2001, 0, 1) + (k % 3000) * 86_400_000).toISOString().slice(0, 10);
+      const row = (k: number, pass: number): Row => ({
+        sym: `K${Math.floor(k / 3000)}`,
+        d: day(k),
+        px: k + pass / 10,
+        n: pass * keys + k,
+        note: `pass ${pass}`,
+      });
+      for (let k = keys - 1; k >= 0; k--) rows.push(row(k, 0));
+      const again = Array.from({ length: keys }, (_, k) => k);
+      let x = 7;
+      for (let i = again.length - 1; i > 0; i--) {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        const j = x % (i + 1);
+        [again[i], again[j]] = [again[j], again[i]];
+      }
+      for (const k of again) rows.push(row(k, 1));
+      deepEqual(await s.upsert(t, rows), { inserted: keys, updated: keys });
+      equal(await s.count(t), keys);
+      const all = await s.query(t, { orderBy: ["n"] });
+      equal(all.length, keys);
+      ok(all.every((r, k) => r.n === keys + k && r.px === k + 0.1 && r.note === "pass 1"));
+      deepEqual(await s.upsert(t, rows), { inserted: 0, updated: rows.length });
+    },
+  );
 }
