@@ -61,6 +61,42 @@ Deno.test("backend selection: config files and environment", async () => {
   deepEqual([local.accessKeyId, local.secretAccessKey], ["fmai", "fmai-local-secret"]);
 });
 
+Deno.test("backend selection: a typo, a wrong type or a secret in a store config file is a ConfigError", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-storecfg-" });
+  try {
+    const configDir = new URL(`file://${dir}/`);
+    const cases: [string, RegExp][] = [
+      [
+        "poolSize: 4\n    upsertConection: 2",
+        /config\/mysql\.yaml: unknown key store\.tables\.upsertConection/,
+      ],
+      ["poolSize: four", /store\.tables\.poolSize must be a number, got "four"/],
+      ["password: hunter2", /store\.tables\.password: secrets come only from the environment/],
+    ];
+    for (const [extra, want] of cases) {
+      await Deno.writeTextFile(
+        `${dir}/mysql.yaml`,
+        `store:\n  tables:\n    kind: mysql\n    host: 127.0.0.1\n    ${extra}\n`,
+      );
+      await rejects(
+        () => storeConfigFor("/tmp/x", ["mysql"], {}, configDir),
+        (e) => e instanceof ConfigError && want.test(e.message),
+      );
+    }
+    await Deno.writeTextFile(
+      `${dir}/mysql.yaml`,
+      "store:\n  tables:\n    kind: mysql\n    host: 127.0.0.1\n    upsertConnections: 2\n",
+    );
+    const t = (await storeConfigFor("/tmp/x", ["mysql"], {}, configDir)).tables as unknown as Record<
+      string,
+      unknown
+    >;
+    deepEqual([t.host, t.upsertConnections, t.password], ["127.0.0.1", 2, "fmai"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("store:copy embedded -> embedded copies everything, and again adds nothing", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-copy-" });
   const a = await seeded(`${dir}/a`), b = openEmbeddedStores(`${dir}/b`);

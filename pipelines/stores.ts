@@ -29,12 +29,70 @@ export function parseBackends(list: string | undefined): BackendName[] {
   return names as BackendName[];
 }
 
+/** The settings each `config/<name>.yaml` `store:` section may hold, with their types (no secrets). */
+const SECTION_KEYS: Record<string, Record<string, "string" | "number" | "boolean">> = {
+  mysql: {
+    kind: "string",
+    host: "string",
+    port: "number",
+    user: "string",
+    database: "string",
+    poolSize: "number",
+    retries: "number",
+    retryDelayMs: "number",
+    connectTimeoutMs: "number",
+    rowsPerStatement: "number",
+    upsertConnections: "number",
+    parallelFromRows: "number",
+  },
+  mongodb: {
+    kind: "string",
+    uri: "string",
+    database: "string",
+    retries: "number",
+    retryDelayMs: "number",
+    timeoutMs: "number",
+    batchSize: "number",
+  },
+  s3: {
+    kind: "string",
+    endpoint: "string",
+    region: "string",
+    bucket: "string",
+    forcePathStyle: "boolean",
+    prefix: "string",
+    createBucket: "boolean",
+    maxAttempts: "number",
+    timeoutMs: "number",
+    multipartBytes: "number",
+    listPageSize: "number",
+  },
+};
+const SECRET_KEYS = new Set(["password", "accessKeyId", "secretAccessKey", "sessionToken"]);
+
+/**
+ * The `store.<part>` section of `config/<name>.yaml` without its `kind`; an unknown key, a value of the wrong
+ * type or a secret written in the file is a `ConfigError` naming it.
+ */
 async function section(name: string, part: string, configDir: URL): Promise<Record<string, unknown>> {
+  const where = `config/${name}.yaml`;
   const file = new URL(`${name}.yaml`, configDir);
-  const doc = parseYamlText(await Deno.readTextFile(file), `config/${name}.yaml`) as Record<string, unknown>;
+  const doc = parseYamlText(await Deno.readTextFile(file), where) as Record<string, unknown>;
   const store = doc.store as Record<string, Record<string, unknown>> | undefined;
   const s = store?.[part];
-  if (!s || typeof s !== "object") throw new ConfigError(`config/${name}.yaml: missing store.${part}`);
+  if (!s || typeof s !== "object") throw new ConfigError(`${where}: missing store.${part}`);
+  const types = SECTION_KEYS[name];
+  for (const [k, v] of Object.entries(s)) {
+    if (SECRET_KEYS.has(k)) {
+      throw new ConfigError(`${where}: store.${part}.${k}: secrets come only from the environment`);
+    }
+    if (!(k in types)) {
+      throw new ConfigError(`${where}: unknown key store.${part}.${k} (${Object.keys(types).join(", ")})`);
+    }
+    if (v !== null && typeof v !== types[k]) {
+      throw new ConfigError(`${where}: store.${part}.${k} must be a ${types[k]}, got ${JSON.stringify(v)}`);
+    }
+  }
   const { kind: _kind, ...rest } = s;
   return rest;
 }
