@@ -16,7 +16,7 @@ export const EMBEDDED_OBJECTS_DIR = "objects";
 
 /**
  * Opens the embedded stores under `dataDir` (created when missing). `":memory:"` keeps tables and documents in
- * memory (objects then go to a fresh temporary folder).
+ * memory (objects then go to a fresh temporary folder, removed by `close()`).
  * @example
  * ```ts
  * import { openEmbeddedStores } from "./embedded.ts";
@@ -48,7 +48,20 @@ export function openEmbeddedStores(dataDir: string): Stores {
     });
   }
   const dbPath = memory ? ":memory:" : `${root}/${EMBEDDED_DB_FILE}`;
-  return storesOf(new SqliteTables(dbPath), new SqliteDocuments(dbPath), new LocalObjects(objectsDir));
+  const stores = storesOf(
+    new SqliteTables(dbPath),
+    new SqliteDocuments(dbPath),
+    new LocalObjects(objectsDir),
+  );
+  if (!memory) return stores;
+  // the temporary objects folder of a ":memory:" store lives as long as the store
+  return {
+    ...stores,
+    async close() {
+      await stores.close();
+      await Deno.remove(root, { recursive: true }).catch(() => {});
+    },
+  };
 }
 
 /** The three stores as one `Stores` whose `close()` closes tables, documents, then objects (folder-internal). */
