@@ -810,17 +810,32 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     return new Map(res.ok.map((o) => [o.symbol, o.value]));
   }
 
+  // The collect step asks for bars() and then actions() of the same range: both come from one chart response,
+  // so a response is reused for a minute (at most 2,000 kept) instead of being fetched twice.
+  const recent = new Map<string, { at: number; value: ReturnType<typeof chart> }>();
+  function chartOnce(symbol: string, o: { from: IsoDate; to: IsoDate }): ReturnType<typeof chart> {
+    const key = `${symbol}|${o.from}|${o.to}`;
+    const hit = recent.get(key);
+    if (hit && Date.now() - hit.at < 60_000) return hit.value;
+    const value = chart(symbol, { from: o.from, to: o.to });
+    recent.delete(key);
+    recent.set(key, { at: Date.now(), value });
+    value.catch(() => recent.delete(key));
+    if (recent.size > 2000) recent.delete(recent.keys().next().value!);
+    return value;
+  }
+
   return {
     name: "yahoo",
     bars: async (req) => {
       checkRequest(req);
-      const out = await many(req.symbols, "bars", async (s) => (await chart(s, req)).bars);
+      const out = await many(req.symbols, "bars", async (s) => (await chartOnce(s, req)).bars);
       checkNotEmpty(SOURCE, req, out);
       return out;
     },
     actions: async (req) => {
       checkRequest(req);
-      const out = await many(req.symbols, "actions", async (s) => (await chart(s, req)).actions);
+      const out = await many(req.symbols, "actions", async (s) => (await chartOnce(s, req)).actions);
       return [...out.values()].flat().sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
     },
     news: async (req) => {

@@ -303,3 +303,14 @@ Deno.test("yahoo 429 then 200: retried through the library's HTTP layer", async 
   equal(attempts, 2);
   equal(bars.length, 1);
 });
+
+Deno.test("yahoo bars() then actions() of the same range read one chart response", async () => {
+  const f = await createReplayFetch(DIR);
+  const y = source(f);
+  const req = { symbols: ["AAPL"], from: "2020-08-31", to: "2020-11-06" };
+  const bars = await y.bars(req);
+  const actions = await y.actions!(req);
+  ok(bars.get("AAPL")!.length > 40);
+  ok(actions.some((a) => a.kind === "split"));
+  equal(f.calls.filter((c) => c.url.includes("/v8/finance/chart/AAPL")).length, 1);
+});
