@@ -21,8 +21,6 @@
  *   `Date` header, else the clock), except quote rows, which use `regularMarketTime`.
  * @module
  */
-import YahooFinance from "yahoo-finance2";
-import { ExtendedCookieJar } from "yahoo-finance2/lib/cookieJar";
 import {
   addDays,
   type Bar,
@@ -43,6 +41,16 @@ import {
 import { type Clock, collectMany, resilientFetch, systemClock } from "./_http.ts";
 import { type BarRequest, checkNotEmpty, checkRequest, type MarketSource } from "./source.ts";
 import { arrayOf, optional, type Shape, validateShape } from "./_validate.ts";
+
+/**
+ * yahoo-finance2 is loaded on a source's first request, not when this module is imported: the import costs
+ * about 100 ms, which runs on the CSV or synthetic sources need not pay.
+ */
+let yahooModules:
+  | Promise<[typeof import("yahoo-finance2"), typeof import("yahoo-finance2/lib/cookieJar")]>
+  | undefined;
+const loadYahooFinance = () =>
+  yahooModules ??= Promise.all([import("yahoo-finance2"), import("yahoo-finance2/lib/cookieJar")]);
 
 const SOURCE = "yahoo";
 
@@ -351,16 +359,19 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     warn: (...a: unknown[]) => log("warn", a.map(String).join(" ")),
     error: (...a: unknown[]) => log("error", a.map(String).join(" ")),
   };
-  const yf = new YahooFinance({
-    fetch: observingFetch,
-    cookieJar: new ExtendedCookieJar(),
-    suppressNotices: ["yahooSurvey", "ripHistorical"],
-    versionCheck: false,
-    validation: { logErrors: false, logOptionsErrors: false },
-    queue: { concurrency: Math.max(1, opts.concurrency ?? 4) },
-    logger,
-  });
-  const api = yf as unknown as YahooApi;
+  let apiPromise: Promise<YahooApi> | undefined;
+  const yahooApi = () =>
+    apiPromise ??= loadYahooFinance().then(([{ default: YahooFinance }, { ExtendedCookieJar }]) =>
+      new YahooFinance({
+        fetch: observingFetch,
+        cookieJar: new ExtendedCookieJar(),
+        suppressNotices: ["yahooSurvey", "ripHistorical"],
+        versionCheck: false,
+        validation: { logErrors: false, logOptionsErrors: false },
+        queue: { concurrency: Math.max(1, opts.concurrency ?? 4) },
+        logger,
+      }) as unknown as YahooApi
+    );
   const noValidate = { validateResult: false };
   const concurrency = opts.concurrency ?? 4;
 
@@ -368,9 +379,13 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     return serverDates.get(url) ?? clock.now();
   }
 
-  async function call<T>(symbol: string | undefined, what: string, fn: () => Promise<T>): Promise<T> {
+  async function call<T>(
+    symbol: string | undefined,
+    what: string,
+    fn: (api: YahooApi) => Promise<T>,
+  ): Promise<T> {
     try {
-      return await fn();
+      return await fn(await yahooApi());
     } catch (err) {
       throw mapError(err, symbol, what);
     }
@@ -384,7 +399,7 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     { ts: Instant[]; q: Record<string, (number | null)[]>; adj?: (number | null)[]; events: unknown }
   > {
     const ctx = { source: SOURCE, symbol };
-    const res = await call(symbol, what, () => api.chart(symbol, { ...q, return: "object" }, noValidate));
+    const res = await call(symbol, what, (api) => api.chart(symbol, { ...q, return: "object" }, noValidate));
     return call(symbol, what, () => {
       const r = validateShape<Record<string, unknown>>(res, CHART_SHAPE, "chart.result[0]", ctx);
       const stamps = (r.timestamp as unknown[] | undefined) ?? [];
@@ -523,7 +538,7 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     const res = await call(
       symbol,
       `quoteSummary ${module}`,
-      () => api.quoteSummary(symbol, { modules: [module] }, noValidate),
+      (api) => api.quoteSummary(symbol, { modules: [module] }, noValidate),
     );
     const at = observedAt(`/v10/finance/quoteSummary/${symbol}`);
     const r = await call(symbol, `quoteSummary ${module}`, () =>
@@ -616,7 +631,7 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     const period = o.period ?? "quarterly";
     const module = o.module ?? "all";
     const what = `fundamentalsTimeSeries ${module} ${period}`;
-    const res = await call(symbol, what, () =>
+    const res = await call(symbol, what, (api) =>
       api.fundamentalsTimeSeries(
         symbol,
         { period1: o.from, period2: addDays(o.to, 1), type: period, module },
@@ -694,7 +709,7 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
   async function options(symbol: string, o: { expiry?: IsoDate } = {}): Promise<OptionQuote[]> {
     const q: Record<string, unknown> = {};
     if (o.expiry) q.date = o.expiry;
-    const res = await call(symbol, "options", () => api.options(symbol, q, noValidate));
+    const res = await call(symbol, "options", (api) => api.options(symbol, q, noValidate));
     const at = observedAt(`/v7/finance/options/${symbol}`);
     const chain = await call(symbol, "options", () =>
       Promise.resolve(
@@ -732,7 +747,7 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
   }
 
   async function newsFor(symbol: string, from?: IsoDate, to?: IsoDate): Promise<NewsItem[]> {
-    const res = await call(symbol, "search", () => api.search(symbol, {}, noValidate));
+    const res = await call(symbol, "search", (api) => api.search(symbol, {}, noValidate));
     const r = await call(symbol, "search", () =>
       Promise.resolve(
         validateShape<{ news: Record<string, unknown>[] }>(res, NEWS_SHAPE, "search", {
@@ -762,7 +777,7 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
   async function quote(symbols: readonly string[]): Promise<StatisticRow[]> {
     if (symbols.length === 0) return [];
     const what = "quote";
-    const res = await call(symbols.join(","), what, () => api.quote([...symbols], {}, noValidate));
+    const res = await call(symbols.join(","), what, (api) => api.quote([...symbols], {}, noValidate));
     const list = await call(
       symbols.join(","),
       what,
