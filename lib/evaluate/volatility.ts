@@ -23,6 +23,9 @@ import {
   type HarParams,
   harPredict,
   harRegressors,
+  logHarFit,
+  type LogHarParams,
+  logHarPredict,
   mincerZarnowitzR2,
   mseVariance,
   qlike,
@@ -128,61 +131,6 @@ export function rvScale(inp: VolInputs, t: number): number {
     }
   }
   return a / b;
-}
-
-function solve(A: number[][], b: number[]): number[] {
-  const n = b.length, M = A.map((r, i) => [...r, b[i]]);
-  for (let c = 0; c < n; c++) {
-    let piv = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[piv][c])) piv = r;
-    [M[c], M[piv]] = [M[piv], M[c]];
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = M[r][c] / M[c][c];
-      for (let k = c; k <= n; k++) M[r][k] -= f * M[c][k];
-    }
-  }
-  return M.map((r, i) => r[n] / r[i]);
-}
-
-/** Log-HAR parameters: `ln mean rv[t+1..t+h] = b0 + b1 ln rv_d + b2 ln rv_w + b3 ln rv_m + e`, `s2 = var(e)`. */
-export interface LogHarParams {
-  h: number;
-  beta: number[];
-  s2: number;
-}
-
-/** OLS log-HAR on targets ending at or before index `to` (inclusive). */
-export function logHarFit(rv: Float64Array, h: number, to: number): LogHarParams {
-  const A = [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], b = [0, 0, 0, 0];
-  const xs: number[][] = [], ys: number[] = [];
-  for (let t = 21; t + h <= to; t++) {
-    const x = harRegressors(rv, t), y = forwardMean(rv, t, h);
-    if (!x || !(y > 0) || !(x[0] > 0)) continue;
-    const z = [1, Math.log(x[0]), Math.log(x[1]), Math.log(x[2])], ly = Math.log(y);
-    xs.push(z);
-    ys.push(ly);
-    for (let i = 0; i < 4; i++) {
-      b[i] += z[i] * ly;
-      for (let j = 0; j < 4; j++) A[i][j] += z[i] * z[j];
-    }
-  }
-  if (ys.length < 30) throw new RangeError(`logHarFit: only ${ys.length} observations`);
-  const beta = solve(A, b);
-  let s2 = 0;
-  for (let k = 0; k < ys.length; k++) {
-    const e = ys[k] - (beta[0] + beta[1] * xs[k][1] + beta[2] * xs[k][2] + beta[3] * xs[k][3]);
-    s2 += e * e;
-  }
-  return { h, beta, s2: s2 / (ys.length - 4) };
-}
-
-/** Log-HAR forecast of the mean rv over `t+1..t+h` (NaN when regressors are missing). */
-export function logHarPredict(p: LogHarParams, rv: Float64Array, t: number): number {
-  const x = harRegressors(rv, t);
-  if (!x || !(x[0] > 0)) return NaN;
-  const m = p.beta[0] + p.beta[1] * Math.log(x[0]) + p.beta[2] * Math.log(x[1]) + p.beta[3] * Math.log(x[2]);
-  return Math.exp(m + 0.5 * p.s2);
 }
 
 /** The methods of section 2 (baselines first). */

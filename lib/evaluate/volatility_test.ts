@@ -4,8 +4,6 @@ import { mulberry32 } from "../core/mod.ts";
 import {
   forwardMean,
   loadVolInputs,
-  logHarFit,
-  logHarPredict,
   rollingQlike,
   rvScale,
   VOL_METHODS,
@@ -65,18 +63,4 @@ Deno.test("volRun on 2019: HAR-RV beats EWMA in QLIKE, every method finite", () 
   };
   for (const m of VOL_METHODS) ok(run.forecasts[m].every((v) => v > 0), m);
   ok(q("har-rv") < q("ewma"), `har ${q("har-rv")} ewma ${q("ewma")}`);
-});
-
-Deno.test("logHarFit recovers a planted log-linear relation", () => {
-  let x = 1e-4;
-  const rv = new Float64Array(3000);
-  const rand = mulberry32(7);
-  for (let t = 0; t < rv.length; t++) {
-    x = Math.exp(-9 * 0.3 + 0.7 * Math.log(x) + 0.3 * (rand() - 0.5));
-    rv[t] = x;
-  }
-  const p = logHarFit(rv, 1, rv.length - 1);
-  ok(Math.abs(p.beta[1] + p.beta[2] + p.beta[3] - 0.7) < 0.1, `${p.beta}`);
-  ok(logHarPredict(p, rv, 2000) > 0);
-  ok(Number.isNaN(logHarPredict(p, rv, 5)));
 });

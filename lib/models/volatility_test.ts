@@ -1,9 +1,9 @@
 import { equal, ok, rejects, throws } from "node:assert/strict";
 import { fabricateDataset } from "./_test_data.ts";
-import { normalRng } from "../core/mod.ts";
+import { mulberry32, normalRng } from "../core/mod.ts";
 import { Garch11Model, garchFilter, garchFit, garchForecast, type GarchParams } from "./garch.ts";
 import { EwmaModel, ewmaVariance } from "./ewma.ts";
-import { harFit, harPredict, HarRvModel } from "./har.ts";
+import { harFit, harPredict, HarRvModel, logHarFit, logHarPredict } from "./har.ts";
 import { mincerZarnowitzR2, qlike } from "./metrics.ts";
 import { ModelError } from "../core/mod.ts";
 
@@ -146,4 +146,19 @@ Deno.test("har: OLS recovers the coefficients of a simulated HAR process", () =>
   ok(Number.isNaN(harPredict(p, rv, 20)));
   const p5 = harFit(rv, 5);
   ok(p5.beta[1] < p.beta[1], "daily weight shrinks with the horizon");
+});
+
+Deno.test("logHarFit recovers a planted log-linear relation", () => {
+  let x = 1e-4;
+  const rv = new Float64Array(3000);
+  const rand = mulberry32(7);
+  for (let t = 0; t < rv.length; t++) {
+    x = Math.exp(-9 * 0.3 + 0.7 * Math.log(x) + 0.3 * (rand() - 0.5));
+    rv[t] = x;
+  }
+  const p = logHarFit(rv, 1, rv.length - 1);
+  ok(Math.abs(p.beta[1] + p.beta[2] + p.beta[3] - 0.7) < 0.1, `${p.beta}`);
+  ok(logHarPredict(p, rv, 2000) > 0);
+  ok(Number.isNaN(logHarPredict(p, rv, 5)));
+  throws(() => logHarFit(rv.slice(0, 40), 1, 39), ModelError);
 });
