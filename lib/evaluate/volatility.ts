@@ -22,7 +22,6 @@ import {
   harFitPanel,
   type HarParams,
   harPredict,
-  harRegressors,
   logHarFit,
   type LogHarParams,
   logHarPredict,

@@ -1,6 +1,5 @@
 import { equal, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { mulberry32 } from "../core/mod.ts";
 import {
   forwardMean,
   loadVolInputs,
