@@ -190,30 +190,64 @@ export class MySqlTables implements TableStore {
   }
 
   /**
-   * Ends the prepared branches of split upserts whose writer died between preparing and committing (they
-   * would otherwise hold their row locks until someone ran `XA COMMIT`/`XA ROLLBACK`). Branch 0 of every split
-   * upsert carries a row in `fmai_xa_decisions` and commits first, so a gtrid whose decision row is committed
-   * was decided for commit: its remaining branches are committed; any other is rolled back whole. Branches
-   * still attached to a live writer are not touched (the server answers `XAER_NOTA`). Returns how many
-   * branches it ended.
+   * Settles the prepared branches of split upserts whose writer died between preparing and committing (they
+   * would otherwise hold their row locks until someone ran `XA COMMIT`/`XA ROLLBACK`), by the rule of
+   * `#settle`. Branches still held by a live writer are left to it. Returns how many split
+   * upserts had branches listed.
    */
   async recoverAbandoned(): Promise<number> {
     return await this.#retry("XA recovery", async (c) => {
       const listed = await preparedBranches(c, GTRID_PREFIX, true);
-      if (!listed?.length) return 0;
-      let ended = 0;
-      for (const gtrid of new Set(listed.map((x) => x.gtrid))) {
-        const [rows] = await c.execute(`SELECT 1 FROM ${DECISIONS} WHERE gtrid = ?`, [gtrid]);
-        const how = (rows as unknown[]).length ? "COMMIT" : "ROLLBACK";
-        for (const b of listed.filter((x) => x.gtrid === gtrid)) {
-          if (await ignoreCodes(c.query(`XA ${how} '${gtrid}','${b.bqual}'`), ["ER_XAER_NOTA"])) ended++;
-        }
-        if (how === "COMMIT" && (await preparedBranches(c, gtrid))?.length === 0) {
+      const gtrids = new Set((listed ?? []).map((x) => x.gtrid));
+      for (const gtrid of gtrids) await this.#settle(c, gtrid, [], 0);
+      return gtrids.size;
+    });
+  }
+
+  /**
+   * Settles one split upsert's prepared branches by the one rule a failed writer and a recovering store both
+   * follow, so they never disagree. Branch 0 arbitrates: its commit carries the decision row, so a committed
+   * row means commit every branch; a prepared branch 0 that gets rolled back can never commit, so then every
+   * branch is rolled back; with no row and no prepared branch 0 (listed before the row is read), nothing was
+   * or will be committed. A branch still held by a live connection cannot be ended (the server answers
+   * `XAER_NOTA`): with `waitMs` > 0 this looks again every 100 ms until none of `gtrid` is listed (a failed
+   * writer, whose connections are closing); with 0 it leaves them (recovery). `known` are the branches to try
+   * where the server will not list prepared branches (MySQL 8 without XA_RECOVER_ADMIN). Returns whether the
+   * upsert is committed; throws `StoreError` naming the xids still prepared after `waitMs`.
+   */
+  async #settle(c: Conn, gtrid: string, known: string[], waitMs: number): Promise<boolean> {
+    const end = async (how: "COMMIT" | "ROLLBACK", b: string) =>
+      (await ignoreCodes(c.query(`XA ${how} '${gtrid}','${b}'`), ["ER_XAER_NOTA"])) !== undefined;
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const listed = (await preparedBranches(c, gtrid))?.map((x) => x.bqual) ?? null;
+      const [rows] = await c.execute(`SELECT 1 FROM ${DECISIONS} WHERE gtrid = ?`, [gtrid]);
+      const committed = (rows as unknown[]).length > 0;
+      const todo = listed ?? known;
+      const last = Date.now() >= deadline;
+      if (committed) {
+        for (const b of todo) await end("COMMIT", b);
+      } else if (!todo.includes("0") || await end("ROLLBACK", "0") || (listed === null && last)) {
+        // (unlisted, a branch 0 that still answers XAER_NOTA at the deadline has ended)
+        for (const b of todo) if (b !== "0") await end("ROLLBACK", b);
+      }
+      const left = listed === null ? [] : (await preparedBranches(c, gtrid))!.map((x) => x.bqual);
+      if (left.length === 0 && (listed !== null || last)) {
+        if (committed && listed !== null) {
           await c.execute(`DELETE FROM ${DECISIONS} WHERE gtrid = ?`, [gtrid]);
         }
+        return committed;
       }
-      return ended;
-    });
+      if (last) {
+        if (waitMs === 0) return committed;
+        throw new StoreError(
+          `mysql upsert: XA branches ${left.map((b) => `'${gtrid}','${b}'`).join(" ")} are still prepared; ` +
+            `run XA ${committed ? "COMMIT" : "ROLLBACK"} for each`,
+          { backend: BACKEND },
+        );
+      }
+      await new Promise((res) => setTimeout(res, 100));
+    }
   }
 
   /** Runs `fn` on a pooled connection; retries connection errors with exponential backoff. */
@@ -390,8 +424,9 @@ export class MySqlTables implements TableStore {
    * end the branches still writing at once (`KILL CONNECTION` from a side connection: it interrupts a lock
    * wait, rolls the branch back and frees its locks, and the driver then fails the pending statement; closing
    * the socket from this side would leave both hanging), lets a branch that is preparing finish, and rolls
-   * the prepared ones back. On a failure while committing, the remaining prepared branches are committed
-   * through a fresh connection, so the write completes.
+   * the prepared ones back. On a failure while committing, the branches are settled through a fresh
+   * connection by the rule recovery follows (`#settle`): committed when branch 0 had
+   * committed, else rolled back and the connection error retried.
    */
   async #upsertSplit(w: WritePlan, vals: Param[][], k: number): Promise<number | null> {
     const gtrid = `${GTRID_PREFIX}${crypto.randomUUID()}`;
@@ -442,29 +477,32 @@ export class MySqlTables implements TableStore {
     } catch (e) {
       // every statement has settled: closing is safe now (a prepared branch outlives its connection)
       for (const c of conns) c.destroy();
-      if (phase.some((p) => p !== "writing" && p !== "closed")) {
-        await this.#endPrepared("ROLLBACK", gtrid, phase.map((_, i) => i));
-      }
+      if (phase.some((p) => p === "preparing" || p === "prepared")) await this.#settleFailed(gtrid, k);
       if (isLockConflict(e)) return null;
       throw e;
     }
-    // branch 0 first: once it (and with it the decision row) is committed, recovery commits the rest
+    // branch 0 first: once it (and with it the decision row) is committed, every branch commits
     for (let i = 0; i < k; i++) {
       try {
         await conns[i].query(`XA COMMIT ${xid(i)}`);
         conns[i].release();
-      } catch {
+      } catch (e) {
         for (const c of conns.slice(i)) c.destroy();
-        await this.#endPrepared("COMMIT", gtrid, Array.from({ length: k - i }, (_, j) => i + j));
-        break;
+        if (!(await this.#settleFailed(gtrid, k))) throw e;
+        return counts.reduce((a, b) => a + b, 0);
       }
     }
     await this.#retry(
       "XA decision cleanup",
       (c) => c.execute(`DELETE FROM ${DECISIONS} WHERE gtrid = ?`, [gtrid]),
-    )
-      .catch(() => {}); // a leftover row only tells recovery "commit", which is then true
+    ).catch(() => {}); // a leftover row only says "commit", which is then true
     return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /** After a failure: settles the `k` branches of `gtrid`, waiting up to 2 s for its closing connections. */
+  #settleFailed(gtrid: string, k: number): Promise<boolean> {
+    const known = Array.from({ length: k }, (_, i) => String(i));
+    return this.#retry(`XA settle ${gtrid}`, (c) => this.#settle(c, gtrid, known, 2000));
   }
 
   /** Ends server threads of this user through a one-off connection; best effort (a lost server ends them too). */
@@ -490,38 +528,6 @@ export class MySqlTables implements TableStore {
       }
     } catch {
       // the server is unreachable: it drops these connections itself
-    }
-  }
-
-  /**
-   * Commits or rolls back the `branches` of `gtrid` through a fresh connection (a prepared branch outlives its
-   * connection; an unknown xid was never prepared or is already ended). A branch whose last statement failed
-   * with the connection may still be finishing on its old server thread, so it then looks again with
-   * `XA RECOVER` (where the server allows it) until none of ours is listed. Throws `StoreError` naming the
-   * xids it could not end.
-   */
-  async #endPrepared(how: "COMMIT" | "ROLLBACK", gtrid: string, branches: number[]): Promise<void> {
-    const end = (c: Conn, b: number | string) =>
-      ignoreCodes(c.query(`XA ${how} '${gtrid}','${b}'`), ["ER_XAER_NOTA"]);
-    try {
-      await this.#retry(`XA ${how}`, async (c) => {
-        for (const b of branches) await end(c, b);
-        for (let look = 0, empty = 0; look < 20; look++) {
-          const listed = await preparedBranches(c, gtrid);
-          if (listed === null) return;
-          if (listed.length === 0 && ++empty === 2) return;
-          for (const b of listed) await end(c, b.bqual);
-          await new Promise((res) => setTimeout(res, 100));
-        }
-        throw new Error("branches are still prepared after 2 s");
-      });
-    } catch (e) {
-      throw new StoreError(
-        `mysql upsert: could not ${how.toLowerCase()} prepared XA branches ${
-          branches.map((b) => `'${gtrid}','${b}'`).join(" ")
-        } (${(e as Error).message}); run XA RECOVER and XA ${how} for each`,
-        { backend: BACKEND, cause: e },
-      );
     }
   }
 
