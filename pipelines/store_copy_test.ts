@@ -68,9 +68,12 @@ Deno.test("backend selection: a typo, a wrong type or a secret in a store config
     const cases: [string, RegExp][] = [
       [
         "poolSize: 4\n    upsertConection: 2",
-        /config\/mysql\.yaml: unknown key store\.tables\.upsertConection/,
+        /config\/mysql\.yaml: unknown config key store\.tables\.upsertConection \(did you mean upsertConnections\?\)/,
       ],
-      ["poolSize: four", /store\.tables\.poolSize must be a number, got "four"/],
+      [
+        "poolSize: four",
+        /config\/mysql\.yaml: config store\.tables\.poolSize: expected number, got string \("four"\)/,
+      ],
       ["password: hunter2", /store\.tables\.password: secrets come only from the environment/],
     ];
     for (const [extra, want] of cases) {

@@ -8,7 +8,7 @@
  */
 import { ConfigError, oneLine } from "@lib/core/mod.ts";
 import { embeddedConfig, mySqlConfigFromUrl, type StoreConfig } from "@lib/store/mod.ts";
-import { parseYamlText } from "./config.ts";
+import { mergeChecked, parseYamlText } from "./config.ts";
 
 /** Server backends a run can name. */
 export const SERVER_BACKENDS = ["mysql", "mongodb", "s3"] as const;
@@ -29,50 +29,45 @@ export function parseBackends(list: string | undefined): BackendName[] {
   return names as BackendName[];
 }
 
-/** The settings each `config/<name>.yaml` `store:` section may hold, with their types (no secrets). */
-const SECTION_KEYS: Record<string, Record<string, "string" | "number" | "boolean">> = {
+/**
+ * The settings each `config/<name>.yaml` `store:` section may hold, as a template whose values give the types
+ * (checked by the config loader's `mergeChecked`); no secrets.
+ */
+const SECTION_TEMPLATES: Record<string, Record<string, unknown>> = {
   mysql: {
-    kind: "string",
-    host: "string",
-    port: "number",
-    user: "string",
-    database: "string",
-    poolSize: "number",
-    retries: "number",
-    retryDelayMs: "number",
-    connectTimeoutMs: "number",
-    rowsPerStatement: "number",
-    upsertConnections: "number",
-    parallelFromRows: "number",
+    kind: "",
+    host: "",
+    port: 0,
+    user: "",
+    database: "",
+    poolSize: 0,
+    retries: 0,
+    retryDelayMs: 0,
+    connectTimeoutMs: 0,
+    rowsPerStatement: 0,
+    upsertConnections: 0,
+    parallelFromRows: 0,
   },
-  mongodb: {
-    kind: "string",
-    uri: "string",
-    database: "string",
-    retries: "number",
-    retryDelayMs: "number",
-    timeoutMs: "number",
-    batchSize: "number",
-  },
+  mongodb: { kind: "", uri: "", database: "", retries: 0, retryDelayMs: 0, timeoutMs: 0, batchSize: 0 },
   s3: {
-    kind: "string",
-    endpoint: "string",
-    region: "string",
-    bucket: "string",
-    forcePathStyle: "boolean",
-    prefix: "string",
-    createBucket: "boolean",
-    maxAttempts: "number",
-    timeoutMs: "number",
-    multipartBytes: "number",
-    listPageSize: "number",
+    kind: "",
+    endpoint: "",
+    region: "",
+    bucket: "",
+    forcePathStyle: false,
+    prefix: "",
+    createBucket: false,
+    maxAttempts: 0,
+    timeoutMs: 0,
+    multipartBytes: 0,
+    listPageSize: 0,
   },
 };
 const SECRET_KEYS = new Set(["password", "accessKeyId", "secretAccessKey", "sessionToken"]);
 
 /**
- * The `store.<part>` section of `config/<name>.yaml` without its `kind`; an unknown key, a value of the wrong
- * type or a secret written in the file is a `ConfigError` naming it.
+ * The `store.<part>` section of `config/<name>.yaml` without its `kind` (a `null` value means unset); an
+ * unknown key, a value of the wrong type or a secret written in the file is a `ConfigError` naming it.
  */
 async function section(name: string, part: string, configDir: URL): Promise<Record<string, unknown>> {
   const where = `config/${name}.yaml`;
@@ -81,17 +76,16 @@ async function section(name: string, part: string, configDir: URL): Promise<Reco
   const store = doc.store as Record<string, Record<string, unknown>> | undefined;
   const s = store?.[part];
   if (!s || typeof s !== "object") throw new ConfigError(`${where}: missing store.${part}`);
-  const types = SECTION_KEYS[name];
-  for (const [k, v] of Object.entries(s)) {
+  const set = Object.fromEntries(Object.entries(s).filter(([, v]) => v !== null));
+  for (const k of Object.keys(set)) {
     if (SECRET_KEYS.has(k)) {
       throw new ConfigError(`${where}: store.${part}.${k}: secrets come only from the environment`);
     }
-    if (!(k in types)) {
-      throw new ConfigError(`${where}: unknown key store.${part}.${k} (${Object.keys(types).join(", ")})`);
-    }
-    if (v !== null && typeof v !== types[k]) {
-      throw new ConfigError(`${where}: store.${part}.${k} must be a ${types[k]}, got ${JSON.stringify(v)}`);
-    }
+  }
+  try {
+    mergeChecked(SECTION_TEMPLATES[name], set, `store.${part}`);
+  } catch (e) {
+    throw new ConfigError(`${where}: ${oneLine(e)}`, { cause: e });
   }
   const { kind: _kind, ...rest } = s;
   return rest;
