@@ -17,9 +17,10 @@ export const RANKS: Record<string, number> = {
   moe: 4,
   signals: 5,
   backtest: 6,
-  report: 7,
-  serve: 7,
-  evaluate: 8,
+  workflow: 7,
+  report: 8,
+  serve: 8,
+  evaluate: 9,
 };
 
 /** Third-party import prefixes allowed per folder (optionally restricted to one file name). */
