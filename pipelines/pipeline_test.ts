@@ -24,7 +24,7 @@ async function run(market: SyntheticMarket): Promise<RunSummary> {
 }
 
 function zOf(s: RunSummary, probs: Float64Array) {
-  const rows = s.train.rows.test;
+  const rows = s.fit.predictions.rows;
   return chanceTest(
     probs,
     Int8Array.from(rows, (i) => s.ds.labels.trend[i]),
@@ -34,8 +34,8 @@ function zOf(s: RunSummary, probs: Float64Array) {
 
 function allProbs(s: RunSummary): [string, Float64Array][] {
   return [
-    ...s.train.trend.map((t) => [t.name, t.testProbs] as [string, Float64Array]),
-    ...s.combine.ensembles.map((e) => [`ensemble:${e.name}`, e.testProbs] as [string, Float64Array]),
+    ...s.fit.predictions.models.map((m) => [m.name, m.probs] as [string, Float64Array]),
+    ...s.fit.predictions.ensembles.map((e) => [`ensemble:${e.name}`, e.probs] as [string, Float64Array]),
   ];
 }
 

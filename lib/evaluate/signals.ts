@@ -1,35 +1,22 @@
 /**
- * Section 5 of EVALUATION.md, signals and backtest: the mixture of experts (trend = soft vote of the trend
- * models, level = swing support/resistance, volatility = GARCH(1,1)) with its gate fitted on validation, traded
- * on the trend test segment (decided at the close, filled at the next open, 5 bps per side), next to
- * equal-weight buy-and-hold, each single expert, each of the six ensembles and each single trend model.
+ * Section 5 of EVALUATION.md, signals and backtest: the fitted system of the trend run (lib/workflow) traded on
+ * the trend test segment (decided at the close, filled at the next open, 5 bps per side): the mixture of experts
+ * next to each single expert, each of the six ensembles, each single trend model, always long at the volatility
+ * target, and equal-weight buy-and-hold.
  * @module
  */
 import type { BacktestResult } from "../backtest/mod.ts";
-import { Garch11Model, SwingLevelModel } from "../models/mod.ts";
 import { lineFigure, type Table } from "../report/mod.ts";
 import type { SizingOptions } from "../signals/mod.ts";
-import {
-  backtestStrategies,
-  fitMoe,
-  levelColumns,
-  probsStrategy,
-  scoredStrategy,
-  type Strategy,
-} from "./blocks.ts";
+import { backtestPredictions, BUY_AND_HOLD, DEFAULT_SPEC } from "../workflow/mod.ts";
 import { SP500_DIR } from "./data.ts";
 import { type TrendRun, trendRunFor } from "./trend.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
 
 /** Sizing of the protocol run (the pipeline's default configuration). */
-export const EVAL_SIZING: SizingOptions = {
-  threshold: 0.25,
-  targetVol: 0.15,
-  maxPosition: 1,
-  longOnly: false,
-};
+export const EVAL_SIZING: SizingOptions = { ...DEFAULT_SPEC.sizing };
 /** Cost per side in basis points. */
-export const EVAL_COST_BPS = 5;
+export const EVAL_COST_BPS = DEFAULT_SPEC.costs.costBps;
 
 /** Backtest metric names, in table order, with their direction. */
 export const SIGNAL_METRICS: { name: string; key: keyof BacktestResult["metrics"]; higher?: boolean }[] = [
@@ -43,52 +30,24 @@ export const SIGNAL_METRICS: { name: string; key: keyof BacktestResult["metrics"
   { name: "exposure", key: "exposure" },
 ];
 
-/** Every strategy's backtest on the test rows of a trend run, with step timings. */
-export async function runSignals(
+/**
+ * Every strategy's backtest on the test rows of a run's fitted system (the mixture of experts, each expert, each
+ * ensemble, each base model, always-long vol-targeted, buy-and-hold), with the mean gate weight per expert.
+ */
+export function runSignals(
   run: TrendRun,
   opts: { sizing?: SizingOptions; costBps?: number } = {},
-): Promise<{ results: Map<string, BacktestResult>; timings: Record<string, number>; gateMean: number[] }> {
-  const { ds, rows } = run;
-  const timings: Record<string, number> = {};
-  let t0 = performance.now();
-  const garch = new Garch11Model();
-  await garch.fit(ds, rows.train);
-  const forecastVar = {
-    valid: await garch.predict(ds, rows.valid, 1),
-    test: await garch.predict(ds, rows.test, 1),
-  };
-  timings["fit+predict:garch11"] = performance.now() - t0;
-  t0 = performance.now();
-  const lm = new SwingLevelModel();
-  const levels = { valid: levelColumns(ds, rows.valid, lm), test: levelColumns(ds, rows.test, lm) };
-  timings["levels:swing"] = performance.now() - t0;
-  t0 = performance.now();
-  const moe = fitMoe(ds, {
-    rows,
-    trendProbs: { valid: run.models.map((m) => m.valProbs), test: run.models.map((m) => m.testProbs) },
-    levels,
-    forecastVar,
-  });
-  timings["fit+predict:moe"] = performance.now() - t0;
-  const experts = moe.inputs.test.expertScores;
-  const strategies: Strategy[] = [
-    scoredStrategy("moe", moe.test.score, moe.valid.score),
-    ...moe.test.expertNames.map((n, k) =>
-      scoredStrategy(`expert:${n}`, experts[k], moe.inputs.valid.expertScores[k])
-    ),
-    ...run.ensembles.map((e) => probsStrategy(e.name, e.testProbs, e.valProbs)),
-    ...run.models.map((m) => probsStrategy(`model:${m.name}`, m.testProbs, m.valProbs)),
-  ];
-  t0 = performance.now();
-  const results = backtestStrategies(ds, rows.test, strategies, forecastVar.test, {
+): { results: Map<string, BacktestResult>; timings: Record<string, number>; gateMean: number[] } {
+  const t0 = performance.now();
+  const results = backtestPredictions(run.ds, run.test, {
     sizing: opts.sizing ?? EVAL_SIZING,
     costBps: opts.costBps ?? EVAL_COST_BPS,
   });
-  timings["backtest"] = performance.now() - t0;
-  const K = moe.test.expertNames.length, n = moe.test.n;
+  const timings = { backtest: performance.now() - t0 };
+  const K = run.test.gate.names.length, n = run.test.rows.length;
   const gateMean = Array.from({ length: K }, (_, k) => {
     let s = 0;
-    for (let i = 0; i < n; i++) s += moe.test.gates[i * K + k];
+    for (let i = 0; i < n; i++) s += run.test.gate.weights[i * K + k];
     return n ? s / n : NaN;
   });
   return { results, timings, gateMean };
@@ -97,7 +56,7 @@ export async function runSignals(
 /** Section 5: signals and backtest. */
 export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
   const run = await trendRunFor(ctx);
-  const { results, timings, gateMean } = await runSignals(run);
+  const { results, timings, gateMean } = runSignals(run);
   const seg = `test ${run.ds.segments.test[0]}..${run.ds.segments.test[1]}`;
   const data = `${SP500_DIR}/all_stocks_5yr.csv.gz (${run.ds.series.size} tickers)`;
   const metrics: Metric[] = [];
@@ -133,11 +92,13 @@ export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
       { yTitle: "cumulative return", yTickFormat: ".0%" },
     ),
   ];
-  const moeR = results.get("moe")!.metrics, bh = results.get("buy-and-hold")!.metrics;
+  const moeR = results.get("moe")!.metrics, bh = results.get(BUY_AND_HOLD)!.metrics;
   const notes = [
     `MoE Sharpe ${moeR.sharpe.toFixed(2)} vs equal-weight buy-and-hold ${bh.sharpe.toFixed(2)} ` +
     `(ann. return ${(moeR.annReturn * 100).toFixed(1)}% vs ${(bh.annReturn * 100).toFixed(1)}%).`,
-    `Mean gate weights on test (trend, level, volatility): ${gateMean.map((g) => g.toFixed(3)).join(", ")}.`,
+    `Mean gate weights on test (${run.test.gate.names.join(", ")}): ${
+      gateMean.map((g) => g.toFixed(3)).join(", ")
+    }.`,
     `Experts are traded standalone through the same sizing; "model:*" rows are the single trend models.`,
   ];
   return {

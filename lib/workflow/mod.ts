@@ -66,6 +66,7 @@ export {
   FittedSystem,
   GATE_CONDITIONS,
   loadSystem,
+  predictionSignals,
   type SystemPredictions,
   type SystemSignal,
   VOL_RATIO,

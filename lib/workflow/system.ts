@@ -203,20 +203,7 @@ export class FittedSystem {
    * row on that date (warm-up, holiday).
    */
   async predict(ds: Dataset, decisionDate: IsoDate): Promise<SystemSignal[]> {
-    const rows = rowsOnDate(ds, decisionDate);
-    const p = await this.predictRows(ds, rows);
-    const K = p.experts.names.length, score = p.strategies.get("moe")!;
-    const sigs = signalsFromScores(p, score, "moe", {
-      ...this.spec.sizing,
-      forecastVol: p.forecastVol,
-      contributions: (i) =>
-        p.experts.names.map((expert, k) => ({
-          expert,
-          weight: p.gate.weights[i * K + k],
-          score: p.experts.scores[i * K + k],
-        })),
-    });
-    return sigs.map((s, i) => ({ ...s, score: score[i], forecastVol: p.forecastVol[i] }));
+    return predictionSignals(await this.predictRows(ds, rowsOnDate(ds, decisionDate)), this.spec.sizing);
   }
 
   /**
@@ -253,6 +240,25 @@ export class FittedSystem {
     files["system.json"] = JSON.stringify(sys);
     return files;
   }
+}
+
+/**
+ * The signals of predicted rows (source `moe`): action and size from the standardized combined score and the
+ * volatility forecast under `sizing`, and per expert its output and gate weight as `contributions`.
+ */
+export function predictionSignals(p: SystemPredictions, sizing: SystemSpec["sizing"]): SystemSignal[] {
+  const K = p.experts.names.length, score = p.strategies.get("moe")!;
+  const sigs = signalsFromScores(p, score, "moe", {
+    ...sizing,
+    forecastVol: p.forecastVol,
+    contributions: (i) =>
+      p.experts.names.map((expert, k) => ({
+        expert,
+        weight: p.gate.weights[i * K + k],
+        score: p.experts.scores[i * K + k],
+      })),
+  });
+  return sigs.map((s, i) => ({ ...s, score: score[i], forecastVol: p.forecastVol[i] }));
 }
 
 function conditionMatrix(

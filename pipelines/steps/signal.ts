@@ -1,40 +1,22 @@
 /**
- * Step 5, signal: the mixture of experts' scores on the test rows -> buy/sell/hold signals with position sizes
- * (volatility-targeted), written to the `signals` table (idempotent by source, symbol and date).
+ * Step 4, signal: the system's predictions on the test rows -> buy/sell/hold signals with position sizes and,
+ * per expert, its output and gate weight; written to the `signals` table (idempotent by source, symbol, date).
  * @module
  */
 import type { Signal } from "@lib/core/mod.ts";
-import type { BuiltDataset } from "@lib/dataset/mod.ts";
-import { annualVol } from "@lib/evaluate/mod.ts";
-import type { MoeOutput } from "@lib/moe/mod.ts";
-import { scoreScale, signalsFromMoe, type SizingOptions, standardizeScores } from "@lib/signals/mod.ts";
 import { signalToRow, type Stores } from "@lib/store/mod.ts";
+import { predictionSignals, type SystemPredictions, type SystemSpec } from "@lib/workflow/mod.ts";
 import type { Progress } from "../progress.ts";
 
-/**
- * Signals of the test rows from the mixture of experts, stored in the `signals` table. The combined score is
- * standardized by the scale of the same combiner's validation scores (see `scoreScale`) before sizing.
- */
+/** The system's signals of the predicted rows, stored in the `signals` table. */
 export async function signalStep(
-  ds: BuiltDataset,
-  rows: Int32Array,
-  moe: MoeOutput,
-  validScore: Float64Array,
-  forecastVar: Float64Array,
-  sizing: SizingOptions,
+  pred: SystemPredictions,
+  sizing: SystemSpec["sizing"],
   stores: Stores,
   progress?: Progress,
 ): Promise<Signal[]> {
   const done = progress?.start("signals (moe)");
-  const signals = signalsFromMoe(
-    {
-      symbol: Array.from(rows, (i) => ds.symbol[i]),
-      date: Array.from(rows, (i) => ds.date[i]),
-      knownAt: Float64Array.from(rows, (i) => ds.decisionTime[i]),
-    },
-    { ...moe, score: standardizeScores(moe.score, scoreScale(validScore)) },
-    { ...sizing, forecastVol: annualVol(forecastVar) },
-  );
+  const signals: Signal[] = predictionSignals(pred, sizing).map(({ score: _s, forecastVol: _v, ...s }) => s);
   await stores.tables.upsert("signals", signals.map(signalToRow));
   done?.();
   return signals;
