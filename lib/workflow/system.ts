@@ -8,7 +8,7 @@ import { type Action, ConfigError, type IsoDate, ModelError, type Signal } from 
 import { closesOf, type Dataset, featureColumn, labelsOf, rowsOnDate } from "../dataset/mod.ts";
 import { ensembleFromJSON, type EnsembleState, fitEnsembles, type FittedEnsemble } from "../ensemble/mod.ts";
 import {
-  createTrendModel,
+  fitTrendModel,
   Garch11Model,
   initTensorflow,
   levelColumns,
@@ -359,8 +359,7 @@ export async function fitSystem(spec: SystemSpec, ds: Dataset, opts: FitOptions 
   const trend: Parts["trend"] = [];
   for (const name of spec.experts.trend) {
     const t0 = performance.now();
-    const model = createTrendModel(name, spec.seed);
-    await model.fit(ds, rows.fit, rows.inner.length ? rows.inner : undefined);
+    const model = await fitTrendModel(name, spec.seed, ds, rows.fit, rows.inner);
     timings[`fit:${name}`] = performance.now() - t0;
     trend.push({ name, model });
     log(`fit ${name} in ${(timings[`fit:${name}`] / 1000).toFixed(1)} s`);
