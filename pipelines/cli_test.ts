@@ -151,7 +151,10 @@ Deno.test({
       ok(r.stdout.includes("out-of-sample test: 2017-01-03..2018-02-07 (277 sessions"), r.stdout);
       ok(r.stdout.includes("14 fits, one continuous test"), r.stdout);
       const html = await Deno.readTextFile(`${dir}/wf.html`);
-      ok(html.includes("2018-02-02..2018-02-07"), "the last fold's test slice (4 sessions) is in the windows table");
+      ok(
+        html.includes("2018-02-02..2018-02-07"),
+        "the last fold's test slice (4 sessions) is in the windows table",
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

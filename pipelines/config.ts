@@ -39,8 +39,8 @@ export interface Config {
     walkForward: { mode: "off" | "expanding" | "rolling"; refitEvery: number };
   };
   models: { trend: string[]; levels: boolean; seed: number };
-  signals: { threshold: number; targetVol: number; maxPosition: number; longOnly: boolean };
-  backtest: { costBps: number };
+  portfolio: SystemSpec["portfolio"];
+  backtest: { costBps: number; impact: number };
 }
 
 const DEFAULT_PATH = new URL("../config/default.yaml", import.meta.url);
@@ -50,6 +50,7 @@ const ENUMS: Record<string, string[]> = {
   "source.kind": ["synthetic", "csv"],
   "models.trend": [...TREND_MODEL_NAMES],
   "dataset.walkForward.mode": ["off", "expanding", "rolling"],
+  "portfolio.method": ["topk-dropout", "long-short", "kelly"],
 };
 
 /** Keys whose default is null but that take a value of this type. */
@@ -206,8 +207,8 @@ export function specFromConfig(c: Config): SystemSpec {
       innerFrac: c.dataset.innerFrac,
     },
     experts: { trend: [...c.models.trend], levels: c.models.levels, volatility: "garch11" },
-    sizing: { ...c.signals },
-    costs: { costBps: c.backtest.costBps },
+    portfolio: { ...c.portfolio },
+    costs: { costBps: c.backtest.costBps, impact: c.backtest.impact },
     walkForward: { ...c.dataset.walkForward },
     seed: c.models.seed,
   });

@@ -100,13 +100,8 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
     progress.note(segLine);
     const ds = await datasetStep(stores, spec, { ...req, symbols: collected.symbols, segments }, progress);
     const fit = await fitStep(spec, ds, progress);
-    const signals = await signalStep(fit.predictions, spec.sizing, stores, progress);
-    const backtests = backtestStep(
-      ds,
-      fit.predictions,
-      { sizing: spec.sizing, costBps: spec.costs.costBps },
-      progress,
-    );
+    const signals = await signalStep(ds, fit.system, fit.predictions, stores, progress);
+    const backtests = backtestStep(ds, fit.predictions, spec, progress);
     const reportPath = opts.reportPath ?? `${cfg.reportDir}/${opts.run}.html`;
     const input = {
       title: `fmai ${opts.run}: ${source.name}, ${collected.symbols.length} symbols`,
