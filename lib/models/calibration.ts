@@ -362,6 +362,46 @@ export class ProbabilityCalibrator {
   }
 }
 
+/**
+ * Binary logistic regression by L-BFGS: weights `w` (`p + 1`, the last one the intercept) minimizing the mean
+ * cross-entropy of `σ(w·x + w₀)` against `target` (0/1 or soft targets in [0, 1]) plus `½ l2 ‖w‖²` (intercept not
+ * penalized). `X` is row-major `n x p`.
+ */
+export function fitBinaryLogistic(
+  X: Float64Array,
+  target: ArrayLike<number>,
+  p: number,
+  l2 = 0,
+): Float64Array {
+  const n = target.length;
+  if (X.length !== n * p) throw new RangeError(`fitBinaryLogistic: ${X.length} values, want ${n} x ${p}`);
+  if (!n) throw new ModelError("fitBinaryLogistic: no rows");
+  const f = (w: Float64Array, g: Float64Array) => {
+    let v = 0;
+    g.fill(0);
+    for (let i = 0; i < n; i++) {
+      let z = w[p];
+      for (let j = 0; j < p; j++) z += w[j] * X[i * p + j];
+      const t = target[i];
+      // log(1 + e^z) - t z, stable
+      v += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - t * z;
+      const d = 1 / (1 + Math.exp(-z)) - t;
+      for (let j = 0; j < p; j++) g[j] += d * X[i * p + j];
+      g[p] += d;
+    }
+    let pen = 0;
+    for (let j = 0; j <= p; j++) g[j] /= n;
+    for (let j = 0; j < p; j++) {
+      pen += w[j] * w[j];
+      g[j] += l2 * w[j];
+    }
+    return v / n + 0.5 * l2 * pen;
+  };
+  const w = new Float64Array(p + 1);
+  lbfgs(f, w, { maxIter: 300, gtol: 1e-10, ftol: 1e-14 });
+  return w;
+}
+
 /** Serialized {@link PlattScaler}. */
 export interface PlattJSON {
   kind: "platt";
@@ -389,23 +429,8 @@ export class PlattScaler {
     }
     if (!pos || !neg) throw new ModelError("platt.fit: need both outcomes");
     const hiT = (pos + 1) / (pos + 2), loT = 1 / (neg + 2);
-    const f = (th: Float64Array, g: Float64Array) => {
-      let v = 0;
-      g.fill(0);
-      for (let i = 0; i < s.length; i++) {
-        const z = th[0] * s[i] + th[1], tt = t[i] ? hiT : loT;
-        // log(1 + e^z) - tt z, stable
-        v += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - tt * z;
-        const d = 1 / (1 + Math.exp(-z)) - tt;
-        g[0] += d * s[i];
-        g[1] += d;
-      }
-      g[0] /= s.length, g[1] /= s.length;
-      return v / s.length;
-    };
-    const th = new Float64Array([this.a, this.b]);
-    lbfgs(f, th, { maxIter: 200, gtol: 1e-10, ftol: 1e-14 });
-    [this.a, this.b] = [th[0], th[1]];
+    const w = fitBinaryLogistic(Float64Array.from(s), t.map((v) => (v ? hiT : loT)), 1);
+    [this.a, this.b] = [w[0], w[1]];
     return this;
   }
 

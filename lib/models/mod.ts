@@ -23,3 +23,4 @@ export * from "./lexicon.ts";
 export * from "./text_logistic.ts";
 export * from "./calibration.ts";
 export * from "./linalg.ts";
+export * from "./bounce.ts";

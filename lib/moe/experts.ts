@@ -20,8 +20,10 @@ import {
   type EdgeCalibratorJSON,
   type EdgeCalibratorOptions,
   edgeReliability,
+  type LevelBounceModel,
+  type LevelRowFeatures,
+  type ReliabilityBin,
 } from "../models/mod.ts";
-import type { ReliabilityBin } from "../models/mod.ts";
 
 /** Expert names of the linear `MoeCombiner`, in its default order. */
 export const EXPERT_NAMES = ["trend", "level", "volatility"] as const;
@@ -163,6 +165,15 @@ export const EXPERTS: readonly ExpertInfo[] = [
 export const DEFAULT_EXPERTS: readonly string[] = EXPERTS.filter((e) => e.enabledByDefault).map((e) =>
   e.name
 );
+
+/**
+ * Level expert raw scores: per row, the fitted bounce model's expected direction from the nearest support and
+ * resistance (`LevelBounceModel.score`: touch probability x (2 P(hold) - 1), support minus resistance, with
+ * distances in ATR units), from `levelRowFeatures` of each row (bars up to the row's close only).
+ */
+export function levelBounceScores(model: LevelBounceModel, rows: readonly LevelRowFeatures[]): Float64Array {
+  return Float64Array.from(rows, (f) => model.score(f));
+}
 
 /**
  * Market expert raw score: 1 on rows that can be traded (a finite `reference` value, e.g. the forecast sd), NaN

@@ -102,3 +102,38 @@ Deno.test("crossFitEdges: each block's edges come from the other blocks only", (
   near(oof[499], x[499] - mx);
   throws(() => crossFitEdges(["x"], [x], z, rowDay, { folds: 1 }), RangeError);
 });
+
+import { LevelBounceModel } from "../models/mod.ts";
+import { levelBounceScores } from "./experts.ts";
+
+Deno.test("level expert: the bounce model's score per row", () => {
+  const m = LevelBounceModel.fromJSON({
+    kind: "level-bounce",
+    touch: [-1, 0, 0, 1], // P(touch) = σ(1 - d)
+    hold: [0, 0, 0, 0, 0.5], // P(hold) = σ(0.5)
+    events: { touch: 100, hold: 50 },
+    touchRate: 0.5,
+    holdRate: 0.6,
+  });
+  const s = levelBounceScores(m, [
+    {
+      supportDist: 0.5,
+      supportStrength: 0.5,
+      supportTouches: 2,
+      resistanceDist: NaN,
+      resistanceStrength: NaN,
+      resistanceTouches: NaN,
+    },
+    {
+      supportDist: 1,
+      supportStrength: 0.5,
+      supportTouches: 2,
+      resistanceDist: 1,
+      resistanceStrength: 0.5,
+      resistanceTouches: 2,
+    },
+  ]);
+  const sig = (x: number) => 1 / (1 + Math.exp(-x));
+  near(s[0], sig(0.5) * (2 * sig(0.5) - 1));
+  near(s[1], 0); // the same level on both sides cancels
+});

@@ -17,6 +17,7 @@ export {
   type ExpertInfo,
   type ExpertReliability,
   EXPERTS,
+  levelBounceScores,
   levelExpertScores,
   type LevelInputs,
   MARKET_EXPERT,
