@@ -3,6 +3,7 @@
  * (5-session) and monthly (22-session) averages of a realized-variance proxy.
  * @module
  */
+import { solveLinear } from "./linalg.ts";
 import { ModelError } from "../core/mod.ts";
 import type { Dataset, SymbolSeries } from "../dataset/mod.ts";
 import type { VolatilityModel } from "./types.ts";
@@ -26,22 +27,6 @@ export function harRegressors(rv: Float64Array, t: number): [number, number, num
     m += x;
   }
   return [rv[t], w / 5, m / 22];
-}
-
-function solve4(A: number[][], b: number[]): number[] {
-  const n = b.length, M = A.map((r, i) => [...r, b[i]]);
-  for (let c = 0; c < n; c++) {
-    let piv = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[piv][c])) piv = r;
-    [M[c], M[piv]] = [M[piv], M[c]];
-    if (Math.abs(M[c][c]) < 1e-300) throw new ModelError("har: singular design (constant regressors?)");
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = M[r][c] / M[c][c];
-      for (let k = c; k <= n; k++) M[r][k] -= f * M[c][k];
-    }
-  }
-  return M.map((r, i) => r[n] / r[i]);
 }
 
 /** One series for {@link harFitPanel}: regressor proxy `rv`, optional `target` (default `rv`), usable range. */
@@ -82,7 +67,7 @@ export function harFitPanel(series: HarSeries[], h = 1): HarParams {
     }
   }
   if (n < 10) throw new ModelError(`har: only ${n} usable observations`);
-  const beta = solve4(A, b) as [number, number, number, number];
+  const beta = solveLinear(A, b, "har") as [number, number, number, number];
   return { h, beta, floor: 0.01 * (ysum / n) };
 }
 
@@ -136,7 +121,7 @@ export function logHarFit(rv: Float64Array, h: number, to: number): LogHarParams
     }
   }
   if (ys.length < 30) throw new ModelError(`logHarFit: only ${ys.length} observations`);
-  const beta = solve4(A, b);
+  const beta = solveLinear(A, b, "log-har");
   let s2 = 0;
   for (let k = 0; k < ys.length; k++) {
     const e = ys[k] - (beta[0] + beta[1] * xs[k][1] + beta[2] * xs[k][2] + beta[3] * xs[k][3]);

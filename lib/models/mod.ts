@@ -23,3 +23,5 @@ export * from "./text.ts";
 export * from "./lexicon.ts";
 export * from "./text_logistic.ts";
 export * from "./calibration.ts";
+export * from "./linalg.ts";
+export * from "./bounce.ts";
