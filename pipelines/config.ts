@@ -6,7 +6,7 @@
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "@lib/core/mod.ts";
 import { TREND_MODEL_NAMES } from "@lib/models/mod.ts";
-import { makeSpec, type SegmentChoice, type SystemSpec } from "@lib/workflow/mod.ts";
+import { EXPERT_CHOICES, makeSpec, type SegmentChoice, type SystemSpec } from "@lib/workflow/mod.ts";
 
 /** The validated configuration. */
 export interface Config {
@@ -38,7 +38,7 @@ export interface Config {
     embargo: number;
     walkForward: { mode: "off" | "expanding" | "rolling"; refitEvery: number };
   };
-  models: { trend: string[]; levels: boolean; seed: number };
+  models: { trend: string[]; experts: string[]; seed: number };
   portfolio: SystemSpec["portfolio"];
   backtest: { costBps: number; impact: number };
 }
@@ -49,6 +49,7 @@ const DEFAULT_PATH = new URL("../config/default.yaml", import.meta.url);
 const ENUMS: Record<string, string[]> = {
   "source.kind": ["synthetic", "csv"],
   "models.trend": [...TREND_MODEL_NAMES],
+  "models.experts": [...EXPERT_CHOICES],
   "dataset.walkForward.mode": ["off", "expanding", "rolling"],
   "portfolio.method": ["topk-dropout", "long-short", "kelly"],
 };
@@ -206,7 +207,7 @@ export function specFromConfig(c: Config): SystemSpec {
       embargo: c.dataset.embargo,
       innerFrac: c.dataset.innerFrac,
     },
-    experts: { trend: [...c.models.trend], levels: c.models.levels, volatility: "garch11" },
+    experts: { trend: [...c.models.trend], use: [...c.models.experts], volatility: "garch11" },
     portfolio: { ...c.portfolio },
     costs: { costBps: c.backtest.costBps, impact: c.backtest.impact },
     walkForward: { ...c.dataset.walkForward },
