@@ -25,6 +25,11 @@ export interface DatasetStepOptions {
   to: IsoDate;
   /** The segments to build (already checked against the data). */
   segments: SegmentSpec;
+  /**
+   * Market context (index and VIX by date) when the source has one (the synthetic market's VIX-like series);
+   * else the universe's own equal-weight index and a realized-volatility VIX stand-in.
+   */
+  market?: MarketInput;
 }
 
 /** Reads one symbol's bars in `[from, to]` from the tables store. */
@@ -86,8 +91,9 @@ export async function datasetStep(
   const actionRows = await stores.tables.query("corporate_actions", {
     where: { symbol: o.symbols, date: { gte: o.from, lte: o.to } },
   });
-  // the universe's own equal-weight index and a VIX stand-in (its realized volatility), known at each close
-  const market = syntheticMarketContext(series);
+  // the source's market context, else the universe's own equal-weight index and a VIX stand-in (its realized
+  // volatility), known at each close
+  const market = o.market ?? syntheticMarketContext(series);
   const featureSet = usableFeatureSet(DEFAULT_FEATURE_SET, series.values().next().value!, market);
   const ds = systemDataset(spec, {
     series,
