@@ -10,6 +10,15 @@ export * from "./yahoo.ts";
 export * from "./nasdaq.ts";
 export * from "./replay.ts";
 export {
+  barFault,
+  checkBars,
+  FUTURE_SKEW_MS,
+  MAX_PRICE,
+  MAX_VOLUME,
+  type SkippedRecord,
+  splitFuture,
+} from "./_records.ts";
+export {
   type Clock,
   collectMany,
   type CollectResult,
