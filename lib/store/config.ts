@@ -4,7 +4,10 @@
  * loaded with dynamic `import()` only when configured, so the embedded path never loads them.
  * @module
  */
-import { ConfigError, FmaiError, StoreError } from "../core/mod.ts";
+import { ConfigError, FmaiError, InputError, StoreError } from "../core/mod.ts";
+import { decodeOr, redactUrl, splitUrl } from "./urls.ts";
+
+export { redactUrl, secretsOf, splitUrl, type UrlParts } from "./urls.ts";
 import type { DocumentStore, ObjectStore, Stores, TableStore } from "./types.ts";
 import type { MySqlConfig } from "./mysql.ts";
 import type { MongoConfig } from "./mongodb.ts";
@@ -31,30 +34,34 @@ export interface StoreConfig {
 }
 
 /**
- * Parses `mysql://user:password@host:port/database` into a config (the edge passes env values here).
+ * Parses `mysql://user:password@host:port/database` into a config (the edge passes env values here). The
+ * password may hold any character (cut by {@linkcode splitUrl}); a malformed URL is an `InputError` that shows
+ * the URL with its password replaced by `***`.
  * @example
  * ```ts
  * import { mySqlConfigFromUrl } from "./config.ts";
- * mySqlConfigFromUrl("mysql://fmai:pw@127.0.0.1:3307/fmai").port; // 3307
+ * mySqlConfigFromUrl("mysql://fmai:p/w@127.0.0.1:3307/fmai").password; // "p/w"
  * ```
  */
 export function mySqlConfigFromUrl(url: string): MySqlConfig {
+  const p = typeof url === "string" ? splitUrl(url) : null;
+  const bad = (why: string) => new InputError(`not a mysql URL (${why}): ${redactUrl(String(url))}`);
+  if (!p) throw bad("want mysql://user:password@host:port/database");
+  if (p.scheme !== "mysql" && p.scheme !== "mariadb") throw bad(`scheme ${p.scheme}:`);
   let u: URL;
   try {
-    u = new URL(url);
+    u = new URL(`mysql://${p.rest}`);
   } catch {
-    throw new RangeError(`not a mysql URL: ${JSON.stringify(url.replace(/:[^:@/]*@/, ":***@"))}`);
+    throw bad("host, port or database");
   }
-  if (u.protocol !== "mysql:" && u.protocol !== "mariadb:") {
-    throw new RangeError(`not a mysql URL (scheme ${u.protocol})`);
-  }
-  const database = decodeURIComponent(u.pathname.replace(/^\//, ""));
-  if (!database) throw new RangeError("mysql URL names no database");
+  if (u.search || u.hash) throw bad("no query or fragment allowed");
+  const database = decodeOr(u.pathname.replace(/^\//, ""));
+  if (!database) throw bad("names no database");
   return {
     host: u.hostname || "127.0.0.1",
     port: u.port ? Number(u.port) : 3306,
-    user: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password),
+    user: p.user,
+    password: p.password,
     database,
   };
 }

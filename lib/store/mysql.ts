@@ -24,6 +24,7 @@
 import mysql from "mysql2/promise";
 import { DataValidationError, FmaiError, StoreError } from "../core/mod.ts";
 import type { ColumnType, Row, TableQuery, TableSchema, TableStore, UpsertResult } from "./types.ts";
+import { CircuitBreaker } from "./_breaker.ts";
 import {
   buildOrderLimit,
   buildWhere,
@@ -146,11 +147,13 @@ export class MySqlTables implements TableStore {
   readonly #pool: Pool;
   readonly #cfg: MySqlConfig;
   readonly #schemas = new Map<string, TableSchema>();
+  readonly #breaker: CircuitBreaker;
   #splitGate: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(cfg: MySqlConfig) {
     this.#cfg = cfg;
+    this.#breaker = new CircuitBreaker(BACKEND, `mysql server ${cfg.host}:${cfg.port}`);
     this.#pool = mysql.createPool({
       host: cfg.host,
       port: cfg.port,
@@ -272,12 +275,15 @@ export class MySqlTables implements TableStore {
    */
   async #attempts<T>(what: string, once: () => Promise<T>): Promise<T> {
     if (this.#closed) throw new StoreError("mysql table store is closed", { backend: BACKEND });
+    this.#breaker.check(`mysql ${what}`);
     const attempts = Math.max(1, this.#cfg.retries ?? 4);
     const delay0 = this.#cfg.retryDelayMs ?? 200;
     let last: unknown;
     for (let i = 0; i < attempts; i++) {
       try {
-        return await once();
+        const r = await once();
+        this.#breaker.success();
+        return r;
       } catch (e) {
         if (e instanceof FmaiError || e instanceof TypeError || e instanceof RangeError) throw e;
         if (!isConnectionError(e)) {
@@ -291,10 +297,7 @@ export class MySqlTables implements TableStore {
       }
     }
     const code = (last as { code?: string })?.code ?? (last as Error)?.message ?? "unknown";
-    throw new StoreError(
-      `mysql ${what}: connection to ${this.#cfg.host}:${this.#cfg.port} failed after ${attempts} attempts (${code})`,
-      { backend: BACKEND, cause: last },
-    );
+    throw this.#breaker.trip(`mysql ${what}`, `${code} after ${attempts} attempts`, last);
   }
 
   async #stored(c: Conn, name: string): Promise<{ version: number; schema: TableSchema } | null> {

@@ -5,7 +5,8 @@
  * compiled in, word search falls back to `LIKE` over a lower-cased text column.
  * @module
  */
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { openSqliteFile } from "./_sqlite.ts";
 import { FmaiError, StoreError } from "../core/mod.ts";
 import type { Doc, DocQuery, DocumentStore, UpsertResult } from "./types.ts";
 import { checkCollection, TEXT_FIELDS, textWords, validateDocs } from "./_validate.ts";
@@ -45,19 +46,7 @@ export class SqliteDocuments implements DocumentStore {
   #closed = false;
 
   constructor(path: string) {
-    if (typeof path !== "string" || path === "") {
-      throw new TypeError("sqlite path must be a non-empty string");
-    }
-    try {
-      this.#db = new DatabaseSync(path);
-      this.#db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;");
-    } catch (e) {
-      throw new StoreError(`cannot open sqlite database ${path}: ${(e as Error).message}`, {
-        backend: "sqlite",
-        cause: e,
-        userError: true,
-      });
-    }
+    this.#db = openSqliteFile(path);
     let fts = true;
     try {
       this.#db.exec("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x); DROP TABLE temp.fts5_probe;");

@@ -5,7 +5,8 @@
  * Schema versions are recorded in `schema_migrations`.
  * @module
  */
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { openSqliteFile } from "./_sqlite.ts";
 import { FmaiError, StoreError } from "../core/mod.ts";
 import type { ColumnType, Row, TableQuery, TableSchema, TableStore, UpsertResult } from "./types.ts";
 import {
@@ -59,16 +60,9 @@ export class SqliteTables implements TableStore {
   #closed = false;
 
   constructor(path: string, opts: SqliteTablesOptions = {}) {
-    if (typeof path !== "string" || path === "") {
-      throw new TypeError("sqlite path must be a non-empty string");
-    }
     this.#rowsPerStatement = opts.rowsPerStatement;
+    this.#db = openSqliteFile(path, " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;");
     try {
-      this.#db = new DatabaseSync(path);
-      this.#db.exec(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY;" +
-          " PRAGMA cache_size=-65536;",
-      );
       this.#db.exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations (table_name TEXT NOT NULL, version INTEGER NOT NULL," +
           " schema TEXT NOT NULL, applied_at INTEGER NOT NULL, PRIMARY KEY (table_name, version))",
@@ -127,6 +121,38 @@ export class SqliteTables implements TableStore {
     return s;
   }
 
+  /** The statements that create `canon`, or migrate the stored version `st` to it. */
+  #migration(canon: TableSchema, st: { schema: TableSchema } | null): string[] {
+    const t = q(canon.name);
+    const stmts: string[] = [];
+    if (!st) {
+      const cols = Object.entries(canon.columns).map(([c, ty]) =>
+        `${q(c)} ${SQL_TYPE[ty]}${canon.key.includes(c) ? " NOT NULL" : ""}`
+      );
+      stmts.push(
+        `CREATE TABLE IF NOT EXISTS ${t} (${cols.join(", ")}, PRIMARY KEY (${
+          canon.key.map(q).join(", ")
+        })) WITHOUT ROWID`,
+      );
+      for (const idx of canon.indexes!) {
+        stmts.push(
+          `CREATE INDEX IF NOT EXISTS ${q(indexName(canon.name, idx))} ON ${t} (${idx.map(q).join(", ")})`,
+        );
+      }
+      return stmts;
+    }
+    const diff = diffSchema(st.schema, canon);
+    for (const c of diff.addColumns) {
+      stmts.push(`ALTER TABLE ${t} ADD COLUMN ${q(c)} ${SQL_TYPE[canon.columns[c]]}`);
+    }
+    for (const idx of diff.addIndexes) {
+      stmts.push(
+        `CREATE INDEX IF NOT EXISTS ${q(indexName(canon.name, idx))} ON ${t} (${idx.map(q).join(", ")})`,
+      );
+    }
+    return stmts;
+  }
+
   /** Creates the table (or migrates it by adding columns/indexes) and records the version. */
   ensureTable(schema: TableSchema): Promise<void> {
     try {
@@ -139,49 +165,21 @@ export class SqliteTables implements TableStore {
         indexes: (schema.indexes ?? []).map((i) => [...i]),
       };
       const json = JSON.stringify(canon);
-      const st = this.#stored(schema.name);
-      if (st && JSON.stringify(st.schema) === json) {
+      const current = this.#stored(schema.name);
+      if (current && JSON.stringify(current.schema) === json) {
         this.#schemas.set(schema.name, canon);
         return Promise.resolve();
       }
-      const t = q(schema.name);
-      const stmts: string[] = [];
-      if (!st) {
-        const cols = Object.entries(canon.columns).map(([c, ty]) =>
-          `${q(c)} ${SQL_TYPE[ty]}${canon.key.includes(c) ? " NOT NULL" : ""}`
-        );
-        stmts.push(
-          `CREATE TABLE IF NOT EXISTS ${t} (${cols.join(", ")}, PRIMARY KEY (${
-            canon.key.map(q).join(", ")
-          })) WITHOUT ROWID`,
-        );
-        for (const idx of canon.indexes!) {
-          stmts.push(
-            `CREATE INDEX IF NOT EXISTS ${q(indexName(canon.name, idx))} ON ${t} (${idx.map(q).join(", ")})`,
-          );
-        }
-      } else {
-        const diff = diffSchema(st.schema, canon);
-        for (const c of diff.addColumns) {
-          stmts.push(`ALTER TABLE ${t} ADD COLUMN ${q(c)} ${SQL_TYPE[canon.columns[c]]}`);
-        }
-        for (const idx of diff.addIndexes) {
-          stmts.push(
-            `CREATE INDEX IF NOT EXISTS ${q(indexName(canon.name, idx))} ON ${t} (${idx.map(q).join(", ")})`,
-          );
-        }
-      }
+      // Read again under the write lock: another process may have created or migrated the table meanwhile.
       this.#db.exec("BEGIN IMMEDIATE");
       try {
-        for (const s of stmts) this.#db.exec(s);
-        this.#stmt(
-          "INSERT INTO schema_migrations (table_name, version, schema, applied_at) VALUES (?, ?, ?, ?)",
-        ).run(
-          canon.name,
-          (st?.version ?? 0) + 1,
-          json,
-          Date.now(),
-        );
+        const st = this.#stored(schema.name);
+        if (!st || JSON.stringify(st.schema) !== json) {
+          for (const s of this.#migration(canon, st)) this.#db.exec(s);
+          this.#stmt(
+            "INSERT INTO schema_migrations (table_name, version, schema, applied_at) VALUES (?, ?, ?, ?)",
+          ).run(canon.name, (st?.version ?? 0) + 1, json, Date.now());
+        }
         this.#db.exec("COMMIT");
       } catch (e) {
         this.#db.exec("ROLLBACK");
