@@ -117,14 +117,16 @@ if (import.meta.main) {
   const url = Deno.env.get("FMAI_MYSQL_URL");
   if (url) {
     const { mySqlConfigFromUrl, openMySqlTables } = await import("../lib/store/mysql.ts");
-    // the default (a large upsert split over 4 connections, one XA transaction), then one connection for comparison
-    for (
-      const [label, upsertConnections] of [["mysql (mariadb)", 4], [
-        "mysql (mariadb, one connection)",
-        1,
-      ]] as const
-    ) {
-      const s = await openMySqlTables({ ...mySqlConfigFromUrl(url), upsertConnections });
+    // side by side in one run: the staged paths (temporary table + one INSERT ... SELECT), the XA split over 4
+    // connections, and one connection's plain transaction
+    const modes = [
+      ["mysql staging (LOAD DATA LOCAL)", { upsertMode: "staging" }],
+      ["mysql staging (multi-row inserts)", { upsertMode: "staging-insert" }],
+      ["mysql XA over 4 connections", { upsertMode: "xa", upsertConnections: 4 }],
+      ["mysql one connection", { upsertMode: "xa", upsertConnections: 1 }],
+    ] as const;
+    for (const [label, opts] of modes) {
+      const s = await openMySqlTables({ ...mySqlConfigFromUrl(url), ...opts });
       const schema = { ...BARS, name: `bench_bars_${Date.now().toString(36)}` };
       try {
         results.push(await run(label, s, schema, rows));

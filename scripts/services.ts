@@ -55,6 +55,8 @@ function table(rows: string[][]): string {
 
 async function up(list: Service[]): Promise<number> {
   await Deno.mkdir(SERVICES_DIR, { recursive: true });
+  // others may pass through (the database runs as its own user inside) but not list or read
+  await Deno.chmod(SERVICES_DIR, 0o711);
   const failures: string[] = [];
   const t0 = Date.now();
   // Installs and builds run one after another (2 cores), starts and waits in parallel.
@@ -93,7 +95,9 @@ async function up(list: Service[]): Promise<number> {
     "# Written by `deno task services:up`; source it or let `deno task test:integration` read it.",
   ];
   for (const [k, v] of Object.entries(env)) lines.push(`export ${k}=${shq(v)}`);
-  await Deno.writeTextFile(ENV_FILE, lines.join("\n") + "\n");
+  // the file holds passwords: readable by its owner only, also when it existed before
+  await Deno.writeTextFile(ENV_FILE, lines.join("\n") + "\n", { mode: 0o600 });
+  await Deno.chmod(ENV_FILE, 0o600);
   const rows = [["service", "server", "url", "state"]];
   for (const svc of list) {
     rows.push([svc.name, svc.impl, svc.url(), ok.includes(svc) ? "up" : "FAILED"]);

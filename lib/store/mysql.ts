@@ -21,6 +21,8 @@
  *   fails with `StoreError`.
  * @module
  */
+import { Buffer } from "node:buffer";
+import { Readable } from "node:stream";
 import mysql from "mysql2/promise";
 import { DataValidationError, FmaiError, StoreError } from "../core/mod.ts";
 import type { ColumnType, Row, TableQuery, TableSchema, TableStore, UpsertResult } from "./types.ts";
@@ -56,6 +58,12 @@ export interface MySqlConfig {
   upsertConnections?: number;
   /** Rows from which an upsert is split across connections (default 10,000). */
   parallelFromRows?: number;
+  /**
+   * How a large upsert is written: `staging` (load a temporary table with `LOAD DATA LOCAL INFILE`, then one
+   * `INSERT ... SELECT ... ON DUPLICATE KEY UPDATE` in one transaction), `staging-insert` (the same, loading
+   * with multi-row inserts) or `xa` (split over connections as one XA transaction). Default `staging`.
+   */
+  upsertMode?: "staging" | "staging-insert" | "xa";
 }
 
 const BACKEND = "mysql";
@@ -168,6 +176,8 @@ export class MySqlTables implements TableStore {
       multipleStatements: false,
       enableKeepAlive: true,
       waitForConnections: true,
+      // affectedRows counts changed rows only (see insertedBy)
+      flags: ["-FOUND_ROWS"],
     });
     // A pool emits 'error' for idle connections dropped by the server; it recovers by itself.
     (this.#pool as unknown as { on?: (ev: string, f: () => void) => void }).on?.("error", () => {});
@@ -393,6 +403,16 @@ export class MySqlTables implements TableStore {
     }
     if (vals.length === 0) return { inserted: 0, updated: 0 };
     const w = writePlan(table, schema, this.#cfg.rowsPerStatement ?? 2000);
+    const mode = this.#cfg.upsertMode ?? "staging";
+    if (mode !== "xa" && vals.length >= (this.#cfg.parallelFromRows ?? 10_000)) {
+      const keyAt = schema.key.map((k) => w.cols.indexOf(k));
+      const unique = uniqueByKey(vals as Param[][], keyAt);
+      const inserted = await this.#retry(
+        `upsert ${table}`,
+        (c) => this.#upsertStaged(c, w, schema, unique, mode),
+      );
+      return { inserted, updated: vals.length - inserted };
+    }
     const branches = Math.min(this.#cfg.upsertConnections ?? 4, this.#cfg.poolSize ?? 4);
     if (branches >= 2 && vals.length >= (this.#cfg.parallelFromRows ?? 10_000)) {
       const keyAt = schema.key.map((k) => w.cols.indexOf(k));
@@ -417,6 +437,61 @@ export class MySqlTables implements TableStore {
       }
     });
     return { inserted, updated: vals.length - inserted };
+  }
+
+  /**
+   * One try of a staged upsert on connection `c`: the rows (unique by key, in key order) go into a temporary
+   * table of this connection (no keys, no redo log), then one `INSERT ... SELECT ... ON DUPLICATE KEY UPDATE`
+   * applies them in one transaction: all or nothing, and the target's rows are locked only while that one
+   * statement runs. A writer killed at any point leaves nothing (the temporary table dies with its
+   * connection, an unfinished transaction rolls back). Returns the rows inserted ("Records - Duplicates").
+   */
+  async #upsertStaged(
+    c: Conn,
+    w: WritePlan,
+    schema: TableSchema,
+    vals: Param[][],
+    mode: "staging" | "staging-insert",
+  ): Promise<number> {
+    const stage = q("fmai_stage");
+    const cols = w.cols.map(q).join(", ");
+    await c.query(`DROP TEMPORARY TABLE IF EXISTS ${stage}`);
+    await c.query(
+      `CREATE TEMPORARY TABLE ${stage} (${
+        w.cols.map((col) => `${q(col)} ${sqlType(schema, col)} NULL`).join(", ")
+      }) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    );
+    try {
+      if (mode === "staging") {
+        await c.query({
+          sql: `LOAD DATA LOCAL INFILE 'fmai-stage' INTO TABLE ${stage} CHARACTER SET utf8mb4 ` +
+            `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${cols})`,
+          infileStreamFactory: () => Readable.from(tsvChunks(vals)),
+        });
+      } else {
+        const into = `INSERT INTO ${stage} (${cols}) VALUES `;
+        const tuple = `(${w.cols.map(() => "?").join(",")})`;
+        for (let a = 0; a < vals.length; a += w.per) {
+          const b = Math.min(vals.length, a + w.per);
+          const params: Param[] = [];
+          for (let r = a; r < b; r++) for (const x of vals[r]) params.push(x);
+          await c.query(c.format(into + Array(b - a).fill(tuple).join(","), params));
+        }
+      }
+      await c.beginTransaction();
+      try {
+        const [h] = await c.query(
+          `INSERT INTO ${q(w.table)} (${cols}) SELECT ${cols} FROM ${stage}${w.onDuplicate}`,
+        );
+        await c.commit();
+        return insertedBy(h as mysql.ResultSetHeader);
+      } catch (e) {
+        await c.rollback().catch(() => {});
+        throw e;
+      }
+    } finally {
+      await c.query(`DROP TEMPORARY TABLE IF EXISTS ${stage}`).catch(() => {});
+    }
   }
 
   /**
@@ -595,9 +670,12 @@ export class MySqlTables implements TableStore {
 
 /** How one upsert is written: the statement for `n` rows and the rows per statement. */
 interface WritePlan {
+  table: string;
   cols: string[];
   per: number;
   sql: (n: number) => string;
+  /** The `ON DUPLICATE KEY UPDATE ...` clause. */
+  onDuplicate: string;
 }
 
 function writePlan(table: string, schema: TableSchema, rowsPerStatement: number): WritePlan {
@@ -609,7 +687,7 @@ function writePlan(table: string, schema: TableSchema, rowsPerStatement: number)
   const tail = nonKey.length
     ? ` ON DUPLICATE KEY UPDATE ${nonKey.map((c) => `${q(c)} = VALUES(${q(c)})`).join(", ")}`
     : ` ON DUPLICATE KEY UPDATE ${q(schema.key[0])} = ${q(schema.key[0])}`;
-  return { cols, per, sql: (n) => head + Array(n).fill(tuple).join(",") + tail };
+  return { table, cols, per, sql: (n) => head + Array(n).fill(tuple).join(",") + tail, onDuplicate: tail };
 }
 
 /**
@@ -632,8 +710,8 @@ async function writeRows(
   for (let s = 0; s < m; s++) {
     const a = lo + Math.floor(((hi - lo) * s) / m);
     const b = lo + Math.floor(((hi - lo) * (s + 1)) / m);
-    // a lone row is sent twice: only multi-row INSERTs report "Records: N  Duplicates: N", and the second
-    // copy always counts as one duplicate, so Records - Duplicates stays the number of new rows
+    // a lone row is sent twice: only multi-row INSERTs report "Records: N  Duplicates: N"; the second copy
+    // equals the first, so it changes nothing and the count of new rows stays right
     const n = b - a === 1 ? 2 : b - a;
     const params: Param[] = new Array(n * w.cols.length);
     let p = 0;
@@ -650,14 +728,39 @@ async function writeRows(
   return inserted;
 }
 
+/** A value in `LOAD DATA` text: `\\N` for NULL, tab/newline/backslash escaped; numbers round-trip exactly. */
+function tsvField(v: Param): string {
+  if (v === null) return "\\N";
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "\\N";
+  return v.replace(
+    /[\\\t\n\r\0]/g,
+    (ch) => (ch === "\t" ? "\\t" : ch === "\n" ? "\\n" : ch === "\r" ? "\\r" : ch === "\0" ? "\\0" : "\\\\"),
+  );
+}
+
+/** The rows as tab-separated `LOAD DATA` text (UTF-8), in chunks of about 1 MB. */
+function* tsvChunks(vals: Param[][]): Generator<Buffer> {
+  let buf = "";
+  for (const row of vals) {
+    buf += row.map(tsvField).join("\t") + "\n";
+    if (buf.length > 1 << 20) {
+      yield Buffer.from(buf, "utf8");
+      buf = "";
+    }
+  }
+  if (buf) yield Buffer.from(buf, "utf8");
+}
+
 /**
- * New rows of one multi-row `INSERT ... ON DUPLICATE KEY UPDATE`: `Records - Duplicates` from the server's
- * reply (with the driver's default CLIENT_FOUND_ROWS, an existing key counts as a duplicate even when its
- * values did not change).
+ * New rows of one multi-row `INSERT ... ON DUPLICATE KEY UPDATE` (`VALUES` or `SELECT`). The pool connects
+ * without CLIENT_FOUND_ROWS, so the server counts each new row once and each changed row twice in
+ * `affectedRows` (an unchanged duplicate not at all), and reports the changed rows as `Duplicates: N` in its
+ * info line: new rows = `affectedRows - 2 * Duplicates`. The same for `INSERT ... SELECT`, whose `Duplicates`
+ * never counts unchanged rows whatever the flag.
  */
-export function insertedBy(h: { info?: string }): number {
+export function insertedBy(h: { info?: string; affectedRows?: number }): number {
   const m = /Records:\s*(\d+)\s+Duplicates:\s*(\d+)/.exec(h.info ?? "");
-  if (m) return Number(m[1]) - Number(m[2]);
+  if (m && typeof h.affectedRows === "number") return h.affectedRows - 2 * Number(m[2]);
   throw new StoreError(`mysql upsert: the server did not report "Records: N  Duplicates: N"`, {
     backend: BACKEND,
   });

@@ -294,7 +294,9 @@ Deno.test("mysql tables: split upserts order rows by key and keep the last row o
 });
 
 Deno.test("mysql tables: new rows are read from the server's Records/Duplicates reply", () => {
-  equal(insertedBy({ info: "Records: 2000  Duplicates: 120  Warnings: 0" }), 1880);
-  equal(insertedBy({ info: "Records: 2  Duplicates: 2  Warnings: 0" }), 0);
+  // 1,880 new (1 each), 120 changed (2 each), the rest unchanged (0)
+  equal(insertedBy({ affectedRows: 2120, info: "Records: 2000  Duplicates: 120  Warnings: 0" }), 1880);
+  equal(insertedBy({ affectedRows: 0, info: "Records: 2  Duplicates: 0  Warnings: 0" }), 0);
+  equal(insertedBy({ affectedRows: 1, info: "Records: 2  Duplicates: 0  Warnings: 0" }), 1);
   throws(() => insertedBy({ info: "" }), StoreError);
 });
