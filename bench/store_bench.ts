@@ -125,16 +125,24 @@ if (import.meta.main) {
       ["mysql XA over 4 connections", { upsertMode: "xa", upsertConnections: 4 }],
       ["mysql one connection", { upsertMode: "xa", upsertConnections: 1 }],
     ] as const;
-    for (const [label, opts] of modes) {
-      const s = await openMySqlTables({ ...mySqlConfigFromUrl(url), ...opts });
-      const schema = { ...BARS, name: `bench_bars_${Date.now().toString(36)}` };
-      try {
-        results.push(await run(label, s, schema, rows));
-      } finally {
-        await s.dropTable!(schema.name);
-        await s.close();
+    // two rounds, modes interleaved (the machine's load drifts); each mode keeps its faster round
+    const best = new Map<string, Result>();
+    for (let round = 0; round < 2; round++) {
+      for (const [label, opts] of modes) {
+        const s = await openMySqlTables({ ...mySqlConfigFromUrl(url), ...opts });
+        const schema = { ...BARS, name: `bench_bars_${Date.now().toString(36)}` };
+        try {
+          const r = await run(label, s, schema, rows);
+          console.log(`round ${round + 1}: ${label}: ${r.upsertRowsPerSec} rows/s`);
+          const b = best.get(label);
+          if (!b || r.upsertRowsPerSec > b.upsertRowsPerSec) best.set(label, r);
+        } finally {
+          await s.dropTable!(schema.name);
+          await s.close();
+        }
       }
     }
+    results.push(...best.values());
   } else {
     console.log("mysql: skipped (set FMAI_MYSQL_URL, e.g. after `deno task services:up`)");
   }

@@ -16,6 +16,7 @@ import {
   openLocalObjects,
   openSqliteDocuments,
 } from "../lib/store/mod.ts";
+import { readCsvTable } from "../lib/sources/mod.ts";
 import { openMongoDocuments } from "../lib/store/mongodb.ts";
 import { openS3Objects } from "../lib/store/s3.ts";
 
@@ -25,28 +26,10 @@ const CSV = new URL(
 );
 const QUERIES = 100;
 
-/** Splits one CSV line with quoted fields. */
-function splitCsv(line: string): string[] {
-  const out: string[] = [];
-  let cur = "", q = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (q) {
-      if (ch === '"' && line[i + 1] === '"') cur += '"', i++;
-      else if (ch === '"') q = false;
-      else cur += ch;
-    } else if (ch === '"') q = true;
-    else if (ch === ",") out.push(cur), cur = "";
-    else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
-
 /** `n` news documents from the real Benzinga headlines (ids `bz<i>`, recycled past the 9,991 rows). */
 export async function benzingaDocs(n = 10_000): Promise<Doc[]> {
-  const lines = (await Deno.readTextFile(CSV)).trim().split("\n").slice(1);
-  const rows = lines.map(splitCsv).filter((r) => r.length === 4);
+  const rows = readCsvTable(await Deno.readTextFile(CSV), { file: "benzinga", require: ["title"] }).rows
+    .map((r) => r.fields);
   const docs: Doc[] = [];
   for (let i = 0; i < n; i++) {
     const [orig, title, date, stock] = rows[i % rows.length];

@@ -105,7 +105,7 @@ export async function checkWritableDir(dir: string, flag: string): Promise<void>
       break;
     } catch (e) {
       if (e instanceof ConfigError) throw e;
-      if (!(e instanceof Deno.errors.NotFound)) {
+      if (!(e instanceof Deno.errors.NotFound) && !(e instanceof Deno.errors.NotADirectory)) {
         throw new ConfigError(`${flag} ${dir}: cannot use ${probe} (${oneLine(e)})`, { cause: e });
       }
       const up = probe.includes("/") ? probe.slice(0, probe.lastIndexOf("/")) || "/" : ".";

@@ -3,20 +3,21 @@
  * runs the sections of EVALUATION.md that exist (lib/evaluate SECTIONS) on ../shared/data and writes
  * `bench/results/<date>-<git sha>.json` and `.html` (`<date>-<git sha>-reduced.*` for a reduced run).
  *
- * `deno task evaluate:ci` (`--ci`, implies `--reduced`): exits 1 when a null check is not at chance or a metric
- * listed in `bench/expected_metrics.json` is missing. `--write-expected` rewrites that list from this run.
- * A user mistake prints one line and exits with code 2.
+ * `deno task evaluate:ci` (`--ci`, implies `--reduced`): exits 1 when a null check is not at chance, or a metric
+ * of `bench/expected_metrics.json` is missing, not a number, or past its recorded value's tolerance on the bad
+ * side (`pipelines/evaluate_guard.ts`). `--write-expected` (with `--ci`) rewrites that file from this run, and
+ * only on a clean git tree, so the recorded values belong to a commit. A user mistake prints one line and exits
+ * with code 2.
  * @module
  */
 import { asConfigError, reportCliError } from "./_cli_error.ts";
 import { parseArgs } from "node:util";
 import { ConfigError } from "@lib/core/mod.ts";
+import { expectedFrom, type ExpectedMetrics, guardProblems, parseExpected } from "./evaluate_guard.ts";
 import {
   buildScoreboard,
   type EvalContext,
   failedNullChecks,
-  metricKeys,
-  missingMetrics,
   type Scoreboard,
   scoreboardHtml,
   scoreboardJson,
@@ -157,13 +158,33 @@ export async function evaluate(
 }
 
 /** CI verdict: problems (empty = pass). */
-export function ciProblems(sb: Scoreboard, expected: readonly string[]): string[] {
+export function ciProblems(sb: Scoreboard, expected: ExpectedMetrics): string[] {
   const p: string[] = [];
   for (const m of failedNullChecks(sb)) {
     p.push(`null check not at chance: ${m.section}/${m.method} z=${m.value}`);
   }
-  for (const k of missingMetrics(expected, sb)) p.push(`metric missing: ${k}`);
+  p.push(...guardProblems(expected, sb));
   return p;
+}
+
+/** Refuses `--write-expected` unless the git tree is clean (the recorded values must belong to a commit). */
+export async function checkCleanTree(): Promise<void> {
+  const out = await new Deno.Command("git", {
+    args: ["status", "--porcelain", "--untracked-files=no"],
+    cwd: ROOT.pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dirty = new TextDecoder().decode(out.stdout).trim();
+  if (!out.success) throw new ConfigError("--write-expected needs a git checkout (git status failed)");
+  if (dirty) {
+    throw new ConfigError(
+      `--write-expected needs a clean git tree (commit first): ${
+        dirty.split("\n").length
+      } changed file(s), ` +
+        `e.g. ${dirty.split("\n")[0].trim()}`,
+    );
+  }
 }
 
 function fmt(v: number): string {
@@ -176,6 +197,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const o = parseEvaluateArgs(argv);
+  if (o.writeExpected) {
+    if (!o.ci) throw new ConfigError("--write-expected goes with --ci (the guard compares reduced runs)");
+    await checkCleanTree();
+  }
   const { scoreboard: sb, jsonPath, htmlPath } = await evaluate(o);
   if (!o.quiet) {
     for (const s of sb.sections) {
@@ -195,22 +220,26 @@ async function main(argv: string[]): Promise<number> {
   }
   console.log(`wrote ${jsonPath}\nwrote ${htmlPath}`);
   if (o.writeExpected) {
-    await Deno.writeTextFile(EXPECTED_PATH, JSON.stringify(metricKeys(sb), null, 2) + "\n");
-    console.log(`wrote ${EXPECTED_PATH} (${metricKeys(sb).length} metric keys)`);
+    const e = expectedFrom(sb);
+    await Deno.writeTextFile(EXPECTED_PATH, JSON.stringify(e, null, 2) + "\n");
+    console.log(`wrote ${EXPECTED_PATH} (${Object.keys(e.metrics).length} metrics with floors/ceilings)`);
   }
   if (o.ci) {
-    let expected: string[] = [];
+    let expected: ExpectedMetrics;
     try {
-      expected = JSON.parse(await Deno.readTextFile(EXPECTED_PATH));
+      expected = parseExpected(await Deno.readTextFile(EXPECTED_PATH), EXPECTED_PATH);
     } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-      console.error(`evaluate:ci: ${EXPECTED_PATH} not found (run with --write-expected once)`);
+      console.error(`evaluate:ci: ${(e as Error).message}`);
       return 1;
     }
     const problems = ciProblems(sb, expected);
     for (const p of problems) console.error(`evaluate:ci FAIL: ${p}`);
     if (problems.length) return 1;
-    console.log(`evaluate:ci PASS: null checks at chance, ${expected.length} expected metrics present`);
+    console.log(
+      `evaluate:ci PASS: null checks at chance, ${
+        Object.keys(expected.metrics).length
+      } metrics within their tolerances of ${expected.gitSha}`,
+    );
   }
   return 0;
 }

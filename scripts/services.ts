@@ -23,6 +23,7 @@ import {
   livePid,
   logTail,
   oneLine,
+  parseEnvFile,
   portBusy,
   type Service,
   SERVICES_DIR,
@@ -85,12 +86,18 @@ async function up(list: Service[]): Promise<number> {
     }
   }));
   const ok = list.filter((s) => !failures.some((f) => f.startsWith(`${s.name}:`)));
-  // The env file lists every service that is up (also ones started by an earlier `up`).
-  const env: Record<string, string> = {};
+  // The env file lists every service that is up. Services started now write their settings; the others keep
+  // what the file said (an `up mysql` must not rewrite MongoDB's port from this shell's defaults).
+  let env: Record<string, string> = {};
+  try {
+    env = parseEnvFile(await Deno.readTextFile(ENV_FILE));
+  } catch { /* first start */ }
   for (const svc of services([])) {
-    if (ok.includes(svc) || await livePid(svc.pidFile, svc.exe) !== null) Object.assign(env, svc.env());
+    const started = ok.some((o) => o.name === svc.name);
+    const live = await livePid(svc.pidFile, svc.exe) !== null;
+    if (started) Object.assign(env, svc.env());
+    else if (!live) { for (const k of Object.keys(svc.env())) delete env[k]; }
   }
-  for (const svc of ok) Object.assign(env, svc.env());
   const lines = [
     "# Written by `deno task services:up`; source it or let `deno task test:integration` read it.",
   ];

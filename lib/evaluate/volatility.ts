@@ -30,6 +30,7 @@ import {
   qlike,
 } from "../models/mod.ts";
 import { type Figure, lineFigure, type Table } from "../report/mod.ts";
+import { csvRecords } from "../sources/mod.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
 
 /** Data files of section 2, relative to the shared data folder. */
@@ -52,7 +53,7 @@ export interface VolInputs {
 }
 
 function splitCsv(text: string): string[][] {
-  return text.split("\n").filter((l) => l.length > 0).map((l) => l.replace(/\r$/, "").split(","));
+  return Array.from(csvRecords(text), (r) => r.fields);
 }
 
 /**
@@ -61,10 +62,10 @@ function splitCsv(text: string): string[][] {
  * on the following row); NaN when ^GSPC lacks the date or at the first row.
  */
 export function loadVolInputs(sharedDir: string): VolInputs {
-  const rvRows = splitCsv(readFileSync(join(sharedDir, VOL_FILES.rv), "latin1"));
+  const rvRows = splitCsv(readFileSync(join(sharedDir, VOL_FILES.rv), "utf8"));
   const h = rvRows[0], di = h.indexOf("date"), ri = h.indexOf("rv5");
   if (di < 0 || ri < 0) throw new DataValidationError("no date/rv5 column", { where: VOL_FILES.rv });
-  const ixRows = splitCsv(readFileSync(join(sharedDir, VOL_FILES.index), "latin1"));
+  const ixRows = splitCsv(readFileSync(join(sharedDir, VOL_FILES.index), "utf8"));
   const ci = ixRows[0].indexOf("Close");
   if (ci < 0) throw new DataValidationError("no Close column", { where: VOL_FILES.index });
   const close = new Map<string, number>(), order: string[] = [];

@@ -41,6 +41,7 @@ import {
 import type { Bar, IsoDate, UniverseMember } from "../core/mod.ts";
 import { checkNotEmpty, checkRequest } from "./source.ts";
 import { barFault } from "./_records.ts";
+import { readCsvTable, splitCsvLine } from "./csv_records.ts";
 import type { BarRequest, MarketSource } from "./source.ts";
 
 /** Header names of the OHLCV columns (matched case-insensitively). */
@@ -296,30 +297,6 @@ function readHeaderLine(path: string): string {
   return (nl < 0 ? text : text.slice(0, nl)).replace(/\r$/, "").replace(/^\uFEFF/, "");
 }
 
-/** Splits one CSV line; handles double-quoted fields only when the line has a quote. */
-function splitLine(line: string): string[] {
-  if (line.indexOf('"') < 0) return line.split(",");
-  const out: string[] = [];
-  let cur = "", q = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (q) {
-      if (ch === '"') {
-        if (line[i + 1] === '"') {
-          cur += '"';
-          i++;
-        } else q = false;
-      } else cur += ch;
-    } else if (ch === '"') q = true;
-    else if (ch === ",") {
-      out.push(cur);
-      cur = "";
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
-
 function headerIndex(header: string[], wanted: string | undefined, defaults: string[]): number {
   const lower = header.map((h) => h.trim().toLowerCase());
   const names = wanted !== undefined ? [wanted.toLowerCase()] : defaults;
@@ -446,7 +423,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
           }
           // A directory may hold side files (holidays, sector lists): those without OHLC columns are left out,
           // and said so (`report().ignored`; an error with `strict`).
-          const { missing } = resolveColumns(splitLine(readHeaderLine(p)), opts);
+          const { missing } = resolveColumns(splitCsvLine(readHeaderLine(p)), opts);
           if (missing.length > 0) {
             ignore(p, `no ${missing.join(", ")} column${missing.length > 1 ? "s" : ""}`);
           } else if (opts.layout === "file-per-symbol" && !isSymbol(symbolFromFile(n))) {
@@ -480,7 +457,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
     if (headerLine.trim() === "") {
       throw new DataValidationError("empty file (no header)", { where: `${file}:1` });
     }
-    const header = splitLine(headerLine);
+    const header = splitCsvLine(headerLine);
     const { idx, missing } = resolveColumns(header, opts);
     if (missing.length > 0) {
       throw new DataValidationError(`missing column(s) ${missing.join(", ")} in header`, {
@@ -537,7 +514,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
         }
       }
       if (quoted) {
-        fields = splitLine(text8(bytes, lineStart, end));
+        fields = splitCsvLine(text8(bytes, lineStart, end));
         k = fields.length;
       } else {
         fields = undefined;
@@ -947,7 +924,7 @@ export async function csvSourceFor(
   }
   for (const n of names) {
     if (!DATA_FILE.test(n)) continue;
-    const header = splitLine(readHeaderLine(join(path, n)));
+    const header = splitCsvLine(readHeaderLine(join(path, n)));
     const probe = { files: path, layout: "symbol-column" as const, ...overrides };
     const { missing } = resolveColumns(header, probe);
     if (missing.length === 0 && (overrides.layout ?? "symbol-column") === "symbol-column") {
@@ -958,6 +935,12 @@ export async function csvSourceFor(
     return csvPresets.yahooDaily(path, overrides);
   }
   return createCsvSource({ name: "csv", files: path, layout: "file-per-symbol", ...overrides });
+}
+
+/** The text with its header line lower-cased (column names are matched case-insensitively). */
+function lowerHeader(text: string): string {
+  const nl = text.indexOf("\n");
+  return nl < 0 ? text.toLowerCase() : text.slice(0, nl).toLowerCase() + text.slice(nl);
 }
 
 /**
@@ -980,21 +963,15 @@ export async function readUniverseCsv(path: string, universe: string): Promise<U
     });
   }
   checkUtf8(bytes, file);
-  const lines = new TextDecoder().decode(bytes).replace(/^\uFEFF/, "").split("\n");
-  const header = splitLine(lines[0].replace(/\r$/, "")).map((h) => h.trim().toLowerCase());
-  const [si, fi, ti] = ["symbol", "from", "to"].map((c) => header.indexOf(c));
-  if (si < 0 || fi < 0 || ti < 0) {
-    throw new DataValidationError("header must name symbol, from and to", { where: `${file}:1` });
-  }
+  const t = readCsvTable(lowerHeader(new TextDecoder().decode(bytes)), {
+    file,
+    require: ["symbol", "from", "to"],
+  });
+  const [si, fi, ti] = ["symbol", "from", "to"].map(t.col);
   const out: UniverseMember[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i].replace(/\r$/, "");
-    if (line.trim() === "") continue;
-    const where = `${file}:${i + 1}`;
-    const f = splitLine(line).map((x) => x.trim());
-    if (f.length !== header.length) {
-      throw new DataValidationError(`expected ${header.length} fields, got ${f.length}`, { where });
-    }
+  for (const r of t.rows) {
+    const where = `${file}:${r.line}`;
+    const f = r.fields.map((x) => x.trim());
     if (!isSymbol(f[si])) throw new DataValidationError(`${shown(f[si])} is not a symbol`, { where });
     const to = f[ti] === "" ? null : f[ti];
     for (const d of [f[fi], to]) {

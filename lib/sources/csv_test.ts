@@ -368,3 +368,23 @@ Deno.test("csv: a symbol outside the pattern is refused at its line", async () =
     rmSync(dir, { recursive: true });
   }
 });
+
+Deno.test("csv records: quoted fields with commas, quotes and line breaks; line numbers; short records named", async () => {
+  const { csvRecords, readCsvTable } = await import("./csv_records.ts");
+  const text = '\uFEFFa,b,c\r\n1,"x, ""y""",3\n\n2,"two\nlines",4\n5,6\n';
+  deepEqual([...csvRecords(text)], [
+    { line: 1, fields: ["a", "b", "c"] },
+    { line: 2, fields: ["1", 'x, "y"', "3"] },
+    { line: 4, fields: ["2", "two\nlines", "4"] },
+    { line: 6, fields: ["5", "6"] },
+  ]);
+  try {
+    readCsvTable(text, { file: "t.csv" });
+    ok(false, "a short record must not pass");
+  } catch (e) {
+    ok(e instanceof DataValidationError && e.where === "t.csv:6", String(e));
+  }
+  let short = 0;
+  equal(readCsvTable(text, { file: "t.csv", onShort: () => (short++, false) }).rows.length, 2);
+  equal(short, 1);
+});

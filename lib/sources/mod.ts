@@ -5,6 +5,7 @@
  */
 export * from "./source.ts";
 export * from "./csv.ts";
+export * from "./csv_records.ts";
 export * from "./synthetic.ts";
 export * from "./yahoo.ts";
 export * from "./nasdaq.ts";

@@ -1,5 +1,5 @@
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
-import { StoreError } from "../core/mod.ts";
+import { InputError, StoreError } from "../core/mod.ts";
 import { tableContract } from "./contract_tables.ts";
 import type { TableStore } from "./types.ts";
 import mysql from "mysql2/promise";
@@ -270,8 +270,8 @@ Deno.test("mysql tables: URL parsing and connection error classification", () =>
     password: "p@ss",
     database: "fmai",
   });
-  throws(() => mySqlConfigFromUrl("postgres://a@b/c"), RangeError);
-  throws(() => mySqlConfigFromUrl("mysql://a@b:1/"), RangeError);
+  throws(() => mySqlConfigFromUrl("postgres://a@b/c"), InputError);
+  throws(() => mySqlConfigFromUrl("mysql://a@b:1/"), InputError);
   ok(isConnectionError({ code: "PROTOCOL_CONNECTION_LOST" }));
   ok(isConnectionError({ code: "ECONNREFUSED" }));
   ok(!isConnectionError({ code: "ER_DUP_ENTRY" }));

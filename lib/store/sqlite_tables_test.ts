@@ -76,3 +76,31 @@ Deno.test("sqlite tables: a bulk load rebuilds secondary indexes inside its tran
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("two processes creating a new store at once both succeed (busy timeout set before WAL and schema)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-sqlite-race-" });
+  const script = `${dir}/open.ts`;
+  const mod = new URL("./mod.ts", import.meta.url).href;
+  await Deno.writeTextFile(
+    script,
+    `import { ALL_SCHEMAS, embeddedConfig, openStores } from "${mod}";
+const s = await openStores(embeddedConfig(Deno.args[0]));
+for (const sc of ALL_SCHEMAS) await s.tables.ensureTable(sc);
+await s.documents.upsert("news", [{ id: Deno.args[1], knownAt: 1, symbols: ["A"], headline: "h" }]);
+await s.close();`,
+  );
+  try {
+    for (let round = 0; round < 3; round++) {
+      const store = `${dir}/store${round}`;
+      const runs = await Promise.all(
+        ["a", "b", "c"].map((id) =>
+          new Deno.Command(Deno.execPath(), { args: ["run", "-A", script, store, id], stderr: "piped" })
+            .output()
+        ),
+      );
+      for (const r of runs) equal(r.code, 0, new TextDecoder().decode(r.stderr));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
