@@ -1,8 +1,8 @@
 /**
  * Store benchmark (issue 3): bulk upsert of all 619,040 bars of `../shared/data/sp500-5yr-ohlcv` (read through
  * `lib/sources`, missing prices kept as NULL) into the embedded SQLite store (goal >= 200k rows/s) and, when
- * `FMAI_MYSQL_URL` is set, into MySQL/MariaDB (goal >= 100k rows/s; measured with the default split over 4
- * connections and with one connection); a re-upsert (the row count must stay 619,040); reading one symbol's
+ * `FMAI_MYSQL_URL` is set, into MySQL/MariaDB (goal >= 100k rows/s; the default staged upsert and, for
+ * comparison, one transaction of multi-row inserts); a re-upsert (the row count must stay 619,040); reading one symbol's
  * five years (p50 over 200 reads, goal < 10 ms). Prints a table and writes `bench/results/store-<date>.json`.
  *
  *   deno task bench:store
@@ -117,13 +117,10 @@ if (import.meta.main) {
   const url = Deno.env.get("FMAI_MYSQL_URL");
   if (url) {
     const { mySqlConfigFromUrl, openMySqlTables } = await import("../lib/store/mysql.ts");
-    // side by side in one run: the staged paths (temporary table + one INSERT ... SELECT), the XA split over 4
-    // connections, and one connection's plain transaction
+    // (the XA path this replaced was measured beside it: bench/results/store-xa-vs-staging-2026-12-04.json)
     const modes = [
-      ["mysql staging (LOAD DATA LOCAL)", { upsertMode: "staging" }],
-      ["mysql staging (multi-row inserts)", { upsertMode: "staging-insert" }],
-      ["mysql XA over 4 connections", { upsertMode: "xa", upsertConnections: 4 }],
-      ["mysql one connection", { upsertMode: "xa", upsertConnections: 1 }],
+      ["mysql staged (temporary table + INSERT ... SELECT)", {}],
+      ["mysql one transaction of multi-row inserts", { stagingFromRows: Infinity }],
     ] as const;
     // two rounds, modes interleaved (the machine's load drifts); each mode keeps its faster round
     const best = new Map<string, Result>();

@@ -88,8 +88,8 @@ Deno.test("backend selection: a typo, a wrong type or a secret in a store config
     const configDir = new URL(`file://${dir}/`);
     const cases: [string, RegExp][] = [
       [
-        "poolSize: 4\n    upsertConection: 2",
-        /config\/mysql\.yaml: unknown config key store\.tables\.upsertConection \(did you mean upsertConnections\?\)/,
+        "poolSize: 4\n    stagingFromRow: 2",
+        /config\/mysql\.yaml: unknown config key store\.tables\.stagingFromRow \(did you mean stagingFromRows\?\)/,
       ],
       [
         "poolSize: four",
@@ -109,13 +109,13 @@ Deno.test("backend selection: a typo, a wrong type or a secret in a store config
     }
     await Deno.writeTextFile(
       `${dir}/mysql.yaml`,
-      "store:\n  tables:\n    kind: mysql\n    host: 127.0.0.1\n    upsertConnections: 2\n",
+      "store:\n  tables:\n    kind: mysql\n    host: 127.0.0.1\n    stagingFromRows: 2\n",
     );
     const t = (await storeConfigFor("/tmp/x", ["mysql"], {}, configDir)).tables as unknown as Record<
       string,
       unknown
     >;
-    deepEqual([t.host, t.upsertConnections, t.password], ["127.0.0.1", 2, "fmai"]);
+    deepEqual([t.host, t.stagingFromRows, t.password], ["127.0.0.1", 2, "fmai"]);
     // a password inside a connection string in the file is refused like any other secret (shown redacted)
     await Deno.writeTextFile(
       `${dir}/mongodb.yaml`,

@@ -45,8 +45,7 @@ const SECTION_TEMPLATES: Record<string, Record<string, unknown>> = {
     retryDelayMs: 0,
     connectTimeoutMs: 0,
     rowsPerStatement: 0,
-    upsertConnections: 0,
-    parallelFromRows: 0,
+    stagingFromRows: 0,
   },
   mongodb: { kind: "", uri: "", database: "", retries: 0, retryDelayMs: 0, timeoutMs: 0, batchSize: 0 },
   s3: {
