@@ -58,8 +58,14 @@ function expectOneLine(r: Run, code: number, re: RegExp, storeDir?: string): voi
   if (storeDir) ok(!existsSync(`${storeDir}/fmai.sqlite`), `nothing written under ${storeDir}`);
 }
 
-async function tempDir(): Promise<string> {
-  return await Deno.makeTempDir({ prefix: "fmai-bad-" });
+/** Runs `fn` with a fresh temporary folder, removed afterwards. */
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-bad-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }
 
 /** The recorded 2020-01-02 AAPL chart with `edit` applied, in a folder of its own (a replay source). */
@@ -83,8 +89,7 @@ async function storeCount(dir: string, table: string): Promise<number> {
 }
 
 Deno.test("injection: markup in a symbol is refused at every edge (flag, CSV file, config file)", async () => {
-  const dir = await tempDir();
-  try {
+  await withDir(async (dir) => {
     await Deno.mkdir(`${dir}/csv`);
     await Deno.writeTextFile(
       `${dir}/csv/x.csv`,
@@ -99,14 +104,11 @@ Deno.test("injection: markup in a symbol is refused at every edge (flag, CSV fil
     expectOneLine(flag, 2, /--symbols: "X<\/script>.*" is not a symbol/, `${dir}/s1`);
     expectOneLine(file, 2, /x\.csv:2: "X<\/script>.*" is not a symbol/, `${dir}/s2`);
     expectOneLine(config, 2, /config source\.symbols\[0\]: .* is not a symbol/, `${dir}/s3`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("ranges: every out-of-range config value is refused at load, before any store opens", async () => {
-  const dir = await tempDir();
-  try {
+  await withDir(async (dir) => {
     const cases: [string, RegExp][] = [
       ["signals:\n  threshold: 5", /config signals\.threshold: 5 is out of range: want \[0, 1\)/],
       ["backtest:\n  costBps: -50", /config backtest\.costBps: -50 is out of range: want \[0, 1000\]/],
@@ -123,14 +125,11 @@ Deno.test("ranges: every out-of-range config value is refused at load, before an
       return await cli("cli", ["--config", `${dir}/c${i}.yaml`, "--store-dir", `${dir}/s${i}`, "--quiet"]);
     }));
     runs.forEach((r, i) => expectOneLine(r, 2, cases[i][1], `${dir}/s${i}`));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("former stack traces: too little data (says how many sessions), unwritable store dir; a bug is no user error", async () => {
-  const dir = await tempDir();
-  try {
+  await withDir(async (dir) => {
     const [short, unwritable, fileAsDir] = await Promise.all([
       cli("cli", [
         "--data-dir",
@@ -174,14 +173,11 @@ Deno.test("former stack traces: too little data (says how many sessions), unwrit
       console.error = orig;
     }
     ok(lines[0].startsWith("internal error (a bug): backtest: positions"), lines[0]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("silent drops: missing field, file without close, unknown symbol, corrupt recording are said, --strict refuses", async () => {
-  const dir = await tempDir();
-  try {
+  await withDir(async (dir) => {
     await Deno.mkdir(`${dir}/csv`);
     await Deno.writeTextFile(
       `${dir}/csv/prices.csv`,
@@ -191,34 +187,22 @@ Deno.test("silent drops: missing field, file without close, unknown symbol, corr
     await Deno.writeTextFile(`${dir}/noclose/AAPL.csv`, "date,open,high,low,volume\n2020-01-02,1,1,1,1\n");
     await Deno.mkdir(`${dir}/rec`);
     await Deno.writeTextFile(`${dir}/rec/chart-AAPL.json`, '{"request": {"url": "https://query2.fin');
+    const csvCollect = (...extra: string[]) =>
+      cli("collect_cli", [
+        "--source",
+        "csv",
+        "--data-dir",
+        `${dir}/csv`,
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2020-01-10",
+        "--quiet",
+        ...extra,
+      ]);
     const [strict, lenient, noClose, unknown, corrupt] = await Promise.all([
-      cli("collect_cli", [
-        "--source",
-        "csv",
-        "--data-dir",
-        `${dir}/csv`,
-        "--from",
-        "2020-01-01",
-        "--to",
-        "2020-01-10",
-        "--strict",
-        "--store-dir",
-        `${dir}/s1`,
-        "--quiet",
-      ]),
-      cli("collect_cli", [
-        "--source",
-        "csv",
-        "--data-dir",
-        `${dir}/csv`,
-        "--from",
-        "2020-01-01",
-        "--to",
-        "2020-01-10",
-        "--store-dir",
-        `${dir}/s2`,
-        "--quiet",
-      ]),
+      csvCollect("--strict", "--store-dir", `${dir}/s1`),
+      csvCollect("--store-dir", `${dir}/s2`),
       cli("cli", [
         "--data-dir",
         `${dir}/noclose`,
@@ -264,15 +248,12 @@ Deno.test("silent drops: missing field, file without close, unknown symbol, corr
       `${dir}/s4`,
     );
     expectOneLine(corrupt, 2, /chart-AAPL\.json: corrupt recording: not JSON/, `${dir}/s5`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("silent drops: a store error in the incremental look-up fails the symbol instead of refetching everything", async () => {
-  const dir = await tempDir();
-  const stores = await openStores(embeddedConfig(dir));
-  try {
+  await withDir(async (dir) => {
+    const stores = await openStores(embeddedConfig(dir));
     const broken: Stores = {
       ...stores,
       tables: {
@@ -302,15 +283,12 @@ Deno.test("silent drops: a store error in the incremental look-up fails the symb
     equal(n.ok, false);
     ok(/disk I\/O error/.test(n.error!), n.error);
     equal(await stores.tables.count("bars"), 0, "nothing written");
-  } finally {
     await stores.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("implausible values and raw symbols: refused before anything is stored or requested", async () => {
-  const dir = await tempDir();
-  try {
+  await withDir(async (dir) => {
     await editedFixture(`${dir}/neg`, "chart-AAPL-2020-01-01-to-2020-01-03.json", (b) => {
       // deno-lint-ignore no-explicit-any
       (b as any).chart.result[0].indicators.quote[0].low = [-1];
@@ -342,14 +320,11 @@ Deno.test("implausible values and raw symbols: refused before anything is stored
     equal(await storeCount(`${dir}/s1`, "bars") + await storeCount(`${dir}/s2`, "bars"), 0, "nothing stored");
     expectOneLine(path, 2, /--symbols: "\.\.\/\.\.\/etc\/passwd" is not a symbol/, `${dir}/s3`);
     expectOneLine(query, 2, /--symbols: "AAPL\?x#" is not a symbol/, `${dir}/s4`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("future dates: a news item dated 2100 is refused, and one already stored does not move the cursor", async () => {
-  const dir = await tempDir();
-  try {
+  await withDir(async (dir) => {
     await editedFixture(`${dir}/rec`, "search-AAPL.json", (b) => {
       // deno-lint-ignore no-explicit-any
       (b as any).news[0].providerPublishTime = 4102444800; // 2100-01-01
@@ -381,14 +356,11 @@ Deno.test("future dates: a news item dated 2100 is refused, and one already stor
     } finally {
       await s.close();
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("secrets in messages and a refused server: one line, redacted, nothing written", async () => {
-  const dir = await tempDir();
-  try {
+  await withDir(async (dir) => {
     const [secret, refused] = await Promise.all([
       cli("collect_cli", [
         "--symbols",
@@ -431,16 +403,13 @@ Deno.test("secrets in messages and a refused server: one line, redacted, nothing
       `${dir}/s2`,
     );
     ok(!refused.err.includes("pa/ss"), refused.err);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("Lambda: every symbol failed -> the invocation fails with one line; nothing stored", async () => {
-  const dir = await tempDir();
   const orig = [console.log, console.warn, console.error];
   console.log = console.warn = console.error = () => {};
-  try {
+  await withDir(async (dir) => {
     const handler = makeHandler(["prices"], "prices", {
       FMAI_DATA_DIR: dir,
       FMAI_REPLAY_DIRS: YF,
@@ -455,8 +424,5 @@ Deno.test("Lambda: every symbol failed -> the invocation fails with one line; no
       return true;
     });
     equal(await storeCount(dir, "bars"), 0);
-  } finally {
-    [console.log, console.warn, console.error] = orig;
-    await Deno.remove(dir, { recursive: true });
-  }
+  }).finally(() => [console.log, console.warn, console.error] = orig);
 });

@@ -111,20 +111,20 @@ export function parseEvaluateArgs(argv: string[]): EvaluateOptions {
   };
 }
 
+/** Runs git in the repository; its stdout, or null when git fails or is missing. */
+async function git(...args: string[]): Promise<string | null> {
+  try {
+    const out = await new Deno.Command("git", { args, cwd: ROOT.pathname, stdout: "piped", stderr: "null" })
+      .output();
+    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Short git sha of HEAD, or "nogit". */
 export async function gitSha(): Promise<string> {
-  try {
-    const out = await new Deno.Command("git", {
-      args: ["rev-parse", "--short", "HEAD"],
-      cwd: ROOT.pathname,
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    const s = new TextDecoder().decode(out.stdout).trim();
-    return out.success && s ? s : "nogit";
-  } catch {
-    return "nogit";
-  }
+  return (await git("rev-parse", "--short", "HEAD")) || "nogit";
 }
 
 /** Runs the sections and writes the scoreboard files; returns the scoreboard and the paths. */
@@ -169,14 +169,8 @@ export function ciProblems(sb: Scoreboard, expected: ExpectedMetrics): string[] 
 
 /** Refuses `--write-expected` unless the git tree is clean (the recorded values must belong to a commit). */
 export async function checkCleanTree(): Promise<void> {
-  const out = await new Deno.Command("git", {
-    args: ["status", "--porcelain", "--untracked-files=no"],
-    cwd: ROOT.pathname,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dirty = new TextDecoder().decode(out.stdout).trim();
-  if (!out.success) throw new ConfigError("--write-expected needs a git checkout (git status failed)");
+  const dirty = await git("status", "--porcelain", "--untracked-files=no");
+  if (dirty === null) throw new ConfigError("--write-expected needs a git checkout (git status failed)");
   if (dirty) {
     throw new ConfigError(
       `--write-expected needs a clean git tree (commit first): ${

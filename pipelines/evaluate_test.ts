@@ -64,17 +64,16 @@ Deno.test("evaluate:ci verdict: off-chance null checks, missing, NaN and regress
   equal(expected.metrics["trend/logistic/accuracy@test"].tol, 0.02);
   deepEqual(ciProblems(recorded, expected), []);
   // better than recorded is fine; worse beyond the tolerance, NaN, missing, or off chance is not
-  deepEqual(
+  const run = (acc: number, loss: number, vol: number) =>
     ciProblems(
       sb([
-        m("accuracy", "logistic", 0.5, true),
-        m("log_loss", "logistic", 0.9, false),
-        m("ann_vol", "moe", 0.1),
+        m("accuracy", "logistic", acc, true),
+        m("log_loss", "logistic", loss, false),
+        m("ann_vol", "moe", vol),
       ]),
       expected,
-    ),
-    [],
-  );
+    );
+  deepEqual(run(0.5, 0.9, 0.1), []);
   const bad = ciProblems(
     sb([
       m("accuracy", "logistic", 0.37, true),
@@ -90,18 +89,7 @@ Deno.test("evaluate:ci verdict: off-chance null checks, missing, NaN and regress
     "metric missing",
   ]);
   ok(/trend\/logistic\/accuracy@test = 0\.3700, below the floor 0\.3800/.test(bad[1]), bad[1]);
-  equal(
-    ciProblems(
-      sb([
-        m("accuracy", "logistic", 0.4, true),
-        m("log_loss", "logistic", 1.05, false),
-        m("ann_vol", "moe", 0.2),
-      ]),
-      expected,
-    ).length,
-    1,
-    "a two-sided band",
-  );
+  equal(run(0.4, 1.05, 0.2).length, 1, "a two-sided band");
   // the committed file parses and holds values
   const file = parseExpected(await Deno.readTextFile(EXPECTED_PATH), EXPECTED_PATH);
   equal(file.reduced, true);

@@ -29,31 +29,14 @@ Deno.test({
   ignore: !URL_ || !ROOT,
   async fn() {
     const c = mySqlConfigFromUrl(URL_!);
+    const client = (...args: string[]) => ["mariadb", "--no-defaults", ...args, "-e", "SELECT 1"];
+    const tcp = (host: string) => ["--protocol=TCP", `-h${host}`, `-P${c.port}`];
     const tries = [
-      ["mariadb", "--no-defaults", `--socket=${MYSQL_SOCKET}`, "-uroot", "-e", "SELECT 1"],
-      [
-        "mariadb",
-        "--no-defaults",
-        "--protocol=TCP",
-        "-h127.0.0.1",
-        `-P${c.port}`,
-        "-uroot",
-        "-e",
-        "SELECT 1",
-      ],
-      [
-        "mariadb",
-        "--no-defaults",
-        "--protocol=TCP",
-        "-h127.0.0.1",
-        `-P${c.port}`,
-        "-uroot",
-        "-proot",
-        "-e",
-        "SELECT 1",
-      ],
-      ["mariadb", "--no-defaults", "--protocol=TCP", "-h::1", `-P${c.port}`, "-uroot", "-e", "SELECT 1"],
-      ["mariadb", "--no-defaults", `--socket=${MYSQL_SOCKET}`, "-umysql", "-e", "SELECT 1"],
+      client(`--socket=${MYSQL_SOCKET}`, "-uroot"),
+      client(...tcp("127.0.0.1"), "-uroot"),
+      client(...tcp("127.0.0.1"), "-uroot", "-proot"),
+      client(...tcp("::1"), "-uroot"),
+      client(`--socket=${MYSQL_SOCKET}`, "-umysql"),
     ];
     for (const t of tries) {
       const r = await asNobody(t);

@@ -113,6 +113,15 @@ if (url) {
     },
   });
 
+  /** A test on a fresh table of a store with a pool of 2 (timers and sockets outlive a test here). */
+  const tableTest = (name: string, fn: (s: TableStore, t: string) => Promise<void>) =>
+    Deno.test({
+      name: `mysql tables: ${name}`,
+      sanitizeOps: false,
+      sanitizeResources: false,
+      fn: () => withTable(() => openMySqlTables({ ...cfg, poolSize: 2 }), fn),
+    });
+
   for (
     const [phase, cutOn] of [
       ["creating the staging table", "CREATE TEMPORARY TABLE"],
@@ -175,88 +184,80 @@ if (url) {
     },
   });
 
-  Deno.test({
-    name: "mysql tables: two concurrent upserts of the same rows both finish, without a lock-wait stall",
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn: async () => {
-      await withTable(() => openMySqlTables({ ...cfg, poolSize: 2 }), async (s, t) => {
-        const other = await openMySqlTables({ ...cfg, poolSize: 2 });
-        try {
-          const rows = kvRows(40_000);
-          let t0 = performance.now();
-          await s.upsert(t, kvRows(40_000, 3));
-          const alone = performance.now() - t0;
-          t0 = performance.now();
-          const [a, b] = await Promise.all([s.upsert(t, rows), other.upsert(t, rows)]);
-          const both = performance.now() - t0;
-          equal(a.inserted + b.inserted, 0);
-          equal(await s.count(t, { v: 1 }), rows.length);
-          // serialised at worst (about twice one upsert), far from InnoDB's 50 s lock-wait timeout
-          ok(
-            both < Math.max(15_000, 4 * alone),
-            `both ${both.toFixed(0)} ms, one alone ${alone.toFixed(0)} ms`,
-          );
-        } finally {
-          await other.close();
-        }
-      });
+  tableTest(
+    "two concurrent upserts of the same rows both finish, without a lock-wait stall",
+    async (s, t) => {
+      const other = await openMySqlTables({ ...cfg, poolSize: 2 });
+      try {
+        const rows = kvRows(40_000);
+        let t0 = performance.now();
+        await s.upsert(t, kvRows(40_000, 3));
+        const alone = performance.now() - t0;
+        t0 = performance.now();
+        const [a, b] = await Promise.all([s.upsert(t, rows), other.upsert(t, rows)]);
+        const both = performance.now() - t0;
+        equal(a.inserted + b.inserted, 0);
+        equal(await s.count(t, { v: 1 }), rows.length);
+        // serialised at worst (about twice one upsert), far from InnoDB's 50 s lock-wait timeout
+        ok(
+          both < Math.max(15_000, 4 * alone),
+          `both ${both.toFixed(0)} ms, one alone ${alone.toFixed(0)} ms`,
+        );
+      } finally {
+        await other.close();
+      }
     },
-  });
+  );
 
-  Deno.test({
-    name: "mysql tables: a writer killed (SIGKILL) mid-upsert leaves no lock and no staging table behind",
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn: async () => {
-      await withTable(() => openMySqlTables({ ...cfg, poolSize: 2 }), async (s, t) => {
-        const script = await Deno.makeTempFile({ suffix: ".ts" });
-        const mod = new URL("./mysql.ts", import.meta.url).href;
-        await Deno.writeTextFile(
-          script,
-          `import { mySqlConfigFromUrl, openMySqlTables } from "${mod}";
+  tableTest(
+    "a writer killed (SIGKILL) mid-upsert leaves no lock and no staging table behind",
+    async (s, t) => {
+      const script = await Deno.makeTempFile({ suffix: ".ts" });
+      const mod = new URL("./mysql.ts", import.meta.url).href;
+      await Deno.writeTextFile(
+        script,
+        `import { mySqlConfigFromUrl, openMySqlTables } from "${mod}";
 const s = await openMySqlTables(mySqlConfigFromUrl(Deno.env.get("FMAI_MYSQL_URL")!));
 const rows = Array.from({ length: 400_000 }, (_, i) => ({ k: "w" + String(i).padStart(7, "0"), v: 9 }));
 console.log("go");
 await s.upsert(${JSON.stringify(t)}, rows);`,
-        );
-        const p = new Deno.Command(Deno.execPath(), {
-          args: ["run", "-A", "--config", new URL("../../deno.json", import.meta.url).pathname, script],
-          env: { FMAI_MYSQL_URL: url },
-          stdout: "piped",
-          stderr: "null",
-        }).spawn();
-        const reader = p.stdout.pipeThrough(new TextDecoderStream()).getReader();
-        while (!(await reader.read()).value?.includes("go"));
-        // kill it while the server runs its apply (the statement that holds the row locks)
-        const admin = await mysql.createConnection({ ...cfg });
-        let seen = false;
-        try {
-          for (let i = 0; i < 600 && !seen; i++) {
-            const [rows] = await admin.query(
-              "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE ?",
-              [`INSERT INTO \`${t}\`%FROM \`fmai_stage\`%`],
-            );
-            seen = Number((rows as { n: number }[])[0].n) > 0;
-            if (!seen) await new Promise((r) => setTimeout(r, 25));
-          }
-        } finally {
-          await admin.end();
+      );
+      const p = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--config", new URL("../../deno.json", import.meta.url).pathname, script],
+        env: { FMAI_MYSQL_URL: url },
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const reader = p.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      while (!(await reader.read()).value?.includes("go"));
+      // kill it while the server runs its apply (the statement that holds the row locks)
+      const admin = await mysql.createConnection({ ...cfg });
+      let seen = false;
+      try {
+        for (let i = 0; i < 600 && !seen; i++) {
+          const [rows] = await admin.query(
+            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE ?",
+            [`INSERT INTO \`${t}\`%FROM \`fmai_stage\`%`],
+          );
+          seen = Number((rows as { n: number }[])[0].n) > 0;
+          if (!seen) await new Promise((r) => setTimeout(r, 25));
         }
-        ok(seen, "the writer reached its apply");
-        p.kill("SIGKILL");
-        await p.status;
-        reader.releaseLock();
-        await p.stdout.cancel().catch(() => {});
-        await Deno.remove(script);
-        // the rows it may have touched are free at once (no 50 s lock wait), and none of them landed
-        const t0 = performance.now();
-        deepEqual(await s.upsert(t, kvRows(1000)), { inserted: 1000, updated: 0 });
-        ok(performance.now() - t0 < 10_000);
-        equal(await s.count(t, { v: 9 }) % 400_000, 0, "all of the killed writer's rows or none");
-      });
+      } finally {
+        await admin.end();
+      }
+      ok(seen, "the writer reached its apply");
+      p.kill("SIGKILL");
+      await p.status;
+      reader.releaseLock();
+      await p.stdout.cancel().catch(() => {});
+      await Deno.remove(script);
+      // the rows it may have touched are free at once (no 50 s lock wait), and none of them landed
+      const t0 = performance.now();
+      deepEqual(await s.upsert(t, kvRows(1000)), { inserted: 1000, updated: 0 });
+      ok(performance.now() - t0 < 10_000);
+      equal(await s.count(t, { v: 9 }) % 400_000, 0, "all of the killed writer's rows or none");
     },
-  });
+  );
 } else {
   Deno.test({
     name: "mysql tables: skipped: set FMAI_MYSQL_URL or run `deno task test:integration`",
