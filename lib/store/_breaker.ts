@@ -7,7 +7,21 @@
  * remaining unit of work.
  * @module
  */
-import { StoreError } from "../core/mod.ts";
+import { FmaiError, StoreError } from "../core/mod.ts";
+
+/** How {@linkcode CircuitBreaker.run} treats a failure. */
+export interface RetryRules {
+  /** Attempts in all (at least 1). */
+  attempts: number;
+  /** First backoff in ms; doubles each attempt. */
+  delayMs: number;
+  /** The server could not be reached (retried; when the attempts run out, the breaker opens). */
+  connection: (e: unknown) => boolean;
+  /** Another failure worth retrying (a deadlock); when the attempts run out it is a plain `StoreError`. */
+  transient?: (e: unknown) => boolean;
+  /** The short code of a connection failure for the message (`ECONNREFUSED`). */
+  code: (e: unknown) => string;
+}
 
 /** One breaker per opened store (one server). */
 export class CircuitBreaker {
@@ -44,6 +58,32 @@ export class CircuitBreaker {
   /** An operation reached the server: close the breaker. */
   success(): void {
     this.#openUntil = 0;
+  }
+
+  /**
+   * Runs `op` under the breaker: typed errors pass through; a connection failure or a transient one is
+   * retried with exponential backoff; any other failure, or a transient one out of attempts, is a `StoreError`
+   * (`${what}: message`); a connection failure out of attempts opens the breaker.
+   */
+  async run<T>(what: string, op: () => Promise<T>, rules: RetryRules): Promise<T> {
+    this.check(what);
+    const attempts = Math.max(1, rules.attempts);
+    for (let i = 1;; i++) {
+      try {
+        const r = await op();
+        this.success();
+        return r;
+      } catch (e) {
+        if (e instanceof FmaiError || e instanceof TypeError || e instanceof RangeError) throw e;
+        const conn = rules.connection(e);
+        if (conn && i >= attempts) throw this.trip(what, `${rules.code(e)} after ${i} attempts`, e);
+        if ((!conn && !rules.transient?.(e)) || i >= attempts) {
+          const msg = e instanceof Error ? e.message.replace(/\s*\n\s*/g, " ") : String(e);
+          throw new StoreError(`${what}: ${msg}`, { backend: this.#backend, cause: e });
+        }
+        await new Promise((res) => setTimeout(res, rules.delayMs * 2 ** (i - 1)));
+      }
+    }
   }
 
   /**

@@ -184,31 +184,14 @@ class MongoDocuments implements DocumentStore {
   }
 
   /** Runs `op`, retrying connection errors with exponential backoff; any failure ends as a `StoreError`. */
-  async retry<T>(what: string, op: () => Promise<T>): Promise<T> {
+  retry<T>(what: string, op: () => Promise<T>): Promise<T> {
     if (this.#closed) throw new StoreError(`${what}: store is closed`, { backend: BACKEND });
-    this.#breaker.check(what);
-    for (let attempt = 1;; attempt++) {
-      try {
-        const r = await op();
-        this.#breaker.success();
-        return r;
-      } catch (err) {
-        if (err instanceof StoreError || err instanceof TypeError || err instanceof RangeError) throw err;
-        const conn = isConnectionError(err);
-        if (conn && attempt >= this.#retries) {
-          const code = (err as { code?: unknown }).code ?? (err as Error)?.name ?? "connection";
-          throw this.#breaker.trip(what, `${String(code)} after ${attempt} attempts`, err);
-        }
-        if (!conn || attempt >= this.#retries) {
-          const msg = err instanceof Error ? err.message.replace(/\s*\n\s*/g, " ") : String(err);
-          throw new StoreError(
-            `${what} failed${conn ? ` after ${attempt} attempts (connection)` : ""}: ${msg}`,
-            { backend: BACKEND, cause: err },
-          );
-        }
-        await new Promise((r) => setTimeout(r, this.#delay * 2 ** (attempt - 1)));
-      }
-    }
+    return this.#breaker.run(what, op, {
+      attempts: this.#retries,
+      delayMs: this.#delay,
+      connection: isConnectionError,
+      code: (e) => String((e as { code?: unknown }).code ?? (e as Error)?.name ?? "connection"),
+    });
   }
 
   #coll(name: string): Collection<Stored> {

@@ -27,7 +27,7 @@
 import { Buffer } from "node:buffer";
 import { Readable } from "node:stream";
 import mysql from "mysql2/promise";
-import { DataValidationError, FmaiError, StoreError } from "../core/mod.ts";
+import { DataValidationError, StoreError } from "../core/mod.ts";
 import type { ColumnType, Row, TableQuery, TableSchema, TableStore, UpsertResult } from "./types.ts";
 import { CircuitBreaker } from "./_breaker.ts";
 import {
@@ -203,32 +203,15 @@ export class MySqlTables implements TableStore {
    * Runs `once` until it succeeds or fails with something other than a lost connection; connection errors
    * are retried with exponential backoff, then become a `StoreError`.
    */
-  async #attempts<T>(what: string, once: () => Promise<T>): Promise<T> {
+  #attempts<T>(what: string, once: () => Promise<T>): Promise<T> {
     if (this.#closed) throw new StoreError("mysql table store is closed", { backend: BACKEND });
-    this.#breaker.check(`mysql ${what}`);
-    const attempts = Math.max(1, this.#cfg.retries ?? 4);
-    const delay0 = this.#cfg.retryDelayMs ?? 200;
-    let last: unknown;
-    for (let i = 0; i < attempts; i++) {
-      try {
-        const r = await once();
-        this.#breaker.success();
-        return r;
-      } catch (e) {
-        if (e instanceof FmaiError || e instanceof TypeError || e instanceof RangeError) throw e;
-        const lock = isLockConflict(e);
-        if ((!isConnectionError(e) && !lock) || (lock && i + 1 === attempts)) {
-          throw new StoreError(`mysql ${what}: ${(e as Error)?.message ?? String(e)}`, {
-            backend: BACKEND,
-            cause: e,
-          });
-        }
-        last = e;
-        if (i + 1 < attempts) await new Promise((res) => setTimeout(res, delay0 * 2 ** i));
-      }
-    }
-    const code = (last as { code?: string })?.code ?? (last as Error)?.message ?? "unknown";
-    throw this.#breaker.trip(`mysql ${what}`, `${code} after ${attempts} attempts`, last);
+    return this.#breaker.run(`mysql ${what}`, once, {
+      attempts: this.#cfg.retries ?? 4,
+      delayMs: this.#cfg.retryDelayMs ?? 200,
+      connection: isConnectionError,
+      transient: isLockConflict,
+      code: (e) => (e as { code?: string })?.code ?? (e as Error)?.message ?? "unknown",
+    });
   }
 
   async #stored(c: Conn, name: string): Promise<{ version: number; schema: TableSchema } | null> {
