@@ -24,6 +24,7 @@ import {
   SECTION_ORDER,
   type SectionResult,
   SECTIONS,
+  SP500_DIR,
 } from "@lib/evaluate/mod.ts";
 
 const USAGE =
@@ -53,6 +54,11 @@ export interface EvaluateOptions {
 }
 
 const ROOT = new URL("../", import.meta.url);
+
+/** What every result on the sp500 file says about its universe. */
+export const SURVIVORSHIP_NOTE =
+  "Survivorship bias: the sp500-5yr-ohlcv universe is the fixed list of the 2018 S&P 500 members; companies " +
+  "that left the index or the market before then are missing, which flatters these results.";
 /** Path of the committed list of expected metric keys. */
 export const EXPECTED_PATH = new URL("bench/expected_metrics.json", ROOT).pathname;
 
@@ -147,6 +153,12 @@ export async function evaluate(
     r.timings = { ...r.timings, section_total: performance.now() - t0 };
     results.push(r);
     log?.(`section ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  // every section measured on the sp500 file says its universe is fixed (survivorship-biased)
+  for (const r of results) {
+    if (r.metrics.some((m) => m.data.includes(SP500_DIR)) && !r.notes.includes(SURVIVORSHIP_NOTE)) {
+      r.notes.push(SURVIVORSHIP_NOTE);
+    }
   }
   const date = new Date().toISOString().slice(0, 10);
   const sb = buildScoreboard(results, { date, gitSha: await gitSha(), seed: o.seed, reduced: o.reduced });

@@ -119,16 +119,11 @@ function parseRecording(file: string, text: string): { method: string; url: stri
   }
   if ("status" in j || "body" in j) {
     const body = typeof j.body === "string" ? j.body : JSON.stringify(j.body ?? null);
+    const headers = { "content-type": String(j.contentType ?? "application/json") };
     return {
       method,
       url: req.url,
-      rec: {
-        file,
-        status: Number(j.status ?? 200),
-        statusText: "",
-        headers: { "content-type": String(j.contentType ?? "application/json") },
-        body,
-      },
+      rec: { file, status: Number(j.status ?? 200), statusText: "", headers, body },
     };
   }
   throw new DataValidationError("not a recording: no response, status or body", { where: file });
