@@ -9,7 +9,16 @@
  *   FMAI_MYSQL_URL=mysql://fmai:fmai@127.0.0.1:3307/fmai deno task bench:store
  * @module
  */
-import { BARS, openSqliteTables, type Row, type TableSchema, type TableStore } from "../lib/store/mod.ts";
+import {
+  BARS,
+  embeddedConfig,
+  mySqlConfigFromUrl,
+  openSqliteTables,
+  openTableStore,
+  type Row,
+  type TableSchema,
+  type TableStore,
+} from "../lib/store/mod.ts";
 import { readBarRows } from "../scripts/ingest_bars.ts";
 import { mulberry32 } from "../lib/core/mod.ts";
 
@@ -116,7 +125,6 @@ if (import.meta.main) {
 
   const url = Deno.env.get("FMAI_MYSQL_URL");
   if (url) {
-    const { mySqlConfigFromUrl, openMySqlTables } = await import("../lib/store/mysql.ts");
     // (the XA path this replaced was measured beside it: bench/results/store-xa-vs-staging-2026-12-04.json)
     const modes = [
       ["mysql staged (temporary table + INSERT ... SELECT)", {}],
@@ -126,7 +134,10 @@ if (import.meta.main) {
     const best = new Map<string, Result>();
     for (let round = 0; round < 2; round++) {
       for (const [label, opts] of modes) {
-        const s = await openMySqlTables({ ...mySqlConfigFromUrl(url), ...opts });
+        const s = await openTableStore({
+          ...embeddedConfig(""),
+          tables: { kind: "mysql", ...mySqlConfigFromUrl(url), ...opts },
+        });
         const schema = { ...BARS, name: `bench_bars_${Date.now().toString(36)}` };
         try {
           const r = await run(label, s, schema, rows);

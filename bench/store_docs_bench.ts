@@ -12,13 +12,14 @@
 import {
   type Doc,
   type DocumentStore,
+  embeddedConfig,
   type ObjectStore,
+  openDocumentStore,
   openLocalObjects,
+  openObjectStore,
   openSqliteDocuments,
 } from "../lib/store/mod.ts";
 import { readCsvTable } from "../lib/sources/mod.ts";
-import { openMongoDocuments } from "../lib/store/mongodb.ts";
-import { openS3Objects } from "../lib/store/s3.ts";
 
 const CSV = new URL(
   "../../shared/data/benzinga-analyst-ratings-subset/analyst_ratings_processed_A-ACAT_subset.csv",
@@ -227,9 +228,13 @@ if (import.meta.main) {
     await sq.close();
     const mongoUrl = Deno.env.get("FMAI_MONGO_URL");
     if (mongoUrl) {
-      const m = await openMongoDocuments({
-        uri: mongoUrl,
-        database: Deno.env.get("FMAI_MONGO_DATABASE") || "fmai",
+      const m = await openDocumentStore({
+        ...embeddedConfig(tmp),
+        documents: {
+          kind: "mongodb",
+          uri: mongoUrl,
+          database: Deno.env.get("FMAI_MONGO_DATABASE") || "fmai",
+        },
       });
       docResults.push(await benchDocuments("mongodb (FerretDB v1 / SQLite)", m, docs));
       await m.close();
@@ -239,13 +244,17 @@ if (import.meta.main) {
     await lo.close();
     const s3Endpoint = Deno.env.get("FMAI_S3_ENDPOINT");
     if (s3Endpoint) {
-      const s3 = await openS3Objects({
-        endpoint: s3Endpoint,
-        region: Deno.env.get("FMAI_S3_REGION") || "us-east-1",
-        bucket: Deno.env.get("FMAI_S3_BUCKET") || "fmai",
-        accessKeyId: Deno.env.get("FMAI_S3_ACCESS_KEY_ID") ?? "",
-        secretAccessKey: Deno.env.get("FMAI_S3_SECRET_ACCESS_KEY") ?? "",
-        forcePathStyle: true,
+      const s3 = await openObjectStore({
+        ...embeddedConfig(tmp),
+        objects: {
+          kind: "s3",
+          endpoint: s3Endpoint,
+          region: Deno.env.get("FMAI_S3_REGION") || "us-east-1",
+          bucket: Deno.env.get("FMAI_S3_BUCKET") || "fmai",
+          accessKeyId: Deno.env.get("FMAI_S3_ACCESS_KEY_ID") ?? "",
+          secretAccessKey: Deno.env.get("FMAI_S3_SECRET_ACCESS_KEY") ?? "",
+          forcePathStyle: true,
+        },
       });
       objResults.push(await benchObjects("s3 (MinIO)", s3));
       await s3.close();

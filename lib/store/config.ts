@@ -76,7 +76,8 @@ function rest<T extends { kind: string }>(c: T): Omit<T, "kind"> {
   return r;
 }
 
-async function openTables(cfg: StoreConfig): Promise<TableStore> {
+/** Opens the table store a configuration names (a server driver loads only when named). */
+export async function openTableStore(cfg: StoreConfig): Promise<TableStore> {
   const t = cfg.tables;
   switch (t?.kind) {
     case "sqlite":
@@ -93,7 +94,8 @@ async function openTables(cfg: StoreConfig): Promise<TableStore> {
   }
 }
 
-async function openDocuments(cfg: StoreConfig): Promise<DocumentStore> {
+/** Opens the document store a configuration names (a server driver loads only when named). */
+export async function openDocumentStore(cfg: StoreConfig): Promise<DocumentStore> {
   const d = cfg.documents;
   switch (d?.kind) {
     case "sqlite":
@@ -112,7 +114,8 @@ async function openDocuments(cfg: StoreConfig): Promise<DocumentStore> {
   }
 }
 
-async function openObjects(cfg: StoreConfig): Promise<ObjectStore> {
+/** Opens the object store a configuration names (a server driver loads only when named). */
+export async function openObjectStore(cfg: StoreConfig): Promise<ObjectStore> {
   const o = cfg.objects;
   switch (o?.kind) {
     case "local":
@@ -139,11 +142,11 @@ export async function openStores(cfg: StoreConfig): Promise<Stores> {
   }
   const opened: { close(): Promise<void> }[] = [];
   try {
-    const tables = await openTables(cfg);
+    const tables = await openTableStore(cfg);
     opened.push(tables);
-    const documents = await openDocuments(cfg);
+    const documents = await openDocumentStore(cfg);
     opened.push(documents);
-    const objects = await openObjects(cfg);
+    const objects = await openObjectStore(cfg);
     opened.push(objects);
     return storesOf(tables, documents, objects);
   } catch (e) {
