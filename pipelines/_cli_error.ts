@@ -2,7 +2,6 @@
  * Folder-private: how the pipeline CLIs parse flags, end on an error, and stay tied to their parent process.
  * @module
  */
-import process from "node:process";
 import { ConfigError, FmaiError, oneLine, redact } from "@lib/core/mod.ts";
 import { secretsOf } from "@lib/store/mod.ts";
 
@@ -62,32 +61,22 @@ function envOf(): Record<string, string | undefined> {
 /**
  * Ends this process when the process that started it goes away (checked every `everyMs`): `deno task`
  * forwards SIGINT/SIGTERM/SIGHUP to its child, but when it is killed with SIGKILL the child would keep
- * running (and writing) on its own. Linux only (reads `/proc/self/stat`); a no-op elsewhere. The timer does not
- * keep the process alive. Exits with 143 (as for SIGTERM).
+ * running (and writing) on its own. The check runs in a Worker (`_parent_watch.ts`), so a main thread busy with
+ * long synchronous work (training) is stopped all the same; the process ends with SIGTERM (exit 143). Linux
+ * only (reads `/proc/self/stat`); a no-op elsewhere. The CLIs end with `Deno.exit`, so the Worker never keeps
+ * them alive.
  */
 export function exitWithParent(everyMs = 500): void {
-  const ppid = parentPid();
-  if (ppid === null || ppid <= 1) return;
-  const id = setInterval(() => {
-    const now = parentPid();
-    if (now !== null && now !== ppid) {
-      console.error(`error: parent process ${ppid} ended; stopping`);
-      process.exit(143);
-    }
-  }, everyMs);
-  Deno.unrefTimer(id);
-}
-
-function parentPid(): number | null {
+  let ppid: number;
   try {
     const stat = Deno.readTextFileSync("/proc/self/stat");
-    // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ')'
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const n = Number(f[1]);
-    return Number.isInteger(n) ? n : null;
+    ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
   } catch {
-    return null;
+    return;
   }
+  if (!Number.isInteger(ppid) || ppid <= 1) return;
+  const w = new Worker(new URL("./_parent_watch.ts", import.meta.url), { type: "module" });
+  w.postMessage({ ppid, everyMs });
 }
 
 /**
