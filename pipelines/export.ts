@@ -225,7 +225,7 @@ export async function exportFeatures(
 ): Promise<ManifestEntry> {
   const cfg = await loadConfig({ file: configFile });
   const bars = await stores.tables.query("bars", {
-    where: whereOf(ALL_SCHEMAS[0], filter),
+    where: whereOf(BARS, filter),
     orderBy: ["date"],
   });
   if (bars.length === 0) {
