@@ -254,3 +254,22 @@ export function fromFrame(
   for (const [name, t] of schema) columns[name] = column(df, name, t);
   return { n: df.height, columns };
 }
+
+/**
+ * A copy of `df` to read in a notebook (still a DataFrame, rendered by the kernel): dates as `YYYY-MM-DD` and
+ * datetimes as `YYYY-MM-DD HH:MM:SS UTC` text (nodejs-polars' own HTML prints them as JS `Date` strings), and,
+ * with `digits`, floats rounded to that many decimals.
+ */
+export function displayFrame(df: pl.DataFrame, opts: { digits?: number } = {}): pl.DataFrame {
+  const exprs: pl.Expr[] = [];
+  for (const s of df.getColumns()) {
+    const t = String(s.dtype);
+    if (s.dtype.equals(pl.Date)) exprs.push(pl.col(s.name).dt.strftime("%Y-%m-%d"));
+    else if (t.startsWith("DataType(Datetime")) {
+      exprs.push(pl.col(s.name).dt.strftime("%Y-%m-%d %H:%M:%S UTC"));
+    } else if (opts.digits !== undefined && (s.dtype.equals(pl.Float64) || s.dtype.equals(pl.Float32))) {
+      exprs.push(pl.col(s.name).round(opts.digits));
+    }
+  }
+  return exprs.length ? df.withColumns(...exprs) : df;
+}
