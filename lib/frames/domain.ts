@@ -1,12 +1,12 @@
 /**
  * The project's typed results as nodejs-polars DataFrames and back: bars (as records or typed series),
  * predictions (one frame per kind), signals, datasets (features, optionally segment and labels), backtests
- * (daily series and metrics per method) and scoreboard metrics. Every frame kind has a fixed schema (names in
+ * (daily series and metrics per method), scoreboard metrics, and report tables. Every frame kind has a fixed schema (names in
  * snake_case like the store tables and the exported files, same dtypes every time, even when empty); the
  * reverse conversions check it and throw a `TypeError` naming the column that differs.
  * @module
  */
-import type pl from "nodejs-polars";
+import pl from "nodejs-polars";
 import type {
   Bar,
   ExpertContribution,
@@ -20,8 +20,17 @@ import type {
 import { type Dataset, type Labels, Segment, type SymbolSeries } from "../dataset/mod.ts";
 import type { BacktestResult, Metrics } from "../backtest/mod.ts";
 import type { Metric } from "../evaluate/mod.ts";
+import type { Table } from "../report/mod.ts";
 import { BARS, barToRow, rowToBar } from "../store/mod.ts";
-import { type ColumnValues, type FrameSchema, fromFrame, toFrame } from "./schema.ts";
+import {
+  checkFrame,
+  column,
+  type ColumnValues,
+  type FrameSchema,
+  type FrameType,
+  fromFrame,
+  toFrame,
+} from "./schema.ts";
 import { frameToRows, rowsToFrame, tableFrameSchema } from "./table.ts";
 
 type Cols = Record<string, ColumnValues[keyof ColumnValues]>;
@@ -79,39 +88,54 @@ export function seriesFrame(series: Iterable<SymbolSeries>): pl.DataFrame {
 }
 
 /**
- * A bars frame as typed series per symbol (rows of a symbol must be in ascending date order; symbols in order
- * of first appearance). A missing `known_at` everywhere leaves `knownAt` out.
+ * A bars frame as typed series per symbol, in order of each symbol's first row (a symbol's rows need not be
+ * contiguous; within a symbol dates must ascend, else a `RangeError`). Columns come out of polars whole, as
+ * typed arrays; a `known_at` missing everywhere leaves `knownAt` out.
  */
 export function seriesFromFrame(df: pl.DataFrame): Map<string, SymbolSeries> {
-  const { n, columns: c } = fromFrame(df, BARS_FRAME, "bars frame");
-  const sym = str(c, "symbol"), dates = str(c, "date");
-  const rowsOf = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
-    const s = sym[i];
-    if (s === null || dates[i] === null) throw new TypeError(`bars frame: row ${i} has no symbol or date`);
-    let r = rowsOf.get(s);
-    if (!r) rowsOf.set(s, r = []);
-    if (r.length && !(dates[i]! > dates[r[r.length - 1]]!)) {
-      throw new RangeError(`bars frame: ${s} dates are not ascending at ${dates[i]}`);
-    }
-    r.push(i);
+  checkFrame(df, BARS_FRAME, "bars frame");
+  if (df.getColumn("symbol").nullCount() || df.getColumn("date").nullCount()) {
+    throw new TypeError("bars frame: a row has no symbol or date");
   }
-  const pick = (x: Float64Array, rows: number[]) => Float64Array.from(rows, (i) => x[i]);
+  // rows grouped by symbol in order of first appearance, original order kept inside a symbol
+  const ordered = df.withRowIndex("__row")
+    .withColumns(pl.col("__row").min().over("symbol").alias("__first"))
+    .sort(["__first", "__row"]);
+  const groups = ordered.groupBy("symbol").agg(
+    pl.col("__first").first(),
+    pl.col("__row").count().alias("__n"),
+  )
+    .sort("__first");
+  const symbols = groups.getColumn("symbol").toArray() as string[];
+  const counts = groups.getColumn("__n").cast(pl.Float64).toTypedArray() as Float64Array;
+  const dates = column(ordered, "date", "date") as string[];
+  const num = (k: string) => column(ordered, k, "f64");
+  const [open, high, low, close, adj, vol, known] = ["open", "high", "low", "close", "adj_close", "volume"]
+    .map(num).concat([column(ordered, "known_at", "datetime")]);
   const out = new Map<string, SymbolSeries>();
-  for (const [s, rows] of rowsOf) {
-    const known = pick(f64(c, "known_at"), rows);
+  let o = 0;
+  symbols.forEach((s, g) => {
+    const m = counts[g], end = o + m;
+    for (let i = o + 1; i < end; i++) {
+      if (!(dates[i] > dates[i - 1])) {
+        throw new RangeError(`bars frame: ${s} dates are not ascending at ${dates[i]}`);
+      }
+    }
+    const cut = (x: Float64Array) => x.slice(o, end);
+    const k = cut(known);
     out.set(s, {
       symbol: s,
-      dates: rows.map((i) => dates[i]!),
-      open: pick(f64(c, "open"), rows),
-      high: pick(f64(c, "high"), rows),
-      low: pick(f64(c, "low"), rows),
-      close: pick(f64(c, "close"), rows),
-      adjClose: pick(f64(c, "adj_close"), rows),
-      volume: pick(f64(c, "volume"), rows),
-      ...(known.every(Number.isNaN) ? {} : { knownAt: known }),
+      dates: dates.slice(o, end),
+      open: cut(open),
+      high: cut(high),
+      low: cut(low),
+      close: cut(close),
+      adjClose: cut(adj),
+      volume: cut(vol),
+      ...(k.every(Number.isNaN) ? {} : { knownAt: k }),
     });
-  }
+    o = end;
+  });
   return out;
 }
 
@@ -542,4 +566,33 @@ export function metricsFromFrame(df: pl.DataFrame): Metric[] {
     seed: f64(c, "seed")[i],
     ...(hib[i] === null ? {} : { higherIsBetter: hib[i]! }),
   }));
+}
+
+// ---------------------------------------------------------------- report tables
+
+/**
+ * A report table (`lib/report` `Table`: columns and rows of text or numbers, as the evaluation sections build
+ * them) as a frame: a column whose values are all numbers or null is f64, any other is str (numbers in it as
+ * text); an empty column name becomes `column_<k>`, a repeated one gets a `_<k>` suffix.
+ */
+export function reportTableFrame(t: Table): pl.DataFrame {
+  const seen = new Set<string>();
+  const names = t.columns.map((c, k) => {
+    let n = c.trim() || `column_${k}`;
+    if (seen.has(n)) n = `${n}_${k}`;
+    seen.add(n);
+    return n;
+  });
+  const schema: [string, FrameType][] = names.map((n, k) => [
+    n,
+    t.rows.every((r) => r[k] === null || r[k] === undefined || typeof r[k] === "number") ? "f64" : "str",
+  ]);
+  const cols: Record<string, (string | number | null)[]> = {};
+  schema.forEach(([n, type], k) => {
+    cols[n] = t.rows.map((r) => {
+      const v = r[k] ?? null;
+      return type === "str" && typeof v === "number" ? String(v) : v;
+    });
+  });
+  return toFrame(schema, cols);
 }

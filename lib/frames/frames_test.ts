@@ -29,6 +29,7 @@ import {
   PREDICTION_FRAMES,
   predictionsFrame,
   predictionsFromFrame,
+  reportTableFrame,
   rowsToFrame,
   seriesFrame,
   seriesFromFrame,
@@ -186,6 +187,9 @@ Deno.test("bars and typed series round-trip through frames with the bars table's
   deepStrictEqual(barsFromFrame(sf), list);
   deepStrictEqual(seriesFromFrame(sf), series);
   throws(() => seriesFromFrame(sf.sort("date", true)), /not ascending/);
+  // a symbol's rows need not be contiguous
+  const interleaved = seriesFromFrame(sf.sort("date"));
+  for (const [s, v] of series) deepStrictEqual(interleaved.get(s), v);
 });
 
 Deno.test("predictions of each kind and signals round-trip; a wrong kind is refused", () => {
@@ -315,4 +319,19 @@ Deno.test("displayFrame: dates and datetimes as text, floats rounded, still a Da
     [Symbol.for("Jupyter.display")]();
   ok(String(bundle["text/html"]).startsWith("<table><thead><tr><th>d</th><th>t</th><th>x</th><th>s</th>"));
   ok("application/vnd.dataresource+json" in bundle);
+});
+
+Deno.test("report tables: numeric columns f64, others text, names made unique", () => {
+  const df = reportTableFrame({
+    caption: "c",
+    columns: ["", "a", "a", "n"],
+    rows: [["x", 1, "y", null], ["z", 2, 3, 4.5]],
+  });
+  deepStrictEqual(dtypes(df), [
+    "column_0:DataType(String)",
+    "a:DataType(Float64)",
+    "a_2:DataType(String)",
+    "n:DataType(Float64)",
+  ]);
+  deepStrictEqual(df.getColumn("a_2").toArray(), ["y", "3"]);
 });

@@ -110,28 +110,29 @@ function series(name: string, t: FrameType, values: ColumnInput): pl.Series {
     }
     case "i64":
     case "i32":
-    case "datetime": {
-      const out = new Array<number | null>(n);
+    case "datetime":
+    case "date": {
+      // integers (and dates as day counts) go through a Float64Array, exact below 2^53, then one cast; the
+      // missing ones as NaN -> null. (nodejs-polars 0.25.2 turns null into 0 when it builds an Int32 series.)
+      const f = new Float64Array(n), days = t === "date" ? memo(isoToDays) : undefined;
+      let missing = false;
       for (let i = 0; i < n; i++) {
         const v = values[i];
-        if (isMissing(v)) out[i] = null;
-        else if (typeof v === "number" && Number.isSafeInteger(v)) out[i] = v;
+        if (isMissing(v)) (f[i] = NaN, missing = true);
+        else if (days) {
+          if (typeof v !== "string") {
+            throw new TypeError(`column ${name}: ${String(v)} at row ${i} is not a YYYY-MM-DD date`);
+          }
+          f[i] = days(v);
+        } else if (typeof v === "number" && Number.isSafeInteger(v)) f[i] = v;
         else throw new TypeError(`column ${name}: ${String(v)} at row ${i} is not an integer`);
       }
-      // built as Int64 then cast: nodejs-polars 0.25.2 turns null into 0 when it builds an Int32 series
-      const base = pl.Series(name, out, pl.Int64);
-      return t === "i64" ? base : base.cast(polarsType(t));
-    }
-    case "date": {
-      const days = memo(isoToDays);
-      const out = new Array<number | null>(n);
-      for (let i = 0; i < n; i++) {
-        const v = values[i];
-        if (isMissing(v)) out[i] = null;
-        else if (typeof v === "string") out[i] = days(v);
-        else throw new TypeError(`column ${name}: ${String(v)} at row ${i} is not a YYYY-MM-DD date`);
+      let floatSeries: pl.Series = pl.Series(name, f, pl.Float64);
+      if (missing) {
+        floatSeries = pl.DataFrame([floatSeries]).select(pl.col(name).fillNan(null)).getColumn(name);
       }
-      return pl.Series(name, out, pl.Int64).cast(pl.Int32).cast(pl.Date);
+      const ints = floatSeries.cast(pl.Int64);
+      return t === "i64" ? ints : t === "date" ? ints.cast(pl.Int32).cast(pl.Date) : ints.cast(polarsType(t));
     }
     case "str": {
       const out = new Array<string | null>(n);
@@ -214,29 +215,28 @@ export function checkFrame(df: pl.DataFrame, schema: FrameSchema, what = "frame"
   }
 }
 
-/** One column of `df` as JS values of its frame type (null -> NaN in typed arrays). */
+/** A numeric series as a Float64Array (null -> NaN), through polars' typed-array export (no per-value JS). */
+function floats(x: pl.Series): Float64Array {
+  const f = x.cast(pl.Float64);
+  const filled = f.nullCount() === 0
+    ? f
+    : pl.DataFrame([f.alias("v")]).select(pl.col("v").fillNull(pl.lit(NaN))).getColumn("v");
+  return Float64Array.from(filled.toTypedArray() as Float64Array);
+}
+
+/** One column of `df` as JS values of its frame type (null -> NaN in typed arrays, null in lists of values). */
 export function column<T extends FrameType>(df: pl.DataFrame, name: string, t: T): ColumnValues[T] {
   const s = df.getColumn(name);
-  const asFloat = (x: pl.Series): Float64Array => {
-    const f = x.cast(pl.Float64);
-    return f.nullCount() === 0
-      ? Float64Array.from(f.toTypedArray() as Float64Array)
-      : Float64Array.from(f.toArray() as (number | null)[], (v) => (v === null ? NaN : v));
-  };
   switch (t) {
     case "f64":
     case "i32":
-      return asFloat(s) as ColumnValues[T];
-    case "i64":
-    case "datetime": {
-      const ints = (t === "datetime" ? s.cast(pl.Int64) : s).toArray() as (number | bigint | null)[];
-      return Float64Array.from(ints, (v) => (v === null ? NaN : Number(v))) as ColumnValues[T];
-    }
+    case "i64": // Int64 values are safe integers (checked when written), exact as float64
+    case "datetime":
+      return floats(t === "datetime" ? s.cast(pl.Int64) : s) as ColumnValues[T];
     case "date": {
       const iso = memo(daysToIso);
-      return (s.cast(pl.Int32).toArray() as (number | null)[]).map((d) =>
-        d === null ? null : iso(d)
-      ) as ColumnValues[T];
+      const days = floats(s.cast(pl.Int32));
+      return Array.from(days, (d) => (Number.isNaN(d) ? null : iso(d))) as ColumnValues[T];
     }
     default:
       return s.toArray() as ColumnValues[T];
