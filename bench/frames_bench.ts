@@ -33,28 +33,32 @@ import { csvPresets } from "@lib/sources/mod.ts";
 
 const SHARED = new URL("../../shared/data", import.meta.url).pathname;
 
-/** The 12 features both paths compute. */
+/** The 12 features both paths compute: these columns of the default feature set, with its parameters. */
+const BENCH_NAMES = [
+  "ret_1",
+  "ret_5",
+  "ret_20",
+  "ret_60",
+  "gap",
+  "dist_high_60",
+  "sma_ratio_5",
+  "sma_ratio_20",
+  "sma_ratio_60",
+  "zscore_20",
+  "vol_20",
+  "rel_volume_20",
+];
 export const BENCH_SET: FeatureSet = {
   name: "bench-frames",
   version: "1",
-  features: [
-    { name: "ret_1", fn: "log_return", params: { horizon: 1 } },
-    { name: "ret_5", fn: "log_return", params: { horizon: 5 } },
-    { name: "ret_20", fn: "log_return", params: { horizon: 20 } },
-    { name: "ret_60", fn: "log_return", params: { horizon: 60 } },
-    { name: "gap", fn: "gap", params: {} },
-    { name: "dist_high_60", fn: "dist_high", params: { window: 60 } },
-    { name: "sma_ratio_5", fn: "sma_ratio", params: { window: 5 } },
-    { name: "sma_ratio_20", fn: "sma_ratio", params: { window: 20 } },
-    { name: "sma_ratio_60", fn: "sma_ratio", params: { window: 60 } },
-    { name: "zscore_20", fn: "zscore_close", params: { window: 20 } },
-    { name: "vol_20", fn: "realized_vol", params: { window: 20 } },
-    { name: "rel_volume_20", fn: "relative_volume", params: { window: 20 } },
-  ],
+  features: DEFAULT_FEATURE_SET.features.filter((f) => BENCH_NAMES.includes(f.name)),
 };
 
 /** The same 12 features as polars expressions over each symbol's rows (sorted by symbol, date). */
 function polarsFeatures(): pl.Expr[] {
+  if (BENCH_SET.features.length !== BENCH_NAMES.length) {
+    throw new Error("a bench feature left the default set");
+  }
   const c = pl.col("close"), over = (e: pl.Expr, name: string) => e.over("symbol").alias(name);
   const logRet = (h: number) => c.div(c.shift(h)).log();
   const sma = (n: number) => c.rollingMean(n);
