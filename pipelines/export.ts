@@ -81,17 +81,31 @@ export interface Manifest {
 const MANIFEST = "manifest.json";
 
 /**
- * SHA-256 (hex) of a frame's rows in order: one canonical JSON array per row (schema order; numbers as JS
- * prints them, null for missing, dates as `YYYY-MM-DD`, datetimes as epoch ms) and a newline. Equal rows in
- * equal order give equal sums on every backend.
+ * SHA-256 (hex) of rows given as columns, in order: one canonical JSON array per row (column order; numbers as
+ * JS prints them, null for missing or NaN, dates as `YYYY-MM-DD`, datetimes as epoch ms) and a newline. Equal
+ * rows in equal order give equal sums, whether they come from a store or from a file.
  */
+export function columnsChecksum(n: number, cols: readonly ArrayLike<unknown>[]): string {
+  const h = createHash("sha256");
+  const cell = (v: unknown) => (v === undefined || (typeof v === "number" && Number.isNaN(v)) ? null : v);
+  let chunk = "";
+  for (let i = 0; i < n; i++) {
+    chunk += JSON.stringify(cols.map((c) => cell(c[i]))) + "\n";
+    if (chunk.length > 1 << 20) (h.update(chunk), chunk = "");
+  }
+  h.update(chunk);
+  return h.digest("hex");
+}
+
+/** {@link columnsChecksum} of a frame's rows (checked against `schema`). */
 export function frameChecksum(df: pl.DataFrame, schema: FrameSchema): string {
   const { n, columns } = fromFrame(df, schema);
-  const cols = schema.map(([name]) => columns[name] as ArrayLike<unknown>);
-  const h = createHash("sha256");
-  const cell = (v: unknown) => (typeof v === "number" && Number.isNaN(v) ? null : v);
-  for (let i = 0; i < n; i++) h.update(JSON.stringify(cols.map((c) => cell(c[i]))) + "\n");
-  return h.digest("hex");
+  return columnsChecksum(n, schema.map(([name]) => columns[name] as ArrayLike<unknown>));
+}
+
+/** {@link columnsChecksum} of store rows of table `t` (the same sum as the table's frame of these rows). */
+export function rowsChecksum(t: TableSchema, rows: readonly Row[]): string {
+  return columnsChecksum(rows.length, Object.keys(t.columns).map((c) => rows.map((r) => r[c] ?? null)));
 }
 
 function knownAtRange(df: pl.DataFrame): ManifestEntry["knownAt"] {
@@ -144,7 +158,7 @@ async function writeFrame(
   df: pl.DataFrame,
   schema: FrameSchema,
   format: FrameFormat,
-  extra: Pick<ManifestEntry, "filter" | "table" | "featureSet">,
+  extra: Pick<ManifestEntry, "filter" | "table" | "featureSet"> & { sha256?: string },
 ): Promise<ManifestEntry> {
   const file = `${name}.${format}`;
   await writeAtomic(`${dir}/${file}`, frameToBytes(df, format));
@@ -154,7 +168,7 @@ async function writeFrame(
     ...(extra.table ? { table: extra.table } : {}),
     rows: df.height,
     columns: schema.map(([c, t]) => [c, t]),
-    sha256: frameChecksum(df, schema),
+    sha256: extra.sha256 ?? frameChecksum(df, schema),
     knownAt: knownAtRange(df),
     filter: extra.filter,
     ...(extra.featureSet ? { featureSet: extra.featureSet } : {}),
@@ -203,8 +217,14 @@ export async function exportTables(
   await Deno.mkdir(dir, { recursive: true });
   const out: Record<string, ManifestEntry> = {};
   for (const t of tables) {
-    const df = await tableFrame(stores, t, filter);
-    out[t.name] = await writeFrame(dir, t.name, df, tableFrameSchema(t), format, { table: t.name, filter });
+    await stores.tables.ensureTable(t);
+    const rows = await stores.tables.query(t.name, { where: whereOf(t, filter), orderBy: t.key });
+    const df = rowsToFrame(t, rows);
+    out[t.name] = await writeFrame(dir, t.name, df, tableFrameSchema(t), format, {
+      table: t.name,
+      filter,
+      sha256: rowsChecksum(t, rows),
+    });
     log(`${t.name}: ${df.height} rows -> ${dir}/${out[t.name].file}`);
   }
   await updateManifest(dir, out);
@@ -309,7 +329,7 @@ export async function readParquetTables(dir: string): Promise<{ tables: ParquetT
     } catch (e) {
       throw new DataValidationError((e as Error).message, { where, cause: e });
     }
-    const sha256 = frameChecksum(df, tableFrameSchema(table));
+    const sha256 = rowsChecksum(table, rows);
     if (entry && (entry.rows !== rows.length || entry.sha256 !== sha256)) {
       throw new DataValidationError(
         `does not match ${MANIFEST} (${rows.length} rows, checksum ${

@@ -102,10 +102,15 @@ function series(name: string, t: FrameType, values: ColumnInput): pl.Series {
   const n = values.length;
   switch (t) {
     case "f64": {
-      const f = values instanceof Float64Array ? values : Float64Array.from(
-        { length: n },
-        (_, i) => (isMissing(values[i]) ? NaN : Number(values[i])),
-      );
+      let f: Float64Array;
+      if (values instanceof Float64Array) f = values;
+      else {
+        f = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          const v = values[i];
+          f[i] = typeof v === "number" ? v : v === null || v === undefined ? NaN : Number(v);
+        }
+      }
       return pl.Series(name, f, pl.Float64); // NaN -> null in toFrame's one pass
     }
     case "i64":
