@@ -32,6 +32,7 @@ import {
 import {
   ALL_SCHEMAS,
   BARS,
+  CORPORATE_ACTIONS,
   openStores,
   type Row,
   type Stores,
@@ -244,6 +245,8 @@ export async function exportFeatures(
   log: (s: string) => void = () => {},
 ): Promise<ManifestEntry> {
   const cfg = await loadConfig({ file: configFile });
+  // the dataset step reads bars and corporate actions: a store that never held one of them has none
+  for (const t of [BARS, CORPORATE_ACTIONS]) await stores.tables.ensureTable(t);
   const bars = await stores.tables.query("bars", {
     where: whereOf(BARS, filter),
     orderBy: ["date"],
