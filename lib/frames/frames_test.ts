@@ -305,19 +305,25 @@ Deno.test("backtests (daily and metrics) and scoreboard metrics round-trip", asy
 });
 
 Deno.test("displayFrame: dates and datetimes as text, floats rounded, still a DataFrame the kernel renders", () => {
-  const df = toFrame([["d", "date"], ["t", "datetime"], ["x", "f64"], ["s", "str"]], {
+  const df = toFrame([["d", "date"], ["t", "datetime"], ["x", "f64"], ["s", "str"], ["l", "list_f64"]], {
     d: ["2020-01-02", null],
     t: [Date.UTC(2020, 0, 2, 21, 0, 5), null],
     x: [0.123456789, null],
     s: ["a", "b"],
+    l: [[0.123456, 2], []],
   });
   const shown = displayFrame(df, { digits: 4 });
   deepStrictEqual(shown.getColumn("d").toArray(), ["2020-01-02", null]);
   deepStrictEqual(shown.getColumn("t").toArray(), ["2020-01-02 21:00:05 UTC", null]);
   deepStrictEqual(shown.getColumn("x").toArray(), [0.1235, null]);
+  deepStrictEqual(shown.getColumn("l").toArray(), [[0.1235, 2], []]);
   const bundle = (shown as unknown as Record<symbol, () => Record<string, unknown>>)
     [Symbol.for("Jupyter.display")]();
-  ok(String(bundle["text/html"]).startsWith("<table><thead><tr><th>d</th><th>t</th><th>x</th><th>s</th>"));
+  ok(
+    String(bundle["text/html"]).startsWith(
+      "<table><thead><tr><th>d</th><th>t</th><th>x</th><th>s</th><th>l</th>",
+    ),
+  );
   ok("application/vnd.dataresource+json" in bundle);
 });
 

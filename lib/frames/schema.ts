@@ -263,7 +263,7 @@ export function fromFrame(
 /**
  * A copy of `df` to read in a notebook (still a DataFrame, rendered by the kernel): dates as `YYYY-MM-DD` and
  * datetimes as `YYYY-MM-DD HH:MM:SS UTC` text (nodejs-polars' own HTML prints them as JS `Date` strings), and,
- * with `digits`, floats rounded to that many decimals.
+ * with `digits`, floats (and lists of floats) rounded to that many decimals.
  */
 export function displayFrame(df: pl.DataFrame, opts: { digits?: number } = {}): pl.DataFrame {
   const exprs: pl.Expr[] = [];
@@ -274,6 +274,8 @@ export function displayFrame(df: pl.DataFrame, opts: { digits?: number } = {}): 
       exprs.push(pl.col(s.name).dt.strftime("%Y-%m-%d %H:%M:%S UTC"));
     } else if (opts.digits !== undefined && (s.dtype.equals(pl.Float64) || s.dtype.equals(pl.Float32))) {
       exprs.push(pl.col(s.name).round(opts.digits));
+    } else if (opts.digits !== undefined && s.dtype.equals(pl.List(pl.Float64))) {
+      exprs.push(pl.col(s.name).lst.eval(pl.element().round(opts.digits)));
     }
   }
   return exprs.length ? df.withColumns(...exprs) : df;
