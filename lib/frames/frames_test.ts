@@ -72,6 +72,9 @@ Deno.test("toFrame: fixed dtypes even when empty or all missing; NaN becomes nul
     "t:DataType(Datetime(ms,UTC))",
   ]);
   equal(full.getColumn("x").nullCount(), 1);
+  // repeated strings go through a dictionary and a native gather: same values, nulls kept
+  const many = Array.from({ length: 1000 }, (_, i) => (i % 7 === 0 ? null : `s${i % 5}`));
+  deepStrictEqual(toFrame([["s", "str"]], { s: many }).getColumn("s").toArray(), many);
   equal(full.getColumn("x").isNotNull().sum(), 1);
   throws(() => toFrame(schema, { s: ["a"], x: [1], n: [1.5], d: ["2020-01-02"], t: [0] }), /not an integer/);
   throws(() => toFrame(schema, { s: ["a"], x: [1], n: [1], d: ["2020-01-02"] }), /missing column t/);

