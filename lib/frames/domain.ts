@@ -325,6 +325,40 @@ export function signalsFromFrame(df: pl.DataFrame): Signal[] {
   });
 }
 
+/**
+ * Schema of a contributions frame: one row per signal and expert, with the gate's weight, the expert's
+ * directional score and its calibrated output as issued when the producer recorded one (e.g. trend class
+ * probabilities `[down, neutral, up]`; empty otherwise), and the model version when the signal carries one.
+ */
+export const CONTRIBUTIONS_FRAME: FrameSchema = [
+  ["symbol", "str"],
+  ["date", "date"],
+  ["source", "str"],
+  ["model_version", "str"],
+  ["expert", "str"],
+  ["weight", "f64"],
+  ["score", "f64"],
+  ["calibrated", "list_f64"],
+];
+
+/** The expert contributions of signals, one row per signal and expert (see {@link CONTRIBUTIONS_FRAME}). */
+export function contributionsFrame(signals: readonly Signal[]): pl.DataFrame {
+  type Issued = { provenance?: { modelVersion?: string } };
+  const rows = signals.flatMap((s) =>
+    s.contributions.map((c) => ({ s, c: c as ExpertContribution & { calibrated?: number[] } }))
+  );
+  return toFrame(CONTRIBUTIONS_FRAME, {
+    symbol: rows.map((r) => r.s.symbol),
+    date: rows.map((r) => r.s.date),
+    source: rows.map((r) => r.s.source),
+    model_version: rows.map((r) => (r.s as Issued).provenance?.modelVersion ?? null),
+    expert: rows.map((r) => r.c.expert),
+    weight: Float64Array.from(rows, (r) => r.c.weight),
+    score: Float64Array.from(rows, (r) => r.c.score),
+    calibrated: rows.map((r) => r.c.calibrated ?? []),
+  });
+}
+
 // ---------------------------------------------------------------- datasets
 
 /** Label columns of a dataset frame, in order, with the `Labels` field each holds. */

@@ -14,6 +14,7 @@ import {
   barsFrame,
   barsFromFrame,
   checkFrame,
+  contributionsFrame,
   datasetFrame,
   datasetFromFrame,
   daysToIso,
@@ -236,6 +237,20 @@ Deno.test("predictions of each kind and signals round-trip; a wrong kind is refu
   const sf = signalsFrame(signals);
   deepStrictEqual(sf.columns, SIGNALS_FRAME.map(([n]) => n));
   deepStrictEqual(signalsFromFrame(sf), signals);
+  const cf = contributionsFrame(signals);
+  deepStrictEqual(cf.columns, [
+    "symbol",
+    "date",
+    "source",
+    "model_version",
+    "expert",
+    "weight",
+    "score",
+    "calibrated",
+  ]);
+  deepStrictEqual(cf.getColumn("expert").toArray(), ["trend", "levels"]);
+  deepStrictEqual(cf.getColumn("calibrated").toArray(), [[], []]);
+  deepStrictEqual(dtypes(contributionsFrame([])), dtypes(cf));
   deepStrictEqual(signalsFromFrame(frameFromParquet(frameToBytes(sf, "parquet"))), signals);
   deepStrictEqual(dtypes(signalsFrame([])), dtypes(sf));
 });
