@@ -1,0 +1,251 @@
+/**
+ * One-day Value-at-Risk and expected shortfall forecasts. Convention: for a return `r[t]` with tail probability
+ * `alpha` (0.01 for 99% VaR), `VaR[t] > 0` is the loss exceeded with probability `alpha` and `ES[t]` the mean
+ * loss beyond it, both as fractions of value and known before `r[t]`.
+ *
+ * Methods:
+ * - `parametric-t`: a volatility forecast `sigma[t]` and mean `mu`, and a Student-t fitted by maximum
+ *   likelihood (scale and degrees of freedom) to the standardized residuals of the estimation window:
+ *   `VaR = -(mu + sigma s q_nu(alpha))`, `ES = -(mu + sigma s E[Z | Z <= q_nu(alpha)])`.
+ * - `fhs` (filtered historical simulation, Barone-Adesi et al. 1999): the same volatility forecast with the
+ *   empirical distribution of the estimation window's standardized residuals instead of the t. For one day the
+ *   bootstrap of standardized residuals has an exact answer, so their empirical quantile and tail mean are used
+ *   directly (what an infinite bootstrap would give).
+ * - `riskmetrics`: EWMA(0.94) variance with normal quantiles.
+ * - `historical`: the empirical quantile and tail mean of the last `window` returns (default 500).
+ *
+ * Each path also carries a sampler of its own predictive distribution for the Acerbi-Szekely ES test.
+ * @module
+ */
+import { ModelError } from "../core/mod.ts";
+import {
+  normalQuantile,
+  normalTailMean,
+  stdTLogPdf,
+  stdTQuantile,
+  stdTSample,
+  stdTTailMean,
+} from "./distributions.ts";
+import { gaussian } from "../core/mod.ts";
+import { ewmaVariance } from "./ewma.ts";
+import { nelderMead } from "./_nelder_mead.ts";
+
+/** The tail probabilities of the protocol: 99% and 97.5% VaR. */
+export const RISK_ALPHAS = [0.01, 0.025] as const;
+
+/** A Student-t fitted to standardized residuals: `z = scale * T` with `T` standardized t(`nu`). */
+export interface StdTFit {
+  nu: number;
+  scale: number;
+  loglik: number;
+  n: number;
+}
+
+/**
+ * Maximum-likelihood fit of a zero-location standardized t (scale and `nu` in (2.05, 500)) to finite `z`,
+ * by Nelder-Mead on `(ln scale, ln(nu - 2.05))`; `start` (e.g. the previous re-estimation) saves iterations.
+ */
+export function fitStdT(z: ArrayLike<number>, start?: { nu: number; scale: number }): StdTFit {
+  const x: number[] = [];
+  for (let i = 0; i < z.length; i++) if (Number.isFinite(z[i])) x.push(z[i]);
+  if (x.length < 50) throw new ModelError(`fitStdT needs >= 50 residuals, got ${x.length}`);
+  let v = 0;
+  for (const a of x) v += a * a;
+  v /= x.length;
+  const decode = (p: number[]) => ({ scale: Math.exp(p[0]), nu: 2.05 + Math.min(497.95, Math.exp(p[1])) });
+  const n = x.length, xx = Float64Array.from(x, (a) => a * a);
+  const nll = (p: number[]) => {
+    const { scale, nu } = decode(p);
+    // sum of stdTLogPdf(x, scale^2, nu) with the constant terms taken out of the loop
+    const k = 1 / (scale * scale * (nu - 2));
+    let s = 0;
+    for (let i = 0; i < n; i++) s += Math.log1p(xx[i] * k);
+    return -(n * (stdTLogPdf(0, scale * scale, nu)) - ((nu + 1) / 2) * s);
+  };
+  let best;
+  if (start) {
+    best = nelderMead(nll, [Math.log(start.scale), Math.log(Math.max(start.nu - 2.05, 1e-3))], {
+      step: 0.05,
+      tol: 1e-12,
+    });
+  } else {
+    best = nelderMead(nll, [0.5 * Math.log(v), Math.log(6)], { step: 0.3, tol: 1e-12 });
+    best = nelderMead(nll, best.x, { step: 0.05, tol: 1e-12 }); // restart: NM can stall on a ridge
+  }
+  const { scale, nu } = decode(best.x);
+  return { nu, scale, loglik: -best.value, n: x.length };
+}
+
+/** Lower-tail quantile and tail mean of a standardized-residual distribution (`tailMean <= q`). */
+export interface Tail {
+  q: number;
+  tailMean: number;
+}
+
+/** The tail of `scale * T`, `T` standardized t(`nu`). */
+export function stdTTail(alpha: number, fit: { nu: number; scale: number }): Tail {
+  return { q: fit.scale * stdTQuantile(alpha, fit.nu), tailMean: fit.scale * stdTTailMean(alpha, fit.nu) };
+}
+
+/** The tail of the standard normal. */
+export function normalTail(alpha: number): Tail {
+  return { q: normalQuantile(alpha), tailMean: normalTailMean(alpha) };
+}
+
+/**
+ * Empirical lower tail of finite `x`: the `alpha` quantile with linear interpolation between order statistics
+ * (numpy's and pandas' default) and the mean of the values at or below it.
+ */
+export function empiricalTail(x: ArrayLike<number>, alpha: number): Tail {
+  const s = Float64Array.from(Array.from(x).filter(Number.isFinite)).sort();
+  const n = s.length;
+  if (n < 2) return { q: NaN, tailMean: NaN };
+  const pos = alpha * (n - 1), lo = Math.floor(pos), f = pos - lo;
+  const q = s[lo] + (lo + 1 < n ? f * (s[lo + 1] - s[lo]) : 0);
+  let sum = 0, k = 0;
+  for (let i = 0; i < n && s[i] <= q; i++) {
+    sum += s[i];
+    k++;
+  }
+  return { q, tailMean: k ? sum / k : q };
+}
+
+/** A method's VaR/ES forecasts over one return series, aligned with it (NaN outside the forecast range). */
+export interface RiskPath {
+  method: string;
+  alphas: number[];
+  /** `var_[a][t]`: VaR at `alphas[a]` for `r[t]`. */
+  var_: Float64Array[];
+  es: Float64Array[];
+  /** Draws `r[t]` from the method's predictive distribution (for the Acerbi-Szekely test). */
+  sample: (t: number, rand: () => number) => number;
+}
+
+function emptyPath(method: string, alphas: readonly number[], n: number): RiskPath {
+  return {
+    method,
+    alphas: [...alphas],
+    var_: alphas.map(() => new Float64Array(n).fill(NaN)),
+    es: alphas.map(() => new Float64Array(n).fill(NaN)),
+    sample: () => NaN,
+  };
+}
+
+/**
+ * One re-estimation segment of a volatility model: forecasts for `r[t]`, `t` in `[start, end)`, use mean `mu`
+ * and `sigma[t]`; the standardized residuals `(r[s] - mu) / sigma[s]` for `s` in `[zFrom, start)` (the
+ * estimation window, `sigma[s]` as the model gives it there) fix the t fit and the FHS distribution.
+ */
+export interface VolSegment {
+  start: number;
+  end: number;
+  zFrom: number;
+  mu: number;
+  sigma: ArrayLike<number>;
+}
+
+/** The `parametric-t` and `fhs` paths of one volatility model, plus the t fitted at each segment. */
+export function volScaledRisk(
+  returns: ArrayLike<number>,
+  segments: VolSegment[],
+  alphas: readonly number[] = RISK_ALPHAS,
+  names: { t: string; fhs: string } = { t: "parametric-t", fhs: "fhs" },
+): { t: RiskPath; fhs: RiskPath; fits: StdTFit[] } {
+  const n = returns.length;
+  const tp = emptyPath(names.t, alphas, n), fp = emptyPath(names.fhs, alphas, n);
+  const segOf = new Int32Array(n).fill(-1);
+  const fits: StdTFit[] = [],
+    zs: Float64Array[] = [],
+    mus: number[] = [],
+    sig = new Float64Array(n).fill(NaN);
+  segments.forEach((g, k) => {
+    const z: number[] = [];
+    for (let s = g.zFrom; s < g.start; s++) {
+      const v = (returns[s] - g.mu) / g.sigma[s];
+      if (Number.isFinite(v)) z.push(v);
+    }
+    const zz = Float64Array.from(z);
+    const fit = fitStdT(zz, fits.at(-1));
+    fits.push(fit);
+    zs.push(zz);
+    mus.push(g.mu);
+    const tt = alphas.map((a) => stdTTail(a, fit)), ft = alphas.map((a) => empiricalTail(zz, a));
+    for (let t = g.start; t < Math.min(g.end, n); t++) {
+      const s = g.sigma[t];
+      if (!(s > 0)) continue;
+      segOf[t] = k;
+      sig[t] = s;
+      alphas.forEach((_, a) => {
+        tp.var_[a][t] = -(g.mu + s * tt[a].q);
+        tp.es[a][t] = -(g.mu + s * tt[a].tailMean);
+        fp.var_[a][t] = -(g.mu + s * ft[a].q);
+        fp.es[a][t] = -(g.mu + s * ft[a].tailMean);
+      });
+    }
+  });
+  tp.sample = (t, rand) => {
+    const k = segOf[t];
+    return k < 0 ? NaN : mus[k] + sig[t] * fits[k].scale * stdTSample(fits[k].nu, rand);
+  };
+  fp.sample = (t, rand) => {
+    const k = segOf[t];
+    if (k < 0) return NaN;
+    const z = zs[k];
+    return mus[k] + sig[t] * z[Math.floor(rand() * z.length)];
+  };
+  return { t: tp, fhs: fp, fits };
+}
+
+/** RiskMetrics: EWMA(`lambda`) variance of returns before `t`, normal quantiles, for `t` in `[from, to)`. */
+export function riskMetricsRisk(
+  returns: ArrayLike<number>,
+  from: number,
+  to: number,
+  alphas: readonly number[] = RISK_ALPHAS,
+  lambda = 0.94,
+): RiskPath {
+  const n = returns.length, p = emptyPath("riskmetrics", alphas, n);
+  const v = ewmaVariance(Float64Array.from(returns), lambda); // v[t]: variance of r[t] from r[0..t-1]
+  const tails = alphas.map(normalTail);
+  const sd = new Float64Array(n).fill(NaN);
+  for (let t = Math.max(from, 1); t < Math.min(to, n); t++) {
+    const s = Math.sqrt(v[t]);
+    if (!(s > 0)) continue;
+    sd[t] = s;
+    tails.forEach((tl, a) => {
+      p.var_[a][t] = -s * tl.q;
+      p.es[a][t] = -s * tl.tailMean;
+    });
+  }
+  p.sample = (t, rand) => sd[t] * gaussian(rand);
+  return p;
+}
+
+/** Historical simulation on the last `window` finite returns before `t`, for `t` in `[from, to)`. */
+export function historicalRisk(
+  returns: ArrayLike<number>,
+  from: number,
+  to: number,
+  alphas: readonly number[] = RISK_ALPHAS,
+  window = 500,
+): RiskPath {
+  const n = returns.length, p = emptyPath("historical", alphas, n);
+  const windows = new Map<number, Float64Array>();
+  for (let t = Math.max(from, 1); t < Math.min(to, n); t++) {
+    const w: number[] = [];
+    for (let s = t - 1; s >= 0 && w.length < window; s--) if (Number.isFinite(returns[s])) w.push(returns[s]);
+    if (w.length < Math.min(window, 100)) continue;
+    const ww = Float64Array.from(w);
+    windows.set(t, ww);
+    alphas.forEach((a, k) => {
+      const tl = empiricalTail(ww, a);
+      p.var_[k][t] = -tl.q;
+      p.es[k][t] = -tl.tailMean;
+    });
+  }
+  p.sample = (t, rand) => {
+    const w = windows.get(t);
+    return w ? w[Math.floor(rand() * w.length)] : NaN;
+  };
+  return p;
+}
