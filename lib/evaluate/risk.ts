@@ -215,7 +215,10 @@ export function backtestRun(run: RiskRun, sims: number, seed: number): Map<strin
           p.var_[k].subarray(run.from, run.to),
           p.es[k].subarray(run.from, run.to),
           a,
-          (t, rand) => p.sample(t + run.from, rand),
+          {
+            hitProb: (t) => p.tails[k].hitProb(t + run.from),
+            tailLoss: (t, rand) => p.tails[k].tailLoss(t + run.from, rand),
+          },
           { sims, seed: seed + k },
         )
       ),

@@ -14,20 +14,14 @@
  * - `riskmetrics`: EWMA(0.94) variance with normal quantiles.
  * - `historical`: the empirical quantile and tail mean of the last `window` returns (default 500).
  *
- * Each path also carries a sampler of its own predictive distribution for the Acerbi-Szekely ES test.
+ * Each path also carries, per level, the tail of its own predictive distribution (hit probability and losses
+ * beyond the VaR) for the Acerbi-Szekely ES test.
  * @module
  */
 import { ModelError } from "../core/mod.ts";
-import {
-  normalQuantile,
-  normalTailMean,
-  stdTLogPdf,
-  stdTQuantile,
-  stdTSample,
-  stdTTailMean,
-} from "./distributions.ts";
-import { gaussian } from "../core/mod.ts";
+import { normalQuantile, normalTailMean, stdTLogPdf, stdTQuantile, stdTTailMean } from "./distributions.ts";
 import { ewmaVariance } from "./ewma.ts";
+import type { TailSampler } from "./var_backtest.ts";
 import { nelderMead } from "./_nelder_mead.ts";
 
 /** The tail probabilities of the protocol: 99% and 97.5% VaR. */
@@ -97,7 +91,14 @@ export function normalTail(alpha: number): Tail {
  * (numpy's and pandas' default) and the mean of the values at or below it.
  */
 export function empiricalTail(x: ArrayLike<number>, alpha: number): Tail {
-  const s = Float64Array.from(Array.from(x).filter(Number.isFinite)).sort();
+  const s = new Float64Array(x.length);
+  let n = 0;
+  for (let i = 0; i < x.length; i++) if (Number.isFinite(x[i])) s[n++] = x[i];
+  return sortedTail(s.subarray(0, n).sort(), alpha);
+}
+
+/** {@link empiricalTail} of values already sorted ascending (all finite). */
+export function sortedTail(s: Float64Array, alpha: number): Tail {
   const n = s.length;
   if (n < 2) return { q: NaN, tailMean: NaN };
   const pos = alpha * (n - 1), lo = Math.floor(pos), f = pos - lo;
@@ -117,8 +118,8 @@ export interface RiskPath {
   /** `var_[a][t]`: VaR at `alphas[a]` for `r[t]`. */
   var_: Float64Array[];
   es: Float64Array[];
-  /** Draws `r[t]` from the method's predictive distribution (for the Acerbi-Szekely test). */
-  sample: (t: number, rand: () => number) => number;
+  /** Per level, the predictive tail beyond the VaR (for the Acerbi-Szekely test). */
+  tails: TailSampler[];
 }
 
 function emptyPath(method: string, alphas: readonly number[], n: number): RiskPath {
@@ -127,7 +128,7 @@ function emptyPath(method: string, alphas: readonly number[], n: number): RiskPa
     alphas: [...alphas],
     var_: alphas.map(() => new Float64Array(n).fill(NaN)),
     es: alphas.map(() => new Float64Array(n).fill(NaN)),
-    sample: () => NaN,
+    tails: [],
   };
 }
 
@@ -183,16 +184,30 @@ export function volScaledRisk(
       });
     }
   });
-  tp.sample = (t, rand) => {
-    const k = segOf[t];
-    return k < 0 ? NaN : mus[k] + sig[t] * fits[k].scale * stdTSample(fits[k].nu, rand);
-  };
-  fp.sample = (t, rand) => {
-    const k = segOf[t];
-    if (k < 0) return NaN;
-    const z = zs[k];
-    return mus[k] + sig[t] * z[Math.floor(rand() * z.length)];
-  };
+  tp.tails = alphas.map((a) => ({
+    hitProb: (t: number) => (segOf[t] < 0 ? 0 : a),
+    tailLoss: (t: number, rand: () => number) => {
+      const f = fits[segOf[t]];
+      return -(mus[segOf[t]] + sig[t] * f.scale * stdTQuantile(a * (1 - rand()), f.nu));
+    },
+  }));
+  // FHS: the hits of a simulated day are the residuals strictly below the quantile
+  const below = zs.map((z) => {
+    const sorted = z.slice().sort();
+    return alphas.map((a) => {
+      const q = sortedTail(sorted, a).q;
+      let k = 0;
+      while (k < sorted.length && sorted[k] < q) k++;
+      return sorted.subarray(0, k);
+    });
+  });
+  fp.tails = alphas.map((_, a) => ({
+    hitProb: (t: number) => (segOf[t] < 0 ? 0 : below[segOf[t]][a].length / zs[segOf[t]].length),
+    tailLoss: (t: number, rand: () => number) => {
+      const b = below[segOf[t]][a];
+      return -(mus[segOf[t]] + sig[t] * b[Math.floor(rand() * b.length)]);
+    },
+  }));
   return { t: tp, fhs: fp, fits };
 }
 
@@ -217,7 +232,10 @@ export function riskMetricsRisk(
       p.es[a][t] = -s * tl.tailMean;
     });
   }
-  p.sample = (t, rand) => sd[t] * gaussian(rand);
+  p.tails = alphas.map((a) => ({
+    hitProb: (t: number) => (sd[t] > 0 ? a : 0),
+    tailLoss: (t: number, rand: () => number) => -sd[t] * normalQuantile(a * (1 - rand())),
+  }));
   return p;
 }
 
@@ -230,22 +248,58 @@ export function historicalRisk(
   window = 500,
 ): RiskPath {
   const n = returns.length, p = emptyPath("historical", alphas, n);
-  const windows = new Map<number, Float64Array>();
-  for (let t = Math.max(from, 1); t < Math.min(to, n); t++) {
-    const w: number[] = [];
-    for (let s = t - 1; s >= 0 && w.length < window; s--) if (Number.isFinite(returns[s])) w.push(returns[s]);
-    if (w.length < Math.min(window, 100)) continue;
-    const ww = Float64Array.from(w);
-    windows.set(t, ww);
+  const below = alphas.map(() => new Map<number, Float64Array>()), size = new Map<number, number>();
+  // the last `window` finite returns before t, kept sorted as t advances (one insertion and removal per day)
+  const t0 = Math.max(from, 1), fin: number[] = [];
+  for (let s = 0; s < t0; s++) if (Number.isFinite(returns[s])) fin.push(returns[s]);
+  const kept = fin.slice(-window), order: number[] = [...kept];
+  const sorted = new Float64Array(window);
+  let m = kept.length;
+  sorted.set(Float64Array.from(kept).sort());
+  const lowerBound = (v: number) => {
+    let lo = 0, hi = m;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  for (let t = t0; t < Math.min(to, n); t++) {
+    if (t > t0 && Number.isFinite(returns[t - 1])) {
+      const v = returns[t - 1];
+      if (m === window) { // drop the oldest
+        const i = lowerBound(order.shift()!);
+        sorted.copyWithin(i, i + 1, m);
+        m--;
+      }
+      const i = lowerBound(v);
+      sorted.copyWithin(i + 1, i, m);
+      sorted[i] = v;
+      m++;
+      order.push(v);
+    }
+    if (m < Math.min(window, 100)) continue;
+    const cur = sorted.subarray(0, m);
+    size.set(t, m);
     alphas.forEach((a, k) => {
-      const tl = empiricalTail(ww, a);
+      const tl = sortedTail(cur, a);
       p.var_[k][t] = -tl.q;
       p.es[k][t] = -tl.tailMean;
+      let j = 0;
+      while (j < m && cur[j] < tl.q) j++;
+      below[k].set(t, cur.slice(0, j));
     });
   }
-  p.sample = (t, rand) => {
-    const w = windows.get(t);
-    return w ? w[Math.floor(rand() * w.length)] : NaN;
-  };
+  p.tails = alphas.map((_, k) => ({
+    hitProb: (t: number) => {
+      const b = below[k].get(t);
+      return b ? b.length / size.get(t)! : 0;
+    },
+    tailLoss: (t: number, rand: () => number) => {
+      const b = below[k].get(t)!;
+      return -b[Math.floor(rand() * b.length)];
+    },
+  }));
   return p;
 }

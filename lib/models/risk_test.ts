@@ -47,7 +47,11 @@ Deno.test("volScaledRisk: correct volatility forecasts give nominal coverage for
   const f = fits[0];
   ok(Math.abs(t.var_[0][5000] + sigma[5000] * f.scale * stdTQuantile(0.01, f.nu)) < 1e-15);
   ok(Math.abs(t.es[0][5000] + sigma[5000] * f.scale * stdTTailMean(0.01, f.nu)) < 1e-15);
-  ok(Number.isFinite(fhs.sample(5000, rand)) && Number.isNaN(fhs.sample(10, rand)));
+  // the FHS tail: hits are residuals below the quantile, each drawn loss lies beyond the VaR
+  const ft = fhs.tails[0];
+  ok(Math.abs(ft.hitProb(5000) - 0.01) < 0.002 && ft.hitProb(10) === 0);
+  for (let k = 0; k < 50; k++) ok(ft.tailLoss(5000, rand) >= fhs.var_[0][5000]);
+  ok(t.tails[1].hitProb(5000) === 0.025 && t.tails[1].tailLoss(5000, rand) >= t.var_[1][5000]);
 });
 
 Deno.test("riskmetrics and historical simulation: causal, positive, ES beyond VaR", () => {
@@ -62,4 +66,13 @@ Deno.test("riskmetrics and historical simulation: causal, positive, ES beyond Va
   ok(historicalRisk(r2, 600, 1500).var_[0][1000] === hs.var_[0][1000]);
   ok(riskMetricsRisk(r2, 600, 1500).var_[0][1000] === rm.var_[0][1000]);
   ok(historicalRisk(r2, 600, 1500).var_[0][1001] > hs.var_[0][1001]);
+  // the sliding sorted window equals a fresh sort of the last 500 finite returns (with a gap of NaNs)
+  const r3 = r.slice();
+  r3.fill(NaN, 700, 720);
+  const h3 = historicalRisk(r3, 600, 1500, [0.01, 0.025], 500);
+  for (const t of [600, 701, 730, 1100, 1499]) {
+    const w = Array.from(r3.subarray(0, t)).filter(Number.isFinite).slice(-500);
+    const tl = empiricalTail(w, 0.025);
+    ok(h3.var_[1][t] === -tl.q && h3.es[1][t] === -tl.tailMean, `t=${t}`);
+  }
 });

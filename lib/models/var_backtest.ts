@@ -79,8 +79,16 @@ export function conditionalCoverage(hits: ArrayLike<number>, alpha: number): LrT
   return { lr, pValue: Number.isFinite(lr) ? 1 - chisqCdf(lr, 2) : NaN };
 }
 
-/** Draws one return for day `t` from that day's predictive distribution. */
-export type PredictiveSampler = (t: number, rand: () => number) => number;
+/**
+ * The tail of day `t`'s predictive distribution beyond its VaR: `hitProb(t)` is the forecast probability of a
+ * hit (`alpha` for a parametric model, the empirical share for a simulation method) and `tailLoss(t, rand)` draws
+ * a loss `-r` conditional on a hit. Z2 depends on a simulated history only through its hits, so this is all the
+ * simulation needs.
+ */
+export interface TailSampler {
+  hitProb(t: number): number;
+  tailLoss(t: number, rand: () => number): number;
+}
 
 /** Acerbi-Szekely Z2 value and its simulated p-value (one-sided: large Z2 = risk underestimated). */
 export interface Z2Result {
@@ -103,16 +111,16 @@ function z2Of(
 }
 
 /**
- * Acerbi-Szekely Z2 of ES forecasts. `sample` draws from the predictive distribution of day `t`; `sims`
- * simulated histories (default 1000, seeded) give the p-value `(1 + #{Z2_sim >= Z2}) / (sims + 1)`.
- * Without `sample` the p-value is NaN.
+ * Acerbi-Szekely Z2 of ES forecasts. `tail` gives each day's predictive tail; `sims` simulated histories
+ * (default 1000, seeded) give the p-value `(1 + #{Z2_sim >= Z2}) / (sims + 1)`. Without `tail` the p-value is
+ * NaN.
  */
 export function acerbiSzekelyZ2(
   returns: ArrayLike<number>,
   var_: ArrayLike<number>,
   es: ArrayLike<number>,
   alpha: number,
-  sample?: PredictiveSampler,
+  tail?: TailSampler,
   opts: { sims?: number; seed?: number } = {},
 ): Z2Result {
   const idx: number[] = [];
@@ -121,14 +129,17 @@ export function acerbiSzekelyZ2(
   }
   const n = idx.length, sims = opts.sims ?? 1000;
   if (n === 0) return { z2: NaN, pValue: NaN, n, sims: 0 };
-  const z2 = z2Of(returns, var_, es, alpha, idx);
-  if (!sample) return { z2, pValue: NaN, n, sims: 0 };
+  let s = 0;
+  for (const t of idx) if (returns[t] < -var_[t]) s += -returns[t] / es[t];
+  const z2 = s / (n * alpha) - 1;
+  if (!tail) return { z2, pValue: NaN, n, sims: 0 };
   const rand = mulberry32(opts.seed ?? 7);
-  const x = new Float64Array(returns.length);
+  const p = Float64Array.from(idx, (t) => tail.hitProb(t));
   let ge = 0;
-  for (let s = 0; s < sims; s++) {
-    for (const t of idx) x[t] = sample(t, rand);
-    if (z2Of(x, var_, es, alpha, idx) >= z2) ge++;
+  for (let k = 0; k < sims; k++) {
+    let sk = 0;
+    for (let j = 0; j < n; j++) if (rand() < p[j]) sk += tail.tailLoss(idx[j], rand) / es[idx[j]];
+    if (sk / (n * alpha) - 1 >= z2) ge++;
   }
   return { z2, pValue: (1 + ge) / (sims + 1), n, sims };
 }
@@ -148,7 +159,7 @@ export function backtestVarEs(
   var_: ArrayLike<number>,
   es: ArrayLike<number>,
   alpha: number,
-  sample?: PredictiveSampler,
+  tail?: TailSampler,
   opts: { sims?: number; seed?: number } = {},
 ): VarBacktest {
   const hits = varHits(returns, var_);
@@ -157,6 +168,6 @@ export function backtestVarEs(
     kupiec: kupiec(hits, alpha),
     independence: christoffersenIndependence(hits),
     conditionalCoverage: conditionalCoverage(hits, alpha),
-    z2: acerbiSzekelyZ2(returns, var_, es, alpha, sample, opts),
+    z2: acerbiSzekelyZ2(returns, var_, es, alpha, tail, opts),
   };
 }

@@ -43,24 +43,23 @@ Deno.test("Acerbi-Szekely Z2: near zero and not rejected for correct forecasts, 
   const r = Float64Array.from({ length: n }, () => sigma * z());
   const v = new Float64Array(n).fill(-sigma * normalQuantile(alpha));
   const es = new Float64Array(n).fill(-sigma * normalTailMean(alpha));
-  const sample = (_t: number, rand: () => number) =>
-    sigma * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  const good = acerbiSzekelyZ2(r, v, es, alpha, sample, { sims: 400, seed: 1 });
+  // the normal's tail beyond its alpha quantile, for a forecast of scale `k * sigma`
+  const tail = (k: number) => ({
+    hitProb: () => alpha,
+    tailLoss: (_t: number, rand: () => number) => -k * sigma * normalQuantile(alpha * (1 - rand())),
+  });
+  const good = acerbiSzekelyZ2(r, v, es, alpha, tail(1), { sims: 400, seed: 1 });
   ok(Math.abs(good.z2) < 0.3 && good.pValue > 0.05, JSON.stringify(good));
-  const half = acerbiSzekelyZ2(
-    r,
-    v.map((x) => x / 2),
-    es.map((x) => x / 2),
-    alpha,
-    (t, rand) => sample(t, rand) / 2,
-    {
-      sims: 400,
-      seed: 1,
-    },
-  );
+  const half = acerbiSzekelyZ2(r, v.map((x) => x / 2), es.map((x) => x / 2), alpha, tail(0.5), {
+    sims: 400,
+    seed: 1,
+  });
   ok(half.z2 > 1 && half.pValue < 0.01, JSON.stringify(half));
+  // no realized hit: Z2 = -1, which no simulated history falls below
+  const zero = acerbiSzekelyZ2(new Float64Array(n), v, es, alpha, tail(1), { sims: 2000, seed: 3 });
+  ok(zero.z2 === -1 && zero.pValue === 1, "no hits: Z2 = -1, never exceeded");
   ok(Number.isNaN(acerbiSzekelyZ2(r, v, es, alpha).pValue));
-  const all = backtestVarEs(r, v, es, alpha, sample, { sims: 50, seed: 2 });
+  const all = backtestVarEs(r, v, es, alpha, tail(1), { sims: 50, seed: 2 });
   equal(all.kupiec.hits, Array.from(varHits(r, v)).filter((h) => h === 1).length);
   ok(all.kupiec.pValue > 0.01 && all.conditionalCoverage.pValue > 0.01);
 });
