@@ -98,18 +98,6 @@ export interface Z2Result {
   sims: number;
 }
 
-function z2Of(
-  x: ArrayLike<number>,
-  var_: ArrayLike<number>,
-  es: ArrayLike<number>,
-  alpha: number,
-  idx: number[],
-) {
-  let s = 0;
-  for (const t of idx) if (x[t] < -var_[t]) s += -x[t] / es[t];
-  return s / (idx.length * alpha) - 1;
-}
-
 /**
  * Acerbi-Szekely Z2 of ES forecasts. `tail` gives each day's predictive tail; `sims` simulated histories
  * (default 1000, seeded) give the p-value `(1 + #{Z2_sim >= Z2}) / (sims + 1)`. Without `tail` the p-value is
