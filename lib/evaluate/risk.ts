@@ -4,7 +4,7 @@
  *
  * - S&P 500 index, out of sample 2013-01-02..2019-12-31 on the Oxford-Man dates (the returns and realized
  *   measures of section 2), monthly re-estimation on the expanding window from 2000. Methods: GJR-GARCH-t
- *   volatility with a fitted Student-t (`gjr-t`) or filtered historical simulation (`gjr-fhs`, the default);
+ *   volatility with its own Student-t (`gjr-t`) or filtered historical simulation (`gjr-fhs`, the default);
  *   our section 2 volatility model `shar-iv-lev` scaled to close-to-close variance with the same two tails
  *   (`har-t`, `har-fhs`); RiskMetrics (EWMA 0.94, normal) and 500-day historical simulation as baselines.
  * - sp500 test segment 2017-01-03..2018-02-07, per symbol (GJR-GARCH-t fitted once per symbol on the train and
@@ -380,7 +380,8 @@ export async function riskSection(ctx: EvalContext): Promise<SectionResult> {
   });
   ewRet[0] = NaN;
   const ewRun = stockRiskRun("equal-weight", ewDates, ewRet);
-  addRows("sp500 equal-weight", segment, data, backtestRun(ewRun, ctx.reduced ? 300 : 1000, ctx.seed));
+  const ewBt = backtestRun(ewRun, ctx.reduced ? 300 : 1000, ctx.seed);
+  addRows("sp500 equal-weight", segment, data, ewBt);
   timings.sp500_portfolio_ms = performance.now() - t1;
   ctx.log?.(`risk: sp500 ${nSym} symbols, equal-weight ${ewRun.to - ewRun.from} days`);
   // ---- figures: the default's 99% VaR on the index and the equal-weight portfolio
@@ -437,7 +438,19 @@ export async function riskSection(ctx: EvalContext): Promise<SectionResult> {
     },
   ];
   const last = idx.paths.find((p) => p.method === RISK_DEFAULT)!;
+  const verdict = (what: string, bt: Map<string, VarBacktest[]>) =>
+    bt.get(RISK_DEFAULT)!.map((b) => {
+      const rej = [
+        b.kupiec.pValue < 0.05 ? "Kupiec" : "",
+        b.independence.pValue < 0.05 ? "Christoffersen" : "",
+      ]
+        .filter(Boolean);
+      return `${what} ${levelName(b.alpha)}: Kupiec p ${fmtP(b.kupiec.pValue)}, Christoffersen p ${
+        fmtP(b.independence.pValue)
+      } -> ${rej.length ? `rejected at 5% by ${rej.join(" and ")}` : "not rejected at 5%"}`;
+    }).join("; ");
   const notes = [
+    `Default ${RISK_DEFAULT}: ${verdict("index", idxBt)}; ${verdict("sp500 equal-weight", ewBt)}.`,
     `Default method: ${RISK_DEFAULT} (GJR-GARCH(1,1,1) with Student-t innovations and constant mean, by maximum likelihood; one-day filtered historical simulation from the estimation window's standardized residuals), fixed before the backtests were run.`,
     `Index forecasts on the Oxford-Man dates (4 sessions of 2013-2019 are missing there: 2018-07-23, 2019-06-24, 2019-11-18, 2019-12-16; the next row's return spans only its own session). ${
       last.var_[0].subarray(idx.from, idx.to).filter(Number.isFinite).length

@@ -5,7 +5,8 @@
  *
  * Methods:
  * - `parametric-t`: a volatility forecast `sigma[t]` and mean `mu`, and a Student-t fitted by maximum
- *   likelihood (scale and degrees of freedom) to the standardized residuals of the estimation window:
+ *   likelihood (scale and degrees of freedom) to the standardized residuals of the estimation window (or the
+ *   model's own t when it estimated one jointly, as GJR-GARCH-t does):
  *   `VaR = -(mu + sigma s q_nu(alpha))`, `ES = -(mu + sigma s E[Z | Z <= q_nu(alpha)])`.
  * - `fhs` (filtered historical simulation, Barone-Adesi et al. 1999): the same volatility forecast with the
  *   empirical distribution of the estimation window's standardized residuals instead of the t. For one day the
@@ -135,7 +136,8 @@ function emptyPath(method: string, alphas: readonly number[], n: number): RiskPa
 /**
  * One re-estimation segment of a volatility model: forecasts for `r[t]`, `t` in `[start, end)`, use mean `mu`
  * and `sigma[t]`; the standardized residuals `(r[s] - mu) / sigma[s]` for `s` in `[zFrom, start)` (the
- * estimation window, `sigma[s]` as the model gives it there) fix the t fit and the FHS distribution.
+ * estimation window, `sigma[s]` as the model gives it there) fix the t fit and the FHS distribution. A model
+ * that estimated its own innovation distribution (GJR-GARCH-t) passes it as `dist` instead of a refit.
  */
 export interface VolSegment {
   start: number;
@@ -143,6 +145,7 @@ export interface VolSegment {
   zFrom: number;
   mu: number;
   sigma: ArrayLike<number>;
+  dist?: { nu: number; scale: number };
 }
 
 /** The `parametric-t` and `fhs` paths of one volatility model, plus the t fitted at each segment. */
@@ -166,7 +169,7 @@ export function volScaledRisk(
       if (Number.isFinite(v)) z.push(v);
     }
     const zz = Float64Array.from(z);
-    const fit = fitStdT(zz, fits.at(-1));
+    const fit = g.dist ? { ...g.dist, loglik: NaN, n: zz.length } : fitStdT(zz, fits.at(-1));
     fits.push(fit);
     zs.push(zz);
     mus.push(g.mu);
