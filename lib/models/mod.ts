@@ -27,3 +27,4 @@ export * from "./var_backtest.ts";
 export * from "./gjr.ts";
 export * from "./harx.ts";
 export * from "./risk.ts";
+export * from "./calibration.ts";
