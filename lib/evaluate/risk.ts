@@ -16,7 +16,6 @@
  * beyond the volatility model.
  * @module
  */
-import { TREND_SEGMENTS } from "../dataset/mod.ts";
 import {
   backtestVarEs,
   gjrFilter,
@@ -34,7 +33,12 @@ import {
   type VolSegment,
 } from "../models/mod.ts";
 import { lineFigure, type Table } from "../report/mod.ts";
-import { loadSp500 } from "./data.ts";
+import { backtestWeights } from "../backtest/mod.ts";
+import { constructPortfolio, riskLimitHooks, type RiskLimitOptions } from "../signals/mod.ts";
+import { type SymbolSeries, toSeries, TREND_SEGMENTS } from "../dataset/mod.ts";
+import { csvPresets } from "../sources/mod.ts";
+import { join } from "node:path";
+import { INDEX_DIR, loadSp500 } from "./data.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
 import {
   loadVolInputs,
@@ -227,11 +231,107 @@ export function backtestRun(run: RiskRun, sims: number, seed: number): Map<strin
   return out;
 }
 
+/** ^GSPC daily bars of `us-index-etf-daily-yahoo` as a series. */
+async function loadIndexSeries(sharedDir: string): Promise<SymbolSeries> {
+  const src = csvPresets.yahooDaily(join(sharedDir, INDEX_DIR));
+  const bars = (await src.bars({ symbols: ["^GSPC"], from: "1990-01-01", to: "2030-12-31" })).get("^GSPC") ??
+    [];
+  if (!bars.length) throw new RangeError(`no ^GSPC bars under ${join(sharedDir, INDEX_DIR)}`);
+  return toSeries(bars);
+}
+
 /** Daily log returns of a price column (`r[0] = NaN`). */
 function logRets(p: Float64Array): Float64Array {
   const r = new Float64Array(p.length).fill(NaN);
   for (let t = 1; t < p.length; t++) r[t] = Math.log(p[t] / p[t - 1]);
   return r;
+}
+
+/**
+ * The sizing stage's risk limits shown in the section (each alone, then together). A 10%-volatility book has a
+ * normal one-day 99% VaR of about 1.5% of capital, so a 1.5% limit binds when the book's own tail is fatter than
+ * normal (a first run with 2% never bound on these books).
+ */
+export const RISK_LIMIT_CASES: { name: string; limits: RiskLimitOptions }[] = [
+  { name: "none", limits: {} },
+  { name: "VaR limit 1.5% (99%)", limits: { varLimit: { limit: 0.015, alpha: 0.01 } } },
+  { name: "drawdown brake 10% -> x0.5", limits: { drawdownBrake: { threshold: 0.1, scale: 0.5 } } },
+  {
+    name: "both",
+    limits: { varLimit: { limit: 0.015, alpha: 0.01 }, drawdownBrake: { threshold: 0.1, scale: 0.5 } },
+  },
+];
+
+/** `T x S` panels of an always-long book: close-to-close history and the open-to-open traded return of each decision. */
+export interface LongBookPanels {
+  dates: string[];
+  symbols: string[];
+  history: Float64Array;
+  traded: Float64Array;
+  first: number;
+}
+
+/** Panels over the union of `series` dates from `from` on, decisions from `firstDate` on. */
+export function longBookPanels(
+  series: Map<string, SymbolSeries>,
+  from: string,
+  firstDate: string,
+  to: string,
+): LongBookPanels {
+  const dates = [...new Set([...series.values()].flatMap((s) => s.dates.filter((d) => d >= from && d <= to)))]
+    .sort();
+  const row = new Map(dates.map((d, i) => [d, i]));
+  const symbols = [...series.keys()], S = symbols.length, T = dates.length;
+  const history = new Float64Array(T * S).fill(NaN), traded = new Float64Array(T * S).fill(NaN);
+  symbols.forEach((sym, j) => {
+    const s = series.get(sym)!, px = s.adjClose.every((v) => v > 0) ? s.adjClose : s.close;
+    // open prices on the adjusted scale: open * adjClose / close
+    const open = Float64Array.from(s.open, (o, k) => (o * px[k]) / s.close[k]);
+    for (let k = 1; k < s.dates.length; k++) {
+      const i = row.get(s.dates[k]);
+      if (i === undefined) continue;
+      history[i * S + j] = Math.log(px[k] / px[k - 1]);
+      if (k + 2 < s.dates.length) traded[i * S + j] = open[k + 2] / open[k + 1] - 1;
+    }
+  });
+  return { dates, symbols, history, traded, first: Math.max(0, dates.findIndex((d) => d >= firstDate)) };
+}
+
+/** An always-long, 10%-volatility-targeted book with each case of {@link RISK_LIMIT_CASES}, backtested with 5 bps. */
+export function riskLimitBacktests(p: LongBookPanels, targetVol = 0.1) {
+  const S = p.symbols.length;
+  return RISK_LIMIT_CASES.map(({ name, limits }) => {
+    const hooks = riskLimitHooks(limits);
+    const book = constructPortfolio(
+      {
+        dates: p.dates,
+        symbols: p.symbols,
+        edge: p.history.map((v) => (Number.isFinite(v) ? 1 : NaN)),
+        dailyVol: new Float64Array(p.history.length).fill(NaN),
+        history: p.history,
+        outcomes: p.traded,
+        firstDecision: p.first,
+      },
+      { method: "always-long", weighting: "equal", targetVol, maxWeight: 1, riskHooks: hooks },
+    );
+    const bt = backtestWeights({
+      dates: p.dates.slice(p.first),
+      symbols: p.symbols,
+      weights: book.weights.subarray(p.first * S),
+      returns: p.traded.subarray(p.first * S),
+    }, { costBps: 5 });
+    const days = (k: string) =>
+      hooks.reduce((n, h) => n + ((h as unknown as Record<string, number[]>)[k]?.length ?? 0), 0);
+    let g = 0;
+    for (let t = p.first; t < p.dates.length; t++) g += book.gross[t];
+    return {
+      name,
+      metrics: bt.metrics,
+      meanGross: g / (p.dates.length - p.first),
+      varBoundDays: days("bound"),
+      brakeDays: days("engaged"),
+    };
+  });
 }
 
 const fmtP = (p: number) => (Number.isFinite(p) ? (p < 0.001 ? "<0.001" : p.toFixed(3)) : "NaN");
@@ -254,10 +354,16 @@ export async function riskSection(ctx: EvalContext): Promise<SectionResult> {
       ...(hib === undefined ? {} : { higherIsBetter: hib }),
     });
   const rows: (string | number)[][] = [];
-  const addRows = (label: string, segment: string, data: string, bt: Map<string, VarBacktest[]>) => {
+  const addRows = (
+    label: string,
+    keyLabel: string,
+    segment: string,
+    data: string,
+    bt: Map<string, VarBacktest[]>,
+  ) => {
     for (const [method, list] of bt) {
       for (const b of list) {
-        const lv = levelName(b.alpha), key = `${label}_${lv.replace(/[.%]/g, "")}`;
+        const lv = levelName(b.alpha), key = `${keyLabel}_${lv.replace(/[.%]/g, "")}`;
         push(`hit_rate_${key}`, method, b.kupiec.rate, segment, data);
         push(`kupiec_p_${key}`, method, b.kupiec.pValue, segment, data, true);
         push(`christoffersen_p_${key}`, method, b.independence.pValue, segment, data, true);
@@ -289,7 +395,7 @@ export async function riskSection(ctx: EvalContext): Promise<SectionResult> {
   timings.index_ms = performance.now() - t1;
   const idxSeg = `oos-${VOL_OOS.from}..${VOL_OOS.to}`,
     idxData = `${VOL_FILES.rv} + ${VOL_FILES.index} + ${VOL_FILES.vix}`;
-  addRows("index", idxSeg, idxData, idxBt);
+  addRows("index", "index", idxSeg, idxData, idxBt);
   ctx.log?.(`risk: index ${idx.to - idx.from} days`);
   // ---- sp500 test segment: per symbol and the equal-weight portfolio
   t1 = performance.now();
@@ -381,9 +487,51 @@ export async function riskSection(ctx: EvalContext): Promise<SectionResult> {
   ewRet[0] = NaN;
   const ewRun = stockRiskRun("equal-weight", ewDates, ewRet);
   const ewBt = backtestRun(ewRun, ctx.reduced ? 300 : 1000, ctx.seed);
-  addRows("sp500 equal-weight", segment, data, ewBt);
+  addRows("sp500 equal-weight", "sp500_ew", segment, data, ewBt);
   timings.sp500_portfolio_ms = performance.now() - t1;
   ctx.log?.(`risk: sp500 ${nSym} symbols, equal-weight ${ewRun.to - ewRun.from} days`);
+  // ---- risk in the signals: the sizing stage's VaR limit and drawdown brake on an always-long vol-targeted book
+  t1 = performance.now();
+  const limitRows: (string | number)[][] = [];
+  const books: [string, string, LongBookPanels][] = [
+    [
+      "sp500 test",
+      segment,
+      longBookPanels(series, TREND_SEGMENTS.train[0], TREND_SEGMENTS.test[0], TREND_SEGMENTS.test[1]),
+    ],
+    [
+      "^GSPC 2001-2019",
+      "2001-01-02..2019-12-31",
+      longBookPanels(
+        new Map([["^GSPC", await loadIndexSeries(ctx.sharedDir)]]),
+        "2000-01-03",
+        "2001-01-02",
+        "2019-12-31",
+      ),
+    ],
+  ];
+  for (const [label, seg, panels] of books) {
+    for (const r of riskLimitBacktests(panels)) {
+      const m = r.metrics, key = label.startsWith("sp500") ? "sp500" : "index";
+      const file = key === "sp500" ? data : VOL_FILES.index;
+      push(`limits_sharpe_${key}`, r.name, m.sharpe, seg, file, true);
+      push(`limits_max_drawdown_${key}`, r.name, m.maxDrawdown, seg, file, true);
+      push(`limits_ann_vol_${key}`, r.name, m.annVol, seg, file, false);
+      limitRows.push([
+        label,
+        r.name,
+        m.annReturn,
+        m.annVol,
+        m.sharpe,
+        m.maxDrawdown,
+        m.annTurnover,
+        r.meanGross,
+        r.varBoundDays,
+        r.brakeDays,
+      ]);
+    }
+  }
+  timings.limits_ms = performance.now() - t1;
   // ---- figures: the default's 99% VaR on the index and the equal-weight portfolio
   const figs = [idx, ewRun].map((run) => {
     const p = run.paths.find((q) => q.method === RISK_DEFAULT)!;
@@ -437,6 +585,23 @@ export async function riskSection(ctx: EvalContext): Promise<SectionResult> {
         }): share of symbols rejected at 5% by each test (about 5% expected by chance; exceedances of different stocks cluster on the same days, so the shares vary more than binomially).`,
     },
   ];
+  tables.push({
+    columns: [
+      "book",
+      "sizing-stage risk limit",
+      "ann. return",
+      "ann. vol",
+      "Sharpe",
+      "max drawdown",
+      "ann. turnover",
+      "mean gross",
+      "days VaR-capped",
+      "days braked",
+    ],
+    rows: limitRows,
+    caption:
+      "Risk in the signals: an always-long book, equal weight, 10% ex-ante volatility target (EWMA risk model), traded at the next open with 5 bps per side, with the sizing stage's VaR limit and drawdown brake alone and together. The signals' own portfolio takes the same options (issue 10's sizing stage).",
+  });
   const last = idx.paths.find((p) => p.method === RISK_DEFAULT)!;
   const verdict = (what: string, bt: Map<string, VarBacktest[]>) =>
     bt.get(RISK_DEFAULT)!.map((b) => {
