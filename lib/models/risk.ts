@@ -99,7 +99,7 @@ export function empiricalTail(x: ArrayLike<number>, alpha: number): Tail {
 }
 
 /** {@link empiricalTail} of values already sorted ascending (all finite). */
-export function sortedTail(s: Float64Array, alpha: number): Tail {
+export function sortedTail(s: ArrayLike<number>, alpha: number): Tail {
   const n = s.length;
   if (n < 2) return { q: NaN, tailMean: NaN };
   const pos = alpha * (n - 1), lo = Math.floor(pos), f = pos - lo;

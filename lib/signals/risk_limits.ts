@@ -94,18 +94,29 @@ export function varLimitHook(o: VarLimitOptions): RiskHook & { bound: number[]; 
   const sigmaAt = new Map<number, number>(); // day -> ex-ante daily vol of the book leaving this hook
   const prior = stdTQuantile(alpha, 5);
   const bound: number[] = [], lastVar: number[] = [];
+  const z: number[] = []; // standardized settled returns, ascending
+  let seen = 0;
   const hook = (w: Float64Array, ctx: RiskContext) => {
     let sigma = ctx.portfolioVol(w) / Math.sqrt(252);
     if (!(sigma > 0)) {
       sigmaAt.set(ctx.t, 0);
       return;
     }
-    const first = firstDay(ctx), z: number[] = [];
-    ctx.realized.forEach((r, i) => {
-      const s = sigmaAt.get(first + i);
-      if (s && s > 0 && Number.isFinite(r)) z.push(r / s);
-    });
-    const q = z.length >= minHistory ? sortedTail(Float64Array.from(z).sort(), alpha).q : prior;
+    // add the newly settled days' standardized returns to the sorted history
+    const first = firstDay(ctx);
+    for (; seen < ctx.realized.length; seen++) {
+      const r = ctx.realized[seen], s = sigmaAt.get(first + seen);
+      if (!(s && s > 0 && Number.isFinite(r))) continue;
+      const v = r / s;
+      let lo = 0, hi = z.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (z[mid] < v) lo = mid + 1;
+        else hi = mid;
+      }
+      z.splice(lo, 0, v);
+    }
+    const q = z.length >= minHistory ? sortedTail(z, alpha).q : prior;
     const v = -sigma * q;
     if (v > limit) {
       scaleBook(w, limit / v);
