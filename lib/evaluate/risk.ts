@@ -67,13 +67,8 @@ export const RISK_METHODS_STOCK = ["gjr-t", "gjr-fhs", "riskmetrics", "historica
 
 /** Index of the first `dates` entry >= `d` (length when none). */
 function firstOnOrAfter(dates: readonly string[], d: string): number {
-  let lo = 0, hi = dates.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (dates[mid] < d) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  const i = dates.findIndex((x) => x >= d);
+  return i < 0 ? dates.length : i;
 }
 
 /**
@@ -294,7 +289,7 @@ export function longBookPanels(
       if (k + 2 < s.dates.length) traded[i * S + j] = open[k + 2] / open[k + 1] - 1;
     }
   });
-  return { dates, symbols, history, traded, first: Math.max(0, dates.findIndex((d) => d >= firstDate)) };
+  return { dates, symbols, history, traded, first: firstOnOrAfter(dates, firstDate) };
 }
 
 /** An always-long, 10%-volatility-targeted book with each case of {@link RISK_LIMIT_CASES}, backtested with 5 bps. */
