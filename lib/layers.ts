@@ -20,6 +20,7 @@ export const RANKS: Record<string, number> = {
   report: 7,
   serve: 7,
   evaluate: 8,
+  frames: 9,
 };
 
 /** Third-party import prefixes allowed per folder (optionally restricted to one file name). */
@@ -37,6 +38,7 @@ const THIRD_PARTY: { folder: string; prefix: string; file?: RegExp }[] = [
   { folder: "moe", prefix: "@tensorflow/" },
   { folder: "ensemble", prefix: "@tensorflow/" },
   { folder: "report", prefix: "plotly.js-dist-min" },
+  { folder: "frames", prefix: "nodejs-polars" },
 ];
 
 /** One broken rule. */
