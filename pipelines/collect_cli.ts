@@ -39,11 +39,13 @@ const USAGE = `usage:
                     [--kinds ${
   COLLECT_KINDS.join(",")
 }] [--data-dir DIR (csv)] [--store-dir DIR] [--stores mysql,mongodb,s3]
-                    [--replay DIR]... [--concurrency N] [--strict] [--dry-run] [--quiet]
+                    [--replay DIR]... [--concurrency N] [--option-expiries N] [--strict] [--dry-run] [--quiet]
   --strict: a record the source would leave out (a missing value, an ignored file) is an error
   symbols: letters, digits and . - _ = after an optional ^, at most 24 characters (AAPL, BRK.B, ^GSPC)
   --replay DIR answers requests from recorded responses, e.g.
-    --replay ../shared/data/yahoo-fixtures --replay ../shared/data/nasdaq-fixtures`;
+    --replay ../shared/data/yahoo-fixtures --replay ../shared/data/nasdaq-fixtures
+  --option-expiries N collects the chains of the N nearest expirations (default 3; the recorded Yahoo
+    responses hold the nearest one only, so replays of them need --option-expiries 1)`;
 
 const SOURCES = ["yahoo", "nasdaq", "csv", "synthetic"] as const;
 /** Kinds each source can collect. */
@@ -68,6 +70,8 @@ export interface CollectArgs {
   replay: string[];
   concurrency?: number;
   strict: boolean;
+  /** `options`: nearest expirations per symbol (`--option-expiries`, default 3). */
+  optionExpiries?: number;
   dryRun: boolean;
   quiet: boolean;
   help: boolean;
@@ -94,6 +98,7 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
         replay: { type: "string", multiple: true },
         concurrency: { type: "string" },
         strict: { type: "boolean", default: false },
+        "option-expiries": { type: "string" },
         "dry-run": { type: "boolean", default: false },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
@@ -139,12 +144,20 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
       throw new ConfigError(`--concurrency must be a positive integer, got ${v.concurrency}`);
     }
   }
+  let optionExpiries: number | undefined;
+  if (v["option-expiries"] !== undefined) {
+    optionExpiries = Number(v["option-expiries"]);
+    if (!Number.isInteger(optionExpiries) || optionExpiries < 1 || optionExpiries > 12) {
+      throw new ConfigError(`--option-expiries must be an integer from 1 to 12, got ${v["option-expiries"]}`);
+    }
+  }
   return {
     source,
     symbols,
     from,
     to,
     kinds,
+    optionExpiries,
     dataDir: v["data-dir"],
     storeDir: v["store-dir"]!,
     backends: parseBackends(v.stores ?? Deno.env.get("FMAI_STORES")),
@@ -235,6 +248,7 @@ export async function main(argv: string[]): Promise<number> {
       to: a.to,
       concurrency: a.concurrency,
       strict: a.strict,
+      optionExpiries: a.optionExpiries,
     };
     if (symbols.length) checkRequest(req);
     if (a.dryRun) {
