@@ -12,7 +12,6 @@
 import {
   type Doc,
   type DocumentStore,
-  embeddedConfig,
   type ObjectStore,
   openDocumentStore,
   openLocalObjects,
@@ -20,6 +19,7 @@ import {
   openSqliteDocuments,
 } from "../lib/store/mod.ts";
 import { readCsvTable } from "../lib/sources/mod.ts";
+import { storeConfigFor } from "../pipelines/stores.ts";
 
 const CSV = new URL(
   "../../shared/data/benzinga-analyst-ratings-subset/analyst_ratings_processed_A-ACAT_subset.csv",
@@ -226,36 +226,18 @@ if (import.meta.main) {
     const sq = await openSqliteDocuments(`${tmp}/bench.sqlite`);
     docResults.push(await benchDocuments("sqlite (embedded)", sq, docs));
     await sq.close();
-    const mongoUrl = Deno.env.get("FMAI_MONGO_URL");
-    if (mongoUrl) {
-      const m = await openDocumentStore({
-        ...embeddedConfig(tmp),
-        documents: {
-          kind: "mongodb",
-          uri: mongoUrl,
-          database: Deno.env.get("FMAI_MONGO_DATABASE") || "fmai",
-        },
-      });
+    // the servers of `deno task services:up`, configured as a run configures them (config/*.yaml + env)
+    const servers = await storeConfigFor(tmp, ["mongodb", "s3"]);
+    if (Deno.env.get("FMAI_MONGO_URL")) {
+      const m = await openDocumentStore(servers);
       docResults.push(await benchDocuments("mongodb (FerretDB v1 / SQLite)", m, docs));
       await m.close();
     } else console.error("FMAI_MONGO_URL not set: MongoDB skipped (run `deno task services:up`)");
     const lo = await openLocalObjects(`${tmp}/objects`);
     objResults.push(await benchObjects("local folder (embedded)", lo));
     await lo.close();
-    const s3Endpoint = Deno.env.get("FMAI_S3_ENDPOINT");
-    if (s3Endpoint) {
-      const s3 = await openObjectStore({
-        ...embeddedConfig(tmp),
-        objects: {
-          kind: "s3",
-          endpoint: s3Endpoint,
-          region: Deno.env.get("FMAI_S3_REGION") || "us-east-1",
-          bucket: Deno.env.get("FMAI_S3_BUCKET") || "fmai",
-          accessKeyId: Deno.env.get("FMAI_S3_ACCESS_KEY_ID") ?? "",
-          secretAccessKey: Deno.env.get("FMAI_S3_SECRET_ACCESS_KEY") ?? "",
-          forcePathStyle: true,
-        },
-      });
+    if (Deno.env.get("FMAI_S3_ENDPOINT")) {
+      const s3 = await openObjectStore(servers);
       objResults.push(await benchObjects("s3 (MinIO)", s3));
       await s3.close();
     } else console.error("FMAI_S3_ENDPOINT not set: S3 skipped (run `deno task services:up`)");

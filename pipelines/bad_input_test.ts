@@ -49,6 +49,20 @@ async function cli(
   return { code: r.code, out: dec.decode(r.stdout), err, lines: err.trim().split("\n").filter(Boolean) };
 }
 
+/** `deno task collect` of AAPL answered by the recordings in `rec`, into `storeDir`. */
+function replayCollect(rec: string, storeDir: string, ...extra: string[]): Promise<Run> {
+  return cli("collect_cli", [
+    "--symbols",
+    "AAPL",
+    "--replay",
+    rec,
+    "--store-dir",
+    storeDir,
+    "--quiet",
+    ...extra,
+  ]);
+}
+
 /** One line on stderr matching `re`, exit `code`, and no store under `storeDir`. */
 function expectOneLine(r: Run, code: number, re: RegExp, storeDir?: string): void {
   equal(r.code, code, `exit code: ${r.err}`);
@@ -213,19 +227,7 @@ Deno.test("silent drops: missing field, file without close, unknown symbol, corr
         "--quiet",
       ]),
       cli("cli", ["--data-dir", SP500, "--symbols", "AAPL,NOPE", "--store-dir", `${dir}/s4`, "--quiet"]),
-      cli("collect_cli", [
-        "--symbols",
-        "AAPL",
-        "--from",
-        "2020-01-01",
-        "--to",
-        "2020-01-02",
-        "--replay",
-        `${dir}/rec`,
-        "--store-dir",
-        `${dir}/s5`,
-        "--quiet",
-      ]),
+      replayCollect(`${dir}/rec`, `${dir}/s5`, "--from", "2020-01-01", "--to", "2020-01-02"),
     ]);
     expectOneLine(strict, 2, /prices\.csv:3: missing value/, `${dir}/s1`);
     equal(lenient.code, 0, lenient.err);
@@ -329,17 +331,7 @@ Deno.test("future dates: a news item dated 2100 is refused, and one already stor
       // deno-lint-ignore no-explicit-any
       (b as any).news[0].providerPublishTime = 4102444800; // 2100-01-01
     });
-    const r = await cli("collect_cli", [
-      "--symbols",
-      "AAPL",
-      "--kinds",
-      "news",
-      "--replay",
-      `${dir}/rec`,
-      "--store-dir",
-      `${dir}/s`,
-      "--quiet",
-    ]);
+    const r = await replayCollect(`${dir}/rec`, `${dir}/s`, "--kinds", "news");
     equal(r.code, 0, r.err);
     ok(/3 records left out/.test(r.out) === false && /1 records left out/.test(r.out), r.out);
     equal(await storeCount(`${dir}/s`, "news"), 3, "the 2100 item is not stored");

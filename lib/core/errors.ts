@@ -15,22 +15,28 @@ export class FmaiError extends Error {
   }
 }
 
-/**
- * A request the user made cannot be served as asked: a symbol outside the pattern, an empty or too short date
- * range, a value out of range on a command line or in an event. Always a user error (exit code 2).
- */
-export class InputError extends FmaiError {
+/** Errors that are always the user's to fix (exit code 2). */
+abstract class UserMistake extends FmaiError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, { ...options, userError: true });
   }
 }
 
-/** A feature, scaler fit window or label would use information from after the decision time. */
-export class LookaheadError extends FmaiError {
+/** Errors that are never the user's to fix (an invariant of the system, a model's state). */
+abstract class SystemFault extends FmaiError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, { ...options, userError: false });
   }
 }
+
+/**
+ * A request the user made cannot be served as asked: a symbol outside the pattern, an empty or too short date
+ * range, a value out of range on a command line or in an event. Always a user error (exit code 2).
+ */
+export class InputError extends UserMistake {}
+
+/** A feature, scaler fit window or label would use information from after the decision time. */
+export class LookaheadError extends SystemFault {}
 
 /** A data source failed (network, HTTP status, changed response shape, unknown symbol). */
 export class DataSourceError extends FmaiError {
@@ -77,18 +83,10 @@ export class StoreError extends FmaiError {
 }
 
 /** Configuration is invalid (unknown key, wrong type, missing value). */
-export class ConfigError extends FmaiError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, { ...options, userError: true });
-  }
-}
+export class ConfigError extends UserMistake {}
 
 /** A model cannot be fitted or used (not enough data, not fitted yet). */
-export class ModelError extends FmaiError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, { ...options, userError: false });
-  }
-}
+export class ModelError extends SystemFault {}
 
 /** Message of any thrown value, on one line. */
 export function oneLine(err: unknown): string {

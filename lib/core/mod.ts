@@ -7,3 +7,4 @@ export * from "./errors.ts";
 export * from "./calendar.ts";
 export * from "./random.ts";
 export * from "./symbols.ts";
+export * from "./search.ts";

@@ -34,6 +34,7 @@ import {
   DataValidationError,
   dayNumber,
   isSymbol,
+  lowerBound,
   openTime,
   PUBLICATION_DELAYS,
   shown,
@@ -787,16 +788,6 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
         } (${list || "none"})${ignored}`,
       { source: name, symbol: unknown.join(","), userError: true },
     );
-  }
-
-  function lowerBound(dates: IsoDate[], d: IsoDate): number {
-    let lo = 0, hi = dates.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (dates[mid] < d) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 
   function coverage(): string {

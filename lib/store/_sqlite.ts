@@ -65,6 +65,19 @@ export class SqliteFile {
     });
   }
 
+  /**
+   * Runs one synchronous store operation as the async interface wants it: the closed-store check, then `fn`;
+   * its value resolves, its error rejects as {@linkcode SqliteFile.wrap} makes it.
+   */
+  run<T>(what: string, fn: () => T): Promise<T> {
+    try {
+      this.check();
+      return Promise.resolve(fn());
+    } catch (e) {
+      return Promise.reject(this.wrap(what, e));
+    }
+  }
+
   /** Closes the database (idempotent). */
   close(): Promise<void> {
     if (!this.#closed) {

@@ -76,59 +76,56 @@ function rest<T extends { kind: string }>(c: T): Omit<T, "kind"> {
   return r;
 }
 
-/** Opens the table store a configuration names (a server driver loads only when named). */
-export async function openTableStore(cfg: StoreConfig): Promise<TableStore> {
-  const t = cfg.tables;
-  switch (t?.kind) {
-    case "sqlite":
+/** How each kind of each interface opens: the embedded one, or its server driver loaded on demand. */
+const OPENERS = {
+  tables: {
+    sqlite: async (cfg: StoreConfig) => {
       await Deno.mkdir(cfg.dataDir, { recursive: true });
       return await openSqliteTables(`${cfg.dataDir}/${EMBEDDED_DB_FILE}`);
-    case "mysql": {
-      const m = await import("./mysql.ts");
-      return await m.openMySqlTables(rest(t) as MySqlConfig);
-    }
-    default:
-      throw new ConfigError(
-        `tables.kind must be "sqlite" or "mysql", got ${JSON.stringify((t as { kind?: unknown })?.kind)}`,
-      );
+    },
+    mysql: async (cfg: StoreConfig) =>
+      await (await import("./mysql.ts")).openMySqlTables(rest(cfg.tables) as MySqlConfig),
+  },
+  documents: {
+    sqlite: async (cfg: StoreConfig) => {
+      await Deno.mkdir(cfg.dataDir, { recursive: true });
+      return await openSqliteDocuments(`${cfg.dataDir}/${EMBEDDED_DB_FILE}`);
+    },
+    mongodb: async (cfg: StoreConfig) =>
+      await (await import("./mongodb.ts")).openMongoDocuments(rest(cfg.documents) as MongoConfig),
+  },
+  objects: {
+    local: (cfg: StoreConfig) => openLocalObjects(`${cfg.dataDir}/${EMBEDDED_OBJECTS_DIR}`),
+    s3: async (cfg: StoreConfig) =>
+      await (await import("./s3.ts")).openS3Objects(rest(cfg.objects) as S3Config),
+  },
+} as const;
+
+/** Opens one interface's store as `cfg` names it; an unknown kind is a `ConfigError` listing the known ones. */
+async function openPart<T>(part: keyof typeof OPENERS, cfg: StoreConfig): Promise<T> {
+  const kind = (cfg[part] as { kind?: unknown } | undefined)?.kind;
+  const openers = OPENERS[part] as Record<string, (c: StoreConfig) => Promise<unknown>>;
+  const open = typeof kind === "string" ? openers[kind] : undefined;
+  if (!open) {
+    const known = Object.keys(openers).map((k) => `"${k}"`).join(" or ");
+    throw new ConfigError(`${part}.kind must be ${known}, got ${JSON.stringify(kind)}`);
   }
+  return await open(cfg) as T;
+}
+
+/** Opens the table store a configuration names (a server driver loads only when named). */
+export function openTableStore(cfg: StoreConfig): Promise<TableStore> {
+  return openPart<TableStore>("tables", cfg);
 }
 
 /** Opens the document store a configuration names (a server driver loads only when named). */
-export async function openDocumentStore(cfg: StoreConfig): Promise<DocumentStore> {
-  const d = cfg.documents;
-  switch (d?.kind) {
-    case "sqlite":
-      await Deno.mkdir(cfg.dataDir, { recursive: true });
-      return await openSqliteDocuments(`${cfg.dataDir}/${EMBEDDED_DB_FILE}`);
-    case "mongodb": {
-      const m = await import("./mongodb.ts");
-      return await m.openMongoDocuments(rest(d) as MongoConfig);
-    }
-    default:
-      throw new ConfigError(
-        `documents.kind must be "sqlite" or "mongodb", got ${
-          JSON.stringify((d as { kind?: unknown })?.kind)
-        }`,
-      );
-  }
+export function openDocumentStore(cfg: StoreConfig): Promise<DocumentStore> {
+  return openPart<DocumentStore>("documents", cfg);
 }
 
 /** Opens the object store a configuration names (a server driver loads only when named). */
-export async function openObjectStore(cfg: StoreConfig): Promise<ObjectStore> {
-  const o = cfg.objects;
-  switch (o?.kind) {
-    case "local":
-      return await openLocalObjects(`${cfg.dataDir}/${EMBEDDED_OBJECTS_DIR}`);
-    case "s3": {
-      const m = await import("./s3.ts");
-      return await m.openS3Objects(rest(o) as S3Config);
-    }
-    default:
-      throw new ConfigError(
-        `objects.kind must be "local" or "s3", got ${JSON.stringify((o as { kind?: unknown })?.kind)}`,
-      );
-  }
+export function openObjectStore(cfg: StoreConfig): Promise<ObjectStore> {
+  return openPart<ObjectStore>("objects", cfg);
 }
 
 /**

@@ -86,11 +86,10 @@ export class SqliteDocuments implements DocumentStore {
 
   /** Inserts or replaces documents by `id`, all in one transaction after validating every one. */
   upsert(collection: string, docs: Doc[]): Promise<UpsertResult> {
-    try {
-      this.#f.check();
+    return this.#f.run(`upsert ${collection}`, () => {
       const c = checkCollection(collection);
       validateDocs(c, docs);
-      if (docs.length === 0) return Promise.resolve({ inserted: 0, updated: 0 });
+      if (docs.length === 0) return { inserted: 0, updated: 0 };
       const bodies = docs.map((d) => JSON.stringify(d));
       this.#create(c);
       const t = `"docs_${c}"`;
@@ -142,26 +141,21 @@ export class SqliteDocuments implements DocumentStore {
         if (this.#f.db.isTransaction) this.#f.db.exec("ROLLBACK");
         throw e;
       }
-      return Promise.resolve({ inserted, updated: docs.length - inserted });
-    } catch (e) {
-      return Promise.reject(this.#f.wrap(`upsert ${collection}`, e));
-    }
+      return { inserted, updated: docs.length - inserted };
+    });
   }
 
   /** The document with this id, or `null`. */
   get(collection: string, id: string): Promise<Doc | null> {
-    try {
-      this.#f.check();
+    return this.#f.run(`get ${collection}`, () => {
       const c = checkCollection(collection);
       if (typeof id !== "string") throw new TypeError("document id must be a string");
-      if (!this.#exists(c)) return Promise.resolve(null);
+      if (!this.#exists(c)) return null;
       const r = this.#f.stmt(`SELECT body FROM "docs_${c}" WHERE id = ?`).get(id) as
         | { body: string }
         | undefined;
-      return Promise.resolve(r ? JSON.parse(r.body) as Doc : null);
-    } catch (e) {
-      return Promise.reject(this.#f.wrap(`get ${collection}`, e));
-    }
+      return r ? JSON.parse(r.body) as Doc : null;
+    });
   }
 
   #where(c: string, q: DocQuery): { sql: string; params: (string | number)[] } {
@@ -202,10 +196,9 @@ export class SqliteDocuments implements DocumentStore {
 
   /** Documents matching the query, ordered by knownAt (ties by id). */
   find(collection: string, q: DocQuery = {}): Promise<Doc[]> {
-    try {
-      this.#f.check();
+    return this.#f.run(`find ${collection}`, () => {
       const c = checkCollection(collection);
-      if (!this.#exists(c)) return Promise.resolve([]);
+      if (!this.#exists(c)) return [];
       const w = this.#where(c, q);
       const dir = q.order === "desc" ? "DESC" : "ASC";
       if (q.order !== undefined && q.order !== "asc" && q.order !== "desc") {
@@ -219,42 +212,33 @@ export class SqliteDocuments implements DocumentStore {
         sql += ` LIMIT ${q.limit}`;
       }
       const rows = this.#f.stmt(sql).all(...w.params) as { body: string }[];
-      return Promise.resolve(rows.map((r) => JSON.parse(r.body) as Doc));
-    } catch (e) {
-      return Promise.reject(this.#f.wrap(`find ${collection}`, e));
-    }
+      return rows.map((r) => JSON.parse(r.body) as Doc);
+    });
   }
 
   /** Number of documents matching the query (`limit` and `order` are ignored). */
   count(collection: string, q: DocQuery = {}): Promise<number> {
-    try {
-      this.#f.check();
+    return this.#f.run(`count ${collection}`, () => {
       const c = checkCollection(collection);
-      if (!this.#exists(c)) return Promise.resolve(0);
+      if (!this.#exists(c)) return 0;
       const w = this.#where(c, q);
       const r = this.#f.stmt(`SELECT count(*) AS n FROM "docs_${c}" d${w.sql}`).get(...w.params) as {
         n: number;
       };
-      return Promise.resolve(r.n);
-    } catch (e) {
-      return Promise.reject(this.#f.wrap(`count ${collection}`, e));
-    }
+      return r.n;
+    });
   }
 
   /** Drops a collection's tables. */
   dropCollection(collection: string): Promise<void> {
-    try {
-      this.#f.check();
+    return this.#f.run(`drop ${collection}`, () => {
       const c = checkCollection(collection);
       this.#f.forget(`docs_${c}`);
       this.#f.db.exec(
         `DROP TABLE IF EXISTS "docs_${c}"; DROP TABLE IF EXISTS "docs_${c}__sym"; DROP TABLE IF EXISTS "docs_${c}__fts";`,
       );
       this.#known.delete(c);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(this.#f.wrap(`drop ${collection}`, e));
-    }
+    });
   }
 
   /** Closes the database (idempotent). */

@@ -131,8 +131,7 @@ export class SqliteTables implements TableStore {
 
   /** Creates the table (or migrates it by adding columns/indexes) and records the version. */
   ensureTable(schema: TableSchema): Promise<void> {
-    try {
-      this.#f.check();
+    return this.#f.run("ensureTable", () => {
       checkSchema(schema);
       const canon: TableSchema = {
         name: schema.name,
@@ -144,7 +143,7 @@ export class SqliteTables implements TableStore {
       const current = this.#stored(schema.name);
       if (current && JSON.stringify(current.schema) === json) {
         this.#schemas.set(schema.name, canon);
-        return Promise.resolve();
+        return;
       }
       // Read again under the write lock: another process may have created or migrated the table meanwhile.
       this.#f.db.exec("BEGIN IMMEDIATE");
@@ -163,10 +162,7 @@ export class SqliteTables implements TableStore {
       }
       this.#schemas.set(canon.name, canon);
       this.#f.forget(`"${canon.name}"`);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(this.#f.wrap("ensureTable", e));
-    }
+    });
   }
 
   #count(table: string): number {
@@ -175,11 +171,10 @@ export class SqliteTables implements TableStore {
 
   /** Validates all rows, then writes them in one transaction. */
   upsert(table: string, rows: Row[]): Promise<UpsertResult> {
-    try {
-      this.#f.check();
+    return this.#f.run(`upsert ${table}`, () => {
       const schema = this.#schema(table);
       const vals = validateRows(schema, rows);
-      if (vals.length === 0) return Promise.resolve({ inserted: 0, updated: 0 });
+      if (vals.length === 0) return { inserted: 0, updated: 0 };
       const cols = Object.keys(schema.columns);
       const per = Math.max(1, Math.min(this.#rowsPerStatement ?? 1000, Math.floor(MAX_PARAMS / cols.length)));
       const nonKey = cols.filter((c) => !schema.key.includes(c));
@@ -225,20 +220,17 @@ export class SqliteTables implements TableStore {
         const after = this.#count(table);
         this.#f.db.exec("COMMIT");
         const inserted = after - before;
-        return Promise.resolve({ inserted, updated: vals.length - inserted });
+        return { inserted, updated: vals.length - inserted };
       } catch (e) {
         if (this.#f.db.isTransaction) this.#f.db.exec("ROLLBACK");
         throw e;
       }
-    } catch (e) {
-      return Promise.reject(this.#f.wrap(`upsert ${table}`, e));
-    }
+    });
   }
 
   /** Rows matching the query, as plain objects with the schema's columns. */
   query(table: string, qry: TableQuery = {}): Promise<Row[]> {
-    try {
-      this.#f.check();
+    return this.#f.run(`query ${table}`, () => {
       const schema = this.#schema(table);
       const w = buildWhere(schema, qry.where, q);
       const sql = `SELECT ${Object.keys(schema.columns).map(q).join(", ")} FROM ${q(table)}${w.sql}${
@@ -247,44 +239,35 @@ export class SqliteTables implements TableStore {
       const rows = this.#f.stmt(sql).all(...w.params) as Row[];
       const out: Row[] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) out[i] = { ...rows[i] };
-      return Promise.resolve(out);
-    } catch (e) {
-      return Promise.reject(this.#f.wrap(`query ${table}`, e));
-    }
+      return out;
+    });
   }
 
   /** Number of rows matching `where`. */
   count(table: string, where?: TableQuery["where"]): Promise<number> {
-    try {
-      this.#f.check();
+    return this.#f.run(`count ${table}`, () => {
       const schema = this.#schema(table);
       const w = buildWhere(schema, where, q);
       const r = this.#f.stmt(`SELECT count(*) AS n FROM ${q(table)}${w.sql}`).get(...w.params) as {
         n: number;
       };
-      return Promise.resolve(r.n);
-    } catch (e) {
-      return Promise.reject(this.#f.wrap(`count ${table}`, e));
-    }
+      return r.n;
+    });
   }
 
   /** Deletes rows matching `where` (`{}` deletes all); returns how many. */
   delete(table: string, where: NonNullable<TableQuery["where"]>): Promise<number> {
-    try {
-      this.#f.check();
+    return this.#f.run(`delete ${table}`, () => {
       const schema = this.#schema(table);
       const w = buildWhere(schema, where, q);
       const r = this.#f.stmt(`DELETE FROM ${q(table)}${w.sql}`).run(...w.params);
-      return Promise.resolve(Number(r.changes));
-    } catch (e) {
-      return Promise.reject(this.#f.wrap(`delete ${table}`, e));
-    }
+      return Number(r.changes);
+    });
   }
 
   /** Drops a table and its migration records. */
   dropTable(table: string): Promise<void> {
-    try {
-      this.#f.check();
+    return this.#f.run(`drop ${table}`, () => {
       checkIdent(table, "table name");
       this.#f.forget(`"${table}"`);
       this.#f.db.exec("BEGIN IMMEDIATE");
@@ -297,10 +280,7 @@ export class SqliteTables implements TableStore {
         throw e;
       }
       this.#schemas.delete(table);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(this.#f.wrap(`drop ${table}`, e));
-    }
+    });
   }
 
   /** Closes the database (idempotent). */

@@ -302,6 +302,24 @@ export async function runUnits(
   return units.map((u) => byUnit.get(u)!);
 }
 
+/**
+ * Runs a step's per-symbol work with {@linkcode runUnits}; a symbol whose work fails leaves none of the raw
+ * responses it recorded (under the Yahoo endpoints of `rawKind`).
+ */
+export function runSymbols(
+  kind: CollectKind,
+  rawKind: string,
+  sources: CollectSources,
+  req: CollectRequest,
+  progress: Progress | undefined,
+  fn: (symbol: string) => Promise<UnitResult>,
+): Promise<SummaryRow[]> {
+  return runUnits(kind, req.symbols, (s) => dropRawOnError(sources, yahooMatch(rawKind, s), () => fn(s)), {
+    concurrency: req.concurrency,
+    progress,
+  });
+}
+
 /** Throws a `TypeError` naming the missing source of a kind. */
 export function need<T>(v: T | undefined, what: string, kind: CollectKind): T {
   if (!v) throw new TypeError(`collect ${kind}: needs the ${what} source`);
@@ -320,19 +338,13 @@ export function yahooSnapshotStep(
     kind,
     async run(sources, stores, req, progress) {
       await ensureTables(stores);
-      return await runUnits(
-        kind,
-        req.symbols,
-        (symbol) =>
-          dropRawOnError(sources, yahooMatch(kind, symbol), async () => {
-            const rows = await fetchRows(need(sources.yahoo, "yahoo", kind), symbol, req);
-            // the unit's writes, the raw responses first: a unit counts as done only when all of them landed
-            const objects = await storeRawFor(sources, stores, "yahoo", kind, symbol);
-            const r = rows.length ? await stores.tables.upsert(kind, rows) : { inserted: 0, updated: 0 };
-            return { rows: r.inserted + r.updated, inserted: r.inserted, objects, range: "snapshot" };
-          }),
-        { concurrency: req.concurrency, progress },
-      );
+      return await runSymbols(kind, kind, sources, req, progress, async (symbol) => {
+        const rows = await fetchRows(need(sources.yahoo, "yahoo", kind), symbol, req);
+        // the unit's writes, the raw responses first: a unit counts as done only when all of them landed
+        const objects = await storeRawFor(sources, stores, "yahoo", kind, symbol);
+        const r = rows.length ? await stores.tables.upsert(kind, rows) : { inserted: 0, updated: 0 };
+        return { rows: r.inserted + r.updated, inserted: r.inserted, objects, range: "snapshot" };
+      });
     },
     plan(_sources, _stores, req) {
       return Promise.resolve(req.symbols.map((symbol) => ({ kind, symbol, fetch: "snapshot" })));

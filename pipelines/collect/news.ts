@@ -15,14 +15,7 @@
 import type { NewsItem } from "@lib/core/mod.ts";
 import { FUTURE_SKEW_MS, splitFuture } from "@lib/sources/mod.ts";
 import type { Doc, Stores } from "@lib/store/mod.ts";
-import {
-  type CollectStep,
-  dropRawOnError,
-  type PlanRow,
-  runUnits,
-  storeRawFor,
-  yahooMatch,
-} from "./common.ts";
+import { type CollectStep, type PlanRow, runSymbols, storeRawFor } from "./common.ts";
 
 /** Documents collection of news items. */
 export const NEWS_COLLECTION = "news";
@@ -55,37 +48,31 @@ export function newsToDoc(n: NewsItem): Doc {
 export const newsStep: CollectStep = {
   kind: "news",
   async run(sources, stores, req, progress) {
-    return await runUnits(
-      "news",
-      req.symbols,
-      (symbol) =>
-        dropRawOnError(sources, yahooMatch("news", symbol), async () => {
-          const now = (sources.now ?? Date.now)();
-          const since = await latestNewsAt(stores, symbol, now);
-          let items: NewsItem[];
-          if (sources.yahoo) items = await sources.yahoo.latestNews(symbol);
-          else if (sources.market?.news) {
-            items = await sources.market.news({ symbols: [symbol], from: req.from, to: req.to });
-          } else throw new TypeError("collect news: needs the yahoo source or a market source with news");
-          const { known, future } = splitFuture(items, now);
-          // A search hit for `symbol` is about it even when Yahoo's relatedTickers omit it.
-          const fresh = known.filter((n) => since === null || n.knownAt >= since)
-            .map((n) => (n.symbols.includes(symbol) ? n : { ...n, symbols: [...n.symbols, symbol] }));
-          const objects = sources.yahoo ? await storeRawFor(sources, stores, "yahoo", "news", symbol) : 0;
-          const r = fresh.length
-            ? await stores.documents.upsert(NEWS_COLLECTION, fresh.map(newsToDoc))
-            : { inserted: 0, updated: 0 };
-          const range = since === null ? "all" : `since ${new Date(since).toISOString()}`;
-          return {
-            rows: r.inserted + r.updated,
-            inserted: r.inserted,
-            objects,
-            range,
-            skipped: future.length,
-          };
-        }),
-      { concurrency: req.concurrency, progress },
-    );
+    return await runSymbols("news", "news", sources, req, progress, async (symbol) => {
+      const now = (sources.now ?? Date.now)();
+      const since = await latestNewsAt(stores, symbol, now);
+      let items: NewsItem[];
+      if (sources.yahoo) items = await sources.yahoo.latestNews(symbol);
+      else if (sources.market?.news) {
+        items = await sources.market.news({ symbols: [symbol], from: req.from, to: req.to });
+      } else throw new TypeError("collect news: needs the yahoo source or a market source with news");
+      const { known, future } = splitFuture(items, now);
+      // A search hit for `symbol` is about it even when Yahoo's relatedTickers omit it.
+      const fresh = known.filter((n) => since === null || n.knownAt >= since)
+        .map((n) => (n.symbols.includes(symbol) ? n : { ...n, symbols: [...n.symbols, symbol] }));
+      const objects = sources.yahoo ? await storeRawFor(sources, stores, "yahoo", "news", symbol) : 0;
+      const r = fresh.length
+        ? await stores.documents.upsert(NEWS_COLLECTION, fresh.map(newsToDoc))
+        : { inserted: 0, updated: 0 };
+      const range = since === null ? "all" : `since ${new Date(since).toISOString()}`;
+      return {
+        rows: r.inserted + r.updated,
+        inserted: r.inserted,
+        objects,
+        range,
+        skipped: future.length,
+      };
+    });
   },
   async plan(sources, stores, req) {
     const out: PlanRow[] = [];

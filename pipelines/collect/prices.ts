@@ -27,13 +27,11 @@ import {
   type CollectRequest,
   type CollectSources,
   type CollectStep,
-  dropRawOnError,
   ensureTables,
   type PlanRow,
-  runUnits,
+  runSymbols,
   storeRawFor,
   type UnitResult,
-  yahooMatch,
 } from "./common.ts";
 
 /**
@@ -120,14 +118,13 @@ export const pricesStep: CollectStep = {
   kind: "prices",
   async run(sources, stores, req, progress) {
     await ensureTables(stores);
-    return await runUnits(
+    return await runSymbols(
       "prices",
-      req.symbols,
-      (s) => dropRawOnError(sources, yahooMatch("chart", s), () => collectSymbol(sources, stores, req, s)),
-      {
-        concurrency: req.concurrency,
-        progress,
-      },
+      "chart",
+      sources,
+      req,
+      progress,
+      (s) => collectSymbol(sources, stores, req, s),
     );
   },
   async plan(_sources, stores, req) {
