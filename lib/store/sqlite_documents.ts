@@ -66,21 +66,32 @@ export class SqliteDocuments implements DocumentStore {
     return r !== undefined;
   }
 
+  /**
+   * Creates a collection's tables in one transaction, so another process creating the same collection at
+   * once sees all of them or none (never the main table without its symbol index).
+   */
   #create(c: string): void {
     if (this.#exists(c)) return;
     const t = `"docs_${c}"`;
-    this.#f.db.exec(
-      `CREATE TABLE IF NOT EXISTS ${t} (id TEXT NOT NULL UNIQUE, known_at REAL NOT NULL, body TEXT NOT NULL` +
-        `${this.#fts ? "" : ", text TEXT NOT NULL DEFAULT ''"});` +
-        `CREATE INDEX IF NOT EXISTS "ix_docs_${c}_known" ON ${t} (known_at, id);` +
-        `CREATE TABLE IF NOT EXISTS "docs_${c}__sym" (symbol TEXT NOT NULL, id TEXT NOT NULL, known_at REAL NOT NULL,` +
-        ` PRIMARY KEY (symbol, id)) WITHOUT ROWID;` +
-        `CREATE INDEX IF NOT EXISTS "ix_docs_${c}__sym_known" ON "docs_${c}__sym" (symbol, known_at);` +
-        `CREATE INDEX IF NOT EXISTS "ix_docs_${c}__sym_id" ON "docs_${c}__sym" (id);` +
-        (this.#fts
-          ? `CREATE VIRTUAL TABLE IF NOT EXISTS "docs_${c}__fts" USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');`
-          : ""),
-    );
+    this.#f.db.exec("BEGIN IMMEDIATE");
+    try {
+      this.#f.db.exec(
+        `CREATE TABLE IF NOT EXISTS ${t} (id TEXT NOT NULL UNIQUE, known_at REAL NOT NULL, body TEXT NOT NULL` +
+          `${this.#fts ? "" : ", text TEXT NOT NULL DEFAULT ''"});` +
+          `CREATE INDEX IF NOT EXISTS "ix_docs_${c}_known" ON ${t} (known_at, id);` +
+          `CREATE TABLE IF NOT EXISTS "docs_${c}__sym" (symbol TEXT NOT NULL, id TEXT NOT NULL, known_at REAL NOT NULL,` +
+          ` PRIMARY KEY (symbol, id)) WITHOUT ROWID;` +
+          `CREATE INDEX IF NOT EXISTS "ix_docs_${c}__sym_known" ON "docs_${c}__sym" (symbol, known_at);` +
+          `CREATE INDEX IF NOT EXISTS "ix_docs_${c}__sym_id" ON "docs_${c}__sym" (id);` +
+          (this.#fts
+            ? `CREATE VIRTUAL TABLE IF NOT EXISTS "docs_${c}__fts" USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');`
+            : ""),
+      );
+      this.#f.db.exec("COMMIT");
+    } catch (e) {
+      if (this.#f.db.isTransaction) this.#f.db.exec("ROLLBACK");
+      throw e;
+    }
     this.#known.add(c);
   }
 
