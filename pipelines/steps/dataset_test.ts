@@ -41,3 +41,33 @@ Deno.test("too little data is refused up front, saying how many sessions are nee
   ok(msg.includes(`${need - 1} sessions`) && msg.includes(`needs at least ${need}`), msg);
   checkEnoughData([...dates, "2021-01-01"], { ...OPTS, from: "2020-01-01", to: "2021-01-01" });
 });
+
+Deno.test("a point-in-time universe read from the store keeps each symbol's rows to its membership", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-ds-universe-" });
+  const stores = await openStores(embeddedConfig(dir));
+  try {
+    const req = { symbols: ["AAPL", "MSFT"], from: "2014-01-01", to: "2018-02-07" };
+    await collect(await csvSourceFor(SP500), stores, req);
+    await stores.tables.upsert("universe_membership", [
+      { universe: "u", symbol: "AAPL", from_date: "2014-01-01", to_date: null, known_at: 0 },
+      { universe: "u", symbol: "MSFT", from_date: "2016-01-04", to_date: "2016-12-30", known_at: 0 },
+    ]);
+    const ds = await datasetStep(stores, { ...req, ...OPTS, universe: "u" });
+    const msft = ds.date.filter((_, i) => ds.symbol[i] === "MSFT");
+    ok(
+      msft.length > 200 && msft.every((d) => d >= "2016-01-04" && d <= "2016-12-30"),
+      `${msft[0]}..${msft.at(-1)}`,
+    );
+    ok(ds.date.some((d, i) => ds.symbol[i] === "AAPL" && d > "2017-01-01"));
+    let missing = "";
+    try {
+      await datasetStep(stores, { ...req, ...OPTS, universe: "nope" });
+    } catch (e) {
+      missing = (e as Error).message;
+    }
+    equal(missing, "universe nope: no membership rows in the store");
+  } finally {
+    await stores.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
