@@ -1,29 +1,39 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { csvSourceFor } from "@lib/sources/mod.ts";
-import { embeddedConfig, openStores } from "@lib/store/mod.ts";
+import { embeddedConfig, openStores, type Stores } from "@lib/store/mod.ts";
 import { collect } from "./collect.ts";
 import { checkEnoughData, datasetStep, PIPELINE_FEATURE_SET, sessionsNeeded } from "./dataset.ts";
 
 const SP500 = new URL("../../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname;
 const OPTS = { neutralK: 0.25, trainFrac: 0.6, validFrac: 0.2, purge: 1, embargo: 5 };
 
-Deno.test("the feature set depends neither on the order of the symbols nor on their history", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "fmai-ds-order-" });
+/** Embedded stores in a temporary folder holding the sp500 bars of `symbols` in `[from, to]`. */
+async function withSp500(
+  req: { symbols: string[]; from: string; to: string },
+  fn: (stores: Stores) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-ds-" });
   const stores = await openStores(embeddedConfig(dir));
   try {
-    // APTV has 44 sessions (listed December 2017): once it was first, its short history dropped 4 features
-    const req = { symbols: ["AAPL", "APTV"], from: "2016-06-01", to: "2018-02-07" };
     await collect(await csvSourceFor(SP500), stores, req);
+    await fn(stores);
+  } finally {
+    await stores.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("the feature set depends neither on the order of the symbols nor on their history", async () => {
+  // APTV has 44 sessions (listed December 2017): once it was first, its short history dropped 4 features
+  const req = { symbols: ["AAPL", "APTV"], from: "2016-06-01", to: "2018-02-07" };
+  await withSp500(req, async (stores) => {
     const a = await datasetStep(stores, { ...req, ...OPTS });
     const b = await datasetStep(stores, { ...req, symbols: ["APTV", "AAPL"], ...OPTS });
     deepEqual(a.featureNames, b.featureNames);
     equal(a.featureSet.version, PIPELINE_FEATURE_SET.version);
     ok(a.featureNames.length >= PIPELINE_FEATURE_SET.features.length);
     equal(a.n, b.n);
-  } finally {
-    await stores.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("too little data is refused up front, saying how many sessions are needed", () => {
@@ -43,11 +53,8 @@ Deno.test("too little data is refused up front, saying how many sessions are nee
 });
 
 Deno.test("a point-in-time universe read from the store keeps each symbol's rows to its membership", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "fmai-ds-universe-" });
-  const stores = await openStores(embeddedConfig(dir));
-  try {
-    const req = { symbols: ["AAPL", "MSFT"], from: "2014-01-01", to: "2018-02-07" };
-    await collect(await csvSourceFor(SP500), stores, req);
+  const req = { symbols: ["AAPL", "MSFT"], from: "2014-01-01", to: "2018-02-07" };
+  await withSp500(req, async (stores) => {
     await stores.tables.upsert("universe_membership", [
       { universe: "u", symbol: "AAPL", from_date: "2014-01-01", to_date: null, known_at: 0 },
       { universe: "u", symbol: "MSFT", from_date: "2016-01-04", to_date: "2016-12-30", known_at: 0 },
@@ -66,8 +73,5 @@ Deno.test("a point-in-time universe read from the store keeps each symbol's rows
       missing = (e as Error).message;
     }
     equal(missing, "universe nope: no membership rows in the store");
-  } finally {
-    await stores.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
