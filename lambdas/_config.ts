@@ -9,6 +9,7 @@
  * | `FMAI_CONCURRENCY` | symbols in flight inside a batch | `4` |
  * | `FMAI_LOOKBACK_DAYS` | calendar days before the event date the prices/charts window starts | `7` |
  * | `FMAI_CALENDAR_DAYS` | days of Nasdaq calendars from the event date on | `7` |
+ * | `FMAI_OPTION_EXPIRIES` | nearest option expirations collected per symbol | `3` |
  * | `FMAI_MYSQL_URL` | `mysql://user:pass@host:port/db` -> MySQL tables (else embedded SQLite) | |
  * | `FMAI_MONGO_URL`, `FMAI_MONGO_DATABASE` | MongoDB documents (else embedded SQLite) | db `fmai` |
  * | `FMAI_S3_BUCKET`, `FMAI_S3_REGION`, `FMAI_S3_ENDPOINT`, `FMAI_S3_PREFIX` | S3 objects (else local folder) | region `AWS_REGION` |
@@ -17,7 +18,7 @@
  * @module
  */
 import process from "node:process";
-import { ConfigError } from "../lib/core/mod.ts";
+import { ConfigError, parseSymbolList } from "../lib/core/mod.ts";
 import { mySqlConfigFromUrl, type StoreConfig } from "../lib/store/mod.ts";
 
 /** Environment as a plain record. */
@@ -30,6 +31,8 @@ export interface LambdaConfig {
   concurrency: number;
   lookbackDays: number;
   calendarDays: number;
+  /** `options`: nearest expirations collected per symbol. */
+  optionExpiries: number;
   store: StoreConfig;
   replayDirs: string[];
 }
@@ -42,18 +45,23 @@ function int(env: Env, name: string, dflt: number): number {
   return n;
 }
 
+function mysqlFromEnv(url: string) {
+  try {
+    return mySqlConfigFromUrl(url);
+  } catch (e) {
+    throw new ConfigError(`FMAI_MYSQL_URL: ${(e as Error).message}`, { cause: e });
+  }
+}
+
 /** Reads the configuration from `env` (default `process.env`). */
 export function configFromEnv(env: Env = process.env): LambdaConfig {
-  const symbols = (env.FMAI_SYMBOLS ?? "AAPL,MSFT,AMZN,GOOG,NVDA").split(",").map((s) =>
-    s.trim().toUpperCase()
-  )
-    .filter(Boolean);
+  const symbols = parseSymbolList(env.FMAI_SYMBOLS ?? "AAPL,MSFT,AMZN,GOOG,NVDA", "FMAI_SYMBOLS", {
+    upperCase: true,
+  });
   const dataDir = env.FMAI_DATA_DIR || "/tmp/fmai";
   const store: StoreConfig = {
     dataDir,
-    tables: env.FMAI_MYSQL_URL
-      ? { kind: "mysql", ...mySqlConfigFromUrl(env.FMAI_MYSQL_URL) }
-      : { kind: "sqlite" },
+    tables: env.FMAI_MYSQL_URL ? { kind: "mysql", ...mysqlFromEnv(env.FMAI_MYSQL_URL) } : { kind: "sqlite" },
     documents: env.FMAI_MONGO_URL
       ? { kind: "mongodb", uri: env.FMAI_MONGO_URL, database: env.FMAI_MONGO_DATABASE || "fmai" }
       : { kind: "sqlite" },
@@ -77,6 +85,7 @@ export function configFromEnv(env: Env = process.env): LambdaConfig {
     concurrency: int(env, "FMAI_CONCURRENCY", 4),
     lookbackDays: int(env, "FMAI_LOOKBACK_DAYS", 7),
     calendarDays: int(env, "FMAI_CALENDAR_DAYS", 7),
+    optionExpiries: int(env, "FMAI_OPTION_EXPIRIES", 3),
     store,
     replayDirs: (env.FMAI_REPLAY_DIRS ?? "").split(":").filter(Boolean),
   };

@@ -261,7 +261,8 @@ export class FittedSystem {
    * One signal per symbol with a row on a decision date (after its close; the trade fills at the next open):
    * `size` = the target portfolio weight (fraction of capital, negative = short), `action` buy/sell/hold from
    * it (sell also when the book holds nothing of a name with a negative edge), `edge`, `dailyVol`, `regime`, and
-   * per gate output its weight and the expert's calibrated edge (`contributions`; `abstain` carries edge 0). The
+   * per gate output its weight and the expert's edge as the gate uses it (`contributions`: `Σ weight x score` is
+   * the combined `edge`; `abstain` carries 0). The
    * book is path dependent (top-k with dropout keeps names; the covariance has memory), so it is rebuilt flat
    * from {@link BOOK_PATH} decision sessions before the date. Empty when the dataset has no row on that date.
    */
@@ -343,11 +344,13 @@ export function bookSignals(p: SystemPredictions, book: PortfolioResult, date?: 
       action,
       size: w === 0 ? 0 : w,
       confidence: Number.isFinite(edge[i]) ? Math.min(1, Math.abs(edge[i]) / EDGE_FULL_CONFIDENCE) : 0,
-      contributions: p.gate.names.map((expert, k) => ({
-        expert,
-        weight: p.gate.weights[i * G + k],
-        score: k < K && Number.isFinite(p.experts.scores[i * K + k]) ? p.experts.scores[i * K + k] : 0,
-      })),
+      contributions: p.gate.names.map((expert, k) => {
+        const weight = p.gate.weights[i * G + k];
+        // the expert's edge as the gate uses it (after its specialist recalibration): weight x score adds up
+        // to the combined edge; abstain carries 0
+        const c = k < K ? p.gate.contributions[i * K + k] : 0;
+        return { expert, weight, score: weight > 0 && Number.isFinite(c) ? c / weight : 0 };
+      }),
       source: "moe",
       edge: edge[i],
       dailyVol: p.dailyVol[i],
