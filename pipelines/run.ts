@@ -3,7 +3,7 @@
  * report. Each step is its own function in `steps/`; this file only wires them and times them.
  * @module
  */
-import { nyDate, type UniverseMember } from "@lib/core/mod.ts";
+import { closeTime, nyDate, type UniverseMember } from "@lib/core/mod.ts";
 import { createSyntheticMarket, csvSourceFor, type MarketSource, readUniverseCsv } from "@lib/sources/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
@@ -123,7 +123,9 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
     const segLine = segmentsLine(segments, segmentSource, spec);
     progress.note(segLine);
     // a source with its own market context (the synthetic market's index and VIX-like series) provides it
-    const market = (source as { marketContext?: () => MarketInput }).marketContext?.();
+    const ctx = (source as { marketContext?: () => MarketInput }).marketContext?.();
+    // its VIX-like series is known at each close (unlike the real VIX, printed at 16:15)
+    const market = ctx && { ...ctx, vixKnownAt: ctx.vixKnownAt ?? Float64Array.from(ctx.dates, (d) => closeTime(d)) };
     const ds = await datasetStep(
       stores,
       spec,
