@@ -97,7 +97,10 @@ Deno.test("every numeric and list key of config/default.yaml declares a range, a
 
 Deno.test("out-of-range values are refused at load, naming key, value and range", async () => {
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{ portfolio: { kellyFraction: 5 } }, /config portfolio\.kellyFraction: 5 is out of range: want \(0, 1\]/],
+    [
+      { portfolio: { kellyFraction: 5 } },
+      /config portfolio\.kellyFraction: 5 is out of range: want \(0, 1\]/,
+    ],
     [{ backtest: { costBps: -50 } }, /config backtest\.costBps: -50 is out of range/],
     [{ models: { trend: [] } }, /config models\.trend: needs at least 1 item/],
     [{ dataset: { purge: 1.5 } }, /config dataset\.purge: 1\.5 is out of range: want a whole number/],

@@ -260,7 +260,12 @@ export async function exportFeatures(
     ? filter.symbols
     : [...new Set(bars.map((r) => String(r.symbol)))].sort();
   const from = filter.from ?? String(bars[0].date), to = filter.to ?? String(bars[bars.length - 1].date);
-  const ds = await datasetStep(stores, specFromConfig(cfg), { symbols, from, to, segments: segmentChoice(cfg) });
+  const ds = await datasetStep(stores, specFromConfig(cfg), {
+    symbols,
+    from,
+    to,
+    segments: segmentChoice(cfg),
+  });
   const df = datasetFrame(ds);
   await Deno.mkdir(dir, { recursive: true });
   const featureSet = `${ds.featureSet.name}@${ds.featureSet.version}`;

@@ -125,7 +125,8 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
     // a source with its own market context (the synthetic market's index and VIX-like series) provides it
     const ctx = (source as { marketContext?: () => MarketInput }).marketContext?.();
     // its VIX-like series is known at each close (unlike the real VIX, printed at 16:15)
-    const market = ctx && { ...ctx, vixKnownAt: ctx.vixKnownAt ?? Float64Array.from(ctx.dates, (d) => closeTime(d)) };
+    const market = ctx &&
+      { ...ctx, vixKnownAt: ctx.vixKnownAt ?? Float64Array.from(ctx.dates, (d) => closeTime(d)) };
     const ds = await datasetStep(
       stores,
       spec,

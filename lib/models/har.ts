@@ -3,7 +3,6 @@
  * (5-session) and monthly (22-session) averages of a realized-variance proxy.
  * @module
  */
-import { solveLinear } from "./linalg.ts";
 import { ModelError } from "../core/mod.ts";
 import type { Dataset, SymbolSeries } from "../dataset/mod.ts";
 import type { VolatilityModel } from "./types.ts";

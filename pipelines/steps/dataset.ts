@@ -13,12 +13,7 @@ import {
   syntheticMarketContext,
   toSeries,
 } from "@lib/dataset/mod.ts";
-import {
-  resolveSegments,
-  type SegmentChoice,
-  type SystemSpec,
-  systemDataset,
-} from "@lib/workflow/mod.ts";
+import { resolveSegments, type SegmentChoice, systemDataset, type SystemSpec } from "@lib/workflow/mod.ts";
 import { rowToAction, rowToBar, rowToMember, type Stores } from "@lib/store/mod.ts";
 import type { Progress } from "../progress.ts";
 import { NEWS_COLLECTION } from "../collect/mod.ts";
