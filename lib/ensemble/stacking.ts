@@ -71,19 +71,21 @@ export class Stacking implements EnsembleMethod {
     const n = checkProbs(valProbs, "stacking.fit");
     checkLabels(valLabels, n, "stacking.fit");
     const maxRows = this.#opts.maxRows ?? 20_000;
-    const stride = Math.max(1, Math.ceil(n / maxRows));
+    // rows with a known label (negative = unknown, skipped as the ensemble contract says), then an even stride
+    const known: number[] = [];
+    for (let i = 0; i < n; i++) if (valLabels[i] >= 0) known.push(i);
+    if (known.length === 0) throw new ModelError("stacking.fit: no validation row has a known label");
+    const stride = Math.max(1, Math.ceil(known.length / maxRows));
     let probs = valProbs, labels = valLabels, m = n;
-    if (stride > 1) {
-      m = Math.ceil(n / stride);
-      labels = new Int8Array(m);
-      probs = valProbs.map(() => new Float64Array(3 * m));
-      for (let r = 0; r < m; r++) {
-        const i = r * stride;
-        labels[r] = valLabels[i];
-        for (let k = 0; k < valProbs.length; k++) {
-          for (let c = 0; c < 3; c++) probs[k][3 * r + c] = valProbs[k][3 * i + c];
-        }
-      }
+    if (stride > 1 || known.length < n) {
+      const take = known.filter((_, r) => r % stride === 0);
+      m = take.length;
+      labels = Int8Array.from(take, (i) => valLabels[i]);
+      probs = valProbs.map((p) => {
+        const out = new Float64Array(3 * m);
+        take.forEach((i, r) => out.set(p.subarray(3 * i, 3 * i + 3), 3 * r));
+        return out;
+      });
     }
     this.#k = valProbs.length;
     const d = 3 * this.#k, X = metaFeatures(probs, m);
