@@ -6,6 +6,7 @@
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "@lib/core/mod.ts";
 import { TREND_MODEL_NAMES } from "@lib/evaluate/mod.ts";
+import { type NewsConfig, parseModelRef } from "./lm.ts";
 
 /** The validated configuration. */
 export interface Config {
@@ -27,6 +28,7 @@ export interface Config {
     };
   };
   dataset: { neutralK: number; trainFrac: number; validFrac: number; purge: number; embargo: number };
+  news: NewsConfig;
   models: { trend: string[]; seed: number };
   signals: { threshold: number; targetVol: number; maxPosition: number; longOnly: boolean };
   backtest: { costBps: number };
@@ -38,6 +40,8 @@ const DEFAULT_PATH = new URL("../config/default.yaml", import.meta.url);
 const ENUMS: Record<string, string[]> = {
   "source.kind": ["synthetic", "csv"],
   "models.trend": [...TREND_MODEL_NAMES],
+  "news.scorer": ["auto", "lm", "lexicon"],
+  "news.variant": ["fp32", "int8"],
 };
 
 /** Keys whose default is null but that take a value of this type. */
@@ -147,6 +151,7 @@ export async function loadConfig(
   if (c.source.kind === "csv" && !c.source.csvDir) {
     throw new ConfigError("source.kind csv needs source.csvDir (--data-dir)");
   }
+  parseModelRef(c.news.model);
   if (c.dataset.trainFrac + c.dataset.validFrac >= 1) {
     throw new ConfigError("config dataset: trainFrac + validFrac must leave room for a test segment");
   }
