@@ -10,8 +10,15 @@
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { ConfigError } from "@lib/core/mod.ts";
-import { openLocalObjects } from "@lib/store/mod.ts";
-import { lexiconScorer, lmScorer, OnnxTextModel, type SentimentScorer } from "@lib/models/mod.ts";
+import { type DocumentStore, openLocalObjects, openSqliteDocuments } from "@lib/store/mod.ts";
+import {
+  lexiconScorer,
+  lmScorer,
+  OnnxTextModel,
+  type SentimentScorer,
+  type TextModelOptions,
+} from "@lib/models/mod.ts";
+import type { EvalTextModels } from "@lib/evaluate/mod.ts";
 
 /** The commands that install the language model. */
 export const LM_INSTALL = "deno task lm:fetch && deno task lm:train";
@@ -101,5 +108,53 @@ export async function newsScorerFor(cfg: NewsConfig): Promise<ChosenScorer> {
     scorer: lmScorer(model),
     note: `news scored by the language model ${model.id}`,
     release: () => model.release(),
+  };
+}
+
+/** The first installed of `refs`, or null. */
+function firstInstalled(...refs: string[]): string | null {
+  return refs.find((r) => lmInstalled(r)) ?? null;
+}
+
+/**
+ * The text models an evaluation run uses, or the sentence saying why there are none. Fine-tuned: each encoder's
+ * full fine-tune (`@v1`), else CI's reduced one (`@ci`). Frozen encoders: MiniLM, and mpnet too in a full run.
+ * Benzinga is scored by the mpnet fine-tune (fp32), StockNet's tweets by the MiniLM fine-tune (int8) when it is
+ * installed (throughput; see the issue-12 note), else by the mpnet one. Scores are cached in
+ * `<lm dir>/score-cache.sqlite`.
+ */
+export async function evalTextModels(
+  reduced: boolean,
+): Promise<{ lm: EvalTextModels; close: () => Promise<void> } | { missing: string }> {
+  const mp = firstInstalled("finsent-mpnet@v1", "finsent-mpnet@ci");
+  const mini = firstInstalled("finsent-minilm@v1", "finsent-minilm@ci");
+  const frozen = ["all-minilm-l6-v2@base", ...(reduced ? [] : ["all-mpnet-base-v2@base"])].filter(
+    lmInstalled,
+  );
+  const finetuned = [mp, mini].filter((r): r is string => r !== null);
+  if (!finetuned.length && !frozen.length) {
+    return { missing: `no language model installed in ${lmRegistryDir()} (${LM_INSTALL})` };
+  }
+  await Deno.mkdir(lmDir(), { recursive: true });
+  const cache: DocumentStore = await openSqliteDocuments(join(lmDir(), "score-cache.sqlite"));
+  const objects = await openLocalObjects(lmRegistryDir());
+  const lm: EvalTextModels = {
+    load: (ref: string, options: TextModelOptions = {}) => {
+      const { name, version } = parseModelRef(ref);
+      return OnnxTextModel.load(objects, name, version, options);
+    },
+    finetuned,
+    frozen,
+    newsModel: mp ?? mini,
+    bulkModel: mini ?? mp,
+    bulkVariant: mini ? "int8" : "fp32",
+    cache,
+  };
+  return {
+    lm,
+    close: async () => {
+      await cache.close();
+      await objects.close();
+    },
   };
 }

@@ -73,10 +73,11 @@ async function setupVenv(): Promise<void> {
 }
 
 function python(script: string, args: string[]): Promise<void> {
-  // nice: the step is long and the machine is shared; one thread per process is fastest under contention.
+  // nice: the step is long and the machine is shared. Passive OpenMP waits: spinning threads on a busy machine
+  // made a 2-thread step 6x slower than 1 thread; passive, 2 threads beat 1 (measured, see the issue-12 note).
   return sh(["nice", "-n", "10", venvPython(), join(TRAINING, script), ...args], {
     cwd: TRAINING,
-    env: { PYTHONUNBUFFERED: "1", OMP_NUM_THREADS: "1", TOKENIZERS_PARALLELISM: "false" },
+    env: { PYTHONUNBUFFERED: "1", OMP_WAIT_POLICY: "PASSIVE", TOKENIZERS_PARALLELISM: "false" },
   });
 }
 
@@ -247,7 +248,7 @@ async function trainCmd(encoder: string, reduced: boolean): Promise<number> {
   return 0;
 }
 
-async function statusCmd(): Promise<number> {
+function statusCmd(): number {
   const dir = join(lmRegistryDir(), "models");
   if (!existsSync(dir)) {
     console.log(
@@ -307,7 +308,7 @@ export async function main(args: string[]): Promise<number> {
       }
       return await trainCmd(values.encoder, values.reduced);
     }
-    return await statusCmd();
+    return statusCmd();
   } catch (e) {
     return reportCliError(e);
   }

@@ -20,6 +20,7 @@ export * from "./scoreboard.ts";
 export * from "./volatility.ts";
 export * from "./levels.ts";
 export * from "./sentiment.ts";
+export * from "./sentiment_lm.ts";
 
 /**
  * The sections by key, in protocol order. Other sections register here (volatility, levels, sentiment).

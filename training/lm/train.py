@@ -109,7 +109,7 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--max-len", type=int, default=128)
     ap.add_argument("--dropout", type=float, default=0.1)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (reduced run; 0 = all)")
     ap.add_argument("--train-limit", type=int, default=0, help="use only the first N train sentences (reduced)")
     ap.add_argument("--int8", action="store_true", help="also export a dynamically quantized int8 model")
@@ -140,12 +140,16 @@ def main():
     bottom, top_layers = layers[: n_layers - k], layers[n_layers - k:]
     hidden = model.config.hidden_size
 
-    # --- cache the frozen bottom's output once per sentence
+    # --- cache the frozen bottom's output once per sentence (kept on disk: a re-run or resume skips it)
     t0 = time.time()
-    cache = {}
     need = sorted(set(parts["train"]) | set(parts["validation"]) | set(parts["test"]))
     ids_of = dict(zip(need, encode(tok, [pb[i][0] for i in need])))
-    order = sorted(need, key=lambda i: len(ids_of[i]))
+    work = os.path.join(a.cache, "work", f"{a.encoder}-top{k}-len{a.max_len}")
+    os.makedirs(work, exist_ok=True)
+    cache_file = os.path.join(work, "bottom_cache.pt")
+    cache = torch.load(cache_file) if os.path.exists(cache_file) else {}
+    todo = [i for i in need if i not in cache]
+    order = sorted(todo, key=lambda i: len(ids_of[i]))
     with torch.no_grad():
         for s in range(0, len(order), 64):
             idx = order[s: s + 64]
@@ -153,9 +157,12 @@ def main():
             h = run(bottom, embed(ids, mask), mask) if bottom else embed(ids, mask)
             for j, i in enumerate(idx):
                 cache[i] = h[j, : len(ids_of[i])].clone()
+    if todo:
+        torch.save(cache, cache_file + ".tmp")
+        os.replace(cache_file + ".tmp", cache_file)
     t_cache = time.time() - t0
     log(f"cached the frozen bottom ({n_layers - k} of {n_layers} layers + embeddings) for {len(need)} sentences "
-        f"in {t_cache:.0f} s")
+        f"in {t_cache:.0f} s ({len(need) - len(todo)} read from {cache_file})")
 
     net = Top(top_layers, run, hidden, a.dropout)
     for p in net.parameters():
@@ -191,14 +198,38 @@ def main():
     history, best, step = [], None, 0
     gen = torch.Generator().manual_seed(a.seed)
     t0 = time.time()
-    for ep in range(a.epochs):
+    ckpt_file = os.path.join(work, f"checkpoint-{a.version}.pt")
+    run_key = json.dumps({k2: v for k2, v in vars(a).items() if k2 not in ("threads",)}, sort_keys=True)
+    start_ep = 0
+    if os.path.exists(ckpt_file):
+        ck = torch.load(ckpt_file, weights_only=False)
+        if ck["run"] == run_key:
+            net.load_state_dict(ck["net"])
+            opt.load_state_dict(ck["opt"])
+            sched.load_state_dict(ck["sched"])
+            gen.set_state(ck["gen"])
+            torch.set_rng_state(ck["rng"])
+            history, best, step, start_ep = ck["history"], ck["best"], ck["step"], ck["epoch"]
+            log(f"resumed after epoch {start_ep} (step {step}) from {ckpt_file}")
+
+    def batches(perm):
+        # length-bucketed: sort each run of 8 batches by length (less padding), then shuffle the batch order
+        out = []
+        mega = a.batch * 8
+        for s in range(0, len(perm), mega):
+            chunk = sorted(perm[s: s + mega], key=lambda j: (cache[parts["train"][j]].shape[0], j))
+            out += [chunk[b: b + a.batch] for b in range(0, len(chunk), a.batch)]
+        order = torch.randperm(len(out), generator=gen).tolist()
+        return [out[o] for o in order]
+
+    for ep in range(start_ep, a.epochs):
         net.train()
         perm = torch.randperm(len(parts["train"]), generator=gen).tolist()
         loss_sum, nb = 0.0, 0
-        for s in range(0, len(perm), a.batch):
+        for bidx in batches(perm):
             if a.max_steps and step >= a.max_steps:
                 break
-            idx = [parts["train"][j] for j in perm[s: s + a.batch]]
+            idx = [parts["train"][j] for j in bidx]
             h, mask = pad_hidden([cache[i] for i in idx], hidden)
             y = torch.tensor([pb[i][1] for i in idx])
             loss = torch.nn.functional.cross_entropy(net(h, mask), y)
@@ -218,6 +249,10 @@ def main():
         log(f"epoch {ep + 1}: validation accuracy {va['accuracy']:.4f} macro F1 {va['macroF1']:.4f}")
         if best is None or va["accuracy"] > best["validation"]["accuracy"]:
             best = {"epoch": ep + 1, "validation": va, "state": copy.deepcopy(net.state_dict())}
+        torch.save({"run": run_key, "net": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                    "gen": gen.get_state(), "rng": torch.get_rng_state(), "history": history, "best": best,
+                    "step": step, "epoch": ep + 1}, ckpt_file + ".tmp")
+        os.replace(ckpt_file + ".tmp", ckpt_file)
         if a.max_steps and step >= a.max_steps:
             break
     t_train = time.time() - t0
