@@ -96,6 +96,16 @@ def extract(spec, wheels, dest):
 
 def export_base(key, spec, base, stage, sentences):
     out = os.path.join(stage, NAMES[key], "base")
+    tok = load_tokenizer(base, MAX_LEN)
+    parity = {"maxLength": MAX_LEN, "sentences": sentences, "ids": encode(tok, sentences)}
+    meta_file = os.path.join(out, "meta.json")
+    if os.path.exists(meta_file):
+        old = json.load(open(meta_file))
+        if old.get("sourceSha256") == spec["files"] and old.get("torch") == torch.__version__ and all(
+                os.path.exists(os.path.join(out, f)) for f in old["variants"].values()):
+            write_json(os.path.join(stage, NAMES[key], "parity.json"), parity)
+            log(f"{key}: ONNX export up to date ({out})")
+            return
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     torch.manual_seed(0)
@@ -113,7 +123,6 @@ def export_base(key, spec, base, stage, sentences):
     shutil.copy(os.path.join(base, "tokenizer.json"), os.path.join(out, "tokenizer.json"))
     shutil.copy(os.path.join(base, "LICENSE"), os.path.join(out, "LICENSE"))
     # check the exported graph against torch on a few sentences
-    tok = load_tokenizer(base, MAX_LEN)
     probe = encode(tok, sentences[:32])
     with torch.no_grad():
         from common import batch_tensors
@@ -139,10 +148,9 @@ def export_base(key, spec, base, stage, sentences):
         "exportMaxAbsDiff": diff,
         "torch": torch.__version__,
     }
-    write_json(os.path.join(out, "meta.json"), meta)
+    write_json(meta_file, meta)
     # reference token ids for the TypeScript tokenizer parity check
-    write_json(os.path.join(stage, NAMES[key], "parity.json"), {"maxLength": MAX_LEN, "sentences": sentences,
-                                                                "ids": encode(tok, sentences)})
+    write_json(os.path.join(stage, NAMES[key], "parity.json"), parity)
     log(f"{key}: exported base encoder ({diff:.2e} max abs diff to torch)")
 
 

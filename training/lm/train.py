@@ -147,7 +147,7 @@ def main():
     work = os.path.join(a.cache, "work", f"{a.encoder}-top{k}-len{a.max_len}")
     os.makedirs(work, exist_ok=True)
     cache_file = os.path.join(work, "bottom_cache.pt")
-    cache = torch.load(cache_file) if os.path.exists(cache_file) else {}
+    cache = torch.load(cache_file, weights_only=True) if os.path.exists(cache_file) else {}
     todo = [i for i in need if i not in cache]
     order = sorted(todo, key=lambda i: len(ids_of[i]))
     with torch.no_grad():
