@@ -111,6 +111,21 @@ export async function newsScorerFor(cfg: NewsConfig): Promise<ChosenScorer> {
   };
 }
 
+/** Runs `f` with the news scorer `cfg` asks for (its note goes to `note` first), then releases the model. */
+export async function withNewsScorer<T>(
+  cfg: NewsConfig,
+  note: (s: string) => void,
+  f: (scorer: SentimentScorer) => Promise<T>,
+): Promise<T> {
+  const chosen = await newsScorerFor(cfg);
+  note(chosen.note);
+  try {
+    return await f(chosen.scorer);
+  } finally {
+    await chosen.release();
+  }
+}
+
 /** The first installed of `refs`, or null. */
 function firstInstalled(...refs: string[]): string | null {
   return refs.find((r) => lmInstalled(r)) ?? null;

@@ -10,7 +10,7 @@ import { type BackendName, storeConfigFor } from "./stores.ts";
 import type { BacktestResult } from "@lib/backtest/mod.ts";
 import type { TrendMetrics } from "@lib/models/mod.ts";
 import type { Config } from "./config.ts";
-import { newsScorerFor } from "./lm.ts";
+import { withNewsScorer } from "./lm.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import { type CollectResult, fetchAll, storeFetched } from "./steps/collect.ts";
 import { datasetStep } from "./steps/dataset.ts";
@@ -87,18 +87,13 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
   try {
     const collected = await storeFetched(fetched, stores, progress);
     doneCollect();
-    const chosen = await newsScorerFor(cfg.news);
-    progress.note(chosen.note);
-    let ds: BuiltDataset;
-    try {
-      ds = await datasetStep(
-        stores,
-        { ...req, symbols: collected.symbols, ...cfg.dataset, scorer: chosen.scorer },
-        progress,
-      );
-    } finally {
-      await chosen.release();
-    }
+    let newsScorer = "";
+    const ds = await withNewsScorer(
+      cfg.news,
+      (n) => progress.note(newsScorer = n),
+      (scorer) =>
+        datasetStep(stores, { ...req, symbols: collected.symbols, ...cfg.dataset, scorer }, progress),
+    );
     const train = await trainStep(ds, { trendModels: cfg.models.trend, seed: cfg.models.seed }, progress);
     const combined = combineStep(ds, train, progress);
     const sizing = cfg.signals;
@@ -144,7 +139,7 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
       reportPath,
       summary,
       timings: progress.timings,
-      newsScorer: chosen.note,
+      newsScorer,
     };
   } finally {
     if (!opts.stores) await stores.close();
