@@ -7,12 +7,7 @@
  */
 import type { NewsItem } from "../core/mod.ts";
 import type { DocumentStore } from "../store/mod.ts";
-import {
-  fitEmbeddingHead,
-  type OnnxTextModel,
-  softmaxPredict,
-  type TextModelOptions,
-} from "../models/mod.ts";
+import { fitSoftmax, type OnnxTextModel, softmaxProbs, type TextModelOptions } from "../models/mod.ts";
 import type { NewsText } from "./sentiment.ts";
 
 /** The text models an evaluation run may use (opened by the edge from `deno task lm:fetch` / `lm:train`). */
@@ -63,15 +58,16 @@ export async function frozenEncoderHead(
     });
   let best: { l2: number; acc: number; w: Float64Array } | null = null;
   for (const l2 of FROZEN_L2_GRID) {
-    const w = fitEmbeddingHead(Etr, tr.y, H, l2);
-    const pv = argmax(softmaxPredict(Eva, va.y.length, H, w), va.y.length);
+    const w =
+      fitSoftmax({ dense: Etr, rows: tr.y.length, cols: H }, tr.y, { classes: 3, l2, maxIter: 300 }).weights;
+    const pv = argmax(softmaxProbs({ dense: Eva, rows: va.y.length, cols: H }, w, 3), va.y.length);
     let ok = 0;
     for (let i = 0; i < pv.length; i++) if (pv[i] === va.y[i]) ok++;
     const acc = ok / pv.length;
     if (!best || acc > best.acc) best = { l2, acc, w };
   }
   return {
-    pred: argmax(softmaxPredict(Ete, te.x.length, H, best!.w), te.x.length),
+    pred: argmax(softmaxProbs({ dense: Ete, rows: te.x.length, cols: H }, best!.w, 3), te.x.length),
     l2: best!.l2,
     valAccuracy: best!.acc,
   };

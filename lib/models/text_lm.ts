@@ -17,8 +17,6 @@ import type * as Ort from "onnxruntime-node";
 import type { Tokenizer } from "@huggingface/tokenizers";
 import { ModelError } from "../core/mod.ts";
 import { type ArtifactStore, loadModelArtifact } from "./registry.ts";
-import { lbfgs } from "./_lbfgs.ts";
-import { softmaxObjective } from "./logistic.ts";
 
 /** What `meta.json` of a text model says (written by `training/lm/*.py`). */
 export interface TextModelMeta {
@@ -224,19 +222,4 @@ export class OnnxTextModel {
   async release(): Promise<void> {
     await this.session.release();
   }
-}
-
-/**
- * A multinomial logistic head on frozen embeddings (`E`: `n x dim` rows; the "frozen encoder + head" baseline):
- * weights `3 x (dim + 1)` for `softmaxPredict`, fitted by L-BFGS on mean cross-entropy + `l2`/2 |W|^2.
- */
-export function fitEmbeddingHead(
-  E: Float64Array,
-  y: Int8Array,
-  dim: number,
-  l2: number,
-  maxIter = 300,
-): Float64Array {
-  if (E.length !== y.length * dim) throw new RangeError(`embeddings ${E.length} != ${y.length} x ${dim}`);
-  return lbfgs(softmaxObjective(E, y, dim, l2), new Float64Array(3 * (dim + 1)), { maxIter }).x;
 }
