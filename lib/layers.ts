@@ -78,6 +78,12 @@ export const DYNAMIC_ALLOWED: { file: string; load: RegExp; why: string }[] = [
       "the native TensorFlow backends are optional packages, tried at run time; the wasm files are located",
   },
   {
+    file: "lib/models/text_lm.ts",
+    load: /^import\("(onnxruntime-node|@huggingface\/tokenizers)"\)$/,
+    why:
+      "the native ONNX runtime and the tokenizer load with the first text model, not for every lib/models import",
+  },
+  {
     file: "lib/report/plotly.ts",
     load: /^createRequire$/,
     why: "locates the pinned plotly.js bundle file to inline it into offline reports",
