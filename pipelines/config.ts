@@ -7,6 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { checkSymbol, ConfigError } from "@lib/core/mod.ts";
 import { TREND_MODEL_NAMES } from "@lib/models/mod.ts";
 import { EXPERT_CHOICES, makeSpec, type SegmentChoice, type SystemSpec } from "@lib/workflow/mod.ts";
+import { type NewsConfig, parseModelRef } from "./lm.ts";
 
 /** The validated configuration. */
 export interface Config {
@@ -42,6 +43,7 @@ export interface Config {
     embargo: number;
     walkForward: { mode: "off" | "expanding" | "rolling"; refitEvery: number };
   };
+  news: NewsConfig;
   models: { trend: string[]; experts: string[]; seed: number };
   portfolio: SystemSpec["portfolio"];
   backtest: { costBps: number; impact: number };
@@ -56,6 +58,8 @@ const ENUMS: Record<string, string[]> = {
   "models.experts": [...EXPERT_CHOICES],
   "dataset.walkForward.mode": ["off", "expanding", "rolling"],
   "portfolio.method": ["topk-dropout", "long-short", "kelly"],
+  "news.scorer": ["auto", "lm", "lexicon"],
+  "news.variant": ["fp32", "int8"],
 };
 
 /**
@@ -267,6 +271,7 @@ export async function loadConfig(
       "config dataset.embargo must be 0 with walkForward (it would drop the first sessions of every test slice)",
     );
   }
+  parseModelRef(c.news.model);
   c.source.symbols.forEach((sym, i) => checkSymbol(sym, `config source.symbols[${i}]`));
   if (c.dataset.trainFrac + c.dataset.validFrac >= 1) {
     throw new ConfigError("config dataset: trainFrac + validFrac must leave room for a test segment");

@@ -12,6 +12,7 @@ import type { TrendMetrics } from "@lib/models/mod.ts";
 import type { BuiltDataset, MarketInput } from "@lib/dataset/mod.ts";
 import { resolveSegments, type SegmentSource, type WalkForwardResult } from "@lib/workflow/mod.ts";
 import { type Config, segmentChoice, specFromConfig } from "./config.ts";
+import { withNewsScorer } from "./lm.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import {
   type CollectResult,
@@ -54,6 +55,8 @@ export interface RunSummary {
   reportPath: string;
   summary: string;
   timings: Map<string, number>;
+  /** Which news scorer ran, and why. */
+  newsScorer: string;
 }
 
 /** The market source a config describes. */
@@ -127,11 +130,17 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
     // its VIX-like series is known at each close (unlike the real VIX, printed at 16:15)
     const market = ctx &&
       { ...ctx, vixKnownAt: ctx.vixKnownAt ?? Float64Array.from(ctx.dates, (d) => closeTime(d)) };
-    const ds = await datasetStep(
-      stores,
-      spec,
-      { ...req, symbols: collected.symbols, segments, market, universe },
-      progress,
+    let newsScorer = "";
+    const ds = await withNewsScorer(
+      cfg.news,
+      (n) => progress.note(newsScorer = n),
+      (scorer) =>
+        datasetStep(
+          stores,
+          spec,
+          { ...req, symbols: collected.symbols, segments, market, universe, scorer },
+          progress,
+        ),
     );
     const fit = await fitStep(spec, ds, progress);
     const signals = await signalStep(ds, fit.system, fit.predictions, stores, progress);
@@ -162,6 +171,7 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
       reportPath,
       summary: [...notes, summary].join("\n"),
       timings: progress.timings,
+      newsScorer,
     };
   } finally {
     if (!opts.stores) await stores.close();

@@ -23,6 +23,8 @@ export * from "./chance.ts";
 export * from "./text.ts";
 export * from "./lexicon.ts";
 export * from "./text_logistic.ts";
+export * from "./text_lm.ts";
+export * from "./news_scores.ts";
 export * from "./distributions.ts";
 export * from "./forecast_tests.ts";
 export * from "./var_backtest.ts";

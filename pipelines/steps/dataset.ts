@@ -15,6 +15,7 @@ import {
 } from "@lib/dataset/mod.ts";
 import { resolveSegments, type SegmentChoice, systemDataset, type SystemSpec } from "@lib/workflow/mod.ts";
 import { rowToAction, rowToBar, rowToMember, type Stores } from "@lib/store/mod.ts";
+import { scoreNews, type SentimentScorer } from "@lib/models/mod.ts";
 import type { Progress } from "../progress.ts";
 import { NEWS_COLLECTION } from "../collect/mod.ts";
 
@@ -36,6 +37,8 @@ export interface DatasetStepOptions {
    * else the universe's own equal-weight index and a realized-volatility VIX stand-in.
    */
   market?: MarketInput;
+  /** Scores each news item's text (cached in the documents store); the score is the item's sentiment. */
+  scorer: SentimentScorer;
   /** Name of a point-in-time universe in the `universe_membership` table; unset = the fixed symbol list. */
   universe?: string;
 }
@@ -140,7 +143,18 @@ export async function datasetStep(
     from: closeTime(dates[0]) - 7 * 86_400_000,
     to: closeTime(dates[dates.length - 1]),
   });
-  const news = (docs as unknown as NewsItem[]).filter((n) => n.symbols?.some((s) => symbolSet.has(s)));
+  const raw = (docs as unknown as NewsItem[]).filter((n) => n.symbols?.some((s) => symbolSet.has(s)));
+  const scoring = progress?.start(`news scoring (${o.scorer.id})`);
+  const scored = await scoreNews(raw, o.scorer, stores.documents, {
+    onProgress: (d, t) => progress?.tick(d, t, "headlines"),
+  });
+  scoring?.();
+  const news = scored.items;
+  progress?.note(
+    `${news.length} news items: ${scored.scored} scored by ${o.scorer.id}` +
+      (scored.scored ? ` (${(scored.scored / (scored.scoreMs / 1000)).toFixed(0)}/s)` : "") +
+      `, ${scored.cached} from the score cache`,
+  );
   const actionRows = await stores.tables.query("corporate_actions", {
     where: { symbol: o.symbols, date: { gte: o.from, lte: o.to } },
   });

@@ -1,5 +1,6 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { csvSourceFor } from "@lib/sources/mod.ts";
+import { lexiconScorer } from "@lib/models/mod.ts";
 import { embeddedConfig, openStores, type Stores } from "@lib/store/mod.ts";
 import { makeSpec } from "@lib/workflow/mod.ts";
 import { collect } from "./collect.ts";
@@ -8,7 +9,7 @@ import { checkEnoughData, datasetStep, PIPELINE_FEATURE_SET, sessionsNeeded } fr
 const SP500 = new URL("../../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname;
 const OPTS = { trainFrac: 0.6, validFrac: 0.2, purge: 1, embargo: 5 };
 const SPEC = makeSpec();
-const SPLIT = { segments: { trainFrac: 0.6, validFrac: 0.2 } };
+const SPLIT = { segments: { trainFrac: 0.6, validFrac: 0.2 }, scorer: lexiconScorer() };
 
 /** Embedded stores in a temporary folder holding the sp500 bars of `symbols` in `[from, to]`. */
 async function withSp500(
