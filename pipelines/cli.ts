@@ -9,6 +9,7 @@ import { loadConfig } from "./config.ts";
 import { parseBackends } from "./stores.ts";
 import { runPipeline } from "./run.ts";
 import { asConfigError, reportCliError } from "./_cli_error.ts";
+import { tfStarterFromEnv } from "./tf_env.ts";
 
 const USAGE = `usage:
   deno task demo [--quiet] [--report FILE] [--store-dir DIR]
@@ -80,6 +81,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const cfg = await loadConfig({ file: a.config, overrides: a.overrides });
+    const startTf = tfStarterFromEnv();
+    await startTf();
     const t0 = performance.now();
     const out = await runPipeline(cfg, {
       run: a.command === "demo" ? "demo" : "pipeline",

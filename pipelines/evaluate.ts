@@ -9,6 +9,7 @@
  * @module
  */
 import { asConfigError, reportCliError } from "./_cli_error.ts";
+import { tfStarterFromEnv } from "./tf_env.ts";
 import { parseArgs } from "node:util";
 import { ConfigError } from "@lib/core/mod.ts";
 import {
@@ -176,6 +177,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const o = parseEvaluateArgs(argv);
+  const startTf = tfStarterFromEnv();
+  await startTf();
   const { scoreboard: sb, jsonPath, htmlPath } = await evaluate(o);
   if (!o.quiet) {
     for (const s of sb.sections) {

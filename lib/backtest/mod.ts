@@ -11,3 +11,4 @@ export {
   type BacktestResult,
   buyAndHold,
 } from "./backtest.ts";
+export { topkExcess, type TopkOptions, type TopkResult } from "./topk.ts";

@@ -21,3 +21,5 @@ export * from "./chance.ts";
 export * from "./text.ts";
 export * from "./lexicon.ts";
 export * from "./text_logistic.ts";
+export * from "./seq_layers.ts";
+export * from "./sequence.ts";
