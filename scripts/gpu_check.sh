@@ -26,13 +26,16 @@ else
 fi
 echo "deno: $DENO ($("$DENO" --version | head -1))"
 
-if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'; then
-  if ls .gl/*.deb >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    for f in .gl/*.deb; do dpkg -x "$f" /; done
+# (grep without -q: an early exit would SIGPIPE ldconfig and fail the pipeline under pipefail)
+if ! ldconfig -p 2>/dev/null | grep 'libvulkan\.so\.1' >/dev/null; then
+  if ls .gl/*.deb >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v dpkg >/dev/null 2>&1; then
+    ok=1
+    for f in .gl/*.deb; do dpkg -x "$f" / || ok=0; done
     ldconfig
-    echo "vulkan loader: unpacked $(ls .gl/*.deb | wc -l) carried packages from .gl/"
+    [ "$ok" = 1 ] && echo "vulkan loader: unpacked $(ls .gl/*.deb | wc -l) carried packages from .gl/ into /" \
+      || echo "vulkan loader: unpacking .gl/*.deb failed"
   else
-    echo "vulkan loader: none installed and none unpacked (need .gl/*.deb and root); WebGPU will find no adapter"
+    echo "vulkan loader: none installed and none unpacked (needs .gl/*.deb, root and dpkg); WebGPU will find no adapter"
   fi
 fi
 NV=/usr/local/nvidia/share

@@ -56,6 +56,11 @@ export interface SequenceOptions {
   maxEpochs?: number;
   /** Epochs without improvement of the early-stopping objective before stopping. */
   patience?: number;
+  /**
+   * Early stopping (default true). `false` with no `valid` rows trains exactly `maxEpochs` on the (sampled)
+   * train rows: the refit after an early-stopped run has chosen the number of epochs.
+   */
+  earlyStopping?: boolean;
   /** Share of the labeled training rows to sample (seeded); with `maxTrainRows`, the smaller count wins. */
   trainShare?: number;
   /** Seeded subsample of the training rows (all when fewer). */
@@ -114,6 +119,7 @@ function defaults(o: SequenceOptions): Required<SequenceOptions> {
     batchSize: 512,
     maxEpochs: 12,
     patience: 2,
+    earlyStopping: true,
     trainShare: 1,
     maxTrainRows: 40_000,
     maxValidRows: 20_000,
@@ -323,8 +329,11 @@ export class SequenceModel implements TrendModel {
     const { backend } = await initTensorflow();
     let tr = labeledRows(ds, train);
     let va = valid ? labeledRows(ds, valid) : new Int32Array(0);
-    if (va.length === 0) ({ train: tr, holdout: va } = innerHoldout(ds, tr));
-    if (tr.length < 10 || va.length < 1) throw new ModelError(`${this.name}: too few labeled rows to fit`);
+    const stopping = o.earlyStopping || va.length > 0;
+    if (va.length === 0 && stopping) ({ train: tr, holdout: va } = innerHoldout(ds, tr));
+    if (tr.length < 10 || (stopping && va.length < 1)) {
+      throw new ModelError(`${this.name}: too few labeled rows to fit`);
+    }
     const rand = mulberry32(o.seed);
     tr = subsample(ds, tr, Math.max(10, Math.min(o.maxTrainRows, Math.ceil(o.trainShare * tr.length))), rand);
     va = subsample(ds, va, o.maxValidRows, rand);
@@ -405,6 +414,10 @@ export class SequenceModel implements TrendModel {
           tf.dispose([xt, yt, ...extra]);
           cost?.dispose();
         }
+        if (!stopping) {
+          bestEpoch = epoch;
+          continue;
+        }
         const pv = await this.probs(xVa, va.length);
         let ll = 0;
         for (let i = 0; i < va.length; i++) ll -= Math.log(Math.max(1e-7, pv[i * 3 + yVa[i]]));
@@ -431,6 +444,7 @@ export class SequenceModel implements TrendModel {
       net.setWeights(bestWeights);
       bestWeights.forEach((t) => t.dispose());
     }
+    if (!stopping) best = bestIc = NaN;
     this.info = {
       backend,
       trainRows: tr.length,
@@ -441,6 +455,12 @@ export class SequenceModel implements TrendModel {
       bestValidIc: bestIc,
       ms: performance.now() - t0,
     };
+  }
+
+  /** Frees the network's tensors (the model cannot predict afterwards). */
+  dispose(): void {
+    this.net?.dispose();
+    this.net = null;
   }
 
   /** Class probabilities `[down, neutral, up]` per row (renormalized to sum to 1 in float64). */

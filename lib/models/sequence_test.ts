@@ -83,6 +83,11 @@ Deno.test("sequence models: registry round trip, bad options, predict before fit
   const back = await loadModel(store, "tcn", "v1");
   ok(back instanceof SequenceModel);
   deepEqual(await back.predict(planted.ds, planted.valid), await m.predict(planted.ds, planted.valid));
+  // the refit of the nested workflow: no early stopping, every sampled train row, exactly maxEpochs
+  const refit = new SequenceModel(opts("tcn", { maxEpochs: 2, earlyStopping: false }));
+  await refit.fit(planted.ds, planted.train);
+  deepEqual([refit.info!.epochs, refit.info!.bestEpoch, refit.info!.validRows], [2, 1, 0]);
+  equal(refit.info!.trainRows, planted.train.length);
   // training rows after the train segment are refused by the window scaler
   await rejects(
     new SequenceModel(opts("tcn", { maxEpochs: 1 })).fit(planted.ds, planted.test, planted.valid),
