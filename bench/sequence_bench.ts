@@ -15,8 +15,8 @@ import {
   initTensorflow,
   LayerNorm,
   Recurrent,
+  resolveSequenceOptions,
   type SequenceArch,
-  type SequenceOptions,
   tf,
 } from "@lib/models/mod.ts";
 
@@ -27,7 +27,9 @@ const { values } = parseArgs({
 });
 const B = Number(values.batch ?? 512), steps = Number(values.steps ?? 4), L = 60;
 const info = await initTensorflow();
-console.log(`tfjs ${info.backend} on ${info.device}; load ${Deno.loadavg()[0].toFixed(1)}; batch ${B}, window ${L}`);
+console.log(
+  `tfjs ${info.backend} on ${info.device}; load ${Deno.loadavg()[0].toFixed(1)}; batch ${B}, window ${L}`,
+);
 
 interface Timing {
   wallMs: number;
@@ -48,7 +50,10 @@ async function trainPredict(net: tf.LayersModel, shape: number[]) {
   const opt = tf.train.adam(1e-3);
   const train = await timed(steps, async () => {
     const c = opt.minimize(
-      () => tf.mean(tf.metrics.categoricalCrossentropy(y, net.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar,
+      () =>
+        tf.mean(
+          tf.metrics.categoricalCrossentropy(y, net.apply(x, { training: true }) as tf.Tensor),
+        ) as tf.Scalar,
       true,
     )!;
     await c.data();
@@ -61,7 +66,12 @@ async function trainPredict(net: tf.LayersModel, shape: number[]) {
   });
   tf.dispose([x, y, xp]);
   opt.dispose();
-  return { train, pred, trainRowsPerCpuS: B / (train.cpuMs / 1000), predictRowsPerCpuS: 4096 / (pred.cpuMs / 1000) };
+  return {
+    train,
+    pred,
+    trainRowsPerCpuS: B / (train.cpuMs / 1000),
+    predictRowsPerCpuS: 4096 / (pred.cpuMs / 1000),
+  };
 }
 
 const rows: Record<string, unknown>[] = [];
@@ -84,32 +94,17 @@ const show = (name: string, r: Awaited<ReturnType<typeof trainPredict>>) => {
   };
   rows.push(row);
   console.log(
-    `${name.padEnd(14)} train ${String(row.trainRowsPerCpuS).padStart(7)} rows/CPU-s (${row.vsMlpTrain}x the MLP's cost)` +
-      `  predict ${String(row.predictRowsPerCpuS).padStart(7)} rows/CPU-s (${row.vsMlpPredict}x)  ${row.trainWallMsPerBatch} ms/batch wall`,
+    `${name.padEnd(14)} train ${
+      String(row.trainRowsPerCpuS).padStart(7)
+    } rows/CPU-s (${row.vsMlpTrain}x the MLP's cost)` +
+      `  predict ${
+        String(row.predictRowsPerCpuS).padStart(7)
+      } rows/CPU-s (${row.vsMlpPredict}x)  ${row.trainWallMsPerBatch} ms/batch wall`,
   );
 };
 show("mlp 42-32-16", peer);
 for (const arch of ["lstm", "gru", "tcn", "transformer"] as SequenceArch[]) {
-  const o: Required<SequenceOptions> = {
-    arch,
-    windowLength: L,
-    hidden: 16,
-    layers: arch === "tcn" ? 6 : 1,
-    heads: 4,
-    patch: arch === "transformer" ? 5 : 1,
-    dropout: 0.1,
-    learningRate: 1e-3,
-    batchSize: B,
-    maxEpochs: 1,
-    patience: 0,
-    trainShare: 1,
-    maxTrainRows: B,
-    maxValidRows: B,
-    crossSection: false,
-    rankLoss: "none",
-    rankWeight: 0,
-    seed: 1,
-  };
+  const o = resolveSequenceOptions({ arch, windowLength: L, hidden: 16, batchSize: B, seed: 1 });
   show(arch, await trainPredict(buildSequenceNet(o), [L, 5]));
 }
 
@@ -127,9 +122,16 @@ async function layerVsTfjs(name: string, mine: tf.layers.Layer, theirs: tf.layer
     });
   };
   const a = await run(mine), b = await run(theirs);
-  const r = { layer: name, mineCpuMs: Math.round(a.cpuMs), tfjsCpuMs: Math.round(b.cpuMs), speedup: +(b.cpuMs / a.cpuMs).toFixed(2) };
+  const r = {
+    layer: name,
+    mineCpuMs: Math.round(a.cpuMs),
+    tfjsCpuMs: Math.round(b.cpuMs),
+    speedup: +(b.cpuMs / a.cpuMs).toFixed(2),
+  };
   rows.push(r);
-  console.log(`${name.padEnd(14)} fwd+bwd ${r.mineCpuMs} CPU-ms vs tfjs ${r.tfjsCpuMs} CPU-ms: ${r.speedup}x faster`);
+  console.log(
+    `${name.padEnd(14)} fwd+bwd ${r.mineCpuMs} CPU-ms vs tfjs ${r.tfjsCpuMs} CPU-ms: ${r.speedup}x faster`,
+  );
   x.dispose();
 }
 await layerVsTfjs(
@@ -147,5 +149,8 @@ await layerVsTfjs(
 await layerVsTfjs("layer norm", new LayerNorm(), tf.layers.layerNormalization(), [12, 16]);
 
 if (values.json) {
-  await Deno.writeTextFile(values.json, JSON.stringify({ backend: info.backend, batch: B, rows }, null, 2) + "\n");
+  await Deno.writeTextFile(
+    values.json,
+    JSON.stringify({ backend: info.backend, batch: B, rows }, null, 2) + "\n",
+  );
 }

@@ -21,7 +21,8 @@ const { values } = parseArgs({
   strict: true,
   options: { models: { type: "string" }, folds: { type: "string" }, json: { type: "string" } },
 });
-const models = values.models?.split(",") ?? TREND_MODEL_NAMES.filter((m) => m !== "majority" && m !== "momentum");
+const models = values.models?.split(",") ??
+  TREND_MODEL_NAMES.filter((m) => m !== "majority" && m !== "momentum");
 for (const m of models) if (!TREND_MODEL_NAMES.includes(m)) throw new RangeError(`unknown model ${m}`);
 const nFolds = Number(values.folds ?? 4);
 const SHARED = new URL("../../shared/data", import.meta.url).pathname;
@@ -34,7 +35,9 @@ const dates = [...new Set([...series.values()].flatMap((s) => s.dates))].sort()
 const step = 126;
 const splits = walkForwardSplits(dates, { minTrain: dates.length - nFolds * step, step, purge: 2 });
 console.log(`load ${Deno.loadavg()[0].toFixed(1)}; tfjs ${backend}; ${series.size} tickers; folds:`);
-for (const f of splits) console.log(`  fold ${f.fold}: train ${f.train[0]}..${f.train[1]}, test ${f.test[0]}..${f.test[1]}`);
+for (const f of splits) {
+  console.log(`  fold ${f.fold}: train ${f.train[0]}..${f.train[1]}, test ${f.test[0]}..${f.test[1]}`);
+}
 
 interface FoldResult {
   fold: number;
@@ -74,9 +77,15 @@ for (const f of splits) {
     const score = Float64Array.from(test, (_, k) => p[3 * k + 2] - p[3 * k]);
     const d = Array.from(test, (i) => ds.date[i]);
     const ic = dailyIc(score, Float64Array.from(test, (i) => ds.labels.fwdReturn[i]), d);
-    const tk = topkExcess(score, Float64Array.from(test, (i) => ds.labels.fwdOpenReturn[i]), d, Array.from(test, (i) => ds.symbol[i]), {
-      k: 50,
-    });
+    const tk = topkExcess(
+      score,
+      Float64Array.from(test, (i) => ds.labels.fwdOpenReturn[i]),
+      d,
+      Array.from(test, (i) => ds.symbol[i]),
+      {
+        k: 50,
+      },
+    );
     const r: FoldResult = {
       fold: f.fold,
       test: f.test,
@@ -92,7 +101,9 @@ for (const f of splits) {
     console.log(
       `fold ${f.fold} ${name.padEnd(12)} IC ${r.ic.toFixed(4)} RankIC ${r.rankIc.toFixed(4)} (IR ${
         r.rankIcIr.toFixed(3)
-      }) top50 excess ${(100 * r.topkExcessAnn).toFixed(1)}%/yr  fit ${fitS.toFixed(0)} s predict ${predictS.toFixed(1)} s`,
+      }) top50 excess ${(100 * r.topkExcessAnn).toFixed(1)}%/yr  fit ${fitS.toFixed(0)} s predict ${
+        predictS.toFixed(1)
+      } s`,
     );
   }
 }

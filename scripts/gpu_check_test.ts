@@ -28,7 +28,10 @@ Deno.test({
     for (let k = 0; k < 2; k++) {
       const a = gpu.models![k], b = wasm.models![k];
       ok(Math.abs(a.validLoss - b.validLoss) < 1e-4, `${a.model}: loss ${a.validLoss} vs ${b.validLoss}`);
-      ok(Math.abs(a.meanScore - b.meanScore) < 1e-3, `${a.model}: mean score ${a.meanScore} vs ${b.meanScore}`);
+      ok(
+        Math.abs(a.meanScore - b.meanScore) < 1e-3,
+        `${a.model}: mean score ${a.meanScore} vs ${b.meanScore}`,
+      );
     }
     ok(/ratio webgpu vs wasm, lstm: fit/.test(out));
   },

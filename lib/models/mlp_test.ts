@@ -10,7 +10,9 @@ Deno.test("tf backend: starts once; wasm here (no hardware WebGPU adapter, nativ
   ok(["webgpu", "tensorflow", "wasm", "cpu"].includes(a.backend), a.backend);
   if (a.backend === "webgpu") ok(!a.fallbackAdapter, "a fallback adapter is never chosen by default");
   const probe = await probeWebGpu();
-  if (probe?.fallback) ok(a.tried.some((t) => /^webgpu: skipped fallback adapter/.test(t)), a.tried.join(" | "));
+  if (probe?.fallback) {
+    ok(a.tried.some((t) => /^webgpu: skipped fallback adapter/.test(t)), a.tried.join(" | "));
+  }
   console.log(`tfjs backend: ${a.backend}; tried: ${a.tried.join(" | ") || "-"}`);
 });
 

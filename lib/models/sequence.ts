@@ -105,7 +105,8 @@ export interface SequenceParams {
 
 const CLIP = 5;
 
-function defaults(o: SequenceOptions): Required<SequenceOptions> {
+/** Options with every default filled in (not range-checked; the model's constructor checks them). */
+export function resolveSequenceOptions(o: SequenceOptions): Required<SequenceOptions> {
   const tr = o.arch === "transformer";
   return {
     arch: o.arch,
@@ -286,7 +287,7 @@ export class SequenceModel implements TrendModel {
 
   /** `name` defaults to the architecture, with `-ic` when the ranking loss is on. */
   constructor(options: SequenceOptions, name?: string) {
-    this.options = defaults(options);
+    this.options = resolveSequenceOptions(options);
     checkOptions(this.options);
     this.name = name ?? `${this.options.arch}${this.options.rankLoss === "ic" ? "-ic" : ""}`;
   }
