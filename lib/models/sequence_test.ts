@@ -6,12 +6,12 @@ import { loadModel, saveModel } from "./registry.ts";
 import { type SequenceArch, SequenceModel, type SequenceOptions } from "./sequence.ts";
 
 const SMALL = {
-  windowLength: 12,
-  hidden: 16,
-  maxEpochs: 8,
+  windowLength: 10,
+  hidden: 12,
+  maxEpochs: 6,
   patience: 2,
   batchSize: 256,
-  learningRate: 5e-3,
+  learningRate: 1e-2,
 } as const;
 const planted = fabricateSequenceDataset({ strength: 2.5, seed: 31, nSymbols: 24, nDays: 300 });
 const nul = fabricateSequenceDataset({ strength: 0, seed: 32, nSymbols: 24, nDays: 300 });
