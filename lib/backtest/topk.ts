@@ -46,7 +46,8 @@ function meanSd(v: ArrayLike<number>): [number, number] {
 /**
  * Daily top-k vs equal weight. `score`, `ret` (the return a position decided on that row's day earns) and
  * `ids` (a name per row, to measure turnover) align with `dates`; rows with a non-finite score or return are
- * left out, and days with no more than `k` such rows are skipped.
+ * left out, and days with no more than `k` such rows, or whose scores are all equal (no ranking: the top k
+ * would be an accident of row order), are skipped. No day left: NaN figures.
  */
 export function topkExcess(
   score: ArrayLike<number>,
@@ -64,7 +65,10 @@ export function topkExcess(
     if (!a) byDay.set(dates[i], a = []);
     a.push(i);
   }
-  const days = [...byDay.keys()].sort().filter((d) => byDay.get(d)!.length > k);
+  const days = [...byDay.keys()].sort().filter((d) => {
+    const idx = byDay.get(d)!;
+    return idx.length > k && idx.some((i) => score[i] !== score[idx[0]]);
+  });
   const daily = new Float64Array(days.length), net = new Float64Array(days.length);
   let prev = new Set<string>(), turn = 0;
   days.forEach((d, t) => {

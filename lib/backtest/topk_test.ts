@@ -17,6 +17,10 @@ Deno.test("topkExcess: hand-checked two days, turnover and costs", () => {
   // costs: day 1 2 x 10 bps x 1, day 2 2 x 10 bps x 0.5
   ok(Math.abs(r.annExcessNet - (0.01 - (0.002 + 0.001) / 2)) < 1e-12);
   throws(() => topkExcess(score, ret, dates, ids, { k: 0 }), RangeError);
+  // a constant score ranks nothing: no day counts
+  const flat = topkExcess(score.map(() => 0.3), ret, dates, ids, { k: 2 });
+  equal(flat.days, 0);
+  ok(Number.isNaN(flat.annExcess) && Number.isNaN(flat.ir));
 });
 
 Deno.test("topkExcess: a random score earns about nothing; the return itself as score earns a lot", () => {
