@@ -11,6 +11,7 @@ import type { Dataset } from "../dataset/mod.ts";
 import type { TrendModel } from "./types.ts";
 import { fitScaler, labeledRows, type Scaler, transform } from "./_scaler.ts";
 import { innerHoldout } from "./_holdout.ts";
+import { fromLayersArtifacts, layersArtifacts } from "./_tfjs_artifacts.ts";
 import { initTensorflow, tf } from "./tf_backend.ts";
 
 /** Options of {@link MlpModel}. */
@@ -235,48 +236,22 @@ export class MlpModel implements TrendModel {
    */
   async toArtifacts(): Promise<Record<string, Uint8Array | string>> {
     if (!this.net || !this.scaler) throw new ModelError("mlp-tfjs: not fitted");
-    let art: tf.io.ModelArtifacts | null = null;
-    await this.net.save(tf.io.withSaveHandler((a) => {
-      art = a;
-      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } });
-    }));
-    const a = art as tf.io.ModelArtifacts | null;
-    if (!a?.weightData) throw new ModelError("mlp-tfjs: tfjs save produced no weights");
-    const data = a.weightData;
-    const bytes = data instanceof ArrayBuffer
-      ? new Uint8Array(data)
-      : new Uint8Array(await new Blob(data as ArrayBuffer[]).arrayBuffer());
-    return {
-      "params.json": JSON.stringify({
-        model: "mlp-tfjs",
-        featureNames: this.featureNames,
-        options: this.options,
-        scaler: this.scaler,
-      }),
-      "model.json": JSON.stringify({ modelTopology: a.modelTopology, weightSpecs: a.weightSpecs }),
-      "weights.bin": bytes,
+    const params = {
+      model: "mlp-tfjs",
+      featureNames: this.featureNames,
+      options: this.options,
+      scaler: this.scaler,
     };
+    return await layersArtifacts(this.net, params, "mlp-tfjs");
   }
 
   /** Restores a model from {@link MlpModel.toArtifacts} files. */
   static async fromArtifacts(files: Record<string, Uint8Array | string>): Promise<MlpModel> {
-    const text = (k: string) => {
-      const v = files[k];
-      if (v === undefined) throw new ModelError(`mlp-tfjs: artifact ${k} missing`);
-      return typeof v === "string" ? v : new TextDecoder().decode(v);
-    };
-    const params = JSON.parse(text("params.json"));
-    const topo = JSON.parse(text("model.json"));
-    const w = files["weights.bin"];
-    if (!(w instanceof Uint8Array)) throw new ModelError("mlp-tfjs: artifact weights.bin missing");
-    await initTensorflow();
-    const m = new MlpModel(params.options);
-    m.featureNames = params.featureNames;
-    m.scaler = params.scaler;
-    const buf = w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) as ArrayBuffer;
-    const net = await tf.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: topo.modelTopology, weightSpecs: topo.weightSpecs, weightData: buf }),
-    );
+    const { params, net } = await fromLayersArtifacts(files, "mlp-tfjs");
+    const p = params as Omit<MlpParams, "weights">;
+    const m = new MlpModel(p.options);
+    m.featureNames = p.featureNames;
+    m.scaler = p.scaler;
     m.net = net as tf.Sequential;
     m.snapshot = await readWeights(m.net);
     return m;

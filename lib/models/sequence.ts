@@ -27,6 +27,7 @@ import {
   Recurrent,
   TcnLevel,
 } from "./seq_layers.ts";
+import { fromLayersArtifacts, layersArtifacts } from "./_tfjs_artifacts.ts";
 import { initTensorflow, tf } from "./tf_backend.ts";
 import type { TrendModel } from "./types.ts";
 
@@ -489,17 +490,6 @@ export class SequenceModel implements TrendModel {
    */
   async toArtifacts(): Promise<Record<string, Uint8Array | string>> {
     if (!this.net || !this.scaler) throw new ModelError(`${this.name}: not fitted`);
-    let art: tf.io.ModelArtifacts | null = null;
-    await this.net.save(tf.io.withSaveHandler((a) => {
-      art = a;
-      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } });
-    }));
-    const a = art as tf.io.ModelArtifacts | null;
-    if (!a?.weightData) throw new ModelError(`${this.name}: tfjs save produced no weights`);
-    const data = a.weightData;
-    const bytes = data instanceof ArrayBuffer
-      ? new Uint8Array(data)
-      : new Uint8Array(await new Blob(data as ArrayBuffer[]).arrayBuffer());
     const params: SequenceParams = {
       model: "sequence-tfjs",
       name: this.name,
@@ -507,45 +497,24 @@ export class SequenceModel implements TrendModel {
       scaler: { mean: Array.from(this.scaler.mean), std: Array.from(this.scaler.std) },
       info: this.info,
     };
-    return {
-      "params.json": JSON.stringify(params),
-      "model.json": JSON.stringify({ modelTopology: a.modelTopology, weightSpecs: a.weightSpecs }),
-      "weights.bin": bytes,
-    };
+    return await layersArtifacts(this.net, params, this.name);
   }
 
   /** Restores a model from {@link SequenceModel.toArtifacts} files. */
   static async fromArtifacts(files: Record<string, Uint8Array | string>): Promise<SequenceModel> {
-    const text = (k: string) => {
-      const v = files[k];
-      if (v === undefined) throw new ModelError(`sequence-tfjs: artifact ${k} missing`);
-      return typeof v === "string" ? v : new TextDecoder().decode(v);
-    };
-    const params = JSON.parse(text("params.json")) as SequenceParams;
-    if (params?.model !== "sequence-tfjs") {
+    const { params, net } = await fromLayersArtifacts(files, "sequence-tfjs");
+    const p = params as SequenceParams;
+    if (p?.model !== "sequence-tfjs") {
       throw new ModelError("sequence-tfjs: params.json is not a sequence model");
     }
-    const topo = JSON.parse(text("model.json"));
-    const wb = files["weights.bin"];
-    if (!(wb instanceof Uint8Array)) throw new ModelError("sequence-tfjs: artifact weights.bin missing");
-    await initTensorflow();
-    const m = new SequenceModel(params.options, params.name);
-    m.scaler = { mean: Float32Array.from(params.scaler.mean), std: Float32Array.from(params.scaler.std) };
-    m.info = params.info;
-    const buf = wb.buffer.slice(wb.byteOffset, wb.byteOffset + wb.byteLength) as ArrayBuffer;
-    m.net = await tf.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: topo.modelTopology, weightSpecs: topo.weightSpecs, weightData: buf }),
-    );
+    const m = new SequenceModel(p.options, p.name);
+    m.scaler = { mean: Float32Array.from(p.scaler.mean), std: Float32Array.from(p.scaler.std) };
+    m.info = p.info;
+    m.net = net;
     return m;
   }
 }
 
-/**
- * The sequence models the trend protocol and the pipeline know by name, with the settings they run with:
- * cross-entropy plus the cross-sectional IC loss, width 16, a seeded tenth of the training rows (at most
- * 20,000), at most 8 epochs. The budget bounds CPU time on the wasm backend (docs/sequence_models.md); it
- * was not tuned on the test segment.
- */
 const BUDGET: Partial<SequenceOptions> = {
   hidden: 16,
   rankLoss: "ic",
@@ -555,6 +524,12 @@ const BUDGET: Partial<SequenceOptions> = {
   maxEpochs: 8,
   patience: 2,
 };
+/**
+ * The sequence models the trend protocol and the pipeline know by name, with the settings they run with:
+ * cross-entropy plus the cross-sectional IC loss, width 16, a seeded tenth of the training rows (at most
+ * 20,000), at most 8 epochs. The budget bounds CPU time on the wasm backend (docs/sequence_models.md); it
+ * was not tuned on the test segment.
+ */
 export const SEQUENCE_MODEL_PRESETS: Readonly<Record<string, Readonly<SequenceOptions>>> = Object.freeze({
   lstm: { arch: "lstm", ...BUDGET },
   gru: { arch: "gru", ...BUDGET },
