@@ -4,7 +4,7 @@
  * @module
  */
 import { parse as parseYaml } from "yaml";
-import { ConfigError } from "@lib/core/mod.ts";
+import { checkSymbol, ConfigError } from "@lib/core/mod.ts";
 import { TREND_MODEL_NAMES } from "@lib/evaluate/mod.ts";
 
 /** The validated configuration. */
@@ -17,6 +17,10 @@ export interface Config {
     from: string | null;
     to: string | null;
     csvDir: string | null;
+    /** Refuse skipped/repaired rows and ignored files instead of counting them. */
+    strict: boolean;
+    /** Membership CSV (`symbol,from,to`) of a point-in-time universe, or null for the fixed symbol list. */
+    universe: string | null;
     synthetic: {
       seed: number;
       symbols: number;
@@ -40,11 +44,77 @@ const ENUMS: Record<string, string[]> = {
   "models.trend": [...TREND_MODEL_NAMES],
 };
 
+/**
+ * The range of every numeric key (and the length of list keys), checked at load, before any store is opened.
+ * A key added to `config/default.yaml` declares its range here: `config_test.ts` fails while a numeric or list
+ * key has none. `min`/`max` are inclusive, `above`/`below` exclusive; `int` asks for a whole number.
+ */
+export interface KeyRange {
+  min?: number;
+  max?: number;
+  above?: number;
+  below?: number;
+  int?: boolean;
+  /** For lists: the fewest items. */
+  minItems?: number;
+  /** Why the range is what it is (shown in the error). */
+  why?: string;
+}
+
+/** Ranges by dotted key (see {@linkcode KeyRange}). */
+export const RANGES: Record<string, KeyRange> = {
+  "source.symbols": { minItems: 0 },
+  "source.synthetic.seed": { min: 0, max: 2 ** 32 - 1, int: true },
+  "source.synthetic.symbols": { min: 1, max: 5000, int: true },
+  "source.synthetic.sessions": { min: 1, max: 100_000, int: true },
+  "source.synthetic.newsEffect": { min: -0.5, max: 0.5, why: "a return shift per unit of sentiment" },
+  "source.synthetic.newsRate": { min: 0, max: 50 },
+  "source.synthetic.levelStrength": { min: 0, max: 1, why: "a probability" },
+  "dataset.neutralK": { min: 0, max: 5 },
+  "dataset.trainFrac": { above: 0, below: 1 },
+  "dataset.validFrac": { above: 0, below: 1 },
+  "dataset.purge": { min: 0, max: 250, int: true },
+  "dataset.embargo": { min: 0, max: 250, int: true },
+  "models.trend": { minItems: 1, why: "name at least one trend model" },
+  "models.seed": { min: 0, max: 2 ** 32 - 1, int: true },
+  "signals.threshold": { min: 0, below: 1, why: "a dead band on a score in [-1, 1]" },
+  "signals.targetVol": { above: 0, max: 2, why: "annualized volatility" },
+  "signals.maxPosition": { above: 0, max: 10, why: "a fraction of the capital per symbol" },
+  "backtest.costBps": { min: 0, max: 1000, why: "basis points per side" },
+};
+
+function describeRange(r: KeyRange): string {
+  const lo = r.min !== undefined ? `[${r.min}` : r.above !== undefined ? `(${r.above}` : "(-inf";
+  const hi = r.max !== undefined ? `${r.max}]` : r.below !== undefined ? `${r.below})` : "inf)";
+  return `${r.int ? "a whole number in " : ""}${lo}, ${hi}${r.why ? ` (${r.why})` : ""}`;
+}
+
+/** Checks `v` at `path` against its {@linkcode RANGES} entry; a `ConfigError` naming key, value and range. */
+export function checkRange(path: string, v: unknown): void {
+  const r = RANGES[path];
+  if (!r) return;
+  if (Array.isArray(v)) {
+    if (r.minItems !== undefined && v.length < r.minItems) {
+      throw new ConfigError(
+        `config ${path}: needs at least ${r.minItems} item${r.minItems === 1 ? "" : "s"}, got ${v.length}` +
+          (r.why ? ` (${r.why})` : ""),
+      );
+    }
+    return;
+  }
+  if (typeof v !== "number") return;
+  const ok = (r.int !== true || Number.isInteger(v)) && (r.min === undefined || v >= r.min) &&
+    (r.max === undefined || v <= r.max) && (r.above === undefined || v > r.above) &&
+    (r.below === undefined || v < r.below);
+  if (!ok) throw new ConfigError(`config ${path}: ${v} is out of range: want ${describeRange(r)}`);
+}
+
 /** Keys whose default is null but that take a value of this type. */
 const NULLABLE: Record<string, "string"> = {
   "source.from": "string",
   "source.to": "string",
   "source.csvDir": "string",
+  "source.universe": "string",
 };
 
 function typeOf(v: unknown): string {
@@ -107,6 +177,7 @@ export function mergeChecked(base: unknown, over: unknown, path = ""): unknown {
   if (bt === "number" && !Number.isFinite(over as number)) {
     throw new ConfigError(`config ${path}: not a finite number`);
   }
+  checkRange(path, over);
   return over;
 }
 
@@ -147,6 +218,7 @@ export async function loadConfig(
   if (c.source.kind === "csv" && !c.source.csvDir) {
     throw new ConfigError("source.kind csv needs source.csvDir (--data-dir)");
   }
+  c.source.symbols.forEach((sym, i) => checkSymbol(sym, `config source.symbols[${i}]`));
   if (c.dataset.trainFrac + c.dataset.validFrac >= 1) {
     throw new ConfigError("config dataset: trainFrac + validFrac must leave room for a test segment");
   }

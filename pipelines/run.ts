@@ -3,22 +3,22 @@
  * report. Each step is its own function in `steps/`; this file only wires them and times them.
  * @module
  */
-import { nyDate } from "@lib/core/mod.ts";
-import { createSyntheticMarket, csvSourceFor, type MarketSource } from "@lib/sources/mod.ts";
+import { nyDate, type UniverseMember } from "@lib/core/mod.ts";
+import { createSyntheticMarket, csvSourceFor, type MarketSource, readUniverseCsv } from "@lib/sources/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
 import type { BacktestResult } from "@lib/backtest/mod.ts";
 import type { TrendMetrics } from "@lib/models/mod.ts";
 import type { Config } from "./config.ts";
 import { createProgress, type Progress } from "./progress.ts";
-import { type CollectResult, fetchAll, storeFetched } from "./steps/collect.ts";
-import { datasetStep } from "./steps/dataset.ts";
+import { type CollectResult, fetchAll, fetchedSessions, inputNote, storeFetched } from "./steps/collect.ts";
+import { checkEnoughData, datasetStep } from "./steps/dataset.ts";
 import { trainStep } from "./steps/train.ts";
 import { combineStep } from "./steps/combine.ts";
 import { signalStep } from "./steps/signal.ts";
 import { probsStrategy, scoredStrategy, type Strategy } from "@lib/evaluate/mod.ts";
 import { backtestStep } from "./steps/backtest.ts";
-import { buildReport, writeReport } from "./steps/report.ts";
+import { buildReport, universeNote, writeReport } from "./steps/report.ts";
 import type { BuiltDataset } from "@lib/dataset/mod.ts";
 import type { TrainResult } from "./steps/train.ts";
 import type { CombineResult } from "./steps/combine.ts";
@@ -52,7 +52,9 @@ export interface RunSummary {
 
 /** The market source a config describes. */
 export async function sourceFromConfig(cfg: Config): Promise<MarketSource> {
-  if (cfg.source.kind === "csv") return await csvSourceFor(cfg.source.csvDir!);
+  if (cfg.source.kind === "csv") {
+    return await csvSourceFor(cfg.source.csvDir!, cfg.source.strict ? { strict: true } : {});
+  }
   const s = cfg.source.synthetic;
   return createSyntheticMarket({
     seed: s.seed,
@@ -65,11 +67,23 @@ export async function sourceFromConfig(cfg: Config): Promise<MarketSource> {
 }
 
 async function requestFor(cfg: Config, source: MarketSource) {
-  const symbols = cfg.source.symbols.length ? cfg.source.symbols : (await source.listSymbols?.()) ?? [];
   const dates = (source as { dates?: string[] }).dates;
   const from = cfg.source.from ?? dates?.[0] ?? "1990-01-01";
   const to = cfg.source.to ?? dates?.[dates.length - 1] ?? nyDate(Date.now());
-  return { symbols, from, to };
+  // a point-in-time universe names the symbols: every member whose spell meets [from, to]
+  let members: UniverseMember[] = [];
+  let universe: string | undefined;
+  if (cfg.source.universe) {
+    universe = cfg.source.universe.replace(/^.*\//, "").replace(/\.csv$/i, "");
+    members = (await readUniverseCsv(cfg.source.universe, universe))
+      .filter((m) => m.from <= to && (m.to === null || m.to >= from));
+  }
+  const symbols = cfg.source.symbols.length
+    ? cfg.source.symbols
+    : members.length
+    ? [...new Set(members.map((m) => m.symbol))].sort()
+    : (await source.listSymbols?.()) ?? [];
+  return { symbols, from, to, members, universe };
 }
 
 /** Runs every step and writes the report. */
@@ -77,14 +91,19 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
   const progress: Progress = createProgress({ quiet: opts.quiet });
   const source = opts.source ?? await sourceFromConfig(cfg);
   // Fetch and validate first: bad input fails here, before any store is opened or written.
-  const req = await requestFor(cfg, source);
+  const { members, universe, ...req } = await requestFor(cfg, source);
   const doneCollect = progress.start(`collect (${source.name})`);
-  const fetched = await fetchAll(source, req);
+  const fetched = await fetchAll(source, req, members);
+  checkEnoughData(fetchedSessions(fetched), { ...req, ...cfg.dataset });
   const stores = opts.stores ?? await openStores(await storeConfigFor(cfg.dataDir, opts.backends ?? []));
   try {
     const collected = await storeFetched(fetched, stores, progress);
     doneCollect();
-    const ds = await datasetStep(stores, { ...req, symbols: collected.symbols, ...cfg.dataset }, progress);
+    const ds = await datasetStep(
+      stores,
+      { ...req, symbols: collected.symbols, ...cfg.dataset, universe },
+      progress,
+    );
     const train = await trainStep(ds, { trendModels: cfg.models.trend, seed: cfg.models.seed }, progress);
     const combined = combineStep(ds, train, progress);
     const sizing = cfg.signals;
@@ -108,7 +127,10 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
       costBps: cfg.backtest.costBps,
     }, progress);
     const reportPath = opts.reportPath ?? `${cfg.reportDir}/${opts.run}.html`;
+    const notes = [inputNote(source), universeNote(source.name, collected.symbols.length, universe)]
+      .filter(Boolean);
     const input = {
+      notes,
       title: `fmai ${opts.run}: ${source.name}, ${collected.symbols.length} symbols`,
       subtitle: `${req.from} .. ${req.to}; generated ${new Date().toISOString()}`,
       ds,
@@ -128,7 +150,7 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
       metrics,
       backtests,
       reportPath,
-      summary,
+      summary: [...notes, summary].join("\n"),
       timings: progress.timings,
     };
   } finally {

@@ -69,7 +69,23 @@ export async function checkTemplate(kinds: string[]): Promise<string[]> {
       JSON.stringify((r as any).Properties?.Targets ?? []).includes(name)
     );
     if (!hasSchedule) problems.push(`${name}: no EventBridge schedule`);
+    if (
+      JSON.stringify(p.DeadLetterConfig ?? null) !==
+        JSON.stringify({ TargetArn: { "Fn::GetAtt": ["DeadLetterQueue", "Arn"] } })
+    ) {
+      problems.push(`${name}: no dead-letter queue`);
+    }
+    const alarm = res[`${name}ErrorsAlarm`];
+    if (
+      alarm?.Type !== "AWS::CloudWatch::Alarm" || alarm.Properties?.MetricName !== "Errors" ||
+      JSON.stringify(alarm.Properties?.Dimensions) !==
+        JSON.stringify([{ Name: "FunctionName", Value: { Ref: name } }])
+    ) {
+      problems.push(`${name}: no Errors alarm`);
+    }
   }
+  if (res.DeadLetterQueue?.Type !== "AWS::SQS::Queue") problems.push("no DeadLetterQueue");
+  if (res.DeadLetterQueueAlarm?.Type !== "AWS::CloudWatch::Alarm") problems.push("no DeadLetterQueueAlarm");
   return problems;
 }
 
@@ -98,7 +114,8 @@ if (import.meta.main) {
     }
     if (problems.length) throw new Error(`serverless template check failed: ${problems.join("; ")}`);
     console.log(
-      `template: ${kinds.length} functions (${kinds.join(", ")}) with handlers, nodejs22.x and schedules`,
+      `template: ${kinds.length} functions (${kinds.join(", ")}) with handlers, nodejs22.x, schedules, ` +
+        "dead-letter queue and error alarms",
     );
     if (Deno.env.get("FMAI_SKIP_LAMBDA_SMOKE") !== "1") {
       const runs = await smokeTestHandlers(await ensureNode22());

@@ -6,3 +6,5 @@ export * from "./types.ts";
 export * from "./errors.ts";
 export * from "./calendar.ts";
 export * from "./random.ts";
+export * from "./symbols.ts";
+export * from "./search.ts";

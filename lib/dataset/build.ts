@@ -17,6 +17,7 @@ import {
   type Known,
   LookaheadError,
   type NewsItem,
+  type UniverseMember,
 } from "../core/mod.ts";
 import {
   computeFeatures,
@@ -33,15 +34,24 @@ import { cloneSeries, forwardAdjust } from "./series.ts";
 import { windowView } from "./windows.ts";
 import { type Dataset, type Labels, Segment, type SegmentSpec, type SymbolSeries } from "./types.ts";
 
-/** Market series (ascending dates); values are joined as of each row's decision time. */
+/**
+ * Market series (ascending dates); each series is joined as of each row's decision time by its own
+ * publication times, so a value published after the decision (the VIX close, printed at 16:15 New York) is
+ * not used that day: the join takes the last value already public.
+ */
 export interface MarketInput {
   dates: IsoDate[];
   /** Index close (e.g. ^GSPC or SPY). */
   indexClose?: Float64Array;
   /** VIX close. */
   vix?: Float64Array;
-  /** When each value became public; default the decision time of its date. */
+  /** When each index close became public; default the decision time of its date (an index prints at the close). */
   knownAt?: Float64Array;
+  /**
+   * When each VIX close became public: required with `vix` (the VIX is not known at the close; use the VIX
+   * bars' `knownAt`, `barKnownAt("^VIX", date)`, 16:15 New York).
+   */
+  vixKnownAt?: Float64Array;
 }
 
 /** A numeric record for an extra feature column (a filing field, an implied volatility...). */
@@ -91,6 +101,12 @@ export interface BuildDatasetInput {
    * longest series at build time. Models create it on first use otherwise.
    */
   windowLength?: number;
+  /**
+   * A point-in-time universe: rows exist only for (symbol, date) inside one of the symbol's membership spells
+   * (`to` null = open). Features still use each symbol's whole history. Without it the universe is the fixed
+   * list of `series` (survivorship-biased when that list was chosen after the fact).
+   */
+  membership?: readonly Pick<UniverseMember, "symbol" | "from" | "to">[];
 }
 
 /** Dataset plus the builder's bookkeeping. */
@@ -109,13 +125,13 @@ function sortedUnion(series: Iterable<SymbolSeries>): IsoDate[] {
   return [...set].sort();
 }
 
-/** Per-symbol market context by as-of join of `market` on the symbol's decision times. */
+/** Per-symbol market context by as-of join of each `market` series, by its own publication times. */
 function marketFor(
   m: MarketInput,
   mKnown: Float64Array,
   dt: Float64Array,
-): { ctx: MarketContext; idx: Int32Array } {
-  const n = dt.length, idx = new Int32Array(n);
+): { ctx: MarketContext; idx: Int32Array; vixIdx: Int32Array } {
+  const n = dt.length, idx = new Int32Array(n), vixIdx = new Int32Array(n).fill(-1);
   const ctx: MarketContext = {};
   if (m.indexClose) ctx.indexClose = new Float64Array(n);
   if (m.vix) ctx.vix = new Float64Array(n);
@@ -123,9 +139,13 @@ function marketFor(
     const k = asOfIndex(mKnown, dt[i]);
     idx[i] = k;
     if (ctx.indexClose) ctx.indexClose[i] = k < 0 ? NaN : m.indexClose![k];
-    if (ctx.vix) ctx.vix[i] = k < 0 ? NaN : m.vix![k];
+    if (ctx.vix) {
+      const v = asOfIndex(m.vixKnownAt!, dt[i]);
+      vixIdx[i] = v;
+      ctx.vix[i] = v < 0 ? NaN : m.vix![v];
+    }
   }
-  return { ctx, idx };
+  return { ctx, idx, vixIdx };
 }
 
 interface Extra {
@@ -216,12 +236,26 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   const m = input.market;
   if (m) {
     const len = m.dates.length;
-    for (const [k, v] of [["indexClose", m.indexClose], ["vix", m.vix], ["knownAt", m.knownAt]] as const) {
+    const series = [
+      ["indexClose", m.indexClose],
+      ["vix", m.vix],
+      ["knownAt", m.knownAt],
+      ["vixKnownAt", m.vixKnownAt],
+    ] as const;
+    for (const [k, v] of series) {
       if (v && v.length !== len) throw new RangeError(`market.${k} has ${v.length} values for ${len} dates`);
+    }
+    if (m.vix && !m.vixKnownAt) {
+      throw new TypeError(
+        "market.vix needs market.vixKnownAt: every context series needs its publication times",
+      );
     }
     mKnown = m.knownAt ? m.knownAt : Float64Array.from(m.dates, (d) => decisionTime(d));
     for (let i = 1; i < len; i++) {
-      if (!(m.dates[i] > m.dates[i - 1]) || mKnown[i] < mKnown[i - 1]) {
+      if (
+        !(m.dates[i] > m.dates[i - 1]) || mKnown[i] < mKnown[i - 1] ||
+        (m.vixKnownAt && m.vixKnownAt[i] < m.vixKnownAt[i - 1])
+      ) {
         throw new RangeError("market dates and knownAt must be ascending");
       }
     }
@@ -282,6 +316,7 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     assertFeatureSetNoLookahead(featureSet, longest!, { trials: 4, ctx });
   }
   let r = 0, anyInRange = false, sIdx = 0;
+  const spells = input.membership ? spellsBySymbol(input.membership) : undefined;
 
   // ---- one pass per symbol: adjust, check bars, join, compute features, write rows and labels ----
   for (const [name, raw] of input.series) {
@@ -302,9 +337,14 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     const mk = m ? marketFor(m, mKnown!, dt) : undefined;
     if (mk) {
       for (let i = 0; i < n; i++) {
-        const k = mk.idx[i];
+        const k = mk.idx[i], v = mk.vixIdx[i];
         if (k >= 0 && mKnown![k] > dt[i]) {
           throw new LookaheadError(`market value of ${m!.dates[k]} joined early`);
+        }
+        if (v >= 0 && m!.vixKnownAt![v] > dt[i]) {
+          throw new LookaheadError(
+            `VIX of ${m!.dates[v]} (public ${iso(m!.vixKnownAt![v])}) joined at ${iso(dt[i])}`,
+          );
         }
       }
     }
@@ -324,9 +364,11 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     while (vIdx < n && s.dates[vIdx] < validStart) vIdx++;
     while (tIdx < n && s.dates[tIdx] < testStart) tIdx++;
 
+    const mine = spells?.get(name) ?? (spells ? [] : undefined);
     for (let i = 0; i < n; i++) {
       const d = day[i];
       if (!inRange[d]) continue;
+      if (mine && !mine.some(([a, b]) => s.dates[i] >= a && s.dates[i] <= b)) continue; // not a member that day
       anyInRange = true;
       const b = r * F;
       let ok = true;
@@ -408,6 +450,21 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   };
   if (input.windowLength !== undefined) windowView(built, { length: input.windowLength });
   return built;
+}
+
+/** Membership spells as `[from, to]` date pairs per symbol (an open spell ends at 9999-12-31). */
+function spellsBySymbol(
+  m: readonly Pick<UniverseMember, "symbol" | "from" | "to">[],
+): Map<string, [IsoDate, IsoDate][]> {
+  const out = new Map<string, [IsoDate, IsoDate][]>();
+  for (const x of m) {
+    const to = x.to ?? "9999-12-31";
+    if (!(x.from <= to)) throw new RangeError(`membership of ${x.symbol}: from ${x.from} is after to ${to}`);
+    let l = out.get(x.symbol);
+    if (!l) out.set(x.symbol, l = []);
+    l.push([x.from, to]);
+  }
+  return out;
 }
 
 /**

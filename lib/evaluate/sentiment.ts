@@ -27,6 +27,7 @@ import {
   TextLogisticModel,
 } from "../models/mod.ts";
 import { barFigure, type Figure, type Table } from "../report/mod.ts";
+import { csvRecords } from "../sources/mod.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
 import SPLIT from "./testdata/phrasebank_split.json" with { type: "json" };
 
@@ -123,36 +124,9 @@ export function classificationScores(truth: ArrayLike<number>, pred: ArrayLike<n
   return { n: truth.length, accuracy: truth.length ? ok / truth.length : NaN, macroF1: k ? f / k : NaN };
 }
 
-/** Minimal RFC 4180 CSV parser (quoted fields with `""` escapes and embedded newlines). */
+/** Rows of a CSV text (header first) through the project's one CSV parser (`csvRecords` in `lib/sources`). */
 export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [], field = "", q = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (q) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else q = false;
-      } else field += ch;
-    } else if (ch === '"') q = true;
-    else if (ch === ",") {
-      row.push(field);
-      field = "";
-    } else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && text[i + 1] === "\n") i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else field += ch;
-  }
-  if (field.length || row.length) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
+  return Array.from(csvRecords(text), (r) => r.fields);
 }
 
 /** A dated, ticker-tagged text. */
@@ -175,8 +149,10 @@ export function loadBenzinga(sharedDir: string): { items: NewsText[]; dropped: n
   const h = rows[0], ti = h.indexOf("title"), di = h.indexOf("date"), si = h.indexOf("stock");
   const items: NewsText[] = [];
   let dropped = 0;
-  for (const r of rows.slice(1)) {
-    if (r.length < h.length) continue;
+  for (const [i, r] of rows.slice(1).entries()) {
+    if (r.length !== h.length) {
+      throw new DataValidationError(`record ${i + 1} has ${r.length} fields`, { where: "benzinga" });
+    }
     const ms = Date.parse(r[di].replace(" ", "T"));
     if (!Number.isFinite(ms)) throw new DataValidationError(`bad date ${r[di]}`, { where: "benzinga" });
     if (LIST_HEADLINE.test(r[ti])) {
@@ -196,8 +172,10 @@ export function loadStocknetTweets(sharedDir: string): NewsText[] {
   const rows = parseCsv(text), h = rows[0];
   const ti = h.indexOf("ticker"), ci = h.indexOf("created_at_utc"), xi = h.indexOf("text_tokens");
   const out: NewsText[] = [];
-  for (const r of rows.slice(1)) {
-    if (r.length < h.length) continue;
+  for (const [i, r] of rows.slice(1).entries()) {
+    if (r.length !== h.length) {
+      throw new DataValidationError(`record ${i + 1} has ${r.length} fields`, { where: "stocknet tweets" });
+    }
     const ms = Date.parse(r[ci]);
     if (Number.isFinite(ms)) out.push({ ticker: r[ti], knownAt: ms, text: r[xi] });
   }
@@ -215,12 +193,13 @@ export function loadStocknetPrices(sharedDir: string): CloseSeries {
 /** Closes of `symbols` from `sp500-5yr-ohlcv` (`date,open,high,low,close,volume,Name`). */
 export function loadSp500Closes(sharedDir: string, symbols: ReadonlySet<string>): CloseSeries {
   const text = new TextDecoder().decode(gunzipSync(readFileSync(join(sharedDir, SENTIMENT_FILES.sp500))));
-  const lines = text.split("\n"), rows: string[][] = [lines[0].split(",")];
-  for (let i = 1; i < lines.length; i++) {
-    const l = lines[i], c = l.lastIndexOf(",");
-    if (c > 0 && symbols.has(l.slice(c + 1).trim())) rows.push(l.trim().split(","));
-  }
-  return closesFromRows(rows, "Name", "date", "close");
+  const rows = parseCsv(text);
+  return closesFromRows(
+    [rows[0], ...rows.slice(1).filter((r) => symbols.has(r[r.length - 1].trim()))],
+    "Name",
+    "date",
+    "close",
+  );
 }
 
 function closesFromRows(rows: string[][], tk: string, dt: string, px: string): CloseSeries {

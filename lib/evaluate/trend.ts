@@ -6,7 +6,7 @@
  * synthetic random walk must be within noise of chance (`|z| < 3`).
  * @module
  */
-import type { IsoDate, NewsItem } from "../core/mod.ts";
+import { closeTime, type IsoDate, type NewsItem } from "../core/mod.ts";
 import {
   buildDataset,
   type BuiltDataset,
@@ -159,7 +159,8 @@ export function syntheticMarketContext(series: Map<string, SymbolSeries>): Marke
     }
     vix[i] = 100 * Math.sqrt(Math.max(0, (s2 - s * s / 20) / 19) * 252);
   }
-  return { dates, indexClose, vix };
+  // computed from closes, so known at the close (unlike the real VIX, printed at 16:15)
+  return { dates, indexClose, vix, vixKnownAt: Float64Array.from(dates, (d) => closeTime(d)) };
 }
 
 /** Sessions from the first train day to the last test day of the protocol (the null market's length). */

@@ -25,6 +25,32 @@ export interface Metric {
   higherIsBetter?: boolean;
 }
 
+/**
+ * A recorder of one section's metrics: `record(name, method, value, segment, data, higherIsBetter?)` appends a
+ * {@link Metric} with the section and seed filled in (`higherIsBetter` left out when undefined).
+ */
+export function metricRecorder(section: string, seed: number, metrics: Metric[]) {
+  return (
+    name: string,
+    method: string,
+    value: number,
+    segment: string,
+    data: string,
+    hib?: boolean,
+  ): void => {
+    metrics.push({
+      section,
+      name,
+      method,
+      value,
+      segment,
+      data,
+      seed,
+      ...(hib === undefined ? {} : { higherIsBetter: hib }),
+    });
+  };
+}
+
 /** What a section returns. */
 export interface SectionResult {
   /** Section key (as in {@link Metric.section}). */

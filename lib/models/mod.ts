@@ -9,6 +9,7 @@ export * from "./metrics.ts";
 export * from "./majority.ts";
 export * from "./momentum.ts";
 export * from "./logistic.ts";
+export * from "./softmax.ts";
 export * from "./tf_backend.ts";
 export * from "./mlp.ts";
 export * from "./gbdt.ts";

@@ -26,6 +26,7 @@ import { closeTime, DataSourceError, isSession, nextSession } from "../core/mod.
 import type { Bar, CorporateAction, Instant, IsoDate, NewsItem } from "../core/mod.ts";
 import { Rng, streamSeed } from "./_random.ts";
 import { checkNotEmpty, checkRequest } from "./source.ts";
+import { checkBars } from "./_records.ts";
 import type { BarRequest, MarketSource } from "./source.ts";
 
 /** The two-state Markov regime (calm = 0, stressed = 1). */
@@ -632,7 +633,8 @@ export function createSyntheticMarket(opts: SyntheticOptions = {}): SyntheticMar
           knownAt: closes[t],
         });
       }
-      out.set(sym, bars);
+      // the shared plausibility rules (a simulated market may lie in the future: no clock check)
+      out.set(sym, checkBars(name, bars, { now: Infinity, strict: true }).bars);
     });
     checkNotEmpty(name, req, out, `${dates[0]}..${dates[n - 1]}`);
     return out;

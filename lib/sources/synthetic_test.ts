@@ -280,7 +280,7 @@ Deno.test("synthetic: errors for unknown symbols, empty ranges, bad options", as
   );
   await rejects(
     m.bars({ symbols: ["SYN00"], from: "2015-03-01", to: "2015-02-01" }),
-    /^RangeError: empty date range/,
+    /^InputError: empty date range/,
   );
   await rejects(m.bars({ symbols: ["SYN00"], from: "2015-01-03", to: "2015-01-04" }), /empty date range/);
   await rejects(m.bars({ symbols: ["SYN00"], from: "2020-01-01", to: "2020-02-01" }), /empty date range/);

@@ -13,6 +13,7 @@ import type {
   OptionQuote,
   Prediction,
   Signal,
+  UniverseMember,
 } from "../core/mod.ts";
 import type { Row, TableSchema } from "./types.ts";
 
@@ -118,6 +119,14 @@ export const OPTIONS: TableSchema = {
   indexes: [["symbol", "date"], ["expiry"]],
 };
 
+/** Point-in-time universe membership spells; key (universe, symbol, from_date); `to_date` NULL = still a member. */
+export const UNIVERSE_MEMBERSHIP: TableSchema = {
+  name: "universe_membership",
+  columns: { universe: "text", symbol: "text", from_date: "date", to_date: "date", known_at: "int" },
+  key: ["universe", "symbol", "from_date"],
+  indexes: [["universe", "from_date"]],
+};
+
 /** Every table schema of the system. */
 export const ALL_SCHEMAS: readonly TableSchema[] = [
   BARS,
@@ -127,6 +136,7 @@ export const ALL_SCHEMAS: readonly TableSchema[] = [
   PREDICTIONS,
   SIGNALS,
   OPTIONS,
+  UNIVERSE_MEMBERSHIP,
 ];
 
 const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -315,5 +325,21 @@ export function rowToOption(r: Row): OptionQuote {
     ...(r.last_trade_at === null || r.last_trade_at === undefined
       ? {}
       : { lastTradeAt: real(r.last_trade_at) }),
+  };
+}
+
+/** A membership spell as a `universe_membership` row. */
+export function memberToRow(m: UniverseMember): Row {
+  return { universe: m.universe, symbol: m.symbol, from_date: m.from, to_date: m.to, known_at: m.knownAt };
+}
+
+/** A `universe_membership` row as a membership spell. */
+export function rowToMember(r: Row): UniverseMember {
+  return {
+    universe: str(r.universe),
+    symbol: str(r.symbol),
+    from: str(r.from_date),
+    to: r.to_date === null || r.to_date === undefined || r.to_date === "" ? null : str(r.to_date),
+    knownAt: real(r.known_at),
   };
 }

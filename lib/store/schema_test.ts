@@ -6,12 +6,15 @@ import {
   ALL_SCHEMAS,
   BARS,
   barToRow,
+  memberToRow,
   predictionToRow,
   rowToAction,
   rowToBar,
+  rowToMember,
   rowToPrediction,
   rowToSignal,
   signalToRow,
+  UNIVERSE_MEMBERSHIP,
 } from "./schema.ts";
 import { checkSchema, validateRows } from "./_validate.ts";
 import { openSqliteTables } from "./sqlite_tables.ts";
@@ -25,6 +28,7 @@ Deno.test("schema: every table schema is valid, named as documented, and convert
     "predictions",
     "signals",
     "options",
+    "universe_membership",
   ]);
   for (const s of ALL_SCHEMAS) checkSchema(s);
   deepEqual(BARS.key, ["symbol", "date"]);
@@ -150,4 +154,23 @@ Deno.test("schema: option quotes round-trip through an options row (NaN IV <-> N
   const back = rowToOption(row);
   deepEqual({ ...back, impliedVolatility: 0 }, { ...q, impliedVolatility: 0 });
   ok(Number.isNaN(back.impliedVolatility));
+});
+
+Deno.test("schema: universe membership spells roundtrip (an open spell's to_date is NULL)", async () => {
+  const t = await openSqliteTables(":memory:");
+  await t.ensureTable(UNIVERSE_MEMBERSHIP);
+  const spells = [
+    { universe: "sp500", symbol: "AAPL", from: "1982-11-30", to: null, knownAt: closeTime("1982-11-29") },
+    {
+      universe: "sp500",
+      symbol: "LEH",
+      from: "1994-05-31",
+      to: "2008-09-16",
+      knownAt: closeTime("1994-05-27"),
+    },
+  ];
+  await t.upsert("universe_membership", spells.map(memberToRow));
+  const back = (await t.query("universe_membership", { orderBy: ["symbol"] })).map(rowToMember);
+  deepEqual(back, spells);
+  await t.close();
 });

@@ -3,8 +3,8 @@
  * walk-forward segments (the protocol's segments when the data covers them).
  * @module
  */
-import { closeTime, DataSourceError, type IsoDate, type NewsItem } from "@lib/core/mod.ts";
-import { computeFeatures, DEFAULT_FEATURE_SET, type FeatureSet } from "@lib/features/mod.ts";
+import { closeTime, DataSourceError, InputError, type IsoDate, type NewsItem } from "@lib/core/mod.ts";
+import { DEFAULT_FEATURE_SET, type FeatureSet, featureSetFor, featureWarmup } from "@lib/features/mod.ts";
 import {
   buildDataset,
   type BuiltDataset,
@@ -15,7 +15,7 @@ import {
   TREND_SEGMENTS,
 } from "@lib/dataset/mod.ts";
 import { universeIndex } from "@lib/evaluate/mod.ts";
-import { rowToAction, rowToBar, type Stores } from "@lib/store/mod.ts";
+import { rowToAction, rowToBar, rowToMember, type Stores } from "@lib/store/mod.ts";
 import type { Progress } from "../progress.ts";
 import { NEWS_COLLECTION } from "../collect/mod.ts";
 
@@ -32,6 +32,8 @@ export interface DatasetStepOptions {
   validFrac: number;
   purge: number;
   embargo: number;
+  /** Name of a point-in-time universe in the `universe_membership` table; unset = the fixed symbol list. */
+  universe?: string;
 }
 
 /** Reads one symbol's bars in `[from, to]` from the tables store. */
@@ -68,19 +70,54 @@ export function chooseSegments(dates: IsoDate[], o: DatasetStepOptions): Segment
   });
 }
 
+/** Sessions each of train, validation and test must hold (after warm-up, purge and embargo). */
+export const MIN_SEGMENT_SESSIONS = 20;
+
 /**
- * The features of `set` that can be computed with the context at hand (e.g. without a VIX series the VIX
- * features are dropped): a feature that is NaN everywhere on a sample series is left out.
+ * How many sessions a run on fractions of the dates needs: the feature set's warm-up inside the train part,
+ * and at least {@linkcode MIN_SEGMENT_SESSIONS} usable sessions in each part after purge and embargo.
  */
-export function usableFeatureSet(set: FeatureSet, sample: SymbolSeries, hasIndex: boolean): FeatureSet {
-  const n = sample.dates.length;
-  const ctx = hasIndex ? { indexClose: sample.close } : {};
-  const cols = computeFeatures(set, sample, ctx);
-  const keep = set.features.filter((_, j) => cols[j].some((v, i) => i < n && Number.isFinite(v)));
-  return keep.length === set.features.length
-    ? set
-    : { ...set, version: `${set.version}-ctx`, features: keep };
+export function sessionsNeeded(
+  o: Pick<DatasetStepOptions, "trainFrac" | "validFrac" | "purge" | "embargo">,
+  set: FeatureSet = PIPELINE_FEATURE_SET,
+): number {
+  const purge = Math.max(o.purge, LABEL_HORIZON);
+  const testFrac = 1 - o.trainFrac - o.validFrac;
+  const gap = purge + o.embargo;
+  return Math.ceil(Math.max(
+    (featureWarmup(set) + MIN_SEGMENT_SESSIONS + purge) / o.trainFrac,
+    (MIN_SEGMENT_SESSIONS + gap) / o.validFrac,
+    (MIN_SEGMENT_SESSIONS + gap) / testFrac,
+  ));
 }
+
+/**
+ * Refuses, before any store is opened, a request whose data is too short to train and test on: an
+ * `InputError` saying how many sessions there are and how many are needed. `dates` are the sessions the
+ * source returned (all symbols together).
+ */
+export function checkEnoughData(
+  dates: readonly IsoDate[],
+  o: Pick<DatasetStepOptions, "from" | "to" | "trainFrac" | "validFrac" | "purge" | "embargo">,
+): void {
+  const need = sessionsNeeded(o);
+  if (dates.length >= need) return;
+  const first = dates[0] ?? o.from, last = dates[dates.length - 1] ?? o.to;
+  throw new InputError(
+    `too little data to train: ${dates.length} sessions (${first}..${last}); the pipeline needs at least ${need} ` +
+      `(${
+        featureWarmup(PIPELINE_FEATURE_SET)
+      } of feature warm-up, then ${MIN_SEGMENT_SESSIONS} or more in each of ` +
+      `train/valid/test at trainFrac ${o.trainFrac}, validFrac ${o.validFrac}, with purge and embargo): widen --from/--to`,
+  );
+}
+
+/**
+ * The pipeline's features: the default set less the VIX features (the pipeline's market context is the
+ * universe's own index, it has no VIX series). Fixed by what the run is given, never by the symbols' data,
+ * so neither the order of `--symbols` nor the test period changes it.
+ */
+export const PIPELINE_FEATURE_SET: FeatureSet = featureSetFor(DEFAULT_FEATURE_SET, { indexClose: true });
 
 /** Builds the dataset for `o.symbols` from the stores. */
 export async function datasetStep(
@@ -106,10 +143,16 @@ export async function datasetStep(
     where: { symbol: o.symbols, date: { gte: o.from, lte: o.to } },
   });
   const market = universeIndex(series);
-  const featureSet = usableFeatureSet(DEFAULT_FEATURE_SET, series.values().next().value!, true);
+  const membership = o.universe
+    ? (await stores.tables.query("universe_membership", { where: { universe: o.universe } })).map(rowToMember)
+    : undefined;
+  if (membership && membership.length === 0) {
+    throw new InputError(`universe ${o.universe}: no membership rows in the store`);
+  }
   const ds = buildDataset({
+    membership,
     series,
-    featureSet,
+    featureSet: PIPELINE_FEATURE_SET,
     market,
     news,
     actions: actionRows.map(rowToAction),
