@@ -322,8 +322,9 @@ export class SequenceModel implements TrendModel {
   }
 
   /**
-   * Fits on labeled `train` rows (a seeded subsample of at most `maxTrainRows`); early-stops on labeled `valid`
-   * rows, or, when `valid` is absent or empty, on the latest 10% of train rows with the label horizon purged.
+   * Fits on labeled `train` rows (a seeded subsample: `trainShare` of them, at most `maxTrainRows`); early-stops
+   * on labeled `valid` rows, or, when `valid` is absent or empty, on the latest 10% of train rows with the label
+   * horizon purged (not with `earlyStopping: false`, which trains exactly `maxEpochs`).
    */
   async fit(ds: Dataset, train: Int32Array, valid?: Int32Array): Promise<void> {
     const t0 = performance.now();
