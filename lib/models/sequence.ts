@@ -62,8 +62,13 @@ export interface SequenceOptions {
    * train rows: the refit after an early-stopped run has chosen the number of epochs.
    */
   earlyStopping?: boolean;
-  /** Share of the labeled training rows to sample (seeded); with `maxTrainRows`, the smaller count wins. */
+  /**
+   * Share of the labeled training rows to sample (seeded), but never fewer than `minTrainRows` (or all there
+   * are) nor more than `maxTrainRows`.
+   */
   trainShare?: number;
+  /** Floor of the row sample (default 5,000): a small universe trains on all its rows. */
+  minTrainRows?: number;
   /** Seeded subsample of the training rows (all when fewer). */
   maxTrainRows?: number;
   /** Seeded subsample of the early-stopping rows. */
@@ -123,6 +128,7 @@ export function resolveSequenceOptions(o: SequenceOptions): Required<SequenceOpt
     patience: 2,
     earlyStopping: true,
     trainShare: 1,
+    minTrainRows: 5_000,
     maxTrainRows: 40_000,
     maxValidRows: 20_000,
     crossSection: false,
@@ -144,6 +150,7 @@ function checkOptions(o: Required<SequenceOptions>): void {
     ["batchSize", o.batchSize, 1],
     ["maxEpochs", o.maxEpochs, 1],
     ["patience", o.patience, 0],
+    ["minTrainRows", o.minTrainRows, 10],
     ["maxTrainRows", o.maxTrainRows, 10],
     ["maxValidRows", o.maxValidRows, 1],
   ];
@@ -322,7 +329,8 @@ export class SequenceModel implements TrendModel {
   }
 
   /**
-   * Fits on labeled `train` rows (a seeded subsample: `trainShare` of them, at most `maxTrainRows`); early-stops
+   * Fits on labeled `train` rows (a seeded subsample: `trainShare` of them, between `minTrainRows` and
+   * `maxTrainRows`); early-stops
    * on labeled `valid` rows, or, when `valid` is absent or empty, on the latest 10% of train rows with the label
    * horizon purged (not with `earlyStopping: false`, which trains exactly `maxEpochs`).
    */
@@ -338,7 +346,8 @@ export class SequenceModel implements TrendModel {
       throw new ModelError(`${this.name}: too few labeled rows to fit`);
     }
     const rand = mulberry32(o.seed);
-    tr = subsample(ds, tr, Math.max(10, Math.min(o.maxTrainRows, Math.ceil(o.trainShare * tr.length))), rand);
+    const want = Math.max(o.minTrainRows, Math.ceil(o.trainShare * tr.length));
+    tr = subsample(ds, tr, Math.min(o.maxTrainRows, want), rand);
     va = subsample(ds, va, o.maxValidRows, rand);
     const view = this.view(ds);
     const sc = fitWindowScaler(ds, view, tr, { crossSection: o.crossSection });
@@ -527,8 +536,8 @@ const BUDGET: Partial<SequenceOptions> = {
 };
 /**
  * The sequence models the trend protocol and the pipeline know by name, with the settings they run with:
- * cross-entropy plus the cross-sectional IC loss, width 16, a seeded tenth of the training rows (at most
- * 20,000), at most 8 epochs. The budget bounds CPU time on the wasm backend (docs/sequence_models.md); it
+ * cross-entropy plus the cross-sectional IC loss, width 16, a seeded tenth of the training rows (at least
+ * 5,000 or all, at most 20,000), at most 8 epochs. The budget bounds CPU time on the wasm backend (docs/sequence_models.md); it
  * was not tuned on the test segment.
  */
 export const SEQUENCE_MODEL_PRESETS: Readonly<Record<string, Readonly<SequenceOptions>>> = Object.freeze({
