@@ -45,7 +45,8 @@ const THIRD_PARTY: { folder: string; prefix: string; file?: RegExp }[] = [
   { folder: "store", prefix: "@aws-sdk/", file: /^s3(_test)?\.ts$/ },
   { folder: "store", prefix: "yaml" },
   { folder: "models", prefix: "@tensorflow/" },
-  { folder: "models", prefix: "onnxruntime" },
+  { folder: "models", prefix: "onnxruntime", file: /^text_lm(_test)?\.ts$/ },
+  { folder: "models", prefix: "@huggingface/tokenizers", file: /^text_lm(_test)?\.ts$/ },
   { folder: "models", prefix: "@huggingface/transformers" },
   { folder: "models", prefix: "@stdlib/", file: /^distributions(_test)?\.ts$/ },
   { folder: "features", prefix: "@stdlib/stats-base-dists-normal-cdf", file: /^options_chain(_test)?\.ts$/ },
@@ -77,6 +78,12 @@ export const DYNAMIC_ALLOWED: { file: string; load: RegExp; why: string }[] = [
     why:
       "the native TensorFlow backends are optional packages, tried at run time; the WebGPU backend loads only " +
       "when a WebGPU adapter is there; the wasm files are located",
+  },
+  {
+    file: "lib/models/text_lm.ts",
+    load: /^import\("(onnxruntime-node|@huggingface\/tokenizers)"\)$/,
+    why:
+      "the native ONNX runtime and the tokenizer load with the first text model, not for every lib/models import",
   },
   {
     file: "lib/report/plotly.ts",

@@ -101,6 +101,7 @@ export async function main(argv: string[]): Promise<number> {
       quiet: a.quiet,
     });
     console.log(out.summary);
+    console.log(`\n${out.newsScorer}`);
     console.log(`\nreport: ${out.reportPath}   (total ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     return 0;
   } catch (e) {

@@ -6,6 +6,7 @@
 import { parse as parseYaml } from "yaml";
 import { checkSymbol, ConfigError } from "@lib/core/mod.ts";
 import { TREND_MODEL_NAMES } from "@lib/evaluate/mod.ts";
+import { type NewsConfig, parseModelRef } from "./lm.ts";
 
 /** The validated configuration. */
 export interface Config {
@@ -31,6 +32,7 @@ export interface Config {
     };
   };
   dataset: { neutralK: number; trainFrac: number; validFrac: number; purge: number; embargo: number };
+  news: NewsConfig;
   models: { trend: string[]; seed: number };
   signals: { threshold: number; targetVol: number; maxPosition: number; longOnly: boolean };
   backtest: { costBps: number };
@@ -42,6 +44,8 @@ const DEFAULT_PATH = new URL("../config/default.yaml", import.meta.url);
 const ENUMS: Record<string, string[]> = {
   "source.kind": ["synthetic", "csv"],
   "models.trend": [...TREND_MODEL_NAMES],
+  "news.scorer": ["auto", "lm", "lexicon"],
+  "news.variant": ["fp32", "int8"],
 };
 
 /**
@@ -218,6 +222,7 @@ export async function loadConfig(
   if (c.source.kind === "csv" && !c.source.csvDir) {
     throw new ConfigError("source.kind csv needs source.csvDir (--data-dir)");
   }
+  parseModelRef(c.news.model);
   c.source.symbols.forEach((sym, i) => checkSymbol(sym, `config source.symbols[${i}]`));
   if (c.dataset.trainFrac + c.dataset.validFrac >= 1) {
     throw new ConfigError("config dataset: trainFrac + validFrac must leave room for a test segment");

@@ -12,6 +12,7 @@
  */
 import { asConfigError, reportCliError } from "./_cli_error.ts";
 import { tfStarterFromEnv } from "./tf_env.ts";
+import { evalTextModels } from "./lm.ts";
 import { parseArgs } from "node:util";
 import { ConfigError } from "@lib/core/mod.ts";
 import { expectedFrom, type ExpectedMetrics, guardProblems, parseExpected } from "./evaluate_guard.ts";
@@ -146,14 +147,23 @@ export async function evaluate(
     tickers: o.tickers,
     log,
   };
+  const text = o.sections.includes("sentiment") ? await evalTextModels(o.reduced) : null;
+  if (text && "missing" in text) {
+    ctx.lmMissing = text.missing;
+    log?.(`sentiment: ${text.missing}; the language-model rows are skipped`);
+  } else if (text) ctx.lm = text.lm;
   const results: SectionResult[] = [];
-  for (const name of o.sections) {
-    const t0 = performance.now();
-    log?.(`section ${name}...`);
-    const r = await SECTIONS[name](ctx);
-    r.timings = { ...r.timings, section_total: performance.now() - t0 };
-    results.push(r);
-    log?.(`section ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  try {
+    for (const name of o.sections) {
+      const t0 = performance.now();
+      log?.(`section ${name}...`);
+      const r = await SECTIONS[name](ctx);
+      r.timings = { ...r.timings, section_total: performance.now() - t0 };
+      results.push(r);
+      log?.(`section ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    if (text && "close" in text) await text.close();
   }
   // every section measured on the sp500 file says its universe is fixed (survivorship-biased)
   for (const r of results) {

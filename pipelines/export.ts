@@ -42,6 +42,7 @@ import {
 import { asConfigError, reportCliError } from "./_cli_error.ts";
 import { loadConfig } from "./config.ts";
 import { datasetStep } from "./steps/dataset.ts";
+import { withNewsScorer } from "./lm.ts";
 import { parseBackends, storeConfigFor } from "./stores.ts";
 
 /** What `deno task export` can write: three store tables and the feature table. */
@@ -260,7 +261,11 @@ export async function exportFeatures(
     ? filter.symbols
     : [...new Set(bars.map((r) => String(r.symbol)))].sort();
   const from = filter.from ?? String(bars[0].date), to = filter.to ?? String(bars[bars.length - 1].date);
-  const ds = await datasetStep(stores, { symbols, from, to, ...cfg.dataset });
+  const ds = await withNewsScorer(
+    cfg.news,
+    log,
+    (scorer) => datasetStep(stores, { symbols, from, to, ...cfg.dataset, scorer }),
+  );
   const df = datasetFrame(ds);
   await Deno.mkdir(dir, { recursive: true });
   const featureSet = `${ds.featureSet.name}@${ds.featureSet.version}`;

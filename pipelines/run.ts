@@ -10,6 +10,7 @@ import { type BackendName, storeConfigFor } from "./stores.ts";
 import type { BacktestResult } from "@lib/backtest/mod.ts";
 import type { TrendMetrics } from "@lib/models/mod.ts";
 import type { Config } from "./config.ts";
+import { withNewsScorer } from "./lm.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import { type CollectResult, fetchAll, fetchedSessions, inputNote, storeFetched } from "./steps/collect.ts";
 import { checkEnoughData, datasetStep } from "./steps/dataset.ts";
@@ -48,6 +49,8 @@ export interface RunSummary {
   reportPath: string;
   summary: string;
   timings: Map<string, number>;
+  /** Which news scorer ran, and why. */
+  newsScorer: string;
 }
 
 /** The market source a config describes. */
@@ -99,10 +102,16 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
   try {
     const collected = await storeFetched(fetched, stores, progress);
     doneCollect();
-    const ds = await datasetStep(
-      stores,
-      { ...req, symbols: collected.symbols, ...cfg.dataset, universe },
-      progress,
+    let newsScorer = "";
+    const ds = await withNewsScorer(
+      cfg.news,
+      (n) => progress.note(newsScorer = n),
+      (scorer) =>
+        datasetStep(
+          stores,
+          { ...req, symbols: collected.symbols, ...cfg.dataset, universe, scorer },
+          progress,
+        ),
     );
     const train = await trainStep(ds, { trendModels: cfg.models.trend, seed: cfg.models.seed }, progress);
     const combined = combineStep(ds, train, progress);
@@ -152,6 +161,7 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
       reportPath,
       summary: [...notes, summary].join("\n"),
       timings: progress.timings,
+      newsScorer,
     };
   } finally {
     if (!opts.stores) await stores.close();

@@ -21,6 +21,7 @@ export * from "./scoreboard.ts";
 export * from "./volatility.ts";
 export * from "./levels.ts";
 export * from "./sentiment.ts";
+export * from "./sentiment_lm.ts";
 export * from "./risk.ts";
 
 /**

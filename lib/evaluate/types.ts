@@ -3,6 +3,7 @@
  * notebooks: a section is a pure async function of an {@link EvalContext} returning a {@link SectionResult}.
  * @module
  */
+import type { EvalTextModels } from "./sentiment_lm.ts";
 import type { Figure, Table } from "../report/mod.ts";
 
 /** One measured number, with where and how it was measured. */
@@ -78,6 +79,10 @@ export interface EvalContext {
   tickers?: number;
   /** Progress logger. */
   log?: (s: string) => void;
+  /** The installed text models (section 4's language-model rows); absent: those rows are skipped. */
+  lm?: EvalTextModels;
+  /** Why `lm` is absent (printed as the section's note), e.g. the command that installs the model. */
+  lmMissing?: string;
 }
 
 /** One section of the protocol. */

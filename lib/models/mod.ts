@@ -24,6 +24,8 @@ export * from "./lexicon.ts";
 export * from "./text_logistic.ts";
 export * from "./seq_layers.ts";
 export * from "./sequence.ts";
+export * from "./text_lm.ts";
+export * from "./news_scores.ts";
 export * from "./distributions.ts";
 export * from "./forecast_tests.ts";
 export * from "./var_backtest.ts";

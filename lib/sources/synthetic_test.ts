@@ -193,6 +193,7 @@ async function newsSlope(m: SyntheticMarket, lag: 0 | 1) {
   const bars = await allBars(m);
   const idx = new Map(m.dates.map((d, i) => [d, i]));
   const items = await m.news({ symbols: m.symbols, from: m.dates[0], to: m.dates[m.dates.length - 1] });
+  const truth = new Map(m.truth.news.map((e) => [e.id, e.sentiment]));
   const x: number[] = [], y: number[] = [];
   for (const it of items) {
     equal(it.knownAt, it.publishedAt);
@@ -201,7 +202,7 @@ async function newsSlope(m: SyntheticMarket, lag: 0 | 1) {
     const t = idx.get(target);
     if (t === undefined || t === 0) continue;
     const s = bars.get(it.symbols[0])!;
-    x.push(it.sentiment!);
+    x.push(truth.get(it.id)!);
     y.push(Math.log(s[t].close / s[t - 1].close));
   }
   return ols(x, y);

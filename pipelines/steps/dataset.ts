@@ -16,6 +16,7 @@ import {
 } from "@lib/dataset/mod.ts";
 import { universeIndex } from "@lib/evaluate/mod.ts";
 import { rowToAction, rowToBar, rowToMember, type Stores } from "@lib/store/mod.ts";
+import { scoreNews, type SentimentScorer } from "@lib/models/mod.ts";
 import type { Progress } from "../progress.ts";
 import { NEWS_COLLECTION } from "../collect/mod.ts";
 
@@ -32,6 +33,8 @@ export interface DatasetStepOptions {
   validFrac: number;
   purge: number;
   embargo: number;
+  /** Scores each news item's text (cached in the documents store); the score is the item's sentiment. */
+  scorer: SentimentScorer;
   /** Name of a point-in-time universe in the `universe_membership` table; unset = the fixed symbol list. */
   universe?: string;
 }
@@ -138,7 +141,18 @@ export async function datasetStep(
     from: closeTime(dates[0]) - 7 * 86_400_000,
     to: closeTime(dates[dates.length - 1]),
   });
-  const news = (docs as unknown as NewsItem[]).filter((n) => n.symbols?.some((s) => symbolSet.has(s)));
+  const raw = (docs as unknown as NewsItem[]).filter((n) => n.symbols?.some((s) => symbolSet.has(s)));
+  const scoring = progress?.start(`news scoring (${o.scorer.id})`);
+  const scored = await scoreNews(raw, o.scorer, stores.documents, {
+    onProgress: (d, t) => progress?.tick(d, t, "headlines"),
+  });
+  scoring?.();
+  const news = scored.items;
+  progress?.note(
+    `${news.length} news items: ${scored.scored} scored by ${o.scorer.id}` +
+      (scored.scored ? ` (${(scored.scored / (scored.scoreMs / 1000)).toFixed(0)}/s)` : "") +
+      `, ${scored.cached} from the score cache`,
+  );
   const actionRows = await stores.tables.query("corporate_actions", {
     where: { symbol: o.symbols, date: { gte: o.from, lte: o.to } },
   });

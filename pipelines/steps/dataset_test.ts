@@ -1,11 +1,19 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { csvSourceFor } from "@lib/sources/mod.ts";
+import { lexiconScorer } from "@lib/models/mod.ts";
 import { embeddedConfig, openStores, type Stores } from "@lib/store/mod.ts";
 import { collect } from "./collect.ts";
 import { checkEnoughData, datasetStep, PIPELINE_FEATURE_SET, sessionsNeeded } from "./dataset.ts";
 
 const SP500 = new URL("../../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname;
-const OPTS = { neutralK: 0.25, trainFrac: 0.6, validFrac: 0.2, purge: 1, embargo: 5 };
+const OPTS = {
+  neutralK: 0.25,
+  trainFrac: 0.6,
+  validFrac: 0.2,
+  purge: 1,
+  embargo: 5,
+  scorer: lexiconScorer(),
+};
 
 /** Embedded stores in a temporary folder holding the sp500 bars of `symbols` in `[from, to]`. */
 async function withSp500(
