@@ -11,3 +11,4 @@ export * from "./lookahead.ts";
 export * from "./build.ts";
 export * from "./scaler.ts";
 export * from "./rows.ts";
+export * from "./windows.ts";

@@ -10,12 +10,14 @@ import type { IsoDate } from "../core/mod.ts";
 import { type Dataset, rowsOf, Segment, type SymbolSeries } from "../dataset/mod.ts";
 import { createEnsemble, ENSEMBLE_METHODS } from "../ensemble/mod.ts";
 import {
+  createSequenceModel,
   GbdtModel,
   levelsForRows,
   LogisticModel,
   MajorityClassModel,
   MlpModel,
   MomentumModel,
+  SEQUENCE_MODEL_NAMES,
   type SwingLevelModel,
   type TrendModel,
 } from "../models/mod.ts";
@@ -71,8 +73,15 @@ export function splitRows(ds: Dataset): { train: Int32Array; valid: Int32Array; 
   };
 }
 
-/** Trend model names {@link createTrendModel} knows. */
-export const TREND_MODEL_NAMES = ["majority", "momentum", "logistic", "mlp-tfjs", "gbdt"] as const;
+/** Trend model names {@link createTrendModel} knows: the feature-table models, then the sequence models. */
+export const TREND_MODEL_NAMES: readonly string[] = [
+  "majority",
+  "momentum",
+  "logistic",
+  "mlp-tfjs",
+  "gbdt",
+  ...SEQUENCE_MODEL_NAMES,
+];
 
 /** Creates a trend model by name (`RangeError` for an unknown one). */
 export function createTrendModel(name: string, seed: number): TrendModel {
@@ -88,6 +97,7 @@ export function createTrendModel(name: string, seed: number): TrendModel {
     case "gbdt":
       return new GbdtModel({ seed });
     default:
+      if (SEQUENCE_MODEL_NAMES.includes(name)) return createSequenceModel(name, seed);
       throw new RangeError(`unknown trend model ${name}`);
   }
 }

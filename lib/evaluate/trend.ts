@@ -17,7 +17,14 @@ import {
   toSeries,
   TREND_SEGMENTS,
 } from "../dataset/mod.ts";
-import { chanceTest, initTensorflow, pearson, spearman, trendMetrics } from "../models/mod.ts";
+import {
+  chanceTest,
+  initTensorflow,
+  pearson,
+  SEQUENCE_MODEL_NAMES,
+  spearman,
+  trendMetrics,
+} from "../models/mod.ts";
 import { lineFigure, type Table } from "../report/mod.ts";
 import { type MarketSource, nullMarket } from "../sources/mod.ts";
 import {
@@ -29,6 +36,7 @@ import {
   universeIndex,
 } from "./blocks.ts";
 import { loadMarket, loadSp500, SP500_DIR } from "./data.ts";
+import { trendZoo } from "./trend_zoo.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
 
 /** The trend models of the protocol run, baselines first. */
@@ -90,7 +98,9 @@ export async function runTrend(x: TrendRunInput): Promise<TrendRun> {
       `${rows.valid.length}/${rows.test.length}) in ${timings["dataset"].toFixed(0)} ms`,
   );
   let tfBackend = "none";
-  if (x.models.includes("mlp-tfjs")) tfBackend = (await initTensorflow()).backend;
+  if (x.models.some((m) => m === "mlp-tfjs" || SEQUENCE_MODEL_NAMES.includes(m))) {
+    tfBackend = (await initTensorflow()).backend;
+  }
   const models: TrendOutputs[] = [];
   for (const name of x.models) {
     t0 = performance.now();
@@ -415,6 +425,10 @@ export async function trendSection(ctx: EvalContext): Promise<SectionResult> {
     }),
   };
 
+  const zoo = trendZoo(run, { segment: seg, data, seed: ctx.seed });
+  metrics.push(...zoo.metrics);
+  notes.push(...zoo.notes);
+
   const ret = Float64Array.from(run.rows.test, (i) => run.ds.labels.fwdReturn[i]);
   const dates = Array.from(run.rows.test, (i) => run.ds.date[i]);
   const figMethods = [
@@ -445,7 +459,7 @@ export async function trendSection(ctx: EvalContext): Promise<SectionResult> {
     title: "1. Trend (next-day direction)",
     metrics,
     figures,
-    tables: [table],
+    tables: [table, zoo.table],
     notes,
     timings: { ...run.timings, null_check: nullMs },
   };

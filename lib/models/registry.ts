@@ -10,6 +10,7 @@ import { LogisticModel, type LogisticParams } from "./logistic.ts";
 import { MajorityClassModel, type MajorityParams } from "./majority.ts";
 import { MomentumModel, type MomentumParams } from "./momentum.ts";
 import { MlpModel } from "./mlp.ts";
+import { SequenceModel } from "./sequence.ts";
 import { GbdtModel, type GbdtParams } from "./gbdt.ts";
 import { Garch11Model, type Garch11State } from "./garch.ts";
 import { EwmaModel } from "./ewma.ts";
@@ -85,14 +86,15 @@ export type SavableModel =
   | MajorityClassModel
   | MomentumModel
   | MlpModel
+  | SequenceModel
   | GbdtModel
   | Garch11Model
   | EwmaModel
   | HarRvModel;
 
-/** Saves a fitted model under its `name` and `version` (`params.json`, plus tfjs files for the MLP). */
+/** Saves a fitted model under its `name` and `version` (`params.json`, plus tfjs files for the networks). */
 export async function saveModel(objects: ArtifactStore, model: SavableModel, version: string): Promise<void> {
-  const files = model instanceof MlpModel
+  const files = model instanceof MlpModel || model instanceof SequenceModel
     ? await model.toArtifacts()
     : { "params.json": JSON.stringify(model.toJSON()) };
   await saveModelArtifact(objects, model.name, version, files);
@@ -110,6 +112,8 @@ export async function loadModel(
   if (!raw) throw new ModelError(`model ${name}@${version}: params.json missing`);
   const p = JSON.parse(new TextDecoder().decode(raw));
   switch (p?.model) {
+    case "sequence-tfjs":
+      return await SequenceModel.fromArtifacts(files);
     case "logistic":
       return LogisticModel.fromJSON(p as LogisticParams);
     case "majority":
