@@ -74,9 +74,11 @@ export const DYNAMIC_ALLOWED: { file: string; load: RegExp; why: string }[] = [
   },
   {
     file: "lib/models/tf_backend.ts",
-    load: /^(import\(spec\)|import\.meta\.resolve\("@tensorflow\/tfjs-backend-wasm"\))$/,
+    load:
+      /^(import\(spec\)|import\("@tensorflow\/tfjs-backend-webgpu"\)|import\.meta\.resolve\("@tensorflow\/tfjs-backend-wasm"\))$/,
     why:
-      "the native TensorFlow backends are optional packages, tried at run time; the wasm files are located",
+      "the native TensorFlow backends are optional packages, tried at run time; the WebGPU backend loads only " +
+      "when a WebGPU adapter is there; the wasm files are located",
   },
   {
     file: "lib/models/text_lm.ts",

@@ -9,6 +9,7 @@ import { dateRange, loadConfig } from "./config.ts";
 import { parseBackends } from "./stores.ts";
 import { runPipeline } from "./run.ts";
 import { asConfigError, checkWritableDir, exitWithParent, reportCliError } from "./_cli_error.ts";
+import { tfStarterFromEnv } from "./tf_env.ts";
 
 const USAGE = `usage:
   deno task demo [--quiet] [--report FILE] [--store-dir DIR]
@@ -114,6 +115,8 @@ export async function main(argv: string[]): Promise<number> {
       reportPath.includes("/") ? reportPath.slice(0, reportPath.lastIndexOf("/")) : ".",
       "--report",
     );
+    const startTf = tfStarterFromEnv();
+    await startTf();
     const t0 = performance.now();
     const out = await runPipeline(cfg, {
       run: a.command === "demo" ? "demo" : "pipeline",

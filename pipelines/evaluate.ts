@@ -11,6 +11,7 @@
  * @module
  */
 import { asConfigError, reportCliError } from "./_cli_error.ts";
+import { tfStarterFromEnv } from "./tf_env.ts";
 import { evalTextModels } from "./lm.ts";
 import { parseArgs } from "node:util";
 import { ConfigError } from "@lib/core/mod.ts";
@@ -217,6 +218,8 @@ async function main(argv: string[]): Promise<number> {
     if (!o.ci) throw new ConfigError("--write-expected goes with --ci (the guard compares reduced runs)");
     await checkCleanTree();
   }
+  const startTf = tfStarterFromEnv();
+  await startTf();
   const { scoreboard: sb, jsonPath, htmlPath } = await evaluate(o);
   if (!o.quiet) {
     for (const s of sb.sections) {

@@ -31,6 +31,7 @@ import { DEFAULT_NEUTRAL_K, LABEL_HORIZONS, seriesLabels } from "./labels.ts";
 import { assertFeatureSetNoLookahead } from "./lookahead.ts";
 import { assignSegments, validateSegments } from "./segments.ts";
 import { cloneSeries, forwardAdjust, totalReturnSeries } from "./series.ts";
+import { windowView } from "./windows.ts";
 import {
   type Dataset,
   type Labels,
@@ -82,6 +83,11 @@ export interface BuildDatasetInput {
   /** Decay per session of `news_sent_decay` (default 0.5) over `newsWindow` sessions (default 5). */
   newsDecay?: number;
   newsWindow?: number;
+  /**
+   * Also make the raw-window view (`windowView`) of this many sessions, running its truncation test on the
+   * longest series at build time. Models create it on first use otherwise.
+   */
+  windowLength?: number;
   /**
    * A point-in-time universe: rows exist only for (symbol, date) inside one of the symbol's membership spells
    * (`to` null = open). Features still use each symbol's whole history. Without it the universe is the fixed
@@ -417,7 +423,7 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     for (let i = 0; i < total; i++) X[i * F + dst] = rk[i];
   }
 
-  return {
+  const built: BuiltDataset = {
     featureSet: { name: featureSet.name, version: featureSet.version },
     featureNames,
     n: total,
@@ -434,6 +440,8 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     labelHorizon,
     market: input.market,
   };
+  if (input.windowLength !== undefined) windowView(built, { length: input.windowLength });
+  return built;
 }
 
 /** Membership spells as `[from, to]` date pairs per symbol (an open spell ends at 9999-12-31). */

@@ -37,3 +37,4 @@ export const SECTIONS: Record<string, Section> = {
 
 /** Protocol order of the section keys (unknown keys sort last). */
 export const SECTION_ORDER = ["trend", "volatility", "levels", "sentiment", "signals", "risk"];
+export * from "./trend_zoo.ts";
