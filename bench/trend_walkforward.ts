@@ -12,9 +12,9 @@
  */
 import { parseArgs } from "node:util";
 import { buildDataset, rowsOf, Segment, TREND_SEGMENTS, walkForwardSplits } from "@lib/dataset/mod.ts";
-import { createTrendModel, loadAllSp500, loadMarket, TREND_MODEL_NAMES } from "@lib/evaluate/mod.ts";
+import { loadAllSp500, loadMarket } from "@lib/evaluate/mod.ts";
 import { topkExcess } from "@lib/backtest/mod.ts";
-import { dailyIc, initTensorflow } from "@lib/models/mod.ts";
+import { createTrendModel, dailyIc, initTensorflow, TREND_MODEL_NAMES } from "@lib/models/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

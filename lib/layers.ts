@@ -28,10 +28,11 @@ export const RANKS: Record<string, number> = {
   moe: 4,
   signals: 5,
   backtest: 6,
-  report: 7,
-  serve: 7,
-  evaluate: 8,
-  frames: 9,
+  workflow: 7,
+  report: 8,
+  serve: 8,
+  evaluate: 9,
+  frames: 10,
 };
 
 /** The edges: folders outside `lib/` whose code may import any `lib/<folder>/mod.ts`. */

@@ -124,13 +124,17 @@ Deno.test("injection: markup in a symbol is refused at every edge (flag, CSV fil
 Deno.test("ranges: every out-of-range config value is refused at load, before any store opens", async () => {
   await withDir(async (dir) => {
     const cases: [string, RegExp][] = [
-      ["signals:\n  threshold: 5", /config signals\.threshold: 5 is out of range: want \[0, 1\)/],
+      ["portfolio:\n  kellyFraction: 5", /config portfolio\.kellyFraction: 5 is out of range: want \(0, 1\]/],
       ["backtest:\n  costBps: -50", /config backtest\.costBps: -50 is out of range: want \[0, 1000\]/],
       ["models:\n  trend: []", /config models\.trend: needs at least 1 item/],
       ["dataset:\n  purge: 1.5", /config dataset\.purge: 1\.5 is out of range: want a whole number/],
       ["dataset:\n  trainFrac: 1.2", /config dataset\.trainFrac: 1\.2 is out of range: want \(0, 1\)/],
-      ["signals:\n  targetVol: 0", /config signals\.targetVol: 0 is out of range/],
-      ["signals:\n  maxPosition: -1", /config signals\.maxPosition: -1 is out of range/],
+      ["portfolio:\n  targetVol: -1", /config portfolio\.targetVol: -1 is out of range/],
+      ["portfolio:\n  maxWeight: -1", /config portfolio\.maxWeight: -1 is out of range/],
+      [
+        "dataset:\n  walkForward:\n    refitEvery: 0",
+        /config dataset\.walkForward\.refitEvery: 0 is out of range/,
+      ],
       ["source:\n  synthetic:\n    newsRate: -1", /config source\.synthetic\.newsRate: -1 is out of range/],
       ["source:\n  synthetic:\n    symbols: 0", /config source\.synthetic\.symbols: 0 is out of range/],
     ];

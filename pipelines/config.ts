@@ -5,7 +5,8 @@
  */
 import { parse as parseYaml } from "yaml";
 import { checkSymbol, ConfigError } from "@lib/core/mod.ts";
-import { TREND_MODEL_NAMES } from "@lib/evaluate/mod.ts";
+import { TREND_MODEL_NAMES } from "@lib/models/mod.ts";
+import { EXPERT_CHOICES, makeSpec, type SegmentChoice, type SystemSpec } from "@lib/workflow/mod.ts";
 import { type NewsConfig, parseModelRef } from "./lm.ts";
 
 /** The validated configuration. */
@@ -31,11 +32,21 @@ export interface Config {
       levelStrength: number;
     };
   };
-  dataset: { neutralK: number; trainFrac: number; validFrac: number; purge: number; embargo: number };
+  dataset: {
+    neutralK: number;
+    /** Date ranges `YYYY-MM-DD..YYYY-MM-DD` (all three or none). */
+    segments: { train: string | null; valid: string | null; test: string | null };
+    trainFrac: number;
+    validFrac: number;
+    innerFrac: number;
+    purge: number;
+    embargo: number;
+    walkForward: { mode: "off" | "expanding" | "rolling"; refitEvery: number };
+  };
   news: NewsConfig;
-  models: { trend: string[]; seed: number };
-  signals: { threshold: number; targetVol: number; maxPosition: number; longOnly: boolean };
-  backtest: { costBps: number };
+  models: { trend: string[]; experts: string[]; seed: number };
+  portfolio: SystemSpec["portfolio"];
+  backtest: { costBps: number; impact: number };
 }
 
 const DEFAULT_PATH = new URL("../config/default.yaml", import.meta.url);
@@ -44,6 +55,9 @@ const DEFAULT_PATH = new URL("../config/default.yaml", import.meta.url);
 const ENUMS: Record<string, string[]> = {
   "source.kind": ["synthetic", "csv"],
   "models.trend": [...TREND_MODEL_NAMES],
+  "models.experts": [...EXPERT_CHOICES],
+  "dataset.walkForward.mode": ["off", "expanding", "rolling"],
+  "portfolio.method": ["topk-dropout", "long-short", "kelly"],
   "news.scorer": ["auto", "lm", "lexicon"],
   "news.variant": ["fp32", "int8"],
 };
@@ -81,10 +95,18 @@ export const RANGES: Record<string, KeyRange> = {
   "dataset.embargo": { min: 0, max: 250, int: true },
   "models.trend": { minItems: 1, why: "name at least one trend model" },
   "models.seed": { min: 0, max: 2 ** 32 - 1, int: true },
-  "signals.threshold": { min: 0, below: 1, why: "a dead band on a score in [-1, 1]" },
-  "signals.targetVol": { above: 0, max: 2, why: "annualized volatility" },
-  "signals.maxPosition": { above: 0, max: 10, why: "a fraction of the capital per symbol" },
+  "dataset.innerFrac": { min: 0, below: 0.9, why: "a share of the train sessions" },
+  "dataset.walkForward.refitEvery": { min: 1, max: 2520, int: true, why: "sessions between refits" },
+  "models.experts": { minItems: 1, why: "name at least one expert for the gate" },
+  "portfolio.topK": { min: 1, max: 5000, int: true },
+  "portfolio.nDrop": { min: 0, max: 5000, int: true },
+  "portfolio.kellyFraction": { above: 0, max: 1, why: "a fraction of the full Kelly bet" },
+  "portfolio.minEdge": { min: 0, max: 10, why: "an edge in forecast standard deviations" },
+  "portfolio.targetVol": { min: 0, max: 2, why: "annualized volatility (0 = off)" },
+  "portfolio.maxGross": { above: 0, max: 10, why: "gross exposure as a multiple of capital" },
+  "portfolio.maxWeight": { above: 0, max: 10, why: "one name's weight as a fraction of capital" },
   "backtest.costBps": { min: 0, max: 1000, why: "basis points per side" },
+  "backtest.impact": { min: 0, max: 100, why: "square-root impact coefficient" },
 };
 
 function describeRange(r: KeyRange): string {
@@ -118,6 +140,9 @@ const NULLABLE: Record<string, "string"> = {
   "source.from": "string",
   "source.to": "string",
   "source.csvDir": "string",
+  "dataset.segments.train": "string",
+  "dataset.segments.valid": "string",
+  "dataset.segments.test": "string",
   "source.universe": "string",
 };
 
@@ -194,6 +219,21 @@ export function parseYamlText(text: string, where: string): unknown {
   }
 }
 
+/**
+ * A date range `YYYY-MM-DD..YYYY-MM-DD` (both ends inclusive, start <= end) as a pair; `ConfigError` naming
+ * `what` otherwise.
+ */
+export function dateRange(text: string, what: string): [string, string] {
+  const m = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(text.trim());
+  const valid = (d: string) =>
+    !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
+  if (!m || !valid(m[1]) || !valid(m[2])) {
+    throw new ConfigError(`${what}: expected YYYY-MM-DD..YYYY-MM-DD, got ${JSON.stringify(text)}`);
+  }
+  if (m[1] > m[2]) throw new ConfigError(`${what}: empty date range ${text} (start after end)`);
+  return [m[1], m[2]];
+}
+
 /** Loads the defaults, then an optional user file, then overrides (each validated against the defaults). */
 export async function loadConfig(
   opts: { file?: string; overrides?: Record<string, unknown> } = {},
@@ -222,10 +262,55 @@ export async function loadConfig(
   if (c.source.kind === "csv" && !c.source.csvDir) {
     throw new ConfigError("source.kind csv needs source.csvDir (--data-dir)");
   }
+  for (const k of ["train", "valid", "test"] as const) {
+    const v = c.dataset.segments[k];
+    if (v !== null) dateRange(v, `dataset.segments.${k}`);
+  }
+  if (c.dataset.walkForward.mode !== "off" && c.dataset.embargo > 0) {
+    throw new ConfigError(
+      "config dataset.embargo must be 0 with walkForward (it would drop the first sessions of every test slice)",
+    );
+  }
   parseModelRef(c.news.model);
   c.source.symbols.forEach((sym, i) => checkSymbol(sym, `config source.symbols[${i}]`));
   if (c.dataset.trainFrac + c.dataset.validFrac >= 1) {
     throw new ConfigError("config dataset: trainFrac + validFrac must leave room for a test segment");
   }
   return c;
+}
+
+/** Longest label the pipeline trades on: `fwdOpenReturn` spans the opens of t+1 and t+2. */
+export const LABEL_HORIZON = 2;
+
+/** The system spec a config describes (lib/workflow). */
+export function specFromConfig(c: Config): SystemSpec {
+  return makeSpec({
+    dataset: {
+      neutralK: c.dataset.neutralK,
+      labelHorizon: LABEL_HORIZON,
+      purge: Math.max(c.dataset.purge, LABEL_HORIZON),
+      embargo: c.dataset.embargo,
+      innerFrac: c.dataset.innerFrac,
+    },
+    experts: { trend: [...c.models.trend], use: [...c.models.experts], volatility: "garch11" },
+    portfolio: { ...c.portfolio },
+    costs: { costBps: c.backtest.costBps, impact: c.backtest.impact },
+    walkForward: { ...c.dataset.walkForward },
+    seed: c.models.seed,
+  });
+}
+
+/** The segments a config asks for: its date ranges, else its fractions. */
+export function segmentChoice(c: Config): SegmentChoice {
+  const r = (k: "train" | "valid" | "test") => {
+    const v = c.dataset.segments[k];
+    return v === null ? null : dateRange(v, `dataset.segments.${k}`);
+  };
+  return {
+    train: r("train"),
+    valid: r("valid"),
+    test: r("test"),
+    trainFrac: c.dataset.trainFrac,
+    validFrac: c.dataset.validFrac,
+  };
 }

@@ -40,7 +40,7 @@ import {
   type TableSchema,
 } from "@lib/store/mod.ts";
 import { asConfigError, reportCliError } from "./_cli_error.ts";
-import { loadConfig } from "./config.ts";
+import { loadConfig, segmentChoice, specFromConfig } from "./config.ts";
 import { datasetStep } from "./steps/dataset.ts";
 import { withNewsScorer } from "./lm.ts";
 import { parseBackends, storeConfigFor } from "./stores.ts";
@@ -264,7 +264,8 @@ export async function exportFeatures(
   const ds = await withNewsScorer(
     cfg.news,
     log,
-    (scorer) => datasetStep(stores, { symbols, from, to, ...cfg.dataset, scorer }),
+    (scorer) =>
+      datasetStep(stores, specFromConfig(cfg), { symbols, from, to, segments: segmentChoice(cfg), scorer }),
   );
   const df = datasetFrame(ds);
   await Deno.mkdir(dir, { recursive: true });

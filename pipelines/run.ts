@@ -3,26 +3,30 @@
  * report. Each step is its own function in `steps/`; this file only wires them and times them.
  * @module
  */
-import { nyDate, type UniverseMember } from "@lib/core/mod.ts";
+import { closeTime, nyDate, type UniverseMember } from "@lib/core/mod.ts";
 import { createSyntheticMarket, csvSourceFor, type MarketSource, readUniverseCsv } from "@lib/sources/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
 import type { BacktestResult } from "@lib/backtest/mod.ts";
 import type { TrendMetrics } from "@lib/models/mod.ts";
-import type { Config } from "./config.ts";
+import type { BuiltDataset, MarketInput } from "@lib/dataset/mod.ts";
+import { resolveSegments, type SegmentSource, type WalkForwardResult } from "@lib/workflow/mod.ts";
+import { type Config, segmentChoice, specFromConfig } from "./config.ts";
 import { withNewsScorer } from "./lm.ts";
 import { createProgress, type Progress } from "./progress.ts";
-import { type CollectResult, fetchAll, fetchedSessions, inputNote, storeFetched } from "./steps/collect.ts";
+import {
+  type CollectResult,
+  fetchAll,
+  type Fetched,
+  fetchedSessions,
+  inputNote,
+  storeFetched,
+} from "./steps/collect.ts";
 import { checkEnoughData, datasetStep } from "./steps/dataset.ts";
-import { trainStep } from "./steps/train.ts";
-import { combineStep } from "./steps/combine.ts";
+import { fitStep } from "./steps/fit.ts";
 import { signalStep } from "./steps/signal.ts";
-import { probsStrategy, scoredStrategy, type Strategy } from "@lib/evaluate/mod.ts";
 import { backtestStep } from "./steps/backtest.ts";
-import { buildReport, universeNote, writeReport } from "./steps/report.ts";
-import type { BuiltDataset } from "@lib/dataset/mod.ts";
-import type { TrainResult } from "./steps/train.ts";
-import type { CombineResult } from "./steps/combine.ts";
+import { buildReport, segmentsLine, universeNote, writeReport } from "./steps/report.ts";
 
 /** Options of a run. */
 export interface RunOptions {
@@ -42,8 +46,10 @@ export interface RunOptions {
 export interface RunSummary {
   collect: CollectResult;
   ds: BuiltDataset;
-  train: TrainResult;
-  combine: CombineResult;
+  /** How the segments were chosen (the user's dates or fractions). */
+  segmentSource: SegmentSource;
+  /** The fitted system(s) and their out-of-sample predictions of the test segment. */
+  fit: WalkForwardResult;
   metrics: Map<string, TrendMetrics>;
   backtests: Map<string, BacktestResult>;
   reportPath: string;
@@ -89,19 +95,41 @@ async function requestFor(cfg: Config, source: MarketSource) {
   return { symbols, from, to, members, universe };
 }
 
+/** Sorted unique sessions of the fetched bars. */
+function fetchedCalendar(f: Fetched): string[] {
+  const days = new Set<string>();
+  for (const bars of f.bars.values()) for (const b of bars) days.add(b.date);
+  return [...days].sort();
+}
+
 /** Runs every step and writes the report. */
 export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSummary> {
   const progress: Progress = createProgress({ quiet: opts.quiet });
+  const spec = specFromConfig(cfg);
   const source = opts.source ?? await sourceFromConfig(cfg);
-  // Fetch and validate first: bad input fails here, before any store is opened or written.
+  // Fetch and validate first: bad input (including segments that do not fit the data, or too little data for
+  // a split by fractions) fails here, before any store is opened or written.
   const { members, universe, ...req } = await requestFor(cfg, source);
   const doneCollect = progress.start(`collect (${source.name})`);
   const fetched = await fetchAll(source, req, members);
-  checkEnoughData(fetchedSessions(fetched), { ...req, ...cfg.dataset });
+  const { segments, source: segmentSource } = resolveSegments(fetchedCalendar(fetched), segmentChoice(cfg), {
+    purge: spec.dataset.purge,
+    embargo: spec.dataset.embargo,
+  });
+  if (segmentSource === "fractions") {
+    checkEnoughData(fetchedSessions(fetched), { ...req, ...cfg.dataset, purge: spec.dataset.purge });
+  }
   const stores = opts.stores ?? await openStores(await storeConfigFor(cfg.dataDir, opts.backends ?? []));
   try {
     const collected = await storeFetched(fetched, stores, progress);
     doneCollect();
+    const segLine = segmentsLine(segments, segmentSource, spec);
+    progress.note(segLine);
+    // a source with its own market context (the synthetic market's index and VIX-like series) provides it
+    const ctx = (source as { marketContext?: () => MarketInput }).marketContext?.();
+    // its VIX-like series is known at each close (unlike the real VIX, printed at 16:15)
+    const market = ctx &&
+      { ...ctx, vixKnownAt: ctx.vixKnownAt ?? Float64Array.from(ctx.dates, (d) => closeTime(d)) };
     let newsScorer = "";
     const ds = await withNewsScorer(
       cfg.news,
@@ -109,32 +137,14 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
       (scorer) =>
         datasetStep(
           stores,
-          { ...req, symbols: collected.symbols, ...cfg.dataset, universe, scorer },
+          spec,
+          { ...req, symbols: collected.symbols, segments, market, universe, scorer },
           progress,
         ),
     );
-    const train = await trainStep(ds, { trendModels: cfg.models.trend, seed: cfg.models.seed }, progress);
-    const combined = combineStep(ds, train, progress);
-    const sizing = cfg.signals;
-    const signals = await signalStep(
-      ds,
-      train.rows.test,
-      combined.moe.test,
-      combined.moe.valid.score,
-      train.vol.test,
-      sizing,
-      stores,
-      progress,
-    );
-    const strategies: Strategy[] = [
-      scoredStrategy("moe", combined.moe.test.score, combined.moe.valid.score),
-      ...combined.ensembles.map((e) => probsStrategy(`ensemble:${e.name}`, e.testProbs, e.validProbs)),
-      ...train.trend.map((t) => probsStrategy(t.name, t.testProbs, t.valProbs)),
-    ];
-    const backtests = backtestStep(ds, train.rows.test, strategies, train.vol.test, {
-      sizing,
-      costBps: cfg.backtest.costBps,
-    }, progress);
+    const fit = await fitStep(spec, ds, progress);
+    const signals = await signalStep(ds, fit.system, fit.predictions, stores, progress);
+    const backtests = backtestStep(ds, fit.predictions, spec, progress);
     const reportPath = opts.reportPath ?? `${cfg.reportDir}/${opts.run}.html`;
     const notes = [inputNote(source), universeNote(source.name, collected.symbols.length, universe)]
       .filter(Boolean);
@@ -143,8 +153,8 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
       title: `fmai ${opts.run}: ${source.name}, ${collected.symbols.length} symbols`,
       subtitle: `${req.from} .. ${req.to}; generated ${new Date().toISOString()}`,
       ds,
-      train,
-      combine: combined,
+      segmentsLine: segLine,
+      fit,
       signals,
       backtests,
       timings: progress.timings,
@@ -154,8 +164,8 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
     return {
       collect: collected,
       ds,
-      train,
-      combine: combined,
+      segmentSource,
+      fit,
       metrics,
       backtests,
       reportPath,

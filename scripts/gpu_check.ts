@@ -15,7 +15,8 @@
  */
 import { parseArgs } from "node:util";
 import { buildDataset, rowsOf, Segment, segmentsFor } from "@lib/dataset/mod.ts";
-import { seriesFromSource, syntheticMarketContext } from "@lib/evaluate/mod.ts";
+import { seriesFromSource } from "@lib/evaluate/mod.ts";
+import { syntheticMarketContext } from "@lib/dataset/mod.ts";
 import {
   initTensorflow,
   MlpModel,

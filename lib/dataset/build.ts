@@ -30,29 +30,16 @@ import { asOfIndex, newsByDecision } from "./asof.ts";
 import { DEFAULT_NEUTRAL_K, LABEL_HORIZONS, seriesLabels } from "./labels.ts";
 import { assertFeatureSetNoLookahead } from "./lookahead.ts";
 import { assignSegments, validateSegments } from "./segments.ts";
-import { cloneSeries, forwardAdjust } from "./series.ts";
+import { cloneSeries, forwardAdjust, totalReturnSeries } from "./series.ts";
 import { windowView } from "./windows.ts";
-import { type Dataset, type Labels, Segment, type SegmentSpec, type SymbolSeries } from "./types.ts";
-
-/**
- * Market series (ascending dates); each series is joined as of each row's decision time by its own
- * publication times, so a value published after the decision (the VIX close, printed at 16:15 New York) is
- * not used that day: the join takes the last value already public.
- */
-export interface MarketInput {
-  dates: IsoDate[];
-  /** Index close (e.g. ^GSPC or SPY). */
-  indexClose?: Float64Array;
-  /** VIX close. */
-  vix?: Float64Array;
-  /** When each index close became public; default the decision time of its date (an index prints at the close). */
-  knownAt?: Float64Array;
-  /**
-   * When each VIX close became public: required with `vix` (the VIX is not known at the close; use the VIX
-   * bars' `knownAt`, `barKnownAt("^VIX", date)`, 16:15 New York).
-   */
-  vixKnownAt?: Float64Array;
-}
+import {
+  type Dataset,
+  type Labels,
+  type MarketInput,
+  Segment,
+  type SegmentSpec,
+  type SymbolSeries,
+} from "./types.ts";
 
 /** A numeric record for an extra feature column (a filing field, an implied volatility...). */
 export interface ExtraRecord extends Known {
@@ -357,8 +344,12 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     if (news) cols.push(...newsColumns(news, name, day, dt, newsWindow, newsDecay));
     for (const e of extras) cols.push(extraColumn(e.name, e.bySym.get(name), dt, name));
 
-    // labels (look ahead by design) on the fully adjusted series
-    const lab = seriesLabels(actions.length ? forwardAdjust(raw, actions, () => Infinity) : raw, neutralK);
+    // labels (look ahead by design) on total-return prices: the fully adjusted series when actions are given,
+    // else the vendor's adjusted closes when the source has them
+    const lab = seriesLabels(
+      actions.length ? forwardAdjust(raw, actions, () => Infinity) : totalReturnSeries(raw),
+      neutralK,
+    );
     // first index of this symbol in the valid / test segments: a label may not read it or anything later
     let vIdx = 0, tIdx = 0;
     while (vIdx < n && s.dates[vIdx] < validStart) vIdx++;
@@ -447,6 +438,7 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     series,
     featureGroups: { base, news: newsNames, extra: extraNames, rank: rankNames },
     labelHorizon,
+    market: input.market,
   };
   if (input.windowLength !== undefined) windowView(built, { length: input.windowLength });
   return built;

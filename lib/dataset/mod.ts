@@ -11,4 +11,6 @@ export * from "./lookahead.ts";
 export * from "./build.ts";
 export * from "./scaler.ts";
 export * from "./rows.ts";
+export * from "./market.ts";
+export * from "./resegment.ts";
 export * from "./windows.ts";

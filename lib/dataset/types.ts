@@ -18,6 +18,26 @@ export interface SymbolSeries {
   knownAt?: Float64Array;
 }
 
+/**
+ * Market series (ascending dates); each series is joined as of each row's decision time by its own
+ * publication times, so a value published after the decision (the VIX close, printed at 16:15 New York) is
+ * not used that day: the join takes the last value already public.
+ */
+export interface MarketInput {
+  dates: IsoDate[];
+  /** Index close (e.g. ^GSPC or SPY). */
+  indexClose?: Float64Array;
+  /** VIX close. */
+  vix?: Float64Array;
+  /** When each index close became public; default the decision time of its date (an index prints at the close). */
+  knownAt?: Float64Array;
+  /**
+   * When each VIX close became public: required with `vix` (the VIX is not known at the close; use the VIX
+   * bars' `knownAt`, `barKnownAt("^VIX", date)`, 16:15 New York).
+   */
+  vixKnownAt?: Float64Array;
+}
+
 /** Segment codes of dataset rows. `PURGED` rows sit in a purge/embargo gap and are used by nobody. */
 export const Segment = { TRAIN: 0, VALID: 1, TEST: 2, PURGED: 255 } as const;
 
@@ -72,4 +92,6 @@ export interface Dataset {
   featureGroups?: { base: string[]; news: string[]; extra: string[]; rank: string[] };
   /** Label horizon (sessions) the segments were purged for, when built. */
   labelHorizon?: number;
+  /** The market context it was built with (index and VIX by date), for day-level regime features. */
+  market?: MarketInput;
 }

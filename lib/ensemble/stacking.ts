@@ -2,7 +2,7 @@
  * Stacking: a multinomial logistic meta-model on the base models' probabilities.
  * @module
  */
-import type { EnsembleMethod } from "./types.ts";
+import type { EnsembleMethod, EnsembleState } from "./types.ts";
 import { checkK, checkLabels, checkProbs } from "./_util.ts";
 import { ModelError } from "../core/mod.ts";
 import { type ConvergenceReport, fitSoftmax, softmaxProbs } from "../models/mod.ts";
@@ -71,19 +71,21 @@ export class Stacking implements EnsembleMethod {
     const n = checkProbs(valProbs, "stacking.fit");
     checkLabels(valLabels, n, "stacking.fit");
     const maxRows = this.#opts.maxRows ?? 20_000;
-    const stride = Math.max(1, Math.ceil(n / maxRows));
+    // rows with a known label (negative = unknown, skipped as the ensemble contract says), then an even stride
+    const known: number[] = [];
+    for (let i = 0; i < n; i++) if (valLabels[i] >= 0) known.push(i);
+    if (known.length === 0) throw new ModelError("stacking.fit: no validation row has a known label");
+    const stride = Math.max(1, Math.ceil(known.length / maxRows));
     let probs = valProbs, labels = valLabels, m = n;
-    if (stride > 1) {
-      m = Math.ceil(n / stride);
-      labels = new Int8Array(m);
-      probs = valProbs.map(() => new Float64Array(3 * m));
-      for (let r = 0; r < m; r++) {
-        const i = r * stride;
-        labels[r] = valLabels[i];
-        for (let k = 0; k < valProbs.length; k++) {
-          for (let c = 0; c < 3; c++) probs[k][3 * r + c] = valProbs[k][3 * i + c];
-        }
-      }
+    if (stride > 1 || known.length < n) {
+      const take = known.filter((_, r) => r % stride === 0);
+      m = take.length;
+      labels = Int8Array.from(take, (i) => valLabels[i]);
+      probs = valProbs.map((p) => {
+        const out = new Float64Array(3 * m);
+        take.forEach((i, r) => out.set(p.subarray(3 * i, 3 * i + 3), 3 * r));
+        return out;
+      });
     }
     this.#k = valProbs.length;
     const d = 3 * this.#k, X = metaFeatures(probs, m);
@@ -110,5 +112,38 @@ export class Stacking implements EnsembleMethod {
       weights,
       3,
     );
+  }
+
+  /** Options and the fitted meta-model. */
+  toJSON(): EnsembleState {
+    const md = this.#model;
+    return {
+      method: "stacking",
+      options: { ...this.#opts },
+      meta: md
+        ? {
+          k: this.#k,
+          d: md.d,
+          mean: Array.from(md.mean),
+          std: Array.from(md.std),
+          weights: Array.from(md.weights),
+        }
+        : undefined,
+    };
+  }
+
+  /** Restores from {@link Stacking.toJSON}. */
+  static fromJSON(s: EnsembleState): Stacking {
+    const m = new Stacking(s.options as StackingOptions);
+    if (s.meta) {
+      m.#k = s.meta.k;
+      m.#model = {
+        d: s.meta.d,
+        mean: Float64Array.from(s.meta.mean),
+        std: Float64Array.from(s.meta.std),
+        weights: Float64Array.from(s.meta.weights),
+      };
+    }
+    return m;
   }
 }

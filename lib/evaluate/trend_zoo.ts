@@ -155,7 +155,7 @@ export function trendZoo(
   }
   let pick: [string, number] | null = null;
   for (const m of run.models) {
-    if (modelFamily(m.name) === "baseline") continue;
+    if (modelFamily(m.name) === "baseline" || !m.valProbs) continue;
     const r = icOf(run, run.rows.valid, m.valProbs).rankIc.mean;
     if (Number.isFinite(r) && (!pick || r > pick[1])) pick = [m.name, r];
   }

@@ -28,6 +28,11 @@ export interface MlpOptions {
   /** L2 penalty on kernels. */
   l2?: number;
   seed?: number;
+  /**
+   * Early stopping (default true). `false` with no `valid` rows trains exactly `maxEpochs` on every train row
+   * (the refit after an early-stopped run has chosen the number of epochs).
+   */
+  earlyStopping?: boolean;
 }
 
 /** Serialized {@link MlpModel}: options, scaler and weights as plain arrays. */
@@ -57,6 +62,7 @@ const DEFAULTS: Required<MlpOptions> = {
   patience: 3,
   l2: 1e-4,
   seed: 42,
+  earlyStopping: true,
 };
 
 /** Rows per forward pass in predict (tfjs's default of 32 makes prediction call-bound). */
@@ -124,8 +130,11 @@ export class MlpModel implements TrendModel {
     const { backend } = await initTensorflow();
     let tr = labeledRows(ds, train);
     let va = valid ? labeledRows(ds, valid) : new Int32Array(0);
-    if (va.length === 0) ({ train: tr, holdout: va } = innerHoldout(ds, tr));
-    if (tr.length < 10 || va.length < 1) throw new ModelError("mlp-tfjs: too few labeled rows to fit");
+    const stopping = this.options.earlyStopping || va.length > 0;
+    if (va.length === 0 && stopping) ({ train: tr, holdout: va } = innerHoldout(ds, tr));
+    if (tr.length < 10 || (stopping && va.length < 1)) {
+      throw new ModelError("mlp-tfjs: too few labeled rows to fit");
+    }
     const o = this.options, p = ds.featureNames.length;
     this.featureNames = [...ds.featureNames];
     this.scaler = fitScaler(ds, tr);
@@ -155,6 +164,10 @@ export class MlpModel implements TrendModel {
           yieldEvery: "never",
         });
         tf.dispose([idx, xs, ys]);
+        if (!stopping) {
+          bestEpoch = epoch;
+          continue;
+        }
         const pv = tf.tidy(() => net.predict(xVa, { batchSize: PREDICT_BATCH }) as tf.Tensor);
         const loss = logLoss(await pv.data() as Float32Array, yva);
         pv.dispose();
@@ -178,6 +191,12 @@ export class MlpModel implements TrendModel {
     }
     this.snapshot = await readWeights(net);
     this.info = { backend, epochs: epoch, bestEpoch, bestValidLoss: best, ms: performance.now() - t0 };
+  }
+
+  /** Frees the network's tensors (the model cannot predict afterwards). */
+  dispose(): void {
+    this.net?.dispose();
+    this.net = null;
   }
 
   /** Class probabilities `[down, neutral, up]` per row (renormalized to sum to 1 in float64). */

@@ -2,7 +2,7 @@
  * The mixture-of-experts combiner: gate weights times expert scores.
  * @module
  */
-import { type GateOptions, GatingNetwork } from "./gate.ts";
+import { type GateOptions, GatingNetwork } from "./linear_gate.ts";
 import { EXPERT_NAMES } from "./experts.ts";
 
 /** Inputs of one batch of rows. */

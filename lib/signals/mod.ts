@@ -5,6 +5,7 @@
  */
 export {
   actionOf,
+  annualVol,
   confidenceOf,
   positionsFromScores,
   resolveSizing,

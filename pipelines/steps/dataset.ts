@@ -1,42 +1,54 @@
 /**
- * Step 2, dataset: bars and news read back from the stores, joined point in time into features and labels with
- * walk-forward segments (the protocol's segments when the data covers them).
+ * Step 2, dataset: bars and news read back from the stores, joined point in time into features and labels under
+ * the segments the user chose (resolved against the data before any work, see `lib/workflow` resolveSegments).
  * @module
  */
 import { closeTime, DataSourceError, InputError, type IsoDate, type NewsItem } from "@lib/core/mod.ts";
 import { DEFAULT_FEATURE_SET, type FeatureSet, featureSetFor, featureWarmup } from "@lib/features/mod.ts";
 import {
-  buildDataset,
   type BuiltDataset,
-  segmentsFor,
+  type MarketInput,
   type SegmentSpec,
   type SymbolSeries,
+  syntheticMarketContext,
   toSeries,
-  TREND_SEGMENTS,
 } from "@lib/dataset/mod.ts";
-import { universeIndex } from "@lib/evaluate/mod.ts";
+import { resolveSegments, type SegmentChoice, systemDataset, type SystemSpec } from "@lib/workflow/mod.ts";
 import { rowToAction, rowToBar, rowToMember, type Stores } from "@lib/store/mod.ts";
 import { scoreNews, type SentimentScorer } from "@lib/models/mod.ts";
 import type { Progress } from "../progress.ts";
 import { NEWS_COLLECTION } from "../collect/mod.ts";
 
-/** Longest label the pipeline trades on: `fwdOpenReturn` spans the opens of t+1 and t+2. */
-export const LABEL_HORIZON = 2;
+import { LABEL_HORIZON } from "../config.ts";
+export { LABEL_HORIZON };
 
 /** Options of the dataset step. */
 export interface DatasetStepOptions {
   symbols: string[];
   from: IsoDate;
   to: IsoDate;
-  neutralK: number;
-  trainFrac: number;
-  validFrac: number;
-  purge: number;
-  embargo: number;
+  /**
+   * The segments to build: already checked against the data (the pipeline resolves them before it opens a
+   * store), or a user's choice resolved here against the stored sessions (`resolveSegments`).
+   */
+  segments: SegmentSpec | SegmentChoice;
+  /**
+   * Market context (index and VIX by date) when the source has one (the synthetic market's VIX-like series);
+   * else the universe's own equal-weight index and a realized-volatility VIX stand-in.
+   */
+  market?: MarketInput;
   /** Scores each news item's text (cached in the documents store); the score is the item's sentiment. */
   scorer: SentimentScorer;
   /** Name of a point-in-time universe in the `universe_membership` table; unset = the fixed symbol list. */
   universe?: string;
+}
+
+/** What the sessions check needs: the fractions of a split and its purge and embargo. */
+export interface SplitShape {
+  trainFrac: number;
+  validFrac: number;
+  purge: number;
+  embargo: number;
 }
 
 /** Reads one symbol's bars in `[from, to]` from the tables store. */
@@ -59,20 +71,6 @@ export async function loadSeries(
   return toSeries(rows.map(rowToBar));
 }
 
-/** The protocol's trend segments when the data covers them, else fractions of the sessions. */
-export function chooseSegments(dates: IsoDate[], o: DatasetStepOptions): SegmentSpec {
-  const first = dates[0], last = dates[dates.length - 1];
-  if (first <= TREND_SEGMENTS.train[0] && last >= TREND_SEGMENTS.test[1]) {
-    return { ...TREND_SEGMENTS, purge: Math.max(o.purge, LABEL_HORIZON), embargo: o.embargo };
-  }
-  return segmentsFor(dates, {
-    trainFrac: o.trainFrac,
-    validFrac: o.validFrac,
-    purge: Math.max(o.purge, LABEL_HORIZON),
-    embargo: o.embargo,
-  });
-}
-
 /** Sessions each of train, validation and test must hold (after warm-up, purge and embargo). */
 export const MIN_SEGMENT_SESSIONS = 20;
 
@@ -81,7 +79,7 @@ export const MIN_SEGMENT_SESSIONS = 20;
  * and at least {@linkcode MIN_SEGMENT_SESSIONS} usable sessions in each part after purge and embargo.
  */
 export function sessionsNeeded(
-  o: Pick<DatasetStepOptions, "trainFrac" | "validFrac" | "purge" | "embargo">,
+  o: SplitShape,
   set: FeatureSet = PIPELINE_FEATURE_SET,
 ): number {
   const purge = Math.max(o.purge, LABEL_HORIZON);
@@ -101,7 +99,7 @@ export function sessionsNeeded(
  */
 export function checkEnoughData(
   dates: readonly IsoDate[],
-  o: Pick<DatasetStepOptions, "from" | "to" | "trainFrac" | "validFrac" | "purge" | "embargo">,
+  o: SplitShape & { from: IsoDate; to: IsoDate },
 ): void {
   const need = sessionsNeeded(o);
   if (dates.length >= need) return;
@@ -116,15 +114,19 @@ export function checkEnoughData(
 }
 
 /**
- * The pipeline's features: the default set less the VIX features (the pipeline's market context is the
- * universe's own index, it has no VIX series). Fixed by what the run is given, never by the symbols' data,
- * so neither the order of `--symbols` nor the test period changes it.
+ * The pipeline's features: the default set with an index and a VIX series (the source's market context, or the
+ * universe's own index and a realized-volatility VIX stand-in). Fixed by what the run is given, never by the
+ * symbols' data, so neither the order of `--symbols` nor the test period changes it.
  */
-export const PIPELINE_FEATURE_SET: FeatureSet = featureSetFor(DEFAULT_FEATURE_SET, { indexClose: true });
+export const PIPELINE_FEATURE_SET: FeatureSet = featureSetFor(DEFAULT_FEATURE_SET, {
+  indexClose: true,
+  vix: true,
+});
 
-/** Builds the dataset for `o.symbols` from the stores. */
+/** Builds the dataset for `o.symbols` from the stores, with the spec's labels and `o.segments`. */
 export async function datasetStep(
   stores: Stores,
+  spec: SystemSpec,
   o: DatasetStepOptions,
   progress?: Progress,
 ): Promise<BuiltDataset> {
@@ -156,24 +158,23 @@ export async function datasetStep(
   const actionRows = await stores.tables.query("corporate_actions", {
     where: { symbol: o.symbols, date: { gte: o.from, lte: o.to } },
   });
-  const market = universeIndex(series);
+  // the source's market context, else the universe's own equal-weight index and a VIX stand-in (its realized
+  // volatility), known at each close
+  const market = o.market ?? syntheticMarketContext(series);
   const membership = o.universe
     ? (await stores.tables.query("universe_membership", { where: { universe: o.universe } })).map(rowToMember)
     : undefined;
   if (membership && membership.length === 0) {
     throw new InputError(`universe ${o.universe}: no membership rows in the store`);
   }
-  const ds = buildDataset({
+  const ds = systemDataset(spec, {
     membership,
     series,
     featureSet: PIPELINE_FEATURE_SET,
     market,
     news,
     actions: actionRows.map(rowToAction),
-    segments: chooseSegments(dates, o),
-    neutralK: o.neutralK,
-    labelHorizon: LABEL_HORIZON,
-  });
+  }, "purge" in o.segments ? o.segments : resolveSegments(dates, o.segments, spec.dataset).segments);
   done?.();
   progress?.note(`${ds.n} rows x ${ds.featureNames.length} features, ${news.length} news items joined`);
   return ds;

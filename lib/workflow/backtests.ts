@@ -1,0 +1,38 @@
+/**
+ * The system's strategies through one simulation: every strategy a {@link SystemPredictions} holds (the mixture
+ * of experts, each expert, each ensemble, each base model) through the same book (portfolio construction and
+ * costs of the spec), plus always-long at the volatility target and equal-weight buy-and-hold.
+ * @module
+ */
+import type { BacktestResult } from "../backtest/mod.ts";
+import type { Dataset } from "../dataset/mod.ts";
+import {
+  backtestBook,
+  baselineBacktests,
+  bookPanels,
+  buildBook,
+  costOptions,
+  portfolioOptions,
+} from "./book.ts";
+import type { SystemSpec } from "./spec.ts";
+import type { SystemPredictions } from "./system.ts";
+
+/**
+ * Simulates every strategy of `pred` over its rows: each strategy's calibrated edges -> the spec's portfolio
+ * (decided at the close of t, filled at the open of t+1, earning the open-to-open return) -> the spec's costs;
+ * then the baselines over the same panels. Strategies first (in `pred.edges` order), baselines last.
+ */
+export function backtestPredictions(
+  ds: Dataset,
+  pred: SystemPredictions,
+  spec: SystemSpec,
+): Map<string, BacktestResult> {
+  const panels = bookPanels(ds, pred);
+  const po = portfolioOptions(spec), co = costOptions(spec);
+  const out = new Map<string, BacktestResult>();
+  for (const [name, edge] of pred.edges) {
+    out.set(name, backtestBook(panels, buildBook(panels, edge, po).weights, co));
+  }
+  for (const [name, r] of baselineBacktests(panels, po, co)) out.set(name, r);
+  return out;
+}

@@ -1,0 +1,667 @@
+/**
+ * The fitted system: `fitSystem(spec, ds)` fits the experts on the nested windows of a dataset and returns a
+ * {@link FittedSystem} that predicts for any rows or decision date, and serializes to artifact files that
+ * `loadSystem` turns back into a system with bit-for-bit equal predictions.
+ * @module
+ */
+import { type Action, ConfigError, type IsoDate, ModelError, type Signal } from "../core/mod.ts";
+import { type Dataset, labelsOf, rowsBetween } from "../dataset/mod.ts";
+import { ensembleFromJSON, type EnsembleState, fitEnsembles, type FittedEnsemble } from "../ensemble/mod.ts";
+import {
+  type BounceJSON,
+  EdgeCalibrator,
+  type EdgeCalibratorJSON,
+  fitTrendModel,
+  Garch11Model,
+  initTensorflow,
+  LevelBounceModel,
+  modelFromFiles,
+  modelToFiles,
+  ProbabilityCalibrator,
+  type ProbabilityCalibratorJSON,
+  type SavableModel,
+  SEQUENCE_MODEL_NAMES,
+  standardizedOutcome,
+  SwingLevelModel,
+  type SwingLevelOptions,
+  type TrendModel,
+  VolatilityCalibrator,
+  type VolatilityCalibratorJSON,
+} from "../models/mod.ts";
+import {
+  crossFitEdges,
+  ExpertCalibration,
+  type ExpertCalibrationJSON,
+  RegimeClassifier,
+  type RegimeClassifierJSON,
+  RegimeGate,
+  type RegimeGateJSON,
+} from "../moe/mod.ts";
+import { type PortfolioResult, scoresFromProbs } from "../signals/mod.ts";
+import { type BookPanels, bookPanels, buildBook, portfolioOptions } from "./book.ts";
+import { datasetConditions, dayIndex, gateConditions, rawExpertScores, RELIABILITY } from "./mixture.ts";
+import { checkSpec, type SystemSpec } from "./spec.ts";
+import { nestedWindows, type SystemWindows } from "./windows.ts";
+
+/** What a system predicts for a set of rows (all arrays in row order). */
+export interface SystemPredictions {
+  /** Dataset rows predicted. */
+  rows: Int32Array;
+  symbol: string[];
+  date: IsoDate[];
+  /** Decision instant of each row (close of `date`, epoch ms). */
+  knownAt: Float64Array;
+  /** Each base trend model's class probabilities, row-major `n x 3` `[down, neutral, up]`. */
+  models: { name: string; probs: Float64Array }[];
+  /** Each of the six ensembles' probabilities. */
+  ensembles: { name: string; probs: Float64Array }[];
+  /** Each expert's calibrated edge per row, row-major `n x K` (K = `experts.names.length`; NaN = no view). */
+  experts: { names: string[]; scores: Float64Array };
+  /**
+   * The gate's weights per row (those of its day), row-major `n x (K + abstain)`, rows summing to 1, and each
+   * expert's contribution to the row's combined edge, row-major `n x K` (summing to `score`).
+   */
+  gate: { names: string[]; weights: Float64Array; contributions: Float64Array };
+  /** Market regime of each row's day (volatility tercile / index trend, e.g. `calm/up`), for attribution. */
+  regime: string[];
+  /** The combined edge (gate-weighted calibrated experts; the abstain output carries 0). */
+  score: Float64Array;
+  /** Forecast daily variance of the next session (volatility expert, as fitted). */
+  forecastVar: Float64Array;
+  /** Calibrated forecast daily standard deviation (the unit of every edge; sizes and risk). */
+  dailyVol: Float64Array;
+  /**
+   * Calibrated edge of every strategy the system can trade, by name: `moe` (the gate's combination),
+   * `expert:<name>`, `ensemble:<name>`, `model:<name>`. An edge is the expected traded return (open t+1 -> open
+   * t+2) in units of `dailyVol`, from an edge calibrator fitted on the calibration window.
+   */
+  edges: Map<string, Float64Array>;
+}
+
+/** One symbol's signal for a decision date, with what produced it. */
+export interface SystemSignal extends Signal {
+  /** The system's calibrated edge (expected traded return in units of `dailyVol`). */
+  edge: number;
+  /** Calibrated forecast daily standard deviation. */
+  dailyVol: number;
+  /** Market regime of the day. */
+  regime: string;
+}
+
+/** Options of {@link fitSystem}. */
+export interface FitOptions {
+  /** Progress lines. */
+  log?: (s: string) => void;
+}
+
+const FORMAT = "fmai-system";
+const FORMAT_VERSION = 2;
+
+/** `system.json`: everything but the model files. */
+interface SystemFile {
+  format: typeof FORMAT;
+  version: number;
+  spec: SystemSpec;
+  windows: SystemWindows;
+  featureSet: { name: string; version: string };
+  featureNames: string[];
+  tfBackend: string;
+  trend: string[];
+  volatility: string;
+  levels: { detector: Required<SwingLevelOptions>; bounce: BounceJSON } | null;
+  ensembles: EnsembleState[];
+  volatilityCalibrator: VolatilityCalibratorJSON;
+  trendCalibrator: ProbabilityCalibratorJSON;
+  experts: ExpertCalibrationJSON;
+  gate: RegimeGateJSON;
+  regimes: RegimeClassifierJSON;
+  edgeCalibrators: Record<string, EdgeCalibratorJSON>;
+}
+
+interface Parts {
+  spec: SystemSpec;
+  windows: SystemWindows;
+  featureSet: { name: string; version: string };
+  featureNames: string[];
+  tfBackend: string;
+  trend: { name: string; model: TrendModel }[];
+  vol: Garch11Model;
+  levels: { detector: SwingLevelModel; bounce: LevelBounceModel } | null;
+  ensembles: FittedEnsemble[];
+  volCal: VolatilityCalibrator;
+  trendCal: ProbabilityCalibrator;
+  experts: ExpertCalibration;
+  gate: RegimeGate;
+  regimes: RegimeClassifier;
+  /** Edge calibrators of the ensembles and models (`ensemble:<name>`, `model:<name>`). */
+  edgeCals: Map<string, EdgeCalibrator>;
+  timings: Record<string, number>;
+}
+
+/** The row-level outputs before the gate. */
+interface RowStage {
+  models: { name: string; probs: Float64Array }[];
+  ensembles: { name: string; probs: Float64Array }[];
+  forecastVar: Float64Array;
+  dailyVol: Float64Array;
+  /** Raw expert scores, one array per expert. */
+  raw: Float64Array[];
+}
+
+/**
+ * A fitted system: base trend models and GARCH fitted on train (early stopping on the inner slice), then on the
+ * calibration window: the six ensembles, the volatility calibrator, the trend probabilities' calibrator, each
+ * expert's edge calibrator, the regime gate (on out-of-fold edges) and the ensembles' and models' edge
+ * calibrators. Immutable once fitted.
+ */
+export class FittedSystem {
+  /** The spec it was fitted from. */
+  readonly spec: SystemSpec;
+  /** The windows it was fitted on. */
+  readonly windows: SystemWindows;
+  /** Feature set and columns it expects (a dataset to predict on must have the same). */
+  readonly featureSet: { name: string; version: string };
+  readonly featureNames: readonly string[];
+  /** TensorFlow.js backend it was fitted on. */
+  readonly tfBackend: string;
+  /** Wall time per fit step in ms (not serialized). */
+  readonly timings: Record<string, number>;
+  readonly #p: Parts;
+
+  /** Use {@link fitSystem} or {@link loadSystem}. */
+  constructor(parts: Parts) {
+    this.#p = parts;
+    this.spec = parts.spec;
+    this.windows = parts.windows;
+    this.featureSet = parts.featureSet;
+    this.featureNames = parts.featureNames;
+    this.tfBackend = parts.tfBackend;
+    this.timings = parts.timings;
+  }
+
+  /** Names of the experts the gate weighs. */
+  get expertNames(): readonly string[] {
+    return this.#p.experts.names;
+  }
+
+  /** Names of the gate's outputs: the experts, then `abstain` when it has one. */
+  get gateNames(): readonly string[] {
+    return this.#p.gate.outputNames;
+  }
+
+  /** Names of the strategies in {@link SystemPredictions.edges}, in table order. */
+  get strategyNames(): string[] {
+    return [
+      "moe",
+      ...this.expertNames.map((n) => `expert:${n}`),
+      ...this.#p.ensembles.map((e) => `ensemble:${e.name}`),
+      ...this.#p.trend.map((t) => `model:${t.name}`),
+    ];
+  }
+
+  #checkDataset(ds: Dataset): void {
+    if (ds.featureNames.join(",") !== this.featureNames.join(",")) {
+      throw new ModelError(
+        `system fitted on ${this.featureNames.length} features (${this.featureSet.name}@${this.featureSet.version}); ` +
+          `the dataset has ${ds.featureNames.length} (${ds.featureSet.name}@${ds.featureSet.version})`,
+      );
+    }
+  }
+
+  /**
+   * Everything the system predicts for `rows` of `ds`. The gate's reliability inputs need each expert's edges
+   * and realized outcomes over the {@link RELIABILITY} window before each day, so the rows of those earlier
+   * sessions are predicted too (and dropped from the result). `opts.timings`, when given, gets each base
+   * model's predict wall time added as `predict:<name>` (ms).
+   */
+  async predictRows(
+    ds: Dataset,
+    rows: Int32Array,
+    opts: { timings?: Record<string, number> } = {},
+  ): Promise<SystemPredictions> {
+    this.#checkDataset(ds);
+    const p = this.#p;
+    if (rows.length === 0) return emptyPredictions(p);
+    // warm-up rows: the sessions of the reliability window before the first requested day
+    const days = [...new Set(ds.date)].sort();
+    let first = ds.date[rows[0]];
+    for (const r of rows) if (ds.date[r] < first) first = ds.date[r];
+    const i0 = days.indexOf(first);
+    const warmFrom = days[Math.max(0, i0 - (RELIABILITY.window + RELIABILITY.lag))];
+    const want = new Set(rows);
+    const warm: number[] = [];
+    for (let i = 0; i < ds.n; i++) {
+      if (ds.date[i] >= warmFrom && ds.date[i] < first && !want.has(i)) warm.push(i);
+    }
+    const all = Int32Array.from([...warm, ...rows]);
+    const x = await rowStage(p, ds, all, opts.timings);
+    const edges = p.experts.edges(x.raw);
+    const idx = dayIndex(Array.from(all, (i) => ds.date[i]));
+    const z = standardizedOutcome(Float64Array.from(all, (i) => ds.labels.fwdOpenReturn[i]), x.dailyVol);
+    const cond = gateConditions(datasetConditions(ds), idx, p.experts.names, edges, z);
+    const out = p.gate.combine(
+      { conditions: cond.values, rowDay: idx.rowDay, edges },
+      idx.dates.length,
+    );
+    const labels = p.regimes.label(cond);
+    const keep = Int32Array.from({ length: rows.length }, (_, k) => warm.length + k);
+    return finish(p, ds, rows, x, edges, out, idx.rowDay, labels, keep);
+  }
+
+  /**
+   * Each base trend model's class probabilities for `rows` (row-major `n x 3`, no calibration and no warm-up
+   * rows): what the ensembles combine. `opts.timings` gets each model's predict wall time added as
+   * `predict:<name>` (ms).
+   */
+  async predictModels(
+    ds: Dataset,
+    rows: Int32Array,
+    opts: { timings?: Record<string, number> } = {},
+  ): Promise<{ name: string; probs: Float64Array }[]> {
+    this.#checkDataset(ds);
+    const out: { name: string; probs: Float64Array }[] = [];
+    for (const t of this.#p.trend) {
+      const t0 = performance.now();
+      out.push({ name: t.name, probs: await t.model.predict(ds, rows) });
+      if (opts.timings) {
+        opts.timings[`predict:${t.name}`] = (opts.timings[`predict:${t.name}`] ?? 0) + performance.now() - t0;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The book of a strategy over some predicted rows: portfolio weights per decision day from the strategy's
+   * calibrated edges (`spec.portfolio`), with the covariance warmed up on the dataset's bars before the first day.
+   */
+  book(
+    ds: Dataset,
+    p: SystemPredictions,
+    strategy = "moe",
+  ): { panels: BookPanels; portfolio: PortfolioResult } {
+    const edge = p.edges.get(strategy);
+    if (!edge) throw new RangeError(`no strategy ${strategy} (known: ${[...p.edges.keys()].join(", ")})`);
+    const panels = bookPanels(ds, p);
+    return { panels, portfolio: buildBook(panels, edge, portfolioOptions(this.spec)) };
+  }
+
+  /**
+   * One signal per symbol with a row on a decision date (after its close; the trade fills at the next open):
+   * `size` = the target portfolio weight (fraction of capital, negative = short), `action` buy/sell/hold from
+   * it (sell also when the book holds nothing of a name with a negative edge), `edge`, `dailyVol`, `regime`, and
+   * per gate output its weight and the expert's edge as the gate uses it (`contributions`: `Σ weight x score` is
+   * the combined `edge`; `abstain` carries 0). The
+   * book is path dependent (top-k with dropout keeps names; the covariance has memory), so it is rebuilt flat
+   * from {@link BOOK_PATH} decision sessions before the date. Empty when the dataset has no row on that date.
+   */
+  async predict(ds: Dataset, decisionDate: IsoDate): Promise<SystemSignal[]> {
+    const days = [...new Set(ds.date)].filter((d) => d <= decisionDate).sort();
+    if (days[days.length - 1] !== decisionDate) return [];
+    const from = days[Math.max(0, days.length - BOOK_PATH)];
+    const p = await this.predictRows(ds, rowsBetween(ds, from, decisionDate));
+    return bookSignals(p, this.book(ds, p).portfolio, decisionDate);
+  }
+
+  /**
+   * Artifact files (name -> text or bytes) for the model registry (`saveModelArtifact`): `system.json` (spec,
+   * windows, features, ensembles, calibrators, gate) and each model's files under `trend.<name>.*` and
+   * `volatility.<name>.*`. The same fitted system always gives the same bytes.
+   */
+  async toArtifacts(): Promise<Record<string, Uint8Array | string>> {
+    const p = this.#p;
+    const files: Record<string, Uint8Array | string> = {};
+    for (const t of p.trend) {
+      for (const [f, v] of Object.entries(await modelToFiles(t.model as SavableModel))) {
+        files[`trend.${t.name}.${f}`] = v;
+      }
+    }
+    for (const [f, v] of Object.entries(await modelToFiles(p.vol))) {
+      files[`volatility.${p.vol.name}.${f}`] = v;
+    }
+    const sys: SystemFile = {
+      format: FORMAT,
+      version: FORMAT_VERSION,
+      spec: p.spec,
+      windows: p.windows,
+      featureSet: p.featureSet,
+      featureNames: p.featureNames,
+      tfBackend: p.tfBackend,
+      trend: p.trend.map((t) => t.name),
+      volatility: p.vol.name,
+      levels: p.levels ? { detector: p.levels.detector.options, bounce: p.levels.bounce.toJSON() } : null,
+      ensembles: p.ensembles.map((e) => e.method.toJSON()),
+      volatilityCalibrator: p.volCal.toJSON(),
+      trendCalibrator: p.trendCal.toJSON(),
+      experts: p.experts.toJSON(),
+      gate: p.gate.toJSON(),
+      regimes: p.regimes.toJSON(),
+      edgeCalibrators: Object.fromEntries([...p.edgeCals].map(([k, c]) => [k, c.toJSON()])),
+    };
+    files["system.json"] = JSON.stringify(sys);
+    return files;
+  }
+}
+
+/** Decision sessions of the book path {@link FittedSystem.predict} rebuilds before a decision date. */
+export const BOOK_PATH = 21;
+
+/**
+ * Edge (per-day Sharpe of a one-name bet) at which a signal's confidence reaches 1: 0.1, i.e. an annualized
+ * Sharpe of about 1.6 for the name alone.
+ */
+export const EDGE_FULL_CONFIDENCE = 0.1;
+
+/**
+ * The signals of predicted rows (of one decision date, or all) from the book built on them (source `moe`): size =
+ * the book's weight, action from it, and per gate output its weight and the expert's edge.
+ */
+export function bookSignals(p: SystemPredictions, book: PortfolioResult, date?: IsoDate): SystemSignal[] {
+  const S = book.symbols.length;
+  const si = new Map(book.symbols.map((x, s) => [x, s])), ti = new Map(book.dates.map((d, t) => [d, t]));
+  const K = p.experts.names.length, G = p.gate.names.length, edge = p.edges.get("moe")!;
+  const out: SystemSignal[] = [];
+  for (let i = 0; i < p.rows.length; i++) {
+    if (date !== undefined && p.date[i] !== date) continue;
+    const t = ti.get(p.date[i]), s = si.get(p.symbol[i]);
+    const w = t === undefined || s === undefined ? 0 : book.weights[t * S + s];
+    const action: Action = w > 0 ? "buy" : w < 0 || edge[i] < 0 ? "sell" : "hold";
+    out.push({
+      symbol: p.symbol[i],
+      date: p.date[i],
+      knownAt: p.knownAt[i],
+      action,
+      size: w === 0 ? 0 : w,
+      confidence: Number.isFinite(edge[i]) ? Math.min(1, Math.abs(edge[i]) / EDGE_FULL_CONFIDENCE) : 0,
+      contributions: p.gate.names.map((expert, k) => {
+        const weight = p.gate.weights[i * G + k];
+        // the expert's edge as the gate uses it (after its specialist recalibration): weight x score adds up
+        // to the combined edge; abstain carries 0
+        const c = k < K ? p.gate.contributions[i * K + k] : 0;
+        return { expert, weight, score: weight > 0 && Number.isFinite(c) ? c / weight : 0 };
+      }),
+      source: "moe",
+      edge: edge[i],
+      dailyVol: p.dailyVol[i],
+      regime: p.regime[i],
+    });
+  }
+  return out;
+}
+
+/** Base models, ensembles, volatility and raw expert scores of some rows. */
+async function rowStage(
+  p: Parts,
+  ds: Dataset,
+  rows: Int32Array,
+  timings?: Record<string, number>,
+): Promise<RowStage> {
+  const models: RowStage["models"] = [];
+  for (const t of p.trend) {
+    const t0 = performance.now();
+    models.push({ name: t.name, probs: await t.model.predict(ds, rows) });
+    if (timings) timings[`predict:${t.name}`] = (timings[`predict:${t.name}`] ?? 0) + performance.now() - t0;
+  }
+  const probs = models.map((m) => m.probs);
+  const ensembles = p.ensembles.map((e) => ({ name: e.name, probs: e.method.combine(probs) }));
+  const forecastVar = await p.vol.predict(ds, rows, 1);
+  const dailyVol = p.volCal.dailyVol(forecastVar);
+  const soft = ensembles.find((e) => e.name === "soft")!.probs;
+  const trendProbs = p.trendCal.fitted ? p.trendCal.apply(soft) : soft;
+  const raw = p.experts.names.map((name) =>
+    rawExpertScores(name, { ds, rows, trendProbs, dailyVol, levels: p.levels })
+  );
+  return { models, ensembles, forecastVar, dailyVol, raw };
+}
+
+function emptyPredictions(p: Parts): SystemPredictions {
+  const e = new Float64Array(0);
+  const names = ["moe", ...p.experts.names.map((n) => `expert:${n}`)];
+  names.push(...p.ensembles.map((x) => `ensemble:${x.name}`), ...p.trend.map((t) => `model:${t.name}`));
+  return {
+    rows: new Int32Array(0),
+    symbol: [],
+    date: [],
+    knownAt: e,
+    models: p.trend.map((t) => ({ name: t.name, probs: e })),
+    ensembles: p.ensembles.map((x) => ({ name: x.name, probs: e })),
+    experts: { names: [...p.experts.names], scores: e },
+    gate: { names: p.gate.outputNames, weights: e, contributions: e },
+    regime: [],
+    score: e,
+    forecastVar: e,
+    dailyVol: e,
+    edges: new Map(names.map((n) => [n, e])),
+  };
+}
+
+function pick(a: Float64Array, keep: Int32Array, width = 1): Float64Array {
+  const out = new Float64Array(keep.length * width);
+  for (let k = 0; k < keep.length; k++) {
+    out.set(a.subarray(keep[k] * width, keep[k] * width + width), k * width);
+  }
+  return out;
+}
+
+function finish(
+  p: Parts,
+  ds: Dataset,
+  rows: Int32Array,
+  x: RowStage,
+  edges: Float64Array[],
+  out: { edge: Float64Array; weights: Float64Array; contributions: Float64Array[] },
+  rowDay: Int32Array,
+  dayLabels: string[],
+  keep: Int32Array,
+): SystemPredictions {
+  const K = edges.length, G = p.gate.outputNames.length;
+  const expertScores = new Float64Array(keep.length * K), gateW = new Float64Array(keep.length * G);
+  const contrib = new Float64Array(keep.length * K);
+  keep.forEach((i, k) => {
+    for (let j = 0; j < K; j++) {
+      expertScores[k * K + j] = edges[j][i];
+      contrib[k * K + j] = out.contributions[j][i];
+    }
+    gateW.set(out.weights.subarray(rowDay[i] * G, rowDay[i] * G + G), k * G);
+  });
+  const edgeMap = new Map<string, Float64Array>();
+  edgeMap.set("moe", pick(out.edge, keep));
+  p.experts.names.forEach((n, j) => edgeMap.set(`expert:${n}`, pick(edges[j], keep)));
+  for (const e of x.ensembles) {
+    edgeMap.set(
+      `ensemble:${e.name}`,
+      pick(p.edgeCals.get(`ensemble:${e.name}`)!.predict(scoresFromProbs(e.probs)), keep),
+    );
+  }
+  for (const m of x.models) {
+    edgeMap.set(
+      `model:${m.name}`,
+      pick(p.edgeCals.get(`model:${m.name}`)!.predict(scoresFromProbs(m.probs)), keep),
+    );
+  }
+  return {
+    rows,
+    symbol: Array.from(rows, (i) => ds.symbol[i]),
+    date: Array.from(rows, (i) => ds.date[i]),
+    knownAt: Float64Array.from(rows, (i) => ds.decisionTime[i]),
+    models: x.models.map((m) => ({ name: m.name, probs: pick(m.probs, keep, 3) })),
+    ensembles: x.ensembles.map((e) => ({ name: e.name, probs: pick(e.probs, keep, 3) })),
+    experts: { names: [...p.experts.names], scores: expertScores },
+    gate: { names: p.gate.outputNames, weights: gateW, contributions: contrib },
+    regime: Array.from(keep, (i) => dayLabels[rowDay[i]]),
+    score: edgeMap.get("moe")!,
+    forecastVar: pick(x.forecastVar, keep),
+    dailyVol: pick(x.dailyVol, keep),
+    edges: edgeMap,
+  };
+}
+
+/**
+ * Fits a system on the nested windows of `ds` (its segments decide them): the base trend models on train (those
+ * with early stopping stop on the inner slice, then refit on all of train with the epochs/rounds chosen there;
+ * see `fitTrendModel`) and GARCH(1,1) on train; then, on the validation (calibration) window the base models
+ * never saw: the six ensembles, the volatility calibrator (forecast -> the traded return's scale), the
+ * temperature of the trend probabilities, each expert's edge calibrator (raw score -> expected traded return in
+ * forecast sds), the regime gate (on out-of-fold edges, so it does not trust a fitted accident) and the
+ * ensembles' and models' edge calibrators. The test segment is not read.
+ */
+export async function fitSystem(spec: SystemSpec, ds: Dataset, opts: FitOptions = {}): Promise<FittedSystem> {
+  checkSpec(spec);
+  const log = opts.log ?? (() => {});
+  const timings: Record<string, number> = {};
+  const { rows, windows } = nestedWindows(ds, {
+    innerFrac: spec.dataset.innerFrac,
+    purge: spec.dataset.purge,
+  });
+  if (rows.fit.length === 0) throw new ConfigError("the train segment holds no rows to fit on");
+  let tfBackend = "none";
+  if (spec.experts.trend.some((m) => m === "mlp-tfjs" || SEQUENCE_MODEL_NAMES.includes(m))) {
+    tfBackend = (await initTensorflow()).backend;
+  }
+  const trend: Parts["trend"] = [];
+  for (const name of spec.experts.trend) {
+    const t0 = performance.now();
+    const model = await fitTrendModel(name, spec.seed, ds, rows.fit, rows.inner);
+    timings[`fit:${name}`] = performance.now() - t0;
+    trend.push({ name, model });
+    log(`fit ${name} in ${(timings[`fit:${name}`] / 1000).toFixed(1)} s`);
+  }
+  let t0 = performance.now();
+  const vol = new Garch11Model();
+  await vol.fit(ds, Int32Array.from([...rows.fit, ...rows.inner].sort((a, b) => a - b)));
+  timings["fit:garch11"] = performance.now() - t0;
+  const names = [...spec.experts.use];
+  let levels: Parts["levels"] = null;
+  if (names.includes("level")) {
+    // the bounce/break model learns from touches whose outcome was known by the end of train
+    t0 = performance.now();
+    const detector = new SwingLevelModel();
+    const knownBy: Record<string, number> = {};
+    for (const i of [...rows.fit, ...rows.inner]) {
+      knownBy[ds.symbol[i]] = Math.max(knownBy[ds.symbol[i]] ?? -1, ds.seriesIndex[i]);
+    }
+    const series = new Map([...ds.series].filter(([sym]) => sym in knownBy));
+    levels = { detector, bounce: new LevelBounceModel().fit(series, detector, { knownBy }) };
+    timings["fit:levels"] = performance.now() - t0;
+  }
+  const parts: Parts = {
+    spec: structuredClone(spec),
+    windows,
+    featureSet: { ...ds.featureSet },
+    featureNames: [...ds.featureNames],
+    tfBackend,
+    trend,
+    vol,
+    levels,
+    ensembles: [],
+    volCal: new VolatilityCalibrator(),
+    trendCal: new ProbabilityCalibrator(3, "temperature"),
+    experts: new ExpertCalibration(names),
+    gate: new RegimeGate([], names),
+    regimes: new RegimeClassifier(),
+    edgeCals: new Map(),
+    timings,
+  };
+  // ---- calibration window ----
+  const cal = rows.calibration;
+  const labels = labelsOf(ds, cal);
+  t0 = performance.now();
+  const calProbs: Float64Array[] = [];
+  for (const t of trend) calProbs.push(await t.model.predict(ds, cal));
+  parts.ensembles = fitEnsembles(calProbs, labels);
+  timings["fit:ensembles"] = performance.now() - t0;
+  t0 = performance.now();
+  const traded = Float64Array.from(cal, (i) => ds.labels.fwdOpenReturn[i]);
+  const forecastVar = await vol.predict(ds, cal, 1);
+  parts.volCal.fit(forecastVar, traded);
+  const soft = parts.ensembles.find((e) => e.name === "soft")!.method.combine(calProbs);
+  parts.trendCal.fit(soft, labels);
+  const x = await rowStage(parts, ds, cal);
+  const idx = dayIndex(Array.from(cal, (i) => ds.date[i]));
+  const z = standardizedOutcome(traded, x.dailyVol);
+  parts.experts.fit(x.raw, z);
+  for (const e of x.ensembles) {
+    parts.edgeCals.set(`ensemble:${e.name}`, new EdgeCalibrator().fit(scoresFromProbs(e.probs), z));
+  }
+  for (const m of x.models) {
+    parts.edgeCals.set(`model:${m.name}`, new EdgeCalibrator().fit(scoresFromProbs(m.probs), z));
+  }
+  timings["fit:calibration"] = performance.now() - t0;
+  // the gate: on out-of-fold edges, with the reliability those edges had
+  t0 = performance.now();
+  const oof = crossFitEdges(names, x.raw, z, idx.rowDay);
+  const cond = gateConditions(datasetConditions(ds), idx, names, oof, z);
+  parts.gate = new RegimeGate(cond.names, names, {
+    hidden: [spec.combiner.hidden],
+    abstain: spec.combiner.abstain,
+    seed: spec.seed,
+  });
+  await parts.gate.fit({ conditions: cond.values, rowDay: idx.rowDay, edges: oof }, z, idx.dates.length);
+  parts.regimes.fit(cond);
+  timings["fit:gate"] = performance.now() - t0;
+  log(
+    `windows: fit ${windows.fit.join("..")} (${windows.rows.fit} rows), inner ${
+      windows.inner?.join("..") ?? "none"
+    } (${windows.rows.inner}), calibration ${windows.calibration.join("..")} (${windows.rows.calibration})`,
+  );
+  return new FittedSystem(parts);
+}
+
+function text(files: Record<string, Uint8Array | string>, name: string): string {
+  const v = files[name];
+  if (v === undefined) throw new ModelError(`system artifact ${name} missing`);
+  return typeof v === "string" ? v : new TextDecoder().decode(v);
+}
+
+function withPrefix(
+  files: Record<string, Uint8Array | string>,
+  prefix: string,
+): Record<string, Uint8Array | string> {
+  const out: Record<string, Uint8Array | string> = {};
+  for (const [k, v] of Object.entries(files)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
+  return out;
+}
+
+/** Restores a system from {@link FittedSystem.toArtifacts} files (`ModelError` when a file is missing). */
+export async function loadSystem(files: Record<string, Uint8Array | string>): Promise<FittedSystem> {
+  const s = JSON.parse(text(files, "system.json")) as SystemFile;
+  if (s?.format !== FORMAT) throw new ModelError("not an fmai system artifact (system.json format)");
+  if (s.version !== FORMAT_VERSION) {
+    throw new ModelError(`system artifact version ${s.version}; this build reads ${FORMAT_VERSION}`);
+  }
+  if (s.trend.includes("mlp-tfjs")) await initTensorflow();
+  const trend: Parts["trend"] = [];
+  for (const name of s.trend) {
+    const model = await modelFromFiles(withPrefix(files, `trend.${name}.`), `system trend model ${name}`);
+    trend.push({ name, model: model as unknown as TrendModel });
+  }
+  const vol = await modelFromFiles(
+    withPrefix(files, `volatility.${s.volatility}.`),
+    "system volatility model",
+  );
+  if (!(vol instanceof Garch11Model)) {
+    throw new ModelError(`system volatility model ${s.volatility} is not garch11`);
+  }
+  return new FittedSystem({
+    spec: s.spec,
+    windows: s.windows,
+    featureSet: s.featureSet,
+    featureNames: s.featureNames,
+    tfBackend: s.tfBackend,
+    trend,
+    vol,
+    levels: s.levels
+      ? {
+        detector: new SwingLevelModel(s.levels.detector),
+        bounce: LevelBounceModel.fromJSON(s.levels.bounce),
+      }
+      : null,
+    ensembles: s.ensembles.map((e) => ({ name: e.method, method: ensembleFromJSON(e) })),
+    volCal: VolatilityCalibrator.fromJSON(s.volatilityCalibrator),
+    trendCal: ProbabilityCalibrator.fromJSON(s.trendCalibrator),
+    experts: ExpertCalibration.fromJSON(s.experts),
+    gate: RegimeGate.fromJSON(s.gate),
+    regimes: RegimeClassifier.fromJSON(s.regimes),
+    edgeCals: new Map(Object.entries(s.edgeCalibrators).map(([k, j]) => [k, EdgeCalibrator.fromJSON(j)])),
+    timings: {},
+  });
+}
