@@ -43,6 +43,7 @@ Deno.test("mlp-tfjs: planted signal beats chance, null does not, seeded fits rep
   const m0 = new MlpModel({ maxEpochs: 15, seed: 7 });
   await m0.fit(nul.ds, nul.train); // no valid rows: holds out the latest 10% of train dates
   assertNoEdge(scoreRows(nul.ds, nul.test, await m0.predict(nul.ds, nul.test)), "mlp null");
-  const ms = performance.now() - t0;
-  ok(ms < 20000, `mlp test took ${ms} ms`);
+  console.log(
+    `mlp test: ${(performance.now() - t0).toFixed(0)} ms (speed is measured in bench/, not asserted here)`,
+  );
 });
