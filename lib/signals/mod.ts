@@ -16,7 +16,7 @@ export {
   type SizingOptions,
   standardizeScores,
 } from "./sizing.ts";
-export { type SignalRows, signalsFromMoe, signalsFromProbs, signalsFromScores } from "./signals.ts";
+export { type SignalRows, signalsFromProbs, signalsFromScores } from "./signals.ts";
 export {
   applyLimits,
   constructPortfolio,

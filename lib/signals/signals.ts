@@ -1,9 +1,9 @@
 /**
- * Build `Signal` records (lib/core) from MoE outputs or ensemble probabilities.
+ * Build `Signal` records (lib/core) from combined scores or class probabilities (the fitted system of lib/workflow
+ * builds its own, with the book's sizes).
  * @module
  */
 import type { ExpertContribution, Instant, IsoDate, Signal } from "../core/mod.ts";
-import type { MoeOutput } from "../moe/mod.ts";
 import {
   actionOf,
   confidenceOf,
@@ -66,27 +66,6 @@ export function signalsFromScores(
     };
   }
   return out;
-}
-
-/**
- * Signals from a mixture-of-experts output: score = the combined score, contributions = each expert's gate
- * weight and score. Source `moe`.
- */
-export function signalsFromMoe(
-  rows: SignalRows,
-  moe: MoeOutput,
-  options: SizingOptions & { forecastVol?: Float64Array } = {},
-): Signal[] {
-  const K = moe.expertNames.length;
-  return signalsFromScores(rows, moe.score, "moe", {
-    ...options,
-    contributions: (i) =>
-      moe.expertNames.map((expert, k) => ({
-        expert,
-        weight: moe.gates[i * K + k],
-        score: moe.expertScores[i * K + k],
-      })),
-  });
 }
 
 /**
