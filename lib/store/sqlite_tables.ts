@@ -11,6 +11,7 @@ import type { ColumnType, Row, TableQuery, TableSchema, TableStore, UpsertResult
 import {
   buildOrderLimit,
   buildWhere,
+  canonicalSchema,
   checkIdent,
   checkSchema,
   diffSchema,
@@ -23,6 +24,9 @@ const MAX_PARAMS = 30_000;
 /** Batches at least this large (and at least the table's size) rebuild secondary indexes instead. */
 const BULK_REBUILD_ROWS = 50_000;
 const q = (id: string): string => `"${id}"`;
+/** A default value as an SQL literal (numbers as they are, text single-quoted). */
+const sqlLiteral = (v: string | number | null): string =>
+  v === null ? "NULL" : typeof v === "number" ? String(v) : `'${v.replaceAll("'", "''")}'`;
 
 /** Options of the SQLite table store. */
 export interface SqliteTablesOptions {
@@ -132,12 +136,7 @@ export class SqliteTables implements TableStore {
     try {
       this.#open();
       checkSchema(schema);
-      const canon: TableSchema = {
-        name: schema.name,
-        columns: { ...schema.columns },
-        key: [...schema.key],
-        indexes: (schema.indexes ?? []).map((i) => [...i]),
-      };
+      const canon = canonicalSchema(schema);
       const json = JSON.stringify(canon);
       const st = this.#stored(schema.name);
       if (st && JSON.stringify(st.schema) === json) {
@@ -146,26 +145,48 @@ export class SqliteTables implements TableStore {
       }
       const t = q(schema.name);
       const stmts: string[] = [];
-      if (!st) {
+      const create = (table: string) => {
         const cols = Object.entries(canon.columns).map(([c, ty]) =>
           `${q(c)} ${SQL_TYPE[ty]}${canon.key.includes(c) ? " NOT NULL" : ""}`
         );
-        stmts.push(
-          `CREATE TABLE IF NOT EXISTS ${t} (${cols.join(", ")}, PRIMARY KEY (${
-            canon.key.map(q).join(", ")
-          })) WITHOUT ROWID`,
+        return `CREATE TABLE IF NOT EXISTS ${q(table)} (${cols.join(", ")}, PRIMARY KEY (${
+          canon.key.map(q).join(", ")
+        })) WITHOUT ROWID`;
+      };
+      const indexes = () =>
+        canon.indexes!.map((idx) =>
+          `CREATE INDEX IF NOT EXISTS ${q(indexName(canon.name, idx))} ON ${t} (${idx.map(q).join(", ")})`
         );
-        for (const idx of canon.indexes!) {
+      const diff = st ? diffSchema(st.schema, canon) : null;
+      if (!st) {
+        stmts.push(create(canon.name), ...indexes());
+      } else if (diff!.rekey) {
+        // SQLite cannot change a primary key in place: rebuild the table inside the same transaction, the new
+        // key columns taking their defaults.
+        const tmp = `${canon.name}__rekey`;
+        const oldCols = Object.keys(st.schema.columns);
+        const added = diff!.addColumns;
+        const vals = added.map((c) => sqlLiteral(canon.defaults?.[c] ?? null));
+        stmts.push(
+          `DROP TABLE IF EXISTS ${q(tmp)}`,
+          create(tmp),
+          `INSERT INTO ${q(tmp)} (${[...oldCols, ...added].map(q).join(", ")}) SELECT ${
+            [...oldCols.map(q), ...vals].join(", ")
+          } FROM ${t}`,
+          `DROP TABLE ${t}`,
+          `ALTER TABLE ${q(tmp)} RENAME TO ${t}`,
+          ...indexes(),
+        );
+      } else {
+        for (const c of diff!.addColumns) {
+          const d = canon.defaults?.[c];
           stmts.push(
-            `CREATE INDEX IF NOT EXISTS ${q(indexName(canon.name, idx))} ON ${t} (${idx.map(q).join(", ")})`,
+            `ALTER TABLE ${t} ADD COLUMN ${q(c)} ${SQL_TYPE[canon.columns[c]]}${
+              d === undefined ? "" : ` DEFAULT ${sqlLiteral(d)}`
+            }`,
           );
         }
-      } else {
-        const diff = diffSchema(st.schema, canon);
-        for (const c of diff.addColumns) {
-          stmts.push(`ALTER TABLE ${t} ADD COLUMN ${q(c)} ${SQL_TYPE[canon.columns[c]]}`);
-        }
-        for (const idx of diff.addIndexes) {
+        for (const idx of diff!.addIndexes) {
           stmts.push(
             `CREATE INDEX IF NOT EXISTS ${q(indexName(canon.name, idx))} ON ${t} (${idx.map(q).join(", ")})`,
           );
