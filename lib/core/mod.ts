@@ -6,3 +6,4 @@ export * from "./types.ts";
 export * from "./errors.ts";
 export * from "./calendar.ts";
 export * from "./random.ts";
+export * from "./hash.ts";
