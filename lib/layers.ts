@@ -17,8 +17,9 @@ export const RANKS: Record<string, number> = {
   moe: 4,
   signals: 5,
   backtest: 6,
+  workflow: 7,
   report: 7,
-  serve: 7,
+  serve: 8,
   evaluate: 8,
 };
 
@@ -35,6 +36,9 @@ const THIRD_PARTY: { folder: string; prefix: string; file?: RegExp }[] = [
   { folder: "moe", prefix: "@tensorflow/" },
   { folder: "ensemble", prefix: "@tensorflow/" },
   { folder: "report", prefix: "plotly.js-dist-min" },
+  { folder: "serve", prefix: "hono" },
+  { folder: "serve", prefix: "@hono/" },
+  { folder: "serve", prefix: "zod" },
 ];
 
 /** One broken rule. */
