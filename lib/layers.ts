@@ -18,9 +18,9 @@ export const RANKS: Record<string, number> = {
   signals: 5,
   backtest: 6,
   workflow: 7,
-  report: 7,
+  report: 8,
   serve: 8,
-  evaluate: 8,
+  evaluate: 9,
 };
 
 /** Third-party import prefixes allowed per folder (optionally restricted to one file name). */

@@ -11,3 +11,5 @@ export * from "./lookahead.ts";
 export * from "./build.ts";
 export * from "./scaler.ts";
 export * from "./rows.ts";
+export * from "./market.ts";
+export * from "./resegment.ts";

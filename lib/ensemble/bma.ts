@@ -2,7 +2,7 @@
  * Bayesian model averaging with a tempered likelihood.
  * @module
  */
-import type { EnsembleMethod } from "./types.ts";
+import type { EnsembleMethod, EnsembleState } from "./types.ts";
 import { checkK, checkLabels, checkProbs, meanLogLik, weightedMean } from "./_util.ts";
 import { ModelError } from "../core/mod.ts";
 
@@ -58,5 +58,17 @@ export class BayesianModelAveraging implements EnsembleMethod {
     checkProbs(probs, "bma.combine");
     checkK(probs, this.weights.length, "bma.combine");
     return weightedMean(probs, this.weights);
+  }
+
+  /** Options and posterior weights. */
+  toJSON(): EnsembleState {
+    return { method: "bma", options: { ...this.#opts }, weights: Array.from(this.weights) };
+  }
+
+  /** Restores from {@link BayesianModelAveraging.toJSON}. */
+  static fromJSON(s: EnsembleState): BayesianModelAveraging {
+    const m = new BayesianModelAveraging(s.options as BmaOptions);
+    m.weights = Float64Array.from(s.weights ?? []);
+    return m;
   }
 }

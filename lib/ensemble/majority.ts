@@ -2,7 +2,7 @@
  * Majority (hard) voting.
  * @module
  */
-import type { EnsembleMethod } from "./types.ts";
+import type { EnsembleMethod, EnsembleState } from "./types.ts";
 import { argmax3, checkProbs } from "./_util.ts";
 
 /**
@@ -49,5 +49,10 @@ export class MajorityVoting implements EnsembleMethod {
       out[3 * i + 2] = (v2 + (w === 2 ? 0.5 : 0)) / denom;
     }
     return out;
+  }
+
+  /** Nothing learned. */
+  toJSON(): EnsembleState {
+    return { method: "majority" };
   }
 }

@@ -2,7 +2,7 @@
  * The six ensemble methods by name.
  * @module
  */
-import type { EnsembleMethod, EnsembleName } from "./types.ts";
+import type { EnsembleMethod, EnsembleName, EnsembleState } from "./types.ts";
 import { MajorityVoting } from "./majority.ts";
 import { WeightedVoting } from "./weighted.ts";
 import { SoftVoting } from "./soft.ts";
@@ -29,4 +29,42 @@ export function createEnsemble(name: string): EnsembleMethod {
     );
   }
   return m.create();
+}
+
+/** Restores a method from its `toJSON()` state (`RangeError` for an unknown method). */
+export function ensembleFromJSON(s: EnsembleState): EnsembleMethod {
+  switch (s?.method) {
+    case "majority":
+      return new MajorityVoting();
+    case "soft":
+      return new SoftVoting();
+    case "weighted":
+      return WeightedVoting.fromJSON(s);
+    case "stacking":
+      return Stacking.fromJSON(s);
+    case "bma":
+      return BayesianModelAveraging.fromJSON(s);
+    case "threshold":
+      return ThresholdEnsemble.fromJSON(s);
+    default:
+      throw new RangeError(`unknown ensemble state ${JSON.stringify(s?.method)}`);
+  }
+}
+
+/** One fitted method with its combined probabilities on the rows it was fitted on. */
+export interface FittedEnsemble {
+  name: EnsembleName;
+  method: EnsembleMethod;
+}
+
+/**
+ * The six methods, each fitted on the K models' VALIDATION probabilities and labels (rows the base models never
+ * saw), in {@link ENSEMBLE_METHODS} order.
+ */
+export function fitEnsembles(valProbs: Float64Array[], valLabels: Int8Array): FittedEnsemble[] {
+  return ENSEMBLE_METHODS.map(({ name, create }) => {
+    const method = create();
+    method.fit(valProbs, valLabels);
+    return { name, method };
+  });
 }

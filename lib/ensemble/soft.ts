@@ -2,7 +2,7 @@
  * Soft voting: the mean of the models' probabilities.
  * @module
  */
-import type { EnsembleMethod } from "./types.ts";
+import type { EnsembleMethod, EnsembleState } from "./types.ts";
 import { checkProbs, weightedMean } from "./_util.ts";
 
 /**
@@ -28,5 +28,10 @@ export class SoftVoting implements EnsembleMethod {
   combine(probs: Float64Array[]): Float64Array {
     checkProbs(probs, "soft.combine");
     return weightedMean(probs);
+  }
+
+  /** Nothing learned. */
+  toJSON(): EnsembleState {
+    return { method: "soft" };
   }
 }

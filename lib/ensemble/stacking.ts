@@ -2,7 +2,7 @@
  * Stacking: a multinomial logistic meta-model on the base models' probabilities.
  * @module
  */
-import type { EnsembleMethod } from "./types.ts";
+import type { EnsembleMethod, EnsembleState } from "./types.ts";
 import { checkK, checkLabels, checkProbs } from "./_util.ts";
 import { fitMLogit, type MLogit, type MLogitOptions, predictMLogit } from "./_mlogit.ts";
 import { ModelError } from "../core/mod.ts";
@@ -69,5 +69,38 @@ export class Stacking implements EnsembleMethod {
     const n = checkProbs(probs, "stacking.combine");
     checkK(probs, this.#k, "stacking.combine");
     return predictMLogit(this.#model, metaFeatures(probs, n));
+  }
+
+  /** Options and the fitted meta-model. */
+  toJSON(): EnsembleState {
+    const md = this.#model;
+    return {
+      method: "stacking",
+      options: { ...this.#opts },
+      meta: md
+        ? {
+          k: this.#k,
+          d: md.d,
+          mean: Array.from(md.mean),
+          std: Array.from(md.std),
+          coef: Array.from(md.coef),
+        }
+        : undefined,
+    };
+  }
+
+  /** Restores from {@link Stacking.toJSON}. */
+  static fromJSON(s: EnsembleState): Stacking {
+    const m = new Stacking(s.options as StackingOptions);
+    if (s.meta) {
+      m.#k = s.meta.k;
+      m.#model = {
+        d: s.meta.d,
+        mean: Float64Array.from(s.meta.mean),
+        std: Float64Array.from(s.meta.std),
+        coef: Float64Array.from(s.meta.coef),
+      };
+    }
+    return m;
   }
 }

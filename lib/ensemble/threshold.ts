@@ -2,7 +2,7 @@
  * Threshold-based ensemble: act only on confident averaged predictions.
  * @module
  */
-import type { EnsembleMethod } from "./types.ts";
+import type { EnsembleMethod, EnsembleState } from "./types.ts";
 import { argmax3, checkLabels, checkProbs, weightedMean } from "./_util.ts";
 import { ModelError } from "../core/mod.ts";
 
@@ -92,5 +92,21 @@ export class ThresholdEnsemble implements EnsembleMethod {
       p[3 * i + 2] = dir;
     }
     return p;
+  }
+
+  /** Options and the threshold in use (null before `fit`). */
+  toJSON(): EnsembleState {
+    return {
+      method: "threshold",
+      options: { ...this.#opts },
+      threshold: Number.isNaN(this.threshold) ? null : this.threshold,
+    };
+  }
+
+  /** Restores from {@link ThresholdEnsemble.toJSON}. */
+  static fromJSON(s: EnsembleState): ThresholdEnsemble {
+    const m = new ThresholdEnsemble(s.options as ThresholdOptions);
+    m.threshold = s.threshold ?? NaN;
+    return m;
   }
 }

@@ -21,4 +21,19 @@ export interface EnsembleMethod {
   fit(valProbs: Float64Array[], valLabels: Int8Array): void;
   /** Combined probabilities, row-major `n x 3`, each row summing to 1. */
   combine(probs: Float64Array[]): Float64Array;
+  /** What `fit` learned and the options, as plain JSON (restored by `ensembleFromJSON`). */
+  toJSON(): EnsembleState;
+}
+
+/** A serialized ensemble method: its name, options and what it learned (numbers round-trip exactly). */
+export interface EnsembleState {
+  method: EnsembleName;
+  /** Constructor options. */
+  options?: Record<string, unknown>;
+  /** Learned weights (weighted, bma). */
+  weights?: number[];
+  /** Tuned threshold (threshold). */
+  threshold?: number | null;
+  /** Meta-model (stacking): models K, features d, standardization and coefficients. */
+  meta?: { k: number; d: number; mean: number[]; std: number[]; coef: number[] };
 }

@@ -2,7 +2,7 @@
  * Weighted voting with weights from validation performance.
  * @module
  */
-import type { EnsembleMethod } from "./types.ts";
+import type { EnsembleMethod, EnsembleState } from "./types.ts";
 import { accuracy } from "./argmax.ts";
 import {
   argmax3,
@@ -68,5 +68,21 @@ export class WeightedVoting implements EnsembleMethod {
       for (let i = 0; i < n; i++) out[3 * i + argmax3(p[3 * i], p[3 * i + 1], p[3 * i + 2])] += w;
     }
     return out;
+  }
+
+  /** Options and learned weights. */
+  toJSON(): EnsembleState {
+    return {
+      method: "weighted",
+      options: { metric: this.#metric, vote: this.#vote },
+      weights: Array.from(this.weights),
+    };
+  }
+
+  /** Restores from {@link WeightedVoting.toJSON}. */
+  static fromJSON(s: EnsembleState): WeightedVoting {
+    const m = new WeightedVoting(s.options as WeightedVotingOptions);
+    m.weights = Float64Array.from(s.weights ?? []);
+    return m;
   }
 }

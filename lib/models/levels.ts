@@ -175,3 +175,29 @@ export function levelsToPrediction(model: LevelModel, series: SymbolSeries, t: n
 export function levelsForRows(model: LevelModel, ds: Dataset, rows: Int32Array): LevelPrediction[] {
   return Array.from(rows, (i) => levelsToPrediction(model, ds.series.get(ds.symbol[i])!, ds.seriesIndex[i]));
 }
+
+/** Support/resistance nearest to the close per row (NaN when none), with strengths. */
+export interface LevelColumns {
+  support: Float64Array;
+  supportStrength: Float64Array;
+  resistance: Float64Array;
+  resistanceStrength: Float64Array;
+}
+
+/** The nearest support and resistance of a level model per dataset row. */
+export function levelColumns(ds: Dataset, rows: Int32Array, model: LevelModel): LevelColumns {
+  const n = rows.length;
+  const out: LevelColumns = {
+    support: new Float64Array(n).fill(NaN),
+    supportStrength: new Float64Array(n).fill(NaN),
+    resistance: new Float64Array(n).fill(NaN),
+    resistanceStrength: new Float64Array(n).fill(NaN),
+  };
+  const preds = levelsForRows(model, ds, rows);
+  for (let i = 0; i < n; i++) {
+    const s = preds[i].supports[0], r = preds[i].resistances[0];
+    if (s) [out.support[i], out.supportStrength[i]] = [s.price, s.strength];
+    if (r) [out.resistance[i], out.resistanceStrength[i]] = [r.price, r.strength];
+  }
+  return out;
+}

@@ -17,6 +17,7 @@ export * from "./ewma.ts";
 export * from "./har.ts";
 export * from "./levels.ts";
 export * from "./registry.ts";
+export * from "./factory.ts";
 export * from "./chance.ts";
 export * from "./text.ts";
 export * from "./lexicon.ts";

@@ -97,26 +97,24 @@ export type SavableModel =
   | EwmaModel
   | HarRvModel;
 
-/** Saves a fitted model under its `name` and `version` (`params.json`, plus tfjs files for the MLP). */
-export async function saveModel(objects: ArtifactStore, model: SavableModel, version: string): Promise<void> {
-  const files = model instanceof MlpModel
+/** A fitted model as artifact files: `params.json`, plus the tfjs `model.json` and `weights.bin` for the MLP. */
+export async function modelToFiles(model: SavableModel): Promise<Record<string, Uint8Array | string>> {
+  return model instanceof MlpModel
     ? await model.toArtifacts()
     : { "params.json": JSON.stringify(model.toJSON()) };
-  await saveModelArtifact(objects, model.name, version, files);
 }
 
-/** Loads a model saved by {@link saveModel}. */
-export async function loadModel(
-  objects: ArtifactStore,
-  name: string,
-  version: string,
+/** Restores a model from {@link modelToFiles} output (`ModelError` when a file is missing or unknown). */
+export async function modelFromFiles(
+  files: Record<string, Uint8Array | string>,
+  what = "model",
 ): Promise<SavableModel> {
-  const files = await loadModelArtifact(objects, name, version);
-  if (name === "mlp-tfjs") return await MlpModel.fromArtifacts(files);
   const raw = files["params.json"];
-  if (!raw) throw new ModelError(`model ${name}@${version}: params.json missing`);
-  const p = JSON.parse(new TextDecoder().decode(raw));
+  if (raw === undefined) throw new ModelError(`${what}: params.json missing`);
+  const p = JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw));
   switch (p?.model) {
+    case "mlp-tfjs":
+      return await MlpModel.fromArtifacts(files);
     case "logistic":
       return LogisticModel.fromJSON(p as LogisticParams);
     case "majority":
@@ -132,8 +130,22 @@ export async function loadModel(
     case "har-rv":
       return HarRvModel.fromJSON(p as HarRvState);
     default:
-      throw new ModelError(`model ${name}@${version}: unknown kind ${JSON.stringify(p?.model)}`);
+      throw new ModelError(`${what}: unknown kind ${JSON.stringify(p?.model)}`);
   }
+}
+
+/** Saves a fitted model under its `name` and `version` (`params.json`, plus tfjs files for the MLP). */
+export async function saveModel(objects: ArtifactStore, model: SavableModel, version: string): Promise<void> {
+  await saveModelArtifact(objects, model.name, version, await modelToFiles(model));
+}
+
+/** Loads a model saved by {@link saveModel}. */
+export async function loadModel(
+  objects: ArtifactStore,
+  name: string,
+  version: string,
+): Promise<SavableModel> {
+  return await modelFromFiles(await loadModelArtifact(objects, name, version), `model ${name}@${version}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

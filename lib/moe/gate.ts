@@ -208,4 +208,38 @@ export class GatingNetwork {
     }
     return out;
   }
+
+  /** Options, standardization and coefficients as plain JSON (numbers round-trip exactly). */
+  toJSON(): GateState {
+    return {
+      k: this.k,
+      m: this.m,
+      options: { ...this.#opts },
+      mean: Array.from(this.#mean),
+      std: Array.from(this.#std),
+      coef: Array.from(this.coef),
+      fitted: this.#fitted,
+    };
+  }
+
+  /** Restores from {@link GatingNetwork.toJSON}. */
+  static fromJSON(s: GateState): GatingNetwork {
+    const g = new GatingNetwork(s.k, s.m, s.options);
+    g.coef.set(s.coef);
+    g.#mean = Float64Array.from(s.mean);
+    g.#std = Float64Array.from(s.std);
+    g.#fitted = s.fitted;
+    return g;
+  }
+}
+
+/** Serialized {@link GatingNetwork}. */
+export interface GateState {
+  k: number;
+  m: number;
+  options: GateOptions;
+  mean: number[];
+  std: number[];
+  coef: number[];
+  fitted: boolean;
 }

@@ -9,5 +9,5 @@ export {
   trendExpertScores,
   volatilityExpertScores,
 } from "./experts.ts";
-export { type GateObjective, type GateOptions, GatingNetwork } from "./gate.ts";
+export { type GateObjective, type GateOptions, type GateState, GatingNetwork } from "./gate.ts";
 export { MoeCombiner, type MoeInputs, type MoeOptions, type MoeOutput } from "./combiner.ts";

@@ -4,6 +4,7 @@
  */
 export {
   actionOf,
+  annualVol,
   confidenceOf,
   positionsFromScores,
   resolveSizing,

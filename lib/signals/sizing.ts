@@ -122,3 +122,8 @@ export function standardizeScores(scores: Float64Array, scale: number, k = 2): F
   if (!(scale > 0)) return scores;
   return scores.map((v) => (Number.isFinite(v) ? Math.max(-1, Math.min(1, v / (k * scale))) : v));
 }
+
+/** Annualized volatility from a daily variance forecast (`sqrt(252 v)`). */
+export function annualVol(dailyVar: Float64Array): Float64Array {
+  return dailyVar.map((v) => Math.sqrt(v * 252));
+}

@@ -1,0 +1,82 @@
+/**
+ * The fitted system: spec -> fit (nested windows, walk-forward) -> predict for a decision date -> serialize.
+ * This is the one object the pipeline, `deno task evaluate`, the notebooks and the production run/API use, so
+ * what is measured is what is served. `lib/evaluate` only scores what this layer produced.
+ *
+ * ## The API
+ *
+ * - {@link SystemSpec} (plain JSON; {@link makeSpec} merges overrides onto {@link DEFAULT_SPEC} and checks them):
+ *   labels and windows (`dataset`), experts, combiner, sizing, costs, walk-forward, seed.
+ * - {@link systemDataset}`(spec, input, segments)`: the point-in-time dataset (features, labels, segments).
+ *   {@link resolveSegments} turns a user's choice (three date ranges, or fractions) into segments and refuses
+ *   a range that does not fit the data (`ConfigError`); nothing is substituted.
+ * - {@link fitSystem}`(spec, ds, opts) -> Promise<FittedSystem>`: base trend models fit on train less an inner
+ *   slice (early stopping on that slice only), GARCH on train; the six ensembles, the gate and the score scales
+ *   on the validation ("calibration") window the base models never saw; the test segment is not read.
+ *   `system.windows` ({@link SystemWindows}) says which dates each part saw.
+ * - `FittedSystem.predict(ds, decisionDate) -> Promise<SystemSignal[]>`: one signal per symbol with a row on
+ *   that date: `action`, `size`, the standardized combined `score`, `forecastVol`, and per expert its output
+ *   and gate weight (`contributions: {expert, weight, score}[]`). `FittedSystem.predictRows(ds, rows)` gives the
+ *   same for any rows, columnar ({@link SystemPredictions}), with every base model's and ensemble's
+ *   probabilities and every strategy's standardized score.
+ * - `FittedSystem.toArtifacts() -> Promise<Record<string, Uint8Array | string>>` and
+ *   {@link loadSystem}`(files) -> Promise<FittedSystem>`: the loaded system predicts bit for bit what the
+ *   original did. {@link saveSystem} / {@link loadSystemFrom} put them in the model registry
+ *   (`models/<name>/<version>/` on an object store).
+ * - {@link walkForward}`(spec, ds, opts) -> Promise<WalkForwardResult>`: refit every `refitEvery` sessions on
+ *   an expanding or rolling window ({@link walkForwardFolds}), the same nesting in every fold; the folds' test
+ *   slices join into one continuous out-of-sample test (`predictions`), and `system` is the last fold's.
+ * - {@link backtestPredictions}`(ds, predictions, opts)`: every strategy plus equal-weight buy-and-hold and
+ *   always-long at the volatility target, through one simulation.
+ *
+ * @example
+ * ```ts ignore
+ * const spec = makeSpec({ experts: { trend: ["logistic", "gbdt"] } });
+ * const ds = systemDataset(spec, { series, market }, segments);
+ * const system = await fitSystem(spec, ds);
+ * const signals = await system.predict(ds, "2018-02-07");
+ * const files = await system.toArtifacts();          // -> saveModelArtifact / saveSystem
+ * const again = await loadSystem(files);             // same predictions, bit for bit
+ * ```
+ * @module
+ */
+export {
+  checkSpec,
+  DEFAULT_SPEC,
+  makeSpec,
+  type SpecOverrides,
+  type SystemSpec,
+  type WalkForwardMode,
+} from "./spec.ts";
+export {
+  type DateRange,
+  type Fold,
+  type NestedRows,
+  nestedWindows,
+  resolveSegments,
+  type SegmentChoice,
+  type SegmentSource,
+  type SystemWindows,
+  walkForwardFolds,
+} from "./windows.ts";
+export { type SystemDataInput, systemDataset } from "./data.ts";
+export {
+  type FitOptions,
+  fitSystem,
+  FittedSystem,
+  GATE_CONDITIONS,
+  loadSystem,
+  type SystemPredictions,
+  type SystemSignal,
+  VOL_RATIO,
+} from "./system.ts";
+export {
+  concatPredictions,
+  type FoldSummary,
+  sessionCalendar,
+  walkForward,
+  type WalkForwardOptions,
+  type WalkForwardResult,
+} from "./walk_forward.ts";
+export { ALWAYS_LONG, type BacktestOptions, backtestPredictions, BUY_AND_HOLD } from "./backtests.ts";
+export { loadSystemFrom, saveSystem } from "./registry.ts";

@@ -1,0 +1,138 @@
+/**
+ * What a system is made of: the {@link SystemSpec} (dataset and windows, experts, combiner, sizing, costs,
+ * walk-forward, seed), its defaults and its checks.
+ * @module
+ */
+import { ConfigError } from "../core/mod.ts";
+import { TREND_MODEL_NAMES } from "../models/mod.ts";
+
+/** How the base models are refitted over the test segment. */
+export type WalkForwardMode = "off" | "expanding" | "rolling";
+
+/** A spec: everything that decides what `fitSystem` builds. Plain JSON; stored with every fitted system. */
+export interface SystemSpec {
+  /** Labels and the nested windows. */
+  dataset: {
+    /** Neutral band of the trend label in units of the trailing 20-day volatility. */
+    neutralK: number;
+    /** Longest label the system trains or trades on (sessions): 2 for the open-to-open return it trades. */
+    labelHorizon: number;
+    /** Sessions dropped before each later window (at least `labelHorizon`). */
+    purge: number;
+    /** Sessions dropped after each boundary. */
+    embargo: number;
+    /**
+     * Share of the train sessions, at the end of train, that the base models early-stop on (the inner slice,
+     * purged from the rows they fit). 0 = no inner slice (a model with early stopping makes its own from train).
+     */
+    innerFrac: number;
+  };
+  /** The experts the combiner weighs. */
+  experts: {
+    /** Base trend models (their soft vote is the trend expert; the six ensembles combine them too). */
+    trend: string[];
+    /** Support/resistance expert (swing levels). */
+    levels: boolean;
+    /** Volatility forecaster: sizes positions and informs the gate. */
+    volatility: "garch11";
+  };
+  /** The gate over the experts. */
+  combiner: {
+    /** What the gate maximizes on the calibration window. */
+    objective: "loglik" | "pnl";
+  };
+  /** Scores -> actions and sizes. */
+  sizing: {
+    /** Dead band on the standardized score. */
+    threshold: number;
+    /** Annualized volatility each position targets. */
+    targetVol: number;
+    /** Cap on |size|. */
+    maxPosition: number;
+    /** Bearish scores give size 0. */
+    longOnly: boolean;
+  };
+  /** Trading costs of the backtests. */
+  costs: { costBps: number };
+  /** Refits over the test segment: off, or every `refitEvery` sessions on an expanding or rolling window. */
+  walkForward: { mode: WalkForwardMode; refitEvery: number };
+  /** Seed of every random choice. */
+  seed: number;
+}
+
+/** The default spec: the pipeline's `config/default.yaml` values. */
+export const DEFAULT_SPEC: SystemSpec = Object.freeze({
+  dataset: { neutralK: 0.25, labelHorizon: 2, purge: 2, embargo: 0, innerFrac: 0.2 },
+  experts: { trend: ["majority", "momentum", "logistic", "mlp-tfjs"], levels: true, volatility: "garch11" },
+  combiner: { objective: "loglik" },
+  sizing: { threshold: 0.25, targetVol: 0.15, maxPosition: 1, longOnly: false },
+  costs: { costBps: 5 },
+  walkForward: { mode: "off", refitEvery: 21 },
+  seed: 42,
+}) as SystemSpec;
+
+/** A partial spec: every field optional, merged onto {@link DEFAULT_SPEC} by {@link makeSpec}. */
+export type SpecOverrides = { [K in keyof SystemSpec]?: Partial<SystemSpec[K]> | SystemSpec[K] };
+
+/** The default spec with `o` merged in per section, checked by {@link checkSpec}. */
+export function makeSpec(o: SpecOverrides = {}): SystemSpec {
+  const d = structuredClone(DEFAULT_SPEC) as SystemSpec;
+  const out = {
+    dataset: { ...d.dataset, ...(o.dataset as object) },
+    experts: { ...d.experts, ...(o.experts as object) },
+    combiner: { ...d.combiner, ...(o.combiner as object) },
+    sizing: { ...d.sizing, ...(o.sizing as object) },
+    costs: { ...d.costs, ...(o.costs as object) },
+    walkForward: { ...d.walkForward, ...(o.walkForward as object) },
+    seed: (o.seed as number | undefined) ?? d.seed,
+  } as SystemSpec;
+  checkSpec(out);
+  return out;
+}
+
+function int(v: number, min: number, what: string): void {
+  if (!(Number.isInteger(v) && v >= min)) {
+    throw new ConfigError(`spec ${what}: ${v} is not an integer >= ${min}`);
+  }
+}
+
+/** Throws `ConfigError` naming the first field out of range. */
+export function checkSpec(s: SystemSpec): void {
+  const ds = s.dataset;
+  if (!(ds.neutralK >= 0)) throw new ConfigError(`spec dataset.neutralK: ${ds.neutralK} must be >= 0`);
+  int(ds.labelHorizon, 1, "dataset.labelHorizon");
+  int(ds.purge, ds.labelHorizon, "dataset.purge (>= labelHorizon)");
+  int(ds.embargo, 0, "dataset.embargo");
+  if (!(ds.innerFrac >= 0 && ds.innerFrac < 0.9)) {
+    throw new ConfigError(`spec dataset.innerFrac: ${ds.innerFrac} must be in [0, 0.9)`);
+  }
+  if (!s.experts.trend.length) throw new ConfigError("spec experts.trend: no trend model");
+  for (const m of s.experts.trend) {
+    if (!(TREND_MODEL_NAMES as readonly string[]).includes(m)) {
+      throw new ConfigError(
+        `spec experts.trend: unknown model ${m} (known: ${TREND_MODEL_NAMES.join(", ")})`,
+      );
+    }
+  }
+  if (new Set(s.experts.trend).size !== s.experts.trend.length) {
+    throw new ConfigError("spec experts.trend: a model is listed twice");
+  }
+  if (s.experts.volatility !== "garch11") {
+    throw new ConfigError(`spec experts.volatility: ${s.experts.volatility} is not garch11`);
+  }
+  if (!["loglik", "pnl"].includes(s.combiner.objective)) {
+    throw new ConfigError(`spec combiner.objective: ${s.combiner.objective} is not loglik or pnl`);
+  }
+  const z = s.sizing;
+  if (!(z.threshold >= 0 && z.threshold < 0.5)) {
+    throw new ConfigError(`spec sizing.threshold: ${z.threshold} must be in [0, 0.5)`);
+  }
+  if (!(z.targetVol >= 0)) throw new ConfigError(`spec sizing.targetVol: ${z.targetVol} must be >= 0`);
+  if (!(z.maxPosition > 0)) throw new ConfigError(`spec sizing.maxPosition: ${z.maxPosition} must be > 0`);
+  if (!(s.costs.costBps >= 0)) throw new ConfigError(`spec costs.costBps: ${s.costs.costBps} must be >= 0`);
+  if (!["off", "expanding", "rolling"].includes(s.walkForward.mode)) {
+    throw new ConfigError(`spec walkForward.mode: ${s.walkForward.mode} is not off, expanding or rolling`);
+  }
+  int(s.walkForward.refitEvery, 1, "walkForward.refitEvery");
+  int(s.seed, 0, "seed");
+}
