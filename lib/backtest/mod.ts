@@ -11,3 +11,4 @@ export {
   type BacktestResult,
   buyAndHold,
 } from "./backtest.ts";
+export * from "./scorecard.ts";

@@ -176,6 +176,8 @@ export interface Lineage {
   git: { sha: string; dirty: boolean };
   tfBackend: string;
   seed: number;
+  /** Data cut-off of the fit: the session whose close bounds every record it saw (`knownAt <= close(asOf)`). */
+  asOf: IsoDate;
   /** When the fit finished (epoch ms). Not part of the digest. */
   createdAt: Instant;
   /** The version this one was refitted from or retrained after, when there is one. */

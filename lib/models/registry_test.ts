@@ -87,6 +87,7 @@ function lineage(over: Partial<Lineage> = {}): Lineage {
     metrics: { validation: { ic: 0.021, logLoss: 1.05 }, test: {} },
     git: { sha: "a".repeat(40), dirty: true },
     tfBackend: "wasm",
+    asOf: "2021-06-30",
     seed: 42,
     createdAt: 1_700_000_000_000,
     ...over,

@@ -31,6 +31,7 @@ function lineage(seed: number): Lineage {
     metrics: { validation: { ic: 0.01 + seed / 1000 }, test: {} },
     git: { sha: "f".repeat(40), dirty: false },
     tfBackend: "wasm",
+    asOf: "2016-12-30",
     seed,
     createdAt: Date.UTC(2018, 0, 2 + seed),
   };
