@@ -30,6 +30,31 @@ export interface Config {
   models: { trend: string[]; seed: number };
   signals: { threshold: number; targetVol: number; maxPosition: number; longOnly: boolean };
   backtest: { costBps: number };
+  production: ProductionConfig;
+}
+
+/** The daily production run's settings (`production:`). */
+export interface ProductionConfig {
+  model: string;
+  retrain: {
+    every: number;
+    window: string;
+    calibrationFrac: number;
+    promote: "always" | "if-better" | "never";
+    minScoredSessions: number;
+  };
+  drift: { window: number; bins: number; psiWarn: number; psiFail: number; failShare: number };
+  freshness: { warnSessions: number; failSessions: number };
+}
+
+/** `production.retrain.window` parsed: expanding, or the last `sessions` sessions. */
+export function retrainWindow(w: string): { mode: "expanding" } | { mode: "rolling"; sessions: number } {
+  if (w === "expanding") return { mode: "expanding" };
+  const m = /^rolling (\d+)$/.exec(w);
+  if (m && Number(m[1]) >= 60) return { mode: "rolling", sessions: Number(m[1]) };
+  throw new ConfigError(
+    `config production.retrain.window: ${JSON.stringify(w)} is not expanding or "rolling N" (N >= 60)`,
+  );
 }
 
 const DEFAULT_PATH = new URL("../config/default.yaml", import.meta.url);
@@ -38,6 +63,7 @@ const DEFAULT_PATH = new URL("../config/default.yaml", import.meta.url);
 const ENUMS: Record<string, string[]> = {
   "source.kind": ["synthetic", "csv"],
   "models.trend": [...TREND_MODEL_NAMES],
+  "production.retrain.promote": ["always", "if-better", "never"],
 };
 
 /** Keys whose default is null but that take a value of this type. */
@@ -146,6 +172,39 @@ export async function loadConfig(
   }
   if (c.source.kind === "csv" && !c.source.csvDir) {
     throw new ConfigError("source.kind csv needs source.csvDir (--data-dir)");
+  }
+  const p = c.production;
+  retrainWindow(p.retrain.window);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(p.model)) {
+    throw new ConfigError(`config production.model: bad name ${p.model}`);
+  }
+  for (
+    const [k, v, lo] of [
+      ["retrain.every", p.retrain.every, 1],
+      ["retrain.minScoredSessions", p.retrain.minScoredSessions, 1],
+      ["drift.window", p.drift.window, 1],
+      ["drift.bins", p.drift.bins, 2],
+      ["freshness.warnSessions", p.freshness.warnSessions, 0],
+      ["freshness.failSessions", p.freshness.failSessions, 0],
+    ] as const
+  ) {
+    if (!(Number.isInteger(v) && v >= lo)) {
+      throw new ConfigError(`config production.${k}: ${v} is not an integer >= ${lo}`);
+    }
+  }
+  if (!(p.retrain.calibrationFrac > 0 && p.retrain.calibrationFrac < 0.8)) {
+    throw new ConfigError(
+      `config production.retrain.calibrationFrac: ${p.retrain.calibrationFrac} must be in (0, 0.8)`,
+    );
+  }
+  if (!(p.drift.psiWarn > 0 && p.drift.psiFail >= p.drift.psiWarn)) {
+    throw new ConfigError("config production.drift: need 0 < psiWarn <= psiFail");
+  }
+  if (!(p.drift.failShare > 0 && p.drift.failShare <= 1)) {
+    throw new ConfigError(`config production.drift.failShare: ${p.drift.failShare} must be in (0, 1]`);
+  }
+  if (p.freshness.failSessions < p.freshness.warnSessions) {
+    throw new ConfigError("config production.freshness: failSessions must be >= warnSessions");
   }
   if (c.dataset.trainFrac + c.dataset.validFrac >= 1) {
     throw new ConfigError("config dataset: trainFrac + validFrac must leave room for a test segment");
