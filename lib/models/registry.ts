@@ -225,9 +225,9 @@ async function digestOf(files: Record<string, Uint8Array | string>, lineage: Lin
   return { digest, fileDigests, sizes };
 }
 
-/** The version id of a digest: `<last train/calibration date>.<first 10 hex digits>`. */
+/** The version id of a digest: `<data cut-off date>.<first 10 hex digits>`. */
 export function versionId(lineage: Lineage, digest: string): string {
-  return `${lineage.windows.calibration[1]}.${digest.slice(0, 10)}`;
+  return `${lineage.asOf}.${digest.slice(0, 10)}`;
 }
 
 async function readJson<T>(objects: Pick<ObjectStore, "get">, key: string): Promise<T | null> {
