@@ -37,7 +37,8 @@ import {
 /** Options of the API. */
 export interface ApiOptions {
   stores: ServeStores;
-  keys: KeyRing;
+  /** The accepted keys (a `KeyRing`, or anything that checks like one, e.g. a ring reloaded from a file). */
+  keys: Pick<KeyRing, "check">;
   /** Registry name of the fitted system (default `system`). */
   modelName?: string;
   /** Origins allowed by CORS; empty or absent = CORS off (no CORS headers at all). */
