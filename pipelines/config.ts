@@ -147,9 +147,12 @@ export function parseYamlText(text: string, where: string): unknown {
 
 /** Loads the defaults, then an optional user file, then overrides (each validated against the defaults). */
 export async function loadConfig(
-  opts: { file?: string; overrides?: Record<string, unknown> } = {},
+  opts: { file?: string; overrides?: Record<string, unknown>; defaultsFile?: string | URL } = {},
 ): Promise<Config> {
-  const defaults = parseYamlText(await Deno.readTextFile(DEFAULT_PATH), "config/default.yaml");
+  const defaults = parseYamlText(
+    await Deno.readTextFile(opts.defaultsFile ?? DEFAULT_PATH),
+    "config/default.yaml",
+  );
   let cfg = defaults;
   if (opts.file) {
     let text: string;

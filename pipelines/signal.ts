@@ -34,6 +34,7 @@ import {
 } from "@lib/dataset/mod.ts";
 import {
   DEFAULT_FEATURE_SET,
+  driftBaseline,
   type DriftReference,
   driftReference,
   type FeatureSet,
@@ -339,20 +340,39 @@ function comparable(s: Signal): string {
 /** Feature functions of the calendar: a function of the date alone, so "drift" there says nothing. */
 const CALENDAR_FNS = new Set(["day_of_week", "month", "days_to_month_end", "sessions_to_month_end"]);
 
-/** Drift references of every non-calendar feature on the rows the base models fit on. */
+/**
+ * Drift references of every non-calendar feature on the rows the base models fit on, with the baseline of
+ * `window`-session windows of those rows (a quarter window apart).
+ */
 function driftReferences(
-  ds: { X: Float64Array; featureNames: string[] },
+  ds: { X: Float64Array; featureNames: string[]; date: string[] },
   featureSet: FeatureSet,
   rows: Int32Array,
   bins: number,
+  window: number,
 ) {
   const f = ds.featureNames.length;
   const calendar = new Set(featureSet.features.filter((x) => CALENDAR_FNS.has(x.fn)).map((x) => x.name));
+  const days = [...new Set(Array.from(rows, (r) => ds.date[r]))].sort();
+  const dayIndex = new Map(days.map((d, i) => [d, i]));
+  const groups: Int32Array[] = [];
+  const step = Math.max(1, Math.floor(window / 4));
+  for (let a = 0; a + window <= days.length; a += step) {
+    groups.push(Int32Array.from(
+      Array.from(rows).filter((r) => {
+        const i = dayIndex.get(ds.date[r])!;
+        return i >= a && i < a + window;
+      }),
+    ));
+  }
   const out: Record<string, DriftReference> = {};
   ds.featureNames.forEach((name, j) => {
     if (calendar.has(name)) return;
-    const ref = driftReference(Float64Array.from(rows, (r) => ds.X[r * f + j]), bins);
-    if (ref) out[name] = ref;
+    const col = (rs: Int32Array) => Float64Array.from(rs, (r) => ds.X[r * f + j]);
+    const ref = driftReference(col(rows), bins);
+    if (!ref) return;
+    const baseline = driftBaseline(ref, groups.map(col));
+    out[name] = baseline ? { ...ref, baseline } : ref;
   });
   return out;
 }
@@ -537,7 +557,9 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       system = await fitSystem(spec, ds);
       const fitRows = rowsBetween(ds, system.windows.fit[0], system.windows.fit[1]);
       const files = await system.toArtifacts();
-      files[DRIFT_FILE] = JSON.stringify(driftReferences(ds, featureSet, fitRows, p.drift.bins));
+      files[DRIFT_FILE] = JSON.stringify(
+        driftReferences(ds, featureSet, fitRows, p.drift.bins, p.drift.window),
+      );
       const calRows = rowsBetween(ds, system.windows.calibration[0], system.windows.calibration[1]);
       const calPred = await system.predictRows(ds, calRows);
       const moe = calPred.strategies.get("moe")!;
@@ -650,14 +672,10 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       if (!ref) return;
       const v = psi(ref, Float64Array.from(recentRows, (r) => ds.X[r * f + j]));
       if (!Number.isFinite(v)) return;
-      checks.push({
-        kind: "psi",
-        name,
-        value: v,
-        warn: p.drift.psiWarn,
-        fail: p.drift.psiFail,
-        status: status(v, p.drift.psiWarn, p.drift.psiFail),
-      });
+      // thresholds: the configured ones, raised to what windows of the training period itself strayed by
+      const warn = Math.max(p.drift.psiWarn, ref.baseline?.q90 ?? 0);
+      const fail = Math.max(p.drift.psiFail, ref.baseline?.max ?? 0);
+      checks.push({ kind: "psi", name, value: v, warn, fail, status: status(v, warn, fail) });
     });
     let worstLag = 0;
     for (const s of symbols) {

@@ -10,7 +10,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { bundleLambdas, handlerKinds } from "./bundle_lambdas.ts";
-import { ensureNode22, smokeTestHandlers } from "./lambda_smoke.ts";
+import { ensureNode22, resultLine, smokeTestHandlers } from "./lambda_smoke.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SLS_VERSION = "3.40.0";
@@ -106,8 +106,7 @@ if (import.meta.main) {
         console.log(
           `node22 ${r.kind.padEnd(11)} cold import ${r.importMs.toFixed(0)} ms, first run ${
             r.runMs.toFixed(0)
-          } ms, ` +
-            `${r.result.inserted} new rows, ${r.result.objects} objects`,
+          } ms, ${resultLine(r)}`,
         );
       }
     }

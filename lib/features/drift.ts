@@ -10,6 +10,11 @@
 export interface DriftReference {
   edges: number[];
   shares: number[];
+  /**
+   * PSI of windows of the reference period itself against the whole (see {@link driftBaseline}): how far a
+   * window of that length strays with no drift at all. Absent when not measured.
+   */
+  baseline?: { windows: number; q90: number; max: number };
 }
 
 const EPS = 1e-4;
@@ -60,4 +65,23 @@ export function psi(ref: DriftReference, values: ArrayLike<number>): number {
     s += (p - q) * Math.log(p / q);
   }
   return s;
+}
+
+/**
+ * The PSI a window strays by within the reference period itself: the 90th percentile and the maximum of the PSI
+ * of each `windows` sample (e.g. overlapping windows of the training sessions) against `ref`. Autocorrelated or
+ * cross-sectionally correlated features stray far even without drift; a monitor compares a recent window with
+ * these and with the fixed thresholds, whichever is larger.
+ */
+export function driftBaseline(
+  ref: DriftReference,
+  windows: readonly ArrayLike<number>[],
+): { windows: number; q90: number; max: number } | undefined {
+  const v = windows.map((w) => psi(ref, w)).filter(Number.isFinite).sort((a, b) => a - b);
+  if (!v.length) return undefined;
+  return {
+    windows: v.length,
+    q90: v[Math.min(v.length - 1, Math.floor(0.9 * v.length))],
+    max: v[v.length - 1],
+  };
 }
