@@ -246,6 +246,7 @@ async function loadTest(
   const rss: number[] = [rssKb(server.pid)];
   const timer = setInterval(() => rss.push(rssKb(server.pid)), 1000);
   const common = [
+    "-w",
     "-q",
     String(rate),
     "--latency-correction",

@@ -45,7 +45,7 @@ function alarm(description, namespace, metric, dimensions, threshold, statistic 
   };
 }
 
-module.exports = async ({ options }) => {
+module.exports = ({ options }) => {
   const stage = options.stage || "dev";
   const Resources = {
     AlarmTopic: {
@@ -56,7 +56,11 @@ module.exports = async ({ options }) => {
   if (process.env.FMAI_ALARM_EMAIL) {
     Resources.AlarmEmail = {
       Type: "AWS::SNS::Subscription",
-      Properties: { TopicArn: { Ref: "AlarmTopic" }, Protocol: "email", Endpoint: process.env.FMAI_ALARM_EMAIL },
+      Properties: {
+        TopicArn: { Ref: "AlarmTopic" },
+        Protocol: "email",
+        Endpoint: process.env.FMAI_ALARM_EMAIL,
+      },
     };
   }
   const queues = [];
@@ -80,8 +84,20 @@ module.exports = async ({ options }) => {
       },
     };
     const dim = [{ Name: "FunctionName", Value: { Ref: fn } }];
-    Resources[`${n}ErrorsAlarm`] = alarm(`fmai ${stage} ${kind}: invocation errors`, "AWS/Lambda", "Errors", dim, 1);
-    Resources[`${n}ThrottlesAlarm`] = alarm(`fmai ${stage} ${kind}: throttled`, "AWS/Lambda", "Throttles", dim, 1);
+    Resources[`${n}ErrorsAlarm`] = alarm(
+      `fmai ${stage} ${kind}: invocation errors`,
+      "AWS/Lambda",
+      "Errors",
+      dim,
+      1,
+    );
+    Resources[`${n}ThrottlesAlarm`] = alarm(
+      `fmai ${stage} ${kind}: throttled`,
+      "AWS/Lambda",
+      "Throttles",
+      dim,
+      1,
+    );
     Resources[`${n}DeadLettersAlarm`] = alarm(
       `fmai ${stage} ${kind}: failed asynchronous invocations in its dead-letter queue`,
       "AWS/SQS",

@@ -16,7 +16,11 @@ export async function buildActionlint(): Promise<string> {
   const gobin = await Deno.makeTempDir({ prefix: "fmai-actionlint-" });
   try {
     console.error(`building actionlint ${ACTIONLINT_VERSION} with go install (once; cached in ${BIN})`);
-    await run("go", ["install", "-trimpath", `github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}`], {
+    await run("go", [
+      "install",
+      "-trimpath",
+      `github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}`,
+    ], {
       env: { ...Deno.env.toObject(), GOTOOLCHAIN: "local", GOBIN: gobin },
     });
     await Deno.mkdir(`${CACHE_DIR}/bin`, { recursive: true });
@@ -42,7 +46,9 @@ if (import.meta.main) {
       stdout: "inherit",
       stderr: "inherit",
     }).output();
-    if (out.success) console.log(`actionlint ${ACTIONLINT_VERSION}: ${files.length} workflows clean (${files.join(", ")})`);
+    if (out.success) {
+      console.log(`actionlint ${ACTIONLINT_VERSION}: ${files.length} workflows clean (${files.join(", ")})`);
+    }
     Deno.exit(out.success ? 0 : 1);
   } catch (e) {
     console.error(`actionlint: ${e instanceof Error ? e.message : String(e)}`);

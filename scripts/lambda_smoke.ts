@@ -237,12 +237,13 @@ export const CASES: Case[] = [
       FMAI_CONFIG_OVERRIDES: '{"production":{"drift":{"failShare":1}}}',
       FMAI_API_KEY_HASHES: "",
     },
-    async check(_s, r) {
+    check(_s, r) {
       const body = r.result?.body ? JSON.parse(r.result.body) : {};
-      return r.result?.statusCode === 200 && body.signals?.length === 2 &&
-          body.signals[0].featureHash?.length === 64
-        ? null
-        : `status ${r.result?.statusCode}: ${String(r.result?.body).slice(0, 200)}`;
+      const ok = r.result?.statusCode === 200 && body.signals?.length === 2 &&
+        body.signals[0].featureHash?.length === 64;
+      return Promise.resolve(
+        ok ? null : `status ${r.result?.statusCode}: ${String(r.result?.body).slice(0, 200)}`,
+      );
     },
   },
   {
