@@ -120,11 +120,7 @@ async function fill(stores: Stores): Promise<{ versions: string[]; days: IsoDate
               rawScore: score / 3,
               score,
               forecastVol: 0.25,
-              threshold: 0.25,
-              fullScore: 0.5,
-              targetVol: 0.15,
-              maxPosition: 1,
-              longOnly: false,
+              rule: { method: "topk-dropout", topK: 50, maxWeight: 0.25 },
             },
           },
         };

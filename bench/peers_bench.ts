@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
-import { buildDataset, TREND_SEGMENTS } from "@lib/dataset/mod.ts";
+import { buildDataset, segmentRows, TREND_SEGMENTS } from "@lib/dataset/mod.ts";
 import {
   type GarchParams,
   GbdtModel,
@@ -33,7 +33,6 @@ import {
   loadMarket,
   loadSp500,
   loadVolInputs,
-  splitRows,
   VOL_HORIZONS,
   VOL_OOS,
   volOrigins,
@@ -204,7 +203,7 @@ try {
     const series = await loadSp500({ sharedDir: SHARED, seed, reduced: true, tickers });
     const market = await loadMarket(SHARED);
     const ds = buildDataset({ series, market, segments: TREND_SEGMENTS, labelHorizon: EVAL_LABEL_HORIZON });
-    const split = splitRows(ds);
+    const split = segmentRows(ds);
     const datasetMs = performance.now() - t0;
     const lab = (rows: Int32Array) =>
       Int32Array.from(Array.from(rows).filter((i) => ds.labels.trend[i] >= 0));

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "@lib/core/mod.ts";
-import { loadConfig } from "./config.ts";
+import { dateRange, loadConfig } from "./config.ts";
 import { parseBackends } from "./stores.ts";
 import { runPipeline } from "./run.ts";
 import { asConfigError, reportCliError } from "./_cli_error.ts";
@@ -14,7 +14,9 @@ const USAGE = `usage:
   deno task demo [--quiet] [--report FILE] [--store-dir DIR]
   deno task pipeline [--source csv|synthetic] [--data-dir DIR] [--symbols A,B,...] [--from YYYY-MM-DD]
                      [--to YYYY-MM-DD] [--config FILE] [--store-dir DIR] [--report FILE] [--quiet]
-                     [--stores embedded | mysql,mongodb,s3]   (or FMAI_STORES; see config/*.yaml)`;
+                     [--stores embedded | mysql,mongodb,s3]   (or FMAI_STORES; see config/*.yaml)
+                     [--train A..B --valid A..B --test A..B]   (dates YYYY-MM-DD; else dataset.trainFrac/validFrac)
+                     [--walk-forward off|expanding|rolling] [--refit-every N]   (refit over the test segment)`;
 
 /** Parses argv into config overrides; unknown flags are `ConfigError`s. */
 export function parseCli(argv: string[]) {
@@ -35,6 +37,11 @@ export function parseCli(argv: string[]) {
         report: { type: "string" },
         quiet: { type: "boolean" },
         help: { type: "boolean" },
+        train: { type: "string" },
+        valid: { type: "string" },
+        test: { type: "string" },
+        "walk-forward": { type: "string" },
+        "refit-every": { type: "string" },
       },
     })
   );
@@ -54,6 +61,23 @@ export function parseCli(argv: string[]) {
   if (v.to !== undefined) source.to = v.to;
   const overrides: Record<string, unknown> = {};
   if (Object.keys(source).length) overrides.source = source;
+  const dataset: Record<string, unknown> = {};
+  const segments: Record<string, string> = {};
+  for (const k of ["train", "valid", "test"] as const) {
+    if (v[k] !== undefined) segments[k] = dateRange(v[k]!, `--${k}`).join("..");
+  }
+  if (Object.keys(segments).length) dataset.segments = segments;
+  const walk: Record<string, unknown> = {};
+  if (v["walk-forward"] !== undefined) walk.mode = v["walk-forward"];
+  if (v["refit-every"] !== undefined) {
+    const n = Number(v["refit-every"]);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new ConfigError(`--refit-every must be an integer >= 1, got ${v["refit-every"]}`);
+    }
+    walk.refitEvery = n;
+  }
+  if (Object.keys(walk).length) dataset.walkForward = walk;
+  if (Object.keys(dataset).length) overrides.dataset = dataset;
   if (v["store-dir"] !== undefined) overrides.dataDir = v["store-dir"];
   if (
     command === "demo" && overrides.source && (overrides.source as Record<string, unknown>).kind === "csv"

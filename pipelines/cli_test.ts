@@ -66,7 +66,7 @@ Deno.test("bad input: one-line typed error, exit code 2, nothing written", async
 });
 
 Deno.test({
-  name: "pipeline on the real S&P 500 CSV runs to a report",
+  name: "pipeline on the real S&P 500 CSV tests exactly the dates it is given, and says so",
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "fmai-sp500-" });
     try {
@@ -79,6 +79,12 @@ Deno.test({
         SP500,
         "--symbols",
         "AAPL,MSFT,JPM,XOM,JNJ",
+        "--train",
+        "2013-02-08..2015-06-30",
+        "--valid",
+        "2015-07-01..2015-12-31",
+        "--test",
+        "2016-01-04..2018-02-07",
         "--store-dir",
         `${dir}/store`,
         "--report",
@@ -86,12 +92,117 @@ Deno.test({
         "--quiet",
       ]);
       equal(r.code, 0, r.stderr);
-      ok(/moe/.test(r.stdout) && /buy-and-hold/.test(r.stdout), r.stdout);
+      ok(
+        /moe/.test(r.stdout) && /buy-and-hold/.test(r.stdout) && /always-long-voltarget/.test(r.stdout),
+        r.stdout,
+      );
+      const said =
+        "segments (your dates): train 2013-02-08..2015-06-30, validation 2015-07-01..2015-12-31, " +
+        "test 2016-01-04..2018-02-07";
+      ok(r.stdout.includes(said), r.stdout);
+      // the data covers the protocol's window, yet the run predicts exactly the test it was given
+      ok(r.stdout.includes("out-of-sample test: 2016-01-04..2018-02-07 (529 sessions"), r.stdout);
       const html = await Deno.readTextFile(report);
       ok(html.includes("Plotly.newPlot") && html.includes("AAPL"));
-      ok(html.includes("2017-01-03"), "the protocol's test segment is used");
+      ok(html.includes(said), "the report names the segments");
+      ok(!html.includes("2017-01-03..2018-02-07"), "no trace of the protocol's test window");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test({
+  name: "walk-forward on the real S&P 500 CSV refits monthly and reports one continuous out-of-sample test",
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "fmai-wf-" });
+    try {
+      await Deno.writeTextFile(
+        `${dir}/fast.yaml`,
+        "models:\n  trend: [majority, logistic]\n  levels: false\n",
+      );
+      const r = await cli([
+        "run",
+        "--config",
+        `${dir}/fast.yaml`,
+        "--data-dir",
+        SP500,
+        "--symbols",
+        "AAPL,JPM,XOM",
+        "--train",
+        "2013-02-08..2016-06-30",
+        "--valid",
+        "2016-07-01..2016-12-30",
+        "--test",
+        "2017-01-03..2018-02-07",
+        "--walk-forward",
+        "expanding",
+        "--refit-every",
+        "21",
+        "--store-dir",
+        `${dir}/store`,
+        "--report",
+        `${dir}/wf.html`,
+        "--quiet",
+      ]);
+      equal(r.code, 0, r.stderr);
+      ok(r.stdout.includes("walk-forward expanding, refit every 21 sessions"), r.stdout);
+      // 277 test sessions in slices of 21: 14 fits, whose slices join into one test
+      ok(r.stdout.includes("out-of-sample test: 2017-01-03..2018-02-07 (277 sessions"), r.stdout);
+      ok(r.stdout.includes("14 fits, one continuous test"), r.stdout);
+      const html = await Deno.readTextFile(`${dir}/wf.html`);
+      ok(
+        html.includes("2018-02-02..2018-02-07"),
+        "the last fold's test slice (4 sessions) is in the windows table",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("segments that do not fit the data: one line, exit 2, nothing written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-seg-" });
+  try {
+    const base = ["run", "--data-dir", SP500, "--symbols", "AAPL"];
+    await expectUserError(
+      [
+        ...base,
+        "--train",
+        "2010-01-04..2015-06-30",
+        "--valid",
+        "2015-07-01..2015-12-31",
+        "--test",
+        "2016-01-04..2018-02-07",
+      ],
+      /segment train 2010-01-04\.\.2015-06-30 starts before the data \(first session 2013-02-08\)/,
+      `${dir}/a`,
+    );
+    await expectUserError(
+      [
+        ...base,
+        "--train",
+        "2013-02-08..2015-06-30",
+        "--valid",
+        "2015-07-01..2015-12-31",
+        "--test",
+        "2016-01-04..2019-02-07",
+      ],
+      /ends after the data \(last session 2018-02-07\)/,
+      `${dir}/b`,
+    );
+    await expectUserError([...base, "--test", "2016-01-04..2018-02-07"], /give all three/, `${dir}/c`);
+    await expectUserError(
+      [...base, "--test", "2016-01-04-2018-02-07"],
+      /--test: expected YYYY-MM-DD\.\.YYYY-MM-DD/,
+      `${dir}/d`,
+    );
+    await expectUserError(
+      [...base, "--walk-forward", "sideways"],
+      /walkForward\.mode: "sideways" is not one of/,
+      `${dir}/e`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -5,7 +5,8 @@
  */
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "@lib/core/mod.ts";
-import { TREND_MODEL_NAMES } from "@lib/evaluate/mod.ts";
+import { TREND_MODEL_NAMES } from "@lib/models/mod.ts";
+import { makeSpec, type SegmentChoice, type SystemSpec } from "@lib/workflow/mod.ts";
 
 /** The validated configuration. */
 export interface Config {
@@ -26,10 +27,20 @@ export interface Config {
       levelStrength: number;
     };
   };
-  dataset: { neutralK: number; trainFrac: number; validFrac: number; purge: number; embargo: number };
-  models: { trend: string[]; seed: number };
-  signals: { threshold: number; targetVol: number; maxPosition: number; longOnly: boolean };
-  backtest: { costBps: number };
+  dataset: {
+    neutralK: number;
+    /** Date ranges `YYYY-MM-DD..YYYY-MM-DD` (all three or none). */
+    segments: { train: string | null; valid: string | null; test: string | null };
+    trainFrac: number;
+    validFrac: number;
+    innerFrac: number;
+    purge: number;
+    embargo: number;
+    walkForward: { mode: "off" | "expanding" | "rolling"; refitEvery: number };
+  };
+  models: { trend: string[]; levels: boolean; seed: number };
+  portfolio: SystemSpec["portfolio"];
+  backtest: { costBps: number; impact: number };
   production: ProductionConfig;
 }
 
@@ -64,6 +75,8 @@ const ENUMS: Record<string, string[]> = {
   "source.kind": ["synthetic", "csv"],
   "models.trend": [...TREND_MODEL_NAMES],
   "production.retrain.promote": ["always", "if-better", "never"],
+  "dataset.walkForward.mode": ["off", "expanding", "rolling"],
+  "portfolio.method": ["topk-dropout", "long-short", "kelly"],
 };
 
 /** Keys whose default is null but that take a value of this type. */
@@ -71,6 +84,9 @@ const NULLABLE: Record<string, "string"> = {
   "source.from": "string",
   "source.to": "string",
   "source.csvDir": "string",
+  "dataset.segments.train": "string",
+  "dataset.segments.valid": "string",
+  "dataset.segments.test": "string",
 };
 
 function typeOf(v: unknown): string {
@@ -145,6 +161,21 @@ export function parseYamlText(text: string, where: string): unknown {
   }
 }
 
+/**
+ * A date range `YYYY-MM-DD..YYYY-MM-DD` (both ends inclusive, start <= end) as a pair; `ConfigError` naming
+ * `what` otherwise.
+ */
+export function dateRange(text: string, what: string): [string, string] {
+  const m = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(text.trim());
+  const valid = (d: string) =>
+    !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
+  if (!m || !valid(m[1]) || !valid(m[2])) {
+    throw new ConfigError(`${what}: expected YYYY-MM-DD..YYYY-MM-DD, got ${JSON.stringify(text)}`);
+  }
+  if (m[1] > m[2]) throw new ConfigError(`${what}: empty date range ${text} (start after end)`);
+  return [m[1], m[2]];
+}
+
 /** Loads the defaults, then an optional user file, then overrides (each validated against the defaults). */
 export async function loadConfig(
   opts: { file?: string; overrides?: Record<string, unknown>; defaultsFile?: string | URL } = {},
@@ -209,8 +240,53 @@ export async function loadConfig(
   if (p.freshness.failSessions < p.freshness.warnSessions) {
     throw new ConfigError("config production.freshness: failSessions must be >= warnSessions");
   }
+  for (const k of ["train", "valid", "test"] as const) {
+    const v = c.dataset.segments[k];
+    if (v !== null) dateRange(v, `dataset.segments.${k}`);
+  }
+  if (c.dataset.walkForward.mode !== "off" && c.dataset.embargo > 0) {
+    throw new ConfigError(
+      "config dataset.embargo must be 0 with walkForward (it would drop the first sessions of every test slice)",
+    );
+  }
   if (c.dataset.trainFrac + c.dataset.validFrac >= 1) {
     throw new ConfigError("config dataset: trainFrac + validFrac must leave room for a test segment");
   }
   return c;
+}
+
+/** Longest label the pipeline trades on: `fwdOpenReturn` spans the opens of t+1 and t+2. */
+export const LABEL_HORIZON = 2;
+
+/** The system spec a config describes (lib/workflow). */
+export function specFromConfig(c: Config): SystemSpec {
+  return makeSpec({
+    dataset: {
+      neutralK: c.dataset.neutralK,
+      labelHorizon: LABEL_HORIZON,
+      purge: Math.max(c.dataset.purge, LABEL_HORIZON),
+      embargo: c.dataset.embargo,
+      innerFrac: c.dataset.innerFrac,
+    },
+    experts: { trend: [...c.models.trend], levels: c.models.levels, volatility: "garch11" },
+    portfolio: { ...c.portfolio },
+    costs: { costBps: c.backtest.costBps, impact: c.backtest.impact },
+    walkForward: { ...c.dataset.walkForward },
+    seed: c.models.seed,
+  });
+}
+
+/** The segments a config asks for: its date ranges, else its fractions. */
+export function segmentChoice(c: Config): SegmentChoice {
+  const r = (k: "train" | "valid" | "test") => {
+    const v = c.dataset.segments[k];
+    return v === null ? null : dateRange(v, `dataset.segments.${k}`);
+  };
+  return {
+    train: r("train"),
+    valid: r("valid"),
+    test: r("test"),
+    trainFrac: c.dataset.trainFrac,
+    validFrac: c.dataset.validFrac,
+  };
 }

@@ -9,19 +9,16 @@ import { openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
 import type { BacktestResult } from "@lib/backtest/mod.ts";
 import type { TrendMetrics } from "@lib/models/mod.ts";
-import type { Config } from "./config.ts";
-import { createProgress, type Progress } from "./progress.ts";
-import { type CollectResult, fetchAll, storeFetched } from "./steps/collect.ts";
-import { datasetStep } from "./steps/dataset.ts";
-import { trainStep } from "./steps/train.ts";
-import { combineStep } from "./steps/combine.ts";
-import { signalStep } from "./steps/signal.ts";
-import { probsStrategy, scoredStrategy, type Strategy } from "@lib/evaluate/mod.ts";
-import { backtestStep } from "./steps/backtest.ts";
-import { buildReport, writeReport } from "./steps/report.ts";
 import type { BuiltDataset } from "@lib/dataset/mod.ts";
-import type { TrainResult } from "./steps/train.ts";
-import type { CombineResult } from "./steps/combine.ts";
+import { resolveSegments, type SegmentSource, type WalkForwardResult } from "@lib/workflow/mod.ts";
+import { type Config, segmentChoice, specFromConfig } from "./config.ts";
+import { createProgress, type Progress } from "./progress.ts";
+import { type CollectResult, fetchAll, type Fetched, storeFetched } from "./steps/collect.ts";
+import { datasetStep } from "./steps/dataset.ts";
+import { fitStep } from "./steps/fit.ts";
+import { signalStep } from "./steps/signal.ts";
+import { backtestStep } from "./steps/backtest.ts";
+import { buildReport, segmentsLine, writeReport } from "./steps/report.ts";
 
 /** Options of a run. */
 export interface RunOptions {
@@ -41,8 +38,10 @@ export interface RunOptions {
 export interface RunSummary {
   collect: CollectResult;
   ds: BuiltDataset;
-  train: TrainResult;
-  combine: CombineResult;
+  /** How the segments were chosen (the user's dates or fractions). */
+  segmentSource: SegmentSource;
+  /** The fitted system(s) and their out-of-sample predictions of the test segment. */
+  fit: WalkForwardResult;
   metrics: Map<string, TrendMetrics>;
   backtests: Map<string, BacktestResult>;
   reportPath: string;
@@ -72,48 +71,44 @@ async function requestFor(cfg: Config, source: MarketSource) {
   return { symbols, from, to };
 }
 
+/** Sorted unique sessions of the fetched bars. */
+function fetchedCalendar(f: Fetched): string[] {
+  const days = new Set<string>();
+  for (const bars of f.bars.values()) for (const b of bars) days.add(b.date);
+  return [...days].sort();
+}
+
 /** Runs every step and writes the report. */
 export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSummary> {
   const progress: Progress = createProgress({ quiet: opts.quiet });
+  const spec = specFromConfig(cfg);
   const source = opts.source ?? await sourceFromConfig(cfg);
-  // Fetch and validate first: bad input fails here, before any store is opened or written.
+  // Fetch and validate first: bad input (including segments that do not fit the data) fails here, before any
+  // store is opened or written.
   const req = await requestFor(cfg, source);
   const doneCollect = progress.start(`collect (${source.name})`);
   const fetched = await fetchAll(source, req);
+  const { segments, source: segmentSource } = resolveSegments(fetchedCalendar(fetched), segmentChoice(cfg), {
+    purge: spec.dataset.purge,
+    embargo: spec.dataset.embargo,
+  });
   const stores = opts.stores ?? await openStores(await storeConfigFor(cfg.dataDir, opts.backends ?? []));
   try {
     const collected = await storeFetched(fetched, stores, progress);
     doneCollect();
-    const ds = await datasetStep(stores, { ...req, symbols: collected.symbols, ...cfg.dataset }, progress);
-    const train = await trainStep(ds, { trendModels: cfg.models.trend, seed: cfg.models.seed }, progress);
-    const combined = combineStep(ds, train, progress);
-    const sizing = cfg.signals;
-    const signals = await signalStep(
-      ds,
-      train.rows.test,
-      combined.moe.test,
-      combined.moe.valid.score,
-      train.vol.test,
-      sizing,
-      stores,
-      progress,
-    );
-    const strategies: Strategy[] = [
-      scoredStrategy("moe", combined.moe.test.score, combined.moe.valid.score),
-      ...combined.ensembles.map((e) => probsStrategy(`ensemble:${e.name}`, e.testProbs, e.validProbs)),
-      ...train.trend.map((t) => probsStrategy(t.name, t.testProbs, t.valProbs)),
-    ];
-    const backtests = backtestStep(ds, train.rows.test, strategies, train.vol.test, {
-      sizing,
-      costBps: cfg.backtest.costBps,
-    }, progress);
+    const segLine = segmentsLine(segments, segmentSource, spec);
+    progress.note(segLine);
+    const ds = await datasetStep(stores, spec, { ...req, symbols: collected.symbols, segments }, progress);
+    const fit = await fitStep(spec, ds, progress);
+    const signals = await signalStep(ds, fit.system, fit.predictions, stores, progress);
+    const backtests = backtestStep(ds, fit.predictions, spec, progress);
     const reportPath = opts.reportPath ?? `${cfg.reportDir}/${opts.run}.html`;
     const input = {
       title: `fmai ${opts.run}: ${source.name}, ${collected.symbols.length} symbols`,
       subtitle: `${req.from} .. ${req.to}; generated ${new Date().toISOString()}`,
       ds,
-      train,
-      combine: combined,
+      segmentsLine: segLine,
+      fit,
       signals,
       backtests,
       timings: progress.timings,
@@ -123,8 +118,8 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
     return {
       collect: collected,
       ds,
-      train,
-      combine: combined,
+      segmentSource,
+      fit,
       metrics,
       backtests,
       reportPath,

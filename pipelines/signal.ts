@@ -59,7 +59,6 @@ import {
   fitSystem,
   type FittedSystem,
   loadSystem,
-  makeSpec,
   systemDataset,
   type SystemSpec,
 } from "@lib/workflow/mod.ts";
@@ -75,7 +74,7 @@ import {
   type Stores,
 } from "@lib/store/mod.ts";
 import { ensureTables, NEWS_COLLECTION, runCollect } from "./collect/mod.ts";
-import { type Config, retrainWindow } from "./config.ts";
+import { type Config, retrainWindow, specFromConfig } from "./config.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import { sourceFromConfig } from "./run.ts";
 import { usableFeatureSet } from "./steps/dataset.ts";
@@ -139,21 +138,6 @@ export interface SignalSummary {
   table: string;
   exitCode: number;
   timings: Map<string, number>;
-}
-
-/** The system spec of a configuration (the same values the research pipeline uses). */
-export function specFromConfig(cfg: Config): SystemSpec {
-  return makeSpec({
-    dataset: {
-      neutralK: cfg.dataset.neutralK,
-      purge: Math.max(2, cfg.dataset.purge),
-      embargo: cfg.dataset.embargo,
-    },
-    experts: { trend: [...cfg.models.trend] },
-    sizing: { ...cfg.signals },
-    costs: { costBps: cfg.backtest.costBps },
-    seed: cfg.models.seed,
-  });
 }
 
 /** The git commit of this checkout and whether it has changes (`unknown` outside a repository). */
@@ -282,7 +266,10 @@ function featureHashes(ds: { X: Float64Array; featureNames: string[] }, rows: In
   );
 }
 
-/** Signals of `asOf` with provenance: the system's own signals plus calibrated outputs and feature hashes. */
+/**
+ * Signals of `asOf` with provenance: the system's own signals (its book's weights) plus each expert's calibrated
+ * edge, the combined score, the volatility forecast and the feature hashes of the same rows.
+ */
 async function issueSignals(
   system: FittedSystem,
   ds: Awaited<ReturnType<typeof systemDataset>>,
@@ -294,21 +281,17 @@ async function issueSignals(
   const sigs = await system.predict(ds, asOf);
   const p = await system.predictRows(ds, rows);
   const hashes = await featureHashes(ds, rows);
-  const soft = p.ensembles.find((e) => e.name === "soft")?.probs;
-  const K = p.experts.names.length;
+  const rule = { ...system.spec.portfolio };
   return sigs.map((s, i) => {
     if (p.symbol[i] !== s.symbol) throw new Error(`internal: row order differs at ${i}`);
-    const calibrated = (expert: string, k: number): number[] =>
-      expert === "trend" && soft
-        ? Array.from(soft.subarray(3 * i, 3 * i + 3))
-        : [p.experts.scores[i * K + k]];
+    const calibrated = (expert: string): number[] => [p.edges.get(`expert:${expert}`)?.[i] ?? NaN];
     return {
       symbol: s.symbol,
       date: s.date,
       action: s.action,
       size: s.size,
       confidence: s.confidence,
-      contributions: s.contributions.map((c, k) => ({ ...c, calibrated: calibrated(c.expert, k) })),
+      contributions: s.contributions.map((c) => ({ ...c, calibrated: calibrated(c.expert) })),
       source: SIGNAL_SOURCE,
       knownAt: s.knownAt,
       provenance: {
@@ -316,16 +299,7 @@ async function issueSignals(
         asOf: closeTime(asOf),
         featureHash: hashes[i],
         issuedAt,
-        sizing: {
-          rawScore: p.score[i],
-          score: s.score,
-          forecastVol: s.forecastVol,
-          threshold: system.spec.sizing.threshold,
-          fullScore: 0.5,
-          targetVol: system.spec.sizing.targetVol,
-          maxPosition: system.spec.sizing.maxPosition,
-          longOnly: system.spec.sizing.longOnly,
-        },
+        sizing: { rawScore: p.score[i], score: s.edge, forecastVol: s.dailyVol * Math.sqrt(252), rule },
       },
     };
   });
@@ -562,7 +536,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       );
       const calRows = rowsBetween(ds, system.windows.calibration[0], system.windows.calibration[1]);
       const calPred = await system.predictRows(ds, calRows);
-      const moe = calPred.strategies.get("moe")!;
+      const moe = calPred.edges.get("moe")!;
       const ret = Float64Array.from(calRows, (r) => ds.labels.fwdOpenReturn[r]);
       const snapshot = hist.snapshot;
       const lineage: Lineage = {

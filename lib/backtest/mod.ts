@@ -1,9 +1,29 @@
 /**
- * Backtest layer: walk-forward simulation with costs (fills at the next open), benchmark and metrics.
+ * Backtest layer: walk-forward simulation with costs (fills at the next open), weights portfolios with a
+ * fixed + square-root-impact cost model, baselines (equal-weight buy-and-hold, always long volatility-targeted)
+ * and metrics (Sharpe with bootstrap intervals, deflated Sharpe, excess return and information ratio).
  * @module
  */
 export { openToOpenReturns, type Panel, positionsFromSignals, toPanel } from "./panel.ts";
-export { computeMetrics, equityAndDrawdown, type Metrics } from "./metrics.ts";
+export {
+  type ActiveMetrics,
+  activeMetrics,
+  type BootstrapOptions,
+  bootstrapSharpe,
+  computeMetrics,
+  type DeflatedSharpeInput,
+  deflatedSharpeOfSet,
+  deflatedSharpeRatio,
+  equityAndDrawdown,
+  expectedMaxSharpe,
+  type Metrics,
+  type Moments,
+  moments,
+  normalCdf,
+  normalQuantile,
+  probabilisticSharpeRatio,
+  type SharpeInterval,
+} from "./metrics.ts";
 export {
   backtest,
   type BacktestInput,
@@ -11,4 +31,7 @@ export {
   type BacktestResult,
   buyAndHold,
 } from "./backtest.ts";
+export { averageDollarVolume, type CostOptions, type Costs, resolveCosts, tradeCost } from "./costs.ts";
+export { backtestWeights, type WeightBacktestInput, type WeightBacktestResult } from "./weights.ts";
+export { alwaysLongVolTargeted, type BaselineInput } from "./baselines.ts";
 export * from "./scorecard.ts";

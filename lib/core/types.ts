@@ -158,19 +158,16 @@ export interface ExpertContribution {
   calibrated?: number[];
 }
 
-/** How a signal's target position was decided from its combined score (the inputs of `lib/signals` sizing). */
+/** How a signal's target position was decided: the scores it came from and the sizing rule with its limits. */
 export interface SizeDecision {
-  /** The combined score before standardization. */
+  /** The combined (gate-weighted) score before calibration (NaN when unknown). */
   rawScore: number;
-  /** The score the dead band and ramp were applied to (standardized by the validation scale). */
+  /** The score the size came from (e.g. the calibrated edge: expected traded return in units of daily volatility). */
   score: number;
-  /** Annualized volatility forecast used for volatility targeting (NaN when none). */
+  /** Annualized volatility forecast that scaled the position (NaN when none). */
   forecastVol: number;
-  threshold: number;
-  fullScore: number;
-  targetVol: number;
-  maxPosition: number;
-  longOnly: boolean;
+  /** The sizing rule and its limits as configured (e.g. `{method: "topk-dropout", topK: 50, maxWeight: 0.25}`). */
+  rule: Record<string, string | number | boolean>;
 }
 
 /**

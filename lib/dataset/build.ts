@@ -29,7 +29,7 @@ import { asOfIndex, newsByDecision } from "./asof.ts";
 import { DEFAULT_NEUTRAL_K, LABEL_HORIZONS, seriesLabels } from "./labels.ts";
 import { assertFeatureSetNoLookahead } from "./lookahead.ts";
 import { assignSegments, validateSegments } from "./segments.ts";
-import { cloneSeries, forwardAdjust } from "./series.ts";
+import { cloneSeries, forwardAdjust, totalReturnSeries } from "./series.ts";
 import { type Dataset, type Labels, Segment, type SegmentSpec, type SymbolSeries } from "./types.ts";
 
 /** Market series (ascending dates); values are joined as of each row's decision time. */
@@ -311,8 +311,12 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     if (news) cols.push(...newsColumns(news, name, day, dt, newsWindow, newsDecay));
     for (const e of extras) cols.push(extraColumn(e.name, e.bySym.get(name), dt, name));
 
-    // labels (look ahead by design) on the fully adjusted series
-    const lab = seriesLabels(actions.length ? forwardAdjust(raw, actions, () => Infinity) : raw, neutralK);
+    // labels (look ahead by design) on total-return prices: the fully adjusted series when actions are given,
+    // else the vendor's adjusted closes when the source has them
+    const lab = seriesLabels(
+      actions.length ? forwardAdjust(raw, actions, () => Infinity) : totalReturnSeries(raw),
+      neutralK,
+    );
     // first index of this symbol in the valid / test segments: a label may not read it or anything later
     let vIdx = 0, tIdx = 0;
     while (vIdx < n && s.dates[vIdx] < validStart) vIdx++;

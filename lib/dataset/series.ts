@@ -239,6 +239,33 @@ export function adjustForActions(
   return out;
 }
 
+/**
+ * The series in total-return prices from its own adjusted closes: every price scaled by `adjClose / close` of
+ * its bar, so close-to-close and open-to-open ratios include dividends (and splits) the vendor adjusted for.
+ * Vendors back-adjust, so the levels use later information: for LABELS only, never features. Returns the
+ * series itself when `adjClose` equals `close` everywhere (no adjustment to apply) or is not finite.
+ */
+export function totalReturnSeries(s: SymbolSeries): SymbolSeries {
+  const n = s.close.length;
+  let differs = false;
+  for (let i = 0; i < n && !differs; i++) {
+    const a = s.adjClose[i], c = s.close[i];
+    if (Number.isFinite(a) && a > 0 && Math.abs(a / c - 1) > 1e-9) differs = true;
+  }
+  if (!differs) return s;
+  const out = cloneSeries(s, n);
+  for (let i = 0; i < n; i++) {
+    const a = s.adjClose[i], c = s.close[i];
+    const f = Number.isFinite(a) && a > 0 && c > 0 ? a / c : 1;
+    out.open[i] = s.open[i] * f;
+    out.high[i] = s.high[i] * f;
+    out.low[i] = s.low[i] * f;
+    out.close[i] = c * f;
+    out.adjClose[i] = out.close[i];
+  }
+  return out;
+}
+
 /** A copy of the first `n` bars of a series. */
 export function cloneSeries(s: SymbolSeries, n = s.dates.length): SymbolSeries {
   const out: SymbolSeries = {

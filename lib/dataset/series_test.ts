@@ -7,7 +7,14 @@ import {
   nyTime,
   sessions,
 } from "../core/mod.ts";
-import { adjustedReturns, adjustForActions, barsToSeriesMap, forwardAdjust, toSeries } from "./series.ts";
+import {
+  adjustedReturns,
+  adjustForActions,
+  barsToSeriesMap,
+  forwardAdjust,
+  toSeries,
+  totalReturnSeries,
+} from "./series.ts";
 
 function bar(date: string, close: number, symbol = "X"): Bar {
   return {
@@ -98,4 +105,26 @@ Deno.test("adjustForActions back-adjusts only for actions known and effective at
   // an action not yet public at asOf is ignored
   const a4 = adjustForActions(s, [{ ...SPLIT, knownAt: closeTime(DATES[7]) + 1 }], closeTime(DATES[7]));
   deepEqual([...a4.close], RAW);
+});
+
+Deno.test("totalReturnSeries: prices scaled by adjClose/close; untouched when there is nothing to adjust", () => {
+  const s = {
+    symbol: "X",
+    dates: ["2020-01-02", "2020-01-03", "2020-01-06"],
+    open: Float64Array.of(10, 10.2, 9.9),
+    high: Float64Array.of(10.5, 10.4, 10),
+    low: Float64Array.of(9.8, 10, 9.7),
+    close: Float64Array.of(10, 10.3, 9.8),
+    // a 0.3 dividend goes ex on the third bar: the vendor back-adjusts the first two by (1 - 0.3/10.3)
+    adjClose: Float64Array.of(10 * (1 - 0.3 / 10.3), 10.3 * (1 - 0.3 / 10.3), 9.8),
+    volume: Float64Array.of(1, 1, 1),
+  };
+  const t = totalReturnSeries(s);
+  // the vendor's multiplicative convention: close / (previous close - dividend)
+  const totalRet = 9.8 / (10.3 - 0.3) - 1;
+  ok(Math.abs(t.close[2] / t.close[1] - 1 - totalRet) < 1e-12);
+  ok(Math.abs(t.open[1] - 10.2 * (1 - 0.3 / 10.3)) < 1e-12);
+  const plain = { ...s, adjClose: s.close };
+  equal(totalReturnSeries(plain), plain);
+  equal(s.close[0], 10, "the input is not mutated");
 });

@@ -1,7 +1,7 @@
 /**
  * Evaluation: the protocol of EVALUATION.md as sections (`EvalContext -> SectionResult`), shared by
- * `deno task evaluate` and the notebooks; the scoreboard (JSON + HTML); and the pure building blocks the
- * pipeline steps use too.
+ * `deno task evaluate` and the notebooks, and the scoreboard (JSON + HTML). It scores what a fitted system
+ * (lib/workflow) produced; it fits nothing itself.
  * @module
  */
 import type { Section } from "./types.ts";
@@ -13,7 +13,6 @@ import { sentimentSection } from "./sentiment.ts";
 
 export * from "./types.ts";
 export * from "./data.ts";
-export * from "./blocks.ts";
 export * from "./trend.ts";
 export * from "./signals.ts";
 export * from "./scoreboard.ts";

@@ -1,94 +1,99 @@
 /**
- * Section 5 of EVALUATION.md, signals and backtest: the mixture of experts (trend = soft vote of the trend
- * models, level = swing support/resistance, volatility = GARCH(1,1)) with its gate fitted on validation, traded
- * on the trend test segment (decided at the close, filled at the next open, 5 bps per side), next to
- * equal-weight buy-and-hold, each single expert, each of the six ensembles and each single trend model.
+ * Section 5 of EVALUATION.md, signals and backtest: the fitted system of the trend run (lib/workflow) traded on
+ * the trend test segment (decided at the close, filled at the next open, 5 bps per side): the mixture of experts
+ * next to each single expert, each of the six ensembles, each single trend model, always long at the volatility
+ * target, and equal-weight buy-and-hold.
  * @module
  */
-import type { BacktestResult } from "../backtest/mod.ts";
-import { Garch11Model, SwingLevelModel } from "../models/mod.ts";
+import { activeMetrics, type BacktestResult, bootstrapSharpe, deflatedSharpeOfSet } from "../backtest/mod.ts";
 import { lineFigure, type Table } from "../report/mod.ts";
-import type { SizingOptions } from "../signals/mod.ts";
-import {
-  backtestStrategies,
-  fitMoe,
-  levelColumns,
-  probsStrategy,
-  scoredStrategy,
-  type Strategy,
-} from "./blocks.ts";
+import { ALWAYS_LONG, backtestPredictions, BUY_AND_HOLD, DEFAULT_SPEC } from "../workflow/mod.ts";
 import { SP500_DIR } from "./data.ts";
-import { type TrendRun, trendRunFor } from "./trend.ts";
+import { NULL_SESSIONS, NULL_Z_BOUND, nullRunFor, type TrendRun, trendRunFor } from "./trend.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
 
-/** Sizing of the protocol run (the pipeline's default configuration). */
-export const EVAL_SIZING: SizingOptions = {
-  threshold: 0.25,
-  targetVol: 0.15,
-  maxPosition: 1,
-  longOnly: false,
-};
+/** Portfolio of the protocol run (the pipeline's default configuration). */
+export const EVAL_PORTFOLIO = { ...DEFAULT_SPEC.portfolio };
 /** Cost per side in basis points. */
-export const EVAL_COST_BPS = 5;
+export const EVAL_COST_BPS = DEFAULT_SPEC.costs.costBps;
 
 /** Backtest metric names, in table order, with their direction. */
-export const SIGNAL_METRICS: { name: string; key: keyof BacktestResult["metrics"]; higher?: boolean }[] = [
-  { name: "ann_return", key: "annReturn", higher: true },
-  { name: "ann_vol", key: "annVol" },
-  { name: "sharpe", key: "sharpe", higher: true },
-  { name: "sortino", key: "sortino", higher: true },
-  { name: "max_drawdown", key: "maxDrawdown", higher: true },
-  { name: "turnover", key: "turnover", higher: false },
-  { name: "hit_rate", key: "hitRate", higher: true },
-  { name: "exposure", key: "exposure" },
+export const SIGNAL_METRICS: { name: string; higher?: boolean }[] = [
+  { name: "ann_return", higher: true },
+  { name: "ann_vol" },
+  { name: "sharpe", higher: true },
+  { name: "sharpe_ci_lo", higher: true },
+  { name: "sharpe_ci_hi", higher: true },
+  { name: "deflated_sharpe", higher: true },
+  { name: "sortino", higher: true },
+  { name: "max_drawdown", higher: true },
+  { name: "excess_return", higher: true },
+  { name: "information_ratio", higher: true },
+  { name: "turnover", higher: false },
+  { name: "exposure" },
+  { name: "hit_rate", higher: true },
 ];
 
-/** Every strategy's backtest on the test rows of a trend run, with step timings. */
-export async function runSignals(
+/**
+ * The scoreboard's numbers of every backtest: its own metrics, the stationary-bootstrap 95% interval of the
+ * Sharpe ratio, the deflated Sharpe ratio for the number of strategies compared (the baselines included), and
+ * the excess return and information ratio over equal-weight buy-and-hold of the same universe.
+ */
+export function strategyMetrics(
+  results: Map<string, BacktestResult>,
+  seed: number,
+): Map<string, Record<string, number>> {
+  const names = [...results.keys()];
+  const bench = results.get(BUY_AND_HOLD)!.returns;
+  const { dsr } = deflatedSharpeOfSet(names.map((n) => results.get(n)!.returns));
+  const out = new Map<string, Record<string, number>>();
+  names.forEach((n, k) => {
+    const r = results.get(n)!, m = r.metrics;
+    const ci = bootstrapSharpe(r.returns, { seed });
+    const act = activeMetrics(r.returns, bench);
+    out.set(n, {
+      ann_return: m.annReturn,
+      ann_vol: m.annVol,
+      sharpe: m.sharpe,
+      sharpe_ci_lo: ci.lo,
+      sharpe_ci_hi: ci.hi,
+      deflated_sharpe: dsr[k],
+      sortino: m.sortino,
+      max_drawdown: m.maxDrawdown,
+      excess_return: act.excessReturn,
+      information_ratio: n === BUY_AND_HOLD ? NaN : act.informationRatio,
+      turnover: m.turnover,
+      exposure: m.exposure,
+      hit_rate: m.hitRate,
+    });
+  });
+  return out;
+}
+
+/** Day-clustered z of the mean of a daily series (finite values): mean / (sd / sqrt(n)). */
+export function meanZ(r: ArrayLike<number>): number {
+  const v = Array.prototype.filter.call(r, Number.isFinite) as number[];
+  const n = v.length;
+  if (n < 2) return NaN;
+  const m = v.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1));
+  return sd > 0 ? m / (sd / Math.sqrt(n)) : 0;
+}
+
+/**
+ * Every strategy's backtest on the test rows of a run's fitted system (the mixture of experts, each expert, each
+ * ensemble, each base model, always-long vol-targeted, buy-and-hold), with the mean gate weight per expert.
+ */
+export function runSignals(
   run: TrendRun,
-  opts: { sizing?: SizingOptions; costBps?: number } = {},
-): Promise<{ results: Map<string, BacktestResult>; timings: Record<string, number>; gateMean: number[] }> {
-  const { ds, rows } = run;
-  const timings: Record<string, number> = {};
-  let t0 = performance.now();
-  const garch = new Garch11Model();
-  await garch.fit(ds, rows.train);
-  const forecastVar = {
-    valid: await garch.predict(ds, rows.valid, 1),
-    test: await garch.predict(ds, rows.test, 1),
-  };
-  timings["fit+predict:garch11"] = performance.now() - t0;
-  t0 = performance.now();
-  const lm = new SwingLevelModel();
-  const levels = { valid: levelColumns(ds, rows.valid, lm), test: levelColumns(ds, rows.test, lm) };
-  timings["levels:swing"] = performance.now() - t0;
-  t0 = performance.now();
-  const moe = fitMoe(ds, {
-    rows,
-    trendProbs: { valid: run.models.map((m) => m.valProbs), test: run.models.map((m) => m.testProbs) },
-    levels,
-    forecastVar,
-  });
-  timings["fit+predict:moe"] = performance.now() - t0;
-  const experts = moe.inputs.test.expertScores;
-  const strategies: Strategy[] = [
-    scoredStrategy("moe", moe.test.score, moe.valid.score),
-    ...moe.test.expertNames.map((n, k) =>
-      scoredStrategy(`expert:${n}`, experts[k], moe.inputs.valid.expertScores[k])
-    ),
-    ...run.ensembles.map((e) => probsStrategy(e.name, e.testProbs, e.valProbs)),
-    ...run.models.map((m) => probsStrategy(`model:${m.name}`, m.testProbs, m.valProbs)),
-  ];
-  t0 = performance.now();
-  const results = backtestStrategies(ds, rows.test, strategies, forecastVar.test, {
-    sizing: opts.sizing ?? EVAL_SIZING,
-    costBps: opts.costBps ?? EVAL_COST_BPS,
-  });
-  timings["backtest"] = performance.now() - t0;
-  const K = moe.test.expertNames.length, n = moe.test.n;
+): { results: Map<string, BacktestResult>; timings: Record<string, number>; gateMean: number[] } {
+  const t0 = performance.now();
+  const results = backtestPredictions(run.ds, run.test, run.system.spec);
+  const timings = { backtest: performance.now() - t0 };
+  const K = run.test.gate.names.length, n = run.test.rows.length;
   const gateMean = Array.from({ length: K }, (_, k) => {
     let s = 0;
-    for (let i = 0; i < n; i++) s += moe.test.gates[i * K + k];
+    for (let i = 0; i < n; i++) s += run.test.gate.weights[i * K + k];
     return n ? s / n : NaN;
   });
   return { results, timings, gateMean };
@@ -97,18 +102,21 @@ export async function runSignals(
 /** Section 5: signals and backtest. */
 export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
   const run = await trendRunFor(ctx);
-  const { results, timings, gateMean } = await runSignals(run);
+  const { results, timings, gateMean } = runSignals(run);
   const seg = `test ${run.ds.segments.test[0]}..${run.ds.segments.test[1]}`;
   const data = `${SP500_DIR}/all_stocks_5yr.csv.gz (${run.ds.series.size} tickers)`;
   const metrics: Metric[] = [];
+  let t0 = performance.now();
+  const byName = strategyMetrics(results, ctx.seed);
+  timings["metrics"] = performance.now() - t0;
   const names = [...results.keys()];
-  for (const [method, r] of results) {
+  for (const [method, r] of byName) {
     for (const m of SIGNAL_METRICS) {
       metrics.push({
         section: "signals",
         name: m.name,
         method,
-        value: r.metrics[m.key],
+        value: r[m.name],
         segment: seg,
         data,
         seed: ctx.seed,
@@ -116,11 +124,42 @@ export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
       });
     }
   }
+
+  // Null check at every traded stage: the same system on a random walk has no gross edge anywhere.
+  t0 = performance.now();
+  const { input: nullIn, run: nullRun } = await nullRunFor(ctx, run.ds.series.size);
+  const nullResults = runSignals(nullRun).results;
+  timings["null_check"] = performance.now() - t0;
+  const nullData =
+    `synthetic nullMarket(seed ${ctx.seed}, ${nullIn.series.size} symbols, ${NULL_SESSIONS} sessions)`;
+  const failed: string[] = [];
+  const nullZ = new Map<string, number>();
+  for (const [method, r] of nullResults) {
+    if (method === BUY_AND_HOLD || method === ALWAYS_LONG) continue; // no timing: nothing to be at chance
+    const z = meanZ(r.gross);
+    nullZ.set(method, z);
+    metrics.push({
+      section: "signals",
+      name: "null_check_z",
+      method,
+      value: z,
+      segment: seg,
+      data: nullData,
+      seed: ctx.seed,
+    });
+    if (!(Math.abs(z) < NULL_Z_BOUND)) failed.push(`${method} (z ${z.toFixed(2)})`);
+  }
+
+  const p = run.system.spec.portfolio;
   const table: Table = {
-    caption: `Backtest, ${seg}: next-open fills, ${EVAL_COST_BPS} bps per side, volatility-targeted sizes ` +
-      `(target ${EVAL_SIZING.targetVol}, dead band ${EVAL_SIZING.threshold}); turnover = mean daily one-way.`,
-    columns: ["method", ...SIGNAL_METRICS.map((m) => m.name)],
-    rows: names.map((n) => [n, ...SIGNAL_METRICS.map((m) => results.get(n)!.metrics[m.key])]),
+    caption: `Backtest, ${seg}: every strategy through the same book (${p.method}, top ${p.topK}, ` +
+      `${(p.targetVol * 100).toFixed(0)}% ex-ante volatility target, gross <= ${p.maxGross}, per name <= ` +
+      `${p.maxWeight}), next-open fills, ${EVAL_COST_BPS} bps per side plus square-root impact; Sharpe with its ` +
+      `stationary-bootstrap 95% interval, deflated Sharpe for ${names.length} strategies compared, excess return ` +
+      `and information ratio over equal-weight buy-and-hold; turnover = mean daily one-way; null_check_z = gross ` +
+      `edge z of the same system on a random walk.`,
+    columns: ["method", ...SIGNAL_METRICS.map((m) => m.name), "null_check_z"],
+    rows: names.map((n) => [n, ...SIGNAL_METRICS.map((m) => byName.get(n)![m.name]), nullZ.get(n) ?? null]),
   };
   const figNames = names.filter((n) => !n.startsWith("model:"));
   const figures = [
@@ -133,12 +172,30 @@ export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
       { yTitle: "cumulative return", yTickFormat: ".0%" },
     ),
   ];
-  const moeR = results.get("moe")!.metrics, bh = results.get("buy-and-hold")!.metrics;
+  const sh = (n: string) => byName.get(n)!.sharpe;
+  const moe = byName.get("moe")!, bh = byName.get(BUY_AND_HOLD)!;
+  const rivals = names.filter((n) =>
+    n.startsWith("expert:") || n.startsWith("ensemble:") || n.startsWith("model:")
+  );
+  const beaten = rivals.filter((n) => sh(n) >= moe.sharpe);
   const notes = [
-    `MoE Sharpe ${moeR.sharpe.toFixed(2)} vs equal-weight buy-and-hold ${bh.sharpe.toFixed(2)} ` +
-    `(ann. return ${(moeR.annReturn * 100).toFixed(1)}% vs ${(bh.annReturn * 100).toFixed(1)}%).`,
-    `Mean gate weights on test (trend, level, volatility): ${gateMean.map((g) => g.toFixed(3)).join(", ")}.`,
-    `Experts are traded standalone through the same sizing; "model:*" rows are the single trend models.`,
+    `MoE Sharpe ${moe.sharpe.toFixed(2)} [${moe.sharpe_ci_lo.toFixed(2)}, ${moe.sharpe_ci_hi.toFixed(2)}], ` +
+    `max drawdown ${(moe.max_drawdown * 100).toFixed(1)}%; equal-weight buy-and-hold ${
+      bh.sharpe.toFixed(2)
+    }, ` +
+    `${(bh.max_drawdown * 100).toFixed(1)}%; always long vol-targeted ${sh(ALWAYS_LONG).toFixed(2)}.`,
+    beaten.length === 0
+      ? `The MoE's Sharpe is above every single expert, ensemble and model (${rivals.length}).`
+      : `Not above every rival: ${beaten.map((n) => `${n} ${sh(n).toFixed(2)}`).join(", ")} >= MoE.`,
+    moe.sharpe >= bh.sharpe && moe.max_drawdown > bh.max_drawdown
+      ? "The MoE book is at or above buy-and-hold's Sharpe at a smaller drawdown."
+      : "The MoE book does not reach buy-and-hold's Sharpe at a smaller drawdown in this test.",
+    `Mean gate weights on test (${run.test.gate.names.join(", ")}): ${
+      gateMean.map((g) => g.toFixed(3)).join(", ")
+    }.`,
+    failed.length === 0
+      ? `null check PASS: on ${nullData} no strategy has a gross edge (|z| < ${NULL_Z_BOUND}).`
+      : `null check FAIL: gross edge on a random walk: ${failed.join(", ")}.`,
   ];
   return {
     section: "signals",

@@ -1,42 +1,66 @@
 /**
  * Section 1 of EVALUATION.md, trend (next-day direction): the point-in-time dataset on `sp500-5yr-ohlcv` with
- * ^GSPC/^VIX market context and the protocol's segments; the models (majority, 20-day momentum, logistic
- * regression, a tfjs network, gradient-boosted trees) fitted on train, the six ensembles fitted on validation;
- * 3-class and up-vs-not-up metrics and daily IC/RankIC on test; and the null check: the same pipeline on a
- * synthetic random walk must be within noise of chance (`|z| < 3`).
+ * ^GSPC/^VIX market context and the protocol's segments; one fitted system (lib/workflow): the models (majority,
+ * 20-day momentum, logistic regression, a tfjs network, gradient-boosted trees) fitted on train less an inner
+ * early-stopping slice, the six ensembles fitted on validation; 3-class and up-vs-not-up metrics, daily
+ * IC/RankIC/ICIR on test next to a "minus trailing volatility" reference score; and the null check: the same
+ * system on a synthetic random walk must be within noise of chance (`|z| < 3`).
  * @module
  */
 import type { IsoDate, NewsItem } from "../core/mod.ts";
 import {
-  buildDataset,
   type BuiltDataset,
   type ExtraColumn,
+  featureColumn,
+  labelsOf,
   type MarketInput,
+  segmentRows,
   type SegmentSpec,
   type SymbolSeries,
+  syntheticMarketContext,
   toSeries,
   TREND_SEGMENTS,
 } from "../dataset/mod.ts";
-import { chanceTest, initTensorflow, pearson, spearman, trendMetrics } from "../models/mod.ts";
+import {
+  auc,
+  chanceTest,
+  dailyIc,
+  pearson,
+  spearman,
+  TREND_MODEL_NAMES,
+  trendMetrics,
+} from "../models/mod.ts";
 import { lineFigure, type Table } from "../report/mod.ts";
 import { type MarketSource, nullMarket } from "../sources/mod.ts";
 import {
-  createTrendModel,
-  fitEnsembles,
-  labelsOf,
-  splitRows,
-  TREND_MODEL_NAMES,
-  universeIndex,
-} from "./blocks.ts";
+  fitSystem,
+  type FittedSystem,
+  makeSpec,
+  type SpecOverrides,
+  systemDataset,
+  type SystemPredictions,
+  type SystemSpec,
+} from "../workflow/mod.ts";
 import { loadMarket, loadSp500, SP500_DIR } from "./data.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
 
-/** The trend models of the protocol run, baselines first. */
 /** The trend models of the protocol run: every model the pipeline can build. */
 export const TREND_MODELS: string[] = [...TREND_MODEL_NAMES];
 
 /** Label horizon the dataset is purged for: the backtest's open-to-open return spans t+1..t+2. */
 export const EVAL_LABEL_HORIZON = 2;
+
+/**
+ * The system spec of a protocol run: the pipeline's defaults (`config/default.yaml`), every trend model, and
+ * the run's seed. `overrides` change it per section or test.
+ */
+export function evalSpec(models: readonly string[], seed: number, overrides: SpecOverrides = {}): SystemSpec {
+  return makeSpec({
+    ...overrides,
+    experts: { ...(overrides.experts as object), trend: [...models] },
+    seed,
+  });
+}
 
 /** Inputs of {@link runTrend}. */
 export interface TrendRunInput {
@@ -48,21 +72,25 @@ export interface TrendRunInput {
   segments: SegmentSpec;
   models: readonly string[];
   seed: number;
+  /** Spec changes on top of {@link evalSpec}. */
+  spec?: SpecOverrides;
   log?: (s: string) => void;
 }
 
-/** One model's (or ensemble's) validation/test probabilities. */
+/** One model's (or ensemble's) test probabilities. */
 export interface TrendOutputs {
   name: string;
-  /** `valid rows x 3` (for ensembles: in-sample, they are fitted on validation; used only for score scales). */
-  valProbs: Float64Array;
   testProbs: Float64Array;
 }
 
-/** What {@link runTrend} produces. */
+/** What {@link runTrend} produces: the fitted system, its dataset and its test predictions. */
 export interface TrendRun {
   ds: BuiltDataset;
   rows: { train: Int32Array; valid: Int32Array; test: Int32Array };
+  /** The fitted system (lib/workflow) every number of the run comes from. */
+  system: FittedSystem;
+  /** The system's predictions on the test rows. */
+  test: SystemPredictions;
   models: TrendOutputs[];
   ensembles: TrendOutputs[];
   tfBackend: string;
@@ -70,54 +98,42 @@ export interface TrendRun {
   timings: Record<string, number>;
 }
 
-/** Builds the dataset, fits each model on train (validation for early stopping), fits the ensembles. */
+/**
+ * Builds the dataset and fits the system on it (lib/workflow: base models on train less the inner slice, the
+ * ensembles and the gate on validation), then predicts the test rows.
+ */
 export async function runTrend(x: TrendRunInput): Promise<TrendRun> {
   const timings: Record<string, number> = {};
   const log = x.log ?? (() => {});
+  const spec = evalSpec(x.models, x.seed, x.spec);
   let t0 = performance.now();
-  const ds = buildDataset({
-    series: x.series,
-    market: x.market,
-    news: x.news,
-    extras: x.extras,
-    segments: x.segments,
-    labelHorizon: EVAL_LABEL_HORIZON,
-  });
+  const ds = systemDataset(
+    spec,
+    { series: x.series, market: x.market, news: x.news, extras: x.extras },
+    x.segments,
+  );
   timings["dataset"] = performance.now() - t0;
-  const rows = splitRows(ds);
+  const rows = segmentRows(ds);
   log(
     `dataset ${ds.n} rows x ${ds.featureNames.length} features (train/valid/test ${rows.train.length}/` +
       `${rows.valid.length}/${rows.test.length}) in ${timings["dataset"].toFixed(0)} ms`,
   );
-  let tfBackend = "none";
-  if (x.models.includes("mlp-tfjs")) tfBackend = (await initTensorflow()).backend;
-  const models: TrendOutputs[] = [];
-  for (const name of x.models) {
-    t0 = performance.now();
-    const m = createTrendModel(name, x.seed);
-    await m.fit(ds, rows.train, rows.valid);
-    timings[`fit:${name}`] = performance.now() - t0;
-    t0 = performance.now();
-    const valProbs = await m.predict(ds, rows.valid);
-    const testProbs = await m.predict(ds, rows.test);
-    timings[`predict:${name}`] = performance.now() - t0;
-    models.push({ name, valProbs, testProbs });
-    log(
-      `${name}: fit ${timings[`fit:${name}`].toFixed(0)} ms, predict ${
-        timings[`predict:${name}`].toFixed(0)
-      } ms`,
-    );
-  }
   t0 = performance.now();
-  const ensembles = fitEnsembles(
+  const system = await fitSystem(spec, ds, { log });
+  timings["fit"] = performance.now() - t0;
+  t0 = performance.now();
+  const test = await system.predictRows(ds, rows.test);
+  timings["predict"] = performance.now() - t0;
+  return {
     ds,
-    rows.valid,
-    models.map((m) => m.valProbs!),
-    models.map((m) => m.testProbs),
-  )
-    .map((e) => ({ name: `ensemble:${e.name}`, valProbs: e.validProbs, testProbs: e.testProbs }));
-  timings["ensembles"] = performance.now() - t0;
-  return { ds, rows, models, ensembles, tfBackend, timings };
+    rows,
+    system,
+    test,
+    models: test.models.map((m) => ({ name: m.name, testProbs: m.probs })),
+    ensembles: test.ensembles.map((e) => ({ name: `ensemble:${e.name}`, testProbs: e.probs })),
+    tfBackend: system.tfBackend,
+    timings: { ...timings, ...Object.fromEntries(Object.entries(system.timings)) },
+  };
 }
 
 /** Bars of a market source as series (all its symbols over `[from, to]`). */
@@ -131,25 +147,6 @@ export async function seriesFromSource(
   const out = new Map<string, SymbolSeries>();
   for (const s of [...bars.keys()].sort()) if (bars.get(s)!.length) out.set(s, toSeries(bars.get(s)!));
   return out;
-}
-
-/**
- * Market context for a universe without an index: the equal-weight universe index, and a VIX stand-in (the
- * index's 20-session realized volatility, annualized, in percent), both known at each close.
- */
-export function syntheticMarketContext(series: Map<string, SymbolSeries>): MarketInput {
-  const { dates, indexClose } = universeIndex(series);
-  const vix = new Float64Array(dates.length).fill(NaN);
-  for (let i = 20; i < dates.length; i++) {
-    let s = 0, s2 = 0;
-    for (let k = i - 19; k <= i; k++) {
-      const r = Math.log(indexClose[k] / indexClose[k - 1]);
-      s += r;
-      s2 += r * r;
-    }
-    vix[i] = 100 * Math.sqrt(Math.max(0, (s2 - s * s / 20) / 19) * 252);
-  }
-  return { dates, indexClose, vix };
 }
 
 /** Sessions from the first train day to the last test day of the protocol (the null market's length). */
@@ -286,6 +283,39 @@ export function trendTestMetrics(run: TrendRun, probs: Float64Array): Record<str
   };
 }
 
+/** Method name of the "minus trailing volatility" reference score in the trend table. */
+export const MINUS_VOL_REFERENCE = "reference:minus_vol_20";
+
+/**
+ * Metrics of the "minus trailing volatility" reference score `-vol_20` on the test rows: up-vs-rest AUC and daily
+ * IC/RankIC (the class metrics do not apply to a score). The neutral band is `0.25 * sigma20(t)`: where the
+ * trailing volatility is high the band is wide, so the next move is more often "neutral" and less often "up".
+ * A score with no view of direction therefore gets an up-vs-rest AUC above 0.5. A model's AUC means something
+ * only next to this row; IC/RankIC does not have the problem.
+ */
+export function minusVolReferenceMetrics(run: Pick<TrendRun, "ds" | "rows">): Record<string, number> {
+  const { ds, rows } = run;
+  const labels = labelsOf(ds, rows.test);
+  const score = featureColumn(ds, rows.test, "vol_20").map((v) => -v);
+  const ret = Float64Array.from(rows.test, (i) => ds.labels.fwdReturn[i]);
+  const dates = Array.from(rows.test, (i) => ds.date[i]);
+  const s: number[] = [], up: boolean[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] >= 0 && Number.isFinite(score[i])) {
+      s.push(score[i]);
+      up.push(labels[i] === 2);
+    }
+  }
+  const { ic, rankIc } = dailyIc(score, ret, dates);
+  return {
+    auc_up: auc(s, up),
+    ic_mean: ic.mean,
+    ic_ir: ic.ir,
+    rank_ic_mean: rankIc.mean,
+    rank_ic_ir: rankIc.ir,
+  };
+}
+
 /** Day-clustered z of test accuracy vs chance, per method (models and ensembles) of a run. */
 export function chanceZ(run: TrendRun): Map<string, number> {
   const labels = labelsOf(run.ds, run.rows.test);
@@ -334,6 +364,38 @@ export function trendRunFor(ctx: EvalContext): Promise<TrendRun> {
   return p;
 }
 
+const nullMemo = new Map<
+  string,
+  Promise<{ input: Awaited<ReturnType<typeof nullMarketInput>>; run: TrendRun }>
+>();
+
+/**
+ * The null run of a context: the same system (every model, the ensembles, the gate) fitted and predicted on a
+ * zero-drift random walk over the protocol's dates, memoized so the trend and signals sections share it.
+ */
+export function nullRunFor(
+  ctx: EvalContext,
+  realTickers: number,
+): Promise<{ input: Awaited<ReturnType<typeof nullMarketInput>>; run: TrendRun }> {
+  const key = JSON.stringify([ctx.seed, nullSymbols(ctx, realTickers)]);
+  let p = nullMemo.get(key);
+  if (!p) {
+    p = (async () => {
+      const input = await nullMarketInput(ctx.seed, nullSymbols(ctx, realTickers));
+      const run = await runTrend({
+        ...input,
+        segments: TREND_SEGMENTS,
+        models: TREND_MODELS,
+        seed: ctx.seed,
+      });
+      return { input, run };
+    })();
+    nullMemo.set(key, p);
+    p.catch(() => nullMemo.delete(key));
+  }
+  return p;
+}
+
 /** Number of symbols of the null market: the context's tickers, capped (a full null run adds little). */
 export function nullSymbols(ctx: EvalContext, realTickers: number): number {
   return Math.max(10, Math.min(realTickers, ctx.reduced ? 40 : 100));
@@ -365,15 +427,23 @@ export async function trendSection(ctx: EvalContext): Promise<SectionResult> {
     }
   }
 
+  const ref = minusVolReferenceMetrics(run);
+  for (const [name, value] of Object.entries(ref)) {
+    metrics.push({
+      section: "trend",
+      name,
+      method: MINUS_VOL_REFERENCE,
+      value,
+      segment: seg,
+      data,
+      seed: ctx.seed,
+      higherIsBetter: HIGHER[name],
+    });
+  }
+
   // Null check: the same pipeline on a synthetic zero-drift random walk over the same dates.
   const t0 = performance.now();
-  const nullIn = await nullMarketInput(ctx.seed, nullSymbols(ctx, run.ds.series.size));
-  const nullRun = await runTrend({
-    ...nullIn,
-    segments: TREND_SEGMENTS,
-    models: TREND_MODELS,
-    seed: ctx.seed,
-  });
+  const { input: nullIn, run: nullRun } = await nullRunFor(ctx, run.ds.series.size);
   const nullMs = performance.now() - t0;
   const zs = chanceZ(nullRun);
   const notes: string[] = [];
@@ -401,17 +471,32 @@ export async function trendSection(ctx: EvalContext): Promise<SectionResult> {
   notes.push(
     `Dataset: ${run.ds.n} rows x ${run.ds.featureNames.length} features (${run.ds.featureSet.name}@` +
       `${run.ds.featureSet.version}); rows train/valid/test ${run.rows.train.length}/${run.rows.valid.length}/` +
-      `${run.rows.test.length}; tfjs backend ${run.tfBackend}. Ensembles are fitted on validation.`,
+      `${run.rows.test.length}; tfjs backend ${run.tfBackend}.`,
+  );
+  const w = run.system.windows;
+  notes.push(
+    `Nested windows: base models fit on ${w.fit.join("..")} (early stopping on the inner slice ` +
+      `${w.inner?.join("..") ?? "none"}); the six ensembles and the gate on the calibration window ` +
+      `${w.calibration.join("..")}, which the base models never saw; the test is untouched.`,
+  );
+  notes.push(
+    `Up-vs-rest AUC is inflated by the neutral band (it scales with sigma20): the score "minus trailing ` +
+      `volatility" (${MINUS_VOL_REFERENCE}), which has no view of direction, gets AUC ${
+        ref.auc_up.toFixed(3)
+      } here. Read a model's AUC against that row; IC/RankIC (ICIR = mean/std of the daily IC) have no such bias.`,
   );
 
   const cols = ["method", ...TREND_METRIC_NAMES, "null_check_z"];
   const table: Table = {
     caption: `Trend, ${seg} (3-class: accuracy..log_loss; up-vs-not-up: up_*, auc_up; IC of P(up)-P(down))`,
     columns: cols,
-    rows: methods.map((m) => {
-      const r = rowsByMethod.get(m.name)!;
-      return [m.name, ...TREND_METRIC_NAMES.map((k) => r[k]), zs.get(m.name) ?? null];
-    }),
+    rows: [
+      ...methods.map((m) => {
+        const r = rowsByMethod.get(m.name)!;
+        return [m.name, ...TREND_METRIC_NAMES.map((k) => r[k]), zs.get(m.name) ?? null];
+      }),
+      [MINUS_VOL_REFERENCE, ...TREND_METRIC_NAMES.map((k) => ref[k] ?? null), null],
+    ],
   };
 
   const ret = Float64Array.from(run.rows.test, (i) => run.ds.labels.fwdReturn[i]);

@@ -1,6 +1,6 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { closeTime } from "../core/mod.ts";
-import { TREND_SEGMENTS } from "../dataset/mod.ts";
+import { syntheticMarketContext, TREND_SEGMENTS } from "../dataset/mod.ts";
 import { createSyntheticMarket } from "../sources/mod.ts";
 import {
   chanceZ,
@@ -11,7 +11,6 @@ import {
   nullMarketInput,
   runTrend,
   seriesFromSource,
-  syntheticMarketContext,
   trendTestMetrics,
   upViewMetrics,
 } from "./trend.ts";

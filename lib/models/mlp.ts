@@ -26,6 +26,11 @@ export interface MlpOptions {
   /** L2 penalty on kernels. */
   l2?: number;
   seed?: number;
+  /**
+   * Early stopping (default true). `false` with no `valid` rows trains exactly `maxEpochs` on every train row
+   * (the refit after an early-stopped run has chosen the number of epochs).
+   */
+  earlyStopping?: boolean;
 }
 
 /** Serialized {@link MlpModel}: options, scaler and weights as plain arrays. */
@@ -55,6 +60,7 @@ const DEFAULTS: Required<MlpOptions> = {
   patience: 3,
   l2: 1e-4,
   seed: 42,
+  earlyStopping: true,
 };
 
 function build(p: number, o: Required<MlpOptions>): tf.Sequential {
@@ -111,7 +117,8 @@ export class MlpModel implements TrendModel {
     const { backend } = await initTensorflow();
     let tr = labeledRows(ds, train);
     let va = valid ? labeledRows(ds, valid) : new Int32Array(0);
-    if (va.length === 0) {
+    const stopping = this.options.earlyStopping || va.length > 0;
+    if (va.length === 0 && stopping) {
       const sorted = Array.from(tr).sort((
         a,
         b,
@@ -127,7 +134,9 @@ export class MlpModel implements TrendModel {
       const lastKept = [...purge].sort()[0];
       tr = Int32Array.from(sorted.slice(0, cut).filter((r) => ds.date[r] < lastKept));
     }
-    if (tr.length < 10 || va.length < 1) throw new ModelError("mlp-tfjs: too few labeled rows to fit");
+    if (tr.length < 10 || (stopping && va.length < 1)) {
+      throw new ModelError("mlp-tfjs: too few labeled rows to fit");
+    }
     const o = this.options, p = ds.featureNames.length;
     this.featureNames = [...ds.featureNames];
     this.scaler = fitScaler(ds, tr);
@@ -157,6 +166,10 @@ export class MlpModel implements TrendModel {
           yieldEvery: "never",
         });
         tf.dispose([idx, xs, ys]);
+        if (!stopping) {
+          bestEpoch = epoch;
+          continue;
+        }
         const pv = tf.tidy(() => net.predict(xVa) as tf.Tensor);
         const loss = logLoss(await pv.data() as Float32Array, yva);
         pv.dispose();
@@ -179,6 +192,12 @@ export class MlpModel implements TrendModel {
       bestWeights.forEach((w) => w.dispose());
     }
     this.info = { backend, epochs: epoch, bestEpoch, bestValidLoss: best, ms: performance.now() - t0 };
+  }
+
+  /** Frees the network's tensors (the model cannot predict afterwards). */
+  dispose(): void {
+    this.net?.dispose();
+    this.net = null;
   }
 
   /** Class probabilities `[down, neutral, up]` per row (renormalized to sum to 1 in float64). */

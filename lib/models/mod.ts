@@ -22,3 +22,4 @@ export * from "./chance.ts";
 export * from "./text.ts";
 export * from "./lexicon.ts";
 export * from "./text_logistic.ts";
+export * from "./calibration.ts";

@@ -71,11 +71,7 @@ export async function issueRun(
           rawScore: score / 3,
           score,
           forecastVol: i === 2 ? NaN : 0.2 + i / 10,
-          threshold: 0.1,
-          fullScore: 0.5,
-          targetVol: 0.15,
-          maxPosition: 1,
-          longOnly: false,
+          rule: { method: "topk-dropout", topK: 50, maxWeight: 0.25 },
         },
       },
     };

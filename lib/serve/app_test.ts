@@ -174,7 +174,7 @@ Deno.test("serve: signals: latest run, by date, by model version; a new version 
       ["volatility", 0.2],
     ]);
     equal(x.featureHash, "a".repeat(64));
-    equal(x.sizing.threshold, 0.1);
+    equal(x.sizing.rule.method, "topk-dropout");
     equal(old.signals[1].sizing.forecastVol, null, "a missing forecast is null, not NaN");
     const v2only = await (await get(`/v1/signals?date=${DATES[1]}&symbols=XOM`)).json();
     deepEqual(v2only.notInRun, ["XOM"]);

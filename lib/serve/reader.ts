@@ -47,13 +47,9 @@ export interface IssuedSignal {
   experts: { expert: string; weight: number; score: number; calibrated: (number | null)[] | null }[];
   sizing: {
     rawScore: number | null;
-    score: number;
+    score: number | null;
     forecastVol: number | null;
-    threshold: number;
-    fullScore: number;
-    targetVol: number;
-    maxPosition: number;
-    longOnly: boolean;
+    rule: Record<string, string | number | boolean>;
   };
 }
 
@@ -109,13 +105,9 @@ export function issuedView(s: Signal): IssuedSignal {
     })),
     sizing: {
       rawScore: fin(p.sizing.rawScore),
-      score: p.sizing.score,
+      score: fin(p.sizing.score),
       forecastVol: fin(p.sizing.forecastVol),
-      threshold: p.sizing.threshold,
-      fullScore: p.sizing.fullScore,
-      targetVol: p.sizing.targetVol,
-      maxPosition: p.sizing.maxPosition,
-      longOnly: p.sizing.longOnly,
+      rule: p.sizing.rule,
     },
   };
 }

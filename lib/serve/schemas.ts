@@ -124,14 +124,12 @@ export const IssuedSignalSchema = z.object({
     calibrated: z.array(num).nullable(),
   })),
   sizing: z.object({
-    rawScore: num,
-    score: z.number(),
-    forecastVol: num,
-    threshold: z.number(),
-    fullScore: z.number(),
-    targetVol: z.number(),
-    maxPosition: z.number(),
-    longOnly: z.boolean(),
+    rawScore: num.openapi({ description: "Combined (gate-weighted) score before calibration" }),
+    score: num.openapi({ description: "The score the size came from (calibrated edge)" }),
+    forecastVol: num.openapi({ description: "Annualized volatility forecast" }),
+    rule: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).openapi({
+      description: "Sizing rule and limits as configured",
+    }),
   }),
 }).openapi("IssuedSignal");
 

@@ -1,5 +1,6 @@
 /**
- * Signals layer: scores or probabilities -> buy/sell/hold with a position size.
+ * Signals layer: scores or probabilities -> buy/sell/hold with a position size; calibrated edges -> portfolio
+ * weights (top-k dropout, long-short, Kelly, always-long) with volatility targeting and limits.
  * @module
  */
 export {
@@ -16,3 +17,25 @@ export {
   standardizeScores,
 } from "./sizing.ts";
 export { type SignalRows, signalsFromMoe, signalsFromProbs, signalsFromScores } from "./signals.ts";
+export {
+  applyLimits,
+  constructPortfolio,
+  type PortfolioInput,
+  type PortfolioMethod,
+  type PortfolioOptions,
+  type PortfolioResult,
+  type ResolvedPortfolio,
+  resolvePortfolio,
+  type RiskContext,
+  type RiskHook,
+  topkDropoutStep,
+} from "./portfolio.ts";
+export {
+  type CovarianceOptions,
+  createRiskModel,
+  EwmaCovariance,
+  ledoitWolf,
+  resolveCovariance,
+  type RiskModel,
+  RollingLedoitWolf,
+} from "./covariance.ts";

@@ -92,6 +92,36 @@ export interface SyntheticOptions {
   levelBand?: number;
   /** Size of the reversal drift in units of the session's conditional sd (default 1). */
   levelReversal?: number;
+  /**
+   * Regime-dependent effects (default `false`: nothing planted, the market is bit for bit what it was before this
+   * option existed): momentum that works only in the calm regime and short-term reversal that works only in the
+   * stressed one, so only a combiner that routes by regime can use both. See {@link PlantedRegimeOptions}.
+   */
+  plantedRegime?: Partial<PlantedRegimeOptions> | false;
+}
+
+/**
+ * Planted regime effects. With `σ_t` the session's conditional sd, `P` the log close and `v_{t-1}` the true
+ * conditional variance of session `t-1`, on session `t` (both signals known at the close of `t-1`):
+ * ```
+ * mom_t = (P[t-1-skip] - P[t-1-lookback]) / sqrt(v_{t-1} (lookback - skip))      (past trend, last `skip` sessions left out)
+ * rev_t = (P[t-1] - P[t-1-reversalLookback]) / sqrt(v_{t-1} reversalLookback)   (the last few sessions)
+ * calm:     r_t += momentum · σ_t · clip(mom_t, -2, 2)
+ * stressed: r_t -= reversal · σ_t · clip(rev_t, -2, 2)
+ * ```
+ * Regime switching must be on (`regimes` not `false`), or only the calm effect exists.
+ */
+export interface PlantedRegimeOptions {
+  /** Calm-regime momentum strength (shift in sds per unit of the standardized trend). Default 0.15. */
+  momentum: number;
+  /** Momentum lookback in sessions. Default 60. */
+  momentumLookback: number;
+  /** Most recent sessions left out of the momentum signal. Default 5. */
+  momentumSkip: number;
+  /** Stressed-regime reversal strength. Default 0.15. */
+  reversal: number;
+  /** Reversal lookback in sessions. Default 5. */
+  reversalLookback: number;
 }
 
 /** Options with every default filled in. */
@@ -117,6 +147,7 @@ export interface ResolvedSyntheticOptions {
   levelSpacing: number;
   levelBand: number;
   levelReversal: number;
+  plantedRegime: PlantedRegimeOptions | false;
 }
 
 /** One planted news event. */
@@ -162,6 +193,8 @@ export interface TickerTruth {
   levels: number[];
   levelHits: LevelHit[];
   news: PlantedNews[];
+  /** Log-return shift of the planted regime effects per session (all zero when `plantedRegime` is off). */
+  regimeShift: Float64Array;
 }
 
 /** Everything the simulator planted. */
@@ -179,11 +212,26 @@ export interface GroundTruth {
   news: PlantedNews[];
 }
 
+/** Market context of a synthetic market, aligned to its dates (the shape of the dataset's `MarketInput`). */
+export interface SyntheticMarketContext {
+  dates: IsoDate[];
+  /** Index level: `100 · exp(Σ m_t)`, the market factor cumulated. */
+  indexClose: Float64Array;
+  /**
+   * A VIX-like implied volatility in percent, known at the close of `t`: the market factor's conditional
+   * volatility for session `t + 1` given the regime of `t`, annualized, times a 1.1 variance premium and a 5%
+   * lognormal noise of its own stream: `100 · 1.1 · k[s_t] · sqrt(252 · h_{t+1}) · e^{0.05 ε_t}`.
+   */
+  vix: Float64Array;
+}
+
 /** A synthetic {@link MarketSource} with its ground truth. */
 export interface SyntheticMarket extends MarketSource {
   readonly symbols: string[];
   readonly dates: IsoDate[];
   readonly truth: GroundTruth;
+  /** Index and VIX-like series over every session (its own random stream: the bars do not depend on it). */
+  marketContext(): SyntheticMarketContext;
   /** Corporate actions: the simulator plants none (validates the request, returns `[]`). */
   actions(req: BarRequest): Promise<CorporateAction[]>;
   /** News items of the symbols published on sessions in `[from, to]`, sorted by `publishedAt`. */
@@ -277,6 +325,7 @@ export function resolveSyntheticOptions(o: SyntheticOptions = {}): ResolvedSynth
     levelSpacing: o.levelSpacing ?? 0.12,
     levelBand: o.levelBand ?? 0.015,
     levelReversal: o.levelReversal ?? 1,
+    plantedRegime: resolvePlantedRegime(o.plantedRegime),
   };
   if (!(r.newsRate >= 0)) throw new RangeError(`newsRate must be >= 0`);
   if (!(r.marketVol > 0) || !(r.idioVol[0] > 0)) throw new RangeError("marketVol and idioVol must be > 0");
@@ -286,6 +335,28 @@ export function resolveSyntheticOptions(o: SyntheticOptions = {}): ResolvedSynth
   }
   if (!(r.levelSpacing > 0)) throw new RangeError("levelSpacing must be > 0");
   if (!(r.levelBand > 0)) throw new RangeError("levelBand must be > 0");
+  return r;
+}
+
+function resolvePlantedRegime(
+  p: Partial<PlantedRegimeOptions> | false | undefined,
+): PlantedRegimeOptions | false {
+  if (p === undefined || p === false) return false;
+  const r: PlantedRegimeOptions = {
+    momentum: p.momentum ?? 0.15,
+    momentumLookback: p.momentumLookback ?? 60,
+    momentumSkip: p.momentumSkip ?? 5,
+    reversal: p.reversal ?? 0.15,
+    reversalLookback: p.reversalLookback ?? 5,
+  };
+  if (!(r.momentum >= 0) || !(r.reversal >= 0)) throw new RangeError("plantedRegime: strengths must be >= 0");
+  const int = (v: number) => Number.isInteger(v) && v >= 1;
+  if (!int(r.momentumLookback) || !int(r.reversalLookback) || !Number.isInteger(r.momentumSkip)) {
+    throw new RangeError("plantedRegime: lookbacks must be integers >= 1");
+  }
+  if (!(r.momentumSkip >= 0 && r.momentumSkip < r.momentumLookback)) {
+    throw new RangeError("plantedRegime: momentumSkip must be in [0, momentumLookback)");
+  }
   return r;
 }
 
@@ -317,6 +388,7 @@ export function createSyntheticMarket(opts: SyntheticOptions = {}): SyntheticMar
   const mA = o.garch ? 0.08 : 0, mB = o.garch ? 0.9 : 0;
   const mOmega = o.marketVol * o.marketVol * (1 - mA - mB);
   const hm = new Float64Array(n); // GARCH variance before regime scaling
+  const hmNext = new Float64Array(n); // the same for session t + 1, known at the close of t
   let h = o.marketVol * o.marketVol;
   let s = 0;
   for (let t = 0; t < n; t++) {
@@ -332,6 +404,7 @@ export function createSyntheticMarket(opts: SyntheticOptions = {}): SyntheticMar
     marketVariance[t] = k * k * h;
     marketReturn[t] = mu + k * Math.sqrt(h) * z;
     h = mOmega + mA * h * z * z + mB * h;
+    hmNext[t] = h;
   }
 
   const symbols: string[] = [];
@@ -399,6 +472,8 @@ export function createSyntheticMarket(opts: SyntheticOptions = {}): SyntheticMar
     const open = new Float64Array(n), high = new Float64Array(n), low = new Float64Array(n);
     const close = new Float64Array(n), volume = new Float64Array(n);
     const levelHits: LevelHit[] = [];
+    const regimeShift = new Float64Array(n);
+    const cum = new Float64Array(n); // log close relative to the start, after each session
     let hi = sd * sd;
     let prev = p0;
     for (let t = 0; t < n; t++) {
@@ -409,6 +484,11 @@ export function createSyntheticMarket(opts: SyntheticOptions = {}): SyntheticMar
       const sig = Math.sqrt(v);
       let r = beta * marketReturn[t] + k * Math.sqrt(hi) * z + newsShift[t];
       hi = omega + ga * hi * z * z + gb * hi;
+      if (o.plantedRegime) {
+        const shift = regimeEffect(o.plantedRegime, regime[t], cum, variance, t, sig);
+        regimeShift[t] = shift;
+        r += shift;
+      }
       // level reversal: nearest level within the band of the previous close
       const coin = lRng.next();
       if (levels.length > 0) {
@@ -428,6 +508,7 @@ export function createSyntheticMarket(opts: SyntheticOptions = {}): SyntheticMar
         }
       }
       logReturn[t] = r;
+      cum[t] = (t > 0 ? cum[t - 1] : 0) + r;
       const c = prev * Math.exp(r);
       const op = prev * Math.exp(0.3 * r + 0.2 * sig * bRng.normal());
       const hiP = Math.max(op, c) * Math.exp(0.4 * sig * Math.abs(bRng.normal()));
@@ -453,6 +534,7 @@ export function createSyntheticMarket(opts: SyntheticOptions = {}): SyntheticMar
       levels,
       levelHits,
       news,
+      regimeShift,
     };
     data.set(sym, { open, high, low, close, volume, news: items, newsDay });
     for (const e of news) allNews.push(e);
@@ -492,11 +574,25 @@ export function createSyntheticMarket(opts: SyntheticOptions = {}): SyntheticMar
     return [i0, i1];
   }
 
+  function marketContext(): SyntheticMarketContext {
+    const vRng = new Rng(streamSeed(o.seed, "vix"));
+    const indexClose = new Float64Array(n), vix = new Float64Array(n);
+    let level = 0;
+    for (let t = 0; t < n; t++) {
+      level += marketReturn[t];
+      indexClose[t] = 100 * Math.exp(level);
+      const k = regime[t] === 1 && o.regimes ? o.regimes.stressVolMult : 1;
+      vix[t] = 100 * 1.1 * k * Math.sqrt(252 * hmNext[t]) * Math.exp(0.05 * vRng.normal());
+    }
+    return { dates: [...dates], indexClose, vix };
+  }
+
   return {
     name,
     symbols,
     dates,
     truth,
+    marketContext,
     listSymbols() {
       return Promise.resolve([...symbols]);
     },
@@ -558,9 +654,55 @@ export function createSyntheticMarket(opts: SyntheticOptions = {}): SyntheticMar
   }
 }
 
+/**
+ * The planted regime shift of session `t` (see {@link PlantedRegimeOptions}): momentum in the calm regime,
+ * reversal in the stressed one, from log closes `cum` and true variances up to session `t - 1`. 0 until the
+ * lookback is available.
+ */
+function regimeEffect(
+  p: PlantedRegimeOptions,
+  regime: number,
+  cum: Float64Array,
+  variance: Float64Array,
+  t: number,
+  sig: number,
+): number {
+  const at = (i: number) => (i >= 0 ? cum[i] : 0);
+  const v = t > 0 ? variance[t - 1] : 0;
+  if (!(v > 0)) return 0;
+  const clip = (x: number) => Math.max(-2, Math.min(2, x));
+  if (regime === 0) {
+    if (p.momentum === 0 || t - 1 - p.momentumLookback < -1) return 0;
+    const m = (at(t - 1 - p.momentumSkip) - at(t - 1 - p.momentumLookback)) /
+      Math.sqrt(v * (p.momentumLookback - p.momentumSkip));
+    return p.momentum * sig * clip(m);
+  }
+  if (p.reversal === 0 || t - 1 - p.reversalLookback < -1) return 0;
+  const r = (at(t - 1) - at(t - 1 - p.reversalLookback)) / Math.sqrt(v * p.reversalLookback);
+  return -p.reversal * sig * clip(r);
+}
+
 /** Runs `fn` and turns its result or its exception into a promise (errors reject, never throw). */
 function settle<T>(fn: () => T): Promise<T> {
   return new Promise((resolve) => resolve(fn()));
+}
+
+/**
+ * A market with planted regime effects (see {@link PlantedRegimeOptions}): long calm and stressed spells
+ * (enter stress 1% a day, leave 2.5% a day: about a third of sessions stressed), stressed volatility 2.5x, no
+ * stress drift, calm momentum and stressed reversal at the default strengths, no news or level effects. Only a
+ * combiner that routes by regime (the VIX-like `marketContext()` or the index volatility shows it) can use both.
+ */
+export function plantedRegimeMarket(seed = 42, overrides: SyntheticOptions = {}): SyntheticMarket {
+  return createSyntheticMarket({
+    seed,
+    drift: 0.0002,
+    regimes: { pEnterStress: 0.01, pExitStress: 0.025, stressDrift: 0, stressVolMult: 2.5 },
+    newsEffect: 0,
+    levelStrength: 0,
+    plantedRegime: {},
+    ...overrides,
+  });
 }
 
 /**

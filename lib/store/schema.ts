@@ -309,10 +309,12 @@ export function rowToSignal(r: Row): Signal {
     } catch (e) {
       throw new DataValidationError("provenance is not JSON", { where, cause: e });
     }
-    const sizing = {
-      ...p.sizing,
-      rawScore: p.sizing.rawScore ?? NaN,
-      forecastVol: p.sizing.forecastVol ?? NaN,
+    const nan = (v: number | null | undefined) => (typeof v === "number" ? v : NaN);
+    const sizing: SizeDecision = {
+      rawScore: nan(p.sizing.rawScore),
+      score: nan(p.sizing.score),
+      forecastVol: nan(p.sizing.forecastVol),
+      rule: p.sizing.rule ?? {},
     };
     out.provenance = {
       modelVersion: version,

@@ -178,11 +178,7 @@ Deno.test("schema: an issued signal's provenance round-trips; a new model versio
         rawScore: -0.1,
         score: -0.2,
         forecastVol: NaN,
-        threshold: 0.25,
-        fullScore: 0.5,
-        targetVol: 0.15,
-        maxPosition: 1,
-        longOnly: false,
+        rule: { method: "topk-dropout", topK: 50, maxWeight: 0.25 },
       },
     },
   };

@@ -61,6 +61,9 @@ export {
 } from "./windows.ts";
 export { type SystemDataInput, systemDataset } from "./data.ts";
 export {
+  BOOK_PATH,
+  bookSignals,
+  EDGE_FULL_CONFIDENCE,
   type FitOptions,
   fitSystem,
   FittedSystem,
@@ -78,5 +81,18 @@ export {
   type WalkForwardOptions,
   type WalkForwardResult,
 } from "./walk_forward.ts";
-export { ALWAYS_LONG, type BacktestOptions, backtestPredictions, BUY_AND_HOLD } from "./backtests.ts";
+export { backtestPredictions } from "./backtests.ts";
+export {
+  ALWAYS_LONG,
+  backtestBook,
+  baselineBacktests,
+  type BookPanels,
+  bookPanels,
+  type BookRows,
+  buildBook,
+  BUY_AND_HOLD,
+  costOptions,
+  portfolioOptions,
+  RISK_WARMUP,
+} from "./book.ts";
 export { loadSystemFrom, saveSystem } from "./registry.ts";

@@ -1,5 +1,5 @@
 /**
- * What a system is made of: the {@link SystemSpec} (dataset and windows, experts, combiner, sizing, costs,
+ * What a system is made of: the {@link SystemSpec} (dataset and windows, experts, combiner, portfolio, costs,
  * walk-forward, seed), its defaults and its checks.
  * @module
  */
@@ -41,19 +41,29 @@ export interface SystemSpec {
     /** What the gate maximizes on the calibration window. */
     objective: "loglik" | "pnl";
   };
-  /** Scores -> actions and sizes. */
-  sizing: {
-    /** Dead band on the standardized score. */
-    threshold: number;
-    /** Annualized volatility each position targets. */
-    targetVol: number;
-    /** Cap on |size|. */
-    maxPosition: number;
-    /** Bearish scores give size 0. */
+  /** Calibrated edges -> portfolio weights (`lib/signals` constructPortfolio). */
+  portfolio: {
+    /** `topk-dropout` (long-only top k, Qlib's dropout rule), `long-short` (top and bottom k) or `kelly`. */
+    method: "topk-dropout" | "long-short" | "kelly";
+    /** Names held (per side for long-short). */
+    topK: number;
+    /** Names replaced per day at most. */
+    nDrop: number;
+    /** Kelly: no shorts. */
     longOnly: boolean;
+    /** Kelly: fraction of the full Kelly bet. */
+    kellyFraction: number;
+    /** A name needs `|edge| > minEdge` to be held. */
+    minEdge: number;
+    /** Annualized ex-ante portfolio volatility target (covariance estimate); 0 = off. */
+    targetVol: number;
+    /** Cap on gross exposure `sum |w|`. */
+    maxGross: number;
+    /** Cap on one name's `|w|`. */
+    maxWeight: number;
   };
-  /** Trading costs of the backtests. */
-  costs: { costBps: number };
+  /** Trading costs of the backtests: bps per side plus square-root impact on average daily volume. */
+  costs: { costBps: number; impact: number };
   /** Refits over the test segment: off, or every `refitEvery` sessions on an expanding or rolling window. */
   walkForward: { mode: WalkForwardMode; refitEvery: number };
   /** Seed of every random choice. */
@@ -65,8 +75,18 @@ export const DEFAULT_SPEC: SystemSpec = Object.freeze({
   dataset: { neutralK: 0.25, labelHorizon: 2, purge: 2, embargo: 0, innerFrac: 0.2 },
   experts: { trend: ["majority", "momentum", "logistic", "mlp-tfjs"], levels: true, volatility: "garch11" },
   combiner: { objective: "loglik" },
-  sizing: { threshold: 0.25, targetVol: 0.15, maxPosition: 1, longOnly: false },
-  costs: { costBps: 5 },
+  portfolio: {
+    method: "topk-dropout",
+    topK: 50,
+    nDrop: 5,
+    longOnly: true,
+    kellyFraction: 0.25,
+    minEdge: 0,
+    targetVol: 0.1,
+    maxGross: 1,
+    maxWeight: 0.25,
+  },
+  costs: { costBps: 5, impact: 1 },
   walkForward: { mode: "off", refitEvery: 21 },
   seed: 42,
 }) as SystemSpec;
@@ -81,7 +101,7 @@ export function makeSpec(o: SpecOverrides = {}): SystemSpec {
     dataset: { ...d.dataset, ...(o.dataset as object) },
     experts: { ...d.experts, ...(o.experts as object) },
     combiner: { ...d.combiner, ...(o.combiner as object) },
-    sizing: { ...d.sizing, ...(o.sizing as object) },
+    portfolio: { ...d.portfolio, ...(o.portfolio as object) },
     costs: { ...d.costs, ...(o.costs as object) },
     walkForward: { ...d.walkForward, ...(o.walkForward as object) },
     seed: (o.seed as number | undefined) ?? d.seed,
@@ -123,13 +143,21 @@ export function checkSpec(s: SystemSpec): void {
   if (!["loglik", "pnl"].includes(s.combiner.objective)) {
     throw new ConfigError(`spec combiner.objective: ${s.combiner.objective} is not loglik or pnl`);
   }
-  const z = s.sizing;
-  if (!(z.threshold >= 0 && z.threshold < 0.5)) {
-    throw new ConfigError(`spec sizing.threshold: ${z.threshold} must be in [0, 0.5)`);
+  const p = s.portfolio;
+  if (!["topk-dropout", "long-short", "kelly"].includes(p.method)) {
+    throw new ConfigError(`spec portfolio.method: ${p.method} is not topk-dropout, long-short or kelly`);
   }
-  if (!(z.targetVol >= 0)) throw new ConfigError(`spec sizing.targetVol: ${z.targetVol} must be >= 0`);
-  if (!(z.maxPosition > 0)) throw new ConfigError(`spec sizing.maxPosition: ${z.maxPosition} must be > 0`);
+  int(p.topK, 1, "portfolio.topK");
+  int(p.nDrop, 0, "portfolio.nDrop");
+  if (!(p.kellyFraction > 0 && p.kellyFraction <= 1)) {
+    throw new ConfigError(`spec portfolio.kellyFraction: ${p.kellyFraction} must be in (0, 1]`);
+  }
+  if (!(p.minEdge >= 0)) throw new ConfigError(`spec portfolio.minEdge: ${p.minEdge} must be >= 0`);
+  if (!(p.targetVol >= 0)) throw new ConfigError(`spec portfolio.targetVol: ${p.targetVol} must be >= 0`);
+  if (!(p.maxGross > 0)) throw new ConfigError(`spec portfolio.maxGross: ${p.maxGross} must be > 0`);
+  if (!(p.maxWeight > 0)) throw new ConfigError(`spec portfolio.maxWeight: ${p.maxWeight} must be > 0`);
   if (!(s.costs.costBps >= 0)) throw new ConfigError(`spec costs.costBps: ${s.costs.costBps} must be >= 0`);
+  if (!(s.costs.impact >= 0)) throw new ConfigError(`spec costs.impact: ${s.costs.impact} must be >= 0`);
   if (!["off", "expanding", "rolling"].includes(s.walkForward.mode)) {
     throw new ConfigError(`spec walkForward.mode: ${s.walkForward.mode} is not off, expanding or rolling`);
   }

@@ -5,19 +5,24 @@
  * @module
  */
 import { type Action, ConfigError, type IsoDate, ModelError, type Signal } from "../core/mod.ts";
-import { closesOf, type Dataset, featureColumn, labelsOf, rowsOnDate } from "../dataset/mod.ts";
+import { closesOf, type Dataset, featureColumn, labelsOf, rowsBetween } from "../dataset/mod.ts";
 import { ensembleFromJSON, type EnsembleState, fitEnsembles, type FittedEnsemble } from "../ensemble/mod.ts";
 import {
-  createTrendModel,
+  EdgeCalibrator,
+  type EdgeCalibratorJSON,
+  fitTrendModel,
   Garch11Model,
   initTensorflow,
   levelColumns,
   modelFromFiles,
   modelToFiles,
   type SavableModel,
+  standardizedOutcome,
   SwingLevelModel,
   type SwingLevelOptions,
   type TrendModel,
+  VolatilityCalibrator,
+  type VolatilityCalibratorJSON,
 } from "../models/mod.ts";
 import {
   type GateState,
@@ -27,16 +32,8 @@ import {
   type MoeOutput,
   trendExpertScores,
 } from "../moe/mod.ts";
-import {
-  actionOf,
-  annualVol,
-  positionsFromScores,
-  resolveSizing,
-  scoreScale,
-  scoresFromProbs,
-  signalsFromScores,
-  standardizeScores,
-} from "../signals/mod.ts";
+import { type PortfolioResult, scoresFromProbs } from "../signals/mod.ts";
+import { type BookPanels, bookPanels, buildBook, portfolioOptions } from "./book.ts";
 import { checkSpec, type SystemSpec } from "./spec.ts";
 import { nestedWindows, type SystemWindows } from "./windows.ts";
 
@@ -63,27 +60,24 @@ export interface SystemPredictions {
   gate: { names: string[]; weights: Float64Array };
   /** The combined score (gate-weighted experts) before standardization. */
   score: Float64Array;
-  /** Forecast daily variance of the next session (volatility expert). */
+  /** Forecast daily variance of the next session (volatility expert, as fitted). */
   forecastVar: Float64Array;
-  /** The same as an annualized volatility (sizes positions). */
-  forecastVol: Float64Array;
+  /** Calibrated forecast daily standard deviation (the unit of every edge; sizes and risk). */
+  dailyVol: Float64Array;
   /**
-   * Standardized scores in [-1, 1] of every strategy the system can trade, by name: `moe`, `expert:<name>`,
-   * `ensemble:<name>`, `model:<name>`. Each is its raw score over twice its RMS on the calibration window.
+   * Calibrated edge of every strategy the system can trade, by name: `moe`, `expert:<name>`, `ensemble:<name>`,
+   * `model:<name>`. An edge is the expected traded return (open t+1 -> open t+2) in units of `dailyVol`,
+   * mapped from the strategy's raw score by an edge calibrator fitted on the calibration window.
    */
-  strategies: Map<string, Float64Array>;
-  /** The system's action per row (from the `moe` strategy). */
-  action: Action[];
-  /** The system's target position per row (fraction of the capital allotted to the symbol). */
-  size: Float64Array;
+  edges: Map<string, Float64Array>;
 }
 
 /** One symbol's signal for a decision date, with what produced it. */
 export interface SystemSignal extends Signal {
-  /** The standardized combined score the action and size come from. */
-  score: number;
-  /** Annualized volatility forecast that sized the position. */
-  forecastVol: number;
+  /** The system's calibrated edge (expected traded return in units of `dailyVol`). */
+  edge: number;
+  /** Calibrated forecast daily standard deviation. */
+  dailyVol: number;
 }
 
 /** Options of {@link fitSystem}. */
@@ -109,7 +103,8 @@ interface SystemFile {
   levels: Required<SwingLevelOptions> | null;
   ensembles: EnsembleState[];
   moe: { expertNames: string[]; conditionNames: string[]; gate: GateState };
-  scales: Record<string, number>;
+  volatilityCalibrator: VolatilityCalibratorJSON;
+  edgeCalibrators: Record<string, EdgeCalibratorJSON>;
 }
 
 interface Parts {
@@ -123,7 +118,8 @@ interface Parts {
   levels: SwingLevelModel | null;
   ensembles: FittedEnsemble[];
   moe: MoeCombiner;
-  scales: Record<string, number>;
+  volCal: VolatilityCalibrator;
+  edgeCals: Map<string, EdgeCalibrator>;
   timings: Record<string, number>;
 }
 
@@ -137,8 +133,8 @@ interface ExpertRows {
 
 /**
  * A fitted system: base trend models, the volatility forecaster and the level detector (fitted on train less the
- * inner slice; early stopping on the inner slice), the six ensembles and the gate (fitted on the calibration
- * window), and the score scales (measured there). Immutable once fitted.
+ * inner slice; early stopping on the inner slice), the six ensembles, the gate, the volatility calibrator and
+ * each strategy's edge calibrator (fitted on the calibration window). Immutable once fitted.
  */
 export class FittedSystem {
   /** The spec it was fitted from. */
@@ -170,7 +166,7 @@ export class FittedSystem {
     return this.#p.moe.expertNames;
   }
 
-  /** Names of the strategies in {@link SystemPredictions.strategies}, in table order. */
+  /** Names of the strategies in {@link SystemPredictions.edges}, in table order. */
   get strategyNames(): string[] {
     return [
       "moe",
@@ -198,30 +194,39 @@ export class FittedSystem {
   }
 
   /**
-   * One signal per symbol for a decision date (after its close; the trade fills at the next open): the action,
-   * size and score, and per expert its output and gate weight (`contributions`). Empty when the dataset has no
-   * row on that date (warm-up, holiday).
+   * The book of a strategy over some predicted rows: portfolio weights per decision day from the strategy's
+   * calibrated edges (`spec.portfolio`), with the covariance warmed up on the dataset's bars before the first day.
+   */
+  book(
+    ds: Dataset,
+    p: SystemPredictions,
+    strategy = "moe",
+  ): { panels: BookPanels; portfolio: PortfolioResult } {
+    const edge = p.edges.get(strategy);
+    if (!edge) throw new RangeError(`no strategy ${strategy} (known: ${[...p.edges.keys()].join(", ")})`);
+    const panels = bookPanels(ds, p);
+    return { panels, portfolio: buildBook(panels, edge, portfolioOptions(this.spec)) };
+  }
+
+  /**
+   * One signal per symbol with a row on a decision date (after its close; the trade fills at the next open):
+   * `size` = the target portfolio weight (fraction of capital, negative = short), `action` buy/sell/hold from
+   * it (sell also when a long-only book holds nothing of a name with a negative edge), `edge` and `dailyVol`, and
+   * per expert its calibrated edge and gate weight (`contributions`). The book is path dependent (top-k with
+   * dropout keeps names; the covariance has memory), so it is rebuilt flat from `BOOK_PATH` decision sessions
+   * before the date. Empty when the dataset has no row on that date.
    */
   async predict(ds: Dataset, decisionDate: IsoDate): Promise<SystemSignal[]> {
-    const rows = rowsOnDate(ds, decisionDate);
-    const p = await this.predictRows(ds, rows);
-    const K = p.experts.names.length, score = p.strategies.get("moe")!;
-    const sigs = signalsFromScores(p, score, "moe", {
-      ...this.spec.sizing,
-      forecastVol: p.forecastVol,
-      contributions: (i) =>
-        p.experts.names.map((expert, k) => ({
-          expert,
-          weight: p.gate.weights[i * K + k],
-          score: p.experts.scores[i * K + k],
-        })),
-    });
-    return sigs.map((s, i) => ({ ...s, score: score[i], forecastVol: p.forecastVol[i] }));
+    const days = [...new Set(ds.date)].filter((d) => d <= decisionDate).sort();
+    if (days[days.length - 1] !== decisionDate) return [];
+    const from = days[Math.max(0, days.length - BOOK_PATH)];
+    const p = await this.predictRows(ds, rowsBetween(ds, from, decisionDate));
+    return bookSignals(p, this.book(ds, p).portfolio, decisionDate);
   }
 
   /**
    * Artifact files (name -> text or bytes) for the model registry (`saveModelArtifact`): `system.json` (spec,
-   * windows, features, ensembles, gate, scales) and each model's files under `trend.<name>.*` and
+   * windows, features, ensembles, gate, calibrators) and each model's files under `trend.<name>.*` and
    * `volatility.<name>.*`. The same fitted system always gives the same bytes.
    */
   async toArtifacts(): Promise<Record<string, Uint8Array | string>> {
@@ -248,12 +253,56 @@ export class FittedSystem {
       levels: p.levels ? p.levels.options : null,
       ensembles: p.ensembles.map((e) => e.method.toJSON()),
       moe: p.moe.toJSON(),
-      scales: p.scales,
+      volatilityCalibrator: p.volCal.toJSON(),
+      edgeCalibrators: Object.fromEntries([...p.edgeCals].map(([k, c]) => [k, c.toJSON()])),
     };
     files["system.json"] = JSON.stringify(sys);
     return files;
   }
 }
+
+/** Decision sessions of the book path {@link FittedSystem.predict} rebuilds before a decision date. */
+export const BOOK_PATH = 21;
+
+/**
+ * The signals of predicted rows (of one decision date, or all) from the book built on them (source `moe`): size =
+ * the book's weight, action from it, and per expert its output and gate weight.
+ */
+export function bookSignals(p: SystemPredictions, book: PortfolioResult, date?: IsoDate): SystemSignal[] {
+  const S = book.symbols.length;
+  const si = new Map(book.symbols.map((x, s) => [x, s])), ti = new Map(book.dates.map((d, t) => [d, t]));
+  const K = p.experts.names.length, edge = p.edges.get("moe")!;
+  const out: SystemSignal[] = [];
+  for (let i = 0; i < p.rows.length; i++) {
+    if (date !== undefined && p.date[i] !== date) continue;
+    const t = ti.get(p.date[i]), s = si.get(p.symbol[i]);
+    const w = t === undefined || s === undefined ? 0 : book.weights[t * S + s];
+    const action: Action = w > 0 ? "buy" : w < 0 || edge[i] < 0 ? "sell" : "hold";
+    out.push({
+      symbol: p.symbol[i],
+      date: p.date[i],
+      knownAt: p.knownAt[i],
+      action,
+      size: w === 0 ? 0 : w,
+      confidence: Number.isFinite(edge[i]) ? Math.min(1, Math.abs(edge[i]) / EDGE_FULL_CONFIDENCE) : 0,
+      contributions: p.experts.names.map((expert, k) => ({
+        expert,
+        weight: p.gate.weights[i * K + k],
+        score: p.experts.scores[i * K + k],
+      })),
+      source: "moe",
+      edge: edge[i],
+      dailyVol: p.dailyVol[i],
+    });
+  }
+  return out;
+}
+
+/**
+ * Edge (per-day Sharpe of a one-name bet) at which a signal's confidence reaches 1: 0.1, i.e. an annualized
+ * Sharpe of about 1.6 for the name alone.
+ */
+export const EDGE_FULL_CONFIDENCE = 0.1;
 
 function conditionMatrix(
   ds: Dataset,
@@ -297,7 +346,7 @@ async function expertRows(p: Parts, ds: Dataset, rows: Int32Array): Promise<Expe
   return { models, ensembles, forecastVar, moeIn: { expertScores, conditions } };
 }
 
-/** Raw (unstandardized) directional scores of every strategy, in `strategyNames` order. */
+/** Raw directional scores of every strategy, in `strategyNames` order. */
 function rawStrategies(x: ExpertRows, out: MoeOutput): [string, Float64Array][] {
   return [
     ["moe", out.score],
@@ -308,13 +357,8 @@ function rawStrategies(x: ExpertRows, out: MoeOutput): [string, Float64Array][] 
 }
 
 function finish(p: Parts, ds: Dataset, rows: Int32Array, x: ExpertRows, out: MoeOutput): SystemPredictions {
-  const strategies = new Map<string, Float64Array>();
-  for (const [name, raw] of rawStrategies(x, out)) {
-    strategies.set(name, standardizeScores(raw, p.scales[name]));
-  }
-  const forecastVol = annualVol(x.forecastVar);
-  const moe = strategies.get("moe")!;
-  const sizing = resolveSizing(p.spec.sizing);
+  const edges = new Map<string, Float64Array>();
+  for (const [name, raw] of rawStrategies(x, out)) edges.set(name, p.edgeCals.get(name)!.predict(raw));
   return {
     rows,
     symbol: Array.from(rows, (i) => ds.symbol[i]),
@@ -326,17 +370,16 @@ function finish(p: Parts, ds: Dataset, rows: Int32Array, x: ExpertRows, out: Moe
     gate: { names: [...out.expertNames], weights: out.gates },
     score: out.score,
     forecastVar: x.forecastVar,
-    forecastVol,
-    strategies,
-    action: Array.from(moe, (s) => (Number.isFinite(s) ? actionOf(s, sizing.threshold) : "hold")),
-    size: positionsFromScores(moe, forecastVol, sizing),
+    dailyVol: p.volCal.dailyVol(x.forecastVar),
+    edges,
   };
 }
 
 /**
- * Fits a system on the nested windows of `ds` (its segments decide them): each base trend model on the train
- * rows before the inner slice, early-stopping on the inner slice; GARCH(1,1) on all train rows; then, on the
- * validation (calibration) window the base models never saw, the six ensembles, the gate and the score scales.
+ * Fits a system on the nested windows of `ds` (its segments decide them): the base trend models on train (those
+ * with early stopping stop on the inner slice, then refit on all of train with the epochs/rounds chosen there;
+ * see `fitTrendModel`); GARCH(1,1) on all train rows; then, on the
+ * validation (calibration) window the base models never saw, the six ensembles, the gate and the calibrators.
  * The test segment is not read.
  */
 export async function fitSystem(spec: SystemSpec, ds: Dataset, opts: FitOptions = {}): Promise<FittedSystem> {
@@ -353,8 +396,7 @@ export async function fitSystem(spec: SystemSpec, ds: Dataset, opts: FitOptions 
   const trend: Parts["trend"] = [];
   for (const name of spec.experts.trend) {
     const t0 = performance.now();
-    const model = createTrendModel(name, spec.seed);
-    await model.fit(ds, rows.fit, rows.inner.length ? rows.inner : undefined);
+    const model = await fitTrendModel(name, spec.seed, ds, rows.fit, rows.inner);
     timings[`fit:${name}`] = performance.now() - t0;
     trend.push({ name, model });
     log(`fit ${name} in ${(timings[`fit:${name}`] / 1000).toFixed(1)} s`);
@@ -379,10 +421,11 @@ export async function fitSystem(spec: SystemSpec, ds: Dataset, opts: FitOptions 
     levels,
     ensembles: [],
     moe,
-    scales: {},
+    volCal: new VolatilityCalibrator(),
+    edgeCals: new Map(),
     timings,
   };
-  // calibration window: ensembles, gate, score scales
+  // calibration window: ensembles, gate, calibrators
   t0 = performance.now();
   const cal = rows.calibration;
   const calProbs: Float64Array[] = [];
@@ -394,8 +437,14 @@ export async function fitSystem(spec: SystemSpec, ds: Dataset, opts: FitOptions 
   // the gate learns on the return the signals earn: next open to the open after (fills at the t+1 open)
   moe.fit(x.moeIn, Float64Array.from(cal, (i) => ds.labels.fwdOpenReturn[i]));
   const out = moe.predict(x.moeIn);
-  for (const [name, raw] of rawStrategies(x, out)) parts.scales[name] = scoreScale(raw);
   timings["fit:gate"] = performance.now() - t0;
+  // calibration: the volatility forecast to the traded return's scale, every strategy's score to an edge
+  t0 = performance.now();
+  const traded = Float64Array.from(cal, (i) => ds.labels.fwdOpenReturn[i]);
+  parts.volCal.fit(x.forecastVar, traded);
+  const z = standardizedOutcome(traded, parts.volCal.dailyVol(x.forecastVar));
+  for (const [name, raw] of rawStrategies(x, out)) parts.edgeCals.set(name, new EdgeCalibrator().fit(raw, z));
+  timings["fit:calibration"] = performance.now() - t0;
   log(
     `windows: fit ${windows.fit.join("..")} (${windows.rows.fit} rows), inner ${
       windows.inner?.join("..") ?? "none"
@@ -450,7 +499,8 @@ export async function loadSystem(files: Record<string, Uint8Array | string>): Pr
     levels: s.levels ? new SwingLevelModel(s.levels) : null,
     ensembles: s.ensembles.map((e) => ({ name: e.method, method: ensembleFromJSON(e) })),
     moe: MoeCombiner.fromJSON(s.moe),
-    scales: s.scales,
+    volCal: VolatilityCalibrator.fromJSON(s.volatilityCalibrator),
+    edgeCals: new Map(Object.entries(s.edgeCalibrators).map(([k, j]) => [k, EdgeCalibrator.fromJSON(j)])),
     timings: {},
   });
 }

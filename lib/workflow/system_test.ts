@@ -35,14 +35,13 @@ function sameFloats(a: Float64Array, b: Float64Array, what: string) {
 
 function samePredictions(a: SystemPredictions, b: SystemPredictions) {
   deepEqual(a.symbol, b.symbol);
-  deepEqual(a.action, b.action);
-  sameFloats(a.size, b.size, "size");
+  sameFloats(a.dailyVol, b.dailyVol, "dailyVol");
   sameFloats(a.score, b.score, "score");
   sameFloats(a.experts.scores, b.experts.scores, "experts");
   sameFloats(a.gate.weights, b.gate.weights, "gate");
   a.models.forEach((m, k) => sameFloats(m.probs, b.models[k].probs, m.name));
   a.ensembles.forEach((e, k) => sameFloats(e.probs, b.ensembles[k].probs, e.name));
-  for (const [k, v] of a.strategies) sameFloats(v, b.strategies.get(k)!, k);
+  for (const [k, v] of a.edges) sameFloats(v, b.edges.get(k)!, k);
 }
 
 Deno.test({
@@ -71,16 +70,22 @@ Deno.test({
     const lastValid = cal.indexOf([...cal].reverse().find((d) => d <= segments.valid[1])!);
     deepEqual(w.calibration, [cal.find((d) => d >= segments.valid[0]), cal[lastValid - spec.dataset.purge]]);
 
-    // predict one decision date: one signal per symbol, gate weights summing to 1
+    // predict one decision date: one signal per symbol, gate weights summing to 1, the book within its limits
     const date = segments.test[1];
     const sigs = await system.predict(ds, date);
     equal(sigs.length, series.size);
+    let gross = 0;
     for (const s of sigs) {
       equal(s.date, date);
       ok(["buy", "sell", "hold"].includes(s.action));
+      equal(s.action === "buy", s.size > 0, `${s.symbol}: ${s.action} with weight ${s.size}`);
+      ok(Math.abs(s.size) <= spec.portfolio.maxWeight + 1e-12);
+      gross += Math.abs(s.size);
       ok(Math.abs(s.contributions.reduce((a, c) => a + c.weight, 0) - 1) < 1e-12);
       deepEqual(s.contributions.map((c) => c.expert), [...system.expertNames]);
+      ok(Number.isFinite(s.edge) && s.dailyVol > 0);
     }
+    ok(gross <= spec.portfolio.maxGross + 1e-12 && gross > 0, `gross ${gross}`);
     deepEqual(await system.predict(ds, "1999-01-04"), []);
 
     // serialize, load, predict the whole test segment again: bit for bit
@@ -114,7 +119,7 @@ Deno.test({
     await rejects(() => loadSystem({ "system.json": "{}" }), ModelError);
 
     // backtests: every strategy plus the two baselines
-    const bt = backtestPredictions(ds, before, { sizing: spec.sizing, costBps: 5 });
+    const bt = backtestPredictions(ds, before, spec);
     for (const n of [...system.strategyNames, "buy-and-hold", "always-long-voltarget"]) ok(bt.has(n), n);
   },
 });

@@ -65,8 +65,8 @@ export function concatPredictions(parts: SystemPredictions[]): SystemPredictions
     rows.set(p.rows, o);
     o += p.rows.length;
   }
-  const strategies = new Map<string, Float64Array>();
-  for (const k of first.strategies.keys()) strategies.set(k, f64((p) => p.strategies.get(k)!));
+  const edges = new Map<string, Float64Array>();
+  for (const k of first.edges.keys()) edges.set(k, f64((p) => p.edges.get(k)!));
   return {
     rows,
     symbol: parts.flatMap((p) => p.symbol),
@@ -78,10 +78,8 @@ export function concatPredictions(parts: SystemPredictions[]): SystemPredictions
     gate: { names: first.gate.names, weights: f64((p) => p.gate.weights) },
     score: f64((p) => p.score),
     forecastVar: f64((p) => p.forecastVar),
-    forecastVol: f64((p) => p.forecastVol),
-    strategies,
-    action: parts.flatMap((p) => p.action),
-    size: f64((p) => p.size),
+    dailyVol: f64((p) => p.dailyVol),
+    edges,
   };
 }
 

@@ -1,29 +1,27 @@
 /**
- * Step 6, backtest: every strategy (the mixture of experts, each ensemble method, each single trend model) through
- * the same walk-forward simulation on the test segment: decided at the close of t, filled at the open of t+1,
- * costs per side; plus equal-weight buy-and-hold of the same universe.
+ * Step 5, backtest: every strategy of the system (the mixture of experts, each expert, each ensemble method,
+ * each base trend model) through the same book (portfolio construction, costs with impact) on the test segment:
+ * decided at the close of t, filled at the open of t+1; plus always-long at the volatility target and
+ * equal-weight buy-and-hold.
  * @module
  */
 import type { BacktestResult } from "@lib/backtest/mod.ts";
 import type { BuiltDataset } from "@lib/dataset/mod.ts";
-import { backtestStrategies, type Strategy } from "@lib/evaluate/mod.ts";
-import type { SizingOptions } from "@lib/signals/mod.ts";
+import { backtestPredictions, type SystemPredictions, type SystemSpec } from "@lib/workflow/mod.ts";
 import type { Progress } from "../progress.ts";
 
-/** Backtest results by strategy name, plus the benchmark under `buy-and-hold`. */
+/** Backtest results by strategy name (baselines included). */
 export type BacktestResults = Map<string, BacktestResult>;
 
-/** Simulates each strategy and the buy-and-hold benchmark over the test rows. */
+/** Simulates each strategy and the baselines over the predicted test rows. */
 export function backtestStep(
   ds: BuiltDataset,
-  rows: Int32Array,
-  strategies: Strategy[],
-  forecastVar: Float64Array,
-  opts: { sizing: SizingOptions; costBps: number },
+  pred: SystemPredictions,
+  spec: SystemSpec,
   progress?: Progress,
 ): BacktestResults {
-  const done = progress?.start(`backtest (${strategies.length} strategies)`);
-  const out = backtestStrategies(ds, rows, strategies, forecastVar, opts);
+  const done = progress?.start(`backtest (${pred.edges.size} strategies + 2 baselines)`);
+  const out = backtestPredictions(ds, pred, spec);
   done?.();
   return out;
 }

@@ -1,37 +1,29 @@
 /**
- * Step 2, dataset: bars and news read back from the stores, joined point in time into features and labels with
- * walk-forward segments (the protocol's segments when the data covers them).
+ * Step 2, dataset: bars and news read back from the stores, joined point in time into features and labels under
+ * the segments the user chose (resolved against the data before any work, see `lib/workflow` resolveSegments).
  * @module
  */
 import { closeTime, DataSourceError, type IsoDate, type NewsItem } from "@lib/core/mod.ts";
 import { computeFeatures, DEFAULT_FEATURE_SET, type FeatureSet } from "@lib/features/mod.ts";
 import {
-  buildDataset,
   type BuiltDataset,
-  segmentsFor,
   type SegmentSpec,
   type SymbolSeries,
   toSeries,
-  TREND_SEGMENTS,
+  universeIndex,
 } from "@lib/dataset/mod.ts";
-import { universeIndex } from "@lib/evaluate/mod.ts";
 import { rowToAction, rowToBar, type Stores } from "@lib/store/mod.ts";
+import { systemDataset, type SystemSpec } from "@lib/workflow/mod.ts";
 import type { Progress } from "../progress.ts";
 import { NEWS_COLLECTION } from "../collect/mod.ts";
-
-/** Longest label the pipeline trades on: `fwdOpenReturn` spans the opens of t+1 and t+2. */
-export const LABEL_HORIZON = 2;
 
 /** Options of the dataset step. */
 export interface DatasetStepOptions {
   symbols: string[];
   from: IsoDate;
   to: IsoDate;
-  neutralK: number;
-  trainFrac: number;
-  validFrac: number;
-  purge: number;
-  embargo: number;
+  /** The segments to build (already checked against the data). */
+  segments: SegmentSpec;
 }
 
 /** Reads one symbol's bars in `[from, to]` from the tables store. */
@@ -54,20 +46,6 @@ export async function loadSeries(
   return toSeries(rows.map(rowToBar));
 }
 
-/** The protocol's trend segments when the data covers them, else fractions of the sessions. */
-export function chooseSegments(dates: IsoDate[], o: DatasetStepOptions): SegmentSpec {
-  const first = dates[0], last = dates[dates.length - 1];
-  if (first <= TREND_SEGMENTS.train[0] && last >= TREND_SEGMENTS.test[1]) {
-    return { ...TREND_SEGMENTS, purge: Math.max(o.purge, LABEL_HORIZON), embargo: o.embargo };
-  }
-  return segmentsFor(dates, {
-    trainFrac: o.trainFrac,
-    validFrac: o.validFrac,
-    purge: Math.max(o.purge, LABEL_HORIZON),
-    embargo: o.embargo,
-  });
-}
-
 /**
  * The features of `set` that can be computed with the context at hand (e.g. without a VIX series the VIX
  * features are dropped): a feature that is NaN everywhere on a sample series is left out.
@@ -82,9 +60,10 @@ export function usableFeatureSet(set: FeatureSet, sample: SymbolSeries, hasIndex
     : { ...set, version: `${set.version}-ctx`, features: keep };
 }
 
-/** Builds the dataset for `o.symbols` from the stores. */
+/** Builds the dataset for `o.symbols` from the stores, with the spec's labels and `o.segments`. */
 export async function datasetStep(
   stores: Stores,
+  spec: SystemSpec,
   o: DatasetStepOptions,
   progress?: Progress,
 ): Promise<BuiltDataset> {
@@ -107,16 +86,13 @@ export async function datasetStep(
   });
   const market = universeIndex(series);
   const featureSet = usableFeatureSet(DEFAULT_FEATURE_SET, series.values().next().value!, true);
-  const ds = buildDataset({
+  const ds = systemDataset(spec, {
     series,
     featureSet,
     market,
     news,
     actions: actionRows.map(rowToAction),
-    segments: chooseSegments(dates, o),
-    neutralK: o.neutralK,
-    labelHorizon: LABEL_HORIZON,
-  });
+  }, o.segments);
   done?.();
   progress?.note(`${ds.n} rows x ${ds.featureNames.length} features, ${news.length} news items joined`);
   return ds;

@@ -5,40 +5,54 @@
  * @module
  */
 import type { Signal } from "@lib/core/mod.ts";
-import type { BuiltDataset } from "@lib/dataset/mod.ts";
+import type { BuiltDataset, SegmentSpec } from "@lib/dataset/mod.ts";
 import type { BacktestResult } from "@lib/backtest/mod.ts";
-import { type TrendMetrics, trendMetrics } from "@lib/models/mod.ts";
+import { levelColumns, SwingLevelModel, type TrendMetrics, trendMetrics } from "@lib/models/mod.ts";
 import { lineFigure, priceFigure, renderHtml, type Report, type Table, textTable } from "@lib/report/mod.ts";
 import { reportKey, type Stores } from "@lib/store/mod.ts";
+import type { SegmentSource, SystemSpec, WalkForwardResult } from "@lib/workflow/mod.ts";
 import type { Progress } from "../progress.ts";
-import type { CombineResult } from "./combine.ts";
-import type { TrainResult } from "./train.ts";
 
 /** Everything the report shows. */
 export interface ReportInput {
   title: string;
   subtitle: string;
   ds: BuiltDataset;
-  train: TrainResult;
-  combine: CombineResult;
+  /** The segments line printed in the terminal (see {@link segmentsLine}). */
+  segmentsLine: string;
+  fit: WalkForwardResult;
   signals: Signal[];
   backtests: Map<string, BacktestResult>;
   timings: Map<string, number>;
 }
 
-/** Trend metrics on the test rows of every single model and every ensemble method. */
-export function testTrendMetrics(
-  input: Pick<ReportInput, "ds" | "train" | "combine">,
-): Map<string, TrendMetrics> {
-  const { ds, train, combine } = input, rows = train.rows.test;
+/** One line naming the segments in use, how they were chosen, and the walk-forward mode. */
+export function segmentsLine(s: SegmentSpec, source: SegmentSource, spec: SystemSpec): string {
+  const wf = spec.walkForward.mode === "off"
+    ? "one fit"
+    : `walk-forward ${spec.walkForward.mode}, refit every ${spec.walkForward.refitEvery} sessions`;
+  return `segments (${source === "dates" ? "your dates" : "by fractions"}): train ${s.train.join("..")}, ` +
+    `validation ${s.valid.join("..")}, test ${
+      s.test.join("..")
+    } (purge ${s.purge}, embargo ${s.embargo}; ${wf})`;
+}
+
+/** One line on the out-of-sample test actually predicted: its first and last session, sizes and refits. */
+export function testLine(fit: WalkForwardResult): string {
+  const days = [...new Set(fit.predictions.date)].sort();
+  const n = fit.folds.length;
+  return `out-of-sample test: ${days[0]}..${days[days.length - 1]} (${days.length} sessions, ` +
+    `${fit.predictions.rows.length} rows; ${n === 1 ? "one fit" : `${n} fits, one continuous test`})`;
+}
+
+/** Trend metrics on the test rows of every base model and every ensemble, named as their strategies. */
+export function testTrendMetrics(input: Pick<ReportInput, "ds" | "fit">): Map<string, TrendMetrics> {
+  const { ds } = input, p = input.fit.predictions, rows = p.rows;
   const labels = Int8Array.from(rows, (i) => ds.labels.trend[i]);
   const ret = Float64Array.from(rows, (i) => ds.labels.fwdReturn[i]);
-  const dates = Array.from(rows, (i) => ds.date[i]);
   const out = new Map<string, TrendMetrics>();
-  for (const t of train.trend) out.set(t.name, trendMetrics(t.testProbs, labels, ret, dates));
-  for (const e of combine.ensembles) {
-    out.set(`ensemble:${e.name}`, trendMetrics(e.testProbs, labels, ret, dates));
-  }
+  for (const m of p.models) out.set(`model:${m.name}`, trendMetrics(m.probs, labels, ret, p.date));
+  for (const e of p.ensembles) out.set(`ensemble:${e.name}`, trendMetrics(e.probs, labels, ret, p.date));
   return out;
 }
 
@@ -47,7 +61,7 @@ export function methodsTable(
   metrics: Map<string, TrendMetrics>,
   backtests: Map<string, BacktestResult>,
 ): Table {
-  const names = [...new Set([...metrics.keys(), ...backtests.keys()])];
+  const names = [...new Set([...backtests.keys(), ...metrics.keys()])];
   return {
     caption: "Test segment: trend metrics and backtest (next-open fills, costs per side)",
     columns: [
@@ -61,6 +75,7 @@ export function methodsTable(
       "Sharpe",
       "maxDD",
       "turnover/yr",
+      "exposure",
     ],
     rows: names.map((n) => {
       const m = metrics.get(n), b = backtests.get(n)?.metrics;
@@ -75,24 +90,42 @@ export function methodsTable(
         b?.sharpe ?? null,
         b?.maxDrawdown ?? null,
         b?.annTurnover ?? null,
+        b?.exposure ?? null,
       ];
     }),
   };
 }
 
+/** The folds (one row without walk-forward): which dates each fit saw and which slice of the test it predicted. */
+export function windowsTable(fit: WalkForwardResult): Table {
+  return {
+    caption: "Windows of each fit: base models on 'fit' (early stopping on 'inner'), ensembles and gate on " +
+      "'calibration'; each fit predicts only its test slice",
+    columns: ["fold", "fit", "inner", "calibration", "test slice", "test rows"],
+    rows: fit.folds.map((f) => [
+      f.fold + 1,
+      f.windows.fit.join(".."),
+      f.windows.inner?.join("..") ?? "none",
+      f.windows.calibration.join(".."),
+      f.segments.test.join(".."),
+      f.testRows,
+    ]),
+  };
+}
+
 function gateFigure(input: ReportInput) {
-  const { ds, train, combine } = input, moe = combine.moe.test, K = moe.expertNames.length;
+  const p = input.fit.predictions, K = p.gate.names.length;
   const byDate = new Map<string, { sum: number[]; n: number }>();
-  train.rows.test.forEach((r, i) => {
-    let e = byDate.get(ds.date[r]);
-    if (!e) byDate.set(ds.date[r], e = { sum: new Array(K).fill(0), n: 0 });
-    for (let k = 0; k < K; k++) e.sum[k] += moe.gates[i * K + k];
+  p.date.forEach((d, i) => {
+    let e = byDate.get(d);
+    if (!e) byDate.set(d, e = { sum: new Array(K).fill(0), n: 0 });
+    for (let k = 0; k < K; k++) e.sum[k] += p.gate.weights[i * K + k];
     e.n++;
   });
   const dates = [...byDate.keys()].sort();
   return lineFigure(
     "Mixture of experts: mean gate weight per day",
-    moe.expertNames.map((name, k) => ({
+    p.gate.names.map((name, k) => ({
       name,
       x: dates,
       y: dates.map((d) => byDate.get(d)!.sum[k] / byDate.get(d)!.n),
@@ -102,13 +135,14 @@ function gateFigure(input: ReportInput) {
 }
 
 function priceSection(input: ReportInput) {
-  const { ds, train, signals } = input;
-  const rows = train.rows.test, sym = ds.symbol[rows[0]];
+  const { ds, signals } = input;
+  const rows = input.fit.predictions.rows, sym = ds.symbol[rows[0]];
   const s = ds.series.get(sym)!;
-  const idx = Array.from(rows).filter((r) => ds.symbol[r] === sym).map((r) => ds.seriesIndex[r]);
-  const a = idx[0], b = idx[idx.length - 1] + 1;
-  const lastRow = Array.from(rows.keys()).filter((i) => ds.symbol[rows[i]] === sym).pop()!;
-  const lv = train.levels.test;
+  const mineRows = Array.from(rows).filter((r) => ds.symbol[r] === sym);
+  const idx = mineRows.map((r) => ds.seriesIndex[r]);
+  const a = Math.min(...idx), b = Math.max(...idx) + 1;
+  const last = mineRows.reduce((x, r) => (ds.seriesIndex[r] > ds.seriesIndex[x] ? r : x), mineRows[0]);
+  const lv = levelColumns(ds, Int32Array.of(last), new SwingLevelModel());
   const mine = signals.filter((x) => x.symbol === sym);
   const px = (d: string) => s.close[s.dates.indexOf(d)];
   return priceFigure({
@@ -118,11 +152,11 @@ function priceSection(input: ReportInput) {
     high: s.high.slice(a, b),
     low: s.low.slice(a, b),
     close: s.close.slice(a, b),
-    supports: Number.isFinite(lv.support[lastRow])
-      ? [{ price: lv.support[lastRow], strength: lv.supportStrength[lastRow] }]
+    supports: Number.isFinite(lv.support[0])
+      ? [{ price: lv.support[0], strength: lv.supportStrength[0] }]
       : [],
-    resistances: Number.isFinite(lv.resistance[lastRow])
-      ? [{ price: lv.resistance[lastRow], strength: lv.resistanceStrength[lastRow] }]
+    resistances: Number.isFinite(lv.resistance[0])
+      ? [{ price: lv.resistance[0], strength: lv.resistanceStrength[0] }]
       : [],
     buys: mine.filter((x) => x.action === "buy").map((x) => ({ date: x.date, price: px(x.date) })),
     sells: mine.filter((x) => x.action === "sell").map((x) => ({ date: x.date, price: px(x.date) })),
@@ -150,12 +184,11 @@ export function buildReport(
         title: "Methods on the test segment",
         text: [
           `${input.ds.n} rows, features ${input.ds.featureSet.name}@${input.ds.featureSet.version}; ` +
-          `segments train ${input.ds.segments.train.join("..")}, validation ${
-            input.ds.segments.valid.join("..")
-          }, ` +
-          `test ${input.ds.segments.test.join("..")}. TensorFlow.js backend: ${input.train.tfBackend}.`,
+          `${input.segmentsLine}; ${
+            testLine(input.fit)
+          }. TensorFlow.js backend: ${input.fit.system.tfBackend}.`,
         ],
-        tables: [table],
+        tables: [table, windowsTable(input.fit)],
       },
       {
         title: "Equity and drawdown",
@@ -183,7 +216,7 @@ export function buildReport(
       { title: "Run", tables: [timing] },
     ],
   };
-  const summary = textTable(table) +
+  const summary = input.segmentsLine + "\n" + testLine(input.fit) + "\n\n" + textTable(table) +
     (moeBt
       ? `\n\nmixture of experts: Sharpe ${moeBt.metrics.sharpe.toFixed(2)}, ann. return ${
         (100 * moeBt.metrics.annReturn).toFixed(1)

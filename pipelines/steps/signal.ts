@@ -1,40 +1,27 @@
 /**
- * Step 5, signal: the mixture of experts' scores on the test rows -> buy/sell/hold signals with position sizes
- * (volatility-targeted), written to the `signals` table (idempotent by source, symbol and date).
+ * Step 4, signal: the system's book over the test rows -> buy/sell/hold signals with target portfolio weights
+ * and, per expert, its output and gate weight; written to the `signals` table (idempotent by source, symbol,
+ * date).
  * @module
  */
+import type { Dataset } from "@lib/dataset/mod.ts";
 import type { Signal } from "@lib/core/mod.ts";
-import type { BuiltDataset } from "@lib/dataset/mod.ts";
-import { annualVol } from "@lib/evaluate/mod.ts";
-import type { MoeOutput } from "@lib/moe/mod.ts";
-import { scoreScale, signalsFromMoe, type SizingOptions, standardizeScores } from "@lib/signals/mod.ts";
 import { signalToRow, type Stores } from "@lib/store/mod.ts";
+import { bookSignals, type FittedSystem, type SystemPredictions } from "@lib/workflow/mod.ts";
 import type { Progress } from "../progress.ts";
 
-/**
- * Signals of the test rows from the mixture of experts, stored in the `signals` table. The combined score is
- * standardized by the scale of the same combiner's validation scores (see `scoreScale`) before sizing.
- */
+/** The system's signals of the predicted rows (its book), stored in the `signals` table. */
 export async function signalStep(
-  ds: BuiltDataset,
-  rows: Int32Array,
-  moe: MoeOutput,
-  validScore: Float64Array,
-  forecastVar: Float64Array,
-  sizing: SizingOptions,
+  ds: Dataset,
+  system: FittedSystem,
+  pred: SystemPredictions,
   stores: Stores,
   progress?: Progress,
 ): Promise<Signal[]> {
-  const done = progress?.start("signals (moe)");
-  const signals = signalsFromMoe(
-    {
-      symbol: Array.from(rows, (i) => ds.symbol[i]),
-      date: Array.from(rows, (i) => ds.date[i]),
-      knownAt: Float64Array.from(rows, (i) => ds.decisionTime[i]),
-    },
-    { ...moe, score: standardizeScores(moe.score, scoreScale(validScore)) },
-    { ...sizing, forecastVol: annualVol(forecastVar) },
-  );
+  const done = progress?.start("signals (moe book)");
+  const signals: Signal[] = bookSignals(pred, system.book(ds, pred).portfolio).map((
+    { edge: _e, dailyVol: _v, ...s },
+  ) => s);
   await stores.tables.upsert("signals", signals.map(signalToRow));
   done?.();
   return signals;

@@ -1,0 +1,185 @@
+/**
+ * The book: per-row calibrated edges of a set of predicted rows -> portfolio weights per decision day
+ * (`lib/signals` constructPortfolio: top-k with dropout, long-short or capped Kelly, volatility targeting from a
+ * covariance estimate, gross/net/per-name limits) -> a costed simulation (`lib/backtest` backtestWeights, fixed
+ * bps plus square-root impact on average daily volume). Every strategy a system can trade goes through the same
+ * book, so the scoreboard compares signals, not sizing rules.
+ * @module
+ */
+import {
+  alwaysLongVolTargeted,
+  averageDollarVolume,
+  type BacktestResult,
+  backtestWeights,
+  buyAndHold,
+  type CostOptions,
+  type WeightBacktestResult,
+} from "../backtest/mod.ts";
+import type { IsoDate } from "../core/mod.ts";
+import type { Dataset } from "../dataset/mod.ts";
+import { constructPortfolio, type PortfolioOptions, type PortfolioResult } from "../signals/mod.ts";
+import type { SystemSpec } from "./spec.ts";
+
+/** Rows of a prediction the book needs: who, when, and the forecast daily volatility. */
+export interface BookRows {
+  rows: Int32Array;
+  symbol: readonly string[];
+  date: readonly IsoDate[];
+  /** Calibrated forecast daily standard deviation per row. */
+  dailyVol: Float64Array;
+}
+
+/** `T x S` panels over the decision dates (after `first` warm-up days) and the symbols of some rows. */
+export interface BookPanels {
+  dates: IsoDate[];
+  symbols: string[];
+  /** Index of the first decision day (earlier days only warm up the risk model). */
+  first: number;
+  /** Cell of each predicted row in the panels (`t * S + s`). */
+  cell: Int32Array;
+  /** Close-to-close return of session t per name (known at its close): feeds the covariance. */
+  history: Float64Array;
+  /** Forecast daily sd per name known at t (NaN in the warm-up: the risk model's estimate). */
+  dailyVol: Float64Array;
+  /** Traded return of a decision at t (open t+1 -> open t+2); NaN where unknown or not predicted. */
+  returns: Float64Array;
+  /** 20-session average daily dollar volume per name known at t (impact costs). */
+  adv: Float64Array;
+}
+
+/** Sessions of return history before the first decision that warm up the covariance estimate. */
+export const RISK_WARMUP = 63;
+
+/**
+ * The panels of some predicted rows: decision dates are the rows' dates, preceded by up to `warmup` sessions of
+ * the dataset's bars for the risk model; returns are the dataset's `fwdOpenReturn` labels of the predicted rows.
+ */
+export function bookPanels(ds: Dataset, p: BookRows, warmup = RISK_WARMUP): BookPanels {
+  const predDates = [...new Set(p.date)].sort();
+  const symbols = [...new Set(p.symbol)].sort();
+  const days = new Set<IsoDate>();
+  for (const sym of symbols) for (const d of ds.series.get(sym)!.dates) days.add(d);
+  const calendar = [...days].sort();
+  const i0 = calendar.indexOf(predDates[0]);
+  const iEnd = calendar.indexOf(predDates[predDates.length - 1]);
+  const start = Math.max(0, i0 - warmup);
+  const dates = calendar.slice(start, iEnd + 1);
+  const first = i0 - start;
+  const T = dates.length, S = symbols.length;
+  const di = new Map(dates.map((d, t) => [d, t]));
+  const history = new Float64Array(T * S).fill(NaN), adv = new Float64Array(T * S).fill(NaN);
+  symbols.forEach((sym, s) => {
+    const ser = ds.series.get(sym)!;
+    const a = averageDollarVolume(ser.close, ser.volume);
+    for (let k = 0; k < ser.dates.length; k++) {
+      const t = di.get(ser.dates[k]);
+      if (t === undefined) continue;
+      if (k > 0) history[t * S + s] = ser.close[k] / ser.close[k - 1] - 1;
+      adv[t * S + s] = a[k];
+    }
+  });
+  const si = new Map(symbols.map((x, s) => [x, s]));
+  const dailyVol = new Float64Array(T * S).fill(NaN), returns = new Float64Array(T * S).fill(NaN);
+  const cell = new Int32Array(p.rows.length);
+  for (let k = 0; k < p.rows.length; k++) {
+    const c = di.get(p.date[k])! * S + si.get(p.symbol[k])!;
+    cell[k] = c;
+    dailyVol[c] = p.dailyVol[k];
+    returns[c] = ds.labels.fwdOpenReturn[p.rows[k]];
+  }
+  return { dates, symbols, first, cell, history, dailyVol, returns, adv };
+}
+
+/** The portfolio options of a spec (`lib/signals` PortfolioOptions). */
+export function portfolioOptions(spec: SystemSpec): PortfolioOptions {
+  const p = spec.portfolio;
+  return {
+    method: p.method,
+    topK: p.topK,
+    nDrop: p.nDrop,
+    longOnly: p.longOnly,
+    weighting: p.method === "kelly" ? "kelly" : "equal",
+    kellyFraction: p.kellyFraction,
+    minEdge: p.minEdge,
+    targetVol: p.targetVol,
+    maxGross: p.maxGross,
+    maxWeight: p.maxWeight,
+  };
+}
+
+/** The cost model of a spec. */
+export function costOptions(spec: SystemSpec): CostOptions {
+  return { costBps: spec.costs.costBps, impact: spec.costs.impact };
+}
+
+/** Weights of a book from per-row edges (NaN = no view) on the panels. */
+export function buildBook(
+  panels: BookPanels,
+  edge: Float64Array,
+  options: PortfolioOptions,
+): PortfolioResult {
+  const e = new Float64Array(panels.history.length).fill(NaN);
+  for (let k = 0; k < panels.cell.length; k++) e[panels.cell[k]] = edge[k];
+  return constructPortfolio({
+    dates: panels.dates,
+    symbols: panels.symbols,
+    edge: e,
+    dailyVol: panels.dailyVol,
+    history: panels.history,
+    outcomes: panels.returns,
+    firstDecision: panels.first,
+  }, options);
+}
+
+/** The decision days of a panel (after the warm-up) as a slice of a `T x S` panel. */
+function decisions(panels: BookPanels, a: Float64Array): Float64Array {
+  return a.subarray(panels.first * panels.symbols.length);
+}
+
+/** Costed simulation of a book's weights over the decision days. */
+export function backtestBook(
+  panels: BookPanels,
+  weights: Float64Array,
+  costs: CostOptions,
+): WeightBacktestResult {
+  return backtestWeights({
+    dates: panels.dates.slice(panels.first),
+    symbols: panels.symbols,
+    weights: decisions(panels, weights),
+    returns: decisions(panels, panels.returns),
+    dailyVol: decisions(panels, panels.dailyVol),
+    adv: decisions(panels, panels.adv),
+  }, costs);
+}
+
+/** Name of the equal-weight buy-and-hold baseline in backtest tables. */
+export const BUY_AND_HOLD = "buy-and-hold";
+/** Name of the always-long, volatility-targeted baseline (the bar a timing signal must clear). */
+export const ALWAYS_LONG = "always-long-voltarget";
+
+/**
+ * The two baselines over the same panels: always long at the book's volatility target (every tradable name at
+ * equal weight, scaled by the same covariance estimate and limits, same costs) and equal-weight buy-and-hold
+ * (bought once, weights drift, one side of the fixed cost).
+ */
+export function baselineBacktests(
+  panels: BookPanels,
+  options: PortfolioOptions,
+  costs: CostOptions,
+): Map<string, BacktestResult> {
+  const al = alwaysLongVolTargeted({
+    dates: panels.dates,
+    symbols: panels.symbols,
+    history: panels.history,
+    dailyVol: panels.dailyVol,
+    returns: panels.returns,
+    adv: panels.adv,
+    firstDecision: panels.first,
+  }, { portfolio: { ...options, method: "always-long" }, costs });
+  const bh = buyAndHold({
+    dates: panels.dates.slice(panels.first),
+    symbols: panels.symbols,
+    returns: decisions(panels, panels.returns),
+  }, { costBps: costs.costBps });
+  return new Map<string, BacktestResult>([[ALWAYS_LONG, al.result], [BUY_AND_HOLD, bh]]);
+}
