@@ -735,8 +735,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         "action",
         "size",
         "confidence",
-        "score",
-        "P(up)",
+        "edge",
+        ...system.expertNames.map((e) => `edge:${e}`),
         ...system.expertNames.map((e) => `w:${e}`),
         "vol",
       ],
@@ -746,7 +746,9 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         fmt(s.size),
         fmt(s.confidence),
         fmt(s.provenance?.sizing.score ?? NaN),
-        fmt(s.contributions.find((c) => c.expert === "trend")?.calibrated?.[2] ?? NaN),
+        ...system.expertNames.map((e) =>
+          fmt(s.contributions.find((c) => c.expert === e)?.calibrated?.[0] ?? NaN)
+        ),
         ...system.expertNames.map((e) => fmt(s.contributions.find((c) => c.expert === e)?.weight ?? NaN, 2)),
         fmt(s.provenance?.sizing.forecastVol ?? NaN, 2),
       ]),
