@@ -25,3 +25,11 @@ export function reportCliError(e: unknown): number {
   console.error(e);
   return 1;
 }
+
+/** Flags of every CLI that reads the stores: `--config FILE`, `--store-dir DIR`, `--stores LIST`, `--help`. */
+export const STORE_FLAGS = {
+  config: { type: "string" },
+  "store-dir": { type: "string" },
+  stores: { type: "string" },
+  help: { type: "boolean" },
+} as const;

@@ -16,7 +16,7 @@ import {
 } from "@lib/models/mod.ts";
 import { openStores } from "@lib/store/mod.ts";
 import { textTable } from "@lib/report/mod.ts";
-import { asConfigError, reportCliError } from "./_cli_error.ts";
+import { asConfigError, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
 import { loadConfig } from "./config.ts";
 import { parseBackends, storeConfigFor } from "./stores.ts";
 import { compareOnScorecard } from "./signal.ts";
@@ -39,10 +39,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
         options: {
           "require-better": { type: "boolean" },
           "min-sessions": { type: "string" },
-          config: { type: "string" },
-          "store-dir": { type: "string" },
-          stores: { type: "string" },
-          help: { type: "boolean" },
+          ...STORE_FLAGS,
         },
       })
     );

@@ -22,7 +22,7 @@ import {
 import { sha256Hex } from "@lib/core/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
 import { textTable } from "@lib/report/mod.ts";
-import { asConfigError, reportCliError } from "./_cli_error.ts";
+import { asConfigError, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
 import { ensureTables } from "./collect/mod.ts";
 import { loadConfig } from "./config.ts";
 import { parseBackends, storeConfigFor } from "./stores.ts";
@@ -224,12 +224,9 @@ export async function main(argv: string[]): Promise<number> {
         options: {
           port: { type: "string" },
           hostname: { type: "string" },
-          config: { type: "string" },
-          "store-dir": { type: "string" },
-          stores: { type: "string" },
           rate: { type: "string" },
           burst: { type: "string" },
-          help: { type: "boolean" },
+          ...STORE_FLAGS,
         },
       })
     );

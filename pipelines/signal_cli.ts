@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "@lib/core/mod.ts";
-import { asConfigError, reportCliError } from "./_cli_error.ts";
+import { asConfigError, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
 import { loadConfig } from "./config.ts";
 import { parseBackends } from "./stores.ts";
 import { runSignal } from "./signal.ts";
@@ -29,12 +29,9 @@ export async function main(argv: string[]): Promise<number> {
           "as-of": { type: "string" },
           refit: { type: "boolean" },
           "no-collect": { type: "boolean" },
-          config: { type: "string" },
-          "store-dir": { type: "string" },
-          stores: { type: "string" },
           report: { type: "string" },
           quiet: { type: "boolean" },
-          help: { type: "boolean" },
+          ...STORE_FLAGS,
         },
       })
     );
