@@ -466,7 +466,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       const dates = (source as { dates?: string[] }).dates;
       const to = opts.asOf ?? dates?.[dates.length - 1] ?? new Date(now()).toISOString().slice(0, 10);
       const from = cfg.source.from ?? dates?.[0] ?? "1990-01-01";
-      const rows = await runCollect(["prices", "news"], { market: source, now }, stores, {
+      const kinds = source.news ? ["prices", "news"] as const : ["prices"] as const;
+      const rows = await runCollect(kinds, { market: source, now }, stores, {
         symbols,
         from,
         to,
