@@ -175,6 +175,16 @@ async function stopServer(s: Server, signal: Deno.Signal = "SIGTERM"): Promise<v
   await s.child.stderr.cancel().catch(() => {});
 }
 
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 function rssKb(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
@@ -256,15 +266,19 @@ async function loadTest(
     // warm-up: 5 s (JIT, statement caches), not counted
     await oha(["-z", "5s", ...common, urlRegex(port, days)]);
     const warm = rssKb(server.pid);
+    const cpu0 = cpuSeconds(server.pid);
     const j = await oha(["-z", `${seconds}s`, ...common, urlRegex(port, days)]);
     clearInterval(timer);
     const end = rssKb(server.pid);
+    const cpu = cpuSeconds(server.pid) - cpu0;
     const s = summary(j);
     return {
       label,
       rate,
       seconds,
       ...s,
+      serverCpuSeconds: cpu,
+      serverCpuMsPerRequest: (cpu * 1000) / s.requests,
       rssStartMb: rss[0] / 1024,
       rssAfterWarmupMb: warm / 1024,
       rssEndMb: end / 1024,

@@ -53,6 +53,8 @@ export interface ApiOptions {
   log?: (message: string, error?: unknown) => void;
   /** Rate limiter (default a new one). */
   rateLimiter?: RateLimiter;
+  /** Settled replays (immutable answers) kept in memory, least recently used out first (default 5000; 32 MiB). */
+  replayCacheEntries?: number;
 }
 
 /** An API instance: the Hono app (a `fetch` handler) and its metrics. */
@@ -110,6 +112,8 @@ export function createApi(opts: ApiOptions): Api {
   const log = opts.log ?? ((m: string, e?: unknown) => console.error(m, e ?? ""));
   const maxUrl = opts.maxUrlLength ?? 2048;
   const maxBody = opts.maxBodyBytes ?? 1024;
+  const maxReplays = opts.replayCacheEntries ?? 5000;
+  const maxReplayBytes = 32 * 1024 * 1024;
 
   const app = new OpenAPIHono({
     defaultHook: (result, c) => {
@@ -178,6 +182,34 @@ export function createApi(opts: ApiOptions): Api {
   };
   app.use("/v1/*", guard);
   app.use("/metrics", guard);
+  // settled replays never change: keep their bytes (a bounded LRU), after auth and rate limits
+  const replays = new Map<string, { body: string; headers: [string, string][] }>();
+  let replayBytes = 0;
+  app.use("/v1/*", async (c, next) => {
+    const hit = replays.get(c.req.url);
+    if (hit) {
+      replays.delete(c.req.url);
+      replays.set(c.req.url, hit);
+      for (const [k, v] of hit.headers) c.header(k, v);
+      return c.body(hit.body, 200);
+    }
+    await next();
+    if (c.res.status === 200 && c.res.headers.get("cache-control")?.includes("immutable")) {
+      const body = await c.res.clone().text();
+      const headers: [string, string][] = [
+        ["Content-Type", c.res.headers.get("content-type") ?? "application/json"],
+        ["Cache-Control", c.res.headers.get("cache-control")!],
+      ];
+      replays.set(c.req.url, { body, headers });
+      replayBytes += body.length;
+      while (replays.size > maxReplays || replayBytes > maxReplayBytes) {
+        const [k, v] = replays.entries().next().value!;
+        replays.delete(k);
+        replayBytes -= v.body.length;
+      }
+    }
+    return undefined;
+  });
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
     type: "apiKey",

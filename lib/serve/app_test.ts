@@ -208,6 +208,13 @@ Deno.test("serve: as-of replay returns identical bytes, before and after later r
       equal(r.headers.get("cache-control"), "private, max-age=31536000, immutable");
       first.push(new Uint8Array(await r.arrayBuffer()));
     }
+    const one = apiOf(s);
+    for (const p of paths) {
+      const a = new Uint8Array(await (await one.get(p)).arrayBuffer());
+      const b = await one.get(p); // from the replay cache
+      equal(b.headers.get("cache-control"), "private, max-age=31536000, immutable");
+      deepEqual(new Uint8Array(await b.arrayBuffer()), a, `cached ${p}`);
+    }
     const before = JSON.parse(new TextDecoder().decode(first[0]));
     equal(before.modelVersion, s.fx.v1, "v2 was issued after asOf");
     equal(before.signals.length, 3);

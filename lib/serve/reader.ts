@@ -125,6 +125,7 @@ function runOf(r: Row): RunRef {
 /** Reads what the API serves. `modelName` is the registry name of the fitted system. */
 export class SignalReader {
   readonly #s: ServeStores;
+  readonly #known = new Set<string>();
   readonly modelName: string;
 
   constructor(stores: ServeStores, modelName: string) {
@@ -160,12 +161,17 @@ export class SignalReader {
     return rows.map((r) => issuedView(rowToSignal(r)));
   }
 
-  /** True when any production signal was ever issued for `symbol`. */
+  /**
+   * True when any production signal was ever issued for `symbol`. Issued signals are never removed, so a symbol
+   * found once is remembered; an unknown one is looked up every time (it may have been issued since).
+   */
   async knownSymbol(symbol: string): Promise<boolean> {
+    if (this.#known.has(symbol)) return true;
     const rows = await this.#s.tables.query("signals", {
       where: { symbol, model_version: { gt: "" } },
       limit: 1,
     });
+    if (rows.length && this.#known.size < 100_000) this.#known.add(symbol);
     return rows.length > 0;
   }
 
