@@ -33,6 +33,8 @@ const THIRD_PARTY: { folder: string; prefix: string; file?: RegExp }[] = [
   { folder: "models", prefix: "@tensorflow/" },
   { folder: "models", prefix: "onnxruntime" },
   { folder: "models", prefix: "@huggingface/transformers" },
+  { folder: "models", prefix: "@stdlib/", file: /^distributions(_test)?\.ts$/ },
+  { folder: "features", prefix: "@stdlib/stats-base-dists-normal-cdf", file: /^options_chain(_test)?\.ts$/ },
   { folder: "moe", prefix: "@tensorflow/" },
   { folder: "ensemble", prefix: "@tensorflow/" },
   { folder: "report", prefix: "plotly.js-dist-min" },

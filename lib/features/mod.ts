@@ -26,3 +26,4 @@ export * from "./market_context.ts";
 export * from "./ranks.ts";
 export * from "./feature_set.ts";
 export * from "./drift.ts";
+export * from "./options_chain.ts";
