@@ -89,6 +89,8 @@ export interface BuildDatasetInput {
 
 /** Dataset plus the builder's bookkeeping. */
 export interface BuiltDataset extends Dataset {
+  /** The market context it was built with (index and VIX by date), for day-level regime features. */
+  market?: MarketInput;
   /** Feature names by origin. */
   featureGroups: { base: string[]; news: string[]; extra: string[]; rank: string[] };
   /** Horizon the segments were purged for. */
@@ -403,6 +405,7 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     series,
     featureGroups: { base, news: newsNames, extra: extraNames, rank: rankNames },
     labelHorizon,
+    market: input.market,
   };
 }
 

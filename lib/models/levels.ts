@@ -24,13 +24,21 @@ export function atr(s: SymbolSeries, t: number, n = 14): number {
 
 /** Options of {@link SwingLevelModel}. */
 export interface SwingLevelOptions {
-  /** Sessions looked back from `t`. Default 120. */
+  /** Sessions looked back from `t`. Default 400. */
   lookback?: number;
   /** A swing low (high) is the lowest low (highest high) of the `2w + 1` bars centred on it. Default 5. */
   pivotWindow?: number;
   /** Pivots within `clusterAtr x ATR(14)` of a cluster's mean join it. Default 0.5. */
   clusterAtr?: number;
-  /** Half-life (sessions) of a touch's weight in the strength. Default 60. */
+  /**
+   * How a level's strength is measured. `turn-rate` (default): `turns / (turns + crossings + 1)`, the share of
+   * the price's visits to the level that turned there (its pivots) rather than closed through it (a close-to-close
+   * crossing in the lookback), 0 for a level with fewer than 2 pivots: a price where the market keeps turning and
+   * rarely closes through. `recency`: `S / (S + 1)` with `S` the recency-weighted pivot count (`0.5^((t - j) /
+   * halfLife)` per pivot): a price often visited scores high too.
+   */
+  strength?: "turn-rate" | "recency";
+  /** Half-life (sessions) of a touch's weight in the `recency` strength. Default 60. */
   halfLife?: number;
   /** Levels returned per side. Default 3. */
   maxLevels?: number;
@@ -43,16 +51,24 @@ export interface SwingLevel extends Level {
 
 /**
  * Swing-pivot levels (`name = "swing"`): pivots confirmed by `t` (a pivot at `j` needs bars up to `j + w <= t`)
- * in the lookback, clustered by price proximity; strength `= S / (S + 1)` with `S` the recency-weighted touch
- * count (`0.5^((t - j) / halfLife)` per pivot). Supports are below the close of `t`, resistances above, nearest
- * first.
+ * in the lookback, clustered by price proximity; strength by turn rate (default) or recency-weighted touches (see
+ * {@link SwingLevelOptions.strength}). Supports are below the close of `t`, resistances above, nearest first.
+ * O(lookback · (w + log levels)) per call.
  */
 export class SwingLevelModel implements LevelModel {
   readonly name = "swing";
   readonly options: Required<SwingLevelOptions>;
 
   constructor(options: SwingLevelOptions = {}) {
-    this.options = { lookback: 120, pivotWindow: 5, clusterAtr: 0.5, halfLife: 60, maxLevels: 3, ...options };
+    this.options = {
+      lookback: 400,
+      pivotWindow: 5,
+      clusterAtr: 0.5,
+      strength: "turn-rate",
+      halfLife: 60,
+      maxLevels: 3,
+      ...options,
+    };
   }
 
   /** Supports below and resistances above `close[t]`, nearest first. */
@@ -75,7 +91,7 @@ export class SwingLevelModel implements LevelModel {
     if (!pivots.length || !Number.isFinite(close)) return { supports: [], resistances: [] };
     const tol = clusterAtr * (atr(series, t) || close * 0.01);
     pivots.sort((a, b) => a.price - b.price);
-    const levels: SwingLevel[] = [];
+    const clusters: { price: number; touches: number; recency: number }[] = [];
     let members: { price: number; j: number }[] = [];
     const flush = () => {
       if (!members.length) return;
@@ -84,7 +100,7 @@ export class SwingLevelModel implements LevelModel {
         score += 0.5 ** ((t - m.j) / halfLife);
         sum += m.price;
       }
-      levels.push({ price: sum / members.length, strength: score / (score + 1), touches: members.length });
+      clusters.push({ price: sum / members.length, touches: members.length, recency: score });
       members = [];
     };
     let mean = 0;
@@ -94,6 +110,14 @@ export class SwingLevelModel implements LevelModel {
       mean = members.reduce((s, m) => s + m.price, 0) / members.length;
     }
     flush();
+    const strength = this.options.strength === "recency"
+      ? clusters.map((c) => c.recency / (c.recency + 1))
+      : turnRates(series.close, start, t, clusters);
+    const levels: SwingLevel[] = clusters.map((c, k) => ({
+      price: c.price,
+      strength: strength[k],
+      touches: c.touches,
+    }));
     const supports = levels.filter((l) => l.price < close).sort((a, b) => b.price - a.price).slice(
       0,
       maxLevels,
@@ -104,6 +128,51 @@ export class SwingLevelModel implements LevelModel {
     );
     return { supports, resistances };
   }
+}
+
+/**
+ * `turns / (turns + crossings + 1)` per cluster (0 under 2 turns), crossings = sessions `k` in `(start, t]` whose
+ * close moved from one side of the level to the other (`(C_{k-1} - p)(C_k - p) < 0`). Clusters are sorted by
+ * price, so each session's crossed levels are one contiguous run found by binary search.
+ */
+function turnRates(
+  close: Float64Array,
+  start: number,
+  t: number,
+  clusters: { price: number; touches: number }[],
+): number[] {
+  const n = clusters.length, prices = clusters.map((c) => c.price);
+  const diff = new Float64Array(n + 1); // difference array of crossing counts
+  const lowerBound = (v: number) => {
+    let lo = 0, hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (prices[mid] <= v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo; // first price > v
+  };
+  for (let k = start + 1; k <= t; k++) {
+    const a = close[k - 1], b = close[k];
+    if (!Number.isFinite(a) || !Number.isFinite(b) || a === b) continue;
+    const lo = Math.min(a, b), hi = Math.max(a, b);
+    // levels strictly between lo and hi
+    const i0 = lowerBound(lo);
+    let i1 = lowerBound(hi);
+    while (i1 > i0 && prices[i1 - 1] >= hi) i1--;
+    if (i1 > i0) {
+      diff[i0]++;
+      diff[i1]--;
+    }
+  }
+  const out = new Array<number>(n);
+  let run = 0;
+  for (let i = 0; i < n; i++) {
+    run += diff[i];
+    const turns = clusters[i].touches;
+    out[i] = turns < 2 ? 0 : turns / (turns + run + 1);
+  }
+  return out;
 }
 
 /** Classic floor pivots from session `t`'s high, low and close (the "prior session" of `t + 1`). */

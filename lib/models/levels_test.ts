@@ -82,3 +82,29 @@ Deno.test("floor pivots: exact classic values from session t", () => {
   equal(pred.resistances[0].price, f.r1);
   ok(pred.supports.every((l) => l.price <= 105) && pred.resistances.every((l) => l.price >= 105));
 });
+
+Deno.test("swing levels: a price the market keeps turning at outranks one it also turns at but often closes through", () => {
+  // Zig-zags 100 -> 106 -> 100 ...: pivots at 100 (lows) and 106 (highs), never closed through. Then a few
+  // swings between 103 and 112 put pivots at 112 (never crossed) and at 103, which the earlier zig-zags crossed
+  // on every leg.
+  const out: number[] = [];
+  for (let cycle = 0; cycle < 6; cycle++) {
+    for (let k = 0; k < 12; k++) out.push(100 + k * 0.5);
+    for (let k = 0; k < 12; k++) out.push(106 - k * 0.5);
+  }
+  for (let k = 0; k <= 6; k++) out.push(100 + k * 0.5); // back up to 103
+  for (let cycle = 0; cycle < 2; cycle++) {
+    for (let k = 1; k <= 18; k++) out.push(103 + k * 0.5); // to 112
+    for (let k = 1; k <= 18; k++) out.push(112 - k * 0.5); // to 103
+  }
+  out.push(107.5);
+  const s = seriesOf(out, 0.1);
+  const lv = new SwingLevelModel({ lookback: 400 }).levels(s, s.close.length - 1);
+  const all = [...lv.supports, ...lv.resistances];
+  const near = (p: number) => all.find((l) => Math.abs(l.price - p) < 0.5);
+  ok(near(112) && near(103), JSON.stringify(all));
+  ok(near(112)!.strength > near(103)!.strength, `112: ${near(112)!.strength}, 103: ${near(103)!.strength}`);
+  // the recency strength ranks by touches and recency alone
+  const rec = new SwingLevelModel({ lookback: 400, strength: "recency" }).levels(s, s.close.length - 1);
+  ok([...rec.supports, ...rec.resistances].every((l) => l.strength > 0 && l.strength < 1));
+});

@@ -7,10 +7,11 @@ import { closeTime, DataSourceError, type IsoDate, type NewsItem } from "@lib/co
 import { computeFeatures, DEFAULT_FEATURE_SET, type FeatureSet } from "@lib/features/mod.ts";
 import {
   type BuiltDataset,
+  type MarketInput,
   type SegmentSpec,
   type SymbolSeries,
+  syntheticMarketContext,
   toSeries,
-  universeIndex,
 } from "@lib/dataset/mod.ts";
 import { rowToAction, rowToBar, type Stores } from "@lib/store/mod.ts";
 import { systemDataset, type SystemSpec } from "@lib/workflow/mod.ts";
@@ -50,10 +51,11 @@ export async function loadSeries(
  * The features of `set` that can be computed with the context at hand (e.g. without a VIX series the VIX
  * features are dropped): a feature that is NaN everywhere on a sample series is left out.
  */
-export function usableFeatureSet(set: FeatureSet, sample: SymbolSeries, hasIndex: boolean): FeatureSet {
+export function usableFeatureSet(set: FeatureSet, sample: SymbolSeries, market: MarketInput): FeatureSet {
   const n = sample.dates.length;
-  const ctx = hasIndex ? { indexClose: sample.close } : {};
-  const cols = computeFeatures(set, sample, ctx);
+  const at = new Map(market.dates.map((d, i) => [d, i]));
+  const pick = (v?: Float64Array) => v && Float64Array.from(sample.dates, (d) => v[at.get(d) ?? -1] ?? NaN);
+  const cols = computeFeatures(set, sample, { indexClose: pick(market.indexClose), vix: pick(market.vix) });
   const keep = set.features.filter((_, j) => cols[j].some((v, i) => i < n && Number.isFinite(v)));
   return keep.length === set.features.length
     ? set
@@ -84,8 +86,9 @@ export async function datasetStep(
   const actionRows = await stores.tables.query("corporate_actions", {
     where: { symbol: o.symbols, date: { gte: o.from, lte: o.to } },
   });
-  const market = universeIndex(series);
-  const featureSet = usableFeatureSet(DEFAULT_FEATURE_SET, series.values().next().value!, true);
+  // the universe's own equal-weight index and a VIX stand-in (its realized volatility), known at each close
+  const market = syntheticMarketContext(series);
+  const featureSet = usableFeatureSet(DEFAULT_FEATURE_SET, series.values().next().value!, market);
   const ds = systemDataset(spec, {
     series,
     featureSet,
