@@ -25,12 +25,12 @@ Deno.test("a config typo is a one-line ConfigError naming the key", async () => 
 
 Deno.test("a user YAML file is validated too", async () => {
   const f = await Deno.makeTempFile({ suffix: ".yaml" });
-  await Deno.writeTextFile(f, "signals:\n  treshold: 0.2\n");
+  await Deno.writeTextFile(f, "portfolio:\n  topk: 3\n");
   await rejects(
     () => loadConfig({ file: f }),
-    /unknown config key signals.treshold \(did you mean threshold\?\)/,
+    /unknown config key portfolio.topk \(did you mean topK\?\)/,
   );
-  await Deno.writeTextFile(f, "signals: [\n");
+  await Deno.writeTextFile(f, "portfolio: [\n");
   await rejects(() => loadConfig({ file: f }), /invalid YAML/);
   await Deno.remove(f);
 });

@@ -30,7 +30,6 @@ import {
   type SegmentSpec,
   type SymbolSeries,
   toSeries,
-  universeIndex,
 } from "@lib/dataset/mod.ts";
 import {
   DEFAULT_FEATURE_SET,
@@ -77,7 +76,7 @@ import { ensureTables, NEWS_COLLECTION, runCollect } from "./collect/mod.ts";
 import { type Config, retrainWindow, specFromConfig } from "./config.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import { sourceFromConfig } from "./run.ts";
-import { usableFeatureSet } from "./steps/dataset.ts";
+import { datasetFrom } from "./steps/dataset.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
 
 /** The source name the production signals carry. */
@@ -500,7 +499,6 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         sessions(nextSession(serving.lineage.asOf), asOf).length >= p.retrain.every);
     let system: FittedSystem, manifest: VersionManifest, model: "loaded" | "refit";
     let promoted = false, promotion = "";
-    const market = universeIndex(hist.series);
     let ds: ReturnType<typeof systemDataset>;
     if (!due) {
       done = progress.start(`load ${p.model}@${serving!.version}`);
@@ -509,26 +507,19 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       manifest = loaded.manifest;
       model = "loaded";
       const segments = productionSegments(cal, asOf, window, p.retrain.calibrationFrac, system.spec);
-      ds = systemDataset(system.spec, {
-        series: hist.series,
-        news: hist.news,
-        actions: hist.actions,
-        market,
-        featureSet: featureSetOf(system.featureNames, system.featureSet.version),
-      }, segments);
+      ds = datasetFrom(
+        system.spec,
+        { series: hist.series, news: hist.news, actions: hist.actions },
+        segments,
+        featureSetOf(system.featureNames, system.featureSet.version),
+      );
       promotion = `${serving!.version} serves (fitted through ${serving!.lineage.asOf})`;
       done();
     } else {
       done = progress.start(`refit ${p.model} (${p.retrain.window}, data through ${asOf})`);
       const segments = productionSegments(cal, asOf, window, p.retrain.calibrationFrac, spec);
-      const featureSet = usableFeatureSet(DEFAULT_FEATURE_SET, hist.series.values().next().value!, true);
-      ds = systemDataset(spec, {
-        series: hist.series,
-        news: hist.news,
-        actions: hist.actions,
-        market,
-        featureSet,
-      }, segments);
+      ds = datasetFrom(spec, { series: hist.series, news: hist.news, actions: hist.actions }, segments);
+      const featureSet = featureSetOf(ds.featureNames, ds.featureSet.version);
       system = await fitSystem(spec, ds);
       const fitRows = rowsBetween(ds, system.windows.fit[0], system.windows.fit[1]);
       const files = await system.toArtifacts();

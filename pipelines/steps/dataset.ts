@@ -3,7 +3,13 @@
  * the segments the user chose (resolved against the data before any work, see `lib/workflow` resolveSegments).
  * @module
  */
-import { closeTime, DataSourceError, type IsoDate, type NewsItem } from "@lib/core/mod.ts";
+import {
+  closeTime,
+  type CorporateAction,
+  DataSourceError,
+  type IsoDate,
+  type NewsItem,
+} from "@lib/core/mod.ts";
 import { computeFeatures, DEFAULT_FEATURE_SET, type FeatureSet } from "@lib/features/mod.ts";
 import {
   type BuiltDataset,
@@ -62,6 +68,26 @@ export function usableFeatureSet(set: FeatureSet, sample: SymbolSeries, market: 
     : { ...set, version: `${set.version}-ctx`, features: keep };
 }
 
+/**
+ * The system dataset of loaded inputs, built the same way for research runs and the production run: the
+ * universe's own equal-weight index and a VIX stand-in (its realized volatility), known at each close, as market
+ * context; the features of `featureSet` (default: those of the default set the context allows).
+ */
+export function datasetFrom(
+  spec: SystemSpec,
+  input: {
+    series: Map<string, SymbolSeries>;
+    news: readonly NewsItem[];
+    actions: readonly CorporateAction[];
+  },
+  segments: SegmentSpec,
+  featureSet?: FeatureSet,
+): BuiltDataset {
+  const market = syntheticMarketContext(input.series);
+  const fs = featureSet ?? usableFeatureSet(DEFAULT_FEATURE_SET, input.series.values().next().value!, market);
+  return systemDataset(spec, { ...input, featureSet: fs, market }, segments);
+}
+
 /** Builds the dataset for `o.symbols` from the stores, with the spec's labels and `o.segments`. */
 export async function datasetStep(
   stores: Stores,
@@ -86,16 +112,7 @@ export async function datasetStep(
   const actionRows = await stores.tables.query("corporate_actions", {
     where: { symbol: o.symbols, date: { gte: o.from, lte: o.to } },
   });
-  // the universe's own equal-weight index and a VIX stand-in (its realized volatility), known at each close
-  const market = syntheticMarketContext(series);
-  const featureSet = usableFeatureSet(DEFAULT_FEATURE_SET, series.values().next().value!, market);
-  const ds = systemDataset(spec, {
-    series,
-    featureSet,
-    market,
-    news,
-    actions: actionRows.map(rowToAction),
-  }, o.segments);
+  const ds = datasetFrom(spec, { series, news, actions: actionRows.map(rowToAction) }, o.segments);
   done?.();
   progress?.note(`${ds.n} rows x ${ds.featureNames.length} features, ${news.length} news items joined`);
   return ds;
