@@ -433,7 +433,7 @@ if (import.meta.main) {
     `\nAPI load: ${rate} requests/s for ${seconds} s over loopback (oha ${OHA_VERSION}, latency-corrected)`,
   );
   console.log(
-    "backend              requests   ok   non-200  errors   p50 ms   p99 ms  p99.9 ms   RSS start/warm/end/max MB",
+    "backend              requests   ok   non-200  errors   p50 ms   p99 ms  p99.9 ms  rps  CPU ms/req  RSS start/warm/end/max MB",
   );
   for (const r of results) {
     console.log(
@@ -441,7 +441,9 @@ if (import.meta.main) {
         String(r.non200).padStart(7)
       } ${String(r.errors).padStart(7)} ${f(r.p50Ms).padStart(8)} ${f(r.p99Ms).padStart(8)} ${
         f(r.p999Ms).padStart(9)
-      }   ${f(r.rssStartMb, 0)}/${f(r.rssAfterWarmupMb, 0)}/${f(r.rssEndMb, 0)}/${f(r.rssMaxMb, 0)}`,
+      } ${f(r.rps, 0).padStart(4)} ${f(r.serverCpuMsPerRequest, 3).padStart(11)}  ${f(r.rssStartMb, 0)}/${
+        f(r.rssAfterWarmupMb, 0)
+      }/${f(r.rssEndMb, 0)}/${f(r.rssMaxMb, 0)}`,
     );
   }
   console.log("\nkill -9 mid-load, restart:");
