@@ -24,13 +24,7 @@ import {
   sha256Hex,
   type Signal,
 } from "@lib/core/mod.ts";
-import {
-  rowsBetween,
-  rowsOnDate,
-  type SegmentSpec,
-  type SymbolSeries,
-  toSeries,
-} from "@lib/dataset/mod.ts";
+import { rowsBetween, rowsOnDate, type SegmentSpec, type SymbolSeries, toSeries } from "@lib/dataset/mod.ts";
 import {
   DEFAULT_FEATURE_SET,
   driftBaseline,
