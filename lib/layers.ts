@@ -21,6 +21,7 @@ export const RANKS: Record<string, number> = {
   report: 8,
   serve: 8,
   evaluate: 9,
+  frames: 10,
 };
 
 /** Third-party import prefixes allowed per folder (optionally restricted to one file name). */
@@ -41,6 +42,7 @@ const THIRD_PARTY: { folder: string; prefix: string; file?: RegExp }[] = [
   { folder: "serve", prefix: "hono" },
   { folder: "serve", prefix: "@hono/" },
   { folder: "serve", prefix: "zod" },
+  { folder: "frames", prefix: "nodejs-polars" },
 ];
 
 /** One broken rule. */

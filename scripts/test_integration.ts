@@ -44,6 +44,7 @@ if (import.meta.main) {
       "lib/store/",
       "pipelines/store_copy_test.ts",
       "pipelines/serve_test.ts",
+      "pipelines/export_test.ts",
     ],
     cwd: ROOT,
     env: { ...Deno.env.toObject(), ...env },
