@@ -119,7 +119,7 @@ Deno.test({
     try {
       await Deno.writeTextFile(
         `${dir}/fast.yaml`,
-        "models:\n  trend: [majority, logistic]\n  levels: false\n",
+        "models:\n  trend: [majority, logistic]\n  experts: [trend, reversal, momentum]\n",
       );
       const r = await cli([
         "run",

@@ -6,7 +6,7 @@
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "@lib/core/mod.ts";
 import { TREND_MODEL_NAMES } from "@lib/models/mod.ts";
-import { makeSpec, type SegmentChoice, type SystemSpec } from "@lib/workflow/mod.ts";
+import { EXPERT_CHOICES, makeSpec, type SegmentChoice, type SystemSpec } from "@lib/workflow/mod.ts";
 
 /** The validated configuration. */
 export interface Config {
@@ -38,7 +38,7 @@ export interface Config {
     embargo: number;
     walkForward: { mode: "off" | "expanding" | "rolling"; refitEvery: number };
   };
-  models: { trend: string[]; levels: boolean; seed: number };
+  models: { trend: string[]; experts: string[]; seed: number };
   portfolio: SystemSpec["portfolio"];
   backtest: { costBps: number; impact: number };
   production: ProductionConfig;
@@ -75,6 +75,7 @@ const ENUMS: Record<string, string[]> = {
   "source.kind": ["synthetic", "csv"],
   "models.trend": [...TREND_MODEL_NAMES],
   "production.retrain.promote": ["always", "if-better", "never"],
+  "models.experts": [...EXPERT_CHOICES],
   "dataset.walkForward.mode": ["off", "expanding", "rolling"],
   "portfolio.method": ["topk-dropout", "long-short", "kelly"],
 };
@@ -268,7 +269,7 @@ export function specFromConfig(c: Config): SystemSpec {
       embargo: c.dataset.embargo,
       innerFrac: c.dataset.innerFrac,
     },
-    experts: { trend: [...c.models.trend], levels: c.models.levels, volatility: "garch11" },
+    experts: { trend: [...c.models.trend], use: [...c.models.experts], volatility: "garch11" },
     portfolio: { ...c.portfolio },
     costs: { costBps: c.backtest.costBps, impact: c.backtest.impact },
     walkForward: { ...c.dataset.walkForward },

@@ -9,7 +9,7 @@ import { openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
 import type { BacktestResult } from "@lib/backtest/mod.ts";
 import type { TrendMetrics } from "@lib/models/mod.ts";
-import type { BuiltDataset } from "@lib/dataset/mod.ts";
+import type { BuiltDataset, MarketInput } from "@lib/dataset/mod.ts";
 import { resolveSegments, type SegmentSource, type WalkForwardResult } from "@lib/workflow/mod.ts";
 import { type Config, segmentChoice, specFromConfig } from "./config.ts";
 import { createProgress, type Progress } from "./progress.ts";
@@ -98,7 +98,14 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
     doneCollect();
     const segLine = segmentsLine(segments, segmentSource, spec);
     progress.note(segLine);
-    const ds = await datasetStep(stores, spec, { ...req, symbols: collected.symbols, segments }, progress);
+    // a source with its own market context (the synthetic market's index and VIX-like series) provides it
+    const market = (source as { marketContext?: () => MarketInput }).marketContext?.();
+    const ds = await datasetStep(
+      stores,
+      spec,
+      { ...req, symbols: collected.symbols, segments, market },
+      progress,
+    );
     const fit = await fitStep(spec, ds, progress);
     const signals = await signalStep(ds, fit.system, fit.predictions, stores, progress);
     const backtests = backtestStep(ds, fit.predictions, spec, progress);

@@ -13,6 +13,7 @@ import {
   canonicalJson,
   closeTime,
   ConfigError,
+  type ExpertContribution,
   hashValue,
   type Instant,
   type IsoDate,
@@ -277,14 +278,18 @@ async function issueSignals(
   const rule = { ...system.spec.portfolio };
   return sigs.map((s, i) => {
     if (p.symbol[i] !== s.symbol) throw new Error(`internal: row order differs at ${i}`);
-    const calibrated = (expert: string): number[] => [p.edges.get(`expert:${expert}`)?.[i] ?? NaN];
+    // an expert without a calibrated edge (e.g. one that abstains) records none
+    const withEdge = (c: ExpertContribution): ExpertContribution => {
+      const e = p.edges.get(`expert:${c.expert}`)?.[i];
+      return e !== undefined && Number.isFinite(e) ? { ...c, calibrated: [e] } : { ...c };
+    };
     return {
       symbol: s.symbol,
       date: s.date,
       action: s.action,
       size: s.size,
       confidence: s.confidence,
-      contributions: s.contributions.map((c) => ({ ...c, calibrated: calibrated(c.expert) })),
+      contributions: s.contributions.map(withEdge),
       source: SIGNAL_SOURCE,
       knownAt: s.knownAt,
       provenance: {

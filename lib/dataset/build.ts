@@ -30,18 +30,14 @@ import { DEFAULT_NEUTRAL_K, LABEL_HORIZONS, seriesLabels } from "./labels.ts";
 import { assertFeatureSetNoLookahead } from "./lookahead.ts";
 import { assignSegments, validateSegments } from "./segments.ts";
 import { cloneSeries, forwardAdjust, totalReturnSeries } from "./series.ts";
-import { type Dataset, type Labels, Segment, type SegmentSpec, type SymbolSeries } from "./types.ts";
-
-/** Market series (ascending dates); values are joined as of each row's decision time. */
-export interface MarketInput {
-  dates: IsoDate[];
-  /** Index close (e.g. ^GSPC or SPY). */
-  indexClose?: Float64Array;
-  /** VIX close. */
-  vix?: Float64Array;
-  /** When each value became public; default the decision time of its date. */
-  knownAt?: Float64Array;
-}
+import {
+  type Dataset,
+  type Labels,
+  type MarketInput,
+  Segment,
+  type SegmentSpec,
+  type SymbolSeries,
+} from "./types.ts";
 
 /** A numeric record for an extra feature column (a filing field, an implied volatility...). */
 export interface ExtraRecord extends Known {
@@ -89,8 +85,6 @@ export interface BuildDatasetInput {
 
 /** Dataset plus the builder's bookkeeping. */
 export interface BuiltDataset extends Dataset {
-  /** The market context it was built with (index and VIX by date), for day-level regime features. */
-  market?: MarketInput;
   /** Feature names by origin. */
   featureGroups: { base: string[]; news: string[]; extra: string[]; rank: string[] };
   /** Horizon the segments were purged for. */

@@ -4,8 +4,7 @@
  * @module
  */
 import type { IsoDate } from "../core/mod.ts";
-import type { MarketInput } from "./build.ts";
-import type { SymbolSeries } from "./types.ts";
+import type { MarketInput, SymbolSeries } from "./types.ts";
 
 /**
  * An equal-weight index of the universe itself (mean daily log return across the symbols trading that day,

@@ -18,6 +18,17 @@ export interface SymbolSeries {
   knownAt?: Float64Array;
 }
 
+/** Market series (ascending dates); values are joined as of each row's decision time. */
+export interface MarketInput {
+  dates: IsoDate[];
+  /** Index close (e.g. ^GSPC or SPY). */
+  indexClose?: Float64Array;
+  /** VIX close. */
+  vix?: Float64Array;
+  /** When each value became public; default the decision time of its date. */
+  knownAt?: Float64Array;
+}
+
 /** Segment codes of dataset rows. `PURGED` rows sit in a purge/embargo gap and are used by nobody. */
 export const Segment = { TRAIN: 0, VALID: 1, TEST: 2, PURGED: 255 } as const;
 
@@ -72,4 +83,6 @@ export interface Dataset {
   featureGroups?: { base: string[]; news: string[]; extra: string[]; rank: string[] };
   /** Label horizon (sessions) the segments were purged for, when built. */
   labelHorizon?: number;
+  /** The market context it was built with (index and VIX by date), for day-level regime features. */
+  market?: MarketInput;
 }

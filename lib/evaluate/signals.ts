@@ -7,7 +7,13 @@
  */
 import { activeMetrics, type BacktestResult, bootstrapSharpe, deflatedSharpeOfSet } from "../backtest/mod.ts";
 import { lineFigure, type Table } from "../report/mod.ts";
-import { ALWAYS_LONG, backtestPredictions, BUY_AND_HOLD, DEFAULT_SPEC } from "../workflow/mod.ts";
+import {
+  ALWAYS_LONG,
+  backtestPredictions,
+  BUY_AND_HOLD,
+  DEFAULT_SPEC,
+  systemAttribution,
+} from "../workflow/mod.ts";
 import { SP500_DIR } from "./data.ts";
 import { NULL_SESSIONS, NULL_Z_BOUND, nullRunFor, type TrendRun, trendRunFor } from "./trend.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
@@ -150,6 +156,44 @@ export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
     if (!(Math.abs(z) < NULL_Z_BOUND)) failed.push(`${method} (z ${z.toFixed(2)})`);
   }
 
+  // per-regime attribution of the MoE book: mean gate weight and P&L contribution per gate output
+  t0 = performance.now();
+  const att = systemAttribution(run.test, run.system.book(run.ds, run.test));
+  timings["attribution"] = performance.now() - t0;
+  att.regimes.forEach((reg, r) => {
+    att.outputs.forEach((out, k) => {
+      const method = `${out} @ ${reg}`;
+      metrics.push({
+        section: "signals",
+        name: "regime_gate_weight",
+        method,
+        value: att.meanWeight[r][k],
+        segment: seg,
+        data,
+        seed: ctx.seed,
+      });
+      if (k < att.pnl[r].length) {
+        metrics.push({
+          section: "signals",
+          name: "regime_pnl_annualized",
+          method,
+          value: att.annualized[r][k],
+          segment: seg,
+          data,
+          seed: ctx.seed,
+        });
+      }
+    });
+  });
+  const attributionTable: Table = {
+    caption:
+      "Mixture of experts by market regime (test; volatility tercile / index trend): mean gate weight and " +
+      "P&L contribution per gate output (each row's gross P&L split over the experts in proportion to their " +
+      "contributions to its edge; pnl = sum, pnl_annualized = per day of the test x 252; abstain carries none)",
+    columns: att.table.columns,
+    rows: att.table.rows,
+  };
+
   const p = run.system.spec.portfolio;
   const table: Table = {
     caption: `Backtest, ${seg}: every strategy through the same book (${p.method}, top ${p.topK}, ` +
@@ -202,7 +246,7 @@ export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
     title: "5. Signals and backtest",
     metrics,
     figures,
-    tables: [table],
+    tables: [table, attributionTable],
     notes,
     timings,
   };

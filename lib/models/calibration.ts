@@ -362,6 +362,46 @@ export class ProbabilityCalibrator {
   }
 }
 
+/**
+ * Binary logistic regression by L-BFGS: weights `w` (`p + 1`, the last one the intercept) minimizing the mean
+ * cross-entropy of `σ(w·x + w₀)` against `target` (0/1 or soft targets in [0, 1]) plus `½ l2 ‖w‖²` (intercept not
+ * penalized). `X` is row-major `n x p`.
+ */
+export function fitBinaryLogistic(
+  X: Float64Array,
+  target: ArrayLike<number>,
+  p: number,
+  l2 = 0,
+): Float64Array {
+  const n = target.length;
+  if (X.length !== n * p) throw new RangeError(`fitBinaryLogistic: ${X.length} values, want ${n} x ${p}`);
+  if (!n) throw new ModelError("fitBinaryLogistic: no rows");
+  const f = (w: Float64Array, g: Float64Array) => {
+    let v = 0;
+    g.fill(0);
+    for (let i = 0; i < n; i++) {
+      let z = w[p];
+      for (let j = 0; j < p; j++) z += w[j] * X[i * p + j];
+      const t = target[i];
+      // log(1 + e^z) - t z, stable
+      v += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - t * z;
+      const d = 1 / (1 + Math.exp(-z)) - t;
+      for (let j = 0; j < p; j++) g[j] += d * X[i * p + j];
+      g[p] += d;
+    }
+    let pen = 0;
+    for (let j = 0; j <= p; j++) g[j] /= n;
+    for (let j = 0; j < p; j++) {
+      pen += w[j] * w[j];
+      g[j] += l2 * w[j];
+    }
+    return v / n + 0.5 * l2 * pen;
+  };
+  const w = new Float64Array(p + 1);
+  lbfgs(f, w, { maxIter: 300, gtol: 1e-10, ftol: 1e-14 });
+  return w;
+}
+
 /** Serialized {@link PlattScaler}. */
 export interface PlattJSON {
   kind: "platt";
@@ -389,23 +429,8 @@ export class PlattScaler {
     }
     if (!pos || !neg) throw new ModelError("platt.fit: need both outcomes");
     const hiT = (pos + 1) / (pos + 2), loT = 1 / (neg + 2);
-    const f = (th: Float64Array, g: Float64Array) => {
-      let v = 0;
-      g.fill(0);
-      for (let i = 0; i < s.length; i++) {
-        const z = th[0] * s[i] + th[1], tt = t[i] ? hiT : loT;
-        // log(1 + e^z) - tt z, stable
-        v += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - tt * z;
-        const d = 1 / (1 + Math.exp(-z)) - tt;
-        g[0] += d * s[i];
-        g[1] += d;
-      }
-      g[0] /= s.length, g[1] /= s.length;
-      return v / s.length;
-    };
-    const th = new Float64Array([this.a, this.b]);
-    lbfgs(f, th, { maxIter: 200, gtol: 1e-10, ftol: 1e-14 });
-    [this.a, this.b] = [th[0], th[1]];
+    const w = fitBinaryLogistic(Float64Array.from(s), t.map((v) => (v ? hiT : loT)), 1);
+    [this.a, this.b] = [w[0], w[1]];
     return this;
   }
 
@@ -433,22 +458,37 @@ export class PlattScaler {
 
 /** Options of {@link EdgeCalibrator}. */
 export interface EdgeCalibratorOptions {
-  /** `linear` (default): `E[z|x] = a + b·x` by least squares; `isotonic`: binned, non-decreasing. */
-  method?: "linear" | "isotonic";
+  /**
+   * `linear` (default): `E[z|x] = a + b·x` by least squares; `isotonic`: binned, non-decreasing; `constant`:
+   * `E[z]` wherever the score is finite (the "market" expert: the calibration window's mean outcome).
+   */
+  method?: "linear" | "isotonic" | "constant";
+  /**
+   * Calibrate the information only: `E[z - z̄ | x]`, the edge relative to the window's mean outcome `z̄` (linear:
+   * `b·(x - x̄)`), so a constant or uninformative score gets edge 0 and the drift is left to a `constant` expert.
+   * Default false.
+   */
+  center?: boolean;
   /** Outcomes are clipped to `[-clip, clip]` before fitting (fat tails). Default 5. */
   clip?: number;
   /** Raw scores are winsorized at these quantiles of the calibration rows (and at prediction). Default 0.01. */
   winsor?: number;
   /** Isotonic: quantile bins of the score. Default 20. */
   bins?: number;
-  /** Linear: force `b >= 0` (an expert whose score points the wrong way gets a flat, constant edge). Default true. */
+  /**
+   * Linear: keep the expert's sign: `b` is floored at the slope of an IC of 1e-4 (a score pointing the wrong way
+   * gets an edge of about 0, not a flipped one). Default true.
+   */
   monotone?: boolean;
 }
 
 /** Serialized {@link EdgeCalibrator}. */
 export interface EdgeCalibratorJSON {
   kind: "edge-calibrator";
-  method: "linear" | "isotonic";
+  method: "linear" | "isotonic" | "constant";
+  center: boolean;
+  /** Mean outcome of the fitting rows (removed from the fit when `center`). */
+  mean: number;
   /** Winsorization bounds of the raw score. */
   lo: number;
   hi: number;
@@ -476,9 +516,10 @@ export class EdgeCalibrator {
       winsor: options.winsor ?? 0.01,
       bins: options.bins ?? 20,
       monotone: options.monotone ?? true,
+      center: options.center ?? false,
     };
     const o = this.options;
-    if (o.method !== "linear" && o.method !== "isotonic") {
+    if (o.method !== "linear" && o.method !== "isotonic" && o.method !== "constant") {
       throw new RangeError(`edge calibrator: method ${o.method}`);
     }
     if (!(o.clip > 0)) throw new RangeError("edge calibrator: clip must be > 0");
@@ -520,18 +561,29 @@ export class EdgeCalibrator {
     const w = xs.map((v) => Math.max(lo, Math.min(hi, v)));
     let a = 0, b = 0;
     let iso: IsotonicFit = { x: [], y: [] };
-    if (o.method === "linear") {
-      let mx = 0, mz = 0;
-      for (let i = 0; i < n; i++) [mx, mz] = [mx + w[i], mz + zs[i]];
-      mx /= n, mz /= n;
+    let mz = 0;
+    for (let i = 0; i < n; i++) mz += zs[i];
+    mz /= n;
+    const shift = o.center ? mz : 0;
+    if (o.method === "constant") {
+      a = mz;
+    } else if (o.method === "linear") {
+      let mx = 0;
+      for (let i = 0; i < n; i++) mx += w[i];
+      mx /= n;
       let sxx = 0, sxz = 0;
       for (let i = 0; i < n; i++) {
         sxx += (w[i] - mx) ** 2;
         sxz += (w[i] - mx) * (zs[i] - mz);
       }
       b = sxx > 0 ? sxz / sxx : 0;
-      if (o.monotone && b < 0) b = 0;
-      a = mz - b * mx;
+      // monotone: a score pointing the wrong way keeps its sign with a negligible slope (an IC of 1e-4), so its
+      // edge is ~0 but a mixture can still rescale it where the expert does work
+      let sz2 = 0;
+      for (let i = 0; i < n; i++) sz2 += (zs[i] - mz) ** 2;
+      const floor = sxx > 0 ? 1e-4 * Math.sqrt(sz2 / sxx) : 0;
+      if (o.monotone && b < floor) b = floor;
+      a = mz - shift - b * mx;
     } else {
       // quantile bins -> (mean x, mean z, count) -> weighted PAV
       const order = w.map((_, i) => i).sort((i, j) => w[i] - w[j]);
@@ -541,11 +593,22 @@ export class EdgeCalibrator {
         const s = Math.floor(k * n / B), e = Math.floor((k + 1) * n / B);
         let sx = 0, sz = 0;
         for (let r = s; r < e; r++) [sx, sz] = [sx + w[order[r]], sz + zs[order[r]]];
-        bx.push(sx / (e - s)), bz.push(sz / (e - s)), bw.push(e - s);
+        bx.push(sx / (e - s)), bz.push(sz / (e - s) - shift), bw.push(e - s);
       }
       iso = isotonicFit(bx, bz, bw);
     }
-    this.#j = { kind: "edge-calibrator", method: o.method, lo, hi, a, b, isotonic: iso, n };
+    this.#j = {
+      kind: "edge-calibrator",
+      method: o.method,
+      center: o.center,
+      mean: mz,
+      lo,
+      hi,
+      a,
+      b,
+      isotonic: iso,
+      n,
+    };
     return this;
   }
 
@@ -555,7 +618,7 @@ export class EdgeCalibrator {
     return Float64Array.from(x, (v) => {
       if (!Number.isFinite(v)) return NaN;
       const c = Math.max(j.lo, Math.min(j.hi, v));
-      return j.method === "linear" ? j.a + j.b * c : isotonicPredict(j.isotonic, c);
+      return j.method === "isotonic" ? isotonicPredict(j.isotonic, c) : j.a + j.b * c;
     });
   }
 
@@ -568,7 +631,7 @@ export class EdgeCalibrator {
   /** Rebuilds from {@link EdgeCalibrator.toJSON}. */
   static fromJSON(j: EdgeCalibratorJSON, options: EdgeCalibratorOptions = {}): EdgeCalibrator {
     if (j?.kind !== "edge-calibrator") throw new ModelError("not an edge-calibrator artifact");
-    const c = new EdgeCalibrator({ ...options, method: j.method });
+    const c = new EdgeCalibrator({ ...options, method: j.method, center: j.center });
     c.#j = { ...j, isotonic: { x: [...j.isotonic.x], y: [...j.isotonic.y] } };
     return c;
   }

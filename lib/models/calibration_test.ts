@@ -126,9 +126,9 @@ Deno.test("edge calibration puts a raw score on the expected-outcome scale; reli
   const raw = edgeReliability(test.x, test.z), fit = edgeReliability(c.predict(test.x), test.z);
   ok(fit.error < raw.error / 10, `reliability error ${raw.error} -> ${fit.error}`);
   near(fit.slope, 1, 0.25);
-  // a score pointing the wrong way gets a flat edge (its mean), not a flipped one
+  // a score pointing the wrong way gets an edge of about its mean (a negligible slope of its own sign), not a flipped one
   const flat = new EdgeCalibrator().fit(cal.x, cal.z.map((v, i) => v - 0.02 * cal.x[i]));
-  equal(flat.params.b, 0);
+  ok(flat.params.b > 0 && flat.params.b < 1e-4, `floored slope ${flat.params.b}`);
   // isotonic follows a threshold effect the linear map cannot
   const thr = { x: cal.x, z: Float64Array.from(cal.x, (v) => (v > 3 ? 0.3 : 0) + g()) };
   const iso = new EdgeCalibrator({ method: "isotonic" }).fit(thr.x, thr.z);

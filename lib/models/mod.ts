@@ -29,3 +29,5 @@ export * from "./gjr.ts";
 export * from "./harx.ts";
 export * from "./risk.ts";
 export * from "./calibration.ts";
+export * from "./linalg.ts";
+export * from "./bounce.ts";

@@ -2,7 +2,7 @@
  * The mixture-of-experts combiner: gate weights times expert scores.
  * @module
  */
-import { type GateOptions, type GateState, GatingNetwork } from "./gate.ts";
+import { type GateOptions, GatingNetwork } from "./linear_gate.ts";
 import { EXPERT_NAMES } from "./experts.ts";
 
 /** Inputs of one batch of rows. */
@@ -38,7 +38,7 @@ export interface MoeOptions extends GateOptions {
 export class MoeCombiner {
   readonly expertNames: readonly string[];
   readonly conditionNames: readonly string[];
-  gate: GatingNetwork;
+  readonly gate: GatingNetwork;
   constructor(conditionNames: readonly string[], options: MoeOptions = {}) {
     this.expertNames = options.expertNames ?? EXPERT_NAMES;
     this.conditionNames = conditionNames;
@@ -82,21 +82,5 @@ export class MoeCombiner {
       }
     }
     return { n, expertNames: this.expertNames, score, gates, expertScores: es };
-  }
-
-  /** Expert names, condition names and the gate, as plain JSON. */
-  toJSON(): { expertNames: string[]; conditionNames: string[]; gate: GateState } {
-    return {
-      expertNames: [...this.expertNames],
-      conditionNames: [...this.conditionNames],
-      gate: this.gate.toJSON(),
-    };
-  }
-
-  /** Restores from {@link MoeCombiner.toJSON}. */
-  static fromJSON(s: { expertNames: string[]; conditionNames: string[]; gate: GateState }): MoeCombiner {
-    const m = new MoeCombiner(s.conditionNames, { ...s.gate.options, expertNames: s.expertNames });
-    m.gate = GatingNetwork.fromJSON(s.gate);
-    return m;
   }
 }

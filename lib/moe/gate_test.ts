@@ -1,83 +1,96 @@
-import { ok, throws } from "node:assert/strict";
-import { GatingNetwork } from "./gate.ts";
-import { MoeCombiner } from "./combiner.ts";
-import { mulberry32 } from "../core/mod.ts";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
+import { normalRng } from "../core/mod.ts";
+import { crossFitEdges, ExpertCalibration, marketExpertScores } from "./experts.ts";
+import { RegimeGate } from "./gate.ts";
+import { expertReliability, withColumns } from "./regime.ts";
+import { edgeSharpe, type RegimeRows, regimeRows, rowsBetween, take } from "./_test_regime.ts";
+
+const NAMES = ["market", "momentum", "reversal"];
 
 /**
- * Two regimes told apart by condition 0 (high vs low vol, with noise); condition 1 is irrelevant noise.
- * Expert A calls the direction right 80% of the time in regime 1 and is a coin flip in regime 2; B the reverse.
+ * The workflow on a planted-regime market: experts calibrated on days 70..799, the gate fitted there on
+ * out-of-fold edges with the market conditions and the experts' recent reliability, everything judged on days
+ * 800.. by the Sharpe ratio of a market-neutral book holding each row's edge.
  */
-function regimes(n: number, seed: number) {
-  const r = mulberry32(seed);
-  const cond = new Float64Array(2 * n),
-    ret = new Float64Array(n),
-    A = new Float64Array(n),
-    B = new Float64Array(n);
-  const regime = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    regime[i] = r() < 0.5 ? 1 : 2;
-    cond[2 * i] = (regime[i] === 1 ? 0.03 : 0.01) + 0.003 * (r() - 0.5);
-    cond[2 * i + 1] = r();
-    const dir = r() < 0.5 ? 1 : -1;
-    ret[i] = dir * (0.001 + 0.02 * r());
-    const call = (good: boolean) => (good ? (r() < 0.8 ? dir : -dir) : (r() < 0.5 ? 1 : -1)) * 0.6;
-    A[i] = call(regime[i] === 1);
-    B[i] = call(regime[i] === 2);
-  }
-  return { cond, ret, A, B, regime };
+async function fitOn(x: RegimeRows, conditions?: { names: string[]; values: Float64Array }) {
+  const cal = rowsBetween(x, 70, 800), test = rowsBetween(x, 800, x.days);
+  const rd = (rows: Int32Array) => Int32Array.from(rows, (i) => x.rowDay[i]);
+  const ec = new ExpertCalibration(NAMES).fit(x.raw.map((r) => take(r, cal)), take(x.z, cal));
+  const edges = ec.edges(x.raw);
+  const rel = expertReliability(x.rowDay, edges, x.z, x.days);
+  const cond = conditions ?? withColumns(x.conditions, NAMES.map((n) => `rel_${n}`), rel);
+  const oof = crossFitEdges(NAMES, x.raw.map((r) => take(r, cal)), take(x.z, cal), rd(cal));
+  const gate = new RegimeGate(cond.names, NAMES);
+  const report = await gate.fit(
+    { conditions: cond.values, rowDay: rd(cal), edges: oof },
+    take(x.z, cal),
+    x.days,
+  );
+  const te = edges.map((e) => take(e, test));
+  const out = gate.combine({ conditions: cond.values, rowDay: rd(test), edges: te }, x.days);
+  const tz = take(x.z, test), td = rd(test);
+  return { gate, report, out, te, tz, td, cond };
 }
 
-for (const objective of ["loglik", "pnl"] as const) {
-  Deno.test(`gate (${objective}): learns to route to expert A in regime 1 and to B in regime 2`, () => {
-    const tr = regimes(4000, 11), te = regimes(2000, 12);
-    const moe = new MoeCombiner(["vol", "noise"], { expertNames: ["A", "B"], objective });
-    moe.fit({ expertScores: [tr.A, tr.B], conditions: tr.cond }, tr.ret);
-    const out = moe.predict({ expertScores: [te.A, te.B], conditions: te.cond });
-    let gA1 = 0, n1 = 0, gB2 = 0, n2 = 0, hit = 0;
-    for (let i = 0; i < out.n; i++) {
-      const gsum = out.gates[2 * i] + out.gates[2 * i + 1];
-      ok(Math.abs(gsum - 1) < 1e-12);
-      if (te.regime[i] === 1) {
-        gA1 += out.gates[2 * i];
-        n1++;
-      } else {
-        gB2 += out.gates[2 * i + 1];
-        n2++;
-      }
-      if (Math.sign(out.score[i]) === Math.sign(te.ret[i])) hit++;
-    }
-    ok(gA1 / n1 > 0.85, `mean gate of A in regime 1: ${gA1 / n1}`);
-    ok(gB2 / n2 > 0.85, `mean gate of B in regime 2: ${gB2 / n2}`);
-    // Routed perfectly the combined call is right 80% of the time; a fixed 50/50 mix only about 65%.
-    ok(hit / out.n > 0.75, `combined hit rate ${hit / out.n}`);
-  });
-}
-
-Deno.test("gate: weights sum to 1 per row, uniform before fit; NaN conditions are allowed", () => {
-  const g = new GatingNetwork(3, 2);
-  const w0 = g.weights(new Float64Array([1, 2, NaN, 4]), 2);
-  ok(w0.every((v) => Math.abs(v - 1 / 3) < 1e-12));
-  const r = mulberry32(5), n = 500;
-  const cond = new Float64Array(2 * n).map(() => r());
-  const ret = new Float64Array(n).map(() => r() - 0.5);
-  const s = [0, 1, 2].map(() => new Float64Array(n).map(() => 2 * r() - 1));
-  g.fit(s, cond, ret);
-  cond[3] = NaN;
-  const w = g.weights(cond, n);
-  for (let i = 0; i < n; i++) ok(Math.abs(w[3 * i] + w[3 * i + 1] + w[3 * i + 2] - 1) < 1e-12);
-  ok(w.every((v) => v > 0 && Number.isFinite(v)));
-  throws(() => g.fit(s.slice(0, 2), cond, ret), RangeError);
-  throws(() => g.weights(cond, n + 1), RangeError);
+Deno.test("regime gate routes by regime on a planted market: beats every single expert and a fixed mix", async () => {
+  const x = await regimeRows(1);
+  const r = await fitOn(x);
+  const sharpe = (e: Float64Array) => edgeSharpe(e, r.tz, r.td);
+  const gate = sharpe(r.out.edge);
+  const singles = r.te.map(sharpe);
+  // a fixed mix: the same gate with one constant condition (weights cannot depend on the day)
+  const fixed = await fitOn(x, { names: ["const"], values: new Float64Array(x.days) });
+  const mix = sharpe(fixed.out.edge);
+  const msg = `gate ${gate.toFixed(2)}, singles ${singles.map((s) => s.toFixed(2))}, fixed mix ${
+    mix.toFixed(2)
+  }`;
+  for (const s of singles) ok(gate > s + 1, msg);
+  ok(gate > mix + 1, msg);
+  // routing: momentum carries the calm days, reversal gets its weight in stress
+  const w = r.out.weights, out = 4;
+  const mean = (k: number, regime: number) => {
+    let s = 0, n = 0;
+    for (let d = 800; d < x.days - 2; d++) if (x.regime[d] === regime) [s, n] = [s + w[d * out + k], n + 1];
+    return s / n;
+  };
+  ok(mean(1, 0) > mean(1, 1) + 0.3, `momentum weight calm ${mean(1, 0)} vs stressed ${mean(1, 1)}`);
+  ok(mean(2, 1) > mean(2, 0) + 0.1, `reversal weight stressed ${mean(2, 1)} vs calm ${mean(2, 0)}`);
+  ok(
+    r.report.loss < r.report.abstainLoss * 0.99,
+    `fit loss ${r.report.loss} vs abstain ${r.report.abstainLoss}`,
+  );
+  // bit-for-bit reload, and the same fit again gives the same gate (fixed seed, same backend)
+  const back = RegimeGate.fromJSON(JSON.parse(JSON.stringify(r.gate.toJSON())));
+  deepEqual(back.combine({ conditions: r.cond.values, rowDay: r.td, edges: r.te }, x.days), r.out);
+  const again = await fitOn(x);
+  deepEqual(again.gate.toJSON().layers, r.gate.toJSON().layers);
 });
 
-Deno.test("gate: with no condition features the gate learns a constant mix favouring the better expert", () => {
-  const tr = regimes(3000, 21);
-  // A is good everywhere here: use A for both regimes' good calls.
-  const good = new Float64Array(tr.ret.length).map((_, i) =>
-    Math.sign(tr.ret[i]) * (i % 5 === 0 ? -0.6 : 0.6)
+Deno.test("regime gate abstains on pure noise and finds nothing in shuffled returns", async () => {
+  const g = normalRng(5), D = 600, S = 40, m = 6, n = D * S;
+  const rowDay = Int32Array.from({ length: n }, (_, i) => Math.floor(i / S));
+  const z = Float64Array.from({ length: n }, () => g());
+  const raw = [marketExpertScores(z), Float64Array.from(z, () => g()), Float64Array.from(z, () => g())];
+  const cond = Float64Array.from({ length: D * m }, () => g());
+  const cal = Int32Array.from({ length: 400 * S }, (_, i) => i);
+  const calDay = Int32Array.from(cal, (i) => rowDay[i]);
+  const oof = crossFitEdges(NAMES, raw.map((r) => take(r, cal)), take(z, cal), calDay);
+  const gate = new RegimeGate(["c1", "c2", "c3", "c4", "c5", "c6"], NAMES);
+  const rep = await gate.fit({ conditions: cond, rowDay: calDay, edges: oof }, take(z, cal), D);
+  const w = gate.weights(cond, D);
+  let abstain = 0;
+  for (let d = 400; d < D; d++) abstain += w[d * 4 + 3] / 200;
+  ok(abstain > 0.5, `mean abstain weight on noise ${abstain}`);
+  ok(
+    (rep.abstainLoss - rep.loss) / rep.abstainLoss < 0.002,
+    `in-sample gain over abstaining ${rep.abstainLoss - rep.loss}`,
   );
-  const g = new GatingNetwork(2, 0);
-  g.fit([good, tr.B], new Float64Array(0), tr.ret);
-  const w = g.weights(new Float64Array(0), 1);
-  ok(w[0] > 0.7, `constant gate on the good expert ${w[0]}`);
+  // shuffled outcomes of the planted market: the market-neutral book is at chance
+  const x = await regimeRows(1, { shuffleOutcomes: true });
+  const r = await fitOn(x);
+  const s = edgeSharpe(r.out.edge, r.tz, r.td);
+  ok(Math.abs(s) < 1.5, `Sharpe on shuffled returns ${s}`); // se about 0.6 over 2.7 years
+  throws(() => new RegimeGate(["a"], []), RangeError);
+  throws(() => gate.weights(new Float64Array(3), 1), RangeError);
+  equal(gate.outputNames.at(-1), "abstain");
 });

@@ -101,11 +101,13 @@ export interface SyntheticOptions {
 }
 
 /**
- * Planted regime effects. With `σ_t` the session's conditional sd, `P` the log close and `v_{t-1}` the true
- * conditional variance of session `t-1`, on session `t` (both signals known at the close of `t-1`):
+ * Planted regime effects on the idiosyncratic (market-neutral) part of each ticker's return, so they are
+ * cross-sectional: with `I` the cumulated residual log return `Σ (r_u - β m_u)`, `v_t` the true conditional
+ * variance of the residual on session `t` and `σ_t = sqrt(v_t)`, on session `t` (signals known at the close of
+ * `t-1`):
  * ```
- * mom_t = (P[t-1-skip] - P[t-1-lookback]) / sqrt(v_{t-1} (lookback - skip))      (past trend, last `skip` sessions left out)
- * rev_t = (P[t-1] - P[t-1-reversalLookback]) / sqrt(v_{t-1} reversalLookback)   (the last few sessions)
+ * mom_t = (I[t-1-skip] - I[t-1-lookback]) / sqrt(v_{t-1} (lookback - skip))      (past trend, last `skip` sessions left out)
+ * rev_t = (I[t-1] - I[t-1-reversalLookback]) / sqrt(v_{t-1} reversalLookback)   (the last few sessions)
  * calm:     r_t += momentum · σ_t · clip(mom_t, -2, 2)
  * stressed: r_t -= reversal · σ_t · clip(rev_t, -2, 2)
  * ```
@@ -473,7 +475,8 @@ export function createSyntheticMarket(opts: SyntheticOptions = {}): SyntheticMar
     const close = new Float64Array(n), volume = new Float64Array(n);
     const levelHits: LevelHit[] = [];
     const regimeShift = new Float64Array(n);
-    const cum = new Float64Array(n); // log close relative to the start, after each session
+    // planted regime effects act on the idiosyncratic part: cumulated residual return (r - beta m) and its variance
+    const cum = new Float64Array(n), idioVar = new Float64Array(n);
     let hi = sd * sd;
     let prev = p0;
     for (let t = 0; t < n; t++) {
@@ -483,9 +486,11 @@ export function createSyntheticMarket(opts: SyntheticOptions = {}): SyntheticMar
       variance[t] = v;
       const sig = Math.sqrt(v);
       let r = beta * marketReturn[t] + k * Math.sqrt(hi) * z + newsShift[t];
+      const hi0 = hi;
       hi = omega + ga * hi * z * z + gb * hi;
       if (o.plantedRegime) {
-        const shift = regimeEffect(o.plantedRegime, regime[t], cum, variance, t, sig);
+        idioVar[t] = k * k * hi0;
+        const shift = regimeEffect(o.plantedRegime, regime[t], cum, idioVar, t);
         regimeShift[t] = shift;
         r += shift;
       }
@@ -508,7 +513,7 @@ export function createSyntheticMarket(opts: SyntheticOptions = {}): SyntheticMar
         }
       }
       logReturn[t] = r;
-      cum[t] = (t > 0 ? cum[t - 1] : 0) + r;
+      cum[t] = (t > 0 ? cum[t - 1] : 0) + r - beta * marketReturn[t];
       const c = prev * Math.exp(r);
       const op = prev * Math.exp(0.3 * r + 0.2 * sig * bRng.normal());
       const hiP = Math.max(op, c) * Math.exp(0.4 * sig * Math.abs(bRng.normal()));
@@ -656,20 +661,20 @@ export function createSyntheticMarket(opts: SyntheticOptions = {}): SyntheticMar
 
 /**
  * The planted regime shift of session `t` (see {@link PlantedRegimeOptions}): momentum in the calm regime,
- * reversal in the stressed one, from log closes `cum` and true variances up to session `t - 1`. 0 until the
- * lookback is available.
+ * reversal in the stressed one, from the cumulated idiosyncratic returns `cum` up to session `t - 1` and the
+ * idiosyncratic variances `idioVar` up to `t`. 0 until the lookback is available.
  */
 function regimeEffect(
   p: PlantedRegimeOptions,
   regime: number,
   cum: Float64Array,
-  variance: Float64Array,
+  idioVar: Float64Array,
   t: number,
-  sig: number,
 ): number {
   const at = (i: number) => (i >= 0 ? cum[i] : 0);
-  const v = t > 0 ? variance[t - 1] : 0;
+  const v = t > 0 ? idioVar[t - 1] : 0;
   if (!(v > 0)) return 0;
+  const sig = Math.sqrt(idioVar[t]);
   const clip = (x: number) => Math.max(-2, Math.min(2, x));
   if (regime === 0) {
     if (p.momentum === 0 || t - 1 - p.momentumLookback < -1) return 0;

@@ -42,7 +42,10 @@ function corr(a: number[], b: number[]): number {
   return sab / Math.sqrt(saa * sbb);
 }
 
-/** Correlation of each signal (from closes known at t-1) with the return of t, per regime, pooled over tickers. */
+/**
+ * Correlation of each signal (from residual returns known at t-1) with the residual return of t, per regime,
+ * pooled over tickers.
+ */
 function effects(m: SyntheticMarket) {
   const out = { calm: { mom: [[], []], rev: [[], []] }, stress: { mom: [[], []], rev: [[], []] } } as Record<
     "calm" | "stress",
@@ -51,12 +54,14 @@ function effects(m: SyntheticMarket) {
   for (const s of m.symbols) {
     const tr = m.truth.tickers[s];
     const cum: number[] = [];
-    tr.logReturn.reduce((a, r, i) => (cum[i] = a + r), 0);
+    const resid = tr.logReturn.map((r, t) => r - tr.beta * m.truth.marketReturn[t]);
+    resid.reduce((a, r, i) => (cum[i] = a + r), 0);
+    const idioSd = (t: number) => Math.sqrt(tr.variance[t] - tr.beta ** 2 * m.truth.marketVariance[t]);
     for (let t = 70; t < tr.logReturn.length; t++) {
-      const sd = Math.sqrt(tr.variance[t - 1]);
+      const sd = idioSd(t - 1);
       const mom = (cum[t - 6] - cum[t - 61]) / (sd * Math.sqrt(55));
       const rev = -(cum[t - 1] - cum[t - 6]) / (sd * Math.sqrt(5));
-      const z = tr.logReturn[t] / Math.sqrt(tr.variance[t]);
+      const z = resid[t] / idioSd(t);
       const g = m.truth.regime[t] === 0 ? out.calm : out.stress;
       g.mom[0].push(mom), g.mom[1].push(z), g.rev[0].push(rev), g.rev[1].push(z);
     }

@@ -43,6 +43,7 @@
 export {
   checkSpec,
   DEFAULT_SPEC,
+  EXPERT_CHOICES,
   makeSpec,
   type SpecOverrides,
   type SystemSpec,
@@ -67,12 +68,18 @@ export {
   type FitOptions,
   fitSystem,
   FittedSystem,
-  GATE_CONDITIONS,
   loadSystem,
   type SystemPredictions,
   type SystemSignal,
-  VOL_RATIO,
 } from "./system.ts";
+export {
+  datasetConditions,
+  type DayIndex,
+  dayIndex,
+  gateConditions,
+  rawExpertScores,
+  RELIABILITY,
+} from "./mixture.ts";
 export {
   concatPredictions,
   type FoldSummary,
@@ -96,3 +103,4 @@ export {
   RISK_WARMUP,
 } from "./book.ts";
 export { loadSystemFrom, saveSystem } from "./registry.ts";
+export { systemAttribution } from "./attribution.ts";

@@ -6,6 +6,9 @@
 import { ConfigError } from "../core/mod.ts";
 import { TREND_MODEL_NAMES } from "../models/mod.ts";
 
+/** Experts a spec can name (lib/moe `EXPERTS`); `news` is a placeholder, off by default. */
+export const EXPERT_CHOICES = ["market", "trend", "level", "reversal", "momentum", "news"] as const;
+
 /** How the base models are refitted over the test segment. */
 export type WalkForwardMode = "off" | "expanding" | "rolling";
 
@@ -27,19 +30,25 @@ export interface SystemSpec {
      */
     innerFrac: number;
   };
-  /** The experts the combiner weighs. */
+  /** The experts the gate weighs. */
   experts: {
-    /** Base trend models (their soft vote is the trend expert; the six ensembles combine them too). */
+    /** Base trend models (the trend expert is their soft vote, calibrated; the six ensembles combine them). */
     trend: string[];
-    /** Support/resistance expert (swing levels). */
-    levels: boolean;
-    /** Volatility forecaster: sizes positions and informs the gate. */
+    /**
+     * Experts the gate weighs (lib/moe `EXPERTS`): `market` (the drift: always long, the gate decides when),
+     * `trend`, `level`, `reversal`, `momentum`, and `news`, a placeholder (off by default) until the text model
+     * feeds it.
+     */
+    use: string[];
+    /** Volatility forecaster: the unit of every edge, sizes positions, informs the gate. Not a directional bet. */
     volatility: "garch11";
   };
-  /** The gate over the experts. */
+  /** The regime gate over the calibrated experts (lib/moe `RegimeGate`). */
   combiner: {
-    /** What the gate maximizes on the calibration window. */
-    objective: "loglik" | "pnl";
+    /** Units of the gate network's hidden layer. */
+    hidden: number;
+    /** An abstain ("hold") output with edge 0 the gate can move weight to when no expert is reliable. */
+    abstain: boolean;
   };
   /** Calibrated edges -> portfolio weights (`lib/signals` constructPortfolio). */
   portfolio: {
@@ -73,8 +82,12 @@ export interface SystemSpec {
 /** The default spec: the pipeline's `config/default.yaml` values. */
 export const DEFAULT_SPEC: SystemSpec = Object.freeze({
   dataset: { neutralK: 0.25, labelHorizon: 2, purge: 2, embargo: 0, innerFrac: 0.2 },
-  experts: { trend: ["majority", "momentum", "logistic", "mlp-tfjs"], levels: true, volatility: "garch11" },
-  combiner: { objective: "loglik" },
+  experts: {
+    trend: ["majority", "momentum", "logistic", "mlp-tfjs"],
+    use: ["market", "trend", "level", "reversal", "momentum"],
+    volatility: "garch11",
+  },
+  combiner: { hidden: 8, abstain: true },
   portfolio: {
     method: "topk-dropout",
     topK: 50,
@@ -140,9 +153,16 @@ export function checkSpec(s: SystemSpec): void {
   if (s.experts.volatility !== "garch11") {
     throw new ConfigError(`spec experts.volatility: ${s.experts.volatility} is not garch11`);
   }
-  if (!["loglik", "pnl"].includes(s.combiner.objective)) {
-    throw new ConfigError(`spec combiner.objective: ${s.combiner.objective} is not loglik or pnl`);
+  if (!s.experts.use.length) throw new ConfigError("spec experts.use: no expert for the gate");
+  for (const e of s.experts.use) {
+    if (!(EXPERT_CHOICES as readonly string[]).includes(e)) {
+      throw new ConfigError(`spec experts.use: unknown expert ${e} (known: ${EXPERT_CHOICES.join(", ")})`);
+    }
   }
+  if (new Set(s.experts.use).size !== s.experts.use.length) {
+    throw new ConfigError("spec experts.use: an expert is listed twice");
+  }
+  int(s.combiner.hidden, 1, "combiner.hidden");
   const p = s.portfolio;
   if (!["topk-dropout", "long-short", "kelly"].includes(p.method)) {
     throw new ConfigError(`spec portfolio.method: ${p.method} is not topk-dropout, long-short or kelly`);

@@ -5,17 +5,20 @@
  * @module
  */
 import { type Action, ConfigError, type IsoDate, ModelError, type Signal } from "../core/mod.ts";
-import { closesOf, type Dataset, featureColumn, labelsOf, rowsBetween } from "../dataset/mod.ts";
+import { type Dataset, labelsOf, rowsBetween } from "../dataset/mod.ts";
 import { ensembleFromJSON, type EnsembleState, fitEnsembles, type FittedEnsemble } from "../ensemble/mod.ts";
 import {
+  type BounceJSON,
   EdgeCalibrator,
   type EdgeCalibratorJSON,
   fitTrendModel,
   Garch11Model,
   initTensorflow,
-  levelColumns,
+  LevelBounceModel,
   modelFromFiles,
   modelToFiles,
+  ProbabilityCalibrator,
+  type ProbabilityCalibratorJSON,
   type SavableModel,
   standardizedOutcome,
   SwingLevelModel,
@@ -25,22 +28,19 @@ import {
   type VolatilityCalibratorJSON,
 } from "../models/mod.ts";
 import {
-  type GateState,
-  levelExpertScores,
-  MoeCombiner,
-  type MoeInputs,
-  type MoeOutput,
-  trendExpertScores,
+  crossFitEdges,
+  ExpertCalibration,
+  type ExpertCalibrationJSON,
+  RegimeClassifier,
+  type RegimeClassifierJSON,
+  RegimeGate,
+  type RegimeGateJSON,
 } from "../moe/mod.ts";
 import { type PortfolioResult, scoresFromProbs } from "../signals/mod.ts";
 import { type BookPanels, bookPanels, buildBook, portfolioOptions } from "./book.ts";
+import { datasetConditions, dayIndex, gateConditions, rawExpertScores, RELIABILITY } from "./mixture.ts";
 import { checkSpec, type SystemSpec } from "./spec.ts";
 import { nestedWindows, type SystemWindows } from "./windows.ts";
-
-/** Per-stock market-condition features the gate sees, when the feature set has them. */
-export const GATE_CONDITIONS = ["vol_20", "vol_60", "ret_20", "ret_60", "adx_14", "rank_vol_20"];
-/** The gate's volatility input: the forecast volatility over its trailing reference (`vol_60`, else `vol_20`). */
-export const VOL_RATIO = "forecast_vol_ratio";
 
 /** What a system predicts for a set of rows (all arrays in row order). */
 export interface SystemPredictions {
@@ -54,20 +54,25 @@ export interface SystemPredictions {
   models: { name: string; probs: Float64Array }[];
   /** Each of the six ensembles' probabilities. */
   ensembles: { name: string; probs: Float64Array }[];
-  /** Each expert's output per row, row-major `n x K` (K = `experts.names.length`), in [-1, 1]. */
+  /** Each expert's calibrated edge per row, row-major `n x K` (K = `experts.names.length`; NaN = no view). */
   experts: { names: string[]; scores: Float64Array };
-  /** The gate's weights per row, row-major `n x K`, rows summing to 1. */
-  gate: { names: string[]; weights: Float64Array };
-  /** The combined score (gate-weighted experts) before standardization. */
+  /**
+   * The gate's weights per row (those of its day), row-major `n x (K + abstain)`, rows summing to 1, and each
+   * expert's contribution to the row's combined edge, row-major `n x K` (summing to `score`).
+   */
+  gate: { names: string[]; weights: Float64Array; contributions: Float64Array };
+  /** Market regime of each row's day (volatility tercile / index trend, e.g. `calm/up`), for attribution. */
+  regime: string[];
+  /** The combined edge (gate-weighted calibrated experts; the abstain output carries 0). */
   score: Float64Array;
   /** Forecast daily variance of the next session (volatility expert, as fitted). */
   forecastVar: Float64Array;
   /** Calibrated forecast daily standard deviation (the unit of every edge; sizes and risk). */
   dailyVol: Float64Array;
   /**
-   * Calibrated edge of every strategy the system can trade, by name: `moe`, `expert:<name>`, `ensemble:<name>`,
-   * `model:<name>`. An edge is the expected traded return (open t+1 -> open t+2) in units of `dailyVol`,
-   * mapped from the strategy's raw score by an edge calibrator fitted on the calibration window.
+   * Calibrated edge of every strategy the system can trade, by name: `moe` (the gate's combination),
+   * `expert:<name>`, `ensemble:<name>`, `model:<name>`. An edge is the expected traded return (open t+1 -> open
+   * t+2) in units of `dailyVol`, from an edge calibrator fitted on the calibration window.
    */
   edges: Map<string, Float64Array>;
 }
@@ -78,6 +83,8 @@ export interface SystemSignal extends Signal {
   edge: number;
   /** Calibrated forecast daily standard deviation. */
   dailyVol: number;
+  /** Market regime of the day. */
+  regime: string;
 }
 
 /** Options of {@link fitSystem}. */
@@ -87,7 +94,7 @@ export interface FitOptions {
 }
 
 const FORMAT = "fmai-system";
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 
 /** `system.json`: everything but the model files. */
 interface SystemFile {
@@ -100,10 +107,13 @@ interface SystemFile {
   tfBackend: string;
   trend: string[];
   volatility: string;
-  levels: Required<SwingLevelOptions> | null;
+  levels: { detector: Required<SwingLevelOptions>; bounce: BounceJSON } | null;
   ensembles: EnsembleState[];
-  moe: { expertNames: string[]; conditionNames: string[]; gate: GateState };
   volatilityCalibrator: VolatilityCalibratorJSON;
+  trendCalibrator: ProbabilityCalibratorJSON;
+  experts: ExpertCalibrationJSON;
+  gate: RegimeGateJSON;
+  regimes: RegimeClassifierJSON;
   edgeCalibrators: Record<string, EdgeCalibratorJSON>;
 }
 
@@ -115,26 +125,33 @@ interface Parts {
   tfBackend: string;
   trend: { name: string; model: TrendModel }[];
   vol: Garch11Model;
-  levels: SwingLevelModel | null;
+  levels: { detector: SwingLevelModel; bounce: LevelBounceModel } | null;
   ensembles: FittedEnsemble[];
-  moe: MoeCombiner;
   volCal: VolatilityCalibrator;
+  trendCal: ProbabilityCalibrator;
+  experts: ExpertCalibration;
+  gate: RegimeGate;
+  regimes: RegimeClassifier;
+  /** Edge calibrators of the ensembles and models (`ensemble:<name>`, `model:<name>`). */
   edgeCals: Map<string, EdgeCalibrator>;
   timings: Record<string, number>;
 }
 
-/** Expert inputs of some rows, before the gate. */
-interface ExpertRows {
+/** The row-level outputs before the gate. */
+interface RowStage {
   models: { name: string; probs: Float64Array }[];
   ensembles: { name: string; probs: Float64Array }[];
   forecastVar: Float64Array;
-  moeIn: MoeInputs;
+  dailyVol: Float64Array;
+  /** Raw expert scores, one array per expert. */
+  raw: Float64Array[];
 }
 
 /**
- * A fitted system: base trend models, the volatility forecaster and the level detector (fitted on train less the
- * inner slice; early stopping on the inner slice), the six ensembles, the gate, the volatility calibrator and
- * each strategy's edge calibrator (fitted on the calibration window). Immutable once fitted.
+ * A fitted system: base trend models and GARCH fitted on train (early stopping on the inner slice), then on the
+ * calibration window: the six ensembles, the volatility calibrator, the trend probabilities' calibrator, each
+ * expert's edge calibrator, the regime gate (on out-of-fold edges) and the ensembles' and models' edge
+ * calibrators. Immutable once fitted.
  */
 export class FittedSystem {
   /** The spec it was fitted from. */
@@ -163,14 +180,19 @@ export class FittedSystem {
 
   /** Names of the experts the gate weighs. */
   get expertNames(): readonly string[] {
-    return this.#p.moe.expertNames;
+    return this.#p.experts.names;
+  }
+
+  /** Names of the gate's outputs: the experts, then `abstain` when it has one. */
+  get gateNames(): readonly string[] {
+    return this.#p.gate.outputNames;
   }
 
   /** Names of the strategies in {@link SystemPredictions.edges}, in table order. */
   get strategyNames(): string[] {
     return [
       "moe",
-      ...this.#p.moe.expertNames.map((n) => `expert:${n}`),
+      ...this.expertNames.map((n) => `expert:${n}`),
       ...this.#p.ensembles.map((e) => `ensemble:${e.name}`),
       ...this.#p.trend.map((t) => `model:${t.name}`),
     ];
@@ -185,12 +207,39 @@ export class FittedSystem {
     }
   }
 
-  /** Everything the system predicts for `rows` of `ds`. */
+  /**
+   * Everything the system predicts for `rows` of `ds`. The gate's reliability inputs need each expert's edges
+   * and realized outcomes over the {@link RELIABILITY} window before each day, so the rows of those earlier
+   * sessions are predicted too (and dropped from the result).
+   */
   async predictRows(ds: Dataset, rows: Int32Array): Promise<SystemPredictions> {
     this.#checkDataset(ds);
-    const x = await expertRows(this.#p, ds, rows);
-    const out = this.#p.moe.predict(x.moeIn);
-    return finish(this.#p, ds, rows, x, out);
+    const p = this.#p;
+    if (rows.length === 0) return emptyPredictions(p);
+    // warm-up rows: the sessions of the reliability window before the first requested day
+    const days = [...new Set(ds.date)].sort();
+    let first = ds.date[rows[0]];
+    for (const r of rows) if (ds.date[r] < first) first = ds.date[r];
+    const i0 = days.indexOf(first);
+    const warmFrom = days[Math.max(0, i0 - (RELIABILITY.window + RELIABILITY.lag))];
+    const want = new Set(rows);
+    const warm: number[] = [];
+    for (let i = 0; i < ds.n; i++) {
+      if (ds.date[i] >= warmFrom && ds.date[i] < first && !want.has(i)) warm.push(i);
+    }
+    const all = Int32Array.from([...warm, ...rows]);
+    const x = await rowStage(p, ds, all);
+    const edges = p.experts.edges(x.raw);
+    const idx = dayIndex(Array.from(all, (i) => ds.date[i]));
+    const z = standardizedOutcome(Float64Array.from(all, (i) => ds.labels.fwdOpenReturn[i]), x.dailyVol);
+    const cond = gateConditions(datasetConditions(ds), idx, p.experts.names, edges, z);
+    const out = p.gate.combine(
+      { conditions: cond.values, rowDay: idx.rowDay, edges },
+      idx.dates.length,
+    );
+    const labels = p.regimes.label(cond);
+    const keep = Int32Array.from({ length: rows.length }, (_, k) => warm.length + k);
+    return finish(p, ds, rows, x, edges, out, idx.rowDay, labels, keep);
   }
 
   /**
@@ -211,10 +260,10 @@ export class FittedSystem {
   /**
    * One signal per symbol with a row on a decision date (after its close; the trade fills at the next open):
    * `size` = the target portfolio weight (fraction of capital, negative = short), `action` buy/sell/hold from
-   * it (sell also when a long-only book holds nothing of a name with a negative edge), `edge` and `dailyVol`, and
-   * per expert its calibrated edge and gate weight (`contributions`). The book is path dependent (top-k with
-   * dropout keeps names; the covariance has memory), so it is rebuilt flat from `BOOK_PATH` decision sessions
-   * before the date. Empty when the dataset has no row on that date.
+   * it (sell also when the book holds nothing of a name with a negative edge), `edge`, `dailyVol`, `regime`, and
+   * per gate output its weight and the expert's calibrated edge (`contributions`; `abstain` carries edge 0). The
+   * book is path dependent (top-k with dropout keeps names; the covariance has memory), so it is rebuilt flat
+   * from {@link BOOK_PATH} decision sessions before the date. Empty when the dataset has no row on that date.
    */
   async predict(ds: Dataset, decisionDate: IsoDate): Promise<SystemSignal[]> {
     const days = [...new Set(ds.date)].filter((d) => d <= decisionDate).sort();
@@ -226,7 +275,7 @@ export class FittedSystem {
 
   /**
    * Artifact files (name -> text or bytes) for the model registry (`saveModelArtifact`): `system.json` (spec,
-   * windows, features, ensembles, gate, calibrators) and each model's files under `trend.<name>.*` and
+   * windows, features, ensembles, calibrators, gate) and each model's files under `trend.<name>.*` and
    * `volatility.<name>.*`. The same fitted system always gives the same bytes.
    */
   async toArtifacts(): Promise<Record<string, Uint8Array | string>> {
@@ -250,10 +299,13 @@ export class FittedSystem {
       tfBackend: p.tfBackend,
       trend: p.trend.map((t) => t.name),
       volatility: p.vol.name,
-      levels: p.levels ? p.levels.options : null,
+      levels: p.levels ? { detector: p.levels.detector.options, bounce: p.levels.bounce.toJSON() } : null,
       ensembles: p.ensembles.map((e) => e.method.toJSON()),
-      moe: p.moe.toJSON(),
       volatilityCalibrator: p.volCal.toJSON(),
+      trendCalibrator: p.trendCal.toJSON(),
+      experts: p.experts.toJSON(),
+      gate: p.gate.toJSON(),
+      regimes: p.regimes.toJSON(),
       edgeCalibrators: Object.fromEntries([...p.edgeCals].map(([k, c]) => [k, c.toJSON()])),
     };
     files["system.json"] = JSON.stringify(sys);
@@ -265,13 +317,19 @@ export class FittedSystem {
 export const BOOK_PATH = 21;
 
 /**
+ * Edge (per-day Sharpe of a one-name bet) at which a signal's confidence reaches 1: 0.1, i.e. an annualized
+ * Sharpe of about 1.6 for the name alone.
+ */
+export const EDGE_FULL_CONFIDENCE = 0.1;
+
+/**
  * The signals of predicted rows (of one decision date, or all) from the book built on them (source `moe`): size =
- * the book's weight, action from it, and per expert its output and gate weight.
+ * the book's weight, action from it, and per gate output its weight and the expert's edge.
  */
 export function bookSignals(p: SystemPredictions, book: PortfolioResult, date?: IsoDate): SystemSignal[] {
   const S = book.symbols.length;
   const si = new Map(book.symbols.map((x, s) => [x, s])), ti = new Map(book.dates.map((d, t) => [d, t]));
-  const K = p.experts.names.length, edge = p.edges.get("moe")!;
+  const K = p.experts.names.length, G = p.gate.names.length, edge = p.edges.get("moe")!;
   const out: SystemSignal[] = [];
   for (let i = 0; i < p.rows.length; i++) {
     if (date !== undefined && p.date[i] !== date) continue;
@@ -285,102 +343,126 @@ export function bookSignals(p: SystemPredictions, book: PortfolioResult, date?: 
       action,
       size: w === 0 ? 0 : w,
       confidence: Number.isFinite(edge[i]) ? Math.min(1, Math.abs(edge[i]) / EDGE_FULL_CONFIDENCE) : 0,
-      contributions: p.experts.names.map((expert, k) => ({
+      contributions: p.gate.names.map((expert, k) => ({
         expert,
-        weight: p.gate.weights[i * K + k],
-        score: p.experts.scores[i * K + k],
+        weight: p.gate.weights[i * G + k],
+        score: k < K && Number.isFinite(p.experts.scores[i * K + k]) ? p.experts.scores[i * K + k] : 0,
       })),
       source: "moe",
       edge: edge[i],
       dailyVol: p.dailyVol[i],
+      regime: p.regime[i],
     });
   }
   return out;
 }
 
-/**
- * Edge (per-day Sharpe of a one-name bet) at which a signal's confidence reaches 1: 0.1, i.e. an annualized
- * Sharpe of about 1.6 for the name alone.
- */
-export const EDGE_FULL_CONFIDENCE = 0.1;
-
-function conditionMatrix(
-  ds: Dataset,
-  rows: Int32Array,
-  names: readonly string[],
-  forecastVar: Float64Array,
-): Float64Array {
-  const f = ds.featureNames.length, m = names.length;
-  const out = new Float64Array(rows.length * m);
-  const ref = featureColumn(ds, rows, ds.featureNames.includes("vol_60") ? "vol_60" : "vol_20");
-  names.forEach((c, k) => {
-    if (c === VOL_RATIO) {
-      for (let i = 0; i < rows.length; i++) out[i * m + k] = Math.sqrt(forecastVar[i]) / ref[i];
-      return;
-    }
-    const j = ds.featureNames.indexOf(c);
-    for (let i = 0; i < rows.length; i++) out[i * m + k] = j < 0 ? NaN : ds.X[rows[i] * f + j];
-  });
-  return out;
-}
-
-async function expertRows(p: Parts, ds: Dataset, rows: Int32Array): Promise<ExpertRows> {
-  const models: ExpertRows["models"] = [];
+/** Base models, ensembles, volatility and raw expert scores of some rows. */
+async function rowStage(p: Parts, ds: Dataset, rows: Int32Array): Promise<RowStage> {
+  const models: RowStage["models"] = [];
   for (const t of p.trend) models.push({ name: t.name, probs: await t.model.predict(ds, rows) });
   const probs = models.map((m) => m.probs);
   const ensembles = p.ensembles.map((e) => ({ name: e.name, probs: e.method.combine(probs) }));
   const forecastVar = await p.vol.predict(ds, rows, 1);
-  const expertScores: Float64Array[] = [];
-  for (const name of p.moe.expertNames) {
-    if (name === "trend") {
-      const soft = ensembles.find((e) => e.name === "soft")!.probs;
-      expertScores.push(trendExpertScores(soft));
-    } else if (name === "level") {
-      const lv = levelColumns(ds, rows, p.levels!);
-      expertScores.push(
-        levelExpertScores({ close: closesOf(ds, rows), ...lv, dailyVol: forecastVar.map(Math.sqrt) }),
-      );
-    } else throw new ModelError(`system: unknown expert ${name}`);
+  const dailyVol = p.volCal.dailyVol(forecastVar);
+  const soft = ensembles.find((e) => e.name === "soft")!.probs;
+  const trendProbs = p.trendCal.fitted ? p.trendCal.apply(soft) : soft;
+  const raw = p.experts.names.map((name) =>
+    rawExpertScores(name, { ds, rows, trendProbs, dailyVol, levels: p.levels })
+  );
+  return { models, ensembles, forecastVar, dailyVol, raw };
+}
+
+function emptyPredictions(p: Parts): SystemPredictions {
+  const e = new Float64Array(0);
+  const names = ["moe", ...p.experts.names.map((n) => `expert:${n}`)];
+  names.push(...p.ensembles.map((x) => `ensemble:${x.name}`), ...p.trend.map((t) => `model:${t.name}`));
+  return {
+    rows: new Int32Array(0),
+    symbol: [],
+    date: [],
+    knownAt: e,
+    models: p.trend.map((t) => ({ name: t.name, probs: e })),
+    ensembles: p.ensembles.map((x) => ({ name: x.name, probs: e })),
+    experts: { names: [...p.experts.names], scores: e },
+    gate: { names: p.gate.outputNames, weights: e, contributions: e },
+    regime: [],
+    score: e,
+    forecastVar: e,
+    dailyVol: e,
+    edges: new Map(names.map((n) => [n, e])),
+  };
+}
+
+function pick(a: Float64Array, keep: Int32Array, width = 1): Float64Array {
+  const out = new Float64Array(keep.length * width);
+  for (let k = 0; k < keep.length; k++) {
+    out.set(a.subarray(keep[k] * width, keep[k] * width + width), k * width);
   }
-  const conditions = conditionMatrix(ds, rows, p.moe.conditionNames, forecastVar);
-  return { models, ensembles, forecastVar, moeIn: { expertScores, conditions } };
+  return out;
 }
 
-/** Raw directional scores of every strategy, in `strategyNames` order. */
-function rawStrategies(x: ExpertRows, out: MoeOutput): [string, Float64Array][] {
-  return [
-    ["moe", out.score],
-    ...out.expertNames.map((n, k) => [`expert:${n}`, x.moeIn.expertScores[k]] as [string, Float64Array]),
-    ...x.ensembles.map((e) => [`ensemble:${e.name}`, scoresFromProbs(e.probs)] as [string, Float64Array]),
-    ...x.models.map((m) => [`model:${m.name}`, scoresFromProbs(m.probs)] as [string, Float64Array]),
-  ];
-}
-
-function finish(p: Parts, ds: Dataset, rows: Int32Array, x: ExpertRows, out: MoeOutput): SystemPredictions {
-  const edges = new Map<string, Float64Array>();
-  for (const [name, raw] of rawStrategies(x, out)) edges.set(name, p.edgeCals.get(name)!.predict(raw));
+function finish(
+  p: Parts,
+  ds: Dataset,
+  rows: Int32Array,
+  x: RowStage,
+  edges: Float64Array[],
+  out: { edge: Float64Array; weights: Float64Array; contributions: Float64Array[] },
+  rowDay: Int32Array,
+  dayLabels: string[],
+  keep: Int32Array,
+): SystemPredictions {
+  const K = edges.length, G = p.gate.outputNames.length;
+  const expertScores = new Float64Array(keep.length * K), gateW = new Float64Array(keep.length * G);
+  const contrib = new Float64Array(keep.length * K);
+  keep.forEach((i, k) => {
+    for (let j = 0; j < K; j++) {
+      expertScores[k * K + j] = edges[j][i];
+      contrib[k * K + j] = out.contributions[j][i];
+    }
+    gateW.set(out.weights.subarray(rowDay[i] * G, rowDay[i] * G + G), k * G);
+  });
+  const edgeMap = new Map<string, Float64Array>();
+  edgeMap.set("moe", pick(out.edge, keep));
+  p.experts.names.forEach((n, j) => edgeMap.set(`expert:${n}`, pick(edges[j], keep)));
+  for (const e of x.ensembles) {
+    edgeMap.set(
+      `ensemble:${e.name}`,
+      pick(p.edgeCals.get(`ensemble:${e.name}`)!.predict(scoresFromProbs(e.probs)), keep),
+    );
+  }
+  for (const m of x.models) {
+    edgeMap.set(
+      `model:${m.name}`,
+      pick(p.edgeCals.get(`model:${m.name}`)!.predict(scoresFromProbs(m.probs)), keep),
+    );
+  }
   return {
     rows,
     symbol: Array.from(rows, (i) => ds.symbol[i]),
     date: Array.from(rows, (i) => ds.date[i]),
     knownAt: Float64Array.from(rows, (i) => ds.decisionTime[i]),
-    models: x.models,
-    ensembles: x.ensembles,
-    experts: { names: [...out.expertNames], scores: out.expertScores },
-    gate: { names: [...out.expertNames], weights: out.gates },
-    score: out.score,
-    forecastVar: x.forecastVar,
-    dailyVol: p.volCal.dailyVol(x.forecastVar),
-    edges,
+    models: x.models.map((m) => ({ name: m.name, probs: pick(m.probs, keep, 3) })),
+    ensembles: x.ensembles.map((e) => ({ name: e.name, probs: pick(e.probs, keep, 3) })),
+    experts: { names: [...p.experts.names], scores: expertScores },
+    gate: { names: p.gate.outputNames, weights: gateW, contributions: contrib },
+    regime: Array.from(keep, (i) => dayLabels[rowDay[i]]),
+    score: edgeMap.get("moe")!,
+    forecastVar: pick(x.forecastVar, keep),
+    dailyVol: pick(x.dailyVol, keep),
+    edges: edgeMap,
   };
 }
 
 /**
  * Fits a system on the nested windows of `ds` (its segments decide them): the base trend models on train (those
  * with early stopping stop on the inner slice, then refit on all of train with the epochs/rounds chosen there;
- * see `fitTrendModel`); GARCH(1,1) on all train rows; then, on the
- * validation (calibration) window the base models never saw, the six ensembles, the gate and the calibrators.
- * The test segment is not read.
+ * see `fitTrendModel`) and GARCH(1,1) on train; then, on the validation (calibration) window the base models
+ * never saw: the six ensembles, the volatility calibrator (forecast -> the traded return's scale), the
+ * temperature of the trend probabilities, each expert's edge calibrator (raw score -> expected traded return in
+ * forecast sds), the regime gate (on out-of-fold edges, so it does not trust a fitted accident) and the
+ * ensembles' and models' edge calibrators. The test segment is not read.
  */
 export async function fitSystem(spec: SystemSpec, ds: Dataset, opts: FitOptions = {}): Promise<FittedSystem> {
   checkSpec(spec);
@@ -403,13 +485,22 @@ export async function fitSystem(spec: SystemSpec, ds: Dataset, opts: FitOptions 
   }
   let t0 = performance.now();
   const vol = new Garch11Model();
-  const trainRows = Int32Array.from([...rows.fit, ...rows.inner].sort((a, b) => a - b));
-  await vol.fit(ds, trainRows);
+  await vol.fit(ds, Int32Array.from([...rows.fit, ...rows.inner].sort((a, b) => a - b)));
   timings["fit:garch11"] = performance.now() - t0;
-  const levels = spec.experts.levels ? new SwingLevelModel() : null;
-  const expertNames = ["trend", ...(levels ? ["level"] : [])];
-  const conditionNames = [...GATE_CONDITIONS.filter((c) => ds.featureNames.includes(c)), VOL_RATIO];
-  const moe = new MoeCombiner(conditionNames, { expertNames, objective: spec.combiner.objective });
+  const names = [...spec.experts.use];
+  let levels: Parts["levels"] = null;
+  if (names.includes("level")) {
+    // the bounce/break model learns from touches whose outcome was known by the end of train
+    t0 = performance.now();
+    const detector = new SwingLevelModel();
+    const knownBy: Record<string, number> = {};
+    for (const i of [...rows.fit, ...rows.inner]) {
+      knownBy[ds.symbol[i]] = Math.max(knownBy[ds.symbol[i]] ?? -1, ds.seriesIndex[i]);
+    }
+    const series = new Map([...ds.series].filter(([sym]) => sym in knownBy));
+    levels = { detector, bounce: new LevelBounceModel().fit(series, detector, { knownBy }) };
+    timings["fit:levels"] = performance.now() - t0;
+  }
   const parts: Parts = {
     spec: structuredClone(spec),
     windows,
@@ -420,31 +511,51 @@ export async function fitSystem(spec: SystemSpec, ds: Dataset, opts: FitOptions 
     vol,
     levels,
     ensembles: [],
-    moe,
     volCal: new VolatilityCalibrator(),
+    trendCal: new ProbabilityCalibrator(3, "temperature"),
+    experts: new ExpertCalibration(names),
+    gate: new RegimeGate([], names),
+    regimes: new RegimeClassifier(),
     edgeCals: new Map(),
     timings,
   };
-  // calibration window: ensembles, gate, calibrators
-  t0 = performance.now();
+  // ---- calibration window ----
   const cal = rows.calibration;
+  const labels = labelsOf(ds, cal);
+  t0 = performance.now();
   const calProbs: Float64Array[] = [];
   for (const t of trend) calProbs.push(await t.model.predict(ds, cal));
-  parts.ensembles = fitEnsembles(calProbs, labelsOf(ds, cal));
+  parts.ensembles = fitEnsembles(calProbs, labels);
   timings["fit:ensembles"] = performance.now() - t0;
   t0 = performance.now();
-  const x = await expertRows(parts, ds, cal);
-  // the gate learns on the return the signals earn: next open to the open after (fills at the t+1 open)
-  moe.fit(x.moeIn, Float64Array.from(cal, (i) => ds.labels.fwdOpenReturn[i]));
-  const out = moe.predict(x.moeIn);
-  timings["fit:gate"] = performance.now() - t0;
-  // calibration: the volatility forecast to the traded return's scale, every strategy's score to an edge
-  t0 = performance.now();
   const traded = Float64Array.from(cal, (i) => ds.labels.fwdOpenReturn[i]);
-  parts.volCal.fit(x.forecastVar, traded);
-  const z = standardizedOutcome(traded, parts.volCal.dailyVol(x.forecastVar));
-  for (const [name, raw] of rawStrategies(x, out)) parts.edgeCals.set(name, new EdgeCalibrator().fit(raw, z));
+  const forecastVar = await vol.predict(ds, cal, 1);
+  parts.volCal.fit(forecastVar, traded);
+  const soft = parts.ensembles.find((e) => e.name === "soft")!.method.combine(calProbs);
+  parts.trendCal.fit(soft, labels);
+  const x = await rowStage(parts, ds, cal);
+  const idx = dayIndex(Array.from(cal, (i) => ds.date[i]));
+  const z = standardizedOutcome(traded, x.dailyVol);
+  parts.experts.fit(x.raw, z);
+  for (const e of x.ensembles) {
+    parts.edgeCals.set(`ensemble:${e.name}`, new EdgeCalibrator().fit(scoresFromProbs(e.probs), z));
+  }
+  for (const m of x.models) {
+    parts.edgeCals.set(`model:${m.name}`, new EdgeCalibrator().fit(scoresFromProbs(m.probs), z));
+  }
   timings["fit:calibration"] = performance.now() - t0;
+  // the gate: on out-of-fold edges, with the reliability those edges had
+  t0 = performance.now();
+  const oof = crossFitEdges(names, x.raw, z, idx.rowDay);
+  const cond = gateConditions(datasetConditions(ds), idx, names, oof, z);
+  parts.gate = new RegimeGate(cond.names, names, {
+    hidden: [spec.combiner.hidden],
+    abstain: spec.combiner.abstain,
+    seed: spec.seed,
+  });
+  await parts.gate.fit({ conditions: cond.values, rowDay: idx.rowDay, edges: oof }, z, idx.dates.length);
+  parts.regimes.fit(cond);
+  timings["fit:gate"] = performance.now() - t0;
   log(
     `windows: fit ${windows.fit.join("..")} (${windows.rows.fit} rows), inner ${
       windows.inner?.join("..") ?? "none"
@@ -496,10 +607,18 @@ export async function loadSystem(files: Record<string, Uint8Array | string>): Pr
     tfBackend: s.tfBackend,
     trend,
     vol,
-    levels: s.levels ? new SwingLevelModel(s.levels) : null,
+    levels: s.levels
+      ? {
+        detector: new SwingLevelModel(s.levels.detector),
+        bounce: LevelBounceModel.fromJSON(s.levels.bounce),
+      }
+      : null,
     ensembles: s.ensembles.map((e) => ({ name: e.method, method: ensembleFromJSON(e) })),
-    moe: MoeCombiner.fromJSON(s.moe),
     volCal: VolatilityCalibrator.fromJSON(s.volatilityCalibrator),
+    trendCal: ProbabilityCalibrator.fromJSON(s.trendCalibrator),
+    experts: ExpertCalibration.fromJSON(s.experts),
+    gate: RegimeGate.fromJSON(s.gate),
+    regimes: RegimeClassifier.fromJSON(s.regimes),
     edgeCals: new Map(Object.entries(s.edgeCalibrators).map(([k, j]) => [k, EdgeCalibrator.fromJSON(j)])),
     timings: {},
   });

@@ -39,6 +39,7 @@ function samePredictions(a: SystemPredictions, b: SystemPredictions) {
   sameFloats(a.score, b.score, "score");
   sameFloats(a.experts.scores, b.experts.scores, "experts");
   sameFloats(a.gate.weights, b.gate.weights, "gate");
+  deepEqual(a.regime, b.regime);
   a.models.forEach((m, k) => sameFloats(m.probs, b.models[k].probs, m.name));
   a.ensembles.forEach((e, k) => sameFloats(e.probs, b.ensembles[k].probs, e.name));
   for (const [k, v] of a.edges) sameFloats(v, b.edges.get(k)!, k);
@@ -82,7 +83,7 @@ Deno.test({
       ok(Math.abs(s.size) <= spec.portfolio.maxWeight + 1e-12);
       gross += Math.abs(s.size);
       ok(Math.abs(s.contributions.reduce((a, c) => a + c.weight, 0) - 1) < 1e-12);
-      deepEqual(s.contributions.map((c) => c.expert), [...system.expertNames]);
+      deepEqual(s.contributions.map((c) => c.expert), [...system.gateNames]);
       ok(Number.isFinite(s.edge) && s.dailyVol > 0);
     }
     ok(gross <= spec.portfolio.maxGross + 1e-12 && gross > 0, `gross ${gross}`);
@@ -121,6 +122,7 @@ Deno.test({
     // backtests: every strategy plus the two baselines
     const bt = backtestPredictions(ds, before, spec);
     for (const n of [...system.strategyNames, "buy-and-hold", "always-long-voltarget"]) ok(bt.has(n), n);
+    deepEqual(system.gateNames, [...system.expertNames, "abstain"]);
   },
 });
 

@@ -75,7 +75,12 @@ export function concatPredictions(parts: SystemPredictions[]): SystemPredictions
     models: first.models.map((m, k) => ({ name: m.name, probs: f64((p) => p.models[k].probs) })),
     ensembles: first.ensembles.map((e, k) => ({ name: e.name, probs: f64((p) => p.ensembles[k].probs) })),
     experts: { names: first.experts.names, scores: f64((p) => p.experts.scores) },
-    gate: { names: first.gate.names, weights: f64((p) => p.gate.weights) },
+    gate: {
+      names: first.gate.names,
+      weights: f64((p) => p.gate.weights),
+      contributions: f64((p) => p.gate.contributions),
+    },
+    regime: parts.flatMap((p) => p.regime),
     score: f64((p) => p.score),
     forecastVar: f64((p) => p.forecastVar),
     dailyVol: f64((p) => p.dailyVol),

@@ -31,6 +31,11 @@ export interface DatasetStepOptions {
   to: IsoDate;
   /** The segments to build (already checked against the data). */
   segments: SegmentSpec;
+  /**
+   * Market context (index and VIX by date) when the source has one (the synthetic market's VIX-like series);
+   * else the universe's own equal-weight index and a realized-volatility VIX stand-in.
+   */
+  market?: MarketInput;
 }
 
 /** Reads one symbol's bars in `[from, to]` from the tables store. */
@@ -69,9 +74,10 @@ export function usableFeatureSet(set: FeatureSet, sample: SymbolSeries, market: 
 }
 
 /**
- * The system dataset of loaded inputs, built the same way for research runs and the production run: the
- * universe's own equal-weight index and a VIX stand-in (its realized volatility), known at each close, as market
- * context; the features of `featureSet` (default: those of the default set the context allows).
+ * The system dataset of loaded inputs, built the same way for research runs and the production run: the market
+ * context given (a source's own), else the universe's own equal-weight index and a VIX stand-in (its realized
+ * volatility), known at each close; the features of `featureSet` (default: those of the default set the context
+ * allows).
  */
 export function datasetFrom(
   spec: SystemSpec,
@@ -82,8 +88,9 @@ export function datasetFrom(
   },
   segments: SegmentSpec,
   featureSet?: FeatureSet,
+  marketContext?: MarketInput,
 ): BuiltDataset {
-  const market = syntheticMarketContext(input.series);
+  const market = marketContext ?? syntheticMarketContext(input.series);
   const fs = featureSet ?? usableFeatureSet(DEFAULT_FEATURE_SET, input.series.values().next().value!, market);
   return systemDataset(spec, { ...input, featureSet: fs, market }, segments);
 }
@@ -112,7 +119,14 @@ export async function datasetStep(
   const actionRows = await stores.tables.query("corporate_actions", {
     where: { symbol: o.symbols, date: { gte: o.from, lte: o.to } },
   });
-  const ds = datasetFrom(spec, { series, news, actions: actionRows.map(rowToAction) }, o.segments);
+  // the source's market context, else the universe's own equal-weight index and a VIX stand-in
+  const ds = datasetFrom(
+    spec,
+    { series, news, actions: actionRows.map(rowToAction) },
+    o.segments,
+    undefined,
+    o.market,
+  );
   done?.();
   progress?.note(`${ds.n} rows x ${ds.featureNames.length} features, ${news.length} news items joined`);
   return ds;

@@ -10,7 +10,12 @@ import type { BacktestResult } from "@lib/backtest/mod.ts";
 import { levelColumns, SwingLevelModel, type TrendMetrics, trendMetrics } from "@lib/models/mod.ts";
 import { lineFigure, priceFigure, renderHtml, type Report, type Table, textTable } from "@lib/report/mod.ts";
 import { reportKey, type Stores } from "@lib/store/mod.ts";
-import type { SegmentSource, SystemSpec, WalkForwardResult } from "@lib/workflow/mod.ts";
+import {
+  type SegmentSource,
+  systemAttribution,
+  type SystemSpec,
+  type WalkForwardResult,
+} from "@lib/workflow/mod.ts";
 import type { Progress } from "../progress.ts";
 
 /** Everything the report shows. */
@@ -113,6 +118,19 @@ export function windowsTable(fit: WalkForwardResult): Table {
   };
 }
 
+/** Per-regime attribution of the MoE book: mean gate weight and P&L contribution per gate output. */
+export function attributionTable(input: Pick<ReportInput, "ds" | "fit">): Table {
+  const p = input.fit.predictions;
+  const att = systemAttribution(p, input.fit.system.book(input.ds, p));
+  return {
+    caption:
+      "By market regime (test): mean gate weight and P&L contribution of each gate output (each row's " +
+      "gross P&L split over the experts in proportion to their contributions to its edge; abstain carries none)",
+    columns: att.table.columns,
+    rows: att.table.rows,
+  };
+}
+
 function gateFigure(input: ReportInput) {
   const p = input.fit.predictions, K = p.gate.names.length;
   const byDate = new Map<string, { sum: number[]; n: number }>();
@@ -211,7 +229,7 @@ export function buildReport(
           ),
         ],
       },
-      { title: "Mixture of experts", figures: [gateFigure(input)] },
+      { title: "Mixture of experts", figures: [gateFigure(input)], tables: [attributionTable(input)] },
       { title: "Price, levels and signals", figures: [priceSection(input)] },
       { title: "Run", tables: [timing] },
     ],
