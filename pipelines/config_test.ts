@@ -1,6 +1,6 @@
 import { deepEqual, equal, rejects } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
-import { loadConfig } from "./config.ts";
+import { loadConfig, segmentChoice, specFromConfig } from "./config.ts";
 
 Deno.test("defaults load and overrides apply", async () => {
   const c = await loadConfig({ overrides: { source: { kind: "csv", csvDir: "/x", symbols: ["AAPL"] } } });
@@ -25,7 +25,7 @@ Deno.test("a config typo is a one-line ConfigError naming the key", async () => 
 
 Deno.test("a user YAML file is validated too", async () => {
   const f = await Deno.makeTempFile({ suffix: ".yaml" });
-  await Deno.writeTextFile(f, "portfolio:\n  topk: 3\n");
+  await Deno.writeTextFile(f, "portfolio:\n  topk: 20\n");
   await rejects(
     () => loadConfig({ file: f }),
     /unknown config key portfolio.topk \(did you mean topK\?\)/,
@@ -33,4 +33,40 @@ Deno.test("a user YAML file is validated too", async () => {
   await Deno.writeTextFile(f, "portfolio: [\n");
   await rejects(() => loadConfig({ file: f }), /invalid YAML/);
   await Deno.remove(f);
+});
+
+Deno.test("segments, walk-forward and portfolio keys are checked at load", async () => {
+  const c = await loadConfig({
+    overrides: {
+      dataset: {
+        segments: {
+          train: "2013-02-08..2015-06-30",
+          valid: "2015-07-01..2015-12-31",
+          test: "2016-01-04..2018-02-07",
+        },
+        walkForward: { mode: "rolling", refitEvery: 21 },
+      },
+      portfolio: { method: "kelly" },
+    },
+  });
+  equal(c.dataset.segments.test, "2016-01-04..2018-02-07");
+  equal(specFromConfig(c).walkForward.mode, "rolling");
+  equal(specFromConfig(c).portfolio.method, "kelly");
+  deepEqual(segmentChoice(c).train, ["2013-02-08", "2015-06-30"]);
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [
+      { dataset: { segments: { test: "2016-01-04/2018-02-07" } } },
+      /dataset\.segments\.test: expected YYYY-MM-DD\.\.YYYY-MM-DD/,
+    ],
+    [{ dataset: { segments: { test: "2018-01-04..2016-02-07" } } }, /empty date range/],
+    [{ dataset: { segments: { test: "2016-02-30..2016-03-07" } } }, /expected YYYY-MM-DD/],
+    [
+      { dataset: { walkForward: { mode: "weekly" } } },
+      /walkForward\.mode: "weekly" is not one of off, expanding, rolling/,
+    ],
+    [{ dataset: { walkForward: { mode: "rolling" }, embargo: 5 } }, /embargo must be 0 with walkForward/],
+    [{ portfolio: { method: "top" } }, /portfolio\.method: "top" is not one of/],
+    [{ models: { experts: ["trend", "sentiment"] } }, /models\.experts: "sentiment" is not one of/],
+  ];
+  for (const [overrides, re] of bad) await rejects(() => loadConfig({ overrides }), re);
 });

@@ -112,7 +112,11 @@ export function costOptions(spec: SystemSpec): CostOptions {
   return { costBps: spec.costs.costBps, impact: spec.costs.impact };
 }
 
-/** Weights of a book from per-row edges (NaN = no view) on the panels. */
+/**
+ * Weights of a book from per-row edges (NaN = no view) on the panels. A top-k book ranks names: it sees each
+ * day's edges relative to that day's mean, so a shift of every edge together (the market term of the mixture)
+ * does not decide who is held, and the dropout rule, not the sign of a drifting edge, limits the turnover.
+ */
 export function buildBook(
   panels: BookPanels,
   edge: Float64Array,
@@ -120,6 +124,14 @@ export function buildBook(
 ): PortfolioResult {
   const e = new Float64Array(panels.history.length).fill(NaN);
   for (let k = 0; k < panels.cell.length; k++) e[panels.cell[k]] = edge[k];
+  if ((options.method ?? "topk-dropout") === "topk-dropout") {
+    const S = panels.symbols.length;
+    for (let t = 0; t < panels.dates.length; t++) {
+      let s = 0, n = 0;
+      for (let j = t * S; j < t * S + S; j++) if (Number.isFinite(e[j])) [s, n] = [s + e[j], n + 1];
+      if (n) { for (let j = t * S; j < t * S + S; j++) e[j] -= s / n; }
+    }
+  }
   return constructPortfolio({
     dates: panels.dates,
     symbols: panels.symbols,
