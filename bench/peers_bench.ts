@@ -1,7 +1,8 @@
 /**
  * Peers side by side (`deno task bench:peers`): the same inputs through our TypeScript models and through the
- * Python peers in `bench/peers/` (run `bench/peers/setup.sh` once; it creates `bench/peers/.venv`), in one
- * command. Reports quality and the wall-time ratio ours/peer:
+ * Python peers in `bench/peers/`, in one command: the peers' environment (`bench/peers/.venv`, pinned
+ * `requirements.txt`) is set up by `bench/peers/setup.sh`, which this bench runs itself when the environment
+ * is missing or no longer matches `requirements.txt` (a fresh clone needs nothing else). Reports quality and the wall-time ratio ours/peer:
  *
  * - Volatility (EVALUATION.md section 2 inputs: Oxford-Man rv5 and ^GSPC returns, out of sample 2013-2019,
  *   monthly expanding re-estimation): GARCH(1,1) `garchFit` vs `arch`, HAR-RV `harFitPanel` vs numpy OLS.
@@ -82,11 +83,29 @@ async function python(script: string, ...rest: string[]): Promise<number> {
   return performance.now() - t0;
 }
 
-try {
-  Deno.statSync(PY);
-} catch {
-  console.error(`no peer environment at ${PY}: run bench/peers/setup.sh first`);
-  Deno.exit(2);
+await ensurePeers();
+
+/**
+ * Runs `bench/peers/setup.sh` when the peer environment is missing or was built from another
+ * `requirements.txt` (a stamp file holds the requirements it was built from).
+ */
+async function ensurePeers(): Promise<void> {
+  const dir = fileURLToPath(new URL("./peers/", import.meta.url));
+  const want = await Deno.readTextFile(`${dir}requirements.txt`);
+  let have = "";
+  try {
+    Deno.statSync(PY);
+    have = await Deno.readTextFile(`${dir}.venv/requirements.stamp`);
+  } catch { /* not set up */ }
+  if (have === want) return;
+  console.error("setting up the Python peers (bench/peers/setup.sh)...");
+  const r = await new Deno.Command("bash", { args: [`${dir}setup.sh`], stdout: "inherit", stderr: "inherit" })
+    .output();
+  if (!r.success) {
+    console.error(`bench/peers/setup.sh failed (exit ${r.code}): the peers need python3 with venv and PyPI`);
+    Deno.exit(1);
+  }
+  await Deno.writeTextFile(`${dir}.venv/requirements.stamp`, want);
 }
 
 const tmp = mkdtempSync(join(tmpdir(), "fmai-peers-"));

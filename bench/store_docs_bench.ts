@@ -13,11 +13,13 @@ import {
   type Doc,
   type DocumentStore,
   type ObjectStore,
+  openDocumentStore,
   openLocalObjects,
+  openObjectStore,
   openSqliteDocuments,
 } from "../lib/store/mod.ts";
-import { openMongoDocuments } from "../lib/store/mongodb.ts";
-import { openS3Objects } from "../lib/store/s3.ts";
+import { readCsvTable } from "../lib/sources/mod.ts";
+import { storeConfigFor } from "../pipelines/stores.ts";
 
 const CSV = new URL(
   "../../shared/data/benzinga-analyst-ratings-subset/analyst_ratings_processed_A-ACAT_subset.csv",
@@ -25,28 +27,10 @@ const CSV = new URL(
 );
 const QUERIES = 100;
 
-/** Splits one CSV line with quoted fields. */
-function splitCsv(line: string): string[] {
-  const out: string[] = [];
-  let cur = "", q = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (q) {
-      if (ch === '"' && line[i + 1] === '"') cur += '"', i++;
-      else if (ch === '"') q = false;
-      else cur += ch;
-    } else if (ch === '"') q = true;
-    else if (ch === ",") out.push(cur), cur = "";
-    else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
-
 /** `n` news documents from the real Benzinga headlines (ids `bz<i>`, recycled past the 9,991 rows). */
 export async function benzingaDocs(n = 10_000): Promise<Doc[]> {
-  const lines = (await Deno.readTextFile(CSV)).trim().split("\n").slice(1);
-  const rows = lines.map(splitCsv).filter((r) => r.length === 4);
+  const rows = readCsvTable(await Deno.readTextFile(CSV), { file: "benzinga", require: ["title"] }).rows
+    .map((r) => r.fields);
   const docs: Doc[] = [];
   for (let i = 0; i < n; i++) {
     const [orig, title, date, stock] = rows[i % rows.length];
@@ -242,28 +226,18 @@ if (import.meta.main) {
     const sq = await openSqliteDocuments(`${tmp}/bench.sqlite`);
     docResults.push(await benchDocuments("sqlite (embedded)", sq, docs));
     await sq.close();
-    const mongoUrl = Deno.env.get("FMAI_MONGO_URL");
-    if (mongoUrl) {
-      const m = await openMongoDocuments({
-        uri: mongoUrl,
-        database: Deno.env.get("FMAI_MONGO_DATABASE") || "fmai",
-      });
+    // the servers of `deno task services:up`, configured as a run configures them (config/*.yaml + env)
+    const servers = await storeConfigFor(tmp, ["mongodb", "s3"]);
+    if (Deno.env.get("FMAI_MONGO_URL")) {
+      const m = await openDocumentStore(servers);
       docResults.push(await benchDocuments("mongodb (FerretDB v1 / SQLite)", m, docs));
       await m.close();
     } else console.error("FMAI_MONGO_URL not set: MongoDB skipped (run `deno task services:up`)");
     const lo = await openLocalObjects(`${tmp}/objects`);
     objResults.push(await benchObjects("local folder (embedded)", lo));
     await lo.close();
-    const s3Endpoint = Deno.env.get("FMAI_S3_ENDPOINT");
-    if (s3Endpoint) {
-      const s3 = await openS3Objects({
-        endpoint: s3Endpoint,
-        region: Deno.env.get("FMAI_S3_REGION") || "us-east-1",
-        bucket: Deno.env.get("FMAI_S3_BUCKET") || "fmai",
-        accessKeyId: Deno.env.get("FMAI_S3_ACCESS_KEY_ID") ?? "",
-        secretAccessKey: Deno.env.get("FMAI_S3_SECRET_ACCESS_KEY") ?? "",
-        forcePathStyle: true,
-      });
+    if (Deno.env.get("FMAI_S3_ENDPOINT")) {
+      const s3 = await openObjectStore(servers);
       objResults.push(await benchObjects("s3 (MinIO)", s3));
       await s3.close();
     } else console.error("FMAI_S3_ENDPOINT not set: S3 skipped (run `deno task services:up`)");

@@ -18,7 +18,7 @@
  * @module
  */
 import process from "node:process";
-import { ConfigError } from "../lib/core/mod.ts";
+import { ConfigError, parseSymbolList } from "../lib/core/mod.ts";
 import { mySqlConfigFromUrl, type StoreConfig } from "../lib/store/mod.ts";
 
 /** Environment as a plain record. */
@@ -45,18 +45,23 @@ function int(env: Env, name: string, dflt: number): number {
   return n;
 }
 
+function mysqlFromEnv(url: string) {
+  try {
+    return mySqlConfigFromUrl(url);
+  } catch (e) {
+    throw new ConfigError(`FMAI_MYSQL_URL: ${(e as Error).message}`, { cause: e });
+  }
+}
+
 /** Reads the configuration from `env` (default `process.env`). */
 export function configFromEnv(env: Env = process.env): LambdaConfig {
-  const symbols = (env.FMAI_SYMBOLS ?? "AAPL,MSFT,AMZN,GOOG,NVDA").split(",").map((s) =>
-    s.trim().toUpperCase()
-  )
-    .filter(Boolean);
+  const symbols = parseSymbolList(env.FMAI_SYMBOLS ?? "AAPL,MSFT,AMZN,GOOG,NVDA", "FMAI_SYMBOLS", {
+    upperCase: true,
+  });
   const dataDir = env.FMAI_DATA_DIR || "/tmp/fmai";
   const store: StoreConfig = {
     dataDir,
-    tables: env.FMAI_MYSQL_URL
-      ? { kind: "mysql", ...mySqlConfigFromUrl(env.FMAI_MYSQL_URL) }
-      : { kind: "sqlite" },
+    tables: env.FMAI_MYSQL_URL ? { kind: "mysql", ...mysqlFromEnv(env.FMAI_MYSQL_URL) } : { kind: "sqlite" },
     documents: env.FMAI_MONGO_URL
       ? { kind: "mongodb", uri: env.FMAI_MONGO_URL, database: env.FMAI_MONGO_DATABASE || "fmai" }
       : { kind: "sqlite" },

@@ -4,17 +4,26 @@
  * stores, build the sources, run the SAME pipeline step functions as the CLI over the symbols in batches,
  * and return the summary. Stops starting new batches when less than 30 s of the invocation are left and
  * reports the rest as not run.
+ *
+ * Failures are failures: when any symbol failed or was not run, the handler logs the summary and then throws
+ * one line naming them (so the asynchronous invocation is retried, lands in the dead-letter queue, and the
+ * error alarm fires); re-running is exact because every collection step is incremental and idempotent.
+ * Symbols in the event are checked against the one documented pattern before anything is fetched.
  * @module
  */
 import "./_deno_shim.ts";
+import process from "node:process";
 import {
   addDays,
+  checkSymbol,
   FmaiError,
+  InputError,
   type IsoDate,
   isSession,
   nyDate,
   oneLine,
   prevSession,
+  redact,
 } from "../lib/core/mod.ts";
 import {
   checkRequest,
@@ -22,7 +31,7 @@ import {
   createReplayFetch,
   createYahooSource,
 } from "../lib/sources/mod.ts";
-import { openStores } from "../lib/store/mod.ts";
+import { openStores, secretsOf } from "../lib/store/mod.ts";
 import {
   type CollectKind,
   type CollectRequest,
@@ -34,11 +43,13 @@ import {
 } from "../pipelines/collect/mod.ts";
 import { configFromEnv, type Env } from "./_config.ts";
 
+export type { Env } from "./_config.ts";
+
 /** An EventBridge scheduled event (only the fields used). */
 export interface ScheduledEvent {
   time?: string;
   "detail-type"?: string;
-  detail?: { symbols?: string[] | string; from?: IsoDate; to?: IsoDate };
+  detail?: { symbols?: unknown; from?: IsoDate; to?: IsoDate };
 }
 
 /** The part of the Lambda context used. */
@@ -85,13 +96,47 @@ export function windowFor(kind: Window, day: IsoDate, cfg: { lookbackDays: numbe
   }
 }
 
-function symbolsOf(event: ScheduledEvent, dflt: string[]): string[] {
+/**
+ * The event's symbols: a list of strings or one comma-separated string, upper-cased, each checked against the
+ * symbol pattern. Anything else (`[null, 123, {}]`, a number, an object) is an `InputError` naming the entry.
+ */
+export function symbolsOf(event: ScheduledEvent, dflt: string[]): string[] {
   const s = event?.detail?.symbols;
   if (s === undefined) return dflt;
-  const list = Array.isArray(s) ? s : String(s).split(",");
-  const out = list.map((x) => String(x).trim().toUpperCase()).filter(Boolean);
-  if (!out.length) throw new RangeError("detail.symbols is empty");
-  return out;
+  let list: unknown[];
+  if (typeof s === "string") list = s.split(",").map((x) => x.trim()).filter(Boolean);
+  else if (Array.isArray(s)) list = s;
+  else throw new InputError(`detail.symbols: expected a list of symbols or a comma-separated string`);
+  if (!list.length) throw new InputError("detail.symbols is empty");
+  return list.map((x, i) =>
+    checkSymbol(typeof x === "string" ? x.trim().toUpperCase() : x, `detail.symbols[${i}]`)
+  );
+}
+
+/** A handler run in which some symbol failed or was not run: thrown after the summary is logged. */
+export class CollectRunError extends FmaiError {
+  readonly result: HandlerResult;
+  constructor(message: string, result: HandlerResult) {
+    super(message, { userError: false });
+    this.result = result;
+  }
+}
+
+/** One line naming what failed and what was left (at most 10 of each, then a count). */
+export function failureLine(r: HandlerResult): string {
+  const failed = r.results.filter((x) => !x.ok);
+  const list = (xs: string[]) =>
+    xs.length > 10 ? `${xs.slice(0, 10).join(", ")} and ${xs.length - 10} more` : xs.join(", ");
+  const parts: string[] = [];
+  if (failed.length) {
+    parts.push(
+      `${failed.length} of ${r.results.length} failed (${
+        list(failed.map((x) => `${x.kind} ${x.symbol}: ${x.error}`))
+      })`,
+    );
+  }
+  if (r.notRun.length) parts.push(`${r.notRun.length} not run for lack of time (${list(r.notRun)})`);
+  return `collect ${r.kinds.join(",")} ${r.from}..${r.to}: ${parts.join("; ")}`;
 }
 
 /**
@@ -107,7 +152,7 @@ export async function collectHandler(
 ): Promise<HandlerResult> {
   const cfg = configFromEnv(env);
   const at = event?.time ? Date.parse(event.time) : Date.now();
-  if (!Number.isFinite(at)) throw new RangeError(`event.time is not a date: ${event.time}`);
+  if (!Number.isFinite(at)) throw new InputError(`event.time is not a date: ${JSON.stringify(event.time)}`);
   const w = windowFor(window, nyDate(at), cfg);
   const from = event?.detail?.from ?? w.from, to = event?.detail?.to ?? w.to;
   const symbols = symbolsOf(event, cfg.symbols);
@@ -163,21 +208,28 @@ export async function collectHandler(
   };
 }
 
-/** Wraps a handler body: logs one line per invocation; configuration errors surface as one-line errors. */
-export function makeHandler(kinds: CollectKind[], window: Window) {
+/**
+ * Wraps a handler body: logs one line per invocation. A run where any symbol failed or was not run throws
+ * (after logging its summary) so that AWS counts the invocation as failed; every error leaves as one line with
+ * the environment's secrets redacted (a bug keeps its stack in the log).
+ */
+export function makeHandler(kinds: CollectKind[], window: Window, env: Env = process.env) {
   return async (event: ScheduledEvent, context?: LambdaContext): Promise<HandlerResult> => {
+    const secrets = secretsOf(env);
     try {
-      const r = await collectHandler(kinds, window, event, context);
+      const r = await collectHandler(kinds, window, event, context, env);
       console.log(
         `collect ${
           kinds.join(",")
-        } ${r.from}..${r.to}: ${r.ok} ok, ${r.failed} failed, ${r.inserted} new rows, ` +
+        } ${r.from}..${r.to}: ${r.ok} ok, ${r.failed} failed, ${r.notRun.length} not run, ${r.inserted} new rows, ` +
           `${r.objects} objects`,
       );
+      if (r.failed > 0 || r.notRun.length > 0) throw new CollectRunError(failureLine(r), r);
       return r;
     } catch (e) {
-      if ((e instanceof FmaiError && e.userError) || e instanceof RangeError) throw new Error(oneLine(e));
-      throw e;
+      if (e instanceof FmaiError) throw new Error(redact(oneLine(e), secrets), { cause: e });
+      console.error(redact(e instanceof Error && e.stack ? e.stack : String(e), secrets));
+      throw new Error(`internal error: ${redact(oneLine(e), secrets)}`, { cause: e });
     }
   };
 }

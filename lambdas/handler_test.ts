@@ -3,7 +3,7 @@ import { ConfigError } from "../lib/core/mod.ts";
 import { openEmbeddedStores } from "../lib/store/mod.ts";
 import { mySqlConfigFromUrl } from "../lib/store/mod.ts";
 import { configFromEnv } from "./_config.ts";
-import { collectHandler, windowFor } from "./_handler.ts";
+import { collectHandler, makeHandler, windowFor } from "./_handler.ts";
 
 const FIX = ["yahoo", "nasdaq"].map((k) =>
   new URL(`../../shared/data/${k}-fixtures`, import.meta.url).pathname
@@ -105,4 +105,58 @@ Deno.test({
     const runs = await smokeTestHandlers(await ensureNode22());
     deepEqual(runs.map((r) => r.kind), CASES.map((c) => c.kind));
   },
+});
+
+Deno.test("lambda handler: a run with failed or unrun symbols throws one line naming them (AWS retries, alarms fire)", async () => {
+  const dir = await Deno.makeTempDir();
+  const logs: string[] = [];
+  const orig = [console.log, console.error, console.warn];
+  console.log = console.error = console.warn = (...a: unknown[]) => logs.push(a.map(String).join(" "));
+  try {
+    const env = {
+      FMAI_DATA_DIR: dir,
+      FMAI_REPLAY_DIRS: FIX,
+      FMAI_SYMBOLS: "ZZZZ,YYYY",
+      FMAI_MYSQL_PASSWORD: "pa/ss@word",
+    };
+    const ev = { time: "2020-01-02T21:30:00Z", detail: { from: "2020-01-01" } };
+    const handler = makeHandler(["prices"], "prices", env);
+    await rejects(handler(ev), (e: Error) => {
+      ok(
+        /^collect prices 2020-01-01\.\.2020-01-02: 2 of 2 failed \(prices ZZZZ: .*prices YYYY: /.test(
+          e.message,
+        ),
+        e.message,
+      );
+      equal(e.message.includes("\n"), false);
+      return true;
+    });
+    // partly out of time: the symbols left are named, and it is a failure
+    const short = makeHandler(["news"], "snapshot", {
+      ...env,
+      FMAI_SYMBOLS: "AAPL,AMZN,GOOG",
+      FMAI_BATCH_SIZE: "1",
+    });
+    await rejects(
+      short({ ...ev, detail: {} }, { getRemainingTimeInMillis: () => 10_000 }),
+      /2 not run for lack of time \(AMZN, GOOG\)/,
+    );
+    // symbols in the event are checked before anything runs
+    for (const bad of [[null, 123, {}], ["../../etc/passwd"], ["AAPL?x#"], 42]) {
+      await rejects(
+        handler({ ...ev, detail: { symbols: bad } }),
+        /detail\.symbols(\[0\])?: .*(is not a symbol|expected a list)/,
+      );
+    }
+    // a secret never leaves in a message
+    const leak = makeHandler(["prices"], "prices", { ...env, FMAI_MYSQL_URL: "mysql://u:pa/ss@word@db:x/y" });
+    await rejects(leak(ev), (e: Error) => {
+      ok(!e.message.includes("pa/ss@word") && e.message.includes("***"), e.message);
+      return true;
+    });
+    ok(logs.every((l) => !l.includes("pa/ss@word")), "nor in the log");
+  } finally {
+    [console.log, console.error, console.warn] = orig;
+    await Deno.remove(dir, { recursive: true });
+  }
 });

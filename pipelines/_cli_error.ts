@@ -1,8 +1,9 @@
 /**
- * Folder-private: how the pipeline CLIs parse flags and end on an error.
+ * Folder-private: how the pipeline CLIs parse flags, end on an error, and stay tied to their parent process.
  * @module
  */
-import { ConfigError, FmaiError, oneLine } from "@lib/core/mod.ts";
+import { ConfigError, FmaiError, oneLine, redact } from "@lib/core/mod.ts";
+import { secretsOf } from "@lib/store/mod.ts";
 
 /** Runs a flag parser (e.g. `node:util` `parseArgs`), turning its failure into a one-line `ConfigError`. */
 export function asConfigError<T>(parse: () => T): T {
@@ -13,16 +14,39 @@ export function asConfigError<T>(parse: () => T): T {
   }
 }
 
+/** Deno's file-system errors a user's path causes (a flag or config value naming a bad place). */
+const PATH_ERRORS = new Set([
+  "NotFound",
+  "PermissionDenied",
+  "AlreadyExists",
+  "NotADirectory",
+  "IsADirectory",
+  "NotCapable",
+  "FilesystemLoop",
+]);
+
 /**
- * Prints `e` and returns the exit code: a user error (`FmaiError` with `userError`, or a `RangeError`) as one
- * line `error: ...` and code 2; anything else with its stack and code 1.
+ * Prints `e` and returns the exit code, with every secret of the environment redacted (found by parsing, see
+ * `secretsOf`):
+ * - a user mistake (`FmaiError` with `userError`, or a file-system error on a path the user named): one line
+ *   `error: ...`, code 2;
+ * - an operational failure (any other `FmaiError`: a server down, a source failing): one line, code 1;
+ * - anything else is an internal invariant broken (a bug, e.g. a `RangeError` deep in `lib/`): one line
+ *   `internal error: ...` plus its stack (the stack is for whoever fixes it), code 1.
  */
-export function reportCliError(e: unknown): number {
-  if ((e instanceof FmaiError && e.userError) || e instanceof RangeError) {
-    console.error(`error: ${oneLine(e)}`);
+export function reportCliError(e: unknown, env: Record<string, string | undefined> = envOf()): number {
+  const secrets = secretsOf(env);
+  const line = redact(oneLine(e), secrets);
+  if (e instanceof FmaiError) {
+    console.error(`error: ${line}`);
+    return e.userError ? 2 : 1;
+  }
+  if (e instanceof Error && PATH_ERRORS.has(e.name)) {
+    console.error(`error: ${line}`);
     return 2;
   }
-  console.error(e);
+  const stack = e instanceof Error && e.stack ? e.stack.split("\n").slice(1).join("\n") : "";
+  console.error(`internal error (a bug): ${line}${stack ? `\n${redact(stack, secrets)}` : ""}`);
   return 1;
 }
 
@@ -33,3 +57,62 @@ export const STORE_FLAGS = {
   stores: { type: "string" },
   help: { type: "boolean" },
 } as const;
+function envOf(): Record<string, string | undefined> {
+  try {
+    return Deno.env.toObject();
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Ends this process when the process that started it goes away (checked every `everyMs`): `deno task`
+ * forwards SIGINT/SIGTERM/SIGHUP to its child, but when it is killed with SIGKILL the child would keep
+ * running (and writing) on its own. The check runs in a Worker (`_parent_watch.ts`), so a main thread busy with
+ * long synchronous work (training) is stopped all the same; the process ends with SIGTERM (exit 143). Linux
+ * only (reads `/proc/self/stat`); a no-op elsewhere. The CLIs end with `Deno.exit`, so the Worker never keeps
+ * them alive.
+ */
+export function exitWithParent(everyMs = 500): void {
+  let ppid: number;
+  try {
+    const stat = Deno.readTextFileSync("/proc/self/stat");
+    ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(ppid) || ppid <= 1) return;
+  const w = new Worker(new URL("./_parent_watch.ts", import.meta.url), { type: "module" });
+  w.postMessage({ ppid, everyMs });
+}
+
+/**
+ * Refuses, before any work starts, a directory the run could not write (`--store-dir`, the report's
+ * folder): the nearest existing ancestor must be a directory in which a file can be created (tried with a
+ * temporary file, removed at once; as root, permission bits alone would say yes). Creates nothing else.
+ * A `ConfigError` naming `flag` and the reason.
+ */
+export async function checkWritableDir(dir: string, flag: string): Promise<void> {
+  let probe = dir.replace(/\/+$/, "") || "/";
+  for (;;) {
+    try {
+      const st = await Deno.stat(probe);
+      if (!st.isDirectory) throw new ConfigError(`${flag} ${dir}: ${probe} is not a directory`);
+      break;
+    } catch (e) {
+      if (e instanceof ConfigError) throw e;
+      if (!(e instanceof Deno.errors.NotFound) && !(e instanceof Deno.errors.NotADirectory)) {
+        throw new ConfigError(`${flag} ${dir}: cannot use ${probe} (${oneLine(e)})`, { cause: e });
+      }
+      const up = probe.includes("/") ? probe.slice(0, probe.lastIndexOf("/")) || "/" : ".";
+      if (up === probe) break;
+      probe = up;
+    }
+  }
+  try {
+    const f = await Deno.makeTempFile({ dir: probe, prefix: ".fmai-write-check-" });
+    await Deno.remove(f);
+  } catch (e) {
+    throw new ConfigError(`${flag} ${dir}: cannot write in ${probe} (${oneLine(e)})`, { cause: e });
+  }
+}

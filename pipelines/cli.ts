@@ -4,20 +4,24 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ConfigError } from "@lib/core/mod.ts";
+import { ConfigError, parseSymbolList } from "@lib/core/mod.ts";
 import { dateRange, loadConfig } from "./config.ts";
 import { parseBackends } from "./stores.ts";
 import { runPipeline } from "./run.ts";
+import { asConfigError, checkWritableDir, exitWithParent, reportCliError } from "./_cli_error.ts";
 import { runSignal } from "./signal.ts";
-import { asConfigError, reportCliError } from "./_cli_error.ts";
+import { tfStarterFromEnv } from "./tf_env.ts";
 
 const USAGE = `usage:
   deno task demo [--quiet] [--report FILE] [--store-dir DIR]
   deno task pipeline [--source csv|synthetic] [--data-dir DIR] [--symbols A,B,...] [--from YYYY-MM-DD]
                      [--to YYYY-MM-DD] [--config FILE] [--store-dir DIR] [--report FILE] [--quiet]
-                     [--stores embedded | mysql,mongodb,s3]   (or FMAI_STORES; see config/*.yaml)
+                     [--strict] [--universe FILE] [--stores embedded | mysql,mongodb,s3]   (or FMAI_STORES)
                      [--train A..B --valid A..B --test A..B]   (dates YYYY-MM-DD; else dataset.trainFrac/validFrac)
-                     [--walk-forward off|expanding|rolling] [--refit-every N]   (refit over the test segment)`;
+                     [--walk-forward off|expanding|rolling] [--refit-every N]   (refit over the test segment)
+  --strict          a skipped or repaired input row, or an ignored file, is an error (default: counted)
+  --universe FILE   point-in-time universe: CSV symbol,from,to of membership spells (no survivorship bias)
+  symbols: letters, digits and . - _ = after an optional ^, at most 24 characters (AAPL, BRK.B, ^GSPC)`;
 
 /** Parses argv into config overrides; unknown flags are `ConfigError`s. */
 export function parseCli(argv: string[]) {
@@ -37,6 +41,8 @@ export function parseCli(argv: string[]) {
         stores: { type: "string" },
         report: { type: "string" },
         quiet: { type: "boolean" },
+        strict: { type: "boolean" },
+        universe: { type: "string" },
         help: { type: "boolean" },
         train: { type: "string" },
         valid: { type: "string" },
@@ -53,11 +59,9 @@ export function parseCli(argv: string[]) {
   const source: Record<string, unknown> = {};
   if (v["data-dir"] !== undefined) Object.assign(source, { kind: "csv", csvDir: v["data-dir"] });
   if (v.source !== undefined) source.kind = v.source;
-  if (v.symbols !== undefined) {
-    const symbols = v.symbols.split(",").map((s) => s.trim()).filter(Boolean);
-    if (!symbols.length) throw new ConfigError("--symbols is empty");
-    source.symbols = symbols;
-  }
+  if (v.symbols !== undefined) source.symbols = parseSymbolList(v.symbols, "--symbols");
+  if (v.strict) source.strict = true;
+  if (v.universe !== undefined) source.universe = v.universe;
   if (v.from !== undefined) source.from = v.from;
   if (v.to !== undefined) source.to = v.to;
   const overrides: Record<string, unknown> = {};
@@ -105,6 +109,15 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const cfg = await loadConfig({ file: a.config, overrides: a.overrides });
+    // the places the run writes, checked before any work starts
+    await checkWritableDir(cfg.dataDir, a.overrides.dataDir !== undefined ? "--store-dir" : "dataDir");
+    const reportPath = a.report ?? `${cfg.reportDir}/${a.command === "demo" ? "demo" : "pipeline"}.html`;
+    await checkWritableDir(
+      reportPath.includes("/") ? reportPath.slice(0, reportPath.lastIndexOf("/")) : ".",
+      "--report",
+    );
+    const startTf = tfStarterFromEnv();
+    await startTf();
     const t0 = performance.now();
     const out = await runPipeline(cfg, {
       run: a.command === "demo" ? "demo" : "pipeline",
@@ -113,6 +126,7 @@ export async function main(argv: string[]): Promise<number> {
       quiet: a.quiet,
     });
     console.log(out.summary);
+    console.log(`\n${out.newsScorer}`);
     console.log(`\nreport: ${out.reportPath}   (total ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     if (a.command === "demo") {
       // the demo ends where production starts: the first production system, fitted on everything stored and
@@ -137,4 +151,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  exitWithParent();
+  Deno.exit(await main(Deno.args));
+}

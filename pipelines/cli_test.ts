@@ -161,6 +161,63 @@ Deno.test({
   },
 });
 
+/** Pids whose parent is `ppid` (Linux /proc). */
+async function childrenOf(ppid: number): Promise<number[]> {
+  const out: number[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const stat = await Deno.readTextFile(`/proc/${e.name}/stat`);
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === ppid) out.push(Number(e.name));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return !/\) Z /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "killing `deno task` (even with SIGKILL) ends the worker it started",
+  ignore: Deno.build.os !== "linux",
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "fmai-sig-" });
+    const task = new Deno.Command(Deno.execPath(), {
+      args: ["task", "demo", "--quiet", "--store-dir", `${dir}/s`, "--report", `${dir}/r.html`],
+      cwd: ROOT,
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      let worker: number | undefined;
+      for (let i = 0; i < 300 && worker === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        worker = (await childrenOf(task.pid))[0];
+      }
+      ok(worker !== undefined, "deno task started its worker");
+      await new Promise((r) => setTimeout(r, 3000)); // into the run (its watchdog is up)
+      task.kill("SIGKILL");
+      await task.status;
+      let gone = false;
+      for (let i = 0; i < 40 && !gone; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        gone = !alive(worker!);
+      }
+      if (!gone) Deno.kill(worker!, "SIGKILL");
+      ok(gone, "the worker ended within 4 s of its parent, even while busy computing");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 Deno.test("segments that do not fit the data: one line, exit 2, nothing written", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-seg-" });
   try {

@@ -6,7 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ConfigError, nyDate, sessions } from "@lib/core/mod.ts";
+import { ConfigError, InputError, nyDate, parseSymbolList, sessions } from "@lib/core/mod.ts";
 import {
   checkRequest,
   createNasdaqSource,
@@ -31,14 +31,17 @@ import {
   type SummaryRow,
 } from "./collect/mod.ts";
 import { createProgress } from "./progress.ts";
-import { asConfigError, reportCliError } from "./_cli_error.ts";
+import { asConfigError, checkWritableDir, exitWithParent, reportCliError } from "./_cli_error.ts";
+import { inputNote } from "./steps/collect.ts";
 
 const USAGE = `usage:
   deno task collect --source yahoo|nasdaq|csv|synthetic --symbols AAPL,MSFT --from YYYY-MM-DD --to YYYY-MM-DD
                     [--kinds ${
   COLLECT_KINDS.join(",")
 }] [--data-dir DIR (csv)] [--store-dir DIR] [--stores mysql,mongodb,s3]
-                    [--replay DIR]... [--concurrency N] [--option-expiries N] [--dry-run] [--quiet]
+                    [--replay DIR]... [--concurrency N] [--option-expiries N] [--strict] [--dry-run] [--quiet]
+  --strict: a record the source would leave out (a missing value, an ignored file) is an error
+  symbols: letters, digits and . - _ = after an optional ^, at most 24 characters (AAPL, BRK.B, ^GSPC)
   --replay DIR answers requests from recorded responses, e.g.
     --replay ../shared/data/yahoo-fixtures --replay ../shared/data/nasdaq-fixtures
   --option-expiries N collects the chains of the N nearest expirations (default 3; the recorded Yahoo
@@ -66,6 +69,7 @@ export interface CollectArgs {
   backends: BackendName[];
   replay: string[];
   concurrency?: number;
+  strict: boolean;
   /** `options`: nearest expirations per symbol (`--option-expiries`, default 3). */
   optionExpiries?: number;
   dryRun: boolean;
@@ -93,6 +97,7 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
         stores: { type: "string" },
         replay: { type: "string", multiple: true },
         concurrency: { type: "string" },
+        strict: { type: "boolean", default: false },
         "option-expiries": { type: "string" },
         "dry-run": { type: "boolean", default: false },
         quiet: { type: "boolean", default: false },
@@ -104,14 +109,19 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
   const help = v.help ?? false;
   const source = v.source as CollectArgs["source"];
   if (!SOURCES.includes(source)) throw new ConfigError(`--source must be one of ${SOURCES.join(", ")}`);
-  const kinds = parseKinds(v.kinds!);
+  let kinds: CollectKind[];
+  try {
+    kinds = parseKinds(v.kinds!);
+  } catch (e) {
+    throw new ConfigError(`--kinds: ${(e as Error).message}`, { cause: e });
+  }
   const bad = kinds.filter((k) => !KINDS_OF[source].includes(k));
   if (bad.length && !help) {
     throw new ConfigError(
       `--source ${source} cannot collect ${bad.join(", ")} (it collects ${KINDS_OF[source].join(", ")})`,
     );
   }
-  const symbols = (v.symbols ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const symbols = v.symbols === undefined ? [] : parseSymbolList(v.symbols, "--symbols");
   const needsSymbols = !(source === "synthetic" || source === "csv" ||
     kinds.every((k) => k === "calendars"));
   if (!symbols.length && needsSymbols && !help) {
@@ -125,7 +135,7 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
       throw new ConfigError(`${name} must be YYYY-MM-DD, got ${d}`);
     }
   }
-  if (from > to) throw new RangeError(`empty date range: --from ${from} is after --to ${to}`);
+  if (from > to) throw new InputError(`empty date range: --from ${from} is after --to ${to}`);
   if (source === "csv" && !v["data-dir"] && !help) throw new ConfigError("--source csv needs --data-dir DIR");
   let concurrency: number | undefined;
   if (v.concurrency !== undefined) {
@@ -153,6 +163,7 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
     backends: parseBackends(v.stores ?? Deno.env.get("FMAI_STORES")),
     replay: v.replay ?? [],
     concurrency,
+    strict: v.strict ?? false,
     dryRun: v["dry-run"] ?? false,
     quiet: v.quiet ?? false,
     help,
@@ -186,11 +197,11 @@ export async function buildSources(a: CollectArgs): Promise<{ sources: CollectSo
     sources.nasdaq = createNasdaqSource({ fetch: raw.fetch, ...fast });
   } else if (a.source === "csv") {
     if (!(await exists(a.dataDir!))) throw new ConfigError(`--data-dir ${a.dataDir}: no such folder`);
-    sources.market = await csvSourceFor(a.dataDir!);
+    sources.market = await csvSourceFor(a.dataDir!, a.strict ? { strict: true } : {});
     delete sources.raw;
   } else {
     const n = sessions(a.from, a.to).length;
-    if (n === 0) throw new RangeError(`empty date range: no trading session between ${a.from} and ${a.to}`);
+    if (n === 0) throw new InputError(`empty date range: no trading session between ${a.from} and ${a.to}`);
     const market = createSyntheticMarket({ start: a.from, sessions: n });
     sources.market = market;
     delete sources.raw;
@@ -204,8 +215,8 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
   const t = summarize(rows);
   return textTable({
     caption: `collected: ${t.ok} ok, ${t.failed} failed; ${t.rows} rows/docs written (${t.inserted} new), ` +
-      `${t.objects} objects`,
-    columns: ["kind", "symbol", "status", "range", "rows", "new", "objects", "error"],
+      `${t.objects} objects; ${t.skipped} records left out (missing values, future dates)`,
+    columns: ["kind", "symbol", "status", "range", "rows", "new", "objects", "skipped", "error"],
     rows: rows.map((r) => [
       r.kind,
       r.symbol,
@@ -214,6 +225,7 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
       r.rows,
       r.inserted,
       r.objects,
+      r.skipped ?? 0,
       r.error ? r.error.slice(0, 100) : "",
     ]),
   });
@@ -228,12 +240,14 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
+    if (!a.dryRun && !a.backends.length) await checkWritableDir(a.storeDir, "--store-dir");
     const { sources, symbols } = await buildSources(a);
     const req: CollectRequest = {
       symbols,
       from: a.from,
       to: a.to,
       concurrency: a.concurrency,
+      strict: a.strict,
       optionExpiries: a.optionExpiries,
     };
     if (symbols.length) checkRequest(req);
@@ -255,6 +269,8 @@ export async function main(argv: string[]): Promise<number> {
     const progress = createProgress({ quiet: a.quiet });
     const rows = await runCollect(a.kinds, sources, stores, req, progress);
     console.log(summaryTable(rows));
+    const note = sources.market ? inputNote(sources.market) : "";
+    if (note) console.log(note);
     return rows.some((r) => !r.ok) ? 1 : 0;
   } catch (e) {
     return reportCliError(e);
@@ -263,4 +279,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  exitWithParent();
+  Deno.exit(await main(Deno.args));
+}

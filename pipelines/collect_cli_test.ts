@@ -21,7 +21,11 @@ async function capture(argv: string[]): Promise<{ code: number; out: string; err
 
 Deno.test("collect cli: user mistakes are one-line errors with exit code 2", async () => {
   throws(() => parseCollectArgs(["--source", "bloomberg"]), ConfigError);
-  throws(() => parseCollectArgs(["--symbols", "A", "--kinds", "prices,tweets"]), RangeError);
+  throws(() => parseCollectArgs(["--symbols", "A", "--kinds", "prices,tweets"]), ConfigError);
+  throws(
+    () => parseCollectArgs(["--symbols", "AAPL,../../etc/passwd"]),
+    /--symbols: "..\/..\/etc\/passwd" is not a symbol/,
+  );
   throws(
     () => parseCollectArgs(["--source", "csv", "--kinds", "options", "--data-dir", "x"]),
     /cannot collect/,

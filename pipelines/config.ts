@@ -4,9 +4,10 @@
  * @module
  */
 import { parse as parseYaml } from "yaml";
-import { ConfigError } from "@lib/core/mod.ts";
+import { checkSymbol, ConfigError } from "@lib/core/mod.ts";
 import { TREND_MODEL_NAMES } from "@lib/models/mod.ts";
 import { EXPERT_CHOICES, makeSpec, type SegmentChoice, type SystemSpec } from "@lib/workflow/mod.ts";
+import { type NewsConfig, parseModelRef } from "./lm.ts";
 
 /** The validated configuration. */
 export interface Config {
@@ -18,6 +19,10 @@ export interface Config {
     from: string | null;
     to: string | null;
     csvDir: string | null;
+    /** Refuse skipped/repaired rows and ignored files instead of counting them. */
+    strict: boolean;
+    /** Membership CSV (`symbol,from,to`) of a point-in-time universe, or null for the fixed symbol list. */
+    universe: string | null;
     synthetic: {
       seed: number;
       symbols: number;
@@ -38,6 +43,7 @@ export interface Config {
     embargo: number;
     walkForward: { mode: "off" | "expanding" | "rolling"; refitEvery: number };
   };
+  news: NewsConfig;
   models: { trend: string[]; experts: string[]; seed: number };
   portfolio: SystemSpec["portfolio"];
   backtest: { costBps: number; impact: number };
@@ -78,7 +84,92 @@ const ENUMS: Record<string, string[]> = {
   "models.experts": [...EXPERT_CHOICES],
   "dataset.walkForward.mode": ["off", "expanding", "rolling"],
   "portfolio.method": ["topk-dropout", "long-short", "kelly"],
+  "news.scorer": ["auto", "lm", "lexicon"],
+  "news.variant": ["fp32", "int8"],
 };
+
+/**
+ * The range of every numeric key (and the length of list keys), checked at load, before any store is opened.
+ * A key added to `config/default.yaml` declares its range here: `config_test.ts` fails while a numeric or list
+ * key has none. `min`/`max` are inclusive, `above`/`below` exclusive; `int` asks for a whole number.
+ */
+export interface KeyRange {
+  min?: number;
+  max?: number;
+  above?: number;
+  below?: number;
+  int?: boolean;
+  /** For lists: the fewest items. */
+  minItems?: number;
+  /** Why the range is what it is (shown in the error). */
+  why?: string;
+}
+
+/** Ranges by dotted key (see {@linkcode KeyRange}). */
+export const RANGES: Record<string, KeyRange> = {
+  "source.symbols": { minItems: 0 },
+  "source.synthetic.seed": { min: 0, max: 2 ** 32 - 1, int: true },
+  "source.synthetic.symbols": { min: 1, max: 5000, int: true },
+  "source.synthetic.sessions": { min: 1, max: 100_000, int: true },
+  "source.synthetic.newsEffect": { min: -0.5, max: 0.5, why: "a return shift per unit of sentiment" },
+  "source.synthetic.newsRate": { min: 0, max: 50 },
+  "source.synthetic.levelStrength": { min: 0, max: 1, why: "a probability" },
+  "dataset.neutralK": { min: 0, max: 5 },
+  "dataset.trainFrac": { above: 0, below: 1 },
+  "dataset.validFrac": { above: 0, below: 1 },
+  "dataset.purge": { min: 0, max: 250, int: true },
+  "dataset.embargo": { min: 0, max: 250, int: true },
+  "models.trend": { minItems: 1, why: "name at least one trend model" },
+  "models.seed": { min: 0, max: 2 ** 32 - 1, int: true },
+  "dataset.innerFrac": { min: 0, below: 0.9, why: "a share of the train sessions" },
+  "dataset.walkForward.refitEvery": { min: 1, max: 2520, int: true, why: "sessions between refits" },
+  "models.experts": { minItems: 1, why: "name at least one expert for the gate" },
+  "portfolio.topK": { min: 1, max: 5000, int: true },
+  "portfolio.nDrop": { min: 0, max: 5000, int: true },
+  "portfolio.kellyFraction": { above: 0, max: 1, why: "a fraction of the full Kelly bet" },
+  "portfolio.minEdge": { min: 0, max: 10, why: "an edge in forecast standard deviations" },
+  "portfolio.targetVol": { min: 0, max: 2, why: "annualized volatility (0 = off)" },
+  "portfolio.maxGross": { above: 0, max: 10, why: "gross exposure as a multiple of capital" },
+  "portfolio.maxWeight": { above: 0, max: 10, why: "one name's weight as a fraction of capital" },
+  "backtest.costBps": { min: 0, max: 1000, why: "basis points per side" },
+  "backtest.impact": { min: 0, max: 100, why: "square-root impact coefficient" },
+  "production.retrain.every": { min: 1, max: 2520, int: true, why: "sessions between refits" },
+  "production.retrain.calibrationFrac": { above: 0, below: 0.8, why: "a share of the window" },
+  "production.retrain.minScoredSessions": { min: 1, max: 2520, int: true },
+  "production.drift.window": { min: 1, max: 2520, int: true, why: "recent sessions" },
+  "production.drift.bins": { min: 2, max: 1000, int: true },
+  "production.drift.psiWarn": { above: 0, max: 100 },
+  "production.drift.psiFail": { above: 0, max: 100 },
+  "production.drift.failShare": { above: 0, max: 1, why: "a share of the features" },
+  "production.freshness.warnSessions": { min: 0, max: 2520, int: true },
+  "production.freshness.failSessions": { min: 0, max: 2520, int: true },
+};
+
+function describeRange(r: KeyRange): string {
+  const lo = r.min !== undefined ? `[${r.min}` : r.above !== undefined ? `(${r.above}` : "(-inf";
+  const hi = r.max !== undefined ? `${r.max}]` : r.below !== undefined ? `${r.below})` : "inf)";
+  return `${r.int ? "a whole number in " : ""}${lo}, ${hi}${r.why ? ` (${r.why})` : ""}`;
+}
+
+/** Checks `v` at `path` against its {@linkcode RANGES} entry; a `ConfigError` naming key, value and range. */
+export function checkRange(path: string, v: unknown): void {
+  const r = RANGES[path];
+  if (!r) return;
+  if (Array.isArray(v)) {
+    if (r.minItems !== undefined && v.length < r.minItems) {
+      throw new ConfigError(
+        `config ${path}: needs at least ${r.minItems} item${r.minItems === 1 ? "" : "s"}, got ${v.length}` +
+          (r.why ? ` (${r.why})` : ""),
+      );
+    }
+    return;
+  }
+  if (typeof v !== "number") return;
+  const ok = (r.int !== true || Number.isInteger(v)) && (r.min === undefined || v >= r.min) &&
+    (r.max === undefined || v <= r.max) && (r.above === undefined || v > r.above) &&
+    (r.below === undefined || v < r.below);
+  if (!ok) throw new ConfigError(`config ${path}: ${v} is out of range: want ${describeRange(r)}`);
+}
 
 /** Keys whose default is null but that take a value of this type. */
 const NULLABLE: Record<string, "string"> = {
@@ -88,6 +179,7 @@ const NULLABLE: Record<string, "string"> = {
   "dataset.segments.train": "string",
   "dataset.segments.valid": "string",
   "dataset.segments.test": "string",
+  "source.universe": "string",
 };
 
 function typeOf(v: unknown): string {
@@ -150,6 +242,7 @@ export function mergeChecked(base: unknown, over: unknown, path = ""): unknown {
   if (bt === "number" && !Number.isFinite(over as number)) {
     throw new ConfigError(`config ${path}: not a finite number`);
   }
+  checkRange(path, over);
   return over;
 }
 
@@ -213,30 +306,8 @@ export async function loadConfig(
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(p.model)) {
     throw new ConfigError(`config production.model: bad name ${p.model}`);
   }
-  for (
-    const [k, v, lo] of [
-      ["retrain.every", p.retrain.every, 1],
-      ["retrain.minScoredSessions", p.retrain.minScoredSessions, 1],
-      ["drift.window", p.drift.window, 1],
-      ["drift.bins", p.drift.bins, 2],
-      ["freshness.warnSessions", p.freshness.warnSessions, 0],
-      ["freshness.failSessions", p.freshness.failSessions, 0],
-    ] as const
-  ) {
-    if (!(Number.isInteger(v) && v >= lo)) {
-      throw new ConfigError(`config production.${k}: ${v} is not an integer >= ${lo}`);
-    }
-  }
-  if (!(p.retrain.calibrationFrac > 0 && p.retrain.calibrationFrac < 0.8)) {
-    throw new ConfigError(
-      `config production.retrain.calibrationFrac: ${p.retrain.calibrationFrac} must be in (0, 0.8)`,
-    );
-  }
-  if (!(p.drift.psiWarn > 0 && p.drift.psiFail >= p.drift.psiWarn)) {
-    throw new ConfigError("config production.drift: need 0 < psiWarn <= psiFail");
-  }
-  if (!(p.drift.failShare > 0 && p.drift.failShare <= 1)) {
-    throw new ConfigError(`config production.drift.failShare: ${p.drift.failShare} must be in (0, 1]`);
+  if (!(p.drift.psiFail >= p.drift.psiWarn)) {
+    throw new ConfigError("config production.drift: need psiWarn <= psiFail");
   }
   if (p.freshness.failSessions < p.freshness.warnSessions) {
     throw new ConfigError("config production.freshness: failSessions must be >= warnSessions");
@@ -250,6 +321,8 @@ export async function loadConfig(
       "config dataset.embargo must be 0 with walkForward (it would drop the first sessions of every test slice)",
     );
   }
+  parseModelRef(c.news.model);
+  c.source.symbols.forEach((sym, i) => checkSymbol(sym, `config source.symbols[${i}]`));
   if (c.dataset.trainFrac + c.dataset.validFrac >= 1) {
     throw new ConfigError("config dataset: trainFrac + validFrac must leave room for a test segment");
   }

@@ -70,3 +70,49 @@ Deno.test("segments, walk-forward and portfolio keys are checked at load", async
   ];
   for (const [overrides, re] of bad) await rejects(() => loadConfig({ overrides }), re);
 });
+
+Deno.test("every numeric and list key of config/default.yaml declares a range, and the defaults are in it", async () => {
+  const { RANGES, checkRange, parseYamlText } = await import("./config.ts");
+  const text = await Deno.readTextFile(new URL("../config/default.yaml", import.meta.url));
+  const missing: string[] = [];
+  const walk = (v: unknown, path: string) => {
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k);
+    } else if (typeof v === "number" || Array.isArray(v)) {
+      if (!RANGES[path]) missing.push(path);
+      else checkRange(path, v);
+    }
+  };
+  walk(parseYamlText(text, "config/default.yaml"), "");
+  deepEqual(missing, [], "declare these keys' ranges in RANGES (pipelines/config.ts)");
+  for (const k of Object.keys(RANGES)) {
+    equal(
+      k.split(".").reduce((o: unknown, p) => (o as Record<string, unknown>)?.[p], parseYamlText(text, "")) !==
+        undefined,
+      true,
+      `${k} is a key`,
+    );
+  }
+});
+
+Deno.test("out-of-range values are refused at load, naming key, value and range", async () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [
+      { portfolio: { kellyFraction: 5 } },
+      /config portfolio\.kellyFraction: 5 is out of range: want \(0, 1\]/,
+    ],
+    [{ backtest: { costBps: -50 } }, /config backtest\.costBps: -50 is out of range/],
+    [{ models: { trend: [] } }, /config models\.trend: needs at least 1 item/],
+    [{ dataset: { purge: 1.5 } }, /config dataset\.purge: 1\.5 is out of range: want a whole number/],
+    [{ portfolio: { maxGross: 0 } }, /portfolio\.maxGross: 0 is out of range/],
+    [{ dataset: { walkForward: { refitEvery: 0 } } }, /dataset\.walkForward\.refitEvery: 0 is out of range/],
+    [{ source: { symbols: ["AAPL", "X</script>"] } }, /source\.symbols\[1\]: "X<\/script>" is not a symbol/],
+  ];
+  for (const [overrides, re] of cases) {
+    await rejects(() => loadConfig({ overrides }), (e: Error) => {
+      equal(e instanceof ConfigError || e.name === "InputError", true, e.message);
+      equal(re.test(e.message), true, e.message);
+      return true;
+    });
+  }
+});

@@ -3,26 +3,30 @@
  * runs the sections of EVALUATION.md that exist (lib/evaluate SECTIONS) on ../shared/data and writes
  * `bench/results/<date>-<git sha>.json` and `.html` (`<date>-<git sha>-reduced.*` for a reduced run).
  *
- * `deno task evaluate:ci` (`--ci`, implies `--reduced`): exits 1 when a null check is not at chance or a metric
- * listed in `bench/expected_metrics.json` is missing. `--write-expected` rewrites that list from this run.
- * A user mistake prints one line and exits with code 2.
+ * `deno task evaluate:ci` (`--ci`, implies `--reduced`): exits 1 when a null check is not at chance, or a metric
+ * of `bench/expected_metrics.json` is missing, not a number, or past its recorded value's tolerance on the bad
+ * side (`pipelines/evaluate_guard.ts`). `--write-expected` (with `--ci`) rewrites that file from this run, and
+ * only on a clean git tree, so the recorded values belong to a commit. A user mistake prints one line and exits
+ * with code 2.
  * @module
  */
 import { asConfigError, reportCliError } from "./_cli_error.ts";
+import { tfStarterFromEnv } from "./tf_env.ts";
+import { evalTextModels } from "./lm.ts";
 import { parseArgs } from "node:util";
 import { ConfigError } from "@lib/core/mod.ts";
+import { expectedFrom, type ExpectedMetrics, guardProblems, parseExpected } from "./evaluate_guard.ts";
 import {
   buildScoreboard,
   type EvalContext,
   failedNullChecks,
-  metricKeys,
-  missingMetrics,
   type Scoreboard,
   scoreboardHtml,
   scoreboardJson,
   SECTION_ORDER,
   type SectionResult,
   SECTIONS,
+  SP500_DIR,
 } from "@lib/evaluate/mod.ts";
 
 const USAGE =
@@ -52,6 +56,11 @@ export interface EvaluateOptions {
 }
 
 const ROOT = new URL("../", import.meta.url);
+
+/** What every result on the sp500 file says about its universe. */
+export const SURVIVORSHIP_NOTE =
+  "Survivorship bias: the sp500-5yr-ohlcv universe is the fixed list of the 2018 S&P 500 members; companies " +
+  "that left the index or the market before then are missing, which flatters these results.";
 /** Path of the committed list of expected metric keys. */
 export const EXPECTED_PATH = new URL("bench/expected_metrics.json", ROOT).pathname;
 
@@ -110,20 +119,20 @@ export function parseEvaluateArgs(argv: string[]): EvaluateOptions {
   };
 }
 
+/** Runs git in the repository; its stdout, or null when git fails or is missing. */
+async function git(...args: string[]): Promise<string | null> {
+  try {
+    const out = await new Deno.Command("git", { args, cwd: ROOT.pathname, stdout: "piped", stderr: "null" })
+      .output();
+    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Short git sha of HEAD, or "nogit". */
 export async function gitSha(): Promise<string> {
-  try {
-    const out = await new Deno.Command("git", {
-      args: ["rev-parse", "--short", "HEAD"],
-      cwd: ROOT.pathname,
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    const s = new TextDecoder().decode(out.stdout).trim();
-    return out.success && s ? s : "nogit";
-  } catch {
-    return "nogit";
-  }
+  return (await git("rev-parse", "--short", "HEAD")) || "nogit";
 }
 
 /** Runs the sections and writes the scoreboard files; returns the scoreboard and the paths. */
@@ -138,14 +147,29 @@ export async function evaluate(
     tickers: o.tickers,
     log,
   };
+  const text = o.sections.includes("sentiment") ? await evalTextModels(o.reduced) : null;
+  if (text && "missing" in text) {
+    ctx.lmMissing = text.missing;
+    log?.(`sentiment: ${text.missing}; the language-model rows are skipped`);
+  } else if (text) ctx.lm = text.lm;
   const results: SectionResult[] = [];
-  for (const name of o.sections) {
-    const t0 = performance.now();
-    log?.(`section ${name}...`);
-    const r = await SECTIONS[name](ctx);
-    r.timings = { ...r.timings, section_total: performance.now() - t0 };
-    results.push(r);
-    log?.(`section ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  try {
+    for (const name of o.sections) {
+      const t0 = performance.now();
+      log?.(`section ${name}...`);
+      const r = await SECTIONS[name](ctx);
+      r.timings = { ...r.timings, section_total: performance.now() - t0 };
+      results.push(r);
+      log?.(`section ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    if (text && "close" in text) await text.close();
+  }
+  // every section measured on the sp500 file says its universe is fixed (survivorship-biased)
+  for (const r of results) {
+    if (r.metrics.some((m) => m.data.includes(SP500_DIR)) && !r.notes.includes(SURVIVORSHIP_NOTE)) {
+      r.notes.push(SURVIVORSHIP_NOTE);
+    }
   }
   const date = new Date().toISOString().slice(0, 10);
   const sb = buildScoreboard(results, { date, gitSha: await gitSha(), seed: o.seed, reduced: o.reduced });
@@ -157,13 +181,27 @@ export async function evaluate(
 }
 
 /** CI verdict: problems (empty = pass). */
-export function ciProblems(sb: Scoreboard, expected: readonly string[]): string[] {
+export function ciProblems(sb: Scoreboard, expected: ExpectedMetrics): string[] {
   const p: string[] = [];
   for (const m of failedNullChecks(sb)) {
     p.push(`null check not at chance: ${m.section}/${m.method} z=${m.value}`);
   }
-  for (const k of missingMetrics(expected, sb)) p.push(`metric missing: ${k}`);
+  p.push(...guardProblems(expected, sb));
   return p;
+}
+
+/** Refuses `--write-expected` unless the git tree is clean (the recorded values must belong to a commit). */
+export async function checkCleanTree(): Promise<void> {
+  const dirty = await git("status", "--porcelain", "--untracked-files=no");
+  if (dirty === null) throw new ConfigError("--write-expected needs a git checkout (git status failed)");
+  if (dirty) {
+    throw new ConfigError(
+      `--write-expected needs a clean git tree (commit first): ${
+        dirty.split("\n").length
+      } changed file(s), ` +
+        `e.g. ${dirty.split("\n")[0].trim()}`,
+    );
+  }
 }
 
 function fmt(v: number): string {
@@ -176,6 +214,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const o = parseEvaluateArgs(argv);
+  if (o.writeExpected) {
+    if (!o.ci) throw new ConfigError("--write-expected goes with --ci (the guard compares reduced runs)");
+    await checkCleanTree();
+  }
+  const startTf = tfStarterFromEnv();
+  await startTf();
   const { scoreboard: sb, jsonPath, htmlPath } = await evaluate(o);
   if (!o.quiet) {
     for (const s of sb.sections) {
@@ -195,22 +239,26 @@ async function main(argv: string[]): Promise<number> {
   }
   console.log(`wrote ${jsonPath}\nwrote ${htmlPath}`);
   if (o.writeExpected) {
-    await Deno.writeTextFile(EXPECTED_PATH, JSON.stringify(metricKeys(sb), null, 2) + "\n");
-    console.log(`wrote ${EXPECTED_PATH} (${metricKeys(sb).length} metric keys)`);
+    const e = expectedFrom(sb);
+    await Deno.writeTextFile(EXPECTED_PATH, JSON.stringify(e, null, 2) + "\n");
+    console.log(`wrote ${EXPECTED_PATH} (${Object.keys(e.metrics).length} metrics with floors/ceilings)`);
   }
   if (o.ci) {
-    let expected: string[] = [];
+    let expected: ExpectedMetrics;
     try {
-      expected = JSON.parse(await Deno.readTextFile(EXPECTED_PATH));
+      expected = parseExpected(await Deno.readTextFile(EXPECTED_PATH), EXPECTED_PATH);
     } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-      console.error(`evaluate:ci: ${EXPECTED_PATH} not found (run with --write-expected once)`);
+      console.error(`evaluate:ci: ${(e as Error).message}`);
       return 1;
     }
     const problems = ciProblems(sb, expected);
     for (const p of problems) console.error(`evaluate:ci FAIL: ${p}`);
     if (problems.length) return 1;
-    console.log(`evaluate:ci PASS: null checks at chance, ${expected.length} expected metrics present`);
+    console.log(
+      `evaluate:ci PASS: null checks at chance, ${
+        Object.keys(expected.metrics).length
+      } metrics within their tolerances of ${expected.gitSha}`,
+    );
   }
   return 0;
 }

@@ -2,6 +2,7 @@ import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
 import { buildScoreboard, SECTIONS } from "@lib/evaluate/mod.ts";
 import { ciProblems, EXPECTED_PATH, parseEvaluateArgs } from "./evaluate.ts";
+import { expectedFrom, parseExpected } from "./evaluate_guard.ts";
 
 Deno.test("evaluate CLI: flags, section aliases in protocol order, one-line errors", () => {
   const o = parseEvaluateArgs(["--reduced", "--seed", "7", "--sections", "signals,trend,trend"]);
@@ -22,8 +23,8 @@ Deno.test("evaluate CLI: flags, section aliases in protocol order, one-line erro
   throws(() => parseEvaluateArgs(["--bogus"]), ConfigError);
 });
 
-Deno.test("evaluate:ci verdict: a null check off chance or a missing metric fails; the committed list parses", async () => {
-  const m = (name: string, method: string, value: number) => ({
+Deno.test("evaluate:ci verdict: off-chance null checks, missing, NaN and regressed metrics fail; improvements pass", async () => {
+  const m = (name: string, method: string, value: number, higherIsBetter?: boolean) => ({
     section: "trend",
     name,
     method,
@@ -31,6 +32,7 @@ Deno.test("evaluate:ci verdict: a null check off chance or a missing metric fail
     segment: "test",
     data: "d",
     seed: 1,
+    ...(higherIsBetter === undefined ? {} : { higherIsBetter }),
   });
   const sb = (metrics: ReturnType<typeof m>[]) =>
     buildScoreboard([{
@@ -47,17 +49,51 @@ Deno.test("evaluate:ci verdict: a null check off chance or a missing metric fail
       seed: 1,
       reduced: true,
     });
-  const expected = ["trend/logistic/accuracy@test", "trend/logistic/null_check_z@test"];
-  deepEqual(ciProblems(sb([m("accuracy", "logistic", 0.4), m("null_check_z", "logistic", 1)]), expected), []);
-  equal(
-    ciProblems(sb([m("accuracy", "logistic", 0.4), m("null_check_z", "logistic", 4)]), expected).length,
-    1,
-  );
-  deepEqual(ciProblems(sb([m("null_check_z", "logistic", 0)]), expected), [
-    "metric missing: trend/logistic/accuracy@test",
+  const recorded = sb([
+    m("accuracy", "logistic", 0.4, true),
+    m("log_loss", "logistic", 1.05, false),
+    m("ann_vol", "moe", 0.1),
+    m("null_check_z", "logistic", 1),
   ]);
-  const list = JSON.parse(await Deno.readTextFile(EXPECTED_PATH));
-  ok(Array.isArray(list) && list.length > 0 && list.every((k: unknown) => typeof k === "string"));
-  ok(list.some((k: string) => k.startsWith("trend/") && k.includes("/null_check_z@")));
-  ok(list.some((k: string) => k.startsWith("signals/moe/sharpe@")));
+  const expected = expectedFrom(recorded);
+  deepEqual(Object.keys(expected.metrics), [
+    "trend/logistic/accuracy@test",
+    "trend/logistic/log_loss@test",
+    "trend/moe/ann_vol@test",
+  ]);
+  equal(expected.metrics["trend/logistic/accuracy@test"].tol, 0.02);
+  deepEqual(ciProblems(recorded, expected), []);
+  // better than recorded is fine; worse beyond the tolerance, NaN, missing, or off chance is not
+  const run = (acc: number, loss: number, vol: number) =>
+    ciProblems(
+      sb([
+        m("accuracy", "logistic", acc, true),
+        m("log_loss", "logistic", loss, false),
+        m("ann_vol", "moe", vol),
+      ]),
+      expected,
+    );
+  deepEqual(run(0.5, 0.9, 0.1), []);
+  const bad = ciProblems(
+    sb([
+      m("accuracy", "logistic", 0.37, true),
+      m("log_loss", "logistic", NaN, false),
+      m("null_check_z", "logistic", 4),
+    ]),
+    expected,
+  );
+  deepEqual(bad.map((p) => p.split(":")[0]), [
+    "null check not at chance",
+    "metric regressed",
+    "metric not a number",
+    "metric missing",
+  ]);
+  ok(/trend\/logistic\/accuracy@test = 0\.3700, below the floor 0\.3800/.test(bad[1]), bad[1]);
+  equal(run(0.4, 1.05, 0.2).length, 1, "a two-sided band");
+  // the committed file parses and holds values
+  const file = parseExpected(await Deno.readTextFile(EXPECTED_PATH), EXPECTED_PATH);
+  equal(file.reduced, true);
+  const keys = Object.keys(file.metrics);
+  ok(keys.some((k) => k.startsWith("signals/moe/sharpe@")));
+  ok(keys.every((k) => Number.isFinite(file.metrics[k].value) && file.metrics[k].tol > 0));
 });

@@ -41,8 +41,8 @@ import {
 } from "@lib/store/mod.ts";
 import { asConfigError, reportCliError } from "./_cli_error.ts";
 import { loadConfig, segmentChoice, specFromConfig } from "./config.ts";
-import { resolveSegments } from "@lib/workflow/mod.ts";
 import { datasetStep } from "./steps/dataset.ts";
+import { withNewsScorer } from "./lm.ts";
 import { parseBackends, storeConfigFor } from "./stores.ts";
 
 /** What `deno task export` can write: three store tables and the feature table. */
@@ -261,13 +261,12 @@ export async function exportFeatures(
     ? filter.symbols
     : [...new Set(bars.map((r) => String(r.symbol)))].sort();
   const from = filter.from ?? String(bars[0].date), to = filter.to ?? String(bars[bars.length - 1].date);
-  const spec = specFromConfig(cfg);
-  const calendar = [...new Set(bars.map((r) => String(r.date)))].sort();
-  const { segments } = resolveSegments(calendar, segmentChoice(cfg), {
-    purge: spec.dataset.purge,
-    embargo: spec.dataset.embargo,
-  });
-  const ds = await datasetStep(stores, spec, { symbols, from, to, segments });
+  const ds = await withNewsScorer(
+    cfg.news,
+    log,
+    (scorer) =>
+      datasetStep(stores, specFromConfig(cfg), { symbols, from, to, segments: segmentChoice(cfg), scorer }),
+  );
   const df = datasetFrame(ds);
   await Deno.mkdir(dir, { recursive: true });
   const featureSet = `${ds.featureSet.name}@${ds.featureSet.version}`;

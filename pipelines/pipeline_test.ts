@@ -2,7 +2,7 @@
  * End-to-end tests of the pipeline on the synthetic market: nothing found when nothing is planted, the planted
  * news effect and support/resistance levels found when planted, idempotent re-runs.
  */
-import { ok } from "node:assert/strict";
+import { equal, ok } from "node:assert/strict";
 import { chanceTest, SwingLevelModel } from "@lib/models/mod.ts";
 import {
   createSyntheticMarket,
@@ -14,6 +14,7 @@ import { openEmbeddedStores } from "@lib/store/mod.ts";
 import { loadConfig } from "./config.ts";
 import { runPipeline, type RunSummary } from "./run.ts";
 import { collect } from "./steps/collect.ts";
+import { newsScorerFor } from "./lm.ts";
 
 /**
  * Market size of the null and news tests. The planted news effect (0.02 per unit of sentiment, 0.3 items per
@@ -29,6 +30,17 @@ const NEWS = { newsEffect: 0.02, newsRate: 0.3 };
  * hold on every seed: on seeds 3 and 5 the momentum expert alone out-Sharpes the mixture (see the issue-10 note).
  */
 const REGIME_SEED = 1;
+
+/**
+ * Headlines reach the model only as text: the synthetic market publishes no sentiment number, so the news
+ * features come from the scorer the default config picks, as for real news: the language model
+ * (`news.model`, finsent-mpnet@v1) when installed, else the fallback scorer, the finance lexicon (said below).
+ */
+const NEWS_NOTE = await newsScorerFor((await loadConfig()).news).then(async (c) => {
+  await c.release();
+  return c.note;
+});
+console.log(`pipeline tests: ${NEWS_NOTE}`);
 
 async function run(market: SyntheticMarket, overrides: Record<string, unknown> = {}): Promise<RunSummary> {
   const dir = await Deno.makeTempDir({ prefix: "fmai-e2e-" });
@@ -119,6 +131,7 @@ Deno.test({
     const s = await run(createSyntheticMarket({ seed: 5, ...SIZE, ...NEWS, levelStrength: 0.6 }), {
       portfolio: { method: "kelly", longOnly: false, minEdge: 0.05 },
     });
+    equal(s.newsScorer, NEWS_NOTE);
     for (const [name, probs] of allProbs(s)) {
       if (name === "majority" || name === "momentum") continue; // baselines with no access to news
       // Far beyond chance: one-sided z > 5, day-clustered.

@@ -3,8 +3,8 @@
  * report. Each step is its own function in `steps/`; this file only wires them and times them.
  * @module
  */
-import { nyDate } from "@lib/core/mod.ts";
-import { createSyntheticMarket, csvSourceFor, type MarketSource } from "@lib/sources/mod.ts";
+import { closeTime, nyDate, type UniverseMember } from "@lib/core/mod.ts";
+import { createSyntheticMarket, csvSourceFor, type MarketSource, readUniverseCsv } from "@lib/sources/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
 import type { BacktestResult } from "@lib/backtest/mod.ts";
@@ -12,13 +12,21 @@ import type { TrendMetrics } from "@lib/models/mod.ts";
 import type { BuiltDataset, MarketInput } from "@lib/dataset/mod.ts";
 import { resolveSegments, type SegmentSource, type WalkForwardResult } from "@lib/workflow/mod.ts";
 import { type Config, segmentChoice, specFromConfig } from "./config.ts";
+import { withNewsScorer } from "./lm.ts";
 import { createProgress, type Progress } from "./progress.ts";
-import { type CollectResult, fetchAll, type Fetched, storeFetched } from "./steps/collect.ts";
-import { datasetStep } from "./steps/dataset.ts";
+import {
+  type CollectResult,
+  fetchAll,
+  type Fetched,
+  fetchedSessions,
+  inputNote,
+  storeFetched,
+} from "./steps/collect.ts";
+import { checkEnoughData, datasetStep } from "./steps/dataset.ts";
 import { fitStep } from "./steps/fit.ts";
 import { signalStep } from "./steps/signal.ts";
 import { backtestStep } from "./steps/backtest.ts";
-import { buildReport, segmentsLine, writeReport } from "./steps/report.ts";
+import { buildReport, segmentsLine, universeNote, writeReport } from "./steps/report.ts";
 
 /** Options of a run. */
 export interface RunOptions {
@@ -47,11 +55,15 @@ export interface RunSummary {
   reportPath: string;
   summary: string;
   timings: Map<string, number>;
+  /** Which news scorer ran, and why. */
+  newsScorer: string;
 }
 
 /** The market source a config describes. */
 export async function sourceFromConfig(cfg: Config): Promise<MarketSource> {
-  if (cfg.source.kind === "csv") return await csvSourceFor(cfg.source.csvDir!);
+  if (cfg.source.kind === "csv") {
+    return await csvSourceFor(cfg.source.csvDir!, cfg.source.strict ? { strict: true } : {});
+  }
   const s = cfg.source.synthetic;
   return createSyntheticMarket({
     seed: s.seed,
@@ -64,11 +76,23 @@ export async function sourceFromConfig(cfg: Config): Promise<MarketSource> {
 }
 
 async function requestFor(cfg: Config, source: MarketSource) {
-  const symbols = cfg.source.symbols.length ? cfg.source.symbols : (await source.listSymbols?.()) ?? [];
   const dates = (source as { dates?: string[] }).dates;
   const from = cfg.source.from ?? dates?.[0] ?? "1990-01-01";
   const to = cfg.source.to ?? dates?.[dates.length - 1] ?? nyDate(Date.now());
-  return { symbols, from, to };
+  // a point-in-time universe names the symbols: every member whose spell meets [from, to]
+  let members: UniverseMember[] = [];
+  let universe: string | undefined;
+  if (cfg.source.universe) {
+    universe = cfg.source.universe.replace(/^.*\//, "").replace(/\.csv$/i, "");
+    members = (await readUniverseCsv(cfg.source.universe, universe))
+      .filter((m) => m.from <= to && (m.to === null || m.to >= from));
+  }
+  const symbols = cfg.source.symbols.length
+    ? cfg.source.symbols
+    : members.length
+    ? [...new Set(members.map((m) => m.symbol))].sort()
+    : (await source.listSymbols?.()) ?? [];
+  return { symbols, from, to, members, universe };
 }
 
 /** Sorted unique sessions of the fetched bars. */
@@ -83,15 +107,18 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
   const progress: Progress = createProgress({ quiet: opts.quiet });
   const spec = specFromConfig(cfg);
   const source = opts.source ?? await sourceFromConfig(cfg);
-  // Fetch and validate first: bad input (including segments that do not fit the data) fails here, before any
-  // store is opened or written.
-  const req = await requestFor(cfg, source);
+  // Fetch and validate first: bad input (including segments that do not fit the data, or too little data for
+  // a split by fractions) fails here, before any store is opened or written.
+  const { members, universe, ...req } = await requestFor(cfg, source);
   const doneCollect = progress.start(`collect (${source.name})`);
-  const fetched = await fetchAll(source, req);
+  const fetched = await fetchAll(source, req, members);
   const { segments, source: segmentSource } = resolveSegments(fetchedCalendar(fetched), segmentChoice(cfg), {
     purge: spec.dataset.purge,
     embargo: spec.dataset.embargo,
   });
+  if (segmentSource === "fractions") {
+    checkEnoughData(fetchedSessions(fetched), { ...req, ...cfg.dataset, purge: spec.dataset.purge });
+  }
   const stores = opts.stores ?? await openStores(await storeConfigFor(cfg.dataDir, opts.backends ?? []));
   try {
     const collected = await storeFetched(fetched, stores, progress);
@@ -99,18 +126,30 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
     const segLine = segmentsLine(segments, segmentSource, spec);
     progress.note(segLine);
     // a source with its own market context (the synthetic market's index and VIX-like series) provides it
-    const market = (source as { marketContext?: () => MarketInput }).marketContext?.();
-    const ds = await datasetStep(
-      stores,
-      spec,
-      { ...req, symbols: collected.symbols, segments, market },
-      progress,
+    const ctx = (source as { marketContext?: () => MarketInput }).marketContext?.();
+    // its VIX-like series is known at each close (unlike the real VIX, printed at 16:15)
+    const market = ctx &&
+      { ...ctx, vixKnownAt: ctx.vixKnownAt ?? Float64Array.from(ctx.dates, (d) => closeTime(d)) };
+    let newsScorer = "";
+    const ds = await withNewsScorer(
+      cfg.news,
+      (n) => progress.note(newsScorer = n),
+      (scorer) =>
+        datasetStep(
+          stores,
+          spec,
+          { ...req, symbols: collected.symbols, segments, market, universe, scorer },
+          progress,
+        ),
     );
     const fit = await fitStep(spec, ds, progress);
     const signals = await signalStep(ds, fit.system, fit.predictions, stores, progress);
     const backtests = backtestStep(ds, fit.predictions, spec, progress);
     const reportPath = opts.reportPath ?? `${cfg.reportDir}/${opts.run}.html`;
+    const notes = [inputNote(source), universeNote(source.name, collected.symbols.length, universe)]
+      .filter(Boolean);
     const input = {
+      notes,
       title: `fmai ${opts.run}: ${source.name}, ${collected.symbols.length} symbols`,
       subtitle: `${req.from} .. ${req.to}; generated ${new Date().toISOString()}`,
       ds,
@@ -130,8 +169,9 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
       metrics,
       backtests,
       reportPath,
-      summary,
+      summary: [...notes, summary].join("\n"),
       timings: progress.timings,
+      newsScorer,
     };
   } finally {
     if (!opts.stores) await stores.close();

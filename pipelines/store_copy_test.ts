@@ -2,7 +2,7 @@
  * store:copy and backend selection. The server part runs under `deno task test:integration` (it needs the
  * environment `.services/env` provides); without it that test is ignored with a message naming the command.
  */
-import { deepEqual, equal, rejects, throws } from "node:assert/strict";
+import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
 import { createSyntheticMarket } from "@lib/sources/mod.ts";
 import { BARS, openEmbeddedStores, openStores, type Stores } from "@lib/store/mod.ts";
@@ -59,6 +59,27 @@ Deno.test("backend selection: config files and environment", async () => {
   );
   const local = (await storeConfigFor("/tmp/x", ["s3"], {})).objects as unknown as Record<string, unknown>;
   deepEqual([local.accessKeyId, local.secretAccessKey], ["fmai", "fmai-local-secret"]);
+  // exactly 127.0.0.1, ::1 or localhost: no other 127.* name gets the development credentials
+  for (const host of ["127.0.0.2", "127.evil.example", "localhost.example"]) {
+    await rejects(
+      () => storeConfigFor("/tmp/x", ["mysql"], { FMAI_MYSQL_HOST: host }),
+      /FMAI_MYSQL_PASSWORD is not set/,
+    );
+  }
+  // a password holding "/" is parsed whole, and never printed when the URL is malformed
+  const slash = (await storeConfigFor("/tmp/x", ["mysql"], { FMAI_MYSQL_URL: "mysql://u:p/a@ss@db:3310/x" }))
+    .tables as unknown as Record<string, unknown>;
+  deepEqual([slash.user, slash.password, slash.host, slash.database], ["u", "p/a@ss", "db", "x"]);
+  await rejects(
+    () => storeConfigFor("/tmp/x", ["mysql"], { FMAI_MYSQL_URL: "mysql://u:p/a@ss@db:x/y" }),
+    (e) => {
+      ok(
+        !(e as Error).message.includes("p/a@ss") && (e as Error).message.includes("***"),
+        (e as Error).message,
+      );
+      return true;
+    },
+  );
 });
 
 Deno.test("backend selection: a typo, a wrong type or a secret in a store config file is a ConfigError", async () => {
@@ -67,8 +88,8 @@ Deno.test("backend selection: a typo, a wrong type or a secret in a store config
     const configDir = new URL(`file://${dir}/`);
     const cases: [string, RegExp][] = [
       [
-        "poolSize: 4\n    upsertConection: 2",
-        /config\/mysql\.yaml: unknown config key store\.tables\.upsertConection \(did you mean upsertConnections\?\)/,
+        "poolSize: 4\n    stagingFromRow: 2",
+        /config\/mysql\.yaml: unknown config key store\.tables\.stagingFromRow \(did you mean stagingFromRows\?\)/,
       ],
       [
         "poolSize: four",
@@ -88,13 +109,27 @@ Deno.test("backend selection: a typo, a wrong type or a secret in a store config
     }
     await Deno.writeTextFile(
       `${dir}/mysql.yaml`,
-      "store:\n  tables:\n    kind: mysql\n    host: 127.0.0.1\n    upsertConnections: 2\n",
+      "store:\n  tables:\n    kind: mysql\n    host: 127.0.0.1\n    stagingFromRows: 2\n",
     );
     const t = (await storeConfigFor("/tmp/x", ["mysql"], {}, configDir)).tables as unknown as Record<
       string,
       unknown
     >;
-    deepEqual([t.host, t.upsertConnections, t.password], ["127.0.0.1", 2, "fmai"]);
+    deepEqual([t.host, t.stagingFromRows, t.password], ["127.0.0.1", 2, "fmai"]);
+    // a password inside a connection string in the file is refused like any other secret (shown redacted)
+    await Deno.writeTextFile(
+      `${dir}/mongodb.yaml`,
+      "store:\n  documents:\n    kind: mongodb\n    uri: mongodb://fmai:s3cr/et@127.0.0.1:27018\n",
+    );
+    await rejects(() => storeConfigFor("/tmp/x", ["mongodb"], {}, configDir), (e) => {
+      ok(
+        e instanceof ConfigError &&
+          /store\.documents\.uri holds a password \(mongodb:\/\/fmai:\*\*\*@127/.test(e.message),
+        String(e),
+      );
+      ok(!(e as Error).message.includes("s3cr"), "the password is not shown");
+      return true;
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -7,7 +7,7 @@
  * @module
  */
 import { ConfigError, oneLine } from "@lib/core/mod.ts";
-import { embeddedConfig, mySqlConfigFromUrl, type StoreConfig } from "@lib/store/mod.ts";
+import { embeddedConfig, mySqlConfigFromUrl, redactUrl, splitUrl, type StoreConfig } from "@lib/store/mod.ts";
 import { mergeChecked, parseYamlText } from "./config.ts";
 
 /** Server backends a run can name. */
@@ -45,8 +45,7 @@ const SECTION_TEMPLATES: Record<string, Record<string, unknown>> = {
     retryDelayMs: 0,
     connectTimeoutMs: 0,
     rowsPerStatement: 0,
-    upsertConnections: 0,
-    parallelFromRows: 0,
+    stagingFromRows: 0,
   },
   mongodb: { kind: "", uri: "", database: "", retries: 0, retryDelayMs: 0, timeoutMs: 0, batchSize: 0 },
   s3: {
@@ -81,6 +80,13 @@ async function section(name: string, part: string, configDir: URL): Promise<Reco
     if (SECRET_KEYS.has(k)) {
       throw new ConfigError(`${where}: store.${part}.${k}: secrets come only from the environment`);
     }
+    // a connection string is cut by its structure: a password inside it is a secret in the file too
+    if (typeof set[k] === "string" && splitUrl(set[k] as string)?.hasPassword) {
+      throw new ConfigError(
+        `${where}: store.${part}.${k} holds a password (${redactUrl(set[k] as string)}): secrets come only ` +
+          `from the environment (${name === "mongodb" ? "FMAI_MONGO_URL" : "FMAI_MYSQL_URL"})`,
+      );
+    }
   }
   try {
     mergeChecked(SECTION_TEMPLATES[name], set, `store.${part}`);
@@ -100,9 +106,12 @@ function mysqlUrl(url: string) {
   }
 }
 
-/** The local servers of `deno task services:up` listen on loopback; only they get the development credentials. */
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\./.test(host);
+/**
+ * The local servers of `deno task services:up` listen on loopback; only they get the development credentials:
+ * exactly `127.0.0.1`, `::1` or `localhost` (not any `127.*` name or address).
+ */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "127.0.0.1" || host === "::1" || host === "[::1]";
 }
 
 /** A secret from `env[name]`; the local development default only for a loopback host, else a `ConfigError`. */

@@ -16,7 +16,16 @@
 import { parseArgs } from "node:util";
 import { FmaiError, oneLine } from "../lib/core/mod.ts";
 import { createCsvSource } from "../lib/sources/mod.ts";
-import { BARS, barToRow, openSqliteTables, type Row, type TableStore } from "../lib/store/mod.ts";
+import {
+  BARS,
+  barToRow,
+  embeddedConfig,
+  mySqlConfigFromUrl,
+  openSqliteTables,
+  openTableStore,
+  type Row,
+  type TableStore,
+} from "../lib/store/mod.ts";
 
 /**
  * Reads an OHLCV CSV with a symbol column (plain or gzipped; e.g. `all_stocks_5yr.csv.gz`) through the product's
@@ -71,8 +80,10 @@ async function main(args: string[]): Promise<void> {
   else {
     const url = Deno.env.get("FMAI_MYSQL_URL");
     if (!url) throw new RangeError("give --db PATH (SQLite) or set FMAI_MYSQL_URL");
-    const { mySqlConfigFromUrl, openMySqlTables } = await import("../lib/store/mysql.ts");
-    store = await openMySqlTables(mySqlConfigFromUrl(url));
+    store = await openTableStore({
+      ...embeddedConfig(""),
+      tables: { kind: "mysql", ...mySqlConfigFromUrl(url) },
+    });
   }
   try {
     const table = values.table;

@@ -2,8 +2,9 @@
  * `deno task lambdas:package`: bundles every Lambda handler (scripts/bundle_lambdas.ts), runs
  * `serverless package` OFFLINE with Serverless Framework v3 from npm (installed into `.tools/serverless` when
  * missing; dummy AWS credentials, telemetry and notifications off), checks that
- * `.serverless/cloudformation-template-update-stack.json` has an `AWS::Lambda::Function` with the right
- * handler, runtime and schedule for every handler and that each function's zip holds exactly its bundle, then
+ * each stage's `cloudformation-template-update-stack.json` has an `AWS::Lambda::Function` with the right
+ * handler, runtime and schedule (or HTTP route) for every handler, the dead-letter queue and alarms of
+ * `serverless/failure_alarms.cjs`, and that each function's zip holds exactly its bundle, then
  * runs each bundled handler under Node 22 against the recorded responses (scripts/lambda_smoke.ts; skip with
  * `FMAI_SKIP_LAMBDA_SMOKE=1`). Exits 1 on any failure.
  * @module
@@ -86,15 +87,32 @@ export async function checkTemplate(kinds: string[], dir = `${ROOT}.serverless`)
       );
       if (!hasSchedule) problems.push(`${name}: no EventBridge schedule`);
     }
-    const base = name.replace(/LambdaFunction$/, "");
-    const dest = res[`${base}EventInvokeConfig`]?.Properties?.DestinationConfig?.OnFailure?.Destination;
+    // serverless/failure_alarms.cjs: the shared dead-letter queue and an Errors alarm per function
     if (
-      JSON.stringify(dest ?? null) !== JSON.stringify({ "Fn::GetAtt": [`${base}DeadLetterQueue`, "Arn"] })
+      JSON.stringify(p.DeadLetterConfig ?? null) !==
+        JSON.stringify({ TargetArn: { "Fn::GetAtt": ["DeadLetterQueue", "Arn"] } })
     ) {
-      problems.push(`${name}: no dead-letter queue destination`);
+      problems.push(`${name}: no dead-letter queue`);
     }
-    for (const a of ["Errors", "Throttles", "DeadLetters"]) {
-      if (res[`${base}${a}Alarm`]?.Type !== "AWS::CloudWatch::Alarm") problems.push(`${name}: no ${a} alarm`);
+    const alarm = res[`${name}ErrorsAlarm`];
+    if (
+      alarm?.Type !== "AWS::CloudWatch::Alarm" || alarm.Properties?.MetricName !== "Errors" ||
+      JSON.stringify(alarm.Properties?.Dimensions) !==
+        JSON.stringify([{ Name: "FunctionName", Value: { Ref: name } }])
+    ) {
+      problems.push(`${name}: no Errors alarm`);
+    }
+  }
+  if (res.DeadLetterQueue?.Type !== "AWS::SQS::Queue") problems.push("no DeadLetterQueue");
+  if (res.DeadLetterQueueAlarm?.Type !== "AWS::CloudWatch::Alarm") problems.push("no DeadLetterQueueAlarm");
+  if (kinds.some((k) => HTTP_KINDS.has(k))) {
+    const api5xx = res.HttpApiServerErrorsAlarm;
+    if (
+      api5xx?.Type !== "AWS::CloudWatch::Alarm" || api5xx.Properties?.MetricName !== "5xx" ||
+      JSON.stringify(api5xx.Properties?.Dimensions) !==
+        JSON.stringify([{ Name: "ApiId", Value: { Ref: "HttpApi" } }])
+    ) {
+      problems.push("no HttpApiServerErrorsAlarm (5xx answers of the HTTP API)");
     }
   }
   return problems;
@@ -136,7 +154,7 @@ if (import.meta.main) {
     if (problems.length) throw new Error(`serverless template check failed: ${problems.join("; ")}`);
     console.log(
       `template (${STAGES.join(", ")}): ${kinds.length} functions (${kinds.join(", ")}) with handlers, ` +
-        "nodejs22.x, schedules or HTTP routes, dead-letter queues and alarms",
+        "nodejs22.x, schedules or HTTP routes, the dead-letter queue and error alarms",
     );
     if (Deno.env.get("FMAI_SKIP_LAMBDA_SMOKE") !== "1") {
       const runs = await smokeTestHandlers(await ensureNode22());

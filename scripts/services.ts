@@ -23,6 +23,7 @@ import {
   livePid,
   logTail,
   oneLine,
+  parseEnvFile,
   portBusy,
   type Service,
   SERVICES_DIR,
@@ -55,6 +56,8 @@ function table(rows: string[][]): string {
 
 async function up(list: Service[]): Promise<number> {
   await Deno.mkdir(SERVICES_DIR, { recursive: true });
+  // others may pass through (the database runs as its own user inside) but not list or read
+  await Deno.chmod(SERVICES_DIR, 0o711);
   const failures: string[] = [];
   const t0 = Date.now();
   // Installs and builds run one after another (2 cores), starts and waits in parallel.
@@ -83,17 +86,25 @@ async function up(list: Service[]): Promise<number> {
     }
   }));
   const ok = list.filter((s) => !failures.some((f) => f.startsWith(`${s.name}:`)));
-  // The env file lists every service that is up (also ones started by an earlier `up`).
-  const env: Record<string, string> = {};
+  // The env file lists every service that is up. Services started now write their settings; the others keep
+  // what the file said (an `up mysql` must not rewrite MongoDB's port from this shell's defaults).
+  let env: Record<string, string> = {};
+  try {
+    env = parseEnvFile(await Deno.readTextFile(ENV_FILE));
+  } catch { /* first start */ }
   for (const svc of services([])) {
-    if (ok.includes(svc) || await livePid(svc.pidFile, svc.exe) !== null) Object.assign(env, svc.env());
+    const started = ok.some((o) => o.name === svc.name);
+    const live = await livePid(svc.pidFile, svc.exe) !== null;
+    if (started) Object.assign(env, svc.env());
+    else if (!live) { for (const k of Object.keys(svc.env())) delete env[k]; }
   }
-  for (const svc of ok) Object.assign(env, svc.env());
   const lines = [
     "# Written by `deno task services:up`; source it or let `deno task test:integration` read it.",
   ];
   for (const [k, v] of Object.entries(env)) lines.push(`export ${k}=${shq(v)}`);
-  await Deno.writeTextFile(ENV_FILE, lines.join("\n") + "\n");
+  // the file holds passwords: readable by its owner only, also when it existed before
+  await Deno.writeTextFile(ENV_FILE, lines.join("\n") + "\n", { mode: 0o600 });
+  await Deno.chmod(ENV_FILE, 0o600);
   const rows = [["service", "server", "url", "state"]];
   for (const svc of list) {
     rows.push([svc.name, svc.impl, svc.url(), ok.includes(svc) ? "up" : "FAILED"]);

@@ -18,3 +18,11 @@ if [ "${#nb_missing[@]}" -gt 0 ]; then
 fi
 [ -f "${JUPYTER_DATA_DIR:-$HOME/.local/share/jupyter}/kernels/deno/kernel.json" ] \
   || deno jupyter --install >/dev/null 2>&1
+
+# WebGPU code path without a GPU (scripts/gpu_check_test.ts): Mesa's software Vulkan driver (lavapipe/llvmpipe)
+# gives Deno's navigator.gpu a fallback adapter. Skipped quickly when installed.
+if ! ls /usr/share/vulkan/icd.d/lvp_icd.*.json >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends mesa-vulkan-drivers >/dev/null 2>&1 \
+    || { apt-get update >/dev/null && apt-get install -y --no-install-recommends mesa-vulkan-drivers >/dev/null; }
+fi

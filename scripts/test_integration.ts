@@ -1,5 +1,6 @@
 /**
- * `deno task test:integration`: runs the store tests (`lib/store/`) against the local servers of
+ * `deno task test:integration`: runs the store tests (`lib/store/`), the local servers' hardening check and
+ * the server-death test (MySQL killed mid-collect, then restarted) against the local servers of
  * `deno task services:up`, with the variables of `.services/env`. Fails when the file or a variable is
  * missing, or a server does not answer, so CI cannot skip the real-server suites silently. Extra arguments go
  * to `deno test` (for example `--filter mongodb`).
@@ -45,6 +46,8 @@ if (import.meta.main) {
       "pipelines/store_copy_test.ts",
       "pipelines/serve_test.ts",
       "pipelines/export_test.ts",
+      "scripts/services_hardening_test.ts",
+      "scripts/server_death_test.ts",
     ],
     cwd: ROOT,
     env: { ...Deno.env.toObject(), ...env },

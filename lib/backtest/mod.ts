@@ -31,6 +31,7 @@ export {
   type BacktestResult,
   buyAndHold,
 } from "./backtest.ts";
+export { topkExcess, type TopkOptions, type TopkResult } from "./topk.ts";
 export { averageDollarVolume, type CostOptions, type Costs, resolveCosts, tradeCost } from "./costs.ts";
 export { backtestWeights, type WeightBacktestInput, type WeightBacktestResult } from "./weights.ts";
 export { alwaysLongVolTargeted, type BaselineInput } from "./baselines.ts";

@@ -15,12 +15,28 @@ export class FmaiError extends Error {
   }
 }
 
-/** A feature, scaler fit window or label would use information from after the decision time. */
-export class LookaheadError extends FmaiError {
+/** Errors that are always the user's to fix (exit code 2). */
+abstract class UserMistake extends FmaiError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, userError: true });
+  }
+}
+
+/** Errors that are never the user's to fix (an invariant of the system, a model's state). */
+abstract class SystemFault extends FmaiError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, { ...options, userError: false });
   }
 }
+
+/**
+ * A request the user made cannot be served as asked: a symbol outside the pattern, an empty or too short date
+ * range, a value out of range on a command line or in an event. Always a user error (exit code 2).
+ */
+export class InputError extends UserMistake {}
+
+/** A feature, scaler fit window or label would use information from after the decision time. */
+export class LookaheadError extends SystemFault {}
 
 /** A data source failed (network, HTTP status, changed response shape, unknown symbol). */
 export class DataSourceError extends FmaiError {
@@ -51,28 +67,46 @@ export class DataValidationError extends FmaiError {
 /** A store operation failed (connection lost after retries, constraint, migration). */
 export class StoreError extends FmaiError {
   readonly backend: string;
-  constructor(message: string, info: { backend: string; cause?: unknown; userError?: boolean }) {
+  /**
+   * True when the server is unreachable (its circuit breaker is open): every further operation on it fails
+   * at once, so a run stops instead of retrying each remaining unit of work.
+   */
+  readonly unavailable: boolean;
+  constructor(
+    message: string,
+    info: { backend: string; cause?: unknown; userError?: boolean; unavailable?: boolean },
+  ) {
     super(message, { cause: info.cause, userError: info.userError ?? false });
     this.backend = info.backend;
+    this.unavailable = info.unavailable ?? false;
   }
 }
 
 /** Configuration is invalid (unknown key, wrong type, missing value). */
-export class ConfigError extends FmaiError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, { ...options, userError: true });
-  }
-}
+export class ConfigError extends UserMistake {}
 
 /** A model cannot be fitted or used (not enough data, not fitted yet). */
-export class ModelError extends FmaiError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, { ...options, userError: false });
-  }
-}
+export class ModelError extends SystemFault {}
 
 /** Message of any thrown value, on one line. */
 export function oneLine(err: unknown): string {
   const msg = err instanceof Error ? `${err.message}` : String(err);
   return msg.replace(/\s*\n\s*/g, " ").trim();
+}
+
+/**
+ * `text` with every occurrence of each secret value replaced by `***` (exact values, longest first; values
+ * shorter than 3 characters are left alone, they would blank unrelated text). The secrets are found by
+ * parsing (see `secretsOf` in `lib/store`), never guessed by a pattern over the message.
+ */
+export function redact(text: string, secrets: Iterable<string>): string {
+  const list = [...new Set(secrets)].filter((s) => typeof s === "string" && s.length >= 3)
+    .sort((a, b) => b.length - a.length);
+  let out = text;
+  for (const s of list) {
+    out = out.split(s).join("***");
+    const enc = encodeURIComponent(s);
+    if (enc !== s) out = out.split(enc).join("***");
+  }
+  return out;
 }

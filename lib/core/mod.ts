@@ -7,3 +7,5 @@ export * from "./errors.ts";
 export * from "./calendar.ts";
 export * from "./random.ts";
 export * from "./hash.ts";
+export * from "./symbols.ts";
+export * from "./search.ts";

@@ -95,6 +95,20 @@ export interface OptionQuote extends Known {
   lastTradeAt?: Instant;
 }
 
+/**
+ * One membership spell of a symbol in a named universe (an index's constituents): a member from session
+ * `from` through `to` (inclusive; `null` = still a member). A point-in-time universe is a list of these; a run
+ * on it uses (symbol, date) only while the symbol was a member, so stocks that later left the index count while
+ * they were in it (no survivorship bias). `knownAt`: when the change was public (index providers announce
+ * changes days before they take effect; at the latest the open of `from`).
+ */
+export interface UniverseMember extends Known {
+  universe: string;
+  symbol: string;
+  from: IsoDate;
+  to: IsoDate | null;
+}
+
 /** Index order of trend class probability vectors: `[down, neutral, up]`. */
 export const TREND_CLASSES = ["down", "neutral", "up"] as const;
 /** A trend class. */

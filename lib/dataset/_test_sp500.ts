@@ -26,17 +26,18 @@ export async function loadSp500(symbols?: Iterable<string>): Promise<Map<string,
   return out;
 }
 
-/** ^GSPC and ^VIX closes on the dates both have, as `{ dates, indexClose, vix }`. */
+/** ^GSPC and ^VIX closes on the dates both have, with their publication times (^VIX: 16:15 New York). */
 export async function loadMarket(): Promise<
-  { dates: IsoDate[]; indexClose: Float64Array; vix: Float64Array }
+  { dates: IsoDate[]; indexClose: Float64Array; vix: Float64Array; vixKnownAt: Float64Array }
 > {
   yahoo ??= csvPresets.yahooDaily(new URL("us-index-etf-daily-yahoo/", DATA));
   const bars = await yahoo.bars({ symbols: ["^GSPC", "^VIX"], ...ALL });
-  const vix = new Map((bars.get("^VIX") ?? []).map((b) => [b.date, b.close]));
+  const vix = new Map((bars.get("^VIX") ?? []).map((b) => [b.date, b]));
   const spx = (bars.get("^GSPC") ?? []).filter((b) => vix.has(b.date));
   return {
     dates: spx.map((b) => b.date),
     indexClose: Float64Array.from(spx, (b) => b.close),
-    vix: Float64Array.from(spx, (b) => vix.get(b.date)!),
+    vix: Float64Array.from(spx, (b) => vix.get(b.date)!.close),
+    vixKnownAt: Float64Array.from(spx, (b) => vix.get(b.date)!.knownAt),
   };
 }

@@ -7,32 +7,22 @@ import {
   type Instant,
   type IsoDate,
   type Known,
+  lowerBound,
   type NewsItem,
   sessionForKnownAt,
+  upperBound,
 } from "../core/mod.ts";
 
 /**
  * Index of the last entry of ascending `knownAts` with `knownAt <= t`, or -1 when none. Binary search.
  */
 export function asOfIndex(knownAts: ArrayLike<number>, t: Instant): number {
-  let lo = 0, hi = knownAts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (knownAts[mid] <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
+  return upperBound(knownAts, t) - 1;
 }
 
 /** Index of the first entry of ascending `times` with `time >= t` (length when none). */
 export function firstAtOrAfter(times: ArrayLike<number>, t: Instant): number {
-  let lo = 0, hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[mid] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return lowerBound(times, t);
 }
 
 /**

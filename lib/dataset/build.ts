@@ -17,6 +17,7 @@ import {
   type Known,
   LookaheadError,
   type NewsItem,
+  type UniverseMember,
 } from "../core/mod.ts";
 import {
   computeFeatures,
@@ -30,6 +31,7 @@ import { DEFAULT_NEUTRAL_K, LABEL_HORIZONS, seriesLabels } from "./labels.ts";
 import { assertFeatureSetNoLookahead } from "./lookahead.ts";
 import { assignSegments, validateSegments } from "./segments.ts";
 import { cloneSeries, forwardAdjust, totalReturnSeries } from "./series.ts";
+import { windowView } from "./windows.ts";
 import {
   type Dataset,
   type Labels,
@@ -81,6 +83,17 @@ export interface BuildDatasetInput {
   /** Decay per session of `news_sent_decay` (default 0.5) over `newsWindow` sessions (default 5). */
   newsDecay?: number;
   newsWindow?: number;
+  /**
+   * Also make the raw-window view (`windowView`) of this many sessions, running its truncation test on the
+   * longest series at build time. Models create it on first use otherwise.
+   */
+  windowLength?: number;
+  /**
+   * A point-in-time universe: rows exist only for (symbol, date) inside one of the symbol's membership spells
+   * (`to` null = open). Features still use each symbol's whole history. Without it the universe is the fixed
+   * list of `series` (survivorship-biased when that list was chosen after the fact).
+   */
+  membership?: readonly Pick<UniverseMember, "symbol" | "from" | "to">[];
 }
 
 /** Dataset plus the builder's bookkeeping. */
@@ -99,13 +112,13 @@ function sortedUnion(series: Iterable<SymbolSeries>): IsoDate[] {
   return [...set].sort();
 }
 
-/** Per-symbol market context by as-of join of `market` on the symbol's decision times. */
+/** Per-symbol market context by as-of join of each `market` series, by its own publication times. */
 function marketFor(
   m: MarketInput,
   mKnown: Float64Array,
   dt: Float64Array,
-): { ctx: MarketContext; idx: Int32Array } {
-  const n = dt.length, idx = new Int32Array(n);
+): { ctx: MarketContext; idx: Int32Array; vixIdx: Int32Array } {
+  const n = dt.length, idx = new Int32Array(n), vixIdx = new Int32Array(n).fill(-1);
   const ctx: MarketContext = {};
   if (m.indexClose) ctx.indexClose = new Float64Array(n);
   if (m.vix) ctx.vix = new Float64Array(n);
@@ -113,9 +126,13 @@ function marketFor(
     const k = asOfIndex(mKnown, dt[i]);
     idx[i] = k;
     if (ctx.indexClose) ctx.indexClose[i] = k < 0 ? NaN : m.indexClose![k];
-    if (ctx.vix) ctx.vix[i] = k < 0 ? NaN : m.vix![k];
+    if (ctx.vix) {
+      const v = asOfIndex(m.vixKnownAt!, dt[i]);
+      vixIdx[i] = v;
+      ctx.vix[i] = v < 0 ? NaN : m.vix![v];
+    }
   }
-  return { ctx, idx };
+  return { ctx, idx, vixIdx };
 }
 
 interface Extra {
@@ -206,12 +223,26 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   const m = input.market;
   if (m) {
     const len = m.dates.length;
-    for (const [k, v] of [["indexClose", m.indexClose], ["vix", m.vix], ["knownAt", m.knownAt]] as const) {
+    const series = [
+      ["indexClose", m.indexClose],
+      ["vix", m.vix],
+      ["knownAt", m.knownAt],
+      ["vixKnownAt", m.vixKnownAt],
+    ] as const;
+    for (const [k, v] of series) {
       if (v && v.length !== len) throw new RangeError(`market.${k} has ${v.length} values for ${len} dates`);
+    }
+    if (m.vix && !m.vixKnownAt) {
+      throw new TypeError(
+        "market.vix needs market.vixKnownAt: every context series needs its publication times",
+      );
     }
     mKnown = m.knownAt ? m.knownAt : Float64Array.from(m.dates, (d) => decisionTime(d));
     for (let i = 1; i < len; i++) {
-      if (!(m.dates[i] > m.dates[i - 1]) || mKnown[i] < mKnown[i - 1]) {
+      if (
+        !(m.dates[i] > m.dates[i - 1]) || mKnown[i] < mKnown[i - 1] ||
+        (m.vixKnownAt && m.vixKnownAt[i] < m.vixKnownAt[i - 1])
+      ) {
         throw new RangeError("market dates and knownAt must be ascending");
       }
     }
@@ -272,6 +303,7 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     assertFeatureSetNoLookahead(featureSet, longest!, { trials: 4, ctx });
   }
   let r = 0, anyInRange = false, sIdx = 0;
+  const spells = input.membership ? spellsBySymbol(input.membership) : undefined;
 
   // ---- one pass per symbol: adjust, check bars, join, compute features, write rows and labels ----
   for (const [name, raw] of input.series) {
@@ -292,9 +324,14 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     const mk = m ? marketFor(m, mKnown!, dt) : undefined;
     if (mk) {
       for (let i = 0; i < n; i++) {
-        const k = mk.idx[i];
+        const k = mk.idx[i], v = mk.vixIdx[i];
         if (k >= 0 && mKnown![k] > dt[i]) {
           throw new LookaheadError(`market value of ${m!.dates[k]} joined early`);
+        }
+        if (v >= 0 && m!.vixKnownAt![v] > dt[i]) {
+          throw new LookaheadError(
+            `VIX of ${m!.dates[v]} (public ${iso(m!.vixKnownAt![v])}) joined at ${iso(dt[i])}`,
+          );
         }
       }
     }
@@ -318,9 +355,11 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     while (vIdx < n && s.dates[vIdx] < validStart) vIdx++;
     while (tIdx < n && s.dates[tIdx] < testStart) tIdx++;
 
+    const mine = spells?.get(name) ?? (spells ? [] : undefined);
     for (let i = 0; i < n; i++) {
       const d = day[i];
       if (!inRange[d]) continue;
+      if (mine && !mine.some(([a, b]) => s.dates[i] >= a && s.dates[i] <= b)) continue; // not a member that day
       anyInRange = true;
       const b = r * F;
       let ok = true;
@@ -384,7 +423,7 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     for (let i = 0; i < total; i++) X[i * F + dst] = rk[i];
   }
 
-  return {
+  const built: BuiltDataset = {
     featureSet: { name: featureSet.name, version: featureSet.version },
     featureNames,
     n: total,
@@ -401,6 +440,23 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     labelHorizon,
     market: input.market,
   };
+  if (input.windowLength !== undefined) windowView(built, { length: input.windowLength });
+  return built;
+}
+
+/** Membership spells as `[from, to]` date pairs per symbol (an open spell ends at 9999-12-31). */
+function spellsBySymbol(
+  m: readonly Pick<UniverseMember, "symbol" | "from" | "to">[],
+): Map<string, [IsoDate, IsoDate][]> {
+  const out = new Map<string, [IsoDate, IsoDate][]>();
+  for (const x of m) {
+    const to = x.to ?? "9999-12-31";
+    if (!(x.from <= to)) throw new RangeError(`membership of ${x.symbol}: from ${x.from} is after to ${to}`);
+    let l = out.get(x.symbol);
+    if (!l) out.set(x.symbol, l = []);
+    l.push([x.from, to]);
+  }
+  return out;
 }
 
 /**

@@ -9,7 +9,10 @@ import { barsToSeriesMap } from "./series.ts";
 async function newsIc(mk: SyntheticMarket): Promise<{ ic: number; m: number }> {
   const req = { symbols: mk.symbols, from: mk.dates[0], to: mk.dates[mk.dates.length - 1] };
   const series = barsToSeriesMap(await mk.bars(req));
-  const news = await mk.news(req);
+  // The market publishes sentiment only as headline text; this test is about the point-in-time join, so it
+  // attaches the planted number (scoring the text is tested in pipelines/ and lib/models/).
+  const truth = new Map(mk.truth.news.map((e) => [e.id, e.sentiment]));
+  const news = (await mk.news(req)).map((n) => ({ ...n, sentiment: truth.get(n.id) }));
   const ds = buildDataset({ series, news, featureSet: FMAI_CORE_V0, segments: segmentsFor(mk.dates) });
   const F = ds.featureNames.length;
   const c = ds.featureNames.indexOf("news_count_1"), s = ds.featureNames.indexOf("news_sent_1");

@@ -233,3 +233,72 @@ Deno.test("default feature set with market context on real data", async () => {
   for (const v of ds.X) ok(Number.isFinite(v));
   ok(ds.featureNames.includes("vix") && ds.featureNames.includes("rank_ret_1"));
 });
+
+Deno.test("context series join by their own publication time: the VIX close (16:15) is used the next session", async () => {
+  const series = await loadSp500(["AAPL"]);
+  const m = await loadMarket();
+  const VIXONLY: FeatureSet = {
+    name: "vix",
+    version: "1",
+    features: [{ name: "vix", fn: "vix_level", params: {} }],
+  };
+  const ds = buildDataset({
+    series,
+    featureSet: VIXONLY,
+    segments: TREND_SEGMENTS,
+    market: m,
+    rankFeatures: [],
+  });
+  const at = new Map(m.dates.map((d, i) => [d, i]));
+  let checked = 0;
+  for (let r = 0; r < ds.n; r += 97) {
+    const i = at.get(ds.date[r])!;
+    equal(ds.X[r], m.vix[i - 1] / 100, `${ds.date[r]}: the previous session's VIX`);
+    checked++;
+  }
+  ok(checked > 10);
+  // a VIX series without publication times is refused; one claiming 16:00 would be used the same day
+  throws(
+    () =>
+      buildDataset({
+        series,
+        featureSet: VIXONLY,
+        segments: TREND_SEGMENTS,
+        market: { ...m, vixKnownAt: undefined },
+      }),
+    /vixKnownAt/,
+  );
+  const early = buildDataset({
+    series,
+    featureSet: VIXONLY,
+    segments: TREND_SEGMENTS,
+    market: { ...m, vixKnownAt: Float64Array.from(m.dates, (d) => closeTime(d)) },
+    rankFeatures: [],
+  });
+  equal(early.X[0], m.vix[at.get(early.date[0])!] / 100);
+});
+
+Deno.test("a point-in-time universe keeps a symbol's rows only while it is a member", async () => {
+  const series = await loadSp500(["AAPL", "XOM"]);
+  const membership = [
+    { symbol: "AAPL", from: "2014-01-01", to: "2015-06-30" },
+    { symbol: "AAPL", from: "2017-01-01", to: null },
+    { symbol: "XOM", from: "2000-01-01", to: null },
+  ];
+  const all = buildDataset({ series, featureSet: SMALL, segments: TREND_SEGMENTS });
+  const pit = buildDataset({ series, featureSet: SMALL, segments: TREND_SEGMENTS, membership });
+  const aaplDates = pit.date.filter((_, i) => pit.symbol[i] === "AAPL");
+  ok(
+    aaplDates.length > 0 &&
+      aaplDates.every((d) => (d >= "2014-01-01" && d <= "2015-06-30") || d >= "2017-01-01"),
+  );
+  equal(pit.symbol.filter((x) => x === "XOM").length, all.symbol.filter((x) => x === "XOM").length);
+  ok(pit.n < all.n);
+  // features of a member row are the same as without the universe (history before joining is used)
+  const key = (ds: typeof all, i: number) => `${ds.symbol[i]}|${ds.date[i]}`;
+  const F = all.featureNames.length, idx = new Map(Array.from({ length: all.n }, (_, i) => [key(all, i), i]));
+  for (let i = 0; i < pit.n; i += 50) {
+    const j = idx.get(key(pit, i))!;
+    deepEqual([...pit.X.subarray(i * F, i * F + 3)], [...all.X.subarray(j * F, j * F + 3)]);
+  }
+});

@@ -45,20 +45,29 @@ function truncCtx(ctx: MarketContext | undefined, end: number): MarketContext | 
 }
 
 /**
- * Recomputes `featureFn` on the series (and `dates`, and the market context) truncated after random indices `t`
- * and checks that every value up to `t` equals the full-series value. Throws `LookaheadError` naming the first index that differs: a feature
- * shifted one day into the future fails.
+ * A function of one symbol's columns returning `width` values per index, row-major `n x width` (a window
+ * view, or a feature when `width` is 1).
  */
-export function assertNoLookahead(
-  featureFn: SeriesFeatureFn,
+export type SeriesRowsFn = (cols: OhlcvColumns, ctx?: MarketContext) => Float64Array;
+
+/**
+ * The truncation test: recomputes `fn` on the series (and `dates`, and the market context) truncated after
+ * random indices `t` and checks that every value of every index up to `t` equals the full-series value.
+ * Throws `LookaheadError` naming the first index (and column, when `width > 1`) that differs.
+ */
+export function assertNoLookaheadRows(
+  fn: SeriesRowsFn,
+  width: number,
   series: OhlcvColumns,
   opts: NoLookaheadOptions = {},
 ): void {
   const n = series.close.length;
   if (n < 3) return;
   const tol = opts.tol ?? 1e-9, name = opts.name ?? "feature";
-  const full = featureFn(series, opts.ctx);
-  if (full.length !== n) throw new RangeError(`${name}: returned ${full.length} values for ${n} bars`);
+  const full = fn(series, opts.ctx);
+  if (full.length !== n * width) {
+    throw new RangeError(`${name}: returned ${full.length} values for ${n} bars x ${width}`);
+  }
   const next = mulberry32(opts.seed ?? 1);
   const ts = new Set<number>([n - 2]);
   const trials = opts.trials ?? 5;
@@ -73,18 +82,33 @@ export function assertNoLookahead(
       volume: series.volume.subarray(0, end),
     };
     if (series.dates) cut.dates = series.dates.slice(0, end);
-    const part = featureFn(cut, truncCtx(opts.ctx, end));
-    for (let j = 0; j <= t; j++) {
-      if (!same(part[j], full[j], tol)) {
+    const part = fn(cut, truncCtx(opts.ctx, end));
+    for (let k = 0; k < end * width; k++) {
+      if (!same(part[k], full[k], tol)) {
+        const j = Math.floor(k / width), c = k % width;
         const at = series.dates ? ` (${series.dates[j]})` : "";
+        const col = width > 1 ? ` column ${c}` : "";
         throw new LookaheadError(
-          `${name} looks ahead: value at index ${j}${at} is ${full[j]} on the full series but ${
-            part[j]
+          `${name} looks ahead: value at index ${j}${at}${col} is ${full[k]} on the full series but ${
+            part[k]
           } when the series ends at index ${t}`,
         );
       }
     }
   }
+}
+
+/**
+ * Recomputes `featureFn` on the series (and `dates`, and the market context) truncated after random indices `t`
+ * and checks that every value up to `t` equals the full-series value. Throws `LookaheadError` naming the first
+ * index that differs: a feature shifted one day into the future fails.
+ */
+export function assertNoLookahead(
+  featureFn: SeriesFeatureFn,
+  series: OhlcvColumns,
+  opts: NoLookaheadOptions = {},
+): void {
+  assertNoLookaheadRows(featureFn, 1, series, opts);
 }
 
 /** The registry function of one feature spec as a `SeriesFeatureFn`. */

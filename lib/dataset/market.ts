@@ -3,7 +3,7 @@
  * index and a VIX stand-in, both known at each close.
  * @module
  */
-import type { IsoDate } from "../core/mod.ts";
+import { closeTime, type IsoDate } from "../core/mod.ts";
 import type { MarketInput, SymbolSeries } from "./types.ts";
 
 /**
@@ -49,5 +49,6 @@ export function syntheticMarketContext(series: Map<string, SymbolSeries>): Marke
     }
     vix[i] = 100 * Math.sqrt(Math.max(0, (s2 - s * s / 20) / 19) * 252);
   }
-  return { dates, indexClose, vix };
+  // computed from closes, so known at the close (unlike the real VIX, printed at 16:15)
+  return { dates, indexClose, vix, vixKnownAt: Float64Array.from(dates, (d) => closeTime(d)) };
 }

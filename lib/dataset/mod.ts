@@ -13,3 +13,4 @@ export * from "./scaler.ts";
 export * from "./rows.ts";
 export * from "./market.ts";
 export * from "./resegment.ts";
+export * from "./windows.ts";

@@ -21,7 +21,11 @@ export interface Scaler {
  * Fits z-score parameters on `rows` (non-finite values skipped). Throws `LookaheadError` when a row's date is
  * after `until` (default: the end of the train segment), so a scaler never sees validation or test data.
  */
-export function fitScaler(ds: Dataset, rows: Int32Array, opts: { until?: IsoDate } = {}): Scaler {
+export function fitScaler(
+  ds: Pick<Dataset, "featureNames" | "X" | "n" | "date" | "symbol" | "segments">,
+  rows: Int32Array,
+  opts: { until?: IsoDate } = {},
+): Scaler {
   const until = opts.until ?? ds.segments.train[1];
   const F = ds.featureNames.length;
   const sum = new Float64Array(F), sum2 = new Float64Array(F), cnt = new Float64Array(F);

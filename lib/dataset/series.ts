@@ -20,6 +20,7 @@ import {
   type CorporateAction,
   DataValidationError,
   type Instant,
+  lowerBound,
   openTime,
 } from "../core/mod.ts";
 import type { SymbolSeries } from "./types.ts";
@@ -113,17 +114,6 @@ function actionsOf(series: SymbolSeries, actions: CorporateAction[]): CorporateA
     }
   }
   return out;
-}
-
-/** Index of the first date >= `date` in ascending `dates` (length when none). */
-function lowerBound(dates: string[], date: string): number {
-  let lo = 0, hi = dates.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (dates[mid] < date) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

@@ -18,15 +18,24 @@ export interface SymbolSeries {
   knownAt?: Float64Array;
 }
 
-/** Market series (ascending dates); values are joined as of each row's decision time. */
+/**
+ * Market series (ascending dates); each series is joined as of each row's decision time by its own
+ * publication times, so a value published after the decision (the VIX close, printed at 16:15 New York) is
+ * not used that day: the join takes the last value already public.
+ */
 export interface MarketInput {
   dates: IsoDate[];
   /** Index close (e.g. ^GSPC or SPY). */
   indexClose?: Float64Array;
   /** VIX close. */
   vix?: Float64Array;
-  /** When each value became public; default the decision time of its date. */
+  /** When each index close became public; default the decision time of its date (an index prints at the close). */
   knownAt?: Float64Array;
+  /**
+   * When each VIX close became public: required with `vix` (the VIX is not known at the close; use the VIX
+   * bars' `knownAt`, `barKnownAt("^VIX", date)`, 16:15 New York).
+   */
+  vixKnownAt?: Float64Array;
 }
 
 /** Segment codes of dataset rows. `PURGED` rows sit in a purge/embargo gap and are used by nobody. */

@@ -35,5 +35,5 @@ export interface EnsembleState {
   /** Tuned threshold (threshold). */
   threshold?: number | null;
   /** Meta-model (stacking): models K, features d, standardization and coefficients. */
-  meta?: { k: number; d: number; mean: number[]; std: number[]; coef: number[] };
+  meta?: { k: number; d: number; mean: number[]; std: number[]; weights: number[] };
 }

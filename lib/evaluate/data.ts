@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type IsoDate, mulberry32, shuffleInPlace } from "../core/mod.ts";
+import { type Bar, barKnownAt, type IsoDate, mulberry32, shuffleInPlace } from "../core/mod.ts";
 import { type MarketInput, type SymbolSeries, toSeries } from "../dataset/mod.ts";
 import { csvPresets } from "../sources/mod.ts";
 import type { EvalContext } from "./types.ts";
@@ -65,16 +65,22 @@ export async function loadSp500(ctx: EvalContext): Promise<Map<string, SymbolSer
   return new Map(chosen.map((s) => [s, all.get(s)!]));
 }
 
-/** ^GSPC closes with ^VIX closes joined on the ^GSPC dates (NaN where VIX has no bar). */
+/**
+ * ^GSPC closes with ^VIX closes joined on the ^GSPC dates (NaN where VIX has no bar), each with its
+ * publication time from its bars: ^GSPC at the close, ^VIX at 16:15 New York (`barKnownAt`), so the dataset's
+ * as-of join uses the previous session's VIX at a 16:00 decision.
+ */
 export async function loadMarket(sharedDir: string): Promise<MarketInput> {
   const src = csvPresets.yahooDaily(join(sharedDir, INDEX_DIR));
   const bars = await src.bars({ symbols: ["^GSPC", "^VIX"], from: "1990-01-01", to: "2030-12-31" });
   const spx = bars.get("^GSPC") ?? [];
   if (spx.length === 0) throw new RangeError(`no ^GSPC bars under ${join(sharedDir, INDEX_DIR)}`);
-  const vix = new Map<IsoDate, number>((bars.get("^VIX") ?? []).map((b) => [b.date, b.close]));
+  const vix = new Map<IsoDate, Bar>((bars.get("^VIX") ?? []).map((b) => [b.date, b]));
   return {
     dates: spx.map((b) => b.date),
     indexClose: Float64Array.from(spx, (b) => b.close),
-    vix: Float64Array.from(spx, (b) => vix.get(b.date) ?? NaN),
+    knownAt: Float64Array.from(spx, (b) => b.knownAt),
+    vix: Float64Array.from(spx, (b) => vix.get(b.date)?.close ?? NaN),
+    vixKnownAt: Float64Array.from(spx, (b) => vix.get(b.date)?.knownAt ?? barKnownAt("^VIX", b.date)),
   };
 }

@@ -17,7 +17,7 @@ import { levelOutcome, type LevelOutcomeOptions, type SymbolSeries, TREND_SEGMEN
 import { atr, floorPivots, SwingLevelModel } from "../models/mod.ts";
 import { type Figure, lineFigure, type Table } from "../report/mod.ts";
 import { loadSp500, SP500_DIR } from "./data.ts";
-import type { EvalContext, Metric, SectionResult } from "./types.ts";
+import { type EvalContext, type Metric, metricRecorder, type SectionResult } from "./types.ts";
 
 /** Level methods: ours, the floor-pivot baseline, and the random levels matched to each. */
 export const LEVEL_METHODS = ["swing", "floor-pivots", "random@swing", "random@floor-pivots"] as const;
@@ -165,17 +165,9 @@ export async function levelsSection(ctx: EvalContext): Promise<SectionResult> {
   ctx.log?.(`levels: ${series.size} tickers, ${events.length} level events`);
 
   const metrics: Metric[] = [], rows: (string | number)[][] = [];
+  const record = metricRecorder("levels", ctx.seed, metrics);
   const push = (name: string, method: string, value: number, hib: boolean | undefined) =>
-    metrics.push({
-      section: "levels",
-      name,
-      method,
-      value,
-      segment,
-      data,
-      seed: ctx.seed,
-      higherIsBetter: hib,
-    });
+    record(name, method, value, segment, data, hib);
   const sides = ["support", "resistance", "combined"] as const;
   const rates = new Map<string, ReturnType<typeof levelRates>>();
   for (const m of LEVEL_METHODS) {

@@ -20,6 +20,7 @@ export * from "./scoreboard.ts";
 export * from "./volatility.ts";
 export * from "./levels.ts";
 export * from "./sentiment.ts";
+export * from "./sentiment_lm.ts";
 export * from "./risk.ts";
 
 /**
@@ -36,3 +37,4 @@ export const SECTIONS: Record<string, Section> = {
 
 /** Protocol order of the section keys (unknown keys sort last). */
 export const SECTION_ORDER = ["trend", "volatility", "levels", "sentiment", "signals", "risk"];
+export * from "./trend_zoo.ts";

@@ -39,7 +39,7 @@ import { type SymbolSeries, toSeries, TREND_SEGMENTS } from "../dataset/mod.ts";
 import { csvPresets } from "../sources/mod.ts";
 import { join } from "node:path";
 import { chooseTickers, INDEX_DIR, loadSp500, REDUCED_TICKERS } from "./data.ts";
-import type { EvalContext, Metric, SectionResult } from "./types.ts";
+import { type EvalContext, type Metric, metricRecorder, type SectionResult } from "./types.ts";
 import {
   loadVolInputs,
   rvScale,
@@ -337,17 +337,7 @@ export async function riskSection(ctx: EvalContext): Promise<SectionResult> {
   const t0 = performance.now();
   const timings: Record<string, number> = {};
   const metrics: Metric[] = [];
-  const push = (name: string, method: string, value: number, segment: string, data: string, hib?: boolean) =>
-    metrics.push({
-      section: "risk",
-      name,
-      method,
-      value,
-      segment,
-      data,
-      seed: ctx.seed,
-      ...(hib === undefined ? {} : { higherIsBetter: hib }),
-    });
+  const push = metricRecorder("risk", ctx.seed, metrics);
   const rows: (string | number)[][] = [];
   const addRows = (
     label: string,

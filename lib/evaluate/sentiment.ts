@@ -20,13 +20,17 @@ import { DataValidationError, mulberry32, sessionForKnownAt, shuffleInPlace } fr
 import {
   dailyIc,
   LexiconModel,
+  lmScorer as lmScorerOf,
   pearson,
+  scoreNews,
   SENTIMENT_CLASSES,
   sentimentIndex,
   spearman,
   TextLogisticModel,
 } from "../models/mod.ts";
+import { asNewsItems, frozenEncoderHead } from "./sentiment_lm.ts";
 import { barFigure, type Figure, type Table } from "../report/mod.ts";
+import { csvRecords } from "../sources/mod.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
 import SPLIT from "./testdata/phrasebank_split.json" with { type: "json" };
 
@@ -123,36 +127,9 @@ export function classificationScores(truth: ArrayLike<number>, pred: ArrayLike<n
   return { n: truth.length, accuracy: truth.length ? ok / truth.length : NaN, macroF1: k ? f / k : NaN };
 }
 
-/** Minimal RFC 4180 CSV parser (quoted fields with `""` escapes and embedded newlines). */
+/** Rows of a CSV text (header first) through the project's one CSV parser (`csvRecords` in `lib/sources`). */
 export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [], field = "", q = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (q) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else q = false;
-      } else field += ch;
-    } else if (ch === '"') q = true;
-    else if (ch === ",") {
-      row.push(field);
-      field = "";
-    } else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && text[i + 1] === "\n") i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else field += ch;
-  }
-  if (field.length || row.length) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
+  return Array.from(csvRecords(text), (r) => r.fields);
 }
 
 /** A dated, ticker-tagged text. */
@@ -175,8 +152,10 @@ export function loadBenzinga(sharedDir: string): { items: NewsText[]; dropped: n
   const h = rows[0], ti = h.indexOf("title"), di = h.indexOf("date"), si = h.indexOf("stock");
   const items: NewsText[] = [];
   let dropped = 0;
-  for (const r of rows.slice(1)) {
-    if (r.length < h.length) continue;
+  for (const [i, r] of rows.slice(1).entries()) {
+    if (r.length !== h.length) {
+      throw new DataValidationError(`record ${i + 1} has ${r.length} fields`, { where: "benzinga" });
+    }
     const ms = Date.parse(r[di].replace(" ", "T"));
     if (!Number.isFinite(ms)) throw new DataValidationError(`bad date ${r[di]}`, { where: "benzinga" });
     if (LIST_HEADLINE.test(r[ti])) {
@@ -196,8 +175,10 @@ export function loadStocknetTweets(sharedDir: string): NewsText[] {
   const rows = parseCsv(text), h = rows[0];
   const ti = h.indexOf("ticker"), ci = h.indexOf("created_at_utc"), xi = h.indexOf("text_tokens");
   const out: NewsText[] = [];
-  for (const r of rows.slice(1)) {
-    if (r.length < h.length) continue;
+  for (const [i, r] of rows.slice(1).entries()) {
+    if (r.length !== h.length) {
+      throw new DataValidationError(`record ${i + 1} has ${r.length} fields`, { where: "stocknet tweets" });
+    }
     const ms = Date.parse(r[ci]);
     if (Number.isFinite(ms)) out.push({ ticker: r[ti], knownAt: ms, text: r[xi] });
   }
@@ -215,12 +196,13 @@ export function loadStocknetPrices(sharedDir: string): CloseSeries {
 /** Closes of `symbols` from `sp500-5yr-ohlcv` (`date,open,high,low,close,volume,Name`). */
 export function loadSp500Closes(sharedDir: string, symbols: ReadonlySet<string>): CloseSeries {
   const text = new TextDecoder().decode(gunzipSync(readFileSync(join(sharedDir, SENTIMENT_FILES.sp500))));
-  const lines = text.split("\n"), rows: string[][] = [lines[0].split(",")];
-  for (let i = 1; i < lines.length; i++) {
-    const l = lines[i], c = l.lastIndexOf(",");
-    if (c > 0 && symbols.has(l.slice(c + 1).trim())) rows.push(l.trim().split(","));
-  }
-  return closesFromRows(rows, "Name", "date", "close");
+  const rows = parseCsv(text);
+  return closesFromRows(
+    [rows[0], ...rows.slice(1).filter((r) => symbols.has(r[r.length - 1].trim()))],
+    "Name",
+    "date",
+    "close",
+  );
 }
 
 function closesFromRows(rows: string[][], tk: string, dt: string, px: string): CloseSeries {
@@ -332,7 +314,6 @@ export const TEXT_LEXICON_GRID = [false, true];
 
 /** Section 4 of EVALUATION.md. */
 export async function sentimentSection(ctx: EvalContext): Promise<SectionResult> {
-  await Promise.resolve();
   const t0 = performance.now(), timings: Record<string, number> = {};
   const metrics: Metric[] = [], tables: Table[] = [], figures: Figure[] = [], notes: string[] = [];
   const push = (name: string, method: string, value: number, segment: string, data: string, hib = true) =>
@@ -400,14 +381,11 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
     ["lexicon", (x) => lex.predict(x)],
     ["text-logistic", (x) => ours.predict(x)],
   ];
-  for (const [name, f] of predictors) {
-    t1 = performance.now();
-    const all = f(te.x);
-    timings[`predict_${name}_ms`] = performance.now() - t1;
+  const posAll = split.test.map((id, k) => [id, k]).filter(([id]) => allAgree.has(pb[id].text)).map(([, k]) =>
+    k
+  );
+  const record = (name: string, all: ArrayLike<number>) => {
     const s50 = classificationScores(te.y, all);
-    const posAll = split.test.map((id, k) => [id, k]).filter(([id]) => allAgree.has(pb[id].text)).map((
-      [, k],
-    ) => k);
     const sAll = classificationScores(
       Int8Array.from(posAll, (k) => te.y[k]),
       Int8Array.from(posAll, (k) => all[k]),
@@ -417,7 +395,72 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
     push("phrasebank_accuracy", name, sAll.accuracy, "phrasebank-50agree test ∩ allagree", pbData);
     push("phrasebank_macro_f1", name, sAll.macroF1, "phrasebank-50agree test ∩ allagree", pbData);
     rows.push([name, s50.accuracy, s50.macroF1, sAll.accuracy, sAll.macroF1]);
+  };
+  for (const [name, f] of predictors) {
+    t1 = performance.now();
+    const all = f(te.x);
+    timings[`predict_${name}_ms`] = performance.now() - t1;
+    record(name, all);
   }
+  // --- language models: frozen encoder + logistic head, fine-tuned encoders (fp32, int8), all in TypeScript
+  const lm = ctx.lm;
+  if (lm) {
+    for (const ref of lm.frozen) {
+      t1 = performance.now();
+      ctx.log?.(
+        `sentiment: frozen ${ref} + logistic head (embedding ${
+          tr.x.length + va.x.length + te.x.length
+        } sentences)`,
+      );
+      const model = await lm.load(ref);
+      try {
+        const r = await frozenEncoderHead(model, tr, va, te);
+        const name = `frozen ${model.name} + head`;
+        record(name, r.pred);
+        notes.push(
+          `${name}: mean-pooled embeddings, multinomial logistic head, l2 ${r.l2} chosen on validation (accuracy ${
+            r.valAccuracy.toFixed(3)
+          }).`,
+        );
+      } finally {
+        await model.release();
+      }
+      timings[`frozen_${ref}_ms`] = performance.now() - t1;
+    }
+    for (const ref of lm.finetuned) {
+      const first = await lm.load(ref);
+      const variants = Object.keys(first.meta.variants).sort();
+      const meta = first.meta;
+      await first.release();
+      for (const variant of variants) {
+        t1 = performance.now();
+        const model = await lm.load(ref, { variant });
+        try {
+          record(model.id, await model.predict(te.x));
+        } finally {
+          await model.release();
+        }
+        const ms = performance.now() - t1;
+        timings[`predict_${ref}/${variant}_ms`] = ms;
+        notes.push(
+          `${ref}/${variant}: ${
+            (te.x.length / (ms / 1000)).toFixed(0)
+          } sentences/s on the test part (incl. load).`,
+        );
+      }
+      const tr0 = meta.train as {
+        chosenEpoch?: number;
+        trainLayers?: number;
+        layers?: number;
+        steps?: number;
+      } | undefined;
+      notes.push(
+        `${ref}: ${meta.upstream}, top ${tr0?.trainLayers} of ${tr0?.layers} layers + head fine-tuned on the train part (${tr0?.steps} steps, epoch ${tr0?.chosenEpoch} chosen on validation${
+          meta.reduced ? "; REDUCED run" : ""
+        }), temperature ${Number(meta.temperature).toFixed(3)} fitted on validation. ${meta.license}`,
+      );
+    }
+  } else notes.push(`language-model rows skipped: ${ctx.lmMissing ?? "no text models given"}`);
   rows.push(["FinBERT (published, context)", FINBERT_ANCHORS.agree50, "", FINBERT_ANCHORS.agreeAll, ""]);
   tables.push({
     columns: ["method", "accuracy (50% agree)", "macro F1 (50%)", "accuracy (all agree)", "macro F1 (all)"],
@@ -444,7 +487,24 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
   const reduced = ctx.reduced;
   const newsRows: (string | number)[][] = [];
   const icBars: { x: string; y: number }[] = [];
-  const runNews = (label: string, items: NewsText[], prices: CloseSeries, data: string) => {
+  const recordNews = (label: string, name: string, panel: NewsPanel, data: string, segNote = "") => {
+    const s = newsScores(panel);
+    const seg = `${label}${segNote} ${panel.session[0] ?? ""}..${panel.session.at(-1) ?? ""}`;
+    push("news_ic", name, s.ic, seg, data);
+    push("news_rank_ic", name, s.rankIc, seg, data);
+    push("news_daily_ic", name, s.dailyIc, seg, data); // NaN when no day has >= 5 tickers
+    push("news_hit_rate", name, s.hitRate, seg, data);
+    newsRows.push([label + segNote, name, s.n, s.ic, s.rankIc, s.dailyIc, s.days, s.hitRate, s.hitN]);
+    icBars.push({ x: `${label}${segNote}/${name}`, y: s.rankIc });
+  };
+  const runNews = async (
+    label: string,
+    items: NewsText[],
+    prices: CloseSeries,
+    data: string,
+    lmRef: string | null,
+    variant = "fp32",
+  ) => {
     const texts = items.map((i) => i.text);
     for (
       const [name, scoreFn] of [
@@ -453,24 +513,56 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
       ] as const
     ) {
       const t2 = performance.now();
-      const sc = scoreFn(texts);
-      const panel = newsPanel(items, sc, prices);
-      const s = newsScores(panel);
+      const panel = newsPanel(items, scoreFn(texts), prices);
       timings[`news_${label}_${name}_ms`] = performance.now() - t2;
-      const seg = `${label} ${panel.session[0] ?? ""}..${panel.session.at(-1) ?? ""}`;
-      push("news_ic", name, s.ic, seg, data);
-      push("news_rank_ic", name, s.rankIc, seg, data);
-      push("news_daily_ic", name, s.dailyIc, seg, data); // NaN when no day has >= 5 tickers
-      push("news_hit_rate", name, s.hitRate, seg, data);
-      newsRows.push([label, name, s.n, s.ic, s.rankIc, s.dailyIc, s.days, s.hitRate, s.hitN]);
-      icBars.push({ x: `${label}/${name}`, y: s.rankIc });
+      recordNews(label, name, panel, data);
+    }
+    if (!lm || !lmRef) return;
+    // The text model: every item scored point in time (cached by item id and model), the same decision-time
+    // rule. A reduced run scores every 5th item and compares with the lexicon on the same items.
+    const sub = reduced ? items.filter((_, i) => i % 5 === 0) : items;
+    const segNote = reduced ? " (every 5th item)" : "";
+    const model = await lm.load(lmRef, { variant });
+    try {
+      const t2 = performance.now();
+      const res = await scoreNews(asNewsItems(label, sub), lmScorerOf(model), lm.cache, {
+        onProgress: (d, t) => ctx.log?.(`sentiment: ${label} ${model.id} ${d}/${t}`),
+      });
+      timings[`news_${label}_lm_ms`] = performance.now() - t2;
+      if (res.scored) {
+        notes.push(
+          `${label}: ${model.id} scored ${res.scored} items at ${
+            (res.scored / (res.scoreMs / 1000)).toFixed(0)
+          }/s (${res.cached} from the score cache).`,
+        );
+      } else {notes.push(
+          `${label}: ${model.id} scores for all ${res.cached} items came from the score cache.`,
+        );}
+      recordNews(label, model.id, newsPanel(sub, res.items.map((i) => i.sentiment!), prices), data, segNote);
+      if (reduced) {
+        recordNews(
+          label,
+          "lexicon",
+          newsPanel(sub, lex.score(sub.map((i) => i.text)), prices),
+          data,
+          segNote,
+        );
+      }
+    } finally {
+      await model.release();
     }
   };
   t1 = performance.now();
   const bz = loadBenzinga(ctx.sharedDir);
   const bzPrices = loadSp500Closes(ctx.sharedDir, new Set(bz.items.map((i) => i.ticker)));
   timings.benzinga_load_ms = performance.now() - t1;
-  runNews("benzinga", bz.items, bzPrices, `${SENTIMENT_FILES.benzinga} + ${SENTIMENT_FILES.sp500}`);
+  await runNews(
+    "benzinga",
+    bz.items,
+    bzPrices,
+    `${SENTIMENT_FILES.benzinga} + ${SENTIMENT_FILES.sp500}`,
+    lm?.newsModel ?? null,
+  );
   notes.push(
     `benzinga: ${bz.items.length} headlines kept (${bz.dropped} market-wide list headlines dropped); prices for ${
       [...bzPrices.keys()].join(", ")
@@ -481,11 +573,13 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
   const snPrices = loadStocknetPrices(ctx.sharedDir);
   if (reduced) tweets = tweets.filter((_, i) => i % 10 === 0);
   timings.stocknet_load_ms = performance.now() - t1;
-  runNews(
+  await runNews(
     "stocknet",
     tweets,
     snPrices,
     `${SENTIMENT_FILES.stocknetTweets} + ${SENTIMENT_FILES.stocknetPrices}`,
+    lm?.bulkModel ?? null,
+    lm?.bulkVariant,
   );
   notes.push(
     `stocknet: ${tweets.length} tweets${

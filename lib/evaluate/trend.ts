@@ -42,6 +42,7 @@ import {
   type SystemSpec,
 } from "../workflow/mod.ts";
 import { loadMarket, loadSp500, SP500_DIR } from "./data.ts";
+import { trendZoo } from "./trend_zoo.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
 
 /** The trend models of the protocol run: every model the pipeline can build. */
@@ -81,6 +82,11 @@ export interface TrendRunInput {
 export interface TrendOutputs {
   name: string;
   testProbs: Float64Array;
+  /**
+   * Probabilities on the validation segment (base models only): the system's calibration window, which the
+   * base models never saw; the ensembles were fitted on it, so they have none.
+   */
+  valProbs?: Float64Array;
 }
 
 /** What {@link runTrend} produces: the fitted system, its dataset and its test predictions. */
@@ -122,14 +128,17 @@ export async function runTrend(x: TrendRunInput): Promise<TrendRun> {
   const system = await fitSystem(spec, ds, { log });
   timings["fit"] = performance.now() - t0;
   t0 = performance.now();
-  const test = await system.predictRows(ds, rows.test);
+  const test = await system.predictRows(ds, rows.test, { timings });
   timings["predict"] = performance.now() - t0;
+  const valid = new Map(
+    (await system.predictModels(ds, rows.valid, { timings })).map((m) => [m.name, m.probs]),
+  );
   return {
     ds,
     rows,
     system,
     test,
-    models: test.models.map((m) => ({ name: m.name, testProbs: m.probs })),
+    models: test.models.map((m) => ({ name: m.name, testProbs: m.probs, valProbs: valid.get(m.name) })),
     ensembles: test.ensembles.map((e) => ({ name: `ensemble:${e.name}`, testProbs: e.probs })),
     tfBackend: system.tfBackend,
     timings: { ...timings, ...Object.fromEntries(Object.entries(system.timings)) },
@@ -499,6 +508,10 @@ export async function trendSection(ctx: EvalContext): Promise<SectionResult> {
     ],
   };
 
+  const zoo = trendZoo(run, { segment: seg, data, seed: ctx.seed });
+  metrics.push(...zoo.metrics);
+  notes.push(...zoo.notes);
+
   const ret = Float64Array.from(run.rows.test, (i) => run.ds.labels.fwdReturn[i]);
   const dates = Array.from(run.rows.test, (i) => run.ds.date[i]);
   const figMethods = [
@@ -529,7 +542,7 @@ export async function trendSection(ctx: EvalContext): Promise<SectionResult> {
     title: "1. Trend (next-day direction)",
     metrics,
     figures,
-    tables: [table],
+    tables: [table, zoo.table],
     notes,
     timings: { ...run.timings, null_check: nullMs },
   };

@@ -3,6 +3,7 @@
  * notebooks: a section is a pure async function of an {@link EvalContext} returning a {@link SectionResult}.
  * @module
  */
+import type { EvalTextModels } from "./sentiment_lm.ts";
 import type { Figure, Table } from "../report/mod.ts";
 
 /** One measured number, with where and how it was measured. */
@@ -23,6 +24,32 @@ export interface Metric {
   seed: number;
   /** Whether a larger value is better (absent when neither, e.g. a z-score). */
   higherIsBetter?: boolean;
+}
+
+/**
+ * A recorder of one section's metrics: `record(name, method, value, segment, data, higherIsBetter?)` appends a
+ * {@link Metric} with the section and seed filled in (`higherIsBetter` left out when undefined).
+ */
+export function metricRecorder(section: string, seed: number, metrics: Metric[]) {
+  return (
+    name: string,
+    method: string,
+    value: number,
+    segment: string,
+    data: string,
+    hib?: boolean,
+  ): void => {
+    metrics.push({
+      section,
+      name,
+      method,
+      value,
+      segment,
+      data,
+      seed,
+      ...(hib === undefined ? {} : { higherIsBetter: hib }),
+    });
+  };
 }
 
 /** What a section returns. */
@@ -52,6 +79,10 @@ export interface EvalContext {
   tickers?: number;
   /** Progress logger. */
   log?: (s: string) => void;
+  /** The installed text models (section 4's language-model rows); absent: those rows are skipped. */
+  lm?: EvalTextModels;
+  /** Why `lm` is absent (printed as the section's note), e.g. the command that installs the model. */
+  lmMissing?: string;
 }
 
 /** One section of the protocol. */

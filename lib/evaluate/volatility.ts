@@ -54,6 +54,7 @@ import {
   type RealizedInputs,
 } from "../models/mod.ts";
 import { type Figure, lineFigure, type Table } from "../report/mod.ts";
+import { csvRecords } from "../sources/mod.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
 
 /** Data files of section 2, relative to the shared data folder. */
@@ -89,7 +90,7 @@ export interface VolInputs extends RealizedInputs {
 }
 
 function splitCsv(text: string): string[][] {
-  return text.split("\n").filter((l) => l.length > 0).map((l) => l.replace(/\r$/, "").split(","));
+  return Array.from(csvRecords(text), (r) => r.fields);
 }
 
 function hhmmssSeconds(v: number): number {
@@ -125,7 +126,7 @@ export function vixKnownAt(
  * first row.
  */
 export function loadVolInputs(sharedDir: string): VolInputs {
-  const rvRows = splitCsv(readFileSync(join(sharedDir, VOL_FILES.rv), "latin1"));
+  const rvRows = splitCsv(readFileSync(join(sharedDir, VOL_FILES.rv), "utf8"));
   const h = rvRows[0],
     ci = (name: string) => {
       const i = h.indexOf(name);
@@ -139,7 +140,7 @@ export function loadVolInputs(sharedDir: string): VolInputs {
     oi = ci("open_time"),
     ei = ci("close_time");
   const closes = (file: string) => {
-    const rows = splitCsv(readFileSync(join(sharedDir, file), "latin1"));
+    const rows = splitCsv(readFileSync(join(sharedDir, file), "utf8"));
     const k = rows[0].indexOf("Close");
     if (k < 0) throw new DataValidationError("no Close column", { where: file });
     const dates: string[] = [], close: number[] = [];

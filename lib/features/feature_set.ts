@@ -334,3 +334,72 @@ export const FMAI_ALPHA_V1: FeatureSet = {
 
 /** The default feature set used by the pipeline: {@link FMAI_ALPHA_V1}. */
 export const DEFAULT_FEATURE_SET: FeatureSet = FMAI_ALPHA_V1;
+
+/** The market-context series each context feature function reads (functions not listed need none). */
+export const CONTEXT_INPUTS: Readonly<Record<string, keyof MarketContext>> = {
+  index_return: "indexClose",
+  relative_return: "indexClose",
+  vix_level: "vix",
+  vix_change: "vix",
+};
+
+/**
+ * `set` without the features whose market context is not at hand (e.g. no VIX series: `vix`, `vix_chg_5`
+ * dropped). Decided by what the run is given, never by the data's values: the same inputs give the same
+ * feature list whatever the symbols' order or history length. The version gains `-ctx` when a feature is left
+ * out.
+ */
+export function featureSetFor(
+  set: FeatureSet,
+  available: { [K in keyof MarketContext]?: boolean },
+): FeatureSet {
+  const keep = set.features.filter((f) => {
+    const need = CONTEXT_INPUTS[f.fn];
+    return need === undefined || available[need] === true;
+  });
+  return keep.length === set.features.length
+    ? set
+    : { ...set, version: `${set.version}-ctx`, features: keep };
+}
+
+/**
+ * Sessions of history the set needs before every feature is finite (its warm-up), measured on a synthetic
+ * random-walk series with full context, so it depends on the set alone. Cached per set.
+ */
+export function featureWarmup(set: FeatureSet): number {
+  const key = `${featureSetId(set)}:${featureSetHash(set)}`;
+  const hit = warmups.get(key);
+  if (hit !== undefined) return hit;
+  const n = 600;
+  const close = new Float64Array(n), open = new Float64Array(n), high = new Float64Array(n);
+  const low = new Float64Array(n), volume = new Float64Array(n), index = new Float64Array(n);
+  const vix = new Float64Array(n);
+  let p = 100, seed = 12345;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+  const dates: string[] = [];
+  for (let i = 0, d = Date.UTC(2001, 0, 2); i < n; d += 86_400_000) {
+    const wd = new Date(d).getUTCDay();
+    if (wd === 0 || wd === 6) continue;
+    dates.push(new Date(d).toISOString().slice(0, 10));
+    open[i] = p;
+    p *= 1 + 0.02 * rnd();
+    close[i] = p;
+    high[i] = Math.max(open[i], p) * 1.01;
+    low[i] = Math.min(open[i], p) * 0.99;
+    volume[i] = 1e6 * (1.5 + rnd());
+    index[i] = 1000 * (1 + 0.001 * i + 0.01 * rnd());
+    vix[i] = 20 + 5 * rnd();
+    i++;
+  }
+  const cols = computeFeatures(set, { open, high, low, close, volume, dates }, { indexClose: index, vix });
+  let w = 0;
+  for (const c of cols) {
+    let i = 0;
+    while (i < n && !Number.isFinite(c[i])) i++;
+    w = Math.max(w, i);
+  }
+  warmups.set(key, w);
+  return w;
+}
+
+const warmups = new Map<string, number>();

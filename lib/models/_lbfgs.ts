@@ -16,12 +16,27 @@ export interface LbfgsOptions {
   gtol?: number;
 }
 
-/** Minimizes `f` from `x0` (modified in place and returned) and reports iterations and the final value. */
+/** How a minimization ended. */
+export interface LbfgsReport {
+  iterations: number;
+  /**
+   * `gradient`: the gradient's max-norm fell below `gtol`; `objective`: an iteration lowered the objective by
+   * less than `ftol` (relative); `line-search`: no step lowered it (at the precision's limit);
+   * `max-iterations`: stopped by `maxIter` before either test held.
+   */
+  reason: "gradient" | "objective" | "line-search" | "max-iterations";
+  /** Max-norm of the gradient at the result. */
+  gradNorm: number;
+  /** The objective at the result. */
+  value: number;
+}
+
+/** Minimizes `f` from `x0` (modified in place and returned) and reports how it ended. */
 export function lbfgs(
   f: Objective,
   x0: Float64Array,
   opts: LbfgsOptions = {},
-): { x: Float64Array; value: number; iterations: number } {
+): { x: Float64Array; value: number; iterations: number; report: LbfgsReport } {
   const n = x0.length, m = opts.memory ?? 8, maxIter = opts.maxIter ?? 200;
   const ftol = opts.ftol ?? 1e-9, gtol = opts.gtol ?? 1e-6;
   const x = x0;
@@ -31,10 +46,14 @@ export function lbfgs(
   const d = new Float64Array(n), xn = new Float64Array(n), gn = new Float64Array(n);
   const alpha = new Float64Array(m);
   let it = 0;
+  let reason: LbfgsReport["reason"] = "max-iterations";
   for (; it < maxIter; it++) {
     let gmax = 0;
     for (let i = 0; i < n; i++) gmax = Math.max(gmax, Math.abs(g[i]));
-    if (gmax < gtol) break;
+    if (gmax < gtol) {
+      reason = "gradient";
+      break;
+    }
     // two-loop recursion: d = -H g
     for (let i = 0; i < n; i++) d[i] = -g[i];
     for (let k = S.length - 1; k >= 0; k--) {
@@ -77,7 +96,10 @@ export function lbfgs(
       if (Number.isFinite(fn) && fn <= fx + 1e-4 * step * dg) break;
       step *= 0.5;
     }
-    if (!(fn <= fx)) break;
+    if (!(fn <= fx)) {
+      reason = "line-search";
+      break;
+    }
     const s = new Float64Array(n), y = new Float64Array(n);
     let sy = 0;
     for (let i = 0; i < n; i++) {
@@ -101,8 +123,11 @@ export function lbfgs(
     }
     if (rel < ftol) {
       it++;
+      reason = "objective";
       break;
     }
   }
-  return { x, value: fx, iterations: it };
+  let gradNorm = 0;
+  for (let i = 0; i < n; i++) gradNorm = Math.max(gradNorm, Math.abs(g[i]));
+  return { x, value: fx, iterations: it, report: { iterations: it, reason, gradNorm, value: fx } };
 }

@@ -135,3 +135,108 @@ export function classShares(labels: Int8Array, rows: Int32Array): [number, numbe
   }
   return [c[0] / m, c[1] / m, c[2] / m];
 }
+
+/** Options of {@link fabricateSequenceDataset}. */
+export interface FabricateSequenceOptions {
+  nSymbols?: number;
+  nDays?: number;
+  /** Logit slope of the planted driver (0: labels independent of the past). */
+  strength?: number;
+  /** The driver is the return `lag` sessions before the decision session (default 4). */
+  lag?: number;
+  seed?: number;
+  /** First session with a row (earlier sessions are history for the windows). Default 40. */
+  warmup?: number;
+}
+
+/**
+ * A dataset whose next-day class depends on the price path only: `logit(up) = s * x`, `logit(down) = -s * x`
+ * with `x = r[t - lag] / 1%`, the daily return `lag` sessions before the decision session `t` (a pattern a
+ * sequence model sees in its window but no single lag-0 value shows). Every daily return is drawn from its
+ * class (as in {@link fabricateDataset}); volume is lognormal noise. Rows start at `warmup`; the feature
+ * table holds two noise columns. Segments split the row sessions 60/20/20 by date.
+ */
+export function fabricateSequenceDataset(opts: FabricateSequenceOptions = {}): Fabricated {
+  const nSym = opts.nSymbols ?? 20, nDays = opts.nDays ?? 400, s = opts.strength ?? 1.5;
+  const lag = opts.lag ?? 4, warm = opts.warmup ?? 40, seed = opts.seed ?? 1;
+  const u = mulberry32(seed), z = normalRng(seed * 7919 + 17);
+  const dates = sessions("2015-01-02", "2030-12-31").slice(0, nDays);
+  const m = nDays - warm, n = nSym * m, p = 2;
+  const X = new Float64Array(n * p), trend = new Int8Array(n), fwd = new Float64Array(n);
+  const nanCol = () => new Float64Array(n).fill(NaN);
+  const symbol: string[] = [], date: string[] = [];
+  const decisionTime = new Float64Array(n), seriesIndex = new Int32Array(n), segment = new Uint8Array(n);
+  const series = new Map<string, SymbolSeries>();
+  const nTrain = Math.floor(m * 0.6), nValid = Math.floor(m * 0.2);
+  const train: number[] = [], valid: number[] = [], test: number[] = [];
+  const draw = (x: number): [number, number] => {
+    const e = [Math.exp(-s * x), 1, Math.exp(s * x)], tot = e[0] + e[1] + e[2], r = u() * tot;
+    const cls = r < e[0] ? 0 : r < e[0] + e[1] ? 1 : 2;
+    const mag = cls === 1 ? 0.001 * u() : 0.0025 + 0.01 * Math.abs(z());
+    return [cls, cls === 0 ? -mag : cls === 2 ? mag : (u() < 0.5 ? -mag : mag)];
+  };
+  let i = 0;
+  for (let k = 0; k < nSym; k++) {
+    const sym = `Q${String(k).padStart(3, "0")}`;
+    const ret = new Float64Array(nDays), cls = new Int8Array(nDays).fill(-1);
+    for (let t = 1; t < nDays; t++) {
+      const x = t - 1 - lag >= 1 ? ret[t - 1 - lag] / 0.01 : 0; // decided at t - 1
+      [cls[t], ret[t]] = draw(x);
+    }
+    const close = new Float64Array(nDays), open = new Float64Array(nDays);
+    const high = new Float64Array(nDays), low = new Float64Array(nDays), volume = new Float64Array(nDays);
+    for (let t = 0; t < nDays; t++) {
+      close[t] = t === 0 ? 100 : close[t - 1] * (1 + ret[t]);
+      open[t] = t === 0 ? close[0] : close[t - 1] * (1 + 0.002 * z());
+      high[t] = Math.max(open[t], close[t]) * (1 + 0.003 * u());
+      low[t] = Math.min(open[t], close[t]) * (1 - 0.003 * u());
+      volume[t] = 1e6 * Math.exp(0.3 * z());
+    }
+    series.set(sym, { symbol: sym, dates, open, high, low, close, adjClose: close.slice(), volume });
+    for (let t = warm; t < nDays; t++, i++) {
+      X[i * p] = z();
+      X[i * p + 1] = z();
+      symbol.push(sym);
+      date.push(dates[t]);
+      decisionTime[i] = closeTime(dates[t]);
+      seriesIndex[i] = t;
+      const q = t - warm;
+      const seg = q < nTrain ? Segment.TRAIN : q < nTrain + nValid ? Segment.VALID : Segment.TEST;
+      segment[i] = seg;
+      const last = t === nDays - 1 ||
+        (seg !== Segment.TEST && (q + 1 === nTrain || q + 1 === nTrain + nValid));
+      trend[i] = last ? -1 : cls[t + 1];
+      fwd[i] = last ? NaN : ret[t + 1];
+      if (!last) (seg === Segment.TRAIN ? train : seg === Segment.VALID ? valid : test).push(i);
+    }
+  }
+  const ds: Dataset = {
+    featureSet: { name: "fabricated-sequence", version: "1" },
+    featureNames: ["noise_1", "noise_2"],
+    n,
+    X,
+    symbol,
+    date,
+    decisionTime,
+    seriesIndex,
+    segment,
+    segments: {
+      train: [dates[warm], dates[warm + nTrain - 1]],
+      valid: [dates[warm + nTrain], dates[warm + nTrain + nValid - 1]],
+      test: [dates[warm + nTrain + nValid], dates[nDays - 1]],
+      purge: 1,
+      embargo: 0,
+    },
+    labels: {
+      trend,
+      fwdReturn: fwd,
+      fwdOpenReturn: nanCol(),
+      fwdVar1: nanCol(),
+      fwdVar5: nanCol(),
+      fwdVar22: nanCol(),
+    },
+    series,
+    labelHorizon: 1,
+  };
+  return { ds, train: Int32Array.from(train), valid: Int32Array.from(valid), test: Int32Array.from(test) };
+}

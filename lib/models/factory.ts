@@ -7,14 +7,19 @@ import { LogisticModel } from "./logistic.ts";
 import { MajorityClassModel } from "./majority.ts";
 import { MlpModel } from "./mlp.ts";
 import { MomentumModel } from "./momentum.ts";
+import { createSequenceModel, SEQUENCE_MODEL_NAMES } from "./sequence.ts";
 import type { TrendModel } from "./types.ts";
 import type { Dataset } from "../dataset/mod.ts";
 
-/** Trend model names {@link createTrendModel} knows. */
-export const TREND_MODEL_NAMES = ["majority", "momentum", "logistic", "mlp-tfjs", "gbdt"] as const;
-
-/** One of {@link TREND_MODEL_NAMES}. */
-export type TrendModelName = typeof TREND_MODEL_NAMES[number];
+/** Trend model names {@link createTrendModel} knows: the feature-table models, then the sequence models. */
+export const TREND_MODEL_NAMES: readonly string[] = [
+  "majority",
+  "momentum",
+  "logistic",
+  "mlp-tfjs",
+  "gbdt",
+  ...SEQUENCE_MODEL_NAMES,
+];
 
 /** Creates an unfitted trend model by name (`RangeError` for an unknown one). */
 export function createTrendModel(name: string, seed: number): TrendModel {
@@ -30,6 +35,7 @@ export function createTrendModel(name: string, seed: number): TrendModel {
     case "gbdt":
       return new GbdtModel({ seed });
     default:
+      if (SEQUENCE_MODEL_NAMES.includes(name)) return createSequenceModel(name, seed);
       throw new RangeError(`unknown trend model ${name} (known: ${TREND_MODEL_NAMES.join(", ")})`);
   }
 }
@@ -38,7 +44,9 @@ export function createTrendModel(name: string, seed: number): TrendModel {
  * Fits a trend model on the nested train windows: models with early stopping (`mlp-tfjs`, `gbdt`) first fit on
  * `fit` and stop on `stop` (the inner slice at the end of train), then refit on `fit` and `stop` together with
  * the number of epochs / rounds that run chose; the others fit on `fit` and `stop` together. No other rows are
- * read. With an empty `stop` every model fits on `fit` with its own defaults.
+ * read. The sequence models fit on `fit`, stop on `stop` and are kept as they are: they train on a capped
+ * sample of their rows, and skipping the refit halves their cost. With an empty `stop` every model fits on
+ * `fit` with its own defaults.
  */
 export async function fitTrendModel(
   name: string,
@@ -60,6 +68,11 @@ export async function fitTrendModel(
     const epochs = Math.max(1, (probe.info?.bestEpoch ?? 0) + 1);
     const m = new MlpModel({ seed, maxEpochs: epochs, earlyStopping: false });
     await m.fit(ds, all);
+    return m;
+  }
+  if (SEQUENCE_MODEL_NAMES.includes(name)) {
+    const m = createSequenceModel(name, seed);
+    await m.fit(ds, fit, stop);
     return m;
   }
   if (name === "gbdt") {

@@ -10,6 +10,8 @@ import { ModelError, mulberry32, shuffleInPlace } from "../core/mod.ts";
 import type { Dataset } from "../dataset/mod.ts";
 import type { TrendModel } from "./types.ts";
 import { fitScaler, labeledRows, type Scaler, transform } from "./_scaler.ts";
+import { innerHoldout } from "./_holdout.ts";
+import { fromLayersArtifacts, layersArtifacts } from "./_tfjs_artifacts.ts";
 import { initTensorflow, tf } from "./tf_backend.ts";
 
 /** Options of {@link MlpModel}. */
@@ -63,6 +65,9 @@ const DEFAULTS: Required<MlpOptions> = {
   earlyStopping: true,
 };
 
+/** Rows per forward pass in predict (tfjs's default of 32 makes prediction call-bound). */
+const PREDICT_BATCH = 8192;
+
 function build(p: number, o: Required<MlpOptions>): tf.Sequential {
   const m = tf.sequential();
   o.hidden.forEach((h, k) => {
@@ -84,6 +89,12 @@ function build(p: number, o: Required<MlpOptions>): tf.Sequential {
   return m;
 }
 
+async function readWeights(net: tf.LayersModel): Promise<{ shape: number[]; values: Float32Array }[]> {
+  return await Promise.all(
+    net.getWeights().map(async (w) => ({ shape: w.shape, values: (await w.data()) as Float32Array })),
+  );
+}
+
 function toF32(a: Float64Array): Float32Array {
   return Float32Array.from(a);
 }
@@ -101,6 +112,8 @@ export class MlpModel implements TrendModel {
   private net: tf.Sequential | null = null;
   private scaler: Scaler | null = null;
   private featureNames: string[] = [];
+  /** The weights as read back with `await data()` after fit/load (WebGPU in Deno cannot read them synchronously). */
+  private snapshot: { shape: number[]; values: Float32Array }[] = [];
   /** Summary of the last fit. */
   info: MlpFitInfo | null = null;
 
@@ -118,22 +131,7 @@ export class MlpModel implements TrendModel {
     let tr = labeledRows(ds, train);
     let va = valid ? labeledRows(ds, valid) : new Int32Array(0);
     const stopping = this.options.earlyStopping || va.length > 0;
-    if (va.length === 0 && stopping) {
-      const sorted = Array.from(tr).sort((
-        a,
-        b,
-      ) => (ds.date[a] < ds.date[b] ? -1 : ds.date[a] > ds.date[b] ? 1 : a - b));
-      const cut = Math.floor(sorted.length * 0.9);
-      va = Int32Array.from(sorted.slice(cut));
-      // purge: train labels look `labelHorizon` sessions ahead, so the last train dates before the cut would
-      // overlap the held-out labels; drop them.
-      const purge = new Set<string>();
-      for (let k = cut - 1; k >= 0 && purge.size < (ds.labelHorizon ?? 1); k--) {
-        if (ds.date[sorted[k]] !== ds.date[sorted[cut]]) purge.add(ds.date[sorted[k]]);
-      }
-      const lastKept = [...purge].sort()[0];
-      tr = Int32Array.from(sorted.slice(0, cut).filter((r) => ds.date[r] < lastKept));
-    }
+    if (va.length === 0 && stopping) ({ train: tr, holdout: va } = innerHoldout(ds, tr));
     if (tr.length < 10 || (stopping && va.length < 1)) {
       throw new ModelError("mlp-tfjs: too few labeled rows to fit");
     }
@@ -170,7 +168,7 @@ export class MlpModel implements TrendModel {
           bestEpoch = epoch;
           continue;
         }
-        const pv = tf.tidy(() => net.predict(xVa) as tf.Tensor);
+        const pv = tf.tidy(() => net.predict(xVa, { batchSize: PREDICT_BATCH }) as tf.Tensor);
         const loss = logLoss(await pv.data() as Float32Array, yva);
         pv.dispose();
         if (loss < best - 1e-5) {
@@ -191,6 +189,7 @@ export class MlpModel implements TrendModel {
       net.setWeights(bestWeights);
       bestWeights.forEach((w) => w.dispose());
     }
+    this.snapshot = await readWeights(net);
     this.info = { backend, epochs: epoch, bestEpoch, bestValidLoss: best, ms: performance.now() - t0 };
   }
 
@@ -211,7 +210,7 @@ export class MlpModel implements TrendModel {
     const out = new Float64Array(rows.length * 3);
     if (rows.length === 0) return out;
     const x = tf.tensor2d(toF32(transform(ds, rows, this.scaler)), [rows.length, p]);
-    const y = tf.tidy(() => this.net!.predict(x) as tf.Tensor);
+    const y = tf.tidy(() => this.net!.predict(x, { batchSize: PREDICT_BATCH }) as tf.Tensor);
     const v = await y.data();
     tf.dispose([x, y]);
     for (let r = 0; r < rows.length; r++) {
@@ -231,7 +230,7 @@ export class MlpModel implements TrendModel {
       featureNames: this.featureNames,
       options: this.options,
       scaler: this.scaler,
-      weights: this.net.getWeights().map((w) => ({ shape: w.shape, values: Array.from(w.dataSync()) })),
+      weights: this.snapshot.map((w) => ({ shape: w.shape, values: Array.from(w.values) })),
     };
   }
 
@@ -246,6 +245,7 @@ export class MlpModel implements TrendModel {
     const ws = params.weights.map((w) => tf.tensor(w.values, w.shape));
     m.net.setWeights(ws);
     tf.dispose(ws);
+    m.snapshot = await readWeights(m.net);
     return m;
   }
 
@@ -255,49 +255,24 @@ export class MlpModel implements TrendModel {
    */
   async toArtifacts(): Promise<Record<string, Uint8Array | string>> {
     if (!this.net || !this.scaler) throw new ModelError("mlp-tfjs: not fitted");
-    let art: tf.io.ModelArtifacts | null = null;
-    await this.net.save(tf.io.withSaveHandler((a) => {
-      art = a;
-      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } });
-    }));
-    const a = art as tf.io.ModelArtifacts | null;
-    if (!a?.weightData) throw new ModelError("mlp-tfjs: tfjs save produced no weights");
-    const data = a.weightData;
-    const bytes = data instanceof ArrayBuffer
-      ? new Uint8Array(data)
-      : new Uint8Array(await new Blob(data as ArrayBuffer[]).arrayBuffer());
-    return {
-      "params.json": JSON.stringify({
-        model: "mlp-tfjs",
-        featureNames: this.featureNames,
-        options: this.options,
-        scaler: this.scaler,
-      }),
-      "model.json": JSON.stringify({ modelTopology: a.modelTopology, weightSpecs: a.weightSpecs }),
-      "weights.bin": bytes,
+    const params = {
+      model: "mlp-tfjs",
+      featureNames: this.featureNames,
+      options: this.options,
+      scaler: this.scaler,
     };
+    return await layersArtifacts(this.net, params, "mlp-tfjs");
   }
 
   /** Restores a model from {@link MlpModel.toArtifacts} files. */
   static async fromArtifacts(files: Record<string, Uint8Array | string>): Promise<MlpModel> {
-    const text = (k: string) => {
-      const v = files[k];
-      if (v === undefined) throw new ModelError(`mlp-tfjs: artifact ${k} missing`);
-      return typeof v === "string" ? v : new TextDecoder().decode(v);
-    };
-    const params = JSON.parse(text("params.json"));
-    const topo = JSON.parse(text("model.json"));
-    const w = files["weights.bin"];
-    if (!(w instanceof Uint8Array)) throw new ModelError("mlp-tfjs: artifact weights.bin missing");
-    await initTensorflow();
-    const m = new MlpModel(params.options);
-    m.featureNames = params.featureNames;
-    m.scaler = params.scaler;
-    const buf = w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) as ArrayBuffer;
-    const net = await tf.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: topo.modelTopology, weightSpecs: topo.weightSpecs, weightData: buf }),
-    );
+    const { params, net } = await fromLayersArtifacts(files, "mlp-tfjs");
+    const p = params as Omit<MlpParams, "weights">;
+    const m = new MlpModel(p.options);
+    m.featureNames = p.featureNames;
+    m.scaler = p.scaler;
     m.net = net as tf.Sequential;
+    m.snapshot = await readWeights(m.net);
     return m;
   }
 }

@@ -2,12 +2,17 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import { fabricateDataset } from "./_test_data.ts";
 import { assertEdge, assertNoEdge, scoreRows } from "./_test_checks.ts";
 import { MlpModel } from "./mlp.ts";
-import { initTensorflow } from "./tf_backend.ts";
+import { initTensorflow, probeWebGpu } from "./tf_backend.ts";
 
-Deno.test("tf backend: starts once and reports wasm (native tfjs-node is not installed here)", async () => {
+Deno.test("tf backend: starts once; wasm here (no hardware WebGPU adapter, native tfjs-node not installed)", async () => {
   const a = await initTensorflow(), b = await initTensorflow();
   deepEqual(a, b);
-  ok(["tensorflow", "wasm", "cpu"].includes(a.backend), a.backend);
+  ok(["webgpu", "tensorflow", "wasm", "cpu"].includes(a.backend), a.backend);
+  if (a.backend === "webgpu") ok(!a.fallbackAdapter, "a fallback adapter is never chosen by default");
+  const probe = await probeWebGpu();
+  if (probe?.fallback) {
+    ok(a.tried.some((t) => /^webgpu: skipped fallback adapter/.test(t)), a.tried.join(" | "));
+  }
   console.log(`tfjs backend: ${a.backend}; tried: ${a.tried.join(" | ") || "-"}`);
 });
 

@@ -15,6 +15,7 @@ import { LogisticModel, type LogisticParams } from "./logistic.ts";
 import { MajorityClassModel, type MajorityParams } from "./majority.ts";
 import { MomentumModel, type MomentumParams } from "./momentum.ts";
 import { MlpModel } from "./mlp.ts";
+import { SequenceModel } from "./sequence.ts";
 import { GbdtModel, type GbdtParams } from "./gbdt.ts";
 import { Garch11Model, type Garch11State } from "./garch.ts";
 import { EwmaModel } from "./ewma.ts";
@@ -92,14 +93,15 @@ export type SavableModel =
   | MajorityClassModel
   | MomentumModel
   | MlpModel
+  | SequenceModel
   | GbdtModel
   | Garch11Model
   | EwmaModel
   | HarRvModel;
 
-/** A fitted model as artifact files: `params.json`, plus the tfjs `model.json` and `weights.bin` for the MLP. */
+/** A fitted model as artifact files: `params.json`, plus the tfjs `model.json` and `weights.bin` for the networks. */
 export async function modelToFiles(model: SavableModel): Promise<Record<string, Uint8Array | string>> {
-  return model instanceof MlpModel
+  return model instanceof MlpModel || model instanceof SequenceModel
     ? await model.toArtifacts()
     : { "params.json": JSON.stringify(model.toJSON()) };
 }
@@ -115,6 +117,8 @@ export async function modelFromFiles(
   switch (p?.model) {
     case "mlp-tfjs":
       return await MlpModel.fromArtifacts(files);
+    case "sequence-tfjs":
+      return await SequenceModel.fromArtifacts(files);
     case "logistic":
       return LogisticModel.fromJSON(p as LogisticParams);
     case "majority":

@@ -1,11 +1,11 @@
 /**
  * Text sentiment classifier (`name = "text-logistic"`): multinomial logistic regression with an L2 penalty on
  * sparse TF-IDF features of word unigrams and bigrams (sublinear tf, smoothed idf, rows L2-normalized), fitted
- * by L-BFGS. The penalty can be chosen on a validation set.
+ * by the project's one softmax solver (`softmax.ts`, L-BFGS). The penalty can be chosen on a validation set.
  * @module
  */
 import { ModelError } from "../core/mod.ts";
-import { lbfgs } from "./_lbfgs.ts";
+import { type ConvergenceReport, type CsrMatrix, fitSoftmax, softmaxProbs } from "./softmax.ts";
 import { tokenize } from "./text.ts";
 import { lexiconTags } from "./lexicon.ts";
 
@@ -34,13 +34,7 @@ export interface TextLogisticState {
   classes: number;
 }
 
-/** A sparse row-major matrix (CSR). */
-interface Csr {
-  ptr: Int32Array;
-  idx: Int32Array;
-  val: Float64Array;
-  rows: number;
-}
+type Csr = CsrMatrix;
 
 function terms(text: string, bigrams: boolean, lexicon = false): string[] {
   const t = tokenize(text);
@@ -81,19 +75,6 @@ function vectorize(
   return { ptr, idx: Int32Array.from(idx), val: Float64Array.from(val), rows: texts.length };
 }
 
-function scores(X: Csr, w: Float64Array, K: number, V: number, i: number, out: Float64Array): void {
-  for (let k = 0; k < K; k++) out[k] = w[k * (V + 1) + V];
-  for (let p = X.ptr[i]; p < X.ptr[i + 1]; p++) {
-    const j = X.idx[p], x = X.val[p];
-    for (let k = 0; k < K; k++) out[k] += w[k * (V + 1) + j] * x;
-  }
-  let mx = -Infinity;
-  for (let k = 0; k < K; k++) mx = Math.max(mx, out[k]);
-  let s = 0;
-  for (let k = 0; k < K; k++) s += out[k] = Math.exp(out[k] - mx);
-  for (let k = 0; k < K; k++) out[k] /= s;
-}
-
 /** Multinomial logistic regression on TF-IDF unigrams + bigrams. */
 export class TextLogisticModel {
   readonly name = "text-logistic";
@@ -102,6 +83,8 @@ export class TextLogisticModel {
   private vocabMap: Map<string, number> | null = null;
   /** L-BFGS iterations of the last fit. */
   iterations = 0;
+  /** How the last fit's solver ended. */
+  convergence: ConvergenceReport | null = null;
 
   constructor(options: TextLogisticOptions = {}) {
     this.options = { l2: 1e-4, minDf: 2, bigrams: true, maxIter: 300, lexicon: false, ...options };
@@ -123,38 +106,15 @@ export class TextLogisticModel {
     const X = vectorize(texts, vmap, idf, bigrams, lexicon);
     const y = Int32Array.from(labels as ArrayLike<number>);
     for (const c of y) if (!(c >= 0 && c < K)) throw new RangeError(`label ${c} outside 0..${K - 1}`);
-    const p = new Float64Array(K);
-    const obj = (w: Float64Array, g: Float64Array): number => {
-      g.fill(0);
-      let loss = 0;
-      for (let i = 0; i < n; i++) {
-        scores(X, w, K, V, i, p);
-        loss -= Math.log(Math.max(p[y[i]], 1e-300));
-        p[y[i]] -= 1;
-        for (let k = 0; k < K; k++) {
-          const r = p[k] / n, base = k * (V + 1);
-          g[base + V] += r;
-          for (let q = X.ptr[i]; q < X.ptr[i + 1]; q++) g[base + X.idx[q]] += r * X.val[q];
-        }
-      }
-      loss /= n;
-      for (let k = 0; k < K; k++) {
-        for (let j = 0; j < V; j++) {
-          const q = k * (V + 1) + j;
-          loss += 0.5 * l2 * w[q] * w[q];
-          g[q] += l2 * w[q];
-        }
-      }
-      return loss;
-    };
-    const res = lbfgs(obj, new Float64Array(K * (V + 1)), { maxIter, ftol: 1e-10, gtol: 1e-7 });
-    this.iterations = res.iterations;
+    const res = fitSoftmax({ sparse: X, cols: V }, y, { classes: K, l2, maxIter });
+    this.iterations = res.report.iterations;
+    this.convergence = res.report;
     this.state = {
       model: "text-logistic",
       options: this.options,
       vocab,
       idf: Array.from(idf),
-      weights: Array.from(res.x),
+      weights: Array.from(res.weights),
       classes: K,
     };
     this.vocabMap = vmap;
@@ -174,14 +134,7 @@ export class TextLogisticModel {
       st.options.bigrams,
       st.options.lexicon ?? false,
     );
-    const w = Float64Array.from(st.weights),
-      out = new Float64Array(texts.length * K),
-      p = new Float64Array(K);
-    for (let i = 0; i < texts.length; i++) {
-      scores(X, w, K, V, i, p);
-      out.set(p, i * K);
-    }
-    return out;
+    return softmaxProbs({ sparse: X, cols: V }, st.weights, K);
   }
 
   /** Most probable class per text. */

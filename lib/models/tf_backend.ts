@@ -1,7 +1,13 @@
 /**
- * TensorFlow.js backend selection at run time: a native backend (`@tensorflow/tfjs-node-gpu`, then
+ * TensorFlow.js backend selection at run time. Default order: WebGPU (`navigator.gpu` + tfjs-backend-webgpu)
+ * when the runtime offers a hardware adapter, a native backend (`@tensorflow/tfjs-node-gpu`, then
  * `@tensorflow/tfjs-node`) when it is installed, i.e. pinned in the import map, else WebAssembly (SIMD on,
  * threads off), else the pure-JS cpu backend.
+ *
+ * A fallback (software) WebGPU adapter, such as Mesa's llvmpipe under Vulkan, runs the same kernels on the
+ * CPU, slower than wasm: it is skipped unless `allowFallbackAdapter` is set (the GPU check and its CI test
+ * set it to exercise the WebGPU code path without a GPU). On WebGPU in Deno, synchronous tensor reads
+ * (`dataSync`, `arraySync`) throw: code in this folder reads tensors with `await data()`.
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
@@ -10,17 +16,38 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 /** The TensorFlow.js namespace every model in this folder uses (one engine instance). */
 export { tf };
 
+/** A backend {@link initTensorflow} can try. */
+export type TfBackendChoice = "webgpu" | "native-gpu" | "native" | "wasm" | "cpu";
+
+/** The backend names {@link initTensorflow} accepts, in default order. */
+export const TF_BACKEND_CHOICES: readonly TfBackendChoice[] = [
+  "webgpu",
+  "native-gpu",
+  "native",
+  "wasm",
+  "cpu",
+];
+
 /** Which backend is active and what was tried on the way. */
 export interface TfBackendInfo {
+  /** The tfjs backend name: `webgpu`, `tensorflow` (native), `wasm` or `cpu`. */
   backend: string;
-  /** `name: reason` for each backend that was tried and failed. */
+  /** `name: reason` for each backend that was tried and skipped or failed. */
   tried: string[];
+  /** The device that runs the kernels: the WebGPU adapter's description/vendor, or the CPU for wasm/cpu. */
+  device: string;
+  /** True when the WebGPU adapter in use is a fallback (software) adapter. */
+  fallbackAdapter?: boolean;
 }
 
 /** Options of {@link initTensorflow}. */
 export interface TfInitOptions {
-  /** Backends in order of preference. Default `["native-gpu", "native", "wasm", "cpu"]`. */
-  prefer?: ("native-gpu" | "native" | "wasm" | "cpu")[];
+  /** Backends in order of preference. Default {@link TF_BACKEND_CHOICES}. */
+  prefer?: TfBackendChoice[];
+  /** Use a fallback (software) WebGPU adapter too. Default false: it is skipped with a reason. */
+  allowFallbackAdapter?: boolean;
+  /** Folder of the tfjs-backend-wasm `.wasm` files (default: beside the installed package). */
+  wasmDir?: string;
 }
 
 const NATIVE: Record<string, string> = {
@@ -40,25 +67,82 @@ function wasmDir(): string | null {
   }
 }
 
-async function tryInit(prefer: NonNullable<TfInitOptions["prefer"]>): Promise<TfBackendInfo> {
+/** The WebGPU adapter's description, and whether it is a fallback (software) adapter. */
+export interface WebGpuAdapterProbe {
+  description: string;
+  fallback: boolean;
+}
+
+/** Minimal view of the WebGPU adapter info this module reads (lib.dom types are not in scope here). */
+interface AdapterInfoLike {
+  description?: string;
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  isFallbackAdapter?: boolean;
+}
+
+/**
+ * Asks the runtime for a high-performance WebGPU adapter. `null` when the runtime has no `navigator.gpu` or no
+ * adapter. Software adapters are recognized by `isFallbackAdapter` or by a known software renderer's name
+ * (llvmpipe, lavapipe, SwiftShader), since some drivers do not set the flag.
+ */
+export async function probeWebGpu(): Promise<WebGpuAdapterProbe | null> {
+  // deno-lint-ignore no-explicit-any
+  const gpu = (globalThis.navigator as any)?.gpu;
+  if (!gpu?.requestAdapter) return null;
+  const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+  if (!adapter) return null;
+  const info: AdapterInfoLike = adapter.info ?? {};
+  const description = [info.description, info.vendor && `vendor ${info.vendor}`, info.architecture]
+    .filter(Boolean).join(", ") || "unnamed adapter";
+  const software = /llvmpipe|lavapipe|swiftshader/i.test(description);
+  return { description, fallback: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter) || software };
+}
+
+function cpuDevice(): string {
+  const os = (globalThis as { Deno?: { build?: { arch?: string } } }).Deno?.build?.arch ?? "cpu";
+  return `CPU (${os})`;
+}
+
+async function tryInit(opts: TfInitOptions): Promise<TfBackendInfo> {
   const tried: string[] = [];
-  for (const b of prefer) {
+  for (const b of opts.prefer ?? TF_BACKEND_CHOICES) {
     try {
-      if (b in NATIVE) {
+      let device = cpuDevice(), fallbackAdapter: boolean | undefined;
+      if (b === "webgpu") {
+        const probe = await probeWebGpu();
+        if (!probe) throw new Error("no WebGPU adapter (navigator.gpu missing or no driver)");
+        if (probe.fallback && !opts.allowFallbackAdapter) {
+          throw new Error(`skipped fallback adapter ${probe.description} (allowFallbackAdapter is off)`);
+        }
+        await import("@tensorflow/tfjs-backend-webgpu");
+        if (!(await tf.setBackend("webgpu"))) throw new Error("backend 'webgpu' did not start");
+        device = probe.description;
+        fallbackAdapter = probe.fallback;
+      } else if (b in NATIVE) {
         // Non-literal specifier: resolved only when the package is in the import map (installed).
         const spec = NATIVE[b];
         await import(spec);
         if (!(await tf.setBackend("tensorflow"))) throw new Error("backend 'tensorflow' did not start");
+        device = b === "native-gpu" ? "CUDA (tfjs-node-gpu)" : device;
       } else if (b === "wasm") {
         tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-        const dir = wasmDir();
-        if (dir) setWasmPaths(dir);
+        const dir = opts.wasmDir ?? wasmDir();
+        if (dir) setWasmPaths(dir.endsWith("/") ? dir : `${dir}/`);
         if (!(await tf.setBackend("wasm"))) throw new Error("backend 'wasm' did not start");
-      } else {
+      } else if (b === "cpu") {
         if (!(await tf.setBackend("cpu"))) throw new Error("backend 'cpu' did not start");
+      } else {
+        throw new Error("unknown backend");
       }
       await tf.ready();
-      return { backend: tf.getBackend(), tried };
+      return {
+        backend: tf.getBackend(),
+        tried,
+        device,
+        ...(fallbackAdapter === undefined ? {} : { fallbackAdapter }),
+      };
     } catch (e) {
       tried.push(`${b}: ${String((e as Error)?.message ?? e).split("\n")[0].slice(0, 160)}`);
     }
@@ -67,11 +151,26 @@ async function tryInit(prefer: NonNullable<TfInitOptions["prefer"]>): Promise<Tf
 }
 
 /**
- * Starts TensorFlow.js once per process (later calls return the first result) and reports the backend that
- * runs: `tensorflow` (native), `wasm` or `cpu`.
+ * Parses a comma-separated backend list (e.g. from a CLI flag or `FMAI_TF_BACKEND`, read at the edge):
+ * `RangeError` naming an unknown entry.
+ */
+export function parseTfBackends(s: string): TfBackendChoice[] {
+  const out = s.split(",").map((x) => x.trim()).filter(Boolean);
+  for (const b of out) {
+    if (!(TF_BACKEND_CHOICES as readonly string[]).includes(b)) {
+      throw new RangeError(`unknown tfjs backend ${b} (known: ${TF_BACKEND_CHOICES.join(", ")})`);
+    }
+  }
+  if (out.length === 0) throw new RangeError("empty tfjs backend list");
+  return out as TfBackendChoice[];
+}
+
+/**
+ * Starts TensorFlow.js once per process (later calls return the first result, whatever their options) and
+ * reports the backend that runs: `webgpu`, `tensorflow` (native), `wasm` or `cpu`.
  */
 export function initTensorflow(opts: TfInitOptions = {}): Promise<TfBackendInfo> {
-  pending ??= tryInit(opts.prefer ?? ["native-gpu", "native", "wasm", "cpu"]).catch((e) => {
+  pending ??= tryInit(opts).catch((e) => {
     pending = null;
     throw e;
   });

@@ -36,6 +36,18 @@ export function escapeHtml(s: string): string {
   );
 }
 
+/**
+ * JSON for a `<script>` element: `JSON.stringify` with `<`, `>`, `&`, U+2028 and U+2029 written as `\u`
+ * escapes, so no string inside (a symbol, a title) can close the script (`</script>`), open a comment
+ * (`<!--`) or break the line. The parsed value is unchanged.
+ */
+export function scriptJson(v: unknown): string {
+  return (JSON.stringify(v) ?? "null").replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 /** Formats a number for display: integers as is, others to 4 significant digits; NaN as "–". */
 export function formatCell(v: string | number | null): string {
   if (v === null) return "–";
@@ -67,8 +79,8 @@ export function renderHtml(report: Report, opts: { inlinePlotly?: boolean } = {}
       const id = `fig${figId++}`;
       parts.push(`<div class="plot" id="${id}"></div>`);
       figures.push(
-        `Plotly.newPlot(${JSON.stringify(id)}, ${JSON.stringify(f.data)}, ${
-          JSON.stringify(f.layout ?? {})
+        `Plotly.newPlot(${scriptJson(id)}, ${scriptJson(f.data)}, ${
+          scriptJson(f.layout ?? {})
         }, {responsive: true, displaylogo: false});`,
       );
     }

@@ -1,5 +1,5 @@
 import { equal, ok } from "node:assert/strict";
-import { formatCell, renderHtml, tableHtml, textTable } from "./html.ts";
+import { formatCell, renderHtml, scriptJson, tableHtml, textTable } from "./html.ts";
 import { lineFigure, plotlyJs, priceFigure } from "./plotly.ts";
 
 Deno.test("report inlines plotly once and draws every figure", () => {
@@ -47,4 +47,27 @@ Deno.test("tables format numbers", () => {
   equal(formatCell(42), "42");
   ok(tableHtml({ columns: ["a"], rows: [[1]] }).includes("<td>1</td>"));
   equal(textTable({ columns: ["name", "v"], rows: [["ab", 1.5]] }), "name    v\n----  ---\nab    1.5");
+});
+
+Deno.test("nothing embedded in a report can close its script or open markup", () => {
+  const evil = "X</script><script>alert(1)</script><!--\u2028&";
+  const html = renderHtml({
+    title: evil,
+    subtitle: evil,
+    sections: [{
+      title: evil,
+      text: [evil],
+      tables: [{ columns: [evil], rows: [[evil]], caption: evil }],
+      figures: [{
+        data: [{ type: "scatter", name: evil, x: [1], y: [2] }],
+        layout: { title: { text: evil } },
+      }],
+    }],
+  }, { inlinePlotly: false });
+  equal(html.includes("<script>alert(1)"), false);
+  equal(html.split("</script>").length - 1, 1, "only the figures' own script ends");
+  const script = html.slice(html.lastIndexOf("<script>") + 8, html.lastIndexOf("</script>"));
+  ok(!/[<>\u2028]/.test(script), script);
+  ok(script.includes("\\u003c/script\\u003e"));
+  equal(JSON.parse(scriptJson({ s: evil })).s, evil, "the value survives");
 });

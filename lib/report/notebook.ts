@@ -8,7 +8,7 @@
  */
 import type { Figure } from "./plotly.ts";
 import type { Section } from "./html.ts";
-import { escapeHtml, type Table, tableHtml } from "./html.ts";
+import { escapeHtml, scriptJson, type Table, tableHtml } from "./html.ts";
 
 /** A Jupyter MIME bundle (`text/html`, `text/markdown`, `application/vnd.plotly.v1+json`...). */
 export type MimeBundle = Record<string, unknown>;
@@ -28,7 +28,7 @@ let plotCounter = 0;
 export function plotlyBundle(fig: Figure, id?: string): MimeBundle {
   const divId = id ?? `fmai-plot-${Date.now().toString(36)}-${(plotCounter++).toString(36)}`;
   fig = plainFigure(fig);
-  const json = (v: unknown) => JSON.stringify(v).replace(/</g, "\\u003c");
+  const json = scriptJson;
   const height = Number((fig.layout as { height?: unknown } | undefined)?.height) || 360;
   const html =
     `<div id="${divId}" class="${NOTEBOOK_PLOT_CLASS}" style="width:100%;min-height:${height}px"></div>

@@ -20,7 +20,7 @@ Deno.test("plotlyBundle carries the figure JSON and a script-safe newPlot call w
   match(html, new RegExp(`class="${NOTEBOOK_PLOT_CLASS}"`));
   match(html, /Plotly\.newPlot\(el, /);
   equal(html.split("</script>").length, 2, "the title must not close the script early");
-  ok(html.includes("\\u003c/script>"));
+  ok(html.includes("\\u003c/script\\u003e"));
   const idOf = (h: string) => /id="([^"]+)"/.exec(h)![1];
   ok(idOf(html) !== idOf(String(b["text/html"])), "each bundle gets its own div id");
   equal(idOf(String(plotlyBundle(fig, "fixed")["text/html"])), "fixed");

@@ -222,39 +222,48 @@ export function resilientFetch(base: typeof fetch | undefined, opts: HttpOptions
 export interface CollectResult<T> {
   ok: { symbol: string; value: T }[];
   failed: { symbol: string; error: unknown }[];
+  /** Symbols never started because a failure matched `stopWhen` (input order). */
+  notRun: string[];
 }
 
 /**
  * Runs `fn` for every symbol with at most `concurrency` in flight; a failure is recorded and does not stop
- * the others. Results keep the input order.
+ * the others, unless it matches `stopWhen` (for example: the store's server is down): then no further symbol
+ * starts, the ones in flight finish, and the rest are listed in `notRun`. Results keep the input order.
  */
 export async function collectMany<T>(
   symbols: readonly string[],
   fn: (symbol: string) => Promise<T>,
-  opts: { concurrency?: number; onDone?: (symbol: string, error?: unknown) => void } = {},
+  opts: {
+    concurrency?: number;
+    onDone?: (symbol: string, error?: unknown) => void;
+    stopWhen?: (error: unknown) => boolean;
+  } = {},
 ): Promise<CollectResult<T>> {
   const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
   const slots: ({ ok: true; value: T } | { ok: false; error: unknown } | undefined)[] = new Array(
     symbols.length,
   );
-  let next = 0;
+  let next = 0, stopped = false;
   async function worker(): Promise<void> {
-    while (next < symbols.length) {
+    while (next < symbols.length && !stopped) {
       const i = next++;
       try {
         slots[i] = { ok: true, value: await fn(symbols[i]) };
         opts.onDone?.(symbols[i]);
       } catch (error) {
         slots[i] = { ok: false, error };
+        if (opts.stopWhen?.(error)) stopped = true;
         opts.onDone?.(symbols[i], error);
       }
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, symbols.length) }, worker));
-  const out: CollectResult<T> = { ok: [], failed: [] };
+  const out: CollectResult<T> = { ok: [], failed: [], notRun: [] };
   slots.forEach((s, i) => {
     if (s?.ok) out.ok.push({ symbol: symbols[i], value: s.value });
     else if (s) out.failed.push({ symbol: symbols[i], error: s.error });
+    else out.notRun.push(symbols[i]);
   });
   return out;
 }

@@ -14,7 +14,13 @@
  *   throws; `"repair"` widens high/low to cover open and close and lists the row in `report().repaired`;
  *   `"skip"` drops it and lists it in `report().skipped`.
  *
- * Parsed files are cached per source instance. A daily bar's `knownAt` is `closeTime(date)`.
+ * - text is UTF-8 (a leading byte-order mark is skipped); bytes that are not UTF-8 are a `DataValidationError`
+ *   naming the file and line; symbols must match the documented pattern (`SYMBOL_PATTERN` in `lib/core`).
+ *
+ * Nothing is dropped without a word: skipped and repaired rows and ignored directory files (with the reason)
+ * are in `report()`, which the pipelines print in their summaries; `strict: true` makes each of them an error.
+ * An unknown symbol's error names what the files hold. Parsed files are cached per source instance. A daily
+ * bar's `knownAt` is `barKnownAt(symbol, date)` (the close; 16:15 for the CBOE volatility indexes).
  * @module
  */
 import { constants, gunzipSync } from "node:zlib";
@@ -22,9 +28,21 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { fromFileUrl } from "./_path.ts";
-import { closeTime, DataSourceError, DataValidationError, dayNumber } from "../core/mod.ts";
-import type { Bar, IsoDate } from "../core/mod.ts";
+import {
+  closeTime,
+  DataSourceError,
+  DataValidationError,
+  dayNumber,
+  isSymbol,
+  lowerBound,
+  openTime,
+  PUBLICATION_DELAYS,
+  shown,
+} from "../core/mod.ts";
+import type { Bar, IsoDate, UniverseMember } from "../core/mod.ts";
 import { checkNotEmpty, checkRequest } from "./source.ts";
+import { barFault } from "./_records.ts";
+import { readCsvTable, splitCsvLine } from "./csv_records.ts";
 import type { BarRequest, MarketSource } from "./source.ts";
 
 /** Header names of the OHLCV columns (matched case-insensitively). */
@@ -49,8 +67,12 @@ export interface CsvSourceOptions {
   layout: CsvLayout;
   /** Symbol column header for `symbol-column` (default: the first of `symbol`, `ticker`, `name`). */
   symbolColumn?: string;
-  /** Symbol of a file for `file-per-symbol` (default {@link defaultSymbolFromFile}). */
-  symbolFromFile?: (fileName: string) => string;
+  /**
+   * Symbol of a file for `file-per-symbol`: a function, or a regular expression whose first group is the
+   * symbol (`/^([A-Z.]+)_/`); default {@link defaultSymbolFromFile} (`AAPL_historical_data.csv` -> `AAPL`).
+   * A file whose name gives no valid symbol is ignored and listed in `report().ignored`.
+   */
+  symbolFromFile?: ((fileName: string) => string) | RegExp;
   /** Column mapping; unset entries default to `date`, `open`, `high`, `low`, `close`, `adj close`, `volume`. */
   columns?: Partial<CsvColumns>;
   /** File names (base names) to leave out of a directory. */
@@ -61,6 +83,11 @@ export interface CsvSourceOptions {
   inconsistent?: "error" | "repair" | "skip";
   /** Source name used in errors (default `csv`). */
   name?: string;
+  /**
+   * Refuse instead of tolerating: a row with a missing value, an inconsistent row (instead of `repair`/`skip`)
+   * and an ignored directory file are `DataValidationError`s. Default false.
+   */
+  strict?: boolean;
 }
 
 /** A row that was skipped or repaired. */
@@ -78,6 +105,8 @@ export interface CsvLoadReport {
   files: string[];
   /** Directory files left out because their header has no date/close columns (or excluded by name). */
   ignoredFiles: string[];
+  /** The same files with the reason each was left out (`no close column`, `excluded`, ...). */
+  ignored: { file: string; reason: string }[];
   /** Data rows read (header excluded). */
   rows: number;
   /** Bars kept. */
@@ -124,13 +153,33 @@ const DEFAULTS: Record<keyof CsvColumns, string[]> = {
 const SYMBOL_DEFAULTS = ["symbol", "ticker", "name"];
 const DATA_FILE = /\.(csv|txt)(\.gz)?$/i;
 
+/** Name parts vendors append to a symbol in a file name (`AAPL_historical_data.csv`, `MSFT-daily.csv`). */
+const FILE_SUFFIX =
+  /[ ._-]+(historical[ _-]?(data|prices|quotes)?|history|daily|prices?|quotes?|ohlcv|data|eod|1d)$/i;
+
 /**
- * Default symbol of a file: the base name without `.csv`/`.txt`/`.gz`; a leading `INDEX_` becomes `^`
- * (`INDEX_GSPC.csv` -> `^GSPC`, `SPY.csv.gz` -> `SPY`).
+ * Default symbol of a file: the base name without `.csv`/`.txt`/`.gz` and without vendor suffixes such as
+ * `_historical_data`, `-daily`, `_prices`, `_ohlcv`; a leading `INDEX_` becomes `^` (`INDEX_GSPC.csv` ->
+ * `^GSPC`, `SPY.csv.gz` -> `SPY`, `AAPL_historical_data.csv` -> `AAPL`).
  */
 export function defaultSymbolFromFile(fileName: string): string {
-  const base = basename(fileName).replace(/(\.(csv|txt))?(\.gz)?$/i, "");
+  let base = basename(fileName).replace(/(\.(csv|txt))?(\.gz)?$/i, "");
+  for (let prev = ""; prev !== base;) {
+    prev = base;
+    const cut = base.replace(FILE_SUFFIX, "");
+    if (cut !== "") base = cut;
+  }
   return base.startsWith("INDEX_") ? `^${base.slice(6)}` : base;
+}
+
+function symbolMapper(opt: CsvSourceOptions["symbolFromFile"]): (fileName: string) => string {
+  if (opt instanceof RegExp) {
+    return (f) => {
+      const m = opt.exec(basename(f));
+      return m?.[1] ?? m?.[0] ?? "";
+    };
+  }
+  return opt ?? defaultSymbolFromFile;
 }
 
 /** Reads a file, gunzipping it when it starts with the gzip magic bytes. */
@@ -161,9 +210,9 @@ function fastNum(bytes: Uint8Array, a: number, b: number): number | undefined {
       digits++;
       if (dec >= 0) dec++;
     } else if (ch === 46 && dec < 0) dec = 0;
-    else return num(latin1(bytes, a, b));
+    else return num(text8(bytes, a, b));
   }
-  if (digits === 0 || digits > 15) return num(latin1(bytes, a, b));
+  if (digits === 0 || digits > 15) return num(text8(bytes, a, b));
   const v = dec > 0 ? m / POW10[dec] : m;
   return neg ? -v : v;
 }
@@ -186,14 +235,48 @@ function sameBytes(bytes: Uint8Array, p: number, q: number, n: number): boolean 
   return true;
 }
 
-/** Bytes `[a, b)` as a string, one char per byte (CSV number/date/symbol fields are ASCII). */
-function latin1(bytes: Uint8Array, a: number, b: number): string {
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Bytes `[a, b)` as a string, decoded as UTF-8 (ASCII, the usual case, without a decoder call). */
+function text8(bytes: Uint8Array, a: number, b: number): string {
   if (b - a < 64) {
     let s = "";
-    for (let i = a; i < b; i++) s += String.fromCharCode(bytes[i]);
+    for (let i = a; i < b; i++) {
+      const c = bytes[i];
+      if (c >= 0x80) return UTF8.decode(bytes.subarray(a, b));
+      s += String.fromCharCode(c);
+    }
     return s;
   }
-  return new TextDecoder("latin1").decode(bytes.subarray(a, b));
+  return UTF8.decode(bytes.subarray(a, b));
+}
+
+/**
+ * Throws a `DataValidationError` naming `file:line` at the first byte sequence that is not UTF-8. Files that
+ * are pure ASCII (the usual case) cost one scan.
+ */
+export function checkUtf8(bytes: Uint8Array, file: string): void {
+  let i = 0;
+  while (i < bytes.length && bytes[i] < 0x80) i++;
+  if (i === bytes.length) return;
+  try {
+    UTF8.decode(bytes);
+    return;
+  } catch { /* find the line */ }
+  let line = 1, start = 0;
+  for (let p = 0; p <= bytes.length; p++) {
+    if (p === bytes.length || bytes[p] === 10) {
+      try {
+        UTF8.decode(bytes.subarray(start, p));
+      } catch {
+        throw new DataValidationError("invalid UTF-8 bytes (the file must be UTF-8 encoded)", {
+          where: `${file}:${line}`,
+        });
+      }
+      line++;
+      start = p + 1;
+    }
+  }
 }
 
 /** First line of a (possibly gzipped) file, reading at most 64 KiB. */
@@ -213,30 +296,6 @@ function readHeaderLine(path: string): string {
   const text = new TextDecoder().decode(bytes);
   const nl = text.indexOf("\n");
   return (nl < 0 ? text : text.slice(0, nl)).replace(/\r$/, "").replace(/^\uFEFF/, "");
-}
-
-/** Splits one CSV line; handles double-quoted fields only when the line has a quote. */
-function splitLine(line: string): string[] {
-  if (line.indexOf('"') < 0) return line.split(",");
-  const out: string[] = [];
-  let cur = "", q = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (q) {
-      if (ch === '"') {
-        if (line[i + 1] === '"') {
-          cur += '"';
-          i++;
-        } else q = false;
-      } else cur += ch;
-    } else if (ch === '"') q = true;
-    else if (ch === ",") {
-      out.push(cur);
-      cur = "";
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
 }
 
 function headerIndex(header: string[], wanted: string | undefined, defaults: string[]): number {
@@ -301,14 +360,16 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
     throw new TypeError(`csv: layout must be "symbol-column" or "file-per-symbol"`);
   }
   const name = opts.name ?? "csv";
-  const missingPolicy = opts.missing ?? "skip";
-  const inconsistentPolicy = opts.inconsistent ?? "error";
-  const symbolFromFile = opts.symbolFromFile ?? defaultSymbolFromFile;
+  const strict = opts.strict ?? false;
+  const missingPolicy = strict ? "error" : opts.missing ?? "skip";
+  const inconsistentPolicy = strict ? "error" : opts.inconsistent ?? "error";
+  const symbolFromFile = symbolMapper(opts.symbolFromFile);
   const isDir = !Array.isArray(opts.files);
   const dirPath = isDir ? fromFileUrl(opts.files as string | URL) : "";
   const rep: CsvLoadReport = {
     files: [],
     ignoredFiles: [],
+    ignored: [],
     rows: 0,
     bars: 0,
     symbols: 0,
@@ -350,20 +411,35 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
           throw new DataSourceError(`${name}: cannot read directory ${dirPath}`, { source: name, cause: e });
         }
         const out: string[] = [];
+        const ignore = (p: string, reason: string) => {
+          rep.ignoredFiles.push(p);
+          rep.ignored.push({ file: basename(p), reason });
+        };
         for (const n of names) {
           if (!DATA_FILE.test(n)) continue;
           const p = join(dirPath, n);
           if (opts.exclude?.(n)) {
-            rep.ignoredFiles.push(p);
+            ignore(p, "excluded by name");
             continue;
           }
-          // A directory may hold side files (holidays, sector lists): skip those without OHLC columns.
-          const { missing } = resolveColumns(splitLine(readHeaderLine(p)), opts);
-          if (missing.length > 0) rep.ignoredFiles.push(p);
-          else out.push(p);
+          // A directory may hold side files (holidays, sector lists): those without OHLC columns are left out,
+          // and said so (`report().ignored`; an error with `strict`).
+          const { missing } = resolveColumns(splitCsvLine(readHeaderLine(p)), opts);
+          if (missing.length > 0) {
+            ignore(p, `no ${missing.join(", ")} column${missing.length > 1 ? "s" : ""}`);
+          } else if (opts.layout === "file-per-symbol" && !isSymbol(symbolFromFile(n))) {
+            ignore(p, `file name gives no symbol (${shown(symbolFromFile(n))})`);
+          } else out.push(p);
         }
+        const why = rep.ignored.map((f) => `${f.file} (${f.reason})`).join(", ");
         if (out.length === 0) {
-          throw new DataSourceError(`${name}: no OHLCV CSV files in ${dirPath}`, { source: name });
+          throw new DataSourceError(
+            `${name}: no OHLCV CSV files in ${dirPath}${why ? `; ignored: ${why}` : ""}`,
+            { source: name, userError: true },
+          );
+        }
+        if (strict && rep.ignored.length) {
+          throw new DataValidationError(`strict: files ignored: ${why}`, { where: dirPath });
         }
         return out;
       })();
@@ -373,15 +449,16 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
 
   function parseFile(path: string, bytes: Uint8Array): void {
     const file = basename(path);
+    checkUtf8(bytes, file);
+    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3); // UTF-8 BOM
     const len = bytes.length;
     let nl = bytes.indexOf(10);
     if (nl < 0) nl = len;
-    let headerLine = latin1(bytes, 0, nl).replace(/\r$/, "");
-    if (headerLine.startsWith("\u00ef\u00bb\u00bf")) headerLine = headerLine.slice(3); // UTF-8 BOM
+    const headerLine = text8(bytes, 0, nl).replace(/\r$/, "");
     if (headerLine.trim() === "") {
       throw new DataValidationError("empty file (no header)", { where: `${file}:1` });
     }
-    const header = splitLine(headerLine);
+    const header = splitCsvLine(headerLine);
     const { idx, missing } = resolveColumns(header, opts);
     if (missing.length > 0) {
       throw new DataValidationError(`missing column(s) ${missing.join(", ")} in header`, {
@@ -403,7 +480,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
     let rows = 0, kept = 0, lineNo = 1, pos = nl + 1;
     let fields: string[] | undefined; // set for a quoted line (slow path)
     const starts = new Int32Array(nf + 1), ends = new Int32Array(nf + 1);
-    const text = (k: number) => fields ? fields[k] : latin1(bytes, starts[k], ends[k]);
+    const text = (k: number) => fields ? fields[k] : text8(bytes, starts[k], ends[k]);
     const where = () => `${file}:${lineNo}`;
     const bad = (msg: string): never => {
       throw new DataValidationError(msg, { where: where() });
@@ -438,7 +515,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
         }
       }
       if (quoted) {
-        fields = splitLine(latin1(bytes, lineStart, end));
+        fields = splitCsvLine(text8(bytes, lineStart, end));
         k = fields.length;
       } else {
         fields = undefined;
@@ -461,7 +538,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
         const a = starts[idx.symbol], l = ends[idx.symbol] - a;
         if (l === prevSymLen && prevSymStart >= 0 && sameBytes(bytes, prevSymStart, a, l)) symId = prevSymId;
         else {
-          const sym = latin1(bytes, a, a + l).trim();
+          const sym = text8(bytes, a, a + l).trim();
           symId = symIds.get(sym) ?? -1;
           if (symId < 0) symId = newSymbol(sym);
         }
@@ -495,12 +572,9 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
       if (c === undefined) bad(`non-numeric close ${JSON.stringify(text(iC))}`);
       if (a === undefined) bad(`non-numeric adj close ${JSON.stringify(text(iA))}`);
       if (v === undefined) bad(`non-numeric volume ${JSON.stringify(text(iV))}`);
-      if (o! < 0 || h! < 0 || l! < 0 || c! < 0 || a! < 0) bad("negative price");
-      if (v! < 0) bad(`negative volume ${v}`);
-      if (
-        o !== o || h !== h || l !== l || c !== c || a !== a || v !== v || o === 0 || h === 0 || l === 0 ||
-        c === 0 || a === 0
-      ) {
+      const fault = barFault(o!, h!, l!, c!, a!, v!);
+      if (fault?.kind === "malformed") bad(fault.reason);
+      if (fault?.kind === "missing") {
         if (missingPolicy === "error") bad("missing value (empty or zero price/volume)");
         if (missingPolicy === "keep" && c! > 0) {
           const nan = (x: number | undefined) => (x === undefined || x === 0 ? NaN : x);
@@ -531,8 +605,8 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
         });
         continue;
       }
-      if (h! < l! || o! > h! || o! < l! || c! > h! || c! < l!) {
-        const reason = h! < l! ? `high ${h} < low ${l}` : `open/close outside [low ${l}, high ${h}]`;
+      if (fault?.kind === "inconsistent") {
+        const reason = fault.reason;
         if (inconsistentPolicy === "error") bad(reason);
         const issue = { where: where(), symbol: symNames[symId], date: dateNames[dateId], reason };
         if (inconsistentPolicy === "skip") {
@@ -560,6 +634,9 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
 
     function newSymbol(sym: string): number {
       if (sym === "") bad("empty symbol");
+      if (!isSymbol(sym)) {
+        bad(`${shown(sym)} is not a symbol (letters, digits and . - _ = after an optional ^, at most 24)`);
+      }
       if (series.has(sym)) bad(`symbol ${sym} already read from another file`);
       const id = symNames.length;
       symNames.push(sym);
@@ -655,11 +732,26 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
     return allLoaded;
   }
 
+  /** Symbol -> file of a file-per-symbol directory (from the file names). */
+  async function fileSymbols(): Promise<Map<string, string>> {
+    const bySymbol = new Map<string, string>();
+    for (const f of await files()) {
+      const sym = symbolFromFile(basename(f));
+      const other = bySymbol.get(sym);
+      if (other !== undefined) {
+        throw new DataValidationError(`${basename(other)} and ${basename(f)} both map to symbol ${sym}`, {
+          where: dirPath || basename(f),
+        });
+      }
+      bySymbol.set(sym, f);
+    }
+    return bySymbol;
+  }
+
   /** Loads what `symbols` need: its own files for file-per-symbol, everything otherwise. */
   async function ensure(symbols: string[]): Promise<void> {
     if (opts.layout === "symbol-column") return loadAll();
-    const bySymbol = new Map<string, string>();
-    for (const f of await files()) bySymbol.set(symbolFromFile(basename(f)), f);
+    const bySymbol = await fileSymbols();
     for (const s of symbols) {
       const f = bySymbol.get(s) ?? findCi(bySymbol, s);
       if (f !== undefined) await loadFile(f);
@@ -672,26 +764,30 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
     return undefined;
   }
 
-  function lookup(sym: string): Series {
-    const s = series.get(sym) ?? findCi(series, sym);
-    if (!s) {
-      throw new DataSourceError(`${name}: unknown symbol ${sym}`, {
-        source: name,
-        symbol: sym,
-        userError: true,
-      });
+  /** Finds every requested symbol; an unknown one is an `InputError` naming what the files hold. */
+  async function lookupAll(symbols: string[]): Promise<Series[]> {
+    const found: Series[] = [], unknown: string[] = [];
+    for (const sym of symbols) {
+      const s = series.get(sym) ?? findCi(series, sym);
+      if (s) found.push(s);
+      else unknown.push(sym);
     }
-    return s;
-  }
-
-  function lowerBound(dates: IsoDate[], d: IsoDate): number {
-    let lo = 0, hi = dates.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (dates[mid] < d) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    if (unknown.length === 0) return found;
+    const known = opts.layout === "symbol-column" ? [...series.keys()] : [...(await fileSymbols()).keys()];
+    known.sort();
+    const list = known.length > 12
+      ? `${known.slice(0, 12).join(", ")} and ${known.length - 12} more`
+      : known.join(", ");
+    const ignored = rep.ignored.length
+      ? `; ignored files: ${rep.ignored.map((f) => `${f.file} (${f.reason})`).join(", ")}`
+      : "";
+    throw new DataSourceError(
+      `${name}: unknown symbol${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}: ` +
+        `${dirPath || "the files"} hold${known.length === 1 ? "s" : ""} ${known.length} symbol${
+          known.length === 1 ? "" : "s"
+        } (${list || "none"})${ignored}`,
+      { source: name, symbol: unknown.join(","), userError: true },
+    );
   }
 
   function coverage(): string {
@@ -713,9 +809,10 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
     async bars(req: BarRequest) {
       checkRequest(req);
       await ensure(req.symbols);
-      const found = req.symbols.map(lookup); // throws on the first unknown symbol, before building anything
+      const found = await lookupAll(req.symbols); // throws naming the unknown symbols, before building anything
       const out = new Map<string, Bar[]>();
       found.forEach((s) => {
+        const delay = PUBLICATION_DELAYS[s.symbol.toUpperCase()] ?? 0;
         const i0 = lowerBound(s.dates, req.from);
         let i1 = lowerBound(s.dates, req.to);
         if (i1 < s.dates.length && s.dates[i1] === req.to) i1++;
@@ -730,7 +827,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
             close: s.close[i],
             adjClose: s.adjClose[i],
             volume: s.volume[i],
-            knownAt: s.knownAt[i],
+            knownAt: s.knownAt[i] + delay,
           };
         }
         // keyed by the file's spelling, like each bar's `symbol` (a request for `aapl` finds `AAPL`)
@@ -743,7 +840,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
     async actions(req: BarRequest) {
       checkRequest(req);
       await ensure(req.symbols);
-      req.symbols.forEach(lookup);
+      await lookupAll(req.symbols);
       return [];
     },
     async load() {
@@ -756,6 +853,24 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
   };
 }
 
+/** Options of the data sets in `../shared/data` (see {@linkcode csvPresets}). */
+const PRESET_OPTIONS = {
+  sp500_5yr: (dir: string): CsvSourceOptions => ({
+    files: [join(dir, "all_stocks_5yr.csv.gz")],
+    layout: "symbol-column",
+    symbolColumn: "Name",
+    inconsistent: "repair",
+    name: "csv:sp500-5yr",
+  }),
+  yahooDaily: (dir: string): CsvSourceOptions => ({
+    files: dir,
+    layout: "file-per-symbol",
+    exclude: (f) => /^us_market_holidays\.csv$/i.test(f),
+    inconsistent: "repair",
+    name: "csv:yahoo-daily",
+  }),
+};
+
 /** Ready-made options for the data sets in `../shared/data`. */
 export const csvPresets = {
   /**
@@ -763,34 +878,22 @@ export const csvPresets = {
    * Its 11 rows with empty prices are skipped; its 12 rows with high < low or open/close outside [low, high]
    * (bad prints) are repaired (high/low widened), both listed in `report()`.
    */
-  sp500_5yr(dir: string | URL): CsvSource {
-    return createCsvSource({
-      files: [join(fromFileUrl(dir), "all_stocks_5yr.csv.gz")],
-      layout: "symbol-column",
-      symbolColumn: "Name",
-      inconsistent: "repair",
-      name: "csv:sp500-5yr",
-    });
+  sp500_5yr(dir: string | URL, overrides: Partial<Omit<CsvSourceOptions, "files">> = {}): CsvSource {
+    return createCsvSource({ ...PRESET_OPTIONS.sp500_5yr(fromFileUrl(dir)), ...overrides });
   },
   /**
    * `us-index-etf-daily-yahoo`: one Yahoo-format file per symbol (`Date,Open,High,Low,Close,Adj Close,Volume`);
-   * `INDEX_GSPC.csv` is `^GSPC`, `SPY.csv` is `SPY`; `us_market_holidays.csv` is left out.
+   * `INDEX_GSPC.csv` is `^GSPC`, `SPY.csv` is `SPY`; `us_market_holidays.csv` is left out (and listed).
    */
-  yahooDaily(dir: string | URL): CsvSource {
-    return createCsvSource({
-      files: dir,
-      layout: "file-per-symbol",
-      exclude: (f) => /^us_market_holidays\.csv$/i.test(f),
-      inconsistent: "repair",
-      name: "csv:yahoo-daily",
-    });
+  yahooDaily(dir: string | URL, overrides: Partial<Omit<CsvSourceOptions, "files">> = {}): CsvSource {
+    return createCsvSource({ ...PRESET_OPTIONS.yahooDaily(fromFileUrl(dir)), ...overrides });
   },
 };
 
 /**
  * A CSV source for a directory, layout detected: the sp500-5yr file gets its preset; otherwise, when a data
  * file's header has a `symbol`/`ticker`/`name` column the layout is `symbol-column`, else `file-per-symbol`.
- * `overrides` replace the detected options (e.g. `inconsistent`).
+ * `overrides` replace the detected options (e.g. `strict`, `inconsistent`, `symbolFromFile`).
  */
 export async function csvSourceFor(
   dir: string | URL,
@@ -801,22 +904,80 @@ export async function csvSourceFor(
   try {
     names = (await readdir(path)).sort();
   } catch (e) {
-    throw new DataSourceError(`csv: cannot read directory ${path}`, { source: "csv", cause: e });
+    throw new DataSourceError(`csv: cannot read directory ${path}: ${(e as Error).message}`, {
+      source: "csv",
+      cause: e,
+      userError: true,
+    });
   }
-  if (names.includes("all_stocks_5yr.csv.gz") && Object.keys(overrides).length === 0) {
-    return csvPresets.sp500_5yr(path);
+  if (names.includes("all_stocks_5yr.csv.gz") && overrides.layout === undefined) {
+    return csvPresets.sp500_5yr(path, overrides);
   }
   for (const n of names) {
     if (!DATA_FILE.test(n)) continue;
-    const header = splitLine(readHeaderLine(join(path, n)));
+    const header = splitCsvLine(readHeaderLine(join(path, n)));
     const probe = { files: path, layout: "symbol-column" as const, ...overrides };
     const { missing } = resolveColumns(header, probe);
     if (missing.length === 0 && (overrides.layout ?? "symbol-column") === "symbol-column") {
       return createCsvSource({ name: "csv", ...probe });
     }
   }
-  if (names.includes("us_market_holidays.csv") && Object.keys(overrides).length === 0) {
-    return csvPresets.yahooDaily(path);
+  if (names.includes("us_market_holidays.csv") && overrides.layout === undefined) {
+    return csvPresets.yahooDaily(path, overrides);
   }
   return createCsvSource({ name: "csv", files: path, layout: "file-per-symbol", ...overrides });
+}
+
+/** The text with its header line lower-cased (column names are matched case-insensitively). */
+function lowerHeader(text: string): string {
+  const nl = text.indexOf("\n");
+  return nl < 0 ? text.toLowerCase() : text.slice(0, nl).toLowerCase() + text.slice(nl);
+}
+
+/**
+ * Reads a point-in-time universe: a UTF-8 CSV file with a header `symbol,from,to` (`to` empty = still a
+ * member; column names case-insensitive, extra columns ignored), one membership spell per row, as
+ * `UniverseMember`s named `universe`. `knownAt` is the open of `from` (index changes are announced before they
+ * take effect, so this is late, never early). Every symbol must match the pattern, every date be `YYYY-MM-DD`
+ * with `from <= to`; a bad row is a `DataValidationError` naming `file:line`.
+ */
+export async function readUniverseCsv(path: string, universe: string): Promise<UniverseMember[]> {
+  const file = basename(path);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBytes(path);
+  } catch (e) {
+    throw new DataSourceError(`universe: cannot read ${path}: ${(e as Error).message}`, {
+      source: "csv",
+      cause: e,
+      userError: true,
+    });
+  }
+  checkUtf8(bytes, file);
+  const t = readCsvTable(lowerHeader(new TextDecoder().decode(bytes)), {
+    file,
+    require: ["symbol", "from", "to"],
+  });
+  const [si, fi, ti] = ["symbol", "from", "to"].map(t.col);
+  const out: UniverseMember[] = [];
+  for (const r of t.rows) {
+    const where = `${file}:${r.line}`;
+    const f = r.fields.map((x) => x.trim());
+    if (!isSymbol(f[si])) throw new DataValidationError(`${shown(f[si])} is not a symbol`, { where });
+    const to = f[ti] === "" ? null : f[ti];
+    for (const d of [f[fi], to]) {
+      if (d === null) continue;
+      try {
+        dayNumber(d);
+      } catch {
+        throw new DataValidationError(`bad date ${shown(d)} (want YYYY-MM-DD)`, { where });
+      }
+    }
+    if (to !== null && to < f[fi]) {
+      throw new DataValidationError(`from ${f[fi]} is after to ${to}`, { where });
+    }
+    out.push({ universe, symbol: f[si], from: f[fi], to, knownAt: openTime(f[fi]) });
+  }
+  if (out.length === 0) throw new DataValidationError("no membership rows", { where: file });
+  return out;
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { closeTime, DataSourceError, DataValidationError } from "../core/mod.ts";
+import { closeTime, DataSourceError, DataValidationError, InputError } from "../core/mod.ts";
 import { createCsvSource, csvPresets, csvSourceFor, defaultSymbolFromFile } from "./csv.ts";
 
 const SP500 = fileURLToPath(new URL("../../../shared/data/sp500-5yr-ohlcv", import.meta.url));
@@ -91,14 +91,14 @@ Deno.test("csv: unknown symbol and empty date range give one-line typed errors",
   await rejects(
     src.bars({ symbols: ["SPY"], from: "2010-02-01", to: "2010-01-01" }),
     (e: unknown) =>
-      e instanceof RangeError && /^empty date range/.test(e.message) && !e.message.includes("\n"),
+      e instanceof InputError && /^empty date range/.test(e.message) && !e.message.includes("\n"),
   );
   await rejects(src.bars({ symbols: ["SPY"], from: "2010-01-02", to: "2010-01-03" }), /empty date range/); // weekend
   await rejects(
     src.bars({ symbols: ["SPY"], from: "2023-01-01", to: "2023-06-01" }),
     /empty date range.*covers/,
   );
-  await rejects(src.bars({ symbols: [], from: "2010-01-01", to: "2010-02-01" }), TypeError);
+  await rejects(src.bars({ symbols: [], from: "2010-01-01", to: "2010-02-01" }), InputError);
 });
 
 Deno.test("csv: yahoo directory, one file per symbol: ^GSPC and SPY; holidays file left out", async () => {
@@ -274,4 +274,117 @@ Deno.test("csv: malformed rows give DataValidationError with file:line", async (
   } finally {
     rmSync(dir, { recursive: true });
   }
+});
+
+Deno.test("csv: UTF-8 text (BOM skipped), invalid bytes refused with file and line", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fmai-csv-utf8-"));
+  try {
+    const enc = new TextEncoder();
+    const body = "date,open,high,low,close,volume,symbol\n2020-01-02,10,11,9,10.5,100,ÄPPL\n";
+    writeFileSync(join(dir, "u.csv"), new Uint8Array([0xef, 0xbb, 0xbf, ...enc.encode(body)]));
+    const src = createCsvSource({ files: [join(dir, "u.csv")], layout: "symbol-column" });
+    deepEqual(await src.listSymbols!(), ["ÄPPL"]);
+    const bad = new Uint8Array([
+      ...enc.encode(body),
+      ...enc.encode("2020-01-03,10,11,9,10.5,100,"),
+      0xc4,
+      0x0a,
+    ]);
+    writeFileSync(join(dir, "bad.csv"), bad);
+    const src2 = createCsvSource({ files: [join(dir, "bad.csv")], layout: "symbol-column" });
+    await rejects(src2.listSymbols!(), (e: unknown) => {
+      ok(
+        e instanceof DataValidationError && e.where === "bad.csv:3" && /invalid UTF-8/.test(e.message),
+        String(e),
+      );
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("csv: file names map to symbols; ignored files and found symbols are named; strict refuses", async () => {
+  equal(defaultSymbolFromFile("AAPL_historical_data.csv"), "AAPL");
+  equal(defaultSymbolFromFile("MSFT-daily.csv.gz"), "MSFT");
+  equal(defaultSymbolFromFile("INDEX_GSPC.csv"), "^GSPC");
+  equal(defaultSymbolFromFile("BRK.B_prices.csv"), "BRK.B");
+  const dir = mkdtempSync(join(tmpdir(), "fmai-csv-names-"));
+  try {
+    const rows = "date,open,high,low,close,volume\n2020-01-02,10,11,9,10.5,100\n2020-01-03,10,11,9,,100\n";
+    writeFileSync(join(dir, "AAPL_historical_data.csv"), rows);
+    writeFileSync(join(dir, "sectors.csv"), "date,open,high,low,volume\n2020-01-02,1,1,1,1\n");
+    const src = await csvSourceFor(dir);
+    const bars = await src.bars({ symbols: ["AAPL"], from: "2020-01-01", to: "2020-01-31" });
+    equal(bars.get("AAPL")!.length, 1);
+    const rep = src.report();
+    deepEqual(rep.ignored, [{ file: "sectors.csv", reason: "no close column" }]);
+    equal(rep.skipped.length, 1);
+    await rejects(src.bars({ symbols: ["MSFT"], from: "2020-01-01", to: "2020-01-31" }), (e: unknown) => {
+      ok(e instanceof DataSourceError && e.userError, String(e));
+      ok(
+        /unknown symbol MSFT: .* holds 1 symbol \(AAPL\); ignored files: sectors\.csv \(no close column\)/
+          .test((e as Error).message),
+        (e as Error).message,
+      );
+      return true;
+    });
+    const strict = await csvSourceFor(dir, { strict: true });
+    await rejects(
+      strict.bars({ symbols: ["AAPL"], from: "2020-01-01", to: "2020-01-31" }),
+      /strict: files ignored: sectors\.csv/,
+    );
+    Deno.removeSync(join(dir, "sectors.csv"));
+    const strict2 = await csvSourceFor(dir, { strict: true });
+    await rejects(
+      strict2.bars({ symbols: ["AAPL"], from: "2020-01-01", to: "2020-01-31" }),
+      /AAPL_historical_data\.csv:3: missing value/,
+    );
+    Deno.removeSync(join(dir, "AAPL_historical_data.csv"));
+    writeFileSync(join(dir, "notes.csv"), "date,close\n");
+    await rejects(
+      (await csvSourceFor(dir)).bars({ symbols: ["AAPL"], from: "2020-01-01", to: "2020-01-31" }),
+      /no OHLCV CSV files in .*; ignored: notes\.csv \(no open, high, low, volume columns\)/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("csv: a symbol outside the pattern is refused at its line", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fmai-csv-sym-"));
+  try {
+    writeFileSync(
+      join(dir, "x.csv"),
+      "date,open,high,low,close,volume,symbol\n2020-01-02,10,11,9,10.5,100,X</script><script>alert(1)</script>\n",
+    );
+    const src = createCsvSource({ files: [join(dir, "x.csv")], layout: "symbol-column" });
+    await rejects(src.listSymbols!(), /x\.csv:2: .* is not a symbol/);
+    await rejects(
+      src.bars({ symbols: ["../../etc/passwd"], from: "2020-01-01", to: "2020-01-31" }),
+      InputError,
+    );
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("csv records: quoted fields with commas, quotes and line breaks; line numbers; short records named", async () => {
+  const { csvRecords, readCsvTable } = await import("./csv_records.ts");
+  const text = '\uFEFFa,b,c\r\n1,"x, ""y""",3\n\n2,"two\nlines",4\n5,6\n';
+  deepEqual([...csvRecords(text)], [
+    { line: 1, fields: ["a", "b", "c"] },
+    { line: 2, fields: ["1", 'x, "y"', "3"] },
+    { line: 4, fields: ["2", "two\nlines", "4"] },
+    { line: 6, fields: ["5", "6"] },
+  ]);
+  try {
+    readCsvTable(text, { file: "t.csv" });
+    ok(false, "a short record must not pass");
+  } catch (e) {
+    ok(e instanceof DataValidationError && e.where === "t.csv:6", String(e));
+  }
+  let short = 0;
+  equal(readCsvTable(text, { file: "t.csv", onShort: () => (short++, false) }).rows.length, 2);
+  equal(short, 1);
 });

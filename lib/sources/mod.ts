@@ -5,10 +5,20 @@
  */
 export * from "./source.ts";
 export * from "./csv.ts";
+export * from "./csv_records.ts";
 export * from "./synthetic.ts";
 export * from "./yahoo.ts";
 export * from "./nasdaq.ts";
 export * from "./replay.ts";
+export {
+  barFault,
+  checkBars,
+  FUTURE_SKEW_MS,
+  MAX_PRICE,
+  MAX_VOLUME,
+  type SkippedRecord,
+  splitFuture,
+} from "./_records.ts";
 export {
   type Clock,
   collectMany,

@@ -16,6 +16,7 @@
  * @module
  */
 import { readdir, readFile, stat } from "node:fs/promises";
+import { DataValidationError } from "../core/mod.ts";
 import { fileURLToPath } from "node:url";
 
 /** Options of {@linkcode createReplayFetch}. */
@@ -70,18 +71,24 @@ export function replayKey(method: string, url: string, ignore: ReadonlySet<strin
   return `${method.toUpperCase()} ${decodeURIComponent(u.pathname)}${q ? `?${q}` : ""}`;
 }
 
-function parseRecording(
-  file: string,
-  text: string,
-): { method: string; url: string; rec: Recording } | undefined {
+/**
+ * One recording; a file that is not JSON, or not a recording of either format, is a `DataValidationError`
+ * naming it (a corrupt recording is never skipped without a word).
+ */
+function parseRecording(file: string, text: string): { method: string; url: string; rec: Recording } {
   let j: Record<string, unknown>;
   try {
     j = JSON.parse(text);
-  } catch {
-    return undefined;
+  } catch (e) {
+    throw new DataValidationError(`corrupt recording: not JSON (${(e as Error).message})`, {
+      where: file,
+      cause: e,
+    });
   }
-  const req = j.request as { url?: unknown; method?: unknown } | undefined;
-  if (!req || typeof req.url !== "string") return undefined;
+  const req = j?.request as { url?: unknown; method?: unknown } | undefined;
+  if (!req || typeof req.url !== "string") {
+    throw new DataValidationError("not a recording: no request.url", { where: file });
+  }
   const method = typeof req.method === "string" ? req.method : "GET";
   const res = j.response as Record<string, unknown> | undefined;
   if (res && typeof res === "object") {
@@ -112,19 +119,14 @@ function parseRecording(
   }
   if ("status" in j || "body" in j) {
     const body = typeof j.body === "string" ? j.body : JSON.stringify(j.body ?? null);
+    const headers = { "content-type": String(j.contentType ?? "application/json") };
     return {
       method,
       url: req.url,
-      rec: {
-        file,
-        status: Number(j.status ?? 200),
-        statusText: "",
-        headers: { "content-type": String(j.contentType ?? "application/json") },
-        body,
-      },
+      rec: { file, status: Number(j.status ?? 200), statusText: "", headers, body },
     };
   }
-  return undefined;
+  throw new DataValidationError("not a recording: no response, status or body", { where: file });
 }
 
 async function listJson(path: string): Promise<string[]> {
@@ -153,7 +155,7 @@ export async function createReplayFetch(
   for (const s of list) {
     for (const file of await listJson(toPath(s))) {
       const parsed = parseRecording(file, await readFile(file, "utf8"));
-      if (parsed) index.set(replayKey(parsed.method, parsed.url, ignore), parsed.rec);
+      index.set(replayKey(parsed.method, parsed.url, ignore), parsed.rec);
     }
   }
   const calls: ReplayCall[] = [];

@@ -3,7 +3,7 @@
  * outside world into core records (`Bar`, `CorporateAction`, `NewsItem`) that carry `knownAt`.
  * @module
  */
-import { dayNumber, sessions } from "../core/mod.ts";
+import { checkSymbols, dayNumber, InputError, sessions } from "../core/mod.ts";
 import type { Bar, CorporateAction, IsoDate, NewsItem } from "../core/mod.ts";
 
 /** What to fetch: symbols and an inclusive session-date range. */
@@ -20,8 +20,11 @@ export interface BarRequest {
  * - `bars` returns one entry per requested symbol, bars in ascending date order, `knownAt = closeTime(date)`;
  *   a symbol with no bars inside the range maps to an empty array.
  * - an unknown symbol throws `DataSourceError` (userError) naming it;
- * - `from > to`, a range without sessions, or a range where no requested symbol has any bar throws
- *   `RangeError` with a one-line message starting `empty date range`.
+ * - a symbol outside the documented pattern (`SYMBOL_PATTERN` in `lib/core`), `from > to`, a range without
+ *   sessions, or a range where no requested symbol has any bar throws `InputError` (one line; the range
+ *   messages start `empty date range`), before anything is fetched;
+ * - every record returned passes the shared plausibility rules ({@linkcode checkBars}: no negative, zero or
+ *   absurd prices, high >= low, no negative volume, `knownAt` not in the future) or the call throws.
  */
 export interface MarketSource {
   /** Short name used in errors and provenance (`csv`, `synthetic`, `yahoo`). */
@@ -37,24 +40,28 @@ export interface MarketSource {
 }
 
 /**
- * Validates a request's shape and range: `TypeError` for a non-array/empty symbol list or bad date strings,
- * `RangeError("empty date range ...")` when `from > to` or the range holds no trading session.
+ * Validates a request once, before anything is fetched: every symbol against the documented pattern, dates as
+ * `YYYY-MM-DD`, and the range (`InputError("empty date range ...")` when `from > to` or the range holds no
+ * trading session). Sources call it first, so no symbol reaches a URL, a key or a query unchecked.
  */
 export function checkRequest(req: BarRequest): void {
-  if (!req || !Array.isArray(req.symbols)) throw new TypeError("request.symbols must be an array of symbols");
-  if (req.symbols.length === 0) throw new TypeError("request.symbols is empty: name at least one symbol");
-  for (const s of req.symbols) {
-    if (typeof s !== "string" || s.trim() === "") throw new TypeError(`bad symbol ${JSON.stringify(s)}`);
+  if (!req || typeof req !== "object") throw new InputError("request must name symbols, from and to");
+  checkSymbols(req.symbols, "symbols");
+  let a: number, b: number;
+  try {
+    a = dayNumber(req.from);
+    b = dayNumber(req.to);
+  } catch (e) {
+    throw new InputError(`bad date range ${req.from}..${req.to}: ${(e as Error).message}`, { cause: e });
   }
-  const a = dayNumber(req.from), b = dayNumber(req.to);
-  if (a > b) throw new RangeError(`empty date range: from ${req.from} is after to ${req.to}`);
+  if (a > b) throw new InputError(`empty date range: from ${req.from} is after to ${req.to}`);
   // every span of 10+ calendar days holds a session (the longest closure since 1971 is 4 weekdays)
   if (b - a < 10 && sessions(req.from, req.to).length === 0) {
-    throw new RangeError(`empty date range: no trading session between ${req.from} and ${req.to}`);
+    throw new InputError(`empty date range: no trading session between ${req.from} and ${req.to}`);
   }
 }
 
-/** Throws `RangeError("empty date range ...")` when every series in `out` is empty. */
+/** Throws `InputError("empty date range ...")` when every series in `out` is empty. */
 export function checkNotEmpty(
   source: string,
   req: BarRequest,
@@ -62,7 +69,7 @@ export function checkNotEmpty(
   covers?: string,
 ): void {
   for (const v of out.values()) if (v.length > 0) return;
-  throw new RangeError(
+  throw new InputError(
     `empty date range: ${source} has no bars for ${req.symbols.join(",")} between ${req.from} and ${req.to}` +
       (covers ? ` (data covers ${covers})` : ""),
   );

@@ -12,7 +12,8 @@
  * h_i,t+1 = omega_i + alpha_i * h_it * z_it^2 + beta_i * h_it     (same recursion for hm)
  * ```
  * `z` are unit-variance Student-t draws (`df`), `k = [1, stressVolMult]`, `drift = [drift, stressDrift]`.
- * `news_it = newsEffect * sum(sentiment)` of the items whose effect session is `t`: an item becomes usable at
+ * `news_it = newsEffect * sum(sentiment)` of the items whose effect session is `t` (the sentiment is published
+ * only as headline text from a small grammar, `_headlines.ts`; the number is in `truth`): an item becomes usable at
  * the first close at or after it is published (`sessionForKnownAt(knownAt)`: the same session when published
  * before the close, the next one after the close) and moves the session AFTER that one. `level_it =
  * ±levelReversal * sqrt(var_it)` with probability `levelStrength` when the previous close lies within
@@ -25,7 +26,9 @@
 import { closeTime, DataSourceError, isSession, nextSession } from "../core/mod.ts";
 import type { Bar, CorporateAction, Instant, IsoDate, NewsItem } from "../core/mod.ts";
 import { Rng, streamSeed } from "./_random.ts";
+import { syntheticHeadline } from "./_headlines.ts";
 import { checkNotEmpty, checkRequest } from "./source.ts";
+import { checkBars } from "./_records.ts";
 import type { BarRequest, MarketSource } from "./source.ts";
 
 /** The two-state Markov regime (calm = 0, stressed = 1). */
@@ -251,26 +254,6 @@ interface SeriesData {
   newsDay: number[];
 }
 
-const POSITIVE = [
-  "{S} beats earnings estimates",
-  "{S} raises full-year guidance",
-  "{S} wins a major contract",
-  "Analysts upgrade {S}",
-  "{S} announces a share buyback",
-];
-const NEGATIVE = [
-  "{S} misses earnings estimates",
-  "{S} cuts full-year guidance",
-  "{S} faces a regulatory probe",
-  "Analysts downgrade {S}",
-  "{S} recalls a flagship product",
-];
-const NEUTRAL = [
-  "{S} to present at an industry conference",
-  "{S} schedules its annual meeting",
-  "{S} names a new board member",
-];
-
 function range(v: [number, number] | undefined, d: [number, number], what: string): [number, number] {
   const r = v ?? d;
   if (!Array.isArray(r) || r.length !== 2 || !(r[0] <= r[1])) {
@@ -419,6 +402,7 @@ export function createSyntheticMarket(opts: SyntheticOptions = {}): SyntheticMar
     const pRng = new Rng(streamSeed(o.seed, `params:${i}`));
     const zRng = new Rng(streamSeed(o.seed, `innov:${i}`));
     const nRng = new Rng(streamSeed(o.seed, `news:${i}`));
+    const hRng = new Rng(streamSeed(o.seed, `headline:${i}`));
     const lRng = new Rng(streamSeed(o.seed, `levels:${i}`));
     const bRng = new Rng(streamSeed(o.seed, `bars:${i}`));
     const beta = pRng.uniform(o.beta[0], o.beta[1]);
@@ -446,7 +430,7 @@ export function createSyntheticMarket(opts: SyntheticOptions = {}): SyntheticMar
         const sentiment = Math.round(nRng.uniform(-1, 1) * 1000) / 1000;
         const afterClose = nRng.next() < o.afterCloseShare;
         const minutes = 1 + Math.floor(nRng.next() * 360); // up to 6 h before/after the close
-        const tpl = nRng.next();
+        nRng.next(); // (was the template draw; kept so the planted timing and sentiments stay the same)
         const publishedAt = closes[t] + (afterClose ? minutes : -minutes) * 60_000;
         const usableIdx = afterClose ? t + 1 : t;
         const affIdx = usableIdx + 1;
@@ -456,15 +440,14 @@ export function createSyntheticMarket(opts: SyntheticOptions = {}): SyntheticMar
         if (affIdx < n) newsShift[affIdx] += shift;
         const id = `syn-${o.seed}-${sym}-${t}-${j}`;
         news.push({ id, symbol: sym, publishedAt, sentiment, afterClose, usableOn, affects, shift });
-        const pool = sentiment > 0.2 ? POSITIVE : sentiment < -0.2 ? NEGATIVE : NEUTRAL;
+        // The sentiment is published only as headline text (see _headlines.ts); the number stays in `truth`.
         items.push({
           id,
           symbols: [sym],
           publishedAt,
           knownAt: publishedAt,
-          headline: pool[Math.floor(tpl * pool.length)].replace("{S}", sym),
+          headline: syntheticHeadline(sentiment, sym, hRng),
           source: "synthetic",
-          sentiment,
         });
         newsDay.push(t);
       }
@@ -637,7 +620,8 @@ export function createSyntheticMarket(opts: SyntheticOptions = {}): SyntheticMar
           knownAt: closes[t],
         });
       }
-      out.set(sym, bars);
+      // the shared plausibility rules (a simulated market may lie in the future: no clock check)
+      out.set(sym, checkBars(name, bars, { now: Infinity, strict: true }).bars);
     });
     checkNotEmpty(name, req, out, `${dates[0]}..${dates[n - 1]}`);
     return out;

@@ -193,6 +193,7 @@ async function newsSlope(m: SyntheticMarket, lag: 0 | 1) {
   const bars = await allBars(m);
   const idx = new Map(m.dates.map((d, i) => [d, i]));
   const items = await m.news({ symbols: m.symbols, from: m.dates[0], to: m.dates[m.dates.length - 1] });
+  const truth = new Map(m.truth.news.map((e) => [e.id, e.sentiment]));
   const x: number[] = [], y: number[] = [];
   for (const it of items) {
     equal(it.knownAt, it.publishedAt);
@@ -201,7 +202,7 @@ async function newsSlope(m: SyntheticMarket, lag: 0 | 1) {
     const t = idx.get(target);
     if (t === undefined || t === 0) continue;
     const s = bars.get(it.symbols[0])!;
-    x.push(it.sentiment!);
+    x.push(truth.get(it.id)!);
     y.push(Math.log(s[t].close / s[t - 1].close));
   }
   return ols(x, y);
@@ -280,7 +281,7 @@ Deno.test("synthetic: errors for unknown symbols, empty ranges, bad options", as
   );
   await rejects(
     m.bars({ symbols: ["SYN00"], from: "2015-03-01", to: "2015-02-01" }),
-    /^RangeError: empty date range/,
+    /^InputError: empty date range/,
   );
   await rejects(m.bars({ symbols: ["SYN00"], from: "2015-01-03", to: "2015-01-04" }), /empty date range/);
   await rejects(m.bars({ symbols: ["SYN00"], from: "2020-01-01", to: "2020-02-01" }), /empty date range/);

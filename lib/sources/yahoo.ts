@@ -24,10 +24,13 @@
 import {
   addDays,
   type Bar,
-  closeTime,
+  barKnownAt,
+  checkSymbol,
+  checkSymbols,
   type CorporateAction,
   DataSourceError,
   type Filing,
+  InputError,
   type Instant,
   type IsoDate,
   isSession,
@@ -38,6 +41,7 @@ import {
   openTime,
   type OptionQuote,
 } from "../core/mod.ts";
+import { checkBars, FUTURE_SKEW_MS, type SkippedRecord } from "./_records.ts";
 import { type Clock, collectMany, resilientFetch, systemClock } from "./_http.ts";
 import { type BarRequest, checkNotEmpty, checkRequest, type MarketSource } from "./source.ts";
 import { arrayOf, optional, type Shape, validateShape } from "./_validate.ts";
@@ -137,11 +141,15 @@ export interface YahooSource extends MarketSource {
   news(req: BarRequest): Promise<NewsItem[]>;
   /** Latest news of one symbol (no date filter). */
   latestNews(symbol: string): Promise<NewsItem[]>;
-  /** One `chart` call: daily bars and corporate actions of one symbol. */
+  /**
+   * One `chart` call: daily bars and corporate actions of one symbol. Bars pass the shared plausibility rules
+   * (a bar with a missing value is left out and listed in `skipped`; `strict` refuses it); a response about
+   * another symbol, or with timestamps outside any plausible range, is refused.
+   */
   chart(
     symbol: string,
-    opts: { from: IsoDate; to: IsoDate; events?: string },
-  ): Promise<{ bars: Bar[]; actions: CorporateAction[] }>;
+    opts: { from: IsoDate; to: IsoDate; events?: string; strict?: boolean },
+  ): Promise<{ bars: Bar[]; actions: CorporateAction[]; skipped: SkippedRecord[] }>;
   /** Intraday bars (`interval` like `1m`, `5m`, `1h`) between `from` and `to` (inclusive dates). */
   intraday(
     symbol: string,
@@ -404,11 +412,22 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     { ts: Instant[]; q: Record<string, (number | null)[]>; adj?: (number | null)[]; events: unknown }
   > {
     const ctx = { source: SOURCE, symbol };
+    checkSymbol(symbol);
     const res = await call(symbol, what, (api) => api.chart(symbol, { ...q, return: "object" }, noValidate));
     return call(symbol, what, () => {
       const r = validateShape<Record<string, unknown>>(res, CHART_SHAPE, "chart.result[0]", ctx);
+      checkAbout(symbol, (r.meta as { symbol: string }).symbol, "chart.result[0].meta.symbol");
       const stamps = (r.timestamp as unknown[] | undefined) ?? [];
       const ts = stamps.map((s) => yahooInstant(s) ?? NaN);
+      const latest = clock.now() + FUTURE_SKEW_MS;
+      for (const t of ts) {
+        if (!(t >= EARLIEST && t <= latest)) {
+          throw new DataSourceError(
+            `${SOURCE} ${symbol} ${what}: timestamp ${String(t)} outside any plausible range (1900 to now)`,
+            { source: SOURCE, symbol, userError: false },
+          );
+        }
+      }
       const ind = r.indicators as { quote: Record<string, unknown>[]; adjclose?: { adjclose?: unknown }[] };
       if (ts.length === 0) return Promise.resolve({ ts, q: {}, events: r.events });
       const quote = validateShape<Record<string, (number | null)[]>>(
@@ -468,18 +487,26 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
 
   async function chart(
     symbol: string,
-    o: { from: IsoDate; to: IsoDate; events?: string },
-  ): Promise<{ bars: Bar[]; actions: CorporateAction[] }> {
+    o: { from: IsoDate; to: IsoDate; events?: string; strict?: boolean },
+  ): Promise<{ bars: Bar[]; actions: CorporateAction[]; skipped: SkippedRecord[] }> {
     checkRange(o.from, o.to);
     const q: Record<string, unknown> = { period1: o.from, period2: addDays(o.to, 1), interval: "1d" };
     if (o.events !== undefined) q.events = o.events;
     const raw = await chartRaw(symbol, q, "chart");
     const byDate = new Map<IsoDate, Bar>();
+    const skipped: SkippedRecord[] = [];
+    let outside = 0;
     for (let i = 0; i < raw.ts.length; i++) {
-      const close = raw.q.close[i];
-      if (close === null || close === undefined || !Number.isFinite(raw.ts[i])) continue;
       const date = nyDate(raw.ts[i]);
-      if (date < o.from || date > o.to) continue;
+      if (date < o.from || date > o.to) {
+        outside++;
+        continue;
+      }
+      const close = raw.q.close[i];
+      if (close === null || close === undefined) {
+        skipped.push({ symbol, date, reason: "missing close" });
+        continue;
+      }
       const adj = raw.adj?.[i];
       byDate.set(date, {
         symbol,
@@ -490,16 +517,33 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
         close,
         adjClose: typeof adj === "number" ? adj : close,
         volume: raw.q.volume[i] ?? 0,
-        knownAt: closeTime(date),
+        knownAt: barKnownAt(symbol, date),
       });
     }
-    const bars = [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1));
+    if (byDate.size === 0 && skipped.length === 0 && outside > 0) {
+      throw new DataSourceError(
+        `${SOURCE} ${symbol} chart: the response holds ${outside} bars, none in ${o.from}..${o.to}`,
+        { source: SOURCE, symbol, userError: false },
+      );
+    }
+    const sorted = [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1));
+    const checked = await call(
+      symbol,
+      "chart",
+      () => Promise.resolve(checkBars(SOURCE, sorted, { now: clock.now(), strict: o.strict })),
+    );
+    if (o.strict && skipped.length) {
+      throw new DataSourceError(
+        `${SOURCE} ${symbol} chart: strict: ${skipped.length} bars without a close (${skipped[0].date}...)`,
+        { source: SOURCE, symbol, userError: false },
+      );
+    }
     const actions = await call(
       symbol,
       "chart",
       () => Promise.resolve(mapActions(symbol, raw.events, o.from, o.to)),
     );
-    return { bars, actions };
+    return { bars: checked.bars, actions, skipped: [...skipped, ...checked.skipped] };
   }
 
   async function intraday(
@@ -507,6 +551,7 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     o: { from: IsoDate; to: IsoDate; interval?: string; includePrePost?: boolean },
   ): Promise<IntradayBar[]> {
     checkRange(o.from, o.to);
+    checkSymbol(symbol);
     const interval = o.interval ?? "5m";
     const step = INTERVAL_MS[interval];
     if (!step) throw new RangeError(`unsupported intraday interval ${interval}`);
@@ -540,6 +585,7 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     symbol: string,
     module: string,
   ): Promise<{ data: Record<string, unknown>; at: Instant }> {
+    checkSymbol(symbol);
     const res = await call(
       symbol,
       `quoteSummary ${module}`,
@@ -633,6 +679,7 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     o: { from: IsoDate; to: IsoDate; period?: StatementPeriod; module?: string },
   ): Promise<Filing[]> {
     checkRange(o.from, o.to);
+    checkSymbol(symbol);
     const period = o.period ?? "quarterly";
     const module = o.module ?? "all";
     const what = `fundamentalsTimeSeries ${module} ${period}`;
@@ -715,6 +762,7 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     symbol: string,
     o: { expiry?: IsoDate } = {},
   ): Promise<{ quotes: OptionQuote[]; expirations: IsoDate[] }> {
+    checkSymbol(symbol);
     const q: Record<string, unknown> = {};
     if (o.expiry) q.date = o.expiry;
     const res = await call(symbol, "options", (api) => api.options(symbol, q, noValidate));
@@ -732,6 +780,11 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
           { source: SOURCE, symbol },
         ),
       ));
+    checkAbout(
+      symbol,
+      (chain as unknown as { underlyingSymbol: unknown }).underlyingSymbol,
+      "underlyingSymbol",
+    );
     const underlying = yahooNumber(chain.quote?.regularMarketPrice) ?? undefined;
     const out: OptionQuote[] = [];
     for (const group of chain.options) {
@@ -787,6 +840,7 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
   }
 
   async function newsFor(symbol: string, from?: IsoDate, to?: IsoDate): Promise<NewsItem[]> {
+    checkSymbol(symbol);
     const res = await call(symbol, "search", (api) => api.search(symbol, {}, noValidate));
     const r = await call(symbol, "search", () =>
       Promise.resolve(
@@ -816,6 +870,7 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
 
   async function quote(symbols: readonly string[]): Promise<StatisticRow[]> {
     if (symbols.length === 0) return [];
+    checkSymbols([...symbols]);
     const what = "quote";
     const res = await call(symbols.join(","), what, (api) => api.quote([...symbols], {}, noValidate));
     const list = await call(
@@ -828,8 +883,12 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
         })),
     );
     const rows: StatisticRow[] = [];
+    const asked = new Set(symbols.map((s) => s.toUpperCase()));
     for (const q of list) {
       const symbol = String(q.symbol);
+      if (!asked.has(symbol.toUpperCase())) {
+        checkAbout(symbols.join(","), symbol, "quoteResponse.result[].symbol");
+      }
       const at = yahooInstant(q.regularMarketTime) ?? clock.now();
       const date = nyDate(at);
       for (const [k, v] of Object.entries(q)) {
@@ -921,8 +980,20 @@ function quarterEnd(year: number, q: number): IsoDate {
 
 function checkRange(from: IsoDate, to: IsoDate): void {
   const re = /^\d{4}-\d{2}-\d{2}$/;
-  if (!re.test(from) || !re.test(to)) throw new RangeError(`dates must be YYYY-MM-DD, got ${from}..${to}`);
-  if (from > to) throw new RangeError(`from ${from} is after to ${to}`);
+  if (!re.test(from) || !re.test(to)) throw new InputError(`dates must be YYYY-MM-DD, got ${from}..${to}`);
+  if (from > to) throw new InputError(`empty date range: from ${from} is after to ${to}`);
+}
+
+/** 1900-01-01: no daily market data is older. */
+const EARLIEST = Date.UTC(1900, 0, 1);
+
+/** Refuses a response that is about another symbol than the one asked for. */
+function checkAbout(asked: string, answered: unknown, path: string): void {
+  if (typeof answered === "string" && answered.toUpperCase() === asked.toUpperCase()) return;
+  throw new DataSourceError(
+    `${SOURCE} ${asked}: the response is about ${JSON.stringify(answered)} (${path}), not ${asked}`,
+    { source: SOURCE, symbol: asked, userError: false },
+  );
 }
 
 function observationKey(url: string): string {

@@ -354,3 +354,67 @@ Deno.test("yahoo bars() then actions() of the same range read one chart response
   ok(actions.some((a) => a.kind === "split"));
   equal(f.calls.filter((c) => c.url.includes("/v8/finance/chart/AAPL")).length, 1);
 });
+
+/** The recorded AAPL 2020-01-02 chart with its body changed by `edit`, as a one-file replay. */
+async function editedChart(edit: (r: Json) => void): Promise<typeof fetch> {
+  const fx = await fixture("chart-AAPL-2020-01-01-to-2020-01-03.json");
+  edit(fx.response.bodyJson.chart.result[0]);
+  const dir = await Deno.makeTempDir({ prefix: "fmai-yahoo-edit-" });
+  await Deno.writeTextFile(`${dir}/chart.json`, JSON.stringify(fx));
+  return await createReplayFetch([dir]);
+}
+
+Deno.test("yahoo chart: implausible values, another symbol's answer and impossible timestamps are refused", async () => {
+  const cases: [string, (r: Json) => void, RegExp][] = [
+    ["negative price", (r) => (r.indicators.quote[0].low = [-1]), /negative price/],
+    ["close of 1e300", (r) => (r.indicators.quote[0].close = [1e300]), /implausible price/],
+    ["high < low", (r) => (r.indicators.quote[0].high = [70]), /high 70 < low/],
+    ["negative volume", (r) => (r.indicators.quote[0].volume = [-5]), /negative volume/],
+    ["MSFT for AAPL", (r) => (r.meta.symbol = "MSFT"), /the response is about "MSFT"/],
+    ["year 2100", (r) => (r.timestamp = [4102444800]), /outside any plausible range/],
+    [
+      "another range",
+      (r) => (r.timestamp = [1e12]),
+      /the response holds 1 bars, none in 2020-01-01\.\.2020-01-02/,
+    ],
+    ["before 1900", (r) => (r.timestamp = [-3e9]), /outside any plausible range/],
+  ];
+  for (const [what, edit, re] of cases) {
+    await rejects(
+      source(await editedChart(edit)).chart("AAPL", { from: "2020-01-01", to: "2020-01-02" }),
+      (e: unknown) => {
+        ok(e instanceof DataSourceError, `${what}: ${e}`);
+        ok(re.test((e as Error).message), `${what}: ${(e as Error).message}`);
+        return true;
+      },
+    );
+  }
+  // an all-zero bar is a missing value: left out and counted, refused with strict
+  const zero = await editedChart((r) => {
+    const q = r.indicators.quote[0];
+    q.open =
+      q.high =
+      q.low =
+      q.close =
+        [0];
+    q.volume = [0];
+  });
+  const got = await source(zero).chart("AAPL", { from: "2020-01-01", to: "2020-01-02" });
+  equal(got.bars.length, 0);
+  deepEqual(got.skipped.map((s) => s.reason), ["missing value"]);
+  await rejects(
+    source(zero).chart("AAPL", { from: "2020-01-01", to: "2020-01-02", strict: true }),
+    /missing value/,
+  );
+});
+
+Deno.test("yahoo: a symbol outside the pattern never reaches a URL", async () => {
+  const f = await replay();
+  const before = f.calls.length;
+  for (const bad of ["../../etc/passwd", "AAPL?x#", "A/B", ""]) {
+    await rejects(source(f).chart(bad, { from: "2020-01-01", to: "2020-01-02" }), /is not a symbol/);
+    await rejects(source(f).options(bad), /is not a symbol/);
+    await rejects(source(f).latestNews(bad), /is not a symbol/);
+  }
+  equal(f.calls.length, before, "no request was made");
+});

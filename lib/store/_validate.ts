@@ -3,7 +3,7 @@
  * queries and schema migrations. Validation happens before any write so a bad batch never reaches a server.
  * @module
  */
-import { DataValidationError } from "../core/mod.ts";
+import { DataValidationError, StoreError } from "../core/mod.ts";
 import type { ColumnType, Doc, Range, Row, TableQuery, TableSchema } from "./types.ts";
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -331,4 +331,12 @@ export const TEXT_FIELDS = ["headline", "summary", "title"] as const;
 /** Lower-cased words of a text query (letters and digits of any script). */
 export function textWords(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+/**
+ * True when `e` is the `StoreError` every table backend throws for a table that was never created ("unknown
+ * table ..."): callers may read that as "nothing stored yet"; every other store error must surface.
+ */
+export function isUnknownTable(e: unknown): boolean {
+  return e instanceof StoreError && /^unknown table \S+: call ensureTable first$/.test(e.message);
 }

@@ -4,7 +4,10 @@
  * loaded with dynamic `import()` only when configured, so the embedded path never loads them.
  * @module
  */
-import { ConfigError, FmaiError, StoreError } from "../core/mod.ts";
+import { ConfigError, FmaiError, InputError, StoreError } from "../core/mod.ts";
+import { decodeOr, redactUrl, splitUrl } from "./urls.ts";
+
+export { redactUrl, secretsOf, splitUrl, type UrlParts } from "./urls.ts";
 import type { DocumentStore, ObjectStore, Stores, TableStore } from "./types.ts";
 import type { MySqlConfig } from "./mysql.ts";
 import type { MongoConfig } from "./mongodb.ts";
@@ -31,30 +34,34 @@ export interface StoreConfig {
 }
 
 /**
- * Parses `mysql://user:password@host:port/database` into a config (the edge passes env values here).
+ * Parses `mysql://user:password@host:port/database` into a config (the edge passes env values here). The
+ * password may hold any character (cut by {@linkcode splitUrl}); a malformed URL is an `InputError` that shows
+ * the URL with its password replaced by `***`.
  * @example
  * ```ts
  * import { mySqlConfigFromUrl } from "./config.ts";
- * mySqlConfigFromUrl("mysql://fmai:pw@127.0.0.1:3307/fmai").port; // 3307
+ * mySqlConfigFromUrl("mysql://fmai:p/w@127.0.0.1:3307/fmai").password; // "p/w"
  * ```
  */
 export function mySqlConfigFromUrl(url: string): MySqlConfig {
+  const p = typeof url === "string" ? splitUrl(url) : null;
+  const bad = (why: string) => new InputError(`not a mysql URL (${why}): ${redactUrl(String(url))}`);
+  if (!p) throw bad("want mysql://user:password@host:port/database");
+  if (p.scheme !== "mysql" && p.scheme !== "mariadb") throw bad(`scheme ${p.scheme}:`);
   let u: URL;
   try {
-    u = new URL(url);
+    u = new URL(`mysql://${p.rest}`);
   } catch {
-    throw new RangeError(`not a mysql URL: ${JSON.stringify(url.replace(/:[^:@/]*@/, ":***@"))}`);
+    throw bad("host, port or database");
   }
-  if (u.protocol !== "mysql:" && u.protocol !== "mariadb:") {
-    throw new RangeError(`not a mysql URL (scheme ${u.protocol})`);
-  }
-  const database = decodeURIComponent(u.pathname.replace(/^\//, ""));
-  if (!database) throw new RangeError("mysql URL names no database");
+  if (u.search || u.hash) throw bad("no query or fragment allowed");
+  const database = decodeOr(u.pathname.replace(/^\//, ""));
+  if (!database) throw bad("names no database");
   return {
     host: u.hostname || "127.0.0.1",
     port: u.port ? Number(u.port) : 3306,
-    user: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password),
+    user: p.user,
+    password: p.password,
     database,
   };
 }
@@ -69,56 +76,56 @@ function rest<T extends { kind: string }>(c: T): Omit<T, "kind"> {
   return r;
 }
 
-async function openTables(cfg: StoreConfig): Promise<TableStore> {
-  const t = cfg.tables;
-  switch (t?.kind) {
-    case "sqlite":
+/** How each kind of each interface opens: the embedded one, or its server driver loaded on demand. */
+const OPENERS = {
+  tables: {
+    sqlite: async (cfg: StoreConfig) => {
       await Deno.mkdir(cfg.dataDir, { recursive: true });
       return await openSqliteTables(`${cfg.dataDir}/${EMBEDDED_DB_FILE}`);
-    case "mysql": {
-      const m = await import("./mysql.ts");
-      return await m.openMySqlTables(rest(t) as MySqlConfig);
-    }
-    default:
-      throw new ConfigError(
-        `tables.kind must be "sqlite" or "mysql", got ${JSON.stringify((t as { kind?: unknown })?.kind)}`,
-      );
-  }
-}
-
-async function openDocuments(cfg: StoreConfig): Promise<DocumentStore> {
-  const d = cfg.documents;
-  switch (d?.kind) {
-    case "sqlite":
+    },
+    mysql: async (cfg: StoreConfig) =>
+      await (await import("./mysql.ts")).openMySqlTables(rest(cfg.tables) as MySqlConfig),
+  },
+  documents: {
+    sqlite: async (cfg: StoreConfig) => {
       await Deno.mkdir(cfg.dataDir, { recursive: true });
       return await openSqliteDocuments(`${cfg.dataDir}/${EMBEDDED_DB_FILE}`);
-    case "mongodb": {
-      const m = await import("./mongodb.ts");
-      return await m.openMongoDocuments(rest(d) as MongoConfig);
-    }
-    default:
-      throw new ConfigError(
-        `documents.kind must be "sqlite" or "mongodb", got ${
-          JSON.stringify((d as { kind?: unknown })?.kind)
-        }`,
-      );
+    },
+    mongodb: async (cfg: StoreConfig) =>
+      await (await import("./mongodb.ts")).openMongoDocuments(rest(cfg.documents) as MongoConfig),
+  },
+  objects: {
+    local: (cfg: StoreConfig) => openLocalObjects(`${cfg.dataDir}/${EMBEDDED_OBJECTS_DIR}`),
+    s3: async (cfg: StoreConfig) =>
+      await (await import("./s3.ts")).openS3Objects(rest(cfg.objects) as S3Config),
+  },
+} as const;
+
+/** Opens one interface's store as `cfg` names it; an unknown kind is a `ConfigError` listing the known ones. */
+async function openPart<T>(part: keyof typeof OPENERS, cfg: StoreConfig): Promise<T> {
+  const kind = (cfg[part] as { kind?: unknown } | undefined)?.kind;
+  const openers = OPENERS[part] as Record<string, (c: StoreConfig) => Promise<unknown>>;
+  const open = typeof kind === "string" ? openers[kind] : undefined;
+  if (!open) {
+    const known = Object.keys(openers).map((k) => `"${k}"`).join(" or ");
+    throw new ConfigError(`${part}.kind must be ${known}, got ${JSON.stringify(kind)}`);
   }
+  return await open(cfg) as T;
 }
 
-async function openObjects(cfg: StoreConfig): Promise<ObjectStore> {
-  const o = cfg.objects;
-  switch (o?.kind) {
-    case "local":
-      return await openLocalObjects(`${cfg.dataDir}/${EMBEDDED_OBJECTS_DIR}`);
-    case "s3": {
-      const m = await import("./s3.ts");
-      return await m.openS3Objects(rest(o) as S3Config);
-    }
-    default:
-      throw new ConfigError(
-        `objects.kind must be "local" or "s3", got ${JSON.stringify((o as { kind?: unknown })?.kind)}`,
-      );
-  }
+/** Opens the table store a configuration names (a server driver loads only when named). */
+export function openTableStore(cfg: StoreConfig): Promise<TableStore> {
+  return openPart<TableStore>("tables", cfg);
+}
+
+/** Opens the document store a configuration names (a server driver loads only when named). */
+export function openDocumentStore(cfg: StoreConfig): Promise<DocumentStore> {
+  return openPart<DocumentStore>("documents", cfg);
+}
+
+/** Opens the object store a configuration names (a server driver loads only when named). */
+export function openObjectStore(cfg: StoreConfig): Promise<ObjectStore> {
+  return openPart<ObjectStore>("objects", cfg);
 }
 
 /**
@@ -132,11 +139,11 @@ export async function openStores(cfg: StoreConfig): Promise<Stores> {
   }
   const opened: { close(): Promise<void> }[] = [];
   try {
-    const tables = await openTables(cfg);
+    const tables = await openTableStore(cfg);
     opened.push(tables);
-    const documents = await openDocuments(cfg);
+    const documents = await openDocumentStore(cfg);
     opened.push(documents);
-    const objects = await openObjects(cfg);
+    const objects = await openObjectStore(cfg);
     opened.push(objects);
     return storesOf(tables, documents, objects);
   } catch (e) {

@@ -1,12 +1,12 @@
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
+import { withTempDir } from "./_test_dir.ts";
 import { ConfigError, StoreError } from "../core/mod.ts";
 import { embeddedConfig, openStores, type StoreConfig } from "./config.ts";
 import { openEmbeddedStores } from "./embedded.ts";
 import { BARS } from "./schema.ts";
 
 Deno.test("store config: embedded config opens SQLite + folder under dataDir", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const s = await openStores(embeddedConfig(`${dir}/data`));
     equal(s.tables.backend, "sqlite");
     equal(s.documents.backend, "sqlite");
@@ -23,14 +23,11 @@ Deno.test("store config: embedded config opens SQLite + folder under dataDir", a
     equal(await e.tables.count("bars"), 0);
     deepEqual((await e.objects.list("reports/")).map((o) => o.key), ["reports/r1/index.html"]);
     await e.close();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("store config: a wrong kind is a ConfigError; an unreachable server a StoreError", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const bad = { ...embeddedConfig(dir), tables: { kind: "postgres" } } as unknown as StoreConfig;
     await rejects(openStores(bad), ConfigError);
     const unreachable: StoreConfig = {
@@ -47,14 +44,11 @@ Deno.test("store config: a wrong kind is a ConfigError; an unreachable server a 
       },
     };
     await rejects(openStores(unreachable), StoreError);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("store config: the embedded path runs with npm disabled (no driver is loaded)", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const mod = new URL("./mod.ts", import.meta.url).href;
     const script = `${dir}/probe.ts`;
     await Deno.writeTextFile(
@@ -73,7 +67,5 @@ Deno.test("store config: the embedded path runs with npm disabled (no driver is 
     const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
     equal(out.code, 0, text);
     ok(text.includes("embedded-ok"), text);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

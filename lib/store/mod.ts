@@ -8,6 +8,7 @@ export * from "./types.ts";
 export * from "./schema.ts";
 export * from "./keys.ts";
 export { openSqliteTables, SqliteTables, type SqliteTablesOptions } from "./sqlite_tables.ts";
+export { isUnknownTable } from "./_validate.ts";
 export { openSqliteDocuments, SqliteDocuments } from "./sqlite_documents.ts";
 export { LocalObjects, openLocalObjects } from "./local_objects.ts";
 export { EMBEDDED_DB_FILE, EMBEDDED_OBJECTS_DIR, openEmbeddedStores } from "./embedded.ts";
@@ -16,9 +17,16 @@ export {
   embeddedConfig,
   mySqlConfigFromUrl,
   type ObjectsConfig,
+  openDocumentStore,
+  openObjectStore,
   openStores,
+  openTableStore,
+  redactUrl,
+  secretsOf,
+  splitUrl,
   type StoreConfig,
   type TablesConfig,
+  type UrlParts,
 } from "./config.ts";
 export type { MySqlConfig } from "./mysql.ts";
 export type { MongoConfig } from "./mongodb.ts";

@@ -37,6 +37,8 @@ import { isDeepStrictEqual } from "node:util";
 import { DataValidationError, StoreError } from "../core/mod.ts";
 import type { Doc, DocQuery, DocumentStore, UpsertResult } from "./types.ts";
 import { checkCollection, TEXT_FIELDS, textWords, validateDocs } from "./_validate.ts";
+import { CircuitBreaker } from "./_breaker.ts";
+import { redactUrl } from "./urls.ts";
 
 /** Connection settings of the MongoDB backend. */
 export interface MongoConfig {
@@ -169,10 +171,12 @@ class MongoDocuments implements DocumentStore {
   readonly #delay: number;
   readonly #batch: number;
   readonly #ready = new Map<string, Promise<void>>();
+  readonly #breaker: CircuitBreaker;
   #closed = false;
 
   constructor(client: MongoClient, cfg: MongoConfig) {
     this.#client = client;
+    this.#breaker = new CircuitBreaker(BACKEND, `mongodb server ${redactUrl(cfg.uri)}`);
     this.#dbName = cfg.database;
     this.#retries = cfg.retries ?? 4;
     this.#delay = cfg.retryDelayMs ?? 200;
@@ -180,24 +184,14 @@ class MongoDocuments implements DocumentStore {
   }
 
   /** Runs `op`, retrying connection errors with exponential backoff; any failure ends as a `StoreError`. */
-  async retry<T>(what: string, op: () => Promise<T>): Promise<T> {
+  retry<T>(what: string, op: () => Promise<T>): Promise<T> {
     if (this.#closed) throw new StoreError(`${what}: store is closed`, { backend: BACKEND });
-    for (let attempt = 1;; attempt++) {
-      try {
-        return await op();
-      } catch (err) {
-        if (err instanceof StoreError || err instanceof TypeError || err instanceof RangeError) throw err;
-        const conn = isConnectionError(err);
-        if (!conn || attempt >= this.#retries) {
-          const msg = err instanceof Error ? err.message.replace(/\s*\n\s*/g, " ") : String(err);
-          throw new StoreError(
-            `${what} failed${conn ? ` after ${attempt} attempts (connection)` : ""}: ${msg}`,
-            { backend: BACKEND, cause: err },
-          );
-        }
-        await new Promise((r) => setTimeout(r, this.#delay * 2 ** (attempt - 1)));
-      }
-    }
+    return this.#breaker.run(what, op, {
+      attempts: this.#retries,
+      delayMs: this.#delay,
+      connection: isConnectionError,
+      code: (e) => String((e as { code?: unknown }).code ?? (e as Error)?.name ?? "connection"),
+    });
   }
 
   #coll(name: string): Collection<Stored> {
@@ -421,7 +415,7 @@ export async function openMongoDocuments(cfg: MongoConfig): Promise<DocumentStor
   });
   const store = new MongoDocuments(client, cfg);
   try {
-    await store.retry(`connect to ${cfg.uri.replace(/\/\/[^@/]*@/, "//***@")}`, async () => {
+    await store.retry(`connect to ${redactUrl(cfg.uri)}`, async () => {
       await client.connect();
       await client.db(cfg.database).command({ ping: 1 });
       const info = await client.db("admin").command({ buildInfo: 1 });

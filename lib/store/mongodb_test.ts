@@ -7,6 +7,22 @@ const uri = Deno.env.get("FMAI_MONGO_URL");
 const database = Deno.env.get("FMAI_MONGO_DATABASE") || "fmai";
 const SKIP = "skipped: run `deno task services:up` then `deno task test:integration`";
 
+/** Runs `fn` with a store of `cfg` and a fresh collection named after `prefix`, dropped afterwards. */
+async function withCollection(
+  cfg: Parameters<typeof openMongoDocuments>[0],
+  prefix: string,
+  fn: (store: Awaited<ReturnType<typeof openMongoDocuments>>, coll: string) => Promise<void>,
+): Promise<void> {
+  const store = await openMongoDocuments(cfg);
+  const coll = `${prefix}_${Date.now().toString(36)}`;
+  try {
+    await fn(store, coll);
+  } finally {
+    await store.dropCollection!(coll);
+    await store.close();
+  }
+}
+
 if (uri) {
   documentContract("mongodb", () => openMongoDocuments({ uri, database }));
 
@@ -61,9 +77,7 @@ if (uri) {
 
   Deno.test("mongodb documents: re-upserting 150 changed and 150 unchanged documents", async () => {
     // More changed documents than FerretDB v1's 100 pooled connections: one big update command would hang it.
-    const store = await openMongoDocuments({ uri, database });
-    const coll = `chg_${Date.now().toString(36)}`;
-    try {
+    await withCollection({ uri, database }, "chg", async (store, coll) => {
       const docs = Array.from({ length: 300 }, (_, i) => ({ id: `d${i}`, knownAt: i, symbols: ["X"], v: 0 }));
       equal((await store.upsert(coll, docs)).inserted, 300);
       const next = docs.map((d, i) => i % 2 === 0 ? { ...d, v: 1 } : d);
@@ -74,16 +88,11 @@ if (uri) {
       equal(await store.count(coll), 301);
       const got = await store.find(coll, { symbol: "X", to: 3 });
       equal(got.map((d) => d.v).join(","), "1,0,1,0");
-    } finally {
-      await store.dropCollection!(coll);
-      await store.close();
-    }
+    });
   });
 
   Deno.test("mongodb documents: the last version of an id wins across batches", async () => {
-    const store = await openMongoDocuments({ uri, database, batchSize: 2 });
-    const coll = `last_${Date.now().toString(36)}`;
-    try {
+    await withCollection({ uri, database, batchSize: 2 }, "last", async (store, coll) => {
       await store.upsert(coll, [{ id: "x", knownAt: 1, v: 0 }]);
       const r = await store.upsert(coll, [
         { id: "x", knownAt: 1, v: 1 },
@@ -95,16 +104,11 @@ if (uri) {
       equal(r.updated, 3);
       equal((await store.get(coll, "x"))?.v, 0);
       equal((await store.get(coll, "y"))?.v, 2);
-    } finally {
-      await store.dropCollection!(coll);
-      await store.close();
-    }
+    });
   });
 
   Deno.test("mongodb documents: an invalid document names its index and writes nothing", async () => {
-    const store = await openMongoDocuments({ uri, database });
-    const coll = `bad_${Date.now().toString(36)}`;
-    try {
+    await withCollection({ uri, database }, "bad", async (store, coll) => {
       const docs = Array.from({ length: 1500 }, (_, i) => ({ id: `d${i}`, knownAt: i }));
       docs[1200] = { id: "d1200", knownAt: Infinity };
       await rejects(
@@ -122,10 +126,7 @@ if (uri) {
         );
       }
       equal(await store.count(coll), 0);
-    } finally {
-      await store.dropCollection!(coll);
-      await store.close();
-    }
+    });
   });
 } else {
   Deno.test({ name: `mongodb documents: ${SKIP}`, ignore: true, fn() {} });

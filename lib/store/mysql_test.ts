@@ -1,5 +1,5 @@
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
-import { StoreError } from "../core/mod.ts";
+import { InputError, StoreError } from "../core/mod.ts";
 import { tableContract } from "./contract_tables.ts";
 import type { TableStore } from "./types.ts";
 import mysql from "mysql2/promise";
@@ -75,7 +75,7 @@ if (url) {
     open: () => Promise<TableStore>,
     fn: (s: TableStore, t: string) => Promise<void>,
   ) => {
-    const t = `ct_split_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
+    const t = `ct_stage_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
     const s = await open();
     try {
       await s.ensureTable({ name: t, columns: { k: "text", v: "real" }, key: ["k"] });
@@ -113,17 +113,25 @@ if (url) {
     },
   });
 
+  /** A test on a fresh table of a store with a pool of 2 (timers and sockets outlive a test here). */
+  const tableTest = (name: string, fn: (s: TableStore, t: string) => Promise<void>) =>
+    Deno.test({
+      name: `mysql tables: ${name}`,
+      sanitizeOps: false,
+      sanitizeResources: false,
+      fn: () => withTable(() => openMySqlTables({ ...cfg, poolSize: 2 }), fn),
+    });
+
   for (
     const [phase, cutOn] of [
-      ["starting", "XA START"],
-      ["ending", "XA END"],
-      ["preparing", "XA PREPARE"],
-      ["committing", "XA COMMIT"],
+      ["creating the staging table", "CREATE TEMPORARY TABLE"],
+      ["loading the staging table", "LOAD DATA LOCAL"],
+      ["applying the staged rows", "SELECT `k`, `v` FROM `fmai_stage`"],
+      ["committing", "COMMIT"],
     ]
   ) {
     Deno.test({
-      name:
-        `mysql tables: a split upsert whose connections are cut while ${phase} the branches completes exactly once`,
+      name: `mysql tables: a staged upsert whose connection is cut while ${phase} completes exactly once`,
       sanitizeOps: false,
       sanitizeResources: false,
       fn: async () => {
@@ -149,23 +157,23 @@ if (url) {
 
   Deno.test({
     name:
-      "mysql tables: a split upsert is all-or-nothing: a branch failing after the others are prepared writes nothing",
+      "mysql tables: a staged upsert is all-or-nothing: a row failing in the apply writes nothing, locks nothing",
     sanitizeOps: false,
     sanitizeResources: false,
     fn: async () => {
-      await withTable(() => openMySqlTables({ ...cfg, poolSize: 3 }), async (s, t) => {
+      await withTable(() => openMySqlTables({ ...cfg, poolSize: 2 }), async (s, t) => {
         const admin = await mysql.createConnection({ ...cfg });
         try {
-          // the last key range's branch stalls on the last row, so the other branches are prepared, then fails
+          // the last row of the batch fails inside the INSERT ... SELECT
           await admin.query(
             `CREATE TRIGGER \`${t}_poison\` BEFORE INSERT ON \`${t}\` FOR EACH ROW IF NEW.k = 'zz-poison' THEN ` +
-              "SET @fmai_slept = SLEEP(1); SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'poison row'; END IF",
+              "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'poison row'; END IF",
           );
           const rows = [...kvRows(30_000), { k: "zz-poison", v: 0 }];
           await rejects(s.upsert(t, rows), (e) => e instanceof StoreError && /poison row/.test(e.message));
           equal(await s.count(t), 0);
           await admin.query(`DROP TRIGGER \`${t}_poison\``);
-          // no branch is left prepared holding locks: the same rows go in at once
+          // nothing was left holding locks: the same rows go in at once
           const t0 = performance.now();
           deepEqual(await s.upsert(t, rows), { inserted: rows.length, updated: 0 });
           ok(performance.now() - t0 < 20_000);
@@ -175,62 +183,81 @@ if (url) {
       });
     },
   });
-  Deno.test({
-    name:
-      "mysql tables: branches a killed writer left prepared are committed or rolled back by its decision row",
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn: async () => {
-      await withTable(() => openMySqlTables({ ...cfg, poolSize: 2 }), async (s, t) => {
-        // a writer that died after committing branch 0 (with its decision row), and one that died after
-        // preparing both branches (no decision committed): each leaves a detached prepared branch behind
-        const writer = async (gtrid: string, commitFirst: boolean, keys: string[][]) => {
-          const conns = await Promise.all(keys.map(() => mysql.createConnection({ ...cfg })));
-          for (const [i, c] of conns.entries()) {
-            c.on("error", () => {});
-            await c.query(`XA START '${gtrid}','${i}'`);
-            for (const k of keys[i]) await c.execute(`INSERT INTO \`${t}\` (k, v) VALUES (?, 1)`, [k]);
-            if (i === 0) await c.execute("INSERT INTO fmai_xa_decisions VALUES (?, ?)", [gtrid, Date.now()]);
-            await c.query(`XA END '${gtrid}','${i}'`);
-            await c.query(`XA PREPARE '${gtrid}','${i}'`);
-          }
-          if (commitFirst) await conns[0].query(`XA COMMIT '${gtrid}','0'`);
-          for (const c of conns) c.destroy();
-        };
-        const decided = `fmai-test-${crypto.randomUUID().slice(0, 8)}-c`;
-        const undecided = `fmai-test-${crypto.randomUUID().slice(0, 8)}-r`;
-        await writer(decided, true, [["c0", "c1"], ["c2", "c3"]]);
-        await writer(undecided, false, [["r0"], ["r1"]]);
-        // opening a store recovers; the server detaches a prepared branch once it notices the closed connection,
-        // so look again until neither gtrid is listed
-        const admin = await mysql.createConnection({ ...cfg });
-        const listed = async () =>
-          ((await admin.query("XA RECOVER"))[0] as { data: string }[]).filter((r) =>
-            String(r.data).startsWith(decided) || String(r.data).startsWith(undecided)
-          ).length;
-        try {
-          const s2 = await openMySqlTables({ ...cfg, poolSize: 1 });
-          try {
-            for (let i = 0; i < 50 && await listed() > 0; i++) {
-              await new Promise((r) => setTimeout(r, 50));
-              await (s2 as unknown as { recoverAbandoned(): Promise<number> }).recoverAbandoned();
-            }
-          } finally {
-            await s2.close();
-          }
-          equal(await listed(), 0, "no branch of either writer is left prepared");
-          const [rows] = await admin.execute("SELECT gtrid FROM fmai_xa_decisions WHERE gtrid IN (?, ?)", [
-            decided,
-            undecided,
-          ]);
-          deepEqual(rows, [], "the decision row of a recovered commit is removed");
-        } finally {
-          await admin.end();
-        }
-        deepEqual((await s.query(t, { orderBy: ["k"] })).map((r) => r.k), ["c0", "c1", "c2", "c3"]);
-      });
+
+  tableTest(
+    "two concurrent upserts of the same rows both finish, without a lock-wait stall",
+    async (s, t) => {
+      const other = await openMySqlTables({ ...cfg, poolSize: 2 });
+      try {
+        const rows = kvRows(40_000);
+        let t0 = performance.now();
+        await s.upsert(t, kvRows(40_000, 3));
+        const alone = performance.now() - t0;
+        t0 = performance.now();
+        const [a, b] = await Promise.all([s.upsert(t, rows), other.upsert(t, rows)]);
+        const both = performance.now() - t0;
+        equal(a.inserted + b.inserted, 0);
+        equal(await s.count(t, { v: 1 }), rows.length);
+        // serialised at worst (about twice one upsert), far from InnoDB's 50 s lock-wait timeout
+        ok(
+          both < Math.max(15_000, 4 * alone),
+          `both ${both.toFixed(0)} ms, one alone ${alone.toFixed(0)} ms`,
+        );
+      } finally {
+        await other.close();
+      }
     },
-  });
+  );
+
+  tableTest(
+    "a writer killed (SIGKILL) mid-upsert leaves no lock and no staging table behind",
+    async (s, t) => {
+      const script = await Deno.makeTempFile({ suffix: ".ts" });
+      const mod = new URL("./mysql.ts", import.meta.url).href;
+      await Deno.writeTextFile(
+        script,
+        `import { mySqlConfigFromUrl, openMySqlTables } from "${mod}";
+const s = await openMySqlTables(mySqlConfigFromUrl(Deno.env.get("FMAI_MYSQL_URL")!));
+const rows = Array.from({ length: 400_000 }, (_, i) => ({ k: "w" + String(i).padStart(7, "0"), v: 9 }));
+console.log("go");
+await s.upsert(${JSON.stringify(t)}, rows);`,
+      );
+      const p = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--config", new URL("../../deno.json", import.meta.url).pathname, script],
+        env: { FMAI_MYSQL_URL: url },
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const reader = p.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      while (!(await reader.read()).value?.includes("go"));
+      // kill it while the server runs its apply (the statement that holds the row locks)
+      const admin = await mysql.createConnection({ ...cfg });
+      let seen = false;
+      try {
+        for (let i = 0; i < 600 && !seen; i++) {
+          const [rows] = await admin.query(
+            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE ?",
+            [`INSERT INTO \`${t}\`%FROM \`fmai_stage\`%`],
+          );
+          seen = Number((rows as { n: number }[])[0].n) > 0;
+          if (!seen) await new Promise((r) => setTimeout(r, 25));
+        }
+      } finally {
+        await admin.end();
+      }
+      ok(seen, "the writer reached its apply");
+      p.kill("SIGKILL");
+      await p.status;
+      reader.releaseLock();
+      await p.stdout.cancel().catch(() => {});
+      await Deno.remove(script);
+      // the rows it may have touched are free at once (no 50 s lock wait), and none of them landed
+      const t0 = performance.now();
+      deepEqual(await s.upsert(t, kvRows(1000)), { inserted: 1000, updated: 0 });
+      ok(performance.now() - t0 < 10_000);
+      equal(await s.count(t, { v: 9 }) % 400_000, 0, "all of the killed writer's rows or none");
+    },
+  );
 } else {
   Deno.test({
     name: "mysql tables: skipped: set FMAI_MYSQL_URL or run `deno task test:integration`",
@@ -270,8 +297,8 @@ Deno.test("mysql tables: URL parsing and connection error classification", () =>
     password: "p@ss",
     database: "fmai",
   });
-  throws(() => mySqlConfigFromUrl("postgres://a@b/c"), RangeError);
-  throws(() => mySqlConfigFromUrl("mysql://a@b:1/"), RangeError);
+  throws(() => mySqlConfigFromUrl("postgres://a@b/c"), InputError);
+  throws(() => mySqlConfigFromUrl("mysql://a@b:1/"), InputError);
   ok(isConnectionError({ code: "PROTOCOL_CONNECTION_LOST" }));
   ok(isConnectionError({ code: "ECONNREFUSED" }));
   ok(!isConnectionError({ code: "ER_DUP_ENTRY" }));
@@ -294,7 +321,9 @@ Deno.test("mysql tables: split upserts order rows by key and keep the last row o
 });
 
 Deno.test("mysql tables: new rows are read from the server's Records/Duplicates reply", () => {
-  equal(insertedBy({ info: "Records: 2000  Duplicates: 120  Warnings: 0" }), 1880);
-  equal(insertedBy({ info: "Records: 2  Duplicates: 2  Warnings: 0" }), 0);
+  // 1,880 new (1 each), 120 changed (2 each), the rest unchanged (0)
+  equal(insertedBy({ affectedRows: 2120, info: "Records: 2000  Duplicates: 120  Warnings: 0" }), 1880);
+  equal(insertedBy({ affectedRows: 0, info: "Records: 2  Duplicates: 0  Warnings: 0" }), 0);
+  equal(insertedBy({ affectedRows: 1, info: "Records: 2  Duplicates: 0  Warnings: 0" }), 1);
   throws(() => insertedBy({ info: "" }), StoreError);
 });

@@ -30,6 +30,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { StoreError } from "../core/mod.ts";
 import type { ObjectInfo, ObjectStore } from "./types.ts";
 import { checkObjectKey, checkObjectPrefix, defaultContentType } from "./keys.ts";
+import { CircuitBreaker } from "./_breaker.ts";
 
 /** Settings of the S3 backend. */
 export interface S3Config {
@@ -70,13 +71,38 @@ function isNotFound(err: unknown): boolean {
   return status(err) === 404 || name === "NoSuchKey" || name === "NotFound" || name === "NoSuchBucket";
 }
 
+const DENIED = new Set(["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "Forbidden"]);
+const NET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ETIMEDOUT", "ENOTFOUND", "EPIPE"]);
+
+/** True when the request never got an HTTP answer (server down or unreachable). */
+function isConnectionError(err: unknown): boolean {
+  if (status(err) !== undefined) return false;
+  const e = err as { code?: unknown; name?: unknown; cause?: { code?: unknown } };
+  return NET_CODES.has(String(e?.code)) || NET_CODES.has(String(e?.cause?.code)) ||
+    e?.name === "TimeoutError" || e?.name === "NetworkingError";
+}
+
+/**
+ * What went wrong, in words: the SDK names an error it cannot parse `UnknownError` (a HEAD answered 403 has no
+ * body), so the HTTP status decides: 401/403 is wrong keys or a missing permission, named as such.
+ */
+function describeS3Error(err: unknown): string {
+  const st = status(err);
+  const name = (err as { name?: string })?.name ?? "";
+  if (st === 401 || st === 403 || DENIED.has(name)) {
+    const detail = name && name !== "UnknownError" ? `${name}, ` : "";
+    return `access denied (${detail}HTTP ${st ?? 403}): wrong access key id or secret key ` +
+      `(FMAI_S3_ACCESS_KEY_ID, FMAI_S3_SECRET_ACCESS_KEY), or the key may not use this bucket`;
+  }
+  if (name === "UnknownError" || name === "") return `HTTP ${st ?? "error"} without an error body`;
+  const msg = err instanceof Error ? err.message : String(err);
+  return `${name}: ${msg}`.replace(/\s*\n\s*/g, " ");
+}
+
 function storeError(what: string, err: unknown): StoreError {
   const attempts = (err as { $metadata?: { attempts?: number } })?.$metadata?.attempts;
-  const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return new StoreError(
-    `${what} failed${attempts && attempts > 1 ? ` after ${attempts} attempts` : ""}: ${
-      msg.replace(/\s*\n\s*/g, " ")
-    }`,
+    `${what} failed${attempts && attempts > 1 ? ` after ${attempts} attempts` : ""}: ${describeS3Error(err)}`,
     { backend: BACKEND, cause: err },
   );
 }
@@ -89,10 +115,12 @@ class S3Objects implements ObjectStore {
   readonly #prefix: string;
   readonly #multipart: number;
   readonly #page: number;
+  readonly #breaker: CircuitBreaker;
   #closed = false;
 
   constructor(client: S3Client, cfg: S3Config) {
     this.#c = client;
+    this.#breaker = new CircuitBreaker(BACKEND, `s3 endpoint ${cfg.endpoint ?? `AWS (${cfg.region})`}`);
     this.#bucket = cfg.bucket;
     this.#prefix = cfg.prefix ?? "";
     this.#multipart = cfg.multipartBytes ?? PART;
@@ -101,9 +129,22 @@ class S3Objects implements ObjectStore {
 
   async #do<T>(what: string, op: () => Promise<T>): Promise<T> {
     if (this.#closed) throw new StoreError(`${what}: store is closed`, { backend: BACKEND });
+    this.#breaker.check(what);
     try {
-      return await op();
+      const r = await op();
+      this.#breaker.success();
+      return r;
     } catch (err) {
+      if (isConnectionError(err)) {
+        const code = (err as { code?: unknown; cause?: { code?: unknown } }).code ??
+          (err as { cause?: { code?: unknown } }).cause?.code ?? (err as Error).name;
+        const attempts = (err as { $metadata?: { attempts?: number } })?.$metadata?.attempts;
+        throw this.#breaker.trip(
+          what,
+          `${String(code)}${attempts ? ` after ${attempts} attempts` : ""}`,
+          err,
+        );
+      }
       throw storeError(what, err);
     }
   }

@@ -66,11 +66,19 @@ if (endpoint) {
     }
   });
 
-  Deno.test("s3 objects: wrong credentials are a StoreError", async () => {
-    await rejects(
-      openS3Objects(config({ secretAccessKey: "wrong-secret-key" })),
-      (e) => e instanceof StoreError && e.backend === "s3",
-    );
+  Deno.test('s3 objects: wrong credentials are a StoreError that says so (not "UnknownError")', async () => {
+    for (const wrong of [{ secretAccessKey: "wrong-secret-key" }, { accessKeyId: "no-such-key" }]) {
+      await rejects(openS3Objects(config(wrong)), (e) => {
+        ok(e instanceof StoreError && e.backend === "s3", String(e));
+        ok(
+          /access denied \(.*HTTP 403\): wrong access key id or secret key/.test((e as Error).message),
+          (e as Error).message,
+        );
+        ok(!/UnknownError/.test((e as Error).message), (e as Error).message);
+        ok(!(e as Error).message.includes("wrong-secret-key"), "the secret is not shown");
+        return true;
+      });
+    }
   });
 } else {
   Deno.test({ name: `s3 objects: ${SKIP}`, ignore: true, fn() {} });
@@ -91,7 +99,9 @@ Deno.test("s3 objects: an unreachable endpoint fails with a StoreError after ret
       maxAttempts: 3,
       timeoutMs: 300,
     }),
-    (e) => e instanceof StoreError && e.backend === "s3" && /after 3 attempts/.test(e.message),
+    (e) =>
+      e instanceof StoreError && e.backend === "s3" && e.unavailable &&
+      /s3 endpoint http:\/\/127\.0\.0\.1:\d+ is unreachable .*after 3 attempts/.test(e.message),
   );
   ok(Date.now() - t0 < 10_000);
 });

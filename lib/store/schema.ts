@@ -14,6 +14,7 @@ import type {
   Prediction,
   Signal,
   SizeDecision,
+  UniverseMember,
 } from "../core/mod.ts";
 import type { Row, TableSchema } from "./types.ts";
 
@@ -198,6 +199,14 @@ export const OPTIONS: TableSchema = {
   indexes: [["symbol", "date"], ["expiry"]],
 };
 
+/** Point-in-time universe membership spells; key (universe, symbol, from_date); `to_date` NULL = still a member. */
+export const UNIVERSE_MEMBERSHIP: TableSchema = {
+  name: "universe_membership",
+  columns: { universe: "text", symbol: "text", from_date: "date", to_date: "date", known_at: "int" },
+  key: ["universe", "symbol", "from_date"],
+  indexes: [["universe", "from_date"]],
+};
+
 /** Every table schema of the system. */
 export const ALL_SCHEMAS: readonly TableSchema[] = [
   BARS,
@@ -210,6 +219,7 @@ export const ALL_SCHEMAS: readonly TableSchema[] = [
   SIGNAL_RUNS,
   HEALTH,
   SCORECARD,
+  UNIVERSE_MEMBERSHIP,
 ];
 
 const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -430,5 +440,21 @@ export function rowToOption(r: Row): OptionQuote {
     ...(r.last_trade_at === null || r.last_trade_at === undefined
       ? {}
       : { lastTradeAt: real(r.last_trade_at) }),
+  };
+}
+
+/** A membership spell as a `universe_membership` row. */
+export function memberToRow(m: UniverseMember): Row {
+  return { universe: m.universe, symbol: m.symbol, from_date: m.from, to_date: m.to, known_at: m.knownAt };
+}
+
+/** A `universe_membership` row as a membership spell. */
+export function rowToMember(r: Row): UniverseMember {
+  return {
+    universe: str(r.universe),
+    symbol: str(r.symbol),
+    from: str(r.from_date),
+    to: r.to_date === null || r.to_date === undefined || r.to_date === "" ? null : str(r.to_date),
+    knownAt: real(r.known_at),
   };
 }

@@ -6,13 +6,16 @@ import {
   ALL_SCHEMAS,
   BARS,
   barToRow,
+  memberToRow,
   predictionToRow,
   rowToAction,
   rowToBar,
+  rowToMember,
   rowToPrediction,
   rowToSignal,
   SIGNALS,
   signalToRow,
+  UNIVERSE_MEMBERSHIP,
 } from "./schema.ts";
 import { checkSchema, validateRows } from "./_validate.ts";
 import { openSqliteTables } from "./sqlite_tables.ts";
@@ -29,6 +32,7 @@ Deno.test("schema: every table schema is valid, named as documented, and convert
     "signal_runs",
     "health",
     "scorecard",
+    "universe_membership",
   ]);
   for (const s of ALL_SCHEMAS) checkSchema(s);
   deepEqual(BARS.key, ["symbol", "date"]);
@@ -240,4 +244,22 @@ Deno.test("schema: a store made with the old signals key (source, symbol, date) 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+Deno.test("schema: universe membership spells roundtrip (an open spell's to_date is NULL)", async () => {
+  const t = await openSqliteTables(":memory:");
+  await t.ensureTable(UNIVERSE_MEMBERSHIP);
+  const spells = [
+    { universe: "sp500", symbol: "AAPL", from: "1982-11-30", to: null, knownAt: closeTime("1982-11-29") },
+    {
+      universe: "sp500",
+      symbol: "LEH",
+      from: "1994-05-31",
+      to: "2008-09-16",
+      knownAt: closeTime("1994-05-27"),
+    },
+  ];
+  await t.upsert("universe_membership", spells.map(memberToRow));
+  const back = (await t.query("universe_membership", { orderBy: ["symbol"] })).map(rowToMember);
+  deepEqual(back, spells);
+  await t.close();
 });

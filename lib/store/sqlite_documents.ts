@@ -5,8 +5,7 @@
  * compiled in, word search falls back to `LIKE` over a lower-cased text column.
  * @module
  */
-import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { FmaiError, StoreError } from "../core/mod.ts";
+import { SqliteFile } from "./_sqlite.ts";
 import type { Doc, DocQuery, DocumentStore, UpsertResult } from "./types.ts";
 import { checkCollection, TEXT_FIELDS, textWords, validateDocs } from "./_validate.ts";
 
@@ -38,29 +37,15 @@ function docText(d: Doc): string {
 /** The SQLite `DocumentStore`; see {@link openSqliteDocuments}. */
 export class SqliteDocuments implements DocumentStore {
   readonly backend = "sqlite";
-  readonly #db: DatabaseSync;
+  readonly #f: SqliteFile;
   readonly #known = new Set<string>();
-  readonly #stmts = new Map<string, StatementSync>();
   readonly #fts: boolean;
-  #closed = false;
 
   constructor(path: string) {
-    if (typeof path !== "string" || path === "") {
-      throw new TypeError("sqlite path must be a non-empty string");
-    }
-    try {
-      this.#db = new DatabaseSync(path);
-      this.#db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;");
-    } catch (e) {
-      throw new StoreError(`cannot open sqlite database ${path}: ${(e as Error).message}`, {
-        backend: "sqlite",
-        cause: e,
-        userError: true,
-      });
-    }
+    this.#f = new SqliteFile(path, "document");
     let fts = true;
     try {
-      this.#db.exec("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x); DROP TABLE temp.fts5_probe;");
+      this.#f.db.exec("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x); DROP TABLE temp.fts5_probe;");
     } catch {
       fts = false;
     }
@@ -72,85 +57,74 @@ export class SqliteDocuments implements DocumentStore {
     return this.#fts;
   }
 
-  #stmt(sql: string): StatementSync {
-    let s = this.#stmts.get(sql);
-    if (!s) {
-      s = this.#db.prepare(sql);
-      this.#stmts.set(sql, s);
-    }
-    return s;
-  }
-
-  #wrap(what: string, e: unknown): unknown {
-    if (e instanceof FmaiError || e instanceof TypeError || e instanceof RangeError) return e;
-    return new StoreError(`sqlite ${what}: ${(e as Error)?.message ?? String(e)}`, {
-      backend: "sqlite",
-      cause: e,
-    });
-  }
-
-  #open(): void {
-    if (this.#closed) throw new StoreError("sqlite document store is closed", { backend: "sqlite" });
-  }
-
   #exists(c: string): boolean {
     if (this.#known.has(c)) return true;
-    const r = this.#stmt("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?").get(
+    const r = this.#f.stmt("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?").get(
       `docs_${c}`,
     );
     if (r) this.#known.add(c);
     return r !== undefined;
   }
 
+  /**
+   * Creates a collection's tables in one transaction, so another process creating the same collection at
+   * once sees all of them or none (never the main table without its symbol index).
+   */
   #create(c: string): void {
     if (this.#exists(c)) return;
     const t = `"docs_${c}"`;
-    this.#db.exec(
-      `CREATE TABLE IF NOT EXISTS ${t} (id TEXT NOT NULL UNIQUE, known_at REAL NOT NULL, body TEXT NOT NULL` +
-        `${this.#fts ? "" : ", text TEXT NOT NULL DEFAULT ''"});` +
-        `CREATE INDEX IF NOT EXISTS "ix_docs_${c}_known" ON ${t} (known_at, id);` +
-        `CREATE TABLE IF NOT EXISTS "docs_${c}__sym" (symbol TEXT NOT NULL, id TEXT NOT NULL, known_at REAL NOT NULL,` +
-        ` PRIMARY KEY (symbol, id)) WITHOUT ROWID;` +
-        `CREATE INDEX IF NOT EXISTS "ix_docs_${c}__sym_known" ON "docs_${c}__sym" (symbol, known_at);` +
-        `CREATE INDEX IF NOT EXISTS "ix_docs_${c}__sym_id" ON "docs_${c}__sym" (id);` +
-        (this.#fts
-          ? `CREATE VIRTUAL TABLE IF NOT EXISTS "docs_${c}__fts" USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');`
-          : ""),
-    );
+    this.#f.db.exec("BEGIN IMMEDIATE");
+    try {
+      this.#f.db.exec(
+        `CREATE TABLE IF NOT EXISTS ${t} (id TEXT NOT NULL UNIQUE, known_at REAL NOT NULL, body TEXT NOT NULL` +
+          `${this.#fts ? "" : ", text TEXT NOT NULL DEFAULT ''"});` +
+          `CREATE INDEX IF NOT EXISTS "ix_docs_${c}_known" ON ${t} (known_at, id);` +
+          `CREATE TABLE IF NOT EXISTS "docs_${c}__sym" (symbol TEXT NOT NULL, id TEXT NOT NULL, known_at REAL NOT NULL,` +
+          ` PRIMARY KEY (symbol, id)) WITHOUT ROWID;` +
+          `CREATE INDEX IF NOT EXISTS "ix_docs_${c}__sym_known" ON "docs_${c}__sym" (symbol, known_at);` +
+          `CREATE INDEX IF NOT EXISTS "ix_docs_${c}__sym_id" ON "docs_${c}__sym" (id);` +
+          (this.#fts
+            ? `CREATE VIRTUAL TABLE IF NOT EXISTS "docs_${c}__fts" USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');`
+            : ""),
+      );
+      this.#f.db.exec("COMMIT");
+    } catch (e) {
+      if (this.#f.db.isTransaction) this.#f.db.exec("ROLLBACK");
+      throw e;
+    }
     this.#known.add(c);
   }
 
   /** Inserts or replaces documents by `id`, all in one transaction after validating every one. */
   upsert(collection: string, docs: Doc[]): Promise<UpsertResult> {
-    try {
-      this.#open();
+    return this.#f.run(`upsert ${collection}`, () => {
       const c = checkCollection(collection);
       validateDocs(c, docs);
-      if (docs.length === 0) return Promise.resolve({ inserted: 0, updated: 0 });
+      if (docs.length === 0) return { inserted: 0, updated: 0 };
       const bodies = docs.map((d) => JSON.stringify(d));
       this.#create(c);
       const t = `"docs_${c}"`;
       let inserted = 0;
-      this.#db.exec("BEGIN IMMEDIATE");
+      this.#f.db.exec("BEGIN IMMEDIATE");
       try {
-        const find = this.#stmt(`SELECT rowid AS r FROM ${t} WHERE id = ?`);
-        const ins = this.#stmt(
+        const find = this.#f.stmt(`SELECT rowid AS r FROM ${t} WHERE id = ?`);
+        const ins = this.#f.stmt(
           this.#fts
             ? `INSERT INTO ${t} (id, known_at, body) VALUES (?, ?, ?)`
             : `INSERT INTO ${t} (id, known_at, body, text) VALUES (?, ?, ?, ?)`,
         );
-        const upd = this.#stmt(
+        const upd = this.#f.stmt(
           this.#fts
             ? `UPDATE ${t} SET known_at = ?, body = ? WHERE rowid = ?`
             : `UPDATE ${t} SET known_at = ?, body = ?, text = ? WHERE rowid = ?`,
         );
-        const delSym = this.#stmt(`DELETE FROM "docs_${c}__sym" WHERE id = ?`);
-        const insSym = this.#stmt(
+        const delSym = this.#f.stmt(`DELETE FROM "docs_${c}__sym" WHERE id = ?`);
+        const insSym = this.#f.stmt(
           `INSERT OR IGNORE INTO "docs_${c}__sym" (symbol, id, known_at) VALUES (?, ?, ?)`,
         );
-        const delFts = this.#fts ? this.#stmt(`DELETE FROM "docs_${c}__fts" WHERE rowid = ?`) : null;
+        const delFts = this.#fts ? this.#f.stmt(`DELETE FROM "docs_${c}__fts" WHERE rowid = ?`) : null;
         const insFts = this.#fts
-          ? this.#stmt(`INSERT INTO "docs_${c}__fts" (rowid, text) VALUES (?, ?)`)
+          ? this.#f.stmt(`INSERT INTO "docs_${c}__fts" (rowid, text) VALUES (?, ?)`)
           : null;
         for (let i = 0; i < docs.length; i++) {
           const d = docs[i];
@@ -173,31 +147,26 @@ export class SqliteDocuments implements DocumentStore {
           for (const s of d.symbols ?? []) insSym.run(s, d.id, d.knownAt);
           if (insFts && text) insFts.run(rowid, text);
         }
-        this.#db.exec("COMMIT");
+        this.#f.db.exec("COMMIT");
       } catch (e) {
-        if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+        if (this.#f.db.isTransaction) this.#f.db.exec("ROLLBACK");
         throw e;
       }
-      return Promise.resolve({ inserted, updated: docs.length - inserted });
-    } catch (e) {
-      return Promise.reject(this.#wrap(`upsert ${collection}`, e));
-    }
+      return { inserted, updated: docs.length - inserted };
+    });
   }
 
   /** The document with this id, or `null`. */
   get(collection: string, id: string): Promise<Doc | null> {
-    try {
-      this.#open();
+    return this.#f.run(`get ${collection}`, () => {
       const c = checkCollection(collection);
       if (typeof id !== "string") throw new TypeError("document id must be a string");
-      if (!this.#exists(c)) return Promise.resolve(null);
-      const r = this.#stmt(`SELECT body FROM "docs_${c}" WHERE id = ?`).get(id) as
+      if (!this.#exists(c)) return null;
+      const r = this.#f.stmt(`SELECT body FROM "docs_${c}" WHERE id = ?`).get(id) as
         | { body: string }
         | undefined;
-      return Promise.resolve(r ? JSON.parse(r.body) as Doc : null);
-    } catch (e) {
-      return Promise.reject(this.#wrap(`get ${collection}`, e));
-    }
+      return r ? JSON.parse(r.body) as Doc : null;
+    });
   }
 
   #where(c: string, q: DocQuery): { sql: string; params: (string | number)[] } {
@@ -238,10 +207,9 @@ export class SqliteDocuments implements DocumentStore {
 
   /** Documents matching the query, ordered by knownAt (ties by id). */
   find(collection: string, q: DocQuery = {}): Promise<Doc[]> {
-    try {
-      this.#open();
+    return this.#f.run(`find ${collection}`, () => {
       const c = checkCollection(collection);
-      if (!this.#exists(c)) return Promise.resolve([]);
+      if (!this.#exists(c)) return [];
       const w = this.#where(c, q);
       const dir = q.order === "desc" ? "DESC" : "ASC";
       if (q.order !== undefined && q.order !== "asc" && q.order !== "desc") {
@@ -254,52 +222,38 @@ export class SqliteDocuments implements DocumentStore {
         }
         sql += ` LIMIT ${q.limit}`;
       }
-      const rows = this.#stmt(sql).all(...w.params) as { body: string }[];
-      return Promise.resolve(rows.map((r) => JSON.parse(r.body) as Doc));
-    } catch (e) {
-      return Promise.reject(this.#wrap(`find ${collection}`, e));
-    }
+      const rows = this.#f.stmt(sql).all(...w.params) as { body: string }[];
+      return rows.map((r) => JSON.parse(r.body) as Doc);
+    });
   }
 
   /** Number of documents matching the query (`limit` and `order` are ignored). */
   count(collection: string, q: DocQuery = {}): Promise<number> {
-    try {
-      this.#open();
+    return this.#f.run(`count ${collection}`, () => {
       const c = checkCollection(collection);
-      if (!this.#exists(c)) return Promise.resolve(0);
+      if (!this.#exists(c)) return 0;
       const w = this.#where(c, q);
-      const r = this.#stmt(`SELECT count(*) AS n FROM "docs_${c}" d${w.sql}`).get(...w.params) as {
+      const r = this.#f.stmt(`SELECT count(*) AS n FROM "docs_${c}" d${w.sql}`).get(...w.params) as {
         n: number;
       };
-      return Promise.resolve(r.n);
-    } catch (e) {
-      return Promise.reject(this.#wrap(`count ${collection}`, e));
-    }
+      return r.n;
+    });
   }
 
   /** Drops a collection's tables. */
   dropCollection(collection: string): Promise<void> {
-    try {
-      this.#open();
+    return this.#f.run(`drop ${collection}`, () => {
       const c = checkCollection(collection);
-      for (const k of [...this.#stmts.keys()]) if (k.includes(`docs_${c}`)) this.#stmts.delete(k);
-      this.#db.exec(
+      this.#f.forget(`docs_${c}`);
+      this.#f.db.exec(
         `DROP TABLE IF EXISTS "docs_${c}"; DROP TABLE IF EXISTS "docs_${c}__sym"; DROP TABLE IF EXISTS "docs_${c}__fts";`,
       );
       this.#known.delete(c);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(this.#wrap(`drop ${collection}`, e));
-    }
+    });
   }
 
   /** Closes the database (idempotent). */
   close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#stmts.clear();
-      this.#db.close();
-    }
-    return Promise.resolve();
+    return this.#f.close();
   }
 }

@@ -5,8 +5,8 @@
  * Schema versions are recorded in `schema_migrations`.
  * @module
  */
-import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { FmaiError, StoreError } from "../core/mod.ts";
+import { SqliteFile } from "./_sqlite.ts";
+import { StoreError } from "../core/mod.ts";
 import type { ColumnType, Row, TableQuery, TableSchema, TableStore, UpsertResult } from "./types.ts";
 import {
   buildOrderLimit,
@@ -56,24 +56,15 @@ export function openSqliteTables(path: string, opts: SqliteTablesOptions = {}): 
 /** The SQLite `TableStore`; see {@link openSqliteTables}. */
 export class SqliteTables implements TableStore {
   readonly backend = "sqlite";
-  readonly #db: DatabaseSync;
+  readonly #f: SqliteFile;
   readonly #schemas = new Map<string, TableSchema>();
-  readonly #stmts = new Map<string, StatementSync>();
   readonly #rowsPerStatement: number | undefined;
-  #closed = false;
 
   constructor(path: string, opts: SqliteTablesOptions = {}) {
-    if (typeof path !== "string" || path === "") {
-      throw new TypeError("sqlite path must be a non-empty string");
-    }
     this.#rowsPerStatement = opts.rowsPerStatement;
+    this.#f = new SqliteFile(path, "table", " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;");
     try {
-      this.#db = new DatabaseSync(path);
-      this.#db.exec(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY;" +
-          " PRAGMA cache_size=-65536;",
-      );
-      this.#db.exec(
+      this.#f.db.exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations (table_name TEXT NOT NULL, version INTEGER NOT NULL," +
           " schema TEXT NOT NULL, applied_at INTEGER NOT NULL, PRIMARY KEY (table_name, version))",
       );
@@ -86,29 +77,8 @@ export class SqliteTables implements TableStore {
     }
   }
 
-  #stmt(sql: string): StatementSync {
-    let s = this.#stmts.get(sql);
-    if (!s) {
-      s = this.#db.prepare(sql);
-      this.#stmts.set(sql, s);
-    }
-    return s;
-  }
-
-  #open(): void {
-    if (this.#closed) throw new StoreError("sqlite table store is closed", { backend: "sqlite" });
-  }
-
-  #fail(what: string, e: unknown): never {
-    if (e instanceof FmaiError || e instanceof TypeError || e instanceof RangeError) throw e;
-    throw new StoreError(`sqlite ${what}: ${(e as Error)?.message ?? String(e)}`, {
-      backend: "sqlite",
-      cause: e,
-    });
-  }
-
   #stored(name: string): { version: number; schema: TableSchema } | null {
-    const r = this.#stmt(
+    const r = this.#f.stmt(
       "SELECT version, schema FROM schema_migrations WHERE table_name = ? ORDER BY version DESC LIMIT 1",
     ).get(name) as { version: number; schema: string } | undefined;
     return r ? { version: r.version, schema: JSON.parse(r.schema) } : null;
@@ -131,114 +101,98 @@ export class SqliteTables implements TableStore {
     return s;
   }
 
+  /**
+   * The statements that create `canon`, or migrate the stored version `st` to it: added columns (with their
+   * defaults) and indexes in place; a key extended by defaulted columns by rebuilding the table (SQLite cannot
+   * change a primary key in place), all inside the caller's transaction.
+   */
+  #migration(canon: TableSchema, st: { schema: TableSchema } | null): string[] {
+    const t = q(canon.name);
+    const create = (table: string) => {
+      const cols = Object.entries(canon.columns).map(([c, ty]) =>
+        `${q(c)} ${SQL_TYPE[ty]}${canon.key.includes(c) ? " NOT NULL" : ""}`
+      );
+      return `CREATE TABLE IF NOT EXISTS ${q(table)} (${cols.join(", ")}, PRIMARY KEY (${
+        canon.key.map(q).join(", ")
+      })) WITHOUT ROWID`;
+    };
+    const indexes = (idxs: readonly string[][]) =>
+      idxs.map((idx) =>
+        `CREATE INDEX IF NOT EXISTS ${q(indexName(canon.name, idx))} ON ${t} (${idx.map(q).join(", ")})`
+      );
+    if (!st) return [create(canon.name), ...indexes(canon.indexes!)];
+    const diff = diffSchema(st.schema, canon);
+    if (diff.rekey) {
+      // The new key columns take their defaults in the rows already stored.
+      const tmp = `${canon.name}__rekey`;
+      const oldCols = Object.keys(st.schema.columns);
+      const added = diff.addColumns;
+      const vals = added.map((c) => sqlLiteral(canon.defaults?.[c] ?? null));
+      return [
+        `DROP TABLE IF EXISTS ${q(tmp)}`,
+        create(tmp),
+        `INSERT INTO ${q(tmp)} (${[...oldCols, ...added].map(q).join(", ")}) SELECT ${
+          [...oldCols.map(q), ...vals].join(", ")
+        } FROM ${t}`,
+        `DROP TABLE ${t}`,
+        `ALTER TABLE ${q(tmp)} RENAME TO ${t}`,
+        ...indexes(canon.indexes!),
+      ];
+    }
+    const stmts: string[] = [];
+    for (const c of diff.addColumns) {
+      const d = canon.defaults?.[c];
+      stmts.push(
+        `ALTER TABLE ${t} ADD COLUMN ${q(c)} ${SQL_TYPE[canon.columns[c]]}${
+          d === undefined ? "" : ` DEFAULT ${sqlLiteral(d)}`
+        }`,
+      );
+    }
+    stmts.push(...indexes(diff.addIndexes));
+    return stmts;
+  }
+
   /** Creates the table (or migrates it by adding columns/indexes) and records the version. */
   ensureTable(schema: TableSchema): Promise<void> {
-    try {
-      this.#open();
+    return this.#f.run("ensureTable", () => {
       checkSchema(schema);
       const canon = canonicalSchema(schema);
       const json = JSON.stringify(canon);
-      const st = this.#stored(schema.name);
-      if (st && JSON.stringify(st.schema) === json) {
+      const current = this.#stored(schema.name);
+      if (current && JSON.stringify(current.schema) === json) {
         this.#schemas.set(schema.name, canon);
-        return Promise.resolve();
+        return;
       }
-      const t = q(schema.name);
-      const stmts: string[] = [];
-      const create = (table: string) => {
-        const cols = Object.entries(canon.columns).map(([c, ty]) =>
-          `${q(c)} ${SQL_TYPE[ty]}${canon.key.includes(c) ? " NOT NULL" : ""}`
-        );
-        return `CREATE TABLE IF NOT EXISTS ${q(table)} (${cols.join(", ")}, PRIMARY KEY (${
-          canon.key.map(q).join(", ")
-        })) WITHOUT ROWID`;
-      };
-      const indexes = () =>
-        canon.indexes!.map((idx) =>
-          `CREATE INDEX IF NOT EXISTS ${q(indexName(canon.name, idx))} ON ${t} (${idx.map(q).join(", ")})`
-        );
-      const diff = st ? diffSchema(st.schema, canon) : null;
-      if (!st) {
-        stmts.push(create(canon.name), ...indexes());
-      } else if (diff!.rekey) {
-        // SQLite cannot change a primary key in place: rebuild the table inside the same transaction, the new
-        // key columns taking their defaults.
-        const tmp = `${canon.name}__rekey`;
-        const oldCols = Object.keys(st.schema.columns);
-        const added = diff!.addColumns;
-        const vals = added.map((c) => sqlLiteral(canon.defaults?.[c] ?? null));
-        stmts.push(
-          `DROP TABLE IF EXISTS ${q(tmp)}`,
-          create(tmp),
-          `INSERT INTO ${q(tmp)} (${[...oldCols, ...added].map(q).join(", ")}) SELECT ${
-            [...oldCols.map(q), ...vals].join(", ")
-          } FROM ${t}`,
-          `DROP TABLE ${t}`,
-          `ALTER TABLE ${q(tmp)} RENAME TO ${t}`,
-          ...indexes(),
-        );
-      } else {
-        for (const c of diff!.addColumns) {
-          const d = canon.defaults?.[c];
-          stmts.push(
-            `ALTER TABLE ${t} ADD COLUMN ${q(c)} ${SQL_TYPE[canon.columns[c]]}${
-              d === undefined ? "" : ` DEFAULT ${sqlLiteral(d)}`
-            }`,
-          );
-        }
-        for (const idx of diff!.addIndexes) {
-          stmts.push(
-            `CREATE INDEX IF NOT EXISTS ${q(indexName(canon.name, idx))} ON ${t} (${idx.map(q).join(", ")})`,
-          );
-        }
-      }
-      this.#db.exec("BEGIN IMMEDIATE");
+      // Read again under the write lock: another process may have created or migrated the table meanwhile.
+      this.#f.db.exec("BEGIN IMMEDIATE");
       try {
-        for (const s of stmts) this.#db.exec(s);
-        this.#stmt(
-          "INSERT INTO schema_migrations (table_name, version, schema, applied_at) VALUES (?, ?, ?, ?)",
-        ).run(
-          canon.name,
-          (st?.version ?? 0) + 1,
-          json,
-          Date.now(),
-        );
-        this.#db.exec("COMMIT");
+        const st = this.#stored(schema.name);
+        if (!st || JSON.stringify(st.schema) !== json) {
+          for (const s of this.#migration(canon, st)) this.#f.db.exec(s);
+          this.#f.stmt(
+            "INSERT INTO schema_migrations (table_name, version, schema, applied_at) VALUES (?, ?, ?, ?)",
+          ).run(canon.name, (st?.version ?? 0) + 1, json, Date.now());
+        }
+        this.#f.db.exec("COMMIT");
       } catch (e) {
-        this.#db.exec("ROLLBACK");
+        this.#f.db.exec("ROLLBACK");
         throw e;
       }
       this.#schemas.set(canon.name, canon);
-      this.#dropStatements(canon.name);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(this.#wrap("ensureTable", e));
-    }
-  }
-
-  #wrap(what: string, e: unknown): unknown {
-    try {
-      this.#fail(what, e);
-    } catch (x) {
-      return x;
-    }
-  }
-
-  #dropStatements(table: string): void {
-    for (const k of [...this.#stmts.keys()]) if (k.includes(`"${table}"`)) this.#stmts.delete(k);
+      this.#f.forget(`"${canon.name}"`);
+    });
   }
 
   #count(table: string): number {
-    return (this.#stmt(`SELECT count(*) AS n FROM ${q(table)}`).get() as { n: number }).n;
+    return (this.#f.stmt(`SELECT count(*) AS n FROM ${q(table)}`).get() as { n: number }).n;
   }
 
   /** Validates all rows, then writes them in one transaction. */
   upsert(table: string, rows: Row[]): Promise<UpsertResult> {
-    try {
-      this.#open();
+    return this.#f.run(`upsert ${table}`, () => {
       const schema = this.#schema(table);
       const vals = validateRows(schema, rows);
-      if (vals.length === 0) return Promise.resolve({ inserted: 0, updated: 0 });
+      if (vals.length === 0) return { inserted: 0, updated: 0 };
       const cols = Object.keys(schema.columns);
       const per = Math.max(1, Math.min(this.#rowsPerStatement ?? 1000, Math.floor(MAX_PARAMS / cols.length)));
       const nonKey = cols.filter((c) => !schema.key.includes(c));
@@ -250,7 +204,7 @@ export class SqliteTables implements TableStore {
           : "NOTHING");
       const sqlFor = (n: number) => head + Array(n).fill(tuple).join(",") + tail;
       const nc = cols.length;
-      this.#db.exec("BEGIN IMMEDIATE");
+      this.#f.db.exec("BEGIN IMMEDIATE");
       try {
         const before = this.#count(table);
         // A bulk load at least as large as the table: maintaining secondary indexes row by row costs about
@@ -259,8 +213,8 @@ export class SqliteTables implements TableStore {
         const rebuild = vals.length >= BULK_REBUILD_ROWS && vals.length >= before
           ? (schema.indexes ?? [])
           : [];
-        for (const idx of rebuild) this.#db.exec(`DROP INDEX IF EXISTS ${q(indexName(table, idx))}`);
-        const full = this.#stmt(sqlFor(per));
+        for (const idx of rebuild) this.#f.db.exec(`DROP INDEX IF EXISTS ${q(indexName(table, idx))}`);
+        const full = this.#f.stmt(sqlFor(per));
         const params: (string | number | null)[] = new Array(per * nc);
         let i = 0;
         for (; i + per <= vals.length; i += per) {
@@ -274,97 +228,81 @@ export class SqliteTables implements TableStore {
         if (rest > 0) {
           const p2: (string | number | null)[] = [];
           for (let r = i; r < vals.length; r++) for (const x of vals[r]) p2.push(x);
-          this.#db.prepare(sqlFor(rest)).run(...p2);
+          this.#f.db.prepare(sqlFor(rest)).run(...p2);
         }
         for (const idx of rebuild) {
-          this.#db.exec(`CREATE INDEX ${q(indexName(table, idx))} ON ${q(table)} (${idx.map(q).join(", ")})`);
+          this.#f.db.exec(
+            `CREATE INDEX ${q(indexName(table, idx))} ON ${q(table)} (${idx.map(q).join(", ")})`,
+          );
         }
         const after = this.#count(table);
-        this.#db.exec("COMMIT");
+        this.#f.db.exec("COMMIT");
         const inserted = after - before;
-        return Promise.resolve({ inserted, updated: vals.length - inserted });
+        return { inserted, updated: vals.length - inserted };
       } catch (e) {
-        if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+        if (this.#f.db.isTransaction) this.#f.db.exec("ROLLBACK");
         throw e;
       }
-    } catch (e) {
-      return Promise.reject(this.#wrap(`upsert ${table}`, e));
-    }
+    });
   }
 
   /** Rows matching the query, as plain objects with the schema's columns. */
   query(table: string, qry: TableQuery = {}): Promise<Row[]> {
-    try {
-      this.#open();
+    return this.#f.run(`query ${table}`, () => {
       const schema = this.#schema(table);
       const w = buildWhere(schema, qry.where, q);
       const sql = `SELECT ${Object.keys(schema.columns).map(q).join(", ")} FROM ${q(table)}${w.sql}${
         buildOrderLimit(schema, qry, q)
       }`;
-      const rows = this.#stmt(sql).all(...w.params) as Row[];
+      const rows = this.#f.stmt(sql).all(...w.params) as Row[];
       const out: Row[] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) out[i] = { ...rows[i] };
-      return Promise.resolve(out);
-    } catch (e) {
-      return Promise.reject(this.#wrap(`query ${table}`, e));
-    }
+      return out;
+    });
   }
 
   /** Number of rows matching `where`. */
   count(table: string, where?: TableQuery["where"]): Promise<number> {
-    try {
-      this.#open();
+    return this.#f.run(`count ${table}`, () => {
       const schema = this.#schema(table);
       const w = buildWhere(schema, where, q);
-      const r = this.#stmt(`SELECT count(*) AS n FROM ${q(table)}${w.sql}`).get(...w.params) as { n: number };
-      return Promise.resolve(r.n);
-    } catch (e) {
-      return Promise.reject(this.#wrap(`count ${table}`, e));
-    }
+      const r = this.#f.stmt(`SELECT count(*) AS n FROM ${q(table)}${w.sql}`).get(...w.params) as {
+        n: number;
+      };
+      return r.n;
+    });
   }
 
   /** Deletes rows matching `where` (`{}` deletes all); returns how many. */
   delete(table: string, where: NonNullable<TableQuery["where"]>): Promise<number> {
-    try {
-      this.#open();
+    return this.#f.run(`delete ${table}`, () => {
       const schema = this.#schema(table);
       const w = buildWhere(schema, where, q);
-      const r = this.#stmt(`DELETE FROM ${q(table)}${w.sql}`).run(...w.params);
-      return Promise.resolve(Number(r.changes));
-    } catch (e) {
-      return Promise.reject(this.#wrap(`delete ${table}`, e));
-    }
+      const r = this.#f.stmt(`DELETE FROM ${q(table)}${w.sql}`).run(...w.params);
+      return Number(r.changes);
+    });
   }
 
   /** Drops a table and its migration records. */
   dropTable(table: string): Promise<void> {
-    try {
-      this.#open();
+    return this.#f.run(`drop ${table}`, () => {
       checkIdent(table, "table name");
-      this.#dropStatements(table);
-      this.#db.exec("BEGIN IMMEDIATE");
+      this.#f.forget(`"${table}"`);
+      this.#f.db.exec("BEGIN IMMEDIATE");
       try {
-        this.#db.exec(`DROP TABLE IF EXISTS ${q(table)}`);
-        this.#stmt("DELETE FROM schema_migrations WHERE table_name = ?").run(table);
-        this.#db.exec("COMMIT");
+        this.#f.db.exec(`DROP TABLE IF EXISTS ${q(table)}`);
+        this.#f.stmt("DELETE FROM schema_migrations WHERE table_name = ?").run(table);
+        this.#f.db.exec("COMMIT");
       } catch (e) {
-        this.#db.exec("ROLLBACK");
+        this.#f.db.exec("ROLLBACK");
         throw e;
       }
       this.#schemas.delete(table);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(this.#wrap(`drop ${table}`, e));
-    }
+    });
   }
 
   /** Closes the database (idempotent). */
   close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#stmts.clear();
-      this.#db.close();
-    }
-    return Promise.resolve();
+    return this.#f.close();
   }
 }

@@ -1,4 +1,5 @@
 import { deepEqual, equal, rejects } from "node:assert/strict";
+import { withTempDir } from "./_test_dir.ts";
 import { StoreError } from "../core/mod.ts";
 import { tableContract } from "./contract_tables.ts";
 import { openSqliteTables } from "./sqlite_tables.ts";
@@ -6,8 +7,7 @@ import { openSqliteTables } from "./sqlite_tables.ts";
 tableContract("sqlite", () => openSqliteTables(":memory:"), { sanitize: true });
 
 Deno.test("sqlite tables: a file database keeps tables and schema across reopen; migrations add columns", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const path = `${dir}/t.sqlite`;
     const a = await openSqliteTables(path);
     await a.ensureTable({ name: "m", columns: { k: "text", v: "real" }, key: ["k"] });
@@ -30,14 +30,11 @@ Deno.test("sqlite tables: a file database keeps tables and schema across reopen;
     );
     await rejects(b.query("never_created"), StoreError);
     await b.close();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("sqlite tables: a bulk load rebuilds secondary indexes inside its transaction", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const path = `${dir}/bulk.sqlite`;
     const s = await openSqliteTables(path);
     const schema = {
@@ -72,6 +69,32 @@ Deno.test("sqlite tables: a bulk load rebuilds secondary indexes inside its tran
     equal(String(plan.map((r) => r.detail).join(" ")).includes("ix_b_d"), true);
     equal((db.prepare("SELECT count(*) AS n FROM b").get() as { n: number }).n, 60_000);
     db.close();
+  });
+});
+
+Deno.test("two processes creating a new store at once both succeed (busy timeout set before WAL and schema)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-sqlite-race-" });
+  const script = `${dir}/open.ts`;
+  const mod = new URL("./mod.ts", import.meta.url).href;
+  await Deno.writeTextFile(
+    script,
+    `import { ALL_SCHEMAS, embeddedConfig, openStores } from "${mod}";
+const s = await openStores(embeddedConfig(Deno.args[0]));
+for (const sc of ALL_SCHEMAS) await s.tables.ensureTable(sc);
+await s.documents.upsert("news", [{ id: Deno.args[1], knownAt: 1, symbols: ["A"], headline: "h" }]);
+await s.close();`,
+  );
+  try {
+    for (let round = 0; round < 3; round++) {
+      const store = `${dir}/store${round}`;
+      const runs = await Promise.all(
+        ["a", "b", "c"].map((id) =>
+          new Deno.Command(Deno.execPath(), { args: ["run", "-A", script, store, id], stderr: "piped" })
+            .output()
+        ),
+      );
+      for (const r of runs) equal(r.code, 0, new TextDecoder().decode(r.stderr));
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

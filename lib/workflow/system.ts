@@ -20,6 +20,7 @@ import {
   ProbabilityCalibrator,
   type ProbabilityCalibratorJSON,
   type SavableModel,
+  SEQUENCE_MODEL_NAMES,
   standardizedOutcome,
   SwingLevelModel,
   type SwingLevelOptions,
@@ -210,9 +211,14 @@ export class FittedSystem {
   /**
    * Everything the system predicts for `rows` of `ds`. The gate's reliability inputs need each expert's edges
    * and realized outcomes over the {@link RELIABILITY} window before each day, so the rows of those earlier
-   * sessions are predicted too (and dropped from the result).
+   * sessions are predicted too (and dropped from the result). `opts.timings`, when given, gets each base
+   * model's predict wall time added as `predict:<name>` (ms).
    */
-  async predictRows(ds: Dataset, rows: Int32Array): Promise<SystemPredictions> {
+  async predictRows(
+    ds: Dataset,
+    rows: Int32Array,
+    opts: { timings?: Record<string, number> } = {},
+  ): Promise<SystemPredictions> {
     this.#checkDataset(ds);
     const p = this.#p;
     if (rows.length === 0) return emptyPredictions(p);
@@ -228,7 +234,7 @@ export class FittedSystem {
       if (ds.date[i] >= warmFrom && ds.date[i] < first && !want.has(i)) warm.push(i);
     }
     const all = Int32Array.from([...warm, ...rows]);
-    const x = await rowStage(p, ds, all);
+    const x = await rowStage(p, ds, all, opts.timings);
     const edges = p.experts.edges(x.raw);
     const idx = dayIndex(Array.from(all, (i) => ds.date[i]));
     const z = standardizedOutcome(Float64Array.from(all, (i) => ds.labels.fwdOpenReturn[i]), x.dailyVol);
@@ -240,6 +246,28 @@ export class FittedSystem {
     const labels = p.regimes.label(cond);
     const keep = Int32Array.from({ length: rows.length }, (_, k) => warm.length + k);
     return finish(p, ds, rows, x, edges, out, idx.rowDay, labels, keep);
+  }
+
+  /**
+   * Each base trend model's class probabilities for `rows` (row-major `n x 3`, no calibration and no warm-up
+   * rows): what the ensembles combine. `opts.timings` gets each model's predict wall time added as
+   * `predict:<name>` (ms).
+   */
+  async predictModels(
+    ds: Dataset,
+    rows: Int32Array,
+    opts: { timings?: Record<string, number> } = {},
+  ): Promise<{ name: string; probs: Float64Array }[]> {
+    this.#checkDataset(ds);
+    const out: { name: string; probs: Float64Array }[] = [];
+    for (const t of this.#p.trend) {
+      const t0 = performance.now();
+      out.push({ name: t.name, probs: await t.model.predict(ds, rows) });
+      if (opts.timings) {
+        opts.timings[`predict:${t.name}`] = (opts.timings[`predict:${t.name}`] ?? 0) + performance.now() - t0;
+      }
+    }
+    return out;
   }
 
   /**
@@ -261,7 +289,8 @@ export class FittedSystem {
    * One signal per symbol with a row on a decision date (after its close; the trade fills at the next open):
    * `size` = the target portfolio weight (fraction of capital, negative = short), `action` buy/sell/hold from
    * it (sell also when the book holds nothing of a name with a negative edge), `edge`, `dailyVol`, `regime`, and
-   * per gate output its weight and the expert's calibrated edge (`contributions`; `abstain` carries edge 0). The
+   * per gate output its weight and the expert's edge as the gate uses it (`contributions`: `Σ weight x score` is
+   * the combined `edge`; `abstain` carries 0). The
    * book is path dependent (top-k with dropout keeps names; the covariance has memory), so it is rebuilt flat
    * from {@link BOOK_PATH} decision sessions before the date. Empty when the dataset has no row on that date.
    */
@@ -343,11 +372,13 @@ export function bookSignals(p: SystemPredictions, book: PortfolioResult, date?: 
       action,
       size: w === 0 ? 0 : w,
       confidence: Number.isFinite(edge[i]) ? Math.min(1, Math.abs(edge[i]) / EDGE_FULL_CONFIDENCE) : 0,
-      contributions: p.gate.names.map((expert, k) => ({
-        expert,
-        weight: p.gate.weights[i * G + k],
-        score: k < K && Number.isFinite(p.experts.scores[i * K + k]) ? p.experts.scores[i * K + k] : 0,
-      })),
+      contributions: p.gate.names.map((expert, k) => {
+        const weight = p.gate.weights[i * G + k];
+        // the expert's edge as the gate uses it (after its specialist recalibration): weight x score adds up
+        // to the combined edge; abstain carries 0
+        const c = k < K ? p.gate.contributions[i * K + k] : 0;
+        return { expert, weight, score: weight > 0 && Number.isFinite(c) ? c / weight : 0 };
+      }),
       source: "moe",
       edge: edge[i],
       dailyVol: p.dailyVol[i],
@@ -358,9 +389,18 @@ export function bookSignals(p: SystemPredictions, book: PortfolioResult, date?: 
 }
 
 /** Base models, ensembles, volatility and raw expert scores of some rows. */
-async function rowStage(p: Parts, ds: Dataset, rows: Int32Array): Promise<RowStage> {
+async function rowStage(
+  p: Parts,
+  ds: Dataset,
+  rows: Int32Array,
+  timings?: Record<string, number>,
+): Promise<RowStage> {
   const models: RowStage["models"] = [];
-  for (const t of p.trend) models.push({ name: t.name, probs: await t.model.predict(ds, rows) });
+  for (const t of p.trend) {
+    const t0 = performance.now();
+    models.push({ name: t.name, probs: await t.model.predict(ds, rows) });
+    if (timings) timings[`predict:${t.name}`] = (timings[`predict:${t.name}`] ?? 0) + performance.now() - t0;
+  }
   const probs = models.map((m) => m.probs);
   const ensembles = p.ensembles.map((e) => ({ name: e.name, probs: e.method.combine(probs) }));
   const forecastVar = await p.vol.predict(ds, rows, 1);
@@ -474,7 +514,9 @@ export async function fitSystem(spec: SystemSpec, ds: Dataset, opts: FitOptions 
   });
   if (rows.fit.length === 0) throw new ConfigError("the train segment holds no rows to fit on");
   let tfBackend = "none";
-  if (spec.experts.trend.includes("mlp-tfjs")) tfBackend = (await initTensorflow()).backend;
+  if (spec.experts.trend.some((m) => m === "mlp-tfjs" || SEQUENCE_MODEL_NAMES.includes(m))) {
+    tfBackend = (await initTensorflow()).backend;
+  }
   const trend: Parts["trend"] = [];
   for (const name of spec.experts.trend) {
     const t0 = performance.now();

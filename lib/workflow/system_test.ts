@@ -52,7 +52,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const { m, series, news, market: mk } = await market();
-    const spec = makeSpec({ experts: { trend: ["majority", "logistic", "mlp-tfjs", "gbdt"] } });
+    const spec = makeSpec({ experts: { trend: ["majority", "logistic", "mlp-tfjs", "gbdt", "lstm"] } });
     const segments = segmentsFor(m.dates, { purge: spec.dataset.purge });
     const ds = systemDataset(spec, { series, news, market: mk }, segments);
     const system = await fitSystem(spec, ds);

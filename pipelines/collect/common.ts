@@ -4,7 +4,7 @@
  * that routes the JSON bodies as fetched to the object store, and the per-unit fan-out on `collectMany`.
  * @module
  */
-import { type IsoDate, oneLine, sha256Hex } from "@lib/core/mod.ts";
+import { type IsoDate, oneLine, sha256Hex, StoreError } from "@lib/core/mod.ts";
 import { collectMany, type MarketSource, type NasdaqSource, type YahooSource } from "@lib/sources/mod.ts";
 import { ALL_SCHEMAS, rawKey, type Row, type Stores } from "@lib/store/mod.ts";
 import type { Progress } from "../progress.ts";
@@ -53,6 +53,8 @@ export interface CollectRequest {
   to: IsoDate;
   /** Symbols in flight at once (default 4). */
   concurrency?: number;
+  /** A record the source would leave out (a missing value) is an error instead of a counted skip. */
+  strict?: boolean;
   /** Nasdaq feeds of the `calendars` kind (default all). */
   calendars?: readonly CalendarFeed[];
   /** `calendars`: SEC form groups of the `filings` feed (default annual and quarterly reports). */
@@ -75,6 +77,8 @@ export interface SummaryRow {
   inserted: number;
   /** Raw responses or chart images put into the object store. */
   objects: number;
+  /** Records the source returned that were left out: a missing value, or dated in the future. */
+  skipped?: number;
   /** The date range actually fetched after the incremental lookup (`""` when skipped). */
   range: string;
   error?: string;
@@ -241,11 +245,20 @@ export interface UnitResult {
   inserted: number;
   objects: number;
   range: string;
+  /** Records left out (see {@linkcode SummaryRow.skipped}). */
+  skipped?: number;
+}
+
+/** True when `e` says a store's server is unreachable (its circuit breaker is open): stop the run. */
+export function isStoreDown(e: unknown): e is StoreError {
+  return e instanceof StoreError && e.unavailable;
 }
 
 /**
  * Runs `fn` per unit (symbol or calendar unit) with `collectMany` (a failure does not stop the others), ticks
- * the progress bar, and returns one summary row per unit in input order.
+ * the progress bar, and returns one summary row per unit in input order. When a store's server is down
+ * ({@linkcode isStoreDown}) no further unit starts and the run ends with one `StoreError` naming the server and
+ * how many units were done and left (a re-run completes them: every unit's writes are all-or-nothing).
  */
 export async function runUnits(
   kind: CollectKind,
@@ -258,8 +271,18 @@ export async function runUnits(
   const res = await collectMany(units, fn, {
     concurrency: opts.concurrency,
     onDone: (u) => opts.progress?.tick(++done, units.length, u),
+    stopWhen: isStoreDown,
   });
   end?.();
+  const down = res.failed.find((f) => isStoreDown(f.error))?.error as StoreError | undefined;
+  if (down) {
+    const left = units.length - res.ok.length;
+    throw new StoreError(
+      `${down.message}; collect ${kind} stopped: ${res.ok.length} of ${units.length} done, ${left} left ` +
+        `(nothing of them written; re-run to complete)`,
+      { backend: down.backend, cause: down, unavailable: true },
+    );
+  }
   const byUnit = new Map<string, SummaryRow>();
   for (const { symbol, value } of res.ok) byUnit.set(symbol, { kind, symbol, ok: true, ...value });
   for (const { symbol, error } of res.failed) {
@@ -276,6 +299,24 @@ export async function runUnits(
     });
   }
   return units.map((u) => byUnit.get(u)!);
+}
+
+/**
+ * Runs a step's per-symbol work with {@linkcode runUnits}; a symbol whose work fails leaves none of the raw
+ * responses it recorded (under the Yahoo endpoints of `rawKind`).
+ */
+export function runSymbols(
+  kind: CollectKind,
+  rawKind: string,
+  sources: CollectSources,
+  req: CollectRequest,
+  progress: Progress | undefined,
+  fn: (symbol: string) => Promise<UnitResult>,
+): Promise<SummaryRow[]> {
+  return runUnits(kind, req.symbols, (s) => dropRawOnError(sources, yahooMatch(rawKind, s), () => fn(s)), {
+    concurrency: req.concurrency,
+    progress,
+  });
 }
 
 /** Throws a `TypeError` naming the missing source of a kind. */
@@ -296,18 +337,13 @@ export function yahooSnapshotStep(
     kind,
     async run(sources, stores, req, progress) {
       await ensureTables(stores);
-      return await runUnits(
-        kind,
-        req.symbols,
-        (symbol) =>
-          dropRawOnError(sources, yahooMatch(kind, symbol), async () => {
-            const rows = await fetchRows(need(sources.yahoo, "yahoo", kind), symbol, req);
-            const r = rows.length ? await stores.tables.upsert(kind, rows) : { inserted: 0, updated: 0 };
-            const objects = await storeRawFor(sources, stores, "yahoo", kind, symbol);
-            return { rows: r.inserted + r.updated, inserted: r.inserted, objects, range: "snapshot" };
-          }),
-        { concurrency: req.concurrency, progress },
-      );
+      return await runSymbols(kind, kind, sources, req, progress, async (symbol) => {
+        const rows = await fetchRows(need(sources.yahoo, "yahoo", kind), symbol, req);
+        // the unit's writes, the raw responses first: a unit counts as done only when all of them landed
+        const objects = await storeRawFor(sources, stores, "yahoo", kind, symbol);
+        const r = rows.length ? await stores.tables.upsert(kind, rows) : { inserted: 0, updated: 0 };
+        return { rows: r.inserted + r.updated, inserted: r.inserted, objects, range: "snapshot" };
+      });
     },
     plan(_sources, _stores, req) {
       return Promise.resolve(req.symbols.map((symbol) => ({ kind, symbol, fetch: "snapshot" })));

@@ -86,7 +86,7 @@ export async function planCollect(
   return out;
 }
 
-/** Totals of a summary: units ok/failed, rows written and new, objects written. */
+/** Totals of a summary: units ok/failed, rows written and new, objects written, records left out. */
 export function summarize(rows: readonly SummaryRow[]) {
   return {
     ok: rows.filter((r) => r.ok).length,
@@ -94,5 +94,6 @@ export function summarize(rows: readonly SummaryRow[]) {
     rows: rows.reduce((a, r) => a + r.rows, 0),
     inserted: rows.reduce((a, r) => a + r.inserted, 0),
     objects: rows.reduce((a, r) => a + r.objects, 0),
+    skipped: rows.reduce((a, r) => a + (r.skipped ?? 0), 0),
   };
 }

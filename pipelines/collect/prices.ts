@@ -2,11 +2,15 @@
  * `prices`: daily bars plus splits and dividends into the `bars` and `corporate_actions` tables, raw chart
  * responses into `raw/yahoo/...`.
  *
- * Incremental: per symbol, the stored date range is looked up first. When the store already covers `from`,
- * only `[last stored date, to]` is fetched (the last stored day again, to catch revisions); when it reaches
- * `to`, the symbol is skipped. Sessions whose close is still in the future are never stored, so a stored last
- * day is final. Corporate actions are written before bars: bars are the incremental marker, so a run killed
- * between the two writes re-fetches the symbol. Each write is one all-or-nothing upsert.
+ * Incremental: per symbol, the stored date range is looked up first (a store error fails the symbol: it is
+ * never taken for "nothing stored yet"). When the store already covers `from`, only `[last stored date, to]`
+ * is fetched (the last stored day again, to catch revisions); when it reaches `to`, the symbol is skipped.
+ * Sessions whose close is still in the future are never stored, so a stored last day is final.
+ *
+ * A symbol's unit of work is all of its writes: raw responses, then corporate actions, then bars. Bars are the
+ * incremental marker and go last, so the cursor advances only when everything else landed; a run that fails
+ * (or is killed) between two writes re-fetches the symbol, and the idempotent upserts make that exact. Each
+ * write is one all-or-nothing upsert. Bars the source left out (a missing value) are counted in `skipped`.
  * @module
  */
 import {
@@ -18,21 +22,22 @@ import {
   nextSession,
   prevSession,
 } from "@lib/core/mod.ts";
-import { actionToRow, barToRow, type Stores } from "@lib/store/mod.ts";
+import { actionToRow, barToRow, isUnknownTable, type Stores } from "@lib/store/mod.ts";
 import {
   type CollectRequest,
   type CollectSources,
   type CollectStep,
-  dropRawOnError,
   ensureTables,
   type PlanRow,
-  runUnits,
+  runSymbols,
   storeRawFor,
   type UnitResult,
-  yahooMatch,
 } from "./common.ts";
 
-/** The stored first/last bar date of a symbol (null when none or the table is missing). */
+/**
+ * The stored first/last bar date of a symbol (null when none, or when the table does not exist yet). Any
+ * other store error is thrown: a failing store is not an empty one.
+ */
 export async function storedRange(
   stores: Stores | null,
   symbol: string,
@@ -43,8 +48,9 @@ export async function storedRange(
     if (!last.length) return null;
     const first = await stores.tables.query("bars", { where: { symbol }, orderBy: ["date"], limit: 1 });
     return { first: String(first[0].date), last: String(last[0].date) };
-  } catch {
-    return null;
+  } catch (e) {
+    if (isUnknownTable(e)) return null;
+    throw e;
   }
 }
 
@@ -69,8 +75,9 @@ async function fetchPrices(
   sources: CollectSources,
   symbol: string,
   range: { from: IsoDate; to: IsoDate },
-): Promise<{ bars: Bar[]; actions: CorporateAction[] }> {
-  if (sources.yahoo) return await sources.yahoo.chart(symbol, range);
+  strict = false,
+): Promise<{ bars: Bar[]; actions: CorporateAction[]; skipped?: unknown[] }> {
+  if (sources.yahoo) return await sources.yahoo.chart(symbol, { ...range, strict });
   const m = sources.market;
   if (!m) throw new TypeError("collect prices: needs the yahoo or a market source");
   const req = { symbols: [symbol], ...range };
@@ -88,9 +95,11 @@ async function collectSymbol(
   const range = incrementalRange(await storedRange(stores, symbol), req.from, req.to);
   if (!range) return { rows: 0, inserted: 0, objects: 0, range: "" };
   const now = (sources.now ?? Date.now)();
-  const got = await fetchPrices(sources, symbol, range);
+  const got = await fetchPrices(sources, symbol, range, req.strict);
   const bars = got.bars.filter((b) => b.symbol === symbol && closeTime(b.date) <= now);
   let rows = 0, inserted = 0;
+  // raw responses, actions, then bars (the cursor) last: see the module doc
+  const objects = sources.yahoo ? await storeRawFor(sources, stores, "yahoo", "chart", symbol) : 0;
   if (got.actions.length) {
     const r = await stores.tables.upsert("corporate_actions", got.actions.map(actionToRow));
     rows += r.inserted + r.updated;
@@ -101,8 +110,7 @@ async function collectSymbol(
     rows += r.inserted + r.updated;
     inserted += r.inserted;
   }
-  const objects = sources.yahoo ? await storeRawFor(sources, stores, "yahoo", "chart", symbol) : 0;
-  return { rows, inserted, objects, range: `${range.from}..${range.to}` };
+  return { rows, inserted, objects, range: `${range.from}..${range.to}`, skipped: got.skipped?.length ?? 0 };
 }
 
 /** The `prices` step. */
@@ -110,14 +118,13 @@ export const pricesStep: CollectStep = {
   kind: "prices",
   async run(sources, stores, req, progress) {
     await ensureTables(stores);
-    return await runUnits(
+    return await runSymbols(
       "prices",
-      req.symbols,
-      (s) => dropRawOnError(sources, yahooMatch("chart", s), () => collectSymbol(sources, stores, req, s)),
-      {
-        concurrency: req.concurrency,
-        progress,
-      },
+      "chart",
+      sources,
+      req,
+      progress,
+      (s) => collectSymbol(sources, stores, req, s),
     );
   },
   async plan(_sources, stores, req) {

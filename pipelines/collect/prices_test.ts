@@ -43,7 +43,7 @@ Deno.test("prices: replayed AAPL chart -> bars, split + dividend, raw response; 
     deepEqual(body.chart.result[0].timestamp, fx.timestamp);
     const before = await storeDump(t.stores);
     const again = await pricesStep.run(await replaySources(), t.stores, AAPL_RANGE);
-    deepEqual(summarize(again), { ok: 1, failed: 0, rows: 0, inserted: 0, objects: 0 });
+    deepEqual(summarize(again), { ok: 1, failed: 0, rows: 0, inserted: 0, objects: 0, skipped: 0 });
     equal(again[0].range, "", "up to date: skipped");
     equal(await storeDump(t.stores), before);
   } finally {

@@ -10,7 +10,7 @@
  */
 import type { Filing } from "@lib/core/mod.ts";
 import type { Doc } from "@lib/store/mod.ts";
-import { type CollectStep, dropRawOnError, need, runUnits, storeRawFor, yahooMatch } from "./common.ts";
+import { type CollectStep, need, runSymbols, storeRawFor } from "./common.ts";
 
 /** Documents collection of statements, earnings and SEC filings. */
 export const REPORTS_COLLECTION = "reports";
@@ -29,37 +29,31 @@ export function filingToDoc(f: Filing): Doc {
 export const statementsStep: CollectStep = {
   kind: "statements",
   async run(sources, stores, req, progress) {
-    return await runUnits(
-      "statements",
-      req.symbols,
-      (symbol) =>
-        dropRawOnError(sources, yahooMatch("statements", symbol), async () => {
-          const yahoo = need(sources.yahoo, "yahoo", "statements");
-          const quarterly = await yahoo.timeSeries(symbol, {
-            from: req.from,
-            to: req.to,
-            period: "quarterly",
-          });
-          const annual = await yahoo.timeSeries(symbol, {
-            from: annualFrom(req.from),
-            to: req.to,
-            period: "annual",
-          });
-          const earnings = await yahoo.earnings(symbol);
-          const docs = [...quarterly, ...annual, ...earnings].map(filingToDoc);
-          const r = docs.length
-            ? await stores.documents.upsert(REPORTS_COLLECTION, docs)
-            : { inserted: 0, updated: 0 };
-          const objects = await storeRawFor(sources, stores, "yahoo", "statements", symbol);
-          return {
-            rows: r.inserted + r.updated,
-            inserted: r.inserted,
-            objects,
-            range: `${annualFrom(req.from)}..${req.to}`,
-          };
-        }),
-      { concurrency: req.concurrency, progress },
-    );
+    return await runSymbols("statements", "statements", sources, req, progress, async (symbol) => {
+      const yahoo = need(sources.yahoo, "yahoo", "statements");
+      const quarterly = await yahoo.timeSeries(symbol, {
+        from: req.from,
+        to: req.to,
+        period: "quarterly",
+      });
+      const annual = await yahoo.timeSeries(symbol, {
+        from: annualFrom(req.from),
+        to: req.to,
+        period: "annual",
+      });
+      const earnings = await yahoo.earnings(symbol);
+      const docs = [...quarterly, ...annual, ...earnings].map(filingToDoc);
+      const r = docs.length
+        ? await stores.documents.upsert(REPORTS_COLLECTION, docs)
+        : { inserted: 0, updated: 0 };
+      const objects = await storeRawFor(sources, stores, "yahoo", "statements", symbol);
+      return {
+        rows: r.inserted + r.updated,
+        inserted: r.inserted,
+        objects,
+        range: `${annualFrom(req.from)}..${req.to}`,
+      };
+    });
   },
   plan(_sources, _stores, req) {
     return Promise.resolve(req.symbols.map((symbol) => ({

@@ -4,9 +4,9 @@
  * leaves nothing partial and a re-run adds nothing.
  * @module
  */
-import type { Bar, CorporateAction, NewsItem } from "@lib/core/mod.ts";
-import type { BarRequest, MarketSource } from "@lib/sources/mod.ts";
-import { actionToRow, barToRow, type Stores } from "@lib/store/mod.ts";
+import type { Bar, CorporateAction, NewsItem, UniverseMember } from "@lib/core/mod.ts";
+import type { BarRequest, CsvLoadReport, MarketSource } from "@lib/sources/mod.ts";
+import { actionToRow, barToRow, memberToRow, type Stores } from "@lib/store/mod.ts";
 import { ensureTables, NEWS_COLLECTION, newsToDoc } from "../collect/mod.ts";
 import type { Progress } from "../progress.ts";
 
@@ -21,6 +21,8 @@ export interface CollectResult {
   actions: number;
   news: number;
   newsInserted: number;
+  /** Membership spells of a point-in-time universe written (0 for a fixed universe). */
+  members: number;
 }
 
 /** Everything fetched from a source for one request, validated, not yet stored. */
@@ -30,14 +32,52 @@ export interface Fetched {
   bars: Map<string, Bar[]>;
   actions: CorporateAction[];
   news: NewsItem[];
+  /** Membership spells of a point-in-time universe (empty for a fixed universe). */
+  members: UniverseMember[];
 }
 
 /** Fetches bars (+ actions and news when the source has them); throws before anything is written. */
-export async function fetchAll(source: MarketSource, req: BarRequest): Promise<Fetched> {
+export async function fetchAll(
+  source: MarketSource,
+  req: BarRequest,
+  members: UniverseMember[] = [],
+): Promise<Fetched> {
   const bars = await source.bars(req);
   const actions = source.actions ? await source.actions(req) : [];
   const news = source.news ? await source.news(req) : [];
-  return { source: source.name, req, bars, actions, news };
+  return { source: source.name, req, bars, actions, news, members };
+}
+
+/** The sessions the fetched bars cover (all symbols together), ascending. */
+export function fetchedSessions(f: Fetched): string[] {
+  const set = new Set<string>();
+  for (const list of f.bars.values()) for (const b of list) set.add(b.date);
+  return [...set].sort();
+}
+
+/**
+ * One line on what the source read and left out (a CSV source's skipped and repaired rows and ignored files),
+ * or "" when there is nothing to say: nothing is dropped without a word.
+ */
+export function inputNote(source: MarketSource): string {
+  const rep = (source as { report?: () => CsvLoadReport }).report?.();
+  if (!rep) return "";
+  const parts = [`${rep.rows} rows read from ${rep.files.length} file${rep.files.length === 1 ? "" : "s"}`];
+  const reasons = (list: { reason: string }[]) => {
+    const by = new Map<string, number>();
+    for (const x of list) {
+      by.set(x.reason.replace(/[\d.]+/g, "N"), (by.get(x.reason.replace(/[\d.]+/g, "N")) ?? 0) + 1);
+    }
+    return [...by].map(([r, n]) => `${n} ${r}`).join(", ");
+  };
+  if (rep.skipped.length) parts.push(`${rep.skipped.length} skipped (${reasons(rep.skipped)})`);
+  if (rep.repaired.length) parts.push(`${rep.repaired.length} repaired (${reasons(rep.repaired)})`);
+  if (rep.ignored.length) {
+    parts.push(`ignored: ${rep.ignored.map((f) => `${f.file} (${f.reason})`).join(", ")}`);
+  }
+  return `input: ${parts.join("; ")}${
+    rep.skipped.length || rep.repaired.length || rep.ignored.length ? " (--strict refuses these)" : ""
+  }`;
 }
 
 /** Writes what was fetched: one all-or-nothing upsert per kind. */
@@ -50,6 +90,7 @@ export async function storeFetched(f: Fetched, stores: Stores, progress?: Progre
   const newsRes = f.news.length
     ? await stores.documents.upsert(NEWS_COLLECTION, f.news.map(newsToDoc))
     : { inserted: 0, updated: 0 };
+  if (f.members.length) await stores.tables.upsert("universe_membership", f.members.map(memberToRow));
   progress?.note(
     `${rows.length} bars (${barRes.inserted} new) for ${f.bars.size} symbols, ${f.actions.length} actions, ` +
       `${f.news.length} news (${newsRes.inserted} new)`,
@@ -64,6 +105,7 @@ export async function storeFetched(f: Fetched, stores: Stores, progress?: Progre
     actions: f.actions.length,
     news: f.news.length,
     newsInserted: newsRes.inserted,
+    members: f.members.length,
   };
 }
 

@@ -7,10 +7,12 @@ import {
   closeTime,
   type CorporateAction,
   DataSourceError,
+  InputError,
   type IsoDate,
   type NewsItem,
+  type UniverseMember,
 } from "@lib/core/mod.ts";
-import { computeFeatures, DEFAULT_FEATURE_SET, type FeatureSet } from "@lib/features/mod.ts";
+import { DEFAULT_FEATURE_SET, type FeatureSet, featureSetFor, featureWarmup } from "@lib/features/mod.ts";
 import {
   type BuiltDataset,
   type MarketInput,
@@ -19,23 +21,42 @@ import {
   syntheticMarketContext,
   toSeries,
 } from "@lib/dataset/mod.ts";
-import { rowToAction, rowToBar, type Stores } from "@lib/store/mod.ts";
-import { systemDataset, type SystemSpec } from "@lib/workflow/mod.ts";
+import { resolveSegments, type SegmentChoice, systemDataset, type SystemSpec } from "@lib/workflow/mod.ts";
+import { rowToAction, rowToBar, rowToMember, type Stores } from "@lib/store/mod.ts";
+import { scoreNews, type SentimentScorer } from "@lib/models/mod.ts";
 import type { Progress } from "../progress.ts";
 import { NEWS_COLLECTION } from "../collect/mod.ts";
+
+import { LABEL_HORIZON } from "../config.ts";
+export { LABEL_HORIZON };
 
 /** Options of the dataset step. */
 export interface DatasetStepOptions {
   symbols: string[];
   from: IsoDate;
   to: IsoDate;
-  /** The segments to build (already checked against the data). */
-  segments: SegmentSpec;
+  /**
+   * The segments to build: already checked against the data (the pipeline resolves them before it opens a
+   * store), or a user's choice resolved here against the stored sessions (`resolveSegments`).
+   */
+  segments: SegmentSpec | SegmentChoice;
   /**
    * Market context (index and VIX by date) when the source has one (the synthetic market's VIX-like series);
    * else the universe's own equal-weight index and a realized-volatility VIX stand-in.
    */
   market?: MarketInput;
+  /** Scores each news item's text (cached in the documents store); the score is the item's sentiment. */
+  scorer: SentimentScorer;
+  /** Name of a point-in-time universe in the `universe_membership` table; unset = the fixed symbol list. */
+  universe?: string;
+}
+
+/** What the sessions check needs: the fractions of a split and its purge and embargo. */
+export interface SplitShape {
+  trainFrac: number;
+  validFrac: number;
+  purge: number;
+  embargo: number;
 }
 
 /** Reads one symbol's bars in `[from, to]` from the tables store. */
@@ -58,26 +79,63 @@ export async function loadSeries(
   return toSeries(rows.map(rowToBar));
 }
 
+/** Sessions each of train, validation and test must hold (after warm-up, purge and embargo). */
+export const MIN_SEGMENT_SESSIONS = 20;
+
 /**
- * The features of `set` that can be computed with the context at hand (e.g. without a VIX series the VIX
- * features are dropped): a feature that is NaN everywhere on a sample series is left out.
+ * How many sessions a run on fractions of the dates needs: the feature set's warm-up inside the train part,
+ * and at least {@linkcode MIN_SEGMENT_SESSIONS} usable sessions in each part after purge and embargo.
  */
-export function usableFeatureSet(set: FeatureSet, sample: SymbolSeries, market: MarketInput): FeatureSet {
-  const n = sample.dates.length;
-  const at = new Map(market.dates.map((d, i) => [d, i]));
-  const pick = (v?: Float64Array) => v && Float64Array.from(sample.dates, (d) => v[at.get(d) ?? -1] ?? NaN);
-  const cols = computeFeatures(set, sample, { indexClose: pick(market.indexClose), vix: pick(market.vix) });
-  const keep = set.features.filter((_, j) => cols[j].some((v, i) => i < n && Number.isFinite(v)));
-  return keep.length === set.features.length
-    ? set
-    : { ...set, version: `${set.version}-ctx`, features: keep };
+export function sessionsNeeded(
+  o: SplitShape,
+  set: FeatureSet = PIPELINE_FEATURE_SET,
+): number {
+  const purge = Math.max(o.purge, LABEL_HORIZON);
+  const testFrac = 1 - o.trainFrac - o.validFrac;
+  const gap = purge + o.embargo;
+  return Math.ceil(Math.max(
+    (featureWarmup(set) + MIN_SEGMENT_SESSIONS + purge) / o.trainFrac,
+    (MIN_SEGMENT_SESSIONS + gap) / o.validFrac,
+    (MIN_SEGMENT_SESSIONS + gap) / testFrac,
+  ));
 }
+
+/**
+ * Refuses, before any store is opened, a request whose data is too short to train and test on: an
+ * `InputError` saying how many sessions there are and how many are needed. `dates` are the sessions the
+ * source returned (all symbols together).
+ */
+export function checkEnoughData(
+  dates: readonly IsoDate[],
+  o: SplitShape & { from: IsoDate; to: IsoDate },
+): void {
+  const need = sessionsNeeded(o);
+  if (dates.length >= need) return;
+  const first = dates[0] ?? o.from, last = dates[dates.length - 1] ?? o.to;
+  throw new InputError(
+    `too little data to train: ${dates.length} sessions (${first}..${last}); the pipeline needs at least ${need} ` +
+      `(${
+        featureWarmup(PIPELINE_FEATURE_SET)
+      } of feature warm-up, then ${MIN_SEGMENT_SESSIONS} or more in each of ` +
+      `train/valid/test at trainFrac ${o.trainFrac}, validFrac ${o.validFrac}, with purge and embargo): widen --from/--to`,
+  );
+}
+
+/**
+ * The pipeline's features: the default set with an index and a VIX series (the source's market context, or the
+ * universe's own index and a realized-volatility VIX stand-in). Fixed by what the run is given, never by the
+ * symbols' data, so neither the order of `--symbols` nor the test period changes it.
+ */
+export const PIPELINE_FEATURE_SET: FeatureSet = featureSetFor(DEFAULT_FEATURE_SET, {
+  indexClose: true,
+  vix: true,
+});
 
 /**
  * The system dataset of loaded inputs, built the same way for research runs and the production run: the market
  * context given (a source's own), else the universe's own equal-weight index and a VIX stand-in (its realized
- * volatility), known at each close; the features of `featureSet` (default: those of the default set the context
- * allows).
+ * volatility), known at each close; the features of `featureSet` (default {@linkcode PIPELINE_FEATURE_SET}; a
+ * loaded system passes its own). News items carry the sentiment of the run's scorer.
  */
 export function datasetFrom(
   spec: SystemSpec,
@@ -85,14 +143,14 @@ export function datasetFrom(
     series: Map<string, SymbolSeries>;
     news: readonly NewsItem[];
     actions: readonly CorporateAction[];
+    membership?: readonly UniverseMember[];
   },
   segments: SegmentSpec,
-  featureSet?: FeatureSet,
+  featureSet: FeatureSet = PIPELINE_FEATURE_SET,
   marketContext?: MarketInput,
 ): BuiltDataset {
   const market = marketContext ?? syntheticMarketContext(input.series);
-  const fs = featureSet ?? usableFeatureSet(DEFAULT_FEATURE_SET, input.series.values().next().value!, market);
-  return systemDataset(spec, { ...input, featureSet: fs, market }, segments);
+  return systemDataset(spec, { ...input, featureSet, market }, segments);
 }
 
 /** Builds the dataset for `o.symbols` from the stores, with the spec's labels and `o.segments`. */
@@ -115,16 +173,32 @@ export async function datasetStep(
     from: closeTime(dates[0]) - 7 * 86_400_000,
     to: closeTime(dates[dates.length - 1]),
   });
-  const news = (docs as unknown as NewsItem[]).filter((n) => n.symbols?.some((s) => symbolSet.has(s)));
+  const raw = (docs as unknown as NewsItem[]).filter((n) => n.symbols?.some((s) => symbolSet.has(s)));
+  const scoring = progress?.start(`news scoring (${o.scorer.id})`);
+  const scored = await scoreNews(raw, o.scorer, stores.documents, {
+    onProgress: (d, t) => progress?.tick(d, t, "headlines"),
+  });
+  scoring?.();
+  const news = scored.items;
+  progress?.note(
+    `${news.length} news items: ${scored.scored} scored by ${o.scorer.id}` +
+      (scored.scored ? ` (${(scored.scored / (scored.scoreMs / 1000)).toFixed(0)}/s)` : "") +
+      `, ${scored.cached} from the score cache`,
+  );
   const actionRows = await stores.tables.query("corporate_actions", {
     where: { symbol: o.symbols, date: { gte: o.from, lte: o.to } },
   });
-  // the source's market context, else the universe's own equal-weight index and a VIX stand-in
+  const membership = o.universe
+    ? (await stores.tables.query("universe_membership", { where: { universe: o.universe } })).map(rowToMember)
+    : undefined;
+  if (membership && membership.length === 0) {
+    throw new InputError(`universe ${o.universe}: no membership rows in the store`);
+  }
   const ds = datasetFrom(
     spec,
-    { series, news, actions: actionRows.map(rowToAction) },
-    o.segments,
-    undefined,
+    { membership, series, news, actions: actionRows.map(rowToAction) },
+    "purge" in o.segments ? o.segments : resolveSegments(dates, o.segments, spec.dataset).segments,
+    PIPELINE_FEATURE_SET,
     o.market,
   );
   done?.();

@@ -18,10 +18,30 @@ import {
 } from "@lib/workflow/mod.ts";
 import type { Progress } from "../progress.ts";
 
+/**
+ * What a report says about its universe: a fixed list of symbols chosen with today's knowledge is
+ * survivorship-biased (stocks that were delisted, merged or dropped from the index before today are missing,
+ * which flatters every backtest on it); a point-in-time universe is not. `universe` is the name of the
+ * membership table used, if any.
+ */
+export function universeNote(source: string, symbols: number, universe?: string): string {
+  if (universe) {
+    return `universe: point in time (${universe}: each symbol counts only while it was a member; no survivorship bias)`;
+  }
+  const synthetic = source === "synthetic";
+  return synthetic
+    ? `universe: the ${symbols} symbols of the simulated market (no survivorship in a simulation)`
+    : `universe: a fixed list of ${symbols} symbols chosen after the fact: SURVIVORSHIP-BIASED (symbols that ` +
+      `left the market or the index before today are missing, which flatters backtests; set source.universe ` +
+      `to a point-in-time membership file to remove the bias)`;
+}
+
 /** Everything the report shows. */
 export interface ReportInput {
   title: string;
   subtitle: string;
+  /** Notes on the data shown at the top (input counts, the universe's survivorship statement). */
+  notes?: string[];
   ds: BuiltDataset;
   /** The segments line printed in the terminal (see {@link segmentsLine}). */
   segmentsLine: string;
@@ -198,6 +218,7 @@ export function buildReport(
     title: input.title,
     subtitle: input.subtitle,
     sections: [
+      ...(input.notes?.length ? [{ title: "Data", text: input.notes }] : []),
       {
         title: "Methods on the test segment",
         text: [

@@ -1,0 +1,111 @@
+/**
+ * `deno task bench:lm [--n 2000] [--threads 1,2] [--batch 32]`: news-scoring throughput of the installed text
+ * models in TypeScript (onnxruntime-node on CPU), fp32 vs int8, on StockNet tweets (the bulk case) and
+ * PhraseBank sentences, next to the lexicon in the same run. Reports sentences/s of wall time and per CPU
+ * second (robust on a shared machine: wall time depends on what else runs, CPU time much less), and the
+ * projected time for all 106k StockNet tweets. Writes `bench/results/lm-<date>.json`.
+ */
+import { parseArgs } from "node:util";
+import process from "node:process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { loadStocknetTweets, parsePhraseBank, SENTIMENT_FILES } from "@lib/evaluate/mod.ts";
+import { LexiconModel } from "@lib/models/mod.ts";
+import { LM_INSTALL, lmInstalled, loadTextModel } from "../pipelines/lm.ts";
+
+const SHARED = new URL("../../shared/data/", import.meta.url).pathname;
+const REFS = ["all-minilm-l6-v2@base", "finsent-minilm@v1", "finsent-mpnet@v1", "finsent-mpnet@ci"];
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    n: { type: "string", default: "2000" },
+    threads: { type: "string", default: "1,2" },
+    batch: { type: "string", default: "32" },
+  },
+});
+const n = Number(values.n), batch = Number(values.batch);
+const threadList = values.threads.split(",").map(Number);
+
+const tweetsAll = loadStocknetTweets(SHARED);
+const tweets = tweetsAll.filter((_, i) => i % Math.max(1, Math.floor(tweetsAll.length / n)) === 0).slice(0, n)
+  .map((t) => t.text);
+const pbFile = join(SHARED, SENTIMENT_FILES.phrasebank50);
+const phrases = existsSync(pbFile)
+  ? parsePhraseBank(new TextDecoder("latin1").decode(await Deno.readFile(pbFile))).slice(0, n).map((s) =>
+    s.text
+  )
+  : [];
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+interface Row {
+  model: string;
+  data: string;
+  threads: number;
+  n: number;
+  perSecWall: number;
+  perSecCpu: number;
+  minutesFor106kWall: number;
+}
+const rows: Row[] = [];
+const load = Deno.loadavg();
+
+async function measure(
+  model: string,
+  data: string,
+  threads: number,
+  texts: string[],
+  f: (x: string[]) => unknown,
+) {
+  const w0 = performance.now(), c0 = cpuSeconds();
+  await f(texts);
+  const wall = (performance.now() - w0) / 1000, cpu = cpuSeconds() - c0;
+  const r = {
+    model,
+    data,
+    threads,
+    n: texts.length,
+    perSecWall: texts.length / wall,
+    perSecCpu: texts.length / cpu,
+    minutesFor106kWall: tweetsAll.length / (texts.length / wall) / 60,
+  };
+  rows.push(r);
+  console.log(
+    `${model.padEnd(34)} ${data.padEnd(10)} threads ${threads}: ${
+      r.perSecWall.toFixed(0).padStart(6)
+    }/s wall, ${r.perSecCpu.toFixed(0).padStart(6)}/CPU-s; all ${tweetsAll.length} tweets in ${
+      r.minutesFor106kWall.toFixed(1)
+    } min`,
+  );
+}
+
+console.log(
+  `load average ${load.map((v) => v.toFixed(1)).join(" ")} on ${navigator.hardwareConcurrency} cores`,
+);
+const lex = new LexiconModel();
+await measure("lexicon (peer)", "tweets", 1, tweets, (x) => lex.score(x));
+let any = false;
+for (const ref of REFS) {
+  if (!lmInstalled(ref)) continue;
+  any = true;
+  for (const variant of ["fp32", "int8"]) {
+    for (const threads of threadList) {
+      const m = await loadTextModel(ref, { variant, threads, batchSize: batch }).catch(() => null);
+      if (!m) continue;
+      await m.run(tweets.slice(0, 64)); // warm-up
+      await measure(`${m.id}`, "tweets", threads, tweets, (x) => m.run(x));
+      if (phrases.length && threads === threadList[0]) {
+        await measure(`${m.id}`, "phrasebank", threads, phrases, (x) => m.run(x));
+      }
+      await m.release();
+    }
+  }
+}
+if (!any) console.log(`no language model installed (${LM_INSTALL}): only the lexicon was measured`);
+const out = new URL(`results/lm-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
+await Deno.writeTextFile(out, JSON.stringify({ loadavg: load, batch, rows }, null, 1) + "\n");
+console.log(`wrote ${out}`);

@@ -1,0 +1,123 @@
+/**
+ * Walk-forward run of the trend models on all 505 tickers of `sp500-5yr-ohlcv` (^GSPC/^VIX context): folds
+ * from `walkForwardSplits` (expanding window, test windows of 126 sessions ending at the protocol's last test
+ * day). Per fold the dataset is rebuilt with train = the fold's training sessions (its last 63 sessions are
+ * a validation segment nobody fits on), purge 2; every model fits on train with its own inner purged slice for
+ * early stopping, and is scored on the fold's test window: daily IC / RankIC of P(up) - P(down) and the top-k
+ * (k = 50) long-only excess over equal weight.
+ *
+ * `deno run -A bench/trend_walkforward.ts [--models logistic,gbdt,tcn] [--folds 4] [--json FILE]`
+ * (default: every trend model but the majority/momentum baselines; writes bench/results/walkforward-<date>.json).
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { buildDataset, rowsOf, Segment, TREND_SEGMENTS, walkForwardSplits } from "@lib/dataset/mod.ts";
+import { loadAllSp500, loadMarket } from "@lib/evaluate/mod.ts";
+import { topkExcess } from "@lib/backtest/mod.ts";
+import { createTrendModel, dailyIc, initTensorflow, TREND_MODEL_NAMES } from "@lib/models/mod.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  strict: true,
+  options: { models: { type: "string" }, folds: { type: "string" }, json: { type: "string" } },
+});
+const models = values.models?.split(",") ??
+  TREND_MODEL_NAMES.filter((m) => m !== "majority" && m !== "momentum");
+for (const m of models) if (!TREND_MODEL_NAMES.includes(m)) throw new RangeError(`unknown model ${m}`);
+const nFolds = Number(values.folds ?? 4);
+const SHARED = new URL("../../shared/data", import.meta.url).pathname;
+const seed = 42;
+
+const [series, market] = await Promise.all([loadAllSp500(SHARED), loadMarket(SHARED)]);
+const { backend } = await initTensorflow();
+const dates = [...new Set([...series.values()].flatMap((s) => s.dates))].sort()
+  .filter((d) => d >= TREND_SEGMENTS.train[0] && d <= TREND_SEGMENTS.test[1]);
+const step = 126;
+const splits = walkForwardSplits(dates, { minTrain: dates.length - nFolds * step, step, purge: 2 });
+console.log(`load ${Deno.loadavg()[0].toFixed(1)}; tfjs ${backend}; ${series.size} tickers; folds:`);
+for (const f of splits) {
+  console.log(`  fold ${f.fold}: train ${f.train[0]}..${f.train[1]}, test ${f.test[0]}..${f.test[1]}`);
+}
+
+interface FoldResult {
+  fold: number;
+  test: [string, string];
+  model: string;
+  ic: number;
+  rankIc: number;
+  rankIcIr: number;
+  topkExcessAnn: number;
+  fitS: number;
+  predictS: number;
+}
+const results: FoldResult[] = [];
+for (const f of splits) {
+  const validStart = dates[f.trainEnd - 63];
+  const ds = buildDataset({
+    series,
+    market,
+    labelHorizon: 2,
+    segments: {
+      train: [f.train[0], dates[f.trainEnd - 64]],
+      valid: [validStart, f.train[1]],
+      test: f.test,
+      purge: 2,
+      embargo: 0,
+    },
+  });
+  const train = rowsOf(ds, Segment.TRAIN), test = rowsOf(ds, Segment.TEST);
+  for (const name of models) {
+    const m = createTrendModel(name, seed);
+    let t0 = performance.now();
+    await m.fit(ds, train);
+    const fitS = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    const p = await m.predict(ds, test);
+    const predictS = (performance.now() - t0) / 1000;
+    const score = Float64Array.from(test, (_, k) => p[3 * k + 2] - p[3 * k]);
+    const d = Array.from(test, (i) => ds.date[i]);
+    const ic = dailyIc(score, Float64Array.from(test, (i) => ds.labels.fwdReturn[i]), d);
+    const tk = topkExcess(
+      score,
+      Float64Array.from(test, (i) => ds.labels.fwdOpenReturn[i]),
+      d,
+      Array.from(test, (i) => ds.symbol[i]),
+      {
+        k: 50,
+      },
+    );
+    const r: FoldResult = {
+      fold: f.fold,
+      test: f.test,
+      model: name,
+      ic: ic.ic.mean,
+      rankIc: ic.rankIc.mean,
+      rankIcIr: ic.rankIc.ir,
+      topkExcessAnn: tk.annExcess,
+      fitS,
+      predictS,
+    };
+    results.push(r);
+    console.log(
+      `fold ${f.fold} ${name.padEnd(12)} IC ${r.ic.toFixed(4)} RankIC ${r.rankIc.toFixed(4)} (IR ${
+        r.rankIcIr.toFixed(3)
+      }) top50 excess ${(100 * r.topkExcessAnn).toFixed(1)}%/yr  fit ${fitS.toFixed(0)} s predict ${
+        predictS.toFixed(1)
+      } s`,
+    );
+  }
+}
+console.log("\nmean over folds:");
+for (const name of models) {
+  const rs = results.filter((r) => r.model === name);
+  const mean = (k: keyof FoldResult) => rs.reduce((a, r) => a + (r[k] as number), 0) / rs.length;
+  console.log(
+    `  ${name.padEnd(12)} IC ${mean("ic").toFixed(4)} RankIC ${mean("rankIc").toFixed(4)} top50 excess ${
+      (100 * mean("topkExcessAnn")).toFixed(1)
+    }%/yr; folds with RankIC > 0: ${rs.filter((r) => r.rankIc > 0).length}/${rs.length}`,
+  );
+}
+const out = values.json ??
+  new URL(`results/walkforward-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
+await Deno.writeTextFile(out, JSON.stringify({ backend, seed, splits, results }, null, 2) + "\n");
+console.log(`wrote ${out}`);

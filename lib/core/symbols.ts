@@ -1,0 +1,68 @@
+/**
+ * The one symbol pattern every edge checks (CLI flags, config files, Lambda events, the API, CSV files): a
+ * symbol enters the system only through {@linkcode checkSymbol} / {@linkcode checkSymbols}, so nothing that
+ * reaches a URL path, an object key, a SQL parameter or an HTML report can carry markup, path segments or a
+ * query string.
+ *
+ * Pattern ({@linkcode SYMBOL_PATTERN}): an optional leading `^` (indexes: `^GSPC`), then a letter or digit, then
+ * up to 23 more letters, digits, `.`, `-`, `_` or `=` (`BRK.B`, `BRK-B`, `EURUSD=X`, `ES=F`). Letters and
+ * digits may be any Unicode letters and digits (`ÄPPL`), never punctuation, spaces, `/`, `?`, `#`, `<`, `>`,
+ * quotes or control characters. At most 24 characters.
+ * @module
+ */
+import { InputError } from "./errors.ts";
+
+/** The documented symbol pattern (see the module doc). */
+export const SYMBOL_PATTERN: RegExp = /^\^?[\p{L}\p{N}][\p{L}\p{N}._=-]{0,23}$/u;
+
+/** True when `s` is a string matching {@linkcode SYMBOL_PATTERN}. */
+export function isSymbol(s: unknown): s is string {
+  return typeof s === "string" && SYMBOL_PATTERN.test(s);
+}
+
+/** What a refused value looks like in a message: short, one line, quotes and controls escaped. */
+export function shown(v: unknown): string {
+  let s: string;
+  try {
+    s = typeof v === "string"
+      ? JSON.stringify(v)
+      : v === undefined
+      ? "undefined"
+      : JSON.stringify(v) ?? String(v);
+  } catch {
+    s = Object.prototype.toString.call(v);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/**
+ * Returns `s` when it matches {@linkcode SYMBOL_PATTERN}, else throws an `InputError` naming `where` (e.g.
+ * `--symbols`, `detail.symbols[2]`, `prices.csv:14`) and the pattern's rule.
+ */
+export function checkSymbol(s: unknown, where = "symbol"): string {
+  if (isSymbol(s)) return s;
+  throw new InputError(
+    `${where}: ${shown(s)} is not a symbol (letters, digits and . - _ = after an optional ^, at most 24)`,
+  );
+}
+
+/** Checks a list of symbols (non-empty, each matching the pattern); returns it. */
+export function checkSymbols(list: unknown, where = "symbols"): string[] {
+  if (!Array.isArray(list)) throw new InputError(`${where}: expected a list of symbols, got ${shown(list)}`);
+  if (list.length === 0) throw new InputError(`${where}: empty list of symbols`);
+  list.forEach((s, i) => checkSymbol(s, list.length > 1 ? `${where}[${i}]` : where));
+  return list as string[];
+}
+
+/**
+ * Parses a comma-separated symbol list as given on a command line or in an environment variable: trims,
+ * drops empty entries, optionally upper-cases, then checks every symbol. Throws `InputError` naming `where`.
+ */
+export function parseSymbolList(text: string, where: string, opts: { upperCase?: boolean } = {}): string[] {
+  const list = text.split(",").map((s) => s.trim()).filter(Boolean).map((s) =>
+    opts.upperCase ? s.toUpperCase() : s
+  );
+  if (list.length === 0) throw new InputError(`${where} is empty`);
+  for (const s of list) checkSymbol(s, where);
+  return list;
+}

@@ -1,0 +1,120 @@
+/**
+ * The ONNX text models in TypeScript (needs the weights: each test skips with the install command when they are
+ * missing): tokenizer parity with the reference (Python) tokenizer on every test sentence of `lm:fetch`,
+ * normalized embeddings, calibrated probabilities, batching and the length cap, and typed errors.
+ */
+import { equal, ok, rejects } from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { ModelError } from "../core/mod.ts";
+import { OnnxTextModel } from "./text_lm.ts";
+import { installedRef, LM_MISSING, loadTestModel, SENTIMENT_REFS, testRegistryDir } from "./_test_lm.ts";
+
+const BASES = ["all-minilm-l6-v2@base", "all-mpnet-base-v2@base"];
+
+for (const ref of BASES) {
+  const parity = join(dirname(testRegistryDir()), "stage", ref.split("@")[0], "parity.json");
+  const skip = !installedRef(ref) || !existsSync(parity);
+  Deno.test({
+    name: `${ref}: token ids equal the reference tokenizer's on every lm:fetch test sentence${
+      skip ? ` (skipped: ${LM_MISSING})` : ""
+    }`,
+    ignore: skip,
+    fn: async () => {
+      const m = await loadTestModel(ref);
+      try {
+        const refIds = JSON.parse(readFileSync(parity, "utf8")) as { sentences: string[]; ids: number[][] };
+        ok(refIds.sentences.length > 100);
+        let bad = 0, truncated = 0;
+        refIds.sentences.forEach((s, i) => {
+          const got = m.tokenize(s);
+          if (refIds.ids[i].length === m.maxLength) truncated++;
+          if (JSON.stringify(got) !== JSON.stringify(refIds.ids[i])) bad++;
+        });
+        equal(bad, 0, `${bad} of ${refIds.sentences.length} sentences tokenized differently`);
+        ok(truncated > 0, "the test set has a sentence over the length cap");
+      } finally {
+        await m.release();
+      }
+    },
+  });
+}
+
+const anyBase = BASES.find((r) => installedRef(r)) ?? null;
+Deno.test({
+  name: `OnnxTextModel: normalized embeddings, batch-size invariance, length cap, typed errors${
+    anyBase ? "" : ` (skipped: ${LM_MISSING})`
+  }`,
+  ignore: !anyBase,
+  fn: async () => {
+    const texts = ["Profit rose.", "The company cut 300 jobs after sales fell sharply in the quarter.", "Hi"];
+    const a = await loadTestModel(anyBase!, { batchSize: 1 });
+    const b = await loadTestModel(anyBase!, { batchSize: 8, maxLength: 8 });
+    try {
+      const ea = await a.embed(texts), H = a.hidden;
+      equal(ea.length, texts.length * H);
+      for (let i = 0; i < texts.length; i++) {
+        let n = 0;
+        for (let j = 0; j < H; j++) n += ea[i * H + j] ** 2;
+        ok(Math.abs(Math.sqrt(n) - 1) < 1e-4);
+      }
+      const a8 = await loadTestModel(anyBase!, { batchSize: 8 });
+      const e8 = await a8.embed(texts);
+      await a8.release();
+      for (let k = 0; k < ea.length; k++) ok(Math.abs(ea[k] - e8[k]) < 1e-4, "batching changes an embedding");
+      equal(b.tokenize(texts[1]).length, 8);
+      await rejects(() => a.predictProba(texts), ModelError); // a base encoder has no head
+      await rejects(() => loadTestModel(anyBase!, { variant: "fp8" }), ModelError);
+      await rejects(() => loadTestModel(anyBase!, { maxLength: 100_000 }), RangeError);
+    } finally {
+      await a.release();
+      await b.release();
+    }
+  },
+});
+
+for (const ref of SENTIMENT_REFS) {
+  const skip = !installedRef(ref);
+  Deno.test({
+    name: `${ref}: calibrated probabilities sum to 1; fp32 and int8 agree on clear sentences${
+      skip ? ` (skipped: ${LM_MISSING})` : ""
+    }`,
+    ignore: skip,
+    fn: async () => {
+      const m = await loadTestModel(ref);
+      try {
+        ok(typeof m.meta.temperature === "number" && m.meta.temperature > 0);
+        ok(m.meta.license.includes("CC BY-NC-SA 3.0"), "the manifest states PhraseBank's licence");
+        const texts = [
+          "Operating profit rose to EUR 13.1 mn from EUR 8.7 mn.",
+          "The company's net loss widened and sales fell 20 %.",
+          "The annual general meeting will be held on 5 May.",
+        ];
+        const p = await m.predictProba(texts);
+        for (let i = 0; i < texts.length; i++) {
+          ok(Math.abs(p[i * 3] + p[i * 3 + 1] + p[i * 3 + 2] - 1) < 1e-9);
+        }
+        const pred = await m.predict(texts);
+        if (m.meta.variants.int8) {
+          const q = await OnnxTextModel.fromArtifacts(m.name, m.version, await filesOf(ref), {
+            variant: "int8",
+          });
+          const pq = await q.predict(texts);
+          await q.release();
+          equal([...pq].join(), [...pred].join());
+        }
+      } finally {
+        await m.release();
+      }
+    },
+  });
+}
+
+async function filesOf(ref: string): Promise<Record<string, Uint8Array>> {
+  const [name, version] = ref.split("@");
+  const dir = join(testRegistryDir(), "models", name, version);
+  const manifest = JSON.parse(await Deno.readTextFile(join(dir, "manifest.json"))) as { files: string[] };
+  const out: Record<string, Uint8Array> = {};
+  for (const f of manifest.files) out[f] = await Deno.readFile(join(dir, f));
+  return out;
+}

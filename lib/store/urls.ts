@@ -1,0 +1,77 @@
+/**
+ * Server URLs cut by their structure (never by a pattern over the text), redacted for messages, and the
+ * secret values of an environment for `redact`. Driver-free.
+ * @module
+ */
+
+/** A server URL cut at its structure: scheme, credentials, and the rest (`host:port/path?query`). */
+export interface UrlParts {
+  scheme: string;
+  user: string;
+  password: string;
+  /** Whether the URL names a password (`user:pw@`), even an empty one. */
+  hasPassword: boolean;
+  /** Everything after the credentials. */
+  rest: string;
+}
+
+export function decodeOr(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * Cuts `scheme://user:password@host:port/path` by its structure, not by a pattern over the text: the
+ * credentials end at the last `@` (a host never holds one, a password may hold `/`, `@`, `:` or `?`), the user
+ * ends at the first `:` of the credentials. Percent-escapes are decoded. `null` when there is no `://`.
+ */
+export function splitUrl(url: string): UrlParts | null {
+  const i = url.indexOf("://");
+  if (i <= 0) return null;
+  const scheme = url.slice(0, i).toLowerCase(), after = url.slice(i + 3);
+  const at = after.lastIndexOf("@");
+  if (at < 0) return { scheme, user: "", password: "", hasPassword: false, rest: after };
+  const cred = after.slice(0, at), colon = cred.indexOf(":");
+  return {
+    scheme,
+    user: decodeOr(colon < 0 ? cred : cred.slice(0, colon)),
+    password: colon < 0 ? "" : decodeOr(cred.slice(colon + 1)),
+    hasPassword: colon >= 0,
+    rest: after.slice(at + 1),
+  };
+}
+
+/** `url` with its password replaced by `***` (cut by {@linkcode splitUrl}); fit for messages and logs. */
+export function redactUrl(url: string): string {
+  const p = splitUrl(url);
+  if (!p) return url;
+  if (!p.hasPassword) return url;
+  return `${p.scheme}://${encodeURIComponent(p.user)}:***@${p.rest}`;
+}
+
+/**
+ * The secret values of an environment, found by parsing: the passwords inside `FMAI_MYSQL_URL` and
+ * `FMAI_MONGO_URL`, `FMAI_MYSQL_PASSWORD`, and the S3/AWS secret keys and session token. Messages printed at the
+ * edges pass through `redact(message, secretsOf(env))`.
+ */
+export function secretsOf(env: Record<string, string | undefined>): string[] {
+  const out: string[] = [];
+  for (const k of ["FMAI_MYSQL_URL", "FMAI_MONGO_URL"]) {
+    const p = env[k] ? splitUrl(env[k]!) : null;
+    if (p?.password) out.push(p.password, encodeURIComponent(p.password));
+  }
+  for (
+    const k of [
+      "FMAI_MYSQL_PASSWORD",
+      "FMAI_S3_SECRET_ACCESS_KEY",
+      "AWS_SECRET_ACCESS_KEY",
+      "AWS_SESSION_TOKEN",
+    ]
+  ) {
+    if (env[k]) out.push(env[k]!);
+  }
+  return out;
+}

@@ -1,0 +1,424 @@
+/**
+ * The bad-input suite: one case per class of issue 14, each run the way a user meets it (the real CLIs as
+ * subprocesses, the Lambda handler), each asserting the one-line message, the exit code, and that nothing was
+ * written. Classes: script injection, every config range, the former stack-trace cases (too little data, no
+ * trend model, an unwritable store directory; an internal error is not reported as a user error), the former
+ * silent drops (a row with a missing field, a file without a close column, an unknown symbol, a corrupt
+ * recording, a store error in an incremental look-up), implausible values, future dates, raw symbols in URLs,
+ * secrets in messages, a refused server connection, a Lambda whose symbols all failed.
+ */
+import { equal, ok, rejects } from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { StoreError } from "@lib/core/mod.ts";
+import { embeddedConfig, openStores, type Stores } from "@lib/store/mod.ts";
+import { createReplayFetch } from "@lib/sources/mod.ts";
+import { createRawRecorder, latestNewsAt, NEWS_COLLECTION, newsStep, pricesStep } from "./collect/mod.ts";
+import { reportCliError } from "./_cli_error.ts";
+import { makeHandler } from "../lambdas/_handler.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const SHARED = new URL("../../shared/data/", import.meta.url).pathname;
+const SP500 = `${SHARED}sp500-5yr-ohlcv`;
+const YF = `${SHARED}yahoo-fixtures`;
+const EVIL = "X</script><script>alert(1)</script>";
+const dec = new TextDecoder();
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+  /** The stderr lines (trimmed, non-empty). */
+  lines: string[];
+}
+
+async function cli(
+  script: "cli" | "collect_cli",
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Run> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `pipelines/${script}.ts`, ...(script === "cli" ? ["run"] : []), ...args],
+    cwd: ROOT,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  // Deno's own note when parallel runs share node_modules is not the program's output
+  const err = dec.decode(r.stderr).split("\n").filter((l) => !/Blocking\S* waiting for file lock/.test(l))
+    .join("\n");
+  return { code: r.code, out: dec.decode(r.stdout), err, lines: err.trim().split("\n").filter(Boolean) };
+}
+
+/** `deno task collect` of AAPL answered by the recordings in `rec`, into `storeDir`. */
+function replayCollect(rec: string, storeDir: string, ...extra: string[]): Promise<Run> {
+  return cli("collect_cli", [
+    "--symbols",
+    "AAPL",
+    "--replay",
+    rec,
+    "--store-dir",
+    storeDir,
+    "--quiet",
+    ...extra,
+  ]);
+}
+
+/** One line on stderr matching `re`, exit `code`, and no store under `storeDir`. */
+function expectOneLine(r: Run, code: number, re: RegExp, storeDir?: string): void {
+  equal(r.code, code, `exit code: ${r.err}`);
+  equal(r.lines.length, 1, `one line: ${r.err}`);
+  ok(r.lines[0].startsWith("error: "), r.lines[0]);
+  ok(re.test(r.lines[0]), `${re}: ${r.lines[0]}`);
+  if (storeDir) ok(!existsSync(`${storeDir}/fmai.sqlite`), `nothing written under ${storeDir}`);
+}
+
+/** Runs `fn` with a fresh temporary folder, removed afterwards. */
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-bad-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The recorded 2020-01-02 AAPL chart with `edit` applied, in a folder of its own (a replay source). */
+async function editedFixture(dir: string, file: string, edit: (body: Record<string, unknown>) => void) {
+  const fx = JSON.parse(await Deno.readTextFile(`${YF}/${file}`));
+  edit(fx.response.bodyJson);
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(`${dir}/${file}`, JSON.stringify(fx));
+}
+
+async function storeCount(dir: string, table: string): Promise<number> {
+  if (!existsSync(`${dir}/fmai.sqlite`)) return 0;
+  const s = await openStores(embeddedConfig(dir));
+  try {
+    return table === "news" ? await s.documents.count("news") : await s.tables.count(table);
+  } catch {
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+Deno.test("injection: markup in a symbol is refused at every edge (flag, CSV file, config file)", async () => {
+  await withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/csv`);
+    await Deno.writeTextFile(
+      `${dir}/csv/x.csv`,
+      `date,open,high,low,close,volume,symbol\n2020-01-02,10,11,9,10.5,100,${EVIL}\n`,
+    );
+    await Deno.writeTextFile(`${dir}/c.yaml`, `source:\n  symbols: ["${EVIL.replace(/"/g, '\\"')}"]\n`);
+    const [flag, file, config] = await Promise.all([
+      cli("cli", ["--data-dir", SP500, "--symbols", EVIL, "--store-dir", `${dir}/s1`, "--quiet"]),
+      cli("cli", ["--data-dir", `${dir}/csv`, "--store-dir", `${dir}/s2`, "--quiet"]),
+      cli("cli", ["--config", `${dir}/c.yaml`, "--store-dir", `${dir}/s3`, "--quiet"]),
+    ]);
+    expectOneLine(flag, 2, /--symbols: "X<\/script>.*" is not a symbol/, `${dir}/s1`);
+    expectOneLine(file, 2, /x\.csv:2: "X<\/script>.*" is not a symbol/, `${dir}/s2`);
+    expectOneLine(config, 2, /config source\.symbols\[0\]: .* is not a symbol/, `${dir}/s3`);
+  });
+});
+
+Deno.test("ranges: every out-of-range config value is refused at load, before any store opens", async () => {
+  await withDir(async (dir) => {
+    const cases: [string, RegExp][] = [
+      ["portfolio:\n  kellyFraction: 5", /config portfolio\.kellyFraction: 5 is out of range: want \(0, 1\]/],
+      ["backtest:\n  costBps: -50", /config backtest\.costBps: -50 is out of range: want \[0, 1000\]/],
+      ["models:\n  trend: []", /config models\.trend: needs at least 1 item/],
+      ["dataset:\n  purge: 1.5", /config dataset\.purge: 1\.5 is out of range: want a whole number/],
+      ["dataset:\n  trainFrac: 1.2", /config dataset\.trainFrac: 1\.2 is out of range: want \(0, 1\)/],
+      ["portfolio:\n  targetVol: -1", /config portfolio\.targetVol: -1 is out of range/],
+      ["portfolio:\n  maxWeight: -1", /config portfolio\.maxWeight: -1 is out of range/],
+      [
+        "dataset:\n  walkForward:\n    refitEvery: 0",
+        /config dataset\.walkForward\.refitEvery: 0 is out of range/,
+      ],
+      ["source:\n  synthetic:\n    newsRate: -1", /config source\.synthetic\.newsRate: -1 is out of range/],
+      ["source:\n  synthetic:\n    symbols: 0", /config source\.synthetic\.symbols: 0 is out of range/],
+    ];
+    const runs = await Promise.all(cases.map(async ([yaml], i) => {
+      await Deno.writeTextFile(`${dir}/c${i}.yaml`, `${yaml}\n`);
+      return await cli("cli", ["--config", `${dir}/c${i}.yaml`, "--store-dir", `${dir}/s${i}`, "--quiet"]);
+    }));
+    runs.forEach((r, i) => expectOneLine(r, 2, cases[i][1], `${dir}/s${i}`));
+  });
+});
+
+Deno.test("former stack traces: too little data (says how many sessions), unwritable store dir; a bug is no user error", async () => {
+  await withDir(async (dir) => {
+    const [short, unwritable, fileAsDir] = await Promise.all([
+      cli("cli", [
+        "--data-dir",
+        SP500,
+        "--symbols",
+        "AAPL",
+        "--from",
+        "2017-01-03",
+        "--to",
+        "2017-03-01",
+        "--store-dir",
+        `${dir}/s1`,
+        "--quiet",
+      ]),
+      cli("cli", ["--data-dir", SP500, "--symbols", "AAPL", "--store-dir", "/proc/fmai-store", "--quiet"]),
+      cli("cli", [
+        "--data-dir",
+        SP500,
+        "--symbols",
+        "AAPL",
+        "--store-dir",
+        `${ROOT}deno.json/store`,
+        "--quiet",
+      ]),
+    ]);
+    expectOneLine(
+      short,
+      2,
+      /too little data to train: 40 sessions \(2017-01-03\.\.2017-03-01\); the pipeline needs at least 137 /,
+      `${dir}/s1`,
+    );
+    expectOneLine(unwritable, 2, /--store-dir \/proc\/fmai-store: cannot write in \/proc/);
+    expectOneLine(fileAsDir, 2, /--store-dir .*deno\.json\/store: .*deno\.json is not a directory/);
+    // an internal invariant broken deep in lib/ (a RangeError) is a bug: exit 1, "internal error", a stack
+    const lines: string[] = [];
+    const orig = console.error;
+    console.error = (...a: unknown[]) => lines.push(a.map(String).join(" "));
+    try {
+      equal(reportCliError(new RangeError("backtest: positions have 3 cells, want 4 x 1")), 1);
+    } finally {
+      console.error = orig;
+    }
+    ok(lines[0].startsWith("internal error (a bug): backtest: positions"), lines[0]);
+  });
+});
+
+Deno.test("silent drops: missing field, file without close, unknown symbol, corrupt recording are said, --strict refuses", async () => {
+  await withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/csv`);
+    await Deno.writeTextFile(
+      `${dir}/csv/prices.csv`,
+      "date,open,high,low,close,volume,Name\n2020-01-02,10,11,9,10.5,100,AAA\n2020-01-03,10,11,9,,100,AAA\n",
+    );
+    await Deno.mkdir(`${dir}/noclose`);
+    await Deno.writeTextFile(`${dir}/noclose/AAPL.csv`, "date,open,high,low,volume\n2020-01-02,1,1,1,1\n");
+    await Deno.mkdir(`${dir}/rec`);
+    await Deno.writeTextFile(`${dir}/rec/chart-AAPL.json`, '{"request": {"url": "https://query2.fin');
+    const csvCollect = (...extra: string[]) =>
+      cli("collect_cli", [
+        "--source",
+        "csv",
+        "--data-dir",
+        `${dir}/csv`,
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2020-01-10",
+        "--quiet",
+        ...extra,
+      ]);
+    const [strict, lenient, noClose, unknown, corrupt] = await Promise.all([
+      csvCollect("--strict", "--store-dir", `${dir}/s1`),
+      csvCollect("--store-dir", `${dir}/s2`),
+      cli("cli", [
+        "--data-dir",
+        `${dir}/noclose`,
+        "--symbols",
+        "AAPL",
+        "--store-dir",
+        `${dir}/s3`,
+        "--quiet",
+      ]),
+      cli("cli", ["--data-dir", SP500, "--symbols", "AAPL,NOPE", "--store-dir", `${dir}/s4`, "--quiet"]),
+      replayCollect(`${dir}/rec`, `${dir}/s5`, "--from", "2020-01-01", "--to", "2020-01-02"),
+    ]);
+    expectOneLine(strict, 2, /prices\.csv:3: missing value/, `${dir}/s1`);
+    equal(lenient.code, 0, lenient.err);
+    ok(
+      /input: 2 rows read from 1 file; 1 skipped \(1 missing value\) \(--strict refuses these\)/.test(
+        lenient.out,
+      ),
+      lenient.out,
+    );
+    expectOneLine(
+      noClose,
+      2,
+      /no OHLCV CSV files in .*; ignored: AAPL\.csv \(no close column\)/,
+      `${dir}/s3`,
+    );
+    expectOneLine(
+      unknown,
+      2,
+      /unknown symbol NOPE: .* hold 505 symbols \(A, AAL, AAP, AAPL, .* and 493 more\)/,
+      `${dir}/s4`,
+    );
+    expectOneLine(corrupt, 2, /chart-AAPL\.json: corrupt recording: not JSON/, `${dir}/s5`);
+  });
+});
+
+Deno.test("silent drops: a store error in the incremental look-up fails the symbol instead of refetching everything", async () => {
+  await withDir(async (dir) => {
+    const stores = await openStores(embeddedConfig(dir));
+    const broken: Stores = {
+      ...stores,
+      tables: {
+        ...stores.tables,
+        ensureTable: (s) => stores.tables.ensureTable(s),
+        query: () =>
+          Promise.reject(new StoreError("sqlite query bars: disk I/O error", { backend: "sqlite" })),
+        upsert: (t, r) => stores.tables.upsert(t, r),
+      },
+      documents: {
+        ...stores.documents,
+        find: () =>
+          Promise.reject(new StoreError("documents find news: disk I/O error", { backend: "sqlite" })),
+      },
+    };
+    const replay = createRawRecorder(await createReplayFetch(YF));
+    const { createYahooSource } = await import("@lib/sources/mod.ts");
+    const sources = {
+      raw: replay,
+      yahoo: createYahooSource({ fetch: replay.fetch, rateLimitPerSec: 0, retries: 0 }),
+    };
+    const req = { symbols: ["AAPL"], from: "2020-01-01", to: "2020-01-02" };
+    const [p] = await pricesStep.run(sources, broken, req);
+    const [n] = await newsStep.run(sources, broken, req);
+    equal(p.ok, false);
+    ok(/disk I\/O error/.test(p.error!), p.error);
+    equal(n.ok, false);
+    ok(/disk I\/O error/.test(n.error!), n.error);
+    equal(await stores.tables.count("bars"), 0, "nothing written");
+    await stores.close();
+  });
+});
+
+Deno.test("implausible values and raw symbols: refused before anything is stored or requested", async () => {
+  await withDir(async (dir) => {
+    await editedFixture(`${dir}/neg`, "chart-AAPL-2020-01-01-to-2020-01-03.json", (b) => {
+      // deno-lint-ignore no-explicit-any
+      (b as any).chart.result[0].indicators.quote[0].low = [-1];
+    });
+    await editedFixture(`${dir}/msft`, "chart-AAPL-2020-01-01-to-2020-01-03.json", (b) => {
+      // deno-lint-ignore no-explicit-any
+      (b as any).chart.result[0].meta.symbol = "MSFT";
+    });
+    const base = ["--symbols", "AAPL", "--from", "2020-01-01", "--to", "2020-01-02", "--quiet"];
+    const [neg, msft, path, query] = await Promise.all([
+      cli("collect_cli", [...base, "--replay", `${dir}/neg`, "--store-dir", `${dir}/s1`]),
+      cli("collect_cli", [...base, "--replay", `${dir}/msft`, "--store-dir", `${dir}/s2`]),
+      cli("collect_cli", [
+        "--symbols",
+        "../../etc/passwd",
+        "--replay",
+        YF,
+        "--store-dir",
+        `${dir}/s3`,
+        "--quiet",
+      ]),
+      cli("collect_cli", ["--symbols", "AAPL?x#", "--replay", YF, "--store-dir", `${dir}/s4`, "--quiet"]),
+    ]);
+    for (const [r, re] of [[neg, /negative price/], [msft, /the response is about "MSFT"/]] as const) {
+      equal(r.code, 1, r.err);
+      ok(/collected: 0 ok, 1 failed/.test(r.out), r.out);
+      ok(re.test(r.out), r.out);
+    }
+    equal(await storeCount(`${dir}/s1`, "bars") + await storeCount(`${dir}/s2`, "bars"), 0, "nothing stored");
+    expectOneLine(path, 2, /--symbols: "\.\.\/\.\.\/etc\/passwd" is not a symbol/, `${dir}/s3`);
+    expectOneLine(query, 2, /--symbols: "AAPL\?x#" is not a symbol/, `${dir}/s4`);
+  });
+});
+
+Deno.test("future dates: a news item dated 2100 is refused, and one already stored does not move the cursor", async () => {
+  await withDir(async (dir) => {
+    await editedFixture(`${dir}/rec`, "search-AAPL.json", (b) => {
+      // deno-lint-ignore no-explicit-any
+      (b as any).news[0].providerPublishTime = 4102444800; // 2100-01-01
+    });
+    const r = await replayCollect(`${dir}/rec`, `${dir}/s`, "--kinds", "news");
+    equal(r.code, 0, r.err);
+    ok(/3 records left out/.test(r.out) === false && /1 records left out/.test(r.out), r.out);
+    equal(await storeCount(`${dir}/s`, "news"), 3, "the 2100 item is not stored");
+    const s = await openStores(embeddedConfig(`${dir}/s`));
+    try {
+      const real = await latestNewsAt(s, "AAPL");
+      await s.documents.upsert(NEWS_COLLECTION, [{
+        id: "bad",
+        knownAt: Date.UTC(2100, 0, 1),
+        symbols: ["AAPL"],
+        headline: "x",
+      }]);
+      equal(await latestNewsAt(s, "AAPL"), real, "the cursor ignores the future item");
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+Deno.test("secrets in messages and a refused server: one line, redacted, nothing written", async () => {
+  await withDir(async (dir) => {
+    const [secret, refused] = await Promise.all([
+      cli("collect_cli", [
+        "--symbols",
+        "AAPL",
+        "--stores",
+        "mysql",
+        "--replay",
+        YF,
+        "--store-dir",
+        `${dir}/s1`,
+        "--quiet",
+      ], {
+        FMAI_MYSQL_URL: "mysql://fmai:pa/ss@word@127.0.0.1:x/fmai",
+      }),
+      cli("cli", [
+        "--data-dir",
+        SP500,
+        "--symbols",
+        "AAPL",
+        "--stores",
+        "mysql",
+        "--store-dir",
+        `${dir}/s2`,
+        "--quiet",
+      ], {
+        FMAI_MYSQL_URL: "mysql://fmai:pa/ss@word@127.0.0.1:1/fmai",
+      }),
+    ]);
+    expectOneLine(
+      secret,
+      2,
+      /FMAI_MYSQL_URL: not a mysql URL .*mysql:\/\/fmai:\*\*\*@127\.0\.0\.1:x\/fmai/,
+      `${dir}/s1`,
+    );
+    ok(!secret.err.includes("pa/ss") && !secret.err.includes("word@"), secret.err);
+    expectOneLine(
+      refused,
+      1,
+      /mysql server 127\.0\.0\.1:1 is unreachable \(ECONNREFUSED after 4 attempts\)/,
+      `${dir}/s2`,
+    );
+    ok(!refused.err.includes("pa/ss"), refused.err);
+  });
+});
+
+Deno.test("Lambda: every symbol failed -> the invocation fails with one line; nothing stored", async () => {
+  const orig = [console.log, console.warn, console.error];
+  console.log = console.warn = console.error = () => {};
+  await withDir(async (dir) => {
+    const handler = makeHandler(["prices"], "prices", {
+      FMAI_DATA_DIR: dir,
+      FMAI_REPLAY_DIRS: YF,
+      FMAI_SYMBOLS: "ZZZA,ZZZB",
+    });
+    await rejects(handler({ time: "2020-01-02T21:30:00Z", detail: { from: "2020-01-01" } }), (e: Error) => {
+      ok(
+        /^collect prices 2020-01-01\.\.2020-01-02: 2 of 2 failed \(prices ZZZA: /.test(e.message),
+        e.message,
+      );
+      equal(e.message.includes("\n"), false);
+      return true;
+    });
+    equal(await storeCount(dir, "bars"), 0);
+  }).finally(() => [console.log, console.warn, console.error] = orig);
+});

