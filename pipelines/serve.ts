@@ -22,7 +22,7 @@ import {
 import { sha256Hex } from "@lib/core/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
 import { textTable } from "@lib/report/mod.ts";
-import { asConfigError, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
+import { asConfigError, exitWithParent, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
 import { ensureTables } from "./collect/mod.ts";
 import { loadConfig } from "./config.ts";
 import { parseBackends, storeConfigFor } from "./stores.ts";
@@ -284,4 +284,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  exitWithParent();
+  Deno.exit(await main(Deno.args));
+}

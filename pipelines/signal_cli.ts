@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "@lib/core/mod.ts";
-import { asConfigError, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
+import { asConfigError, exitWithParent, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
 import { loadConfig } from "./config.ts";
 import { parseBackends } from "./stores.ts";
 import { runSignal } from "./signal.ts";
@@ -69,4 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  exitWithParent();
+  Deno.exit(await main(Deno.args));
+}
