@@ -55,6 +55,7 @@ Deno.test({
         overrides: {
           source: { synthetic: { symbols: 6, sessions: 420, seed: 3 } },
           models: { trend: ["majority", "logistic"] },
+          news: { scorer: "lexicon" },
         },
       });
       const run = await runSignal(cfg, { stores, quiet: true, git: { sha: "test", dirty: false } });

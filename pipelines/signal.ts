@@ -44,6 +44,7 @@ import {
   loadVersion,
   promoteVersion,
   registerVersion,
+  scoreNews,
   setAlias,
   spearman,
   type VersionManifest,
@@ -72,6 +73,7 @@ import { type Config, retrainWindow, specFromConfig } from "./config.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import { sourceFromConfig } from "./run.ts";
 import { datasetFrom } from "./steps/dataset.ts";
+import { withNewsScorer } from "./lm.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
 
 /** The source name the production signals carry. */
@@ -489,10 +491,22 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     const cal = calendarOf(hist.series);
     if (!cal.includes(asOf)) throw new ConfigError(`no stored bars on ${asOf}`);
     done();
+    // news sentiment from the configured scorer (cached in the documents store), as in the research run
+    const newsScorer = await withNewsScorer(cfg.news, (n) => progress.note(n), async (scorer) => {
+      hist.news = (await scoreNews(hist.news, scorer, stores.documents)).items;
+      return scorer.id;
+    });
 
     // 3. the system: the registered one that may serve asOf, or a refit on schedule
     const git = opts.git ?? await gitState();
     const serving = await servingVersion(stores, p.model, asOf);
+    const fittedScorer = serving?.lineage.newsScorer;
+    if (serving && !opts.refit && fittedScorer !== undefined && fittedScorer !== newsScorer) {
+      throw new ConfigError(
+        `${p.model}@${serving.version} was fitted on news scored by ${fittedScorer}, this run scores with ` +
+          `${newsScorer}: set news.scorer/news.model to match, or refit with --refit`,
+      );
+    }
     const due = !serving || opts.refit ||
       (serving.lineage.asOf < asOf &&
         sessions(nextSession(serving.lineage.asOf), asOf).length >= p.retrain.every);
@@ -535,6 +549,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         specHash: await hashValue(system.spec),
         configHash: await hashValue(cfg),
         featureSet: { id: featureSetId(featureSet), hash: featureSetHash(featureSet) },
+        newsScorer,
         windows: {
           train: [segments.train[0], system.windows.inner?.[1] ?? system.windows.fit[1]],
           calibration: [...system.windows.calibration],

@@ -6,12 +6,16 @@ import { loadConfig } from "./config.ts";
 import { main } from "./signal_cli.ts";
 import { runSignal } from "./signal.ts";
 
-/** A small, fast configuration: 6 synthetic symbols, two linear trend models. */
+/**
+ * A small, fast configuration: 6 synthetic symbols, two linear trend models, news scored by the lexicon (the
+ * language model's path is the research run's, tested in pipeline_test.ts).
+ */
 async function smallConfig(over: Record<string, unknown> = {}) {
   return await loadConfig({
     overrides: {
       source: { synthetic: { symbols: 6, sessions: 420, seed: 3 } },
       models: { trend: ["majority", "logistic"] },
+      news: { scorer: "lexicon" },
       ...over,
     },
   });
@@ -46,6 +50,7 @@ Deno.test({
       ok(manifest.lineage.data.snapshot.every((e) => e.lastDate === first.asOf && e.rows > 300));
       ok(manifest.lineage.windows.calibration[1] < first.asOf);
       equal(manifest.lineage.git.sha, "0".repeat(40));
+      ok(manifest.lineage.newsScorer?.startsWith("lexicon@"), manifest.lineage.newsScorer);
       ok(manifest.files.includes("drift_reference.json"));
       const s0 = first.signals[0];
       equal(s0.provenance?.modelVersion, v);

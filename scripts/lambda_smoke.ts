@@ -94,6 +94,8 @@ export async function runBundled(
       FMAI_DATA_DIR: dataDir,
       FMAI_REPLAY_DIRS: FIXTURES.join(":"),
       FMAI_OPTION_EXPIRIES: "1", // the recorded Yahoo chains hold the nearest expiry only
+      // as on Lambda, no language model is installed: news.scorer auto scores with the lexicon
+      FMAI_LM_DIR: `${dataDir}/no-lm`,
       NODE_OPTIONS: "--disable-warning=ExperimentalWarning",
       ...env,
     },

@@ -171,6 +171,8 @@ export interface Lineage {
   /** Hash of the run's configuration (canonical JSON). */
   configHash: string;
   featureSet: { id: string; hash: string };
+  /** The news scorer (its id: model, version, variant) whose sentiment the features were built on. */
+  newsScorer?: string;
   /** Fit windows, inclusive session dates: base models on `train`, calibration/gate on `calibration`. */
   windows: { train: [IsoDate, IsoDate]; calibration: [IsoDate, IsoDate]; test: [IsoDate, IsoDate] | null };
   /** What data the fit saw, and a hash of the whole snapshot. */
