@@ -85,6 +85,11 @@ const shim = {
     },
   }),
   stderr: { isTerminal: () => false, writeSync: (b: Uint8Array) => (process.stderr.write(b), b.length) },
+  pid: process.pid,
+  env: {
+    get: (k: string) => process.env[k],
+    toObject: () => ({ ...process.env }) as Record<string, string>,
+  },
 };
 
 const g = globalThis as { Deno?: unknown };

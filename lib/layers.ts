@@ -54,6 +54,9 @@ const THIRD_PARTY: { folder: string; prefix: string; file?: RegExp }[] = [
   { folder: "moe", prefix: "@tensorflow/" },
   { folder: "ensemble", prefix: "@tensorflow/" },
   { folder: "report", prefix: "plotly.js-dist-min" },
+  { folder: "serve", prefix: "hono" },
+  { folder: "serve", prefix: "@hono/" },
+  { folder: "serve", prefix: "zod" },
   { folder: "frames", prefix: "nodejs-polars" },
 ];
 

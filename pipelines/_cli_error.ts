@@ -50,6 +50,13 @@ export function reportCliError(e: unknown, env: Record<string, string | undefine
   return 1;
 }
 
+/** Flags of every CLI that reads the stores: `--config FILE`, `--store-dir DIR`, `--stores LIST`, `--help`. */
+export const STORE_FLAGS = {
+  config: { type: "string" },
+  "store-dir": { type: "string" },
+  stores: { type: "string" },
+  help: { type: "boolean" },
+} as const;
 function envOf(): Record<string, string | undefined> {
   try {
     return Deno.env.toObject();

@@ -9,6 +9,7 @@ import { dateRange, loadConfig } from "./config.ts";
 import { parseBackends } from "./stores.ts";
 import { runPipeline } from "./run.ts";
 import { asConfigError, checkWritableDir, exitWithParent, reportCliError } from "./_cli_error.ts";
+import { runSignal } from "./signal.ts";
 import { tfStarterFromEnv } from "./tf_env.ts";
 
 const USAGE = `usage:
@@ -127,6 +128,23 @@ export async function main(argv: string[]): Promise<number> {
     console.log(out.summary);
     console.log(`\n${out.newsScorer}`);
     console.log(`\nreport: ${out.reportPath}   (total ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    if (a.command === "demo") {
+      // the demo ends where production starts: the first production system, fitted on everything stored and
+      // registered as champion, and its signals for the next session (`deno task signal` then loads it)
+      const t1 = performance.now();
+      const prod = await runSignal(cfg, {
+        noCollect: true,
+        backends: a.backends ?? parseBackends(Deno.env.get("FMAI_STORES")),
+        quiet: a.quiet,
+      });
+      console.log(
+        `\nproduction: ${prod.signals.length} signals for ${prod.forSession} from ${cfg.production.model}@${prod.modelVersion}` +
+          ` (${prod.promotion}; health ${prod.status}; ${
+            ((performance.now() - t1) / 1000).toFixed(1)
+          } s) -> ` +
+          `${prod.reportPath}; next: deno task signal, deno task serve`,
+      );
+    }
     return 0;
   } catch (e) {
     return reportCliError(e);

@@ -47,6 +47,31 @@ export interface Config {
   models: { trend: string[]; experts: string[]; seed: number };
   portfolio: SystemSpec["portfolio"];
   backtest: { costBps: number; impact: number };
+  production: ProductionConfig;
+}
+
+/** The daily production run's settings (`production:`). */
+export interface ProductionConfig {
+  model: string;
+  retrain: {
+    every: number;
+    window: string;
+    calibrationFrac: number;
+    promote: "always" | "if-better" | "never";
+    minScoredSessions: number;
+  };
+  drift: { window: number; bins: number; psiWarn: number; psiFail: number; failShare: number };
+  freshness: { warnSessions: number; failSessions: number };
+}
+
+/** `production.retrain.window` parsed: expanding, or the last `sessions` sessions. */
+export function retrainWindow(w: string): { mode: "expanding" } | { mode: "rolling"; sessions: number } {
+  if (w === "expanding") return { mode: "expanding" };
+  const m = /^rolling (\d+)$/.exec(w);
+  if (m && Number(m[1]) >= 60) return { mode: "rolling", sessions: Number(m[1]) };
+  throw new ConfigError(
+    `config production.retrain.window: ${JSON.stringify(w)} is not expanding or "rolling N" (N >= 60)`,
+  );
 }
 
 const DEFAULT_PATH = new URL("../config/default.yaml", import.meta.url);
@@ -55,6 +80,7 @@ const DEFAULT_PATH = new URL("../config/default.yaml", import.meta.url);
 const ENUMS: Record<string, string[]> = {
   "source.kind": ["synthetic", "csv"],
   "models.trend": [...TREND_MODEL_NAMES],
+  "production.retrain.promote": ["always", "if-better", "never"],
   "models.experts": [...EXPERT_CHOICES],
   "dataset.walkForward.mode": ["off", "expanding", "rolling"],
   "portfolio.method": ["topk-dropout", "long-short", "kelly"],
@@ -107,6 +133,16 @@ export const RANGES: Record<string, KeyRange> = {
   "portfolio.maxWeight": { above: 0, max: 10, why: "one name's weight as a fraction of capital" },
   "backtest.costBps": { min: 0, max: 1000, why: "basis points per side" },
   "backtest.impact": { min: 0, max: 100, why: "square-root impact coefficient" },
+  "production.retrain.every": { min: 1, max: 2520, int: true, why: "sessions between refits" },
+  "production.retrain.calibrationFrac": { above: 0, below: 0.8, why: "a share of the window" },
+  "production.retrain.minScoredSessions": { min: 1, max: 2520, int: true },
+  "production.drift.window": { min: 1, max: 2520, int: true, why: "recent sessions" },
+  "production.drift.bins": { min: 2, max: 1000, int: true },
+  "production.drift.psiWarn": { above: 0, max: 100 },
+  "production.drift.psiFail": { above: 0, max: 100 },
+  "production.drift.failShare": { above: 0, max: 1, why: "a share of the features" },
+  "production.freshness.warnSessions": { min: 0, max: 2520, int: true },
+  "production.freshness.failSessions": { min: 0, max: 2520, int: true },
 };
 
 function describeRange(r: KeyRange): string {
@@ -236,9 +272,12 @@ export function dateRange(text: string, what: string): [string, string] {
 
 /** Loads the defaults, then an optional user file, then overrides (each validated against the defaults). */
 export async function loadConfig(
-  opts: { file?: string; overrides?: Record<string, unknown> } = {},
+  opts: { file?: string; overrides?: Record<string, unknown>; defaultsFile?: string | URL } = {},
 ): Promise<Config> {
-  const defaults = parseYamlText(await Deno.readTextFile(DEFAULT_PATH), "config/default.yaml");
+  const defaults = parseYamlText(
+    await Deno.readTextFile(opts.defaultsFile ?? DEFAULT_PATH),
+    "config/default.yaml",
+  );
   let cfg = defaults;
   if (opts.file) {
     let text: string;
@@ -261,6 +300,17 @@ export async function loadConfig(
   }
   if (c.source.kind === "csv" && !c.source.csvDir) {
     throw new ConfigError("source.kind csv needs source.csvDir (--data-dir)");
+  }
+  const p = c.production;
+  retrainWindow(p.retrain.window);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(p.model)) {
+    throw new ConfigError(`config production.model: bad name ${p.model}`);
+  }
+  if (!(p.drift.psiFail >= p.drift.psiWarn)) {
+    throw new ConfigError("config production.drift: need psiWarn <= psiFail");
+  }
+  if (p.freshness.failSessions < p.freshness.warnSessions) {
+    throw new ConfigError("config production.freshness: failSessions must be >= warnSessions");
   }
   for (const k of ["train", "valid", "test"] as const) {
     const v = c.dataset.segments[k];

@@ -2,7 +2,8 @@
  * Bundles each Lambda handler (`lambdas/<kind>.ts`, files not starting with `_`) into one Node ESM file
  * `dist/lambdas/<kind>/index.mjs` with esbuild: platform node, target node22, every npm dependency inlined,
  * `node:*` built-ins external, a `require` shim for the CommonJS drivers, and the optional native add-ons of
- * the MongoDB driver left out (it loads them lazily and works without). Prints the size of each bundle.
+ * the MongoDB driver and the language model's runtime left out (both are loaded lazily, and the handlers work
+ * without). Prints the size of each bundle.
  *
  * Why esbuild and not `deno bundle`: Deno 2.9's `deno bundle --platform` accepts only `browser` or `deno`;
  * a Lambda needs a Node (`nodejs22.x`) bundle. esbuild resolves the npm packages from `node_modules/`
@@ -27,6 +28,12 @@ const OPTIONAL = [
   "@napi-rs/snappy-*",
   "cardinal",
 ];
+
+/**
+ * The language model's runtime (`lib/models/text_lm.ts` imports it only when a model is loaded): left out of
+ * the bundles, as a Lambda has no model registry and `news.scorer: auto` scores news with the lexicon there.
+ */
+const LANGUAGE_MODEL = ["onnxruntime-node", "@huggingface/tokenizers"];
 
 const libAlias: esbuild.Plugin = {
   name: "lib-alias",
@@ -67,7 +74,7 @@ export async function bundleLambdas(opts: { minify?: boolean } = {}) {
       minify: opts.minify ?? true,
       sourcemap: false,
       legalComments: "none",
-      external: ["node:*", ...OPTIONAL],
+      external: ["node:*", ...OPTIONAL, ...LANGUAGE_MODEL],
       plugins: [libAlias],
       logLevel: "warning",
       banner: {

@@ -2,15 +2,16 @@
  * `deno task lambdas:package`: bundles every Lambda handler (scripts/bundle_lambdas.ts), runs
  * `serverless package` OFFLINE with Serverless Framework v3 from npm (installed into `.tools/serverless` when
  * missing; dummy AWS credentials, telemetry and notifications off), checks that
- * `.serverless/cloudformation-template-update-stack.json` has an `AWS::Lambda::Function` with the right
- * handler, runtime and schedule for every handler and that each function's zip holds exactly its bundle, then
+ * each stage's `cloudformation-template-update-stack.json` has an `AWS::Lambda::Function` with the right
+ * handler, runtime and schedule (or HTTP route) for every handler, the dead-letter queue and alarms of
+ * `serverless/failure_alarms.cjs`, and that each function's zip holds exactly its bundle, then
  * runs each bundled handler under Node 22 against the recorded responses (scripts/lambda_smoke.ts; skip with
  * `FMAI_SKIP_LAMBDA_SMOKE=1`). Exits 1 on any failure.
  * @module
  */
 import { fileURLToPath } from "node:url";
 import { bundleLambdas, handlerKinds } from "./bundle_lambdas.ts";
-import { ensureNode22, smokeTestHandlers } from "./lambda_smoke.ts";
+import { ensureNode22, resultLine, smokeTestHandlers } from "./lambda_smoke.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SLS_VERSION = "3.40.0";
@@ -44,14 +45,27 @@ export function functionResource(kind: string): string {
     "LambdaFunction";
 }
 
-/** Checks the packaged template; returns the problems found. */
-export async function checkTemplate(kinds: string[]): Promise<string[]> {
+/** Stages `serverless.yml` defines; `lambdas:package` packages each into `dist/serverless/<stage>/`. */
+export const STAGES = ["dev", "prod"] as const;
+
+/** Handlers called over HTTP (no schedule; an HTTP API route instead). */
+const HTTP_KINDS = new Set(["api"]);
+
+/** Files each function's zip must hold (sorted). */
+export function zipFiles(kind: string): string[] {
+  return kind === "signal"
+    ? ["config/default.yaml", `dist/lambdas/${kind}/index.mjs`]
+    : [`dist/lambdas/${kind}/index.mjs`];
+}
+
+/** Checks the packaged template of one stage; returns the problems found. */
+export async function checkTemplate(kinds: string[], dir = `${ROOT}.serverless`): Promise<string[]> {
   // deno-lint-ignore no-explicit-any
-  const t: any = JSON.parse(
-    await Deno.readTextFile(`${ROOT}.serverless/cloudformation-template-update-stack.json`),
-  );
+  const t: any = JSON.parse(await Deno.readTextFile(`${dir}/cloudformation-template-update-stack.json`));
   const problems: string[] = [];
   const res = t.Resources ?? {};
+  // deno-lint-ignore no-explicit-any
+  const all = Object.values(res) as any[];
   for (const kind of kinds) {
     const name = functionResource(kind);
     const fn = res[name];
@@ -62,13 +76,18 @@ export async function checkTemplate(kinds: string[]): Promise<string[]> {
     const p = fn.Properties;
     if (p.Handler !== `dist/lambdas/${kind}/index.handler`) problems.push(`${name}: handler ${p.Handler}`);
     if (p.Runtime !== "nodejs22.x") problems.push(`${name}: runtime ${p.Runtime}`);
-    const hasSchedule = Object.values(res).some((r) =>
-      // deno-lint-ignore no-explicit-any
-      (r as any).Type === "AWS::Events::Rule" &&
-      // deno-lint-ignore no-explicit-any
-      JSON.stringify((r as any).Properties?.Targets ?? []).includes(name)
-    );
-    if (!hasSchedule) problems.push(`${name}: no EventBridge schedule`);
+    if (HTTP_KINDS.has(kind)) {
+      const routed = all.some((r) =>
+        r.Type === "AWS::ApiGatewayV2::Integration" && JSON.stringify(r.Properties ?? {}).includes(name)
+      );
+      if (!routed) problems.push(`${name}: no HTTP API integration`);
+    } else {
+      const hasSchedule = all.some((r) =>
+        r.Type === "AWS::Events::Rule" && JSON.stringify(r.Properties?.Targets ?? []).includes(name)
+      );
+      if (!hasSchedule) problems.push(`${name}: no EventBridge schedule`);
+    }
+    // serverless/failure_alarms.cjs: the shared dead-letter queue and an Errors alarm per function
     if (
       JSON.stringify(p.DeadLetterConfig ?? null) !==
         JSON.stringify({ TargetArn: { "Fn::GetAtt": ["DeadLetterQueue", "Arn"] } })
@@ -86,6 +105,16 @@ export async function checkTemplate(kinds: string[]): Promise<string[]> {
   }
   if (res.DeadLetterQueue?.Type !== "AWS::SQS::Queue") problems.push("no DeadLetterQueue");
   if (res.DeadLetterQueueAlarm?.Type !== "AWS::CloudWatch::Alarm") problems.push("no DeadLetterQueueAlarm");
+  if (kinds.some((k) => HTTP_KINDS.has(k))) {
+    const api5xx = res.HttpApiServerErrorsAlarm;
+    if (
+      api5xx?.Type !== "AWS::CloudWatch::Alarm" || api5xx.Properties?.MetricName !== "5xx" ||
+      JSON.stringify(api5xx.Properties?.Dimensions) !==
+        JSON.stringify([{ Name: "ApiId", Value: { Ref: "HttpApi" } }])
+    ) {
+      problems.push("no HttpApiServerErrorsAlarm (5xx answers of the HTTP API)");
+    }
+  }
   return problems;
 }
 
@@ -95,27 +124,37 @@ if (import.meta.main) {
     await ensureServerless();
     const bundles = await bundleLambdas();
     for (const b of bundles) console.log(`bundle ${b.kind.padEnd(11)} ${(b.bytes / 1e6).toFixed(2)} MB`);
-    await run("node", [SLS, "package", "--stage", "dev", "--region", "us-east-1"], {
-      AWS_ACCESS_KEY_ID: "AKIAOFFLINEPACKAGE00",
-      AWS_SECRET_ACCESS_KEY: "offline-package-dummy-secret",
-      SLS_TELEMETRY_DISABLED: "1",
-      SLS_NOTIFICATIONS_MODE: "off",
-      SLS_DEPRECATION_DISABLE: "*",
-    });
     const kinds = await handlerKinds();
-    const problems = await checkTemplate(kinds);
-    for (const kind of kinds) {
-      const zip = await new Deno.Command("unzip", { args: ["-Z1", `${ROOT}.serverless/${kind}.zip`] })
-        .output();
-      const files = new TextDecoder().decode(zip.stdout).trim().split("\n");
-      if (files.join() !== `dist/lambdas/${kind}/index.mjs`) {
-        problems.push(`${kind}.zip holds ${files.join(", ")}`);
+    const problems: string[] = [];
+    for (const stage of STAGES) {
+      const dir = `${ROOT}dist/serverless/${stage}`;
+      await run("node", [SLS, "package", "--stage", stage, "--region", "us-east-1", "--package", dir], {
+        AWS_ACCESS_KEY_ID: "AKIAOFFLINEPACKAGE00",
+        AWS_SECRET_ACCESS_KEY: "offline-package-dummy-secret",
+        SLS_TELEMETRY_DISABLED: "1",
+        SLS_NOTIFICATIONS_MODE: "off",
+        SLS_DEPRECATION_DISABLE: "*",
+      });
+      problems.push(...(await checkTemplate(kinds, dir)).map((x) => `${stage}: ${x}`));
+      const sizes: string[] = [];
+      let total = 0;
+      for (const kind of kinds) {
+        const zip = `${dir}/${kind}.zip`;
+        const list = await new Deno.Command("unzip", { args: ["-Z1", zip] }).output();
+        const files = new TextDecoder().decode(list.stdout).trim().split("\n").sort();
+        if (files.join() !== zipFiles(kind).join()) {
+          problems.push(`${stage}: ${kind}.zip holds ${files.join(", ")}`);
+        }
+        const bytes = (await Deno.stat(zip)).size;
+        total += bytes;
+        sizes.push(`${kind} ${(bytes / 1e6).toFixed(2)}`);
       }
+      console.log(`package ${stage}: ${(total / 1e6).toFixed(2)} MB zipped (${sizes.join(", ")} MB)`);
     }
     if (problems.length) throw new Error(`serverless template check failed: ${problems.join("; ")}`);
     console.log(
-      `template: ${kinds.length} functions (${kinds.join(", ")}) with handlers, nodejs22.x, schedules, ` +
-        "dead-letter queue and error alarms",
+      `template (${STAGES.join(", ")}): ${kinds.length} functions (${kinds.join(", ")}) with handlers, ` +
+        "nodejs22.x, schedules or HTTP routes, the dead-letter queue and error alarms",
     );
     if (Deno.env.get("FMAI_SKIP_LAMBDA_SMOKE") !== "1") {
       const runs = await smokeTestHandlers(await ensureNode22());
@@ -123,8 +162,7 @@ if (import.meta.main) {
         console.log(
           `node22 ${r.kind.padEnd(11)} cold import ${r.importMs.toFixed(0)} ms, first run ${
             r.runMs.toFixed(0)
-          } ms, ` +
-            `${r.result.inserted} new rows, ${r.result.objects} objects`,
+          } ms, ${resultLine(r)}`,
         );
       }
     }

@@ -44,6 +44,7 @@ if (import.meta.main) {
       ...Deno.args,
       "lib/store/",
       "pipelines/store_copy_test.ts",
+      "pipelines/serve_test.ts",
       "pipelines/export_test.ts",
       "scripts/services_hardening_test.ts",
       "scripts/server_death_test.ts",

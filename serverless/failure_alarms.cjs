@@ -10,7 +10,10 @@
  *   `sqs:SendMessage` to it;
  * - `FailureTopic` (SNS): every alarm notifies it (subscribe an address with `FMAI_ALARM_EMAIL` at deploy);
  * - `<Function>ErrorsAlarm`: the function's `Errors` metric >= 1 in 5 minutes;
- * - `DeadLetterQueueAlarm`: any message in the dead-letter queue.
+ * - `DeadLetterQueueAlarm`: any message in the dead-letter queue;
+ * - `HttpApiServerErrorsAlarm` (when a function has an `httpApi` event): 5 or more 5xx answers of the HTTP API
+ *   in 5 minutes (the signal API answers a store outage with a clean 503, which the Lambda `Errors` metric
+ *   does not count).
  */
 class FailureAlarms {
   constructor(serverless) {
@@ -69,6 +72,18 @@ class FailureAlarms {
         Namespace: "AWS/Lambda",
         MetricName: "Errors",
         Dimensions: [{ Name: "FunctionName", Value: { Ref: id } }],
+      });
+    }
+    const http = sls.service.getAllFunctions().some((name) =>
+      (sls.service.getAllEventsInFunction(name) ?? []).some((e) => e && e.httpApi !== undefined)
+    );
+    if (http) {
+      resources.HttpApiServerErrorsAlarm = alarm("http-api-5xx", {
+        AlarmDescription: "the HTTP API answered 5xx (a store is down or a handler failed)",
+        Namespace: "AWS/ApiGateway",
+        MetricName: "5xx",
+        Threshold: 5,
+        Dimensions: [{ Name: "ApiId", Value: { Ref: naming.getHttpApiLogicalId() } }],
       });
     }
     resources.DeadLetterQueueAlarm = alarm("dead-letters", {

@@ -35,3 +35,4 @@ export { topkExcess, type TopkOptions, type TopkResult } from "./topk.ts";
 export { averageDollarVolume, type CostOptions, type Costs, resolveCosts, tradeCost } from "./costs.ts";
 export { backtestWeights, type WeightBacktestInput, type WeightBacktestResult } from "./weights.ts";
 export { alwaysLongVolTargeted, type BaselineInput } from "./baselines.ts";
+export * from "./scorecard.ts";

@@ -6,5 +6,6 @@ export * from "./types.ts";
 export * from "./errors.ts";
 export * from "./calendar.ts";
 export * from "./random.ts";
+export * from "./hash.ts";
 export * from "./symbols.ts";
 export * from "./search.ts";

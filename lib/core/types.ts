@@ -169,6 +169,41 @@ export interface ExpertContribution {
   weight: number;
   /** The expert's directional score in [-1, 1] (positive = bullish). */
   score: number;
+  /**
+   * The expert's calibrated output as issued (e.g. class probabilities `[down, neutral, up]` of a trend expert, a
+   * forecast variance of a volatility expert), when the producer recorded it.
+   */
+  calibrated?: number[];
+}
+
+/** How a signal's target position was decided: the scores it came from and the sizing rule with its limits. */
+export interface SizeDecision {
+  /** The combined (gate-weighted) score before calibration (NaN when unknown). */
+  rawScore: number;
+  /** The score the size came from (e.g. the calibrated edge: expected traded return in units of daily volatility). */
+  score: number;
+  /** Annualized volatility forecast that scaled the position (NaN when none). */
+  forecastVol: number;
+  /** The sizing rule and its limits as configured (e.g. `{method: "topk-dropout", topK: 50, maxWeight: 0.25}`). */
+  rule: Record<string, string | number | boolean>;
+}
+
+/**
+ * Where an issued signal came from: the model version that produced it, the data cut-off, a hash of the exact
+ * feature vector it saw, and when it was issued. Issued signals are never overwritten: a different model version
+ * adds a new version of the signal.
+ */
+export interface SignalProvenance {
+  /** Registry version of the fitted system (e.g. `2018-02-07.3fa9c2d1e0`). */
+  modelVersion: string;
+  /** Data cut-off: only records with `knownAt <= asOf` were used (the close of the decision session). */
+  asOf: Instant;
+  /** SHA-256 (hex) of the feature vector the system saw for this symbol and date. */
+  featureHash: string;
+  /** When the production run first stored this signal (epoch ms UTC). */
+  issuedAt: Instant;
+  /** The sizing decision (score, volatility forecast, limits). */
+  sizing: SizeDecision;
 }
 
 /** A trading signal for session `date + 1`, decided after the close of `date`. */
@@ -183,4 +218,6 @@ export interface Signal extends Known {
   contributions: ExpertContribution[];
   /** What produced it (e.g. `moe`, `ensemble:stacking`). */
   source: string;
+  /** Set on signals issued by the production run (`deno task signal`); research runs leave it out. */
+  provenance?: SignalProvenance;
 }

@@ -25,5 +25,6 @@ export * from "./calendar_features.ts";
 export * from "./market_context.ts";
 export * from "./ranks.ts";
 export * from "./feature_set.ts";
+export * from "./drift.ts";
 export * from "./windows.ts";
 export * from "./options_chain.ts";

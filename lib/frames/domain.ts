@@ -14,6 +14,8 @@ import type {
   LevelPrediction,
   Prediction,
   Signal,
+  SignalProvenance,
+  SizeDecision,
   TrendPrediction,
   VolatilityPrediction,
 } from "../core/mod.ts";
@@ -268,7 +270,12 @@ export function predictionsFromFrame<K extends Prediction["kind"]>(kind: K, df: 
 
 // ---------------------------------------------------------------- signals
 
-/** Schema of a signals frame; the expert contributions as three parallel list columns. */
+/**
+ * Schema of a signals frame: the signal, its expert contributions as three parallel list columns, and its
+ * provenance when the production run issued it (null otherwise): model version, data cut-off `as_of`, feature
+ * hash, issue time and the size decision (scores, volatility forecast, the sizing rule as JSON). Experts'
+ * calibrated outputs are in {@link contributionsFrame}.
+ */
 export const SIGNALS_FRAME: FrameSchema = [
   ["source", "str"],
   ["symbol", "str"],
@@ -280,10 +287,26 @@ export const SIGNALS_FRAME: FrameSchema = [
   ["weight", "list_f64"],
   ["score", "list_f64"],
   ["known_at", "datetime"],
+  ["model_version", "str"],
+  ["as_of", "datetime"],
+  ["feature_hash", "str"],
+  ["issued_at", "datetime"],
+  ["raw_score", "f64"],
+  ["sized_score", "f64"],
+  ["forecast_vol", "f64"],
+  ["sizing_rule", "str"],
 ];
 
-/** Signals as a frame. */
+const SIZING_COLUMNS = [
+  ["raw_score", "rawScore"],
+  ["sized_score", "score"],
+  ["forecast_vol", "forecastVol"],
+] as const;
+
+/** Signals as a frame (see {@link SIGNALS_FRAME}). */
 export function signalsFrame(signals: readonly Signal[]): pl.DataFrame {
+  const prov = (f: (p: SignalProvenance) => string | number | boolean) =>
+    signals.map((s) => (s.provenance ? f(s.provenance) : null));
   return toFrame(SIGNALS_FRAME, {
     source: signals.map((s) => s.source),
     symbol: signals.map((s) => s.symbol),
@@ -295,6 +318,12 @@ export function signalsFrame(signals: readonly Signal[]): pl.DataFrame {
     weight: signals.map((s) => s.contributions.map((c) => c.weight)),
     score: signals.map((s) => s.contributions.map((c) => c.score)),
     known_at: Float64Array.from(signals, (s) => s.knownAt),
+    model_version: prov((p) => p.modelVersion),
+    as_of: prov((p) => p.asOf),
+    feature_hash: prov((p) => p.featureHash),
+    issued_at: prov((p) => p.issuedAt),
+    ...Object.fromEntries(SIZING_COLUMNS.map(([col, key]) => [col, prov((p) => p.sizing[key])])),
+    sizing_rule: prov((p) => JSON.stringify(p.sizing.rule)),
   });
 }
 
@@ -302,6 +331,7 @@ export function signalsFrame(signals: readonly Signal[]): pl.DataFrame {
 export function signalsFromFrame(df: pl.DataFrame): Signal[] {
   const { n, columns: c } = fromFrame(df, SIGNALS_FRAME, "signals frame");
   const experts = c.expert as string[][];
+  const versions = str(c, "model_version"), rules = str(c, "sizing_rule");
   return Array.from({ length: n }, (_, i): Signal => {
     const action = str(c, "action")[i];
     if (action !== "buy" && action !== "sell" && action !== "hold") {
@@ -312,7 +342,7 @@ export function signalsFromFrame(df: pl.DataFrame): Signal[] {
       weight: lists(c, "weight")[i][j],
       score: lists(c, "score")[i][j],
     }));
-    return {
+    const out: Signal = {
       source: str(c, "source")[i]!,
       symbol: str(c, "symbol")[i]!,
       date: str(c, "date")[i]!,
@@ -322,13 +352,25 @@ export function signalsFromFrame(df: pl.DataFrame): Signal[] {
       contributions,
       knownAt: f64(c, "known_at")[i],
     };
+    if (versions[i] !== null) {
+      out.provenance = {
+        modelVersion: versions[i]!,
+        asOf: f64(c, "as_of")[i],
+        featureHash: str(c, "feature_hash")[i] ?? "",
+        issuedAt: f64(c, "issued_at")[i],
+        sizing: {
+          ...Object.fromEntries(SIZING_COLUMNS.map(([col, key]) => [key, f64(c, col)[i]])),
+          rule: JSON.parse(rules[i] ?? "{}"),
+        } as SizeDecision,
+      };
+    }
+    return out;
   });
 }
 
 /**
  * Schema of a contributions frame: one row per signal and expert, with the gate's weight, the expert's
- * directional score and its calibrated output as issued when the producer recorded one (e.g. trend class
- * probabilities `[down, neutral, up]`; empty otherwise), and the model version when the signal carries one.
+ * directional score and its calibrated output as issued (e.g. trend probabilities `[down, neutral, up]`).
  */
 export const CONTRIBUTIONS_FRAME: FrameSchema = [
   ["symbol", "str"],
@@ -343,15 +385,12 @@ export const CONTRIBUTIONS_FRAME: FrameSchema = [
 
 /** The expert contributions of signals, one row per signal and expert (see {@link CONTRIBUTIONS_FRAME}). */
 export function contributionsFrame(signals: readonly Signal[]): pl.DataFrame {
-  type Issued = { provenance?: { modelVersion?: string } };
-  const rows = signals.flatMap((s) =>
-    s.contributions.map((c) => ({ s, c: c as ExpertContribution & { calibrated?: number[] } }))
-  );
+  const rows = signals.flatMap((s) => s.contributions.map((c) => ({ s, c })));
   return toFrame(CONTRIBUTIONS_FRAME, {
     symbol: rows.map((r) => r.s.symbol),
     date: rows.map((r) => r.s.date),
     source: rows.map((r) => r.s.source),
-    model_version: rows.map((r) => (r.s as Issued).provenance?.modelVersion ?? null),
+    model_version: rows.map((r) => r.s.provenance?.modelVersion ?? null),
     expert: rows.map((r) => r.c.expert),
     weight: Float64Array.from(rows, (r) => r.c.weight),
     score: Float64Array.from(rows, (r) => r.c.score),

@@ -233,25 +233,46 @@ Deno.test("predictions of each kind and signals round-trip; a wrong kind is refu
       }],
     },
     { ...at, symbol: "MSFT", source: "moe", action: "hold", size: 0, confidence: 0.1, contributions: [] },
+    {
+      ...at,
+      symbol: "JPM",
+      source: "moe",
+      action: "sell",
+      size: -0.3,
+      confidence: 0.8,
+      contributions: [
+        { expert: "trend", weight: 0.9, score: -0.4, calibrated: [0.5, 0.3, 0.2] },
+        { expert: "levels", weight: 0.1, score: 0.05, calibrated: [0.05] },
+      ],
+      provenance: {
+        modelVersion: "2020-01-02.abc",
+        asOf: at.knownAt,
+        featureHash: "f00d",
+        issuedAt: at.knownAt + 60_000,
+        sizing: {
+          rawScore: -0.12,
+          score: -1.3,
+          forecastVol: 0.21,
+          rule: { method: "vol-target", threshold: 0.3, targetVol: 0.15, longOnly: false },
+        },
+      },
+    },
   ];
   const sf = signalsFrame(signals);
   deepStrictEqual(sf.columns, SIGNALS_FRAME.map(([n]) => n));
-  deepStrictEqual(signalsFromFrame(sf), signals);
+  // the calibrated outputs live in the contributions frame, one row per signal and expert
+  const noCalibrated = signals.map((x) => ({
+    ...x,
+    contributions: x.contributions.map(({ calibrated: _c, ...c }) => c),
+  }));
+  deepStrictEqual(signalsFromFrame(sf), noCalibrated);
+  equal(sf.getColumn("model_version").nullCount(), 2);
   const cf = contributionsFrame(signals);
-  deepStrictEqual(cf.columns, [
-    "symbol",
-    "date",
-    "source",
-    "model_version",
-    "expert",
-    "weight",
-    "score",
-    "calibrated",
-  ]);
-  deepStrictEqual(cf.getColumn("expert").toArray(), ["trend", "levels"]);
-  deepStrictEqual(cf.getColumn("calibrated").toArray(), [[], []]);
+  equal(cf.height, 4);
+  deepStrictEqual(cf.getColumn("calibrated").toArray(), [[], [], [0.5, 0.3, 0.2], [0.05]]);
+  deepStrictEqual(cf.getColumn("model_version").toArray(), [null, null, "2020-01-02.abc", "2020-01-02.abc"]);
   deepStrictEqual(dtypes(contributionsFrame([])), dtypes(cf));
-  deepStrictEqual(signalsFromFrame(frameFromParquet(frameToBytes(sf, "parquet"))), signals);
+  deepStrictEqual(signalsFromFrame(frameFromParquet(frameToBytes(sf, "parquet"))), noCalibrated);
   deepStrictEqual(dtypes(signalsFrame([])), dtypes(sf));
 });
 

@@ -2,9 +2,14 @@
  * Model registry on an object store: artifacts under `models/<name>/<version>/<file>` with a `manifest.json`
  * listing the files. `saveModel` / `loadModel` serialize the models of this folder (JSON params; the MLP adds
  * tfjs topology and weight bytes).
+ *
+ * Registered versions (`registerVersion`) are immutable and content-addressed: the manifest adds a SHA-256
+ * digest over the files and the lineage (spec and config hashes, feature set, windows, data snapshot, metrics,
+ * git sha, tfjs backend, seed); loading verifies every byte. Aliases (`champion`, `challenger`) live in
+ * `models/<name>/aliases.json` and move: `promote` pushes the old champion on a stack that `rollback` pops.
  * @module
  */
-import { ModelError } from "../core/mod.ts";
+import { canonicalJson, type Instant, type IsoDate, ModelError, sha256Hex } from "../core/mod.ts";
 import type { ObjectStore } from "../store/mod.ts";
 import { LogisticModel, type LogisticParams } from "./logistic.ts";
 import { MajorityClassModel, type MajorityParams } from "./majority.ts";
@@ -16,8 +21,10 @@ import { Garch11Model, type Garch11State } from "./garch.ts";
 import { EwmaModel } from "./ewma.ts";
 import { HarRvModel, type HarRvState } from "./har.ts";
 
-/** The part of an `ObjectStore` the registry needs. */
+/** The part of an `ObjectStore` the artifact functions need. */
 export type ArtifactStore = Pick<ObjectStore, "put" | "get">;
+/** The part of an `ObjectStore` the registry of versions and aliases needs. */
+export type RegistryStore = Pick<ObjectStore, "put" | "get" | "list">;
 
 /** What `manifest.json` holds. */
 export interface ArtifactManifest {
@@ -63,7 +70,7 @@ export async function saveModelArtifact(
 
 /** Reads every file of a stored model version (a `ModelError` when it or one of its files is missing). */
 export async function loadModelArtifact(
-  objects: ArtifactStore,
+  objects: Pick<ObjectStore, "get">,
   name: string,
   version: string,
 ): Promise<Record<string, Uint8Array>> {
@@ -143,4 +150,291 @@ export async function loadModel(
   version: string,
 ): Promise<SavableModel> {
   return await modelFromFiles(await loadModelArtifact(objects, name, version), `model ${name}@${version}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Versions with lineage, aliases
+
+/** Per-symbol data snapshot a version was fitted on: the last `knownAt` of its bars and how many rows. */
+export interface DataSnapshotEntry {
+  symbol: string;
+  lastKnownAt: Instant;
+  lastDate: IsoDate;
+  rows: number;
+}
+
+/** Where a model version came from. Everything needed to say what it saw and to reproduce it. */
+export interface Lineage {
+  /** The spec the system was fitted from (as JSON) and its hash. */
+  spec: unknown;
+  specHash: string;
+  /** Hash of the run's configuration (canonical JSON). */
+  configHash: string;
+  featureSet: { id: string; hash: string };
+  /** The news scorer (its id: model, version, variant) whose sentiment the features were built on. */
+  newsScorer?: string;
+  /** Fit windows, inclusive session dates: base models on `train`, calibration/gate on `calibration`. */
+  windows: { train: [IsoDate, IsoDate]; calibration: [IsoDate, IsoDate]; test: [IsoDate, IsoDate] | null };
+  /** What data the fit saw, and a hash of the whole snapshot. */
+  data: { hash: string; snapshot: DataSnapshotEntry[] };
+  /** Out-of-sample metrics by segment (e.g. `{validation: {ic: 0.02}, test: {...}}`). */
+  metrics: { validation: Record<string, number>; test: Record<string, number> };
+  git: { sha: string; dirty: boolean };
+  tfBackend: string;
+  seed: number;
+  /** Data cut-off of the fit: the session whose close bounds every record it saw (`knownAt <= close(asOf)`). */
+  asOf: IsoDate;
+  /** When the fit finished (epoch ms). Not part of the digest. */
+  createdAt: Instant;
+  /** The version this one was refitted from or retrained after, when there is one. */
+  parent?: string;
+}
+
+/** The manifest of a registered version. */
+export interface VersionManifest extends ArtifactManifest {
+  /** SHA-256 over the file names, each file's SHA-256 and the lineage (without `createdAt`). */
+  digest: string;
+  fileDigests: Record<string, string>;
+  sizes: Record<string, number>;
+  lineage: Lineage;
+}
+
+/** Aliases of one model name and the champion stack `rollback` pops. */
+export interface AliasState {
+  aliases: Record<string, string>;
+  /** Earlier champions, most recent last. */
+  previousChampions: string[];
+  history: {
+    at: Instant;
+    action: "promote" | "rollback" | "set" | "clear";
+    alias: string;
+    from: string | null;
+    to: string | null;
+    note?: string;
+  }[];
+}
+
+const ALIAS = /^[a-z][a-z0-9-]{0,31}$/;
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+async function digestOf(files: Record<string, Uint8Array | string>, lineage: Lineage) {
+  const fileDigests: Record<string, string> = {};
+  const sizes: Record<string, number> = {};
+  for (const f of Object.keys(files).sort()) {
+    const b = typeof files[f] === "string" ? enc.encode(files[f] as string) : files[f] as Uint8Array;
+    fileDigests[f] = await sha256Hex(b);
+    sizes[f] = b.length;
+  }
+  const { createdAt: _c, ...stable } = lineage;
+  const digest = await sha256Hex(canonicalJson({ files: fileDigests, lineage: stable }));
+  return { digest, fileDigests, sizes };
+}
+
+/** The version id of a digest: `<data cut-off date>.<first 10 hex digits>`. */
+export function versionId(lineage: Lineage, digest: string): string {
+  return `${lineage.asOf}.${digest.slice(0, 10)}`;
+}
+
+async function readJson<T>(objects: Pick<ObjectStore, "get">, key: string): Promise<T | null> {
+  const b = await objects.get(key);
+  if (!b) return null;
+  try {
+    return JSON.parse(dec.decode(b)) as T;
+  } catch (e) {
+    throw new ModelError(`registry: ${key} is not JSON`, { cause: e });
+  }
+}
+
+/**
+ * Registers a fitted model's files with their lineage as a new immutable version (id from the content digest).
+ * Registering the same content again returns the existing manifest; a version id never changes content.
+ */
+export async function registerVersion(
+  objects: RegistryStore,
+  name: string,
+  files: Record<string, Uint8Array | string>,
+  lineage: Lineage,
+): Promise<VersionManifest> {
+  const { digest, fileDigests, sizes } = await digestOf(files, lineage);
+  const version = versionId(lineage, digest);
+  const prefix = artifactPrefix(name, version);
+  const existing = await readJson<VersionManifest>(objects, prefix + "manifest.json");
+  if (existing) {
+    if (existing.digest !== digest) {
+      throw new ModelError(`model ${name}@${version} exists with other content (versions are immutable)`);
+    }
+    return existing;
+  }
+  const names = Object.keys(files).sort();
+  for (const f of names) {
+    checkSegment("file", f);
+    if (f === "manifest.json") throw new TypeError("manifest.json is reserved");
+  }
+  for (const f of names) {
+    await objects.put(prefix + f, files[f], {
+      contentType: f.endsWith(".json") ? "application/json" : "application/octet-stream",
+    });
+  }
+  const manifest: VersionManifest = { name, version, files: names, digest, fileDigests, sizes, lineage };
+  // the manifest is written last: a version without one does not exist
+  await objects.put(prefix + "manifest.json", JSON.stringify(manifest), { contentType: "application/json" });
+  return manifest;
+}
+
+/** The manifest of a registered version (a `ModelError` when missing or not a registered version). */
+export async function versionManifest(
+  objects: Pick<ObjectStore, "get">,
+  name: string,
+  version: string,
+): Promise<VersionManifest> {
+  const m = await readJson<VersionManifest>(objects, artifactPrefix(name, version) + "manifest.json");
+  if (!m) throw new ModelError(`model ${name}@${version} not found in the registry`);
+  if (typeof m.digest !== "string" || !m.lineage) {
+    throw new ModelError(
+      `model ${name}@${version} has no lineage (saved with saveModelArtifact, not registered)`,
+    );
+  }
+  return m;
+}
+
+/**
+ * Loads a registered version, verifying every file's SHA-256 and the digest (a `ModelError` on any mismatch):
+ * the bytes returned are the bytes registered.
+ */
+export async function loadVersion(
+  objects: Pick<ObjectStore, "get">,
+  name: string,
+  version: string,
+): Promise<{ manifest: VersionManifest; files: Record<string, Uint8Array> }> {
+  const manifest = await versionManifest(objects, name, version);
+  const files = await loadModelArtifact(objects, name, version);
+  const check = await digestOf(files, manifest.lineage);
+  for (const f of manifest.files) {
+    if (check.fileDigests[f] !== manifest.fileDigests[f]) {
+      throw new ModelError(`model ${name}@${version}: ${f} does not match its digest (corrupted or altered)`);
+    }
+  }
+  if (check.digest !== manifest.digest) throw new ModelError(`model ${name}@${version}: digest mismatch`);
+  return { manifest, files };
+}
+
+/** Every registered version of a model name, oldest first (by `createdAt`, then id). */
+export async function listVersions(objects: RegistryStore, name: string): Promise<VersionManifest[]> {
+  checkSegment("name", name);
+  const out: VersionManifest[] = [];
+  for (const o of await objects.list(`models/${name}/`)) {
+    const parts = o.key.split("/");
+    if (parts.length !== 4 || parts[3] !== "manifest.json") continue;
+    const m = await readJson<VersionManifest>(objects, o.key);
+    if (m && typeof m.digest === "string" && m.lineage) out.push(m);
+  }
+  return out.sort((a, b) => a.lineage.createdAt - b.lineage.createdAt || a.version.localeCompare(b.version));
+}
+
+function aliasKey(name: string): string {
+  checkSegment("name", name);
+  return `models/${name}/aliases.json`;
+}
+
+/** The aliases of a model name (empty when none was ever set). */
+export async function aliasState(objects: Pick<ObjectStore, "get">, name: string): Promise<AliasState> {
+  return (await readJson<AliasState>(objects, aliasKey(name))) ??
+    { aliases: {}, previousChampions: [], history: [] };
+}
+
+/** The version an alias points at, or null. */
+export async function resolveAlias(
+  objects: Pick<ObjectStore, "get">,
+  name: string,
+  alias: string,
+): Promise<string | null> {
+  return (await aliasState(objects, name)).aliases[alias] ?? null;
+}
+
+async function writeAliases(objects: RegistryStore, name: string, st: AliasState): Promise<void> {
+  await objects.put(aliasKey(name), JSON.stringify(st, null, 1), { contentType: "application/json" });
+}
+
+/**
+ * Points `alias` at a registered version (`champion` is moved by `promote`/`rollback`, which keep its stack).
+ * `to` null clears the alias.
+ */
+export async function setAlias(
+  objects: RegistryStore,
+  name: string,
+  alias: string,
+  to: string | null,
+  opts: { now?: Instant; note?: string } = {},
+): Promise<AliasState> {
+  if (!ALIAS.test(alias)) throw new TypeError(`bad alias ${JSON.stringify(alias)}`);
+  if (alias === "champion") throw new TypeError("the champion alias moves by promote and rollback");
+  if (to !== null) await versionManifest(objects, name, to);
+  const st = await aliasState(objects, name);
+  const from = st.aliases[alias] ?? null;
+  if (from === to) return st;
+  if (to === null) delete st.aliases[alias];
+  else st.aliases[alias] = to;
+  st.history.push({
+    at: opts.now ?? Date.now(),
+    action: to === null ? "clear" : "set",
+    alias,
+    from,
+    to,
+    ...(opts.note ? { note: opts.note } : {}),
+  });
+  await writeAliases(objects, name, st);
+  return st;
+}
+
+/**
+ * Makes `version` the champion. The old champion goes on the rollback stack; a challenger alias pointing at the
+ * new champion is cleared. Promoting the current champion again changes nothing.
+ */
+export async function promoteVersion(
+  objects: RegistryStore,
+  name: string,
+  version: string,
+  opts: { now?: Instant; note?: string } = {},
+): Promise<AliasState> {
+  await versionManifest(objects, name, version);
+  const st = await aliasState(objects, name);
+  const from = st.aliases.champion ?? null;
+  if (from === version) return st;
+  if (from !== null) st.previousChampions.push(from);
+  st.aliases.champion = version;
+  if (st.aliases.challenger === version) delete st.aliases.challenger;
+  st.history.push({
+    at: opts.now ?? Date.now(),
+    action: "promote",
+    alias: "champion",
+    from,
+    to: version,
+    ...(opts.note ? { note: opts.note } : {}),
+  });
+  await writeAliases(objects, name, st);
+  return st;
+}
+
+/** Moves the champion back to the one before it (a `ModelError` when there is none). */
+export async function rollbackChampion(
+  objects: RegistryStore,
+  name: string,
+  opts: { now?: Instant; note?: string } = {},
+): Promise<AliasState> {
+  const st = await aliasState(objects, name);
+  const back = st.previousChampions.pop();
+  if (back === undefined) throw new ModelError(`model ${name}: no earlier champion to roll back to`);
+  const from = st.aliases.champion ?? null;
+  st.aliases.champion = back;
+  st.history.push({
+    at: opts.now ?? Date.now(),
+    action: "rollback",
+    alias: "champion",
+    from,
+    to: back,
+    ...(opts.note ? { note: opts.note } : {}),
+  });
+  await writeAliases(objects, name, st);
+  return st;
 }

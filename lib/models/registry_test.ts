@@ -55,3 +55,147 @@ Deno.test("registry: logistic, momentum, mlp-tfjs and gbdt models save and load 
     for (let i = 0; i < a.length; i++) ok(Math.abs(a[i] - b[i]) < 1e-6, `${m.name} row ${i}`);
   }
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Registered versions, lineage, aliases
+
+import { openLocalObjects } from "../store/mod.ts";
+import {
+  aliasState,
+  type Lineage,
+  listVersions,
+  loadVersion,
+  promoteVersion,
+  registerVersion,
+  resolveAlias,
+  rollbackChampion,
+  setAlias,
+  versionManifest,
+} from "./registry.ts";
+
+function lineage(over: Partial<Lineage> = {}): Lineage {
+  return {
+    spec: { experts: ["trend", "level", "volatility"], combiner: "moe" },
+    specHash: "s".repeat(64),
+    configHash: "c".repeat(64),
+    featureSet: { id: "default@3", hash: "0123456789abcdef" },
+    windows: { train: ["2020-01-02", "2020-12-31"], calibration: ["2021-01-04", "2021-06-30"], test: null },
+    data: {
+      hash: "d".repeat(64),
+      snapshot: [{ symbol: "AAPL", lastKnownAt: 1625083200000, lastDate: "2021-06-30", rows: 376 }],
+    },
+    metrics: { validation: { ic: 0.021, logLoss: 1.05 }, test: {} },
+    git: { sha: "a".repeat(40), dirty: true },
+    tfBackend: "wasm",
+    asOf: "2021-06-30",
+    seed: 42,
+    createdAt: 1_700_000_000_000,
+    ...over,
+  };
+}
+
+/** Random bytes of every value 0..255, so a text round trip would show. */
+function weights(seed: number, n = 4099): Uint8Array {
+  const b = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = (x >>> 16) & 0xff;
+  }
+  return b;
+}
+
+Deno.test("registry versions: round trip bit for bit on an object store; content-addressed and immutable", async () => {
+  const dir = await Deno.makeTempDir();
+  const objects = await openLocalObjects(dir);
+  try {
+    const files = { "system.json": '{"a":1}', "weights.bin": weights(1) };
+    const m = await registerVersion(objects, "fmai-system", files, lineage());
+    ok(/^2021-06-30\.[0-9a-f]{10}$/.test(m.version), m.version);
+    equal(m.sizes["weights.bin"], 4099);
+    const back = await loadVersion(objects, "fmai-system", m.version);
+    deepEqual(back.files["weights.bin"], files["weights.bin"]);
+    equal(new TextDecoder().decode(back.files["system.json"]), files["system.json"]);
+    deepEqual(back.manifest, m);
+    // the same content again: the same version, nothing rewritten (createdAt is not part of the digest)
+    const again = await registerVersion(
+      objects,
+      "fmai-system",
+      files,
+      lineage({ createdAt: 1_800_000_000_000 }),
+    );
+    equal(again.version, m.version);
+    equal(again.lineage.createdAt, 1_700_000_000_000);
+    // other bytes or other lineage: another version
+    const w2 = await registerVersion(
+      objects,
+      "fmai-system",
+      { ...files, "weights.bin": weights(2) },
+      lineage(),
+    );
+    const l2 = await registerVersion(objects, "fmai-system", files, lineage({ seed: 7 }));
+    equal(new Set([m.version, w2.version, l2.version]).size, 3);
+    deepEqual(
+      (await listVersions(objects, "fmai-system")).map((v) => v.version).sort(),
+      [m.version, w2.version, l2.version].sort(),
+    );
+    // a flipped bit is caught on load
+    const key = `models/fmai-system/${m.version}/weights.bin`;
+    const bad = (await objects.get(key))!;
+    bad[100] ^= 1;
+    await objects.put(key, bad);
+    await rejects(() => loadVersion(objects, "fmai-system", m.version), /does not match its digest/);
+    await rejects(() => versionManifest(objects, "fmai-system", "2021-06-30.ffffffffff"), ModelError);
+  } finally {
+    await objects.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("registry aliases: promote pushes the old champion, rollback pops it; challenger; unknown versions refused", async () => {
+  const o = memoryObjects();
+  const store = {
+    ...o,
+    list(prefix: string) {
+      return Promise.resolve(
+        [...o.m.keys()].filter((k) => k.startsWith(prefix)).sort().map((key) => ({
+          key,
+          size: o.m.get(key)!.length,
+          contentType: "",
+        })),
+      );
+    },
+  };
+  const v: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    v.push((await registerVersion(store, "sys", { "w.bin": weights(i, 64) }, lineage({ seed: i }))).version);
+  }
+  equal(await resolveAlias(store, "sys", "champion"), null);
+  await rejects(() => rollbackChampion(store, "sys"), ModelError);
+  await promoteVersion(store, "sys", v[0], { now: 1 });
+  await setAlias(store, "sys", "challenger", v[1], { now: 2 });
+  equal(await resolveAlias(store, "sys", "challenger"), v[1]);
+  await promoteVersion(store, "sys", v[1], { now: 3, note: "beat champion" });
+  equal(await resolveAlias(store, "sys", "champion"), v[1]);
+  equal(await resolveAlias(store, "sys", "challenger"), null, "promoting the challenger clears the alias");
+  await promoteVersion(store, "sys", v[1], { now: 4 }); // no-op
+  await promoteVersion(store, "sys", v[2], { now: 5 });
+  deepEqual((await aliasState(store, "sys")).previousChampions, [v[0], v[1]]);
+  await rollbackChampion(store, "sys", { now: 6 });
+  equal(await resolveAlias(store, "sys", "champion"), v[1]);
+  await rollbackChampion(store, "sys", { now: 7 });
+  equal(await resolveAlias(store, "sys", "champion"), v[0]);
+  await rejects(() => rollbackChampion(store, "sys"), /no earlier champion/);
+  const st = await aliasState(store, "sys");
+  deepEqual(st.history.map((h) => [h.action, h.from, h.to]), [
+    ["promote", null, v[0]],
+    ["set", null, v[1]],
+    ["promote", v[0], v[1]],
+    ["promote", v[1], v[2]],
+    ["rollback", v[2], v[1]],
+    ["rollback", v[1], v[0]],
+  ]);
+  await rejects(() => promoteVersion(store, "sys", "2099-01-01.0000000000"), ModelError);
+  await rejects(() => setAlias(store, "sys", "champion", v[0]), TypeError);
+  await rejects(() => setAlias(store, "sys", "Bad Alias", v[0]), TypeError);
+});

@@ -36,6 +36,13 @@ export function checkSchema(schema: TableSchema): void {
   for (const k of schema.key) {
     if (!(k in schema.columns)) throw new RangeError(`table ${schema.name}: key column ${k} is not a column`);
   }
+  for (const [c, v] of Object.entries(schema.defaults ?? {})) {
+    const t = schema.columns[c];
+    if (!t) throw new RangeError(`table ${schema.name}: default for ${c}, which is not a column`);
+    if ((typeof v === "number") !== (t === "real" || t === "int")) {
+      throw new RangeError(`table ${schema.name}: default of ${c} does not match its type ${t}`);
+    }
+  }
   for (const idx of schema.indexes ?? []) {
     if (!Array.isArray(idx) || idx.length === 0) throw new RangeError(`table ${schema.name}: empty index`);
     for (const c of idx) {
@@ -223,10 +230,15 @@ export function buildOrderLimit(
   return sql;
 }
 
-/** What a migration from `old` to `next` schema does: only added columns and indexes are supported. */
+/**
+ * What a migration from `old` to `next` schema does: added columns and indexes, and a key extended by added
+ * columns that have a default (`rekey`).
+ */
 export interface SchemaDiff {
   addColumns: string[];
   addIndexes: string[][];
+  /** The key changed: the old key followed by added columns with defaults (the table is re-keyed). */
+  rekey: boolean;
 }
 
 /** Difference between a stored schema and a requested one; throws a RangeError on unsupported changes. */
@@ -241,13 +253,32 @@ export function diffSchema(old: TableSchema, next: TableSchema): SchemaDiff {
       );
     }
   }
-  if (old.key.join(",") !== next.key.join(",")) {
-    throw new RangeError(`table ${next.name}: changing the key is not supported`);
-  }
   const addColumns = Object.keys(next.columns).filter((c) => !(c in old.columns));
+  const rekey = old.key.join(",") !== next.key.join(",");
+  if (rekey) {
+    const prefix = next.key.slice(0, old.key.length).join(",") === old.key.join(",");
+    const extra = next.key.slice(old.key.length);
+    if (!prefix || extra.some((c) => !addColumns.includes(c) || next.defaults?.[c] === undefined)) {
+      throw new RangeError(
+        `table ${next.name}: changing the key is not supported (only extending it by added columns with defaults)`,
+      );
+    }
+  }
   const have = new Set((old.indexes ?? []).map((i) => i.join(",")));
   const addIndexes = (next.indexes ?? []).filter((i) => !have.has(i.join(",")));
-  return { addColumns, addIndexes };
+  return { addColumns, addIndexes, rekey };
+}
+
+/** The schema as stored in `schema_migrations` (a fixed key order, so equal schemas compare equal as JSON). */
+export function canonicalSchema(schema: TableSchema): TableSchema {
+  const canon: TableSchema = {
+    name: schema.name,
+    columns: { ...schema.columns },
+    key: [...schema.key],
+    indexes: (schema.indexes ?? []).map((i) => [...i]),
+  };
+  if (schema.defaults && Object.keys(schema.defaults).length) canon.defaults = { ...schema.defaults };
+  return canon;
 }
 
 /** A stable name for an index of a table. */

@@ -280,6 +280,41 @@ export function tableContract(
     });
   }
 
+  test(
+    "a migration extends the key by a column with a default: old rows keep their key, new values add rows",
+    async (s, t) => {
+      const v1 = schemaFor(t);
+      await s.ensureTable(v1);
+      const rows = sampleRows();
+      await s.upsert(t, rows);
+      const v2: TableSchema = {
+        ...v1,
+        columns: { ...v1.columns, ver: "text", extra: "real" },
+        key: [...v1.key, "ver"],
+        indexes: [...v1.indexes!, ["ver", "d"]],
+        defaults: { ver: "" },
+      };
+      await s.ensureTable(v2);
+      await s.ensureTable(v2); // idempotent
+      equal(await s.count(t), rows.length);
+      const old = await s.query(t, { where: { sym: "A", d: DATES[0] } });
+      deepEqual(old, [{ ...rows[0], ver: "", extra: null }]);
+      // a new version of the same (sym, d) adds a row; re-writing the old one replaces only it
+      deepEqual(await s.upsert(t, [{ ...rows[0], ver: "v2", px: 1 }]), { inserted: 1, updated: 0 });
+      deepEqual(await s.upsert(t, [{ ...rows[0], ver: "" }]), { inserted: 0, updated: 1 });
+      const both = await s.query(t, { where: { sym: "A", d: DATES[0] }, orderBy: ["ver"] });
+      deepEqual(both.map((r) => [r.ver, r.px]), [["", rows[0].px], ["v2", 1]]);
+      await rejects(
+        s.ensureTable({ ...v2, key: ["sym", "ver"] }),
+        (e) => e instanceof RangeError || e instanceof StoreError,
+      );
+      await rejects(
+        s.ensureTable({ ...v2, columns: { ...v2.columns, z: "text" }, key: [...v2.key, "z"] }),
+        (e) => e instanceof RangeError || e instanceof StoreError,
+      );
+    },
+  );
+
   test("an unknown table is a StoreError", async (s, t) => {
     await rejects(s.upsert(t + "_missing", [{ a: 1 }]), StoreError);
     await rejects(s.query(t + "_missing"), StoreError);

@@ -33,6 +33,7 @@ import { CircuitBreaker } from "./_breaker.ts";
 import {
   buildOrderLimit,
   buildWhere,
+  canonicalSchema,
   checkIdent,
   checkSchema,
   diffSchema,
@@ -241,12 +242,7 @@ export class MySqlTables implements TableStore {
   /** Creates the table with its indexes, or migrates it (added columns/indexes); records the version. */
   async ensureTable(schema: TableSchema): Promise<void> {
     checkSchema(schema);
-    const canon: TableSchema = {
-      name: schema.name,
-      columns: { ...schema.columns },
-      key: [...schema.key],
-      indexes: (schema.indexes ?? []).map((i) => [...i]),
-    };
+    const canon = canonicalSchema(schema);
     const json = JSON.stringify(canon);
     await this.#retry(`ensureTable ${canon.name}`, async (c) => {
       const st = await this.#stored(c, canon.name);
@@ -267,10 +263,31 @@ export class MySqlTables implements TableStore {
         );
       } else {
         const diff = diffSchema(st.schema, canon);
-        for (const col of diff.addColumns) {
-          await ignoreCodes(c.query(`ALTER TABLE ${t} ADD COLUMN ${q(col)} ${sqlType(canon, col)} NULL`), [
-            "ER_DUP_FIELDNAME",
-          ]);
+        // A re-run after a crash between the DDL and the migration record finds some columns already there.
+        const [have] = await c.query(`SHOW COLUMNS FROM ${t}`);
+        const present = new Set((have as { Field: string }[]).map((r) => r.Field));
+        const colDef = (col: string) => {
+          const d = canon.defaults?.[col];
+          const def = d === undefined ? "" : ` DEFAULT ${c.escape(d)}`;
+          return `${q(col)} ${sqlType(canon, col)}${canon.key.includes(col) ? " NOT NULL" : " NULL"}${def}`;
+        };
+        if (diff.rekey) {
+          // One ALTER (atomic): add the new key columns with their defaults, then swap the primary key.
+          const [keys] = await c.query(`SHOW KEYS FROM ${t} WHERE Key_name = 'PRIMARY'`);
+          const pk = (keys as { Column_name: string; Seq_in_index: number }[])
+            .sort((a, b) => a.Seq_in_index - b.Seq_in_index).map((r) => r.Column_name);
+          const parts = diff.addColumns.filter((col) => !present.has(col)).map((col) =>
+            `ADD COLUMN ${colDef(col)}`
+          );
+          if (pk.join(",") !== canon.key.join(",")) {
+            parts.push(`DROP PRIMARY KEY`, `ADD PRIMARY KEY (${canon.key.map(q).join(", ")})`);
+          }
+          if (parts.length) await c.query(`ALTER TABLE ${t} ${parts.join(", ")}`);
+        } else {
+          for (const col of diff.addColumns) {
+            if (present.has(col)) continue;
+            await ignoreCodes(c.query(`ALTER TABLE ${t} ADD COLUMN ${colDef(col)}`), ["ER_DUP_FIELDNAME"]);
+          }
         }
         for (const i of diff.addIndexes) {
           await ignoreCodes(

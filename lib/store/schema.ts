@@ -13,6 +13,7 @@ import type {
   OptionQuote,
   Prediction,
   Signal,
+  SizeDecision,
   UniverseMember,
 } from "../core/mod.ts";
 import type { Row, TableSchema } from "./types.ts";
@@ -75,7 +76,13 @@ export const PREDICTIONS: TableSchema = {
   indexes: [["symbol", "date"]],
 };
 
-/** Trading signals; `payload` is the JSON list of expert contributions; key (source, symbol, date). */
+/**
+ * Trading signals. `payload` is the JSON list of expert contributions (each with its gate weight, score and
+ * calibrated output); `provenance` the JSON of the rest of `SignalProvenance` (as-of time, issue time, sizing).
+ * Key (source, symbol, date, model_version): a new model version adds rows and never overwrites an issued
+ * signal. Research runs (`deno task pipeline`) write `model_version` `""`; stores made before the column existed
+ * are migrated by `ensureTable` (their rows get `""`, so lookups by the old key (source, symbol, date) still work).
+ */
 export const SIGNALS: TableSchema = {
   name: "signals",
   columns: {
@@ -87,9 +94,82 @@ export const SIGNALS: TableSchema = {
     confidence: "real",
     payload: "text",
     known_at: "int",
+    model_version: "text",
+    score: "real",
+    feature_hash: "text",
+    issued_at: "int",
+    provenance: "text",
   },
-  key: ["source", "symbol", "date"],
-  indexes: [["symbol", "date"], ["date"]],
+  key: ["source", "symbol", "date", "model_version"],
+  indexes: [["symbol", "date"], ["date"], ["model_version", "date"]],
+  defaults: { model_version: "" },
+};
+
+/**
+ * One row per production run of a model version for an as-of session (`deno task signal`): when it was issued,
+ * what it covered, and its health status. `payload` is the run summary as JSON. Key (model_version, as_of).
+ */
+export const SIGNAL_RUNS: TableSchema = {
+  name: "signal_runs",
+  columns: {
+    model_version: "text",
+    as_of: "date",
+    source: "text",
+    for_date: "date",
+    symbols: "int",
+    status: "text",
+    payload: "text",
+    issued_at: "int",
+    known_at: "int",
+  },
+  key: ["model_version", "as_of"],
+  indexes: [["as_of"]],
+};
+
+/**
+ * Health checks of a production run: feature drift (`kind` `psi`, `name` the feature, `value` the population
+ * stability index against the training window) and data freshness (`kind` `freshness`, `name` a symbol or `*`,
+ * `value` sessions behind the as-of date); `status` `ok` | `warn` | `fail` against the configured thresholds.
+ * Key (model_version, as_of, kind, name).
+ */
+export const HEALTH: TableSchema = {
+  name: "health",
+  columns: {
+    model_version: "text",
+    as_of: "date",
+    kind: "text",
+    name: "text",
+    value: "real",
+    warn: "real",
+    fail: "real",
+    status: "text",
+    known_at: "int",
+  },
+  key: ["model_version", "as_of", "kind", "name"],
+  indexes: [["as_of"]],
+};
+
+/**
+ * The paper scorecard: realized outcomes of issued signals, one row per model version, source and decision date
+ * once the traded return (next open to the open after) is known. `pnl` is the sum over symbols of size x return
+ * less costs, divided by the number of symbols; `ic` the cross-sectional Spearman correlation of score and return.
+ * Key (model_version, source, date).
+ */
+export const SCORECARD: TableSchema = {
+  name: "scorecard",
+  columns: {
+    model_version: "text",
+    source: "text",
+    date: "date",
+    n: "int",
+    traded: "int",
+    hits: "int",
+    pnl: "real",
+    ic: "real",
+    known_at: "int",
+  },
+  key: ["model_version", "source", "date"],
+  indexes: [["date"]],
 };
 
 /**
@@ -136,6 +216,9 @@ export const ALL_SCHEMAS: readonly TableSchema[] = [
   PREDICTIONS,
   SIGNALS,
   OPTIONS,
+  SIGNAL_RUNS,
+  HEALTH,
+  SCORECARD,
   UNIVERSE_MEMBERSHIP,
 ];
 
@@ -190,8 +273,12 @@ export function rowToAction(r: Row): CorporateAction {
   return { symbol: str(r.symbol), date: str(r.date), kind, value: real(r.value), knownAt: real(r.known_at) };
 }
 
-/** A signal as a `signals` row (contributions go to the JSON `payload`). */
+/**
+ * A signal as a `signals` row: contributions go to the JSON `payload`, the provenance to its columns and the
+ * JSON `provenance`; a signal without provenance gets `model_version` `""`.
+ */
 export function signalToRow(s: Signal): Row {
+  const p = s.provenance;
   return {
     source: s.source,
     symbol: s.symbol,
@@ -201,18 +288,22 @@ export function signalToRow(s: Signal): Row {
     confidence: s.confidence,
     payload: JSON.stringify(s.contributions),
     known_at: s.knownAt,
+    model_version: p?.modelVersion ?? "",
+    score: p && Number.isFinite(p.sizing.rawScore) ? p.sizing.rawScore : null,
+    feature_hash: p?.featureHash ?? null,
+    issued_at: p?.issuedAt ?? null,
+    provenance: p ? JSON.stringify({ asOf: p.asOf, issuedAt: p.issuedAt, sizing: p.sizing }) : null,
   };
 }
 
-/** A `signals` row as a signal. */
+/** A `signals` row as a signal (with its provenance when the row has a model version). */
 export function rowToSignal(r: Row): Signal {
   const action = str(r.action);
+  const where = `signals ${str(r.symbol)} ${str(r.date)}`;
   if (action !== "buy" && action !== "sell" && action !== "hold") {
-    throw new DataValidationError(`unknown action ${JSON.stringify(action)}`, {
-      where: `signals ${str(r.symbol)} ${str(r.date)}`,
-    });
+    throw new DataValidationError(`unknown action ${JSON.stringify(action)}`, { where });
   }
-  return {
+  const out: Signal = {
     source: str(r.source),
     symbol: str(r.symbol),
     date: str(r.date),
@@ -222,6 +313,30 @@ export function rowToSignal(r: Row): Signal {
     contributions: r.payload ? (JSON.parse(str(r.payload)) as ExpertContribution[]) : [],
     knownAt: real(r.known_at),
   };
+  const version = r.model_version === null || r.model_version === undefined ? "" : str(r.model_version);
+  if (version && r.provenance) {
+    let p: { asOf: number; issuedAt: number; sizing: SizeDecision };
+    try {
+      p = JSON.parse(str(r.provenance));
+    } catch (e) {
+      throw new DataValidationError("provenance is not JSON", { where, cause: e });
+    }
+    const nan = (v: number | null | undefined) => (typeof v === "number" ? v : NaN);
+    const sizing: SizeDecision = {
+      rawScore: nan(p.sizing.rawScore),
+      score: nan(p.sizing.score),
+      forecastVol: nan(p.sizing.forecastVol),
+      rule: p.sizing.rule ?? {},
+    };
+    out.provenance = {
+      modelVersion: version,
+      asOf: p.asOf,
+      featureHash: str(r.feature_hash),
+      issuedAt: p.issuedAt,
+      sizing,
+    };
+  }
+  return out;
 }
 
 /** A prediction as a `predictions` row; trend and levels have horizon 1, volatility its own horizon. */

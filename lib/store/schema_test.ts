@@ -13,6 +13,7 @@ import {
   rowToMember,
   rowToPrediction,
   rowToSignal,
+  SIGNALS,
   signalToRow,
   UNIVERSE_MEMBERSHIP,
 } from "./schema.ts";
@@ -28,6 +29,9 @@ Deno.test("schema: every table schema is valid, named as documented, and convert
     "predictions",
     "signals",
     "options",
+    "signal_runs",
+    "health",
+    "scorecard",
     "universe_membership",
   ]);
   for (const s of ALL_SCHEMAS) checkSchema(s);
@@ -156,6 +160,91 @@ Deno.test("schema: option quotes round-trip through an options row (NaN IV <-> N
   ok(Number.isNaN(back.impliedVolatility));
 });
 
+Deno.test("schema: an issued signal's provenance round-trips; a new model version adds a row", async () => {
+  const issued: Signal = {
+    symbol: "AAPL",
+    date: "2024-01-02",
+    action: "sell",
+    size: -0.25,
+    confidence: 0.4,
+    contributions: [
+      { expert: "trend", weight: 0.7, score: -0.3, calibrated: [0.5, 0.3, 0.2] },
+      { expert: "volatility", weight: 0.3, score: 0, calibrated: [0.00012] },
+    ],
+    source: "moe",
+    knownAt: KNOWN,
+    provenance: {
+      modelVersion: "2024-01-02.0123456789",
+      asOf: KNOWN,
+      featureHash: "ab".repeat(32),
+      issuedAt: KNOWN + 3_600_000,
+      sizing: {
+        rawScore: -0.1,
+        score: -0.2,
+        forecastVol: NaN,
+        rule: { method: "topk-dropout", topK: 50, maxWeight: 0.25 },
+      },
+    },
+  };
+  const t = await openSqliteTables(":memory:");
+  await t.ensureTable(SIGNALS);
+  await t.upsert("signals", [signalToRow(issued)]);
+  const next = { ...issued, provenance: { ...issued.provenance!, modelVersion: "2024-01-03.aaaaaaaaaa" } };
+  deepEqual(await t.upsert("signals", [signalToRow(next)]), { inserted: 1, updated: 0 });
+  const back = (await t.query("signals", { orderBy: ["model_version"] })).map(rowToSignal);
+  deepEqual(back, [issued, next]);
+  await t.close();
+});
+
+Deno.test("schema: a store made with the old signals key (source, symbol, date) is migrated, rows kept", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/old.db`;
+    const old = {
+      name: "signals",
+      columns: {
+        source: "text",
+        symbol: "text",
+        date: "date",
+        action: "text",
+        size: "real",
+        confidence: "real",
+        payload: "text",
+        known_at: "int",
+      },
+      key: ["source", "symbol", "date"],
+      indexes: [["symbol", "date"], ["date"]],
+    } as const;
+    let t = await openSqliteTables(file);
+    await t.ensureTable({
+      ...old,
+      columns: { ...old.columns },
+      key: [...old.key],
+      indexes: [["symbol", "date"], ["date"]],
+    });
+    const legacy = {
+      source: "moe",
+      symbol: "AAPL",
+      date: "2024-01-02",
+      action: "buy",
+      size: 0.5,
+      confidence: 0.7,
+      payload: "[]",
+      known_at: KNOWN,
+    };
+    await t.upsert("signals", [legacy]);
+    await t.close();
+    t = await openSqliteTables(file);
+    await t.ensureTable(SIGNALS);
+    const rows = await t.query("signals", { where: { source: "moe", symbol: "AAPL", date: "2024-01-02" } });
+    equal(rows.length, 1);
+    equal(rows[0].model_version, "");
+    deepEqual(rowToSignal(rows[0]), rowToSignal(legacy));
+    await t.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
 Deno.test("schema: universe membership spells roundtrip (an open spell's to_date is NULL)", async () => {
   const t = await openSqliteTables(":memory:");
   await t.ensureTable(UNIVERSE_MEMBERSHIP);

@@ -11,6 +11,7 @@ import type { ColumnType, Row, TableQuery, TableSchema, TableStore, UpsertResult
 import {
   buildOrderLimit,
   buildWhere,
+  canonicalSchema,
   checkIdent,
   checkSchema,
   diffSchema,
@@ -23,6 +24,9 @@ const MAX_PARAMS = 30_000;
 /** Batches at least this large (and at least the table's size) rebuild secondary indexes instead. */
 const BULK_REBUILD_ROWS = 50_000;
 const q = (id: string): string => `"${id}"`;
+/** A default value as an SQL literal (numbers as they are, text single-quoted). */
+const sqlLiteral = (v: string | number | null): string =>
+  v === null ? "NULL" : typeof v === "number" ? String(v) : `'${v.replaceAll("'", "''")}'`;
 
 /** Options of the SQLite table store. */
 export interface SqliteTablesOptions {
@@ -97,35 +101,54 @@ export class SqliteTables implements TableStore {
     return s;
   }
 
-  /** The statements that create `canon`, or migrate the stored version `st` to it. */
+  /**
+   * The statements that create `canon`, or migrate the stored version `st` to it: added columns (with their
+   * defaults) and indexes in place; a key extended by defaulted columns by rebuilding the table (SQLite cannot
+   * change a primary key in place), all inside the caller's transaction.
+   */
   #migration(canon: TableSchema, st: { schema: TableSchema } | null): string[] {
     const t = q(canon.name);
-    const stmts: string[] = [];
-    if (!st) {
+    const create = (table: string) => {
       const cols = Object.entries(canon.columns).map(([c, ty]) =>
         `${q(c)} ${SQL_TYPE[ty]}${canon.key.includes(c) ? " NOT NULL" : ""}`
       );
-      stmts.push(
-        `CREATE TABLE IF NOT EXISTS ${t} (${cols.join(", ")}, PRIMARY KEY (${
-          canon.key.map(q).join(", ")
-        })) WITHOUT ROWID`,
+      return `CREATE TABLE IF NOT EXISTS ${q(table)} (${cols.join(", ")}, PRIMARY KEY (${
+        canon.key.map(q).join(", ")
+      })) WITHOUT ROWID`;
+    };
+    const indexes = (idxs: readonly string[][]) =>
+      idxs.map((idx) =>
+        `CREATE INDEX IF NOT EXISTS ${q(indexName(canon.name, idx))} ON ${t} (${idx.map(q).join(", ")})`
       );
-      for (const idx of canon.indexes!) {
-        stmts.push(
-          `CREATE INDEX IF NOT EXISTS ${q(indexName(canon.name, idx))} ON ${t} (${idx.map(q).join(", ")})`,
-        );
-      }
-      return stmts;
-    }
+    if (!st) return [create(canon.name), ...indexes(canon.indexes!)];
     const diff = diffSchema(st.schema, canon);
-    for (const c of diff.addColumns) {
-      stmts.push(`ALTER TABLE ${t} ADD COLUMN ${q(c)} ${SQL_TYPE[canon.columns[c]]}`);
+    if (diff.rekey) {
+      // The new key columns take their defaults in the rows already stored.
+      const tmp = `${canon.name}__rekey`;
+      const oldCols = Object.keys(st.schema.columns);
+      const added = diff.addColumns;
+      const vals = added.map((c) => sqlLiteral(canon.defaults?.[c] ?? null));
+      return [
+        `DROP TABLE IF EXISTS ${q(tmp)}`,
+        create(tmp),
+        `INSERT INTO ${q(tmp)} (${[...oldCols, ...added].map(q).join(", ")}) SELECT ${
+          [...oldCols.map(q), ...vals].join(", ")
+        } FROM ${t}`,
+        `DROP TABLE ${t}`,
+        `ALTER TABLE ${q(tmp)} RENAME TO ${t}`,
+        ...indexes(canon.indexes!),
+      ];
     }
-    for (const idx of diff.addIndexes) {
+    const stmts: string[] = [];
+    for (const c of diff.addColumns) {
+      const d = canon.defaults?.[c];
       stmts.push(
-        `CREATE INDEX IF NOT EXISTS ${q(indexName(canon.name, idx))} ON ${t} (${idx.map(q).join(", ")})`,
+        `ALTER TABLE ${t} ADD COLUMN ${q(c)} ${SQL_TYPE[canon.columns[c]]}${
+          d === undefined ? "" : ` DEFAULT ${sqlLiteral(d)}`
+        }`,
       );
     }
+    stmts.push(...indexes(diff.addIndexes));
     return stmts;
   }
 
@@ -133,12 +156,7 @@ export class SqliteTables implements TableStore {
   ensureTable(schema: TableSchema): Promise<void> {
     return this.#f.run("ensureTable", () => {
       checkSchema(schema);
-      const canon: TableSchema = {
-        name: schema.name,
-        columns: { ...schema.columns },
-        key: [...schema.key],
-        indexes: (schema.indexes ?? []).map((i) => [...i]),
-      };
+      const canon = canonicalSchema(schema);
       const json = JSON.stringify(canon);
       const current = this.#stored(schema.name);
       if (current && JSON.stringify(current.schema) === json) {

@@ -16,6 +16,12 @@ export interface TableSchema {
   key: string[];
   /** Secondary indexes (each a list of columns) serving the hot queries. */
   indexes?: string[][];
+  /**
+   * Values existing rows get when a migration adds these columns. A migration may extend the key only by added
+   * columns with a default here (e.g. `signals` gained `model_version`, default `""`), so old rows stay unique
+   * and keep answering lookups by the old key.
+   */
+  defaults?: Record<string, string | number>;
 }
 
 /** A table row. `null` is SQL NULL; non-finite numbers are not allowed. */

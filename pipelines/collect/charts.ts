@@ -5,6 +5,7 @@
  * changed (a re-run writes nothing; a new signal re-renders the days it shows on).
  * @module
  */
+import type { Signal } from "@lib/core/mod.ts";
 import { renderChartSvg } from "@lib/report/mod.ts";
 import { chartKey, rowToBar, rowToSignal, type Stores } from "@lib/store/mod.ts";
 import { type CollectRequest, type CollectStep, ensureTables, type PlanRow, runUnits } from "./common.ts";
@@ -16,11 +17,15 @@ async function chartsFor(stores: Stores, req: CollectRequest, symbol: string) {
     where: { symbol, date: { lte: req.to } },
     orderBy: ["date"],
   })).map(rowToBar);
-  const signals = (await stores.tables.query("signals", {
-    where: { symbol, date: { lte: req.to } },
-    orderBy: ["date"],
-  })).map(rowToSignal);
-  return { bars, signals };
+  // one signal per date: the one issued last (several model versions may have issued one)
+  const byDate = new Map<string, Signal>();
+  for (
+    const r of await stores.tables.query("signals", {
+      where: { symbol, date: { lte: req.to } },
+      orderBy: ["date", "issued_at"],
+    })
+  ) byDate.set(String(r.date), rowToSignal(r));
+  return { bars, signals: [...byDate.values()] };
 }
 
 /** The `charts` step. */

@@ -4,7 +4,7 @@
  * that routes the JSON bodies as fetched to the object store, and the per-unit fan-out on `collectMany`.
  * @module
  */
-import { type IsoDate, oneLine, StoreError } from "@lib/core/mod.ts";
+import { type IsoDate, oneLine, sha256Hex, StoreError } from "@lib/core/mod.ts";
 import { collectMany, type MarketSource, type NasdaqSource, type YahooSource } from "@lib/sources/mod.ts";
 import { ALL_SCHEMAS, rawKey, type Row, type Stores } from "@lib/store/mod.ts";
 import type { Progress } from "../progress.ts";
@@ -167,8 +167,7 @@ export function urlMentions(url: URL, symbol: string): boolean {
 }
 
 async function sha(text: string): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return Array.from(d.slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
+  return (await sha256Hex(text)).slice(0, 16);
 }
 
 /**

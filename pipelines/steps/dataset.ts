@@ -3,7 +3,15 @@
  * the segments the user chose (resolved against the data before any work, see `lib/workflow` resolveSegments).
  * @module
  */
-import { closeTime, DataSourceError, InputError, type IsoDate, type NewsItem } from "@lib/core/mod.ts";
+import {
+  closeTime,
+  type CorporateAction,
+  DataSourceError,
+  InputError,
+  type IsoDate,
+  type NewsItem,
+  type UniverseMember,
+} from "@lib/core/mod.ts";
 import { DEFAULT_FEATURE_SET, type FeatureSet, featureSetFor, featureWarmup } from "@lib/features/mod.ts";
 import {
   type BuiltDataset,
@@ -123,6 +131,28 @@ export const PIPELINE_FEATURE_SET: FeatureSet = featureSetFor(DEFAULT_FEATURE_SE
   vix: true,
 });
 
+/**
+ * The system dataset of loaded inputs, built the same way for research runs and the production run: the market
+ * context given (a source's own), else the universe's own equal-weight index and a VIX stand-in (its realized
+ * volatility), known at each close; the features of `featureSet` (default {@linkcode PIPELINE_FEATURE_SET}; a
+ * loaded system passes its own). News items carry the sentiment of the run's scorer.
+ */
+export function datasetFrom(
+  spec: SystemSpec,
+  input: {
+    series: Map<string, SymbolSeries>;
+    news: readonly NewsItem[];
+    actions: readonly CorporateAction[];
+    membership?: readonly UniverseMember[];
+  },
+  segments: SegmentSpec,
+  featureSet: FeatureSet = PIPELINE_FEATURE_SET,
+  marketContext?: MarketInput,
+): BuiltDataset {
+  const market = marketContext ?? syntheticMarketContext(input.series);
+  return systemDataset(spec, { ...input, featureSet, market }, segments);
+}
+
 /** Builds the dataset for `o.symbols` from the stores, with the spec's labels and `o.segments`. */
 export async function datasetStep(
   stores: Stores,
@@ -158,23 +188,19 @@ export async function datasetStep(
   const actionRows = await stores.tables.query("corporate_actions", {
     where: { symbol: o.symbols, date: { gte: o.from, lte: o.to } },
   });
-  // the source's market context, else the universe's own equal-weight index and a VIX stand-in (its realized
-  // volatility), known at each close
-  const market = o.market ?? syntheticMarketContext(series);
   const membership = o.universe
     ? (await stores.tables.query("universe_membership", { where: { universe: o.universe } })).map(rowToMember)
     : undefined;
   if (membership && membership.length === 0) {
     throw new InputError(`universe ${o.universe}: no membership rows in the store`);
   }
-  const ds = systemDataset(spec, {
-    membership,
-    series,
-    featureSet: PIPELINE_FEATURE_SET,
-    market,
-    news,
-    actions: actionRows.map(rowToAction),
-  }, "purge" in o.segments ? o.segments : resolveSegments(dates, o.segments, spec.dataset).segments);
+  const ds = datasetFrom(
+    spec,
+    { membership, series, news, actions: actionRows.map(rowToAction) },
+    "purge" in o.segments ? o.segments : resolveSegments(dates, o.segments, spec.dataset).segments,
+    PIPELINE_FEATURE_SET,
+    o.market,
+  );
   done?.();
   progress?.note(`${ds.n} rows x ${ds.featureNames.length} features, ${news.length} news items joined`);
   return ds;

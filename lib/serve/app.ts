@@ -1,0 +1,457 @@
+/**
+ * The signal API: Hono routes described by zod schemas (`@hono/zod-openapi`), so one definition validates the
+ * request and generates `/openapi.json`. API keys (hashes only) and per-key rate limits guard `/v1/*` and
+ * `/metrics`; every refusal is a one-line JSON error with its status; no stack trace leaves the process. The
+ * app is a plain `fetch` handler: `Deno.serve`, Node, AWS Lambda (`hono/aws-lambda`) and Cloud Run run it
+ * unchanged.
+ * @module
+ */
+import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { type IsoDate, nextSession, nyDate, oneLine, StoreError } from "../core/mod.ts";
+import type { VersionManifest } from "../models/mod.ts";
+import type { KeyRing } from "./keys.ts";
+import { ApiMetrics } from "./metrics.ts";
+import { RateLimiter } from "./rate_limit.ts";
+import { type ServeStores, SignalReader } from "./reader.ts";
+import {
+  ErrorSchema,
+  HealthQuery,
+  HealthResponse,
+  HistoryQuery,
+  HistoryResponse,
+  instantOf,
+  ManifestResponse,
+  ModelsResponse,
+  ScorecardQuery,
+  ScorecardResponse,
+  SignalsQuery,
+  SignalsResponse,
+  SymbolParam,
+  VERSION_RE,
+  VersionParam,
+} from "./schemas.ts";
+
+/** Options of the API. */
+export interface ApiOptions {
+  stores: ServeStores;
+  /** The accepted keys (a `KeyRing`, or anything that checks like one, e.g. a ring reloaded from a file). */
+  keys: Pick<KeyRing, "check">;
+  /** Registry name of the fitted system (default `system`). */
+  modelName?: string;
+  /** Origins allowed by CORS; empty or absent = CORS off (no CORS headers at all). */
+  corsOrigins?: string[];
+  /** Longest accepted request URL in bytes (default 2048); longer is 414. */
+  maxUrlLength?: number;
+  /** Largest accepted request body in bytes (default 1024; the API takes no bodies); larger is 413. */
+  maxBodyBytes?: number;
+  /** Clock, epoch ms (default `Date.now`). */
+  now?: () => number;
+  /** Where server-side errors are logged (default `console.error`); clients never see them. */
+  log?: (message: string, error?: unknown) => void;
+  /** Rate limiter (default a new one). */
+  rateLimiter?: RateLimiter;
+  /** Settled replays (immutable answers) kept in memory, least recently used out first (default 5000; 32 MiB). */
+  replayCacheEntries?: number;
+}
+
+/** An API instance: the Hono app (a `fetch` handler) and its metrics. */
+export interface Api {
+  app: OpenAPIHono;
+  metrics: ApiMetrics;
+  fetch: (req: Request) => Response | Promise<Response>;
+}
+
+/** Replayed answers (`asOf` at least this far in the past) are immutable and say so in `Cache-Control`. */
+const SETTLED_MS = 60_000;
+const MAX_HISTORY = 5000;
+
+/** A refusal inside a handler: becomes `{"error": message}` with `status`. */
+export class ApiError extends Error {
+  readonly status: 400 | 404 | 503;
+  constructor(status: 400 | 404 | 503, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+function zodLine(err: z.ZodError, target: string): string {
+  const i = err.issues[0];
+  if (!i) return `invalid ${target}`;
+  const path = i.path.join(".");
+  if (i.code === "unrecognized_keys") {
+    return `${target}: unknown parameter ${
+      (i as { keys: string[] }).keys.map((k) => JSON.stringify(k)).join(", ")
+    }`;
+  }
+  if (i.code === "invalid_type" && i.message.includes("undefined")) return `${target} ${path}: required`;
+  return `${target}${path ? ` ${path}` : ""}: ${i.message}`;
+}
+
+const json = (schema: z.ZodTypeAny, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+const errors = {
+  400: json(ErrorSchema, "Invalid request (one-line message)"),
+  401: json(ErrorSchema, "Missing or invalid API key"),
+  403: json(ErrorSchema, "Revoked API key"),
+  404: json(ErrorSchema, "Nothing issued for this request"),
+  429: json(ErrorSchema, "Rate limit exceeded (see Retry-After)"),
+};
+const security: Record<string, string[]>[] = [{ ApiKey: [] }, { Bearer: [] }];
+
+/** Builds the API over the stores. */
+export function createApi(opts: ApiOptions): Api {
+  const reader = new SignalReader(opts.stores, opts.modelName ?? "system");
+  const metrics = new ApiMetrics();
+  const limiter = opts.rateLimiter ?? new RateLimiter();
+  const now = opts.now ?? Date.now;
+  const log = opts.log ?? ((m: string, e?: unknown) => console.error(m, e ?? ""));
+  const maxUrl = opts.maxUrlLength ?? 2048;
+  const maxBody = opts.maxBodyBytes ?? 1024;
+  const maxReplays = opts.replayCacheEntries ?? 5000;
+  const maxReplayBytes = 32 * 1024 * 1024;
+
+  const app = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        metrics.refuse("validation");
+        return c.json({ error: zodLine(result.error, result.target) }, 400);
+      }
+      return undefined;
+    },
+  });
+
+  const fail = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 414 | 429 | 500 | 503, error: string) =>
+    c.json({ error }, status);
+
+  // outermost: metrics by route pattern, and a response for anything thrown
+  app.use("*", async (c, next) => {
+    const t0 = performance.now();
+    await next();
+    const route = c.req.routePath && c.req.routePath !== "/*" && c.req.routePath !== "*"
+      ? c.req.routePath
+      : "unmatched";
+    metrics.observe(route, c.req.method, c.res.status, (performance.now() - t0) / 1000);
+  });
+  app.use("*", async (c, next) => {
+    if (c.req.url.length > maxUrl) {
+      metrics.refuse("size");
+      return fail(c, 414, `request URL longer than ${maxUrl} bytes`);
+    }
+    await next();
+    return undefined;
+  });
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: maxBody,
+      onError: (c) => {
+        metrics.refuse("size");
+        return fail(c, 413, `request body larger than ${maxBody} bytes`);
+      },
+    }),
+  );
+  if (opts.corsOrigins?.length) {
+    app.use("*", cors({ origin: opts.corsOrigins, allowMethods: ["GET"], maxAge: 600 }));
+  }
+  const guard: MiddlewareHandler = async (c, next) => {
+    const auth = c.req.header("authorization");
+    const key = c.req.header("x-api-key") ??
+      (auth && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, "").trim() : null);
+    const checked = await opts.keys.check(key);
+    if (!checked.ok) {
+      metrics.refuse("auth");
+      if (checked.status === 401) c.header("WWW-Authenticate", 'Bearer realm="fmai"');
+      return fail(c, checked.status, checked.error);
+    }
+    const k = checked.key;
+    const d = limiter.take(k.id, k.ratePerSec, k.burst);
+    c.header("RateLimit-Limit", String(k.ratePerSec));
+    c.header("RateLimit-Remaining", String(d.remaining));
+    if (!d.allowed) {
+      metrics.refuse("rate_limit");
+      c.header("Retry-After", String(d.retryAfterSec));
+      return fail(c, 429, `rate limit of ${k.ratePerSec} requests/s exceeded`);
+    }
+    await next();
+    return undefined;
+  };
+  app.use("/v1/*", guard);
+  app.use("/metrics", guard);
+  // settled replays never change: keep their bytes (a bounded LRU), after auth and rate limits
+  const replays = new Map<string, { body: string; headers: [string, string][] }>();
+  let replayBytes = 0;
+  app.use("/v1/*", async (c, next) => {
+    const hit = replays.get(c.req.url);
+    if (hit) {
+      replays.delete(c.req.url);
+      replays.set(c.req.url, hit);
+      for (const [k, v] of hit.headers) c.header(k, v);
+      return c.body(hit.body, 200);
+    }
+    await next();
+    if (c.res.status === 200 && c.res.headers.get("cache-control")?.includes("immutable")) {
+      const body = await c.res.clone().text();
+      const headers: [string, string][] = [
+        ["Content-Type", c.res.headers.get("content-type") ?? "application/json"],
+        ["Cache-Control", c.res.headers.get("cache-control")!],
+      ];
+      replays.set(c.req.url, { body, headers });
+      replayBytes += body.length;
+      while (replays.size > maxReplays || replayBytes > maxReplayBytes) {
+        const [k, v] = replays.entries().next().value!;
+        replays.delete(k);
+        replayBytes -= v.body.length;
+      }
+    }
+    return undefined;
+  });
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
+    type: "apiKey",
+    in: "header",
+    name: "X-API-Key",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer" });
+
+  /** asOf of a request: the replay instant, or now; and the cache policy it allows. */
+  const asOfOf = (c: Context, s: string | undefined): number => {
+    const t = s === undefined ? now() : instantOf(s);
+    c.header(
+      "Cache-Control",
+      s !== undefined && t <= now() - SETTLED_MS ? "private, max-age=31536000, immutable" : "no-store",
+    );
+    return t;
+  };
+  const resolveModel = async (m: string | undefined): Promise<string | null | undefined> => {
+    if (m === undefined) return null;
+    if (/\./.test(m)) return m;
+    return (await reader.models()).aliases.aliases[m]; // undefined: unknown alias
+  };
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/signals",
+      summary: "Signals of one decision date (latest by default), as issued",
+      security,
+      request: { query: SignalsQuery },
+      responses: { 200: json(SignalsResponse, "The signals of one run"), ...errors },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const asOf = asOfOf(c, q.asOf);
+      const model = await resolveModel(q.model);
+      if (model === undefined) throw new ApiError(404, `unknown model alias ${q.model}`);
+      const symbols = q.symbols ? [...new Set(q.symbols.toUpperCase().split(","))].sort() : null;
+      const run = await reader.run(q.date ?? null, asOf, model);
+      if (symbols) {
+        for (const s of symbols) {
+          if (!(await reader.knownSymbol(s))) throw new ApiError(400, `unknown symbol ${s}`);
+        }
+      }
+      if (!run) {
+        throw new ApiError(
+          404,
+          `no signals issued${q.date ? ` for ${q.date}` : ""}${model ? ` by ${model}` : ""}`,
+        );
+      }
+      const signals = await reader.signalsOf(run, symbols);
+      const have = new Set(signals.map((s) => s.symbol));
+      return c.json({
+        date: run.date,
+        forSession: nextSession(run.date),
+        modelVersion: run.modelVersion,
+        issuedAt: new Date(run.issuedAt).toISOString(),
+        signals,
+        notInRun: symbols ? symbols.filter((s) => !have.has(s)) : [],
+      }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/signals/{symbol}",
+      summary: "One symbol's signal history, each date as issued",
+      security,
+      request: { params: SymbolParam, query: HistoryQuery },
+      responses: { 200: json(HistoryResponse, "Signals by date"), ...errors },
+    }),
+    async (c) => {
+      const symbol = c.req.valid("param").symbol.toUpperCase();
+      const q = c.req.valid("query");
+      const asOf = asOfOf(c, q.asOf);
+      const to: IsoDate = q.to ?? nyDate(asOf);
+      const from: IsoDate = q.from ?? `${Number(to.slice(0, 4)) - 1}${to.slice(4)}`;
+      if (from > to) throw new ApiError(400, `query from ${from} is after to ${to}`);
+      const limit = q.limit === undefined ? 1000 : Number(q.limit);
+      if (!(limit >= 1 && limit <= MAX_HISTORY)) {
+        throw new ApiError(400, `query limit: expected 1..${MAX_HISTORY}`);
+      }
+      const model = await resolveModel(q.model);
+      if (model === undefined) throw new ApiError(404, `unknown model alias ${q.model}`);
+      if (!(await reader.knownSymbol(symbol))) throw new ApiError(404, `unknown symbol ${symbol}`);
+      const signals = await reader.history(symbol, from, to, asOf, model, limit);
+      return c.json({ symbol, from, to, signals }, 200);
+    },
+  );
+
+  const summary = (m: VersionManifest, aliases: Record<string, string>) => ({
+    version: m.version,
+    aliases: Object.keys(aliases).filter((a) => aliases[a] === m.version).sort(),
+    digest: m.digest,
+    createdAt: new Date(m.lineage.createdAt).toISOString(),
+    trainWindow: [...m.lineage.windows.train],
+    calibrationWindow: [...m.lineage.windows.calibration],
+    featureSet: m.lineage.featureSet.id,
+    metrics: m.lineage.metrics,
+  });
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/models",
+      summary: "Registered model versions and aliases",
+      security,
+      responses: { 200: json(ModelsResponse, "Versions, oldest first"), ...errors },
+    }),
+    async (c) => {
+      c.header("Cache-Control", "no-store");
+      const { versions, aliases } = await reader.models();
+      return c.json({
+        name: reader.modelName,
+        aliases: Object.fromEntries(Object.entries(aliases.aliases).sort()),
+        versions: versions.map((m) => summary(m, aliases.aliases)),
+      }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/models/{version}",
+      summary: "The manifest of one version (or of the version an alias points at)",
+      security,
+      request: { params: VersionParam },
+      responses: { 200: json(ManifestResponse, "The manifest with lineage"), ...errors },
+    }),
+    async (c) => {
+      const { version } = c.req.valid("param");
+      const m = await reader.model(version);
+      if (!m) throw new ApiError(404, `unknown model version ${version}`);
+      c.header(
+        "Cache-Control",
+        VERSION_RE.test(version) && version.includes(".")
+          ? "private, max-age=31536000, immutable"
+          : "no-store",
+      );
+      return c.json(m as unknown as Record<string, unknown>, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/scorecard",
+      summary: "Paper scorecard of issued signals: hit rate, P&L and IC by model version",
+      security,
+      request: { query: ScorecardQuery },
+      responses: { 200: json(ScorecardResponse, "Totals per model version"), ...errors },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const asOf = asOfOf(c, q.asOf);
+      const from = q.from ?? "1900-01-01", to = q.to ?? nyDate(asOf);
+      if (from > to) throw new ApiError(400, `query from ${from} is after to ${to}`);
+      const model = await resolveModel(q.model);
+      if (model === undefined) throw new ApiError(404, `unknown model alias ${q.model}`);
+      const { entries } = await reader.scorecard(from, to, asOf, model);
+      return c.json({ from, to, models: entries }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/health",
+      summary: "Feature drift (PSI against the training window) and data freshness of a run",
+      security,
+      request: { query: HealthQuery },
+      responses: { 200: json(HealthResponse, "Checks of one run"), ...errors },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const asOf = asOfOf(c, q.asOf);
+      const model = await resolveModel(q.model);
+      if (model === undefined) throw new ApiError(404, `unknown model alias ${q.model}`);
+      const run = await reader.run(q.date ?? null, asOf, model);
+      if (!run) throw new ApiError(404, `no run${q.date ? ` for ${q.date}` : ""}`);
+      const checks = await reader.health(run);
+      const status = checks.some((x) => x.status === "fail")
+        ? "fail"
+        : checks.some((x) => x.status === "warn")
+        ? "warn"
+        : "ok";
+      return c.json({ date: run.date, modelVersion: run.modelVersion, status, checks }, 200);
+    },
+  );
+
+  app.get("/healthz", async (c) => {
+    c.header("Cache-Control", "no-store");
+    try {
+      await reader.ping();
+      return c.json({ status: "ok" }, 200);
+    } catch (e) {
+      log("healthz: store check failed", e);
+      return fail(c, 503, "store unavailable");
+    }
+  });
+
+  app.get("/metrics", async (c) => {
+    const models: Record<string, string> = {};
+    try {
+      const a = (await reader.models()).aliases.aliases;
+      Object.assign(models, a);
+      const latest = await reader.run(null, now(), null);
+      if (latest) models.latest_issued = latest.modelVersion;
+    } catch (e) {
+      log("metrics: cannot read the model aliases", e);
+    }
+    return c.text(metrics.render(models), 200, {
+      "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+    });
+  });
+
+  const doc = {
+    openapi: "3.1.0",
+    info: {
+      title: "fmai signal API",
+      version: "1",
+      description:
+        "Next-session buy/sell/hold signals with sizes and provenance; as-of replay of any issued signal.",
+    },
+  };
+  let openapi: string | null = null;
+  app.get("/openapi.json", (c) => {
+    openapi ??= JSON.stringify(app.getOpenAPI31Document(doc));
+    return c.body(openapi, 200, { "Content-Type": "application/json" });
+  });
+
+  app.notFound((c) => fail(c, 404, "not found"));
+  app.onError((e, c) => {
+    if (e instanceof ApiError) return fail(c, e.status, e.message);
+    if (e instanceof StoreError) {
+      log(`store error on ${c.req.method} ${c.req.path}: ${oneLine(e)}`, e);
+      return fail(c, 503, "store unavailable");
+    }
+    log(`internal error on ${c.req.method} ${c.req.path}`, e);
+    return fail(c, 500, "internal error");
+  });
+
+  return { app, metrics, fetch: (req: Request) => app.fetch(req) };
+}

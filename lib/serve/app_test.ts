@@ -1,0 +1,313 @@
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { openEmbeddedStores, type Stores } from "../store/mod.ts";
+import { type ApiKeyRecord, createApi, createApiKey, KeyRing } from "./mod.ts";
+import { DATES, fillStores, type Fixture, issueRun } from "./_test_fixture.ts";
+
+interface Setup {
+  stores: Stores;
+  fx: Fixture;
+  key: string;
+  revoked: string;
+  slow: string;
+  records: ApiKeyRecord[];
+  now: number;
+}
+
+async function setup(): Promise<Setup> {
+  const stores = openEmbeddedStores(":memory:");
+  const fx = await fillStores(stores.tables, stores.objects);
+  const a = await createApiKey("tester", { ratePerSec: 1000, burst: 1000 });
+  const r = await createApiKey("gone");
+  const s = await createApiKey("slow", { ratePerSec: 1, burst: 2 });
+  return {
+    stores,
+    fx,
+    key: a.key,
+    revoked: r.key,
+    slow: s.key,
+    records: [a.record, { ...r.record, revoked: true }, s.record],
+    now: Date.UTC(2018, 1, 9),
+  };
+}
+
+function apiOf(s: Setup, opts: { corsOrigins?: string[] } = {}) {
+  const logged: string[] = [];
+  const api = createApi({
+    stores: s.stores,
+    keys: new KeyRing(s.records),
+    now: () => s.now,
+    log: (m) => logged.push(m),
+    ...opts,
+  });
+  const get = (
+    path: string,
+    headers: Record<string, string> = { "X-API-Key": s.key },
+    init: RequestInit = {},
+  ) => api.fetch(new Request(`http://api.test${path}`, { headers, ...init }));
+  return { api, get, logged };
+}
+
+async function errorOf(res: Response): Promise<string> {
+  equal(res.headers.get("content-type")?.split(";")[0], "application/json");
+  const text = await res.text();
+  ok(!text.includes("\n") && !/\bat .*\.ts:\d+/.test(text), `one line, no stack: ${text}`);
+  const body = JSON.parse(text);
+  deepEqual(Object.keys(body), ["error"]);
+  return body.error;
+}
+
+Deno.test("serve: auth: missing, wrong and revoked keys are refused; bearer and header keys work", async () => {
+  const s = await setup();
+  try {
+    const { get } = apiOf(s);
+    let r = await get("/v1/signals", {});
+    equal(r.status, 401);
+    equal(await errorOf(r), "missing api key");
+    ok(r.headers.get("www-authenticate")?.startsWith("Bearer"));
+    r = await get("/v1/signals", { "X-API-Key": s.key.slice(0, -1) + (s.key.endsWith("A") ? "B" : "A") });
+    equal(r.status, 401);
+    equal(await errorOf(r), "invalid api key");
+    r = await get("/v1/signals", { "X-API-Key": "not-a-key" });
+    equal(r.status, 401);
+    await r.body?.cancel();
+    r = await get("/v1/signals", { "X-API-Key": s.revoked });
+    equal(r.status, 403);
+    equal(await errorOf(r), "api key revoked");
+    r = await get("/v1/signals", { Authorization: `Bearer ${s.key}` });
+    equal(r.status, 200);
+    await r.body?.cancel();
+    r = await get("/metrics", {});
+    equal(r.status, 401, "metrics need a key");
+    await r.body?.cancel();
+    for (const open of ["/healthz", "/openapi.json"]) {
+      r = await get(open, {});
+      equal(r.status, 200, open);
+      await r.body?.cancel();
+    }
+  } finally {
+    await s.stores.close();
+  }
+});
+
+Deno.test("serve: validation: bad dates, unknown symbols and parameters, oversized requests", async () => {
+  const s = await setup();
+  try {
+    const { get } = apiOf(s);
+    const cases: [string, number, RegExp][] = [
+      ["/v1/signals?date=2018-02-30", 400, /^query date: expected a date YYYY-MM-DD$/],
+      ["/v1/signals?date=yesterday", 400, /date/],
+      ["/v1/signals?symbols=AAPL,NOPE", 400, /^unknown symbol NOPE$/],
+      ["/v1/signals?symbols=AA%20PL", 400, /symbols/],
+      ["/v1/signals?colour=red", 400, /unknown parameter "colour"/],
+      ["/v1/signals?asOf=2018-02-06", 400, /asOf/],
+      ["/v1/signals?model=Bad_Model", 400, /model/],
+      ["/v1/signals?model=nobody", 404, /unknown model alias nobody/],
+      ["/v1/signals/NOPE", 404, /^unknown symbol NOPE$/],
+      ["/v1/signals/AAPL?from=2018-02-07&to=2018-02-01", 400, /after/],
+      ["/v1/signals/AAPL?limit=0", 400, /limit/],
+      ["/v1/signals/AAPL?from=2018-13-01", 400, /from/],
+      ["/v1/models/2099-01-01.0123456789", 404, /unknown model version/],
+      ["/v1/signals?date=2017-01-03", 404, /no signals issued for 2017-01-03/],
+      ["/v2/anything", 404, /^not found$/],
+      [`/v1/signals?symbols=${Array.from({ length: 101 }, (_, i) => `S${i}`).join(",")}`, 400, /up to 100/],
+      [`/v1/signals?symbols=${"A,".repeat(1100)}A`, 414, /URL longer than 2048/],
+    ];
+    for (const [path, status, re] of cases) {
+      const r = await get(path);
+      equal(r.status, status, path.slice(0, 80));
+      const e = await errorOf(r);
+      ok(re.test(e), `${path.slice(0, 60)}: ${e}`);
+    }
+    const body = await get("/v1/signals", { "X-API-Key": s.key, "Content-Type": "application/json" }, {
+      method: "POST",
+      body: "x".repeat(5000),
+    });
+    equal(body.status, 413);
+    ok(/body larger than 1024/.test(await errorOf(body)));
+  } finally {
+    await s.stores.close();
+  }
+});
+
+Deno.test("serve: per-key rate limit answers 429 with Retry-After, other keys unaffected", async () => {
+  const s = await setup();
+  try {
+    const { get, api } = apiOf(s);
+    const slow = { "X-API-Key": s.slow };
+    for (let i = 0; i < 2; i++) {
+      const r = await get("/v1/models", slow);
+      equal(r.status, 200);
+      await r.body?.cancel();
+    }
+    const r = await get("/v1/models", slow);
+    equal(r.status, 429);
+    ok(Number(r.headers.get("retry-after")) >= 1);
+    ok(/rate limit of 1 requests\/s exceeded/.test(await errorOf(r)));
+    const other = await get("/v1/models");
+    equal(other.status, 200);
+    await other.body?.cancel();
+    const m = await (await get("/metrics")).text();
+    ok(m.includes('fmai_http_refused_total{reason="rate_limit"} 1'), m);
+    ok(api.metrics.render({}).includes("fmai_http_requests_total"));
+  } finally {
+    await s.stores.close();
+  }
+});
+
+Deno.test("serve: signals: latest run, by date, by model version; a new version never replaces the old one", async () => {
+  const s = await setup();
+  try {
+    const { get } = apiOf(s);
+    const latest = await (await get("/v1/signals")).json();
+    equal(latest.date, DATES[1]);
+    equal(latest.forSession, "2018-02-07");
+    equal(latest.modelVersion, s.fx.v2, "the latest run of the latest date");
+    deepEqual(latest.signals.map((x: { symbol: string }) => x.symbol), ["AAPL", "MSFT"]);
+    const old = await (await get(`/v1/signals?date=${DATES[1]}&model=${s.fx.v1}&symbols=xom,AAPL`)).json();
+    equal(old.modelVersion, s.fx.v1);
+    deepEqual(old.signals.map((x: { symbol: string }) => x.symbol), ["AAPL", "XOM"]);
+    const x = old.signals[0];
+    equal(x.action, "sell");
+    deepEqual(x.experts.map((e: { expert: string; weight: number }) => [e.expert, e.weight]), [
+      ["trend", 0.5],
+      ["level", 0.3],
+      ["volatility", 0.2],
+    ]);
+    equal(x.featureHash, "a".repeat(64));
+    equal(x.sizing.rule.method, "topk-dropout");
+    equal(old.signals[1].sizing.forecastVol, null, "a missing forecast is null, not NaN");
+    const v2only = await (await get(`/v1/signals?date=${DATES[1]}&symbols=XOM`)).json();
+    deepEqual(v2only.notInRun, ["XOM"]);
+    const byAlias = await (await get(`/v1/signals?date=${DATES[1]}&model=champion`)).json();
+    equal(byAlias.modelVersion, s.fx.v2);
+    const hist = await (await get("/v1/signals/AAPL?from=2018-01-01&to=2018-02-28")).json();
+    deepEqual(hist.signals.map((h: { date: string; modelVersion: string }) => [h.date, h.modelVersion]), [
+      [DATES[0], s.fx.v1],
+      [DATES[1], s.fx.v2],
+    ]);
+  } finally {
+    await s.stores.close();
+  }
+});
+
+Deno.test("serve: as-of replay returns identical bytes, before and after later runs and across instances", async () => {
+  const s = await setup();
+  try {
+    const asOf = new Date(s.fx.issued.d1v1 + 60_000).toISOString();
+    const paths = [
+      `/v1/signals?date=${DATES[1]}&asOf=${asOf}`,
+      `/v1/signals?asOf=${encodeURIComponent(asOf)}`,
+      `/v1/signals/AAPL?from=2018-01-01&to=2018-02-28&asOf=${s.fx.issued.d1v1 + 60_000}`,
+      `/v1/health?asOf=${asOf}`,
+      `/v1/scorecard?asOf=${asOf}`,
+    ];
+    const first = [];
+    for (const p of paths) {
+      const r = await apiOf(s).get(p);
+      equal(r.status, 200, p);
+      equal(r.headers.get("cache-control"), "private, max-age=31536000, immutable");
+      first.push(new Uint8Array(await r.arrayBuffer()));
+    }
+    const one = apiOf(s);
+    for (const p of paths) {
+      const a = new Uint8Array(await (await one.get(p)).arrayBuffer());
+      const b = await one.get(p); // from the replay cache
+      equal(b.headers.get("cache-control"), "private, max-age=31536000, immutable");
+      deepEqual(new Uint8Array(await b.arrayBuffer()), a, `cached ${p}`);
+    }
+    const before = JSON.parse(new TextDecoder().decode(first[0]));
+    equal(before.modelVersion, s.fx.v1, "v2 was issued after asOf");
+    equal(before.signals.length, 3);
+    // a later run (a third version re-issuing the same date) changes the latest answer, not the replay
+    await issueRun(s.stores.tables, s.fx.v1.replace(/.$/, "9"), DATES[1], s.fx.issued.d1v2 + 1000, 0.9);
+    s.now += 86_400_000;
+    for (let i = 0; i < paths.length; i++) {
+      const again = new Uint8Array(await (await apiOf(s).get(paths[i])).arrayBuffer());
+      deepEqual(again, first[i], paths[i]);
+    }
+    const latest = await (await apiOf(s).get(`/v1/signals?date=${DATES[1]}`)).json();
+    equal(latest.modelVersion, s.fx.v1.replace(/.$/, "9"));
+  } finally {
+    await s.stores.close();
+  }
+});
+
+Deno.test("serve: models, manifest, scorecard, health, metrics and openapi", async () => {
+  const s = await setup();
+  try {
+    const { get } = apiOf(s);
+    const models = await (await get("/v1/models")).json();
+    deepEqual(models.aliases, { champion: s.fx.v2 });
+    deepEqual(models.versions.map((v: { version: string; aliases: string[] }) => [v.version, v.aliases]), [
+      [s.fx.v1, []],
+      [s.fx.v2, ["champion"]],
+    ]);
+    const man = await (await get(`/v1/models/${s.fx.v1}`)).json();
+    equal(man.lineage.seed, 1);
+    equal(man.digest.length, 64);
+    equal((await (await get("/v1/models/champion")).json()).version, s.fx.v2);
+    const sc = await (await get("/v1/scorecard")).json();
+    equal(sc.models.length, 1);
+    const e = sc.models[0];
+    deepEqual([e.modelVersion, e.days, e.signals, e.traded, e.hitRate], [s.fx.v1, 2, 6, 4, 0.75]);
+    ok(Math.abs(e.pnl - 0.004) < 1e-12);
+    ok(Math.abs(e.meanIc - 0.75) < 1e-12);
+    const h = await (await get(`/v1/health?date=${DATES[1]}`)).json();
+    equal(h.modelVersion, s.fx.v2);
+    equal(h.status, "fail");
+    const h1 = await (await get(`/v1/health?date=${DATES[1]}&model=${s.fx.v1}`)).json();
+    equal(h1.status, "ok");
+    equal(h1.checks.length, 2);
+    const m = await get("/metrics");
+    equal(m.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+    const text = await m.text();
+    ok(text.includes(`fmai_model_info{alias="champion",version="${s.fx.v2}"} 1`), text);
+    ok(text.includes(`fmai_model_info{alias="latest_issued",version="${s.fx.v2}"} 1`));
+    ok(/fmai_http_requests_total\{route="\/v1\/models\/:version",method="GET",status="200"\} 2/.test(text));
+    ok(/fmai_http_request_duration_seconds_bucket\{route="\/v1\/scorecard",le="\+Inf"\} 1/.test(text));
+    const doc = await (await get("/openapi.json", {})).json();
+    equal(doc.openapi, "3.1.0");
+    for (
+      const p of [
+        "/v1/signals",
+        "/v1/signals/{symbol}",
+        "/v1/models",
+        "/v1/models/{version}",
+        "/v1/scorecard",
+        "/v1/health",
+      ]
+    ) {
+      ok(doc.paths[p]?.get, p);
+    }
+    ok(doc.components.schemas.IssuedSignal);
+    ok(doc.components.securitySchemes.ApiKey);
+  } finally {
+    await s.stores.close();
+  }
+});
+
+Deno.test("serve: CORS is off unless origins are configured; store failures are clean 503s", async () => {
+  const s = await setup();
+  try {
+    const off = await apiOf(s).get("/v1/models", { "X-API-Key": s.key, Origin: "https://evil.example" });
+    equal(off.headers.get("access-control-allow-origin"), null);
+    await off.body?.cancel();
+    const on = await apiOf(s, { corsOrigins: ["https://app.example"] }).get("/v1/models", {
+      "X-API-Key": s.key,
+      Origin: "https://app.example",
+    });
+    equal(on.headers.get("access-control-allow-origin"), "https://app.example");
+    await on.body?.cancel();
+    const { get, logged } = apiOf(s);
+    await s.stores.tables.close();
+    const r = await get("/v1/signals");
+    ok(r.status === 503 || r.status === 500, String(r.status));
+    ok(/^(store unavailable|internal error)$/.test(await errorOf(r)));
+    ok(logged.length >= 1, "the cause is logged server-side");
+    const hz = await get("/healthz", {});
+    equal(hz.status, 503);
+    await hz.body?.cancel();
+  } finally {
+    await s.stores.close().catch(() => {});
+  }
+});

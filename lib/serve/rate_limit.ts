@@ -1,0 +1,51 @@
+/**
+ * Per-key rate limits: a token bucket per key id (sustained `ratePerSec`, up to `burst` at once), refilled from
+ * a monotonic clock. One process's view: behind several instances each enforces its own share.
+ * @module
+ */
+
+/** The outcome of taking one token. */
+export interface RateDecision {
+  allowed: boolean;
+  /** Tokens left after this request (floor). */
+  remaining: number;
+  /** Seconds until one token is available again (0 when allowed). */
+  retryAfterSec: number;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+/** Token buckets by key. */
+export class RateLimiter {
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #now: () => number;
+
+  /** `now` returns milliseconds (default `performance.now`). */
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now;
+  }
+
+  /** Takes one token from `key`'s bucket. */
+  take(key: string, ratePerSec: number, burst: number): RateDecision {
+    const t = this.#now();
+    let b = this.#buckets.get(key);
+    if (!b) {
+      b = { tokens: burst, at: t };
+      this.#buckets.set(key, b);
+    }
+    b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * ratePerSec);
+    b.at = t;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return { allowed: true, remaining: Math.floor(b.tokens), retryAfterSec: 0 };
+    }
+    return {
+      allowed: false,
+      remaining: 0,
+      retryAfterSec: Math.max(1, Math.ceil((1 - b.tokens) / ratePerSec)),
+    };
+  }
+}

@@ -1,0 +1,296 @@
+/**
+ * What the API reads, from the same stores the production run writes: issued signals (by the run that issued
+ * them), registered model versions and aliases, the paper scorecard and the health checks. Every answer is
+ * built only from stored values, in a fixed order, so the same question always gets the same bytes.
+ * @module
+ */
+import { type Instant, type IsoDate, nextSession, type Signal } from "../core/mod.ts";
+import {
+  type AliasState,
+  aliasState,
+  listVersions,
+  type VersionManifest,
+  versionManifest,
+} from "../models/mod.ts";
+import { type ObjectStore, type Row, rowToSignal, type TableQuery, type TableStore } from "../store/mod.ts";
+
+type Where = NonNullable<TableQuery["where"]>;
+
+/** The stores the API reads. */
+export interface ServeStores {
+  tables: TableStore;
+  objects: ObjectStore;
+}
+
+/** One production run: a model version's signals for one decision date. */
+export interface RunRef {
+  modelVersion: string;
+  date: IsoDate;
+  issuedAt: Instant;
+  source: string;
+  status: string;
+}
+
+/** A signal as the API shows it: everything it was issued with. */
+export interface IssuedSignal {
+  symbol: string;
+  date: IsoDate;
+  forSession: IsoDate;
+  action: "buy" | "sell" | "hold";
+  size: number;
+  confidence: number;
+  source: string;
+  modelVersion: string;
+  asOf: string;
+  issuedAt: string;
+  featureHash: string;
+  experts: { expert: string; weight: number; score: number; calibrated: (number | null)[] | null }[];
+  sizing: {
+    rawScore: number | null;
+    score: number | null;
+    forecastVol: number | null;
+    rule: Record<string, string | number | boolean>;
+  };
+}
+
+/** Scorecard totals of one model version (and source) over a date range. */
+export interface ScorecardEntry {
+  modelVersion: string;
+  source: string;
+  from: IsoDate;
+  to: IsoDate;
+  days: number;
+  signals: number;
+  traded: number;
+  hitRate: number | null;
+  pnl: number;
+  meanDailyPnl: number | null;
+  meanIc: number | null;
+  icir: number | null;
+}
+
+/** One stored health check. */
+export interface HealthCheck {
+  kind: string;
+  name: string;
+  value: number | null;
+  warn: number | null;
+  fail: number | null;
+  status: string;
+}
+
+const fin = (v: number): number | null => (Number.isFinite(v) ? v : null);
+const iso = (t: Instant): string => new Date(t).toISOString();
+
+/** The API view of a stored signal (it must carry provenance). */
+export function issuedView(s: Signal): IssuedSignal {
+  const p = s.provenance!;
+  return {
+    symbol: s.symbol,
+    date: s.date,
+    forSession: nextSession(s.date),
+    action: s.action,
+    size: s.size,
+    confidence: s.confidence,
+    source: s.source,
+    modelVersion: p.modelVersion,
+    asOf: iso(p.asOf),
+    issuedAt: iso(p.issuedAt),
+    featureHash: p.featureHash,
+    experts: s.contributions.map((c) => ({
+      expert: c.expert,
+      weight: c.weight,
+      score: c.score,
+      calibrated: c.calibrated ? c.calibrated.map(fin) : null,
+    })),
+    sizing: {
+      rawScore: fin(p.sizing.rawScore),
+      score: fin(p.sizing.score),
+      forecastVol: fin(p.sizing.forecastVol),
+      rule: p.sizing.rule,
+    },
+  };
+}
+
+function runOf(r: Row): RunRef {
+  return {
+    modelVersion: String(r.model_version),
+    date: String(r.as_of),
+    issuedAt: Number(r.issued_at),
+    source: String(r.source),
+    status: String(r.status),
+  };
+}
+
+/** Reads what the API serves. `modelName` is the registry name of the fitted system. */
+export class SignalReader {
+  readonly #s: ServeStores;
+  readonly #known = new Set<string>();
+  readonly modelName: string;
+
+  constructor(stores: ServeStores, modelName: string) {
+    this.#s = stores;
+    this.modelName = modelName;
+  }
+
+  /**
+   * The run that answers for `date` (or the latest date when null) as known at `asOf`: among runs issued at or
+   * before `asOf` (of `model` when given), the latest date, then the latest issued. Null when none.
+   */
+  async run(date: IsoDate | null, asOf: Instant, model: string | null): Promise<RunRef | null> {
+    const where: Where = { issued_at: { lte: asOf } };
+    if (date) where.as_of = date;
+    if (model) where.model_version = model;
+    const rows = await this.#s.tables.query("signal_runs", {
+      where,
+      orderBy: ["-as_of", "-issued_at", "model_version"],
+      limit: 1,
+    });
+    return rows.length ? runOf(rows[0]) : null;
+  }
+
+  /** The signals a run issued (of `symbols` when given), by symbol. */
+  async signalsOf(run: RunRef, symbols: string[] | null): Promise<IssuedSignal[]> {
+    const where: Where = {
+      date: run.date,
+      model_version: run.modelVersion,
+      source: run.source,
+    };
+    if (symbols) where.symbol = symbols;
+    const rows = await this.#s.tables.query("signals", { where, orderBy: ["symbol"] });
+    return rows.map((r) => issuedView(rowToSignal(r)));
+  }
+
+  /**
+   * True when any production signal was ever issued for `symbol`. Issued signals are never removed, so a symbol
+   * found once is remembered; an unknown one is looked up every time (it may have been issued since).
+   */
+  async knownSymbol(symbol: string): Promise<boolean> {
+    if (this.#known.has(symbol)) return true;
+    const rows = await this.#s.tables.query("signals", {
+      where: { symbol, model_version: { gt: "" } },
+      limit: 1,
+    });
+    if (rows.length && this.#known.size < 100_000) this.#known.add(symbol);
+    return rows.length > 0;
+  }
+
+  /**
+   * A symbol's history in `[from, to]`: per date, the signal of the run that answers for that date at `asOf`
+   * (the latest issued at or before it, of `model` when given).
+   */
+  async history(
+    symbol: string,
+    from: IsoDate,
+    to: IsoDate,
+    asOf: Instant,
+    model: string | null,
+    limit: number,
+  ): Promise<IssuedSignal[]> {
+    const where: Where = { symbol, date: { gte: from, lte: to }, issued_at: { lte: asOf } };
+    if (model) where.model_version = model;
+    const rows = await this.#s.tables.query("signals", {
+      where,
+      orderBy: ["date", "issued_at", "model_version"],
+    });
+    const byDate = new Map<string, Row>();
+    for (const r of rows) if (r.model_version) byDate.set(String(r.date), r);
+    return [...byDate.values()].slice(-limit).map((r) => issuedView(rowToSignal(r)));
+  }
+
+  /** Registered versions (oldest first) and the aliases. */
+  async models(): Promise<{ versions: VersionManifest[]; aliases: AliasState }> {
+    const [versions, aliases] = await Promise.all([
+      listVersions(this.#s.objects, this.modelName),
+      aliasState(this.#s.objects, this.modelName),
+    ]);
+    return { versions, aliases };
+  }
+
+  /** One version's manifest (`version` may be an alias); null when unknown. */
+  async model(version: string): Promise<VersionManifest | null> {
+    let v = version;
+    if (!/\./.test(v)) {
+      const a = (await aliasState(this.#s.objects, this.modelName)).aliases[v];
+      if (!a) return null;
+      v = a;
+    }
+    try {
+      return await versionManifest(this.#s.objects, this.modelName, v);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Scorecard totals per model version and source over `[from, to]` (scored dates known at `asOf`). */
+  async scorecard(
+    from: IsoDate,
+    to: IsoDate,
+    asOf: Instant,
+    model: string | null,
+  ): Promise<{ entries: ScorecardEntry[]; days: Row[] }> {
+    const where: Where = { date: { gte: from, lte: to }, known_at: { lte: asOf } };
+    if (model) where.model_version = model;
+    const rows = await this.#s.tables.query("scorecard", {
+      where,
+      orderBy: ["model_version", "source", "date"],
+    });
+    const groups = new Map<string, Row[]>();
+    for (const r of rows) {
+      const k = `${r.model_version}\u0000${r.source}`;
+      let g = groups.get(k);
+      if (!g) groups.set(k, g = []);
+      g.push(r);
+    }
+    const entries: ScorecardEntry[] = [];
+    for (const g of groups.values()) {
+      const n = g.reduce((a, r) => a + Number(r.n), 0);
+      const traded = g.reduce((a, r) => a + Number(r.traded), 0);
+      const hits = g.reduce((a, r) => a + Number(r.hits), 0);
+      const pnl = g.map((r) => Number(r.pnl));
+      const ics = g.map((r) => r.ic).filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+      const meanIc = ics.length ? ics.reduce((a, b) => a + b, 0) / ics.length : null;
+      const sdIc = ics.length > 1
+        ? Math.sqrt(ics.reduce((a, b) => a + (b - meanIc!) ** 2, 0) / (ics.length - 1))
+        : null;
+      const total = pnl.reduce((a, b) => a + b, 0);
+      entries.push({
+        modelVersion: String(g[0].model_version),
+        source: String(g[0].source),
+        from: String(g[0].date),
+        to: String(g[g.length - 1].date),
+        days: g.length,
+        signals: n,
+        traded,
+        hitRate: traded ? hits / traded : null,
+        pnl: total,
+        meanDailyPnl: g.length ? total / g.length : null,
+        meanIc,
+        icir: meanIc !== null && sdIc ? meanIc / sdIc : null,
+      });
+    }
+    return { entries, days: rows };
+  }
+
+  /** The health checks stored with a run. */
+  async health(run: RunRef): Promise<HealthCheck[]> {
+    const rows = await this.#s.tables.query("health", {
+      where: { model_version: run.modelVersion, as_of: run.date },
+      orderBy: ["kind", "name"],
+    });
+    const n = (v: Row[string]) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+    return rows.map((r) => ({
+      kind: String(r.kind),
+      name: String(r.name),
+      value: n(r.value),
+      warn: n(r.warn),
+      fail: n(r.fail),
+      status: String(r.status),
+    }));
+  }
+
+  /** Cheap liveness probe of the tables store. */
+  async ping(): Promise<void> {
+    await this.#s.tables.query("signal_runs", { limit: 1 });
+  }
+}

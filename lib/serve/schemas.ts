@@ -1,0 +1,211 @@
+/**
+ * The API's request and response schemas (zod through `@hono/zod-openapi`): one definition validates requests
+ * and generates `/openapi.json`.
+ * @module
+ */
+import { z } from "@hono/zod-openapi";
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+/** Ticker symbols: letters, digits and `.^=-`, 1 to 15 characters (upper-cased by the API). */
+export const SYMBOL_RE = /^[A-Za-z0-9.^=-]{1,15}$/;
+/** A registry version id (`YYYY-MM-DD.<10 hex>`) or an alias name. */
+export const VERSION_RE = /^(\d{4}-\d{2}-\d{2}\.[0-9a-f]{10}|[a-z][a-z0-9-]{0,31})$/;
+/** Most symbols one request may name. */
+export const MAX_SYMBOLS = 100;
+
+function realDate(s: string): boolean {
+  if (!DATE_RE.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+/** A session date `YYYY-MM-DD` (a real calendar date). */
+export const IsoDateSchema = z.string().refine(realDate, { message: "expected a date YYYY-MM-DD" }).openapi({
+  example: "2018-02-07",
+});
+
+/** An instant: RFC 3339 with a zone (`2018-02-08T02:00:00Z`) or epoch milliseconds. */
+export const InstantSchema = z.string().refine(
+  (s) =>
+    /^\d{1,15}$/.test(s) ||
+    (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) &&
+      !Number.isNaN(Date.parse(s))),
+  { message: "expected an RFC 3339 time with a zone or epoch milliseconds" },
+).openapi({ example: "2018-02-08T02:00:00Z" });
+
+/** Parses an `InstantSchema` value to epoch ms. */
+export function instantOf(s: string): number {
+  return /^\d+$/.test(s) ? Number(s) : Date.parse(s);
+}
+
+const SymbolList = z.string().max(MAX_SYMBOLS * 16).refine(
+  (s) => {
+    const parts = s.split(",");
+    return parts.length <= MAX_SYMBOLS && parts.every((p) => SYMBOL_RE.test(p));
+  },
+  { message: `expected up to ${MAX_SYMBOLS} comma-separated symbols` },
+).openapi({ example: "AAPL,MSFT" });
+
+const Version = z.string().regex(VERSION_RE, "expected a model version (YYYY-MM-DD.<10 hex>) or an alias")
+  .openapi({ example: "champion" });
+
+/** `GET /v1/signals` query. */
+export const SignalsQuery = z.object({
+  date: IsoDateSchema.optional().openapi({ description: "Decision date; default the latest issued" }),
+  symbols: SymbolList.optional(),
+  model: Version.optional().openapi({ description: "Model version (default: the latest run for the date)" }),
+  asOf: InstantSchema.optional().openapi({
+    description:
+      "Answer as it was at this instant (replay); the same request then always returns the same bytes",
+  }),
+}).strict();
+
+/** `GET /v1/signals/{symbol}` query. */
+export const HistoryQuery = z.object({
+  from: IsoDateSchema.optional(),
+  to: IsoDateSchema.optional(),
+  model: Version.optional(),
+  asOf: InstantSchema.optional(),
+  limit: z.string().regex(/^\d{1,4}$/, "expected an integer 1..5000").optional().openapi({ example: "250" }),
+}).strict();
+
+/** `GET /v1/scorecard` and `GET /v1/health` query. */
+export const ScorecardQuery = z.object({
+  from: IsoDateSchema.optional(),
+  to: IsoDateSchema.optional(),
+  model: Version.optional(),
+  asOf: InstantSchema.optional(),
+}).strict();
+
+/** `GET /v1/health` query. */
+export const HealthQuery = z.object({
+  date: IsoDateSchema.optional(),
+  model: Version.optional(),
+  asOf: InstantSchema.optional(),
+}).strict();
+
+/** Path parameter `symbol`. */
+export const SymbolParam = z.object({
+  symbol: z.string().regex(SYMBOL_RE, "expected a ticker symbol").openapi({
+    param: { name: "symbol", in: "path" },
+    example: "AAPL",
+  }),
+});
+
+/** Path parameter `version` (or an alias). */
+export const VersionParam = z.object({
+  version: Version.openapi({ param: { name: "version", in: "path" } }),
+});
+
+/** An error: one line. */
+export const ErrorSchema = z.object({ error: z.string() }).openapi("Error");
+
+const num = z.number().nullable();
+
+/** A signal as issued. */
+export const IssuedSignalSchema = z.object({
+  symbol: z.string(),
+  date: z.string().openapi({ description: "Decision session (signals are decided after its close)" }),
+  forSession: z.string().openapi({ description: "The session the signal trades (fills at its open)" }),
+  action: z.enum(["buy", "sell", "hold"]),
+  size: z.number().openapi({
+    description: "Target position in [-1, 1] of the capital allotted to the symbol",
+  }),
+  confidence: z.number(),
+  source: z.string(),
+  modelVersion: z.string(),
+  asOf: z.string().openapi({ description: "Data cut-off: records known at or before it" }),
+  issuedAt: z.string(),
+  featureHash: z.string(),
+  experts: z.array(z.object({
+    expert: z.string(),
+    weight: z.number().openapi({ description: "Gate weight" }),
+    score: z.number(),
+    calibrated: z.array(num).nullable(),
+  })),
+  sizing: z.object({
+    rawScore: num.openapi({ description: "Combined (gate-weighted) score before calibration" }),
+    score: num.openapi({ description: "The score the size came from (calibrated edge)" }),
+    forecastVol: num.openapi({ description: "Annualized volatility forecast" }),
+    rule: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).openapi({
+      description: "Sizing rule and limits as configured",
+    }),
+  }),
+}).openapi("IssuedSignal");
+
+/** `GET /v1/signals` response. */
+export const SignalsResponse = z.object({
+  date: z.string(),
+  forSession: z.string(),
+  modelVersion: z.string(),
+  issuedAt: z.string(),
+  signals: z.array(IssuedSignalSchema),
+  notInRun: z.array(z.string()).openapi({ description: "Requested symbols this run issued nothing for" }),
+}).openapi("Signals");
+
+/** `GET /v1/signals/{symbol}` response. */
+export const HistoryResponse = z.object({
+  symbol: z.string(),
+  from: z.string(),
+  to: z.string(),
+  signals: z.array(IssuedSignalSchema),
+}).openapi("SignalHistory");
+
+/** A model version in the list. */
+export const ModelSummarySchema = z.object({
+  version: z.string(),
+  aliases: z.array(z.string()),
+  digest: z.string(),
+  createdAt: z.string(),
+  trainWindow: z.array(z.string()),
+  calibrationWindow: z.array(z.string()),
+  featureSet: z.string(),
+  metrics: z.record(z.string(), z.record(z.string(), z.number())),
+}).openapi("ModelSummary");
+
+/** `GET /v1/models` response. */
+export const ModelsResponse = z.object({
+  name: z.string(),
+  aliases: z.record(z.string(), z.string()),
+  versions: z.array(ModelSummarySchema),
+}).openapi("Models");
+
+/** `GET /v1/models/{version}` response: the manifest. */
+export const ManifestResponse = z.record(z.string(), z.unknown()).openapi("Manifest", {
+  description: "The registry manifest: files, digests, sizes and lineage",
+});
+
+/** `GET /v1/scorecard` response. */
+export const ScorecardResponse = z.object({
+  from: z.string(),
+  to: z.string(),
+  models: z.array(z.object({
+    modelVersion: z.string(),
+    source: z.string(),
+    from: z.string(),
+    to: z.string(),
+    days: z.number(),
+    signals: z.number(),
+    traded: z.number(),
+    hitRate: num,
+    pnl: z.number(),
+    meanDailyPnl: num,
+    meanIc: num,
+    icir: num,
+  })),
+}).openapi("Scorecard");
+
+/** `GET /v1/health` response: drift and freshness of a run. */
+export const HealthResponse = z.object({
+  date: z.string(),
+  modelVersion: z.string(),
+  status: z.enum(["ok", "warn", "fail"]),
+  checks: z.array(z.object({
+    kind: z.string(),
+    name: z.string(),
+    value: num,
+    warn: num,
+    fail: num,
+    status: z.string(),
+  })),
+}).openapi("Health");

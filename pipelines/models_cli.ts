@@ -1,0 +1,130 @@
+/**
+ * `deno task models list|show|promote|rollback`: the model registry of the fitted system (aliases `champion`,
+ * `challenger`; versions are immutable). `promote VERSION --require-better` refuses unless the version beats the
+ * champion on the paper scorecard over at least `production.retrain.minScoredSessions` sessions both were scored
+ * on (a forward walk-forward window: signals issued before their outcomes were known).
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { ConfigError, ModelError } from "@lib/core/mod.ts";
+import {
+  aliasState,
+  listVersions,
+  promoteVersion,
+  rollbackChampion,
+  versionManifest,
+} from "@lib/models/mod.ts";
+import { openStores } from "@lib/store/mod.ts";
+import { textTable } from "@lib/report/mod.ts";
+import { asConfigError, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
+import { loadConfig } from "./config.ts";
+import { parseBackends, storeConfigFor } from "./stores.ts";
+import { compareOnScorecard } from "./signal.ts";
+import { ensureTables } from "./collect/mod.ts";
+
+const USAGE = `usage: deno task models list
+       deno task models show VERSION|ALIAS
+       deno task models promote VERSION [--require-better] [--min-sessions N]
+       deno task models rollback
+  options: [--config FILE] [--store-dir DIR] [--stores embedded | mysql,mongodb,s3]`;
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[], out: (s: string) => void = console.log): Promise<number> {
+  try {
+    const { values: v, positionals } = asConfigError(() =>
+      parseArgs({
+        args: argv,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          "require-better": { type: "boolean" },
+          "min-sessions": { type: "string" },
+          ...STORE_FLAGS,
+        },
+      })
+    );
+    if (v.help) {
+      out(USAGE);
+      return 0;
+    }
+    const [cmd, arg, ...rest] = positionals;
+    if (!cmd) throw new ConfigError("missing command (list, show, promote, rollback)");
+    if (!["list", "show", "promote", "rollback"].includes(cmd)) {
+      throw new ConfigError(`unknown command ${cmd} (list, show, promote, rollback)`);
+    }
+    if (rest.length) throw new ConfigError(`unexpected argument ${rest[0]}`);
+    if ((cmd === "show" || cmd === "promote") && !arg) throw new ConfigError(`${cmd} needs a VERSION`);
+    if ((cmd === "list" || cmd === "rollback") && arg) throw new ConfigError(`unexpected argument ${arg}`);
+    let minSessions: number | undefined;
+    if (v["min-sessions"] !== undefined) {
+      minSessions = Number(v["min-sessions"]);
+      if (!Number.isInteger(minSessions) || minSessions < 1) {
+        throw new ConfigError(`--min-sessions: expected a positive integer, got ${v["min-sessions"]}`);
+      }
+    }
+    const cfg = await loadConfig({
+      file: v.config,
+      overrides: v["store-dir"] !== undefined ? { dataDir: v["store-dir"] } : {},
+    });
+    const name = cfg.production.model;
+    const backends = parseBackends(v.stores ?? Deno.env.get("FMAI_STORES"));
+    const stores = await openStores(await storeConfigFor(cfg.dataDir, backends));
+    try {
+      await ensureTables(stores);
+      const aliases = (await aliasState(stores.objects, name)).aliases;
+      const resolve = (x: string) => aliases[x] ?? x;
+      if (cmd === "list") {
+        const versions = await listVersions(stores.objects, name);
+        if (!versions.length) {
+          out(`no versions of ${name} yet: run \`deno task signal\``);
+          return 0;
+        }
+        out(textTable({
+          columns: ["version", "aliases", "data through", "calibration", "created", "validation", "git"],
+          rows: versions.map((m) => [
+            m.version,
+            Object.keys(aliases).filter((a) => aliases[a] === m.version).join(",") || "-",
+            m.lineage.asOf,
+            m.lineage.windows.calibration.join(".."),
+            new Date(m.lineage.createdAt).toISOString().slice(0, 19) + "Z",
+            Object.entries(m.lineage.metrics.validation).map(([k, x]) => `${k} ${+x.toFixed(4)}`).join(" "),
+            m.lineage.git.sha.slice(0, 10) + (m.lineage.git.dirty ? "+" : ""),
+          ]),
+        }));
+      } else if (cmd === "show") {
+        out(JSON.stringify(await versionManifest(stores.objects, name, resolve(arg)), null, 2));
+      } else if (cmd === "promote") {
+        const version = resolve(arg);
+        await versionManifest(stores.objects, name, version);
+        let note = "manual";
+        if (v["require-better"]) {
+          if (!aliases.champion) throw new ModelError("no champion to compare with");
+          const c = await compareOnScorecard(
+            stores,
+            aliases.champion,
+            version,
+            minSessions ?? cfg.production.retrain.minScoredSessions,
+          );
+          if (!c.better) throw new ModelError(`not promoted: ${c.detail}`, {});
+          note = c.detail;
+        }
+        const st = await promoteVersion(stores.objects, name, version, { note });
+        out(`champion: ${st.aliases.champion} (${note})`);
+      } else {
+        const st = await rollbackChampion(stores.objects, name, { note: "manual rollback" });
+        out(`champion: ${st.aliases.champion} (rolled back)`);
+      }
+      return 0;
+    } finally {
+      await stores.close();
+    }
+  } catch (e) {
+    if (e instanceof ModelError) {
+      console.error(`error: ${e.message}`);
+      return 2;
+    }
+    return reportCliError(e);
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

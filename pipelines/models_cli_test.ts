@@ -1,0 +1,49 @@
+import { equal, ok } from "node:assert/strict";
+import { type Lineage, registerVersion } from "@lib/models/mod.ts";
+import { openEmbeddedStores } from "@lib/store/mod.ts";
+import { main } from "./models_cli.ts";
+
+function lineage(seed: number): Lineage {
+  return {
+    spec: {},
+    specHash: "",
+    configHash: "",
+    featureSet: { id: "f@1", hash: "0" },
+    windows: { train: ["2017-01-03", "2017-06-30"], calibration: ["2017-07-03", "2017-12-29"], test: null },
+    data: { hash: "", snapshot: [] },
+    metrics: { validation: { rankIcPooled: 0.01 * seed }, test: {} },
+    git: { sha: "abc", dirty: false },
+    tfBackend: "none",
+    seed,
+    asOf: "2018-01-02",
+    createdAt: 1_600_000_000_000 + seed,
+  };
+}
+
+Deno.test("models CLI: list, promote, require-better refuses without a scored window, rollback", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const stores = openEmbeddedStores(dir);
+    const v1 =
+      (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(1) }, lineage(1))).version;
+    const v2 =
+      (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(2) }, lineage(2))).version;
+    await stores.close();
+    const lines: string[] = [];
+    const run = (...a: string[]) => main([...a, "--store-dir", dir], (s) => lines.push(s));
+    equal(await run("promote", v1), 0);
+    equal(await run("promote", v2, "--require-better"), 2, "no scorecard: refused");
+    equal(await run("promote", v2), 0);
+    equal(await run("list"), 0);
+    ok(lines.at(-1)!.includes(v2) && /champion/.test(lines.at(-1)!));
+    equal(await run("rollback"), 0);
+    ok(lines.at(-1)!.includes(`champion: ${v1}`));
+    equal(await run("rollback"), 2, "nothing earlier");
+    equal(await run("show", "champion"), 0);
+    equal(JSON.parse(lines.at(-1)!).version, v1);
+    equal(await run("show", "2099-01-01.0000000000"), 2);
+    equal(await run("frobnicate"), 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

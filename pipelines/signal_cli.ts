@@ -1,0 +1,75 @@
+/**
+ * `deno task signal [--as-of YYYY-MM-DD] ...`: the daily production run (see `signal.ts`). Exit 0 when the
+ * run is healthy, 3 when a health check (drift, freshness) failed past its threshold (signals are still
+ * stored), 2 on a user mistake, 1 on anything else.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { ConfigError } from "@lib/core/mod.ts";
+import { asConfigError, exitWithParent, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
+import { loadConfig } from "./config.ts";
+import { parseBackends } from "./stores.ts";
+import { runSignal } from "./signal.ts";
+
+const USAGE =
+  `usage: deno task signal [--as-of YYYY-MM-DD] [--refit] [--no-collect] [--config FILE] [--store-dir DIR]
+                         [--stores embedded | mysql,mongodb,s3] [--report FILE] [--quiet]
+  Next-session signals from data known at the as-of close (default: the last stored session).
+  exit codes: 0 ok, 3 a health check failed (signals stored, alarm), 2 usage error, 1 failure`;
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { values: v, positionals } = asConfigError(() =>
+      parseArgs({
+        args: argv,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          "as-of": { type: "string" },
+          refit: { type: "boolean" },
+          "no-collect": { type: "boolean" },
+          report: { type: "string" },
+          quiet: { type: "boolean" },
+          ...STORE_FLAGS,
+        },
+      })
+    );
+    if (v.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (positionals.length) throw new ConfigError(`unexpected argument ${positionals[0]}`);
+    const overrides: Record<string, unknown> = {};
+    if (v["store-dir"] !== undefined) overrides.dataDir = v["store-dir"];
+    const cfg = await loadConfig({ file: v.config, overrides });
+    const t0 = performance.now();
+    const out = await runSignal(cfg, {
+      asOf: v["as-of"],
+      refit: v.refit ?? false,
+      noCollect: v["no-collect"] ?? false,
+      backends: v.stores === undefined ? parseBackends(Deno.env.get("FMAI_STORES")) : parseBackends(v.stores),
+      reportPath: v.report,
+      quiet: v.quiet ?? false,
+    });
+    console.log(out.table);
+    console.log(`\nreport: ${out.reportPath}   (total ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    if (out.exitCode !== 0) {
+      console.error(
+        `error: health check failed (${
+          out.checks.filter((c) => c.status === "fail").map((c) => `${c.kind} ${c.name}`).slice(0, 5).join(
+            ", ",
+          )
+        })`,
+      );
+    }
+    return out.exitCode;
+  } catch (e) {
+    return reportCliError(e);
+  }
+}
+
+if (import.meta.main) {
+  exitWithParent();
+  Deno.exit(await main(Deno.args));
+}
