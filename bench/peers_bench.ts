@@ -6,12 +6,19 @@
  * - Volatility (EVALUATION.md section 2 inputs: Oxford-Man rv5 and ^GSPC returns, out of sample 2013-2019,
  *   monthly expanding re-estimation): GARCH(1,1) `garchFit` vs `arch`, HAR-RV `harFitPanel` vs numpy OLS.
  *   Fit time = the sum over re-estimations; QLIKE / MZ R^2 computed here by the same code for both.
+ * - The new section 2 members (`bench/peers/vol_family_peer.py`): GJR-GARCH-t `gjrFit` vs `arch` (zero mean,
+ *   warm-started refits on both sides) and every HAR-family member `harxFitExpanding` vs `arch` HARX / LS (the
+ *   design built independently in pandas) at h = 1: largest relative parameter and log-likelihood differences
+ *   over all re-estimations, fit-time ratios.
+ * - Risk (EVALUATION.md section 6, `bench/peers/risk_peer.py`): `arch`'s filtered-historical-simulation example
+ *   (GJR-GARCH-t, constant mean) on the index 2013-2019 at our re-estimation points, against our `gjr-t` and
+ *   `gjr-fhs` paths: VaR/ES differences, the backtests of arch's VaR, fit-time ratio.
  * - Trend (section 1 dataset on a reduced seeded ticker set): `LogisticModel` vs scikit-learn
  *   `LogisticRegression` (same penalty), `GbdtModel` vs LightGBM (matched depth, rate, bins, rounds, early
  *   stopping); accuracy, log loss, AUC on test, fit time.
  *
  * Writes `bench/results/peers-<date>.json`. Options: `--tickers N` (default 60), `--seed S` (42),
- * `--skip-trend`, `--skip-vol`, `--json PATH`.
+ * `--skip-trend`, `--skip-vol`, `--skip-risk`, `--json PATH`.
  * @module
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -20,20 +27,31 @@ import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { buildDataset, TREND_SEGMENTS } from "@lib/dataset/mod.ts";
 import {
+  christoffersenIndependence,
   type GarchParams,
   GbdtModel,
+  type GjrFit,
+  gjrFit,
+  HAR_SPECS,
+  harxFit,
+  harxFitExpanding,
+  kupiec,
   LogisticModel,
   mincerZarnowitzR2,
   mseVariance,
   qlike,
+  RISK_ALPHAS,
   trendMetrics,
+  varHits,
 } from "@lib/models/mod.ts";
 import {
   EVAL_LABEL_HORIZON,
+  indexRiskRun,
   loadMarket,
   loadSp500,
   loadVolInputs,
   splitRows,
+  VOL_HAR_METHODS,
   VOL_HORIZONS,
   VOL_OOS,
   volOrigins,
@@ -196,6 +214,217 @@ try {
       ]);
     }
     result.volatility = vol;
+
+    // ---------------- new section 2 members: GJR-GARCH-t and the HAR family (h = 1) against arch
+    const h1 = volOrigins(inp.dates, 1);
+    const refits1 = Array.from(h1.origins).filter((_, k) => h1.refit[k]);
+    const num = (v: number) => (Number.isFinite(v) ? String(v) : "");
+    writeFileSync(
+      join(tmp, "fam.csv"),
+      [
+        "date,ret,rv,rsneg,rq,iv",
+        ...inp.dates.map((d, i) =>
+          [d, num(inp.ret[i]), num(inp.rv[i]), num(inp.rsNeg[i]), num(inp.rq[i]), num(inp.iv[i])].join(",")
+        ),
+      ].join("\n"),
+    );
+    writeFileSync(
+      join(tmp, "fam_spec.json"),
+      JSON.stringify({
+        refits: refits1,
+        har_models: Object.fromEntries(VOL_HAR_METHODS.map((m) => [m, HAR_SPECS[m]])),
+      }),
+    );
+    // ours, timed on the same re-estimations (GJR warm-started from the previous fit, as arch is in the peer)
+    let tg = performance.now();
+    const ourGjr: GjrFit[] = [];
+    for (const t of refits1) {
+      ourGjr.push(
+        gjrFit(inp.ret.subarray(1, t + 1), { dist: "t", mean: "zero", start: ourGjr.at(-1)?.params }),
+      );
+    }
+    const ourGjrMs = performance.now() - tg;
+    tg = performance.now();
+    gjrFit(inp.ret.subarray(1, refits1.at(-1)! + 1), { dist: "t", mean: "zero" });
+    const ourGjrColdMs = performance.now() - tg;
+    const ourHar: Record<string, { ms: number; oneMs: number; fits: ReturnType<typeof harxFitExpanding> }> =
+      {};
+    for (const m of VOL_HAR_METHODS) {
+      // a fresh inputs object so the cached design is built inside the timing, as the peer builds it too
+      let t1 = performance.now();
+      const fits = harxFitExpanding({ ...inp }, HAR_SPECS[m], 1, refits1);
+      const ms = performance.now() - t1;
+      t1 = performance.now();
+      harxFit({ ...inp }, HAR_SPECS[m], 1, refits1.at(-1)!); // one fit from scratch on the longest window
+      ourHar[m] = { ms, oneMs: performance.now() - t1, fits };
+    }
+    await python(
+      "vol_family_peer.py",
+      join(tmp, "fam.csv"),
+      join(tmp, "fam_spec.json"),
+      join(tmp, "fam_out.json"),
+    );
+    const fam = JSON.parse(readFileSync(join(tmp, "fam_out.json"), "utf8"));
+    const rel = (a: number, b: number) => Math.abs(a / b - 1);
+    const gjrKeys = ["omega", "gamma", "beta", "nu"] as const;
+    let gjrMaxRel = 0, gjrMaxAlphaAbs = 0, gjrMaxLl = 0;
+    (fam.gjr.fits as Record<string, number>[]).forEach((pf, k) => {
+      const o = ourGjr[k];
+      for (const key of gjrKeys) gjrMaxRel = Math.max(gjrMaxRel, rel(o.params[key], pf[key]));
+      gjrMaxAlphaAbs = Math.max(gjrMaxAlphaAbs, Math.abs(o.params.alpha - pf.alpha));
+      gjrMaxLl = Math.max(gjrMaxLl, rel(o.loglik, pf.loglik));
+    });
+    const family: Record<string, unknown> = {
+      refits: refits1.length,
+      peer_versions: fam.versions,
+      "gjr-t": {
+        ours_fit_ms: ourGjrMs,
+        peer_fit_ms: fam.gjr.fit_s * 1000,
+        ratio: ourGjrMs / (fam.gjr.fit_s * 1000),
+        cold_ratio: ourGjrColdMs / (fam.gjr.cold_fit_s * 1000),
+        max_rel_param_diff: gjrMaxRel,
+        max_abs_alpha_diff: gjrMaxAlphaAbs,
+        max_rel_loglik_diff: gjrMaxLl,
+        last: { ours: ourGjr.at(-1)!.params, arch: fam.gjr.fits.at(-1) },
+      },
+    };
+    rows.push([
+      `GJR-GARCH-t fit x${refits1.length}`,
+      "gjrFit (TS)",
+      `${ourGjrMs.toFixed(0)} ms`,
+      "arch",
+      `${(fam.gjr.fit_s * 1000).toFixed(0)} ms`,
+      f(ourGjrMs / (fam.gjr.fit_s * 1000), 3),
+    ]);
+    rows.push([
+      "GJR-GARCH-t max rel diff",
+      "params / loglik",
+      `${f(gjrMaxRel, 2)} / ${f(gjrMaxLl, 2)}`,
+      "alpha abs diff",
+      f(gjrMaxAlphaAbs, 2),
+      "",
+    ]);
+    for (const m of VOL_HAR_METHODS) {
+      const peerFits = fam.har[m].fits as { beta: number[]; loglik: number; n: number }[];
+      let maxRel = 0, maxLl = 0, nDiff = 0;
+      peerFits.forEach((pf, k) => {
+        const o = ourHar[m].fits[k], kk = o.beta.length;
+        // relative to the coefficient's size, floored at 1e-6 of the largest one (an exact zero has no ratio)
+        const scale = Math.max(...o.beta.map(Math.abs)) * 1e-6;
+        o.beta.forEach((
+          b,
+          j,
+        ) => (maxRel = Math.max(maxRel, Math.abs(b - pf.beta[j]) / Math.max(Math.abs(pf.beta[j]), scale))));
+        const ssr = o.s2 * (o.n - kk), ll = (-o.n / 2) * (Math.log((2 * Math.PI * ssr) / o.n) + 1);
+        maxLl = Math.max(maxLl, rel(ll, pf.loglik));
+        nDiff = Math.max(nDiff, Math.abs(o.n - pf.n));
+      });
+      const peerOne = (fam.har[m].fit_s * 1000) / refits1.length; // arch's mean time per fit
+      family[m] = {
+        ours_fit_ms: ourHar[m].ms,
+        peer_fit_ms: fam.har[m].fit_s * 1000,
+        ratio: ourHar[m].ms / (fam.har[m].fit_s * 1000),
+        ours_one_fit_ms: ourHar[m].oneMs,
+        peer_mean_fit_ms: peerOne,
+        one_fit_ratio: ourHar[m].oneMs / peerOne,
+        max_rel_param_diff: maxRel,
+        max_rel_loglik_diff: maxLl,
+        max_rows_diff: nDiff,
+      };
+      rows.push([
+        `${m} fit x${refits1.length} (h=1)`,
+        "harxFitExpanding",
+        `${ourHar[m].ms.toFixed(1)} ms`,
+        m === "har-rv" ? "arch HARX" : "arch LS",
+        `${(fam.har[m].fit_s * 1000).toFixed(0)} ms`,
+        `${f(ourHar[m].ms / (fam.har[m].fit_s * 1000), 3)}; 1 fit ${
+          f(ourHar[m].oneMs / peerOne, 3)
+        } (params ${f(maxRel, 2)}, LL ${f(maxLl, 2)})`,
+      ]);
+    }
+    result.volatility_family = family;
+  }
+
+  if (!args.includes("--skip-risk")) {
+    // ---------------- risk: arch's filtered historical simulation on the index
+    const inp = loadVolInputs(SHARED);
+    const ours = indexRiskRun(inp);
+    const { origins, refit } = volOrigins(inp.dates, 1);
+    const starts = Array.from(origins).filter((_, k) => refit[k]).map((t) => t + 1);
+    writeFileSync(
+      join(tmp, "risk.csv"),
+      ["date,ret", ...inp.dates.map((d, i) => `${d},${Number.isFinite(inp.ret[i]) ? inp.ret[i] : ""}`)].join(
+        "\n",
+      ),
+    );
+    writeFileSync(
+      join(tmp, "risk_spec.json"),
+      JSON.stringify({ refits: starts, end: ours.to, alphas: RISK_ALPHAS }),
+    );
+    await python(
+      "risk_peer.py",
+      join(tmp, "risk.csv"),
+      join(tmp, "risk_spec.json"),
+      join(tmp, "risk_out.json"),
+    );
+    const peer = JSON.parse(readFileSync(join(tmp, "risk_out.json"), "utf8"));
+    const risk: Record<string, unknown> = {
+      days: ours.to - ours.from,
+      refits: starts.length,
+      ours_fit_ms: ours.timings.fit_gjr_ms,
+      peer_fit_ms: peer.fit_s * 1000,
+      ratio: ours.timings.fit_gjr_ms / (peer.fit_s * 1000),
+    };
+    rows.push([
+      `GJR-t (const mean) fit x${starts.length}`,
+      "gjrFit (TS)",
+      `${ours.timings.fit_gjr_ms.toFixed(0)} ms`,
+      "arch",
+      `${(peer.fit_s * 1000).toFixed(0)} ms`,
+      f(ours.timings.fit_gjr_ms / (peer.fit_s * 1000), 3),
+    ]);
+    const r = ours.returns.slice(ours.from, ours.to);
+    for (const [mine, theirs] of [["gjr-t", "parametric"], ["gjr-fhs", "fhs"]] as const) {
+      const path = ours.paths.find((p) => p.method === mine)!;
+      RISK_ALPHAS.forEach((a, k) => {
+        const pv = Float64Array.from(
+          { length: ours.to - ours.from },
+          (_, i) => peer[theirs][String(a)].var[ours.from + i] ?? NaN,
+        );
+        const pe = Float64Array.from(
+          { length: ours.to - ours.from },
+          (_, i) => peer[theirs][String(a)].es[ours.from + i] ?? NaN,
+        );
+        const ov = path.var_[k].subarray(ours.from, ours.to), oe = path.es[k].subarray(ours.from, ours.to);
+        const d = Array.from(ov, (v, i) => Math.abs(v / pv[i] - 1)).filter(Number.isFinite).sort((x, y) =>
+          x - y
+        );
+        const de = Array.from(oe, (v, i) => Math.abs(v / pe[i] - 1)).filter(Number.isFinite).sort((x, y) =>
+          x - y
+        );
+        const hp = varHits(r, pv), ho = varHits(r, ov);
+        const kp = kupiec(hp, a), ko = kupiec(ho, a);
+        const cp = christoffersenIndependence(hp), co = christoffersenIndependence(ho);
+        const key = `${mine}_${a}`;
+        risk[key] = {
+          median_rel_var_diff: d[Math.floor(d.length / 2)],
+          max_rel_var_diff: d.at(-1),
+          median_rel_es_diff: de[Math.floor(de.length / 2)],
+          ours: { hits: ko.hits, kupiec_p: ko.pValue, christoffersen_p: co.pValue },
+          arch: { hits: kp.hits, kupiec_p: kp.pValue, christoffersen_p: cp.pValue },
+        };
+        rows.push([
+          `VaR ${(100 * (1 - a)).toFixed(1)}% ${mine}`,
+          "hits / Kupiec p / Chr. p",
+          `${ko.hits} / ${f(ko.pValue, 3)} / ${f(co.pValue, 3)}`,
+          `arch ${theirs}`,
+          `${kp.hits} / ${f(kp.pValue, 3)} / ${f(cp.pValue, 3)}`,
+          `VaR diff median ${f(d[Math.floor(d.length / 2)], 2)}, max ${f(d.at(-1)!, 2)}`,
+        ]);
+      });
+    }
+    risk.peer_versions = peer.versions;
+    result.risk = risk;
   }
 
   if (!args.includes("--skip-trend")) {

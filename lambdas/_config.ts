@@ -9,6 +9,7 @@
  * | `FMAI_CONCURRENCY` | symbols in flight inside a batch | `4` |
  * | `FMAI_LOOKBACK_DAYS` | calendar days before the event date the prices/charts window starts | `7` |
  * | `FMAI_CALENDAR_DAYS` | days of Nasdaq calendars from the event date on | `7` |
+ * | `FMAI_OPTION_EXPIRIES` | nearest option expirations collected per symbol | `3` |
  * | `FMAI_MYSQL_URL` | `mysql://user:pass@host:port/db` -> MySQL tables (else embedded SQLite) | |
  * | `FMAI_MONGO_URL`, `FMAI_MONGO_DATABASE` | MongoDB documents (else embedded SQLite) | db `fmai` |
  * | `FMAI_S3_BUCKET`, `FMAI_S3_REGION`, `FMAI_S3_ENDPOINT`, `FMAI_S3_PREFIX` | S3 objects (else local folder) | region `AWS_REGION` |
@@ -30,6 +31,8 @@ export interface LambdaConfig {
   concurrency: number;
   lookbackDays: number;
   calendarDays: number;
+  /** `options`: nearest expirations collected per symbol. */
+  optionExpiries: number;
   store: StoreConfig;
   replayDirs: string[];
 }
@@ -77,6 +80,7 @@ export function configFromEnv(env: Env = process.env): LambdaConfig {
     concurrency: int(env, "FMAI_CONCURRENCY", 4),
     lookbackDays: int(env, "FMAI_LOOKBACK_DAYS", 7),
     calendarDays: int(env, "FMAI_CALENDAR_DAYS", 7),
+    optionExpiries: int(env, "FMAI_OPTION_EXPIRIES", 3),
     store,
     replayDirs: (env.FMAI_REPLAY_DIRS ?? "").split(":").filter(Boolean),
   };

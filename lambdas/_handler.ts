@@ -134,7 +134,13 @@ export async function collectHandler(
         notRun.push(...symbols.slice(i));
         break;
       }
-      const req: CollectRequest = { symbols: batch, from, to, concurrency: cfg.concurrency };
+      const req: CollectRequest = {
+        symbols: batch,
+        from,
+        to,
+        concurrency: cfg.concurrency,
+        optionExpiries: cfg.optionExpiries,
+      };
       results.push(...await runCollect(kinds, sources, stores, req));
       batches++;
     }

@@ -20,6 +20,7 @@ export const RANKS: Record<string, number> = {
   report: 7,
   serve: 7,
   evaluate: 8,
+  frames: 9,
 };
 
 /** Third-party import prefixes allowed per folder (optionally restricted to one file name). */
@@ -32,9 +33,12 @@ const THIRD_PARTY: { folder: string; prefix: string; file?: RegExp }[] = [
   { folder: "models", prefix: "@tensorflow/" },
   { folder: "models", prefix: "onnxruntime" },
   { folder: "models", prefix: "@huggingface/transformers" },
+  { folder: "models", prefix: "@stdlib/", file: /^distributions(_test)?\.ts$/ },
+  { folder: "features", prefix: "@stdlib/stats-base-dists-normal-cdf", file: /^options_chain(_test)?\.ts$/ },
   { folder: "moe", prefix: "@tensorflow/" },
   { folder: "ensemble", prefix: "@tensorflow/" },
   { folder: "report", prefix: "plotly.js-dist-min" },
+  { folder: "frames", prefix: "nodejs-polars" },
 ];
 
 /** One broken rule. */

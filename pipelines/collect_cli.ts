@@ -38,9 +38,11 @@ const USAGE = `usage:
                     [--kinds ${
   COLLECT_KINDS.join(",")
 }] [--data-dir DIR (csv)] [--store-dir DIR] [--stores mysql,mongodb,s3]
-                    [--replay DIR]... [--concurrency N] [--dry-run] [--quiet]
+                    [--replay DIR]... [--concurrency N] [--option-expiries N] [--dry-run] [--quiet]
   --replay DIR answers requests from recorded responses, e.g.
-    --replay ../shared/data/yahoo-fixtures --replay ../shared/data/nasdaq-fixtures`;
+    --replay ../shared/data/yahoo-fixtures --replay ../shared/data/nasdaq-fixtures
+  --option-expiries N collects the chains of the N nearest expirations (default 3; the recorded Yahoo
+    responses hold the nearest one only, so replays of them need --option-expiries 1)`;
 
 const SOURCES = ["yahoo", "nasdaq", "csv", "synthetic"] as const;
 /** Kinds each source can collect. */
@@ -64,6 +66,8 @@ export interface CollectArgs {
   backends: BackendName[];
   replay: string[];
   concurrency?: number;
+  /** `options`: nearest expirations per symbol (`--option-expiries`, default 3). */
+  optionExpiries?: number;
   dryRun: boolean;
   quiet: boolean;
   help: boolean;
@@ -89,6 +93,7 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
         stores: { type: "string" },
         replay: { type: "string", multiple: true },
         concurrency: { type: "string" },
+        "option-expiries": { type: "string" },
         "dry-run": { type: "boolean", default: false },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
@@ -129,12 +134,20 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
       throw new ConfigError(`--concurrency must be a positive integer, got ${v.concurrency}`);
     }
   }
+  let optionExpiries: number | undefined;
+  if (v["option-expiries"] !== undefined) {
+    optionExpiries = Number(v["option-expiries"]);
+    if (!Number.isInteger(optionExpiries) || optionExpiries < 1 || optionExpiries > 12) {
+      throw new ConfigError(`--option-expiries must be an integer from 1 to 12, got ${v["option-expiries"]}`);
+    }
+  }
   return {
     source,
     symbols,
     from,
     to,
     kinds,
+    optionExpiries,
     dataDir: v["data-dir"],
     storeDir: v["store-dir"]!,
     backends: parseBackends(v.stores ?? Deno.env.get("FMAI_STORES")),
@@ -216,7 +229,13 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const { sources, symbols } = await buildSources(a);
-    const req: CollectRequest = { symbols, from: a.from, to: a.to, concurrency: a.concurrency };
+    const req: CollectRequest = {
+      symbols,
+      from: a.from,
+      to: a.to,
+      concurrency: a.concurrency,
+      optionExpiries: a.optionExpiries,
+    };
     if (symbols.length) checkRequest(req);
     if (a.dryRun) {
       // Reads an existing store; never creates one.

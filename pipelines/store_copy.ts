@@ -2,7 +2,10 @@
  * `deno task store:copy --from <backends> --to <backends>`: copies every table, document collection and object
  * from one store configuration to another (users start embedded and outgrow it). Idempotent (upserts; objects
  * overwritten by key), so an interrupted copy is finished by running it again.
- * Backends are named as in `--stores`: `embedded`, or a comma list of `mysql`, `mongodb`, `s3`.
+ * Backends are named as in `--stores`: `embedded`, or a comma list of `mysql`, `mongodb`, `s3`. Either side may
+ * instead be `parquet:DIR`, an export folder (`deno task export`): as a target every table is written there as
+ * Parquet with its manifest (documents and objects are not tables and are not copied, which the copy says); as
+ * a source its store tables are checked against the manifest's row counts and checksums, then upserted.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -10,6 +13,7 @@ import { ConfigError } from "@lib/core/mod.ts";
 import { ALL_SCHEMAS, openStores, type Stores } from "@lib/store/mod.ts";
 import { NEWS_COLLECTION, REPORTS_COLLECTION } from "./collect/mod.ts";
 import { asConfigError, reportCliError } from "./_cli_error.ts";
+import { exportTables, importTables, readParquetTables } from "./export.ts";
 import { parseBackends, storeConfigFor } from "./stores.ts";
 
 /** Document collections the system writes. */
@@ -54,6 +58,30 @@ export async function copyStores(
   return out;
 }
 
+/** Writes every table of `from` into the export folder `dir` as Parquet (documents and objects are not tables). */
+export async function copyToParquet(from: Stores, dir: string, log: (s: string) => void = () => {}) {
+  const entries = await exportTables(from, ALL_SCHEMAS, dir, "parquet", {}, log);
+  const docs = await Promise.all(COLLECTIONS.map((c) => from.documents.count(c)));
+  const objects = (await from.objects.list("")).length;
+  log(
+    `not copied (a Parquet folder holds tables only): ${
+      COLLECTIONS.map((c, i) => `${docs[i]} ${c} documents`).join(", ")
+    }, ${objects} objects`,
+  );
+  return entries;
+}
+
+/** Upserts the store tables of the export folder `dir` into `to`, after checking them all against the manifest. */
+export async function copyFromParquet(dir: string, to: Stores, log: (s: string) => void = () => {}) {
+  const { tables, skipped } = await readParquetTables(dir);
+  const counts = await importTables(to, tables);
+  for (const [t, n] of Object.entries(counts)) log(`table ${t}: ${n} rows`);
+  for (const s of skipped) log(`skipped ${s}`);
+  return counts;
+}
+
+const PARQUET_PREFIX = "parquet:";
+
 async function main(argv: string[]): Promise<number> {
   try {
     const v = asConfigError(() =>
@@ -65,12 +93,30 @@ async function main(argv: string[]): Promise<number> {
     ).values;
     if (!v.from || !v.to) {
       throw new ConfigError(
-        "usage: deno task store:copy --from <backends> --to <backends> [--store-dir DIR]",
+        "usage: deno task store:copy --from <backends>|parquet:DIR --to <backends>|parquet:DIR [--store-dir DIR]",
       );
     }
     const dataDir = v["store-dir"] ?? "./data";
-    const [a, b] = [parseBackends(v.from), parseBackends(v.to)];
     if (v.from === v.to) throw new ConfigError("--from and --to name the same stores");
+    const folder = (s: string) => {
+      if (!s.startsWith(PARQUET_PREFIX)) return undefined;
+      const dir = s.slice(PARQUET_PREFIX.length);
+      if (!dir) throw new ConfigError(`${PARQUET_PREFIX}DIR needs a folder`);
+      return dir;
+    };
+    const [inDir, outDir] = [folder(v.from), folder(v.to)];
+    if (inDir && outDir) throw new ConfigError("one side of a copy must be a store, not two Parquet folders");
+    if (inDir || outDir) {
+      const stores = await openStores(await storeConfigFor(dataDir, parseBackends(inDir ? v.to : v.from)));
+      try {
+        if (inDir) await copyFromParquet(inDir, stores, (s) => console.log(s));
+        else await copyToParquet(stores, outDir!, (s) => console.log(s));
+      } finally {
+        await stores.close();
+      }
+      return 0;
+    }
+    const [a, b] = [parseBackends(v.from), parseBackends(v.to)];
     const from = await openStores(await storeConfigFor(dataDir, a));
     const to = await openStores(await storeConfigFor(dataDir, b));
     try {

@@ -3,8 +3,10 @@
  * `deno task notebooks:check [files.html...] [--junit PATH] [--shots DIR]`: opens each HTML report in headless
  * Debian Chromium (driven by playwright-core), with every non-file request blocked, and asserts that every
  * plotly container drew (each `.fmai-plot` / `.plot` div holds a `.main-svg`; `.js-plotly-plot` count >= the
- * containers and >= the plots `reports/notebooks/manifest.json` expects), that no console error or page error
- * occurred and nothing was fetched from the network. Saves a screenshot of the first screen of each report
+ * containers and >= the plots `reports/notebooks/manifest.json` expects), that every DataFrame the kernel
+ * rendered (`div.fmai-frame`, marked by the `fmai` template) shows a table whose header is the frame's columns and
+ * whose body has rows when the frame has, and that there are at least as many as the manifest expects, that no
+ * console error or page error occurred and nothing was fetched from the network. Saves a screenshot of the first screen of each report
  * next to it (or under `--shots`). Default files: `reports/notebooks/*.html`. Exits 1 on any failure.
  * @module
  */
@@ -35,16 +37,17 @@ export interface PageCheck {
   drawn: number;
   plotlyPlots: number;
   mainSvgs: number;
+  frames: number;
   errors: string[];
   seconds: number;
   screenshot?: string;
 }
 
-function expectedPlots(file: string): number {
+function expected(file: string, what: "plots" | "frames"): number {
   const manifest = join(dirname(file), "manifest.json");
   if (!existsSync(manifest)) return 0;
   try {
-    return JSON.parse(readFileSync(manifest, "utf8"))[basename(file)]?.plots ?? 0;
+    return JSON.parse(readFileSync(manifest, "utf8"))[basename(file)]?.[what] ?? 0;
   } catch {
     return 0;
   }
@@ -89,6 +92,7 @@ async function main(): Promise<number> {
         drawn: 0,
         plotlyPlots: 0,
         mainSvgs: 0,
+        frames: 0,
         errors: [],
         seconds: 0,
       };
@@ -123,7 +127,41 @@ async function main(): Promise<number> {
           };
         }, CONTAINERS);
         Object.assign(r, counts);
-        const want = Math.max(1, expectedPlots(file));
+        const frames = await page.evaluate(() =>
+          [...document.querySelectorAll("div.fmai-frame")].map((d) => {
+            const el = d as HTMLElement;
+            const table = d.querySelector("table");
+            return {
+              columns: (el.dataset.frameColumns ?? "").split("\t"),
+              rows: Number(el.dataset.frameRows),
+              header: table
+                ? [...table.querySelectorAll("thead th")].map((th) => th.textContent ?? "")
+                : null,
+              body: table ? table.querySelectorAll("tbody tr").length : 0,
+              visible: table ? (table as HTMLElement).offsetHeight > 0 : false,
+            };
+          })
+        );
+        r.frames = frames.length;
+        frames.forEach((f, i) => {
+          if (!f.header) return void r.errors.push(`DataFrame ${i + 1}: no table`);
+          if (f.header.join("\t") !== f.columns.join("\t")) {
+            r.errors.push(
+              `DataFrame ${i + 1}: header ${f.header.join(",")} is not its columns ${f.columns.join(",")}`,
+            );
+          }
+          if (f.rows > 0 && (f.body === 0 || f.body > f.rows)) {
+            r.errors.push(`DataFrame ${i + 1}: ${f.body} table rows for ${f.rows} rows of data`);
+          }
+          if (!f.visible) r.errors.push(`DataFrame ${i + 1}: table not visible`);
+        });
+        const wantFrames = expected(file, "frames");
+        if (r.frames < wantFrames) {
+          r.errors.push(
+            `expected at least ${wantFrames} DataFrames rendered by the kernel, found ${r.frames}`,
+          );
+        }
+        const want = Math.max(1, expected(file, "plots"));
         if (r.containers < want) {
           r.errors.push(`expected at least ${want} plot containers, found ${r.containers}`);
         }
@@ -147,9 +185,9 @@ async function main(): Promise<number> {
       console.log(
         `${r.errors.length ? "FAIL" : "ok  "} ${
           basename(file)
-        }: ${r.drawn}/${r.containers} plots drew, ${r.mainSvgs} svgs, ${r.seconds.toFixed(1)}s${
-          r.screenshot ? ` -> ${r.screenshot}` : ""
-        }`,
+        }: ${r.drawn}/${r.containers} plots drew, ${r.mainSvgs} svgs, ${r.frames} DataFrames, ${
+          r.seconds.toFixed(1)
+        }s${r.screenshot ? ` -> ${r.screenshot}` : ""}`,
       );
       for (const e of r.errors.slice(0, 8)) console.log(`     ${e}`);
     }

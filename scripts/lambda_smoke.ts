@@ -80,6 +80,7 @@ export async function runBundled(
     env: {
       FMAI_DATA_DIR: dataDir,
       FMAI_REPLAY_DIRS: FIXTURES.join(":"),
+      FMAI_OPTION_EXPIRIES: "1", // the recorded Yahoo chains hold the nearest expiry only
       NODE_OPTIONS: "--disable-warning=ExperimentalWarning",
       ...env,
     },

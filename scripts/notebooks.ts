@@ -6,8 +6,11 @@
  * `notebooks/templates/fmai` template, which inlines plotly.js once. Exits 1 when any notebook fails.
  *
  * Cell metadata understood (all optional): `tags: ["no-output"]` (a code cell that prints nothing),
- * `fmai.plots` (minimum number of plotly outputs of the cell). Writes `manifest.json` (plots per report, for
- * `scripts/browser_check.ts`) and, with `--junit`, a JUnit XML file with one test case per notebook.
+ * `fmai.plots` (minimum number of plotly outputs of the cell), `fmai.frames` (minimum number of DataFrames the
+ * kernel rendered in the cell: outputs whose bundle carries `application/vnd.dataresource+json` and an HTML
+ * table, which is what the Deno kernel displays for a nodejs-polars DataFrame). Writes `manifest.json` (plots
+ * and frames per report, for `scripts/browser_check.ts`) and, with `--junit`, a JUnit XML file with one test
+ * case per notebook.
  * @module
  */
 import { createRequire } from "node:module";
@@ -16,6 +19,8 @@ import { parseArgs } from "node:util";
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const NB_DIR = `${ROOT}/notebooks`;
 const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+/** The MIME type the Deno kernel adds when it displays a DataFrame (with a `text/html` table). */
+export const FRAME_MIME = "application/vnd.dataresource+json";
 
 /** Outcome of one notebook. */
 export interface NotebookResult {
@@ -24,13 +29,14 @@ export interface NotebookResult {
   seconds: number;
   problems: string[];
   plots: number;
+  frames: number;
   html?: string;
 }
 
 interface Cell {
   cell_type: string;
   source: string | string[];
-  metadata?: { tags?: string[]; fmai?: { plots?: number } };
+  metadata?: { tags?: string[]; fmai?: { plots?: number; frames?: number } };
   outputs?: Output[];
 }
 interface Output {
@@ -44,10 +50,23 @@ interface Output {
 
 const joinText = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join("") : t ?? "");
 
-/** Checks an executed notebook; returns the problems found and the number of plotly outputs. */
-export function checkExecuted(name: string, nb: { cells: Cell[] }): { problems: string[]; plots: number } {
+/** Whether an output is a DataFrame as the kernel renders it: a data-resource part and an HTML table. */
+export function isFrameOutput(o: Output): boolean {
+  const d = o.data;
+  if (!d || !(FRAME_MIME in d)) return false;
+  const html = joinText(d["text/html"] as string | string[] | undefined);
+  const res = d[FRAME_MIME] as { schema?: { fields?: { name: string }[] }; data?: unknown[] };
+  return /^<table><thead><tr>(<th>[^<]*<\/th>)+<\/tr><\/thead><tbody>/.test(html) &&
+    Array.isArray(res?.schema?.fields) && Array.isArray(res?.data);
+}
+
+/** Checks an executed notebook; returns the problems found and the number of plotly and DataFrame outputs. */
+export function checkExecuted(
+  name: string,
+  nb: { cells: Cell[] },
+): { problems: string[]; plots: number; frames: number } {
   const problems: string[] = [];
-  let plots = 0, lastStdout = "";
+  let plots = 0, frames = 0, lastStdout = "";
   nb.cells.forEach((c, i) => {
     if (c.cell_type !== "code") return;
     const outs = c.outputs ?? [];
@@ -58,13 +77,21 @@ export function checkExecuted(name: string, nb: { cells: Cell[] }): { problems: 
     }
     const cellPlots = outs.filter((o) => o.data && PLOTLY_MIME in o.data).length;
     plots += cellPlots;
+    const cellFrames = outs.filter(isFrameOutput).length;
+    frames += cellFrames;
+    const wantFrames = c.metadata?.fmai?.frames ?? 0;
+    if (cellFrames < wantFrames) {
+      problems.push(
+        `cell ${i} (${src}): expected ${wantFrames} DataFrames rendered by the kernel, got ${cellFrames}`,
+      );
+    }
     const noOutput = c.metadata?.tags?.includes("no-output");
     if (!noOutput && outs.length === 0) problems.push(`cell ${i} (${src}): expected output, got none`);
     const want = c.metadata?.fmai?.plots ?? 0;
     if (cellPlots < want) problems.push(`cell ${i} (${src}): expected ${want} plots, got ${cellPlots}`);
   });
   if (!lastStdout.includes(`OK ${name}`)) problems.push(`the last cell did not print "OK ${name}"`);
-  return { problems, plots };
+  return { problems, plots, frames };
 }
 
 /** Extra environment of the kernels (`FMAI_SYNTHETIC=1` makes the notebooks use the synthetic market). */
@@ -107,7 +134,7 @@ async function ensureKernel(): Promise<void> {
 async function runNotebook(file: string, outDir: string, tplDir: string, timeout: number) {
   const name = file.replace(/\.ipynb$/, "");
   const t0 = performance.now();
-  const res: NotebookResult = { name, ok: false, seconds: 0, problems: [], plots: 0 };
+  const res: NotebookResult = { name, ok: false, seconds: 0, problems: [], plots: 0, frames: 0 };
   const exec = await run([
     "jupyter",
     "nbconvert",
@@ -135,6 +162,7 @@ async function runNotebook(file: string, outDir: string, tplDir: string, timeout
     const c = checkExecuted(name, nb);
     res.problems.push(...c.problems);
     res.plots = c.plots;
+    res.frames = c.frames;
     const html = await run([
       "jupyter",
       "nbconvert",
@@ -227,15 +255,24 @@ async function main(): Promise<number> {
     for (let f = queue.shift(); f; f = queue.shift()) {
       const r = await runNotebook(f, outDir, tplDir, Number(values.timeout));
       results.push(r);
-      console.log(`${r.ok ? "ok  " : "FAIL"} ${r.name} ${r.seconds.toFixed(1)}s, ${r.plots} plots`);
+      console.log(
+        `${r.ok ? "ok  " : "FAIL"} ${r.name} ${
+          r.seconds.toFixed(1)
+        }s, ${r.plots} plots, ${r.frames} DataFrames`,
+      );
       for (const p of r.problems) console.log(`     ${p}`);
     }
   }));
   await Deno.remove(tplDir, { recursive: true });
   results.sort((a, b) => a.name.localeCompare(b.name));
-  const manifest: Record<string, { plots: number; seconds: number; ok: boolean }> = {};
+  const manifest: Record<string, { plots: number; frames: number; seconds: number; ok: boolean }> = {};
   for (const r of results) {
-    manifest[`${r.name}.html`] = { plots: r.plots, seconds: +r.seconds.toFixed(2), ok: r.ok };
+    manifest[`${r.name}.html`] = {
+      plots: r.plots,
+      frames: r.frames,
+      seconds: +r.seconds.toFixed(2),
+      ok: r.ok,
+    };
   }
   await Deno.writeTextFile(`${outDir}/manifest.json`, JSON.stringify(manifest, null, 2) + "\n");
   const xml = junitXml("notebooks", results.map((r) => ({ ...r, name: `notebook ${r.name}` })));

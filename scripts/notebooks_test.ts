@@ -1,5 +1,5 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { checkExecuted, junitXml } from "./notebooks.ts";
+import { checkExecuted, isFrameOutput, junitXml } from "./notebooks.ts";
 
 const code = (outputs: unknown[], metadata: Record<string, unknown> = {}, source = "x") => ({
   cell_type: "code",
@@ -22,7 +22,44 @@ Deno.test("checkExecuted passes a complete notebook and counts plots", () => {
       code([ok01]),
     ],
   });
-  deepEqual(r, { problems: [], plots: 2 });
+  deepEqual(r, { problems: [], plots: 2, frames: 0 });
+});
+
+/** What the Deno kernel displays for a nodejs-polars DataFrame (its own `Symbol.for("Jupyter.display")`). */
+const frame = {
+  output_type: "display_data",
+  data: {
+    "application/vnd.dataresource+json": {
+      data: [{ a: 1, b: "x" }],
+      schema: { fields: [{ name: "a", type: "number" }, { name: "b", type: "string" }] },
+    },
+    "text/html":
+      "<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>1</td><td>x</td></tr></tbody></table>",
+  },
+};
+const handTable = {
+  output_type: "display_data",
+  data: { "text/html": '<table class="fmai"><caption>t</caption><thead><tr><th>a</th></tr></thead></table>' },
+};
+
+Deno.test("checkExecuted counts DataFrames rendered by the kernel and fails a cell that declared more", () => {
+  ok(isFrameOutput(frame));
+  ok(!isFrameOutput(handTable));
+  ok(
+    !isFrameOutput({
+      output_type: "display_data",
+      data: { ...frame.data, "text/html": handTable.data["text/html"] },
+    }),
+  );
+  const good = checkExecuted("01_x", {
+    cells: [code([frame, frame], { fmai: { frames: 2 } }), code([ok01])],
+  });
+  deepEqual(good, { problems: [], plots: 0, frames: 2 });
+  const bad = checkExecuted("01_x", {
+    cells: [code([handTable, frame], { fmai: { frames: 2 } }), code([ok01])],
+  });
+  equal(bad.frames, 1);
+  match(bad.problems[0], /expected 2 DataFrames rendered by the kernel, got 1/);
 });
 
 Deno.test("checkExecuted reports errors, dropped outputs, missing plots and a missing OK line", () => {

@@ -37,7 +37,14 @@ if (import.meta.main) {
     Deno.exit(1);
   }
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["test", "-A", ...Deno.args, "lib/store/", "pipelines/store_copy_test.ts"],
+    args: [
+      "test",
+      "-A",
+      ...Deno.args,
+      "lib/store/",
+      "pipelines/store_copy_test.ts",
+      "pipelines/export_test.ts",
+    ],
     cwd: ROOT,
     env: { ...Deno.env.toObject(), ...env },
     stdout: "inherit",

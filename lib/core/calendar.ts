@@ -197,6 +197,26 @@ export function closeTime(date: IsoDate): Instant {
   return isEarlyClose(date) ? nyTime(date, 13, 0) : nyTime(date, 16, 0);
 }
 
+/**
+ * How long after the session close each daily series that is not printed at the close becomes public, in ms.
+ * CBOE's volatility indexes settle their official close at 16:15 New York (13:15 on early closes), a quarter
+ * hour after the 16:00 decision time, so a VIX close is known only from the next session's decision on. Every
+ * other daily bar is known at the close.
+ */
+export const PUBLICATION_DELAYS: Readonly<Record<string, number>> = Object.freeze(
+  Object.fromEntries(
+    ["^VIX", "^VIX9D", "^VIX3M", "^VIX6M", "^VVIX", "^VXN", "^VXD", "^RVX"].map((s) => [s, 15 * 60_000]),
+  ),
+);
+
+/**
+ * When the daily bar of `symbol` for `date` became public: its close, plus the series' publication delay
+ * ({@linkcode PUBLICATION_DELAYS}, e.g. 16:15 for `^VIX`). Every source stamps daily bars with this.
+ */
+export function barKnownAt(symbol: string, date: IsoDate): Instant {
+  return closeTime(date) + (PUBLICATION_DELAYS[symbol.toUpperCase()] ?? 0);
+}
+
 /** The New York calendar date of an instant. */
 export function nyDate(t: Instant): IsoDate {
   // memoized per UTC hour: New York's UTC offset is a whole number of hours, so the date is constant in one

@@ -89,6 +89,10 @@ export interface OptionQuote extends Known {
   openInterest: number;
   /** Implied volatility (annualized, decimal), NaN when unknown. */
   impliedVolatility: number;
+  /** Price of the underlying in the same response (the quote the chain was priced against), if known. */
+  underlying?: number;
+  /** When the contract last traded (the time of `last`), if known. */
+  lastTradeAt?: Instant;
 }
 
 /** Index order of trend class probability vectors: `[down, neutral, up]`. */

@@ -10,6 +10,7 @@ import { signalsSection } from "./signals.ts";
 import { volatilitySection } from "./volatility.ts";
 import { levelsSection } from "./levels.ts";
 import { sentimentSection } from "./sentiment.ts";
+import { riskSection } from "./risk.ts";
 
 export * from "./types.ts";
 export * from "./data.ts";
@@ -20,6 +21,7 @@ export * from "./scoreboard.ts";
 export * from "./volatility.ts";
 export * from "./levels.ts";
 export * from "./sentiment.ts";
+export * from "./risk.ts";
 
 /**
  * The sections by key, in protocol order. Other sections register here (volatility, levels, sentiment).
@@ -30,7 +32,8 @@ export const SECTIONS: Record<string, Section> = {
   volatility: volatilitySection,
   levels: levelsSection,
   sentiment: sentimentSection,
+  risk: riskSection,
 };
 
 /** Protocol order of the section keys (unknown keys sort last). */
-export const SECTION_ORDER = ["trend", "volatility", "levels", "sentiment", "signals"];
+export const SECTION_ORDER = ["trend", "volatility", "levels", "sentiment", "signals", "risk"];

@@ -1,11 +1,15 @@
 import { equal, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { qlike } from "../models/mod.ts";
 import {
   forwardMean,
   loadVolInputs,
   rollingQlike,
   rvScale,
+  vixKnownAt,
+  VOL_HAR_METHODS,
   VOL_METHODS,
+  VOL_OURS,
   type VolInputs,
   volOrigins,
   volRun,
@@ -39,10 +43,14 @@ Deno.test("volOrigins: targets inside the window, monthly re-estimation points",
 Deno.test("volRun: forecasts at an origin do not change when later data is altered (no look-ahead)", () => {
   const run = volRun(inp, 5, "2018-01-02", "2018-12-31");
   const cut = run.origins[100];
+  const late = (x: Float64Array, k: number) => x.map((v, i) => (i > cut ? v * k : v));
   const poisoned: VolInputs = {
-    dates: inp.dates,
-    rv: inp.rv.map((v, i) => (i > cut ? v * 7 : v)),
-    ret: inp.ret.map((v, i) => (i > cut ? v * 3 : v)),
+    ...inp,
+    rv: late(inp.rv, 7),
+    ret: late(inp.ret, 3),
+    rsNeg: late(inp.rsNeg, 5),
+    rq: late(inp.rq, 11),
+    iv: late(inp.iv, 2),
   };
   const run2 = volRun(poisoned, 5, "2018-01-02", "2018-12-31");
   for (const m of VOL_METHODS) {
@@ -63,3 +71,35 @@ Deno.test("volRun on 2019: HAR-RV beats EWMA in QLIKE, every method finite", () 
   for (const m of VOL_METHODS) ok(run.forecasts[m].every((v) => v > 0), m);
   ok(q("har-rv") < q("ewma"), `har ${q("har-rv")} ewma ${q("ewma")}`);
 });
+
+Deno.test("VIX joined by publication time: the forecast at the close of t uses the previous session's VIX", () => {
+  // every Oxford-Man day with a VIX print of its own still sees only the one before (16:15 > 16:00)
+  const k = inp.dates.indexOf("2015-08-24");
+  equal(inp.ivDate[k], "2015-08-21");
+  const vix = loadVixCloses();
+  ok(Math.abs(Math.sqrt(inp.iv[k] * 252) * 100 - vix.get("2015-08-21")!) < 1e-9);
+  // a print published before the decision time is used the same day
+  const { iv, ivDate } = vixKnownAt(["2020-01-02", "2020-01-03"], [12, 14], ["2020-01-03", "2020-01-06"]);
+  equal(ivDate[0], "2020-01-02");
+  equal(ivDate[1], "2020-01-03");
+  ok(Math.abs(iv[1] - 0.14 ** 2 / 252) < 1e-15);
+  // the same day's print (16:15) is never usable at that day's close (16:00)
+  equal(vixKnownAt(["2020-01-03"], [14], ["2020-01-03"]).ivDate[0], null);
+});
+
+Deno.test("volatility goal: ours (shar-iv-lev) QLIKE at h=1 <= 0.78 x HAR-RV on 2013-2019; beats log-HAR at h=1, 5", () => {
+  const ratio: Record<number, number> = {};
+  for (const h of [1, 5, 22]) {
+    const run = volRun(inp, h, undefined, undefined, undefined, VOL_HAR_METHODS);
+    const q = (m: (typeof VOL_HAR_METHODS)[number]) => qlike(run.target, run.forecasts[m]);
+    ratio[h] = q(VOL_OURS) / q("har-rv");
+    if (h < 22) ok(q(VOL_OURS) < q("har-log"), `h=${h}: ours ${q(VOL_OURS)} vs log-HAR ${q("har-log")}`);
+  }
+  ok(ratio[1] <= 0.78, `h=1 ratio ${ratio[1]}`);
+  ok(ratio[5] < 1 && ratio[22] < 1, JSON.stringify(ratio));
+});
+
+function loadVixCloses(): Map<string, number> {
+  const text = Deno.readTextFileSync(`${SHARED}/us-index-etf-daily-yahoo/INDEX_VIX.csv`);
+  return new Map(text.trim().split("\n").slice(1).map((l) => l.split(",")).map((r) => [r[0], +r[4]]));
+}

@@ -25,3 +25,4 @@ export * from "./calendar_features.ts";
 export * from "./market_context.ts";
 export * from "./ranks.ts";
 export * from "./feature_set.ts";
+export * from "./options_chain.ts";

@@ -3,11 +3,19 @@
  * (5-session) and monthly (22-session) averages of a realized-variance proxy.
  * @module
  */
-import { solveLinear } from "./linalg.ts";
 import { ModelError } from "../core/mod.ts";
 import type { Dataset, SymbolSeries } from "../dataset/mod.ts";
 import type { VolatilityModel } from "./types.ts";
 import { logReturns, pricesOf, seriesRanges } from "./_returns.ts";
+import {
+  HAR_SPECS,
+  harxDesign,
+  harxFit,
+  harxFitPanel,
+  type HarxParams,
+  harxPredict,
+  type RealizedInputs,
+} from "./harx.ts";
 
 /** Fitted HAR coefficients `[const, daily, weekly, monthly]` for horizon `h`; forecasts floored at `floor`. */
 export interface HarParams {
@@ -19,14 +27,18 @@ export interface HarParams {
 /** HAR regressors at `t`: `[rv[t], mean rv[t-4..t], mean rv[t-21..t]]`, or null when any is missing. */
 export function harRegressors(rv: Float64Array, t: number): [number, number, number] | null {
   if (t < 21 || t >= rv.length) return null;
-  let w = 0, m = 0;
-  for (let k = 0; k < 22; k++) {
-    const x = rv[t - k];
-    if (!Number.isFinite(x)) return null;
-    if (k < 5) w += x;
-    m += x;
-  }
-  return [rv[t], w / 5, m / 22];
+  const cols = harxDesign(inputsOf(rv), HAR_SPECS["har-rv"]);
+  const x: [number, number, number] = [cols[0][t], cols[1][t], cols[2][t]];
+  return x.every(Number.isFinite) ? x : null;
+}
+
+const inputsCache = new WeakMap<Float64Array, RealizedInputs>();
+
+/** One cached `RealizedInputs` per RV array, so the HAR design of a series is built once. */
+function inputsOf(rv: Float64Array): RealizedInputs {
+  let inp = inputsCache.get(rv);
+  if (!inp) inputsCache.set(rv, inp = { rv });
+  return inp;
 }
 
 /** One series for {@link harFitPanel}: regressor proxy `rv`, optional `target` (default `rv`), usable range. */
@@ -41,34 +53,12 @@ export interface HarSeries {
 
 /** Pooled OLS of `mean target[t+1..t+h]` on the HAR regressors at `t` over all series. */
 export function harFitPanel(series: HarSeries[], h = 1): HarParams {
-  if (!(h >= 1)) throw new RangeError(`horizon must be >= 1, got ${h}`);
-  const A = [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], b = [0, 0, 0, 0];
-  let n = 0, ysum = 0;
-  for (const s of series) {
-    const tgt = s.target ?? s.rv, to = Math.min(s.to ?? tgt.length - 1, tgt.length - 1);
-    for (let t = Math.max(21, s.from ?? 21); t + h <= to; t++) {
-      const x = harRegressors(s.rv, t);
-      if (!x) continue;
-      let y = 0, ok = true;
-      for (let k = 1; k <= h; k++) {
-        const v = tgt[t + k];
-        if (!Number.isFinite(v)) ok = false;
-        y += v;
-      }
-      if (!ok) continue;
-      y /= h;
-      const z = [1, x[0], x[1], x[2]];
-      for (let i = 0; i < 4; i++) {
-        b[i] += z[i] * y;
-        for (let j = 0; j < 4; j++) A[i][j] += z[i] * z[j];
-      }
-      n++;
-      ysum += y;
-    }
-  }
-  if (n < 10) throw new ModelError(`har: only ${n} usable observations`);
-  const beta = solveLinear(A, b, "har") as [number, number, number, number];
-  return { h, beta, floor: 0.01 * (ysum / n) };
+  const p = harxFitPanel(
+    series.map((s) => ({ inputs: inputsOf(s.rv), target: s.target, from: s.from ?? 21, to: s.to })),
+    HAR_SPECS["har-rv"],
+    h,
+  );
+  return { h, beta: p.beta as [number, number, number, number], floor: p.floor };
 }
 
 /** OLS HAR fit on one series (`target` defaults to `rv`). */
@@ -95,47 +85,16 @@ export function harPredictSeries(p: HarParams, rv: Float64Array): Float64Array {
  * Log-HAR parameters: `ln mean rv[t+1..t+h] = b0 + b1 ln rv_d + b2 ln rv_w + b3 ln rv_m + e`, `s2 = var(e)`.
  * On the protocol's volatility section it beats EWMA, GARCH(1,1) and HAR-RV at every horizon (QLIKE).
  */
-export interface LogHarParams {
-  h: number;
-  beta: number[];
-  s2: number;
-}
+export type LogHarParams = HarxParams;
 
 /** OLS log-HAR on targets ending at or before index `to` (inclusive); at least 30 usable observations. */
 export function logHarFit(rv: Float64Array, h: number, to: number): LogHarParams {
-  const A = [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], b = [0, 0, 0, 0];
-  const xs: number[][] = [], ys: number[] = [];
-  for (let t = 21; t + h <= to; t++) {
-    const x = harRegressors(rv, t);
-    if (!x || !(x[0] > 0) || t + h >= rv.length) continue;
-    let y = 0;
-    for (let k = 1; k <= h; k++) y += rv[t + k];
-    y /= h;
-    if (!(y > 0)) continue;
-    const z = [1, Math.log(x[0]), Math.log(x[1]), Math.log(x[2])], ly = Math.log(y);
-    xs.push(z);
-    ys.push(ly);
-    for (let i = 0; i < 4; i++) {
-      b[i] += z[i] * ly;
-      for (let j = 0; j < 4; j++) A[i][j] += z[i] * z[j];
-    }
-  }
-  if (ys.length < 30) throw new ModelError(`logHarFit: only ${ys.length} observations`);
-  const beta = solveLinear(A, b, "log-har");
-  let s2 = 0;
-  for (let k = 0; k < ys.length; k++) {
-    const e = ys[k] - (beta[0] + beta[1] * xs[k][1] + beta[2] * xs[k][2] + beta[3] * xs[k][3]);
-    s2 += e * e;
-  }
-  return { h, beta, s2: s2 / (ys.length - 4) };
+  return harxFit(inputsOf(rv), HAR_SPECS["har-log"], h, to);
 }
 
 /** Log-HAR forecast of the mean rv over `t+1..t+h`, lognormal bias-corrected (NaN when regressors are missing). */
 export function logHarPredict(p: LogHarParams, rv: Float64Array, t: number): number {
-  const x = harRegressors(rv, t);
-  if (!x || !(x[0] > 0)) return NaN;
-  const m = p.beta[0] + p.beta[1] * Math.log(x[0]) + p.beta[2] * Math.log(x[1]) + p.beta[3] * Math.log(x[2]);
-  return Math.exp(m + 0.5 * p.s2);
+  return harxPredict(p, inputsOf(rv), t);
 }
 
 /** Realized-variance proxies from daily bars. */

@@ -99,15 +99,32 @@ function jupyterApi(): JupyterApi | undefined {
   }
 }
 
+const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
+
 /**
- * Displays bundles in the Deno Jupyter kernel (outside a kernel: prints their `text/plain` or a summary), then
- * waits `settleMs` (default 30) so the last output of a cell is not lost. Await it as a cell's last statement.
+ * Whether the kernel renders `x` itself: an object with a `Symbol.for("Jupyter.display")` method, such as a
+ * nodejs-polars DataFrame (its bundle: an HTML table plus `application/vnd.dataresource+json`).
  */
-export async function show(...bundles: MimeBundle[]): Promise<void> {
+export function isKernelDisplayable(x: unknown): boolean {
+  return x !== null && typeof x === "object" &&
+    typeof (x as Record<symbol, unknown>)[JUPYTER_DISPLAY] === "function";
+}
+
+/**
+ * Displays bundles, and objects the kernel renders itself (nodejs-polars DataFrames), in the Deno Jupyter
+ * kernel (outside a kernel: prints their `text/plain`, the frame as text, or a summary), then waits `settleMs`
+ * (default 30) so the last output of a cell is not lost. Await it as a cell's last statement.
+ */
+export async function show(...items: (MimeBundle | object)[]): Promise<void> {
   const jupyter = jupyterApi();
-  for (const b of bundles) {
-    if (jupyter) await jupyter.display(b, { raw: true });
-    else console.log(typeof b["text/plain"] === "string" ? b["text/plain"] : Object.keys(b).join(", "));
+  for (const b of items) {
+    const own = isKernelDisplayable(b);
+    if (jupyter) await jupyter.display(b, own ? {} : { raw: true });
+    else if (own) console.log(String(b));
+    else {
+      const t = (b as MimeBundle)["text/plain"];
+      console.log(typeof t === "string" ? t : Object.keys(b).join(", "));
+    }
   }
   await new Promise((r) => setTimeout(r, 30));
 }

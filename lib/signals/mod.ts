@@ -38,3 +38,12 @@ export {
   type RiskModel,
   RollingLedoitWolf,
 } from "./covariance.ts";
+export {
+  drawdownBrakeHook,
+  type DrawdownBrakeOptions,
+  resolveRiskLimits,
+  riskLimitHooks,
+  type RiskLimitOptions,
+  varLimitHook,
+  type VarLimitOptions,
+} from "./risk_limits.ts";

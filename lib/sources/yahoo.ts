@@ -168,6 +168,11 @@ export interface YahooSource extends MarketSource {
   earnings(symbol: string): Promise<Filing[]>;
   /** One option chain (nearest expiry, or `expiry`). */
   options(symbol: string, opts?: { expiry?: IsoDate }): Promise<OptionQuote[]>;
+  /**
+   * The chains of the nearest `expiries` expirations (default 3): the nearest one, then one request per further
+   * expiry from the list the first response gives. Fewer when fewer are listed; any failed request fails all.
+   */
+  optionChains(symbol: string, opts?: { expiries?: number }): Promise<OptionQuote[]>;
   /** Quotes of several symbols in one request, as statistic rows (`quote.<field>`). */
   quote(symbols: readonly string[]): Promise<StatisticRow[]>;
 }
@@ -706,26 +711,35 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     return out.sort((a, b) => (a.periodEnd! < b.periodEnd! ? -1 : 1));
   }
 
-  async function options(symbol: string, o: { expiry?: IsoDate } = {}): Promise<OptionQuote[]> {
+  async function chainOf(
+    symbol: string,
+    o: { expiry?: IsoDate } = {},
+  ): Promise<{ quotes: OptionQuote[]; expirations: IsoDate[] }> {
     const q: Record<string, unknown> = {};
     if (o.expiry) q.date = o.expiry;
     const res = await call(symbol, "options", (api) => api.options(symbol, q, noValidate));
     const at = observedAt(`/v7/finance/options/${symbol}`);
     const chain = await call(symbol, "options", () =>
       Promise.resolve(
-        validateShape<{ options: { calls: Record<string, unknown>[]; puts: Record<string, unknown>[] }[] }>(
+        validateShape<{
+          options: { calls: Record<string, unknown>[]; puts: Record<string, unknown>[] }[];
+          expirationDates?: unknown[];
+          quote?: Record<string, unknown>;
+        }>(
           res,
           OPTIONS_SHAPE,
           "optionChain.result[0]",
           { source: SOURCE, symbol },
         ),
       ));
+    const underlying = yahooNumber(chain.quote?.regularMarketPrice) ?? undefined;
     const out: OptionQuote[] = [];
     for (const group of chain.options) {
       for (const [right, list] of [["call", group.calls], ["put", group.puts]] as const) {
         for (const c of list) {
           const bid = yahooNumber(c.bid) ?? 0;
           const ask = yahooNumber(c.ask) ?? 0;
+          const traded = yahooInstant(c.lastTradeDate);
           out.push({
             symbol,
             contract: String(c.contractSymbol),
@@ -739,9 +753,35 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
             openInterest: yahooNumber(c.openInterest) ?? 0,
             impliedVolatility: cleanImpliedVol(c.impliedVolatility, bid, ask),
             knownAt: at,
+            ...(underlying !== undefined && underlying > 0 ? { underlying } : {}),
+            ...(traded !== null ? { lastTradeAt: traded } : {}),
           });
         }
       }
+    }
+    const expirations = (chain.expirationDates ?? [])
+      .map((v) => yahooInstant(v))
+      .filter((v): v is number => v !== null)
+      .map(utcDate)
+      .sort();
+    return { quotes: out, expirations };
+  }
+
+  async function options(symbol: string, o: { expiry?: IsoDate } = {}): Promise<OptionQuote[]> {
+    return (await chainOf(symbol, o)).quotes;
+  }
+
+  async function optionChains(symbol: string, o: { expiries?: number } = {}): Promise<OptionQuote[]> {
+    const n = o.expiries ?? 3;
+    if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`expiries must be an integer >= 1, got ${n}`);
+    const first = await chainOf(symbol);
+    const have = new Set(first.quotes.map((q) => q.expiry));
+    const out = [...first.quotes];
+    for (const e of first.expirations) {
+      if (have.size >= n) break;
+      if (have.has(e) || (have.size && e < [...have].sort()[0])) continue;
+      out.push(...await options(symbol, { expiry: e }));
+      have.add(e);
     }
     return out;
   }
@@ -868,6 +908,7 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     timeSeries: (symbol, o) => timeSeries(symbol, o),
     earnings,
     options,
+    optionChains,
     quote,
   };
 }

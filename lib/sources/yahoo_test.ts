@@ -224,6 +224,46 @@ Deno.test("yahoo options: AAPL chain, placeholder implied volatility -> NaN", as
   for (const o of opts) ok(Number.isNaN(o.impliedVolatility) || o.impliedVolatility >= 0.001);
 });
 
+/**
+ * A replay folder with the recorded AAPL chain plus a second expiration derived from it (our own test data: the
+ * recordings hold the nearest expiry only): the 2025-03-07 request answered by the same contracts relabelled
+ * to that expiry, premiums scaled by 1.25.
+ */
+async function twoExpiryReplay(): Promise<ReplayFetch> {
+  const dir = await Deno.makeTempDir();
+  const nearest = await fixture("options-AAPL.json");
+  await Deno.writeTextFile(`${dir}/options-AAPL.json`, JSON.stringify(nearest));
+  const second = structuredClone(nearest);
+  const next = 1741305600; // 2025-03-07
+  second.request.url = nearest.request.url.replace("region=US", `region=US&date=${next}`);
+  const res = second.response.bodyJson.optionChain.result[0];
+  for (const g of res.options) {
+    g.expirationDate = next;
+    for (const c of [...g.calls, ...g.puts]) {
+      c.expiration = next;
+      c.contractSymbol = c.contractSymbol.replace("250228", "250307");
+      c.lastPrice *= 1.25;
+    }
+  }
+  await Deno.writeTextFile(`${dir}/options-AAPL-2025-03-07.json`, JSON.stringify(second));
+  return await createReplayFetch(dir);
+}
+
+Deno.test("yahoo optionChains: the nearest N expirations, one request each; a missing one fails the symbol", async () => {
+  const y = source(await twoExpiryReplay());
+  const two = await y.optionChains("AAPL", { expiries: 2 });
+  deepEqual([...new Set(two.map((q) => q.expiry))], ["2025-02-28", "2025-03-07"]);
+  const nearest = await y.options("AAPL");
+  equal(two.length, 2 * nearest.length);
+  ok(
+    two.every((q) => q.underlying === 245.55 && q.lastTradeAt! > 0),
+    "underlying price and last trade times kept",
+  );
+  equal((await y.optionChains("AAPL", { expiries: 1 })).length, nearest.length);
+  await rejects(y.optionChains("AAPL", { expiries: 3 }), DataSourceError); // 2025-03-14 was never recorded
+  await rejects(y.optionChains("AAPL", { expiries: 0 }), RangeError);
+});
+
 Deno.test("cleanImpliedVol: placeholders and no-market quotes are NaN", () => {
   ok(Number.isNaN(cleanImpliedVol(1e-5, 1, 2)));
   ok(Number.isNaN(cleanImpliedVol(0.2500075, 1, 2)));

@@ -111,6 +111,8 @@ export const OPTIONS: TableSchema = {
     open_interest: "real",
     implied_vol: "real",
     known_at: "int",
+    underlying: "real",
+    last_trade_at: "int",
   },
   key: ["symbol", "contract", "date"],
   indexes: [["symbol", "date"], ["expiry"]],
@@ -283,6 +285,8 @@ export function optionToRow(o: OptionQuote): Row {
     open_interest: num(o.openInterest),
     implied_vol: num(o.impliedVolatility),
     known_at: o.knownAt,
+    underlying: num(o.underlying ?? NaN),
+    last_trade_at: o.lastTradeAt ?? null,
   };
 }
 
@@ -307,5 +311,9 @@ export function rowToOption(r: Row): OptionQuote {
     openInterest: real(r.open_interest),
     impliedVolatility: real(r.implied_vol),
     knownAt: real(r.known_at),
+    ...(r.underlying === null || r.underlying === undefined ? {} : { underlying: real(r.underlying) }),
+    ...(r.last_trade_at === null || r.last_trade_at === undefined
+      ? {}
+      : { lastTradeAt: real(r.last_trade_at) }),
   };
 }

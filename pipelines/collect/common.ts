@@ -59,6 +59,8 @@ export interface CollectRequest {
   filingGroups?: string[];
   /** `charts`: bars shown per chart (default 120). */
   chartWindow?: number;
+  /** `options`: how many of the nearest expirations to collect (default 3, so a term slope exists). */
+  optionExpiries?: number;
 }
 
 /** One line of the final summary. */
@@ -289,7 +291,7 @@ export function need<T>(v: T | undefined, what: string, kind: CollectKind): T {
  */
 export function yahooSnapshotStep(
   kind: CollectKind,
-  fetchRows: (yahoo: YahooSource, symbol: string) => Promise<Row[]>,
+  fetchRows: (yahoo: YahooSource, symbol: string, req: CollectRequest) => Promise<Row[]>,
 ): CollectStep {
   return {
     kind,
@@ -300,7 +302,7 @@ export function yahooSnapshotStep(
         req.symbols,
         (symbol) =>
           dropRawOnError(sources, yahooMatch(kind, symbol), async () => {
-            const rows = await fetchRows(need(sources.yahoo, "yahoo", kind), symbol);
+            const rows = await fetchRows(need(sources.yahoo, "yahoo", kind), symbol, req);
             const r = rows.length ? await stores.tables.upsert(kind, rows) : { inserted: 0, updated: 0 };
             const objects = await storeRawFor(sources, stores, "yahoo", kind, symbol);
             return { rows: r.inserted + r.updated, inserted: r.inserted, objects, range: "snapshot" };

@@ -1,5 +1,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { DataSourceError, type Signal } from "@lib/core/mod.ts";
+import { closeTime, DataSourceError, type Signal } from "@lib/core/mod.ts";
+import { joinAsOf } from "@lib/dataset/mod.ts";
+import { chainFeatures } from "@lib/features/mod.ts";
 import { rowToOption, signalToRow } from "@lib/store/mod.ts";
 import {
   calendarsStep,
@@ -89,10 +91,11 @@ Deno.test("news: AAPL search news -> news documents; incremental re-run adds not
 Deno.test("options: AAPL chain -> options rows (placeholder IVs stored as NULL); a re-run inserts nothing", async () => {
   const t = await tempStores();
   try {
-    const req = { symbols: ["AAPL"], from: "2025-02-24", to: "2025-02-24" };
+    // the recordings hold the nearest expiry only
+    const req = { symbols: ["AAPL"], from: "2025-02-24", to: "2025-02-24", optionExpiries: 1 };
     const [r] = await optionsStep.run(await replaySources(), t.stores, req);
     equal(r.ok, true, r.error);
-    const chain = (await yfx("options-AAPL.json")).optionChain.result[0].options[0];
+    const res = (await yfx("options-AAPL.json")).optionChain.result[0], chain = res.options[0];
     const stored = (await t.stores.tables.query("options", { where: { symbol: "AAPL" } })).map(rowToOption);
     equal(stored.length, chain.calls.length + chain.puts.length);
     deepEqual(
@@ -100,8 +103,30 @@ Deno.test("options: AAPL chain -> options rows (placeholder IVs stored as NULL);
       chain.calls.map((c: Json) => c.contractSymbol).sort(),
     );
     ok(stored.some((o) => Number.isNaN(o.impliedVolatility)), "bid/ask 0 before the open: IV unknown");
+    ok(stored.every((o) => o.underlying === res.quote.regularMarketPrice && o.lastTradeAt! > 0));
     const [again] = await optionsStep.run(await replaySources(), t.stores, req);
     equal(again.inserted, 0);
+    // stored snapshot -> point-in-time option features: implied volatilities from the last trades
+    const f = chainFeatures(stored);
+    ok(f.atmIv > 0.1 && f.atmIv < 0.6 && f.ivFrom.last > 10 && f.ivFrom.quote === 0, JSON.stringify(f));
+    ok(Number.isFinite(f.skew25) && Number.isNaN(f.termSlope) && f.expiries === 1);
+    const vol = (right: string) => stored.filter((o) => o.right === right).reduce((a, o) => a + o.volume, 0);
+    ok(Math.abs(f.putCallVolume - vol("put") / vol("call")) < 1e-12);
+    const decisions = [closeTime("2025-02-21"), closeTime("2025-02-24")];
+    deepEqual(Array.from(joinAsOf([f], decisions)), [-1, 0]); // observed Monday 09:24 GMT: unusable on Friday
+  } finally {
+    await t.dispose();
+  }
+});
+
+Deno.test("options: the default three expirations fail on recordings that hold one, and write nothing", async () => {
+  const t = await tempStores();
+  try {
+    const req = { symbols: ["AAPL"], from: "2025-02-24", to: "2025-02-24" };
+    const [r] = await optionsStep.run(await replaySources(), t.stores, req);
+    equal(r.ok, false);
+    ok(/2025-03-07|1741305600|recorded/.test(r.error ?? ""), r.error);
+    equal(await t.stores.tables.count("options", { symbol: "AAPL" }), 0);
   } finally {
     await t.dispose();
   }

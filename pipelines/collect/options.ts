@@ -1,13 +1,21 @@
 /**
- * `options`: the nearest-expiry option chain of each symbol into the `options` table (one snapshot per
- * contract and observation day, `known_at` = the response time); raw responses to `raw/yahoo/...`.
+ * `options`: the option chains of the nearest `optionExpiries` expirations of each symbol (default 3) into the
+ * `options` table (one snapshot per contract and observation day, `known_at` = the response time, with the
+ * underlying's price and each contract's last trade time); raw responses to `raw/yahoo/...`. A failed request
+ * for any expiry fails the symbol and writes none of its rows.
  * @module
  */
 import { optionToRow } from "@lib/store/mod.ts";
 import { type CollectStep, yahooSnapshotStep } from "./common.ts";
 
+/** Default number of expirations collected per symbol. */
+export const DEFAULT_OPTION_EXPIRIES = 3;
+
 /** The `options` step. */
 export const optionsStep: CollectStep = yahooSnapshotStep(
   "options",
-  async (yahoo, symbol) => (await yahoo.options(symbol)).map(optionToRow),
+  async (yahoo, symbol, req) =>
+    (await yahoo.optionChains(symbol, { expiries: req.optionExpiries ?? DEFAULT_OPTION_EXPIRIES })).map(
+      optionToRow,
+    ),
 );

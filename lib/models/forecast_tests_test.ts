@@ -1,0 +1,50 @@
+import { equal, ok, throws } from "node:assert/strict";
+import { normalRng } from "../core/mod.ts";
+import {
+  defaultHacLag,
+  dieboldMariano,
+  modelConfidenceSet,
+  neweyWestVariance,
+  qlikeLosses,
+} from "./forecast_tests.ts";
+
+Deno.test("Newey-West: lag 0 is the variance; AR(1) long-run variance approaches sigma^2 / (1 - phi)^2", () => {
+  const x = [1, 2, 3, 4];
+  ok(Math.abs(neweyWestVariance(x, 0) - 1.25) < 1e-12);
+  const z = normalRng(3), n = 200_000, phi = 0.5, a = new Float64Array(n);
+  for (let t = 1; t < n; t++) a[t] = phi * a[t - 1] + z();
+  const lrv = neweyWestVariance(a, 60);
+  ok(Math.abs(lrv / 4 - 1) < 0.08, `long-run variance ${lrv} (4 expected)`);
+  equal(defaultHacLag(1758, 1), 7);
+  equal(defaultHacLag(1758, 22), 21);
+});
+
+Deno.test("Diebold-Mariano: equal losses are not rejected, a worse forecast is", () => {
+  const z = normalRng(11), n = 1500;
+  const rv = Float64Array.from({ length: n }, () => Math.exp(z()));
+  const good = rv.map((v) => v * Math.exp(0.3 * z()));
+  const same = rv.map((v) => v * Math.exp(0.3 * z()));
+  const bad = rv.map((v) => v * Math.exp(0.6 * z()));
+  const lg = qlikeLosses(rv, good), ls = qlikeLosses(rv, same), lb = qlikeLosses(rv, bad);
+  const eq = dieboldMariano(lg, ls);
+  ok(eq.pValue > 0.01, `equal forecasts p ${eq.pValue}`);
+  const d = dieboldMariano(lg, lb, { h: 1 });
+  ok(d.stat < -5 && d.pValue < 1e-6 && d.meanDiff < 0, JSON.stringify(d));
+  const r = dieboldMariano(lb, lg);
+  ok(Math.abs(r.stat + d.stat) < 1e-12, "antisymmetric");
+  throws(() => dieboldMariano([1, 2], [1]), RangeError);
+  ok(Number.isNaN(dieboldMariano([1, 2, 3], [1, 2, 3]).pValue));
+});
+
+Deno.test("model confidence set: keeps the equally good, removes the clearly worse", () => {
+  const z = normalRng(21), n = 1200;
+  const base = Float64Array.from({ length: n }, () => z() ** 2);
+  const L = [0, 0, 0.5, 0.02].map((shift) => base.map((v) => v + shift + 0.3 * z() ** 2));
+  const m = modelConfidenceSet(L, { alpha: 0.1, resamples: 500, seed: 1 });
+  ok(m.included[0] && m.included[1], JSON.stringify(Array.from(m.pValues)));
+  ok(!m.included[2] && m.pValues[2] < 0.01);
+  equal(m.order[0], 2); // the worst goes first
+  equal(m.order.length, 4);
+  equal(Math.max(...m.pValues), 1);
+  throws(() => modelConfidenceSet([base]), RangeError);
+});

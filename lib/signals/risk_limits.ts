@@ -1,0 +1,161 @@
+/**
+ * Risk limits of the sizing stage, as `constructPortfolio` risk hooks (they run after sizing and volatility
+ * targeting; the portfolio's limits are re-applied after them). Both only scale the day's book down.
+ *
+ * - VaR limit: the book's one-day VaR at tail probability `alpha` may not exceed `limit` (fraction of capital).
+ *   VaR = `-sigma_p q`, `sigma_p` the book's ex-ante daily volatility under the portfolio's risk model and `q`
+ *   the `alpha` quantile of the portfolio's own standardized realized returns (filtered historical simulation:
+ *   each settled day's traded return divided by the ex-ante volatility of the book that earned it); until
+ *   `minHistory` days have settled, the quantile of a standardized Student-t with 5 degrees of freedom.
+ * - Drawdown brake: once the realized equity of the book (settled traded returns, compounded) is `threshold`
+ *   or more below its peak, exposure is multiplied by `scale` until the drawdown is back under `recover`.
+ *
+ * Everything a hook reads is known at the decision's close: a decision at `d` earns open `d+1` -> open `d+2`
+ * and is settled only from `d + 2` on (`RiskContext.realized`).
+ * @module
+ */
+import { sortedTail, stdTQuantile } from "../models/mod.ts";
+import type { RiskContext, RiskHook } from "./portfolio.ts";
+
+/** Options of the VaR limit. */
+export interface VarLimitOptions {
+  /** Largest one-day VaR allowed, as a fraction of capital (e.g. 0.02). */
+  limit: number;
+  /** Tail probability (default 0.01: 99% VaR). */
+  alpha?: number;
+  /** Settled days before the portfolio's own residuals replace the t quantile (default 60). */
+  minHistory?: number;
+}
+
+/** Options of the drawdown brake. */
+export interface DrawdownBrakeOptions {
+  /** Drawdown from the equity peak that engages the brake (e.g. 0.10). */
+  threshold: number;
+  /** Exposure multiplier while braking (default 0.5). */
+  scale?: number;
+  /** Drawdown under which the brake releases (default `threshold / 2`). */
+  recover?: number;
+}
+
+/** The sizing stage's risk limits; each is off when absent. */
+export interface RiskLimitOptions {
+  varLimit?: VarLimitOptions;
+  drawdownBrake?: DrawdownBrakeOptions;
+}
+
+function check(ok: boolean, what: string, v: unknown): void {
+  if (!ok) throw new RangeError(`${what} out of range: ${v}`);
+}
+
+/** Fills defaults and checks ranges (`RangeError` naming the option). */
+export function resolveRiskLimits(o: RiskLimitOptions = {}): {
+  varLimit?: Required<VarLimitOptions>;
+  drawdownBrake?: Required<DrawdownBrakeOptions>;
+} {
+  const out: ReturnType<typeof resolveRiskLimits> = {};
+  if (o.varLimit) {
+    const { limit, alpha = 0.01, minHistory = 60 } = o.varLimit;
+    check(limit > 0 && limit < 1, "varLimit.limit (0 < limit < 1)", limit);
+    check(alpha > 0 && alpha < 0.5, "varLimit.alpha (0 < alpha < 0.5)", alpha);
+    check(
+      Number.isInteger(minHistory) && minHistory >= 20,
+      "varLimit.minHistory (integer >= 20)",
+      minHistory,
+    );
+    out.varLimit = { limit, alpha, minHistory };
+  }
+  if (o.drawdownBrake) {
+    const { threshold, scale = 0.5 } = o.drawdownBrake;
+    const recover = o.drawdownBrake.recover ?? threshold / 2;
+    check(threshold > 0 && threshold < 1, "drawdownBrake.threshold (0 < threshold < 1)", threshold);
+    check(scale >= 0 && scale < 1, "drawdownBrake.scale (0 <= scale < 1)", scale);
+    check(recover >= 0 && recover <= threshold, "drawdownBrake.recover (0 <= recover <= threshold)", recover);
+    out.drawdownBrake = { threshold, scale, recover };
+  }
+  return out;
+}
+
+/** Scales `w` in place by `k`. */
+function scaleBook(w: Float64Array, k: number): void {
+  for (let s = 0; s < w.length; s++) w[s] *= k;
+}
+
+/** The first decision day of a context (its `realized` starts there). */
+function firstDay(ctx: RiskContext): number {
+  return ctx.t - 1 - ctx.realized.length;
+}
+
+/**
+ * A VaR-limit hook, with its state (the ex-ante volatility of each day's book it saw) and a record of the days
+ * it bound. One hook per portfolio run.
+ */
+export function varLimitHook(o: VarLimitOptions): RiskHook & { bound: number[]; lastVar: number[] } {
+  const { limit, alpha, minHistory } = resolveRiskLimits({ varLimit: o }).varLimit!;
+  const sigmaAt = new Map<number, number>(); // day -> ex-ante daily vol of the book leaving this hook
+  const prior = stdTQuantile(alpha, 5);
+  const bound: number[] = [], lastVar: number[] = [];
+  const z: number[] = []; // standardized settled returns, ascending
+  let seen = 0;
+  const hook = (w: Float64Array, ctx: RiskContext) => {
+    let sigma = ctx.portfolioVol(w) / Math.sqrt(252);
+    if (!(sigma > 0)) {
+      sigmaAt.set(ctx.t, 0);
+      return;
+    }
+    // add the newly settled days' standardized returns to the sorted history
+    const first = firstDay(ctx);
+    for (; seen < ctx.realized.length; seen++) {
+      const r = ctx.realized[seen], s = sigmaAt.get(first + seen);
+      if (!(s && s > 0 && Number.isFinite(r))) continue;
+      const v = r / s;
+      let lo = 0, hi = z.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (z[mid] < v) lo = mid + 1;
+        else hi = mid;
+      }
+      z.splice(lo, 0, v);
+    }
+    const q = z.length >= minHistory ? sortedTail(z, alpha).q : prior;
+    const v = -sigma * q;
+    if (v > limit) {
+      scaleBook(w, limit / v);
+      sigma *= limit / v;
+      bound.push(ctx.t);
+    }
+    lastVar.push(Math.min(v, limit));
+    sigmaAt.set(ctx.t, sigma);
+  };
+  return Object.assign(hook, { bound, lastVar });
+}
+
+/** A drawdown-brake hook with a record of the days it was engaged. One hook per portfolio run. */
+export function drawdownBrakeHook(o: DrawdownBrakeOptions): RiskHook & { engaged: number[] } {
+  const { threshold, scale, recover } = resolveRiskLimits({ drawdownBrake: o }).drawdownBrake!;
+  const engaged: number[] = [];
+  let braking = false;
+  const hook = (w: Float64Array, ctx: RiskContext) => {
+    let eq = 1, peak = 1;
+    for (const r of ctx.realized) {
+      if (!Number.isFinite(r)) continue;
+      eq *= 1 + r;
+      if (eq > peak) peak = eq;
+    }
+    const dd = 1 - eq / peak;
+    if (!braking && dd >= threshold) braking = true;
+    else if (braking && dd < recover) braking = false;
+    if (braking) {
+      scaleBook(w, scale);
+      engaged.push(ctx.t);
+    }
+  };
+  return Object.assign(hook, { engaged });
+}
+
+/** The hooks of `o` in the order they must run: the brake first, then the VaR limit on what is left. */
+export function riskLimitHooks(o: RiskLimitOptions): RiskHook[] {
+  const r = resolveRiskLimits(o), out: RiskHook[] = [];
+  if (r.drawdownBrake) out.push(drawdownBrakeHook(r.drawdownBrake));
+  if (r.varLimit) out.push(varLimitHook(r.varLimit));
+  return out;
+}

@@ -1,0 +1,465 @@
+/**
+ * `deno task export --what bars|features|signals|predictions[,...] --format parquet|csv --out DIR
+ * [--stores mysql,mongodb,s3] [--store-dir DIR] [--symbols A,B] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+ * [--config FILE]`: writes store tables (and the feature table the dataset step builds from them) as files
+ * that Python, DuckDB or Spark read, from any store backend. Columns are the store's (or the dataset's) with
+ * fixed dtypes (`lib/frames`): `known_at`, when a record became public (for a feature row: its decision time),
+ * is kept as a UTC datetime, so the point-in-time rule travels with the data.
+ *
+ * `DIR/manifest.json` lists each file with its row count, columns, `known_at` range, filter and a SHA-256 of
+ * its rows (canonical JSON lines in file order); `store:copy --from parquet:DIR` checks them before writing.
+ * Files and the manifest are written to a temporary name and renamed, so a killed export leaves the previous
+ * files whole, and a re-run rewrites the same bytes.
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { parseArgs } from "node:util";
+import { ConfigError, DataValidationError } from "@lib/core/mod.ts";
+import {
+  datasetFrame,
+  datasetFrameSchema,
+  FRAME_FORMATS,
+  type FrameFormat,
+  frameFromParquet,
+  type FrameSchema,
+  frameToBytes,
+  frameToRows,
+  fromFrame,
+  pl,
+  rowsToFrame,
+  tableFrameSchema,
+} from "@lib/frames/mod.ts";
+import {
+  ALL_SCHEMAS,
+  BARS,
+  CORPORATE_ACTIONS,
+  openStores,
+  type Row,
+  type Stores,
+  type TableQuery,
+  type TableSchema,
+} from "@lib/store/mod.ts";
+import { asConfigError, reportCliError } from "./_cli_error.ts";
+import { loadConfig } from "./config.ts";
+import { datasetStep } from "./steps/dataset.ts";
+import { parseBackends, storeConfigFor } from "./stores.ts";
+
+/** What `deno task export` can write: three store tables and the feature table. */
+export const EXPORT_KINDS = ["bars", "features", "signals", "predictions"] as const;
+/** One kind of export. */
+export type ExportKind = typeof EXPORT_KINDS[number];
+
+/** Rows to export: symbols and an inclusive date range (all when absent). */
+export interface ExportFilter {
+  symbols?: string[];
+  from?: string;
+  to?: string;
+}
+
+/** One file of an export folder, as `manifest.json` records it. */
+export interface ManifestEntry {
+  file: string;
+  format: FrameFormat;
+  /** The store table the rows came from (absent for the feature table). */
+  table?: string;
+  rows: number;
+  columns: [string, string][];
+  /** SHA-256 of the rows (see {@link frameChecksum}). */
+  sha256: string;
+  /** Range of `known_at` (ISO instants), null when there are no rows. */
+  knownAt: { min: string; max: string } | null;
+  filter: ExportFilter;
+  /** Feature set `name@version` of the feature table (its columns name the features). */
+  featureSet?: string;
+}
+
+/** `manifest.json` of an export folder: entries keyed by export name (`bars`, `features`, ...). */
+export interface Manifest {
+  format: "fmai-export/1";
+  files: Record<string, ManifestEntry>;
+}
+
+const MANIFEST = "manifest.json";
+
+/**
+ * SHA-256 (hex) of rows given as columns, in order: one canonical JSON array per row (column order; numbers as
+ * JS prints them, null for missing or NaN, dates as `YYYY-MM-DD`, datetimes as epoch ms) and a newline. Equal
+ * rows in equal order give equal sums, whether they come from a store or from a file.
+ */
+export function columnsChecksum(n: number, cols: readonly ArrayLike<unknown>[]): string {
+  const h = createHash("sha256");
+  const cell = (v: unknown) => (v === undefined || (typeof v === "number" && Number.isNaN(v)) ? null : v);
+  let chunk = "";
+  for (let i = 0; i < n; i++) {
+    chunk += JSON.stringify(cols.map((c) => cell(c[i]))) + "\n";
+    if (chunk.length > 1 << 20) (h.update(chunk), chunk = "");
+  }
+  h.update(chunk);
+  return h.digest("hex");
+}
+
+/** {@link columnsChecksum} of a frame's rows (checked against `schema`). */
+export function frameChecksum(df: pl.DataFrame, schema: FrameSchema): string {
+  const { n, columns } = fromFrame(df, schema);
+  return columnsChecksum(n, schema.map(([name]) => columns[name] as ArrayLike<unknown>));
+}
+
+/** {@link columnsChecksum} of store rows of table `t` (the same sum as the table's frame of these rows). */
+export function rowsChecksum(t: TableSchema, rows: readonly Row[]): string {
+  return columnsChecksum(rows.length, Object.keys(t.columns).map((c) => rows.map((r) => r[c] ?? null)));
+}
+
+function knownAtRange(df: pl.DataFrame): ManifestEntry["knownAt"] {
+  if (!df.columns.includes("known_at")) return null;
+  const ms = df.getColumn("known_at").cast(pl.Int64);
+  if (ms.len() === ms.nullCount()) return null;
+  const iso = (v: unknown) => new Date(Number(v)).toISOString();
+  return { min: iso(ms.min()), max: iso(ms.max()) };
+}
+
+/** Writes `bytes` to `path` through a temporary file in the same folder and a rename (never half-written). */
+async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${Deno.pid}`;
+  try {
+    await Deno.writeFile(tmp, bytes);
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/** Reads `DIR/manifest.json` (an empty manifest when absent; a `DataValidationError` when unreadable). */
+export async function readManifest(dir: string): Promise<Manifest> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(`${dir}/${MANIFEST}`);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return { format: "fmai-export/1", files: {} };
+    throw e;
+  }
+  try {
+    const m = JSON.parse(text) as Manifest;
+    if (m.format !== "fmai-export/1" || typeof m.files !== "object") {
+      throw new Error("not an fmai export manifest");
+    }
+    return m;
+  } catch (e) {
+    throw new DataValidationError(`unreadable manifest: ${(e as Error).message}`, {
+      where: `${dir}/${MANIFEST}`,
+      cause: e,
+    });
+  }
+}
+
+/** Writes a frame as `DIR/<name>.<format>` and returns its manifest entry (the manifest is written by the caller). */
+async function writeFrame(
+  dir: string,
+  name: string,
+  df: pl.DataFrame,
+  schema: FrameSchema,
+  format: FrameFormat,
+  extra: Pick<ManifestEntry, "filter" | "table" | "featureSet"> & { sha256?: string },
+): Promise<ManifestEntry> {
+  const file = `${name}.${format}`;
+  await writeAtomic(`${dir}/${file}`, frameToBytes(df, format));
+  return {
+    file,
+    format,
+    ...(extra.table ? { table: extra.table } : {}),
+    rows: df.height,
+    columns: schema.map(([c, t]) => [c, t]),
+    sha256: extra.sha256 ?? frameChecksum(df, schema),
+    knownAt: knownAtRange(df),
+    filter: extra.filter,
+    ...(extra.featureSet ? { featureSet: extra.featureSet } : {}),
+  };
+}
+
+/** Adds entries to `DIR/manifest.json` (others kept), written atomically. */
+async function updateManifest(dir: string, entries: Record<string, ManifestEntry>): Promise<void> {
+  const m = await readManifest(dir);
+  Object.assign(m.files, entries);
+  const sorted = Object.fromEntries(Object.entries(m.files).sort(([a], [b]) => a.localeCompare(b)));
+  await writeAtomic(
+    `${dir}/${MANIFEST}`,
+    new TextEncoder().encode(JSON.stringify({ ...m, files: sorted }, null, 2) + "\n"),
+  );
+}
+
+function whereOf(t: TableSchema, f: ExportFilter): TableQuery["where"] {
+  const w: NonNullable<TableQuery["where"]> = {};
+  if (f.symbols?.length && "symbol" in t.columns) w.symbol = f.symbols;
+  if ((f.from || f.to) && "date" in t.columns) {
+    w.date = { ...(f.from ? { gte: f.from } : {}), ...(f.to ? { lte: f.to } : {}) };
+  }
+  return w;
+}
+
+/** A store table's rows (filtered) in key order as a frame. */
+export async function tableFrame(
+  stores: Stores,
+  t: TableSchema,
+  filter: ExportFilter = {},
+): Promise<pl.DataFrame> {
+  await stores.tables.ensureTable(t);
+  return rowsToFrame(t, await stores.tables.query(t.name, { where: whereOf(t, filter), orderBy: t.key }));
+}
+
+/** Writes store tables as `DIR/<table>.<format>` plus the manifest; returns the entries written. */
+export async function exportTables(
+  stores: Stores,
+  tables: readonly TableSchema[],
+  dir: string,
+  format: FrameFormat,
+  filter: ExportFilter = {},
+  log: (s: string) => void = () => {},
+): Promise<Record<string, ManifestEntry>> {
+  await Deno.mkdir(dir, { recursive: true });
+  const out: Record<string, ManifestEntry> = {};
+  for (const t of tables) {
+    await stores.tables.ensureTable(t);
+    const rows = await stores.tables.query(t.name, { where: whereOf(t, filter), orderBy: t.key });
+    const df = rowsToFrame(t, rows);
+    out[t.name] = await writeFrame(dir, t.name, df, tableFrameSchema(t), format, {
+      table: t.name,
+      filter,
+      sha256: rowsChecksum(t, rows),
+    });
+    log(`${t.name}: ${df.height} rows -> ${dir}/${out[t.name].file}`);
+  }
+  await updateManifest(dir, out);
+  return out;
+}
+
+/**
+ * The feature table of the stored bars (the dataset step's features: feature set, news, ranks; warm-up rows
+ * dropped; no labels) as `DIR/features.<format>`, with `known_at` = each row's decision time.
+ */
+export async function exportFeatures(
+  stores: Stores,
+  dir: string,
+  format: FrameFormat,
+  filter: ExportFilter = {},
+  configFile?: string,
+  log: (s: string) => void = () => {},
+): Promise<ManifestEntry> {
+  const cfg = await loadConfig({ file: configFile });
+  // the dataset step reads bars and corporate actions: a store that never held one of them has none
+  for (const t of [BARS, CORPORATE_ACTIONS]) await stores.tables.ensureTable(t);
+  const bars = await stores.tables.query("bars", {
+    where: whereOf(BARS, filter),
+    orderBy: ["date"],
+  });
+  if (bars.length === 0) {
+    throw new ConfigError(
+      `no stored bars${filter.symbols ? ` for ${filter.symbols.join(",")}` : ""} in the range asked`,
+    );
+  }
+  const symbols = filter.symbols?.length
+    ? filter.symbols
+    : [...new Set(bars.map((r) => String(r.symbol)))].sort();
+  const from = filter.from ?? String(bars[0].date), to = filter.to ?? String(bars[bars.length - 1].date);
+  const ds = await datasetStep(stores, { symbols, from, to, ...cfg.dataset });
+  const df = datasetFrame(ds);
+  await Deno.mkdir(dir, { recursive: true });
+  const featureSet = `${ds.featureSet.name}@${ds.featureSet.version}`;
+  const entry = await writeFrame(dir, "features", df, datasetFrameSchema(ds.featureNames), format, {
+    filter,
+    featureSet,
+  });
+  await updateManifest(dir, { features: entry });
+  log(`features: ${df.height} rows x ${ds.featureNames.length} features -> ${dir}/${entry.file}`);
+  return entry;
+}
+
+/** A store table read back from an export folder, checked against its manifest entry. */
+export interface ParquetTable {
+  table: TableSchema;
+  rows: Row[];
+  sha256: string;
+}
+
+/**
+ * Reads every store table of a Parquet export folder (the manifest's Parquet entries of store tables, or,
+ * without a manifest, each `<table>.parquet`), checking row counts and checksums against the manifest before
+ * anything is returned. `skipped` names what is not read (the feature table, CSV files) and why.
+ */
+export async function readParquetTables(dir: string): Promise<{ tables: ParquetTable[]; skipped: string[] }> {
+  try {
+    if (!(await Deno.stat(dir)).isDirectory) throw new ConfigError(`${dir} is not a folder`);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new ConfigError(`no export folder ${dir}`);
+    throw e;
+  }
+  const m = await readManifest(dir);
+  const byName = new Map(ALL_SCHEMAS.map((t) => [t.name, t]));
+  const skipped: string[] = [];
+  const files: { table: TableSchema; file: string; entry?: ManifestEntry }[] = [];
+  if (Object.keys(m.files).length) {
+    for (const e of Object.values(m.files)) {
+      const t = e.table ? byName.get(e.table) : undefined;
+      if (!t) skipped.push(`${e.file} (not a store table)`);
+      else if (e.format !== "parquet") {
+        skipped.push(`${e.file} (${e.format} is written for other tools, not read back)`);
+      } else files.push({ table: t, file: e.file, entry: e });
+    }
+  } else {
+    for await (const f of Deno.readDir(dir)) {
+      const t = byName.get(f.name.replace(/\.parquet$/, ""));
+      if (f.isFile && f.name.endsWith(".parquet")) {
+        if (t) files.push({ table: t, file: f.name });
+        else skipped.push(`${f.name} (not a store table)`);
+      }
+    }
+  }
+  if (files.length === 0) throw new ConfigError(`${dir} holds no Parquet file of a store table`);
+  const tables: ParquetTable[] = [];
+  for (const { table, file, entry } of files.sort((a, b) => a.file.localeCompare(b.file))) {
+    const where = `${dir}/${file}`;
+    let df: pl.DataFrame;
+    try {
+      df = frameFromParquet(await Deno.readFile(where));
+    } catch (e) {
+      throw new DataValidationError(`cannot read Parquet: ${(e as Error).message.split("\n")[0]}`, {
+        where,
+        cause: e,
+      });
+    }
+    let rows: Row[];
+    try {
+      rows = frameToRows(table, df);
+    } catch (e) {
+      throw new DataValidationError((e as Error).message, { where, cause: e });
+    }
+    const sha256 = rowsChecksum(table, rows);
+    if (entry && (entry.rows !== rows.length || entry.sha256 !== sha256)) {
+      throw new DataValidationError(
+        `does not match ${MANIFEST} (${rows.length} rows, checksum ${
+          sha256.slice(0, 12)
+        }; manifest: ${entry.rows} rows, ${entry.sha256.slice(0, 12)})`,
+        { where },
+      );
+    }
+    tables.push({ table, rows, sha256 });
+  }
+  return { tables, skipped };
+}
+
+/** Upserts tables read from an export folder into a store (in batches of 50k rows); returns rows per table. */
+export async function importTables(
+  to: Stores,
+  tables: readonly ParquetTable[],
+): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const { table, rows } of tables) {
+    await to.tables.ensureTable(table);
+    for (let i = 0; i < rows.length; i += 50_000) {
+      await to.tables.upsert(table.name, rows.slice(i, i + 50_000));
+    }
+    out[table.name] = rows.length;
+  }
+  return out;
+}
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Parsed and checked flags of `deno task export`. */
+export interface ExportArgs {
+  what: ExportKind[];
+  format: FrameFormat;
+  out: string;
+  backends: ReturnType<typeof parseBackends>;
+  storeDir: string;
+  filter: ExportFilter;
+  config?: string;
+}
+
+/** Parses and checks the flags (a `ConfigError` with a one-line message before any work). */
+export function parseExportArgs(argv: string[]): ExportArgs {
+  const { values: v } = asConfigError(() =>
+    parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        what: { type: "string" },
+        format: { type: "string", default: "parquet" },
+        out: { type: "string" },
+        stores: { type: "string" },
+        "store-dir": { type: "string", default: "./data" },
+        symbols: { type: "string" },
+        from: { type: "string" },
+        to: { type: "string" },
+        config: { type: "string" },
+      },
+    })
+  );
+  const usage =
+    "usage: deno task export --what bars|features|signals|predictions[,...] --format parquet|csv --out DIR";
+  if (!v.what || !v.out) throw new ConfigError(usage);
+  const what = v.what.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const w of what) {
+    if (!(EXPORT_KINDS as readonly string[]).includes(w)) {
+      throw new ConfigError(`--what: unknown ${JSON.stringify(w)} (${EXPORT_KINDS.join(", ")})`);
+    }
+  }
+  if (!(FRAME_FORMATS as readonly string[]).includes(v.format!)) {
+    throw new ConfigError(`--format: unknown ${JSON.stringify(v.format)} (${FRAME_FORMATS.join(", ")})`);
+  }
+  for (const k of ["from", "to"] as const) {
+    if (v[k] !== undefined && !DATE_RE.test(v[k]!)) {
+      throw new ConfigError(`--${k}: expected YYYY-MM-DD, got ${v[k]}`);
+    }
+  }
+  if (v.from && v.to && v.from > v.to) throw new ConfigError(`--from ${v.from} is after --to ${v.to}`);
+  const symbols = v.symbols?.split(",").map((s) => s.trim()).filter(Boolean);
+  if (v.symbols !== undefined && !symbols?.length) throw new ConfigError("--symbols: empty list");
+  return {
+    what: [...new Set(what)] as ExportKind[],
+    format: v.format as FrameFormat,
+    out: v.out,
+    backends: parseBackends(v.stores ?? Deno.env.get("FMAI_STORES")),
+    storeDir: v["store-dir"]!,
+    filter: {
+      ...(symbols ? { symbols } : {}),
+      ...(v.from ? { from: v.from } : {}),
+      ...(v.to ? { to: v.to } : {}),
+    },
+    ...(v.config ? { config: v.config } : {}),
+  };
+}
+
+/** Runs an export; returns the manifest entries written. */
+export async function runExport(a: ExportArgs, stores: Stores, log: (s: string) => void = () => {}) {
+  try {
+    const st = await Deno.stat(a.out);
+    if (!st.isDirectory) throw new ConfigError(`--out ${a.out} exists and is not a folder`);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  const byName = new Map(ALL_SCHEMAS.map((t) => [t.name, t]));
+  const tables = a.what.filter((w) => w !== "features").map((w) => byName.get(w)!);
+  const out: Record<string, ManifestEntry> = {};
+  if (tables.length) Object.assign(out, await exportTables(stores, tables, a.out, a.format, a.filter, log));
+  if (a.what.includes("features")) {
+    out.features = await exportFeatures(stores, a.out, a.format, a.filter, a.config, log);
+  }
+  return out;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    const a = parseExportArgs(argv);
+    const stores = await openStores(await storeConfigFor(a.storeDir, a.backends));
+    try {
+      await runExport(a, stores, (s) => console.log(s));
+    } finally {
+      await stores.close();
+    }
+    return 0;
+  } catch (e) {
+    return reportCliError(e);
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,365 @@
+/**
+ * `deno task export` and `store:copy` through a Parquet folder: round trips give identical rows and checksums
+ * (embedded here; the real servers under `deno task test:integration`), the files are standard Parquet (read
+ * back by pyarrow and pandas from `bench/peers/.venv` when it is there), bad input is refused before any work.
+ */
+import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
+import { ConfigError, DataValidationError, type Prediction, type Signal } from "@lib/core/mod.ts";
+import { tableFrameSchema } from "@lib/frames/mod.ts";
+import { createSyntheticMarket } from "@lib/sources/mod.ts";
+import {
+  ALL_SCHEMAS,
+  openEmbeddedStores,
+  openStores,
+  predictionToRow,
+  signalToRow,
+  type Stores,
+} from "@lib/store/mod.ts";
+import { collect } from "./steps/collect.ts";
+import {
+  type ExportFilter,
+  frameChecksum,
+  parseExportArgs,
+  readManifest,
+  readParquetTables,
+  runExport,
+  tableFrame,
+} from "./export.ts";
+import { copyFromParquet, copyToParquet } from "./store_copy.ts";
+import { storeConfigFor } from "./stores.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+/** Embedded stores with bars and news of a synthetic market, signals and predictions of every kind. */
+async function seeded(dir: string, prefix = "SYN"): Promise<Stores> {
+  const stores = openEmbeddedStores(dir);
+  const m = createSyntheticMarket({
+    seed: 5,
+    symbols: 3,
+    sessions: 140,
+    newsRate: 0.3,
+    symbolPrefix: prefix,
+  });
+  await collect(m, stores, { symbols: m.symbols, from: m.dates[0], to: m.dates[m.dates.length - 1] });
+  const signals: Signal[] = [], preds: Prediction[] = [];
+  m.dates.slice(-20).forEach((date, i) => {
+    for (const symbol of m.symbols) {
+      const knownAt = Date.parse(`${date}T21:00:00Z`);
+      signals.push({
+        source: "moe",
+        symbol,
+        date,
+        action: i % 3 === 0 ? "buy" : "hold",
+        size: i % 3 === 0 ? 0.25 + i / 100 : 0,
+        confidence: 0.5 + i / 97,
+        contributions: [{ expert: "trend", weight: 0.6, score: 0.1 * i }, {
+          expert: "levels",
+          weight: 0.4,
+          score: -0.3,
+        }],
+        knownAt,
+      });
+      const base = { model: "m1", symbol, date, knownAt };
+      preds.push({ ...base, kind: "trend", probs: [0.2, 0.3, 0.5] });
+      preds.push({
+        ...base,
+        kind: "volatility",
+        horizon: 5,
+        variance: 1.1e-4 * (i + 1),
+        annualizedVol: 0.17,
+      });
+      preds.push({
+        ...base,
+        kind: "levels",
+        close: 100 + i,
+        supports: [{ price: 98.5, strength: 0.4 }],
+        resistances: [],
+      });
+    }
+  });
+  await stores.tables.upsert("signals", signals.map(signalToRow));
+  await stores.tables.upsert("predictions", preds.map(predictionToRow));
+  return stores;
+}
+
+/** Each table's checksum and row count (rows in key order). */
+async function sums(s: Stores, filter: ExportFilter = {}) {
+  const out: Record<string, [number, string]> = {};
+  for (const t of ALL_SCHEMAS) {
+    const df = await tableFrame(s, t, filter);
+    out[t.name] = [df.height, frameChecksum(df, tableFrameSchema(t))];
+  }
+  return out;
+}
+
+const args = (dir: string, what: string, format = "parquet") =>
+  parseExportArgs(["--what", what, "--format", format, "--out", dir]);
+
+Deno.test("export -> store:copy back: identical rows and checksums (embedded); a re-run adds nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-" });
+  const a = await seeded(`${dir}/a`), b = openEmbeddedStores(`${dir}/b`);
+  try {
+    const entries = await runExport(args(`${dir}/out`, "bars,signals,predictions"), a);
+    deepEqual(Object.keys(entries).sort(), ["bars", "predictions", "signals"]);
+    const want = await sums(a);
+    for (const name of ["bars", "signals", "predictions"]) {
+      equal(entries[name].rows, want[name][0], name);
+      equal(entries[name].sha256, want[name][1], name);
+      ok(want[name][0] > 0, name);
+    }
+    equal(entries.bars.knownAt?.min.endsWith("Z"), true);
+    await copyFromParquet(`${dir}/out`, b);
+    await copyFromParquet(`${dir}/out`, b);
+    const got = await sums(b);
+    for (const name of ["bars", "signals", "predictions"]) deepEqual(got[name], want[name], name);
+    for (const t of ["bars", "signals", "predictions"]) {
+      deepEqual(
+        await b.tables.query(t, { orderBy: ALL_SCHEMAS.find((s) => s.name === t)!.key }),
+        await a.tables.query(t, { orderBy: ALL_SCHEMAS.find((s) => s.name === t)!.key }),
+      );
+    }
+  } finally {
+    await a.close();
+    await b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("store:copy to parquet:DIR and back copies every table; a tampered file is refused before any write", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-" });
+  const a = await seeded(`${dir}/a`), b = openEmbeddedStores(`${dir}/b`);
+  try {
+    const lines: string[] = [];
+    await copyToParquet(a, `${dir}/pq`, (s) => lines.push(s));
+    ok(
+      lines.some((l) => /not copied \(a Parquet folder holds tables only\): \d+ news documents/.test(l)),
+      lines.join("\n"),
+    );
+    const m = await readManifest(`${dir}/pq`);
+    deepEqual(Object.keys(m.files).sort(), ALL_SCHEMAS.map((t) => t.name).sort());
+    await copyFromParquet(`${dir}/pq`, b);
+    deepEqual(await sums(b), await sums(a));
+
+    // a file that no longer matches its manifest: nothing is written
+    const c = openEmbeddedStores(`${dir}/c`);
+    try {
+      m.files.signals.sha256 = "0".repeat(64);
+      await Deno.writeTextFile(`${dir}/pq/manifest.json`, JSON.stringify(m));
+      await rejects(
+        () => copyFromParquet(`${dir}/pq`, c),
+        (e) =>
+          e instanceof DataValidationError && /signals\.parquet: does not match manifest/.test(e.message),
+      );
+      await c.tables.ensureTable(ALL_SCHEMAS[0]);
+      equal(await c.tables.count("bars"), 0);
+    } finally {
+      await c.close();
+    }
+    await rejects(() => readParquetTables(`${dir}/nope`), ConfigError);
+  } finally {
+    await a.close();
+    await b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("export of the feature table and CSV: point-in-time column kept, features of the dataset step", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-" });
+  const a = await seeded(`${dir}/a`);
+  try {
+    const e = await runExport(
+      parseExportArgs(["--what", "features", "--out", `${dir}/o`, "--symbols", "SYN00,SYN01"]),
+      a,
+    );
+    ok(e.features.rows > 100, String(e.features.rows));
+    deepEqual(e.features.columns.slice(0, 3), [["symbol", "str"], ["date", "date"], [
+      "known_at",
+      "datetime",
+    ]]);
+    ok(e.features.columns.some(([c]) => c === "rsi_14"));
+    ok(e.features.featureSet?.startsWith("fmai-alpha@1"), e.features.featureSet);
+    // not a store table: store:copy from this folder skips it, and says so
+    const { skipped } = await readParquetTables(`${dir}/o`).catch((err) => ({ skipped: [String(err)] }));
+    ok(skipped.some((s) => /features\.parquet|no Parquet file of a store table/.test(s)), skipped.join());
+    const csv = await runExport(args(`${dir}/c`, "bars", "csv"), a);
+    const text = await Deno.readTextFile(`${dir}/c/${csv.bars.file}`);
+    const lines = text.trim().split("\n");
+    equal(lines[0], "symbol,date,open,high,low,close,adj_close,volume,known_at");
+    equal(lines.length - 1, csv.bars.rows);
+    ok(/^SYN00,\d{4}-\d{2}-\d{2},/.test(lines[1]), lines[1]);
+    ok((await readParquetTables(`${dir}/c`).catch((err) => err)) instanceof ConfigError);
+    // a store that holds bars only (e.g. filled by scripts/ingest_bars.ts): no corporate actions table yet
+    const b = openEmbeddedStores(`${dir}/b`);
+    try {
+      await b.tables.ensureTable(ALL_SCHEMAS[0]);
+      await b.tables.upsert("bars", await a.tables.query("bars"));
+      const f = await runExport(parseExportArgs(["--what", "features", "--out", `${dir}/f`]), b);
+      const all = await runExport(parseExportArgs(["--what", "features", "--out", `${dir}/g`]), a);
+      equal(f.features.rows, all.features.rows);
+    } finally {
+      await b.close();
+    }
+  } finally {
+    await a.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("export flags: a bad kind, format, date or a missing flag is a one-line error with exit code 2", async () => {
+  throws(
+    () => parseExportArgs(["--what", "bar", "--out", "x"]),
+    /--what: unknown "bar" \(bars, features, signals, predictions\)/,
+  );
+  throws(
+    () => parseExportArgs(["--what", "bars", "--out", "x", "--format", "xlsx"]),
+    /--format: unknown "xlsx"/,
+  );
+  throws(
+    () => parseExportArgs(["--what", "bars", "--out", "x", "--from", "2020-1-1"]),
+    /--from: expected YYYY-MM-DD/,
+  );
+  throws(
+    () => parseExportArgs(["--what", "bars", "--out", "x", "--from", "2021-01-01", "--to", "2020-01-01"]),
+    /after --to/,
+  );
+  throws(() => parseExportArgs(["--what", "bars"]), /usage: deno task export/);
+  throws(
+    () => parseExportArgs(["--what", "bars", "--out", "x", "--stores", "mongo"]),
+    /unknown store backend mongo/,
+  );
+  deepEqual(parseExportArgs(["--what", "bars,bars", "--out", "x", "--symbols", "A,B"]).what, ["bars"]);
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}pipelines/export.ts`, "--what", "quotes", "--out", "/tmp/never"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  equal(r.code, 2);
+  const err = new TextDecoder().decode(r.stderr).trim();
+  equal(err.split("\n").length, 1, err);
+  ok(err.startsWith("error: --what: unknown"), err);
+});
+
+const PY = `${ROOT}bench/peers/.venv/bin/python`;
+const hasPy = await Deno.stat(PY).then(() => true, () => false);
+Deno.test({
+  name: hasPy
+    ? "exported Parquet files are standard: pyarrow and pandas read them with the same rows, types and values"
+    : "exported Parquet read by Python: skipped: bench/peers/.venv is absent (run bench/peers/setup.sh)",
+  ignore: !hasPy,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "fmai-export-py-" });
+    const a = await seeded(`${dir}/a`);
+    try {
+      const e = await runExport(args(`${dir}/o`, "bars,signals,predictions,features"), a);
+      const script = `
+import json, sys, pyarrow.parquet as pq, pandas as pd
+out = {}
+for name in ["bars", "signals", "predictions", "features"]:
+    t = pq.read_table(sys.argv[1] + "/" + name + ".parquet")
+    df = pd.read_parquet(sys.argv[1] + "/" + name + ".parquet")
+    out[name] = {
+        "rows": t.num_rows, "pandas_rows": len(df),
+        "types": {f.name: str(f.type) for f in t.schema},
+        "logical": {c.name: str(c.logical_type) for c in pq.ParquetFile(sys.argv[1] + "/" + name + ".parquet").schema},
+        "known_at_min": int(df["known_at"].min().value // 1000000),
+        "first": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in df.iloc[0].items() if k in ("symbol", "date", "close", "action", "size")},
+        "nulls": int(df.isna().sum().sum()),
+    }
+print(json.dumps(out))
+`;
+      const r = await new Deno.Command(PY, {
+        args: ["-c", script, `${dir}/o`],
+        stdout: "piped",
+        stderr: "piped",
+      })
+        .output();
+      equal(r.code, 0, new TextDecoder().decode(r.stderr));
+      const py = JSON.parse(new TextDecoder().decode(r.stdout));
+      for (const name of ["bars", "signals", "predictions", "features"]) {
+        equal(py[name].rows, e[name].rows, name);
+        equal(py[name].pandas_rows, e[name].rows, name);
+        equal(new Date(py[name].known_at_min).toISOString(), e[name].knownAt!.min, name);
+        deepEqual(Object.keys(py[name].types), e[name].columns.map(([c]) => c), name);
+      }
+      // Arrow types as pyarrow reads them (polars writes strings as Arrow string views) and the Parquet logical
+      // types every reader sees (DuckDB, Spark)
+      const want: Record<string, [string[], RegExp]> = {
+        str: [["string", "large_string", "string_view"], /^String$/],
+        f64: [["double"], /^None$/],
+        i64: [["int64"], /^(None|Int\(bitWidth=64, isSigned=true\))$/],
+        date: [["date32[day]"], /^Date$/],
+        datetime: [["timestamp[ms, tz=UTC]"], /^Timestamp\(isAdjustedToUTC=true, timeUnit=milliseconds/],
+      };
+      for (const name of ["bars", "signals", "predictions"]) {
+        for (const [c, t] of e[name].columns) {
+          const [arrow, logical] = want[t];
+          ok(arrow.includes(py[name].types[c]), `${name}.${c}: ${py[name].types[c]}`);
+          ok(logical.test(py[name].logical[c]), `${name}.${c}: ${py[name].logical[c]}`);
+        }
+      }
+      const first = (await a.tables.query("bars", { orderBy: ["symbol", "date"], limit: 1 }))[0];
+      deepEqual(py.bars.first, { symbol: first.symbol, date: first.date, close: first.close });
+    } finally {
+      await a.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+const servers = Deno.env.get("FMAI_MYSQL_URL") && Deno.env.get("FMAI_MONGO_URL") &&
+  Deno.env.get("FMAI_S3_ENDPOINT");
+Deno.test({
+  name: servers
+    ? "export from mysql, mongodb, s3 and store:copy back through Parquet: identical rows and checksums (real servers)"
+    : "export round trip on real servers: skipped: run `deno task services:up` then `deno task test:integration`",
+  ignore: !servers,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "fmai-export-srv-" });
+    const a = await seeded(`${dir}/a`, "PQX");
+    const symbols = ["PQX00", "PQX01", "PQX02"];
+    const filter = { symbols };
+    const srv = await openStores(await storeConfigFor(`${dir}/b`, ["mysql", "mongodb", "s3"]));
+    const clear = async () => {
+      for (const t of ALL_SCHEMAS) {
+        await srv.tables.ensureTable(t);
+        if ("symbol" in t.columns) await srv.tables.delete(t.name, { symbol: symbols });
+      }
+    };
+    try {
+      await clear();
+      // embedded -> Parquet -> MySQL
+      await runExport(parseExportArgs(["--what", "bars,signals,predictions", "--out", `${dir}/e`]), a);
+      await copyFromParquet(`${dir}/e`, srv);
+      const want = await sums(a, filter);
+      const onServer = await sums(srv, filter);
+      for (const t of ["bars", "signals", "predictions"]) deepEqual(onServer[t], want[t], t);
+      // MySQL -> Parquet (export from the server backend) -> a fresh embedded store
+      await runExport(
+        parseExportArgs([
+          "--what",
+          "bars,signals,predictions",
+          "--out",
+          `${dir}/s`,
+          "--symbols",
+          symbols.join(","),
+        ]),
+        srv,
+      );
+      const c = openEmbeddedStores(`${dir}/c`);
+      try {
+        await copyFromParquet(`${dir}/s`, c);
+        const back = await sums(c, filter);
+        for (const t of ["bars", "signals", "predictions"]) deepEqual(back[t], want[t], t);
+      } finally {
+        await c.close();
+      }
+    } finally {
+      await clear();
+      await a.close();
+      await srv.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
