@@ -18,16 +18,12 @@ import {
   ExpertCalibration,
   expertReliability,
   GatingNetwork,
-  marketConditions,
-  marketExpertScores,
-  momentumExpertScores,
   RegimeGate,
-  reversalExpertScores,
+  regimeRows,
   withColumns,
 } from "@lib/moe/mod.ts";
 import { constructPortfolio, type PortfolioOptions } from "@lib/signals/mod.ts";
 import { backtestWeights } from "@lib/backtest/mod.ts";
-import { plantedRegimeMarket } from "@lib/sources/mod.ts";
 
 const args = Deno.args;
 const runs = Number(args[args.indexOf("--runs") + 1] || 3) || 3;
@@ -50,47 +46,9 @@ async function time(step: string, size: string, f: () => unknown | Promise<unkno
 
 // ---------------------------------------------------------------------------------------------- gate, ~100k rows
 const backend = (await initTensorflow()).backend;
-const m = plantedRegimeMarket(3, { symbols: 100, sessions: 1100 });
-const bars = await m.bars({ symbols: m.symbols, from: m.dates[0], to: m.dates[m.dates.length - 1] });
-const T = m.dates.length, S = m.symbols.length;
-const close = new Float64Array(T * S), open = new Float64Array(T * S);
-m.symbols.forEach((s, j) =>
-  bars.get(s)!.forEach((b, t) => ([close[t * S + j], open[t * S + j]] = [b.close, b.open]))
-);
-const sig = new Float64Array(T * S);
-for (let j = 0; j < S; j++) {
-  const r = Float64Array.from(
-    { length: T },
-    (_, t) => (t ? Math.log(close[t * S + j] / close[(t - 1) * S + j]) : NaN),
-  );
-  const v = ewmaVariance(r, 0.94);
-  for (let t = 0; t < T; t++) sig[t * S + j] = Math.sqrt(v[t + 1]);
-}
-const rowDay: number[] = [], sym: number[] = [];
-for (let t = 70; t < T - 2; t++) for (let j = 0; j < S; j++) rowDay.push(t), sym.push(j);
-const n = rowDay.length, rd = Int32Array.from(rowDay);
-const lc = (t: number, j: number) => Math.log(close[t * S + j]);
-const ret5 = Float64Array.from(rd, (t, i) => lc(t, sym[i]) - lc(t - 5, sym[i]));
-const ret60 = Float64Array.from(rd, (t, i) => lc(t, sym[i]) - lc(t - 60, sym[i]));
-const sigma = Float64Array.from(rd, (t, i) => sig[t * S + sym[i]]);
-const z = Float64Array.from(
-  rd,
-  (t, i) => (open[(t + 2) * S + sym[i]] / open[(t + 1) * S + sym[i]] - 1) / sigma[i],
-);
-const raw = [
-  marketExpertScores(sigma),
-  momentumExpertScores(ret60, ret5, sigma),
-  reversalExpertScores(ret5, sigma),
-];
+const x = await regimeRows(3, { symbols: 100, sessions: 1100 });
+const { z, raw, conditions: base } = x, rd = x.rowDay, T = x.days, n = z.length;
 const names = ["market", "momentum", "reversal"];
-const ctx = m.marketContext();
-const base = marketConditions({
-  dates: m.dates,
-  symbols: m.symbols,
-  close,
-  indexClose: ctx.indexClose,
-  vix: ctx.vix,
-});
 console.log(`gate: ${n} rows, ${T - 72} days, backend ${backend}`);
 let cal!: ExpertCalibration;
 await time(

@@ -10,7 +10,7 @@ import { EdgeCalibrator } from "../models/mod.ts";
 import { crossFitEdges, ExpertCalibration } from "./experts.ts";
 import { RegimeGate } from "./gate.ts";
 import { expertReliability, withColumns } from "./regime.ts";
-import { edgeSharpe, regimeRows, rowsBetween, take } from "./_test_regime.ts";
+import { edgeSharpe, regimeRows, rowsBetween, take } from "./planted.ts";
 
 const NAMES = ["market", "momentum", "reversal"];
 const seeds = Deno.args.length ? Deno.args.map(Number) : [1, 2, 3, 4, 5];
