@@ -555,7 +555,7 @@ export class EdgeCalibrator {
     }
     const n = xs.length;
     if (n < 20) throw new ModelError(`edge calibrator: ${n} usable rows (need 20)`);
-    const sorted = [...xs].sort((a, b) => a - b);
+    const sorted = Float64Array.from(xs).sort();
     const q = (p: number) => sorted[Math.min(n - 1, Math.max(0, Math.round(p * (n - 1))))];
     const lo = q(o.winsor), hi = q(1 - o.winsor);
     const w = xs.map((v) => Math.max(lo, Math.min(hi, v)));

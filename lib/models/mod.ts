@@ -34,5 +34,5 @@ export * from "./gjr.ts";
 export * from "./harx.ts";
 export * from "./risk.ts";
 export * from "./calibration.ts";
-export * from "./linalg.ts";
 export * from "./bounce.ts";
+export { solveNormal } from "./_linear.ts";

@@ -24,7 +24,7 @@
  * @module
  */
 import { ModelError } from "../core/mod.ts";
-import { initTensorflow, solveLinear, tf } from "../models/mod.ts";
+import { initTensorflow, solveNormal, tf } from "../models/mod.ts";
 
 /** Options of {@link RegimeGate}; every field has a default. */
 export interface RegimeGateOptions {
@@ -425,7 +425,7 @@ export class RegimeGate {
         r.map((v, q) => (!free[p] || !free[q] ? (p === q ? 1 : 0) : p === q ? v + lam[p] : v))
       );
       const b = Xtz.map((v, p) => (free[p] ? v + lam[p] * prior[p] : 0));
-      const sol = solveLinear(A, b, "regime gate recalibration");
+      const sol = solveNormal(A, b, "regime gate recalibration");
       const neg = [...Array(K).keys()].filter((k) => free[k] && sol[k] < 0);
       if (!neg.length || round === K) {
         for (let k = 0; k < K; k++) this.#beta[k] = free[k] ? Math.max(0, sol[k]) : 0;

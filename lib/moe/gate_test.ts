@@ -3,7 +3,7 @@ import { normalRng } from "../core/mod.ts";
 import { crossFitEdges, ExpertCalibration, marketExpertScores } from "./experts.ts";
 import { RegimeGate } from "./gate.ts";
 import { expertReliability, withColumns } from "./regime.ts";
-import { edgeSharpe, type RegimeRows, regimeRows, rowsBetween, take } from "./_test_regime.ts";
+import { edgeSharpe, type RegimeRows, regimeRows, rowsBetween, take } from "./planted.ts";
 
 const NAMES = ["market", "momentum", "reversal"];
 

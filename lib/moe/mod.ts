@@ -40,3 +40,4 @@ export {
   withColumns,
 } from "./regime.ts";
 export { type AttributionInput, type RegimeAttribution, regimeAttribution } from "./attribution.ts";
+export { edgeSharpe, type RegimeRows, regimeRows, rowsBetween, take } from "./planted.ts";

@@ -36,6 +36,10 @@ export interface RiskModel {
   variance(i: number): number;
   /** Correlation of symbols `i` and `j` (1 when `i === j`). */
   correlation(i: number, j: number): number;
+  /** Correlation matrix of the given symbols (row-major `k x k`), the same values as {@link correlation}. */
+  correlations(idx: readonly number[]): Float64Array;
+  /** `Σ_ab x_a x_b ρ(idx_a, idx_b)` without materializing the matrix (the hot path of volatility targeting). */
+  quadraticForm(idx: readonly number[], x: readonly number[]): number;
 }
 
 /** Resolved options with defaults. */
@@ -83,6 +87,7 @@ export class EwmaCovariance implements RiskModel {
   readonly #N: Float64Array;
   #rhoBar = NaN;
   #dirty = true;
+  #sinceMean = Infinity;
   readonly #idx: Int32Array;
   constructor(size: number, options: CovarianceOptions = {}) {
     const o = resolveCovariance(options);
@@ -112,6 +117,7 @@ export class EwmaCovariance implements RiskModel {
       }
     }
     this.#dirty = true;
+    this.#sinceMean++;
   }
 
   #cov(i: number, j: number): number {
@@ -133,14 +139,28 @@ export class EwmaCovariance implements RiskModel {
     return v > 0 ? Math.max(-1, Math.min(1, this.#cov(i, j) / Math.sqrt(v))) : NaN;
   }
 
-  /** Mean correlation over the pairs with enough joint observations (0 when there are none). */
+  /**
+   * Mean correlation over the pairs with enough joint observations (0 when there are none); an O(S²) pass,
+   * refreshed at most every 5 updates (it moves slowly).
+   */
   meanCorrelation(): number {
-    if (this.#dirty) {
+    if (this.#dirty && this.#sinceMean >= 5) {
+      this.#sinceMean = 0;
+      const S = this.size, C = this.#C, W = this.#W, N = this.#N, min = this.#minObs;
+      const sd = new Float64Array(S);
+      for (let i = 0; i < S; i++) {
+        const c = i * S + i;
+        sd[i] = W[c] > 0 && C[c] > 0 ? Math.sqrt(C[c] / W[c]) : 0;
+      }
       let s = 0, n = 0;
-      for (let i = 1; i < this.size; i++) {
+      for (let i = 1; i < S; i++) {
+        if (!(sd[i] > 0)) continue;
+        const o = i * S;
         for (let j = 0; j < i; j++) {
-          const r = this.#raw(i, j);
-          if (Number.isFinite(r)) [s, n] = [s + r, n + 1];
+          const c = o + j;
+          if (N[c] < min || !(W[c] > 0) || !(sd[j] > 0)) continue;
+          s += Math.max(-1, Math.min(1, C[c] / W[c] / (sd[i] * sd[j])));
+          n++;
         }
       }
       this.#rhoBar = n ? s / n : 0;
@@ -153,6 +173,50 @@ export class EwmaCovariance implements RiskModel {
     if (i === j) return 1;
     const rb = this.meanCorrelation(), r = this.#raw(i, j);
     return Number.isFinite(r) ? (1 - this.#delta) * r + this.#delta * rb : rb;
+  }
+
+  quadraticForm(idx: readonly number[], x: readonly number[]): number {
+    const k = idx.length, rb = this.meanCorrelation(), d = this.#delta, S = this.size, min = this.#minObs;
+    const C = this.#C, W = this.#W, N = this.#N;
+    const sd = new Float64Array(k);
+    for (let a = 0; a < k; a++) {
+      const c = idx[a] * S + idx[a];
+      sd[a] = N[c] >= min && W[c] > 0 && C[c] > 0 ? Math.sqrt(C[c] / W[c]) : NaN;
+    }
+    let v = 0;
+    for (let a = 0; a < k; a++) {
+      const i = idx[a];
+      let row = 0;
+      for (let b = 0; b < a; b++) {
+        const j = idx[b], c = i >= j ? i * S + j : j * S + i;
+        let r = NaN;
+        if (N[c] >= min && W[c] > 0) r = C[c] / W[c] / (sd[a] * sd[b]);
+        row += x[b] * (r === r ? (1 - d) * (r > 1 ? 1 : r < -1 ? -1 : r) + d * rb : rb);
+      }
+      v += x[a] * (x[a] + 2 * row);
+    }
+    return v;
+  }
+
+  correlations(idx: readonly number[]): Float64Array {
+    const k = idx.length, out = new Float64Array(k * k);
+    const rb = this.meanCorrelation(), d = this.#delta, S = this.size, min = this.#minObs;
+    const C = this.#C, W = this.#W, N = this.#N;
+    const sd = idx.map((i) => {
+      const c = i * S + i;
+      return N[c] >= min && W[c] > 0 && C[c] > 0 ? Math.sqrt(C[c] / W[c]) : NaN;
+    });
+    for (let a = 0; a < k; a++) {
+      out[a * k + a] = 1;
+      for (let b = 0; b < a; b++) {
+        const i = idx[a], j = idx[b], c = i >= j ? i * S + j : j * S + i;
+        let r = NaN;
+        if (N[c] >= min && W[c] > 0) r = C[c] / W[c] / (sd[a] * sd[b]);
+        const v = Number.isFinite(r) ? (1 - d) * Math.max(-1, Math.min(1, r)) + d * rb : rb;
+        out[a * k + b] = out[b * k + a] = v;
+      }
+    }
+    return out;
   }
 }
 
@@ -261,5 +325,24 @@ export class RollingLedoitWolf implements RiskModel {
     if (!this.#cov || this.#obs[i] < this.#o.minObs || this.#obs[j] < this.#o.minObs) return 0;
     const S = this.size, v = this.#cov[i * S + i] * this.#cov[j * S + j];
     return v > 0 ? this.#cov[i * S + j] / Math.sqrt(v) : 0;
+  }
+
+  correlations(idx: readonly number[]): Float64Array {
+    const k = idx.length, out = new Float64Array(k * k);
+    for (let a = 0; a < k; a++) {
+      out[a * k + a] = 1;
+      for (let b = 0; b < a; b++) out[a * k + b] = out[b * k + a] = this.correlation(idx[a], idx[b]);
+    }
+    return out;
+  }
+
+  quadraticForm(idx: readonly number[], x: readonly number[]): number {
+    let v = 0;
+    for (let a = 0; a < idx.length; a++) {
+      let row = 0;
+      for (let b = 0; b < a; b++) row += x[b] * this.correlation(idx[a], idx[b]);
+      v += x[a] * (x[a] + 2 * row);
+    }
+    return v;
   }
 }

@@ -78,3 +78,25 @@ Deno.test("rolling Ledoit-Wolf recovers a common correlation", () => {
   near(m.variance(0), m.variance(0));
   ok(m.variance(0) > 0.6e-4 && m.variance(0) < 1.4e-4);
 });
+
+Deno.test("correlations() and quadraticForm() agree with correlation() for both estimators", () => {
+  const g = normalRng(4);
+  for (
+    const m of [
+      new EwmaCovariance(5, { minObs: 3 }),
+      new RollingLedoitWolf(5, { window: 30, refitEvery: 1, minObs: 3 }),
+    ]
+  ) {
+    for (let t = 0; t < 40; t++) {
+      m.update(Array.from({ length: 5 }, (_, i) => (i === 4 && t < 38 ? NaN : 0.01 * g())));
+    }
+    const idx = [0, 2, 4, 3], r = m.correlations(idx);
+    for (let a = 0; a < 4; a++) {
+      for (let b = 0; b < 4; b++) near(r[a * 4 + b], m.correlation(idx[a], idx[b]), 1e-15);
+    }
+    const x = [0.3, -0.2, 0.5, 0.1];
+    let q = 0;
+    for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) q += x[a] * x[b] * r[a * 4 + b];
+    near(m.quadraticForm(idx, x), q, 1e-15);
+  }
+});

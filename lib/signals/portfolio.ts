@@ -335,15 +335,7 @@ export function constructPortfolio(x: PortfolioInput, options: PortfolioOptions 
 function portfolioVol(w: Float64Array, sigma: Float64Array, risk: RiskModel, ppy: number): number {
   const nz: number[] = [];
   for (let s = 0; s < w.length; s++) if (w[s] !== 0 && sigma[s] > 0) nz.push(s);
-  let v = 0;
-  for (let a = 0; a < nz.length; a++) {
-    const i = nz[a], wi = w[i] * sigma[i];
-    v += wi * wi;
-    for (let b = 0; b < a; b++) {
-      const j = nz[b];
-      v += 2 * wi * w[j] * sigma[j] * risk.correlation(i, j);
-    }
-  }
+  const v = risk.quadraticForm(nz, nz.map((s) => w[s] * sigma[s]));
   return Math.sqrt(Math.max(0, v) * ppy);
 }
 

@@ -1,6 +1,8 @@
 /**
- * Test and bench helper (folder-private): the rows, raw expert scores, standardized outcomes and market
- * conditions of a synthetic market with planted regimes, built the way the workflow builds them from bars.
+ * Planted-regime experiment rows: the decision rows, raw expert scores (market, momentum, reversal), standardized
+ * outcomes and market conditions of `plantedRegimeMarket(seed)`, built from its bars the way the workflow builds
+ * them (EWMA forecast sd known at each close, traded return open t+1 -> open t+2). Used by the gate's tests, the
+ * moe bench and the regime study; a ready-made workload for trying a gate.
  * @module
  */
 import { mulberry32, shuffleInPlace } from "../core/mod.ts";
@@ -32,7 +34,7 @@ export interface RegimeRows {
   close: Float64Array;
 }
 
-/** Builds {@link RegimeRows} from {@link plantedRegimeMarket} (first 70 days are warm-up: no rows). */
+/** Builds {@link RegimeRows} from `plantedRegimeMarket` (first 70 days are warm-up: no rows). */
 export async function regimeRows(
   seed: number,
   o: SyntheticOptions & { shuffleOutcomes?: boolean } = {},
