@@ -5,7 +5,7 @@
  * it the rows are skipped with a note naming the install command.
  * @module
  */
-import type { NewsItem } from "../core/mod.ts";
+import { type NewsItem, sha256Hex } from "../core/mod.ts";
 import type { DocumentStore } from "../store/mod.ts";
 import { fitSoftmax, type OnnxTextModel, softmaxProbs, type TextModelOptions } from "../models/mod.ts";
 import type { NewsText } from "./sentiment.ts";
@@ -35,21 +35,70 @@ function asF64(e: Float32Array): Float64Array {
   return Float64Array.from(e);
 }
 
+/** Documents collection of cached frozen-encoder embeddings (one document per model and list of texts). */
+export const TEXT_EMBEDDINGS_COLLECTION = "text_embeddings";
+
+function toBase64(b: Uint8Array): string {
+  let bin = "";
+  for (let i = 0; i < b.length; i += 0x8000) bin += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
+function fromBase64(s: string): Uint8Array {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
 /**
- * Frozen encoder + head: embeddings of train/validation/test, a softmax regression on the train embeddings per
- * L2 in {@link FROZEN_L2_GRID}, the one with the best validation accuracy predicting test.
+ * `model.embed(texts)`, read from / written to `cache` when given: keyed by the model's {@link
+ * OnnxTextModel.cacheId} (weights digest included) and the SHA-256 of the texts, so a hit is the same model on
+ * the same texts. Embeddings are deterministic (one ORT thread, sequential execution), so a hit equals a
+ * recomputation bit for bit.
+ */
+export async function cachedEmbed(
+  model: OnnxTextModel,
+  texts: string[],
+  cache?: DocumentStore,
+): Promise<Float32Array> {
+  if (!cache) return await model.embed(texts);
+  const id = `${model.cacheId}|${await sha256Hex(texts.join("\u0000"))}`;
+  const hit = await cache.get(TEXT_EMBEDDINGS_COLLECTION, id);
+  if (hit && typeof hit.data === "string" && hit.n === texts.length && hit.hidden === model.hidden) {
+    const bytes = fromBase64(hit.data);
+    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  }
+  const e = await model.embed(texts);
+  const data = toBase64(new Uint8Array(e.buffer, e.byteOffset, e.byteLength));
+  await cache.upsert(TEXT_EMBEDDINGS_COLLECTION, [{
+    id,
+    knownAt: 0, // a fixed corpus (PhraseBank), not dated news
+    model: model.cacheId,
+    n: texts.length,
+    hidden: model.hidden,
+    data,
+  }]);
+  return e;
+}
+
+/**
+ * Frozen encoder + head: embeddings of train/validation/test (through {@link cachedEmbed} when a cache is
+ * given), a softmax regression on the train embeddings per L2 in {@link FROZEN_L2_GRID}, the one with the best
+ * validation accuracy predicting test.
  */
 export async function frozenEncoderHead(
   model: OnnxTextModel,
   tr: { x: string[]; y: Int8Array },
   va: { x: string[]; y: Int8Array },
   te: { x: string[] },
+  cache?: DocumentStore,
 ): Promise<{ pred: Int8Array; l2: number; valAccuracy: number }> {
   const H = model.hidden;
   const [Etr, Eva, Ete] = [
-    asF64(await model.embed(tr.x)),
-    asF64(await model.embed(va.x)),
-    asF64(await model.embed(te.x)),
+    asF64(await cachedEmbed(model, tr.x, cache)),
+    asF64(await cachedEmbed(model, va.x, cache)),
+    asF64(await cachedEmbed(model, te.x, cache)),
   ];
   const argmax = (P: Float64Array, n: number) =>
     Int8Array.from({ length: n }, (_, i) => {

@@ -31,9 +31,12 @@ export function textLogisticScorer(model: TextLogisticModel, tag: string): Senti
   return { id: `text-logistic@${tag}`, score: (texts) => Promise.resolve(model.score(texts)) };
 }
 
-/** A transformer with a sentiment head as a scorer (`P(positive) - P(negative)`, calibrated). */
+/**
+ * A transformer with a sentiment head as a scorer (`P(positive) - P(negative)`, calibrated). Its id carries the
+ * weights' digest ({@link OnnxTextModel.cacheId}), so cached scores of an earlier training are not reused.
+ */
 export function lmScorer(model: OnnxTextModel): SentimentScorer {
-  return { id: model.id, score: (texts) => model.score(texts) };
+  return { id: model.cacheId, score: (texts) => model.score(texts) };
 }
 
 /** Documents collection of cached news scores. */

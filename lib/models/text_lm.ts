@@ -15,7 +15,7 @@
  */
 import type * as Ort from "onnxruntime-node";
 import type { Tokenizer } from "@huggingface/tokenizers";
-import { ModelError } from "../core/mod.ts";
+import { ModelError, sha256Hex } from "../core/mod.ts";
 import { type ArtifactStore, loadModelArtifact } from "./registry.ts";
 
 /** What `meta.json` of a text model says (written by `training/lm/*.py`). */
@@ -71,11 +71,21 @@ export class OnnxTextModel {
     private readonly tokenizer: Tokenizer,
     readonly batchSize: number,
     readonly maxLength: number,
+    /** SHA-256 (hex) of the ONNX weights in use: tells apart two trainings published under one version. */
+    readonly digest: string,
   ) {}
 
-  /** `name@version/variant`: what a cached score records as its producer. */
+  /** `name@version/variant`: the model's name in reports. */
   get id(): string {
     return `${this.name}@${this.version}/${this.variant}`;
+  }
+
+  /**
+   * `name@version/variant#<first 16 hex of the weights' SHA-256>`: what a cached score or embedding records as
+   * its producer, so a model retrained under the same version never reads the earlier model's cached outputs.
+   */
+  get cacheId(): string {
+    return `${this.id}#${this.digest.slice(0, 16)}`;
   }
 
   /** Embedding width. */
@@ -142,7 +152,19 @@ export class OnnxTextModel {
       executionMode: "sequential",
       graphOptimizationLevel: "all",
     });
-    return new OnnxTextModel(name, version, variant, meta, session, ort, tokenizer, batchSize, maxLength);
+    const digest = await sha256Hex(need(file));
+    return new OnnxTextModel(
+      name,
+      version,
+      variant,
+      meta,
+      session,
+      ort,
+      tokenizer,
+      batchSize,
+      maxLength,
+      digest,
+    );
   }
 
   /** Token ids with the model's special tokens, capped at `maxLength` (the last special token kept). */
