@@ -128,17 +128,10 @@ export interface CsvSource extends MarketSource {
   report(): CsvLoadReport;
 }
 
-/** Columnar series of one symbol, ascending dates. */
-interface Series {
+/** Columnar series of one symbol, ascending dates: a column per numeric field of `Bar` (and `knownAt`). */
+interface Series extends Record<Exclude<keyof Bar, "symbol" | "date">, Float64Array> {
   symbol: string;
   dates: IsoDate[];
-  knownAt: Float64Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  adjClose: Float64Array;
-  volume: Float64Array;
 }
 
 const DEFAULTS: Record<keyof CsvColumns, string[]> = {
@@ -308,16 +301,8 @@ function headerIndex(header: string[], wanted: string | undefined, defaults: str
   return -1;
 }
 
-interface ColumnIndex {
-  date: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  adjClose: number;
-  volume: number;
-  symbol: number;
-}
+/** The file column of each field of `Bar` (-1 where the file has none). */
+type ColumnIndex = Record<Exclude<keyof Bar, "knownAt">, number>;
 
 function resolveColumns(
   header: string[],
