@@ -214,13 +214,15 @@ export function volScaledRisk(
   return { t: tp, fhs: fp, fits };
 }
 
+/**
+ * The inputs of the benchmark risk paths: daily returns, the days `[from, to)` to forecast and the tail
+ * probabilities (default `RISK_ALPHAS`).
+ */
+export type RiskSpan = [returns: ArrayLike<number>, from: number, to: number, alphas?: readonly number[]];
+
 /** RiskMetrics: EWMA(`lambda`) variance of returns before `t`, normal quantiles, for `t` in `[from, to)`. */
 export function riskMetricsRisk(
-  returns: ArrayLike<number>,
-  from: number,
-  to: number,
-  alphas: readonly number[] = RISK_ALPHAS,
-  lambda = 0.94,
+  ...[returns, from, to, alphas = RISK_ALPHAS, lambda = 0.94]: [...RiskSpan, lambda?: number]
 ): RiskPath {
   const n = returns.length, p = emptyPath("riskmetrics", alphas, n);
   const v = ewmaVariance(Float64Array.from(returns), lambda); // v[t]: variance of r[t] from r[0..t-1]
@@ -244,11 +246,7 @@ export function riskMetricsRisk(
 
 /** Historical simulation on the last `window` finite returns before `t`, for `t` in `[from, to)`. */
 export function historicalRisk(
-  returns: ArrayLike<number>,
-  from: number,
-  to: number,
-  alphas: readonly number[] = RISK_ALPHAS,
-  window = 500,
+  ...[returns, from, to, alphas = RISK_ALPHAS, window = 500]: [...RiskSpan, window?: number]
 ): RiskPath {
   const n = returns.length, p = emptyPath("historical", alphas, n);
   const below = alphas.map(() => new Map<number, Float64Array>()), size = new Map<number, number>();
