@@ -38,16 +38,6 @@ export function closeToCloseVol(close: Float64Array, n = 20, N = 1): Float64Arra
   return v;
 }
 
-/** The inputs of the OHLC volatility estimators: the bars, window `n` (default 20), periods per year `N` (default 1). */
-type OhlcVolArgs = [
-  open: Float64Array,
-  high: Float64Array,
-  low: Float64Array,
-  close: Float64Array,
-  n?: number,
-  N?: number,
-];
-
 function sqrtScaled(sum: Float64Array, scale: number): Float64Array {
   for (let i = 0; i < sum.length; i++) sum[i] = Math.sqrt(scale * sum[i]);
   return sum;
@@ -69,7 +59,14 @@ export function parkinsonVol(high: Float64Array, low: Float64Array, n = 20, N = 
  * Garman-Klass volatility (TTR `calc = "garman.klass"`):
  * `sqrt(N / n * sum(0.5 ln(H/L)^2 - (2 ln 2 - 1) ln(C/O)^2))`. NaN when the sum is negative.
  */
-export function garmanKlassVol(...[open, high, low, close, n = 20, N = 1]: OhlcVolArgs): Float64Array {
+export function garmanKlassVol(
+  open: Float64Array,
+  high: Float64Array,
+  low: Float64Array,
+  close: Float64Array,
+  n = 20,
+  N = 1,
+): Float64Array {
   checkWindow(n);
   const len = sameLength(open, high, low, close);
   const c = 2 * Math.LN2 - 1;
@@ -100,7 +97,14 @@ function rsTerms(
  * Rogers-Satchell volatility (TTR `calc = "rogers.satchell"`):
  * `sqrt(N / n * sum(ln(H/C) ln(H/O) + ln(L/C) ln(L/O)))`.
  */
-export function rogersSatchellVol(...[open, high, low, close, n = 20, N = 1]: OhlcVolArgs): Float64Array {
+export function rogersSatchellVol(
+  open: Float64Array,
+  high: Float64Array,
+  low: Float64Array,
+  close: Float64Array,
+  n = 20,
+  N = 1,
+): Float64Array {
   checkWindow(n);
   return sqrtScaled(rollingSum(rsTerms(open, high, low, close), n), N / n);
 }
@@ -112,7 +116,13 @@ export function rogersSatchellVol(...[open, high, low, close, n = 20, N = 1]: Oh
  * `alpha = 1.34`. First value at index `n`.
  */
 export function yangZhangVol(
-  ...[open, high, low, close, n = 20, N = 1, alpha = 1.34]: [...OhlcVolArgs, alpha?: number]
+  open: Float64Array,
+  high: Float64Array,
+  low: Float64Array,
+  close: Float64Array,
+  n = 20,
+  N = 1,
+  alpha = 1.34,
 ): Float64Array {
   checkWindow(n, "n", 2);
   const len = sameLength(open, high, low, close);

@@ -214,15 +214,13 @@ export function volScaledRisk(
   return { t: tp, fhs: fp, fits };
 }
 
-/**
- * The inputs of the benchmark risk paths: daily returns, the days `[from, to)` to forecast and the tail
- * probabilities (default `RISK_ALPHAS`).
- */
-export type RiskSpan = [returns: ArrayLike<number>, from: number, to: number, alphas?: readonly number[]];
-
 /** RiskMetrics: EWMA(`lambda`) variance of returns before `t`, normal quantiles, for `t` in `[from, to)`. */
 export function riskMetricsRisk(
-  ...[returns, from, to, alphas = RISK_ALPHAS, lambda = 0.94]: [...RiskSpan, lambda?: number]
+  returns: ArrayLike<number>,
+  from: number,
+  to: number,
+  alphas: readonly number[] = RISK_ALPHAS,
+  lambda = 0.94,
 ): RiskPath {
   const n = returns.length, p = emptyPath("riskmetrics", alphas, n);
   const v = ewmaVariance(Float64Array.from(returns), lambda); // v[t]: variance of r[t] from r[0..t-1]
@@ -246,7 +244,11 @@ export function riskMetricsRisk(
 
 /** Historical simulation on the last `window` finite returns before `t`, for `t` in `[from, to)`. */
 export function historicalRisk(
-  ...[returns, from, to, alphas = RISK_ALPHAS, window = 500]: [...RiskSpan, window?: number]
+  returns: ArrayLike<number>,
+  from: number,
+  to: number,
+  alphas: readonly number[] = RISK_ALPHAS,
+  window = 500,
 ): RiskPath {
   const n = returns.length, p = emptyPath("historical", alphas, n);
   const below = alphas.map(() => new Map<number, Float64Array>()), size = new Map<number, number>();
