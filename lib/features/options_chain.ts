@@ -33,16 +33,20 @@ function ncdf(x: number): number {
   return normalCdf(x, 0, 1);
 }
 
-/** A European option's Black-Scholes inputs: right, spot `s`, strike `k`, years `t`, rate `r`, volatility `v`. */
-type BlackScholesArgs = [right: "call" | "put", s: number, k: number, t: number, r: number, v: number];
-
 /** Black-Scholes `d1 = (ln(s/k) + (r + v^2/2) t) / (v sqrt(t))`. */
 function d1Of(s: number, k: number, t: number, r: number, v: number): number {
   return (Math.log(s / k) + (r + 0.5 * v * v) * t) / (v * Math.sqrt(t));
 }
 
 /** Black-Scholes price of a European option (spot `s`, strike `k`, years `t`, rate `r`, volatility `v`). */
-export function blackScholes(...[right, s, k, t, r, v]: BlackScholesArgs): number {
+export function blackScholes(
+  right: "call" | "put",
+  s: number,
+  k: number,
+  t: number,
+  r: number,
+  v: number,
+): number {
   if (!(t > 0) || !(v > 0)) {
     return Math.max(0, right === "call" ? s - k * Math.exp(-r * t) : k * Math.exp(-r * t) - s);
   }
@@ -52,7 +56,14 @@ export function blackScholes(...[right, s, k, t, r, v]: BlackScholesArgs): numbe
 }
 
 /** Black-Scholes delta (call in (0, 1), put in (-1, 0)). */
-export function blackScholesDelta(...[right, s, k, t, r, v]: BlackScholesArgs): number {
+export function blackScholesDelta(
+  right: "call" | "put",
+  s: number,
+  k: number,
+  t: number,
+  r: number,
+  v: number,
+): number {
   const d1 = d1Of(s, k, t, r, v);
   return right === "call" ? ncdf(d1) : ncdf(d1) - 1;
 }

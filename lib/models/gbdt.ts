@@ -123,12 +123,8 @@ export class GbdtModel extends JsonFitted<GbdtParams> implements TrendModel {
 
   /** Fits on labeled `train` rows; early-stops on labeled `valid` rows when given. */
   fit(ds: Dataset, train: Int32Array, valid?: Int32Array): Promise<void> {
-    try {
-      this.fitSync(ds, train, valid);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    // a synchronous throw rejects the promise
+    return new Promise((resolve) => resolve(this.fitSync(ds, train, valid)));
   }
 
   private fitSync(ds: Dataset, train: Int32Array, valid?: Int32Array): void {

@@ -49,12 +49,8 @@ export class LogisticModel extends JsonFitted<LogisticParams> implements TrendMo
 
   /** Fits on the labeled `train` rows; `valid` rows only choose the penalty when `l2` is `"auto"`. */
   fit(ds: Dataset, train: Int32Array, valid?: Int32Array): Promise<void> {
-    try {
-      this.fitSync(ds, train, valid);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    // a synchronous throw rejects the promise
+    return new Promise((resolve) => resolve(this.fitSync(ds, train, valid)));
   }
 
   private fitSync(ds: Dataset, train: Int32Array, valid?: Int32Array): void {

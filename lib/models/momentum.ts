@@ -36,12 +36,8 @@ export class MomentumModel extends JsonFitted<MomentumParams> implements TrendMo
 
   /** Counts train classes per sign of the feature. */
   fit(ds: Dataset, train: Int32Array): Promise<void> {
-    try {
-      this.fitSync(ds, train);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    // a synchronous throw rejects the promise
+    return new Promise((resolve) => resolve(this.fitSync(ds, train)));
   }
 
   private fitSync(ds: Dataset, train: Int32Array): void {
@@ -68,11 +64,7 @@ export class MomentumModel extends JsonFitted<MomentumParams> implements TrendMo
 
   /** Calibrated probabilities by the sign of the feature at each row. */
   predict(ds: Dataset, rows: Int32Array): Promise<Float64Array> {
-    try {
-      return Promise.resolve(this.predictSync(ds, rows));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return new Promise((resolve) => resolve(this.predictSync(ds, rows)));
   }
 
   private predictSync(ds: Dataset, rows: Int32Array): Float64Array {

@@ -99,24 +99,18 @@ export interface Z2Result {
 }
 
 /**
- * One VaR/ES forecast series to test: daily returns, VaR and ES forecasts (positive losses), tail probability
- * `alpha`, the predictive tail sampler and the simulation options of {@link acerbiSzekelyZ2}.
+ * Acerbi-Szekely Z2 of ES forecasts. `tail` gives each day's predictive tail; `sims` simulated histories
+ * (default 1000, seeded) give the p-value `(1 + #{Z2_sim >= Z2}) / (sims + 1)`. Without `tail` the p-value is
+ * NaN.
  */
-export type VarEsSeries = [
+export function acerbiSzekelyZ2(
   returns: ArrayLike<number>,
   var_: ArrayLike<number>,
   es: ArrayLike<number>,
   alpha: number,
   tail?: TailSampler,
-  opts?: { sims?: number; seed?: number },
-];
-
-/**
- * Acerbi-Szekely Z2 of ES forecasts. `tail` gives each day's predictive tail; `sims` simulated histories
- * (default 1000, seeded) give the p-value `(1 + #{Z2_sim >= Z2}) / (sims + 1)`. Without `tail` the p-value is
- * NaN.
- */
-export function acerbiSzekelyZ2(...[returns, var_, es, alpha, tail, opts = {}]: VarEsSeries): Z2Result {
+  opts: { sims?: number; seed?: number } = {},
+): Z2Result {
   const idx: number[] = [];
   for (let t = 0; t < returns.length; t++) {
     if (Number.isFinite(returns[t]) && var_[t] > 0 && es[t] > 0) idx.push(t);
@@ -148,14 +142,20 @@ export interface VarBacktest {
 }
 
 /** Runs {@link kupiec}, {@link christoffersenIndependence}, {@link conditionalCoverage} and {@link acerbiSzekelyZ2}. */
-export function backtestVarEs(...series: VarEsSeries): VarBacktest {
-  const [returns, var_, , alpha] = series;
+export function backtestVarEs(
+  returns: ArrayLike<number>,
+  var_: ArrayLike<number>,
+  es: ArrayLike<number>,
+  alpha: number,
+  tail?: TailSampler,
+  opts: { sims?: number; seed?: number } = {},
+): VarBacktest {
   const hits = varHits(returns, var_);
   return {
     alpha,
     kupiec: kupiec(hits, alpha),
     independence: christoffersenIndependence(hits),
     conditionalCoverage: conditionalCoverage(hits, alpha),
-    z2: acerbiSzekelyZ2(...series),
+    z2: acerbiSzekelyZ2(returns, var_, es, alpha, tail, opts),
   };
 }
