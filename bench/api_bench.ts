@@ -238,13 +238,18 @@ function summary(j: OhaJson) {
   };
 }
 
+/** The API server a test runs (port, environment, CLI arguments), the key it uses and the days it asks for. */
+interface Target {
+  port: number;
+  env: Record<string, string>;
+  args: string[];
+  key: string;
+  days: IsoDate[];
+}
+
 async function loadTest(
   label: string,
-  port: number,
-  env: Record<string, string>,
-  args: string[],
-  key: string,
-  days: IsoDate[],
+  { port, env, args, key, days }: Target,
   rate: number,
   seconds: number,
 ) {
@@ -292,11 +297,7 @@ async function loadTest(
 
 /** Kills the server mid-load and restarts it; the clients' view and the store's state afterwards. */
 async function crashTest(
-  port: number,
-  env: Record<string, string>,
-  args: string[],
-  key: string,
-  days: IsoDate[],
+  { port, env, args, key, days }: Target,
   rate: number,
   replayPath: string,
   integrity: () => Promise<string>,
@@ -369,17 +370,12 @@ if (import.meta.main) {
     await stores.close();
     console.error(`embedded: filled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const replay = `/v1/signals?date=${days[days.length - 5]}&asOf=2018-03-01T00:00:00Z`;
-    results.push(
-      await loadTest("embedded (SQLite)", 18911, env, ["--store-dir", dir], key, days, rate, seconds),
-    );
+    const embedded: Target = { port: 18911, env, args: ["--store-dir", dir], key, days };
+    results.push(await loadTest("embedded (SQLite)", embedded, rate, seconds));
     crashes.push({
       backend: "embedded",
       ...await crashTest(
-        18911,
-        env,
-        ["--store-dir", dir],
-        key,
-        days,
+        embedded,
         Math.min(rate, 500),
         replay,
         async () => {
@@ -408,10 +404,11 @@ if (import.meta.main) {
       await stores.close();
       console.error(`mysql: filled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       const args = ["--store-dir", `${dir}/m`, "--stores", "mysql"];
-      results.push(await loadTest("MySQL (MariaDB)", 18912, envM, args, key, days, rate, seconds));
+      const mysqlTarget: Target = { port: 18912, env: envM, args, key, days };
+      results.push(await loadTest("MySQL (MariaDB)", mysqlTarget, rate, seconds));
       crashes.push({
         backend: "mysql",
-        ...await crashTest(18912, envM, args, key, days, Math.min(rate, 500), replay, async () => {
+        ...await crashTest(mysqlTarget, Math.min(rate, 500), replay, async () => {
           const c = await mysql.createConnection(u.href);
           const [rows] = await c.query("CHECK TABLE signals, signal_runs");
           await c.end();

@@ -2,6 +2,7 @@
  * Folder-private: how the pipeline CLIs parse flags, end on an error, and stay tied to their parent process.
  * @module
  */
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { ConfigError, FmaiError, oneLine, redact } from "@lib/core/mod.ts";
 import { secretsOf } from "@lib/store/mod.ts";
 
@@ -12,6 +13,18 @@ export function asConfigError<T>(parse: () => T): T {
   } catch (e) {
     throw new ConfigError(oneLine(e).replace(/\. To specify a positional argument.*$/, ""), { cause: e });
   }
+}
+
+/**
+ * Parses `argv` strictly against `options` with `node:util` `parseArgs` (positionals allowed where
+ * `positionals` is true, the default), an unknown or malformed flag a one-line `ConfigError`.
+ */
+export function parseFlags<const O extends ParseArgsOptionsConfig>(
+  argv: string[],
+  options: O,
+  positionals = true,
+) {
+  return asConfigError(() => parseArgs({ args: argv, allowPositionals: positionals, strict: true, options }));
 }
 
 /** Deno's file-system errors a user's path causes (a flag or config value naming a bad place). */
@@ -84,6 +97,12 @@ export function exitWithParent(everyMs = 500): void {
   if (!Number.isInteger(ppid) || ppid <= 1) return;
   const w = new Worker(new URL("./_parent_watch.ts", import.meta.url), { type: "module" });
   w.postMessage({ ppid, everyMs });
+}
+
+/** Runs a CLI's `main` on this process's arguments, tied to its parent (`exitWithParent`), and exits with its code. */
+export async function runAsMain(main: (argv: string[]) => Promise<number>): Promise<never> {
+  exitWithParent();
+  Deno.exit(await main(Deno.args));
 }
 
 /**

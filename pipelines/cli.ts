@@ -3,12 +3,11 @@
  * on a configured source, e.g. CSV files). A user mistake prints one line and exits with code 2.
  * @module
  */
-import { parseArgs } from "node:util";
 import { ConfigError, parseSymbolList } from "@lib/core/mod.ts";
 import { dateRange, loadConfig } from "./config.ts";
 import { parseBackends } from "./stores.ts";
 import { runPipeline } from "./run.ts";
-import { asConfigError, checkWritableDir, exitWithParent, reportCliError } from "./_cli_error.ts";
+import { checkWritableDir, parseFlags, reportCliError, runAsMain, STORE_FLAGS } from "./_cli_error.ts";
 import { runSignal } from "./signal.ts";
 import { tfStarterFromEnv } from "./tf_env.ts";
 
@@ -25,33 +24,23 @@ const USAGE = `usage:
 
 /** Parses argv into config overrides; unknown flags are `ConfigError`s. */
 export function parseCli(argv: string[]) {
-  const parsed = asConfigError(() =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        source: { type: "string" },
-        "data-dir": { type: "string" },
-        symbols: { type: "string" },
-        from: { type: "string" },
-        to: { type: "string" },
-        config: { type: "string" },
-        "store-dir": { type: "string" },
-        stores: { type: "string" },
-        report: { type: "string" },
-        quiet: { type: "boolean" },
-        strict: { type: "boolean" },
-        universe: { type: "string" },
-        help: { type: "boolean" },
-        train: { type: "string" },
-        valid: { type: "string" },
-        test: { type: "string" },
-        "walk-forward": { type: "string" },
-        "refit-every": { type: "string" },
-      },
-    })
-  );
+  const parsed = parseFlags(argv, {
+    source: { type: "string" },
+    "data-dir": { type: "string" },
+    symbols: { type: "string" },
+    from: { type: "string" },
+    to: { type: "string" },
+    report: { type: "string" },
+    quiet: { type: "boolean" },
+    strict: { type: "boolean" },
+    universe: { type: "string" },
+    train: { type: "string" },
+    valid: { type: "string" },
+    test: { type: "string" },
+    "walk-forward": { type: "string" },
+    "refit-every": { type: "string" },
+    ...STORE_FLAGS,
+  });
   const v = parsed.values;
   const [command = "run", ...rest] = parsed.positionals;
   if (rest.length) throw new ConfigError(`unexpected argument ${rest[0]}`);
@@ -151,7 +140,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
-  exitWithParent();
-  Deno.exit(await main(Deno.args));
-}
+if (import.meta.main) await runAsMain(main);

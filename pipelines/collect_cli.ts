@@ -31,7 +31,7 @@ import {
   type SummaryRow,
 } from "./collect/mod.ts";
 import { createProgress } from "./progress.ts";
-import { asConfigError, checkWritableDir, exitWithParent, reportCliError } from "./_cli_error.ts";
+import { asConfigError, checkWritableDir, reportCliError, runAsMain } from "./_cli_error.ts";
 import { inputNote } from "./steps/collect.ts";
 
 const USAGE = `usage:
@@ -279,7 +279,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
-  exitWithParent();
-  Deno.exit(await main(Deno.args));
-}
+if (import.meta.main) await runAsMain(main);

@@ -270,6 +270,14 @@ export function dateRange(text: string, what: string): [string, string] {
   return [m[1], m[2]];
 }
 
+/** Loads the config a store-reading CLI names: `--config FILE`, with `--store-dir DIR` as `dataDir`. */
+export function loadFlagsConfig(v: { config?: string; "store-dir"?: string }): Promise<Config> {
+  return loadConfig({
+    file: v.config,
+    overrides: v["store-dir"] !== undefined ? { dataDir: v["store-dir"] } : {},
+  });
+}
+
 /** Loads the defaults, then an optional user file, then overrides (each validated against the defaults). */
 export async function loadConfig(
   opts: { file?: string; overrides?: Record<string, unknown>; defaultsFile?: string | URL } = {},

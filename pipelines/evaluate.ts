@@ -10,10 +10,9 @@
  * with code 2.
  * @module
  */
-import { asConfigError, reportCliError } from "./_cli_error.ts";
+import { parseFlags, reportCliError } from "./_cli_error.ts";
 import { tfStarterFromEnv } from "./tf_env.ts";
 import { evalTextModels } from "./lm.ts";
-import { parseArgs } from "node:util";
 import { ConfigError } from "@lib/core/mod.ts";
 import { expectedFrom, type ExpectedMetrics, guardProblems, parseExpected } from "./evaluate_guard.ts";
 import {
@@ -75,24 +74,18 @@ function intFlag(v: string | undefined, what: string, min: number): number | und
 
 /** Parses argv; unknown flags or sections are `ConfigError`s. */
 export function parseEvaluateArgs(argv: string[]): EvaluateOptions {
-  const parsed = asConfigError(() =>
-    parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        reduced: { type: "boolean" },
-        seed: { type: "string" },
-        tickers: { type: "string" },
-        sections: { type: "string" },
-        data: { type: "string" },
-        out: { type: "string" },
-        ci: { type: "boolean" },
-        "write-expected": { type: "boolean" },
-        quiet: { type: "boolean" },
-        help: { type: "boolean" },
-      },
-    })
-  );
+  const parsed = parseFlags(argv, {
+    reduced: { type: "boolean" },
+    seed: { type: "string" },
+    tickers: { type: "string" },
+    sections: { type: "string" },
+    data: { type: "string" },
+    out: { type: "string" },
+    ci: { type: "boolean" },
+    "write-expected": { type: "boolean" },
+    quiet: { type: "boolean" },
+    help: { type: "boolean" },
+  }, false);
   const v = parsed.values;
   if (v.help) throw new ConfigError(USAGE);
   const known = Object.keys(SECTIONS);

@@ -5,7 +5,6 @@
  * on (a forward walk-forward window: signals issued before their outcomes were known).
  * @module
  */
-import { parseArgs } from "node:util";
 import { ConfigError, ModelError } from "@lib/core/mod.ts";
 import {
   aliasState,
@@ -16,8 +15,8 @@ import {
 } from "@lib/models/mod.ts";
 import { openStores } from "@lib/store/mod.ts";
 import { textTable } from "@lib/report/mod.ts";
-import { asConfigError, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
-import { loadConfig } from "./config.ts";
+import { parseFlags, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
+import { loadFlagsConfig } from "./config.ts";
 import { parseBackends, storeConfigFor } from "./stores.ts";
 import { compareOnScorecard } from "./signal.ts";
 import { ensureTables } from "./collect/mod.ts";
@@ -31,18 +30,11 @@ const USAGE = `usage: deno task models list
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], out: (s: string) => void = console.log): Promise<number> {
   try {
-    const { values: v, positionals } = asConfigError(() =>
-      parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          "require-better": { type: "boolean" },
-          "min-sessions": { type: "string" },
-          ...STORE_FLAGS,
-        },
-      })
-    );
+    const { values: v, positionals } = parseFlags(argv, {
+      "require-better": { type: "boolean" },
+      "min-sessions": { type: "string" },
+      ...STORE_FLAGS,
+    });
     if (v.help) {
       out(USAGE);
       return 0;
@@ -62,10 +54,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
         throw new ConfigError(`--min-sessions: expected a positive integer, got ${v["min-sessions"]}`);
       }
     }
-    const cfg = await loadConfig({
-      file: v.config,
-      overrides: v["store-dir"] !== undefined ? { dataDir: v["store-dir"] } : {},
-    });
+    const cfg = await loadFlagsConfig(v);
     const name = cfg.production.model;
     const backends = parseBackends(v.stores ?? Deno.env.get("FMAI_STORES"));
     const stores = await openStores(await storeConfigFor(cfg.dataDir, backends));

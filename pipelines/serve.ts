@@ -9,7 +9,6 @@
  * CORS stays off unless `FMAI_API_CORS_ORIGINS` lists origins.
  * @module
  */
-import { parseArgs } from "node:util";
 import { ConfigError, oneLine } from "@lib/core/mod.ts";
 import {
   type ApiKeyRecord,
@@ -22,9 +21,9 @@ import {
 import { sha256Hex } from "@lib/core/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
 import { textTable } from "@lib/report/mod.ts";
-import { asConfigError, exitWithParent, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
+import { parseFlags, reportCliError, runAsMain, STORE_FLAGS } from "./_cli_error.ts";
 import { ensureTables } from "./collect/mod.ts";
-import { loadConfig } from "./config.ts";
+import { loadFlagsConfig } from "./config.ts";
 import { parseBackends, storeConfigFor } from "./stores.ts";
 
 const USAGE = `usage: deno task serve [--port 8787] [--hostname 127.0.0.1] [--config FILE] [--store-dir DIR]
@@ -216,20 +215,13 @@ export async function serve(opts: {
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    const { values: v, positionals } = asConfigError(() =>
-      parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          port: { type: "string" },
-          hostname: { type: "string" },
-          rate: { type: "string" },
-          burst: { type: "string" },
-          ...STORE_FLAGS,
-        },
-      })
-    );
+    const { values: v, positionals } = parseFlags(argv, {
+      port: { type: "string" },
+      hostname: { type: "string" },
+      rate: { type: "string" },
+      burst: { type: "string" },
+      ...STORE_FLAGS,
+    });
     if (v.help) {
       console.log(USAGE);
       return 0;
@@ -240,10 +232,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new ConfigError(`--port: bad port ${v.port}`);
     }
-    const cfg = await loadConfig({
-      file: v.config,
-      overrides: v["store-dir"] !== undefined ? { dataDir: v["store-dir"] } : {},
-    });
+    const cfg = await loadFlagsConfig(v);
     const env = Deno.env.toObject();
     const records = await keyRecords(env);
     if (!records.some((r) => !r.revoked)) {
@@ -284,7 +273,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
-  exitWithParent();
-  Deno.exit(await main(Deno.args));
-}
+if (import.meta.main) await runAsMain(main);

@@ -4,10 +4,9 @@
  * stored), 2 on a user mistake, 1 on anything else.
  * @module
  */
-import { parseArgs } from "node:util";
 import { ConfigError } from "@lib/core/mod.ts";
-import { asConfigError, exitWithParent, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
-import { loadConfig } from "./config.ts";
+import { parseFlags, reportCliError, runAsMain, STORE_FLAGS } from "./_cli_error.ts";
+import { loadFlagsConfig } from "./config.ts";
 import { parseBackends } from "./stores.ts";
 import { runSignal } from "./signal.ts";
 
@@ -20,29 +19,20 @@ const USAGE =
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    const { values: v, positionals } = asConfigError(() =>
-      parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          "as-of": { type: "string" },
-          refit: { type: "boolean" },
-          "no-collect": { type: "boolean" },
-          report: { type: "string" },
-          quiet: { type: "boolean" },
-          ...STORE_FLAGS,
-        },
-      })
-    );
+    const { values: v, positionals } = parseFlags(argv, {
+      "as-of": { type: "string" },
+      refit: { type: "boolean" },
+      "no-collect": { type: "boolean" },
+      report: { type: "string" },
+      quiet: { type: "boolean" },
+      ...STORE_FLAGS,
+    });
     if (v.help) {
       console.log(USAGE);
       return 0;
     }
     if (positionals.length) throw new ConfigError(`unexpected argument ${positionals[0]}`);
-    const overrides: Record<string, unknown> = {};
-    if (v["store-dir"] !== undefined) overrides.dataDir = v["store-dir"];
-    const cfg = await loadConfig({ file: v.config, overrides });
+    const cfg = await loadFlagsConfig(v);
     const t0 = performance.now();
     const out = await runSignal(cfg, {
       asOf: v["as-of"],
@@ -69,7 +59,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
-  exitWithParent();
-  Deno.exit(await main(Deno.args));
-}
+if (import.meta.main) await runAsMain(main);

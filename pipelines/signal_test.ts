@@ -2,7 +2,7 @@ import { deepEqual, equal, notEqual, ok, rejects } from "node:assert/strict";
 import { ConfigError, prevSession } from "@lib/core/mod.ts";
 import { aliasState, listVersions, loadVersion } from "@lib/models/mod.ts";
 import { openEmbeddedStores, rowToSignal, type Stores } from "@lib/store/mod.ts";
-import { loadConfig } from "./config.ts";
+import { type Config, loadConfig } from "./config.ts";
 import { main } from "./signal_cli.ts";
 import { runSignal } from "./signal.ts";
 
@@ -23,104 +23,105 @@ async function smallConfig(over: Record<string, unknown> = {}) {
 
 const quiet = { quiet: true, git: { sha: "0".repeat(40), dirty: false } };
 
+/** A production-run test on the small config and a fresh in-memory embedded store, closed after. */
+function storeTest(name: string, fn: (cfg: Config, stores: Stores) => Promise<void>): void {
+  Deno.test({
+    name,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => {
+      const cfg = await smallConfig();
+      const stores = openEmbeddedStores(":memory:");
+      try {
+        await fn(cfg, stores);
+      } finally {
+        await stores.close();
+      }
+    },
+  });
+}
+
 async function issuedRows(stores: Stores, date: string) {
   return (await stores.tables.query("signals", { where: { date }, orderBy: ["model_version", "symbol"] }))
     .filter((r) => r.model_version !== "").map(rowToSignal);
 }
 
-Deno.test({
-  name: "signal: first run fits, registers with lineage and issues; a re-run of the date changes nothing",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const cfg = await smallConfig();
-    const stores = openEmbeddedStores(":memory:");
-    try {
-      let t = Date.now();
-      const first = await runSignal(cfg, { ...quiet, stores, now: () => t });
-      equal(first.model, "refit");
-      equal(first.promoted, true);
-      equal(first.signals.length, 6);
-      equal(first.written, 6);
-      const v = first.modelVersion;
-      equal((await aliasState(stores.objects, "system")).aliases.champion, v);
-      const { manifest } = await loadVersion(stores.objects, "system", v);
-      equal(manifest.lineage.asOf, first.asOf);
-      equal(manifest.lineage.data.snapshot.length, 6);
-      ok(manifest.lineage.data.snapshot.every((e) => e.lastDate === first.asOf && e.rows > 300));
-      ok(manifest.lineage.windows.calibration[1] < first.asOf);
-      equal(manifest.lineage.git.sha, "0".repeat(40));
-      ok(manifest.lineage.newsScorer?.startsWith("lexicon@"), manifest.lineage.newsScorer);
-      ok(manifest.files.includes("drift_reference.json"));
-      const s0 = first.signals[0];
-      equal(s0.provenance?.modelVersion, v);
-      equal(s0.provenance?.featureHash.length, 64);
-      // every expert with a calibrated edge records it (an abstaining expert has none)
-      const withEdge = s0.contributions.filter((c) => c.calibrated);
-      ok(withEdge.length >= s0.contributions.length - 1, JSON.stringify(s0.contributions));
-      ok(withEdge.every((c) => c.calibrated!.length === 1 && Number.isFinite(c.calibrated![0])));
-      ok(Math.abs(s0.contributions.reduce((a, c) => a + c.weight, 0) - 1) < 1e-9);
-      ok(first.checks.some((c) => c.kind === "psi"));
-      ok(first.checks.some((c) => c.kind === "freshness" && c.name === "*" && c.value === 0));
-      const before = await issuedRows(stores, first.asOf);
-      t += 3_600_000;
-      const again = await runSignal(cfg, { ...quiet, stores, now: () => t });
-      equal(again.model, "loaded");
-      equal(again.modelVersion, v);
-      equal(again.written, 0);
-      deepEqual(again.differs, []);
-      deepEqual(await issuedRows(stores, first.asOf), before, "nothing rewritten, issue time kept");
-      equal(await stores.tables.count("signal_runs"), 1);
-      equal((await listVersions(stores.objects, "system")).length, 1);
-    } finally {
-      await stores.close();
-    }
+storeTest(
+  "signal: first run fits, registers with lineage and issues; a re-run of the date changes nothing",
+  async (cfg, stores) => {
+    let t = Date.now();
+    const first = await runSignal(cfg, { ...quiet, stores, now: () => t });
+    equal(first.model, "refit");
+    equal(first.promoted, true);
+    equal(first.signals.length, 6);
+    equal(first.written, 6);
+    const v = first.modelVersion;
+    equal((await aliasState(stores.objects, "system")).aliases.champion, v);
+    const { manifest } = await loadVersion(stores.objects, "system", v);
+    equal(manifest.lineage.asOf, first.asOf);
+    equal(manifest.lineage.data.snapshot.length, 6);
+    ok(manifest.lineage.data.snapshot.every((e) => e.lastDate === first.asOf && e.rows > 300));
+    ok(manifest.lineage.windows.calibration[1] < first.asOf);
+    equal(manifest.lineage.git.sha, "0".repeat(40));
+    ok(manifest.lineage.newsScorer?.startsWith("lexicon@"), manifest.lineage.newsScorer);
+    ok(manifest.files.includes("drift_reference.json"));
+    const s0 = first.signals[0];
+    equal(s0.provenance?.modelVersion, v);
+    equal(s0.provenance?.featureHash.length, 64);
+    // every expert with a calibrated edge records it (an abstaining expert has none)
+    const withEdge = s0.contributions.filter((c) => c.calibrated);
+    ok(withEdge.length >= s0.contributions.length - 1, JSON.stringify(s0.contributions));
+    ok(withEdge.every((c) => c.calibrated!.length === 1 && Number.isFinite(c.calibrated![0])));
+    ok(Math.abs(s0.contributions.reduce((a, c) => a + c.weight, 0) - 1) < 1e-9);
+    ok(first.checks.some((c) => c.kind === "psi"));
+    ok(first.checks.some((c) => c.kind === "freshness" && c.name === "*" && c.value === 0));
+    const before = await issuedRows(stores, first.asOf);
+    t += 3_600_000;
+    const again = await runSignal(cfg, { ...quiet, stores, now: () => t });
+    equal(again.model, "loaded");
+    equal(again.modelVersion, v);
+    equal(again.written, 0);
+    deepEqual(again.differs, []);
+    deepEqual(await issuedRows(stores, first.asOf), before, "nothing rewritten, issue time kept");
+    equal(await stores.tables.count("signal_runs"), 1);
+    equal((await listVersions(stores.objects, "system")).length, 1);
   },
-});
+);
 
-Deno.test({
-  name:
-    "signal: a new model version adds signals beside the issued ones; an as-of replay never uses a later fit",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const cfg = await smallConfig();
-    const stores = openEmbeddedStores(":memory:");
-    try {
-      const first = await runSignal(cfg, { ...quiet, stores, now: () => Date.now() });
-      // another version for the same date: a forced refit with another seed
-      const cfg2 = await smallConfig({ models: { trend: ["majority", "logistic"], seed: 7 } });
-      const second = await runSignal(cfg2, { ...quiet, stores, refit: true, now: () => Date.now() + 1000 });
-      notEqual(second.modelVersion, first.modelVersion);
-      equal(second.written, 6);
-      const rows = await issuedRows(stores, first.asOf);
-      equal(rows.length, 12, "both versions' signals are kept");
-      deepEqual(
-        rows.filter((r) => r.provenance!.modelVersion === first.modelVersion),
-        first.signals.map((s) => s),
-      );
-      equal((await aliasState(stores.objects, "system")).aliases.challenger, second.modelVersion);
-      // an earlier as-of date: the registered versions saw later data, so the run refits on data up to it
-      const earlier = prevSession(prevSession(first.asOf));
-      const past = await runSignal(cfg, { ...quiet, stores, asOf: earlier, now: () => Date.now() + 2000 });
-      equal(past.model, "refit");
-      const { manifest } = await loadVersion(stores.objects, "system", past.modelVersion);
-      ok(manifest.lineage.asOf <= earlier, "no look-ahead: the fit's data ends by the as-of date");
-      ok(manifest.lineage.data.snapshot.every((e) => e.lastDate <= earlier));
-      // the next run at the last date scores the earlier date (its exit open is known by then)
-      const later = await runSignal(cfg, { ...quiet, stores, now: () => Date.now() + 3000 });
-      equal(later.written, 0);
-      ok(later.scoredDays >= 1);
-      const sc = await stores.tables.query("scorecard", { where: { model_version: past.modelVersion } });
-      equal(sc.length, 1);
-      equal(sc[0].date, earlier);
-      equal(sc[0].n, 6);
-      ok(Number(sc[0].traded) <= 6 && Number(sc[0].hits) <= Number(sc[0].traded));
-    } finally {
-      await stores.close();
-    }
+storeTest(
+  "signal: a new model version adds signals beside the issued ones; an as-of replay never uses a later fit",
+  async (cfg, stores) => {
+    const first = await runSignal(cfg, { ...quiet, stores, now: () => Date.now() });
+    // another version for the same date: a forced refit with another seed
+    const cfg2 = await smallConfig({ models: { trend: ["majority", "logistic"], seed: 7 } });
+    const second = await runSignal(cfg2, { ...quiet, stores, refit: true, now: () => Date.now() + 1000 });
+    notEqual(second.modelVersion, first.modelVersion);
+    equal(second.written, 6);
+    const rows = await issuedRows(stores, first.asOf);
+    equal(rows.length, 12, "both versions' signals are kept");
+    deepEqual(
+      rows.filter((r) => r.provenance!.modelVersion === first.modelVersion),
+      first.signals.map((s) => s),
+    );
+    equal((await aliasState(stores.objects, "system")).aliases.challenger, second.modelVersion);
+    // an earlier as-of date: the registered versions saw later data, so the run refits on data up to it
+    const earlier = prevSession(prevSession(first.asOf));
+    const past = await runSignal(cfg, { ...quiet, stores, asOf: earlier, now: () => Date.now() + 2000 });
+    equal(past.model, "refit");
+    const { manifest } = await loadVersion(stores.objects, "system", past.modelVersion);
+    ok(manifest.lineage.asOf <= earlier, "no look-ahead: the fit's data ends by the as-of date");
+    ok(manifest.lineage.data.snapshot.every((e) => e.lastDate <= earlier));
+    // the next run at the last date scores the earlier date (its exit open is known by then)
+    const later = await runSignal(cfg, { ...quiet, stores, now: () => Date.now() + 3000 });
+    equal(later.written, 0);
+    ok(later.scoredDays >= 1);
+    const sc = await stores.tables.query("scorecard", { where: { model_version: past.modelVersion } });
+    equal(sc.length, 1);
+    equal(sc[0].date, earlier);
+    equal(sc[0].n, 6);
+    ok(Number(sc[0].traded) <= 6 && Number(sc[0].hits) <= Number(sc[0].traded));
   },
-});
+);
 
 Deno.test("signal: bad --as-of and flags are one-line errors with exit code 2 before any work", async () => {
   const cfg = await smallConfig();

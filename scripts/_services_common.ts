@@ -69,6 +69,41 @@ export interface Service {
   logFile: string;
 }
 
+/**
+ * What every server run from a binary built into the cache shares: its folder `dir` (data under `dir/data`, pid
+ * file `dir/server.pid`, log `dir/<log>`), `build` when installing, and `bin args` started detached (with
+ * `env()` as its environment when given).
+ */
+export function cachedBinaryService(o: {
+  name: string;
+  impl: string;
+  port: number;
+  dir: string;
+  bin: string;
+  log: string;
+  build: () => Promise<string>;
+  args: string[];
+  env?: () => Record<string, string>;
+}): Pick<Service, "name" | "impl" | "port" | "pidFile" | "exe" | "logFile" | "ensureInstalled" | "start"> {
+  const pidFile = `${o.dir}/server.pid`;
+  const logFile = `${o.dir}/${o.log}`;
+  return {
+    name: o.name,
+    impl: o.impl,
+    port: o.port,
+    pidFile,
+    exe: o.bin.slice(o.bin.lastIndexOf("/") + 1),
+    logFile,
+    async ensureInstalled() {
+      await o.build();
+    },
+    async start() {
+      await Deno.mkdir(`${o.dir}/data`, { recursive: true });
+      await spawnDetached(o.bin, o.args, { log: logFile, pidFile, env: o.env?.() });
+    },
+  };
+}
+
 /** Runs a command to completion; throws with its output's last lines when it fails. */
 export async function run(
   cmd: string,

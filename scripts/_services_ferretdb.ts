@@ -11,12 +11,12 @@
 import { MongoClient } from "mongodb";
 import {
   CACHE_DIR,
+  cachedBinaryService,
   exists,
   run,
   type Service,
   SERVICES_DIR,
   type ServiceSettings,
-  spawnDetached,
 } from "./_services_common.ts";
 
 /** The pinned FerretDB version. */
@@ -59,19 +59,16 @@ export async function buildFerretDB(): Promise<string> {
 
 /** The FerretDB service. */
 export function ferretdbService(s: ServiceSettings): Service {
-  const svc: Service = {
-    name: "mongodb",
-    impl: `FerretDB ${FERRETDB_VERSION} (SQLite backend)`,
-    port: s.mongoPort,
-    pidFile: `${DIR}/server.pid`,
-    exe: `ferretdb-${FERRETDB_VERSION}`,
-    logFile: `${DIR}/ferretdb.log`,
-    async ensureInstalled() {
-      await buildFerretDB();
-    },
-    async start() {
-      await Deno.mkdir(`${DIR}/data`, { recursive: true });
-      await spawnDetached(BIN, [
+  return {
+    ...cachedBinaryService({
+      name: "mongodb",
+      impl: `FerretDB ${FERRETDB_VERSION} (SQLite backend)`,
+      port: s.mongoPort,
+      dir: DIR,
+      bin: BIN,
+      log: "ferretdb.log",
+      build: buildFerretDB,
+      args: [
         "--handler=sqlite",
         `--sqlite-url=file:${DIR}/data/`,
         `--listen-addr=127.0.0.1:${s.mongoPort}`,
@@ -79,8 +76,8 @@ export function ferretdbService(s: ServiceSettings): Service {
         "--telemetry=disable",
         "--debug-addr=-",
         "--log-level=warn",
-      ], { log: svc.logFile, pidFile: svc.pidFile });
-    },
+      ],
+    }),
     async ping() {
       const client = new MongoClient(`mongodb://127.0.0.1:${s.mongoPort}`, {
         serverSelectionTimeoutMS: 2000,
@@ -101,5 +98,4 @@ export function ferretdbService(s: ServiceSettings): Service {
       return { FMAI_MONGO_URL: `mongodb://127.0.0.1:${s.mongoPort}`, FMAI_MONGO_DATABASE: "fmai" };
     },
   };
-  return svc;
 }

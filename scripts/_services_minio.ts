@@ -7,12 +7,12 @@
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   CACHE_DIR,
+  cachedBinaryService,
   exists,
   run,
   type Service,
   SERVICES_DIR,
   type ServiceSettings,
-  spawnDetached,
 } from "./_services_common.ts";
 
 /**
@@ -51,38 +51,36 @@ export function localS3Client(s: ServiceSettings): S3Client {
 /** The MinIO service. */
 export function minioService(s: ServiceSettings): Service {
   let bucketReady = false;
-  const svc: Service = {
+  const base = cachedBinaryService({
     name: "s3",
     impl: `MinIO ${MINIO_VERSION.slice(-12)}`,
     port: s.s3Port,
-    pidFile: `${DIR}/server.pid`,
-    exe: `minio-${MINIO_VERSION}`,
-    logFile: `${DIR}/minio.log`,
-    async ensureInstalled() {
-      await buildMinio();
-    },
+    dir: DIR,
+    bin: BIN,
+    log: "minio.log",
+    build: buildMinio,
+    args: [
+      "server",
+      "--quiet",
+      "--address",
+      `127.0.0.1:${s.s3Port}`,
+      "--console-address",
+      `127.0.0.1:${s.s3Port + 1}`,
+      `${DIR}/data`,
+    ],
+    env: () => ({
+      ...Deno.env.toObject(),
+      MINIO_ROOT_USER: s.s3AccessKey,
+      MINIO_ROOT_PASSWORD: s.s3SecretKey,
+      MINIO_BROWSER: "off",
+      MINIO_UPDATE: "off",
+      MINIO_REGION: s.s3Region,
+    }),
+  });
+  return {
+    ...base,
     async start() {
-      await Deno.mkdir(`${DIR}/data`, { recursive: true });
-      await spawnDetached(BIN, [
-        "server",
-        "--quiet",
-        "--address",
-        `127.0.0.1:${s.s3Port}`,
-        "--console-address",
-        `127.0.0.1:${s.s3Port + 1}`,
-        `${DIR}/data`,
-      ], {
-        log: svc.logFile,
-        pidFile: svc.pidFile,
-        env: {
-          ...Deno.env.toObject(),
-          MINIO_ROOT_USER: s.s3AccessKey,
-          MINIO_ROOT_PASSWORD: s.s3SecretKey,
-          MINIO_BROWSER: "off",
-          MINIO_UPDATE: "off",
-          MINIO_REGION: s.s3Region,
-        },
-      });
+      await base.start();
       bucketReady = false;
     },
     async ping() {
@@ -117,5 +115,4 @@ export function minioService(s: ServiceSettings): Service {
       };
     },
   };
-  return svc;
 }

@@ -33,6 +33,11 @@ function ncdf(x: number): number {
   return normalCdf(x, 0, 1);
 }
 
+/** Black-Scholes `d1 = (ln(s/k) + (r + v^2/2) t) / (v sqrt(t))`. */
+function d1Of(s: number, k: number, t: number, r: number, v: number): number {
+  return (Math.log(s / k) + (r + 0.5 * v * v) * t) / (v * Math.sqrt(t));
+}
+
 /** Black-Scholes price of a European option (spot `s`, strike `k`, years `t`, rate `r`, volatility `v`). */
 export function blackScholes(
   right: "call" | "put",
@@ -45,7 +50,7 @@ export function blackScholes(
   if (!(t > 0) || !(v > 0)) {
     return Math.max(0, right === "call" ? s - k * Math.exp(-r * t) : k * Math.exp(-r * t) - s);
   }
-  const sq = v * Math.sqrt(t), d1 = (Math.log(s / k) + (r + 0.5 * v * v) * t) / sq, d2 = d1 - sq;
+  const d1 = d1Of(s, k, t, r, v), d2 = d1 - v * Math.sqrt(t);
   const df = Math.exp(-r * t);
   return right === "call" ? s * ncdf(d1) - k * df * ncdf(d2) : k * df * ncdf(-d2) - s * ncdf(-d1);
 }
@@ -59,7 +64,7 @@ export function blackScholesDelta(
   r: number,
   v: number,
 ): number {
-  const d1 = (Math.log(s / k) + (r + 0.5 * v * v) * t) / (v * Math.sqrt(t));
+  const d1 = d1Of(s, k, t, r, v);
   return right === "call" ? ncdf(d1) : ncdf(d1) - 1;
 }
 

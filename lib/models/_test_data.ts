@@ -7,6 +7,24 @@
 import { closeTime, mulberry32, normalRng, sessions } from "../core/mod.ts";
 import { type Dataset, Segment, type SymbolSeries } from "../dataset/mod.ts";
 
+/** The date segments of `dates[from..]`: `nTrain` train sessions, then `nValid` valid ones, the rest test. */
+function segmentsOf(
+  dates: string[],
+  from: number,
+  nTrain: number,
+  nValid: number,
+  purge: number,
+): Dataset["segments"] {
+  const valid = from + nTrain, test = valid + nValid;
+  return {
+    train: [dates[from], dates[valid - 1]],
+    valid: [dates[valid], dates[test - 1]],
+    test: [dates[test], dates[dates.length - 1]],
+    purge,
+    embargo: 0,
+  };
+}
+
 /** Options of {@link fabricateDataset}. */
 export interface FabricateOptions {
   nSymbols?: number;
@@ -111,13 +129,7 @@ export function fabricateDataset(opts: FabricateOptions = {}): Fabricated {
     decisionTime,
     seriesIndex,
     segment,
-    segments: {
-      train: [dates[0], dates[nTrain - 1]],
-      valid: [dates[nTrain], dates[nTrain + nValid - 1]],
-      test: [dates[nTrain + nValid], dates[nDays - 1]],
-      purge: 0,
-      embargo: 0,
-    },
+    segments: segmentsOf(dates, 0, nTrain, nValid, 0),
     labels: { trend, fwdReturn: fwd, fwdOpenReturn: fwdOpen, fwdVar1: v1, fwdVar5: v5, fwdVar22: v22 },
     series,
   };
@@ -220,13 +232,7 @@ export function fabricateSequenceDataset(opts: FabricateSequenceOptions = {}): F
     decisionTime,
     seriesIndex,
     segment,
-    segments: {
-      train: [dates[warm], dates[warm + nTrain - 1]],
-      valid: [dates[warm + nTrain], dates[warm + nTrain + nValid - 1]],
-      test: [dates[warm + nTrain + nValid], dates[nDays - 1]],
-      purge: 1,
-      embargo: 0,
-    },
+    segments: segmentsOf(dates, warm, nTrain, nValid, 1),
     labels: {
       trend,
       fwdReturn: fwd,

@@ -9,6 +9,7 @@ import type { Dataset } from "../dataset/mod.ts";
 import type { VolatilityModel } from "./types.ts";
 import { nelderMead } from "./_nelder_mead.ts";
 import { finiteSlice, logReturns, pricesOf, seriesRanges } from "./_returns.ts";
+import { JsonFitted } from "./_fitted.ts";
 
 /** GARCH(1,1) parameters. */
 export interface GarchParams {
@@ -141,11 +142,12 @@ export interface Garch11State {
  * GARCH(1,1) volatility model on a Dataset (`name = "garch11"`): fits on the returns of the train rows'
  * sessions of each symbol; the forecast at row `t` filters the symbol's returns up to `t` only.
  */
-export class Garch11Model implements VolatilityModel {
+export class Garch11Model extends JsonFitted<Garch11State> implements VolatilityModel {
   readonly name = "garch11";
-  private state: Garch11State | null = null;
 
-  constructor(readonly options: Garch11Options = {}) {}
+  constructor(readonly options: Garch11Options = {}) {
+    super();
+  }
 
   /** Fits per symbol (or pooled) on returns at the train rows' series indices. */
   fit(ds: Dataset, train: Int32Array): Promise<void> {
@@ -198,17 +200,8 @@ export class Garch11Model implements VolatilityModel {
     return Promise.resolve(out);
   }
 
-  /** Fitted state. */
-  toJSON(): Garch11State {
-    if (!this.state) throw new ModelError("garch11: not fitted");
-    return this.state;
-  }
-
   /** Restores from {@link Garch11Model.toJSON}. */
   static fromJSON(s: Garch11State): Garch11Model {
-    if (s?.model !== "garch11") throw new TypeError("not garch11 state");
-    const m = new Garch11Model({ mode: s.mode });
-    m.state = s;
-    return m;
+    return JsonFitted.restore(s, "garch11", "state", (j) => new Garch11Model({ mode: j.mode }));
   }
 }

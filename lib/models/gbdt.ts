@@ -8,6 +8,7 @@ import { ModelError, mulberry32 } from "../core/mod.ts";
 import type { Dataset } from "../dataset/mod.ts";
 import type { TrendModel } from "./types.ts";
 import { labeledRows } from "./_scaler.ts";
+import { JsonFitted } from "./_fitted.ts";
 
 /** Options of {@link GbdtModel}. */
 export interface GbdtOptions {
@@ -106,14 +107,14 @@ function treeValue(t: GbdtTree, X: Float64Array, o: number): number {
 }
 
 /** Gradient-boosted trees trend model (`name = "gbdt"`). */
-export class GbdtModel implements TrendModel {
+export class GbdtModel extends JsonFitted<GbdtParams> implements TrendModel {
   readonly name = "gbdt";
   readonly options: Required<GbdtOptions>;
-  private params: GbdtParams | null = null;
   /** Rounds kept by early stopping in the last fit. */
   rounds = 0;
 
   constructor(options: GbdtOptions = {}) {
+    super();
     this.options = { ...DEFAULTS, ...options };
     if (this.options.maxBins > 255 || this.options.maxBins < 2) {
       throw new RangeError("maxBins must be in [2, 255]");
@@ -122,12 +123,8 @@ export class GbdtModel implements TrendModel {
 
   /** Fits on labeled `train` rows; early-stops on labeled `valid` rows when given. */
   fit(ds: Dataset, train: Int32Array, valid?: Int32Array): Promise<void> {
-    try {
-      this.fitSync(ds, train, valid);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    // a synchronous throw rejects the promise
+    return new Promise((resolve) => resolve(this.fitSync(ds, train, valid)));
   }
 
   private fitSync(ds: Dataset, train: Int32Array, valid?: Int32Array): void {
@@ -252,7 +249,7 @@ export class GbdtModel implements TrendModel {
       } else bestRound = round + 1;
     }
     this.rounds = bestRound;
-    this.params = {
+    this.state = {
       model: "gbdt",
       featureNames: [...ds.featureNames],
       options: o,
@@ -263,7 +260,7 @@ export class GbdtModel implements TrendModel {
 
   /** Class probabilities `[down, neutral, up]` per row. */
   predict(ds: Dataset, rows: Int32Array): Promise<Float64Array> {
-    const pr = this.params;
+    const pr = this.state;
     if (!pr) return Promise.reject(new ModelError("gbdt: predict before fit"));
     if (pr.featureNames.join(",") !== ds.featureNames.join(",")) {
       return Promise.reject(new ModelError("gbdt: dataset features differ from the fitted ones"));
@@ -282,18 +279,16 @@ export class GbdtModel implements TrendModel {
     return Promise.resolve(out);
   }
 
-  /** Fitted trees (JSON-serializable; `-Infinity` thresholds are written as `null` by JSON and restored). */
-  toJSON(): GbdtParams {
-    if (!this.params) throw new ModelError("gbdt: not fitted");
-    return this.params;
-  }
-
-  /** Restores from {@link GbdtModel.toJSON} (also after a JSON round trip). */
+  /** Restores from {@link GbdtModel.toJSON}, also after a JSON round trip (which writes `-Infinity` thresholds as `null`). */
   static fromJSON(params: GbdtParams): GbdtModel {
-    if (params?.model !== "gbdt") throw new TypeError("not gbdt params");
-    const m = new GbdtModel(params.options);
     const fix = (t: GbdtTree): GbdtTree => ({ ...t, threshold: t.threshold.map((v) => v ?? -Infinity) });
-    m.params = { ...params, trees: params.trees.map((ts) => ts.map(fix)) };
+    const m = JsonFitted.restore(
+      params,
+      "gbdt",
+      "params",
+      (p) => new GbdtModel(p.options),
+      (p) => ({ ...p, trees: p.trees.map((ts) => ts.map(fix)) }),
+    );
     m.rounds = params.trees.length;
     return m;
   }

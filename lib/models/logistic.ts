@@ -8,6 +8,7 @@ import type { Dataset } from "../dataset/mod.ts";
 import type { TrendModel } from "./types.ts";
 import { fitScaler, labeledRows, type Scaler, transform } from "./_scaler.ts";
 import { type ConvergenceReport, type Design, fitSoftmax, softmaxProbs } from "./softmax.ts";
+import { JsonFitted } from "./_fitted.ts";
 
 const K = 3;
 
@@ -35,24 +36,21 @@ export interface LogisticParams {
 }
 
 /** Multinomial logistic regression (`name = "logistic"`). */
-export class LogisticModel implements TrendModel {
+export class LogisticModel extends JsonFitted<LogisticParams> implements TrendModel {
   readonly name = "logistic";
-  private params: LogisticParams | null = null;
   /** L-BFGS iterations of the last fit. */
   iterations = 0;
   /** How the last fit's solver ended (for the chosen penalty). */
   convergence: ConvergenceReport | null = null;
 
-  constructor(readonly options: LogisticOptions = {}) {}
+  constructor(readonly options: LogisticOptions = {}) {
+    super();
+  }
 
   /** Fits on the labeled `train` rows; `valid` rows only choose the penalty when `l2` is `"auto"`. */
   fit(ds: Dataset, train: Int32Array, valid?: Int32Array): Promise<void> {
-    try {
-      this.fitSync(ds, train, valid);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    // a synchronous throw rejects the promise
+    return new Promise((resolve) => resolve(this.fitSync(ds, train, valid)));
   }
 
   private fitSync(ds: Dataset, train: Int32Array, valid?: Int32Array): void {
@@ -88,7 +86,7 @@ export class LogisticModel implements TrendModel {
     }
     this.iterations = best!.report.iterations;
     this.convergence = best!.report;
-    this.params = {
+    this.state = {
       model: "logistic",
       featureNames: [...ds.featureNames],
       l2: best!.l2,
@@ -109,22 +107,13 @@ export class LogisticModel implements TrendModel {
     }
   }
 
-  /** Fitted parameters (JSON-serializable). */
-  toJSON(): LogisticParams {
-    if (!this.params) throw new ModelError("logistic: not fitted");
-    return this.params;
-  }
-
   /** Restores a model from {@link LogisticModel.toJSON} output. */
   static fromJSON(params: LogisticParams): LogisticModel {
-    if (params?.model !== "logistic") throw new TypeError("not logistic params");
-    const m = new LogisticModel({ l2: params.l2 });
-    m.params = params;
-    return m;
+    return JsonFitted.restore(params, "logistic", "params", (p) => new LogisticModel({ l2: p.l2 }));
   }
 
   private fitted(ds: Dataset): LogisticParams {
-    const pr = this.params;
+    const pr = this.state;
     if (!pr) throw new ModelError("logistic: predict before fit");
     if (pr.featureNames.join(",") !== ds.featureNames.join(",")) {
       throw new ModelError("logistic: dataset features differ from the fitted ones");

@@ -23,22 +23,12 @@ Deno.test("metrics: AUC on hand-made scores (sklearn's example = 0.75, ties coun
 
 Deno.test("metrics: trendMetrics accuracy, balanced accuracy, log loss, up-vs-not-up on 4 rows", () => {
   const probs = Float64Array.from([
-    0.7,
-    0.2,
-    0.1, // pred down, label down
-    0.6,
-    0.3,
-    0.1, // pred down, label down
-    0.2,
-    0.2,
-    0.6, // pred up, label down
-    0.1,
-    0.3,
-    0.6, // pred up, label up
-    0.3,
-    0.3,
-    0.4, // unknown label: skipped
-  ]);
+    [0.7, 0.2, 0.1], // pred down, label down
+    [0.6, 0.3, 0.1], // pred down, label down
+    [0.2, 0.2, 0.6], // pred up, label down
+    [0.1, 0.3, 0.6], // pred up, label up
+    [0.3, 0.3, 0.4], // unknown label: skipped
+  ].flat());
   const labels = [0, 0, 0, 2, -1];
   const m = trendMetrics(probs, labels, [0, 0, 0, 0, 0], ["d", "d", "d", "d", "d"]);
   equal(m.n, 4);

@@ -5,6 +5,7 @@
 import { ModelError } from "../core/mod.ts";
 import type { Dataset } from "../dataset/mod.ts";
 import type { TrendModel } from "./types.ts";
+import { JsonFitted } from "./_fitted.ts";
 
 /** Serialized parameters of {@link MomentumModel}. */
 export interface MomentumParams {
@@ -20,11 +21,12 @@ export interface MomentumParams {
  * Momentum baseline (`name = "momentum"`): rows are split by the sign of feature `feature` (default `ret_20`);
  * each sign predicts the train class frequencies observed with that sign (Laplace +1).
  */
-export class MomentumModel implements TrendModel {
+export class MomentumModel extends JsonFitted<MomentumParams> implements TrendModel {
   readonly name = "momentum";
-  private params: MomentumParams | null = null;
 
-  constructor(readonly feature = "ret_20") {}
+  constructor(readonly feature = "ret_20") {
+    super();
+  }
 
   private column(ds: Dataset): number {
     const j = ds.featureNames.indexOf(this.feature);
@@ -34,12 +36,8 @@ export class MomentumModel implements TrendModel {
 
   /** Counts train classes per sign of the feature. */
   fit(ds: Dataset, train: Int32Array): Promise<void> {
-    try {
-      this.fitSync(ds, train);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    // a synchronous throw rejects the promise
+    return new Promise((resolve) => resolve(this.fitSync(ds, train)));
   }
 
   private fitSync(ds: Dataset, train: Int32Array): void {
@@ -55,7 +53,7 @@ export class MomentumModel implements TrendModel {
       const s = a[0] + a[1] + a[2];
       return [a[0] / s, a[1] / s, a[2] / s];
     };
-    this.params = {
+    this.state = {
       model: "momentum",
       feature: this.feature,
       negative: norm(c[0]),
@@ -66,15 +64,11 @@ export class MomentumModel implements TrendModel {
 
   /** Calibrated probabilities by the sign of the feature at each row. */
   predict(ds: Dataset, rows: Int32Array): Promise<Float64Array> {
-    try {
-      return Promise.resolve(this.predictSync(ds, rows));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return new Promise((resolve) => resolve(this.predictSync(ds, rows)));
   }
 
   private predictSync(ds: Dataset, rows: Int32Array): Float64Array {
-    const pr = this.params;
+    const pr = this.state;
     if (!pr) throw new ModelError("momentum: predict before fit");
     const j = this.column(ds), p = ds.featureNames.length;
     const out = new Float64Array(rows.length * 3);
@@ -85,17 +79,8 @@ export class MomentumModel implements TrendModel {
     return out;
   }
 
-  /** Fitted parameters. */
-  toJSON(): MomentumParams {
-    if (!this.params) throw new ModelError("momentum: not fitted");
-    return this.params;
-  }
-
   /** Restores from {@link MomentumModel.toJSON}. */
   static fromJSON(p: MomentumParams): MomentumModel {
-    if (p?.model !== "momentum") throw new TypeError("not momentum params");
-    const m = new MomentumModel(p.feature);
-    m.params = p;
-    return m;
+    return JsonFitted.restore(p, "momentum", "params", (j) => new MomentumModel(j.feature));
   }
 }

@@ -10,34 +10,49 @@ import { ModelError } from "../core/mod.ts";
 import { OnnxTextModel } from "./text_lm.ts";
 import { installedRef, LM_MISSING, loadTestModel, SENTIMENT_REFS, testRegistryDir } from "./_test_lm.ts";
 
-const BASES = ["all-minilm-l6-v2@base", "all-mpnet-base-v2@base"];
-
-for (const ref of BASES) {
-  const parity = join(dirname(testRegistryDir()), "stage", ref.split("@")[0], "parity.json");
-  const skip = !installedRef(ref) || !existsSync(parity);
+/** A test of the installed model `ref` (skipped with the install command when `skip`); the model is released after. */
+function modelTest(
+  ref: string,
+  what: string,
+  skip: boolean,
+  fn: (m: OnnxTextModel) => void | Promise<void>,
+): void {
   Deno.test({
-    name: `${ref}: token ids equal the reference tokenizer's on every lm:fetch test sentence${
-      skip ? ` (skipped: ${LM_MISSING})` : ""
-    }`,
+    name: `${ref}: ${what}${skip ? ` (skipped: ${LM_MISSING})` : ""}`,
     ignore: skip,
     fn: async () => {
       const m = await loadTestModel(ref);
       try {
-        const refIds = JSON.parse(readFileSync(parity, "utf8")) as { sentences: string[]; ids: number[][] };
-        ok(refIds.sentences.length > 100);
-        let bad = 0, truncated = 0;
-        refIds.sentences.forEach((s, i) => {
-          const got = m.tokenize(s);
-          if (refIds.ids[i].length === m.maxLength) truncated++;
-          if (JSON.stringify(got) !== JSON.stringify(refIds.ids[i])) bad++;
-        });
-        equal(bad, 0, `${bad} of ${refIds.sentences.length} sentences tokenized differently`);
-        ok(truncated > 0, "the test set has a sentence over the length cap");
+        await fn(m);
       } finally {
         await m.release();
       }
     },
   });
+}
+
+const BASES = ["all-minilm-l6-v2@base", "all-mpnet-base-v2@base"];
+
+for (const ref of BASES) {
+  const parity = join(dirname(testRegistryDir()), "stage", ref.split("@")[0], "parity.json");
+  const skip = !installedRef(ref) || !existsSync(parity);
+  modelTest(
+    ref,
+    "token ids equal the reference tokenizer's on every lm:fetch test sentence",
+    skip,
+    (m) => {
+      const refIds = JSON.parse(readFileSync(parity, "utf8")) as { sentences: string[]; ids: number[][] };
+      ok(refIds.sentences.length > 100);
+      let bad = 0, truncated = 0;
+      refIds.sentences.forEach((s, i) => {
+        const got = m.tokenize(s);
+        if (refIds.ids[i].length === m.maxLength) truncated++;
+        if (JSON.stringify(got) !== JSON.stringify(refIds.ids[i])) bad++;
+      });
+      equal(bad, 0, `${bad} of ${refIds.sentences.length} sentences tokenized differently`);
+      ok(truncated > 0, "the test set has a sentence over the length cap");
+    },
+  );
 }
 
 const anyBase = BASES.find((r) => installedRef(r)) ?? null;
@@ -75,39 +90,33 @@ Deno.test({
 
 for (const ref of SENTIMENT_REFS) {
   const skip = !installedRef(ref);
-  Deno.test({
-    name: `${ref}: calibrated probabilities sum to 1; fp32 and int8 agree on clear sentences${
-      skip ? ` (skipped: ${LM_MISSING})` : ""
-    }`,
-    ignore: skip,
-    fn: async () => {
-      const m = await loadTestModel(ref);
-      try {
-        ok(typeof m.meta.temperature === "number" && m.meta.temperature > 0);
-        ok(m.meta.license.includes("CC BY-NC-SA 3.0"), "the manifest states PhraseBank's licence");
-        const texts = [
-          "Operating profit rose to EUR 13.1 mn from EUR 8.7 mn.",
-          "The company's net loss widened and sales fell 20 %.",
-          "The annual general meeting will be held on 5 May.",
-        ];
-        const p = await m.predictProba(texts);
-        for (let i = 0; i < texts.length; i++) {
-          ok(Math.abs(p[i * 3] + p[i * 3 + 1] + p[i * 3 + 2] - 1) < 1e-9);
-        }
-        const pred = await m.predict(texts);
-        if (m.meta.variants.int8) {
-          const q = await OnnxTextModel.fromArtifacts(m.name, m.version, await filesOf(ref), {
-            variant: "int8",
-          });
-          const pq = await q.predict(texts);
-          await q.release();
-          equal([...pq].join(), [...pred].join());
-        }
-      } finally {
-        await m.release();
+  modelTest(
+    ref,
+    "calibrated probabilities sum to 1; fp32 and int8 agree on clear sentences",
+    skip,
+    async (m) => {
+      ok(typeof m.meta.temperature === "number" && m.meta.temperature > 0);
+      ok(m.meta.license.includes("CC BY-NC-SA 3.0"), "the manifest states PhraseBank's licence");
+      const texts = [
+        "Operating profit rose to EUR 13.1 mn from EUR 8.7 mn.",
+        "The company's net loss widened and sales fell 20 %.",
+        "The annual general meeting will be held on 5 May.",
+      ];
+      const p = await m.predictProba(texts);
+      for (let i = 0; i < texts.length; i++) {
+        ok(Math.abs(p[i * 3] + p[i * 3 + 1] + p[i * 3 + 2] - 1) < 1e-9);
+      }
+      const pred = await m.predict(texts);
+      if (m.meta.variants.int8) {
+        const q = await OnnxTextModel.fromArtifacts(m.name, m.version, await filesOf(ref), {
+          variant: "int8",
+        });
+        const pq = await q.predict(texts);
+        await q.release();
+        equal([...pq].join(), [...pred].join());
       }
     },
-  });
+  );
 }
 
 async function filesOf(ref: string): Promise<Record<string, Uint8Array>> {

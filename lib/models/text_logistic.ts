@@ -8,6 +8,7 @@ import { ModelError } from "../core/mod.ts";
 import { type ConvergenceReport, type CsrMatrix, fitSoftmax, softmaxProbs } from "./softmax.ts";
 import { tokenize } from "./text.ts";
 import { lexiconTags } from "./lexicon.ts";
+import { JsonFitted } from "./_fitted.ts";
 
 /** Options of {@link TextLogisticModel}. */
 export interface TextLogisticOptions {
@@ -76,10 +77,9 @@ function vectorize(
 }
 
 /** Multinomial logistic regression on TF-IDF unigrams + bigrams. */
-export class TextLogisticModel {
+export class TextLogisticModel extends JsonFitted<TextLogisticState> {
   readonly name = "text-logistic";
   readonly options: Required<TextLogisticOptions>;
-  private state: TextLogisticState | null = null;
   private vocabMap: Map<string, number> | null = null;
   /** L-BFGS iterations of the last fit. */
   iterations = 0;
@@ -87,6 +87,7 @@ export class TextLogisticModel {
   convergence: ConvergenceReport | null = null;
 
   constructor(options: TextLogisticOptions = {}) {
+    super();
     this.options = { l2: 1e-4, minDf: 2, bigrams: true, maxIter: 300, lexicon: false, ...options };
   }
 
@@ -159,17 +160,8 @@ export class TextLogisticModel {
     return this.state?.vocab.length ?? 0;
   }
 
-  /** Fitted state. */
-  toJSON(): TextLogisticState {
-    if (!this.state) throw new ModelError("text-logistic: not fitted");
-    return this.state;
-  }
-
   /** Restores from {@link TextLogisticModel.toJSON}. */
   static fromJSON(s: TextLogisticState): TextLogisticModel {
-    if (s?.model !== "text-logistic") throw new TypeError("not text-logistic state");
-    const m = new TextLogisticModel(s.options);
-    m.state = s;
-    return m;
+    return JsonFitted.restore(s, "text-logistic", "state", (j) => new TextLogisticModel(j.options));
   }
 }

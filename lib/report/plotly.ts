@@ -87,24 +87,21 @@ export function priceFigure(input: {
     low: Array.from(input.low),
     close: Array.from(input.close),
   }];
-  if (input.buys?.length) {
+  const marks = [["buy", input.buys, "triangle-up", "#2ca02c"], [
+    "sell",
+    input.sells,
+    "triangle-down",
+    "#d62728",
+  ]] as const;
+  for (const [name, trades, symbol, color] of marks) {
+    if (!trades?.length) continue;
     data.push({
       type: "scatter",
       mode: "markers",
-      name: "buy",
-      x: input.buys.map((b) => b.date),
-      y: input.buys.map((b) => b.price),
-      marker: { symbol: "triangle-up", color: "#2ca02c", size: 9 },
-    });
-  }
-  if (input.sells?.length) {
-    data.push({
-      type: "scatter",
-      mode: "markers",
-      name: "sell",
-      x: input.sells.map((b) => b.date),
-      y: input.sells.map((b) => b.price),
-      marker: { symbol: "triangle-down", color: "#d62728", size: 9 },
+      name,
+      x: trades.map((b) => b.date),
+      y: trades.map((b) => b.price),
+      marker: { symbol, color, size: 9 },
     });
   }
   return {

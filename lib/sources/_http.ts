@@ -77,6 +77,42 @@ export interface HttpOptions {
   ) => void;
 }
 
+/** The HTTP options every web source takes (Yahoo, Nasdaq). */
+export interface SourceHttpOptions {
+  /** The fetch to use (default `globalThis.fetch`); pass a replaying fetch for tests and `--replay`. */
+  fetch?: typeof fetch;
+  /** Requests per second per host (each source says its default). */
+  rateLimitPerSec?: number;
+  /** Retries on 429/5xx/network errors (default 3). */
+  retries?: number;
+  /** Backoff base in ms (default 500). */
+  backoffMs?: number;
+  /** Per-attempt timeout in ms (default 30 000). */
+  timeoutMs?: number;
+  /** Clock (rate limiter, backoff, observation time when no `Date` header). */
+  clock?: Clock;
+  /** Jitter source (tests). */
+  random?: () => number;
+}
+
+/** The `resilientFetch` of web source `source` made with `opts`, `defaultRate` requests per second unless set. */
+export function sourceFetch(
+  source: string,
+  opts: SourceHttpOptions,
+  defaultRate: number,
+  clock: Clock,
+): typeof fetch {
+  return resilientFetch(opts.fetch, {
+    source,
+    rateLimitPerSec: opts.rateLimitPerSec ?? defaultRate,
+    retries: opts.retries,
+    backoffMs: opts.backoffMs,
+    timeoutMs: opts.timeoutMs,
+    clock,
+    random: opts.random,
+  });
+}
+
 /** Full-jitter exponential backoff: uniform in [0, min(max, base * 2^attempt)]. */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
   return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** attempt));

@@ -6,6 +6,24 @@
  */
 import { type Bar, DataValidationError, type Instant, type Known } from "../core/mod.ts";
 
+/** The price and volume columns of one symbol's series, one value per bar. */
+export type BarColumns = Record<"open" | "high" | "low" | "close" | "adjClose" | "volume", ArrayLike<number>>;
+
+/** The bar at index `i` of one symbol's columns, dated `date` and known at `knownAt`. */
+export function barAt(symbol: string, date: string, c: BarColumns, i: number, knownAt: Instant): Bar {
+  return {
+    symbol,
+    date,
+    open: c.open[i],
+    high: c.high[i],
+    low: c.low[i],
+    close: c.close[i],
+    adjClose: c.adjClose[i],
+    volume: c.volume[i],
+    knownAt,
+  };
+}
+
 /** The largest price taken as real (no listed share or index has traded above it). */
 export const MAX_PRICE = 1e8;
 /** The largest daily volume taken as real. */

@@ -41,7 +41,7 @@ import {
 } from "../core/mod.ts";
 import type { Bar, IsoDate, UniverseMember } from "../core/mod.ts";
 import { checkNotEmpty, checkRequest } from "./source.ts";
-import { barFault } from "./_records.ts";
+import { barAt, barFault } from "./_records.ts";
 import { readCsvTable, splitCsvLine } from "./csv_records.ts";
 import type { BarRequest, MarketSource } from "./source.ts";
 
@@ -128,17 +128,10 @@ export interface CsvSource extends MarketSource {
   report(): CsvLoadReport;
 }
 
-/** Columnar series of one symbol, ascending dates. */
-interface Series {
+/** Columnar series of one symbol, ascending dates: a column per numeric field of `Bar` (and `knownAt`). */
+interface Series extends Record<Exclude<keyof Bar, "symbol" | "date">, Float64Array> {
   symbol: string;
   dates: IsoDate[];
-  knownAt: Float64Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  adjClose: Float64Array;
-  volume: Float64Array;
 }
 
 const DEFAULTS: Record<keyof CsvColumns, string[]> = {
@@ -308,16 +301,8 @@ function headerIndex(header: string[], wanted: string | undefined, defaults: str
   return -1;
 }
 
-interface ColumnIndex {
-  date: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  adjClose: number;
-  volume: number;
-  symbol: number;
-}
+/** The file column of each field of `Bar` (-1 where the file has none). */
+type ColumnIndex = Record<Exclude<keyof Bar, "knownAt">, number>;
 
 function resolveColumns(
   header: string[],
@@ -818,17 +803,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
         if (i1 < s.dates.length && s.dates[i1] === req.to) i1++;
         const bars: Bar[] = new Array(Math.max(0, i1 - i0));
         for (let i = i0; i < i1; i++) {
-          bars[i - i0] = {
-            symbol: s.symbol,
-            date: s.dates[i],
-            open: s.open[i],
-            high: s.high[i],
-            low: s.low[i],
-            close: s.close[i],
-            adjClose: s.adjClose[i],
-            volume: s.volume[i],
-            knownAt: s.knownAt[i] + delay,
-          };
+          bars[i - i0] = barAt(s.symbol, s.dates[i], s, i, s.knownAt[i] + delay);
         }
         // keyed by the file's spelling, like each bar's `symbol` (a request for `aapl` finds `AAPL`)
         out.set(s.symbol, bars);

@@ -10,6 +10,20 @@ import { createCsvSource, csvPresets, csvSourceFor, defaultSymbolFromFile } from
 const SP500 = fileURLToPath(new URL("../../../shared/data/sp500-5yr-ohlcv", import.meta.url));
 const YAHOO = fileURLToPath(new URL("../../../shared/data/us-index-etf-daily-yahoo", import.meta.url));
 
+/** The bar the source must return for one file row (known at that session's close). */
+function bar(
+  symbol: string,
+  date: string,
+  open: number,
+  high: number,
+  low: number,
+  close: number,
+  adjClose: number,
+  volume: number,
+) {
+  return { symbol, date, open, high, low, close, adjClose, volume, knownAt: closeTime(date) };
+}
+
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "fmai-csv-"));
 }
@@ -40,28 +54,11 @@ Deno.test("csv: sp500 5yr file loads fast with documented skips and repairs", as
   const bars = await src.bars({ symbols: ["AAPL", "APTV"], from: "2013-01-01", to: "2018-12-31" });
   const aapl = bars.get("AAPL")!;
   equal(aapl.length, 1259);
-  deepEqual(aapl[0], {
-    symbol: "AAPL",
-    date: "2013-02-08",
-    open: 67.7142,
-    high: 68.4014,
-    low: 66.8928,
-    close: 67.8542,
-    adjClose: 67.8542,
-    volume: 158168416,
-    knownAt: closeTime("2013-02-08"),
-  });
-  deepEqual(aapl[aapl.length - 1], {
-    symbol: "AAPL",
-    date: "2018-02-07",
-    open: 163.085,
-    high: 163.4,
-    low: 159.0685,
-    close: 159.54,
-    adjClose: 159.54,
-    volume: 51608580,
-    knownAt: closeTime("2018-02-07"),
-  });
+  deepEqual(aapl[0], bar("AAPL", "2013-02-08", 67.7142, 68.4014, 66.8928, 67.8542, 67.8542, 158168416));
+  deepEqual(
+    aapl[aapl.length - 1],
+    bar("AAPL", "2018-02-07", 163.085, 163.4, 159.0685, 159.54, 159.54, 51608580),
+  );
   equal(bars.get("APTV")!.length, 44);
   for (let i = 1; i < aapl.length; i++) ok(aapl[i].date > aapl[i - 1].date);
   // a sub-range, and a symbol with no bars inside it maps to []
@@ -106,17 +103,10 @@ Deno.test("csv: yahoo directory, one file per symbol: ^GSPC and SPY; holidays fi
   const gspc = bars.get("^GSPC")!, spy = bars.get("SPY")!;
   equal(gspc.length, 5759);
   equal(spy.length, 5759);
-  deepEqual(gspc[0], {
-    symbol: "^GSPC",
-    date: "2000-01-03",
-    open: 1469.25,
-    high: 1478,
-    low: 1438.35999,
-    close: 1455.21997,
-    adjClose: 1455.21997,
-    volume: 931800000,
-    knownAt: closeTime("2000-01-03"),
-  });
+  deepEqual(
+    gspc[0],
+    bar("^GSPC", "2000-01-03", 1469.25, 1478, 1438.35999, 1455.21997, 1455.21997, 931800000),
+  );
   equal(gspc[gspc.length - 1].date, "2022-11-18");
   equal(gspc[gspc.length - 1].close, 3965.34009);
   equal(spy[0].close, 145.4375);

@@ -29,7 +29,7 @@ import {
   nyTime,
   openTime,
 } from "../core/mod.ts";
-import { type Clock, resilientFetch, systemClock } from "./_http.ts";
+import { sourceFetch, type SourceHttpOptions, systemClock } from "./_http.ts";
 import { arrayOf, optional, type Shape, validateShape } from "./_validate.ts";
 
 const SOURCE = "nasdaq";
@@ -69,19 +69,9 @@ export interface SymbolMatch {
 }
 
 /** Options of {@linkcode createNasdaqSource}. */
-export interface NasdaqSourceOptions {
-  /** The fetch to use (default `globalThis.fetch`). */
-  fetch?: typeof fetch;
+export interface NasdaqSourceOptions extends SourceHttpOptions {
   /** Requests per second (default 1). */
   rateLimitPerSec?: number;
-  /** Retries on 429/5xx/network errors (default 3). */
-  retries?: number;
-  /** Backoff base in ms (default 500). */
-  backoffMs?: number;
-  /** Per-attempt timeout in ms (default 30 000). */
-  timeoutMs?: number;
-  clock?: Clock;
-  random?: () => number;
 }
 
 /** The Nasdaq source. */
@@ -152,15 +142,7 @@ const ENVELOPE: Shape = { status: { rCode: "number" } };
 /** Creates the Nasdaq source. */
 export function createNasdaqSource(opts: NasdaqSourceOptions = {}): NasdaqSource {
   const clock = opts.clock ?? systemClock;
-  const http = resilientFetch(opts.fetch, {
-    source: SOURCE,
-    rateLimitPerSec: opts.rateLimitPerSec ?? 1,
-    retries: opts.retries,
-    backoffMs: opts.backoffMs,
-    timeoutMs: opts.timeoutMs,
-    clock,
-    random: opts.random,
-  });
+  const http = sourceFetch(SOURCE, opts, 1, clock);
 
   /** GETs `path?params`, checks HTTP status and the envelope, returns `data` and the observation time. */
   async function get(

@@ -28,7 +28,7 @@ import type { Bar, CorporateAction, Instant, IsoDate, NewsItem } from "../core/m
 import { Rng, streamSeed } from "./_random.ts";
 import { syntheticHeadline } from "./_headlines.ts";
 import { checkNotEmpty, checkRequest } from "./source.ts";
-import { checkBars } from "./_records.ts";
+import { barAt, checkBars } from "./_records.ts";
 import type { BarRequest, MarketSource } from "./source.ts";
 
 /** The two-state Markov regime (calm = 0, stressed = 1). */
@@ -605,21 +605,9 @@ export function createSyntheticMarket(opts: SyntheticOptions = {}): SyntheticMar
     const [i0, i1] = indexRange(req.from, req.to);
     const out = new Map<string, Bar[]>();
     req.symbols.forEach((sym, k) => {
-      const sd = found[k];
+      const sd = { ...found[k], adjClose: found[k].close }; // adjClose is the close
       const bars: Bar[] = [];
-      for (let t = i0; t < i1; t++) {
-        bars.push({
-          symbol: sym,
-          date: dates[t],
-          open: sd.open[t],
-          high: sd.high[t],
-          low: sd.low[t],
-          close: sd.close[t],
-          adjClose: sd.close[t],
-          volume: sd.volume[t],
-          knownAt: closes[t],
-        });
-      }
+      for (let t = i0; t < i1; t++) bars.push(barAt(sym, dates[t], sd, t, closes[t]));
       // the shared plausibility rules (a simulated market may lie in the future: no clock check)
       out.set(sym, checkBars(name, bars, { now: Infinity, strict: true }).bars);
     });

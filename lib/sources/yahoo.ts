@@ -5,7 +5,7 @@
  * and news (`search`), mapped to `lib/core` types with `knownAt`.
  *
  * HTTP goes through the library (its cookie/crumb handling and URL building) with our `fetch` injected as
- * the constructor's `fetch` option, wrapped by {@linkcode resilientFetch} (rate limit, retries, 401/403).
+ * the constructor's `fetch` option, wrapped by `sourceFetch` (`resilientFetch`: rate limit, retries, 401/403).
  * The library's own result validation is switched off per call (`validateResult: false`: it rejects whole
  * responses over fields we do not use); {@linkcode validateShape} checks the fields we do use instead.
  *
@@ -42,7 +42,7 @@ import {
   type OptionQuote,
 } from "../core/mod.ts";
 import { checkBars, FUTURE_SKEW_MS, type SkippedRecord } from "./_records.ts";
-import { type Clock, collectMany, resilientFetch, systemClock } from "./_http.ts";
+import { collectMany, sourceFetch, type SourceHttpOptions, systemClock } from "./_http.ts";
 import { type BarRequest, checkNotEmpty, checkRequest, type MarketSource } from "./source.ts";
 import { arrayOf, optional, type Shape, validateShape } from "./_validate.ts";
 
@@ -75,23 +75,11 @@ export interface StatisticRow {
 }
 
 /** Options of {@linkcode createYahooSource}. */
-export interface YahooSourceOptions {
-  /** The fetch to use (default `globalThis.fetch`); pass a replaying fetch for tests and `--replay`. */
-  fetch?: typeof fetch;
+export interface YahooSourceOptions extends SourceHttpOptions {
   /** Requests per second per host (default 2). */
   rateLimitPerSec?: number;
-  /** Retries on 429/5xx/network errors (default 3). */
-  retries?: number;
-  /** Backoff base in ms (default 500). */
-  backoffMs?: number;
-  /** Per-attempt timeout in ms (default 30 000). */
-  timeoutMs?: number;
   /** Symbols fetched at once by the multi-symbol methods (default 4). */
   concurrency?: number;
-  /** Clock (rate limiter, backoff, observation time when no `Date` header). */
-  clock?: Clock;
-  /** Jitter source (tests). */
-  random?: () => number;
   /**
    * Where per-symbol failures of `bars`/`actions`/`news` go. Without it, those methods throw one
    * `DataSourceError` naming every failed symbol after the others finished.
@@ -347,15 +335,7 @@ interface YahooApi {
 export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
   const clock = opts.clock ?? systemClock;
   const serverDates = new Map<string, number>();
-  const http = resilientFetch(opts.fetch, {
-    source: SOURCE,
-    rateLimitPerSec: opts.rateLimitPerSec ?? 2,
-    retries: opts.retries,
-    backoffMs: opts.backoffMs,
-    timeoutMs: opts.timeoutMs,
-    clock,
-    random: opts.random,
-  });
+  const http = sourceFetch(SOURCE, opts, 2, clock);
   // Remembers the server's Date header per path (observation time of snapshot data).
   const observingFetch: typeof fetch = async (input, init) => {
     const res = await http(input, init);

@@ -200,26 +200,13 @@ Deno.test("schema: a store made with the old signals key (source, symbol, date) 
   const dir = await Deno.makeTempDir();
   try {
     const file = `${dir}/old.db`;
-    const old = {
-      name: "signals",
-      columns: {
-        source: "text",
-        symbol: "text",
-        date: "date",
-        action: "text",
-        size: "real",
-        confidence: "real",
-        payload: "text",
-        known_at: "int",
-      },
-      key: ["source", "symbol", "date"],
-      indexes: [["symbol", "date"], ["date"]],
-    } as const;
+    // the schema before model_version and the provenance columns: the first columns, the old key
+    const oldColumns = ["source", "symbol", "date", "action", "size", "confidence", "payload", "known_at"];
     let t = await openSqliteTables(file);
     await t.ensureTable({
-      ...old,
-      columns: { ...old.columns },
-      key: [...old.key],
+      name: "signals",
+      columns: Object.fromEntries(oldColumns.map((c) => [c, SIGNALS.columns[c]])),
+      key: ["source", "symbol", "date"],
       indexes: [["symbol", "date"], ["date"]],
     });
     const legacy = {

@@ -129,47 +129,29 @@ Deno.test({
 Deno.test("workflow: segments are the user's dates or refused, never substituted", () => {
   const cal = ["2020-01-02", "2020-01-03", "2020-01-06", "2020-01-07", "2020-01-08", "2020-01-09"];
   const o = { purge: 2, embargo: 0, trainFrac: 0.5, validFrac: 0.25 };
-  const r = resolveSegments(cal, {
-    ...o,
+  type Dates = { train?: [string, string]; valid?: [string, string]; test?: [string, string] };
+  const ok3: Dates = {
     train: ["2020-01-02", "2020-01-03"],
     valid: ["2020-01-06", "2020-01-07"],
     test: ["2020-01-08", "2020-01-09"],
-  }, o);
+  };
+  // a refusal is a one-line ConfigError naming what is wrong
+  const refused = (dates: Dates, why: RegExp) =>
+    throws(
+      () => resolveSegments(cal, { ...o, ...dates }, o),
+      (e: Error) => e instanceof ConfigError && why.test(e.message),
+    );
+  const r = resolveSegments(cal, { ...o, ...ok3 }, o);
   equal(r.source, "dates");
   deepEqual(r.segments.test, ["2020-01-08", "2020-01-09"]);
   equal(resolveSegments(cal, o, o).source, "fractions");
-  throws(
-    () =>
-      resolveSegments(cal, {
-        ...o,
-        train: ["2019-12-02", "2020-01-03"],
-        valid: ["2020-01-06", "2020-01-07"],
-        test: ["2020-01-08", "2020-01-09"],
-      }, o),
-    (e: Error) =>
-      e instanceof ConfigError && /train 2019-12-02\.\.2020-01-03 starts before the data/.test(e.message),
+  refused(
+    { ...ok3, train: ["2019-12-02", "2020-01-03"] },
+    /train 2019-12-02\.\.2020-01-03 starts before the data/,
   );
-  throws(
-    () =>
-      resolveSegments(cal, {
-        ...o,
-        train: ["2020-01-02", "2020-01-03"],
-        valid: ["2020-01-06", "2020-01-07"],
-        test: ["2020-01-08", "2020-02-09"],
-      }, o),
-    /ends after the data \(last session 2020-01-09\)/,
-  );
-  throws(() => resolveSegments(cal, { ...o, test: ["2020-01-08", "2020-01-09"] }, o), /not train, valid/);
-  throws(
-    () =>
-      resolveSegments(cal, {
-        ...o,
-        train: ["2020-01-02", "2020-01-07"],
-        valid: ["2020-01-06", "2020-01-07"],
-        test: ["2020-01-08", "2020-01-09"],
-      }, o),
-    /ordered/,
-  );
+  refused({ ...ok3, test: ["2020-01-08", "2020-02-09"] }, /ends after the data \(last session 2020-01-09\)/);
+  refused({ test: ["2020-01-08", "2020-01-09"] }, /not train, valid/);
+  refused({ ...ok3, train: ["2020-01-02", "2020-01-07"] }, /ordered/);
 });
 
 Deno.test("workflow: walk-forward folds tile the test segment and keep the nesting", () => {
