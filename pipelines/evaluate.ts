@@ -128,11 +128,21 @@ export async function gitSha(): Promise<string> {
   return (await git("rev-parse", "--short", "HEAD")) || "nogit";
 }
 
-/** Runs the sections and writes the scoreboard files; returns the scoreboard and the paths. */
+/** Whether tracked files differ from HEAD (null when git is not there). */
+export async function gitDirty(): Promise<boolean | null> {
+  const st = await git("status", "--porcelain", "--untracked-files=no");
+  return st === null ? null : st !== "";
+}
+
+/**
+ * Runs the sections and writes the scoreboard files; returns the scoreboard and the paths. The git sha and the
+ * dirty flag are taken when the run starts (a commit made while it runs does not rename its results).
+ */
 export async function evaluate(
   o: EvaluateOptions,
 ): Promise<{ scoreboard: Scoreboard; results: SectionResult[]; jsonPath: string; htmlPath: string }> {
   const log = o.quiet ? undefined : (s: string) => console.error(`[evaluate] ${s}`);
+  const [sha, dirty] = [await gitSha(), await gitDirty()];
   const ctx: EvalContext = {
     sharedDir: o.dataDir,
     seed: o.seed,
@@ -165,9 +175,15 @@ export async function evaluate(
     }
   }
   const date = new Date().toISOString().slice(0, 10);
-  const sb = buildScoreboard(results, { date, gitSha: await gitSha(), seed: o.seed, reduced: o.reduced });
+  const sb = buildScoreboard(results, {
+    date,
+    gitSha: sha,
+    gitDirty: dirty,
+    seed: o.seed,
+    reduced: o.reduced,
+  });
   await Deno.mkdir(o.outDir, { recursive: true });
-  const base = `${o.outDir}/${date}-${sb.gitSha}${o.reduced ? "-reduced" : ""}`;
+  const base = `${o.outDir}/${date}-${sb.gitSha}${dirty ? "-dirty" : ""}${o.reduced ? "-reduced" : ""}`;
   await Deno.writeTextFile(`${base}.json`, scoreboardJson(sb));
   await Deno.writeTextFile(`${base}.html`, scoreboardHtml(sb, results));
   return { scoreboard: sb, results, jsonPath: `${base}.json`, htmlPath: `${base}.html` };

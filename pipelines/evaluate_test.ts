@@ -46,6 +46,7 @@ Deno.test("evaluate:ci verdict: off-chance null checks, missing, NaN and regress
     }], {
       date: "2026-01-01",
       gitSha: "x",
+      gitDirty: false,
       seed: 1,
       reduced: true,
     });

@@ -1,6 +1,6 @@
 /**
- * The scoreboard: every section's metrics in one JSON document (`{date, gitSha, seed, reduced, sections,
- * timings}`), an offline HTML report of all sections' tables and figures, and the CI checks (null checks at
+ * The scoreboard: every section's metrics in one JSON document (`{date, gitSha, gitDirty, seed, reduced,
+ * sections, timings}`), an offline HTML report of all sections' tables and figures, and the CI checks (null checks at
  * chance, no metric that used to be computed missing).
  * @module
  */
@@ -11,7 +11,10 @@ import type { Metric, SectionResult } from "./types.ts";
 export interface Scoreboard {
   /** Run date `YYYY-MM-DD` (UTC). */
   date: string;
+  /** Short sha of the commit the run started on. */
   gitSha: string;
+  /** Whether tracked files differed from that commit when the run started (null: not a git checkout). */
+  gitDirty: boolean | null;
   seed: number;
   reduced: boolean;
   /** Per section: key, title, notes and metrics. */
@@ -24,6 +27,7 @@ export interface Scoreboard {
 export interface ScoreboardMeta {
   date: string;
   gitSha: string;
+  gitDirty: boolean | null;
   seed: number;
   reduced: boolean;
 }
@@ -79,6 +83,7 @@ export function scoreboardProblems(x: unknown): string[] {
   if (!o || typeof o !== "object") return ["not an object"];
   if (typeof o.date !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(o.date)) p.push("date");
   if (typeof o.gitSha !== "string" || o.gitSha === "") p.push("gitSha");
+  if (!(typeof o.gitDirty === "boolean" || o.gitDirty === null)) p.push("gitDirty");
   if (typeof o.seed !== "number") p.push("seed");
   if (typeof o.reduced !== "boolean") p.push("reduced");
   if (!o.timings || typeof o.timings !== "object") p.push("timings");
@@ -118,7 +123,9 @@ export function scoreboardHtml(sb: Scoreboard, results: readonly SectionResult[]
     }],
   });
   return renderHtml({
-    title: `fmai evaluation scoreboard ${sb.date} (${sb.gitSha})`,
+    title: `fmai evaluation scoreboard ${sb.date} (${sb.gitSha}${
+      sb.gitDirty ? ", uncommitted changes" : ""
+    })`,
     subtitle: `seed ${sb.seed}${sb.reduced ? ", reduced (CI) run" : ", full run"}; protocol: EVALUATION.md`,
     sections,
   });

@@ -28,7 +28,7 @@ function result(section: string, metrics: Metric[]): SectionResult {
   };
 }
 
-const META = { date: "2026-11-23", gitSha: "abc1234", seed: 42, reduced: true };
+const META = { date: "2026-11-23", gitSha: "abc1234", gitDirty: false, seed: 42, reduced: true };
 
 Deno.test("scoreboard JSON: schema holds after a round trip; NaN becomes null; timings keyed by section", () => {
   const sb = buildScoreboard([
@@ -45,10 +45,17 @@ Deno.test("scoreboard JSON: schema holds after a round trip; NaN becomes null; t
     "signals/fit:logistic",
   ]);
   equal(parsed.gitSha, "abc1234");
+  equal(parsed.gitDirty, false);
   // A broken document is reported field by field.
-  const bad = { ...parsed, seed: "42", sections: [{ ...parsed.sections[0], metrics: [{ name: 1 }] }] };
+  const bad = {
+    ...parsed,
+    seed: "42",
+    gitDirty: "no",
+    sections: [{ ...parsed.sections[0], metrics: [{ name: 1 }] }],
+  };
   const p = scoreboardProblems(bad);
   ok(p.includes("seed"));
+  ok(p.includes("gitDirty"));
   ok(p.includes("sections[0].metrics[0].name"));
   ok(p.includes("sections[0].metrics[0].value"));
 });
