@@ -64,6 +64,7 @@ export async function loadTextModel(
   if (!lmInstalled(ref)) return null;
   const { name, version } = parseModelRef(ref);
   const objects = await openLocalObjects(lmRegistryDir());
+  const embeddings = await openLocalObjects(join(lmDir(), "embedding-cache"));
   try {
     return await OnnxTextModel.load(objects, name, version, options);
   } finally {
@@ -153,6 +154,7 @@ export async function evalTextModels(
   await Deno.mkdir(lmDir(), { recursive: true });
   const cache: DocumentStore = await openSqliteDocuments(join(lmDir(), "score-cache.sqlite"));
   const objects = await openLocalObjects(lmRegistryDir());
+  const embeddings = await openLocalObjects(join(lmDir(), "embedding-cache"));
   const lm: EvalTextModels = {
     load: (ref: string, options: TextModelOptions = {}) => {
       const { name, version } = parseModelRef(ref);
@@ -164,12 +166,14 @@ export async function evalTextModels(
     bulkModel: mini ?? mp,
     bulkVariant: mini ? "int8" : "fp32",
     cache,
+    embeddings,
   };
   return {
     lm,
     close: async () => {
       await cache.close();
       await objects.close();
+      await embeddings.close();
     },
   };
 }

@@ -414,7 +414,7 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
       );
       const model = await lm.load(ref);
       try {
-        const r = await frozenEncoderHead(model, tr, va, te, lm.cache);
+        const r = await frozenEncoderHead(model, tr, va, te, lm.embeddings);
         const name = `frozen ${model.name} + head`;
         record(name, r.pred);
         notes.push(

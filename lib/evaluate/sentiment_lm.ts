@@ -6,7 +6,7 @@
  * @module
  */
 import { type NewsItem, sha256Hex } from "../core/mod.ts";
-import type { DocumentStore } from "../store/mod.ts";
+import type { DocumentStore, ObjectStore } from "../store/mod.ts";
 import { fitSoftmax, type OnnxTextModel, softmaxProbs, type TextModelOptions } from "../models/mod.ts";
 import type { NewsText } from "./sentiment.ts";
 
@@ -25,6 +25,8 @@ export interface EvalTextModels {
   bulkVariant: string;
   /** Caches news scores across runs (documents collection `news_scores`). */
   cache?: DocumentStore;
+  /** Caches frozen-encoder embeddings across runs ({@link cachedEmbed}). */
+  embeddings?: ObjectStore;
 }
 
 /** L2 penalties tried for the frozen-encoder head (chosen on validation accuracy). */
@@ -35,50 +37,27 @@ function asF64(e: Float32Array): Float64Array {
   return Float64Array.from(e);
 }
 
-/** Documents collection of cached frozen-encoder embeddings (one document per model and list of texts). */
-export const TEXT_EMBEDDINGS_COLLECTION = "text_embeddings";
-
-function toBase64(b: Uint8Array): string {
-  let bin = "";
-  for (let i = 0; i < b.length; i += 0x8000) bin += String.fromCharCode(...b.subarray(i, i + 0x8000));
-  return btoa(bin);
-}
-
-function fromBase64(s: string): Uint8Array {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 /**
- * `model.embed(texts)`, read from / written to `cache` when given: keyed by the model's {@link
- * OnnxTextModel.cacheId} (weights digest included) and the SHA-256 of the texts, so a hit is the same model on
- * the same texts. Embeddings are deterministic (one ORT thread, sequential execution), so a hit equals a
- * recomputation bit for bit.
+ * `model.embed(texts)`, read from / written to `cache` when given: one float32 object per model and list of
+ * texts, keyed by the SHA-256 of the model's {@link OnnxTextModel.cacheId} (weights digest included) and the
+ * texts, so a hit is the same model on the same texts. Embeddings are deterministic (one ORT thread, sequential
+ * execution), so a hit equals a recomputation bit for bit.
  */
 export async function cachedEmbed(
   model: OnnxTextModel,
   texts: string[],
-  cache?: DocumentStore,
+  cache?: ObjectStore,
 ): Promise<Float32Array> {
   if (!cache) return await model.embed(texts);
-  const id = `${model.cacheId}|${await sha256Hex(texts.join("\u0000"))}`;
-  const hit = await cache.get(TEXT_EMBEDDINGS_COLLECTION, id);
-  if (hit && typeof hit.data === "string" && hit.n === texts.length && hit.hidden === model.hidden) {
-    const bytes = fromBase64(hit.data);
-    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  const key = `embeddings/${await sha256Hex([model.cacheId, ...texts].join("\u0000"))}.f32`;
+  const hit = await cache.get(key);
+  if (hit && hit.byteLength === texts.length * model.hidden * 4) {
+    return new Float32Array(hit.buffer.slice(hit.byteOffset, hit.byteOffset + hit.byteLength));
   }
   const e = await model.embed(texts);
-  const data = toBase64(new Uint8Array(e.buffer, e.byteOffset, e.byteLength));
-  await cache.upsert(TEXT_EMBEDDINGS_COLLECTION, [{
-    id,
-    knownAt: 0, // a fixed corpus (PhraseBank), not dated news
-    model: model.cacheId,
-    n: texts.length,
-    hidden: model.hidden,
-    data,
-  }]);
+  await cache.put(key, new Uint8Array(e.buffer, e.byteOffset, e.byteLength), {
+    contentType: "application/octet-stream",
+  });
   return e;
 }
 
@@ -92,7 +71,7 @@ export async function frozenEncoderHead(
   tr: { x: string[]; y: Int8Array },
   va: { x: string[]; y: Int8Array },
   te: { x: string[] },
-  cache?: DocumentStore,
+  cache?: ObjectStore,
 ): Promise<{ pred: Int8Array; l2: number; valAccuracy: number }> {
   const H = model.hidden;
   const [Etr, Eva, Ete] = [

@@ -6,8 +6,8 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { lmScorer, OnnxTextModel } from "../models/mod.ts";
-import { openEmbeddedStores, openLocalObjects } from "../store/mod.ts";
-import { cachedEmbed, TEXT_EMBEDDINGS_COLLECTION } from "./sentiment_lm.ts";
+import { openLocalObjects } from "../store/mod.ts";
+import { cachedEmbed } from "./sentiment_lm.ts";
 
 const registry = join(
   Deno.env.get("FMAI_LM_DIR") ?? join(Deno.env.get("HOME") ?? ".", ".cache", "fmai", "lm"),
@@ -25,7 +25,7 @@ Deno.test({
     const model = await OnnxTextModel.load(objects, "all-minilm-l6-v2", "base");
     await objects.close();
     const dir = await Deno.makeTempDir();
-    const stores = openEmbeddedStores(dir);
+    const cache = await openLocalObjects(dir);
     try {
       // cached outputs are keyed by the weights' digest, not by the version name alone
       ok(model.cacheId.startsWith(`${model.id}#`) && model.cacheId.length === model.id.length + 17);
@@ -36,17 +36,17 @@ Deno.test({
         "Shares were flat.",
       ];
       const fresh = await model.embed(texts);
-      const first = await cachedEmbed(model, texts, stores.documents);
+      const first = await cachedEmbed(model, texts, cache);
       deepEqual(Array.from(first), Array.from(fresh));
-      equal(await stores.documents.count(TEXT_EMBEDDINGS_COLLECTION), 1);
-      const hit = await cachedEmbed(model, texts, stores.documents);
+      equal((await cache.list("embeddings/")).length, 1);
+      const hit = await cachedEmbed(model, texts, cache);
       equal(hit.length, fresh.length);
       for (let i = 0; i < hit.length; i++) ok(Object.is(hit[i], fresh[i]), `embedding[${i}]`);
-      await cachedEmbed(model, texts.slice(0, 2), stores.documents);
-      equal(await stores.documents.count(TEXT_EMBEDDINGS_COLLECTION), 2, "other texts: a second entry");
+      await cachedEmbed(model, texts.slice(0, 2), cache);
+      equal((await cache.list("embeddings/")).length, 2, "other texts: a second entry");
     } finally {
       await model.release();
-      await stores.close();
+      await cache.close();
       await Deno.remove(dir, { recursive: true });
     }
   },
