@@ -259,15 +259,7 @@ export class FittedSystem {
     opts: { timings?: Record<string, number> } = {},
   ): Promise<{ name: string; probs: Float64Array }[]> {
     this.#checkDataset(ds);
-    const out: { name: string; probs: Float64Array }[] = [];
-    for (const t of this.#p.trend) {
-      const t0 = performance.now();
-      out.push({ name: t.name, probs: await t.model.predict(ds, rows) });
-      if (opts.timings) {
-        opts.timings[`predict:${t.name}`] = (opts.timings[`predict:${t.name}`] ?? 0) + performance.now() - t0;
-      }
-    }
-    return out;
+    return await predictTrend(this.#p, ds, rows, opts.timings);
   }
 
   /**
@@ -389,18 +381,31 @@ export function bookSignals(p: SystemPredictions, book: PortfolioResult, date?: 
 }
 
 /** Base models, ensembles, volatility and raw expert scores of some rows. */
-async function rowStage(
+/** Each base trend model's probabilities for `rows`; `timings` gets each model's predict ms added. */
+async function predictTrend(
   p: Parts,
   ds: Dataset,
   rows: Int32Array,
   timings?: Record<string, number>,
-): Promise<RowStage> {
+): Promise<RowStage["models"]> {
   const models: RowStage["models"] = [];
   for (const t of p.trend) {
     const t0 = performance.now();
     models.push({ name: t.name, probs: await t.model.predict(ds, rows) });
     if (timings) timings[`predict:${t.name}`] = (timings[`predict:${t.name}`] ?? 0) + performance.now() - t0;
   }
+  return models;
+}
+
+/** Everything before the gate for `rows`; `models`: the base models' predictions of these rows, when known. */
+async function rowStage(
+  p: Parts,
+  ds: Dataset,
+  rows: Int32Array,
+  timings?: Record<string, number>,
+  models?: RowStage["models"],
+): Promise<RowStage> {
+  models ??= await predictTrend(p, ds, rows, timings);
   const probs = models.map((m) => m.probs);
   const ensembles = p.ensembles.map((e) => ({ name: e.name, probs: e.method.combine(probs) }));
   const forecastVar = await p.vol.predict(ds, rows, 1);
@@ -565,8 +570,8 @@ export async function fitSystem(spec: SystemSpec, ds: Dataset, opts: FitOptions 
   const cal = rows.calibration;
   const labels = labelsOf(ds, cal);
   t0 = performance.now();
-  const calProbs: Float64Array[] = [];
-  for (const t of trend) calProbs.push(await t.model.predict(ds, cal));
+  const calModels = await predictTrend(parts, ds, cal);
+  const calProbs = calModels.map((m) => m.probs);
   parts.ensembles = fitEnsembles(calProbs, labels);
   timings["fit:ensembles"] = performance.now() - t0;
   t0 = performance.now();
@@ -575,7 +580,7 @@ export async function fitSystem(spec: SystemSpec, ds: Dataset, opts: FitOptions 
   parts.volCal.fit(forecastVar, traded);
   const soft = parts.ensembles.find((e) => e.name === "soft")!.method.combine(calProbs);
   parts.trendCal.fit(soft, labels);
-  const x = await rowStage(parts, ds, cal);
+  const x = await rowStage(parts, ds, cal, undefined, calModels);
   const idx = dayIndex(Array.from(cal, (i) => ds.date[i]));
   const z = standardizedOutcome(traded, x.dailyVol);
   parts.experts.fit(x.raw, z);
