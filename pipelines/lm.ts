@@ -64,7 +64,6 @@ export async function loadTextModel(
   if (!lmInstalled(ref)) return null;
   const { name, version } = parseModelRef(ref);
   const objects = await openLocalObjects(lmRegistryDir());
-  const embeddings = await openLocalObjects(join(lmDir(), "embedding-cache"));
   try {
     return await OnnxTextModel.load(objects, name, version, options);
   } finally {
