@@ -234,7 +234,7 @@ export class FittedSystem {
       if (ds.date[i] >= warmFrom && ds.date[i] < first && !want.has(i)) warm.push(i);
     }
     const all = Int32Array.from([...warm, ...rows]);
-    const x = await rowStage(p, ds, all, opts.timings);
+    const x = await rowStage(p, ds, all, opts);
     const edges = p.experts.edges(x.raw);
     const idx = dayIndex(Array.from(all, (i) => ds.date[i]));
     const z = standardizedOutcome(Float64Array.from(all, (i) => ds.labels.fwdOpenReturn[i]), x.dailyVol);
@@ -380,7 +380,6 @@ export function bookSignals(p: SystemPredictions, book: PortfolioResult, date?: 
   return out;
 }
 
-/** Base models, ensembles, volatility and raw expert scores of some rows. */
 /** Each base trend model's probabilities for `rows`; `timings` gets each model's predict ms added. */
 async function predictTrend(
   p: Parts,
@@ -397,15 +396,17 @@ async function predictTrend(
   return models;
 }
 
-/** Everything before the gate for `rows`; `models`: the base models' predictions of these rows, when known. */
+/**
+ * Base models, ensembles, volatility and raw expert scores of `rows`: `o.models` are the base models'
+ * predictions of these rows when already known, `o.timings` gets each model's predict ms otherwise.
+ */
 async function rowStage(
   p: Parts,
   ds: Dataset,
   rows: Int32Array,
-  timings?: Record<string, number>,
-  models?: RowStage["models"],
+  o: { timings?: Record<string, number>; models?: RowStage["models"] } = {},
 ): Promise<RowStage> {
-  models ??= await predictTrend(p, ds, rows, timings);
+  const models = o.models ?? await predictTrend(p, ds, rows, o.timings);
   const probs = models.map((m) => m.probs);
   const ensembles = p.ensembles.map((e) => ({ name: e.name, probs: e.method.combine(probs) }));
   const forecastVar = await p.vol.predict(ds, rows, 1);
@@ -580,7 +581,7 @@ export async function fitSystem(spec: SystemSpec, ds: Dataset, opts: FitOptions 
   parts.volCal.fit(forecastVar, traded);
   const soft = parts.ensembles.find((e) => e.name === "soft")!.method.combine(calProbs);
   parts.trendCal.fit(soft, labels);
-  const x = await rowStage(parts, ds, cal, undefined, calModels);
+  const x = await rowStage(parts, ds, cal, { models: calModels });
   const idx = dayIndex(Array.from(cal, (i) => ds.date[i]));
   const z = standardizedOutcome(traded, x.dailyVol);
   parts.experts.fit(x.raw, z);
