@@ -26,7 +26,17 @@ export class SqliteFile {
     try {
       this.db = new DatabaseSync(path);
       this.db.exec("PRAGMA busy_timeout=30000;");
-      this.db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;${pragmas}`);
+      // Switching a new file to WAL can answer "database is locked" at once, without the busy handler, while
+      // another process makes the same switch (SQLite's deadlock avoidance): wait and retry, up to 30 s too.
+      for (let attempt = 0;; attempt++) {
+        try {
+          this.db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;${pragmas}`);
+          break;
+        } catch (e) {
+          if (!/database is locked/.test((e as Error).message) || attempt >= 600) throw e;
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+        }
+      }
     } catch (e) {
       throw new StoreError(`cannot open sqlite database ${path}: ${(e as Error).message}`, {
         backend: "sqlite",
