@@ -7,15 +7,16 @@
  * @module
  */
 import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, TypedResponse } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { type IsoDate, nextSession, nyDate, oneLine, StoreError } from "../core/mod.ts";
 import type { VersionManifest } from "../models/mod.ts";
 import type { KeyRing } from "./keys.ts";
+import { Lru } from "./lru.ts";
 import { ApiMetrics } from "./metrics.ts";
 import { RateLimiter } from "./rate_limit.ts";
-import { type ServeStores, SignalReader } from "./reader.ts";
+import { type IssuedJson, type ReaderOptions, type ServeStores, SignalReader } from "./reader.ts";
 import {
   ErrorSchema,
   HealthQuery,
@@ -55,6 +56,8 @@ export interface ApiOptions {
   rateLimiter?: RateLimiter;
   /** Settled replays (immutable answers) kept in memory, least recently used out first (default 5000; 32 MiB). */
   replayCacheEntries?: number;
+  /** The reader's cache of issued signals (see `SignalReader`). */
+  reader?: ReaderOptions;
 }
 
 /** An API instance: the Hono app (a `fetch` handler) and its metrics. */
@@ -103,9 +106,31 @@ const errors = {
 };
 const security: Record<string, string[]>[] = [{ ApiKey: [] }, { Bearer: [] }];
 
+/**
+ * A 200 JSON answer `{...head, "signals": [...], ...tail}` whose signals are already serialized: the same bytes
+ * as `c.json` of the whole object, without parsing or re-serializing the signals.
+ */
+function jsonWith(
+  c: Context,
+  head: Record<string, unknown>,
+  signals: IssuedJson[],
+  tail: Record<string, unknown> = {},
+) {
+  const h = JSON.stringify(head), t = JSON.stringify(tail);
+  const body = `${h.slice(0, -1)},"signals":[${signals.map((s) => s.json).join(",")}]${
+    t === "{}" ? "}" : `,${t.slice(1)}`
+  }`;
+  // the route's typed response, built from bytes
+  return c.body(body, 200, { "Content-Type": "application/json" }) as unknown as TypedResponse<
+    never,
+    200,
+    "json"
+  >;
+}
+
 /** Builds the API over the stores. */
 export function createApi(opts: ApiOptions): Api {
-  const reader = new SignalReader(opts.stores, opts.modelName ?? "system");
+  const reader = new SignalReader(opts.stores, opts.modelName ?? "system", opts.reader);
   const metrics = new ApiMetrics();
   const limiter = opts.rateLimiter ?? new RateLimiter();
   const now = opts.now ?? Date.now;
@@ -183,30 +208,27 @@ export function createApi(opts: ApiOptions): Api {
   app.use("/v1/*", guard);
   app.use("/metrics", guard);
   // settled replays never change: keep their bytes (a bounded LRU), after auth and rate limits
-  const replays = new Map<string, { body: string; headers: [string, string][] }>();
-  let replayBytes = 0;
+  const replays = new Lru<{ body: string; headers: [string, string][] }>(
+    maxReplays,
+    maxReplayBytes,
+    (v) => v.body.length,
+  );
   app.use("/v1/*", async (c, next) => {
     const hit = replays.get(c.req.url);
     if (hit) {
-      replays.delete(c.req.url);
-      replays.set(c.req.url, hit);
       for (const [k, v] of hit.headers) c.header(k, v);
       return c.body(hit.body, 200);
     }
     await next();
     if (c.res.status === 200 && c.res.headers.get("cache-control")?.includes("immutable")) {
       const body = await c.res.clone().text();
-      const headers: [string, string][] = [
-        ["Content-Type", c.res.headers.get("content-type") ?? "application/json"],
-        ["Cache-Control", c.res.headers.get("cache-control")!],
-      ];
-      replays.set(c.req.url, { body, headers });
-      replayBytes += body.length;
-      while (replays.size > maxReplays || replayBytes > maxReplayBytes) {
-        const [k, v] = replays.entries().next().value!;
-        replays.delete(k);
-        replayBytes -= v.body.length;
-      }
+      replays.set(c.req.url, {
+        body,
+        headers: [
+          ["Content-Type", c.res.headers.get("content-type") ?? "application/json"],
+          ["Cache-Control", c.res.headers.get("cache-control")!],
+        ],
+      });
     }
     return undefined;
   });
@@ -262,14 +284,17 @@ export function createApi(opts: ApiOptions): Api {
       }
       const signals = await reader.signalsOf(run, symbols);
       const have = new Set(signals.map((s) => s.symbol));
-      return c.json({
-        date: run.date,
-        forSession: nextSession(run.date),
-        modelVersion: run.modelVersion,
-        issuedAt: new Date(run.issuedAt).toISOString(),
+      return jsonWith(
+        c,
+        {
+          date: run.date,
+          forSession: nextSession(run.date),
+          modelVersion: run.modelVersion,
+          issuedAt: new Date(run.issuedAt).toISOString(),
+        },
         signals,
-        notInRun: symbols ? symbols.filter((s) => !have.has(s)) : [],
-      }, 200);
+        { notInRun: symbols ? symbols.filter((s) => !have.has(s)) : [] },
+      );
     },
   );
 
@@ -297,7 +322,7 @@ export function createApi(opts: ApiOptions): Api {
       if (model === undefined) throw new ApiError(404, `unknown model alias ${q.model}`);
       if (!(await reader.knownSymbol(symbol))) throw new ApiError(404, `unknown symbol ${symbol}`);
       const signals = await reader.history(symbol, from, to, asOf, model, limit);
-      return c.json({ symbol, from, to, signals }, 200);
+      return jsonWith(c, { symbol, from, to }, signals);
     },
   );
 

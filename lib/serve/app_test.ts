@@ -1,6 +1,14 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { openEmbeddedStores, type Stores } from "../store/mod.ts";
-import { type ApiKeyRecord, createApi, createApiKey, KeyRing } from "./mod.ts";
+import {
+  type ApiKeyRecord,
+  createApi,
+  createApiKey,
+  issuedView,
+  KeyRing,
+  type ReaderOptions,
+} from "./mod.ts";
+import { rowToSignal, signalToRow } from "../store/mod.ts";
 import { DATES, fillStores, type Fixture, issueRun } from "./_test_fixture.ts";
 
 interface Setup {
@@ -30,7 +38,7 @@ async function setup(): Promise<Setup> {
   };
 }
 
-function apiOf(s: Setup, opts: { corsOrigins?: string[] } = {}) {
+function apiOf(s: Setup, opts: { corsOrigins?: string[]; reader?: ReaderOptions } = {}) {
   const logged: string[] = [];
   const api = createApi({
     stores: s.stores,
@@ -309,5 +317,77 @@ Deno.test("serve: CORS is off unless origins are configured; store failures are 
     await hz.body?.cancel();
   } finally {
     await s.stores.close().catch(() => {});
+  }
+});
+
+Deno.test("serve: one instance sees a new run at once; cached answers equal cold ones, byte for byte", async () => {
+  const s = await setup();
+  try {
+    const warm = apiOf(s);
+    const tiny = apiOf(s, { reader: { signalCacheEntries: 1 } }); // evicts all the time
+    const paths = [
+      "/v1/signals",
+      "/v1/signals?symbols=XOM,AAPL",
+      `/v1/signals?date=${DATES[1]}&model=${s.fx.v1}&symbols=MSFT`,
+      `/v1/signals?date=${DATES[1]}&symbols=XOM`,
+      "/v1/signals/AAPL?from=2018-01-01&to=2018-02-28",
+      "/v1/signals/XOM?from=2018-01-01&to=2018-02-28",
+      "/v1/signals/XOM?from=2018-01-01&to=2018-02-28&limit=1",
+      `/v1/signals/MSFT?from=2018-01-01&to=2018-02-28&model=${s.fx.v1}`,
+      "/v1/health",
+    ];
+    const bytes = async (a: ReturnType<typeof apiOf>, p: string) => {
+      const r = await a.get(p);
+      equal(r.status, 200, p);
+      return await r.text();
+    };
+    const answers = async () => {
+      const out: string[] = [];
+      for (const p of paths) {
+        const cold = await bytes(apiOf(s), p);
+        equal(await bytes(warm, p), cold, `warm ${p}`);
+        equal(await bytes(warm, p), cold, `warm again ${p}`);
+        equal(await bytes(tiny, p), cold, `tiny cache ${p}`);
+        out.push(cold);
+      }
+      return out;
+    };
+    const before = await answers();
+    // every signal in an answer is the stored row's view
+    const stored = await s.stores.tables.query("signals", {
+      where: { symbol: "XOM", model_version: { gt: "" } },
+    });
+    const xom = JSON.parse(before[5]).signals;
+    deepEqual(xom, stored.map((r) => JSON.parse(JSON.stringify(issuedView(rowToSignal(r))))));
+
+    // a run written after those answers were cached: the same instances answer with it at once
+    const v3 = s.fx.v1.replace(/.$/, "9");
+    await issueRun(s.stores.tables, v3, DATES[1], s.fx.issued.d1v2 + 1000, 0.9, ["XOM"]);
+    const after = await answers();
+    equal(JSON.parse(after[0]).modelVersion, v3);
+    deepEqual(JSON.parse(after[0]).signals.map((x: { symbol: string }) => x.symbol), ["XOM"]);
+    deepEqual(JSON.parse(after[1]).notInRun, ["AAPL"]);
+    equal(after[2], before[2], "an explicit model's answer is unchanged");
+    deepEqual(
+      JSON.parse(after[5]).signals.map((
+        h: { date: string; modelVersion: string },
+      ) => [h.date, h.modelVersion]),
+      [[DATES[0], s.fx.v1], [DATES[1], v3]],
+    );
+    equal(after[4], before[4], "AAPL's history: the new run did not issue AAPL");
+
+    // signals whose run row is not written yet (a run in progress) are not served, as history or latest
+    const v4 = s.fx.v1.replace(/.$/, "8");
+    const sig = (await issueRun(s.stores.tables, v4, "2018-02-07", s.fx.issued.d1v2 + 90_000_000, 0.2))
+      .map(signalToRow);
+    equal(await s.stores.tables.delete("signal_runs", { model_version: v4 }), 1);
+    equal(await s.stores.tables.count("signals", { model_version: v4 }), sig.length);
+    const pending = [
+      await bytes(warm, "/v1/signals"),
+      await bytes(warm, "/v1/signals/AAPL?from=2018-01-01&to=2018-02-28"),
+    ];
+    deepEqual(pending, [after[0], after[4]]);
+  } finally {
+    await s.stores.close();
   }
 });

@@ -13,6 +13,7 @@ import {
   versionManifest,
 } from "../models/mod.ts";
 import { type ObjectStore, type Row, rowToSignal, type TableQuery, type TableStore } from "../store/mod.ts";
+import { Lru } from "./lru.ts";
 
 type Where = NonNullable<TableQuery["where"]>;
 
@@ -122,15 +123,75 @@ function runOf(r: Row): RunRef {
   };
 }
 
-/** Reads what the API serves. `modelName` is the registry name of the fitted system. */
+/** A signal as issued, serialized (the bytes of its `IssuedSignal` in every answer that holds it). */
+export interface IssuedJson {
+  symbol: string;
+  date: IsoDate;
+  modelVersion: string;
+  json: string;
+}
+
+/** Options of the reader's caches. */
+export interface ReaderOptions {
+  /** Issued signals kept serialized in memory, least recently used out first (default 100,000). */
+  signalCacheEntries?: number;
+  /** Their total size in UTF-16 code units (default 64 Mi, about 64-128 MiB). */
+  signalCacheChars?: number;
+}
+
+const runKey = (r: RunRef): string => `${r.modelVersion}\u0000${r.date}\u0000${r.source}`;
+const signalKey = (version: string, date: string, source: string, symbol: string): string =>
+  `${version}\u0000${date}\u0000${source}\u0000${symbol}`;
+/** Latest as-of date first, then the latest issued, then the smaller version. */
+const answersBefore = (a: RunRef, b: RunRef): number =>
+  a.date !== b.date
+    ? (a.date > b.date ? -1 : 1)
+    : a.issuedAt !== b.issuedAt
+    ? b.issuedAt - a.issuedAt
+    : a.modelVersion < b.modelVersion
+    ? -1
+    : a.modelVersion > b.modelVersion
+    ? 1
+    : 0;
+
+/**
+ * Reads what the API serves. `modelName` is the registry name of the fitted system.
+ *
+ * Caching rests on what the production run guarantees: a run's signals are written (in one transaction)
+ * before its `signal_runs` row, issued signals and run rows are never changed or removed, and runs are only
+ * ever added. So each request checks one number, the count of run rows, and reloads the (small) run list when
+ * it moved; a visible run's signals are immutable and are kept serialized (a bounded LRU), so a repeated
+ * question costs that one count. A symbol a visible run lacks is remembered as absent, for the same reason.
+ */
 export class SignalReader {
   readonly #s: ServeStores;
   readonly #known = new Set<string>();
   readonly modelName: string;
+  #runs: { count: number; list: RunRef[] } | null = null;
+  readonly #signals: Lru<string | null>;
+  /** Symbols of a run, for requests of a whole run. */
+  readonly #runSymbols = new Lru<string[]>(64);
 
-  constructor(stores: ServeStores, modelName: string) {
+  constructor(stores: ServeStores, modelName: string, opts: ReaderOptions = {}) {
     this.#s = stores;
     this.modelName = modelName;
+    this.#signals = new Lru<string | null>(
+      opts.signalCacheEntries ?? 100_000,
+      opts.signalCacheChars ?? 64 * 1024 * 1024,
+      (v) => (v === null ? 0 : v.length),
+    );
+  }
+
+  /** Every visible run (its `signal_runs` row written), oldest as-of date first. */
+  async runs(): Promise<RunRef[]> {
+    const n = await this.#s.tables.count("signal_runs");
+    if (this.#runs && this.#runs.count === n) return this.#runs.list;
+    const rows = await this.#s.tables.query("signal_runs", {
+      orderBy: ["as_of", "issued_at", "model_version"],
+    });
+    const list = rows.map(runOf);
+    this.#runs = { count: rows.length, list };
+    return list;
   }
 
   /**
@@ -138,27 +199,58 @@ export class SignalReader {
    * before `asOf` (of `model` when given), the latest date, then the latest issued. Null when none.
    */
   async run(date: IsoDate | null, asOf: Instant, model: string | null): Promise<RunRef | null> {
-    const where: Where = { issued_at: { lte: asOf } };
-    if (date) where.as_of = date;
-    if (model) where.model_version = model;
-    const rows = await this.#s.tables.query("signal_runs", {
-      where,
-      orderBy: ["-as_of", "-issued_at", "model_version"],
-      limit: 1,
-    });
-    return rows.length ? runOf(rows[0]) : null;
+    let best: RunRef | null = null;
+    for (const r of await this.runs()) {
+      if (r.issuedAt > asOf || (date && r.date !== date) || (model && r.modelVersion !== model)) continue;
+      if (!best || answersBefore(r, best) < 0) best = r;
+    }
+    return best;
   }
 
-  /** The signals a run issued (of `symbols` when given), by symbol. */
-  async signalsOf(run: RunRef, symbols: string[] | null): Promise<IssuedSignal[]> {
-    const where: Where = {
-      date: run.date,
-      model_version: run.modelVersion,
-      source: run.source,
-    };
-    if (symbols) where.symbol = symbols;
-    const rows = await this.#s.tables.query("signals", { where, orderBy: ["symbol"] });
-    return rows.map((r) => issuedView(rowToSignal(r)));
+  /** Keeps the serialized signals of `rows`; returns them by cache key. */
+  #keep(rows: Row[]): Map<string, IssuedJson> {
+    const out = new Map<string, IssuedJson>();
+    for (const r of rows) {
+      const s = rowToSignal(r);
+      const json = JSON.stringify(issuedView(s));
+      const version = s.provenance!.modelVersion;
+      const k = signalKey(version, s.date, s.source, s.symbol);
+      this.#signals.set(k, json);
+      out.set(k, { symbol: s.symbol, date: s.date, modelVersion: version, json });
+    }
+    return out;
+  }
+
+  /** The signals a run issued (of `symbols` when given), by symbol, serialized. */
+  async signalsOf(run: RunRef, symbols: string[] | null): Promise<IssuedJson[]> {
+    const rk = runKey(run);
+    const where: Where = { date: run.date, model_version: run.modelVersion, source: run.source };
+    const want = symbols ?? this.#runSymbols.get(rk);
+    if (!want) {
+      const rows = await this.#s.tables.query("signals", { where, orderBy: ["symbol"] });
+      const got = [...this.#keep(rows).values()];
+      this.#runSymbols.set(rk, got.map((g) => g.symbol));
+      return got;
+    }
+    const have = want.map((symbol) =>
+      this.#signals.get(signalKey(run.modelVersion, run.date, run.source, symbol))
+    );
+    const missing = want.filter((_, i) => have[i] === undefined);
+    if (missing.length) {
+      const got = this.#keep(await this.#s.tables.query("signals", { where: { ...where, symbol: missing } }));
+      want.forEach((symbol, i) => {
+        if (have[i] !== undefined) return;
+        const k = signalKey(run.modelVersion, run.date, run.source, symbol);
+        have[i] = got.get(k)?.json ?? null;
+        if (have[i] === null) this.#signals.set(k, null); // a visible run is complete: absent stays absent
+      });
+    }
+    const out: IssuedJson[] = [];
+    want.forEach((symbol, i) => {
+      const json = have[i];
+      if (json) out.push({ symbol, date: run.date, modelVersion: run.modelVersion, json });
+    });
+    return out;
   }
 
   /**
@@ -177,7 +269,8 @@ export class SignalReader {
 
   /**
    * A symbol's history in `[from, to]`: per date, the signal of the run that answers for that date at `asOf`
-   * (the latest issued at or before it, of `model` when given).
+   * (the latest issued at or before it, of `model` when given, among the visible runs that issued one for the
+   * symbol), the last `limit` dates.
    */
   async history(
     symbol: string,
@@ -186,16 +279,44 @@ export class SignalReader {
     asOf: Instant,
     model: string | null,
     limit: number,
-  ): Promise<IssuedSignal[]> {
-    const where: Where = { symbol, date: { gte: from, lte: to }, issued_at: { lte: asOf } };
-    if (model) where.model_version = model;
-    const rows = await this.#s.tables.query("signals", {
-      where,
-      orderBy: ["date", "issued_at", "model_version"],
-    });
-    const byDate = new Map<string, Row>();
-    for (const r of rows) if (r.model_version) byDate.set(String(r.date), r);
-    return [...byDate.values()].slice(-limit).map((r) => issuedView(rowToSignal(r)));
+  ): Promise<IssuedJson[]> {
+    const candidates = (await this.runs()).filter((r) =>
+      r.date >= from && r.date <= to && r.issuedAt <= asOf && (!model || r.modelVersion === model)
+    );
+    const keyOf = (r: RunRef) => signalKey(r.modelVersion, r.date, r.source, symbol);
+    const have = new Map<RunRef, string | null>();
+    const missing: RunRef[] = [];
+    for (const r of candidates) {
+      const v = this.#signals.get(keyOf(r));
+      if (v === undefined) missing.push(r);
+      else have.set(r, v);
+    }
+    if (missing.length) {
+      const where: Where = {
+        symbol,
+        date: { gte: missing[0].date, lte: missing[missing.length - 1].date },
+        model_version: { gt: "" },
+      };
+      const got = this.#keep(await this.#s.tables.query("signals", { where }));
+      for (const r of missing) {
+        const j = got.get(keyOf(r))?.json ?? null;
+        have.set(r, j);
+        if (j === null) this.#signals.set(keyOf(r), null); // a visible run is complete: absent stays absent
+      }
+    }
+    // per date, the run that answers (as in `run`): the latest issued, then the smaller version
+    const byDate = new Map<string, RunRef>();
+    for (const r of candidates) {
+      if (!have.get(r)) continue;
+      const b = byDate.get(r.date);
+      if (!b || answersBefore(r, b) < 0) byDate.set(r.date, r);
+    }
+    return [...byDate.values()].slice(-limit).map((r) => ({
+      symbol,
+      date: r.date,
+      modelVersion: r.modelVersion,
+      json: have.get(r)!,
+    }));
   }
 
   /** Registered versions (oldest first) and the aliases. */
