@@ -13,7 +13,8 @@
  *
  *   deno task bench:api                       # 1,000 requests/s for 60 s (embedded; MySQL too with FMAI_MYSQL_URL)
  *   deno task bench:api --rate 500 --seconds 10
- * Writes `bench/results/api-<date>.json`.
+ *   deno task bench:api --out bench/results/api-<date>-<label>.json
+ * Writes `bench/results/api-<date>.json` (or `--out`).
  * @module
  */
 import { parseArgs } from "node:util";
@@ -346,7 +347,12 @@ async function crashTest(
 if (import.meta.main) {
   const { values: v } = parseArgs({
     args: Deno.args,
-    options: { rate: { type: "string" }, seconds: { type: "string" }, "skip-mysql": { type: "boolean" } },
+    options: {
+      rate: { type: "string" },
+      seconds: { type: "string" },
+      "skip-mysql": { type: "boolean" },
+      out: { type: "string" },
+    },
   });
   const rate = Number(v.rate ?? 1000), seconds = Number(v.seconds ?? 60);
   await ensureOha();
@@ -466,7 +472,7 @@ if (import.meta.main) {
     crashes,
   };
   await Deno.mkdir(`${ROOT}bench/results`, { recursive: true });
-  const file = `${ROOT}bench/results/api-${out.date.slice(0, 10)}.json`;
+  const file = v.out ?? `${ROOT}bench/results/api-${out.date.slice(0, 10)}.json`;
   await Deno.writeTextFile(file, JSON.stringify(out, null, 2) + "\n");
   console.log(`results: ${file}`);
 }
