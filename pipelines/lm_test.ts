@@ -55,6 +55,7 @@ Deno.test("lm CLI: usage errors exit 2 before any work; train without fetched we
     equal(await lmMain(["fetch", "--encoders", "gpt5"]), 2);
     equal(await lmMain(["train", "--encoder", "bert"]), 2);
     equal(await lmMain(["train", "--bogus"]), 2);
+    for (const m of ["0", "9", "1.5", "two"]) equal(await lmMain(["train", "--members", m]), 2, m);
     await withEmptyLmDir(async () => equal(await lmMain(["train"]), 2));
   } finally {
     console.error = log;

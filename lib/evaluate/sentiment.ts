@@ -453,11 +453,28 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
         trainLayers?: number;
         layers?: number;
         steps?: number;
+        members?: {
+          seed: number;
+          chosenEpoch: number;
+          validation: { accuracy: number };
+          test: { accuracy: number };
+        }[] | null;
       } | undefined;
+      const members = tr0?.members?.length
+        ? `; a ${tr0.members.length}-member seed ensemble sharing the frozen bottom, class probabilities averaged (members alone, PyTorch: ${
+          tr0.members.map((m) =>
+            `seed ${m.seed} epoch ${m.chosenEpoch}, validation ${m.validation.accuracy.toFixed(4)}, test ${
+              m.test.accuracy.toFixed(4)
+            }`
+          ).join("; ")
+        })`
+        : "";
       notes.push(
         `${ref}: ${meta.upstream}, top ${tr0?.trainLayers} of ${tr0?.layers} layers + head fine-tuned on the train part (${tr0?.steps} steps, epoch ${tr0?.chosenEpoch} chosen on validation${
           meta.reduced ? "; REDUCED run" : ""
-        }), temperature ${Number(meta.temperature).toFixed(3)} fitted on validation. ${meta.license}`,
+        }${members}), temperature ${
+          Number(meta.temperature).toFixed(3)
+        } fitted on validation. ${meta.license}`,
       );
     }
   } else notes.push(`language-model rows skipped: ${ctx.lmMissing ?? "no text models given"}`);

@@ -6,6 +6,11 @@ The bottom layers are frozen, so their outputs are computed once per sentence an
 then runs only the top `--train-layers` layers. Deterministic: fixed seed, deterministic torch algorithms, fixed
 thread count, fixed split (lib/evaluate/testdata/phrasebank_split.json).
 
+With `--members N` it trains N members (seeds seed..seed+N-1) on the same cached bottom and exports one graph:
+the bottom once, then each member's top layers and head, the output being the log of the members' mean class
+probabilities (temperature fitted on it). Each member's own validation and test accuracy go into meta.json; the
+test part is only reported, never used to choose.
+
 Usage: python train.py --cache DIR --stage DIR --encoder mpnet --phrasebank FILE --split FILE [options]
 Writes STAGE/<name>/<version>/{model.onnx, model_int8.onnx, tokenizer.json, meta.json, LICENSE}.
 """
@@ -83,6 +88,28 @@ class Top(torch.nn.Module):
         return self.head(self.drop(mean_pool(h, mask)))
 
 
+class EnsembleExported(torch.nn.Module):
+    """Embeddings and the frozen bottom once, then each member's top layers and head; the output logits are the
+    log of the members' mean class probabilities, the embedding is the first member's (as a single model's)."""
+
+    def __init__(self, model, bottom, tops):
+        super().__init__()
+        self.model = model
+        self.embed, _, self.run = encoder_parts(model)
+        self.bottom = torch.nn.ModuleList(bottom)
+        self.tops = torch.nn.ModuleList(tops)
+
+    def forward(self, input_ids, attention_mask):
+        h = self.run(list(self.bottom), self.embed(input_ids, attention_mask), attention_mask)
+        probs, emb = [], None
+        for t in self.tops:
+            pooled = mean_pool(self.run(list(t.layers), h, attention_mask), attention_mask)
+            if emb is None:
+                emb = torch.nn.functional.normalize(pooled, p=2, dim=1)
+            probs.append(torch.softmax(t.head(pooled), dim=-1))
+        return torch.log(torch.stack(probs).mean(0)), emb
+
+
 def pad_hidden(items, hidden):
     n = max(x.shape[0] for x in items)
     h = torch.zeros((len(items), n, hidden))
@@ -113,6 +140,9 @@ def main():
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (reduced run; 0 = all)")
     ap.add_argument("--train-limit", type=int, default=0, help="use only the first N train sentences (reduced)")
     ap.add_argument("--int8", action="store_true", help="also export a dynamically quantized int8 model")
+    ap.add_argument("--members", type=int, default=1,
+                    help="seed ensemble: N members (seeds seed..seed+N-1) fine-tuned on the shared frozen bottom, "
+                         "class probabilities averaged")
     a = ap.parse_args()
     t_start = time.time()
     torch.manual_seed(a.seed)
@@ -164,24 +194,15 @@ def main():
     log(f"cached the frozen bottom ({n_layers - k} of {n_layers} layers + embeddings) for {len(need)} sentences "
         f"in {t_cache:.0f} s ({len(need) - len(todo)} read from {cache_file})")
 
-    net = Top(top_layers, run, hidden, a.dropout)
-    for p in net.parameters():
-        p.requires_grad_(True)
-    head_params = list(net.head.parameters())
-    body_params = [p for p in net.layers.parameters()]
-    opt = torch.optim.AdamW([{"params": body_params, "lr": a.lr}, {"params": head_params, "lr": a.head_lr}],
-                            weight_decay=0.01)
+    pretrained_top = copy.deepcopy(top_layers)  # every further member starts from the pretrained top
     steps_per_epoch = math.ceil(len(parts["train"]) / a.batch)
     total = steps_per_epoch * a.epochs
     if a.max_steps:
         total = min(total, a.max_steps)
     warm = max(1, int(0.1 * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
 
-    def predict(ids_list):
+    def predict(net, ids_list):
         net.eval()
-        out = []
         with torch.no_grad():
             o = sorted(range(len(ids_list)), key=lambda j: cache[ids_list[j]].shape[0])
             res = [None] * len(ids_list)
@@ -195,24 +216,9 @@ def main():
         return out
 
     y_va = [pb[i][1] for i in parts["validation"]]
-    history, best, step = [], None, 0
-    gen = torch.Generator().manual_seed(a.seed)
-    t0 = time.time()
-    ckpt_file = os.path.join(work, f"checkpoint-{a.version}.pt")
-    run_key = json.dumps({k2: v for k2, v in vars(a).items() if k2 not in ("threads",)}, sort_keys=True)
-    start_ep = 0
-    if os.path.exists(ckpt_file):
-        ck = torch.load(ckpt_file, weights_only=False)
-        if ck["run"] == run_key:
-            net.load_state_dict(ck["net"])
-            opt.load_state_dict(ck["opt"])
-            sched.load_state_dict(ck["sched"])
-            gen.set_state(ck["gen"])
-            torch.set_rng_state(ck["rng"])
-            history, best, step, start_ep = ck["history"], ck["best"], ck["step"], ck["epoch"]
-            log(f"resumed after epoch {start_ep} (step {step}) from {ckpt_file}")
+    y_te = [pb[i][1] for i in parts["test"]]
 
-    def batches(perm):
+    def batches(perm, gen):
         # length-bucketed: sort each run of 8 batches by length (less padding), then shuffle the batch order
         out = []
         mega = a.batch * 8
@@ -222,46 +228,107 @@ def main():
         order = torch.randperm(len(out), generator=gen).tolist()
         return [out[o] for o in order]
 
-    for ep in range(start_ep, a.epochs):
-        net.train()
-        perm = torch.randperm(len(parts["train"]), generator=gen).tolist()
-        loss_sum, nb = 0.0, 0
-        for bidx in batches(perm):
+    def train_member(m):
+        """Member m (seed + m): the top layers + a new head, epoch chosen on validation; resumable."""
+        seed = a.seed + m
+        if m == 0:
+            net = Top(top_layers, run, hidden, a.dropout)
+        else:
+            torch.manual_seed(seed)
+            net = Top(copy.deepcopy(pretrained_top), run, hidden, a.dropout)
+        for p in net.parameters():
+            p.requires_grad_(True)
+        head_params = list(net.head.parameters())
+        body_params = [p for p in net.layers.parameters()]
+        opt = torch.optim.AdamW([{"params": body_params, "lr": a.lr}, {"params": head_params, "lr": a.head_lr}],
+                                weight_decay=0.01)
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+        history, best, step = [], None, 0
+        gen = torch.Generator().manual_seed(seed)
+        t0 = time.time()
+        ckpt_file = os.path.join(work, f"checkpoint-{a.version}{'' if m == 0 else f'-m{m}'}.pt")
+        key = {k2: v for k2, v in vars(a).items() if k2 not in ("threads", "members")}
+        key["seed"] = seed
+        run_key = json.dumps(key, sort_keys=True)
+        start_ep = 0
+        if os.path.exists(ckpt_file):
+            ck = torch.load(ckpt_file, weights_only=False)
+            if ck["run"] == run_key:
+                net.load_state_dict(ck["net"])
+                opt.load_state_dict(ck["opt"])
+                sched.load_state_dict(ck["sched"])
+                gen.set_state(ck["gen"])
+                torch.set_rng_state(ck["rng"])
+                history, best, step, start_ep = ck["history"], ck["best"], ck["step"], ck["epoch"]
+                log(f"member {m + 1}: resumed after epoch {start_ep} (step {step}) from {ckpt_file}")
+
+        for ep in range(start_ep, a.epochs):
+            net.train()
+            perm = torch.randperm(len(parts["train"]), generator=gen).tolist()
+            loss_sum, nb = 0.0, 0
+            for bidx in batches(perm, gen):
+                if a.max_steps and step >= a.max_steps:
+                    break
+                idx = [parts["train"][j] for j in bidx]
+                h, mask = pad_hidden([cache[i] for i in idx], hidden)
+                y = torch.tensor([pb[i][1] for i in idx])
+                loss = torch.nn.functional.cross_entropy(net(h, mask), y)
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+                opt.step()
+                sched.step()
+                step += 1
+                loss_sum += float(loss)
+                nb += 1
+                if step % 50 == 0:
+                    log(f"member {m + 1} epoch {ep + 1} step {step}/{total} loss {loss_sum / nb:.4f} "
+                        f"({time.time() - t0:.0f} s)")
+            va = scores(y_va, predict(net, parts["validation"]).argmax(1))
+            history.append({"epoch": ep + 1, "steps": step, "trainLoss": loss_sum / max(nb, 1), "validation": va,
+                            "seconds": time.time() - t0})
+            log(f"member {m + 1} epoch {ep + 1}: validation accuracy {va['accuracy']:.4f} macro F1 "
+                f"{va['macroF1']:.4f}")
+            if best is None or va["accuracy"] > best["validation"]["accuracy"]:
+                best = {"epoch": ep + 1, "validation": va, "state": copy.deepcopy(net.state_dict())}
+            torch.save({"run": run_key, "net": net.state_dict(), "opt": opt.state_dict(),
+                        "sched": sched.state_dict(), "gen": gen.get_state(), "rng": torch.get_rng_state(),
+                        "history": history, "best": best, "step": step, "epoch": ep + 1}, ckpt_file + ".tmp")
+            os.replace(ckpt_file + ".tmp", ckpt_file)
             if a.max_steps and step >= a.max_steps:
                 break
-            idx = [parts["train"][j] for j in bidx]
-            h, mask = pad_hidden([cache[i] for i in idx], hidden)
-            y = torch.tensor([pb[i][1] for i in idx])
-            loss = torch.nn.functional.cross_entropy(net(h, mask), y)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            step += 1
-            loss_sum += float(loss)
-            nb += 1
-            if step % 50 == 0:
-                log(f"epoch {ep + 1} step {step}/{total} loss {loss_sum / nb:.4f} ({time.time() - t0:.0f} s)")
-        va = scores(y_va, predict(parts["validation"]).argmax(1))
-        history.append({"epoch": ep + 1, "steps": step, "trainLoss": loss_sum / max(nb, 1), "validation": va,
-                        "seconds": time.time() - t0})
-        log(f"epoch {ep + 1}: validation accuracy {va['accuracy']:.4f} macro F1 {va['macroF1']:.4f}")
-        if best is None or va["accuracy"] > best["validation"]["accuracy"]:
-            best = {"epoch": ep + 1, "validation": va, "state": copy.deepcopy(net.state_dict())}
-        torch.save({"run": run_key, "net": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                    "gen": gen.get_state(), "rng": torch.get_rng_state(), "history": history, "best": best,
-                    "step": step, "epoch": ep + 1}, ckpt_file + ".tmp")
-        os.replace(ckpt_file + ".tmp", ckpt_file)
-        if a.max_steps and step >= a.max_steps:
-            break
+        net.load_state_dict(best["state"])
+        return net, {"seed": seed, "chosenEpoch": best["epoch"], "validation": best["validation"], "steps": step,
+                     "history": history, "seconds": time.time() - t0}
+
+    t0 = time.time()
+    members = [train_member(m) for m in range(a.members)]
     t_train = time.time() - t0
-    net.load_state_dict(best["state"])
-    va_logits = predict(parts["validation"])
+    nets = [n for n, _ in members]
+    info = [i for _, i in members]
+    history, step = info[0]["history"], info[0]["steps"]
+
+    def logits_of(ids_list):
+        """One member: its logits; an ensemble: log of the members' mean class probabilities."""
+        lg = [predict(n, ids_list) for n in nets]
+        if len(lg) == 1:
+            return lg[0]
+        p = np.mean([torch.softmax(torch.tensor(x, dtype=torch.float64), dim=1).numpy() for x in lg], axis=0)
+        return np.log(p).astype(np.float32)
+
+    for n, i in members:
+        i["test"] = scores(y_te, predict(n, parts["test"]).argmax(1))  # reported, never used to choose
+    va_logits = logits_of(parts["validation"])
+    va_ens = scores(y_va, va_logits.argmax(1))
     temp, nll_before, nll_after = fit_temperature(va_logits, y_va)
-    te_pred = predict(parts["test"]).argmax(1)
-    te = scores([pb[i][1] for i in parts["test"]], te_pred)
-    log(f"chosen epoch {best['epoch']} (validation accuracy {best['validation']['accuracy']:.4f}); temperature "
+    te_pred = logits_of(parts["test"]).argmax(1)
+    te = scores(y_te, te_pred)
+    log(f"members: " + "; ".join(f"seed {i['seed']} epoch {i['chosenEpoch']} validation "
+                                  f"{i['validation']['accuracy']:.4f} test {i['test']['accuracy']:.4f}"
+                                  for i in info))
+    log(f"chosen epoch {info[0]['chosenEpoch']} (validation accuracy {va_ens['accuracy']:.4f}"
+        f"{f' for the {len(nets)}-member ensemble' if len(nets) > 1 else ''}); temperature "
         f"{temp:.3f} (validation NLL {nll_before:.4f} -> {nll_after:.4f}); test accuracy {te['accuracy']:.4f}")
 
     # --- export the whole model (frozen bottom + trained top + head)
@@ -270,9 +337,12 @@ def main():
     out = os.path.join(a.stage, name, a.version)
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
-    for i, layer in enumerate(net.layers):
-        layers[n_layers - k + i].load_state_dict(layer.state_dict())
-    full = Exported(model, head=net.head)
+    if len(nets) == 1:
+        for i, layer in enumerate(nets[0].layers):
+            layers[n_layers - k + i].load_state_dict(layer.state_dict())
+        full = Exported(model, head=nets[0].head)
+    else:
+        full = EnsembleExported(model, bottom, nets)
     fp32 = os.path.join(out, "fp32.onnx")
     export_onnx(full, fp32, with_logits=True, pad=pad)
     va_ids = encode(tok, [pb[i][0] for i in parts["validation"]])
@@ -316,10 +386,12 @@ def main():
         "weightsStored": stored,
         "reduced": bool(a.max_steps or a.train_limit),
         "train": {
-            "trainLayers": k, "layers": n_layers, "epochs": a.epochs, "chosenEpoch": best["epoch"], "lr": a.lr,
+            "trainLayers": k, "layers": n_layers, "epochs": a.epochs, "chosenEpoch": info[0]["chosenEpoch"], "lr": a.lr,
             "headLr": a.head_lr, "batch": a.batch, "seed": a.seed, "dropout": a.dropout, "steps": step,
             "maxSteps": a.max_steps, "trainSentences": len(parts["train"]), "threads": a.threads,
             "history": history, "temperatureNll": [nll_before, nll_after],
+            "members": info if len(info) > 1 else None,
+            "validationEnsemble": va_ens if len(info) > 1 else None,
             "seconds": {"cacheBottom": t_cache, "train": t_train, "export": t_export, "total": time.time() - t_start},
             "torch": torch.__version__,
         },
