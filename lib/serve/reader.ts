@@ -126,8 +126,6 @@ function runOf(r: Row): RunRef {
 /** A signal as issued, serialized (the bytes of its `IssuedSignal` in every answer that holds it). */
 export interface IssuedJson {
   symbol: string;
-  date: IsoDate;
-  modelVersion: string;
   json: string;
 }
 
@@ -207,18 +205,32 @@ export class SignalReader {
     return best;
   }
 
-  /** Keeps the serialized signals of `rows`; returns them by cache key. */
-  #keep(rows: Row[]): Map<string, IssuedJson> {
-    const out = new Map<string, IssuedJson>();
-    for (const r of rows) {
+  /** Serializes `rows` (in their order) into the cache. */
+  #keep(rows: Row[]): (IssuedJson & { key: string })[] {
+    return rows.map((r) => {
       const s = rowToSignal(r);
+      const key = signalKey(s.provenance!.modelVersion, s.date, s.source, s.symbol);
       const json = JSON.stringify(issuedView(s));
-      const version = s.provenance!.modelVersion;
-      const k = signalKey(version, s.date, s.source, s.symbol);
-      this.#signals.set(k, json);
-      out.set(k, { symbol: s.symbol, date: s.date, modelVersion: version, json });
+      this.#signals.set(key, json);
+      return { key, symbol: s.symbol, json };
+    });
+  }
+
+  /**
+   * The serialized signals under `keys` (null: that visible run issued none for the symbol, which stays so);
+   * the keys not in the cache are read once with `read(missing indexes)`.
+   */
+  async #lookup(keys: string[], read: (missing: number[]) => Promise<Row[]>): Promise<(string | null)[]> {
+    const have = keys.map((k) => this.#signals.get(k));
+    const missing = keys.flatMap((_, i) => (have[i] === undefined ? [i] : []));
+    if (missing.length) {
+      const got = new Map(this.#keep(await read(missing)).map((g) => [g.key, g.json]));
+      for (const i of missing) {
+        have[i] = got.get(keys[i]) ?? null;
+        if (have[i] === null) this.#signals.set(keys[i], null);
+      }
     }
-    return out;
+    return have as (string | null)[];
   }
 
   /** The signals a run issued (of `symbols` when given), by symbol, serialized. */
@@ -227,30 +239,16 @@ export class SignalReader {
     const where: Where = { date: run.date, model_version: run.modelVersion, source: run.source };
     const want = symbols ?? this.#runSymbols.get(rk);
     if (!want) {
-      const rows = await this.#s.tables.query("signals", { where, orderBy: ["symbol"] });
-      const got = [...this.#keep(rows).values()];
+      const got = this.#keep(await this.#s.tables.query("signals", { where, orderBy: ["symbol"] }));
       this.#runSymbols.set(rk, got.map((g) => g.symbol));
-      return got;
+      return got.map(({ symbol, json }) => ({ symbol, json }));
     }
-    const have = want.map((symbol) =>
-      this.#signals.get(signalKey(run.modelVersion, run.date, run.source, symbol))
+    const json = await this.#lookup(
+      want.map((symbol) => signalKey(run.modelVersion, run.date, run.source, symbol)),
+      (missing) =>
+        this.#s.tables.query("signals", { where: { ...where, symbol: missing.map((i) => want[i]) } }),
     );
-    const missing = want.filter((_, i) => have[i] === undefined);
-    if (missing.length) {
-      const got = this.#keep(await this.#s.tables.query("signals", { where: { ...where, symbol: missing } }));
-      want.forEach((symbol, i) => {
-        if (have[i] !== undefined) return;
-        const k = signalKey(run.modelVersion, run.date, run.source, symbol);
-        have[i] = got.get(k)?.json ?? null;
-        if (have[i] === null) this.#signals.set(k, null); // a visible run is complete: absent stays absent
-      });
-    }
-    const out: IssuedJson[] = [];
-    want.forEach((symbol, i) => {
-      const json = have[i];
-      if (json) out.push({ symbol, date: run.date, modelVersion: run.modelVersion, json });
-    });
-    return out;
+    return want.flatMap((symbol, i) => (json[i] ? [{ symbol, json: json[i]! }] : []));
   }
 
   /**
@@ -283,40 +281,25 @@ export class SignalReader {
     const candidates = (await this.runs()).filter((r) =>
       r.date >= from && r.date <= to && r.issuedAt <= asOf && (!model || r.modelVersion === model)
     );
-    const keyOf = (r: RunRef) => signalKey(r.modelVersion, r.date, r.source, symbol);
-    const have = new Map<RunRef, string | null>();
-    const missing: RunRef[] = [];
-    for (const r of candidates) {
-      const v = this.#signals.get(keyOf(r));
-      if (v === undefined) missing.push(r);
-      else have.set(r, v);
-    }
-    if (missing.length) {
-      const where: Where = {
-        symbol,
-        date: { gte: missing[0].date, lte: missing[missing.length - 1].date },
-        model_version: { gt: "" },
-      };
-      const got = this.#keep(await this.#s.tables.query("signals", { where }));
-      for (const r of missing) {
-        const j = got.get(keyOf(r))?.json ?? null;
-        have.set(r, j);
-        if (j === null) this.#signals.set(keyOf(r), null); // a visible run is complete: absent stays absent
-      }
-    }
+    const json = await this.#lookup(
+      candidates.map((r) => signalKey(r.modelVersion, r.date, r.source, symbol)),
+      (missing) =>
+        this.#s.tables.query("signals", {
+          where: {
+            symbol,
+            date: { gte: candidates[missing[0]].date, lte: candidates[missing[missing.length - 1]].date },
+            model_version: { gt: "" },
+          },
+        }),
+    );
     // per date, the run that answers (as in `run`): the latest issued, then the smaller version
-    const byDate = new Map<string, RunRef>();
-    for (const r of candidates) {
-      if (!have.get(r)) continue;
+    const byDate = new Map<string, number>();
+    candidates.forEach((r, i) => {
+      if (!json[i]) return;
       const b = byDate.get(r.date);
-      if (!b || answersBefore(r, b) < 0) byDate.set(r.date, r);
-    }
-    return [...byDate.values()].slice(-limit).map((r) => ({
-      symbol,
-      date: r.date,
-      modelVersion: r.modelVersion,
-      json: have.get(r)!,
-    }));
+      if (b === undefined || answersBefore(r, candidates[b]) < 0) byDate.set(r.date, i);
+    });
+    return [...byDate.values()].slice(-limit).map((i) => ({ symbol, json: json[i]! }));
   }
 
   /** Registered versions (oldest first) and the aliases. */
