@@ -309,21 +309,20 @@ def main():
     info = [i for _, i in members]
     history, step = info[0]["history"], info[0]["steps"]
 
-    def logits_of(ids_list):
+    def combine(lg):
         """One member: its logits; an ensemble: log of the members' mean class probabilities."""
-        lg = [predict(n, ids_list) for n in nets]
         if len(lg) == 1:
             return lg[0]
         p = np.mean([torch.softmax(torch.tensor(x, dtype=torch.float64), dim=1).numpy() for x in lg], axis=0)
         return np.log(p).astype(np.float32)
 
-    for n, i in members:
-        i["test"] = scores(y_te, predict(n, parts["test"]).argmax(1))  # reported, never used to choose
-    va_logits = logits_of(parts["validation"])
+    te_members = [predict(n, parts["test"]) for n in nets]  # each member's test logits, computed once
+    for lg, i in zip(te_members, info):
+        i["test"] = scores(y_te, lg.argmax(1))  # reported, never used to choose
+    va_logits = combine([predict(n, parts["validation"]) for n in nets])
     va_ens = scores(y_va, va_logits.argmax(1))
     temp, nll_before, nll_after = fit_temperature(va_logits, y_va)
-    te_pred = logits_of(parts["test"]).argmax(1)
-    te = scores(y_te, te_pred)
+    te = scores(y_te, combine(te_members).argmax(1))
     log(f"members: " + "; ".join(f"seed {i['seed']} epoch {i['chosenEpoch']} validation "
                                   f"{i['validation']['accuracy']:.4f} test {i['test']['accuracy']:.4f}"
                                   for i in info))
