@@ -82,6 +82,28 @@ interface AdapterInfoLike {
   isFallbackAdapter?: boolean;
 }
 
+/** Where {@link quietHeadlessWayland} points `WAYLAND_DISPLAY`: an absolute path that never exists. */
+export const NO_WAYLAND_DISPLAY = "/nonexistent/fmai-no-wayland-display";
+
+/**
+ * On a headless Linux machine (neither `XDG_RUNTIME_DIR` nor `WAYLAND_DISPLAY` set), every WebGPU adapter request
+ * makes the graphics stack look for a Wayland display, and libwayland prints "error: XDG_RUNTIME_DIR is invalid
+ * or not set in the environment." twice on stderr: a false alarm in every run and test. With `WAYLAND_DISPLAY`
+ * set to an absolute path that does not exist, the same lookup fails quietly. No display could be reached there
+ * anyway, so nothing else changes; a machine with either variable set is left alone. The variable stays set for
+ * the process, because the tfjs WebGPU backend requests its own adapter later. Without env permission: no-op.
+ */
+export function quietHeadlessWayland(): void {
+  try {
+    if (Deno.build.os !== "linux" || Deno.env.get("XDG_RUNTIME_DIR") || Deno.env.get("WAYLAND_DISPLAY")) {
+      return;
+    }
+    Deno.env.set("WAYLAND_DISPLAY", NO_WAYLAND_DISPLAY);
+  } catch {
+    // no --allow-env: the warning may show, nothing else depends on it
+  }
+}
+
 /**
  * Asks the runtime for a high-performance WebGPU adapter. `null` when the runtime has no `navigator.gpu` or no
  * adapter. Software adapters are recognized by `isFallbackAdapter` or by a known software renderer's name
@@ -91,6 +113,7 @@ export async function probeWebGpu(): Promise<WebGpuAdapterProbe | null> {
   // deno-lint-ignore no-explicit-any
   const gpu = (globalThis.navigator as any)?.gpu;
   if (!gpu?.requestAdapter) return null;
+  quietHeadlessWayland();
   const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
   if (!adapter) return null;
   const info: AdapterInfoLike = adapter.info ?? {};
