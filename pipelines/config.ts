@@ -4,7 +4,7 @@
  * @module
  */
 import { parse as parseYaml } from "yaml";
-import { checkSymbol, ConfigError } from "@lib/core/mod.ts";
+import { checkSymbol, ConfigError, PUBLICATION_DELAYS } from "@lib/core/mod.ts";
 import { TREND_MODEL_NAMES } from "@lib/models/mod.ts";
 import { EXPERT_CHOICES, makeSpec, type SegmentChoice, type SystemSpec } from "@lib/workflow/mod.ts";
 import { type NewsConfig, parseModelRef } from "./lm.ts";
@@ -330,7 +330,17 @@ export async function loadConfig(
     );
   }
   parseModelRef(c.news.model);
-  c.source.symbols.forEach((sym, i) => checkSymbol(sym, `config source.symbols[${i}]`));
+  c.source.symbols.forEach((sym, i) => {
+    checkSymbol(sym, `config source.symbols[${i}]`);
+    const delay = PUBLICATION_DELAYS[sym.toUpperCase()];
+    if (delay) {
+      throw new ConfigError(
+        `config source.symbols[${i}]: ${sym} is published ${
+          delay / 60_000
+        } min after the close: no decision at the close can see it, so it cannot be traded (it is market context)`,
+      );
+    }
+  });
   if (c.dataset.trainFrac + c.dataset.validFrac >= 1) {
     throw new ConfigError("config dataset: trainFrac + validFrac must leave room for a test segment");
   }

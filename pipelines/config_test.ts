@@ -23,6 +23,21 @@ Deno.test("a config typo is a one-line ConfigError naming the key", async () => 
   );
 });
 
+Deno.test("a series published after the close (^VIX) is refused as a traded symbol, before any work", async () => {
+  for (const sym of ["^VIX", "^vix3m"]) {
+    await rejects(() => loadConfig({ overrides: { source: { symbols: ["SPY", sym] } } }), (e: Error) => {
+      equal(e instanceof ConfigError, true);
+      equal(
+        e.message,
+        `config source.symbols[1]: ${sym} is published 15 min after the close: no decision at the close can see it, so it cannot be traded (it is market context)`,
+      );
+      return true;
+    });
+  }
+  const ok = await loadConfig({ overrides: { source: { symbols: ["SPY", "^GSPC"] } } }); // printed at the close
+  deepEqual(ok.source.symbols, ["SPY", "^GSPC"]);
+});
+
 Deno.test("a user YAML file is validated too", async () => {
   const f = await Deno.makeTempFile({ suffix: ".yaml" });
   await Deno.writeTextFile(f, "portfolio:\n  topk: 20\n");
