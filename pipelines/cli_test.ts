@@ -263,3 +263,39 @@ Deno.test("segments that do not fit the data: one line, exit 2, nothing written"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("every command-line entry answers --help with its usage on stdout and exit 0, writing nothing", async () => {
+  const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks as Record<string, string>;
+  // each `deno run -A pipelines/X.ts [sub]` task, as deno.json defines them
+  const entries = Object.entries(tasks).flatMap(([name, cmd]) => {
+    const m = /^deno run -A (pipelines\/[a-z_]+\.ts)((?: [a-z]+)*)$/.exec(cmd);
+    return m ? [{ name, args: [m[1], ...m[2].trim().split(" ").filter(Boolean)] }] : [];
+  });
+  ok(entries.length >= 10, `found ${entries.map((e) => e.name)}`);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Promise.all(entries.map(async ({ name, args }) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--no-check",
+          "--config",
+          `${ROOT}deno.json`,
+          `${ROOT}${args[0]}`,
+          ...args.slice(1),
+          "--help",
+        ],
+        cwd: dir, // nothing may be written: the folder stays empty
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const dec = new TextDecoder();
+      equal(out.code, 0, `${name} --help: exit ${out.code}: ${dec.decode(out.stderr)}`);
+      ok(/^usage:/.test(dec.decode(out.stdout)), `${name} --help: ${dec.decode(out.stdout).slice(0, 200)}`);
+    }));
+    equal([...Deno.readDirSync(dir)].length, 0, "a --help wrote files");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -381,6 +381,14 @@ export interface ExportArgs {
   config?: string;
 }
 
+/** `deno task export --help`; its first line is also the error when a required flag is missing. */
+export const EXPORT_USAGE =
+  `usage: deno task export --what bars|features|signals|predictions[,...] --format parquet|csv --out DIR
+                        [--symbols A,B,...] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--config FILE]
+                        [--store-dir DIR] [--stores embedded | mysql,mongodb,s3]   (or FMAI_STORES)
+  Writes the chosen tables from the stores to DIR, one file each, and DIR/manifest.json (rows, columns,
+  known_at range, filter and a SHA-256 of the rows per file); a killed export leaves the previous files.`;
+
 /** Parses and checks the flags (a `ConfigError` with a one-line message before any work). */
 export function parseExportArgs(argv: string[]): ExportArgs {
   const { values: v } = asConfigError(() =>
@@ -400,9 +408,7 @@ export function parseExportArgs(argv: string[]): ExportArgs {
       },
     })
   );
-  const usage =
-    "usage: deno task export --what bars|features|signals|predictions[,...] --format parquet|csv --out DIR";
-  if (!v.what || !v.out) throw new ConfigError(usage);
+  if (!v.what || !v.out) throw new ConfigError(EXPORT_USAGE.split("\n")[0]);
   const what = v.what.split(",").map((s) => s.trim()).filter(Boolean);
   for (const w of what) {
     if (!(EXPORT_KINDS as readonly string[]).includes(w)) {
@@ -454,6 +460,10 @@ export async function runExport(a: ExportArgs, stores: Stores, log: (s: string) 
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(EXPORT_USAGE);
+    return 0;
+  }
   try {
     const a = parseExportArgs(argv);
     const stores = await openStores(await storeConfigFor(a.storeDir, a.backends));

@@ -82,7 +82,18 @@ export async function copyFromParquet(dir: string, to: Stores, log: (s: string) 
 
 const PARQUET_PREFIX = "parquet:";
 
+/** `deno task store:copy --help`; its first line is also the error when a required flag is missing. */
+export const STORE_COPY_USAGE =
+  `usage: deno task store:copy --from <backends>|parquet:DIR --to <backends>|parquet:DIR [--store-dir DIR]
+  Copies every table, document collection and object from one store configuration to another (embedded, or
+  mysql,mongodb,s3); either side may be an export folder (tables only, checked against its manifest).
+  Idempotent: an interrupted copy is finished by running it again.`;
+
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(STORE_COPY_USAGE);
+    return 0;
+  }
   try {
     const v = asConfigError(() =>
       parseArgs({
@@ -92,9 +103,7 @@ async function main(argv: string[]): Promise<number> {
       })
     ).values;
     if (!v.from || !v.to) {
-      throw new ConfigError(
-        "usage: deno task store:copy --from <backends>|parquet:DIR --to <backends>|parquet:DIR [--store-dir DIR]",
-      );
+      throw new ConfigError(STORE_COPY_USAGE.split("\n")[0]);
     }
     const dataDir = v["store-dir"] ?? "./data";
     if (v.from === v.to) throw new ConfigError("--from and --to name the same stores");
