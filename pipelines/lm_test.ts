@@ -56,6 +56,8 @@ Deno.test("lm CLI: usage errors exit 2 before any work; train without fetched we
     equal(await lmMain(["train", "--encoder", "bert"]), 2);
     equal(await lmMain(["train", "--bogus"]), 2);
     for (const m of ["0", "9", "1.5", "two"]) equal(await lmMain(["train", "--members", m]), 2, m);
+    for (const d of ["0", "13", "2.5", "all"]) equal(await lmMain(["train", "--train-layers", d]), 2, d);
+    equal(await lmMain(["train", "--encoder", "minilm", "--train-layers", "7"]), 2); // MiniLM has 6 layers
     await withEmptyLmDir(async () => equal(await lmMain(["train"]), 2));
   } finally {
     console.error = log;
