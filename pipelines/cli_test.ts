@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SP500 = new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname;
+const ETF = new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname;
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -298,4 +299,39 @@ Deno.test("every command-line entry answers --help with its usage on stdout and 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name:
+    "all symbols of a folder that holds ^VIX: the run trades the others and names what it left out; a universe with it is refused",
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "fmai-etf-" });
+    try {
+      await Deno.writeTextFile(`${dir}/fast.yaml`, "models:\n  trend: [majority, logistic]\n");
+      const args = [
+        "run",
+        "--config",
+        `${dir}/fast.yaml`,
+        "--data-dir",
+        ETF,
+        "--from",
+        "2015-01-02",
+        "--to",
+        "2018-12-31",
+      ];
+      const r = await cli([...args, "--store-dir", `${dir}/store`, "--quiet"]);
+      equal(r.code, 0, r.stderr);
+      ok(r.stdout.includes("left out of the source's symbols: ^VIX (published after the close"), r.stdout);
+      ok(r.stdout.includes("a fixed list of 8 symbols"), r.stdout); // the 9 files less ^VIX
+      // a point-in-time universe is the user's own list: ^VIX in it is a one-line error before any work
+      await Deno.writeTextFile(`${dir}/u.csv`, "symbol,from,to\nSPY,2000-01-03,\n^VIX,2000-01-03,\n");
+      const u = await cli([...args, "--universe", `${dir}/u.csv`, "--store-dir", `${dir}/store2`]);
+      equal(u.code, 2, u.stderr);
+      equal(u.stderr.trim().split("\n").length, 1, u.stderr);
+      ok(/\^VIX is published after the close, so it cannot be traded/.test(u.stderr), u.stderr);
+      ok(!existsSync(`${dir}/store2`), "nothing written");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

@@ -24,6 +24,7 @@ import {
   sessions,
   sha256Hex,
   type Signal,
+  tradableAtClose,
 } from "@lib/core/mod.ts";
 import { rowsBetween, rowsOnDate, type SegmentSpec, type SymbolSeries, toSeries } from "@lib/dataset/mod.ts";
 import {
@@ -154,8 +155,11 @@ export async function gitState(): Promise<{ sha: string; dirty: boolean }> {
   }
 }
 
+/** The configured symbols, else the source's tradable ones (what is published after the close is left out). */
 async function universe(cfg: Config, source: MarketSource): Promise<string[]> {
-  return cfg.source.symbols.length ? [...cfg.source.symbols] : (await source.listSymbols?.()) ?? [];
+  return cfg.source.symbols.length
+    ? [...cfg.source.symbols]
+    : tradableAtClose((await source.listSymbols?.()) ?? []).tradable;
 }
 
 /** Last stored session of `symbols` (null when none). */

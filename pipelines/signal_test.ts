@@ -123,6 +123,43 @@ storeTest(
   },
 );
 
+Deno.test({
+  name:
+    "signal: a CSV folder's listed symbols leave out ^VIX (published after the close); the others get signals",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const cfg = await loadConfig({
+      overrides: {
+        source: {
+          kind: "csv",
+          csvDir: new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname,
+          from: "2015-01-02",
+          to: "2018-12-31",
+        },
+        models: { trend: ["majority", "logistic"] },
+        news: { scorer: "lexicon" },
+      },
+    });
+    const stores = openEmbeddedStores(":memory:");
+    try {
+      const out = await runSignal(cfg, { ...quiet, stores });
+      deepEqual(out.signals.map((x) => x.symbol).sort(), [
+        "DIA",
+        "IWM",
+        "QQQ",
+        "SPY",
+        "^DJI",
+        "^GSPC",
+        "^NDX",
+        "^RUT",
+      ]);
+    } finally {
+      await stores.close();
+    }
+  },
+});
+
 Deno.test("signal: bad --as-of and flags are one-line errors with exit code 2 before any work", async () => {
   const cfg = await smallConfig();
   await rejects(() => runSignal(cfg, { ...quiet, asOf: "2018-13-01" }), ConfigError);

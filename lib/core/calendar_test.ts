@@ -11,6 +11,7 @@ import {
   prevSession,
   sessionForKnownAt,
   sessions,
+  tradableAtClose,
 } from "./calendar.ts";
 
 const CAL_DIR = new URL("../../../shared/data/gspc-1927-2023-and-nyse-calendar/", import.meta.url);
@@ -56,4 +57,12 @@ Deno.test("bad dates and empty ranges are RangeErrors", () => {
   assertThrows(() => sessions("2024-02-01", "2024-01-01"), RangeError);
   assertThrows(() => isSession("2024-02-30"), RangeError);
   assertThrows(() => isSession("yesterday"), RangeError);
+});
+
+Deno.test("tradableAtClose: a listed universe loses what is published after the close, and says so", () => {
+  const r = tradableAtClose(["SPY", "^VIX", "^GSPC", "^vxn", "QQQ"]);
+  assertEquals(r.tradable, ["SPY", "^GSPC", "QQQ"]);
+  assertEquals(r.leftOut, ["^VIX", "^vxn"]);
+  assert(r.note.includes("^VIX, ^vxn") && r.note.includes("published after the close"), r.note);
+  assertEquals(tradableAtClose(["AAPL"]), { tradable: ["AAPL"], leftOut: [], note: "" });
 });
