@@ -453,6 +453,11 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     }
     if (!isSession(opts.asOf)) throw new ConfigError(`--as-of ${opts.asOf} is not a trading session`);
   }
+  // `source.to` bounds the daily run as it bounds the research run: nothing after it is collected or decided on
+  const until = cfg.source.to;
+  if (opts.asOf !== undefined && until !== null && opts.asOf > until) {
+    throw new ConfigError(`--as-of ${opts.asOf} is after source.to ${until}`);
+  }
   const p = cfg.production;
   const window = retrainWindow(p.retrain.window);
   const spec = specFromConfig(cfg);
@@ -468,7 +473,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     if (!opts.noCollect) {
       const done = progress.start(`collect (${source.name}, incremental)`);
       const dates = (source as { dates?: string[] }).dates;
-      const to = opts.asOf ?? dates?.[dates.length - 1] ?? new Date(now()).toISOString().slice(0, 10);
+      const end = dates?.[dates.length - 1] ?? new Date(now()).toISOString().slice(0, 10);
+      const to = opts.asOf ?? (until !== null && until < end ? until : end);
       const from = cfg.source.from ?? dates?.[0] ?? "1990-01-01";
       const kinds = source.news ? ["prices", "news"] as const : ["prices"] as const;
       const rows = await runCollect(kinds, { market: source, now }, stores, {
@@ -488,7 +494,9 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     if (!last) {
       throw new ConfigError("no stored bars for the universe: run `deno task demo` or `deno task collect`");
     }
-    const asOf = opts.asOf ?? last;
+    // the last stored session, or the last session up to source.to when the stores hold later ones
+    const asOf = opts.asOf ??
+      (until !== null && last > until ? (isSession(until) ? until : prevSession(until)) : last);
     if (asOf > last) throw new ConfigError(`--as-of ${asOf} is after the last stored session ${last}`);
     let done = progress.start("load history (point in time)");
     const hist = await loadHistory(stores, symbols, asOf);

@@ -13,7 +13,8 @@ import { runSignal } from "./signal.ts";
 const USAGE =
   `usage: deno task signal [--as-of YYYY-MM-DD] [--refit] [--no-collect] [--config FILE] [--store-dir DIR]
                          [--stores embedded | mysql,mongodb,s3] [--report FILE] [--quiet]
-  Next-session signals from data known at the as-of close (default: the last stored session).
+  Next-session signals from data known at the as-of close (default: the last stored session, at most
+  source.to when the config sets it; nothing after source.to is collected).
   exit codes: 0 ok, 3 a health check failed (signals stored, alarm), 2 usage error, 1 failure`;
 
 /** Runs the CLI; returns the exit code. */

@@ -125,7 +125,7 @@ storeTest(
 
 Deno.test({
   name:
-    "signal: a CSV folder's listed symbols leave out ^VIX (published after the close); the others get signals",
+    "signal: a CSV folder's listed symbols leave out ^VIX (published after the close); source.to bounds the run",
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
@@ -154,6 +154,20 @@ Deno.test({
         "^NDX",
         "^RUT",
       ]);
+      // source.to bounds the daily run: the folder goes on to 2022-11-18, the decision is on 2018-12-31
+      equal(out.asOf, "2018-12-31");
+      equal(out.forSession, "2019-01-02");
+      const stored = await stores.tables.query("bars", { where: { symbol: "SPY" }, orderBy: ["date"] });
+      equal(stored[stored.length - 1].date, "2018-12-31", "nothing after source.to is collected");
+      await rejects(
+        () => runSignal(cfg, { ...quiet, stores, asOf: "2019-01-02" }),
+        /--as-of 2019-01-02 is after source.to 2018-12-31/,
+      );
+      // stores that already hold later sessions (another run's): the decision still stops at source.to
+      const later = { ...cfg, source: { ...cfg.source, to: "2018-06-30" } }; // a Saturday
+      const again = await runSignal(later, { ...quiet, stores, noCollect: true });
+      equal(again.asOf, "2018-06-29");
+      equal(again.model, "refit", "the registered system saw data after 2018-06-29: not used");
     } finally {
       await stores.close();
     }
