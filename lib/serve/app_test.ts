@@ -288,6 +288,16 @@ Deno.test("serve: models, manifest, scorecard, health, metrics and openapi", asy
       ok(doc.paths[p]?.get, p);
     }
     ok(doc.components.schemas.IssuedSignal);
+    // the history window's defaults are stated where clients read them
+    const params = doc.paths["/v1/signals/{symbol}"].get.parameters as {
+      name: string;
+      description?: string;
+    }[];
+    ok(
+      params.find((x) => x.name === "from")?.description?.includes("one year before `to`"),
+      JSON.stringify(params),
+    );
+    ok(params.find((x) => x.name === "to")?.description?.includes("today"), JSON.stringify(params));
     ok(doc.components.securitySchemes.ApiKey);
   } finally {
     await s.stores.close();

@@ -62,8 +62,13 @@ export const SignalsQuery = z.object({
 
 /** `GET /v1/signals/{symbol}` query. */
 export const HistoryQuery = z.object({
-  from: IsoDateSchema.optional(),
-  to: IsoDateSchema.optional(),
+  from: IsoDateSchema.optional().openapi({
+    description: "First decision date (default: one year before `to`)",
+  }),
+  to: IsoDateSchema.optional().openapi({
+    description: "Last decision date (default: the New York date of `asOf`, i.e. today); data that ends " +
+      "earlier needs `from` to reach it",
+  }),
   model: Version.optional(),
   asOf: InstantSchema.optional(),
   limit: z.string().regex(/^\d{1,4}$/, "expected an integer 1..5000").optional().openapi({ example: "250" }),
