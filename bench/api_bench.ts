@@ -17,7 +17,7 @@
  * Writes `bench/results/api-<date>.json` (or `--out`).
  * @module
  */
-import { parseArgs } from "node:util";
+import { toolArgs } from "../scripts/_args.ts";
 import mysql from "mysql2/promise";
 import {
   closeTime,
@@ -345,14 +345,11 @@ async function crashTest(
 }
 
 if (import.meta.main) {
-  const { values: v } = parseArgs({
-    args: Deno.args,
-    options: {
-      rate: { type: "string" },
-      seconds: { type: "string" },
-      "skip-mysql": { type: "boolean" },
-      out: { type: "string" },
-    },
+  const { values: v } = toolArgs("bench:api", {
+    rate: { type: "string" },
+    seconds: { type: "string" },
+    "skip-mysql": { type: "boolean" },
+    out: { type: "string" },
   });
   const rate = Number(v.rate ?? 1000), seconds = Number(v.seconds ?? 60);
   await ensureOha();

@@ -3,11 +3,11 @@
  * per step, run in-process `--runs` times (default 3) plus one cold run as a subprocess (what a user waits for,
  * including Deno start-up and module loading). Writes bench/results/demo-<date>.json.
  */
-import { parseArgs } from "node:util";
+import { toolArgs } from "../scripts/_args.ts";
 import { loadConfig } from "../pipelines/config.ts";
 import { runPipeline } from "../pipelines/run.ts";
 
-const args = parseArgs({ args: Deno.args, options: { runs: { type: "string", default: "3" } } });
+const args = toolArgs("bench:demo", { runs: { type: "string", default: "3" } });
 const runs = Number(args.values.runs);
 const root = new URL("..", import.meta.url).pathname;
 

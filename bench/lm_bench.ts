@@ -5,7 +5,7 @@
  * second (robust on a shared machine: wall time depends on what else runs, CPU time much less), and the
  * projected time for all 106k StockNet tweets. Writes `bench/results/lm-<date>.json`.
  */
-import { parseArgs } from "node:util";
+import { toolArgs } from "../scripts/_args.ts";
 import process from "node:process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -16,13 +16,10 @@ import { LM_INSTALL, lmInstalled, loadTextModel } from "../pipelines/lm.ts";
 const SHARED = new URL("../../shared/data/", import.meta.url).pathname;
 const REFS = ["all-minilm-l6-v2@base", "finsent-minilm@v1", "finsent-mpnet@v1", "finsent-mpnet@ci"];
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    n: { type: "string", default: "2000" },
-    threads: { type: "string", default: "1,2" },
-    batch: { type: "string", default: "32" },
-  },
+const { values } = toolArgs("bench:lm", {
+  n: { type: "string", default: "2000" },
+  threads: { type: "string", default: "1,2" },
+  batch: { type: "string", default: "32" },
 });
 const n = Number(values.n), batch = Number(values.batch);
 const threadList = values.threads.split(",").map(Number);

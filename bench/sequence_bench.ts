@@ -8,7 +8,7 @@
  * `deno run -A bench/sequence_bench.ts [--batch 512] [--steps 4] [--json FILE]`. Not a timed test.
  * @module
  */
-import { parseArgs } from "node:util";
+import { toolArgs } from "../scripts/_args.ts";
 import { cpuUsage } from "node:process";
 import {
   buildSequenceNet,
@@ -20,10 +20,10 @@ import {
   tf,
 } from "@lib/models/mod.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  strict: true,
-  options: { batch: { type: "string" }, steps: { type: "string" }, json: { type: "string" } },
+const { values } = toolArgs("bench:sequence", {
+  batch: { type: "string" },
+  steps: { type: "string" },
+  json: { type: "string" },
 });
 const B = Number(values.batch ?? 512), steps = Number(values.steps ?? 4), L = 60;
 const info = await initTensorflow();

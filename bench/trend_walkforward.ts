@@ -10,16 +10,16 @@
  * (default: every trend model but the majority/momentum baselines; writes bench/results/walkforward-<date>.json).
  * @module
  */
-import { parseArgs } from "node:util";
+import { toolArgs } from "../scripts/_args.ts";
 import { buildDataset, rowsOf, Segment, TREND_SEGMENTS, walkForwardSplits } from "@lib/dataset/mod.ts";
 import { loadAllSp500, loadMarket } from "@lib/evaluate/mod.ts";
 import { topkExcess } from "@lib/backtest/mod.ts";
 import { createTrendModel, dailyIc, initTensorflow, TREND_MODEL_NAMES } from "@lib/models/mod.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  strict: true,
-  options: { models: { type: "string" }, folds: { type: "string" }, json: { type: "string" } },
+const { values } = toolArgs("bench:walkforward", {
+  models: { type: "string" },
+  folds: { type: "string" },
+  json: { type: "string" },
 });
 const models = values.models?.split(",") ??
   TREND_MODEL_NAMES.filter((m) => m !== "majority" && m !== "momentum");

@@ -10,8 +10,8 @@
  * next to it (or under `--shots`). Default files: `reports/notebooks/*.html`. Exits 1 on any failure.
  * @module
  */
+import { toolArgs } from "./_args.ts";
 import { chromium } from "playwright-core";
-import { parseArgs } from "node:util";
 import { basename, dirname, join, resolve } from "node:path";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { junitXml } from "./notebooks.ts";
@@ -54,15 +54,11 @@ function expected(file: string, what: "plots" | "frames"): number {
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    options: {
-      junit: { type: "string" },
-      shots: { type: "string" },
-      timeout: { type: "string", default: "30000" },
-    },
-  });
+  const { values, positionals } = toolArgs("notebooks:check", {
+    junit: { type: "string" },
+    shots: { type: "string" },
+    timeout: { type: "string", default: "30000" },
+  }, { positionals: true });
   let files = positionals.map((f) => resolve(f));
   if (files.length === 0) {
     const dir = join(ROOT, "reports/notebooks");

@@ -12,7 +12,7 @@
  * existing deno.xz of the same Deno version.
  * @module
  */
-import { parseArgs } from "node:util";
+import { toolArgs } from "./_args.ts";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -101,10 +101,9 @@ export async function gpuPrepare(
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    strict: true,
-    options: { "skip-deno": { type: "boolean" }, "skip-debs": { type: "boolean" } },
+  const { values } = toolArgs("gpu:prepare", {
+    "skip-deno": { type: "boolean" },
+    "skip-debs": { type: "boolean" },
   });
   try {
     const sizes = await gpuPrepare({ skipDeno: values["skip-deno"], skipDebs: values["skip-debs"] });

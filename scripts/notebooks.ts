@@ -13,8 +13,8 @@
  * case per notebook.
  * @module
  */
+import { toolArgs } from "./_args.ts";
 import { createRequire } from "node:module";
-import { parseArgs } from "node:util";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const NB_DIR = `${ROOT}/notebooks`;
@@ -211,17 +211,13 @@ ${body}
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    options: {
-      junit: { type: "string" },
-      jobs: { type: "string", default: "2" },
-      out: { type: "string", default: `${ROOT}/reports/notebooks` },
-      timeout: { type: "string", default: "600" },
-      synthetic: { type: "boolean", default: false },
-    },
-  });
+  const { values, positionals } = toolArgs("notebooks", {
+    junit: { type: "string" },
+    jobs: { type: "string", default: "2" },
+    out: { type: "string", default: `${ROOT}/reports/notebooks` },
+    timeout: { type: "string", default: "600" },
+    synthetic: { type: "boolean", default: false },
+  }, { positionals: true });
   const outDir = values.out!;
   const all = [...Deno.readDirSync(NB_DIR)].map((e) => e.name).filter((n) => /^\d\d_.*\.ipynb$/.test(n))
     .sort();

@@ -1,0 +1,49 @@
+import { equal, ok } from "node:assert/strict";
+import { toolUsage } from "./_args.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+/** The scripts whose flags go through toolArgs, with their deno.json task. */
+const SCRIPTS: [string, string][] = [
+  ["bench:api", "bench/api_bench.ts"],
+  ["bench:demo", "bench/demo_bench.ts"],
+  ["bench:lm", "bench/lm_bench.ts"],
+  ["bench:sequence", "bench/sequence_bench.ts"],
+  ["bench:walkforward", "bench/trend_walkforward.ts"],
+  ["notebooks:check", "scripts/browser_check.ts"],
+  ["gpu:prepare", "scripts/gpu_prepare.ts"],
+  ["notebooks", "scripts/notebooks.ts"],
+];
+
+Deno.test("toolUsage: every flag with its default", () => {
+  equal(
+    toolUsage("bench:x", {
+      runs: { type: "string", default: "3" },
+      out: { type: "string" },
+      quick: { type: "boolean" },
+    }, true),
+    "usage: deno task bench:x [--runs VALUE (default 3)] [--out VALUE] [--quick] [ARGS...]",
+  );
+});
+
+Deno.test("bench and maintenance scripts: --help is the usage (exit 0), a bad flag one line (exit 2), before any work", async () => {
+  const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks as Record<string, string>;
+  const dec = new TextDecoder();
+  await Promise.all(SCRIPTS.map(async ([task, file]) => {
+    ok(tasks[task]?.endsWith(file), `deno.json task ${task} runs ${file}`);
+    const run = (flag: string) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--no-check", `${ROOT}${file}`, flag],
+        cwd: ROOT,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    const help = await run("--help");
+    equal(help.code, 0, `${task} --help: ${dec.decode(help.stderr)}`);
+    ok(dec.decode(help.stdout).startsWith(`usage: deno task ${task}`), dec.decode(help.stdout));
+    const bad = await run("--no-such-flag");
+    const err = dec.decode(bad.stderr).trim();
+    equal(bad.code, 2, `${task}: ${err}`);
+    equal(err.split("\n").length, 1, err);
+    ok(err.startsWith("error: Unknown option '--no-such-flag'"), err);
+  }));
+});
