@@ -4,7 +4,7 @@
  * @module
  */
 import { parse as parseYaml } from "yaml";
-import { checkSymbol, ConfigError, PUBLICATION_DELAYS } from "@lib/core/mod.ts";
+import { checkSymbol, ConfigError, publicationDelay } from "@lib/core/mod.ts";
 import { TREND_MODEL_NAMES } from "@lib/models/mod.ts";
 import { EXPERT_CHOICES, makeSpec, type SegmentChoice, type SystemSpec } from "@lib/workflow/mod.ts";
 import { type NewsConfig, parseModelRef } from "./lm.ts";
@@ -332,7 +332,7 @@ export async function loadConfig(
   parseModelRef(c.news.model);
   c.source.symbols.forEach((sym, i) => {
     checkSymbol(sym, `config source.symbols[${i}]`);
-    const delay = PUBLICATION_DELAYS[sym.toUpperCase()];
+    const delay = publicationDelay(sym);
     if (delay) {
       throw new ConfigError(
         `config source.symbols[${i}]: ${sym} is published ${

@@ -3,7 +3,7 @@
  * report. Each step is its own function in `steps/`; this file only wires them and times them.
  * @module
  */
-import { closeTime, ConfigError, nyDate, tradableAtClose, type UniverseMember } from "@lib/core/mod.ts";
+import { closeTime, ConfigError, nyDate, publicationDelay, type UniverseMember } from "@lib/core/mod.ts";
 import { createSyntheticMarket, csvSourceFor, type MarketSource, readUniverseCsv } from "@lib/sources/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
@@ -20,6 +20,8 @@ import {
   type Fetched,
   fetchedSessions,
   inputNote,
+  leftOutNote,
+  sourceSymbols,
   storeFetched,
 } from "./steps/collect.ts";
 import { checkEnoughData, datasetStep } from "./steps/dataset.ts";
@@ -86,27 +88,17 @@ async function requestFor(cfg: Config, source: MarketSource) {
     universe = cfg.source.universe.replace(/^.*\//, "").replace(/\.csv$/i, "");
     members = (await readUniverseCsv(cfg.source.universe, universe))
       .filter((m) => m.from <= to && (m.to === null || m.to >= from));
-  }
-  if (universe) {
-    const late = tradableAtClose(members.map((m) => m.symbol)).leftOut;
-    if (late.length) {
+    const late = members.find((m) => publicationDelay(m.symbol) > 0);
+    if (late) {
       throw new ConfigError(
-        `source.universe ${cfg.source.universe}: ${
-          late[0]
-        } is published after the close, so it cannot be traded`,
+        `source.universe ${cfg.source.universe}: ${late.symbol} is published after the close, so it cannot be traded`,
       );
     }
   }
-  // "all symbols the source has" leaves out what is published after the close (^VIX), and says so
-  const listed = cfg.source.symbols.length || members.length
-    ? null
-    : tradableAtClose((await source.listSymbols?.()) ?? []);
-  const symbols = cfg.source.symbols.length
-    ? cfg.source.symbols
-    : members.length
-    ? [...new Set(members.map((m) => m.symbol))].sort()
-    : listed!.tradable;
-  return { symbols, from, to, members, universe, leftOutNote: listed?.note ?? "" };
+  const { symbols, leftOut } = members.length && !cfg.source.symbols.length
+    ? { symbols: [...new Set(members.map((m) => m.symbol))].sort(), leftOut: [] }
+    : await sourceSymbols(cfg.source.symbols, source);
+  return { symbols, from, to, members, universe, leftOut };
 }
 
 /** Sorted unique sessions of the fetched bars. */
@@ -123,7 +115,7 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
   const source = opts.source ?? await sourceFromConfig(cfg);
   // Fetch and validate first: bad input (including segments that do not fit the data, or too little data for
   // a split by fractions) fails here, before any store is opened or written.
-  const { members, universe, leftOutNote, ...req } = await requestFor(cfg, source);
+  const { members, universe, leftOut, ...req } = await requestFor(cfg, source);
   const doneCollect = progress.start(`collect (${source.name})`);
   const fetched = await fetchAll(source, req, members);
   const { segments, source: segmentSource } = resolveSegments(fetchedCalendar(fetched), segmentChoice(cfg), {
@@ -163,7 +155,7 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
     const notes = [
       inputNote(source),
       universeNote(source.name, collected.symbols.length, universe),
-      leftOutNote,
+      leftOutNote(leftOut),
     ]
       .filter(Boolean);
     const input = {

@@ -24,7 +24,6 @@ import {
   sessions,
   sha256Hex,
   type Signal,
-  tradableAtClose,
 } from "@lib/core/mod.ts";
 import { rowsBetween, rowsOnDate, type SegmentSpec, type SymbolSeries, toSeries } from "@lib/dataset/mod.ts";
 import {
@@ -73,6 +72,7 @@ import { ensureTables, NEWS_COLLECTION, runCollect } from "./collect/mod.ts";
 import { type Config, retrainWindow, specFromConfig } from "./config.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import { sourceFromConfig } from "./run.ts";
+import { leftOutNote, sourceSymbols } from "./steps/collect.ts";
 import { datasetFrom } from "./steps/dataset.ts";
 import { withNewsScorer } from "./lm.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
@@ -153,13 +153,6 @@ export async function gitState(): Promise<{ sha: string; dirty: boolean }> {
   } catch {
     return { sha: "unknown", dirty: false };
   }
-}
-
-/** The configured symbols, else the source's tradable ones (what is published after the close is left out). */
-async function universe(cfg: Config, source: MarketSource): Promise<string[]> {
-  return cfg.source.symbols.length
-    ? [...cfg.source.symbols]
-    : tradableAtClose((await source.listSymbols?.()) ?? []).tradable;
 }
 
 /** Last stored session of `symbols` (null when none). */
@@ -462,10 +455,11 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
   const window = retrainWindow(p.retrain.window);
   const spec = specFromConfig(cfg);
   const source = opts.source ?? await sourceFromConfig(cfg);
-  const symbols = await universe(cfg, source);
+  const { symbols, leftOut } = await sourceSymbols(cfg.source.symbols, source);
   if (!symbols.length) {
     throw new ConfigError("no symbols: set source.symbols or use a source that lists them");
   }
+  if (leftOut.length) progress.note(leftOutNote(leftOut));
   const stores = opts.stores ?? await openStores(await storeConfigFor(cfg.dataDir, opts.backends ?? []));
   try {
     await ensureTables(stores);

@@ -209,23 +209,9 @@ export const PUBLICATION_DELAYS: Readonly<Record<string, number>> = Object.freez
   ),
 );
 
-/**
- * Splits a listed universe ("all symbols the source has") into what can be traded at the close and what is
- * published after it ({@linkcode PUBLICATION_DELAYS}: the CBOE volatility indexes), which is market context.
- * `note` says what was left out (empty when nothing was).
- */
-export function tradableAtClose(
-  symbols: readonly string[],
-): { tradable: string[]; leftOut: string[]; note: string } {
-  const leftOut = symbols.filter((s) => PUBLICATION_DELAYS[s.toUpperCase()]);
-  const tradable = symbols.filter((s) => !PUBLICATION_DELAYS[s.toUpperCase()]);
-  const note = leftOut.length
-    ? `left out of the source's symbols: ${
-      leftOut.join(", ")
-    } (published after the close, so not tradable at ` +
-      `the decision time; market context only)`
-    : "";
-  return { tradable, leftOut, note };
+/** How long after the close `symbol`'s daily bar becomes public, in ms ({@linkcode PUBLICATION_DELAYS}; else 0). */
+export function publicationDelay(symbol: string): number {
+  return PUBLICATION_DELAYS[symbol.toUpperCase()] ?? 0;
 }
 
 /**
@@ -233,7 +219,7 @@ export function tradableAtClose(
  * ({@linkcode PUBLICATION_DELAYS}, e.g. 16:15 for `^VIX`). Every source stamps daily bars with this.
  */
 export function barKnownAt(symbol: string, date: IsoDate): Instant {
-  return closeTime(date) + (PUBLICATION_DELAYS[symbol.toUpperCase()] ?? 0);
+  return closeTime(date) + publicationDelay(symbol);
 }
 
 /** The New York calendar date of an instant. */

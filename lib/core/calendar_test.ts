@@ -1,6 +1,7 @@
 import { deepEqual as assertEquals, ok as assert, throws as assertThrows } from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
+  barKnownAt,
   closeTime,
   dayOfWeek,
   holidays,
@@ -9,9 +10,9 @@ import {
   nextSession,
   nyDate,
   prevSession,
+  publicationDelay,
   sessionForKnownAt,
   sessions,
-  tradableAtClose,
 } from "./calendar.ts";
 
 const CAL_DIR = new URL("../../../shared/data/gspc-1927-2023-and-nyse-calendar/", import.meta.url);
@@ -59,10 +60,8 @@ Deno.test("bad dates and empty ranges are RangeErrors", () => {
   assertThrows(() => isSession("yesterday"), RangeError);
 });
 
-Deno.test("tradableAtClose: a listed universe loses what is published after the close, and says so", () => {
-  const r = tradableAtClose(["SPY", "^VIX", "^GSPC", "^vxn", "QQQ"]);
-  assertEquals(r.tradable, ["SPY", "^GSPC", "QQQ"]);
-  assertEquals(r.leftOut, ["^VIX", "^vxn"]);
-  assert(r.note.includes("^VIX, ^vxn") && r.note.includes("published after the close"), r.note);
-  assertEquals(tradableAtClose(["AAPL"]), { tradable: ["AAPL"], leftOut: [], note: "" });
+Deno.test("publicationDelay: the volatility indexes settle 15 minutes after the close, the rest at it", () => {
+  const ms = ["SPY", "^VIX", "^GSPC", "^vxn", "QQQ"].map(publicationDelay);
+  assertEquals(ms, [0, 15 * 60_000, 0, 15 * 60_000, 0]);
+  assertEquals(barKnownAt("^VIX", "2018-01-02") - barKnownAt("AAPL", "2018-01-02"), 15 * 60_000);
 });

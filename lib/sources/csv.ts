@@ -36,7 +36,7 @@ import {
   isSymbol,
   lowerBound,
   openTime,
-  PUBLICATION_DELAYS,
+  publicationDelay,
   shown,
 } from "../core/mod.ts";
 import type { Bar, IsoDate, UniverseMember } from "../core/mod.ts";
@@ -797,7 +797,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
       const found = await lookupAll(req.symbols); // throws naming the unknown symbols, before building anything
       const out = new Map<string, Bar[]>();
       found.forEach((s) => {
-        const delay = PUBLICATION_DELAYS[s.symbol.toUpperCase()] ?? 0;
+        const delay = publicationDelay(s.symbol);
         const i0 = lowerBound(s.dates, req.from);
         let i1 = lowerBound(s.dates, req.to);
         if (i1 < s.dates.length && s.dates[i1] === req.to) i1++;

@@ -4,11 +4,44 @@
  * leaves nothing partial and a re-run adds nothing.
  * @module
  */
-import type { Bar, CorporateAction, NewsItem, UniverseMember } from "@lib/core/mod.ts";
+import {
+  type Bar,
+  type CorporateAction,
+  type NewsItem,
+  publicationDelay,
+  type UniverseMember,
+} from "@lib/core/mod.ts";
 import type { BarRequest, CsvLoadReport, MarketSource } from "@lib/sources/mod.ts";
 import { actionToRow, barToRow, memberToRow, type Stores } from "@lib/store/mod.ts";
 import { ensureTables, NEWS_COLLECTION, newsToDoc } from "../collect/mod.ts";
 import type { Progress } from "../progress.ts";
+
+/**
+ * The symbols a run trades: the configured ones, else every symbol the source lists less those published after
+ * the close (`leftOut`: `^VIX` and the other volatility indexes, market context that no decision at the close can
+ * see; {@link leftOutNote} says so in the run's notes).
+ */
+export async function sourceSymbols(
+  configured: readonly string[],
+  source: MarketSource,
+): Promise<{ symbols: string[]; leftOut: string[] }> {
+  if (configured.length) return { symbols: [...configured], leftOut: [] };
+  const listed = (await source.listSymbols?.()) ?? [];
+  return {
+    symbols: listed.filter((s) => !publicationDelay(s)),
+    leftOut: listed.filter((s) => publicationDelay(s) > 0),
+  };
+}
+
+/** The note naming what {@link sourceSymbols} left out ("" when nothing). */
+export function leftOutNote(leftOut: readonly string[]): string {
+  return leftOut.length
+    ? `left out of the source's symbols: ${
+      leftOut.join(", ")
+    } (published after the close, so not tradable at ` +
+      `the decision time; market context only)`
+    : "";
+}
 
 /** What a collect run did. */
 export interface CollectResult {
