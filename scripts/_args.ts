@@ -4,7 +4,8 @@
  * exit code 2, before any work (node's `parseArgs` alone throws an uncaught `TypeError` with a stack trace).
  * @module
  */
-import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import type { ParseArgsOptionsConfig } from "node:util";
+import { parseFlags, reportCliError } from "../pipelines/_cli_error.ts";
 
 /** The usage line of `task` with `options` (defaults shown). */
 export function toolUsage(task: string, options: ParseArgsOptionsConfig, positionals = false): string {
@@ -22,15 +23,13 @@ export function toolArgs<const O extends ParseArgsOptionsConfig>(
   options: O,
   { args = Deno.args, positionals = false }: { args?: string[]; positionals?: boolean } = {},
 ) {
-  const usage = toolUsage(task, options, positionals);
   if (args.includes("--help") || args.includes("-h")) {
-    console.log(usage);
+    console.log(toolUsage(task, options, positionals));
     Deno.exit(0);
   }
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: positionals });
+    return parseFlags(args, options, positionals); // the CLIs' parser: a bad flag is a ConfigError
   } catch (e) {
-    console.error(`error: ${(e as Error).message.split("\n")[0]} (${usage})`);
-    Deno.exit(2);
+    Deno.exit(reportCliError(e)); // one line, exit 2
   }
 }
