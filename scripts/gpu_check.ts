@@ -239,14 +239,11 @@ export async function runGpuCheck(o: GpuCheckOptions, log = console.log): Promis
     const p = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", self.protocol === "file:" ? self.pathname : self.href, ...childArgs(o, b)],
       stdout: "piped",
-      stderr: "piped",
-      env: { XDG_RUNTIME_DIR: Deno.env.get("XDG_RUNTIME_DIR") ?? "/tmp" },
+      stderr: "piped", // (libwayland's XDG_RUNTIME_DIR false alarm is silenced by probeWebGpu itself)
     }).output();
     const text = new TextDecoder().decode(p.stdout).trim().split("\n").filter((l) => l.startsWith("{")).pop();
     if (!p.success || !text) {
-      const err = new TextDecoder().decode(p.stderr).split("\n").filter((l) =>
-        l && !/XDG_RUNTIME_DIR/.test(l)
-      );
+      const err = new TextDecoder().decode(p.stderr).split("\n").filter(Boolean);
       out.push({ requested: b, error: `child exited ${p.code}: ${err.slice(-3).join(" | ").slice(0, 400)}` });
     } else out.push(JSON.parse(text));
   }
