@@ -3,8 +3,8 @@
  * report. Each step is its own function in `steps/`; this file only wires them and times them.
  * @module
  */
-import { closeTime, ConfigError, nyDate, publicationDelay, type UniverseMember } from "@lib/core/mod.ts";
-import { createSyntheticMarket, csvSourceFor, type MarketSource, readUniverseCsv } from "@lib/sources/mod.ts";
+import { closeTime, nyDate } from "@lib/core/mod.ts";
+import { createSyntheticMarket, csvSourceFor, type MarketSource } from "@lib/sources/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
 import type { BacktestResult } from "@lib/backtest/mod.ts";
@@ -21,7 +21,7 @@ import {
   fetchedSessions,
   inputNote,
   leftOutNote,
-  sourceSymbols,
+  runUniverse,
   storeFetched,
 } from "./steps/collect.ts";
 import { checkEnoughData, datasetStep } from "./steps/dataset.ts";
@@ -81,23 +81,7 @@ async function requestFor(cfg: Config, source: MarketSource) {
   const dates = (source as { dates?: string[] }).dates;
   const from = cfg.source.from ?? dates?.[0] ?? "1990-01-01";
   const to = cfg.source.to ?? dates?.[dates.length - 1] ?? nyDate(Date.now());
-  // a point-in-time universe names the symbols: every member whose spell meets [from, to]
-  let members: UniverseMember[] = [];
-  let universe: string | undefined;
-  if (cfg.source.universe) {
-    universe = cfg.source.universe.replace(/^.*\//, "").replace(/\.csv$/i, "");
-    members = (await readUniverseCsv(cfg.source.universe, universe))
-      .filter((m) => m.from <= to && (m.to === null || m.to >= from));
-    const late = members.find((m) => publicationDelay(m.symbol) > 0);
-    if (late) {
-      throw new ConfigError(
-        `source.universe ${cfg.source.universe}: ${late.symbol} is published after the close, so it cannot be traded`,
-      );
-    }
-  }
-  const { symbols, leftOut } = members.length && !cfg.source.symbols.length
-    ? { symbols: [...new Set(members.map((m) => m.symbol))].sort(), leftOut: [] }
-    : await sourceSymbols(cfg.source.symbols, source);
+  const { symbols, members, universe, leftOut } = await runUniverse(cfg.source, source, from, to);
   return { symbols, from, to, members, universe, leftOut };
 }
 

@@ -60,6 +60,7 @@ import {
 import { renderHtml, type Report, type Table, textTable } from "@lib/report/mod.ts";
 import type { MarketSource } from "@lib/sources/mod.ts";
 import {
+  memberToRow,
   openStores,
   reportKey,
   rowToAction,
@@ -72,7 +73,7 @@ import { ensureTables, NEWS_COLLECTION, runCollect } from "./collect/mod.ts";
 import { type Config, retrainWindow, specFromConfig } from "./config.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import { sourceFromConfig } from "./run.ts";
-import { leftOutNote, sourceSymbols } from "./steps/collect.ts";
+import { leftOutNote, membersOn, runUniverse } from "./steps/collect.ts";
 import { datasetFrom } from "./steps/dataset.ts";
 import { withNewsScorer } from "./lm.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
@@ -455,7 +456,14 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
   const window = retrainWindow(p.retrain.window);
   const spec = specFromConfig(cfg);
   const source = opts.source ?? await sourceFromConfig(cfg);
-  const { symbols, leftOut } = await sourceSymbols(cfg.source.symbols, source);
+  // the dates the run may collect: from source.from (or the source's first) to the as-of date, source.to or today
+  const dates = (source as { dates?: string[] }).dates;
+  const end = dates?.[dates.length - 1] ?? new Date(now()).toISOString().slice(0, 10);
+  const collectTo = opts.asOf ?? (until !== null && until < end ? until : end);
+  const collectFrom = cfg.source.from ?? dates?.[0] ?? "1990-01-01";
+  // a point-in-time universe bounds the symbols as in the research run: each counts only while a member
+  const universe = await runUniverse(cfg.source, source, collectFrom, collectTo);
+  const { symbols, leftOut, members } = universe;
   if (!symbols.length) {
     throw new ConfigError("no symbols: set source.symbols or use a source that lists them");
   }
@@ -466,16 +474,13 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     // 1. incremental collect (prices from the last stored session on, news from the latest stored knownAt)
     if (!opts.noCollect) {
       const done = progress.start(`collect (${source.name}, incremental)`);
-      const dates = (source as { dates?: string[] }).dates;
-      const end = dates?.[dates.length - 1] ?? new Date(now()).toISOString().slice(0, 10);
-      const to = opts.asOf ?? (until !== null && until < end ? until : end);
-      const from = cfg.source.from ?? dates?.[0] ?? "1990-01-01";
       const kinds = source.news ? ["prices", "news"] as const : ["prices"] as const;
       const rows = await runCollect(kinds, { market: source, now }, stores, {
         symbols,
-        from,
-        to,
+        from: collectFrom,
+        to: collectTo,
       });
+      if (members.length) await stores.tables.upsert("universe_membership", members.map(memberToRow));
       const failed = rows.filter((r) => !r.ok);
       progress.note(
         `${rows.reduce((a, r) => a + r.inserted, 0)} new rows` +
@@ -496,6 +501,12 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     const hist = await loadHistory(stores, symbols, asOf);
     const cal = calendarOf(hist.series);
     if (!cal.includes(asOf)) throw new ConfigError(`no stored bars on ${asOf}`);
+    // the symbols the run decides on: the universe's members on the as-of date
+    const traded = membersOn(universe, asOf);
+    if (!traded.length) {
+      throw new ConfigError(`source.universe ${cfg.source.universe}: no member on ${asOf}`);
+    }
+    const membership = members.length ? members : undefined;
     done();
     // news sentiment from the configured scorer (cached in the documents store), as in the research run
     const newsScorer = await withNewsScorer(cfg.news, (n) => progress.note(n), async (scorer) => {
@@ -528,7 +539,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       const segments = productionSegments(cal, asOf, window, p.retrain.calibrationFrac, system.spec);
       ds = datasetFrom(
         system.spec,
-        { series: hist.series, news: hist.news, actions: hist.actions },
+        { series: hist.series, news: hist.news, actions: hist.actions, membership },
         segments,
         featureSetOf(system.featureNames, system.featureSet.version),
       );
@@ -537,7 +548,11 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     } else {
       done = progress.start(`refit ${p.model} (${p.retrain.window}, data through ${asOf})`);
       const segments = productionSegments(cal, asOf, window, p.retrain.calibrationFrac, spec);
-      ds = datasetFrom(spec, { series: hist.series, news: hist.news, actions: hist.actions }, segments);
+      ds = datasetFrom(
+        spec,
+        { series: hist.series, news: hist.news, actions: hist.actions, membership },
+        segments,
+      );
       const featureSet = featureSetOf(ds.featureNames, ds.featureSet.version);
       system = await fitSystem(spec, ds);
       const fitRows = rowsBetween(ds, system.windows.fit[0], system.windows.fit[1]);
@@ -664,7 +679,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       checks.push({ kind: "psi", name, value: v, warn, fail, status: status(v, warn, fail) });
     });
     let worstLag = 0;
-    for (const s of symbols) {
+    // a symbol that has left the universe stops being collected: only the members on asOf must be fresh
+    for (const s of traded) {
       const e = hist.snapshot.find((x) => x.symbol === s);
       const lag = !e ? cal.length : e.lastDate >= asOf ? 0 : sessions(nextSession(e.lastDate), asOf).length;
       worstLag = Math.max(worstLag, lag);

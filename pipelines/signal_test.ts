@@ -1,6 +1,7 @@
 import { deepEqual, equal, notEqual, ok, rejects } from "node:assert/strict";
 import { ConfigError, prevSession } from "@lib/core/mod.ts";
 import { aliasState, listVersions, loadVersion } from "@lib/models/mod.ts";
+import { type BarRequest, createSyntheticMarket } from "@lib/sources/mod.ts";
 import { openEmbeddedStores, rowToSignal, type Stores } from "@lib/store/mod.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { main } from "./signal_cli.ts";
@@ -170,6 +171,76 @@ Deno.test({
       equal(again.model, "refit", "the registered system saw data after 2018-06-29: not used");
     } finally {
       await stores.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "signal: a point-in-time universe decides on its members of the as-of date and checks only their freshness",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const m = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 });
+    const syms = (await m.listSymbols!()).sort();
+    const d = m.dates;
+    // gone: delisted on d[300] (no bars after); dropped: left the index on d[350] but still trades; late: joined d[100]
+    const [gone, dropped, late] = [syms[1], syms[2], syms[3]];
+    const source = {
+      ...m,
+      bars: async (req: BarRequest) => {
+        const out = await m.bars(req);
+        const b = out.get(gone);
+        if (b) out.set(gone, b.filter((x) => x.date <= d[300]));
+        return out;
+      },
+    };
+    const dir = await Deno.makeTempDir({ prefix: "fmai-universe-" });
+    const file = `${dir}/idx.csv`;
+    await Deno.writeTextFile(
+      file,
+      "symbol,from,to\n" + syms.map((s) =>
+        s === gone
+          ? `${s},${d[0]},${d[300]}`
+          : s === dropped
+          ? `${s},${d[0]},${d[350]}`
+          : s === late
+          ? `${s},${d[100]},`
+          : `${s},${d[0]},`
+      ).join("\n") + "\n",
+    );
+    const cfg = await smallConfig();
+    const stores = openEmbeddedStores(":memory:");
+    try {
+      const out = await runSignal({ ...cfg, source: { ...cfg.source, universe: file } }, {
+        ...quiet,
+        stores,
+        source,
+      });
+      equal(out.asOf, d[d.length - 1]);
+      deepEqual(
+        out.signals.map((x) =>
+          x.symbol
+        ).sort(),
+        syms.filter((s) => s !== gone && s !== dropped),
+        "signals only for the members on the as-of date",
+      );
+      ok(
+        !out.checks.some((c) => c.kind === "freshness" && c.name === gone),
+        "a former member need not be fresh",
+      );
+      equal(out.checks.find((c) => c.kind === "freshness" && c.name === "*")!.value, 0);
+      ok(out.checks.every((c) => c.kind !== "freshness" || c.status === "ok"));
+      equal(await stores.tables.count("universe_membership", { universe: "idx" }), 6);
+      // a universe whose spells miss the run's dates is refused before any work
+      await Deno.writeTextFile(file, `symbol,from,to\n${syms[0]},1990-01-02,1990-12-31\n`);
+      await rejects(
+        () => runSignal({ ...cfg, source: { ...cfg.source, universe: file } }, { ...quiet, stores, source }),
+        /source\.universe .*idx\.csv: no membership spell meets/,
+      );
+    } finally {
+      await stores.close();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });

@@ -6,12 +6,14 @@
  */
 import {
   type Bar,
+  ConfigError,
   type CorporateAction,
+  type IsoDate,
   type NewsItem,
   publicationDelay,
   type UniverseMember,
 } from "@lib/core/mod.ts";
-import type { BarRequest, CsvLoadReport, MarketSource } from "@lib/sources/mod.ts";
+import { type BarRequest, type CsvLoadReport, type MarketSource, readUniverseCsv } from "@lib/sources/mod.ts";
 import { actionToRow, barToRow, memberToRow, type Stores } from "@lib/store/mod.ts";
 import { ensureTables, NEWS_COLLECTION, newsToDoc } from "../collect/mod.ts";
 import type { Progress } from "../progress.ts";
@@ -31,6 +33,55 @@ export async function sourceSymbols(
     symbols: listed.filter((s) => !publicationDelay(s)),
     leftOut: listed.filter((s) => publicationDelay(s) > 0),
   };
+}
+
+/** What a run trades: its symbols and, for a point-in-time universe, the membership spells that bound them. */
+export interface RunUniverse {
+  symbols: string[];
+  /** Spells of the point-in-time universe that meet the run's dates (empty for a fixed universe). */
+  members: UniverseMember[];
+  /** The universe's name (its file name without `.csv`); unset for a fixed universe. */
+  universe?: string;
+  /** Listed symbols left out (see {@link sourceSymbols}). */
+  leftOut: string[];
+}
+
+/**
+ * The universe of a run over `[from, to]`, the same for the research run and the daily run: with
+ * `source.universe`, the membership spells of that file that meet the dates (a member published after the
+ * close is a one-line `ConfigError`: the user's own list is refused, not edited), and its members as the
+ * symbols unless `source.symbols` names them; else {@link sourceSymbols}.
+ */
+export async function runUniverse(
+  conf: { symbols: readonly string[]; universe: string | null },
+  source: MarketSource,
+  from: IsoDate,
+  to: IsoDate,
+): Promise<RunUniverse> {
+  if (!conf.universe) return { ...await sourceSymbols(conf.symbols, source), members: [] };
+  const universe = conf.universe.replace(/^.*\//, "").replace(/\.csv$/i, "");
+  const members = (await readUniverseCsv(conf.universe, universe))
+    .filter((m) => m.from <= to && (m.to === null || m.to >= from));
+  if (!members.length) {
+    throw new ConfigError(`source.universe ${conf.universe}: no membership spell meets ${from}..${to}`);
+  }
+  const late = members.find((m) => publicationDelay(m.symbol) > 0);
+  if (late) {
+    throw new ConfigError(
+      `source.universe ${conf.universe}: ${late.symbol} is published after the close, so it cannot be traded`,
+    );
+  }
+  const symbols = conf.symbols.length ? [...conf.symbols] : [...new Set(members.map((m) => m.symbol))].sort();
+  return { symbols, members, universe, leftOut: [] };
+}
+
+/** The symbols of `u` that are members on `date` (all of them for a fixed universe). */
+export function membersOn(u: Pick<RunUniverse, "symbols" | "members">, date: IsoDate): string[] {
+  if (!u.members.length) return u.symbols;
+  const on = new Set(
+    u.members.filter((m) => m.from <= date && (m.to === null || m.to >= date)).map((m) => m.symbol),
+  );
+  return u.symbols.filter((s) => on.has(s));
 }
 
 /** The note naming what {@link sourceSymbols} left out ("" when nothing). */
