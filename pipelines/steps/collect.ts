@@ -50,7 +50,8 @@ export interface RunUniverse {
  * The universe of a run over `[from, to]`, the same for the research run and the daily run: with
  * `source.universe`, the membership spells of that file that meet the dates (a member published after the
  * close is a one-line `ConfigError`: the user's own list is refused, not edited), and its members as the
- * symbols unless `source.symbols` names them; else {@link sourceSymbols}.
+ * symbols unless `source.symbols` names some of them (one that is never a member then is refused: it would have
+ * no rows); else {@link sourceSymbols}.
  */
 export async function runUniverse(
   conf: { symbols: readonly string[]; universe: string | null },
@@ -71,7 +72,17 @@ export async function runUniverse(
       `source.universe ${conf.universe}: ${late.symbol} is published after the close, so it cannot be traded`,
     );
   }
-  const symbols = conf.symbols.length ? [...conf.symbols] : [...new Set(members.map((m) => m.symbol))].sort();
+  const listed = new Set(members.map((m) => m.symbol));
+  const outside = conf.symbols.filter((s) => !listed.has(s));
+  if (outside.length) {
+    throw new ConfigError(
+      `source.symbols ${
+        outside.join(", ")
+      }: not a member of source.universe ${conf.universe} in ${from}..${to}` +
+        ` (the universe bounds the symbols; leave source.symbols empty to trade its members)`,
+    );
+  }
+  const symbols = conf.symbols.length ? [...conf.symbols] : [...listed].sort();
   return { symbols, members, universe, leftOut: [] };
 }
 

@@ -37,6 +37,10 @@ Deno.test("runUniverse: a universe file's spells over the run's dates name the s
     // configured symbols stay the user's, bounded by the spells
     const only = await runUniverse({ ...conf, symbols: ["AAPL"] }, lists([]), "2012-01-03", "2018-12-31");
     deepEqual(membersOn(only, "2014-06-02"), ["AAPL"]);
+    await rejects(
+      () => runUniverse({ ...conf, symbols: ["AAPL", "GE", "IBM"] }, lists([]), "2012-01-03", "2018-12-31"),
+      /source\.symbols GE, IBM: not a member of source\.universe .*sp\.csv in 2012-01-03\.\.2018-12-31/,
+    );
     // no spell meets the dates, or a member printed after the close: refused, nothing substituted
     await rejects(
       () => runUniverse(conf, lists(["AAPL"]), "1995-01-03", "1999-12-31"),
