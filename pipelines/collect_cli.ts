@@ -3,6 +3,9 @@
  * synthetic market) into the stores, with a progress bar and a final summary table; `--dry-run` prints what
  * would be fetched after the incremental lookup and writes nothing; `--replay DIR` answers every request from
  * recorded responses (offline). A user mistake prints one line and exits with code 2; failed symbols exit 1.
+ * A symbol given twice (in any case) is refused; with `--source csv|synthetic` the symbols and the range are
+ * checked against the source's data before any store is opened, as `deno task pipeline` does, and a symbol is
+ * collected under the source's spelling (`spy` is `SPY` of `SPY.csv`; a note says so).
  * @module
  */
 import { parseArgs } from "node:util";
@@ -26,6 +29,7 @@ import {
   createRawRecorder,
   parseKinds,
   planCollect,
+  resolveMarketSymbols,
   runCollect,
   summarize,
   type SummaryRow,
@@ -79,6 +83,23 @@ export interface CollectArgs {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/**
+ * Refuses a symbol listed twice, in any case (Yahoo, Nasdaq and the CSV files match symbols regardless of
+ * case): the run would collect it twice and count its rows twice. A one-line `ConfigError`.
+ */
+function refuseRepeats(symbols: readonly string[], where: string): void {
+  const seen = new Map<string, string>();
+  for (const s of symbols) {
+    const first = seen.get(s.toUpperCase());
+    if (first !== undefined) {
+      throw new ConfigError(
+        first === s ? `${where}: ${s} is given twice` : `${where}: ${first} and ${s} are the same symbol`,
+      );
+    }
+    seen.set(s.toUpperCase(), s);
+  }
+}
+
 /** Parses argv; user mistakes are `ConfigError`s / `RangeError`s with one-line messages. */
 export function parseCollectArgs(argv: string[]): CollectArgs {
   const p = asConfigError(() =>
@@ -122,6 +143,7 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
     );
   }
   const symbols = v.symbols === undefined ? [] : parseSymbolList(v.symbols, "--symbols");
+  refuseRepeats(symbols, "--symbols");
   const needsSymbols = !(source === "synthetic" || source === "csv" ||
     kinds.every((k) => k === "calendars"));
   if (!symbols.length && needsSymbols && !help) {
@@ -179,8 +201,15 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Builds the sources of the parsed arguments (replaying when `--replay` is given). */
-export async function buildSources(a: CollectArgs): Promise<{ sources: CollectSources; symbols: string[] }> {
+/**
+ * Builds the sources of the parsed arguments (replaying when `--replay` is given). A market source (CSV,
+ * synthetic) is asked for the symbols' bars over `[from, to]` first (`resolveMarketSymbols`): an unknown
+ * symbol or a range without data is refused here, before any store is opened; `renamed` lists the symbols
+ * it spells otherwise.
+ */
+export async function buildSources(
+  a: CollectArgs,
+): Promise<{ sources: CollectSources; symbols: string[]; renamed: [string, string][] }> {
   let base: typeof fetch | undefined;
   if (a.replay.length) {
     for (const d of a.replay) {
@@ -207,7 +236,8 @@ export async function buildSources(a: CollectArgs): Promise<{ sources: CollectSo
     delete sources.raw;
   }
   if (!symbols.length && sources.market?.listSymbols) symbols = await sources.market.listSymbols();
-  return { sources, symbols };
+  if (!sources.market || !symbols.length) return { sources, symbols, renamed: [] };
+  return { sources, ...await resolveMarketSymbols(sources.market, { symbols, from: a.from, to: a.to }) };
 }
 
 /** The summary table of a run. */
@@ -241,7 +271,10 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (!a.dryRun && !a.backends.length) await checkWritableDir(a.storeDir, "--store-dir");
-    const { sources, symbols } = await buildSources(a);
+    const { sources, symbols, renamed } = await buildSources(a);
+    const renamedNote = renamed.length
+      ? `symbols: ${renamed.map(([s, k]) => `${s} is ${k}`).join(", ")} in ${sources.market!.name}`
+      : "";
     const req: CollectRequest = {
       symbols,
       from: a.from,
@@ -263,12 +296,14 @@ export async function main(argv: string[]): Promise<number> {
         columns: ["kind", "symbol", "would fetch"],
         rows: plan.map((p) => [p.kind, p.symbol, p.fetch]),
       }));
+      if (renamedNote) console.log(renamedNote);
       return 0;
     }
     stores = await openStores(await storeConfigFor(a.storeDir, a.backends));
     const progress = createProgress({ quiet: a.quiet });
     const rows = await runCollect(a.kinds, sources, stores, req, progress);
     console.log(summaryTable(rows));
+    if (renamedNote) console.log(renamedNote);
     const note = sources.market ? inputNote(sources.market) : "";
     if (note) console.log(note);
     return rows.some((r) => !r.ok) ? 1 : 0;

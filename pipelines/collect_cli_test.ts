@@ -104,3 +104,97 @@ Deno.test("collect cli: replayed run stores, prints the summary; dry-run writes 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+const ETF = new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname;
+
+async function storeMade(store: string): Promise<boolean> {
+  return await Deno.stat(store).then(() => true, () => false);
+}
+
+Deno.test("collect cli: a lowercase symbol is collected under the source's spelling, and the note says so", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const store = `${dir}/store`;
+    const run = await capture([
+      ...["--source", "csv", "--data-dir", ETF, "--symbols", "spy"],
+      ...["--from", "2019-01-01", "--to", "2019-01-31", "--store-dir", store, "--quiet"],
+    ]);
+    equal(run.code, 0, run.out + run.err);
+    ok(/prices\s+SPY\s+ok\s+2019-01-01\.\.2019-01-31\s+21\s+21/.test(run.out), run.out);
+    ok(run.out.includes("symbols: spy is SPY in csv:yahoo-daily"), run.out);
+    const s = openEmbeddedStores(store);
+    try {
+      equal(await s.tables.count("bars", { symbol: "SPY" }), 21);
+      equal(await s.tables.count("bars"), 21);
+    } finally {
+      await s.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("collect cli: sessions not closed yet are counted in the summary's records left out", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // every session of 2099-01 is in the future: none is stored, all 20 are said
+    const run = await capture([
+      ...["--source", "synthetic", "--symbols", "SYN00,SYN01", "--from", "2099-01-02", "--to", "2099-01-31"],
+      ...["--store-dir", `${dir}/store`, "--quiet"],
+    ]);
+    equal(run.code, 0, run.out + run.err);
+    ok(/0 rows\/docs written \(0 new\), 0 objects; 40 records left out/.test(run.out), run.out);
+    ok(/prices\s+SYN01\s+ok\s+2099-01-02\.\.2099-01-31\s+0\s+0\s+0\s+20/.test(run.out), run.out);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Runs each case: exit 2, one line `error: ...` matching its pattern, no summary, no store created. */
+async function refusedBeforeWork(cases: (store: string) => [string[], RegExp][]): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const store = `${dir}/store`;
+    for (const [argv, msg] of cases(store)) {
+      const r = await capture(argv);
+      equal(r.code, 2, `${argv.join(" ")}: ${r.out}${r.err}`);
+      equal(r.err.trim().split("\n").length, 1, r.err);
+      ok(r.err.startsWith("error: ") && msg.test(r.err), r.err);
+      equal(r.out, "", "no summary: no work started");
+      equal(await storeMade(store), false, `${argv.join(" ")}: no store created`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("collect cli: a symbol given twice (in any case) exits 2 before any store exists", async () => {
+  throws(() => parseCollectArgs(["--symbols", "SPY,SPY"]), /--symbols: SPY is given twice/);
+  throws(() => parseCollectArgs(["--symbols", "spy,QQQ,SPY"]), /--symbols: spy and SPY are the same symbol/);
+  await refusedBeforeWork((store) => [
+    [
+      ["--source", "csv", "--data-dir", ETF, "--symbols", "SPY,SPY", "--store-dir", store, "--quiet"],
+      /SPY is given twice/,
+    ],
+    [["--symbols", "AAPL,aapl", "--replay", YF, "--store-dir", store], /AAPL and aapl are the same symbol/],
+  ]);
+});
+
+Deno.test("collect cli: a symbol or a range the market source lacks exits 2 before any store exists", async () => {
+  await refusedBeforeWork((store) => {
+    const csv = ["--source", "csv", "--data-dir", ETF, "--store-dir", store, "--quiet"];
+    const year = (y: number) => ["--from", `${y}-01-01`, "--to", `${y}-12-31`];
+    return [
+      [[...csv, "--symbols", "NOPE", ...year(2019)], /unknown symbol NOPE: .* hold 9 symbols \(DIA, /],
+      [
+        [...csv, "--symbols", "SPY", ...year(1990)],
+        /empty date range: .*\(data covers 2000-01-03\.\.2022-11-18\)/,
+      ],
+      [[...csv, ...year(1990), "--dry-run"], /empty date range: csv:yahoo-daily has no bars for DIA,/],
+      [
+        ["--source", "synthetic", "--symbols", "SPY", ...year(2019), "--store-dir", store, "--quiet"],
+        /synthetic: unknown symbol SPY \(have SYN00\.\.SYN19\)/,
+      ],
+    ];
+  });
+});

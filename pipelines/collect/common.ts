@@ -108,6 +108,33 @@ export interface CollectStep {
   plan(sources: CollectSources, stores: Stores | null, req: CollectRequest): Promise<PlanRow[]>;
 }
 
+/**
+ * Checks what a run asks of a market source (CSV files, the synthetic market) before any store is opened or
+ * written, the way the pipeline does (its `fetchAll` asks the source for every bar first): the source's
+ * `bars` refuses an unknown symbol (`DataSourceError`, a user error naming what the source holds) and a range
+ * in which no requested symbol has a bar (`InputError`, `empty date range ... (data covers ...)`), in its own
+ * one-line messages. Returns the symbols as the source spells them, in the order asked, and the pairs
+ * `[asked, spelled]` that differ (the CSV source finds `SPY.csv` for `spy`; bars are stored under the
+ * source's spelling).
+ */
+export async function resolveMarketSymbols(
+  market: MarketSource,
+  req: { symbols: readonly string[]; from: IsoDate; to: IsoDate },
+): Promise<{ symbols: string[]; renamed: [string, string][] }> {
+  const got = await market.bars({ symbols: [...req.symbols], from: req.from, to: req.to });
+  const keys = [...got.keys()];
+  const symbols: string[] = [], renamed: [string, string][] = [];
+  for (const s of req.symbols) {
+    const k = got.has(s) ? s : keys.find((k) => k.toUpperCase() === s.toUpperCase());
+    if (k === undefined) {
+      throw new Error(`${market.name}: bars() returned no entry for ${s} (breaks its contract)`);
+    }
+    symbols.push(k);
+    if (k !== s) renamed.push([s, k]);
+  }
+  return { symbols, renamed };
+}
+
 /** Creates every table the collectors write (idempotent). */
 export async function ensureTables(stores: Stores): Promise<void> {
   for (const s of ALL_SCHEMAS) await stores.tables.ensureTable(s);

@@ -10,13 +10,20 @@
  * A symbol's unit of work is all of its writes: raw responses, then corporate actions, then bars. Bars are the
  * incremental marker and go last, so the cursor advances only when everything else landed; a run that fails
  * (or is killed) between two writes re-fetches the symbol, and the idempotent upserts make that exact. Each
- * write is one all-or-nothing upsert. Bars the source left out (a missing value) are counted in `skipped`.
+ * write is one all-or-nothing upsert. Bars left out are counted in `skipped`: those the source left out
+ * (a missing value) and those whose session has not closed yet (a `to` after today: the synthetic market
+ * has future sessions).
+ *
+ * A market source that answers for another spelling than the symbol asked for (the CSV source finds `SPY.csv`
+ * for `spy`) fails the symbol naming both: its bars are not dropped in silence. The CLI asks for the source's
+ * own spelling (`resolveMarketSymbols`).
  * @module
  */
 import {
   type Bar,
   closeTime,
   type CorporateAction,
+  DataSourceError,
   type IsoDate,
   isSession,
   nextSession,
@@ -81,8 +88,19 @@ async function fetchPrices(
   const m = sources.market;
   if (!m) throw new TypeError("collect prices: needs the yahoo or a market source");
   const req = { symbols: [symbol], ...range };
-  const bars = (await m.bars(req)).get(symbol) ?? [];
-  const actions = m.actions ? (await m.actions(req)).filter((a) => a.symbol === symbol) : [];
+  const got = await m.bars(req);
+  const bars = got.get(symbol) ?? [];
+  const actions = m.actions ? await m.actions(req) : [];
+  const other = [...got.keys(), ...bars.map((b) => b.symbol), ...actions.map((a) => a.symbol)]
+    .find((s) => s !== symbol);
+  if (other !== undefined || !got.has(symbol)) {
+    const said = `${m.name} answered for ${other ?? "nothing"} when asked for ${symbol}`;
+    throw new DataSourceError(`${said} (bars are stored under the symbol asked for)`, {
+      source: m.name,
+      symbol,
+      userError: false,
+    });
+  }
   return { bars, actions };
 }
 
@@ -96,7 +114,9 @@ async function collectSymbol(
   if (!range) return { rows: 0, inserted: 0, objects: 0, range: "" };
   const now = (sources.now ?? Date.now)();
   const got = await fetchPrices(sources, symbol, range, req.strict);
-  const bars = got.bars.filter((b) => b.symbol === symbol && closeTime(b.date) <= now);
+  // a session not closed yet is never stored (a stored last day is final), and is counted as left out
+  const bars = got.bars.filter((b) => closeTime(b.date) <= now);
+  const future = got.bars.length - bars.length;
   let rows = 0, inserted = 0;
   // raw responses, actions, then bars (the cursor) last: see the module doc
   const objects = sources.yahoo ? await storeRawFor(sources, stores, "yahoo", "chart", symbol) : 0;
@@ -110,7 +130,13 @@ async function collectSymbol(
     rows += r.inserted + r.updated;
     inserted += r.inserted;
   }
-  return { rows, inserted, objects, range: `${range.from}..${range.to}`, skipped: got.skipped?.length ?? 0 };
+  return {
+    rows,
+    inserted,
+    objects,
+    range: `${range.from}..${range.to}`,
+    skipped: (got.skipped?.length ?? 0) + future,
+  };
 }
 
 /** The `prices` step. */

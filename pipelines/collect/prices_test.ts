@@ -1,6 +1,6 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { closeTime, DataSourceError, nyDate } from "@lib/core/mod.ts";
-import { createReplayFetch } from "@lib/sources/mod.ts";
+import { closeTime, DataSourceError, nyDate, sessions } from "@lib/core/mod.ts";
+import { createReplayFetch, createSyntheticMarket, csvSourceFor } from "@lib/sources/mod.ts";
 import { rowToAction, rowToBar } from "@lib/store/mod.ts";
 import { pricesStep, runCollect, summarize } from "./mod.ts";
 import {
@@ -140,8 +140,54 @@ Deno.test("prices: unfinished sessions are not stored (clock before the close)",
     const s = await replaySources();
     s.now = () => closeTime("2020-01-02") - 1;
     await pricesStep.run(s, t.stores, { ...FIVE, symbols: ["AAPL"] });
+    const [row] = await pricesStep.run(s, t.stores, { ...FIVE, symbols: ["AAPL"] });
     const rows = await t.stores.tables.query("bars", { where: { symbol: "AAPL" } });
     deepEqual(rows.map((r) => r.date), []);
+    equal(row.skipped, 1, "the unfinished session is counted as left out");
+  } finally {
+    await t.dispose();
+  }
+});
+
+Deno.test("prices: sessions after now are counted as left out, not dropped in silence", async () => {
+  const t = await tempStores();
+  try {
+    const from = "2026-11-02", to = "2027-02-26";
+    const all = sessions(from, to);
+    const market = createSyntheticMarket({ start: from, sessions: all.length, symbols: 2 });
+    const now = closeTime("2026-12-04");
+    const rows = await pricesStep.run({ market, now: () => now }, t.stores, {
+      symbols: ["SYN00", "SYN01"],
+      from,
+      to,
+    });
+    const past = all.filter((d) => closeTime(d) <= now).length;
+    for (const r of rows) {
+      equal(r.ok, true, r.error);
+      equal(r.rows, past);
+      equal(r.skipped, all.length - past, "every future session is counted");
+    }
+    deepEqual(summarize(rows).skipped, 2 * (all.length - past));
+    equal(await t.stores.tables.count("bars"), 2 * past);
+  } finally {
+    await t.dispose();
+  }
+});
+
+Deno.test("prices: a market source answering for another spelling fails the symbol (its bars are not dropped)", async () => {
+  const t = await tempStores();
+  try {
+    const market = await csvSourceFor(
+      new URL("../../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname,
+    );
+    const [row] = await pricesStep.run({ market }, t.stores, {
+      symbols: ["spy"],
+      from: "2019-01-01",
+      to: "2019-01-31",
+    });
+    equal(row.ok, false, "not an ok row with 0 rows");
+    ok(/answered for SPY when asked for spy/.test(row.error ?? ""), row.error);
+    equal(await t.stores.tables.count("bars"), 0);
   } finally {
     await t.dispose();
   }
