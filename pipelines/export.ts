@@ -9,12 +9,14 @@
  * `DIR/manifest.json` lists each file with its row count, columns, `known_at` range, filter and a SHA-256 of
  * its rows (canonical JSON lines in file order); `store:copy --from parquet:DIR` checks them before writing.
  * Files and the manifest are written to a temporary name and renamed, so a killed export leaves the previous
- * files whole, and a re-run rewrites the same bytes.
+ * files whole, and a re-run rewrites the same bytes. Every flag, the config file, the store (`--store-dir` must
+ * hold one: an export never creates it) and each `--symbols` the store must hold are checked, and every file's
+ * rows computed, before the first file is written: a refused export writes nothing.
  * @module
  */
 import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
-import { ConfigError, DataValidationError } from "@lib/core/mod.ts";
+import { ConfigError, DataValidationError, dayNumber, parseSymbolList } from "@lib/core/mod.ts";
 import {
   datasetFrame,
   datasetFrameSchema,
@@ -39,11 +41,11 @@ import {
   type TableQuery,
   type TableSchema,
 } from "@lib/store/mod.ts";
-import { asConfigError, reportCliError } from "./_cli_error.ts";
-import { loadConfig, segmentChoice, specFromConfig } from "./config.ts";
+import { asConfigError, checkWritableDir, reportCliError } from "./_cli_error.ts";
+import { type Config, loadConfig, segmentChoice, specFromConfig } from "./config.ts";
 import { datasetStep } from "./steps/dataset.ts";
 import { withNewsScorer } from "./lm.ts";
-import { parseBackends, storeConfigFor } from "./stores.ts";
+import { checkStoreExists, parseBackends, storeConfigFor, type StorePart } from "./stores.ts";
 
 /** What `deno task export` can write: three store tables and the feature table. */
 export const EXPORT_KINDS = ["bars", "features", "signals", "predictions"] as const;
@@ -153,28 +155,48 @@ export async function readManifest(dir: string): Promise<Manifest> {
   }
 }
 
+/** One file of an export, computed in full before anything is written. */
+interface Prepared {
+  name: string;
+  df: pl.DataFrame;
+  schema: FrameSchema;
+  extra: Pick<ManifestEntry, "filter" | "table" | "featureSet"> & { sha256?: string };
+  /** What the log line says after the file's name (e.g. `x 40 features`). */
+  note?: string;
+}
+
 /** Writes a frame as `DIR/<name>.<format>` and returns its manifest entry (the manifest is written by the caller). */
-async function writeFrame(
-  dir: string,
-  name: string,
-  df: pl.DataFrame,
-  schema: FrameSchema,
-  format: FrameFormat,
-  extra: Pick<ManifestEntry, "filter" | "table" | "featureSet"> & { sha256?: string },
-): Promise<ManifestEntry> {
-  const file = `${name}.${format}`;
-  await writeAtomic(`${dir}/${file}`, frameToBytes(df, format));
+async function writeFrame(dir: string, p: Prepared, format: FrameFormat): Promise<ManifestEntry> {
+  const file = `${p.name}.${format}`;
+  await writeAtomic(`${dir}/${file}`, frameToBytes(p.df, format));
   return {
     file,
     format,
-    ...(extra.table ? { table: extra.table } : {}),
-    rows: df.height,
-    columns: schema.map(([c, t]) => [c, t]),
-    sha256: extra.sha256 ?? frameChecksum(df, schema),
-    knownAt: knownAtRange(df),
-    filter: extra.filter,
-    ...(extra.featureSet ? { featureSet: extra.featureSet } : {}),
+    ...(p.extra.table ? { table: p.extra.table } : {}),
+    rows: p.df.height,
+    columns: p.schema.map(([c, t]) => [c, t]),
+    sha256: p.extra.sha256 ?? frameChecksum(p.df, p.schema),
+    knownAt: knownAtRange(p.df),
+    filter: p.extra.filter,
+    ...(p.extra.featureSet ? { featureSet: p.extra.featureSet } : {}),
   };
+}
+
+/** Writes prepared files into `dir` (created when missing), then adds them to its manifest; returns the entries. */
+async function writePrepared(
+  dir: string,
+  prepared: readonly Prepared[],
+  format: FrameFormat,
+  log: (s: string) => void,
+): Promise<Record<string, ManifestEntry>> {
+  await Deno.mkdir(dir, { recursive: true });
+  const out: Record<string, ManifestEntry> = {};
+  for (const p of prepared) {
+    out[p.name] = await writeFrame(dir, p, format);
+    log(`${p.name}: ${p.df.height} rows${p.note ? ` ${p.note}` : ""} -> ${dir}/${out[p.name].file}`);
+  }
+  await updateManifest(dir, out);
+  return out;
 }
 
 /** Adds entries to `DIR/manifest.json` (others kept), written atomically. */
@@ -207,7 +229,30 @@ export async function tableFrame(
   return rowsToFrame(t, await stores.tables.query(t.name, { where: whereOf(t, filter), orderBy: t.key }));
 }
 
-/** Writes store tables as `DIR/<table>.<format>` plus the manifest; returns the entries written. */
+/** Reads store tables (filtered, in key order) as files to write; nothing is written. */
+async function prepareTables(
+  stores: Stores,
+  tables: readonly TableSchema[],
+  filter: ExportFilter,
+): Promise<Prepared[]> {
+  const out: Prepared[] = [];
+  for (const t of tables) {
+    await stores.tables.ensureTable(t);
+    const rows = await stores.tables.query(t.name, { where: whereOf(t, filter), orderBy: t.key });
+    out.push({
+      name: t.name,
+      df: rowsToFrame(t, rows),
+      schema: tableFrameSchema(t),
+      extra: { table: t.name, filter, sha256: rowsChecksum(t, rows) },
+    });
+  }
+  return out;
+}
+
+/**
+ * Writes store tables as `DIR/<table>.<format>` plus the manifest (every table read before the first file is
+ * written); returns the entries written.
+ */
 export async function exportTables(
   stores: Stores,
   tables: readonly TableSchema[],
@@ -216,36 +261,20 @@ export async function exportTables(
   filter: ExportFilter = {},
   log: (s: string) => void = () => {},
 ): Promise<Record<string, ManifestEntry>> {
-  await Deno.mkdir(dir, { recursive: true });
-  const out: Record<string, ManifestEntry> = {};
-  for (const t of tables) {
-    await stores.tables.ensureTable(t);
-    const rows = await stores.tables.query(t.name, { where: whereOf(t, filter), orderBy: t.key });
-    const df = rowsToFrame(t, rows);
-    out[t.name] = await writeFrame(dir, t.name, df, tableFrameSchema(t), format, {
-      table: t.name,
-      filter,
-      sha256: rowsChecksum(t, rows),
-    });
-    log(`${t.name}: ${df.height} rows -> ${dir}/${out[t.name].file}`);
-  }
-  await updateManifest(dir, out);
-  return out;
+  return await writePrepared(dir, await prepareTables(stores, tables, filter), format, log);
 }
 
 /**
  * The feature table of the stored bars (the dataset step's features: feature set, news, ranks; warm-up rows
- * dropped; no labels) as `DIR/features.<format>`, with `known_at` = each row's decision time.
+ * dropped; no labels), to be written as `features.<format>`, with `known_at` = each row's decision time.
+ * Nothing is written; a `ConfigError` when no stored bars match the filter.
  */
-export async function exportFeatures(
+async function prepareFeatures(
   stores: Stores,
-  dir: string,
-  format: FrameFormat,
-  filter: ExportFilter = {},
-  configFile?: string,
-  log: (s: string) => void = () => {},
-): Promise<ManifestEntry> {
-  const cfg = await loadConfig({ file: configFile });
+  cfg: Config,
+  filter: ExportFilter,
+  log: (s: string) => void,
+): Promise<Prepared> {
   // the dataset step reads bars and corporate actions: a store that never held one of them has none
   for (const t of [BARS, CORPORATE_ACTIONS]) await stores.tables.ensureTable(t);
   const bars = await stores.tables.query("bars", {
@@ -267,16 +296,35 @@ export async function exportFeatures(
     (scorer) =>
       datasetStep(stores, specFromConfig(cfg), { symbols, from, to, segments: segmentChoice(cfg), scorer }),
   );
-  const df = datasetFrame(ds);
-  await Deno.mkdir(dir, { recursive: true });
-  const featureSet = `${ds.featureSet.name}@${ds.featureSet.version}`;
-  const entry = await writeFrame(dir, "features", df, datasetFrameSchema(ds.featureNames), format, {
-    filter,
-    featureSet,
-  });
-  await updateManifest(dir, { features: entry });
-  log(`features: ${df.height} rows x ${ds.featureNames.length} features -> ${dir}/${entry.file}`);
-  return entry;
+  return {
+    name: "features",
+    df: datasetFrame(ds),
+    schema: datasetFrameSchema(ds.featureNames),
+    extra: { filter, featureSet: `${ds.featureSet.name}@${ds.featureSet.version}` },
+    note: `x ${ds.featureNames.length} features`,
+  };
+}
+
+/**
+ * Refuses symbols the store holds no row of in any of `tables` (a mistyped symbol would give an empty file
+ * with exit 0): a `ConfigError` naming them.
+ */
+async function checkSymbolsHeld(stores: Stores, tables: readonly TableSchema[], symbols: readonly string[]) {
+  const missing: string[] = [];
+  for (const s of symbols) {
+    let n = 0;
+    for (const t of tables) {
+      await stores.tables.ensureTable(t);
+      n += await stores.tables.count(t.name, { symbol: s });
+      if (n) break;
+    }
+    if (!n) missing.push(s);
+  }
+  if (missing.length) {
+    throw new ConfigError(
+      `--symbols: the store holds no ${missing.join(",")} (in ${tables.map((t) => t.name).join(", ")})`,
+    );
+  }
 }
 
 /** A store table read back from an export folder, checked against its manifest entry. */
@@ -368,7 +416,18 @@ export async function importTables(
   return out;
 }
 
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+/** A `--from`/`--to` value: a real calendar date `YYYY-MM-DD` the stores can hold (years 1000..9999). */
+function flagDate(flag: string, v: string): string {
+  try {
+    dayNumber(v);
+    if (v < "1000") throw new RangeError(`year before 1000: ${v}`);
+  } catch (e) {
+    throw new ConfigError(`${flag}: expected YYYY-MM-DD (a calendar date), got ${JSON.stringify(v)}`, {
+      cause: e,
+    });
+  }
+  return v;
+}
 
 /** Parsed and checked flags of `deno task export`. */
 export interface ExportArgs {
@@ -387,7 +446,8 @@ export const EXPORT_USAGE =
                         [--symbols A,B,...] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--config FILE]
                         [--store-dir DIR] [--stores embedded | mysql,mongodb,s3]   (or FMAI_STORES)
   Writes the chosen tables from the stores to DIR, one file each, and DIR/manifest.json (rows, columns,
-  known_at range, filter and a SHA-256 of the rows per file); a killed export leaves the previous files.`;
+  known_at range, filter and a SHA-256 of the rows per file); a killed or refused export leaves the previous
+  files. The store must exist (it is never created) and hold every symbol of --symbols.`;
 
 /** Parses and checks the flags (a `ConfigError` with a one-line message before any work). */
 export function parseExportArgs(argv: string[]): ExportArgs {
@@ -418,14 +478,9 @@ export function parseExportArgs(argv: string[]): ExportArgs {
   if (!(FRAME_FORMATS as readonly string[]).includes(v.format!)) {
     throw new ConfigError(`--format: unknown ${JSON.stringify(v.format)} (${FRAME_FORMATS.join(", ")})`);
   }
-  for (const k of ["from", "to"] as const) {
-    if (v[k] !== undefined && !DATE_RE.test(v[k]!)) {
-      throw new ConfigError(`--${k}: expected YYYY-MM-DD, got ${v[k]}`);
-    }
-  }
+  for (const k of ["from", "to"] as const) if (v[k] !== undefined) flagDate(`--${k}`, v[k]!);
   if (v.from && v.to && v.from > v.to) throw new ConfigError(`--from ${v.from} is after --to ${v.to}`);
-  const symbols = v.symbols?.split(",").map((s) => s.trim()).filter(Boolean);
-  if (v.symbols !== undefined && !symbols?.length) throw new ConfigError("--symbols: empty list");
+  const symbols = v.symbols === undefined ? undefined : parseSymbolList(v.symbols, "--symbols");
   return {
     what: [...new Set(what)] as ExportKind[],
     format: v.format as FrameFormat,
@@ -441,22 +496,31 @@ export function parseExportArgs(argv: string[]): ExportArgs {
   };
 }
 
-/** Runs an export; returns the manifest entries written. */
+/**
+ * The store parts an export reads (`checkStoreExists`): tables, and the news documents the feature table
+ * scores.
+ */
+function exportReads(a: Pick<ExportArgs, "what">): StorePart[] {
+  return a.what.includes("features") ? ["tables", "documents"] : ["tables"];
+}
+
+/**
+ * Runs an export; returns the manifest entries written. Everything is checked and read before the first file
+ * is written (the `--out` folder, the config file, every `--symbols` held by the store, the rows of each file
+ * and the feature table): a refused export leaves the folder as it was.
+ */
 export async function runExport(a: ExportArgs, stores: Stores, log: (s: string) => void = () => {}) {
-  try {
-    const st = await Deno.stat(a.out);
-    if (!st.isDirectory) throw new ConfigError(`--out ${a.out} exists and is not a folder`);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
+  await checkWritableDir(a.out, "--out");
+  const cfg = a.what.includes("features") || a.config ? await loadConfig({ file: a.config }) : undefined;
   const byName = new Map(ALL_SCHEMAS.map((t) => [t.name, t]));
   const tables = a.what.filter((w) => w !== "features").map((w) => byName.get(w)!);
-  const out: Record<string, ManifestEntry> = {};
-  if (tables.length) Object.assign(out, await exportTables(stores, tables, a.out, a.format, a.filter, log));
-  if (a.what.includes("features")) {
-    out.features = await exportFeatures(stores, a.out, a.format, a.filter, a.config, log);
+  if (a.filter.symbols) {
+    const read = a.what.includes("features") && !tables.includes(BARS) ? [...tables, BARS] : tables;
+    await checkSymbolsHeld(stores, read, a.filter.symbols);
   }
-  return out;
+  const prepared = await prepareTables(stores, tables, a.filter);
+  if (a.what.includes("features")) prepared.push(await prepareFeatures(stores, cfg!, a.filter, log));
+  return await writePrepared(a.out, prepared, a.format, log);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -466,7 +530,9 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const a = parseExportArgs(argv);
-    const stores = await openStores(await storeConfigFor(a.storeDir, a.backends));
+    const storeCfg = await storeConfigFor(a.storeDir, a.backends);
+    await checkStoreExists(storeCfg, exportReads(a));
+    const stores = await openStores(storeCfg);
     try {
       await runExport(a, stores, (s) => console.log(s));
     } finally {

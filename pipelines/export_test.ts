@@ -4,7 +4,7 @@
  * back by pyarrow and pandas from `bench/peers/.venv` when it is there), bad input is refused before any work.
  */
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
-import { ConfigError, DataValidationError, type Prediction, type Signal } from "@lib/core/mod.ts";
+import { ConfigError, DataValidationError, InputError, type Prediction, type Signal } from "@lib/core/mod.ts";
 import { tableFrameSchema } from "@lib/frames/mod.ts";
 import { createSyntheticMarket } from "@lib/sources/mod.ts";
 import {
@@ -218,6 +218,21 @@ Deno.test("export flags: a bad kind, format, date or a missing flag is a one-lin
     () => parseExportArgs(["--what", "bars", "--out", "x", "--from", "2020-1-1"]),
     /--from: expected YYYY-MM-DD/,
   );
+  // a real calendar date (the stores refuse any other), and symbols by the one symbol pattern
+  for (const d of ["2019-02-30", "2021-13-01", "0999-01-01"]) {
+    throws(
+      () => parseExportArgs(["--what", "bars", "--out", "x", "--to", d]),
+      (e) =>
+        e instanceof ConfigError && e.message === `--to: expected YYYY-MM-DD (a calendar date), got "${d}"`,
+      d,
+    );
+  }
+  equal(parseExportArgs(["--what", "bars", "--out", "x", "--from", "2020-02-29"]).filter.from, "2020-02-29");
+  throws(
+    () => parseExportArgs(["--what", "bars", "--out", "x", "--symbols", "SP Y;drop"]),
+    (e) => e instanceof InputError && /^--symbols: "SP Y;drop" is not a symbol/.test(e.message),
+  );
+  throws(() => parseExportArgs(["--what", "bars", "--out", "x", "--symbols", " , "]), InputError);
   throws(
     () => parseExportArgs(["--what", "bars", "--out", "x", "--from", "2021-01-01", "--to", "2020-01-01"]),
     /after --to/,
@@ -237,6 +252,88 @@ Deno.test("export flags: a bad kind, format, date or a missing flag is a one-lin
   const err = new TextDecoder().decode(r.stderr).trim();
   equal(err.split("\n").length, 1, err);
   ok(err.startsWith("error: --what: unknown"), err);
+});
+
+/** Every file of a folder with its bytes (empty when the folder is absent). */
+async function filesOf(dir: string): Promise<Record<string, Uint8Array>> {
+  const out: Record<string, Uint8Array> = {};
+  try {
+    for await (const f of Deno.readDir(dir)) out[f.name] = await Deno.readFile(`${dir}/${f.name}`);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return out;
+}
+
+Deno.test("export: a bad config file, a symbol the store does not hold or an empty range writes nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-" });
+  const a = await seeded(`${dir}/a`);
+  try {
+    await runExport(args(`${dir}/o`, "bars"), a);
+    const before = await filesOf(`${dir}/o`);
+    const cases: [string[], RegExp][] = [
+      [["--what", "bars,features", "--config", `${dir}/nonexistent.yaml`], /^cannot read config file /],
+      [["--what", "bars", "--config", `${dir}/nonexistent.yaml`], /^cannot read config file /],
+      [["--what", "bars,features", "--symbols", "NOPE"], /^--symbols: the store holds no NOPE \(in bars\)$/],
+      [
+        ["--what", "bars", "--symbols", "SYN00,NOPE,NADA"],
+        /^--symbols: the store holds no NOPE,NADA \(in bars\)$/,
+      ],
+      [["--what", "signals,features", "--symbols", "NOPE"], /the store holds no NOPE \(in signals, bars\)$/],
+      [["--what", "bars,features", "--from", "2099-01-01"], /^no stored bars in the range asked$/],
+    ];
+    for (const [flags, want] of cases) {
+      for (const out of [`${dir}/o`, `${dir}/fresh`]) {
+        await rejects(
+          () => runExport(parseExportArgs([...flags, "--out", out]), a),
+          (e) => e instanceof ConfigError && want.test(e.message),
+          flags.join(" "),
+        );
+      }
+      deepEqual(await filesOf(`${dir}/o`), before, `${flags.join(" ")}: the previous export is left whole`);
+      equal(
+        await Deno.stat(`${dir}/fresh`).then(() => true, () => false),
+        false,
+        `${flags.join(" ")}: no folder`,
+      );
+    }
+    // a file where the folder should be: refused before any work
+    await Deno.writeTextFile(`${dir}/file`, "x");
+    await rejects(() => runExport(args(`${dir}/file`, "bars"), a), /^ConfigError: --out /);
+  } finally {
+    await a.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("export CLI: a --store-dir that holds no store is refused (exit 2) and not created", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-" });
+  try {
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        `${ROOT}pipelines/export.ts`,
+        "--what",
+        "bars",
+        "--out",
+        `${dir}/ex`,
+        "--store-dir",
+        `${dir}/typo`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const err = new TextDecoder().decode(r.stderr).trim();
+    equal(r.code, 2, err);
+    equal(
+      err,
+      `error: --store-dir ${dir}/typo: no store there (${dir}/typo/fmai.sqlite not found; a wrong folder?)`,
+    );
+    deepEqual(await filesOf(dir), {}, "neither the store nor the export folder");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 const PY = `${ROOT}bench/peers/.venv/bin/python`;

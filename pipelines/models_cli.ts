@@ -17,7 +17,7 @@ import { openStores } from "@lib/store/mod.ts";
 import { textTable } from "@lib/report/mod.ts";
 import { parseFlags, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
 import { loadFlagsConfig } from "./config.ts";
-import { parseBackends, storeConfigFor } from "./stores.ts";
+import { checkStoreExists, parseBackends, storeConfigFor } from "./stores.ts";
 import { compareOnScorecard } from "./signal.ts";
 import { ensureTables } from "./collect/mod.ts";
 
@@ -57,7 +57,10 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     const cfg = await loadFlagsConfig(v);
     const name = cfg.production.model;
     const backends = parseBackends(v.stores ?? Deno.env.get("FMAI_STORES"));
-    const stores = await openStores(await storeConfigFor(cfg.dataDir, backends));
+    const storeCfg = await storeConfigFor(cfg.dataDir, backends);
+    // the registry (objects) and the scorecard (tables) are read: a mistyped --store-dir is refused, not created
+    await checkStoreExists(storeCfg, ["tables", "objects"]);
+    const stores = await openStores(storeCfg);
     try {
       await ensureTables(stores);
       const aliases = (await aliasState(stores.objects, name)).aliases;

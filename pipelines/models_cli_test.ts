@@ -47,3 +47,46 @@ Deno.test("models CLI: list, promote, require-better refuses without a scored wi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("models CLI: a malformed version is a one-line user error (exit 2), not a crash", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const stores = openEmbeddedStores(dir);
+    await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(1) }, lineage(1));
+    await stores.close();
+    const lines: string[] = [];
+    const errors: string[] = [];
+    const error = console.error;
+    console.error = (s: string) => errors.push(s);
+    try {
+      for (const a of [["show", "v 1"], ["show", "../../etc"], ["promote", "v1/2"]]) {
+        equal(await main([...a, "--store-dir", dir], (s) => lines.push(s)), 2, a.join(" "));
+        ok(
+          /^error: bad artifact version /.test(errors.at(-1)!) && !errors.at(-1)!.includes("\n"),
+          errors.at(-1),
+        );
+      }
+    } finally {
+      console.error = error;
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("models CLI: a --store-dir that holds no store is refused (exit 2) and not created", async () => {
+  const dir = await Deno.makeTempDir();
+  const errors: string[] = [];
+  const error = console.error;
+  console.error = (s: string) => errors.push(s);
+  try {
+    for (const cmd of ["list", "rollback"]) {
+      equal(await main([cmd, "--store-dir", `${dir}/typo`], () => {}), 2, cmd);
+      ok(errors.at(-1)!.startsWith(`error: --store-dir ${dir}/typo: no store there`), errors.at(-1));
+      equal(await Deno.stat(`${dir}/typo`).then(() => true, () => false), false, "nothing created");
+    }
+  } finally {
+    console.error = error;
+    await Deno.remove(dir, { recursive: true });
+  }
+});

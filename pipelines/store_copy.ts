@@ -6,15 +6,24 @@
  * instead be `parquet:DIR`, an export folder (`deno task export`): as a target every table is written there as
  * Parquet with its manifest (documents and objects are not tables and are not copied, which the copy says); as
  * a source its store tables are checked against the manifest's row counts and checksums, then upserted.
+ * The source is checked before the target is opened (an embedded target is created when missing): an embedded
+ * source store must exist at `--store-dir` (never created), a Parquet folder is read whole first, and both
+ * sides naming the same stores (`embedded` and `embedded,` alike) is refused.
  * @module
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "@lib/core/mod.ts";
 import { ALL_SCHEMAS, openStores, type Stores } from "@lib/store/mod.ts";
 import { NEWS_COLLECTION, REPORTS_COLLECTION } from "./collect/mod.ts";
-import { asConfigError, reportCliError } from "./_cli_error.ts";
+import { asConfigError, checkWritableDir, reportCliError } from "./_cli_error.ts";
 import { exportTables, importTables, readParquetTables } from "./export.ts";
-import { parseBackends, storeConfigFor } from "./stores.ts";
+import {
+  type BackendName,
+  checkStoreExists,
+  embeddedParts,
+  parseBackends,
+  storeConfigFor,
+} from "./stores.ts";
 
 /** Document collections the system writes. */
 export const COLLECTIONS = [NEWS_COLLECTION, REPORTS_COLLECTION];
@@ -71,9 +80,16 @@ export async function copyToParquet(from: Stores, dir: string, log: (s: string) 
   return entries;
 }
 
-/** Upserts the store tables of the export folder `dir` into `to`, after checking them all against the manifest. */
-export async function copyFromParquet(dir: string, to: Stores, log: (s: string) => void = () => {}) {
-  const { tables, skipped } = await readParquetTables(dir);
+/**
+ * Upserts the store tables of the export folder `src` into `to`, after checking them all against the manifest;
+ * `src` may be the folder already read with `readParquetTables` (the CLI reads it before opening `to`).
+ */
+export async function copyFromParquet(
+  src: string | Awaited<ReturnType<typeof readParquetTables>>,
+  to: Stores,
+  log: (s: string) => void = () => {},
+) {
+  const { tables, skipped } = typeof src === "string" ? await readParquetTables(src) : src;
   const counts = await importTables(to, tables);
   for (const [t, n] of Object.entries(counts)) log(`table ${t}: ${n} rows`);
   for (const s of skipped) log(`skipped ${s}`);
@@ -81,6 +97,12 @@ export async function copyFromParquet(dir: string, to: Stores, log: (s: string) 
 }
 
 const PARQUET_PREFIX = "parquet:";
+
+/** True when two parsed `--stores` lists name the same stores (order, repeats and `embedded` aside). */
+export function sameBackends(a: readonly BackendName[], b: readonly BackendName[]): boolean {
+  const key = (l: readonly BackendName[]) => [...new Set(l.filter((n) => n !== "embedded"))].sort().join(",");
+  return key(a) === key(b);
+}
 
 /** `deno task store:copy --help`; its first line is also the error when a required flag is missing. */
 export const STORE_COPY_USAGE =
@@ -106,7 +128,6 @@ async function main(argv: string[]): Promise<number> {
       throw new ConfigError(STORE_COPY_USAGE.split("\n")[0]);
     }
     const dataDir = v["store-dir"] ?? "./data";
-    if (v.from === v.to) throw new ConfigError("--from and --to name the same stores");
     const folder = (s: string) => {
       if (!s.startsWith(PARQUET_PREFIX)) return undefined;
       const dir = s.slice(PARQUET_PREFIX.length);
@@ -115,19 +136,38 @@ async function main(argv: string[]): Promise<number> {
     };
     const [inDir, outDir] = [folder(v.from), folder(v.to)];
     if (inDir && outDir) throw new ConfigError("one side of a copy must be a store, not two Parquet folders");
-    if (inDir || outDir) {
-      const stores = await openStores(await storeConfigFor(dataDir, parseBackends(inDir ? v.to : v.from)));
+    if (inDir) {
+      // the folder is read and checked whole before the target is opened (opening an embedded store creates it)
+      const toCfg = await storeConfigFor(dataDir, parseBackends(v.to));
+      const read = await readParquetTables(inDir);
+      const stores = await openStores(toCfg);
       try {
-        if (inDir) await copyFromParquet(inDir, stores, (s) => console.log(s));
-        else await copyToParquet(stores, outDir!, (s) => console.log(s));
+        await copyFromParquet(read, stores, (s) => console.log(s));
+      } finally {
+        await stores.close();
+      }
+      return 0;
+    }
+    const fromCfg = await storeConfigFor(dataDir, parseBackends(v.from));
+    if (outDir) {
+      await checkStoreExists(fromCfg);
+      await checkWritableDir(outDir, "--to");
+      const stores = await openStores(fromCfg);
+      try {
+        await copyToParquet(stores, outDir, (s) => console.log(s));
       } finally {
         await stores.close();
       }
       return 0;
     }
     const [a, b] = [parseBackends(v.from), parseBackends(v.to)];
-    const from = await openStores(await storeConfigFor(dataDir, a));
-    const to = await openStores(await storeConfigFor(dataDir, b));
+    if (sameBackends(a, b)) throw new ConfigError(`--from ${v.from} and --to ${v.to} name the same stores`);
+    const toCfg = await storeConfigFor(dataDir, b);
+    // a part embedded on both sides is one and the same store; only the others are read from --store-dir
+    const shared = embeddedParts(toCfg);
+    await checkStoreExists(fromCfg, embeddedParts(fromCfg).filter((p) => !shared.includes(p)));
+    const from = await openStores(fromCfg);
+    const to = await openStores(toCfg);
     try {
       await copyStores(from, to, (s) => console.log(s));
     } finally {

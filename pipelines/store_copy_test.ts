@@ -5,10 +5,10 @@
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
 import { createSyntheticMarket } from "@lib/sources/mod.ts";
-import { BARS, openEmbeddedStores, openStores, type Stores } from "@lib/store/mod.ts";
+import { BARS, embeddedConfig, openEmbeddedStores, openStores, type Stores } from "@lib/store/mod.ts";
 import { collect } from "./steps/collect.ts";
-import { copyStores } from "./store_copy.ts";
-import { parseBackends, storeConfigFor } from "./stores.ts";
+import { copyStores, sameBackends } from "./store_copy.ts";
+import { checkStoreExists, parseBackends, storeConfigFor } from "./stores.ts";
 
 async function seeded(dir: string): Promise<Stores> {
   const stores = openEmbeddedStores(dir);
@@ -145,6 +145,126 @@ Deno.test("store:copy embedded -> embedded copies everything, and again adds not
   } finally {
     await a.close();
     await b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("backend selection: a bad FMAI_MYSQL_PORT or FMAI_S3_ENDPOINT is a ConfigError naming the variable", async () => {
+  for (const port of ["99999", "-1", "3307.5", "0", "x", "1e3"]) {
+    await rejects(
+      () => storeConfigFor("/tmp/x", ["mysql"], { FMAI_MYSQL_PORT: port }),
+      (e) => e instanceof ConfigError && e.message.startsWith("FMAI_MYSQL_PORT: expected a port"),
+      port,
+    );
+  }
+  const t = (await storeConfigFor("/tmp/x", ["mysql"], { FMAI_MYSQL_PORT: "3310" })).tables;
+  equal((t as unknown as Record<string, unknown>).port, 3310);
+  for (const endpoint of ["notaurl", "ftp://h:9000", "http:/h", "http://"]) {
+    await rejects(
+      () => storeConfigFor("/tmp/x", ["s3"], { FMAI_S3_ENDPOINT: endpoint }),
+      (e) => e instanceof ConfigError && e.message.startsWith("FMAI_S3_ENDPOINT: expected an http(s) URL"),
+      endpoint,
+    );
+  }
+  const o = (await storeConfigFor("/tmp/x", ["s3"], {
+    FMAI_S3_ENDPOINT: "https://s3.example.com",
+    FMAI_S3_ACCESS_KEY_ID: "k",
+    FMAI_S3_SECRET_ACCESS_KEY: "s",
+  })).objects;
+  equal((o as unknown as Record<string, unknown>).endpoint, "https://s3.example.com");
+});
+
+Deno.test("checkStoreExists: a folder without an embedded store is refused, and nothing is created", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-exists-" });
+  try {
+    await rejects(
+      () => checkStoreExists(embeddedConfig(`${dir}/typo`)),
+      (e) =>
+        e instanceof ConfigError &&
+        e.message ===
+          `--store-dir ${dir}/typo: no store there (${dir}/typo/fmai.sqlite not found; a wrong folder?)`,
+    );
+    equal(await Deno.stat(`${dir}/typo`).then(() => true, () => false), false);
+    // server parts are not checked: only the embedded ones asked for
+    const servers = await storeConfigFor(`${dir}/typo`, ["mysql", "mongodb", "s3"], {
+      FMAI_MYSQL_PASSWORD: "p",
+    });
+    await checkStoreExists(servers);
+    await checkStoreExists(await storeConfigFor(`${dir}/typo`, ["mysql"], { FMAI_MYSQL_PASSWORD: "p" }), [
+      "tables",
+    ]);
+    const s = openEmbeddedStores(`${dir}/real`);
+    await s.close();
+    await checkStoreExists(embeddedConfig(`${dir}/real`));
+    await Deno.remove(`${dir}/real/objects`, { recursive: true });
+    await checkStoreExists(embeddedConfig(`${dir}/real`), ["tables"]);
+    await rejects(
+      () => checkStoreExists(embeddedConfig(`${dir}/real`), ["objects"], "--data"),
+      /^ConfigError: --data /,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("store:copy: the same stores on both sides are compared parsed, not as text", () => {
+  equal(sameBackends(parseBackends("embedded"), parseBackends("embedded,")), true);
+  equal(sameBackends(parseBackends("mysql,s3"), parseBackends(" s3 , mysql,mysql")), true);
+  equal(sameBackends(parseBackends("embedded"), parseBackends("mysql")), false);
+});
+
+const ROOT = new URL("../", import.meta.url).pathname;
+async function storeCopy(...args: string[]) {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}pipelines/store_copy.ts`, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: r.code, err: new TextDecoder().decode(r.stderr).trim() };
+}
+const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
+
+Deno.test("store:copy CLI: a mistyped --store-dir, a missing Parquet folder or the same stores twice: exit 2, nothing written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-copy-cli-" });
+  try {
+    const a = await seeded(`${dir}/a`);
+    await a.close();
+    let r = await storeCopy("--from", "embedded", "--to", `parquet:${dir}/pq`, "--store-dir", `${dir}/a`);
+    equal(r.code, 0, r.err);
+    const good = await Deno.readFile(`${dir}/pq/bars.parquet`);
+    const cases: [string[], RegExp, string][] = [
+      // the source of a copy to Parquet must be there: a typo would overwrite a good export with 0 rows
+      [
+        ["--from", "embedded", "--to", `parquet:${dir}/pq`, "--store-dir", `${dir}/typo`],
+        /^error: --store-dir .*\/typo: no store there/,
+        `${dir}/typo`,
+      ],
+      [
+        ["--from", "embedded", "--to", "mysql", "--store-dir", `${dir}/typo2`],
+        /^error: --store-dir .*\/typo2: no store there/,
+        `${dir}/typo2`,
+      ],
+      // the Parquet folder is read before the target store is opened (and created)
+      [
+        ["--from", `parquet:${dir}/nonexist`, "--to", "embedded", "--store-dir", `${dir}/new`],
+        /^error: no export folder /,
+        `${dir}/new`,
+      ],
+    ];
+    for (const [args, want, absent] of cases) {
+      r = await storeCopy(...args);
+      equal(r.code, 2, r.err);
+      equal(r.err.split("\n").length, 1, r.err);
+      ok(want.test(r.err), r.err);
+      equal(await exists(absent), false, `${absent} created`);
+    }
+    deepEqual(await Deno.readFile(`${dir}/pq/bars.parquet`), good, "the good export is untouched");
+    for (const to of ["embedded,", " embedded", ","]) {
+      r = await storeCopy("--from", "embedded", "--to", to, "--store-dir", `${dir}/a`);
+      equal(r.code, 2, r.err);
+      ok(/^error: --from embedded and --to .* name the same stores$/.test(r.err), r.err);
+    }
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

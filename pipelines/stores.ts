@@ -6,8 +6,16 @@
  * `FMAI_S3_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
  * @module
  */
-import { ConfigError, oneLine } from "@lib/core/mod.ts";
-import { embeddedConfig, mySqlConfigFromUrl, redactUrl, splitUrl, type StoreConfig } from "@lib/store/mod.ts";
+import { ConfigError, oneLine, shown } from "@lib/core/mod.ts";
+import {
+  EMBEDDED_DB_FILE,
+  EMBEDDED_OBJECTS_DIR,
+  embeddedConfig,
+  mySqlConfigFromUrl,
+  redactUrl,
+  splitUrl,
+  type StoreConfig,
+} from "@lib/store/mod.ts";
 import { mergeChecked, parseYamlText } from "./config.ts";
 
 /** Server backends a run can name. */
@@ -124,11 +132,27 @@ function secret(env: Env, name: string, host: string, localDefault: string): str
   );
 }
 
-function num(v: string | undefined, name: string): number | undefined {
-  if (v === undefined || v === "") return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new ConfigError(`${name}: not a number: ${v}`);
+/** A TCP port: a whole number 1..65535 (a `ConfigError` naming `where` otherwise). */
+function checkPort(v: unknown, where: string): number {
+  const n = typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new ConfigError(`${where}: expected a port (a whole number 1..65535), got ${shown(v)}`);
+  }
   return n;
+}
+
+/** `FMAI_MYSQL_PORT` as a port (undefined when unset or empty). */
+function envPort(v: string | undefined, name: string): number | undefined {
+  return v === undefined || v === "" ? undefined : checkPort(v, name);
+}
+
+/** An S3 endpoint: an absolute `http://` or `https://` URL with a host (a `ConfigError` naming `where`). */
+function checkEndpoint(v: string, where: string): string {
+  const u = /^https?:\/\/[^/]+/i.test(v) && URL.canParse(v) ? new URL(v) : null;
+  if (!u || !u.hostname || (u.protocol !== "http:" && u.protocol !== "https:")) {
+    throw new ConfigError(`${where}: expected an http(s) URL such as http://127.0.0.1:9000, got ${shown(v)}`);
+  }
+  return v;
 }
 
 function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
@@ -152,11 +176,14 @@ export async function storeConfigFor(
       ...y,
       ...defined({
         host: env.FMAI_MYSQL_HOST,
-        port: num(env.FMAI_MYSQL_PORT, "FMAI_MYSQL_PORT"),
+        port: envPort(env.FMAI_MYSQL_PORT, "FMAI_MYSQL_PORT"),
         user: env.FMAI_MYSQL_USER,
         database: env.FMAI_MYSQL_DATABASE,
       }),
     };
+    if (!env.FMAI_MYSQL_URL && !env.FMAI_MYSQL_PORT && (base as { port?: unknown }).port !== undefined) {
+      checkPort((base as { port?: unknown }).port, "config/mysql.yaml: store.tables.port");
+    }
     const host = String((base as { host?: unknown }).host ?? "");
     const password = env.FMAI_MYSQL_URL
       ? (base as { password: string }).password
@@ -189,6 +216,12 @@ export async function storeConfigFor(
     } as StoreConfig["objects"];
     const o = cfg.objects as { endpoint?: string | null; accessKeyId: string; secretAccessKey: string };
     if (o.endpoint === null) delete o.endpoint;
+    if (o.endpoint !== undefined) {
+      checkEndpoint(
+        String(o.endpoint),
+        env.FMAI_S3_ENDPOINT ? "FMAI_S3_ENDPOINT" : "config/s3.yaml: store.objects.endpoint",
+      );
+    }
     const host = o.endpoint ? new URL(o.endpoint).hostname : "";
     o.accessKeyId = env.FMAI_S3_ACCESS_KEY_ID ?? env.AWS_ACCESS_KEY_ID ??
       secret(env, "FMAI_S3_ACCESS_KEY_ID", host, "fmai");
@@ -196,4 +229,47 @@ export async function storeConfigFor(
       secret(env, "FMAI_S3_SECRET_ACCESS_KEY", host, "fmai-local-secret");
   }
   return cfg;
+}
+
+/** One of the three stores of a configuration. */
+export type StorePart = "tables" | "documents" | "objects";
+/** The three stores, in the order they open. */
+export const STORE_PARTS: readonly StorePart[] = ["tables", "documents", "objects"];
+
+/** The parts of `cfg` that are embedded: tables and documents in `<dataDir>/fmai.sqlite`, objects in `<dataDir>/objects/`. */
+export function embeddedParts(cfg: StoreConfig): StorePart[] {
+  return STORE_PARTS.filter((p) => cfg[p].kind === "sqlite" || cfg[p].kind === "local");
+}
+
+/**
+ * Refuses, before anything is opened, to read an embedded store that is not there: opening an embedded store
+ * creates it, so a mistyped `--store-dir` on a command that only reads would make a new empty store and give
+ * empty output with exit 0. Checks the embedded ones of `parts` (tables and documents: `<dataDir>/fmai.sqlite`;
+ * objects: the folder `<dataDir>/objects/`); server parts are left to their drivers. Creates nothing. A
+ * `ConfigError` naming `flag` and the folder.
+ */
+export async function checkStoreExists(
+  cfg: StoreConfig,
+  parts: readonly StorePart[] = STORE_PARTS,
+  flag = "--store-dir",
+): Promise<void> {
+  const embedded = embeddedParts(cfg).filter((p) => parts.includes(p));
+  const need: [string, "file" | "folder"][] = [];
+  if (embedded.includes("tables") || embedded.includes("documents")) need.push([EMBEDDED_DB_FILE, "file"]);
+  if (embedded.includes("objects")) need.push([EMBEDDED_OBJECTS_DIR, "folder"]);
+  for (const [name, kind] of need) {
+    const path = `${cfg.dataDir.replace(/\/+$/, "") || "/"}/${name}`.replace(/^\/\//, "/");
+    let st: Deno.FileInfo;
+    try {
+      st = await Deno.stat(path);
+    } catch (e) {
+      const why = e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory
+        ? `no store there (${path} not found; a wrong folder?)`
+        : `cannot read ${path} (${oneLine(e)})`;
+      throw new ConfigError(`${flag} ${cfg.dataDir}: ${why}`, { cause: e });
+    }
+    if (kind === "file" ? !st.isFile : !st.isDirectory) {
+      throw new ConfigError(`${flag} ${cfg.dataDir}: no store there (${path} is not a ${kind})`);
+    }
+  }
 }

@@ -9,7 +9,15 @@
  * `models/<name>/aliases.json` and move: `promote` pushes the old champion on a stack that `rollback` pops.
  * @module
  */
-import { canonicalJson, type Instant, type IsoDate, ModelError, sha256Hex } from "../core/mod.ts";
+import {
+  canonicalJson,
+  InputError,
+  type Instant,
+  type IsoDate,
+  ModelError,
+  sha256Hex,
+  shown,
+} from "../core/mod.ts";
 import type { ObjectStore } from "../store/mod.ts";
 import { LogisticModel, type LogisticParams } from "./logistic.ts";
 import { MajorityClassModel, type MajorityParams } from "./majority.ts";
@@ -35,8 +43,14 @@ export interface ArtifactManifest {
 
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-function checkSegment(kind: string, v: string): void {
-  if (!SEGMENT.test(v) || v.includes("..")) throw new TypeError(`bad artifact ${kind} ${JSON.stringify(v)}`);
+/**
+ * A model name or version is asked for by the user (`models show VERSION`, `production.model`): one that cannot
+ * be a key segment is an `InputError` (exit 2). A file name comes from the code: a bad one is a `TypeError`.
+ */
+function checkSegment(kind: "name" | "version" | "file", v: string): void {
+  if (typeof v === "string" && SEGMENT.test(v) && !v.includes("..")) return;
+  const msg = `bad artifact ${kind} ${shown(v)} (letters, digits, . _ - from a letter or digit on, no ..)`;
+  throw kind === "file" ? new TypeError(msg) : new InputError(msg);
 }
 
 /** Key prefix of one model version: `models/<name>/<version>/`. */

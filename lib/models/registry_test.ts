@@ -1,5 +1,5 @@
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
-import { ModelError } from "../core/mod.ts";
+import { InputError, ModelError } from "../core/mod.ts";
 import { fabricateDataset } from "./_test_data.ts";
 import { loadModel, loadModelArtifact, saveModel, saveModelArtifact } from "./registry.ts";
 import { LogisticModel } from "./logistic.ts";
@@ -30,7 +30,22 @@ Deno.test("registry: files round-trip under models/<name>/<version>/ with a mani
   const back = await loadModelArtifact(o, "x", "v1");
   deepEqual(back["w.bin"], Uint8Array.of(1, 2, 3));
   await rejects(() => loadModelArtifact(o, "x", "v2"), ModelError);
-  await rejects(() => saveModelArtifact(o, "../x", "v1", {}), TypeError);
+  await rejects(() => saveModelArtifact(o, "../x", "v1", {}), InputError);
+});
+
+Deno.test("registry: a name or version that cannot be a key segment is an InputError (a user's), a file name a TypeError", async () => {
+  const o = memoryObjects();
+  for (const v of ["v 1", "../../etc", "v1/2", ".hidden", "a..b", ""]) {
+    await rejects(
+      () => versionManifest(o, "system", v),
+      (e) =>
+        e instanceof InputError && e.message.startsWith("bad artifact version ") && !e.message.includes("\n"),
+      v,
+    );
+  }
+  await rejects(() => versionManifest(o, "sys tem", "v1"), InputError);
+  await rejects(() => saveModelArtifact(o, "x", "v1", { "../w.bin": "x" }), TypeError);
+  await rejects(() => versionManifest(o, "system", "v1"), ModelError, "a good version that is not there");
 });
 
 Deno.test("registry: logistic, momentum, mlp-tfjs and gbdt models save and load with identical predictions", async () => {
