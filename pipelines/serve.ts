@@ -9,8 +9,9 @@
  * CORS stays off unless `FMAI_API_CORS_ORIGINS` lists origins.
  * @module
  */
-import { ConfigError, oneLine } from "@lib/core/mod.ts";
+import { ConfigError, FmaiError, oneLine, shown } from "@lib/core/mod.ts";
 import {
+  API_KEY_PATTERN,
   type ApiKeyRecord,
   checkKeyRecord,
   createApi,
@@ -31,7 +32,9 @@ const USAGE = `usage: deno task serve [--port 8787] [--hostname 127.0.0.1] [--co
        deno task serve keys add NAME [--rate N] [--burst N]    (prints the key once; stores its hash)
        deno task serve keys revoke ID
        deno task serve keys list
+  address: --port or PORT (0..65535; 0: any free port), --hostname or FMAI_API_HOST
   keys: FMAI_API_KEYS_FILE (default ~/.config/fmai/api-keys.json), FMAI_API_KEY_HASHES, FMAI_API_KEYS
+  rate limits are per key: --rate (requests/s) and --burst (at least 1) of \`keys add\`
   CORS: FMAI_API_CORS_ORIGINS=https://a.example,https://b.example (off when unset)`;
 
 const REPO_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -72,7 +75,8 @@ export async function readKeyFile(path: string): Promise<ApiKeyRecord[]> {
   }
 }
 
-async function writeKeyFile(path: string, keys: ApiKeyRecord[]): Promise<void> {
+/** Writes the key file whole (a temporary file renamed over it, mode 0600). */
+export async function writeKeyFile(path: string, keys: ApiKeyRecord[]): Promise<void> {
   await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
   const tmp = `${path}.tmp-${Deno.pid}`;
   await Deno.writeTextFile(tmp, JSON.stringify({ keys }, null, 2) + "\n", { mode: 0o600 });
@@ -84,12 +88,21 @@ export async function keyRecords(
   env: Record<string, string | undefined> = Deno.env.toObject(),
 ): Promise<ApiKeyRecord[]> {
   const out: ApiKeyRecord[] = [];
-  if (env.FMAI_API_KEY_HASHES) out.push(...parseKeyHashes(env.FMAI_API_KEY_HASHES));
-  for (const key of (env.FMAI_API_KEYS ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
-    const m = /^fmai_([0-9a-f]{8})_/.exec(key);
+  if (env.FMAI_API_KEY_HASHES) {
+    try {
+      out.push(...parseKeyHashes(env.FMAI_API_KEY_HASHES));
+    } catch (e) {
+      throw new ConfigError(`FMAI_API_KEY_HASHES: ${oneLine(e)}`, { cause: e });
+    }
+  }
+  const keys = (env.FMAI_API_KEYS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  for (const [i, key] of keys.entries()) {
+    // the whole form, as the key ring checks it: a key that could never be accepted is refused now
+    const m = API_KEY_PATTERN.exec(key);
     if (!m) {
       throw new ConfigError(
-        "FMAI_API_KEYS: a key is not of the form fmai_<id>_<secret> (make one with `deno task serve keys add`)",
+        `FMAI_API_KEYS: key ${i + 1} of ${keys.length} is not of the form fmai_<id>_<secret> (id: 8 hex ` +
+          "digits, secret: 43 base64url characters; make one with `deno task serve keys add NAME`)",
       );
     }
     out.push(
@@ -104,10 +117,54 @@ export async function keyRecords(
       }),
     );
   }
-  if (env.FMAI_API_KEY_HASHES === undefined && env.FMAI_API_KEYS === undefined || env.FMAI_API_KEYS_FILE) {
-    out.push(...await readKeyFile(keysFilePath(env)));
-  }
+  if (usesKeyFile(env)) out.push(...await readKeyFile(keysFilePath(env)));
   return out;
+}
+
+/** True when the key file is read: `FMAI_API_KEYS_FILE` is set, or neither env variable of keys is. */
+function usesKeyFile(env: Record<string, string | undefined>): boolean {
+  return env.FMAI_API_KEY_HASHES === undefined && env.FMAI_API_KEYS === undefined ||
+    Boolean(env.FMAI_API_KEYS_FILE);
+}
+
+/** What tells a changed key file (`keys add`/`revoke` replace it by a rename: a new inode); null when absent. */
+async function fileStamp(path: string): Promise<string | null> {
+  try {
+    const st = await Deno.stat(path);
+    return `${st.mtime?.getTime() ?? 0}:${st.ino ?? 0}:${st.size}`;
+  } catch {
+    return null;
+  }
+}
+
+/** The keys a server starts with: the records, the key file it re-reads (or null) and that file's stamp. */
+export interface LoadedKeys {
+  records: ApiKeyRecord[];
+  keyFile: string | null;
+  /** The key file's stamp taken before it was read: any later change reloads it (null: reload at once). */
+  keyFileStamp: string | null;
+}
+
+/**
+ * Loads the keys the environment names (see `keyRecords`), refusing (`ConfigError`) a set no ring can hold (an
+ * id listed twice) or one without a usable key.
+ */
+export async function loadKeys(env: Record<string, string | undefined>): Promise<LoadedKeys> {
+  const keyFile = usesKeyFile(env) ? keysFilePath(env) : null;
+  // stamped before the read, so a change made after it (a revocation) is picked up by the first request
+  const keyFileStamp = keyFile ? await fileStamp(keyFile) : null;
+  const records = await keyRecords(env);
+  try {
+    new KeyRing(records);
+  } catch (e) {
+    throw new ConfigError(`api keys: ${oneLine(e)}`, { cause: e });
+  }
+  if (!records.some((r) => !r.revoked)) {
+    throw new ConfigError(
+      "no API keys: run `deno task serve keys add NAME` (or set FMAI_API_KEYS / FMAI_API_KEY_HASHES)",
+    );
+  }
+  return { records, keyFile, keyFileStamp };
 }
 
 async function keysCommand(args: string[], v: { rate?: string; burst?: string }): Promise<number> {
@@ -119,17 +176,22 @@ async function keysCommand(args: string[], v: { rate?: string; burst?: string })
     if (!arg || !/^[\w.@-]{1,64}$/.test(arg)) {
       throw new ConfigError("keys add needs a NAME (letters, digits, ._@-)");
     }
-    const num = (s: string | undefined, what: string) => {
+    const num = (s: string | undefined, what: string, min: number) => {
       if (s === undefined) return undefined;
       const n = Number(s);
-      if (!(n > 0) || !Number.isFinite(n)) {
-        throw new ConfigError(`--${what}: expected a positive number, got ${s}`);
+      if (s.trim() === "" || !Number.isFinite(n) || !(n > 0) || n < min) {
+        throw new ConfigError(
+          `--${what}: expected a ${min > 0 ? `number of at least ${min}` : "positive number"}, got ${
+            shown(s)
+          }`,
+        );
       }
       return n;
     };
     const { key, record } = await createApiKey(arg, {
-      ratePerSec: num(v.rate, "rate"),
-      burst: num(v.burst, "burst"),
+      ratePerSec: num(v.rate, "rate", 0),
+      // a bucket of less than one token never lets a request through
+      burst: num(v.burst, "burst", 1),
     });
     await writeKeyFile(path, [...keys, record]);
     console.error(
@@ -156,25 +218,34 @@ async function keysCommand(args: string[], v: { rate?: string; burst?: string })
   throw new ConfigError(`unknown keys command ${sub ?? ""} (add, revoke, list)`);
 }
 
-/** A ring that re-reads the key file when it changes (checked at most every `everyMs`). */
-function reloadingRing(records: ApiKeyRecord[], file: string | null, everyMs = 2000) {
+/**
+ * A ring that re-reads the key file when it changes (checked at most every `everyMs`). `stamp` is the file's
+ * stamp when `records` were read (null: unknown, the first check reloads). A file that cannot be read or parsed
+ * keeps the keys already loaded, and says so once per change through `log`.
+ */
+export function reloadingRing(
+  records: ApiKeyRecord[],
+  file: string | null,
+  opts: { stamp?: string | null; everyMs?: number; log?: (message: string) => void } = {},
+): Pick<KeyRing, "check"> {
+  const everyMs = opts.everyMs ?? 2000;
   let ring = new KeyRing(records);
-  let mtime = 0, checked = 0;
+  let seen = opts.stamp ?? null, checked = -Infinity;
   const fixed = records.filter((r) => r.name === "env" || r.createdAt === "");
   return {
     async check(key: string | null) {
       const t = Date.now();
       if (file && t - checked > everyMs) {
         checked = t;
-        try {
-          const st = await Deno.stat(file);
-          const m = st.mtime?.getTime() ?? 0;
-          if (m !== mtime) {
-            if (mtime !== 0) ring = new KeyRing([...fixed, ...await readKeyFile(file)]);
-            mtime = m;
+        const stamp = await fileStamp(file);
+        // a missing file keeps the keys already loaded
+        if (stamp !== null && stamp !== seen) {
+          seen = stamp;
+          try {
+            ring = new KeyRing([...fixed, ...await readKeyFile(file)]);
+          } catch (e) {
+            opts.log?.(`api key file ${file} not reloaded, the keys loaded before stay: ${oneLine(e)}`);
           }
-        } catch {
-          // a missing or unreadable file keeps the keys already loaded
         }
       }
       return await ring.check(key);
@@ -182,34 +253,133 @@ function reloadingRing(records: ApiKeyRecord[], file: string | null, everyMs = 2
   };
 }
 
+/** Where the listening address came from (a flag or an environment variable), for messages. */
+export interface ListenAddress {
+  port: number;
+  hostname: string;
+  /** `--port`, `PORT` or `default`. */
+  portFrom: string;
+  /** `--hostname`, `FMAI_API_HOST` or `default`. */
+  hostnameFrom: string;
+}
+
+const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+const HOST_NAME = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})*\\.?$`);
+
+/** True for a host name (RFC 1123 labels), an IPv4 address or an IPv6 address (without brackets). */
+function isHostname(h: string): boolean {
+  if (h.includes(":")) return /^[0-9A-Fa-f:.]+$/.test(h) && URL.canParse(`http://[${h}]/`);
+  return HOST_NAME.test(h);
+}
+
+/**
+ * The address to listen on: `--port` or `PORT` (default 8787; an integer 0..65535, 0 any free port) and
+ * `--hostname` or `FMAI_API_HOST` (default 127.0.0.1). A bad value is a `ConfigError` naming its source.
+ */
+export function listenAddress(
+  flags: { port?: string; hostname?: string },
+  env: Record<string, string | undefined>,
+): ListenAddress {
+  const [portFrom, portText] = flags.port !== undefined
+    ? ["--port", flags.port]
+    : env.PORT !== undefined
+    ? ["PORT", env.PORT]
+    : ["default", "8787"];
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
+    throw new ConfigError(`${portFrom}: ${shown(portText)} is not a port (an integer 0..65535)`);
+  }
+  const [hostnameFrom, hostname] = flags.hostname !== undefined
+    ? ["--hostname", flags.hostname]
+    : env.FMAI_API_HOST !== undefined
+    ? ["FMAI_API_HOST", env.FMAI_API_HOST]
+    : ["default", "127.0.0.1"];
+  if (!isHostname(hostname)) {
+    throw new ConfigError(
+      `${hostnameFrom}: ${shown(hostname)} is not a host name or IP address to listen on (e.g. 127.0.0.1, ` +
+        "0.0.0.0, ::1, localhost)",
+    );
+  }
+  return { port: Number(portText), hostname, portFrom, hostnameFrom };
+}
+
+/** A failure to listen as one line: the port in use is operational (exit 1); an address not of this host, 2. */
+function listenError(e: unknown, a: ListenAddress): FmaiError {
+  const where = `cannot listen on ${a.hostname}:${a.port}`;
+  const port = a.portFrom === "default" ? "the default port 8787" : `${a.portFrom} ${a.port}`;
+  const host = a.hostnameFrom === "default" ? "the default host" : `${a.hostnameFrom} ${shown(a.hostname)}`;
+  if (e instanceof Deno.errors.AddrInUse) {
+    return new FmaiError(`${where}: the port is already in use (${port})`, { cause: e, userError: false });
+  }
+  if (e instanceof Deno.errors.AddrNotAvailable) {
+    return new ConfigError(`${where}: not an address of this machine (${host})`, { cause: e });
+  }
+  if (e instanceof Deno.errors.PermissionDenied) {
+    return new ConfigError(`${where}: permission denied (${port}; ports below 1024 need privileges)`, {
+      cause: e,
+    });
+  }
+  if (e instanceof URIError || /lookup address|Name or service not known/i.test(oneLine(e))) {
+    return new ConfigError(`${where}: cannot resolve the host (${host}): ${oneLine(e)}`, { cause: e });
+  }
+  return new FmaiError(`${where}: ${oneLine(e)}`, { cause: e, userError: false });
+}
+
 /** Starts the API; resolves when the server has shut down (SIGINT/SIGTERM). */
 export async function serve(opts: {
   port: number;
   hostname: string;
+  /** Where port and hostname came from, for messages (default `--port`, `--hostname`). */
+  portFrom?: string;
+  hostnameFrom?: string;
   stores: Stores;
   modelName: string;
   records: ApiKeyRecord[];
   keyFile: string | null;
+  /** The key file's stamp when `records` were read (see `loadKeys`); absent: the first request reloads it. */
+  keyFileStamp?: string | null;
   corsOrigins: string[];
   signal?: AbortSignal;
   onListen?: (addr: Deno.NetAddr) => void;
 }): Promise<void> {
   await ensureTables(opts.stores);
+  const log = (m: string, e?: unknown) =>
+    console.error(`${new Date().toISOString()} ${m}`, e instanceof Error ? e.stack : e ?? "");
   const api = createApi({
     stores: opts.stores,
-    keys: reloadingRing(opts.records, opts.keyFile),
+    keys: reloadingRing(opts.records, opts.keyFile, { stamp: opts.keyFileStamp, log }),
     modelName: opts.modelName,
     corsOrigins: opts.corsOrigins,
-    log: (m, e) => console.error(`${new Date().toISOString()} ${m}`, e instanceof Error ? e.stack : e ?? ""),
+    log,
   });
-  const server = Deno.serve({
-    port: opts.port,
-    hostname: opts.hostname,
-    signal: opts.signal,
-    onListen: opts.onListen ??
-      ((a) => console.error(`fmai API on http://${a.hostname}:${a.port} (${opts.records.length} keys)`)),
-  }, api.fetch);
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      port: opts.port,
+      hostname: opts.hostname,
+      signal: opts.signal,
+      onListen: opts.onListen ??
+        ((a) => console.error(`fmai API on http://${a.hostname}:${a.port} (${opts.records.length} keys)`)),
+    }, api.fetch);
+  } catch (e) {
+    throw listenError(e, {
+      port: opts.port,
+      hostname: opts.hostname,
+      portFrom: opts.portFrom ?? "--port",
+      hostnameFrom: opts.hostnameFrom ?? "--hostname",
+    });
+  }
   await server.finished;
+}
+
+/** `--rate`/`--burst` set one key's limits at `keys add`; anywhere else they are refused. */
+function refuseRateFlags(v: { rate?: string; burst?: string }, where: string): void {
+  const flag = v.rate !== undefined ? "--rate" : v.burst !== undefined ? "--burst" : null;
+  if (flag) {
+    throw new ConfigError(
+      `${flag} does not apply to ${where}: rate limits are per key, set when the key is made ` +
+        "(`deno task serve keys add NAME --rate N --burst N`)",
+    );
+  }
 }
 
 /** Runs the CLI; returns the exit code. */
@@ -226,24 +396,26 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    if (positionals[0] === "keys") return await keysCommand(positionals.slice(1), v);
-    if (positionals.length) throw new ConfigError(`unexpected argument ${positionals[0]}`);
-    const port = Number(v.port ?? Deno.env.get("PORT") ?? 8787);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new ConfigError(`--port: bad port ${v.port}`);
-    }
-    const cfg = await loadFlagsConfig(v);
-    const env = Deno.env.toObject();
-    const records = await keyRecords(env);
-    if (!records.some((r) => !r.revoked)) {
-      throw new ConfigError(
-        "no API keys: run `deno task serve keys add NAME` (or set FMAI_API_KEYS / FMAI_API_KEY_HASHES)",
+    if (positionals[0] === "keys") {
+      // flags that do not apply to the command are refused, never ignored
+      const stray = (["port", "hostname", "config", "store-dir", "stores"] as const).find((f) =>
+        v[f] !== undefined
       );
+      if (stray) {
+        throw new ConfigError(
+          `--${stray} does not apply to \`serve keys\` (keys live in FMAI_API_KEYS_FILE, default ` +
+            "~/.config/fmai/api-keys.json)",
+        );
+      }
+      if (positionals[1] !== "add") refuseRateFlags(v, `\`keys ${positionals[1] ?? ""}\``);
+      return await keysCommand(positionals.slice(1), v);
     }
-    const keyFile =
-      env.FMAI_API_KEY_HASHES === undefined && env.FMAI_API_KEYS === undefined || env.FMAI_API_KEYS_FILE
-        ? keysFilePath(env)
-        : null;
+    if (positionals.length) throw new ConfigError(`unexpected argument ${positionals[0]}`);
+    refuseRateFlags(v, "the server");
+    const env = Deno.env.toObject();
+    const address = listenAddress(v, env);
+    const cfg = await loadFlagsConfig(v);
+    const { records, keyFile, keyFileStamp } = await loadKeys(env);
     const stores = await openStores(
       await storeConfigFor(cfg.dataDir, parseBackends(v.stores ?? env.FMAI_STORES)),
     );
@@ -253,12 +425,12 @@ export async function main(argv: string[]): Promise<number> {
     Deno.addSignalListener("SIGTERM", stop);
     try {
       await serve({
-        port,
-        hostname: v.hostname ?? env.FMAI_API_HOST ?? "127.0.0.1",
+        ...address,
         stores,
         modelName: cfg.production.model,
         records,
         keyFile,
+        keyFileStamp,
         corsOrigins: (env.FMAI_API_CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
         signal: ac.signal,
       });

@@ -1,10 +1,10 @@
-import { deepEqual, equal, ok, throws } from "node:assert/strict";
+import { deepEqual, equal, match, ok, rejects, throws } from "node:assert/strict";
 import mysql from "mysql2/promise";
-import { ConfigError } from "@lib/core/mod.ts";
+import { ConfigError, FmaiError } from "@lib/core/mod.ts";
 import { createApi, createApiKey, KeyRing } from "@lib/serve/mod.ts";
-import { openStores, type Stores } from "@lib/store/mod.ts";
+import { openEmbeddedStores, openStores, type Stores } from "@lib/store/mod.ts";
 import { loadConfig } from "./config.ts";
-import { keyRecords, keysFilePath } from "./serve.ts";
+import { keyRecords, keysFilePath, listenAddress, loadKeys, serve, writeKeyFile } from "./serve.ts";
 import { runSignal } from "./signal.ts";
 import { storeConfigFor } from "./stores.ts";
 
@@ -23,6 +23,200 @@ Deno.test("serve CLI: the key file must live outside the repository; env keys ar
   deepEqual(recs.map((r) => [r.id, r.ratePerSec]), [["abababab", 5], [record.id, 50]]);
   equal(recs[1].sha256, record.sha256);
   ok(!JSON.stringify(recs).includes(key.slice("fmai_12345678_".length)), "only hashes are kept");
+});
+
+Deno.test("serve CLI: a key that no request could match is refused at start, one line, the secret not shown", async () => {
+  const short = "fmai_0123abcd_secretsecret";
+  await rejects(() => keyRecords({ FMAI_API_KEYS: short }), (e: unknown) => {
+    ok(e instanceof ConfigError, String(e));
+    match(e.message, /^FMAI_API_KEYS: key 1 of 1 is not of the form fmai_<id>_<secret> \(id: 8 hex digits/);
+    ok(!e.message.includes("secretsecret") && !e.message.includes("\n"), e.message);
+    return true;
+  });
+  const { key } = await createApiKey("x");
+  await rejects(() => keyRecords({ FMAI_API_KEYS: `${key},${key.slice(0, -1)}` }), /key 2 of 2/);
+  // hashes: a bad entry, and a burst under one token (no request would ever pass), are user errors too
+  await rejects(() => keyRecords({ FMAI_API_KEY_HASHES: "nope" }), ConfigError);
+  await rejects(
+    () => keyRecords({ FMAI_API_KEY_HASHES: `${"ab".repeat(4)}:${"c".repeat(64)}:1:0.5` }),
+    /^ConfigError: FMAI_API_KEY_HASHES: .*burst must be at least 1$/,
+  );
+  // the same key twice: refused at start, not a stack trace at the first request
+  await rejects(() => loadKeys({ FMAI_API_KEYS: `${key},${key}` }), /^ConfigError: api keys: .*listed twice/);
+});
+
+Deno.test("serve CLI: the listening address names its source when refused", () => {
+  const refused = (flags: { port?: string; hostname?: string }, env: Record<string, string>, re: RegExp) =>
+    throws(() => listenAddress(flags, env), (e: unknown) => e instanceof ConfigError && re.test(e.message));
+  refused({}, { PORT: "abc" }, /^PORT: "abc" is not a port \(an integer 0\.\.65535\)$/);
+  refused({ port: "" }, {}, /^--port: "" is not a port/);
+  refused({ port: "80.5" }, { PORT: "8080" }, /^--port: "80\.5"/);
+  refused({ port: "65536" }, {}, /^--port: "65536"/);
+  refused({ hostname: "" }, {}, /^--hostname: "" is not a host name or IP address/);
+  refused({ hostname: "bad host!" }, {}, /^--hostname: "bad host!"/);
+  refused({}, { FMAI_API_HOST: "a/b" }, /^FMAI_API_HOST: "a\/b"/);
+  deepEqual(listenAddress({}, {}), {
+    port: 8787,
+    hostname: "127.0.0.1",
+    portFrom: "default",
+    hostnameFrom: "default",
+  });
+  deepEqual(listenAddress({}, { PORT: "8080", FMAI_API_HOST: "0.0.0.0" }), {
+    port: 8080,
+    hostname: "0.0.0.0",
+    portFrom: "PORT",
+    hostnameFrom: "FMAI_API_HOST",
+  });
+  for (const h of ["::1", "::", "localhost", "api.example.com", "10.0.0.1"]) {
+    equal(listenAddress({ hostname: h, port: "0" }, {}).hostname, h);
+  }
+});
+
+Deno.test("serve: a key revoked before the server answered anything is refused from the first request", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/api-keys.json`;
+  const stores = openEmbeddedStores(":memory:");
+  const ac = new AbortController();
+  try {
+    const { key, record } = await createApiKey("soon-gone");
+    const other = await createApiKey("stays");
+    await writeKeyFile(file, [record, other.record]);
+    const loaded = await loadKeys({ FMAI_API_KEYS_FILE: file });
+    equal(loaded.keyFile, file);
+    // `deno task serve keys revoke ID` while the server starts
+    await writeKeyFile(file, [{ ...record, revoked: true }, other.record]);
+    const listening = Promise.withResolvers<Deno.NetAddr>();
+    const done = serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      stores,
+      modelName: "system",
+      ...loaded,
+      corsOrigins: [],
+      signal: ac.signal,
+      onListen: (a) => listening.resolve(a),
+    });
+    const { port } = await listening.promise;
+    const get = async (k: string) => {
+      const r = await fetch(`http://127.0.0.1:${port}/v1/models`, { headers: { "X-API-Key": k } });
+      await r.body?.cancel();
+      return r.status;
+    };
+    equal(await get(key), 403, "revoked before the first request");
+    equal(await get(other.key), 200);
+    ac.abort();
+    await done;
+  } finally {
+    ac.abort();
+    await stores.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve: a port in use is an operational failure (exit 1), one line naming the port", async () => {
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const stores = openEmbeddedStores(":memory:");
+  try {
+    const { record } = await createApiKey("x");
+    await rejects(
+      () =>
+        serve({
+          port: busy.addr.port,
+          hostname: "127.0.0.1",
+          portFrom: "PORT",
+          stores,
+          modelName: "system",
+          records: [record],
+          keyFile: null,
+          corsOrigins: [],
+        }),
+      (e: unknown) => {
+        ok(e instanceof FmaiError && !e.userError, String(e));
+        equal(
+          e.message,
+          `cannot listen on 127.0.0.1:${busy.addr.port}: the port is already in use (PORT ${busy.addr.port})`,
+        );
+        return true;
+      },
+    );
+  } finally {
+    busy.close();
+    await stores.close();
+  }
+});
+
+const dec = new TextDecoder();
+/** `deno task serve ARGS` with `env` over a clean key setup; killed after 60 s (a server that started). */
+async function serveCli(args: string[], env: Record<string, string>) {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { key } = await createApiKey("cli");
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "pipelines/serve.ts", ...(args[0] === "keys" ? [] : ["--store-dir", dir]), ...args],
+      cwd: new URL("..", import.meta.url).pathname,
+      env: {
+        FMAI_API_KEYS: key,
+        FMAI_API_KEY_HASHES: "",
+        FMAI_API_KEYS_FILE: `${dir}/no-keys.json`,
+        FMAI_STORES: "embedded",
+        PORT: "0",
+        FMAI_API_HOST: "127.0.0.1",
+        ...env,
+      },
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    const lines = dec.decode(r.stderr).split("\n").filter((l) =>
+      l.trim() && !/waiting for file lock/.test(l)
+    );
+    return { code: r.code, lines };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("serve CLI: refused flags and addresses are one line with the right exit code, before listening", async () => {
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const cases: [string[], Record<string, string>, number, RegExp][] = [
+      [
+        ["--rate", "1", "--burst", "1"],
+        {},
+        2,
+        /^error: --rate does not apply to the server: rate limits are per key/,
+      ],
+      [["--burst", "1"], {}, 2, /^error: --burst does not apply to the server/],
+      [["--port", ""], {}, 2, /^error: --port: "" is not a port/],
+      [[], { PORT: "abc" }, 2, /^error: PORT: "abc" is not a port/],
+      [["--hostname", ""], {}, 2, /^error: --hostname: "" is not a host name/],
+      [["--hostname", "bad host!"], {}, 2, /^error: --hostname: "bad host!" is not a host name/],
+      [[], { FMAI_API_KEYS: "fmai_0123abcd_secretsecret" }, 2, /^error: FMAI_API_KEYS: key 1 of 1 is not/],
+      [["keys", "list", "--rate", "5"], {}, 2, /^error: --rate does not apply to `keys list`/],
+      [["keys", "list", "--port", "1"], {}, 2, /^error: --port does not apply to `serve keys`/],
+      [
+        ["keys", "add", "me", "--burst", "0.5"],
+        {},
+        2,
+        /^error: --burst: expected a number of at least 1, got "0\.5"$/,
+      ],
+      [
+        ["--port", String(busy.addr.port)],
+        {},
+        1,
+        /^error: cannot listen on 127\.0\.0\.1:\d+: the port is already in use \(--port \d+\)$/,
+      ],
+    ];
+    const runs = await Promise.all(cases.map(([args, env]) => serveCli(args, env)));
+    runs.forEach((r, i) => {
+      const [args, env, code, re] = cases[i];
+      const what = JSON.stringify([args, env]);
+      deepEqual([r.code, r.lines.length], [code, 1], `${what}: ${r.lines.join("\n")}`);
+      ok(re.test(r.lines[0]), `${what}: ${r.lines[0]}`);
+    });
+  } finally {
+    busy.close();
+  }
 });
 
 const MYSQL = Deno.env.get("FMAI_MYSQL_URL");

@@ -16,7 +16,13 @@ import type { KeyRing } from "./keys.ts";
 import { Lru } from "./lru.ts";
 import { ApiMetrics } from "./metrics.ts";
 import { RateLimiter } from "./rate_limit.ts";
-import { type IssuedJson, type ReaderOptions, type ServeStores, SignalReader } from "./reader.ts";
+import {
+  type IssuedJson,
+  type ReaderOptions,
+  type RunRef,
+  type ServeStores,
+  SignalReader,
+} from "./reader.ts";
 import {
   ErrorSchema,
   HealthQuery,
@@ -126,6 +132,23 @@ function jsonWith(
     200,
     "json"
   >;
+}
+
+/** The date one year before `date` (Feb 29 becomes Feb 28; never before 0000-01-01). */
+export function yearBefore(date: IsoDate): IsoDate {
+  const y = Number(date.slice(0, 4));
+  if (y === 0) return "0000-01-01";
+  const md = date.slice(4) === "-02-29" ? "-02-28" : date.slice(4);
+  return `${String(y - 1).padStart(4, "0")}${md}`;
+}
+
+/** The stored status of a run (`ok`, `warn` or `fail`); anything else is a broken invariant of the store. */
+function runStatus(run: RunRef): "ok" | "warn" | "fail" {
+  const s = run.status;
+  if (s === "ok" || s === "warn" || s === "fail") return s;
+  throw new Error(
+    `run ${run.modelVersion} ${run.date}: stored status ${JSON.stringify(s)} is not ok|warn|fail`,
+  );
 }
 
 /** Builds the API over the stores. */
@@ -240,18 +263,22 @@ export function createApi(opts: ApiOptions): Api {
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer" });
 
-  /** asOf of a request: the replay instant, or now; and the cache policy it allows. */
-  const asOfOf = (c: Context, s: string | undefined): number => {
+  /** A model version (`YYYY-MM-DD.<10 hex>`), not an alias. */
+  const isVersion = (m: string): boolean => /\./.test(m);
+  /**
+   * asOf of a request: the replay instant, or now; and the cache policy it allows. A settled replay is
+   * immutable only when it names no model or a version: an alias (`champion`) is resolved when the request is
+   * answered, and moves (`deno task models promote`), so the same request may later answer for another version.
+   */
+  const asOfOf = (c: Context, s: string | undefined, model: string | undefined): number => {
     const t = s === undefined ? now() : instantOf(s);
-    c.header(
-      "Cache-Control",
-      s !== undefined && t <= now() - SETTLED_MS ? "private, max-age=31536000, immutable" : "no-store",
-    );
+    const settled = s !== undefined && t <= now() - SETTLED_MS && (model === undefined || isVersion(model));
+    c.header("Cache-Control", settled ? "private, max-age=31536000, immutable" : "no-store");
     return t;
   };
   const resolveModel = async (m: string | undefined): Promise<string | null | undefined> => {
     if (m === undefined) return null;
-    if (/\./.test(m)) return m;
+    if (isVersion(m)) return m;
     return (await reader.models()).aliases.aliases[m]; // undefined: unknown alias
   };
 
@@ -266,7 +293,7 @@ export function createApi(opts: ApiOptions): Api {
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const asOf = asOfOf(c, q.asOf);
+      const asOf = asOfOf(c, q.asOf, q.model);
       const model = await resolveModel(q.model);
       if (model === undefined) throw new ApiError(404, `unknown model alias ${q.model}`);
       const symbols = q.symbols ? [...new Set(q.symbols.toUpperCase().split(","))].sort() : null;
@@ -310,9 +337,9 @@ export function createApi(opts: ApiOptions): Api {
     async (c) => {
       const symbol = c.req.valid("param").symbol.toUpperCase();
       const q = c.req.valid("query");
-      const asOf = asOfOf(c, q.asOf);
+      const asOf = asOfOf(c, q.asOf, q.model);
       const to: IsoDate = q.to ?? nyDate(asOf);
-      const from: IsoDate = q.from ?? `${Number(to.slice(0, 4)) - 1}${to.slice(4)}`;
+      const from: IsoDate = q.from ?? yearBefore(to);
       if (from > to) throw new ApiError(400, `query from ${from} is after to ${to}`);
       const limit = q.limit === undefined ? 1000 : Number(q.limit);
       if (!(limit >= 1 && limit <= MAX_HISTORY)) {
@@ -390,7 +417,7 @@ export function createApi(opts: ApiOptions): Api {
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const asOf = asOfOf(c, q.asOf);
+      const asOf = asOfOf(c, q.asOf, q.model);
       const from = q.from ?? "1900-01-01", to = q.to ?? nyDate(asOf);
       if (from > to) throw new ApiError(400, `query from ${from} is after to ${to}`);
       const model = await resolveModel(q.model);
@@ -411,18 +438,15 @@ export function createApi(opts: ApiOptions): Api {
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const asOf = asOfOf(c, q.asOf);
+      const asOf = asOfOf(c, q.asOf, q.model);
       const model = await resolveModel(q.model);
       if (model === undefined) throw new ApiError(404, `unknown model alias ${q.model}`);
       const run = await reader.run(q.date ?? null, asOf, model);
       if (!run) throw new ApiError(404, `no run${q.date ? ` for ${q.date}` : ""}`);
       const checks = await reader.health(run);
-      const status = checks.some((x) => x.status === "fail")
-        ? "fail"
-        : checks.some((x) => x.status === "warn")
-        ? "warn"
-        : "ok";
-      return c.json({ date: run.date, modelVersion: run.modelVersion, status, checks }, 200);
+      // the run's own status, as the daily run stored it (it fails on stale data or a share of failed
+      // features, not on any one check); each check keeps its own status
+      return c.json({ date: run.date, modelVersion: run.modelVersion, status: runStatus(run), checks }, 200);
     },
   );
 

@@ -6,10 +6,13 @@ import {
   createApiKey,
   issuedView,
   KeyRing,
+  MAX_INSTANT,
   type ReaderOptions,
+  yearBefore,
 } from "./mod.ts";
 import { rowToSignal, signalToRow } from "../store/mod.ts";
-import { DATES, fillStores, type Fixture, issueRun } from "./_test_fixture.ts";
+import { DATES, fillStores, type Fixture, issueRun, MODEL } from "./_test_fixture.ts";
+import { promoteVersion } from "../models/mod.ts";
 
 interface Setup {
   stores: Stores;
@@ -262,7 +265,8 @@ Deno.test("serve: models, manifest, scorecard, health, metrics and openapi", asy
     ok(Math.abs(e.meanIc - 0.75) < 1e-12);
     const h = await (await get(`/v1/health?date=${DATES[1]}`)).json();
     equal(h.modelVersion, s.fx.v2);
-    equal(h.status, "fail");
+    equal(h.status, "ok", "the run's stored status: one failing check alone did not fail the run");
+    deepEqual(h.checks.map((x: { status: string }) => x.status), ["fail"]);
     const h1 = await (await get(`/v1/health?date=${DATES[1]}&model=${s.fx.v1}`)).json();
     equal(h1.status, "ok");
     equal(h1.checks.length, 2);
@@ -400,4 +404,149 @@ Deno.test("serve: one instance sees a new run at once; cached answers equal cold
   } finally {
     await s.stores.close();
   }
+});
+
+Deno.test("serve: a replay naming a model alias is never immutable (the alias moves); by version it is", async () => {
+  const s = await setup();
+  try {
+    const { get } = apiOf(s);
+    const asOf = s.fx.issued.d1v2 + 120_000;
+    const byAlias = `/v1/signals?date=${DATES[1]}&model=champion&asOf=${asOf}`;
+    const others = [
+      `/v1/signals/AAPL?from=2018-01-01&to=2018-02-28&model=champion&asOf=${asOf}`,
+      `/v1/scorecard?model=champion&asOf=${asOf}`,
+      `/v1/health?date=${DATES[1]}&model=challenger&asOf=${asOf}`,
+    ];
+    let r = await get(byAlias);
+    equal(r.headers.get("cache-control"), "no-store");
+    equal((await r.json()).modelVersion, s.fx.v2);
+    for (const p of others) {
+      r = await get(p);
+      equal(r.status, p.includes("challenger") ? 404 : 200, p); // v2 is champion now: no challenger
+      equal(r.headers.get("cache-control"), "no-store", p);
+      await r.body?.cancel();
+    }
+    const doc = await (await get("/openapi.json", {})).json();
+    const asOfDoc = (doc.paths["/v1/signals"].get.parameters as { name: string; description?: string }[])
+      .find((x) => x.name === "asOf")?.description ?? "";
+    ok(/unless `model` is an alias/.test(asOfDoc), asOfDoc);
+    const byVersion = await get(`/v1/signals?date=${DATES[1]}&model=${s.fx.v2}&asOf=${asOf}`);
+    equal(byVersion.headers.get("cache-control"), "private, max-age=31536000, immutable");
+    await byVersion.body?.cancel();
+    // `deno task models promote` moves the champion: the same request, on the same instance, follows it
+    await promoteVersion(s.stores.objects, MODEL, s.fx.v1, { now: s.now });
+    r = await get(byAlias);
+    equal(r.headers.get("cache-control"), "no-store");
+    equal((await r.json()).modelVersion, s.fx.v1);
+  } finally {
+    await s.stores.close();
+  }
+});
+
+Deno.test("serve: health reports the run's stored status, each check keeping its own", async () => {
+  const s = await setup();
+  try {
+    const setStatus = async (version: string, status: string) => {
+      const rows = await s.stores.tables.query("signal_runs", {
+        where: { model_version: version, as_of: DATES[1] },
+      });
+      equal(rows.length, 1);
+      await s.stores.tables.upsert("signal_runs", [{ ...rows[0], status }]);
+    };
+    await setStatus(s.fx.v1, "warn");
+    await setStatus(s.fx.v2, "fail");
+    const { get } = apiOf(s);
+    const v1 = await (await get(`/v1/health?date=${DATES[1]}&model=${s.fx.v1}`)).json();
+    equal(v1.status, "warn", "every check ok, the run warned: the run's status");
+    deepEqual(v1.checks.map((x: { status: string }) => x.status), ["ok", "ok"]);
+    const v2 = await (await get(`/v1/health?date=${DATES[1]}`)).json();
+    equal(v2.status, "fail");
+    // and the OpenAPI description says so
+    const doc = await (await get("/openapi.json", {})).json();
+    ok(/status as the daily run stored it/.test(doc.components.schemas.Health.properties.status.description));
+    // a status no run writes is a broken store invariant: a clean 500, logged
+    await setStatus(s.fx.v2, "bogus");
+    const bad = apiOf(s);
+    const r = await bad.get(`/v1/health?date=${DATES[1]}`);
+    equal(r.status, 500);
+    equal(await errorOf(r), "internal error");
+    ok(bad.logged.length === 1, bad.logged.join("; "));
+  } finally {
+    await s.stores.close();
+  }
+});
+
+Deno.test("serve: asOf is bounded to 1970..9999 at validation (400), never a 500 from the store", async () => {
+  const s = await setup();
+  try {
+    const { get, logged } = apiOf(s);
+    for (
+      const p of [
+        "/v1/scorecard?asOf=999999999999999",
+        `/v1/scorecard?asOf=${MAX_INSTANT + 1}`,
+        "/v1/signals?asOf=999999999999999",
+        "/v1/signals/AAPL?asOf=999999999999999",
+        "/v1/health?asOf=999999999999999",
+        "/v1/signals?asOf=1969-12-31T23:59:59Z",
+        `/v1/signals?asOf=${encodeURIComponent("0000-01-01T00:00:00+14:00")}`,
+        `/v1/signals?asOf=${encodeURIComponent("9999-12-31T23:59:59-05:00")}`,
+      ]
+    ) {
+      const r = await get(p);
+      equal(r.status, 400, p);
+      equal(
+        await errorOf(r),
+        "query asOf: expected an instant from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z",
+      );
+    }
+    for (const p of [`/v1/scorecard?asOf=${MAX_INSTANT}`, "/v1/scorecard?asOf=9999-12-31T23:59:59.999Z"]) {
+      const r = await get(p);
+      equal(r.status, 200, p);
+      equal((await r.json()).to, "9999-12-31");
+    }
+    const r = await get("/v1/signals?asOf=0");
+    equal(r.status, 404, "nothing was issued by 1970");
+    await r.body?.cancel();
+    deepEqual(logged, []);
+  } finally {
+    await s.stores.close();
+  }
+});
+
+Deno.test("serve: symbols follow the core SYMBOL_PATTERN (BRK_B, ^GSPC, 24 characters)", async () => {
+  const s = await setup();
+  try {
+    const long = "A".repeat(24);
+    await issueRun(s.stores.tables, s.fx.v1, "2018-02-07", s.fx.issued.d1v2 + 86_400_000, 0.5, [
+      "BRK_B",
+      "^GSPC",
+      long,
+    ]);
+    const { get } = apiOf(s);
+    for (const sym of ["BRK_B", "brk_b", "^GSPC", long]) {
+      const r = await get(`/v1/signals/${encodeURIComponent(sym)}?from=2018-01-01&to=2018-02-28`);
+      equal(r.status, 200, sym);
+      deepEqual((await r.json()).signals.map((x: { symbol: string }) => x.symbol), [sym.toUpperCase()]);
+    }
+    const run = await (await get(`/v1/signals?symbols=brk_b,${encodeURIComponent("^GSPC")},${long}`)).json();
+    deepEqual(run.signals.map((x: { symbol: string }) => x.symbol), [long, "BRK_B", "^GSPC"].sort());
+    // what the core pattern refuses is refused at validation
+    for (const bad of [`${long}A`, "A^B", "_A", "A/B", "A B"]) {
+      let r = await get(`/v1/signals/${encodeURIComponent(bad)}`);
+      equal(r.status, 400, bad);
+      await r.body?.cancel();
+      r = await get(`/v1/signals?symbols=${encodeURIComponent(bad)}`);
+      equal(r.status, 400, bad);
+      ok(/symbols/.test(await errorOf(r)), bad);
+    }
+  } finally {
+    await s.stores.close();
+  }
+});
+
+Deno.test("serve: the history window's default start is one year before `to`, a real date", () => {
+  equal(yearBefore("2018-02-06"), "2017-02-06");
+  equal(yearBefore("2020-02-29"), "2019-02-28");
+  equal(yearBefore("0001-05-01"), "0000-05-01");
+  equal(yearBefore("0000-05-01"), "0000-01-01");
 });

@@ -29,7 +29,9 @@ export type KeyCheck =
   | { ok: true; key: ApiKeyRecord }
   | { ok: false; status: 401 | 403; error: string };
 
-const KEY = /^fmai_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$/;
+/** The form of a whole key: `fmai_<id: 8 hex>_<secret: 43 base64url characters>` (what `createApiKey` makes). */
+export const API_KEY_PATTERN: RegExp = /^fmai_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$/;
+const KEY = API_KEY_PATTERN;
 const ID = /^[0-9a-f]{8}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -73,6 +75,8 @@ export function checkKeyRecord(r: ApiKeyRecord): ApiKeyRecord {
       throw new RangeError(`${where}: ${k} must be a positive number`);
     }
   }
+  // a bucket of less than one token never lets a request through
+  if (r.burst < 1) throw new RangeError(`${where}: burst must be at least 1`);
   if (typeof r.revoked !== "boolean") throw new RangeError(`${where}: revoked must be true or false`);
   return r;
 }

@@ -4,10 +4,16 @@
  * @module
  */
 import { z } from "@hono/zod-openapi";
+import { SYMBOL_PATTERN } from "../core/mod.ts";
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
-/** Ticker symbols: letters, digits and `.^=-`, 1 to 15 characters (upper-cased by the API). */
-export const SYMBOL_RE = /^[A-Za-z0-9.^=-]{1,15}$/;
+/**
+ * Ticker symbols: the one pattern of the whole system (`SYMBOL_PATTERN` in `lib/core`: an optional `^`, then
+ * letters, digits and `. - _ =`, at most 24 characters); the API upper-cases them.
+ */
+export const SYMBOL_RE: RegExp = SYMBOL_PATTERN;
+/** Longest symbol the pattern admits (a symbol list is at most `MAX_SYMBOLS` of these and commas). */
+const MAX_SYMBOL_CHARS = 24;
 /** A registry version id (`YYYY-MM-DD.<10 hex>`) or an alias name. */
 export const VERSION_RE = /^(\d{4}-\d{2}-\d{2}\.[0-9a-f]{10}|[a-z][a-z0-9-]{0,31})$/;
 /** Most symbols one request may name. */
@@ -24,13 +30,29 @@ export const IsoDateSchema = z.string().refine(realDate, { message: "expected a 
   example: "2018-02-07",
 });
 
-/** An instant: RFC 3339 with a zone (`2018-02-08T02:00:00Z`) or epoch milliseconds. */
-export const InstantSchema = z.string().refine(
-  (s) =>
-    /^\d{1,15}$/.test(s) ||
-    (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) &&
-      !Number.isNaN(Date.parse(s))),
-  { message: "expected an RFC 3339 time with a zone or epoch milliseconds" },
+/** Earliest instant a request may name: 1970-01-01T00:00:00Z (epoch 0). */
+export const MIN_INSTANT = 0;
+/** Latest instant a request may name: 9999-12-31T23:59:59.999Z (the last a `YYYY-MM-DD` date can hold). */
+export const MAX_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+const instantForm = (s: string): boolean =>
+  /^\d{1,15}$/.test(s) ||
+  (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) &&
+    !Number.isNaN(Date.parse(s)));
+
+/**
+ * An instant: RFC 3339 with a zone (`2018-02-08T02:00:00Z`) or epoch milliseconds, from 1970-01-01T00:00:00Z
+ * to 9999-12-31T23:59:59.999Z (`MIN_INSTANT`..`MAX_INSTANT`).
+ */
+export const InstantSchema = z.string().refine(instantForm, {
+  message: "expected an RFC 3339 time with a zone or epoch milliseconds",
+}).refine(
+  (s) => {
+    if (!instantForm(s)) return true; // reported above
+    const t = instantOf(s);
+    return t >= MIN_INSTANT && t <= MAX_INSTANT;
+  },
+  { message: "expected an instant from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z" },
 ).openapi({ example: "2018-02-08T02:00:00Z" });
 
 /** Parses an `InstantSchema` value to epoch ms. */
@@ -38,7 +60,7 @@ export function instantOf(s: string): number {
   return /^\d+$/.test(s) ? Number(s) : Date.parse(s);
 }
 
-const SymbolList = z.string().max(MAX_SYMBOLS * 16).refine(
+const SymbolList = z.string().max(MAX_SYMBOLS * (MAX_SYMBOL_CHARS + 1)).refine(
   (s) => {
     const parts = s.split(",");
     return parts.length <= MAX_SYMBOLS && parts.every((p) => SYMBOL_RE.test(p));
@@ -49,15 +71,21 @@ const SymbolList = z.string().max(MAX_SYMBOLS * 16).refine(
 const Version = z.string().regex(VERSION_RE, "expected a model version (YYYY-MM-DD.<10 hex>) or an alias")
   .openapi({ example: "champion" });
 
+const AS_OF =
+  "Answer as it was at this instant (replay), 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z; " +
+  "the same request then always returns the same bytes (marked immutable once it is a minute in the past) unless `model` is " +
+  "an alias, which is resolved when the request is answered";
+
 /** `GET /v1/signals` query. */
 export const SignalsQuery = z.object({
   date: IsoDateSchema.optional().openapi({ description: "Decision date; default the latest issued" }),
   symbols: SymbolList.optional(),
-  model: Version.optional().openapi({ description: "Model version (default: the latest run for the date)" }),
-  asOf: InstantSchema.optional().openapi({
+  model: Version.optional().openapi({
     description:
-      "Answer as it was at this instant (replay); the same request then always returns the same bytes",
+      "Model version, or an alias resolved when the request is answered (default: the latest run " +
+      "for the date)",
   }),
+  asOf: InstantSchema.optional().openapi({ description: AS_OF }),
 }).strict();
 
 /** `GET /v1/signals/{symbol}` query. */
@@ -70,7 +98,7 @@ export const HistoryQuery = z.object({
       "earlier needs `from` to reach it",
   }),
   model: Version.optional(),
-  asOf: InstantSchema.optional(),
+  asOf: InstantSchema.optional().openapi({ description: AS_OF }),
   limit: z.string().regex(/^\d{1,4}$/, "expected an integer 1..5000").optional().openapi({ example: "250" }),
 }).strict();
 
@@ -79,14 +107,14 @@ export const ScorecardQuery = z.object({
   from: IsoDateSchema.optional(),
   to: IsoDateSchema.optional(),
   model: Version.optional(),
-  asOf: InstantSchema.optional(),
+  asOf: InstantSchema.optional().openapi({ description: AS_OF }),
 }).strict();
 
 /** `GET /v1/health` query. */
 export const HealthQuery = z.object({
   date: IsoDateSchema.optional(),
   model: Version.optional(),
-  asOf: InstantSchema.optional(),
+  asOf: InstantSchema.optional().openapi({ description: AS_OF }),
 }).strict();
 
 /** Path parameter `symbol`. */
@@ -204,7 +232,12 @@ export const ScorecardResponse = z.object({
 export const HealthResponse = z.object({
   date: z.string(),
   modelVersion: z.string(),
-  status: z.enum(["ok", "warn", "fail"]),
+  status: z.enum(["ok", "warn", "fail"]).openapi({
+    description:
+      "The run's status as the daily run stored it (`deno task signal` exits 3 on fail): fail when " +
+      "the data is stale past its threshold or a share (`drift.failShare`) of the features fail, so one failing " +
+      "check alone need not fail the run; each check carries its own status",
+  }),
   checks: z.array(z.object({
     kind: z.string(),
     name: z.string(),
