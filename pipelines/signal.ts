@@ -6,7 +6,10 @@
  *
  * Issued signals are never overwritten: re-running an as-of date with the same model version changes nothing;
  * another model version adds its own rows. A run is visible (to the API) once its `signal_runs` row is written,
- * which happens last.
+ * which happens last. The champion issues the day's signals; a challenger (a refit not yet promoted) issues
+ * beside it as a shadow run (source {@link SHADOW_SOURCE}), so both are paper-scored on the same sessions. The
+ * refit schedule counts from the newest fit and waits while a challenger is undecided; a replayed as-of date
+ * (before the champion's cut-off) refits on the data up to it and moves no alias.
  * @module
  */
 import {
@@ -16,6 +19,7 @@ import {
   type ExpertContribution,
   hashValue,
   type Instant,
+  isCalendarDate,
   type IsoDate,
   isSession,
   type NewsItem,
@@ -23,6 +27,7 @@ import {
   prevSession,
   sessions,
   sha256Hex,
+  SHADOW_SIGNAL_SOURCE,
   type Signal,
 } from "@lib/core/mod.ts";
 import { rowsBetween, rowsOnDate, type SegmentSpec, type SymbolSeries, toSeries } from "@lib/dataset/mod.ts";
@@ -80,6 +85,8 @@ import { type BackendName, storeConfigFor } from "./stores.ts";
 
 /** The source name the production signals carry. */
 export const SIGNAL_SOURCE = "moe";
+/** The source of a challenger's shadow signals (see {@link SHADOW_SIGNAL_SOURCE}). */
+export const SHADOW_SOURCE = SHADOW_SIGNAL_SOURCE;
 /** Exit code of a run whose health checks failed (signals are stored; the alarm fires). */
 export const HEALTH_FAIL_EXIT = 3;
 const DRIFT_FILE = "drift_reference.json";
@@ -114,6 +121,14 @@ export interface CheckResult {
   status: "ok" | "warn" | "fail";
 }
 
+/** A challenger's shadow run beside the issued signals. */
+export interface ShadowRun {
+  version: string;
+  signals: Signal[];
+  /** Signals written now (0 on a re-run). */
+  written: number;
+}
+
 /** What a run did. */
 export interface SignalSummary {
   asOf: IsoDate;
@@ -129,6 +144,8 @@ export interface SignalSummary {
   written: number;
   /** Set when signals were already issued for this date and version and the recomputation differs. */
   differs: string[];
+  /** The challenger's shadow signals for the same date (scored, not served by default). */
+  shadow: ShadowRun[];
   checks: CheckResult[];
   status: "ok" | "warn" | "fail";
   scoredDays: number;
@@ -270,6 +287,7 @@ async function issueSignals(
   asOf: IsoDate,
   version: string,
   issuedAt: Instant,
+  source: string,
 ): Promise<Signal[]> {
   const rows = rowsOnDate(ds, asOf);
   const sigs = await system.predict(ds, asOf);
@@ -290,7 +308,7 @@ async function issueSignals(
       size: s.size,
       confidence: s.confidence,
       contributions: s.contributions.map(withEdge),
-      source: SIGNAL_SOURCE,
+      source,
       knownAt: s.knownAt,
       provenance: {
         modelVersion: version,
@@ -307,6 +325,39 @@ async function issueSignals(
 function comparable(s: Signal): string {
   const { provenance, ...rest } = s;
   return canonicalJson({ ...rest, provenance: provenance ? { ...provenance, issuedAt: 0 } : null });
+}
+
+/**
+ * The signals of `version` for `asOf` under `source`, written unless that version already issued them for the
+ * date (issued signals are never overwritten; `differs` names the symbols whose recomputation differs).
+ */
+async function issueOnce(
+  stores: Stores,
+  system: FittedSystem,
+  ds: Awaited<ReturnType<typeof systemDataset>>,
+  asOf: IsoDate,
+  version: string,
+  issuedAt: Instant,
+  source: string,
+): Promise<{ issued: Signal[]; written: number; differs: string[] }> {
+  const signals = await issueSignals(system, ds, asOf, version, issuedAt, source);
+  const existing = (await stores.tables.query("signals", {
+    where: { date: asOf, model_version: version, source },
+    orderBy: ["symbol"],
+  })).map(rowToSignal);
+  if (!existing.length) {
+    return {
+      issued: signals,
+      written: (await stores.tables.upsert("signals", signals.map(signalToRow))).inserted,
+      differs: [],
+    };
+  }
+  const old = new Map(existing.map((s) => [s.symbol, s]));
+  const differs = signals.filter((s) => {
+    const o = old.get(s.symbol);
+    return !o || comparable(o) !== comparable(s);
+  }).map((s) => s.symbol);
+  return { issued: existing, written: 0, differs };
 }
 
 /** Feature functions of the calendar: a function of the date alone, so "drift" there says nothing. */
@@ -353,8 +404,19 @@ function status(v: number, warn: number, fail: number): CheckResult["status"] {
   return v >= fail ? "fail" : v >= warn ? "warn" : "ok";
 }
 
-/** Scores every issued date whose traded return (next open to the open after) is known by `asOf`. */
-async function updateScorecard(stores: Stores, asOf: IsoDate, costBps: number): Promise<number> {
+/**
+ * Scores every issued date whose traded return (next open to the open after) is known by `asOf`. A date with a
+ * symbol's opens still missing waits up to `waitSessions` sessions after its exit (the data may come late) and
+ * is then scored on what there is. A row's `known_at` is when it was written (not before its exit's close): an
+ * answer "as known at" an earlier time never changes when a later run scores a date.
+ */
+async function updateScorecard(
+  stores: Stores,
+  asOf: IsoDate,
+  costBps: number,
+  waitSessions: number,
+  now: () => Instant,
+): Promise<number> {
   const runs = await stores.tables.query("signal_runs", { where: { as_of: { lt: asOf } } });
   let scored = 0;
   for (const run of runs) {
@@ -381,6 +443,8 @@ async function updateScorecard(stores: Stores, asOf: IsoDate, costBps: number): 
       returns,
       costBps,
     );
+    const late = exit >= asOf ? 0 : sessions(nextSession(exit), asOf).length;
+    if (returns.size < sigs.length && late < waitSessions) continue;
     if (day.n === 0) continue;
     await stores.tables.upsert("scorecard", [{
       model_version: version,
@@ -391,7 +455,7 @@ async function updateScorecard(stores: Stores, asOf: IsoDate, costBps: number): 
       hits: day.hits,
       pnl: day.pnl,
       ic: Number.isFinite(day.ic) ? day.ic : null,
-      known_at: closeTime(exit),
+      known_at: Math.max(closeTime(exit), now()),
     }]);
     scored++;
   }
@@ -399,25 +463,29 @@ async function updateScorecard(stores: Stores, asOf: IsoDate, costBps: number): 
 }
 
 /**
- * The champion/challenger decision after a refit registered `challenger`: `always` promotes, `never` leaves it
- * as challenger, `if-better` promotes when its paper scorecard beats the champion's (mean IC) over at least
- * `minScoredSessions` sessions both were scored on.
+ * The `if-better` comparison of the champion and the challenger on the paper scorecard (mean IC over the
+ * sessions both were scored on, issued or in the shadow): `decided` once there are `minSessions` of them, and
+ * `better` when the challenger's mean IC is higher.
  */
 export async function compareOnScorecard(
   stores: Stores,
   champion: string,
   challenger: string,
   minSessions: number,
-): Promise<{ better: boolean; detail: string }> {
+): Promise<{ decided: boolean; better: boolean; detail: string }> {
   const load = async (v: string) =>
     new Map(
-      (await stores.tables.query("scorecard", { where: { model_version: v, source: SIGNAL_SOURCE } }))
+      // a version's scorecard: the days it issued and the days it ran in the shadow of the champion
+      (await stores.tables.query("scorecard", {
+        where: { model_version: v, source: [SIGNAL_SOURCE, SHADOW_SOURCE] },
+      }))
         .filter((r) => typeof r.ic === "number").map((r) => [String(r.date), Number(r.ic)]),
     );
   const a = await load(champion), b = await load(challenger);
   const common = [...b.keys()].filter((d) => a.has(d)).sort();
   if (common.length < minSessions) {
     return {
+      decided: false,
       better: false,
       detail:
         `${common.length} sessions scored for both (need ${minSessions}); ${challenger} stays challenger`,
@@ -426,6 +494,7 @@ export async function compareOnScorecard(
   const mean = (m: Map<string, number>) => common.reduce((s, d) => s + m.get(d)!, 0) / common.length;
   const ma = mean(a), mb = mean(b);
   return {
+    decided: true,
     better: mb > ma,
     detail: `mean IC over ${common.length} common sessions: challenger ${mb.toFixed(4)} vs champion ${
       ma.toFixed(4)
@@ -442,8 +511,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
   const now = opts.now ?? Date.now;
   const progress: Progress = createProgress({ quiet: opts.quiet });
   if (opts.asOf !== undefined) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(opts.asOf) || Number.isNaN(Date.parse(opts.asOf))) {
-      throw new ConfigError(`--as-of: expected YYYY-MM-DD, got ${opts.asOf}`);
+    if (!isCalendarDate(opts.asOf)) {
+      throw new ConfigError(`--as-of: expected a date YYYY-MM-DD, got ${opts.asOf}`);
     }
     if (!isSession(opts.asOf)) throw new ConfigError(`--as-of ${opts.asOf} is not a trading session`);
   }
@@ -514,8 +583,51 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       return scorer.id;
     });
 
-    // 3. the system: the registered one that may serve asOf, or a refit on schedule
+    // 3. the paper scorecard of earlier signals whose outcome is known now (the challenger decision reads it)
+    done = progress.start("paper scorecard");
+    const scoredDays = await updateScorecard(
+      stores,
+      asOf,
+      spec.costs.costBps,
+      Math.max(1, p.freshness.failSessions),
+      now,
+    );
+    done();
+
+    // 4. the system: the registered one that may serve asOf, or a refit on schedule
     const git = opts.git ?? await gitState();
+    let versions = await listVersions(stores.objects, p.model);
+    // a replay (an as-of date before the champion's cut-off) refits on the data up to it but moves no alias
+    const championAtStart = (await aliasState(stores.objects, p.model)).aliases.champion;
+    const championCutOff = versions.find((v) => v.version === championAtStart)?.lineage.asOf;
+    const replay = championCutOff !== undefined && asOf < championCutOff;
+    // if-better: a challenger runs in the shadow of the champion until it has been scored on minScoredSessions
+    // sessions both were scored on; then it takes over when better, else it is retired
+    const decisions: string[] = [];
+    let promoted = false;
+    let pending = false;
+    const before = (await aliasState(stores.objects, p.model)).aliases;
+    if (!replay && p.retrain.promote === "if-better" && before.champion && before.challenger) {
+      const c = await compareOnScorecard(
+        stores,
+        before.champion,
+        before.challenger,
+        p.retrain.minScoredSessions,
+      );
+      if (!c.decided) pending = true;
+      else if (c.better) {
+        await promoteVersion(stores.objects, p.model, before.challenger, { now: now(), note: c.detail });
+        promoted = true;
+        decisions.push(`${before.challenger} promoted: ${c.detail}`);
+      } else {
+        await setAlias(stores.objects, p.model, "challenger", null, {
+          now: now(),
+          note: `retired: ${c.detail}`,
+        });
+        decisions.push(`challenger ${before.challenger} retired: ${c.detail}`);
+      }
+      if (!c.decided) decisions.push(c.detail);
+    }
     const serving = await servingVersion(stores, p.model, asOf);
     const fittedScorer = serving?.lineage.newsScorer;
     if (serving && !opts.refit && fittedScorer !== undefined && fittedScorer !== newsScorer) {
@@ -524,25 +636,33 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
           `${newsScorer}: set news.scorer/news.model to match, or refit with --refit`,
       );
     }
-    const due = !serving || opts.refit ||
-      (serving.lineage.asOf < asOf &&
-        sessions(nextSession(serving.lineage.asOf), asOf).length >= p.retrain.every);
+    // the schedule counts from the newest fit that may serve asOf (a challenger is a fit too), and waits while a
+    // challenger is still being scored: a refit that has not become champion does not make every later run due
+    const latestFit = versions.filter((v) => v.lineage.asOf <= asOf)
+      .reduce<VersionManifest | null>((a, v) => (!a || v.lineage.asOf >= a.lineage.asOf ? v : a), null);
+    const due = !serving || !latestFit || opts.refit ||
+      (!pending && latestFit.lineage.asOf < asOf &&
+        sessions(nextSession(latestFit.lineage.asOf), asOf).length >= p.retrain.every);
+    /** A registered version's system and its dataset at asOf (the features it was fitted on). */
+    const loadAt = async (v: VersionManifest) => {
+      const loaded = await loadVersion(stores.objects, p.model, v.version);
+      const sys = await loadSystem(loaded.files);
+      const segments = productionSegments(cal, asOf, window, p.retrain.calibrationFrac, sys.spec);
+      const data = datasetFrom(
+        sys.spec,
+        { series: hist.series, news: hist.news, actions: hist.actions, membership },
+        segments,
+        featureSetOf(sys.featureNames, sys.featureSet.version),
+      );
+      return { system: sys, manifest: loaded.manifest, ds: data };
+    };
     let system: FittedSystem, manifest: VersionManifest, model: "loaded" | "refit";
-    let promoted = false, promotion = "";
+    let promotion = "";
     let ds: ReturnType<typeof systemDataset>;
     if (!due) {
       done = progress.start(`load ${p.model}@${serving!.version}`);
-      const loaded = await loadVersion(stores.objects, p.model, serving!.version);
-      system = await loadSystem(loaded.files);
-      manifest = loaded.manifest;
+      ({ system, manifest, ds } = await loadAt(serving!));
       model = "loaded";
-      const segments = productionSegments(cal, asOf, window, p.retrain.calibrationFrac, system.spec);
-      ds = datasetFrom(
-        system.spec,
-        { series: hist.series, news: hist.news, actions: hist.actions, membership },
-        segments,
-        featureSetOf(system.featureNames, system.featureSet.version),
-      );
       promotion = `${serving!.version} serves (fitted through ${serving!.lineage.asOf})`;
       done();
     } else {
@@ -603,6 +723,9 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         [promoted, promotion] = [true, "first version: champion"];
       } else if (champion === manifest.version) {
         promotion = "refit reproduced the champion";
+      } else if (replay) {
+        promotion = `replay of ${asOf}: ${manifest.version} registered, aliases unchanged (the champion ` +
+          `${champion} is fitted through ${championCutOff})`;
       } else if (p.retrain.promote === "always") {
         await promoteVersion(stores.objects, p.model, manifest.version, {
           now: now(),
@@ -618,47 +741,54 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
           `${manifest.version} is the challenger; ${champion} stays champion until the challenger beats it`;
       }
     }
-    // an earlier challenger that has beaten the champion on the scorecard takes over (if-better)
-    const aliases = (await aliasState(stores.objects, p.model)).aliases;
-    if (p.retrain.promote === "if-better" && aliases.champion && aliases.challenger) {
-      const c = await compareOnScorecard(
-        stores,
-        aliases.champion,
-        aliases.challenger,
-        p.retrain.minScoredSessions,
-      );
-      if (c.better) {
-        await promoteVersion(stores.objects, p.model, aliases.challenger, { now: now(), note: c.detail });
-        promoted = true;
+    if (decisions.length) promotion += `; ${decisions.join("; ")}`;
+    versions = await listVersions(stores.objects, p.model);
+    // The issued signals come from the champion when it may serve asOf (the system above when it is the
+    // champion, or a replay's refit). A challenger issues beside it as a shadow run: stored under its version
+    // and scored on the paper scorecard on the same sessions as the champion (so that it can beat it), never
+    // served as the signals of the day unless asked for by version.
+    const after = (await aliasState(stores.objects, p.model)).aliases;
+    const shadows: { system: FittedSystem; manifest: VersionManifest; ds: typeof ds; model: string }[] = [];
+    const mayServe = (v: string | undefined) =>
+      v !== undefined && (versions.find((x) => x.version === v) ?? manifest).lineage.asOf <= asOf;
+    if (!replay && after.champion && after.champion !== manifest.version && mayServe(after.champion)) {
+      const shadowOf = { system, manifest, ds, model };
+      done = progress.start(`load ${p.model}@${after.champion} (champion)`);
+      ({ system, manifest, ds } = await loadAt(versions.find((v) => v.version === after.champion)!));
+      model = "loaded";
+      done();
+      shadows.push(shadowOf);
+    }
+    if (!replay && after.challenger && mayServe(after.challenger)) {
+      if (
+        !shadows.some((x) => x.manifest.version === after.challenger) && after.challenger !== manifest.version
+      ) {
+        const c = versions.find((v) => v.version === after.challenger);
+        if (c) shadows.push({ ...await loadAt(c), model: "loaded" });
       }
-      promotion += `; ${c.detail}`;
     }
     const version = manifest.version;
 
-    // 4. signals for the next session, with provenance; never overwrite what was issued
+    // 5. signals for the next session, with provenance; never overwrite what was issued
     done = progress.start(`signals for ${nextSession(asOf)} (${version})`);
     const issuedAt = now();
-    const signals = await issueSignals(system, ds, asOf, version, issuedAt);
-    const existing = (await stores.tables.query("signals", {
-      where: { date: asOf, model_version: version, source: SIGNAL_SOURCE },
-      orderBy: ["symbol"],
-    })).map(rowToSignal);
-    let written = 0;
-    const differs: string[] = [];
-    let issued = signals;
-    if (existing.length) {
-      const old = new Map(existing.map((s) => [s.symbol, s]));
-      for (const s of signals) {
-        const o = old.get(s.symbol);
-        if (!o || comparable(o) !== comparable(s)) differs.push(s.symbol);
-      }
-      issued = existing;
-    } else {
-      written = (await stores.tables.upsert("signals", signals.map(signalToRow))).inserted;
+    const { issued, written, differs } = await issueOnce(
+      stores,
+      system,
+      ds,
+      asOf,
+      version,
+      issuedAt,
+      SIGNAL_SOURCE,
+    );
+    const shadowRuns: ShadowRun[] = [];
+    for (const sh of shadows) {
+      const r = await issueOnce(stores, sh.system, sh.ds, asOf, sh.manifest.version, issuedAt, SHADOW_SOURCE);
+      shadowRuns.push({ version: sh.manifest.version, signals: r.issued, written: r.written });
     }
     done();
 
-    // 5. health: drift against the training window, freshness of every symbol
+    // 6. health: drift against the training window, freshness of every symbol
     done = progress.start("health (drift, freshness)");
     const checks: CheckResult[] = [];
     const refText = manifest.files.includes(DRIFT_FILE)
@@ -717,26 +847,49 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       : checks.some((c) => c.status !== "ok")
       ? "warn"
       : "ok";
-    await stores.tables.upsert(
-      "health",
-      checks.map((c) => ({
-        model_version: version,
-        as_of: asOf,
-        kind: c.kind,
-        name: c.name,
-        value: c.value,
-        warn: c.warn,
-        fail: c.fail,
-        status: c.status,
-        known_at: closeTime(asOf),
-      })),
-    );
-    done();
-
-    // 6. the run row last: it makes the run visible; an idempotent re-run keeps the first issue time
+    // 7. the run rows last: they make the run visible; a re-run of the date keeps the first run's issue time and
+    // health (what was known when the signals were issued)
     const prior = await stores.tables.query("signal_runs", {
       where: { model_version: version, as_of: asOf },
     });
+    if (!prior.length) {
+      await stores.tables.upsert(
+        "health",
+        checks.map((c) => ({
+          model_version: version,
+          as_of: asOf,
+          kind: c.kind,
+          name: c.name,
+          value: c.value,
+          warn: c.warn,
+          fail: c.fail,
+          status: c.status,
+          known_at: closeTime(asOf),
+        })),
+      );
+    }
+    done();
+    for (const sh of shadowRuns) {
+      if (
+        (await stores.tables.count("signal_runs", { model_version: sh.version, as_of: asOf })) > 0
+      ) continue;
+      await stores.tables.upsert("signal_runs", [{
+        model_version: sh.version,
+        as_of: asOf,
+        source: SHADOW_SOURCE,
+        for_date: nextSession(asOf),
+        symbols: sh.signals.length,
+        status: runStatus,
+        payload: JSON.stringify({
+          model: "shadow",
+          champion: version,
+          git,
+          symbols: sh.signals.map((x) => x.symbol),
+        }),
+        issued_at: sh.signals[0]?.provenance?.issuedAt ?? issuedAt,
+        known_at: closeTime(asOf),
+      }]);
+    }
     if (!prior.length) {
       await stores.tables.upsert("signal_runs", [{
         model_version: version,
@@ -750,11 +903,6 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         known_at: closeTime(asOf),
       }]);
     }
-
-    // 7. paper scorecard of earlier signals whose outcome is known now
-    done = progress.start("paper scorecard");
-    const scoredDays = await updateScorecard(stores, asOf, system.spec.costs.costBps);
-    done();
 
     // 8. report and summary
     const table: Table = {
@@ -837,6 +985,11 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
           (differs.length
             ? `; the recomputation differs for ${differs.length} symbols (kept as issued)`
             : ""),
+      ...shadowRuns.map((sh) =>
+        `shadow: challenger ${sh.version} ${
+          sh.written ? `issued ${sh.written}` : "had issued its"
+        } signals for the paper scorecard (served only by version)`
+      ),
       `scorecard: ${scoredDays} sessions scored`,
     ];
     return {
@@ -849,6 +1002,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       signals: issued,
       written,
       differs,
+      shadow: shadowRuns,
       checks,
       status: runStatus,
       scoredDays,

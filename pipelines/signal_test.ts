@@ -5,7 +5,7 @@ import { type BarRequest, createSyntheticMarket } from "@lib/sources/mod.ts";
 import { openEmbeddedStores, rowToSignal, type Stores } from "@lib/store/mod.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { main } from "./signal_cli.ts";
-import { runSignal } from "./signal.ts";
+import { runSignal, SHADOW_SOURCE } from "./signal.ts";
 
 /**
  * A small, fast configuration: 6 synthetic symbols, two linear trend models, news scored by the lexicon (the
@@ -86,6 +86,15 @@ storeTest(
     deepEqual(await issuedRows(stores, first.asOf), before, "nothing rewritten, issue time kept");
     equal(await stores.tables.count("signal_runs"), 1);
     equal((await listVersions(stores.objects, "system")).length, 1);
+    // a forced refit on the same data reproduces the registered version bit for bit (no run-time facts such as
+    // fit wall times in the artifacts): no new version, nothing written
+    t += 3_600_000;
+    const refit = await runSignal(cfg, { ...quiet, stores, now: () => t, refit: true });
+    equal(refit.model, "refit");
+    equal(refit.modelVersion, v);
+    equal(refit.promotion, "refit reproduced the champion");
+    equal(refit.written, 0);
+    equal((await listVersions(stores.objects, "system")).length, 1);
   },
 );
 
@@ -96,19 +105,29 @@ storeTest(
     // another version for the same date: a forced refit with another seed
     const cfg2 = await smallConfig({ models: { trend: ["majority", "logistic"], seed: 7 } });
     const second = await runSignal(cfg2, { ...quiet, stores, refit: true, now: () => Date.now() + 1000 });
-    notEqual(second.modelVersion, first.modelVersion);
-    equal(second.written, 6);
+    // the champion still issues the day's signals (already issued: nothing rewritten); the refit is the challenger
+    // and issues beside it as a shadow run
+    equal(second.modelVersion, first.modelVersion);
+    equal(second.written, 0);
+    equal(second.shadow.length, 1);
+    const challenger = second.shadow[0].version;
+    notEqual(challenger, first.modelVersion);
+    equal(second.shadow[0].written, 6);
+    ok(second.shadow[0].signals.every((x) => x.source === SHADOW_SOURCE));
     const rows = await issuedRows(stores, first.asOf);
     equal(rows.length, 12, "both versions' signals are kept");
     deepEqual(
       rows.filter((r) => r.provenance!.modelVersion === first.modelVersion),
       first.signals.map((s) => s),
     );
-    equal((await aliasState(stores.objects, "system")).aliases.challenger, second.modelVersion);
+    const aliases = (await aliasState(stores.objects, "system")).aliases;
+    deepEqual(aliases, { champion: first.modelVersion, challenger });
     // an earlier as-of date: the registered versions saw later data, so the run refits on data up to it
     const earlier = prevSession(prevSession(first.asOf));
     const past = await runSignal(cfg, { ...quiet, stores, asOf: earlier, now: () => Date.now() + 2000 });
     equal(past.model, "refit");
+    ok(past.promotion.startsWith(`replay of ${earlier}`), past.promotion);
+    deepEqual((await aliasState(stores.objects, "system")).aliases, aliases, "a replay moves no alias");
     const { manifest } = await loadVersion(stores.objects, "system", past.modelVersion);
     ok(manifest.lineage.asOf <= earlier, "no look-ahead: the fit's data ends by the as-of date");
     ok(manifest.lineage.data.snapshot.every((e) => e.lastDate <= earlier));
@@ -123,6 +142,99 @@ storeTest(
     ok(Number(sc[0].traded) <= 6 && Number(sc[0].hits) <= Number(sc[0].traded));
   },
 );
+
+Deno.test({
+  name:
+    "signal: refits follow the schedule from the newest fit; the challenger runs in the shadow and is compared on the same sessions",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const cfg = await smallConfig({ production: { retrain: { every: 3, minScoredSessions: 2 } } });
+    const dates = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-7);
+    const stores = openEmbeddedStores(":memory:");
+    try {
+      const runs = [];
+      for (const [i, asOf] of dates.entries()) {
+        runs.push(await runSignal(cfg, { ...quiet, stores, asOf, now: () => Date.now() + i * 1000 }));
+      }
+      // fits on the first date and every third session after it; not every day once the first refit is due
+      // a fit on the first date; the next one 3 sessions after it (the challenger, in the champion's shadow
+      // from then on); it is decided on the 7th date (2 sessions scored for both), and the schedule goes on
+      deepEqual(runs.map((r) => (r.shadow.length ? "shadow" : r.model)), [
+        "refit",
+        "loaded",
+        "loaded",
+        "shadow",
+        "shadow",
+        "shadow",
+        "shadow",
+      ]);
+      equal(runs[3].shadow[0].version, runs[4].shadow[0].version);
+      ok(runs[4].promotion.includes("0 sessions scored for both (need 2)"), runs[4].promotion);
+      equal((await listVersions(stores.objects, "system")).length, 3);
+      const champion = runs[0].modelVersion;
+      ok(runs.every((r) => r.modelVersion === champion || r.promoted), "the champion issues every day");
+      // the shadow run of the 4th date is scored beside the champion's: compared on common sessions
+      ok(/mean IC over \d+ common sessions/.test(runs[6].promotion), runs[6].promotion);
+      const shadowRows = await stores.tables.count("signals", { source: SHADOW_SOURCE });
+      equal(shadowRows, 6 * 4);
+    } finally {
+      await stores.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "signal: late data: a re-run keeps the health first recorded; a date is scored once every traded return is known",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const m = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 });
+    const d = m.dates, n = d.length;
+    const late = (await m.listSymbols!()).sort()[0];
+    // a feed whose bars of `late` stop after `until`
+    const lagging = (until: string) => ({
+      ...m,
+      bars: async (req: BarRequest) => {
+        const out = await m.bars(req);
+        const b = out.get(late);
+        if (b) out.set(late, b.filter((x) => x.date <= until));
+        return out;
+      },
+    });
+    const cfg = await smallConfig();
+    const stores = openEmbeddedStores(":memory:");
+    try {
+      const first = await runSignal(cfg, { ...quiet, stores, asOf: d[n - 6] });
+      equal(first.signals.length, 6);
+      // two sessions on, `late` has no bars after the first date: its entry and exit opens are unknown
+      const stale = await runSignal(cfg, { ...quiet, stores, asOf: d[n - 4], source: lagging(d[n - 6]) });
+      const health = async () =>
+        (await stores.tables.query("health", { where: { as_of: d[n - 4] }, orderBy: ["kind", "name"] }))
+          .map((r) => `${r.kind}|${r.name}|${r.value}|${r.status}`);
+      const recorded = await health();
+      ok(
+        recorded.includes(`freshness|${late}|2|${stale.checks.find((c) => c.name === late)!.status}`),
+        recorded.join(),
+      );
+      equal(
+        await stores.tables.count("scorecard", { date: d[n - 6] }),
+        0,
+        "not scored while a traded return is missing",
+      );
+      // the bars arrive; re-running the date writes nothing and keeps the health as first recorded
+      const again = await runSignal(cfg, { ...quiet, stores, asOf: d[n - 4], source: m });
+      equal(again.written, 0);
+      deepEqual(await health(), recorded);
+      const sc = await stores.tables.query("scorecard", { where: { date: d[n - 6] } });
+      equal(sc.length, 1);
+      equal(sc[0].n, 6, "scored on every signal once the opens are known");
+    } finally {
+      await stores.close();
+    }
+  },
+});
 
 Deno.test({
   name:
@@ -249,12 +361,17 @@ Deno.test("signal: bad --as-of and flags are one-line errors with exit code 2 be
   const cfg = await smallConfig();
   await rejects(() => runSignal(cfg, { ...quiet, asOf: "2018-13-01" }), ConfigError);
   await rejects(() => runSignal(cfg, { ...quiet, asOf: "2018-12-25" }), /not a trading session/);
+  await rejects(
+    () => runSignal(cfg, { ...quiet, asOf: "2018-02-30" }),
+    /--as-of: expected a date YYYY-MM-DD/,
+  );
   const errors: string[] = [];
   const orig = console.error;
   console.error = (m: string) => errors.push(m);
   try {
     equal(await main(["--as-of", "yesterday"]), 2);
     equal(await main(["--bogus"]), 2);
+    equal(await main(["--as-of", "2018-02-30"]), 2);
   } finally {
     console.error = orig;
   }

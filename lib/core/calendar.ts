@@ -35,6 +35,16 @@ export function dayNumber(date: IsoDate): number {
   return ms / DAY_MS;
 }
 
+/** Whether `date` is `YYYY-MM-DD` and a day of the calendar (`2018-02-30` is not). */
+export function isCalendarDate(date: string): boolean {
+  try {
+    dayNumber(date);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Day number (days since 1970-01-01) to `YYYY-MM-DD`. */
 export function fromDayNumber(n: number): IsoDate {
   return new Date(n * DAY_MS).toISOString().slice(0, 10);

@@ -206,6 +206,12 @@ export interface SignalProvenance {
   sizing: SizeDecision;
 }
 
+/**
+ * The `source` of a challenger's shadow signals in the production run: issued beside the champion's for the
+ * paper scorecard, served only when asked for by model version.
+ */
+export const SHADOW_SIGNAL_SOURCE = "moe-shadow";
+
 /** A trading signal for session `date + 1`, decided after the close of `date`. */
 export interface Signal extends Known {
   symbol: string;

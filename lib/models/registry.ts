@@ -200,13 +200,16 @@ export interface Lineage {
   asOf: IsoDate;
   /** When the fit finished (epoch ms). Not part of the digest. */
   createdAt: Instant;
-  /** The version this one was refitted from or retrained after, when there is one. */
+  /**
+   * The version this one was refitted from or retrained after, when there is one. Not part of the digest: the
+   * same fit on the same data is the same version whichever version served before it.
+   */
   parent?: string;
 }
 
 /** The manifest of a registered version. */
 export interface VersionManifest extends ArtifactManifest {
-  /** SHA-256 over the file names, each file's SHA-256 and the lineage (without `createdAt`). */
+  /** SHA-256 over the file names, each file's SHA-256 and the lineage (without `createdAt` and `parent`). */
   digest: string;
   fileDigests: Record<string, string>;
   sizes: Record<string, number>;
@@ -240,7 +243,7 @@ async function digestOf(files: Record<string, Uint8Array | string>, lineage: Lin
     fileDigests[f] = await sha256Hex(b);
     sizes[f] = b.length;
   }
-  const { createdAt: _c, ...stable } = lineage;
+  const { createdAt: _c, parent: _p, ...stable } = lineage;
   const digest = await sha256Hex(canonicalJson({ files: fileDigests, lineage: stable }));
   return { digest, fileDigests, sizes };
 }

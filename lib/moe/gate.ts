@@ -89,7 +89,8 @@ export interface GateFitReport {
   backend: string;
   days: number;
   rows: number;
-  ms: number;
+  /** Wall time of the fit (ms): a fact of the run, not of the model, so not serialized (absent after a load). */
+  ms?: number;
 }
 
 /** Serialized {@link RegimeGate}. */
@@ -611,7 +612,9 @@ export class RegimeGate {
         in: l.in,
         out: l.out,
       })),
-      report: this.#report,
+      // a saved gate is a function of its data and seed alone: the fit's wall time would change the artifact's
+      // digest on every refit of the same data
+      report: this.#report && (({ ms: _ms, ...rest }) => rest)(this.#report),
     };
   }
 

@@ -45,6 +45,7 @@ export async function issueRun(
   issuedAt: number,
   tilt: number,
   symbols: string[] = SYMBOLS,
+  source = "moe",
 ): Promise<Signal[]> {
   const asOf = closeTime(date);
   const signals: Signal[] = symbols.map((symbol, i) => {
@@ -60,7 +61,7 @@ export async function issueRun(
         { expert: "level", weight: 0.3, score: score / 2, calibrated: [score / 2] },
         { expert: "volatility", weight: 0.2, score: 0, calibrated: [0.0002] },
       ],
-      source: "moe",
+      source,
       knownAt: asOf,
       provenance: {
         modelVersion: version,
@@ -80,7 +81,7 @@ export async function issueRun(
   await tables.upsert("signal_runs", [{
     model_version: version,
     as_of: date,
-    source: "moe",
+    source,
     for_date: nextSession(date),
     symbols: symbols.length,
     status: "ok",

@@ -13,6 +13,7 @@ import {
 import { rowToSignal, signalToRow } from "../store/mod.ts";
 import { DATES, fillStores, type Fixture, issueRun, MODEL } from "./_test_fixture.ts";
 import { promoteVersion } from "../models/mod.ts";
+import { SHADOW_SIGNAL_SOURCE } from "../core/mod.ts";
 
 interface Setup {
   stores: Stores;
@@ -196,6 +197,32 @@ Deno.test("serve: signals: latest run, by date, by model version; a new version 
       [DATES[0], s.fx.v1],
       [DATES[1], s.fx.v2],
     ]);
+  } finally {
+    await s.stores.close();
+  }
+});
+
+Deno.test("serve: a challenger's shadow run answers only when its version is asked for", async () => {
+  const s = await setup();
+  try {
+    const shadow = "2018-02-06.0123456789";
+    await issueRun(
+      s.stores.tables,
+      shadow,
+      DATES[1],
+      s.fx.issued.d1v2 + 60_000,
+      0.9,
+      undefined,
+      SHADOW_SIGNAL_SOURCE,
+    );
+    const { get } = apiOf(s);
+    const latest = await (await get("/v1/signals")).json();
+    equal(latest.modelVersion, s.fx.v2, "issued later, but a shadow run is not the day's signals");
+    const hist = await (await get("/v1/signals/AAPL?from=2018-01-01&to=2018-02-28")).json();
+    deepEqual(hist.signals.map((h: { modelVersion: string }) => h.modelVersion), [s.fx.v1, s.fx.v2]);
+    const asked = await (await get(`/v1/signals?model=${shadow}`)).json();
+    equal(asked.modelVersion, shadow);
+    equal(asked.signals.length, 3);
   } finally {
     await s.stores.close();
   }

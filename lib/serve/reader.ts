@@ -4,7 +4,7 @@
  * built only from stored values, in a fixed order, so the same question always gets the same bytes.
  * @module
  */
-import { type Instant, type IsoDate, nextSession, type Signal } from "../core/mod.ts";
+import { type Instant, type IsoDate, nextSession, SHADOW_SIGNAL_SOURCE, type Signal } from "../core/mod.ts";
 import {
   type AliasState,
   aliasState,
@@ -199,10 +199,18 @@ export class SignalReader {
   async run(date: IsoDate | null, asOf: Instant, model: string | null): Promise<RunRef | null> {
     let best: RunRef | null = null;
     for (const r of await this.runs()) {
-      if (r.issuedAt > asOf || (date && r.date !== date) || (model && r.modelVersion !== model)) continue;
+      if (r.issuedAt > asOf || (date && r.date !== date) || !this.#asked(r, model)) continue;
       if (!best || answersBefore(r, best) < 0) best = r;
     }
     return best;
+  }
+
+  /**
+   * Whether run `r` answers a request for `model` (null: any): a run of that version, or with no model named,
+   * any run but a challenger's shadow run (those answer only when their version is asked for).
+   */
+  #asked(r: RunRef, model: string | null): boolean {
+    return model ? r.modelVersion === model : r.source !== SHADOW_SIGNAL_SOURCE;
   }
 
   /** Serializes `rows` (in their order) into the cache. */
@@ -279,7 +287,7 @@ export class SignalReader {
     limit: number,
   ): Promise<IssuedJson[]> {
     const candidates = (await this.runs()).filter((r) =>
-      r.date >= from && r.date <= to && r.issuedAt <= asOf && (!model || r.modelVersion === model)
+      r.date >= from && r.date <= to && r.issuedAt <= asOf && this.#asked(r, model)
     );
     const json = await this.#lookup(
       candidates.map((r) => signalKey(r.modelVersion, r.date, r.source, symbol)),
