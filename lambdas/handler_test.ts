@@ -160,3 +160,12 @@ Deno.test("lambda handler: a run with failed or unrun symbols throws one line na
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lambda api: a malformed FMAI_API_KEY_HASHES is a one-line ConfigError naming it, before any store opens", async () => {
+  const { buildHandler } = await import("./api.ts");
+  await rejects(
+    () => buildHandler({ FMAI_API_KEY_HASHES: "nope", FMAI_DATA_DIR: "/nonexistent/fmai-never" }),
+    (e) =>
+      e instanceof ConfigError && e.message.startsWith("FMAI_API_KEY_HASHES: ") && !e.message.includes("\n"),
+  );
+});

@@ -5,7 +5,7 @@
  * environment variable); this module never reads either.
  * @module
  */
-import { sha256Hex } from "../core/mod.ts";
+import { ConfigError, oneLine, sha256Hex } from "../core/mod.ts";
 
 /** One key as stored: never the key itself. */
 export interface ApiKeyRecord {
@@ -120,9 +120,18 @@ export class KeyRing {
 
 /**
  * Parses `id:sha256[:ratePerSec[:burst]]` entries separated by commas (the `FMAI_API_KEY_HASHES` form for
- * Lambda and Cloud Run, where the hashes come from a parameter store).
+ * Lambda and Cloud Run, where the hashes come from a parameter store). A bad entry is a one-line
+ * `ConfigError` naming `where` (the variable it came from).
  */
-export function parseKeyHashes(text: string): ApiKeyRecord[] {
+export function parseKeyHashes(text: string, where = "FMAI_API_KEY_HASHES"): ApiKeyRecord[] {
+  try {
+    return parseEntries(text);
+  } catch (e) {
+    throw new ConfigError(`${where}: ${oneLine(e)}`, { cause: e });
+  }
+}
+
+function parseEntries(text: string): ApiKeyRecord[] {
   return text.split(",").map((s) => s.trim()).filter(Boolean).map((e) => {
     const [id, sha256, rate, burst] = e.split(":");
     const ratePerSec = rate ? Number(rate) : 50;
