@@ -135,3 +135,27 @@ export async function checkWritableDir(dir: string, flag: string): Promise<void>
     throw new ConfigError(`${flag} ${dir}: cannot write in ${probe} (${oneLine(e)})`, { cause: e });
   }
 }
+
+/**
+ * Refuses, before any work starts, a report path the run could not write its HTML to (`--report FILE`, or the
+ * configured report folder's file): an empty path, a path ending in `/`, an existing folder (or anything else
+ * that is not a plain file: a plain file is replaced), or a folder that cannot be written (see
+ * {@linkcode checkWritableDir}; a missing folder is created by the run). A `ConfigError` naming `flag`.
+ */
+export async function checkReportPath(path: string, flag: string): Promise<void> {
+  if (path.trim() === "") throw new ConfigError(`${flag}: empty path (name the HTML file to write)`);
+  if (path.endsWith("/")) throw new ConfigError(`${flag} ${path}: names a folder, not a file`);
+  try {
+    const st = await Deno.stat(path);
+    if (st.isDirectory) {
+      throw new ConfigError(`${flag} ${path}: is a folder, not a file (e.g. ${path}/report.html)`);
+    }
+    if (!st.isFile) throw new ConfigError(`${flag} ${path}: exists and is not a plain file`);
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    if (!(e instanceof Deno.errors.NotFound) && !(e instanceof Deno.errors.NotADirectory)) {
+      throw new ConfigError(`${flag} ${path}: cannot use it (${oneLine(e)})`, { cause: e });
+    }
+  }
+  await checkWritableDir(path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".", flag);
+}

@@ -4,7 +4,9 @@
  * written. Classes: script injection, every config range, the former stack-trace cases (too little data, no
  * trend model, an unwritable store directory; an internal error is not reported as a user error), the former
  * silent drops (a row with a missing field, a file without a close column, an unknown symbol, a corrupt
- * recording, a store error in an incremental look-up), implausible values, future dates, raw symbols in URLs,
+ * recording, a store error in an incremental look-up), the former late refusals (a report path that is empty or a
+ * folder, a news model not installed, date segments too short, --data-dir with another source, an empty
+ * --store-dir: refused only after the store was written), implausible values, future dates, raw symbols in URLs,
  * secrets in messages, a refused server connection, a Lambda whose symbols all failed.
  */
 import { equal, ok, rejects } from "node:assert/strict";
@@ -14,11 +16,13 @@ import { embeddedConfig, openStores, type Stores } from "@lib/store/mod.ts";
 import { createReplayFetch } from "@lib/sources/mod.ts";
 import { createRawRecorder, latestNewsAt, NEWS_COLLECTION, newsStep, pricesStep } from "./collect/mod.ts";
 import { reportCliError } from "./_cli_error.ts";
+import { writeReport } from "./steps/report.ts";
 import { makeHandler } from "../lambdas/_handler.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SHARED = new URL("../../shared/data/", import.meta.url).pathname;
 const SP500 = `${SHARED}sp500-5yr-ohlcv`;
+const ETF = `${SHARED}us-index-etf-daily-yahoo`;
 const YF = `${SHARED}yahoo-fixtures`;
 const EVIL = "X</script><script>alert(1)</script>";
 const dec = new TextDecoder();
@@ -128,6 +132,11 @@ Deno.test("ranges: every out-of-range config value is refused at load, before an
       ["backtest:\n  costBps: -50", /config backtest\.costBps: -50 is out of range: want \[0, 1000\]/],
       ["models:\n  trend: []", /config models\.trend: needs at least 1 item/],
       ["dataset:\n  purge: 1.5", /config dataset\.purge: 1\.5 is out of range: want a whole number/],
+      [
+        "dataset:\n  purge: 0",
+        /config dataset\.purge: 0 is out of range: want a whole number in \[2, 250\] \(.* 2-session traded return label\)/,
+      ],
+      ["reportDir: ''", /config reportDir: empty path/],
       ["dataset:\n  trainFrac: 1.2", /config dataset\.trainFrac: 1\.2 is out of range: want \(0, 1\)/],
       ["portfolio:\n  targetVol: -1", /config portfolio\.targetVol: -1 is out of range/],
       ["portfolio:\n  maxWeight: -1", /config portfolio\.maxWeight: -1 is out of range/],
@@ -191,6 +200,102 @@ Deno.test("former stack traces: too little data (says how many sessions), unwrit
       console.error = orig;
     }
     ok(lines[0].startsWith("internal error (a bug): backtest: positions"), lines[0]);
+  });
+});
+
+Deno.test("refused before any work, not after the run: a report path that is empty or a folder, a news model not installed, date segments too short, --data-dir with another source, an empty --store-dir", async () => {
+  await withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/folder`);
+    await Deno.writeTextFile(
+      `${dir}/fast.yaml`,
+      "models: {trend: [majority, logistic]}\nnews: {scorer: lexicon}\n",
+    );
+    await Deno.writeTextFile(
+      `${dir}/lm.yaml`,
+      "models: {trend: [majority, logistic]}\nnews: {scorer: lm, model: nonexistent@v9}\n",
+    );
+    await Deno.writeTextFile(
+      `${dir}/lm-default.yaml`,
+      "models: {trend: [majority, logistic]}\nnews: {scorer: lm}\n",
+    );
+    const etf = (store: string, config: string, ...extra: string[]) =>
+      cli("cli", [
+        "--config",
+        `${dir}/${config}`,
+        "--data-dir",
+        ETF,
+        "--symbols",
+        "SPY,QQQ",
+        "--from",
+        "2015-01-02",
+        "--to",
+        "2019-12-31",
+        "--store-dir",
+        `${dir}/${store}`,
+        "--quiet",
+        ...extra,
+      ]);
+    const dates = (train: string, valid: string) => [
+      "--train",
+      train,
+      "--valid",
+      valid,
+      "--test",
+      "2018-01-01..2018-12-31",
+    ];
+    const [empty, folder, lm, lmDir, shortTrain, shortValid, synthetic, noStore] = await Promise.all([
+      etf("s1", "fast.yaml", "--report", ""),
+      etf("s2", "fast.yaml", "--report", `${dir}/folder`),
+      etf("s3", "lm.yaml", "--report", `${dir}/r3.html`),
+      cli("cli", [
+        "--config",
+        `${dir}/lm-default.yaml`,
+        "--store-dir",
+        `${dir}/s4`,
+        "--report",
+        `${dir}/r4.html`,
+        "--quiet",
+      ], { FMAI_LM_DIR: `${dir}/no-lm` }),
+      etf(
+        "s5",
+        "fast.yaml",
+        "--report",
+        `${dir}/r5.html`,
+        ...dates("2015-01-02..2015-03-31", "2017-01-01..2017-12-31"),
+      ),
+      etf(
+        "s6",
+        "fast.yaml",
+        "--report",
+        `${dir}/r6.html`,
+        ...dates("2015-01-02..2016-12-31", "2017-01-01..2017-01-05"),
+      ),
+      cli("cli", ["--source", "synthetic", "--data-dir", ETF, "--store-dir", `${dir}/s7`, "--quiet"]),
+      cli("cli", ["--store-dir", "", "--quiet"]),
+    ]);
+    expectOneLine(empty, 2, /^error: --report: empty path/, `${dir}/s1`);
+    expectOneLine(folder, 2, /^error: --report .*\/folder: is a folder, not a file/, `${dir}/s2`);
+    expectOneLine(lm, 2, /language model nonexistent@v9 is not installed \(deno task lm:fetch/, `${dir}/s3`);
+    expectOneLine(lmDir, 2, /language model finsent-mpnet@v1 is not installed/, `${dir}/s4`);
+    expectOneLine(
+      shortTrain,
+      2,
+      /segment train 2015-01-02\.\.2015-03-31: 1 usable session of 61 \(60 in the 60-session feature warm-up\); each segment needs at least 20/,
+      `${dir}/s5`,
+    );
+    expectOneLine(
+      shortValid,
+      2,
+      /segment valid 2017-01-01\.\.2017-01-05: 3 usable sessions of 3; each segment needs at least 20: widen it/,
+      `${dir}/s6`,
+    );
+    expectOneLine(synthetic, 2, /source\.csvDir \(--data-dir\) is read only by the csv source/, `${dir}/s7`);
+    expectOneLine(noStore, 2, /^error: config dataDir \(--store-dir\): empty path/);
+    equal([...Deno.readDirSync(dir)].filter((e) => e.name.includes(".tmp-")).length, 0, "no temporary file");
+    equal([...Deno.readDirSync(ROOT)].filter((e) => /^\.tmp-\d+$/.test(e.name)).length, 0, "none in the cwd");
+    // a report that cannot be renamed into place leaves no temporary file behind
+    await rejects(() => writeReport({ title: "t", sections: [] }, `${dir}/folder`, {} as Stores, "t"));
+    ok(!existsSync(`${dir}/folder.tmp-${Deno.pid}`), "the temporary file is removed");
   });
 });
 

@@ -7,7 +7,14 @@ import { ConfigError, parseSymbolList } from "@lib/core/mod.ts";
 import { dateRange, loadConfig } from "./config.ts";
 import { parseBackends } from "./stores.ts";
 import { runPipeline } from "./run.ts";
-import { checkWritableDir, parseFlags, reportCliError, runAsMain, STORE_FLAGS } from "./_cli_error.ts";
+import {
+  checkReportPath,
+  checkWritableDir,
+  parseFlags,
+  reportCliError,
+  runAsMain,
+  STORE_FLAGS,
+} from "./_cli_error.ts";
 import { runSignal } from "./signal.ts";
 import { tfStarterFromEnv } from "./tf_env.ts";
 
@@ -101,10 +108,7 @@ export async function main(argv: string[]): Promise<number> {
     // the places the run writes, checked before any work starts
     await checkWritableDir(cfg.dataDir, a.overrides.dataDir !== undefined ? "--store-dir" : "dataDir");
     const reportPath = a.report ?? `${cfg.reportDir}/${a.command === "demo" ? "demo" : "pipeline"}.html`;
-    await checkWritableDir(
-      reportPath.includes("/") ? reportPath.slice(0, reportPath.lastIndexOf("/")) : ".",
-      "--report",
-    );
+    await checkReportPath(reportPath, a.report !== undefined ? "--report" : "reportDir");
     const startTf = tfStarterFromEnv();
     await startTf();
     const t0 = performance.now();

@@ -105,6 +105,9 @@ export interface KeyRange {
   why?: string;
 }
 
+/** Longest label the pipeline trades on: `fwdOpenReturn` spans the opens of t+1 and t+2. */
+export const LABEL_HORIZON = 2;
+
 /** Ranges by dotted key (see {@linkcode KeyRange}). */
 export const RANGES: Record<string, KeyRange> = {
   "source.symbols": { minItems: 0 },
@@ -117,7 +120,13 @@ export const RANGES: Record<string, KeyRange> = {
   "dataset.neutralK": { min: 0, max: 5 },
   "dataset.trainFrac": { above: 0, below: 1 },
   "dataset.validFrac": { above: 0, below: 1 },
-  "dataset.purge": { min: 0, max: 250, int: true },
+  "dataset.purge": {
+    min: LABEL_HORIZON,
+    max: 250,
+    int: true,
+    why:
+      `sessions purged before each later window: at least the ${LABEL_HORIZON}-session traded return label`,
+  },
   "dataset.embargo": { min: 0, max: 250, int: true },
   "models.trend": { minItems: 1, why: "name at least one trend model" },
   "models.seed": { min: 0, max: 2 ** 32 - 1, int: true },
@@ -306,8 +315,16 @@ export async function loadConfig(
   if (c.source.from && c.source.to && c.source.from > c.source.to) {
     throw new ConfigError(`empty date range: source.from ${c.source.from} is after source.to ${c.source.to}`);
   }
+  for (const [k, v] of [["dataDir (--store-dir)", c.dataDir], ["reportDir", c.reportDir]] as const) {
+    if (v.trim() === "") throw new ConfigError(`config ${k}: empty path (name a folder)`);
+  }
   if (c.source.kind === "csv" && !c.source.csvDir) {
     throw new ConfigError("source.kind csv needs source.csvDir (--data-dir)");
+  }
+  if (c.source.kind !== "csv" && c.source.csvDir !== null) {
+    throw new ConfigError(
+      `source.csvDir (--data-dir) is read only by the csv source, and source.kind is ${c.source.kind} (--source)`,
+    );
   }
   const p = c.production;
   retrainWindow(p.retrain.window);
@@ -347,16 +364,13 @@ export async function loadConfig(
   return c;
 }
 
-/** Longest label the pipeline trades on: `fwdOpenReturn` spans the opens of t+1 and t+2. */
-export const LABEL_HORIZON = 2;
-
 /** The system spec a config describes (lib/workflow). */
 export function specFromConfig(c: Config): SystemSpec {
   return makeSpec({
     dataset: {
       neutralK: c.dataset.neutralK,
       labelHorizon: LABEL_HORIZON,
-      purge: Math.max(c.dataset.purge, LABEL_HORIZON),
+      purge: c.dataset.purge,
       embargo: c.dataset.embargo,
       innerFrac: c.dataset.innerFrac,
     },

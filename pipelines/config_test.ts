@@ -131,3 +131,36 @@ Deno.test("out-of-range values are refused at load, naming key, value and range"
     });
   }
 });
+
+Deno.test("a purge below the label horizon is refused at load, saying why, and a valid one is used as given", async () => {
+  for (const purge of [0, 1]) {
+    await rejects(() => loadConfig({ overrides: { dataset: { purge } } }), (e: Error) => {
+      equal(e instanceof ConfigError, true);
+      equal(
+        e.message,
+        `config dataset.purge: ${purge} is out of range: want a whole number in [2, 250] (sessions purged before ` +
+          "each later window: at least the 2-session traded return label)",
+      );
+      return true;
+    });
+  }
+  equal(specFromConfig(await loadConfig({ overrides: { dataset: { purge: 3 } } })).dataset.purge, 3);
+});
+
+Deno.test("values a run would ignore or misplace are refused at load: csvDir without the csv source, empty paths", async () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [
+      { source: { kind: "synthetic", csvDir: "/x" } },
+      "source.csvDir (--data-dir) is read only by the csv source, and source.kind is synthetic (--source)",
+    ],
+    [{ dataDir: "" }, "config dataDir (--store-dir): empty path (name a folder)"],
+    [{ reportDir: " " }, "config reportDir: empty path (name a folder)"],
+  ];
+  for (const [overrides, message] of cases) {
+    await rejects(() => loadConfig({ overrides }), (e: Error) => {
+      equal(e instanceof ConfigError, true, e.message);
+      equal(e.message, message);
+      return true;
+    });
+  }
+});

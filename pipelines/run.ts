@@ -11,8 +11,9 @@ import type { BacktestResult } from "@lib/backtest/mod.ts";
 import type { TrendMetrics } from "@lib/models/mod.ts";
 import type { BuiltDataset, MarketInput } from "@lib/dataset/mod.ts";
 import { resolveSegments, type SegmentSource, type WalkForwardResult } from "@lib/workflow/mod.ts";
+import { featureWarmup } from "@lib/features/mod.ts";
 import { type Config, segmentChoice, specFromConfig } from "./config.ts";
-import { withNewsScorer } from "./lm.ts";
+import { newsScorerFor } from "./lm.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import {
   type CollectResult,
@@ -24,7 +25,7 @@ import {
   runUniverse,
   storeFetched,
 } from "./steps/collect.ts";
-import { checkEnoughData, datasetStep } from "./steps/dataset.ts";
+import { checkEnoughData, datasetStep, MIN_SEGMENT_SESSIONS, PIPELINE_FEATURE_SET } from "./steps/dataset.ts";
 import { fitStep } from "./steps/fit.ts";
 import { signalStep } from "./steps/signal.ts";
 import { backtestStep } from "./steps/backtest.ts";
@@ -97,77 +98,83 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
   const progress: Progress = createProgress({ quiet: opts.quiet });
   const spec = specFromConfig(cfg);
   const source = opts.source ?? await sourceFromConfig(cfg);
-  // Fetch and validate first: bad input (including segments that do not fit the data, or too little data for
-  // a split by fractions) fails here, before any store is opened or written.
+  // Fetch and validate first: bad input (including segments that do not fit the data, too little data for a
+  // split by fractions, date segments too short, a news scorer that cannot be had) fails here, before any store
+  // is opened or written.
   const { members, universe, leftOut, ...req } = await requestFor(cfg, source);
   const doneCollect = progress.start(`collect (${source.name})`);
   const fetched = await fetchAll(source, req, members);
   const { segments, source: segmentSource } = resolveSegments(fetchedCalendar(fetched), segmentChoice(cfg), {
     purge: spec.dataset.purge,
     embargo: spec.dataset.embargo,
+    // date segments: each must hold enough sessions after the feature warm-up, purge and embargo
+    warmup: featureWarmup(PIPELINE_FEATURE_SET),
+    minSessions: MIN_SEGMENT_SESSIONS,
   });
   if (segmentSource === "fractions") {
     checkEnoughData(fetchedSessions(fetched), { ...req, ...cfg.dataset, purge: spec.dataset.purge });
   }
-  const stores = opts.stores ?? await openStores(await storeConfigFor(cfg.dataDir, opts.backends ?? []));
+  // the news scorer is chosen (its model loaded) before any store is opened: `lm` without the model is refused
+  const news = await newsScorerFor(cfg.news);
   try {
-    const collected = await storeFetched(fetched, stores, progress);
-    doneCollect();
-    const segLine = segmentsLine(segments, segmentSource, spec);
-    progress.note(segLine);
-    // a source with its own market context (the synthetic market's index and VIX-like series) provides it
-    const ctx = (source as { marketContext?: () => MarketInput }).marketContext?.();
-    // its VIX-like series is known at each close (unlike the real VIX, printed at 16:15)
-    const market = ctx &&
-      { ...ctx, vixKnownAt: ctx.vixKnownAt ?? Float64Array.from(ctx.dates, (d) => closeTime(d)) };
-    let newsScorer = "";
-    const ds = await withNewsScorer(
-      cfg.news,
-      (n) => progress.note(newsScorer = n),
-      (scorer) =>
-        datasetStep(
-          stores,
-          spec,
-          { ...req, symbols: collected.symbols, segments, market, universe, scorer },
-          progress,
-        ),
-    );
-    const fit = await fitStep(spec, ds, progress);
-    const signals = await signalStep(ds, fit.system, fit.predictions, stores, progress);
-    const backtests = backtestStep(ds, fit.predictions, spec, progress);
-    const reportPath = opts.reportPath ?? `${cfg.reportDir}/${opts.run}.html`;
-    const notes = [
-      inputNote(source),
-      universeNote(source.name, collected.symbols.length, universe),
-      leftOutNote(leftOut),
-    ]
-      .filter(Boolean);
-    const input = {
-      notes,
-      title: `fmai ${opts.run}: ${source.name}, ${collected.symbols.length} symbols`,
-      subtitle: `${req.from} .. ${req.to}; generated ${new Date().toISOString()}`,
-      ds,
-      segmentsLine: segLine,
-      fit,
-      signals,
-      backtests,
-      timings: progress.timings,
-    };
-    const { report, summary, metrics } = buildReport(input);
-    await writeReport(report, reportPath, stores, opts.run, progress);
-    return {
-      collect: collected,
-      ds,
-      segmentSource,
-      fit,
-      metrics,
-      backtests,
-      reportPath,
-      summary: [...notes, summary].join("\n"),
-      timings: progress.timings,
-      newsScorer,
-    };
+    const stores = opts.stores ?? await openStores(await storeConfigFor(cfg.dataDir, opts.backends ?? []));
+    try {
+      const collected = await storeFetched(fetched, stores, progress);
+      doneCollect();
+      const segLine = segmentsLine(segments, segmentSource, spec);
+      progress.note(segLine);
+      // a source with its own market context (the synthetic market's index and VIX-like series) provides it
+      const ctx = (source as { marketContext?: () => MarketInput }).marketContext?.();
+      // its VIX-like series is known at each close (unlike the real VIX, printed at 16:15)
+      const market = ctx &&
+        { ...ctx, vixKnownAt: ctx.vixKnownAt ?? Float64Array.from(ctx.dates, (d) => closeTime(d)) };
+      const newsScorer = news.note;
+      progress.note(newsScorer);
+      const ds = await datasetStep(
+        stores,
+        spec,
+        { ...req, symbols: collected.symbols, segments, market, universe, scorer: news.scorer },
+        progress,
+      );
+      const fit = await fitStep(spec, ds, progress);
+      const signals = await signalStep(ds, fit.system, fit.predictions, stores, progress);
+      const backtests = backtestStep(ds, fit.predictions, spec, progress);
+      const reportPath = opts.reportPath ?? `${cfg.reportDir}/${opts.run}.html`;
+      const notes = [
+        inputNote(source),
+        universeNote(source.name, collected.symbols.length, universe),
+        leftOutNote(leftOut),
+      ]
+        .filter(Boolean);
+      const input = {
+        notes,
+        title: `fmai ${opts.run}: ${source.name}, ${collected.symbols.length} symbols`,
+        subtitle: `${req.from} .. ${req.to}; generated ${new Date().toISOString()}`,
+        ds,
+        segmentsLine: segLine,
+        fit,
+        signals,
+        backtests,
+        timings: progress.timings,
+      };
+      const { report, summary, metrics } = buildReport(input);
+      await writeReport(report, reportPath, stores, opts.run, progress);
+      return {
+        collect: collected,
+        ds,
+        segmentSource,
+        fit,
+        metrics,
+        backtests,
+        reportPath,
+        summary: [...notes, summary].join("\n"),
+        timings: progress.timings,
+        newsScorer,
+      };
+    } finally {
+      if (!opts.stores) await stores.close();
+    }
   } finally {
-    if (!opts.stores) await stores.close();
+    await news.release();
   }
 }

@@ -4,8 +4,15 @@
  * validation; test untouched), and the folds of a walk-forward run, each nested the same way.
  * @module
  */
-import { ConfigError, type IsoDate } from "../core/mod.ts";
-import { type Dataset, Segment, segmentsFor, type SegmentSpec, validateSegments } from "../dataset/mod.ts";
+import { ConfigError, type IsoDate, nextSession, prevSession } from "../core/mod.ts";
+import {
+  assignSegments,
+  type Dataset,
+  Segment,
+  segmentsFor,
+  type SegmentSpec,
+  validateSegments,
+} from "../dataset/mod.ts";
 import type { WalkForwardMode } from "./spec.ts";
 
 /** A date range, both ends inclusive. */
@@ -27,13 +34,17 @@ export type SegmentSource = "dates" | "fractions";
 
 /**
  * The segments to use on a calendar of sessions (ascending unique dates of the data): the user's dates exactly
- * when given, else `trainFrac`/`validFrac` of the sessions. A date range that does not fit the data, is empty of
- * sessions, or is out of order is a `ConfigError` naming it; nothing is ever substituted.
+ * when given, else `trainFrac`/`validFrac` of the sessions. A date range is inclusive calendar days: it may start
+ * (end) on days the exchange does not trade right before the first (after the last) session of the data, and
+ * then holds the sessions inside it. A date range that reaches a session outside the data, is empty of sessions,
+ * or is out of order is a `ConfigError` naming it; nothing is ever substituted. Given `minSessions` (and the
+ * feature set's `warmup`), date segments too short to fit and test on are refused too (see
+ * `checkSegmentSessions`); a split by fractions is the caller's to size.
  */
 export function resolveSegments(
   calendar: readonly IsoDate[],
   choice: SegmentChoice,
-  o: { purge: number; embargo: number },
+  o: { purge: number; embargo: number; warmup?: number; minSessions?: number },
 ): { segments: SegmentSpec; source: SegmentSource } {
   if (calendar.length === 0) throw new ConfigError("no sessions in the data");
   const given = (["train", "valid", "test"] as const).filter((k) => choice[k]);
@@ -65,8 +76,13 @@ export function resolveSegments(
     const [a, b] = choice[k]!;
     const name = `segment ${k} ${a}..${b}`;
     if (!(a <= b)) throw new ConfigError(`${name}: start is after end`);
-    if (a < first) throw new ConfigError(`${name} starts before the data (first session ${first})`);
-    if (b > last) throw new ConfigError(`${name} ends after the data (last session ${last})`);
+    // only days the exchange does not trade may lie between the range's ends and the data's
+    if (a < first && a <= prevSession(first)) {
+      throw new ConfigError(`${name} starts before the data (first session ${first})`);
+    }
+    if (b > last && b >= nextSession(last)) {
+      throw new ConfigError(`${name} ends after the data (last session ${last})`);
+    }
     if (!calendar.some((d) => d >= a && d <= b)) {
       throw new ConfigError(`${name} holds no session of the data`);
     }
@@ -83,7 +99,47 @@ export function resolveSegments(
   } catch (e) {
     throw new ConfigError(`segments: ${(e as Error).message}`, { cause: e });
   }
+  if (o.minSessions !== undefined) {
+    checkSegmentSessions(calendar, segments, { warmup: o.warmup ?? 0, minSessions: o.minSessions });
+  }
   return { segments, source: "dates" };
+}
+
+/**
+ * Refuses segments too short to fit and test on (a `ConfigError` naming the segment, its usable sessions and
+ * where the others went): each of train, validation and test must keep at least `minSessions`
+ * sessions of the calendar once its purge and embargo sessions (see `assignSegments`) and the calendar's first
+ * `warmup` sessions are taken out (those have no features yet: the feature warm-up eats into a segment that starts
+ * with the data).
+ */
+function checkSegmentSessions(
+  calendar: readonly IsoDate[],
+  segments: SegmentSpec,
+  o: { warmup: number; minSessions: number },
+): void {
+  const { code } = assignSegments(calendar, segments);
+  const parts = [["train", Segment.TRAIN], ["valid", Segment.VALID], ["test", Segment.TEST]] as const;
+  for (const [k, c] of parts) {
+    const [a, b] = segments[k];
+    let inside = 0, warm = 0, usable = 0;
+    for (let i = 0; i < calendar.length; i++) {
+      if (calendar[i] < a || calendar[i] > b) continue;
+      inside++;
+      if (i < o.warmup) warm++;
+      else if (code[i] === c) usable++;
+    }
+    if (usable >= o.minSessions) continue;
+    const cut = inside - warm - usable;
+    const lost = [
+      warm ? `${warm} in the ${o.warmup}-session feature warm-up` : "",
+      cut ? `${cut} purged or embargoed` : "",
+    ].filter(Boolean);
+    throw new ConfigError(
+      `segment ${k} ${a}..${b}: ${usable} usable session${usable === 1 ? "" : "s"} of ${inside}` +
+        `${lost.length ? ` (${lost.join(", ")})` : ""}; each segment needs at least ${o.minSessions}: ` +
+        (warm ? "start it later or the data earlier (--from)" : "widen it"),
+    );
+  }
 }
 
 /** The nested windows one system was fitted on (dates inclusive; null when empty). */

@@ -274,11 +274,17 @@ export async function writeReport(
 ): Promise<void> {
   const done = progress?.start("report (HTML)");
   const html = renderHtml(report);
-  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
   await Deno.mkdir(dir, { recursive: true });
   const tmp = `${path}.tmp-${Deno.pid}`;
-  await Deno.writeTextFile(tmp, html);
-  await Deno.rename(tmp, path);
+  try {
+    await Deno.writeTextFile(tmp, html);
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    // nothing half-written is left behind
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
   await stores.objects.put(reportKey(run, "report.html"), html, { contentType: "text/html; charset=utf-8" });
   done?.();
 }
