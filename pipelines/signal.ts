@@ -80,7 +80,7 @@ import { createProgress, type Progress } from "./progress.ts";
 import { sourceFromConfig } from "./run.ts";
 import { leftOutNote, membersOn, runUniverse } from "./steps/collect.ts";
 import { datasetFrom } from "./steps/dataset.ts";
-import { withNewsScorer } from "./lm.ts";
+import { newsScorerFor } from "./lm.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
 
 /** The source name the production signals carry. */
@@ -537,7 +537,15 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     throw new ConfigError("no symbols: set source.symbols or use a source that lists them");
   }
   if (leftOut.length) progress.note(leftOutNote(leftOut));
-  const stores = opts.stores ?? await openStores(await storeConfigFor(cfg.dataDir, opts.backends ?? []));
+  // the news scorer is chosen (its model loaded) before any store is opened: `lm` without the model is refused
+  const news = await newsScorerFor(cfg.news);
+  let stores: Stores;
+  try {
+    stores = opts.stores ?? await openStores(await storeConfigFor(cfg.dataDir, opts.backends ?? []));
+  } catch (e) {
+    await news.release();
+    throw e;
+  }
   try {
     await ensureTables(stores);
     // 1. incremental collect (prices from the last stored session on, news from the latest stored knownAt)
@@ -578,10 +586,9 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     const membership = members.length ? members : undefined;
     done();
     // news sentiment from the configured scorer (cached in the documents store), as in the research run
-    const newsScorer = await withNewsScorer(cfg.news, (n) => progress.note(n), async (scorer) => {
-      hist.news = (await scoreNews(hist.news, scorer, stores.documents)).items;
-      return scorer.id;
-    });
+    progress.note(news.note);
+    hist.news = (await scoreNews(hist.news, news.scorer, stores.documents)).items;
+    const newsScorer = news.scorer.id;
 
     // 3. the paper scorecard of earlier signals whose outcome is known now (the challenger decision reads it)
     done = progress.start("paper scorecard");
@@ -1013,6 +1020,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     };
   } finally {
     if (!opts.stores) await stores.close();
+    await news.release();
   }
 }
 

@@ -5,7 +5,14 @@
  * @module
  */
 import { ConfigError } from "@lib/core/mod.ts";
-import { parseFlags, reportCliError, runAsMain, STORE_FLAGS } from "./_cli_error.ts";
+import {
+  checkReportPath,
+  checkWritableDir,
+  parseFlags,
+  reportCliError,
+  runAsMain,
+  STORE_FLAGS,
+} from "./_cli_error.ts";
 import { loadFlagsConfig } from "./config.ts";
 import { parseBackends } from "./stores.ts";
 import { runSignal } from "./signal.ts";
@@ -34,12 +41,20 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (positionals.length) throw new ConfigError(`unexpected argument ${positionals[0]}`);
     const cfg = await loadFlagsConfig(v);
+    // the places the run writes, checked before any work starts (the default report is
+    // reportDir/signal-<as-of>.html)
+    const backends = v.stores === undefined
+      ? parseBackends(Deno.env.get("FMAI_STORES"))
+      : parseBackends(v.stores);
+    await checkWritableDir(cfg.dataDir, v["store-dir"] !== undefined ? "--store-dir" : "dataDir");
+    if (v.report !== undefined) await checkReportPath(v.report, "--report");
+    else await checkWritableDir(cfg.reportDir, "reportDir");
     const t0 = performance.now();
     const out = await runSignal(cfg, {
       asOf: v["as-of"],
       refit: v.refit ?? false,
       noCollect: v["no-collect"] ?? false,
-      backends: v.stores === undefined ? parseBackends(Deno.env.get("FMAI_STORES")) : parseBackends(v.stores),
+      backends,
       reportPath: v.report,
       quiet: v.quiet ?? false,
     });

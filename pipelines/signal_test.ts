@@ -372,6 +372,25 @@ Deno.test("signal: bad --as-of and flags are one-line errors with exit code 2 be
     equal(await main(["--as-of", "yesterday"]), 2);
     equal(await main(["--bogus"]), 2);
     equal(await main(["--as-of", "2018-02-30"]), 2);
+    // the places the run writes, and the news model, are checked before any store is opened or data collected
+    const dir = await Deno.makeTempDir({ prefix: "fmai-signal-bad-" });
+    try {
+      equal(await main(["--report", dir, "--store-dir", `${dir}/s`]), 2);
+      equal(await main(["--report", "", "--store-dir", `${dir}/s`]), 2);
+      equal(await main(["--store-dir", "/proc/fmai-nope"]), 2);
+      await rejects(
+        () =>
+          runSignal({
+            ...cfg,
+            dataDir: `${dir}/s`,
+            news: { ...cfg.news, scorer: "lm", model: "nonexistent@v9" },
+          }, quiet),
+        /language model nonexistent@v9 is not installed/,
+      );
+      await rejects(() => Deno.stat(`${dir}/s`), Deno.errors.NotFound, "nothing was written");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   } finally {
     console.error = orig;
   }
