@@ -11,12 +11,16 @@ import { runSignal, SHADOW_SOURCE } from "./signal.ts";
  * A small, fast configuration: 6 synthetic symbols, two linear trend models, news scored by the lexicon (the
  * language model's path is the research run's, tested in pipeline_test.ts).
  */
+const REPORTS = await Deno.makeTempDir({ prefix: "fmai-signal-reports-" });
+
 async function smallConfig(over: Record<string, unknown> = {}) {
   return await loadConfig({
     overrides: {
       source: { synthetic: { symbols: 6, sessions: 420, seed: 3 } },
       models: { trend: ["majority", "logistic"] },
       news: { scorer: "lexicon" },
+      // reports go to a scratch folder, not the checkout's reports/
+      reportDir: REPORTS,
       ...over,
     },
   });
@@ -252,6 +256,7 @@ Deno.test({
         },
         models: { trend: ["majority", "logistic"] },
         news: { scorer: "lexicon" },
+        reportDir: REPORTS,
       },
     });
     const stores = openEmbeddedStores(":memory:");
