@@ -9,7 +9,8 @@
  *   labels and windows (`dataset`), experts, combiner, sizing, costs, walk-forward, seed.
  * - {@link systemDataset}`(spec, input, segments)`: the point-in-time dataset (features, labels, segments).
  *   {@link resolveSegments} turns a user's choice (three date ranges, or fractions) into segments and refuses
- *   a range that does not fit the data (`ConfigError`); nothing is substituted.
+ *   a range that does not fit the data or, given a warm-up and a minimum, holds too few usable sessions
+ *   (`ConfigError`); nothing is substituted.
  * - {@link fitSystem}`(spec, ds, opts) -> Promise<FittedSystem>`: base trend models fit on train less an inner
  *   slice (early stopping on that slice only), GARCH on train; the six ensembles, the gate and the score scales
  *   on the validation ("calibration") window the base models never saw; the test segment is not read.
