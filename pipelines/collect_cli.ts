@@ -9,7 +9,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ConfigError, InputError, nyDate, parseSymbolList, sessions } from "@lib/core/mod.ts";
+import { ConfigError, InputError, isCalendarDate, nyDate, parseSymbolList, sessions } from "@lib/core/mod.ts";
 import {
   checkRequest,
   createNasdaqSource,
@@ -153,12 +153,15 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
   const to = v.to ?? today;
   const from = v.from ?? to;
   for (const [name, d] of [["--from", from], ["--to", to]]) {
-    if (!DATE.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`))) {
-      throw new ConfigError(`${name} must be YYYY-MM-DD, got ${d}`);
+    if (!DATE.test(d) || !isCalendarDate(d)) {
+      throw new ConfigError(`${name} must be a date YYYY-MM-DD, got ${d}`);
     }
   }
   if (from > to) throw new InputError(`empty date range: --from ${from} is after --to ${to}`);
   if (source === "csv" && !v["data-dir"] && !help) throw new ConfigError("--source csv needs --data-dir DIR");
+  if (source !== "csv" && v["data-dir"] !== undefined) {
+    throw new ConfigError(`--data-dir is read only by --source csv (this run collects from ${source})`);
+  }
   let concurrency: number | undefined;
   if (v.concurrency !== undefined) {
     concurrency = Number(v.concurrency);

@@ -30,6 +30,15 @@ Deno.test("collect cli: user mistakes are one-line errors with exit code 2", asy
     () => parseCollectArgs(["--source", "csv", "--kinds", "options", "--data-dir", "x"]),
     /cannot collect/,
   );
+  // a flag the chosen source does not read, and a date that is not on the calendar, are refused, not ignored
+  throws(
+    () => parseCollectArgs(["--source", "yahoo", "--symbols", "AAPL", "--data-dir", "x"]),
+    /--data-dir is read only by --source csv \(this run collects from yahoo\)/,
+  );
+  throws(
+    () => parseCollectArgs(["--symbols", "AAPL", "--from", "2019-02-30"]),
+    /--from must be a date YYYY-MM-DD, got 2019-02-30/,
+  );
   for (
     const argv of [
       ["--source", "yahoo", "--from", "2020-01-01"],
