@@ -590,7 +590,25 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     hist.news = (await scoreNews(hist.news, news.scorer, stores.documents)).items;
     const newsScorer = news.scorer.id;
 
-    // 3. the paper scorecard of earlier signals whose outcome is known now (the challenger decision reads it)
+    // 3. the checks that refuse the run come before anything is written: the system that may serve asOf must
+    // have been fitted on news scored as this run scores it (unless --refit)
+    const git = opts.git ?? await gitState();
+    let versions = await listVersions(stores.objects, p.model);
+    /** The scorer a version was fitted on when it is not this run's (undefined when it is, or unrecorded). */
+    const otherScorer = (v: VersionManifest | undefined): string | undefined =>
+      v?.lineage.newsScorer !== undefined && v.lineage.newsScorer !== newsScorer
+        ? v.lineage.newsScorer
+        : undefined;
+    const servingAtStart = await servingVersion(stores, p.model, asOf);
+    if (servingAtStart && !opts.refit && otherScorer(servingAtStart)) {
+      throw new ConfigError(
+        `${p.model}@${servingAtStart.version} was fitted on news scored by ${
+          otherScorer(servingAtStart)
+        }, this run scores with ${newsScorer}: set news.scorer/news.model to match, or refit with --refit`,
+      );
+    }
+
+    // 4. the paper scorecard of earlier signals whose outcome is known now (the challenger decision reads it)
     done = progress.start("paper scorecard");
     const scoredDays = await updateScorecard(
       stores,
@@ -601,20 +619,28 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     );
     done();
 
-    // 4. the system: the registered one that may serve asOf, or a refit on schedule
-    const git = opts.git ?? await gitState();
-    let versions = await listVersions(stores.objects, p.model);
+    // 5. the system: the registered one that may serve asOf, or a refit on schedule
     // a replay (an as-of date before the champion's cut-off) refits on the data up to it but moves no alias
     const championAtStart = (await aliasState(stores.objects, p.model)).aliases.champion;
     const championCutOff = versions.find((v) => v.version === championAtStart)?.lineage.asOf;
     const replay = championCutOff !== undefined && asOf < championCutOff;
+    // a champion fitted on another scorer's sentiment cannot decide on this run's news (only --refit gets here)
+    const championScorer = otherScorer(versions.find((v) => v.version === championAtStart));
     // if-better: a challenger runs in the shadow of the champion until it has been scored on minScoredSessions
     // sessions both were scored on; then it takes over when better, else it is retired
     const decisions: string[] = [];
     let promoted = false;
     let pending = false;
     const before = (await aliasState(stores.objects, p.model)).aliases;
-    if (!replay && p.retrain.promote === "if-better" && before.champion && before.challenger) {
+    const challengerScorer = otherScorer(versions.find((v) => v.version === before.challenger));
+    if (!replay && before.challenger && challengerScorer) {
+      // fitted on another scorer's sentiment: it can neither run in the shadow nor take over
+      await setAlias(stores.objects, p.model, "challenger", null, {
+        now: now(),
+        note: `retired: fitted on news scored by ${challengerScorer}, the runs score with ${newsScorer}`,
+      });
+      decisions.push(`challenger ${before.challenger} retired: fitted on news scored by ${challengerScorer}`);
+    } else if (!replay && p.retrain.promote === "if-better" && before.champion && before.challenger) {
       const c = await compareOnScorecard(
         stores,
         before.champion,
@@ -636,13 +662,6 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       if (!c.decided) decisions.push(c.detail);
     }
     const serving = await servingVersion(stores, p.model, asOf);
-    const fittedScorer = serving?.lineage.newsScorer;
-    if (serving && !opts.refit && fittedScorer !== undefined && fittedScorer !== newsScorer) {
-      throw new ConfigError(
-        `${p.model}@${serving.version} was fitted on news scored by ${fittedScorer}, this run scores with ` +
-          `${newsScorer}: set news.scorer/news.model to match, or refit with --refit`,
-      );
-    }
     // the schedule counts from the newest fit that may serve asOf (a challenger is a fit too), and waits while a
     // challenger is still being scored: a refit that has not become champion does not make every later run due
     const latestFit = versions.filter((v) => v.lineage.asOf <= asOf)
@@ -739,13 +758,20 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
           note: "retrain: always",
         });
         [promoted, promotion] = [true, "promoted (retrain.promote: always)"];
+      } else if (championScorer && p.retrain.promote === "if-better") {
+        // the champion cannot decide on this news: nothing to compare the refit with on the same sentiment
+        const why = `the champion ${champion} was fitted on news scored by ${championScorer}`;
+        await promoteVersion(stores.objects, p.model, manifest.version, { now: now(), note: why });
+        [promoted, promotion] = [true, `promoted: ${why}, this run scores with ${newsScorer}`];
       } else {
         await setAlias(stores.objects, p.model, "challenger", manifest.version, {
           now: now(),
           note: "retrain",
         });
-        promotion =
-          `${manifest.version} is the challenger; ${champion} stays champion until the challenger beats it`;
+        promotion = championScorer
+          ? `${manifest.version} is the challenger and issues today: the champion ${champion} was fitted on news ` +
+            `scored by ${championScorer} (retrain.promote: never; promote with deno task models promote)`
+          : `${manifest.version} is the challenger; ${champion} stays champion until the challenger beats it`;
       }
     }
     if (decisions.length) promotion += `; ${decisions.join("; ")}`;
@@ -756,8 +782,11 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     // served as the signals of the day unless asked for by version.
     const after = (await aliasState(stores.objects, p.model)).aliases;
     const shadows: { system: FittedSystem; manifest: VersionManifest; ds: typeof ds; model: string }[] = [];
-    const mayServe = (v: string | undefined) =>
-      v !== undefined && (versions.find((x) => x.version === v) ?? manifest).lineage.asOf <= asOf;
+    // a version may issue or run in the shadow when its data ends by asOf and its news scorer is this run's
+    const mayServe = (v: string | undefined) => {
+      const m = v === undefined ? undefined : versions.find((x) => x.version === v) ?? manifest;
+      return m !== undefined && m.lineage.asOf <= asOf && !otherScorer(m);
+    };
     if (!replay && after.champion && after.champion !== manifest.version && mayServe(after.champion)) {
       const shadowOf = { system, manifest, ds, model };
       done = progress.start(`load ${p.model}@${after.champion} (champion)`);
@@ -776,18 +805,27 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     }
     const version = manifest.version;
 
-    // 5. signals for the next session, with provenance; never overwrite what was issued
+    // 6. signals for the next session, with provenance; never overwrite what was issued
     done = progress.start(`signals for ${nextSession(asOf)} (${version})`);
     const issuedAt = now();
-    const { issued, written, differs } = await issueOnce(
-      stores,
-      system,
-      ds,
-      asOf,
-      version,
-      issuedAt,
-      SIGNAL_SOURCE,
-    );
+    // a version that already ran in the shadow on asOf (it has since been promoted) keeps that run: a run row
+    // per version and date, so issuing for it now would leave signals no run makes visible
+    const shadowedBefore = (await stores.tables.query("signal_runs", {
+      where: { model_version: version, as_of: asOf, source: SHADOW_SOURCE },
+    })).length > 0;
+    const { issued, written, differs } = shadowedBefore
+      ? {
+        issued: (await stores.tables.query("signals", {
+          where: { date: asOf, model_version: version, source: SHADOW_SOURCE },
+          orderBy: ["symbol"],
+        })).map(rowToSignal),
+        written: 0,
+        differs: [] as string[],
+      }
+      : await issueOnce(stores, system, ds, asOf, version, issuedAt, SIGNAL_SOURCE);
+    if (shadowedBefore) {
+      promotion += `; ${version} ran in the shadow on ${asOf}: that run stands, nothing issued`;
+    }
     const shadowRuns: ShadowRun[] = [];
     for (const sh of shadows) {
       const r = await issueOnce(stores, sh.system, sh.ds, asOf, sh.manifest.version, issuedAt, SHADOW_SOURCE);
@@ -795,7 +833,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     }
     done();
 
-    // 6. health: drift against the training window, freshness of every symbol
+    // 7. health: drift against the training window, freshness of every symbol
     done = progress.start("health (drift, freshness)");
     const checks: CheckResult[] = [];
     const refText = manifest.files.includes(DRIFT_FILE)
@@ -854,7 +892,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       : checks.some((c) => c.status !== "ok")
       ? "warn"
       : "ok";
-    // 7. the run rows last: they make the run visible; a re-run of the date keeps the first run's issue time and
+    // 8. the run rows last: they make the run visible; a re-run of the date keeps the first run's issue time and
     // health (what was known when the signals were issued)
     const prior = await stores.tables.query("signal_runs", {
       where: { model_version: version, as_of: asOf },
@@ -911,7 +949,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       }]);
     }
 
-    // 8. report and summary
+    // 9. report and summary
     const table: Table = {
       columns: [
         "symbol",

@@ -1,6 +1,6 @@
 import { deepEqual, equal, notEqual, ok, rejects } from "node:assert/strict";
 import { ConfigError, prevSession } from "@lib/core/mod.ts";
-import { aliasState, listVersions, loadVersion } from "@lib/models/mod.ts";
+import { aliasState, listVersions, loadVersion, promoteVersion, registerVersion } from "@lib/models/mod.ts";
 import { type BarRequest, createSyntheticMarket } from "@lib/sources/mod.ts";
 import { openEmbeddedStores, rowToSignal, type Stores } from "@lib/store/mod.ts";
 import { type Config, loadConfig } from "./config.ts";
@@ -187,6 +187,56 @@ Deno.test({
     }
   },
 });
+
+storeTest(
+  "signal: a champion fitted on another news scorer is refused before any write; --refit replaces it and issues",
+  async (cfg, stores) => {
+    const d = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-3);
+    const first = await runSignal(cfg, { ...quiet, stores, asOf: d[0] });
+    // the same system registered as fitted on the language model's sentiment, and made champion
+    const { files, manifest } = await loadVersion(stores.objects, "system", first.modelVersion);
+    const lm = await registerVersion(stores.objects, "system", files, {
+      ...manifest.lineage,
+      newsScorer: "lm:finsent-mpnet@v1",
+    });
+    await promoteVersion(stores.objects, "system", lm.version);
+    const aliases = (await aliasState(stores.objects, "system")).aliases;
+    await rejects(
+      () => runSignal(cfg, { ...quiet, stores, asOf: d[1] }),
+      /was fitted on news scored by lm:finsent-mpnet@v1, this run scores with lexicon/,
+    );
+    deepEqual((await aliasState(stores.objects, "system")).aliases, aliases, "no alias moved");
+    equal(await stores.tables.count("signal_runs", { as_of: d[1] }), 0);
+    // --refit: the champion cannot decide on this news, so the refit takes over and issues the day's signals
+    const refit = await runSignal(cfg, { ...quiet, stores, asOf: d[1], refit: true });
+    equal(refit.model, "refit");
+    ok(refit.promoted && refit.promotion.startsWith(`promoted: the champion ${lm.version}`), refit.promotion);
+    equal(refit.written, 6);
+    deepEqual(refit.shadow, []);
+    const next = await runSignal(cfg, { ...quiet, stores, asOf: d[2] });
+    equal(next.modelVersion, refit.modelVersion);
+    equal(next.model, "loaded");
+  },
+);
+
+storeTest(
+  "signal: re-running a date after its shadowed challenger was promoted keeps the shadow run, writes nothing",
+  async (cfg, stores) => {
+    const first = await runSignal(cfg, { ...quiet, stores });
+    const cfg2 = await smallConfig({ models: { trend: ["majority", "logistic"], seed: 7 } });
+    const second = await runSignal(cfg2, { ...quiet, stores, refit: true });
+    const challenger = second.shadow[0].version;
+    await promoteVersion(stores.objects, "system", challenger);
+    const rows = await stores.tables.count("signals");
+    const again = await runSignal(cfg2, { ...quiet, stores });
+    equal(again.asOf, first.asOf);
+    equal(again.modelVersion, challenger);
+    equal(again.written, 0);
+    ok(again.promotion.includes(`${challenger} ran in the shadow on ${first.asOf}`), again.promotion);
+    equal(await stores.tables.count("signals"), rows, "no signal without a run to show it");
+    equal(await stores.tables.count("signals", { model_version: challenger, source: "moe" }), 0);
+  },
+);
 
 Deno.test({
   name:
