@@ -9,7 +9,16 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ConfigError, InputError, isCalendarDate, nyDate, parseSymbolList, sessions } from "@lib/core/mod.ts";
+import {
+  ConfigError,
+  InputError,
+  isCalendarDate,
+  isSession,
+  nyDate,
+  parseSymbolList,
+  prevSession,
+  sessions,
+} from "@lib/core/mod.ts";
 import {
   checkRequest,
   createNasdaqSource,
@@ -44,6 +53,7 @@ const USAGE = `usage:
   COLLECT_KINDS.join(",")
 }] [--data-dir DIR (csv)] [--store-dir DIR] [--stores mysql,mongodb,s3]
                     [--replay DIR]... [--concurrency N] [--option-expiries N] [--strict] [--dry-run] [--quiet]
+  --to defaults to the last session on or before today (New York), --from to --to
   --strict: a record the source would leave out (a missing value, an ignored file) is an error
   symbols: letters, digits and . - _ = after an optional ^, at most 24 characters (AAPL, BRK.B, ^GSPC)
   --replay DIR answers requests from recorded responses, e.g.
@@ -149,8 +159,10 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
   if (!symbols.length && needsSymbols && !help) {
     throw new ConfigError("--symbols is required (e.g. AAPL,MSFT)");
   }
+  // by default the last session that has begun on the New York calendar (today, or the one before a weekend or
+  // holiday): a run on a Saturday collects Friday instead of refusing an empty range
   const today = nyDate(Date.now());
-  const to = v.to ?? today;
+  const to = v.to ?? (isSession(today) ? today : prevSession(today));
   const from = v.from ?? to;
   for (const [name, d] of [["--from", from], ["--to", to]]) {
     if (!DATE.test(d) || !isCalendarDate(d)) {

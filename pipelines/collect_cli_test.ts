@@ -1,5 +1,5 @@
 import { equal, ok, throws } from "node:assert/strict";
-import { ConfigError } from "@lib/core/mod.ts";
+import { ConfigError, isSession, nyDate } from "@lib/core/mod.ts";
 import { openEmbeddedStores } from "@lib/store/mod.ts";
 import { main, parseCollectArgs } from "./collect_cli.ts";
 
@@ -39,6 +39,11 @@ Deno.test("collect cli: user mistakes are one-line errors with exit code 2", asy
     () => parseCollectArgs(["--symbols", "AAPL", "--from", "2019-02-30"]),
     /--from must be a date YYYY-MM-DD, got 2019-02-30/,
   );
+  // without --to the range ends at the last session on or before today: never empty on a weekend or holiday
+  const d = parseCollectArgs(["--symbols", "AAPL"]);
+  const today = nyDate(Date.now());
+  equal(d.from, d.to);
+  ok(isSession(d.to) && d.to <= today && (d.to === today || !isSession(today)), d.to);
   for (
     const argv of [
       ["--source", "yahoo", "--from", "2020-01-01"],
