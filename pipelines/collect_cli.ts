@@ -91,8 +91,6 @@ export interface CollectArgs {
   help: boolean;
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 /**
  * Refuses a symbol listed twice, in any case (Yahoo, Nasdaq and the CSV files match symbols regardless of
  * case): the run would collect it twice and count its rows twice. A one-line `ConfigError`.
@@ -165,7 +163,7 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
   const to = v.to ?? (isSession(today) ? today : prevSession(today));
   const from = v.from ?? to;
   for (const [name, d] of [["--from", from], ["--to", to]]) {
-    if (!DATE.test(d) || !isCalendarDate(d)) {
+    if (!isCalendarDate(d)) {
       throw new ConfigError(`${name} must be a date YYYY-MM-DD, got ${d}`);
     }
   }

@@ -16,7 +16,7 @@
  */
 import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
-import { ConfigError, DataValidationError, dayNumber, parseSymbolList } from "@lib/core/mod.ts";
+import { ConfigError, DataValidationError, isCalendarDate, parseSymbolList } from "@lib/core/mod.ts";
 import {
   datasetFrame,
   datasetFrameSchema,
@@ -418,13 +418,9 @@ export async function importTables(
 
 /** A `--from`/`--to` value: a real calendar date `YYYY-MM-DD` the stores can hold (years 1000..9999). */
 function flagDate(flag: string, v: string): string {
-  try {
-    dayNumber(v);
-    if (v < "1000") throw new RangeError(`year before 1000: ${v}`);
-  } catch (e) {
-    throw new ConfigError(`${flag}: expected YYYY-MM-DD (a calendar date), got ${JSON.stringify(v)}`, {
-      cause: e,
-    });
+  // years before 1000 are calendar dates too, but the stores' date columns refuse them
+  if (!isCalendarDate(v) || v < "1000") {
+    throw new ConfigError(`${flag}: expected YYYY-MM-DD (a calendar date), got ${JSON.stringify(v)}`);
   }
   return v;
 }

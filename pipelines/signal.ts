@@ -7,7 +7,7 @@
  * Issued signals are never overwritten: re-running an as-of date with the same model version changes nothing;
  * another model version adds its own rows. A run is visible (to the API) once its `signal_runs` row is written,
  * which happens last. The champion issues the day's signals; a challenger (a refit not yet promoted) issues
- * beside it as a shadow run (source {@link SHADOW_SOURCE}), so both are paper-scored on the same sessions. The
+ * beside it as a shadow run (source {@link SHADOW_SIGNAL_SOURCE}), so both are paper-scored on the same sessions. The
  * refit schedule counts from the newest fit and waits while a challenger is undecided; a replayed as-of date
  * (before the champion's cut-off) refits on the data up to it and moves no alias.
  * @module
@@ -85,8 +85,6 @@ import { type BackendName, storeConfigFor } from "./stores.ts";
 
 /** The source name the production signals carry. */
 export const SIGNAL_SOURCE = "moe";
-/** The source of a challenger's shadow signals (see {@link SHADOW_SIGNAL_SOURCE}). */
-export const SHADOW_SOURCE = SHADOW_SIGNAL_SOURCE;
 /** Exit code of a run whose health checks failed (signals are stored; the alarm fires). */
 export const HEALTH_FAIL_EXIT = 3;
 const DRIFT_FILE = "drift_reference.json";
@@ -477,7 +475,7 @@ export async function compareOnScorecard(
     new Map(
       // a version's scorecard: the days it issued and the days it ran in the shadow of the champion
       (await stores.tables.query("scorecard", {
-        where: { model_version: v, source: [SIGNAL_SOURCE, SHADOW_SOURCE] },
+        where: { model_version: v, source: [SIGNAL_SOURCE, SHADOW_SIGNAL_SOURCE] },
       }))
         .filter((r) => typeof r.ic === "number").map((r) => [String(r.date), Number(r.ic)]),
     );
@@ -621,7 +619,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
 
     // 5. the system: the registered one that may serve asOf, or a refit on schedule
     // a replay (an as-of date before the champion's cut-off) refits on the data up to it but moves no alias
-    const championAtStart = (await aliasState(stores.objects, p.model)).aliases.champion;
+    const before = (await aliasState(stores.objects, p.model)).aliases;
+    const championAtStart = before.champion;
     const championCutOff = versions.find((v) => v.version === championAtStart)?.lineage.asOf;
     const replay = championCutOff !== undefined && asOf < championCutOff;
     // a champion fitted on another scorer's sentiment cannot decide on this run's news (only --refit gets here)
@@ -631,7 +630,6 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     const decisions: string[] = [];
     let promoted = false;
     let pending = false;
-    const before = (await aliasState(stores.objects, p.model)).aliases;
     const challengerScorer = otherScorer(versions.find((v) => v.version === before.challenger));
     if (!replay && before.challenger && challengerScorer) {
       // fitted on another scorer's sentiment: it can neither run in the shadow nor take over
@@ -811,12 +809,12 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     // a version that already ran in the shadow on asOf (it has since been promoted) keeps that run: a run row
     // per version and date, so issuing for it now would leave signals no run makes visible
     const shadowedBefore = (await stores.tables.query("signal_runs", {
-      where: { model_version: version, as_of: asOf, source: SHADOW_SOURCE },
+      where: { model_version: version, as_of: asOf, source: SHADOW_SIGNAL_SOURCE },
     })).length > 0;
     const { issued, written, differs } = shadowedBefore
       ? {
         issued: (await stores.tables.query("signals", {
-          where: { date: asOf, model_version: version, source: SHADOW_SOURCE },
+          where: { date: asOf, model_version: version, source: SHADOW_SIGNAL_SOURCE },
           orderBy: ["symbol"],
         })).map(rowToSignal),
         written: 0,
@@ -828,7 +826,15 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     }
     const shadowRuns: ShadowRun[] = [];
     for (const sh of shadows) {
-      const r = await issueOnce(stores, sh.system, sh.ds, asOf, sh.manifest.version, issuedAt, SHADOW_SOURCE);
+      const r = await issueOnce(
+        stores,
+        sh.system,
+        sh.ds,
+        asOf,
+        sh.manifest.version,
+        issuedAt,
+        SHADOW_SIGNAL_SOURCE,
+      );
       shadowRuns.push({ version: sh.manifest.version, signals: r.issued, written: r.written });
     }
     done();
@@ -921,7 +927,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       await stores.tables.upsert("signal_runs", [{
         model_version: sh.version,
         as_of: asOf,
-        source: SHADOW_SOURCE,
+        source: SHADOW_SIGNAL_SOURCE,
         for_date: nextSession(asOf),
         symbols: sh.signals.length,
         status: runStatus,

@@ -1,11 +1,11 @@
 import { deepEqual, equal, notEqual, ok, rejects } from "node:assert/strict";
-import { ConfigError, prevSession } from "@lib/core/mod.ts";
+import { ConfigError, prevSession, SHADOW_SIGNAL_SOURCE } from "@lib/core/mod.ts";
 import { aliasState, listVersions, loadVersion, promoteVersion, registerVersion } from "@lib/models/mod.ts";
 import { type BarRequest, createSyntheticMarket } from "@lib/sources/mod.ts";
 import { openEmbeddedStores, rowToSignal, type Stores } from "@lib/store/mod.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { main } from "./signal_cli.ts";
-import { runSignal, SHADOW_SOURCE } from "./signal.ts";
+import { runSignal } from "./signal.ts";
 
 /**
  * A small, fast configuration: 6 synthetic symbols, two linear trend models, news scored by the lexicon (the
@@ -117,7 +117,7 @@ storeTest(
     const challenger = second.shadow[0].version;
     notEqual(challenger, first.modelVersion);
     equal(second.shadow[0].written, 6);
-    ok(second.shadow[0].signals.every((x) => x.source === SHADOW_SOURCE));
+    ok(second.shadow[0].signals.every((x) => x.source === SHADOW_SIGNAL_SOURCE));
     const rows = await issuedRows(stores, first.asOf);
     equal(rows.length, 12, "both versions' signals are kept");
     deepEqual(
@@ -180,7 +180,7 @@ Deno.test({
       ok(runs.every((r) => r.modelVersion === champion || r.promoted), "the champion issues every day");
       // the shadow run of the 4th date is scored beside the champion's: compared on common sessions
       ok(/mean IC over \d+ common sessions/.test(runs[6].promotion), runs[6].promotion);
-      const shadowRows = await stores.tables.count("signals", { source: SHADOW_SOURCE });
+      const shadowRows = await stores.tables.count("signals", { source: SHADOW_SIGNAL_SOURCE });
       equal(shadowRows, 6 * 4);
     } finally {
       await stores.close();

@@ -4,9 +4,8 @@
  * @module
  */
 import { z } from "@hono/zod-openapi";
-import { SYMBOL_PATTERN } from "../core/mod.ts";
+import { isCalendarDate, SYMBOL_PATTERN } from "../core/mod.ts";
 
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 /**
  * Ticker symbols: the one pattern of the whole system (`SYMBOL_PATTERN` in `lib/core`: an optional `^`, then
  * letters, digits and `. - _ =`, at most 24 characters); the API upper-cases them.
@@ -19,16 +18,11 @@ export const VERSION_RE = /^(\d{4}-\d{2}-\d{2}\.[0-9a-f]{10}|[a-z][a-z0-9-]{0,31
 /** Most symbols one request may name. */
 export const MAX_SYMBOLS = 100;
 
-function realDate(s: string): boolean {
-  if (!DATE_RE.test(s)) return false;
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-}
-
 /** A session date `YYYY-MM-DD` (a real calendar date). */
-export const IsoDateSchema = z.string().refine(realDate, { message: "expected a date YYYY-MM-DD" }).openapi({
-  example: "2018-02-07",
-});
+export const IsoDateSchema = z.string().refine(isCalendarDate, { message: "expected a date YYYY-MM-DD" })
+  .openapi({
+    example: "2018-02-07",
+  });
 
 /** Earliest instant a request may name: 1970-01-01T00:00:00Z (epoch 0). */
 export const MIN_INSTANT = 0;
