@@ -185,7 +185,7 @@ Deno.test("former stack traces: too little data (says how many sessions), unwrit
     expectOneLine(
       short,
       2,
-      /too little data to train: 40 sessions \(2017-01-03\.\.2017-03-01\); the pipeline needs at least 137 /,
+      /too little data to train: 40 sessions \(2017-01-03\.\.2017-03-01\); the pipeline needs at least 154 \(60 of feature warm-up, then 30 or more in train and 20 in each of valid\/test/,
       `${dir}/s1`,
     );
     expectOneLine(unwritable, 2, /--store-dir \/proc\/fmai-store: cannot write in \/proc/);
@@ -280,7 +280,7 @@ Deno.test("refused before any work, not after the run: a report path that is emp
     expectOneLine(
       shortTrain,
       2,
-      /segment train 2015-01-02\.\.2015-03-31: 1 usable session of 61 \(60 in the 60-session feature warm-up\); each segment needs at least 20/,
+      /segment train 2015-01-02\.\.2015-03-31: 1 usable session of 61 \(60 in the 60-session feature warm-up\); the train segment needs at least 30/,
       `${dir}/s5`,
     );
     expectOneLine(

@@ -25,7 +25,13 @@ import {
   runUniverse,
   storeFetched,
 } from "./steps/collect.ts";
-import { checkEnoughData, datasetStep, MIN_SEGMENT_SESSIONS, PIPELINE_FEATURE_SET } from "./steps/dataset.ts";
+import {
+  checkEnoughData,
+  datasetStep,
+  MIN_SEGMENT_SESSIONS,
+  MIN_TRAIN_SESSIONS,
+  PIPELINE_FEATURE_SET,
+} from "./steps/dataset.ts";
 import { fitStep } from "./steps/fit.ts";
 import { signalStep } from "./steps/signal.ts";
 import { backtestStep } from "./steps/backtest.ts";
@@ -110,6 +116,7 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
     // date segments: each must hold enough sessions after the feature warm-up, purge and embargo
     warmup: featureWarmup(PIPELINE_FEATURE_SET),
     minSessions: MIN_SEGMENT_SESSIONS,
+    minTrainSessions: MIN_TRAIN_SESSIONS,
   });
   if (segmentSource === "fractions") {
     checkEnoughData(fetchedSessions(fetched), { ...req, ...cfg.dataset, purge: spec.dataset.purge });

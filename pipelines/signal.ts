@@ -39,6 +39,7 @@ import {
   type FeatureSet,
   featureSetHash,
   featureSetId,
+  featureWarmup,
   psi,
 } from "@lib/features/mod.ts";
 import {
@@ -79,7 +80,12 @@ import { type Config, retrainWindow, specFromConfig } from "./config.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import { sourceFromConfig } from "./run.ts";
 import { leftOutNote, membersOn, runUniverse } from "./steps/collect.ts";
-import { datasetFrom } from "./steps/dataset.ts";
+import {
+  datasetFrom,
+  MIN_SEGMENT_SESSIONS,
+  MIN_TRAIN_SESSIONS,
+  PIPELINE_FEATURE_SET,
+} from "./steps/dataset.ts";
 import { newsScorerFor } from "./lm.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
 
@@ -226,6 +232,8 @@ function featureSetOf(names: readonly string[], version: string): FeatureSet {
 /**
  * Production segments at `asOf` over the sessions `cal` (ending at `asOf`): the window (expanding or the last N),
  * split into train and calibration (its last `calibrationFrac`), purged before a one-session test = `asOf`.
+ * Refused (a `ConfigError` saying how many sessions a fit needs) when the train part keeps fewer than
+ * {@linkcode MIN_TRAIN_SESSIONS} sessions after the feature warm-up (the first `warmup` sessions of `cal`).
  */
 export function productionSegments(
   cal: readonly IsoDate[],
@@ -233,20 +241,34 @@ export function productionSegments(
   window: ReturnType<typeof retrainWindow>,
   calibrationFrac: number,
   spec: SystemSpec,
+  warmup: number = featureWarmup(PIPELINE_FEATURE_SET),
 ): SegmentSpec {
   const end = cal.indexOf(asOf);
   if (end < 0) throw new ConfigError(`no stored session ${asOf}`);
   const purge = spec.dataset.purge, embargo = spec.dataset.embargo;
-  const start = window.mode === "rolling" ? Math.max(0, end - window.sessions + 1) : 0;
-  const lastLabeled = end - purge - 1; // the validation segment ends purge sessions before the test
-  const n = lastLabeled - start + 1;
-  const nCal = Math.max(20, Math.round(n * calibrationFrac));
-  const trainEnd = lastLabeled - nCal - purge - embargo;
-  if (trainEnd - start < 60) {
+  /** The window's parts when `e` is the as-of session's index. */
+  const parts = (e: number) => {
+    const start = window.mode === "rolling" ? Math.max(0, e - window.sessions + 1) : 0;
+    const lastLabeled = e - purge - 1; // the validation segment ends purge sessions before the test
+    const n = lastLabeled - start + 1;
+    const nCal = Math.max(MIN_SEGMENT_SESSIONS, Math.round(n * calibrationFrac));
+    const trainEnd = lastLabeled - nCal - purge - embargo;
+    return { start, lastLabeled, trainEnd, usable: trainEnd - Math.max(start, warmup) + 1 };
+  };
+  const { start, lastLabeled, trainEnd, usable } = parts(end);
+  if (usable < MIN_TRAIN_SESSIONS) {
+    const left =
+      `${end + 1} stored sessions up to ${asOf} leave ${Math.max(0, usable)} to train on after the ` +
+      `${warmup}-session feature warm-up, the calibration share and the purge (need ${MIN_TRAIN_SESSIONS})`;
+    // more history helps until the window no longer starts in the warm-up; past that only a wider window does
+    let need = end + 1;
+    const enough = end + warmup + (window.mode === "rolling" ? window.sessions : 0) + 100;
+    while (parts(need - 1).usable < MIN_TRAIN_SESSIONS && need <= enough) need++;
     throw new ConfigError(
-      `not enough history before ${asOf} to fit (${end - start + 1} sessions; need about ${
-        nCal + purge * 2 + 80
-      })`,
+      need > enough && window.mode === "rolling"
+        ? `not enough history to fit: ${left}; production.retrain.window rolling ${window.sessions} is too ` +
+          `short at calibrationFrac ${calibrationFrac}: widen it`
+        : `not enough history to fit: ${left}; collect earlier data (about ${need} sessions)`,
     );
   }
   return {

@@ -1,11 +1,12 @@
-import { deepEqual, equal, notEqual, ok, rejects } from "node:assert/strict";
-import { ConfigError, prevSession, SHADOW_SIGNAL_SOURCE } from "@lib/core/mod.ts";
+import { deepEqual, equal, notEqual, ok, rejects, throws } from "node:assert/strict";
+import { ConfigError, prevSession, sessions, SHADOW_SIGNAL_SOURCE } from "@lib/core/mod.ts";
 import { aliasState, listVersions, loadVersion, promoteVersion, registerVersion } from "@lib/models/mod.ts";
 import { type BarRequest, createSyntheticMarket } from "@lib/sources/mod.ts";
 import { openEmbeddedStores, rowToSignal, type Stores } from "@lib/store/mod.ts";
-import { type Config, loadConfig } from "./config.ts";
+import { type Config, loadConfig, retrainWindow } from "./config.ts";
+import { DEFAULT_SPEC } from "@lib/workflow/mod.ts";
 import { main } from "./signal_cli.ts";
-import { runSignal } from "./signal.ts";
+import { productionSegments, runSignal } from "./signal.ts";
 
 /**
  * A small, fast configuration: 6 synthetic symbols, two linear trend models, news scored by the lexicon (the
@@ -450,4 +451,28 @@ Deno.test("signal: bad --as-of and flags are one-line errors with exit code 2 be
     console.error = orig;
   }
   ok(errors.every((e) => !e.includes("\n")), errors.join("|"));
+});
+
+Deno.test("a production fit on too little history is refused, saying how many sessions it needs", () => {
+  const cal = sessions("2020-01-02", "2020-12-31");
+  const expanding = retrainWindow("expanding");
+  const at = (n: number) => () => productionSegments(cal, cal[n - 1], expanding, 0.2, DEFAULT_SPEC);
+  // 60 sessions of feature warm-up, 20 of calibration and 2 + 2 of purge around it: 118 leave 30 to train on
+  throws(
+    at(117),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.message ===
+        "not enough history to fit: 117 stored sessions up to 2020-06-18 leave 29 to train on after the " +
+          "60-session feature warm-up, the calibration share and the purge (need 30); collect earlier data " +
+          "(about 118 sessions)",
+  );
+  const s = at(118)();
+  deepEqual(s.train, [cal[0], cal[89]]);
+  equal(sessions(cal[60], s.train[1]).length, 30);
+  // a rolling window too short for its calibration share is refused whatever the history
+  throws(
+    () => productionSegments(cal, cal[250], retrainWindow("rolling 60"), 0.7, DEFAULT_SPEC),
+    /production\.retrain\.window rolling 60 is too short at calibrationFrac 0\.7: widen it$/,
+  );
 });

@@ -82,6 +82,9 @@ function toAB(u: number, w: number): [number, number] {
   return [eu / tot, ew / tot];
 }
 
+/** Fewest returns a GARCH fit takes: the volatility expert needs one symbol with this many train sessions. */
+export const GARCH_MIN_RETURNS = 30;
+
 /**
  * Fits one `(alpha, beta)` shared by several return series (each with its own targeted `omega`), or free
  * `omega` per series when `targeting` is false and there is one series. Returns one parameter set per series.
@@ -89,7 +92,9 @@ function toAB(u: number, w: number): [number, number] {
 export function garchFitPanel(series: Float64Array[], opts: GarchFitOptions = {}): GarchParams[] {
   const data = series.map((r) => r.filter((x) => Number.isFinite(x)));
   for (const r of data) {
-    if (r.length < 30) throw new RangeError(`garchFit needs >= 30 returns, got ${r.length}`);
+    if (r.length < GARCH_MIN_RETURNS) {
+      throw new RangeError(`garchFit needs >= ${GARCH_MIN_RETURNS} returns, got ${r.length}`);
+    }
   }
   const vars = data.map(sampleVar);
   const targeting = opts.targeting ?? true;
@@ -156,10 +161,10 @@ export class Garch11Model extends JsonFitted<Garch11State> implements Volatility
       const rets = new Map<string, Float64Array>();
       for (const [sym, [a, b]] of seriesRanges(ds, train)) {
         const r = finiteSlice(logReturns(pricesOf(ds.series.get(sym)!)), Math.max(1, a), b);
-        if (r.length >= 30) rets.set(sym, r);
+        if (r.length >= GARCH_MIN_RETURNS) rets.set(sym, r);
       }
       const syms = [...rets.keys()];
-      if (!syms.length) throw new ModelError("garch11: no symbol has 30 train returns");
+      if (!syms.length) throw new ModelError(`garch11: no symbol has ${GARCH_MIN_RETURNS} train returns`);
       const pooledAll = garchFitPanel(syms.map((s) => rets.get(s)!));
       const pooled = { alpha: pooledAll[0].alpha, beta: pooledAll[0].beta };
       const params: Record<string, GarchParams> = {};

@@ -4,7 +4,7 @@
  * `loadSystem` turns back into a system with bit-for-bit equal predictions.
  * @module
  */
-import { type Action, ConfigError, type IsoDate, ModelError, type Signal } from "../core/mod.ts";
+import { type Action, ConfigError, InputError, type IsoDate, ModelError, type Signal } from "../core/mod.ts";
 import { type Dataset, labelsOf, rowsBetween } from "../dataset/mod.ts";
 import { ensembleFromJSON, type EnsembleState, fitEnsembles, type FittedEnsemble } from "../ensemble/mod.ts";
 import {
@@ -546,7 +546,20 @@ export async function fitSystem(spec: SystemSpec, ds: Dataset, opts: FitOptions 
       knownBy[ds.symbol[i]] = Math.max(knownBy[ds.symbol[i]] ?? -1, ds.seriesIndex[i]);
     }
     const series = new Map([...ds.series].filter(([sym]) => sym in knownBy));
-    levels = { detector, bounce: new LevelBounceModel().fit(series, detector, { knownBy }) };
+    let bounce: LevelBounceModel;
+    try {
+      bounce = new LevelBounceModel().fit(series, detector, { knownBy });
+    } catch (e) {
+      if (!(e instanceof ModelError)) throw e;
+      // it learns from the support/resistance touches of the whole history up to the train end: too few is the
+      // data the user gave (a user error, exit 2), not a fault of the model
+      throw new InputError(
+        `${e.message}: the level expert needs more history before the train end (start the data earlier), ` +
+          `or leave level out of the experts`,
+        { cause: e },
+      );
+    }
+    levels = { detector, bounce };
     timings["fit:levels"] = performance.now() - t0;
   }
   const parts: Parts = {

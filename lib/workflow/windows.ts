@@ -44,7 +44,7 @@ export type SegmentSource = "dates" | "fractions";
 export function resolveSegments(
   calendar: readonly IsoDate[],
   choice: SegmentChoice,
-  o: { purge: number; embargo: number; warmup?: number; minSessions?: number },
+  o: { purge: number; embargo: number; warmup?: number; minSessions?: number; minTrainSessions?: number },
 ): { segments: SegmentSpec; source: SegmentSource } {
   if (calendar.length === 0) throw new ConfigError("no sessions in the data");
   const given = (["train", "valid", "test"] as const).filter((k) => choice[k]);
@@ -100,22 +100,26 @@ export function resolveSegments(
     throw new ConfigError(`segments: ${(e as Error).message}`, { cause: e });
   }
   if (o.minSessions !== undefined) {
-    checkSegmentSessions(calendar, segments, { warmup: o.warmup ?? 0, minSessions: o.minSessions });
+    checkSegmentSessions(calendar, segments, {
+      warmup: o.warmup ?? 0,
+      minSessions: o.minSessions,
+      minTrainSessions: o.minTrainSessions ?? o.minSessions,
+    });
   }
   return { segments, source: "dates" };
 }
 
 /**
  * Refuses segments too short to fit and test on (a `ConfigError` naming the segment, its usable sessions and
- * where the others went): each of train, validation and test must keep at least `minSessions`
- * sessions of the calendar once its purge and embargo sessions (see `assignSegments`) and the calendar's first
+ * where the others went): validation and test must keep at least `minSessions` and train at least
+ * `minTrainSessions` sessions of the calendar once its purge and embargo sessions (see `assignSegments`) and the calendar's first
  * `warmup` sessions are taken out (those have no features yet: the feature warm-up eats into a segment that starts
  * with the data).
  */
 function checkSegmentSessions(
   calendar: readonly IsoDate[],
   segments: SegmentSpec,
-  o: { warmup: number; minSessions: number },
+  o: { warmup: number; minSessions: number; minTrainSessions: number },
 ): void {
   const { code } = assignSegments(calendar, segments);
   const parts = [["train", Segment.TRAIN], ["valid", Segment.VALID], ["test", Segment.TEST]] as const;
@@ -128,7 +132,8 @@ function checkSegmentSessions(
       if (i < o.warmup) warm++;
       else if (code[i] === c) usable++;
     }
-    if (usable >= o.minSessions) continue;
+    const min = k === "train" ? o.minTrainSessions : o.minSessions;
+    if (usable >= min) continue;
     const cut = inside - warm - usable;
     const lost = [
       warm ? `${warm} in the ${o.warmup}-session feature warm-up` : "",
@@ -136,7 +141,9 @@ function checkSegmentSessions(
     ].filter(Boolean);
     throw new ConfigError(
       `segment ${k} ${a}..${b}: ${usable} usable session${usable === 1 ? "" : "s"} of ${inside}` +
-        `${lost.length ? ` (${lost.join(", ")})` : ""}; each segment needs at least ${o.minSessions}: ` +
+        `${lost.length ? ` (${lost.join(", ")})` : ""}; ${
+          min === o.minSessions ? "each segment needs" : `the ${k} segment needs`
+        } at least ${min}: ` +
         (warm ? "start it later or the data earlier (--from)" : "widen it"),
     );
   }

@@ -72,6 +72,15 @@ Deno.test("segments: date segments too short to fit and test on are refused, say
       ),
     /^segment test 2015-12-01\.\.2015-12-31: 19 usable sessions of 22 \(3 purged or embargoed\)/,
   );
+  // the train segment may need more than the others (the pipeline's: the GARCH fit's 30 returns)
+  const train29 = R("2015-04-01", "2015-05-12");
+  equal(CAL.filter((d) => d >= train29[0] && d <= train29[1]).length, 29);
+  const segs29 = { ...O, ...SEGS, train: train29 };
+  equal(resolveSegments(CAL, segs29, need).source, "dates");
+  refused(
+    () => resolveSegments(CAL, segs29, { ...need, minTrainSessions: 30 }),
+    /^segment train 2015-04-01\.\.2015-05-12: 29 usable sessions of 29; the train segment needs at least 30: widen it$/,
+  );
   // fractions are sized by the caller (checkEnoughData): not refused here
   equal(resolveSegments(CAL, O, need).source, "fractions");
 });

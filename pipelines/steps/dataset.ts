@@ -23,7 +23,7 @@ import {
 } from "@lib/dataset/mod.ts";
 import { resolveSegments, type SegmentChoice, systemDataset, type SystemSpec } from "@lib/workflow/mod.ts";
 import { rowToAction, rowToBar, rowToMember, type Stores } from "@lib/store/mod.ts";
-import { scoreNews, type SentimentScorer } from "@lib/models/mod.ts";
+import { GARCH_MIN_RETURNS, scoreNews, type SentimentScorer } from "@lib/models/mod.ts";
 import type { Progress } from "../progress.ts";
 import { NEWS_COLLECTION } from "../collect/mod.ts";
 
@@ -79,12 +79,16 @@ export async function loadSeries(
   return toSeries(rows.map(rowToBar));
 }
 
-/** Sessions each of train, validation and test must hold (after warm-up, purge and embargo). */
+/** Sessions validation and test must each hold (after warm-up, purge and embargo). */
 export const MIN_SEGMENT_SESSIONS = 20;
+
+/** Sessions the train segment must hold (after warm-up): the GARCH volatility expert's fewest returns. */
+export const MIN_TRAIN_SESSIONS = Math.max(MIN_SEGMENT_SESSIONS, GARCH_MIN_RETURNS);
 
 /**
  * How many sessions a run on fractions of the dates needs: the feature set's warm-up inside the train part,
- * and at least {@linkcode MIN_SEGMENT_SESSIONS} usable sessions in each part after purge and embargo.
+ * at least {@linkcode MIN_TRAIN_SESSIONS} usable train sessions and {@linkcode MIN_SEGMENT_SESSIONS} in each of
+ * validation and test after purge and embargo.
  */
 export function sessionsNeeded(
   o: SplitShape,
@@ -94,7 +98,7 @@ export function sessionsNeeded(
   const testFrac = 1 - o.trainFrac - o.validFrac;
   const gap = purge + o.embargo;
   return Math.ceil(Math.max(
-    (featureWarmup(set) + MIN_SEGMENT_SESSIONS + purge) / o.trainFrac,
+    (featureWarmup(set) + MIN_TRAIN_SESSIONS + purge) / o.trainFrac,
     (MIN_SEGMENT_SESSIONS + gap) / o.validFrac,
     (MIN_SEGMENT_SESSIONS + gap) / testFrac,
   ));
@@ -116,8 +120,8 @@ export function checkEnoughData(
     `too little data to train: ${dates.length} sessions (${first}..${last}); the pipeline needs at least ${need} ` +
       `(${
         featureWarmup(PIPELINE_FEATURE_SET)
-      } of feature warm-up, then ${MIN_SEGMENT_SESSIONS} or more in each of ` +
-      `train/valid/test at trainFrac ${o.trainFrac}, validFrac ${o.validFrac}, with purge and embargo): widen --from/--to`,
+      } of feature warm-up, then ${MIN_TRAIN_SESSIONS} or more in train and ${MIN_SEGMENT_SESSIONS} in each of ` +
+      `valid/test at trainFrac ${o.trainFrac}, validFrac ${o.validFrac}, with purge and embargo): widen --from/--to`,
   );
 }
 
