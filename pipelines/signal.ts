@@ -150,7 +150,9 @@ export interface SignalSummary {
   differs: string[];
   /** The challenger's shadow signals for the same date (scored, not served by default). */
   shadow: ShadowRun[];
+  /** The health checks as recorded when the date was first issued (a re-run keeps them). */
   checks: CheckResult[];
+  /** The run's health as recorded at issue; the exit code follows it. */
   status: "ok" | "warn" | "fail";
   scoredDays: number;
   reportPath: string;
@@ -925,6 +927,22 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     const prior = await stores.tables.query("signal_runs", {
       where: { model_version: version, as_of: asOf },
     });
+    // a re-run reports the health recorded at issue (what the API serves), and says when today's checks differ
+    const recomputed = runStatus;
+    const recorded: CheckResult[] = prior.length
+      ? (await stores.tables.query("health", {
+        where: { model_version: version, as_of: asOf },
+        orderBy: ["kind", "name"],
+      })).map((r) => ({
+        kind: r.kind as CheckResult["kind"],
+        name: String(r.name),
+        value: Number(r.value),
+        warn: Number(r.warn),
+        fail: Number(r.fail),
+        status: r.status as CheckResult["status"],
+      }))
+      : checks;
+    const shownStatus = prior.length ? prior[0].status as SignalSummary["status"] : runStatus;
     if (!prior.length) {
       await stores.tables.upsert(
         "health",
@@ -1002,13 +1020,16 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         fmt(s.provenance?.sizing.forecastVol ?? NaN, 2),
       ]),
     };
-    const bad = checks.filter((c) => c.status !== "ok");
+    const bad = recorded.filter((c) => c.status !== "ok");
     const healthTable: Table = {
       columns: ["check", "name", "value", "warn", "fail", "status"],
-      rows: (bad.length ? bad : checks.filter((c) => c.name === "*")).map((
+      rows: (bad.length ? bad : recorded.filter((c) => c.name === "*")).map((
         c,
       ) => [c.kind, c.name, fmt(c.value), c.warn, c.fail, c.status]),
     };
+    const recheck = prior.length && recomputed !== shownStatus
+      ? `as recorded at issue; the checks recomputed now say ${recomputed}`
+      : "";
     const report: Report = {
       title: `fmai signals for ${nextSession(asOf)} (decided after the close of ${asOf})`,
       subtitle: `model ${p.model}@${version} (${model}); issued ${
@@ -1016,7 +1037,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       }`,
       sections: [
         { title: "Signals", text: [promotion], tables: [table] },
-        { title: `Health: ${runStatus}`, tables: [healthTable] },
+        { title: `Health: ${shownStatus}`, text: recheck ? [recheck] : [], tables: [healthTable] },
         {
           title: "Lineage",
           tables: [{
@@ -1049,7 +1070,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       `signals for ${nextSession(asOf)} (after the close of ${asOf}) from ${p.model}@${version} (${model})`,
       promotion,
       textTable(table),
-      `health: ${runStatus}` + (bad.length ? `\n${textTable(healthTable)}` : ""),
+      `health: ${shownStatus}${recheck ? ` (${recheck})` : ""}` +
+      (bad.length ? `\n${textTable(healthTable)}` : ""),
       written
         ? `${written} signals issued`
         : `already issued at ${
@@ -1076,12 +1098,12 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       written,
       differs,
       shadow: shadowRuns,
-      checks,
-      status: runStatus,
+      checks: recorded,
+      status: shownStatus,
       scoredDays,
       reportPath,
       table: lines.join("\n"),
-      exitCode: runStatus === "fail" ? HEALTH_FAIL_EXIT : 0,
+      exitCode: shownStatus === "fail" ? HEALTH_FAIL_EXIT : 0,
       timings: progress.timings,
     };
   } finally {

@@ -282,6 +282,10 @@ Deno.test({
       const again = await runSignal(cfg, { ...quiet, stores, asOf: d[n - 4], source: m });
       equal(again.written, 0);
       deepEqual(await health(), recorded);
+      // and reports that health, not today's recomputation (its freshness lag for `late` is gone now)
+      equal(again.status, stale.status);
+      deepEqual(again.checks.find((c) => c.name === late), stale.checks.find((c) => c.name === late));
+      ok(again.table.includes(`health: ${stale.status}`), again.table);
       const sc = await stores.tables.query("scorecard", { where: { date: d[n - 6] } });
       equal(sc.length, 1);
       equal(sc[0].n, 6, "scored on every signal once the opens are known");
