@@ -1,20 +1,31 @@
 /**
  * `deno task evaluate [--reduced] [--seed N] [--tickers N] [--sections trend,vol,...] [--data DIR] [--out DIR]`:
  * runs the sections of EVALUATION.md that exist (lib/evaluate SECTIONS) on ../shared/data and writes
- * `bench/results/<date>-<git sha>.json` and `.html` (`<date>-<git sha>-reduced.*` for a reduced run).
+ * `bench/results/<date>-<git sha>.json` and `.html` (`<date>-<git sha>-reduced.*` for a reduced run; a run with
+ * other sections, tickers or seed than the defaults adds them, e.g. `<date>-<git sha>-levels-t2-s7.*`, so it never
+ * replaces a full run's files). Flags, `--out` and (for `--ci`) the expected-metrics file are checked before any
+ * work starts.
  *
  * `deno task evaluate:ci` (`--ci`, implies `--reduced`): exits 1 when a null check is not at chance, or a metric
  * of `bench/expected_metrics.json` is missing, not a number, or past its recorded value's tolerance on the bad
- * side (`pipelines/evaluate_guard.ts`). `--write-expected` (with `--ci`) rewrites that file from this run, and
- * only on a clean git tree, so the recorded values belong to a commit. A user mistake prints one line and exits
- * with code 2.
+ * side (`pipelines/evaluate_guard.ts`); a file from a run of another kind, seed or ticker count is refused before
+ * the run. `--write-expected` (with `--ci`, every section, the default tickers) rewrites that file from this run,
+ * and only on a clean git tree, so the recorded values belong to a commit. A user mistake prints one line and
+ * exits with code 2.
  * @module
  */
-import { parseFlags, reportCliError } from "./_cli_error.ts";
+import { checkWritableDir, parseFlags, reportCliError } from "./_cli_error.ts";
 import { tfStarterFromEnv } from "./tf_env.ts";
 import { evalTextModels } from "./lm.ts";
-import { ConfigError } from "@lib/core/mod.ts";
-import { expectedFrom, type ExpectedMetrics, guardProblems, parseExpected } from "./evaluate_guard.ts";
+import { ConfigError, oneLine } from "@lib/core/mod.ts";
+import {
+  defaultTickers,
+  expectedFrom,
+  type ExpectedMetrics,
+  guardProblems,
+  parseExpected,
+  runMismatch,
+} from "./evaluate_guard.ts";
 import {
   buildScoreboard,
   type EvalContext,
@@ -60,19 +71,27 @@ const ROOT = new URL("../", import.meta.url);
 export const SURVIVORSHIP_NOTE =
   "Survivorship bias: the sp500-5yr-ohlcv universe is the fixed list of the 2018 S&P 500 members; companies " +
   "that left the index or the market before then are missing, which flatters these results.";
-/** Path of the committed list of expected metric keys. */
+/** Path of the committed expected-metrics file (`pipelines/evaluate_guard.ts`). */
 export const EXPECTED_PATH = new URL("bench/expected_metrics.json", ROOT).pathname;
 
-function intFlag(v: string | undefined, what: string, min: number): number | undefined {
+/** Seed of a run without `--seed`. */
+export const DEFAULT_SEED = 42;
+
+/** A decimal integer flag in `min..max` (digits only: not empty, `0x10`, `1e2` or `7.0`). */
+function intFlag(v: string | undefined, what: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) {
-    throw new ConfigError(`--${what} must be an integer >= ${min}, got ${v}`);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
+    throw new ConfigError(`--${what} must be an integer ${range}, got "${v}"`);
   }
   return n;
 }
 
-/** Parses argv; unknown flags or sections are `ConfigError`s. */
+/**
+ * Parses argv; unknown flags or sections, a malformed number, and `--write-expected` without `--ci` or with other
+ * sections or tickers than the defaults (the file would guard only what this run measured) are `ConfigError`s.
+ */
 export function parseEvaluateArgs(argv: string[]): EvaluateOptions {
   const parsed = parseFlags(argv, {
     reduced: { type: "boolean" },
@@ -99,9 +118,10 @@ export function parseEvaluateArgs(argv: string[]): EvaluateOptions {
   }
   const rank = (s: string) => (SECTION_ORDER.indexOf(s) + 1 || 99);
   sections = [...new Set(sections)].sort((a, b) => rank(a) - rank(b));
-  return {
+  const o: EvaluateOptions = {
     reduced: Boolean(v.reduced || v.ci),
-    seed: intFlag(v.seed, "seed", 0) ?? 42,
+    // the seed goes through a 32-bit generator: a larger one would silently be another seed
+    seed: intFlag(v.seed, "seed", 0, 0xffffffff) ?? DEFAULT_SEED,
     tickers: intFlag(v.tickers, "tickers", 1),
     sections,
     dataDir: v.data ?? new URL("../shared/data", ROOT).pathname,
@@ -110,6 +130,84 @@ export function parseEvaluateArgs(argv: string[]): EvaluateOptions {
     writeExpected: Boolean(v["write-expected"]),
     quiet: Boolean(v.quiet),
   };
+  if (o.writeExpected) {
+    if (!o.ci) throw new ConfigError("--write-expected goes with --ci (the guard compares reduced runs)");
+    const { sections: s, tickers: t } = runVariant(o);
+    if (s || t) {
+      throw new ConfigError(
+        `--write-expected records every section at the default tickers; drop ${
+          [s && `--sections ${v.sections}`, t && `--tickers ${v.tickers}`].filter(Boolean).join(" and ")
+        }`,
+      );
+    }
+  }
+  return o;
+}
+
+/** Ticker count of a run (`null`: every ticker of the file). */
+export function runTickers(o: Pick<EvaluateOptions, "reduced" | "tickers">): number | null {
+  return o.tickers ?? defaultTickers(o.reduced);
+}
+
+/** What of a run differs from the defaults (all sections, the default tickers and seed); empty parts are "". */
+export function runVariant(o: EvaluateOptions): { sections: string; tickers: string; seed: string } {
+  const all = Object.keys(SECTIONS);
+  const t = runTickers(o);
+  return {
+    sections: o.sections.length === all.length && all.every((s) => o.sections.includes(s))
+      ? ""
+      : o.sections.join("+"),
+    tickers: t === defaultTickers(o.reduced) ? "" : `t${t}`,
+    seed: o.seed === DEFAULT_SEED ? "" : `s${o.seed}`,
+  };
+}
+
+/**
+ * Result path without extension: `<out>/<date>-<sha>[-dirty][-reduced]`, then the sections, `t<tickers>` and
+ * `s<seed>` where they differ from the defaults (e.g. `-levels-t2-s7`), so a partial run never replaces a full
+ * run's files.
+ */
+export function resultBase(o: EvaluateOptions, date: string, sha: string, dirty: boolean | null): string {
+  const variant = Object.values(runVariant(o)).filter(Boolean).map((p) => `-${p}`).join("");
+  return `${o.outDir}/${date}-${sha}${dirty ? "-dirty" : ""}${o.reduced ? "-reduced" : ""}${variant}`;
+}
+
+/**
+ * The expected-metrics file at `path`, checked against the run `o` asks for: a readable expected-metrics document
+ * (see `parseExpected`) of the same kind (reduced), seed and tickers. A one-line `ConfigError`/`InputError`.
+ */
+export async function loadExpected(o: EvaluateOptions, path = EXPECTED_PATH): Promise<ExpectedMetrics> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new ConfigError(`--ci: cannot read ${path} (${oneLine(e)})`, { cause: e });
+  }
+  const expected = parseExpected(text, path);
+  const mismatch = runMismatch(expected, { reduced: o.reduced, seed: o.seed, tickers: runTickers(o) });
+  if (mismatch) {
+    throw new ConfigError(
+      `--ci: ${path}: ${mismatch} (run with the recorded seed and tickers)`,
+    );
+  }
+  return expected;
+}
+
+/**
+ * Everything checked before any work starts: `--out` can be written, `--write-expected` runs on a clean git tree,
+ * and `--ci` (without `--write-expected`, which replaces it) has an expected-metrics file this run can be
+ * compared with, returned. One-line user errors.
+ */
+export async function preflight(
+  o: EvaluateOptions,
+  expectedPath = EXPECTED_PATH,
+): Promise<ExpectedMetrics | null> {
+  await checkWritableDir(o.outDir, "--out");
+  if (o.writeExpected) {
+    await checkCleanTree();
+    return null;
+  }
+  return o.ci ? await loadExpected(o, expectedPath) : null;
 }
 
 /** Runs git in the repository; its stdout, or null when git fails or is missing. */
@@ -140,7 +238,12 @@ export async function gitDirty(): Promise<boolean | null> {
  */
 export async function evaluate(
   o: EvaluateOptions,
-): Promise<{ scoreboard: Scoreboard; results: SectionResult[]; jsonPath: string; htmlPath: string }> {
+): Promise<{
+  scoreboard: Scoreboard & { tickers: number | null };
+  results: SectionResult[];
+  jsonPath: string;
+  htmlPath: string;
+}> {
   const log = o.quiet ? undefined : (s: string) => console.error(`[evaluate] ${s}`);
   const [sha, dirty] = [await gitSha(), await gitDirty()];
   const ctx: EvalContext = {
@@ -175,22 +278,28 @@ export async function evaluate(
     }
   }
   const date = new Date().toISOString().slice(0, 10);
-  const sb = buildScoreboard(results, {
+  // the header says how many tickers (null: all); the sections that ran are its `sections`
+  const meta = {
     date,
     gitSha: sha,
     gitDirty: dirty,
     seed: o.seed,
     reduced: o.reduced,
-  });
+    tickers: runTickers(o),
+  };
+  const sb = buildScoreboard(results, meta) as Scoreboard & { tickers: number | null };
   await Deno.mkdir(o.outDir, { recursive: true });
-  const base = `${o.outDir}/${date}-${sb.gitSha}${dirty ? "-dirty" : ""}${o.reduced ? "-reduced" : ""}`;
+  const base = resultBase(o, date, sb.gitSha, dirty);
   await Deno.writeTextFile(`${base}.json`, scoreboardJson(sb));
   await Deno.writeTextFile(`${base}.html`, scoreboardHtml(sb, results));
   return { scoreboard: sb, results, jsonPath: `${base}.json`, htmlPath: `${base}.html` };
 }
 
 /** CI verdict: problems (empty = pass). */
-export function ciProblems(sb: Scoreboard, expected: ExpectedMetrics): string[] {
+export function ciProblems(
+  sb: Scoreboard & { tickers?: number | null },
+  expected: ExpectedMetrics,
+): string[] {
   const p: string[] = [];
   for (const m of failedNullChecks(sb)) {
     p.push(`null check not at chance: ${m.section}/${m.method} z=${m.value}`);
@@ -223,10 +332,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const o = parseEvaluateArgs(argv);
-  if (o.writeExpected) {
-    if (!o.ci) throw new ConfigError("--write-expected goes with --ci (the guard compares reduced runs)");
-    await checkCleanTree();
-  }
+  let expected = await preflight(o);
   const startTf = tfStarterFromEnv();
   await startTf();
   const { scoreboard: sb, jsonPath, htmlPath } = await evaluate(o);
@@ -248,18 +354,13 @@ async function main(argv: string[]): Promise<number> {
   }
   console.log(`wrote ${jsonPath}\nwrote ${htmlPath}`);
   if (o.writeExpected) {
-    const e = expectedFrom(sb);
-    await Deno.writeTextFile(EXPECTED_PATH, JSON.stringify(e, null, 2) + "\n");
-    console.log(`wrote ${EXPECTED_PATH} (${Object.keys(e.metrics).length} metrics with floors/ceilings)`);
+    expected = expectedFrom(sb);
+    await Deno.writeTextFile(EXPECTED_PATH, JSON.stringify(expected, null, 2) + "\n");
+    console.log(
+      `wrote ${EXPECTED_PATH} (${Object.keys(expected.metrics).length} metrics with floors/ceilings)`,
+    );
   }
-  if (o.ci) {
-    let expected: ExpectedMetrics;
-    try {
-      expected = parseExpected(await Deno.readTextFile(EXPECTED_PATH), EXPECTED_PATH);
-    } catch (e) {
-      console.error(`evaluate:ci: ${(e as Error).message}`);
-      return 1;
-    }
+  if (o.ci && expected) {
     const problems = ciProblems(sb, expected);
     for (const p of problems) console.error(`evaluate:ci FAIL: ${p}`);
     if (problems.length) return 1;

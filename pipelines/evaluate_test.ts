@@ -1,8 +1,18 @@
-import { deepEqual, equal, ok, throws } from "node:assert/strict";
-import { ConfigError } from "@lib/core/mod.ts";
-import { buildScoreboard, SECTIONS } from "@lib/evaluate/mod.ts";
-import { ciProblems, EXPECTED_PATH, parseEvaluateArgs } from "./evaluate.ts";
-import { expectedFrom, parseExpected } from "./evaluate_guard.ts";
+import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
+import { ConfigError, InputError } from "@lib/core/mod.ts";
+import { buildScoreboard, type Section, SECTIONS } from "@lib/evaluate/mod.ts";
+import {
+  ciProblems,
+  evaluate,
+  EXPECTED_PATH,
+  gitDirty,
+  gitSha,
+  loadExpected,
+  parseEvaluateArgs,
+  preflight,
+  resultBase,
+} from "./evaluate.ts";
+import { expectedFrom, guardProblems, parseExpected } from "./evaluate_guard.ts";
 
 Deno.test("evaluate CLI: flags, section aliases in protocol order, one-line errors", () => {
   const o = parseEvaluateArgs(["--reduced", "--seed", "7", "--sections", "signals,trend,trend"]);
@@ -97,4 +107,246 @@ Deno.test("evaluate:ci verdict: off-chance null checks, missing, NaN and regress
   const keys = Object.keys(file.metrics);
   ok(keys.some((k) => k.startsWith("signals/moe/sharpe@")));
   ok(keys.every((k) => Number.isFinite(file.metrics[k].value) && file.metrics[k].tol > 0));
+});
+
+Deno.test("evaluate CLI: --seed and --tickers take plain decimal digits only", () => {
+  equal(parseEvaluateArgs(["--seed", "0"]).seed, 0);
+  equal(parseEvaluateArgs(["--seed=007"]).seed, 7);
+  equal(parseEvaluateArgs(["--seed", "4294967295"]).seed, 4294967295);
+  equal(parseEvaluateArgs(["--tickers", "2"]).tickers, 2);
+  equal(parseEvaluateArgs([]).tickers, undefined);
+  for (const v of ["", " 7", "7.0", "0x10", "1e2", "-1", "+3", "Infinity", "4294967296"]) {
+    throws(() => parseEvaluateArgs([`--seed=${v}`]), { name: "ConfigError", message: /^--seed must be/ }, v);
+  }
+  for (const v of ["", "0", "0x10", "1e2", "2.5", "99999999999999999999"]) {
+    throws(() => parseEvaluateArgs([`--tickers=${v}`]), {
+      name: "ConfigError",
+      message: /^--tickers must be/,
+    }, v);
+  }
+  throws(() => parseEvaluateArgs(["--seed="]), {
+    message: '--seed must be an integer in 0..4294967295, got ""',
+  });
+  throws(() => parseEvaluateArgs(["--tickers", "1e2"]), {
+    message: '--tickers must be an integer >= 1, got "1e2"',
+  });
+});
+
+Deno.test("evaluate CLI: --write-expected only with --ci, every section and the default tickers", () => {
+  throws(() => parseEvaluateArgs(["--ci", "--write-expected", "--sections", "levels", "--tickers", "2"]), {
+    name: "ConfigError",
+    message:
+      "--write-expected records every section at the default tickers; drop --sections levels and --tickers 2",
+  });
+  throws(() => parseEvaluateArgs(["--ci", "--write-expected", "--sections", "levels"]), {
+    message: "--write-expected records every section at the default tickers; drop --sections levels",
+  });
+  throws(() => parseEvaluateArgs(["--ci", "--write-expected", "--tickers", "2"]), {
+    message: "--write-expected records every section at the default tickers; drop --tickers 2",
+  });
+  throws(() => parseEvaluateArgs(["--write-expected"]), { message: /^--write-expected goes with --ci/ });
+  // the defaults spelled out are the defaults
+  const all = Object.keys(SECTIONS).join(",");
+  const o = parseEvaluateArgs(["--ci", "--write-expected", "--tickers", "60", "--sections", all]);
+  equal(o.writeExpected, true);
+  equal(parseEvaluateArgs(["--ci", "--write-expected"]).writeExpected, true);
+});
+
+Deno.test("evaluate results: other sections, tickers or seed are in the file name; the full run's name is kept", () => {
+  const base = (...argv: string[]) =>
+    resultBase(parseEvaluateArgs([...argv, "--out", "/o"]), "2026-01-01", "abc1234", false);
+  equal(base(), "/o/2026-01-01-abc1234");
+  equal(base("--reduced"), "/o/2026-01-01-abc1234-reduced");
+  equal(base("--ci", "--tickers", "60", "--seed", "42"), "/o/2026-01-01-abc1234-reduced");
+  equal(base("--sections", "levels", "--tickers", "2", "--seed", "7"), "/o/2026-01-01-abc1234-levels-t2-s7");
+  equal(base("--sections", "signals,trend"), "/o/2026-01-01-abc1234-trend+signals");
+  equal(base("--reduced", "--tickers", "2"), "/o/2026-01-01-abc1234-reduced-t2");
+  equal(base("--tickers", "60"), "/o/2026-01-01-abc1234-t60", "60 tickers is not a full run's default");
+  equal(base("--seed", "0"), "/o/2026-01-01-abc1234-s0");
+  equal(base("--sections", Object.keys(SECTIONS).join(",")), "/o/2026-01-01-abc1234");
+  equal(
+    resultBase(parseEvaluateArgs(["--seed", "7", "--out", "/o"]), "2026-01-01", "abc1234", true),
+    "/o/2026-01-01-abc1234-dirty-s7",
+  );
+});
+
+Deno.test("evaluate: a partial run writes its own files, with its tickers and seed in the header", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "evaluate-test-" });
+  const real = SECTIONS.levels;
+  let asked: { seed: number; tickers?: number } | undefined;
+  const stub: Section = (ctx) => {
+    asked = { seed: ctx.seed, tickers: ctx.tickers };
+    return Promise.resolve({
+      section: "levels",
+      title: "levels (stub)",
+      metrics: [{
+        section: "levels",
+        name: "hit",
+        method: "m",
+        value: 0.5,
+        segment: "test",
+        data: "d",
+        seed: 7,
+      }],
+      figures: [],
+      tables: [],
+      notes: [],
+      timings: {},
+    });
+  };
+  try {
+    SECTIONS.levels = stub;
+    // the file a default full run of this commit writes today
+    const date = new Date().toISOString().slice(0, 10);
+    const full = `${
+      resultBase(parseEvaluateArgs(["--out", dir]), date, await gitSha(), await gitDirty())
+    }.json`;
+    await Deno.writeTextFile(full, "{}");
+    const r = await evaluate(
+      parseEvaluateArgs(["--sections", "levels", "--tickers", "2", "--seed", "7", "--out", dir, "--quiet"]),
+    );
+    deepEqual(asked, { seed: 7, tickers: 2 });
+    ok(r.jsonPath.endsWith("-levels-t2-s7.json"), r.jsonPath);
+    ok(r.htmlPath.endsWith("-levels-t2-s7.html"), r.htmlPath);
+    const head = JSON.parse(await Deno.readTextFile(r.jsonPath));
+    deepEqual([head.seed, head.reduced, head.tickers], [7, false, 2]);
+    deepEqual(head.sections.map((s: { section: string }) => s.section), ["levels"]);
+    equal(await Deno.readTextFile(full), "{}");
+  } finally {
+    SECTIONS.levels = real;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("evaluate preflight: --out and the --ci expected file are refused before any work", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "evaluate-test-" });
+  try {
+    const file = `${dir}/afile`;
+    await Deno.writeTextFile(file, "");
+    await rejects(preflight(parseEvaluateArgs(["--out", `${file}/x`])), {
+      name: "ConfigError",
+      message: `--out ${file}/x: ${file} is not a directory`,
+    });
+    const doc = (extra: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        reduced: true,
+        seed: 42,
+        gitSha: "abc",
+        metrics: { "trend/m/accuracy@test": { value: 0.5, tol: 0.02, higherIsBetter: true } },
+        ...extra,
+      });
+    const exp = `${dir}/expected.json`;
+    const ci = (...argv: string[]) =>
+      preflight(parseEvaluateArgs(["--ci", "--out", `${dir}/out`, ...argv]), exp);
+    // a file without tickers (the committed one) holds the default count; one with it must match
+    await Deno.writeTextFile(exp, doc());
+    equal((await ci())?.seed, 42);
+    equal((await ci("--tickers", "60"))?.gitSha, "abc");
+    equal(await preflight(parseEvaluateArgs(["--out", `${dir}/out`]), exp), null, "no --ci: no file read");
+    await rejects(ci("--seed", "7"), {
+      name: "ConfigError",
+      message: `--ci: ${exp}: the expected values are from a reduced run with seed 42 and 60 tickers; ` +
+        "this is a reduced run with seed 7 and 60 tickers (run with the recorded seed and tickers)",
+    });
+    await rejects(ci("--tickers", "2"), {
+      name: "ConfigError",
+      message: /this is a reduced run with seed 42 and 2 tickers/,
+    });
+    await Deno.writeTextFile(exp, doc({ tickers: 2 }));
+    equal((await ci("--tickers", "2"))?.tickers, 2);
+    await rejects(ci(), {
+      message:
+        /from a reduced run with seed 42 and 2 tickers; this is a reduced run with seed 42 and 60 tickers/,
+    });
+    await Deno.writeTextFile(exp, doc({ reduced: false }));
+    await rejects(ci(), { message: /from a full run with seed 42 and all tickers; this is a reduced run/ });
+    for (
+      const [text, why] of [
+        ["[]", "not an object"],
+        ["{", "not JSON"],
+        [doc({ seed: "42" }), "seed is not an integer"],
+        [doc({ tickers: 0 }), "tickers is not an integer"],
+        [doc({ metrics: { k: { value: null, tol: 1 } } }), "metric k is not"],
+        [doc({ metrics: [] }), "metrics is not an object"],
+      ]
+    ) {
+      await Deno.writeTextFile(exp, text);
+      await rejects(ci(), (e: Error) => {
+        ok(e instanceof InputError, String(e));
+        ok(e.message.startsWith(`${exp}: not an expected-metrics document (${why}`), e.message);
+        ok(!e.message.includes("\n"));
+        return true;
+      });
+    }
+    await Deno.remove(exp);
+    await rejects(ci(), { name: "ConfigError", message: /^--ci: cannot read / });
+    // the committed file is accepted for a default evaluate:ci run
+    equal((await loadExpected(parseEvaluateArgs(["--ci"]))).reduced, true);
+    await rejects(loadExpected(parseEvaluateArgs(["--ci", "--seed", "7"])), ConfigError);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("evaluate:ci guard: the expected file records tickers; another ticker count is one problem", () => {
+  const sb = (tickers?: number) => ({
+    ...buildScoreboard([], { date: "2026-01-01", gitSha: "x", gitDirty: false, seed: 42, reduced: true }),
+    ...(tickers === undefined ? {} : { tickers }),
+  });
+  equal(expectedFrom(sb()).tickers, 60);
+  equal(expectedFrom(sb(2)).tickers, 2);
+  const { tickers: _, ...old } = expectedFrom(sb());
+  deepEqual(guardProblems(old, sb(60)), []);
+  deepEqual(guardProblems(expectedFrom(sb(2)), sb(2)), []);
+  deepEqual(guardProblems(old, sb(2)), [
+    "the expected values are from a reduced run with seed 42 and 60 tickers; this is a reduced run with seed 42 and 2 tickers",
+  ]);
+});
+
+Deno.test("evaluate CLI: refusals exit 2 with one line before any work", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "evaluate-test-" });
+  const root = new URL("..", import.meta.url).pathname;
+  try {
+    await Deno.writeTextFile(`${dir}/afile`, "");
+    // --data names nothing: a run that started anyway would fail on other words
+    const run = async (...args: string[]) => {
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "pipelines/evaluate.ts", "--data", `${dir}/nodata`, ...args],
+        cwd: root,
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(60_000),
+      }).output();
+      const lines = new TextDecoder().decode(r.stderr).split("\n").filter((l) =>
+        l && !/waiting for file lock/.test(l)
+      );
+      return { code: r.code, lines, out: new TextDecoder().decode(r.stdout) };
+    };
+    for (
+      const [args, re] of [
+        [
+          ["--ci", "--write-expected", "--sections", "levels", "--tickers", "2"],
+          /^error: --write-expected records/,
+        ],
+        [
+          ["--ci", "--seed", "7", "--sections", "levels", "--out", `${dir}/out`],
+          /^error: --ci: .*seed 42.*seed 7/,
+        ],
+        [
+          ["--sections", "levels", "--tickers", "2", "--out", `${dir}/afile/x`],
+          /^error: --out .*afile is not a directory$/,
+        ],
+        [["--seed="], /^error: --seed must be an integer in 0\.\.4294967295, got ""$/],
+      ] as const
+    ) {
+      const r = await run(...args);
+      equal(r.code, 2, `${args.join(" ")}: ${r.lines.join("\n")}`);
+      deepEqual(r.lines.length, 1, r.lines.join("\n"));
+      ok(re.test(r.lines[0]), r.lines[0]);
+      equal(r.out, "");
+    }
+    deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["afile"], "nothing written");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
