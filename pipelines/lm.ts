@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import { existsSync } from "node:fs";
-import { ConfigError } from "@lib/core/mod.ts";
+import { ConfigError, oneLine } from "@lib/core/mod.ts";
 import { type DocumentStore, openLocalObjects, openSqliteDocuments } from "@lib/store/mod.ts";
 import {
   lexiconScorer,
@@ -37,6 +37,29 @@ export function lmDir(): string {
 /** The model registry folder inside {@link lmDir}. */
 export function lmRegistryDir(): string {
   return join(lmDir(), "registry");
+}
+
+/**
+ * Refuses (a `ConfigError`) a language-model cache that cannot be one: {@link lmDir}, its registry or the
+ * registry's `models` folder existing as something other than a folder, or a path through a file. A missing
+ * folder is fine (nothing installed yet).
+ */
+export function checkLmDir(): void {
+  const dir = lmDir();
+  const what = Deno.env.get("FMAI_LM_DIR") ? "FMAI_LM_DIR" : "the language-model cache (set FMAI_LM_DIR)";
+  for (const p of [dir, lmRegistryDir(), join(lmRegistryDir(), "models")]) {
+    let st: Deno.FileInfo;
+    try {
+      st = Deno.statSync(p);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return;
+      if (e instanceof Deno.errors.NotADirectory) {
+        throw new ConfigError(`${what} ${dir}: ${p} runs through a file, not a folder`, { cause: e });
+      }
+      throw new ConfigError(`${what} ${dir}: cannot use ${p} (${oneLine(e)})`, { cause: e });
+    }
+    if (!st.isDirectory) throw new ConfigError(`${what} ${dir}: ${p} is not a folder`);
+  }
 }
 
 /** Splits `name@version` (a ConfigError when malformed). */

@@ -2,11 +2,11 @@
  * The news scorer a run uses: `auto` falls back to the lexicon and says so when the model is missing, `lm` refuses
  * with the install command, bad references and values are one-line config errors; `lm:*` usage errors exit 2.
  */
-import { equal, ok, rejects, throws } from "node:assert/strict";
+import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
 import { loadConfig } from "./config.ts";
 import { LM_INSTALL, newsScorerFor, parseModelRef } from "./lm.ts";
-import { main as lmMain } from "./lm_cli.ts";
+import { main as lmMain, trainVersion } from "./lm_cli.ts";
 
 async function withEmptyLmDir<T>(f: () => Promise<T>): Promise<T> {
   const dir = await Deno.makeTempDir({ prefix: "fmai-lm-" });
@@ -62,4 +62,101 @@ Deno.test("lm CLI: usage errors exit 2 before any work; train without fetched we
   } finally {
     console.error = log;
   }
+});
+
+/** Runs the lm CLI in an empty FMAI_LM_DIR with Python steps failing fast; its exit code, stderr and the folder after. */
+async function lmRun(args: string[]): Promise<{ code: number; err: string; left: string[] }> {
+  return await withEmptyLmDir(async () => {
+    const log = console.error, out = console.log, py = Deno.env.get("PYTHON");
+    const err: string[] = [];
+    console.error = (...a: unknown[]) => void err.push(a.join(" "));
+    console.log = () => {};
+    Deno.env.set("PYTHON", "/bin/false");
+    try {
+      const code = await lmMain(args);
+      const left = [...Deno.readDirSync(Deno.env.get("FMAI_LM_DIR")!)].map((e) => e.name);
+      return { code, err: err.join("\n"), left };
+    } finally {
+      console.error = log;
+      console.log = out;
+      if (py === undefined) Deno.env.delete("PYTHON");
+      else Deno.env.set("PYTHON", py);
+    }
+  });
+}
+
+Deno.test("lm CLI: each command refuses the other commands' flags, and a flag given twice, before any work", async () => {
+  const cases: [string[], string][] = [
+    [["train", "--encoders", "minilm"], "lm train: --encoders is a fetch flag (use --encoder)"],
+    [["fetch", "--encoder", "minilm"], "lm fetch: --encoder is a train flag (use --encoders)"],
+    [["fetch", "--members", "3"], "lm fetch: --members is a train flag"],
+    [["fetch", "--reduced"], "lm fetch: --reduced is a train flag"],
+    [["fetch", "--train-layers", "8"], "lm fetch: --train-layers is a train flag"],
+    [["status", "--members", "3", "--encoder", "bert"], "lm status takes no flags (got --members"],
+    [["status", "--encoders", "minilm"], "lm status takes no flags (got --encoders"],
+    [["status", "--bogus"], "--bogus"],
+    [["train", "--encoder", "minilm", "--encoder", "mpnet"], "--encoder is given twice"],
+    [["train", "--members", "2", "--members", "3"], "--members is given twice"],
+  ];
+  for (const [args, msg] of cases) {
+    const r = await lmRun(args);
+    equal(r.code, 2, args.join(" "));
+    ok(r.err.startsWith("error: ") && r.err.includes(msg) && !r.err.includes("\n"), r.err);
+    deepEqual(r.left, [], `${args.join(" ")}: nothing written`);
+  }
+});
+
+Deno.test("lm CLI: fetch refuses an empty, partly empty or repeated --encoders list before any work", async () => {
+  for (const list of [",", "", " , ", "minilm,,mpnet", "minilm,", "minilm,minilm", "mpnet, mpnet"]) {
+    const r = await lmRun(["fetch", "--encoders", list]);
+    equal(r.code, 2, list);
+    ok(/empty name|named twice/.test(r.err), r.err);
+    deepEqual(r.left, [], `${list}: no cache folder content, no setup.sh`);
+  }
+  equal((await lmRun(["train", "--members", "1e0"])).code, 2);
+  equal((await lmRun(["train", "--train-layers", " 4"])).code, 2);
+});
+
+Deno.test("lm CLI: a failed Python step is one line and exit 1, naming the step (not an internal error)", async () => {
+  const r = await lmRun(["fetch", "--encoders", "minilm"]);
+  equal(r.code, 1);
+  ok(r.err.startsWith("error: ") && !r.err.includes("internal error") && !r.err.includes("\n"), r.err);
+  ok(r.err.includes("setup.sh") && r.err.includes("exit code 1"), r.err);
+});
+
+Deno.test("lm CLI: status refuses an FMAI_LM_DIR that is a file (or runs through one)", async () => {
+  const file = await Deno.makeTempFile({ prefix: "fmai-lm-file-" });
+  const before = Deno.env.get("FMAI_LM_DIR");
+  const log = console.error, out = console.log;
+  const err: string[] = [];
+  console.error = (...a: unknown[]) => void err.push(a.join(" "));
+  console.log = (...a: unknown[]) => void err.push(`stdout: ${a.join(" ")}`);
+  try {
+    for (const [dir, cmd] of [[file, "status"], [`${file}/sub`, "status"], [file, "train"]]) {
+      Deno.env.set("FMAI_LM_DIR", dir);
+      err.length = 0;
+      equal(await lmMain([cmd]), 2, `${cmd} ${dir}`);
+      ok(
+        err.length === 1 && /not a folder/.test(err[0]) && !err[0].includes("no language model"),
+        err.join("|"),
+      );
+    }
+  } finally {
+    console.error = log;
+    console.log = out;
+    if (before === undefined) Deno.env.delete("FMAI_LM_DIR");
+    else Deno.env.set("FMAI_LM_DIR", before);
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("lm train: runs off the recipe get their own version, never the recipe's v1", () => {
+  equal(trainVersion("mpnet", false, 1), "v1");
+  equal(trainVersion("mpnet", false, 1, 4), "v1", "the recipe's depth named explicitly is the recipe");
+  equal(trainVersion("mpnet", false, 1, 8), "v1-l8");
+  equal(trainVersion("mpnet", false, 3), "v1-m3");
+  equal(trainVersion("mpnet", false, 3, 12), "v1-l12-m3");
+  equal(trainVersion("minilm", false, 1, 6), "v1");
+  equal(trainVersion("minilm", true, 1, 3), "ci-l3");
+  equal(trainVersion("minilm", true, 1), "ci");
 });

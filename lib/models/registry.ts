@@ -60,9 +60,14 @@ export function artifactPrefix(name: string, version: string): string {
   return `models/${name}/${version}/`;
 }
 
-/** Stores `files` (file name -> bytes or text) and then the manifest (written last). */
+/**
+ * Stores `files` (file name -> bytes or text) and then the manifest (written last). Saving over an existing
+ * version first deletes its manifest (then the old files the new version does not have), so a save that is
+ * interrupted leaves no manifest: the version is missing, never a mix of old and new files that looks valid.
+ * Replacing needs a store with `delete` (a `TypeError` without one, before anything is written).
+ */
 export async function saveModelArtifact(
-  objects: ArtifactStore,
+  objects: ArtifactStore & Partial<Pick<ObjectStore, "delete">>,
   name: string,
   version: string,
   files: Record<string, Uint8Array | string>,
@@ -72,6 +77,26 @@ export async function saveModelArtifact(
   for (const f of names) {
     checkSegment("file", f);
     if (f === "manifest.json") throw new TypeError("manifest.json is reserved");
+  }
+  const old = await objects.get(prefix + "manifest.json");
+  if (old) {
+    if (typeof objects.delete !== "function") {
+      throw new TypeError(`model ${name}@${version} exists: replacing it needs a store that can delete`);
+    }
+    let oldFiles: string[] = [];
+    try {
+      const m = JSON.parse(new TextDecoder().decode(old)) as Partial<ArtifactManifest>;
+      if (Array.isArray(m.files)) oldFiles = m.files.filter((f) => typeof f === "string");
+    } catch {
+      // an unreadable manifest: only it goes
+    }
+    // the manifest goes first: from here on the version does not exist until the new manifest is written
+    await objects.delete(prefix + "manifest.json");
+    for (const f of oldFiles) {
+      if (files[f] === undefined && SEGMENT.test(f) && !f.includes("..") && f !== "manifest.json") {
+        await objects.delete(prefix + f);
+      }
+    }
   }
   for (const f of names) {
     const ct = f.endsWith(".json") ? "application/json" : "application/octet-stream";

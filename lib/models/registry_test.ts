@@ -33,6 +33,47 @@ Deno.test("registry: files round-trip under models/<name>/<version>/ with a mani
   await rejects(() => saveModelArtifact(o, "../x", "v1", {}), InputError);
 });
 
+Deno.test("registry: saving over a version deletes its manifest first and writes the new one last", async () => {
+  const o = memoryObjects();
+  const ops: string[] = [];
+  let failAt = "";
+  const store = {
+    put(key: string, body: Uint8Array | string): Promise<void> {
+      if (key === failAt) return Promise.reject(new Error("killed"));
+      ops.push(`put ${key}`);
+      return o.put(key, body);
+    },
+    get: (key: string) => o.get(key),
+    delete(key: string): Promise<void> {
+      ops.push(`delete ${key}`);
+      o.m.delete(key);
+      return Promise.resolve();
+    },
+  };
+  await saveModelArtifact(store, "x", "v1", { "a.json": "{}", "old.bin": Uint8Array.of(9), "w.bin": "old" });
+  ops.length = 0;
+  await saveModelArtifact(store, "x", "v1", { "a.json": '{"b":1}', "w.bin": Uint8Array.of(1, 2) });
+  deepEqual(ops, [
+    "delete models/x/v1/manifest.json",
+    "delete models/x/v1/old.bin",
+    "put models/x/v1/a.json",
+    "put models/x/v1/w.bin",
+    "put models/x/v1/manifest.json",
+  ]);
+  deepEqual((await loadModelArtifact(o, "x", "v1"))["w.bin"], Uint8Array.of(1, 2));
+  // a save killed after the first new file: no manifest, so no mixed model that looks valid
+  failAt = "models/x/v1/w.bin";
+  await rejects(() => saveModelArtifact(store, "x", "v1", { "a.json": "{}", "w.bin": "new" }), /killed/);
+  equal(o.m.has("models/x/v1/manifest.json"), false);
+  await rejects(() => loadModelArtifact(o, "x", "v1"), ModelError);
+  // replacing on a store that cannot delete is refused before anything is written
+  const before = new Map(o.m);
+  await saveModelArtifact(o, "y", "v1", { "a.json": "{}" });
+  await rejects(() => saveModelArtifact(o, "y", "v1", { "a.json": "[]" }), TypeError);
+  equal(new TextDecoder().decode(o.m.get("models/y/v1/a.json")), "{}");
+  equal(o.m.size, before.size + 2);
+});
+
 Deno.test("registry: a name or version that cannot be a key segment is an InputError (a user's), a file name a TypeError", async () => {
   const o = memoryObjects();
   for (const v of ["v 1", "../../etc", "v1/2", ".hidden", "a..b", ""]) {
