@@ -23,7 +23,7 @@ import { ensureTables } from "./collect/mod.ts";
 
 const USAGE = `usage: deno task models list
        deno task models show VERSION|ALIAS
-       deno task models promote VERSION [--require-better] [--min-sessions N]
+       deno task models promote VERSION [--require-better [--min-sessions N]]
        deno task models rollback
   options: [--config FILE] [--store-dir DIR] [--stores embedded | mysql,mongodb,s3]`;
 
@@ -47,6 +47,17 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     if (rest.length) throw new ConfigError(`unexpected argument ${rest[0]}`);
     if ((cmd === "show" || cmd === "promote") && !arg) throw new ConfigError(`${cmd} needs a VERSION`);
     if ((cmd === "list" || cmd === "rollback") && arg) throw new ConfigError(`unexpected argument ${arg}`);
+    // the scorecard flags are promote's only, and --min-sessions only tunes --require-better: refused
+    // elsewhere rather than ignored (a promote that seemed guarded would go through unchecked)
+    if (cmd !== "promote" && (v["require-better"] || v["min-sessions"] !== undefined)) {
+      const flag = v["require-better"] ? "--require-better" : "--min-sessions";
+      throw new ConfigError(`${flag} applies only to promote, not to ${cmd}`);
+    }
+    if (cmd === "promote" && v["min-sessions"] !== undefined && !v["require-better"]) {
+      throw new ConfigError(
+        "--min-sessions applies only with --require-better (promote VERSION --require-better)",
+      );
+    }
     let minSessions: number | undefined;
     if (v["min-sessions"] !== undefined) {
       minSessions = Number(v["min-sessions"]);

@@ -90,3 +90,47 @@ Deno.test("models CLI: a --store-dir that holds no store is refused (exit 2) and
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("models CLI: --min-sessions without --require-better, and either flag off promote, are refused before the store opens", async () => {
+  const dir = await Deno.makeTempDir();
+  const errors: string[] = [];
+  const error = console.error;
+  console.error = (s: string) => errors.push(s);
+  try {
+    const stores = openEmbeddedStores(dir);
+    const v1 =
+      (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(1) }, lineage(1))).version;
+    await stores.close();
+    const lines: string[] = [];
+    const cases: [string[], RegExp][] = [
+      [
+        ["promote", v1, "--min-sessions", "500"],
+        /^error: --min-sessions applies only with --require-better /,
+      ],
+      [["list", "--require-better"], /^error: --require-better applies only to promote, not to list$/],
+      [
+        ["list", "--require-better", "--min-sessions", "5"],
+        /^error: --require-better applies only to promote/,
+      ],
+      [["show", v1, "--min-sessions", "5"], /^error: --min-sessions applies only to promote, not to show$/],
+      [
+        ["rollback", "--require-better"],
+        /^error: --require-better applies only to promote, not to rollback$/,
+      ],
+    ];
+    for (const [a, want] of cases) {
+      for (const storeDir of [dir, `${dir}/typo`]) {
+        equal(await main([...a, "--store-dir", storeDir], (s) => lines.push(s)), 2, a.join(" "));
+        ok(want.test(errors.at(-1)!) && !errors.at(-1)!.includes("\n"), errors.at(-1));
+      }
+    }
+    equal(await Deno.stat(`${dir}/typo`).then(() => true, () => false), false, "nothing created");
+    equal(lines.length, 0, "nothing printed");
+    // the refused promote left no champion
+    equal(await main(["list", "--store-dir", dir], (s) => lines.push(s)), 0);
+    ok(lines.at(-1)!.includes(v1) && !lines.at(-1)!.includes("champion"), lines.at(-1));
+  } finally {
+    console.error = error;
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -8,13 +8,19 @@
  * Cell metadata understood (all optional): `tags: ["no-output"]` (a code cell that prints nothing),
  * `fmai.plots` (minimum number of plotly outputs of the cell), `fmai.frames` (minimum number of DataFrames the
  * kernel rendered in the cell: outputs whose bundle carries `application/vnd.dataresource+json` and an HTML
- * table, which is what the Deno kernel displays for a nodejs-polars DataFrame). Writes `manifest.json` (plots
- * and frames per report, for `scripts/browser_check.ts`) and, with `--junit`, a JUnit XML file with one test
- * case per notebook.
+ * table, which is what the Deno kernel displays for a nodejs-polars DataFrame). Updates `manifest.json` (plots
+ * and frames per report, for `scripts/browser_check.ts`; the entries of notebooks not run are kept) and, with
+ * `--junit`, writes a JUnit XML file with one test case per notebook run. A notebook's earlier executed copy and
+ * report are removed before it runs, so a failed run leaves no stale report. Names that match no notebook,
+ * `--jobs`/`--timeout` that are not positive integers and an `--out`/`--junit` that cannot be written are refused
+ * (one line, exit 2) before jupyter starts.
  * @module
  */
-import { toolArgs } from "./_args.ts";
+import { intFlag, toolArgs } from "./_args.ts";
 import { createRequire } from "node:module";
+import { dirname, resolve } from "node:path";
+import { ConfigError } from "@lib/core/mod.ts";
+import { checkReportPath, checkWritableDir, reportCliError } from "../pipelines/_cli_error.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const NB_DIR = `${ROOT}/notebooks`;
@@ -135,6 +141,9 @@ async function runNotebook(file: string, outDir: string, tplDir: string, timeout
   const name = file.replace(/\.ipynb$/, "");
   const t0 = performance.now();
   const res: NotebookResult = { name, ok: false, seconds: 0, problems: [], plots: 0, frames: 0 };
+  // a failed run must not leave the last run's executed notebook (read below) or report (checked by
+  // `notebooks:check`) in place of its own
+  await clearOutputs(outDir, name);
   const exec = await run([
     "jupyter",
     "nbconvert",
@@ -183,6 +192,70 @@ async function runNotebook(file: string, outDir: string, tplDir: string, timeout
   return res;
 }
 
+/** Removes `dir/<name>.ipynb` and `dir/<name>.html` (the outputs of an earlier run), if there. */
+export async function clearOutputs(dir: string, name: string): Promise<void> {
+  for (const f of [`${dir}/${name}.ipynb`, `${dir}/${name}.html`]) {
+    await Deno.remove(f).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
+  }
+}
+
+/** One report's line of `manifest.json` (read by `scripts/browser_check.ts`). */
+export interface ManifestEntry {
+  plots: number;
+  frames: number;
+  seconds: number;
+  ok: boolean;
+}
+
+/**
+ * `manifest.json` of `dir`: `{}` when there is none; a `ConfigError` when it is not a JSON object (a run would
+ * otherwise drop the entries of the reports it does not rebuild).
+ */
+export async function readManifest(dir: string): Promise<Record<string, ManifestEntry>> {
+  const file = `${dir}/manifest.json`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return {};
+    throw new ConfigError(`--out ${dir}: cannot read manifest.json (${e instanceof Error ? e.message : e})`);
+  }
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch { /* reported below */ }
+  if (typeof m !== "object" || m === null || Array.isArray(m)) {
+    throw new ConfigError(
+      `--out ${dir}: manifest.json is not a JSON object (remove it and run all notebooks)`,
+    );
+  }
+  return m as Record<string, ManifestEntry>;
+}
+
+/**
+ * `previous` with the entries of `results` replaced or added (keys `<name>.html`, sorted): the entries of
+ * notebooks not run now are kept, so `notebooks:check` still knows what their reports must show.
+ */
+export function mergeManifest(
+  previous: Record<string, ManifestEntry>,
+  results: NotebookResult[],
+): Record<string, ManifestEntry> {
+  const merged: Record<string, ManifestEntry> = { ...previous };
+  for (const r of results) {
+    merged[`${r.name}.html`] = { plots: r.plots, frames: r.frames, seconds: +r.seconds.toFixed(2), ok: r.ok };
+  }
+  return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Writes `text` to `path` through a temporary file beside it, so that `path` is never half-written. */
+function writeWhole(path: string, text: string): void {
+  const tmp = `${path}.${Deno.pid}.tmp`;
+  Deno.writeTextFileSync(tmp, text);
+  Deno.renameSync(tmp, path);
+}
+
 const xmlEscape = (s: string) =>
   s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
@@ -210,76 +283,128 @@ ${body}
 `;
 }
 
-async function main(): Promise<number> {
-  const { values, positionals } = toolArgs("notebooks", {
-    junit: { type: "string" },
-    jobs: { type: "string", default: "2" },
-    out: { type: "string", default: `${ROOT}/reports/notebooks` },
-    timeout: { type: "string", default: "600" },
-    synthetic: { type: "boolean", default: false },
-  }, { positionals: true });
-  const outDir = values.out!;
-  const all = [...Deno.readDirSync(NB_DIR)].map((e) => e.name).filter((n) => /^\d\d_.*\.ipynb$/.test(n))
-    .sort();
-  const chosen = positionals.length
-    ? all.filter((n) => positionals.some((p) => n.startsWith(p) || n === `${p}.ipynb`))
-    : all;
-  if (chosen.length === 0) {
-    console.error(`no notebook matches ${positionals.join(" ") || "notebooks/NN_*.ipynb"}`);
-    return 2;
-  }
-  if (values.synthetic) env.FMAI_SYNTHETIC = "1";
-  // longest first (times of the last run), so parallel jobs finish together
-  const last = await Deno.readTextFile(`${outDir}/manifest.json`).then(JSON.parse).catch(() => ({}));
-  const lastSecs = (f: string) => last[f.replace(/\.ipynb$/, ".html")]?.seconds ?? Infinity;
-  chosen.sort((a, b) => lastSecs(b) - lastSecs(a) || a.localeCompare(b));
-  const which = await run(["sh", "-c", "command -v jupyter"]);
-  if (which.code !== 0) {
-    console.error(
-      "jupyter not found: run `bash scripts/setup.sh` (installs jupyter-nbconvert, python3-nbclient)",
-    );
-    return 2;
-  }
-  await ensureKernel();
-  await Deno.mkdir(outDir, { recursive: true });
-  const tplDir = await prepareTemplate(await Deno.makeTempDir({ prefix: "fmai-nbtpl-" }));
-  const t0 = performance.now();
-  const results: NotebookResult[] = [];
-  const queue = [...chosen];
-  const jobs = Math.max(1, Number(values.jobs) || 1);
-  await Promise.all(Array.from({ length: jobs }, async () => {
-    for (let f = queue.shift(); f; f = queue.shift()) {
-      const r = await runNotebook(f, outDir, tplDir, Number(values.timeout));
-      results.push(r);
-      console.log(
-        `${r.ok ? "ok  " : "FAIL"} ${r.name} ${
-          r.seconds.toFixed(1)
-        }s, ${r.plots} plots, ${r.frames} DataFrames`,
+/** Flags of `deno task notebooks`. */
+export const NOTEBOOK_FLAGS = {
+  junit: { type: "string" },
+  jobs: { type: "string", default: "2" },
+  out: { type: "string", default: `${ROOT}/reports/notebooks` },
+  timeout: { type: "string", default: "600" },
+  synthetic: { type: "boolean", default: false },
+} as const;
+
+/** What a run of `deno task notebooks` was asked to do, checked. */
+export interface NotebookRun {
+  /** Notebook files (`NN_name.ipynb`) to run, sorted. */
+  notebooks: string[];
+  jobs: number;
+  /** Seconds per cell. */
+  timeout: number;
+  /** Absolute output folder. */
+  outDir: string;
+  junit?: string;
+  synthetic: boolean;
+}
+
+/**
+ * Checks the flags and names of a run before any work (before jupyter or the kernel is started), a
+ * `ConfigError` naming the first problem: a name (or prefix) that matches none of `all`, `--jobs` or
+ * `--timeout` not a positive integer, `--out` that cannot be written or is `notebooks/` itself, `--junit` that
+ * cannot be written, a `manifest.json` in `--out` that cannot be merged into.
+ */
+export async function checkRun(
+  values: { junit?: string; jobs?: string; out?: string; timeout?: string; synthetic?: boolean },
+  names: string[],
+  all: string[],
+): Promise<NotebookRun> {
+  for (const p of names) {
+    if (p === "" || !all.some((n) => n.startsWith(p) || n === `${p}.ipynb`)) {
+      throw new ConfigError(
+        `no notebook matches ${JSON.stringify(p)} (names or prefixes of ${
+          all.map((n) => n.replace(/\.ipynb$/, "")).join(", ") || "notebooks/NN_*.ipynb: there are none"
+        })`,
       );
-      for (const p of r.problems) console.log(`     ${p}`);
     }
-  }));
-  await Deno.remove(tplDir, { recursive: true });
-  results.sort((a, b) => a.name.localeCompare(b.name));
-  const manifest: Record<string, { plots: number; frames: number; seconds: number; ok: boolean }> = {};
-  for (const r of results) {
-    manifest[`${r.name}.html`] = {
-      plots: r.plots,
-      frames: r.frames,
-      seconds: +r.seconds.toFixed(2),
-      ok: r.ok,
-    };
   }
-  await Deno.writeTextFile(`${outDir}/manifest.json`, JSON.stringify(manifest, null, 2) + "\n");
-  const xml = junitXml("notebooks", results.map((r) => ({ ...r, name: `notebook ${r.name}` })));
-  await Deno.writeTextFile(`${outDir}/junit.xml`, xml);
-  if (values.junit) await Deno.writeTextFile(values.junit, xml);
-  const failed = results.filter((r) => !r.ok).length;
-  const secs = (performance.now() - t0) / 1000;
-  console.log(
-    `notebooks: ${results.length - failed} passed, ${failed} failed in ${secs.toFixed(1)}s -> ${outDir}`,
-  );
-  return failed ? 1 : 0;
+  const notebooks = names.length
+    ? all.filter((n) => names.some((p) => n.startsWith(p) || n === `${p}.ipynb`))
+    : all;
+  if (notebooks.length === 0) throw new ConfigError("no notebooks/NN_*.ipynb to run");
+  const jobs = intFlag("jobs", values.jobs ?? "2");
+  const timeout = intFlag("timeout", values.timeout ?? "600");
+  const out = values.out ?? `${ROOT}/reports/notebooks`;
+  if (out.trim() === "") throw new ConfigError("--out: empty path (name the folder of the reports)");
+  const outDir = resolve(out);
+  const real = (p: string) => Deno.realPath(p).catch(() => p);
+  if (await real(outDir) === await real(NB_DIR)) {
+    throw new ConfigError(
+      `--out ${out}: is the notebooks' own folder (the executed copies would replace them)`,
+    );
+  }
+  await checkWritableDir(outDir, "--out");
+  if (values.junit !== undefined) {
+    if (values.junit.trim() === "") throw new ConfigError("--junit: empty path (name the XML file to write)");
+    await checkReportPath(values.junit, "--junit");
+  }
+  await readManifest(outDir);
+  return { notebooks, jobs, timeout, outDir, junit: values.junit, synthetic: values.synthetic ?? false };
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = toolArgs("notebooks", NOTEBOOK_FLAGS, { positionals: true });
+  try {
+    const all = [...Deno.readDirSync(NB_DIR)].map((e) => e.name).filter((n) => /^\d\d_.*\.ipynb$/.test(n))
+      .sort();
+    const { notebooks, jobs, timeout, outDir, junit, synthetic } = await checkRun(values, positionals, all);
+    if (synthetic) env.FMAI_SYNTHETIC = "1";
+    // longest first (times of the last run), so parallel jobs finish together
+    let manifest = await readManifest(outDir);
+    const lastSecs = (f: string) => manifest[f.replace(/\.ipynb$/, ".html")]?.seconds ?? Infinity;
+    const chosen = [...notebooks].sort((a, b) => lastSecs(b) - lastSecs(a) || a.localeCompare(b));
+    const which = await run(["sh", "-c", "command -v jupyter"]);
+    if (which.code !== 0) {
+      throw new ConfigError(
+        "jupyter not found: run `bash scripts/setup.sh` (installs jupyter-nbconvert, python3-nbclient)",
+      );
+    }
+    await ensureKernel();
+    await Deno.mkdir(outDir, { recursive: true });
+    const tplDir = await prepareTemplate(await Deno.makeTempDir({ prefix: "fmai-nbtpl-" }));
+    const t0 = performance.now();
+    const results: NotebookResult[] = [];
+    const queue = [...chosen];
+    await Promise.all(Array.from({ length: jobs }, async () => {
+      for (let f = queue.shift(); f; f = queue.shift()) {
+        const r = await runNotebook(f, outDir, tplDir, timeout);
+        results.push(r);
+        // merged into the manifest at once: the entries of notebooks not run now are kept, and an
+        // interrupted run leaves each report beside its own entry
+        manifest = mergeManifest(manifest, [r]);
+        writeWhole(`${outDir}/manifest.json`, JSON.stringify(manifest, null, 2) + "\n");
+        console.log(
+          `${r.ok ? "ok  " : "FAIL"} ${r.name} ${
+            r.seconds.toFixed(1)
+          }s, ${r.plots} plots, ${r.frames} DataFrames`,
+        );
+        for (const p of r.problems) console.log(`     ${p}`);
+      }
+    }));
+    await Deno.remove(tplDir, { recursive: true });
+    results.sort((a, b) => a.name.localeCompare(b.name));
+    const xml = junitXml("notebooks", results.map((r) => ({ ...r, name: `notebook ${r.name}` })));
+    writeWhole(`${outDir}/junit.xml`, xml);
+    if (junit) {
+      await Deno.mkdir(dirname(resolve(junit)), { recursive: true });
+      writeWhole(junit, xml);
+    }
+    const failed = results.filter((r) => !r.ok).length;
+    const secs = (performance.now() - t0) / 1000;
+    console.log(
+      `notebooks: ${results.length - failed} passed, ${failed} failed in ${secs.toFixed(1)}s -> ${outDir}`,
+    );
+    return failed ? 1 : 0;
+  } catch (e) {
+    return reportCliError(e);
+  }
 }
 
 if (import.meta.main) Deno.exit(await main());

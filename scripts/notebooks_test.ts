@@ -1,5 +1,15 @@
-import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { checkExecuted, isFrameOutput, junitXml } from "./notebooks.ts";
+import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
+import { ConfigError } from "@lib/core/mod.ts";
+import {
+  checkExecuted,
+  checkRun,
+  clearOutputs,
+  isFrameOutput,
+  junitXml,
+  mergeManifest,
+  type NotebookResult,
+  readManifest,
+} from "./notebooks.ts";
 
 const code = (outputs: unknown[], metadata: Record<string, unknown> = {}, source = "x") => ({
   cell_type: "code",
@@ -87,4 +97,247 @@ Deno.test("junitXml writes one escaped test case per result with failures", () =
   match(xml, /<testcase classname="notebooks" name="a" time="1.500"\/>/);
   match(xml, /name="b&lt;c"/);
   ok(xml.includes('<failure message="cell 1: &quot;x&quot; &amp; y">'));
+});
+
+const ALL = ["01_a.ipynb", "02_b.ipynb", "03_c.ipynb"];
+
+Deno.test("checkRun refuses unknown names, bad --jobs/--timeout, unwritable --out/--junit", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/out`;
+    const good = await checkRun({ out, jobs: "3", timeout: "60" }, ["02", "03_c"], ALL);
+    deepEqual(good, {
+      notebooks: ["02_b.ipynb", "03_c.ipynb"],
+      jobs: 3,
+      timeout: 60,
+      outDir: out,
+      junit: undefined,
+      synthetic: false,
+    });
+    equal((await checkRun({ out }, [], ALL)).notebooks.length, 3);
+    await Deno.writeTextFile(`${dir}/file`, "x");
+    const bad: [Parameters<typeof checkRun>[0], string[], RegExp][] = [
+      [{ out }, ["02", "zz"], /^no notebook matches "zz" \(names or prefixes of 01_a, 02_b, 03_c\)$/],
+      [{ out }, [""], /^no notebook matches ""/],
+      ...["0", "abc", "2.5", "-1", ""].map((j): [Parameters<typeof checkRun>[0], string[], RegExp] => [
+        { out, jobs: j },
+        [],
+        /^--jobs: expected a positive integer, got /,
+      ]),
+      ...["0", "abc", "1e3"].map((t): [Parameters<typeof checkRun>[0], string[], RegExp] => [
+        { out, timeout: t },
+        [],
+        /^--timeout: expected a positive integer, got /,
+      ]),
+      [{ out, junit: `${dir}/file/j.xml` }, [], /^--junit .*file is not a directory$/],
+      [{ out, junit: dir }, [], /^--junit .*is a folder, not a file/],
+      [{ out, junit: "" }, [], /^--junit: empty path/],
+      [{ out: `${dir}/file/out` }, [], /^--out .*file is not a directory$/],
+      [{ out: "" }, [], /^--out: empty path/],
+      [
+        { out: new URL("../notebooks/", import.meta.url).pathname },
+        [],
+        /^--out .*is the notebooks' own folder/,
+      ],
+    ];
+    for (const [values, names, want] of bad) {
+      await rejects(checkRun(values, names, ALL), (e) => {
+        ok(e instanceof ConfigError && want.test(e.message) && !e.message.includes("\n"), `${e}`);
+        return true;
+      });
+    }
+    // a junit folder that does not exist yet is created by the run
+    equal((await checkRun({ out, junit: `${dir}/new/j.xml` }, [], ALL)).junit, `${dir}/new/j.xml`);
+    // a manifest that cannot be merged into is refused, not replaced
+    await Deno.mkdir(out);
+    await Deno.writeTextFile(`${out}/manifest.json`, "[1]");
+    await rejects(checkRun({ out }, [], ALL), /manifest.json is not a JSON object/);
+    equal(await Deno.readTextFile(`${out}/manifest.json`), "[1]");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("notebooks CLI: bad arguments are one line, exit 2, before jupyter or the kernel starts", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // a fake `jupyter` first on PATH records any call: the real one (and notebooks) must never start
+    const jupyterData = `${dir}/jupyter`, bin = `${dir}/bin`, calls = `${dir}/calls`;
+    await Deno.mkdir(jupyterData);
+    await Deno.mkdir(bin);
+    await Deno.symlink("/bin/sh", `${bin}/sh`);
+    await Deno.writeTextFile(`${bin}/jupyter`, `#!/bin/sh\necho "$@" >> ${calls}\nexit 1\n`, { mode: 0o755 });
+    const cases: [string[], RegExp][] = [
+      [["--timeout", "abc", "--jobs", "0", "--junit", `${dir}/nonexist_dir/j.xml`], /^error: --jobs: /],
+      [["--timeout", "abc", "--junit", `${dir}/nonexist_dir/j.xml`], /^error: --timeout: /],
+      [["--jobs", "2.5"], /^error: --jobs: expected a positive integer, got "2.5"$/],
+      [["--junit", dir], /^error: --junit .*is a folder, not a file/],
+      [["02", "zz"], /^error: no notebook matches "zz" \(names or prefixes of 01_/],
+    ];
+    for (const [args, want] of cases) {
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          new URL("./notebooks.ts", import.meta.url).pathname,
+          ...args,
+          "--out",
+          `${dir}/out`,
+        ],
+        env: { JUPYTER_DATA_DIR: jupyterData, NO_COLOR: "1", PATH: bin },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const err = new TextDecoder().decode(r.stderr).trim();
+      equal(r.code, 2, `${args.join(" ")}: ${err}`);
+      ok(want.test(err) && !err.includes("\n"), err);
+      equal(new TextDecoder().decode(r.stdout), "", "nothing run");
+    }
+    deepEqual(
+      [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
+      ["bin", "jupyter"],
+      "jupyter never called, no --out or junit folder created",
+    );
+    deepEqual([...Deno.readDirSync(jupyterData)], [], "no kernel installed");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+const result = (name: string, plots: number, ok = true): NotebookResult => ({
+  name,
+  ok,
+  seconds: 1.234,
+  problems: ok ? [] : ["x"],
+  plots,
+  frames: 0,
+});
+
+Deno.test("mergeManifest replaces the entries of notebooks run now and keeps the others", async () => {
+  const before = {
+    "01_a.html": { plots: 3, frames: 1, seconds: 5, ok: true },
+    "02_b.html": { plots: 4, frames: 0, seconds: 6, ok: true },
+  };
+  const merged = mergeManifest(before, [result("02_b", 0, false), result("00_z", 2)]);
+  deepEqual(merged, {
+    "00_z.html": { plots: 2, frames: 0, seconds: 1.23, ok: true },
+    "01_a.html": before["01_a.html"],
+    "02_b.html": { plots: 0, frames: 0, seconds: 1.23, ok: false },
+  });
+  deepEqual(Object.keys(merged), ["00_z.html", "01_a.html", "02_b.html"]);
+  const dir = await Deno.makeTempDir();
+  try {
+    deepEqual(await readManifest(dir), {});
+    await Deno.writeTextFile(`${dir}/manifest.json`, JSON.stringify(before));
+    deepEqual(await readManifest(dir), before);
+    await Deno.writeTextFile(`${dir}/manifest.json`, "{");
+    await rejects(readManifest(dir), ConfigError);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("clearOutputs removes a notebook's earlier executed copy and report only", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const f of ["02_b.ipynb", "02_b.html", "01_a.html", "manifest.json"]) {
+      await Deno.writeTextFile(`${dir}/${f}`, "x");
+    }
+    await clearOutputs(dir, "02_b");
+    await clearOutputs(dir, "03_c"); // nothing there: no error
+    deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["01_a.html", "manifest.json"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A fake `jupyter nbconvert`: writes an executed notebook that passes (or fails, exit 1, for `$FAKE_FAIL`) and its HTML. */
+const FAKE_NBCONVERT = `#!/usr/bin/python3
+import json, os, sys
+a = sys.argv[1:]
+out = a[a.index("--output-dir") + 1]
+if "--execute" in a:
+    name = a[a.index("--output") + 1]
+    if name.startswith(os.environ.get("FAKE_FAIL", "-")):
+        sys.exit(1)
+    cell = {"cell_type": "code", "source": "x", "metadata": {},
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": "OK " + name}]}
+    json.dump({"cells": [cell]}, open(os.path.join(out, name + ".ipynb"), "w"))
+else:
+    base = os.path.basename(a[-1])[:-len(".ipynb")]
+    open(os.path.join(out, base + ".html"), "w").write("<html></html>")
+`;
+
+Deno.test("notebooks CLI: manifest.json keeps the entries of notebooks not run; a failed notebook leaves no stale report", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const jupyterData = `${dir}/jupyter`, bin = `${dir}/bin`, out = `${dir}/out`;
+    await Deno.mkdir(`${jupyterData}/kernels/deno`, { recursive: true });
+    await Deno.writeTextFile(`${jupyterData}/kernels/deno/kernel.json`, "{}");
+    await Deno.mkdir(bin);
+    await Deno.mkdir(out);
+    await Deno.symlink("/bin/sh", `${bin}/sh`);
+    await Deno.writeTextFile(`${bin}/jupyter`, FAKE_NBCONVERT, { mode: 0o755 });
+    const first = { plots: 3, frames: 1, seconds: 5, ok: true };
+    await Deno.writeTextFile(
+      `${out}/manifest.json`,
+      JSON.stringify({ "01_data_exploration.html": first, "02_point_in_time_labels.html": first }),
+    );
+    // the last run's outputs of 02, which passed
+    await Deno.writeTextFile(`${out}/02_point_in_time_labels.html`, "<html>old</html>");
+    await Deno.writeTextFile(
+      `${out}/02_point_in_time_labels.ipynb`,
+      JSON.stringify({
+        cells: [{
+          cell_type: "code",
+          source: "x",
+          outputs: [{ output_type: "stream", name: "stdout", text: "OK 02_point_in_time_labels" }],
+        }],
+      }),
+    );
+    const run = async (fail: string, ...args: string[]) => {
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", new URL("./notebooks.ts", import.meta.url).pathname, ...args, "--out", out],
+        env: { JUPYTER_DATA_DIR: jupyterData, NO_COLOR: "1", PATH: bin, FAKE_FAIL: fail },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return { code: r.code, text: new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr) };
+    };
+    const manifest = async () => JSON.parse(await Deno.readTextFile(`${out}/manifest.json`));
+    const exists = (f: string) => Deno.stat(`${out}/${f}`).then(() => true, () => false);
+
+    const r1 = await run("02", "02", "--junit", `${dir}/new/j.xml`);
+    equal(r1.code, 1, r1.text);
+    const m1 = await manifest();
+    deepEqual(Object.keys(m1), ["01_data_exploration.html", "02_point_in_time_labels.html"]);
+    deepEqual(m1["01_data_exploration.html"], first, "not run: kept");
+    deepEqual({ ...m1["02_point_in_time_labels.html"], seconds: 0 }, {
+      plots: 0,
+      frames: 0,
+      seconds: 0,
+      ok: false,
+    });
+    equal(await exists("02_point_in_time_labels.html"), false, "the stale report is gone");
+    equal(await exists("02_point_in_time_labels.ipynb"), false, "the stale executed notebook is gone");
+    match(await Deno.readTextFile(`${dir}/new/j.xml`), /failures="1"/);
+
+    const r2 = await run("-", "03");
+    equal(r2.code, 0, r2.text);
+    const m2 = await manifest();
+    deepEqual(Object.keys(m2), [
+      "01_data_exploration.html",
+      "02_point_in_time_labels.html",
+      "03_trend_models.html",
+    ]);
+    equal(m2["03_trend_models.html"].ok, true);
+    ok(await exists("03_trend_models.html"));
+    deepEqual(
+      (await Array.fromAsync(Deno.readDir(out))).filter((e) => e.name.includes(".tmp")),
+      [],
+      "no temp files",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
