@@ -10,14 +10,19 @@
  * Prints a table and writes `bench/results/collect-<date>.json`.
  *
  *   deno task bench:collect
+ *
+ * It takes no flags: `--help` prints the usage, any other flag is refused with exit 2 before any work.
  * @module
  */
+import { toolArgs } from "../scripts/_args.ts";
 import { createReplayFetch } from "../lib/sources/mod.ts";
 import { openEmbeddedStores } from "../lib/store/mod.ts";
 import { newsStep, pricesStep } from "../pipelines/collect/mod.ts";
 import { sourcesOver } from "../pipelines/collect/_test_helpers.ts";
 import { bundleLambdas } from "../scripts/bundle_lambdas.ts";
 import { ensureNode22, smokeTestHandlers } from "../scripts/lambda_smoke.ts";
+
+toolArgs("bench:collect", {});
 
 const YF = new URL("../../shared/data/yahoo-fixtures/", import.meta.url);
 const SYMBOLS = Array.from({ length: 20 }, (_, i) => `S${String(i).padStart(2, "0")}`);

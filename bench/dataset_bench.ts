@@ -1,19 +1,24 @@
 /**
  * Dataset build benchmark: all 505 tickers of `sp500-5yr-ohlcv` (619,029 bars, read through `lib/sources`) with the trend protocol
  * segments, for the small `fmai-core@0` and the default feature set (with ^GSPC/^VIX market context).
- * Run: `deno run -A bench/dataset_bench.ts [--runs 3] [--json out.json]`. Not a timed test.
+ * Run: `deno task bench:dataset [--runs 3] [--json out.json]` (`--runs` a positive integer; `--help` prints the
+ * usage, a bad flag or value is refused with exit 2 before any work). Not a timed test.
  * The gzipped CSV is read by the dataset folder's private test reader (node:zlib), not by `lib/sources`.
  * @module
  */
+import { intFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { DEFAULT_FEATURE_SET, type FeatureSet, FMAI_CORE_V0 } from "@lib/features/mod.ts";
 import { buildDataset, TREND_SEGMENTS } from "@lib/dataset/mod.ts";
 import { mulberry32, type NewsItem } from "@lib/core/mod.ts";
 import { cpuUsage } from "node:process";
 import { loadAllSp500, loadMarket } from "@lib/evaluate/mod.ts";
 
-const args = Deno.args;
-const runs = Number(args[args.indexOf("--runs") + 1] || 3) || 3;
-const jsonOut = args.includes("--json") ? args[args.indexOf("--json") + 1] : undefined;
+const { values } = toolArgs("bench:dataset", {
+  runs: { type: "string", default: "3" },
+  json: { type: "string" },
+});
+const runs = toolCheck(() => intFlag("runs", values.runs));
+const jsonOut = values.json === undefined ? undefined : toolCheck(() => outFileFlag("json", values.json!));
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,14 +1,14 @@
 /**
  * Benchmark of `deno task demo`: the whole pipeline on the synthetic market with fresh embedded stores, timed
- * per step, run in-process `--runs` times (default 3) plus one cold run as a subprocess (what a user waits for,
- * including Deno start-up and module loading). Writes bench/results/demo-<date>.json.
+ * per step, run in-process `--runs` times (a positive integer, default 3) plus one cold run as a subprocess
+ * (what a user waits for, including Deno start-up and module loading). Writes bench/results/demo-<date>.json.
  */
-import { toolArgs } from "../scripts/_args.ts";
+import { intFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { loadConfig } from "../pipelines/config.ts";
 import { runPipeline } from "../pipelines/run.ts";
 
 const args = toolArgs("bench:demo", { runs: { type: "string", default: "3" } });
-const runs = Number(args.values.runs);
+const runs = toolCheck(() => intFlag("runs", args.values.runs));
 const root = new URL("..", import.meta.url).pathname;
 
 async function coldRun(): Promise<number> {

@@ -3,19 +3,24 @@
  * all 505 tickers of `sp500-5yr-ohlcv` concatenated, twice: 1,238,058 points), then the full default feature
  * set for all 505 tickers (with ^GSPC/^VIX context and calendar columns) and its per-day cross-sectional ranks.
  * The data is read through the product's CSV source (`lib/sources`, via `lib/evaluate`'s loaders). Prints a table and writes bench/results/features-<date>.json.
- * Run: `deno run -A --v8-flags=--expose-gc bench/features_bench.ts [--runs 5] [--json path]` (with
- * `--expose-gc` a full GC runs before each measurement). Not a timed test. On a shared machine look at the
- * `min` column too: it is the least disturbed run.
+ * Run: `deno task bench:features [--runs 5] [--json path]` (= `deno run -A --v8-flags=--expose-gc
+ * bench/features_bench.ts`: with `--expose-gc` a full GC runs before each measurement). `--runs` is a positive
+ * integer; `--help` prints the usage, a bad flag or value is refused (exit 2) before any work. Not a timed test.
+ * On a shared machine look at the `min` column too: it is the least disturbed run.
  * @module
  */
+import { intFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { writeFileSync } from "node:fs";
 import * as F from "@lib/features/mod.ts";
 import { loadAllSp500, loadMarket } from "@lib/evaluate/mod.ts";
 
-const args = Deno.args;
-const runs = Number(args[args.indexOf("--runs") + 1] || 5) || 5;
-const jsonOut = args.includes("--json")
-  ? args[args.indexOf("--json") + 1]
+const { values } = toolArgs("bench:features", {
+  runs: { type: "string", default: "5" },
+  json: { type: "string" },
+});
+const runs = toolCheck(() => intFlag("runs", values.runs));
+const jsonOut = values.json !== undefined
+  ? toolCheck(() => outFileFlag("json", values.json!))
   : new URL(`./results/features-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
 const SHARED = new URL("../../shared/data", import.meta.url).pathname;
 

@@ -14,10 +14,12 @@
  * median wall time per phase and the median peak RSS and its growth over the process after imports. The
  * typed path with the full default feature set (42 features) is a third row, for scale.
  *
- * Run: `deno run -A bench/frames_bench.ts [--runs 3] [--json PATH]`. Not a timed test; writes
- * bench/results/frames-<date>.json.
+ * Run: `deno task bench:frames [--runs 3] [--json PATH]` (`--runs` a positive integer; `--help` prints the usage,
+ * a bad flag or value is refused with exit 2 before any work). Not a timed test; writes
+ * bench/results/frames-<date>.json (or `--json`). `--child PATH IN OUT` (first) is the internal child mode.
  * @module
  */
+import { intFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { writeFileSync } from "node:fs";
 import { computeFeatures, DEFAULT_FEATURE_SET, type FeatureSet } from "@lib/features/mod.ts";
 import {
@@ -180,10 +182,13 @@ function compare(a: string, b: string): { maxRel: number; compared: number; only
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function parent(): Promise<void> {
-  const args = Deno.args;
-  const runs = Number(args[args.indexOf("--runs") + 1] || 3) || 3;
-  const jsonOut = args.includes("--json")
-    ? args[args.indexOf("--json") + 1]
+  const { values } = toolArgs("bench:frames", {
+    runs: { type: "string", default: "3" },
+    json: { type: "string" },
+  });
+  const runs = toolCheck(() => intFlag("runs", values.runs));
+  const jsonOut = values.json !== undefined
+    ? toolCheck(() => outFileFlag("json", values.json!))
     : new URL(`./results/frames-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
   const dir = await Deno.makeTempDir({ prefix: "fmai-frames-bench-" });
   try {
@@ -279,9 +284,8 @@ async function parent(): Promise<void> {
 }
 
 if (import.meta.main) {
-  const i = Deno.args.indexOf("--child");
-  if (i >= 0) {
-    const [path, input, output] = Deno.args.slice(i + 1);
+  if (Deno.args[0] === "--child") { // the parent's own call (not a user flag): --child PATH IN OUT
+    const [path, input, output] = Deno.args.slice(1);
     console.log(JSON.stringify(runPath(path as "typed" | "polars" | "typed-full", input, output)));
   } else await parent();
 }

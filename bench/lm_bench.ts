@@ -1,17 +1,24 @@
 /**
- * `deno task bench:lm [--n 2000] [--threads 1,2] [--batch 32]`: news-scoring throughput of the installed text
- * models in TypeScript (onnxruntime-node on CPU), fp32 vs int8, on StockNet tweets (the bulk case) and
- * PhraseBank sentences, next to the lexicon in the same run. Reports sentences/s of wall time and per CPU
+ * `deno task bench:lm [--n 2000] [--threads 1,2] [--batch 32] [--json FILE]`: news-scoring throughput of the
+ * installed text models in TypeScript (onnxruntime-node on CPU), fp32 vs int8, on StockNet tweets (the bulk case)
+ * and PhraseBank sentences, next to the lexicon in the same run. Reports sentences/s of wall time and per CPU
  * second (robust on a shared machine: wall time depends on what else runs, CPU time much less), and the
- * projected time for all 106k StockNet tweets. Writes `bench/results/lm-<date>.json`.
+ * projected time for all 106k StockNet tweets. Writes `bench/results/lm-<date>.json` (or `--json`).
+ *
+ * `--n` and `--batch` are positive integers, `--threads` a comma-separated list of them; a bad flag or value is
+ * refused with exit 2 before any work. A variant a model does not ship (e.g. no int8) is skipped with a line; an
+ * installed model (variant) that fails to load is one line `error: ...` on stderr, the others are still measured
+ * and written (the failures under `failed`), and the exit code is 1. With no model installed only the lexicon
+ * runs.
  */
-import { toolArgs } from "../scripts/_args.ts";
+import { intFlag, intListFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import process from "node:process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadStocknetTweets, parsePhraseBank, SENTIMENT_FILES } from "@lib/evaluate/mod.ts";
-import { LexiconModel } from "@lib/models/mod.ts";
-import { LM_INSTALL, lmInstalled, loadTextModel } from "../pipelines/lm.ts";
+import { oneLine } from "@lib/core/mod.ts";
+import { LexiconModel, OnnxTextModel } from "@lib/models/mod.ts";
+import { LM_INSTALL, lmInstalled, lmRegistryDir, loadTextModel, parseModelRef } from "../pipelines/lm.ts";
 
 const SHARED = new URL("../../shared/data/", import.meta.url).pathname;
 const REFS = ["all-minilm-l6-v2@base", "finsent-minilm@v1", "finsent-mpnet@v1", "finsent-mpnet@ci"];
@@ -20,9 +27,14 @@ const { values } = toolArgs("bench:lm", {
   n: { type: "string", default: "2000" },
   threads: { type: "string", default: "1,2" },
   batch: { type: "string", default: "32" },
+  json: { type: "string" },
 });
-const n = Number(values.n), batch = Number(values.batch);
-const threadList = values.threads.split(",").map(Number);
+const n = toolCheck(() => intFlag("n", values.n));
+const batch = toolCheck(() => intFlag("batch", values.batch));
+const threadList = toolCheck(() => intListFlag("threads", values.threads));
+const out = values.json !== undefined
+  ? toolCheck(() => outFileFlag("json", values.json!))
+  : new URL(`results/lm-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
 
 const tweetsAll = loadStocknetTweets(SHARED);
 const tweets = tweetsAll.filter((_, i) => i % Math.max(1, Math.floor(tweetsAll.length / n)) === 0).slice(0, n)
@@ -85,14 +97,48 @@ console.log(
 );
 const lex = new LexiconModel();
 await measure("lexicon (peer)", "tweets", 1, tweets, (x) => lex.score(x));
+
+/** The ONNX variants `ref` ships (its registry `meta.json`). */
+function variantsOf(ref: string): string[] {
+  const { name, version } = parseModelRef(ref);
+  const file = join(lmRegistryDir(), "models", name, version, "meta.json");
+  let meta: { variants?: Record<string, string> };
+  try {
+    meta = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`meta.json: ${oneLine(e)}`);
+  }
+  return Object.keys(meta.variants ?? {});
+}
+/** Installed models that could not be loaded: one line each on stderr, in the results, and exit code 1. */
+const failed: { model: string; variant?: string; error: string }[] = [];
+function fail(f: (typeof failed)[number]): void {
+  failed.push(f);
+  console.error(`error: ${f.model}${f.variant ? ` ${f.variant}` : ""}: cannot load: ${f.error}`);
+}
+
 let any = false;
 for (const ref of REFS) {
   if (!lmInstalled(ref)) continue;
   any = true;
+  let has: string[];
+  try {
+    has = variantsOf(ref);
+  } catch (e) {
+    fail({ model: ref, error: oneLine(e) });
+    continue;
+  }
   for (const variant of ["fp32", "int8"]) {
+    if (!has.includes(variant)) {
+      console.log(`${ref}: no ${variant} variant (has ${has.join(", ") || "none"}), skipped`);
+      continue;
+    }
     for (const threads of threadList) {
-      const m = await loadTextModel(ref, { variant, threads, batchSize: batch }).catch(() => null);
-      if (!m) continue;
+      const m = await loadTextModel(ref, { variant, threads, batchSize: batch }).catch((e: unknown) => e);
+      if (!(m instanceof OnnxTextModel)) {
+        fail({ model: ref, variant, error: m ? oneLine(m) : "not in the registry" });
+        break; // its other thread counts would fail the same way: one line per model (variant)
+      }
       await m.run(tweets.slice(0, 64)); // warm-up
       await measure(`${m.id}`, "tweets", threads, tweets, (x) => m.run(x));
       if (phrases.length && threads === threadList[0]) {
@@ -103,6 +149,9 @@ for (const ref of REFS) {
   }
 }
 if (!any) console.log(`no language model installed (${LM_INSTALL}): only the lexicon was measured`);
-const out = new URL(`results/lm-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
-await Deno.writeTextFile(out, JSON.stringify({ loadavg: load, batch, rows }, null, 1) + "\n");
+await Deno.writeTextFile(
+  out,
+  JSON.stringify({ loadavg: load, batch, rows, ...(failed.length ? { failed } : {}) }, null, 1) + "\n",
+);
 console.log(`wrote ${out}`);
+if (failed.length) Deno.exit(1); // each failure was one line above, and is under `failed` in the results

@@ -18,10 +18,12 @@
  *   `LogisticRegression` (same penalty), `GbdtModel` vs LightGBM (matched depth, rate, bins, rounds, early
  *   stopping); accuracy, log loss, AUC on test, fit time.
  *
- * Writes `bench/results/peers-<date>.json`. Options: `--tickers N` (default 60), `--seed S` (42),
- * `--skip-trend`, `--skip-vol`, `--skip-risk`, `--json PATH`.
+ * Writes `bench/results/peers-<date>.json`. Options: `--tickers N` (a positive integer, default 60), `--seed S`
+ * (an integer >= 0, default 42), `--skip-trend`, `--skip-vol`, `--skip-risk`, `--json PATH`; `--help` prints the
+ * usage, and a bad flag or value is refused with exit 2 before any work (before the peers' set-up too).
  * @module
  */
+import { intFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -58,16 +60,21 @@ import {
   volRun,
 } from "@lib/evaluate/mod.ts";
 
-const args = Deno.args;
-const opt = (k: string, d: string) => (args.includes(k) ? args[args.indexOf(k) + 1] : d);
-const tickers = Number(opt("--tickers", "60"));
-const seed = Number(opt("--seed", "42"));
+const { values } = toolArgs("bench:peers", {
+  tickers: { type: "string", default: "60" },
+  seed: { type: "string", default: "42" },
+  "skip-trend": { type: "boolean" },
+  "skip-vol": { type: "boolean" },
+  "skip-risk": { type: "boolean" },
+  json: { type: "string" },
+});
+const tickers = toolCheck(() => intFlag("tickers", values.tickers));
+const seed = toolCheck(() => intFlag("seed", values.seed, { min: 0, max: 2 ** 32 - 1 }));
 const SHARED = fileURLToPath(new URL("../../shared/data/", import.meta.url));
 const PY = fileURLToPath(new URL("./peers/.venv/bin/python", import.meta.url));
-const jsonOut = opt(
-  "--json",
-  fileURLToPath(new URL(`./results/peers-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url)),
-);
+const jsonOut = values.json !== undefined
+  ? toolCheck(() => outFileFlag("json", values.json!))
+  : fileURLToPath(new URL(`./results/peers-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url));
 
 async function python(script: string, ...rest: string[]): Promise<number> {
   const t0 = performance.now();
@@ -118,7 +125,7 @@ const rows: string[][] = [];
 const f = (v: number, d = 4) => (Number.isFinite(v) ? v.toPrecision(d) : "NaN");
 
 try {
-  if (!args.includes("--skip-vol")) {
+  if (!values["skip-vol"]) {
     // ---------------- volatility
     const inp = loadVolInputs(SHARED);
     const runs = VOL_HORIZONS.map((h) => ({ h, run: volRun(inp, h) }));
@@ -363,7 +370,7 @@ try {
     result.volatility_family = family;
   }
 
-  if (!args.includes("--skip-risk")) {
+  if (!values["skip-risk"]) {
     // ---------------- risk: arch's filtered historical simulation on the index
     const inp = loadVolInputs(SHARED);
     const ours = indexRiskRun(inp);
@@ -445,7 +452,7 @@ try {
     result.risk = risk;
   }
 
-  if (!args.includes("--skip-trend")) {
+  if (!values["skip-trend"]) {
     // ---------------- trend
     let t0 = performance.now();
     const series = await loadSp500({ sharedDir: SHARED, seed, reduced: true, tickers });

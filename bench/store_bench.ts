@@ -7,8 +7,11 @@
  *
  *   deno task bench:store
  *   FMAI_MYSQL_URL=mysql://fmai:fmai@127.0.0.1:3307/fmai deno task bench:store
+ *
+ * It takes no flags: `--help` prints the usage, any other flag is refused with exit 2 before any work.
  * @module
  */
+import { toolArgs } from "../scripts/_args.ts";
 import {
   BARS,
   embeddedConfig,
@@ -107,6 +110,7 @@ async function run(
 }
 
 if (import.meta.main) {
+  toolArgs("bench:store", {});
   const t0 = performance.now();
   const rows = await readBarRows(CSV);
   const parseSeconds = (performance.now() - t0) / 1000;

@@ -8,9 +8,13 @@
  *
  * `deno run -A bench/trend_walkforward.ts [--models logistic,gbdt,tcn] [--folds 4] [--json FILE]`
  * (default: every trend model but the majority/momentum baselines; writes bench/results/walkforward-<date>.json).
+ * `--models` names known trend models, `--folds` is a positive integer (and at most what fits in the data, each
+ * fold training on 126 sessions or more: checked after loading it, before TensorFlow starts); a bad flag or value
+ * is refused with exit 2 before any work.
  * @module
  */
-import { toolArgs } from "../scripts/_args.ts";
+import { intFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
+import { ConfigError } from "@lib/core/mod.ts";
 import { buildDataset, rowsOf, Segment, TREND_SEGMENTS, walkForwardSplits } from "@lib/dataset/mod.ts";
 import { loadAllSp500, loadMarket } from "@lib/evaluate/mod.ts";
 import { topkExcess } from "@lib/backtest/mod.ts";
@@ -18,22 +22,48 @@ import { createTrendModel, dailyIc, initTensorflow, TREND_MODEL_NAMES } from "@l
 
 const { values } = toolArgs("bench:walkforward", {
   models: { type: "string" },
-  folds: { type: "string" },
+  folds: { type: "string", default: "4" },
   json: { type: "string" },
 });
-const models = values.models?.split(",") ??
-  TREND_MODEL_NAMES.filter((m) => m !== "majority" && m !== "momentum");
-for (const m of models) if (!TREND_MODEL_NAMES.includes(m)) throw new RangeError(`unknown model ${m}`);
-const nFolds = Number(values.folds ?? 4);
+const models = toolCheck(() => {
+  const list = values.models?.split(",") ??
+    TREND_MODEL_NAMES.filter((m) => m !== "majority" && m !== "momentum");
+  for (const m of list) {
+    if (!TREND_MODEL_NAMES.includes(m)) {
+      throw new ConfigError(
+        `--models: unknown model ${JSON.stringify(m)} (known: ${TREND_MODEL_NAMES.join(", ")})`,
+      );
+    }
+  }
+  if (new Set(list).size < list.length) {
+    throw new ConfigError(`--models: a model is named twice in ${values.models}`);
+  }
+  return list;
+});
+const nFolds = toolCheck(() => intFlag("folds", values.folds));
+const out = values.json !== undefined
+  ? toolCheck(() => outFileFlag("json", values.json!))
+  : new URL(`results/walkforward-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
 const SHARED = new URL("../../shared/data", import.meta.url).pathname;
 const seed = 42;
 
 const [series, market] = await Promise.all([loadAllSp500(SHARED), loadMarket(SHARED)]);
-const { backend } = await initTensorflow();
 const dates = [...new Set([...series.values()].flatMap((s) => s.dates))].sort()
   .filter((d) => d >= TREND_SEGMENTS.train[0] && d <= TREND_SEGMENTS.test[1]);
-const step = 126;
-const splits = walkForwardSplits(dates, { minTrain: dates.length - nFolds * step, step, purge: 2 });
+const step = 126, purge = 2, valid = 63;
+const splits = toolCheck(() => {
+  // the first fold trains on at least `step` sessions before its `valid` validation sessions (see the loop below)
+  const maxFolds = Math.floor((dates.length - purge - valid - step) / step);
+  if (nFolds > maxFolds) {
+    throw new ConfigError(
+      `--folds: at most ${maxFolds} folds of ${step} sessions fit in the ${dates.length} sessions ${
+        dates[0]
+      }..${dates.at(-1)} (each fold training on ${step} sessions or more), got ${nFolds}`,
+    );
+  }
+  return walkForwardSplits(dates, { minTrain: dates.length - nFolds * step, step, purge });
+});
+const { backend } = await initTensorflow();
 console.log(`load ${Deno.loadavg()[0].toFixed(1)}; tfjs ${backend}; ${series.size} tickers; folds:`);
 for (const f of splits) {
   console.log(`  fold ${f.fold}: train ${f.train[0]}..${f.train[1]}, test ${f.test[0]}..${f.test[1]}`);
@@ -117,7 +147,5 @@ for (const name of models) {
     }%/yr; folds with RankIC > 0: ${rs.filter((r) => r.rankIc > 0).length}/${rs.length}`,
   );
 }
-const out = values.json ??
-  new URL(`results/walkforward-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
 await Deno.writeTextFile(out, JSON.stringify({ backend, seed, splits, results }, null, 2) + "\n");
 console.log(`wrote ${out}`);

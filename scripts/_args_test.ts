@@ -1,5 +1,6 @@
-import { equal, ok } from "node:assert/strict";
-import { toolUsage } from "./_args.ts";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
+import { ConfigError } from "@lib/core/mod.ts";
+import { intFlag, intListFlag, outFileFlag, toolUsage } from "./_args.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 /** The scripts whose flags go through toolArgs, with their deno.json task. */
@@ -23,6 +24,44 @@ Deno.test("toolUsage: every flag with its default", () => {
     }, true),
     "usage: deno task bench:x [--runs VALUE (default 3)] [--out VALUE] [--quick] [ARGS...]",
   );
+});
+
+Deno.test("intFlag / intListFlag: integers in range, else a ConfigError naming the flag", () => {
+  equal(intFlag("runs", "3"), 3);
+  equal(intFlag("seed", "0", { min: 0 }), 0);
+  deepEqual(intListFlag("threads", "1,2"), [1, 2]);
+  for (const bad of ["abc", "0", "-1", "1.5", "1e3", "", " ", "9007199254740993"]) {
+    throws(
+      () => intFlag("runs", bad),
+      (e) => e instanceof ConfigError && e.message.startsWith("--runs: "),
+      bad,
+    );
+  }
+  throws(() => intFlag("n", "9", { min: 1, max: 8 }), /--n: expected an integer from 1 to 8, got "9"/);
+  throws(() => intFlag("seed", "-3", { min: 0 }), /--seed: expected an integer >= 0, got "-3"/);
+  for (const bad of ["", "1,", "x,y", "1,0"]) {
+    throws(
+      () => intListFlag("threads", bad),
+      /^ConfigError: --threads: expected a positive integer or a comma/,
+      bad,
+    );
+  }
+});
+
+Deno.test("outFileFlag: a file in an existing folder, else a ConfigError", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    equal(outFileFlag("json", `${dir}/out.json`), `${dir}/out.json`);
+    for (const bad of ["", `${dir}/`, dir, `${dir}/missing/out.json`]) {
+      throws(
+        () => outFileFlag("json", bad),
+        (e) => e instanceof ConfigError && e.message.startsWith("--json"),
+        bad,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("bench and maintenance scripts: --help is the usage (exit 0), a bad flag one line (exit 2), before any work", async () => {
