@@ -793,6 +793,9 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         promotion = championScorer
           ? `${manifest.version} is the challenger and issues today: the champion ${champion} was fitted on news ` +
             `scored by ${championScorer} (retrain.promote: never; promote with deno task models promote)`
+          : p.retrain.promote === "never"
+          ? `${manifest.version} is the challenger; ${champion} stays champion (retrain.promote: never; promote ` +
+            `with deno task models promote)`
           : `${manifest.version} is the challenger; ${champion} stays champion until the challenger beats it`;
       }
     }

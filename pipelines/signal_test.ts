@@ -480,3 +480,24 @@ Deno.test("a production fit on too little history is refused, saying how many se
     /production\.retrain\.window rolling 60 is too short at calibrationFrac 0\.7: widen it$/,
   );
 });
+
+storeTest(
+  "signal: under retrain.promote never a refit is the challenger, and the run says it is promoted by hand",
+  async (cfg, stores) => {
+    const first = await runSignal(cfg, { ...quiet, stores });
+    const never = await smallConfig({
+      models: { trend: ["majority", "logistic"], seed: 7 },
+      production: { retrain: { promote: "never" } },
+    });
+    const second = await runSignal(never, { ...quiet, stores, refit: true });
+    equal(second.promoted, false);
+    equal(second.modelVersion, first.modelVersion);
+    const challenger = (await aliasState(stores.objects, "system")).aliases.challenger;
+    notEqual(challenger, first.modelVersion);
+    equal(
+      second.promotion,
+      `${challenger} is the challenger; ${first.modelVersion} stays champion (retrain.promote: never; promote ` +
+        `with deno task models promote)`,
+    );
+  },
+);
