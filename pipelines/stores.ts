@@ -70,19 +70,64 @@ const SECTION_TEMPLATES: Record<string, Record<string, unknown>> = {
     listPageSize: 0,
   },
 };
+
+/** A whole number in `[min, max]`; `why` is shown in the error. */
+interface Bound {
+  min: number;
+  max: number;
+  why?: string;
+}
+const MIB = 1024 * 1024;
+const RETRIES: Bound = { min: 1, max: 20, why: "attempts per operation, with doubling delays" };
+const DELAY: Bound = { min: 0, max: 60_000, why: "ms before the first retry" };
+const TIMEOUT: Bound = { min: 1, max: 600_000, why: "ms; 0 would mean no timeout" };
+/** The numeric settings of each file and their ranges (each store's code reads these; see its module doc). */
+const SECTION_RANGES: Record<string, Record<string, Bound>> = {
+  mysql: {
+    port: { min: 1, max: 65535 },
+    poolSize: { min: 1, max: 1000, why: "connections in the pool; 0 would mean unlimited" },
+    retries: RETRIES,
+    retryDelayMs: DELAY,
+    connectTimeoutMs: TIMEOUT,
+    rowsPerStatement: { min: 1, max: 60_000, why: "rows per INSERT; the driver's placeholder limit" },
+    stagingFromRows: { min: 1, max: 1e9, why: "rows from which an upsert is staged" },
+  },
+  mongodb: {
+    retries: RETRIES,
+    retryDelayMs: DELAY,
+    timeoutMs: TIMEOUT,
+    batchSize: { min: 1, max: 100_000, why: "documents per bulk write, at most MongoDB's maxWriteBatchSize" },
+  },
+  s3: {
+    maxAttempts: RETRIES,
+    timeoutMs: TIMEOUT,
+    multipartBytes: {
+      min: 5 * MIB,
+      max: 5 * 1024 * MIB,
+      why: "uploads go in 5 MiB parts, S3's minimum; one PUT holds at most 5 GiB",
+    },
+    listPageSize: { min: 1, max: 1000, why: "keys per list request; S3 returns at most 1000" },
+  },
+};
 const SECRET_KEYS = new Set(["password", "accessKeyId", "secretAccessKey", "sessionToken"]);
 
 /**
- * The `store.<part>` section of `config/<name>.yaml` without its `kind` (a `null` value means unset); an
- * unknown key, a value of the wrong type or a secret written in the file is a `ConfigError` naming it.
+ * The `store.<part>` section of `config/<name>.yaml` without its `kind` (a `null` value means unset). The whole
+ * file is checked: an unknown key anywhere, a value of the wrong type or out of range, a `kind` other than the
+ * backend itself or a secret written in the file is a `ConfigError` naming the file and the key.
  */
 async function section(name: string, part: string, configDir: URL): Promise<Record<string, unknown>> {
   const where = `config/${name}.yaml`;
   const file = new URL(`${name}.yaml`, configDir);
-  const doc = parseYamlText(await Deno.readTextFile(file), where) as Record<string, unknown>;
-  const store = doc.store as Record<string, Record<string, unknown>> | undefined;
-  const s = store?.[part];
-  if (!s || typeof s !== "object") throw new ConfigError(`${where}: missing store.${part}`);
+  const doc = parseYamlText(await Deno.readTextFile(file), where);
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
+    throw new ConfigError(`${where}: expected a mapping with store.${part}, got ${shown(doc)}`);
+  }
+  const store = (doc as { store?: unknown }).store as Record<string, unknown> | undefined;
+  const s = store !== null && typeof store === "object" ? store[part] : undefined;
+  if (!s || typeof s !== "object" || Array.isArray(s)) {
+    throw new ConfigError(`${where}: missing store.${part}`);
+  }
   const set = Object.fromEntries(Object.entries(s).filter(([, v]) => v !== null));
   for (const k of Object.keys(set)) {
     if (SECRET_KEYS.has(k)) {
@@ -97,11 +142,30 @@ async function section(name: string, part: string, configDir: URL): Promise<Reco
     }
   }
   try {
-    mergeChecked(SECTION_TEMPLATES[name], set, `store.${part}`);
+    // the whole document, so that a misspelled key outside store.<part> is refused too
+    mergeChecked({ store: { [part]: SECTION_TEMPLATES[name] } }, {
+      ...doc,
+      store: { ...store, [part]: set },
+    });
   } catch (e) {
     throw new ConfigError(`${where}: ${oneLine(e)}`, { cause: e });
   }
-  const { kind: _kind, ...rest } = s;
+  if (set.kind !== undefined && set.kind !== name) {
+    throw new ConfigError(
+      `${where}: store.${part}.kind: ${shown(set.kind)} is not ${name}: this file is read only for ` +
+        `--stores ${name}; leave ${name} out of --stores (FMAI_STORES) for the embedded store`,
+    );
+  }
+  for (const [k, b] of Object.entries(SECTION_RANGES[name])) {
+    const v = set[k] as number | undefined;
+    if (v !== undefined && !(Number.isInteger(v) && v >= b.min && v <= b.max)) {
+      throw new ConfigError(
+        `${where}: store.${part}.${k}: ${v} is out of range: want a whole number in [${b.min}, ${b.max}]` +
+          (b.why ? ` (${b.why})` : ""),
+      );
+    }
+  }
+  const { kind: _kind, ...rest } = s as Record<string, unknown>;
   return rest;
 }
 
@@ -181,9 +245,6 @@ export async function storeConfigFor(
         database: env.FMAI_MYSQL_DATABASE,
       }),
     };
-    if (!env.FMAI_MYSQL_URL && !env.FMAI_MYSQL_PORT && (base as { port?: unknown }).port !== undefined) {
-      checkPort((base as { port?: unknown }).port, "config/mysql.yaml: store.tables.port");
-    }
     const host = String((base as { host?: unknown }).host ?? "");
     const password = env.FMAI_MYSQL_URL
       ? (base as { password: string }).password

@@ -52,7 +52,7 @@ export interface MongoConfig {
   retryDelayMs?: number;
   /** Server selection / connect timeout in ms (default 5000). */
   timeoutMs?: number;
-  /** Documents per bulk write (default 1000). */
+  /** Documents per bulk write: a whole number >= 1 (default 1000). */
   batchSize?: number;
 }
 
@@ -160,6 +160,15 @@ function toStored(collection: string, d: Doc, i: number): Stored {
   return { _id: id, ...rest, [WORDS]: docWords(d) };
 }
 
+/** `batchSize` of a config: a whole number >= 1 (default 1000); else a `RangeError` (0 would never advance). */
+function batchSizeOf(cfg: MongoConfig): number {
+  const n = cfg.batchSize ?? 1000;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new RangeError(`mongodb config: batchSize must be a whole number >= 1, got ${n}`);
+  }
+  return n;
+}
+
 /** The MongoDB `DocumentStore`; see the module doc for layout and indexes. */
 class MongoDocuments implements DocumentStore {
   readonly backend = BACKEND;
@@ -180,7 +189,7 @@ class MongoDocuments implements DocumentStore {
     this.#dbName = cfg.database;
     this.#retries = cfg.retries ?? 4;
     this.#delay = cfg.retryDelayMs ?? 200;
-    this.#batch = cfg.batchSize ?? 1000;
+    this.#batch = batchSizeOf(cfg);
   }
 
   /** Runs `op`, retrying connection errors with exponential backoff; any failure ends as a `StoreError`. */
@@ -405,6 +414,7 @@ export async function openMongoDocuments(cfg: MongoConfig): Promise<DocumentStor
   if (typeof cfg.database !== "string" || !/^[A-Za-z0-9_-]{1,63}$/.test(cfg.database)) {
     throw new TypeError(`mongodb config: invalid database name ${JSON.stringify(cfg.database)}`);
   }
+  batchSizeOf(cfg); // before a client exists: the store's constructor checks it again
   const timeout = cfg.timeoutMs ?? 5000;
   const client = new MongoClient(cfg.uri, {
     serverSelectionTimeoutMS: timeout,

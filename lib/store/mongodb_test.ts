@@ -154,3 +154,20 @@ Deno.test("mongodb documents: bad config is a TypeError", async () => {
   await rejects(openMongoDocuments({ uri: "http://x", database: "fmai" }), TypeError);
   await rejects(openMongoDocuments({ uri: "mongodb://127.0.0.1:1", database: "a b" }), TypeError);
 });
+
+Deno.test("mongodb documents: a batchSize below 1 or not whole is a RangeError before any connection", async () => {
+  // without the check, batchSize 0 made the first upsert loop forever (`i += 0`); nothing listens on port 1
+  for (const batchSize of [0, -5, 1.5, Number.NaN]) {
+    await rejects(
+      openMongoDocuments({
+        uri: "mongodb://127.0.0.1:1",
+        database: "fmai",
+        batchSize,
+        retries: 1,
+        timeoutMs: 200,
+      }),
+      (e) => e instanceof RangeError && /batchSize must be a whole number >= 1/.test(e.message),
+      String(batchSize),
+    );
+  }
+});

@@ -48,13 +48,13 @@ export interface MySqlConfig {
   user: string;
   password: string;
   database: string;
-  /** Connections in the pool (default 4). */
+  /** Connections in the pool: a whole number >= 1 (default 4). */
   poolSize?: number;
   /** Attempts per operation on connection errors before a `StoreError` (default 4). */
   retries?: number;
   /** First retry delay in ms; doubles each attempt (default 200). */
   retryDelayMs?: number;
-  /** Connect timeout in ms (default 5000). */
+  /** Connect timeout in ms: a whole number >= 1 (default 5000). */
   connectTimeoutMs?: number;
   /** Rows per `INSERT` statement (default 2,000). */
   rowsPerStatement?: number;
@@ -129,6 +129,13 @@ export async function openMySqlTables(cfg: MySqlConfig): Promise<TableStore> {
   }
   if (!Number.isInteger(cfg.port) || cfg.port <= 0 || cfg.port > 65535) {
     throw new RangeError(`mysql config: bad port ${cfg.port}`);
+  }
+  // mysql2 reads 0 as "no limit": an unlimited pool, a connect that never times out
+  for (const k of ["poolSize", "connectTimeoutMs"] as const) {
+    const v = cfg[k];
+    if (v !== undefined && v !== null && !(Number.isSafeInteger(v) && v >= 1)) {
+      throw new RangeError(`mysql config: ${k} must be a whole number >= 1, got ${v}`);
+    }
   }
   const store = new MySqlTables(cfg);
   try {

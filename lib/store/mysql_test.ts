@@ -327,3 +327,15 @@ Deno.test("mysql tables: new rows are read from the server's Records/Duplicates 
   equal(insertedBy({ affectedRows: 1, info: "Records: 2  Duplicates: 0  Warnings: 0" }), 1);
   throws(() => insertedBy({ info: "" }), StoreError);
 });
+
+Deno.test("mysql tables: poolSize or connectTimeoutMs below 1 is a RangeError before any connection", async () => {
+  // mysql2 reads 0 as "no limit" (unlimited connections, a connect that never times out); port 1: no server
+  const cfg = { host: "127.0.0.1", port: 1, user: "u", password: "p", database: "d", retries: 1 };
+  for (const bad of [{ poolSize: 0 }, { poolSize: -1 }, { poolSize: 2.5 }, { connectTimeoutMs: 0 }]) {
+    await rejects(
+      openMySqlTables({ ...cfg, ...bad }),
+      (e) => e instanceof RangeError && /must be a whole number >= 1/.test(e.message),
+      JSON.stringify(bad),
+    );
+  }
+});
