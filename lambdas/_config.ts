@@ -1,25 +1,37 @@
 /**
  * Lambda configuration from environment variables (the edge: `lib/` never reads the environment). In AWS the
- * secrets come from SSM parameters through `serverless.yml`.
+ * secrets come from SSM parameters through `serverless.yml`. Every variable is parsed and range-checked here,
+ * once, before any work: a bad value is a one-line `ConfigError` naming the variable.
  *
  * | variable | meaning | default |
  * |---|---|---|
- * | `FMAI_SYMBOLS` | comma-separated universe | `AAPL,MSFT,AMZN,GOOG,NVDA` |
- * | `FMAI_BATCH_SIZE` | symbols per batch (one `runCollect` each) | `10` |
- * | `FMAI_CONCURRENCY` | symbols in flight inside a batch | `4` |
- * | `FMAI_LOOKBACK_DAYS` | calendar days before the event date the prices/charts window starts | `7` |
- * | `FMAI_CALENDAR_DAYS` | days of Nasdaq calendars from the event date on | `7` |
- * | `FMAI_OPTION_EXPIRIES` | nearest option expirations collected per symbol | `3` |
+ * | `FMAI_SYMBOLS` | comma-separated universe (a symbol given twice, in any case, is refused) | `AAPL,MSFT,AMZN,GOOG,NVDA` |
+ * | `FMAI_BATCH_SIZE` | symbols per batch (one `runCollect` each), 1..1000 | `10` |
+ * | `FMAI_CONCURRENCY` | symbols in flight inside a batch, 1..64 | `4` |
+ * | `FMAI_LOOKBACK_DAYS` | `prices`: calendar days before the last session on or before the event date (or `detail.to`) that the window starts, 1..3650 (`charts` and the other snapshots collect the last session only) | `7` |
+ * | `FMAI_CALENDAR_DAYS` | `calendars`: days of Nasdaq calendars from the event date on, 7..366 (at least 7, so every window holds a session: the longest closure, 2001-09-11..16, is 6 days) | `7` |
+ * | `FMAI_OPTION_EXPIRIES` | nearest option expirations collected per symbol, 1..12 | `3` |
  * | `FMAI_MYSQL_URL` | `mysql://user:pass@host:port/db` -> MySQL tables (else embedded SQLite) | |
  * | `FMAI_MONGO_URL`, `FMAI_MONGO_DATABASE` | MongoDB documents (else embedded SQLite) | db `fmai` |
- * | `FMAI_S3_BUCKET`, `FMAI_S3_REGION`, `FMAI_S3_ENDPOINT`, `FMAI_S3_PREFIX` | S3 objects (else local folder) | region `AWS_REGION` |
+ * | `FMAI_S3_BUCKET`, `FMAI_S3_REGION`, `FMAI_S3_ENDPOINT`, `FMAI_S3_PREFIX` | S3 objects (else local folder); the keys are `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` (in AWS Lambda: the execution role's, set by the runtime) | region `AWS_REGION` |
  * | `FMAI_DATA_DIR` | embedded stores' folder | `/tmp/fmai` |
- * | `FMAI_REPLAY_DIRS` | `:`-separated recorded-response folders: offline runs and tests, never in AWS | |
+ * | `FMAI_REPLAY_DIRS` | `:`-separated recorded-response folders (each must exist): offline runs and tests, never in AWS | |
+ *
+ * Integers are decimal digits only (`1e1`, `0x2`, `2.0` are refused).
  * @module
  */
 import process from "node:process";
-import { ConfigError, parseSymbolList } from "../lib/core/mod.ts";
-import { mySqlConfigFromUrl, type StoreConfig } from "../lib/store/mod.ts";
+import { statSync } from "node:fs";
+import { ConfigError, oneLine, parseSymbolList, shown } from "../lib/core/mod.ts";
+import {
+  checkEndpoint,
+  checkObjectPrefix,
+  checkPort,
+  mySqlConfigFromUrl,
+  redactUrl,
+  splitUrl,
+  type StoreConfig,
+} from "../lib/store/mod.ts";
 
 /** Environment as a plain record. */
 export type Env = Record<string, string | undefined>;
@@ -37,56 +49,159 @@ export interface LambdaConfig {
   replayDirs: string[];
 }
 
-function int(env: Env, name: string, dflt: number): number {
+/** The default universe (`FMAI_SYMBOLS` unset). */
+export const DEFAULT_SYMBOLS = "AAPL,MSFT,AMZN,GOOG,NVDA";
+
+/** An integer variable in `min..max` (decimal digits only); `dflt` when unset or empty. */
+function int(env: Env, name: string, dflt: number, min: number, max: number, why = ""): number {
   const v = env[name];
   if (v === undefined || v === "") return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive integer, got ${v}`);
+  const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(
+      `${name} must be a whole number from ${min} to ${max} (decimal digits${why}), got ${shown(v)}`,
+    );
+  }
   return n;
 }
 
-function mysqlFromEnv(url: string) {
-  try {
-    return mySqlConfigFromUrl(url);
-  } catch (e) {
-    throw new ConfigError(`FMAI_MYSQL_URL: ${(e as Error).message}`, { cause: e });
+/**
+ * The message refusing a symbol listed twice, in any case (Yahoo, Nasdaq and the stores match symbols
+ * regardless of case: the run would collect it twice and count its rows twice), or `null`. The same rule and
+ * words as `deno task collect --symbols` (`refuseRepeats` in pipelines/collect_cli.ts).
+ */
+export function repeatedSymbol(symbols: readonly string[], where: string): string | null {
+  const seen = new Map<string, string>();
+  for (const s of symbols) {
+    const first = seen.get(s.toUpperCase());
+    if (first !== undefined) {
+      return first === s
+        ? `${where}: ${s} is given twice`
+        : `${where}: ${first} and ${s} are the same symbol`;
+    }
+    seen.set(s.toUpperCase(), s);
   }
+  return null;
 }
 
-/** Reads the configuration from `env` (default `process.env`). */
+/** `FMAI_SYMBOLS` (or the default universe): checked, upper-cased, no symbol twice. */
+function symbolsFromEnv(env: Env): string[] {
+  const text = env.FMAI_SYMBOLS ?? DEFAULT_SYMBOLS;
+  let list: string[];
+  try {
+    list = parseSymbolList(text, "FMAI_SYMBOLS");
+  } catch (e) {
+    throw new ConfigError(oneLine(e), { cause: e });
+  }
+  const twice = repeatedSymbol(list, "FMAI_SYMBOLS");
+  if (twice) throw new ConfigError(twice);
+  return list.map((s) => s.toUpperCase());
+}
+
+function mysqlFromEnv(url: string) {
+  let c;
+  try {
+    c = mySqlConfigFromUrl(url);
+  } catch (e) {
+    throw new ConfigError(`FMAI_MYSQL_URL: ${oneLine(e)}`, { cause: e });
+  }
+  checkPort(c.port, `FMAI_MYSQL_URL ${redactUrl(url)}`);
+  if (!c.user) throw new ConfigError(`FMAI_MYSQL_URL ${redactUrl(url)}: names no user`);
+  return c;
+}
+
+function mongoFromEnv(env: Env) {
+  const uri = env.FMAI_MONGO_URL!;
+  const p = splitUrl(uri);
+  if (!/^mongodb(\+srv)?:\/\//.test(uri) || !p || !/^[^/?#]/.test(p.rest)) {
+    throw new ConfigError(
+      `FMAI_MONGO_URL: expected a mongodb:// or mongodb+srv:// URL with a host, got ${shown(redactUrl(uri))}`,
+    );
+  }
+  const database = env.FMAI_MONGO_DATABASE || "fmai";
+  if (!/^[A-Za-z0-9_-]{1,63}$/.test(database)) {
+    throw new ConfigError(
+      `FMAI_MONGO_DATABASE: expected 1 to 63 letters, digits, _ or -, got ${shown(database)}`,
+    );
+  }
+  return { kind: "mongodb" as const, uri, database };
+}
+
+function s3FromEnv(env: Env) {
+  const bucket = env.FMAI_S3_BUCKET!;
+  // the characters of a bucket name (a space, `/` or an upper-case letter would address something else)
+  if (!/^[a-z0-9][a-z0-9._-]{0,62}$/.test(bucket)) {
+    throw new ConfigError(
+      `FMAI_S3_BUCKET: expected a bucket name (up to 63 lower-case letters, digits, . - _), got ${
+        shown(bucket)
+      }`,
+    );
+  }
+  const endpoint = env.FMAI_S3_ENDPOINT ? checkEndpoint(env.FMAI_S3_ENDPOINT, "FMAI_S3_ENDPOINT") : undefined;
+  const prefix = env.FMAI_S3_PREFIX ?? "";
+  if (prefix !== "") {
+    try {
+      checkObjectPrefix(prefix);
+    } catch (e) {
+      throw new ConfigError(`FMAI_S3_PREFIX: ${oneLine(e)}`, { cause: e });
+    }
+    if (!prefix.endsWith("/")) {
+      throw new ConfigError(`FMAI_S3_PREFIX: ${shown(prefix)} must end with / (e.g. ${prefix}/)`);
+    }
+  }
+  // AWS Lambda puts the execution role's credentials in these three variables; elsewhere set them yourself
+  for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+    if (!env[k]) {
+      throw new ConfigError(
+        `FMAI_S3_BUCKET is set but ${k} is not (S3 keys come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and ` +
+          `AWS_SESSION_TOKEN; AWS Lambda sets them from the execution role)`,
+      );
+    }
+  }
+  return {
+    kind: "s3" as const,
+    bucket,
+    region: env.FMAI_S3_REGION || env.AWS_REGION || "us-east-1",
+    endpoint,
+    prefix,
+    accessKeyId: env.AWS_ACCESS_KEY_ID!,
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY!,
+    sessionToken: env.AWS_SESSION_TOKEN || undefined,
+    createBucket: false,
+  };
+}
+
+/** `FMAI_REPLAY_DIRS`: each folder must exist (a mistyped one would make every request fail). */
+function replayDirsFromEnv(env: Env): string[] {
+  const dirs = (env.FMAI_REPLAY_DIRS ?? "").split(":").filter(Boolean);
+  for (const d of dirs) {
+    let isDir = false;
+    try {
+      isDir = statSync(d).isDirectory();
+    } catch { /* refused below */ }
+    if (!isDir) throw new ConfigError(`FMAI_REPLAY_DIRS: ${d}: no such folder`);
+  }
+  return dirs;
+}
+
+/** Reads and checks the configuration from `env` (default `process.env`); a `ConfigError` naming the variable. */
 export function configFromEnv(env: Env = process.env): LambdaConfig {
-  const symbols = parseSymbolList(env.FMAI_SYMBOLS ?? "AAPL,MSFT,AMZN,GOOG,NVDA", "FMAI_SYMBOLS", {
-    upperCase: true,
-  });
+  const symbols = symbolsFromEnv(env);
   const dataDir = env.FMAI_DATA_DIR || "/tmp/fmai";
   const store: StoreConfig = {
     dataDir,
     tables: env.FMAI_MYSQL_URL ? { kind: "mysql", ...mysqlFromEnv(env.FMAI_MYSQL_URL) } : { kind: "sqlite" },
-    documents: env.FMAI_MONGO_URL
-      ? { kind: "mongodb", uri: env.FMAI_MONGO_URL, database: env.FMAI_MONGO_DATABASE || "fmai" }
-      : { kind: "sqlite" },
-    objects: env.FMAI_S3_BUCKET
-      ? {
-        kind: "s3",
-        bucket: env.FMAI_S3_BUCKET,
-        region: env.FMAI_S3_REGION || env.AWS_REGION || "us-east-1",
-        endpoint: env.FMAI_S3_ENDPOINT || undefined,
-        prefix: env.FMAI_S3_PREFIX || "",
-        accessKeyId: env.AWS_ACCESS_KEY_ID ?? "",
-        secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "",
-        sessionToken: env.AWS_SESSION_TOKEN || undefined,
-        createBucket: false,
-      }
-      : { kind: "local" },
+    documents: env.FMAI_MONGO_URL ? mongoFromEnv(env) : { kind: "sqlite" },
+    objects: env.FMAI_S3_BUCKET ? s3FromEnv(env) : { kind: "local" },
   };
   return {
     symbols,
-    batchSize: int(env, "FMAI_BATCH_SIZE", 10),
-    concurrency: int(env, "FMAI_CONCURRENCY", 4),
-    lookbackDays: int(env, "FMAI_LOOKBACK_DAYS", 7),
-    calendarDays: int(env, "FMAI_CALENDAR_DAYS", 7),
-    optionExpiries: int(env, "FMAI_OPTION_EXPIRIES", 3),
+    batchSize: int(env, "FMAI_BATCH_SIZE", 10, 1, 1000),
+    concurrency: int(env, "FMAI_CONCURRENCY", 4, 1, 64),
+    lookbackDays: int(env, "FMAI_LOOKBACK_DAYS", 7, 1, 3650),
+    calendarDays: int(env, "FMAI_CALENDAR_DAYS", 7, 7, 366, "; at least 7 so every window holds a session"),
+    optionExpiries: int(env, "FMAI_OPTION_EXPIRIES", 3, 1, 12),
     store,
-    replayDirs: (env.FMAI_REPLAY_DIRS ?? "").split(":").filter(Boolean),
+    replayDirs: replayDirsFromEnv(env),
   };
 }

@@ -8,7 +8,10 @@
  * Failures are failures: when any symbol failed or was not run, the handler logs the summary and then throws
  * one line naming them (so the asynchronous invocation is retried, lands in the dead-letter queue, and the
  * error alarm fires); re-running is exact because every collection step is incremental and idempotent.
- * Symbols in the event are checked against the one documented pattern before anything is fetched.
+ * The event is checked before anything is fetched (`readEvent` in `_edge.ts`): `detail` holds only `symbols`,
+ * `from` and `to`; symbols match the one documented pattern and none is given twice (in any case); dates are
+ * `YYYY-MM-DD`. `detail.to` alone ends the handler's usual window there (`prices`: `FMAI_LOOKBACK_DAYS` before
+ * it; `calendars`: `FMAI_CALENDAR_DAYS` days ending on it).
  * @module
  */
 import "./_deno_shim.ts";
@@ -18,12 +21,12 @@ import {
   checkSymbol,
   FmaiError,
   InputError,
+  isCalendarDate,
   type IsoDate,
   isSession,
   nyDate,
-  oneLine,
   prevSession,
-  redact,
+  shown,
 } from "../lib/core/mod.ts";
 import {
   checkRequest,
@@ -41,16 +44,20 @@ import {
   summarize,
   type SummaryRow,
 } from "../pipelines/collect/mod.ts";
-import { configFromEnv, type Env } from "./_config.ts";
+import { configFromEnv, type Env, repeatedSymbol } from "./_config.ts";
+import { leaveAsOneLine, readEvent } from "./_edge.ts";
 
 export type { Env } from "./_config.ts";
 
-/** An EventBridge scheduled event (only the fields used). */
+/** An EventBridge scheduled event (only the fields used; the others are left alone). */
 export interface ScheduledEvent {
   time?: string;
   "detail-type"?: string;
   detail?: { symbols?: unknown; from?: IsoDate; to?: IsoDate };
 }
+
+/** The keys a collector's `detail` may hold. */
+export const COLLECT_DETAIL_KEYS = ["symbols", "from", "to"] as const;
 
 /** The part of the Lambda context used. */
 export interface LambdaContext {
@@ -97,20 +104,44 @@ export function windowFor(kind: Window, day: IsoDate, cfg: { lookbackDays: numbe
 }
 
 /**
+ * The window of a handler that ends on `to` (an event with `detail.to` and no `detail.from`): the handler's
+ * usual window for that date, ending exactly on `to` (`calendars`: the `calendarDays` days up to `to`).
+ */
+export function windowEndingAt(
+  kind: Window,
+  to: IsoDate,
+  cfg: { lookbackDays: number; calendarDays: number },
+): { from: IsoDate; to: IsoDate } {
+  if (kind === "calendars") return { from: addDays(to, 1 - cfg.calendarDays), to };
+  return { from: windowFor(kind, to, cfg).from, to };
+}
+
+/** `detail.from` / `detail.to`: a `YYYY-MM-DD` calendar date, else an `InputError` naming the field. */
+function dateOf(v: unknown, where: string): IsoDate | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || !isCalendarDate(v)) {
+    throw new InputError(`${where}: expected a date YYYY-MM-DD, got ${shown(v)}`);
+  }
+  return v;
+}
+
+/**
  * The event's symbols: a list of strings or one comma-separated string, upper-cased, each checked against the
- * symbol pattern. Anything else (`[null, 123, {}]`, a number, an object) is an `InputError` naming the entry.
+ * symbol pattern. Anything else (`[null, 123, {}]`, a number, an object) is an `InputError` naming the entry;
+ * so is a symbol given twice in any case (`AAPL`, `aapl`): it would be collected and counted twice.
  */
 export function symbolsOf(event: ScheduledEvent, dflt: string[]): string[] {
-  const s = event?.detail?.symbols;
+  const s = (event?.detail as { symbols?: unknown } | null | undefined)?.symbols;
   if (s === undefined) return dflt;
   let list: unknown[];
   if (typeof s === "string") list = s.split(",").map((x) => x.trim()).filter(Boolean);
   else if (Array.isArray(s)) list = s;
   else throw new InputError(`detail.symbols: expected a list of symbols or a comma-separated string`);
   if (!list.length) throw new InputError("detail.symbols is empty");
-  return list.map((x, i) =>
-    checkSymbol(typeof x === "string" ? x.trim().toUpperCase() : x, `detail.symbols[${i}]`)
-  );
+  const given = list.map((x, i) => checkSymbol(typeof x === "string" ? x.trim() : x, `detail.symbols[${i}]`));
+  const twice = repeatedSymbol(given, "detail.symbols");
+  if (twice) throw new InputError(twice);
+  return given.map((x, i) => checkSymbol(x.toUpperCase(), `detail.symbols[${i}]`));
 }
 
 /** A handler run in which some symbol failed or was not run: thrown after the summary is logged. */
@@ -151,12 +182,15 @@ export async function collectHandler(
   env?: Env,
 ): Promise<HandlerResult> {
   const cfg = configFromEnv(env);
-  const at = event?.time ? Date.parse(event.time) : Date.now();
-  if (!Number.isFinite(at)) throw new InputError(`event.time is not a date: ${JSON.stringify(event.time)}`);
-  const w = windowFor(window, nyDate(at), cfg);
-  const from = event?.detail?.from ?? w.from, to = event?.detail?.to ?? w.to;
-  const symbols = symbolsOf(event, cfg.symbols);
-  checkRequest({ symbols, from, to }); // bad detail.from/to: a one-line RangeError before anything is fetched
+  const ev = readEvent(event, COLLECT_DETAIL_KEYS);
+  const givenFrom = dateOf(ev.detail.from, "detail.from"), givenTo = dateOf(ev.detail.to, "detail.to");
+  // `detail.to` alone: the usual window, ending there (as `deno task collect` counts --from from --to)
+  const w = givenTo !== undefined && givenFrom === undefined
+    ? windowEndingAt(window, givenTo, cfg)
+    : windowFor(window, nyDate(ev.at ?? Date.now()), cfg);
+  const from = givenFrom ?? w.from, to = givenTo ?? w.to;
+  const symbols = symbolsOf({ detail: ev.detail }, cfg.symbols);
+  checkRequest({ symbols, from, to }); // e.g. from after to: a one-line InputError before anything is fetched
   const base = cfg.replayDirs.length ? await createReplayFetch(cfg.replayDirs) : undefined;
   const raw = createRawRecorder(base ?? ((i, init) => fetch(i, init)));
   const fast = base ? { rateLimitPerSec: 1000, retries: 0 } : {};
@@ -227,9 +261,7 @@ export function makeHandler(kinds: CollectKind[], window: Window, env: Env = pro
       if (r.failed > 0 || r.notRun.length > 0) throw new CollectRunError(failureLine(r), r);
       return r;
     } catch (e) {
-      if (e instanceof FmaiError) throw new Error(redact(oneLine(e), secrets), { cause: e });
-      console.error(redact(e instanceof Error && e.stack ? e.stack : String(e), secrets));
-      throw new Error(`internal error: ${redact(oneLine(e), secrets)}`, { cause: e });
+      leaveAsOneLine(e, secrets);
     }
   };
 }

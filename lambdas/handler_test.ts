@@ -3,7 +3,7 @@ import { ConfigError } from "../lib/core/mod.ts";
 import { openEmbeddedStores } from "../lib/store/mod.ts";
 import { mySqlConfigFromUrl } from "../lib/store/mod.ts";
 import { configFromEnv } from "./_config.ts";
-import { collectHandler, makeHandler, windowFor } from "./_handler.ts";
+import { collectHandler, makeHandler, windowEndingAt, windowFor } from "./_handler.ts";
 
 const FIX = ["yahoo", "nasdaq"].map((k) =>
   new URL(`../../shared/data/${k}-fixtures`, import.meta.url).pathname
@@ -168,4 +168,299 @@ Deno.test("lambda api: a malformed FMAI_API_KEY_HASHES is a one-line ConfigError
     (e) =>
       e instanceof ConfigError && e.message.startsWith("FMAI_API_KEY_HASHES: ") && !e.message.includes("\n"),
   );
+});
+
+const DEFAULTS = new URL("../config/default.yaml", import.meta.url).pathname;
+
+/** Runs `f` with the console silenced; returns the logged lines. */
+async function quiet<T>(f: () => Promise<T>): Promise<T> {
+  const orig = [console.log, console.error, console.warn];
+  console.log = console.error = console.warn = () => {};
+  try {
+    return await f();
+  } finally {
+    [console.log, console.error, console.warn] = orig;
+  }
+}
+
+/** `p` rejects with one line matching `re` (and no "internal error"). */
+async function refused(p: Promise<unknown>, re: RegExp): Promise<void> {
+  await rejects(p, (e: Error) => {
+    ok(re.test(e.message), `${e.message}\n  does not match ${re}`);
+    equal(e.message.includes("\n"), false);
+    ok(!e.message.startsWith("internal error"), e.message);
+    return true;
+  });
+}
+
+Deno.test("lambda symbols: a symbol given twice, in any case, is refused like `deno task collect --symbols`", async () => {
+  const env = { FMAI_DATA_DIR: "/dev/null/fmai-never", FMAI_SYMBOLS: "AAPL" };
+  const handler = makeHandler(["prices"], "prices", env);
+  const ev = { time: "2020-01-02T21:30:00Z", detail: { from: "2020-01-01" } };
+  await refused(
+    handler({ ...ev, detail: { ...ev.detail, symbols: ["AAPL", "aapl", "AAPL"] } }),
+    /^detail\.symbols: AAPL and aapl are the same symbol$/,
+  );
+  await refused(
+    handler({ ...ev, detail: { symbols: "MSFT,MSFT" } }),
+    /^detail\.symbols: MSFT is given twice$/,
+  );
+  throws(
+    () => configFromEnv({ FMAI_SYMBOLS: "AAPL,aapl" }),
+    (e) => e instanceof ConfigError && e.message === "FMAI_SYMBOLS: AAPL and aapl are the same symbol",
+  );
+});
+
+Deno.test("lambda config: every bad variable is a one-line ConfigError naming it, raised by configFromEnv", () => {
+  const keys = { AWS_ACCESS_KEY_ID: "k", AWS_SECRET_ACCESS_KEY: "s" };
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ FMAI_MYSQL_URL: "mysql://u:p@h:0/db" }, /^FMAI_MYSQL_URL .*expected a port/],
+    [{ FMAI_MONGO_URL: "http://x" }, /^FMAI_MONGO_URL: expected a mongodb/],
+    [{ FMAI_MONGO_URL: "mongodb://h:27017", FMAI_MONGO_DATABASE: "a/b" }, /^FMAI_MONGO_DATABASE: /],
+    [{ FMAI_S3_BUCKET: "b", ...keys, FMAI_S3_PREFIX: "fmai" }, /^FMAI_S3_PREFIX: "fmai" must end with \//],
+    [{ FMAI_S3_BUCKET: "b" }, /^FMAI_S3_BUCKET is set but AWS_ACCESS_KEY_ID is not/],
+    [{ FMAI_S3_BUCKET: "b", AWS_ACCESS_KEY_ID: "k" }, /but AWS_SECRET_ACCESS_KEY is not/],
+    [{ FMAI_S3_BUCKET: "b", ...keys, FMAI_S3_ENDPOINT: "minio:9000" }, /^FMAI_S3_ENDPOINT: expected an http/],
+    [{ FMAI_S3_BUCKET: "Bad Bucket/x", ...keys }, /^FMAI_S3_BUCKET: expected a bucket name/],
+    [
+      { FMAI_REPLAY_DIRS: "/dev/null/fmai-replay" },
+      /^FMAI_REPLAY_DIRS: \/dev\/null\/fmai-replay: no such folder/,
+    ],
+    [{ FMAI_LOOKBACK_DAYS: "99999999" }, /^FMAI_LOOKBACK_DAYS must be a whole number from 1 to 3650/],
+    [{ FMAI_OPTION_EXPIRIES: "1000" }, /^FMAI_OPTION_EXPIRIES must be a whole number from 1 to 12/],
+    [{ FMAI_OPTION_EXPIRIES: "13" }, /^FMAI_OPTION_EXPIRIES /],
+    [{ FMAI_BATCH_SIZE: "0x2" }, /^FMAI_BATCH_SIZE must be a whole number/],
+    [{ FMAI_BATCH_SIZE: "1e1" }, /^FMAI_BATCH_SIZE /],
+    [{ FMAI_CONCURRENCY: "99999999999" }, /^FMAI_CONCURRENCY /],
+    [{ FMAI_SYMBOLS: "" }, /^FMAI_SYMBOLS is empty/],
+  ];
+  for (const [env, re] of cases) {
+    throws(() => configFromEnv(env), (e) => {
+      ok(e instanceof ConfigError, `${JSON.stringify(env)}: ${e}`);
+      ok(re.test((e as Error).message), `${JSON.stringify(env)}: ${(e as Error).message}`);
+      equal((e as Error).message.includes("\n"), false);
+      return true;
+    });
+  }
+  // AWS Lambda's own environment: the execution role's keys and session token in AWS_* (the real deployment)
+  const lambda = configFromEnv({
+    FMAI_S3_BUCKET: "fmai-data-prod",
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "ASIAEXAMPLE",
+    AWS_SECRET_ACCESS_KEY: "secret",
+    AWS_SESSION_TOKEN: "token",
+    FMAI_MYSQL_URL: "mysql://u:p@db.example/fmai",
+    FMAI_MONGO_URL: "mongodb+srv://u:p@cluster0.example.net/?retryWrites=true",
+  });
+  deepEqual(lambda.store.objects, {
+    kind: "s3",
+    bucket: "fmai-data-prod",
+    region: "us-east-1",
+    endpoint: undefined,
+    prefix: "",
+    accessKeyId: "ASIAEXAMPLE",
+    secretAccessKey: "secret",
+    sessionToken: "token",
+    createBucket: false,
+  });
+  equal(lambda.store.tables.kind === "mysql" && lambda.store.tables.port, 3306);
+  equal(configFromEnv({ FMAI_S3_BUCKET: "b", ...keys, FMAI_S3_PREFIX: "fmai/" }).store.objects.kind, "s3");
+  equal(configFromEnv({ FMAI_LOOKBACK_DAYS: "3650", FMAI_OPTION_EXPIRIES: "12" }).optionExpiries, 12);
+});
+
+Deno.test("lambda handler: bad store config is refused before any work, as one line naming the variable", async () => {
+  for (
+    const [env, re] of [
+      [
+        { FMAI_MYSQL_URL: "mysql://u:s3cr3tpw@h:0/db" },
+        /^FMAI_MYSQL_URL mysql:\/\/u:\*\*\*@h:0\/db: expected a port/,
+      ],
+      [{ FMAI_MONGO_URL: "http://x" }, /^FMAI_MONGO_URL: /],
+      [{ FMAI_REPLAY_DIRS: "/dev/null/replay" }, /^FMAI_REPLAY_DIRS: /],
+    ] as const
+  ) {
+    const h = makeHandler(["prices"], "prices", { FMAI_DATA_DIR: "/dev/null/fmai-never", ...env });
+    await refused(quiet(() => h({ time: "2020-01-02T21:30:00Z" })), re);
+  }
+});
+
+Deno.test("lambda events: a mistyped or malformed field is refused, EventBridge's scheduled event runs", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const env = { FMAI_DATA_DIR: dir, FMAI_REPLAY_DIRS: FIX, FMAI_SYMBOLS: "AAPL,GOOG" };
+    const h = makeHandler(["news"], "snapshot", env);
+    const t = "2025-02-20T15:00:00Z";
+    const bad: [unknown, RegExp][] = [
+      [
+        { time: t, detail: { symbol: "QQQ" } },
+        /^detail\.symbol is not a field of this event \(detail\.symbols, /,
+      ],
+      [{ time: t, detail: null }, /^detail: expected an object, got null/],
+      [{ time: t, detail: "x" }, /^detail: expected an object/],
+      [{ time: "", detail: {} }, /^event\.time: expected an ISO 8601 date-time/],
+      [{ time: 12345 }, /^event\.time: expected an ISO 8601 date-time .*, got 12345$/],
+      [{ time: "Feb 20 2025" }, /^event\.time: /],
+      [null, /^event: expected an object/],
+      [{ time: t, detail: { from: 20250101 } }, /^detail\.from: expected a date YYYY-MM-DD/],
+    ];
+    for (const [ev, re] of bad) await refused(quiet(() => h(ev as never)), re);
+    // the real scheduled event: other top-level keys, `detail: {}`
+    const scheduled = {
+      version: "0",
+      id: "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+      "detail-type": "Scheduled Event",
+      source: "aws.events",
+      account: "123456789012",
+      time: t,
+      region: "us-east-1",
+      resources: ["arn:aws:events:us-east-1:123456789012:rule/fmai-news"],
+      detail: {},
+    };
+    const r = await quiet(() => h(scheduled));
+    equal(r.ok, 2);
+    equal(r.to, "2025-02-20");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lambda calendars: FMAI_CALENDAR_DAYS below 7 (a window without a session on weekends) is refused", () => {
+  for (const v of ["1", "2", "6"]) {
+    throws(
+      () => configFromEnv({ FMAI_CALENDAR_DAYS: v }),
+      (e) => e instanceof ConfigError && /^FMAI_CALENDAR_DAYS must be a whole number from 7 /.test(e.message),
+    );
+  }
+  equal(configFromEnv({ FMAI_CALENDAR_DAYS: "7" }).calendarDays, 7);
+});
+
+Deno.test("lambda windows: detail.to alone ends the handler's usual window there", async () => {
+  const cfg = { lookbackDays: 7, calendarDays: 7 };
+  deepEqual(windowEndingAt("prices", "2024-06-09", cfg), { from: "2024-05-31", to: "2024-06-09" });
+  deepEqual(windowEndingAt("snapshot", "2024-06-10", cfg), { from: "2024-06-10", to: "2024-06-10" });
+  deepEqual(windowEndingAt("calendars", "2024-06-16", cfg), { from: "2024-06-10", to: "2024-06-16" });
+  const dir = await Deno.makeTempDir();
+  try {
+    // an event months after detail.to: the window is FMAI_LOOKBACK_DAYS before detail.to, not before the event
+    const env = { FMAI_DATA_DIR: dir, FMAI_REPLAY_DIRS: FIX, FMAI_SYMBOLS: "AAPL", FMAI_LOOKBACK_DAYS: "1" };
+    const r = await quiet(() =>
+      makeHandler(["prices"], "prices", env)({ time: "2020-06-01T21:30:00Z", detail: { to: "2020-01-02" } })
+    );
+    deepEqual([r.from, r.to, r.ok], ["2020-01-01", "2020-01-02", 1]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lambda signal: detail.refit that is not true or false is refused, not read as false", async () => {
+  const { handler } = await import("./signal.ts");
+  const env = { FMAI_DATA_DIR: "/dev/null/fmai-never", FMAI_CONFIG_DEFAULTS: DEFAULTS };
+  for (const [refit, shown] of [["true", '"true"'], [1, "1"], ["yes", '"yes"'], [null, "null"]]) {
+    await refused(
+      quiet(() => handler({ detail: { refit } }, {}, env)),
+      new RegExp(`^detail\\.refit: expected true or false, got ${shown}$`),
+    );
+  }
+});
+
+Deno.test("lambda signal: the event and the environment are checked first; every error is one line naming its field", async () => {
+  const { handler } = await import("./signal.ts");
+  const dir = await Deno.makeTempDir();
+  try {
+    const env = { FMAI_DATA_DIR: dir, FMAI_CONFIG_DEFAULTS: DEFAULTS };
+    const cases: [unknown, Record<string, string>, RegExp][] = [
+      [{ detail: { asof: "2020-01-02" } }, {}, /^detail\.asof is not a field of this event \(detail\.asOf, /],
+      [
+        { detail: { asOf: "2020-13-45" } },
+        {},
+        /^detail\.asOf: expected a date YYYY-MM-DD, got "2020-13-45"$/,
+      ],
+      [{ detail: { asOf: "2020-01-04" } }, {}, /^detail\.asOf: 2020-01-04 is not a trading session$/],
+      [null, {}, /^event: expected an object/],
+      [{ detail: null }, {}, /^detail: expected an object/],
+      [{}, { FMAI_CONFIG_OVERRIDES: "null" }, /^FMAI_CONFIG_OVERRIDES: expected a JSON object/],
+      [{}, { FMAI_CONFIG_OVERRIDES: '{"nope":1}' }, /^FMAI_CONFIG_OVERRIDES: unknown config key nope/],
+      [{}, { FMAI_CONFIG_DEFAULTS: "/nonexistent.yaml" }, /^FMAI_CONFIG_DEFAULTS \/nonexistent\.yaml: /],
+      [{}, { FMAI_MYSQL_URL: "mysql://u:s3cr3tpw@127.0.0.1:0/db" }, /^FMAI_MYSQL_URL mysql:\/\/u:\*\*\*@/],
+      [{}, { FMAI_MONGO_URL: "http://u:s3cr3tpw@x" }, /^FMAI_MONGO_URL: .*http:\/\/u:\*\*\*@x/],
+      [{}, { FMAI_SIGNAL_COLLECT: "true" }, /^FMAI_SIGNAL_COLLECT must be 1/],
+    ];
+    for (const [ev, extra, re] of cases) {
+      await refused(quiet(() => handler(ev, {}, { ...env, ...extra })), re);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lambda signal: source.symbols of FMAI_CONFIG_OVERRIDES is honoured or refused, never replaced", async () => {
+  const { handler } = await import("./signal.ts");
+  const { createSyntheticMarket } = await import("../lib/sources/mod.ts");
+  const { runCollect } = await import("../pipelines/collect/mod.ts");
+  const dir = await Deno.makeTempDir();
+  try {
+    const env = { FMAI_DATA_DIR: dir, FMAI_CONFIG_DEFAULTS: DEFAULTS };
+    const over = (o: unknown) => ({ ...env, FMAI_CONFIG_OVERRIDES: JSON.stringify(o) });
+    await refused(
+      quiet(() => handler({}, {}, { ...over({ source: { symbols: ["SYN00"] } }), FMAI_SYMBOLS: "AAPL" })),
+      /^FMAI_SYMBOLS \("AAPL"\) and FMAI_CONFIG_OVERRIDES source\.symbols \("SYN00"\) name different universes/,
+    );
+    await refused(
+      quiet(() => handler({}, {}, over({ dataDir: "/elsewhere" }))),
+      /^FMAI_CONFIG_OVERRIDES: dataDir /,
+    );
+    await refused(
+      quiet(() => handler({}, {}, over({ reportDir: "/r" }))),
+      /^FMAI_CONFIG_OVERRIDES: reportDir /,
+    );
+    await refused(
+      quiet(() => handler({}, {}, over({ source: { symbols: ["SYN00", "syn00"] } }))),
+      /source\.symbols: SYN00 and syn00 are the same symbol/,
+    );
+    // 30 sessions of SYN00 only: the run gets as far as the fit, so it ran over SYN00 (the default universe
+    // AAPL,MSFT,... has no stored bars)
+    const m = createSyntheticMarket({ seed: 3, symbols: 1, sessions: 30 });
+    const s = openEmbeddedStores(dir);
+    try {
+      await runCollect(["prices"], { market: m }, s, {
+        symbols: m.symbols,
+        from: m.dates[0],
+        to: m.dates.at(-1)!,
+      });
+    } finally {
+      await s.close();
+    }
+    for (
+      const e of [over({ source: { symbols: ["SYN00"] } }), {
+        ...over({ source: { symbols: ["SYN00"] } }),
+        FMAI_SYMBOLS: "syn00",
+      }]
+    ) {
+      await refused(
+        quiet(() => handler({ detail: {} }, {}, e)),
+        /^not enough history to fit: 30 stored sessions/,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serverless.yml declares the data bucket: private, encrypted, kept, and not created when FMAI_S3_BUCKET names one", async () => {
+  const { parse } = await import("yaml");
+  const sls = parse(await Deno.readTextFile(new URL("../serverless.yml", import.meta.url)));
+  const b = sls.resources?.Resources?.DataBucket;
+  equal(b?.Type, "AWS::S3::Bucket");
+  equal(b.Properties.BucketName, "${self:custom.bucket}");
+  deepEqual(b.Properties.PublicAccessBlockConfiguration, {
+    BlockPublicAcls: true,
+    BlockPublicPolicy: true,
+    IgnorePublicAcls: true,
+    RestrictPublicBuckets: true,
+  });
+  ok(b.Properties.BucketEncryption.ServerSideEncryptionConfiguration.length > 0);
+  equal(b.DeletionPolicy, "Retain");
+  equal(b.Condition, "CreateDataBucket");
+  deepEqual(sls.resources.Conditions.CreateDataBucket, { "Fn::Equals": ["${self:custom.bucketGiven}", ""] });
+  equal(sls.custom.bucketGiven, "${env:FMAI_S3_BUCKET, ''}");
 });

@@ -6,19 +6,33 @@
  * function's error alarm fires and, for the scheduled (asynchronous) call, the event goes to the dead-letter
  * queue after the retries.
  *
- * Event: EventBridge scheduled event; optional `detail.asOf` (YYYY-MM-DD) and `detail.refit` (boolean).
- * Configuration: `config/default.yaml` packaged beside the bundle (`FMAI_CONFIG_DEFAULTS`), then
- * `FMAI_CONFIG_OVERRIDES` (JSON, checked key by key like a config file), the universe `FMAI_SYMBOLS` and the
- * stores of `lambdas/_config.ts`.
+ * Event: EventBridge scheduled event; optional `detail.asOf` (YYYY-MM-DD, a trading session) and `detail.refit`
+ * (`true` or `false`); any other `detail` key, a `detail` that is not an object or a value of the wrong type is
+ * refused before anything runs. Configuration: `config/default.yaml` packaged beside the bundle
+ * (`FMAI_CONFIG_DEFAULTS`), then `FMAI_CONFIG_OVERRIDES` (a JSON object, checked key by key like a config file;
+ * `dataDir`/`reportDir` are refused there: `FMAI_DATA_DIR` owns them), the stores of `lambdas/_config.ts`, and
+ * the universe: `FMAI_SYMBOLS` when set, else `source.symbols` of the overrides, else the default of
+ * `lambdas/_config.ts` (both set and naming different symbols: refused). `FMAI_SIGNAL_COLLECT=1` runs the
+ * incremental collect first (`0` or unset: the collector Lambdas fill the stores). Every error leaves as one line
+ * with the environment's secrets redacted.
  * @module
  */
 import "./_deno_shim.ts";
 import process from "node:process";
-import { ConfigError, oneLine } from "../lib/core/mod.ts";
-import { openStores } from "../lib/store/mod.ts";
-import { loadConfig } from "../pipelines/config.ts";
+import {
+  ConfigError,
+  FmaiError,
+  InputError,
+  isCalendarDate,
+  isSession,
+  oneLine,
+  shown,
+} from "../lib/core/mod.ts";
+import { openStores, secretsOf } from "../lib/store/mod.ts";
+import { type Config, loadConfig } from "../pipelines/config.ts";
 import { runSignal } from "../pipelines/signal.ts";
-import { configFromEnv, type Env } from "./_config.ts";
+import { configFromEnv, type Env, type LambdaConfig, repeatedSymbol } from "./_config.ts";
+import { leaveAsOneLine, readEvent } from "./_edge.ts";
 
 /** What the handler returns. */
 export interface SignalResult {
@@ -32,44 +46,139 @@ export interface SignalResult {
   scoredDays: number;
 }
 
-/** The Lambda entry point. */
-export async function handler(
-  event: { detail?: { asOf?: string; refit?: boolean } } = {},
-  _context: unknown = {},
-  env: Env = process.env,
-): Promise<SignalResult> {
-  const lc = configFromEnv(env);
-  const defaultsFile = env.FMAI_CONFIG_DEFAULTS ??
-    `${env.LAMBDA_TASK_ROOT ?? process.cwd()}/config/default.yaml`;
-  let extra: Record<string, unknown> = {};
-  if (env.FMAI_CONFIG_OVERRIDES) {
-    try {
-      extra = JSON.parse(env.FMAI_CONFIG_OVERRIDES);
-    } catch (e) {
-      throw new ConfigError(`FMAI_CONFIG_OVERRIDES is not JSON: ${oneLine(e)}`);
+/** The keys the signal event's `detail` may hold. */
+export const SIGNAL_DETAIL_KEYS = ["asOf", "refit"] as const;
+
+/** A run whose health check failed: thrown after everything is stored, so the invocation counts as failed. */
+export class HealthCheckError extends FmaiError {
+  readonly result: SignalResult;
+  constructor(message: string, result: SignalResult) {
+    super(message, { userError: false });
+    this.result = result;
+  }
+}
+
+/** `FMAI_CONFIG_OVERRIDES` as a JSON object (`{}` when unset or empty). */
+function overridesFromEnv(env: Env): Record<string, unknown> {
+  const text = env.FMAI_CONFIG_OVERRIDES;
+  if (!text) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`FMAI_CONFIG_OVERRIDES is not JSON: ${oneLine(e)}`);
+  }
+  if (v === null || typeof v !== "object" || Array.isArray(v)) {
+    throw new ConfigError(`FMAI_CONFIG_OVERRIDES: expected a JSON object of config keys, got ${shown(v)}`);
+  }
+  const o = v as Record<string, unknown>;
+  for (const k of ["dataDir", "reportDir"]) {
+    if (k in o) {
+      throw new ConfigError(
+        `FMAI_CONFIG_OVERRIDES: ${k} is set by FMAI_DATA_DIR in a Lambda (remove it from the overrides)`,
+      );
     }
   }
-  const cfg = await loadConfig({ defaultsFile, overrides: extra }).then((base) =>
-    loadConfig({
-      defaultsFile,
-      overrides: {
-        ...extra,
-        dataDir: lc.store.dataDir,
-        reportDir: `${lc.store.dataDir}/reports`,
-        source: { ...(extra.source as object), kind: base.source.kind, symbols: lc.symbols },
-      },
-    })
-  );
-  const asOf = event.detail?.asOf;
-  if (asOf !== undefined && typeof asOf !== "string") throw new ConfigError("detail.asOf must be YYYY-MM-DD");
+  return o;
+}
+
+/**
+ * The universe: `FMAI_SYMBOLS` when set, else the overrides' `source.symbols`, else the default universe.
+ * Both set and naming different symbols, an empty list or a symbol given twice: a `ConfigError`.
+ */
+function universeOf(extra: Record<string, unknown>, env: Env, lc: LambdaConfig): string[] {
+  const given = (extra.source as { symbols?: string[] } | undefined)?.symbols;
+  if (given === undefined) return lc.symbols;
+  const where = "FMAI_CONFIG_OVERRIDES source.symbols";
+  if (!given.length) {
+    throw new ConfigError(`${where} is empty (a Lambda has no source to list symbols: name them)`);
+  }
+  const twice = repeatedSymbol(given, where);
+  if (twice) throw new ConfigError(twice);
+  if (env.FMAI_SYMBOLS === undefined) return given;
+  const key = (xs: string[]) => xs.map((x) => x.toUpperCase()).sort().join(",");
+  if (key(given) !== key(lc.symbols)) {
+    throw new ConfigError(
+      `FMAI_SYMBOLS (${shown(lc.symbols.join(","))}) and ${where} (${
+        shown(given.join(","))
+      }) name different universes: set one of them`,
+    );
+  }
+  return lc.symbols;
+}
+
+/** Loads the config (defaults file, overrides, the Lambda's data folder and universe); errors name the variable. */
+async function configOf(env: Env, lc: LambdaConfig): Promise<Config> {
+  const extra = overridesFromEnv(env);
+  const defaultsFile = env.FMAI_CONFIG_DEFAULTS ||
+    `${env.LAMBDA_TASK_ROOT ?? process.cwd()}/config/default.yaml`;
+  const defaultsName = env.FMAI_CONFIG_DEFAULTS
+    ? "FMAI_CONFIG_DEFAULTS"
+    : "config defaults (FMAI_CONFIG_DEFAULTS unset)";
+  try {
+    await loadConfig({ defaultsFile });
+  } catch (e) {
+    throw new ConfigError(`${defaultsName} ${defaultsFile}: ${oneLine(e)}`, { cause: e });
+  }
+  try {
+    await loadConfig({ defaultsFile, overrides: extra });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(`FMAI_CONFIG_OVERRIDES: ${oneLine(e)}`, { cause: e });
+    throw e;
+  }
+  const symbols = universeOf(extra, env, lc);
+  return await loadConfig({
+    defaultsFile,
+    overrides: {
+      ...extra,
+      dataDir: lc.store.dataDir,
+      reportDir: `${lc.store.dataDir}/reports`,
+      source: { ...(extra.source as object | undefined), symbols },
+    },
+  });
+}
+
+/** `detail.asOf`: a `YYYY-MM-DD` trading session, not after `source.to`; an `InputError` naming it. */
+function asOfOf(v: unknown, cfg: Config): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || !isCalendarDate(v)) {
+    throw new InputError(`detail.asOf: expected a date YYYY-MM-DD, got ${shown(v)}`);
+  }
+  if (!isSession(v)) throw new InputError(`detail.asOf: ${v} is not a trading session`);
+  if (cfg.source.to !== null && v > cfg.source.to) {
+    throw new InputError(`detail.asOf: ${v} is after source.to ${cfg.source.to}`);
+  }
+  return v;
+}
+
+/** The run: every check first, then the stores and the production run. */
+async function run(event: unknown, env: Env): Promise<SignalResult> {
+  const lc = configFromEnv(env);
+  const { detail } = readEvent(event, SIGNAL_DETAIL_KEYS);
+  const refit = detail.refit;
+  if (refit !== undefined && typeof refit !== "boolean") {
+    throw new InputError(`detail.refit: expected true or false, got ${shown(refit)}`);
+  }
+  const collect = env.FMAI_SIGNAL_COLLECT ?? "";
+  if (!["", "0", "1"].includes(collect)) {
+    throw new ConfigError(`FMAI_SIGNAL_COLLECT must be 1 (collect first) or 0, got ${shown(collect)}`);
+  }
+  const cfg = await configOf(env, lc);
+  const asOf = asOfOf(detail.asOf, cfg);
   const stores = await openStores(lc.store);
   try {
     const out = await runSignal(cfg, {
       asOf,
-      refit: event.detail?.refit === true,
-      noCollect: env.FMAI_SIGNAL_COLLECT !== "1",
+      refit: refit === true,
+      noCollect: collect !== "1",
       stores,
       quiet: true,
+    }).catch((e) => {
+      // the run names the CLI's flag (e.g. an as-of date after the last stored session): here it is detail.asOf
+      if (asOf !== undefined && e instanceof ConfigError && e.message.startsWith("--as-of ")) {
+        throw new InputError(`detail.asOf: ${e.message.slice("--as-of ".length)}`, { cause: e });
+      }
+      throw e;
     });
     const result: SignalResult = {
       asOf: out.asOf,
@@ -84,10 +193,26 @@ export async function handler(
     console.log(JSON.stringify(result));
     if (out.exitCode !== 0) {
       const failed = out.checks.filter((c) => c.status === "fail").map((c) => `${c.kind} ${c.name}`);
-      throw new Error(`health check failed for ${out.asOf}: ${oneLine(failed.slice(0, 10).join(", "))}`);
+      throw new HealthCheckError(
+        `health check failed for ${out.asOf}: ${oneLine(failed.slice(0, 10).join(", "))}`,
+        result,
+      );
     }
     return result;
   } finally {
     await stores.close();
+  }
+}
+
+/** The Lambda entry point. */
+export async function handler(
+  event: unknown = {},
+  _context: unknown = {},
+  env: Env = process.env,
+): Promise<SignalResult> {
+  try {
+    return await run(event, env);
+  } catch (e) {
+    leaveAsOneLine(e, secretsOf(env));
   }
 }

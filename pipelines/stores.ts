@@ -8,6 +8,8 @@
  */
 import { ConfigError, oneLine, shown } from "@lib/core/mod.ts";
 import {
+  checkEndpoint,
+  checkPort,
   EMBEDDED_DB_FILE,
   EMBEDDED_OBJECTS_DIR,
   embeddedConfig,
@@ -196,27 +198,9 @@ function secret(env: Env, name: string, host: string, localDefault: string): str
   );
 }
 
-/** A TCP port: a whole number 1..65535 (a `ConfigError` naming `where` otherwise). */
-function checkPort(v: unknown, where: string): number {
-  const n = typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > 65535) {
-    throw new ConfigError(`${where}: expected a port (a whole number 1..65535), got ${shown(v)}`);
-  }
-  return n;
-}
-
 /** `FMAI_MYSQL_PORT` as a port (undefined when unset or empty). */
 function envPort(v: string | undefined, name: string): number | undefined {
   return v === undefined || v === "" ? undefined : checkPort(v, name);
-}
-
-/** An S3 endpoint: an absolute `http://` or `https://` URL with a host (a `ConfigError` naming `where`). */
-function checkEndpoint(v: string, where: string): string {
-  const u = /^https?:\/\/[^/]+/i.test(v) && URL.canParse(v) ? new URL(v) : null;
-  if (!u || !u.hostname || (u.protocol !== "http:" && u.protocol !== "https:")) {
-    throw new ConfigError(`${where}: expected an http(s) URL such as http://127.0.0.1:9000, got ${shown(v)}`);
-  }
-  return v;
 }
 
 function defined<T extends Record<string, unknown>>(o: T): Partial<T> {

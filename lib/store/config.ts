@@ -4,7 +4,7 @@
  * loaded with dynamic `import()` only when configured, so the embedded path never loads them.
  * @module
  */
-import { ConfigError, FmaiError, InputError, StoreError } from "../core/mod.ts";
+import { ConfigError, FmaiError, InputError, shown, StoreError } from "../core/mod.ts";
 import { decodeOr, redactUrl, splitUrl } from "./urls.ts";
 
 export { redactUrl, secretsOf, splitUrl, type UrlParts } from "./urls.ts";
@@ -16,6 +16,27 @@ import { EMBEDDED_DB_FILE, EMBEDDED_OBJECTS_DIR, storesOf } from "./embedded.ts"
 import { openSqliteTables } from "./sqlite_tables.ts";
 import { openSqliteDocuments } from "./sqlite_documents.ts";
 import { openLocalObjects } from "./local_objects.ts";
+
+/**
+ * A TCP port: a whole number 1..65535, or such a number written in decimal digits (a `ConfigError` naming
+ * `where` otherwise). The one rule for a port in config files, environment variables and Lambda settings.
+ */
+export function checkPort(v: unknown, where: string): number {
+  const n = typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new ConfigError(`${where}: expected a port (a whole number 1..65535), got ${shown(v)}`);
+  }
+  return n;
+}
+
+/** An S3 endpoint: an absolute `http://` or `https://` URL with a host (a `ConfigError` naming `where`). */
+export function checkEndpoint(v: string, where: string): string {
+  const u = /^https?:\/\/[^/]+/i.test(v) && URL.canParse(v) ? new URL(v) : null;
+  if (!u || !u.hostname || (u.protocol !== "http:" && u.protocol !== "https:")) {
+    throw new ConfigError(`${where}: expected an http(s) URL such as http://127.0.0.1:9000, got ${shown(v)}`);
+  }
+  return v;
+}
 
 /** Where structured tables live. */
 export type TablesConfig = { kind: "sqlite" } | ({ kind: "mysql" } & MySqlConfig);

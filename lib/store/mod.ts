@@ -13,6 +13,8 @@ export { openSqliteDocuments, SqliteDocuments } from "./sqlite_documents.ts";
 export { LocalObjects, openLocalObjects } from "./local_objects.ts";
 export { EMBEDDED_DB_FILE, EMBEDDED_OBJECTS_DIR, openEmbeddedStores } from "./embedded.ts";
 export {
+  checkEndpoint,
+  checkPort,
   type DocumentsConfig,
   embeddedConfig,
   mySqlConfigFromUrl,
