@@ -22,7 +22,7 @@
  */
 import process from "node:process";
 import { statSync } from "node:fs";
-import { ConfigError, oneLine, parseSymbolList, shown } from "../lib/core/mod.ts";
+import { ConfigError, oneLine, parseSymbolList, repeatedSymbol, shown } from "../lib/core/mod.ts";
 import {
   checkEndpoint,
   checkObjectPrefix,
@@ -63,25 +63,6 @@ function int(env: Env, name: string, dflt: number, min: number, max: number, why
     );
   }
   return n;
-}
-
-/**
- * The message refusing a symbol listed twice, in any case (Yahoo, Nasdaq and the stores match symbols
- * regardless of case: the run would collect it twice and count its rows twice), or `null`. The same rule and
- * words as `deno task collect --symbols` (`refuseRepeats` in pipelines/collect_cli.ts).
- */
-export function repeatedSymbol(symbols: readonly string[], where: string): string | null {
-  const seen = new Map<string, string>();
-  for (const s of symbols) {
-    const first = seen.get(s.toUpperCase());
-    if (first !== undefined) {
-      return first === s
-        ? `${where}: ${s} is given twice`
-        : `${where}: ${first} and ${s} are the same symbol`;
-    }
-    seen.set(s.toUpperCase(), s);
-  }
-  return null;
 }
 
 /** `FMAI_SYMBOLS` (or the default universe): checked, upper-cased, no symbol twice. */

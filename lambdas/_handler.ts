@@ -26,6 +26,7 @@ import {
   isSession,
   nyDate,
   prevSession,
+  repeatedSymbol,
   shown,
 } from "../lib/core/mod.ts";
 import {
@@ -44,7 +45,7 @@ import {
   summarize,
   type SummaryRow,
 } from "../pipelines/collect/mod.ts";
-import { configFromEnv, type Env, repeatedSymbol } from "./_config.ts";
+import { configFromEnv, type Env } from "./_config.ts";
 import { leaveAsOneLine, readEvent } from "./_edge.ts";
 
 export type { Env } from "./_config.ts";

@@ -26,12 +26,13 @@ import {
   isCalendarDate,
   isSession,
   oneLine,
+  repeatedSymbol,
   shown,
 } from "../lib/core/mod.ts";
 import { openStores, secretsOf } from "../lib/store/mod.ts";
 import { type Config, loadConfig } from "../pipelines/config.ts";
 import { runSignal } from "../pipelines/signal.ts";
-import { configFromEnv, type Env, type LambdaConfig, repeatedSymbol } from "./_config.ts";
+import { configFromEnv, type Env, type LambdaConfig } from "./_config.ts";
 import { leaveAsOneLine, readEvent } from "./_edge.ts";
 
 /** What the handler returns. */

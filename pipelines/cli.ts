@@ -3,8 +3,8 @@
  * on a configured source, e.g. CSV files). A user mistake prints one line and exits with code 2.
  * @module
  */
-import { ConfigError, parseSymbolList } from "@lib/core/mod.ts";
-import { dateRange, loadConfig } from "./config.ts";
+import { ConfigError, parseSymbolList, repeatedSymbol } from "@lib/core/mod.ts";
+import { dateRange, loadConfigWithNotes } from "./config.ts";
 import { parseBackends } from "./stores.ts";
 import { runPipeline } from "./run.ts";
 import {
@@ -27,9 +27,22 @@ const USAGE = `usage:
                      [--walk-forward off|expanding|rolling] [--refit-every N]   (refit over the test segment)
   --strict          a skipped or repaired input row, or an ignored file, is an error (default: counted)
   --universe FILE   point-in-time universe: CSV symbol,from,to of membership spells (no survivorship bias)
-  symbols: letters, digits and . - _ = after an optional ^, at most 24 characters (AAPL, BRK.B, ^GSPC)`;
+  symbols: letters, digits and . - _ = after an optional ^, at most 24 characters (AAPL, BRK.B, ^GSPC);
+           upper-cased (spy is SPY, and the run says so); one given twice, in any case, is refused`;
 
-/** Parses argv into config overrides; unknown flags are `ConfigError`s. */
+/** `demo` runs on the synthetic market only: a csv source (by flag or config file) is a `ConfigError`. */
+function checkDemoSource(command: string, kind: unknown): void {
+  if (command === "demo" && kind === "csv") {
+    throw new ConfigError(
+      `demo runs on the synthetic market (source.kind is ${kind}); use \`deno task pipeline --source csv ...\``,
+    );
+  }
+}
+
+/**
+ * Parses argv into config overrides; unknown flags are `ConfigError`s. `--symbols` keeps the user's spelling
+ * (`loadConfigWithNotes` upper-cases it and notes what it changed); a symbol given twice, in any case, is refused.
+ */
 export function parseCli(argv: string[]) {
   const parsed = parseFlags(argv, {
     source: { type: "string" },
@@ -55,7 +68,12 @@ export function parseCli(argv: string[]) {
   const source: Record<string, unknown> = {};
   if (v["data-dir"] !== undefined) Object.assign(source, { kind: "csv", csvDir: v["data-dir"] });
   if (v.source !== undefined) source.kind = v.source;
-  if (v.symbols !== undefined) source.symbols = parseSymbolList(v.symbols, "--symbols");
+  if (v.symbols !== undefined) {
+    const list = parseSymbolList(v.symbols, "--symbols");
+    const twice = repeatedSymbol(list, "--symbols");
+    if (twice) throw new ConfigError(twice);
+    source.symbols = list;
+  }
   if (v.strict) source.strict = true;
   if (v.universe !== undefined) source.universe = v.universe;
   if (v.from !== undefined) source.from = v.from;
@@ -80,11 +98,7 @@ export function parseCli(argv: string[]) {
   if (Object.keys(walk).length) dataset.walkForward = walk;
   if (Object.keys(dataset).length) overrides.dataset = dataset;
   if (v["store-dir"] !== undefined) overrides.dataDir = v["store-dir"];
-  if (
-    command === "demo" && overrides.source && (overrides.source as Record<string, unknown>).kind === "csv"
-  ) {
-    throw new ConfigError("demo runs on the synthetic market; use `deno task pipeline --source csv ...`");
-  }
+  checkDemoSource(command, source.kind);
   return {
     command,
     overrides,
@@ -104,7 +118,11 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    const cfg = await loadConfig({ file: a.config, overrides: a.overrides });
+    const { config: cfg, notes } = await loadConfigWithNotes({ file: a.config, overrides: a.overrides });
+    // the config file may name a csv source too
+    checkDemoSource(a.command, cfg.source.kind);
+    // what loading changed in what the user wrote (`spy` is `SPY`), said before the run
+    for (const note of notes) console.log(note);
     // the places the run writes, checked before any work starts
     await checkWritableDir(cfg.dataDir, a.overrides.dataDir !== undefined ? "--store-dir" : "dataDir");
     const reportPath = a.report ?? `${cfg.reportDir}/${a.command === "demo" ? "demo" : "pipeline"}.html`;

@@ -61,6 +61,77 @@ Deno.test("bad input: one-line typed error, exit code 2, nothing written", async
       `${dir}/s5`,
     );
     await expectUserError(["demo", "--sybmols", "X"], /sybmols/, `${dir}/s6`);
+    // demo runs on the synthetic market, whether a flag or the config file names a csv source
+    await expectUserError(
+      ["demo", "--data-dir", ETF],
+      /^error: demo runs on the synthetic market/,
+      `${dir}/s7`,
+    );
+    await Deno.writeTextFile(`${dir}/csv.yaml`, `source: {kind: csv, csvDir: ${ETF}, symbols: [SPY]}\n`);
+    await expectUserError(
+      ["demo", "--config", `${dir}/csv.yaml`],
+      /demo runs on the synthetic market \(source\.kind is csv\)/,
+      `${dir}/s8`,
+    );
+    // a symbol given twice, in any case, as `deno task collect` refuses it
+    await expectUserError(
+      ["run", "--data-dir", ETF, "--symbols", "SPY,SPY,QQQ"],
+      /--symbols: SPY is given twice$/,
+      `${dir}/s9`,
+    );
+    await expectUserError(
+      ["run", "--data-dir", ETF, "--symbols", "spy,QQQ,SPY"],
+      /--symbols: spy and SPY are the same symbol$/,
+      `${dir}/s10`,
+    );
+    await Deno.writeTextFile(`${dir}/dup.yaml`, "source: {symbols: [SYN00, SYN01, SYN00]}\n");
+    await expectUserError(
+      ["run", "--config", `${dir}/dup.yaml`],
+      /config source\.symbols: SYN00 is given twice$/,
+      `${dir}/s11`,
+    );
+    // an empty universe or folder is refused, not taken for "none"
+    await expectUserError(
+      ["run", "--universe", ""],
+      /source\.universe \(--universe\): empty path/,
+      `${dir}/s12`,
+    );
+    await expectUserError(
+      ["run", "--data-dir", " "],
+      /source\.csvDir \(--data-dir\): empty path/,
+      `${dir}/s13`,
+    );
+    // fewer synthetic sessions than the source needs: one line, not an internal error
+    await Deno.writeTextFile(`${dir}/one.yaml`, "source: {synthetic: {sessions: 1}}\n");
+    await expectUserError(
+      ["demo", "--config", `${dir}/one.yaml`],
+      /config source\.synthetic\.sessions: 1 is out of range/,
+      `${dir}/s14`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a lowercase symbol is upper-cased once at load, and the run says so before it starts", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-cli-" });
+  try {
+    // the store path is a file: the run is refused after loading the config, before any work
+    await Deno.writeTextFile(`${dir}/file`, "");
+    const r = await cli([
+      "run",
+      "--data-dir",
+      ETF,
+      "--symbols",
+      "spy,QQQ",
+      "--store-dir",
+      `${dir}/file`,
+      "--quiet",
+    ]);
+    equal(r.code, 2, r.stderr);
+    equal(r.stdout.trim(), "symbols: spy is SPY (symbols are upper case, as collected)");
+    equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    ok(/--store-dir .*is not a directory/.test(r.stderr), r.stderr);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

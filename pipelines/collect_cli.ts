@@ -17,6 +17,7 @@ import {
   nyDate,
   parseSymbolList,
   prevSession,
+  repeatedSymbol,
   sessions,
 } from "@lib/core/mod.ts";
 import {
@@ -91,23 +92,6 @@ export interface CollectArgs {
   help: boolean;
 }
 
-/**
- * Refuses a symbol listed twice, in any case (Yahoo, Nasdaq and the CSV files match symbols regardless of
- * case): the run would collect it twice and count its rows twice. A one-line `ConfigError`.
- */
-function refuseRepeats(symbols: readonly string[], where: string): void {
-  const seen = new Map<string, string>();
-  for (const s of symbols) {
-    const first = seen.get(s.toUpperCase());
-    if (first !== undefined) {
-      throw new ConfigError(
-        first === s ? `${where}: ${s} is given twice` : `${where}: ${first} and ${s} are the same symbol`,
-      );
-    }
-    seen.set(s.toUpperCase(), s);
-  }
-}
-
 /** Parses argv; user mistakes are `ConfigError`s / `RangeError`s with one-line messages. */
 export function parseCollectArgs(argv: string[]): CollectArgs {
   const p = asConfigError(() =>
@@ -151,7 +135,9 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
     );
   }
   const symbols = v.symbols === undefined ? [] : parseSymbolList(v.symbols, "--symbols");
-  refuseRepeats(symbols, "--symbols");
+  // a symbol listed twice, in any case, would be collected twice and its rows counted twice
+  const twice = repeatedSymbol(symbols, "--symbols");
+  if (twice) throw new ConfigError(twice);
   const needsSymbols = !(source === "synthetic" || source === "csv" ||
     kinds.every((k) => k === "calendars"));
   if (!symbols.length && needsSymbols && !help) {

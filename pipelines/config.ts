@@ -4,7 +4,7 @@
  * @module
  */
 import { parse as parseYaml } from "yaml";
-import { checkSymbol, ConfigError, publicationDelay } from "@lib/core/mod.ts";
+import { checkSymbol, ConfigError, publicationDelay, repeatedSymbol } from "@lib/core/mod.ts";
 import { TREND_MODEL_NAMES } from "@lib/models/mod.ts";
 import { EXPERT_CHOICES, makeSpec, type SegmentChoice, type SystemSpec } from "@lib/workflow/mod.ts";
 import { type NewsConfig, parseModelRef } from "./lm.ts";
@@ -113,7 +113,12 @@ export const RANGES: Record<string, KeyRange> = {
   "source.symbols": { minItems: 0 },
   "source.synthetic.seed": { min: 0, max: 2 ** 32 - 1, int: true },
   "source.synthetic.symbols": { min: 1, max: 5000, int: true },
-  "source.synthetic.sessions": { min: 1, max: 100_000, int: true },
+  "source.synthetic.sessions": {
+    min: 2,
+    max: 100_000,
+    int: true,
+    why: "the synthetic market needs two sessions for a return; a run checks it has enough for its segments",
+  },
   "source.synthetic.newsEffect": { min: -0.5, max: 0.5, why: "a return shift per unit of sentiment" },
   "source.synthetic.newsRate": { min: 0, max: 50 },
   "source.synthetic.levelStrength": { min: 0, max: 1, why: "a probability" },
@@ -279,18 +284,60 @@ export function dateRange(text: string, what: string): [string, string] {
   return [m[1], m[2]];
 }
 
-/** Loads the config a store-reading CLI names: `--config FILE`, with `--store-dir DIR` as `dataDir`. */
-export function loadFlagsConfig(v: { config?: string; "store-dir"?: string }): Promise<Config> {
-  return loadConfig({
+/**
+ * Loads the config a store-reading CLI names: `--config FILE`, with `--store-dir DIR` as `dataDir`. The notes of
+ * {@linkcode loadConfigWithNotes} (a symbol upper-cased) go to `note`, by default one line each on stdout
+ * (stderr keeps the one-line error of a refused run), so the daily run says it looks up `SPY` for `spy`.
+ */
+export async function loadFlagsConfig(
+  v: { config?: string; "store-dir"?: string },
+  note: (line: string) => void = (line) => console.log(line),
+): Promise<Config> {
+  const { config, notes } = await loadConfigWithNotes({
     file: v.config,
     overrides: v["store-dir"] !== undefined ? { dataDir: v["store-dir"] } : {},
   });
+  for (const line of notes) note(line);
+  return config;
+}
+
+/**
+ * `source.symbols` (a file's or `--symbols`, each already checked) as the system spells them: refused when one
+ * is listed twice in any case ({@linkcode repeatedSymbol}: the sources match symbols regardless of case), else
+ * upper-cased, as the sources and `deno task collect` store them (`spy` is `SPY`, `^gspc` is `^GSPC`). Returns
+ * the symbols and the note naming what changed ("" when nothing did).
+ */
+function upperCaseSymbols(symbols: readonly string[], where: string): { symbols: string[]; note: string } {
+  const twice = repeatedSymbol(symbols, where);
+  if (twice) throw new ConfigError(twice);
+  const upper = symbols.map((sym, i) => checkSymbol(sym.toUpperCase(), `${where}[${i}]`));
+  const renamed = symbols.map((sym, i) => `${sym} is ${upper[i]}`).filter((_, i) => symbols[i] !== upper[i]);
+  return {
+    symbols: upper,
+    note: renamed.length ? `symbols: ${renamed.join(", ")} (symbols are upper case, as collected)` : "",
+  };
+}
+
+/** Where {@linkcode loadConfig} reads from. */
+export interface ConfigSources {
+  file?: string;
+  overrides?: Record<string, unknown>;
+  defaultsFile?: string | URL;
 }
 
 /** Loads the defaults, then an optional user file, then overrides (each validated against the defaults). */
-export async function loadConfig(
-  opts: { file?: string; overrides?: Record<string, unknown>; defaultsFile?: string | URL } = {},
-): Promise<Config> {
+export async function loadConfig(opts: ConfigSources = {}): Promise<Config> {
+  return (await loadConfigWithNotes(opts)).config;
+}
+
+/**
+ * {@linkcode loadConfig}, with what loading changed in what the user wrote, one line each, for a CLI to print
+ * (`symbols: spy is SPY (...)`; empty when nothing changed). The notes stay out of the config, so the same
+ * effective config is the same config (its hash names model versions).
+ */
+export async function loadConfigWithNotes(
+  opts: ConfigSources = {},
+): Promise<{ config: Config; notes: string[] }> {
   const defaults = parseYamlText(
     await Deno.readTextFile(opts.defaultsFile ?? DEFAULT_PATH),
     "config/default.yaml",
@@ -317,6 +364,13 @@ export async function loadConfig(
   }
   for (const [k, v] of [["dataDir (--store-dir)", c.dataDir], ["reportDir", c.reportDir]] as const) {
     if (v.trim() === "") throw new ConfigError(`config ${k}: empty path (name a folder)`);
+  }
+  // an empty path is refused, never read as "unset" (the fixed symbol list, no CSV folder)
+  if (c.source.csvDir !== null && c.source.csvDir.trim() === "") {
+    throw new ConfigError("config source.csvDir (--data-dir): empty path (name a folder)");
+  }
+  if (c.source.universe !== null && c.source.universe.trim() === "") {
+    throw new ConfigError("config source.universe (--universe): empty path (name a membership CSV file)");
   }
   if (c.source.kind === "csv" && !c.source.csvDir) {
     throw new ConfigError("source.kind csv needs source.csvDir (--data-dir)");
@@ -358,10 +412,13 @@ export async function loadConfig(
       );
     }
   });
+  // one spelling from here on: the research run, the daily run and collect store and look up the same symbol
+  const { symbols, note } = upperCaseSymbols(c.source.symbols, "config source.symbols");
+  c.source.symbols = symbols;
   if (c.dataset.trainFrac + c.dataset.validFrac >= 1) {
     throw new ConfigError("config dataset: trainFrac + validFrac must leave room for a test segment");
   }
-  return c;
+  return { config: c, notes: note ? [note] : [] };
 }
 
 /** The system spec a config describes (lib/workflow). */

@@ -1,6 +1,6 @@
 import { deepEqual, equal, rejects } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
-import { loadConfig, segmentChoice, specFromConfig } from "./config.ts";
+import { loadConfig, loadConfigWithNotes, loadFlagsConfig, segmentChoice, specFromConfig } from "./config.ts";
 
 Deno.test("defaults load and overrides apply", async () => {
   const c = await loadConfig({ overrides: { source: { kind: "csv", csvDir: "/x", symbols: ["AAPL"] } } });
@@ -155,9 +155,83 @@ Deno.test("values a run would ignore or misplace are refused at load: csvDir wit
     ],
     [{ dataDir: "" }, "config dataDir (--store-dir): empty path (name a folder)"],
     [{ reportDir: " " }, "config reportDir: empty path (name a folder)"],
+    // an empty universe or CSV folder is refused, never read as "unset" (the fixed list, no folder)
+    [
+      { source: { universe: "" } },
+      "config source.universe (--universe): empty path (name a membership CSV file)",
+    ],
+    [
+      { source: { universe: "  " } },
+      "config source.universe (--universe): empty path (name a membership CSV file)",
+    ],
+    [
+      { source: { kind: "csv", csvDir: "" } },
+      "config source.csvDir (--data-dir): empty path (name a folder)",
+    ],
+    [{ source: { csvDir: " " } }, "config source.csvDir (--data-dir): empty path (name a folder)"],
   ];
   for (const [overrides, message] of cases) {
     await rejects(() => loadConfig({ overrides }), (e: Error) => {
+      equal(e instanceof ConfigError, true, e.message);
+      equal(e.message, message);
+      return true;
+    });
+  }
+});
+
+Deno.test("synthetic.sessions below what the synthetic market needs is refused at load, one line", async () => {
+  await rejects(() => loadConfig({ overrides: { source: { synthetic: { sessions: 1 } } } }), (e: Error) => {
+    equal(e instanceof ConfigError, true, e.message);
+    equal(
+      e.message,
+      "config source.synthetic.sessions: 1 is out of range: want a whole number in [2, 100000] (the synthetic " +
+        "market needs two sessions for a return; a run checks it has enough for its segments)",
+    );
+    return true;
+  });
+  const c = await loadConfig({ overrides: { source: { synthetic: { sessions: 2 } } } });
+  equal(c.source.synthetic.sessions, 2);
+});
+
+Deno.test("source.symbols are upper-cased once at load (as collect stores them), and a note says so", async () => {
+  const { config: c, notes } = await loadConfigWithNotes({
+    overrides: { source: { symbols: ["spy", "QQQ", "^gspc", "brk.b"] } },
+  });
+  deepEqual(c.source.symbols, ["SPY", "QQQ", "^GSPC", "BRK.B"]);
+  deepEqual(notes, [
+    "symbols: spy is SPY, ^gspc is ^GSPC, brk.b is BRK.B (symbols are upper case, as collected)",
+  ]);
+  // the note stays out of the config: the same effective config whatever the spelling (its hash names versions)
+  deepEqual(c, await loadConfig({ overrides: { source: { symbols: ["SPY", "QQQ", "^GSPC", "BRK.B"] } } }));
+  // nothing changed, nothing said
+  const same = await loadConfigWithNotes({ overrides: { source: { symbols: ["SPY", "^GSPC"] } } });
+  deepEqual(same.config.source.symbols, ["SPY", "^GSPC"]);
+  deepEqual(same.notes, []);
+  // from a file too, and the store-reading CLIs (the daily run) print the note
+  const dir = await Deno.makeTempDir({ prefix: "fmai-cfg-" });
+  try {
+    const f = `${dir}/lower.yaml`;
+    await Deno.writeTextFile(
+      f,
+      "source: {kind: csv, csvDir: ../shared/data/us-index-etf-daily-yahoo, symbols: [spy, QQQ]}\n",
+    );
+    deepEqual((await loadConfig({ file: f })).source.symbols, ["SPY", "QQQ"]);
+    const said: string[] = [];
+    const flags = await loadFlagsConfig({ config: f, "store-dir": `${dir}/s` }, (line) => said.push(line));
+    deepEqual(flags.source.symbols, ["SPY", "QQQ"]);
+    deepEqual(said, ["symbols: spy is SPY (symbols are upper case, as collected)"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a symbol listed twice in source.symbols (in any case) is refused at load, as collect refuses it", async () => {
+  const cases: [string[], string][] = [
+    [["SYN00", "SYN01", "SYN00"], "config source.symbols: SYN00 is given twice"],
+    [["spy", "QQQ", "SPY"], "config source.symbols: spy and SPY are the same symbol"],
+  ];
+  for (const [symbols, message] of cases) {
+    await rejects(() => loadConfig({ overrides: { source: { symbols } } }), (e: Error) => {
       equal(e instanceof ConfigError, true, e.message);
       equal(e.message, message);
       return true;

@@ -66,3 +66,24 @@ export function parseSymbolList(text: string, where: string, opts: { upperCase?:
   for (const s of list) checkSymbol(s, where);
   return list;
 }
+
+/**
+ * The message refusing a symbol listed twice, in any case (Yahoo, Nasdaq, the CSV files and the stores match
+ * symbols regardless of case: a run would collect it twice and count its rows twice), or `null` when none is.
+ * One line naming `where`: `--symbols: SPY is given twice`, `--symbols: AAPL and aapl are the same symbol`.
+ * The one rule every edge applies (`deno task collect --symbols`, the pipeline's `--symbols` and
+ * `source.symbols`, the Lambdas' `FMAI_SYMBOLS` and `detail.symbols`); the caller throws its own error type.
+ */
+export function repeatedSymbol(symbols: readonly string[], where: string): string | null {
+  const seen = new Map<string, string>();
+  for (const s of symbols) {
+    const first = seen.get(s.toUpperCase());
+    if (first !== undefined) {
+      return first === s
+        ? `${where}: ${s} is given twice`
+        : `${where}: ${first} and ${s} are the same symbol`;
+    }
+    seen.set(s.toUpperCase(), s);
+  }
+  return null;
+}

@@ -51,7 +51,7 @@ export interface RunUniverse {
  * `source.universe`, the membership spells of that file that meet the dates (a member published after the
  * close is a one-line `ConfigError`: the user's own list is refused, not edited), and its members as the
  * symbols unless `source.symbols` names some of them (one that is never a member then is refused: it would have
- * no rows); else {@link sourceSymbols}.
+ * no rows); else (`source.universe` null) {@link sourceSymbols}.
  */
 export async function runUniverse(
   conf: { symbols: readonly string[]; universe: string | null },
@@ -59,7 +59,8 @@ export async function runUniverse(
   from: IsoDate,
   to: IsoDate,
 ): Promise<RunUniverse> {
-  if (!conf.universe) return { ...await sourceSymbols(conf.symbols, source), members: [] };
+  // only null means "no universe": an empty path is read (and refused), never taken for the fixed list
+  if (conf.universe === null) return { ...await sourceSymbols(conf.symbols, source), members: [] };
   const universe = conf.universe.replace(/^.*\//, "").replace(/\.csv$/i, "");
   const members = (await readUniverseCsv(conf.universe, universe))
     .filter((m) => m.from <= to && (m.to === null || m.to >= from));

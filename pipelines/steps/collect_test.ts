@@ -1,5 +1,5 @@
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
-import { ConfigError } from "@lib/core/mod.ts";
+import { ConfigError, FmaiError } from "@lib/core/mod.ts";
 import type { MarketSource } from "@lib/sources/mod.ts";
 import { leftOutNote, membersOn, runUniverse, sourceSymbols } from "./collect.ts";
 
@@ -58,5 +58,14 @@ Deno.test("runUniverse: a universe file's spells over the run's dates name the s
     deepEqual(membersOn(fixed, "2012-06-01"), ["A", "B"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runUniverse: only a null universe means the fixed list; an empty path is read and refused", async () => {
+  for (const universe of ["", " "]) {
+    await rejects(
+      () => runUniverse({ symbols: ["A"], universe }, lists(["A", "B"]), "2012-01-03", "2012-12-31"),
+      (e: Error) => e instanceof FmaiError && e.userError && /universe: cannot read/.test(e.message),
+    );
   }
 });
