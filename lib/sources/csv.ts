@@ -152,8 +152,9 @@ const FILE_SUFFIX =
 
 /**
  * Default symbol of a file: the base name without `.csv`/`.txt`/`.gz` and without vendor suffixes such as
- * `_historical_data`, `-daily`, `_prices`, `_ohlcv`; a leading `INDEX_` becomes `^` (`INDEX_GSPC.csv` ->
- * `^GSPC`, `SPY.csv.gz` -> `SPY`, `AAPL_historical_data.csv` -> `AAPL`).
+ * `_historical_data`, `-daily`, `_prices`, `_ohlcv`, upper-cased (symbols are upper case everywhere: config,
+ * flags, stores); a leading `INDEX_` becomes `^` (`INDEX_GSPC.csv` -> `^GSPC`, `SPY.csv.gz` and `spy.csv` ->
+ * `SPY`, `AAPL_historical_data.csv` -> `AAPL`).
  */
 export function defaultSymbolFromFile(fileName: string): string {
   let base = basename(fileName).replace(/(\.(csv|txt))?(\.gz)?$/i, "");
@@ -162,6 +163,7 @@ export function defaultSymbolFromFile(fileName: string): string {
     const cut = base.replace(FILE_SUFFIX, "");
     if (cut !== "") base = cut;
   }
+  base = base.toUpperCase();
   return base.startsWith("INDEX_") ? `^${base.slice(6)}` : base;
 }
 
@@ -515,7 +517,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
       // symbol
       let symId: number;
       if (idx.symbol < 0 || fields) {
-        const sym = idx.symbol < 0 ? fileSymbol : fields![idx.symbol].trim();
+        const sym = idx.symbol < 0 ? fileSymbol : fields![idx.symbol].trim().toUpperCase();
         symId = symIds.get(sym) ?? -1;
         if (symId < 0) symId = newSymbol(sym);
         prevSymStart = -1;
@@ -523,7 +525,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
         const a = starts[idx.symbol], l = ends[idx.symbol] - a;
         if (l === prevSymLen && prevSymStart >= 0 && sameBytes(bytes, prevSymStart, a, l)) symId = prevSymId;
         else {
-          const sym = text8(bytes, a, a + l).trim();
+          const sym = text8(bytes, a, a + l).trim().toUpperCase();
           symId = symIds.get(sym) ?? -1;
           if (symId < 0) symId = newSymbol(sym);
         }
@@ -911,7 +913,7 @@ function lowerHeader(text: string): string {
 
 /**
  * Reads a point-in-time universe: a UTF-8 CSV file with a header `symbol,from,to` (`to` empty = still a
- * member; column names case-insensitive, extra columns ignored), one membership spell per row, as
+ * member; column names case-insensitive, extra columns ignored; symbols upper-cased), one membership spell per row, as
  * `UniverseMember`s named `universe`. `knownAt` is the open of `from` (index changes are announced before they
  * take effect, so this is late, never early). Every symbol must match the pattern, every date be `YYYY-MM-DD`
  * with `from <= to`; a bad row is a `DataValidationError` naming `file:line`.
@@ -951,7 +953,7 @@ export async function readUniverseCsv(path: string, universe: string): Promise<U
     if (to !== null && to < f[fi]) {
       throw new DataValidationError(`from ${f[fi]} is after to ${to}`, { where });
     }
-    out.push({ universe, symbol: f[si], from: f[fi], to, knownAt: openTime(f[fi]) });
+    out.push({ universe, symbol: f[si].toUpperCase(), from: f[fi], to, knownAt: openTime(f[fi]) });
   }
   if (out.length === 0) throw new DataValidationError("no membership rows", { where: file });
   return out;

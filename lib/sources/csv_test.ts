@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeTime, DataSourceError, DataValidationError, InputError } from "../core/mod.ts";
-import { createCsvSource, csvPresets, csvSourceFor, defaultSymbolFromFile } from "./csv.ts";
+import { createCsvSource, csvPresets, csvSourceFor, defaultSymbolFromFile, readUniverseCsv } from "./csv.ts";
 
 const SP500 = fileURLToPath(new URL("../../../shared/data/sp500-5yr-ohlcv", import.meta.url));
 const YAHOO = fileURLToPath(new URL("../../../shared/data/us-index-etf-daily-yahoo", import.meta.url));
@@ -376,4 +376,25 @@ Deno.test("csv records: quoted fields with commas, quotes and line breaks; line 
   let short = 0;
   equal(readCsvTable(text, { file: "t.csv", onShort: () => (short++, false) }).rows.length, 2);
   equal(short, 1);
+});
+
+Deno.test("csv: symbols are upper case whatever the file spells (file names, a symbol column, a universe file)", async () => {
+  equal(defaultSymbolFromFile("spy.csv"), "SPY");
+  equal(defaultSymbolFromFile("index_gspc.csv.gz"), "^GSPC");
+  equal(defaultSymbolFromFile("brk.b_prices.csv"), "BRK.B");
+  const dir = mkdtempSync(join(tmpdir(), "fmai-csv-case-"));
+  try {
+    const row = (d: string, s: string) => `${d},10,11,9,10.5,100,${s}\n`;
+    writeFileSync(
+      join(dir, "c.csv"),
+      "date,open,high,low,close,volume,symbol\n" + row("2020-01-02", "aapl") + row("2020-01-03", "aapl") +
+        row("2020-01-02", "MSFT"),
+    );
+    const src = createCsvSource({ files: [join(dir, "c.csv")], layout: "symbol-column" });
+    deepEqual(await src.listSymbols!(), ["AAPL", "MSFT"]);
+    writeFileSync(join(dir, "u.csv"), "symbol,from,to\nspy,2020-01-02,\n^gspc,2020-01-02,2020-06-30\n");
+    deepEqual((await readUniverseCsv(join(dir, "u.csv"), "u")).map((m) => m.symbol), ["SPY", "^GSPC"]);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
 });
