@@ -16,7 +16,13 @@
  */
 import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
-import { ConfigError, DataValidationError, isCalendarDate, parseSymbolList } from "@lib/core/mod.ts";
+import {
+  ConfigError,
+  DataValidationError,
+  isCalendarDate,
+  parseSymbolList,
+  repeatedSymbol,
+} from "@lib/core/mod.ts";
 import {
   datasetFrame,
   datasetFrameSchema,
@@ -476,7 +482,11 @@ export function parseExportArgs(argv: string[]): ExportArgs {
   }
   for (const k of ["from", "to"] as const) if (v[k] !== undefined) flagDate(`--${k}`, v[k]!);
   if (v.from && v.to && v.from > v.to) throw new ConfigError(`--from ${v.from} is after --to ${v.to}`);
-  const symbols = v.symbols === undefined ? undefined : parseSymbolList(v.symbols, "--symbols");
+  const given = v.symbols === undefined ? undefined : parseSymbolList(v.symbols, "--symbols");
+  const twice = given && repeatedSymbol(given, "--symbols");
+  if (twice) throw new ConfigError(twice);
+  // symbols are upper case in the stores (as collected)
+  const symbols = given?.map((s) => s.toUpperCase());
   return {
     what: [...new Set(what)] as ExportKind[],
     format: v.format as FrameFormat,

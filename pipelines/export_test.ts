@@ -228,6 +228,15 @@ Deno.test("export flags: a bad kind, format, date or a missing flag is a one-lin
     );
   }
   equal(parseExportArgs(["--what", "bars", "--out", "x", "--from", "2020-02-29"]).filter.from, "2020-02-29");
+  // symbols as stored (upper case), none twice in any case
+  deepEqual(parseExportArgs(["--what", "bars", "--out", "x", "--symbols", "syn00,^gspc"]).filter.symbols, [
+    "SYN00",
+    "^GSPC",
+  ]);
+  throws(
+    () => parseExportArgs(["--what", "bars", "--out", "x", "--symbols", "SYN00,syn00"]),
+    (e) => e instanceof ConfigError && e.message === "--symbols: SYN00 and syn00 are the same symbol",
+  );
   throws(
     () => parseExportArgs(["--what", "bars", "--out", "x", "--symbols", "SP Y;drop"]),
     (e) => e instanceof InputError && /^--symbols: "SP Y;drop" is not a symbol/.test(e.message),
