@@ -65,7 +65,8 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
         throw new ConfigError(`--min-sessions: expected a positive integer, got ${v["min-sessions"]}`);
       }
     }
-    const cfg = await loadFlagsConfig(v);
+    // its notes go to stderr: stdout is the command's answer (`show` prints JSON a script may parse)
+    const cfg = await loadFlagsConfig(v, (line) => console.error(line));
     const name = cfg.production.model;
     const backends = parseBackends(v.stores ?? Deno.env.get("FMAI_STORES"));
     const storeCfg = await storeConfigFor(cfg.dataDir, backends);

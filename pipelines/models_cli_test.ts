@@ -134,3 +134,25 @@ Deno.test("models CLI: --min-sessions without --require-better, and either flag 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("models CLI: show prints only JSON on stdout; a config's notes (a symbol upper-cased) go to stderr", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const stores = openEmbeddedStores(`${dir}/s`);
+    const v1 =
+      (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(1) }, lineage(1))).version;
+    await stores.close();
+    await Deno.writeTextFile(`${dir}/c.yaml`, "source:\n  symbols: [spy, QQQ]\n");
+    const cli = new URL("./models_cli.ts", import.meta.url).pathname;
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", cli, "show", v1, "--config", `${dir}/c.yaml`, "--store-dir", `${dir}/s`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    equal(r.code, 0);
+    equal(JSON.parse(new TextDecoder().decode(r.stdout)).version, v1);
+    ok(new TextDecoder().decode(r.stderr).includes("spy is SPY"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

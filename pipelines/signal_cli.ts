@@ -40,7 +40,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (positionals.length) throw new ConfigError(`unexpected argument ${positionals[0]}`);
-    const cfg = await loadFlagsConfig(v);
+    // its notes (a symbol upper-cased) are part of the run's output: --quiet leaves them out
+    const cfg = await loadFlagsConfig(v, v.quiet ? () => {} : undefined);
     // the places the run writes, checked before any work starts (the default report is
     // reportDir/signal-<as-of>.html)
     const backends = v.stores === undefined
