@@ -18,7 +18,7 @@ import {
   sha256Hex,
   shown,
 } from "../core/mod.ts";
-import type { ObjectStore } from "../store/mod.ts";
+import { checkObjectKey, type ObjectStore } from "../store/mod.ts";
 import { LogisticModel, type LogisticParams } from "./logistic.ts";
 import { MajorityClassModel, type MajorityParams } from "./majority.ts";
 import { MomentumModel, type MomentumParams } from "./momentum.ts";
@@ -74,10 +74,16 @@ export async function saveModelArtifact(
 ): Promise<ArtifactManifest> {
   const prefix = artifactPrefix(name, version);
   const names = Object.keys(files).sort();
+  // everything the store's put would refuse is refused here, before an old version is touched
   for (const f of names) {
     checkSegment("file", f);
     if (f === "manifest.json") throw new TypeError("manifest.json is reserved");
+    checkObjectKey(prefix + f);
+    if (!(files[f] instanceof Uint8Array) && typeof files[f] !== "string") {
+      throw new TypeError(`model file ${f} must be a Uint8Array or a string`);
+    }
   }
+  checkObjectKey(prefix + "manifest.json");
   const old = await objects.get(prefix + "manifest.json");
   if (old) {
     if (typeof objects.delete !== "function") {

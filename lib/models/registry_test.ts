@@ -66,6 +66,19 @@ Deno.test("registry: saving over a version deletes its manifest first and writes
   await rejects(() => saveModelArtifact(store, "x", "v1", { "a.json": "{}", "w.bin": "new" }), /killed/);
   equal(o.m.has("models/x/v1/manifest.json"), false);
   await rejects(() => loadModelArtifact(o, "x", "v1"), ModelError);
+  // a save the store would refuse (a body that is neither bytes nor text, a key over 1024 bytes) is refused
+  // before the old version is touched
+  failAt = "";
+  await saveModelArtifact(store, "x", "v2", { "w.bin": Uint8Array.of(7) });
+  for (const bad of [{ "w.bin": new ArrayBuffer(2) }, { ["f".repeat(1100)]: "x" }]) {
+    ops.length = 0;
+    await rejects(
+      () => saveModelArtifact(store, "x", "v2", bad as unknown as Record<string, string>),
+      (e) => e instanceof TypeError || e instanceof RangeError,
+    );
+    deepEqual(ops, [], "nothing deleted or written");
+    deepEqual((await loadModelArtifact(o, "x", "v2"))["w.bin"], Uint8Array.of(7));
+  }
   // replacing on a store that cannot delete is refused before anything is written
   const before = new Map(o.m);
   await saveModelArtifact(o, "y", "v1", { "a.json": "{}" });
