@@ -445,22 +445,3 @@ Deno.test("lambda signal: source.symbols of FMAI_CONFIG_OVERRIDES is honoured or
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-Deno.test("serverless.yml declares the data bucket: private, encrypted, kept, and not created when FMAI_S3_BUCKET names one", async () => {
-  const { parse } = await import("yaml");
-  const sls = parse(await Deno.readTextFile(new URL("../serverless.yml", import.meta.url)));
-  const b = sls.resources?.Resources?.DataBucket;
-  equal(b?.Type, "AWS::S3::Bucket");
-  equal(b.Properties.BucketName, "${self:custom.bucket}");
-  deepEqual(b.Properties.PublicAccessBlockConfiguration, {
-    BlockPublicAcls: true,
-    BlockPublicPolicy: true,
-    IgnorePublicAcls: true,
-    RestrictPublicBuckets: true,
-  });
-  ok(b.Properties.BucketEncryption.ServerSideEncryptionConfiguration.length > 0);
-  equal(b.DeletionPolicy, "Retain");
-  equal(b.Condition, "CreateDataBucket");
-  deepEqual(sls.resources.Conditions.CreateDataBucket, { "Fn::Equals": ["${self:custom.bucketGiven}", ""] });
-  equal(sls.custom.bucketGiven, "${env:FMAI_S3_BUCKET, ''}");
-});
