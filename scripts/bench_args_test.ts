@@ -51,7 +51,11 @@ function run(file: string, args: string[], env: Record<string, string> = {}) {
     env,
     stdout: "piped",
     stderr: "piped",
-  }).output().then((o) => ({ code: o.code, out: dec.decode(o.stdout), err: dec.decode(o.stderr).trim() }));
+  }).output().then((o) => ({
+    code: o.code,
+    out: dec.decode(o.stdout),
+    err: dec.decode(o.stderr).split("\n").filter((l) => !/waiting for file lock/.test(l)).join("\n").trim(),
+  }));
 }
 
 /** Runs `jobs` at most `n` at a time. */
