@@ -18,7 +18,9 @@ const { values } = toolArgs("bench:dataset", {
   json: { type: "string" },
 });
 const runs = toolCheck(() => intFlag("runs", values.runs));
-const jsonOut = values.json === undefined ? undefined : toolCheck(() => outFileFlag("json", values.json!));
+const jsonOut = values.json === undefined
+  ? undefined
+  : await toolCheck(() => outFileFlag("json", values.json!));
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -20,7 +20,7 @@ const { values } = toolArgs("bench:features", {
 });
 const runs = toolCheck(() => intFlag("runs", values.runs));
 const jsonOut = values.json !== undefined
-  ? toolCheck(() => outFileFlag("json", values.json!))
+  ? await toolCheck(() => outFileFlag("json", values.json!))
   : new URL(`./results/features-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
 const SHARED = new URL("../../shared/data", import.meta.url).pathname;
 

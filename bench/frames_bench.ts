@@ -188,7 +188,7 @@ async function parent(): Promise<void> {
   });
   const runs = toolCheck(() => intFlag("runs", values.runs));
   const jsonOut = values.json !== undefined
-    ? toolCheck(() => outFileFlag("json", values.json!))
+    ? await toolCheck(() => outFileFlag("json", values.json!))
     : new URL(`./results/frames-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
   const dir = await Deno.makeTempDir({ prefix: "fmai-frames-bench-" });
   try {

@@ -33,7 +33,7 @@ const n = toolCheck(() => intFlag("n", values.n));
 const batch = toolCheck(() => intFlag("batch", values.batch));
 const threadList = toolCheck(() => intListFlag("threads", values.threads));
 const out = values.json !== undefined
-  ? toolCheck(() => outFileFlag("json", values.json!))
+  ? await toolCheck(() => outFileFlag("json", values.json!))
   : new URL(`results/lm-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
 
 const tweetsAll = loadStocknetTweets(SHARED);

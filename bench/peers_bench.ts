@@ -73,7 +73,7 @@ const seed = toolCheck(() => intFlag("seed", values.seed, { min: 0, max: 2 ** 32
 const SHARED = fileURLToPath(new URL("../../shared/data/", import.meta.url));
 const PY = fileURLToPath(new URL("./peers/.venv/bin/python", import.meta.url));
 const jsonOut = values.json !== undefined
-  ? toolCheck(() => outFileFlag("json", values.json!))
+  ? await toolCheck(() => outFileFlag("json", values.json!))
   : fileURLToPath(new URL(`./results/peers-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url));
 
 async function python(script: string, ...rest: string[]): Promise<number> {

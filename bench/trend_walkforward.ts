@@ -42,7 +42,7 @@ const models = toolCheck(() => {
 });
 const nFolds = toolCheck(() => intFlag("folds", values.folds));
 const out = values.json !== undefined
-  ? toolCheck(() => outFileFlag("json", values.json!))
+  ? await toolCheck(() => outFileFlag("json", values.json!))
   : new URL(`results/walkforward-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
 const SHARED = new URL("../../shared/data", import.meta.url).pathname;
 const seed = 42;

@@ -22,11 +22,19 @@
  */
 import process from "node:process";
 import { statSync } from "node:fs";
-import { ConfigError, oneLine, parseSymbolList, repeatedSymbol, shown } from "../lib/core/mod.ts";
+import {
+  ConfigError,
+  normalizeSymbols,
+  oneLine,
+  parseSymbolList,
+  shown,
+  wholeNumber,
+} from "../lib/core/mod.ts";
 import {
   checkEndpoint,
   checkObjectPrefix,
   checkPort,
+  isMongoDatabaseName,
   mySqlConfigFromUrl,
   redactUrl,
   splitUrl,
@@ -52,31 +60,21 @@ export interface LambdaConfig {
 /** The default universe (`FMAI_SYMBOLS` unset). */
 export const DEFAULT_SYMBOLS = "AAPL,MSFT,AMZN,GOOG,NVDA";
 
-/** An integer variable in `min..max` (decimal digits only); `dflt` when unset or empty. */
+/** A whole-number variable in `min..max` ({@linkcode wholeNumber}); `dflt` when unset or empty. */
 function int(env: Env, name: string, dflt: number, min: number, max: number, why = ""): number {
   const v = env[name];
-  if (v === undefined || v === "") return dflt;
-  const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new ConfigError(
-      `${name} must be a whole number from ${min} to ${max} (decimal digits${why}), got ${shown(v)}`,
-    );
-  }
-  return n;
+  return v === undefined || v === "" ? dflt : wholeNumber(v, name, { min, max }, why);
 }
 
-/** `FMAI_SYMBOLS` (or the default universe): checked, upper-cased, no symbol twice. */
+/** `FMAI_SYMBOLS` (or the default universe): checked, no symbol twice, upper-cased ({@linkcode normalizeSymbols}). */
 function symbolsFromEnv(env: Env): string[] {
-  const text = env.FMAI_SYMBOLS ?? DEFAULT_SYMBOLS;
-  let list: string[];
   try {
-    list = parseSymbolList(text, "FMAI_SYMBOLS");
+    const list = parseSymbolList(env.FMAI_SYMBOLS ?? DEFAULT_SYMBOLS, "FMAI_SYMBOLS");
+    return normalizeSymbols(list, "FMAI_SYMBOLS", ConfigError).symbols;
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     throw new ConfigError(oneLine(e), { cause: e });
   }
-  const twice = repeatedSymbol(list, "FMAI_SYMBOLS");
-  if (twice) throw new ConfigError(twice);
-  return list.map((s) => s.toUpperCase());
 }
 
 function mysqlFromEnv(url: string) {
@@ -100,7 +98,7 @@ function mongoFromEnv(env: Env) {
     );
   }
   const database = env.FMAI_MONGO_DATABASE || "fmai";
-  if (!/^[A-Za-z0-9_-]{1,63}$/.test(database)) {
+  if (!isMongoDatabaseName(database)) {
     throw new ConfigError(
       `FMAI_MONGO_DATABASE: expected 1 to 63 letters, digits, _ or -, got ${shown(database)}`,
     );
@@ -180,7 +178,7 @@ export function configFromEnv(env: Env = process.env): LambdaConfig {
     batchSize: int(env, "FMAI_BATCH_SIZE", 10, 1, 1000),
     concurrency: int(env, "FMAI_CONCURRENCY", 4, 1, 64),
     lookbackDays: int(env, "FMAI_LOOKBACK_DAYS", 7, 1, 3650),
-    calendarDays: int(env, "FMAI_CALENDAR_DAYS", 7, 7, 366, "; at least 7 so every window holds a session"),
+    calendarDays: int(env, "FMAI_CALENDAR_DAYS", 7, 7, 366, " (at least 7 so every window holds a session)"),
     optionExpiries: int(env, "FMAI_OPTION_EXPIRIES", 3, 1, 12),
     store,
     replayDirs: replayDirsFromEnv(env),

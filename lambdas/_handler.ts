@@ -24,9 +24,9 @@ import {
   isCalendarDate,
   type IsoDate,
   isSession,
+  normalizeSymbols,
   nyDate,
   prevSession,
-  repeatedSymbol,
   shown,
 } from "../lib/core/mod.ts";
 import {
@@ -140,9 +140,7 @@ export function symbolsOf(event: ScheduledEvent, dflt: string[]): string[] {
   else throw new InputError(`detail.symbols: expected a list of symbols or a comma-separated string`);
   if (!list.length) throw new InputError("detail.symbols is empty");
   const given = list.map((x, i) => checkSymbol(typeof x === "string" ? x.trim() : x, `detail.symbols[${i}]`));
-  const twice = repeatedSymbol(given, "detail.symbols");
-  if (twice) throw new InputError(twice);
-  return given.map((x, i) => checkSymbol(x.toUpperCase(), `detail.symbols[${i}]`));
+  return normalizeSymbols(given, "detail.symbols").symbols;
 }
 
 /** A handler run in which some symbol failed or was not run: thrown after the summary is logged. */

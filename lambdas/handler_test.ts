@@ -226,12 +226,24 @@ Deno.test("lambda config: every bad variable is a one-line ConfigError naming it
       { FMAI_REPLAY_DIRS: "/dev/null/fmai-replay" },
       /^FMAI_REPLAY_DIRS: \/dev\/null\/fmai-replay: no such folder/,
     ],
-    [{ FMAI_LOOKBACK_DAYS: "99999999" }, /^FMAI_LOOKBACK_DAYS must be a whole number from 1 to 3650/],
-    [{ FMAI_OPTION_EXPIRIES: "1000" }, /^FMAI_OPTION_EXPIRIES must be a whole number from 1 to 12/],
-    [{ FMAI_OPTION_EXPIRIES: "13" }, /^FMAI_OPTION_EXPIRIES /],
-    [{ FMAI_BATCH_SIZE: "0x2" }, /^FMAI_BATCH_SIZE must be a whole number/],
-    [{ FMAI_BATCH_SIZE: "1e1" }, /^FMAI_BATCH_SIZE /],
-    [{ FMAI_CONCURRENCY: "99999999999" }, /^FMAI_CONCURRENCY /],
+    [
+      { FMAI_LOOKBACK_DAYS: "99999999" },
+      /^FMAI_LOOKBACK_DAYS: expected a whole number from 1 to 3650, got "99999999"$/,
+    ],
+    [
+      { FMAI_OPTION_EXPIRIES: "1000" },
+      /^FMAI_OPTION_EXPIRIES: expected a whole number from 1 to 12, got "1000"$/,
+    ],
+    [
+      { FMAI_OPTION_EXPIRIES: "13" },
+      /^FMAI_OPTION_EXPIRIES: expected a whole number from 1 to 12, got "13"$/,
+    ],
+    [{ FMAI_BATCH_SIZE: "0x2" }, /^FMAI_BATCH_SIZE: expected a whole number from 1 to 1000, got "0x2"$/],
+    [{ FMAI_BATCH_SIZE: "1e1" }, /^FMAI_BATCH_SIZE: expected a whole number from 1 to 1000, got "1e1"$/],
+    [
+      { FMAI_CONCURRENCY: "99999999999" },
+      /^FMAI_CONCURRENCY: expected a whole number from 1 to 64, got "99999999999"$/,
+    ],
     [{ FMAI_SYMBOLS: "" }, /^FMAI_SYMBOLS is empty/],
   ];
   for (const [env, re] of cases) {
@@ -328,7 +340,10 @@ Deno.test("lambda calendars: FMAI_CALENDAR_DAYS below 7 (a window without a sess
   for (const v of ["1", "2", "6"]) {
     throws(
       () => configFromEnv({ FMAI_CALENDAR_DAYS: v }),
-      (e) => e instanceof ConfigError && /^FMAI_CALENDAR_DAYS must be a whole number from 7 /.test(e.message),
+      (e) =>
+        e instanceof ConfigError &&
+        e.message ===
+          `FMAI_CALENDAR_DAYS: expected a whole number from 7 to 366 (at least 7 so every window holds a session), got "${v}"`,
     );
   }
   equal(configFromEnv({ FMAI_CALENDAR_DAYS: "7" }).calendarDays, 7);

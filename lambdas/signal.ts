@@ -25,8 +25,8 @@ import {
   InputError,
   isCalendarDate,
   isSession,
+  normalizeSymbols,
   oneLine,
-  repeatedSymbol,
   shown,
 } from "../lib/core/mod.ts";
 import { openStores, secretsOf } from "../lib/store/mod.ts";
@@ -94,11 +94,10 @@ function universeOf(extra: Record<string, unknown>, env: Env, lc: LambdaConfig):
   if (!given.length) {
     throw new ConfigError(`${where} is empty (a Lambda has no source to list symbols: name them)`);
   }
-  const twice = repeatedSymbol(given, where);
-  if (twice) throw new ConfigError(twice);
+  const { symbols } = normalizeSymbols(given, where, ConfigError);
   if (env.FMAI_SYMBOLS === undefined) return given;
-  const key = (xs: string[]) => xs.map((x) => x.toUpperCase()).sort().join(",");
-  if (key(given) !== key(lc.symbols)) {
+  const key = (xs: string[]) => [...xs].sort().join(",");
+  if (key(symbols) !== key(lc.symbols)) {
     throw new ConfigError(
       `FMAI_SYMBOLS (${shown(lc.symbols.join(","))}) and ${where} (${
         shown(given.join(","))

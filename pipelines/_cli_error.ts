@@ -136,26 +136,52 @@ export async function checkWritableDir(dir: string, flag: string): Promise<void>
   }
 }
 
+/** How {@linkcode checkReportPath} treats the file's folder and names the file. */
+export interface OutFileOptions {
+  /**
+   * A parent folder that does not exist: `"create"` (the default: the run creates it, so the nearest existing
+   * ancestor must be a folder that can be written) or `"refuse"` (the folder must exist and be writable).
+   */
+  missingFolder?: "create" | "refuse";
+  /** What the file is, in the message refusing an empty path (default `HTML file`). */
+  what?: string;
+  /** A file name suggested when the path is a folder (default `report.html`; `null`: no suggestion). */
+  example?: string | null;
+}
+
 /**
- * Refuses, before any work starts, a report path the run could not write its HTML to (`--report FILE`, or the
- * configured report folder's file): an empty path, a path ending in `/`, an existing folder (or anything else
- * that is not a plain file: a plain file is replaced), or a folder that cannot be written (see
- * {@linkcode checkWritableDir}; a missing folder is created by the run). A `ConfigError` naming `flag`.
+ * Refuses, before any work starts, a path the run could not write its output file to (`--report FILE` or the
+ * configured report folder's file, `--junit FILE`, a bench's `--json FILE`): an empty path, a path ending in
+ * `/`, an existing folder (or anything else that is not a plain file: a plain file is replaced), a missing
+ * parent folder when `missingFolder` is `"refuse"`, or a folder that cannot be written (see
+ * {@linkcode checkWritableDir}). Creates nothing. A one-line `ConfigError` naming `flag`.
  */
-export async function checkReportPath(path: string, flag: string): Promise<void> {
-  if (path.trim() === "") throw new ConfigError(`${flag}: empty path (name the HTML file to write)`);
+export async function checkReportPath(
+  path: string,
+  flag: string,
+  { missingFolder = "create", what = "HTML file", example = "report.html" }: OutFileOptions = {},
+): Promise<void> {
+  if (path.trim() === "") throw new ConfigError(`${flag}: empty path (name the ${what} to write)`);
   if (path.endsWith("/")) throw new ConfigError(`${flag} ${path}: names a folder, not a file`);
-  try {
-    const st = await Deno.stat(path);
-    if (st.isDirectory) {
-      throw new ConfigError(`${flag} ${path}: is a folder, not a file (e.g. ${path}/report.html)`);
-    }
-    if (!st.isFile) throw new ConfigError(`${flag} ${path}: exists and is not a plain file`);
-  } catch (e) {
-    if (e instanceof ConfigError) throw e;
-    if (!(e instanceof Deno.errors.NotFound) && !(e instanceof Deno.errors.NotADirectory)) {
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
+  const kind = async (p: string) => {
+    try {
+      const st = await Deno.stat(p);
+      return st.isDirectory ? "folder" : st.isFile ? "file" : "other";
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return "missing";
       throw new ConfigError(`${flag} ${path}: cannot use it (${oneLine(e)})`, { cause: e });
     }
+  };
+  const at = await kind(path);
+  if (at === "folder") {
+    throw new ConfigError(
+      `${flag} ${path}: is a folder, not a file${example === null ? "" : ` (e.g. ${path}/${example})`}`,
+    );
   }
-  await checkWritableDir(path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".", flag);
+  if (at === "other") throw new ConfigError(`${flag} ${path}: exists and is not a plain file`);
+  if (missingFolder === "refuse" && await kind(dir) !== "folder") {
+    throw new ConfigError(`${flag} ${path}: folder ${dir} does not exist`);
+  }
+  await checkWritableDir(dir, flag);
 }

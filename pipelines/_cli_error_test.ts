@@ -24,3 +24,29 @@ Deno.test("checkReportPath: refuses an empty path, a folder and an unwritable pl
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("checkReportPath: missingFolder refuse wants the folder to exist; what and example name the file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-out-path-" });
+  try {
+    await Deno.writeTextFile(`${dir}/old.json`, "x");
+    const opts = { missingFolder: "refuse", what: "file", example: null } as const;
+    const refused = (path: string, message: string, o = opts as Parameters<typeof checkReportPath>[2]) =>
+      rejects(() => checkReportPath(path, "--json", o), (e: Error) => {
+        deepEqual([e instanceof ConfigError, e.message], [true, message]);
+        return true;
+      });
+    await refused("", "--json: empty path (name the file to write)");
+    await refused(dir, `--json ${dir}: is a folder, not a file`);
+    await refused(`${dir}/new/out.json`, `--json ${dir}/new/out.json: folder ${dir}/new does not exist`);
+    await refused(
+      `${dir}/old.json/x.json`,
+      `--json ${dir}/old.json/x.json: folder ${dir}/old.json does not exist`,
+    );
+    await refused(" ", "--json: empty path (name the XML file to write)", { what: "XML file" });
+    await checkReportPath(`${dir}/out.json`, "--json", opts);
+    await checkReportPath(`${dir}/old.json`, "--json", opts);
+    deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["old.json"], "nothing created");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -3,7 +3,7 @@
  * on a configured source, e.g. CSV files). A user mistake prints one line and exits with code 2.
  * @module
  */
-import { ConfigError, parseSymbolList, repeatedSymbol } from "@lib/core/mod.ts";
+import { ConfigError, parseSymbolList, repeatedSymbol, wholeNumber } from "@lib/core/mod.ts";
 import { dateRange, loadConfigWithNotes } from "./config.ts";
 import { parseBackends } from "./stores.ts";
 import { runPipeline } from "./run.ts";
@@ -89,11 +89,7 @@ export function parseCli(argv: string[]) {
   const walk: Record<string, unknown> = {};
   if (v["walk-forward"] !== undefined) walk.mode = v["walk-forward"];
   if (v["refit-every"] !== undefined) {
-    const n = Number(v["refit-every"]);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new ConfigError(`--refit-every must be an integer >= 1, got ${v["refit-every"]}`);
-    }
-    walk.refitEvery = n;
+    walk.refitEvery = wholeNumber(v["refit-every"], "--refit-every");
   }
   if (Object.keys(walk).length) dataset.walkForward = walk;
   if (Object.keys(dataset).length) overrides.dataset = dataset;

@@ -19,6 +19,7 @@ import {
   prevSession,
   repeatedSymbol,
   sessions,
+  wholeNumber,
 } from "@lib/core/mod.ts";
 import {
   checkRequest,
@@ -158,20 +159,10 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
   if (source !== "csv" && v["data-dir"] !== undefined) {
     throw new ConfigError(`--data-dir is read only by --source csv (this run collects from ${source})`);
   }
-  let concurrency: number | undefined;
-  if (v.concurrency !== undefined) {
-    concurrency = Number(v.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new ConfigError(`--concurrency must be a positive integer, got ${v.concurrency}`);
-    }
-  }
-  let optionExpiries: number | undefined;
-  if (v["option-expiries"] !== undefined) {
-    optionExpiries = Number(v["option-expiries"]);
-    if (!Number.isInteger(optionExpiries) || optionExpiries < 1 || optionExpiries > 12) {
-      throw new ConfigError(`--option-expiries must be an integer from 1 to 12, got ${v["option-expiries"]}`);
-    }
-  }
+  const concurrency = v.concurrency === undefined ? undefined : wholeNumber(v.concurrency, "--concurrency");
+  const optionExpiries = v["option-expiries"] === undefined
+    ? undefined
+    : wholeNumber(v["option-expiries"], "--option-expiries", { max: 12 });
   return {
     source,
     symbols,

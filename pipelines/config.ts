@@ -4,7 +4,7 @@
  * @module
  */
 import { parse as parseYaml } from "yaml";
-import { checkSymbol, ConfigError, publicationDelay, repeatedSymbol } from "@lib/core/mod.ts";
+import { checkSymbol, ConfigError, normalizeSymbols, publicationDelay } from "@lib/core/mod.ts";
 import { TREND_MODEL_NAMES } from "@lib/models/mod.ts";
 import { EXPERT_CHOICES, makeSpec, type SegmentChoice, type SystemSpec } from "@lib/workflow/mod.ts";
 import { type NewsConfig, parseModelRef } from "./lm.ts";
@@ -301,23 +301,6 @@ export async function loadFlagsConfig(
   return config;
 }
 
-/**
- * `source.symbols` (a file's or `--symbols`, each already checked) as the system spells them: refused when one
- * is listed twice in any case ({@linkcode repeatedSymbol}: the sources match symbols regardless of case), else
- * upper-cased, as the sources and `deno task collect` store them (`spy` is `SPY`, `^gspc` is `^GSPC`). Returns
- * the symbols and the note naming what changed ("" when nothing did).
- */
-function upperCaseSymbols(symbols: readonly string[], where: string): { symbols: string[]; note: string } {
-  const twice = repeatedSymbol(symbols, where);
-  if (twice) throw new ConfigError(twice);
-  const upper = symbols.map((sym, i) => checkSymbol(sym.toUpperCase(), `${where}[${i}]`));
-  const renamed = symbols.map((sym, i) => `${sym} is ${upper[i]}`).filter((_, i) => symbols[i] !== upper[i]);
-  return {
-    symbols: upper,
-    note: renamed.length ? `symbols: ${renamed.join(", ")} (symbols are upper case, as collected)` : "",
-  };
-}
-
 /** Where {@linkcode loadConfig} reads from. */
 export interface ConfigSources {
   file?: string;
@@ -413,8 +396,10 @@ export async function loadConfigWithNotes(
     }
   });
   // one spelling from here on: the research run, the daily run and collect store and look up the same symbol
-  const { symbols, note } = upperCaseSymbols(c.source.symbols, "config source.symbols");
+  // (a symbol listed twice in any case is refused: the sources match symbols regardless of case)
+  const { symbols, renamed } = normalizeSymbols(c.source.symbols, "config source.symbols", ConfigError);
   c.source.symbols = symbols;
+  const note = renamed.length ? `symbols: ${renamed.join(", ")} (symbols are upper case, as collected)` : "";
   if (c.dataset.trainFrac + c.dataset.validFrac >= 1) {
     throw new ConfigError("config dataset: trainFrac + validFrac must leave room for a test segment");
   }

@@ -17,7 +17,7 @@
 import { checkWritableDir, parseFlags, reportCliError } from "./_cli_error.ts";
 import { tfStarterFromEnv } from "./tf_env.ts";
 import { evalTextModels } from "./lm.ts";
-import { ConfigError, oneLine } from "@lib/core/mod.ts";
+import { ConfigError, oneLine, wholeNumber, type WholeNumberRange } from "@lib/core/mod.ts";
 import {
   defaultTickers,
   expectedFrom,
@@ -77,15 +77,9 @@ export const EXPECTED_PATH = new URL("bench/expected_metrics.json", ROOT).pathna
 /** Seed of a run without `--seed`. */
 export const DEFAULT_SEED = 42;
 
-/** A decimal integer flag in `min..max` (digits only: not empty, `0x10`, `1e2` or `7.0`). */
-function intFlag(v: string | undefined, what: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
-    throw new ConfigError(`--${what} must be an integer ${range}, got "${v}"`);
-  }
-  return n;
+/** `--flag`'s value as {@linkcode wholeNumber} reads it; `undefined` when the flag is not given. */
+function intFlag(v: string | undefined, flag: string, range: WholeNumberRange) {
+  return v === undefined ? undefined : wholeNumber(v, `--${flag}`, range);
 }
 
 /**
@@ -121,8 +115,8 @@ export function parseEvaluateArgs(argv: string[]): EvaluateOptions {
   const o: EvaluateOptions = {
     reduced: Boolean(v.reduced || v.ci),
     // the seed goes through a 32-bit generator: a larger one would silently be another seed
-    seed: intFlag(v.seed, "seed", 0, 0xffffffff) ?? DEFAULT_SEED,
-    tickers: intFlag(v.tickers, "tickers", 1),
+    seed: intFlag(v.seed, "seed", { min: 0, max: 0xffffffff }) ?? DEFAULT_SEED,
+    tickers: intFlag(v.tickers, "tickers", { min: 1 }),
     sections,
     dataDir: v.data ?? new URL("../shared/data", ROOT).pathname,
     outDir: v.out ?? new URL("bench/results", ROOT).pathname,

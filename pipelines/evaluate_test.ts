@@ -116,19 +116,22 @@ Deno.test("evaluate CLI: --seed and --tickers take plain decimal digits only", (
   equal(parseEvaluateArgs(["--tickers", "2"]).tickers, 2);
   equal(parseEvaluateArgs([]).tickers, undefined);
   for (const v of ["", " 7", "7.0", "0x10", "1e2", "-1", "+3", "Infinity", "4294967296"]) {
-    throws(() => parseEvaluateArgs([`--seed=${v}`]), { name: "ConfigError", message: /^--seed must be/ }, v);
+    throws(() => parseEvaluateArgs([`--seed=${v}`]), {
+      name: "ConfigError",
+      message: /^--seed: expected a whole number from 0 to 4294967295, got "/,
+    }, v);
   }
   for (const v of ["", "0", "0x10", "1e2", "2.5", "99999999999999999999"]) {
     throws(() => parseEvaluateArgs([`--tickers=${v}`]), {
       name: "ConfigError",
-      message: /^--tickers must be/,
+      message: /^--tickers: expected a positive whole number, got "/,
     }, v);
   }
   throws(() => parseEvaluateArgs(["--seed="]), {
-    message: '--seed must be an integer in 0..4294967295, got ""',
+    message: '--seed: expected a whole number from 0 to 4294967295, got ""',
   });
   throws(() => parseEvaluateArgs(["--tickers", "1e2"]), {
-    message: '--tickers must be an integer >= 1, got "1e2"',
+    message: '--tickers: expected a positive whole number, got "1e2"',
   });
 });
 
@@ -336,7 +339,7 @@ Deno.test("evaluate CLI: refusals exit 2 with one line before any work", async (
           ["--sections", "levels", "--tickers", "2", "--out", `${dir}/afile/x`],
           /^error: --out .*afile is not a directory$/,
         ],
-        [["--seed="], /^error: --seed must be an integer in 0\.\.4294967295, got ""$/],
+        [["--seed="], /^error: --seed: expected a whole number from 0 to 4294967295, got ""$/],
       ] as const
     ) {
       const r = await run(...args);

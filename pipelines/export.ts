@@ -20,8 +20,8 @@ import {
   ConfigError,
   DataValidationError,
   isCalendarDate,
+  normalizeSymbols,
   parseSymbolList,
-  repeatedSymbol,
 } from "@lib/core/mod.ts";
 import {
   datasetFrame,
@@ -483,10 +483,8 @@ export function parseExportArgs(argv: string[]): ExportArgs {
   for (const k of ["from", "to"] as const) if (v[k] !== undefined) flagDate(`--${k}`, v[k]!);
   if (v.from && v.to && v.from > v.to) throw new ConfigError(`--from ${v.from} is after --to ${v.to}`);
   const given = v.symbols === undefined ? undefined : parseSymbolList(v.symbols, "--symbols");
-  const twice = given && repeatedSymbol(given, "--symbols");
-  if (twice) throw new ConfigError(twice);
   // symbols are upper case in the stores (as collected)
-  const symbols = given?.map((s) => s.toUpperCase());
+  const symbols = given && normalizeSymbols(given, "--symbols", ConfigError).symbols;
   return {
     what: [...new Set(what)] as ExportKind[],
     format: v.format as FrameFormat,

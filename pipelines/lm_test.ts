@@ -113,8 +113,23 @@ Deno.test("lm CLI: fetch refuses an empty, partly empty or repeated --encoders l
     ok(/empty name|named twice/.test(r.err), r.err);
     deepEqual(r.left, [], `${list}: no cache folder content, no setup.sh`);
   }
-  equal((await lmRun(["train", "--members", "1e0"])).code, 2);
-  equal((await lmRun(["train", "--train-layers", " 4"])).code, 2);
+  for (
+    const [args, msg] of [
+      [["train", "--members", "1e0"], '--members: expected a whole number from 1 to 8, got "1e0"'],
+      [["train", "--members", "9"], '--members: expected a whole number from 1 to 8, got "9"'],
+      [
+        ["train", "--train-layers", " 4"],
+        '--train-layers: expected a whole number from 1 to 12 for mpnet, got " 4"',
+      ],
+      [
+        ["train", "--encoder", "minilm", "--train-layers", "7"],
+        '--train-layers: expected a whole number from 1 to 6 for minilm, got "7"',
+      ],
+    ]
+  ) {
+    const r = await lmRun(args as string[]);
+    deepEqual([r.code, r.err, r.left], [2, `error: ${msg}`, []], (args as string[]).join(" "));
+  }
 });
 
 Deno.test("lm CLI: a failed Python step is one line and exit 1, naming the step (not an internal error)", async () => {

@@ -5,7 +5,7 @@
  * on (a forward walk-forward window: signals issued before their outcomes were known).
  * @module
  */
-import { ConfigError, ModelError } from "@lib/core/mod.ts";
+import { ConfigError, ModelError, wholeNumber } from "@lib/core/mod.ts";
 import {
   aliasState,
   listVersions,
@@ -60,10 +60,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     }
     let minSessions: number | undefined;
     if (v["min-sessions"] !== undefined) {
-      minSessions = Number(v["min-sessions"]);
-      if (!Number.isInteger(minSessions) || minSessions < 1) {
-        throw new ConfigError(`--min-sessions: expected a positive integer, got ${v["min-sessions"]}`);
-      }
+      minSessions = wholeNumber(v["min-sessions"], "--min-sessions");
     }
     // its notes go to stderr: stdout is the command's answer (`show` prints JSON a script may parse)
     const cfg = await loadFlagsConfig(v, (line) => console.error(line));

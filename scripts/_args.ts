@@ -7,8 +7,8 @@
  * @module
  */
 import type { ParseArgsOptionsConfig } from "node:util";
-import { ConfigError } from "@lib/core/mod.ts";
-import { parseFlags, reportCliError } from "../pipelines/_cli_error.ts";
+import { ConfigError, shown, wholeNumber, type WholeNumberRange } from "@lib/core/mod.ts";
+import { checkReportPath, parseFlags, reportCliError } from "../pipelines/_cli_error.ts";
 
 /** The usage line of `task` with `options` (defaults shown). */
 export function toolUsage(task: string, options: ParseArgsOptionsConfig, positionals = false): string {
@@ -37,70 +37,43 @@ export function toolArgs<const O extends ParseArgsOptionsConfig>(
   }
 }
 
-/** Runs `check` (the checks of the flags' values): its error is reported as a bad flag is (one line, exit 2). */
+/**
+ * Runs `check` (the checks of the flags' values): its error is reported as a bad flag is (one line, exit 2).
+ * An asynchronous check returns its promise, whose rejection is reported the same way.
+ */
 export function toolCheck<T>(check: () => T): T {
+  const fail = (e: unknown): never => Deno.exit(reportCliError(e));
   try {
-    return check();
+    const out = check();
+    return (out instanceof Promise ? out.catch(fail) : out) as T;
   } catch (e) {
-    Deno.exit(reportCliError(e));
+    return fail(e);
   }
 }
 
-/**
- * `value` of `--flag` as an integer from `min` (default 1: a positive integer) to `max` (default none); a
- * `ConfigError` naming the flag otherwise (`abc`, `1.5`, `1e3`, `-1`, `0` when `min` is 1, an empty string).
- */
-export function intFlag(
-  flag: string,
-  value: string,
-  { min = 1, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {},
-): number {
-  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
-  if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
-  const want = max !== Number.MAX_SAFE_INTEGER
-    ? `an integer from ${min} to ${max}`
-    : min === 1
-    ? "a positive integer"
-    : `an integer >= ${min}`;
-  throw new ConfigError(`--${flag}: expected ${want}, got ${JSON.stringify(value)}`);
+/** `value` of `--flag` as a whole number in `range` (default: a positive one): {@linkcode wholeNumber}. */
+export function intFlag(flag: string, value: string, range: WholeNumberRange = {}): number {
+  return wholeNumber(value, `--${flag}`, range);
 }
 
-/** `value` of `--flag` as a comma-separated list of integers, each as {@linkcode intFlag} checks it (at least one). */
-export function intListFlag(
-  flag: string,
-  value: string,
-  range: { min?: number; max?: number } = {},
-): number[] {
+/** `value` of `--flag` as a comma-separated list of whole numbers, each as {@linkcode intFlag} checks it (at least one). */
+export function intListFlag(flag: string, value: string, range: WholeNumberRange = {}): number[] {
   try {
     return value.split(",").map((v) => intFlag(flag, v, range));
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     throw new ConfigError(
-      `${e.message.replace(/, got .*$/, "")} or a comma-separated list of them, got ${JSON.stringify(value)}`,
+      `${e.message.replace(/, got .*$/, "")} or a comma-separated list of them, got ${shown(value)}`,
     );
   }
 }
 
 /**
  * `path` of `--flag` as a file the run can write at its end (checked before it starts): not empty, not a
- * folder, in a folder that exists. A `ConfigError` naming the flag otherwise.
+ * folder, in a folder that exists and can be written ({@linkcode checkReportPath}, a missing folder refused).
+ * A `ConfigError` naming the flag otherwise.
  */
-export function outFileFlag(flag: string, path: string): string {
-  if (path.trim() === "") throw new ConfigError(`--${flag}: empty path (name the file to write)`);
-  if (path.endsWith("/")) throw new ConfigError(`--${flag} ${path}: names a folder, not a file`);
-  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
-  const kind = (p: string) => {
-    try {
-      const st = Deno.statSync(p);
-      return st.isDirectory ? "folder" : st.isFile ? "file" : "other";
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return "missing";
-      throw new ConfigError(`--${flag} ${path}: cannot use it (${e instanceof Error ? e.message : e})`);
-    }
-  };
-  const at = kind(path);
-  if (at === "folder") throw new ConfigError(`--${flag} ${path}: is a folder, not a file`);
-  if (at === "other") throw new ConfigError(`--${flag} ${path}: exists and is not a plain file`);
-  if (kind(dir) !== "folder") throw new ConfigError(`--${flag} ${path}: folder ${dir} does not exist`);
+export async function outFileFlag(flag: string, path: string): Promise<string> {
+  await checkReportPath(path, `--${flag}`, { missingFolder: "refuse", what: "file", example: null });
   return path;
 }

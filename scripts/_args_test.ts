@@ -1,4 +1,4 @@
-import { deepEqual, equal, ok, throws } from "node:assert/strict";
+import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
 import { intFlag, intListFlag, outFileFlag, toolUsage } from "./_args.ts";
 
@@ -26,23 +26,36 @@ Deno.test("toolUsage: every flag with its default", () => {
   );
 });
 
-Deno.test("intFlag / intListFlag: integers in range, else a ConfigError naming the flag", () => {
+Deno.test("intFlag / intListFlag: whole numbers in range, else a ConfigError naming the flag", () => {
   equal(intFlag("runs", "3"), 3);
   equal(intFlag("seed", "0", { min: 0 }), 0);
   deepEqual(intListFlag("threads", "1,2"), [1, 2]);
-  for (const bad of ["abc", "0", "-1", "1.5", "1e3", "", " ", "9007199254740993"]) {
+  for (const bad of ["abc", "0", "-1", "1.5", "1e3", "", " ", " 3", "3 ", "9007199254740993"]) {
     throws(
       () => intFlag("runs", bad),
-      (e) => e instanceof ConfigError && e.message.startsWith("--runs: "),
+      (e) =>
+        e instanceof ConfigError &&
+        e.message === `--runs: expected a positive whole number, got ${JSON.stringify(bad)}`,
       bad,
     );
   }
-  throws(() => intFlag("n", "9", { min: 1, max: 8 }), /--n: expected an integer from 1 to 8, got "9"/);
-  throws(() => intFlag("seed", "-3", { min: 0 }), /--seed: expected an integer >= 0, got "-3"/);
-  for (const bad of ["", "1,", "x,y", "1,0"]) {
+  throws(
+    () => intFlag("n", "9", { min: 1, max: 8 }),
+    /^ConfigError: --n: expected a whole number from 1 to 8, got "9"$/,
+  );
+  throws(
+    () => intFlag("seed", "-3", { min: 0 }),
+    /^ConfigError: --seed: expected a whole number >= 0, got "-3"$/,
+  );
+  for (const bad of ["", "1,", "x,y", "1,0", "1, 2"]) {
     throws(
       () => intListFlag("threads", bad),
-      /^ConfigError: --threads: expected a positive integer or a comma/,
+      (e) =>
+        e instanceof ConfigError &&
+        e.message ===
+          `--threads: expected a positive whole number or a comma-separated list of them, got ${
+            JSON.stringify(bad)
+          }`,
       bad,
     );
   }
@@ -51,14 +64,23 @@ Deno.test("intFlag / intListFlag: integers in range, else a ConfigError naming t
 Deno.test("outFileFlag: a file in an existing folder, else a ConfigError", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    equal(outFileFlag("json", `${dir}/out.json`), `${dir}/out.json`);
-    for (const bad of ["", `${dir}/`, dir, `${dir}/missing/out.json`]) {
-      throws(
-        () => outFileFlag("json", bad),
-        (e) => e instanceof ConfigError && e.message.startsWith("--json"),
-        bad,
-      );
+    equal(await outFileFlag("json", `${dir}/out.json`), `${dir}/out.json`);
+    await Deno.writeTextFile(`${dir}/file`, "x");
+    for (
+      const [bad, message] of [
+        ["", "--json: empty path (name the file to write)"],
+        [`${dir}/`, `--json ${dir}/: names a folder, not a file`],
+        [dir, `--json ${dir}: is a folder, not a file`],
+        [`${dir}/missing/out.json`, `--json ${dir}/missing/out.json: folder ${dir}/missing does not exist`],
+        [`${dir}/file/out.json`, `--json ${dir}/file/out.json: folder ${dir}/file does not exist`],
+      ]
+    ) {
+      await rejects(outFileFlag("json", bad), (e) => {
+        deepEqual([e instanceof ConfigError, (e as Error).message], [true, message], bad);
+        return true;
+      });
     }
+    deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["file"], "nothing created");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

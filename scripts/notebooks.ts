@@ -341,10 +341,7 @@ export async function checkRun(
     );
   }
   await checkWritableDir(outDir, "--out");
-  if (values.junit !== undefined) {
-    if (values.junit.trim() === "") throw new ConfigError("--junit: empty path (name the XML file to write)");
-    await checkReportPath(values.junit, "--junit");
-  }
+  if (values.junit !== undefined) await checkReportPath(values.junit, "--junit", { what: "XML file" });
   await readManifest(outDir);
   return { notebooks, jobs, timeout, outDir, junit: values.junit, synthetic: values.synthetic ?? false };
 }

@@ -122,12 +122,12 @@ Deno.test("checkRun refuses unknown names, bad --jobs/--timeout, unwritable --ou
       ...["0", "abc", "2.5", "-1", ""].map((j): [Parameters<typeof checkRun>[0], string[], RegExp] => [
         { out, jobs: j },
         [],
-        /^--jobs: expected a positive integer, got /,
+        /^--jobs: expected a positive whole number, got "/,
       ]),
       ...["0", "abc", "1e3"].map((t): [Parameters<typeof checkRun>[0], string[], RegExp] => [
         { out, timeout: t },
         [],
-        /^--timeout: expected a positive integer, got /,
+        /^--timeout: expected a positive whole number, got "/,
       ]),
       [{ out, junit: `${dir}/file/j.xml` }, [], /^--junit .*file is not a directory$/],
       [{ out, junit: dir }, [], /^--junit .*is a folder, not a file/],
@@ -170,7 +170,7 @@ Deno.test("notebooks CLI: bad arguments are one line, exit 2, before jupyter or 
     const cases: [string[], RegExp][] = [
       [["--timeout", "abc", "--jobs", "0", "--junit", `${dir}/nonexist_dir/j.xml`], /^error: --jobs: /],
       [["--timeout", "abc", "--junit", `${dir}/nonexist_dir/j.xml`], /^error: --timeout: /],
-      [["--jobs", "2.5"], /^error: --jobs: expected a positive integer, got "2.5"$/],
+      [["--jobs", "2.5"], /^error: --jobs: expected a positive whole number, got "2.5"$/],
       [["--junit", dir], /^error: --junit .*is a folder, not a file/],
       [["02", "zz"], /^error: no notebook matches "zz" \(names or prefixes of 01_/],
     ];

@@ -1,5 +1,6 @@
 /**
- * Core domain: types, trading calendar, typed errors, time helpers. Imports nothing third-party.
+ * Core domain: types, trading calendar, typed errors, time helpers, the parsing of symbols and whole numbers.
+ * Imports nothing third-party.
  * @module
  */
 export * from "./types.ts";
@@ -9,3 +10,4 @@ export * from "./random.ts";
 export * from "./hash.ts";
 export * from "./symbols.ts";
 export * from "./search.ts";
+export * from "./numbers.ts";

@@ -87,3 +87,25 @@ export function repeatedSymbol(symbols: readonly string[], where: string): strin
   }
   return null;
 }
+
+/**
+ * `symbols` (each already checked) as the system spells them: refused when one is listed twice in any case
+ * ({@linkcode repeatedSymbol}; `error` is the class thrown, `InputError` by default, so a config or environment
+ * edge throws its `ConfigError`), else upper-cased, as the sources and `deno task collect` store them (`spy` is
+ * `SPY`, `^gspc` is `^GSPC`). Each upper-cased symbol is checked again ({@linkcode checkSymbol}, naming
+ * `where[i]`: upper-casing may lengthen a symbol or add a combining mark). Returns the symbols and what changed,
+ * one `spy is SPY` per renamed symbol (empty when none was).
+ */
+export function normalizeSymbols(
+  symbols: readonly string[],
+  where: string,
+  error: new (message: string) => Error = InputError,
+): { symbols: string[]; renamed: string[] } {
+  const twice = repeatedSymbol(symbols, where);
+  if (twice) throw new error(twice);
+  const upper = symbols.map((s, i) => checkSymbol(s.toUpperCase(), `${where}[${i}]`));
+  return {
+    symbols: upper,
+    renamed: symbols.flatMap((s, i) => s === upper[i] ? [] : [`${s} is ${upper[i]}`]),
+  };
+}

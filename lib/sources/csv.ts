@@ -517,16 +517,16 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
       // symbol
       let symId: number;
       if (idx.symbol < 0 || fields) {
-        const sym = idx.symbol < 0 ? fileSymbol : fields![idx.symbol].trim().toUpperCase();
-        symId = symIds.get(sym) ?? -1;
+        const sym = idx.symbol < 0 ? fileSymbol : fields![idx.symbol].trim();
+        symId = symIds.get(sym.toUpperCase()) ?? -1;
         if (symId < 0) symId = newSymbol(sym);
         prevSymStart = -1;
       } else {
         const a = starts[idx.symbol], l = ends[idx.symbol] - a;
         if (l === prevSymLen && prevSymStart >= 0 && sameBytes(bytes, prevSymStart, a, l)) symId = prevSymId;
         else {
-          const sym = text8(bytes, a, a + l).trim().toUpperCase();
-          symId = symIds.get(sym) ?? -1;
+          const sym = text8(bytes, a, a + l).trim();
+          symId = symIds.get(sym.toUpperCase()) ?? -1;
           if (symId < 0) symId = newSymbol(sym);
         }
         prevSymStart = a;
@@ -619,10 +619,12 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
     }
     rep.rows += rows;
 
-    function newSymbol(sym: string): number {
-      if (sym === "") bad("empty symbol");
-      if (!isSymbol(sym)) {
-        bad(`${shown(sym)} is not a symbol (letters, digits and . - _ = after an optional ^, at most 24)`);
+    /** A new series for `raw` as the file spells it (checked so), named in upper case. */
+    function newSymbol(raw: string): number {
+      if (raw === "") bad("empty symbol");
+      const sym = raw.toUpperCase();
+      if (!isSymbol(raw) || !isSymbol(sym)) {
+        bad(`${shown(raw)} is not a symbol (letters, digits and . - _ = after an optional ^, at most 24)`);
       }
       if (series.has(sym)) bad(`symbol ${sym} already read from another file`);
       const id = symNames.length;

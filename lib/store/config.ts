@@ -38,6 +38,15 @@ export function checkEndpoint(v: string, where: string): string {
   return v;
 }
 
+/**
+ * True when `name` is a MongoDB database name the system accepts: 1 to 63 ASCII letters, digits, `_` or `-`.
+ * The one check of the MongoDB backend (`openMongoDocuments`) and of the edges that read a database name
+ * (`FMAI_MONGO_DATABASE`); here, not in `mongodb.ts`, so checking a name never loads the driver.
+ */
+export function isMongoDatabaseName(name: unknown): name is string {
+  return typeof name === "string" && /^[A-Za-z0-9_-]{1,63}$/.test(name);
+}
+
 /** Where structured tables live. */
 export type TablesConfig = { kind: "sqlite" } | ({ kind: "mysql" } & MySqlConfig);
 /** Where documents live. */

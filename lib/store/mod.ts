@@ -17,6 +17,7 @@ export {
   checkPort,
   type DocumentsConfig,
   embeddedConfig,
+  isMongoDatabaseName,
   mySqlConfigFromUrl,
   type ObjectsConfig,
   openDocumentStore,

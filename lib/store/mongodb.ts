@@ -38,6 +38,7 @@ import { DataValidationError, StoreError } from "../core/mod.ts";
 import type { Doc, DocQuery, DocumentStore, UpsertResult } from "./types.ts";
 import { checkCollection, TEXT_FIELDS, textWords, validateDocs } from "./_validate.ts";
 import { CircuitBreaker } from "./_breaker.ts";
+import { isMongoDatabaseName } from "./config.ts";
 import { redactUrl } from "./urls.ts";
 
 /** Connection settings of the MongoDB backend. */
@@ -411,7 +412,7 @@ export async function openMongoDocuments(cfg: MongoConfig): Promise<DocumentStor
   if (typeof cfg.uri !== "string" || !/^mongodb(\+srv)?:\/\//.test(cfg.uri)) {
     throw new TypeError("mongodb config: uri must be a mongodb:// URI");
   }
-  if (typeof cfg.database !== "string" || !/^[A-Za-z0-9_-]{1,63}$/.test(cfg.database)) {
+  if (!isMongoDatabaseName(cfg.database)) {
     throw new TypeError(`mongodb config: invalid database name ${JSON.stringify(cfg.database)}`);
   }
   batchSizeOf(cfg); // before a client exists: the store's constructor checks it again
