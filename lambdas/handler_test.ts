@@ -460,3 +460,12 @@ Deno.test("lambda signal: source.symbols of FMAI_CONFIG_OVERRIDES is honoured or
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("serverless.yml: s3:ListBucket on the bucket is unconditioned, so a missing key is a 404 (not a 403)", async () => {
+  const { parse } = await import("yaml");
+  const sls = parse(await Deno.readTextFile(new URL("../serverless.yml", import.meta.url)));
+  const statements = sls.provider.iam.role.statements as { Action: string[]; Condition?: unknown }[];
+  const list = statements.filter((s) => s.Action.includes("s3:ListBucket"));
+  equal(list.length, 1);
+  equal(list[0].Condition, undefined, "a GetObject carries no s3:prefix: a prefix condition makes it a 403");
+});
