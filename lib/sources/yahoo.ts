@@ -507,6 +507,30 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
       );
     }
     const sorted = [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1));
+    // Yahoo's daily quotes are split-adjusted to the day they are fetched; bars are stored as traded (the
+    // dataset applies each split at its ex-date, point in time), so every split the response names is undone
+    // on the bars before its ex-date. A split after the response's range is not named, so a range that ends
+    // before a later split keeps that split's scale: collect Yahoo prices up to the last session.
+    const splits = await call(
+      symbol,
+      "chart",
+      () =>
+        Promise.resolve(
+          mapActions(symbol, raw.events, "0001-01-01", "9999-12-31").filter((a) =>
+            a.kind === "split" && Number.isFinite(a.value) && a.value > 0 && a.value !== 1
+          ),
+        ),
+    );
+    for (const sp of splits) {
+      for (const b of sorted) {
+        if (b.date >= sp.date) break;
+        b.open *= sp.value;
+        b.high *= sp.value;
+        b.low *= sp.value;
+        b.close *= sp.value;
+        b.volume = Math.round(b.volume / sp.value);
+      }
+    }
     const checked = await call(
       symbol,
       "chart",

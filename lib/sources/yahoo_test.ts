@@ -53,6 +53,20 @@ Deno.test("yahoo chart: NVDA split, MSFT dividends, TSLA none (events option)", 
   const nvda = await y.chart("NVDA", { from: "2021-02-01", to: "2022-01-30", events: "split" });
   deepEqual(nvda.actions.map((a) => [a.date, a.kind, a.value]), [["2021-07-20", "split", 4]]);
   equal(nvda.bars.length, 252);
+  // Yahoo's quotes come split-adjusted to the day they were fetched; the bars are as traded: before the
+  // 2021-07-20 4:1 split each price is Yahoo's times 4 (volume divided by 4), from it on Yahoo's own
+  const nvdaFx = body(await fixture("historical-via-chart-NVDA-split-2021-02-01-to-2022-01-31.csv.json"))
+    .chart.result[0];
+  const fq = nvdaFx.indicators.quote[0];
+  const at = (d: string) => nvda.bars.findIndex((b) => b.date === d);
+  const i19 = at("2021-07-19"), i20 = at("2021-07-20");
+  equal(nvda.bars[i19].close, fq.close[i19] * 4);
+  equal(nvda.bars[i19].open, fq.open[i19] * 4);
+  equal(nvda.bars[i19].volume, Math.round(fq.volume[i19] / 4));
+  equal(nvda.bars[i20].close, fq.close[i20]);
+  // so the split applied at its ex-date gives an ordinary day (it was a 4x jump: applied twice)
+  const exDay = nvda.bars[i20].close * 4 / nvda.bars[i19].close - 1;
+  ok(Math.abs(exDay) < 0.1, String(exDay));
   const msftFx = body(await fixture("historical-via-chart-MSFT-dividends-2021-02-01-to-2022-01-31.csv.json"));
   const expected = Object.values(msftFx.chart.result[0].events.dividends as Record<string, Json>)
     .map((d) => [nyDate(d.date * 1000), d.amount]);
