@@ -16,7 +16,9 @@
  * `up` waits until each server answers a real protocol round trip and writes `.services/env` (sourceable:
  * `export FMAI_MYSQL_URL=...`) for `deno task test:integration`. A service that cannot start makes `up` exit
  * 1 with a one-line reason per failed service. Passwords and keys come from `FMAI_MYSQL_PASSWORD`,
- * `FMAI_S3_ACCESS_KEY_ID`, `FMAI_S3_SECRET_ACCESS_KEY` (local defaults otherwise).
+ * `FMAI_S3_ACCESS_KEY_ID`, `FMAI_S3_SECRET_ACCESS_KEY` (local defaults otherwise). The env file always lists
+ * every running service: `up` of some services adds theirs to the entries of those already running, `down` of
+ * some removes only theirs, and the file goes when no service runs.
  * @module
  */
 import {
@@ -54,6 +56,64 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(w[i])).join("  ").trimEnd()).join("\n");
 }
 
+/** What became of a service, for {@linkcode mergeEnv}. */
+export type EnvState = "started" | "running" | "stopped";
+
+/**
+ * The `.services/env` entries after an `up` or `down`: the file lists every service that is up. A service
+ * started now writes its settings (`env`); one that was already running keeps what the file said (an
+ * `up mysql` must not rewrite MongoDB's port from this shell's defaults), and only keys the file lacks come
+ * from `env`; a stopped one loses its keys. Keys of no service are kept.
+ */
+export function mergeEnv(
+  existing: Record<string, string>,
+  services: { env: Record<string, string>; state: EnvState }[],
+): Record<string, string> {
+  const out = { ...existing };
+  for (const { env, state } of services) {
+    for (const [k, v] of Object.entries(env)) {
+      if (state === "stopped") delete out[k];
+      else if (state === "started" || !(k in out)) out[k] = v;
+    }
+  }
+  return out;
+}
+
+/** The text of `.services/env` (sourceable). */
+export function renderEnvFile(env: Record<string, string>): string {
+  const lines = [
+    "# Written by `deno task services:up`; source it or let `deno task test:integration` read it.",
+  ];
+  for (const [k, v] of Object.entries(env)) lines.push(`export ${k}=${shq(v)}`);
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * Rewrites `.services/env` from the live services (`known`: states known by name, e.g. `started` for those
+ * started now, whose settings win; the others by their pid file); removes it when no service runs.
+ */
+async function writeEnv(known: Record<string, EnvState>): Promise<void> {
+  let existing: Record<string, string> = {};
+  try {
+    existing = parseEnvFile(await Deno.readTextFile(ENV_FILE));
+  } catch { /* first start, or removed */ }
+  const states: { env: Record<string, string>; state: EnvState }[] = [];
+  for (const svc of services([])) {
+    const state: EnvState = known[svc.name] ??
+      (await livePid(svc.pidFile, svc.exe) !== null ? "running" : "stopped");
+    states.push({ env: svc.env(), state });
+  }
+  if (states.every((s) => s.state === "stopped")) {
+    try {
+      await Deno.remove(ENV_FILE);
+    } catch { /* gone */ }
+    return;
+  }
+  // the file holds passwords: readable by its owner only, also when it existed before
+  await Deno.writeTextFile(ENV_FILE, renderEnvFile(mergeEnv(existing, states)), { mode: 0o600 });
+  await Deno.chmod(ENV_FILE, 0o600);
+}
+
 async function up(list: Service[]): Promise<number> {
   await Deno.mkdir(SERVICES_DIR, { recursive: true });
   // others may pass through (the database runs as its own user inside) but not list or read
@@ -86,25 +146,8 @@ async function up(list: Service[]): Promise<number> {
     }
   }));
   const ok = list.filter((s) => !failures.some((f) => f.startsWith(`${s.name}:`)));
-  // The env file lists every service that is up. Services started now write their settings; the others keep
-  // what the file said (an `up mysql` must not rewrite MongoDB's port from this shell's defaults).
-  let env: Record<string, string> = {};
-  try {
-    env = parseEnvFile(await Deno.readTextFile(ENV_FILE));
-  } catch { /* first start */ }
-  for (const svc of services([])) {
-    const started = ok.some((o) => o.name === svc.name);
-    const live = await livePid(svc.pidFile, svc.exe) !== null;
-    if (started) Object.assign(env, svc.env());
-    else if (!live) { for (const k of Object.keys(svc.env())) delete env[k]; }
-  }
-  const lines = [
-    "# Written by `deno task services:up`; source it or let `deno task test:integration` read it.",
-  ];
-  for (const [k, v] of Object.entries(env)) lines.push(`export ${k}=${shq(v)}`);
-  // the file holds passwords: readable by its owner only, also when it existed before
-  await Deno.writeTextFile(ENV_FILE, lines.join("\n") + "\n", { mode: 0o600 });
-  await Deno.chmod(ENV_FILE, 0o600);
+  // The env file lists every service that is up (see mergeEnv).
+  await writeEnv(Object.fromEntries(ok.map((s) => [s.name, "started" as const])));
   const rows = [["service", "server", "url", "state"]];
   for (const svc of list) {
     rows.push([svc.name, svc.impl, svc.url(), ok.includes(svc) ? "up" : "FAILED"]);
@@ -117,6 +160,7 @@ async function up(list: Service[]): Promise<number> {
 
 async function down(list: Service[]): Promise<number> {
   let bad = 0;
+  const stuck: Record<string, EnvState> = {};
   await Promise.all(list.map(async (svc) => {
     const pid = await livePid(svc.pidFile, svc.exe);
     if (pid === null) {
@@ -125,15 +169,15 @@ async function down(list: Service[]): Promise<number> {
       console.log(`${svc.name}: stopped (pid ${pid})`);
     } else {
       console.error(`${svc.name}: pid ${pid} did not stop`);
+      stuck[svc.name] = "running";
       bad++;
     }
     try {
       await Deno.remove(svc.pidFile);
     } catch { /* gone */ }
   }));
-  try {
-    await Deno.remove(ENV_FILE);
-  } catch { /* gone */ }
+  // only the stopped services leave the env file; it goes when nothing runs any more
+  await writeEnv(stuck);
   return bad ? 1 : 0;
 }
 

@@ -8,11 +8,16 @@
  * `symbol` is `<country>: <event name>`. Rows of one response that still share a key and differ get `#2`,
  * `#3`... appended to the symbol (e.g. two dividend classes on one ex-date), so nothing is silently lost.
  * Every unit is one upsert, so a re-run replaces instead of duplicating.
+ *
+ * Point in time: an upcoming earnings or IPO row is stamped with the observation time, so a re-run would move
+ * its `known_at` later. Before the upsert the stored rows with the same keys are read: a row whose payload
+ * (every non-key column) is unchanged keeps the earlier `known_at`; a changed row is a revision and gets the
+ * new one.
  * @module
  */
 import { addDays, type IsoDate } from "@lib/core/mod.ts";
 import type { CalendarRow } from "@lib/sources/mod.ts";
-import { actionToRow, type Row, type Stores } from "@lib/store/mod.ts";
+import { actionToRow, CALENDAR_EVENTS, type Row, type Stores, type TableStore } from "@lib/store/mod.ts";
 import {
   CALENDAR_FEEDS,
   type CalendarFeed,
@@ -100,6 +105,41 @@ export function calendarToRows(rows: CalendarRow[]): Row[] {
   return [...byKey.values()];
 }
 
+const calKey = (r: Row): string => CALENDAR_EVENTS.key.map((c) => String(r[c])).join("\u0000");
+const PAYLOAD_COLUMNS = Object.keys(CALENDAR_EVENTS.columns).filter(
+  (c) => c !== "known_at" && !CALENDAR_EVENTS.key.includes(c),
+);
+const same = (a: unknown, b: unknown): boolean =>
+  a === b || (a !== null && b !== null && typeof a === "object" && JSON.stringify(a) === JSON.stringify(b));
+
+/**
+ * `rows` with `known_at` kept from the stored row of the same key when every non-key column is unchanged and
+ * the stored `known_at` is earlier; changed and new rows keep theirs. Reads through `query` only, so any backend
+ * works.
+ */
+export async function keepFirstKnownAt(tables: TableStore, rows: Row[]): Promise<Row[]> {
+  if (!rows.length) return rows;
+  const uniq = (c: string) => [...new Set(rows.map((r) => r[c] as string | number))];
+  const sources = uniq("source"), kinds = uniq("kind"), dates = uniq("date");
+  const stored = new Map<string, Row>();
+  for (let i = 0; i < dates.length; i += 200) {
+    const found = await tables.query(CALENDAR_EVENTS.name, {
+      where: { source: sources, kind: kinds, date: dates.slice(i, i + 200) },
+    });
+    for (const r of found) stored.set(calKey(r), r);
+  }
+  return rows.map((r) => {
+    const old = stored.get(calKey(r));
+    if (!old || !PAYLOAD_COLUMNS.every((c) => same(old[c], r[c]))) return r;
+    const prev = Number(old.known_at);
+    return Number.isFinite(prev) && prev < Number(r.known_at) ? { ...r, known_at: prev } : r;
+  });
+}
+
+async function upsertCalendar(stores: Stores, rows: Row[]) {
+  return await stores.tables.upsert(CALENDAR_EVENTS.name, await keepFirstKnownAt(stores.tables, rows));
+}
+
 /** Which recorded responses belong to a unit. */
 function unitMatch(unit: string): (u: URL) => boolean {
   const [feed, a, b, c] = unit.split(":");
@@ -134,10 +174,10 @@ async function collectUnit(sources: CollectSources, stores: Stores, unit: string
       ? await nasdaq.dividendCalendar(a)
       : await nasdaq.economicEvents(a);
     const out = calendarToRows(rows);
-    if (out.length) res = await stores.tables.upsert("calendar_events", out);
+    if (out.length) res = await upsertCalendar(stores, out);
   } else if (feed === "ipo") {
     const out = calendarToRows(await nasdaq.ipoCalendar(a));
-    if (out.length) res = await stores.tables.upsert("calendar_events", out);
+    if (out.length) res = await upsertCalendar(stores, out);
   } else if (feed === "filings") {
     const filings = await nasdaq.secFilings(a, { year: Number(b), formGroup: c });
     if (filings.length) res = await stores.documents.upsert(REPORTS_COLLECTION, filings.map(filingToDoc));
