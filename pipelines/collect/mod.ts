@@ -24,7 +24,7 @@ import { calendarsStep } from "./calendars.ts";
 import { chartsStep } from "./charts.ts";
 
 export * from "./common.ts";
-export { incrementalRange, pricesStep, storedRange } from "./prices.ts";
+export { incrementalRange, pricesStep } from "./prices.ts";
 export { statisticsStep } from "./statistics.ts";
 export { annualFrom, filingToDoc, REPORTS_COLLECTION, statementsStep } from "./statements.ts";
 export { latestNewsAt, NEWS_COLLECTION, newsStep, newsToDoc } from "./news.ts";

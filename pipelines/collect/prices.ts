@@ -2,10 +2,13 @@
  * `prices`: daily bars plus splits and dividends into the `bars` and `corporate_actions` tables, raw chart
  * responses into `raw/yahoo/...`.
  *
- * Incremental: per symbol, the stored date range is looked up first (a store error fails the symbol: it is
- * never taken for "nothing stored yet"). When the store already covers `from`, only `[last stored date, to]`
- * is fetched (the last stored day again, to catch revisions); when it reaches `to`, the symbol is skipped.
- * Sessions whose close is still in the future are never stored, so a stored last day is final.
+ * Incremental: per symbol, the stored dates in `[from, to]` are looked up first (a store error fails the
+ * symbol: it is never taken for "nothing stored yet") and compared with the exchange sessions. When every
+ * session is stored the symbol is skipped; when only the tail is missing, `[last stored date, to]` is fetched
+ * (the last stored day again, to catch revisions); a hole in the middle is fetched from its first session
+ * through `to` (see `incrementalRange`). A hole the source has no bars for (a halt) is counted in `skipped`,
+ * not an error, and is asked for again by later runs. Sessions whose close is still in the future are never
+ * stored, so a stored last day is final.
  *
  * A symbol's unit of work is all of its writes: raw responses, then corporate actions, then bars. Bars are the
  * incremental marker and go last, so the cursor advances only when everything else landed; a run that fails
@@ -25,9 +28,7 @@ import {
   type CorporateAction,
   DataSourceError,
   type IsoDate,
-  isSession,
-  nextSession,
-  prevSession,
+  sessions,
 } from "@lib/core/mod.ts";
 import { actionToRow, barToRow, isUnknownTable, type Stores } from "@lib/store/mod.ts";
 import {
@@ -42,40 +43,52 @@ import {
 } from "./common.ts";
 
 /**
- * The stored first/last bar date of a symbol (null when none, or when the table does not exist yet). Any
- * other store error is thrown: a failing store is not an empty one.
+ * The stored bar dates of a symbol in `[from, to]`, ascending (empty when none, or when the table does not
+ * exist yet). Any other store error is thrown: a failing store is not an empty one.
  */
-export async function storedRange(
+export async function storedDates(
   stores: Stores | null,
   symbol: string,
-): Promise<{ first: IsoDate; last: IsoDate } | null> {
-  if (!stores) return null;
+  from: IsoDate,
+  to: IsoDate,
+): Promise<IsoDate[]> {
+  if (!stores) return [];
   try {
-    const last = await stores.tables.query("bars", { where: { symbol }, orderBy: ["-date"], limit: 1 });
-    if (!last.length) return null;
-    const first = await stores.tables.query("bars", { where: { symbol }, orderBy: ["date"], limit: 1 });
-    return { first: String(first[0].date), last: String(last[0].date) };
+    const rows = await stores.tables.query("bars", {
+      where: { symbol, date: { gte: from, lte: to } },
+      orderBy: ["date"],
+    });
+    return rows.map((r) => String(r.date));
   } catch (e) {
-    if (isUnknownTable(e)) return null;
+    if (isUnknownTable(e)) return [];
     throw e;
   }
 }
 
+/** What to fetch for a symbol: `[from, to]`, and the missing sessions before the last stored one (holes). */
+export interface FetchRange {
+  from: IsoDate;
+  to: IsoDate;
+  /** Sessions missing between the first and the last stored session of `[from, to]` (a hole), ascending. */
+  holes: IsoDate[];
+}
+
 /**
- * The range to fetch for a symbol given what is stored: everything when the store does not reach back to the
- * first session of `[from, to]`, nothing (null) when it already holds the last session, else
- * `[last stored day, to]`.
+ * The range to fetch for a symbol given its stored dates in `[from, to]` (`storedDates`): null when every
+ * session of `[from, to]` is stored; `[last stored day, to]` when only the tail is missing (the last stored day
+ * again, to catch revisions); else `[first missing session, to]` (everything when nothing is stored, or the
+ * start is missing). A hole is fetched through `to`, like a clean run from it, so the response names the same
+ * splits as the bars already stored (Yahoo bars are split-adjusted to the fetch day) and always holds bars.
  */
-export function incrementalRange(
-  stored: { first: IsoDate; last: IsoDate } | null,
-  from: IsoDate,
-  to: IsoDate,
-): { from: IsoDate; to: IsoDate } | null {
-  const firstSession = isSession(from) ? from : nextSession(from);
-  const lastSession = isSession(to) ? to : prevSession(to);
-  if (!stored || stored.first > firstSession) return { from, to };
-  if (stored.last >= lastSession) return null;
-  return { from: stored.last > from ? stored.last : from, to };
+export function incrementalRange(stored: readonly IsoDate[], from: IsoDate, to: IsoDate): FetchRange | null {
+  const have = new Set(stored);
+  const missing = sessions(from, to).filter((d) => !have.has(d));
+  if (!missing.length) return null;
+  const first = stored[0], last = stored[stored.length - 1];
+  if (last === undefined) return { from, to, holes: [] };
+  const holes = missing.filter((d) => d > first && d < last);
+  if (missing[0] < first) return { from, to, holes };
+  return { from: holes.length ? holes[0] : last, to, holes };
 }
 
 async function fetchPrices(
@@ -110,13 +123,16 @@ async function collectSymbol(
   req: CollectRequest,
   symbol: string,
 ): Promise<UnitResult> {
-  const range = incrementalRange(await storedRange(stores, symbol), req.from, req.to);
+  const range = incrementalRange(await storedDates(stores, symbol, req.from, req.to), req.from, req.to);
   if (!range) return { rows: 0, inserted: 0, objects: 0, range: "" };
   const now = (sources.now ?? Date.now)();
   const got = await fetchPrices(sources, symbol, range, req.strict);
   // a session not closed yet is never stored (a stored last day is final), and is counted as left out
   const bars = got.bars.filter((b) => closeTime(b.date) <= now);
   const future = got.bars.length - bars.length;
+  // a hole the source has no bar for (halted, or no trading) is counted as left out, not an error
+  const answered = new Set(bars.map((b) => b.date));
+  const unfilled = range.holes.filter((d) => !answered.has(d)).length;
   let rows = 0, inserted = 0;
   // raw responses, actions, then bars (the cursor) last: see the module doc
   const objects = sources.yahoo ? await storeRawFor(sources, stores, "yahoo", "chart", symbol) : 0;
@@ -135,8 +151,16 @@ async function collectSymbol(
     inserted,
     objects,
     range: `${range.from}..${range.to}`,
-    skipped: (got.skipped?.length ?? 0) + future,
+    skipped: (got.skipped?.length ?? 0) + future + unfilled,
   };
+}
+
+/** A fetch range for the dry-run: `from..to`, naming the holes it fills. */
+function describeFetch(r: FetchRange): string {
+  const span = `${r.from}..${r.to}`;
+  if (!r.holes.length) return span;
+  const n = r.holes.length;
+  return `${span} (gap ${r.holes[0]}..${r.holes[n - 1]}: ${n} session${n === 1 ? "" : "s"} missing)`;
 }
 
 /** The `prices` step. */
@@ -156,12 +180,12 @@ export const pricesStep: CollectStep = {
   async plan(_sources, stores, req) {
     const out: PlanRow[] = [];
     for (const symbol of req.symbols) {
-      const stored = await storedRange(stores, symbol);
+      const stored = await storedDates(stores, symbol, req.from, req.to);
       const r = incrementalRange(stored, req.from, req.to);
       out.push({
         kind: "prices",
         symbol,
-        fetch: r ? `${r.from}..${r.to}` : `skip (stored up to ${stored!.last})`,
+        fetch: r ? describeFetch(r) : `skip (stored up to ${stored.at(-1)})`,
       });
     }
     return out;

@@ -1,0 +1,120 @@
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { type Bar, sessions } from "@lib/core/mod.ts";
+import { createSyntheticMarket, type MarketSource } from "@lib/sources/mod.ts";
+import { incrementalRange, newsStep, pricesStep, summarize } from "./mod.ts";
+import { rangeChartFetch, sourcesOver, storeDump, tempStores } from "./_test_helpers.ts";
+
+const AAPL = "chart-AAPL-2020-08-31-to-2020-11-07.json";
+const strip = (s: string) => s.split("\n").filter((l) => !l.startsWith("raw/")).join("\n");
+
+Deno.test("incrementalRange: nothing stored, tail only, all stored, a hole, a missing start", () => {
+  const all = sessions("2020-01-01", "2020-01-31");
+  deepEqual(incrementalRange([], "2020-01-01", "2020-01-31"), {
+    from: "2020-01-01",
+    to: "2020-01-31",
+    holes: [],
+  });
+  deepEqual(incrementalRange(all.slice(0, 5), "2020-01-01", "2020-01-31"), {
+    from: all[4],
+    to: "2020-01-31",
+    holes: [],
+  });
+  equal(incrementalRange(all, "2020-01-01", "2020-01-31"), null);
+  const holed = [...all.slice(0, 3), ...all.slice(10)];
+  deepEqual(incrementalRange(holed, "2020-01-01", "2020-01-31"), {
+    from: all[3],
+    to: "2020-01-31",
+    holes: all.slice(3, 10),
+  });
+  deepEqual(incrementalRange(all.slice(2), "2020-01-01", "2020-01-31")?.from, "2020-01-01");
+});
+
+Deno.test("prices: a hole in the middle of the stored range is fetched and filled (as one clean run)", async () => {
+  const a = await tempStores(), b = await tempStores();
+  try {
+    const f = await rangeChartFetch(AAPL);
+    const req = { symbols: ["AAPL"], from: "2020-08-31", to: "2020-11-06" };
+    await pricesStep.run(sourcesOver(f), a.stores, { ...req, to: "2020-09-15" });
+    await pricesStep.run(sourcesOver(f), a.stores, { ...req, from: "2020-10-15" });
+    const hole = sessions("2020-09-16", "2020-10-14");
+    const [plan] = await pricesStep.plan!(sourcesOver(f), a.stores, req);
+    equal(plan.fetch, `2020-09-16..2020-11-06 (gap 2020-09-16..2020-10-14: ${hole.length} sessions missing)`);
+    const [r] = await pricesStep.run(sourcesOver(f), a.stores, req);
+    equal(r.ok, true, r.error);
+    equal(r.range, "2020-09-16..2020-11-06");
+    equal(r.inserted, hole.length);
+    equal(r.skipped, 0);
+    deepEqual(f.periods.at(-1), [
+      Date.parse("2020-09-16T00:00:00Z") / 1000,
+      Date.parse("2020-11-07T00:00:00Z") / 1000,
+    ]);
+    await pricesStep.run(sourcesOver(f), b.stores, req);
+    equal(strip(await storeDump(a.stores)), strip(await storeDump(b.stores)));
+    const [again] = await pricesStep.run(sourcesOver(f), a.stores, req);
+    equal(again.range, "", "now complete: skipped");
+  } finally {
+    await a.dispose();
+    await b.dispose();
+  }
+});
+
+/** A synthetic market with no bars on `halted` dates (a halt: the source answers a hole with nothing). */
+function haltedMarket(halted: Set<string>): MarketSource {
+  const m = createSyntheticMarket({ start: "2019-01-02", sessions: 600, symbols: 2 });
+  return {
+    ...m,
+    async bars(req) {
+      const got = await m.bars(req);
+      return new Map([...got].map(([s, bars]) => [s, bars.filter((x: Bar) => !halted.has(x.date))]));
+    },
+  };
+}
+
+Deno.test("prices: synthetic source fills a hole; a hole with no bars is counted, not an error, on every run", async () => {
+  const t = await tempStores();
+  try {
+    const market = haltedMarket(new Set(["2019-06-03", "2019-06-04"]));
+    const req = { symbols: ["SYN00"], from: "2019-01-02", to: "2019-12-31" };
+    await pricesStep.run({ market }, t.stores, { ...req, to: "2019-03-29" });
+    await pricesStep.run({ market }, t.stores, { ...req, from: "2019-09-03" });
+    const [r] = await pricesStep.run({ market }, t.stores, req);
+    equal(r.ok, true, r.error);
+    equal(r.range, "2019-04-01..2019-12-31");
+    equal(r.skipped, 2, "the two halted sessions");
+    const all = sessions(req.from, req.to);
+    equal(await t.stores.tables.count("bars", { symbol: "SYN00" }), all.length - 2);
+    for (let i = 0; i < 2; i++) {
+      const [again] = await pricesStep.run({ market }, t.stores, req);
+      equal(again.ok, true, again.error);
+      equal(again.range, "2019-06-03..2019-12-31", "the halt is asked for again");
+      deepEqual([again.inserted, again.skipped], [0, 2]);
+    }
+  } finally {
+    await t.dispose();
+  }
+});
+
+Deno.test("news: a range before the stored news is backfilled (the cursor applies only from the earliest item)", async () => {
+  const a = await tempStores(), b = await tempStores();
+  try {
+    const market = createSyntheticMarket({ start: "2019-01-02", sessions: 600, symbols: 1 });
+    const y2019 = { symbols: ["SYN00"], from: "2019-01-01", to: "2019-12-31" };
+    const y2020 = { symbols: ["SYN00"], from: "2020-01-01", to: "2020-12-31" };
+    await newsStep.run({ market }, a.stores, y2020);
+    const [plan] = await newsStep.plan!({ market }, a.stores, y2019);
+    equal(plan.fetch, "2019-01-01..2019-12-31");
+    const [r] = await newsStep.run({ market }, a.stores, y2019);
+    equal(r.ok, true, r.error);
+    equal(r.range, "all");
+    ok(r.inserted > 0, "2019 news backfilled");
+    await newsStep.run({ market }, b.stores, y2019);
+    await newsStep.run({ market }, b.stores, y2020);
+    equal(await storeDump(a.stores), await storeDump(b.stores));
+    const [again] = await newsStep.run({ market }, a.stores, y2020);
+    ok(again.range.startsWith("since "), again.range);
+    equal(summarize([again]).inserted, 0);
+  } finally {
+    await a.dispose();
+    await b.dispose();
+  }
+});
