@@ -83,6 +83,9 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
+/** Why text containing U+0000 is refused by every backend. */
+const NUL_PROBLEM = "text contains a NUL character (U+0000), which the backends do not store alike";
+
 /** Problem with one value of a column type, or `null` when it is fine. `null` values are checked elsewhere. */
 function valueProblem(type: ColumnType, v: unknown): string | null {
   switch (type) {
@@ -104,7 +107,9 @@ function valueProblem(type: ColumnType, v: unknown): string | null {
 /**
  * Validates every row of an upsert batch against the schema and returns the rows as value arrays in
  * `Object.keys(schema.columns)` order (missing columns become `null`). Throws `DataValidationError` naming the
- * first bad row index and column: unknown column, `null` key, wrong type, non-finite number, bad date.
+ * first bad row index and column: unknown column, `null` key, wrong type, non-finite number, bad date, text with
+ * a NUL character (embedded SQLite reads such text back cut at the NUL while MySQL keeps it whole, so no
+ * backend accepts it).
  */
 export function validateRows(schema: TableSchema, rows: Row[]): (string | number | null)[][] {
   if (!Array.isArray(rows)) throw new TypeError(`upsert ${schema.name}: rows must be an array`);
@@ -131,6 +136,9 @@ export function validateRows(schema: TableSchema, rows: Row[]): (string | number
       known++;
       const p = valueProblem(types[j], v);
       if (p !== null) throw new DataValidationError(`column "${cols[j]}": ${p}`, { where });
+      if (types[j] === "text" && (v as string).includes("\0")) {
+        throw new DataValidationError(`column "${cols[j]}": ${NUL_PROBLEM}`, { where });
+      }
       vals[j] = v;
     }
     if (known !== Object.keys(row).length) {
@@ -297,7 +305,48 @@ export function hash32(s: string): number {
   return h >>> 0;
 }
 
-/** Validates a document batch: `id` non-empty string, `knownAt` finite number, `symbols` string array. */
+/** The field in which the MongoDB backend stores the words of a document's text fields. */
+export const WORDS_FIELD = "_fmai_words";
+
+/**
+ * Top-level document fields the MongoDB backend uses itself (`_id` holds `id`, {@link WORDS_FIELD} the words of
+ * the text fields): no backend accepts them in a document.
+ */
+export const RESERVED_DOC_FIELDS: readonly string[] = ["_id", WORDS_FIELD];
+
+/** Objects and arrays nested deeper than this inside a document are refused (MongoDB allows 100 levels). */
+const MAX_DOC_DEPTH = 100;
+
+/**
+ * The first problem with a field name anywhere inside `v` (objects and arrays at any depth), or `null`: a name
+ * that starts with `$`, contains a `.` or a NUL character (MongoDB refuses or cannot encode them), or nesting
+ * deeper than {@link MAX_DOC_DEPTH} levels (which also stops on a cyclic value).
+ */
+export function docFieldProblem(v: unknown, depth = 0): string | null {
+  if (v === null || typeof v !== "object") return null;
+  if (depth >= MAX_DOC_DEPTH) return `nested deeper than ${MAX_DOC_DEPTH} levels`;
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const p = docFieldProblem(x, depth + 1);
+      if (p !== null) return p;
+    }
+    return null;
+  }
+  for (const [k, x] of Object.entries(v)) {
+    if (k.startsWith("$") || k.includes(".") || k.includes("\0")) {
+      return `field name ${JSON.stringify(k)} starts with $ or contains a dot or a NUL character`;
+    }
+    const p = docFieldProblem(x, depth + 1);
+    if (p !== null) return p;
+  }
+  return null;
+}
+
+/**
+ * Validates a document batch: `id` non-empty string, `knownAt` finite number, `symbols` string array, no
+ * reserved top-level field ({@link RESERVED_DOC_FIELDS}) and no field name at any depth that MongoDB refuses
+ * ({@link docFieldProblem}). Every document backend calls it before writing, so they all refuse the same input.
+ */
 export function validateDocs(collection: string, docs: Doc[]): void {
   if (!Array.isArray(docs)) throw new TypeError(`upsert ${collection}: docs must be an array`);
   for (let i = 0; i < docs.length; i++) {
@@ -317,6 +366,11 @@ export function validateDocs(collection: string, docs: Doc[]): void {
         throw new DataValidationError(`symbols must be an array of strings`, { where });
       }
     }
+    for (const k of RESERVED_DOC_FIELDS) {
+      if (Object.hasOwn(d, k)) throw new DataValidationError(`field ${k} is reserved`, { where });
+    }
+    const p = docFieldProblem(d);
+    if (p !== null) throw new DataValidationError(p, { where });
   }
 }
 

@@ -174,12 +174,22 @@ export function documentContract(
 
   test("a batch with one invalid document is rejected whole", async (s, c) => {
     await s.upsert(c, news().slice(0, 2));
+    const cyclic: Record<string, unknown> = { id: "b", knownAt: T0 };
+    cyclic.self = { up: cyclic };
     const bads: unknown[] = [
       { knownAt: T0, headline: "no id" },
       { id: "", knownAt: T0 },
       { id: "b", knownAt: NaN },
       { id: "b", knownAt: "yesterday" },
       { id: "b", knownAt: T0, symbols: "AAPL" },
+      { id: "b", knownAt: T0, meta: { "Form 10-K.A": 1 } },
+      { id: "b", knownAt: T0, "a.b": 1 },
+      { id: "b", knownAt: T0, $set: { x: 1 } },
+      { id: "b", knownAt: T0, list: [1, { nested: [{ $gt: 1 }] }] },
+      { id: "b", knownAt: T0, meta: { "k\u0000": 1 } },
+      { id: "b", knownAt: T0, _id: "x" },
+      { id: "b", knownAt: T0, _fmai_words: ["a"] },
+      cyclic,
     ];
     for (const bad of bads) {
       const batch = [{ id: "g1", knownAt: T0 }, { id: "g2", knownAt: T0 }, bad as Doc];
@@ -187,6 +197,17 @@ export function documentContract(
       equal(await s.count(c), 2);
       equal(await s.get(c, "g1"), null);
     }
+  });
+
+  test("field names with /, -, spaces and an inner $ roundtrip", async (s, c) => {
+    const d: Doc = {
+      id: "f1",
+      knownAt: T0,
+      fields: { "10-K/A": 1, "Form 10-K": 2, a$b: 3 },
+      meta: { list: [{ "x-y": null }] },
+    };
+    deepEqual(await s.upsert(c, [d]), { inserted: 1, updated: 0 });
+    deepEqual(await s.get(c, "f1"), d);
   });
 
   const bulk = opts.bulkDocs ?? 2000;

@@ -260,6 +260,8 @@ export function tableContract(
     ["impossible date", { sym: "A", d: "2020-02-30", px: 1, n: 1, note: "x" }],
     ["date with time", { sym: "A", d: "2020-05-01T00:00:00Z", px: 1, n: 1, note: "x" }],
     ["unknown column", { sym: "A", d: "2020-05-01", px: 1, n: 1, note: "x", extra: 1 }],
+    ["NUL in a text column", { sym: "A", d: "2020-05-01", px: 1, n: 1, note: "abc\u0000def" }],
+    ["NUL in a text key column", { sym: "A\u0000x", d: "2020-05-01", px: 1, n: 1, note: "x" }],
   ];
   for (const [what, bad] of invalid) {
     test(`a batch with one invalid row (${what}) is rejected whole`, async (s, t) => {

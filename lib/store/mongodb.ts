@@ -34,9 +34,9 @@ import {
   MongoClient,
 } from "mongodb";
 import { isDeepStrictEqual } from "node:util";
-import { DataValidationError, StoreError } from "../core/mod.ts";
+import { StoreError } from "../core/mod.ts";
 import type { Doc, DocQuery, DocumentStore, UpsertResult } from "./types.ts";
-import { checkCollection, TEXT_FIELDS, textWords, validateDocs } from "./_validate.ts";
+import { checkCollection, TEXT_FIELDS, textWords, validateDocs, WORDS_FIELD } from "./_validate.ts";
 import { CircuitBreaker } from "./_breaker.ts";
 import { isMongoDatabaseName } from "./config.ts";
 import { redactUrl } from "./urls.ts";
@@ -75,8 +75,8 @@ function isConnectionError(err: unknown): boolean {
   return typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code);
 }
 
-/** The stored field with the words of the text fields. */
-const WORDS = "_fmai_words";
+/** The stored field with the words of the text fields (reserved: `validateDocs` refuses it in a document). */
+const WORDS = WORDS_FIELD;
 
 /** The sorted distinct words of a document's text fields. */
 function docWords(d: Doc): string[] {
@@ -114,24 +114,6 @@ function toDoc(s: Stored): Doc {
   return { id: _id, ...rest } as Doc;
 }
 
-/** A field name MongoDB or FerretDB refuses (`$` prefix, `.` inside), anywhere in a value, or null. */
-function badFieldName(v: unknown, depth = 0): string | null {
-  if (v === null || typeof v !== "object" || depth > 64) return null;
-  if (Array.isArray(v)) {
-    for (const x of v) {
-      const b = badFieldName(x, depth + 1);
-      if (b !== null) return b;
-    }
-    return null;
-  }
-  for (const [k, x] of Object.entries(v)) {
-    if (k.startsWith("$") || k.includes(".")) return k;
-    const b = badFieldName(x, depth + 1);
-    if (b !== null) return b;
-  }
-  return null;
-}
-
 /** Unordered `insertMany`; returns the indexes of documents whose `_id` already exists (other errors throw). */
 async function insertReportingDuplicates(c: Collection<Stored>, docs: Stored[]): Promise<number[]> {
   try {
@@ -145,19 +127,9 @@ async function insertReportingDuplicates(c: Collection<Stored>, docs: Stored[]):
   }
 }
 
-/** The stored form of a document; throws a `DataValidationError` on a reserved or refused field name. */
-function toStored(collection: string, d: Doc, i: number): Stored {
+/** The stored form of a document (already checked by `validateDocs`: no reserved or refused field names). */
+function toStored(d: Doc): Stored {
   const { id, ...rest } = d;
-  const where = `upsert ${collection} doc ${i}`;
-  for (const k of ["_id", WORDS]) {
-    if (k in rest) throw new DataValidationError(`field ${k} is reserved`, { where });
-  }
-  const bad = badFieldName(rest);
-  if (bad !== null) {
-    throw new DataValidationError(`field name ${JSON.stringify(bad)} starts with $ or contains a dot`, {
-      where,
-    });
-  }
   return { _id: id, ...rest, [WORDS]: docWords(d) };
 }
 
@@ -254,8 +226,7 @@ class MongoDocuments implements DocumentStore {
 
   async upsert(collection: string, docs: Doc[]): Promise<UpsertResult> {
     checkCollection(collection);
-    validateDocs(collection, docs);
-    for (let i = 0; i < docs.length; i++) toStored(collection, docs[i], i); // reserved names, before any write
+    validateDocs(collection, docs); // ids, types, reserved and refused field names: before any write
     if (docs.length === 0) return { inserted: 0, updated: 0 };
     await this.#ensure(collection);
     const c = this.#coll(collection);
@@ -268,7 +239,7 @@ class MongoDocuments implements DocumentStore {
       const byId = new Map<string, Stored>();
       const batch = docs.slice(i, i + this.#batch);
       for (let j = 0; j < batch.length; j++) {
-        const s = toStored(collection, batch[j], i + j);
+        const s = toStored(batch[j]);
         byId.set(s._id, s);
       }
       updated += batch.length - byId.size;
