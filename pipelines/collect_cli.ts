@@ -272,6 +272,8 @@ export async function main(argv: string[]): Promise<number> {
       concurrency: a.concurrency,
       strict: a.strict,
       optionExpiries: a.optionExpiries,
+      // the user names the range: holes inside what is stored are fetched too
+      fillHoles: true,
     };
     if (symbols.length) checkRequest(req);
     if (a.dryRun) {

@@ -63,6 +63,12 @@ export interface CollectRequest {
   chartWindow?: number;
   /** `options`: how many of the nearest expirations to collect (default 3, so a term slope exists). */
   optionExpiries?: number;
+  /**
+   * `prices`: also fetch holes inside the stored range (`deno task collect`, where the user names the range).
+   * Off (default) the stored range is only extended at its end: the daily run and the Lambdas ask for the
+   * whole history every day, and a session a source never has (a halt, a dropped row) would refetch years.
+   */
+  fillHoles?: boolean;
 }
 
 /** One line of the final summary. */

@@ -1,7 +1,7 @@
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal } from "node:assert/strict";
 import { type Bar, sessions } from "@lib/core/mod.ts";
 import { createSyntheticMarket, type MarketSource } from "@lib/sources/mod.ts";
-import { incrementalRange, newsStep, pricesStep, summarize } from "./mod.ts";
+import { incrementalRange, pricesStep } from "./mod.ts";
 import { rangeChartFetch, sourcesOver, storeDump, tempStores } from "./_test_helpers.ts";
 
 const AAPL = "chart-AAPL-2020-08-31-to-2020-11-07.json";
@@ -33,7 +33,7 @@ Deno.test("prices: a hole in the middle of the stored range is fetched and fille
   const a = await tempStores(), b = await tempStores();
   try {
     const f = await rangeChartFetch(AAPL);
-    const req = { symbols: ["AAPL"], from: "2020-08-31", to: "2020-11-06" };
+    const req = { symbols: ["AAPL"], from: "2020-08-31", to: "2020-11-06", fillHoles: true };
     await pricesStep.run(sourcesOver(f), a.stores, { ...req, to: "2020-09-15" });
     await pricesStep.run(sourcesOver(f), a.stores, { ...req, from: "2020-10-15" });
     const hole = sessions("2020-09-16", "2020-10-14");
@@ -74,7 +74,7 @@ Deno.test("prices: synthetic source fills a hole; a hole with no bars is counted
   const t = await tempStores();
   try {
     const market = haltedMarket(new Set(["2019-06-03", "2019-06-04"]));
-    const req = { symbols: ["SYN00"], from: "2019-01-02", to: "2019-12-31" };
+    const req = { symbols: ["SYN00"], from: "2019-01-02", to: "2019-12-31", fillHoles: true };
     await pricesStep.run({ market }, t.stores, { ...req, to: "2019-03-29" });
     await pricesStep.run({ market }, t.stores, { ...req, from: "2019-09-03" });
     const [r] = await pricesStep.run({ market }, t.stores, req);
@@ -94,27 +94,23 @@ Deno.test("prices: synthetic source fills a hole; a hole with no bars is counted
   }
 });
 
-Deno.test("news: a range before the stored news is backfilled (the cursor applies only from the earliest item)", async () => {
-  const a = await tempStores(), b = await tempStores();
+Deno.test("prices without fillHoles (the daily run, the Lambdas): only the end of the stored range is extended", async () => {
+  const t = await tempStores();
   try {
-    const market = createSyntheticMarket({ start: "2019-01-02", sessions: 600, symbols: 1 });
-    const y2019 = { symbols: ["SYN00"], from: "2019-01-01", to: "2019-12-31" };
-    const y2020 = { symbols: ["SYN00"], from: "2020-01-01", to: "2020-12-31" };
-    await newsStep.run({ market }, a.stores, y2020);
-    const [plan] = await newsStep.plan!({ market }, a.stores, y2019);
-    equal(plan.fetch, "2019-01-01..2019-12-31");
-    const [r] = await newsStep.run({ market }, a.stores, y2019);
+    const market = haltedMarket(new Set(["2019-06-03"]));
+    const req = { symbols: ["SYN00"], from: "2019-01-02", to: "2019-12-31" };
+    await pricesStep.run({ market }, t.stores, { ...req, to: "2019-09-30" });
+    // a halt inside the stored range is not asked for again: the next run fetches only the missing tail
+    const [r] = await pricesStep.run({ market }, t.stores, req);
     equal(r.ok, true, r.error);
-    equal(r.range, "all");
-    ok(r.inserted > 0, "2019 news backfilled");
-    await newsStep.run({ market }, b.stores, y2019);
-    await newsStep.run({ market }, b.stores, y2020);
-    equal(await storeDump(a.stores), await storeDump(b.stores));
-    const [again] = await newsStep.run({ market }, a.stores, y2020);
-    ok(again.range.startsWith("since "), again.range);
-    equal(summarize([again]).inserted, 0);
+    equal(r.range, "2019-09-30..2019-12-31");
+    const [again] = await pricesStep.run({ market }, t.stores, req);
+    equal(again.range, "", "complete at its end: skipped");
+    deepEqual(
+      incrementalRange(["2019-01-02", "2019-12-31"], "2019-01-02", "2019-12-31", { holes: false }),
+      null,
+    );
   } finally {
-    await a.dispose();
-    await b.dispose();
+    await t.dispose();
   }
 });

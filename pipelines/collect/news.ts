@@ -3,9 +3,7 @@
  * time); raw search responses to `raw/yahoo/...`.
  *
  * Incremental by `knownAt`: per symbol the latest stored `knownAt` up to now is looked up and only items
- * published at or after it are written (upserts by id, so the boundary item is not duplicated). The cursor
- * applies only when `from` is at or after the earliest stored item: a range before it is fetched whole (a
- * backfill). Items dated in
+ * published at or after it are written (upserts by id, so the boundary item is not duplicated). Items dated in
  * the future (past the fetch time plus a small clock skew) are refused and counted as skipped, and the cursor
  * ignores any that an older run stored, so one bad date cannot make later runs skip real news. A store error
  * in the look-up fails the symbol; it is never taken for "nothing stored yet". Raw responses are written
@@ -41,32 +39,6 @@ export async function latestNewsAt(
   return d ? d.knownAt : null;
 }
 
-/** The earliest stored news `knownAt` of a symbol, or null when none. Store errors are thrown. */
-export async function earliestNewsAt(stores: Stores | null, symbol: string): Promise<number | null> {
-  if (!stores) return null;
-  const [d] = await stores.documents.find(NEWS_COLLECTION, { symbol, order: "asc", limit: 1 });
-  return d ? d.knownAt : null;
-}
-
-/**
- * The cursor of a run over `[from, ...]`: the latest stored `knownAt` (`latestNewsAt`), applied only when `from`
- * is at or after the earliest stored item, so a range before what is stored is fetched whole (a backfill; the
- * upsert dedupes by id). `from` null: a source without a date filter (Yahoo serves only the latest items),
- * the cursor always applies. Null: no cursor.
- */
-export async function newsCursor(
-  stores: Stores | null,
-  symbol: string,
-  from: string | null,
-  now: number = Date.now(),
-): Promise<number | null> {
-  if (from !== null) {
-    const earliest = await earliestNewsAt(stores, symbol);
-    if (earliest === null || Date.parse(`${from}T00:00:00Z`) < earliest) return null;
-  }
-  return await latestNewsAt(stores, symbol, now);
-}
-
 /** A news item as a document. */
 export function newsToDoc(n: NewsItem): Doc {
   return { ...n } as unknown as Doc;
@@ -78,7 +50,7 @@ export const newsStep: CollectStep = {
   async run(sources, stores, req, progress) {
     return await runSymbols("news", "news", sources, req, progress, async (symbol) => {
       const now = (sources.now ?? Date.now)();
-      const since = await newsCursor(stores, symbol, sources.yahoo ? null : req.from, now);
+      const since = await latestNewsAt(stores, symbol, now);
       let items: NewsItem[];
       if (sources.yahoo) items = await sources.yahoo.latestNews(symbol);
       else if (sources.market?.news) {
@@ -105,7 +77,7 @@ export const newsStep: CollectStep = {
   async plan(sources, stores, req) {
     const out: PlanRow[] = [];
     for (const symbol of req.symbols) {
-      const since = await newsCursor(stores, symbol, sources.yahoo ? null : req.from);
+      const since = await latestNewsAt(stores, symbol);
       const what = sources.yahoo ? "latest" : `${req.from}..${req.to}`;
       out.push({
         kind: "news",

@@ -6,8 +6,10 @@
  * symbol: it is never taken for "nothing stored yet") and compared with the exchange sessions. When every
  * session is stored the symbol is skipped; when only the tail is missing, `[last stored date, to]` is fetched
  * (the last stored day again, to catch revisions); a hole in the middle is fetched from its first session
- * through `to` (see `incrementalRange`). A hole the source has no bars for (a halt) is counted in `skipped`,
- * not an error, and is asked for again by later runs. Sessions whose close is still in the future are never
+ * through `to` (see `incrementalRange`) when the request asks for it (`fillHoles`: `deno task collect`; the
+ * daily run and the Lambdas extend the stored range at its end only, from two indexed lookups). A hole the
+ * source has no bars for (a halt) is counted in `skipped`, not an error, and is asked for again by later
+ * explicit collects. Sessions whose close is still in the future are never
  * stored, so a stored last day is final.
  *
  * A symbol's unit of work is all of its writes: raw responses, then corporate actions, then bars. Bars are the
@@ -41,6 +43,24 @@ import {
   storeRawFor,
   type UnitResult,
 } from "./common.ts";
+
+/**
+ * The stored first and last bar date of a symbol, as a list of those two (empty when none, or when the table
+ * does not exist yet): two indexed lookups, what extending the range at its end needs. Any other store error
+ * is thrown.
+ */
+export async function storedEnds(stores: Stores | null, symbol: string): Promise<IsoDate[]> {
+  if (!stores) return [];
+  try {
+    const last = await stores.tables.query("bars", { where: { symbol }, orderBy: ["-date"], limit: 1 });
+    if (!last.length) return [];
+    const first = await stores.tables.query("bars", { where: { symbol }, orderBy: ["date"], limit: 1 });
+    return [String(first[0].date), String(last[0].date)];
+  } catch (e) {
+    if (isUnknownTable(e)) return [];
+    throw e;
+  }
+}
 
 /**
  * The stored bar dates of a symbol in `[from, to]`, ascending (empty when none, or when the table does not
@@ -80,7 +100,20 @@ export interface FetchRange {
  * start is missing). A hole is fetched through `to`, like a clean run from it, so the response names the same
  * splits as the bars already stored (Yahoo bars are split-adjusted to the fetch day) and always holds bars.
  */
-export function incrementalRange(stored: readonly IsoDate[], from: IsoDate, to: IsoDate): FetchRange | null {
+export function incrementalRange(
+  stored: readonly IsoDate[],
+  from: IsoDate,
+  to: IsoDate,
+  o: { holes: boolean } = { holes: true },
+): FetchRange | null {
+  if (!o.holes) {
+    // `stored` is its ends (`storedEnds`): everything when the start is missing, else the tail, if any
+    const first = stored[0], last = stored[stored.length - 1];
+    const all = sessions(from, to);
+    if (last === undefined || all.length === 0 || first > all[0]) return { from, to, holes: [] };
+    if (last >= all[all.length - 1]) return null;
+    return { from: last > from ? last : from, to, holes: [] };
+  }
   const have = new Set(stored);
   const missing = sessions(from, to).filter((d) => !have.has(d));
   if (!missing.length) return null;
@@ -96,7 +129,7 @@ async function fetchPrices(
   symbol: string,
   range: { from: IsoDate; to: IsoDate },
   strict = false,
-): Promise<{ bars: Bar[]; actions: CorporateAction[]; skipped?: unknown[] }> {
+): Promise<{ bars: Bar[]; actions: CorporateAction[]; skipped?: { date?: IsoDate }[] }> {
   if (sources.yahoo) return await sources.yahoo.chart(symbol, { ...range, strict });
   const m = sources.market;
   if (!m) throw new TypeError("collect prices: needs the yahoo or a market source");
@@ -123,7 +156,7 @@ async function collectSymbol(
   req: CollectRequest,
   symbol: string,
 ): Promise<UnitResult> {
-  const range = incrementalRange(await storedDates(stores, symbol, req.from, req.to), req.from, req.to);
+  const range = await rangeFor(stores, symbol, req);
   if (!range) return { rows: 0, inserted: 0, objects: 0, range: "" };
   const now = (sources.now ?? Date.now)();
   const got = await fetchPrices(sources, symbol, range, req.strict);
@@ -131,7 +164,7 @@ async function collectSymbol(
   const bars = got.bars.filter((b) => closeTime(b.date) <= now);
   const future = got.bars.length - bars.length;
   // a hole the source has no bar for (halted, or no trading) is counted as left out, not an error
-  const answered = new Set(bars.map((b) => b.date));
+  const answered = new Set([...bars.map((b) => b.date), ...(got.skipped ?? []).flatMap((s) => s.date ?? [])]);
   const unfilled = range.holes.filter((d) => !answered.has(d)).length;
   let rows = 0, inserted = 0;
   // raw responses, actions, then bars (the cursor) last: see the module doc
@@ -153,6 +186,13 @@ async function collectSymbol(
     range: `${range.from}..${range.to}`,
     skipped: (got.skipped?.length ?? 0) + future + unfilled,
   };
+}
+
+/** What to fetch for `symbol`: holes too when `req.fillHoles`, else the stored range's missing end. */
+async function rangeFor(stores: Stores, symbol: string, req: CollectRequest): Promise<FetchRange | null> {
+  return req.fillHoles
+    ? incrementalRange(await storedDates(stores, symbol, req.from, req.to), req.from, req.to)
+    : incrementalRange(await storedEnds(stores, symbol), req.from, req.to, { holes: false });
 }
 
 /** A fetch range for the dry-run: `from..to`, naming the holes it fills. */
@@ -179,13 +219,18 @@ export const pricesStep: CollectStep = {
   },
   async plan(_sources, stores, req) {
     const out: PlanRow[] = [];
+    if (!stores) {
+      for (const symbol of req.symbols) {
+        out.push({ kind: "prices", symbol, fetch: `${req.from}..${req.to}` });
+      }
+      return out;
+    }
     for (const symbol of req.symbols) {
-      const stored = await storedDates(stores, symbol, req.from, req.to);
-      const r = incrementalRange(stored, req.from, req.to);
+      const r = await rangeFor(stores, symbol, req);
       out.push({
         kind: "prices",
         symbol,
-        fetch: r ? describeFetch(r) : `skip (stored up to ${stored.at(-1)})`,
+        fetch: r ? describeFetch(r) : `skip (stored up to ${(await storedEnds(stores, symbol)).at(-1)})`,
       });
     }
     return out;
