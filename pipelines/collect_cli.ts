@@ -13,6 +13,7 @@ import {
   ConfigError,
   InputError,
   isCalendarDate,
+  type IsoDate,
   isSession,
   nyDate,
   parseSymbolList,
@@ -252,6 +253,18 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 1 some symbol failed / internal error, 2 user error). */
+/**
+ * The note a Yahoo price collection ending before the last session gets: Yahoo's quotes are split-adjusted to
+ * the day they are fetched and a response names only the splits inside its range, so a split after `--to`
+ * leaves these bars in its scale (collect up to the last session to be told of every split).
+ */
+export function yahooScaleNote(a: Pick<CollectArgs, "source" | "kinds" | "to">, today: IsoDate): string {
+  const last = isSession(today) ? today : prevSession(today);
+  if (a.source !== "yahoo" || !a.kinds.includes("prices") || a.to >= last) return "";
+  return `prices: Yahoo bars up to ${a.to} are split-adjusted as of today; a split after ${a.to} is not named in ` +
+    `the response, so it cannot be undone (collect up to ${last}, the default --to, to store them as traded)`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let stores: Stores | null = null;
   try {
@@ -298,6 +311,8 @@ export async function main(argv: string[]): Promise<number> {
     if (renamedNote) console.log(renamedNote);
     const note = sources.market ? inputNote(sources.market) : "";
     if (note) console.log(note);
+    const splitNote = yahooScaleNote(a, nyDate(Date.now()));
+    if (splitNote) console.log(splitNote);
     return rows.some((r) => !r.ok) ? 1 : 0;
   } catch (e) {
     return reportCliError(e);

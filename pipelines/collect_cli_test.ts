@@ -1,7 +1,7 @@
 import { equal, ok, throws } from "node:assert/strict";
 import { ConfigError, isSession, nyDate } from "@lib/core/mod.ts";
 import { openEmbeddedStores } from "@lib/store/mod.ts";
-import { main, parseCollectArgs } from "./collect_cli.ts";
+import { main, parseCollectArgs, yahooScaleNote } from "./collect_cli.ts";
 
 const YF = new URL("../../shared/data/yahoo-fixtures", import.meta.url).pathname;
 const NQ = new URL("../../shared/data/nasdaq-fixtures", import.meta.url).pathname;
@@ -211,4 +211,13 @@ Deno.test("collect cli: a symbol or a range the market source lacks exits 2 befo
       ],
     ];
   });
+});
+
+Deno.test("collect: Yahoo prices ending before the last session say a later split stays in their scale", () => {
+  const a = { source: "yahoo" as const, kinds: ["prices" as const], to: "2022-01-28" };
+  ok(yahooScaleNote(a, "2026-12-04").includes("a split after 2022-01-28 is not named"));
+  equal(yahooScaleNote({ ...a, to: "2026-12-04" }, "2026-12-04"), "");
+  equal(yahooScaleNote({ ...a, to: "2026-12-04" }, "2026-12-05"), "", "Saturday: Friday is the last session");
+  equal(yahooScaleNote({ ...a, source: "csv" as const }, "2026-12-04"), "");
+  equal(yahooScaleNote({ ...a, kinds: ["news" as const] }, "2026-12-04"), "");
 });
