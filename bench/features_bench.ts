@@ -9,7 +9,7 @@
  * On a shared machine look at the `min` column too: it is the least disturbed run.
  * @module
  */
-import { intFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
+import { benchResultsFile, intFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { writeFileSync } from "node:fs";
 import * as F from "@lib/features/mod.ts";
 import { loadAllSp500, loadMarket } from "@lib/evaluate/mod.ts";
@@ -19,9 +19,7 @@ const { values } = toolArgs("bench:features", {
   json: { type: "string" },
 });
 const runs = toolCheck(() => intFlag("runs", values.runs));
-const jsonOut = values.json !== undefined
-  ? await toolCheck(() => outFileFlag("json", values.json!))
-  : new URL(`./results/features-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
+const jsonOut = await benchResultsFile("features", values.json);
 const SHARED = new URL("../../shared/data", import.meta.url).pathname;
 
 function median(xs: number[]): number {

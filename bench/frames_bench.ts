@@ -19,7 +19,7 @@
  * bench/results/frames-<date>.json (or `--json`). `--child PATH IN OUT` (first) is the internal child mode.
  * @module
  */
-import { intFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
+import { benchResultsFile, intFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { writeFileSync } from "node:fs";
 import { computeFeatures, DEFAULT_FEATURE_SET, type FeatureSet } from "@lib/features/mod.ts";
 import {
@@ -187,9 +187,7 @@ async function parent(): Promise<void> {
     json: { type: "string" },
   });
   const runs = toolCheck(() => intFlag("runs", values.runs));
-  const jsonOut = values.json !== undefined
-    ? await toolCheck(() => outFileFlag("json", values.json!))
-    : new URL(`./results/frames-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
+  const jsonOut = await benchResultsFile("frames", values.json);
   const dir = await Deno.makeTempDir({ prefix: "fmai-frames-bench-" });
   try {
     const src = csvPresets.sp500_5yr(`${SHARED}/sp500-5yr-ohlcv`);

@@ -11,7 +11,7 @@
  * and written (the failures under `failed`), and the exit code is 1. With no model installed only the lexicon
  * runs.
  */
-import { intFlag, intListFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
+import { benchResultsFile, intFlag, intListFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import process from "node:process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -32,9 +32,7 @@ const { values } = toolArgs("bench:lm", {
 const n = toolCheck(() => intFlag("n", values.n));
 const batch = toolCheck(() => intFlag("batch", values.batch));
 const threadList = toolCheck(() => intListFlag("threads", values.threads));
-const out = values.json !== undefined
-  ? await toolCheck(() => outFileFlag("json", values.json!))
-  : new URL(`results/lm-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
+const out = await benchResultsFile("lm", values.json);
 
 const tweetsAll = loadStocknetTweets(SHARED);
 const tweets = tweetsAll.filter((_, i) => i % Math.max(1, Math.floor(tweetsAll.length / n)) === 0).slice(0, n)

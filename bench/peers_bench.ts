@@ -23,7 +23,7 @@
  * usage, and a bad flag or value is refused with exit 2 before any work (before the peers' set-up too).
  * @module
  */
-import { intFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
+import { benchResultsFile, intFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -72,9 +72,7 @@ const tickers = toolCheck(() => intFlag("tickers", values.tickers));
 const seed = toolCheck(() => intFlag("seed", values.seed, { min: 0, max: 2 ** 32 - 1 }));
 const SHARED = fileURLToPath(new URL("../../shared/data/", import.meta.url));
 const PY = fileURLToPath(new URL("./peers/.venv/bin/python", import.meta.url));
-const jsonOut = values.json !== undefined
-  ? await toolCheck(() => outFileFlag("json", values.json!))
-  : fileURLToPath(new URL(`./results/peers-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url));
+const jsonOut = await benchResultsFile("peers", values.json);
 
 async function python(script: string, ...rest: string[]): Promise<number> {
   const t0 = performance.now();

@@ -13,7 +13,7 @@
  * is refused with exit 2 before any work.
  * @module
  */
-import { intFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
+import { benchResultsFile, intFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { ConfigError } from "@lib/core/mod.ts";
 import { buildDataset, rowsOf, Segment, TREND_SEGMENTS, walkForwardSplits } from "@lib/dataset/mod.ts";
 import { loadAllSp500, loadMarket } from "@lib/evaluate/mod.ts";
@@ -41,9 +41,7 @@ const models = toolCheck(() => {
   return list;
 });
 const nFolds = toolCheck(() => intFlag("folds", values.folds));
-const out = values.json !== undefined
-  ? await toolCheck(() => outFileFlag("json", values.json!))
-  : new URL(`results/walkforward-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
+const out = await benchResultsFile("walkforward", values.json);
 const SHARED = new URL("../../shared/data", import.meta.url).pathname;
 const seed = 42;
 

@@ -77,3 +77,13 @@ export async function outFileFlag(flag: string, path: string): Promise<string> {
   await checkReportPath(path, `--${flag}`, { missingFolder: "refuse", what: "file", example: null });
   return path;
 }
+
+/**
+ * Where a benchmark writes its results: `--json FILE` when given (checked by {@linkcode outFileFlag}, a bad one
+ * is a one-line error and exit 2), else `bench/results/<name>-<today>.json`.
+ */
+export async function benchResultsFile(name: string, json: string | undefined): Promise<string> {
+  if (json !== undefined) return await toolCheck(() => outFileFlag("json", json));
+  return new URL(`../bench/results/${name}-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url)
+    .pathname;
+}
