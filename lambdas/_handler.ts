@@ -23,10 +23,9 @@ import {
   InputError,
   isCalendarDate,
   type IsoDate,
-  isSession,
   normalizeSymbols,
   nyDate,
-  prevSession,
+  sessionOnOrBefore,
   shown,
 } from "../lib/core/mod.ts";
 import {
@@ -85,13 +84,9 @@ export interface HandlerResult {
 /** How a handler picks its date window from the event date. */
 export type Window = "prices" | "snapshot" | "calendars" | "statements";
 
-function lastSessionOnOrBefore(d: IsoDate): IsoDate {
-  return isSession(d) ? d : prevSession(d);
-}
-
 /** The request window of a handler for an event date (see the module notes of each handler). */
 export function windowFor(kind: Window, day: IsoDate, cfg: { lookbackDays: number; calendarDays: number }) {
-  const to = lastSessionOnOrBefore(day);
+  const to = sessionOnOrBefore(day);
   switch (kind) {
     case "prices":
       return { from: addDays(to, -cfg.lookbackDays), to };

@@ -14,11 +14,10 @@ import {
   InputError,
   isCalendarDate,
   type IsoDate,
-  isSession,
   nyDate,
   parseSymbolList,
-  prevSession,
   repeatedSymbol,
+  sessionOnOrBefore,
   sessions,
   wholeNumber,
 } from "@lib/core/mod.ts";
@@ -148,7 +147,7 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
   // by default the last session that has begun on the New York calendar (today, or the one before a weekend or
   // holiday): a run on a Saturday collects Friday instead of refusing an empty range
   const today = nyDate(Date.now());
-  const to = v.to ?? (isSession(today) ? today : prevSession(today));
+  const to = v.to ?? sessionOnOrBefore(today);
   const from = v.from ?? to;
   for (const [name, d] of [["--from", from], ["--to", to]]) {
     if (!isCalendarDate(d)) {
@@ -259,7 +258,7 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
  * leaves these bars in its scale (collect up to the last session to be told of every split).
  */
 export function yahooScaleNote(a: Pick<CollectArgs, "source" | "kinds" | "to">, today: IsoDate): string {
-  const last = isSession(today) ? today : prevSession(today);
+  const last = sessionOnOrBefore(today);
   if (a.source !== "yahoo" || !a.kinds.includes("prices") || a.to >= last) return "";
   return `prices: Yahoo bars up to ${a.to} are split-adjusted as of today; a split after ${a.to} is not named in ` +
     `the response, so it cannot be undone (collect up to ${last}, the default --to, to store them as traded)`;

@@ -25,6 +25,7 @@ import {
   type NewsItem,
   nextSession,
   prevSession,
+  sessionOnOrBefore,
   sessions,
   sha256Hex,
   SHADOW_SIGNAL_SOURCE,
@@ -594,7 +595,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     }
     // the last stored session, or the last session up to source.to when the stores hold later ones
     const asOf = opts.asOf ??
-      (until !== null && last > until ? (isSession(until) ? until : prevSession(until)) : last);
+      (until !== null && last > until ? sessionOnOrBefore(until) : last);
     if (asOf > last) throw new ConfigError(`--as-of ${asOf} is after the last stored session ${last}`);
     let done = progress.start("load history (point in time)");
     const hist = await loadHistory(stores, symbols, asOf);

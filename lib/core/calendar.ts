@@ -161,6 +161,11 @@ export function prevSession(date: IsoDate): IsoDate {
   return d;
 }
 
+/** `date` when it is a session, else the last session before it (a weekend's or a holiday's Friday). */
+export function sessionOnOrBefore(date: IsoDate): IsoDate {
+  return isSession(date) ? date : prevSession(date);
+}
+
 const nyFormat = new Intl.DateTimeFormat("en-US", {
   timeZone: "America/New_York",
   hourCycle: "h23",
