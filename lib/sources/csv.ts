@@ -454,6 +454,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
     }
     const nf = header.length;
     const fileSymbol = opts.layout === "file-per-symbol" ? symbolFromFile(file) : "";
+    const fileKey = fileSymbol.toUpperCase(); // once per file, not per row
     // flat columns for the whole file, grouped by symbol at the end
     let cap = 1;
     for (let p = bytes.indexOf(10); p >= 0; p = bytes.indexOf(10, p + 1)) cap++;
@@ -518,7 +519,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
       let symId: number;
       if (idx.symbol < 0 || fields) {
         const sym = idx.symbol < 0 ? fileSymbol : fields![idx.symbol].trim();
-        symId = symIds.get(sym.toUpperCase()) ?? -1;
+        symId = symIds.get(idx.symbol < 0 ? fileKey : sym.toUpperCase()) ?? -1;
         if (symId < 0) symId = newSymbol(sym);
         prevSymStart = -1;
       } else {

@@ -431,7 +431,8 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     });
   }
 
-  function mapActions(symbol: string, events: unknown, from: IsoDate, to: IsoDate): CorporateAction[] {
+  /** Every dividend and split a chart response names (any date), validated, in date order. */
+  function mapActions(symbol: string, events: unknown): CorporateAction[] {
     const out: CorporateAction[] = [];
     if (!events || typeof events !== "object") return out;
     const ev = events as { dividends?: Record<string, unknown>; splits?: Record<string, unknown> };
@@ -439,7 +440,6 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     for (const [k, d] of Object.entries(ev.dividends ?? {})) {
       validateShape(d, DIVIDEND_SHAPE, `chart.result[0].events.dividends.${k}`, ctx);
       const date = nyDate(yahooInstant((d as { date: unknown }).date)!);
-      if (date < from || date > to) continue;
       out.push({
         symbol,
         date,
@@ -452,7 +452,6 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
       validateShape(s, SPLIT_SHAPE, `chart.result[0].events.splits.${k}`, ctx);
       const sp = s as { date: unknown; numerator: unknown; denominator: unknown };
       const date = nyDate(yahooInstant(sp.date)!);
-      if (date < from || date > to) continue;
       const den = yahooNumber(sp.denominator)!;
       out.push({
         symbol,
@@ -511,15 +510,14 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     // dataset applies each split at its ex-date, point in time), so every split the response names is undone
     // on the bars before its ex-date. A split after the response's range is not named, so a range that ends
     // before a later split keeps that split's scale: collect Yahoo prices up to the last session.
-    const splits = await call(
+    // every action the response names, mapped once: all its splits undo the scale, those in range are returned
+    const named = await call(
       symbol,
       "chart",
-      () =>
-        Promise.resolve(
-          mapActions(symbol, raw.events, "0001-01-01", "9999-12-31").filter((a) =>
-            a.kind === "split" && Number.isFinite(a.value) && a.value > 0 && a.value !== 1
-          ),
-        ),
+      () => Promise.resolve(mapActions(symbol, raw.events)),
+    );
+    const splits = named.filter((a) =>
+      a.kind === "split" && Number.isFinite(a.value) && a.value > 0 && a.value !== 1
     );
     for (const sp of splits) {
       for (const b of sorted) {
@@ -542,11 +540,7 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
         { source: SOURCE, symbol, userError: false },
       );
     }
-    const actions = await call(
-      symbol,
-      "chart",
-      () => Promise.resolve(mapActions(symbol, raw.events, o.from, o.to)),
-    );
+    const actions = named.filter((a) => a.date >= o.from && a.date <= o.to);
     return { bars: checked.bars, actions, skipped: [...skipped, ...checked.skipped] };
   }
 
