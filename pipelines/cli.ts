@@ -94,7 +94,6 @@ export function parseCli(argv: string[]) {
   if (Object.keys(walk).length) dataset.walkForward = walk;
   if (Object.keys(dataset).length) overrides.dataset = dataset;
   if (v["store-dir"] !== undefined) overrides.dataDir = v["store-dir"];
-  checkDemoSource(command, source.kind);
   return {
     command,
     overrides,

@@ -117,7 +117,7 @@ const same = (a: unknown, b: unknown): boolean =>
  * the stored `known_at` is earlier; changed and new rows keep theirs. Reads through `query` only, so any backend
  * works.
  */
-export async function keepFirstKnownAt(tables: TableStore, rows: Row[]): Promise<Row[]> {
+async function keepFirstKnownAt(tables: TableStore, rows: Row[]): Promise<Row[]> {
   if (!rows.length) return rows;
   const uniq = (c: string) => [...new Set(rows.map((r) => r[c] as string | number))];
   const sources = uniq("source"), kinds = uniq("kind"), dates = uniq("date");

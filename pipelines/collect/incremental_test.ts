@@ -2,6 +2,7 @@ import { deepEqual, equal } from "node:assert/strict";
 import { type Bar, sessions } from "@lib/core/mod.ts";
 import { createSyntheticMarket, type MarketSource } from "@lib/sources/mod.ts";
 import { incrementalRange, pricesStep } from "./mod.ts";
+import { tailRange } from "./prices.ts";
 import { rangeChartFetch, sourcesOver, storeDump, tempStores } from "./_test_helpers.ts";
 
 const AAPL = "chart-AAPL-2020-08-31-to-2020-11-07.json";
@@ -107,7 +108,7 @@ Deno.test("prices without fillHoles (the daily run, the Lambdas): only the end o
     const [again] = await pricesStep.run({ market }, t.stores, req);
     equal(again.range, "", "complete at its end: skipped");
     deepEqual(
-      incrementalRange(["2019-01-02", "2019-12-31"], "2019-01-02", "2019-12-31", { holes: false }),
+      tailRange({ first: "2019-01-02", last: "2019-12-31" }, "2019-01-02", "2019-12-31"),
       null,
     );
   } finally {

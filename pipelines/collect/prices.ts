@@ -30,6 +30,9 @@ import {
   type CorporateAction,
   DataSourceError,
   type IsoDate,
+  isSession,
+  nextSession,
+  sessionOnOrBefore,
   sessions,
 } from "@lib/core/mod.ts";
 import { actionToRow, barToRow, isUnknownTable, type Stores } from "@lib/store/mod.ts";
@@ -45,19 +48,21 @@ import {
 } from "./common.ts";
 
 /**
- * The stored first and last bar date of a symbol, as a list of those two (empty when none, or when the table
- * does not exist yet): two indexed lookups, what extending the range at its end needs. Any other store error
- * is thrown.
+ * The stored first and last bar date of a symbol (null when none, or when the table does not exist yet): two
+ * indexed lookups, what extending the range at its end needs. Any other store error is thrown.
  */
-export async function storedEnds(stores: Stores | null, symbol: string): Promise<IsoDate[]> {
-  if (!stores) return [];
+async function storedEnds(
+  stores: Stores | null,
+  symbol: string,
+): Promise<{ first: IsoDate; last: IsoDate } | null> {
+  if (!stores) return null;
   try {
     const last = await stores.tables.query("bars", { where: { symbol }, orderBy: ["-date"], limit: 1 });
-    if (!last.length) return [];
+    if (!last.length) return null;
     const first = await stores.tables.query("bars", { where: { symbol }, orderBy: ["date"], limit: 1 });
-    return [String(first[0].date), String(last[0].date)];
+    return { first: String(first[0].date), last: String(last[0].date) };
   } catch (e) {
-    if (isUnknownTable(e)) return [];
+    if (isUnknownTable(e)) return null;
     throw e;
   }
 }
@@ -66,7 +71,7 @@ export async function storedEnds(stores: Stores | null, symbol: string): Promise
  * The stored bar dates of a symbol in `[from, to]`, ascending (empty when none, or when the table does not
  * exist yet). Any other store error is thrown: a failing store is not an empty one.
  */
-export async function storedDates(
+async function storedDates(
   stores: Stores | null,
   symbol: string,
   from: IsoDate,
@@ -100,20 +105,7 @@ export interface FetchRange {
  * start is missing). A hole is fetched through `to`, like a clean run from it, so the response names the same
  * splits as the bars already stored (Yahoo bars are split-adjusted to the fetch day) and always holds bars.
  */
-export function incrementalRange(
-  stored: readonly IsoDate[],
-  from: IsoDate,
-  to: IsoDate,
-  o: { holes: boolean } = { holes: true },
-): FetchRange | null {
-  if (!o.holes) {
-    // `stored` is its ends (`storedEnds`): everything when the start is missing, else the tail, if any
-    const first = stored[0], last = stored[stored.length - 1];
-    const all = sessions(from, to);
-    if (last === undefined || all.length === 0 || first > all[0]) return { from, to, holes: [] };
-    if (last >= all[all.length - 1]) return null;
-    return { from: last > from ? last : from, to, holes: [] };
-  }
+export function incrementalRange(stored: readonly IsoDate[], from: IsoDate, to: IsoDate): FetchRange | null {
   const have = new Set(stored);
   const missing = sessions(from, to).filter((d) => !have.has(d));
   if (!missing.length) return null;
@@ -156,7 +148,7 @@ async function collectSymbol(
   req: CollectRequest,
   symbol: string,
 ): Promise<UnitResult> {
-  const range = await rangeFor(stores, symbol, req);
+  const { range } = await rangeFor(stores, symbol, req);
   if (!range) return { rows: 0, inserted: 0, objects: 0, range: "" };
   const now = (sources.now ?? Date.now)();
   const got = await fetchPrices(sources, symbol, range, req.strict);
@@ -188,11 +180,37 @@ async function collectSymbol(
   };
 }
 
-/** What to fetch for `symbol`: holes too when `req.fillHoles`, else the stored range's missing end. */
-async function rangeFor(stores: Stores, symbol: string, req: CollectRequest): Promise<FetchRange | null> {
-  return req.fillHoles
-    ? incrementalRange(await storedDates(stores, symbol, req.from, req.to), req.from, req.to)
-    : incrementalRange(await storedEnds(stores, symbol), req.from, req.to, { holes: false });
+/**
+ * The range to fetch when the stored range is only extended at its end (`storedEnds`, constant time): everything
+ * when the store does not reach back to the first session of `[from, to]`, nothing (null) when it holds the
+ * last one, else `[last stored day, to]` (the last stored day again, to catch revisions).
+ */
+export function tailRange(
+  stored: { first: IsoDate; last: IsoDate } | null,
+  from: IsoDate,
+  to: IsoDate,
+): FetchRange | null {
+  const firstSession = isSession(from) ? from : nextSession(from);
+  if (!stored || stored.first > firstSession) return { from, to, holes: [] };
+  if (stored.last >= sessionOnOrBefore(to)) return null;
+  return { from: stored.last > from ? stored.last : from, to, holes: [] };
+}
+
+/**
+ * What to fetch for `symbol` (holes too when `req.fillHoles`, else the stored range's missing end), and the
+ * last stored date it was decided on.
+ */
+async function rangeFor(
+  stores: Stores | null,
+  symbol: string,
+  req: CollectRequest,
+): Promise<{ range: FetchRange | null; last: IsoDate | undefined }> {
+  if (req.fillHoles) {
+    const dates = await storedDates(stores, symbol, req.from, req.to);
+    return { range: incrementalRange(dates, req.from, req.to), last: dates.at(-1) };
+  }
+  const ends = await storedEnds(stores, symbol);
+  return { range: tailRange(ends, req.from, req.to), last: ends?.last };
 }
 
 /** A fetch range for the dry-run: `from..to`, naming the holes it fills. */
@@ -219,18 +237,12 @@ export const pricesStep: CollectStep = {
   },
   async plan(_sources, stores, req) {
     const out: PlanRow[] = [];
-    if (!stores) {
-      for (const symbol of req.symbols) {
-        out.push({ kind: "prices", symbol, fetch: `${req.from}..${req.to}` });
-      }
-      return out;
-    }
     for (const symbol of req.symbols) {
-      const r = await rangeFor(stores, symbol, req);
+      const { range, last } = await rangeFor(stores, symbol, req);
       out.push({
         kind: "prices",
         symbol,
-        fetch: r ? describeFetch(r) : `skip (stored up to ${(await storedEnds(stores, symbol)).at(-1)})`,
+        fetch: range ? describeFetch(range) : `skip (stored up to ${last})`,
       });
     }
     return out;
