@@ -25,6 +25,7 @@ import {
   guardProblems,
   parseExpected,
   runMismatch,
+  tickersOf,
 } from "./evaluate_guard.ts";
 import {
   buildScoreboard,
@@ -138,15 +139,10 @@ export function parseEvaluateArgs(argv: string[]): EvaluateOptions {
   return o;
 }
 
-/** Ticker count of a run (`null`: every ticker of the file). */
-export function runTickers(o: Pick<EvaluateOptions, "reduced" | "tickers">): number | null {
-  return o.tickers ?? defaultTickers(o.reduced);
-}
-
 /** What of a run differs from the defaults (all sections, the default tickers and seed); empty parts are "". */
 export function runVariant(o: EvaluateOptions): { sections: string; tickers: string; seed: string } {
   const all = Object.keys(SECTIONS);
-  const t = runTickers(o);
+  const t = tickersOf(o);
   return {
     sections: o.sections.length === all.length && all.every((s) => o.sections.includes(s))
       ? ""
@@ -178,7 +174,7 @@ export async function loadExpected(o: EvaluateOptions, path = EXPECTED_PATH): Pr
     throw new ConfigError(`--ci: cannot read ${path} (${oneLine(e)})`, { cause: e });
   }
   const expected = parseExpected(text, path);
-  const mismatch = runMismatch(expected, { reduced: o.reduced, seed: o.seed, tickers: runTickers(o) });
+  const mismatch = runMismatch(expected, { reduced: o.reduced, seed: o.seed, tickers: tickersOf(o) });
   if (mismatch) {
     throw new ConfigError(
       `--ci: ${path}: ${mismatch} (run with the recorded seed and tickers)`,
@@ -233,7 +229,7 @@ export async function gitDirty(): Promise<boolean | null> {
 export async function evaluate(
   o: EvaluateOptions,
 ): Promise<{
-  scoreboard: Scoreboard & { tickers: number | null };
+  scoreboard: Scoreboard;
   results: SectionResult[];
   jsonPath: string;
   htmlPath: string;
@@ -279,9 +275,9 @@ export async function evaluate(
     gitDirty: dirty,
     seed: o.seed,
     reduced: o.reduced,
-    tickers: runTickers(o),
+    tickers: tickersOf(o),
   };
-  const sb = buildScoreboard(results, meta) as Scoreboard & { tickers: number | null };
+  const sb = buildScoreboard(results, meta);
   await Deno.mkdir(o.outDir, { recursive: true });
   const base = resultBase(o, date, sb.gitSha, dirty);
   await Deno.writeTextFile(`${base}.json`, scoreboardJson(sb));
@@ -291,7 +287,7 @@ export async function evaluate(
 
 /** CI verdict: problems (empty = pass). */
 export function ciProblems(
-  sb: Scoreboard & { tickers?: number | null },
+  sb: Scoreboard,
   expected: ExpectedMetrics,
 ): string[] {
   const p: string[] = [];

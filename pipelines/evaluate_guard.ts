@@ -50,7 +50,8 @@ export function defaultTickers(reduced: boolean): number | null {
   return reduced ? REDUCED_TICKERS : null;
 }
 
-function tickersOf(r: RunKind): number | null {
+/** Ticker count of a run (`null`: every ticker of the file; absent: the default of its kind). */
+export function tickersOf(r: RunKind): number | null {
   return r.tickers === undefined ? defaultTickers(r.reduced) : r.tickers;
 }
 
@@ -79,7 +80,7 @@ function keyOf(m: { section: string; method: string; name: string; segment: stri
 }
 
 /** The expected-metrics document of a scoreboard (every finite metric except the null checks). */
-export function expectedFrom(sb: Scoreboard & RunKind): ExpectedMetrics {
+export function expectedFrom(sb: Scoreboard): ExpectedMetrics {
   const metrics: Record<string, ExpectedMetric> = {};
   for (const s of sb.sections) {
     for (const m of s.metrics) {
@@ -99,7 +100,7 @@ export function expectedFrom(sb: Scoreboard & RunKind): ExpectedMetrics {
  * The guard's verdict: one line per problem (empty = pass). Metrics of sections the run did not include are
  * not checked; a run that is not like the recorded one (reduced, seed, tickers) is a problem itself.
  */
-export function guardProblems(expected: ExpectedMetrics, sb: Scoreboard & RunKind): string[] {
+export function guardProblems(expected: ExpectedMetrics, sb: Scoreboard): string[] {
   const p: string[] = [];
   const mismatch = runMismatch(expected, sb);
   if (mismatch) return [mismatch];

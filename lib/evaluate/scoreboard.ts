@@ -17,6 +17,8 @@ export interface Scoreboard {
   gitDirty: boolean | null;
   seed: number;
   reduced: boolean;
+  /** Tickers of the run (`null`: every ticker of the file; absent: the default of its kind). */
+  tickers?: number | null;
   /** Per section: key, title, notes and metrics. */
   sections: { section: string; title: string; notes: string[]; metrics: Metric[] }[];
   /** ms per step, keyed `<section>/<step>`. */
@@ -30,6 +32,8 @@ export interface ScoreboardMeta {
   gitDirty: boolean | null;
   seed: number;
   reduced: boolean;
+  /** Tickers of the run (`null`: every ticker of the file). */
+  tickers?: number | null;
 }
 
 /** Collects section results into a scoreboard (NaN/Infinity become `null` only when serialized). */
