@@ -21,7 +21,7 @@
 import { parseArgs } from "node:util";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, FmaiError, shown, wholeNumber } from "@lib/core/mod.ts";
+import { ConfigError, FmaiError, oneLine, shown, wholeNumber } from "@lib/core/mod.ts";
 import { openLocalObjects } from "@lib/store/mod.ts";
 import { OnnxTextModel, saveModelArtifact } from "@lib/models/mod.ts";
 import {
@@ -86,7 +86,7 @@ async function sh(
       stderr: "inherit",
     }).output();
   } catch (e) {
-    throw new FmaiError(`${step} could not start (${cmd[0]}: ${e instanceof Error ? e.message : e})`, {
+    throw new FmaiError(`${step} could not start (${cmd[0]}: ${oneLine(e)})`, {
       cause: e,
       userError: false,
     });
@@ -259,10 +259,12 @@ async function trainCmd(
   }
   const version = trainVersion(encoder, reduced, members, trainLayers);
   const name = `finsent-${encoder}`;
-  const recipeVersion = reduced ? "ci" : "v1";
+  const recipeVersion = trainVersion(encoder, reduced, 1);
   if (version !== recipeVersion) {
     const off = [
-      ...(version.includes("-l") ? [`--train-layers ${trainLayers}`] : []),
+      ...(trainLayers !== undefined && trainLayers !== RECIPES[encoder].trainLayers
+        ? [`--train-layers ${trainLayers}`]
+        : []),
       ...(members !== 1 ? [`--members ${members}`] : []),
     ];
     console.log(

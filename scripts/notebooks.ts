@@ -19,7 +19,7 @@
 import { intFlag, toolArgs } from "./_args.ts";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
-import { ConfigError } from "@lib/core/mod.ts";
+import { ConfigError, oneLine } from "@lib/core/mod.ts";
 import { checkReportPath, checkWritableDir, reportCliError } from "../pipelines/_cli_error.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
@@ -220,7 +220,7 @@ export async function readManifest(dir: string): Promise<Record<string, Manifest
     text = await Deno.readTextFile(file);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return {};
-    throw new ConfigError(`--out ${dir}: cannot read manifest.json (${e instanceof Error ? e.message : e})`);
+    throw new ConfigError(`--out ${dir}: cannot read manifest.json (${oneLine(e)})`);
   }
   let m: unknown;
   try {
@@ -312,12 +312,12 @@ export interface NotebookRun {
  * cannot be written, a `manifest.json` in `--out` that cannot be merged into.
  */
 export async function checkRun(
-  values: { junit?: string; jobs?: string; out?: string; timeout?: string; synthetic?: boolean },
+  values: { junit?: string; jobs?: string; out: string; timeout?: string; synthetic?: boolean },
   names: string[],
   all: string[],
 ): Promise<NotebookRun> {
   for (const p of names) {
-    if (p === "" || !all.some((n) => n.startsWith(p) || n === `${p}.ipynb`)) {
+    if (p === "" || !all.some((n) => n.startsWith(p))) {
       throw new ConfigError(
         `no notebook matches ${JSON.stringify(p)} (names or prefixes of ${
           all.map((n) => n.replace(/\.ipynb$/, "")).join(", ") || "notebooks/NN_*.ipynb: there are none"
@@ -325,13 +325,11 @@ export async function checkRun(
       );
     }
   }
-  const notebooks = names.length
-    ? all.filter((n) => names.some((p) => n.startsWith(p) || n === `${p}.ipynb`))
-    : all;
+  const notebooks = names.length ? all.filter((n) => names.some((p) => n.startsWith(p))) : all;
   if (notebooks.length === 0) throw new ConfigError("no notebooks/NN_*.ipynb to run");
   const jobs = intFlag("jobs", values.jobs ?? "2");
   const timeout = intFlag("timeout", values.timeout ?? "600");
-  const out = values.out ?? `${ROOT}/reports/notebooks`;
+  const out = values.out;
   if (out.trim() === "") throw new ConfigError("--out: empty path (name the folder of the reports)");
   const outDir = resolve(out);
   const real = (p: string) => Deno.realPath(p).catch(() => p);

@@ -160,16 +160,18 @@ async function up(list: Service[]): Promise<number> {
 
 async function down(list: Service[]): Promise<number> {
   let bad = 0;
-  const stuck: Record<string, EnvState> = {};
+  // the services of `list` by their state now (stopped, or stuck running); the others writeEnv checks itself
+  const known: Record<string, EnvState> = {};
   await Promise.all(list.map(async (svc) => {
     const pid = await livePid(svc.pidFile, svc.exe);
+    known[svc.name] = "stopped";
     if (pid === null) {
       console.log(`${svc.name}: not running`);
     } else if (await stopPid(pid, svc.pidFile, svc.exe)) {
       console.log(`${svc.name}: stopped (pid ${pid})`);
     } else {
       console.error(`${svc.name}: pid ${pid} did not stop`);
-      stuck[svc.name] = "running";
+      known[svc.name] = "running";
       bad++;
     }
     try {
@@ -177,7 +179,7 @@ async function down(list: Service[]): Promise<number> {
     } catch { /* gone */ }
   }));
   // only the stopped services leave the env file; it goes when nothing runs any more
-  await writeEnv(stuck);
+  await writeEnv(known);
   return bad ? 1 : 0;
 }
 

@@ -18,7 +18,7 @@ import {
   sha256Hex,
   shown,
 } from "../core/mod.ts";
-import { checkObjectKey, type ObjectStore } from "../store/mod.ts";
+import { checkObjectKey, modelKey, type ObjectStore } from "../store/mod.ts";
 import { LogisticModel, type LogisticParams } from "./logistic.ts";
 import { MajorityClassModel, type MajorityParams } from "./majority.ts";
 import { MomentumModel, type MomentumParams } from "./momentum.ts";
@@ -43,12 +43,17 @@ export interface ArtifactManifest {
 
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** Whether `v` can be a name, version or file segment: letters, digits, `. _ -` from a letter or digit on, no `..`. */
+function isSegment(v: string): boolean {
+  return typeof v === "string" && SEGMENT.test(v) && !v.includes("..");
+}
+
 /**
  * A model name or version is asked for by the user (`models show VERSION`, `production.model`): one that cannot
  * be a key segment is an `InputError` (exit 2). A file name comes from the code: a bad one is a `TypeError`.
  */
 function checkSegment(kind: "name" | "version" | "file", v: string): void {
-  if (typeof v === "string" && SEGMENT.test(v) && !v.includes("..")) return;
+  if (isSegment(v)) return;
   const msg = `bad artifact ${kind} ${shown(v)} (letters, digits, . _ - from a letter or digit on, no ..)`;
   throw kind === "file" ? new TypeError(msg) : new InputError(msg);
 }
@@ -78,7 +83,7 @@ export async function saveModelArtifact(
   for (const f of names) {
     checkSegment("file", f);
     if (f === "manifest.json") throw new TypeError("manifest.json is reserved");
-    checkObjectKey(prefix + f);
+    modelKey(name, version, f);
     if (!(files[f] instanceof Uint8Array) && typeof files[f] !== "string") {
       throw new TypeError(`model file ${f} must be a Uint8Array or a string`);
     }
@@ -99,7 +104,7 @@ export async function saveModelArtifact(
     // the manifest goes first: from here on the version does not exist until the new manifest is written
     await objects.delete(prefix + "manifest.json");
     for (const f of oldFiles) {
-      if (files[f] === undefined && SEGMENT.test(f) && !f.includes("..") && f !== "manifest.json") {
+      if (files[f] === undefined && isSegment(f) && f !== "manifest.json") {
         await objects.delete(prefix + f);
       }
     }
