@@ -32,12 +32,12 @@ import {
 } from "../lib/core/mod.ts";
 import {
   checkEndpoint,
-  checkObjectPrefix,
   checkPort,
+  checkS3Prefix,
   isMongoDatabaseName,
+  isMongoUri,
   mySqlConfigFromUrl,
   redactUrl,
-  splitUrl,
   type StoreConfig,
 } from "../lib/store/mod.ts";
 
@@ -58,7 +58,7 @@ export interface LambdaConfig {
 }
 
 /** The default universe (`FMAI_SYMBOLS` unset). */
-export const DEFAULT_SYMBOLS = "AAPL,MSFT,AMZN,GOOG,NVDA";
+const DEFAULT_SYMBOLS = "AAPL,MSFT,AMZN,GOOG,NVDA";
 
 /** A whole-number variable in `min..max` ({@linkcode wholeNumber}); `dflt` when unset or empty. */
 function int(env: Env, name: string, dflt: number, min: number, max: number, why = ""): number {
@@ -85,14 +85,12 @@ function mysqlFromEnv(url: string) {
     throw new ConfigError(`FMAI_MYSQL_URL: ${oneLine(e)}`, { cause: e });
   }
   checkPort(c.port, `FMAI_MYSQL_URL ${redactUrl(url)}`);
-  if (!c.user) throw new ConfigError(`FMAI_MYSQL_URL ${redactUrl(url)}: names no user`);
   return c;
 }
 
 function mongoFromEnv(env: Env) {
   const uri = env.FMAI_MONGO_URL!;
-  const p = splitUrl(uri);
-  if (!/^mongodb(\+srv)?:\/\//.test(uri) || !p || !/^[^/?#]/.test(p.rest)) {
+  if (!isMongoUri(uri)) {
     throw new ConfigError(
       `FMAI_MONGO_URL: expected a mongodb:// or mongodb+srv:// URL with a host, got ${shown(redactUrl(uri))}`,
     );
@@ -118,15 +116,10 @@ function s3FromEnv(env: Env) {
   }
   const endpoint = env.FMAI_S3_ENDPOINT ? checkEndpoint(env.FMAI_S3_ENDPOINT, "FMAI_S3_ENDPOINT") : undefined;
   const prefix = env.FMAI_S3_PREFIX ?? "";
-  if (prefix !== "") {
-    try {
-      checkObjectPrefix(prefix);
-    } catch (e) {
-      throw new ConfigError(`FMAI_S3_PREFIX: ${oneLine(e)}`, { cause: e });
-    }
-    if (!prefix.endsWith("/")) {
-      throw new ConfigError(`FMAI_S3_PREFIX: ${shown(prefix)} must end with / (e.g. ${prefix}/)`);
-    }
+  try {
+    checkS3Prefix(prefix);
+  } catch (e) {
+    throw new ConfigError(`FMAI_S3_PREFIX: ${oneLine(e)}`, { cause: e });
   }
   // AWS Lambda puts the execution role's credentials in these three variables; elsewhere set them yourself
   for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {

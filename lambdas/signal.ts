@@ -25,7 +25,6 @@ import {
   InputError,
   isCalendarDate,
   isSession,
-  normalizeSymbols,
   oneLine,
   shown,
 } from "../lib/core/mod.ts";
@@ -48,7 +47,7 @@ export interface SignalResult {
 }
 
 /** The keys the signal event's `detail` may hold. */
-export const SIGNAL_DETAIL_KEYS = ["asOf", "refit"] as const;
+const SIGNAL_DETAIL_KEYS = ["asOf", "refit"] as const;
 
 /** A run whose health check failed: thrown after everything is stored, so the invocation counts as failed. */
 export class HealthCheckError extends FmaiError {
@@ -84,18 +83,19 @@ function overridesFromEnv(env: Env): Record<string, unknown> {
 }
 
 /**
- * The universe: `FMAI_SYMBOLS` when set, else the overrides' `source.symbols`, else the default universe.
- * Both set and naming different symbols, an empty list or a symbol given twice: a `ConfigError`.
+ * The universe: `FMAI_SYMBOLS` when set, else the overrides' `source.symbols` (as `loaded`, the config with the
+ * overrides, normalized them), else the default universe. Both set and naming different symbols, or an empty
+ * list: a `ConfigError` (a symbol given twice was refused when `loaded` was loaded).
  */
-function universeOf(extra: Record<string, unknown>, env: Env, lc: LambdaConfig): string[] {
+function universeOf(extra: Record<string, unknown>, env: Env, lc: LambdaConfig, loaded: Config): string[] {
   const given = (extra.source as { symbols?: string[] } | undefined)?.symbols;
   if (given === undefined) return lc.symbols;
   const where = "FMAI_CONFIG_OVERRIDES source.symbols";
   if (!given.length) {
     throw new ConfigError(`${where} is empty (a Lambda has no source to list symbols: name them)`);
   }
-  const { symbols } = normalizeSymbols(given, where, ConfigError);
-  if (env.FMAI_SYMBOLS === undefined) return given;
+  const symbols = loaded.source.symbols;
+  if (env.FMAI_SYMBOLS === undefined) return symbols;
   const key = (xs: string[]) => [...xs].sort().join(",");
   if (key(symbols) !== key(lc.symbols)) {
     throw new ConfigError(
@@ -115,18 +115,20 @@ async function configOf(env: Env, lc: LambdaConfig): Promise<Config> {
   const defaultsName = env.FMAI_CONFIG_DEFAULTS
     ? "FMAI_CONFIG_DEFAULTS"
     : "config defaults (FMAI_CONFIG_DEFAULTS unset)";
+  let loaded: Config;
   try {
-    await loadConfig({ defaultsFile });
+    loaded = await loadConfig({ defaultsFile, overrides: extra });
   } catch (e) {
-    throw new ConfigError(`${defaultsName} ${defaultsFile}: ${oneLine(e)}`, { cause: e });
-  }
-  try {
-    await loadConfig({ defaultsFile, overrides: extra });
-  } catch (e) {
+    // which variable to name: the defaults file alone, or the overrides on top of it
+    try {
+      await loadConfig({ defaultsFile });
+    } catch (d) {
+      throw new ConfigError(`${defaultsName} ${defaultsFile}: ${oneLine(d)}`, { cause: d });
+    }
     if (e instanceof ConfigError) throw new ConfigError(`FMAI_CONFIG_OVERRIDES: ${oneLine(e)}`, { cause: e });
     throw e;
   }
-  const symbols = universeOf(extra, env, lc);
+  const symbols = universeOf(extra, env, lc, loaded);
   return await loadConfig({
     defaultsFile,
     overrides: {

@@ -10,9 +10,11 @@ import { ConfigError, oneLine, shown } from "@lib/core/mod.ts";
 import {
   checkEndpoint,
   checkPort,
+  checkS3Prefix,
   EMBEDDED_DB_FILE,
   EMBEDDED_OBJECTS_DIR,
   embeddedConfig,
+  isMongoUri,
   mySqlConfigFromUrl,
   redactUrl,
   splitUrl,
@@ -242,6 +244,15 @@ export async function storeConfigFor(
       ...y,
       ...defined({ uri: env.FMAI_MONGO_URL, database: env.FMAI_MONGO_DATABASE }),
     } as StoreConfig["documents"];
+    const uri = (cfg.documents as { uri?: unknown }).uri;
+    if (!isMongoUri(uri)) {
+      throw new ConfigError(
+        `${env.FMAI_MONGO_URL ? "FMAI_MONGO_URL" : "config/mongodb.yaml: store.documents.uri"}: expected a ` +
+          `mongodb:// or mongodb+srv:// URL with a host, got ${
+            shown(typeof uri === "string" ? redactUrl(uri) : uri)
+          }`,
+      );
+    }
   }
   if (backends.includes("s3")) {
     const y = await section("s3", "objects", configDir);
@@ -261,6 +272,14 @@ export async function storeConfigFor(
     } as StoreConfig["objects"];
     const o = cfg.objects as { endpoint?: string | null; accessKeyId: string; secretAccessKey: string };
     if (o.endpoint === null) delete o.endpoint;
+    const prefix = (cfg.objects as { prefix?: unknown }).prefix;
+    if (prefix !== undefined) {
+      try {
+        checkS3Prefix(prefix);
+      } catch (e) {
+        throw new ConfigError(`config/s3.yaml: store.objects.prefix: ${oneLine(e)}`, { cause: e });
+      }
+    }
     if (o.endpoint !== undefined) {
       checkEndpoint(
         String(o.endpoint),

@@ -312,7 +312,7 @@ export const WORDS_FIELD = "_fmai_words";
  * Top-level document fields the MongoDB backend uses itself (`_id` holds `id`, {@link WORDS_FIELD} the words of
  * the text fields): no backend accepts them in a document.
  */
-export const RESERVED_DOC_FIELDS: readonly string[] = ["_id", WORDS_FIELD];
+const RESERVED_DOC_FIELDS: readonly string[] = ["_id", WORDS_FIELD];
 
 /** Objects and arrays nested deeper than this inside a document are refused (MongoDB allows 100 levels). */
 const MAX_DOC_DEPTH = 100;
@@ -322,7 +322,7 @@ const MAX_DOC_DEPTH = 100;
  * that starts with `$`, contains a `.` or a NUL character (MongoDB refuses or cannot encode them), or nesting
  * deeper than {@link MAX_DOC_DEPTH} levels (which also stops on a cyclic value).
  */
-export function docFieldProblem(v: unknown, depth = 0): string | null {
+function docFieldProblem(v: unknown, depth = 0): string | null {
   if (v === null || typeof v !== "object") return null;
   if (depth >= MAX_DOC_DEPTH) return `nested deeper than ${MAX_DOC_DEPTH} levels`;
   if (Array.isArray(v)) {

@@ -6,6 +6,7 @@
  */
 import { ConfigError, FmaiError, InputError, shown, StoreError } from "../core/mod.ts";
 import { decodeOr, redactUrl, splitUrl } from "./urls.ts";
+import { checkObjectPrefix } from "./keys.ts";
 
 export { redactUrl, secretsOf, splitUrl, type UrlParts } from "./urls.ts";
 import type { DocumentStore, ObjectStore, Stores, TableStore } from "./types.ts";
@@ -36,6 +37,29 @@ export function checkEndpoint(v: string, where: string): string {
     throw new ConfigError(`${where}: expected an http(s) URL such as http://127.0.0.1:9000, got ${shown(v)}`);
   }
   return v;
+}
+
+/**
+ * True when `uri` is a `mongodb://` or `mongodb+srv://` URL with a host: the one rule of the MongoDB backend
+ * (`openMongoDocuments`) and of the edges that read a URL (`FMAI_MONGO_URL`); driver-free, like the others here.
+ */
+export function isMongoUri(uri: unknown): uri is string {
+  if (typeof uri !== "string" || !/^mongodb(\+srv)?:\/\//.test(uri)) return false;
+  const p = splitUrl(uri);
+  return p !== null && /^[^/?#]/.test(p.rest);
+}
+
+/**
+ * An S3 key prefix: `""` or an object prefix ({@linkcode checkObjectPrefix}) that ends with `/`, so one store's
+ * keys never run into another's. Throws `checkObjectPrefix`'s error, or a `RangeError` naming `where` when given;
+ * the one rule of the S3 backend (`openS3Objects`) and of the edges that read a prefix (`FMAI_S3_PREFIX`).
+ */
+export function checkS3Prefix(prefix: unknown, where?: string): string {
+  const p = checkObjectPrefix(prefix);
+  if (p !== "" && !p.endsWith("/")) {
+    throw new RangeError(`${where ? `${where}: ` : ""}${shown(p)} must end with / (e.g. ${p}/)`);
+  }
+  return p;
 }
 
 /**
@@ -87,6 +111,7 @@ export function mySqlConfigFromUrl(url: string): MySqlConfig {
   if (u.search || u.hash) throw bad("no query or fragment allowed");
   const database = decodeOr(u.pathname.replace(/^\//, ""));
   if (!database) throw bad("names no database");
+  if (!p.user) throw bad("names no user");
   return {
     host: u.hostname || "127.0.0.1",
     port: u.port ? Number(u.port) : 3306,

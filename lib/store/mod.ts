@@ -15,9 +15,11 @@ export { EMBEDDED_DB_FILE, EMBEDDED_OBJECTS_DIR, openEmbeddedStores } from "./em
 export {
   checkEndpoint,
   checkPort,
+  checkS3Prefix,
   type DocumentsConfig,
   embeddedConfig,
   isMongoDatabaseName,
+  isMongoUri,
   mySqlConfigFromUrl,
   type ObjectsConfig,
   openDocumentStore,

@@ -38,7 +38,7 @@ import { StoreError } from "../core/mod.ts";
 import type { Doc, DocQuery, DocumentStore, UpsertResult } from "./types.ts";
 import { checkCollection, TEXT_FIELDS, textWords, validateDocs, WORDS_FIELD } from "./_validate.ts";
 import { CircuitBreaker } from "./_breaker.ts";
-import { isMongoDatabaseName } from "./config.ts";
+import { isMongoDatabaseName, isMongoUri } from "./config.ts";
 import { redactUrl } from "./urls.ts";
 
 /** Connection settings of the MongoDB backend. */
@@ -75,9 +75,6 @@ function isConnectionError(err: unknown): boolean {
   return typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code);
 }
 
-/** The stored field with the words of the text fields (reserved: `validateDocs` refuses it in a document). */
-const WORDS = WORDS_FIELD;
-
 /** The sorted distinct words of a document's text fields. */
 function docWords(d: Doc): string[] {
   const words = new Set<string>();
@@ -110,7 +107,7 @@ function checkQuery(q: DocQuery | undefined): void {
 }
 
 function toDoc(s: Stored): Doc {
-  const { _id, [WORDS]: _words, ...rest } = s;
+  const { _id, [WORDS_FIELD]: _words, ...rest } = s;
   return { id: _id, ...rest } as Doc;
 }
 
@@ -130,7 +127,7 @@ async function insertReportingDuplicates(c: Collection<Stored>, docs: Stored[]):
 /** The stored form of a document (already checked by `validateDocs`: no reserved or refused field names). */
 function toStored(d: Doc): Stored {
   const { id, ...rest } = d;
-  return { _id: id, ...rest, [WORDS]: docWords(d) };
+  return { _id: id, ...rest, [WORDS_FIELD]: docWords(d) };
 }
 
 /** `batchSize` of a config: a whole number >= 1 (default 1000); else a `RangeError` (0 would never advance). */
@@ -156,13 +153,14 @@ class MongoDocuments implements DocumentStore {
   readonly #breaker: CircuitBreaker;
   #closed = false;
 
-  constructor(client: MongoClient, cfg: MongoConfig) {
+  /** `batch`: documents per write, already checked by {@linkcode batchSizeOf} (only `openMongoDocuments` constructs). */
+  constructor(client: MongoClient, cfg: MongoConfig, batch: number) {
     this.#client = client;
     this.#breaker = new CircuitBreaker(BACKEND, `mongodb server ${redactUrl(cfg.uri)}`);
     this.#dbName = cfg.database;
     this.#retries = cfg.retries ?? 4;
     this.#delay = cfg.retryDelayMs ?? 200;
-    this.#batch = batchSizeOf(cfg);
+    this.#batch = batch;
   }
 
   /** Runs `op`, retrying connection errors with exponential backoff; any failure ends as a `StoreError`. */
@@ -197,7 +195,7 @@ class MongoDocuments implements DocumentStore {
         const want: IndexDescription[] = [
           { key: { symbols: 1, knownAt: 1 }, name: "symbols_knownAt" },
           { key: { knownAt: 1 }, name: "knownAt" },
-          { key: { [WORDS]: 1 }, name: "words" },
+          { key: { [WORDS_FIELD]: 1 }, name: "words" },
         ];
         const missing = want.filter((w) => !have.has(w.name!));
         if (missing.length > 0) await c.createIndexes(missing);
@@ -219,7 +217,7 @@ class MongoDocuments implements DocumentStore {
     }
     if (q?.text !== undefined) {
       const words = [...new Set(textWords(q.text))];
-      if (words.length > 0) and.push({ [WORDS]: { $all: words } });
+      if (words.length > 0) and.push({ [WORDS_FIELD]: { $all: words } });
     }
     return and.length === 0 ? {} : and.length === 1 ? and[0] : { $and: and };
   }
@@ -326,7 +324,7 @@ class MongoDocuments implements DocumentStore {
     if (typeof id !== "string") throw new TypeError(`get ${collection}: id must be a string`);
     const s = await this.retry(
       `get ${collection}/${id}`,
-      () => this.#coll(collection).findOne({ _id: id }, { projection: { [WORDS]: 0 } }),
+      () => this.#coll(collection).findOne({ _id: id }, { projection: { [WORDS_FIELD]: 0 } }),
     );
     return s === null ? null : toDoc(s);
   }
@@ -337,7 +335,7 @@ class MongoDocuments implements DocumentStore {
     if (q?.limit === 0) return [];
     const dir = q?.order === "desc" ? -1 : 1;
     const rows = await this.retry(`find ${collection}`, () => {
-      let cur = this.#coll(collection).find(this.#filter(q), { projection: { [WORDS]: 0 } })
+      let cur = this.#coll(collection).find(this.#filter(q), { projection: { [WORDS_FIELD]: 0 } })
         .sort({ knownAt: dir, _id: dir });
       if (q?.limit !== undefined) cur = cur.limit(q.limit);
       return cur.toArray();
@@ -380,13 +378,13 @@ class MongoDocuments implements DocumentStore {
  */
 export async function openMongoDocuments(cfg: MongoConfig): Promise<DocumentStore> {
   if (cfg === null || typeof cfg !== "object") throw new TypeError("mongodb config must be an object");
-  if (typeof cfg.uri !== "string" || !/^mongodb(\+srv)?:\/\//.test(cfg.uri)) {
+  if (!isMongoUri(cfg.uri)) {
     throw new TypeError("mongodb config: uri must be a mongodb:// URI");
   }
   if (!isMongoDatabaseName(cfg.database)) {
     throw new TypeError(`mongodb config: invalid database name ${JSON.stringify(cfg.database)}`);
   }
-  batchSizeOf(cfg); // before a client exists: the store's constructor checks it again
+  const batch = batchSizeOf(cfg); // before a client exists
   const timeout = cfg.timeoutMs ?? 5000;
   const client = new MongoClient(cfg.uri, {
     serverSelectionTimeoutMS: timeout,
@@ -395,7 +393,7 @@ export async function openMongoDocuments(cfg: MongoConfig): Promise<DocumentStor
     retryWrites: false,
     maxPoolSize: 8,
   });
-  const store = new MongoDocuments(client, cfg);
+  const store = new MongoDocuments(client, cfg, batch);
   try {
     await store.retry(`connect to ${redactUrl(cfg.uri)}`, async () => {
       await client.connect();

@@ -31,6 +31,7 @@ import { StoreError } from "../core/mod.ts";
 import type { ObjectInfo, ObjectStore } from "./types.ts";
 import { checkObjectKey, checkObjectPrefix, defaultContentType } from "./keys.ts";
 import { CircuitBreaker } from "./_breaker.ts";
+import { checkS3Prefix } from "./config.ts";
 
 /** Settings of the S3 backend. */
 export interface S3Config {
@@ -277,13 +278,7 @@ export async function openS3Objects(cfg: S3Config): Promise<ObjectStore> {
   if (cfg.endpoint !== undefined && !/^https?:\/\/[^/]+/.test(cfg.endpoint)) {
     throw new TypeError(`s3 config: endpoint must be an http(s) URL, got ${JSON.stringify(cfg.endpoint)}`);
   }
-  const prefix = cfg.prefix ?? "";
-  if (prefix !== "") {
-    checkObjectPrefix(prefix);
-    if (!prefix.endsWith("/")) {
-      throw new RangeError(`s3 config: prefix ${JSON.stringify(prefix)} must end with /`);
-    }
-  }
+  checkS3Prefix(cfg.prefix ?? "", "s3 config: prefix");
   if (cfg.listPageSize !== undefined && !(Number.isInteger(cfg.listPageSize) && cfg.listPageSize >= 1)) {
     throw new RangeError(`s3 config: listPageSize must be a positive integer, got ${cfg.listPageSize}`);
   }
