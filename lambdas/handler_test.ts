@@ -1,5 +1,5 @@
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
-import { ConfigError } from "../lib/core/mod.ts";
+import { ConfigError, InputError, nextSession } from "../lib/core/mod.ts";
 import { openEmbeddedStores } from "../lib/store/mod.ts";
 import { mySqlConfigFromUrl } from "../lib/store/mod.ts";
 import { configFromEnv } from "./_config.ts";
@@ -456,6 +456,16 @@ Deno.test("lambda signal: source.symbols of FMAI_CONFIG_OVERRIDES is honoured or
         /^not enough history to fit: 30 stored sessions/,
       );
     }
+    // a date the run finds no data for names the event's field, as the CLI names --as-of (one shared check)
+    const after = nextSession(m.dates.at(-1)!);
+    const late = quiet(() =>
+      handler({ detail: { asOf: after } }, {}, over({ source: { symbols: ["SYN00"] } }))
+    );
+    await refused(
+      late,
+      new RegExp(`^detail\\.asOf: ${after} is after the last stored session ${m.dates.at(-1)}$`),
+    );
+    await rejects(late, (e: Error) => e.cause instanceof InputError);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

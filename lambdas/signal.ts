@@ -19,18 +19,10 @@
  */
 import "./_deno_shim.ts";
 import process from "node:process";
-import {
-  ConfigError,
-  FmaiError,
-  InputError,
-  isCalendarDate,
-  isSession,
-  oneLine,
-  shown,
-} from "../lib/core/mod.ts";
+import { ConfigError, FmaiError, InputError, oneLine, shown } from "../lib/core/mod.ts";
 import { openStores, secretsOf } from "../lib/store/mod.ts";
 import { type Config, loadConfig } from "../pipelines/config.ts";
-import { runSignal } from "../pipelines/signal.ts";
+import { asOfProblem, runSignal } from "../pipelines/signal.ts";
 import { configFromEnv, type Env, type LambdaConfig } from "./_config.ts";
 import { leaveAsOneLine, readEvent } from "./_edge.ts";
 
@@ -143,14 +135,9 @@ async function configOf(env: Env, lc: LambdaConfig): Promise<Config> {
 /** `detail.asOf`: a `YYYY-MM-DD` trading session, not after `source.to`; an `InputError` naming it. */
 function asOfOf(v: unknown, cfg: Config): string | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== "string" || !isCalendarDate(v)) {
-    throw new InputError(`detail.asOf: expected a date YYYY-MM-DD, got ${shown(v)}`);
-  }
-  if (!isSession(v)) throw new InputError(`detail.asOf: ${v} is not a trading session`);
-  if (cfg.source.to !== null && v > cfg.source.to) {
-    throw new InputError(`detail.asOf: ${v} is after source.to ${cfg.source.to}`);
-  }
-  return v;
+  const bad = asOfProblem(v, cfg.source.to, shown);
+  if (bad !== null) throw new InputError(`detail.asOf: ${bad}`);
+  return v as string;
 }
 
 /** The run: every check first, then the stores and the production run. */
@@ -175,12 +162,8 @@ async function run(event: unknown, env: Env): Promise<SignalResult> {
       noCollect: collect !== "1",
       stores,
       quiet: true,
-    }).catch((e) => {
-      // the run names the CLI's flag (e.g. an as-of date after the last stored session): here it is detail.asOf
-      if (asOf !== undefined && e instanceof ConfigError && e.message.startsWith("--as-of ")) {
-        throw new InputError(`detail.asOf: ${e.message.slice("--as-of ".length)}`, { cause: e });
-      }
-      throw e;
+      // a problem the run finds with the date (e.g. after the last stored session) names this event's field
+      asOfError: (problem) => new InputError(`detail.asOf: ${problem}`),
     });
     const result: SignalResult = {
       asOf: out.asOf,

@@ -114,6 +114,11 @@ export interface SignalOptions {
   now?: () => number;
   /** Git commit of the code (default read from `git`; `FMAI_GIT_SHA` in bundles). */
   git?: { sha: string; dirty: boolean };
+  /**
+   * The error for a bad as-of date, given what is wrong with it (default: a `ConfigError` naming `--as-of`);
+   * the signal Lambda names its `detail.asOf` field instead.
+   */
+  asOfError?: (problem: string) => Error;
 }
 
 /** One health check of the run. */
@@ -529,21 +534,30 @@ function fmt(v: number, d = 3): string {
   return Number.isFinite(v) ? v.toFixed(d) : "-";
 }
 
+/**
+ * What is wrong with a run's as-of date, or null: a calendar date, a trading session, and not after `source.to`
+ * (which bounds the daily run as it bounds the research run: nothing after it is collected or decided on). The
+ * one check the CLI (`--as-of`) and the signal Lambda (`detail.asOf`) share; `show` renders a bad value.
+ */
+export function asOfProblem(
+  v: unknown,
+  sourceTo: IsoDate | null,
+  show: (v: unknown) => string = String,
+): string | null {
+  if (typeof v !== "string" || !isCalendarDate(v)) return `expected a date YYYY-MM-DD, got ${show(v)}`;
+  if (!isSession(v)) return `${v} is not a trading session`;
+  if (sourceTo !== null && v > sourceTo) return `${v} is after source.to ${sourceTo}`;
+  return null;
+}
+
 /** Runs the daily production job. */
 export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<SignalSummary> {
   const now = opts.now ?? Date.now;
   const progress: Progress = createProgress({ quiet: opts.quiet });
-  if (opts.asOf !== undefined) {
-    if (!isCalendarDate(opts.asOf)) {
-      throw new ConfigError(`--as-of: expected a date YYYY-MM-DD, got ${opts.asOf}`);
-    }
-    if (!isSession(opts.asOf)) throw new ConfigError(`--as-of ${opts.asOf} is not a trading session`);
-  }
-  // `source.to` bounds the daily run as it bounds the research run: nothing after it is collected or decided on
+  const asOfError = opts.asOfError ?? ((problem: string) => new ConfigError(`--as-of: ${problem}`));
+  const bad = opts.asOf === undefined ? null : asOfProblem(opts.asOf, cfg.source.to);
+  if (bad !== null) throw asOfError(bad);
   const until = cfg.source.to;
-  if (opts.asOf !== undefined && until !== null && opts.asOf > until) {
-    throw new ConfigError(`--as-of ${opts.asOf} is after source.to ${until}`);
-  }
   const p = cfg.production;
   const window = retrainWindow(p.retrain.window);
   const spec = specFromConfig(cfg);
@@ -596,7 +610,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     // the last stored session, or the last session up to source.to when the stores hold later ones
     const asOf = opts.asOf ??
       (until !== null && last > until ? sessionOnOrBefore(until) : last);
-    if (asOf > last) throw new ConfigError(`--as-of ${asOf} is after the last stored session ${last}`);
+    if (asOf > last) throw asOfError(`${asOf} is after the last stored session ${last}`);
     let done = progress.start("load history (point in time)");
     const hist = await loadHistory(stores, symbols, asOf);
     const cal = calendarOf(hist.series);

@@ -334,7 +334,7 @@ Deno.test({
       equal(stored[stored.length - 1].date, "2018-12-31", "nothing after source.to is collected");
       await rejects(
         () => runSignal(cfg, { ...quiet, stores, asOf: "2019-01-02" }),
-        /--as-of 2019-01-02 is after source.to 2018-12-31/,
+        /--as-of: 2019-01-02 is after source.to 2018-12-31/,
       );
       // stores that already hold later sessions (another run's): the decision still stops at source.to
       const later = { ...cfg, source: { ...cfg.source, to: "2018-06-30" } }; // a Saturday
