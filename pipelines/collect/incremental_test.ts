@@ -1,7 +1,7 @@
-import { deepEqual, equal } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { type Bar, sessions } from "@lib/core/mod.ts";
 import { createSyntheticMarket, type MarketSource } from "@lib/sources/mod.ts";
-import { incrementalRange, pricesStep } from "./mod.ts";
+import { incrementalRange, newsStep, pricesStep } from "./mod.ts";
 import { tailRange } from "./prices.ts";
 import { rangeChartFetch, sourcesOver, storeDump, tempStores } from "./_test_helpers.ts";
 
@@ -113,5 +113,38 @@ Deno.test("prices without fillHoles (the daily run, the Lambdas): only the end o
     );
   } finally {
     await t.dispose();
+  }
+});
+
+Deno.test("news with fillHoles (deno task collect): a range before the stored news is filled; without it the cursor holds", async () => {
+  const a = await tempStores(), b = await tempStores();
+  try {
+    const market = createSyntheticMarket({ start: "2019-01-02", sessions: 600, symbols: 1 });
+    const y2019 = { symbols: ["SYN00"], from: "2019-01-01", to: "2019-12-31" };
+    const y2020 = { symbols: ["SYN00"], from: "2020-01-01", to: "2020-12-31" };
+    await newsStep.run({ market }, a.stores, { ...y2020, fillHoles: true });
+    // the daily run and the Lambdas: items before the latest stored one are not written
+    const [kept] = await newsStep.run({ market }, a.stores, y2019);
+    equal(kept.ok, true, kept.error);
+    ok(kept.range.startsWith("since "), kept.range);
+    equal(kept.inserted, 0);
+    const [plan] = await newsStep.plan!({ market }, a.stores, { ...y2019, fillHoles: true });
+    equal(plan.fetch, "2019-01-01..2019-12-31, items not stored yet");
+    const [r] = await newsStep.run({ market }, a.stores, { ...y2019, fillHoles: true });
+    equal(r.ok, true, r.error);
+    equal(r.range, "not stored");
+    ok(r.inserted > 0, "2019 news filled");
+    equal(r.rows, r.inserted, "nothing stored is written again");
+    // the same store as collecting the years in order, and a re-run writes nothing
+    await newsStep.run({ market }, b.stores, { ...y2019, fillHoles: true });
+    await newsStep.run({ market }, b.stores, { ...y2020, fillHoles: true });
+    equal(await storeDump(a.stores), await storeDump(b.stores));
+    for (const req of [y2019, y2020]) {
+      const [again] = await newsStep.run({ market }, a.stores, { ...req, fillHoles: true });
+      equal(again.rows, 0, `${req.from}: ${again.rows} rows written again`);
+    }
+  } finally {
+    await a.dispose();
+    await b.dispose();
   }
 });

@@ -8,8 +8,11 @@
  * ignores any that an older run stored, so one bad date cannot make later runs skip real news. A store error
  * in the look-up fails the symbol; it is never taken for "nothing stored yet". Raw responses are written
  * before the items (the cursor), so a symbol counts as done only when all its writes landed. Yahoo serves only the
- * latest items of a symbol (no date filter); other sources are asked for `[from, to]`. The collected symbol
- * is added to an item's `symbols` when the source's related tickers omit it (it was found searching for it).
+ * latest items of a symbol (no date filter); other sources are asked for `[from, to]`. With `fillHoles`
+ * (`deno task collect`, where the user names the range) such a source's items that are not stored yet are
+ * written wherever they fall, so a range before (or a hole inside) the stored news is filled; the daily run and
+ * the Lambdas keep the cursor. The collected symbol is added to an item's `symbols` when the source's related
+ * tickers omit it (it was found searching for it).
  * @module
  */
 import type { NewsItem } from "@lib/core/mod.ts";
@@ -39,6 +42,17 @@ export async function latestNewsAt(
   return d ? d.knownAt : null;
 }
 
+/** The ids of `symbol`'s stored news over the span of `items` (their earliest to latest `knownAt`). */
+async function storedNewsIds(stores: Stores, symbol: string, items: NewsItem[]): Promise<Set<string>> {
+  let from = Infinity, to = -Infinity;
+  for (const n of items) {
+    if (n.knownAt < from) from = n.knownAt;
+    if (n.knownAt > to) to = n.knownAt;
+  }
+  const docs = await stores.documents.find(NEWS_COLLECTION, { symbol, from, to });
+  return new Set(docs.map((d) => String(d.id)));
+}
+
 /** A news item as a document. */
 export function newsToDoc(n: NewsItem): Doc {
   return { ...n } as unknown as Doc;
@@ -57,14 +71,18 @@ export const newsStep: CollectStep = {
         items = await sources.market.news({ symbols: [symbol], from: req.from, to: req.to });
       } else throw new TypeError("collect news: needs the yahoo source or a market source with news");
       const { known, future } = splitFuture(items, now);
+      // a range the user names is made whole: the ids stored over the items' span, the rest is written
+      const stored = req.fillHoles && !sources.yahoo && since !== null && known.length
+        ? await storedNewsIds(stores, symbol, known)
+        : null;
       // A search hit for `symbol` is about it even when Yahoo's relatedTickers omit it.
-      const fresh = known.filter((n) => since === null || n.knownAt >= since)
+      const fresh = known.filter((n) => stored ? !stored.has(n.id) : since === null || n.knownAt >= since)
         .map((n) => (n.symbols.includes(symbol) ? n : { ...n, symbols: [...n.symbols, symbol] }));
       const objects = sources.yahoo ? await storeRawFor(sources, stores, "yahoo", "news", symbol) : 0;
       const r = fresh.length
         ? await stores.documents.upsert(NEWS_COLLECTION, fresh.map(newsToDoc))
         : { inserted: 0, updated: 0 };
-      const range = since === null ? "all" : `since ${new Date(since).toISOString()}`;
+      const range = since === null ? "all" : stored ? "not stored" : `since ${new Date(since).toISOString()}`;
       return {
         rows: r.inserted + r.updated,
         inserted: r.inserted,
@@ -79,11 +97,10 @@ export const newsStep: CollectStep = {
     for (const symbol of req.symbols) {
       const since = await latestNewsAt(stores, symbol);
       const what = sources.yahoo ? "latest" : `${req.from}..${req.to}`;
-      out.push({
-        kind: "news",
-        symbol,
-        fetch: since === null ? what : `${what}, published since ${new Date(since).toISOString()}`,
-      });
+      const which = req.fillHoles && !sources.yahoo
+        ? "items not stored yet"
+        : `published since ${new Date(since ?? 0).toISOString()}`;
+      out.push({ kind: "news", symbol, fetch: since === null ? what : `${what}, ${which}` });
     }
     return out;
   },
