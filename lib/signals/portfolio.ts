@@ -199,6 +199,9 @@ export function applyLimits(
  * eligible (`ok[s]` false) are dropped at once; the rest follows Qlib: the best `nDrop + topK - |held|` eligible
  * names not held are candidates, held names among the `nDrop` worst of (held ∪ candidates) are sold when held
  * at least `minHold` sessions, and the best candidates fill the free places up to `topK`. Returns the new set.
+ * One difference: a name ranked within the top `topK` of (held ∪ candidates) is never among the worst. With at
+ * least `topK + nDrop` eligible names this is Qlib's rule exactly; with fewer (a small universe) Qlib's rule
+ * sells every held name whatever its rank and buys it back the next day.
  */
 export function topkDropoutStep(
   score: ArrayLike<number>,
@@ -217,7 +220,7 @@ export function topkDropoutStep(
   others.sort(by);
   const today = others.slice(0, Math.max(0, nDrop + topK - last.length));
   const comb = [...last, ...today].sort(by);
-  const worst = new Set(comb.slice(Math.max(0, comb.length - nDrop)));
+  const worst = new Set(comb.slice(Math.max(topK, comb.length - nDrop)));
   const sell = new Set(last.filter((s) => worst.has(s) && age[s] >= minHold));
   const keep = last.filter((s) => !sell.has(s));
   const buy = today.slice(0, Math.max(0, topK - keep.length));

@@ -47,6 +47,16 @@ Deno.test("topkDropoutStep follows Qlib's TopkDropoutStrategy", () => {
   deepEqual(topkDropoutStep(score, all, [0, 5, 9], young, 3, 1, 2).sort(), [0, 5, 9]);
   // a held name no longer eligible leaves at once and is replaced
   deepEqual(topkDropoutStep(score, (s) => s !== 5, [0, 5, 9], age, 3, 1, 1).sort(), [0, 1, 2]);
+  // fewer eligible names than topK + nDrop (a small universe): a name within the top k is kept, day after day
+  // (Qlib's rule sold the whole book every other day here: every name is among the nDrop worst of four)
+  const small = [0.3, 0.2, -0.1, -0.4], four = [5, 5, 5, 5];
+  let book: number[] = [];
+  for (let day = 0; day < 4; day++) {
+    book = topkDropoutStep(small, (s) => small[s] > 0, book, four, 50, 5, 1).sort();
+    deepEqual(book, [0, 1], `day ${day}`);
+  }
+  // the worst held name beyond the top k still makes room for a better one
+  deepEqual(topkDropoutStep(small, all, [2, 3], four, 3, 2, 1).sort(), [0, 1, 2]);
 });
 
 Deno.test("applyLimits: per-name, gross and net limits hold exactly, only by shrinking", () => {
