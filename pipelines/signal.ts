@@ -4,12 +4,15 @@
  * signals from data known at the as-of close with provenance, feature drift and data freshness, the paper
  * scorecard of earlier signals, an HTML report and a summary table.
  *
- * Issued signals are never overwritten: re-running an as-of date with the same model version changes nothing;
- * another model version adds its own rows. A run is visible (to the API) once its `signal_runs` row is written,
- * which happens last. The champion issues the day's signals; a challenger (a refit not yet promoted) issues
- * beside it as a shadow run (source {@link SHADOW_SIGNAL_SOURCE}), so both are paper-scored on the same sessions. The
- * refit schedule counts from the newest fit and waits while a challenger is undecided; a replayed as-of date
- * (before the champion's cut-off) refits on the data up to it and moves no alias.
+ * Issued signals are never overwritten: re-running an issued as-of date changes nothing (the version that issued
+ * it is reloaded; nothing is fitted, no alias moves; `--refit` adds a new version's rows beside it). A run is
+ * visible (to the API) once its `signal_runs` row is written, which happens last. The champion issues the day's
+ * signals; a challenger (a refit not yet promoted) issues beside it as a shadow run (source
+ * {@link SHADOW_SIGNAL_SOURCE}), so both are paper-scored on the same sessions. The refit schedule counts from the
+ * newest fit and waits while a challenger is undecided. A replay (an as-of date before a date already issued, a
+ * backfill, or before the champion's cut-off) is decided as it was then and moves no alias: the version that
+ * issued the nearest earlier date issues it (and the versions in that date's shadow run beside it), or a refit on
+ * the data up to it when none did or the schedule says so.
  * @module
  */
 import {
@@ -288,14 +291,60 @@ export function productionSegments(
   };
 }
 
-/** The registered version that may serve `asOf`: the champion when its data ends by then, else the latest that does. */
+/**
+ * The registered version that may serve `asOf` in a run that decides it now (not a replay): the champion when its
+ * data ends by then, else (no champion) the version with the newest data cut-off by then.
+ */
 async function servingVersion(stores: Stores, name: string, asOf: IsoDate): Promise<VersionManifest | null> {
   const champion = (await aliasState(stores.objects, name)).aliases.champion;
   const versions = await listVersions(stores.objects, name);
   const c = versions.find((v) => v.version === champion);
   if (c && c.lineage.asOf <= asOf) return c;
-  const ok = versions.filter((v) => v.lineage.asOf <= asOf);
-  return ok.length ? ok[ok.length - 1] : null;
+  return newestFit(versions, asOf);
+}
+
+/** The version fitted on the newest data ending by `asOf` (a challenger is a fit too), or null. */
+function newestFit(versions: VersionManifest[], asOf: IsoDate): VersionManifest | null {
+  return versions.filter((v) => v.lineage.asOf <= asOf)
+    .reduce<VersionManifest | null>((a, v) => (!a || v.lineage.asOf >= a.lineage.asOf ? v : a), null);
+}
+
+/**
+ * What the recorded runs say about `asOf`: the production run that answers for it (the latest issued, as the API
+ * answers), the nearest earlier date's production run and the versions that ran in its shadow (the champion and
+ * the challenger of that time), and whether a later date has been issued.
+ */
+async function runHistory(stores: Stores, asOf: IsoDate): Promise<{
+  own: string | null;
+  earlier: { date: IsoDate; version: string; shadows: string[] } | null;
+  later: boolean;
+  shadowsOn: (date: IsoDate) => Promise<string[]>;
+}> {
+  const runs = await stores.tables.query("signal_runs", {
+    where: { source: SIGNAL_SOURCE },
+    orderBy: ["as_of", "issued_at", "model_version"],
+  });
+  const latestOn = (date: string) => runs.filter((r) => r.as_of === date).at(-1);
+  const before = runs.filter((r) => String(r.as_of) < asOf).at(-1);
+  const shadowsOn = async (date: IsoDate) =>
+    (await stores.tables.query("signal_runs", {
+      where: { as_of: date, source: SHADOW_SIGNAL_SOURCE },
+      orderBy: ["model_version"],
+    })).map((r) => String(r.model_version));
+  const own = latestOn(asOf);
+  const earlier = before ? latestOn(String(before.as_of))! : undefined;
+  return {
+    own: own ? String(own.model_version) : null,
+    earlier: earlier
+      ? {
+        date: String(earlier.as_of),
+        version: String(earlier.model_version),
+        shadows: await shadowsOn(String(earlier.as_of)),
+      }
+      : null,
+    later: runs.some((r) => String(r.as_of) > asOf),
+    shadowsOn,
+  };
 }
 
 function featureHashes(ds: { X: Float64Array; featureNames: string[] }, rows: Int32Array): Promise<string[]> {
@@ -493,13 +542,15 @@ async function updateScorecard(
 /**
  * The `if-better` comparison of the champion and the challenger on the paper scorecard (mean IC over the
  * sessions both were scored on, issued or in the shadow): `decided` once there are `minSessions` of them, and
- * `better` when the challenger's mean IC is higher.
+ * `better` when the challenger's mean IC is higher. With `asOf`, only the sessions whose outcome (the open two
+ * sessions after) is known by then count: a decision for a date never reads a later outcome.
  */
 export async function compareOnScorecard(
   stores: Stores,
   champion: string,
   challenger: string,
   minSessions: number,
+  asOf?: IsoDate,
 ): Promise<{ decided: boolean; better: boolean; detail: string }> {
   const load = async (v: string) =>
     new Map(
@@ -507,7 +558,10 @@ export async function compareOnScorecard(
       (await stores.tables.query("scorecard", {
         where: { model_version: v, source: [SIGNAL_SOURCE, SHADOW_SIGNAL_SOURCE] },
       }))
-        .filter((r) => typeof r.ic === "number").map((r) => [String(r.date), Number(r.ic)]),
+        .filter((r) =>
+          typeof r.ic === "number" && (asOf === undefined || nextSession(nextSession(String(r.date))) <= asOf)
+        )
+        .map((r) => [String(r.date), Number(r.ic)]),
     );
   const a = await load(champion), b = await load(challenger);
   const common = [...b.keys()].filter((d) => a.has(d)).sort();
@@ -636,7 +690,26 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       v?.lineage.newsScorer !== undefined && v.lineage.newsScorer !== newsScorer
         ? v.lineage.newsScorer
         : undefined;
-    const servingAtStart = await servingVersion(stores, p.model, asOf);
+    // a re-run of an issued date keeps it; a date before one already issued (a backfill) or before the champion's
+    // cut-off is a replay: decided as it was then, from what the runs recorded, moving no alias
+    const history = await runHistory(stores, asOf);
+    const rerun = history.own !== null && !opts.refit;
+    const before = (await aliasState(stores.objects, p.model)).aliases;
+    const championAtStart = before.champion;
+    const championCutOff = versions.find((v) => v.version === championAtStart)?.lineage.asOf;
+    const replay = !rerun && (history.later || (championCutOff !== undefined && asOf < championCutOff));
+    /** The version that issued the nearest earlier date (the champion of that time), when it may serve asOf. */
+    const servedThen = history.earlier
+      ? versions.find((v) => v.version === history.earlier!.version && v.lineage.asOf <= asOf) ?? null
+      : null;
+    const servingAtStart = rerun
+      ? versions.find((v) => v.version === history.own) ?? null
+      : replay
+      ? servedThen
+      : await servingVersion(stores, p.model, asOf);
+    if (rerun && !servingAtStart) {
+      throw new Error(`internal: ${asOf} was issued by ${history.own}, which is not in the registry`);
+    }
     if (servingAtStart && !opts.refit && otherScorer(servingAtStart)) {
       throw new ConfigError(
         `${p.model}@${servingAtStart.version} was fitted on news scored by ${
@@ -657,11 +730,6 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     done();
 
     // 5. the system: the registered one that may serve asOf, or a refit on schedule
-    // a replay (an as-of date before the champion's cut-off) refits on the data up to it but moves no alias
-    const before = (await aliasState(stores.objects, p.model)).aliases;
-    const championAtStart = before.champion;
-    const championCutOff = versions.find((v) => v.version === championAtStart)?.lineage.asOf;
-    const replay = championCutOff !== undefined && asOf < championCutOff;
     // a champion fitted on another scorer's sentiment cannot decide on this run's news (only --refit gets here)
     const championScorer = otherScorer(versions.find((v) => v.version === championAtStart));
     // if-better: a challenger runs in the shadow of the champion until it has been scored on minScoredSessions
@@ -670,19 +738,21 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     let promoted = false;
     let pending = false;
     const challengerScorer = otherScorer(versions.find((v) => v.version === before.challenger));
-    if (!replay && before.challenger && challengerScorer) {
+    const decidesNow = !replay && !rerun;
+    if (decidesNow && before.challenger && challengerScorer) {
       // fitted on another scorer's sentiment: it can neither run in the shadow nor take over
       await setAlias(stores.objects, p.model, "challenger", null, {
         now: now(),
         note: `retired: fitted on news scored by ${challengerScorer}, the runs score with ${newsScorer}`,
       });
       decisions.push(`challenger ${before.challenger} retired: fitted on news scored by ${challengerScorer}`);
-    } else if (!replay && p.retrain.promote === "if-better" && before.champion && before.challenger) {
+    } else if (decidesNow && p.retrain.promote === "if-better" && before.champion && before.challenger) {
       const c = await compareOnScorecard(
         stores,
         before.champion,
         before.challenger,
         p.retrain.minScoredSessions,
+        asOf,
       );
       if (!c.decided) pending = true;
       else if (c.better) {
@@ -698,14 +768,15 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       }
       if (!c.decided) decisions.push(c.detail);
     }
-    const serving = await servingVersion(stores, p.model, asOf);
+    // a replay is served as the nearest earlier date was; a challenger in that date's shadow run was being scored
+    const serving = decidesNow ? await servingVersion(stores, p.model, asOf) : servingAtStart;
+    if (replay && history.earlier?.shadows.length) pending = true;
     // the schedule counts from the newest fit that may serve asOf (a challenger is a fit too), and waits while a
     // challenger is still being scored: a refit that has not become champion does not make every later run due
-    const latestFit = versions.filter((v) => v.lineage.asOf <= asOf)
-      .reduce<VersionManifest | null>((a, v) => (!a || v.lineage.asOf >= a.lineage.asOf ? v : a), null);
-    const due = !serving || !latestFit || opts.refit ||
+    const latestFit = newestFit(versions, asOf);
+    const due = !rerun && (!serving || !latestFit || opts.refit ||
       (!pending && latestFit.lineage.asOf < asOf &&
-        sessions(nextSession(latestFit.lineage.asOf), asOf).length >= p.retrain.every);
+        sessions(nextSession(latestFit.lineage.asOf), asOf).length >= p.retrain.every));
     /** A registered version's system and its dataset at asOf (the features it was fitted on). */
     const loadAt = async (v: VersionManifest) => {
       const loaded = await loadVersion(stores.objects, p.model, v.version);
@@ -726,7 +797,13 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       done = progress.start(`load ${p.model}@${serving!.version}`);
       ({ system, manifest, ds } = await loadAt(serving!));
       model = "loaded";
-      promotion = `${serving!.version} serves (fitted through ${serving!.lineage.asOf})`;
+      promotion = rerun
+        ? `${serving!.version} issued ${asOf}: that run stands (re-run: nothing fitted, no alias moved)`
+        : replay
+        ? `replay of ${asOf}: ${serving!.version} issued ${
+          history.earlier!.date
+        } and serves it (fitted through ${serving!.lineage.asOf}), aliases unchanged`
+        : `${serving!.version} serves (fitted through ${serving!.lineage.asOf})`;
       done();
     } else {
       done = progress.start(`refit ${p.model} (${p.retrain.window}, data through ${asOf})`);
@@ -787,8 +864,11 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       } else if (champion === manifest.version) {
         promotion = "refit reproduced the champion";
       } else if (replay) {
-        promotion = `replay of ${asOf}: ${manifest.version} registered, aliases unchanged (the champion ` +
-          `${champion} is fitted through ${championCutOff})`;
+        promotion = `replay of ${asOf}: ${manifest.version} registered, aliases unchanged (` +
+          (history.later
+            ? `later dates are issued`
+            : `the champion ${champion} is fitted through ${championCutOff}`) +
+          (history.earlier ? `; ${history.earlier.version} issued ${history.earlier.date}` : "") + ")";
       } else if (p.retrain.promote === "always") {
         await promoteVersion(stores.objects, p.model, manifest.version, {
           now: now(),
@@ -827,7 +907,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       const m = v === undefined ? undefined : versions.find((x) => x.version === v) ?? manifest;
       return m !== undefined && m.lineage.asOf <= asOf && !otherScorer(m);
     };
-    if (!replay && after.champion && after.champion !== manifest.version && mayServe(after.champion)) {
+    if (decidesNow && after.champion && after.champion !== manifest.version && mayServe(after.champion)) {
       const shadowOf = { system, manifest, ds, model };
       done = progress.start(`load ${p.model}@${after.champion} (champion)`);
       ({ system, manifest, ds } = await loadAt(versions.find((v) => v.version === after.champion)!));
@@ -835,13 +915,20 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       done();
       shadows.push(shadowOf);
     }
-    if (!replay && after.challenger && mayServe(after.challenger)) {
+    if (decidesNow && after.challenger && mayServe(after.challenger)) {
       if (
         !shadows.some((x) => x.manifest.version === after.challenger) && after.challenger !== manifest.version
       ) {
         const c = versions.find((v) => v.version === after.challenger);
         if (c) shadows.push({ ...await loadAt(c), model: "loaded" });
       }
+    }
+    // a re-run keeps the date's shadow runs; a replay runs beside it the versions of the nearest earlier date's
+    const shadowedThen = rerun ? await history.shadowsOn(asOf) : replay ? history.earlier?.shadows ?? [] : [];
+    for (const v of shadowedThen) {
+      if (v === manifest.version || !mayServe(v)) continue;
+      const m = versions.find((x) => x.version === v);
+      if (m) shadows.push({ ...await loadAt(m), model: "loaded" });
     }
     const version = manifest.version;
 
@@ -995,7 +1082,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
           git,
           symbols: sh.signals.map((x) => x.symbol),
         }),
-        issued_at: sh.signals[0]?.provenance?.issuedAt ?? issuedAt,
+        // when the run became visible (a retry after a failure shows it now, not when its signals were written)
+        issued_at: now(),
         known_at: closeTime(asOf),
       }]);
     }
@@ -1008,7 +1096,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         symbols: issued.length,
         status: runStatus,
         payload: JSON.stringify({ model, promotion, git, symbols: issued.map((s) => s.symbol) }),
-        issued_at: issued[0]?.provenance?.issuedAt ?? issuedAt,
+        issued_at: now(),
         known_at: closeTime(asOf),
       }]);
     }

@@ -1,12 +1,12 @@
 import { deepEqual, equal, notEqual, ok, rejects, throws } from "node:assert/strict";
-import { ConfigError, prevSession, sessions, SHADOW_SIGNAL_SOURCE } from "@lib/core/mod.ts";
+import { closeTime, ConfigError, prevSession, sessions, SHADOW_SIGNAL_SOURCE } from "@lib/core/mod.ts";
 import { aliasState, listVersions, loadVersion, promoteVersion, registerVersion } from "@lib/models/mod.ts";
 import { type BarRequest, createSyntheticMarket } from "@lib/sources/mod.ts";
 import { openEmbeddedStores, rowToSignal, type Stores } from "@lib/store/mod.ts";
 import { type Config, loadConfig, retrainWindow } from "./config.ts";
 import { DEFAULT_SPEC } from "@lib/workflow/mod.ts";
 import { main } from "./signal_cli.ts";
-import { productionSegments, runSignal } from "./signal.ts";
+import { compareOnScorecard, productionSegments, runSignal } from "./signal.ts";
 
 /**
  * A small, fast configuration: 6 synthetic symbols, two linear trend models, news scored by the lexicon (the
@@ -221,23 +221,131 @@ storeTest(
 );
 
 storeTest(
-  "signal: re-running a date after its shadowed challenger was promoted keeps the shadow run, writes nothing",
+  "signal: re-running a date after its shadowed challenger was promoted keeps the issued run, writes nothing",
   async (cfg, stores) => {
     const first = await runSignal(cfg, { ...quiet, stores });
     const cfg2 = await smallConfig({ models: { trend: ["majority", "logistic"], seed: 7 } });
     const second = await runSignal(cfg2, { ...quiet, stores, refit: true });
     const challenger = second.shadow[0].version;
     await promoteVersion(stores.objects, "system", challenger);
-    const rows = await stores.tables.count("signals");
+    const rows = await stores.tables.count("signals"), runs = await stores.tables.count("signal_runs");
     const again = await runSignal(cfg2, { ...quiet, stores });
     equal(again.asOf, first.asOf);
-    equal(again.modelVersion, challenger);
+    // the date was issued by the first version: the re-run reports that run (the API serves it), not the shadow
+    equal(again.modelVersion, first.modelVersion);
+    equal(again.model, "loaded");
     equal(again.written, 0);
-    ok(again.promotion.includes(`${challenger} ran in the shadow on ${first.asOf}`), again.promotion);
-    equal(await stores.tables.count("signals"), rows, "no signal without a run to show it");
+    deepEqual(again.signals, first.signals);
+    ok(
+      again.promotion.includes(`${first.modelVersion} issued ${first.asOf}: that run stands`),
+      again.promotion,
+    );
+    deepEqual(again.shadow.map((x) => [x.version, x.written]), [[challenger, 0]]);
+    equal(await stores.tables.count("signals"), rows);
+    equal(await stores.tables.count("signal_runs"), runs);
     equal(await stores.tables.count("signals", { model_version: challenger, source: "moe" }), 0);
   },
 );
+
+/** The daily run on `dates` (indexes into `d`) in that order, each at its own evening or at `wall`. */
+async function runDates(cfg: Config, stores: Stores, d: string[], idx: number[], wall?: () => number) {
+  const out = new Map<number, Awaited<ReturnType<typeof runSignal>>>();
+  for (const i of idx) {
+    const now = wall ?? (() => closeTime(d[i]) + 3_600_000);
+    out.set(i, await runSignal(cfg, { ...quiet, stores, asOf: d[i], now }));
+  }
+  return out;
+}
+
+Deno.test({
+  name:
+    "signal: a backfill is decided as it was then: the champion of that time issues it, no later outcome is read, no alias moves",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const cfg = await smallConfig({ production: { retrain: { every: 3, minScoredSessions: 3 } } });
+    const all = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates;
+    const d = all.slice(all.length - 13, all.length - 1);
+    // the daily run on every date in order, and a store where the run was down on d4..d6 and ran d7..d9 first
+    const inOrder = openEmbeddedStores(":memory:"), down = openEmbeddedStores(":memory:");
+    try {
+      const ctl = await runDates(cfg, inOrder, d, [0, 1, 2, 3, 4, 5, 6]);
+      await runDates(cfg, down, d, [0, 1, 2, 3, 7, 8, 9]);
+      const aliases = (await aliasState(down.objects, "system")).aliases;
+      const versions = (await listVersions(down.objects, "system")).length;
+      let wall = closeTime(d[9]) + 7_200_000;
+      const back = await runDates(cfg, down, d, [4, 5, 6], () => (wall += 60_000));
+      for (const i of [4, 5, 6]) {
+        const [b, c] = [back.get(i)!, ctl.get(i)!];
+        equal(b.modelVersion, c.modelVersion, `${d[i]}: issued by the champion of that time`);
+        deepEqual(b.shadow.map((x) => x.version), c.shadow.map((x) => x.version), `${d[i]}: its shadow run`);
+        deepEqual(
+          b.signals.map((x) => [x.symbol, x.action, x.size]),
+          c.signals.map((x) => [x.symbol, x.action, x.size]),
+        );
+        equal(b.promoted, false);
+        ok(b.promotion.startsWith(`replay of ${d[i]}: `), b.promotion);
+      }
+      deepEqual((await aliasState(down.objects, "system")).aliases, aliases, "a backfill moves no alias");
+      equal((await listVersions(down.objects, "system")).length, versions, "nothing fitted");
+      // the comparison as of d6 counts only outcomes known by then (the exit open two sessions after)
+      const late = await comparedAsOf(down, aliases, d[6]);
+      const now = await comparedAsOf(down, aliases, undefined);
+      ok(late.sessions < now.sessions, `${late.sessions} vs ${now.sessions}`);
+    } finally {
+      await inOrder.close();
+      await down.close();
+    }
+  },
+});
+
+async function comparedAsOf(stores: Stores, a: { champion?: string; challenger?: string }, asOf?: string) {
+  const c = await compareOnScorecard(stores, a.champion!, a.challenger!, 1, asOf);
+  return { sessions: Number(/(\d+) (?:common )?sessions/.exec(c.detail)?.[1] ?? -1), detail: c.detail };
+}
+
+Deno.test({
+  name:
+    "signal: a failed run's retry is visible from the retry on (an as-of answer from before it never changes)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const cfg = await smallConfig();
+    const all = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates;
+    const d = all.slice(-3);
+    const stores = openEmbeddedStores(":memory:");
+    try {
+      await runDates(cfg, stores, d, [0]);
+      // the store fails as the run rows are written: the signals are stored, the run is not visible
+      const failing: Stores = {
+        ...stores,
+        tables: new Proxy(stores.tables, {
+          get(t, k) {
+            const v = Reflect.get(t, k);
+            if (k !== "upsert") return typeof v === "function" ? v.bind(t) : v;
+            return (table: string, rows: unknown[]) => {
+              if (table === "signal_runs") throw new Error("store down");
+              return v.call(t, table, rows);
+            };
+          },
+        }) as Stores["tables"],
+      };
+      const t1 = closeTime(d[1]) + 3_600_000;
+      await rejects(
+        () => runSignal(cfg, { ...quiet, stores: failing, asOf: d[1], now: () => t1 }),
+        /store down/,
+      );
+      equal(await stores.tables.count("signal_runs", { as_of: d[1] }), 0);
+      const t2 = t1 + 600_000;
+      const retry = await runSignal(cfg, { ...quiet, stores, asOf: d[1], now: () => t2 });
+      equal(retry.written, 0, "the stored signals stand");
+      const [run] = await stores.tables.query("signal_runs", { where: { as_of: d[1] } });
+      equal(Number(run.issued_at), t2, "visible from the retry on");
+    } finally {
+      await stores.close();
+    }
+  },
+});
 
 Deno.test({
   name:
