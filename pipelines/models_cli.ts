@@ -8,6 +8,7 @@
 import { ConfigError, ModelError, wholeNumber } from "@lib/core/mod.ts";
 import {
   aliasState,
+  aliasTarget,
   listVersions,
   promoteVersion,
   rollbackChampion,
@@ -72,8 +73,10 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     const stores = await openStores(storeCfg);
     try {
       await ensureTables(stores);
-      const aliases = (await aliasState(stores.objects, name)).aliases;
-      const resolve = (x: string) => aliases[x] ?? x;
+      const state = await aliasState(stores.objects, name);
+      const aliases = state.aliases;
+      // own aliases only: `show constructor` is an unknown version, not Object's constructor
+      const resolve = (x: string) => aliasTarget(state, x) ?? x;
       if (cmd === "list") {
         const versions = await listVersions(stores.objects, name);
         if (!versions.length) {

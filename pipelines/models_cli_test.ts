@@ -74,6 +74,41 @@ Deno.test("models CLI: a malformed version is a one-line user error (exit 2), no
   }
 });
 
+Deno.test("models CLI: a name every object inherits (constructor, toString, __proto__) is no alias", async () => {
+  const dir = await Deno.makeTempDir();
+  const lines: string[] = [];
+  const errors: string[] = [];
+  const error = console.error;
+  console.error = (s: string) => errors.push(s);
+  try {
+    const stores = openEmbeddedStores(dir);
+    const v1 =
+      (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(1) }, lineage(1))).version;
+    await stores.close();
+    const run = (...a: string[]) => main([...a, "--store-dir", dir], (s) => lines.push(s));
+    equal(await run("promote", v1), 0);
+    for (
+      const [name, want] of [
+        ["constructor", /^error: model system@constructor not found in the registry$/],
+        ["toString", /^error: model system@toString not found in the registry$/],
+        ["hasOwnProperty", /^error: model system@hasOwnProperty not found in the registry$/],
+        ["__proto__", /^error: bad artifact version "__proto__" /],
+      ] as const
+    ) {
+      for (const cmd of ["show", "promote"]) {
+        equal(await run(cmd, name), 2, `${cmd} ${name}`);
+        ok(want.test(errors.at(-1)!) && !errors.at(-1)!.includes("\n"), errors.at(-1));
+      }
+    }
+    equal(lines.length, 1, `only the first promote printed: ${lines.join(" | ")}`);
+    equal(await run("show", "champion"), 0);
+    equal(JSON.parse(lines.at(-1)!).version, v1);
+  } finally {
+    console.error = error;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("models CLI: a --store-dir that holds no store is refused (exit 2) and not created", async () => {
   const dir = await Deno.makeTempDir();
   const errors: string[] = [];

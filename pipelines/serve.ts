@@ -1,6 +1,7 @@
 /**
  * `deno task serve`: the signal API (`lib/serve`) over the stores, on `Deno.serve`; and `deno task serve keys
- * add|revoke|list` to manage API keys.
+ * add|revoke|list` to manage API keys. It serves an existing store: a `--store-dir` without one is refused, not
+ * created (`checkStoreExists`, as `models`, `export` and `store:copy` refuse it).
  *
  * Keys: only SHA-256 hashes are stored. They come from a secrets file outside the repository
  * (`FMAI_API_KEYS_FILE`, default `~/.config/fmai/api-keys.json`, written by `keys add`; re-read when it changes,
@@ -25,7 +26,7 @@ import { textTable } from "@lib/report/mod.ts";
 import { parseFlags, reportCliError, runAsMain, STORE_FLAGS } from "./_cli_error.ts";
 import { ensureTables } from "./collect/mod.ts";
 import { loadFlagsConfig } from "./config.ts";
-import { parseBackends, storeConfigFor } from "./stores.ts";
+import { checkStoreExists, parseBackends, storeConfigFor } from "./stores.ts";
 
 const USAGE = `usage: deno task serve [--port 8787] [--hostname 127.0.0.1] [--config FILE] [--store-dir DIR]
                         [--stores embedded | mysql,mongodb,s3]
@@ -410,9 +411,11 @@ export async function main(argv: string[]): Promise<number> {
     const address = listenAddress(v, env);
     const cfg = await loadFlagsConfig(v);
     const { records, keyFile, keyFileStamp } = await loadKeys(env);
-    const stores = await openStores(
-      await storeConfigFor(cfg.dataDir, parseBackends(v.stores ?? env.FMAI_STORES)),
-    );
+    const storeCfg = await storeConfigFor(cfg.dataDir, parseBackends(v.stores ?? env.FMAI_STORES));
+    // the API reads the signals (tables) and the registry (objects): a mistyped --store-dir is refused, not
+    // created (an empty new store would answer nothing while /healthz said ok)
+    await checkStoreExists(storeCfg, ["tables", "objects"]);
+    const stores = await openStores(storeCfg);
     const ac = new AbortController();
     const stop = () => ac.abort();
     Deno.addSignalListener("SIGINT", stop);

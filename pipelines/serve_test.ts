@@ -146,13 +146,27 @@ Deno.test("serve: a port in use is an operational failure (exit 1), one line nam
 });
 
 const dec = new TextDecoder();
-/** `deno task serve ARGS` with `env` over a clean key setup; killed after 60 s (a server that started). */
-async function serveCli(args: string[], env: Record<string, string>) {
+/**
+ * `deno task serve ARGS` with `env` over a clean key setup and an empty embedded store (`--store-dir`, or
+ * `storeDir` of the store's folder); killed after 60 s (a server that started).
+ */
+async function serveCli(
+  args: string[],
+  env: Record<string, string>,
+  storeDir: (dir: string) => string = (dir) => dir,
+) {
   const dir = await Deno.makeTempDir();
   try {
+    await openEmbeddedStores(dir).close();
     const { key } = await createApiKey("cli");
     const r = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "pipelines/serve.ts", ...(args[0] === "keys" ? [] : ["--store-dir", dir]), ...args],
+      args: [
+        "run",
+        "-A",
+        "pipelines/serve.ts",
+        ...(args[0] === "keys" ? [] : ["--store-dir", storeDir(dir)]),
+        ...args,
+      ],
       cwd: new URL("..", import.meta.url).pathname,
       env: {
         FMAI_API_KEYS: key,
@@ -170,7 +184,9 @@ async function serveCli(args: string[], env: Record<string, string>) {
     const lines = dec.decode(r.stderr).split("\n").filter((l) =>
       l.trim() && !/waiting for file lock/.test(l)
     );
-    return { code: r.code, lines };
+    // whether the store folder the server was given exists afterwards (a mistyped one must not be created)
+    const created = await Deno.stat(storeDir(dir)).then(() => true, () => false);
+    return { code: r.code, lines, dir, created };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -217,6 +233,13 @@ Deno.test("serve CLI: refused flags and addresses are one line with the right ex
   } finally {
     busy.close();
   }
+});
+
+Deno.test("serve CLI: a --store-dir that holds no store is refused (exit 2) and not created, as models refuses it", async () => {
+  const r = await serveCli(["--port", "0"], {}, (dir) => `${dir}/typo`);
+  deepEqual([r.code, r.lines.length], [2, 1], r.lines.join("\n"));
+  ok(r.lines[0].startsWith(`error: --store-dir ${r.dir}/typo: no store there (`), r.lines[0]);
+  equal(r.created, false, "nothing created");
 });
 
 const MYSQL = Deno.env.get("FMAI_MYSQL_URL");
@@ -275,7 +298,7 @@ Deno.test({
       deepEqual(models.aliases, { champion: run.modelVersion });
       equal((await get("/v1/models/champion")).status, 200);
       equal((await get("/v1/signals", null)).status, 401);
-      equal((await get("/v1/signals?symbols=NOPE")).status, 400);
+      equal((await get("/v1/signals?symbols=NOPE")).status, 404);
       equal((await get("/healthz", null)).status, 200);
       const h = await (await get("/v1/health")).json();
       ok(h.checks.length > 0);

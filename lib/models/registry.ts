@@ -396,13 +396,22 @@ export async function aliasState(objects: Pick<ObjectStore, "get">, name: string
     { aliases: {}, previousChampions: [], history: [] };
 }
 
+/**
+ * The version `alias` points at in `state`, or null: only the aliases set (own properties), so a name such as
+ * `constructor`, `__proto__` or `toString` is unknown, not a property every object inherits.
+ */
+export function aliasTarget(state: Pick<AliasState, "aliases">, alias: string): string | null {
+  const v = Object.hasOwn(state.aliases, alias) ? state.aliases[alias] : undefined;
+  return typeof v === "string" ? v : null;
+}
+
 /** The version an alias points at, or null. */
 export async function resolveAlias(
   objects: Pick<ObjectStore, "get">,
   name: string,
   alias: string,
 ): Promise<string | null> {
-  return (await aliasState(objects, name)).aliases[alias] ?? null;
+  return aliasTarget(await aliasState(objects, name), alias);
 }
 
 async function writeAliases(objects: RegistryStore, name: string, st: AliasState): Promise<void> {
@@ -424,7 +433,7 @@ export async function setAlias(
   if (alias === "champion") throw new TypeError("the champion alias moves by promote and rollback");
   if (to !== null) await versionManifest(objects, name, to);
   const st = await aliasState(objects, name);
-  const from = st.aliases[alias] ?? null;
+  const from = aliasTarget(st, alias);
   if (from === to) return st;
   if (to === null) delete st.aliases[alias];
   else st.aliases[alias] = to;

@@ -131,6 +131,7 @@ Deno.test("registry: logistic, momentum, mlp-tfjs and gbdt models save and load 
 import { openLocalObjects } from "../store/mod.ts";
 import {
   aliasState,
+  aliasTarget,
   type Lineage,
   listVersions,
   loadVersion,
@@ -267,4 +268,19 @@ Deno.test("registry aliases: promote pushes the old champion, rollback pops it; 
   await rejects(() => promoteVersion(store, "sys", "2099-01-01.0000000000"), ModelError);
   await rejects(() => setAlias(store, "sys", "champion", v[0]), TypeError);
   await rejects(() => setAlias(store, "sys", "Bad Alias", v[0]), TypeError);
+  // only aliases that were set resolve: names every object inherits are unknown
+  for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"]) {
+    equal(await resolveAlias(store, "sys", name), null, name);
+    equal(aliasTarget(st, name), null, name);
+  }
+  equal(aliasTarget(st, "champion"), v[0]);
+  await setAlias(store, "sys", "constructor", v[2], { now: 8 });
+  equal(await resolveAlias(store, "sys", "constructor"), v[2]);
+  deepEqual((await aliasState(store, "sys")).history.at(-1), {
+    at: 8,
+    action: "set",
+    alias: "constructor",
+    from: null,
+    to: v[2],
+  });
 });

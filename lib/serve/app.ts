@@ -10,8 +10,9 @@ import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler, TypedResponse } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import { type IsoDate, nextSession, nyDate, oneLine, StoreError } from "../core/mod.ts";
-import type { VersionManifest } from "../models/mod.ts";
+import { matchedRoutes } from "hono/route";
+import { type IsoDate, nextSession, nyDate, oneLine, SHADOW_SIGNAL_SOURCE, StoreError } from "../core/mod.ts";
+import { aliasTarget, type VersionManifest } from "../models/mod.ts";
 import type { KeyRing } from "./keys.ts";
 import { Lru } from "./lru.ts";
 import { ApiMetrics } from "./metrics.ts";
@@ -27,6 +28,7 @@ import {
   ErrorSchema,
   HealthQuery,
   HealthResponse,
+  HealthzResponse,
   HistoryQuery,
   HistoryResponse,
   instantOf,
@@ -77,7 +79,11 @@ export interface Api {
 const SETTLED_MS = 60_000;
 const MAX_HISTORY = 5000;
 
-/** A refusal inside a handler: becomes `{"error": message}` with `status`. */
+/**
+ * A refusal inside a handler: becomes `{"error": message}` with `status`. 400: the request is malformed (a bad
+ * or unknown parameter, a value out of range); 404: it is well formed but names what was never issued or
+ * registered (a symbol, a date, a model version or alias); 503: the store is unavailable.
+ */
 export class ApiError extends Error {
   readonly status: 400 | 404 | 503;
   constructor(status: 400 | 404 | 503, message: string) {
@@ -103,13 +109,29 @@ const json = (schema: z.ZodTypeAny, description: string) => ({
   content: { "application/json": { schema } },
   description,
 });
-const errors = {
-  400: json(ErrorSchema, "Invalid request (one-line message)"),
-  401: json(ErrorSchema, "Missing or invalid API key"),
-  403: json(ErrorSchema, "Revoked API key"),
-  404: json(ErrorSchema, "Nothing issued for this request"),
-  429: json(ErrorSchema, "Rate limit exceeded (see Retry-After)"),
-};
+/** Every refusal the API answers, by status; each route lists those it can answer (`refusals`). */
+const REFUSALS = {
+  400: "Invalid request: a malformed or unknown parameter, or a value out of range (one-line message)",
+  401: "Missing or invalid API key",
+  403: "Revoked API key",
+  404:
+    "Nothing issued or registered under what the request names (a symbol, a date, a model version or alias)",
+  413: "Request body larger than the limit (default 1,024 bytes; the API takes no bodies)",
+  414: "Request URL longer than the limit (default 2,048 bytes)",
+  429: "Rate limit exceeded (see Retry-After)",
+  500: "Internal error; the cause is logged on the server, the client gets `internal error`",
+  503: "Store unavailable; the cause is logged on the server",
+} as const;
+type RefusalStatus = keyof typeof REFUSALS;
+const refusals = <S extends RefusalStatus>(...statuses: S[]) =>
+  Object.fromEntries(statuses.map((s) => [s, json(ErrorSchema, REFUSALS[s])])) as Record<
+    S,
+    ReturnType<typeof json>
+  >;
+/** What a request under `/v1/*` may be refused with besides its own checks: size, key, rate, failures. */
+const GUARDED = [401, 403, 413, 414, 429, 500, 503] as const;
+/** The refusals of a `/v1/*` route that validates its request and can find nothing (400, 404). */
+const errors = refusals(400, 404, ...GUARDED);
 const security: Record<string, string[]>[] = [{ ApiKey: [] }, { Bearer: [] }];
 
 /**
@@ -151,6 +173,15 @@ function runStatus(run: RunRef): "ok" | "warn" | "fail" {
   );
 }
 
+/**
+ * The route a request is counted under: the pattern of the handler its method and path matched (also when a
+ * middleware answered first: a replay-cache hit, a refused key, a rate limit), or `unmatched`.
+ */
+function routeOf(c: Context): string {
+  // middleware is registered for every method (`ALL`); handlers for GET
+  return matchedRoutes(c).findLast((r) => r.method !== "ALL")?.path ?? "unmatched";
+}
+
 /** Builds the API over the stores. */
 export function createApi(opts: ApiOptions): Api {
   const reader = new SignalReader(opts.stores, opts.modelName ?? "system", opts.reader);
@@ -173,17 +204,19 @@ export function createApi(opts: ApiOptions): Api {
     },
   });
 
-  const fail = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 414 | 429 | 500 | 503, error: string) =>
-    c.json({ error }, status);
+  // a refusal or failure is never marked immutable (a handler may have set a replay's policy before it threw):
+  // only stored answers are replays, and a 5xx is no answer at all
+  const fail = (c: Context, status: RefusalStatus, error: string) => {
+    c.header("Cache-Control", "no-store");
+    return c.json({ error }, status);
+  };
 
-  // outermost: metrics by route pattern, and a response for anything thrown
+  // outermost: metrics by route pattern (the handler's, also when a middleware answered first: a replay-cache
+  // hit, a refused key, a rate limit), and a response for anything thrown
   app.use("*", async (c, next) => {
     const t0 = performance.now();
     await next();
-    const route = c.req.routePath && c.req.routePath !== "/*" && c.req.routePath !== "*"
-      ? c.req.routePath
-      : "unmatched";
-    metrics.observe(route, c.req.method, c.res.status, (performance.now() - t0) / 1000);
+    metrics.observe(routeOf(c), c.req.method, c.res.status, (performance.now() - t0) / 1000);
   });
   app.use("*", async (c, next) => {
     if (c.req.url.length > maxUrl) {
@@ -279,7 +312,12 @@ export function createApi(opts: ApiOptions): Api {
   const resolveModel = async (m: string | undefined): Promise<string | null | undefined> => {
     if (m === undefined) return null;
     if (isVersion(m)) return m;
-    return (await reader.models()).aliases.aliases[m]; // undefined: unknown alias
+    // an alias that was set (`constructor` is no alias); undefined: unknown
+    return aliasTarget((await reader.models()).aliases, m) ?? undefined;
+  };
+  /** Refuses (404) a symbol no run visible at `asOf` issued: the answer of a replay never changes. */
+  const checkSymbol = async (symbol: string, asOf: number): Promise<void> => {
+    if (!(await reader.knownSymbol(symbol, asOf))) throw new ApiError(404, `unknown symbol ${symbol}`);
   };
 
   app.openapi(
@@ -297,12 +335,8 @@ export function createApi(opts: ApiOptions): Api {
       const model = await resolveModel(q.model);
       if (model === undefined) throw new ApiError(404, `unknown model alias ${q.model}`);
       const symbols = q.symbols ? [...new Set(q.symbols.toUpperCase().split(","))].sort() : null;
+      for (const s of symbols ?? []) await checkSymbol(s, asOf);
       const run = await reader.run(q.date ?? null, asOf, model);
-      if (symbols) {
-        for (const s of symbols) {
-          if (!(await reader.knownSymbol(s))) throw new ApiError(400, `unknown symbol ${s}`);
-        }
-      }
       if (!run) {
         throw new ApiError(
           404,
@@ -347,7 +381,7 @@ export function createApi(opts: ApiOptions): Api {
       }
       const model = await resolveModel(q.model);
       if (model === undefined) throw new ApiError(404, `unknown model alias ${q.model}`);
-      if (!(await reader.knownSymbol(symbol))) throw new ApiError(404, `unknown symbol ${symbol}`);
+      await checkSymbol(symbol, asOf);
       const signals = await reader.history(symbol, from, to, asOf, model, limit);
       return jsonWith(c, { symbol, from, to }, signals);
     },
@@ -370,7 +404,7 @@ export function createApi(opts: ApiOptions): Api {
       path: "/v1/models",
       summary: "Registered model versions and aliases",
       security,
-      responses: { 200: json(ModelsResponse, "Versions, oldest first"), ...errors },
+      responses: { 200: json(ModelsResponse, "Versions, oldest first"), ...refusals(...GUARDED) },
     }),
     async (c) => {
       c.header("Cache-Control", "no-store");
@@ -443,13 +477,38 @@ export function createApi(opts: ApiOptions): Api {
       if (model === undefined) throw new ApiError(404, `unknown model alias ${q.model}`);
       const run = await reader.run(q.date ?? null, asOf, model);
       if (!run) throw new ApiError(404, `no run${q.date ? ` for ${q.date}` : ""}`);
-      const checks = await reader.health(run);
-      // the run's own status, as the daily run stored it (it fails on stale data or a share of failed
+      // health is recorded for a date's production run only: a shadow run answers with the checks and status of
+      // the production run it ran beside (the same data), and names it
+      const recorded = run.source === SHADOW_SIGNAL_SOURCE ? await reader.shadowed(run, asOf) : run;
+      if (!recorded) {
+        throw new ApiError(
+          404,
+          `no health recorded for the shadow run of ${run.modelVersion} on ${run.date}` +
+            (run.shadowOf ? ` (the run it shadowed, ${run.shadowOf}, was not issued by then)` : ""),
+        );
+      }
+      const checks = await reader.health(recorded);
+      // the recorded run's status, as the daily run stored it (it fails on stale data or a share of failed
       // features, not on any one check); each check keeps its own status
-      return c.json({ date: run.date, modelVersion: run.modelVersion, status: runStatus(run), checks }, 200);
+      return c.json({
+        date: run.date,
+        modelVersion: run.modelVersion,
+        shadowOf: recorded === run ? null : recorded.modelVersion,
+        status: runStatus(recorded),
+        checks,
+      }, 200);
     },
   );
 
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/healthz",
+    summary: "Liveness: whether the tables store answers (no key needed)",
+    responses: {
+      200: json(HealthzResponse, "The store answers"),
+      ...refusals(413, 414, 503),
+    },
+  });
   app.get("/healthz", async (c) => {
     c.header("Cache-Control", "no-store");
     try {
@@ -461,6 +520,21 @@ export function createApi(opts: ApiOptions): Api {
     }
   });
 
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/metrics",
+    summary:
+      "Prometheus text (format 0.0.4): requests by route, method and status, latency, refusals, models",
+    security,
+    responses: {
+      200: {
+        content: { "text/plain; version=0.0.4; charset=utf-8": { schema: { type: "string" } } },
+        description: "The exposition text",
+      },
+      // 500: the key check may fail (a key ring reloads its file)
+      ...refusals(401, 403, 413, 414, 429, 500),
+    },
+  });
   app.get("/metrics", async (c) => {
     const models: Record<string, string> = {};
     try {

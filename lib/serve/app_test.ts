@@ -108,7 +108,8 @@ Deno.test("serve: validation: bad dates, unknown symbols and parameters, oversiz
     const cases: [string, number, RegExp][] = [
       ["/v1/signals?date=2018-02-30", 400, /^query date: expected a date YYYY-MM-DD$/],
       ["/v1/signals?date=yesterday", 400, /date/],
-      ["/v1/signals?symbols=AAPL,NOPE", 400, /^unknown symbol NOPE$/],
+      // malformed: 400; well formed but naming what was never issued or registered: 404
+      ["/v1/signals?symbols=AAPL,NOPE", 404, /^unknown symbol NOPE$/],
       ["/v1/signals?symbols=AA%20PL", 400, /symbols/],
       ["/v1/signals?colour=red", 400, /unknown parameter "colour"/],
       ["/v1/signals?asOf=2018-02-06", 400, /asOf/],
@@ -353,6 +354,13 @@ Deno.test("serve: CORS is off unless origins are configured; store failures are 
     ok(r.status === 503 || r.status === 500, String(r.status));
     ok(/^(store unavailable|internal error)$/.test(await errorOf(r)));
     ok(logged.length >= 1, "the cause is logged server-side");
+    // a failure is never marked immutable, also where a settled replay would be
+    for (const p of [`/v1/signals?asOf=${s.fx.issued.d1v2}`, `/v1/signals/AAPL?asOf=${s.fx.issued.d1v2}`]) {
+      const f = await get(p);
+      ok(f.status === 503 || f.status === 500, `${p}: ${f.status}`);
+      equal(f.headers.get("cache-control"), "no-store", p);
+      await f.body?.cancel();
+    }
     const hz = await get("/healthz", {});
     equal(hz.status, 503);
     await hz.body?.cancel();
@@ -576,4 +584,243 @@ Deno.test("serve: the history window's default start is one year before `to`, a 
   equal(yearBefore("2020-02-29"), "2019-02-28");
   equal(yearBefore("0001-05-01"), "0000-05-01");
   equal(yearBefore("0000-05-01"), "0000-01-01");
+});
+
+Deno.test("serve: a name every object inherits (constructor, toString, __proto__) is no model alias", async () => {
+  const s = await setup();
+  try {
+    const { get, logged } = apiOf(s);
+    for (const q of ["/v1/signals?", "/v1/signals/AAPL?", "/v1/scorecard?", "/v1/health?"]) {
+      const r = await get(`${q}model=constructor`);
+      equal(r.status, 404, q);
+      equal(await errorOf(r), "unknown model alias constructor", q);
+      for (const name of ["toString", "__proto__", "hasOwnProperty", "valueOf"]) {
+        const bad = await get(`${q}model=${name}`);
+        equal(bad.status, 400, `${q}${name}`);
+        ok(/^query model: expected a model version/.test(await errorOf(bad)), `${q}${name}`);
+      }
+    }
+    const m = await get("/v1/models/constructor");
+    equal(m.status, 404);
+    equal(await errorOf(m), "unknown model version constructor");
+    deepEqual(logged, [], "no internal error");
+  } finally {
+    await s.stores.close();
+  }
+});
+
+Deno.test("serve: asOf names a real instant: no Feb 31, no hour 24, no second 60 (400)", async () => {
+  const s = await setup();
+  try {
+    const { get } = apiOf(s);
+    for (
+      const t of [
+        "2026-02-31T23:59:59Z",
+        "2018-02-29T12:00:00Z",
+        "2018-04-31T12:00:00Z",
+        "2018-02-00T12:00:00Z",
+        "2018-13-01T12:00:00Z",
+        "2018-00-10T12:00:00Z",
+        "2018-02-06T24:00:00Z",
+        "2018-02-06T23:60:00Z",
+        "2018-02-06T23:59:60Z",
+        "2018-02-06T12:00:00+24:00",
+        "2018-02-06T12:00:00+05:60",
+      ]
+    ) {
+      const r = await get(`/v1/scorecard?asOf=${encodeURIComponent(t)}`);
+      equal(r.status, 400, t);
+      equal(await errorOf(r), "query asOf: expected an RFC 3339 time with a zone or epoch milliseconds", t);
+    }
+    for (
+      const [t, to] of [
+        ["2020-02-29T23:59:59Z", "2020-02-29"],
+        ["2018-02-06T23:59:59.999+14:00", "2018-02-06"],
+        ["2018-02-07T00:30-05:00", "2018-02-07"],
+        ["2018-02-07T03:00:00Z", "2018-02-06"],
+      ]
+    ) {
+      const r = await get(`/v1/scorecard?asOf=${encodeURIComponent(t)}`);
+      equal(r.status, 200, t);
+      equal((await r.json()).to, to, t);
+    }
+  } finally {
+    await s.stores.close();
+  }
+});
+
+Deno.test("serve: an unknown symbol is 404 as of asOf: a replay answers the same after the symbol is first issued", async () => {
+  const s = await setup();
+  try {
+    const before = s.fx.issued.d1v2 + 60_000;
+    const paths = [
+      `/v1/signals?symbols=AAPL,NEW&asOf=${before}`,
+      `/v1/signals/NEW?from=2018-01-01&to=2018-02-28&asOf=${before}`,
+      "/v1/signals?symbols=NEW",
+      "/v1/signals/NEW?from=2018-01-01&to=2018-02-28",
+    ];
+    const warm = apiOf(s);
+    const answer = async (a: ReturnType<typeof apiOf>, p: string) => {
+      const r = await a.get(p);
+      return [r.status, r.headers.get("cache-control"), await r.text()];
+    };
+    const first = [];
+    for (const p of paths) {
+      const [status, cache, body] = await answer(warm, p);
+      deepEqual([status, cache, body], [404, "no-store", '{"error":"unknown symbol NEW"}'], p);
+      first.push(body);
+    }
+    // a run in progress (signals written, its run row not yet) makes no symbol known
+    const issuedAt = s.fx.issued.d1v2 + 86_400_000;
+    await issueRun(s.stores.tables, s.fx.v2, "2018-02-07", issuedAt, 0.5, ["NEW"]);
+    const row = (await s.stores.tables.query("signal_runs", {
+      where: { model_version: s.fx.v2, as_of: "2018-02-07" },
+    }))[0];
+    await s.stores.tables.delete("signal_runs", { model_version: s.fx.v2, as_of: "2018-02-07" });
+    for (const p of paths) equal((await answer(warm, p))[0], 404, `in progress: ${p}`);
+    // the run becomes visible: the present answers, the replays of before it still say unknown, byte for byte
+    await s.stores.tables.upsert("signal_runs", [row]);
+    s.now = issuedAt + 120_000;
+    for (const a of [warm, apiOf(s)]) {
+      for (let i = 0; i < 2; i++) {
+        const [status, cache, body] = await answer(a, paths[i]);
+        deepEqual([status, cache, body], [404, "no-store", first[i]], paths[i]);
+      }
+      for (const p of paths.slice(2)) {
+        const r = await a.get(p);
+        equal(r.status, 200, p);
+        await r.body?.cancel();
+      }
+      const settled = await a.get(`/v1/signals/NEW?from=2018-01-01&to=2018-02-28&asOf=${issuedAt + 1}`);
+      equal(settled.status, 200);
+      equal(settled.headers.get("cache-control"), "private, max-age=31536000, immutable");
+      deepEqual((await settled.json()).signals.map((x: { date: string }) => x.date), ["2018-02-07"]);
+    }
+  } finally {
+    await s.stores.close();
+  }
+});
+
+Deno.test("serve: metrics count every answer under its route, also a replay-cache hit, 401, 403 and 429", async () => {
+  const s = await setup();
+  try {
+    const { get } = apiOf(s);
+    const replay = `/v1/signals?date=${DATES[1]}&asOf=${s.fx.issued.d1v2 + 60_000}`;
+    for (let i = 0; i < 2; i++) {
+      const r = await get(replay); // the second from the replay cache
+      equal(r.status, 200);
+      await r.body?.cancel();
+    }
+    const statuses: [string, Record<string, string>, number][] = [
+      ["/v1/signals/AAPL", {}, 401],
+      ["/v1/scorecard", { "X-API-Key": s.revoked }, 403],
+      ["/v1/models", { "X-API-Key": s.slow }, 200],
+      ["/v1/models", { "X-API-Key": s.slow }, 200],
+      ["/v1/models", { "X-API-Key": s.slow }, 429],
+      ["/metrics", {}, 401],
+      ["/v2/anything", {}, 404],
+    ];
+    for (const [p, h, status] of statuses) {
+      const r = await get(p, h);
+      equal(r.status, status, p);
+      await r.body?.cancel();
+    }
+    const text = await (await get("/metrics")).text();
+    const counted = (route: string, status: number) =>
+      Number(
+        new RegExp(
+          `^fmai_http_requests_total\\{route="${
+            route.replaceAll("/", "\\/")
+          }",method="GET",status="${status}"\\} (\\d+)$`,
+          "m",
+        ).exec(text)?.[1] ?? 0,
+      );
+    equal(counted("/v1/signals", 200), 2, text);
+    equal(counted("/v1/signals/:symbol", 401), 1, text);
+    equal(counted("/v1/scorecard", 403), 1, text);
+    equal(counted("/v1/models", 429), 1, text);
+    equal(counted("/metrics", 401), 1, text);
+    equal(counted("unmatched", 404), 1, text);
+    ok(!text.includes('route="/v1/*"') && !text.includes('route="*"'), text);
+  } finally {
+    await s.stores.close();
+  }
+});
+
+Deno.test("serve: the OpenAPI document lists every status a route answers, /healthz and /metrics, and what size and pnl are", async () => {
+  const s = await setup();
+  try {
+    const { get } = apiOf(s);
+    const doc = await (await get("/openapi.json", {})).json();
+    const codes = (p: string) => Object.keys(doc.paths[p].get.responses).sort();
+    const guarded = ["401", "403", "413", "414", "429", "500", "503"];
+    for (
+      const p of [
+        "/v1/signals",
+        "/v1/signals/{symbol}",
+        "/v1/models/{version}",
+        "/v1/scorecard",
+        "/v1/health",
+      ]
+    ) {
+      deepEqual(codes(p), ["200", "400", "404", ...guarded].sort(), p);
+    }
+    deepEqual(codes("/v1/models"), ["200", ...guarded].sort());
+    deepEqual(codes("/healthz"), ["200", "413", "414", "503"]);
+    deepEqual(codes("/metrics"), ["200", "401", "403", "413", "414", "429", "500"]);
+    ok(doc.paths["/metrics"].get.security?.length, "metrics need a key");
+    equal(doc.paths["/healthz"].get.security, undefined, "healthz needs none");
+    ok(doc.paths["/metrics"].get.responses["200"].content["text/plain; version=0.0.4; charset=utf-8"]);
+    const size = doc.components.schemas.IssuedSignal.properties.size.description as string;
+    ok(
+      /fraction of the whole portfolio's capital/.test(size) && /maxWeight/.test(size) &&
+        /maxGross/.test(size),
+      size,
+    );
+    ok(!size.includes("[-1, 1]"), size);
+    const pnl = doc.components.schemas.Scorecard.properties.models.items.properties.pnl.description as string;
+    ok(/mean, over the day's `n` signals/.test(pnl) && /not the book's P&L/.test(pnl), pnl);
+    ok(doc.components.schemas.Health.properties.shadowOf, "health says whose checks a shadow run shows");
+  } finally {
+    await s.stores.close();
+  }
+});
+
+Deno.test("serve: a shadow run's health is the production run's it ran beside, and says so", async () => {
+  const s = await setup();
+  try {
+    const shadow = "2018-02-06.0123456789";
+    // the daily run writes the shadow run's row just before the production run's
+    const at = s.fx.issued.d1v2 - 1000;
+    await issueRun(s.stores.tables, shadow, DATES[1], at, 0.9, undefined, SHADOW_SIGNAL_SOURCE);
+    const row = (await s.stores.tables.query("signal_runs", { where: { model_version: shadow } }))[0];
+    await s.stores.tables.upsert("signal_runs", [{
+      ...row,
+      payload: JSON.stringify({ model: "shadow", champion: s.fx.v2 }),
+    }]);
+    const { get } = apiOf(s);
+    const h = await (await get(`/v1/health?model=${shadow}`)).json();
+    deepEqual(
+      { ...h, checks: h.checks.map((x: { kind: string; status: string }) => [x.kind, x.status]) },
+      { date: DATES[1], modelVersion: shadow, shadowOf: s.fx.v2, status: "ok", checks: [["psi", "fail"]] },
+    );
+    const own = await (await get(`/v1/health?date=${DATES[1]}`)).json();
+    deepEqual([own.modelVersion, own.shadowOf], [s.fx.v2, null]);
+    // before the production run it shadowed was issued, there was no health to show
+    const r = await get(`/v1/health?model=${shadow}&asOf=${at + 1}`);
+    equal(r.status, 404);
+    equal(r.headers.get("cache-control"), "no-store");
+    equal(
+      await errorOf(r),
+      `no health recorded for the shadow run of ${shadow} on ${DATES[1]} (the run it shadowed, ${s.fx.v2}, ` +
+        "was not issued by then)",
+    );
+    // a shadow row that does not say which run it shadowed: no health, said plainly
+    await s.stores.tables.upsert("signal_runs", [{ ...row, payload: "{}" }]);
+    const bare = await apiOf(s).get(`/v1/health?model=${shadow}`);
+    equal(bare.status, 404);
+    equal(await errorOf(bare), `no health recorded for the shadow run of ${shadow} on ${DATES[1]}`);
+  } finally {
+    await s.stores.close();
+  }
 });

@@ -22,7 +22,7 @@ export class ApiMetrics {
   readonly #refused = new Map<string, number>();
   readonly startedAt = Date.now();
 
-  /** Records one finished request. */
+  /** Records one finished request under its route pattern (`/v1/signals/:symbol`; `unmatched` when none). */
   observe(route: string, method: string, status: number, seconds: number): void {
     const k = `${route}\u0000${method}\u0000${status}`;
     this.#requests.set(k, (this.#requests.get(k) ?? 0) + 1);

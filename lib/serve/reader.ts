@@ -8,6 +8,7 @@ import { type Instant, type IsoDate, nextSession, SHADOW_SIGNAL_SOURCE, type Sig
 import {
   type AliasState,
   aliasState,
+  aliasTarget,
   listVersions,
   type VersionManifest,
   versionManifest,
@@ -30,6 +31,11 @@ export interface RunRef {
   issuedAt: Instant;
   source: string;
   status: string;
+  /**
+   * For a challenger's shadow run: the version of the production run it ran beside (its row's `champion`), whose
+   * health checks it shares; null for a production run (or a shadow row that does not say).
+   */
+  shadowOf: string | null;
 }
 
 /** A signal as the API shows it: everything it was issued with. */
@@ -113,13 +119,25 @@ export function issuedView(s: Signal): IssuedSignal {
   };
 }
 
+/** The version a shadow run's row says it ran beside (`payload.champion`), or null. */
+function shadowedVersion(payload: Row[string]): string | null {
+  try {
+    const p = JSON.parse(String(payload)) as { champion?: unknown } | null;
+    return typeof p?.champion === "string" && p.champion ? p.champion : null;
+  } catch {
+    return null;
+  }
+}
+
 function runOf(r: Row): RunRef {
+  const source = String(r.source);
   return {
     modelVersion: String(r.model_version),
     date: String(r.as_of),
     issuedAt: Number(r.issued_at),
-    source: String(r.source),
+    source,
     status: String(r.status),
+    shadowOf: source === SHADOW_SIGNAL_SOURCE ? shadowedVersion(r.payload) : null,
   };
 }
 
@@ -138,6 +156,8 @@ export interface ReaderOptions {
 }
 
 const runKey = (r: RunRef): string => `${r.modelVersion}\u0000${r.date}\u0000${r.source}`;
+/** The `runKey` of the run a stored signal row belongs to. */
+const rowRunKey = (r: Row): string => `${r.model_version}\u0000${r.date}\u0000${r.source}`;
 const signalKey = (version: string, date: string, source: string, symbol: string): string =>
   `${version}\u0000${date}\u0000${source}\u0000${symbol}`;
 /** Latest as-of date first, then the latest issued, then the smaller version. */
@@ -160,10 +180,12 @@ const answersBefore = (a: RunRef, b: RunRef): number =>
  * ever added. So each request checks one number, the count of run rows, and reloads the (small) run list when
  * it moved; a visible run's signals are immutable and are kept serialized (a bounded LRU), so a repeated
  * question costs that one count. A symbol a visible run lacks is remembered as absent, for the same reason.
+ * Every answer depends only on the runs visible at its `asOf`, so a replay never changes.
  */
 export class SignalReader {
   readonly #s: ServeStores;
-  readonly #known = new Set<string>();
+  /** Per symbol, the issue time of a visible run that issued it (it is known from then on). */
+  readonly #knownSince = new Map<string, Instant>();
   readonly modelName: string;
   #runs: { count: number; list: RunRef[] } | null = null;
   readonly #signals: Lru<string | null>;
@@ -260,17 +282,38 @@ export class SignalReader {
   }
 
   /**
-   * True when any production signal was ever issued for `symbol`. Issued signals are never removed, so a symbol
-   * found once is remembered; an unknown one is looked up every time (it may have been issued since).
+   * True when a run visible at `asOf` (its row written, issued at or before `asOf`) issued a signal for `symbol`:
+   * the same question about a past instant gets the same answer after the symbol is first issued later. A run's
+   * signals are stamped no later than its row, so only rows stamped by `asOf` are read, the earliest first (almost
+   * always of such a run), then, when it is not, every one of them. The issue time of a run found is remembered
+   * (runs are never removed: the symbol stays known from then on); anything earlier is looked up every time.
    */
-  async knownSymbol(symbol: string): Promise<boolean> {
-    if (this.#known.has(symbol)) return true;
-    const rows = await this.#s.tables.query("signals", {
-      where: { symbol, model_version: { gt: "" } },
-      limit: 1,
-    });
-    if (rows.length && this.#known.size < 100_000) this.#known.add(symbol);
-    return rows.length > 0;
+  async knownSymbol(symbol: string, asOf: Instant): Promise<boolean> {
+    const since = this.#knownSince.get(symbol);
+    if (since !== undefined && since <= asOf) return true;
+    const visible = new Map<string, RunRef>();
+    for (const r of await this.runs()) if (r.issuedAt <= asOf) visible.set(runKey(r), r);
+    const where: Where = { symbol, model_version: { gt: "" }, issued_at: { lte: asOf } };
+    for (const limit of [1, 0]) {
+      const rows = await this.#s.tables.query("signals", {
+        where,
+        orderBy: ["issued_at", "date", "model_version"],
+        ...(limit ? { limit } : {}),
+      });
+      let first: Instant | null = null;
+      for (const row of rows) {
+        const run = visible.get(rowRunKey(row));
+        if (run && (first === null || run.issuedAt < first)) first = run.issuedAt;
+      }
+      if (first !== null) {
+        if (since !== undefined ? first < since : this.#knownSince.size < 100_000) {
+          this.#knownSince.set(symbol, first);
+        }
+        return true;
+      }
+      if (!limit || rows.length < limit) return false;
+    }
+    return false;
   }
 
   /**
@@ -323,7 +366,7 @@ export class SignalReader {
   async model(version: string): Promise<VersionManifest | null> {
     let v = version;
     if (!/\./.test(v)) {
-      const a = (await aliasState(this.#s.objects, this.modelName)).aliases[v];
+      const a = aliasTarget(await aliasState(this.#s.objects, this.modelName), v);
       if (!a) return null;
       v = a;
     }
@@ -384,8 +427,20 @@ export class SignalReader {
     return { entries, days: rows };
   }
 
-  /** The health checks stored with a run. */
-  async health(run: RunRef): Promise<HealthCheck[]> {
+  /**
+   * The production run a shadow run ran beside, when it is visible at `asOf` (health is recorded only for the
+   * production run of a date); null when the row does not say or that run is not visible then.
+   */
+  async shadowed(run: RunRef, asOf: Instant): Promise<RunRef | null> {
+    if (run.shadowOf === null) return null;
+    return (await this.runs()).find((r) =>
+      r.modelVersion === run.shadowOf && r.date === run.date && r.source !== SHADOW_SIGNAL_SOURCE &&
+      r.issuedAt <= asOf
+    ) ?? null;
+  }
+
+  /** The health checks stored with a production run. */
+  async health(run: Pick<RunRef, "modelVersion" | "date">): Promise<HealthCheck[]> {
     const rows = await this.#s.tables.query("health", {
       where: { model_version: run.modelVersion, as_of: run.date },
       orderBy: ["kind", "name"],

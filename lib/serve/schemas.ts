@@ -29,10 +29,29 @@ export const MIN_INSTANT = 0;
 /** Latest instant a request may name: 9999-12-31T23:59:59.999Z (the last a `YYYY-MM-DD` date can hold). */
 export const MAX_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
-const instantForm = (s: string): boolean =>
-  /^\d{1,15}$/.test(s) ||
-  (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) &&
-    !Number.isNaN(Date.parse(s)));
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * Whether the fields of an RFC 3339 time name a real instant: they round-trip through a UTC date (no Feb 31, no
+ * hour 24, no second 60), and a zone offset is at most 23:59. `Date.parse` alone rolls `2026-02-31` over to
+ * March 3 and reads `T24:00:00` as the next midnight.
+ */
+function realTime(m: RegExpExecArray): boolean {
+  // seconds and a zone offset may be absent (0)
+  const [y, mo, d, h, mi, sec, oh, om] = m.slice(1).map((x) => Number(x ?? 0));
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo - 1, d); // years 0..99 as written, not 1900..1999
+  t.setUTCHours(h, mi, sec);
+  return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d &&
+    t.getUTCHours() === h && t.getUTCMinutes() === mi && t.getUTCSeconds() === sec && oh <= 23 && om <= 59;
+}
+
+const instantForm = (s: string): boolean => {
+  if (/^\d{1,15}$/.test(s)) return true;
+  const m = RFC3339.exec(s);
+  return m !== null && realTime(m) && !Number.isNaN(Date.parse(s));
+};
 
 /**
  * An instant: RFC 3339 with a zone (`2018-02-08T02:00:00Z`) or epoch milliseconds, from 1970-01-01T00:00:00Z
@@ -136,7 +155,11 @@ export const IssuedSignalSchema = z.object({
   forSession: z.string().openapi({ description: "The session the signal trades (fills at its open)" }),
   action: z.enum(["buy", "sell", "hold"]),
   size: z.number().openapi({
-    description: "Target position in [-1, 1] of the capital allotted to the symbol",
+    description:
+      "Target weight of the symbol in the portfolio for `forSession`, as a fraction of the whole " +
+      "portfolio's capital (negative: short; 0: not held), from the portfolio rule in `sizing.rule`: `|size|` is " +
+      "at most the per-name cap `maxWeight`, and the sum of `|size|` over a run's signals (the gross exposure) at " +
+      "most `maxGross`; volatility targeting can keep it below that",
   }),
   confidence: z.number(),
   source: z.string(),
@@ -215,8 +238,14 @@ export const ScorecardResponse = z.object({
     signals: z.number(),
     traded: z.number(),
     hitRate: num,
-    pnl: z.number(),
-    meanDailyPnl: num,
+    pnl: z.number().openapi({
+      description:
+        "Sum over the scored days of the day's mean P&L per signal: the mean, over the day's `n` " +
+        "signals with a known return, of `size x return - 2 x cost x |size|` (return: next open to the open " +
+        "after; cost: `backtest.costBps` per side, one round trip). A day's value is the sized positions' " +
+        "P&L divided by `n`, not the book's P&L",
+    }),
+    meanDailyPnl: num.openapi({ description: "`pnl` / `days` (null without a scored day)" }),
     meanIc: num,
     icir: num,
   })),
@@ -226,6 +255,12 @@ export const ScorecardResponse = z.object({
 export const HealthResponse = z.object({
   date: z.string(),
   modelVersion: z.string(),
+  shadowOf: z.string().nullable().openapi({
+    description:
+      "For a challenger's shadow run, the version of the production run it ran beside: health is " +
+      "recorded only for a date's production run, so `status` and `checks` are that run's (the same data; drift " +
+      "measured against that version's training window). Null for a production run",
+  }),
   status: z.enum(["ok", "warn", "fail"]).openapi({
     description:
       "The run's status as the daily run stored it (`deno task signal` exits 3 on fail): fail when " +
@@ -241,3 +276,6 @@ export const HealthResponse = z.object({
     status: z.string(),
   })),
 }).openapi("Health");
+
+/** `GET /healthz` response. */
+export const HealthzResponse = z.object({ status: z.literal("ok") }).openapi("Healthz");
