@@ -10,14 +10,21 @@
 #          deno task evaluate --sections trend --data /shared/data
 # NVIDIA_DRIVER_CAPABILITIES must include "graphics": the container toolkit then mounts the driver's Vulkan
 # library (libGLX_nvidia.so.0) and ICD file; "compute,utility" alone gives CUDA but no Vulkan device.
+# Runs as root, unlike the API and Jupyter images: a batch job that listens on no port and runs only this
+# repository's code; it writes reports/ and model files into /app and into bind-mounted folders owned by
+# whichever host user runs it, and Deno's cache is root's (/root/.cache/deno), so `docker run --user` would
+# first need those made writable for that user.
 FROM ubuntu:24.04
 ENV DEBIAN_FRONTEND=noninteractive \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,graphics,utility \
     XDG_RUNTIME_DIR=/tmp
+# npm's deno package links /usr/local/bin/deno to the binary (<prefix>/lib/node_modules/deno/deno);
+# `deno --version` fails the build when it does not run
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates xz-utils npm \
       libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 \
-    && npm install -g deno@2.9.6 && rm -rf /var/lib/apt/lists/* /root/.npm
+    && npm install -g deno@2.9.6 && rm -rf /var/lib/apt/lists/* /root/.npm \
+    && deno --version
 # The ICD file for hosts whose toolkit mounts the library but not the JSON (gpu_check.sh prefers the toolkit's
 # /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json when it exists).
 RUN mkdir -p /etc/vulkan/icd.d && printf '%s\n' \

@@ -1,8 +1,9 @@
 /**
  * The local MariaDB server of `scripts/services.ts`: Debian's `mariadb-server` (installed with apt-get when
- * `mariadbd` is missing), a private instance under `.services/mysql` (`mariadb-install-db` + `mariadbd` on
- * 127.0.0.1 with its own port, socket and pid file), database `fmai` and user `fmai` with password
- * `FMAI_MYSQL_PASSWORD` (default `fmai`), for exactly `127.0.0.1` and `localhost`.
+ * `mariadbd` is missing: as root, or through `sudo -n` for a user with passwordless sudo), a private instance
+ * under `.services/mysql` (`mariadb-install-db` + `mariadbd` on 127.0.0.1 with its own port, socket and pid
+ * file), database `fmai` and user `fmai` with password `FMAI_MYSQL_PASSWORD` (default `fmai`), for exactly
+ * `127.0.0.1` and `localhost`.
  *
  * Hardened like a real server, even though it is for development:
  * - it runs as an unprivileged OS user: `mysql` (Debian's account) when started by root, else the user who
@@ -96,6 +97,17 @@ async function harden(password: string): Promise<void> {
   await adminSql(sql);
 }
 
+/**
+ * How to run apt-get as root: itself when we are root, else through `sudo -n` (non-interactive: it fails at
+ * once instead of asking for a password), as for the unprivileged runner user of GitHub-hosted CI; `null`
+ * when neither works. `DEBIAN_FRONTEND` goes through `env`, since sudo resets the environment.
+ */
+export function aptGetCommand(uid: number | null, hasSudo: boolean): string[] | null {
+  const aptGet = ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-o", "DPkg::Lock::Timeout=600"];
+  if (uid === 0) return aptGet;
+  return hasSudo ? ["sudo", "-n", ...aptGet] : null;
+}
+
 /** The MariaDB service. */
 export function mariadbService(s: ServiceSettings): Service {
   let setupDone = false;
@@ -108,13 +120,20 @@ export function mariadbService(s: ServiceSettings): Service {
     logFile: `${DIR}/mysqld.log`,
     async ensureInstalled() {
       if (await which("mariadbd") && await which("mariadb-install-db")) return;
-      const env = { ...Deno.env.toObject(), DEBIAN_FRONTEND: "noninteractive" };
-      const aptArgs = ["-o", "DPkg::Lock::Timeout=600", "-y", "-q"];
+      const cmd = aptGetCommand(Deno.uid(), Boolean(await which("sudo")));
+      if (!cmd) {
+        throw new Error(
+          "mariadb-server is not installed, and installing it with apt-get needs root: run as root or with " +
+            "passwordless sudo, or install mariadb-server and mariadb-client yourself",
+        );
+      }
+      const [exe, ...pre] = cmd;
+      const install = ["-y", "-q", "install", "mariadb-server", "mariadb-client"];
       try {
-        await run("apt-get", [...aptArgs, "install", "mariadb-server", "mariadb-client"], { env });
+        await run(exe, [...pre, ...install]);
       } catch {
-        await run("apt-get", ["-o", "DPkg::Lock::Timeout=600", "-q", "update"], { env });
-        await run("apt-get", [...aptArgs, "install", "mariadb-server", "mariadb-client"], { env });
+        await run(exe, [...pre, "-q", "update"]);
+        await run(exe, [...pre, ...install]);
       }
       if (!await which("mariadbd")) {
         throw new Error("apt-get installed mariadb-server but mariadbd is not on PATH");
