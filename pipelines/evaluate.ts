@@ -37,7 +37,6 @@ import {
   SECTION_ORDER,
   type SectionResult,
   SECTIONS,
-  SP500_DIR,
 } from "@lib/evaluate/mod.ts";
 
 const USAGE =
@@ -68,10 +67,6 @@ export interface EvaluateOptions {
 
 const ROOT = new URL("../", import.meta.url);
 
-/** What every result on the sp500 file says about its universe. */
-export const SURVIVORSHIP_NOTE =
-  "Survivorship bias: the sp500-5yr-ohlcv universe is the fixed list of the 2018 S&P 500 members; companies " +
-  "that left the index or the market before then are missing, which flatters these results.";
 /** Path of the committed expected-metrics file (`pipelines/evaluate_guard.ts`). */
 export const EXPECTED_PATH = new URL("bench/expected_metrics.json", ROOT).pathname;
 
@@ -260,12 +255,6 @@ export async function evaluate(
     }
   } finally {
     if (text && "close" in text) await text.close();
-  }
-  // every section measured on the sp500 file says its universe is fixed (survivorship-biased)
-  for (const r of results) {
-    if (r.metrics.some((m) => m.data.includes(SP500_DIR)) && !r.notes.includes(SURVIVORSHIP_NOTE)) {
-      r.notes.push(SURVIVORSHIP_NOTE);
-    }
   }
   const date = new Date().toISOString().slice(0, 10);
   // the header says how many tickers (null: all); the sections that ran are its `sections`

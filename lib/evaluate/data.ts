@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { type Bar, barKnownAt, type IsoDate, mulberry32, shuffleInPlace } from "../core/mod.ts";
 import { type MarketInput, type SymbolSeries, toSeries } from "../dataset/mod.ts";
 import { csvPresets } from "../sources/mod.ts";
-import type { EvalContext } from "./types.ts";
+import type { EvalContext, SectionResult } from "./types.ts";
 
 /** Folder of the S&P 500 five-year OHLCV file, relative to the shared data directory. */
 export const SP500_DIR = "sp500-5yr-ohlcv";
@@ -16,6 +16,22 @@ export const SP500_DIR = "sp500-5yr-ohlcv";
 export const INDEX_DIR = "us-index-etf-daily-yahoo";
 /** Tickers of a reduced (CI) run. */
 export const REDUCED_TICKERS = 60;
+
+/** What every result measured on the sp500 file says about its universe. */
+export const SURVIVORSHIP_NOTE =
+  "Survivorship bias: the sp500-5yr-ohlcv universe is the fixed list of the 2018 S&P 500 members; companies " +
+  "that left the index or the market before then are missing, which flatters these results.";
+
+/**
+ * `r` with {@link SURVIVORSHIP_NOTE} added to its notes (once) when any of its metrics was measured on the sp500
+ * file, so `deno task evaluate` and the notebooks, which call the sections directly, both show the caveat.
+ */
+export function withSurvivorshipNote<R extends SectionResult>(r: R): R {
+  if (r.metrics.some((m) => m.data.includes(SP500_DIR)) && !r.notes.includes(SURVIVORSHIP_NOTE)) {
+    r.notes.push(SURVIVORSHIP_NOTE);
+  }
+  return r;
+}
 
 const cache = new Map<string, Promise<Map<string, SymbolSeries>>>();
 

@@ -16,7 +16,7 @@ import { mulberry32, shuffleInPlace } from "../core/mod.ts";
 import { levelOutcome, type LevelOutcomeOptions, type SymbolSeries, TREND_SEGMENTS } from "../dataset/mod.ts";
 import { atr, floorPivots, SwingLevelModel } from "../models/mod.ts";
 import { type Figure, lineFigure, type Table } from "../report/mod.ts";
-import { loadSp500, SP500_DIR } from "./data.ts";
+import { loadSp500, SP500_DIR, withSurvivorshipNote } from "./data.ts";
 import { type EvalContext, type Metric, metricRecorder, type SectionResult } from "./types.ts";
 
 /** Level methods: ours, the floor-pivot baseline, and the random levels matched to each. */
@@ -243,5 +243,13 @@ export async function levelsSection(ctx: EvalContext): Promise<SectionResult> {
     "Days near the end of the data whose 10-session touch window or 5-session hold lag runs past 2018-02-07 count as unknown and are excluded from the rates.",
   ];
   timings.total_ms = performance.now() - t0;
-  return { section: "levels", title: "3. Support and resistance", metrics, figures, tables, notes, timings };
+  return withSurvivorshipNote({
+    section: "levels",
+    title: "3. Support and resistance",
+    metrics,
+    figures,
+    tables,
+    notes,
+    timings,
+  });
 }

@@ -38,7 +38,7 @@ import { constructPortfolio, riskLimitHooks, type RiskLimitOptions } from "../si
 import { type SymbolSeries, toSeries, TREND_SEGMENTS } from "../dataset/mod.ts";
 import { csvPresets } from "../sources/mod.ts";
 import { join } from "node:path";
-import { chooseTickers, INDEX_DIR, loadSp500, REDUCED_TICKERS } from "./data.ts";
+import { chooseTickers, INDEX_DIR, loadSp500, REDUCED_TICKERS, withSurvivorshipNote } from "./data.ts";
 import { type EvalContext, type Metric, metricRecorder, type SectionResult } from "./types.ts";
 import {
   loadVolInputs,
@@ -52,6 +52,12 @@ import {
 
 /** The default risk method (fixed before the backtests were run). */
 export const RISK_DEFAULT = "gjr-fhs";
+
+/**
+ * Simulated histories behind the Z2 p-values of the index and the sp500 equal-weight portfolio: 1000 in a full
+ * run, 300 in a reduced one (per symbol: 100).
+ */
+export const RISK_Z2_SIMS = { full: 1000, reduced: 300 } as const;
 
 /** Methods of the risk section, in table order. */
 export const RISK_METHODS_INDEX = [
@@ -375,7 +381,7 @@ export async function riskSection(ctx: EvalContext): Promise<SectionResult> {
   let t1 = performance.now();
   const inp = loadVolInputs(ctx.sharedDir);
   const idx = indexRiskRun(inp);
-  const idxBt = backtestRun(idx, ctx.reduced ? 300 : 1000, ctx.seed);
+  const idxBt = backtestRun(idx, ctx.reduced ? RISK_Z2_SIMS.reduced : RISK_Z2_SIMS.full, ctx.seed);
   for (const [k, v] of Object.entries(idx.timings)) timings[`index_${k}`] = v;
   timings.index_ms = performance.now() - t1;
   const idxSeg = `oos-${VOL_OOS.from}..${VOL_OOS.to}`,
@@ -471,7 +477,7 @@ export async function riskSection(ctx: EvalContext): Promise<SectionResult> {
   });
   ewRet[0] = NaN;
   const ewRun = stockRiskRun("equal-weight", ewDates, ewRet);
-  const ewBt = backtestRun(ewRun, ctx.reduced ? 300 : 1000, ctx.seed);
+  const ewBt = backtestRun(ewRun, ctx.reduced ? RISK_Z2_SIMS.reduced : RISK_Z2_SIMS.full, ctx.seed);
   addRows("sp500 equal-weight", "sp500_ew", segment, data, ewBt);
   timings.sp500_portfolio_ms = performance.now() - t1;
   ctx.log?.(`risk: sp500 ${nSym} symbols, equal-weight ${ewRun.to - ewRun.from} days`);
@@ -553,7 +559,9 @@ export async function riskSection(ctx: EvalContext): Promise<SectionResult> {
       ],
       rows,
       caption:
-        `One-day VaR/ES backtests. Index: ^GSPC ${VOL_OOS.from}..${VOL_OOS.to} (monthly re-estimation); sp500 equal-weight: ${segment}. Z2 > 0: ES underestimated; its p-value is simulated from each method's predictive distribution.`,
+        `One-day VaR/ES backtests. Index: ^GSPC ${VOL_OOS.from}..${VOL_OOS.to} (monthly re-estimation); sp500 equal-weight: ${segment}. Z2 > 0: ES underestimated; its p-value is simulated from each method's predictive distribution (${
+          ctx.reduced ? RISK_Z2_SIMS.reduced : RISK_Z2_SIMS.full
+        } histories).`,
     },
     {
       columns: [
@@ -617,7 +625,7 @@ export async function riskSection(ctx: EvalContext): Promise<SectionResult> {
     "Per-symbol and portfolio models are fitted once at the start of the test segment and filtered through it with fixed parameters (as arch's filtered-historical-simulation example does).",
   ];
   timings.total_ms = performance.now() - t0;
-  return {
+  return withSurvivorshipNote({
     section: "risk",
     title: "6. Risk (VaR and expected shortfall)",
     metrics,
@@ -625,5 +633,5 @@ export async function riskSection(ctx: EvalContext): Promise<SectionResult> {
     tables,
     notes,
     timings,
-  };
+  });
 }

@@ -32,6 +32,7 @@ import { asNewsItems, frozenEncoderHead } from "./sentiment_lm.ts";
 import { barFigure, type Figure, type Table } from "../report/mod.ts";
 import { csvRecords } from "../sources/mod.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
+import { withSurvivorshipNote } from "./data.ts";
 import SPLIT from "./testdata/phrasebank_split.json" with { type: "json" };
 
 /** Data files of section 4, relative to the shared data folder. */
@@ -477,7 +478,15 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
         } fitted on validation. ${meta.license}`,
       );
     }
-  } else notes.push(`language-model rows skipped: ${ctx.lmMissing ?? "no text models given"}`);
+  } else {
+    notes.push(
+      `language-model rows skipped: ${
+        ctx.lmMissing ??
+          "no text models given (deno task evaluate hands the section the installed ones; a direct call, e.g. " +
+            "from a notebook, gives none)"
+      }`,
+    );
+  }
   rows.push(["FinBERT (published, context)", FINBERT_ANCHORS.agree50, "", FINBERT_ANCHORS.agreeAll, ""]);
   tables.push({
     columns: ["method", "accuracy (50% agree)", "macro F1 (50%)", "accuracy (all agree)", "macro F1 (all)"],
@@ -489,14 +498,22 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
   tables.push({
     columns: ["l2", "lexicon tags", "val accuracy", "val macro F1", "L-BFGS iterations"],
     rows: tuneRows,
-    caption: `text-logistic chosen on validation macro F1: l2 = ${best!.l2}, lexicon tags ${best!.lexicon}`,
+    caption: ctx.reduced
+      ? `text-logistic: l2 chosen on validation macro F1 (reduced grid; lexicon tags fixed on): l2 = ${
+        best!.l2
+      }`
+      : `text-logistic chosen on validation macro F1: l2 = ${best!.l2}, lexicon tags ${best!.lexicon}`,
   });
   notes.push(
     `text-logistic (ours): TF-IDF unigrams+bigrams (min df 2, ${ours.vocabularySize} terms), lexicon polarity tags ${
       best!.lexicon ? "on" : "off"
-    }, multinomial logistic, l2 ${
-      best!.l2
-    }; both chosen on validation macro F1. FinBERT 0.86 / 0.97 are published numbers (Araci 2019), not measured here.`,
+    }, multinomial logistic, l2 ${best!.l2}; ${
+      ctx.reduced
+        ? `l2 chosen on validation macro F1 from ${
+          grid.map((g) => g.l2).join(", ")
+        }, lexicon tags fixed on (the reduced run's grid; a full run also chooses the tags)`
+        : "both chosen on validation macro F1"
+    }. FinBERT 0.86 / 0.97 are published numbers (Araci 2019), not measured here.`,
     "lexicon: a compact hand-written finance word list in the Loughran-McDonald style (not the LM dictionary), negation within 3 tokens, 'loss narrowed'-type rule.",
   );
 
@@ -618,7 +635,7 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
   );
   notes.push(`Classes: ${SENTIMENT_CLASSES.join(", ")}.`);
   timings.total_ms = performance.now() - t0;
-  return {
+  return withSurvivorshipNote({
     section: "sentiment",
     title: "4. News and text sentiment",
     metrics,
@@ -626,5 +643,5 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
     tables,
     notes,
     timings,
-  };
+  });
 }

@@ -14,7 +14,7 @@ import {
   DEFAULT_SPEC,
   systemAttribution,
 } from "../workflow/mod.ts";
-import { SP500_DIR } from "./data.ts";
+import { SP500_DIR, withSurvivorshipNote } from "./data.ts";
 import { NULL_SESSIONS, NULL_Z_BOUND, nullRunFor, type TrendRun, trendRunFor } from "./trend.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
 
@@ -241,7 +241,7 @@ export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
       ? `null check PASS: on ${nullData} no strategy has a gross edge (|z| < ${NULL_Z_BOUND}).`
       : `null check FAIL: gross edge on a random walk: ${failed.join(", ")}.`,
   ];
-  return {
+  return withSurvivorshipNote({
     section: "signals",
     title: "5. Signals and backtest",
     metrics,
@@ -249,5 +249,5 @@ export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
     tables: [table, attributionTable],
     notes,
     timings,
-  };
+  });
 }

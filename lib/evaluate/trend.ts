@@ -1,10 +1,11 @@
 /**
  * Section 1 of EVALUATION.md, trend (next-day direction): the point-in-time dataset on `sp500-5yr-ohlcv` with
  * ^GSPC/^VIX market context and the protocol's segments; one fitted system (lib/workflow): the models (majority,
- * 20-day momentum, logistic regression, a tfjs network, gradient-boosted trees) fitted on train less an inner
- * early-stopping slice, the six ensembles fitted on validation; 3-class and up-vs-not-up metrics, daily
- * IC/RankIC/ICIR on test next to a "minus trailing volatility" reference score; and the null check: the same
- * system on a synthetic random walk must be within noise of chance (`|z| < 3`).
+ * 20-day momentum, logistic regression, a tfjs network, gradient-boosted trees, the sequence models) fitted on
+ * train's nested windows (`fitTrendModel`: early stopping on the inner slice), the six ensembles fitted on
+ * validation; 3-class and up-vs-not-up metrics, daily IC/RankIC/ICIR on test next to a "minus trailing
+ * volatility" reference score; and the null check: the same system on a synthetic random walk must be within
+ * noise of chance (`|z| < 3`).
  * @module
  */
 import type { IsoDate, NewsItem } from "../core/mod.ts";
@@ -26,6 +27,7 @@ import {
   chanceTest,
   dailyIc,
   pearson,
+  SEQUENCE_MODEL_NAMES,
   spearman,
   TREND_MODEL_NAMES,
   trendMetrics,
@@ -41,7 +43,7 @@ import {
   type SystemPredictions,
   type SystemSpec,
 } from "../workflow/mod.ts";
-import { loadMarket, loadSp500, SP500_DIR } from "./data.ts";
+import { loadMarket, loadSp500, SP500_DIR, withSurvivorshipNote } from "./data.ts";
 import { trendZoo } from "./trend_zoo.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
 
@@ -482,11 +484,40 @@ export async function trendSection(ctx: EvalContext): Promise<SectionResult> {
       `${run.ds.featureSet.version}); rows train/valid/test ${run.rows.train.length}/${run.rows.valid.length}/` +
       `${run.rows.test.length}; tfjs backend ${run.tfBackend}.`,
   );
-  const w = run.system.windows;
+  const w = run.system.windows, spec = run.system.spec;
+  // which rows each base model saw: lib/models fitTrendModel and lib/workflow fitSystem
+  const trendNames = spec.experts.trend;
+  const seqNames = trendNames.filter((m) => SEQUENCE_MODEL_NAMES.includes(m));
+  const stopNames: string[] = trendNames.filter((m) => m === "mlp-tfjs" || m === "gbdt");
+  const plainNames = trendNames.filter((m) => !seqNames.includes(m) && !stopNames.includes(m));
+  const fitInner = `${w.fit.join("..")} + ${w.inner?.join("..") ?? ""}`;
   notes.push(
-    `Nested windows: base models fit on ${w.fit.join("..")} (early stopping on the inner slice ` +
-      `${w.inner?.join("..") ?? "none"}); the six ensembles and the gate on the calibration window ` +
-      `${w.calibration.join("..")}, which the base models never saw; the test is untouched.`,
+    w.inner
+      ? `Nested windows (fit ${w.fit.join("..")}, inner slice ${w.inner.join("..")}): ` +
+        [
+          plainNames.length ? `${plainNames.join(", ")} fit on fit + inner (${fitInner})` : "",
+          stopNames.length
+            ? `${
+              stopNames.join(", ")
+            } fit on fit, early-stop on the inner slice, then are refitted on fit + inner ` +
+              `with the epochs/rounds chosen there`
+            : "",
+          seqNames.length
+            ? `the sequence models (${seqNames.join(", ")}) fit on fit and early-stop on the inner slice, ` +
+              `with no refit`
+            : "",
+          "GARCH(1,1) fits on fit + inner",
+          spec.experts.use.includes("level")
+            ? "the level expert's bounce model learns from touches whose outcome was known by the end of train"
+            : "",
+        ].filter(Boolean).join("; ") +
+        `. The six ensembles and the gate fit on the calibration window ${w.calibration.join("..")}, which ` +
+        `the base models never saw; the test is untouched.`
+      : `Nested windows: no inner slice, so every base model and GARCH(1,1) fit on ${
+        w.fit.join("..")
+      } with ` +
+        `their own defaults; the six ensembles and the gate fit on the calibration window ` +
+        `${w.calibration.join("..")}, which the base models never saw; the test is untouched.`,
   );
   notes.push(
     `Up-vs-rest AUC is inflated by the neutral band (it scales with sigma20): the score "minus trailing ` +
@@ -537,7 +568,7 @@ export async function trendSection(ctx: EvalContext): Promise<SectionResult> {
       { yTitle: "sum of daily RankIC" },
     ),
   ];
-  return {
+  return withSurvivorshipNote({
     section: "trend",
     title: "1. Trend (next-day direction)",
     metrics,
@@ -545,5 +576,5 @@ export async function trendSection(ctx: EvalContext): Promise<SectionResult> {
     tables: [table, zoo.table],
     notes,
     timings: { ...run.timings, null_check: nullMs },
-  };
+  });
 }
