@@ -73,6 +73,36 @@ export interface GateData {
   edges: readonly Float64Array[];
 }
 
+/**
+ * The edges the gate combines: an expert without a view on a row (NaN edge) gets the mean of its edges over the
+ * rows of the same day that have one (NaN stays only on a day where no row has one: that expert then carries 0
+ * for every row of the day). An expert's missing view is neutral relative to the cross-section: counted as 0 it
+ * would be an absolute view of a zero return, and since the gate's terms are shared by every name of a day (the
+ * market expert's edge is the same for all names), a name missing a negative term would rank above its peers
+ * for no reason but the missing data. Returns new arrays; the input is not changed.
+ */
+export function fillMissingEdges(
+  edges: readonly Float64Array[],
+  rowDay: Int32Array,
+  days: number,
+): Float64Array[] {
+  return edges.map((e) => {
+    let missing = false;
+    for (let i = 0; i < e.length && !missing; i++) missing = !Number.isFinite(e[i]);
+    if (!missing) return e;
+    const sum = new Float64Array(days), cnt = new Float64Array(days);
+    for (let i = 0; i < e.length; i++) {
+      if (Number.isFinite(e[i])) {
+        [sum[rowDay[i]], cnt[rowDay[i]]] = [sum[rowDay[i]] + e[i], cnt[rowDay[i]] + 1];
+      }
+    }
+    return Float64Array.from(
+      e,
+      (v, i) => (Number.isFinite(v) ? v : cnt[rowDay[i]] ? sum[rowDay[i]] / cnt[rowDay[i]] : NaN),
+    );
+  });
+}
+
 /** What {@link RegimeGate.fit} reports. */
 export interface GateFitReport {
   /** Epochs of the final gate fit. */
@@ -263,8 +293,9 @@ export class RegimeGate {
    * over the forecast sd; NaN rows skipped), `days` the number of condition rows. For an honest gate pass edges
    * the calibrators did not see (`crossFitEdges`). `ModelError` with fewer than 10 days with outcomes.
    */
-  async fit(x: GateData, outcome: Float64Array, days: number): Promise<GateFitReport> {
-    this.#check(x, days);
+  async fit(data: GateData, outcome: Float64Array, days: number): Promise<GateFitReport> {
+    this.#check(data, days);
+    const x = { ...data, edges: fillMissingEdges(data.edges, data.rowDay, days) };
     if (outcome.length !== x.rowDay.length) {
       throw new RangeError("regime gate: outcome and rowDay differ in length");
     }
@@ -569,14 +600,17 @@ export class RegimeGate {
 
   /**
    * Combined edge per row `ê_i = Σ_k g_{d,k} (α_k + β_k e_ik)` (`d` the row's day; abstain contributes 0; a NaN
-   * edge means no view and contributes 0), the per-day weights, and each expert's contribution per row
-   * (`contributions[k][i] = g_{d,k} (α_k + β_k e_ik)`, summing to `ê_i`).
+   * edge, no view, takes the mean edge of the expert over the day's rows that have one: {@link fillMissingEdges},
+   * as in `fit`; 0 when no row of the day has one), the per-day weights, and each expert's contribution per row
+   * (`contributions[k][i] = g_{d,k} (α_k + β_k e_ik)`, summing to `ê_i`). The rows of one day should be the whole
+   * cross-section the edges are compared within.
    */
   combine(
-    x: GateData,
+    data: GateData,
     days: number,
   ): { edge: Float64Array; weights: Float64Array; contributions: Float64Array[] } {
-    this.#check(x, days);
+    this.#check(data, days);
+    const x = { ...data, edges: fillMissingEdges(data.edges, data.rowDay, days) };
     const w = this.weights(x.conditions, days);
     const K = this.expertNames.length, out = this.outputNames.length, n = x.rowDay.length;
     const edge = new Float64Array(n), contributions = x.edges.map(() => new Float64Array(n));

@@ -1,7 +1,7 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { normalRng } from "../core/mod.ts";
 import { crossFitEdges, ExpertCalibration, marketExpertScores } from "./experts.ts";
-import { RegimeGate } from "./gate.ts";
+import { fillMissingEdges, RegimeGate } from "./gate.ts";
 import { expertReliability, withColumns } from "./regime.ts";
 import { edgeSharpe, type RegimeRows, regimeRows, rowsBetween, take } from "./planted.ts";
 
@@ -93,4 +93,43 @@ Deno.test("regime gate abstains on pure noise and finds nothing in shuffled retu
   throws(() => new RegimeGate(["a"], []), RangeError);
   throws(() => gate.weights(new Float64Array(3), 1), RangeError);
   equal(gate.outputNames.at(-1), "abstain");
+});
+
+Deno.test("regime gate: a missing expert view is neutral within its day, not a zero that lifts a name above its peers", () => {
+  // three names on day 0, two on day 1; the market expert's edge is the same for every name of a day (negative
+  // here) and name 2 has no market view on day 0; the trend expert has no view at all on day 1
+  const rowDay = Int32Array.from([0, 0, 0, 1, 1]);
+  const market = Float64Array.from([-0.3, -0.3, NaN, -0.2, -0.2]);
+  const trend = Float64Array.from([0.1, 0.1, 0.1, NaN, NaN]);
+  const [m, t] = fillMissingEdges([market, trend], rowDay, 2);
+  deepEqual(Array.from(m), [-0.3, -0.3, -0.3, -0.2, -0.2]);
+  ok(Number.isNaN(t[3]) && Number.isNaN(t[4]), "no row of the day has a view: none is made up");
+  ok(Number.isNaN(market[2]), "the input is not changed");
+  // a gate with equal weights on (market, trend, abstain): name 2 combines like its peers with the same views
+  const gate = RegimeGate.fromJSON({
+    kind: "regime-gate",
+    conditionNames: ["c"],
+    expertNames: ["market", "trend"],
+    abstain: true,
+    hidden: [1],
+    mean: [0],
+    std: [1],
+    alpha: [0, 0],
+    beta: [1, 1],
+    layers: [{ kernel: [0], bias: [0], in: 1, out: 1 }, {
+      kernel: [0, 0, 0],
+      bias: [0, 0, 0],
+      in: 1,
+      out: 3,
+    }],
+    report: null,
+  });
+  const out = gate.combine({ conditions: new Float64Array(2), rowDay, edges: [market, trend] }, 2);
+  equal(out.edge[2], out.edge[0], "the name without a market view does not outrank its peers");
+  ok(Math.abs(out.edge[0] - (-0.3 + 0.1) / 3) < 1e-15, `${out.edge[0]}`);
+  equal(out.contributions[0][2], out.contributions[0][0]);
+  ok(Math.abs(out.edge[3] - -0.2 / 3) < 1e-15, "a day with no trend view: trend carries 0");
+  // every edge finite: nothing changes
+  const full = [Float64Array.from([1, 2, 3, 4, 5])];
+  equal(fillMissingEdges(full, rowDay, 2)[0], full[0]);
 });

@@ -23,6 +23,7 @@ export {
   reversalExpertScores,
 } from "./experts.ts";
 export {
+  fillMissingEdges,
   type GateData,
   type GateFitReport,
   RegimeGate,

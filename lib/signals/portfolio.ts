@@ -96,6 +96,13 @@ export interface PortfolioResult {
   symbols: readonly string[];
   /** `T x S` target weights, fraction of capital. */
   weights: Float64Array;
+  /**
+   * `T x S` edge each name was selected and sized on: for `long-short` the edge minus the day's mean edge over the
+   * tradable names (the spread it bets on), for the other methods the edge as given (a top-k book given edges
+   * relative to the day's mean ranks on those). A held long has `decision > minEdge`, a held short
+   * `decision < -minEdge`. NaN where the name is not tradable and before `firstDecision`.
+   */
+  decision: Float64Array;
   /** `Σ|w|` per day. */
   gross: Float64Array;
   /** `Σ w` per day. */
@@ -259,7 +266,7 @@ export function constructPortfolio(x: PortfolioInput, options: PortfolioOptions 
     throw new RangeError("portfolio: firstDecision");
   }
   const risk = createRiskModel(S, o.risk);
-  const weights = new Float64Array(T * S);
+  const weights = new Float64Array(T * S), decision = new Float64Array(T * S).fill(NaN);
   const gross = new Float64Array(T), net = new Float64Array(T), exAnteVol = new Float64Array(T).fill(NaN);
   const volScale = new Float64Array(T).fill(1), heldCount = new Int32Array(T);
   const realized = new Float64Array(T).fill(NaN);
@@ -279,7 +286,17 @@ export function constructPortfolio(x: PortfolioInput, options: PortfolioOptions 
     }
     const tradable = (s: number) => Number.isFinite(edge[s]) && sigma[s] > 0;
     w.fill(0);
-    selectAndSize(o, edge, sigma, tradable, age, w, { longs, shorts }, (l, sh) => [longs, shorts] = [l, sh]);
+    const center = selectAndSize(
+      o,
+      edge,
+      sigma,
+      tradable,
+      age,
+      w,
+      { longs, shorts },
+      (l, sh) => [longs, shorts] = [l, sh],
+    );
+    for (let s = 0; s < S; s++) if (tradable(s)) decision[row + s] = edge[s] - center;
     for (let s = 0; s < S; s++) age[s] = w[s] !== 0 ? age[s] + 1 : 0;
     applyLimits(w, o.maxWeight, Infinity, [-Infinity, Infinity]);
     const vol = (v: Float64Array) => portfolioVol(v, sigma, risk, ppy);
@@ -331,7 +348,17 @@ export function constructPortfolio(x: PortfolioInput, options: PortfolioOptions 
     heldCount[t] = h;
     exAnteVol[t] = vol(w);
   }
-  return { dates: x.dates, symbols: x.symbols, weights, gross, net, exAnteVol, volScale, held: heldCount };
+  return {
+    dates: x.dates,
+    symbols: x.symbols,
+    weights,
+    decision,
+    gross,
+    net,
+    exAnteVol,
+    volScale,
+    held: heldCount,
+  };
 }
 
 /** Ex-ante annualized volatility `sqrt(ppy · Σ_ij w_i w_j ρ_ij σ_i σ_j)` over the non-zero weights. */
@@ -352,6 +379,7 @@ function dispersed(edge: Float64Array, ok: (s: number) => boolean): boolean {
   return false;
 }
 
+/** Selects and sizes one day into `w`; returns the center the day's edges were decided against (0 but long-short). */
 function selectAndSize(
   o: ResolvedPortfolio,
   edge: Float64Array,
@@ -361,7 +389,7 @@ function selectAndSize(
   w: Float64Array,
   held: { longs: number[]; shorts: number[] },
   setHeld: (longs: number[], shorts: number[]) => void,
-): void {
+): number {
   const S = edge.length;
   const kelly = (s: number) => o.kellyFraction * edge[s] / sigma[s];
   if (o.method === "kelly" || o.method === "always-long") {
@@ -379,18 +407,18 @@ function selectAndSize(
       }
     }
     setHeld([], []);
-    return;
-  }
-  if (!dispersed(edge, tradable)) {
-    setHeld([], []);
-    return;
+    return 0;
   }
   const both = o.method === "long-short";
   let center = 0;
   if (both) {
     let n = 0;
     for (let s = 0; s < S; s++) if (tradable(s)) [center, n] = [center + edge[s], n + 1];
-    center /= n;
+    if (n) center /= n;
+  }
+  if (!dispersed(edge, tradable)) {
+    setHeld([], []);
+    return center;
   }
   const longOk = (s: number) => tradable(s) && edge[s] - center > o.minEdge;
   const longs = topkDropoutStep(edge, longOk, held.longs, age, o.topK, o.nDrop, o.minHold);
@@ -406,4 +434,5 @@ function selectAndSize(
   for (const s of longs) w[s] = o.weighting === "kelly" ? Math.max(0, k(s)) : budget / longs.length;
   for (const s of shorts) w[s] = o.weighting === "kelly" ? Math.min(0, k(s)) : -budget / shorts.length;
   setHeld(longs, shorts);
+  return center;
 }

@@ -198,3 +198,33 @@ Deno.test("risk hooks see settled P&L only and cannot break the limits", () => {
   throws(() => constructPortfolio(x, { netRange: [0.1, 1] }), RangeError);
   throws(() => constructPortfolio({ ...x, edge: new Float64Array(3) }), RangeError);
 });
+
+Deno.test("constructPortfolio: the decision edge is the one each method selects on", () => {
+  const x = market(40, 6, 11);
+  x.edge[20 * 6 + 2] = NaN;
+  for (const method of ["topk-dropout", "long-short", "kelly"] as const) {
+    const r = constructPortfolio({ ...x, firstDecision: 5 }, {
+      method,
+      topK: 2,
+      nDrop: 1,
+      targetVol: 0,
+      maxWeight: 1,
+    });
+    for (let t = 0; t < 40; t++) {
+      const row = Array.from(x.edge.subarray(t * 6, t * 6 + 6));
+      const ok6 = row.filter(Number.isFinite);
+      const center = method === "long-short" ? ok6.reduce((a, b) => a + b, 0) / ok6.length : 0;
+      for (let s = 0; s < 6; s++) {
+        const d = r.decision[t * 6 + s], w = r.weights[t * 6 + s];
+        if (t < 5 || !Number.isFinite(row[s])) {
+          ok(Number.isNaN(d), `${method} ${t} ${s}: ${d}`);
+          continue;
+        }
+        near(d, row[s] - center, 1e-15);
+        // a held long was selected on a positive decision edge, a held short on a negative one
+        if (w > 0) ok(d > 0, `${method} ${t} ${s}: long on ${d}`);
+        if (w < 0) ok(d < 0, `${method} ${t} ${s}: short on ${d}`);
+      }
+    }
+  }
+});

@@ -1,11 +1,12 @@
 /**
  * The mixture of calibrated experts inside a system: each expert's raw score per row (lib/moe experts), the
- * day-level market conditions the gate sees (lib/moe `marketConditions` on the dataset's bars, index and VIX, plus
- * each expert's recent reliability from outcomes already realized), and the day index that joins them.
+ * day-level market conditions the gate sees (lib/moe `marketConditions` on the dataset's bars, index and VIX joined
+ * by their publication times, plus each expert's recent reliability from outcomes already realized), and the day
+ * index that joins them.
  * @module
  */
-import type { IsoDate } from "../core/mod.ts";
-import { type Dataset, featureColumn } from "../dataset/mod.ts";
+import { closeTime, type IsoDate } from "../core/mod.ts";
+import { asOfIndex, type Dataset, featureColumn } from "../dataset/mod.ts";
 import {
   expertReliability,
   levelBounceScores,
@@ -66,16 +67,53 @@ export function rawExpertScores(name: string, x: ExpertScoreInput): Float64Array
   }
 }
 
-const conditionCache = new WeakMap<object, MarketConditions>();
+const conditionCache = new WeakMap<object, WeakMap<object, MarketConditions>>();
+const NO_MARKET = {};
+
+/**
+ * Decision instant of each of `dates`: the one the dataset's rows of that date carry (`ds.decisionTime`, the
+ * builder's rule), the close of the session for a date without a row (a warm-up session before the first row).
+ */
+export function dateDecisionTimes(
+  ds: Pick<Dataset, "date" | "decisionTime">,
+  dates: readonly IsoDate[],
+): Float64Array {
+  const byDate = new Map<IsoDate, number>();
+  for (let i = 0; i < ds.date.length; i++) {
+    if (!byDate.has(ds.date[i])) byDate.set(ds.date[i], ds.decisionTime[i]);
+  }
+  return Float64Array.from(dates, (d) => byDate.get(d) ?? closeTime(d));
+}
+
+/**
+ * A market series as of each decision time, by its own publication times (the dataset builder's join,
+ * `asOfIndex` on `knownAt <= decisionTime`): the value of the last entry already public at each decision, NaN
+ * before the first. `knownAt` must be ascending.
+ */
+export function marketAsOf(
+  values: Float64Array,
+  knownAt: Float64Array,
+  decisionTimes: Float64Array,
+): Float64Array {
+  return Float64Array.from(decisionTimes, (t) => {
+    const k = asOfIndex(knownAt, t);
+    return k >= 0 ? values[k] : NaN;
+  });
+}
 
 /**
  * Market conditions of every session of a dataset's bars (lib/moe `marketConditions`: VIX level and change,
- * index trend and volatility, cross-sectional dispersion and breadth), each known at that session's close. The
- * index and VIX come from the dataset's market context (as of each date); without one those columns are NaN.
- * Cached per dataset bars (fold views share them).
+ * index trend and volatility, cross-sectional dispersion and breadth), each known at that session's decision
+ * time. The index and VIX come from the dataset's market context, joined as the dataset builder joins them: by
+ * each series' own publication times (`market.knownAt`, default the decision time of its date; `vixKnownAt`,
+ * 16:15 New York for the real VIX), so at the 16:00 decision of `t` the VIX of `t-1` is used. Without a market
+ * context those columns are NaN. Dispersion and breadth come from the bars' closes (each known at its close).
+ * Cached per dataset bars and market context (fold views share them).
  */
 export function datasetConditions(ds: Dataset): MarketConditions {
-  const hit = conditionCache.get(ds.series);
+  const m = ds.market;
+  const byMarket = conditionCache.get(ds.series);
+  const hit = byMarket?.get(m ?? NO_MARKET);
   if (hit) return hit;
   const days = new Set<IsoDate>();
   for (const s of ds.series.values()) for (const d of s.dates) days.add(d);
@@ -88,19 +126,23 @@ export function datasetConditions(ds: Dataset): MarketConditions {
     const ser = ds.series.get(sym)!;
     for (let k = 0; k < ser.dates.length; k++) close[di.get(ser.dates[k])! * S + s] = ser.close[k];
   });
-  const m = ds.market;
-  const asOf = (v?: Float64Array) => {
-    if (!m || !v) return undefined;
-    const out = new Float64Array(T).fill(NaN);
-    let k = -1;
-    for (let t = 0; t < T; t++) {
-      while (k + 1 < m.dates.length && m.dates[k + 1] <= dates[t]) k++;
-      out[t] = k >= 0 ? v[k] : NaN;
+  let indexClose: Float64Array | undefined, vix: Float64Array | undefined;
+  if (m) {
+    const dt = dateDecisionTimes(ds, dates);
+    if (m.indexClose) {
+      const known = m.knownAt ?? dateDecisionTimes(ds, m.dates);
+      indexClose = marketAsOf(m.indexClose, known, dt);
     }
-    return out;
-  };
-  const c = marketConditions({ dates, symbols, close, indexClose: asOf(m?.indexClose), vix: asOf(m?.vix) });
-  conditionCache.set(ds.series, c);
+    if (m.vix) {
+      if (!m.vixKnownAt) {
+        throw new TypeError("market.vix needs market.vixKnownAt: the VIX is not known at the close");
+      }
+      vix = marketAsOf(m.vix, m.vixKnownAt, dt);
+    }
+  }
+  const c = marketConditions({ dates, symbols, close, indexClose, vix });
+  if (byMarket) byMarket.set(m ?? NO_MARKET, c);
+  else conditionCache.set(ds.series, new WeakMap([[m ?? NO_MARKET, c]]));
   return c;
 }
 

@@ -16,10 +16,12 @@
  *   on the validation ("calibration") window the base models never saw; the test segment is not read.
  *   `system.windows` ({@link SystemWindows}) says which dates each part saw.
  * - `FittedSystem.predict(ds, decisionDate) -> Promise<SystemSignal[]>`: one signal per symbol with a row on
- *   that date: `action`, `size`, the standardized combined `score`, `forecastVol`, and per expert its output
- *   and gate weight (`contributions: {expert, weight, score}[]`). `FittedSystem.predictRows(ds, rows)` gives the
- *   same for any rows, columnar ({@link SystemPredictions}), with every base model's and ensemble's
- *   probabilities and every strategy's standardized score.
+ *   that date: `action` and `size` from the book, `confidence` from the edge the book decided on
+ *   (`decisionEdge`), the combined `edge`, `dailyVol`, per expert its output and gate weight
+ *   (`contributions: {expert, weight, score}[]`), and `untradable` with the reason on a symbol the system has
+ *   no fitted volatility state for (`hold`, size 0). `FittedSystem.predictRows(ds, rows)` gives the same for
+ *   any rows, columnar ({@link SystemPredictions}), with every base model's and ensemble's probabilities and
+ *   every strategy's calibrated edge.
  * - `FittedSystem.toArtifacts() -> Promise<Record<string, Uint8Array | string>>` and
  *   {@link loadSystem}`(files) -> Promise<FittedSystem>`: the loaded system predicts bit for bit what the
  *   original did. {@link saveSystem} / {@link loadSystemFrom} put them in the model registry
@@ -63,6 +65,7 @@ export {
 } from "./windows.ts";
 export { type SystemDataInput, systemDataset } from "./data.ts";
 export {
+  actionAndConfidence,
   BOOK_PATH,
   bookSignals,
   EDGE_FULL_CONFIDENCE,
@@ -75,9 +78,11 @@ export {
 } from "./system.ts";
 export {
   datasetConditions,
+  dateDecisionTimes,
   type DayIndex,
   dayIndex,
   gateConditions,
+  marketAsOf,
   rawExpertScores,
   RELIABILITY,
 } from "./mixture.ts";

@@ -73,19 +73,49 @@ export interface SystemPredictions {
   /**
    * Calibrated edge of every strategy the system can trade, by name: `moe` (the gate's combination),
    * `expert:<name>`, `ensemble:<name>`, `model:<name>`. An edge is the expected traded return (open t+1 -> open
-   * t+2) in units of `dailyVol`, from an edge calibrator fitted on the calibration window.
+   * t+2) in units of `dailyVol`, from an edge calibrator fitted on the calibration window. NaN on a row that is
+   * not tradable (see `untradable`).
    */
   edges: Map<string, Float64Array>;
+  /**
+   * Why a row is not tradable, or null when it is: a symbol the fitted system has no volatility state for (not
+   * in the universe it was fitted on, or too short a history then) or with no finite forecast that day. Such a
+   * row has no position in any strategy: every edge, the gate's contributions and `score` are NaN (sizes and
+   * edges are never made from a missing forecast).
+   */
+  untradable: (string | null)[];
 }
 
-/** One symbol's signal for a decision date, with what produced it. */
+/**
+ * One symbol's signal for a decision date, with what produced it. `action` and `confidence` come from one
+ * quantity, `decisionEdge`, the edge the book decided on: `buy` when the book holds the name long, `sell` when
+ * short, or flat with a negative `decisionEdge`, else `hold`.
+ */
 export interface SystemSignal extends Signal {
-  /** The system's calibrated edge (expected traded return in units of `dailyVol`). */
+  /**
+   * `min(1, |decisionEdge| / EDGE_FULL_CONFIDENCE)`: the strength of the view the action was decided from, in
+   * the action's direction (a `buy` never carries confidence from a negative view, nor a `sell` from a positive
+   * one: 0 then); 0 on a name without a view or not tradable.
+   */
+  confidence: number;
+  /** The system's calibrated edge (expected traded return in units of `dailyVol`; NaN when not tradable). */
   edge: number;
+  /**
+   * The edge the book ranked or sized the name on (`PortfolioResult.decision`): for a ranking book (top-k
+   * dropout, long-short) `edge` minus the day's mean edge over the tradable names, so a shift of every edge
+   * together (the market term) decides neither the action nor the confidence; for Kelly `edge` itself. NaN when
+   * not tradable.
+   */
+  decisionEdge: number;
   /** Calibrated forecast daily standard deviation. */
   dailyVol: number;
   /** Market regime of the day. */
   regime: string;
+  /**
+   * Present only when the name is not tradable (`hold`, size 0, confidence 0): why (e.g. no volatility forecast
+   * for a symbol the system was not fitted on).
+   */
+  untradable?: string;
 }
 
 /** Options of {@link fitSystem}. */
@@ -149,7 +179,7 @@ interface RowStage {
 }
 
 /**
- * A fitted system: base trend models and GARCH fitted on train (early stopping on the inner slice), then on the
+ * A fitted system: base trend models and GARCH fitted on train (fit + inner; early stopping on the inner slice), then on the
  * calibration window: the six ensembles, the volatility calibrator, the trend probabilities' calibrator, each
  * expert's edge calibrator, the regime gate (on out-of-fold edges) and the ensembles' and models' edge
  * calibrators. Immutable once fitted.
@@ -222,20 +252,31 @@ export class FittedSystem {
     this.#checkDataset(ds);
     const p = this.#p;
     if (rows.length === 0) return emptyPredictions(p);
-    // warm-up rows: the sessions of the reliability window before the first requested day
+    // warm-up rows: the sessions of the reliability window before the first requested day; and the other rows
+    // of the requested days (a row's combined edge is set within its day's cross-section, so it does not depend
+    // on which rows of its day were asked for)
     const days = [...new Set(ds.date)].sort();
     let first = ds.date[rows[0]];
     for (const r of rows) if (ds.date[r] < first) first = ds.date[r];
     const i0 = days.indexOf(first);
     const warmFrom = days[Math.max(0, i0 - (RELIABILITY.window + RELIABILITY.lag))];
     const want = new Set(rows);
-    const warm: number[] = [];
+    const wantDays = new Set(Array.from(rows, (i) => ds.date[i]));
+    const warm: number[] = [], peers: number[] = [];
     for (let i = 0; i < ds.n; i++) {
-      if (ds.date[i] >= warmFrom && ds.date[i] < first && !want.has(i)) warm.push(i);
+      if (want.has(i)) continue;
+      if (ds.date[i] >= warmFrom && ds.date[i] < first) warm.push(i);
+      else if (wantDays.has(ds.date[i])) peers.push(i);
     }
-    const all = Int32Array.from([...warm, ...rows]);
+    const all = Int32Array.from([...warm, ...rows, ...peers]);
     const x = await rowStage(p, ds, all, opts);
+    const untradable = untradableRows(p, ds, all, x);
     const edges = p.experts.edges(x.raw);
+    // a row without the fitted state its sizing needs carries no view of any expert: it takes no part in the
+    // gate's combination (nor in the day's mean edges that fill a missing view of a tradable row)
+    untradable.forEach((why, i) => {
+      if (why !== null) { for (const e of edges) e[i] = NaN; }
+    });
     const idx = dayIndex(Array.from(all, (i) => ds.date[i]));
     const z = standardizedOutcome(Float64Array.from(all, (i) => ds.labels.fwdOpenReturn[i]), x.dailyVol);
     const cond = gateConditions(datasetConditions(ds), idx, p.experts.names, edges, z);
@@ -245,7 +286,7 @@ export class FittedSystem {
     );
     const labels = p.regimes.label(cond);
     const keep = Int32Array.from({ length: rows.length }, (_, k) => warm.length + k);
-    return finish(p, ds, rows, x, edges, out, idx.rowDay, labels, keep);
+    return finish(p, ds, rows, x, edges, out, idx.rowDay, labels, keep, untradable);
   }
 
   /**
@@ -280,7 +321,9 @@ export class FittedSystem {
   /**
    * One signal per symbol with a row on a decision date (after its close; the trade fills at the next open):
    * `size` = the target portfolio weight (fraction of capital, negative = short), `action` buy/sell/hold from
-   * it (sell also when the book holds nothing of a name with a negative edge), `edge`, `dailyVol`, `regime`, and
+   * it (sell also when the book holds nothing of a name with a negative `decisionEdge`, the edge the book decided
+   * on), `confidence` from that same `decisionEdge`, `edge`, `dailyVol`, `regime`, `untradable` (a name the
+   * system has no volatility forecast for: `hold`, size 0, with the reason), and
    * per gate output its weight and the expert's edge as the gate uses it (`contributions`: `Σ weight x score` is
    * the combined `edge`; `abstain` carries 0). The
    * book is path dependent (top-k with dropout keeps names; the covariance has memory), so it is rebuilt flat
@@ -344,8 +387,24 @@ export const BOOK_PATH = 21;
 export const EDGE_FULL_CONFIDENCE = 0.1;
 
 /**
+ * Action and confidence of a signal from the book's weight `w` and the edge it decided on (`decision`): `buy` when
+ * `w > 0`, `sell` when `w < 0` or flat with `decision < 0`, else `hold`; confidence `min(1, |decision| /
+ * EDGE_FULL_CONFIDENCE)` when `decision` points the action's way (0 when it does not, or is not finite).
+ */
+export function actionAndConfidence(w: number, decision: number): { action: Action; confidence: number } {
+  const action: Action = w > 0 ? "buy" : w < 0 || decision < 0 ? "sell" : "hold";
+  const against = (action === "buy" && decision < 0) || (action === "sell" && decision > 0);
+  const confidence = Number.isFinite(decision) && !against
+    ? Math.min(1, Math.abs(decision) / EDGE_FULL_CONFIDENCE)
+    : 0;
+  return { action, confidence };
+}
+
+/**
  * The signals of predicted rows (of one decision date, or all) from the book built on them (source `moe`): size =
- * the book's weight, action from it, and per gate output its weight and the expert's edge.
+ * the book's weight, action and confidence from it and the edge it decided on ({@link actionAndConfidence}; see
+ * {@link SystemSignal}), and per gate output its weight and the expert's edge. A row that is not tradable is a
+ * `hold` of size 0 and confidence 0 with the reason in `untradable`.
  */
 export function bookSignals(p: SystemPredictions, book: PortfolioResult, date?: IsoDate): SystemSignal[] {
   const S = book.symbols.length;
@@ -355,15 +414,18 @@ export function bookSignals(p: SystemPredictions, book: PortfolioResult, date?: 
   for (let i = 0; i < p.rows.length; i++) {
     if (date !== undefined && p.date[i] !== date) continue;
     const t = ti.get(p.date[i]), s = si.get(p.symbol[i]);
-    const w = t === undefined || s === undefined ? 0 : book.weights[t * S + s];
-    const action: Action = w > 0 ? "buy" : w < 0 || edge[i] < 0 ? "sell" : "hold";
+    const cell = t === undefined || s === undefined ? -1 : t * S + s;
+    const why = p.untradable[i];
+    const w = cell < 0 || why !== null ? 0 : book.weights[cell];
+    const decision = cell < 0 || why !== null ? NaN : book.decision[cell];
+    const { action, confidence } = actionAndConfidence(w, decision);
     out.push({
       symbol: p.symbol[i],
       date: p.date[i],
       knownAt: p.knownAt[i],
       action,
       size: w === 0 ? 0 : w,
-      confidence: Number.isFinite(edge[i]) ? Math.min(1, Math.abs(edge[i]) / EDGE_FULL_CONFIDENCE) : 0,
+      confidence,
       contributions: p.gate.names.map((expert, k) => {
         const weight = p.gate.weights[i * G + k];
         // the expert's edge as the gate uses it (after its specialist recalibration): weight x score adds up
@@ -373,11 +435,33 @@ export function bookSignals(p: SystemPredictions, book: PortfolioResult, date?: 
       }),
       source: "moe",
       edge: edge[i],
+      decisionEdge: decision,
       dailyVol: p.dailyVol[i],
       regime: p.regime[i],
+      ...(why !== null ? { untradable: why } : {}),
     });
   }
   return out;
+}
+
+/**
+ * Why each row cannot be traded (null when it can): every size and edge is in units of the row's calibrated
+ * forecast daily sd, so a row without one (a symbol the volatility model was not fitted on, or no finite
+ * forecast that day) has nothing to be sized from.
+ */
+function untradableRows(p: Parts, ds: Dataset, rows: Int32Array, x: RowStage): (string | null)[] {
+  const fitted = new Set(Object.keys(p.vol.toJSON().params));
+  return Array.from(rows, (r, k) => {
+    const sym = ds.symbol[r];
+    if (!fitted.has(sym)) {
+      return `no volatility forecast: ${sym} is not in the fitted ${p.vol.name} model (not in the universe the ` +
+        `system was fitted on, or too short a history then); refit the system to trade it`;
+    }
+    if (!(x.dailyVol[k] > 0 && Number.isFinite(x.dailyVol[k]))) {
+      return `no volatility forecast for ${sym} on ${ds.date[r]}`;
+    }
+    return null;
+  });
 }
 
 /** Each base trend model's probabilities for `rows`; `timings` gets each model's predict ms added. */
@@ -437,6 +521,7 @@ function emptyPredictions(p: Parts): SystemPredictions {
     forecastVar: e,
     dailyVol: e,
     edges: new Map(names.map((n) => [n, e])),
+    untradable: [],
   };
 }
 
@@ -458,8 +543,10 @@ function finish(
   rowDay: Int32Array,
   dayLabels: string[],
   keep: Int32Array,
+  untradableAll: (string | null)[],
 ): SystemPredictions {
   const K = edges.length, G = p.gate.outputNames.length;
+  const untradable = Array.from(keep, (i) => untradableAll[i]);
   const expertScores = new Float64Array(keep.length * K), gateW = new Float64Array(keep.length * G);
   const contrib = new Float64Array(keep.length * K);
   keep.forEach((i, k) => {
@@ -484,6 +571,12 @@ function finish(
       pick(p.edgeCals.get(`model:${m.name}`)!.predict(scoresFromProbs(m.probs)), keep),
     );
   }
+  // a row that is not tradable has no position in any strategy
+  untradable.forEach((why, k) => {
+    if (why === null) return;
+    for (const e of edgeMap.values()) e[k] = NaN;
+    contrib.fill(NaN, k * K, k * K + K);
+  });
   return {
     rows,
     symbol: Array.from(rows, (i) => ds.symbol[i]),
@@ -498,13 +591,14 @@ function finish(
     forecastVar: pick(x.forecastVar, keep),
     dailyVol: pick(x.dailyVol, keep),
     edges: edgeMap,
+    untradable,
   };
 }
 
 /**
  * Fits a system on the nested windows of `ds` (its segments decide them): the base trend models on train (those
  * with early stopping stop on the inner slice, then refit on all of train with the epochs/rounds chosen there;
- * see `fitTrendModel`) and GARCH(1,1) on train; then, on the validation (calibration) window the base models
+ * see `fitTrendModel`; the sequence models keep their early-stopped fit) and GARCH(1,1) on all of train; then, on the validation (calibration) window the base models
  * never saw: the six ensembles, the volatility calibrator (forecast -> the traded return's scale), the
  * temperature of the trend probabilities, each expert's edge calibrator (raw score -> expected traded return in
  * forecast sds), the regime gate (on out-of-fold edges, so it does not trust a fitted accident) and the

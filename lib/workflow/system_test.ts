@@ -1,10 +1,21 @@
-import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
-import { ConfigError, ModelError } from "../core/mod.ts";
-import { segmentsFor, type SymbolSeries, syntheticMarketContext, toSeries } from "../dataset/mod.ts";
+import { deepEqual, equal, notDeepEqual, ok, rejects, throws } from "node:assert/strict";
+import { barKnownAt, ConfigError, ModelError } from "../core/mod.ts";
+import {
+  type Dataset,
+  rowsBetween,
+  rowsOnDate,
+  segmentsFor,
+  type SymbolSeries,
+  syntheticMarketContext,
+  toSeries,
+} from "../dataset/mod.ts";
 import { createSyntheticMarket } from "../sources/mod.ts";
 import { openEmbeddedStores } from "../store/mod.ts";
 import {
+  actionAndConfidence,
   backtestPredictions,
+  bookSignals,
+  EDGE_FULL_CONFIDENCE,
   fitSystem,
   loadSystem,
   loadSystemFrom,
@@ -219,5 +230,126 @@ Deno.test({
     const off = await walkForward({ ...spec, walkForward: { mode: "off", refitEvery: 21 } }, ds);
     equal(off.folds.length, 1);
     equal(off.predictions.rows.length, wf.predictions.rows.length);
+  },
+});
+
+/** The last `n` sessions of a series (a name that joined the universe late). */
+function lastSessions(s: SymbolSeries, n: number): SymbolSeries {
+  const a = s.dates.length - n;
+  return {
+    symbol: s.symbol,
+    dates: s.dates.slice(a),
+    open: s.open.slice(a),
+    high: s.high.slice(a),
+    low: s.low.slice(a),
+    close: s.close.slice(a),
+    adjClose: s.adjClose.slice(a),
+    volume: s.volume.slice(a),
+    ...(s.knownAt ? { knownAt: s.knownAt.slice(a) } : {}),
+  };
+}
+
+Deno.test("workflow: action and confidence come from the edge the book decided on", () => {
+  const full = EDGE_FULL_CONFIDENCE;
+  // held long on a positive decision edge: confidence from that edge, whatever the absolute edge
+  deepEqual(actionAndConfidence(0.25, full / 2), { action: "buy", confidence: 0.5 });
+  deepEqual(actionAndConfidence(0.25, 3 * full), { action: "buy", confidence: 1 });
+  // never full confidence against the action
+  deepEqual(actionAndConfidence(0.25, -0.41), { action: "buy", confidence: 0 });
+  deepEqual(actionAndConfidence(-0.1, 0.2), { action: "sell", confidence: 0 });
+  // flat: sell below the day's mean, hold above it
+  deepEqual(actionAndConfidence(0, -2 * full), { action: "sell", confidence: 1 });
+  deepEqual(actionAndConfidence(0, full / 4), { action: "hold", confidence: 0.25 });
+  deepEqual(actionAndConfidence(0, NaN), { action: "hold", confidence: 0 });
+});
+
+Deno.test({
+  name: "workflow: a symbol without fitted state is not tradable; the gate sees no VIX not yet public; " +
+    "confidence follows the book's decision",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const { m, series, news } = await market(7, 700);
+    const syms = [...series.keys()];
+    const late = syms[6];
+    const fitted = new Map(syms.slice(0, 6).map((s) => [s, series.get(s)!]));
+    const ctx = syntheticMarketContext(fitted);
+    // a VIX published like the real one: 16:15 New York, after the 16:00 decision
+    const mk = { ...ctx, vixKnownAt: Float64Array.from(ctx.dates, (d) => barKnownAt("^VIX", d)) };
+    const spec = makeSpec({ experts: { trend: ["majority", "logistic"] } });
+    const segments = segmentsFor(m.dates, { purge: spec.dataset.purge });
+    const ds = systemDataset(spec, { series: fitted, news, market: mk }, segments);
+    const system = await fitSystem(spec, ds);
+    const days = sessionCalendar(ds), t = days[days.length - 1], prev = days[days.length - 2];
+
+    // look-ahead: the gate's input at the decision of t holds the VIX of t-1, not the VIX of t (public 16:15)
+    const withVix = (d: string, factor: number): Dataset => {
+      const vix = Float64Array.from(mk.vix!);
+      vix[mk.dates.indexOf(d)] *= factor;
+      return { ...ds, market: { ...mk, vix } };
+    };
+    const onT = rowsOnDate(ds, t);
+    const base = await system.predictRows(ds, onT);
+    samePredictions(base, await system.predictRows(withVix(t, 3), onT));
+    notDeepEqual(
+      (await system.predictRows(withVix(prev, 3), onT)).gate.weights,
+      base.gate.weights,
+      "the VIX of t-1 is what the gate sees at t",
+    );
+    // a row's prediction does not depend on which rows of its day were asked for
+    const two = await system.predictRows(ds, onT.slice(0, 2));
+    sameFloats(two.score, base.score.slice(0, 2), "score of a partial day");
+
+    // a symbol that joins the universe after the fit: in the data, not in the fitted system
+    const universe = new Map([...fitted, [late, lastSessions(series.get(late)!, 150)]]);
+    const ds2 = systemDataset(spec, { series: universe, news, market: mk }, segments);
+    const test = rowsBetween(ds2, segments.test[0], t);
+    const pred = await system.predictRows(ds2, test);
+    let lateRows = 0;
+    pred.symbol.forEach((sym, i) => {
+      if (sym !== late) {
+        equal(pred.untradable[i], null, `${sym} ${pred.date[i]}`);
+        ok(Number.isFinite(pred.score[i]), `${sym} ${pred.date[i]}`);
+        return;
+      }
+      lateRows++;
+      ok(/not in the fitted garch11 model/.test(pred.untradable[i] ?? ""), String(pred.untradable[i]));
+      ok(Number.isNaN(pred.dailyVol[i]));
+      for (const [name, e] of pred.edges) {
+        ok(Number.isNaN(e[i]), `${name} of ${late} on ${pred.date[i]}: ${e[i]}`);
+      }
+    });
+    ok(lateRows > 20, `${lateRows} rows of ${late}`);
+    const { panels, portfolio } = system.book(ds2, pred);
+    const S = panels.symbols.length, col = panels.symbols.indexOf(late);
+    for (let d = 0; d < panels.dates.length; d++) equal(portfolio.weights[d * S + col], 0);
+    const sigs = await system.predict(ds2, t);
+    const s = sigs.find((x) => x.symbol === late)!;
+    equal(s.action, "hold");
+    equal(s.size, 0);
+    equal(s.confidence, 0);
+    ok(Number.isNaN(s.edge) && Number.isNaN(s.decisionEdge));
+    ok(/refit the system to trade it/.test(s.untradable ?? ""), String(s.untradable));
+    ok(sigs.filter((x) => x.symbol !== late).every((x) => x.untradable === undefined));
+
+    // confidence and action from the book's decision edge: the edge relative to the day's mean (top-k)
+    const all = bookSignals(pred, portfolio);
+    let buys = 0;
+    for (const day of new Set(pred.date)) {
+      const today = all.filter((x) => x.date === day && x.untradable === undefined);
+      const mean = today.reduce((a, x) => a + x.edge, 0) / today.length;
+      for (const x of today) {
+        ok(Math.abs(x.decisionEdge - (x.edge - mean)) < 1e-12, `${x.symbol} ${day}`);
+        const c = Math.min(1, Math.abs(x.decisionEdge) / EDGE_FULL_CONFIDENCE);
+        if (x.action === "buy") {
+          buys++;
+          ok(x.size > 0 && x.decisionEdge > 0, `${x.symbol} ${day}: buy on ${x.decisionEdge}`);
+        } else if (x.action === "sell") {
+          ok(x.decisionEdge < 0, `${x.symbol} ${day}: sell on ${x.decisionEdge}`);
+        } else ok(x.size === 0 && x.decisionEdge >= 0, `${x.symbol} ${day}: hold on ${x.decisionEdge}`);
+        equal(x.confidence, c, `${x.symbol} ${day}`);
+      }
+    }
+    ok(buys > 0);
   },
 });

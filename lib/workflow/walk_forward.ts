@@ -85,6 +85,7 @@ export function concatPredictions(parts: SystemPredictions[]): SystemPredictions
     forecastVar: f64((p) => p.forecastVar),
     dailyVol: f64((p) => p.dailyVol),
     edges,
+    untradable: parts.flatMap((p) => p.untradable),
   };
 }
 

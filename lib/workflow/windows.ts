@@ -1,7 +1,7 @@
 /**
  * The windows of a system: the segments a user chose (dates or fractions) checked against the data, the nested
- * windows inside them (base models fit on train less an inner early-stopping slice; calibration and combiners on
- * validation; test untouched), and the folds of a walk-forward run, each nested the same way.
+ * windows inside them (train split into a fit window and an inner slice: early stopping on the slice, and most
+ * base models and GARCH refitted on both; calibration and combiners on validation; test untouched), and the folds of a walk-forward run, each nested the same way.
  * @module
  */
 import { ConfigError, type IsoDate, nextSession, prevSession } from "../core/mod.ts";
@@ -153,9 +153,13 @@ function checkSegmentSessions(
 export interface SystemWindows {
   /** Segments of the dataset it was fitted on. */
   segments: SegmentSpec;
-  /** Rows the base models fit on: train before the inner slice, less the purge. */
+  /** Train before the inner slice, less the purge: what early-stopping models fit on before they stop. */
   fit: DateRange;
-  /** Inner slice at the end of train: early stopping only. */
+  /**
+   * Inner slice at the end of train: early stopping of the tfjs network, GBDT and the sequence models; then the
+   * network, GBDT, the other trend models and GARCH(1,1) are fitted on fit + inner (`fitTrendModel`, `fitSystem`),
+   * the sequence models keep their early-stopped fit. Never the calibration window.
+   */
   inner: DateRange | null;
   /** Calibration window (the validation segment): ensembles, gate, score scales. Base models never saw it. */
   calibration: DateRange;
