@@ -392,7 +392,13 @@ async function issueSignals(
         asOf: closeTime(asOf),
         featureHash: hashes[i],
         issuedAt,
-        sizing: { rawScore: p.score[i], score: s.edge, forecastVol: s.dailyVol * Math.sqrt(252), rule },
+        sizing: {
+          rawScore: p.score[i],
+          score: s.edge,
+          forecastVol: s.dailyVol * Math.sqrt(252),
+          rule,
+          ...(s.untradable !== undefined ? { untradable: s.untradable } : {}),
+        },
       },
     };
   });

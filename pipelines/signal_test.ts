@@ -3,6 +3,7 @@ import { closeTime, ConfigError, prevSession, sessions, SHADOW_SIGNAL_SOURCE } f
 import { aliasState, listVersions, loadVersion, promoteVersion, registerVersion } from "@lib/models/mod.ts";
 import { type BarRequest, createSyntheticMarket } from "@lib/sources/mod.ts";
 import { openEmbeddedStores, rowToSignal, type Stores } from "@lib/store/mod.ts";
+import { issuedView } from "@lib/serve/reader.ts";
 import { type Config, loadConfig, retrainWindow } from "./config.ts";
 import { DEFAULT_SPEC } from "@lib/workflow/mod.ts";
 import { main } from "./signal_cli.ts";
@@ -609,3 +610,42 @@ storeTest(
     );
   },
 );
+
+Deno.test({
+  name:
+    "signal: a symbol added after the fit is not traded (hold, size 0) and its stored signal says why; the API shows it",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const m = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 });
+    const syms = (await m.listSymbols!()).sort();
+    const d = m.dates.slice(-2);
+    const stores = openEmbeddedStores(":memory:");
+    try {
+      const five = await smallConfig({
+        source: { synthetic: { symbols: 6, sessions: 420, seed: 3 }, symbols: syms.slice(0, 5) },
+      });
+      const fit = await runSignal(five, { ...quiet, stores, asOf: d[0] });
+      equal(fit.signals.length, 5);
+      const six = await smallConfig({
+        source: { synthetic: { symbols: 6, sessions: 420, seed: 3 }, symbols: syms },
+      });
+      const next = await runSignal(six, { ...quiet, stores, asOf: d[1] });
+      equal(next.model, "loaded");
+      equal(next.modelVersion, fit.modelVersion);
+      const added = next.signals.find((s) => s.symbol === syms[5])!;
+      deepEqual([added.action, added.size, added.confidence], ["hold", 0, 0]);
+      ok(/no volatility forecast: .* is not in the fitted/.test(added.provenance!.sizing.untradable ?? ""));
+      ok(
+        next.signals.filter((s) => s.symbol !== syms[5]).every((s) =>
+          s.provenance!.sizing.untradable === undefined
+        ),
+      );
+      const [row] = await stores.tables.query("signals", { where: { symbol: syms[5], date: d[1] } });
+      deepEqual(rowToSignal(row), added, "stored with the reason");
+      deepEqual(issuedView(added).sizing.untradable, added.provenance!.sizing.untradable);
+    } finally {
+      await stores.close();
+    }
+  },
+});

@@ -186,6 +186,11 @@ export interface SizeDecision {
   forecastVol: number;
   /** The sizing rule and its limits as configured (e.g. `{method: "topk-dropout", topK: 50, maxWeight: 0.25}`). */
   rule: Record<string, string | number | boolean>;
+  /**
+   * Present only when the name could not be traded (`hold`, size 0): why, e.g. no volatility forecast for a
+   * symbol the fitted system was not fitted on.
+   */
+  untradable?: string;
 }
 
 /**

@@ -57,6 +57,8 @@ export interface IssuedSignal {
     score: number | null;
     forecastVol: number | null;
     rule: Record<string, string | number | boolean>;
+    /** Only on a name that could not be traded: why. */
+    untradable?: string;
   };
 }
 
@@ -115,6 +117,7 @@ export function issuedView(s: Signal): IssuedSignal {
       score: fin(p.sizing.score),
       forecastVol: fin(p.sizing.forecastVol),
       rule: p.sizing.rule,
+      ...(p.sizing.untradable !== undefined ? { untradable: p.sizing.untradable } : {}),
     },
   };
 }

@@ -180,6 +180,10 @@ export const IssuedSignalSchema = z.object({
     rule: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).openapi({
       description: "Sizing rule and limits as configured",
     }),
+    untradable: z.string().optional().openapi({
+      description: "Present only when the name could not be traded (hold, size 0): why, e.g. no volatility " +
+        "forecast for a symbol the fitted system was not fitted on (refit to trade it)",
+    }),
   }),
 }).openapi("IssuedSignal");
 

@@ -327,6 +327,7 @@ export function rowToSignal(r: Row): Signal {
       score: nan(p.sizing.score),
       forecastVol: nan(p.sizing.forecastVol),
       rule: p.sizing.rule ?? {},
+      ...(typeof p.sizing.untradable === "string" ? { untradable: p.sizing.untradable } : {}),
     };
     out.provenance = {
       modelVersion: version,

@@ -191,8 +191,25 @@ Deno.test("schema: an issued signal's provenance round-trips; a new model versio
   await t.upsert("signals", [signalToRow(issued)]);
   const next = { ...issued, provenance: { ...issued.provenance!, modelVersion: "2024-01-03.aaaaaaaaaa" } };
   deepEqual(await t.upsert("signals", [signalToRow(next)]), { inserted: 1, updated: 0 });
-  const back = (await t.query("signals", { orderBy: ["model_version"] })).map(rowToSignal);
-  deepEqual(back, [issued, next]);
+  // a name the system could not trade keeps the reason
+  const held: Signal = {
+    ...issued,
+    symbol: "IWM",
+    action: "hold",
+    size: 0,
+    confidence: 0,
+    provenance: {
+      ...issued.provenance!,
+      sizing: {
+        ...issued.provenance!.sizing,
+        untradable: "no volatility forecast: IWM is not in the fitted model",
+      },
+    },
+  };
+  await t.upsert("signals", [signalToRow(held)]);
+  const back = (await t.query("signals", { orderBy: ["model_version", "symbol"] })).map(rowToSignal);
+  deepEqual(back, [issued, held, next]);
+  equal(back[0].provenance!.sizing.untradable, undefined, "absent when traded");
   await t.close();
 });
 
