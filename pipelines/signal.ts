@@ -714,7 +714,10 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       ? servedThen
       : await servingVersion(stores, p.model, asOf);
     if (rerun && !servingAtStart) {
-      throw new Error(`internal: ${asOf} was issued by ${history.own}, which is not in the registry`);
+      throw new ConfigError(
+        `${asOf} was issued by ${p.model}@${history.own}, which the registry (the objects store) does not hold: ` +
+          `run with the stores that issued it`,
+      );
     }
     if (servingAtStart && !opts.refit && otherScorer(servingAtStart)) {
       throw new ConfigError(
@@ -870,11 +873,13 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       } else if (champion === manifest.version) {
         promotion = "refit reproduced the champion";
       } else if (replay) {
+        const issues = p.retrain.promote === "always" || !servedThen;
         promotion = `replay of ${asOf}: ${manifest.version} registered, aliases unchanged (` +
           (history.later
             ? `later dates are issued`
             : `the champion ${champion} is fitted through ${championCutOff}`) +
-          (history.earlier ? `; ${history.earlier.version} issued ${history.earlier.date}` : "") + ")";
+          (history.earlier ? `; ${history.earlier.version} issued ${history.earlier.date}` : "") + ")" +
+          (issues ? "" : `; it runs in the shadow of ${servedThen!.version}`);
       } else if (p.retrain.promote === "always") {
         await promoteVersion(stores.objects, p.model, manifest.version, {
           now: now(),
@@ -913,13 +918,39 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       const m = v === undefined ? undefined : versions.find((x) => x.version === v) ?? manifest;
       return m !== undefined && m.lineage.asOf <= asOf && !otherScorer(m);
     };
-    if (decidesNow && after.champion && after.champion !== manifest.version && mayServe(after.champion)) {
+    // a replay's own fit: this run's refit, or one an earlier attempt at the date registered before it failed
+    const replayFit = !replay
+      ? null
+      : model === "refit"
+      ? manifest
+      : versions.find((v) => v.version === newestFit(versions, asOf)?.version && v.lineage.asOf === asOf) ??
+        null;
+    // who issues: the champion in a run that decides now; in a replay the version that issued the nearest earlier
+    // date, with the replay's own fit beside it as the challenger it would have been (under retrain.promote
+    // always that fit issues, as it would have been promoted), or that fit when no earlier date was issued
+    const issuer = decidesNow
+      ? after.champion
+      : replay
+      ? (p.retrain.promote === "always" && replayFit
+        ? replayFit.version
+        : servedThen?.version ?? replayFit?.version)
+      : undefined;
+    if (issuer && issuer !== manifest.version && mayServe(issuer)) {
       const shadowOf = { system, manifest, ds, model };
-      done = progress.start(`load ${p.model}@${after.champion} (champion)`);
-      ({ system, manifest, ds } = await loadAt(versions.find((v) => v.version === after.champion)!));
+      done = progress.start(
+        `load ${p.model}@${issuer} (${decidesNow ? "champion" : `issued ${history.earlier?.date}`})`,
+      );
+      ({ system, manifest, ds } = await loadAt(versions.find((v) => v.version === issuer)!));
       model = "loaded";
       done();
       shadows.push(shadowOf);
+    }
+    if (
+      replayFit && replayFit.version !== manifest.version && !shadows.some((x) =>
+        x.manifest.version === replayFit.version
+      ) && mayServe(replayFit.version)
+    ) {
+      shadows.push({ ...await loadAt(replayFit), model: "loaded" });
     }
     if (decidesNow && after.challenger && mayServe(after.challenger)) {
       if (
@@ -932,7 +963,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     // a re-run keeps the date's shadow runs; a replay runs beside it the versions of the nearest earlier date's
     const shadowedThen = rerun ? await history.shadowsOn(asOf) : replay ? history.earlier?.shadows ?? [] : [];
     for (const v of shadowedThen) {
-      if (v === manifest.version || !mayServe(v)) continue;
+      if (v === manifest.version || shadows.some((x) => x.manifest.version === v) || !mayServe(v)) continue;
       const m = versions.find((x) => x.version === v);
       if (m) shadows.push({ ...await loadAt(m), model: "loaded" });
     }

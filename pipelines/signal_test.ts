@@ -649,3 +649,57 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "signal: a backfill on a date a refit is due issues the champion of then with the refit in its shadow; a retry after a failure decides the same",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const cfg = await smallConfig({ production: { retrain: { every: 3, minScoredSessions: 1 } } });
+    const all = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates;
+    const d = all.slice(all.length - 13, all.length - 1);
+    const inOrder = openEmbeddedStores(":memory:"), down = openEmbeddedStores(":memory:");
+    try {
+      const ctl = (await runDates(cfg, inOrder, d, [0, 1, 2, 3, 4, 5, 6])).get(6)!;
+      ok(ctl.shadow.length > 0, "a refit was due on d6 and ran in the champion's shadow");
+      await runDates(cfg, down, d, [0, 1, 2, 3, 4, 5, 7]);
+      // the first attempt at the backfill fails as its run rows are written (after its refit was registered)
+      const failing: Stores = {
+        ...down,
+        tables: new Proxy(down.tables, {
+          get(t, k) {
+            const v = Reflect.get(t, k);
+            if (k !== "upsert") return typeof v === "function" ? v.bind(t) : v;
+            return (table: string, rows: unknown[]) => {
+              if (table === "signal_runs") throw new Error("store down");
+              return v.call(t, table, rows);
+            };
+          },
+        }) as Stores["tables"],
+      };
+      const t1 = closeTime(d[7]) + 7_200_000;
+      await rejects(
+        () => runSignal(cfg, { ...quiet, stores: failing, asOf: d[6], now: () => t1 }),
+        /store down/,
+      );
+      const back = await runSignal(cfg, { ...quiet, stores: down, asOf: d[6], now: () => t1 + 60_000 });
+      equal(back.modelVersion, ctl.modelVersion, "issued by the champion of that time");
+      deepEqual(
+        back.shadow.map((x) => x.version),
+        ctl.shadow.map((x) => x.version),
+        "its refit in the shadow",
+      );
+      equal(back.written, 0, "the failed attempt's signals stand");
+      const issued = await down.tables.query("signals", { where: { date: d[6], source: "moe" } });
+      deepEqual(
+        [...new Set(issued.map((r) => r.model_version))],
+        [ctl.modelVersion],
+        "one production version",
+      );
+    } finally {
+      await inOrder.close();
+      await down.close();
+    }
+  },
+});

@@ -108,6 +108,22 @@ export function aptGetCommand(uid: number | null, hasSudo: boolean): string[] | 
   return hasSudo ? ["sudo", "-n", ...aptGet] : null;
 }
 
+/** Whether `sudo -n true` succeeds (sudo is installed and needs no password), as `scripts/setup.sh` checks. */
+async function sudoWithoutPassword(): Promise<boolean> {
+  if (!await which("sudo")) return false;
+  try {
+    const { success } = await new Deno.Command("sudo", {
+      args: ["-n", "true"],
+      stdout: "null",
+      stderr: "null",
+    })
+      .output();
+    return success;
+  } catch {
+    return false;
+  }
+}
+
 /** The MariaDB service. */
 export function mariadbService(s: ServiceSettings): Service {
   let setupDone = false;
@@ -120,7 +136,7 @@ export function mariadbService(s: ServiceSettings): Service {
     logFile: `${DIR}/mysqld.log`,
     async ensureInstalled() {
       if (await which("mariadbd") && await which("mariadb-install-db")) return;
-      const cmd = aptGetCommand(Deno.uid(), Boolean(await which("sudo")));
+      const cmd = aptGetCommand(Deno.uid(), await sudoWithoutPassword());
       if (!cmd) {
         throw new Error(
           "mariadb-server is not installed, and installing it with apt-get needs root: run as root or with " +

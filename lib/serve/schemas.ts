@@ -165,7 +165,11 @@ export const IssuedSignalSchema = z.object({
   source: z.string(),
   modelVersion: z.string(),
   asOf: z.string().openapi({ description: "Data cut-off: records known at or before it" }),
-  issuedAt: z.string(),
+  issuedAt: z.string().openapi({
+    description:
+      "When the signal was computed and stored; it is served from its run's issue time on (at or a " +
+      "moment after this: the run becomes visible once all its signals and checks are written)",
+  }),
   featureHash: z.string(),
   experts: z.array(z.object({
     expert: z.string(),
@@ -192,7 +196,10 @@ export const SignalsResponse = z.object({
   date: z.string(),
   forSession: z.string(),
   modelVersion: z.string(),
-  issuedAt: z.string(),
+  issuedAt: z.string().openapi({
+    description: "When the run became visible (its run row written): a request with `asOf` at or after it " +
+      "can be answered by this run, one before it never is",
+  }),
   signals: z.array(IssuedSignalSchema),
   notInRun: z.array(z.string()).openapi({ description: "Requested symbols this run issued nothing for" }),
 }).openapi("Signals");
