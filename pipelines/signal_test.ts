@@ -3,7 +3,7 @@ import { closeTime, ConfigError, prevSession, sessions, SHADOW_SIGNAL_SOURCE } f
 import { aliasState, listVersions, loadVersion, promoteVersion, registerVersion } from "@lib/models/mod.ts";
 import { type BarRequest, createSyntheticMarket } from "@lib/sources/mod.ts";
 import { openEmbeddedStores, rowToSignal, type Stores } from "@lib/store/mod.ts";
-import { issuedView } from "@lib/serve/reader.ts";
+import { issuedView } from "@lib/serve/mod.ts";
 import { type Config, loadConfig, retrainWindow } from "./config.ts";
 import { DEFAULT_SPEC } from "@lib/workflow/mod.ts";
 import { main } from "./signal_cli.ts";
