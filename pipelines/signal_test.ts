@@ -248,6 +248,23 @@ storeTest(
   },
 );
 
+/** `stores` whose tables fail as a run's rows are written (after its signals): a run that dies before it is visible. */
+function failingRunRows(stores: Stores): Stores {
+  return {
+    ...stores,
+    tables: new Proxy(stores.tables, {
+      get(t, k) {
+        const v = Reflect.get(t, k);
+        if (k !== "upsert") return typeof v === "function" ? v.bind(t) : v;
+        return (table: string, rows: unknown[]) => {
+          if (table === "signal_runs") throw new Error("store down");
+          return v.call(t, table, rows);
+        };
+      },
+    }) as Stores["tables"],
+  };
+}
+
 /** The daily run on `dates` (indexes into `d`) in that order, each at its own evening or at `wall`. */
 async function runDates(cfg: Config, stores: Stores, d: string[], idx: number[], wall?: () => number) {
   const out = new Map<number, Awaited<ReturnType<typeof runSignal>>>();
@@ -318,19 +335,7 @@ Deno.test({
     try {
       await runDates(cfg, stores, d, [0]);
       // the store fails as the run rows are written: the signals are stored, the run is not visible
-      const failing: Stores = {
-        ...stores,
-        tables: new Proxy(stores.tables, {
-          get(t, k) {
-            const v = Reflect.get(t, k);
-            if (k !== "upsert") return typeof v === "function" ? v.bind(t) : v;
-            return (table: string, rows: unknown[]) => {
-              if (table === "signal_runs") throw new Error("store down");
-              return v.call(t, table, rows);
-            };
-          },
-        }) as Stores["tables"],
-      };
+      const failing = failingRunRows(stores);
       const t1 = closeTime(d[1]) + 3_600_000;
       await rejects(
         () => runSignal(cfg, { ...quiet, stores: failing, asOf: d[1], now: () => t1 }),
@@ -665,19 +670,7 @@ Deno.test({
       ok(ctl.shadow.length > 0, "a refit was due on d6 and ran in the champion's shadow");
       await runDates(cfg, down, d, [0, 1, 2, 3, 4, 5, 7]);
       // the first attempt at the backfill fails as its run rows are written (after its refit was registered)
-      const failing: Stores = {
-        ...down,
-        tables: new Proxy(down.tables, {
-          get(t, k) {
-            const v = Reflect.get(t, k);
-            if (k !== "upsert") return typeof v === "function" ? v.bind(t) : v;
-            return (table: string, rows: unknown[]) => {
-              if (table === "signal_runs") throw new Error("store down");
-              return v.call(t, table, rows);
-            };
-          },
-        }) as Stores["tables"],
-      };
+      const failing = failingRunRows(down);
       const t1 = closeTime(d[7]) + 7_200_000;
       await rejects(
         () => runSignal(cfg, { ...quiet, stores: failing, asOf: d[6], now: () => t1 }),
