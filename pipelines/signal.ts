@@ -295,12 +295,19 @@ export function productionSegments(
  * The registered version that may serve `asOf` in a run that decides it now (not a replay): the champion when its
  * data ends by then, else (no champion) the version with the newest data cut-off by then.
  */
-async function servingVersion(stores: Stores, name: string, asOf: IsoDate): Promise<VersionManifest | null> {
-  const champion = (await aliasState(stores.objects, name)).aliases.champion;
-  const versions = await listVersions(stores.objects, name);
+function servingVersion(
+  versions: VersionManifest[],
+  champion: string | undefined,
+  asOf: IsoDate,
+): VersionManifest | null {
   const c = versions.find((v) => v.version === champion);
   if (c && c.lineage.asOf <= asOf) return c;
   return newestFit(versions, asOf);
+}
+
+/** The session whose open ends the traded return of a signal decided on `date` (entry at the next open). */
+function exitSession(date: IsoDate): IsoDate {
+  return nextSession(nextSession(date));
 }
 
 /** The version fitted on the newest data ending by `asOf` (a challenger is a fit too), or null. */
@@ -504,7 +511,7 @@ async function updateScorecard(
   let scored = 0;
   for (const run of runs) {
     const d = String(run.as_of), version = String(run.model_version), source = String(run.source);
-    const exit = nextSession(nextSession(d));
+    const exit = exitSession(d);
     if (exit > asOf) continue;
     const done = await stores.tables.count("scorecard", { model_version: version, source, date: d });
     if (done) continue;
@@ -565,7 +572,7 @@ export async function compareOnScorecard(
         where: { model_version: v, source: [SIGNAL_SOURCE, SHADOW_SIGNAL_SOURCE] },
       }))
         .filter((r) =>
-          typeof r.ic === "number" && (asOf === undefined || nextSession(nextSession(String(r.date))) <= asOf)
+          typeof r.ic === "number" && (asOf === undefined || exitSession(String(r.date)) <= asOf)
         )
         .map((r) => [String(r.date), Number(r.ic)]),
     );
@@ -712,7 +719,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       ? versions.find((v) => v.version === history.own) ?? null
       : replay
       ? servedThen
-      : await servingVersion(stores, p.model, asOf);
+      : servingVersion(versions, before.champion, asOf);
     if (rerun && !servingAtStart) {
       throw new ConfigError(
         `${asOf} was issued by ${p.model}@${history.own}, which the registry (the objects store) does not hold: ` +
@@ -778,7 +785,10 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       if (!c.decided) decisions.push(c.detail);
     }
     // a replay is served as the nearest earlier date was; a challenger in that date's shadow run was being scored
-    const serving = decidesNow ? await servingVersion(stores, p.model, asOf) : servingAtStart;
+    // (a promotion above made the challenger the champion)
+    const serving = decidesNow && promoted
+      ? servingVersion(versions, before.challenger, asOf)
+      : servingAtStart;
     if (replay && history.earlier?.shadows.length) pending = true;
     // the schedule counts from the newest fit that may serve asOf (a challenger is a fit too), and waits while a
     // challenger is still being scored: a refit that has not become champion does not make every later run due
@@ -919,12 +929,14 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       return m !== undefined && m.lineage.asOf <= asOf && !otherScorer(m);
     };
     // a replay's own fit: this run's refit, or one an earlier attempt at the date registered before it failed
+    const newest = newestFit(versions, asOf);
     const replayFit = !replay
       ? null
       : model === "refit"
       ? manifest
-      : versions.find((v) => v.version === newestFit(versions, asOf)?.version && v.lineage.asOf === asOf) ??
-        null;
+      : newest?.lineage.asOf === asOf
+      ? newest
+      : null;
     // who issues: the champion in a run that decides now; in a replay the version that issued the nearest earlier
     // date, with the replay's own fit beside it as the challenger it would have been (under retrain.promote
     // always that fit issues, as it would have been promoted), or that fit when no earlier date was issued
