@@ -438,7 +438,9 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     series,
     featureGroups: { base, news: newsNames, extra: extraNames, rank: rankNames },
     labelHorizon,
-    market: input.market,
+    // with the publication times the checks above resolved (the index's default: its date's decision time), so
+    // a consumer of the context (the gate's market conditions) joins it as the builder did, with no rule of its own
+    market: m ? { ...m, knownAt: mKnown! } : undefined,
   };
   if (input.windowLength !== undefined) windowView(built, { length: input.windowLength });
   return built;

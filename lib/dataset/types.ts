@@ -92,6 +92,10 @@ export interface Dataset {
   featureGroups?: { base: string[]; news: string[]; extra: string[]; rank: string[] };
   /** Label horizon (sessions) the segments were purged for, when built. */
   labelHorizon?: number;
-  /** The market context it was built with (index and VIX by date), for day-level regime features. */
+  /**
+   * The market context it was built with (index and VIX by date), for day-level regime features, with its
+   * publication times resolved and checked by the builder: `knownAt` is always set (default: the decision time
+   * of each date), and `vixKnownAt` with `vix`.
+   */
   market?: MarketInput;
 }

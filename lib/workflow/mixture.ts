@@ -128,17 +128,15 @@ export function datasetConditions(ds: Dataset): MarketConditions {
   });
   let indexClose: Float64Array | undefined, vix: Float64Array | undefined;
   if (m) {
+    // the builder resolved and checked the publication times (`Dataset.market`); anything else is not a dataset
+    if (!m.knownAt || (m.vix && !m.vixKnownAt)) {
+      throw new TypeError(
+        "datasetConditions: the market context has no publication times (build it with buildDataset)",
+      );
+    }
     const dt = dateDecisionTimes(ds, dates);
-    if (m.indexClose) {
-      const known = m.knownAt ?? dateDecisionTimes(ds, m.dates);
-      indexClose = marketAsOf(m.indexClose, known, dt);
-    }
-    if (m.vix) {
-      if (!m.vixKnownAt) {
-        throw new TypeError("market.vix needs market.vixKnownAt: the VIX is not known at the close");
-      }
-      vix = marketAsOf(m.vix, m.vixKnownAt, dt);
-    }
+    if (m.indexClose) indexClose = marketAsOf(m.indexClose, m.knownAt, dt);
+    if (m.vix) vix = marketAsOf(m.vix, m.vixKnownAt!, dt);
   }
   const c = marketConditions({ dates, symbols, close, indexClose, vix });
   if (byMarket) byMarket.set(m ?? NO_MARKET, c);

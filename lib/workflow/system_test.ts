@@ -283,10 +283,11 @@ Deno.test({
     const days = sessionCalendar(ds), t = days[days.length - 1], prev = days[days.length - 2];
 
     // look-ahead: the gate's input at the decision of t holds the VIX of t-1, not the VIX of t (public 16:15)
+    // (the dataset's market context, with the publication times the builder resolved)
     const withVix = (d: string, factor: number): Dataset => {
-      const vix = Float64Array.from(mk.vix!);
-      vix[mk.dates.indexOf(d)] *= factor;
-      return { ...ds, market: { ...mk, vix } };
+      const vix = Float64Array.from(ds.market!.vix!);
+      vix[ds.market!.dates.indexOf(d)] *= factor;
+      return { ...ds, market: { ...ds.market!, vix } };
     };
     const onT = rowsOnDate(ds, t);
     const base = await system.predictRows(ds, onT);
