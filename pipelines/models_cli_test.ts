@@ -20,6 +20,17 @@ function lineage(seed: number): Lineage {
   };
 }
 
+/** A store at `dir` with one registered version of `system`; returns the version. */
+async function storeWithOneVersion(dir: string): Promise<string> {
+  const stores = openEmbeddedStores(dir);
+  try {
+    return (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(1) }, lineage(1)))
+      .version;
+  } finally {
+    await stores.close();
+  }
+}
+
 Deno.test("models CLI: list, promote, require-better refuses without a scored window, rollback", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -81,10 +92,7 @@ Deno.test("models CLI: a name every object inherits (constructor, toString, __pr
   const error = console.error;
   console.error = (s: string) => errors.push(s);
   try {
-    const stores = openEmbeddedStores(dir);
-    const v1 =
-      (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(1) }, lineage(1))).version;
-    await stores.close();
+    const v1 = await storeWithOneVersion(dir);
     const run = (...a: string[]) => main([...a, "--store-dir", dir], (s) => lines.push(s));
     equal(await run("promote", v1), 0);
     for (
@@ -132,10 +140,7 @@ Deno.test("models CLI: --min-sessions without --require-better, and either flag 
   const error = console.error;
   console.error = (s: string) => errors.push(s);
   try {
-    const stores = openEmbeddedStores(dir);
-    const v1 =
-      (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(1) }, lineage(1))).version;
-    await stores.close();
+    const v1 = await storeWithOneVersion(dir);
     const lines: string[] = [];
     const cases: [string[], RegExp][] = [
       [
@@ -173,10 +178,7 @@ Deno.test("models CLI: --min-sessions without --require-better, and either flag 
 Deno.test("models CLI: show prints only JSON on stdout; a config's notes (a symbol upper-cased) go to stderr", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const stores = openEmbeddedStores(`${dir}/s`);
-    const v1 =
-      (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(1) }, lineage(1))).version;
-    await stores.close();
+    const v1 = await storeWithOneVersion(`${dir}/s`);
     await Deno.writeTextFile(`${dir}/c.yaml`, "source:\n  symbols: [spy, QQQ]\n");
     const cli = new URL("./models_cli.ts", import.meta.url).pathname;
     const r = await new Deno.Command(Deno.execPath(), {
