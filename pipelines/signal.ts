@@ -64,6 +64,7 @@ import {
   fitSystem,
   type FittedSystem,
   loadSystem,
+  SYSTEM_FORMAT_VERSION,
   systemDataset,
   type SystemSpec,
 } from "@lib/workflow/mod.ts";
@@ -695,13 +696,27 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     const newsScorer = news.scorer.id;
 
     // 3. the checks that refuse the run come before anything is written: the system that may serve asOf must
-    // have been fitted on news scored as this run scores it (unless --refit)
+    // be one this build loads, fitted on news scored as this run scores it (unless --refit)
     const git = opts.git ?? await gitState();
     let versions = await listVersions(stores.objects, p.model);
     /** The scorer a version was fitted on when it is not this run's (undefined when it is, or unrecorded). */
     const otherScorer = (v: VersionManifest | undefined): string | undefined =>
       v?.lineage.newsScorer !== undefined && v.lineage.newsScorer !== newsScorer
         ? v.lineage.newsScorer
+        : undefined;
+    /** The format a version's system was saved in (versions registered before formats were recorded: 2). */
+    const formatOf = (v: VersionManifest) => v.lineage.artifactFormat ?? 2;
+    /**
+     * Why a version cannot serve this run (undefined when it can): its system is in a format this build does not
+     * load (format 2's gate read the VIX of the decision day), or it was fitted on another scorer's sentiment.
+     */
+    const cannotServe = (v: VersionManifest | undefined): string | undefined =>
+      v === undefined
+        ? undefined
+        : formatOf(v) !== SYSTEM_FORMAT_VERSION
+        ? `was saved in system format ${formatOf(v)}, this build loads format ${SYSTEM_FORMAT_VERSION}`
+        : otherScorer(v)
+        ? `was fitted on news scored by ${otherScorer(v)}, this run scores with ${newsScorer}`
         : undefined;
     // a re-run of an issued date keeps it; a date before one already issued (a backfill) or before the champion's
     // cut-off is a replay: decided as it was then, from what the runs recorded, moving no alias
@@ -726,11 +741,13 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
           `run with the stores that issued it`,
       );
     }
-    if (servingAtStart && !opts.refit && otherScorer(servingAtStart)) {
+    if (servingAtStart && !opts.refit && cannotServe(servingAtStart)) {
       throw new ConfigError(
-        `${p.model}@${servingAtStart.version} was fitted on news scored by ${
-          otherScorer(servingAtStart)
-        }, this run scores with ${newsScorer}: set news.scorer/news.model to match, or refit with --refit`,
+        `${p.model}@${servingAtStart.version} ${cannotServe(servingAtStart)}: ` +
+          (formatOf(servingAtStart) === SYSTEM_FORMAT_VERSION
+            ? "set news.scorer/news.model to match, or "
+            : "") +
+          "refit with --refit",
       );
     }
 
@@ -746,22 +763,22 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     done();
 
     // 5. the system: the registered one that may serve asOf, or a refit on schedule
-    // a champion fitted on another scorer's sentiment cannot decide on this run's news (only --refit gets here)
-    const championScorer = otherScorer(versions.find((v) => v.version === championAtStart));
+    // a champion in another format or fitted on another scorer's sentiment cannot decide (only --refit gets here)
+    const championCannot = cannotServe(versions.find((v) => v.version === championAtStart));
     // if-better: a challenger runs in the shadow of the champion until it has been scored on minScoredSessions
     // sessions both were scored on; then it takes over when better, else it is retired
     const decisions: string[] = [];
     let promoted = false;
     let pending = false;
-    const challengerScorer = otherScorer(versions.find((v) => v.version === before.challenger));
+    const challengerCannot = cannotServe(versions.find((v) => v.version === before.challenger));
     const decidesNow = !replay && !rerun;
-    if (decidesNow && before.challenger && challengerScorer) {
-      // fitted on another scorer's sentiment: it can neither run in the shadow nor take over
+    if (decidesNow && before.challenger && challengerCannot) {
+      // in another format or fitted on another scorer's sentiment: it can neither run in the shadow nor take over
       await setAlias(stores.objects, p.model, "challenger", null, {
         now: now(),
-        note: `retired: fitted on news scored by ${challengerScorer}, the runs score with ${newsScorer}`,
+        note: `retired: it ${challengerCannot}`,
       });
-      decisions.push(`challenger ${before.challenger} retired: fitted on news scored by ${challengerScorer}`);
+      decisions.push(`challenger ${before.challenger} retired: it ${challengerCannot}`);
     } else if (decidesNow && p.retrain.promote === "if-better" && before.champion && before.challenger) {
       const c = await compareOnScorecard(
         stores,
@@ -850,6 +867,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         configHash: await hashValue(cfg),
         featureSet: { id: featureSetId(featureSet), hash: featureSetHash(featureSet) },
         newsScorer,
+        artifactFormat: SYSTEM_FORMAT_VERSION,
         windows: {
           train: [segments.train[0], system.windows.inner?.[1] ?? system.windows.fit[1]],
           calibration: [...system.windows.calibration],
@@ -896,19 +914,19 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
           note: "retrain: always",
         });
         [promoted, promotion] = [true, "promoted (retrain.promote: always)"];
-      } else if (championScorer && p.retrain.promote === "if-better") {
-        // the champion cannot decide on this news: nothing to compare the refit with on the same sentiment
-        const why = `the champion ${champion} was fitted on news scored by ${championScorer}`;
+      } else if (championCannot && p.retrain.promote === "if-better") {
+        // the champion cannot decide on this run: nothing to compare the refit with on the same sentiment
+        const why = `the champion ${champion} ${championCannot}`;
         await promoteVersion(stores.objects, p.model, manifest.version, { now: now(), note: why });
-        [promoted, promotion] = [true, `promoted: ${why}, this run scores with ${newsScorer}`];
+        [promoted, promotion] = [true, `promoted: ${why}`];
       } else {
         await setAlias(stores.objects, p.model, "challenger", manifest.version, {
           now: now(),
           note: "retrain",
         });
-        promotion = championScorer
-          ? `${manifest.version} is the challenger and issues today: the champion ${champion} was fitted on news ` +
-            `scored by ${championScorer} (retrain.promote: never; promote with deno task models promote)`
+        promotion = championCannot
+          ? `${manifest.version} is the challenger and issues today: the champion ${champion} ${championCannot} ` +
+            `(retrain.promote: never; promote with deno task models promote)`
           : p.retrain.promote === "never"
           ? `${manifest.version} is the challenger; ${champion} stays champion (retrain.promote: never; promote ` +
             `with deno task models promote)`
@@ -923,10 +941,10 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     // served as the signals of the day unless asked for by version.
     const after = (await aliasState(stores.objects, p.model)).aliases;
     const shadows: { system: FittedSystem; manifest: VersionManifest; ds: typeof ds; model: string }[] = [];
-    // a version may issue or run in the shadow when its data ends by asOf and its news scorer is this run's
+    // a version may issue or run in the shadow when its data ends by asOf and it can serve this run
     const mayServe = (v: string | undefined) => {
       const m = v === undefined ? undefined : versions.find((x) => x.version === v) ?? manifest;
-      return m !== undefined && m.lineage.asOf <= asOf && !otherScorer(m);
+      return m !== undefined && m.lineage.asOf <= asOf && !cannotServe(m);
     };
     // a replay's own fit: this run's refit, or one an earlier attempt at the date registered before it failed
     const newest = newestFit(versions, asOf);

@@ -5,7 +5,7 @@ import { type BarRequest, createSyntheticMarket } from "@lib/sources/mod.ts";
 import { openEmbeddedStores, rowToSignal, type Stores } from "@lib/store/mod.ts";
 import { issuedView } from "@lib/serve/mod.ts";
 import { type Config, loadConfig, retrainWindow } from "./config.ts";
-import { DEFAULT_SPEC } from "@lib/workflow/mod.ts";
+import { DEFAULT_SPEC, loadSystem, SYSTEM_FORMAT_VERSION } from "@lib/workflow/mod.ts";
 import { main } from "./signal_cli.ts";
 import { compareOnScorecard, productionSegments, runSignal } from "./signal.ts";
 
@@ -218,6 +218,46 @@ storeTest(
     const next = await runSignal(cfg, { ...quiet, stores, asOf: d[2] });
     equal(next.modelVersion, refit.modelVersion);
     equal(next.model, "loaded");
+  },
+);
+
+storeTest(
+  "signal: a champion saved in an older system format is refused before any write; --refit replaces it",
+  async (cfg, stores) => {
+    const d = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-3);
+    const first = await runSignal(cfg, { ...quiet, stores, asOf: d[0] });
+    const { files, manifest } = await loadVersion(stores.objects, "system", first.modelVersion);
+    equal(manifest.lineage.artifactFormat, SYSTEM_FORMAT_VERSION);
+    // a version registered before formats were recorded (format 2: its gate read the VIX of the decision day)
+    const { artifactFormat: _, ...oldLineage } = manifest.lineage;
+    const old = await registerVersion(stores.objects, "system", files, oldLineage);
+    await promoteVersion(stores.objects, "system", old.version);
+    const aliases = (await aliasState(stores.objects, "system")).aliases;
+    await rejects(
+      () => runSignal(cfg, { ...quiet, stores, asOf: d[1] }),
+      new RegExp(
+        `system@${old.version} was saved in system format 2, this build loads format 3: refit with --refit$`,
+      ),
+    );
+    deepEqual((await aliasState(stores.objects, "system")).aliases, aliases, "no alias moved");
+    equal(await stores.tables.count("signal_runs", { as_of: d[1] }), 0);
+    const refit = await runSignal(cfg, { ...quiet, stores, asOf: d[1], refit: true });
+    equal(refit.model, "refit");
+    ok(
+      refit.promoted && refit.promotion.startsWith(`promoted: the champion ${old.version} was saved`),
+      refit.promotion,
+    );
+    equal(refit.written, 6);
+    const next = await runSignal(cfg, { ...quiet, stores, asOf: d[2] });
+    equal(next.modelVersion, refit.modelVersion);
+    equal(next.model, "loaded");
+    // the loader refuses such an artifact too, in one line
+    const json = files["system.json"];
+    const sys = JSON.parse(typeof json === "string" ? json : new TextDecoder().decode(json));
+    await rejects(
+      () => loadSystem({ ...files, "system.json": JSON.stringify({ ...sys, version: 2 }) }),
+      /system artifact format 2; this build reads format 3: refit the system/,
+    );
   },
 );
 

@@ -223,6 +223,11 @@ export interface Lineage {
   featureSet: { id: string; hash: string };
   /** The news scorer (its id: model, version, variant) whose sentiment the features were built on. */
   newsScorer?: string;
+  /**
+   * The format of the saved artifact, when its saver records one (a fitted system: lib/workflow
+   * `SYSTEM_FORMAT_VERSION`), so that a run can tell a version it cannot load without loading it.
+   */
+  artifactFormat?: number;
   /** Fit windows, inclusive session dates: base models on `train`, calibration/gate on `calibration`. */
   windows: { train: [IsoDate, IsoDate]; calibration: [IsoDate, IsoDate]; test: [IsoDate, IsoDate] | null };
   /** What data the fit saw, and a hash of the whole snapshot. */

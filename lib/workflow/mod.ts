@@ -73,6 +73,7 @@ export {
   fitSystem,
   FittedSystem,
   loadSystem,
+  SYSTEM_FORMAT_VERSION,
   type SystemPredictions,
   type SystemSignal,
 } from "./system.ts";

@@ -125,7 +125,12 @@ export interface FitOptions {
 }
 
 const FORMAT = "fmai-system";
-const FORMAT_VERSION = 2;
+/**
+ * Format of a saved system. 3: the gate's market conditions join the VIX and the index by their publication
+ * times and a missing expert view takes the day's mean (a format-2 system's gate was fitted on the VIX close of
+ * the decision day, published after the decision); such a system is refused, not served: refit it.
+ */
+export const SYSTEM_FORMAT_VERSION = 3;
 
 /** `system.json`: everything but the model files. */
 interface SystemFile {
@@ -355,7 +360,7 @@ export class FittedSystem {
     }
     const sys: SystemFile = {
       format: FORMAT,
-      version: FORMAT_VERSION,
+      version: SYSTEM_FORMAT_VERSION,
       spec: p.spec,
       windows: p.windows,
       featureSet: p.featureSet,
@@ -738,8 +743,10 @@ function withPrefix(
 export async function loadSystem(files: Record<string, Uint8Array | string>): Promise<FittedSystem> {
   const s = JSON.parse(text(files, "system.json")) as SystemFile;
   if (s?.format !== FORMAT) throw new ModelError("not an fmai system artifact (system.json format)");
-  if (s.version !== FORMAT_VERSION) {
-    throw new ModelError(`system artifact version ${s.version}; this build reads ${FORMAT_VERSION}`);
+  if (s.version !== SYSTEM_FORMAT_VERSION) {
+    throw new ModelError(
+      `system artifact format ${s.version}; this build reads format ${SYSTEM_FORMAT_VERSION}: refit the system`,
+    );
   }
   if (s.trend.includes("mlp-tfjs")) await initTensorflow();
   const trend: Parts["trend"] = [];
