@@ -10,7 +10,7 @@ import tCdfStd from "@stdlib/stats-base-dists-t-cdf";
 import tQuantileStd from "@stdlib/stats-base-dists-t-quantile";
 import normalCdfStd from "@stdlib/stats-base-dists-normal-cdf";
 import normalQuantileStd from "@stdlib/stats-base-dists-normal-quantile";
-import chisqCdfStd from "@stdlib/stats-base-dists-chisquare-cdf";
+import gammaincStd from "@stdlib/math-base-special-gammainc";
 import gammalnStd from "@stdlib/math-base-special-gammaln";
 import digammaStd from "@stdlib/math-base-special-digamma";
 import { gaussian } from "../core/mod.ts";
@@ -91,9 +91,17 @@ export function normalTailMean(alpha: number): number {
   return -normalPdf(normalQuantile(alpha)) / alpha;
 }
 
-/** CDF of the chi-squared distribution with `k` degrees of freedom. */
+/** CDF of the chi-squared distribution with `k` degrees of freedom (the regularized lower incomplete gamma). */
 export function chisqCdf(x: number, k: number): number {
-  return chisqCdfStd(x, k);
+  return x <= 0 ? 0 : gammaincStd(x / 2, k / 2, true, false);
+}
+
+/**
+ * Upper tail `P(X > x)` of the chi-squared distribution with `k` degrees of freedom, computed directly (the
+ * regularized upper incomplete gamma): `1 - chisqCdf` loses every digit once the tail is below 1e-16.
+ */
+export function chisqSf(x: number, k: number): number {
+  return x <= 0 ? 1 : gammaincStd(x / 2, k / 2, true, true);
 }
 
 /**

@@ -2,6 +2,7 @@ import { ok, throws } from "node:assert/strict";
 import { mulberry32 } from "../core/mod.ts";
 import {
   chisqCdf,
+  chisqSf,
   normalCdf,
   normalQuantile,
   normalTailMean,
@@ -23,6 +24,10 @@ Deno.test("distributions: reference values (normal, t, chi-squared)", () => {
   near(stdTCdf(stdTQuantile(0.025, 7), 7), 0.025, 1e-10, "cdf(quantile)");
   near(chisqCdf(3.841458820694124, 1), 0.95, 1e-10, "chi2(1)");
   near(chisqCdf(5.991464547107979, 2), 0.95, 1e-10, "chi2(2)");
+  // the upper tail keeps its digits far beyond 1 - cdf (scipy chi2.sf)
+  near(chisqSf(3.841458820694124, 1), 0.05, 1e-10, "sf chi2(1)");
+  near(chisqSf(79.2667358121484, 1) / 5.426572506952e-19, 1, 1e-9, "sf chi2(1) far tail");
+  near(chisqSf(100, 2) / Math.exp(-50), 1, 1e-12, "sf chi2(2) far tail");
   // normal ES at 97.5% = phi(1.96) / 0.025 = 2.3378
   near(normalTailMean(0.025), -2.337802, 1e-6, "normal tail mean");
   throws(() => stdTQuantile(0.01, 2), RangeError);

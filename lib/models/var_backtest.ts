@@ -12,7 +12,7 @@
  * @module
  */
 import { mulberry32 } from "../core/mod.ts";
-import { chisqCdf } from "./distributions.ts";
+import { chisqSf } from "./distributions.ts";
 
 /** Hits `returns[t] < -var_[t]` over pairs where both are finite; `-1` marks a skipped day. */
 export function varHits(returns: ArrayLike<number>, var_: ArrayLike<number>): Int8Array {
@@ -51,7 +51,7 @@ export function kupiec(hits: ArrayLike<number>, alpha: number): KupiecResult {
   const pi = x / n;
   const lr = -2 * (xlogy(n - x, 1 - alpha) + xlogy(x, alpha) - xlogy(n - x, 1 - pi) - xlogy(x, pi));
   const v = Math.max(0, lr);
-  return { lr: v, pValue: 1 - chisqCdf(v, 1), n, hits: x, rate: pi };
+  return { lr: v, pValue: chisqSf(v, 1), n, hits: x, rate: pi };
 }
 
 /** Christoffersen (1998) independence test of the hit sequence (first-order Markov alternative). */
@@ -70,13 +70,13 @@ export function christoffersenIndependence(hits: ArrayLike<number>): LrTest & { 
   const l0 = xlogy(n00 + n10, 1 - p) + xlogy(n01 + n11, p);
   const l1 = xlogy(n00, 1 - p01) + xlogy(n01, p01) + xlogy(n10, 1 - p11) + xlogy(n11, p11);
   const lr = Math.max(0, -2 * (l0 - l1));
-  return { lr, pValue: 1 - chisqCdf(lr, 1), n01, n11 };
+  return { lr, pValue: chisqSf(lr, 1), n01, n11 };
 }
 
 /** Christoffersen's conditional coverage: `LR_uc + LR_ind`, chi-squared(2). */
 export function conditionalCoverage(hits: ArrayLike<number>, alpha: number): LrTest {
   const lr = kupiec(hits, alpha).lr + christoffersenIndependence(hits).lr;
-  return { lr, pValue: Number.isFinite(lr) ? 1 - chisqCdf(lr, 2) : NaN };
+  return { lr, pValue: Number.isFinite(lr) ? chisqSf(lr, 2) : NaN };
 }
 
 /**
