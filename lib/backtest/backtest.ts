@@ -39,7 +39,7 @@ export interface BacktestResult {
   costs: Float64Array;
   equity: Float64Array;
   drawdown: Float64Array;
-  /** One-way turnover per day (sum |Δposition| / active symbols). */
+  /** Two-way turnover per day: buys plus sells, `sum |Δposition| / active symbols` (one-way is half). */
   turnover: Float64Array;
   /** Gross exposure per day (sum |position| / active symbols). */
   exposure: Float64Array;

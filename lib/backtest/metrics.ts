@@ -20,7 +20,7 @@ export interface Metrics {
   sortino: number;
   /** Largest peak-to-trough fall of the equity curve, as a non-positive fraction (-0.25 = a 25% drawdown). */
   maxDrawdown: number;
-  /** Mean daily one-way turnover: `sum_s |Δposition_s| / active symbols`, per day. */
+  /** Mean daily two-way turnover (buys plus sells; one-way is half): `sum_s |Δposition_s| / active symbols`. */
   turnover: number;
   /** `turnover × periodsPerYear`. */
   annTurnover: number;

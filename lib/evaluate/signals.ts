@@ -200,7 +200,7 @@ export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
       `${(p.targetVol * 100).toFixed(0)}% ex-ante volatility target, gross <= ${p.maxGross}, per name <= ` +
       `${p.maxWeight}), next-open fills, ${EVAL_COST_BPS} bps per side plus square-root impact; Sharpe with its ` +
       `stationary-bootstrap 95% interval, deflated Sharpe for ${names.length} strategies compared, excess return ` +
-      `and information ratio over equal-weight buy-and-hold; turnover = mean daily one-way; null_check_z = gross ` +
+      `and information ratio over equal-weight buy-and-hold; turnover = mean daily two-way (buys plus sells, sum |Δw|); null_check_z = gross ` +
       `edge z of the same system on a random walk.`,
     columns: ["method", ...SIGNAL_METRICS.map((m) => m.name), "null_check_z"],
     rows: names.map((n) => [n, ...SIGNAL_METRICS.map((m) => byName.get(n)![m.name]), nullZ.get(n) ?? null]),

@@ -121,7 +121,8 @@ export function trendZoo(
   const table: Table = {
     caption: `Trend, Qlib-style, ${at.segment}: daily IC/RankIC of P(up)-P(down) vs the next-day return; ` +
       `top-${k} long-only excess over the equal-weight universe (open-to-open, annualized mean x 252, IR; ` +
-      `net of ${TOPK_COST_BPS} bps per side); wall time of fit and of predicting validation + test`,
+      `net of ${TOPK_COST_BPS} bps per side; turnover = mean daily share of the book replaced, one way); wall ` +
+      `time of fit and of predicting validation + test`,
     columns: [
       "method",
       "family",
