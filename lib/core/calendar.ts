@@ -124,6 +124,16 @@ export function isSession(date: IsoDate): boolean {
   return !holidays(+date.slice(0, 4)).has(date);
 }
 
+/**
+ * True when `date` is a session by the published schedule: a weekday that is not a rule holiday. A special
+ * closure (weather, mourning, 9/11) counts as a session here: it was announced at short notice, at the earliest
+ * a few days before, so what is computed at an earlier close (a calendar feature) must not know it. Every day
+ * {@link isSession} trades is a scheduled session.
+ */
+export function isScheduledSession(date: IsoDate): boolean {
+  return isSession(date) || SPECIAL_CLOSURES.has(date);
+}
+
 /** True on scheduled 13:00 closes: July 3, the day after Thanksgiving, Christmas Eve (when sessions). */
 export function isEarlyClose(date: IsoDate): boolean {
   if (!isSession(date)) return false;

@@ -1,9 +1,10 @@
 /**
  * Calendar features from session dates (`YYYY-MM-DD`): day of week, month, calendar days and trading sessions
- * left in the month. The exchange calendar is published in advance, so none of these look ahead.
+ * left in the month. The exchange's rule holidays are published in advance; its special closures are not, so the
+ * sessions left count them as sessions until they happen (no look-ahead either way).
  * @module
  */
-import { type IsoDate, isSession } from "../core/mod.ts";
+import { type IsoDate, isScheduledSession } from "../core/mod.ts";
 
 function digit(d: IsoDate, i: number): number {
   const c = d.charCodeAt(i) - 48;
@@ -68,7 +69,11 @@ export function daysToMonthEnd(dates: readonly IsoDate[]): Float64Array {
 
 const sessionsLeftCache = new Map<IsoDate, number>();
 
-/** NYSE sessions after each date in the same month (0 on the month's last session), from the core calendar. */
+/**
+ * NYSE sessions after each date in the same month (0 on the month's last session) by the schedule published at
+ * that date's close (core `isScheduledSession`): a special closure later in the month (Sandy on 2012-10-29/30,
+ * 9/11, a day of mourning) is not known yet and counts as a session.
+ */
 export function sessionsToMonthEnd(dates: readonly IsoDate[]): Float64Array {
   const out = new Float64Array(dates.length);
   for (let i = 0; i < dates.length; i++) {
@@ -80,7 +85,7 @@ export function sessionsToMonthEnd(dates: readonly IsoDate[]): Float64Array {
       v = 0;
       const mm = String(m).padStart(2, "0");
       for (let day = d + 1; day <= daysInMonth(y, m); day++) {
-        if (isSession(`${key.slice(0, 4)}-${mm}-${String(day).padStart(2, "0")}`)) v++;
+        if (isScheduledSession(`${key.slice(0, 4)}-${mm}-${String(day).padStart(2, "0")}`)) v++;
       }
       sessionsLeftCache.set(key, v);
     }

@@ -1,4 +1,4 @@
-import { equal, notEqual, ok, throws } from "node:assert/strict";
+import { deepEqual, equal, notEqual, ok, throws } from "node:assert/strict";
 import { dayOfWeek, sessions } from "../core/mod.ts";
 import { loadIndexClose, loadTicker } from "./_test_data.ts";
 import {
@@ -164,6 +164,16 @@ Deno.test("calendar features agree with the core trading calendar on every AAPL 
     if (d[i + 1].slice(5, 7) !== d[i].slice(5, 7)) equal(sme[i], 0, d[i]);
   }
   throws(() => FEATURE_FUNCTIONS.month({ ...AAPL, dates: ["2018-02-30"] }, {}), RangeError);
+});
+
+Deno.test("sessions_to_month_end knows only the published schedule: a special closure later in the month counts", () => {
+  const at = (dates: string[]) => [...FEATURE_FUNCTIONS.sessions_to_month_end({ ...AAPL, dates }, {})];
+  // Sandy closed 2012-10-29/30, announced on the 28th and 29th: the closes of the 24th-26th did not know it
+  deepEqual(at(["2012-10-24", "2012-10-25", "2012-10-26", "2012-10-31"]), [5, 4, 3, 0]);
+  // 9/11 and a day of mourning announced after the close (Reagan died 2004-06-05)
+  deepEqual(at(["2001-09-10", "2001-09-17", "2004-06-04"]), [14, 9, 18]);
+  // rule holidays are published a year ahead: Thanksgiving is known
+  deepEqual(at(["2017-11-20"]), [7]);
 });
 
 Deno.test("computeFeatureMatrix is the row-major layout of computeFeatures", () => {
