@@ -81,7 +81,7 @@ export function topkExcess(
     for (const i of top) (sum += ret[i], held.add(ids[i]));
     let changed = 0;
     for (const s of held) if (!prev.has(s)) changed++;
-    const tr = t === 0 ? 1 : changed / k; // the first day buys the whole book
+    const tr = t === 0 ? 1 : changed / k; // the first day buys the whole book (charged both sides: its sale)
     turn += tr;
     daily[t] = sum / k - all / idx.length;
     net[t] = daily[t] - 2 * cost * tr; // sell the leavers, buy the newcomers
