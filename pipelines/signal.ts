@@ -403,6 +403,7 @@ async function issueSignals(
         sizing: {
           rawScore: p.score[i],
           score: s.edge,
+          ...(Number.isFinite(s.decisionEdge) ? { decisionEdge: s.decisionEdge } : {}),
           forecastVol: s.dailyVol * Math.sqrt(252),
           rule,
           ...(s.untradable !== undefined ? { untradable: s.untradable } : {}),
@@ -1170,12 +1171,16 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
 
     // 9. report and summary
     const table: Table = {
+      caption:
+        "edge: the calibrated edge (expected traded return in units of daily volatility); decision: the " +
+        "edge the action and confidence came from (a ranking book's edge minus the day's mean edge)",
       columns: [
         "symbol",
         "action",
         "size",
         "confidence",
         "edge",
+        "decision",
         ...system.expertNames.map((e) => `edge:${e}`),
         ...system.expertNames.map((e) => `w:${e}`),
         "vol",
@@ -1186,6 +1191,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         fmt(s.size),
         fmt(s.confidence),
         fmt(s.provenance?.sizing.score ?? NaN),
+        fmt(s.provenance?.sizing.decisionEdge ?? NaN),
         ...system.expertNames.map((e) =>
           fmt(s.contributions.find((c) => c.expert === e)?.calibrated?.[0] ?? NaN)
         ),

@@ -80,6 +80,15 @@ storeTest(
     ok(withEdge.length >= s0.contributions.length - 1, JSON.stringify(s0.contributions));
     ok(withEdge.every((c) => c.calibrated!.length === 1 && Number.isFinite(c.calibrated![0])));
     ok(Math.abs(s0.contributions.reduce((a, c) => a + c.weight, 0) - 1) < 1e-9);
+    // the action and confidence come from the decision edge the signal records: for the (default) top-k book the
+    // edge minus the day's mean edge, so a sell may carry a positive edge
+    const edges = first.signals.map((s) => s.provenance!.sizing.score);
+    const mean = edges.reduce((a, b) => a + b, 0) / edges.length;
+    for (const s of first.signals) {
+      const d = s.provenance!.sizing.decisionEdge!;
+      ok(Math.abs(d - (s.provenance!.sizing.score - mean)) < 1e-12, `${s.symbol}: ${d}`);
+      equal(s.action, s.size > 0 ? "buy" : s.size < 0 || d < 0 ? "sell" : "hold", s.symbol);
+    }
     ok(first.checks.some((c) => c.kind === "psi"));
     ok(first.checks.some((c) => c.kind === "freshness" && c.name === "*" && c.value === 0));
     const before = await issuedRows(stores, first.asOf);

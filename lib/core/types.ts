@@ -184,6 +184,13 @@ export interface SizeDecision {
   score: number;
   /** Annualized volatility forecast that scaled the position (NaN when none). */
   forecastVol: number;
+  /**
+   * The edge the action and confidence were decided from: for a ranking book (top-k dropout, long-short)
+   * `score` minus the day's mean score over the tradable names (so a `sell` may carry a positive `score` that is
+   * below the day's mean), for Kelly `score` itself. Absent on a name that could not be traded, and on signals
+   * issued before it was recorded.
+   */
+  decisionEdge?: number;
   /** The sizing rule and its limits as configured (e.g. `{method: "topk-dropout", topK: 50, maxWeight: 0.25}`). */
   rule: Record<string, string | number | boolean>;
   /**

@@ -71,6 +71,8 @@ export async function issueRun(
         sizing: {
           rawScore: score / 3,
           score,
+          // the last name as a signal issued before the decision edge was recorded
+          ...(i === 2 ? {} : { decisionEdge: score - 0.01 }),
           forecastVol: i === 2 ? NaN : 0.2 + i / 10,
           rule: { method: "topk-dropout", topK: 50, maxWeight: 0.25 },
         },

@@ -189,6 +189,8 @@ Deno.test("serve: signals: latest run, by date, by model version; a new version 
     equal(x.featureHash, "a".repeat(64));
     equal(x.sizing.rule.method, "topk-dropout");
     equal(old.signals[1].sizing.forecastVol, null, "a missing forecast is null, not NaN");
+    ok(Math.abs(x.sizing.decisionEdge - (x.sizing.score - 0.01)) < 1e-12, "the decision edge is served");
+    equal(old.signals[1].sizing.decisionEdge, null, "a signal without a recorded decision edge: null");
     const v2only = await (await get(`/v1/signals?date=${DATES[1]}&symbols=XOM`)).json();
     deepEqual(v2only.notInRun, ["XOM"]);
     const byAlias = await (await get(`/v1/signals?date=${DATES[1]}&model=champion`)).json();

@@ -55,6 +55,8 @@ export interface IssuedSignal {
   sizing: {
     rawScore: number | null;
     score: number | null;
+    /** The edge the action was decided from (null when not recorded or not tradable). */
+    decisionEdge: number | null;
     forecastVol: number | null;
     rule: Record<string, string | number | boolean>;
     /** Only on a name that could not be traded: why. */
@@ -115,6 +117,7 @@ export function issuedView(s: Signal): IssuedSignal {
     sizing: {
       rawScore: fin(p.sizing.rawScore),
       score: fin(p.sizing.score),
+      decisionEdge: p.sizing.decisionEdge === undefined ? null : fin(p.sizing.decisionEdge),
       forecastVol: fin(p.sizing.forecastVol),
       rule: p.sizing.rule,
       ...(p.sizing.untradable !== undefined ? { untradable: p.sizing.untradable } : {}),

@@ -180,6 +180,13 @@ export const IssuedSignalSchema = z.object({
   sizing: z.object({
     rawScore: num.openapi({ description: "Combined (gate-weighted) score before calibration" }),
     score: num.openapi({ description: "The score the size came from (calibrated edge)" }),
+    decisionEdge: num.openapi({
+      description:
+        "The edge the action and confidence were decided from: for a ranking book (top-k dropout, " +
+        "long-short) the score minus the day's mean score over the tradable names (a sell may carry a positive " +
+        "score below the day's mean), for Kelly the score itself; null on a name not tradable or a signal " +
+        "issued before it was recorded",
+    }),
     forecastVol: num.openapi({ description: "Annualized volatility forecast" }),
     rule: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).openapi({
       description: "Sizing rule and limits as configured",

@@ -326,6 +326,7 @@ export function rowToSignal(r: Row): Signal {
       rawScore: nan(p.sizing.rawScore),
       score: nan(p.sizing.score),
       forecastVol: nan(p.sizing.forecastVol),
+      ...(typeof p.sizing.decisionEdge === "number" ? { decisionEdge: p.sizing.decisionEdge } : {}),
       rule: p.sizing.rule ?? {},
       ...(typeof p.sizing.untradable === "string" ? { untradable: p.sizing.untradable } : {}),
     };
