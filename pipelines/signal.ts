@@ -114,6 +114,8 @@ export interface SignalOptions {
   backends?: BackendName[];
   reportPath?: string;
   quiet?: boolean;
+  /** Where steps and notes go (default: the terminal, nothing when `quiet`). */
+  progress?: Progress;
   /** Clock (epoch ms; default `Date.now`): issue times and "now" for the collect. */
   now?: () => number;
   /** Git commit of the code (default read from `git`; `FMAI_GIT_SHA` in bundles). */
@@ -622,7 +624,7 @@ export function asOfProblem(
 /** Runs the daily production job. */
 export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<SignalSummary> {
   const now = opts.now ?? Date.now;
-  const progress: Progress = createProgress({ quiet: opts.quiet });
+  const progress: Progress = opts.progress ?? createProgress({ quiet: opts.quiet });
   const asOfError = opts.asOfError ?? ((problem: string) => new ConfigError(`--as-of: ${problem}`));
   const bad = opts.asOf === undefined ? null : asOfProblem(opts.asOf, cfg.source.to);
   if (bad !== null) throw asOfError(bad);
@@ -654,6 +656,20 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
   }
   try {
     await ensureTables(stores);
+    // a store filled for other symbols (a research run on a CSV folder) and a config naming none of them (the
+    // default synthetic source) is most likely the wrong config: say so before collecting into it
+    const anyBar = async (where?: { symbol: string[] }) =>
+      (await stores.tables.query("bars", { ...(where ? { where } : {}), limit: 1 })).length > 0;
+    if (await anyBar() && !(await anyBar({ symbol: symbols }))) {
+      progress.note(
+        `the store holds bars, none of this run's symbols (${source.name}: ${
+          symbols.length > 4
+            ? `${symbols.slice(0, 3).join(",")},... ${symbols.length} in all`
+            : symbols.join(",")
+        }): ` +
+          `the run collects and decides on those; to run on the stored symbols pass their config with --config`,
+      );
+    }
     // 1. incremental collect (prices from the last stored session on, news from the latest stored knownAt)
     if (!opts.noCollect) {
       const done = progress.start(`collect (${source.name}, incremental)`);
@@ -693,7 +709,15 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     done();
     // news sentiment from the configured scorer (cached in the documents store), as in the research run
     progress.note(news.note);
-    hist.news = (await scoreNews(hist.news, news.scorer, stores.documents)).items;
+    done = progress.start(`news scoring (${news.scorer.id})`);
+    const scored = await scoreNews(hist.news, news.scorer, stores.documents, {
+      onProgress: (d, t) => progress.tick(d, t, "headlines"),
+    });
+    hist.news = scored.items;
+    done();
+    progress.note(
+      `${scored.items.length} news items: ${scored.scored} scored, ${scored.cached} from the score cache`,
+    );
     const newsScorer = news.scorer.id;
 
     // 3. the checks that refuse the run come before anything is written: the system that may serve asOf must

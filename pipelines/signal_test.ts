@@ -7,6 +7,8 @@ import { issuedView } from "@lib/serve/mod.ts";
 import { type Config, loadConfig, retrainWindow } from "./config.ts";
 import { DEFAULT_SPEC, loadSystem, SYSTEM_FORMAT_VERSION } from "@lib/workflow/mod.ts";
 import { main } from "./signal_cli.ts";
+import { createProgress } from "./progress.ts";
+import { ensureTables } from "./collect/mod.ts";
 import { compareOnScorecard, productionSegments, runSignal } from "./signal.ts";
 
 /**
@@ -227,6 +229,34 @@ storeTest(
     const next = await runSignal(cfg, { ...quiet, stores, asOf: d[2] });
     equal(next.modelVersion, refit.modelVersion);
     equal(next.model, "loaded");
+  },
+);
+
+storeTest(
+  "signal: a store that holds bars of none of the run's symbols gets a note before the run collects into it",
+  async (cfg, stores) => {
+    await ensureTables(stores);
+    await stores.tables.upsert("bars", [{
+      symbol: "SPY",
+      date: "2016-01-04",
+      open: 1,
+      high: 1,
+      low: 1,
+      close: 1,
+      volume: 1,
+      known_at: closeTime("2016-01-04"),
+    }]);
+    const notes: string[] = [];
+    const progress = { ...createProgress({ quiet: true }), note: (t: string) => void notes.push(t) };
+    await runSignal(cfg, { ...quiet, stores, progress });
+    ok(
+      notes.some((n) => /^the store holds bars, none of this run's symbols \(synthetic: SYN00,/.test(n)),
+      notes.join("\n"),
+    );
+    // the next run finds its own symbols stored: no note
+    notes.length = 0;
+    await runSignal(cfg, { ...quiet, stores, progress });
+    ok(!notes.some((n) => n.startsWith("the store holds bars")), notes.join("\n"));
   },
 );
 
