@@ -586,8 +586,7 @@ export async function compareOnScorecard(
     return {
       decided: false,
       better: false,
-      detail:
-        `${common.length} sessions scored for both (need ${minSessions}); ${challenger} stays challenger`,
+      detail: `${common.length} sessions scored for both (need ${minSessions}): not decided yet`,
     };
   }
   const mean = (m: Map<string, number>) => common.reduce((s, d) => s + m.get(d)!, 0) / common.length;
