@@ -9,9 +9,10 @@
  * `DIR/manifest.json` lists each file with its row count, columns, `known_at` range, filter and a SHA-256 of
  * its rows (canonical JSON lines in file order); `store:copy --from parquet:DIR` checks them before writing.
  * Files and the manifest are written to a temporary name and renamed, so a killed export leaves the previous
- * files whole, and a re-run rewrites the same bytes. Every flag, the config file, the store (`--store-dir` must
- * hold one: an export never creates it) and each `--symbols` the store must hold are checked, and every file's
- * rows computed, before the first file is written: a refused export writes nothing.
+ * files whole, and a re-run rewrites the same bytes. Every flag, the config file, the store (`--store-dir`, else
+ * the `dataDir` of `--config`, must hold one: an export never creates it) and each `--symbols` the store must
+ * hold are checked, and every file's rows computed, before the first file is written: a refused export writes
+ * nothing.
  * @module
  */
 import { createHash } from "node:crypto";
@@ -437,7 +438,8 @@ export interface ExportArgs {
   format: FrameFormat;
   out: string;
   backends: ReturnType<typeof parseBackends>;
-  storeDir: string;
+  /** `--store-dir`, when given (else the store is the config's `dataDir`: see {@link exportStoreDir}). */
+  storeDir?: string;
   filter: ExportFilter;
   config?: string;
 }
@@ -449,7 +451,8 @@ export const EXPORT_USAGE =
                         [--store-dir DIR] [--stores embedded | mysql,mongodb,s3]   (or FMAI_STORES)
   Writes the chosen tables from the stores to DIR, one file each, and DIR/manifest.json (rows, columns,
   known_at range, filter and a SHA-256 of the rows per file); a killed or refused export leaves the previous
-  files. The store must exist (it is never created) and hold every symbol of --symbols.`;
+  files. The store is --store-dir when given, else the dataDir of --config (default ./data); it must exist
+  (it is never created) and hold every symbol of --symbols.`;
 
 /** Parses and checks the flags (a `ConfigError` with a one-line message before any work). */
 export function parseExportArgs(argv: string[]): ExportArgs {
@@ -462,7 +465,7 @@ export function parseExportArgs(argv: string[]): ExportArgs {
         format: { type: "string", default: "parquet" },
         out: { type: "string" },
         stores: { type: "string" },
-        "store-dir": { type: "string", default: "./data" },
+        "store-dir": { type: "string" },
         symbols: { type: "string" },
         from: { type: "string" },
         to: { type: "string" },
@@ -490,7 +493,7 @@ export function parseExportArgs(argv: string[]): ExportArgs {
     format: v.format as FrameFormat,
     out: v.out,
     backends: parseBackends(v.stores ?? Deno.env.get("FMAI_STORES")),
-    storeDir: v["store-dir"]!,
+    ...(v["store-dir"] !== undefined ? { storeDir: v["store-dir"] } : {}),
     filter: {
       ...(symbols ? { symbols } : {}),
       ...(v.from ? { from: v.from } : {}),
@@ -498,6 +501,19 @@ export function parseExportArgs(argv: string[]): ExportArgs {
     },
     ...(v.config ? { config: v.config } : {}),
   };
+}
+
+/**
+ * The embedded store's folder an export reads, and where it came from for messages: `--store-dir` when given,
+ * else the `dataDir` of `--config FILE` (or of `config/default.yaml`), as `models` and `serve` resolve it. A
+ * bad config file is a `ConfigError` here, before any store is looked at.
+ */
+export async function exportStoreDir(
+  a: Pick<ExportArgs, "storeDir" | "config">,
+): Promise<{ dir: string; from: string }> {
+  if (a.storeDir !== undefined) return { dir: a.storeDir, from: "--store-dir" };
+  const cfg = await loadConfig({ file: a.config });
+  return { dir: cfg.dataDir, from: `${a.config ? `--config ${a.config}` : "config/default.yaml"}: dataDir` };
 }
 
 /**
@@ -534,8 +550,9 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const a = parseExportArgs(argv);
-    const storeCfg = await storeConfigFor(a.storeDir, a.backends);
-    await checkStoreExists(storeCfg, exportReads(a));
+    const { dir, from } = await exportStoreDir(a);
+    const storeCfg = await storeConfigFor(dir, a.backends);
+    await checkStoreExists(storeCfg, exportReads(a), from);
     const stores = await openStores(storeCfg);
     try {
       await runExport(a, stores, (s) => console.log(s));

@@ -352,6 +352,77 @@ Deno.test("export CLI: a --store-dir that holds no store is refused (exit 2) and
   }
 });
 
+Deno.test("export CLI: --store-dir, else the dataDir of --config; a missing store is named by where it came from", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-" });
+  const env = Object.fromEntries(
+    Object.entries(Deno.env.toObject()).filter(([k]) => !k.startsWith("FMAI_") && !k.startsWith("AWS_")),
+  );
+  const exportCli = (...flags: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${ROOT}pipelines/export.ts`, ...flags],
+      env,
+      clearEnv: true,
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  try {
+    await (await seeded(`${dir}/s6`)).close();
+    await Deno.writeTextFile(`${dir}/etf.yaml`, `dataDir: ${dir}/s6\n`);
+    await Deno.writeTextFile(`${dir}/typo.yaml`, `dataDir: ${dir}/typo\n`);
+    const a = openEmbeddedStores(`${dir}/s6`);
+    const want = await sums(a);
+    await a.close();
+    // the config's dataDir, no --store-dir: the store there is read
+    let r = await exportCli(
+      "--config",
+      `${dir}/etf.yaml`,
+      "--what",
+      "bars,signals",
+      "--format",
+      "csv",
+      "--out",
+      `${dir}/exp1`,
+    );
+    equal(r.code, 0, new TextDecoder().decode(r.stderr));
+    const m = await readManifest(`${dir}/exp1`);
+    deepEqual([m.files.bars.rows, m.files.signals.rows], [want.bars[0], want.signals[0]]);
+    ok(m.files.bars.rows > 0 && m.files.signals.rows > 0);
+    // --store-dir wins over the config's dataDir
+    r = await exportCli(
+      "--config",
+      `${dir}/typo.yaml`,
+      "--store-dir",
+      `${dir}/s6`,
+      "--what",
+      "bars",
+      "--out",
+      `${dir}/exp2`,
+    );
+    equal(r.code, 0, new TextDecoder().decode(r.stderr));
+    equal((await readManifest(`${dir}/exp2`)).files.bars.rows, want.bars[0]);
+    // a config dataDir without a store: the message names the config, not a flag that was never given
+    r = await exportCli("--config", `${dir}/typo.yaml`, "--what", "bars", "--out", `${dir}/exp3`);
+    equal(r.code, 2);
+    equal(
+      new TextDecoder().decode(r.stderr).trim(),
+      `error: --config ${dir}/typo.yaml: dataDir ${dir}/typo: no store there (${dir}/typo/fmai.sqlite not found; a wrong folder?)`,
+    );
+    // neither flag: the default config's dataDir (./data, here under the empty working folder)
+    r = await exportCli("--what", "bars", "--out", `${dir}/exp4`);
+    equal(r.code, 2);
+    equal(
+      new TextDecoder().decode(r.stderr).trim(),
+      "error: config/default.yaml: dataDir ./data: no store there (./data/fmai.sqlite not found; a wrong folder?)",
+    );
+    for (const gone of ["typo", "data", "exp3", "exp4"]) {
+      equal(await Deno.stat(`${dir}/${gone}`).then(() => true, () => false), false, `${gone} is not created`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 const PY = `${ROOT}bench/peers/.venv/bin/python`;
 const hasPy = await Deno.stat(PY).then(() => true, () => false);
 Deno.test({
