@@ -7,7 +7,8 @@
  * recording, a store error in an incremental look-up), the former late refusals (a report path that is empty or a
  * folder, a news model not installed, date segments too short, --data-dir with another source, an empty
  * --store-dir: refused only after the store was written), implausible values, future dates, raw symbols in URLs,
- * secrets in messages, a refused server connection, a Lambda whose symbols all failed.
+ * secrets in messages, a refused server connection, a Lambda whose symbols all failed, and the former silent
+ * errors (holes of months in the bars, a ranking book on one symbol, --refit-every without a walk-forward).
  */
 import { equal, ok, rejects } from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -23,6 +24,7 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const SHARED = new URL("../../shared/data/", import.meta.url).pathname;
 const SP500 = `${SHARED}sp500-5yr-ohlcv`;
 const ETF = `${SHARED}us-index-etf-daily-yahoo`;
+const GSPC = `${SHARED}gspc-1927-2023-and-nyse-calendar`;
 const YF = `${SHARED}yahoo-fixtures`;
 const EVIL = "X</script><script>alert(1)</script>";
 const dec = new TextDecoder();
@@ -362,6 +364,72 @@ Deno.test("silent drops: missing field, file without close, unknown symbol, corr
   });
 });
 
+Deno.test("silent errors: holes in the bars, a ranking book on one symbol, --refit-every without a walk-forward are refused before any work", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/kelly.yaml`, "portfolio: {method: kelly}\n");
+    await Deno.writeTextFile(`${dir}/refit.yaml`, "dataset:\n  walkForward:\n    refitEvery: 10\n");
+    const gspc = (store: string, from: string, to: string, ...extra: string[]) =>
+      cli("cli", [
+        "--data-dir",
+        GSPC,
+        "--from",
+        from,
+        "--to",
+        to,
+        "--store-dir",
+        `${dir}/${store}`,
+        "--report",
+        `${dir}/${store}.html`,
+        "--quiet",
+        ...extra,
+      ]);
+    const etf = (store: string, ...extra: string[]) =>
+      cli("cli", [
+        "--data-dir",
+        ETF,
+        "--symbols",
+        "SPY,QQQ",
+        "--store-dir",
+        `${dir}/${store}`,
+        "--quiet",
+        ...extra,
+      ]);
+    const [holes, one, flag, file] = await Promise.all([
+      // 1962-1982 rows have Open 0.0 and are skipped as missing: years of holes, not consecutive sessions
+      gspc("s1", "1960-01-01", "1969-12-31", "--config", `${dir}/kelly.yaml`),
+      gspc("s2", "1990-01-01", "1995-12-31"),
+      etf("s3", "--refit-every", "5"),
+      etf("s4", "--config", `${dir}/refit.yaml`),
+    ]);
+    expectOneLine(
+      holes,
+      2,
+      /^error: \^GSPC_1927_2023 misses \d+ of \d+ sessions \(\d+\.\d%; longest gap \d+ sessions, \d{4}-\d\d-\d\d\.\.\d{4}-\d\d-\d\d\) between its first and last bar: at most 5% missing and no gap over 20 sessions/,
+      `${dir}/s1`,
+    );
+    ok(!existsSync(`${dir}/s1.html`), "no report");
+    expectOneLine(
+      one,
+      2,
+      /^error: portfolio\.method topk-dropout ranks names against each other and needs at least 2 symbols, got 1 symbol .*use portfolio\.method: kelly/,
+      `${dir}/s2`,
+    );
+    ok(!existsSync(`${dir}/s2.html`), "no report");
+    expectOneLine(
+      flag,
+      2,
+      /^error: config dataset\.walkForward\.refitEvery \(--refit-every\): 5 is read only by a walk-forward, and dataset\.walkForward\.mode \(--walk-forward\) is off/,
+      `${dir}/s3`,
+    );
+    expectOneLine(
+      file,
+      2,
+      /^error: config .*refit\.yaml: dataset\.walkForward\.refitEvery 10 is read only by a walk-forward, and dataset\.walkForward\.mode is off/,
+      `${dir}/s4`,
+    );
+  });
+});
+
 Deno.test("silent drops: a store error in the incremental look-up fails the symbol instead of refetching everything", async () => {
   await withDir(async (dir) => {
     const stores = await openStores(embeddedConfig(dir));
@@ -480,7 +548,7 @@ Deno.test("secrets in messages and a refused server: one line, redacted, nothing
         "--data-dir",
         SP500,
         "--symbols",
-        "AAPL",
+        "AAPL,MSFT",
         "--stores",
         "mysql",
         "--store-dir",

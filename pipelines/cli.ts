@@ -24,7 +24,8 @@ const USAGE = `usage:
                      [--to YYYY-MM-DD] [--config FILE] [--store-dir DIR] [--report FILE] [--quiet]
                      [--strict] [--universe FILE] [--stores embedded | mysql,mongodb,s3]   (or FMAI_STORES)
                      [--train A..B --valid A..B --test A..B]   (dates YYYY-MM-DD; else dataset.trainFrac/validFrac)
-                     [--walk-forward off|expanding|rolling] [--refit-every N]   (refit over the test segment)
+                     [--walk-forward off|expanding|rolling] [--refit-every N]   (refit over the test segment;
+                                                        --refit-every only with expanding or rolling)
   --strict          a skipped or repaired input row, or an ignored file, is an error (default: counted)
   --universe FILE   point-in-time universe: CSV symbol,from,to of membership spells (no survivorship bias)
   symbols: letters, digits and . - _ = after an optional ^, at most 24 characters (AAPL, BRK.B, ^GSPC);

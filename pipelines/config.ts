@@ -308,6 +308,38 @@ export interface ConfigSources {
   defaultsFile?: string | URL;
 }
 
+/** `dataset.walkForward` of a user's (unvalidated) config tree, if it has one. */
+function walkForwardOf(tree: unknown): Record<string, unknown> | undefined {
+  const get = (o: unknown, k: string) =>
+    o !== null && typeof o === "object" && !Array.isArray(o) ? (o as Record<string, unknown>)[k] : undefined;
+  const w = get(get(tree, "dataset"), "walkForward");
+  return w !== null && typeof w === "object" ? w as Record<string, unknown> : undefined;
+}
+
+/**
+ * Refuses a `dataset.walkForward.refitEvery` the user set (the `--refit-every` flag, or a config file) while the
+ * walk-forward mode is off: it would be ignored. `config/default.yaml`'s own default is not the user's; a config
+ * file's value is not refused when the overrides turn the mode off themselves (`--walk-forward off` decides).
+ */
+function checkRefitEvery(c: Config, fileRefit: unknown, opts: ConfigSources): void {
+  if (c.dataset.walkForward.mode !== "off") return;
+  const over = walkForwardOf(opts.overrides);
+  if (over?.refitEvery !== undefined) {
+    throw new ConfigError(
+      `config dataset.walkForward.refitEvery (--refit-every): ${over.refitEvery} is read only by a walk-forward, ` +
+        `and dataset.walkForward.mode (--walk-forward) is off: add --walk-forward expanding or rolling, or leave ` +
+        `--refit-every out`,
+    );
+  }
+  if (fileRefit !== undefined && over?.mode === undefined) {
+    throw new ConfigError(
+      `config ${opts.file}: dataset.walkForward.refitEvery ${fileRefit} is read only by a walk-forward, ` +
+        `and dataset.walkForward.mode is off: set the mode to expanding or rolling (or --walk-forward), or ` +
+        `leave refitEvery out`,
+    );
+  }
+}
+
 /** Loads the defaults, then an optional user file, then overrides (each validated against the defaults). */
 export async function loadConfig(opts: ConfigSources = {}): Promise<Config> {
   return (await loadConfigWithNotes(opts)).config;
@@ -326,6 +358,7 @@ export async function loadConfigWithNotes(
     "config/default.yaml",
   );
   let cfg = defaults;
+  let fileRefit: unknown;
   if (opts.file) {
     let text: string;
     try {
@@ -333,10 +366,13 @@ export async function loadConfigWithNotes(
     } catch (e) {
       throw new ConfigError(`cannot read config file ${opts.file}: ${(e as Error).message}`, { cause: e });
     }
-    cfg = mergeChecked(cfg, parseYamlText(text, opts.file));
+    const user = parseYamlText(text, opts.file);
+    fileRefit = walkForwardOf(user)?.refitEvery;
+    cfg = mergeChecked(cfg, user);
   }
   if (opts.overrides) cfg = mergeChecked(cfg, opts.overrides);
   const c = cfg as Config;
+  checkRefitEvery(c, fileRefit, opts);
   for (const [k, v] of [["source.from", c.source.from], ["source.to", c.source.to]] as const) {
     if (v !== null && !/^\d{4}-\d{2}-\d{2}$/.test(v)) {
       throw new ConfigError(`config ${k}: expected YYYY-MM-DD, got ${v}`);

@@ -1,4 +1,4 @@
-import { deepEqual, equal, rejects } from "node:assert/strict";
+import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
 import { loadConfig, loadConfigWithNotes, loadFlagsConfig, segmentChoice, specFromConfig } from "./config.ts";
 
@@ -236,5 +236,51 @@ Deno.test("a symbol listed twice in source.symbols (in any case) is refused at l
       equal(e.message, message);
       return true;
     });
+  }
+});
+
+Deno.test("refitEvery without a walk-forward is refused at load (flag or file), not ignored; the default's own value is not", async () => {
+  // config/default.yaml sets refitEvery 21 with the mode off: that is no user's request
+  equal((await loadConfig()).dataset.walkForward.refitEvery, 21);
+  await rejects(
+    () => loadConfig({ overrides: { dataset: { walkForward: { refitEvery: 5 } } } }),
+    (e: Error) => {
+      ok(e instanceof ConfigError, String(e));
+      equal(
+        e.message,
+        "config dataset.walkForward.refitEvery (--refit-every): 5 is read only by a walk-forward, and " +
+          "dataset.walkForward.mode (--walk-forward) is off: add --walk-forward expanding or rolling, or leave " +
+          "--refit-every out",
+      );
+      return true;
+    },
+  );
+  await rejects(
+    () => loadConfig({ overrides: { dataset: { walkForward: { mode: "off", refitEvery: 5 } } } }),
+    /refitEvery \(--refit-every\): 5 is read only by a walk-forward/,
+  );
+  const f = await Deno.makeTempFile({ suffix: ".yaml" });
+  try {
+    await Deno.writeTextFile(f, "dataset:\n  walkForward:\n    refitEvery: 10\n");
+    await rejects(
+      () => loadConfig({ file: f }),
+      new RegExp(
+        `^ConfigError: config ${f}: dataset\\.walkForward\\.refitEvery 10 is read only by a walk-forward, and ` +
+          "dataset\\.walkForward\\.mode is off: set the mode to expanding or rolling",
+      ),
+    );
+    // the mode from the command line makes the file's refitEvery count, or turns it off on purpose
+    const wf = await loadConfig({ file: f, overrides: { dataset: { walkForward: { mode: "rolling" } } } });
+    deepEqual(wf.dataset.walkForward, { mode: "rolling", refitEvery: 10 });
+    const off = await loadConfig({ file: f, overrides: { dataset: { walkForward: { mode: "off" } } } });
+    equal(off.dataset.walkForward.mode, "off");
+    await Deno.writeTextFile(f, "dataset:\n  walkForward: {mode: expanding, refitEvery: 10}\n");
+    deepEqual((await loadConfig({ file: f })).dataset.walkForward, { mode: "expanding", refitEvery: 10 });
+    const flag = await loadConfig({
+      overrides: { dataset: { walkForward: { mode: "expanding", refitEvery: 5 } } },
+    });
+    deepEqual(flag.dataset.walkForward, { mode: "expanding", refitEvery: 5 });
+  } finally {
+    await Deno.remove(f);
   }
 });

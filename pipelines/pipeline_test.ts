@@ -6,14 +6,15 @@ import { equal, ok } from "node:assert/strict";
 import { chanceTest, SwingLevelModel } from "@lib/models/mod.ts";
 import {
   createSyntheticMarket,
+  csvSourceFor,
   nullMarket,
   plantedRegimeMarket,
   type SyntheticMarket,
 } from "@lib/sources/mod.ts";
 import { openEmbeddedStores } from "@lib/store/mod.ts";
 import { loadConfig } from "./config.ts";
-import { runPipeline, type RunSummary } from "./run.ts";
-import { collect } from "./steps/collect.ts";
+import { requestedInput, runPipeline, type RunSummary } from "./run.ts";
+import { collect, inputNote } from "./steps/collect.ts";
 import { newsScorerFor } from "./lm.ts";
 
 /**
@@ -216,4 +217,26 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("the input note counts the skipped rows of the requested symbols and dates, not the whole file's", async () => {
+  const dir = new URL("../../shared/data/stocknet-tweets-prices", import.meta.url).pathname;
+  const src = await csvSourceFor(dir);
+  // the file skips 3 rows (PTR, REX, SNP on 2016-06-29, empty prices)
+  const req = {
+    symbols: ["AAPL", "AMZN", "BA", "GOOG", "MSFT", "XOM"],
+    from: "2014-01-01",
+    to: "2016-12-31",
+  };
+  await src.bars(req);
+  equal(src.report().skipped.length, 3);
+  const six = inputNote(requestedInput(src, req));
+  ok(/^input: \d+ rows read from 1 file/.test(six) && !six.includes("skipped"), six);
+  const ptr = inputNote(requestedInput(src, { ...req, symbols: ["aapl", "ptr"] }));
+  ok(ptr.includes("; 1 skipped (1 missing value)"), ptr);
+  const before = inputNote(requestedInput(src, { ...req, symbols: ["PTR"], to: "2016-06-28" }));
+  ok(!before.includes("skipped"), before);
+  // the source underneath is unchanged
+  equal(requestedInput(src, req).name, src.name);
+  equal(src.report().skipped.length, 3);
 });

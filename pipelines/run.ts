@@ -4,13 +4,24 @@
  * @module
  */
 import { closeTime, nyDate } from "@lib/core/mod.ts";
-import { createSyntheticMarket, csvSourceFor, type MarketSource } from "@lib/sources/mod.ts";
+import {
+  type BarRequest,
+  createSyntheticMarket,
+  type CsvLoadReport,
+  csvSourceFor,
+  type MarketSource,
+} from "@lib/sources/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
 import type { BacktestResult } from "@lib/backtest/mod.ts";
 import type { TrendMetrics } from "@lib/models/mod.ts";
 import type { BuiltDataset, MarketInput } from "@lib/dataset/mod.ts";
-import { resolveSegments, type SegmentSource, type WalkForwardResult } from "@lib/workflow/mod.ts";
+import {
+  checkUniverseSize,
+  resolveSegments,
+  type SegmentSource,
+  type WalkForwardResult,
+} from "@lib/workflow/mod.ts";
 import { featureWarmup } from "@lib/features/mod.ts";
 import { type Config, segmentChoice, specFromConfig } from "./config.ts";
 import { newsScorerFor } from "./lm.ts";
@@ -27,6 +38,7 @@ import {
 } from "./steps/collect.ts";
 import {
   checkEnoughData,
+  checkSessionCoverage,
   datasetStep,
   MIN_SEGMENT_SESSIONS,
   MIN_TRAIN_SESSIONS,
@@ -99,6 +111,26 @@ function fetchedCalendar(f: Fetched): string[] {
   return [...days].sort();
 }
 
+/**
+ * The source's load report (a CSV source's) narrowed to what the run asked for: the skipped and repaired rows of
+ * the requested symbols (in any case) in `[from, to]`; the rows read and the ignored files stay per file. A source
+ * without a report is returned as is.
+ */
+export function requestedInput(source: MarketSource, req: BarRequest): MarketSource {
+  const rep = (source as { report?: () => CsvLoadReport }).report?.();
+  if (!rep) return source;
+  const symbols = new Set(req.symbols.map((s) => s.toUpperCase()));
+  const asked = (x: { symbol: string; date: string }) =>
+    symbols.has(x.symbol.toUpperCase()) && x.date >= req.from && x.date <= req.to;
+  const scoped: CsvLoadReport = {
+    ...rep,
+    skipped: rep.skipped.filter(asked),
+    repaired: rep.repaired.filter(asked),
+  };
+  // the source itself underneath (its name, bars, ...), with the narrowed report in front
+  return Object.assign(Object.create(source) as MarketSource, { report: () => scoped });
+}
+
 /** Runs every step and writes the report. */
 export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSummary> {
   const progress: Progress = createProgress({ quiet: opts.quiet });
@@ -110,6 +142,9 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
   const { members, universe, leftOut, ...req } = await requestFor(cfg, source);
   const doneCollect = progress.start(`collect (${source.name})`);
   const fetched = await fetchAll(source, req, members);
+  // holes in a symbol's bars (months of rows skipped) would be taken for consecutive sessions: long ones are
+  // refused here, short ones said in the notes
+  const holesNote = checkSessionCoverage(fetched.bars);
   const { segments, source: segmentSource } = resolveSegments(fetchedCalendar(fetched), segmentChoice(cfg), {
     purge: spec.dataset.purge,
     embargo: spec.dataset.embargo,
@@ -121,6 +156,8 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
   if (segmentSource === "fractions") {
     checkEnoughData(fetchedSessions(fetched), { ...req, ...cfg.dataset, purge: spec.dataset.purge });
   }
+  // a ranking portfolio (top-k, long-short) on one symbol would never hold anything
+  checkUniverseSize(spec, [...fetched.bars.values()].filter((bars) => bars.length).length);
   // the news scorer is chosen (its model loaded) before any store is opened: `lm` without the model is refused
   const news = await newsScorerFor(cfg.news);
   try {
@@ -148,7 +185,8 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
       const backtests = backtestStep(ds, fit.predictions, spec, progress);
       const reportPath = opts.reportPath ?? `${cfg.reportDir}/${opts.run}.html`;
       const notes = [
-        inputNote(source),
+        inputNote(requestedInput(source, req)),
+        holesNote,
         universeNote(source.name, collected.symbols.length, universe),
         leftOutNote(leftOut),
       ]

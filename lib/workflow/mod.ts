@@ -45,9 +45,11 @@
  */
 export {
   checkSpec,
+  checkUniverseSize,
   DEFAULT_SPEC,
   EXPERT_CHOICES,
   makeSpec,
+  RANKING_METHODS,
   type SpecOverrides,
   type SystemSpec,
   type WalkForwardMode,

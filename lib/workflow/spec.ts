@@ -184,3 +184,36 @@ export function checkSpec(s: SystemSpec): void {
   int(s.walkForward.refitEvery, 1, "walkForward.refitEvery");
   int(s.seed, 0, "seed");
 }
+
+/**
+ * Portfolio methods that rank names against each other: `topk-dropout` holds the names above the day's mean
+ * edge, `long-short` buys the top and sells the bottom of the day's ranking. With one name there is nothing to
+ * rank, so nothing is ever held.
+ */
+export const RANKING_METHODS: readonly SystemSpec["portfolio"]["method"][] = ["topk-dropout", "long-short"];
+
+/**
+ * Refuses, before any work, a universe too small for the spec's portfolio method: a ranking method
+ * ({@link RANKING_METHODS}) needs at least 2 symbols, `kelly` (each name sized on its own edge) at least 1.
+ * A one-line `ConfigError` naming the method, the count and the way out (`portfolio.method: kelly`).
+ *
+ * @example
+ * ```ts
+ * import { throws } from "node:assert/strict";
+ * checkUniverseSize(makeSpec({ portfolio: { method: "kelly" } }), 1);
+ * throws(() => checkUniverseSize(makeSpec(), 1), /needs at least 2 symbols/);
+ * ```
+ */
+export function checkUniverseSize(spec: SystemSpec, symbols: number): void {
+  const method = spec.portfolio.method;
+  const ranks = RANKING_METHODS.includes(method);
+  const need = ranks ? 2 : 1;
+  if (symbols >= need) return;
+  const got = `${symbols} symbol${symbols === 1 ? "" : "s"}`;
+  throw new ConfigError(
+    ranks
+      ? `portfolio.method ${method} ranks names against each other and needs at least 2 symbols, got ${got} ` +
+        `(nothing would ever be held); for one symbol use portfolio.method: kelly (sized on its own edge)`
+      : `portfolio.method ${method} needs at least 1 symbol, got ${got}`,
+  );
+}

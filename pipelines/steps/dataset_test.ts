@@ -1,10 +1,20 @@
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
+import { InputError, sessions } from "@lib/core/mod.ts";
 import { csvSourceFor } from "@lib/sources/mod.ts";
 import { lexiconScorer } from "@lib/models/mod.ts";
 import { embeddedConfig, openStores, type Stores } from "@lib/store/mod.ts";
 import { makeSpec } from "@lib/workflow/mod.ts";
 import { collect } from "./collect.ts";
-import { checkEnoughData, datasetStep, PIPELINE_FEATURE_SET, sessionsNeeded } from "./dataset.ts";
+import {
+  checkEnoughData,
+  checkSessionCoverage,
+  datasetStep,
+  MAX_GAP_SESSIONS,
+  MAX_MISSING_SHARE,
+  PIPELINE_FEATURE_SET,
+  sessionHoles,
+  sessionsNeeded,
+} from "./dataset.ts";
 
 const SP500 = new URL("../../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname;
 const OPTS = { trainFrac: 0.6, validFrac: 0.2, purge: 1, embargo: 5 };
@@ -78,4 +88,84 @@ Deno.test("a point-in-time universe read from the store keeps each symbol's rows
     }
     equal(missing, "universe nope: no membership rows in the store");
   });
+});
+
+/** Bars on `dates` (only `date` is read by the coverage check). */
+function onDates(dates: string[]): { date: string }[] {
+  return dates.map((date) => ({ date }));
+}
+
+Deno.test("holes against the exchange calendar: a long gap or a large share is refused naming symbol, count and gap", () => {
+  const all = sessions("2015-01-02", "2016-12-30"); // 504 sessions
+  // 30 sessions missing in one piece: the gap is longer than MAX_GAP_SESSIONS though the share is under 6%
+  const gap = all.filter((_, i) => i < 200 || i >= 230);
+  throws(() => checkSessionCoverage(new Map([["AAA", onDates(all)], ["BBB", onDates(gap)]])), (e: Error) => {
+    ok(e instanceof InputError, String(e));
+    ok(
+      e.message.startsWith(
+        `BBB misses 30 of 504 sessions (6.0%; longest gap 30 sessions, ${all[200]}..${
+          all[229]
+        }) between its ` +
+          "first and last bar: at most 5% missing and no gap over 20 sessions",
+      ),
+      e.message,
+    );
+    equal(e.message.includes("\n"), false);
+    return true;
+  });
+  // every 10th session missing: no long gap, 10% missing
+  const sparse = all.filter((_, i) => i % 10 !== 5);
+  throws(
+    () => checkSessionCoverage(new Map([["CCC", onDates(sparse)], ["BBB", onDates(gap)]])),
+    /^InputError: CCC misses 50 of 504 sessions \(9\.9%; longest gap 1 session, 2015-01-09\) between its first and last bar \(and 1 more symbol\)/,
+  );
+  equal(MAX_GAP_SESSIONS, 20);
+  equal(MAX_MISSING_SHARE, 0.05);
+});
+
+Deno.test("holes against the exchange calendar: small ones are a note; a later listing, an earlier delisting and old Saturdays are none", () => {
+  const all = sessions("2015-01-02", "2016-12-30");
+  const small = all.filter((_, i) => i < 100 || i >= 110);
+  const note = checkSessionCoverage(
+    new Map([
+      ["AAA", onDates(all)],
+      ["LATE", onDates(all.slice(300))], // listed in the range
+      ["GONE", onDates(all.slice(0, 50))], // delisted in the range
+      ["HOLE", onDates(small)],
+    ]),
+  );
+  equal(
+    note,
+    `input: calendar: 1 symbol without a bar on some exchange sessions: HOLE misses 10 of 504 sessions (2.0%; ` +
+      `longest gap 10 sessions, ${all[100]}..${
+        all[109]
+      }) (returns span the holes; refused above 5% missing ` +
+      "or a gap over 20 sessions)",
+  );
+  equal(checkSessionCoverage(new Map([["AAA", onDates(all)]])), "");
+  // before 1970 the rule-based calendar takes Saturdays for sessions: weekday bars alone have no hole
+  const weekdays = sessions("1955-01-03", "1956-12-31").filter((d) =>
+    ![0, 6].includes(new Date(d).getUTCDay())
+  );
+  deepEqual(sessionHoles(new Map([["OLD", onDates(weekdays)]])), []);
+});
+
+Deno.test("the project's real price data is not refused by the calendar check (sp500 protocol, ETFs, stocknet)", async () => {
+  const shared = new URL("../../../shared/data/", import.meta.url).pathname;
+  const counts: Record<string, string> = {};
+  for (const name of ["sp500-5yr-ohlcv", "us-index-etf-daily-yahoo", "stocknet-tweets-prices"]) {
+    const src = await csvSourceFor(`${shared}${name}`);
+    const symbols = await src.listSymbols!();
+    const bars = await src.bars({ symbols, from: "1990-01-01", to: "2023-12-31" });
+    checkSessionCoverage(bars); // does not throw
+    const holes = sessionHoles(bars);
+    counts[name] = holes.map((h) => `${h.symbol} ${h.missing}/${h.sessions} gap ${h.longestGap}`).join(", ");
+  }
+  equal(
+    counts["sp500-5yr-ohlcv"],
+    "DHR 18/1259 gap 10, O 18/1259 gap 10, ES 11/1259 gap 10, BHF 1/143 gap 1, ICE 5/1259 gap 3, " +
+      "BMY 2/1259 gap 1, ORCL 2/1259 gap 2, WRK 1/662 gap 1, REGN 1/1259 gap 1, VRTX 1/1259 gap 1",
+  );
+  equal(counts["us-index-etf-daily-yahoo"], "");
+  equal(counts["stocknet-tweets-prices"], "PTR 1/1258 gap 1, REX 1/1258 gap 1, SNP 1/1258 gap 1");
 });

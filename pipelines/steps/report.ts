@@ -201,6 +201,14 @@ function priceSection(input: ReportInput) {
   });
 }
 
+/**
+ * `x` to `digits` decimals followed by `unit`, or "–" when it is not finite (a Sharpe ratio of a book that never
+ * traded is NaN), as the tables show it.
+ */
+export function fixed(x: number, digits: number, unit = ""): string {
+  return Number.isFinite(x) ? `${x.toFixed(digits)}${unit}` : "–";
+}
+
 /** Builds the report and the terminal summary. */
 export function buildReport(
   input: ReportInput,
@@ -257,9 +265,9 @@ export function buildReport(
   };
   const summary = input.segmentsLine + "\n" + testLine(input.fit) + "\n\n" + textTable(table) +
     (moeBt
-      ? `\n\nmixture of experts: Sharpe ${moeBt.metrics.sharpe.toFixed(2)}, ann. return ${
-        (100 * moeBt.metrics.annReturn).toFixed(1)
-      }%`
+      ? `\n\nmixture of experts: Sharpe ${fixed(moeBt.metrics.sharpe, 2)}, ann. return ${
+        fixed(100 * moeBt.metrics.annReturn, 1, "%")
+      }`
       : "");
   return { report, summary, table, metrics };
 }

@@ -1,0 +1,29 @@
+import { equal, ok, throws } from "node:assert/strict";
+import { ConfigError } from "../core/mod.ts";
+import { checkUniverseSize, makeSpec, RANKING_METHODS } from "./spec.ts";
+
+Deno.test("a ranking portfolio (top-k, long-short) on fewer than 2 symbols is a one-line ConfigError naming kelly", () => {
+  for (const method of RANKING_METHODS) {
+    const spec = makeSpec({ portfolio: { method } });
+    throws(() => checkUniverseSize(spec, 1), (e: Error) => {
+      ok(e instanceof ConfigError && e.userError, String(e));
+      ok(
+        e.message.startsWith(
+          `portfolio.method ${method} ranks names against each other and needs at least 2 symbols, got 1 symbol`,
+        ),
+        e.message,
+      );
+      ok(/use portfolio\.method: kelly/.test(e.message), e.message);
+      equal(e.message.includes("\n"), false);
+      return true;
+    });
+    checkUniverseSize(spec, 2);
+    checkUniverseSize(spec, 500);
+  }
+  // kelly sizes each name on its own edge: one symbol is enough, none is not
+  const kelly = makeSpec({ portfolio: { method: "kelly" } });
+  checkUniverseSize(kelly, 1);
+  throws(() => checkUniverseSize(kelly, 0), /portfolio\.method kelly needs at least 1 symbol, got 0 symbols/);
+  // the default spec (the pipeline's default.yaml) ranks
+  throws(() => checkUniverseSize(makeSpec(), 1), ConfigError);
+});
