@@ -61,6 +61,7 @@ import {
 } from "@lib/models/mod.ts";
 import { scoreDay } from "@lib/backtest/mod.ts";
 import {
+  checkUniverseSize,
   fitSystem,
   type FittedSystem,
   loadSystem,
@@ -643,6 +644,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
   if (!symbols.length) {
     throw new ConfigError("no symbols: set source.symbols or use a source that lists them");
   }
+  // a ranking portfolio (top-k, long-short) on one symbol would never hold anything
+  checkUniverseSize(spec, symbols.length);
   if (leftOut.length) progress.note(leftOutNote(leftOut));
   // the news scorer is chosen (its model loaded) before any store is opened: `lm` without the model is refused
   const news = await newsScorerFor(cfg.news);

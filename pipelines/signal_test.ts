@@ -650,6 +650,23 @@ Deno.test("signal: bad --as-of and flags are one-line errors with exit code 2 be
   ok(errors.every((e) => !e.includes("\n")), errors.join("|"));
 });
 
+Deno.test("signal: a ranking portfolio on one symbol is refused in one line before any store is opened", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cfg = await smallConfig({ source: { symbols: ["SYN00"] }, dataDir: `${dir}/store` });
+    const e = await runSignal(cfg, quiet).catch((e) => e);
+    ok(e instanceof ConfigError, String(e));
+    ok(
+      /^portfolio\.method topk-dropout ranks names against each other and needs at least 2 symbols/.test(
+        e.message,
+      ),
+    );
+    equal([...Deno.readDirSync(dir)].length, 0, "no store opened");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a production fit on too little history is refused, saying how many sessions it needs", () => {
   const cal = sessions("2020-01-02", "2020-12-31");
   const expanding = retrainWindow("expanding");

@@ -57,7 +57,7 @@ export function addDays(date: IsoDate, days: number): IsoDate {
 
 /** Day of week, 0 = Sunday ... 6 = Saturday. */
 export function dayOfWeek(date: IsoDate): number {
-  return (dayNumber(date) + 4) % 7; // 1970-01-01 was a Thursday
+  return ((dayNumber(date) + 4) % 7 + 7) % 7; // 1970-01-01 was a Thursday (and days before it count down)
 }
 
 function ymd(y: number, m: number, d: number): IsoDate {

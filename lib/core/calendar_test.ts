@@ -36,6 +36,10 @@ Deno.test("holidays and early closes of 2019 and 2024", () => {
   assert(isEarlyClose("2019-07-03") && isEarlyClose("2019-11-29") && isEarlyClose("2019-12-24"));
   assert(!isEarlyClose("2019-07-05"));
   assertEquals(dayOfWeek("2024-11-23"), 6);
+  // before 1970 too (the day number is negative): 1969-12-27 was a Saturday, 1929-10-29 a Tuesday
+  assertEquals(dayOfWeek("1969-12-27"), 6);
+  assertEquals(dayOfWeek("1929-10-29"), 2);
+  assert(!isSession("1965-09-18") && isSession("1965-09-17"));
 });
 
 Deno.test("close instant is 16:00 New York across DST, 13:00 on early closes", () => {
