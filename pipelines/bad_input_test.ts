@@ -364,7 +364,7 @@ Deno.test("silent drops: missing field, file without close, unknown symbol, corr
   });
 });
 
-Deno.test("silent errors: holes in the bars, a ranking book on one symbol, --refit-every without a walk-forward are refused before any work", async () => {
+Deno.test("silent errors: holes in the bars, a ranking book on one symbol, --refit-every without a walk-forward, a bad --market are refused before any work", async () => {
   await withDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/kelly.yaml`, "portfolio: {method: kelly}\n");
     await Deno.writeTextFile(`${dir}/refit.yaml`, "dataset:\n  walkForward:\n    refitEvery: 10\n");
@@ -427,6 +427,25 @@ Deno.test("silent errors: holes in the bars, a ranking book on one symbol, --ref
       /^error: config .*refit\.yaml: dataset\.walkForward\.refitEvery 10 is read only by a walk-forward, and dataset\.walkForward\.mode is off/,
       `${dir}/s4`,
     );
+    // --market: a series the source does not have, a volatility index as the index, three symbols
+    const [missing, late, three] = await Promise.all([
+      etf("s5", "--market", "^FOO"),
+      etf("s6", "--market", "^VIX"),
+      etf("s7", "--market", "^GSPC,^VIX,^DJI"),
+    ]);
+    expectOneLine(
+      missing,
+      2,
+      /^error: csv:yahoo-daily: unknown symbol \^FOO: .* hold 9 symbols \(.*\^GSPC/,
+      `${dir}/s5`,
+    );
+    expectOneLine(
+      late,
+      2,
+      /^error: config source\.market\.index: \^VIX is published after the close/,
+      `${dir}/s6`,
+    );
+    expectOneLine(three, 2, /^error: --market: expected INDEX or INDEX,VIX, got 3 symbols/, `${dir}/s7`);
   });
 });
 

@@ -22,12 +22,16 @@ const USAGE = `usage:
   deno task demo [--quiet] [--report FILE] [--store-dir DIR]
   deno task pipeline [--source csv|synthetic] [--data-dir DIR] [--symbols A,B,...] [--from YYYY-MM-DD]
                      [--to YYYY-MM-DD] [--config FILE] [--store-dir DIR] [--report FILE] [--quiet]
-                     [--strict] [--universe FILE] [--stores embedded | mysql,mongodb,s3]   (or FMAI_STORES)
+                     [--strict] [--universe FILE] [--market INDEX[,VIX]]
+                     [--stores embedded | mysql,mongodb,s3]   (or FMAI_STORES)
                      [--train A..B --valid A..B --test A..B]   (dates YYYY-MM-DD; else dataset.trainFrac/validFrac)
                      [--walk-forward off|expanding|rolling] [--refit-every N]   (refit over the test segment;
                                                         --refit-every only with expanding or rolling)
   --strict          a skipped or repaired input row, or an ignored file, is an error (default: counted)
   --universe FILE   point-in-time universe: CSV symbol,from,to of membership spells (no survivorship bias)
+  --market INDEX[,VIX]  market context from the source's own series (e.g. ^GSPC,^VIX; source.market), each
+                    joined by its publication time (the VIX at 16:15); default: the universe's own index and a
+                    realized-volatility VIX stand-in
   symbols: letters, digits and . - _ = after an optional ^, at most 24 characters (AAPL, BRK.B, ^GSPC);
            upper-cased (spy is SPY, and the run says so); one given twice, in any case, is refused`;
 
@@ -55,6 +59,7 @@ export function parseCli(argv: string[]) {
     quiet: { type: "boolean" },
     strict: { type: "boolean" },
     universe: { type: "string" },
+    market: { type: "string" },
     train: { type: "string" },
     valid: { type: "string" },
     test: { type: "string" },
@@ -77,6 +82,13 @@ export function parseCli(argv: string[]) {
   }
   if (v.strict) source.strict = true;
   if (v.universe !== undefined) source.universe = v.universe;
+  if (v.market !== undefined) {
+    const list = parseSymbolList(v.market, "--market");
+    if (list.length > 2) {
+      throw new ConfigError(`--market: expected INDEX or INDEX,VIX, got ${list.length} symbols`);
+    }
+    source.market = { index: list[0], vix: list[1] ?? null };
+  }
   if (v.from !== undefined) source.from = v.from;
   if (v.to !== undefined) source.to = v.to;
   const overrides: Record<string, unknown> = {};

@@ -23,6 +23,11 @@ export interface Config {
     strict: boolean;
     /** Membership CSV (`symbol,from,to`) of a point-in-time universe, or null for the fixed symbol list. */
     universe: string | null;
+    /**
+     * The market context from the source's own series (index and VIX symbols); null index = the universe's own
+     * index and a VIX stand-in.
+     */
+    market: { index: string | null; vix: string | null };
     synthetic: {
       seed: number;
       symbols: number;
@@ -194,6 +199,8 @@ const NULLABLE: Record<string, "string"> = {
   "dataset.segments.valid": "string",
   "dataset.segments.test": "string",
   "source.universe": "string",
+  "source.market.index": "string",
+  "source.market.vix": "string",
 };
 
 function typeOf(v: unknown): string {
@@ -435,6 +442,25 @@ export async function loadConfigWithNotes(
   // (a symbol listed twice in any case is refused: the sources match symbols regardless of case)
   const { symbols, renamed } = normalizeSymbols(c.source.symbols, "config source.symbols", ConfigError);
   c.source.symbols = symbols;
+  const mk = c.source.market;
+  if (mk.vix !== null && mk.index === null) {
+    throw new ConfigError(
+      "config source.market.vix needs source.market.index (the VIX is joined on the index's sessions)",
+    );
+  }
+  for (const k of ["index", "vix"] as const) {
+    const v = mk[k];
+    if (v === null) continue;
+    checkSymbol(v, `config source.market.${k}`);
+    if (v !== v.toUpperCase()) renamed.push(`${v} is ${v.toUpperCase()}`);
+    mk[k] = v.toUpperCase();
+  }
+  if (mk.index !== null && publicationDelay(mk.index)) {
+    throw new ConfigError(
+      `config source.market.index: ${mk.index} is published after the close, so no decision at the close sees ` +
+        `it; the index must print at the close (a volatility index goes in source.market.vix)`,
+    );
+  }
   const note = renamed.length ? `symbols: ${renamed.join(", ")} (symbols are upper case, as collected)` : "";
   if (c.dataset.trainFrac + c.dataset.validFrac >= 1) {
     throw new ConfigError("config dataset: trainFrac + validFrac must leave room for a test segment");

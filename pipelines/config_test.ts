@@ -284,3 +284,30 @@ Deno.test("refitEvery without a walk-forward is refused at load (flag or file), 
     await Deno.remove(f);
   }
 });
+
+Deno.test("source.market: the source's index and VIX symbols, checked at load; one-line refusals", async () => {
+  const { config: c, notes } = await loadConfigWithNotes({
+    overrides: { source: { market: { index: "^gspc", vix: "^VIX" } } },
+  });
+  deepEqual(c.source.market, { index: "^GSPC", vix: "^VIX" });
+  deepEqual(notes, ["symbols: ^gspc is ^GSPC (symbols are upper case, as collected)"]);
+  deepEqual((await loadConfig()).source.market, { index: null, vix: null }, "default: the universe's own");
+  deepEqual((await loadConfig({ overrides: { source: { market: { index: "SPY" } } } })).source.market, {
+    index: "SPY",
+    vix: null,
+  });
+  const refused: [unknown, RegExp][] = [
+    [{ vix: "^VIX" }, /^config source\.market\.vix needs source\.market\.index/],
+    [{ index: "^VIX" }, /^config source\.market\.index: \^VIX is published after the close/],
+    [{ index: "not a symbol" }, /^config source\.market\.index: "not a symbol" is not a symbol/],
+    [{ index: 5 }, /^config source\.market\.index: expected string, got number/],
+    [{ idx: "^GSPC" }, /^unknown config key source\.market\.idx/],
+  ];
+  for (const [market, re] of refused) {
+    await rejects(() => loadConfig({ overrides: { source: { market } } }), (e: Error) => {
+      ok(re.test(e.message), e.message);
+      equal(e.message.includes("\n"), false);
+      return true;
+    });
+  }
+});

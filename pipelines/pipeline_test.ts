@@ -4,6 +4,7 @@
  */
 import { equal, ok } from "node:assert/strict";
 import { chanceTest, SwingLevelModel } from "@lib/models/mod.ts";
+import { closeTime } from "@lib/core/mod.ts";
 import {
   createSyntheticMarket,
   csvSourceFor,
@@ -239,4 +240,57 @@ Deno.test("the input note counts the skipped rows of the requested symbols and d
   // the source underneath is unchanged
   equal(requestedInput(src, req).name, src.name);
   equal(src.report().skipped.length, 3);
+});
+
+Deno.test({
+  name: "source.market: the run's market context is the source's ^GSPC and ^VIX, the VIX joined at 16:15",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname;
+    const base = {
+      source: { kind: "csv", csvDir: dir, symbols: ["SPY", "QQQ"], from: "2015-01-02", to: "2017-12-29" },
+      models: { trend: ["majority", "logistic"] },
+      news: { scorer: "lexicon" },
+    };
+    const stores = openEmbeddedStores(":memory:");
+    const reportDir = await Deno.makeTempDir({ prefix: "fmai-market-" });
+    try {
+      const run = async (market: unknown) =>
+        await runPipeline(
+          await loadConfig({ overrides: { ...base, source: { ...base.source, market }, reportDir } }),
+          { run: "market", stores, quiet: true },
+        );
+      const own = await run({ index: "^GSPC", vix: "^VIX" });
+      const m = own.ds.market!;
+      const src = await csvSourceFor(dir);
+      const bars = await src.bars({ symbols: ["^GSPC", "^VIX"], from: "2015-01-02", to: "2017-12-29" });
+      equal(m.dates.length, bars.get("^GSPC")!.length);
+      equal(m.indexClose![100], bars.get("^GSPC")![100].close);
+      equal(m.vix![100], bars.get("^VIX")![100].close);
+      equal(m.vixKnownAt![100], closeTime(m.dates[100]) + 15 * 60_000, "the VIX prints at 16:15");
+      ok(
+        own.summary.includes(
+          "market context: ^GSPC and ^VIX (public 15 min after the close) from the source",
+        ),
+      );
+      // the VIX column of a row is the previous session's VIX (not yet public at the 16:00 decision)
+      const j = own.ds.featureNames.indexOf("vix"), f = own.ds.featureNames.length;
+      ok(j >= 0);
+      for (const r of [0, 300, own.ds.n - 1]) {
+        const prev = m.dates.indexOf(own.ds.date[r]) - 1;
+        ok(Math.abs(own.ds.X[r * f + j] - m.vix![prev] / 100) < 1e-12, `row ${r}`);
+      }
+      // without source.market: the universe's own index and the stand-in, and the run says so
+      const universe = await run({ index: null, vix: null });
+      ok(
+        universe.summary.includes("market context: the universe's own equal-weight index"),
+        universe.summary,
+      );
+      ok(universe.ds.market!.indexClose![100] !== m.indexClose![100]);
+    } finally {
+      await stores.close();
+      await Deno.remove(reportDir, { recursive: true });
+    }
+  },
 });

@@ -47,6 +47,7 @@ import {
 import { fitStep } from "./steps/fit.ts";
 import { signalStep } from "./steps/signal.ts";
 import { backtestStep } from "./steps/backtest.ts";
+import { fetchMarketBars, marketFromBars, marketNote } from "./steps/market.ts";
 import { buildReport, segmentsLine, universeNote, writeReport } from "./steps/report.ts";
 
 /** Options of a run. */
@@ -142,9 +143,12 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
   const { members, universe, leftOut, ...req } = await requestFor(cfg, source);
   const doneCollect = progress.start(`collect (${source.name})`);
   const fetched = await fetchAll(source, req, members);
+  // the source's own index and VIX when the config names them (checked here, before any store is opened)
+  const marketBars = await fetchMarketBars(source, cfg.source.market, req.from, req.to);
+  const sourceMarket = marketFromBars(cfg.source.market, marketBars, req.from, req.to);
   // holes in a symbol's bars (months of rows skipped) would be taken for consecutive sessions: long ones are
   // refused here, short ones said in the notes
-  const holesNote = checkSessionCoverage(fetched.bars);
+  const holesNote = checkSessionCoverage(new Map([...fetched.bars, ...marketBars]));
   const { segments, source: segmentSource } = resolveSegments(fetchedCalendar(fetched), segmentChoice(cfg), {
     purge: spec.dataset.purge,
     embargo: spec.dataset.embargo,
@@ -167,11 +171,11 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
       doneCollect();
       const segLine = segmentsLine(segments, segmentSource, spec);
       progress.note(segLine);
-      // a source with its own market context (the synthetic market's index and VIX-like series) provides it
+      // the source's series the config names; else a source with its own market context (the synthetic
+      // market's index and VIX-like series, known at each close, unlike the real VIX printed at 16:15)
       const ctx = (source as { marketContext?: () => MarketInput }).marketContext?.();
-      // its VIX-like series is known at each close (unlike the real VIX, printed at 16:15)
-      const market = ctx &&
-        { ...ctx, vixKnownAt: ctx.vixKnownAt ?? Float64Array.from(ctx.dates, (d) => closeTime(d)) };
+      const market = sourceMarket ??
+        (ctx && { ...ctx, vixKnownAt: ctx.vixKnownAt ?? Float64Array.from(ctx.dates, (d) => closeTime(d)) });
       const newsScorer = news.note;
       progress.note(newsScorer);
       const ds = await datasetStep(
@@ -187,6 +191,9 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
       const notes = [
         inputNote(requestedInput(source, req)),
         holesNote,
+        ctx && !sourceMarket
+          ? "market context: the synthetic market's own index and VIX-like series"
+          : marketNote(cfg.source.market),
         universeNote(source.name, collected.symbols.length, universe),
         leftOutNote(leftOut),
       ]

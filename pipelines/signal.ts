@@ -16,6 +16,7 @@
  * @module
  */
 import {
+  type Bar,
   canonicalJson,
   closeTime,
   ConfigError,
@@ -28,6 +29,7 @@ import {
   type NewsItem,
   nextSession,
   prevSession,
+  publicationDelay,
   sessionOnOrBefore,
   sessions,
   sha256Hex,
@@ -86,6 +88,7 @@ import { type Config, retrainWindow, specFromConfig } from "./config.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import { sourceFromConfig } from "./run.ts";
 import { leftOutNote, membersOn, runUniverse } from "./steps/collect.ts";
+import { marketFromBars, marketId, marketNote, marketSymbols } from "./steps/market.ts";
 import {
   datasetFrom,
   MIN_SEGMENT_SESSIONS,
@@ -202,15 +205,21 @@ async function lastStoredSession(stores: Stores, symbols: string[]): Promise<Iso
   return rows.length ? String(rows[0].date) : null;
 }
 
+/** A symbol's stored bars public by the close of `asOf` (a VIX bar of `asOf` itself is not: it prints at 16:15). */
+async function loadBars(stores: Stores, symbol: string, asOf: IsoDate): Promise<Bar[]> {
+  const cut = closeTime(asOf);
+  return (await stores.tables.query("bars", { where: { symbol, date: { lte: asOf } }, orderBy: ["date"] }))
+    .map(rowToBar).filter((b) => b.knownAt <= cut);
+}
+
 /** Bars up to the as-of close, per symbol (a symbol with no bar by then is left out). */
+
 async function loadHistory(stores: Stores, symbols: string[], asOf: IsoDate) {
   const cut = closeTime(asOf);
   const series = new Map<string, SymbolSeries>();
   const snapshot: DataSnapshotEntry[] = [];
   for (const symbol of symbols) {
-    const bars =
-      (await stores.tables.query("bars", { where: { symbol, date: { lte: asOf } }, orderBy: ["date"] }))
-        .map(rowToBar).filter((b) => b.knownAt <= cut);
+    const bars = await loadBars(stores, symbol, asOf);
     if (!bars.length) continue;
     series.set(symbol, toSeries(bars));
     const last = bars[bars.length - 1];
@@ -681,6 +690,17 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         from: collectFrom,
         to: collectTo,
       });
+      // the source's own index and VIX the config names (prices only)
+      const marketSyms = marketSymbols(cfg.source.market);
+      if (marketSyms.length) {
+        rows.push(
+          ...await runCollect(["prices"], { market: source, now }, stores, {
+            symbols: marketSyms,
+            from: collectFrom,
+            to: collectTo,
+          }),
+        );
+      }
       if (members.length) await stores.tables.upsert("universe_membership", members.map(memberToRow));
       const failed = rows.filter((r) => !r.ok);
       progress.note(
@@ -702,6 +722,16 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     const hist = await loadHistory(stores, symbols, asOf);
     const cal = calendarOf(hist.series);
     if (!cal.includes(asOf)) throw new ConfigError(`no stored bars on ${asOf}`);
+    // the source's own index and VIX the config names, as public by the as-of close (in the data snapshot too)
+    const marketBars = new Map<string, Bar[]>();
+    for (const sym of marketSymbols(cfg.source.market)) {
+      const bars = await loadBars(stores, sym, asOf);
+      marketBars.set(sym, bars);
+      const e = bars[bars.length - 1];
+      if (e) hist.snapshot.push({ symbol: sym, lastKnownAt: e.knownAt, lastDate: e.date, rows: bars.length });
+    }
+    const market = marketFromBars(cfg.source.market, marketBars, cal[0], asOf, "the store holds");
+    progress.note(marketNote(cfg.source.market));
     // the symbols the run decides on: the universe's members on the as-of date
     const traded = membersOn(universe, asOf);
     if (!traded.length) {
@@ -731,6 +761,9 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       v?.lineage.newsScorer !== undefined && v.lineage.newsScorer !== newsScorer
         ? v.lineage.newsScorer
         : undefined;
+    /** The market context of this run, and of a version's fit (versions registered before it was recorded: universe). */
+    const runMarket = marketId(cfg.source.market);
+    const marketOf = (v: VersionManifest) => v.lineage.market ?? "universe";
     /** The format a version's system was saved in (versions registered before formats were recorded: 2). */
     const formatOf = (v: VersionManifest) => v.lineage.artifactFormat ?? 2;
     /**
@@ -744,6 +777,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         ? `was saved in system format ${formatOf(v)}, this build loads format ${SYSTEM_FORMAT_VERSION}`
         : otherScorer(v)
         ? `was fitted on news scored by ${otherScorer(v)}, this run scores with ${newsScorer}`
+        : marketOf(v) !== runMarket
+        ? `was fitted on market context ${marketOf(v)}, this run's is ${runMarket}`
         : undefined;
     // a re-run of an issued date keeps it; a date before one already issued (a backfill) or before the champion's
     // cut-off is a replay: decided as it was then, from what the runs recorded, moving no alias
@@ -771,9 +806,11 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     if (servingAtStart && !opts.refit && cannotServe(servingAtStart)) {
       throw new ConfigError(
         `${p.model}@${servingAtStart.version} ${cannotServe(servingAtStart)}: ` +
-          (formatOf(servingAtStart) === SYSTEM_FORMAT_VERSION
+          (formatOf(servingAtStart) !== SYSTEM_FORMAT_VERSION
+            ? ""
+            : otherScorer(servingAtStart)
             ? "set news.scorer/news.model to match, or "
-            : "") +
+            : "set source.market to match, or ") +
           "refit with --refit",
       );
     }
@@ -850,6 +887,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         { series: hist.series, news: hist.news, actions: hist.actions, membership },
         segments,
         featureSetOf(sys.featureNames, sys.featureSet.version),
+        market,
       );
       return { system: sys, manifest: loaded.manifest, ds: data };
     };
@@ -875,6 +913,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         spec,
         { series: hist.series, news: hist.news, actions: hist.actions, membership },
         segments,
+        PIPELINE_FEATURE_SET,
+        market,
       );
       const featureSet = featureSetOf(ds.featureNames, ds.featureSet.version);
       system = await fitSystem(spec, ds);
@@ -894,6 +934,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         configHash: await hashValue(cfg),
         featureSet: { id: featureSetId(featureSet), hash: featureSetHash(featureSet) },
         newsScorer,
+        market: runMarket,
         artifactFormat: SYSTEM_FORMAT_VERSION,
         windows: {
           train: [segments.train[0], system.windows.inner?.[1] ?? system.windows.fit[1]],
@@ -1083,10 +1124,12 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       checks.push({ kind: "psi", name, value: v, warn, fail, status: status(v, warn, fail) });
     });
     let worstLag = 0;
-    // a symbol that has left the universe stops being collected: only the members on asOf must be fresh
-    for (const s of traded) {
+    // a symbol that has left the universe stops being collected: only the members on asOf must be fresh; the
+    // market series too, each up to its last session public by the as-of close (the VIX's: the session before)
+    for (const s of new Set([...traded, ...marketBars.keys()])) {
       const e = hist.snapshot.find((x) => x.symbol === s);
-      const lag = !e ? cal.length : e.lastDate >= asOf ? 0 : sessions(nextSession(e.lastDate), asOf).length;
+      const due = publicationDelay(s) > 0 ? prevSession(asOf) : asOf;
+      const lag = !e ? cal.length : e.lastDate >= due ? 0 : sessions(nextSession(e.lastDate), due).length;
       worstLag = Math.max(worstLag, lag);
       if (lag > 0) {
         const fr = p.freshness;

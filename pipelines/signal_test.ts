@@ -792,3 +792,61 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "signal: source.market: the run collects the source's ^GSPC and ^VIX, records its market context, and " +
+    "refuses a version fitted on another",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname;
+    const cfgOf = async (market: unknown) =>
+      await loadConfig({
+        overrides: {
+          source: {
+            kind: "csv",
+            csvDir: dir,
+            symbols: ["SPY", "QQQ", "DIA", "IWM"],
+            from: "2014-01-02",
+            to: "2018-06-29",
+            market,
+          },
+          models: { trend: ["majority", "logistic"] },
+          news: { scorer: "lexicon" },
+          reportDir: REPORTS,
+        },
+      });
+    const stores = openEmbeddedStores(":memory:");
+    try {
+      const own = await cfgOf({ index: "^GSPC", vix: "^VIX" });
+      const first = await runSignal(own, { ...quiet, stores, asOf: "2018-03-01" });
+      const { manifest } = await loadVersion(stores.objects, "system", first.modelVersion);
+      equal(manifest.lineage.market, "^GSPC,^VIX");
+      ok(await stores.tables.count("bars", { symbol: "^VIX" }) > 1000, "the VIX is collected into the store");
+      // the VIX of the as-of date prints at 16:15: the data the fit saw ends the session before
+      const vix = manifest.lineage.data.snapshot.find((e) => e.symbol === "^VIX")!;
+      equal(vix.lastDate, "2018-02-28");
+      equal(manifest.lineage.data.snapshot.find((e) => e.symbol === "^GSPC")!.lastDate, "2018-03-01");
+      deepEqual(
+        first.checks.filter((c) => c.kind === "freshness" && c.name.startsWith("^")),
+        [],
+        "both fresh",
+      );
+      // the same version serves the next day; a run on another market context is refused before any write
+      equal(
+        (await runSignal(own, { ...quiet, stores, asOf: "2018-03-02" })).modelVersion,
+        first.modelVersion,
+      );
+      const runs = await stores.tables.count("signal_runs");
+      await rejects(
+        async () =>
+          runSignal(await cfgOf({ index: null, vix: null }), { ...quiet, stores, asOf: "2018-03-05" }),
+        /was fitted on market context \^GSPC,\^VIX, this run's is universe: set source\.market to match, or refit with --refit$/,
+      );
+      equal(await stores.tables.count("signal_runs"), runs);
+    } finally {
+      await stores.close();
+    }
+  },
+});

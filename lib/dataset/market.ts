@@ -1,9 +1,10 @@
 /**
- * Market context built from a universe itself, for sources without an index or VIX series: an equal-weight
- * index and a VIX stand-in, both known at each close.
+ * Market context: from a source's own index and VIX series ({@link marketFromSeries}, each with its publication
+ * times), or built from a universe itself for sources without them ({@link syntheticMarketContext}: an
+ * equal-weight index and a realized-volatility VIX stand-in, both known at each close).
  * @module
  */
-import { closeTime, type IsoDate } from "../core/mod.ts";
+import { type Bar, barKnownAt, closeTime, type IsoDate } from "../core/mod.ts";
 import type { MarketInput, SymbolSeries } from "./types.ts";
 
 /**
@@ -39,8 +40,22 @@ export function universeIndex(
  */
 export function syntheticMarketContext(series: Map<string, SymbolSeries>): MarketInput {
   const { dates, indexClose } = universeIndex(series);
-  const vix = new Float64Array(dates.length).fill(NaN);
-  for (let i = 20; i < dates.length; i++) {
+  // computed from closes, so known at the close (unlike the real VIX, printed at 16:15)
+  return {
+    dates,
+    indexClose,
+    vix: realizedVolStandIn(indexClose),
+    vixKnownAt: Float64Array.from(dates, (d) => closeTime(d)),
+  };
+}
+
+/**
+ * A VIX stand-in: the index's 20-session realized volatility of daily log returns, annualized, in percent (NaN
+ * for the first 20 sessions). Known when the index close is.
+ */
+export function realizedVolStandIn(indexClose: Float64Array): Float64Array {
+  const vix = new Float64Array(indexClose.length).fill(NaN);
+  for (let i = 20; i < indexClose.length; i++) {
     let s = 0, s2 = 0;
     for (let k = i - 19; k <= i; k++) {
       const r = Math.log(indexClose[k] / indexClose[k - 1]);
@@ -49,6 +64,49 @@ export function syntheticMarketContext(series: Map<string, SymbolSeries>): Marke
     }
     vix[i] = 100 * Math.sqrt(Math.max(0, (s2 - s * s / 20) / 19) * 252);
   }
-  // computed from closes, so known at the close (unlike the real VIX, printed at 16:15)
-  return { dates, indexClose, vix, vixKnownAt: Float64Array.from(dates, (d) => closeTime(d)) };
+  return vix;
+}
+
+/** Daily closes of one series with when each became public (ascending dates). */
+export interface PublishedCloses {
+  symbol: string;
+  dates: readonly IsoDate[];
+  close: ArrayLike<number>;
+  /** Publication time of each close (a bar's `knownAt`: the close, 16:15 New York for the VIX). */
+  knownAt: ArrayLike<number>;
+}
+
+/** {@link PublishedCloses} of a symbol's daily bars, as its source stamped them. */
+export function publishedCloses(symbol: string, bars: readonly Bar[]): PublishedCloses {
+  return {
+    symbol,
+    dates: bars.map((b) => b.date),
+    close: Float64Array.from(bars, (b) => b.close),
+    knownAt: Float64Array.from(bars, (b) => b.knownAt),
+  };
+}
+
+/**
+ * Market context from a source's own series: the index closes on the index's dates with their publication
+ * times, and the VIX closes joined on those dates (NaN where the VIX has no bar) with theirs (the VIX bar's, else
+ * `barKnownAt`: 16:15 New York for the VIX, so the dataset's as-of join uses the previous session's VIX at a
+ * 16:00 decision). Without a VIX series (`null`), the index's realized-volatility stand-in
+ * ({@link realizedVolStandIn}), known with the index.
+ */
+export function marketFromSeries(index: PublishedCloses, vix: PublishedCloses | null): MarketInput {
+  const dates = [...index.dates];
+  const indexClose = Float64Array.from(index.close);
+  const knownAt = Float64Array.from(index.knownAt);
+  if (!vix) return { dates, indexClose, knownAt, vix: realizedVolStandIn(indexClose), vixKnownAt: knownAt };
+  const at = new Map(vix.dates.map((d, i) => [d, i]));
+  return {
+    dates,
+    indexClose,
+    knownAt,
+    vix: Float64Array.from(dates, (d) => (at.has(d) ? vix.close[at.get(d)!] : NaN)),
+    vixKnownAt: Float64Array.from(
+      dates,
+      (d) => (at.has(d) ? vix.knownAt[at.get(d)!] : barKnownAt(vix.symbol, d)),
+    ),
+  };
 }

@@ -5,8 +5,14 @@
  * @module
  */
 import { join } from "node:path";
-import { type Bar, barKnownAt, type IsoDate, mulberry32, shuffleInPlace } from "../core/mod.ts";
-import { type MarketInput, type SymbolSeries, toSeries } from "../dataset/mod.ts";
+import { mulberry32, shuffleInPlace } from "../core/mod.ts";
+import {
+  marketFromSeries,
+  type MarketInput,
+  publishedCloses,
+  type SymbolSeries,
+  toSeries,
+} from "../dataset/mod.ts";
 import { csvPresets } from "../sources/mod.ts";
 import type { EvalContext, SectionResult } from "./types.ts";
 
@@ -91,12 +97,5 @@ export async function loadMarket(sharedDir: string): Promise<MarketInput> {
   const bars = await src.bars({ symbols: ["^GSPC", "^VIX"], from: "1990-01-01", to: "2030-12-31" });
   const spx = bars.get("^GSPC") ?? [];
   if (spx.length === 0) throw new RangeError(`no ^GSPC bars under ${join(sharedDir, INDEX_DIR)}`);
-  const vix = new Map<IsoDate, Bar>((bars.get("^VIX") ?? []).map((b) => [b.date, b]));
-  return {
-    dates: spx.map((b) => b.date),
-    indexClose: Float64Array.from(spx, (b) => b.close),
-    knownAt: Float64Array.from(spx, (b) => b.knownAt),
-    vix: Float64Array.from(spx, (b) => vix.get(b.date)?.close ?? NaN),
-    vixKnownAt: Float64Array.from(spx, (b) => vix.get(b.date)?.knownAt ?? barKnownAt("^VIX", b.date)),
-  };
+  return marketFromSeries(publishedCloses("^GSPC", spx), publishedCloses("^VIX", bars.get("^VIX") ?? []));
 }

@@ -224,6 +224,12 @@ export interface Lineage {
   /** The news scorer (its id: model, version, variant) whose sentiment the features were built on. */
   newsScorer?: string;
   /**
+   * The market context the features and the gate were built on (pipelines: the source's series, `^GSPC,^VIX`,
+   * or `universe`, the universe's own index and a VIX stand-in); absent on versions registered before it was
+   * recorded (they were all `universe`).
+   */
+  market?: string;
+  /**
    * The format of the saved artifact, when its saver records one (a fitted system: lib/workflow
    * `SYSTEM_FORMAT_VERSION`), so that a run can tell a version it cannot load without loading it.
    */

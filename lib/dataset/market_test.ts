@@ -1,0 +1,50 @@
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { type Bar, barKnownAt, closeTime } from "../core/mod.ts";
+import { marketFromSeries, publishedCloses, realizedVolStandIn } from "./market.ts";
+
+const bar = (symbol: string, date: string, close: number): Bar => ({
+  symbol,
+  date,
+  open: close,
+  high: close,
+  low: close,
+  close,
+  adjClose: close,
+  volume: 0,
+  knownAt: barKnownAt(symbol, date),
+});
+
+Deno.test("marketFromSeries: the VIX joined on the index's dates with its own publication times", () => {
+  const days = ["2018-01-02", "2018-01-03", "2018-01-04", "2018-01-05"];
+  const index = publishedCloses("^GSPC", days.map((d, i) => bar("^GSPC", d, 2700 + i)));
+  // the VIX misses one session and has one the index does not
+  const vix = publishedCloses(
+    "^VIX",
+    ["2018-01-02", "2018-01-04", "2018-01-05", "2018-01-08"].map((d, i) => bar("^VIX", d, 10 + i)),
+  );
+  const m = marketFromSeries(index, vix);
+  deepEqual(m.dates, days);
+  deepEqual([...m.indexClose!], [2700, 2701, 2702, 2703]);
+  deepEqual([...m.knownAt!], days.map((d) => closeTime(d)), "an index prints at the close");
+  deepEqual([...m.vix!].map((v) => Number.isNaN(v) ? null : v), [10, null, 11, 12]);
+  // 16:15 New York: a 16:00 decision sees the previous session's VIX; the missing day keeps its would-be time
+  deepEqual([...m.vixKnownAt!], days.map((d) => closeTime(d) + 15 * 60_000));
+});
+
+Deno.test("marketFromSeries: without a VIX, the index's realized-volatility stand-in, known with the index", () => {
+  const days: string[] = [];
+  for (let n = 0; days.length < 30; n++) {
+    const d = new Date(Date.UTC(2018, 0, 2 + n)), iso = d.toISOString().slice(0, 10);
+    if (d.getUTCDay() % 6 !== 0 && iso !== "2018-01-15" && iso !== "2018-02-19") days.push(iso);
+  }
+  const close = days.map((_, i) => 100 * Math.exp(0.01 * (i % 2 ? 1 : -1) * i / 10));
+  const m = marketFromSeries(publishedCloses("SPY", days.map((d, i) => bar("SPY", d, close[i]))), null);
+  const sd = realizedVolStandIn(Float64Array.from(close));
+  deepEqual(
+    [...m.vix!].map((v) => Number.isNaN(v) ? null : v),
+    [...sd].map((v) => Number.isNaN(v) ? null : v),
+  );
+  equal(m.vix!.slice(0, 20).every(Number.isNaN), true, "20 sessions of warm-up");
+  ok(m.vix![25] > 0);
+  deepEqual([...m.vixKnownAt!], [...m.knownAt!]);
+});
