@@ -395,6 +395,11 @@ Deno.test("lambda signal: the event and the environment are checked first; every
       [{ detail: null }, {}, /^detail: expected an object/],
       [{}, { FMAI_CONFIG_OVERRIDES: "null" }, /^FMAI_CONFIG_OVERRIDES: expected a JSON object/],
       [{}, { FMAI_CONFIG_OVERRIDES: '{"nope":1}' }, /^FMAI_CONFIG_OVERRIDES: unknown config key nope/],
+      [
+        {},
+        { FMAI_CONFIG_OVERRIDES: '{"source":{"market":{"index":"^GSPC"}}}' },
+        /^FMAI_CONFIG_OVERRIDES: source\.market is not collected in a Lambda/,
+      ],
       [{}, { FMAI_CONFIG_DEFAULTS: "/nonexistent.yaml" }, /^FMAI_CONFIG_DEFAULTS \/nonexistent\.yaml: /],
       [{}, { FMAI_MYSQL_URL: "mysql://u:s3cr3tpw@127.0.0.1:0/db" }, /^FMAI_MYSQL_URL mysql:\/\/u:\*\*\*@/],
       [{}, { FMAI_MONGO_URL: "http://u:s3cr3tpw@x" }, /^FMAI_MONGO_URL: .*http:\/\/u:\*\*\*@x/],
@@ -433,7 +438,8 @@ Deno.test("lambda signal: source.symbols of FMAI_CONFIG_OVERRIDES is honoured or
       /source\.symbols: SYN00 and syn00 are the same symbol/,
     );
     // 30 sessions of SYN00 only: the run gets as far as the fit, so it ran over SYN00 (the default universe
-    // AAPL,MSFT,... has no stored bars)
+    // AAPL,MSFT,... has no stored bars); one symbol is sized on its own edge (a ranking book needs two)
+    const one = { source: { symbols: ["SYN00"] }, portfolio: { method: "kelly" } };
     const m = createSyntheticMarket({ seed: 3, symbols: 1, sessions: 30 });
     const s = openEmbeddedStores(dir);
     try {
@@ -446,10 +452,7 @@ Deno.test("lambda signal: source.symbols of FMAI_CONFIG_OVERRIDES is honoured or
       await s.close();
     }
     for (
-      const e of [over({ source: { symbols: ["SYN00"] } }), {
-        ...over({ source: { symbols: ["SYN00"] } }),
-        FMAI_SYMBOLS: "syn00",
-      }]
+      const e of [over(one), { ...over(one), FMAI_SYMBOLS: "syn00" }]
     ) {
       await refused(
         quiet(() => handler({ detail: {} }, {}, e)),
@@ -458,9 +461,7 @@ Deno.test("lambda signal: source.symbols of FMAI_CONFIG_OVERRIDES is honoured or
     }
     // a date the run finds no data for names the event's field, as the CLI names --as-of (one shared check)
     const after = nextSession(m.dates.at(-1)!);
-    const late = quiet(() =>
-      handler({ detail: { asOf: after } }, {}, over({ source: { symbols: ["SYN00"] } }))
-    );
+    const late = quiet(() => handler({ detail: { asOf: after } }, {}, over(one)));
     await refused(
       late,
       new RegExp(`^detail\\.asOf: ${after} is after the last stored session ${m.dates.at(-1)}$`),
