@@ -64,6 +64,13 @@ function overridesFromEnv(env: Env): Record<string, unknown> {
     throw new ConfigError(`FMAI_CONFIG_OVERRIDES: expected a JSON object of config keys, got ${shown(v)}`);
   }
   const o = v as Record<string, unknown>;
+  const source = o.source;
+  if (source !== null && typeof source === "object" && "market" in source) {
+    throw new ConfigError(
+      "FMAI_CONFIG_OVERRIDES: source.market is not collected in a Lambda (the prices function collects " +
+        "FMAI_SYMBOLS only, and those are traded): leave it out (the universe's own index and VIX stand-in)",
+    );
+  }
   for (const k of ["dataDir", "reportDir"]) {
     if (k in o) {
       throw new ConfigError(

@@ -47,7 +47,7 @@ import {
 import { fitStep } from "./steps/fit.ts";
 import { signalStep } from "./steps/signal.ts";
 import { backtestStep } from "./steps/backtest.ts";
-import { fetchMarketBars, marketFromBars, marketNote } from "./steps/market.ts";
+import { fetchMarketBars, marketFromBars, marketNote, marketSymbols } from "./steps/market.ts";
 import { buildReport, segmentsLine, universeNote, writeReport } from "./steps/report.ts";
 
 /** Options of a run. */
@@ -185,11 +185,13 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
         progress,
       );
       const fit = await fitStep(spec, ds, progress);
-      const signals = await signalStep(ds, fit.system, fit.predictions, stores, progress);
+      const signals = await signalStep(ds, fit.system, fit.predictions, stores, progress, req.symbols);
       const backtests = backtestStep(ds, fit.predictions, spec, progress);
       const reportPath = opts.reportPath ?? `${cfg.reportDir}/${opts.run}.html`;
       const notes = [
-        inputNote(requestedInput(source, req)),
+        inputNote(
+          requestedInput(source, { ...req, symbols: [...req.symbols, ...marketSymbols(cfg.source.market)] }),
+        ),
         holesNote,
         ctx && !sourceMarket
           ? "market context: the synthetic market's own index and VIX-like series"

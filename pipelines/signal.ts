@@ -678,7 +678,9 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
             ? `${symbols.slice(0, 3).join(",")},... ${symbols.length} in all`
             : symbols.join(",")
         }): ` +
-          `the run collects and decides on those; to run on the stored symbols pass their config with --config`,
+          `the run ${
+            opts.noCollect ? "decides on those" : "collects and decides on those"
+          }; to run on the stored symbols pass their config with --config`,
       );
     }
     // 1. incremental collect (prices from the last stored session on, news from the latest stored knownAt)
@@ -728,7 +730,9 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       const bars = await loadBars(stores, sym, asOf);
       marketBars.set(sym, bars);
       const e = bars[bars.length - 1];
-      if (e) hist.snapshot.push({ symbol: sym, lastKnownAt: e.knownAt, lastDate: e.date, rows: bars.length });
+      if (e && !hist.snapshot.some((x) => x.symbol === sym)) {
+        hist.snapshot.push({ symbol: sym, lastKnownAt: e.knownAt, lastDate: e.date, rows: bars.length });
+      }
     }
     const market = marketFromBars(cfg.source.market, marketBars, cal[0], asOf, "the store holds");
     progress.note(marketNote(cfg.source.market));
@@ -811,6 +815,11 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
             : otherScorer(servingAtStart)
             ? "set news.scorer/news.model to match, or "
             : "set source.market to match, or ") +
+          // under retrain.promote never a refit stays the challenger: it takes over only when promoted by hand
+          (servingAtStart.version === before.champion && before.challenger &&
+              !cannotServe(versions.find((v) => v.version === before.challenger))
+            ? `promote the challenger (deno task models promote ${before.challenger}), or `
+            : "") +
           "refit with --refit",
       );
     }

@@ -1,7 +1,14 @@
 import { deepEqual, equal, notEqual, ok, rejects, throws } from "node:assert/strict";
 import { closeTime, ConfigError, prevSession, sessions, SHADOW_SIGNAL_SOURCE } from "@lib/core/mod.ts";
-import { aliasState, listVersions, loadVersion, promoteVersion, registerVersion } from "@lib/models/mod.ts";
-import { type BarRequest, createSyntheticMarket } from "@lib/sources/mod.ts";
+import {
+  aliasState,
+  listVersions,
+  loadVersion,
+  promoteVersion,
+  registerVersion,
+  setAlias,
+} from "@lib/models/mod.ts";
+import { type BarRequest, createSyntheticMarket, csvSourceFor, type MarketSource } from "@lib/sources/mod.ts";
 import { openEmbeddedStores, rowToSignal, type Stores } from "@lib/store/mod.ts";
 import { issuedView } from "@lib/serve/mod.ts";
 import { type Config, loadConfig, retrainWindow } from "./config.ts";
@@ -712,6 +719,34 @@ storeTest(
   },
 );
 
+storeTest(
+  "signal: under retrain.promote never, a champion this build cannot serve is refused naming the challenger",
+  async (_cfg, stores) => {
+    const d = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-3);
+    const never = await smallConfig({ production: { retrain: { promote: "never" } } });
+    const first = await runSignal(never, { ...quiet, stores, asOf: d[0] });
+    const seed7 = await smallConfig({
+      models: { trend: ["majority", "logistic"], seed: 7 },
+      production: { retrain: { promote: "never" } },
+    });
+    await runSignal(seed7, { ...quiet, stores, asOf: d[0], refit: true });
+    const challenger = (await aliasState(stores.objects, "system")).aliases.challenger;
+    ok(challenger && challenger !== first.modelVersion);
+    // the champion re-registered as saved before formats were recorded (format 2)
+    const { files, manifest } = await loadVersion(stores.objects, "system", first.modelVersion);
+    const { artifactFormat: _, ...oldLineage } = manifest.lineage;
+    const old = await registerVersion(stores.objects, "system", files, oldLineage);
+    await promoteVersion(stores.objects, "system", old.version);
+    await setAlias(stores.objects, "system", "challenger", challenger);
+    await rejects(
+      () => runSignal(seed7, { ...quiet, stores, asOf: d[1] }),
+      new RegExp(
+        `promote the challenger \\(deno task models promote ${challenger}\\), or refit with --refit$`,
+      ),
+    );
+  },
+);
+
 Deno.test({
   name:
     "signal: a symbol added after the fit is not traded (hold, size 0) and its stored signal says why; the API shows it",
@@ -833,11 +868,26 @@ Deno.test({
         [],
         "both fresh",
       );
-      // the same version serves the next day; a run on another market context is refused before any write
-      equal(
-        (await runSignal(own, { ...quiet, stores, asOf: "2018-03-02" })).modelVersion,
-        first.modelVersion,
+      // the same version serves the next day; a VIX a session late is a freshness warning (lag 1: the VIX of
+      // 03-01 is due at the close of 03-02)
+      await stores.tables.delete("bars", { symbol: "^VIX", date: "2018-03-01" });
+      const csv = await csvSourceFor(dir);
+      const lateVix = Object.assign(Object.create(csv) as MarketSource, {
+        bars: async (req: BarRequest) => {
+          const m = await csv.bars(req);
+          if (m.has("^VIX")) m.set("^VIX", m.get("^VIX")!.filter((b) => b.date < "2018-03-01"));
+          return m;
+        },
+      });
+      const next = await runSignal(own, { ...quiet, stores, asOf: "2018-03-02", source: lateVix });
+      equal(next.modelVersion, first.modelVersion);
+      deepEqual(
+        next.checks.filter((c) => c.kind === "freshness" && c.name.startsWith("^")).map((
+          c,
+        ) => [c.name, c.value]),
+        [["^VIX", 1]],
       );
+      // a run on another market context is refused before any signal, alias or version is written
       const runs = await stores.tables.count("signal_runs");
       await rejects(
         async () =>

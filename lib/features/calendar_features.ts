@@ -70,9 +70,10 @@ export function daysToMonthEnd(dates: readonly IsoDate[]): Float64Array {
 const sessionsLeftCache = new Map<IsoDate, number>();
 
 /**
- * NYSE sessions after each date in the same month (0 on the month's last session) by the schedule published at
- * that date's close (core `isScheduledSession`): a special closure later in the month (Sandy on 2012-10-29/30,
- * 9/11, a day of mourning) is not known yet and counts as a session.
+ * NYSE sessions after each date in the same month (0 on the month's last session) by the rule holidays alone (core
+ * `isScheduledSession`): a special closure later in the month (Sandy on 2012-10-29/30, 9/11, a day of mourning)
+ * counts as a session until it happens, even where it was announced a few days before (conservative: never known
+ * early).
  */
 export function sessionsToMonthEnd(dates: readonly IsoDate[]): Float64Array {
   const out = new Float64Array(dates.length);

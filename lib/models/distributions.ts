@@ -93,7 +93,7 @@ export function normalTailMean(alpha: number): number {
 
 /** CDF of the chi-squared distribution with `k` degrees of freedom (the regularized lower incomplete gamma). */
 export function chisqCdf(x: number, k: number): number {
-  return x <= 0 ? 0 : gammaincStd(x / 2, k / 2, true, false);
+  return x <= 0 ? 0 : x === Infinity ? 1 : gammaincStd(x / 2, k / 2, true, false);
 }
 
 /**
@@ -101,7 +101,7 @@ export function chisqCdf(x: number, k: number): number {
  * regularized upper incomplete gamma): `1 - chisqCdf` loses every digit once the tail is below 1e-16.
  */
 export function chisqSf(x: number, k: number): number {
-  return x <= 0 ? 1 : gammaincStd(x / 2, k / 2, true, true);
+  return x <= 0 ? 1 : x === Infinity ? 0 : gammaincStd(x / 2, k / 2, true, true);
 }
 
 /**

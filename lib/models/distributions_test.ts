@@ -1,4 +1,4 @@
-import { ok, throws } from "node:assert/strict";
+import { equal, ok, throws } from "node:assert/strict";
 import { mulberry32 } from "../core/mod.ts";
 import {
   chisqCdf,
@@ -28,6 +28,8 @@ Deno.test("distributions: reference values (normal, t, chi-squared)", () => {
   near(chisqSf(3.841458820694124, 1), 0.05, 1e-10, "sf chi2(1)");
   near(chisqSf(79.2667358121484, 1) / 5.426572506952e-19, 1, 1e-9, "sf chi2(1) far tail");
   near(chisqSf(100, 2) / Math.exp(-50), 1, 1e-12, "sf chi2(2) far tail");
+  equal(chisqSf(Infinity, 1), 0);
+  equal(chisqCdf(Infinity, 2), 1);
   // normal ES at 97.5% = phi(1.96) / 0.025 = 2.3378
   near(normalTailMean(0.025), -2.337802, 1e-6, "normal tail mean");
   throws(() => stdTQuantile(0.01, 2), RangeError);

@@ -39,9 +39,11 @@ export function marketNote(m: MarketConfig): string {
   }
   const vix = m.vix === null
     ? `no VIX (the realized-volatility stand-in of ${m.index})`
-    : `${m.vix}${
-      publicationDelay(m.vix) ? ` (public ${publicationDelay(m.vix) / 60_000} min after the close)` : ""
-    }`;
+    : `${m.vix} (${
+      publicationDelay(m.vix)
+        ? `public ${publicationDelay(m.vix) / 60_000} min after the close`
+        : "taken as printed at the close: the CBOE's VIX, settled at 16:15, is ^VIX"
+    })`;
   return `market context: ${m.index} and ${vix} from the source, each joined by its publication time`;
 }
 

@@ -39,7 +39,8 @@ type Where = NonNullable<TableQuery["where"]>;
 /**
  * The system's signals of the predicted rows (its book), stored in the `signals` table, and the predictions
  * they came from, stored in the `predictions` table; each replacing the earlier research run's rows of the
- * run's symbols.
+ * run's symbols: those of the dataset and `requested` (a symbol asked for without bars in the range loses its
+ * earlier research rows too).
  */
 export async function signalStep(
   ds: Dataset,
@@ -47,6 +48,7 @@ export async function signalStep(
   pred: SystemPredictions,
   stores: Stores,
   progress?: Progress,
+  requested: readonly string[] = [],
 ): Promise<Signal[]> {
   const done = progress?.start("signals (moe book)");
   const signals: Signal[] = bookSignals(pred, system.book(ds, pred).portfolio).map((
@@ -54,7 +56,7 @@ export async function signalStep(
   ) => s);
   const signalRows = signals.map(signalToRow);
   const predictionRows = researchPredictions(pred, system.spec.experts.volatility).map(predictionToRow);
-  const symbols = [...new Set([...ds.series.keys(), ...pred.symbol])].sort();
+  const symbols = [...new Set([...ds.series.keys(), ...pred.symbol, ...requested])].sort();
   const t = stores.tables;
   for (const schema of [SIGNALS, PREDICTIONS]) await t.ensureTable(schema);
   // every new row first (each upsert is all or nothing), then what the run did not produce
