@@ -25,9 +25,9 @@ import {
   checkRequest,
   createNasdaqSource,
   createReplayFetch,
-  createSyntheticMarket,
   createYahooSource,
   csvSourceFor,
+  SYNTHETIC_START,
 } from "@lib/sources/mod.ts";
 import { EMBEDDED_DB_FILE, openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, parseBackends, storeConfigFor } from "./stores.ts";
@@ -48,6 +48,8 @@ import {
 import { createProgress } from "./progress.ts";
 import { asConfigError, checkWritableDir, reportCliError, runAsMain } from "./_cli_error.ts";
 import { inputNote } from "./steps/collect.ts";
+import { loadConfig } from "./config.ts";
+import { sourceFromConfig } from "./run.ts";
 
 const USAGE = `usage:
   deno task collect --source yahoo|nasdaq|csv|synthetic --symbols AAPL,MSFT --from YYYY-MM-DD --to YYYY-MM-DD
@@ -219,10 +221,18 @@ export async function buildSources(
     sources.market = await csvSourceFor(a.dataDir!, a.strict ? { strict: true } : {});
     delete sources.raw;
   } else {
-    const n = sessions(a.from, a.to).length;
-    if (n === 0) throw new InputError(`empty date range: no trading session between ${a.from} and ${a.to}`);
-    const market = createSyntheticMarket({ start: a.from, sessions: n });
-    sources.market = market;
+    if (sessions(a.from, a.to).length === 0) {
+      throw new InputError(`empty date range: no trading session between ${a.from} and ${a.to}`);
+    }
+    // the demo's and the daily run's market (config/default.yaml source.synthetic), extended to --to: the same
+    // bars for the same dates whatever range is collected (it begins at SYNTHETIC_START)
+    const cfg = await loadConfig();
+    const s = cfg.source.synthetic;
+    const n = Math.max(s.sessions, sessions(SYNTHETIC_START, a.to).length);
+    sources.market = await sourceFromConfig({
+      ...cfg,
+      source: { ...cfg.source, synthetic: { ...s, sessions: n } },
+    });
     delete sources.raw;
   }
   if (!symbols.length && sources.market?.listSymbols) symbols = await sources.market.listSymbols();

@@ -221,3 +221,57 @@ Deno.test("collect: Yahoo prices ending before the last session say a later spli
   equal(yahooScaleNote({ ...a, source: "csv" as const }, "2026-12-04"), "");
   equal(yahooScaleNote({ ...a, kinds: ["news" as const] }, "2026-12-04"), "");
 });
+
+Deno.test("collect cli: the synthetic market is the demo's, the same bars for the same dates whatever range is asked", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const store = `${dir}/store`;
+    const run = (from: string, to: string) =>
+      capture([
+        "--source",
+        "synthetic",
+        "--kinds",
+        "prices",
+        "--symbols",
+        "SYN00",
+        "--from",
+        from,
+        "--to",
+        to,
+        "--store-dir",
+        store,
+        "--quiet",
+      ]);
+    const first = await run("2016-01-04", "2016-02-29");
+    equal(first.code, 0, first.out + first.err);
+    const stores = openEmbeddedStores(store);
+    const closes = async () =>
+      new Map(
+        (await stores.tables.query("bars", { where: { symbol: "SYN00" } })).map((
+          r,
+        ) => [String(r.date), r.close]),
+      );
+    try {
+      const before = await closes();
+      // an overlapping later range: the overlap is unchanged and nothing is written twice
+      const second = await run("2016-02-01", "2016-03-31");
+      equal(second.code, 0, second.out + second.err);
+      const after = await closes();
+      for (const [d, c] of before) equal(after.get(d), c, d);
+      // the demo's market (config/default.yaml source.synthetic) has the same bars on those dates
+      const { createSyntheticMarket } = await import("@lib/sources/mod.ts");
+      const { loadConfig } = await import("./config.ts");
+      const s = (await loadConfig()).source.synthetic;
+      const demo = await createSyntheticMarket({ ...s }).bars({
+        symbols: ["SYN00"],
+        from: "2016-01-04",
+        to: "2016-03-31",
+      });
+      for (const b of demo.get("SYN00")!) equal(after.get(b.date), b.close, b.date);
+    } finally {
+      await stores.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

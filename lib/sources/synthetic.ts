@@ -51,6 +51,13 @@ export interface GarchOptions {
   beta: [number, number];
 }
 
+/**
+ * The synthetic market's first session by default. The market is generated session by session, so one seed
+ * gives the same bars and news on the same dates however many sessions it has (a longer market extends a
+ * shorter one).
+ */
+export const SYNTHETIC_START = "2015-01-02";
+
 /** Options of {@link createSyntheticMarket}; every field has a default. */
 export interface SyntheticOptions {
   /** PRNG seed (default 42). */
@@ -59,7 +66,7 @@ export interface SyntheticOptions {
   symbols?: number;
   /** Ticker name prefix (default `SYN`). */
   symbolPrefix?: string;
-  /** First session (default 2015-01-02; moved to the next session if it is not one). */
+  /** First session (default {@link SYNTHETIC_START}; moved to the next session if it is not one). */
   start?: IsoDate;
   /** Number of sessions on the real US calendar (default 1000). */
   sessions?: number;
@@ -292,7 +299,7 @@ export function resolveSyntheticOptions(o: SyntheticOptions = {}): ResolvedSynth
     seed: o.seed ?? 42,
     symbols,
     symbolPrefix: o.symbolPrefix ?? "SYN",
-    start: o.start ?? "2015-01-02",
+    start: o.start ?? SYNTHETIC_START,
     sessions: n,
     drift: o.drift ?? 0.0004,
     marketVol: o.marketVol ?? 0.01,
