@@ -51,6 +51,8 @@ import {
 import { asConfigError, checkWritableDir, reportCliError } from "./_cli_error.ts";
 import { type Config, loadConfig, segmentChoice, specFromConfig } from "./config.ts";
 import { datasetStep } from "./steps/dataset.ts";
+import { fetchMarketBars, marketFromBars, marketNote } from "./steps/market.ts";
+import { sourceFromConfig } from "./run.ts";
 import { withNewsScorer } from "./lm.ts";
 import { checkStoreExists, parseBackends, storeConfigFor, type StorePart } from "./stores.ts";
 
@@ -297,11 +299,27 @@ async function prepareFeatures(
     ? filter.symbols
     : [...new Set(bars.map((r) => String(r.symbol)))].sort();
   const from = filter.from ?? String(bars[0].date), to = filter.to ?? String(bars[bars.length - 1].date);
+  // the market context the config names (source.market: the config's source's own index and VIX, as the research
+  // run fetches them); else the universe's own index and VIX stand-in
+  const market = cfg.source.market.index === null ? undefined : marketFromBars(
+    cfg.source.market,
+    await fetchMarketBars(await sourceFromConfig(cfg), cfg.source.market, from, to),
+    from,
+    to,
+  );
+  log(marketNote(cfg.source.market));
   const ds = await withNewsScorer(
     cfg.news,
     log,
     (scorer) =>
-      datasetStep(stores, specFromConfig(cfg), { symbols, from, to, segments: segmentChoice(cfg), scorer }),
+      datasetStep(stores, specFromConfig(cfg), {
+        symbols,
+        from,
+        to,
+        segments: segmentChoice(cfg),
+        scorer,
+        ...(market ? { market } : {}),
+      }),
   );
   return {
     name: "features",

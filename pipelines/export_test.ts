@@ -6,7 +6,7 @@
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError, DataValidationError, InputError, type Prediction, type Signal } from "@lib/core/mod.ts";
 import { tableFrameSchema } from "@lib/frames/mod.ts";
-import { createSyntheticMarket } from "@lib/sources/mod.ts";
+import { createSyntheticMarket, csvSourceFor } from "@lib/sources/mod.ts";
 import {
   ALL_SCHEMAS,
   openEmbeddedStores,
@@ -546,4 +546,53 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("export of the feature table: the market context of source.market, the source's VIX public at 16:15", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-market-" });
+  const etf = new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname;
+  const s = openEmbeddedStores(`${dir}/s`);
+  try {
+    const src = await csvSourceFor(etf);
+    await collect(src, s, { symbols: ["SPY", "QQQ"], from: "2018-01-02", to: "2018-12-31" });
+    const file = `${dir}/mk.yaml`;
+    const features = async (market: string, out: string) => {
+      await Deno.writeTextFile(
+        file,
+        `source: {kind: csv, csvDir: ${etf}, market: ${market}}\nnews: {scorer: lexicon}\n`,
+      );
+      await runExport(
+        parseExportArgs([
+          "--what",
+          "features",
+          "--format",
+          "csv",
+          "--out",
+          out,
+          "--symbols",
+          "SPY",
+          "--config",
+          file,
+        ]),
+        s,
+      );
+      const [head, ...rows] = (await Deno.readTextFile(`${out}/features.csv`)).trim().split("\n");
+      const cols = head.split(","), v = cols.indexOf("vix"), d = cols.indexOf("date");
+      ok(v >= 0 && d >= 0, head);
+      return new Map(rows.map((r) => r.split(",")).map((c) => [c[d], Number(c[v])]));
+    };
+    const own = await features('{index: "^GSPC", vix: "^VIX"}', `${dir}/o1`);
+    // the feature at the 16:00 decision of 2018-06-01 is the VIX close of 2018-05-31 (over 100)
+    const vix = (await src.bars({ symbols: ["^VIX"], from: "2018-05-31", to: "2018-06-01" })).get("^VIX")!;
+    ok(
+      Math.abs(own.get("2018-06-01")! - vix[0].close / 100) < 1e-12,
+      `${own.get("2018-06-01")} vs ${vix[0].close}`,
+    );
+    // without source.market: the universe's own realized-volatility stand-in, another number
+    const standIn = await features("{index: null, vix: null}", `${dir}/o2`);
+    ok(Math.abs(standIn.get("2018-06-01")! - own.get("2018-06-01")!) > 1e-6);
+  } finally {
+    await s.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
