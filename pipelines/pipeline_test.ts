@@ -271,7 +271,7 @@ Deno.test({
       equal(m.vixKnownAt![100], closeTime(m.dates[100]) + 15 * 60_000, "the VIX prints at 16:15");
       ok(
         own.summary.includes(
-          "market context: ^GSPC and ^VIX (public 15 min after the close) from the source",
+          "market context: ^GSPC and ^VIX (public when the CBOE's VIX settles, 15 min after the close) from the source",
         ),
       );
       // the VIX column of a row is the previous session's VIX (not yet public at the 16:00 decision)

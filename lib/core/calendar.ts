@@ -226,15 +226,11 @@ export function closeTime(date: IsoDate): Instant {
  * How long after the session close each daily series that is not printed at the close becomes public, in ms.
  * CBOE's volatility indexes settle their official close at 16:15 New York (13:15 on early closes), a quarter
  * hour after the 16:00 decision time, so a VIX close is known only from the next session's decision on. Every
- * other daily bar is known at the close (a series under another name is taken as printed at the close: name
- * the CBOE's indexes by these symbols).
+ * other daily bar is known at the close.
  */
 export const PUBLICATION_DELAYS: Readonly<Record<string, number>> = Object.freeze(
   Object.fromEntries(
-    // `VIX` too: what a file VIX.csv is read as (no US stock trades under that name)
-    ["^VIX", "^VIX9D", "^VIX3M", "^VIX6M", "^VVIX", "^VXN", "^VXD", "^RVX", "VIX"].map((
-      s,
-    ) => [s, 15 * 60_000]),
+    ["^VIX", "^VIX9D", "^VIX3M", "^VIX6M", "^VVIX", "^VXN", "^VXD", "^RVX"].map((s) => [s, 15 * 60_000]),
   ),
 );
 

@@ -88,9 +88,9 @@ export function publishedCloses(symbol: string, bars: readonly Bar[]): Published
 
 /**
  * Market context from a source's own series: the index closes on the index's dates with their publication
- * times, and the VIX closes joined on those dates (NaN where the VIX has no bar) with theirs (the VIX bar's, else
- * `barKnownAt`: 16:15 New York for the VIX, so the dataset's as-of join uses the previous session's VIX at a
- * 16:00 decision). Without a VIX series (`null`), the index's realized-volatility stand-in
+ * times, and the VIX closes joined on those dates (NaN where the VIX has no bar), each public at its bar's
+ * `knownAt` but no earlier than the CBOE's VIX settles (`barKnownAt("^VIX")`, 16:15 New York), whatever the
+ * series is named: the dataset's as-of join uses the previous session's VIX at a 16:00 decision. Without a VIX series (`null`), the index's realized-volatility stand-in
  * ({@link realizedVolStandIn}), known with the index.
  */
 export function marketFromSeries(index: PublishedCloses, vix: PublishedCloses | null): MarketInput {
@@ -104,9 +104,11 @@ export function marketFromSeries(index: PublishedCloses, vix: PublishedCloses | 
     indexClose,
     knownAt,
     vix: Float64Array.from(dates, (d) => (at.has(d) ? vix.close[at.get(d)!] : NaN)),
+    // the series in the VIX's role is public no earlier than the CBOE's VIX settles (16:15), whatever its name
+    // (a file VIX.csv is stamped at the close)
     vixKnownAt: Float64Array.from(
       dates,
-      (d) => (at.has(d) ? vix.knownAt[at.get(d)!] : barKnownAt(vix.symbol, d)),
+      (d) => Math.max(at.has(d) ? vix.knownAt[at.get(d)!] : -Infinity, barKnownAt("^VIX", d)),
     ),
   };
 }

@@ -29,6 +29,10 @@ Deno.test("marketFromSeries: the VIX joined on the index's dates with its own pu
   deepEqual([...m.vix!].map((v) => Number.isNaN(v) ? null : v), [10, null, 11, 12]);
   // 16:15 New York: a 16:00 decision sees the previous session's VIX; the missing day keeps its would-be time
   deepEqual([...m.vixKnownAt!], days.map((d) => closeTime(d) + 15 * 60_000));
+  // a series in the VIX's role under another name (a file VIX.csv, stamped at the close) is public at 16:15 too
+  const named = publishedCloses("VIX", days.map((d, i) => bar("VIX", d, 10 + i)));
+  ok(named.knownAt[0] === closeTime(days[0]), "stamped at the close by its source");
+  deepEqual([...marketFromSeries(index, named).vixKnownAt!], days.map((d) => closeTime(d) + 15 * 60_000));
 });
 
 Deno.test("marketFromSeries: without a VIX, the index's realized-volatility stand-in, known with the index", () => {

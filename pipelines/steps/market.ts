@@ -5,7 +5,7 @@
  * them back point in time. Both build the context with `lib/dataset` `marketFromSeries`.
  * @module
  */
-import { type Bar, ConfigError, type IsoDate, publicationDelay } from "@lib/core/mod.ts";
+import { type Bar, ConfigError, type IsoDate } from "@lib/core/mod.ts";
 import {
   marketFromSeries,
   type MarketInput,
@@ -39,11 +39,7 @@ export function marketNote(m: MarketConfig): string {
   }
   const vix = m.vix === null
     ? `no VIX (the realized-volatility stand-in of ${m.index})`
-    : `${m.vix} (${
-      publicationDelay(m.vix)
-        ? `public ${publicationDelay(m.vix) / 60_000} min after the close`
-        : "taken as printed at the close: the CBOE's VIX, settled at 16:15, is ^VIX"
-    })`;
+    : `${m.vix} (public when the CBOE's VIX settles, 15 min after the close)`;
   return `market context: ${m.index} and ${vix} from the source, each joined by its publication time`;
 }
 
