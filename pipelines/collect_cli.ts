@@ -49,7 +49,7 @@ import { createProgress } from "./progress.ts";
 import { asConfigError, checkWritableDir, reportCliError, runAsMain } from "./_cli_error.ts";
 import { inputNote } from "./steps/collect.ts";
 import { loadConfig } from "./config.ts";
-import { sourceFromConfig } from "./run.ts";
+import { syntheticMarketFor } from "./source.ts";
 
 const USAGE = `usage:
   deno task collect --source yahoo|nasdaq|csv|synthetic --symbols AAPL,MSFT --from YYYY-MM-DD --to YYYY-MM-DD
@@ -229,10 +229,7 @@ export async function buildSources(
     const cfg = await loadConfig();
     const s = cfg.source.synthetic;
     const n = Math.max(s.sessions, sessions(SYNTHETIC_START, a.to).length);
-    sources.market = await sourceFromConfig({
-      ...cfg,
-      source: { ...cfg.source, synthetic: { ...s, sessions: n } },
-    });
+    sources.market = syntheticMarketFor({ ...s, sessions: n });
     delete sources.raw;
   }
   if (!symbols.length && sources.market?.listSymbols) symbols = await sources.market.listSymbols();

@@ -52,7 +52,7 @@ import { asConfigError, checkWritableDir, reportCliError } from "./_cli_error.ts
 import { type Config, loadConfig, segmentChoice, specFromConfig } from "./config.ts";
 import { datasetStep } from "./steps/dataset.ts";
 import { fetchMarketBars, marketFromBars, marketNote } from "./steps/market.ts";
-import { sourceFromConfig } from "./run.ts";
+import { sourceFromConfig } from "./source.ts";
 import { withNewsScorer } from "./lm.ts";
 import { checkStoreExists, parseBackends, storeConfigFor, type StorePart } from "./stores.ts";
 

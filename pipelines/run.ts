@@ -4,13 +4,7 @@
  * @module
  */
 import { closeTime, nyDate } from "@lib/core/mod.ts";
-import {
-  type BarRequest,
-  createSyntheticMarket,
-  type CsvLoadReport,
-  csvSourceFor,
-  type MarketSource,
-} from "@lib/sources/mod.ts";
+import type { MarketSource } from "@lib/sources/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
 import type { BacktestResult } from "@lib/backtest/mod.ts";
@@ -25,6 +19,7 @@ import {
 import { featureWarmup } from "@lib/features/mod.ts";
 import { type Config, segmentChoice, specFromConfig } from "./config.ts";
 import { newsScorerFor } from "./lm.ts";
+import { sourceFromConfig } from "./source.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import {
   type CollectResult,
@@ -81,22 +76,6 @@ export interface RunSummary {
   newsScorer: string;
 }
 
-/** The market source a config describes. */
-export async function sourceFromConfig(cfg: Config): Promise<MarketSource> {
-  if (cfg.source.kind === "csv") {
-    return await csvSourceFor(cfg.source.csvDir!, cfg.source.strict ? { strict: true } : {});
-  }
-  const s = cfg.source.synthetic;
-  return createSyntheticMarket({
-    seed: s.seed,
-    symbols: s.symbols,
-    sessions: s.sessions,
-    newsEffect: s.newsEffect,
-    newsRate: s.newsRate,
-    levelStrength: s.levelStrength,
-  });
-}
-
 async function requestFor(cfg: Config, source: MarketSource) {
   const dates = (source as { dates?: string[] }).dates;
   const from = cfg.source.from ?? dates?.[0] ?? "1990-01-01";
@@ -110,26 +89,6 @@ function fetchedCalendar(f: Fetched): string[] {
   const days = new Set<string>();
   for (const bars of f.bars.values()) for (const b of bars) days.add(b.date);
   return [...days].sort();
-}
-
-/**
- * The source's load report (a CSV source's) narrowed to what the run asked for: the skipped and repaired rows of
- * the requested symbols (in any case) in `[from, to]`; the rows read and the ignored files stay per file. A source
- * without a report is returned as is.
- */
-export function requestedInput(source: MarketSource, req: BarRequest): MarketSource {
-  const rep = (source as { report?: () => CsvLoadReport }).report?.();
-  if (!rep) return source;
-  const symbols = new Set(req.symbols.map((s) => s.toUpperCase()));
-  const asked = (x: { symbol: string; date: string }) =>
-    symbols.has(x.symbol.toUpperCase()) && x.date >= req.from && x.date <= req.to;
-  const scoped: CsvLoadReport = {
-    ...rep,
-    skipped: rep.skipped.filter(asked),
-    repaired: rep.repaired.filter(asked),
-  };
-  // the source itself underneath (its name, bars, ...), with the narrowed report in front
-  return Object.assign(Object.create(source) as MarketSource, { report: () => scoped });
 }
 
 /** Runs every step and writes the report. */
@@ -189,9 +148,7 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
       const backtests = backtestStep(ds, fit.predictions, spec, progress);
       const reportPath = opts.reportPath ?? `${cfg.reportDir}/${opts.run}.html`;
       const notes = [
-        inputNote(
-          requestedInput(source, { ...req, symbols: [...req.symbols, ...marketSymbols(cfg.source.market)] }),
-        ),
+        inputNote(source, { ...req, symbols: [...req.symbols, ...marketSymbols(cfg.source.market)] }),
         holesNote,
         ctx && !sourceMarket
           ? "market context: the synthetic market's own index and VIX-like series"

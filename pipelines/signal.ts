@@ -86,7 +86,7 @@ import {
 import { ensureTables, NEWS_COLLECTION, runCollect } from "./collect/mod.ts";
 import { type Config, retrainWindow, specFromConfig } from "./config.ts";
 import { createProgress, type Progress } from "./progress.ts";
-import { sourceFromConfig } from "./run.ts";
+import { sourceFromConfig } from "./source.ts";
 import { leftOutNote, membersOn, runUniverse } from "./steps/collect.ts";
 import { marketFromBars, marketId, marketNote, marketSymbols } from "./steps/market.ts";
 import {

@@ -155,9 +155,15 @@ export function fetchedSessions(f: Fetched): string[] {
  * One line on what the source read and left out (a CSV source's skipped and repaired rows and ignored files),
  * or "" when there is nothing to say: nothing is dropped without a word.
  */
-export function inputNote(source: MarketSource): string {
-  const rep = (source as { report?: () => CsvLoadReport }).report?.();
-  if (!rep) return "";
+export function inputNote(source: MarketSource, scope?: BarRequest): string {
+  const full = (source as { report?: () => CsvLoadReport }).report?.();
+  if (!full) return "";
+  // with a scope: the skipped and repaired rows of the requested symbols (in any case) in [from, to]; the rows
+  // read and the ignored files stay per file
+  const symbols = new Set(scope?.symbols.map((s) => s.toUpperCase()));
+  const asked = (x: { symbol: string; date: string }) =>
+    !scope || (symbols.has(x.symbol.toUpperCase()) && x.date >= scope.from && x.date <= scope.to);
+  const rep = { ...full, skipped: full.skipped.filter(asked), repaired: full.repaired.filter(asked) };
   const parts = [`${rep.rows} rows read from ${rep.files.length} file${rep.files.length === 1 ? "" : "s"}`];
   const reasons = (list: { reason: string }[]) => {
     const by = new Map<string, number>();
