@@ -49,7 +49,7 @@ import {
   type TableSchema,
 } from "@lib/store/mod.ts";
 import { asConfigError, checkWritableDir, reportCliError } from "./_cli_error.ts";
-import { type Config, loadConfig, segmentChoice, specFromConfig } from "./config.ts";
+import { type Config, loadConfig, loadFlagsConfig, segmentChoice, specFromConfig } from "./config.ts";
 import { datasetStep } from "./steps/dataset.ts";
 import { fetchMarketBars, marketFromBars, marketNote } from "./steps/market.ts";
 import { sourceFromConfig } from "./source.ts";
@@ -529,9 +529,14 @@ export function parseExportArgs(argv: string[]): ExportArgs {
 export async function exportStoreDir(
   a: Pick<ExportArgs, "storeDir" | "config">,
 ): Promise<{ dir: string; from: string }> {
-  if (a.storeDir !== undefined) return { dir: a.storeDir, from: "--store-dir" };
-  const cfg = await loadConfig({ file: a.config });
-  return { dir: cfg.dataDir, from: `${a.config ? `--config ${a.config}` : "config/default.yaml"}: dataDir` };
+  // the store-reading CLIs' one resolution of --store-dir over the config's dataDir (notes are said by the run)
+  const cfg = await loadFlagsConfig({ config: a.config, "store-dir": a.storeDir }, () => {});
+  return {
+    dir: cfg.dataDir,
+    from: a.storeDir !== undefined
+      ? "--store-dir"
+      : `${a.config ? `--config ${a.config}` : "config/default.yaml"}: dataDir`,
+  };
 }
 
 /**

@@ -213,7 +213,6 @@ async function loadBars(stores: Stores, symbol: string, asOf: IsoDate): Promise<
 }
 
 /** Bars up to the as-of close, per symbol (a symbol with no bar by then is left out). */
-
 async function loadHistory(stores: Stores, symbols: string[], asOf: IsoDate) {
   const cut = closeTime(asOf);
   const series = new Map<string, SymbolSeries>();
