@@ -142,31 +142,22 @@ async function deleteStale(
     // every kept row is stored (just written): more rows in the range means stale ones among them
     if ((await t.count(table.name, between)) === keep.size) continue;
     const stale = (await t.query(table.name, { where: between })).filter((r) => !keep.has(keyOf(table, r)));
-    // stale dates per (other key columns, symbol), then the symbols sharing the same stale dates: one delete
-    // each matches exactly those keys
+    // the stale dates per (other key columns, symbol): one delete each (in chunks) matches exactly those keys
     const fixedCols = table.key.filter((c) => c !== "symbol" && c !== "date");
-    const datesOf = new Map<string, { fixed: Row; symbol: string; dates: string[] }>();
+    const groups = new Map<
+      string,
+      { fixed: Record<string, string | number>; symbol: string; dates: string[] }
+    >();
     for (const r of stale) {
-      const fixed = Object.fromEntries(fixedCols.map((c) => [c, r[c]]));
       const k = JSON.stringify([fixedCols.map((c) => r[c]), r.symbol]);
-      const g = datesOf.get(k) ?? { fixed, symbol: String(r.symbol), dates: [] };
+      const fixed = Object.fromEntries(fixedCols.map((c) => [c, r[c] as string | number]));
+      const g = groups.get(k) ?? { fixed, symbol: String(r.symbol), dates: [] };
       g.dates.push(String(r.date));
-      datesOf.set(k, g);
-    }
-    const groups = new Map<string, { fixed: Row; symbols: string[]; dates: string[] }>();
-    for (const g of datesOf.values()) {
-      g.dates.sort();
-      const k = JSON.stringify([fixedCols.map((c) => g.fixed[c]), g.dates]);
-      const h = groups.get(k) ?? { fixed: g.fixed, symbols: [], dates: g.dates };
-      h.symbols.push(g.symbol);
-      groups.set(k, h);
+      groups.set(k, g);
     }
     for (const g of groups.values()) {
-      const fixed = g.fixed as Record<string, string | number>;
-      for (const s of chunks(g.symbols)) {
-        for (const d of chunks(g.dates)) {
-          await t.delete(table.name, { ...scope, ...fixed, symbol: s, date: d });
-        }
+      for (const d of chunks(g.dates)) {
+        await t.delete(table.name, { ...scope, ...g.fixed, symbol: g.symbol, date: d });
       }
     }
   }
