@@ -377,11 +377,12 @@ export async function riskSection(ctx: EvalContext): Promise<SectionResult> {
       }
     }
   };
+  const z2Sims = ctx.reduced ? RISK_Z2_SIMS.reduced : RISK_Z2_SIMS.full;
   // ---- index
   let t1 = performance.now();
   const inp = loadVolInputs(ctx.sharedDir);
   const idx = indexRiskRun(inp);
-  const idxBt = backtestRun(idx, ctx.reduced ? RISK_Z2_SIMS.reduced : RISK_Z2_SIMS.full, ctx.seed);
+  const idxBt = backtestRun(idx, z2Sims, ctx.seed);
   for (const [k, v] of Object.entries(idx.timings)) timings[`index_${k}`] = v;
   timings.index_ms = performance.now() - t1;
   const idxSeg = `oos-${VOL_OOS.from}..${VOL_OOS.to}`,
@@ -477,7 +478,7 @@ export async function riskSection(ctx: EvalContext): Promise<SectionResult> {
   });
   ewRet[0] = NaN;
   const ewRun = stockRiskRun("equal-weight", ewDates, ewRet);
-  const ewBt = backtestRun(ewRun, ctx.reduced ? RISK_Z2_SIMS.reduced : RISK_Z2_SIMS.full, ctx.seed);
+  const ewBt = backtestRun(ewRun, z2Sims, ctx.seed);
   addRows("sp500 equal-weight", "sp500_ew", segment, data, ewBt);
   timings.sp500_portfolio_ms = performance.now() - t1;
   ctx.log?.(`risk: sp500 ${nSym} symbols, equal-weight ${ewRun.to - ewRun.from} days`);
@@ -559,9 +560,7 @@ export async function riskSection(ctx: EvalContext): Promise<SectionResult> {
       ],
       rows,
       caption:
-        `One-day VaR/ES backtests. Index: ^GSPC ${VOL_OOS.from}..${VOL_OOS.to} (monthly re-estimation); sp500 equal-weight: ${segment}. Z2 > 0: ES underestimated; its p-value is simulated from each method's predictive distribution (${
-          ctx.reduced ? RISK_Z2_SIMS.reduced : RISK_Z2_SIMS.full
-        } histories).`,
+        `One-day VaR/ES backtests. Index: ^GSPC ${VOL_OOS.from}..${VOL_OOS.to} (monthly re-estimation); sp500 equal-weight: ${segment}. Z2 > 0: ES underestimated; its p-value is simulated from each method's predictive distribution (${z2Sims} histories).`,
     },
     {
       columns: [
