@@ -107,7 +107,9 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
   const sourceMarket = marketFromBars(cfg.source.market, marketBars, req.from, req.to);
   // holes in a symbol's bars (months of rows skipped) would be taken for consecutive sessions: long ones are
   // refused here, short ones said in the notes
-  const holesNote = checkSessionCoverage(new Map([...fetched.bars, ...marketBars]));
+  const holesNote = checkSessionCoverage(new Map([...fetched.bars, ...marketBars]), {
+    market: marketSymbols(cfg.source.market),
+  });
   const { segments, source: segmentSource } = resolveSegments(fetchedCalendar(fetched), segmentChoice(cfg), {
     purge: spec.dataset.purge,
     embargo: spec.dataset.embargo,

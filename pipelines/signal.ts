@@ -90,6 +90,7 @@ import { sourceFromConfig } from "./source.ts";
 import { leftOutNote, membersOn, runUniverse } from "./steps/collect.ts";
 import { marketFromBars, marketId, marketNote, marketSymbols } from "./steps/market.ts";
 import {
+  checkSessionCoverage,
   datasetFrom,
   MIN_SEGMENT_SESSIONS,
   MIN_TRAIN_SESSIONS,
@@ -733,8 +734,20 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         hist.snapshot.push({ symbol: sym, lastKnownAt: e.knownAt, lastDate: e.date, rows: bars.length });
       }
     }
+    // holes in the stored bars are refused (or noted) as in the research run: a fit would span them
+    const holesNote = checkSessionCoverage(
+      new Map([
+        ...[...hist.series].map(([sym, s]) => [sym, s.dates.map((date) => ({ date }))] as const),
+        ...marketBars,
+      ]),
+      {
+        market: marketSymbols(cfg.source.market),
+        remedy: "leave the symbol out of source.symbols or fill the store's missing sessions",
+      },
+    );
     const market = marketFromBars(cfg.source.market, marketBars, cal[0], asOf, "the store holds");
     progress.note(marketNote(cfg.source.market));
+    if (holesNote) progress.note(holesNote);
     // the symbols the run decides on: the universe's members on the as-of date
     const traded = membersOn(universe, asOf);
     if (!traded.length) {

@@ -900,3 +900,36 @@ Deno.test({
     }
   },
 });
+
+storeTest(
+  "signal: holes in the stored bars are refused as in the research run, before anything is written; a few missing sessions are not",
+  async (cfg, stores) => {
+    const m = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 });
+    const sym = (await m.listSymbols!()).sort()[1];
+    const d = m.dates.slice(-3);
+    const first = await runSignal(cfg, { ...quiet, stores, asOf: d[0] });
+    // three sessions missing: returns span them, the run goes on (a note in the terminal)
+    for (const date of m.dates.slice(200, 203)) await stores.tables.delete("bars", { symbol: sym, date });
+    const next = await runSignal(cfg, { ...quiet, stores, asOf: d[1] });
+    equal(next.modelVersion, first.modelVersion);
+    // 25 in a row: refused, naming the symbol, the gap and what to do; no run, version or signal is written
+    for (const date of m.dates.slice(250, 275)) await stores.tables.delete("bars", { symbol: sym, date });
+    const [runs, sigs] = [await stores.tables.count("signal_runs"), await stores.tables.count("signals")];
+    const versions = (await listVersions(stores.objects, "system")).length;
+    await rejects(() => runSignal(cfg, { ...quiet, stores, asOf: d[2] }), (e: Error) => {
+      equal(e.name, "InputError");
+      ok(
+        e.message.startsWith(`${sym} misses 28 of `) &&
+          e.message.includes(`longest gap 25 sessions, ${m.dates[250]}..${m.dates[274]}`) &&
+          e.message.endsWith("; leave the symbol out of source.symbols or fill the store's missing sessions"),
+        e.message,
+      );
+      return true;
+    });
+    deepEqual(
+      [await stores.tables.count("signal_runs"), await stores.tables.count("signals")],
+      [runs, sigs],
+    );
+    equal((await listVersions(stores.objects, "system")).length, versions);
+  },
+);

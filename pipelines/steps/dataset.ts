@@ -195,21 +195,29 @@ function holeText(h: SessionHoles): string {
  * Refuses, before any fitting, bars with holes the exchange calendar does not explain: an `InputError` naming
  * the first symbol (of the worst) that misses more than {@linkcode MAX_MISSING_SHARE} of its sessions or has a gap
  * longer than {@linkcode MAX_GAP_SESSIONS} sessions (returns and labels would span the hole as if it were one
- * session). Smaller holes are returned as one note line (`input: ...`, "" when there is none) for the summary and
+ * session), with `o.remedy` (default: narrow `--from/--to` or leave the symbol out) or, for one of the `o.market`
+ * series, another `--market`. Smaller holes are returned as one note line (`input: ...`, "" when there is none) for the summary and
  * the report.
  */
-export function checkSessionCoverage(bars: ReadonlyMap<string, readonly { date: IsoDate }[]>): string {
+export function checkSessionCoverage(
+  bars: ReadonlyMap<string, readonly { date: IsoDate }[]>,
+  o: { market?: readonly string[]; remedy?: string } = {},
+): string {
   const holes = sessionHoles(bars);
   const bad = holes.filter((h) =>
     h.missing > MAX_MISSING_SHARE * h.sessions || h.longestGap > MAX_GAP_SESSIONS
   );
   if (bad.length) {
     const more = bad.length > 1 ? ` (and ${bad.length - 1} more symbol${bad.length > 2 ? "s" : ""})` : "";
+    // a market series is not a member of the universe: the remedy is another --market series (or none)
+    const remedy = o.market?.includes(bad[0].symbol)
+      ? "name a --market series (config source.market) that covers the range, or leave --market out"
+      : o.remedy ?? "narrow --from/--to to a range the data covers or leave the symbol out";
     throw new InputError(
       `${holeText(bad[0])} between its first and last bar${more}: at most ${
         100 * MAX_MISSING_SHARE
       }% missing and no gap over ${MAX_GAP_SESSIONS} sessions, else returns and labels would span the holes; ` +
-        `narrow --from/--to to a range the data covers or leave the symbol out`,
+        remedy,
     );
   }
   if (!holes.length) return "";

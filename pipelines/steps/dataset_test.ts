@@ -121,6 +121,17 @@ Deno.test("holes against the exchange calendar: a long gap or a large share is r
   );
   equal(MAX_GAP_SESSIONS, 20);
   equal(MAX_MISSING_SHARE, 0.05);
+  // the caller's remedy; a market series' is another --market
+  const bars = new Map([["BBB", onDates(gap)]]);
+  throws(() => checkSessionCoverage(bars, { remedy: "fill it" }), /holes; fill it$/);
+  throws(
+    () => checkSessionCoverage(bars, { market: ["BBB"], remedy: "fill it" }),
+    /holes; name a --market series \(config source\.market\) that covers the range, or leave --market out$/,
+  );
+  throws(
+    () => checkSessionCoverage(bars, { market: ["AAA"] }),
+    /holes; narrow --from\/--to .* leave the symbol out$/,
+  );
 });
 
 Deno.test("holes against the exchange calendar: small ones are a note; a later listing, an earlier delisting and old Saturdays are none", () => {
