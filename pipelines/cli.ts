@@ -4,7 +4,7 @@
  * @module
  */
 import { ConfigError, parseSymbolList, repeatedSymbol, wholeNumber } from "@lib/core/mod.ts";
-import { dateRange, loadConfigWithNotes } from "./config.ts";
+import { checkTradable, dateRange, loadConfigWithNotes } from "./config.ts";
 import { parseBackends } from "./stores.ts";
 import { runPipeline } from "./run.ts";
 import {
@@ -76,6 +76,7 @@ export function parseCli(argv: string[]) {
   if (v.source !== undefined) source.kind = v.source;
   if (v.symbols !== undefined) {
     const list = parseSymbolList(v.symbols, "--symbols");
+    for (const sym of list) checkTradable(sym, "--symbols");
     const twice = repeatedSymbol(list, "--symbols");
     if (twice) throw new ConfigError(twice);
     source.symbols = list;

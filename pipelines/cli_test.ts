@@ -88,6 +88,12 @@ Deno.test("bad input: one-line typed error, exit code 2, nothing written", async
       /--symbols: spy and SPY are the same symbol$/,
       `${dir}/s10`,
     );
+    // the VIX prints after the close: refused as a traded symbol, naming the flag the user typed
+    await expectUserError(
+      ["run", "--data-dir", ETF, "--symbols", "SPY,^VIX"],
+      /^error: --symbols: \^VIX is published 15 min after the close: .* \(it is market context\)$/,
+      `${dir}/s10b`,
+    );
     await Deno.writeTextFile(`${dir}/dup.yaml`, "source: {symbols: [SYN00, SYN01, SYN00]}\n");
     await expectUserError(
       ["run", "--config", `${dir}/dup.yaml`],

@@ -353,6 +353,21 @@ export async function loadConfig(opts: ConfigSources = {}): Promise<Config> {
 }
 
 /**
+ * Refuses (a `ConfigError` naming `where`, the flag or config key) a symbol published after the 16:00 close, such
+ * as `^VIX` at 16:15: no decision at the close can see it, so it is market context, never a traded symbol.
+ */
+export function checkTradable(sym: string, where: string): void {
+  const delay = publicationDelay(sym);
+  if (delay) {
+    throw new ConfigError(
+      `${where}: ${sym} is published ${
+        delay / 60_000
+      } min after the close: no decision at the close can see it, so it cannot be traded (it is market context)`,
+    );
+  }
+}
+
+/**
  * {@linkcode loadConfig}, with what loading changed in what the user wrote, one line each, for a CLI to print
  * (`symbols: spy is SPY (...)`; empty when nothing changed). The notes stay out of the config, so the same
  * effective config is the same config (its hash names model versions).
@@ -429,14 +444,7 @@ export async function loadConfigWithNotes(
   parseModelRef(c.news.model);
   c.source.symbols.forEach((sym, i) => {
     checkSymbol(sym, `config source.symbols[${i}]`);
-    const delay = publicationDelay(sym);
-    if (delay) {
-      throw new ConfigError(
-        `config source.symbols[${i}]: ${sym} is published ${
-          delay / 60_000
-        } min after the close: no decision at the close can see it, so it cannot be traded (it is market context)`,
-      );
-    }
+    checkTradable(sym, `config source.symbols[${i}]`);
   });
   // one spelling from here on: the research run, the daily run and collect store and look up the same symbol
   // (a symbol listed twice in any case is refused: the sources match symbols regardless of case)
