@@ -20,10 +20,14 @@ import { parseArgs } from "node:util";
 import {
   ConfigError,
   DataValidationError,
+  InputError,
   isCalendarDate,
+  type IsoDate,
   normalizeSymbols,
   parseSymbolList,
+  prevSession,
 } from "@lib/core/mod.ts";
+import { featureWarmup } from "@lib/features/mod.ts";
 import {
   datasetFrame,
   datasetFrameSchema,
@@ -50,7 +54,7 @@ import {
 } from "@lib/store/mod.ts";
 import { asConfigError, checkWritableDir, reportCliError } from "./_cli_error.ts";
 import { type Config, loadConfig, loadFlagsConfig, segmentChoice, specFromConfig } from "./config.ts";
-import { datasetStep } from "./steps/dataset.ts";
+import { datasetStep, PIPELINE_FEATURE_SET } from "./steps/dataset.ts";
 import { fetchMarketBars, marketFromBars, marketNote } from "./steps/market.ts";
 import { sourceFromConfig } from "./source.ts";
 import { withNewsScorer } from "./lm.ts";
@@ -273,10 +277,59 @@ export async function exportTables(
   return await writePrepared(dir, await prepareTables(stores, tables, filter), format, log);
 }
 
+/** The stored history before an export's first date that the features' warm-up reads. */
+interface WarmupHistory {
+  /** Sessions of warm-up a row needs before it (the feature set's). */
+  need: number;
+  /** The earliest of the symbols' first warm-up sessions (`from` when none is stored before it). */
+  historyFrom: IsoDate;
+  /** Stored sessions before `from` per symbol, at most `need`. */
+  before: Map<string, number>;
+}
+
+/** Each symbol's last `need` stored sessions before `from` (read only). */
+async function warmupHistory(
+  stores: Stores,
+  symbols: readonly string[],
+  from: IsoDate,
+  need: number,
+): Promise<WarmupHistory> {
+  const before = new Map<string, number>();
+  let historyFrom = from;
+  for (const symbol of symbols) {
+    const rows = need > 0
+      ? await stores.tables.query("bars", {
+        where: { symbol, date: { lt: from } },
+        orderBy: ["-date"],
+        limit: need,
+      })
+      : [];
+    before.set(symbol, rows.length);
+    const first = rows.length ? String(rows[rows.length - 1].date) : from;
+    if (first < historyFrom) historyFrom = first;
+  }
+  return { need, historyFrom, before };
+}
+
+/** `n` exchange sessions before `date` (by the calendar; the store may miss some). */
+function sessionsBefore(date: IsoDate, n: number): IsoDate {
+  let d = date;
+  for (let i = 0; i < n; i++) d = prevSession(d);
+  return d;
+}
+
+/** `A, B, C and 4 more` (a list kept to one short line). */
+function fewOf(list: readonly string[], n = 3, sep = ", "): string {
+  return list.slice(0, n).join(sep) + (list.length > n ? ` and ${list.length - n} more` : "");
+}
+
 /**
- * The feature table of the stored bars (the dataset step's features: feature set, news, ranks; warm-up rows
- * dropped; no labels), to be written as `features.<format>`, with `known_at` = each row's decision time.
- * Nothing is written; a `ConfigError` when no stored bars match the filter.
+ * The feature table of the stored bars (the dataset step's features: feature set, news, ranks; no labels), to be
+ * written as `features.<format>`, with `known_at` = each row's decision time. Rows start at the first session
+ * from `--from` on: the stored history before it that the feature warm-up needs is read too (each row's features
+ * still use only what was known at its decision time), and a note says when the store holds too little of it
+ * for some rows. Nothing is written, not even the news score cache; a `ConfigError` when no stored bars match the
+ * filter, an `InputError` when the store holds too little history for any row.
  */
 async function prepareFeatures(
   stores: Stores,
@@ -299,12 +352,34 @@ async function prepareFeatures(
     ? filter.symbols
     : [...new Set(bars.map((r) => String(r.symbol)))].sort();
   const from = filter.from ?? String(bars[0].date), to = filter.to ?? String(bars[bars.length - 1].date);
+  // the warm-up: a row's features need `need` sessions of the symbol's history before it
+  const hist = await warmupHistory(stores, symbols, from, featureWarmup(PIPELINE_FEATURE_SET));
+  const { need, before } = hist;
+  const inRange = new Map<string, number>(), firstBar = new Map<string, IsoDate>();
+  for (const r of bars) {
+    const s = String(r.symbol);
+    inRange.set(s, (inRange.get(s) ?? 0) + 1);
+    if (!firstBar.has(s)) firstBar.set(s, String(r.date));
+  }
+  const fromText = filter.from ? `--from ${from}` : `the first stored session ${from}`;
+  if (!symbols.some((s) => before.get(s)! + (inRange.get(s) ?? 0) > need)) {
+    const held = symbols.map((s) =>
+      `${s}: ${before.get(s)} before and ${inRange.get(s) ?? 0} in ${from}..${to}`
+    );
+    throw new InputError(
+      `features: too little stored history for any row: the feature warm-up needs ${need} sessions of a ` +
+        `symbol's bars before its first row (the store holds ${
+          fewOf(held, 3, "; ")
+        }); collect earlier data (from about ` +
+        `${sessionsBefore(from, need)}, ${need} sessions before ${fromText}) or widen --from/--to`,
+    );
+  }
   // the market context the config names (source.market: the config's source's own index and VIX, as the research
-  // run fetches them); else the universe's own index and VIX stand-in
+  // run fetches them, from the warm-up's first session); else the universe's own index and VIX stand-in
   const market = cfg.source.market.index === null ? undefined : marketFromBars(
     cfg.source.market,
-    await fetchMarketBars(await sourceFromConfig(cfg), cfg.source.market, from, to),
-    from,
+    await fetchMarketBars(await sourceFromConfig(cfg), cfg.source.market, hist.historyFrom, to),
+    hist.historyFrom,
     to,
   );
   log(marketNote(cfg.source.market));
@@ -316,11 +391,34 @@ async function prepareFeatures(
         symbols,
         from,
         to,
+        historyFrom: hist.historyFrom,
         segments: segmentChoice(cfg),
         scorer,
+        // an export only reads the store: news scores missing from its cache are computed, not saved
+        readOnly: true,
         ...(market ? { market } : {}),
       }),
   );
+  // rows that start after the first session from --from: said in one line, with the why
+  const firstRow = new Map<string, IsoDate>();
+  for (let i = 0; i < ds.n; i++) {
+    const f = firstRow.get(ds.symbol[i]);
+    if (f === undefined || ds.date[i] < f) firstRow.set(ds.symbol[i], ds.date[i]);
+  }
+  const late = symbols.filter((s) => firstBar.has(s) && (firstRow.get(s) ?? "9999-12-31") > firstBar.get(s)!);
+  if (late.length) {
+    const short = late.filter((s) => before.get(s)! < need);
+    const why = short.length
+      ? `the store holds fewer than the ${need} sessions before ${fromText} that the feature warm-up needs` +
+        (short.length < late.length ? ` (for ${fewOf(short)})` : "") +
+        `: collect earlier data for rows from it on`
+      : "their features are not all finite before it (market context or history missing there)";
+    log(
+      `features: rows start after ${fromText} for ${late.length} of ${symbols.length} symbols (first row ${
+        fewOf(late.map((s) => `${s} ${firstRow.get(s) ?? "none"}`))
+      }): ${why}`,
+    );
+  }
   return {
     name: "features",
     df: datasetFrame(ds),

@@ -4,8 +4,18 @@
  * back by pyarrow and pandas from `bench/peers/.venv` when it is there), bad input is refused before any work.
  */
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
-import { ConfigError, DataValidationError, InputError, type Prediction, type Signal } from "@lib/core/mod.ts";
+import { DatabaseSync } from "node:sqlite";
+import {
+  addDays,
+  ConfigError,
+  DataValidationError,
+  InputError,
+  type Prediction,
+  type Signal,
+} from "@lib/core/mod.ts";
+import { featureWarmup } from "@lib/features/mod.ts";
 import { tableFrameSchema } from "@lib/frames/mod.ts";
+import { lexiconScorer, NEWS_SCORES_COLLECTION, type SentimentScorer } from "@lib/models/mod.ts";
 import { createSyntheticMarket, csvSourceFor } from "@lib/sources/mod.ts";
 import {
   ALL_SCHEMAS,
@@ -16,6 +26,9 @@ import {
   type Stores,
 } from "@lib/store/mod.ts";
 import { collect } from "./steps/collect.ts";
+import { datasetStep, PIPELINE_FEATURE_SET } from "./steps/dataset.ts";
+import { loadConfig, segmentChoice, specFromConfig } from "./config.ts";
+import { NEWS_COLLECTION } from "./collect/mod.ts";
 import {
   type ExportFilter,
   frameChecksum,
@@ -593,6 +606,209 @@ Deno.test("export of the feature table: the market context of source.market, the
     ok(Math.abs(standIn.get("2018-06-01")! - own.get("2018-06-01")!) > 1e-6);
   } finally {
     await s.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A config file that scores news with the lexicon (fast, no model needed); returns its path. */
+async function lexiconConfig(dir: string): Promise<string> {
+  await Deno.writeTextFile(`${dir}/lexicon.yaml`, "news: {scorer: lexicon}\n");
+  return `${dir}/lexicon.yaml`;
+}
+
+/** Rows of an exported `features.csv` as `{symbol, date, ...features}` (numbers parsed). */
+async function featureRows(out: string): Promise<Record<string, string | number>[]> {
+  const [head, ...lines] = (await Deno.readTextFile(`${out}/features.csv`)).trim().split("\n");
+  const cols = head.split(",");
+  return lines.map((l) =>
+    Object.fromEntries(
+      l.split(",").map((v, i) => [cols[i], i < 2 ? v : Number(v)] as [string, string | number]),
+    )
+  );
+}
+
+Deno.test("export of the feature table on a short range: rows from the first session on or after --from (the warm-up read from the stored history before it)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-warmup-" });
+  const a = await seeded(`${dir}/a`);
+  try {
+    const config = await lexiconConfig(dir);
+    const dates = (await a.tables.query("bars", { where: { symbol: "SYN00" }, orderBy: ["date"] }))
+      .map((r) => String(r.date));
+    const need = featureWarmup(PIPELINE_FEATURE_SET);
+    ok(dates.length > need + 40, `${dates.length} sessions`);
+    const run = async (out: string, ...flags: string[]) => {
+      const lines: string[] = [];
+      await runExport(
+        parseExportArgs([
+          "--what",
+          "features",
+          "--format",
+          "csv",
+          "--symbols",
+          "SYN00,SYN01",
+          "--config",
+          config,
+          "--out",
+          out,
+          ...flags,
+        ]),
+        a,
+        (l) => lines.push(l),
+      );
+      return { rows: await featureRows(out), lines };
+    };
+    // --from on the calendar day after a session (a weekend or the next session): rows from the next session on
+    const i0 = need + 20, i1 = need + 30;
+    const short = await run(`${dir}/short`, "--from", addDays(dates[i0 - 1], 1), "--to", dates[i1]);
+    equal(short.rows.length, 2 * (i1 - i0 + 1));
+    for (const sym of ["SYN00", "SYN01"]) {
+      deepEqual(short.rows.filter((r) => r.symbol === sym).map((r) => r.date), dates.slice(i0, i1 + 1), sym);
+    }
+    ok(!short.lines.some((l) => /rows start after/.test(l)), short.lines.join("\n"));
+    // the same features as the whole history's export on those rows (windows over the same stored bars)
+    const all = await run(`${dir}/all`);
+    const byKey = new Map(all.rows.map((r) => [`${r.symbol} ${r.date}`, r]));
+    for (const r of short.rows) {
+      const w = byKey.get(`${r.symbol} ${r.date}`)!;
+      for (const f of ["ret_1", "ret_60", "sma_ratio_60", "vol_20"]) {
+        ok(Math.abs((r[f] as number) - (w[f] as number)) < 1e-12, `${r.symbol} ${r.date} ${f}`);
+      }
+    }
+    // history short of the warm-up: rows start where it is covered, and a note says so
+    const part = await run(`${dir}/part`, "--from", dates[need - 20], "--to", dates[i1]);
+    for (const sym of ["SYN00", "SYN01"]) {
+      deepEqual(part.rows.filter((r) => r.symbol === sym).map((r) => r.date), dates.slice(need, i1 + 1), sym);
+    }
+    const note = part.lines.filter((l) => /rows start after/.test(l));
+    equal(note.length, 1, part.lines.join("\n"));
+    ok(note[0].includes(`SYN00 ${dates[need]}`) && note[0].includes(`${need} sessions`), note[0]);
+  } finally {
+    await a.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("export of the feature table: a store without the history the warm-up needs for any row is a one-line error (exit 2), nothing written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-warmup-" });
+  const a = await seeded(`${dir}/a`);
+  const env = Object.fromEntries(
+    Object.entries(Deno.env.toObject()).filter(([k]) => !k.startsWith("FMAI_") && !k.startsWith("AWS_")),
+  );
+  try {
+    const config = await lexiconConfig(dir);
+    const dates = (await a.tables.query("bars", { where: { symbol: "SYN00" }, orderBy: ["date"] }))
+      .map((r) => String(r.date));
+    const need = featureWarmup(PIPELINE_FEATURE_SET);
+    // 5 sessions before --from and need - 10 in the range: no row has its warm-up
+    const flags = [
+      "--what",
+      "bars,features",
+      "--config",
+      config,
+      "--from",
+      dates[5],
+      "--to",
+      dates[need - 6],
+    ];
+    for (const out of [`${dir}/fresh`, `${dir}/fresh2`]) {
+      await rejects(
+        () => runExport(parseExportArgs([...flags, "--out", out]), a),
+        (e) =>
+          e instanceof InputError && !e.message.includes("\n") &&
+          e.message.includes(`needs ${need} sessions`) && /collect earlier data/.test(e.message),
+      );
+      equal(await Deno.stat(out).then(() => true, () => false), false, "no folder");
+    }
+    await a.close();
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        `${ROOT}pipelines/export.ts`,
+        ...flags,
+        "--store-dir",
+        `${dir}/a`,
+        "--out",
+        `${dir}/cli`,
+      ],
+      env,
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const err = new TextDecoder().decode(r.stderr).trim();
+    equal(r.code, 2, err);
+    equal(err.split("\n").length, 1, err);
+    ok(err.startsWith("error: features: too little stored history for any row"), err);
+    equal(await Deno.stat(`${dir}/cli`).then(() => true, () => false), false);
+  } finally {
+    await a.close().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Rows of every table of an embedded store's SQLite file (tables and document collections alike). */
+function sqliteCounts(storeDir: string): Record<string, number> {
+  const db = new DatabaseSync(`${storeDir}/fmai.sqlite`, { readOnly: true });
+  try {
+    const names = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()
+      .map((r) => String((r as { name: string }).name));
+    const out: Record<string, number> = {};
+    for (const n of names) {
+      const c = Number((db.prepare(`SELECT count(*) AS c FROM "${n}"`).get() as { c: number }).c);
+      if (c > 0) out[n] = c; // an empty table holds nothing to change
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
+Deno.test("export only reads the store: every table and document collection keeps its rows (news scores computed are not cached); the research path caches them", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-ro-" });
+  const a = await seeded(`${dir}/a`);
+  try {
+    const config = await lexiconConfig(dir);
+    const cfg = await loadConfig({ file: config });
+    const news = await a.documents.count(NEWS_COLLECTION);
+    ok(news > 50, `${news} news items`);
+    const research = (scorer: SentimentScorer) =>
+      datasetStep(a, specFromConfig(cfg), {
+        symbols: ["SYN00", "SYN01", "SYN02"],
+        from: "1000-01-01",
+        to: "9999-12-31",
+        segments: segmentChoice(cfg),
+        scorer,
+      });
+    // a cache of another scorer's scores, as a research run leaves it (the repro: mpnet scores, export by lexicon)
+    await research({ id: "other@1", score: (t) => Promise.resolve(new Float64Array(t.length)) });
+    // the items up to the last session's close (later ones are read by no row)
+    const scored = await a.documents.count(NEWS_SCORES_COLLECTION);
+    ok(scored > 50 && scored <= news, `${scored} of ${news}`);
+    const before = sqliteCounts(`${dir}/a`);
+    const objects = await a.objects.list("");
+    equal(before[`docs_${NEWS_SCORES_COLLECTION}`], scored, JSON.stringify(before));
+    const e = await runExport(
+      parseExportArgs([
+        "--what",
+        "bars,signals,predictions,features",
+        "--config",
+        config,
+        "--out",
+        `${dir}/o`,
+      ]),
+      a,
+    );
+    ok(e.features.rows > 100);
+    deepEqual(sqliteCounts(`${dir}/a`), before);
+    deepEqual(await a.objects.list(""), objects);
+    // the research path (dataset step without readOnly) still fills the cache with the scores it computes
+    await research(lexiconScorer());
+    equal(await a.documents.count(NEWS_SCORES_COLLECTION), 2 * scored);
+    const lex = await a.documents.find(NEWS_SCORES_COLLECTION);
+    equal(lex.filter((d) => d.scorer === lexiconScorer().id).length, scored);
+  } finally {
+    await a.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -3,11 +3,14 @@
  * TF-IDF logistic regression) and a point-in-time score cache on a document store.
  *
  * A score is a number in [-1, 1] (`P(positive) - P(negative)` for a classifier). Each cached score is a document
- * `{id: "<scorer id>|<item id>", item, scorer, score, knownAt}` whose `knownAt` is the scored item's: a score is
- * known exactly when its text is, so joins by decision time treat both alike. Re-runs read the cache and score
- * only items not scored before by the same scorer (its id names the model, version and variant).
+ * `{id: "<scorer id>|<item id>", item, scorer, score, textHash, knownAt}` whose `knownAt` is the scored item's: a
+ * score is known exactly when its text is, so joins by decision time treat both alike. `textHash` is the SHA-256
+ * of the exact text the scorer saw ({@link newsText}): a source may edit a headline under the same item id, and
+ * the edited text is scored again (its document replaced, one per item and scorer). Re-runs read the cache and
+ * score only items whose text the same scorer (its id names the model, version and variant) has not scored.
  * @module
  */
+import { createHash } from "node:crypto";
 import type { NewsItem } from "../core/mod.ts";
 import type { Doc, DocumentStore } from "../store/mod.ts";
 import { LexiconModel } from "./lexicon.ts";
@@ -59,19 +62,41 @@ export interface ScoredNews {
   scoreMs: number;
 }
 
+/** SHA-256 (hex) of the text a news item is scored on, as its cached score records it. */
+export function newsTextHash(item: Pick<NewsItem, "headline">): string {
+  return createHash("sha256").update(newsText(item)).digest("hex");
+}
+
+/** Options of {@link scoreNews}. */
+export interface ScoreNewsOptions {
+  /** Texts per scorer call (and per cache upsert); default 2048. */
+  chunk?: number;
+  onProgress?: (done: number, total: number) => void;
+  /**
+   * Read the cache but never write it: scores computed here are returned, not saved (a command that only reads
+   * a store, such as `export`). Default false: new scores are upserted.
+   */
+  readOnly?: boolean;
+}
+
 /**
- * Scores `items` with `scorer`, reading and filling the cache in `documents` (collection
- * {@link NEWS_SCORES_COLLECTION}) when given. The returned items carry the score as `sentiment` (any
- * source-provided sentiment is replaced: every item goes through the same text path). Missing items are scored
- * in chunks of `chunk` texts, each chunk upserted before the next, so an interrupted run keeps its work.
+ * Scores `items` with `scorer`, reading and (unless `opts.readOnly`) filling the cache in `documents`
+ * (collection {@link NEWS_SCORES_COLLECTION}) when given. A cached score is used only when it was computed on the
+ * same text (its `textHash`); an edited headline is scored again and its document replaced. The returned items
+ * carry the score as `sentiment` (any source-provided sentiment is replaced: every item goes through the same text
+ * path). Missing items are scored in chunks of `chunk` texts, each chunk upserted before the next, so an
+ * interrupted run keeps its work.
  */
 export async function scoreNews(
   items: readonly NewsItem[],
   scorer: SentimentScorer,
   documents?: DocumentStore,
-  opts: { chunk?: number; onProgress?: (done: number, total: number) => void } = {},
+  opts: ScoreNewsOptions = {},
 ): Promise<ScoredNews> {
   const chunk = opts.chunk ?? 2048;
+  // scores by (item id, hash of the text scored): a cached score counts only for the very text it was computed on
+  const key = (id: string, hash: string) => `${id}\u0000${hash}`;
+  const hashes = items.map(newsTextHash);
   const known = new Map<string, number>();
   if (documents && items.length) {
     let lo = Infinity, hi = -Infinity;
@@ -80,15 +105,19 @@ export async function scoreNews(
       hi = Math.max(hi, it.knownAt);
     }
     for (const d of await documents.find(NEWS_SCORES_COLLECTION, { from: lo, to: hi })) {
-      if (d.scorer === scorer.id && typeof d.score === "number") known.set(d.item as string, d.score);
+      // a document without `textHash` (written before the hash was recorded) matches no key: a miss, so the item
+      // is scored again and the document overwritten (same id) with its hash
+      if (d.scorer === scorer.id && typeof d.score === "number" && typeof d.textHash === "string") {
+        known.set(key(d.item as string, d.textHash), d.score);
+      }
     }
   }
   const todo: number[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < items.length; i++) {
-    const id = items[i].id;
-    if (!known.has(id) && !seen.has(id)) {
-      seen.add(id);
+    const k = key(items[i].id, hashes[i]);
+    if (!known.has(k) && !seen.has(k)) {
+      seen.add(k);
       todo.push(i);
     }
   }
@@ -100,22 +129,24 @@ export async function scoreNews(
     part.forEach((i, k) => {
       const it = items[i], v = sc[k];
       if (!(v >= -1 && v <= 1)) throw new RangeError(`${scorer.id}: score ${v} of ${it.id} outside [-1, 1]`);
-      known.set(it.id, v);
+      known.set(key(it.id, hashes[i]), v);
       docs.push({
+        // one document per (scorer, item): a rescored (edited) text replaces the old score, never adds one
         id: `${scorer.id}|${it.id}`,
         item: it.id,
         scorer: scorer.id,
         score: v,
+        textHash: hashes[i],
         knownAt: it.knownAt,
         symbols: it.symbols,
       });
     });
-    if (documents) await documents.upsert(NEWS_SCORES_COLLECTION, docs);
+    if (documents && !opts.readOnly) await documents.upsert(NEWS_SCORES_COLLECTION, docs);
     opts.onProgress?.(Math.min(s + chunk, todo.length), todo.length);
   }
   const scoreMs = performance.now() - t0;
   return {
-    items: items.map((it) => ({ ...it, sentiment: known.get(it.id)! })),
+    items: items.map((it, i) => ({ ...it, sentiment: known.get(key(it.id, hashes[i]))! })),
     scored: todo.length,
     cached: items.length - todo.length,
     scoreMs,

@@ -3,7 +3,7 @@
  * (fitted on the PhraseBank train split when the shared data is there) and the fine-tuned transformers that are
  * installed (skipped with the install command when none is). Plus the score cache.
  */
-import { equal, ok } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import type { NewsItem } from "../core/mod.ts";
 import { createSyntheticMarket } from "../sources/mod.ts";
@@ -161,6 +161,83 @@ Deno.test("scoreNews: scores carry the item's knownAt, are cached per scorer, an
       threw = e instanceof RangeError;
     }
     ok(threw);
+  } finally {
+    await stores.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("scoreNews: a headline edited under the same id is scored again; a cached score without a text hash too", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-scores-" });
+  const stores = openEmbeddedStores(dir);
+  try {
+    const items = (await plantedHeadlines()).items.slice(0, 40);
+    const lex = lexiconScorer();
+    const texts: string[] = [];
+    const counting: SentimentScorer = {
+      id: lex.id,
+      score: (t) => {
+        texts.push(...t);
+        return lex.score(t);
+      },
+    };
+    const a = await scoreNews(items, counting, stores.documents);
+    equal(a.scored, items.length);
+    texts.length = 0;
+    // the source updates one headline (same uuid): the new text is scored, the others come from the cache
+    const old = a.items[7].sentiment!;
+    const headline = old > 0 ? CLEAR.negative[0] : CLEAR.positive[0];
+    const edited = items.map((it, i) => (i === 7 ? { ...it, headline } : it));
+    const b = await scoreNews(edited, counting, stores.documents);
+    deepEqual(texts, [headline]);
+    equal(b.scored, 1);
+    equal(b.cached, items.length - 1);
+    const want = (await lex.score([headline]))[0];
+    equal(b.items[7].sentiment, want);
+    ok(want !== old, `${want} vs ${old}`);
+    for (let i = 0; i < items.length; i++) if (i !== 7) equal(b.items[i].sentiment, a.items[i].sentiment);
+    // one document per (item, scorer): the edited one replaced, none added
+    equal(await stores.documents.count(NEWS_SCORES_COLLECTION), items.length);
+    equal((await stores.documents.get(NEWS_SCORES_COLLECTION, `${lex.id}|${items[7].id}`))!.score, want);
+    // the edit re-run again: everything from the cache
+    texts.length = 0;
+    equal((await scoreNews(edited, counting, stores.documents)).scored, 0);
+    deepEqual(texts, []);
+    // a document of an older version (no textHash) is a miss: scored again and overwritten with its hash
+    const id = `${lex.id}|${items[3].id}`;
+    const stale = (await stores.documents.get(NEWS_SCORES_COLLECTION, id))!;
+    const { textHash: _, ...noHash } = stale;
+    await stores.documents.upsert(NEWS_SCORES_COLLECTION, [{ ...noHash, id, score: 0.987 }]);
+    const c = await scoreNews(edited, counting, stores.documents);
+    deepEqual(texts, [items[3].headline]);
+    equal(c.scored, 1);
+    equal(c.items[3].sentiment, a.items[3].sentiment);
+    const redone = (await stores.documents.get(NEWS_SCORES_COLLECTION, id))!;
+    equal(redone.score, a.items[3].sentiment);
+    equal(redone.textHash, stale.textHash);
+    equal(await stores.documents.count(NEWS_SCORES_COLLECTION), items.length);
+  } finally {
+    await stores.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("scoreNews readOnly: reads the cache, writes nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-scores-" });
+  const stores = openEmbeddedStores(dir);
+  try {
+    const items = (await plantedHeadlines()).items.slice(0, 30);
+    const lex = lexiconScorer();
+    await scoreNews(items.slice(0, 10), lex, stores.documents);
+    const r = await scoreNews(items, lex, stores.documents, { readOnly: true, chunk: 7 });
+    equal(r.cached, 10);
+    equal(r.scored, 20);
+    const direct = await lex.score(items.map((i) => i.headline));
+    for (let i = 0; i < items.length; i++) equal(r.items[i].sentiment, direct[i]);
+    equal(await stores.documents.count(NEWS_SCORES_COLLECTION), 10);
+    // and without readOnly the same call fills it
+    equal((await scoreNews(items, lex, stores.documents)).scored, 20);
+    equal(await stores.documents.count(NEWS_SCORES_COLLECTION), items.length);
   } finally {
     await stores.close();
     await Deno.remove(dir, { recursive: true });

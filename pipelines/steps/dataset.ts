@@ -50,6 +50,17 @@ export interface DatasetStepOptions {
   scorer: SentimentScorer;
   /** Name of a point-in-time universe in the `universe_membership` table; unset = the fixed symbol list. */
   universe?: string;
+  /**
+   * First date of the stored history read before `from` for the features' warm-up (bars, corporate actions and
+   * news from it on); rows still start at `from`: segments chosen by the user are resolved on the sessions from
+   * `from` on. Unset (or not before `from`) = `from`.
+   */
+  historyFrom?: IsoDate;
+  /**
+   * Only read the stores: the news score cache is read, but scores computed here are not saved (an export only
+   * reads a store). Default false: new scores are cached, as the research and daily runs do.
+   */
+  readOnly?: boolean;
 }
 
 /** What the sessions check needs: the fractions of a split and its purge and embargo. */
@@ -269,22 +280,26 @@ export async function datasetStep(
   progress?: Progress,
 ): Promise<BuiltDataset> {
   const done = progress?.start("dataset (point-in-time)");
+  // the bars read: from the warm-up history when given; the rows' sessions: from `from` on
+  const loadFrom = o.historyFrom !== undefined && o.historyFrom < o.from ? o.historyFrom : o.from;
   const series = new Map<string, SymbolSeries>();
   let i = 0;
   for (const s of o.symbols) {
-    series.set(s, await loadSeries(stores, s, o.from, o.to));
+    series.set(s, await loadSeries(stores, s, loadFrom, o.to));
     progress?.tick(++i, o.symbols.length, s);
   }
-  const dates = [...new Set([...series.values()].flatMap((s) => s.dates))].sort();
+  const loaded = [...new Set([...series.values()].flatMap((s) => s.dates))].sort();
+  const dates = loadFrom === o.from ? loaded : loaded.filter((d) => d >= o.from);
   const symbolSet = new Set(o.symbols);
   const docs = await stores.documents.find(NEWS_COLLECTION, {
-    from: closeTime(dates[0]) - 7 * 86_400_000,
-    to: closeTime(dates[dates.length - 1]),
+    from: closeTime(loaded[0]) - 7 * 86_400_000,
+    to: closeTime(loaded[loaded.length - 1]),
   });
   const raw = (docs as unknown as NewsItem[]).filter((n) => n.symbols?.some((s) => symbolSet.has(s)));
   const scoring = progress?.start(`news scoring (${o.scorer.id})`);
   const scored = await scoreNews(raw, o.scorer, stores.documents, {
     onProgress: (d, t) => progress?.tick(d, t, "headlines"),
+    readOnly: o.readOnly === true,
   });
   scoring?.();
   const news = scored.items;
@@ -294,7 +309,7 @@ export async function datasetStep(
       `, ${scored.cached} from the score cache`,
   );
   const actionRows = await stores.tables.query("corporate_actions", {
-    where: { symbol: o.symbols, date: { gte: o.from, lte: o.to } },
+    where: { symbol: o.symbols, date: { gte: loadFrom, lte: o.to } },
   });
   const membership = o.universe
     ? (await stores.tables.query("universe_membership", { where: { universe: o.universe } })).map(rowToMember)
