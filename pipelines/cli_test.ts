@@ -123,6 +123,20 @@ Deno.test("bad input: one-line typed error, exit code 2, nothing written", async
   }
 });
 
+Deno.test("a ranking book left with one symbol that can have rows is refused before any work, naming the short one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-cli-" });
+  try {
+    // APTV has 44 bars in the file (2017-12-05..2018-02-07), no more than the 60-session feature warm-up: no row
+    await expectUserError(
+      ["run", "--source", "csv", "--data-dir", SP500, "--symbols", "AAPL,APTV"],
+      /^error: portfolio\.method topk-dropout ranks names against each other and needs at least 2 symbols, got 1 symbol .*60-session feature warm-up.* in 2013-02-08\.\.2018-02-07: APTV \(44 bars\) \(widen --from\/--to/,
+      `${dir}/s`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a lowercase symbol is upper-cased once at load, and the run says so before it starts", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-cli-" });
   try {

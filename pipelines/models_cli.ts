@@ -28,6 +28,26 @@ const USAGE = `usage: deno task models list
        deno task models rollback
   options: [--config FILE] [--store-dir DIR] [--stores embedded | mysql,mongodb,s3]`;
 
+/**
+ * A stored metric rounded to 4 decimals, or "–" when it is not a finite number (a NaN is stored as null in the
+ * manifest's JSON: a gate that abstains on every row has no rank IC), as the report's tables show a missing number.
+ */
+function metricText(x: unknown): string {
+  return typeof x === "number" && Number.isFinite(x) ? String(+x.toFixed(4)) : "–";
+}
+
+/** A version's validation metrics as `name value` pairs ("-" when it has none). */
+function validationText(metrics: Record<string, number | null> | undefined): string {
+  return Object.entries(metrics ?? {}).map(([k, x]) => `${k} ${metricText(x)}`).join(" ") || "-";
+}
+
+/** A version's creation time (epoch ms) to the second, or "–" when the manifest has no valid one. */
+function createdText(ms: unknown): string {
+  return typeof ms === "number" && Number.isFinite(ms) && Math.abs(ms) <= 8.64e15
+    ? new Date(ms).toISOString().slice(0, 19) + "Z"
+    : "–";
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], out: (s: string) => void = console.log): Promise<number> {
   try {
@@ -90,8 +110,8 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
             Object.keys(aliases).filter((a) => aliases[a] === m.version).join(",") || "-",
             m.lineage.asOf,
             m.lineage.windows.calibration.join(".."),
-            new Date(m.lineage.createdAt).toISOString().slice(0, 19) + "Z",
-            Object.entries(m.lineage.metrics.validation).map(([k, x]) => `${k} ${+x.toFixed(4)}`).join(" "),
+            createdText(m.lineage.createdAt),
+            validationText(m.lineage.metrics?.validation),
             m.lineage.git.sha.slice(0, 10) + (m.lineage.git.dirty ? "+" : ""),
           ]),
         }));

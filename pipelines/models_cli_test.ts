@@ -193,3 +193,29 @@ Deno.test("models CLI: show prints only JSON on stdout; a config's notes (a symb
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("models CLI: list shows a validation metric stored as null (NaN) as – instead of crashing", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const stores = openEmbeddedStores(dir);
+    // a gate that abstains on every row has no rank IC: NaN, written as null in the manifest's JSON
+    const nan = {
+      ...lineage(1),
+      metrics: { validation: { rankIcPooled: NaN, accuracy: 0.51234 }, test: {} },
+    };
+    const v1 = (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(1) }, nan)).version;
+    // a manifest without a valid creation time (the other number the list prints) shows – too
+    const noTime = { ...lineage(2), createdAt: NaN };
+    const v2 =
+      (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(2) }, noTime)).version;
+    await stores.close();
+    const lines: string[] = [];
+    equal(await main(["list", "--store-dir", dir], (s) => lines.push(s)), 0);
+    const rows = lines.at(-1)!.split("\n");
+    const row1 = rows.find((r) => r.includes(v1))!, row2 = rows.find((r) => r.includes(v2))!;
+    ok(/rankIcPooled – accuracy 0\.5123\b/.test(row1), row1);
+    ok(/rankIcPooled 0\.02\b/.test(row2) && / – /.test(row2), row2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -2,9 +2,9 @@
  * End-to-end tests of the pipeline on the synthetic market: nothing found when nothing is planted, the planted
  * news effect and support/resistance levels found when planted, idempotent re-runs.
  */
-import { equal, ok } from "node:assert/strict";
+import { equal, ok, throws } from "node:assert/strict";
 import { chanceTest, SwingLevelModel } from "@lib/models/mod.ts";
-import { closeTime } from "@lib/core/mod.ts";
+import { closeTime, ConfigError } from "@lib/core/mod.ts";
 import {
   createSyntheticMarket,
   csvSourceFor,
@@ -13,8 +13,8 @@ import {
   type SyntheticMarket,
 } from "@lib/sources/mod.ts";
 import { openEmbeddedStores } from "@lib/store/mod.ts";
-import { loadConfig } from "./config.ts";
-import { runPipeline, type RunSummary } from "./run.ts";
+import { loadConfig, specFromConfig } from "./config.ts";
+import { checkRowUniverse, noNewsNote, noRowsNote, runPipeline, type RunSummary } from "./run.ts";
 import { collect, inputNote } from "./steps/collect.ts";
 import { newsScorerFor } from "./lm.ts";
 
@@ -293,4 +293,85 @@ Deno.test({
       await Deno.remove(reportDir, { recursive: true });
     }
   },
+});
+
+Deno.test({
+  name:
+    "a csv run without --from/--to shows the data's range, names a symbol too short for any row, and says no news reached a row (walk-forward)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname;
+    const reportDir = await Deno.makeTempDir({ prefix: "fmai-short-" });
+    const stores = openEmbeddedStores(":memory:");
+    try {
+      // APTV has 44 bars (2017-12-05..2018-02-07), fewer than the 60-session feature warm-up; AAPL and MSFT
+      // keep the top-k book at 2 symbols with rows; the file has no news and the run names no --news-file
+      const cfg = await loadConfig({
+        overrides: {
+          source: { kind: "csv", csvDir: dir, symbols: ["AAPL", "MSFT", "APTV"] },
+          dataset: {
+            segments: {
+              train: "2013-02-08..2013-12-31",
+              valid: "2014-01-02..2014-03-31",
+              test: "2014-04-01..2014-06-30",
+            },
+            walkForward: { mode: "expanding", refitEvery: 32 },
+            embargo: 0,
+          },
+          models: { trend: ["majority", "logistic"], experts: ["trend", "reversal", "momentum"] },
+          news: { scorer: "lexicon" },
+          reportDir,
+        },
+      });
+      const s = await runPipeline(cfg, { run: "short", stores, quiet: true });
+      equal(new Set(s.ds.symbol).has("APTV"), false);
+      const lines = s.summary.split("\n");
+      // the data's first and last session, not the default request range 1990-01-01..today
+      equal(lines[0], "data: 2013-02-08..2018-02-07 (1259 sessions, csv:sp500-5yr)");
+      const html = await Deno.readTextFile(s.reportPath);
+      ok(html.includes("2013-02-08 .. 2018-02-07") && !html.includes("1990-01-01"), "the report's range");
+      const short =
+        "input: 1 of 3 symbols has no dataset row and is left out of the models, signals and books: " +
+        "APTV (44 bars); a row needs more bars in the range than the 60-session feature warm-up";
+      ok(lines.some((l) => l.startsWith(short)), s.summary);
+      const noNews =
+        "news: no news item reached any row for these symbols and dates: the news features are 0 " +
+        "(the csv source reads news from --news-file FILE)";
+      ok(lines.includes(noNews), s.summary);
+      ok(
+        html.includes("APTV (44 bars)") && html.includes("no news item reached any row"),
+        "the report's notes",
+      );
+    } finally {
+      await stores.close();
+      await Deno.remove(reportDir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("the row and news notes stay silent when every symbol has rows and a row counts news; kelly runs on one symbol with rows", async () => {
+  const counts = new Map([["AAA", 300], ["BBB", 40]]);
+  equal(noRowsNote(counts, { symbol: ["AAA", "BBB"] }, 60), "");
+  ok(noRowsNote(counts, { symbol: ["AAA"] }, 60).includes(": BBB (40 bars); a row needs more bars"));
+  const featureNames = ["ret_1", "news_count_1", "news_count_5"];
+  const X = new Float64Array(3 * 3);
+  ok(noNewsNote({ featureNames, X, n: 3 }, false).startsWith("news: no news item reached any row"));
+  X[2 * 3 + 2] = 1; // one row counts a news item in its last 5 sessions
+  equal(noNewsNote({ featureNames, X, n: 3 }, true), "");
+  equal(noNewsNote({ featureNames: ["ret_1"], X: new Float64Array(3), n: 3 }, true), "", "no news features");
+  const spec = async (method: string) =>
+    specFromConfig(await loadConfig({ overrides: { portfolio: { method } } }));
+  const range = ["2017-01-03", "2018-02-07"] as const;
+  checkRowUniverse(await spec("kelly"), counts, 60, range);
+  checkRowUniverse(await spec("topk-dropout"), new Map([...counts, ["CCC", 61]]), 60, range);
+  const longShort = await spec("long-short");
+  throws(
+    () => checkRowUniverse(longShort, counts, 60, range),
+    (e: Error) =>
+      e instanceof ConfigError && e.message.endsWith(
+        "in 2017-01-03..2018-02-07: BBB (40 bars) " +
+          "(widen --from/--to or choose symbols with a longer history)",
+      ),
+  );
 });

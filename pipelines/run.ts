@@ -3,7 +3,7 @@
  * report. Each step is its own function in `steps/`; this file only wires them and times them.
  * @module
  */
-import { closeTime, nyDate } from "@lib/core/mod.ts";
+import { closeTime, ConfigError, type IsoDate, nyDate } from "@lib/core/mod.ts";
 import type { MarketSource } from "@lib/sources/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
@@ -14,6 +14,7 @@ import {
   checkUniverseSize,
   resolveSegments,
   type SegmentSource,
+  type SystemSpec,
   type WalkForwardResult,
 } from "@lib/workflow/mod.ts";
 import { featureWarmup } from "@lib/features/mod.ts";
@@ -91,6 +92,86 @@ function fetchedCalendar(f: Fetched): string[] {
   return [...days].sort();
 }
 
+/** Bars each requested symbol has in the fetched range (0 for a symbol the source returned none of). */
+function barCounts(symbols: readonly string[], f: Fetched): Map<string, number> {
+  const counts = new Map(symbols.map((s) => [s, 0]));
+  for (const [s, bars] of f.bars) counts.set(s, bars.length);
+  return counts;
+}
+
+/** `APTV (44 bars), BHGE (52 bars)`, the first five of `symbols` and how many more. */
+function barsText(symbols: readonly string[], counts: ReadonlyMap<string, number>): string {
+  const shown = symbols.slice(0, 5).map((s) => `${s} (${counts.get(s) ?? 0} bars)`).join(", ");
+  return shown + (symbols.length > 5 ? `, and ${symbols.length - 5} more` : "");
+}
+
+/**
+ * Refuses, before any store is written, a ranking portfolio (top-k, long-short) left with fewer than 2 symbols
+ * that can have a dataset row: only a symbol with more bars in the range than the feature warm-up (`warmup`
+ * sessions) has one (APTV's 44 bars in the S&P 500 file give none). The message of `checkUniverseSize`, naming
+ * the symbols too short and their bars.
+ */
+export function checkRowUniverse(
+  spec: SystemSpec,
+  counts: ReadonlyMap<string, number>,
+  warmup: number,
+  range: readonly [IsoDate, IsoDate],
+): void {
+  const short = [...counts.keys()].filter((s) => counts.get(s)! <= warmup);
+  try {
+    checkUniverseSize(spec, counts.size - short.length);
+  } catch (e) {
+    if (!(e instanceof ConfigError) || !short.length) throw e;
+    throw new ConfigError(
+      `${e.message}; only a symbol with more bars than the ${warmup}-session feature warm-up has dataset rows, ` +
+        `and ${short.length} of the ${counts.size} symbols ${
+          short.length === 1 ? "has" : "have"
+        } no more in ` +
+        `${range[0]}..${range[1]}: ${barsText(short, counts)} (widen --from/--to or choose symbols with a ` +
+        `longer history)`,
+    );
+  }
+}
+
+/**
+ * The note naming the requested symbols without a dataset row, which no model, signal or book sees ("" when
+ * every symbol has rows): the first five with their bars, how many, and why (too few bars for the feature
+ * warm-up, or none of their sessions after it inside the segments or, for a point-in-time universe, their
+ * membership).
+ */
+export function noRowsNote(
+  counts: ReadonlyMap<string, number>,
+  ds: Pick<BuiltDataset, "symbol">,
+  warmup: number,
+  universe?: string,
+): string {
+  const have = new Set(ds.symbol);
+  const none = [...counts.keys()].filter((s) => !have.has(s));
+  if (!none.length) return "";
+  const one = none.length === 1;
+  const why = none.every((s) => counts.get(s)! <= warmup)
+    ? `a row needs more bars in the range than the ${warmup}-session feature warm-up`
+    : `a row needs a session past the ${warmup}-session feature warm-up inside the segments` +
+      (universe ? " and a membership spell" : "");
+  const left = `left out of the models, signals and books: ${barsText(none, counts)}`;
+  return `input: ${none.length} of ${counts.size} symbols ${one ? "has" : "have"} no dataset row and ` +
+    `${one ? "is" : "are"} ${left}; ${why} (widen --from/--to or leave ${one ? "it" : "them"} out)`;
+}
+
+/**
+ * The note saying that no news reached the dataset ("" when some row counts news, or the dataset has no news
+ * count feature): every news count column (`news_count_1`, `news_count_5`) is 0 on every row, so the news
+ * features are 0 whatever scorer ran. A csv source reads news only from the files `--news-file` names.
+ */
+export function noNewsNote(ds: Pick<BuiltDataset, "featureNames" | "X" | "n">, csv: boolean): string {
+  const f = ds.featureNames.length;
+  const cols = ds.featureNames.flatMap((name, j) => name.startsWith("news_count") ? [j] : []);
+  if (!cols.length || !ds.n) return "";
+  for (let r = 0; r < ds.n; r++) for (const j of cols) if (ds.X[r * f + j] > 0) return "";
+  return "news: no news item reached any row for these symbols and dates: the news features are 0" +
+    (csv ? " (the csv source reads news from --news-file FILE)" : "");
+}
+
 /** Runs every step and writes the report. */
 export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSummary> {
   const progress: Progress = createProgress({ quiet: opts.quiet });
@@ -110,7 +191,10 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
   const holesNote = checkSessionCoverage(new Map([...fetched.bars, ...marketBars]), {
     market: marketSymbols(cfg.source.market),
   });
-  const { segments, source: segmentSource } = resolveSegments(fetchedCalendar(fetched), segmentChoice(cfg), {
+  // the sessions of the data the run uses (not the request's range, which may be 1990-01-01..today)
+  const calendar = fetchedCalendar(fetched);
+  const range = [calendar[0], calendar[calendar.length - 1]] as const;
+  const { segments, source: segmentSource } = resolveSegments(calendar, segmentChoice(cfg), {
     purge: spec.dataset.purge,
     embargo: spec.dataset.embargo,
     // date segments: each must hold enough sessions after the feature warm-up, purge and embargo
@@ -121,8 +205,10 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
   if (segmentSource === "fractions") {
     checkEnoughData(fetchedSessions(fetched), { ...req, ...cfg.dataset, purge: spec.dataset.purge });
   }
-  // a ranking portfolio (top-k, long-short) on one symbol would never hold anything
-  checkUniverseSize(spec, [...fetched.bars.values()].filter((bars) => bars.length).length);
+  // a ranking portfolio (top-k, long-short) would never hold anything with fewer than 2 symbols that have rows
+  const warmup = featureWarmup(PIPELINE_FEATURE_SET);
+  const counts = barCounts(req.symbols, fetched);
+  checkRowUniverse(spec, counts, warmup, range);
   // the news scorer is chosen (its model loaded) before any store is opened: `lm` without the model is refused
   const news = await newsScorerFor(cfg.news);
   try {
@@ -157,12 +243,15 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
           : marketNote(cfg.source.market),
         universeNote(source.name, collected.symbols.length, universe),
         leftOutNote(leftOut),
+        noRowsNote(counts, ds, warmup, universe),
+        noNewsNote(ds, /^csv(:|$)/.test(source.name)),
       ]
         .filter(Boolean);
+      const dataLine = `data: ${range[0]}..${range[1]} (${calendar.length} sessions, ${source.name})`;
       const input = {
         notes,
         title: `fmai ${opts.run}: ${source.name}, ${collected.symbols.length} symbols`,
-        subtitle: `${req.from} .. ${req.to}; generated ${new Date().toISOString()}`,
+        subtitle: `${range[0]} .. ${range[1]}; generated ${new Date().toISOString()}`,
         ds,
         segmentsLine: segLine,
         fit,
@@ -180,7 +269,7 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
         metrics,
         backtests,
         reportPath,
-        summary: [...notes, summary].join("\n"),
+        summary: [dataLine, ...notes, summary].join("\n"),
         timings: progress.timings,
         newsScorer,
       };
