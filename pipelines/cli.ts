@@ -22,7 +22,7 @@ const USAGE = `usage:
   deno task demo [--quiet] [--report FILE] [--store-dir DIR]
   deno task pipeline [--source csv|synthetic] [--data-dir DIR] [--symbols A,B,...] [--from YYYY-MM-DD]
                      [--to YYYY-MM-DD] [--config FILE] [--store-dir DIR] [--report FILE] [--quiet]
-                     [--strict] [--universe FILE] [--market INDEX[,VIX]]
+                     [--strict] [--universe FILE] [--market INDEX[,VIX]] [--news-file FILE]...
                      [--stores embedded | mysql,mongodb,s3]   (or FMAI_STORES)
                      [--train A..B --valid A..B --test A..B]   (dates YYYY-MM-DD; else dataset.trainFrac/validFrac)
                      [--walk-forward off|expanding|rolling] [--refit-every N]   (refit over the test segment;
@@ -32,6 +32,9 @@ const USAGE = `usage:
   --market INDEX[,VIX]  market context from the source's own series (e.g. ^GSPC,^VIX; source.market), each
                     joined by its publication time (the VIX at 16:15); default: the universe's own index and a
                     realized-volatility VIX stand-in
+  --news-file FILE  news about the symbols (csv source; source.newsFiles; repeat for more files): a CSV with a
+                    headline, a time (with a zone; a date alone counts after that day's close) and a symbol
+                    column, e.g. ../shared/data/benzinga-analyst-ratings-subset/*.csv; scored by news.scorer
   symbols: letters, digits and . - _ = after an optional ^, at most 24 characters (AAPL, BRK.B, ^GSPC);
            upper-cased (spy is SPY, and the run says so); one given twice, in any case, is refused`;
 
@@ -60,6 +63,7 @@ export function parseCli(argv: string[]) {
     strict: { type: "boolean" },
     universe: { type: "string" },
     market: { type: "string" },
+    "news-file": { type: "string", multiple: true },
     train: { type: "string" },
     valid: { type: "string" },
     test: { type: "string" },
@@ -90,6 +94,7 @@ export function parseCli(argv: string[]) {
     }
     source.market = { index: list[0], vix: list[1] ?? null };
   }
+  if (v["news-file"] !== undefined) source.newsFiles = v["news-file"];
   if (v.from !== undefined) source.from = v.from;
   if (v.to !== undefined) source.to = v.to;
   const overrides: Record<string, unknown> = {};

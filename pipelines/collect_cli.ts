@@ -55,7 +55,7 @@ const USAGE = `usage:
   deno task collect --source yahoo|nasdaq|csv|synthetic --symbols AAPL,MSFT --from YYYY-MM-DD --to YYYY-MM-DD
                     [--kinds ${
   COLLECT_KINDS.join(",")
-}] [--data-dir DIR (csv)] [--store-dir DIR] [--stores mysql,mongodb,s3]
+}] [--data-dir DIR (csv)] [--news-file FILE (csv)]... [--store-dir DIR] [--stores mysql,mongodb,s3]
                     [--replay DIR]... [--concurrency N] [--option-expiries N] [--strict] [--dry-run] [--quiet]
   --to defaults to the last session on or before today (New York), --from to --to
   --strict: a record the source would leave out (a missing value, an ignored file) is an error
@@ -70,7 +70,7 @@ const SOURCES = ["yahoo", "nasdaq", "csv", "synthetic"] as const;
 const KINDS_OF: Record<(typeof SOURCES)[number], readonly CollectKind[]> = {
   yahoo: COLLECT_KINDS,
   nasdaq: ["calendars", "charts"],
-  csv: ["prices", "charts"],
+  csv: ["prices", "news", "charts"],
   synthetic: ["prices", "news", "charts"],
 };
 
@@ -82,6 +82,8 @@ export interface CollectArgs {
   to: string;
   kinds: CollectKind[];
   dataDir?: string;
+  /** News CSV files of the csv source (`--news-file`, repeatable). */
+  newsFiles: string[];
   storeDir: string;
   /** Server backends instead of the embedded stores (`--stores` / `FMAI_STORES`). */
   backends: BackendName[];
@@ -109,6 +111,7 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
         to: { type: "string" },
         kinds: { type: "string", default: "prices" },
         "data-dir": { type: "string" },
+        "news-file": { type: "string", multiple: true },
         "store-dir": { type: "string", default: "./data" },
         stores: { type: "string" },
         replay: { type: "string", multiple: true },
@@ -161,6 +164,15 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
   if (source !== "csv" && v["data-dir"] !== undefined) {
     throw new ConfigError(`--data-dir is read only by --source csv (this run collects from ${source})`);
   }
+  const newsFiles = v["news-file"] ?? [];
+  if (source !== "csv" && newsFiles.length) {
+    throw new ConfigError(`--news-file is read only by --source csv (this run collects from ${source})`);
+  }
+  if (source === "csv" && kinds.includes("news") && !newsFiles.length && !help) {
+    throw new ConfigError(
+      "--source csv collects news from --news-file FILE (a CSV of headline, time, symbol)",
+    );
+  }
   const concurrency = v.concurrency === undefined ? undefined : wholeNumber(v.concurrency, "--concurrency");
   const optionExpiries = v["option-expiries"] === undefined
     ? undefined
@@ -173,6 +185,7 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
     kinds,
     optionExpiries,
     dataDir: v["data-dir"],
+    newsFiles,
     storeDir: v["store-dir"]!,
     backends: parseBackends(v.stores ?? Deno.env.get("FMAI_STORES")),
     replay: v.replay ?? [],
@@ -218,7 +231,10 @@ export async function buildSources(
     sources.nasdaq = createNasdaqSource({ fetch: raw.fetch, ...fast });
   } else if (a.source === "csv") {
     if (!(await exists(a.dataDir!))) throw new ConfigError(`--data-dir ${a.dataDir}: no such folder`);
-    sources.market = await csvSourceFor(a.dataDir!, a.strict ? { strict: true } : {});
+    sources.market = await csvSourceFor(a.dataDir!, {
+      ...(a.strict ? { strict: true } : {}),
+      ...(a.newsFiles.length ? { newsFiles: a.newsFiles } : {}),
+    });
     delete sources.raw;
   } else {
     if (sessions(a.from, a.to).length === 0) {

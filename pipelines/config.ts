@@ -4,7 +4,7 @@
  * @module
  */
 import { parse as parseYaml } from "yaml";
-import { checkSymbol, ConfigError, normalizeSymbols, publicationDelay } from "@lib/core/mod.ts";
+import { checkSymbol, ConfigError, normalizeSymbols, publicationDelay, shown } from "@lib/core/mod.ts";
 import { TREND_MODEL_NAMES } from "@lib/models/mod.ts";
 import { EXPERT_CHOICES, makeSpec, type SegmentChoice, type SystemSpec } from "@lib/workflow/mod.ts";
 import { type NewsConfig, parseModelRef } from "./lm.ts";
@@ -19,6 +19,8 @@ export interface Config {
     from: string | null;
     to: string | null;
     csvDir: string | null;
+    /** CSV files of news about the symbols (csv source): headline, time and symbol columns. */
+    newsFiles: string[];
     /** Refuse skipped/repaired rows and ignored files instead of counting them. */
     strict: boolean;
     /** Membership CSV (`symbol,from,to`) of a point-in-time universe, or null for the fixed symbol list. */
@@ -116,6 +118,7 @@ export const LABEL_HORIZON = 2;
 /** Ranges by dotted key (see {@linkcode KeyRange}). */
 export const RANGES: Record<string, KeyRange> = {
   "source.symbols": { minItems: 0 },
+  "source.newsFiles": { minItems: 0 },
   "source.synthetic.seed": { min: 0, max: 2 ** 32 - 1, int: true },
   "source.synthetic.symbols": { min: 1, max: 5000, int: true },
   "source.synthetic.sessions": {
@@ -412,6 +415,18 @@ export async function loadConfigWithNotes(
   }
   if (c.source.universe !== null && c.source.universe.trim() === "") {
     throw new ConfigError("config source.universe (--universe): empty path (name a membership CSV file)");
+  }
+  c.source.newsFiles.forEach((f, i) => {
+    if (typeof f !== "string" || f.trim() === "") {
+      throw new ConfigError(
+        `config source.newsFiles[${i}] (--news-file): expected a file path, got ${shown(f)}`,
+      );
+    }
+  });
+  if (c.source.newsFiles.length && c.source.kind !== "csv") {
+    throw new ConfigError(
+      `source.newsFiles (--news-file) is read only by the csv source, and source.kind is ${c.source.kind} (--source)`,
+    );
   }
   if (c.source.kind === "csv" && !c.source.csvDir) {
     throw new ConfigError("source.kind csv needs source.csvDir (--data-dir)");

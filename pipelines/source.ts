@@ -26,7 +26,10 @@ export function syntheticMarketFor(s: Config["source"]["synthetic"]): SyntheticM
 /** The market source a config describes. */
 export async function sourceFromConfig(cfg: Config): Promise<MarketSource> {
   if (cfg.source.kind === "csv") {
-    return await csvSourceFor(cfg.source.csvDir!, cfg.source.strict ? { strict: true } : {});
+    return await csvSourceFor(cfg.source.csvDir!, {
+      ...(cfg.source.strict ? { strict: true } : {}),
+      ...(cfg.source.newsFiles.length ? { newsFiles: cfg.source.newsFiles } : {}),
+    });
   }
   return syntheticMarketFor(cfg.source.synthetic);
 }

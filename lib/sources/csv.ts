@@ -26,7 +26,7 @@
 import { constants, gunzipSync } from "node:zlib";
 import { closeSync, openSync, readSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { fromFileUrl } from "./_path.ts";
 import {
   closeTime,
@@ -43,6 +43,7 @@ import type { Bar, IsoDate, UniverseMember } from "../core/mod.ts";
 import { checkNotEmpty, checkRequest } from "./source.ts";
 import { barAt, barFault } from "./_records.ts";
 import { readCsvTable, splitCsvLine } from "./csv_records.ts";
+import { createCsvNews, newsColumns, type NewsCsvReport } from "./csv_news.ts";
 import type { BarRequest, MarketSource } from "./source.ts";
 
 /** Header names of the OHLCV columns (matched case-insensitively). */
@@ -88,6 +89,12 @@ export interface CsvSourceOptions {
    * and an ignored directory file are `DataValidationError`s. Default false.
    */
   strict?: boolean;
+  /**
+   * CSV files of news about the symbols (`csv_news.ts`: headline, time and symbol columns), served as the
+   * source's `news`; a directory's file named here is news, not a price file. Without them the source has no
+   * `news`.
+   */
+  newsFiles?: readonly string[];
 }
 
 /** A row that was skipped or repaired. */
@@ -114,6 +121,8 @@ export interface CsvLoadReport {
   symbols: number;
   skipped: CsvRowIssue[];
   repaired: CsvRowIssue[];
+  /** What reading the news files found (with `newsFiles`, once they are read). */
+  news?: NewsCsvReport;
   /** Milliseconds spent reading, decompressing and parsing. */
   parseMs: number;
   /** Of which parsing alone (after reading and decompressing). */
@@ -365,6 +374,23 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
     parseMs: 0,
     parseOnlyMs: 0,
   };
+  const newsFiles = (opts.newsFiles ?? []).map((f) => fromFileUrl(f));
+  const newsPaths = new Set(newsFiles.map((f) => resolve(f)));
+  // each news file is readable and has its columns: checked now, before anything is fetched or written
+  for (const f of newsFiles) {
+    let header: string;
+    try {
+      header = readHeaderLine(f);
+    } catch (e) {
+      throw new DataSourceError(`${name}: cannot read news file ${f}: ${(e as Error).message}`, {
+        source: name,
+        cause: e,
+        userError: true,
+      });
+    }
+    newsColumns(splitCsvLine(header), basename(f));
+  }
+  const newsReader = newsFiles.length ? createCsvNews(newsFiles, { name, strict }) : undefined;
   const series = new Map<string, Series>();
   const dateCache = new Map<string, number>(); // date -> knownAt
   let fileList: Promise<string[]> | undefined;
@@ -405,6 +431,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
         for (const n of names) {
           if (!DATA_FILE.test(n)) continue;
           const p = join(dirPath, n);
+          if (newsPaths.has(resolve(p))) continue; // read as news
           if (opts.exclude?.(n)) {
             ignore(p, "excluded by name");
             continue;
@@ -823,8 +850,19 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
       await lookupAll(req.symbols);
       return [];
     },
+    ...(newsReader
+      ? {
+        /** The news files' items about the symbols that count for the sessions `from..to`. */
+        async news(req: BarRequest) {
+          const items = await newsReader.news(req);
+          rep.news = newsReader.report();
+          return items;
+        },
+      }
+      : {}),
     async load() {
       await loadAll();
+      if (newsReader) rep.news = await newsReader.load();
       return rep;
     },
     report() {

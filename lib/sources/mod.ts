@@ -6,6 +6,7 @@
 export * from "./source.ts";
 export * from "./csv.ts";
 export * from "./csv_records.ts";
+export * from "./csv_news.ts";
 export * from "./synthetic.ts";
 export * from "./yahoo.ts";
 export * from "./nasdaq.ts";

@@ -177,8 +177,21 @@ export function inputNote(source: MarketSource, scope?: BarRequest): string {
   if (rep.ignored.length) {
     parts.push(`ignored: ${rep.ignored.map((f) => `${f.file} (${f.reason})`).join(", ")}`);
   }
+  const n = rep.news;
+  if (n) {
+    parts.push(
+      `news: ${n.rows} rows read from ${n.files.length} file${
+        n.files.length === 1 ? "" : "s"
+      }, ${n.items} items` +
+        (n.duplicates ? `, ${n.duplicates} repeated rows merged` : "") +
+        (n.dateOnly ? `, ${n.dateOnly} dated by day only (taken as after that day's close)` : "") +
+        (n.skipped.length ? `, ${n.skipped.length} skipped (${reasons(n.skipped)})` : ""),
+    );
+  }
   return `input: ${parts.join("; ")}${
-    rep.skipped.length || rep.repaired.length || rep.ignored.length ? " (--strict refuses these)" : ""
+    rep.skipped.length || rep.repaired.length || rep.ignored.length || n?.skipped.length
+      ? " (--strict refuses these)"
+      : ""
   }`;
 }
 

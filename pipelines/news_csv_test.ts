@@ -1,0 +1,94 @@
+/**
+ * Real news from CSV files through the documented commands: `--news-file` on the research run and on
+ * `deno task collect --source csv`, into the stores, scored by the run's scorer and joined point-in-time.
+ */
+import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
+import { ConfigError } from "@lib/core/mod.ts";
+import { openEmbeddedStores } from "@lib/store/mod.ts";
+import { loadConfig } from "./config.ts";
+import { parseCollectArgs } from "./collect_cli.ts";
+import { runPipeline } from "./run.ts";
+
+const DATA = new URL("../../shared/data/", import.meta.url).pathname;
+const SP500 = `${DATA}sp500-5yr-ohlcv`;
+const BENZINGA = `${DATA}benzinga-analyst-ratings-subset/analyst_ratings_processed_A-ACAT_subset.csv`;
+
+Deno.test("--news-file: a csv research run stores the file's headlines, scores them and joins them point-in-time; a re-run adds none", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-news-csv-" });
+  try {
+    const cfg = await loadConfig({
+      overrides: {
+        source: { kind: "csv", csvDir: SP500, newsFiles: [BENZINGA], symbols: ["A", "AAP", "ABC"] },
+        dataset: {
+          segments: {
+            train: "2015-01-02..2016-12-30",
+            valid: "2017-01-03..2017-06-30",
+            test: "2017-07-03..2018-02-07",
+          },
+        },
+        models: { trend: ["majority", "logistic"] },
+        news: { scorer: "lexicon" },
+        dataDir: `${dir}/data`,
+        reportDir: `${dir}/reports`,
+      },
+    });
+    const first = await runPipeline(cfg, { run: "news", quiet: true });
+    const ds = first.ds;
+    const col = (name: string) => {
+      const j = ds.featureNames.indexOf(name);
+      ok(j >= 0, name);
+      return (i: number) => ds.X[i * ds.featureNames.length + j];
+    };
+    const count1 = col("news_count_1"), sent1 = col("news_sent_1");
+    const row = (sym: string, date: string) => {
+      for (let i = 0; i < ds.n; i++) if (ds.symbol[i] === sym && ds.date[i] === date) return i;
+      throw new Error(`no row ${sym} ${date}`);
+    };
+    // A on 2017-11-21: four headlines after the close of 11-20 (Q4 results at 16:05) and three before 16:00
+    equal(count1(row("A", "2017-11-21")), 7);
+    // 2017-11-20: the two pre-market headlines of that day
+    equal(count1(row("A", "2017-11-20")), 2);
+    let withNews = 0, scored = 0;
+    for (let i = 0; i < ds.n; i++) {
+      if (count1(i) > 0) withNews++;
+      if (sent1(i) !== 0 && Number.isFinite(sent1(i))) scored++;
+    }
+    ok(withNews > 300 && scored > 100, `${withNews} rows with news, ${scored} with a sentiment`);
+    const stores = openEmbeddedStores(`${dir}/data`);
+    const stored = await stores.documents.count("news");
+    await stores.close();
+    equal(first.collect.news, stored);
+    ok(
+      /news: 9991 rows read from 1 file, 9958 items, 33 repeated rows merged/.test(first.summary),
+      first.summary,
+    );
+    const again = await runPipeline(cfg, { run: "news", quiet: true });
+    equal(again.collect.newsInserted, 0, "a re-run duplicates no headline");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--news-file: refused in one line where no csv source reads it, and news from csv needs it", async () => {
+  await rejects(
+    () => loadConfig({ overrides: { source: { newsFiles: [BENZINGA] } } }),
+    /^ConfigError: source\.newsFiles \(--news-file\) is read only by the csv source, and source\.kind is synthetic/,
+  );
+  await rejects(
+    () => loadConfig({ overrides: { source: { kind: "csv", csvDir: SP500, newsFiles: [""] } } }),
+    /config source\.newsFiles\[0\] \(--news-file\): expected a file path/,
+  );
+  const base = ["--source", "csv", "--data-dir", SP500, "--symbols", "A"];
+  throws(
+    () => parseCollectArgs([...base, "--kinds", "news"]),
+    (e: Error) =>
+      e instanceof ConfigError && /--source csv collects news from --news-file FILE/.test(e.message),
+  );
+  throws(
+    () => parseCollectArgs(["--source", "synthetic", "--news-file", BENZINGA]),
+    /--news-file is read only by --source csv/,
+  );
+  deepEqual(parseCollectArgs([...base, "--kinds", "prices,news", "--news-file", BENZINGA]).newsFiles, [
+    BENZINGA,
+  ]);
+});
