@@ -132,9 +132,12 @@ export interface SignalOptions {
   asOfError?: (problem: string) => Error;
 }
 
-/** One health check of the run. */
+/**
+ * One health check of the run: `psi` (a feature's drift), `freshness` (sessions a symbol's last bar lags), `listing`
+ * (a symbol with no stored bar by the as-of close, not listed yet: value 0, status warn, no fail threshold).
+ */
 export interface CheckResult {
-  kind: "psi" | "freshness";
+  kind: "psi" | "freshness" | "listing";
   name: string;
   value: number;
   warn: number;
@@ -375,8 +378,29 @@ function featureHashes(ds: { X: Float64Array; featureNames: string[] }, rows: In
 }
 
 /**
+ * The symbols a run decides on, in the config's order, and their stored bars up to the as-of close: every one with
+ * a bar on the as-of date gets a signal.
+ */
+interface RunSymbols {
+  traded: readonly string[];
+  series: ReadonlyMap<string, SymbolSeries>;
+}
+
+/** `signals` in the order of `symbols` (others after them, by symbol): a first run and a re-run show one order. */
+function inSymbolOrder(signals: Signal[], symbols: readonly string[]): Signal[] {
+  const at = new Map(symbols.map((s, i) => [s, i]));
+  const rank = (s: Signal) => at.get(s.symbol) ?? symbols.length;
+  return [...signals].sort((a, b) =>
+    rank(a) - rank(b) || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0)
+  );
+}
+
+/**
  * Signals of `asOf` with provenance: the system's own signals (its book's weights) plus each expert's calibrated
- * edge, the combined score, the volatility forecast and the feature hashes of the same rows.
+ * edge, the combined score, the volatility forecast and the feature hashes of the same rows. A traded symbol with a
+ * bar on `asOf` but no feature row (too few bars for the features' warm-up, e.g. listed a few weeks ago) is not
+ * tradable: a `hold` of size 0 with the reason in `untradable`, as a symbol the system was not fitted on (no
+ * feature hash: it has no feature vector). In the order of `run.traded`.
  */
 async function issueSignals(
   system: FittedSystem,
@@ -385,44 +409,80 @@ async function issueSignals(
   version: string,
   issuedAt: Instant,
   source: string,
+  run: RunSymbols,
 ): Promise<Signal[]> {
   const rows = rowsOnDate(ds, asOf);
   const sigs = await system.predict(ds, asOf);
   const p = await system.predictRows(ds, rows);
   const hashes = await featureHashes(ds, rows);
   const rule = { ...system.spec.portfolio };
-  return sigs.map((s, i) => {
-    if (p.symbol[i] !== s.symbol) throw new Error(`internal: row order differs at ${i}`);
-    // an expert without a calibrated edge (e.g. one that abstains) records none
-    const withEdge = (c: ExpertContribution): ExpertContribution => {
-      const e = p.edges.get(`expert:${c.expert}`)?.[i];
-      return e !== undefined && Number.isFinite(e) ? { ...c, calibrated: [e] } : { ...c };
-    };
+  const withRow = new Set(sigs.map((s) => s.symbol));
+  const warmup = featureWarmup(featureSetOf(system.featureNames, system.featureSet.version));
+  const noRow: Signal[] = run.traded.filter((sym) =>
+    !withRow.has(sym) && run.series.get(sym)?.dates.at(-1) === asOf
+  ).map((sym) => {
+    const bars = run.series.get(sym)!.dates.length;
     return {
-      symbol: s.symbol,
-      date: s.date,
-      action: s.action,
-      size: s.size,
-      confidence: s.confidence,
-      contributions: s.contributions.map(withEdge),
+      symbol: sym,
+      date: asOf,
+      action: "hold",
+      size: 0,
+      confidence: 0,
+      contributions: [],
       source,
-      knownAt: s.knownAt,
+      knownAt: sigs[0]?.knownAt ?? closeTime(asOf),
       provenance: {
         modelVersion: version,
         asOf: closeTime(asOf),
-        featureHash: hashes[i],
+        featureHash: "",
         issuedAt,
         sizing: {
-          rawScore: p.score[i],
-          score: s.edge,
-          ...(Number.isFinite(s.decisionEdge) ? { decisionEdge: s.decisionEdge } : {}),
-          forecastVol: s.dailyVol * Math.sqrt(252),
+          rawScore: NaN,
+          score: NaN,
+          forecastVol: NaN,
           rule,
-          ...(s.untradable !== undefined ? { untradable: s.untradable } : {}),
+          untradable: bars <= warmup
+            ? `too few bars for the features: ${bars} of ${warmup + 1} (a ${warmup}-session warm-up)`
+            : `no feature row for ${sym} on ${asOf} (a feature is not finite)`,
         },
       },
     };
   });
+  return inSymbolOrder([
+    ...sigs.map((s, i): Signal => {
+      if (p.symbol[i] !== s.symbol) throw new Error(`internal: row order differs at ${i}`);
+      // an expert without a calibrated edge (e.g. one that abstains) records none
+      const withEdge = (c: ExpertContribution): ExpertContribution => {
+        const e = p.edges.get(`expert:${c.expert}`)?.[i];
+        return e !== undefined && Number.isFinite(e) ? { ...c, calibrated: [e] } : { ...c };
+      };
+      return {
+        symbol: s.symbol,
+        date: s.date,
+        action: s.action,
+        size: s.size,
+        confidence: s.confidence,
+        contributions: s.contributions.map(withEdge),
+        source,
+        knownAt: s.knownAt,
+        provenance: {
+          modelVersion: version,
+          asOf: closeTime(asOf),
+          featureHash: hashes[i],
+          issuedAt,
+          sizing: {
+            rawScore: p.score[i],
+            score: s.edge,
+            ...(Number.isFinite(s.decisionEdge) ? { decisionEdge: s.decisionEdge } : {}),
+            forecastVol: s.dailyVol * Math.sqrt(252),
+            rule,
+            ...(s.untradable !== undefined ? { untradable: s.untradable } : {}),
+          },
+        },
+      };
+    }),
+    ...noRow,
+  ], run.traded);
 }
 
 /** The issued signal without its issue time, for comparing a recomputation with what was issued. */
@@ -443,8 +503,9 @@ async function issueOnce(
   version: string,
   issuedAt: Instant,
   source: string,
+  run: RunSymbols,
 ): Promise<{ issued: Signal[]; written: number; differs: string[] }> {
-  const signals = await issueSignals(system, ds, asOf, version, issuedAt, source);
+  const signals = await issueSignals(system, ds, asOf, version, issuedAt, source, run);
   const existing = (await stores.tables.query("signals", {
     where: { date: asOf, model_version: version, source },
     orderBy: ["symbol"],
@@ -461,7 +522,7 @@ async function issueOnce(
     const o = old.get(s.symbol);
     return !o || comparable(o) !== comparable(s);
   }).map((s) => s.symbol);
-  return { issued: existing, written: 0, differs };
+  return { issued: inSymbolOrder(existing, run.traded), written: 0, differs };
 }
 
 /** Feature functions of the calendar: a function of the date alone, so "drift" there says nothing. */
@@ -502,6 +563,15 @@ function driftReferences(
     out[name] = baseline ? { ...ref, baseline } : ref;
   });
   return out;
+}
+
+/** The note naming the run's symbols with no stored bar by the as-of close (not listed yet). */
+function noBarsYetNote(symbols: readonly string[], asOf: IsoDate): string {
+  const names = symbols.length > 5
+    ? `${symbols.slice(0, 5).join(", ")},... ${symbols.length} in all`
+    : symbols.join(", ");
+  return `${names}: no bars yet by ${asOf} (not listed then): no signal, and not a stale symbol (health check ` +
+    `listing, warn)`;
 }
 
 function status(v: number, warn: number, fail: number): CheckResult["status"] {
@@ -753,23 +823,16 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     if (!traded.length) {
       throw new ConfigError(`source.universe ${cfg.source.universe}: no member on ${asOf}`);
     }
+    const unlisted = traded.filter((s) => !hist.series.has(s));
+    if (unlisted.length) progress.note(noBarsYetNote(unlisted, asOf));
     const membership = members.length ? members : undefined;
     done();
-    // news sentiment from the configured scorer (cached in the documents store), as in the research run
-    progress.note(news.note);
-    done = progress.start(`news scoring (${news.scorer.id})`);
-    const scored = await scoreNews(hist.news, news.scorer, stores.documents, {
-      onProgress: (d, t) => progress.tick(d, t, "headlines"),
-    });
-    hist.news = scored.items;
-    done();
-    progress.note(
-      `${scored.items.length} news items: ${scored.scored} scored, ${scored.cached} from the score cache`,
-    );
+    // the scorer's id is known before any headline is scored: the checks below refuse a run before scoring
     const newsScorer = news.scorer.id;
 
-    // 3. the checks that refuse the run come before anything is written: the system that may serve asOf must
-    // be one this build loads, fitted on news scored as this run scores it (unless --refit)
+    // 3. the checks that refuse the run come before anything is written or scored (news scoring writes the score
+    // cache and can take minutes with the language model): the system that may serve asOf must be one this build
+    // loads, fitted on news scored as this run scores it, on this run's market context (unless --refit)
     const git = opts.git ?? await gitState();
     let versions = await listVersions(stores.objects, p.model);
     /** The scorer a version was fitted on when it is not this run's (undefined when it is, or unrecorded). */
@@ -835,6 +898,17 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
           "refit with --refit",
       );
     }
+    // news sentiment from the configured scorer (cached in the documents store), as in the research run
+    progress.note(news.note);
+    done = progress.start(`news scoring (${newsScorer})`);
+    const scored = await scoreNews(hist.news, news.scorer, stores.documents, {
+      onProgress: (d, t) => progress.tick(d, t, "headlines"),
+    });
+    hist.news = scored.items;
+    done();
+    progress.note(
+      `${scored.items.length} news items: ${scored.scored} scored, ${scored.cached} from the score cache`,
+    );
 
     // 4. the paper scorecard of earlier signals whose outcome is known now (the challenger decision reads it)
     done = progress.start("paper scorecard");
@@ -1091,6 +1165,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     // 6. signals for the next session, with provenance; never overwrite what was issued
     done = progress.start(`signals for ${nextSession(asOf)} (${version})`);
     const issuedAt = now();
+    const runSymbols: RunSymbols = { traded, series: hist.series };
     // a version that already ran in the shadow on asOf (it has since been promoted) keeps that run: a run row
     // per version and date, so issuing for it now would leave signals no run makes visible
     const shadowedBefore = (await stores.tables.query("signal_runs", {
@@ -1098,14 +1173,17 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     })).length > 0;
     const { issued, written, differs } = shadowedBefore
       ? {
-        issued: (await stores.tables.query("signals", {
-          where: { date: asOf, model_version: version, source: SHADOW_SIGNAL_SOURCE },
-          orderBy: ["symbol"],
-        })).map(rowToSignal),
+        issued: inSymbolOrder(
+          (await stores.tables.query("signals", {
+            where: { date: asOf, model_version: version, source: SHADOW_SIGNAL_SOURCE },
+            orderBy: ["symbol"],
+          })).map(rowToSignal),
+          traded,
+        ),
         written: 0,
         differs: [] as string[],
       }
-      : await issueOnce(stores, system, ds, asOf, version, issuedAt, SIGNAL_SOURCE);
+      : await issueOnce(stores, system, ds, asOf, version, issuedAt, SIGNAL_SOURCE, runSymbols);
     if (shadowedBefore) {
       promotion += `; ${version} ran in the shadow on ${asOf}: that run stands, nothing issued`;
     }
@@ -1119,6 +1197,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         sh.manifest.version,
         issuedAt,
         SHADOW_SIGNAL_SOURCE,
+        runSymbols,
       );
       shadowRuns.push({ version: sh.manifest.version, signals: r.issued, written: r.written });
     }
@@ -1149,8 +1228,14 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     // market series too, each up to its last session public by the as-of close (the VIX's: the session before)
     for (const s of new Set([...traded, ...marketBars.keys()])) {
       const e = hist.snapshot.find((x) => x.symbol === s);
+      if (!e) {
+        // no stored bar by the as-of close (not listed yet): nothing is late, but the run says so (warn, never
+        // fail by itself); value: its bars stored by then; no fail threshold (stored as null)
+        checks.push({ kind: "listing", name: s, value: 0, warn: 0, fail: NaN, status: "warn" });
+        continue;
+      }
       const due = publicationDelay(s) > 0 ? prevSession(asOf) : asOf;
-      const lag = !e ? cal.length : e.lastDate >= due ? 0 : sessions(nextSession(e.lastDate), due).length;
+      const lag = e.lastDate >= due ? 0 : sessions(nextSession(e.lastDate), due).length;
       worstLag = Math.max(worstLag, lag);
       if (lag > 0) {
         const fr = p.freshness;
@@ -1201,7 +1286,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         name: String(r.name),
         value: Number(r.value),
         warn: Number(r.warn),
-        fail: Number(r.fail),
+        fail: r.fail === null || r.fail === undefined ? NaN : Number(r.fail),
         status: r.status as CheckResult["status"],
       }))
       : checks;
@@ -1216,7 +1301,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
           name: c.name,
           value: c.value,
           warn: c.warn,
-          fail: c.fail,
+          // a check without a fail threshold (listing) stores none
+          fail: Number.isFinite(c.fail) ? c.fail : null,
           status: c.status,
           known_at: closeTime(asOf),
         })),
@@ -1294,7 +1380,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       columns: ["check", "name", "value", "warn", "fail", "status"],
       rows: (bad.length ? bad : recorded.filter((c) => c.name === "*")).map((
         c,
-      ) => [c.kind, c.name, fmt(c.value), c.warn, c.fail, c.status]),
+      ) => [c.kind, c.name, fmt(c.value), c.warn, Number.isFinite(c.fail) ? c.fail : "-", c.status]),
     };
     const recheck = prior.length && recomputed !== shownStatus
       ? `as recorded at issue; the checks recomputed now say ${recomputed}`

@@ -4,12 +4,13 @@ import {
   aliasState,
   listVersions,
   loadVersion,
+  NEWS_SCORES_COLLECTION,
   promoteVersion,
   registerVersion,
   setAlias,
 } from "@lib/models/mod.ts";
 import { type BarRequest, createSyntheticMarket, csvSourceFor, type MarketSource } from "@lib/sources/mod.ts";
-import { openEmbeddedStores, rowToSignal, type Stores } from "@lib/store/mod.ts";
+import { type Doc, openEmbeddedStores, rowToSignal, type Stores } from "@lib/store/mod.ts";
 import { issuedView } from "@lib/serve/mod.ts";
 import { type Config, loadConfig, retrainWindow } from "./config.ts";
 import { DEFAULT_SPEC, loadSystem, SYSTEM_FORMAT_VERSION } from "@lib/workflow/mod.ts";
@@ -933,3 +934,115 @@ storeTest(
     equal((await listVersions(stores.objects, "system")).length, versions);
   },
 );
+
+storeTest(
+  "signal: a run refused for its serving version (another news scorer) scores no news and writes no score",
+  async (cfg, stores) => {
+    const d = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-2);
+    const first = await runSignal(cfg, { ...quiet, stores, asOf: d[0] });
+    const { files, manifest } = await loadVersion(stores.objects, "system", first.modelVersion);
+    const lm = await registerVersion(stores.objects, "system", files, {
+      ...manifest.lineage,
+      newsScorer: "lm:finsent-mpnet@v1",
+    });
+    await promoteVersion(stores.objects, "system", lm.version);
+    // an empty score cache: a run that scored its news would fill it again
+    await stores.documents.dropCollection!(NEWS_SCORES_COLLECTION);
+    let upserts = 0;
+    const counting: Stores = {
+      ...stores,
+      documents: new Proxy(stores.documents, {
+        get(t, k) {
+          const v = Reflect.get(t, k);
+          if (k !== "upsert") return typeof v === "function" ? v.bind(t) : v;
+          return (collection: string, docs: Doc[]) => {
+            if (collection === NEWS_SCORES_COLLECTION) upserts++;
+            return v.call(t, collection, docs);
+          };
+        },
+      }) as Stores["documents"],
+    };
+    const steps: string[] = [];
+    const base = createProgress({ quiet: true });
+    const progress = { ...base, start: (s: string) => (steps.push(s), base.start(s)) };
+    await rejects(
+      () => runSignal(cfg, { ...quiet, stores: counting, asOf: d[1], progress }),
+      /was fitted on news scored by lm:finsent-mpnet@v1, this run scores with lexicon/,
+    );
+    ok(!steps.some((s) => s.startsWith("news scoring")), steps.join(" | "));
+    equal(upserts, 0, "no score written");
+    equal(await stores.documents.count(NEWS_SCORES_COLLECTION), 0, "the score cache is as it was");
+  },
+);
+
+Deno.test({
+  name:
+    "signal: a symbol with no bars yet is a listing warning, not stale; listed with too few bars for the " +
+    "features it is a hold with the reason; a re-run shows the config's symbol order",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const m = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 });
+    const syms = (await m.listSymbols!()).sort();
+    const d = m.dates, n = d.length;
+    // `late` lists on d[n - 60]: 60 bars on the last date, one short of the features' 60-session warm-up
+    const late = syms[2];
+    const source = {
+      ...m,
+      bars: async (req: BarRequest) => {
+        const out = await m.bars(req);
+        const b = out.get(late);
+        if (b) out.set(late, b.filter((x) => x.date >= d[n - 60]));
+        return out;
+      },
+    };
+    // the config's order is not the alphabetical one
+    const order = [...syms].reverse();
+    const cfg = await smallConfig({
+      source: { synthetic: { symbols: 6, sessions: 420, seed: 3 }, symbols: order },
+      // drift thresholds out of reach: the run's status is the listing check's alone
+      production: { retrain: { every: 200 }, drift: { psiWarn: 100, psiFail: 100 } },
+    });
+    const stores = openEmbeddedStores(":memory:");
+    try {
+      const notes: string[] = [];
+      const progress = { ...createProgress({ quiet: true }), note: (t: string) => void notes.push(t) };
+      const before = await runSignal(cfg, { ...quiet, stores, source, progress, asOf: d[n - 61] });
+      ok(notes.some((x) => x.startsWith(`${late}: no bars yet by ${d[n - 61]}`)), notes.join("\n"));
+      deepEqual(
+        before.checks.filter((c) => c.name === late).map((c) => [c.kind, c.value, c.status]),
+        [["listing", 0, "warn"]],
+        "not a stale symbol",
+      );
+      equal(before.checks.find((c) => c.kind === "freshness" && c.name === "*")!.value, 0);
+      equal(before.status, "warn", "a warning, not a failure");
+      equal(before.exitCode, 0);
+      deepEqual(before.signals.map((s) => s.symbol), order.filter((s) => s !== late));
+      const [recorded] = await stores.tables.query("health", { where: { kind: "listing", name: late } });
+      equal(recorded.fail, null, "no fail threshold");
+      // listed, 60 bars: a hold of size 0 that says why, stored like the other untradable reasons
+      const after = await runSignal(cfg, { ...quiet, stores, source, asOf: d[n - 1] });
+      equal(after.model, "loaded");
+      deepEqual(after.signals.map((s) => s.symbol), order, "every traded symbol, in the config's order");
+      const held = after.signals.find((s) => s.symbol === late)!;
+      deepEqual([held.action, held.size, held.confidence], ["hold", 0, 0]);
+      equal(
+        held.provenance!.sizing.untradable,
+        "too few bars for the features: 60 of 61 (a 60-session warm-up)",
+      );
+      const [row] = await stores.tables.query("signals", { where: { symbol: late, date: d[n - 1] } });
+      deepEqual(rowToSignal(row), held, "stored with the reason");
+      ok(!after.checks.some((c) => c.name === late && c.status !== "ok"));
+      // a re-run lists the issued signals in the same order, in the summary and its table
+      const again = await runSignal(cfg, { ...quiet, stores, source, asOf: d[n - 1] });
+      equal(again.written, 0);
+      deepEqual(again.signals.map((s) => s.symbol), order);
+      const tableOrder = (t: string) =>
+        t.split("\n").map((l) => l.split(/\s+/)[0]).filter((w) => syms.includes(w));
+      deepEqual(tableOrder(again.table), tableOrder(after.table));
+      deepEqual(tableOrder(after.table), order);
+    } finally {
+      await stores.close();
+    }
+  },
+});

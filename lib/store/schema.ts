@@ -128,8 +128,10 @@ export const SIGNAL_RUNS: TableSchema = {
 
 /**
  * Health checks of a production run: feature drift (`kind` `psi`, `name` the feature, `value` the population
- * stability index against the training window) and data freshness (`kind` `freshness`, `name` a symbol or `*`,
- * `value` sessions behind the as-of date); `status` `ok` | `warn` | `fail` against the configured thresholds.
+ * stability index against the training window), data freshness (`kind` `freshness`, `name` a symbol or `*`,
+ * `value` sessions behind the as-of date) and listing (`kind` `listing`, `name` a symbol without a stored bar by
+ * the as-of date, `status` `warn`, `fail` null); `status` `ok` | `warn` | `fail` against the configured
+ * thresholds.
  * Key (model_version, as_of, kind, name).
  */
 export const HEALTH: TableSchema = {
