@@ -168,6 +168,9 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
   if (source !== "csv" && newsFiles.length) {
     throw new ConfigError(`--news-file is read only by --source csv (this run collects from ${source})`);
   }
+  if (newsFiles.length && !kinds.includes("news") && !help) {
+    throw new ConfigError("--news-file is read only with --kinds news (e.g. --kinds prices,news)");
+  }
   if (source === "csv" && kinds.includes("news") && !newsFiles.length && !help) {
     throw new ConfigError(
       "--source csv collects news from --news-file FILE (a CSV of headline, time, symbol)",

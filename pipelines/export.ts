@@ -378,7 +378,13 @@ async function prepareFeatures(
   // run fetches them, from the warm-up's first session); else the universe's own index and VIX stand-in
   const market = cfg.source.market.index === null ? undefined : marketFromBars(
     cfg.source.market,
-    await fetchMarketBars(await sourceFromConfig(cfg), cfg.source.market, hist.historyFrom, to),
+    // (prices only: the config's news files are not read, so one moved since the run does not matter here)
+    await fetchMarketBars(
+      await sourceFromConfig({ ...cfg, source: { ...cfg.source, newsFiles: [] } }),
+      cfg.source.market,
+      hist.historyFrom,
+      to,
+    ),
     hist.historyFrom,
     to,
   );

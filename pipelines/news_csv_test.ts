@@ -88,6 +88,10 @@ Deno.test("--news-file: refused in one line where no csv source reads it, and ne
     () => parseCollectArgs(["--source", "synthetic", "--news-file", BENZINGA]),
     /--news-file is read only by --source csv/,
   );
+  throws(
+    () => parseCollectArgs([...base, "--news-file", BENZINGA]),
+    /^ConfigError: --news-file is read only with --kinds news \(e\.g\. --kinds prices,news\)$/,
+  );
   deepEqual(parseCollectArgs([...base, "--kinds", "prices,news", "--news-file", BENZINGA]).newsFiles, [
     BENZINGA,
   ]);

@@ -570,7 +570,7 @@ function noBarsYetNote(symbols: readonly string[], asOf: IsoDate): string {
   const names = symbols.length > 5
     ? `${symbols.slice(0, 5).join(", ")},... ${symbols.length} in all`
     : symbols.join(", ");
-  return `${names}: no bars yet by ${asOf} (not listed then): no signal, and not a stale symbol (health check ` +
+  return `${names}: no bars yet by ${asOf} (not listed then, or never collected): no signal, and not a stale symbol (health check ` +
     `listing, warn)`;
 }
 

@@ -135,6 +135,8 @@ export interface CsvSource extends MarketSource {
   load(): Promise<CsvLoadReport>;
   /** The report of what has been parsed so far. */
   report(): CsvLoadReport;
+  /** Parses every news file (once; a bad row throws naming `file:line`) and returns their report. */
+  loadNews(): Promise<NewsCsvReport | undefined>;
 }
 
 /** Columnar series of one symbol, ascending dates: a column per numeric field of `Bar` (and `knownAt`). */
@@ -865,6 +867,10 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
       if (newsReader) rep.news = await newsReader.load();
       return rep;
     },
+    async loadNews() {
+      if (newsReader) rep.news = await newsReader.load();
+      return rep.news;
+    },
     report() {
       return rep;
     },
@@ -911,11 +917,22 @@ export const csvPresets = {
 /**
  * A CSV source for a directory, layout detected: the sp500-5yr file gets its preset; otherwise, when a data
  * file's header has a `symbol`/`ticker`/`name` column the layout is `symbol-column`, else `file-per-symbol`.
- * `overrides` replace the detected options (e.g. `strict`, `inconsistent`, `symbolFromFile`).
+ * `overrides` replace the detected options (e.g. `strict`, `inconsistent`, `symbolFromFile`). The news files
+ * (`overrides.newsFiles`) are parsed before it returns: a bad row is an error here, before any work.
  */
 export async function csvSourceFor(
   dir: string | URL,
   overrides: Partial<Omit<CsvSourceOptions, "files">> = {},
+): Promise<CsvSource> {
+  const src = await detectCsvSource(dir, overrides);
+  // the news files are parsed now: a bad row is refused before anything is fetched or written
+  await src.loadNews();
+  return src;
+}
+
+async function detectCsvSource(
+  dir: string | URL,
+  overrides: Partial<Omit<CsvSourceOptions, "files">>,
 ): Promise<CsvSource> {
   const path = fromFileUrl(dir);
   let names: string[];

@@ -11,16 +11,17 @@
  *   `time`, `date`;
  * - symbol: `symbol`, `ticker`, `stock`, `name` (required: a file of market-wide headlines is refused, as the
  *   news features are per symbol);
- * - optional: `summary`/`description`, `url`/`link`, `id`/`uuid`.
+ * - optional: `summary`/`description`, `url`/`link`.
  *
  * Point in time: a time with a zone (`2020-06-05 10:30:00-04:00`, `2014-01-01T03:59:03Z`) is the item's
  * `publishedAt` and `knownAt`. A date alone (`2020-06-05`) says nothing about the hour, so the item is taken as
  * published at the end of that New York day: it counts for the next session, never for the date's own close.
  * A time without a zone is refused (its instant is unknown), as is any other format. A row with an empty
  * headline or symbol is skipped and counted (`strict`: an error); a bad symbol or time is a
- * `DataValidationError` naming `file:line`. Rows repeated to the letter (same symbol, time and headline) are one
- * item. An item's id is the file's `id` column, else a hash of symbol, time and headline, so re-reading a file
- * never duplicates an item.
+ * `DataValidationError` naming `file:line`. Rows repeated to the letter (same symbol, time and headline), in one
+ * file or across files, are one item. An item's id is a hash of its symbol, time and headline (a file's own id
+ * column is not trusted to be unique, and a renamed file must not duplicate its items), so re-reading a file never
+ * duplicates an item; a headline edited in the file is a new item.
  * @module
  */
 import { createHash } from "node:crypto";
@@ -61,7 +62,6 @@ export const NEWS_COLUMNS = {
   symbol: ["symbol", "ticker", "stock", "name"],
   summary: ["summary", "description"],
   url: ["url", "link"],
-  id: ["id", "uuid"],
 } as const;
 
 /** What reading the news files found. */
@@ -103,6 +103,7 @@ export function newsInstant(text: string): { at: Instant; dateOnly: boolean } | 
     return isCalendarDate(t) ? { at: nyTime(addDays(t, 1), 0), dateOnly: true } : `bad date ${shown(t)}`;
   }
   const m = ZONED.exec(t);
+  if (m && !isCalendarDate(m[1])) return `bad date ${shown(t)}`;
   if (m) {
     const zone = m[3].toUpperCase() === "Z" ? "Z" : `${m[3].slice(0, 3)}:${m[3].slice(-2)}`;
     const at = Date.parse(`${m[1]}T${m[2]}${zone}`);
@@ -156,7 +157,6 @@ export function newsColumns(
     symbol: find(NEWS_COLUMNS.symbol),
     summary: find(NEWS_COLUMNS.summary),
     url: find(NEWS_COLUMNS.url),
-    id: find(NEWS_COLUMNS.id),
   };
   const missing = (["headline", "time", "symbol"] as const).filter((k) => idx[k] < 0);
   if (missing.length) {
@@ -171,18 +171,22 @@ export function newsColumns(
   return idx;
 }
 
-/** Parses one news file into items (symbols upper-cased), adding to `rep`. */
+/**
+ * Parses one news file into items (symbols upper-cased), adding to `rep`; a row whose item `seen` holds already
+ * (the same symbol, time and headline, in this or an earlier file) is counted as a repeat.
+ */
 async function parseNewsFile(
   path: string,
   name: string,
   strict: boolean,
   rep: NewsCsvReport,
+  seen: Set<string>,
 ): Promise<NewsItem[]> {
   const file = basename(path);
   const t = readCsvTable(await readText(path, name), { file });
   const c = newsColumns(t.header, file);
   const source = `${name}/${file}`;
-  const keyed: { key: string; item: NewsItem }[] = [];
+  const out: NewsItem[] = [];
   for (const r of t.rows) {
     rep.rows++;
     const where = `${file}:${r.line}`;
@@ -197,36 +201,25 @@ async function parseNewsFile(
     if (!isSymbol(symbol)) throw new DataValidationError(`${shown(f[c.symbol])} is not a symbol`, { where });
     const time = newsInstant(f[c.time]);
     if (typeof time === "string") throw new DataValidationError(time, { where });
-    if (time.dateOnly) rep.dateOnly++;
-    const summary = c.summary >= 0 ? f[c.summary].trim() : "";
-    const url = c.url >= 0 ? f[c.url].trim() : "";
-    const id = c.id >= 0 ? f[c.id].trim() : "";
-    keyed.push({
-      key: id !== "" ? `${source}:${id}` : `${symbol}\u0000${time.at}\u0000${headline}`,
-      item: {
-        id: "",
-        symbols: [symbol],
-        publishedAt: time.at,
-        headline,
-        ...(summary ? { summary } : {}),
-        source,
-        ...(url ? { url } : {}),
-        knownAt: time.at,
-      },
-    });
-  }
-  const seen = new Set<string>();
-  const out: NewsItem[] = [];
-  for (const { key, item } of keyed) {
+    const key = `${symbol}\u0000${time.at}\u0000${headline}`;
     if (seen.has(key)) {
       rep.duplicates++;
       continue;
     }
     seen.add(key);
-    item.id = key.startsWith(`${source}:`)
-      ? key
-      : `csv:${createHash("sha256").update(key).digest("hex").slice(0, 32)}`;
-    out.push(item);
+    if (time.dateOnly) rep.dateOnly++;
+    const summary = c.summary >= 0 ? f[c.summary].trim() : "";
+    const url = c.url >= 0 ? f[c.url].trim() : "";
+    out.push({
+      id: `csv:${createHash("sha256").update(key).digest("hex").slice(0, 32)}`,
+      symbols: [symbol],
+      publishedAt: time.at,
+      headline,
+      ...(summary ? { summary } : {}),
+      source,
+      ...(url ? { url } : {}),
+      knownAt: time.at,
+    });
   }
   return out;
 }
@@ -245,8 +238,9 @@ export function createCsvNews(
   const load = () => {
     loaded ??= (async () => {
       const bySymbol = new Map<string, NewsItem[]>();
+      const seen = new Set<string>();
       for (const path of files) {
-        for (const it of await parseNewsFile(path, name, opts.strict ?? false, rep)) {
+        for (const it of await parseNewsFile(path, name, opts.strict ?? false, rep, seen)) {
           const list = bySymbol.get(it.symbols[0]);
           if (list) list.push(it);
           else bySymbol.set(it.symbols[0], [it]);

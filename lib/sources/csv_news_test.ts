@@ -35,6 +35,8 @@ Deno.test("news times: a zone or Z is the instant; a date alone is the end of th
   ok(/has no zone: add Z or an offset/.test(newsInstant("2020-06-05 10:30:00") as string));
   ok(/is not YYYY-MM-DD or an ISO 8601 time/.test(newsInstant("18-Jul-20") as string));
   ok(/bad date/.test(newsInstant("2021-02-30") as string));
+  // a zoned time on a day that does not exist is refused too (Date.parse would roll it over to March 1st)
+  ok(/bad date/.test(newsInstant("2020-02-30T10:00:00Z") as string));
 });
 
 Deno.test("news columns: matched by name in any case; a file without a symbol column (market-wide) is refused", () => {
@@ -44,7 +46,6 @@ Deno.test("news columns: matched by name in any case; a file without a symbol co
     symbol: 0,
     summary: -1,
     url: -1,
-    id: -1,
   });
   throws(
     () => newsColumns(["Headlines", "Time", "Description"], "cnbc_headlines.csv"),
@@ -94,6 +95,31 @@ Deno.test("csv news: the items that count for from..to (after the close before f
   );
 });
 
+Deno.test("csv news: one item per symbol, time and headline across files; an id column is not trusted", async () => {
+  const a = file("a.csv", "id,title,date,stock\n1,Apple up,2020-01-06 10:30:00-05:00,AAPL\n");
+  // the same id with another headline is another item; the same row in a second file is the same item
+  const b = file(
+    "b.csv",
+    "id,title,date,stock\n1,Apple down,2020-01-06 11:30:00-05:00,AAPL\n7,Apple up,2020-01-06 10:30:00-05:00,AAPL\n",
+  );
+  const src = createCsvNews([a, b]);
+  const items = await src.news({ symbols: ["AAPL"], from: "2020-01-06", to: "2020-01-06" });
+  deepEqual(items.map((n) => [n.headline, n.source]), [["Apple up", "csv/a.csv"], [
+    "Apple down",
+    "csv/b.csv",
+  ]]);
+  equal(new Set(items.map((n) => n.id)).size, 2);
+  deepEqual([src.report().items, src.report().duplicates], [2, 1]);
+  // a renamed file keeps its items' ids
+  const renamed = file("renamed.csv", "id,title,date,stock\n1,Apple up,2020-01-06 10:30:00-05:00,AAPL\n");
+  const [again] = await createCsvNews([renamed]).news({
+    symbols: ["AAPL"],
+    from: "2020-01-06",
+    to: "2020-01-06",
+  });
+  equal(again.id, items[0].id);
+});
+
 Deno.test("csv news: a bad symbol or time is an error naming file:line; gzip is read", async () => {
   const bad = file(
     "bad.csv",
@@ -135,6 +161,16 @@ Deno.test("csv source: --news-file files are its news (left out of the price fil
   deepEqual(rep.news?.items, 1);
   const items = await src.news!({ symbols: ["AAA"], from: "2017-11-17", to: "2017-11-20" });
   deepEqual(items.map((n) => [n.headline, n.knownAt <= closeTime("2017-11-17")]), [["up", true]]);
+  // a bad row anywhere in a news file is refused when the source is built, before anything is fetched
+  writeFileSync(
+    join(dir, "bad.csv"),
+    "title,date,stock\nup,2017-11-17 09:00:00-05:00,AAA\nx,2017-11-17 10:00,AAA\n",
+  );
+  await rejects(
+    () => csvSourceFor(dir, { newsFiles: [join(dir, "bad.csv")] }),
+    (e: Error) =>
+      e instanceof DataValidationError && /^bad\.csv:3: time "2017-11-17 10:00" has no zone/.test(e.message),
+  );
   await rejects(
     () => csvSourceFor(dir, { newsFiles: [join(dir, "missing.csv")] }),
     (e: Error) => e instanceof DataSourceError && /cannot read news file .*missing\.csv/.test(e.message),
