@@ -804,11 +804,17 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         hist.snapshot.push({ symbol: sym, lastKnownAt: e.knownAt, lastDate: e.date, rows: bars.length });
       }
     }
-    // holes in the stored bars are refused (or noted) as in the research run: a fit would span them
+    // holes in the stored bars are refused (or noted) as in the research run: a fit would span them. A rolling
+    // window reads only its own sessions and the features' warm-up before them: older holes do not matter
+    const read = window.mode === "rolling"
+      ? cal[Math.max(0, cal.indexOf(asOf) - window.sessions - featureWarmup(PIPELINE_FEATURE_SET) + 1)]
+      : cal[0];
     const holesNote = checkSessionCoverage(
       new Map([
-        ...[...hist.series].map(([sym, s]) => [sym, s.dates.map((date) => ({ date }))] as const),
-        ...marketBars,
+        ...[...hist.series].map(([sym, s]) =>
+          [sym, s.dates.filter((d) => d >= read).map((date) => ({ date }))] as const
+        ),
+        ...[...marketBars].map(([sym, bars]) => [sym, bars.filter((b) => b.date >= read)] as const),
       ]),
       {
         market: marketSymbols(cfg.source.market),

@@ -932,6 +932,10 @@ storeTest(
       [runs, sigs],
     );
     equal((await listVersions(stores.objects, "system")).length, versions);
+    // a rolling window reads only its own sessions and the warm-up before them: the older hole does not matter
+    const rolling = await smallConfig({ production: { retrain: { window: "rolling 80" } } });
+    const r = await runSignal(rolling, { ...quiet, stores, asOf: d[2] });
+    equal(r.signals.length, 6);
   },
 );
 
