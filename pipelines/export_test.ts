@@ -108,6 +108,24 @@ async function sums(s: Stores, filter: ExportFilter = {}) {
 const args = (dir: string, what: string, format = "parquet") =>
   parseExportArgs(["--what", what, "--format", format, "--out", dir]);
 
+/**
+ * `deno run pipelines/export.ts ...flags` (in `cwd`), without the store servers' settings: their secrets (the local
+ * default password is "fmai") would be redacted from the messages (as they should be), which are compared whole.
+ */
+function exportCli(flags: string[], cwd?: string): Promise<Deno.CommandOutput> {
+  const env = Object.fromEntries(
+    Object.entries(Deno.env.toObject()).filter(([k]) => !k.startsWith("FMAI_") && !k.startsWith("AWS_")),
+  );
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}pipelines/export.ts`, ...flags],
+    env,
+    clearEnv: true,
+    ...(cwd ? { cwd } : {}),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+}
+
 Deno.test("export -> store:copy back: identical rows and checksums (embedded); a re-run adds nothing", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-export-" });
   const a = await seeded(`${dir}/a`), b = openEmbeddedStores(`${dir}/b`);
@@ -330,29 +348,8 @@ Deno.test("export: a bad config file, a symbol the store does not hold or an emp
 
 Deno.test("export CLI: a --store-dir that holds no store is refused (exit 2) and not created", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-export-" });
-  // without the store servers' settings: their secrets (the local default password is "fmai") would be redacted
-  // from the message (as they should be), and the message is compared whole here
-  const env = Object.fromEntries(
-    Object.entries(Deno.env.toObject()).filter(([k]) => !k.startsWith("FMAI_") && !k.startsWith("AWS_")),
-  );
   try {
-    const r = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        `${ROOT}pipelines/export.ts`,
-        "--what",
-        "bars",
-        "--out",
-        `${dir}/ex`,
-        "--store-dir",
-        `${dir}/typo`,
-      ],
-      env,
-      clearEnv: true,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const r = await exportCli(["--what", "bars", "--out", `${dir}/ex`, "--store-dir", `${dir}/typo`]);
     const err = new TextDecoder().decode(r.stderr).trim();
     equal(r.code, 2, err);
     equal(
@@ -367,18 +364,7 @@ Deno.test("export CLI: a --store-dir that holds no store is refused (exit 2) and
 
 Deno.test("export CLI: --store-dir, else the dataDir of --config; a missing store is named by where it came from", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-export-" });
-  const env = Object.fromEntries(
-    Object.entries(Deno.env.toObject()).filter(([k]) => !k.startsWith("FMAI_") && !k.startsWith("AWS_")),
-  );
-  const exportCli = (...flags: string[]) =>
-    new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${ROOT}pipelines/export.ts`, ...flags],
-      env,
-      clearEnv: true,
-      cwd: dir,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+  const inDir = (...flags: string[]) => exportCli(flags, dir);
   try {
     await (await seeded(`${dir}/s6`)).close();
     await Deno.writeTextFile(`${dir}/etf.yaml`, `dataDir: ${dir}/s6\n`);
@@ -387,7 +373,7 @@ Deno.test("export CLI: --store-dir, else the dataDir of --config; a missing stor
     const want = await sums(a);
     await a.close();
     // the config's dataDir, no --store-dir: the store there is read
-    let r = await exportCli(
+    let r = await inDir(
       "--config",
       `${dir}/etf.yaml`,
       "--what",
@@ -402,7 +388,7 @@ Deno.test("export CLI: --store-dir, else the dataDir of --config; a missing stor
     deepEqual([m.files.bars.rows, m.files.signals.rows], [want.bars[0], want.signals[0]]);
     ok(m.files.bars.rows > 0 && m.files.signals.rows > 0);
     // --store-dir wins over the config's dataDir
-    r = await exportCli(
+    r = await inDir(
       "--config",
       `${dir}/typo.yaml`,
       "--store-dir",
@@ -415,14 +401,14 @@ Deno.test("export CLI: --store-dir, else the dataDir of --config; a missing stor
     equal(r.code, 0, new TextDecoder().decode(r.stderr));
     equal((await readManifest(`${dir}/exp2`)).files.bars.rows, want.bars[0]);
     // a config dataDir without a store: the message names the config, not a flag that was never given
-    r = await exportCli("--config", `${dir}/typo.yaml`, "--what", "bars", "--out", `${dir}/exp3`);
+    r = await inDir("--config", `${dir}/typo.yaml`, "--what", "bars", "--out", `${dir}/exp3`);
     equal(r.code, 2);
     equal(
       new TextDecoder().decode(r.stderr).trim(),
       `error: --config ${dir}/typo.yaml: dataDir ${dir}/typo: no store there (${dir}/typo/fmai.sqlite not found; a wrong folder?)`,
     );
     // neither flag: the default config's dataDir (./data, here under the empty working folder)
-    r = await exportCli("--what", "bars", "--out", `${dir}/exp4`);
+    r = await inDir("--what", "bars", "--out", `${dir}/exp4`);
     equal(r.code, 2);
     equal(
       new TextDecoder().decode(r.stderr).trim(),
@@ -691,9 +677,6 @@ Deno.test("export of the feature table on a short range: rows from the first ses
 Deno.test("export of the feature table: a store without the history the warm-up needs for any row is a one-line error (exit 2), nothing written", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-export-warmup-" });
   const a = await seeded(`${dir}/a`);
-  const env = Object.fromEntries(
-    Object.entries(Deno.env.toObject()).filter(([k]) => !k.startsWith("FMAI_") && !k.startsWith("AWS_")),
-  );
   try {
     const config = await lexiconConfig(dir);
     const dates = (await a.tables.query("bars", { where: { symbol: "SYN00" }, orderBy: ["date"] }))
@@ -720,22 +703,7 @@ Deno.test("export of the feature table: a store without the history the warm-up 
       equal(await Deno.stat(out).then(() => true, () => false), false, "no folder");
     }
     await a.close();
-    const r = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        `${ROOT}pipelines/export.ts`,
-        ...flags,
-        "--store-dir",
-        `${dir}/a`,
-        "--out",
-        `${dir}/cli`,
-      ],
-      env,
-      clearEnv: true,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const r = await exportCli([...flags, "--store-dir", `${dir}/a`, "--out", `${dir}/cli`]);
     const err = new TextDecoder().decode(r.stderr).trim();
     equal(r.code, 2, err);
     equal(err.split("\n").length, 1, err);

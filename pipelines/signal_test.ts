@@ -58,6 +58,17 @@ function storeTest(name: string, fn: (cfg: Config, stores: Stores) => Promise<vo
   });
 }
 
+/** `version`'s system registered again as fitted on the language model's sentiment, and made champion. */
+async function lmChampion(stores: Stores, version: string) {
+  const { files, manifest } = await loadVersion(stores.objects, "system", version);
+  const lm = await registerVersion(stores.objects, "system", files, {
+    ...manifest.lineage,
+    newsScorer: "lm:finsent-mpnet@v1",
+  });
+  await promoteVersion(stores.objects, "system", lm.version);
+  return lm;
+}
+
 async function issuedRows(stores: Stores, date: string) {
   return (await stores.tables.query("signals", { where: { date }, orderBy: ["model_version", "symbol"] }))
     .filter((r) => r.model_version !== "").map(rowToSignal);
@@ -214,13 +225,7 @@ storeTest(
   async (cfg, stores) => {
     const d = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-3);
     const first = await runSignal(cfg, { ...quiet, stores, asOf: d[0] });
-    // the same system registered as fitted on the language model's sentiment, and made champion
-    const { files, manifest } = await loadVersion(stores.objects, "system", first.modelVersion);
-    const lm = await registerVersion(stores.objects, "system", files, {
-      ...manifest.lineage,
-      newsScorer: "lm:finsent-mpnet@v1",
-    });
-    await promoteVersion(stores.objects, "system", lm.version);
+    const lm = await lmChampion(stores, first.modelVersion);
     const aliases = (await aliasState(stores.objects, "system")).aliases;
     await rejects(
       () => runSignal(cfg, { ...quiet, stores, asOf: d[1] }),
@@ -944,12 +949,7 @@ storeTest(
   async (cfg, stores) => {
     const d = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-2);
     const first = await runSignal(cfg, { ...quiet, stores, asOf: d[0] });
-    const { files, manifest } = await loadVersion(stores.objects, "system", first.modelVersion);
-    const lm = await registerVersion(stores.objects, "system", files, {
-      ...manifest.lineage,
-      newsScorer: "lm:finsent-mpnet@v1",
-    });
-    await promoteVersion(stores.objects, "system", lm.version);
+    const lm = await lmChampion(stores, first.modelVersion);
     // an empty score cache: a run that scored its news would fill it again
     await stores.documents.dropCollection!(NEWS_SCORES_COLLECTION);
     let upserts = 0;
