@@ -5,6 +5,8 @@
  *   fresh embedded stores (bars/s, raw responses stored too);
  * - parse + store throughput of news documents: the recorded AAPL search response with its news list
  *   repeated to 1,000 items (distinct ids and times), 20 symbols, through the `news` step (docs/s);
+ * - news from a CSV file: the StockNet tweets parsed by the csv source (`--news-file`) beside Python's csv module
+ *   on the same file, and 4 symbols' 42,352 items through the `news` step into fresh embedded stores (docs/s);
  * - bundle size of each Lambda handler and its cold start under Node 22 (module import + first invocation
  *   of a fresh process against the replayed responses).
  * Prints a table and writes `bench/results/collect-<date>.json`.
@@ -15,7 +17,7 @@
  * @module
  */
 import { toolArgs } from "../scripts/_args.ts";
-import { createReplayFetch } from "../lib/sources/mod.ts";
+import { createReplayFetch, csvSourceFor } from "../lib/sources/mod.ts";
 import { openEmbeddedStores } from "../lib/store/mod.ts";
 import { newsStep, pricesStep } from "../pipelines/collect/mod.ts";
 import { sourcesOver } from "../pipelines/collect/_test_helpers.ts";
@@ -114,6 +116,55 @@ const results: Record<string, unknown> = { date: new Date().toISOString() };
   await stores.close();
   await Deno.remove(dir, { recursive: true });
 }
+// news from a CSV file: the StockNet tweets (106,338 rows) parsed by the csv source, then 4 symbols' items (42,352)
+// through the news step into fresh embedded stores; the peer parses the same file with Python's csv module
+{
+  const file =
+    new URL("../../shared/data/stocknet-tweets-prices/stocknet_tweets_preprocessed.csv.gz", import.meta.url)
+      .pathname;
+  const dir = new URL("../../shared/data/stocknet-tweets-prices", import.meta.url).pathname;
+  const [src, parseS] = await timed(() => csvSourceFor(dir, { newsFiles: [file] }));
+  const rep = src.report().news!;
+  const storeDir = await Deno.makeTempDir();
+  const stores = openEmbeddedStores(storeDir);
+  const four = ["AAPL", "FB", "GOOG", "AMZN"];
+  const [rows, storeS] = await timed(() =>
+    newsStep.run({ market: src }, stores, {
+      symbols: four,
+      from: "2014-01-02",
+      to: "2015-12-31",
+      concurrency: 4,
+    })
+  );
+  const docs = await stores.documents.count("news");
+  if (rows.some((r) => !r.ok) || docs !== 42_352) throw new Error(`csv news bench: ${docs} docs`);
+  await stores.close();
+  await Deno.remove(storeDir, { recursive: true });
+  // the peer: gzip + csv.DictReader + datetime.fromisoformat, the same rows and the same instants
+  const py = await new Deno.Command("python3", {
+    args: [
+      "-c",
+      "import csv,gzip,sys,time,datetime as d\nt=time.perf_counter()\n" +
+      "rows=[(r['ticker'],d.datetime.fromisoformat(r['created_at_utc'].replace('Z','+00:00')).timestamp(),r['text_tokens'])" +
+      " for r in csv.DictReader(gzip.open(sys.argv[1],'rt',encoding='utf-8'))]\n" +
+      "print(len(rows), time.perf_counter()-t)",
+      file,
+    ],
+    stdout: "piped",
+  }).output();
+  const [pyRows, pyS] = new TextDecoder().decode(py.stdout).trim().split(" ").map(Number);
+  if (pyRows !== rep.rows) throw new Error(`csv news bench: python read ${pyRows} rows, we ${rep.rows}`);
+  results.csvNews = {
+    rows: rep.rows,
+    items: rep.items,
+    parseSeconds: parseS,
+    pythonCsvSeconds: pyS,
+    parseRatioVsPython: parseS / pyS,
+    stored: docs,
+    storeSeconds: storeS,
+    docsPerSec: docs / storeS,
+  };
+}
 // bundles + cold start
 {
   const [bundles, s] = await timed(() => bundleLambdas());
@@ -135,6 +186,14 @@ console.log(
   `news:   ${n.docs} docs in ${n.seconds.toFixed(2)} s = ${
     Math.round(n.docsPerSec)
   } docs/s (parse + store + raw)`,
+);
+const c = results.csvNews as Json;
+console.log(
+  `csv news: ${c.rows} rows parsed in ${c.parseSeconds.toFixed(2)} s (Python csv module: ${
+    c.pythonCsvSeconds.toFixed(2)
+  } s, ratio ${c.parseRatioVsPython.toFixed(2)}); ${c.stored} docs stored in ${
+    c.storeSeconds.toFixed(2)
+  } s = ${Math.round(c.docsPerSec)} docs/s`,
 );
 console.log(`bundles built in ${(results.bundleSeconds as number).toFixed(1)} s`);
 for (const l of results.lambdas as Json[]) {

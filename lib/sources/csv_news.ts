@@ -89,13 +89,15 @@ export interface CsvNews {
   report(): NewsCsvReport;
 }
 
-const ZONED = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)\s*(Z|[+-]\d{2}:?\d{2})$/i;
+const ZONED =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(?:(Z)|([+-])(\d{2}):?(\d{2}))$/i;
 const NO_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * The instant a news time names, and whether it was a date alone (then the end of that New York day), or a
- * message saying why it is not one.
+ * message saying why it is not one. A day, hour, minute, second or offset out of range is refused (no rolling
+ * over, as `Date.parse` would do for `2020-02-30`).
  */
 export function newsInstant(text: string): { at: Instant; dateOnly: boolean } | string {
   const t = text.trim();
@@ -103,11 +105,16 @@ export function newsInstant(text: string): { at: Instant; dateOnly: boolean } | 
     return isCalendarDate(t) ? { at: nyTime(addDays(t, 1), 0), dateOnly: true } : `bad date ${shown(t)}`;
   }
   const m = ZONED.exec(t);
-  if (m && !isCalendarDate(m[1])) return `bad date ${shown(t)}`;
   if (m) {
-    const zone = m[3].toUpperCase() === "Z" ? "Z" : `${m[3].slice(0, 3)}:${m[3].slice(-2)}`;
-    const at = Date.parse(`${m[1]}T${m[2]}${zone}`);
-    if (Number.isFinite(at)) return { at, dateOnly: false };
+    const [y, mo, d, h, mi] = [+m[1], +m[2], +m[3], +m[4], +m[5]];
+    const sec = m[6] === undefined ? 0 : +m[6];
+    const ms = m[7] === undefined ? 0 : Math.floor(+`0.${m[7]}` * 1000);
+    const day = Date.UTC(y, mo - 1, d);
+    const offH = m[8] ? 0 : +m[10], offM = m[8] ? 0 : +m[11];
+    if (mo < 1 || mo > 12 || new Date(day).getUTCDate() !== d) return `bad date ${shown(t)}`;
+    if (h > 23 || mi > 59 || sec > 59 || offH > 23 || offM > 59) return `bad time ${shown(t)}`;
+    const offset = (m[9] === "-" ? -1 : 1) * (offH * 60 + offM);
+    return { at: day + ((h * 60 + mi - offset) * 60 + sec) * 1000 + ms, dateOnly: false };
   }
   if (NO_ZONE.test(t)) return `time ${shown(t)} has no zone: add Z or an offset such as -05:00`;
   return `time ${shown(t)} is not YYYY-MM-DD or an ISO 8601 time with a zone`;
@@ -171,47 +178,65 @@ export function newsColumns(
   return idx;
 }
 
+/** The id of an item: a hash of its symbol, time and headline (set on first use). */
+function itemId(it: NewsItem): string {
+  if (it.id === "") {
+    const key = `${it.symbols[0]}\u0000${it.publishedAt}\u0000${it.headline}`;
+    it.id = `csv:${createHash("sha256").update(key).digest("hex").slice(0, 32)}`;
+  }
+  return it.id;
+}
+
 /**
  * Parses one news file into items (symbols upper-cased), adding to `rep`; a row whose item `seen` holds already
- * (the same symbol, time and headline, in this or an earlier file) is counted as a repeat.
+ * (the same headline at the same symbol and time, in this or an earlier file) is counted as a repeat.
  */
 async function parseNewsFile(
   path: string,
   name: string,
   strict: boolean,
   rep: NewsCsvReport,
-  seen: Set<string>,
+  seen: Map<string, string[]>,
 ): Promise<NewsItem[]> {
   const file = basename(path);
   const t = readCsvTable(await readText(path, name), { file });
   const c = newsColumns(t.header, file);
   const source = `${name}/${file}`;
   const out: NewsItem[] = [];
+  const symbols = new Set<string>(); // symbols checked already
   for (const r of t.rows) {
     rep.rows++;
-    const where = `${file}:${r.line}`;
+    const where = () => `${file}:${r.line}`;
     const f = r.fields;
     const headline = f[c.headline].trim(), symbol = f[c.symbol].trim().toUpperCase();
     if (headline === "" || symbol === "") {
       const reason = headline === "" ? "no headline" : "no symbol";
-      if (strict) throw new DataValidationError(`strict: ${reason}`, { where });
-      rep.skipped.push({ where, reason });
+      if (strict) throw new DataValidationError(`strict: ${reason}`, { where: where() });
+      rep.skipped.push({ where: where(), reason });
       continue;
     }
-    if (!isSymbol(symbol)) throw new DataValidationError(`${shown(f[c.symbol])} is not a symbol`, { where });
+    if (!symbols.has(symbol)) {
+      if (!isSymbol(symbol)) {
+        throw new DataValidationError(`${shown(f[c.symbol])} is not a symbol`, { where: where() });
+      }
+      symbols.add(symbol);
+    }
     const time = newsInstant(f[c.time]);
-    if (typeof time === "string") throw new DataValidationError(time, { where });
-    const key = `${symbol}\u0000${time.at}\u0000${headline}`;
-    if (seen.has(key)) {
+    if (typeof time === "string") throw new DataValidationError(time, { where: where() });
+    // one item per symbol, time and headline: the headlines seen at (symbol, time), compared only there
+    const at = `${symbol}\u0000${time.at}`;
+    const same = seen.get(at);
+    if (same?.includes(headline)) {
       rep.duplicates++;
       continue;
     }
-    seen.add(key);
+    if (same) same.push(headline);
+    else seen.set(at, [headline]);
     if (time.dateOnly) rep.dateOnly++;
     const summary = c.summary >= 0 ? f[c.summary].trim() : "";
     const url = c.url >= 0 ? f[c.url].trim() : "";
     out.push({
-      id: `csv:${createHash("sha256").update(key).digest("hex").slice(0, 32)}`,
+      id: "", // set when the item is first served (itemId): hashing every row of a large file is wasted
       symbols: [symbol],
       publishedAt: time.at,
       headline,
@@ -238,7 +263,7 @@ export function createCsvNews(
   const load = () => {
     loaded ??= (async () => {
       const bySymbol = new Map<string, NewsItem[]>();
-      const seen = new Set<string>();
+      const seen = new Map<string, string[]>();
       for (const path of files) {
         for (const it of await parseNewsFile(path, name, opts.strict ?? false, rep, seen)) {
           const list = bySymbol.get(it.symbols[0]);
@@ -261,7 +286,12 @@ export function createCsvNews(
       const lo = closeTime(prevSession(req.from)), hi = closeTime(sessionOnOrBefore(req.to));
       const out: NewsItem[] = [];
       for (const s of new Set(req.symbols.map((x) => x.toUpperCase()))) {
-        for (const it of bySymbol.get(s) ?? []) if (it.knownAt > lo && it.knownAt <= hi) out.push(it);
+        for (const it of bySymbol.get(s) ?? []) {
+          if (it.knownAt > lo && it.knownAt <= hi) {
+            itemId(it);
+            out.push(it);
+          }
+        }
       }
       return out.sort((a, b) => a.publishedAt - b.publishedAt || (a.id < b.id ? -1 : 1));
     },

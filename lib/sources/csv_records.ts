@@ -16,28 +16,51 @@ export interface CsvRecord {
   fields: string[];
 }
 
-/** Splits one line that holds no line break inside quotes (fields unquoted, `""` unescaped). */
+/**
+ * Splits one line that holds no line break inside quotes (fields unquoted, `""` unescaped). A quote opens or
+ * closes quoting wherever it stands, as RFC 4180 readers commonly do; the line is scanned by `indexOf` from quote
+ * to quote and comma to comma, not character by character.
+ */
 export function splitCsvLine(line: string): string[] {
   if (line.indexOf('"') < 0) return line.split(",");
   const out: string[] = [];
-  let cur = "", q = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (q) {
-      if (ch === '"') {
-        if (line[i + 1] === '"') {
+  const n = line.length;
+  let cur = "", i = 0;
+  for (;;) {
+    const c = line.indexOf(",", i), q = line.indexOf('"', i);
+    if (q >= 0 && (c < 0 || q < c)) {
+      // a quote before the next comma: text up to it, then the quoted part (`""` is one quote)
+      cur += line.slice(i, q);
+      let j = q + 1;
+      for (;;) {
+        const e = line.indexOf('"', j);
+        if (e < 0) {
+          out.push(cur + line.slice(j)); // an unclosed quote runs to the end of the line
+          return out;
+        }
+        cur += line.slice(j, e);
+        if (line.charCodeAt(e + 1) === 34) {
           cur += '"';
-          i++;
-        } else q = false;
-      } else cur += ch;
-    } else if (ch === '"') q = true;
-    else if (ch === ",") {
-      out.push(cur);
-      cur = "";
-    } else cur += ch;
+          j = e + 2;
+          continue;
+        }
+        i = e + 1;
+        break;
+      }
+      if (i >= n) {
+        out.push(cur);
+        return out;
+      }
+      continue;
+    }
+    if (c < 0) {
+      out.push(cur + line.slice(i));
+      return out;
+    }
+    out.push(cur + line.slice(i, c));
+    cur = "";
+    i = c + 1;
   }
-  out.push(cur);
-  return out;
 }
 
 /**

@@ -378,6 +378,37 @@ Deno.test("csv records: quoted fields with commas, quotes and line breaks; line 
   equal(short, 1);
 });
 
+Deno.test('csv records: splitCsvLine (indexOf scans) splits every line of up to 8 of a , " as the character-by-character reading', async () => {
+  const { splitCsvLine } = await import("./csv_records.ts");
+  /** The reference: one character at a time; a quote opens or closes quoting wherever it stands, "" is one. */
+  const reference = (line: string): string[] => {
+    const out: string[] = [];
+    let cur = "", q = false;
+    for (let i = 0; i < line.length; i++) {
+      const ch = line[i];
+      if (q) {
+        if (ch !== '"') cur += ch;
+        else if (line[i + 1] === '"') [cur, i] = [cur + '"', i + 1];
+        else q = false;
+      } else if (ch === '"') q = true;
+      else if (ch === ",") [out[out.length], cur] = [cur, ""];
+      else cur += ch;
+    }
+    out.push(cur);
+    return out;
+  };
+  let n = 0;
+  for (let len = 0; len <= 8; len++) {
+    for (let k = 0; k < 3 ** len; k++) {
+      let line = "";
+      for (let i = 0, x = k; i < len; i++, x = Math.floor(x / 3)) line += 'a,"'[x % 3];
+      deepEqual(splitCsvLine(line), reference(line), JSON.stringify(line));
+      n++;
+    }
+  }
+  equal(n, 9841);
+});
+
 Deno.test("csv: symbols are upper case whatever the file spells (file names, a symbol column, a universe file)", async () => {
   equal(defaultSymbolFromFile("spy.csv"), "SPY");
   equal(defaultSymbolFromFile("index_gspc.csv.gz"), "^GSPC");
