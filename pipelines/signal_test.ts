@@ -949,7 +949,7 @@ storeTest(
   async (cfg, stores) => {
     const d = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-2);
     const first = await runSignal(cfg, { ...quiet, stores, asOf: d[0] });
-    const lm = await lmChampion(stores, first.modelVersion);
+    await lmChampion(stores, first.modelVersion);
     // an empty score cache: a run that scored its news would fill it again
     await stores.documents.dropCollection!(NEWS_SCORES_COLLECTION);
     let upserts = 0;
