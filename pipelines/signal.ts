@@ -964,7 +964,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         });
         decisions.push(`challenger ${before.challenger} retired: ${c.detail}`);
       }
-      if (!c.decided) decisions.push(c.detail);
+      if (!c.decided) decisions.push(`challenger ${before.challenger}: ${c.detail}`);
     }
     // a replay is served as the nearest earlier date was; a challenger in that date's shadow run was being scored
     // (a promotion above made the challenger the champion)
@@ -1093,6 +1093,11 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
           now: now(),
           note: "retrain",
         });
+        // a refit (--refit) that replaces a challenger still being scored: said, so the comparison above is read
+        // as the old pair's
+        if (pending && before.challenger && before.challenger !== manifest.version) {
+          decisions.push(`it replaces the undecided challenger ${before.challenger}`);
+        }
         promotion = championCannot
           ? `${manifest.version} is the challenger and issues today: the champion ${champion} ${championCannot} ` +
             `(retrain.promote: never; promote with deno task models promote)`
@@ -1381,6 +1386,13 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         fmt(s.provenance?.sizing.forecastVol ?? NaN, 2),
       ]),
     };
+    // symbols held because they cannot be traded (not in the fitted system, too few bars): why, in one line
+    const held = issued.filter((s) => s.provenance?.sizing.untradable !== undefined);
+    const heldLine = held.length
+      ? `not tradable (hold, size 0): ${
+        held.map((s) => `${s.symbol} (${s.provenance!.sizing.untradable})`).join("; ")
+      }`
+      : "";
     const bad = recorded.filter((c) => c.status !== "ok");
     const healthTable: Table = {
       columns: ["check", "name", "value", "warn", "fail", "status"],
@@ -1397,7 +1409,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         new Date(issued[0]?.provenance?.issuedAt ?? issuedAt).toISOString()
       }`,
       sections: [
-        { title: "Signals", text: [promotion], tables: [table] },
+        { title: "Signals", text: [promotion, ...(heldLine ? [heldLine] : [])], tables: [table] },
         { title: `Health: ${shownStatus}`, text: recheck ? [recheck] : [], tables: [healthTable] },
         {
           title: "Lineage",
@@ -1431,6 +1443,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       `signals for ${nextSession(asOf)} (after the close of ${asOf}) from ${p.model}@${version} (${model})`,
       promotion,
       textTable(table),
+      ...(heldLine ? [heldLine] : []),
       `health: ${shownStatus}${recheck ? ` (${recheck})` : ""}` +
       (bad.length ? `\n${textTable(healthTable)}` : ""),
       written

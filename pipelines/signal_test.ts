@@ -206,7 +206,12 @@ Deno.test({
         "shadow",
       ]);
       equal(runs[3].shadow[0].version, runs[4].shadow[0].version);
-      ok(runs[4].promotion.includes("0 sessions scored for both (need 2)"), runs[4].promotion);
+      ok(
+        runs[4].promotion.includes(
+          `challenger ${runs[3].shadow[0].version}: 0 sessions scored for both (need 2)`,
+        ),
+        runs[4].promotion,
+      );
       equal((await listVersions(stores.objects, "system")).length, 3);
       const champion = runs[0].modelVersion;
       ok(runs.every((r) => r.modelVersion === champion || r.promoted), "the champion issues every day");
@@ -1037,6 +1042,13 @@ Deno.test({
       const [row] = await stores.tables.query("signals", { where: { symbol: late, date: d[n - 1] } });
       deepEqual(rowToSignal(row), held, "stored with the reason");
       ok(!after.checks.some((c) => c.name === late && c.status !== "ok"));
+      // the terminal summary says why it is held
+      ok(
+        after.table.includes(
+          `not tradable (hold, size 0): ${late} (too few bars for the features: 60 of 61 (a 60-session warm-up))`,
+        ),
+        after.table,
+      );
       // a re-run lists the issued signals in the same order, in the summary and its table
       const again = await runSignal(cfg, { ...quiet, stores, source, asOf: d[n - 1] });
       equal(again.written, 0);
@@ -1050,3 +1062,27 @@ Deno.test({
     }
   },
 });
+
+storeTest(
+  "signal: --refit while the challenger is still being scored replaces it, and the run says which pair was compared",
+  async (_, stores) => {
+    const cfg = await smallConfig({ production: { retrain: { every: 3, minScoredSessions: 5 } } });
+    const d = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-6);
+    const runs = await runDates(cfg, stores, d, [0, 1, 2, 3, 4]);
+    const old = runs.get(3)!.shadow[0].version;
+    const r = await runSignal(cfg, {
+      ...quiet,
+      stores,
+      asOf: d[5],
+      refit: true,
+      now: () => closeTime(d[5]) + 3_600_000,
+    });
+    const fresh = (await aliasState(stores.objects, "system")).aliases.challenger;
+    ok(fresh !== undefined && fresh !== old, "a new challenger");
+    ok(
+      r.promotion.includes(`challenger ${old}: `) &&
+        r.promotion.includes(`it replaces the undecided challenger ${old}`),
+      r.promotion,
+    );
+  },
+);
