@@ -43,7 +43,7 @@ import type { Bar, IsoDate, UniverseMember } from "../core/mod.ts";
 import { checkNotEmpty, checkRequest } from "./source.ts";
 import { barAt, barFault } from "./_records.ts";
 import { readCsvTable, splitCsvLine } from "./csv_records.ts";
-import { createCsvNews, newsColumns, type NewsCsvReport } from "./csv_news.ts";
+import { createCsvNews, type NewsCsvReport } from "./csv_news.ts";
 import type { BarRequest, MarketSource } from "./source.ts";
 
 /** Header names of the OHLCV columns (matched case-insensitively). */
@@ -378,20 +378,6 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
   };
   const newsFiles = (opts.newsFiles ?? []).map((f) => fromFileUrl(f));
   const newsPaths = new Set(newsFiles.map((f) => resolve(f)));
-  // each news file is readable and has its columns: checked now, before anything is fetched or written
-  for (const f of newsFiles) {
-    let header: string;
-    try {
-      header = readHeaderLine(f);
-    } catch (e) {
-      throw new DataSourceError(`${name}: cannot read news file ${f}: ${(e as Error).message}`, {
-        source: name,
-        cause: e,
-        userError: true,
-      });
-    }
-    newsColumns(splitCsvLine(header), basename(f));
-  }
   const newsReader = newsFiles.length ? createCsvNews(newsFiles, { name, strict }) : undefined;
   const series = new Map<string, Series>();
   const dateCache = new Map<string, number>(); // date -> knownAt
