@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import {
   ConfigError,
   DataValidationError,
+  fewOf,
   InputError,
   isCalendarDate,
   type IsoDate,
@@ -318,11 +319,6 @@ function sessionsBefore(date: IsoDate, n: number): IsoDate {
   return d;
 }
 
-/** `A, B, C and 4 more` (a list kept to one short line). */
-function fewOf(list: readonly string[], n = 3, sep = ", "): string {
-  return list.slice(0, n).join(sep) + (list.length > n ? ` and ${list.length - n} more` : "");
-}
-
 /**
  * The feature table of the stored bars (the dataset step's features: feature set, news, ranks; no labels), to be
  * written as `features.<format>`, with `known_at` = each row's decision time. Rows start at the first session
@@ -416,12 +412,12 @@ async function prepareFeatures(
     const short = late.filter((s) => before.get(s)! < need);
     const why = short.length
       ? `the store holds fewer than the ${need} sessions before ${fromText} that the feature warm-up needs` +
-        (short.length < late.length ? ` (for ${fewOf(short)})` : "") +
+        (short.length < late.length ? ` (for ${fewOf(short, 3)})` : "") +
         `: collect earlier data for rows from it on`
       : "their features are not all finite before it (market context or history missing there)";
     log(
       `features: rows start after ${fromText} for ${late.length} of ${symbols.length} symbols (first row ${
-        fewOf(late.map((s) => `${s} ${firstRow.get(s) ?? "none"}`))
+        fewOf(late.map((s) => `${s} ${firstRow.get(s) ?? "none"}`), 3)
       }): ${why}`,
     );
   }

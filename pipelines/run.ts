@@ -3,7 +3,7 @@
  * report. Each step is its own function in `steps/`; this file only wires them and times them.
  * @module
  */
-import { closeTime, ConfigError, type IsoDate, nyDate } from "@lib/core/mod.ts";
+import { closeTime, ConfigError, fewOf, type IsoDate, nyDate } from "@lib/core/mod.ts";
 import type { MarketSource } from "@lib/sources/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
@@ -101,8 +101,7 @@ function barCounts(symbols: readonly string[], f: Fetched): Map<string, number> 
 
 /** `APTV (44 bars), BHGE (52 bars)`, the first five of `symbols` and how many more. */
 function barsText(symbols: readonly string[], counts: ReadonlyMap<string, number>): string {
-  const shown = symbols.slice(0, 5).map((s) => `${s} (${counts.get(s) ?? 0} bars)`).join(", ");
-  return shown + (symbols.length > 5 ? `, and ${symbols.length - 5} more` : "");
+  return fewOf(symbols.map((s) => `${s} (${counts.get(s) ?? 0} bars)`), 5);
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   closeTime,
   ConfigError,
   type ExpertContribution,
+  fewOf,
   hashValue,
   type Instant,
   isCalendarDate,
@@ -567,10 +568,9 @@ function driftReferences(
 
 /** The note naming the run's symbols with no stored bar by the as-of close (not listed yet). */
 function noBarsYetNote(symbols: readonly string[], asOf: IsoDate): string {
-  const names = symbols.length > 5
-    ? `${symbols.slice(0, 5).join(", ")},... ${symbols.length} in all`
-    : symbols.join(", ");
-  return `${names}: no bars yet by ${asOf} (not listed then, or never collected): no signal, and not a stale symbol (health check ` +
+  return `${
+    fewOf(symbols, 5)
+  }: no bars yet by ${asOf} (not listed then, or never collected): no signal, and not a stale symbol (health check ` +
     `listing, warn)`;
 }
 
@@ -743,11 +743,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       (await stores.tables.query("bars", { ...(where ? { where } : {}), limit: 1 })).length > 0;
     if (await anyBar() && !(await anyBar({ symbol: symbols }))) {
       progress.note(
-        `the store holds bars, none of this run's symbols (${source.name}: ${
-          symbols.length > 4
-            ? `${symbols.slice(0, 3).join(",")},... ${symbols.length} in all`
-            : symbols.join(",")
-        }): ` +
+        `the store holds bars, none of this run's symbols (${source.name}: ${fewOf(symbols, 4)}): ` +
           `the run ${
             opts.noCollect ? "decides on those" : "collects and decides on those"
           }; to run on the stored symbols pass their config with --config`,

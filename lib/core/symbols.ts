@@ -20,6 +20,14 @@ export function isSymbol(s: unknown): s is string {
   return typeof s === "string" && SYMBOL_PATTERN.test(s);
 }
 
+/**
+ * A list kept to one line of a message: its first `n` items and how many more (`A, B, C and 4 more`), joined by
+ * `sep`.
+ */
+export function fewOf(items: readonly string[], n: number, sep = ", "): string {
+  return items.slice(0, n).join(sep) + (items.length > n ? ` and ${items.length - n} more` : "");
+}
+
 /** What a refused value looks like in a message: short, one line, quotes and controls escaped. */
 export function shown(v: unknown): string {
   let s: string;

@@ -33,6 +33,7 @@ import {
   DataSourceError,
   DataValidationError,
   dayNumber,
+  fewOf,
   isSymbol,
   lowerBound,
   openTime,
@@ -780,9 +781,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
     if (unknown.length === 0) return found;
     const known = opts.layout === "symbol-column" ? [...series.keys()] : [...(await fileSymbols()).keys()];
     known.sort();
-    const list = known.length > 12
-      ? `${known.slice(0, 12).join(", ")} and ${known.length - 12} more`
-      : known.join(", ");
+    const list = fewOf(known, 12);
     const ignored = rep.ignored.length
       ? `; ignored files: ${rep.ignored.map((f) => `${f.file} (${f.reason})`).join(", ")}`
       : "";

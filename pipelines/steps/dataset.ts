@@ -7,6 +7,7 @@ import {
   closeTime,
   type CorporateAction,
   DataSourceError,
+  fewOf,
   InputError,
   type IsoDate,
   type NewsItem,
@@ -232,9 +233,8 @@ export function checkSessionCoverage(
     );
   }
   if (!holes.length) return "";
-  const shown = holes.slice(0, 5).map(holeText).join(", ");
   return `input: calendar: ${holes.length} symbol${holes.length === 1 ? "" : "s"} without a bar on some ` +
-    `exchange sessions: ${shown}${holes.length > 5 ? `, and ${holes.length - 5} more` : ""} ` +
+    `exchange sessions: ${fewOf(holes.map(holeText), 5)} ` +
     `(returns span the holes; refused above ${
       100 * MAX_MISSING_SHARE
     }% missing or a gap over ${MAX_GAP_SESSIONS} sessions)`;
