@@ -243,7 +243,7 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
         universeNote(source.name, collected.symbols.length, universe),
         leftOutNote(leftOut),
         noRowsNote(counts, ds, warmup, universe),
-        noNewsNote(ds, /^csv(:|$)/.test(source.name)),
+        noNewsNote(ds, cfg.source.kind === "csv"),
       ]
         .filter(Boolean);
       const dataLine = `data: ${range[0]}..${range[1]} (${calendar.length} sessions, ${source.name})`;
