@@ -72,7 +72,7 @@ import {
   systemDataset,
   type SystemSpec,
 } from "@lib/workflow/mod.ts";
-import { renderHtml, type Report, type Table, textTable } from "@lib/report/mod.ts";
+import { fixed, renderHtml, type Report, type Table, textTable } from "@lib/report/mod.ts";
 import type { MarketSource } from "@lib/sources/mod.ts";
 import {
   memberToRow,
@@ -678,10 +678,6 @@ export async function compareOnScorecard(
       ma.toFixed(4)
     }`,
   };
-}
-
-function fmt(v: number, d = 3): string {
-  return Number.isFinite(v) ? v.toFixed(d) : "-";
 }
 
 /**
@@ -1371,15 +1367,17 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       rows: issued.map((s) => [
         s.symbol,
         s.action,
-        fmt(s.size),
-        fmt(s.confidence),
-        fmt(s.provenance?.sizing.score ?? NaN),
-        fmt(s.provenance?.sizing.decisionEdge ?? NaN),
+        fixed(s.size, 3),
+        fixed(s.confidence, 3),
+        fixed(s.provenance?.sizing.score ?? NaN, 3),
+        fixed(s.provenance?.sizing.decisionEdge ?? NaN, 3),
         ...system.expertNames.map((e) =>
-          fmt(s.contributions.find((c) => c.expert === e)?.calibrated?.[0] ?? NaN)
+          fixed(s.contributions.find((c) => c.expert === e)?.calibrated?.[0] ?? NaN, 3)
         ),
-        ...system.expertNames.map((e) => fmt(s.contributions.find((c) => c.expert === e)?.weight ?? NaN, 2)),
-        fmt(s.provenance?.sizing.forecastVol ?? NaN, 2),
+        ...system.expertNames.map((e) =>
+          fixed(s.contributions.find((c) => c.expert === e)?.weight ?? NaN, 2)
+        ),
+        fixed(s.provenance?.sizing.forecastVol ?? NaN, 2),
       ]),
     };
     // symbols held because they cannot be traded (not in the fitted system, too few bars): why, in one line
@@ -1394,7 +1392,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       columns: ["check", "name", "value", "warn", "fail", "status"],
       rows: (bad.length ? bad : recorded.filter((c) => c.name === "*")).map((
         c,
-      ) => [c.kind, c.name, fmt(c.value), c.warn, Number.isFinite(c.fail) ? c.fail : "-", c.status]),
+      ) => [c.kind, c.name, fixed(c.value, 3), c.warn, Number.isFinite(c.fail) ? c.fail : "–", c.status]),
     };
     const recheck = prior.length && recomputed !== shownStatus
       ? `as recorded at issue; the checks recomputed now say ${recomputed}`

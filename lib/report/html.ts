@@ -48,6 +48,14 @@ export function scriptJson(v: unknown): string {
   );
 }
 
+/**
+ * `x` to `digits` decimals followed by `unit`, or "–" when it is not finite (the Sharpe ratio of a book that never
+ * traded, an expert without an edge), as {@linkcode formatCell} shows a missing number.
+ */
+export function fixed(x: number, digits: number, unit = ""): string {
+  return Number.isFinite(x) ? `${x.toFixed(digits)}${unit}` : "–";
+}
+
 /** Formats a number for display: integers as is, others to 4 significant digits; NaN as "–". */
 export function formatCell(v: string | number | null): string {
   if (v === null) return "–";

@@ -1,5 +1,5 @@
 import { equal, ok } from "node:assert/strict";
-import { formatCell, renderHtml, scriptJson, tableHtml, textTable } from "./html.ts";
+import { fixed, formatCell, renderHtml, scriptJson, tableHtml, textTable } from "./html.ts";
 import { lineFigure, plotlyJs, priceFigure } from "./plotly.ts";
 
 Deno.test("report inlines plotly once and draws every figure", () => {
@@ -70,4 +70,12 @@ Deno.test("nothing embedded in a report can close its script or open markup", ()
   ok(!/[<>\u2028]/.test(script), script);
   ok(script.includes("\\u003c/script\\u003e"));
   equal(JSON.parse(scriptJson({ s: evil })).s, evil, "the value survives");
+});
+
+Deno.test("fixed: a non-finite number (the Sharpe of a book that never traded) shows as the tables show it", () => {
+  equal(fixed(NaN, 2), "–");
+  equal(fixed(Infinity, 1, "%"), "–");
+  equal(fixed(1.2345, 2), "1.23");
+  equal(fixed(100 * 0.0512, 1, "%"), "5.1%");
+  equal(fixed(0, 1, "%"), "0.0%");
 });

@@ -8,7 +8,15 @@ import type { Signal } from "@lib/core/mod.ts";
 import type { BuiltDataset, SegmentSpec } from "@lib/dataset/mod.ts";
 import type { BacktestResult } from "@lib/backtest/mod.ts";
 import { levelColumns, SwingLevelModel, type TrendMetrics, trendMetrics } from "@lib/models/mod.ts";
-import { lineFigure, priceFigure, renderHtml, type Report, type Table, textTable } from "@lib/report/mod.ts";
+import {
+  fixed,
+  lineFigure,
+  priceFigure,
+  renderHtml,
+  type Report,
+  type Table,
+  textTable,
+} from "@lib/report/mod.ts";
 import { reportKey, type Stores } from "@lib/store/mod.ts";
 import {
   type SegmentSource,
@@ -199,14 +207,6 @@ function priceSection(input: ReportInput) {
     buys: mine.filter((x) => x.action === "buy").map((x) => ({ date: x.date, price: px(x.date) })),
     sells: mine.filter((x) => x.action === "sell").map((x) => ({ date: x.date, price: px(x.date) })),
   });
-}
-
-/**
- * `x` to `digits` decimals followed by `unit`, or "–" when it is not finite (a Sharpe ratio of a book that never
- * traded is NaN), as the tables show it.
- */
-export function fixed(x: number, digits: number, unit = ""): string {
-  return Number.isFinite(x) ? `${x.toFixed(digits)}${unit}` : "–";
 }
 
 /** Builds the report and the terminal summary. */
