@@ -1,27 +1,36 @@
 /**
- * News from CSV files (plain or gzipped, UTF-8): one headline per row about one symbol, such as the Benzinga
+ * News from CSV files (plain or gzipped, UTF-8): one headline per row, about one symbol, such as the Benzinga
  * headlines (`title,date,stock`) and the StockNet tweets (`ticker,created_at_utc,text_tokens`) in
- * `../shared/data`. The CSV source serves them as its `news` (`CsvSourceOptions.newsFiles`), so they enter the
- * stores through the same collect step as Yahoo's news and are scored by the run's news scorer; a sentiment
- * column, if any, is never read.
+ * `../shared/data`, or about the market as a whole, such as the CNBC and Guardian headlines
+ * (`financial-news-headlines-cnbc-guardian`). The CSV source serves them as its `news`
+ * (`CsvSourceOptions.newsFiles`), so they enter the stores through the same collect step as Yahoo's news and are
+ * scored by the run's news scorer; a sentiment column, if any, is never read.
  *
  * Columns are matched by name, case-insensitively, the first candidate present winning:
  * - headline: `headline`, `headlines`, `title`, `text`, `text_tokens`, `tweet`;
  * - time: `published_at`, `publishedat`, `published`, `created_at_utc`, `created_at`, `datetime`, `timestamp`,
  *   `time`, `date`;
- * - symbol: `symbol`, `ticker`, `stock`, `name` (required: a file of market-wide headlines is refused, as the
- *   news features are per symbol);
+ * - symbol: `symbol`, `ticker`, `stock`, `name` (optional: see below);
  * - optional: `summary`/`description`, `url`/`link`.
  *
- * Point in time: a time with a zone (`2020-06-05 10:30:00-04:00`, `2014-01-01T03:59:03Z`) is the item's
- * `publishedAt` and `knownAt`. A date alone (`2020-06-05`) says nothing about the hour, so the item is taken as
- * published at the end of that New York day: it counts for the next session, never for the date's own close.
- * A time without a zone is refused (its instant is unknown), as is any other format. A row with an empty
- * headline or symbol is skipped and counted (`strict`: an error); a bad symbol or time is a
- * `DataValidationError` naming `file:line`. Rows repeated to the letter (same symbol, time and headline), in one
- * file or across files, are one item. An item's id is a hash of its symbol, time and headline (a file's own id
- * column is not trusted to be unique, and a renamed file must not duplicate its items), so re-reading a file never
- * duplicates an item; a headline edited in the file is a new item.
+ * Headline and time are required. A file without a symbol column is **market-wide**: each row is one item with
+ * `symbols: []`, served with the items of whatever symbols are asked for (`news(req)` returns the items about
+ * `req.symbols` plus every market-wide item of the window, each once), and counted in the report's `marketWide`
+ * (the files in `marketWideFiles`).
+ *
+ * Point in time (see {@linkcode newsInstant}): a time with a zone (`2020-06-05 10:30:00-04:00`,
+ * `2014-01-01T03:59:03Z`) or CNBC's New York time (`" 7:51  PM ET Fri, 17 July 2020"`) is the item's
+ * `publishedAt` and `knownAt`. A date alone (`2020-06-05`, or the Guardian's `18-Jul-20`) says nothing about the
+ * hour, so the item is taken as published at the end of that New York day: it counts for the next session, never
+ * for the date's own close (counted in `dateOnly`). A month alone (`Jul-18`) is taken as published at the end of
+ * the month's last New York day, never early (counted in `monthOnly`, not in `dateOnly`). A time without a zone is
+ * refused (its instant is unknown), as is any other format. A row with an empty headline, or an empty symbol in a
+ * file with a symbol column, is skipped and counted (`strict`: an error); a bad symbol or time is a
+ * `DataValidationError` naming `file:line`. Rows repeated to the letter (same symbol, time and headline; no
+ * symbol for market-wide rows), in one file or across files, are one item. An item's id is a hash of its symbol
+ * (`""` for a market-wide item), time and headline (a file's own id column is not trusted to be unique, and a
+ * renamed file must not duplicate its items), so re-reading a file never duplicates an item; a headline edited in
+ * the file is a new item, and a market-wide item is never the same item as a per-symbol one.
  * @module
  */
 import { createHash } from "node:crypto";
@@ -33,12 +42,14 @@ import {
   closeTime,
   DataSourceError,
   DataValidationError,
+  dayOfWeek,
   isCalendarDate,
   isSymbol,
   nyTime,
   prevSession,
   sessionOnOrBefore,
   shown,
+  upperBound,
 } from "../core/mod.ts";
 import type { Instant, NewsItem } from "../core/mod.ts";
 import { readCsvTable } from "./csv_records.ts";
@@ -75,13 +86,25 @@ export interface NewsCsvReport {
   duplicates: number;
   /** Rows without a headline or a symbol (`file:line` and why). */
   skipped: { where: string; reason: string }[];
-  /** Rows dated by day only (taken as published after that day's close). */
+  /** Items dated by day only (taken as published at the end of that New York day). */
   dateOnly: number;
+  /**
+   * Items dated by month only (taken as published at the end of the month's last New York day); not counted in
+   * `dateOnly`.
+   */
+  monthOnly: number;
+  /** Items kept from market-wide files (files without a symbol column; these items have `symbols: []`). */
+  marketWide: number;
+  /** The paths of the files read as market-wide (a subset of `files`). */
+  marketWideFiles: string[];
 }
 
 /** News served from CSV files (see the module doc). */
 export interface CsvNews {
-  /** Items about `req.symbols` that count for the sessions `req.from..req.to` (sorted by `publishedAt`). */
+  /**
+   * Items about `req.symbols`, and every market-wide item, that count for the sessions `req.from..req.to` (sorted
+   * by `publishedAt`, then id).
+   */
   news(req: BarRequest): Promise<NewsItem[]>;
   /** Reads every file (once) and returns the report. */
   load(): Promise<NewsCsvReport>;
@@ -93,13 +116,60 @@ const ZONED =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(?:(Z)|([+-])(\d{2}):?(\d{2}))$/i;
 const NO_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+/** CNBC: `7:51 PM ET Fri, 17 July 2020` (whitespace collapsed). */
+const CNBC = /^(\d{1,2}):(\d{2}) ?([AP]M) ET ([A-Z]+),? (\d{1,2}) ([A-Z]+) (\d{4})$/i;
+/** The Guardian: `18-Jul-20` (`DD-Mon-YY`), or a month alone, `Jul-18` (`Mon-YY`). */
+const DAY_MON_YY = /^(\d{1,2})-([A-Z]+)-(\d{2})$/i;
+const MON_YY = /^([A-Z]+)-(\d{2})$/i;
+
+/** Month numbers (1-12) by lower-case name: full, 3-letter and `sept`. */
+const MONTHS: ReadonlyMap<string, number> = new Map(
+  [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+  ].flatMap((m, i) => [[m, i + 1], [m.slice(0, 3), i + 1]] as [string, number][]).concat([["sept", 9]]),
+);
+const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+
+/** `YYYY-MM-DD` of year, month (1-12) and day, or null when there is no such day. */
+function calendarDate(y: number, m: number, d: number): string | null {
+  const date = `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+  return m >= 1 && m <= 12 && isCalendarDate(date) ? date : null;
+}
+
+/** A two-digit year as POSIX `%y` reads it: 00-68 are 2000-2068, 69-99 are 1969-1999. */
+function fullYear(yy: string): number {
+  const n = +yy;
+  return n <= 68 ? 2000 + n : 1900 + n;
+}
 
 /**
- * The instant a news time names, and whether it was a date alone (then the end of that New York day), or a
- * message saying why it is not one. A day, hour, minute, second or offset out of range is refused (no rolling
- * over, as `Date.parse` would do for `2020-02-30`).
+ * The instant a news time names, whether it was a date alone (then the end of that New York day) or a month alone
+ * (then the end of the month's last New York day; `dateOnly` is true as well, `monthOnly` set only then), or a
+ * message saying why it is not one. Accepted:
+ * - `YYYY-MM-DD`: a date alone;
+ * - an ISO 8601 time with `Z` or an offset (`2020-06-05 10:30:00-04:00`, `2017-11-20T16:06-0500`);
+ * - CNBC's `h:mm AM|PM ET <Weekday>, <D> <Month> <YYYY>` (`" 7:51  PM ET Fri, 17 July 2020"`): New York time
+ *   (EST or EDT as the date has it), whitespace collapsed, case-insensitive, months by full name, 3-letter
+ *   abbreviation or `Sept`, weekdays by full name or 3 letters (one that is not the date's weekday is refused);
+ * - the Guardian's `DD-Mon-YY` (`18-Jul-20`, `8-Jul-20`): a date alone;
+ * - `Mon-YY` (`Jul-18`): a month alone.
+ * Two-digit years follow POSIX `%y`: 00-68 are 2000-2068, 69-99 are 1969-1999. A day, hour, minute, second or
+ * offset out of range is refused (no rolling over, as `Date.parse` would do for `2020-02-30`).
  */
-export function newsInstant(text: string): { at: Instant; dateOnly: boolean } | string {
+export function newsInstant(
+  text: string,
+): { at: Instant; dateOnly: boolean; monthOnly?: boolean } | string {
   const t = text.trim();
   if (DATE_ONLY.test(t)) {
     return isCalendarDate(t) ? { at: nyTime(addDays(t, 1), 0), dateOnly: true } : `bad date ${shown(t)}`;
@@ -117,7 +187,41 @@ export function newsInstant(text: string): { at: Instant; dateOnly: boolean } | 
     return { at: day + ((h * 60 + mi - offset) * 60 + sec) * 1000 + ms, dateOnly: false };
   }
   if (NO_ZONE.test(t)) return `time ${shown(t)} has no zone: add Z or an offset such as -05:00`;
-  return `time ${shown(t)} is not YYYY-MM-DD or an ISO 8601 time with a zone`;
+  const et = t.replace(/\s+/g, " ");
+  const c = CNBC.exec(et);
+  if (c) {
+    const date = calendarDate(+c[7], MONTHS.get(c[6].toLowerCase()) ?? 0, +c[5]);
+    if (!date) return `bad date ${shown(t)}`;
+    const h12 = +c[1], mi = +c[2];
+    if (h12 < 1 || h12 > 12 || mi > 59) return `bad time ${shown(t)}`;
+    const wd = c[4].toLowerCase();
+    const dow = WEEKDAYS.findIndex((w) => w === wd || w.slice(0, 3) === wd);
+    if (dow < 0) return `bad weekday ${shown(c[4])} in ${shown(t)}`;
+    if (dow !== dayOfWeek(date)) {
+      return `weekday ${c[4]} does not match ${date} (a ${
+        WEEKDAYS[dayOfWeek(date)].replace(/^./, (x) => x.toUpperCase())
+      }) in ${shown(t)}`;
+    }
+    const hh = (h12 % 12) + (c[3].toUpperCase() === "PM" ? 12 : 0);
+    return { at: nyTime(date, hh, mi), dateOnly: false };
+  }
+  const g = DAY_MON_YY.exec(t);
+  if (g) {
+    const date = calendarDate(fullYear(g[3]), MONTHS.get(g[2].toLowerCase()) ?? 0, +g[1]);
+    return date ? { at: nyTime(addDays(date, 1), 0), dateOnly: true } : `bad date ${shown(t)}`;
+  }
+  const mo = MON_YY.exec(t);
+  if (mo) {
+    const month = MONTHS.get(mo[1].toLowerCase());
+    if (!month) return `bad month ${shown(t)}`;
+    const y = fullYear(mo[2]);
+    const next = month === 12 ? calendarDate(y + 1, 1, 1) : calendarDate(y, month + 1, 1);
+    return { at: nyTime(next!, 0), dateOnly: true, monthOnly: true };
+  }
+  return `time ${
+    shown(t)
+  } is not YYYY-MM-DD, an ISO 8601 time with a zone, "h:mm PM ET Fri, 17 July 2020", ` +
+    "DD-Mon-YY or Mon-YY";
 }
 
 /** Reads a (possibly gzipped) file as UTF-8 text. */
@@ -144,7 +248,7 @@ async function readText(path: string, name: string): Promise<string> {
 
 /**
  * The columns of a news file's header (`-1` where the file has none); throws naming the file when a required
- * one (headline, time, symbol) is missing.
+ * one (headline, time) is missing. A file without a symbol column (`symbol` is `-1`) is market-wide.
  */
 export function newsColumns(
   header: readonly string[],
@@ -165,31 +269,29 @@ export function newsColumns(
     summary: find(NEWS_COLUMNS.summary),
     url: find(NEWS_COLUMNS.url),
   };
-  const missing = (["headline", "time", "symbol"] as const).filter((k) => idx[k] < 0);
+  const missing = (["headline", "time"] as const).filter((k) => idx[k] < 0);
   if (missing.length) {
     const why = missing.map((k) => `${k} (${NEWS_COLUMNS[k].join(", ")})`).join("; ");
-    throw new DataValidationError(
-      `news file has no ${why} column${missing.length > 1 ? "s" : ""}${
-        missing.includes("symbol") ? ": market-wide headlines are not joined to symbols" : ""
-      }`,
-      { where: `${file}:1` },
-    );
+    throw new DataValidationError(`news file has no ${why} column${missing.length > 1 ? "s" : ""}`, {
+      where: `${file}:1`,
+    });
   }
   return idx;
 }
 
-/** The id of an item: a hash of its symbol, time and headline (set on first use). */
+/** The id of an item: a hash of its symbol (`""` for a market-wide item), time and headline (set on first use). */
 function itemId(it: NewsItem): string {
   if (it.id === "") {
-    const key = `${it.symbols[0]}\u0000${it.publishedAt}\u0000${it.headline}`;
+    const key = `${it.symbols[0] ?? ""}\u0000${it.publishedAt}\u0000${it.headline}`;
     it.id = `csv:${createHash("sha256").update(key).digest("hex").slice(0, 32)}`;
   }
   return it.id;
 }
 
 /**
- * Parses one news file into items (symbols upper-cased), adding to `rep`; a row whose item `seen` holds already
- * (the same headline at the same symbol and time, in this or an earlier file) is counted as a repeat.
+ * Parses one news file into items (symbols upper-cased; `symbols: []` in a market-wide file, one without a symbol
+ * column), adding to `rep`; a row whose item `seen` holds already (the same headline at the same symbol, or none,
+ * and time, in this or an earlier file) is counted as a repeat.
  */
 async function parseNewsFile(
   path: string,
@@ -202,20 +304,22 @@ async function parseNewsFile(
   const t = readCsvTable(await readText(path, name), { file });
   const c = newsColumns(t.header, file);
   const source = `${name}/${file}`;
+  const marketWide = c.symbol < 0;
+  if (marketWide) rep.marketWideFiles.push(path);
   const out: NewsItem[] = [];
   const symbols = new Set<string>(); // symbols checked already
   for (const r of t.rows) {
     rep.rows++;
     const where = () => `${file}:${r.line}`;
     const f = r.fields;
-    const headline = f[c.headline].trim(), symbol = f[c.symbol].trim().toUpperCase();
-    if (headline === "" || symbol === "") {
+    const headline = f[c.headline].trim(), symbol = marketWide ? "" : f[c.symbol].trim().toUpperCase();
+    if (headline === "" || (symbol === "" && !marketWide)) {
       const reason = headline === "" ? "no headline" : "no symbol";
       if (strict) throw new DataValidationError(`strict: ${reason}`, { where: where() });
       rep.skipped.push({ where: where(), reason });
       continue;
     }
-    if (!symbols.has(symbol)) {
+    if (!marketWide && !symbols.has(symbol)) {
       if (!isSymbol(symbol)) {
         throw new DataValidationError(`${shown(f[c.symbol])} is not a symbol`, { where: where() });
       }
@@ -232,12 +336,14 @@ async function parseNewsFile(
     }
     if (same) same.push(headline);
     else seen.set(at, [headline]);
-    if (time.dateOnly) rep.dateOnly++;
+    if (time.monthOnly) rep.monthOnly++;
+    else if (time.dateOnly) rep.dateOnly++;
+    if (marketWide) rep.marketWide++;
     const summary = c.summary >= 0 ? f[c.summary].trim() : "";
     const url = c.url >= 0 ? f[c.url].trim() : "";
     out.push({
       id: "", // set when the item is first served (itemId): hashing every row of a large file is wasted
-      symbols: [symbol],
+      symbols: marketWide ? [] : [symbol],
       publishedAt: time.at,
       headline,
       ...(summary ? { summary } : {}),
@@ -258,30 +364,47 @@ export function createCsvNews(
   opts: { name?: string; strict?: boolean } = {},
 ): CsvNews {
   const name = opts.name ?? "csv";
-  const rep: NewsCsvReport = { files: [], rows: 0, items: 0, duplicates: 0, skipped: [], dateOnly: 0 };
-  let loaded: Promise<Map<string, NewsItem[]>> | undefined;
+  const rep: NewsCsvReport = {
+    files: [],
+    rows: 0,
+    items: 0,
+    duplicates: 0,
+    skipped: [],
+    dateOnly: 0,
+    monthOnly: 0,
+    marketWide: 0,
+    marketWideFiles: [],
+  };
+  let loaded:
+    | Promise<{ bySymbol: Map<string, NewsItem[]>; market: NewsItem[]; marketKnown: Float64Array }>
+    | undefined;
   const load = () => {
     loaded ??= (async () => {
       const bySymbol = new Map<string, NewsItem[]>();
+      const market: NewsItem[] = []; // market-wide items, by knownAt
       const seen = new Map<string, string[]>();
       for (const path of files) {
         for (const it of await parseNewsFile(path, name, opts.strict ?? false, rep, seen)) {
-          const list = bySymbol.get(it.symbols[0]);
-          if (list) list.push(it);
-          else bySymbol.set(it.symbols[0], [it]);
+          if (it.symbols.length === 0) market.push(it);
+          else {
+            const list = bySymbol.get(it.symbols[0]);
+            if (list) list.push(it);
+            else bySymbol.set(it.symbols[0], [it]);
+          }
           rep.items++;
         }
         rep.files.push(path);
       }
       for (const list of bySymbol.values()) list.sort((a, b) => a.publishedAt - b.publishedAt);
-      return bySymbol;
+      market.sort((a, b) => a.knownAt - b.knownAt);
+      return { bySymbol, market, marketKnown: Float64Array.from(market, (m) => m.knownAt) };
     })();
     return loaded;
   };
   return {
     async news(req: BarRequest) {
       checkRequest(req);
-      const bySymbol = await load();
+      const { bySymbol, market, marketKnown } = await load();
       // the items decided on at the closes of from..to: after the close before `from`, up to the close of `to`
       const lo = closeTime(prevSession(req.from)), hi = closeTime(sessionOnOrBefore(req.to));
       const out: NewsItem[] = [];
@@ -292,6 +415,11 @@ export function createCsvNews(
             out.push(it);
           }
         }
+      }
+      // every market-wide item of the window (once, whatever the symbols): the first known after `lo` on
+      for (let i = upperBound(marketKnown, lo); i < market.length && market[i].knownAt <= hi; i++) {
+        itemId(market[i]);
+        out.push(market[i]);
       }
       return out.sort((a, b) => a.publishedAt - b.publishedAt || (a.id < b.id ? -1 : 1));
     },

@@ -1,6 +1,7 @@
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +12,9 @@ import { csvSourceFor } from "./csv.ts";
 const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
 const BENZINGA = join(DATA, "benzinga-analyst-ratings-subset/analyst_ratings_processed_A-ACAT_subset.csv");
 const TWEETS = join(DATA, "stocknet-tweets-prices/stocknet_tweets_preprocessed.csv.gz");
+const HEADLINES = join(DATA, "financial-news-headlines-cnbc-guardian");
+const CNBC = join(HEADLINES, "cnbc_headlines.csv");
+const GUARDIAN = join(HEADLINES, "guardian_headlines.csv");
 
 function file(name: string, text: string | Uint8Array): string {
   const p = join(mkdtempSync(join(tmpdir(), "fmai-news-")), name);
@@ -33,13 +37,17 @@ Deno.test("news times: a zone or Z is the instant; a date alone is the end of th
   deepEqual(fri, { at: nyTime("2017-11-25", 0), dateOnly: true });
   equal(sessionForKnownAt((fri as { at: number }).at), "2017-11-27");
   ok(/has no zone: add Z or an offset/.test(newsInstant("2020-06-05 10:30:00") as string));
-  ok(/is not YYYY-MM-DD or an ISO 8601 time/.test(newsInstant("18-Jul-20") as string));
+  ok(
+    /is not YYYY-MM-DD, an ISO 8601 time with a zone, .*DD-Mon-YY or Mon-YY/.test(
+      newsInstant("07/17/2020") as string,
+    ),
+  );
   ok(/bad date/.test(newsInstant("2021-02-30") as string));
   // a zoned time on a day that does not exist is refused too (Date.parse would roll it over to March 1st)
   ok(/bad date/.test(newsInstant("2020-02-30T10:00:00Z") as string));
 });
 
-Deno.test("news columns: matched by name in any case; a file without a symbol column (market-wide) is refused", () => {
+Deno.test("news columns: matched by name in any case; a file without a symbol column is market-wide; headline and time are required", () => {
   deepEqual(newsColumns(["Ticker", "Date", "Created_At_UTC", "TEXT_TOKENS"], "t.csv"), {
     headline: 3,
     time: 2,
@@ -47,14 +55,26 @@ Deno.test("news columns: matched by name in any case; a file without a symbol co
     summary: -1,
     url: -1,
   });
+  deepEqual(newsColumns(["Headlines", "Time", "Description"], "cnbc_headlines.csv"), {
+    headline: 0,
+    time: 1,
+    symbol: -1,
+    summary: 2,
+    url: -1,
+  });
   throws(
-    () => newsColumns(["Headlines", "Time", "Description"], "cnbc_headlines.csv"),
+    () => newsColumns(["Headlines", "Description"], "cnbc_headlines.csv"),
     (e: Error) =>
       e instanceof DataValidationError &&
-      /^cnbc_headlines\.csv:1: news file has no symbol \(symbol, ticker, stock, name\) column: market-wide/
-        .test(
-          e.message,
-        ),
+      /^cnbc_headlines\.csv:1: news file has no time \(published_at, .*\) column$/.test(e.message),
+  );
+  throws(
+    () => newsColumns(["Description", "Ticker"], "x.csv"),
+    (e: Error) =>
+      e instanceof DataValidationError &&
+      /^x\.csv:1: news file has no headline \(headline, .*\); time \(published_at, .*\) columns$/.test(
+        e.message,
+      ),
   );
 });
 
@@ -175,13 +195,22 @@ Deno.test("csv source: --news-file files are its news (left out of the price fil
     () => csvSourceFor(dir, { newsFiles: [join(dir, "missing.csv")] }),
     (e: Error) => e instanceof DataSourceError && /cannot read news file .*missing\.csv/.test(e.message),
   );
+  writeFileSync(join(dir, "nohead.csv"), "summary,date,stock\nup,2017-11-17 09:00:00-05:00,AAA\n");
   await rejects(
-    () =>
-      csvSourceFor(dir, {
-        newsFiles: [join(DATA, "financial-news-headlines-cnbc-guardian/cnbc_headlines.csv")],
-      }),
-    /cnbc_headlines\.csv:1: news file has no symbol/,
+    () => csvSourceFor(dir, { newsFiles: [join(dir, "nohead.csv")] }),
+    /nohead\.csv:1: news file has no headline/,
   );
+  // a file without a symbol column is market-wide news, reported as such once the source is built
+  writeFileSync(join(dir, "market.csv"), "Headlines,Time\nmarkets up,17-Nov-17\nmarkets down,Nov-17\n");
+  const mw = await csvSourceFor(dir, { newsFiles: [join(dir, "news.csv"), join(dir, "market.csv")] });
+  const mrep = mw.report().news!;
+  deepEqual([mrep.items, mrep.marketWide, mrep.marketWideFiles, mrep.dateOnly, mrep.monthOnly], [
+    3,
+    2,
+    [join(dir, "market.csv")],
+    1,
+    1,
+  ]);
 });
 
 Deno.test("csv news on the shared Benzinga headlines and StockNet tweets: every row an item at its stated instant", async () => {
@@ -204,4 +233,193 @@ Deno.test("csv news on the shared Benzinga headlines and StockNet tweets: every 
   // counted with Python's csv module: distinct (time, text) after 2013-12-31 21:00Z up to 2014-01-02 21:00Z
   equal(aapl.length, 37);
   ok(aapl.every((n) => n.knownAt > closeTime("2013-12-31") && n.knownAt <= closeTime("2014-01-02")));
+});
+
+Deno.test("news times: CNBC's New York time (EST or EDT), checked weekday, 12 AM/PM, full or short months and Sept", () => {
+  // EDT (UTC-4) in July, whitespace as the file has it
+  deepEqual(newsInstant(" 7:51  PM ET Fri, 17 July 2020"), {
+    at: Date.parse("2020-07-17T23:51:00.000Z"),
+    dateOnly: false,
+  });
+  // EST (UTC-5) in January; a 3-letter month; 12 AM is midnight, 12 PM noon; any case
+  deepEqual(newsInstant(" 7:51  PM ET Fri, 17 Jan 2020"), {
+    at: Date.parse("2020-01-18T00:51:00.000Z"),
+    dateOnly: false,
+  });
+  equal(
+    (newsInstant("12:05 AM ET Wed, 15 Jan 2020") as { at: number }).at,
+    Date.parse("2020-01-15T05:05:00Z"),
+  );
+  equal(
+    (newsInstant("12:05 PM ET Wed, 15 Jan 2020") as { at: number }).at,
+    Date.parse("2020-01-15T17:05:00Z"),
+  );
+  equal(
+    (newsInstant("12:05 pm et wednesday, 15 JANUARY 2020") as { at: number }).at,
+    nyTime("2020-01-15", 12, 5),
+  );
+  equal(
+    (newsInstant(" 6:30  AM ET Mon, 9 Sept 2019") as { at: number }).at,
+    Date.parse("2019-09-09T10:30:00Z"),
+  );
+  equal((newsInstant("6:30 AM ET Mon, 9 Sep 2019") as { at: number }).at, Date.parse("2019-09-09T10:30:00Z"));
+  // the weekday must be the date's
+  equal(
+    newsInstant(" 7:51  PM ET Mon, 17 July 2020"),
+    'weekday Mon does not match 2020-07-17 (a Friday) in "7:51  PM ET Mon, 17 July 2020"',
+  );
+  ok(/^bad weekday "Frx"/.test(newsInstant("7:51 PM ET Frx, 17 July 2020") as string));
+  // nothing out of range rolls over
+  ok(/^bad date/.test(newsInstant("7:51 PM ET Mon, 31 June 2020") as string));
+  ok(/^bad date/.test(newsInstant("7:51 PM ET Mon, 1 Jux 2020") as string));
+  ok(/^bad time/.test(newsInstant("13:51 PM ET Fri, 17 July 2020") as string));
+  ok(/^bad time/.test(newsInstant("0:51 AM ET Fri, 17 July 2020") as string));
+  ok(/^bad time/.test(newsInstant("7:60 PM ET Fri, 17 July 2020") as string));
+  // ET is required: without it the instant is unknown
+  ok(/is not YYYY-MM-DD/.test(newsInstant("7:51 PM Fri, 17 July 2020") as string));
+});
+
+Deno.test("news times: the Guardian's DD-Mon-YY is a date alone, Mon-YY a month alone (after its last day); %y years", () => {
+  // a date alone: exactly as YYYY-MM-DD, the end of that New York day
+  deepEqual(newsInstant("18-Jul-20"), newsInstant("2020-07-18"));
+  deepEqual(newsInstant("18-Jul-20"), { at: nyTime("2020-07-19", 0), dateOnly: true });
+  equal((newsInstant("18-Jul-20") as { at: number }).at, Date.parse("2020-07-19T04:00:00Z"));
+  deepEqual(newsInstant("8-jan-18"), { at: Date.parse("2018-01-09T05:00:00Z"), dateOnly: true });
+  ok(/^bad date "30-Feb-20"/.test(newsInstant("30-Feb-20") as string));
+  ok(/^bad date/.test(newsInstant("29-Feb-19") as string));
+  deepEqual(newsInstant("29-Feb-20"), newsInstant("2020-02-29"));
+  ok(/^bad date/.test(newsInstant("18-Jux-20") as string));
+  // a month alone: known at the end of the month's last New York day (EDT midnight here), never early
+  deepEqual(newsInstant("Jul-18"), {
+    at: Date.parse("2018-08-01T04:00:00Z"),
+    dateOnly: true,
+    monthOnly: true,
+  });
+  deepEqual(newsInstant("Dec-19"), { at: nyTime("2020-01-01", 0), dateOnly: true, monthOnly: true });
+  equal((newsInstant("Apr-18") as { at: number }).at, (newsInstant("30-Apr-18") as { at: number }).at);
+  ok(/^bad month/.test(newsInstant("Jux-18") as string));
+  // two-digit years as POSIX %y: 00-68 are 20xx, 69-99 are 19xx
+  equal((newsInstant("1-Jan-00") as { at: number }).at, nyTime("2000-01-02", 0));
+  equal((newsInstant("1-Jan-68") as { at: number }).at, nyTime("2068-01-02", 0));
+  equal((newsInstant("1-Jan-69") as { at: number }).at, nyTime("1969-01-02", 0));
+  equal((newsInstant("1-Jan-99") as { at: number }).at, nyTime("1999-01-02", 0));
+  equal((newsInstant("Dec-99") as { at: number }).at, nyTime("2000-01-01", 0));
+});
+
+Deno.test("csv news: a file without a symbol column is market-wide: symbols [], served with any symbols, once, in the window", async () => {
+  const text = "Headlines,Time,Description\n" +
+    "at the close before from,2020-01-03 16:00:00-05:00,out\n" + // decided on 01-03: before the window
+    "just after it,2020-01-03 16:00:01-05:00,in\n" +
+    "markets rally,2020-01-06 10:30:00-05:00,\n" +
+    "markets rally,2020-01-06 10:30:00-05:00,\n" + // repeated to the letter
+    ",,\n" + // an empty row: no headline
+    "at the close of to,2020-01-07 16:00:00-05:00,in\n" +
+    "just after to,2020-01-07 16:00:01-05:00,out\n";
+  const p = file("market.csv", text);
+  const q = file("market2.csv", "Time,Headlines\n2020-01-06 10:30:00-05:00,markets rally\n2020-01-06,late\n");
+  // the same time and headline about a symbol is another item
+  const s = file("aaa.csv", "title,date,stock\nmarkets rally,2020-01-06 10:30:00-05:00,AAA\n");
+  const src = createCsvNews([p, q, s]);
+  const req = { symbols: ["ZZZ"], from: "2020-01-06", to: "2020-01-07" };
+  const items = await src.news(req);
+  deepEqual(items.map((n) => n.headline), ["just after it", "markets rally", "late", "at the close of to"]);
+  for (const n of items) {
+    deepEqual(n.symbols, []);
+    ok(/^csv:[0-9a-f]{32}$/.test(n.id), n.id);
+    ok(n.knownAt > closeTime("2020-01-03") && n.knownAt <= closeTime("2020-01-07"));
+  }
+  deepEqual(items.map((n) => n.source), [
+    "csv/market.csv",
+    "csv/market.csv",
+    "csv/market2.csv",
+    "csv/market.csv",
+  ]);
+  equal(items[0].summary, "in");
+  equal(items[1].summary, undefined);
+  // with symbols: theirs plus the market-wide ones, each once (two symbols, or one asked twice in any case)
+  const both = await src.news({ ...req, symbols: ["AAA", "zzz", "aaa"] });
+  // sorted by publishedAt, then id: the two items at 10:30 in the order of their ids
+  const [mw, sym] = [...both.filter((n) => n.headline === "markets rally")].sort((a, b) =>
+    a.symbols.length - b.symbols.length
+  );
+  deepEqual(both.map((n) => [n.headline, n.symbols]), [
+    ["just after it", []],
+    ...(mw.id < sym.id ? [mw, sym] : [sym, mw]).map((n) => [n.headline, n.symbols]),
+    ["late", []],
+    ["at the close of to", []],
+  ]);
+  deepEqual([mw.symbols, sym.symbols], [[], ["AAA"]]);
+  equal(mw.publishedAt, sym.publishedAt);
+  ok(mw.id !== sym.id, "a market-wide item is not the same item as a per-symbol one");
+  // the id is the hash of (symbol, time, headline) as before, with "" for the market-wide symbol
+  const hash = (key: string) => `csv:${createHash("sha256").update(key).digest("hex").slice(0, 32)}`;
+  const at = Date.parse("2020-01-06T15:30:00Z");
+  equal(sym.id, hash(`AAA\u0000${at}\u0000markets rally`));
+  equal(mw.id, hash(`\u0000${at}\u0000markets rally`));
+  // stable across readers
+  const again = await createCsvNews([q, p]).news(req);
+  deepEqual(again.map((n) => n.id).sort(), items.map((n) => n.id).sort());
+  const rep = src.report();
+  // 10 rows: 1 empty, 2 repeats (one in market.csv, one across files), 6 market-wide items and 1 about AAA
+  deepEqual([rep.rows, rep.items, rep.duplicates, rep.marketWide, rep.dateOnly, rep.monthOnly], [
+    10,
+    7,
+    2,
+    6,
+    1,
+    0,
+  ]);
+  deepEqual(rep.marketWideFiles, [p, q]);
+  deepEqual(rep.files, [p, q, s]);
+  deepEqual(rep.skipped, [{ where: "market.csv:6", reason: "no headline" }]);
+  // a window without market-wide items: nothing; strict: the empty row is an error
+  deepEqual(await src.news({ symbols: ["ZZZ"], from: "2020-01-09", to: "2020-01-10" }), []);
+  await rejects(() => createCsvNews([p], { strict: true }).load(), /market\.csv:6: strict: no headline/);
+});
+
+const SHARED = existsSync(CNBC) && existsSync(GUARDIAN);
+
+Deno.test({
+  name: SHARED
+    ? "csv news on the shared CNBC and Guardian headlines: market-wide items, every row at its point in time"
+    : `csv news on the shared CNBC and Guardian headlines: skipped, ${HEADLINES} not found`,
+  ignore: !SHARED,
+  async fn() {
+    const src = createCsvNews([CNBC, GUARDIAN]);
+    const rep = await src.load();
+    // CNBC: 3,080 rows, 280 of them empty (`,,`); the Guardian: 17,800 rows, 40 dated by month only; no row
+    // repeats another (checked with Python's csv module)
+    deepEqual([rep.rows, rep.items, rep.duplicates, rep.marketWide], [20_880, 20_600, 0, 20_600]);
+    deepEqual([rep.dateOnly, rep.monthOnly], [17_760, 40]);
+    deepEqual(rep.marketWideFiles, [CNBC, GUARDIAN]);
+    equal(rep.skipped.length, 280);
+    ok(rep.skipped.every((s) => s.reason === "no headline" && s.where.startsWith("cnbc_headlines.csv:")));
+    const cnbc = await createCsvNews([CNBC]).load();
+    deepEqual([cnbc.rows, cnbc.items, cnbc.skipped.length, cnbc.dateOnly], [3_080, 2_800, 280, 0]);
+    const guardian = await createCsvNews([GUARDIAN]).load();
+    deepEqual([guardian.rows, guardian.items, guardian.skipped.length, guardian.monthOnly], [
+      17_800,
+      17_800,
+      0,
+      40,
+    ]);
+    // 2018-01-02..2018-01-31: after the close of 2017-12-29 up to the close of 01-31; 796 items (116 CNBC),
+    // counted with Python's csv and zoneinfo
+    const jan = await src.news({ symbols: ["SPY"], from: "2018-01-02", to: "2018-01-31" });
+    equal(jan.length, 796);
+    equal(jan.filter((n) => n.source === "csv/cnbc_headlines.csv").length, 116);
+    ok(jan.every((n) => n.symbols.length === 0));
+    ok(jan.every((n) => n.knownAt > closeTime("2017-12-29") && n.knownAt <= closeTime("2018-01-31")));
+    equal(new Set(jan.map((n) => n.id)).size, 796);
+    // the first rows of each file
+    const jul = await src.news({ symbols: ["SPY"], from: "2020-07-17", to: "2020-07-20" });
+    const cramer = jul.find((n) =>
+      n.headline === "Jim Cramer: A better way to invest in the Covid-19 vaccine gold rush"
+    );
+    equal(cramer?.publishedAt, Date.parse("2020-07-17T23:51:00Z")); // 7:51 PM EDT
+    equal(cramer?.summary?.startsWith('"Mad Money" host Jim Cramer recommended'), true);
+    const santa = jul.find((n) => n.headline === "Johnson is asking Santa for a Christmas recovery");
+    equal(santa?.publishedAt, Date.parse("2020-07-19T04:00:00Z")); // 18-Jul-20: the end of that New York day
+    equal(santa?.source, "csv/guardian_headlines.csv");
+  },
 });

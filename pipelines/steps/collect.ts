@@ -183,8 +183,14 @@ export function inputNote(source: MarketSource, scope?: BarRequest): string {
       `news: ${n.rows} rows read from ${n.files.length} file${
         n.files.length === 1 ? "" : "s"
       }, ${n.items} items` +
+        (n.marketWide
+          ? `, ${n.marketWide} market-wide (from ${
+            n.marketWideFiles.map((f) => f.replace(/^.*[\\/]/, "")).join(", ")
+          })`
+          : "") +
         (n.duplicates ? `, ${n.duplicates} repeated rows merged` : "") +
         (n.dateOnly ? `, ${n.dateOnly} dated by day only (taken as after that day's close)` : "") +
+        (n.monthOnly ? `, ${n.monthOnly} dated by month only (taken as after that month's last day)` : "") +
         (n.skipped.length ? `, ${n.skipped.length} skipped (${reasons(n.skipped)})` : ""),
     );
   }
