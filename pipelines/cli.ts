@@ -34,7 +34,9 @@ const USAGE = `usage:
                     realized-volatility VIX stand-in
   --news-file FILE  news about the symbols (csv source; source.newsFiles; repeat for more files): a CSV with a
                     headline, a time (with a zone; a date alone counts after that day's close) and a symbol
-                    column, e.g. ../shared/data/benzinga-analyst-ratings-subset/*.csv; scored by news.scorer
+                    column, e.g. ../shared/data/benzinga-analyst-ratings-subset/*.csv; scored by news.scorer;
+                    a file without a symbol column is market-wide news (the mkt_news_* features of every row), e.g.
+                    ../shared/data/financial-news-headlines-cnbc-guardian/*.csv
   symbols: letters, digits and . - _ = after an optional ^, at most 24 characters (AAPL, BRK.B, ^GSPC);
            upper-cased (spy is SPY, and the run says so); one given twice, in any case, is refused`;
 

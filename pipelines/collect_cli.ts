@@ -59,6 +59,8 @@ const USAGE = `usage:
                     [--replay DIR]... [--concurrency N] [--option-expiries N] [--strict] [--dry-run] [--quiet]
   --to defaults to the last session on or before today (New York), --from to --to
   --strict: a record the source would leave out (a missing value, an ignored file) is an error
+  --news-file FILE: a CSV of headline, time and symbol columns; a file without a symbol column is market-wide
+    news, e.g. ../shared/data/financial-news-headlines-cnbc-guardian/*.csv
   symbols: letters, digits and . - _ = after an optional ^, at most 24 characters (AAPL, BRK.B, ^GSPC)
   --replay DIR answers requests from recorded responses, e.g.
     --replay ../shared/data/yahoo-fixtures --replay ../shared/data/nasdaq-fixtures
@@ -173,7 +175,7 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
   }
   if (source === "csv" && kinds.includes("news") && !newsFiles.length && !help) {
     throw new ConfigError(
-      "--source csv collects news from --news-file FILE (a CSV of headline, time, symbol)",
+      "--source csv collects news from --news-file FILE (a CSV of headline, time and symbol; no symbol: market-wide)",
     );
   }
   const concurrency = v.concurrency === undefined ? undefined : wholeNumber(v.concurrency, "--concurrency");

@@ -275,3 +275,37 @@ Deno.test("collect cli: the synthetic market is the demo's, the same bars for th
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("collect cli: a market-wide news file is stored once, with no symbol, beside each symbol's news; a re-run adds none", async () => {
+  const dir = await Deno.makeTempDir();
+  const cnbc = new URL(
+    "../../shared/data/financial-news-headlines-cnbc-guardian/cnbc_headlines.csv",
+    import.meta.url,
+  ).pathname;
+  try {
+    const store = `${dir}/store`;
+    const argv = [
+      ...["--source", "csv", "--data-dir", ETF, "--symbols", "SPY,QQQ", "--kinds", "news"],
+      ...["--news-file", cnbc, "--from", "2019-01-02", "--to", "2019-01-31", "--store-dir", store, "--quiet"],
+    ];
+    const run = await capture(argv);
+    equal(run.code, 0, run.out + run.err);
+    ok(/news\s+\(market-wide\)\s+ok/.test(run.out), run.out);
+    const s = openEmbeddedStores(store);
+    try {
+      const docs = await s.documents.find("news", {});
+      ok(docs.length > 50, `${docs.length} items`);
+      ok(docs.every((d) => Array.isArray(d.symbols) && (d.symbols as unknown[]).length === 0), "none tagged");
+      equal(new Set(docs.map((d) => d.id)).size, docs.length);
+      // the January items: after the close of 2018-12-31 up to the close of 2019-01-31
+      ok(docs.every((d) => d.knownAt > Date.UTC(2018, 11, 31, 21) && d.knownAt <= Date.UTC(2019, 0, 31, 21)));
+      const again = await capture(argv);
+      equal(again.code, 0, again.out + again.err);
+      equal((await s.documents.find("news", {})).length, docs.length);
+    } finally {
+      await s.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -19,7 +19,10 @@ export interface Config {
     from: string | null;
     to: string | null;
     csvDir: string | null;
-    /** CSV files of news about the symbols (csv source): headline, time and symbol columns. */
+    /**
+     * CSV files of news (csv source): headline, time and symbol columns; a file without a symbol column is
+     * market-wide news (the `mkt_news_*` features of every symbol).
+     */
     newsFiles: string[];
     /** Refuse skipped/repaired rows and ignored files instead of counting them. */
     strict: boolean;

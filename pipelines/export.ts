@@ -57,7 +57,7 @@ import { asConfigError, checkWritableDir, reportCliError } from "./_cli_error.ts
 import { type Config, loadConfig, loadFlagsConfig, segmentChoice, specFromConfig } from "./config.ts";
 import { datasetStep, PIPELINE_FEATURE_SET } from "./steps/dataset.ts";
 import { fetchMarketBars, marketFromBars, marketNote } from "./steps/market.ts";
-import { sourceFromConfig } from "./source.ts";
+import { sourceFromConfig, specForSource } from "./source.ts";
 import { withNewsScorer } from "./lm.ts";
 import { checkStoreExists, parseBackends, storeConfigFor, type StorePart } from "./stores.ts";
 
@@ -385,11 +385,16 @@ async function prepareFeatures(
     to,
   );
   log(marketNote(cfg.source.market));
+  // the mkt_news_* columns when the config names a market-wide news file, as the research run decides (its news
+  // files are read for that alone: the store's news is what is joined)
+  const spec = cfg.source.newsFiles.length
+    ? await specForSource(specFromConfig(cfg), await sourceFromConfig(cfg))
+    : specFromConfig(cfg);
   const ds = await withNewsScorer(
     cfg.news,
     log,
     (scorer) =>
-      datasetStep(stores, specFromConfig(cfg), {
+      datasetStep(stores, spec, {
         symbols,
         from,
         to,

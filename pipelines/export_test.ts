@@ -596,6 +596,45 @@ Deno.test("export of the feature table: the market context of source.market, the
   }
 });
 
+Deno.test("export of the feature table: a config naming a market-wide news file exports the mkt_news_* columns the research run fits on", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-mnews-" });
+  const data = new URL("../../shared/data/", import.meta.url).pathname;
+  const etf = `${data}us-index-etf-daily-yahoo`;
+  const cnbc = `${data}financial-news-headlines-cnbc-guardian/cnbc_headlines.csv`;
+  const s = openEmbeddedStores(`${dir}/s`);
+  try {
+    const src = await csvSourceFor(etf, { newsFiles: [cnbc] });
+    await collect(src, s, { symbols: ["SPY", "QQQ"], from: "2018-01-02", to: "2018-12-31" });
+    const file = `${dir}/mn.yaml`;
+    const exportWith = async (newsFiles: string, out: string) => {
+      await Deno.writeTextFile(
+        file,
+        `source: {kind: csv, csvDir: ${etf}, newsFiles: ${newsFiles}}\nnews: {scorer: lexicon}\n`,
+      );
+      await runExport(
+        parseExportArgs(["--what", "features", "--format", "csv", "--out", out, "--config", file]),
+        s,
+      );
+      const [head, ...rows] = (await Deno.readTextFile(`${out}/features.csv`)).trim().split("\n");
+      return { cols: head.split(","), rows: rows.map((r) => r.split(",")) };
+    };
+    const on = await exportWith(`[${cnbc}]`, `${dir}/on`);
+    const c = on.cols.indexOf("mkt_news_count_1"),
+      d = on.cols.indexOf("date"),
+      sym = on.cols.indexOf("symbol");
+    ok(c >= 0 && d >= 0 && sym >= 0, on.cols.join(","));
+    // 2018-10-11: 8 CNBC headlines after the close of 10-10 up to that close (counted with Python's strptime)
+    const day = on.rows.filter((r) => r[d] === "2018-10-11");
+    deepEqual(day.map((r) => r[sym]).sort(), ["QQQ", "SPY"]);
+    for (const r of day) equal(Number(r[c]), 8, r[sym]);
+    const off = await exportWith("[]", `${dir}/off`);
+    ok(!off.cols.some((x) => x.startsWith("mkt_news")), off.cols.join(","));
+  } finally {
+    await s.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** A config file that scores news with the lexicon (fast, no model needed); returns its path. */
 async function lexiconConfig(dir: string): Promise<string> {
   await Deno.writeTextFile(`${dir}/lexicon.yaml`, "news: {scorer: lexicon}\n");

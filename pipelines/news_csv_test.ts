@@ -12,6 +12,8 @@ import { runPipeline } from "./run.ts";
 const DATA = new URL("../../shared/data/", import.meta.url).pathname;
 const SP500 = `${DATA}sp500-5yr-ohlcv`;
 const BENZINGA = `${DATA}benzinga-analyst-ratings-subset/analyst_ratings_processed_A-ACAT_subset.csv`;
+const ETFS = `${DATA}us-index-etf-daily-yahoo`;
+const CNBC = `${DATA}financial-news-headlines-cnbc-guardian/cnbc_headlines.csv`;
 
 Deno.test("--news-file: a csv research run stores the file's headlines, scores them and joins them point-in-time; a re-run adds none", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-news-csv-" });
@@ -63,6 +65,64 @@ Deno.test("--news-file: a csv research run stores the file's headlines, scores t
       first.summary,
     );
     const again = await runPipeline(cfg, { run: "news", quiet: true });
+    equal(again.collect.newsInserted, 0, "a re-run duplicates no headline");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--news-file without a symbol column: market-wide headlines become the mkt_news_* features of every symbol, stored once and untagged", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-market-news-" });
+  try {
+    const cfg = await loadConfig({
+      overrides: {
+        source: { kind: "csv", csvDir: ETFS, newsFiles: [CNBC], symbols: ["SPY", "QQQ", "IWM", "DIA"] },
+        dataset: {
+          segments: {
+            train: "2017-01-03..2018-12-31",
+            valid: "2019-01-02..2019-06-28",
+            test: "2019-07-01..2020-07-17",
+          },
+        },
+        models: { trend: ["majority", "logistic"] },
+        news: { scorer: "lexicon" },
+        dataDir: `${dir}/data`,
+        reportDir: `${dir}/reports`,
+      },
+    });
+    const first = await runPipeline(cfg, { run: "market-news", quiet: true });
+    const ds = first.ds;
+    const F = ds.featureNames.length;
+    const col = (name: string) => {
+      const j = ds.featureNames.indexOf(name);
+      ok(j >= 0, name);
+      return (i: number) => ds.X[i * F + j];
+    };
+    const mcount = col("mkt_news_count_1"), count = col("news_count_1");
+    const row = (sym: string, date: string) => {
+      for (let i = 0; i < ds.n; i++) if (ds.symbol[i] === sym && ds.date[i] === date) return i;
+      throw new Error(`no row ${sym} ${date}`);
+    };
+    // CNBC headlines known after the close before and up to the close of the date (counted with Python's
+    // strptime on "%I:%M %p ET %a, %d %B %Y" in New York time): the same on every symbol's row
+    for (const [date, n] of [["2018-03-01", 7], ["2019-10-15", 1], ["2020-03-16", 6]] as const) {
+      for (const s of ["SPY", "QQQ", "IWM", "DIA"]) equal(mcount(row(s, date)), n, `${s} ${date}`);
+    }
+    // before the file starts (2017-12-22) the columns are 0; the per-symbol news columns stay 0 throughout
+    equal(mcount(row("SPY", "2017-06-01")), 0);
+    for (let i = 0; i < ds.n; i++) equal(count(i), 0);
+    ok(
+      /market news \(cnbc_headlines\.csv\): market-wide headlines reach \d+ of \d+ rows/.test(first.summary),
+    );
+    const stores = openEmbeddedStores(`${dir}/data`);
+    const docs = await stores.documents.find("news", {});
+    await stores.close();
+    equal(docs.length, 2800);
+    ok(
+      docs.every((d) => Array.isArray(d.symbols) && (d.symbols as unknown[]).length === 0),
+      "stored untagged",
+    );
+    const again = await runPipeline(cfg, { run: "market-news", quiet: true });
     equal(again.collect.newsInserted, 0, "a re-run duplicates no headline");
   } finally {
     await Deno.remove(dir, { recursive: true });

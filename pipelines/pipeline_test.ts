@@ -360,6 +360,14 @@ Deno.test("the row and news notes stay silent when every symbol has rows and a r
   X[2 * 3 + 2] = 1; // one row counts a news item in its last 5 sessions
   equal(noNewsNote({ featureNames, X, n: 3 }, true), "");
   equal(noNewsNote({ featureNames: ["ret_1"], X: new Float64Array(3), n: 3 }, true), "", "no news features");
+  // market-wide news only: the per-symbol columns are 0, and the note says which files feed what
+  const withMarket = ["ret_1", "news_count_1", "news_count_5", "mkt_news_count_1", "mkt_news_count_5"];
+  const Xm = new Float64Array(3 * 5).fill(0);
+  Xm[4] = 3; // market-wide headlines on row 0
+  ok(
+    noNewsNote({ featureNames: withMarket, X: Xm, n: 3 }, true)
+      .startsWith("news: no news about these symbols reached any row: the per-symbol news features (news_*)"),
+  );
   const spec = async (method: string) =>
     specFromConfig(await loadConfig({ overrides: { portfolio: { method } } }));
   const range = ["2017-01-03", "2018-02-07"] as const;

@@ -4,6 +4,7 @@
  * @module
  */
 import { closeTime, ConfigError, fewOf, type IsoDate, nyDate } from "@lib/core/mod.ts";
+import { basename } from "node:path";
 import type { MarketSource } from "@lib/sources/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
@@ -20,7 +21,7 @@ import {
 import { featureWarmup } from "@lib/features/mod.ts";
 import { type Config, segmentChoice, specFromConfig } from "./config.ts";
 import { newsScorerFor } from "./lm.ts";
-import { sourceFromConfig } from "./source.ts";
+import { marketNewsFiles, sourceFromConfig, specForSource } from "./source.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import {
   type CollectResult,
@@ -158,24 +159,49 @@ export function noRowsNote(
 }
 
 /**
- * The note saying that no news reached the dataset ("" when some row counts news, or the dataset has no news
- * count feature): every news count column (`news_count_1`, `news_count_5`) is 0 on every row, so the news
- * features are 0 whatever scorer ran. A csv source reads news only from the files `--news-file` names.
+ * The note on market-wide news ("" when the run has none, i.e. no `mkt_news_count_5` column): how many rows the
+ * market-wide items of `files` reach within their 5-session window, or that none does (the `mkt_news_*` features
+ * are then 0).
+ */
+export function marketNewsNote(
+  ds: Pick<BuiltDataset, "featureNames" | "X" | "n">,
+  files: readonly string[],
+): string {
+  const f = ds.featureNames.length, j = ds.featureNames.indexOf("mkt_news_count_5");
+  if (j < 0 || !ds.n) return "";
+  let reached = 0;
+  for (let r = 0; r < ds.n; r++) if (ds.X[r * f + j] > 0) reached++;
+  const from = `market news (${fewOf(files.map((p) => basename(p)), 3)})`;
+  return reached
+    ? `${from}: market-wide headlines reach ${reached} of ${ds.n} rows within 5 sessions (the mkt_news_* features)`
+    : `${from}: no market-wide headline falls in these dates: the mkt_news_* features are 0`;
+}
+
+/**
+ * The note saying that no news about the symbols reached the dataset ("" when some row counts news, or the
+ * dataset has no news count feature): every per-symbol news count column (`news_count_1`, `news_count_5`) is 0
+ * on every row, so those features are 0 whatever scorer ran. A csv source reads news only from the files
+ * `--news-file` names; market-wide ones feed only the `mkt_news_*` columns.
  */
 export function noNewsNote(ds: Pick<BuiltDataset, "featureNames" | "X" | "n">, csv: boolean): string {
   const f = ds.featureNames.length;
   const cols = ds.featureNames.flatMap((name, j) => name.startsWith("news_count") ? [j] : []);
   if (!cols.length || !ds.n) return "";
   for (let r = 0; r < ds.n; r++) for (const j of cols) if (ds.X[r * f + j] > 0) return "";
-  return "news: no news item reached any row for these symbols and dates: the news features are 0" +
-    (csv ? " (the csv source reads news from --news-file FILE)" : "");
+  // with market-wide news (mkt_news_* columns) the per-symbol columns need a file with a symbol column
+  const market = ds.featureNames.includes("mkt_news_count_1");
+  return market
+    ? "news: no news about these symbols reached any row: the per-symbol news features (news_*) are 0 (the " +
+      "market-wide files feed only mkt_news_*; news about a symbol needs a --news-file with a symbol column)"
+    : "news: no news item reached any row for these symbols and dates: the news features are 0" +
+      (csv ? " (the csv source reads news from --news-file FILE)" : "");
 }
 
 /** Runs every step and writes the report. */
 export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSummary> {
   const progress: Progress = createProgress({ quiet: opts.quiet });
-  const spec = specFromConfig(cfg);
   const source = opts.source ?? await sourceFromConfig(cfg);
+  const spec = await specForSource(specFromConfig(cfg), source);
   // Fetch and validate first: bad input (including segments that do not fit the data, too little data for a
   // split by fractions, date segments too short, a news scorer that cannot be had) fails here, before any store
   // is opened or written.
@@ -244,6 +270,7 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
         leftOutNote(leftOut),
         noRowsNote(counts, ds, warmup, universe),
         noNewsNote(ds, cfg.source.kind === "csv"),
+        marketNewsNote(ds, await marketNewsFiles(source)),
       ]
         .filter(Boolean);
       const dataLine = `data: ${range[0]}..${range[1]} (${calendar.length} sessions, ${source.name})`;

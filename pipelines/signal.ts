@@ -87,7 +87,7 @@ import {
 import { ensureTables, NEWS_COLLECTION, runCollect } from "./collect/mod.ts";
 import { type Config, retrainWindow, specFromConfig } from "./config.ts";
 import { createProgress, type Progress } from "./progress.ts";
-import { sourceFromConfig } from "./source.ts";
+import { sourceFromConfig, specForSource } from "./source.ts";
 import { leftOutNote, membersOn, runUniverse } from "./steps/collect.ts";
 import { marketFromBars, marketId, marketNote, marketSymbols } from "./steps/market.ts";
 import {
@@ -95,6 +95,7 @@ import {
   datasetFrom,
   MIN_SEGMENT_SESSIONS,
   MIN_TRAIN_SESSIONS,
+  newsAbout,
   PIPELINE_FEATURE_SET,
 } from "./steps/dataset.ts";
 import { newsScorerFor } from "./lm.ts";
@@ -218,7 +219,13 @@ async function loadBars(stores: Stores, symbol: string, asOf: IsoDate): Promise<
 }
 
 /** Bars up to the as-of close, per symbol (a symbol with no bar by then is left out). */
-async function loadHistory(stores: Stores, symbols: string[], asOf: IsoDate) {
+/** Whether a registered version was fitted with the `mkt_news_*` features (its spec's `dataset.marketNews`). */
+function fittedWithMarketNews(v: VersionManifest): boolean {
+  const spec = v.lineage.spec as Partial<SystemSpec> | undefined;
+  return spec?.dataset?.marketNews === true;
+}
+
+async function loadHistory(stores: Stores, symbols: string[], asOf: IsoDate, marketNews: boolean) {
   const cut = closeTime(asOf);
   const series = new Map<string, SymbolSeries>();
   const snapshot: DataSnapshotEntry[] = [];
@@ -235,7 +242,7 @@ async function loadHistory(stores: Stores, symbols: string[], asOf: IsoDate) {
     to: cut,
   });
   const set = new Set(series.keys());
-  const news = (docs as unknown as NewsItem[]).filter((n) => n.symbols?.some((s) => set.has(s)));
+  const news = newsAbout(docs as unknown as NewsItem[], set, marketNews);
   const actions = (await stores.tables.query("corporate_actions", {
     where: { symbol: [...set], date: { lte: asOf } },
   })).map(rowToAction).filter((a) => a.knownAt <= cut);
@@ -706,8 +713,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
   const until = cfg.source.to;
   const p = cfg.production;
   const window = retrainWindow(p.retrain.window);
-  const spec = specFromConfig(cfg);
   const source = opts.source ?? await sourceFromConfig(cfg);
+  const spec = await specForSource(specFromConfig(cfg), source);
   // the dates the run may collect: from source.from (or the source's first) to the as-of date, source.to or today
   const dates = (source as { dates?: string[] }).dates;
   const end = dates?.[dates.length - 1] ?? new Date(now()).toISOString().slice(0, 10);
@@ -783,7 +790,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       (until !== null && last > until ? sessionOnOrBefore(until) : last);
     if (asOf > last) throw asOfError(`${asOf} is after the last stored session ${last}`);
     let done = progress.start("load history (point in time)");
-    const hist = await loadHistory(stores, symbols, asOf);
+    const hist = await loadHistory(stores, symbols, asOf, spec.dataset.marketNews === true);
     const cal = calendarOf(hist.series);
     if (!cal.includes(asOf)) throw new ConfigError(`no stored bars on ${asOf}`);
     // the source's own index and VIX the config names, as public by the as-of close (in the data snapshot too)
@@ -856,6 +863,10 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         ? `was fitted on news scored by ${otherScorer(v)}, this run scores with ${newsScorer}`
         : marketOf(v) !== runMarket
         ? `was fitted on market context ${marketOf(v)}, this run's is ${runMarket}`
+        : fittedWithMarketNews(v) !== (spec.dataset.marketNews === true)
+        ? `was fitted ${spec.dataset.marketNews ? "without" : "with"} market-wide news (the mkt_news_* ` +
+          `features), this run ${spec.dataset.marketNews ? "has some" : "has none"} (a news file without a ` +
+          `symbol column in source.newsFiles)`
         : undefined;
     // a re-run of an issued date keeps it; a date before one already issued (a backfill) or before the champion's
     // cut-off is a replay: decided as it was then, from what the runs recorded, moving no alias
@@ -887,7 +898,9 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
             ? ""
             : otherScorer(servingAtStart)
             ? "set news.scorer/news.model to match, or "
-            : "set source.market to match, or ") +
+            : marketOf(servingAtStart) !== runMarket
+            ? "set source.market to match, or "
+            : "set source.newsFiles to match, or ") +
           // under retrain.promote never a refit stays the challenger: it takes over only when promoted by hand
           (servingAtStart.version === before.champion && before.challenger &&
               !cannotServe(versions.find((v) => v.version === before.challenger))

@@ -560,6 +560,57 @@ Deno.test({
 
 Deno.test({
   name:
+    "signal: market-wide news (a news file without a symbol column) reaches the system's mkt_news_* features; a system fitted with it is not served without it",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const data = new URL("../../shared/data/", import.meta.url).pathname;
+    const source = {
+      kind: "csv",
+      csvDir: `${data}us-index-etf-daily-yahoo`,
+      symbols: ["SPY", "QQQ", "IWM", "DIA"],
+      from: "2016-01-04",
+    };
+    const withNews = await loadConfig({
+      overrides: {
+        source: {
+          ...source,
+          newsFiles: [`${data}financial-news-headlines-cnbc-guardian/cnbc_headlines.csv`],
+        },
+        models: { trend: ["majority", "logistic"] },
+        news: { scorer: "lexicon" },
+        reportDir: REPORTS,
+      },
+    });
+    const stores = openEmbeddedStores(":memory:");
+    try {
+      const out = await runSignal(withNews, { ...quiet, stores, asOf: "2020-03-16" });
+      equal(out.model, "refit");
+      const [v] = await listVersions(stores.objects, withNews.production.model);
+      const sys = await loadSystem(
+        (await loadVersion(stores.objects, withNews.production.model, v.version)).files,
+      );
+      equal(sys.spec.dataset.marketNews, true);
+      ok(sys.featureNames.includes("mkt_news_sent_decay"), sys.featureNames.join(","));
+      // the same store and dates without the market-wide file: refused in one line, served again with it
+      const without = { ...withNews, source: { ...withNews.source, newsFiles: [] } };
+      await rejects(
+        () => runSignal(without, { ...quiet, stores, asOf: "2020-03-17" }),
+        (e: Error) =>
+          e instanceof ConfigError &&
+          /was fitted with market-wide news \(the mkt_news_\* features\), this run has none .*set source\.newsFiles to match, or refit with --refit/
+            .test(e.message),
+      );
+      const again = await runSignal(withNews, { ...quiet, stores, asOf: "2020-03-17" });
+      equal(again.model, "loaded");
+    } finally {
+      await stores.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
     "signal: a point-in-time universe decides on its members of the as-of date and checks only their freshness",
   sanitizeOps: false,
   sanitizeResources: false,

@@ -5,10 +5,12 @@
  */
 import {
   createSyntheticMarket,
+  type CsvSource,
   csvSourceFor,
   type MarketSource,
   type SyntheticMarket,
 } from "@lib/sources/mod.ts";
+import type { SystemSpec } from "@lib/workflow/mod.ts";
 import type { Config } from "./config.ts";
 
 /** The synthetic market of a config's `source.synthetic` settings. */
@@ -32,4 +34,21 @@ export async function sourceFromConfig(cfg: Config): Promise<MarketSource> {
     });
   }
   return syntheticMarketFor(cfg.source.synthetic);
+}
+
+/** The market-wide news files a source reads: a csv source's news files without a symbol column. */
+export async function marketNewsFiles(source: MarketSource): Promise<string[]> {
+  const loadNews = (source as Partial<CsvSource>).loadNews;
+  if (typeof loadNews !== "function") return [];
+  return (await loadNews.call(source))?.marketWideFiles ?? [];
+}
+
+/**
+ * `spec` with `dataset.marketNews` on when the source reads a market-wide news file (`--news-file` without a
+ * symbol column): the run's rows then get the `mkt_news_*` columns. Decided by the files the run is given, never
+ * by what the stores hold.
+ */
+export async function specForSource(spec: SystemSpec, source: MarketSource): Promise<SystemSpec> {
+  if (!(await marketNewsFiles(source)).length) return spec;
+  return { ...spec, dataset: { ...spec.dataset, marketNews: true } };
 }

@@ -61,8 +61,17 @@ export interface BuildDatasetInput {
   series: Map<string, SymbolSeries>;
   /** Default `DEFAULT_FEATURE_SET`. */
   featureSet?: FeatureSet;
-  /** News; adds `news_count_1`, `news_sent_1`, `news_count_5`, `news_sent_decay` (present even when empty). */
+  /**
+   * News; adds `news_count_1`, `news_sent_1`, `news_count_5`, `news_sent_decay` from the items about each row's
+   * symbol (present even when empty). Items without symbols (market-wide news) count only for `marketNews`.
+   */
   news?: readonly NewsItem[];
+  /**
+   * Also add `mkt_news_count_1`, `mkt_news_sent_1`, `mkt_news_count_5`, `mkt_news_sent_decay` to every row: the
+   * same four columns from the market-wide items of `news` (those without symbols), under the same decision-time
+   * rule (present even when there are none; needs `news`). Decided by the caller from what the run is given.
+   */
+  marketNews?: boolean;
   /** Splits/dividends: features use `forwardAdjust` (point in time), labels the fully adjusted returns. */
   actions?: readonly CorporateAction[];
   /** Market context, joined as of each row's decision time and passed to the feature functions. */
@@ -103,6 +112,14 @@ export interface BuiltDataset extends Dataset {
   /** Horizon the segments were purged for. */
   labelHorizon: number;
 }
+
+/** The columns `marketNews` adds: the news columns of the market-wide items. */
+export const MARKET_NEWS_FEATURES = [
+  "mkt_news_count_1",
+  "mkt_news_sent_1",
+  "mkt_news_count_5",
+  "mkt_news_sent_decay",
+] as const;
 
 const DEFAULT_RANKED = ["ret_1", "ret_5", "ret_20", "vol_20", "rsi_14", "mom_20", "ret_60", "vol_60"];
 
@@ -255,7 +272,9 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
 
   // ---- feature names ----
   const base = featureSet.features.map((f) => f.name);
+  if (input.marketNews && !news) throw new RangeError("marketNews needs news");
   const newsNames = news ? ["news_count_1", "news_sent_1", "news_count_5", "news_sent_decay"] : [];
+  if (input.marketNews) newsNames.push(...MARKET_NEWS_FEATURES);
   const extraNames = extras.map((e) => e.name);
   const pre = [...base, ...newsNames, ...extraNames];
   const rankSrc = (input.rankFeatures ?? DEFAULT_RANKED.filter((n) => base.includes(n)).slice(0, 4)).slice();
@@ -342,6 +361,8 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
       }
     }
     if (news) cols.push(...newsColumns(news, name, day, dt, newsWindow, newsDecay));
+    // market-wide items are under "" (newsByDecision); a symbol's rows get them by the same carry-forward rule
+    if (news && input.marketNews) cols.push(...newsColumns(news, "", day, dt, newsWindow, newsDecay));
     for (const e of extras) cols.push(extraColumn(e.name, e.bySym.get(name), dt, name));
 
     // labels (look ahead by design) on total-return prices: the fully adjusted series when actions are given,
@@ -487,7 +508,9 @@ function newsColumns(
         ss += d.sentSum[u];
         if (d.maxKnownAt[u] > dt[i]) {
           throw new LookaheadError(
-            `news for ${sym} known at ${iso(d.maxKnownAt[u])} joined to ${iso(dt[i])}, before it was public`,
+            `news for ${sym || "the market"} known at ${iso(d.maxKnownAt[u])} joined to ${
+              iso(dt[i])
+            }, before it was public`,
           );
         }
       }

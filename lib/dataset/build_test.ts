@@ -124,6 +124,68 @@ Deno.test("news after the close lands on the next session's row", () => {
   for (let r = 0; r < ds.n; r++) ok(ds.decisionTime[r] === closeTime(ds.date[r]));
 });
 
+Deno.test("market-wide news (no symbols) fills the mkt_news_* columns of every symbol's rows, only when asked", () => {
+  const series = market();
+  const d = DATES[120], next = DATES[121];
+  const mk = (id: string, t: number, s: number, symbols: string[] = []): NewsItem => ({
+    id,
+    knownAt: t,
+    publishedAt: t,
+    symbols,
+    headline: id,
+    source: "t",
+    sentiment: s,
+  });
+  const news = [
+    mk("during", nyTime(d, 11), 0.6),
+    mk("after", nyTime(d, 16, 5), -0.9),
+    mk("after2", nyTime(d, 20), -0.3),
+    mk("about A", nyTime(d, 12), 0.8, ["A"]),
+  ];
+  // off by default: no mkt_news_* column, and market-wide items do not count as any symbol's news
+  const off = buildDataset({ series, featureSet: SMALL, segments: SPEC, news });
+  ok(!off.featureNames.some((n) => n.startsWith("mkt_news")));
+  const ds = buildDataset({ series, featureSet: SMALL, segments: SPEC, news, marketNews: true });
+  deepEqual(ds.featureNames.filter((n) => n.startsWith("mkt_news")), [
+    "mkt_news_count_1",
+    "mkt_news_sent_1",
+    "mkt_news_count_5",
+    "mkt_news_sent_decay",
+  ]);
+  ok(ds.featureGroups.news.includes("mkt_news_sent_1"));
+  const F = ds.featureNames.length, col = (n: string) => ds.featureNames.indexOf(n);
+  const row = (sym: string, date: string) => ds.date.findIndex((x, r) => x === date && ds.symbol[r] === sym);
+  for (const sym of ["A", "B"]) {
+    const rd = row(sym, d), rn = row(sym, next);
+    equal(ds.X[rd * F + col("mkt_news_count_1")], 1, `${sym}: the item before the close counts on ${d}`);
+    equal(ds.X[rd * F + col("mkt_news_sent_1")], 0.6);
+    equal(ds.X[rn * F + col("mkt_news_count_1")], 2, `${sym}: the two after the close count on ${next}`);
+    ok(Math.abs(ds.X[rn * F + col("mkt_news_sent_1")] - -0.6) < 1e-12);
+    equal(ds.X[rn * F + col("mkt_news_count_5")], 3);
+    ok(Math.abs(ds.X[rn * F + col("mkt_news_sent_decay")] - (-1.2 + 0.5 * 0.6)) < 1e-12);
+    equal(ds.X[row(sym, DATES[119]) * F + col("mkt_news_count_5")], 0);
+  }
+  // the per-symbol columns are unchanged by the market-wide items
+  equal(ds.X[row("A", d) * F + col("news_count_1")], 1);
+  equal(ds.X[row("B", d) * F + col("news_count_1")], 0);
+  equal(off.X[row("A", d) * off.featureNames.length + off.featureNames.indexOf("news_sent_1")], 0.8);
+  // present (all 0) when no market-wide item is given; refused without news
+  const none = buildDataset({
+    series,
+    featureSet: SMALL,
+    segments: SPEC,
+    news: news.slice(3),
+    marketNews: true,
+  });
+  const j = none.featureNames.indexOf("mkt_news_count_5");
+  ok(j >= 0);
+  for (let r = 0; r < none.n; r++) equal(none.X[r * none.featureNames.length + j], 0);
+  throws(
+    () => buildDataset({ series, featureSet: SMALL, segments: SPEC, marketNews: true }),
+    /marketNews needs news/,
+  );
+});
+
 Deno.test("a planted look-ahead feature in the feature set makes the builder throw", () => {
   FEATURE_FUNCTIONS.__shifted_test = (b) => {
     const out = new Float64Array(b.close.length).fill(NaN);

@@ -29,6 +29,11 @@ export interface SystemSpec {
      * purged from the rows they fit). 0 = no inner slice (a model with early stopping makes its own from train).
      */
     innerFrac: number;
+    /**
+     * Market-wide news (items without symbols, e.g. CNBC/Guardian headlines) as four `mkt_news_*` columns in
+     * every row. Absent = off; the pipeline turns it on when a market-wide news file is configured.
+     */
+    marketNews?: boolean;
   };
   /** The experts the gate weighs. */
   experts: {
@@ -136,6 +141,9 @@ export function checkSpec(s: SystemSpec): void {
   int(ds.labelHorizon, 1, "dataset.labelHorizon");
   int(ds.purge, ds.labelHorizon, "dataset.purge (>= labelHorizon)");
   int(ds.embargo, 0, "dataset.embargo");
+  if (ds.marketNews !== undefined && typeof ds.marketNews !== "boolean") {
+    throw new ConfigError(`spec dataset.marketNews: ${ds.marketNews} is not true or false`);
+  }
   if (!(ds.innerFrac >= 0 && ds.innerFrac < 0.9)) {
     throw new ConfigError(`spec dataset.innerFrac: ${ds.innerFrac} must be in [0, 0.9)`);
   }

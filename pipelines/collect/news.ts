@@ -18,7 +18,15 @@
 import type { NewsItem } from "@lib/core/mod.ts";
 import { FUTURE_SKEW_MS, splitFuture } from "@lib/sources/mod.ts";
 import type { Doc, Stores } from "@lib/store/mod.ts";
-import { type CollectStep, type PlanRow, runSymbols, storeRawFor } from "./common.ts";
+import { marketNewsFiles } from "../source.ts";
+import {
+  type CollectSources,
+  type CollectStep,
+  type PlanRow,
+  runSymbols,
+  runUnits,
+  storeRawFor,
+} from "./common.ts";
 
 /** Documents collection of news items. */
 export const NEWS_COLLECTION = "news";
@@ -58,17 +66,27 @@ export function newsToDoc(n: NewsItem): Doc {
   return { ...n } as unknown as Doc;
 }
 
+/** The unit name of the market-wide items (no symbol) in the collect summary and plan. */
+export const MARKET_WIDE_UNIT = "(market-wide)";
+
+/** Whether the step writes a source's market-wide items (a csv source's news files without a symbol column). */
+async function hasMarketWide(sources: CollectSources): Promise<boolean> {
+  return !sources.yahoo && sources.market !== undefined && (await marketNewsFiles(sources.market)).length > 0;
+}
+
 /** The `news` step. */
 export const newsStep: CollectStep = {
   kind: "news",
   async run(sources, stores, req, progress) {
-    return await runSymbols("news", "news", sources, req, progress, async (symbol) => {
+    const rows = await runSymbols("news", "news", sources, req, progress, async (symbol) => {
       const now = (sources.now ?? Date.now)();
       const since = await latestNewsAt(stores, symbol, now);
       let items: NewsItem[];
       if (sources.yahoo) items = await sources.yahoo.latestNews(symbol);
       else if (sources.market?.news) {
-        items = await sources.market.news({ symbols: [symbol], from: req.from, to: req.to });
+        // the market-wide items come with every symbol's: they are written once, below, never tagged to a symbol
+        items = (await sources.market.news({ symbols: [symbol], from: req.from, to: req.to }))
+          .filter((n) => n.symbols.length > 0);
       } else throw new TypeError("collect news: needs the yahoo source or a market source with news");
       const { known, future } = splitFuture(items, now);
       // a range the user names is made whole: the ids stored over the items' span, the rest is written
@@ -91,6 +109,24 @@ export const newsStep: CollectStep = {
         skipped: future.length,
       };
     });
+    if (!req.symbols.length || !(await hasMarketWide(sources))) return rows;
+    // market-wide items: one unit, every item of the range upserted by id (no per-symbol cursor to follow)
+    const market = await runUnits("news", [MARKET_WIDE_UNIT], async () => {
+      const items = (await sources.market!.news!({ symbols: [req.symbols[0]], from: req.from, to: req.to }))
+        .filter((n) => n.symbols.length === 0);
+      const { known, future } = splitFuture(items, (sources.now ?? Date.now)());
+      const r = known.length
+        ? await stores.documents.upsert(NEWS_COLLECTION, known.map(newsToDoc))
+        : { inserted: 0, updated: 0 };
+      return {
+        rows: r.inserted + r.updated,
+        inserted: r.inserted,
+        objects: 0,
+        range: "all",
+        skipped: future.length,
+      };
+    }, { progress });
+    return [...rows, ...market];
   },
   async plan(sources, stores, req) {
     const out: PlanRow[] = [];
@@ -101,6 +137,13 @@ export const newsStep: CollectStep = {
         ? "items not stored yet"
         : `published since ${new Date(since ?? 0).toISOString()}`;
       out.push({ kind: "news", symbol, fetch: since === null ? what : `${what}, ${which}` });
+    }
+    if (req.symbols.length && await hasMarketWide(sources)) {
+      out.push({
+        kind: "news",
+        symbol: MARKET_WIDE_UNIT,
+        fetch: `${req.from}..${req.to}, items with no symbol`,
+      });
     }
     return out;
   },

@@ -272,6 +272,21 @@ export function datasetFrom(
   return systemDataset(spec, { ...input, featureSet, market }, segments);
 }
 
+/**
+ * The stored news a run joins: the items about `symbols`, and the market-wide ones (no symbols) when the run
+ * has market news (`spec.dataset.marketNews`).
+ */
+export function newsAbout(
+  docs: readonly NewsItem[],
+  symbols: ReadonlySet<string>,
+  marketNews: boolean,
+): NewsItem[] {
+  return docs.filter((n) =>
+    n.symbols?.some((s) => symbols.has(s)) ||
+    (marketNews && Array.isArray(n.symbols) && n.symbols.length === 0)
+  );
+}
+
 /** Builds the dataset for `o.symbols` from the stores, with the spec's labels and `o.segments`. */
 export async function datasetStep(
   stores: Stores,
@@ -295,7 +310,7 @@ export async function datasetStep(
     from: closeTime(loaded[0]) - 7 * 86_400_000,
     to: closeTime(loaded[loaded.length - 1]),
   });
-  const raw = (docs as unknown as NewsItem[]).filter((n) => n.symbols?.some((s) => symbolSet.has(s)));
+  const raw = newsAbout(docs as unknown as NewsItem[], symbolSet, spec.dataset.marketNews === true);
   const scoring = progress?.start(`news scoring (${o.scorer.id})`);
   const scored = await scoreNews(raw, o.scorer, stores.documents, {
     onProgress: (d, t) => progress?.tick(d, t, "headlines"),
