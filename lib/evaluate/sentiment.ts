@@ -11,6 +11,8 @@
  *   is first known (`sessionForKnownAt`: after 16:00 New York -> next session); the daily mean score per ticker
  *   is compared with the return from that session's close to the next session's close: pooled IC / RankIC,
  *   daily cross-sectional IC (days with >= 5 tickers) and hit rate (sign agreement where the score is not 0).
+ * - Market news -> the market: the CNBC and Guardian headlines (no ticker), by the same rule, against SPY's
+ *   next-session total return (one series: IC / RankIC over days and hit rate).
  * @module
  */
 import { join } from "node:path";
@@ -30,7 +32,7 @@ import {
 } from "../models/mod.ts";
 import { asNewsItems, frozenEncoderHead } from "./sentiment_lm.ts";
 import { barFigure, type Figure, type Table } from "../report/mod.ts";
-import { csvRecords } from "../sources/mod.ts";
+import { createCsvNews, csvPresets, csvRecords } from "../sources/mod.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
 import { withSurvivorshipNote } from "./data.ts";
 import SPLIT from "./testdata/phrasebank_split.json" with { type: "json" };
@@ -43,7 +45,13 @@ export const SENTIMENT_FILES = {
   sp500: "sp500-5yr-ohlcv/all_stocks_5yr.csv.gz",
   stocknetTweets: "stocknet-tweets-prices/stocknet_tweets_preprocessed.csv.gz",
   stocknetPrices: "stocknet-tweets-prices/stocknet_prices_raw.csv.gz",
+  cnbc: "financial-news-headlines-cnbc-guardian/cnbc_headlines.csv",
+  guardian: "financial-news-headlines-cnbc-guardian/guardian_headlines.csv",
+  spy: "us-index-etf-daily-yahoo/SPY.csv",
 } as const;
+
+/** The ticker market-wide headlines are scored against: the S&P 500 ETF, on its total return. */
+export const MARKET_NEWS_TICKER = "SPY";
 
 /** Published FinBERT accuracy (Araci 2019) on PhraseBank 50% agree and all agree: context, not ours. */
 export const FINBERT_ANCHORS = { agree50: 0.86, agreeAll: 0.97 } as const;
@@ -166,6 +174,33 @@ export function loadBenzinga(sharedDir: string): { items: NewsText[]; dropped: n
     items.push({ ticker: r[si], knownAt: ms, text: r[ti] });
   }
   return { items, dropped };
+}
+
+/**
+ * The CNBC and Guardian market headlines (no ticker), read by the csv news source (`createCsvNews`, the same
+ * parser and point-in-time rules as `--news-file`), as items of {@link MARKET_NEWS_TICKER}: the market's news.
+ */
+export async function loadMarketHeadlines(sharedDir: string): Promise<NewsText[]> {
+  const files = [SENTIMENT_FILES.cnbc, SENTIMENT_FILES.guardian].map((f) => join(sharedDir, f));
+  const items = await createCsvNews(files, { name: "market" })
+    .news({ symbols: [MARKET_NEWS_TICKER], from: "1990-01-02", to: "2030-12-31" });
+  return items.filter((i) => i.symbols.length === 0)
+    .map((i) => ({ ticker: MARKET_NEWS_TICKER, knownAt: i.knownAt, text: i.headline }));
+}
+
+/** SPY's adjusted (total-return) closes from `us-index-etf-daily-yahoo`. */
+export async function loadSpyCloses(sharedDir: string): Promise<CloseSeries> {
+  const dir = join(sharedDir, SENTIMENT_FILES.spy, "..");
+  const bars = (await csvPresets.yahooDaily(dir).bars({
+    symbols: [MARKET_NEWS_TICKER],
+    from: "1990-01-02",
+    to: "2030-12-31",
+  })).get(MARKET_NEWS_TICKER) ?? [];
+  if (!bars.length) throw new RangeError(`no ${MARKET_NEWS_TICKER} bars under ${dir}`);
+  return new Map([[MARKET_NEWS_TICKER, {
+    dates: bars.map((b) => b.date),
+    close: Float64Array.from(bars, (b) => b.adjClose),
+  }]]);
 }
 
 /** StockNet tweets (`created_at_utc` ISO UTC), `$ ticker` cashtags kept as tokens. */
@@ -619,6 +654,28 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
     `stocknet: ${tweets.length} tweets${
       reduced ? " (reduced: every 10th)" : ""
     }, adjusted closes from StockNet; items after the 16:00 New York close count for the next session.`,
+  );
+  // market-wide headlines: one series (the market's daily mean sentiment vs SPY's next session), bulk-scored
+  t1 = performance.now();
+  let market = await loadMarketHeadlines(ctx.sharedDir);
+  const spy = await loadSpyCloses(ctx.sharedDir);
+  if (reduced) market = market.filter((_, i) => i % 10 === 0);
+  timings.market_load_ms = performance.now() - t1;
+  await runNews(
+    "market",
+    market,
+    spy,
+    `${SENTIMENT_FILES.cnbc} + ${SENTIMENT_FILES.guardian} + ${SENTIMENT_FILES.spy}`,
+    lm?.bulkModel ?? null,
+    lm?.bulkVariant,
+  );
+  notes.push(
+    `market: ${market.length} CNBC and Guardian headlines${
+      reduced ? " (reduced: every 10th)" : ""
+    } with no ticker (read by the csv news source, as --news-file reads them: a date alone or a month alone ` +
+      `counts after that day's or month's end), as the market's news: the daily mean sentiment vs SPY's ` +
+      `next-session total return (adjusted close). One series, so there is no daily cross-sectional IC; scored ` +
+      `by the bulk text model.`,
   );
   tables.push({
     columns: ["data", "method", "ticker-days", "IC", "RankIC", "daily IC", "days", "hit rate", "hit n"],

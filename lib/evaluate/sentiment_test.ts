@@ -3,6 +3,9 @@ import { readFileSync } from "node:fs";
 import { closeTime, nextSession } from "../core/mod.ts";
 import {
   classificationScores,
+  loadMarketHeadlines,
+  loadSpyCloses,
+  MARKET_NEWS_TICKER,
   newsPanel,
   newsScores,
   parseCsv,
@@ -66,4 +69,22 @@ Deno.test("newsPanel: after-close news counts for the next session (decision-tim
   const s = newsScores(p);
   equal(s.hitRate, 1);
   equal(s.n, 2);
+});
+
+Deno.test("market headlines: the CNBC and Guardian files as SPY's news, joined to SPY's next-session total return", async () => {
+  const shared = new URL("../../../shared/data", import.meta.url).pathname;
+  const items = await loadMarketHeadlines(shared);
+  equal(items.length, 20_600); // 2,800 CNBC + 17,800 Guardian headlines, none repeated
+  ok(items.every((i) => i.ticker === MARKET_NEWS_TICKER && i.text.length > 0));
+  const spy = await loadSpyCloses(shared);
+  const p = spy.get("SPY")!;
+  ok(p.dates[0] <= "2017-12-18" && p.dates.at(-1)! >= "2020-07-21");
+  // 2018-03-01: 7 CNBC headlines after the close of 02-28 and the 20 Guardian ones dated 28-Feb-18 (a date alone
+  // counts after its day), counted with Python's csv module
+  const panel = newsPanel(items, items.map(() => 1), spy);
+  const k = panel.session.indexOf("2018-03-01");
+  ok(k >= 0);
+  const day = p.dates.indexOf("2018-03-01");
+  ok(Math.abs(panel.ret[k] - (p.close[day + 1] / p.close[day] - 1)) < 1e-15, "the next session's return");
+  equal(panel.items[k], 27);
 });
