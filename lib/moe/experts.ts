@@ -6,8 +6,9 @@
  *
  * Experts (see {@link EXPERTS}): trend (class probabilities of the trend models / ensembles, calibrated), level
  * (distance to the nearest support/resistance in ATR units with the learned bounce probability), reversal
- * (short-term mean reversion), momentum (intermediate-term trend), news (a placeholder, off by default, until a
- * text model feeds it). Volatility is not a directional expert: its calibrated forecast is the unit of every
+ * (short-term mean reversion), momentum (intermediate-term trend), news (the decayed sentiment of the
+ * headlines about the row's symbol, as the run's news scorer gave it: the text model when installed; off by
+ * default). Volatility is not a directional expert: its calibrated forecast is the unit of every
  * edge, sizes positions and enters the gate as a regime input.
 
  * @module
@@ -32,8 +33,6 @@ export interface ExpertInfo {
   description: string;
   /** Included when a spec does not name its experts. */
   enabledByDefault: boolean;
-  /** A stand-in until its real model lands. */
-  placeholder?: boolean;
 }
 
 /** Name of the market (drift) expert. */
@@ -64,9 +63,10 @@ export const EXPERTS: readonly ExpertInfo[] = [
   { name: "momentum", description: "the return from t-60 to t-5 in forecast sds", enabledByDefault: true },
   {
     name: "news",
-    description: "PLACEHOLDER: decayed headline sentiment per row until the text model (issue 12) feeds it",
+    description:
+      "decayed sentiment of the headlines about the row's symbol (the run's news scorer: the text model when " +
+      "installed); off by default: no out-of-sample edge on the data here (evaluate's sentiment section)",
     enabledByDefault: false,
-    placeholder: true,
   },
 ];
 
@@ -127,7 +127,7 @@ export function momentumExpertScores(
   return Float64Array.from(retLong, (r, i) => (dailyVol[i] > 0 ? (r - retSkip[i]) / (dailyVol[i] * k) : NaN));
 }
 
-/** Per-row inputs of the news expert: what a text model (issue 12) must produce, per row, known at the close. */
+/** Per-row inputs of the news expert, known at the close (the dataset's news columns). */
 export interface NewsExpertInput {
   /**
    * Recency-decayed mean sentiment in [-1, 1] of the headlines about the row's symbol known at the close of `t`
@@ -139,12 +139,14 @@ export interface NewsExpertInput {
 }
 
 /**
- * PLACEHOLDER news expert (off by default): raw score `sentiment · (1 - e^{-count})`, 0 without news. It exists so
- * the mixture's shape does not change when the text model of issue 12 lands; today's sentiment is the lexicon /
- * synthetic score the dataset carries.
+ * News expert raw scores (off by default): `sentiment · (1 - e^{-count})`, 0 without news. The sentiment is the
+ * dataset's `news_sent_decay`, built from the scores of the run's news scorer (`news.scorer`: the fine-tuned text
+ * model when installed, else the lexicon). Off by default because news sentiment shows no out-of-sample edge on
+ * the data here: next-session return IC of the text model -0.07 on Benzinga headlines and -0.01 on StockNet
+ * tweets (`deno task evaluate`, sentiment section); `experts.use` with `news` turns it on.
  */
-export function newsPlaceholderScores(x: NewsExpertInput): Float64Array {
-  if (x.sentiment.length !== x.count.length) throw new RangeError("newsPlaceholderScores: lengths differ");
+export function newsExpertScores(x: NewsExpertInput): Float64Array {
+  if (x.sentiment.length !== x.count.length) throw new RangeError("newsExpertScores: lengths differ");
   return Float64Array.from(x.sentiment, (s, i) => {
     const c = x.count[i];
     return Number.isFinite(s) && c > 0 ? s * (1 - Math.exp(-c)) : 0;

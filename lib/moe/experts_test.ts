@@ -6,7 +6,7 @@ import {
   EXPERTS,
   marketExpertScores,
   momentumExpertScores,
-  newsPlaceholderScores,
+  newsExpertScores,
   reversalExpertScores,
 } from "./experts.ts";
 import { deepEqual, equal } from "node:assert/strict";
@@ -15,7 +15,7 @@ const f = (...v: number[]) => new Float64Array(v);
 const near = (a: number, b: number) => ok(Math.abs(a - b) < 1e-12, `${a} != ${b}`);
 import { normalRng } from "../core/mod.ts";
 
-Deno.test("raw scores of the market, reversal, momentum and placeholder news experts", () => {
+Deno.test("raw scores of the market, reversal, momentum and news experts", () => {
   const r = reversalExpertScores(f(0.02, -0.01, 0.01), f(0.01, 0.01, 0));
   near(r[0], -0.02 / (0.01 * Math.sqrt(5)));
   near(r[1], 0.01 / (0.01 * Math.sqrt(5)));
@@ -24,14 +24,14 @@ Deno.test("raw scores of the market, reversal, momentum and placeholder news exp
   near(m[0], 0.08 / (0.01 * Math.sqrt(55)));
   throws(() => momentumExpertScores(f(0.1), f(0.02), f(0.01), { lookback: 5, skip: 5 }), RangeError);
   deepEqual(Array.from(marketExpertScores(f(0.01, NaN))), [1, NaN]);
-  const n = newsPlaceholderScores({ sentiment: f(0.5, -0.4, 0.3, NaN), count: f(1, 3, 0, 2) });
+  const n = newsExpertScores({ sentiment: f(0.5, -0.4, 0.3, NaN), count: f(1, 3, 0, 2) });
   near(n[0], 0.5 * (1 - Math.exp(-1)));
   near(n[1], -0.4 * (1 - Math.exp(-3)));
   equal(n[2], 0);
   equal(n[3], 0);
-  // the news expert is a placeholder, off by default
+  // the news expert is off by default
   const news = EXPERTS.find((e) => e.name === "news")!;
-  ok(news.placeholder && !news.enabledByDefault && !DEFAULT_EXPERTS.includes("news"));
+  ok(!news.enabledByDefault && !DEFAULT_EXPERTS.includes("news"));
 });
 
 Deno.test("expert calibration: market = the mean outcome, others = centred information; reliability; exact reload", () => {

@@ -19,7 +19,7 @@ export {
   marketExpertScores,
   momentumExpertScores,
   type NewsExpertInput,
-  newsPlaceholderScores,
+  newsExpertScores,
   reversalExpertScores,
 } from "./experts.ts";
 export {

@@ -15,7 +15,7 @@ import {
   marketConditions,
   marketExpertScores,
   momentumExpertScores,
-  newsPlaceholderScores,
+  newsExpertScores,
   reversalExpertScores,
   withColumns,
 } from "../moe/mod.ts";
@@ -61,7 +61,7 @@ export function rawExpertScores(name: string, x: ExpertScoreInput): Float64Array
     case "momentum":
       return momentumExpertScores(col("ret_60"), col("ret_5"), x.dailyVol);
     case "news":
-      return newsPlaceholderScores({ sentiment: col("news_sent_decay"), count: col("news_count_5") });
+      return newsExpertScores({ sentiment: col("news_sent_decay"), count: col("news_count_5") });
     default:
       throw new RangeError(`unknown expert ${name} (known: ${EXPERT_CHOICES.join(", ")})`);
   }

@@ -6,7 +6,7 @@
 import { ConfigError } from "../core/mod.ts";
 import { TREND_MODEL_NAMES } from "../models/mod.ts";
 
-/** Experts a spec can name (lib/moe `EXPERTS`); `news` is a placeholder, off by default. */
+/** Experts a spec can name (lib/moe `EXPERTS`); `news` is off by default. */
 export const EXPERT_CHOICES = ["market", "trend", "level", "reversal", "momentum", "news"] as const;
 
 /** How the base models are refitted over the test segment. */
@@ -41,8 +41,8 @@ export interface SystemSpec {
     trend: string[];
     /**
      * Experts the gate weighs (lib/moe `EXPERTS`): `market` (the drift: always long, the gate decides when),
-     * `trend`, `level`, `reversal`, `momentum`, and `news`, a placeholder (off by default) until the text model
-     * feeds it.
+     * `trend`, `level`, `reversal`, `momentum`, and `news` (the headlines' sentiment as the run's news scorer
+     * gave it; off by default).
      */
     use: string[];
     /** Volatility forecaster: the unit of every edge, sizes positions, informs the gate. Not a directional bet. */
