@@ -20,7 +20,7 @@
  *
  * Point in time (see {@linkcode newsInstant}): a time with a zone (`2020-06-05 10:30:00-04:00`,
  * `2014-01-01T03:59:03Z`) or CNBC's New York time (`" 7:51  PM ET Fri, 17 July 2020"`) is the item's
- * `publishedAt` and `knownAt`. A date alone (`2020-06-05`, or the Guardian's `18-Jul-20`) says nothing about the
+ * `publishedAt` and `knownAt` (the end of the minute when it has no seconds). A date alone (`2020-06-05`, or the Guardian's `18-Jul-20`) says nothing about the
  * hour, so the item is taken as published at the end of that New York day: it counts for the next session, never
  * for the date's own close (counted in `dateOnly`). A month alone (`Jul-18`) is taken as published at the end of
  * the month's last New York day, never early (counted in `monthOnly`, not in `dateOnly`). A time without a zone is
@@ -122,6 +122,9 @@ const CNBC = /^(\d{1,2}):(\d{2}) ?([AP]M) ET ([A-Z]+),? (\d{1,2}) ([A-Z]+) (\d{4
 const DAY_MON_YY = /^(\d{1,2})-([A-Z]+)-(\d{2})$/i;
 const MON_YY = /^([A-Z]+)-(\d{2})$/i;
 
+/** Added to a time given to the minute: it is known at the end of that minute, never early. */
+const END_OF_MINUTE_MS = 59_999;
+
 /** Month numbers (1-12) by lower-case name: full, 3-letter and `sept`. */
 const MONTHS: ReadonlyMap<string, number> = new Map(
   [
@@ -164,8 +167,10 @@ function fullYear(yy: string): number {
  *   abbreviation or `Sept`, weekdays by full name or 3 letters (one that is not the date's weekday is refused);
  * - the Guardian's `DD-Mon-YY` (`18-Jul-20`, `8-Jul-20`): a date alone;
  * - `Mon-YY` (`Jul-18`): a month alone.
- * Two-digit years follow POSIX `%y`: 00-68 are 2000-2068, 69-99 are 1969-1999. A day, hour, minute, second or
- * offset out of range is refused (no rolling over, as `Date.parse` would do for `2020-02-30`).
+ * Two-digit years follow POSIX `%y`: 00-68 are 2000-2068, 69-99 are 1969-1999. A time given to the minute (no
+ * seconds) is taken as the end of that minute (`4:00 PM` may be 16:00:59: after the close), never early. A day,
+ * hour, minute, second or offset out of range is refused (no rolling over, as `Date.parse` would do for
+ * `2020-02-30`).
  */
 export function newsInstant(
   text: string,
@@ -184,7 +189,9 @@ export function newsInstant(
     if (mo < 1 || mo > 12 || new Date(day).getUTCDate() !== d) return `bad date ${shown(t)}`;
     if (h > 23 || mi > 59 || sec > 59 || offH > 23 || offM > 59) return `bad time ${shown(t)}`;
     const offset = (m[9] === "-" ? -1 : 1) * (offH * 60 + offM);
-    return { at: day + ((h * 60 + mi - offset) * 60 + sec) * 1000 + ms, dateOnly: false };
+    // a time to the minute counts from the end of that minute (never early: "16:00" may be 16:00:59)
+    const rest = m[6] === undefined ? END_OF_MINUTE_MS : 0;
+    return { at: day + ((h * 60 + mi - offset) * 60 + sec) * 1000 + ms + rest, dateOnly: false };
   }
   if (NO_ZONE.test(t)) return `time ${shown(t)} has no zone: add Z or an offset such as -05:00`;
   const et = t.replace(/\s+/g, " ");
@@ -203,7 +210,7 @@ export function newsInstant(
       }) in ${shown(t)}`;
     }
     const hh = (h12 % 12) + (c[3].toUpperCase() === "PM" ? 12 : 0);
-    return { at: nyTime(date, hh, mi), dateOnly: false };
+    return { at: nyTime(date, hh, mi) + END_OF_MINUTE_MS, dateOnly: false };
   }
   const g = DAY_MON_YY.exec(t);
   if (g) {

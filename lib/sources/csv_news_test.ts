@@ -28,8 +28,9 @@ Deno.test("news times: a zone or Z is the instant; a date alone is the end of th
     dateOnly: false,
   });
   deepEqual(newsInstant("2014-01-01T03:59:03Z"), { at: Date.parse("2014-01-01T03:59:03Z"), dateOnly: false });
+  // to the minute: the end of that minute (16:06 may be 16:06:59), never early
   deepEqual(newsInstant("2017-11-20T16:06-0500"), {
-    at: Date.parse("2017-11-20T21:06:00Z"),
+    at: Date.parse("2017-11-20T21:06:59.999Z"),
     dateOnly: false,
   });
   // a date alone: after that day's close, so it counts for the next session (Friday -> Monday)
@@ -238,31 +239,36 @@ Deno.test("csv news on the shared Benzinga headlines and StockNet tweets: every 
 Deno.test("news times: CNBC's New York time (EST or EDT), checked weekday, 12 AM/PM, full or short months and Sept", () => {
   // EDT (UTC-4) in July, whitespace as the file has it
   deepEqual(newsInstant(" 7:51  PM ET Fri, 17 July 2020"), {
-    at: Date.parse("2020-07-17T23:51:00.000Z"),
+    at: Date.parse("2020-07-17T23:51:59.999Z"), // to the minute: the end of that minute
     dateOnly: false,
   });
   // EST (UTC-5) in January; a 3-letter month; 12 AM is midnight, 12 PM noon; any case
   deepEqual(newsInstant(" 7:51  PM ET Fri, 17 Jan 2020"), {
-    at: Date.parse("2020-01-18T00:51:00.000Z"),
+    at: Date.parse("2020-01-18T00:51:59.999Z"),
     dateOnly: false,
   });
   equal(
     (newsInstant("12:05 AM ET Wed, 15 Jan 2020") as { at: number }).at,
-    Date.parse("2020-01-15T05:05:00Z"),
+    Date.parse("2020-01-15T05:05:59.999Z"),
   );
   equal(
     (newsInstant("12:05 PM ET Wed, 15 Jan 2020") as { at: number }).at,
-    Date.parse("2020-01-15T17:05:00Z"),
+    Date.parse("2020-01-15T17:05:59.999Z"),
   );
   equal(
     (newsInstant("12:05 pm et wednesday, 15 JANUARY 2020") as { at: number }).at,
-    nyTime("2020-01-15", 12, 5),
+    nyTime("2020-01-15", 12, 5) + 59_999,
   );
   equal(
     (newsInstant(" 6:30  AM ET Mon, 9 Sept 2019") as { at: number }).at,
-    Date.parse("2019-09-09T10:30:00Z"),
+    Date.parse("2019-09-09T10:30:59.999Z"),
   );
-  equal((newsInstant("6:30 AM ET Mon, 9 Sep 2019") as { at: number }).at, Date.parse("2019-09-09T10:30:00Z"));
+  equal(
+    (newsInstant("6:30 AM ET Mon, 9 Sep 2019") as { at: number }).at,
+    Date.parse("2019-09-09T10:30:59.999Z"),
+  );
+  // 4:00 PM may be 16:00:59: after the close, so it counts for the next session
+  equal(sessionForKnownAt((newsInstant("4:00 PM ET Thu, 16 May 2019") as { at: number }).at), "2019-05-17");
   // the weekday must be the date's
   equal(
     newsInstant(" 7:51  PM ET Mon, 17 July 2020"),
@@ -416,7 +422,7 @@ Deno.test({
     const cramer = jul.find((n) =>
       n.headline === "Jim Cramer: A better way to invest in the Covid-19 vaccine gold rush"
     );
-    equal(cramer?.publishedAt, Date.parse("2020-07-17T23:51:00Z")); // 7:51 PM EDT
+    equal(cramer?.publishedAt, Date.parse("2020-07-17T23:51:59.999Z")); // 7:51 PM EDT, the end of the minute
     equal(cramer?.summary?.startsWith('"Mad Money" host Jim Cramer recommended'), true);
     const santa = jul.find((n) => n.headline === "Johnson is asking Santa for a Christmas recovery");
     equal(santa?.publishedAt, Date.parse("2020-07-19T04:00:00Z")); // 18-Jul-20: the end of that New York day
