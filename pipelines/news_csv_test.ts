@@ -14,6 +14,7 @@ const SP500 = `${DATA}sp500-5yr-ohlcv`;
 const BENZINGA = `${DATA}benzinga-analyst-ratings-subset/analyst_ratings_processed_A-ACAT_subset.csv`;
 const ETFS = `${DATA}us-index-etf-daily-yahoo`;
 const CNBC = `${DATA}financial-news-headlines-cnbc-guardian/cnbc_headlines.csv`;
+const GUARDIAN = `${DATA}financial-news-headlines-cnbc-guardian/guardian_headlines.csv`;
 
 Deno.test("--news-file: a csv research run stores the file's headlines, scores them and joins them point-in-time; a re-run adds none", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-news-csv-" });
@@ -122,8 +123,16 @@ Deno.test("--news-file without a symbol column: market-wide headlines become the
       docs.every((d) => Array.isArray(d.symbols) && (d.symbols as unknown[]).length === 0),
       "stored untagged",
     );
+    // a run with the Guardian file too adds its headlines (20 dated 28-Feb-18 count on 2018-03-01)...
+    const both = { ...cfg, source: { ...cfg.source, newsFiles: [CNBC, GUARDIAN] } };
+    const wide = await runPipeline(both, { run: "market-news", quiet: true });
+    const wideRow = wide.ds.date.findIndex((d, i) => d === "2018-03-01" && wide.ds.symbol[i] === "SPY");
+    equal(wide.ds.X[wideRow * F + wide.ds.featureNames.indexOf("mkt_news_count_1")], 27);
+    // ...and a later run with CNBC alone joins only CNBC's, though the store holds both
     const again = await runPipeline(cfg, { run: "market-news", quiet: true });
     equal(again.collect.newsInserted, 0, "a re-run duplicates no headline");
+    const againRow = again.ds.date.findIndex((d, i) => d === "2018-03-01" && again.ds.symbol[i] === "SPY");
+    equal(again.ds.X[againRow * F + again.ds.featureNames.indexOf("mkt_news_count_1")], 7);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -192,7 +192,7 @@ export function noNewsNote(ds: Pick<BuiltDataset, "featureNames" | "X" | "n">, c
   const market = ds.featureNames.includes("mkt_news_count_1");
   return market
     ? "news: no news about these symbols reached any row: the per-symbol news features (news_*) are 0 (the " +
-      "market-wide files feed only mkt_news_*; news about a symbol needs a --news-file with a symbol column)"
+      "market-wide files feed only mkt_news_*; news about a symbol comes from a --news-file with a symbol column)"
     : "news: no news item reached any row for these symbols and dates: the news features are 0" +
       (csv ? " (the csv source reads news from --news-file FILE)" : "");
 }

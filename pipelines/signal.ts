@@ -219,13 +219,20 @@ async function loadBars(stores: Stores, symbol: string, asOf: IsoDate): Promise<
 }
 
 /** Bars up to the as-of close, per symbol (a symbol with no bar by then is left out). */
-/** Whether a registered version was fitted with the `mkt_news_*` features (its spec's `dataset.marketNews`). */
-function fittedWithMarketNews(v: VersionManifest): boolean {
+/**
+ * The market-wide news files a registered version's `mkt_news_*` features were built from (its spec's
+ * `dataset.marketNews`), as the text a message shows: `none` for a version fitted without them.
+ */
+function marketNewsOf(v: VersionManifest): string {
   const spec = v.lineage.spec as Partial<SystemSpec> | undefined;
-  return spec?.dataset?.marketNews === true;
+  return marketNewsText(spec?.dataset?.marketNews);
 }
 
-async function loadHistory(stores: Stores, symbols: string[], asOf: IsoDate, marketNews: boolean) {
+function marketNewsText(files: readonly string[] | undefined): string {
+  return files?.length ? [...files].sort().join(", ") : "none";
+}
+
+async function loadHistory(stores: Stores, symbols: string[], asOf: IsoDate, marketFiles: readonly string[]) {
   const cut = closeTime(asOf);
   const series = new Map<string, SymbolSeries>();
   const snapshot: DataSnapshotEntry[] = [];
@@ -242,7 +249,7 @@ async function loadHistory(stores: Stores, symbols: string[], asOf: IsoDate, mar
     to: cut,
   });
   const set = new Set(series.keys());
-  const news = newsAbout(docs as unknown as NewsItem[], set, marketNews);
+  const news = newsAbout(docs as unknown as NewsItem[], set, marketFiles);
   const actions = (await stores.tables.query("corporate_actions", {
     where: { symbol: [...set], date: { lte: asOf } },
   })).map(rowToAction).filter((a) => a.knownAt <= cut);
@@ -790,7 +797,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       (until !== null && last > until ? sessionOnOrBefore(until) : last);
     if (asOf > last) throw asOfError(`${asOf} is after the last stored session ${last}`);
     let done = progress.start("load history (point in time)");
-    const hist = await loadHistory(stores, symbols, asOf, spec.dataset.marketNews === true);
+    const hist = await loadHistory(stores, symbols, asOf, spec.dataset.marketNews ?? []);
     const cal = calendarOf(hist.series);
     if (!cal.includes(asOf)) throw new ConfigError(`no stored bars on ${asOf}`);
     // the source's own index and VIX the config names, as public by the as-of close (in the data snapshot too)
@@ -863,10 +870,11 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         ? `was fitted on news scored by ${otherScorer(v)}, this run scores with ${newsScorer}`
         : marketOf(v) !== runMarket
         ? `was fitted on market context ${marketOf(v)}, this run's is ${runMarket}`
-        : fittedWithMarketNews(v) !== (spec.dataset.marketNews === true)
-        ? `was fitted ${spec.dataset.marketNews ? "without" : "with"} market-wide news (the mkt_news_* ` +
-          `features), this run ${spec.dataset.marketNews ? "has some" : "has none"} (a news file without a ` +
-          `symbol column in source.newsFiles)`
+        : marketNewsOf(v) !== marketNewsText(spec.dataset.marketNews)
+        ? `was fitted on market-wide news (the mkt_news_* features) from ${marketNewsOf(v)}, this run's is ` +
+          `${
+            marketNewsText(spec.dataset.marketNews)
+          } (the news files without a symbol column in source.newsFiles)`
         : undefined;
     // a re-run of an issued date keeps it; a date before one already issued (a backfill) or before the champion's
     // cut-off is a replay: decided as it was then, from what the runs recorded, moving no alias

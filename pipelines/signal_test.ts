@@ -590,7 +590,7 @@ Deno.test({
       const sys = await loadSystem(
         (await loadVersion(stores.objects, withNews.production.model, v.version)).files,
       );
-      equal(sys.spec.dataset.marketNews, true);
+      deepEqual(sys.spec.dataset.marketNews, ["cnbc_headlines.csv"]);
       ok(sys.featureNames.includes("mkt_news_sent_decay"), sys.featureNames.join(","));
       // the same store and dates without the market-wide file: refused in one line, served again with it
       const without = { ...withNews, source: { ...withNews.source, newsFiles: [] } };
@@ -598,8 +598,18 @@ Deno.test({
         () => runSignal(without, { ...quiet, stores, asOf: "2020-03-17" }),
         (e: Error) =>
           e instanceof ConfigError &&
-          /was fitted with market-wide news \(the mkt_news_\* features\), this run has none .*set source\.newsFiles to match, or refit with --refit/
+          /was fitted on market-wide news \(the mkt_news_\* features\) from cnbc_headlines\.csv, this run's is none .*set source\.newsFiles to match, or refit with --refit/
             .test(e.message),
+      );
+      // other market-wide files than it was fitted on: refused too (their items would change the features' scale)
+      const guardian = `${data}financial-news-headlines-cnbc-guardian/guardian_headlines.csv`;
+      const more = {
+        ...withNews,
+        source: { ...withNews.source, newsFiles: [...withNews.source.newsFiles, guardian] },
+      };
+      await rejects(
+        () => runSignal(more, { ...quiet, stores, asOf: "2020-03-17" }),
+        /from cnbc_headlines\.csv, this run's is cnbc_headlines\.csv, guardian_headlines\.csv/,
       );
       const again = await runSignal(withNews, { ...quiet, stores, asOf: "2020-03-17" });
       equal(again.model, "loaded");

@@ -11,6 +11,7 @@ import {
   type SyntheticMarket,
 } from "@lib/sources/mod.ts";
 import type { SystemSpec } from "@lib/workflow/mod.ts";
+import { basename } from "node:path";
 import type { Config } from "./config.ts";
 
 /** The synthetic market of a config's `source.synthetic` settings. */
@@ -44,11 +45,12 @@ export async function marketNewsFiles(source: MarketSource): Promise<string[]> {
 }
 
 /**
- * `spec` with `dataset.marketNews` on when the source reads a market-wide news file (`--news-file` without a
- * symbol column): the run's rows then get the `mkt_news_*` columns. Decided by the files the run is given, never
- * by what the stores hold.
+ * `spec` with `dataset.marketNews` set to the names of the market-wide news files the source reads
+ * (`--news-file` without a symbol column, sorted): the run's rows then get the `mkt_news_*` columns from those
+ * files' items alone. Decided by the files the run is given, never by what the stores hold.
  */
 export async function specForSource(spec: SystemSpec, source: MarketSource): Promise<SystemSpec> {
-  if (!(await marketNewsFiles(source)).length) return spec;
-  return { ...spec, dataset: { ...spec.dataset, marketNews: true } };
+  const files = (await marketNewsFiles(source)).map((f) => basename(f)).sort();
+  if (!files.length) return spec;
+  return { ...spec, dataset: { ...spec.dataset, marketNews: [...new Set(files)] } };
 }

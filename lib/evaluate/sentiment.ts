@@ -674,8 +674,8 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
       reduced ? " (reduced: every 10th)" : ""
     } with no ticker (read by the csv news source, as --news-file reads them: a date alone or a month alone ` +
       `counts after that day's or month's end), as the market's news: the daily mean sentiment vs SPY's ` +
-      `next-session total return (adjusted close). One series, so there is no daily cross-sectional IC; scored ` +
-      `by the bulk text model.`,
+      `next-session total return (adjusted close). One series, so there is no daily cross-sectional IC. Scored ` +
+      `by the lexicon and text-logistic${lm?.bulkModel ? " and the bulk text model" : ""}.`,
   );
   tables.push({
     columns: ["data", "method", "ticker-days", "IC", "RankIC", "daily IC", "days", "hit rate", "hit n"],

@@ -22,6 +22,6 @@ export function systemDataset(spec: SystemSpec, input: SystemDataInput, segments
     segments,
     neutralK: spec.dataset.neutralK,
     labelHorizon: spec.dataset.labelHorizon,
-    marketNews: spec.dataset.marketNews === true,
+    marketNews: (spec.dataset.marketNews?.length ?? 0) > 0,
   });
 }

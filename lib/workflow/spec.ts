@@ -31,9 +31,10 @@ export interface SystemSpec {
     innerFrac: number;
     /**
      * Market-wide news (items without symbols, e.g. CNBC/Guardian headlines) as four `mkt_news_*` columns in
-     * every row. Absent = off; the pipeline turns it on when a market-wide news file is configured.
+     * every row: the names of the files (sorted) whose items feed them. Absent or empty = off; the pipeline sets
+     * it to the market-wide news files it is given.
      */
-    marketNews?: boolean;
+    marketNews?: string[];
   };
   /** The experts the gate weighs. */
   experts: {
@@ -141,8 +142,13 @@ export function checkSpec(s: SystemSpec): void {
   int(ds.labelHorizon, 1, "dataset.labelHorizon");
   int(ds.purge, ds.labelHorizon, "dataset.purge (>= labelHorizon)");
   int(ds.embargo, 0, "dataset.embargo");
-  if (ds.marketNews !== undefined && typeof ds.marketNews !== "boolean") {
-    throw new ConfigError(`spec dataset.marketNews: ${ds.marketNews} is not true or false`);
+  if (
+    ds.marketNews !== undefined &&
+    !(Array.isArray(ds.marketNews) && ds.marketNews.every((f) => typeof f === "string" && f !== ""))
+  ) {
+    throw new ConfigError(
+      `spec dataset.marketNews: ${JSON.stringify(ds.marketNews)} is not a list of file names`,
+    );
   }
   if (!(ds.innerFrac >= 0 && ds.innerFrac < 0.9)) {
     throw new ConfigError(`spec dataset.innerFrac: ${ds.innerFrac} must be in [0, 0.9)`);

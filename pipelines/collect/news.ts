@@ -50,15 +50,25 @@ export async function latestNewsAt(
   return d ? d.knownAt : null;
 }
 
-/** The ids of `symbol`'s stored news over the span of `items` (their earliest to latest `knownAt`). */
-async function storedNewsIds(stores: Stores, symbol: string, items: NewsItem[]): Promise<Set<string>> {
+/**
+ * The ids of `symbol`'s stored news over the span of `items` (their earliest to latest `knownAt`); `null`: the
+ * stored market-wide items (no symbol) over that span.
+ */
+async function storedNewsIds(stores: Stores, symbol: string | null, items: NewsItem[]): Promise<Set<string>> {
   let from = Infinity, to = -Infinity;
   for (const n of items) {
     if (n.knownAt < from) from = n.knownAt;
     if (n.knownAt > to) to = n.knownAt;
   }
-  const docs = await stores.documents.find(NEWS_COLLECTION, { symbol, from, to });
-  return new Set(docs.map((d) => String(d.id)));
+  if (symbol !== null) {
+    return new Set(
+      (await stores.documents.find(NEWS_COLLECTION, { symbol, from, to })).map((d) => String(d.id)),
+    );
+  }
+  const docs = await stores.documents.find(NEWS_COLLECTION, { from, to });
+  return new Set(
+    docs.filter((d) => Array.isArray(d.symbols) && d.symbols.length === 0).map((d) => String(d.id)),
+  );
 }
 
 /** A news item as a document. */
@@ -110,19 +120,21 @@ export const newsStep: CollectStep = {
       };
     });
     if (!req.symbols.length || !(await hasMarketWide(sources))) return rows;
-    // market-wide items: one unit, every item of the range upserted by id (no per-symbol cursor to follow)
+    // market-wide items: one unit (no symbol, so no per-symbol cursor): the items of the range not stored yet
     const market = await runUnits("news", [MARKET_WIDE_UNIT], async () => {
       const items = (await sources.market!.news!({ symbols: [req.symbols[0]], from: req.from, to: req.to }))
         .filter((n) => n.symbols.length === 0);
       const { known, future } = splitFuture(items, (sources.now ?? Date.now)());
-      const r = known.length
-        ? await stores.documents.upsert(NEWS_COLLECTION, known.map(newsToDoc))
+      const stored = known.length ? await storedNewsIds(stores, null, known) : new Set<string>();
+      const fresh = known.filter((n) => !stored.has(n.id));
+      const r = fresh.length
+        ? await stores.documents.upsert(NEWS_COLLECTION, fresh.map(newsToDoc))
         : { inserted: 0, updated: 0 };
       return {
         rows: r.inserted + r.updated,
         inserted: r.inserted,
         objects: 0,
-        range: "all",
+        range: "not stored",
         skipped: future.length,
       };
     }, { progress });

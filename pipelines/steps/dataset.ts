@@ -273,17 +273,20 @@ export function datasetFrom(
 }
 
 /**
- * The stored news a run joins: the items about `symbols`, and the market-wide ones (no symbols) when the run
- * has market news (`spec.dataset.marketNews`).
+ * The stored news a run joins: the items about `symbols`, and the market-wide ones (no symbols) read from the
+ * files named in `marketFiles` (`spec.dataset.marketNews`; an item's `source` ends with its file's name), so an
+ * earlier run's other market-wide files never reach this run's rows.
  */
 export function newsAbout(
   docs: readonly NewsItem[],
   symbols: ReadonlySet<string>,
-  marketNews: boolean,
+  marketFiles: readonly string[] = [],
 ): NewsItem[] {
+  const files = new Set(marketFiles);
+  const fileOf = (source: unknown) => String(source ?? "").slice(String(source ?? "").lastIndexOf("/") + 1);
   return docs.filter((n) =>
     n.symbols?.some((s) => symbols.has(s)) ||
-    (marketNews && Array.isArray(n.symbols) && n.symbols.length === 0)
+    (files.size > 0 && Array.isArray(n.symbols) && n.symbols.length === 0 && files.has(fileOf(n.source)))
   );
 }
 
@@ -310,7 +313,7 @@ export async function datasetStep(
     from: closeTime(loaded[0]) - 7 * 86_400_000,
     to: closeTime(loaded[loaded.length - 1]),
   });
-  const raw = newsAbout(docs as unknown as NewsItem[], symbolSet, spec.dataset.marketNews === true);
+  const raw = newsAbout(docs as unknown as NewsItem[], symbolSet, spec.dataset.marketNews);
   const scoring = progress?.start(`news scoring (${o.scorer.id})`);
   const scored = await scoreNews(raw, o.scorer, stores.documents, {
     onProgress: (d, t) => progress?.tick(d, t, "headlines"),
