@@ -144,20 +144,22 @@ async function runNotebook(file: string, outDir: string, tplDir: string, timeout
   // a failed run must not leave the last run's executed notebook (read below) or report (checked by
   // `notebooks:check`) in place of its own
   await clearOutputs(outDir, name);
-  const exec = await run([
-    "jupyter",
-    "nbconvert",
-    "--to",
-    "notebook",
-    "--execute",
-    "--ExecutePreprocessor.kernel_name=deno",
-    `--ExecutePreprocessor.timeout=${timeout}`,
-    "--output-dir",
-    outDir,
-    "--output",
-    name,
-    `${NB_DIR}/${file}`,
-  ], NB_DIR);
+  const exec = await retryKernelStart(() =>
+    run([
+      "jupyter",
+      "nbconvert",
+      "--to",
+      "notebook",
+      "--execute",
+      "--ExecutePreprocessor.kernel_name=deno",
+      `--ExecutePreprocessor.timeout=${timeout}`,
+      "--output-dir",
+      outDir,
+      "--output",
+      name,
+      `${NB_DIR}/${file}`,
+    ], NB_DIR)
+  );
   const executed = `${outDir}/${name}.ipynb`;
   let nb: { cells: Cell[] } | undefined;
   try {
@@ -190,6 +192,23 @@ async function runNotebook(file: string, outDir: string, tplDir: string, timeout
   res.seconds = (performance.now() - t0) / 1000;
   res.ok = res.problems.length === 0;
   return res;
+}
+
+/** What jupyter_client says when a kernel exits before it answered `kernel_info`: no cell of the notebook ran. */
+export const KERNEL_START_FAILED = "Kernel died before replying to kernel_info";
+
+/**
+ * Runs `exec` (one nbconvert execution) again, once, when its kernel died before it started (nothing ran: two
+ * kernels starting at the same moment can race for ports); any other failure, or a second start failure, is
+ * returned as it is.
+ */
+export async function retryKernelStart(
+  exec: () => Promise<{ code: number; out: string }>,
+): Promise<{ code: number; out: string }> {
+  const first = await exec();
+  if (first.code === 0 || !first.out.includes(KERNEL_START_FAILED)) return first;
+  const again = await exec();
+  return again.code === 0 ? again : { code: again.code, out: `${first.out}\n(retried once)\n${again.out}` };
 }
 
 /** Removes `dir/<name>.ipynb` and `dir/<name>.html` (the outputs of an earlier run), if there. */

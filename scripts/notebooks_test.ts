@@ -6,9 +6,11 @@ import {
   clearOutputs,
   isFrameOutput,
   junitXml,
+  KERNEL_START_FAILED,
   mergeManifest,
   type NotebookResult,
   readManifest,
+  retryKernelStart,
 } from "./notebooks.ts";
 
 const code = (outputs: unknown[], metadata: Record<string, unknown> = {}, source = "x") => ({
@@ -342,4 +344,28 @@ Deno.test("notebooks CLI: manifest.json keeps the entries of notebooks not run; 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("retryKernelStart: a kernel that died before kernel_info is started once more; other failures are not retried", async () => {
+  const runs = (results: { code: number; out: string }[]) => {
+    let i = 0;
+    return { exec: () => Promise.resolve(results[i++]), count: () => i };
+  };
+  const died = { code: 1, out: `Traceback ... RuntimeError: ${KERNEL_START_FAILED}` };
+  const ok0 = { code: 0, out: "" };
+  let r = runs([died, ok0]);
+  deepEqual(await retryKernelStart(r.exec), ok0);
+  equal(r.count(), 2);
+  r = runs([died, died]);
+  const twice = await retryKernelStart(r.exec);
+  equal(twice.code, 1);
+  ok(twice.out.includes("(retried once)"));
+  equal(r.count(), 2);
+  const cellError = { code: 1, out: "CellExecutionError: boom" };
+  r = runs([cellError, ok0]);
+  deepEqual(await retryKernelStart(r.exec), cellError);
+  equal(r.count(), 1);
+  r = runs([ok0]);
+  deepEqual(await retryKernelStart(r.exec), ok0);
+  equal(r.count(), 1);
 });
