@@ -7,6 +7,8 @@
  *   repeated to 1,000 items (distinct ids and times), 20 symbols, through the `news` step (docs/s);
  * - news from a CSV file: the StockNet tweets parsed by the csv source (`--news-file`) beside Python's csv module
  *   on the same file, and 4 symbols' 42,352 items through the `news` step into fresh embedded stores (docs/s);
+ * - market-wide news: the CNBC and Guardian headline files (no symbol column) parsed by the csv source beside
+ *   Python's csv module + strptime + zoneinfo reading the same instants, and the items stored once (docs/s);
  * - bundle size of each Lambda handler and its cold start under Node 22 (module import + first invocation
  *   of a fresh process against the replayed responses).
  * Prints a table and writes `bench/results/collect-<date>.json`.
@@ -165,6 +167,76 @@ const results: Record<string, unknown> = { date: new Date().toISOString() };
     docsPerSec: docs / storeS,
   };
 }
+// market-wide news from CSV files: the CNBC and Guardian headlines (no symbol column; CNBC's New York times to
+// the minute, the Guardian's dates and months) parsed by the csv source, then stored once as the (market-wide) unit;
+// the peer parses the same files with Python's csv module, datetime.strptime and zoneinfo to the same instants
+{
+  const dir = new URL("../../shared/data/financial-news-headlines-cnbc-guardian", import.meta.url).pathname;
+  const files = ["cnbc_headlines.csv", "guardian_headlines.csv"].map((f) => `${dir}/${f}`);
+  const pricesDir = new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname;
+  const [src, parseS] = await timed(() => csvSourceFor(pricesDir, { newsFiles: files }));
+  const rep = src.report().news!;
+  const storeDir = await Deno.makeTempDir();
+  const stores = openEmbeddedStores(storeDir);
+  const [rows, storeS] = await timed(() =>
+    newsStep.run({ market: src }, stores, {
+      symbols: ["SPY"],
+      from: "2017-12-01",
+      to: "2020-07-31",
+      concurrency: 4,
+    })
+  );
+  const docs = await stores.documents.count("news");
+  if (rows.some((r) => !r.ok) || docs !== rep.marketWide) {
+    throw new Error(`market news bench: ${docs} docs of ${rep.marketWide}`);
+  }
+  await stores.close();
+  await Deno.remove(storeDir, { recursive: true });
+  const py = await new Deno.Command("python3", {
+    args: [
+      "-c",
+      `import csv,sys,time,datetime as d
+from zoneinfo import ZoneInfo
+NY=ZoneInfo('America/New_York')
+def cnbc(s):
+  t=s.split()
+  return d.datetime.strptime(' '.join([t[0],t[1],t[3],t[4],t[5][:3],t[6]]),'%I:%M %p %a, %d %b %Y')
+t=time.perf_counter();rows=0;items=[]
+for r in csv.DictReader(open(sys.argv[1],encoding='utf-8')):
+  rows+=1;h=r['Headlines'].strip()
+  if not h: continue
+  x=cnbc(r['Time']).replace(tzinfo=NY)
+  items.append((x.timestamp()+59.999,h))
+for r in csv.DictReader(open(sys.argv[2],encoding='utf-8')):
+  rows+=1;s=r['Time'].strip();h=r['Headlines'].strip()
+  if not h: continue
+  if s.count('-')==2: x=d.datetime.strptime(s,'%d-%b-%y')+d.timedelta(days=1)
+  else:
+    m=d.datetime.strptime(s,'%b-%y');x=(m.replace(day=28)+d.timedelta(days=4)).replace(day=1)
+  items.append((x.replace(tzinfo=NY).timestamp(),h))
+print(rows,len(set(items)),time.perf_counter()-t)`,
+      ...files,
+    ],
+    stdout: "piped",
+  }).output();
+  const [pyRows, pyItems, pyS] = new TextDecoder().decode(py.stdout).trim().split(" ").map(Number);
+  if (pyRows !== rep.rows || pyItems !== rep.items) {
+    throw new Error(
+      `market news bench: python read ${pyRows} rows / ${pyItems} items, we ${rep.rows} / ${rep.items}`,
+    );
+  }
+  results.marketNews = {
+    rows: rep.rows,
+    items: rep.items,
+    monthOnly: rep.monthOnly,
+    parseSeconds: parseS,
+    pythonSeconds: pyS,
+    parseRatioVsPython: parseS / pyS,
+    stored: docs,
+    storeSeconds: storeS,
+    docsPerSec: docs / storeS,
+  };
+}
 // bundles + cold start
 {
   const [bundles, s] = await timed(() => bundleLambdas());
@@ -194,6 +266,14 @@ console.log(
   } s, ratio ${c.parseRatioVsPython.toFixed(2)}); ${c.stored} docs stored in ${
     c.storeSeconds.toFixed(2)
   } s = ${Math.round(c.docsPerSec)} docs/s`,
+);
+const mk = results.marketNews as Json;
+console.log(
+  `market news: ${mk.rows} rows (CNBC + Guardian) -> ${mk.items} items in ${
+    mk.parseSeconds.toFixed(2)
+  } s (Python: ${mk.pythonSeconds.toFixed(2)} s, ratio ${
+    mk.parseRatioVsPython.toFixed(2)
+  }); ${mk.stored} docs stored in ${mk.storeSeconds.toFixed(2)} s = ${Math.round(mk.docsPerSec)} docs/s`,
 );
 console.log(`bundles built in ${(results.bundleSeconds as number).toFixed(1)} s`);
 for (const l of results.lambdas as Json[]) {
