@@ -247,28 +247,18 @@ Deno.test("news times: CNBC's New York time (EST or EDT), checked weekday, 12 AM
     at: Date.parse("2020-01-18T00:51:59.999Z"),
     dateOnly: false,
   });
-  equal(
-    (newsInstant("12:05 AM ET Wed, 15 Jan 2020") as { at: number }).at,
-    Date.parse("2020-01-15T05:05:59.999Z"),
-  );
-  equal(
-    (newsInstant("12:05 PM ET Wed, 15 Jan 2020") as { at: number }).at,
-    Date.parse("2020-01-15T17:05:59.999Z"),
-  );
-  equal(
-    (newsInstant("12:05 pm et wednesday, 15 JANUARY 2020") as { at: number }).at,
-    nyTime("2020-01-15", 12, 5) + 59_999,
-  );
-  equal(
-    (newsInstant(" 6:30  AM ET Mon, 9 Sept 2019") as { at: number }).at,
-    Date.parse("2019-09-09T10:30:59.999Z"),
-  );
-  equal(
-    (newsInstant("6:30 AM ET Mon, 9 Sep 2019") as { at: number }).at,
-    Date.parse("2019-09-09T10:30:59.999Z"),
-  );
+  const at = (s: string) => (newsInstant(s) as { at: number }).at;
+  for (
+    const [text, want] of [
+      ["12:05 AM ET Wed, 15 Jan 2020", Date.parse("2020-01-15T05:05:59.999Z")],
+      ["12:05 PM ET Wed, 15 Jan 2020", Date.parse("2020-01-15T17:05:59.999Z")],
+      ["12:05 pm et wednesday, 15 JANUARY 2020", nyTime("2020-01-15", 12, 5) + 59_999],
+      [" 6:30  AM ET Mon, 9 Sept 2019", Date.parse("2019-09-09T10:30:59.999Z")],
+      ["6:30 AM ET Mon, 9 Sep 2019", Date.parse("2019-09-09T10:30:59.999Z")],
+    ] as const
+  ) equal(at(text), want, text);
   // 4:00 PM may be 16:00:59: after the close, so it counts for the next session
-  equal(sessionForKnownAt((newsInstant("4:00 PM ET Thu, 16 May 2019") as { at: number }).at), "2019-05-17");
+  equal(sessionForKnownAt(at("4:00 PM ET Thu, 16 May 2019")), "2019-05-17");
   // the weekday must be the date's
   equal(
     newsInstant(" 7:51  PM ET Mon, 17 July 2020"),
