@@ -17,6 +17,7 @@ import { type BarRequest, type CsvLoadReport, type MarketSource, readUniverseCsv
 import { actionToRow, barToRow, memberToRow, type Stores } from "@lib/store/mod.ts";
 import { ensureTables, NEWS_COLLECTION, newsToDoc } from "../collect/mod.ts";
 import type { Progress } from "../progress.ts";
+import { basename } from "node:path";
 
 /**
  * The symbols a run trades: the configured ones, else every symbol the source lists less those published after
@@ -184,9 +185,7 @@ export function inputNote(source: MarketSource, scope?: BarRequest): string {
         n.files.length === 1 ? "" : "s"
       }, ${n.items} items` +
         (n.marketWide
-          ? `, ${n.marketWide} market-wide (from ${
-            n.marketWideFiles.map((f) => f.replace(/^.*[\\/]/, "")).join(", ")
-          })`
+          ? `, ${n.marketWide} market-wide (from ${n.marketWideFiles.map((f) => basename(f)).join(", ")})`
           : "") +
         (n.duplicates ? `, ${n.duplicates} repeated rows merged` : "") +
         (n.dateOnly ? `, ${n.dateOnly} dated by day only (taken as after that day's close)` : "") +

@@ -30,6 +30,7 @@ import type { Progress } from "../progress.ts";
 import { NEWS_COLLECTION } from "../collect/mod.ts";
 
 import { LABEL_HORIZON } from "../config.ts";
+import { basename } from "node:path";
 export { LABEL_HORIZON };
 
 /** Options of the dataset step. */
@@ -283,10 +284,10 @@ export function newsAbout(
   marketFiles: readonly string[] = [],
 ): NewsItem[] {
   const files = new Set(marketFiles);
-  const fileOf = (source: unknown) => String(source ?? "").slice(String(source ?? "").lastIndexOf("/") + 1);
   return docs.filter((n) =>
     n.symbols?.some((s) => symbols.has(s)) ||
-    (files.size > 0 && Array.isArray(n.symbols) && n.symbols.length === 0 && files.has(fileOf(n.source)))
+    (files.size > 0 && Array.isArray(n.symbols) && n.symbols.length === 0 &&
+      files.has(basename(String(n.source ?? ""))))
   );
 }
 
