@@ -207,9 +207,21 @@ export function nyOffsetMinutes(date: IsoDate): number {
   return off;
 }
 
-/** The instant of `hh:mm` America/New_York on `date`. */
+/**
+ * The instant of `hh:mm` America/New_York on `date`. On the two days a year the clocks change (at 02:00, on a
+ * Sunday) a time before the change takes the day before's offset; a time the change skips (02:00-02:59 in
+ * March) is read as the same time in the old offset (03:xx EDT), and a time it repeats (01:00-01:59 in
+ * November) as its first occurrence (EDT), as JavaScript's Temporal "compatible" disambiguation does.
+ */
 export function nyTime(date: IsoDate, hh: number, mm = 0): Instant {
-  return dayNumber(date) * DAY_MS + (hh * 60 + mm - nyOffsetMinutes(date)) * 60_000;
+  const minutes = hh * 60 + mm, noon = nyOffsetMinutes(date);
+  let off = noon;
+  if (minutes < 180) {
+    const before = nyOffsetMinutes(addDays(date, -1));
+    // the change happens at 02:00 local: spring forward skips to 03:00, fall back returns to 01:00
+    if (before !== noon && minutes < (noon > before ? 180 : 120)) off = before;
+  }
+  return dayNumber(date) * DAY_MS + (minutes - off) * 60_000;
 }
 
 /** The session's open (09:30 New York). */

@@ -1,6 +1,7 @@
 import { deepEqual as assertEquals, ok as assert, throws as assertThrows } from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
+  addDays,
   barKnownAt,
   closeTime,
   dayOfWeek,
@@ -9,6 +10,7 @@ import {
   isSession,
   nextSession,
   nyDate,
+  nyTime,
   prevSession,
   publicationDelay,
   sessionForKnownAt,
@@ -46,6 +48,46 @@ Deno.test("close instant is 16:00 New York across DST, 13:00 on early closes", (
   assertEquals(new Date(closeTime("2024-01-05")).toISOString(), "2024-01-05T21:00:00.000Z");
   assertEquals(new Date(closeTime("2024-07-05")).toISOString(), "2024-07-05T20:00:00.000Z");
   assertEquals(new Date(closeTime("2019-11-29")).toISOString(), "2019-11-29T18:00:00.000Z");
+});
+
+Deno.test("nyTime on the nights the clocks change: before the change, skipped and repeated times", () => {
+  const iso = (t: number) => new Date(t).toISOString();
+  // 2020-03-08: 02:00 EST -> 03:00 EDT
+  assertEquals(iso(nyTime("2020-03-08", 1, 30)), "2020-03-08T06:30:00.000Z");
+  assertEquals(iso(nyTime("2020-03-08", 2, 30)), "2020-03-08T07:30:00.000Z"); // skipped: read as 03:30 EDT
+  assertEquals(iso(nyTime("2020-03-08", 3, 0)), "2020-03-08T07:00:00.000Z");
+  // 2020-11-01: 02:00 EDT -> 01:00 EST
+  assertEquals(iso(nyTime("2020-11-01", 0, 30)), "2020-11-01T04:30:00.000Z");
+  assertEquals(iso(nyTime("2020-11-01", 1, 30)), "2020-11-01T05:30:00.000Z"); // repeated: the first (EDT)
+  assertEquals(iso(nyTime("2020-11-01", 2, 0)), "2020-11-01T07:00:00.000Z");
+  // every existing quarter hour of those Sundays 2000-2030 reads back as itself in New York time
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: "America/New_York",
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+  let checked = 0;
+  for (let d = "2000-01-01"; d < "2031-01-01"; d = addDays(d, 1)) {
+    // the clocks change on Sundays of March/April and October/November (the rule moved in 2007)
+    if (dayOfWeek(d) !== 0 || ![3, 4, 10, 11].includes(+d.slice(5, 7))) continue;
+    for (let m = 0; m < 24 * 60; m += 15) {
+      const [hh, mm] = [Math.floor(m / 60), m % 60];
+      const p = Object.fromEntries(parts.formatToParts(nyTime(d, hh, mm)).map((x) => [x.type, x.value]));
+      const back = `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+      const want = `${d} ${String(hh).padStart(2, "0")}:${String(mm).padStart(2, "0")}`;
+      if (back !== want) {
+        // only a skipped time may differ, by exactly one hour later
+        assertEquals(nyTime(d, hh, mm), nyTime(d, hh + 1, mm), `${want} read back as ${back}`);
+        assert(hh === 2, `${want} read back as ${back}`);
+      }
+      checked++;
+    }
+  }
+  assert(checked > 50_000);
 });
 
 Deno.test("news after the close belongs to the next session", () => {
