@@ -2,8 +2,10 @@
  * Store benchmark (issue 3): bulk upsert of all 619,040 bars of `../shared/data/sp500-5yr-ohlcv` (read through
  * `lib/sources`, missing prices kept as NULL) into the embedded SQLite store (goal >= 200k rows/s) and, when
  * `FMAI_MYSQL_URL` is set, into MySQL/MariaDB (goal >= 100k rows/s; the default staged upsert and, for
- * comparison, one transaction of multi-row inserts); a re-upsert (the row count must stay 619,040); reading one symbol's
- * five years (p50 over 200 reads, goal < 10 ms). Prints a table and writes `bench/results/store-<date>.json`.
+ * comparison, one transaction of multi-row inserts); a re-upsert (the row count must stay 619,040); the same
+ * rows through `replace` over all their symbols (the research run's atomic rewrite), as a ratio to the
+ * re-upsert; reading one symbol's five years (p50 over 200 reads, goal < 10 ms). Prints a table and writes
+ * `bench/results/store-<date>.json`.
  *
  *   deno task bench:store
  *   FMAI_MYSQL_URL=mysql://fmai:fmai@127.0.0.1:3307/fmai deno task bench:store
@@ -37,6 +39,10 @@ interface Result {
   upsertRowsPerSec: number;
   reupsertSeconds: number;
   reupsertRowsPerSec: number;
+  /** `replace` of the same rows over the scope of all their symbols (one transaction, nothing deleted). */
+  replaceSeconds: number;
+  /** `replaceSeconds` over `reupsertSeconds`: the cost of the atomic delete of what a re-run did not produce. */
+  replaceOverReupsert: number;
   countAfter: number;
   readP50Ms: number;
   readP95Ms: number;
@@ -66,9 +72,15 @@ async function run(
   const second = await store.upsert(schema.name, rows);
   const re = (performance.now() - t) / 1000;
   if (second.inserted !== 0) throw new Error(`${backend}: re-upsert inserted ${second.inserted}`);
+  const symbols = [...new Set(rows.map((r) => r.symbol as string))];
+  t = performance.now();
+  const third = await store.replace(schema.name, { symbol: symbols }, rows);
+  const rep = (performance.now() - t) / 1000;
+  if (third.inserted !== 0 || third.deleted !== 0) {
+    throw new Error(`${backend}: replace inserted ${third.inserted}, deleted ${third.deleted}`);
+  }
   const countAfter = await store.count(schema.name);
   if (countAfter !== EXPECTED) throw new Error(`${backend}: count ${countAfter}, want ${EXPECTED}`);
-  const symbols = [...new Set(rows.map((r) => r.symbol as string))];
   const dates = [...new Set(rows.map((r) => r.date as string))];
   const rnd = mulberry32(12345);
   for (let i = 0; i < 10; i++) {
@@ -100,6 +112,8 @@ async function run(
     upsertRowsPerSec: Math.round(rows.length / up),
     reupsertSeconds: +re.toFixed(3),
     reupsertRowsPerSec: Math.round(rows.length / re),
+    replaceSeconds: +rep.toFixed(3),
+    replaceOverReupsert: +(rep / re).toFixed(2),
     countAfter,
     readP50Ms: +pct(times, 0.5).toFixed(3),
     readP95Ms: +pct(times, 0.95).toFixed(3),
@@ -164,6 +178,7 @@ if (import.meta.main) {
     "upsert rows/s": r.upsertRowsPerSec,
     "upsert s": r.upsertSeconds,
     "re-upsert rows/s": r.reupsertRowsPerSec,
+    "replace / re-upsert": r.replaceOverReupsert,
     "count after": r.countAfter,
     "1 symbol p50 ms": r.readP50Ms,
     "1 symbol p95 ms": r.readP95Ms,

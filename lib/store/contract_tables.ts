@@ -217,6 +217,42 @@ export function tableContract(
     );
   });
 
+  test("replace upserts its rows and deletes the rest of its scope, in one go", async (s, t) => {
+    await s.ensureTable(schemaFor(t));
+    await s.upsert(t, sampleRows()); // A, B, C x 10 dates
+    // B's run now covers only its first 4 dates (2 changed) and one new date; A and C are outside the scope
+    const next: Row[] = sampleRows().filter((r) => r.sym === "B").slice(0, 4);
+    next[1] = { ...next[1], px: -1, note: "changed" };
+    next[2] = { ...next[2], px: -2, note: "changed" };
+    next.push({ sym: "B", d: "2021-01-04", px: 1, n: 1, note: "new" });
+    deepEqual(await s.replace(t, { sym: ["B", "D"] }, next), { inserted: 1, updated: 4, deleted: 6 });
+    deepEqual(await s.query(t, { where: { sym: "B" }, orderBy: ["d"] }), next.slice().sort(byKey));
+    equal(await s.count(t, { sym: ["A", "C"] }), 20);
+    // the same replace again changes nothing
+    deepEqual(await s.replace(t, { sym: ["B", "D"] }, next), { inserted: 0, updated: 5, deleted: 0 });
+    // a narrower scope (a range) deletes only inside it; no rows deletes the whole scope
+    deepEqual(
+      await s.replace(t, { sym: "A", d: { gte: "2020-03-01" } }, []),
+      { inserted: 0, updated: 0, deleted: 3 },
+    );
+    equal(await s.count(t, { sym: "A" }), 7);
+    deepEqual(await s.replace(t, {}, next.slice(0, 2)), { inserted: 0, updated: 2, deleted: 20 });
+    deepEqual((await s.query(t, { orderBy: ["sym", "d"] })).map((r) => r.d), [DATES[0], DATES[1]]);
+  });
+
+  test("replace with an invalid row or scope changes nothing", async (s, t) => {
+    await s.ensureTable(schemaFor(t));
+    await s.upsert(t, sampleRows());
+    const bad: Row[] = [{ sym: "A", d: "2021-01-04", px: 1, n: 1, note: "x" }, { sym: "A", d: "2021-13-01" }];
+    await rejects(
+      s.replace(t, { sym: "A" }, bad),
+      (e) => e instanceof DataValidationError && /\brow 1\b/.test(e.message),
+    );
+    await rejects(s.replace(t, { nope: "A" }, []), (e) => e instanceof RangeError || e instanceof TypeError);
+    equal(await s.count(t), 30);
+    await rejects(s.replace(uniqueName("missing"), {}, []), (e) => e instanceof StoreError);
+  });
+
   test("null values roundtrip; text is passed as data, not SQL", async (s, t) => {
     await s.ensureTable(schemaFor(t));
     const rows: Row[] = [

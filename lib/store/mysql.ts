@@ -28,7 +28,15 @@ import { Buffer } from "node:buffer";
 import { Readable } from "node:stream";
 import mysql from "mysql2/promise";
 import { DataValidationError, StoreError } from "../core/mod.ts";
-import type { ColumnType, Row, TableQuery, TableSchema, TableStore, UpsertResult } from "./types.ts";
+import type {
+  ColumnType,
+  ReplaceResult,
+  Row,
+  TableQuery,
+  TableSchema,
+  TableStore,
+  UpsertResult,
+} from "./types.ts";
 import { CircuitBreaker } from "./_breaker.ts";
 import {
   buildOrderLimit,
@@ -313,10 +321,10 @@ export class MySqlTables implements TableStore {
     this.#schemas.set(canon.name, canon);
   }
 
-  /** Validates all rows, then writes them in batches inside one transaction. */
-  async upsert(table: string, rows: Row[]): Promise<UpsertResult> {
+  /** Validates all rows (types, keys, VARCHAR lengths) against the table's schema. */
+  async #validated(table: string, rows: Row[]): Promise<{ schema: TableSchema; vals: Param[][] }> {
     const schema = await this.#schema(table);
-    const vals = validateRows(schema, rows);
+    const vals = validateRows(schema, rows) as Param[][];
     const cols = Object.keys(schema.columns);
     const varchar = cols.map((c) => varcharCols(schema).has(c));
     for (let i = 0; i < vals.length; i++) {
@@ -329,17 +337,26 @@ export class MySqlTables implements TableStore {
         }
       }
     }
+    return { schema, vals };
+  }
+
+  /** Validates all rows, then writes them in batches inside one transaction. */
+  async upsert(table: string, rows: Row[]): Promise<UpsertResult> {
+    const { schema, vals } = await this.#validated(table, rows);
     if (vals.length === 0) return { inserted: 0, updated: 0 };
     const w = writePlan(table, schema, this.#cfg.rowsPerStatement ?? 2000);
     if (vals.length >= (this.#cfg.stagingFromRows ?? 10_000)) {
-      const unique = uniqueByKey(vals as Param[][], schema.key.map((k) => w.cols.indexOf(k)));
-      const inserted = await this.#retry(`upsert ${table}`, (c) => this.#upsertStaged(c, w, schema, unique));
+      const unique = uniqueByKey(vals, schema.key.map((k) => w.cols.indexOf(k)));
+      const { inserted } = await this.#retry(
+        `upsert ${table}`,
+        (c) => this.#upsertStaged(c, w, schema, unique),
+      );
       return { inserted, updated: vals.length - inserted };
     }
     const inserted = await this.#retry(`upsert ${table}`, async (c) => {
       await c.beginTransaction();
       try {
-        const n = await writeRows(c, w, vals as Param[][]);
+        const n = await writeRows(c, w, vals);
         await c.commit();
         return n;
       } catch (e) {
@@ -351,34 +368,72 @@ export class MySqlTables implements TableStore {
   }
 
   /**
-   * One try of a staged upsert on connection `c`: the rows (unique by key, in key order) go into a temporary
-   * table of this connection (no keys, no redo log), then one `INSERT ... SELECT ... ON DUPLICATE KEY UPDATE`
-   * applies them in one transaction: all or nothing, and the target's rows are locked only while that one
-   * statement runs. A writer killed at any point leaves nothing (the temporary table dies with its
-   * connection, an unfinished transaction rolls back). Returns the rows inserted ("Records - Duplicates").
+   * Upserts `rows` and deletes the rows matching `where` whose key is not among them, in one transaction: the
+   * staged upsert's statement, then one `DELETE ... WHERE NOT EXISTS` against the staged keys.
    */
-  async #upsertStaged(c: Conn, w: WritePlan, schema: TableSchema, vals: Param[][]): Promise<number> {
+  async replace(table: string, where: NonNullable<TableQuery["where"]>, rows: Row[]): Promise<ReplaceResult> {
+    const { schema, vals } = await this.#validated(table, rows);
+    const del = buildWhere(schema, where, q);
+    const w = writePlan(table, schema, this.#cfg.rowsPerStatement ?? 2000);
+    const unique = uniqueByKey(vals, schema.key.map((k) => w.cols.indexOf(k)));
+    const r = await this.#retry(`replace ${table}`, (c) => this.#upsertStaged(c, w, schema, unique, del));
+    return { inserted: r.inserted, updated: vals.length - r.inserted, deleted: r.deleted };
+  }
+
+  /**
+   * One try of a staged upsert on connection `c`: the rows (unique by key, in key order) go into a temporary
+   * table of this connection (no redo log), then one `INSERT ... SELECT ... ON DUPLICATE KEY UPDATE` applies
+   * them in one transaction: all or nothing, and the target's rows are locked only while that one statement
+   * runs. With `replace`, the same transaction then deletes the target's rows matching it whose key is not
+   * staged (the stage is keyed then). A writer killed at any point leaves nothing (the temporary table dies
+   * with its connection, an unfinished transaction rolls back). Returns the rows inserted ("Records -
+   * Duplicates") and deleted.
+   */
+  async #upsertStaged(
+    c: Conn,
+    w: WritePlan,
+    schema: TableSchema,
+    vals: Param[][],
+    replace?: { sql: string; params: (string | number)[] },
+  ): Promise<{ inserted: number; deleted: number }> {
     const stage = q("fmai_stage");
     const cols = w.cols.map(q).join(", ");
+    const keyed = replace ? `, KEY (${schema.key.map(q).join(", ")})` : "";
     await c.query(`DROP TEMPORARY TABLE IF EXISTS ${stage}`);
     await c.query(
       `CREATE TEMPORARY TABLE ${stage} (${
         w.cols.map((col) => `${q(col)} ${sqlType(schema, col)} NULL`).join(", ")
-      }) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+      }${keyed}) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
     );
     try {
-      await c.query({
-        sql: `LOAD DATA LOCAL INFILE 'fmai-stage' INTO TABLE ${stage} CHARACTER SET utf8mb4 ` +
-          `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${cols})`,
-        infileStreamFactory: () => Readable.from(tsvChunks(vals)),
-      });
+      if (vals.length) {
+        await c.query({
+          sql: `LOAD DATA LOCAL INFILE 'fmai-stage' INTO TABLE ${stage} CHARACTER SET utf8mb4 ` +
+            `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${cols})`,
+          infileStreamFactory: () => Readable.from(tsvChunks(vals)),
+        });
+      }
       await c.beginTransaction();
       try {
-        const [h] = await c.query(
-          `INSERT INTO ${q(w.table)} (${cols}) SELECT ${cols} FROM ${stage}${w.onDuplicate}`,
-        );
+        let inserted = 0, deleted = 0;
+        if (vals.length) {
+          const [h] = await c.query(
+            `INSERT INTO ${q(w.table)} (${cols}) SELECT ${cols} FROM ${stage}${w.onDuplicate}`,
+          );
+          inserted = insertedBy(h as mysql.ResultSetHeader);
+        }
+        if (replace) {
+          const t = q(w.table);
+          const match = schema.key.map((k) => `s.${q(k)} = ${t}.${q(k)}`).join(" AND ");
+          const [d] = await c.execute(
+            `DELETE FROM ${t}${replace.sql ? `${replace.sql} AND` : " WHERE"} NOT EXISTS ` +
+              `(SELECT 1 FROM ${stage} s WHERE ${match})`,
+            replace.params,
+          );
+          deleted = Number((d as mysql.ResultSetHeader).affectedRows);
+        }
         await c.commit();
-        return insertedBy(h as mysql.ResultSetHeader);
+        return { inserted, deleted };
       } catch (e) {
         await c.rollback().catch(() => {});
         throw e;

@@ -184,6 +184,56 @@ if (url) {
     },
   });
 
+  Deno.test({
+    name: "mysql tables: a replace whose connection is cut while deleting completes exactly once",
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => {
+      const px = proxy(cfg, "NOT EXISTS");
+      try {
+        await withTable(
+          () => openMySqlTables({ ...cfg, port: px.port, poolSize: 3, retries: 3, retryDelayMs: 30 }),
+          async (s, t) => {
+            await s.upsert(t, kvRows(1_000));
+            const next = kvRows(1_000, 2).slice(0, 600);
+            deepEqual(await s.replace(t, {}, next), { inserted: 0, updated: 600, deleted: 400 });
+            equal(px.state.cuts, 1, `the proxy saw "NOT EXISTS" and cut`);
+            equal(await s.count(t), 600);
+            equal(await s.count(t, { v: 2 }), 600);
+          },
+        );
+      } finally {
+        px.close();
+      }
+    },
+  });
+
+  Deno.test({
+    name: "mysql tables: a replace is all-or-nothing: a failing delete leaves the old rows, unchanged",
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => {
+      await withTable(() => openMySqlTables({ ...cfg, poolSize: 2 }), async (s, t) => {
+        const admin = await mysql.createConnection({ ...cfg });
+        try {
+          await s.upsert(t, kvRows(100));
+          await admin.query(
+            `CREATE TRIGGER \`${t}_keep\` BEFORE DELETE ON \`${t}\` FOR EACH ROW IF OLD.k = 'k0000099' THEN ` +
+              "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'kept row'; END IF",
+          );
+          const next = [...kvRows(50, 2), { k: "new", v: 2 }];
+          await rejects(s.replace(t, {}, next), (e) => e instanceof StoreError && /kept row/.test(e.message));
+          equal(await s.count(t), 100);
+          equal(await s.count(t, { v: 2 }), 0);
+          await admin.query(`DROP TRIGGER \`${t}_keep\``);
+          deepEqual(await s.replace(t, {}, next), { inserted: 1, updated: 50, deleted: 50 });
+        } finally {
+          await admin.end();
+        }
+      });
+    },
+  });
+
   tableTest(
     "two concurrent upserts of the same rows both finish, without a lock-wait stall",
     async (s, t) => {

@@ -7,7 +7,15 @@
  */
 import { SqliteFile } from "./_sqlite.ts";
 import { StoreError } from "../core/mod.ts";
-import type { ColumnType, Row, TableQuery, TableSchema, TableStore, UpsertResult } from "./types.ts";
+import type {
+  ColumnType,
+  ReplaceResult,
+  Row,
+  TableQuery,
+  TableSchema,
+  TableStore,
+  UpsertResult,
+} from "./types.ts";
 import {
   buildOrderLimit,
   buildWhere,
@@ -193,57 +201,109 @@ export class SqliteTables implements TableStore {
       const schema = this.#schema(table);
       const vals = validateRows(schema, rows);
       if (vals.length === 0) return { inserted: 0, updated: 0 };
-      const cols = Object.keys(schema.columns);
-      const per = Math.max(1, Math.min(this.#rowsPerStatement ?? 1000, Math.floor(MAX_PARAMS / cols.length)));
-      const nonKey = cols.filter((c) => !schema.key.includes(c));
-      const head = `INSERT INTO ${q(table)} (${cols.map(q).join(", ")}) VALUES `;
-      const tuple = `(${cols.map(() => "?").join(",")})`;
-      const tail = ` ON CONFLICT (${schema.key.map(q).join(", ")}) DO ` +
-        (nonKey.length
-          ? `UPDATE SET ${nonKey.map((c) => `${q(c)} = excluded.${q(c)}`).join(", ")}`
-          : "NOTHING");
-      const sqlFor = (n: number) => head + Array(n).fill(tuple).join(",") + tail;
-      const nc = cols.length;
-      this.#f.db.exec("BEGIN IMMEDIATE");
-      try {
-        const before = this.#count(table);
-        // A bulk load at least as large as the table: maintaining secondary indexes row by row costs about
-        // 4x the insert itself (random B-tree inserts); dropping and rebuilding them (sorted) inside the same
-        // transaction is atomic and much faster.
-        const rebuild = vals.length >= BULK_REBUILD_ROWS && vals.length >= before
-          ? (schema.indexes ?? [])
-          : [];
-        for (const idx of rebuild) this.#f.db.exec(`DROP INDEX IF EXISTS ${q(indexName(table, idx))}`);
-        const full = this.#f.stmt(sqlFor(per));
-        const params: (string | number | null)[] = new Array(per * nc);
-        let i = 0;
-        for (; i + per <= vals.length; i += per) {
-          for (let r = 0; r < per; r++) {
-            const v = vals[i + r];
-            for (let c = 0; c < nc; c++) params[r * nc + c] = v[c];
-          }
-          full.run(...params);
-        }
-        const rest = vals.length - i;
-        if (rest > 0) {
-          const p2: (string | number | null)[] = [];
-          for (let r = i; r < vals.length; r++) for (const x of vals[r]) p2.push(x);
-          this.#f.db.prepare(sqlFor(rest)).run(...p2);
-        }
-        for (const idx of rebuild) {
-          this.#f.db.exec(
-            `CREATE INDEX ${q(indexName(table, idx))} ON ${q(table)} (${idx.map(q).join(", ")})`,
-          );
-        }
-        const after = this.#count(table);
-        this.#f.db.exec("COMMIT");
-        const inserted = after - before;
-        return { inserted, updated: vals.length - inserted };
-      } catch (e) {
-        if (this.#f.db.isTransaction) this.#f.db.exec("ROLLBACK");
-        throw e;
-      }
+      return this.#transaction(() => this.#write(table, schema, vals));
     });
+  }
+
+  /**
+   * Upserts `rows` and deletes the rows matching `where` whose key is not among them, in one transaction; a bad
+   * row (or `where`) is refused before anything is written.
+   */
+  replace(table: string, where: NonNullable<TableQuery["where"]>, rows: Row[]): Promise<ReplaceResult> {
+    return this.#f.run(`replace ${table}`, () => {
+      const schema = this.#schema(table);
+      const vals = validateRows(schema, rows);
+      const w = buildWhere(schema, where, q);
+      const cols = Object.keys(schema.columns);
+      const keyAt = schema.key.map((k) => cols.indexOf(k));
+      const keep = q("fmai_keep");
+      return this.#transaction(() => {
+        const written = vals.length ? this.#write(table, schema, vals) : { inserted: 0, updated: 0 };
+        this.#f.db.exec(
+          `CREATE TEMP TABLE ${keep} (${schema.key.map(q).join(", ")}, PRIMARY KEY (${
+            schema.key.map(q).join(", ")
+          })) WITHOUT ROWID`,
+        );
+        try {
+          // the kept keys in multi-row statements (as `#write` does)
+          const nk = keyAt.length, per = Math.min(1000, Math.floor(MAX_PARAMS / nk));
+          const sqlFor = (n: number) =>
+            `INSERT OR IGNORE INTO temp.${keep} VALUES ` +
+            Array(n).fill(`(${keyAt.map(() => "?").join(",")})`).join(",");
+          for (let i = 0; i < vals.length; i += per) {
+            const n = Math.min(per, vals.length - i);
+            const params: (string | number | null)[] = new Array(n * nk);
+            for (let r = 0; r < n; r++) {
+              for (let c = 0; c < nk; c++) params[r * nk + c] = vals[i + r][keyAt[c]];
+            }
+            (n === per ? this.#f.stmt(sqlFor(n)) : this.#f.db.prepare(sqlFor(n))).run(...params);
+          }
+          const match = schema.key.map((k) => `k.${q(k)} = ${q(table)}.${q(k)}`).join(" AND ");
+          const r = this.#f.db.prepare(
+            `DELETE FROM ${q(table)}${w.sql ? `${w.sql} AND` : " WHERE"} NOT EXISTS ` +
+              `(SELECT 1 FROM temp.${keep} k WHERE ${match})`,
+          ).run(...w.params);
+          return { ...written, deleted: Number(r.changes) };
+        } finally {
+          this.#f.db.exec(`DROP TABLE temp.${keep}`);
+        }
+      });
+    });
+  }
+
+  /** Runs `f` inside `BEGIN IMMEDIATE ... COMMIT`, rolling back when it throws. */
+  #transaction<T>(f: () => T): T {
+    this.#f.db.exec("BEGIN IMMEDIATE");
+    try {
+      const out = f();
+      this.#f.db.exec("COMMIT");
+      return out;
+    } catch (e) {
+      if (this.#f.db.isTransaction) this.#f.db.exec("ROLLBACK");
+      throw e;
+    }
+  }
+
+  /** Writes validated rows inside the caller's transaction; returns how many were new. */
+  #write(table: string, schema: TableSchema, vals: (string | number | null)[][]): UpsertResult {
+    const cols = Object.keys(schema.columns);
+    const per = Math.max(1, Math.min(this.#rowsPerStatement ?? 1000, Math.floor(MAX_PARAMS / cols.length)));
+    const nonKey = cols.filter((c) => !schema.key.includes(c));
+    const head = `INSERT INTO ${q(table)} (${cols.map(q).join(", ")}) VALUES `;
+    const tuple = `(${cols.map(() => "?").join(",")})`;
+    const tail = ` ON CONFLICT (${schema.key.map(q).join(", ")}) DO ` +
+      (nonKey.length
+        ? `UPDATE SET ${nonKey.map((c) => `${q(c)} = excluded.${q(c)}`).join(", ")}`
+        : "NOTHING");
+    const sqlFor = (n: number) => head + Array(n).fill(tuple).join(",") + tail;
+    const nc = cols.length;
+    const before = this.#count(table);
+    // A bulk load at least as large as the table: maintaining secondary indexes row by row costs about 4x the
+    // insert itself (random B-tree inserts); dropping and rebuilding them (sorted) inside the same transaction
+    // is atomic and much faster.
+    const rebuild = vals.length >= BULK_REBUILD_ROWS && vals.length >= before ? (schema.indexes ?? []) : [];
+    for (const idx of rebuild) this.#f.db.exec(`DROP INDEX IF EXISTS ${q(indexName(table, idx))}`);
+    const full = this.#f.stmt(sqlFor(per));
+    const params: (string | number | null)[] = new Array(per * nc);
+    let i = 0;
+    for (; i + per <= vals.length; i += per) {
+      for (let r = 0; r < per; r++) {
+        const v = vals[i + r];
+        for (let c = 0; c < nc; c++) params[r * nc + c] = v[c];
+      }
+      full.run(...params);
+    }
+    const rest = vals.length - i;
+    if (rest > 0) {
+      const p2: (string | number | null)[] = [];
+      for (let r = i; r < vals.length; r++) for (const x of vals[r]) p2.push(x);
+      this.#f.db.prepare(sqlFor(rest)).run(...p2);
+    }
+    for (const idx of rebuild) {
+      this.#f.db.exec(`CREATE INDEX ${q(indexName(table, idx))} ON ${q(table)} (${idx.map(q).join(", ")})`);
+    }
+    const inserted = this.#count(table) - before;
+    return { inserted, updated: vals.length - inserted };
   }
 
   /** Rows matching the query, as plain objects with the schema's columns. */

@@ -49,6 +49,11 @@ export interface UpsertResult {
   updated: number;
 }
 
+/** An upsert's counts plus the rows {@link TableStore.replace} deleted. */
+export interface ReplaceResult extends UpsertResult {
+  deleted: number;
+}
+
 /**
  * Structured data. `upsert` is all-or-nothing: it validates every row first (a bad row is a
  * `DataValidationError` naming its index) and writes in one transaction. Re-running the same upsert inserts 0.
@@ -58,6 +63,12 @@ export interface TableStore {
   /** Creates the table and its indexes when missing (idempotent). */
   ensureTable(schema: TableSchema): Promise<void>;
   upsert(table: string, rows: Row[]): Promise<UpsertResult>;
+  /**
+   * Upserts `rows` and deletes the rows matching `where` whose key is not among `rows`, all in one transaction
+   * (a job replacing its earlier output leaves either the old rows or the new ones, never a mix). Validated
+   * like `upsert` before anything is written; `rows` may be empty (then it deletes everything `where` matches).
+   */
+  replace(table: string, where: NonNullable<TableQuery["where"]>, rows: Row[]): Promise<ReplaceResult>;
   query(table: string, q?: TableQuery): Promise<Row[]>;
   count(table: string, where?: TableQuery["where"]): Promise<number>;
   /** Deletes matching rows; returns how many. */

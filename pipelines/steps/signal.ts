@@ -7,34 +7,19 @@
  * A research run replaces the research results of its symbols: afterwards the store holds exactly this run's
  * research signals and predictions for them (an earlier run's rows on other dates or of other models are
  * removed), however often it is re-run. Production signals (those with a model version) and other symbols are
- * never touched. The new rows are written first, each table in one all-or-nothing upsert, and only then are the
- * earlier rows the run did not produce deleted: a run that dies in between leaves its own results whole beside
- * some stale ones, which the next run removes; nothing of the new run is ever missing.
+ * never touched. Each table is replaced in one transaction (`TableStore.replace`: the new rows upserted and the
+ * earlier rows the run did not produce deleted together), so a run that dies leaves a table holding either the
+ * earlier run's rows or this run's, never a mix.
  * @module
  */
 import type { Dataset } from "@lib/dataset/mod.ts";
 import type { Prediction, Signal } from "@lib/core/mod.ts";
-import {
-  PREDICTIONS,
-  predictionToRow,
-  type Row,
-  SIGNALS,
-  signalToRow,
-  type Stores,
-  type TableQuery,
-  type TableSchema,
-  type TableStore,
-} from "@lib/store/mod.ts";
+import { PREDICTIONS, predictionToRow, SIGNALS, signalToRow, type Stores } from "@lib/store/mod.ts";
 import { bookSignals, type FittedSystem, type SystemPredictions } from "@lib/workflow/mod.ts";
 import type { Progress } from "../progress.ts";
 
 /** The `source` of a research run's signals (the gate's book). */
 export const RESEARCH_SIGNAL_SOURCE = "moe";
-
-/** Symbols and dates per store call when deleting stale rows (keeps every statement's parameters small). */
-const CHUNK = 400;
-
-type Where = NonNullable<TableQuery["where"]>;
 
 /**
  * The system's signals of the predicted rows (its book), stored in the `signals` table, and the predictions
@@ -59,11 +44,13 @@ export async function signalStep(
   const symbols = [...new Set([...ds.series.keys(), ...pred.symbol, ...requested])].sort();
   const t = stores.tables;
   for (const schema of [SIGNALS, PREDICTIONS]) await t.ensureTable(schema);
-  // every new row first (each upsert is all or nothing), then what the run did not produce
-  await t.upsert("signals", signalRows);
-  await t.upsert("predictions", predictionRows);
-  await deleteStale(t, SIGNALS, { source: RESEARCH_SIGNAL_SOURCE, model_version: "" }, symbols, signalRows);
-  await deleteStale(t, PREDICTIONS, {}, symbols, predictionRows);
+  // each table in one transaction: the new rows, and the run's symbols' earlier research rows gone
+  await t.replace(
+    SIGNALS.name,
+    { source: RESEARCH_SIGNAL_SOURCE, model_version: "", symbol: symbols },
+    signalRows,
+  );
+  await t.replace(PREDICTIONS.name, { symbol: symbols }, predictionRows);
   done?.();
   return signals;
 }
@@ -100,65 +87,4 @@ export function researchPredictions(pred: SystemPredictions, volModel: string): 
     }
   }
   return out;
-}
-
-/** A row's key as text (numbers as numbers, the rest as strings: the same whichever backend read it). */
-const keyOf = (t: TableSchema, r: Row): string =>
-  JSON.stringify(
-    t.key.map((c) => (t.columns[c] === "int" || t.columns[c] === "real" ? Number(r[c]) : String(r[c]))),
-  );
-
-function chunks<T>(xs: readonly T[], n = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
-}
-
-/**
- * Deletes the rows of `table` in `scope` for `symbols` whose key is not among `kept` (rows just written): rows
- * before or after the dates of `kept` by range, and, when the count says some are left in between, exactly
- * those by key. `table` is keyed by `symbol`, `date` and columns fixed per delete.
- */
-async function deleteStale(
-  t: TableStore,
-  table: TableSchema,
-  scope: Where,
-  symbols: readonly string[],
-  kept: readonly Row[],
-): Promise<void> {
-  const dates = kept.map((r) => String(r.date)).sort();
-  for (const syms of chunks(symbols)) {
-    const where: Where = { ...scope, symbol: syms };
-    if (dates.length === 0) {
-      await t.delete(table.name, where);
-      continue;
-    }
-    const [lo, hi] = [dates[0], dates[dates.length - 1]];
-    await t.delete(table.name, { ...where, date: { lt: lo } });
-    await t.delete(table.name, { ...where, date: { gt: hi } });
-    const inChunk = new Set(syms);
-    const keep = new Set(kept.filter((r) => inChunk.has(String(r.symbol))).map((r) => keyOf(table, r)));
-    const between = { ...where, date: { gte: lo, lte: hi } };
-    // every kept row is stored (just written): more rows in the range means stale ones among them
-    if ((await t.count(table.name, between)) === keep.size) continue;
-    const stale = (await t.query(table.name, { where: between })).filter((r) => !keep.has(keyOf(table, r)));
-    // the stale dates per (other key columns, symbol): one delete each (in chunks) matches exactly those keys
-    const fixedCols = table.key.filter((c) => c !== "symbol" && c !== "date");
-    const groups = new Map<
-      string,
-      { fixed: Record<string, string | number>; symbol: string; dates: string[] }
-    >();
-    for (const r of stale) {
-      const k = JSON.stringify([fixedCols.map((c) => r[c]), r.symbol]);
-      const fixed = Object.fromEntries(fixedCols.map((c) => [c, r[c] as string | number]));
-      const g = groups.get(k) ?? { fixed, symbol: String(r.symbol), dates: [] };
-      g.dates.push(String(r.date));
-      groups.set(k, g);
-    }
-    for (const g of groups.values()) {
-      for (const d of chunks(g.dates)) {
-        await t.delete(table.name, { ...scope, ...g.fixed, symbol: g.symbol, date: d });
-      }
-    }
-  }
 }
