@@ -13,8 +13,9 @@ export type SystemDataInput = Omit<
 
 /**
  * The point-in-time dataset of `input` under `segments`, with the spec's label settings (neutral band, label
- * horizon) and its market-news columns (`dataset.marketNews`, from the items of `input.news` without symbols). To predict a new decision date, build it with a test segment that covers that date: a row exists
- * for every symbol whose features are known at its close (its labels are unknown until later).
+ * horizon) and its market-news columns (`dataset.marketNews`, from the items of `input.news` without symbols).
+ * To predict a new decision date, build it with a test segment that covers that date: a row exists for every
+ * symbol whose features are known at its close (its labels are unknown until later).
  */
 export function systemDataset(spec: SystemSpec, input: SystemDataInput, segments: SegmentSpec): BuiltDataset {
   return buildDataset({
