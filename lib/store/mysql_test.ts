@@ -122,16 +122,10 @@ if (url) {
       fn: () => withTable(() => openMySqlTables({ ...cfg, poolSize: 2 }), fn),
     });
 
-  for (
-    const [phase, cutOn] of [
-      ["creating the staging table", "CREATE TEMPORARY TABLE"],
-      ["loading the staging table", "LOAD DATA LOCAL"],
-      ["applying the staged rows", "SELECT `k`, `v` FROM `fmai_stage`"],
-      ["committing", "COMMIT"],
-    ]
-  ) {
+  /** A test on a fresh table of a store whose connections go through a proxy that cuts at `cutOn` once. */
+  const cutTest = (name: string, cutOn: string, fn: (s: TableStore, t: string) => Promise<void>) =>
     Deno.test({
-      name: `mysql tables: a staged upsert whose connection is cut while ${phase} completes exactly once`,
+      name: `mysql tables: ${name}`,
       sanitizeOps: false,
       sanitizeResources: false,
       fn: async () => {
@@ -140,12 +134,8 @@ if (url) {
           await withTable(
             () => openMySqlTables({ ...cfg, port: px.port, poolSize: 3, retries: 3, retryDelayMs: 30 }),
             async (s, t) => {
-              const rows = kvRows(30_000);
-              deepEqual(await s.upsert(t, rows), { inserted: rows.length, updated: 0 });
+              await fn(s, t);
               equal(px.state.cuts, 1, `the proxy saw "${cutOn}" and cut`);
-              equal(await s.count(t), rows.length);
-              deepEqual(await s.upsert(t, kvRows(30_000, 2)), { inserted: 0, updated: rows.length });
-              equal(await s.count(t, { v: 2 }), rows.length);
             },
           );
         } finally {
@@ -153,86 +143,90 @@ if (url) {
         }
       },
     });
+
+  /**
+   * A test on a fresh table with a trigger that fails (SQLSTATE 45000, `message`) before each `event` on a row
+   * where `cond` holds (`NEW.`/`OLD.` columns); `drop()` removes the trigger.
+   */
+  const failingTriggerTest = (
+    name: string,
+    [event, cond, message]: ["INSERT" | "DELETE", string, string],
+    fn: (s: TableStore, t: string, drop: () => Promise<void>) => Promise<void>,
+  ) =>
+    tableTest(name, async (s, t) => {
+      const admin = await mysql.createConnection({ ...cfg });
+      try {
+        await admin.query(
+          `CREATE TRIGGER \`${t}_fail\` BEFORE ${event} ON \`${t}\` FOR EACH ROW IF ${cond} THEN ` +
+            `SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${message}'; END IF`,
+        );
+        await fn(s, t, async () => void await admin.query(`DROP TRIGGER \`${t}_fail\``));
+      } finally {
+        await admin.end();
+      }
+    });
+
+  for (
+    const [phase, cutOn] of [
+      ["creating the staging table", "CREATE TEMPORARY TABLE"],
+      ["loading the staging table", "LOAD DATA LOCAL"],
+      ["applying the staged rows", "SELECT `k`, `v` FROM `fmai_stage`"],
+      ["committing", "COMMIT"],
+    ]
+  ) {
+    cutTest(
+      `a staged upsert whose connection is cut while ${phase} completes exactly once`,
+      cutOn,
+      async (s, t) => {
+        const rows = kvRows(30_000);
+        deepEqual(await s.upsert(t, rows), { inserted: rows.length, updated: 0 });
+        equal(await s.count(t), rows.length);
+        deepEqual(await s.upsert(t, kvRows(30_000, 2)), { inserted: 0, updated: rows.length });
+        equal(await s.count(t, { v: 2 }), rows.length);
+      },
+    );
   }
 
-  Deno.test({
-    name:
-      "mysql tables: a staged upsert is all-or-nothing: a row failing in the apply writes nothing, locks nothing",
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn: async () => {
-      await withTable(() => openMySqlTables({ ...cfg, poolSize: 2 }), async (s, t) => {
-        const admin = await mysql.createConnection({ ...cfg });
-        try {
-          // the last row of the batch fails inside the INSERT ... SELECT
-          await admin.query(
-            `CREATE TRIGGER \`${t}_poison\` BEFORE INSERT ON \`${t}\` FOR EACH ROW IF NEW.k = 'zz-poison' THEN ` +
-              "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'poison row'; END IF",
-          );
-          const rows = [...kvRows(30_000), { k: "zz-poison", v: 0 }];
-          await rejects(s.upsert(t, rows), (e) => e instanceof StoreError && /poison row/.test(e.message));
-          equal(await s.count(t), 0);
-          await admin.query(`DROP TRIGGER \`${t}_poison\``);
-          // nothing was left holding locks: the same rows go in at once
-          const t0 = performance.now();
-          deepEqual(await s.upsert(t, rows), { inserted: rows.length, updated: 0 });
-          ok(performance.now() - t0 < 20_000);
-        } finally {
-          await admin.end();
-        }
-      });
+  failingTriggerTest(
+    "a staged upsert is all-or-nothing: a row failing in the apply writes nothing, locks nothing",
+    ["INSERT", "NEW.k = 'zz-poison'", "poison row"],
+    async (s, t, drop) => {
+      // the last row of the batch fails inside the INSERT ... SELECT
+      const rows = [...kvRows(30_000), { k: "zz-poison", v: 0 }];
+      await rejects(s.upsert(t, rows), (e) => e instanceof StoreError && /poison row/.test(e.message));
+      equal(await s.count(t), 0);
+      await drop();
+      // nothing was left holding locks: the same rows go in at once
+      const t0 = performance.now();
+      deepEqual(await s.upsert(t, rows), { inserted: rows.length, updated: 0 });
+      ok(performance.now() - t0 < 20_000);
     },
-  });
+  );
 
-  Deno.test({
-    name: "mysql tables: a replace whose connection is cut while deleting completes exactly once",
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn: async () => {
-      const px = proxy(cfg, "NOT EXISTS");
-      try {
-        await withTable(
-          () => openMySqlTables({ ...cfg, port: px.port, poolSize: 3, retries: 3, retryDelayMs: 30 }),
-          async (s, t) => {
-            await s.upsert(t, kvRows(1_000));
-            const next = kvRows(1_000, 2).slice(0, 600);
-            deepEqual(await s.replace(t, {}, next), { inserted: 0, updated: 600, deleted: 400 });
-            equal(px.state.cuts, 1, `the proxy saw "NOT EXISTS" and cut`);
-            equal(await s.count(t), 600);
-            equal(await s.count(t, { v: 2 }), 600);
-          },
-        );
-      } finally {
-        px.close();
-      }
+  cutTest(
+    "a replace whose connection is cut while deleting completes exactly once",
+    "NOT EXISTS",
+    async (s, t) => {
+      await s.upsert(t, kvRows(1_000));
+      deepEqual(await s.replace(t, {}, kvRows(600, 2)), { inserted: 0, updated: 600, deleted: 400 });
+      equal(await s.count(t), 600);
+      equal(await s.count(t, { v: 2 }), 600);
     },
-  });
+  );
 
-  Deno.test({
-    name: "mysql tables: a replace is all-or-nothing: a failing delete leaves the old rows, unchanged",
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn: async () => {
-      await withTable(() => openMySqlTables({ ...cfg, poolSize: 2 }), async (s, t) => {
-        const admin = await mysql.createConnection({ ...cfg });
-        try {
-          await s.upsert(t, kvRows(100));
-          await admin.query(
-            `CREATE TRIGGER \`${t}_keep\` BEFORE DELETE ON \`${t}\` FOR EACH ROW IF OLD.k = 'k0000099' THEN ` +
-              "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'kept row'; END IF",
-          );
-          const next = [...kvRows(50, 2), { k: "new", v: 2 }];
-          await rejects(s.replace(t, {}, next), (e) => e instanceof StoreError && /kept row/.test(e.message));
-          equal(await s.count(t), 100);
-          equal(await s.count(t, { v: 2 }), 0);
-          await admin.query(`DROP TRIGGER \`${t}_keep\``);
-          deepEqual(await s.replace(t, {}, next), { inserted: 1, updated: 50, deleted: 50 });
-        } finally {
-          await admin.end();
-        }
-      });
+  failingTriggerTest(
+    "a replace is all-or-nothing: a failing delete leaves the old rows, unchanged",
+    ["DELETE", "OLD.k = 'k0000099'", "kept row"],
+    async (s, t, drop) => {
+      await s.upsert(t, kvRows(100));
+      const next = [...kvRows(50, 2), { k: "new", v: 2 }];
+      await rejects(s.replace(t, {}, next), (e) => e instanceof StoreError && /kept row/.test(e.message));
+      equal(await s.count(t), 100);
+      equal(await s.count(t, { v: 2 }), 0);
+      await drop();
+      deepEqual(await s.replace(t, {}, next), { inserted: 1, updated: 50, deleted: 50 });
     },
-  });
+  );
 
   tableTest(
     "two concurrent upserts of the same rows both finish, without a lock-wait stall",
