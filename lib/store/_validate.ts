@@ -209,6 +209,54 @@ export function buildWhere(
   return { sql: parts.length ? ` WHERE ${parts.join(" AND ")}` : "", params };
 }
 
+/**
+ * Checks that every validated row (`vals`, in the schema's column order) lies in the scope `where` (the rows a
+ * `replace` writes must be rows it replaces): a row outside is a DataValidationError naming its index and the
+ * column. Compares as SQL does for these types: numbers as numbers, text and dates as strings; NULL matches
+ * nothing. Returns how many distinct keys the rows have.
+ */
+export function checkRowsInScope(
+  schema: TableSchema,
+  where: NonNullable<TableQuery["where"]>,
+  vals: readonly (string | number | null)[][],
+): number {
+  buildWhere(schema, where, (c) => c); // the scope's columns and value types, checked once
+  const cols = Object.keys(schema.columns);
+  const tests = Object.entries(where).map(([col, cond]) => {
+    const at = cols.indexOf(col);
+    let ok: (v: string | number) => boolean;
+    if (Array.isArray(cond)) {
+      const set = new Set<string | number>(cond);
+      ok = (v) => set.has(v);
+    } else if (cond !== null && typeof cond === "object") {
+      const r = cond as Range;
+      ok = (v) =>
+        (r.gte === undefined || v >= r.gte) && (r.lte === undefined || v <= r.lte) &&
+        (r.gt === undefined || v > r.gt) && (r.lt === undefined || v < r.lt);
+    } else ok = (v) => v === cond;
+    return { col, at, ok };
+  });
+  const keyAt = schema.key.map((k) => cols.indexOf(k));
+  const keys = new Set<string>();
+  for (let i = 0; i < vals.length; i++) {
+    const v = vals[i];
+    for (const t of tests) {
+      const x = v[t.at];
+      if (x === null || !t.ok(x)) {
+        throw new DataValidationError(
+          `column "${t.col}": ${JSON.stringify(x)} lies outside the replaced scope`,
+          {
+            where: `replace ${schema.name} row ${i}`,
+          },
+        );
+      }
+    }
+    // text cannot hold NUL (validateRows), so NUL joins the key columns unambiguously
+    keys.add(keyAt.map((j) => v[j]).join("\u0000"));
+  }
+  return keys.size;
+}
+
 /** Builds ` ORDER BY ... LIMIT n` for a query. */
 export function buildOrderLimit(
   schema: TableSchema,

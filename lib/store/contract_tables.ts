@@ -240,18 +240,37 @@ export function tableContract(
     deepEqual((await s.query(t, { orderBy: ["sym", "d"] })).map((r) => r.d), [DATES[0], DATES[1]]);
   });
 
-  test("replace with an invalid row or scope changes nothing", async (s, t) => {
-    await s.ensureTable(schemaFor(t));
-    await s.upsert(t, sampleRows());
-    const bad: Row[] = [{ sym: "A", d: "2021-01-04", px: 1, n: 1, note: "x" }, { sym: "A", d: "2021-13-01" }];
-    await rejects(
-      s.replace(t, { sym: "A" }, bad),
-      (e) => e instanceof DataValidationError && /\brow 1\b/.test(e.message),
-    );
-    await rejects(s.replace(t, { nope: "A" }, []), (e) => e instanceof RangeError || e instanceof TypeError);
-    equal(await s.count(t), 30);
-    await rejects(s.replace(uniqueName("missing"), {}, []), (e) => e instanceof StoreError);
-  });
+  test(
+    "replace with an invalid row, a row outside its scope or a bad scope changes nothing",
+    async (s, t) => {
+      await s.ensureTable(schemaFor(t));
+      await s.upsert(t, sampleRows());
+      const bad: Row[] = [{ sym: "A", d: "2021-01-04", px: 1, n: 1, note: "x" }, {
+        sym: "A",
+        d: "2021-13-01",
+      }];
+      await rejects(
+        s.replace(t, { sym: "A" }, bad),
+        (e) => e instanceof DataValidationError && /\brow 1\b/.test(e.message),
+      );
+      await rejects(
+        s.replace(t, { nope: "A" }, []),
+        (e) => e instanceof RangeError || e instanceof TypeError,
+      );
+      // the rows a replace writes lie in its scope
+      const outside: Row[] = [
+        { sym: "A", d: "2021-01-04", px: 1, n: 1, note: "x" },
+        { sym: "A", d: "2019-12-31", px: 1, n: 1, note: "x" },
+      ];
+      await rejects(
+        s.replace(t, { sym: ["A", "B"], d: { gte: "2020-01-01" } }, outside),
+        (e) => e instanceof DataValidationError && /\brow 1\b/.test(e.message) && /outside/.test(e.message),
+      );
+      await rejects(s.replace(t, { n: 1 }, [outside[0], { ...outside[1], n: null }]), DataValidationError);
+      equal(await s.count(t), 30);
+      await rejects(s.replace(uniqueName("missing"), {}, []), (e) => e instanceof StoreError);
+    },
+  );
 
   test("null values roundtrip; text is passed as data, not SQL", async (s, t) => {
     await s.ensureTable(schemaFor(t));

@@ -43,6 +43,7 @@ import {
   buildWhere,
   canonicalSchema,
   checkIdent,
+  checkRowsInScope,
   checkSchema,
   diffSchema,
   indexName,
@@ -369,10 +370,12 @@ export class MySqlTables implements TableStore {
 
   /**
    * Upserts `rows` and deletes the rows matching `where` whose key is not among them, in one transaction: the
-   * staged upsert's statement, then one `DELETE ... WHERE NOT EXISTS` against the staged keys.
+   * staged upsert's statement, then (unless the scope holds no more rows than were staged) one
+   * `DELETE ... WHERE NOT EXISTS` against the staged keys. A row outside `where` is refused before any write.
    */
   async replace(table: string, where: NonNullable<TableQuery["where"]>, rows: Row[]): Promise<ReplaceResult> {
     const { schema, vals } = await this.#validated(table, rows);
+    checkRowsInScope(schema, where, vals);
     const del = buildWhere(schema, where, q);
     const w = writePlan(table, schema, this.#cfg.rowsPerStatement ?? 2000);
     const unique = uniqueByKey(vals, schema.key.map((k) => w.cols.indexOf(k)));
@@ -424,13 +427,17 @@ export class MySqlTables implements TableStore {
         }
         if (replace) {
           const t = q(w.table);
-          const match = schema.key.map((k) => `s.${q(k)} = ${t}.${q(k)}`).join(" AND ");
-          const [d] = await c.execute(
-            `DELETE FROM ${t}${replace.sql ? `${replace.sql} AND` : " WHERE"} NOT EXISTS ` +
-              `(SELECT 1 FROM ${stage} s WHERE ${match})`,
-            replace.params,
-          );
-          deleted = Number((d as mysql.ResultSetHeader).affectedRows);
+          const [cnt] = await c.execute(`SELECT COUNT(*) AS n FROM ${t}${replace.sql}`, replace.params);
+          // every row staged lies in the scope: a scope holding just as many rows has nothing stale (a re-run)
+          if (Number((cnt as { n: number }[])[0].n) !== vals.length) {
+            const match = schema.key.map((k) => `s.${q(k)} = ${t}.${q(k)}`).join(" AND ");
+            const [d] = await c.execute(
+              `DELETE FROM ${t}${replace.sql ? `${replace.sql} AND` : " WHERE"} NOT EXISTS ` +
+                `(SELECT 1 FROM ${stage} s WHERE ${match})`,
+              replace.params,
+            );
+            deleted = Number((d as mysql.ResultSetHeader).affectedRows);
+          }
         }
         await c.commit();
         return { inserted, deleted };

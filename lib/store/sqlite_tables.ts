@@ -21,6 +21,7 @@ import {
   buildWhere,
   canonicalSchema,
   checkIdent,
+  checkRowsInScope,
   checkSchema,
   diffSchema,
   indexName,
@@ -206,19 +207,27 @@ export class SqliteTables implements TableStore {
   }
 
   /**
-   * Upserts `rows` and deletes the rows matching `where` whose key is not among them, in one transaction; a bad
-   * row (or `where`) is refused before anything is written.
+   * Upserts `rows` and deletes the rows matching `where` whose key is not among them, in one transaction: a
+   * temporary table of the written keys and one `DELETE ... WHERE NOT EXISTS`, skipped when the scope holds no
+   * more rows than were written. A bad row, a row outside `where` or a bad `where` is refused before anything
+   * is written.
    */
   replace(table: string, where: NonNullable<TableQuery["where"]>, rows: Row[]): Promise<ReplaceResult> {
     return this.#f.run(`replace ${table}`, () => {
       const schema = this.#schema(table);
       const vals = validateRows(schema, rows);
+      const unique = checkRowsInScope(schema, where, vals);
       const w = buildWhere(schema, where, q);
       const cols = Object.keys(schema.columns);
       const keyAt = schema.key.map((k) => cols.indexOf(k));
       const keep = q("fmai_keep");
       return this.#transaction(() => {
         const written = vals.length ? this.#write(table, schema, vals) : { inserted: 0, updated: 0 };
+        // every row written lies in the scope: a scope holding just as many rows has nothing stale (a re-run)
+        const inScope = this.#f.stmt(`SELECT count(*) AS n FROM ${q(table)}${w.sql}`).get(...w.params) as {
+          n: number;
+        };
+        if (inScope.n === unique) return { ...written, deleted: 0 };
         this.#f.db.exec(
           `CREATE TEMP TABLE ${keep} (${schema.key.map(q).join(", ")}, PRIMARY KEY (${
             schema.key.map(q).join(", ")
