@@ -213,14 +213,14 @@ export function buildWhere(
  * Checks that every validated row (`vals`, in the schema's column order) lies in the scope `where` (the rows a
  * `replace` writes must be rows it replaces): a row outside is a DataValidationError naming its index and the
  * column. Compares as SQL does for these types: numbers as numbers, text and dates as strings; NULL matches
- * nothing. Returns how many distinct keys the rows have.
+ * nothing. `where` must have passed {@link buildWhere} (its columns and value types are not checked again).
+ * Returns how many distinct keys the rows have.
  */
 export function checkRowsInScope(
   schema: TableSchema,
   where: NonNullable<TableQuery["where"]>,
   vals: readonly (string | number | null)[][],
 ): number {
-  buildWhere(schema, where, (c) => c); // the scope's columns and value types, checked once
   const cols = Object.keys(schema.columns);
   const tests = Object.entries(where).map(([col, cond]) => {
     const at = cols.indexOf(col);

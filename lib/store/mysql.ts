@@ -375,8 +375,8 @@ export class MySqlTables implements TableStore {
    */
   async replace(table: string, where: NonNullable<TableQuery["where"]>, rows: Row[]): Promise<ReplaceResult> {
     const { schema, vals } = await this.#validated(table, rows);
-    checkRowsInScope(schema, where, vals);
     const del = buildWhere(schema, where, q);
+    checkRowsInScope(schema, where, vals);
     const w = writePlan(table, schema, this.#cfg.rowsPerStatement ?? 2000);
     const unique = uniqueByKey(vals, schema.key.map((k) => w.cols.indexOf(k)));
     const r = await this.#retry(`replace ${table}`, (c) => this.#upsertStaged(c, w, schema, unique, del));

@@ -192,8 +192,10 @@ export class SqliteTables implements TableStore {
     });
   }
 
-  #count(table: string): number {
-    return (this.#f.stmt(`SELECT count(*) AS n FROM ${q(table)}`).get() as { n: number }).n;
+  /** Rows of `table` matching the built `WHERE` clause `w` (all rows without one). */
+  #count(table: string, w: { sql: string; params: (string | number)[] } = { sql: "", params: [] }): number {
+    return (this.#f.stmt(`SELECT count(*) AS n FROM ${q(table)}${w.sql}`).get(...w.params) as { n: number })
+      .n;
   }
 
   /** Validates all rows, then writes them in one transaction. */
@@ -216,18 +218,15 @@ export class SqliteTables implements TableStore {
     return this.#f.run(`replace ${table}`, () => {
       const schema = this.#schema(table);
       const vals = validateRows(schema, rows);
-      const unique = checkRowsInScope(schema, where, vals);
       const w = buildWhere(schema, where, q);
+      const unique = checkRowsInScope(schema, where, vals);
       const cols = Object.keys(schema.columns);
       const keyAt = schema.key.map((k) => cols.indexOf(k));
       const keep = q("fmai_keep");
       return this.#transaction(() => {
         const written = vals.length ? this.#write(table, schema, vals) : { inserted: 0, updated: 0 };
         // every row written lies in the scope: a scope holding just as many rows has nothing stale (a re-run)
-        const inScope = this.#f.stmt(`SELECT count(*) AS n FROM ${q(table)}${w.sql}`).get(...w.params) as {
-          n: number;
-        };
-        if (inScope.n === unique) return { ...written, deleted: 0 };
+        if (this.#count(table, w) === unique) return { ...written, deleted: 0 };
         this.#f.db.exec(
           `CREATE TEMP TABLE ${keep} (${schema.key.map(q).join(", ")}, PRIMARY KEY (${
             schema.key.map(q).join(", ")
@@ -333,12 +332,7 @@ export class SqliteTables implements TableStore {
   /** Number of rows matching `where`. */
   count(table: string, where?: TableQuery["where"]): Promise<number> {
     return this.#f.run(`count ${table}`, () => {
-      const schema = this.#schema(table);
-      const w = buildWhere(schema, where, q);
-      const r = this.#f.stmt(`SELECT count(*) AS n FROM ${q(table)}${w.sql}`).get(...w.params) as {
-        n: number;
-      };
-      return r.n;
+      return this.#count(table, buildWhere(this.#schema(table), where, q));
     });
   }
 

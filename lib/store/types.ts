@@ -66,7 +66,8 @@ export interface TableStore {
   /**
    * Upserts `rows` and deletes the rows matching `where` whose key is not among `rows`, all in one transaction
    * (a job replacing its earlier output leaves either the old rows or the new ones, never a mix). Validated
-   * like `upsert` before anything is written; `rows` may be empty (then it deletes everything `where` matches).
+   * like `upsert` before anything is written, and every row must match `where` (a row outside is a
+   * `DataValidationError`); `rows` may be empty (then it deletes everything `where` matches).
    */
   replace(table: string, where: NonNullable<TableQuery["where"]>, rows: Row[]): Promise<ReplaceResult>;
   query(table: string, q?: TableQuery): Promise<Row[]>;
