@@ -1,10 +1,12 @@
 /**
- * `deno task evaluate [--reduced] [--seed N] [--tickers N] [--sections trend,vol,...] [--data DIR] [--out DIR]`:
- * runs the sections of EVALUATION.md that exist (lib/evaluate SECTIONS) on ../shared/data and writes
+ * `deno task evaluate [--reduced] [--seed N] [--tickers N] [--sections trend,vol,...] [--data DIR] [--out DIR]
+ * [--serial]`: runs the sections of EVALUATION.md that exist (lib/evaluate SECTIONS) on ../shared/data and writes
  * `bench/results/<date>-<git sha>.json` and `.html` (`<date>-<git sha>-reduced.*` for a reduced run; a run with
  * other sections, tickers or seed than the defaults adds them, e.g. `<date>-<git sha>-levels-t2-s7.*`, so it never
  * replaces a full run's files). Flags, `--out` and (for `--ci`) the expected-metrics file are checked before any
- * work starts.
+ * work starts. The sentiment section runs in a worker (`evaluate_worker.ts`) beside the others, which run one after
+ * another in this thread (the signals section reuses the trend section's fitted models); `--serial` runs it here
+ * too. The numbers are the same either way.
  *
  * `deno task evaluate:ci` (`--ci`, implies `--reduced`): exits 1 when a null check is not at chance, or a metric
  * of `bench/expected_metrics.json` is missing, not a number, or past its recorded value's tolerance on the bad
@@ -16,7 +18,7 @@
  */
 import { checkWritableDir, parseFlags, reportCliError } from "./_cli_error.ts";
 import { tfStarterFromEnv } from "./tf_env.ts";
-import { evalTextModels } from "./lm.ts";
+import { fromRemoteError, runSection, type SectionJob, type WorkerMessage } from "./evaluate_worker.ts";
 import { ConfigError, oneLine, wholeNumber, type WholeNumberRange } from "@lib/core/mod.ts";
 import {
   defaultTickers,
@@ -41,7 +43,7 @@ import {
 
 const USAGE =
   `usage: deno task evaluate [--reduced] [--seed N] [--tickers N] [--sections trend,volatility,...]
-                          [--data DIR] [--out DIR] [--ci] [--write-expected] [--quiet]`;
+                          [--data DIR] [--out DIR] [--ci] [--write-expected] [--quiet] [--serial]`;
 
 const ALIASES: Record<string, string> = {
   vol: "volatility",
@@ -63,6 +65,8 @@ export interface EvaluateOptions {
   ci: boolean;
   writeExpected: boolean;
   quiet: boolean;
+  /** Every section in this thread, one after another (default: the sentiment section runs in a worker). */
+  serial: boolean;
 }
 
 const ROOT = new URL("../", import.meta.url);
@@ -93,6 +97,7 @@ export function parseEvaluateArgs(argv: string[]): EvaluateOptions {
     ci: { type: "boolean" },
     "write-expected": { type: "boolean" },
     quiet: { type: "boolean" },
+    serial: { type: "boolean" },
     help: { type: "boolean" },
   }, false);
   const v = parsed.values;
@@ -119,6 +124,7 @@ export function parseEvaluateArgs(argv: string[]): EvaluateOptions {
     ci: Boolean(v.ci),
     writeExpected: Boolean(v["write-expected"]),
     quiet: Boolean(v.quiet),
+    serial: Boolean(v.serial),
   };
   if (o.writeExpected) {
     if (!o.ci) throw new ConfigError("--write-expected goes with --ci (the guard compares reduced runs)");
@@ -238,24 +244,27 @@ export async function evaluate(
     tickers: o.tickers,
     log,
   };
-  const text = o.sections.includes("sentiment") ? await evalTextModels(o.reduced) : null;
-  if (text && "missing" in text) {
-    ctx.lmMissing = text.missing;
-    log?.(`sentiment: ${text.missing}; the language-model rows are skipped`);
-  } else if (text) ctx.lm = text.lm;
+  // the sentiment section runs in a worker beside the others unless it runs alone or --serial is given
+  const side = !o.serial && o.sections.length > 1 && o.sections.includes("sentiment")
+    ? sectionInWorker("sentiment", o, log)
+    : null;
   const results: SectionResult[] = [];
   try {
     for (const name of o.sections) {
-      const t0 = performance.now();
+      if (name === side?.section) continue;
       log?.(`section ${name}...`);
-      const r = await SECTIONS[name](ctx);
-      r.timings = { ...r.timings, section_total: performance.now() - t0 };
+      const r = await runSection(name, ctx);
       results.push(r);
-      log?.(`section ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      log?.(`section ${name} done in ${(r.timings.section_total / 1000).toFixed(1)} s`);
+    }
+    if (side) {
+      log?.(`waiting for section ${side.section} (worker)...`);
+      results.push(await side.result);
     }
   } finally {
-    if (text && "close" in text) await text.close();
+    side?.terminate();
   }
+  results.sort((a, b) => o.sections.indexOf(a.section) - o.sections.indexOf(b.section));
   const date = new Date().toISOString().slice(0, 10);
   // the header says how many tickers (null: all); the sections that ran are its `sections`
   const meta = {
@@ -272,6 +281,49 @@ export async function evaluate(
   await Deno.writeTextFile(`${base}.json`, scoreboardJson(sb));
   await Deno.writeTextFile(`${base}.html`, scoreboardHtml(sb, results));
   return { scoreboard: sb, results, jsonPath: `${base}.json`, htmlPath: `${base}.html` };
+}
+
+/**
+ * Starts section `name` in a worker (`evaluate_worker.ts`); its log lines go to `log`. `result` settles with the
+ * section's result or its error (rebuilt with the error's name and `userError`); `terminate` stops the worker.
+ */
+export function sectionInWorker(
+  name: string,
+  o: EvaluateOptions,
+  log?: (s: string) => void,
+): { section: string; result: Promise<SectionResult>; terminate: () => void } {
+  const worker = new Worker(new URL("./evaluate_worker.ts", import.meta.url), { type: "module" });
+  let done = false;
+  const terminate = () => {
+    if (!done) worker.terminate();
+    done = true;
+  };
+  const result = new Promise<SectionResult>((resolve, reject) => {
+    worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
+      const m = ev.data;
+      if ("log" in m) return log?.(m.log);
+      terminate();
+      if ("result" in m) resolve(m.result);
+      else reject(fromRemoteError(m.error));
+    };
+    worker.onerror = (ev) => {
+      ev.preventDefault();
+      terminate();
+      reject(new Error(`section ${name} (worker): ${ev.message}`));
+    };
+  });
+  // a failure is reported where the result is awaited; until then it must not count as unhandled
+  result.catch(() => {});
+  const job: SectionJob = {
+    section: name,
+    dataDir: o.dataDir,
+    seed: o.seed,
+    reduced: o.reduced,
+    tickers: o.tickers,
+    quiet: o.quiet,
+  };
+  worker.postMessage(job);
+  return { section: name, result, terminate };
 }
 
 /** CI verdict: problems (empty = pass). */

@@ -1,5 +1,5 @@
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
-import { ConfigError, InputError } from "@lib/core/mod.ts";
+import { ConfigError, FmaiError, InputError } from "@lib/core/mod.ts";
 import { buildScoreboard, type Section, SECTIONS } from "@lib/evaluate/mod.ts";
 import {
   ciProblems,
@@ -13,6 +13,7 @@ import {
   resultBase,
 } from "./evaluate.ts";
 import { expectedFrom, guardProblems, parseExpected } from "./evaluate_guard.ts";
+import { fromRemoteError, toRemoteError } from "./evaluate_worker.ts";
 
 Deno.test("evaluate CLI: flags, section aliases in protocol order, one-line errors", () => {
   const o = parseEvaluateArgs(["--reduced", "--seed", "7", "--sections", "signals,trend,trend"]);
@@ -352,4 +353,90 @@ Deno.test("evaluate CLI: refusals exit 2 with one line before any work", async (
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** Runs `body` with `FMAI_LM_DIR` at an empty folder (no language model: the sentiment section stays quick). */
+async function withoutLm(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "evaluate-worker-test-" });
+  const before = Deno.env.get("FMAI_LM_DIR");
+  Deno.env.set("FMAI_LM_DIR", `${dir}/lm`);
+  try {
+    await body(dir);
+  } finally {
+    if (before === undefined) Deno.env.delete("FMAI_LM_DIR");
+    else Deno.env.set("FMAI_LM_DIR", before);
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("evaluate: the sentiment section run in its worker gives the serial run's numbers, notes and tables", async () => {
+  await withoutLm(async (dir) => {
+    const run = (out: string, ...more: string[]) =>
+      evaluate(parseEvaluateArgs([
+        "--reduced",
+        "--sections",
+        "sentiment,levels",
+        "--tickers",
+        "2",
+        "--out",
+        `${dir}/${out}`,
+        "--quiet",
+        ...more,
+      ]));
+    const worker = await run("worker");
+    const serial = await run("serial", "--serial");
+    deepEqual(worker.results.map((r) => r.section), ["levels", "sentiment"]);
+    deepEqual(serial.results.map((r) => r.section), ["levels", "sentiment"]);
+    const sentiment = (r: typeof worker) => {
+      const s = r.results.find((x) => x.section === "sentiment")!;
+      return { metrics: s.metrics, notes: s.notes, tables: s.tables, figures: s.figures, title: s.title };
+    };
+    ok(sentiment(worker).metrics.length > 10);
+    ok(sentiment(worker).notes.some((n) => n.includes("language-model rows skipped")));
+    deepEqual(sentiment(worker), sentiment(serial));
+    ok(worker.results[1].timings.section_total > 0);
+    deepEqual(worker.scoreboard.sections, serial.scoreboard.sections);
+  });
+});
+
+Deno.test("evaluate: a section failing in its worker fails the run with its typed error, nothing written", async () => {
+  await withoutLm(async (dir) => {
+    // the prices are there (the levels section runs), PhraseBank is not (the sentiment section fails)
+    await Deno.mkdir(`${dir}/data`);
+    await Deno.symlink(
+      new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname,
+      `${dir}/data/sp500-5yr-ohlcv`,
+    );
+    const o = parseEvaluateArgs([
+      "--reduced",
+      "--sections",
+      "levels,sentiment",
+      "--tickers",
+      "2",
+      "--data",
+      `${dir}/data`,
+      "--out",
+      `${dir}/out`,
+      "--quiet",
+    ]);
+    await rejects(() => evaluate(o), (e: unknown) => {
+      ok(e instanceof FmaiError, String(e));
+      equal(e.name, "DataSourceError");
+      equal(e.userError, true);
+      ok(/^shared data: cannot read .*financial-phrasebank/.test(e.message), e.message);
+      return true;
+    });
+    equal(await Deno.stat(`${dir}/out`).then(() => [...Deno.readDirSync(`${dir}/out`)].length, () => 0), 0);
+  });
+});
+
+Deno.test("evaluate worker: errors cross the thread as their name, message, userError and stack", () => {
+  const typed = fromRemoteError(toRemoteError(new ConfigError("bad x")));
+  ok(typed instanceof FmaiError);
+  deepEqual([typed.name, typed.message, (typed as FmaiError).userError], ["ConfigError", "bad x", true]);
+  const bug = new TypeError("x is undefined");
+  const back = fromRemoteError(toRemoteError(bug));
+  ok(!(back instanceof FmaiError));
+  deepEqual([back.name, back.message, back.stack], ["TypeError", "x is undefined", bug.stack]);
+  deepEqual(fromRemoteError(toRemoteError("plain")).message, "plain");
 });

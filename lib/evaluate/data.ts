@@ -5,7 +5,8 @@
  * @module
  */
 import { join } from "node:path";
-import { mulberry32, shuffleInPlace } from "../core/mod.ts";
+import { readFileSync } from "node:fs";
+import { DataSourceError, mulberry32, shuffleInPlace } from "../core/mod.ts";
 import {
   marketFromSeries,
   type MarketInput,
@@ -98,4 +99,22 @@ export async function loadMarket(sharedDir: string): Promise<MarketInput> {
   const spx = bars.get("^GSPC") ?? [];
   if (spx.length === 0) throw new RangeError(`no ^GSPC bars under ${join(sharedDir, INDEX_DIR)}`);
   return marketFromSeries(publishedCloses("^GSPC", spx), publishedCloses("^VIX", bars.get("^VIX") ?? []));
+}
+
+/**
+ * A file of the shared data (a path relative to `sharedDir`) as bytes, or as text in `encoding`; a file that cannot
+ * be read is a `DataSourceError` naming it (a user's `--data` without the file, or data not fetched), not a bug.
+ */
+export function readSharedFile(sharedDir: string, file: string): Uint8Array;
+export function readSharedFile(sharedDir: string, file: string, encoding: "utf8"): string;
+export function readSharedFile(sharedDir: string, file: string, encoding?: "utf8"): Uint8Array | string {
+  const path = join(sharedDir, file);
+  try {
+    return encoding ? readFileSync(path, encoding) : readFileSync(path);
+  } catch (e) {
+    throw new DataSourceError(`shared data: cannot read ${path}: ${(e as Error).message}`, {
+      source: "shared-data",
+      cause: e,
+    });
+  }
 }

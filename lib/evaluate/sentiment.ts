@@ -16,7 +16,6 @@
  * @module
  */
 import { join } from "node:path";
-import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { DataValidationError, mulberry32, sessionForKnownAt, shuffleInPlace } from "../core/mod.ts";
 import {
@@ -34,7 +33,7 @@ import { asNewsItems, frozenEncoderHead } from "./sentiment_lm.ts";
 import { barFigure, type Figure, type Table } from "../report/mod.ts";
 import { createCsvNews, csvPresets, csvRecords } from "../sources/mod.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
-import { withSurvivorshipNote } from "./data.ts";
+import { readSharedFile, withSurvivorshipNote } from "./data.ts";
 import SPLIT from "./testdata/phrasebank_split.json" with { type: "json" };
 
 /** Data files of section 4, relative to the shared data folder. */
@@ -157,7 +156,7 @@ export const LIST_HEADLINE =
 
 /** Benzinga headlines (`date` is Eastern time with its offset); list headlines are dropped. */
 export function loadBenzinga(sharedDir: string): { items: NewsText[]; dropped: number } {
-  const rows = parseCsv(readFileSync(join(sharedDir, SENTIMENT_FILES.benzinga), "utf8"));
+  const rows = parseCsv(readSharedFile(sharedDir, SENTIMENT_FILES.benzinga, "utf8"));
   const h = rows[0], ti = h.indexOf("title"), di = h.indexOf("date"), si = h.indexOf("stock");
   const items: NewsText[] = [];
   let dropped = 0;
@@ -206,7 +205,7 @@ export async function loadSpyCloses(sharedDir: string): Promise<CloseSeries> {
 /** StockNet tweets (`created_at_utc` ISO UTC), `$ ticker` cashtags kept as tokens. */
 export function loadStocknetTweets(sharedDir: string): NewsText[] {
   const text = new TextDecoder().decode(
-    gunzipSync(readFileSync(join(sharedDir, SENTIMENT_FILES.stocknetTweets))),
+    gunzipSync(readSharedFile(sharedDir, SENTIMENT_FILES.stocknetTweets)),
   );
   const rows = parseCsv(text), h = rows[0];
   const ti = h.indexOf("ticker"), ci = h.indexOf("created_at_utc"), xi = h.indexOf("text_tokens");
@@ -224,14 +223,14 @@ export function loadStocknetTweets(sharedDir: string): NewsText[] {
 /** StockNet's adjusted closes per ticker (rows with null prices skipped). */
 export function loadStocknetPrices(sharedDir: string): CloseSeries {
   const text = new TextDecoder().decode(
-    gunzipSync(readFileSync(join(sharedDir, SENTIMENT_FILES.stocknetPrices))),
+    gunzipSync(readSharedFile(sharedDir, SENTIMENT_FILES.stocknetPrices)),
   );
   return closesFromRows(parseCsv(text), "ticker", "date", "adj_close");
 }
 
 /** Closes of `symbols` from `sp500-5yr-ohlcv` (`date,open,high,low,close,volume,Name`). */
 export function loadSp500Closes(sharedDir: string, symbols: ReadonlySet<string>): CloseSeries {
-  const text = new TextDecoder().decode(gunzipSync(readFileSync(join(sharedDir, SENTIMENT_FILES.sp500))));
+  const text = new TextDecoder().decode(gunzipSync(readSharedFile(sharedDir, SENTIMENT_FILES.sp500)));
   const rows = parseCsv(text);
   return closesFromRows(
     [rows[0], ...rows.slice(1).filter((r) => symbols.has(r[r.length - 1].trim()))],
@@ -366,7 +365,7 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
 
   // --- PhraseBank
   const pb = parsePhraseBank(
-    new TextDecoder("latin1").decode(readFileSync(join(ctx.sharedDir, SENTIMENT_FILES.phrasebank50))),
+    new TextDecoder("latin1").decode(readSharedFile(ctx.sharedDir, SENTIMENT_FILES.phrasebank50)),
     SENTIMENT_FILES.phrasebank50,
   );
   const split = PHRASEBANK_SPLIT;
@@ -376,9 +375,7 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
     });
   }
   const allAgree = new Set(
-    parsePhraseBank(readFileSync(join(ctx.sharedDir, SENTIMENT_FILES.phrasebankAll), "utf8")).map((s) =>
-      s.text
-    ),
+    parsePhraseBank(readSharedFile(ctx.sharedDir, SENTIMENT_FILES.phrasebankAll, "utf8")).map((s) => s.text),
   );
   const pick = (ids: number[]) => ({
     x: ids.map((i) => pb[i].text),

@@ -26,8 +26,6 @@
  * unbiased (but one-degree-of-freedom, hence noisy) estimate of the integrated quarticity.
  * @module
  */
-import { join } from "node:path";
-import { readFileSync } from "node:fs";
 import { barKnownAt, closeTime, DataValidationError } from "../core/mod.ts";
 import { asOfIndex } from "../dataset/mod.ts";
 import {
@@ -56,6 +54,7 @@ import {
 import { type Figure, lineFigure, type Table } from "../report/mod.ts";
 import { csvRecords } from "../sources/mod.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
+import { readSharedFile } from "./data.ts";
 
 /** Data files of section 2, relative to the shared data folder. */
 export const VOL_FILES = {
@@ -126,7 +125,7 @@ export function vixKnownAt(
  * first row.
  */
 export function loadVolInputs(sharedDir: string): VolInputs {
-  const rvRows = splitCsv(readFileSync(join(sharedDir, VOL_FILES.rv), "utf8"));
+  const rvRows = splitCsv(readSharedFile(sharedDir, VOL_FILES.rv, "utf8"));
   const h = rvRows[0],
     ci = (name: string) => {
       const i = h.indexOf(name);
@@ -140,7 +139,7 @@ export function loadVolInputs(sharedDir: string): VolInputs {
     oi = ci("open_time"),
     ei = ci("close_time");
   const closes = (file: string) => {
-    const rows = splitCsv(readFileSync(join(sharedDir, file), "utf8"));
+    const rows = splitCsv(readSharedFile(sharedDir, file, "utf8"));
     const k = rows[0].indexOf("Close");
     if (k < 0) throw new DataValidationError("no Close column", { where: file });
     const dates: string[] = [], close: number[] = [];

@@ -1,0 +1,98 @@
+/**
+ * One section of `deno task evaluate` in its own thread. The evaluation runs the sentiment section here, beside
+ * the others: its cost is the language models' ONNX Runtime inference (native code, one thread), while the trend
+ * section's models train on the single-threaded wasm backend, so on a 2-core machine the two overlap instead of
+ * adding up. A section is a pure function of its context, so its numbers do not depend on the thread it ran in
+ * (`evaluate_test.ts` compares both ways).
+ *
+ * Messages: in, one {@link SectionJob}; out, any number of `{ log }`, then one `{ result }` or `{ error }`.
+ * Errors cross as {@link RemoteError} (name, message, whether the user can fix it, stack) and are rebuilt on the
+ * other side by {@link fromRemoteError}, so the CLI's exit code and one-line message stay those of a serial run.
+ * @module
+ */
+/// <reference lib="deno.worker" />
+import { FmaiError, oneLine } from "@lib/core/mod.ts";
+import { type EvalContext, type SectionResult, SECTIONS } from "@lib/evaluate/mod.ts";
+import { evalTextModels } from "./lm.ts";
+
+/** What the worker is asked to run. */
+export interface SectionJob {
+  section: string;
+  dataDir: string;
+  seed: number;
+  reduced: boolean;
+  tickers?: number;
+  quiet: boolean;
+}
+
+/** An error as it crosses the thread boundary (a structured clone keeps only built-in error names). */
+export interface RemoteError {
+  name: string;
+  message: string;
+  /** `FmaiError.userError`; null when the error is not one of the project's typed errors. */
+  userError: boolean | null;
+  stack?: string;
+}
+
+/** What the worker posts. */
+export type WorkerMessage = { log: string } | { result: SectionResult } | { error: RemoteError };
+
+/** `e` as a {@link RemoteError}. */
+export function toRemoteError(e: unknown): RemoteError {
+  if (e instanceof FmaiError) {
+    return { name: e.name, message: e.message, userError: e.userError, stack: e.stack };
+  }
+  if (e instanceof Error) return { name: e.name, message: e.message, userError: null, stack: e.stack };
+  return { name: "Error", message: oneLine(e), userError: null };
+}
+
+/** The error to throw on this side: a typed error keeps its name and `userError`, anything else is an `Error`. */
+export function fromRemoteError(r: RemoteError): Error {
+  const e = r.userError === null
+    ? new Error(r.message)
+    : new FmaiError(r.message, { userError: r.userError });
+  e.name = r.name;
+  if (r.stack) e.stack = r.stack;
+  return e;
+}
+
+/**
+ * Runs `SECTIONS[name]` with `ctx`, handing the sentiment section the installed language models (or the note
+ * why there are none) and closing their caches afterwards. The one way both a serial run and the worker run a
+ * section.
+ */
+export async function runSection(name: string, ctx: EvalContext): Promise<SectionResult> {
+  const text = name === "sentiment" ? await evalTextModels(ctx.reduced) : null;
+  const c: EvalContext = { ...ctx };
+  if (text && "missing" in text) {
+    c.lmMissing = text.missing;
+    ctx.log?.(`sentiment: ${text.missing}; the language-model rows are skipped`);
+  } else if (text) c.lm = text.lm;
+  const t0 = performance.now();
+  try {
+    const r = await SECTIONS[name](c);
+    r.timings = { ...r.timings, section_total: performance.now() - t0 };
+    return r;
+  } finally {
+    if (text && "close" in text) await text.close();
+  }
+}
+
+if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope) {
+  self.onmessage = async (ev: MessageEvent<SectionJob>) => {
+    const job = ev.data;
+    const post = (m: WorkerMessage) => self.postMessage(m);
+    try {
+      const result = await runSection(job.section, {
+        sharedDir: job.dataDir,
+        seed: job.seed,
+        reduced: job.reduced,
+        tickers: job.tickers,
+        log: job.quiet ? undefined : (s) => post({ log: s }),
+      });
+      post({ result });
+    } catch (e) {
+      post({ error: toRemoteError(e) });
+    }
+  };
+}
