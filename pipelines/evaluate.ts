@@ -4,9 +4,10 @@
  * `bench/results/<date>-<git sha>.json` and `.html` (`<date>-<git sha>-reduced.*` for a reduced run; a run with
  * other sections, tickers or seed than the defaults adds them, e.g. `<date>-<git sha>-levels-t2-s7.*`, so it never
  * replaces a full run's files). Flags, `--out` and (for `--ci`) the expected-metrics file are checked before any
- * work starts. The sentiment section runs in a worker (`evaluate_worker.ts`) beside the others, which run one after
- * another in this thread (the signals section reuses the trend section's fitted models); `--serial` runs it here
- * too. The numbers are the same either way.
+ * work starts. The trend and signals sections run in this thread (signals reuses trend's fitted models); the
+ * others (volatility, levels, sentiment, risk) run one after another in a worker beside them
+ * (`evaluate_worker.ts`), so on two cores the language models' native inference overlaps the trend models'
+ * single-threaded training. `--serial` runs every section here. The numbers are the same either way.
  *
  * `deno task evaluate:ci` (`--ci`, implies `--reduced`): exits 1 when a null check is not at chance, or a metric
  * of `bench/expected_metrics.json` is missing, not a number, or past its recorded value's tolerance on the bad
@@ -65,7 +66,7 @@ export interface EvaluateOptions {
   ci: boolean;
   writeExpected: boolean;
   quiet: boolean;
-  /** Every section in this thread, one after another (default: the sentiment section runs in a worker). */
+  /** Every section in this thread, one after another (default: see {@link lanes}). */
   serial: boolean;
 }
 
@@ -244,22 +245,19 @@ export async function evaluate(
     tickers: o.tickers,
     log,
   };
-  // the sentiment section runs in a worker beside the others unless it runs alone or --serial is given
-  const side = !o.serial && o.sections.length > 1 && o.sections.includes("sentiment")
-    ? sectionInWorker("sentiment", o, log)
-    : null;
+  const lane = lanes(o);
+  const side = lane.worker.length ? sectionsInWorker(lane.worker, o) : null;
   const results: SectionResult[] = [];
   try {
-    for (const name of o.sections) {
-      if (name === side?.section) continue;
+    for (const name of lane.main) {
       log?.(`section ${name}...`);
       const r = await runSection(name, ctx);
       results.push(r);
       log?.(`section ${name} done in ${(r.timings.section_total / 1000).toFixed(1)} s`);
     }
     if (side) {
-      log?.(`waiting for section ${side.section} (worker)...`);
-      results.push(await side.result);
+      log?.(`waiting for the worker's sections (${lane.worker.join(", ")})...`);
+      results.push(...await side.results);
     }
   } finally {
     side?.terminate();
@@ -283,39 +281,54 @@ export async function evaluate(
   return { scoreboard: sb, results, jsonPath: `${base}.json`, htmlPath: `${base}.html` };
 }
 
+/** Sections that share the trend section's fitted models (memoized in `lib/evaluate`), so one thread runs them. */
+export const TREND_LANE: readonly string[] = ["trend", "signals"];
+
 /**
- * Starts section `name` in a worker (`evaluate_worker.ts`); its log lines go to `log`. `result` settles with the
- * section's result or its error (rebuilt with the error's name and `userError`); `terminate` stops the worker.
+ * Which of the run's sections this thread runs and which a worker runs beside it: the worker takes those that
+ * share nothing with the trend section ({@link TREND_LANE}), when there are some of each kind and `--serial` is
+ * not given; otherwise this thread runs them all. Each list keeps the run's order.
  */
-export function sectionInWorker(
-  name: string,
+export function lanes(o: Pick<EvaluateOptions, "sections" | "serial">): { main: string[]; worker: string[] } {
+  const main = o.sections.filter((s) => TREND_LANE.includes(s));
+  const worker = o.sections.filter((s) => !TREND_LANE.includes(s));
+  return o.serial || !main.length || !worker.length
+    ? { main: [...o.sections], worker: [] }
+    : { main, worker };
+}
+
+/**
+ * Starts `sections` in a worker (`evaluate_worker.ts`), one after another; the worker prints its own progress
+ * unless `o.quiet`. `results` settles with their results (in the same order) or the first one's error (rebuilt
+ * with the error's name and `userError`); `terminate` stops the worker.
+ */
+export function sectionsInWorker(
+  sections: readonly string[],
   o: EvaluateOptions,
-  log?: (s: string) => void,
-): { section: string; result: Promise<SectionResult>; terminate: () => void } {
+): { results: Promise<SectionResult[]>; terminate: () => void } {
   const worker = new Worker(new URL("./evaluate_worker.ts", import.meta.url), { type: "module" });
   let done = false;
   const terminate = () => {
     if (!done) worker.terminate();
     done = true;
   };
-  const result = new Promise<SectionResult>((resolve, reject) => {
+  const results = new Promise<SectionResult[]>((resolve, reject) => {
     worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       const m = ev.data;
-      if ("log" in m) return log?.(m.log);
       terminate();
-      if ("result" in m) resolve(m.result);
+      if ("results" in m) resolve(m.results);
       else reject(fromRemoteError(m.error));
     };
     worker.onerror = (ev) => {
       ev.preventDefault();
       terminate();
-      reject(new Error(`section ${name} (worker): ${ev.message}`));
+      reject(new Error(`sections ${sections.join(", ")} (worker): ${ev.message}`));
     };
   });
-  // a failure is reported where the result is awaited; until then it must not count as unhandled
-  result.catch(() => {});
+  // a failure is reported where the results are awaited; until then it must not count as unhandled
+  results.catch(() => {});
   const job: SectionJob = {
-    section: name,
+    sections: [...sections],
     dataDir: o.dataDir,
     seed: o.seed,
     reduced: o.reduced,
@@ -323,7 +336,7 @@ export function sectionInWorker(
     quiet: o.quiet,
   };
   worker.postMessage(job);
-  return { section: name, result, terminate };
+  return { results, terminate };
 }
 
 /** CI verdict: problems (empty = pass). */

@@ -7,6 +7,7 @@ import {
   EXPECTED_PATH,
   gitDirty,
   gitSha,
+  lanes,
   loadExpected,
   parseEvaluateArgs,
   preflight,
@@ -369,65 +370,106 @@ async function withoutLm(body: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-Deno.test("evaluate: the sentiment section run in its worker gives the serial run's numbers, notes and tables", async () => {
-  await withoutLm(async (dir) => {
-    const run = (out: string, ...more: string[]) =>
-      evaluate(parseEvaluateArgs([
-        "--reduced",
-        "--sections",
-        "sentiment,levels",
-        "--tickers",
-        "2",
-        "--out",
-        `${dir}/${out}`,
-        "--quiet",
-        ...more,
-      ]));
-    const worker = await run("worker");
-    const serial = await run("serial", "--serial");
-    deepEqual(worker.results.map((r) => r.section), ["levels", "sentiment"]);
-    deepEqual(serial.results.map((r) => r.section), ["levels", "sentiment"]);
-    const sentiment = (r: typeof worker) => {
-      const s = r.results.find((x) => x.section === "sentiment")!;
-      return { metrics: s.metrics, notes: s.notes, tables: s.tables, figures: s.figures, title: s.title };
-    };
-    ok(sentiment(worker).metrics.length > 10);
-    ok(sentiment(worker).notes.some((n) => n.includes("language-model rows skipped")));
-    deepEqual(sentiment(worker), sentiment(serial));
-    ok(worker.results[1].timings.section_total > 0);
-    deepEqual(worker.scoreboard.sections, serial.scoreboard.sections);
+/** A stand-in trend section (it runs in the main thread; the worker's sections are the real ones). */
+const trendStub: Section = () =>
+  Promise.resolve({
+    section: "trend",
+    title: "trend (stub)",
+    metrics: [],
+    figures: [],
+    tables: [],
+    notes: [],
+    timings: {},
   });
+
+/** Runs `body` with `SECTIONS.trend` replaced by {@link trendStub}. */
+async function withTrendStub(body: () => Promise<void>): Promise<void> {
+  const real = SECTIONS.trend;
+  SECTIONS.trend = trendStub;
+  try {
+    await body();
+  } finally {
+    SECTIONS.trend = real;
+  }
+}
+
+Deno.test("evaluate lanes: trend and signals stay in this thread, the others go to the worker beside them", () => {
+  const lane = (sections: string[], serial = false) => lanes({ sections, serial });
+  deepEqual(lane(["trend", "volatility", "levels", "sentiment", "signals", "risk"]), {
+    main: ["trend", "signals"],
+    worker: ["volatility", "levels", "sentiment", "risk"],
+  });
+  deepEqual(lane(["trend", "sentiment"], true), { main: ["trend", "sentiment"], worker: [] });
+  // nothing to run beside: one thread
+  deepEqual(lane(["levels", "sentiment"]), { main: ["levels", "sentiment"], worker: [] });
+  deepEqual(lane(["trend", "signals"]), { main: ["trend", "signals"], worker: [] });
 });
 
-Deno.test("evaluate: a section failing in its worker fails the run with its typed error, nothing written", async () => {
-  await withoutLm(async (dir) => {
-    // the prices are there (the levels section runs), PhraseBank is not (the sentiment section fails)
-    await Deno.mkdir(`${dir}/data`);
-    await Deno.symlink(
-      new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname,
-      `${dir}/data/sp500-5yr-ohlcv`,
-    );
-    const o = parseEvaluateArgs([
-      "--reduced",
-      "--sections",
-      "levels,sentiment",
-      "--tickers",
-      "2",
-      "--data",
-      `${dir}/data`,
-      "--out",
-      `${dir}/out`,
-      "--quiet",
-    ]);
-    await rejects(() => evaluate(o), (e: unknown) => {
-      ok(e instanceof FmaiError, String(e));
-      equal(e.name, "DataSourceError");
-      equal(e.userError, true);
-      ok(/^shared data: cannot read .*financial-phrasebank/.test(e.message), e.message);
-      return true;
-    });
-    equal(await Deno.stat(`${dir}/out`).then(() => [...Deno.readDirSync(`${dir}/out`)].length, () => 0), 0);
-  });
+Deno.test("evaluate: sections run in the worker give the serial run's numbers, notes and tables", async () => {
+  await withoutLm((dir) =>
+    withTrendStub(async () => {
+      const run = (out: string, ...more: string[]) =>
+        evaluate(parseEvaluateArgs([
+          "--reduced",
+          "--sections",
+          "sentiment,levels,trend",
+          "--tickers",
+          "2",
+          "--out",
+          `${dir}/${out}`,
+          "--quiet",
+          ...more,
+        ]));
+      const worker = await run("worker");
+      const serial = await run("serial", "--serial");
+      for (const r of [worker, serial]) {
+        deepEqual(r.results.map((x) => x.section), ["trend", "levels", "sentiment"]);
+      }
+      const part = (r: typeof worker, name: string) => {
+        const s = r.results.find((x) => x.section === name)!;
+        return { metrics: s.metrics, notes: s.notes, tables: s.tables, figures: s.figures, title: s.title };
+      };
+      ok(part(worker, "sentiment").metrics.length > 10 && part(worker, "levels").metrics.length > 10);
+      ok(part(worker, "sentiment").notes.some((n) => n.includes("language-model rows skipped")));
+      for (const name of ["levels", "sentiment"]) deepEqual(part(worker, name), part(serial, name), name);
+      ok(worker.results[2].timings.section_total > 0);
+      deepEqual(worker.scoreboard.sections, serial.scoreboard.sections);
+    })
+  );
+});
+
+Deno.test("evaluate: a section failing in the worker fails the run with its typed error, nothing written", async () => {
+  await withoutLm((dir) =>
+    withTrendStub(async () => {
+      // the prices are there (the levels section runs), PhraseBank is not (the sentiment section fails)
+      await Deno.mkdir(`${dir}/data`);
+      await Deno.symlink(
+        new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname,
+        `${dir}/data/sp500-5yr-ohlcv`,
+      );
+      const o = parseEvaluateArgs([
+        "--reduced",
+        "--sections",
+        "trend,levels,sentiment",
+        "--tickers",
+        "2",
+        "--data",
+        `${dir}/data`,
+        "--out",
+        `${dir}/out`,
+        "--quiet",
+      ]);
+      deepEqual(lanes(o).worker, ["levels", "sentiment"]);
+      await rejects(() => evaluate(o), (e: unknown) => {
+        ok(e instanceof FmaiError, String(e));
+        equal(e.name, "DataSourceError");
+        equal(e.userError, true);
+        ok(/^shared data: cannot read .*financial-phrasebank/.test(e.message), e.message);
+        return true;
+      });
+      equal(await Deno.stat(`${dir}/out`).then(() => [...Deno.readDirSync(`${dir}/out`)].length, () => 0), 0);
+    })
+  );
 });
 
 Deno.test("evaluate worker: errors cross the thread as their name, message, userError and stack", () => {

@@ -1,11 +1,14 @@
 /**
- * One section of `deno task evaluate` in its own thread. The evaluation runs the sentiment section here, beside
- * the others: its cost is the language models' ONNX Runtime inference (native code, one thread), while the trend
- * section's models train on the single-threaded wasm backend, so on a 2-core machine the two overlap instead of
- * adding up. A section is a pure function of its context, so its numbers do not depend on the thread it ran in
- * (`evaluate_test.ts` compares both ways).
+ * Sections of `deno task evaluate` in their own thread, beside the main one. The evaluation runs here the sections
+ * that share nothing with the trend section (`lanes` in `evaluate.ts`): the sentiment section's cost is the
+ * language models' ONNX Runtime inference (native code, one thread) while the trend section's models train on
+ * the single-threaded wasm backend, so on a 2-core machine the two overlap instead of adding up. A section is a
+ * pure function of its context, so its numbers do not depend on the thread it ran in (`evaluate_test.ts`
+ * compares both ways).
  *
- * Messages: in, one {@link SectionJob}; out, any number of `{ log }`, then one `{ result }` or `{ error }`.
+ * Messages: in, one {@link SectionJob}; out, one `{ results }` or `{ error }`. The worker prints its progress lines
+ * itself (`[evaluate] ...` on stderr, as the main thread does): a message to the main thread would wait until
+ * that thread's running section next yields to its event loop, which a training loop may not do for minutes.
  * Errors cross as {@link RemoteError} (name, message, whether the user can fix it, stack) and are rebuilt on the
  * other side by {@link fromRemoteError}, so the CLI's exit code and one-line message stay those of a serial run.
  * @module
@@ -17,7 +20,8 @@ import { evalTextModels } from "./lm.ts";
 
 /** What the worker is asked to run. */
 export interface SectionJob {
-  section: string;
+  /** Run one after another, in this order. */
+  sections: string[];
   dataDir: string;
   seed: number;
   reduced: boolean;
@@ -35,7 +39,7 @@ export interface RemoteError {
 }
 
 /** What the worker posts. */
-export type WorkerMessage = { log: string } | { result: SectionResult } | { error: RemoteError };
+export type WorkerMessage = { results: SectionResult[] } | { error: RemoteError };
 
 /** `e` as a {@link RemoteError}. */
 export function toRemoteError(e: unknown): RemoteError {
@@ -83,14 +87,21 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
     const job = ev.data;
     const post = (m: WorkerMessage) => self.postMessage(m);
     try {
-      const result = await runSection(job.section, {
+      const ctx: EvalContext = {
         sharedDir: job.dataDir,
         seed: job.seed,
         reduced: job.reduced,
         tickers: job.tickers,
-        log: job.quiet ? undefined : (s) => post({ log: s }),
-      });
-      post({ result });
+        log: job.quiet ? undefined : (s) => console.error(`[evaluate] ${s}`),
+      };
+      const results: SectionResult[] = [];
+      for (const name of job.sections) {
+        ctx.log?.(`section ${name} (worker)...`);
+        const r = await runSection(name, ctx);
+        results.push(r);
+        ctx.log?.(`section ${name} (worker) done in ${(r.timings.section_total / 1000).toFixed(1)} s`);
+      }
+      post({ results });
     } catch (e) {
       post({ error: toRemoteError(e) });
     }
