@@ -4,7 +4,7 @@
  * @module
  */
 import { DataValidationError, StoreError } from "../core/mod.ts";
-import type { ColumnType, Doc, Range, Row, TableQuery, TableSchema } from "./types.ts";
+import type { ColumnType, Doc, Range, ReplacePart, Row, TableQuery, TableSchema } from "./types.ts";
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -441,4 +441,15 @@ export function textWords(text: string): string[] {
  */
 export function isUnknownTable(e: unknown): boolean {
   return e instanceof StoreError && /^unknown table \S+: call ensureTable first$/.test(e.message);
+}
+
+/** Refuses (a `RangeError`) a `replaceMany` naming one table twice: its two scopes would delete each other's rows. */
+export function checkDistinctTables(parts: readonly ReplacePart[]): void {
+  const seen = new Set<string>();
+  for (const p of parts) {
+    if (seen.has(p.table)) {
+      throw new RangeError(`replaceMany: table ${p.table} is named twice (one part per table)`);
+    }
+    seen.add(p.table);
+  }
 }

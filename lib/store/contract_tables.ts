@@ -272,6 +272,67 @@ export function tableContract(
     },
   );
 
+  test(
+    "replaceMany replaces several tables together; a bad part or a table named twice changes none",
+    async (s, t) => {
+      const t2 = `${t}_b`;
+      await s.ensureTable(schemaFor(t));
+      await s.ensureTable(schemaFor(t2));
+      try {
+        await s.upsert(t, sampleRows());
+        await s.upsert(t2, sampleRows());
+        const b4 = sampleRows().filter((r) => r.sym === "B").slice(0, 4);
+        const before = async () => [await s.count(t), await s.count(t2), await s.count(t, { sym: "B" })];
+        // an invalid row in the second part, a row outside its scope, or one table twice: nothing written
+        await rejects(
+          s.replaceMany([{ table: t, where: { sym: "B" }, rows: b4 }, {
+            table: t2,
+            where: { sym: "A" },
+            rows: [{ sym: "A", d: "2021-13-01" }],
+          }]),
+          (e) => e instanceof DataValidationError && /\brow 0\b/.test(e.message),
+        );
+        await rejects(
+          s.replaceMany([{ table: t, where: { sym: "B" }, rows: b4 }, {
+            table: t2,
+            where: { sym: "A" },
+            rows: b4,
+          }]),
+          (e) => e instanceof DataValidationError && /outside/.test(e.message),
+        );
+        await rejects(
+          s.replaceMany([{ table: t, where: { sym: "B" }, rows: b4 }, {
+            table: t,
+            where: { sym: "C" },
+            rows: [],
+          }]),
+          (e) => e instanceof RangeError && /named twice/.test(e.message),
+        );
+        deepEqual(await before(), [30, 30, 10]);
+        // t keeps B's first 4 dates; t2 loses A and B; C is outside both scopes
+        const parts = [
+          { table: t, where: { sym: "B" }, rows: b4 },
+          { table: t2, where: { sym: ["A", "B"] }, rows: [] },
+        ];
+        deepEqual(await s.replaceMany(parts), [
+          { inserted: 0, updated: 4, deleted: 6 },
+          { inserted: 0, updated: 0, deleted: 20 },
+        ]);
+        deepEqual(await s.query(t, { where: { sym: "B" }, orderBy: ["d"] }), b4);
+        deepEqual([await s.count(t), await s.count(t2), await s.count(t2, { sym: "C" })], [24, 10, 10]);
+        // again: nothing changes; no parts: nothing to do
+        deepEqual(await s.replaceMany(parts), [
+          { inserted: 0, updated: 4, deleted: 0 },
+          { inserted: 0, updated: 0, deleted: 0 },
+        ]);
+        deepEqual(await s.replaceMany([]), []);
+      } finally {
+        if (s.dropTable) await s.dropTable(t2);
+        else await s.delete(t2, {}).catch(() => 0);
+      }
+    },
+  );
+
   test("null values roundtrip; text is passed as data, not SQL", async (s, t) => {
     await s.ensureTable(schemaFor(t));
     const rows: Row[] = [

@@ -30,6 +30,7 @@ import mysql from "mysql2/promise";
 import { DataValidationError, StoreError } from "../core/mod.ts";
 import type {
   ColumnType,
+  ReplacePart,
   ReplaceResult,
   Row,
   TableQuery,
@@ -42,6 +43,7 @@ import {
   buildOrderLimit,
   buildWhere,
   canonicalSchema,
+  checkDistinctTables,
   checkIdent,
   checkRowsInScope,
   checkSchema,
@@ -348,9 +350,9 @@ export class MySqlTables implements TableStore {
     const w = writePlan(table, schema, this.#cfg.rowsPerStatement ?? 2000);
     if (vals.length >= (this.#cfg.stagingFromRows ?? 10_000)) {
       const unique = uniqueByKey(vals, schema.key.map((k) => w.cols.indexOf(k)));
-      const { inserted } = await this.#retry(
+      const [{ inserted }] = await this.#retry(
         `upsert ${table}`,
-        (c) => this.#upsertStaged(c, w, schema, unique),
+        (c) => this.#upsertStaged(c, [{ w, schema, vals: unique }]),
       );
       return { inserted, updated: vals.length - inserted };
     }
@@ -374,79 +376,107 @@ export class MySqlTables implements TableStore {
    * `DELETE ... WHERE NOT EXISTS` against the staged keys. A row outside `where` is refused before any write.
    */
   async replace(table: string, where: NonNullable<TableQuery["where"]>, rows: Row[]): Promise<ReplaceResult> {
-    const { schema, vals } = await this.#validated(table, rows);
-    const del = buildWhere(schema, where, q);
-    checkRowsInScope(schema, where, vals);
-    const w = writePlan(table, schema, this.#cfg.rowsPerStatement ?? 2000);
-    const unique = uniqueByKey(vals, schema.key.map((k) => w.cols.indexOf(k)));
-    const r = await this.#retry(`replace ${table}`, (c) => this.#upsertStaged(c, w, schema, unique, del));
-    return { inserted: r.inserted, updated: vals.length - r.inserted, deleted: r.deleted };
+    return (await this.#replace(`replace ${table}`, [{ table, where, rows }]))[0];
+  }
+
+  /** {@link replace} of each part, all in one transaction, after every part is validated. */
+  async replaceMany(parts: readonly ReplacePart[]): Promise<ReplaceResult[]> {
+    return await this.#replace(`replaceMany ${parts.map((p) => p.table).join(", ")}`, parts);
+  }
+
+  async #replace(what: string, parts: readonly ReplacePart[]): Promise<ReplaceResult[]> {
+    checkDistinctTables(parts);
+    const staged: StagedPart[] = [];
+    for (const { table, where, rows } of parts) {
+      const { schema, vals } = await this.#validated(table, rows);
+      const del = buildWhere(schema, where, q);
+      checkRowsInScope(schema, where, vals);
+      const w = writePlan(table, schema, this.#cfg.rowsPerStatement ?? 2000);
+      staged.push({
+        w,
+        schema,
+        vals: uniqueByKey(vals, schema.key.map((k) => w.cols.indexOf(k))),
+        replace: del,
+      });
+    }
+    if (staged.length === 0) return [];
+    const r = await this.#retry(what, (c) => this.#upsertStaged(c, staged));
+    return r.map((x, i) => ({
+      inserted: x.inserted,
+      updated: parts[i].rows.length - x.inserted,
+      deleted: x.deleted,
+    }));
   }
 
   /**
-   * One try of a staged upsert on connection `c`: the rows (unique by key, in key order) go into a temporary
-   * table of this connection (no redo log), then one `INSERT ... SELECT ... ON DUPLICATE KEY UPDATE` applies
-   * them in one transaction: all or nothing, and the target's rows are locked only while that one statement
-   * runs. With `replace`, the same transaction then deletes the target's rows matching it whose key is not
-   * staged (the stage is keyed then). A writer killed at any point leaves nothing (the temporary table dies
-   * with its connection, an unfinished transaction rolls back). Returns the rows inserted ("Records -
+   * One try of a staged upsert on connection `c`: each part's rows (unique by key, in key order) go into a
+   * temporary table of this connection (no redo log), then in one transaction one
+   * `INSERT ... SELECT ... ON DUPLICATE KEY UPDATE` per part applies them: all or nothing, and the targets' rows
+   * are locked only while those statements run. A part with `replace` then deletes, in the same transaction,
+   * its target's rows matching it whose key is not staged (the stage is keyed then), unless the scope holds no
+   * more rows than were staged. A writer killed at any point leaves nothing (the temporary tables die with their
+   * connection, an unfinished transaction rolls back). Returns per part the rows inserted ("Records -
    * Duplicates") and deleted.
    */
   async #upsertStaged(
     c: Conn,
-    w: WritePlan,
-    schema: TableSchema,
-    vals: Param[][],
-    replace?: { sql: string; params: (string | number)[] },
-  ): Promise<{ inserted: number; deleted: number }> {
-    const stage = q("fmai_stage");
-    const cols = w.cols.map(q).join(", ");
-    const keyed = replace ? `, KEY (${schema.key.map(q).join(", ")})` : "";
-    await c.query(`DROP TEMPORARY TABLE IF EXISTS ${stage}`);
-    await c.query(
-      `CREATE TEMPORARY TABLE ${stage} (${
-        w.cols.map((col) => `${q(col)} ${sqlType(schema, col)} NULL`).join(", ")
-      }${keyed}) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
-    );
+    parts: readonly StagedPart[],
+  ): Promise<{ inserted: number; deleted: number }[]> {
+    const stages = parts.map((_, i) => q(i ? `fmai_stage_${i}` : "fmai_stage"));
     try {
-      if (vals.length) {
-        await c.query({
-          sql: `LOAD DATA LOCAL INFILE 'fmai-stage' INTO TABLE ${stage} CHARACTER SET utf8mb4 ` +
-            `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${cols})`,
-          infileStreamFactory: () => Readable.from(tsvChunks(vals)),
-        });
+      for (const [i, { w, schema, vals, replace }] of parts.entries()) {
+        const cols = w.cols.map(q).join(", ");
+        const keyed = replace ? `, KEY (${schema.key.map(q).join(", ")})` : "";
+        await c.query(`DROP TEMPORARY TABLE IF EXISTS ${stages[i]}`);
+        await c.query(
+          `CREATE TEMPORARY TABLE ${stages[i]} (${
+            w.cols.map((col) => `${q(col)} ${sqlType(schema, col)} NULL`).join(", ")
+          }${keyed}) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+        );
+        if (vals.length) {
+          await c.query({
+            sql: `LOAD DATA LOCAL INFILE 'fmai-stage' INTO TABLE ${stages[i]} CHARACTER SET utf8mb4 ` +
+              `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${cols})`,
+            infileStreamFactory: () => Readable.from(tsvChunks(vals)),
+          });
+        }
       }
       await c.beginTransaction();
       try {
-        let inserted = 0, deleted = 0;
-        if (vals.length) {
-          const [h] = await c.query(
-            `INSERT INTO ${q(w.table)} (${cols}) SELECT ${cols} FROM ${stage}${w.onDuplicate}`,
-          );
-          inserted = insertedBy(h as mysql.ResultSetHeader);
-        }
-        if (replace) {
-          const t = q(w.table);
-          const [cnt] = await c.execute(`SELECT COUNT(*) AS n FROM ${t}${replace.sql}`, replace.params);
-          // every row staged lies in the scope: a scope holding just as many rows has nothing stale (a re-run)
-          if (Number((cnt as { n: number }[])[0].n) !== vals.length) {
-            const match = schema.key.map((k) => `s.${q(k)} = ${t}.${q(k)}`).join(" AND ");
-            const [d] = await c.execute(
-              `DELETE FROM ${t}${replace.sql ? `${replace.sql} AND` : " WHERE"} NOT EXISTS ` +
-                `(SELECT 1 FROM ${stage} s WHERE ${match})`,
-              replace.params,
+        const out: { inserted: number; deleted: number }[] = [];
+        for (const [i, { w, schema, vals, replace }] of parts.entries()) {
+          const cols = w.cols.map(q).join(", "), stage = stages[i];
+          let inserted = 0, deleted = 0;
+          if (vals.length) {
+            const [h] = await c.query(
+              `INSERT INTO ${q(w.table)} (${cols}) SELECT ${cols} FROM ${stage}${w.onDuplicate}`,
             );
-            deleted = Number((d as mysql.ResultSetHeader).affectedRows);
+            inserted = insertedBy(h as mysql.ResultSetHeader);
           }
+          if (replace) {
+            const t = q(w.table);
+            const [cnt] = await c.execute(`SELECT COUNT(*) AS n FROM ${t}${replace.sql}`, replace.params);
+            // every row staged lies in the scope: a scope holding just as many rows has nothing stale (a re-run)
+            if (Number((cnt as { n: number }[])[0].n) !== vals.length) {
+              const match = schema.key.map((k) => `s.${q(k)} = ${t}.${q(k)}`).join(" AND ");
+              const [d] = await c.execute(
+                `DELETE FROM ${t}${replace.sql ? `${replace.sql} AND` : " WHERE"} NOT EXISTS ` +
+                  `(SELECT 1 FROM ${stage} s WHERE ${match})`,
+                replace.params,
+              );
+              deleted = Number((d as mysql.ResultSetHeader).affectedRows);
+            }
+          }
+          out.push({ inserted, deleted });
         }
         await c.commit();
-        return { inserted, deleted };
+        return out;
       } catch (e) {
         await c.rollback().catch(() => {});
         throw e;
       }
     } finally {
-      await c.query(`DROP TEMPORARY TABLE IF EXISTS ${stage}`).catch(() => {});
+      for (const stage of stages) await c.query(`DROP TEMPORARY TABLE IF EXISTS ${stage}`).catch(() => {});
     }
   }
 
@@ -517,6 +547,14 @@ interface WritePlan {
   sql: (n: number) => string;
   /** The `ON DUPLICATE KEY UPDATE ...` clause. */
   onDuplicate: string;
+}
+
+/** One table's share of a staged upsert: its rows unique by key, and for a replace the built scope. */
+interface StagedPart {
+  w: WritePlan;
+  schema: TableSchema;
+  vals: Param[][];
+  replace?: { sql: string; params: (string | number)[] };
 }
 
 function writePlan(table: string, schema: TableSchema, rowsPerStatement: number): WritePlan {

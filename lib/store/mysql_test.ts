@@ -228,6 +228,57 @@ if (url) {
     },
   );
 
+  /** `fn` with a second `k`/`v` table beside `t` (dropped afterwards). */
+  const withSecondTable = async (s: TableStore, t: string, fn: (other: string) => Promise<void>) => {
+    const other = `${t}_a`;
+    await s.ensureTable({ name: other, columns: { k: "text", v: "real" }, key: ["k"] });
+    try {
+      await fn(other);
+    } finally {
+      await s.dropTable!(other);
+    }
+  };
+
+  failingTriggerTest(
+    "a replaceMany is all-or-nothing across tables: a failing delete in its second table leaves the first unchanged",
+    ["DELETE", "OLD.k = 'k0000099'", "kept row"],
+    (s, t, drop) =>
+      withSecondTable(s, t, async (other) => {
+        for (const table of [other, t]) await s.upsert(table, kvRows(100));
+        const parts = [other, t].map((table) => ({ table, where: {}, rows: kvRows(50, 2) }));
+        await rejects(s.replaceMany(parts), (e) => e instanceof StoreError && /kept row/.test(e.message));
+        deepEqual(
+          [
+            await s.count(other),
+            await s.count(other, { v: 2 }),
+            await s.count(t),
+            await s.count(t, { v: 2 }),
+          ],
+          [100, 0, 100, 0],
+        );
+        await drop();
+        deepEqual(await s.replaceMany(parts), [
+          { inserted: 0, updated: 50, deleted: 50 },
+          { inserted: 0, updated: 50, deleted: 50 },
+        ]);
+      }),
+  );
+
+  cutTest(
+    "a replaceMany whose connection is cut while staging its second table completes exactly once",
+    "CREATE TEMPORARY TABLE `fmai_stage_1`",
+    (s, t) =>
+      withSecondTable(s, t, async (other) => {
+        for (const table of [other, t]) await s.upsert(table, kvRows(1_000));
+        const parts = [other, t].map((table) => ({ table, where: {}, rows: kvRows(600, 2) }));
+        deepEqual(await s.replaceMany(parts), [
+          { inserted: 0, updated: 600, deleted: 400 },
+          { inserted: 0, updated: 600, deleted: 400 },
+        ]);
+        deepEqual([await s.count(other), await s.count(t), await s.count(t, { v: 2 })], [600, 600, 600]);
+      }),
+  );
+
   tableTest(
     "two concurrent upserts of the same rows both finish, without a lock-wait stall",
     async (s, t) => {

@@ -9,6 +9,7 @@ import { SqliteFile } from "./_sqlite.ts";
 import { StoreError } from "../core/mod.ts";
 import type {
   ColumnType,
+  ReplacePart,
   ReplaceResult,
   Row,
   TableQuery,
@@ -20,6 +21,7 @@ import {
   buildOrderLimit,
   buildWhere,
   canonicalSchema,
+  checkDistinctTables,
   checkIdent,
   checkRowsInScope,
   checkSchema,
@@ -214,49 +216,73 @@ export class SqliteTables implements TableStore {
    * more rows than were written. A bad row, a row outside `where` or a bad `where` is refused before anything
    * is written.
    */
-  replace(table: string, where: NonNullable<TableQuery["where"]>, rows: Row[]): Promise<ReplaceResult> {
-    return this.#f.run(`replace ${table}`, () => {
-      const schema = this.#schema(table);
-      const vals = validateRows(schema, rows);
-      const w = buildWhere(schema, where, q);
-      const unique = checkRowsInScope(schema, where, vals);
-      const cols = Object.keys(schema.columns);
-      const keyAt = schema.key.map((k) => cols.indexOf(k));
-      const keep = q("fmai_keep");
-      return this.#transaction(() => {
-        const written = vals.length ? this.#write(table, schema, vals) : { inserted: 0, updated: 0 };
-        // every row written lies in the scope: a scope holding just as many rows has nothing stale (a re-run)
-        if (this.#count(table, w) === unique) return { ...written, deleted: 0 };
-        this.#f.db.exec(
-          `CREATE TEMP TABLE ${keep} (${schema.key.map(q).join(", ")}, PRIMARY KEY (${
-            schema.key.map(q).join(", ")
-          })) WITHOUT ROWID`,
-        );
-        try {
-          // the kept keys in multi-row statements (as `#write` does)
-          const nk = keyAt.length, per = Math.min(1000, Math.floor(MAX_PARAMS / nk));
-          const sqlFor = (n: number) =>
-            `INSERT OR IGNORE INTO temp.${keep} VALUES ` +
-            Array(n).fill(`(${keyAt.map(() => "?").join(",")})`).join(",");
-          for (let i = 0; i < vals.length; i += per) {
-            const n = Math.min(per, vals.length - i);
-            const params: (string | number | null)[] = new Array(n * nk);
-            for (let r = 0; r < n; r++) {
-              for (let c = 0; c < nk; c++) params[r * nk + c] = vals[i + r][keyAt[c]];
-            }
-            (n === per ? this.#f.stmt(sqlFor(n)) : this.#f.db.prepare(sqlFor(n))).run(...params);
-          }
-          const match = schema.key.map((k) => `k.${q(k)} = ${q(table)}.${q(k)}`).join(" AND ");
-          const r = this.#f.db.prepare(
-            `DELETE FROM ${q(table)}${w.sql ? `${w.sql} AND` : " WHERE"} NOT EXISTS ` +
-              `(SELECT 1 FROM temp.${keep} k WHERE ${match})`,
-          ).run(...w.params);
-          return { ...written, deleted: Number(r.changes) };
-        } finally {
-          this.#f.db.exec(`DROP TABLE temp.${keep}`);
-        }
+  async replace(table: string, where: NonNullable<TableQuery["where"]>, rows: Row[]): Promise<ReplaceResult> {
+    return (await this.#replace(`replace ${table}`, [{ table, where, rows }]))[0];
+  }
+
+  /** {@link replace} of each part, all in one transaction, after every part is validated. */
+  replaceMany(parts: readonly ReplacePart[]): Promise<ReplaceResult[]> {
+    return this.#replace(`replaceMany ${parts.map((p) => p.table).join(", ")}`, parts);
+  }
+
+  #replace(what: string, parts: readonly ReplacePart[]): Promise<ReplaceResult[]> {
+    return this.#f.run(what, () => {
+      checkDistinctTables(parts);
+      const plans = parts.map(({ table, where, rows }) => {
+        const schema = this.#schema(table);
+        const vals = validateRows(schema, rows);
+        const w = buildWhere(schema, where, q);
+        return { table, schema, vals, w, unique: checkRowsInScope(schema, where, vals) };
       });
+      if (plans.length === 0) return [];
+      return this.#transaction(() => plans.map((p) => this.#replaceIn(p)));
     });
+  }
+
+  /** One validated part of a replace, inside the caller's transaction. */
+  #replaceIn(
+    { table, schema, vals, w, unique }: {
+      table: string;
+      schema: TableSchema;
+      vals: (string | number | null)[][];
+      w: { sql: string; params: (string | number)[] };
+      unique: number;
+    },
+  ): ReplaceResult {
+    const written = vals.length ? this.#write(table, schema, vals) : { inserted: 0, updated: 0 };
+    // every row written lies in the scope: a scope holding just as many rows has nothing stale (a re-run)
+    if (this.#count(table, w) === unique) return { ...written, deleted: 0 };
+    const cols = Object.keys(schema.columns);
+    const keyAt = schema.key.map((k) => cols.indexOf(k));
+    const keep = q("fmai_keep");
+    this.#f.db.exec(
+      `CREATE TEMP TABLE ${keep} (${schema.key.map(q).join(", ")}, PRIMARY KEY (${
+        schema.key.map(q).join(", ")
+      })) WITHOUT ROWID`,
+    );
+    try {
+      // the kept keys in multi-row statements (as `#write` does)
+      const nk = keyAt.length, per = Math.min(1000, Math.floor(MAX_PARAMS / nk));
+      const sqlFor = (n: number) =>
+        `INSERT OR IGNORE INTO temp.${keep} VALUES ` +
+        Array(n).fill(`(${keyAt.map(() => "?").join(",")})`).join(",");
+      for (let i = 0; i < vals.length; i += per) {
+        const n = Math.min(per, vals.length - i);
+        const params: (string | number | null)[] = new Array(n * nk);
+        for (let r = 0; r < n; r++) {
+          for (let c = 0; c < nk; c++) params[r * nk + c] = vals[i + r][keyAt[c]];
+        }
+        (n === per ? this.#f.stmt(sqlFor(n)) : this.#f.db.prepare(sqlFor(n))).run(...params);
+      }
+      const match = schema.key.map((k) => `k.${q(k)} = ${q(table)}.${q(k)}`).join(" AND ");
+      const r = this.#f.db.prepare(
+        `DELETE FROM ${q(table)}${w.sql ? `${w.sql} AND` : " WHERE"} NOT EXISTS ` +
+          `(SELECT 1 FROM temp.${keep} k WHERE ${match})`,
+      ).run(...w.params);
+      return { ...written, deleted: Number(r.changes) };
+    } finally {
+      this.#f.db.exec(`DROP TABLE temp.${keep}`);
+    }
   }
 
   /** Runs `f` inside `BEGIN IMMEDIATE ... COMMIT`, rolling back when it throws. */

@@ -72,6 +72,37 @@ Deno.test("sqlite tables: a bulk load rebuilds secondary indexes inside its tran
   });
 });
 
+Deno.test("sqlite tables: a replaceMany is all-or-nothing across tables (a failing delete in its second table)", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/many.sqlite`;
+    const s = await openSqliteTables(path);
+    const kv = (n: number, v: number) => Array.from({ length: n }, (_, i) => ({ k: `k${i}`, v }));
+    for (const name of ["a", "b"]) {
+      await s.ensureTable({ name, columns: { k: "text", v: "real" }, key: ["k"] });
+      await s.upsert(name, kv(100, 1));
+    }
+    const { DatabaseSync } = await import("node:sqlite");
+    const db = new DatabaseSync(path);
+    db.exec(
+      "CREATE TRIGGER b_fail BEFORE DELETE ON b WHEN OLD.k = 'k99' BEGIN SELECT RAISE(ABORT, 'kept row'); END",
+    );
+    const parts = ["a", "b"].map((table) => ({ table, where: {}, rows: kv(50, 2) }));
+    await rejects(s.replaceMany(parts), (e) => e instanceof StoreError && /kept row/.test(e.message));
+    deepEqual(
+      [await s.count("a"), await s.count("a", { v: 2 }), await s.count("b"), await s.count("b", { v: 2 })],
+      [100, 0, 100, 0],
+    );
+    db.exec("DROP TRIGGER b_fail");
+    db.close();
+    deepEqual(await s.replaceMany(parts), [
+      { inserted: 0, updated: 50, deleted: 50 },
+      { inserted: 0, updated: 50, deleted: 50 },
+    ]);
+    deepEqual([await s.count("a", { v: 2 }), await s.count("b", { v: 2 })], [50, 50]);
+    await s.close();
+  });
+});
+
 Deno.test("two processes creating a new store at once both succeed (busy timeout set before WAL and schema)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-sqlite-race-" });
   const script = `${dir}/open.ts`;

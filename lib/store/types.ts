@@ -54,6 +54,13 @@ export interface ReplaceResult extends UpsertResult {
   deleted: number;
 }
 
+/** One table's share of a {@link TableStore.replaceMany}: what {@link TableStore.replace} takes. */
+export interface ReplacePart {
+  table: string;
+  where: NonNullable<TableQuery["where"]>;
+  rows: Row[];
+}
+
 /**
  * Structured data. `upsert` is all-or-nothing: it validates every row first (a bad row is a
  * `DataValidationError` naming its index) and writes in one transaction. Re-running the same upsert inserts 0.
@@ -70,6 +77,13 @@ export interface TableStore {
    * `DataValidationError`); `rows` may be empty (then it deletes everything `where` matches).
    */
   replace(table: string, where: NonNullable<TableQuery["where"]>, rows: Row[]): Promise<ReplaceResult>;
+  /**
+   * {@link replace} of several tables in one transaction (a job whose output spans tables leaves all of its
+   * earlier output or all of the new, never one table of each). Every part is validated before anything is
+   * written; a table named twice is a `RangeError` (two scopes of one table would delete each other's rows).
+   * The results are in the parts' order.
+   */
+  replaceMany(parts: readonly ReplacePart[]): Promise<ReplaceResult[]>;
   query(table: string, q?: TableQuery): Promise<Row[]>;
   count(table: string, where?: TableQuery["where"]): Promise<number>;
   /** Deletes matching rows; returns how many. */

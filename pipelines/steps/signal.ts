@@ -7,9 +7,10 @@
  * A research run replaces the research results of its symbols: afterwards the store holds exactly this run's
  * research signals and predictions for them (an earlier run's rows on other dates or of other models are
  * removed), however often it is re-run. Production signals (those with a model version) and other symbols are
- * never touched. Each table is replaced in one transaction (`TableStore.replace`: the new rows upserted and the
- * earlier rows the run did not produce deleted together), so a run that dies leaves a table holding either the
- * earlier run's rows or this run's, never a mix.
+ * never touched. Both tables are replaced in one transaction (`TableStore.replaceMany`: the new rows upserted and
+ * the earlier rows the run did not produce deleted, in both tables together), so a run that dies leaves the
+ * earlier run's signals and predictions or this run's, never a mix (not even this run's signals beside the
+ * earlier run's predictions).
  * @module
  */
 import type { Dataset } from "@lib/dataset/mod.ts";
@@ -44,13 +45,15 @@ export async function signalStep(
   const symbols = [...new Set([...ds.series.keys(), ...pred.symbol, ...requested])].sort();
   const t = stores.tables;
   for (const schema of [SIGNALS, PREDICTIONS]) await t.ensureTable(schema);
-  // each table in one transaction: the new rows, and the run's symbols' earlier research rows gone
-  await t.replace(
-    SIGNALS.name,
-    { source: RESEARCH_SIGNAL_SOURCE, model_version: "", symbol: symbols },
-    signalRows,
-  );
-  await t.replace(PREDICTIONS.name, { symbol: symbols }, predictionRows);
+  // both tables in one transaction: the new rows, and the run's symbols' earlier research rows gone
+  await t.replaceMany([
+    {
+      table: SIGNALS.name,
+      where: { source: RESEARCH_SIGNAL_SOURCE, model_version: "", symbol: symbols },
+      rows: signalRows,
+    },
+    { table: PREDICTIONS.name, where: { symbol: symbols }, rows: predictionRows },
+  ]);
   done?.();
   return signals;
 }
