@@ -40,6 +40,7 @@ import {
   SECTION_ORDER,
   type SectionResult,
   SECTIONS,
+  SHARE_TREND_RUN,
 } from "@lib/evaluate/mod.ts";
 
 const USAGE =
@@ -281,17 +282,14 @@ export async function evaluate(
   return { scoreboard: sb, results, jsonPath: `${base}.json`, htmlPath: `${base}.html` };
 }
 
-/** Sections that share the trend section's fitted models (memoized in `lib/evaluate`), so one thread runs them. */
-export const TREND_LANE: readonly string[] = ["trend", "signals"];
-
 /**
  * Which of the run's sections this thread runs and which a worker runs beside it: the worker takes those that
- * share nothing with the trend section ({@link TREND_LANE}), when there are some of each kind and `--serial` is
- * not given; otherwise this thread runs them all. Each list keeps the run's order.
+ * share nothing with the trend section (`SHARE_TREND_RUN` of `lib/evaluate`), when there are some of each kind
+ * and `--serial` is not given; otherwise this thread runs them all. Each list keeps the run's order.
  */
 export function lanes(o: Pick<EvaluateOptions, "sections" | "serial">): { main: string[]; worker: string[] } {
-  const main = o.sections.filter((s) => TREND_LANE.includes(s));
-  const worker = o.sections.filter((s) => !TREND_LANE.includes(s));
+  const main = o.sections.filter((s) => SHARE_TREND_RUN.includes(s));
+  const worker = o.sections.filter((s) => !SHARE_TREND_RUN.includes(s));
   return o.serial || !main.length || !worker.length
     ? { main: [...o.sections], worker: [] }
     : { main, worker };

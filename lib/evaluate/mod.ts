@@ -35,6 +35,12 @@ export const SECTIONS: Record<string, Section> = {
   risk: riskSection,
 };
 
+/**
+ * Sections that share the trend section's fitted models and null check (memoized per realm in `trend.ts`), so a
+ * runner that spreads sections over threads keeps them in one; every other section shares nothing.
+ */
+export const SHARE_TREND_RUN: readonly string[] = ["trend", "signals"];
+
 /** Protocol order of the section keys (unknown keys sort last). */
 export const SECTION_ORDER = ["trend", "volatility", "levels", "sentiment", "signals", "risk"];
 export * from "./trend_zoo.ts";
