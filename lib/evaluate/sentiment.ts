@@ -597,9 +597,9 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
       timings[`news_${label}_lm_ms`] = performance.now() - t2;
       if (res.scored) {
         notes.push(
-          `${label}: ${model.id} scored ${res.scored} items at ${
-            (res.scored / (res.scoreMs / 1000)).toFixed(0)
-          }/s (${res.cached} from the score cache).`,
+          `${label}: ${model.id} scored ${res.scored} items (${res.texts} distinct texts, ${
+            (res.texts / (res.scoreMs / 1000)).toFixed(0)
+          }/s; ${res.cached} from the score cache).`,
         );
       } else {notes.push(
           `${label}: ${model.id} scores for all ${res.cached} items came from the score cache.`,

@@ -12,9 +12,11 @@ import { pearson } from "./metrics.ts";
 import {
   lexiconScorer,
   lmScorer,
+  memoScorer,
   NEWS_SCORES_COLLECTION,
   scoreNews,
   type SentimentScorer,
+  TEXT_SCORES_COLLECTION,
   textLogisticScorer,
 } from "./news_scores.ts";
 import { TextLogisticModel } from "./text_logistic.ts";
@@ -117,31 +119,50 @@ for (const ref of SENTIMENT_REFS) {
   );
 }
 
-Deno.test("scoreNews: scores carry the item's knownAt, are cached per scorer, and re-runs score nothing", async () => {
+Deno.test("scoreNews: scores carry the item's knownAt, are cached per scorer, each text is scored once, and re-runs score nothing", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-scores-" });
   const stores = openEmbeddedStores(dir);
   try {
     const { items } = await plantedHeadlines();
+    // the synthetic market repeats headlines: the case this checks
+    const distinct = new Set(items.map((i) => i.headline));
+    ok(distinct.size < items.length, `${distinct.size} distinct of ${items.length}`);
     let calls = 0;
+    const asked = new Set<string>();
     const lex = lexiconScorer();
     const counting: SentimentScorer = {
       id: lex.id,
       score: (t) => {
         calls += t.length;
+        for (const x of t) {
+          ok(!asked.has(x), `scored twice: ${x}`);
+          asked.add(x);
+        }
         return lex.score(t);
       },
     };
-    const a = await scoreNews(items, counting, stores.documents, { chunk: 100 });
+    let last = [0, 0];
+    const a = await scoreNews(items, counting, stores.documents, {
+      chunk: 100,
+      onProgress: (d, t) => last = [d, t],
+    });
     equal(a.scored, items.length);
-    equal(calls, items.length);
+    equal(a.texts, distinct.size);
+    equal(a.memoHits, 0);
+    equal(calls, distinct.size);
+    deepEqual(last, [distinct.size, distinct.size]);
+    // every item, the repeated texts' too, carries its text's score and has its own document
+    const direct = await lex.score(items.map((i) => i.headline));
+    for (let i = 0; i < items.length; i++) equal(a.items[i].sentiment, direct[i]);
     const docs = await stores.documents.find(NEWS_SCORES_COLLECTION);
     equal(docs.length, items.length);
     const byItem = new Map(items.map((i) => [i.id, i]));
     for (const d of docs) equal(d.knownAt, byItem.get(d.item as string)!.knownAt);
     const b = await scoreNews(items, counting, stores.documents);
     equal(b.scored, 0);
+    equal(b.texts, 0);
     equal(b.cached, items.length);
-    equal(calls, items.length);
+    equal(calls, distinct.size);
     for (let i = 0; i < items.length; i++) equal(b.items[i].sentiment, a.items[i].sentiment);
     // another scorer (another id) scores everything itself
     const other: SentimentScorer = {
@@ -218,6 +239,74 @@ Deno.test("scoreNews: a headline edited under the same id is scored again; a cac
     equal(await stores.documents.count(NEWS_SCORES_COLLECTION), items.length);
   } finally {
     await stores.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("memoScorer: a second store scores no text the memo holds; the memo has one timeless document per text", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-memo-" });
+  const memoStores = openEmbeddedStores(`${dir}/memo`);
+  const first = openEmbeddedStores(`${dir}/a`), second = openEmbeddedStores(`${dir}/b`);
+  try {
+    const { items } = await plantedHeadlines();
+    const distinct = new Set(items.map((i) => i.headline)).size;
+    const ran: string[] = [];
+    const lex = lexiconScorer();
+    const counting: SentimentScorer = {
+      id: lex.id,
+      score: (t) => {
+        ran.push(...t);
+        return lex.score(t);
+      },
+    };
+    // one call asking for a text twice runs it twice (scoreNews never asks so) but keeps one document
+    const twice = memoScorer(counting, memoStores.documents);
+    deepEqual([...await twice.score(["Profit rose.", "Profit rose."])], [
+      ...await lex.score(["Profit rose.", "Profit rose."]),
+    ]);
+    equal(await memoStores.documents.count(TEXT_SCORES_COLLECTION), 1);
+    equal((await twice.score(["Profit rose."]))[0], (await lex.score(["Profit rose."]))[0]);
+    deepEqual(twice.memo, { hits: 1, misses: 2 });
+    ran.length = 0;
+    await memoStores.documents.dropCollection!(TEXT_SCORES_COLLECTION);
+
+    const one = memoScorer(counting, memoStores.documents);
+    equal(one.id, lex.id);
+    const a = await scoreNews(items, one, first.documents, { chunk: 64 });
+    equal(ran.length, distinct);
+    equal(a.memoHits, 0);
+    deepEqual(one.memo, { hits: 0, misses: distinct });
+    const memo = await memoStores.documents.find(TEXT_SCORES_COLLECTION);
+    equal(memo.length, distinct);
+    for (const d of memo) {
+      equal(d.knownAt, 0);
+      equal(d.scorer, lex.id);
+    }
+    // another store (a fresh clone's) with another memo scorer over the same memo: nothing runs, same scores,
+    // and the store's own per-item cache is filled as if it had scored them
+    const two = memoScorer(counting, memoStores.documents);
+    const b = await scoreNews(items, two, second.documents);
+    equal(ran.length, distinct);
+    equal(b.scored, items.length);
+    equal(b.texts, distinct);
+    equal(b.memoHits, distinct);
+    for (let i = 0; i < items.length; i++) equal(b.items[i].sentiment, a.items[i].sentiment);
+    equal(await second.documents.count(NEWS_SCORES_COLLECTION), items.length);
+    // a scorer with another id (another model or weights) never reads these
+    const otherRan: string[] = [];
+    const other = memoScorer({
+      id: "other",
+      score: (t) => {
+        otherRan.push(...t);
+        return Promise.resolve(new Float64Array(t.length));
+      },
+    }, memoStores.documents);
+    equal((await scoreNews(items.slice(0, 5), other)).memoHits, 0);
+    equal(otherRan.length, new Set(items.slice(0, 5).map((i) => i.headline)).size);
+  } finally {
+    await memoStores.close();
+    await first.close();
+    await second.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
