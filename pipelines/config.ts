@@ -168,6 +168,12 @@ export const RANGES: Record<string, KeyRange> = {
   "production.drift.failShare": { above: 0, max: 1, why: "a share of the features" },
   "production.freshness.warnSessions": { min: 0, max: 2520, int: true },
   "production.freshness.failSessions": { min: 0, max: 2520, int: true },
+  "news.threads": {
+    min: 0,
+    max: 256,
+    int: true,
+    why: "language-model threads (0 = one per core, at most 8)",
+  },
 };
 
 function describeRange(r: KeyRange): string {

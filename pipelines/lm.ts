@@ -14,6 +14,7 @@ import { type DocumentStore, openLocalObjects, openSqliteDocuments } from "@lib/
 import {
   lexiconScorer,
   lmScorer,
+  memoScorer,
   OnnxTextModel,
   type SentimentScorer,
   type TextModelOptions,
@@ -102,6 +103,18 @@ export interface NewsConfig {
   model: string;
   /** ONNX variant: `fp32` or `int8`. */
   variant: "fp32" | "int8";
+  /** ONNX Runtime threads; 0 or absent: {@link defaultLmThreads}. */
+  threads?: number;
+}
+
+/** The language model's threads when the config leaves them at 0: one per core, at most 8. */
+export function defaultLmThreads(): number {
+  return Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
+}
+
+/** The machine's memo of language-model scores by text ({@link memoScorer}), in {@link lmDir}. */
+export function textScoreMemoPath(): string {
+  return join(lmDir(), "text-scores.sqlite");
 }
 
 /** A scorer and the sentence that says which one and why. */
@@ -121,16 +134,29 @@ export async function newsScorerFor(cfg: NewsConfig): Promise<ChosenScorer> {
     return { ...lexicon(), note: "news scored by the finance lexicon (news.scorer: lexicon)" };
   }
   parseModelRef(cfg.model);
-  const model = await loadTextModel(cfg.model, { variant: cfg.variant });
+  const threads = cfg.threads || defaultLmThreads();
+  const model = await loadTextModel(cfg.model, { variant: cfg.variant, threads });
   if (!model) {
     const missing = `language model ${cfg.model} is not installed (${LM_INSTALL})`;
     if (cfg.scorer === "lm") throw new ConfigError(missing);
     return { ...lexicon(), note: `${missing}: news scored by the fallback scorer, the finance lexicon` };
   }
+  // a score depends only on the weights (the scorer's id) and the text: texts this machine has scored, in any
+  // store, are read from the memo instead of run again
+  let memo: DocumentStore;
+  try {
+    memo = await openSqliteDocuments(textScoreMemoPath());
+  } catch (e) {
+    await model.release();
+    throw e;
+  }
   return {
-    scorer: lmScorer(model),
-    note: `news scored by the language model ${model.id}`,
-    release: () => model.release(),
+    scorer: memoScorer(lmScorer(model), memo),
+    note: `news scored by the language model ${model.id} (${threads} thread${threads > 1 ? "s" : ""})`,
+    release: async () => {
+      await memo.close();
+      await model.release();
+    },
   };
 }
 

@@ -5,7 +5,17 @@
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
 import { loadConfig } from "./config.ts";
-import { LM_INSTALL, newsScorerFor, parseModelRef } from "./lm.ts";
+import { join } from "node:path";
+import { existsSync } from "node:fs";
+import {
+  defaultLmThreads,
+  LM_INSTALL,
+  lmInstalled,
+  lmRegistryDir,
+  newsScorerFor,
+  parseModelRef,
+  textScoreMemoPath,
+} from "./lm.ts";
 import { main as lmMain, trainVersion } from "./lm_cli.ts";
 
 async function withEmptyLmDir<T>(f: () => Promise<T>): Promise<T> {
@@ -44,7 +54,58 @@ Deno.test("news config: bad scorer, variant or model reference are ConfigErrors"
   await rejects(() => loadConfig({ overrides: { news: { scorer: "bert" } } }), ConfigError);
   await rejects(() => loadConfig({ overrides: { news: { variant: "fp16" } } }), ConfigError);
   await rejects(() => loadConfig({ overrides: { news: { model: "nover" } } }), ConfigError);
+  for (const threads of [-1, 1.5, 257, "two"]) {
+    await rejects(() => loadConfig({ overrides: { news: { threads } } }), ConfigError, String(threads));
+  }
   equal((await loadConfig()).news.scorer, "auto");
+  equal((await loadConfig()).news.threads, 0);
+  equal((await loadConfig({ overrides: { news: { threads: 3 } } })).news.threads, 3);
+  const auto = defaultLmThreads();
+  ok(Number.isInteger(auto) && auto >= 1 && auto <= 8, String(auto));
+});
+
+// the fastest installed fine-tune (CI installs finsent-minilm@ci), looked up in the registry the run was given
+const LM_REF = ["finsent-minilm@ci", "finsent-minilm@v1", "finsent-mpnet@ci", "finsent-mpnet@v1"].find(
+  lmInstalled,
+);
+const REGISTRY = lmRegistryDir();
+if (!LM_REF) console.log(`skipping the language-model scorer test: no fine-tune installed (${LM_INSTALL})`);
+
+Deno.test({
+  name:
+    "news scorer: the language model runs with the configured threads and remembers scores by text for every store",
+  ignore: !LM_REF,
+  fn: async () => {
+    // a language-model folder of its own (the memo is written there) over the installed registry
+    await withEmptyLmDir(async () => {
+      await Deno.symlink(REGISTRY, join(Deno.env.get("FMAI_LM_DIR")!, "registry"));
+      const texts = [
+        "Profit rose 20 % and the outlook was raised.",
+        "The company cut 300 jobs after losses.",
+      ];
+      const cfg = { scorer: "lm", model: LM_REF!, variant: "fp32", threads: 1 } as const;
+      const first = await newsScorerFor(cfg);
+      let a: Float64Array;
+      try {
+        ok(first.note.includes(`${LM_REF}/fp32 (1 thread)`), first.note);
+        a = await first.scorer.score(texts);
+        deepEqual(first.scorer.memo, { hits: 0, misses: 2 });
+      } finally {
+        await first.release();
+      }
+      ok(existsSync(textScoreMemoPath()));
+      // another run (another store, another clone): the same model answers from the memo without running
+      const second = await newsScorerFor({ ...cfg, threads: 0 });
+      try {
+        ok(second.note.includes(`(${defaultLmThreads()} thread`), second.note);
+        equal(second.scorer.id, first.scorer.id);
+        deepEqual([...await second.scorer.score([texts[1], texts[0]])], [a[1], a[0]]);
+        deepEqual(second.scorer.memo, { hits: 2, misses: 0 });
+      } finally {
+        await second.release();
+      }
+    });
+  },
 });
 
 Deno.test("lm CLI: usage errors exit 2 before any work; train without fetched weights exits 2", async () => {

@@ -97,6 +97,7 @@ import {
   MIN_TRAIN_SESSIONS,
   newsAbout,
   PIPELINE_FEATURE_SET,
+  scoredNewsNote,
 } from "./steps/dataset.ts";
 import { newsScorerFor } from "./lm.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
@@ -925,9 +926,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     });
     hist.news = scored.items;
     done();
-    progress.note(
-      `${scored.items.length} news items: ${scored.scored} scored, ${scored.cached} from the score cache`,
-    );
+    progress.note(scoredNewsNote(scored, newsScorer));
 
     // 4. the paper scorecard of earlier signals whose outcome is known now (the challenger decision reads it)
     done = progress.start("paper scorecard");

@@ -25,7 +25,7 @@ import {
 } from "@lib/dataset/mod.ts";
 import { resolveSegments, type SegmentChoice, systemDataset, type SystemSpec } from "@lib/workflow/mod.ts";
 import { rowToAction, rowToBar, rowToMember, type Stores } from "@lib/store/mod.ts";
-import { GARCH_MIN_RETURNS, scoreNews, type SentimentScorer } from "@lib/models/mod.ts";
+import { GARCH_MIN_RETURNS, type ScoredNews, scoreNews, type SentimentScorer } from "@lib/models/mod.ts";
 import type { Progress } from "../progress.ts";
 import { NEWS_COLLECTION } from "../collect/mod.ts";
 
@@ -291,6 +291,21 @@ export function newsAbout(
   );
 }
 
+/**
+ * The line a run prints after scoring news: items scored and from the store's score cache, the distinct texts the
+ * scorer saw (a repeated headline is scored once) and how many of them the machine's text memo answered.
+ */
+export function scoredNewsNote(scored: ScoredNews, scorerId: string): string {
+  const ran = scored.texts - scored.memoHits;
+  const rate = ran && scored.scoreMs > 0 ? ` at ${(ran / (scored.scoreMs / 1000)).toFixed(0)}/s` : "";
+  return `${scored.items.length} news items: ${scored.scored} scored by ${scorerId}` +
+    (scored.scored
+      ? ` (${scored.texts} distinct texts: ${ran} run${rate}` +
+        (scored.memoHits ? `, ${scored.memoHits} from this machine's memo of scores by text` : "") + ")"
+      : "") +
+    `, ${scored.cached} from the store's score cache`;
+}
+
 /** Builds the dataset for `o.symbols` from the stores, with the spec's labels and `o.segments`. */
 export async function datasetStep(
   stores: Stores,
@@ -322,11 +337,7 @@ export async function datasetStep(
   });
   scoring?.();
   const news = scored.items;
-  progress?.note(
-    `${news.length} news items: ${scored.scored} scored by ${o.scorer.id}` +
-      (scored.scored ? ` (${(scored.scored / (scored.scoreMs / 1000)).toFixed(0)}/s)` : "") +
-      `, ${scored.cached} from the score cache`,
-  );
+  progress?.note(scoredNewsNote(scored, o.scorer.id));
   const actionRows = await stores.tables.query("corporate_actions", {
     where: { symbol: o.symbols, date: { gte: loadFrom, lte: o.to } },
   });
