@@ -159,8 +159,11 @@ export async function main(argv: string[]): Promise<number> {
       // the demo ends where production starts: the first production system, fitted on everything stored and
       // registered as champion, and its signals for the next session (`deno task signal` then loads it)
       const t1 = performance.now();
+      // a champion of an earlier demo this run cannot serve (fitted on the lexicon before the language model was
+      // installed, say) is refitted, with a line saying so: `deno task signal` would refuse
       const prod = await runSignal(cfg, {
         noCollect: true,
+        refitWhenCannotServe: true,
         backends: a.backends ?? parseBackends(Deno.env.get("FMAI_STORES")),
         quiet: a.quiet,
       });

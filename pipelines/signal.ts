@@ -114,6 +114,13 @@ export interface SignalOptions {
   asOf?: IsoDate;
   /** Refit even when the schedule does not say so. */
   refit?: boolean;
+  /**
+   * Refit, said in a note, where the system that would serve the run cannot (saved in another format, fitted on
+   * another news scorer's sentiment, market context or market-wide news) instead of refusing: the demo's choice
+   * (a demo run after installing the language model, in a store whose champion was fitted on the lexicon).
+   * `deno task signal` refuses and names `--refit`.
+   */
+  refitWhenCannotServe?: boolean;
   /** Skip the incremental collect (the stores are filled by other jobs). */
   noCollect?: boolean;
   source?: MarketSource;
@@ -880,27 +887,41 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     // a re-run of an issued date keeps it; a date before one already issued (a backfill) or before the champion's
     // cut-off is a replay: decided as it was then, from what the runs recorded, moving no alias
     const history = await runHistory(stores, asOf);
-    const rerun = history.own !== null && !opts.refit;
     const before = (await aliasState(stores.objects, p.model)).aliases;
     const championAtStart = before.champion;
     const championCutOff = versions.find((v) => v.version === championAtStart)?.lineage.asOf;
-    const replay = !rerun && (history.later || (championCutOff !== undefined && asOf < championCutOff));
     /** The version that issued the nearest earlier date (the champion of that time), when it may serve asOf. */
     const servedThen = history.earlier
       ? versions.find((v) => v.version === history.earlier!.version && v.lineage.asOf <= asOf) ?? null
       : null;
-    const servingAtStart = rerun
-      ? versions.find((v) => v.version === history.own) ?? null
-      : replay
-      ? servedThen
-      : servingVersion(versions, before.champion, asOf);
+    /** Whether asOf is a re-run or a replay, and the version that would serve it, with or without a refit. */
+    const servingFor = (refit: boolean) => {
+      const rerun = history.own !== null && !refit;
+      const replay = !rerun && (history.later || (championCutOff !== undefined && asOf < championCutOff));
+      const serving = rerun
+        ? versions.find((v) => v.version === history.own) ?? null
+        : replay
+        ? servedThen
+        : servingVersion(versions, before.champion, asOf);
+      return { rerun, replay, serving };
+    };
+    let refit = opts.refit === true;
+    let { rerun, replay, serving: servingAtStart } = servingFor(refit);
+    if (!refit && opts.refitWhenCannotServe && servingAtStart && cannotServe(servingAtStart)) {
+      progress.note(
+        `${p.model}@${servingAtStart.version} ${cannotServe(servingAtStart)}: refitting (deno task signal ` +
+          `would refuse and name --refit)`,
+      );
+      refit = true;
+      ({ rerun, replay, serving: servingAtStart } = servingFor(true));
+    }
     if (rerun && !servingAtStart) {
       throw new ConfigError(
         `${asOf} was issued by ${p.model}@${history.own}, which the registry (the objects store) does not hold: ` +
           `run with the stores that issued it`,
       );
     }
-    if (servingAtStart && !opts.refit && cannotServe(servingAtStart)) {
+    if (servingAtStart && !refit && cannotServe(servingAtStart)) {
       throw new ConfigError(
         `${p.model}@${servingAtStart.version} ${cannotServe(servingAtStart)}: ` +
           (formatOf(servingAtStart) !== SYSTEM_FORMAT_VERSION
@@ -987,7 +1008,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     // the schedule counts from the newest fit that may serve asOf (a challenger is a fit too), and waits while a
     // challenger is still being scored: a refit that has not become champion does not make every later run due
     const latestFit = newestFit(versions, asOf);
-    const due = !rerun && (!serving || !latestFit || opts.refit ||
+    const due = !rerun && (!serving || !latestFit || refit ||
       (!pending && latestFit.lineage.asOf < asOf &&
         sessions(nextSession(latestFit.lineage.asOf), asOf).length >= p.retrain.every));
     /** A registered version's system and its dataset at asOf (the features it was fitted on). */

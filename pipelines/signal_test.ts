@@ -251,6 +251,50 @@ storeTest(
 );
 
 storeTest(
+  "signal: the demo's refitWhenCannotServe refits, with a note, where the champion cannot serve; else it loads",
+  async (cfg, stores) => {
+    const d = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-2);
+    const first = await runSignal(cfg, { ...quiet, stores, asOf: d[0] });
+    // a champion that can serve is loaded as without the option: no refit, no note
+    const notes: string[] = [];
+    const progress = { ...createProgress({ quiet: true }), note: (t: string) => void notes.push(t) };
+    const same = await runSignal(cfg, { ...quiet, stores, asOf: d[0], refitWhenCannotServe: true, progress });
+    equal(same.model, "loaded");
+    equal(same.modelVersion, first.modelVersion);
+    ok(!notes.some((n) => n.includes("refitting")), notes.join("\n"));
+    // the champion now reads as fitted on the language model (as a demo's store does once the model is installed):
+    // the next date refuses without the option and refits with it
+    const lm = await lmChampion(stores, first.modelVersion);
+    await rejects(
+      () => runSignal(cfg, { ...quiet, stores, asOf: d[1] }),
+      /was fitted on news scored by lm:finsent-mpnet@v1, this run scores with lexicon/,
+    );
+    const again = await runSignal(cfg, {
+      ...quiet,
+      stores,
+      asOf: d[1],
+      refitWhenCannotServe: true,
+      progress,
+    });
+    equal(again.model, "refit");
+    ok(again.promoted, again.promotion);
+    equal(again.written, 6);
+    ok(
+      notes.some((n) =>
+        n.startsWith(`system@${lm.version} was fitted on news scored by lm:finsent-mpnet@v1`) &&
+        n.includes("refitting")
+      ),
+      notes.join("\n"),
+    );
+    equal((await aliasState(stores.objects, "system")).aliases.champion, again.modelVersion);
+    // a re-run of the date (deno task signal: no option) keeps what the refit issued
+    const next = await runSignal(cfg, { ...quiet, stores, asOf: d[1] });
+    equal(next.model, "loaded");
+    equal(next.modelVersion, again.modelVersion);
+  },
+);
+
+storeTest(
   "signal: a store that holds bars of none of the run's symbols gets a note before the run collects into it",
   async (cfg, stores) => {
     await ensureTables(stores);
