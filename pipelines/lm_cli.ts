@@ -22,8 +22,8 @@ import { parseArgs } from "node:util";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, FmaiError, oneLine, shown, wholeNumber } from "@lib/core/mod.ts";
-import { openLocalObjects } from "@lib/store/mod.ts";
-import { OnnxTextModel, saveModelArtifact } from "@lib/models/mod.ts";
+import { openLocalObjects, openSqliteDocuments } from "@lib/store/mod.ts";
+import { OnnxTextModel, saveModelArtifact, TEXT_SCORES_COLLECTION } from "@lib/models/mod.ts";
 import {
   classificationScores,
   parsePhraseBank,
@@ -32,7 +32,7 @@ import {
 } from "@lib/evaluate/mod.ts";
 import { createSyntheticMarket } from "@lib/sources/mod.ts";
 import { asConfigError, checkWritableDir, reportCliError } from "./_cli_error.ts";
-import { checkLmDir, lmDir, lmRegistryDir } from "./lm.ts";
+import { checkLmDir, lmDir, lmRegistryDir, textScoreMemoPath } from "./lm.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const TRAINING = join(ROOT, "training", "lm");
@@ -331,25 +331,36 @@ async function trainCmd(
   return 0;
 }
 
-function statusCmd(): number {
+async function statusCmd(): Promise<number> {
   const dir = join(lmRegistryDir(), "models");
   if (!existsSync(dir)) {
     console.log(
       `no language model installed in ${lmRegistryDir()} (deno task lm:fetch && deno task lm:train)`,
     );
-    return 0;
+  } else {
+    const folders = (d: string) =>
+      readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    for (const name of folders(dir)) {
+      for (const version of folders(join(dir, name))) {
+        const metaFile = join(dir, name, version, "meta.json");
+        if (!existsSync(join(dir, name, version, "manifest.json")) || !existsSync(metaFile)) continue;
+        const meta = JSON.parse(readFileSync(metaFile, "utf8"));
+        const acc = meta.testTorch ? `, PhraseBank test accuracy ${meta.testTorch.accuracy.toFixed(4)}` : "";
+        console.log(
+          `${name}@${version}: ${meta.kind}, ${meta.upstream}, variants ${Object.keys(meta.variants)}${acc}`,
+        );
+      }
+    }
   }
-  const folders = (d: string) =>
-    readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-  for (const name of folders(dir)) {
-    for (const version of folders(join(dir, name))) {
-      const metaFile = join(dir, name, version, "meta.json");
-      if (!existsSync(join(dir, name, version, "manifest.json")) || !existsSync(metaFile)) continue;
-      const meta = JSON.parse(readFileSync(metaFile, "utf8"));
-      const acc = meta.testTorch ? `, PhraseBank test accuracy ${meta.testTorch.accuracy.toFixed(4)}` : "";
-      console.log(
-        `${name}@${version}: ${meta.kind}, ${meta.upstream}, variants ${Object.keys(meta.variants)}${acc}`,
-      );
+  // the machine's memo of scores by text (the pipeline's news scorer fills it)
+  const memoPath = textScoreMemoPath();
+  if (existsSync(memoPath)) {
+    const memo = await openSqliteDocuments(memoPath);
+    try {
+      const n = await memo.count(TEXT_SCORES_COLLECTION);
+      console.log(`${n} news scores remembered by text in ${memoPath} (delete the file to forget them)`);
+    } finally {
+      await memo.close();
     }
   }
   return 0;
@@ -446,7 +457,7 @@ export async function main(args: string[]): Promise<number> {
       await checkWritableDir(lmDir(), "FMAI_LM_DIR");
       return await trainCmd(encoder, values.reduced ?? false, members, trainLayers);
     }
-    return statusCmd();
+    return await statusCmd();
   } catch (e) {
     return reportCliError(e);
   }

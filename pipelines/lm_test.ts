@@ -4,6 +4,8 @@
  */
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
+import { openSqliteDocuments } from "@lib/store/mod.ts";
+import { TEXT_SCORES_COLLECTION } from "@lib/models/mod.ts";
 import { loadConfig } from "./config.ts";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
@@ -62,6 +64,32 @@ Deno.test("news config: bad scorer, variant or model reference are ConfigErrors"
   equal((await loadConfig({ overrides: { news: { threads: 3 } } })).news.threads, 3);
   const auto = defaultLmThreads();
   ok(Number.isInteger(auto) && auto >= 1 && auto <= 8, String(auto));
+});
+
+Deno.test("lm status: names the machine's memo of scores by text and how many it holds", async () => {
+  await withEmptyLmDir(async () => {
+    const out: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => void out.push(a.join(" "));
+    try {
+      equal(await lmMain(["status"]), 0);
+      ok(!out.some((l) => l.includes("remembered by text")), out.join("\n"));
+      const memo = await openSqliteDocuments(textScoreMemoPath());
+      await memo.upsert(TEXT_SCORES_COLLECTION, [
+        { id: "s|a", scorer: "s", textHash: "a", score: 0.5, knownAt: 0 },
+        { id: "s|b", scorer: "s", textHash: "b", score: -0.5, knownAt: 0 },
+      ]);
+      await memo.close();
+      out.length = 0;
+      equal(await lmMain(["status"]), 0);
+      ok(
+        out.some((l) => l.startsWith(`2 news scores remembered by text in ${textScoreMemoPath()}`)),
+        out.join("\n"),
+      );
+    } finally {
+      console.log = log;
+    }
+  });
 });
 
 // the fastest installed fine-tune (CI installs finsent-minilm@ci), looked up in the registry the run was given
