@@ -10,6 +10,7 @@
  * secrets in messages, a refused server connection, a Lambda whose symbols all failed, and the former silent
  * errors (holes of months in the bars, a ranking book on one symbol, --refit-every without a walk-forward).
  */
+import { programStderr } from "../scripts/_test_process.ts";
 import { equal, ok, rejects } from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { StoreError } from "@lib/core/mod.ts";
@@ -49,9 +50,7 @@ async function cli(
     stdout: "piped",
     stderr: "piped",
   }).output();
-  // Deno's own note when parallel runs share node_modules is not the program's output
-  const err = dec.decode(r.stderr).split("\n").filter((l) => !/Blocking\S* waiting for file lock/.test(l))
-    .join("\n");
+  const err = programStderr(r.stderr);
   return { code: r.code, out: dec.decode(r.stdout), err, lines: err.trim().split("\n").filter(Boolean) };
 }
 

@@ -2,6 +2,7 @@
  * The CLI as a user meets it: real subprocesses, exit codes, one-line errors, nothing written on bad input, and a
  * full run on the real S&P 500 CSV.
  */
+import { programStderr } from "../scripts/_test_process.ts";
 import { equal, ok } from "node:assert/strict";
 import { existsSync } from "node:fs";
 
@@ -17,10 +18,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
     stderr: "piped",
   }).output();
   const dec = new TextDecoder();
-  // deno says so on stderr while another test's deno holds the node_modules lock
-  const stderr = dec.decode(out.stderr).split("\n").filter((l) => !/waiting for file lock/.test(l)).join(
-    "\n",
-  );
+  const stderr = programStderr(out.stderr);
   return { code: out.code, stdout: dec.decode(out.stdout), stderr };
 }
 

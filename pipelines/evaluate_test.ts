@@ -1,3 +1,4 @@
+import { programStderr } from "../scripts/_test_process.ts";
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError, FmaiError, InputError } from "@lib/core/mod.ts";
 import { buildScoreboard, type Section, SECTIONS } from "@lib/evaluate/mod.ts";
@@ -322,9 +323,7 @@ Deno.test("evaluate CLI: refusals exit 2 with one line before any work", async (
         stderr: "piped",
         signal: AbortSignal.timeout(60_000),
       }).output();
-      const lines = new TextDecoder().decode(r.stderr).split("\n").filter((l) =>
-        l && !/waiting for file lock/.test(l)
-      );
+      const lines = programStderr(r.stderr).split("\n").filter((l) => l);
       return { code: r.code, lines, out: new TextDecoder().decode(r.stdout) };
     };
     for (

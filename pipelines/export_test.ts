@@ -3,6 +3,7 @@
  * (embedded here; the real servers under `deno task test:integration`), the files are standard Parquet (read
  * back by pyarrow and pandas from `bench/peers/.venv` when it is there), bad input is refused before any work.
  */
+import { programStderr } from "../scripts/_test_process.ts";
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import {
@@ -289,7 +290,7 @@ Deno.test("export flags: a bad kind, format, date or a missing flag is a one-lin
     stderr: "piped",
   }).output();
   equal(r.code, 2);
-  const err = new TextDecoder().decode(r.stderr).trim();
+  const err = programStderr(r.stderr);
   equal(err.split("\n").length, 1, err);
   ok(err.startsWith("error: --what: unknown"), err);
 });
@@ -350,7 +351,7 @@ Deno.test("export CLI: a --store-dir that holds no store is refused (exit 2) and
   const dir = await Deno.makeTempDir({ prefix: "fmai-export-" });
   try {
     const r = await exportCli(["--what", "bars", "--out", `${dir}/ex`, "--store-dir", `${dir}/typo`]);
-    const err = new TextDecoder().decode(r.stderr).trim();
+    const err = programStderr(r.stderr);
     equal(r.code, 2, err);
     equal(
       err,
@@ -404,14 +405,14 @@ Deno.test("export CLI: --store-dir, else the dataDir of --config; a missing stor
     r = await inDir("--config", `${dir}/typo.yaml`, "--what", "bars", "--out", `${dir}/exp3`);
     equal(r.code, 2);
     equal(
-      new TextDecoder().decode(r.stderr).trim(),
+      programStderr(r.stderr),
       `error: --config ${dir}/typo.yaml: dataDir ${dir}/typo: no store there (${dir}/typo/fmai.sqlite not found; a wrong folder?)`,
     );
     // neither flag: the default config's dataDir (./data, here under the empty working folder)
     r = await inDir("--what", "bars", "--out", `${dir}/exp4`);
     equal(r.code, 2);
     equal(
-      new TextDecoder().decode(r.stderr).trim(),
+      programStderr(r.stderr),
       "error: config/default.yaml: dataDir ./data: no store there (./data/fmai.sqlite not found; a wrong folder?)",
     );
     for (const gone of ["typo", "data", "exp3", "exp4"]) {
@@ -743,7 +744,7 @@ Deno.test("export of the feature table: a store without the history the warm-up 
     }
     await a.close();
     const r = await exportCli([...flags, "--store-dir", `${dir}/a`, "--out", `${dir}/cli`]);
-    const err = new TextDecoder().decode(r.stderr).trim();
+    const err = programStderr(r.stderr);
     equal(r.code, 2, err);
     equal(err.split("\n").length, 1, err);
     ok(err.startsWith("error: features: too little stored history for any row"), err);

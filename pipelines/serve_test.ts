@@ -1,3 +1,4 @@
+import { programStderr } from "../scripts/_test_process.ts";
 import { deepEqual, equal, match, ok, rejects, throws } from "node:assert/strict";
 import mysql from "mysql2/promise";
 import { ConfigError, FmaiError } from "@lib/core/mod.ts";
@@ -145,7 +146,6 @@ Deno.test("serve: a port in use is an operational failure (exit 1), one line nam
   }
 });
 
-const dec = new TextDecoder();
 /**
  * `deno task serve ARGS` with `env` over a clean key setup and an empty embedded store (`--store-dir`, or
  * `storeDir` of the store's folder); killed after 60 s (a server that started).
@@ -181,9 +181,7 @@ async function serveCli(
       stderr: "piped",
       signal: AbortSignal.timeout(60_000),
     }).output();
-    const lines = dec.decode(r.stderr).split("\n").filter((l) =>
-      l.trim() && !/waiting for file lock/.test(l)
-    );
+    const lines = programStderr(r.stderr).split("\n").filter((l) => l.trim());
     // whether the store folder the server was given exists afterwards (a mistyped one must not be created)
     const created = await Deno.stat(storeDir(dir)).then(() => true, () => false);
     return { code: r.code, lines, dir, created };

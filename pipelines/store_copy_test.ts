@@ -2,6 +2,7 @@
  * store:copy and backend selection. The server part runs under `deno task test:integration` (it needs the
  * environment `.services/env` provides); without it that test is ignored with a message naming the command.
  */
+import { programStderr } from "../scripts/_test_process.ts";
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
 import { createSyntheticMarket } from "@lib/sources/mod.ts";
@@ -220,7 +221,7 @@ async function storeCopy(...args: string[]) {
     stdout: "piped",
     stderr: "piped",
   }).output();
-  return { code: r.code, err: new TextDecoder().decode(r.stderr).trim() };
+  return { code: r.code, err: programStderr(r.stderr) };
 }
 const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 

@@ -1,3 +1,4 @@
+import { programStderr } from "./_test_process.ts";
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
 import { intFlag, intListFlag, outFileFlag, toolUsage } from "./_args.ts";
@@ -102,8 +103,7 @@ Deno.test("bench and maintenance scripts: --help is the usage (exit 0), a bad fl
     equal(help.code, 0, `${task} --help: ${dec.decode(help.stderr)}`);
     ok(dec.decode(help.stdout).startsWith(`usage: deno task ${task}`), dec.decode(help.stdout));
     const bad = await run("--no-such-flag");
-    const err = dec.decode(bad.stderr).split("\n").filter((l) => !/waiting for file lock/.test(l)).join("\n")
-      .trim();
+    const err = programStderr(bad.stderr);
     equal(bad.code, 2, `${task}: ${err}`);
     equal(err.split("\n").length, 1, err);
     ok(err.startsWith("error: Unknown option '--no-such-flag'"), err);

@@ -4,6 +4,7 @@
  * bench/results. Plus the two refusals that need the data (walk-forward folds that do not fit) and bench:lm's
  * report of a model that fails to load. Each child is a separate `deno run`, a few at a time.
  */
+import { programStderr } from "./_test_process.ts";
 import { equal, ok } from "node:assert/strict";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -54,7 +55,7 @@ function run(file: string, args: string[], env: Record<string, string> = {}) {
   }).output().then((o) => ({
     code: o.code,
     out: dec.decode(o.stdout),
-    err: dec.decode(o.stderr).split("\n").filter((l) => !/waiting for file lock/.test(l)).join("\n").trim(),
+    err: programStderr(o.stderr),
   }));
 }
 

@@ -1,3 +1,4 @@
+import { programStderr } from "./_test_process.ts";
 import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
 import {
@@ -190,9 +191,7 @@ Deno.test("notebooks CLI: bad arguments are one line, exit 2, before jupyter or 
         stdout: "piped",
         stderr: "piped",
       }).output();
-      const err = new TextDecoder().decode(r.stderr).split("\n").filter((l) =>
-        !/waiting for file lock/.test(l)
-      ).join("\n").trim();
+      const err = programStderr(r.stderr);
       equal(r.code, 2, `${args.join(" ")}: ${err}`);
       ok(want.test(err) && !err.includes("\n"), err);
       equal(new TextDecoder().decode(r.stdout), "", "nothing run");

@@ -4,6 +4,7 @@
  * circuit breaker stops it instead of retrying every remaining symbol); after a restart a re-run completes, and
  * the stored bars equal a clean run's (count and SHA-256 of every row).
  */
+import { programStderr } from "./_test_process.ts";
 import { deepEqual, equal, ok } from "node:assert/strict";
 import mysql from "mysql2/promise";
 import { mySqlConfigFromUrl } from "@lib/store/mod.ts";
@@ -61,8 +62,7 @@ function collect(db: string, symbols: string[], storeDir: string): Deno.ChildPro
 
 async function output(p: Deno.ChildProcess): Promise<{ code: number; out: string; err: string }> {
   const r = await p.output();
-  const d = new TextDecoder();
-  return { code: r.code, out: d.decode(r.stdout), err: d.decode(r.stderr) };
+  return { code: r.code, out: new TextDecoder().decode(r.stdout), err: programStderr(r.stderr) };
 }
 
 async function fingerprint(db: string): Promise<{ count: number; sha256: string }> {
