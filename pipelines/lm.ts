@@ -142,17 +142,23 @@ export async function newsScorerFor(cfg: NewsConfig): Promise<ChosenScorer> {
     return { ...lexicon(), note: `${missing}: news scored by the fallback scorer, the finance lexicon` };
   }
   // a score depends only on the weights (the scorer's id) and the text: texts this machine has scored, in any
-  // store, are read from the memo instead of run again
+  // store, are read from the memo instead of run again. A memo that cannot be opened (a read-only cache) is done
+  // without, and said.
+  const threadsNote = `${threads} thread${threads > 1 ? "s" : ""}`;
   let memo: DocumentStore;
   try {
     memo = await openSqliteDocuments(textScoreMemoPath());
   } catch (e) {
-    await model.release();
-    throw e;
+    return {
+      scorer: lmScorer(model),
+      note: `news scored by the language model ${model.id} (${threadsNote}; no memo of scores by text: ` +
+        `cannot open ${textScoreMemoPath()}: ${oneLine(e)})`,
+      release: () => model.release(),
+    };
   }
   return {
     scorer: memoScorer(lmScorer(model), memo),
-    note: `news scored by the language model ${model.id} (${threads} thread${threads > 1 ? "s" : ""})`,
+    note: `news scored by the language model ${model.id} (${threadsNote})`,
     release: async () => {
       await memo.close();
       await model.release();

@@ -355,7 +355,13 @@ async function statusCmd(): Promise<number> {
   // the machine's memo of scores by text (the pipeline's news scorer fills it)
   const memoPath = textScoreMemoPath();
   if (existsSync(memoPath)) {
-    const memo = await openSqliteDocuments(memoPath);
+    let memo;
+    try {
+      memo = await openSqliteDocuments(memoPath);
+    } catch (e) {
+      console.log(`the memo of news scores by text cannot be opened: ${memoPath}: ${oneLine(e)}`);
+      return 0;
+    }
     try {
       const n = await memo.count(TEXT_SCORES_COLLECTION);
       console.log(`${n} news scores remembered by text in ${memoPath} (delete the file to forget them)`);

@@ -86,6 +86,14 @@ Deno.test("lm status: names the machine's memo of scores by text and how many it
         out.some((l) => l.startsWith(`2 news scores remembered by text in ${textScoreMemoPath()}`)),
         out.join("\n"),
       );
+      // a memo that cannot be opened is said in a line, and status still exits 0
+      for (const f of [textScoreMemoPath(), `${textScoreMemoPath()}-wal`, `${textScoreMemoPath()}-shm`]) {
+        await Deno.remove(f).catch(() => {});
+      }
+      await Deno.mkdir(textScoreMemoPath());
+      out.length = 0;
+      equal(await lmMain(["status"]), 0);
+      ok(out.some((l) => l.startsWith("the memo of news scores by text cannot be opened")), out.join("\n"));
     } finally {
       console.log = log;
     }
@@ -131,6 +139,20 @@ Deno.test({
         deepEqual(second.scorer.memo, { hits: 2, misses: 0 });
       } finally {
         await second.release();
+      }
+      // a memo that cannot be opened (here a folder where the file should be): the model runs without, said
+      await Deno.remove(textScoreMemoPath());
+      await Deno.mkdir(textScoreMemoPath());
+      const bare = await newsScorerFor(cfg);
+      try {
+        ok(bare.note.includes("no memo of scores by text: cannot open"), bare.note);
+        equal(bare.scorer.memo, undefined);
+        deepEqual(
+          [...await bare.scorer.score(texts)].map((v) => v.toFixed(5)),
+          [...a].map((v) => v.toFixed(5)),
+        );
+      } finally {
+        await bare.release();
       }
     });
   },
