@@ -34,6 +34,7 @@ import {
   buildScoreboard,
   type EvalContext,
   failedNullChecks,
+  type NullCheck,
   type Scoreboard,
   scoreboardHtml,
   scoreboardJson,
@@ -247,7 +248,10 @@ export async function evaluate(
     log,
   };
   const lane = lanes(o);
-  const side = lane.worker.length ? sectionsInWorker(lane.worker, o) : null;
+  const side = lane.worker.length || lane.nullCheckInWorker
+    ? sectionsInWorker(lane.worker, o, lane.nullCheckInWorker)
+    : null;
+  if (side?.nullCheck) ctx.nullCheck = side.nullCheck;
   const results: SectionResult[] = [];
   try {
     for (const name of lane.main) {
@@ -256,7 +260,7 @@ export async function evaluate(
       results.push(r);
       log?.(`section ${name} done in ${(r.timings.section_total / 1000).toFixed(1)} s`);
     }
-    if (side) {
+    if (side && lane.worker.length) {
       log?.(`waiting for the worker's sections (${lane.worker.join(", ")})...`);
       results.push(...await side.results);
     }
@@ -285,47 +289,64 @@ export async function evaluate(
 /**
  * Which of the run's sections this thread runs and which a worker runs beside it: the worker takes those that
  * share nothing with the trend section (`SHARE_TREND_RUN` of `lib/evaluate`), when there are some of each kind
- * and `--serial` is not given; otherwise this thread runs them all. Each list keeps the run's order.
+ * and `--serial` is not given; otherwise this thread runs them all. Each list keeps the run's order. Unless
+ * `--serial`, the worker also computes the null check first when a section of this thread reports it
+ * (`usesNullCheck`), a worker of its own if it has no sections.
  */
-export function lanes(o: Pick<EvaluateOptions, "sections" | "serial">): { main: string[]; worker: string[] } {
+export function lanes(
+  o: Pick<EvaluateOptions, "sections" | "serial">,
+): { main: string[]; worker: string[]; nullCheckInWorker: boolean } {
   const main = o.sections.filter((s) => SHARE_TREND_RUN.includes(s));
   const worker = o.sections.filter((s) => !SHARE_TREND_RUN.includes(s));
-  return o.serial || !main.length || !worker.length
+  const lane = o.serial || !main.length || !worker.length
     ? { main: [...o.sections], worker: [] }
     : { main, worker };
+  const nullCheckInWorker = !o.serial && lane.main.some((s) => SECTIONS[s]?.usesNullCheck === true);
+  return { ...lane, nullCheckInWorker };
 }
 
 /**
- * Starts `sections` in a worker (`evaluate_worker.ts`), one after another; the worker prints its own progress
- * unless `o.quiet`. `results` settles with their results (in the same order) or the first one's error (rebuilt
- * with the error's name and `userError`); `terminate` stops the worker.
+ * Starts `sections` in a worker (`evaluate_worker.ts`), one after another, after the null check when `nullCheck`;
+ * the worker prints its own progress unless `o.quiet`. `results` settles with their results (in the same order)
+ * or the first error (rebuilt with the error's name and `userError`); `nullCheck` (when asked for) settles as
+ * soon as the worker has it, or with that error; `terminate` stops the worker.
  */
 export function sectionsInWorker(
   sections: readonly string[],
   o: EvaluateOptions,
-): { results: Promise<SectionResult[]>; terminate: () => void } {
+  nullCheck = false,
+): { results: Promise<SectionResult[]>; nullCheck?: Promise<NullCheck>; terminate: () => void } {
   const worker = new Worker(new URL("./evaluate_worker.ts", import.meta.url), { type: "module" });
   let done = false;
   const terminate = () => {
     if (!done) worker.terminate();
     done = true;
   };
+  const check = Promise.withResolvers<NullCheck>();
   const results = new Promise<SectionResult[]>((resolve, reject) => {
+    const fail = (e: Error) => {
+      terminate();
+      reject(e);
+      check.reject(e);
+    };
     worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       const m = ev.data;
+      if ("nullCheck" in m) return check.resolve(m.nullCheck);
+      if ("error" in m) return fail(fromRemoteError(m.error));
       terminate();
-      if ("results" in m) resolve(m.results);
-      else reject(fromRemoteError(m.error));
+      resolve(m.results);
     };
     worker.onerror = (ev) => {
       ev.preventDefault();
-      terminate();
-      reject(new Error(`sections ${sections.join(", ")} (worker): ${ev.message}`));
+      const what = [...(nullCheck ? ["null check"] : []), ...sections].join(", ");
+      fail(new Error(`${what} (worker): ${ev.message}`));
     };
   });
-  // a failure is reported where the results are awaited; until then it must not count as unhandled
+  // a failure is reported where the results (or the null check) are awaited; until then it is not unhandled
   results.catch(() => {});
+  check.promise.catch(() => {});
   const job: SectionJob = {
+    nullCheck,
     sections: [...sections],
     dataDir: o.dataDir,
     seed: o.seed,
@@ -334,7 +355,7 @@ export function sectionsInWorker(
     quiet: o.quiet,
   };
   worker.postMessage(job);
-  return { results, terminate };
+  return { results, ...(nullCheck ? { nullCheck: check.promise } : {}), terminate };
 }
 
 /** CI verdict: problems (empty = pass). */

@@ -13,6 +13,7 @@ import {
   parseEvaluateArgs,
   preflight,
   resultBase,
+  sectionsInWorker,
 } from "./evaluate.ts";
 import { expectedFrom, guardProblems, parseExpected } from "./evaluate_guard.ts";
 import { fromRemoteError, toRemoteError } from "./evaluate_worker.ts";
@@ -382,7 +383,7 @@ const trendStub: Section = () =>
   });
 
 /** Runs `body` with `SECTIONS.trend` replaced by {@link trendStub}. */
-async function withTrendStub(body: () => Promise<void>): Promise<void> {
+async function withTrendStub(body: () => void | Promise<void>): Promise<void> {
   const real = SECTIONS.trend;
   SECTIONS.trend = trendStub;
   try {
@@ -392,16 +393,35 @@ async function withTrendStub(body: () => Promise<void>): Promise<void> {
   }
 }
 
-Deno.test("evaluate lanes: trend and signals stay in this thread, the others go to the worker beside them", () => {
+Deno.test("evaluate lanes: trend and signals stay in this thread, the others and the null check go beside", async () => {
   const lane = (sections: string[], serial = false) => lanes({ sections, serial });
   deepEqual(lane(["trend", "volatility", "levels", "sentiment", "signals", "risk"]), {
     main: ["trend", "signals"],
     worker: ["volatility", "levels", "sentiment", "risk"],
+    nullCheckInWorker: true,
   });
-  deepEqual(lane(["trend", "sentiment"], true), { main: ["trend", "sentiment"], worker: [] });
-  // nothing to run beside: one thread
-  deepEqual(lane(["levels", "sentiment"]), { main: ["levels", "sentiment"], worker: [] });
-  deepEqual(lane(["trend", "signals"]), { main: ["trend", "signals"], worker: [] });
+  deepEqual(lane(["trend", "sentiment"], true), {
+    main: ["trend", "sentiment"],
+    worker: [],
+    nullCheckInWorker: false,
+  });
+  // no section beside: one thread for the sections; the null check still goes beside the trend run
+  deepEqual(lane(["levels", "sentiment"]), {
+    main: ["levels", "sentiment"],
+    worker: [],
+    nullCheckInWorker: false,
+  });
+  deepEqual(lane(["trend", "signals"]), { main: ["trend", "signals"], worker: [], nullCheckInWorker: true });
+  deepEqual(lane(["signals"]), { main: ["signals"], worker: [], nullCheckInWorker: true });
+  deepEqual(lane(["risk", "signals"], true), {
+    main: ["risk", "signals"],
+    worker: [],
+    nullCheckInWorker: false,
+  });
+  // a section that does not report the null check (the tests' trend stub) does not start it
+  await withTrendStub(() =>
+    deepEqual(lane(["trend", "levels"]), { main: ["trend"], worker: ["levels"], nullCheckInWorker: false })
+  );
 });
 
 Deno.test("evaluate: sections run in the worker give the serial run's numbers, notes and tables", async () => {
@@ -469,6 +489,40 @@ Deno.test("evaluate: a section failing in the worker fails the run with its type
       equal(await Deno.stat(`${dir}/out`).then(() => [...Deno.readDirSync(`${dir}/out`)].length, () => 0), 0);
     })
   );
+});
+
+Deno.test("evaluate worker: a null check that fails beside is the typed error of both the check and the results", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-null-" });
+  try {
+    // no sp500 prices under --data: the worker's null check fails loading the real tickers it is capped by
+    const o = parseEvaluateArgs([
+      "--reduced",
+      "--sections",
+      "signals",
+      "--data",
+      dir,
+      "--out",
+      `${dir}/out`,
+      "--quiet",
+    ]);
+    ok(lanes(o).nullCheckInWorker);
+    const side = sectionsInWorker([], o, true);
+    try {
+      const typed = (e: unknown) => {
+        ok(e instanceof FmaiError, String(e));
+        equal(e.name, "DataSourceError");
+        equal(e.userError, true);
+        ok(/cannot read .*sp500-5yr-ohlcv\/all_stocks_5yr\.csv\.gz/.test(e.message), e.message);
+        return true;
+      };
+      await rejects(side.nullCheck!, typed);
+      await rejects(side.results, typed);
+    } finally {
+      side.terminate();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("evaluate worker: errors cross the thread as their name, message, userError and stack", () => {

@@ -1,12 +1,13 @@
 /**
  * Sections of `deno task evaluate` in their own thread, beside the main one. The evaluation runs here the sections
- * that share nothing with the trend section (`lanes` in `evaluate.ts`): the sentiment section's cost is the
- * language models' ONNX Runtime inference (native code, one thread) while the trend section's models train on
- * the single-threaded wasm backend, so on a 2-core machine the two overlap instead of adding up. A section is a
- * pure function of its context, so its numbers do not depend on the thread it ran in (`evaluate_test.ts`
- * compares both ways).
+ * that share nothing with the trend section (`lanes` in `evaluate.ts`), and first the null check that the trend
+ * and signals sections report (a second fitted system, on a random walk): the sentiment section's cost is the
+ * language models' ONNX Runtime inference (native code, one thread) and the null run's models train on their own
+ * wasm backend here, while the trend section's models train on the main thread's, so on a 2-core machine the two
+ * overlap instead of adding up. A section and the null check are pure functions of their context, so their
+ * numbers do not depend on the thread they ran in (`evaluate_test.ts` compares both ways).
  *
- * Messages: in, one {@link SectionJob}; out, one `{ results }` or `{ error }`. The worker prints its progress lines
+ * Messages: in, one {@link SectionJob}; out, `{ nullCheck }` when asked for, then one `{ results }` or `{ error }`. The worker prints its progress lines
  * itself (`[evaluate] ...` on stderr, as the main thread does): a message to the main thread would wait until
  * that thread's running section next yields to its event loop, which a training loop may not do for minutes.
  * Errors cross as {@link RemoteError} (name, message, whether the user can fix it, stack) and are rebuilt on the
@@ -15,11 +16,20 @@
  */
 /// <reference lib="deno.worker" />
 import { FmaiError, oneLine } from "@lib/core/mod.ts";
-import { type EvalContext, type SectionResult, SECTIONS } from "@lib/evaluate/mod.ts";
+import {
+  type EvalContext,
+  loadSp500,
+  type NullCheck,
+  nullCheckFor,
+  type SectionResult,
+  SECTIONS,
+} from "@lib/evaluate/mod.ts";
 import { evalTextModels } from "./lm.ts";
 
 /** What the worker is asked to run. */
 export interface SectionJob {
+  /** Compute the null check first (`nullCheckFor`) and post it, before the sections. */
+  nullCheck: boolean;
   /** Run one after another, in this order. */
   sections: string[];
   dataDir: string;
@@ -38,8 +48,8 @@ export interface RemoteError {
   stack?: string;
 }
 
-/** What the worker posts. */
-export type WorkerMessage = { results: SectionResult[] } | { error: RemoteError };
+/** What the worker posts: the null check when asked for it, then its sections' results or the first error. */
+export type WorkerMessage = { nullCheck: NullCheck } | { results: SectionResult[] } | { error: RemoteError };
 
 /** `e` as a {@link RemoteError}. */
 export function toRemoteError(e: unknown): RemoteError {
@@ -94,6 +104,13 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
         tickers: job.tickers,
         log: job.quiet ? undefined : (s) => console.error(`[evaluate] ${s}`),
       };
+      if (job.nullCheck) {
+        ctx.log?.("null check (worker)...");
+        // the trend section's real tickers: the symbols it loads (`nullSymbols` caps the null market by them)
+        const check = await nullCheckFor(ctx, (await loadSp500(ctx)).size);
+        post({ nullCheck: check });
+        ctx.log?.(`null check (worker) done in ${(check.ms / 1000).toFixed(1)} s`);
+      }
       const results: SectionResult[] = [];
       for (const name of job.sections) {
         ctx.log?.(`section ${name} (worker)...`);

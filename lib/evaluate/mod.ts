@@ -27,8 +27,8 @@ export * from "./risk.ts";
  * The sections by key, in protocol order. Other sections register here (volatility, levels, sentiment).
  */
 export const SECTIONS: Record<string, Section> = {
-  trend: trendSection,
-  signals: signalsSection,
+  trend: Object.assign(trendSection, { usesNullCheck: true }),
+  signals: Object.assign(signalsSection, { usesNullCheck: true }),
   volatility: volatilitySection,
   levels: levelsSection,
   sentiment: sentimentSection,
@@ -36,8 +36,9 @@ export const SECTIONS: Record<string, Section> = {
 };
 
 /**
- * Sections that share the trend section's fitted models and null check (memoized per realm in `trend.ts`), so a
- * runner that spreads sections over threads keeps them in one; every other section shares nothing.
+ * Sections that share the trend section's fitted models (memoized per realm in `trend.ts`), so a runner that
+ * spreads sections over threads keeps them in one; every other section shares nothing. Their null check is plain
+ * data (`NullCheck`): a runner may compute it in another thread and hand it over as `ctx.nullCheck`.
  */
 export const SHARE_TREND_RUN: readonly string[] = ["trend", "signals"];
 

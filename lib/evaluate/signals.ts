@@ -15,7 +15,7 @@ import {
   systemAttribution,
 } from "../workflow/mod.ts";
 import { SP500_DIR, withSurvivorshipNote } from "./data.ts";
-import { NULL_SESSIONS, NULL_Z_BOUND, nullRunFor, type TrendRun, trendRunFor } from "./trend.ts";
+import { NULL_Z_BOUND, nullCheckData, nullCheckOf, type TrendRun, trendRunFor } from "./trend.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
 
 /** Portfolio of the protocol run (the pipeline's default configuration). */
@@ -76,16 +76,6 @@ export function strategyMetrics(
   return out;
 }
 
-/** Day-clustered z of the mean of a daily series (finite values): mean / (sd / sqrt(n)). */
-export function meanZ(r: ArrayLike<number>): number {
-  const v = Array.prototype.filter.call(r, Number.isFinite) as number[];
-  const n = v.length;
-  if (n < 2) return NaN;
-  const m = v.reduce((a, b) => a + b, 0) / n;
-  const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1));
-  return sd > 0 ? m / (sd / Math.sqrt(n)) : 0;
-}
-
 /**
  * Every strategy's backtest on the test rows of a run's fitted system (the mixture of experts, each expert, each
  * ensemble, each base model, always-long vol-targeted, buy-and-hold), with the mean gate weight per expert.
@@ -133,16 +123,12 @@ export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
 
   // Null check at every traded stage: the same system on a random walk has no gross edge anywhere.
   t0 = performance.now();
-  const { input: nullIn, run: nullRun } = await nullRunFor(ctx, run.ds.series.size);
-  const nullResults = runSignals(nullRun).results;
+  const { check } = await nullCheckOf(ctx, run.ds.series.size);
   timings["null_check"] = performance.now() - t0;
-  const nullData =
-    `synthetic nullMarket(seed ${ctx.seed}, ${nullIn.series.size} symbols, ${NULL_SESSIONS} sessions)`;
+  const nullData = nullCheckData(ctx.seed, check);
   const failed: string[] = [];
   const nullZ = new Map<string, number>();
-  for (const [method, r] of nullResults) {
-    if (method === BUY_AND_HOLD || method === ALWAYS_LONG) continue; // no timing: nothing to be at chance
-    const z = meanZ(r.gross);
+  for (const [method, z] of check.signalsZ) {
     nullZ.set(method, z);
     metrics.push({
       section: "signals",

@@ -35,6 +35,9 @@ import {
 import { lineFigure, type Table } from "../report/mod.ts";
 import { type MarketSource, nullMarket } from "../sources/mod.ts";
 import {
+  ALWAYS_LONG,
+  backtestPredictions,
+  BUY_AND_HOLD,
   fitSystem,
   type FittedSystem,
   makeSpec,
@@ -45,7 +48,7 @@ import {
 } from "../workflow/mod.ts";
 import { loadMarket, loadSp500, SP500_DIR, withSurvivorshipNote } from "./data.ts";
 import { trendZoo } from "./trend_zoo.ts";
-import type { EvalContext, Metric, SectionResult } from "./types.ts";
+import type { EvalContext, Metric, NullCheck, SectionResult } from "./types.ts";
 
 /** The trend models of the protocol run: every model the pipeline can build. */
 export const TREND_MODELS: string[] = [...TREND_MODEL_NAMES];
@@ -375,36 +378,73 @@ export function trendRunFor(ctx: EvalContext): Promise<TrendRun> {
   return p;
 }
 
-const nullMemo = new Map<
-  string,
-  Promise<{ input: Awaited<ReturnType<typeof nullMarketInput>>; run: TrendRun }>
->();
+const nullMemo = new Map<string, Promise<NullCheck>>();
 
 /**
- * The null run of a context: the same system (every model, the ensembles, the gate) fitted and predicted on a
- * zero-drift random walk over the protocol's dates, memoized so the trend and signals sections share it.
+ * The null check of a context: the same system (every model, the ensembles, the gate) fitted, predicted and
+ * traded on a zero-drift random walk over the protocol's dates, reduced to its z-scores; memoized so the trend
+ * and signals sections share one null run. `realTickers`: the real run's tickers ({@link nullSymbols}).
  */
-export function nullRunFor(
-  ctx: EvalContext,
-  realTickers: number,
-): Promise<{ input: Awaited<ReturnType<typeof nullMarketInput>>; run: TrendRun }> {
-  const key = JSON.stringify([ctx.seed, nullSymbols(ctx, realTickers)]);
+export function nullCheckFor(ctx: EvalContext, realTickers: number): Promise<NullCheck> {
+  const symbols = nullSymbols(ctx, realTickers);
+  const key = JSON.stringify([ctx.seed, symbols]);
   let p = nullMemo.get(key);
   if (!p) {
     p = (async () => {
-      const input = await nullMarketInput(ctx.seed, nullSymbols(ctx, realTickers));
+      const t0 = performance.now();
+      const input = await nullMarketInput(ctx.seed, symbols);
       const run = await runTrend({
         ...input,
         segments: TREND_SEGMENTS,
         models: TREND_MODELS,
         seed: ctx.seed,
       });
-      return { input, run };
+      const signalsZ: [string, number][] = [];
+      for (const [method, r] of backtestPredictions(run.ds, run.test, run.system.spec)) {
+        if (method !== BUY_AND_HOLD && method !== ALWAYS_LONG) signalsZ.push([method, meanZ(r.gross)]);
+      }
+      return { symbols: input.series.size, trendZ: [...chanceZ(run)], signalsZ, ms: performance.now() - t0 };
     })();
     nullMemo.set(key, p);
     p.catch(() => nullMemo.delete(key));
   }
   return p;
+}
+
+/**
+ * The null check a section reports: the one computed beside this thread (`ctx.nullCheck`) when it is of this
+ * run's null market, else {@link nullCheckFor} here. Returns it with the ms this thread waited for it.
+ */
+export async function nullCheckOf(
+  ctx: EvalContext,
+  realTickers: number,
+): Promise<{ check: NullCheck; waitMs: number }> {
+  const t0 = performance.now();
+  const want = nullSymbols(ctx, realTickers);
+  let check = ctx.nullCheck ? await ctx.nullCheck : null;
+  if (check && check.symbols !== want) {
+    ctx.log?.(
+      `null check: the one computed beside has ${check.symbols} symbols, this run needs ${want}; running it here`,
+    );
+    check = null;
+  }
+  check ??= await nullCheckFor(ctx, realTickers);
+  return { check, waitMs: performance.now() - t0 };
+}
+
+/** What the null check ran on, as the scoreboard's `data` of its metrics. */
+export function nullCheckData(seed: number, check: NullCheck): string {
+  return `synthetic nullMarket(seed ${seed}, ${check.symbols} symbols, ${NULL_SESSIONS} sessions)`;
+}
+
+/** Day-clustered z of the mean of a daily series (finite values): mean / (sd / sqrt(n)). */
+export function meanZ(r: ArrayLike<number>): number {
+  const v = Array.prototype.filter.call(r, Number.isFinite) as number[];
+  const n = v.length;
+  if (n < 2) return NaN;
+  const m = v.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1));
+  return sd > 0 ? m / (sd / Math.sqrt(n)) : 0;
 }
 
 /** Number of symbols of the null market: the context's tickers, capped (a full null run adds little). */
@@ -453,14 +493,11 @@ export async function trendSection(ctx: EvalContext): Promise<SectionResult> {
   }
 
   // Null check: the same pipeline on a synthetic zero-drift random walk over the same dates.
-  const t0 = performance.now();
-  const { input: nullIn, run: nullRun } = await nullRunFor(ctx, run.ds.series.size);
-  const nullMs = performance.now() - t0;
-  const zs = chanceZ(nullRun);
+  const { check, waitMs } = await nullCheckOf(ctx, run.ds.series.size);
+  const zs = new Map(check.trendZ);
   const notes: string[] = [];
   const failed: string[] = [];
-  const nullData =
-    `synthetic nullMarket(seed ${ctx.seed}, ${nullIn.series.size} symbols, ${NULL_SESSIONS} sessions)`;
+  const nullData = nullCheckData(ctx.seed, check);
   for (const [name, z] of zs) {
     metrics.push({
       section: "trend",
@@ -575,6 +612,6 @@ export async function trendSection(ctx: EvalContext): Promise<SectionResult> {
     figures,
     tables: [table, zoo.table],
     notes,
-    timings: { ...run.timings, null_check: nullMs },
+    timings: { ...run.timings, null_check: waitMs, null_check_run: check.ms },
   });
 }

@@ -9,15 +9,36 @@ import {
   monthlyMean,
   NULL_SESSIONS,
   NULL_Z_BOUND,
+  nullCheckData,
+  nullCheckOf,
   nullMarketInput,
+  nullSymbols,
   runTrend,
   seriesFromSource,
   trendTestMetrics,
   upViewMetrics,
 } from "./trend.ts";
 import { runSignals } from "./signals.ts";
+import type { NullCheck } from "./types.ts";
 
 const FAST = ["majority", "momentum", "logistic", "gbdt"];
+
+Deno.test("null check handed over: a section reports the one computed beside it, of this run's null market", async () => {
+  const ctx = { sharedDir: "/nonexistent", seed: 3, reduced: true };
+  equal(nullSymbols(ctx, 2), 10);
+  equal(nullSymbols({ ...ctx, reduced: false }, 500), 100);
+  const check: NullCheck = { symbols: 10, trendZ: [["logistic", 0.5]], signalsZ: [["moe", -1.2]], ms: 1234 };
+  const lines: string[] = [];
+  // no null run here (it would take minutes): the handed-over check is the one reported, awaited once
+  const got = await nullCheckOf(
+    { ...ctx, nullCheck: Promise.resolve(structuredClone(check)), log: (s) => lines.push(s) },
+    2,
+  );
+  deepEqual(got.check, check);
+  ok(got.waitMs >= 0 && got.waitMs < 1000);
+  deepEqual(lines, []);
+  equal(nullCheckData(3, got.check), `synthetic nullMarket(seed 3, 10 symbols, ${NULL_SESSIONS} sessions)`);
+});
 
 Deno.test("null market: every trend model and ensemble is within noise of chance (|z| < 3)", async () => {
   const input = await nullMarketInput(11, 12);

@@ -83,7 +83,31 @@ export interface EvalContext {
   lm?: EvalTextModels;
   /** Why `lm` is absent (printed as the section's note), e.g. the command that installs the model. */
   lmMissing?: string;
+  /**
+   * The null check, computed beside this thread (`deno task evaluate` runs it in its worker while the trend run
+   * fits here); absent: the section that reports it computes it (`nullCheckFor`, memoized).
+   */
+  nullCheck?: Promise<NullCheck>;
+}
+
+/**
+ * The null check's numbers: the same system (every model, the ensembles, the gate) fitted, predicted and traded
+ * on a zero-drift random walk over the protocol's dates. Plain data, so it crosses threads.
+ */
+export interface NullCheck {
+  /** Symbols of the null market. */
+  symbols: number;
+  /** Day-clustered z of test accuracy vs chance, per trend method (models, then ensembles). */
+  trendZ: [string, number][];
+  /** z of the mean gross daily return, per traded strategy (not buy-and-hold or always-long: no timing). */
+  signalsZ: [string, number][];
+  /** Wall time of the null run, ms (in the thread that ran it). */
+  ms: number;
 }
 
 /** One section of the protocol. */
-export type Section = (ctx: EvalContext) => Promise<SectionResult>;
+export interface Section {
+  (ctx: EvalContext): Promise<SectionResult>;
+  /** It reports the null check (`ctx.nullCheck`), so a runner may start that early in another thread. */
+  readonly usesNullCheck?: boolean;
+}
