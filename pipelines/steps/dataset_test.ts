@@ -1,7 +1,7 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { InputError, sessions } from "@lib/core/mod.ts";
 import { csvSourceFor } from "@lib/sources/mod.ts";
-import { lexiconScorer } from "@lib/models/mod.ts";
+import { lexiconScorer, type ScoredNews } from "@lib/models/mod.ts";
 import { embeddedConfig, openStores, type Stores } from "@lib/store/mod.ts";
 import { makeSpec } from "@lib/workflow/mod.ts";
 import { collect } from "./collect.ts";
@@ -12,9 +12,37 @@ import {
   MAX_GAP_SESSIONS,
   MAX_MISSING_SHARE,
   PIPELINE_FEATURE_SET,
+  scoredNewsNote,
   sessionHoles,
   sessionsNeeded,
 } from "./dataset.ts";
+
+Deno.test("scoring line: items scored, distinct texts run and from the memo, items from the store's cache", () => {
+  const items = Array.from({ length: 12 }, (_, i) => ({ id: `n${i}` })) as unknown as ScoredNews["items"];
+  const line = (s: Omit<ScoredNews, "items">) => scoredNewsNote({ items, ...s }, "finsent-mpnet@v1/fp32");
+  // scored by the model: 10 items with 6 distinct texts, 4 from the memo, 2 run in 0.5 s
+  equal(
+    line({ scored: 10, cached: 2, texts: 6, memoHits: 4, scoreMs: 500 }),
+    "12 news items: 10 scored by finsent-mpnet@v1/fp32 (6 distinct texts: 2 run at 4/s, 4 from this machine's " +
+      "memo of scores by text), 2 from the store's score cache",
+  );
+  // every distinct text from the memo: nothing ran, so no rate
+  equal(
+    line({ scored: 10, cached: 2, texts: 6, memoHits: 6, scoreMs: 3 }),
+    "12 news items: 10 scored by finsent-mpnet@v1/fp32 (6 distinct texts: 0 run, 6 from this machine's memo of " +
+      "scores by text), 2 from the store's score cache",
+  );
+  // no memo (the lexicon) and all run
+  equal(
+    line({ scored: 12, cached: 0, texts: 12, memoHits: 0, scoreMs: 0 }),
+    "12 news items: 12 scored by finsent-mpnet@v1/fp32 (12 distinct texts: 12 run), 0 from the store's score cache",
+  );
+  // all from the store: no distinct texts to speak of
+  equal(
+    line({ scored: 0, cached: 12, texts: 0, memoHits: 0, scoreMs: 0 }),
+    "12 news items: 0 scored by finsent-mpnet@v1/fp32, 12 from the store's score cache",
+  );
+});
 
 const SP500 = new URL("../../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname;
 const OPTS = { trainFrac: 0.6, validFrac: 0.2, purge: 1, embargo: 5 };
