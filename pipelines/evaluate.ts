@@ -19,7 +19,14 @@
  */
 import { checkWritableDir, parseFlags, reportCliError } from "./_cli_error.ts";
 import { tfStarterFromEnv } from "./tf_env.ts";
-import { fromRemoteError, runSection, type SectionJob, type WorkerMessage } from "./evaluate_worker.ts";
+import {
+  fromRemoteError,
+  type MainLaneDone,
+  runSection,
+  type SectionJob,
+  type WorkerMessage,
+} from "./evaluate_worker.ts";
+import { defaultLmThreads } from "./lm.ts";
 import { ConfigError, oneLine, wholeNumber, type WholeNumberRange } from "@lib/core/mod.ts";
 import {
   defaultTickers,
@@ -256,10 +263,12 @@ export async function evaluate(
   try {
     for (const name of lane.main) {
       log?.(`section ${name}...`);
-      const r = await runSection(name, ctx);
+      // a section with language models runs here only when no section runs beside: every core is its
+      const r = await runSection(name, ctx, defaultLmThreads);
       results.push(r);
       log?.(`section ${name} done in ${(r.timings.section_total / 1000).toFixed(1)} s`);
     }
+    side?.mainLaneDone();
     if (side && lane.worker.length) {
       log?.(`waiting for the worker's sections (${lane.worker.join(", ")})...`);
       results.push(...await side.results);
@@ -309,13 +318,19 @@ export function lanes(
  * Starts `sections` in a worker (`evaluate_worker.ts`), one after another, after the null check when `nullCheck`;
  * the worker prints its own progress unless `o.quiet`. `results` settles with their results (in the same order)
  * or the first error (rebuilt with the error's name and `userError`); `nullCheck` (when asked for) settles as
- * soon as the worker has it, or with that error; `terminate` stops the worker.
+ * soon as the worker has it, or with that error; `mainLaneDone` tells the worker that this thread's sections
+ * are done (its language models may take every core from then on); `terminate` stops the worker.
  */
 export function sectionsInWorker(
   sections: readonly string[],
   o: EvaluateOptions,
   nullCheck = false,
-): { results: Promise<SectionResult[]>; nullCheck?: Promise<NullCheck>; terminate: () => void } {
+): {
+  results: Promise<SectionResult[]>;
+  nullCheck?: Promise<NullCheck>;
+  mainLaneDone: () => void;
+  terminate: () => void;
+} {
   const worker = new Worker(new URL("./evaluate_worker.ts", import.meta.url), { type: "module" });
   let done = false;
   const terminate = () => {
@@ -355,7 +370,10 @@ export function sectionsInWorker(
     quiet: o.quiet,
   };
   worker.postMessage(job);
-  return { results, ...(nullCheck ? { nullCheck: check.promise } : {}), terminate };
+  const mainLaneDone = () => {
+    if (!done) worker.postMessage({ mainLaneDone: true } satisfies MainLaneDone);
+  };
+  return { results, ...(nullCheck ? { nullCheck: check.promise } : {}), mainLaneDone, terminate };
 }
 
 /** CI verdict: problems (empty = pass). */

@@ -24,7 +24,7 @@ import {
   type SectionResult,
   SECTIONS,
 } from "@lib/evaluate/mod.ts";
-import { evalTextModels } from "./lm.ts";
+import { defaultLmThreads, evalTextModels } from "./lm.ts";
 
 /** What the worker is asked to run. */
 export interface SectionJob {
@@ -46,6 +46,14 @@ export interface RemoteError {
   /** `FmaiError.userError`; null when the error is not one of the project's typed errors. */
   userError: boolean | null;
   stack?: string;
+}
+
+/**
+ * What the main thread posts after the job: its own sections are done, so the cores are free for the language
+ * models (a model the worker loads from then on gets `defaultLmThreads()` ONNX threads instead of one).
+ */
+export interface MainLaneDone {
+  mainLaneDone: true;
 }
 
 /** What the worker posts: the null check when asked for it, then its sections' results or the first error. */
@@ -72,11 +80,15 @@ export function fromRemoteError(r: RemoteError): Error {
 
 /**
  * Runs `SECTIONS[name]` with `ctx`, handing the sentiment section the installed language models (or the note
- * why there are none) and closing their caches afterwards. The one way both a serial run and the worker run a
- * section.
+ * why there are none; `lmThreads`: the ONNX Runtime threads of a model it loads now) and closing their caches
+ * afterwards. The one way both a serial run and the worker run a section.
  */
-export async function runSection(name: string, ctx: EvalContext): Promise<SectionResult> {
-  const text = name === "sentiment" ? await evalTextModels(ctx.reduced) : null;
+export async function runSection(
+  name: string,
+  ctx: EvalContext,
+  lmThreads: () => number,
+): Promise<SectionResult> {
+  const text = name === "sentiment" ? await evalTextModels(ctx.reduced, lmThreads) : null;
   const c: EvalContext = { ...ctx };
   if (text && "missing" in text) {
     c.lmMissing = text.missing;
@@ -93,7 +105,13 @@ export async function runSection(name: string, ctx: EvalContext): Promise<Sectio
 }
 
 if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope) {
-  self.onmessage = async (ev: MessageEvent<SectionJob>) => {
+  // one ONNX thread while the main thread trains its models on the other core; every core once it is done
+  let lmThreads = 1;
+  self.onmessage = async (ev: MessageEvent<SectionJob | MainLaneDone>) => {
+    if ("mainLaneDone" in ev.data) {
+      lmThreads = defaultLmThreads();
+      return;
+    }
     const job = ev.data;
     const post = (m: WorkerMessage) => self.postMessage(m);
     try {
@@ -114,7 +132,7 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
       const results: SectionResult[] = [];
       for (const name of job.sections) {
         ctx.log?.(`section ${name} (worker)...`);
-        const r = await runSection(name, ctx);
+        const r = await runSection(name, ctx, () => lmThreads);
         results.push(r);
         ctx.log?.(`section ${name} (worker) done in ${(r.timings.section_total / 1000).toFixed(1)} s`);
       }

@@ -18,6 +18,7 @@ import {
   OnnxTextModel,
   type SentimentScorer,
   type TextModelOptions,
+  threadsLabel,
 } from "@lib/models/mod.ts";
 import type { EvalTextModels } from "@lib/evaluate/mod.ts";
 
@@ -144,7 +145,7 @@ export async function newsScorerFor(cfg: NewsConfig): Promise<ChosenScorer> {
   // a score depends only on the weights (the scorer's id) and the text: texts this machine has scored, in any
   // store, are read from the memo instead of run again. A memo that cannot be opened (a read-only cache) is done
   // without, and said.
-  const threadsNote = `${threads} thread${threads > 1 ? "s" : ""}`;
+  const threadsNote = threadsLabel(threads);
   let memo: DocumentStore;
   try {
     memo = await openSqliteDocuments(textScoreMemoPath());
@@ -191,10 +192,12 @@ function firstInstalled(...refs: string[]): string | null {
  * full fine-tune (`@v1`), else CI's reduced one (`@ci`). Frozen encoders: MiniLM, and mpnet too in a full run.
  * Benzinga is scored by the mpnet fine-tune (fp32), StockNet's tweets by the MiniLM fine-tune (int8) when it is
  * installed (throughput; see the issue-12 note), else by the mpnet one. Scores are cached in
- * `<lm dir>/score-cache.sqlite`.
+ * `<lm dir>/score-cache.sqlite`. `threads`: ONNX Runtime threads of a model loaded now (read at each load; a
+ * model's outputs do not depend on them).
  */
 export async function evalTextModels(
   reduced: boolean,
+  threads: () => number = () => 1,
 ): Promise<{ lm: EvalTextModels; close: () => Promise<void> } | { missing: string }> {
   const mp = firstInstalled("finsent-mpnet@v1", "finsent-mpnet@ci");
   const mini = firstInstalled("finsent-minilm@v1", "finsent-minilm@ci");
@@ -212,7 +215,7 @@ export async function evalTextModels(
   const lm: EvalTextModels = {
     load: (ref: string, options: TextModelOptions = {}) => {
       const { name, version } = parseModelRef(ref);
-      return OnnxTextModel.load(objects, name, version, options);
+      return OnnxTextModel.load(objects, name, version, { threads: threads(), ...options });
     },
     finetuned,
     frozen,

@@ -28,6 +28,7 @@ import {
   sentimentIndex,
   spearman,
   TextLogisticModel,
+  threadsLabel,
 } from "../models/mod.ts";
 import { asNewsItems, frozenEncoderHead } from "./sentiment_lm.ts";
 import { barFigure, type Figure, type Table } from "../report/mod.ts";
@@ -478,7 +479,7 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
         notes.push(
           `${ref}/${variant}: ${
             (te.x.length / (ms / 1000)).toFixed(0)
-          } sentences/s on the test part (incl. load).`,
+          } sentences/s on the test part (incl. load; ${threadsLabel(model.threads)}).`,
         );
       }
       const tr0 = meta.train as {
@@ -599,7 +600,7 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
         notes.push(
           `${label}: ${model.id} scored ${res.scored} items (${res.texts} distinct texts, ${
             (res.texts / (res.scoreMs / 1000)).toFixed(0)
-          }/s; ${res.cached} from the score cache).`,
+          }/s on ${threadsLabel(model.threads)}; ${res.cached} from the score cache).`,
         );
       } else {notes.push(
           `${label}: ${model.id} scores for all ${res.cached} items came from the score cache.`,

@@ -56,6 +56,11 @@ export interface TextModelOutput {
   embedding: Float32Array;
 }
 
+/** `1 thread`, `2 threads`: how a run's notes name a model's ONNX Runtime threads. */
+export function threadsLabel(threads: number): string {
+  return `${threads} thread${threads === 1 ? "" : "s"}`;
+}
+
 /** A fine-tuned or base transformer encoder run through ONNX Runtime. */
 export class OnnxTextModel {
   private constructor(
@@ -73,6 +78,8 @@ export class OnnxTextModel {
     readonly maxLength: number,
     /** SHA-256 (hex) of the ONNX weights in use: tells apart two trainings published under one version. */
     readonly digest: string,
+    /** ONNX Runtime intra-op threads of its session (the outputs do not depend on them). */
+    readonly threads: number,
   ) {}
 
   /** `name@version/variant`: the model's name in reports. */
@@ -164,6 +171,7 @@ export class OnnxTextModel {
       batchSize,
       maxLength,
       digest,
+      threads,
     );
   }
 

@@ -57,7 +57,7 @@ for (const ref of BASES) {
 
 const anyBase = BASES.find((r) => installedRef(r)) ?? null;
 Deno.test({
-  name: `OnnxTextModel: normalized embeddings, batch-size invariance, length cap, typed errors${
+  name: `OnnxTextModel: normalized embeddings, batch-size and thread invariance, length cap, typed errors${
     anyBase ? "" : ` (skipped: ${LM_MISSING})`
   }`,
   ignore: !anyBase,
@@ -77,6 +77,14 @@ Deno.test({
       const e8 = await a8.embed(texts);
       await a8.release();
       for (let k = 0; k < ea.length; k++) ok(Math.abs(ea[k] - e8[k]) < 1e-4, "batching changes an embedding");
+      // ONNX Runtime's threads change the speed, not the outputs (the evaluation raises them mid-run)
+      const t2 = await loadTestModel(anyBase!, { batchSize: 1, threads: 2 });
+      const et2 = await t2.embed(texts);
+      await t2.release();
+      equal(a.threads, 1);
+      equal(t2.threads, 2);
+      ok(ea.every((v, k) => v === et2[k]), "two threads give other embeddings than one");
+      await rejects(() => loadTestModel(anyBase!, { threads: 0 }), RangeError);
       equal(b.tokenize(texts[1]).length, 8);
       await rejects(() => a.predictProba(texts), ModelError); // a base encoder has no head
       await rejects(() => loadTestModel(anyBase!, { variant: "fp8" }), ModelError);
