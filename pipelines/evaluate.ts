@@ -263,7 +263,7 @@ export async function evaluate(
   try {
     for (const name of lane.main) {
       log?.(`section ${name}...`);
-      // a section with language models runs here only when no section runs beside: every core is its
+      // the sentiment section runs here only when no section runs beside, so its language models get every core
       const r = await runSection(name, ctx, defaultLmThreads);
       results.push(r);
       log?.(`section ${name} done in ${(r.timings.section_total / 1000).toFixed(1)} s`);

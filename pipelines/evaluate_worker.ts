@@ -7,7 +7,8 @@
  * overlap instead of adding up. A section and the null check are pure functions of their context, so their
  * numbers do not depend on the thread they ran in (`evaluate_test.ts` compares both ways).
  *
- * Messages: in, one {@link SectionJob}; out, `{ nullCheck }` when asked for, then one `{ results }` or `{ error }`. The worker prints its progress lines
+ * Messages: in, one {@link SectionJob}, then {@link MainLaneDone} when the main thread's sections are done; out,
+ * `{ nullCheck }` when asked for, then one `{ results }` or `{ error }`. The worker prints its progress lines
  * itself (`[evaluate] ...` on stderr, as the main thread does): a message to the main thread would wait until
  * that thread's running section next yields to its event loop, which a training loop may not do for minutes.
  * Errors cross as {@link RemoteError} (name, message, whether the user can fix it, stack) and are rebuilt on the
