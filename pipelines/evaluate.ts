@@ -319,7 +319,7 @@ export function lanes(
  * the worker prints its own progress unless `o.quiet`. `results` settles with their results (in the same order)
  * or the first error (rebuilt with the error's name and `userError`); `nullCheck` (when asked for) settles as
  * soon as the worker has it, or with that error; `mainLaneDone` tells the worker that this thread's sections
- * are done (its language models may take every core from then on); `terminate` stops the worker.
+ * are done (its language models take every core from their next batch on); `terminate` stops the worker.
  */
 export function sectionsInWorker(
   sections: readonly string[],

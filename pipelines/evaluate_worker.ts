@@ -51,7 +51,7 @@ export interface RemoteError {
 
 /**
  * What the main thread posts after the job: its own sections are done, so the cores are free for the language
- * models (a model the worker loads from then on gets `defaultLmThreads()` ONNX threads instead of one).
+ * models (the worker's models take `defaultLmThreads()` ONNX threads from their next batch on, instead of one).
  */
 export interface MainLaneDone {
   mainLaneDone: true;
@@ -81,7 +81,7 @@ export function fromRemoteError(r: RemoteError): Error {
 
 /**
  * Runs `SECTIONS[name]` with `ctx`, handing the sentiment section the installed language models (or the note
- * why there are none; `lmThreads`: the ONNX Runtime threads of a model it loads now) and closing their caches
+ * why there are none; `lmThreads`: their ONNX Runtime threads, read before each batch) and closing their caches
  * afterwards. The one way both a serial run and the worker run a section.
  */
 export async function runSection(

@@ -192,8 +192,8 @@ function firstInstalled(...refs: string[]): string | null {
  * full fine-tune (`@v1`), else CI's reduced one (`@ci`). Frozen encoders: MiniLM, and mpnet too in a full run.
  * Benzinga is scored by the mpnet fine-tune (fp32), StockNet's tweets by the MiniLM fine-tune (int8) when it is
  * installed (throughput; see the issue-12 note), else by the mpnet one. Scores are cached in
- * `<lm dir>/score-cache.sqlite`. `threads`: ONNX Runtime threads of a model loaded now (read at each load; a
- * model's outputs do not depend on them).
+ * `<lm dir>/score-cache.sqlite`. `threads`: the ONNX Runtime threads of the models, read before each batch (a
+ * model's session is rebuilt when the answer changes; its outputs do not depend on them).
  */
 export async function evalTextModels(
   reduced: boolean,
@@ -215,7 +215,7 @@ export async function evalTextModels(
   const lm: EvalTextModels = {
     load: (ref: string, options: TextModelOptions = {}) => {
       const { name, version } = parseModelRef(ref);
-      return OnnxTextModel.load(objects, name, version, { threads: threads(), ...options });
+      return OnnxTextModel.load(objects, name, version, { threads, ...options });
     },
     finetuned,
     frozen,

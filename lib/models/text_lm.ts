@@ -42,8 +42,13 @@ export interface TextModelOptions {
   variant?: string;
   /** Texts per padded batch (default 32). */
   batchSize?: number;
-  /** onnxruntime intra-op threads (default 1: on a busy 2-core machine one thread per process is fastest). */
-  threads?: number;
+  /**
+   * onnxruntime intra-op threads (default 1: on a busy 2-core machine one thread per process is fastest). A
+   * function is read before each batch, and the session is rebuilt when its answer changes (the model then keeps
+   * its weights' bytes): a run that starts beside other work can take the cores it frees. The outputs do not
+   * depend on the threads.
+   */
+  threads?: number | (() => number);
   /** Token cap (default and maximum: the model's `maxLength`). */
   maxLength?: number;
 }
@@ -54,6 +59,11 @@ export interface TextModelOutput {
   probs: Float64Array | null;
   /** L2-normalized embeddings `n x hidden`. */
   embedding: Float32Array;
+}
+
+/** A RangeError unless `threads` is a whole number of at least 1. */
+function checkThreads(threads: number): void {
+  if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads ${threads}`);
 }
 
 /** `1 thread`, `2 threads`: how a run's notes name a model's ONNX Runtime threads. */
@@ -71,16 +81,45 @@ export class OnnxTextModel {
     /** ONNX variant in use. */
     readonly variant: string,
     readonly meta: TextModelMeta,
-    private readonly session: Ort.InferenceSession,
+    private session: Ort.InferenceSession,
     private readonly ort: typeof Ort,
     private readonly tokenizer: Tokenizer,
     readonly batchSize: number,
     readonly maxLength: number,
     /** SHA-256 (hex) of the ONNX weights in use: tells apart two trainings published under one version. */
     readonly digest: string,
-    /** ONNX Runtime intra-op threads of its session (the outputs do not depend on them). */
-    readonly threads: number,
-  ) {}
+    threads: number,
+    /** Set when the threads follow a function: what it wants, and a session with that many. */
+    private readonly rethread: {
+      want: () => number;
+      open: (threads: number) => Promise<Ort.InferenceSession>;
+    } | null,
+  ) {
+    this.threadHistory = [threads];
+  }
+
+  /**
+   * The ONNX Runtime intra-op thread counts its session has had, in order (one entry unless the threads follow a
+   * function that changed its answer).
+   */
+  readonly threadHistory: number[];
+
+  /** ONNX Runtime intra-op threads of its session now. */
+  get threads(): number {
+    return this.threadHistory[this.threadHistory.length - 1];
+  }
+
+  /** Rebuilds the session when the threads follow a function whose answer has changed. */
+  private async followThreads(): Promise<void> {
+    if (!this.rethread) return;
+    const want = this.rethread.want();
+    if (want === this.threads) return;
+    checkThreads(want);
+    const next = await this.rethread.open(want);
+    await this.session.release();
+    this.session = next;
+    this.threadHistory.push(want);
+  }
 
   /** `name@version/variant`: the model's name in reports. */
   get id(): string {
@@ -143,23 +182,28 @@ export class OnnxTextModel {
         })`,
       );
     }
-    const batchSize = options.batchSize ?? 32, threads = options.threads ?? 1;
+    const want = typeof options.threads === "function" ? options.threads : null;
+    const threads = typeof options.threads === "function" ? options.threads() : options.threads ?? 1;
+    const batchSize = options.batchSize ?? 32;
     const maxLength = options.maxLength ?? meta.maxLength;
     if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RangeError(`batchSize ${batchSize}`);
-    if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads ${threads}`);
+    checkThreads(threads);
     if (!(Number.isInteger(maxLength) && maxLength >= 8 && maxLength <= meta.maxLength)) {
       throw new RangeError(`maxLength ${maxLength} outside 8..${meta.maxLength}`);
     }
     const ort = await import("onnxruntime-node");
     const { Tokenizer } = await import("@huggingface/tokenizers");
     const tokenizer = new Tokenizer(JSON.parse(dec.decode(need("tokenizer.json"))), {});
-    const session = await ort.InferenceSession.create(need(file), {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: "sequential",
-      graphOptimizationLevel: "all",
-    });
-    const digest = await sha256Hex(need(file));
+    const weights = need(file);
+    const open = (intraOpNumThreads: number) =>
+      ort.InferenceSession.create(weights, {
+        intraOpNumThreads,
+        interOpNumThreads: 1,
+        executionMode: "sequential",
+        graphOptimizationLevel: "all",
+      });
+    const session = await open(threads);
+    const digest = await sha256Hex(weights);
     return new OnnxTextModel(
       name,
       version,
@@ -172,6 +216,7 @@ export class OnnxTextModel {
       maxLength,
       digest,
       threads,
+      want ? { want, open } : null,
     );
   }
 
@@ -192,6 +237,7 @@ export class OnnxTextModel {
     const probs = this.hasHead ? new Float64Array(n * 3) : null;
     const embedding = new Float32Array(n * H);
     for (let s = 0; s < n; s += this.batchSize) {
+      await this.followThreads();
       const idx = order.slice(s, s + this.batchSize), b = idx.length;
       const L = Math.max(...idx.map((i) => ids[i].length));
       const inIds = new BigInt64Array(b * L).fill(BigInt(this.meta.padId)), mask = new BigInt64Array(b * L);

@@ -3,7 +3,7 @@
  * missing): tokenizer parity with the reference (Python) tokenizer on every test sentence of `lm:fetch`,
  * normalized embeddings, calibrated probabilities, batching and the length cap, and typed errors.
  */
-import { equal, ok, rejects } from "node:assert/strict";
+import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ModelError } from "../core/mod.ts";
@@ -85,6 +85,25 @@ Deno.test({
       equal(t2.threads, 2);
       ok(ea.every((v, k) => v === et2[k]), "two threads give other embeddings than one");
       await rejects(() => loadTestModel(anyBase!, { threads: 0 }), RangeError);
+      // threads that follow a function: read at load and before each batch; the session is rebuilt mid-run
+      let reads = 0;
+      const moving = await loadTestModel(anyBase!, { batchSize: 1, threads: () => (++reads > 2 ? 2 : 1) });
+      try {
+        const em = await moving.embed(texts);
+        deepEqual(moving.threadHistory, [1, 2]);
+        equal(moving.threads, 2);
+        equal(reads, 1 + texts.length);
+        ok(ea.every((v, k) => v === em[k]), "rebuilding the session mid-run changed an embedding");
+      } finally {
+        await moving.release();
+      }
+      let badReads = 0;
+      const bad = await loadTestModel(anyBase!, { threads: () => (badReads++ ? 0 : 1) });
+      try {
+        await rejects(() => bad.embed(texts), RangeError);
+      } finally {
+        await bad.release();
+      }
       equal(b.tokenize(texts[1]).length, 8);
       await rejects(() => a.predictProba(texts), ModelError); // a base encoder has no head
       await rejects(() => loadTestModel(anyBase!, { variant: "fp8" }), ModelError);
