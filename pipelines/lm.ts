@@ -197,7 +197,7 @@ function firstInstalled(...refs: string[]): string | null {
  */
 export async function evalTextModels(
   reduced: boolean,
-  threads: () => number = () => 1,
+  threads: () => number,
 ): Promise<{ lm: EvalTextModels; close: () => Promise<void> } | { missing: string }> {
   const mp = firstInstalled("finsent-mpnet@v1", "finsent-mpnet@ci");
   const mini = firstInstalled("finsent-minilm@v1", "finsent-minilm@ci");

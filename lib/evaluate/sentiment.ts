@@ -479,9 +479,7 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
         notes.push(
           `${ref}/${variant}: ${
             (te.x.length / (ms / 1000)).toFixed(0)
-          } sentences/s on the test part (incl. load; ${
-            model.threadHistory.map(threadsLabel).join(", then ")
-          }).`,
+          } sentences/s on the test part (incl. load; ${threadsLabel(model.threadHistory)}).`,
         );
       }
       const tr0 = meta.train as {
@@ -602,9 +600,7 @@ export async function sentimentSection(ctx: EvalContext): Promise<SectionResult>
         notes.push(
           `${label}: ${model.id} scored ${res.scored} items (${res.texts} distinct texts, ${
             (res.texts / (res.scoreMs / 1000)).toFixed(0)
-          }/s on ${
-            model.threadHistory.map(threadsLabel).join(", then ")
-          }; ${res.cached} from the score cache).`,
+          }/s on ${threadsLabel(model.threadHistory)}; ${res.cached} from the score cache).`,
         );
       } else {notes.push(
           `${label}: ${model.id} scores for all ${res.cached} items came from the score cache.`,

@@ -66,9 +66,13 @@ function checkThreads(threads: number): void {
   if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads ${threads}`);
 }
 
-/** `1 thread`, `2 threads`: how a run's notes name a model's ONNX Runtime threads. */
-export function threadsLabel(threads: number): string {
-  return `${threads} thread${threads === 1 ? "" : "s"}`;
+/**
+ * `1 thread`, `2 threads`, or `1 thread, then 2 threads` for a session rebuilt with other threads: how a run's
+ * notes name a model's ONNX Runtime threads.
+ */
+export function threadsLabel(threads: number | readonly number[]): string {
+  const one = (t: number) => `${t} thread${t === 1 ? "" : "s"}`;
+  return typeof threads === "number" ? one(threads) : threads.map(one).join(", then ");
 }
 
 /** A fine-tuned or base transformer encoder run through ONNX Runtime. */
@@ -95,18 +99,22 @@ export class OnnxTextModel {
       open: (threads: number) => Promise<Ort.InferenceSession>;
     } | null,
   ) {
-    this.threadHistory = [threads];
+    this.history = [threads];
   }
+
+  private readonly history: number[];
 
   /**
    * The ONNX Runtime intra-op thread counts its session has had, in order (one entry unless the threads follow a
    * function that changed its answer).
    */
-  readonly threadHistory: number[];
+  get threadHistory(): readonly number[] {
+    return this.history;
+  }
 
   /** ONNX Runtime intra-op threads of its session now. */
   get threads(): number {
-    return this.threadHistory[this.threadHistory.length - 1];
+    return this.history[this.history.length - 1];
   }
 
   /** Rebuilds the session when the threads follow a function whose answer has changed. */
@@ -118,7 +126,7 @@ export class OnnxTextModel {
     const next = await this.rethread.open(want);
     await this.session.release();
     this.session = next;
-    this.threadHistory.push(want);
+    this.history.push(want);
   }
 
   /** `name@version/variant`: the model's name in reports. */

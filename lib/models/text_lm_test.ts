@@ -7,7 +7,7 @@ import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ModelError } from "../core/mod.ts";
-import { OnnxTextModel } from "./text_lm.ts";
+import { OnnxTextModel, threadsLabel } from "./text_lm.ts";
 import { installedRef, LM_MISSING, loadTestModel, SENTIMENT_REFS, testRegistryDir } from "./_test_lm.ts";
 
 /** A test of the installed model `ref` (skipped with the install command when `skip`); the model is released after. */
@@ -91,6 +91,8 @@ Deno.test({
       try {
         const em = await moving.embed(texts);
         deepEqual(moving.threadHistory, [1, 2]);
+        equal(threadsLabel(moving.threadHistory), "1 thread, then 2 threads");
+        equal(threadsLabel(moving.threads), "2 threads");
         equal(moving.threads, 2);
         equal(reads, 1 + texts.length);
         ok(ea.every((v, k) => v === em[k]), "rebuilding the session mid-run changed an embedding");
