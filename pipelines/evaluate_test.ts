@@ -405,12 +405,13 @@ Deno.test("evaluate lanes: trend and signals stay in this thread, the others and
     worker: [],
     nullCheckInWorker: false,
   });
-  // no section beside: one thread for the sections; the null check still goes beside the trend run
+  // no section beside: one thread for the sections
   deepEqual(lane(["levels", "sentiment"]), {
     main: ["levels", "sentiment"],
     worker: [],
     nullCheckInWorker: false,
   });
+  // ... but the null check still goes beside the trend run, in a worker of its own
   deepEqual(lane(["trend", "signals"]), { main: ["trend", "signals"], worker: [], nullCheckInWorker: true });
   deepEqual(lane(["signals"]), { main: ["signals"], worker: [], nullCheckInWorker: true });
   deepEqual(lane(["risk", "signals"], true), {
