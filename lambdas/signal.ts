@@ -20,6 +20,7 @@
 import "./_deno_shim.ts";
 import process from "node:process";
 import { ConfigError, FmaiError, InputError, oneLine, shown } from "../lib/core/mod.ts";
+import type { ScorecardTotals } from "../lib/backtest/mod.ts";
 import { openStores, secretsOf } from "../lib/store/mod.ts";
 import { type Config, loadConfig } from "../pipelines/config.ts";
 import { asOfProblem, runSignal } from "../pipelines/signal.ts";
@@ -36,6 +37,8 @@ export interface SignalResult {
   signals: number;
   status: string;
   scoredDays: number;
+  /** The issuing version's paper scorecard (its book's compounded return beside equal weight, Sharpe, IC). */
+  paper: ScorecardTotals;
 }
 
 /** The keys the signal event's `detail` may hold. */
@@ -181,6 +184,7 @@ async function run(event: unknown, env: Env): Promise<SignalResult> {
       signals: out.signals.length,
       status: out.status,
       scoredDays: out.scoredDays,
+      paper: out.paper,
     };
     console.log(JSON.stringify(result));
     if (out.exitCode !== 0) {

@@ -62,7 +62,7 @@ import {
   spearman,
   type VersionManifest,
 } from "@lib/models/mod.ts";
-import { scoreDay } from "@lib/backtest/mod.ts";
+import { scorecardRowTotals, type ScorecardTotals, scoreDay } from "@lib/backtest/mod.ts";
 import {
   checkUniverseSize,
   fitSystem,
@@ -185,6 +185,11 @@ export interface SignalSummary {
   /** The run's health as recorded at issue; the exit code follows it. */
   status: "ok" | "warn" | "fail";
   scoredDays: number;
+  /**
+   * The paper scorecard of the version that issued this date, over the dates it issued whose exit is known by
+   * the as-of date (its book's compounded return beside equal weight, Sharpe, drawdown, hit rate, IC).
+   */
+  paper: ScorecardTotals;
   reportPath: string;
   table: string;
   exitCode: number;
@@ -604,7 +609,9 @@ function status(v: number, warn: number, fail: number): CheckResult["status"] {
  * Scores every issued date whose traded return (next open to the open after) is known by `asOf`. A date with a
  * symbol's opens still missing waits up to `waitSessions` sessions after its exit (the data may come late) and
  * is then scored on what there is. A row's `known_at` is when it was written (not before its exit's close): an
- * answer "as known at" an earlier time never changes when a later run scores a date.
+ * answer "as known at" an earlier time never changes when a later run scores a date. The book's turnover is
+ * counted from the same version and source's signals of the previous session; without such a run (a version's
+ * first day, a missed session) the book starts from cash.
  */
 async function updateScorecard(
   stores: Stores,
@@ -614,6 +621,7 @@ async function updateScorecard(
   now: () => Instant,
 ): Promise<number> {
   const runs = await stores.tables.query("signal_runs", { where: { as_of: { lt: asOf } } });
+  const issued = new Set(runs.map((r) => `${r.model_version}\u0000${r.source}\u0000${r.as_of}`));
   let scored = 0;
   for (const run of runs) {
     const d = String(run.as_of), version = String(run.model_version), source = String(run.source);
@@ -634,10 +642,18 @@ async function updateScorecard(
       const a = byKey.get(`${s.symbol}|${entry}`), b = byKey.get(`${s.symbol}|${exit}`);
       if (a && b && Number.isFinite(a) && Number.isFinite(b)) returns.set(s.symbol, b / a - 1);
     }
+    const before = prevSession(d);
+    const previous = issued.has(`${version}\u0000${source}\u0000${before}`)
+      ? new Map(
+        (await stores.tables.query("signals", { where: { date: before, model_version: version, source } }))
+          .map(rowToSignal).map((s) => [s.symbol, s.size]),
+      )
+      : null;
     const day = scoreDay(
       sigs.map((s) => ({ symbol: s.symbol, size: s.size, score: s.provenance?.sizing.score ?? NaN })),
       returns,
       costBps,
+      previous,
     );
     const late = exit >= asOf ? 0 : sessions(nextSession(exit), asOf).length;
     if (returns.size < sigs.length && late < waitSessions) continue;
@@ -651,11 +667,39 @@ async function updateScorecard(
       hits: day.hits,
       pnl: day.pnl,
       ic: Number.isFinite(day.ic) ? day.ic : null,
+      book_pnl: day.bookPnl,
+      turnover: day.turnover,
+      benchmark: day.benchmark,
       known_at: Math.max(closeTime(exit), now()),
     }]);
     scored++;
   }
   return scored;
+}
+
+/** The paper scorecard of `version`'s production signals over the dates whose exit is known by `asOf`. */
+async function paperScorecard(stores: Stores, version: string, asOf: IsoDate): Promise<ScorecardTotals> {
+  const rows = await stores.tables.query("scorecard", {
+    where: { model_version: version, source: SIGNAL_SOURCE, date: { lt: asOf } },
+    orderBy: ["date"],
+  });
+  return scorecardRowTotals(rows.filter((r) => exitSession(String(r.date)) <= asOf));
+}
+
+/** One line on a paper scorecard: the book's return beside equal weight, its Sharpe and drawdown, and the IC. */
+export function paperLine(version: string, t: ScorecardTotals): string {
+  if (!t.days) return `${version} has no scored session yet`;
+  const pct = (v: number | null) => (v === null ? "–" : `${v >= 0 ? "+" : ""}${(100 * v).toFixed(2)}%`);
+  const num = (v: number | null) => (v === null ? "–" : v.toFixed(2));
+  const book = t.bookDays
+    ? `book ${pct(t.bookReturn)} over ${t.bookDays} sessions (equal weight ${pct(t.benchmarkReturn)}), ` +
+      `Sharpe ${num(t.bookSharpe)}, max drawdown ${pct(t.bookMaxDrawdown)}, turnover ${
+        num(t.meanTurnover)
+      }/day; `
+    : "";
+  return `${version}: ${book}hit rate ${pct(t.hitRate)} of ${t.traded} positions, mean IC ${
+    t.meanIc === null ? "–" : t.meanIc.toFixed(3)
+  } over ${t.days} sessions`;
 }
 
 /**
@@ -1438,6 +1482,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     const recheck = prior.length && recomputed !== shownStatus
       ? `as recorded at issue; the checks recomputed now say ${recomputed}`
       : "";
+    const paper = await paperScorecard(stores, version, asOf);
     const report: Report = {
       title: `fmai signals for ${nextSession(asOf)} (decided after the close of ${asOf})`,
       subtitle: `model ${p.model}@${version} (${model}); issued ${
@@ -1446,6 +1491,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       sections: [
         { title: "Signals", text: [promotion, ...(heldLine ? [heldLine] : [])], tables: [table] },
         { title: `Health: ${shownStatus}`, text: recheck ? [recheck] : [], tables: [healthTable] },
+        { title: "Paper scorecard", text: [paperLine(version, paper)] },
         {
           title: "Lineage",
           tables: [{
@@ -1494,7 +1540,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
           sh.written ? `issued ${sh.written}` : "had issued its"
         } signals for the paper scorecard (served only by version)`
       ),
-      `scorecard: ${scoredDays} sessions scored`,
+      `scorecard: ${scoredDays} sessions scored; paper ${paperLine(version, paper)}`,
     ];
     return {
       asOf,
@@ -1510,6 +1556,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       checks: recorded,
       status: shownStatus,
       scoredDays,
+      paper,
       reportPath,
       table: lines.join("\n"),
       exitCode: shownStatus === "fail" ? HEALTH_FAIL_EXIT : 0,

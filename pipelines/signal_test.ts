@@ -12,7 +12,7 @@ import {
 import { type BarRequest, createSyntheticMarket, csvSourceFor, type MarketSource } from "@lib/sources/mod.ts";
 import { type Doc, openEmbeddedStores, rowToSignal, type Stores } from "@lib/store/mod.ts";
 import { issuedView } from "@lib/serve/mod.ts";
-import { type Config, loadConfig, retrainWindow } from "./config.ts";
+import { type Config, loadConfig, retrainWindow, specFromConfig } from "./config.ts";
 import { DEFAULT_SPEC, loadSystem, SYSTEM_FORMAT_VERSION } from "@lib/workflow/mod.ts";
 import { main } from "./signal_cli.ts";
 import { createProgress } from "./progress.ts";
@@ -488,6 +488,81 @@ Deno.test({
       equal(retry.written, 0, "the stored signals stand");
       const [run] = await stores.tables.query("signal_runs", { where: { as_of: d[1] } });
       equal(Number(run.issued_at), t2, "visible from the retry on");
+    } finally {
+      await stores.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "signal: the paper scorecard books each day's return after the turnover from the previous session's book, beside equal weight",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const cfg = await smallConfig();
+    const all = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates;
+    const d = all.slice(-5, -1);
+    const stores = openEmbeddedStores(":memory:");
+    try {
+      const runs = await runDates(cfg, stores, d, [0, 1, 3]);
+      const version = runs.get(0)!.modelVersion;
+      equal(runs.get(1)!.modelVersion, version, "no refit between these sessions");
+      equal(runs.get(3)!.modelVersion, version);
+      const c = specFromConfig(cfg).costs.costBps / 10_000;
+      const sizes = async (date: string) =>
+        new Map(
+          (await stores.tables.query("signals", { where: { date, model_version: version, source: "moe" } }))
+            .map(rowToSignal).map((x) => [x.symbol, x.size]),
+        );
+      const opens = new Map(
+        (await stores.tables.query("bars", { where: { date: { gte: d[1] } } }))
+          .map((r) => [`${r.symbol}|${r.date}`, Number(r.open)]),
+      );
+      // the book of a decision date: fill at the next open, exit at the open after
+      const book = (w: Map<string, number>, entry: string, exit: string, prev: Map<string, number>) => {
+        let pnl = 0, turnover = 0, sum = 0;
+        for (const [sym, size] of w) {
+          const r = opens.get(`${sym}|${exit}`)! / opens.get(`${sym}|${entry}`)! - 1;
+          pnl += size * r;
+          sum += r;
+          turnover += Math.abs(size - (prev.get(sym) ?? 0));
+        }
+        for (const [sym, size] of prev) if (!w.has(sym)) turnover += Math.abs(size);
+        return { pnl: pnl - c * turnover, turnover, benchmark: sum / w.size };
+      };
+      const w0 = await sizes(d[0]), w1 = await sizes(d[1]);
+      ok([...w0.values()].some((x) => x !== 0), "the first book holds something");
+      const want = [book(w0, d[1], d[2], new Map()), book(w1, d[2], d[3], w0)];
+      const sc = await stores.tables.query("scorecard", {
+        where: { model_version: version },
+        orderBy: ["date"],
+      });
+      deepEqual(sc.map((r) => r.date), [d[0], d[1]], "the dates whose exit open is known at the last run");
+      sc.forEach((r, k) => {
+        const near = (a: unknown, b: number, what: string) =>
+          ok(Math.abs(Number(a) - b) < 1e-12, `${r.date} ${what}: ${a} vs ${b}`);
+        near(r.book_pnl, want[k].pnl, "book");
+        near(r.turnover, want[k].turnover, "turnover");
+        near(r.benchmark, want[k].benchmark, "equal weight");
+      });
+      // the first day starts from cash: its turnover is the whole book
+      ok(Math.abs(Number(sc[0].turnover) - [...w0.values()].reduce((a, x) => a + Math.abs(x), 0)) < 1e-12);
+      const p = runs.get(3)!.paper;
+      equal(p.days, 2);
+      equal(p.bookDays, 2);
+      ok(Math.abs(p.bookReturn! - ((1 + want[0].pnl) * (1 + want[1].pnl) - 1)) < 1e-12);
+      ok(Math.abs(p.benchmarkReturn! - ((1 + want[0].benchmark) * (1 + want[1].benchmark) - 1)) < 1e-12);
+      ok(runs.get(3)!.table.includes(`paper ${version}: book `), runs.get(3)!.table);
+      // a replay at the second date knows no exit yet: nothing scored, and the line says so
+      const replay = await runSignal(cfg, {
+        ...quiet,
+        stores,
+        asOf: d[1],
+        now: () => closeTime(d[3]) + 7_200_000,
+      });
+      equal(replay.paper.days, 0);
+      ok(replay.table.includes(`paper ${version} has no scored session yet`), replay.table);
     } finally {
       await stores.close();
     }

@@ -174,6 +174,10 @@ export async function fillStores(tables: TableStore, objects: ObjectStore): Prom
       hits: 2,
       pnl: 0.003,
       ic: 1,
+      // the book's columns: the first row stands for one scored before they were recorded
+      book_pnl: 0.004,
+      turnover: 0.5,
+      benchmark: 0.002,
       known_at: closeTime("2018-02-08"),
     },
   ]);

@@ -293,6 +293,9 @@ Deno.test("serve: models, manifest, scorecard, health, metrics and openapi", asy
     deepEqual([e.modelVersion, e.days, e.signals, e.traded, e.hitRate], [s.fx.v1, 2, 6, 4, 0.75]);
     ok(Math.abs(e.pnl - 0.004) < 1e-12);
     ok(Math.abs(e.meanIc - 0.75) < 1e-12);
+    // the book over the one day that recorded it (compounded: 1.004 - 1 is 0.004 up to rounding)
+    deepEqual([e.bookDays, e.bookSharpe, e.bookMaxDrawdown, e.meanTurnover], [1, null, 0, 0.5]);
+    ok(Math.abs(e.bookReturn - 0.004) < 1e-12 && Math.abs(e.benchmarkReturn - 0.002) < 1e-12);
     const h = await (await get(`/v1/health?date=${DATES[1]}`)).json();
     equal(h.modelVersion, s.fx.v2);
     equal(h.status, "ok", "the run's stored status: one failing check alone did not fail the run");

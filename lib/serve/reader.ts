@@ -4,6 +4,7 @@
  * built only from stored values, in a fixed order, so the same question always gets the same bytes.
  * @module
  */
+import { scorecardRowTotals, type ScorecardTotals } from "../backtest/mod.ts";
 import { type Instant, type IsoDate, nextSession, SHADOW_SIGNAL_SOURCE, type Signal } from "../core/mod.ts";
 import {
   type AliasState,
@@ -65,19 +66,11 @@ export interface IssuedSignal {
 }
 
 /** Scorecard totals of one model version (and source) over a date range. */
-export interface ScorecardEntry {
+export interface ScorecardEntry extends ScorecardTotals {
   modelVersion: string;
   source: string;
   from: IsoDate;
   to: IsoDate;
-  days: number;
-  signals: number;
-  traded: number;
-  hitRate: number | null;
-  pnl: number;
-  meanDailyPnl: number | null;
-  meanIc: number | null;
-  icir: number | null;
 }
 
 /** One stored health check. */
@@ -405,29 +398,12 @@ export class SignalReader {
     }
     const entries: ScorecardEntry[] = [];
     for (const g of groups.values()) {
-      const n = g.reduce((a, r) => a + Number(r.n), 0);
-      const traded = g.reduce((a, r) => a + Number(r.traded), 0);
-      const hits = g.reduce((a, r) => a + Number(r.hits), 0);
-      const pnl = g.map((r) => Number(r.pnl));
-      const ics = g.map((r) => r.ic).filter((v): v is number => typeof v === "number" && Number.isFinite(v));
-      const meanIc = ics.length ? ics.reduce((a, b) => a + b, 0) / ics.length : null;
-      const sdIc = ics.length > 1
-        ? Math.sqrt(ics.reduce((a, b) => a + (b - meanIc!) ** 2, 0) / (ics.length - 1))
-        : null;
-      const total = pnl.reduce((a, b) => a + b, 0);
       entries.push({
         modelVersion: String(g[0].model_version),
         source: String(g[0].source),
         from: String(g[0].date),
         to: String(g[g.length - 1].date),
-        days: g.length,
-        signals: n,
-        traded,
-        hitRate: traded ? hits / traded : null,
-        pnl: total,
-        meanDailyPnl: g.length ? total / g.length : null,
-        meanIc,
-        icir: meanIc !== null && sdIc ? meanIc / sdIc : null,
+        ...scorecardRowTotals(g),
       });
     }
     return { entries, days: rows };

@@ -266,6 +266,26 @@ export const ScorecardResponse = z.object({
     meanDailyPnl: num.openapi({ description: "`pnl` / `days` (null without a scored day)" }),
     meanIc: num,
     icir: num,
+    bookDays: z.number().openapi({
+      description:
+        "Scored days with the book's return recorded (days scored before it was recorded have none)",
+    }),
+    bookReturn: num.openapi({
+      description: "The book's compounded return over `bookDays`: each day `Σ size x return` (sizes are " +
+        "portfolio weights) less `backtest.costBps` per side on the turnover from the previous session's book " +
+        "of the same version and source (from cash without one); null without a book day",
+    }),
+    benchmarkReturn: num.openapi({
+      description:
+        "Equal weight over the same days: the mean return of each day's scored symbols, compounded",
+    }),
+    bookSharpe: num.openapi({
+      description: "Annualized Sharpe of the book's daily returns (null below 2 days)",
+    }),
+    bookMaxDrawdown: num.openapi({
+      description: "The book's largest peak-to-trough fall (a non-positive fraction)",
+    }),
+    meanTurnover: num.openapi({ description: "Mean daily turnover `Σ |Δsize|`, a fraction of capital" }),
   })),
 }).openapi("Scorecard");
 

@@ -154,8 +154,10 @@ export const HEALTH: TableSchema = {
 /**
  * The paper scorecard: realized outcomes of issued signals, one row per model version, source and decision date
  * once the traded return (next open to the open after) is known. `pnl` is the sum over symbols of size x return
- * less costs, divided by the number of symbols; `ic` the cross-sectional Spearman correlation of score and return.
- * Key (model_version, source, date).
+ * less costs, divided by the number of symbols; `ic` the cross-sectional Spearman correlation of score and return;
+ * `book_pnl` the book's return (sizes are portfolio weights) less the costs of `turnover`, the trades from the
+ * previous session's book of the same version and source; `benchmark` the equal-weight return of the scored
+ * symbols. The last three are NULL in rows scored before they were recorded. Key (model_version, source, date).
  */
 export const SCORECARD: TableSchema = {
   name: "scorecard",
@@ -169,6 +171,9 @@ export const SCORECARD: TableSchema = {
     pnl: "real",
     ic: "real",
     known_at: "int",
+    book_pnl: "real",
+    turnover: "real",
+    benchmark: "real",
   },
   key: ["model_version", "source", "date"],
   indexes: [["date"]],
