@@ -686,20 +686,28 @@ async function paperScorecard(stores: Stores, version: string, asOf: IsoDate): P
   return scorecardRowTotals(rows.filter((r) => exitSession(String(r.date)) <= asOf));
 }
 
-/** One line on a paper scorecard: the book's return beside equal weight, its Sharpe and drawdown, and the IC. */
+/** Sessions a paper book needs before the one-line summary gives its annualized Sharpe (a month). */
+const PAPER_SHARPE_SESSIONS = 21;
+
+/**
+ * One line on a paper scorecard: the book's return beside equal weight, its drawdown and turnover (and its
+ * annualized Sharpe from {@link PAPER_SHARPE_SESSIONS} sessions on), the hit rate and the IC.
+ */
 export function paperLine(version: string, t: ScorecardTotals): string {
   if (!t.days) return `${version} has no scored session yet`;
-  const pct = (v: number | null) => (v === null ? "–" : `${v >= 0 ? "+" : ""}${(100 * v).toFixed(2)}%`);
-  const num = (v: number | null) => (v === null ? "–" : v.toFixed(2));
-  const book = t.bookDays
-    ? `book ${pct(t.bookReturn)} over ${t.bookDays} sessions (equal weight ${pct(t.benchmarkReturn)}), ` +
-      `Sharpe ${num(t.bookSharpe)}, max drawdown ${pct(t.bookMaxDrawdown)}, turnover ${
-        num(t.meanTurnover)
-      }/day; `
+  const ret = (v: number | null) => (v === null ? "–" : `${v > 0 ? "+" : ""}${(100 * v).toFixed(2)}%`);
+  const pct = (v: number | null) => (v === null ? "–" : `${(100 * v).toFixed(1)}%`);
+  const n = (k: number, what: string) => `${k} ${what}${k === 1 ? "" : "s"}`;
+  const sharpe = t.bookDays >= PAPER_SHARPE_SESSIONS && t.bookSharpe !== null
+    ? `, Sharpe ${t.bookSharpe.toFixed(2)}`
     : "";
-  return `${version}: ${book}hit rate ${pct(t.hitRate)} of ${t.traded} positions, mean IC ${
+  const book = t.bookDays
+    ? `book ${ret(t.bookReturn)} over ${n(t.bookDays, "session")} (equal weight ${ret(t.benchmarkReturn)})` +
+      `${sharpe}, max drawdown ${ret(t.bookMaxDrawdown)}, turnover ${t.meanTurnover!.toFixed(2)}/day; `
+    : "";
+  return `${version}: ${book}hit rate ${pct(t.hitRate)} of ${n(t.traded, "position")}, mean IC ${
     t.meanIc === null ? "–" : t.meanIc.toFixed(3)
-  } over ${t.days} sessions`;
+  } over ${n(t.days, "session")}`;
 }
 
 /**
@@ -1540,7 +1548,9 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
           sh.written ? `issued ${sh.written}` : "had issued its"
         } signals for the paper scorecard (served only by version)`
       ),
-      `scorecard: ${scoredDays} sessions scored; paper ${paperLine(version, paper)}`,
+      `scorecard: ${scoredDays} session${scoredDays === 1 ? "" : "s"} scored; paper ${
+        paperLine(version, paper)
+      }`,
     ];
     return {
       asOf,

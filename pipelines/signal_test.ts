@@ -17,7 +17,8 @@ import { DEFAULT_SPEC, loadSystem, SYSTEM_FORMAT_VERSION } from "@lib/workflow/m
 import { main } from "./signal_cli.ts";
 import { createProgress } from "./progress.ts";
 import { ensureTables } from "./collect/mod.ts";
-import { compareOnScorecard, productionSegments, runSignal } from "./signal.ts";
+import { compareOnScorecard, paperLine, productionSegments, runSignal } from "./signal.ts";
+import { scorecardTotals } from "@lib/backtest/mod.ts";
 
 /**
  * A small, fast configuration: 6 synthetic symbols, two linear trend models, news scored by the lexicon (the
@@ -567,6 +568,37 @@ Deno.test({
       await stores.close();
     }
   },
+});
+
+Deno.test("signal: the paper line gives the book beside equal weight, and its Sharpe only from a month of sessions on", () => {
+  const day = (bookPnl: number) => ({
+    n: 2,
+    traded: 1,
+    hits: 1,
+    pnl: 0,
+    ic: 0.1,
+    bookPnl,
+    turnover: 0.5,
+    benchmark: 0.001,
+  });
+  equal(paperLine("v", scorecardTotals([])), "v has no scored session yet");
+  equal(
+    paperLine("v", scorecardTotals([day(0.01), day(-0.02)])),
+    "v: book -1.02% over 2 sessions (equal weight +0.20%), max drawdown -2.00%, turnover 0.50/day; " +
+      "hit rate 100.0% of 2 positions, mean IC 0.100 over 2 sessions",
+  );
+  const month = Array.from({ length: 21 }, (_, k) => day(k % 2 ? 0.002 : -0.001));
+  // 10 days of +0.2%, 11 of -0.1%: mean / sd x √252 = 4.43 (checked with Python's statistics module)
+  ok(
+    paperLine("v", scorecardTotals(month)).startsWith(
+      "v: book +0.90% over 21 sessions (equal weight +2.12%), Sharpe 4.43, max drawdown -0.10%",
+    ),
+  );
+  const old = { ...day(0), bookPnl: null, turnover: null, benchmark: null };
+  equal(
+    paperLine("v", scorecardTotals([old])),
+    "v: hit rate 100.0% of 1 position, mean IC 0.100 over 1 session",
+  );
 });
 
 Deno.test({
