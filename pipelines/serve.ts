@@ -353,7 +353,12 @@ export async function serve(opts: {
       hostname: opts.hostname,
       signal: opts.signal,
       onListen: opts.onListen ??
-        ((a) => console.error(`fmai API on http://${a.hostname}:${a.port} (${opts.records.length} keys)`)),
+        ((a) =>
+          console.error(
+            `fmai API on http://${a.hostname}:${a.port} (${opts.records.length} key${
+              opts.records.length === 1 ? "" : "s"
+            })`,
+          )),
     }, api.fetch);
   } catch (e) {
     throw listenError(e, {
