@@ -677,13 +677,41 @@ async function updateScorecard(
   return scored;
 }
 
-/** The paper scorecard of `version`'s production signals over the dates whose exit is known by `asOf`. */
-async function paperScorecard(stores: Stores, version: string, asOf: IsoDate): Promise<ScorecardTotals> {
-  const rows = await stores.tables.query("scorecard", {
+/** Scored sessions the report lists (the latest). */
+const PAPER_REPORT_SESSIONS = 10;
+
+/**
+ * The paper scorecard of `version`'s production signals over the dates whose exit is known by `asOf`: its
+ * totals, and a table of its latest {@link PAPER_REPORT_SESSIONS} sessions for the report.
+ */
+async function paperScorecard(
+  stores: Stores,
+  version: string,
+  asOf: IsoDate,
+): Promise<{ totals: ScorecardTotals; recent: Table }> {
+  const rows = (await stores.tables.query("scorecard", {
     where: { model_version: version, source: SIGNAL_SOURCE, date: { lt: asOf } },
     orderBy: ["date"],
-  });
-  return scorecardRowTotals(rows.filter((r) => exitSession(String(r.date)) <= asOf));
+  })).filter((r) => exitSession(String(r.date)) <= asOf);
+  const pct = (v: unknown) => (v === null || v === undefined ? "–" : fixed(100 * Number(v), 2, "%"));
+  return {
+    totals: scorecardRowTotals(rows),
+    recent: {
+      caption:
+        `the latest ${Math.min(PAPER_REPORT_SESSIONS, rows.length)} of ${rows.length} scored sessions ` +
+        "(decided after the close of the date; traded from the next open to the open after)",
+      columns: ["date", "book", "equal weight", "turnover", "positions", "hits", "IC"],
+      rows: rows.slice(-PAPER_REPORT_SESSIONS).reverse().map((r) => [
+        String(r.date),
+        pct(r.book_pnl),
+        pct(r.benchmark),
+        r.turnover === null || r.turnover === undefined ? "–" : fixed(Number(r.turnover), 2),
+        Number(r.traded),
+        Number(r.hits),
+        r.ic === null || r.ic === undefined ? "–" : fixed(Number(r.ic), 3),
+      ]),
+    },
+  };
 }
 
 /** Sessions a paper book needs before the one-line summary gives its annualized Sharpe (a month). */
@@ -1490,7 +1518,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     const recheck = prior.length && recomputed !== shownStatus
       ? `as recorded at issue; the checks recomputed now say ${recomputed}`
       : "";
-    const paper = await paperScorecard(stores, version, asOf);
+    const { totals: paper, recent: paperDays } = await paperScorecard(stores, version, asOf);
     const report: Report = {
       title: `fmai signals for ${nextSession(asOf)} (decided after the close of ${asOf})`,
       subtitle: `model ${p.model}@${version} (${model}); issued ${
@@ -1499,7 +1527,11 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       sections: [
         { title: "Signals", text: [promotion, ...(heldLine ? [heldLine] : [])], tables: [table] },
         { title: `Health: ${shownStatus}`, text: recheck ? [recheck] : [], tables: [healthTable] },
-        { title: "Paper scorecard", text: [paperLine(version, paper)] },
+        {
+          title: "Paper scorecard",
+          text: [paperLine(version, paper)],
+          tables: paperDays.rows.length ? [paperDays] : [],
+        },
         {
           title: "Lineage",
           tables: [{

@@ -555,6 +555,9 @@ Deno.test({
       ok(Math.abs(p.bookReturn! - ((1 + want[0].pnl) * (1 + want[1].pnl) - 1)) < 1e-12);
       ok(Math.abs(p.benchmarkReturn! - ((1 + want[0].benchmark) * (1 + want[1].benchmark) - 1)) < 1e-12);
       ok(runs.get(3)!.table.includes(`paper ${version}: book `), runs.get(3)!.table);
+      const html = await Deno.readTextFile(runs.get(3)!.reportPath);
+      ok(html.includes("<caption>the latest 2 of 2 scored sessions"), "the report lists the scored sessions");
+      ok(html.includes(`<tr><td>${d[1]}</td><td>${(100 * want[1].pnl).toFixed(2)}%</td>`), "latest first");
       // a replay at the second date knows no exit yet: nothing scored, and the line says so
       const replay = await runSignal(cfg, {
         ...quiet,
