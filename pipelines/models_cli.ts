@@ -19,7 +19,7 @@ import { textTable } from "@lib/report/mod.ts";
 import { parseFlags, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
 import { loadFlagsConfig } from "./config.ts";
 import { checkStoreExists, parseBackends, storeConfigFor } from "./stores.ts";
-import { compareOnScorecard } from "./signal.ts";
+import { compareOnScorecard, paperCell, versionPaper } from "./signal.ts";
 import { ensureTables } from "./collect/mod.ts";
 
 const USAGE = `usage: deno task models list
@@ -103,15 +103,26 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
           out(`no versions of ${name} yet: run \`deno task signal\``);
           return 0;
         }
+        const paper = await Promise.all(versions.map((m) => versionPaper(stores, m.version)));
         out(textTable({
-          columns: ["version", "aliases", "data through", "calibration", "created", "validation", "git"],
-          rows: versions.map((m) => [
+          columns: [
+            "version",
+            "aliases",
+            "data through",
+            "calibration",
+            "created",
+            "validation",
+            "paper book",
+            "git",
+          ],
+          rows: versions.map((m, i) => [
             m.version,
             Object.keys(aliases).filter((a) => aliases[a] === m.version).join(",") || "-",
             m.lineage.asOf,
             m.lineage.windows.calibration.join(".."),
             createdText(m.lineage.createdAt),
             validationText(m.lineage.metrics?.validation),
+            paperCell(paper[i]),
             m.lineage.git.sha.slice(0, 10) + (m.lineage.git.dirty ? "+" : ""),
           ]),
         }));

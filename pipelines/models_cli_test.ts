@@ -2,6 +2,7 @@ import { equal, ok } from "node:assert/strict";
 import { type Lineage, registerVersion } from "@lib/models/mod.ts";
 import { openEmbeddedStores } from "@lib/store/mod.ts";
 import { main } from "./models_cli.ts";
+import { ensureTables } from "./collect/mod.ts";
 
 function lineage(seed: number): Lineage {
   return {
@@ -215,6 +216,56 @@ Deno.test("models CLI: list shows a validation metric stored as null (NaN) as �
     const row1 = rows.find((r) => r.includes(v1))!, row2 = rows.find((r) => r.includes(v2))!;
     ok(/rankIcPooled – accuracy 0\.5123\b/.test(row1), row1);
     ok(/rankIcPooled 0\.02\b/.test(row2) && / – /.test(row2), row2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("models CLI: list gives each version's paper book, issued and in the shadow, a date under both once", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const stores = openEmbeddedStores(dir);
+    const v1 =
+      (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(1) }, lineage(1))).version;
+    const v2 =
+      (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(2) }, lineage(2))).version;
+    const v3 =
+      (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(3) }, lineage(3))).version;
+    await ensureTables(stores);
+    const row = (model_version: string, source: string, date: string, book: number | null, ic = 0.1) => ({
+      model_version,
+      source,
+      date,
+      n: 4,
+      traded: 2,
+      hits: 1,
+      pnl: 0,
+      ic,
+      book_pnl: book,
+      turnover: book === null ? null : 0.1,
+      benchmark: book === null ? null : 0.001,
+      known_at: 0,
+    });
+    await stores.tables.upsert("scorecard", [
+      // v1: two shadow days, then issued; 2018-01-04 was scored under both and counts once, as issued
+      row(v1, "moe-shadow", "2018-01-02", 0.01),
+      row(v1, "moe-shadow", "2018-01-03", -0.005),
+      row(v1, "moe-shadow", "2018-01-04", 0.5),
+      row(v1, "moe", "2018-01-04", 0.002),
+      // v2: only rows scored before the book was recorded
+      row(v2, "moe", "2018-01-02", null, 0.2),
+      row(v2, "moe", "2018-01-03", null, 0.4),
+    ]);
+    await stores.close();
+    const lines: string[] = [];
+    equal(await main(["list", "--store-dir", dir], (s) => lines.push(s)), 0);
+    const table = lines.at(-1)!.split("\n");
+    ok(table[0].includes("paper book"), table[0]);
+    const cell = (v: string) => table.find((l) => l.startsWith(v))!;
+    const book = 1.01 * 0.995 * 1.002 - 1;
+    ok(cell(v1).includes(`+${(100 * book).toFixed(2)}% (ew +0.30%) over 3`), cell(v1));
+    ok(cell(v2).includes("IC 0.300 over 2"), cell(v2));
+    ok(/ - +abc/.test(cell(v3)), cell(v3));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

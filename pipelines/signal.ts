@@ -714,6 +714,32 @@ async function paperScorecard(
   };
 }
 
+/**
+ * The whole paper record of a version: the sessions it issued as the champion and those it ran in the shadow of
+ * one (as the challenger), in date order; a date scored under both counts once, as issued.
+ */
+export async function versionPaper(stores: Stores, version: string): Promise<ScorecardTotals> {
+  const rows = await stores.tables.query("scorecard", {
+    where: { model_version: version, source: [SIGNAL_SOURCE, SHADOW_SIGNAL_SOURCE] },
+    orderBy: ["date"],
+  });
+  const issued = new Set(rows.filter((r) => r.source === SIGNAL_SOURCE).map((r) => String(r.date)));
+  return scorecardRowTotals(
+    rows.filter((r) => r.source === SIGNAL_SOURCE || !issued.has(String(r.date))),
+  );
+}
+
+const signedPct = (v: number | null) => (v === null ? "–" : `${v > 0 ? "+" : ""}${(100 * v).toFixed(2)}%`);
+
+/** A paper record in a few words (`models list`): the book's return beside equal weight over its sessions. */
+export function paperCell(t: ScorecardTotals): string {
+  return t.bookDays
+    ? `${signedPct(t.bookReturn)} (ew ${signedPct(t.benchmarkReturn)}) over ${t.bookDays}`
+    : t.days
+    ? `IC ${t.meanIc === null ? "–" : t.meanIc.toFixed(3)} over ${t.days}`
+    : "-";
+}
+
 /** Sessions a paper book needs before the one-line summary gives its annualized Sharpe (a month). */
 const PAPER_SHARPE_SESSIONS = 21;
 
@@ -723,7 +749,7 @@ const PAPER_SHARPE_SESSIONS = 21;
  */
 export function paperLine(version: string, t: ScorecardTotals): string {
   if (!t.days) return `${version} has no scored session yet`;
-  const ret = (v: number | null) => (v === null ? "–" : `${v > 0 ? "+" : ""}${(100 * v).toFixed(2)}%`);
+  const ret = signedPct;
   const pct = (v: number | null) => (v === null ? "–" : `${(100 * v).toFixed(1)}%`);
   const n = (k: number, what: string) => `${k} ${what}${k === 1 ? "" : "s"}`;
   const sharpe = t.bookDays >= PAPER_SHARPE_SESSIONS && t.bookSharpe !== null
