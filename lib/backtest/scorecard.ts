@@ -168,10 +168,10 @@ export function scorecardTotals(g: readonly StoredDayScore[]): ScorecardTotals {
   };
 }
 
-/** Totals of stored `scorecard` rows (lib/store `SCORECARD`; one model version and source, dates ascending). */
-export function scorecardRowTotals(rows: readonly Row[]): ScorecardTotals {
+/** A stored `scorecard` row (lib/store `SCORECARD`) as a scored day; a NULL column reads as null. */
+export function storedDayScore(r: Row): StoredDayScore {
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  return scorecardTotals(rows.map((r) => ({
+  return {
     n: Number(r.n),
     traded: Number(r.traded),
     hits: Number(r.hits),
@@ -180,5 +180,10 @@ export function scorecardRowTotals(rows: readonly Row[]): ScorecardTotals {
     bookPnl: num(r.book_pnl),
     turnover: num(r.turnover),
     benchmark: num(r.benchmark),
-  })));
+  };
+}
+
+/** Totals of stored `scorecard` rows (one model version and source, dates ascending). */
+export function scorecardRowTotals(rows: readonly Row[]): ScorecardTotals {
+  return scorecardTotals(rows.map(storedDayScore));
 }

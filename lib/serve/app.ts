@@ -11,6 +11,7 @@ import type { Context, MiddlewareHandler, TypedResponse } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { matchedRoutes } from "hono/route";
+import { storedDayScore } from "../backtest/mod.ts";
 import { type IsoDate, nextSession, nyDate, oneLine, SHADOW_SIGNAL_SOURCE, StoreError } from "../core/mod.ts";
 import { aliasTarget, type VersionManifest } from "../models/mod.ts";
 import type { KeyRing } from "./keys.ts";
@@ -34,6 +35,7 @@ import {
   instantOf,
   ManifestResponse,
   ModelsResponse,
+  ScorecardDaysResponse,
   ScorecardQuery,
   ScorecardResponse,
   SignalsQuery,
@@ -458,6 +460,50 @@ export function createApi(opts: ApiOptions): Api {
       if (model === undefined) throw new ApiError(404, `unknown model alias ${q.model}`);
       const { entries } = await reader.scorecard(from, to, asOf, model);
       return c.json({ from, to, models: entries }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/scorecard/days",
+      summary:
+        "The scored days of the paper scorecard: per model version and date, the book's return beside equal weight",
+      security,
+      request: { query: ScorecardQuery },
+      responses: {
+        200: json(ScorecardDaysResponse, "Scored days by model version, source and date"),
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const asOf = asOfOf(c, q.asOf, q.model);
+      const from = q.from ?? "1900-01-01", to = q.to ?? nyDate(asOf);
+      if (from > to) throw new ApiError(400, `query from ${from} is after to ${to}`);
+      const model = await resolveModel(q.model);
+      if (model === undefined) throw new ApiError(404, `unknown model alias ${q.model}`);
+      const { days } = await reader.scorecard(from, to, asOf, model);
+      return c.json({
+        from,
+        to,
+        days: days.map((r) => {
+          const d = storedDayScore(r);
+          return {
+            modelVersion: String(r.model_version),
+            source: String(r.source),
+            date: String(r.date),
+            signals: d.n,
+            traded: d.traded,
+            hits: d.hits,
+            pnl: d.pnl,
+            ic: d.ic,
+            bookPnl: d.bookPnl,
+            turnover: d.turnover,
+            benchmark: d.benchmark,
+          };
+        }),
+      }, 200);
     },
   );
 

@@ -241,6 +241,7 @@ Deno.test("serve: as-of replay returns identical bytes, before and after later r
       `/v1/signals/AAPL?from=2018-01-01&to=2018-02-28&asOf=${s.fx.issued.d1v1 + 60_000}`,
       `/v1/health?asOf=${asOf}`,
       `/v1/scorecard?asOf=${asOf}`,
+      `/v1/scorecard/days?asOf=${asOf}`,
     ];
     const first = [];
     for (const p of paths) {
@@ -296,6 +297,39 @@ Deno.test("serve: models, manifest, scorecard, health, metrics and openapi", asy
     // the book over the one day that recorded it (compounded: 1.004 - 1 is 0.004 up to rounding)
     deepEqual([e.bookDays, e.bookSharpe, e.bookMaxDrawdown, e.meanTurnover], [1, null, 0, 0.5]);
     ok(Math.abs(e.bookReturn - 0.004) < 1e-12 && Math.abs(e.benchmarkReturn - 0.002) < 1e-12);
+    // the days themselves, as stored (the first scored before the book was recorded)
+    const days = await (await get(`/v1/scorecard/days?model=${s.fx.v1}`)).json();
+    deepEqual(days.days.map((d: { date: string; bookPnl: number | null }) => [d.date, d.bookPnl]), [
+      [DATES[0], null],
+      [DATES[1], 0.004],
+    ]);
+    deepEqual(
+      (({ modelVersion, source, signals, traded, hits, pnl, ic, turnover, benchmark }) => ({
+        modelVersion,
+        source,
+        signals,
+        traded,
+        hits,
+        pnl,
+        ic,
+        turnover,
+        benchmark,
+      }))(days.days[1]),
+      {
+        modelVersion: s.fx.v1,
+        source: "moe",
+        signals: 3,
+        traded: 2,
+        hits: 2,
+        pnl: 0.003,
+        ic: 1,
+        turnover: 0.5,
+        benchmark: 0.002,
+      },
+    );
+    equal((await (await get(`/v1/scorecard/days?from=${DATES[1]}`)).json()).days.length, 1);
+    equal((await get(`/v1/scorecard/days?from=${DATES[1]}&to=${DATES[0]}`)).status, 400);
+    equal((await get("/v1/scorecard/days?model=nosuchalias")).status, 404);
     const h = await (await get(`/v1/health?date=${DATES[1]}`)).json();
     equal(h.modelVersion, s.fx.v2);
     equal(h.status, "ok", "the run's stored status: one failing check alone did not fail the run");
@@ -319,6 +353,7 @@ Deno.test("serve: models, manifest, scorecard, health, metrics and openapi", asy
         "/v1/models",
         "/v1/models/{version}",
         "/v1/scorecard",
+        "/v1/scorecard/days",
         "/v1/health",
       ]
     ) {
@@ -595,7 +630,9 @@ Deno.test("serve: a name every object inherits (constructor, toString, __proto__
   const s = await setup();
   try {
     const { get, logged } = apiOf(s);
-    for (const q of ["/v1/signals?", "/v1/signals/AAPL?", "/v1/scorecard?", "/v1/health?"]) {
+    for (
+      const q of ["/v1/signals?", "/v1/signals/AAPL?", "/v1/scorecard?", "/v1/scorecard/days?", "/v1/health?"]
+    ) {
       const r = await get(`${q}model=constructor`);
       equal(r.status, 404, q);
       equal(await errorOf(r), "unknown model alias constructor", q);
@@ -765,6 +802,7 @@ Deno.test("serve: the OpenAPI document lists every status a route answers, /heal
         "/v1/signals/{symbol}",
         "/v1/models/{version}",
         "/v1/scorecard",
+        "/v1/scorecard/days",
         "/v1/health",
       ]
     ) {

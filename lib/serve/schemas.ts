@@ -289,6 +289,30 @@ export const ScorecardResponse = z.object({
   })),
 }).openapi("Scorecard");
 
+/** `GET /v1/scorecard/days` response: the scored days themselves, for an equity curve. */
+export const ScorecardDaysResponse = z.object({
+  from: z.string(),
+  to: z.string(),
+  days: z.array(z.object({
+    modelVersion: z.string(),
+    source: z.string(),
+    date: z.string().openapi({ description: "Decision date (traded from the next open to the open after)" }),
+    signals: z.number().openapi({ description: "Signals with a known traded return" }),
+    traded: z.number(),
+    hits: z.number(),
+    pnl: z.number().openapi({
+      description: "Mean P&L per signal after round-trip costs (see `/v1/scorecard`)",
+    }),
+    ic: num,
+    bookPnl: num.openapi({
+      description: "The book's return that day after the costs of its turnover (null in days scored before " +
+        "it was recorded)",
+    }),
+    turnover: num,
+    benchmark: num.openapi({ description: "Equal-weight mean return of the day's scored symbols" }),
+  })),
+}).openapi("ScorecardDays");
+
 /** `GET /v1/health` response: drift and freshness of a run. */
 export const HealthResponse = z.object({
   date: z.string(),
