@@ -1,6 +1,6 @@
 import { equal, ok } from "node:assert/strict";
 import { type Lineage, registerVersion } from "@lib/models/mod.ts";
-import { openEmbeddedStores } from "@lib/store/mod.ts";
+import { openEmbeddedStores, type Stores } from "@lib/store/mod.ts";
 import { main } from "./models_cli.ts";
 import { ensureTables } from "./collect/mod.ts";
 
@@ -21,12 +21,17 @@ function lineage(seed: number): Lineage {
   };
 }
 
+/** Registers a version of `system` whose one file and lineage differ by `seed`; returns the version. */
+async function register(stores: Stores, seed: number): Promise<string> {
+  return (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(seed) }, lineage(seed)))
+    .version;
+}
+
 /** A store at `dir` with one registered version of `system`; returns the version. */
 async function storeWithOneVersion(dir: string): Promise<string> {
   const stores = openEmbeddedStores(dir);
   try {
-    return (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(1) }, lineage(1)))
-      .version;
+    return await register(stores, 1);
   } finally {
     await stores.close();
   }
@@ -36,10 +41,7 @@ Deno.test("models CLI: list, promote, require-better refuses without a scored wi
   const dir = await Deno.makeTempDir();
   try {
     const stores = openEmbeddedStores(dir);
-    const v1 =
-      (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(1) }, lineage(1))).version;
-    const v2 =
-      (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(2) }, lineage(2))).version;
+    const [v1, v2] = [await register(stores, 1), await register(stores, 2)];
     await stores.close();
     const lines: string[] = [];
     const run = (...a: string[]) => main([...a, "--store-dir", dir], (s) => lines.push(s));
@@ -225,12 +227,7 @@ Deno.test("models CLI: list gives each version's paper book, issued and in the s
   const dir = await Deno.makeTempDir();
   try {
     const stores = openEmbeddedStores(dir);
-    const v1 =
-      (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(1) }, lineage(1))).version;
-    const v2 =
-      (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(2) }, lineage(2))).version;
-    const v3 =
-      (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(3) }, lineage(3))).version;
+    const [v1, v2, v3] = [await register(stores, 1), await register(stores, 2), await register(stores, 3)];
     await ensureTables(stores);
     const row = (model_version: string, source: string, date: string, book: number | null, ic = 0.1) => ({
       model_version,

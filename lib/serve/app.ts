@@ -442,6 +442,16 @@ export function createApi(opts: ApiOptions): Api {
     },
   );
 
+  /** The scorecard a `/v1/scorecard*` query asks for: its date range (checked) and the rows known at `asOf`. */
+  const scorecardOf = async (c: Context, q: z.infer<typeof ScorecardQuery>) => {
+    const asOf = asOfOf(c, q.asOf, q.model);
+    const from = q.from ?? "1900-01-01", to = q.to ?? nyDate(asOf);
+    if (from > to) throw new ApiError(400, `query from ${from} is after to ${to}`);
+    const model = await resolveModel(q.model);
+    if (model === undefined) throw new ApiError(404, `unknown model alias ${q.model}`);
+    return { from, to, ...(await reader.scorecard(from, to, asOf, model)) };
+  };
+
   app.openapi(
     createRoute({
       method: "get",
@@ -452,13 +462,7 @@ export function createApi(opts: ApiOptions): Api {
       responses: { 200: json(ScorecardResponse, "Totals per model version"), ...errors },
     }),
     async (c) => {
-      const q = c.req.valid("query");
-      const asOf = asOfOf(c, q.asOf, q.model);
-      const from = q.from ?? "1900-01-01", to = q.to ?? nyDate(asOf);
-      if (from > to) throw new ApiError(400, `query from ${from} is after to ${to}`);
-      const model = await resolveModel(q.model);
-      if (model === undefined) throw new ApiError(404, `unknown model alias ${q.model}`);
-      const { entries } = await reader.scorecard(from, to, asOf, model);
+      const { from, to, entries } = await scorecardOf(c, c.req.valid("query"));
       return c.json({ from, to, models: entries }, 200);
     },
   );
@@ -477,13 +481,7 @@ export function createApi(opts: ApiOptions): Api {
       },
     }),
     async (c) => {
-      const q = c.req.valid("query");
-      const asOf = asOfOf(c, q.asOf, q.model);
-      const from = q.from ?? "1900-01-01", to = q.to ?? nyDate(asOf);
-      if (from > to) throw new ApiError(400, `query from ${from} is after to ${to}`);
-      const model = await resolveModel(q.model);
-      if (model === undefined) throw new ApiError(404, `unknown model alias ${q.model}`);
-      const { days } = await reader.scorecard(from, to, asOf, model);
+      const { from, to, days } = await scorecardOf(c, c.req.valid("query"));
       return c.json({
         from,
         to,
