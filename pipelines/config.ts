@@ -7,6 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { checkSymbol, ConfigError, normalizeSymbols, publicationDelay, shown } from "@lib/core/mod.ts";
 import { TREND_MODEL_NAMES } from "@lib/models/mod.ts";
 import { EXPERT_CHOICES, makeSpec, type SegmentChoice, type SystemSpec } from "@lib/workflow/mod.ts";
+import type { RiskLimitOptions } from "@lib/signals/mod.ts";
 import { type NewsConfig, parseModelRef } from "./lm.ts";
 
 /** The validated configuration. */
@@ -55,9 +56,37 @@ export interface Config {
   };
   news: NewsConfig;
   models: { trend: string[]; experts: string[]; seed: number };
-  portfolio: SystemSpec["portfolio"];
+  portfolio: Omit<SystemSpec["portfolio"], "risk"> & { risk: PortfolioRiskConfig };
   backtest: { costBps: number; impact: number };
   production: ProductionConfig;
+}
+
+/** `portfolio.risk`: the sizing stage's risk limits, each 0 = off (lib/signals `RiskLimitOptions`). */
+export interface PortfolioRiskConfig {
+  /** Cap on the book's one-day VaR, a fraction of capital; 0 = off. */
+  varLimit: number;
+  /** Tail probability of that VaR. */
+  varAlpha: number;
+  /** Drawdown of the book's realized equity from its peak that engages the brake; 0 = off. */
+  drawdownBrake: number;
+  /** Exposure multiplier while the brake is on. */
+  brakeScale: number;
+  /** Drawdown under which the brake releases; 0 = half of `drawdownBrake`. */
+  brakeRecover: number;
+}
+
+/** The spec's risk limits of a config's `portfolio.risk` (undefined when every limit is off). */
+export function riskLimitsOf(r: PortfolioRiskConfig): RiskLimitOptions | undefined {
+  const out: RiskLimitOptions = {};
+  if (r.varLimit > 0) out.varLimit = { limit: r.varLimit, alpha: r.varAlpha };
+  if (r.drawdownBrake > 0) {
+    out.drawdownBrake = {
+      threshold: r.drawdownBrake,
+      scale: r.brakeScale,
+      recover: r.brakeRecover > 0 ? r.brakeRecover : r.drawdownBrake / 2,
+    };
+  }
+  return out.varLimit || out.drawdownBrake ? out : undefined;
 }
 
 /** The daily production run's settings (`production:`). */
@@ -156,6 +185,15 @@ export const RANGES: Record<string, KeyRange> = {
   "portfolio.targetVol": { min: 0, max: 2, why: "annualized volatility (0 = off)" },
   "portfolio.maxGross": { above: 0, max: 10, why: "gross exposure as a multiple of capital" },
   "portfolio.maxWeight": { above: 0, max: 10, why: "one name's weight as a fraction of capital" },
+  "portfolio.risk.varLimit": { min: 0, below: 1, why: "one-day VaR as a fraction of capital (0 = off)" },
+  "portfolio.risk.varAlpha": { above: 0, below: 0.5, why: "a tail probability" },
+  "portfolio.risk.drawdownBrake": { min: 0, below: 1, why: "a drawdown from the equity peak (0 = off)" },
+  "portfolio.risk.brakeScale": { min: 0, below: 1, why: "the exposure multiplier while braking" },
+  "portfolio.risk.brakeRecover": {
+    min: 0,
+    below: 1,
+    why: "the drawdown that releases the brake (0 = half of drawdownBrake)",
+  },
   "backtest.costBps": { min: 0, max: 1000, why: "basis points per side" },
   "backtest.impact": { min: 0, max: 100, why: "square-root impact coefficient" },
   "production.retrain.every": { min: 1, max: 2520, int: true, why: "sessions between refits" },
@@ -497,6 +535,13 @@ export async function loadConfigWithNotes(
   if (c.dataset.trainFrac + c.dataset.validFrac >= 1) {
     throw new ConfigError("config dataset: trainFrac + validFrac must leave room for a test segment");
   }
+  const risk = c.portfolio.risk;
+  if (risk.brakeRecover > 0 && risk.brakeRecover > risk.drawdownBrake) {
+    throw new ConfigError(
+      `config portfolio.risk.brakeRecover: ${risk.brakeRecover} is above drawdownBrake ${risk.drawdownBrake} ` +
+        "(the brake releases once the drawdown is back under brakeRecover)",
+    );
+  }
   return { config: c, notes: note ? [note] : [] };
 }
 
@@ -511,7 +556,10 @@ export function specFromConfig(c: Config): SystemSpec {
       innerFrac: c.dataset.innerFrac,
     },
     experts: { trend: [...c.models.trend], use: [...c.models.experts], volatility: "garch11" },
-    portfolio: { ...c.portfolio },
+    portfolio: (({ risk, ...p }) => {
+      const limits = riskLimitsOf(risk);
+      return limits ? { ...p, risk: limits } : p;
+    })(c.portfolio),
     costs: { costBps: c.backtest.costBps, impact: c.backtest.impact },
     walkForward: { ...c.dataset.walkForward },
     seed: c.models.seed,

@@ -311,3 +311,41 @@ Deno.test("source.market: the source's index and VIX symbols, checked at load; o
     });
   }
 });
+
+Deno.test("portfolio.risk: limits at 0 are off (the spec has no risk key); set ones reach the spec; ranges at load", async () => {
+  const off = specFromConfig(await loadConfig({}));
+  equal("risk" in off.portfolio, false, "the default spec is unchanged by the off limits");
+  const on = specFromConfig(
+    await loadConfig({ overrides: { portfolio: { risk: { varLimit: 0.02, drawdownBrake: 0.1 } } } }),
+  );
+  deepEqual(on.portfolio.risk, {
+    varLimit: { limit: 0.02, alpha: 0.01 },
+    drawdownBrake: { threshold: 0.1, scale: 0.5, recover: 0.05 },
+  });
+  const brake = specFromConfig(
+    await loadConfig({
+      overrides: { portfolio: { risk: { drawdownBrake: 0.2, brakeScale: 0, brakeRecover: 0.15 } } },
+    }),
+  );
+  deepEqual(brake.portfolio.risk, { drawdownBrake: { threshold: 0.2, scale: 0, recover: 0.15 } });
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ portfolio: { risk: { varLimit: 1 } } }, /^config portfolio\.risk\.varLimit: 1 is out of range/],
+    [{ portfolio: { risk: { varAlpha: 0.5 } } }, /^config portfolio\.risk\.varAlpha: 0\.5 is out of range/],
+    [{ portfolio: { risk: { drawdownBrake: -0.1 } } }, /^config portfolio\.risk\.drawdownBrake: -0\.1/],
+    [{ portfolio: { risk: { brakeScale: 1 } } }, /^config portfolio\.risk\.brakeScale: 1 is out of range/],
+    [
+      { portfolio: { risk: { drawdownBrake: 0.1, brakeRecover: 0.2 } } },
+      /^config portfolio\.risk\.brakeRecover: 0\.2 is above drawdownBrake 0\.1/,
+    ],
+    [
+      { portfolio: { risk: { varlimit: 0.02 } } },
+      /^unknown config key portfolio\.risk\.varlimit \(did you mean varLimit\?\)/,
+    ],
+  ];
+  for (const [overrides, re] of bad) {
+    await rejects(
+      () => loadConfig({ overrides }),
+      (e: Error) => e instanceof ConfigError && re.test(e.message),
+    );
+  }
+});

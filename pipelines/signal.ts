@@ -68,6 +68,7 @@ import {
   fitSystem,
   type FittedSystem,
   loadSystem,
+  sizingRule,
   SYSTEM_FORMAT_VERSION,
   systemDataset,
   type SystemSpec,
@@ -443,7 +444,7 @@ async function issueSignals(
   const sigs = await system.predict(ds, asOf);
   const p = await system.predictRows(ds, rows);
   const hashes = await featureHashes(ds, rows);
-  const rule = { ...system.spec.portfolio };
+  const rule = sizingRule(system.spec);
   const withRow = new Set(sigs.map((s) => s.symbol));
   const warmup = featureWarmup(featureSetOf(system.featureNames, system.featureSet.version));
   const noRow: Signal[] = run.traded.filter((sym) =>

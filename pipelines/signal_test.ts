@@ -606,6 +606,38 @@ Deno.test("signal: the paper line gives the book beside equal weight, and its Sh
 
 Deno.test({
   name:
+    "signal: the spec's risk limits size the daily book (a tight VaR limit shrinks it) and the signal's rule records them",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const sized = async (over: Record<string, unknown>) => {
+      const stores = openEmbeddedStores(":memory:");
+      try {
+        const out = await runSignal(await smallConfig(over), { ...quiet, stores, now: () => Date.now() });
+        return {
+          gross: out.signals.reduce((a, x) => a + Math.abs(x.size), 0),
+          rule: out.signals[0].provenance!.sizing.rule,
+        };
+      } finally {
+        await stores.close();
+      }
+    };
+    const free = await sized({});
+    const capped = await sized({ portfolio: { risk: { varLimit: 0.001 } } });
+    ok(free.gross > 0, "the unlimited book holds something");
+    ok(
+      capped.gross > 0 && capped.gross < free.gross / 2,
+      `VaR 0.1% of capital: ${capped.gross} vs ${free.gross}`,
+    );
+    equal(free.rule.varLimit, undefined);
+    equal(capped.rule.varLimit, 0.001);
+    equal(capped.rule.varAlpha, 0.01);
+    equal(capped.rule.method, free.rule.method);
+  },
+});
+
+Deno.test({
+  name:
     "signal: late data: a re-run keeps the health first recorded; a date is scored once every traded return is known",
   sanitizeOps: false,
   sanitizeResources: false,

@@ -43,6 +43,8 @@ export function alwaysLongVolTargeted(
       edge,
       dailyVol: x.dailyVol,
       history: x.history,
+      // settled traded returns, for the risk hooks a caller's options may hold (a drawdown brake)
+      outcomes: x.returns,
       firstDecision: x.firstDecision,
     },
     { maxWeight: 1, ...options.portfolio, method: "always-long", weighting: "equal" },

@@ -17,7 +17,14 @@ import {
 } from "../backtest/mod.ts";
 import type { IsoDate } from "../core/mod.ts";
 import type { Dataset } from "../dataset/mod.ts";
-import { constructPortfolio, type PortfolioOptions, type PortfolioResult } from "../signals/mod.ts";
+import {
+  constructPortfolio,
+  type PortfolioOptions,
+  type PortfolioResult,
+  resolveRiskLimits,
+  riskLimitHooks,
+  type RiskLimitOptions,
+} from "../signals/mod.ts";
 import type { SystemSpec } from "./spec.ts";
 
 /** Rows of a prediction the book needs: who, when, and the forecast daily volatility. */
@@ -90,10 +97,22 @@ export function bookPanels(ds: Dataset, p: BookRows, warmup = RISK_WARMUP): Book
   return { dates, symbols, first, cell, history, dailyVol, returns, adv };
 }
 
-/** The portfolio options of a spec (`lib/signals` PortfolioOptions). */
-export function portfolioOptions(spec: SystemSpec): PortfolioOptions {
+/**
+ * A book's options: the portfolio's (`lib/signals` PortfolioOptions, without hooks) and the risk limits of the
+ * sizing stage, whose hooks hold state: each book built from these options gets hooks of its own.
+ */
+export type BookOptions = Omit<PortfolioOptions, "riskHooks"> & { riskLimits?: RiskLimitOptions };
+
+/** The portfolio options of a book with fresh risk-limit hooks. */
+function withHooks({ riskLimits, ...o }: BookOptions): PortfolioOptions {
+  return riskLimits ? { ...o, riskHooks: riskLimitHooks(riskLimits) } : o;
+}
+
+/** The book options of a spec: its portfolio and its risk limits. */
+export function portfolioOptions(spec: SystemSpec): BookOptions {
   const p = spec.portfolio;
   return {
+    ...(p.risk ? { riskLimits: p.risk } : {}),
     method: p.method,
     topK: p.topK,
     nDrop: p.nDrop,
@@ -105,6 +124,45 @@ export function portfolioOptions(spec: SystemSpec): PortfolioOptions {
     maxGross: p.maxGross,
     maxWeight: p.maxWeight,
   };
+}
+
+/**
+ * The sizing rule of a spec as flat `name: value` pairs (what a signal's provenance records): the portfolio's
+ * settings, and each risk limit that is on with its defaults filled (`varLimit`, `varAlpha`, `drawdownBrake`,
+ * `brakeScale`, `brakeRecover`).
+ */
+export function sizingRule(spec: SystemSpec): Record<string, string | number | boolean> {
+  const { risk, ...p } = spec.portfolio;
+  const r = resolveRiskLimits(risk ?? {});
+  return {
+    ...p,
+    ...(r.varLimit ? { varLimit: r.varLimit.limit, varAlpha: r.varLimit.alpha } : {}),
+    ...(r.drawdownBrake
+      ? {
+        drawdownBrake: r.drawdownBrake.threshold,
+        brakeScale: r.drawdownBrake.scale,
+        brakeRecover: r.drawdownBrake.recover,
+      }
+      : {}),
+  };
+}
+
+/**
+ * The spec's risk limits in words (`""` when none is on), e.g. `VaR limit 2.0% (99%), drawdown brake at 10.0%:
+ * exposure x0.5 until under 5.0%`.
+ */
+export function riskLimitsText(spec: SystemSpec): string {
+  const r = resolveRiskLimits(spec.portfolio.risk ?? {});
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const parts: string[] = [];
+  if (r.drawdownBrake) {
+    const b = r.drawdownBrake;
+    parts.push(`drawdown brake at ${pct(b.threshold)}: exposure x${b.scale} until under ${pct(b.recover)}`);
+  }
+  if (r.varLimit) {
+    parts.push(`VaR limit ${pct(r.varLimit.limit)} (${+(100 * (1 - r.varLimit.alpha)).toFixed(2)}%)`);
+  }
+  return parts.join(", ");
 }
 
 /** The cost model of a spec. */
@@ -120,7 +178,7 @@ export function costOptions(spec: SystemSpec): CostOptions {
 export function buildBook(
   panels: BookPanels,
   edge: Float64Array,
-  options: PortfolioOptions,
+  options: BookOptions,
 ): PortfolioResult {
   const e = new Float64Array(panels.history.length).fill(NaN);
   for (let k = 0; k < panels.cell.length; k++) e[panels.cell[k]] = edge[k];
@@ -140,7 +198,7 @@ export function buildBook(
     history: panels.history,
     outcomes: panels.returns,
     firstDecision: panels.first,
-  }, options);
+  }, withHooks(options));
 }
 
 /** The decision days of a panel (after the warm-up) as a slice of a `T x S` panel. */
@@ -176,7 +234,7 @@ export const ALWAYS_LONG = "always-long-voltarget";
  */
 export function baselineBacktests(
   panels: BookPanels,
-  options: PortfolioOptions,
+  options: BookOptions,
   costs: CostOptions,
 ): Map<string, BacktestResult> {
   const al = alwaysLongVolTargeted({
@@ -187,7 +245,7 @@ export function baselineBacktests(
     returns: panels.returns,
     adv: panels.adv,
     firstDecision: panels.first,
-  }, { portfolio: { ...options, method: "always-long" }, costs });
+  }, { portfolio: { ...withHooks(options), method: "always-long" }, costs });
   const bh = buyAndHold({
     dates: panels.dates.slice(panels.first),
     symbols: panels.symbols,

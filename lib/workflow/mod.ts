@@ -75,6 +75,7 @@ export {
   fitSystem,
   FittedSystem,
   loadSystem,
+  RISK_BOOK_PATH,
   SYSTEM_FORMAT_VERSION,
   type SystemPredictions,
   type SystemSignal,
@@ -102,6 +103,7 @@ export {
   ALWAYS_LONG,
   backtestBook,
   baselineBacktests,
+  type BookOptions,
   type BookPanels,
   bookPanels,
   type BookRows,
@@ -110,6 +112,8 @@ export {
   costOptions,
   portfolioOptions,
   RISK_WARMUP,
+  riskLimitsText,
+  sizingRule,
 } from "./book.ts";
 export { loadSystemFrom, saveSystem } from "./registry.ts";
 export { systemAttribution } from "./attribution.ts";

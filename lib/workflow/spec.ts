@@ -5,6 +5,7 @@
  */
 import { ConfigError } from "../core/mod.ts";
 import { TREND_MODEL_NAMES } from "../models/mod.ts";
+import { resolveRiskLimits, type RiskLimitOptions } from "../signals/mod.ts";
 
 /** Experts a spec can name (lib/moe `EXPERTS`); `news` is off by default. */
 export const EXPERT_CHOICES = ["market", "trend", "level", "reversal", "momentum", "news"] as const;
@@ -76,6 +77,14 @@ export interface SystemSpec {
     maxGross: number;
     /** Cap on one name's `|w|`. */
     maxWeight: number;
+    /**
+     * Risk limits of the sizing stage (lib/signals `riskLimitHooks`), applied after sizing and volatility
+     * targeting to every strategy's book and to the always-long baseline: `varLimit` caps the book's one-day VaR
+     * (fraction of capital, at tail probability `alpha`), `drawdownBrake` scales exposure by `scale` once the
+     * book's realized equity is `threshold` below its peak, until the drawdown is back under `recover`. Each is
+     * off when absent; absent altogether, no limit (the default).
+     */
+    risk?: RiskLimitOptions;
   };
   /** Trading costs of the backtests: bps per side plus square-root impact on average daily volume. */
   costs: { costBps: number; impact: number };
@@ -190,6 +199,13 @@ export function checkSpec(s: SystemSpec): void {
   if (!(p.targetVol >= 0)) throw new ConfigError(`spec portfolio.targetVol: ${p.targetVol} must be >= 0`);
   if (!(p.maxGross > 0)) throw new ConfigError(`spec portfolio.maxGross: ${p.maxGross} must be > 0`);
   if (!(p.maxWeight > 0)) throw new ConfigError(`spec portfolio.maxWeight: ${p.maxWeight} must be > 0`);
+  if (p.risk !== undefined) {
+    try {
+      resolveRiskLimits(p.risk);
+    } catch (e) {
+      throw new ConfigError(`spec portfolio.risk: ${(e as Error).message}`);
+    }
+  }
   if (!(s.costs.costBps >= 0)) throw new ConfigError(`spec costs.costBps: ${s.costs.costBps} must be >= 0`);
   if (!(s.costs.impact >= 0)) throw new ConfigError(`spec costs.impact: ${s.costs.impact} must be >= 0`);
   if (!["off", "expanding", "rolling"].includes(s.walkForward.mode)) {

@@ -1,4 +1,4 @@
-import { equal, ok, throws } from "node:assert/strict";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { ConfigError } from "../core/mod.ts";
 import { checkUniverseSize, makeSpec, RANKING_METHODS } from "./spec.ts";
 
@@ -26,4 +26,17 @@ Deno.test("a ranking portfolio (top-k, long-short) on fewer than 2 symbols is a 
   throws(() => checkUniverseSize(kelly, 0), /portfolio\.method kelly needs at least 1 symbol, got 0 symbols/);
   // the default spec (the pipeline's default.yaml) ranks
   throws(() => checkUniverseSize(makeSpec(), 1), ConfigError);
+});
+
+Deno.test("spec portfolio.risk: checked by the risk stage's own ranges, as a one-line ConfigError", () => {
+  const spec = makeSpec({ portfolio: { risk: { varLimit: { limit: 0.02 } } } });
+  deepEqual(spec.portfolio.risk, { varLimit: { limit: 0.02 } });
+  throws(
+    () => makeSpec({ portfolio: { risk: { drawdownBrake: { threshold: 1.5 } } } }),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      /^spec portfolio\.risk: drawdownBrake\.threshold \(0 < threshold < 1\) out of range: 1\.5$/.test(
+        e.message,
+      ),
+  );
 });

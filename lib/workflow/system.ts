@@ -332,12 +332,13 @@ export class FittedSystem {
    * per gate output its weight and the expert's edge as the gate uses it (`contributions`: `Σ weight x score` is
    * the combined `edge`; `abstain` carries 0). The
    * book is path dependent (top-k with dropout keeps names; the covariance has memory), so it is rebuilt flat
-   * from {@link BOOK_PATH} decision sessions before the date. Empty when the dataset has no row on that date.
+   * from {@link BOOK_PATH} decision sessions before the date ({@link RISK_BOOK_PATH} with risk limits, which read
+   * the rebuilt book's settled returns). Empty when the dataset has no row on that date.
    */
   async predict(ds: Dataset, decisionDate: IsoDate): Promise<SystemSignal[]> {
     const days = [...new Set(ds.date)].filter((d) => d <= decisionDate).sort();
     if (days[days.length - 1] !== decisionDate) return [];
-    const from = days[Math.max(0, days.length - BOOK_PATH)];
+    const from = days[Math.max(0, days.length - (this.spec.portfolio.risk ? RISK_BOOK_PATH : BOOK_PATH))];
     const p = await this.predictRows(ds, rowsBetween(ds, from, decisionDate));
     return bookSignals(p, this.book(ds, p).portfolio, decisionDate);
   }
@@ -384,6 +385,13 @@ export class FittedSystem {
 
 /** Decision sessions of the book path {@link FittedSystem.predict} rebuilds before a decision date. */
 export const BOOK_PATH = 21;
+
+/**
+ * The book path when the spec has risk limits (`portfolio.risk`): about six months, so the drawdown brake reads
+ * the drawdown of the rebuilt book over that path and the VaR limit has its 60 settled days of the book's own
+ * standardized returns (with fewer, the Student-t quantile).
+ */
+export const RISK_BOOK_PATH = 126;
 
 /**
  * Edge (per-day Sharpe of a one-name bet) at which a signal's confidence reaches 1: 0.1, i.e. an annualized

@@ -19,6 +19,7 @@ import {
 } from "@lib/report/mod.ts";
 import { reportKey, type Stores } from "@lib/store/mod.ts";
 import {
+  riskLimitsText,
   type SegmentSource,
   systemAttribution,
   type SystemSpec,
@@ -93,10 +94,12 @@ export function testTrendMetrics(input: Pick<ReportInput, "ds" | "fit">): Map<st
 export function methodsTable(
   metrics: Map<string, TrendMetrics>,
   backtests: Map<string, BacktestResult>,
+  riskLimits = "",
 ): Table {
   const names = [...new Set([...backtests.keys(), ...metrics.keys()])];
   return {
-    caption: "Test segment: trend metrics and backtest (next-open fills, costs per side)",
+    caption: "Test segment: trend metrics and backtest (next-open fills, costs per side" +
+      (riskLimits ? `; every book and always-long under the risk limits: ${riskLimits})` : ")"),
     columns: [
       "method",
       "accuracy",
@@ -214,7 +217,7 @@ export function buildReport(
   input: ReportInput,
 ): { report: Report; summary: string; table: Table; metrics: Map<string, TrendMetrics> } {
   const metrics = testTrendMetrics(input);
-  const table = methodsTable(metrics, input.backtests);
+  const table = methodsTable(metrics, input.backtests, riskLimitsText(input.fit.system.spec));
   const bt = [...input.backtests.entries()];
   const moeBt = input.backtests.get("moe");
   const timing: Table = {

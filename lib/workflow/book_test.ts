@@ -1,0 +1,59 @@
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { mulberry32, sessions } from "../core/mod.ts";
+import { ALWAYS_LONG, baselineBacktests, type BookOptions, type BookPanels, buildBook } from "./book.ts";
+
+/** Four names over 90 sessions (10 of risk warm-up) that all fall 3% a day on sessions 40-44. */
+function panels(): BookPanels {
+  const dates = sessions("2020-01-02", "2020-06-30").slice(0, 90);
+  const T = dates.length, S = 4, rnd = mulberry32(7);
+  const history = new Float64Array(T * S), returns = new Float64Array(T * S);
+  for (let t = 0; t < T; t++) {
+    for (let s = 0; s < S; s++) {
+      history[t * S + s] = t >= 40 && t < 45 ? -0.03 : 0.01 * (rnd() - 0.5);
+    }
+  }
+  // the traded return of a decision at t: open t+1 -> open t+2, here the next session's return
+  for (let t = 0; t + 1 < T; t++) for (let s = 0; s < S; s++) returns[t * S + s] = history[(t + 1) * S + s];
+  for (let s = 0; s < S; s++) returns[(T - 1) * S + s] = NaN;
+  const cell = Int32Array.from({ length: (T - 10) * S }, (_, k) => 10 * S + k);
+  return {
+    dates,
+    symbols: ["A", "B", "C", "D"],
+    first: 10,
+    cell,
+    history,
+    dailyVol: new Float64Array(T * S).fill(NaN),
+    returns,
+    adv: new Float64Array(T * S).fill(1e9),
+  };
+}
+
+const grossOf = (w: Float64Array, S: number) =>
+  Array.from(
+    { length: w.length / S },
+    (_, t) => w.subarray(t * S, t * S + S).reduce((a, x) => a + Math.abs(x), 0),
+  );
+
+Deno.test("book: the spec's drawdown brake halves the book once its settled drawdown passes the threshold; hooks are fresh per book", () => {
+  const p = panels(), S = 4;
+  const edge = Float64Array.from(p.cell, (_, k) => [0.1, 0.05, 0.02, -0.01][k % S]);
+  const base: BookOptions = { method: "topk-dropout", topK: 2, nDrop: 1, targetVol: 0.1, maxWeight: 1 };
+  const braked: BookOptions = { ...base, riskLimits: { drawdownBrake: { threshold: 0.03, scale: 0.5 } } };
+  const free = grossOf(buildBook(p, edge, base).weights, S);
+  const once = buildBook(p, edge, braked).weights;
+  const limited = grossOf(once, S);
+  // the first falling day is earned by the decision of day 39 and settled at the close of day 41: until then
+  // nothing changes
+  for (let t = 0; t <= 40; t++) ok(Math.abs(limited[t] - free[t]) < 1e-12, `day ${t}`);
+  const halved = limited.map((g, t) => free[t] > 0 && Math.abs(g - free[t] / 2) < 1e-12 ? t : -1).filter((
+    t,
+  ) => t >= 0);
+  equal(halved[0], 41, `the brake engages once the fall is settled: ${halved}`);
+  ok(limited.every((g, t) => g <= free[t] + 1e-12), "a limit only scales down");
+  // the same options build the same book again: each book gets hooks of its own (no state carried over)
+  deepEqual(buildBook(p, edge, braked).weights, once);
+  // the always-long baseline is braked too
+  const al = (o: BookOptions) => baselineBacktests(p, o, { costBps: 5 }).get(ALWAYS_LONG)!.metrics.exposure;
+  ok(al(braked) < al(base), `always-long exposure ${al(braked)} < ${al(base)}`);
+  equal(baselineBacktests(p, braked, { costBps: 5 }).size, 2);
+});
