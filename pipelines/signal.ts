@@ -439,12 +439,13 @@ async function issueSignals(
   issuedAt: Instant,
   source: string,
   run: RunSymbols,
+  portfolio: SystemSpec["portfolio"],
 ): Promise<Signal[]> {
   const rows = rowsOnDate(ds, asOf);
-  const sigs = await system.predict(ds, asOf);
+  const sigs = await system.predict(ds, asOf, { portfolio });
   const p = await system.predictRows(ds, rows);
   const hashes = await featureHashes(ds, rows);
-  const rule = sizingRule(system.spec);
+  const rule = sizingRule({ ...system.spec, portfolio });
   const withRow = new Set(sigs.map((s) => s.symbol));
   const warmup = featureWarmup(featureSetOf(system.featureNames, system.featureSet.version));
   const noRow: Signal[] = run.traded.filter((sym) =>
@@ -533,8 +534,9 @@ async function issueOnce(
   issuedAt: Instant,
   source: string,
   run: RunSymbols,
+  portfolio: SystemSpec["portfolio"],
 ): Promise<{ issued: Signal[]; written: number; differs: string[] }> {
-  const signals = await issueSignals(system, ds, asOf, version, issuedAt, source, run);
+  const signals = await issueSignals(system, ds, asOf, version, issuedAt, source, run, portfolio);
   const existing = (await stores.tables.query("signals", {
     where: { date: asOf, model_version: version, source },
     orderBy: ["symbol"],
@@ -676,6 +678,51 @@ async function updateScorecard(
     scored++;
   }
   return scored;
+}
+
+/** Spec sections a fitted system carries in what it fitted (a change applies from the next fit). */
+const FITTED_SECTIONS = ["dataset", "experts", "combiner", "seed"] as const;
+
+/** `value` flattened to dotted paths (a list is one value). */
+function flatten(value: unknown, path: string, out: Map<string, string>): void {
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, path ? `${path}.${k}` : k, out);
+  } else if (value !== undefined) out.set(path, JSON.stringify(value));
+}
+
+/** `path old -> new` for each dotted path where `a` and `b` differ ("–" where one has none). */
+function changes(a: unknown, b: unknown, path: string): string[] {
+  const x = new Map<string, string>(), y = new Map<string, string>();
+  flatten(a, path, x);
+  flatten(b, path, y);
+  return [...new Set([...x.keys(), ...y.keys()])].sort()
+    .filter((k) => x.get(k) !== y.get(k))
+    .map((k) => `${k} ${x.get(k) ?? "–"} -> ${y.get(k) ?? "–"}`);
+}
+
+/**
+ * What a run's config changes against the spec a loaded version was fitted with: the sizing stage
+ * (`portfolio`, not fitted) is the config's from this run on; the fitted sections ({@link FITTED_SECTIONS})
+ * stay the version's until the next refit. One line for each kind of change there is.
+ */
+export function specChangeNotes(version: string, fitted: SystemSpec, run: SystemSpec): string[] {
+  const sizing = changes(fitted.portfolio, run.portfolio, "portfolio");
+  const kept = FITTED_SECTIONS.flatMap((k) => changes(fitted[k], run[k], k));
+  return [
+    ...(sizing.length
+      ? [
+        `sizing: the config's portfolio sizes ${version}'s book (nothing in it is fitted): ${
+          sizing.join(", ")
+        }`,
+      ]
+      : []),
+    ...(kept.length
+      ? [
+        `${version} keeps what it was fitted with until the next refit (deno task signal --refit fits one now): ` +
+        kept.join(", "),
+      ]
+      : []),
+  ];
 }
 
 /** Scored sessions the report lists (the latest). */
@@ -1312,6 +1359,10 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       if (m) shadows.push({ ...await loadAt(m), model: "loaded" });
     }
     const version = manifest.version;
+    // the config's sizing applies to a loaded version at once (nothing in it is fitted); what the version fitted
+    // keeps its own settings until the next refit: both said, never silently
+    const specNotes = model === "loaded" ? specChangeNotes(version, system.spec, spec) : [];
+    for (const line of specNotes) progress.note(line);
 
     // 6. signals for the next session, with provenance; never overwrite what was issued
     done = progress.start(`signals for ${nextSession(asOf)} (${version})`);
@@ -1334,7 +1385,17 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         written: 0,
         differs: [] as string[],
       }
-      : await issueOnce(stores, system, ds, asOf, version, issuedAt, SIGNAL_SOURCE, runSymbols);
+      : await issueOnce(
+        stores,
+        system,
+        ds,
+        asOf,
+        version,
+        issuedAt,
+        SIGNAL_SOURCE,
+        runSymbols,
+        spec.portfolio,
+      );
     if (shadowedBefore) {
       promotion += `; ${version} ran in the shadow on ${asOf}: that run stands, nothing issued`;
     }
@@ -1349,6 +1410,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         issuedAt,
         SHADOW_SIGNAL_SOURCE,
         runSymbols,
+        spec.portfolio,
       );
       shadowRuns.push({ version: sh.manifest.version, signals: r.issued, written: r.written });
     }
@@ -1590,6 +1652,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     const lines = [
       `signals for ${nextSession(asOf)} (after the close of ${asOf}) from ${p.model}@${version} (${model})`,
       promotion,
+      ...specNotes,
       textTable(table),
       ...(heldLine ? [heldLine] : []),
       `health: ${shownStatus}${recheck ? ` (${recheck})` : ""}` +

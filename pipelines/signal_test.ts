@@ -17,7 +17,7 @@ import { DEFAULT_SPEC, loadSystem, SYSTEM_FORMAT_VERSION } from "@lib/workflow/m
 import { main } from "./signal_cli.ts";
 import { createProgress } from "./progress.ts";
 import { ensureTables } from "./collect/mod.ts";
-import { compareOnScorecard, paperLine, productionSegments, runSignal } from "./signal.ts";
+import { compareOnScorecard, paperLine, productionSegments, runSignal, specChangeNotes } from "./signal.ts";
 import { scorecardTotals } from "@lib/backtest/mod.ts";
 
 /**
@@ -633,6 +633,63 @@ Deno.test({
     equal(capped.rule.varLimit, 0.001);
     equal(capped.rule.varAlpha, 0.01);
     equal(capped.rule.method, free.rule.method);
+  },
+});
+
+Deno.test("signal: specChangeNotes says which config changes size the loaded version's book now and which wait for a refit", () => {
+  const fitted = DEFAULT_SPEC;
+  equal(specChangeNotes("v1", fitted, fitted).length, 0);
+  const run = {
+    ...fitted,
+    portfolio: { ...fitted.portfolio, topK: 10, risk: { varLimit: { limit: 0.02 } } },
+    experts: { ...fitted.experts, trend: ["majority", "logistic"] },
+    costs: { costBps: 10, impact: 0 },
+    walkForward: { mode: "expanding" as const, refitEvery: 5 },
+  };
+  deepEqual(specChangeNotes("v1", fitted, run), [
+    "sizing: the config's portfolio sizes v1's book (nothing in it is fitted): portfolio.risk.varLimit.limit – -> 0.02, " +
+    "portfolio.topK 50 -> 10",
+    "v1 keeps what it was fitted with until the next refit (deno task signal --refit fits one now): experts.trend " +
+    '["majority","momentum","logistic","mlp-tfjs"] -> ["majority","logistic"]',
+  ]);
+});
+
+Deno.test({
+  name:
+    "signal: a loaded champion sizes with the config's portfolio (risk limits included) and says so; its fitted parts wait for a refit",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const cfg = await smallConfig();
+    const d = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-3, -1);
+    const day2 = async (second: Config) => {
+      const stores = openEmbeddedStores(":memory:");
+      try {
+        await runDates(cfg, stores, d, [0]);
+        const out = await runSignal(second, {
+          ...quiet,
+          stores,
+          asOf: d[1],
+          now: () => closeTime(d[1]) + 3_600_000,
+        });
+        equal(out.model, "loaded");
+        return { out, gross: out.signals.reduce((a, x) => a + Math.abs(x.size), 0) };
+      } finally {
+        await stores.close();
+      }
+    };
+    const same = await day2(cfg);
+    ok(!same.out.table.includes("sizing: the config's portfolio"), "an unchanged config says nothing");
+    const capped = await day2(await smallConfig({ portfolio: { risk: { varLimit: 0.001 } } }));
+    ok(capped.out.table.includes("sizing: the config's portfolio sizes"), capped.out.table);
+    ok(capped.gross > 0 && capped.gross < same.gross / 2, `${capped.gross} vs ${same.gross}`);
+    equal(capped.out.signals[0].provenance!.sizing.rule.varLimit, 0.001);
+    const models = await day2(await smallConfig({ models: { trend: ["majority"] } }));
+    ok(
+      /keeps what it was fitted with until the next refit .*experts\.trend/.test(models.out.table),
+      models.out.table,
+    );
+    deepEqual(models.out.signals.map((x) => x.size), same.out.signals.map((x) => x.size), "sized as before");
   },
 });
 

@@ -310,17 +310,22 @@ export class FittedSystem {
 
   /**
    * The book of a strategy over some predicted rows: portfolio weights per decision day from the strategy's
-   * calibrated edges (`spec.portfolio`), with the covariance warmed up on the dataset's bars before the first day.
+   * calibrated edges, with the covariance warmed up on the dataset's bars before the first day. `portfolio`: the
+   * sizing stage's settings, by default the spec's (nothing in it is fitted, so a run may size with its own;
+   * checked as a spec's are).
    */
   book(
     ds: Dataset,
     p: SystemPredictions,
     strategy = "moe",
+    portfolio: SystemSpec["portfolio"] = this.spec.portfolio,
   ): { panels: BookPanels; portfolio: PortfolioResult } {
     const edge = p.edges.get(strategy);
     if (!edge) throw new RangeError(`no strategy ${strategy} (known: ${[...p.edges.keys()].join(", ")})`);
+    const spec = portfolio === this.spec.portfolio ? this.spec : { ...this.spec, portfolio };
+    if (spec !== this.spec) checkSpec(spec);
     const panels = bookPanels(ds, p);
-    return { panels, portfolio: buildBook(panels, edge, portfolioOptions(this.spec)) };
+    return { panels, portfolio: buildBook(panels, edge, portfolioOptions(spec)) };
   }
 
   /**
@@ -333,14 +338,20 @@ export class FittedSystem {
    * the combined `edge`; `abstain` carries 0). The
    * book is path dependent (top-k with dropout keeps names; the covariance has memory), so it is rebuilt flat
    * from {@link BOOK_PATH} decision sessions before the date ({@link RISK_BOOK_PATH} with risk limits, which read
-   * the rebuilt book's settled returns). Empty when the dataset has no row on that date.
+   * the rebuilt book's settled returns). Empty when the dataset has no row on that date. `opts.portfolio` sizes
+   * with other settings than the spec's (see {@link FittedSystem.book}).
    */
-  async predict(ds: Dataset, decisionDate: IsoDate): Promise<SystemSignal[]> {
+  async predict(
+    ds: Dataset,
+    decisionDate: IsoDate,
+    opts: { portfolio?: SystemSpec["portfolio"] } = {},
+  ): Promise<SystemSignal[]> {
+    const portfolio = opts.portfolio ?? this.spec.portfolio;
     const days = [...new Set(ds.date)].filter((d) => d <= decisionDate).sort();
     if (days[days.length - 1] !== decisionDate) return [];
-    const from = days[Math.max(0, days.length - (this.spec.portfolio.risk ? RISK_BOOK_PATH : BOOK_PATH))];
+    const from = days[Math.max(0, days.length - (portfolio.risk ? RISK_BOOK_PATH : BOOK_PATH))];
     const p = await this.predictRows(ds, rowsBetween(ds, from, decisionDate));
-    return bookSignals(p, this.book(ds, p).portfolio, decisionDate);
+    return bookSignals(p, this.book(ds, p, "moe", portfolio).portfolio, decisionDate);
   }
 
   /**
