@@ -13,6 +13,7 @@ import {
   type SyntheticMarket,
 } from "@lib/sources/mod.ts";
 import { openEmbeddedStores } from "@lib/store/mod.ts";
+import { UNLIMITED_MOE } from "@lib/workflow/mod.ts";
 import { loadConfig, specFromConfig } from "./config.ts";
 import { checkRowUniverse, noNewsNote, noRowsNote, runPipeline, type RunSummary } from "./run.ts";
 import { collect, inputNote } from "./steps/collect.ts";
@@ -382,4 +383,35 @@ Deno.test("the row and news notes stay silent when every symbol has rows and a r
           "(widen --from/--to or choose symbols with a longer history)",
       ),
   );
+});
+
+Deno.test({
+  name:
+    "research run with portfolio.risk: every book under the limits, the mixture's book without them beside it",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const market = createSyntheticMarket({ seed: 7, symbols: 20, sessions: 1000 }); // the demo's market
+    const s = await run(market, {
+      news: { scorer: "lexicon" },
+      portfolio: { risk: { varLimit: 0.005, drawdownBrake: 0.03 } },
+    });
+    const limited = s.backtests.get("moe")!.metrics, free = s.backtests.get(UNLIMITED_MOE)!.metrics;
+    ok(free.exposure > 0, "the mixture holds something");
+    // the limits only scale the day's weights down and the selection does not depend on them
+    ok(limited.exposure < free.exposure, `exposure ${limited.exposure} < ${free.exposure}`);
+    ok(
+      s.summary.includes(
+        "under the risk limits: drawdown brake at 3.0%: exposure x0.5 until under 1.5%, VaR limit 0.5% (99%)",
+      ),
+      s.summary,
+    );
+    const plain = await run(market, { news: { scorer: "lexicon" } });
+    equal(plain.backtests.has(UNLIMITED_MOE), false, "no limits: no extra row");
+    equal(
+      plain.backtests.get("moe")!.metrics.exposure,
+      free.exposure,
+      "the unlimited row is the plain run's book",
+    );
+  },
 });

@@ -20,7 +20,8 @@ import type { SystemPredictions } from "./system.ts";
 /**
  * Simulates every strategy of `pred` over its rows: each strategy's calibrated edges -> the spec's portfolio
  * (decided at the close of t, filled at the open of t+1, earning the open-to-open return) -> the spec's costs;
- * then the baselines over the same panels. Strategies first (in `pred.edges` order), baselines last.
+ * with risk limits in the spec, the mixture's book without them ({@link UNLIMITED_MOE}); then the baselines over
+ * the same panels. Strategies first (in `pred.edges` order), baselines last.
  */
 export function backtestPredictions(
   ds: Dataset,
@@ -33,6 +34,15 @@ export function backtestPredictions(
   for (const [name, edge] of pred.edges) {
     out.set(name, backtestBook(panels, buildBook(panels, edge, po).weights, co));
   }
+  const moe = pred.edges.get("moe");
+  if (po.riskLimits && moe) {
+    // what the risk limits change: the mixture's book without them, beside the limited one
+    const { riskLimits: _, ...free } = po;
+    out.set(UNLIMITED_MOE, backtestBook(panels, buildBook(panels, moe, free).weights, co));
+  }
   for (const [name, r] of baselineBacktests(panels, po, co)) out.set(name, r);
   return out;
 }
+
+/** The row of the mixture's book without the spec's risk limits (only when the spec has some). */
+export const UNLIMITED_MOE = "moe (no risk limits)";

@@ -98,7 +98,7 @@ export {
   type WalkForwardOptions,
   type WalkForwardResult,
 } from "./walk_forward.ts";
-export { backtestPredictions } from "./backtests.ts";
+export { backtestPredictions, UNLIMITED_MOE } from "./backtests.ts";
 export {
   ALWAYS_LONG,
   backtestBook,

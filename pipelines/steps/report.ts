@@ -23,6 +23,7 @@ import {
   type SegmentSource,
   systemAttribution,
   type SystemSpec,
+  UNLIMITED_MOE,
   type WalkForwardResult,
 } from "@lib/workflow/mod.ts";
 import type { Progress } from "../progress.ts";
@@ -99,7 +100,9 @@ export function methodsTable(
   const names = [...new Set([...backtests.keys(), ...metrics.keys()])];
   return {
     caption: "Test segment: trend metrics and backtest (next-open fills, costs per side" +
-      (riskLimits ? `; every book and always-long under the risk limits: ${riskLimits})` : ")"),
+      (riskLimits
+        ? `; every book but "${UNLIMITED_MOE}", always-long included, under the risk limits: ${riskLimits})`
+        : ")"),
     columns: [
       "method",
       "accuracy",
