@@ -12,7 +12,15 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { matchedRoutes } from "hono/route";
 import { storedDayScore } from "../backtest/mod.ts";
-import { type IsoDate, nextSession, nyDate, oneLine, SHADOW_SIGNAL_SOURCE, StoreError } from "../core/mod.ts";
+import {
+  type IsoDate,
+  nextSession,
+  nyDate,
+  oneLine,
+  repeatedSymbol,
+  SHADOW_SIGNAL_SOURCE,
+  StoreError,
+} from "../core/mod.ts";
 import { aliasTarget, type VersionManifest } from "../models/mod.ts";
 import type { KeyRing } from "./keys.ts";
 import { Lru } from "./lru.ts";
@@ -336,7 +344,10 @@ export function createApi(opts: ApiOptions): Api {
       const asOf = asOfOf(c, q.asOf, q.model);
       const model = await resolveModel(q.model);
       if (model === undefined) throw new ApiError(404, `unknown model alias ${q.model}`);
-      const symbols = q.symbols ? [...new Set(q.symbols.toUpperCase().split(","))].sort() : null;
+      // a symbol named twice, in any case, is refused as every other edge refuses it (lib/core repeatedSymbol)
+      const twice = q.symbols ? repeatedSymbol(q.symbols.split(","), "query symbols") : null;
+      if (twice) throw new ApiError(400, twice);
+      const symbols = q.symbols ? q.symbols.toUpperCase().split(",").sort() : null;
       for (const s of symbols ?? []) await checkSymbol(s, asOf);
       const run = await reader.run(q.date ?? null, asOf, model);
       if (!run) {

@@ -111,6 +111,9 @@ Deno.test("serve: validation: bad dates, unknown symbols and parameters, oversiz
       // malformed: 400; well formed but naming what was never issued or registered: 404
       ["/v1/signals?symbols=AAPL,NOPE", 404, /^unknown symbol NOPE$/],
       ["/v1/signals?symbols=AA%20PL", 400, /symbols/],
+      // a symbol named twice is refused, as every other edge refuses it, not answered once
+      ["/v1/signals?symbols=AAPL,XOM,AAPL", 400, /^query symbols: AAPL is given twice$/],
+      ["/v1/signals?symbols=aapl,AAPL", 400, /^query symbols: aapl and AAPL are the same symbol$/],
       ["/v1/signals?colour=red", 400, /unknown parameter "colour"/],
       ["/v1/signals?asOf=2018-02-06", 400, /asOf/],
       ["/v1/signals?model=Bad_Model", 400, /model/],
