@@ -397,6 +397,33 @@ function checkRefitEvery(c: Config, fileRefit: unknown, opts: ConfigSources): vo
   }
 }
 
+/**
+ * Refuses a `portfolio.risk` key the user set (in a config file or the overrides) that only a limit left off
+ * would read: `varAlpha` without `varLimit`, `brakeScale` or `brakeRecover` without `drawdownBrake`. It would be
+ * ignored. `config/default.yaml`'s own values are not the user's.
+ */
+function checkRiskKeys(risk: PortfolioRiskConfig, trees: unknown[]): void {
+  const get = (o: unknown, k: string) =>
+    o !== null && typeof o === "object" && !Array.isArray(o) ? (o as Record<string, unknown>)[k] : undefined;
+  const set = (k: keyof PortfolioRiskConfig) =>
+    trees.some((t) => get(get(get(t, "portfolio"), "risk"), k) !== undefined);
+  const pairs: [keyof PortfolioRiskConfig, keyof PortfolioRiskConfig, string][] = [
+    ["varAlpha", "varLimit", "the VaR limit"],
+    ["brakeScale", "drawdownBrake", "the drawdown brake"],
+    ["brakeRecover", "drawdownBrake", "the drawdown brake"],
+  ];
+  for (const [key, limit, what] of pairs) {
+    if (risk[limit] === 0 && set(key)) {
+      throw new ConfigError(
+        `config portfolio.risk.${key}: ${
+          risk[key]
+        } is read only by ${what}, and portfolio.risk.${limit} is 0 ` +
+          `(off): set ${limit}, or leave ${key} out`,
+      );
+    }
+  }
+}
+
 /** Loads the defaults, then an optional user file, then overrides (each validated against the defaults). */
 export async function loadConfig(opts: ConfigSources = {}): Promise<Config> {
   return (await loadConfigWithNotes(opts)).config;
@@ -431,6 +458,7 @@ export async function loadConfigWithNotes(
   );
   let cfg = defaults;
   let fileRefit: unknown;
+  let userTree: unknown;
   if (opts.file) {
     let text: string;
     try {
@@ -439,6 +467,7 @@ export async function loadConfigWithNotes(
       throw new ConfigError(`cannot read config file ${opts.file}: ${(e as Error).message}`, { cause: e });
     }
     const user = parseYamlText(text, opts.file);
+    userTree = user;
     fileRefit = walkForwardOf(user)?.refitEvery;
     cfg = mergeChecked(cfg, user);
   }
@@ -536,6 +565,7 @@ export async function loadConfigWithNotes(
     throw new ConfigError("config dataset: trainFrac + validFrac must leave room for a test segment");
   }
   const risk = c.portfolio.risk;
+  checkRiskKeys(risk, [userTree, opts.overrides]);
   if (risk.brakeRecover > 0 && risk.brakeRecover > risk.drawdownBrake) {
     throw new ConfigError(
       `config portfolio.risk.brakeRecover: ${risk.brakeRecover} is above drawdownBrake ${risk.drawdownBrake} ` +

@@ -341,11 +341,39 @@ Deno.test("portfolio.risk: limits at 0 are off (the spec has no risk key); set o
       { portfolio: { risk: { varlimit: 0.02 } } },
       /^unknown config key portfolio\.risk\.varlimit \(did you mean varLimit\?\)/,
     ],
+    // a key only a limit left off would read is refused, not ignored
+    [
+      { portfolio: { risk: { varAlpha: 0.05 } } },
+      /^config portfolio\.risk\.varAlpha: 0\.05 is read only by the VaR limit, and portfolio\.risk\.varLimit is 0 \(off\)/,
+    ],
+    [
+      { portfolio: { risk: { brakeScale: 0.25 } } },
+      /^config portfolio\.risk\.brakeScale: 0\.25 is read only by the drawdown brake, and portfolio\.risk\.drawdownBrake is 0/,
+    ],
+    [
+      { portfolio: { risk: { brakeRecover: 0.05 } } },
+      /^config portfolio\.risk\.brakeRecover: 0\.05 is read only by the drawdown brake/,
+    ],
   ];
   for (const [overrides, re] of bad) {
     await rejects(
       () => loadConfig({ overrides }),
       (e: Error) => e instanceof ConfigError && re.test(e.message),
     );
+  }
+  // the same from a config file; the defaults' own varAlpha and brakeScale are not the user's
+  const file = await Deno.makeTempFile({ suffix: ".yaml" });
+  try {
+    await Deno.writeTextFile(file, "portfolio:\n  risk:\n    brakeScale: 0.3\n");
+    await rejects(
+      () => loadConfig({ file }),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        /^config portfolio\.risk\.brakeScale: 0\.3 is read only by/.test(e.message),
+    );
+    await Deno.writeTextFile(file, "portfolio:\n  risk:\n    brakeScale: 0.3\n    drawdownBrake: 0.1\n");
+    equal((await loadConfig({ file })).portfolio.risk.brakeScale, 0.3);
+  } finally {
+    await Deno.remove(file);
   }
 });
