@@ -222,6 +222,12 @@ export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
     `Mean gate weights on test (${run.test.gate.names.join(", ")}): ${
       gateMean.map((g) => g.toFixed(3)).join(", ")
     }.`,
+    `Gate specialist slopes fitted on the calibration window (${run.system.expertNames.join(", ")}): beta ${
+      run.system.gateSpecialists.beta.map((b) => b.toFixed(3)).join(", ")
+    }, alpha ${
+      run.system.gateSpecialists.alpha.map((a) => a.toFixed(3)).join(", ")
+    }; an expert's edge enters the MoE as alpha + beta x edge, so one at beta 0 adds no view across names ` +
+    "whatever its gate weight.",
     failed.length === 0
       ? `null check PASS: on ${nullData} no strategy has a gross edge (|z| < ${NULL_Z_BOUND}).`
       : `null check FAIL: gross edge on a random walk: ${failed.join(", ")}.`,

@@ -224,6 +224,15 @@ export class FittedSystem {
     return this.#p.gate.outputNames;
   }
 
+  /**
+   * The gate's specialist recalibration per expert (lib/moe `RegimeGate`: the expert's edge enters the combined
+   * edge as `α + β e`), in {@link expertNames} order: an expert with `β = 0` adds no view across names,
+   * whatever its gate weight.
+   */
+  get gateSpecialists(): { alpha: number[]; beta: number[] } {
+    return this.#p.gate.specialists;
+  }
+
   /** Names of the strategies in {@link SystemPredictions.edges}, in table order. */
   get strategyNames(): string[] {
     return [

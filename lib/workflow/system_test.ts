@@ -134,6 +134,10 @@ Deno.test({
     const bt = backtestPredictions(ds, before, spec);
     for (const n of [...system.strategyNames, "buy-and-hold", "always-long-voltarget"]) ok(bt.has(n), n);
     deepEqual(system.gateNames, [...system.expertNames, "abstain"]);
+    const sp = system.gateSpecialists;
+    equal(sp.alpha.length, system.expertNames.length);
+    equal(sp.beta.length, system.expertNames.length);
+    ok(sp.beta.every((b) => b >= 0 && Number.isFinite(b)), "slopes are clipped at 0");
   },
 });
 
