@@ -365,11 +365,20 @@ export interface ConfigSources {
   defaultsFile?: string | URL;
 }
 
+/** The value at `keys` of a user's (unvalidated) config tree, or undefined where a level is not a mapping. */
+function treeAt(tree: unknown, ...keys: string[]): unknown {
+  let o = tree;
+  for (const k of keys) {
+    o = o !== null && typeof o === "object" && !Array.isArray(o)
+      ? (o as Record<string, unknown>)[k]
+      : undefined;
+  }
+  return o;
+}
+
 /** `dataset.walkForward` of a user's (unvalidated) config tree, if it has one. */
 function walkForwardOf(tree: unknown): Record<string, unknown> | undefined {
-  const get = (o: unknown, k: string) =>
-    o !== null && typeof o === "object" && !Array.isArray(o) ? (o as Record<string, unknown>)[k] : undefined;
-  const w = get(get(tree, "dataset"), "walkForward");
+  const w = treeAt(tree, "dataset", "walkForward");
   return w !== null && typeof w === "object" ? w as Record<string, unknown> : undefined;
 }
 
@@ -403,10 +412,8 @@ function checkRefitEvery(c: Config, fileRefit: unknown, opts: ConfigSources): vo
  * ignored. `config/default.yaml`'s own values are not the user's.
  */
 function checkRiskKeys(risk: PortfolioRiskConfig, trees: unknown[]): void {
-  const get = (o: unknown, k: string) =>
-    o !== null && typeof o === "object" && !Array.isArray(o) ? (o as Record<string, unknown>)[k] : undefined;
   const set = (k: keyof PortfolioRiskConfig) =>
-    trees.some((t) => get(get(get(t, "portfolio"), "risk"), k) !== undefined);
+    trees.some((t) => treeAt(t, "portfolio", "risk", k) !== undefined);
   const pairs: [keyof PortfolioRiskConfig, keyof PortfolioRiskConfig, string][] = [
     ["varAlpha", "varLimit", "the VaR limit"],
     ["brakeScale", "drawdownBrake", "the drawdown brake"],

@@ -62,7 +62,13 @@ import {
   spearman,
   type VersionManifest,
 } from "@lib/models/mod.ts";
-import { scorecardRowTotals, type ScorecardTotals, scoreDay } from "@lib/backtest/mod.ts";
+import {
+  scorecardRowTotals,
+  type ScorecardTotals,
+  scorecardTotals,
+  scoreDay,
+  storedDayScore,
+} from "@lib/backtest/mod.ts";
 import {
   checkUniverseSize,
   fitSystem,
@@ -741,23 +747,25 @@ async function paperScorecard(
     where: { model_version: version, source: SIGNAL_SOURCE, date: { lt: asOf } },
     orderBy: ["date"],
   })).filter((r) => exitSession(String(r.date)) <= asOf);
-  const pct = (v: unknown) => (v === null || v === undefined ? "–" : fixed(100 * Number(v), 2, "%"));
+  const days = rows.map(storedDayScore);
+  const pct = (v: number | null) => (v === null ? "–" : fixed(100 * v, 2, "%"));
   return {
-    totals: scorecardRowTotals(rows),
+    totals: scorecardTotals(days),
     recent: {
       caption:
         `the latest ${Math.min(PAPER_REPORT_SESSIONS, rows.length)} of ${rows.length} scored sessions ` +
         "(decided after the close of the date; traded from the next open to the open after)",
       columns: ["date", "book", "equal weight", "turnover", "positions", "hits", "IC"],
-      rows: rows.slice(-PAPER_REPORT_SESSIONS).reverse().map((r) => [
-        String(r.date),
-        pct(r.book_pnl),
-        pct(r.benchmark),
-        r.turnover === null || r.turnover === undefined ? "–" : fixed(Number(r.turnover), 2),
-        Number(r.traded),
-        Number(r.hits),
-        r.ic === null || r.ic === undefined ? "–" : fixed(Number(r.ic), 3),
-      ]),
+      rows: rows.map((r, k) => ({ date: String(r.date), d: days[k] })).slice(-PAPER_REPORT_SESSIONS).reverse()
+        .map(({ date, d }) => [
+          date,
+          pct(d.bookPnl),
+          pct(d.benchmark),
+          d.turnover === null ? "–" : fixed(d.turnover, 2),
+          d.traded,
+          d.hits,
+          d.ic === null ? "–" : fixed(d.ic, 3),
+        ]),
     },
   };
 }
