@@ -69,6 +69,7 @@ import {
   scoreDay,
   storedDayScore,
 } from "@lib/backtest/mod.ts";
+import { brakeState } from "@lib/signals/mod.ts";
 import {
   checkUniverseSize,
   fitSystem,
@@ -367,6 +368,160 @@ function newestFit(versions: VersionManifest[], asOf: IsoDate): VersionManifest 
     .reduce<VersionManifest | null>((a, v) => (!a || v.lineage.asOf >= a.lineage.asOf ? v : a), null);
 }
 
+/** What decides whether a registered version may serve a run: the run's news scorer, market context and options. */
+interface ServingContext {
+  model: string;
+  newsScorer: string;
+  market: string;
+  marketNews: string;
+  refit: boolean;
+  refitWhenCannotServe: boolean;
+}
+
+/**
+ * Which registered version serves `asOf`, and whether the run is a re-run, a replay or a refit; refuses (a
+ * ConfigError) a run whose serving version this build cannot load or that was fitted on another scorer's sentiment,
+ * another market context or other market-wide news, unless it refits. It reads only the registry and the recorded
+ * runs, so the daily run calls it before collecting (on the session it will decide) as well as after.
+ */
+async function servingPlan(
+  stores: Stores,
+  asOf: IsoDate,
+  ctx: ServingContext,
+  onNote: (note: string) => void = () => {},
+) {
+  const versions = await listVersions(stores.objects, ctx.model);
+  /** The scorer a version was fitted on when it is not this run's (undefined when it is, or unrecorded). */
+  const otherScorer = (v: VersionManifest | undefined): string | undefined =>
+    v?.lineage.newsScorer !== undefined && v.lineage.newsScorer !== ctx.newsScorer
+      ? v.lineage.newsScorer
+      : undefined;
+  /** The market context of a version's fit (versions registered before it was recorded: universe). */
+  const marketOf = (v: VersionManifest) => v.lineage.market ?? "universe";
+  /** The format a version's system was saved in (versions registered before formats were recorded: 2). */
+  const formatOf = (v: VersionManifest) => v.lineage.artifactFormat ?? 2;
+  /**
+   * Why a version cannot serve this run (undefined when it can): its system is in a format this build does not
+   * load (format 2's gate read the VIX of the decision day), or it was fitted on another scorer's sentiment.
+   */
+  const cannotServe = (v: VersionManifest | undefined): string | undefined =>
+    v === undefined
+      ? undefined
+      : formatOf(v) !== SYSTEM_FORMAT_VERSION
+      ? `was saved in system format ${formatOf(v)}, this build loads format ${SYSTEM_FORMAT_VERSION}`
+      : otherScorer(v)
+      ? `was fitted on news scored by ${otherScorer(v)}, this run scores with ${ctx.newsScorer}`
+      : marketOf(v) !== ctx.market
+      ? `was fitted on market context ${marketOf(v)}, this run's is ${ctx.market}`
+      : marketNewsOf(v) !== ctx.marketNews
+      ? `was fitted on market-wide news (the mkt_news_* features) from ${marketNewsOf(v)}, this run's is ` +
+        `${ctx.marketNews} (the news files without a symbol column in source.newsFiles)`
+      : undefined;
+  // a re-run of an issued date keeps it; a date before one already issued (a backfill) or before the champion's
+  // cut-off is a replay: decided as it was then, from what the runs recorded, moving no alias
+  const history = await runHistory(stores, asOf);
+  const before = (await aliasState(stores.objects, ctx.model)).aliases;
+  const championAtStart = before.champion;
+  const championCutOff = versions.find((v) => v.version === championAtStart)?.lineage.asOf;
+  /** The version that issued the nearest earlier date (the champion of that time), when it may serve asOf. */
+  const servedThen = history.earlier
+    ? versions.find((v) => v.version === history.earlier!.version && v.lineage.asOf <= asOf) ?? null
+    : null;
+  /** Whether asOf is a re-run or a replay, and the version that would serve it, with or without a refit. */
+  const servingFor = (refit: boolean) => {
+    const rerun = history.own !== null && !refit;
+    const replay = !rerun && (history.later || (championCutOff !== undefined && asOf < championCutOff));
+    const serving = rerun
+      ? versions.find((v) => v.version === history.own) ?? null
+      : replay
+      ? servedThen
+      : servingVersion(versions, before.champion, asOf);
+    return { rerun, replay, serving };
+  };
+  let refit = ctx.refit;
+  let { rerun, replay, serving: servingAtStart } = servingFor(refit);
+  if (!refit && ctx.refitWhenCannotServe && servingAtStart && cannotServe(servingAtStart)) {
+    onNote(
+      `${ctx.model}@${servingAtStart.version} ${cannotServe(servingAtStart)}: refitting (deno task signal ` +
+        `would refuse and name --refit)`,
+    );
+    refit = true;
+    ({ rerun, replay, serving: servingAtStart } = servingFor(true));
+  }
+  if (rerun && !servingAtStart) {
+    throw new ConfigError(
+      `${asOf} was issued by ${ctx.model}@${history.own}, which the registry (the objects store) does not hold: ` +
+        `run with the stores that issued it`,
+    );
+  }
+  if (servingAtStart && !refit && cannotServe(servingAtStart)) {
+    throw new ConfigError(
+      `${ctx.model}@${servingAtStart.version} ${cannotServe(servingAtStart)}: ` +
+        (formatOf(servingAtStart) !== SYSTEM_FORMAT_VERSION
+          ? ""
+          : otherScorer(servingAtStart)
+          ? "set news.scorer/news.model to match, or "
+          : marketOf(servingAtStart) !== ctx.market
+          ? "set source.market to match, or "
+          : "set source.newsFiles to match, or ") +
+        // under retrain.promote never a refit stays the challenger: it takes over only when promoted by hand
+        (servingAtStart.version === before.champion && before.challenger &&
+            !cannotServe(versions.find((v) => v.version === before.challenger))
+          ? `promote the challenger (deno task models promote ${before.challenger}), or `
+          : "") +
+        "refit with --refit",
+    );
+  }
+  return {
+    versions,
+    history,
+    before,
+    championAtStart,
+    championCutOff,
+    servedThen,
+    refit,
+    rerun,
+    replay,
+    servingAtStart,
+    cannotServe,
+  };
+}
+
+/**
+ * The paper account the production drawdown brake reads, oldest first: for each date the production run issued
+ * before `asOf` whose traded return has settled by then (open of the next session to the open of the one after,
+ * `exitSession(d) <= asOf`), the book's return after costs that the scorecard holds for the version answering
+ * for that date (the latest issued, as the API answers). A date the scorecard has not scored, or scored before it
+ * booked the book (a NULL `book_pnl`), is left out.
+ */
+async function paperAccount(stores: Stores, asOf: IsoDate): Promise<number[]> {
+  const runs = await stores.tables.query("signal_runs", {
+    where: { source: SIGNAL_SOURCE, as_of: { lt: asOf } },
+    orderBy: ["as_of", "issued_at", "model_version"],
+  });
+  const answering = new Map<string, string>();
+  for (const r of runs) {
+    if (exitSession(String(r.as_of)) <= asOf) answering.set(String(r.as_of), String(r.model_version));
+  }
+  if (!answering.size) return [];
+  const rows = await stores.tables.query("scorecard", {
+    where: { source: SIGNAL_SOURCE, date: [...answering.keys()] },
+    orderBy: ["date"],
+  });
+  return rows.filter((r) => answering.get(String(r.date)) === String(r.model_version)).map(storedDayScore)
+    .flatMap((d) => d.bookPnl === null ? [] : [d.bookPnl]);
+}
+
+/** The run's line on the drawdown brake: the paper account's drawdown and whether the brake is engaged. */
+export function brakeNote(b: { braking: boolean; drawdown: number; days: number }): string {
+  return b.days === 0
+    ? "drawdown brake: the paper account has no settled session yet (not engaged)"
+    : `drawdown brake: the paper account is ${
+      (100 * b.drawdown).toFixed(2)
+    }% below its peak over ${b.days} ` +
+      `settled session${b.days === 1 ? "" : "s"}: ${b.braking ? "engaged" : "not engaged"}`;
+}
+
 /**
  * What the recorded runs say about `asOf`: the production run that answers for it (the latest issued, as the API
  * answers), the nearest earlier date's production run and the versions that ran in its shadow (the champion and
@@ -446,9 +601,10 @@ async function issueSignals(
   source: string,
   run: RunSymbols,
   portfolio: SystemSpec["portfolio"],
+  account?: readonly number[],
 ): Promise<Signal[]> {
   const rows = rowsOnDate(ds, asOf);
-  const sigs = await system.predict(ds, asOf, { portfolio });
+  const sigs = await system.predict(ds, asOf, { portfolio, account });
   const p = await system.predictRows(ds, rows);
   const hashes = await featureHashes(ds, rows);
   const rule = sizingRule({ ...system.spec, portfolio });
@@ -541,8 +697,9 @@ async function issueOnce(
   source: string,
   run: RunSymbols,
   portfolio: SystemSpec["portfolio"],
+  account?: readonly number[],
 ): Promise<{ issued: Signal[]; written: number; differs: string[] }> {
-  const signals = await issueSignals(system, ds, asOf, version, issuedAt, source, run, portfolio);
+  const signals = await issueSignals(system, ds, asOf, version, issuedAt, source, run, portfolio, account);
   const existing = (await stores.tables.query("signals", {
     where: { date: asOf, model_version: version, source },
     orderBy: ["symbol"],
@@ -929,8 +1086,19 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
           }; to run on the stored symbols pass their config with --config`,
       );
     }
+    // the checks on the registry that refuse the run come before the collect too, on the session it will decide
+    // (the --as-of date, else the last session the collect reaches); they are made again on the stored one below
+    const serveContext: ServingContext = {
+      model: p.model,
+      newsScorer: news.scorer.id,
+      market: marketId(cfg.source.market),
+      marketNews: marketNewsText(spec.dataset.marketNews),
+      refit: opts.refit === true,
+      refitWhenCannotServe: opts.refitWhenCannotServe === true,
+    };
     // 1. incremental collect (prices from the last stored session on, news from the latest stored knownAt)
     if (!opts.noCollect) {
+      await servingPlan(stores, opts.asOf ?? sessionOnOrBefore(collectTo), serveContext);
       const done = progress.start(`collect (${source.name}, incremental)`);
       const kinds = source.news ? ["prices", "news"] as const : ["prices"] as const;
       const rows = await runCollect(kinds, { market: source, now }, stores, {
@@ -1016,91 +1184,20 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     // cache and can take minutes with the language model): the system that may serve asOf must be one this build
     // loads, fitted on news scored as this run scores it, on this run's market context (unless --refit)
     const git = opts.git ?? await gitState();
-    let versions = await listVersions(stores.objects, p.model);
-    /** The scorer a version was fitted on when it is not this run's (undefined when it is, or unrecorded). */
-    const otherScorer = (v: VersionManifest | undefined): string | undefined =>
-      v?.lineage.newsScorer !== undefined && v.lineage.newsScorer !== newsScorer
-        ? v.lineage.newsScorer
-        : undefined;
-    /** The market context of this run, and of a version's fit (versions registered before it was recorded: universe). */
-    const runMarket = marketId(cfg.source.market);
-    const marketOf = (v: VersionManifest) => v.lineage.market ?? "universe";
-    /** The format a version's system was saved in (versions registered before formats were recorded: 2). */
-    const formatOf = (v: VersionManifest) => v.lineage.artifactFormat ?? 2;
-    /**
-     * Why a version cannot serve this run (undefined when it can): its system is in a format this build does not
-     * load (format 2's gate read the VIX of the decision day), or it was fitted on another scorer's sentiment.
-     */
-    const cannotServe = (v: VersionManifest | undefined): string | undefined =>
-      v === undefined
-        ? undefined
-        : formatOf(v) !== SYSTEM_FORMAT_VERSION
-        ? `was saved in system format ${formatOf(v)}, this build loads format ${SYSTEM_FORMAT_VERSION}`
-        : otherScorer(v)
-        ? `was fitted on news scored by ${otherScorer(v)}, this run scores with ${newsScorer}`
-        : marketOf(v) !== runMarket
-        ? `was fitted on market context ${marketOf(v)}, this run's is ${runMarket}`
-        : marketNewsOf(v) !== marketNewsText(spec.dataset.marketNews)
-        ? `was fitted on market-wide news (the mkt_news_* features) from ${marketNewsOf(v)}, this run's is ` +
-          `${
-            marketNewsText(spec.dataset.marketNews)
-          } (the news files without a symbol column in source.newsFiles)`
-        : undefined;
-    // a re-run of an issued date keeps it; a date before one already issued (a backfill) or before the champion's
-    // cut-off is a replay: decided as it was then, from what the runs recorded, moving no alias
-    const history = await runHistory(stores, asOf);
-    const before = (await aliasState(stores.objects, p.model)).aliases;
-    const championAtStart = before.champion;
-    const championCutOff = versions.find((v) => v.version === championAtStart)?.lineage.asOf;
-    /** The version that issued the nearest earlier date (the champion of that time), when it may serve asOf. */
-    const servedThen = history.earlier
-      ? versions.find((v) => v.version === history.earlier!.version && v.lineage.asOf <= asOf) ?? null
-      : null;
-    /** Whether asOf is a re-run or a replay, and the version that would serve it, with or without a refit. */
-    const servingFor = (refit: boolean) => {
-      const rerun = history.own !== null && !refit;
-      const replay = !rerun && (history.later || (championCutOff !== undefined && asOf < championCutOff));
-      const serving = rerun
-        ? versions.find((v) => v.version === history.own) ?? null
-        : replay
-        ? servedThen
-        : servingVersion(versions, before.champion, asOf);
-      return { rerun, replay, serving };
-    };
-    let refit = opts.refit === true;
-    let { rerun, replay, serving: servingAtStart } = servingFor(refit);
-    if (!refit && opts.refitWhenCannotServe && servingAtStart && cannotServe(servingAtStart)) {
-      progress.note(
-        `${p.model}@${servingAtStart.version} ${cannotServe(servingAtStart)}: refitting (deno task signal ` +
-          `would refuse and name --refit)`,
-      );
-      refit = true;
-      ({ rerun, replay, serving: servingAtStart } = servingFor(true));
-    }
-    if (rerun && !servingAtStart) {
-      throw new ConfigError(
-        `${asOf} was issued by ${p.model}@${history.own}, which the registry (the objects store) does not hold: ` +
-          `run with the stores that issued it`,
-      );
-    }
-    if (servingAtStart && !refit && cannotServe(servingAtStart)) {
-      throw new ConfigError(
-        `${p.model}@${servingAtStart.version} ${cannotServe(servingAtStart)}: ` +
-          (formatOf(servingAtStart) !== SYSTEM_FORMAT_VERSION
-            ? ""
-            : otherScorer(servingAtStart)
-            ? "set news.scorer/news.model to match, or "
-            : marketOf(servingAtStart) !== runMarket
-            ? "set source.market to match, or "
-            : "set source.newsFiles to match, or ") +
-          // under retrain.promote never a refit stays the challenger: it takes over only when promoted by hand
-          (servingAtStart.version === before.champion && before.challenger &&
-              !cannotServe(versions.find((v) => v.version === before.challenger))
-            ? `promote the challenger (deno task models promote ${before.challenger}), or `
-            : "") +
-          "refit with --refit",
-      );
-    }
+    const plan = await servingPlan(stores, asOf, serveContext, (note) => progress.note(note));
+    const {
+      history,
+      before,
+      championAtStart,
+      championCutOff,
+      servedThen,
+      refit,
+      rerun,
+      replay,
+      servingAtStart,
+    } = plan;
+    const { cannotServe } = plan;
+    let versions = plan.versions;
     // news sentiment from the configured scorer (cached in the documents store), as in the research run
     progress.note(news.note);
     done = progress.start(`news scoring (${newsScorer})`);
@@ -1230,7 +1327,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         configHash: await hashValue(cfg),
         featureSet: { id: featureSetId(featureSet), hash: featureSetHash(featureSet) },
         newsScorer,
-        market: runMarket,
+        market: serveContext.market,
         artifactFormat: SYSTEM_FORMAT_VERSION,
         windows: {
           train: [segments.train[0], system.windows.inner?.[1] ?? system.windows.fit[1]],
@@ -1372,6 +1469,12 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     const specNotes = model === "loaded" ? specChangeNotes(version, system.spec, spec) : [];
     for (const line of specNotes) progress.note(line);
 
+    // with a drawdown brake, the brake reads the paper account (the issued books' settled returns), not the
+    // rebuilt path: the version's own predictions over that path are partly in its fit windows
+    const brake = spec.portfolio.risk?.drawdownBrake;
+    const account = brake ? await paperAccount(stores, asOf) : undefined;
+    if (brake && account) progress.note(brakeNote(brakeState(account, brake)));
+
     // 6. signals for the next session, with provenance; never overwrite what was issued
     done = progress.start(`signals for ${nextSession(asOf)} (${version})`);
     const issuedAt = now();
@@ -1403,6 +1506,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         SIGNAL_SOURCE,
         runSymbols,
         spec.portfolio,
+        account,
       );
     if (shadowedBefore) {
       promotion += `; ${version} ran in the shadow on ${asOf}: that run stands, nothing issued`;
@@ -1419,6 +1523,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         SHADOW_SIGNAL_SOURCE,
         runSymbols,
         spec.portfolio,
+        account,
       );
       shadowRuns.push({ version: sh.manifest.version, signals: r.issued, written: r.written });
     }

@@ -17,7 +17,14 @@ import { DEFAULT_SPEC, loadSystem, SYSTEM_FORMAT_VERSION } from "@lib/workflow/m
 import { main } from "./signal_cli.ts";
 import { createProgress } from "./progress.ts";
 import { ensureTables } from "./collect/mod.ts";
-import { compareOnScorecard, paperLine, productionSegments, runSignal, specChangeNotes } from "./signal.ts";
+import {
+  compareOnScorecard,
+  paperLine,
+  productionSegments,
+  runSignal,
+  SIGNAL_SOURCE,
+  specChangeNotes,
+} from "./signal.ts";
 import { scorecardTotals } from "@lib/backtest/mod.ts";
 
 /**
@@ -239,6 +246,14 @@ storeTest(
     );
     deepEqual((await aliasState(stores.objects, "system")).aliases, aliases, "no alias moved");
     equal(await stores.tables.count("signal_runs", { as_of: d[1] }), 0);
+    // refused before the collect too: the day's bars are not fetched for a run that cannot decide
+    equal(await stores.tables.count("bars", { date: d[1] }), 0, "nothing collected");
+    // without --as-of the run refuses on the session the collect would reach, before collecting it
+    await rejects(
+      () => runSignal(cfg, { ...quiet, stores }),
+      /was fitted on news scored by lm:finsent-mpnet@v1, this run scores with lexicon/,
+    );
+    equal(await stores.tables.count("bars", { date: { gt: d[0] } }), 0, "nothing collected");
     // --refit: the champion cannot decide on this news, so the refit takes over and issues the day's signals
     const refit = await runSignal(cfg, { ...quiet, stores, asOf: d[1], refit: true });
     equal(refit.model, "refit");
@@ -633,6 +648,55 @@ Deno.test({
     equal(capped.rule.varLimit, 0.001);
     equal(capped.rule.varAlpha, 0.01);
     equal(capped.rule.method, free.rule.method);
+  },
+});
+
+Deno.test({
+  name:
+    "signal: the production drawdown brake reads the paper account (the issued books' settled returns), not the rebuilt path",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const d = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-4);
+    const cfg = await smallConfig({ portfolio: { risk: { drawdownBrake: 0.05 } } });
+    /** The four days issued into a fresh store; `loss`: the account's first settled day is booked at -20%. */
+    const issue = async (loss: boolean) => {
+      const stores = openEmbeddedStores(":memory:");
+      const notes: string[] = [];
+      const progress = { ...createProgress({ quiet: true }), note: (t: string) => void notes.push(t) };
+      try {
+        let out: Awaited<ReturnType<typeof runSignal>> | undefined;
+        for (const [i, date] of d.entries()) {
+          if (loss && i === 3) {
+            // d[0] settled at d[2]'s open and that run scored it: the account now starts 20% down
+            const rows = await stores.tables.query("scorecard", {
+              where: { date: d[0], source: SIGNAL_SOURCE },
+            });
+            equal(rows.length, 1);
+            await stores.tables.upsert("scorecard", [{ ...rows[0], book_pnl: -0.2 }]);
+          }
+          notes.length = 0;
+          out = await runSignal(cfg, { ...quiet, stores, asOf: date, progress });
+        }
+        return { out: out!, notes: notes.filter((n) => n.startsWith("drawdown brake")) };
+      } finally {
+        await stores.close();
+      }
+    };
+    const calm = await issue(false), hit = await issue(true);
+    equal(calm.out.modelVersion, hit.out.modelVersion);
+    // d[0] and d[1] have settled by d[3] (d[2]'s own trade settles at d[4]'s open)
+    equal(calm.notes.length, 1);
+    ok(/over 2 settled sessions: not engaged$/.test(calm.notes[0]), calm.notes[0]);
+    ok(
+      /^drawdown brake: the paper account is 2\d\.\d\d% below its peak over 2 settled sessions: engaged$/
+        .test(hit.notes[0]),
+      hit.notes[0],
+    );
+    // the same version, data and path: the braked book is the calm one scaled by brakeScale (default 0.5)
+    const calmSize = new Map(calm.out.signals.map((x) => [x.symbol, x.size]));
+    ok(calm.out.signals.some((x) => x.size !== 0), "the calm book holds something");
+    for (const x of hit.out.signals) ok(Math.abs(x.size - 0.5 * calmSize.get(x.symbol)!) < 1e-12, x.symbol);
   },
 });
 

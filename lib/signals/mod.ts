@@ -40,6 +40,7 @@ export {
   RollingLedoitWolf,
 } from "./covariance.ts";
 export {
+  brakeState,
   drawdownBrakeHook,
   type DrawdownBrakeOptions,
   resolveRiskLimits,

@@ -129,21 +129,59 @@ export function varLimitHook(o: VarLimitOptions): RiskHook & { bound: number[]; 
   return Object.assign(hook, { bound, lastVar });
 }
 
-/** A drawdown-brake hook with a record of the days it was engaged. One hook per portfolio run. */
-export function drawdownBrakeHook(o: DrawdownBrakeOptions): RiskHook & { engaged: number[] } {
-  const { threshold, scale, recover } = resolveRiskLimits({ drawdownBrake: o }).drawdownBrake!;
-  const engaged: number[] = [];
-  let braking = false;
-  const hook = (w: Float64Array, ctx: RiskContext) => {
-    let eq = 1, peak = 1;
-    for (const r of ctx.realized) {
-      if (!Number.isFinite(r)) continue;
+/** The brake's state after one more day: engaged at `threshold`, released under `recover`. */
+function brakeNext(braking: boolean, drawdown: number, threshold: number, recover: number): boolean {
+  return braking ? drawdown >= recover : drawdown >= threshold;
+}
+
+/** Drawdown from the peak of the equity compounded from settled returns (non-finite entries are skipped). */
+function drawdownOf(record: ArrayLike<number>): number {
+  let eq = 1, peak = 1;
+  for (let i = 0; i < record.length; i++) {
+    const r = record[i];
+    if (!Number.isFinite(r)) continue;
+    eq *= 1 + r;
+    if (eq > peak) peak = eq;
+  }
+  return 1 - eq / peak;
+}
+
+/**
+ * The brake's state after a record of settled daily returns (oldest first), walked one day at a time as the hook
+ * walks a book's path: whether it is engaged, the drawdown at the end, and the days walked.
+ */
+export function brakeState(
+  record: ArrayLike<number>,
+  o: DrawdownBrakeOptions,
+): { braking: boolean; drawdown: number; days: number } {
+  const { threshold, recover } = resolveRiskLimits({ drawdownBrake: o }).drawdownBrake!;
+  let braking = false, eq = 1, peak = 1;
+  for (let i = 0; i < record.length; i++) {
+    const r = record[i];
+    if (Number.isFinite(r)) {
       eq *= 1 + r;
       if (eq > peak) peak = eq;
     }
-    const dd = 1 - eq / peak;
-    if (!braking && dd >= threshold) braking = true;
-    else if (braking && dd < recover) braking = false;
+    braking = brakeNext(braking, 1 - eq / peak, threshold, recover);
+  }
+  return { braking, drawdown: 1 - eq / peak, days: record.length };
+}
+
+/**
+ * A drawdown-brake hook with a record of the days it was engaged. One hook per portfolio run. It reads the book's
+ * own settled returns (`RiskContext.realized`); given `account`, the settled returns of the book actually traded
+ * (the production paper account), it reads those instead: the brake's state after them holds on every day.
+ */
+export function drawdownBrakeHook(
+  o: DrawdownBrakeOptions,
+  account?: ArrayLike<number>,
+): RiskHook & { engaged: number[] } {
+  const { threshold, scale, recover } = resolveRiskLimits({ drawdownBrake: o }).drawdownBrake!;
+  const engaged: number[] = [];
+  const fixed = account === undefined ? undefined : brakeState(account, o).braking;
+  let braking = false;
+  const hook = (w: Float64Array, ctx: RiskContext) => {
+    braking = fixed ?? brakeNext(braking, drawdownOf(ctx.realized), threshold, recover);
     if (braking) {
       scaleBook(w, scale);
       engaged.push(ctx.t);
@@ -152,10 +190,13 @@ export function drawdownBrakeHook(o: DrawdownBrakeOptions): RiskHook & { engaged
   return Object.assign(hook, { engaged });
 }
 
-/** The hooks of `o` in the order they must run: the brake first, then the VaR limit on what is left. */
-export function riskLimitHooks(o: RiskLimitOptions): RiskHook[] {
+/**
+ * The hooks of `o` in the order they must run: the brake first, then the VaR limit on what is left. `account`: the
+ * settled returns the brake reads instead of the book's own (see {@link drawdownBrakeHook}).
+ */
+export function riskLimitHooks(o: RiskLimitOptions, account?: ArrayLike<number>): RiskHook[] {
   const r = resolveRiskLimits(o), out: RiskHook[] = [];
-  if (r.drawdownBrake) out.push(drawdownBrakeHook(r.drawdownBrake));
+  if (r.drawdownBrake) out.push(drawdownBrakeHook(r.drawdownBrake, account));
   if (r.varLimit) out.push(varLimitHook(r.varLimit));
   return out;
 }

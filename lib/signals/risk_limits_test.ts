@@ -1,7 +1,13 @@
 import { equal, ok, throws } from "node:assert/strict";
 import { normalRng } from "../core/mod.ts";
 import { constructPortfolio, type PortfolioInput } from "./portfolio.ts";
-import { drawdownBrakeHook, resolveRiskLimits, riskLimitHooks, varLimitHook } from "./risk_limits.ts";
+import {
+  brakeState,
+  drawdownBrakeHook,
+  resolveRiskLimits,
+  riskLimitHooks,
+  varLimitHook,
+} from "./risk_limits.ts";
 
 /** S names, one factor; daily sd `sd(t)`, drift `mu(t)`; the traded outcome of a decision at t is the next day's return. */
 function market(
@@ -66,6 +72,40 @@ Deno.test("drawdown brake: engages after the threshold, halves exposure, release
   ok(Math.abs(braked.gross[firstOn] / free.gross[firstOn] - 0.5) < 0.05);
   ok(brake.engaged.at(-1)! < 399, "released once the drawdown fell under 5%");
   ok(Math.abs(braked.gross[399] / free.gross[399] - 1) < 0.05);
+});
+
+Deno.test("drawdown brake: brakeState walks a record as the hook walks the book; given an account, the hook reads it", () => {
+  const x = market(400, 5, () => 0.004, (t) => (t >= 100 && t < 200 ? -0.003 : t >= 200 ? 0.004 : 0));
+  const o = { threshold: 0.1, scale: 0.5, recover: 0.05 };
+  const brake = drawdownBrakeHook(o);
+  const braked = constructPortfolio(x, { ...LONG, riskHooks: [brake] });
+  // the braked book's settled returns: a decision at d earns outcome[d], known from day d + 2 on
+  const S = 5, settled: number[] = [];
+  for (let d = 60; d < 400; d++) {
+    let r = 0;
+    for (let s = 0; s < S; s++) r += braked.weights[d * S + s] * x.outcomes![d * S + s];
+    settled.push(r);
+  }
+  const on = new Set(brake.engaged);
+  for (let t = 60; t < 400; t++) {
+    equal(brakeState(settled.slice(0, Math.max(0, t - 61)), o).braking, on.has(t), `day ${t}`);
+  }
+  const st = brakeState(settled.slice(0, 150), o);
+  equal(st.days, 150);
+  ok(st.braking && st.drawdown >= 0.05, `${st.drawdown}`);
+  // an account 20% down engages the brake on every day whatever the book's own path; a calm one on none
+  const down = drawdownBrakeHook(o, [0.01, -0.2, 0.01]);
+  const calm = drawdownBrakeHook(o, [0.01, -0.02]);
+  const a = constructPortfolio(x, { ...LONG, riskHooks: [down] });
+  const b = constructPortfolio(x, { ...LONG, riskHooks: [calm] });
+  const free = constructPortfolio(x, LONG);
+  equal(down.engaged.length, 400 - 60);
+  equal(calm.engaged.length, 0);
+  for (let t = 60; t < 400; t++) {
+    ok(Math.abs(a.gross[t] - 0.5 * free.gross[t]) < 1e-12, `day ${t}`);
+    equal(b.gross[t], free.gross[t]);
+  }
+  equal(brakeState([], o).braking, false);
 });
 
 Deno.test("risk limits: ranges checked, the brake runs before the VaR limit", () => {

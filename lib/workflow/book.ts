@@ -99,13 +99,18 @@ export function bookPanels(ds: Dataset, p: BookRows, warmup = RISK_WARMUP): Book
 
 /**
  * A book's options: the portfolio's (`lib/signals` PortfolioOptions, without hooks) and the risk limits of the
- * sizing stage, whose hooks hold state: each book built from these options gets hooks of its own.
+ * sizing stage, whose hooks hold state: each book built from these options gets hooks of its own. `account`:
+ * the settled daily returns of the book actually traded (oldest first), which the drawdown brake reads instead
+ * of the book's own path (the production run's paper account).
  */
-export type BookOptions = Omit<PortfolioOptions, "riskHooks"> & { riskLimits?: RiskLimitOptions };
+export type BookOptions = Omit<PortfolioOptions, "riskHooks"> & {
+  riskLimits?: RiskLimitOptions;
+  account?: readonly number[];
+};
 
 /** The portfolio options of a book with fresh risk-limit hooks. */
-function withHooks({ riskLimits, ...o }: BookOptions): PortfolioOptions {
-  return riskLimits ? { ...o, riskHooks: riskLimitHooks(riskLimits) } : o;
+function withHooks({ riskLimits, account, ...o }: BookOptions): PortfolioOptions {
+  return riskLimits ? { ...o, riskHooks: riskLimitHooks(riskLimits, account) } : o;
 }
 
 /** The book options of a spec: its portfolio and its risk limits. */

@@ -321,20 +321,23 @@ export class FittedSystem {
    * The book of a strategy over some predicted rows: portfolio weights per decision day from the strategy's
    * calibrated edges, with the covariance warmed up on the dataset's bars before the first day. `portfolio`: the
    * sizing stage's settings, by default the spec's (nothing in it is fitted, so a run may size with its own;
-   * checked as a spec's are).
+   * checked as a spec's are). `account`: the settled returns of the book actually traded, which the drawdown
+   * brake reads instead of this book's own path (`BookOptions.account`).
    */
   book(
     ds: Dataset,
     p: SystemPredictions,
     strategy = "moe",
     portfolio: SystemSpec["portfolio"] = this.spec.portfolio,
+    account?: readonly number[],
   ): { panels: BookPanels; portfolio: PortfolioResult } {
     const edge = p.edges.get(strategy);
     if (!edge) throw new RangeError(`no strategy ${strategy} (known: ${[...p.edges.keys()].join(", ")})`);
     const spec = portfolio === this.spec.portfolio ? this.spec : { ...this.spec, portfolio };
     if (spec !== this.spec) checkSpec(spec);
     const panels = bookPanels(ds, p);
-    return { panels, portfolio: buildBook(panels, edge, portfolioOptions(spec)) };
+    const options = portfolioOptions(spec);
+    return { panels, portfolio: buildBook(panels, edge, account ? { ...options, account } : options) };
   }
 
   /**
@@ -348,19 +351,20 @@ export class FittedSystem {
    * book is path dependent (top-k with dropout keeps names; the covariance has memory), so it is rebuilt flat
    * from {@link BOOK_PATH} decision sessions before the date ({@link RISK_BOOK_PATH} with risk limits, which read
    * the rebuilt book's settled returns). Empty when the dataset has no row on that date. `opts.portfolio` sizes
-   * with other settings than the spec's (see {@link FittedSystem.book}).
+   * with other settings than the spec's, and `opts.account` gives the drawdown brake the settled returns of the
+   * book actually traded to read instead of the rebuilt path's (see {@link FittedSystem.book}).
    */
   async predict(
     ds: Dataset,
     decisionDate: IsoDate,
-    opts: { portfolio?: SystemSpec["portfolio"] } = {},
+    opts: { portfolio?: SystemSpec["portfolio"]; account?: readonly number[] } = {},
   ): Promise<SystemSignal[]> {
     const portfolio = opts.portfolio ?? this.spec.portfolio;
     const days = [...new Set(ds.date)].filter((d) => d <= decisionDate).sort();
     if (days[days.length - 1] !== decisionDate) return [];
     const from = days[Math.max(0, days.length - (portfolio.risk ? RISK_BOOK_PATH : BOOK_PATH))];
     const p = await this.predictRows(ds, rowsBetween(ds, from, decisionDate));
-    return bookSignals(p, this.book(ds, p, "moe", portfolio).portfolio, decisionDate);
+    return bookSignals(p, this.book(ds, p, "moe", portfolio, opts.account).portfolio, decisionDate);
   }
 
   /**
