@@ -56,7 +56,7 @@ export interface Config {
   };
   news: NewsConfig;
   models: { trend: string[]; experts: string[]; seed: number };
-  portfolio: Omit<SystemSpec["portfolio"], "risk"> & { risk: PortfolioRiskConfig };
+  portfolio: Omit<SystemSpec["portfolio"], "risk" | "tilt"> & { tilt: number; risk: PortfolioRiskConfig };
   backtest: { costBps: number; impact: number };
   production: ProductionConfig;
 }
@@ -122,7 +122,7 @@ const ENUMS: Record<string, string[]> = {
   "production.retrain.promote": ["always", "if-better", "never"],
   "models.experts": [...EXPERT_CHOICES],
   "dataset.walkForward.mode": ["off", "expanding", "rolling"],
-  "portfolio.method": ["topk-dropout", "long-short", "kelly"],
+  "portfolio.method": ["topk-dropout", "long-short", "kelly", "tilt"],
   "news.scorer": ["auto", "lm", "lexicon"],
   "news.variant": ["fp32", "int8"],
 };
@@ -181,6 +181,7 @@ export const RANGES: Record<string, KeyRange> = {
   "portfolio.topK": { min: 1, max: 5000, int: true },
   "portfolio.nDrop": { min: 0, max: 5000, int: true },
   "portfolio.kellyFraction": { above: 0, max: 1, why: "a fraction of the full Kelly bet" },
+  "portfolio.tilt": { min: 0, max: 10, why: "the lean from equal weight per standard deviation of edge" },
   "portfolio.minEdge": { min: 0, max: 10, why: "an edge in forecast standard deviations" },
   "portfolio.targetVol": { min: 0, max: 2, why: "annualized volatility (0 = off)" },
   "portfolio.maxGross": { above: 0, max: 10, why: "gross exposure as a multiple of capital" },
@@ -573,6 +574,15 @@ export async function loadConfigWithNotes(
   }
   const risk = c.portfolio.risk;
   checkRiskKeys(risk, [userTree, opts.overrides]);
+  if (
+    c.portfolio.method !== "tilt" &&
+    [userTree, opts.overrides].some((t) => treeAt(t, "portfolio", "tilt") !== undefined)
+  ) {
+    throw new ConfigError(
+      `config portfolio.tilt: ${c.portfolio.tilt} is read only by the tilt method, and portfolio.method is ` +
+        `${c.portfolio.method}: set portfolio.method: tilt, or leave tilt out`,
+    );
+  }
   if (risk.brakeRecover > 0 && risk.brakeRecover > risk.drawdownBrake) {
     throw new ConfigError(
       `config portfolio.risk.brakeRecover: ${risk.brakeRecover} is above drawdownBrake ${risk.drawdownBrake} ` +
@@ -593,9 +603,10 @@ export function specFromConfig(c: Config): SystemSpec {
       innerFrac: c.dataset.innerFrac,
     },
     experts: { trend: [...c.models.trend], use: [...c.models.experts], volatility: "garch11" },
-    portfolio: (({ risk, ...p }) => {
+    portfolio: (({ risk, tilt, ...p }) => {
       const limits = riskLimitsOf(risk);
-      return limits ? { ...p, risk: limits } : p;
+      // the tilt enters the spec only with its method: the specs (and version hashes) of the others are unchanged
+      return { ...p, ...(p.method === "tilt" ? { tilt } : {}), ...(limits ? { risk: limits } : {}) };
     })(c.portfolio),
     costs: { costBps: c.backtest.costBps, impact: c.backtest.impact },
     walkForward: { ...c.dataset.walkForward },

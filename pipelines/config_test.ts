@@ -377,3 +377,25 @@ Deno.test("portfolio.risk: limits at 0 are off (the spec has no risk key); set o
     await Deno.remove(file);
   }
 });
+
+Deno.test("portfolio.tilt: reaches the spec only with the tilt method (other specs unchanged); refused with another method", async () => {
+  equal("tilt" in specFromConfig(await loadConfig({})).portfolio, false, "the default spec has no tilt key");
+  const tilt = specFromConfig(await loadConfig({ overrides: { portfolio: { method: "tilt", tilt: 0.5 } } }));
+  equal(tilt.portfolio.method, "tilt");
+  equal(tilt.portfolio.tilt, 0.5);
+  equal(specFromConfig(await loadConfig({ overrides: { portfolio: { method: "tilt" } } })).portfolio.tilt, 1);
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [
+      { portfolio: { tilt: 0.5 } },
+      /^config portfolio\.tilt: 0\.5 is read only by the tilt method, and portfolio\.method is topk-dropout: set portfolio\.method: tilt, or leave tilt out$/,
+    ],
+    [{ portfolio: { method: "tilt", tilt: 11 } }, /^config portfolio\.tilt: 11 is out of range/],
+    [{ portfolio: { method: "tilts" } }, /^config portfolio\.method: /],
+  ];
+  for (const [overrides, re] of bad) {
+    await rejects(
+      () => loadConfig({ overrides }),
+      (e: Error) => e instanceof ConfigError && re.test(e.message) && !e.message.includes("\n"),
+    );
+  }
+});

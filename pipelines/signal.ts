@@ -1473,7 +1473,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     // rebuilt path: the version's own predictions over that path are partly in its fit windows
     const brake = spec.portfolio.risk?.drawdownBrake;
     const account = brake ? await paperAccount(stores, asOf) : undefined;
-    if (brake && account) progress.note(brakeNote(brakeState(account, brake)));
+    const brakeLine = brake && account ? brakeNote(brakeState(account, brake)) : "";
+    if (brakeLine) progress.note(brakeLine);
 
     // 6. signals for the next session, with provenance; never overwrite what was issued
     done = progress.start(`signals for ${nextSession(asOf)} (${version})`);
@@ -1727,7 +1728,11 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         new Date(issued[0]?.provenance?.issuedAt ?? issuedAt).toISOString()
       }`,
       sections: [
-        { title: "Signals", text: [promotion, ...(heldLine ? [heldLine] : [])], tables: [table] },
+        {
+          title: "Signals",
+          text: [promotion, ...(brakeLine ? [brakeLine] : []), ...(heldLine ? [heldLine] : [])],
+          tables: [table],
+        },
         { title: `Health: ${shownStatus}`, text: recheck ? [recheck] : [], tables: [healthTable] },
         {
           title: "Paper scorecard",
@@ -1766,6 +1771,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       `signals for ${nextSession(asOf)} (after the close of ${asOf}) from ${p.model}@${version} (${model})`,
       promotion,
       ...specNotes,
+      ...(brakeLine ? [brakeLine] : []),
       textTable(table),
       ...(heldLine ? [heldLine] : []),
       `health: ${shownStatus}${recheck ? ` (${recheck})` : ""}` +

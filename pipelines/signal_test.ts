@@ -651,6 +651,32 @@ Deno.test({
   },
 });
 
+storeTest(
+  "signal: a loaded champion sized by portfolio.method tilt holds every name, leaned on its edges, and records the rule",
+  async (cfg, stores) => {
+    const d = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-2);
+    const first = await runSignal(cfg, { ...quiet, stores, asOf: d[0] });
+    const tilt = await smallConfig({ portfolio: { method: "tilt", tilt: 1 } });
+    const notes: string[] = [];
+    const progress = { ...createProgress({ quiet: true }), note: (t: string) => void notes.push(t) };
+    const out = await runSignal(tilt, { ...quiet, stores, asOf: d[1], progress });
+    equal(out.model, "loaded");
+    equal(out.modelVersion, first.modelVersion);
+    ok(
+      notes.some((n) =>
+        n.includes(`portfolio.method "topk-dropout" -> "tilt"`) && n.includes("portfolio.tilt – -> 1")
+      ),
+      notes.join("\n"),
+    );
+    equal(out.signals.length, 6);
+    ok(out.signals.every((x) => x.size >= 0), "long only");
+    ok(out.signals.filter((x) => x.size > 0).length >= 3, "it holds the universe, less the names far below");
+    const rule = out.signals[0].provenance!.sizing.rule;
+    equal(rule.method, "tilt");
+    equal(rule.tilt, 1);
+  },
+);
+
 Deno.test({
   name:
     "signal: the production drawdown brake reads the paper account (the issued books' settled returns), not the rebuilt path",
@@ -692,6 +718,12 @@ Deno.test({
       /^drawdown brake: the paper account is 2\d\.\d\d% below its peak over 2 settled sessions: engaged$/
         .test(hit.notes[0]),
       hit.notes[0],
+    );
+    // the summary and the report say it too
+    ok(hit.out.table.split("\n").includes(hit.notes[0]), hit.out.table);
+    ok(
+      (await Deno.readTextFile(hit.out.reportPath)).includes(hit.notes[0].slice(0, 40)),
+      "the report says it",
     );
     // the same version, data and path: the braked book is the calm one scaled by brakeScale (default 0.5)
     const calmSize = new Map(calm.out.signals.map((x) => [x.symbol, x.size]));

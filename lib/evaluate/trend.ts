@@ -342,6 +342,18 @@ export function chanceZ(run: TrendRun): Map<string, number> {
 /** The null check's bound on `|z|`. */
 export const NULL_Z_BOUND = 3;
 
+/** The row of the mixture's edges through the tilt book (see {@link evalMoeBooks}). */
+export const TILT_MOE = "moe (tilt 1)";
+
+/**
+ * The mixture's other books the signals section shows beside the spec's (and null-checks): the tilt book, equal
+ * weight leaned one-for-one on the edges' z-scores (`portfolio.method: tilt`, `tilt: 1`, the method's default,
+ * fixed before any run read its test numbers), with the spec's volatility target and limits.
+ */
+export function evalMoeBooks(spec: SystemSpec): Record<string, SystemSpec["portfolio"]> {
+  return { [TILT_MOE]: { ...spec.portfolio, method: "tilt", tilt: 1 } };
+}
+
 const memo = new Map<string, Promise<TrendRun>>();
 
 function segmentLabel(s: SegmentSpec): string {
@@ -400,7 +412,10 @@ export function nullCheckFor(ctx: EvalContext, realTickers: number): Promise<Nul
         seed: ctx.seed,
       });
       const signalsZ: [string, number][] = [];
-      for (const [method, r] of backtestPredictions(run.ds, run.test, run.system.spec)) {
+      const spec = run.system.spec;
+      for (
+        const [method, r] of backtestPredictions(run.ds, run.test, spec, { moeBooks: evalMoeBooks(spec) })
+      ) {
         if (method !== BUY_AND_HOLD && method !== ALWAYS_LONG) signalsZ.push([method, meanZ(r.gross)]);
       }
       return { symbols: input.series.size, trendZ: [...chanceZ(run)], signalsZ, ms: performance.now() - t0 };

@@ -2,7 +2,7 @@
  * Portfolio construction: from per-name calibrated edges (expected next traded return in units of the name's
  * forecast daily standard deviation, known at the close of `t`) to target weights per decision day, as a fraction
  * of portfolio capital (negative = short). Selection (Qlib's TopkDropout, long-short top/bottom k, every name for
- * Kelly, every name for the always-long baseline), sizing (equal or capped fractional Kelly), portfolio-level
+ * Kelly, every name for the always-long baseline, every name leaned on the edges for a tilt), sizing (equal or capped fractional Kelly), portfolio-level
  * volatility targeting from a covariance estimate, and exact limits (per name, gross, net). Optional risk hooks
  * run after sizing (a later risk stage: VaR limit, drawdown brake) and the limits are re-applied after them.
  * @module
@@ -11,7 +11,7 @@ import type { IsoDate } from "../core/mod.ts";
 import { type CovarianceOptions, createRiskModel, type RiskModel } from "./covariance.ts";
 
 /** How names are selected. */
-export type PortfolioMethod = "topk-dropout" | "long-short" | "kelly" | "always-long";
+export type PortfolioMethod = "topk-dropout" | "long-short" | "kelly" | "always-long" | "tilt";
 
 /** What a risk hook sees on decision day `t` (everything known at the close of `t`). */
 export interface RiskContext {
@@ -50,6 +50,13 @@ export interface PortfolioOptions {
   minEdge?: number;
   /** `kelly` method: no shorts. Default false. */
   longOnly?: boolean;
+  /**
+   * `tilt` method: how far the long-only book leans from equal weight on the day's edges. Each tradable name gets
+   * `max(0, 1 + tilt · z)` shares, `z` its edge's cross-sectional z-score that day, and the shares are scaled to
+   * the gross budget: 0 is equal weight, 1 doubles a name one standard deviation above the mean and drops one a
+   * standard deviation below. Default 1.
+   */
+  tilt?: number;
   /** Annualized ex-ante portfolio volatility target; 0 switches targeting off. Default 0.10. */
   targetVol?: number;
   /**
@@ -124,7 +131,7 @@ export type ResolvedPortfolio = Required<Omit<PortfolioOptions, "risk" | "riskHo
 /** Fills defaults and checks ranges (`RangeError` naming the option). */
 export function resolvePortfolio(o: PortfolioOptions = {}): ResolvedPortfolio {
   const method = o.method ?? "topk-dropout";
-  if (!["topk-dropout", "long-short", "kelly", "always-long"].includes(method)) {
+  if (!["topk-dropout", "long-short", "kelly", "always-long", "tilt"].includes(method)) {
     throw new RangeError(`portfolio: unknown method ${method}`);
   }
   const topK = o.topK ?? 20;
@@ -138,6 +145,7 @@ export function resolvePortfolio(o: PortfolioOptions = {}): ResolvedPortfolio {
     kellyFraction: o.kellyFraction ?? 0.25,
     minEdge: o.minEdge ?? 0,
     longOnly: o.longOnly ?? false,
+    tilt: o.tilt ?? 1,
     targetVol: o.targetVol ?? 0.10,
     volTargeting: o.volTargeting ?? (weighting === "kelly" ? "cap" : "scale"),
     maxGross: o.maxGross ?? 1,
@@ -158,6 +166,10 @@ export function resolvePortfolio(o: PortfolioOptions = {}): ResolvedPortfolio {
     throw new RangeError("portfolio: kellyFraction not in (0, 1]");
   }
   if (!(r.minEdge >= 0)) throw new RangeError("portfolio: minEdge must be >= 0");
+  if (!(r.tilt >= 0 && r.tilt <= 10)) throw new RangeError(`portfolio: tilt ${r.tilt} must be in [0, 10]`);
+  if (method === "tilt" && r.weighting === "kelly") {
+    throw new RangeError("portfolio: the tilt method sizes by its own rule, not kelly weighting");
+  }
   if (!(r.targetVol >= 0)) throw new RangeError("portfolio: targetVol must be >= 0");
   if (r.volTargeting !== "scale" && r.volTargeting !== "cap") throw new RangeError("portfolio: volTargeting");
   if (!(r.maxGross > 0)) throw new RangeError("portfolio: maxGross must be > 0");
@@ -240,8 +252,9 @@ export function topkDropoutStep(
  * 2. selection: `topk-dropout` (long, names with `edge > minEdge`, Qlib's dropout turnover rule),
  *    `long-short` (the same on both sides: longs by highest edge, shorts by lowest, each side only names past
  *    ±minEdge around the day's mean edge), `kelly` (every name with `|edge| > minEdge`), `always-long` (every
- *    tradable name). Ranking methods hold nothing on a day whose edges have no cross-sectional dispersion (a
- *    constant predictor carries no ranking information);
+ *    tradable name), `tilt` (every tradable name, equal weight leaned on the day's edges: see
+ *    {@link PortfolioOptions.tilt}; equal weight on a day without dispersion). Ranking methods hold nothing on
+ *    a day whose edges have no cross-sectional dispersion (a constant predictor carries no ranking information);
  * 3. sizing: `equal` (1/k of the gross budget per name and side) or `kelly` (`f = kellyFraction · edge / σ`,
  *    σ the name's forecast daily sd: the Kelly fraction `μ/σ²` with `μ = edge · σ`);
  * 4. per-name cap, then volatility targeting with the ex-ante volatility `sqrt(252 · wᵀΣw)`,
@@ -379,6 +392,36 @@ function dispersed(edge: Float64Array, ok: (s: number) => boolean): boolean {
   return false;
 }
 
+/**
+ * The `tilt` method's day: equal weight over the tradable names, leaned on the edges' z-scores (long only), scaled
+ * to the gross budget. Returns the day's mean edge, which the decision edges are taken against.
+ */
+function tiltBook(
+  o: ResolvedPortfolio,
+  edge: Float64Array,
+  tradable: (s: number) => boolean,
+  w: Float64Array,
+  setHeld: (longs: number[], shorts: number[]) => void,
+): number {
+  setHeld([], []);
+  let n = 0, mean = 0;
+  for (let s = 0; s < edge.length; s++) if (tradable(s)) [mean, n] = [mean + edge[s], n + 1];
+  if (!n) return 0;
+  mean /= n;
+  let sq = 0;
+  for (let s = 0; s < edge.length; s++) if (tradable(s)) sq += (edge[s] - mean) ** 2;
+  // identical edges: no lean (the mean of equal numbers can differ from them by rounding, so not sd > 0)
+  const sd = dispersed(edge, tradable) ? Math.sqrt(sq / n) : 0;
+  let total = 0;
+  for (let s = 0; s < edge.length; s++) {
+    if (!tradable(s)) continue;
+    w[s] = Math.max(0, 1 + (sd > 0 ? o.tilt * (edge[s] - mean) / sd : 0));
+    total += w[s];
+  }
+  for (let s = 0; s < edge.length; s++) w[s] *= o.maxGross / total;
+  return mean;
+}
+
 /** Selects and sizes one day into `w`; returns the center the day's edges were decided against (0 but long-short). */
 function selectAndSize(
   o: ResolvedPortfolio,
@@ -391,6 +434,7 @@ function selectAndSize(
   setHeld: (longs: number[], shorts: number[]) => void,
 ): number {
   const S = edge.length;
+  if (o.method === "tilt") return tiltBook(o, edge, tradable, w, setHeld);
   const kelly = (s: number) => o.kellyFraction * edge[s] / sigma[s];
   if (o.method === "kelly" || o.method === "always-long") {
     let n = 0;

@@ -78,6 +78,7 @@ Deno.test("portfolio constraints hold exactly for every method and day", () => {
     { method: "kelly", longOnly: true, maxWeight: 0.2, maxGross: 1 },
     { method: "always-long", maxWeight: 0.03, maxGross: 1, targetVol: 0.12 },
     { method: "topk-dropout", topK: 5, weighting: "kelly", kellyFraction: 0.5, maxWeight: 0.3 },
+    { method: "tilt", tilt: 1.5, maxWeight: 0.06, maxGross: 1, targetVol: 0.15 },
   ];
   for (const o of cases) {
     const r = constructPortfolio(x, o);
@@ -90,7 +91,10 @@ Deno.test("portfolio constraints hold exactly for every method and day", () => {
         const v = r.weights[t * S + s];
         ok(Math.abs(v) <= o.maxWeight! + 1e-15, `${o.method} |w| ${v}`);
         if (v !== 0) ok(Number.isFinite(x.edge[t * S + s]), "no position without a view");
-        if ((o.method === "topk-dropout" || o.longOnly || o.method === "always-long") && v < 0) {
+        if (
+          (o.method === "topk-dropout" || o.longOnly || o.method === "always-long" || o.method === "tilt") &&
+          v < 0
+        ) {
           ok(false, "short");
         }
         g += Math.abs(v);
@@ -227,4 +231,36 @@ Deno.test("constructPortfolio: the decision edge is the one each method selects 
       }
     }
   }
+});
+
+Deno.test("tilt: equal weight leaned on the day's edge z-scores, long only; 0 is equal weight, no dispersion too", () => {
+  const x = market(60, 30, 7);
+  const S = 30, o = { targetVol: 0, maxWeight: 1, maxGross: 1 };
+  const flat = constructPortfolio(x, { ...o, method: "tilt", tilt: 0 });
+  const eq = constructPortfolio(x, { ...o, method: "always-long" });
+  for (let i = 0; i < x.edge.length; i++) near(flat.weights[i], eq.weights[i]);
+  const r = constructPortfolio(x, { ...o, method: "tilt", tilt: 1 });
+  for (let t = 0; t < 60; t++) {
+    const names = Array.from({ length: S }, (_, s) => s).filter((s) => Number.isFinite(x.edge[t * S + s]));
+    const e = names.map((s) => x.edge[t * S + s]);
+    const mean = e.reduce((a, v) => a + v, 0) / e.length;
+    const sd = Math.sqrt(e.reduce((a, v) => a + (v - mean) ** 2, 0) / e.length);
+    const shares = e.map((v) => Math.max(0, 1 + (v - mean) / sd));
+    const total = shares.reduce((a, v) => a + v, 0);
+    names.forEach((s, k) => {
+      near(r.weights[t * S + s], shares[k] / total);
+      near(r.decision[t * S + s], e[k] - mean);
+    });
+    near(r.gross[t], 1);
+    ok(
+      names.some((s) => r.weights[t * S + s] === 0),
+      "a name a standard deviation below the mean is dropped",
+    );
+  }
+  // a day without dispersion (a constant predictor) is plain equal weight, not an empty book
+  const same = { ...x, edge: x.edge.map((v) => (Number.isFinite(v) ? 0.05 : v)) };
+  const c = constructPortfolio(same, { ...o, method: "tilt", tilt: 2 });
+  for (let i = 0; i < x.edge.length; i++) near(c.weights[i], eq.weights[i]);
+  throws(() => constructPortfolio(x, { method: "tilt", tilt: -1 }), /tilt -1 must be in \[0, 10\]/);
+  throws(() => constructPortfolio(x, { method: "tilt", weighting: "kelly" }), /not kelly weighting/);
 });

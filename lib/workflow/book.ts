@@ -124,6 +124,7 @@ export function portfolioOptions(spec: SystemSpec): BookOptions {
     longOnly: p.longOnly,
     weighting: p.method === "kelly" ? "kelly" : "equal",
     kellyFraction: p.kellyFraction,
+    ...(p.method === "tilt" ? { tilt: p.tilt ?? 1 } : {}),
     minEdge: p.minEdge,
     targetVol: p.targetVol,
     maxGross: p.maxGross,
@@ -141,6 +142,7 @@ export function sizingRule(spec: SystemSpec): Record<string, string | number | b
   const r = resolveRiskLimits(risk ?? {});
   return {
     ...p,
+    ...(p.method === "tilt" ? { tilt: p.tilt ?? 1 } : {}),
     ...(r.varLimit ? { varLimit: r.varLimit.limit, varAlpha: r.varLimit.alpha } : {}),
     ...(r.drawdownBrake
       ? {

@@ -59,8 +59,11 @@ export interface SystemSpec {
   };
   /** Calibrated edges -> portfolio weights (`lib/signals` constructPortfolio). */
   portfolio: {
-    /** `topk-dropout` (long-only top k, Qlib's dropout rule), `long-short` (top and bottom k) or `kelly`. */
-    method: "topk-dropout" | "long-short" | "kelly";
+    /**
+     * `topk-dropout` (long-only top k, Qlib's dropout rule), `long-short` (top and bottom k), `kelly`, or `tilt`
+     * (every name, long only, equal weight leaned on the day's edges by `tilt`).
+     */
+    method: "topk-dropout" | "long-short" | "kelly" | "tilt";
     /** Names held (per side for long-short). */
     topK: number;
     /** Names replaced per day at most. */
@@ -69,6 +72,11 @@ export interface SystemSpec {
     longOnly: boolean;
     /** Kelly: fraction of the full Kelly bet. */
     kellyFraction: number;
+    /**
+     * Tilt: how far the book leans from equal weight (lib/signals `PortfolioOptions.tilt`; default 1). Only with
+     * `method: tilt`, so the specs of the other methods (and their versions' hashes) do not carry it.
+     */
+    tilt?: number;
     /** A name needs `|edge| > minEdge` to be held. */
     minEdge: number;
     /** Annualized ex-ante portfolio volatility target (covariance estimate); 0 = off. */
@@ -187,8 +195,20 @@ export function checkSpec(s: SystemSpec): void {
   }
   int(s.combiner.hidden, 1, "combiner.hidden");
   const p = s.portfolio;
-  if (!["topk-dropout", "long-short", "kelly"].includes(p.method)) {
-    throw new ConfigError(`spec portfolio.method: ${p.method} is not topk-dropout, long-short or kelly`);
+  if (!["topk-dropout", "long-short", "kelly", "tilt"].includes(p.method)) {
+    throw new ConfigError(
+      `spec portfolio.method: ${p.method} is not topk-dropout, long-short, kelly or tilt`,
+    );
+  }
+  if (p.tilt !== undefined) {
+    if (p.method !== "tilt") {
+      throw new ConfigError(
+        `spec portfolio.tilt: ${p.tilt} is read only by the tilt method, not ${p.method}`,
+      );
+    }
+    if (!(p.tilt >= 0 && p.tilt <= 10)) {
+      throw new ConfigError(`spec portfolio.tilt: ${p.tilt} must be in [0, 10]`);
+    }
   }
   int(p.topK, 1, "portfolio.topK");
   int(p.nDrop, 0, "portfolio.nDrop");

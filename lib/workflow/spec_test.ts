@@ -40,3 +40,15 @@ Deno.test("spec portfolio.risk: checked by the risk stage's own ranges, as a one
       ),
   );
 });
+
+Deno.test("spec portfolio.tilt: only with the tilt method, in [0, 10]; a tilt book needs 1 symbol", () => {
+  equal(makeSpec({ portfolio: { method: "tilt", tilt: 2 } }).portfolio.tilt, 2);
+  throws(
+    () => makeSpec({ portfolio: { tilt: 2 } }),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      e.message === "spec portfolio.tilt: 2 is read only by the tilt method, not topk-dropout",
+  );
+  throws(() => makeSpec({ portfolio: { method: "tilt", tilt: -1 } }), /tilt: -1 must be in \[0, 10\]/);
+  checkUniverseSize(makeSpec({ portfolio: { method: "tilt" } }), 1);
+});

@@ -133,6 +133,17 @@ Deno.test({
     // backtests: every strategy plus the two baselines
     const bt = backtestPredictions(ds, before, spec);
     for (const n of [...system.strategyNames, "buy-and-hold", "always-long-voltarget"]) ok(bt.has(n), n);
+    // the mixture through other sizing settings: a row per name, equal to a system whose spec sizes that way
+    const tilt = { ...spec.portfolio, method: "tilt" as const, tilt: 1 };
+    const more = backtestPredictions(ds, before, spec, { moeBooks: { "moe (tilt 1)": tilt } });
+    deepEqual([...more.keys()].filter((k) => !bt.has(k)), ["moe (tilt 1)"]);
+    const direct = backtestPredictions(ds, before, { ...spec, portfolio: tilt }).get("moe")!;
+    deepEqual(more.get("moe (tilt 1)")!.returns, direct.returns);
+    notDeepEqual(direct.returns, bt.get("moe")!.returns);
+    throws(
+      () => backtestPredictions(ds, before, spec, { moeBooks: { x: { ...spec.portfolio, tilt: 1 } } }),
+      /tilt/,
+    );
     deepEqual(system.gateNames, [...system.expertNames, "abstain"]);
     const sp = system.gateSpecialists;
     equal(sp.alpha.length, system.expertNames.length);
