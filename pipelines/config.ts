@@ -98,6 +98,8 @@ export interface ProductionConfig {
     calibrationFrac: number;
     promote: "always" | "if-better" | "never";
     minScoredSessions: number;
+    /** What `if-better` compares on the paper scorecard: the mean IC or the book's compounded return. */
+    compareOn: "ic" | "book";
   };
   drift: { window: number; bins: number; psiWarn: number; psiFail: number; failShare: number };
   freshness: { warnSessions: number; failSessions: number };
@@ -120,6 +122,7 @@ const ENUMS: Record<string, string[]> = {
   "source.kind": ["synthetic", "csv"],
   "models.trend": [...TREND_MODEL_NAMES],
   "production.retrain.promote": ["always", "if-better", "never"],
+  "production.retrain.compareOn": ["ic", "book"],
   "models.experts": [...EXPERT_CHOICES],
   "dataset.walkForward.mode": ["off", "expanding", "rolling"],
   "portfolio.method": ["topk-dropout", "long-short", "kelly", "tilt"],

@@ -399,3 +399,13 @@ Deno.test("portfolio.tilt: reaches the spec only with the tilt method (other spe
     );
   }
 });
+
+Deno.test("production.retrain.compareOn: ic (default) or book, anything else refused at load", async () => {
+  equal((await loadConfig({})).production.retrain.compareOn, "ic");
+  const book = await loadConfig({ overrides: { production: { retrain: { compareOn: "book" } } } });
+  equal(book.production.retrain.compareOn, "book");
+  await rejects(
+    () => loadConfig({ overrides: { production: { retrain: { compareOn: "sharpe" } } } }),
+    (e: Error) => e instanceof ConfigError && /^config production\.retrain\.compareOn: /.test(e.message),
+  );
+});

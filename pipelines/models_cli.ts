@@ -139,6 +139,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
             aliases.champion,
             version,
             minSessions ?? cfg.production.retrain.minScoredSessions,
+            { on: cfg.production.retrain.compareOn },
           );
           if (!c.better) throw new ModelError(`not promoted: ${c.detail}`, {});
           note = c.detail;

@@ -513,7 +513,7 @@ async function paperAccount(stores: Stores, asOf: IsoDate): Promise<number[]> {
 }
 
 /** The run's line on the drawdown brake: the paper account's drawdown and whether the brake is engaged. */
-export function brakeNote(b: { braking: boolean; drawdown: number; days: number }): string {
+function brakeNote(b: { braking: boolean; drawdown: number; days: number }): string {
   return b.days === 0
     ? "drawdown brake: the paper account has no settled session yet (not engaged)"
     : `drawdown brake: the paper account is ${
@@ -978,18 +978,22 @@ export function paperLine(version: string, t: ScorecardTotals): string {
 }
 
 /**
- * The `if-better` comparison of the champion and the challenger on the paper scorecard (mean IC over the
- * sessions both were scored on, issued or in the shadow): `decided` once there are `minSessions` of them, and
- * `better` when the challenger's mean IC is higher. With `asOf`, only the sessions whose outcome (the open two
- * sessions after) is known by then count: a decision for a date never reads a later outcome.
+ * The `if-better` comparison of the champion and the challenger on the paper scorecard, over the sessions both
+ * were scored on (issued or in the shadow): `decided` once there are `minSessions` of them, and `better` when the
+ * challenger's figure is higher. `on`: `ic` (default), the mean IC of the day's signals; `book`, the compounded
+ * return of each one's book after costs (days scored before books were booked are left out). With `asOf`, only
+ * the sessions whose outcome (the open two sessions after) is known by then count: a decision for a date never
+ * reads a later outcome.
  */
 export async function compareOnScorecard(
   stores: Stores,
   champion: string,
   challenger: string,
   minSessions: number,
-  asOf?: IsoDate,
+  opts: { asOf?: IsoDate; on?: "ic" | "book" } = {},
 ): Promise<{ decided: boolean; better: boolean; detail: string }> {
+  const { asOf, on = "ic" } = opts;
+  const column = on === "ic" ? "ic" : "book_pnl";
   const load = async (v: string) =>
     new Map(
       // a version's scorecard: the days it issued and the days it ran in the shadow of the champion
@@ -997,9 +1001,9 @@ export async function compareOnScorecard(
         where: { model_version: v, source: [SIGNAL_SOURCE, SHADOW_SIGNAL_SOURCE] },
       }))
         .filter((r) =>
-          typeof r.ic === "number" && (asOf === undefined || exitSession(String(r.date)) <= asOf)
+          typeof r[column] === "number" && (asOf === undefined || exitSession(String(r.date)) <= asOf)
         )
-        .map((r) => [String(r.date), Number(r.ic)]),
+        .map((r) => [String(r.date), Number(r[column])]),
     );
   const a = await load(champion), b = await load(challenger);
   const common = [...b.keys()].filter((d) => a.has(d)).sort();
@@ -1010,14 +1014,18 @@ export async function compareOnScorecard(
       detail: `${common.length} sessions scored for both (need ${minSessions}): not decided yet`,
     };
   }
-  const mean = (m: Map<string, number>) => common.reduce((s, d) => s + m.get(d)!, 0) / common.length;
-  const ma = mean(a), mb = mean(b);
+  const figure = (m: Map<string, number>) =>
+    on === "ic"
+      ? common.reduce((s, d) => s + m.get(d)!, 0) / common.length
+      : common.reduce((s, d) => s * (1 + m.get(d)!), 1) - 1;
+  const fa = figure(a), fb = figure(b);
+  const show = (x: number) => on === "ic" ? x.toFixed(4) : `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)}%`;
   return {
     decided: true,
-    better: mb > ma,
-    detail: `mean IC over ${common.length} common sessions: challenger ${mb.toFixed(4)} vs champion ${
-      ma.toFixed(4)
-    }`,
+    better: fb > fa,
+    detail: `${on === "ic" ? "mean IC" : "book return"} over ${common.length} common sessions: challenger ${
+      show(fb)
+    } vs champion ${show(fa)}`,
   };
 }
 
@@ -1242,7 +1250,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         before.champion,
         before.challenger,
         p.retrain.minScoredSessions,
-        asOf,
+        { asOf, on: p.retrain.compareOn },
       );
       if (!c.decided) pending = true;
       else if (c.better) {

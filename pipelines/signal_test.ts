@@ -474,8 +474,53 @@ Deno.test({
   },
 });
 
+Deno.test("signal: if-better compares the mean IC, or with compareOn book the books' compounded return", async () => {
+  const stores = openEmbeddedStores(":memory:");
+  try {
+    await ensureTables(stores);
+    const row = (v: string, date: string, ic: number, book: number | null, source = SIGNAL_SOURCE) => ({
+      model_version: v,
+      source,
+      date,
+      n: 5,
+      traded: 3,
+      hits: 2,
+      pnl: 0,
+      ic,
+      book_pnl: book,
+      turnover: book === null ? null : 0.1,
+      benchmark: book === null ? null : 0,
+      known_at: 0,
+    });
+    await stores.tables.upsert("scorecard", [
+      row("a", "2020-01-02", 0.10, null),
+      row("a", "2020-01-03", 0.05, 0.01),
+      row("a", "2020-01-06", 0.05, -0.01),
+      row("b", "2020-01-02", 0.00, null, SHADOW_SIGNAL_SOURCE),
+      row("b", "2020-01-03", 0.01, 0.02, SHADOW_SIGNAL_SOURCE),
+      row("b", "2020-01-06", 0.01, 0.00, SHADOW_SIGNAL_SOURCE),
+    ]);
+    const ic = await compareOnScorecard(stores, "a", "b", 3);
+    deepEqual(ic, {
+      decided: true,
+      better: false,
+      detail: "mean IC over 3 common sessions: challenger 0.0067 vs champion 0.0667",
+    });
+    // the book: the day booked before books were recorded (NULL) is left out; 1.01 x 0.99 - 1 = -0.01%
+    const book = await compareOnScorecard(stores, "a", "b", 2, { on: "book" });
+    deepEqual(book, {
+      decided: true,
+      better: true,
+      detail: "book return over 2 common sessions: challenger +2.00% vs champion -0.01%",
+    });
+    equal((await compareOnScorecard(stores, "a", "b", 3, { on: "book" })).decided, false);
+  } finally {
+    await stores.close();
+  }
+});
+
 async function comparedAsOf(stores: Stores, a: { champion?: string; challenger?: string }, asOf?: string) {
-  const c = await compareOnScorecard(stores, a.champion!, a.challenger!, 1, asOf);
+  const c = await compareOnScorecard(stores, a.champion!, a.challenger!, 1, { asOf });
   return { sessions: Number(/(\d+) (?:common )?sessions/.exec(c.detail)?.[1] ?? -1), detail: c.detail };
 }
 
