@@ -21,6 +21,7 @@ import "./_deno_shim.ts";
 import process from "node:process";
 import { ConfigError, FmaiError, InputError, oneLine, shown } from "../lib/core/mod.ts";
 import type { ScorecardTotals } from "../lib/backtest/mod.ts";
+import type { BrakeState } from "../lib/signals/mod.ts";
 import { openStores, secretsOf } from "../lib/store/mod.ts";
 import { type Config, loadConfig } from "../pipelines/config.ts";
 import { asOfProblem, runSignal } from "../pipelines/signal.ts";
@@ -39,6 +40,8 @@ export interface SignalResult {
   scoredDays: number;
   /** The issuing version's paper scorecard (its book's compounded return beside equal weight, Sharpe, IC). */
   paper: ScorecardTotals;
+  /** With a drawdown brake (`portfolio.risk.drawdownBrake`): its state after the paper account; else null. */
+  brake: BrakeState | null;
 }
 
 /** The keys the signal event's `detail` may hold. */
@@ -185,6 +188,7 @@ async function run(event: unknown, env: Env): Promise<SignalResult> {
       status: out.status,
       scoredDays: out.scoredDays,
       paper: out.paper,
+      brake: out.brake,
     };
     console.log(JSON.stringify(result));
     if (out.exitCode !== 0) {

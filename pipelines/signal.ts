@@ -69,7 +69,7 @@ import {
   scoreDay,
   storedDayScore,
 } from "@lib/backtest/mod.ts";
-import { brakeState } from "@lib/signals/mod.ts";
+import { type BrakeState, brakeState } from "@lib/signals/mod.ts";
 import {
   checkUniverseSize,
   fitSystem,
@@ -198,6 +198,8 @@ export interface SignalSummary {
    * the as-of date (its book's compounded return beside equal weight, Sharpe, drawdown, hit rate, IC).
    */
   paper: ScorecardTotals;
+  /** With a drawdown brake: its state after the paper account (the issued books' settled returns); else null. */
+  brake: BrakeState | null;
   reportPath: string;
   table: string;
   exitCode: number;
@@ -513,7 +515,7 @@ async function paperAccount(stores: Stores, asOf: IsoDate): Promise<number[]> {
 }
 
 /** The run's line on the drawdown brake: the paper account's drawdown and whether the brake is engaged. */
-function brakeNote(b: { braking: boolean; drawdown: number; days: number }): string {
+function brakeNote(b: BrakeState): string {
   return b.days === 0
     ? "drawdown brake: the paper account has no settled session yet (not engaged)"
     : `drawdown brake: the paper account is ${
@@ -1481,7 +1483,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     // rebuilt path: the version's own predictions over that path are partly in its fit windows
     const brake = spec.portfolio.risk?.drawdownBrake;
     const account = brake ? await paperAccount(stores, asOf) : undefined;
-    const brakeLine = brake && account ? brakeNote(brakeState(account, brake)) : "";
+    const brakeNow = brake && account ? brakeState(account, brake) : null;
+    const brakeLine = brakeNow ? brakeNote(brakeNow) : "";
     if (brakeLine) progress.note(brakeLine);
 
     // 6. signals for the next session, with provenance; never overwrite what was issued
@@ -1816,6 +1819,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       status: shownStatus,
       scoredDays,
       paper,
+      brake: brakeNow,
       reportPath,
       table: lines.join("\n"),
       exitCode: shownStatus === "fail" ? HEALTH_FAIL_EXIT : 0,

@@ -677,6 +677,7 @@ Deno.test({
         return {
           gross: out.signals.reduce((a, x) => a + Math.abs(x.size), 0),
           rule: out.signals[0].provenance!.sizing.rule,
+          brake: out.brake,
         };
       } finally {
         await stores.close();
@@ -690,6 +691,8 @@ Deno.test({
       `VaR 0.1% of capital: ${capped.gross} vs ${free.gross}`,
     );
     equal(free.rule.varLimit, undefined);
+    equal(free.brake, null, "no brake, no brake state");
+    equal(capped.brake, null, "a VaR limit alone has no brake state");
     equal(capped.rule.varLimit, 0.001);
     equal(capped.rule.varAlpha, 0.01);
     equal(capped.rule.method, free.rule.method);
@@ -764,6 +767,7 @@ Deno.test({
         .test(hit.notes[0]),
       hit.notes[0],
     );
+    deepEqual([calm.out.brake?.braking, calm.out.brake?.days, hit.out.brake?.braking], [false, 2, true]);
     // the summary and the report say it too
     ok(hit.out.table.split("\n").includes(hit.notes[0]), hit.out.table);
     ok(

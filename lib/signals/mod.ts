@@ -40,6 +40,7 @@ export {
   RollingLedoitWolf,
 } from "./covariance.ts";
 export {
+  type BrakeState,
   brakeState,
   drawdownBrakeHook,
   type DrawdownBrakeOptions,

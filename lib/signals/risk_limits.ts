@@ -146,14 +146,21 @@ function drawdownOf(record: ArrayLike<number>): number {
   return 1 - eq / peak;
 }
 
+/** The drawdown brake's state after a record of settled returns. */
+export interface BrakeState {
+  /** Whether the brake is engaged (exposure times its scale). */
+  braking: boolean;
+  /** Drawdown of the compounded record from its peak, at its end. */
+  drawdown: number;
+  /** Days walked (the record's length). */
+  days: number;
+}
+
 /**
  * The brake's state after a record of settled daily returns (oldest first), walked one day at a time as the hook
- * walks a book's path: whether it is engaged, the drawdown at the end, and the days walked.
+ * walks a book's path.
  */
-export function brakeState(
-  record: ArrayLike<number>,
-  o: DrawdownBrakeOptions,
-): { braking: boolean; drawdown: number; days: number } {
+export function brakeState(record: ArrayLike<number>, o: DrawdownBrakeOptions): BrakeState {
   const { threshold, recover } = resolveRiskLimits({ drawdownBrake: o }).drawdownBrake!;
   let braking = false, eq = 1, peak = 1;
   for (let i = 0; i < record.length; i++) {
