@@ -507,7 +507,7 @@ async function paperAccount(stores: Stores, asOf: IsoDate): Promise<number[]> {
   }
   if (!answering.size) return [];
   const rows = await stores.tables.query("scorecard", {
-    where: { source: SIGNAL_SOURCE, date: [...answering.keys()] },
+    where: { source: SIGNAL_SOURCE, date: { lt: asOf } },
     orderBy: ["date"],
   });
   return rows.filter((r) => answering.get(String(r.date)) === String(r.model_version)).map(storedDayScore)
@@ -1205,8 +1205,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       rerun,
       replay,
       servingAtStart,
+      cannotServe,
     } = plan;
-    const { cannotServe } = plan;
     let versions = plan.versions;
     // news sentiment from the configured scorer (cached in the documents store), as in the research run
     progress.note(news.note);

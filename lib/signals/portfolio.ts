@@ -2,8 +2,9 @@
  * Portfolio construction: from per-name calibrated edges (expected next traded return in units of the name's
  * forecast daily standard deviation, known at the close of `t`) to target weights per decision day, as a fraction
  * of portfolio capital (negative = short). Selection (Qlib's TopkDropout, long-short top/bottom k, every name for
- * Kelly, every name for the always-long baseline, every name leaned on the edges for a tilt), sizing (equal or capped fractional Kelly), portfolio-level
- * volatility targeting from a covariance estimate, and exact limits (per name, gross, net). Optional risk hooks
+ * Kelly, every name for the always-long baseline, every name leaned on the edges for a tilt), sizing (equal or
+ * capped fractional Kelly), portfolio-level volatility targeting from a covariance estimate, and exact limits
+ * (per name, gross, net). Optional risk hooks
  * run after sizing (a later risk stage: VaR limit, drawdown brake) and the limits are re-applied after them.
  * @module
  */

@@ -129,23 +129,6 @@ export function varLimitHook(o: VarLimitOptions): RiskHook & { bound: number[]; 
   return Object.assign(hook, { bound, lastVar });
 }
 
-/** The brake's state after one more day: engaged at `threshold`, released under `recover`. */
-function brakeNext(braking: boolean, drawdown: number, threshold: number, recover: number): boolean {
-  return braking ? drawdown >= recover : drawdown >= threshold;
-}
-
-/** Drawdown from the peak of the equity compounded from settled returns (non-finite entries are skipped). */
-function drawdownOf(record: ArrayLike<number>): number {
-  let eq = 1, peak = 1;
-  for (let i = 0; i < record.length; i++) {
-    const r = record[i];
-    if (!Number.isFinite(r)) continue;
-    eq *= 1 + r;
-    if (eq > peak) peak = eq;
-  }
-  return 1 - eq / peak;
-}
-
 /** The drawdown brake's state after a record of settled returns. */
 export interface BrakeState {
   /** Whether the brake is engaged (exposure times its scale). */
@@ -169,27 +152,28 @@ export function brakeState(record: ArrayLike<number>, o: DrawdownBrakeOptions): 
       eq *= 1 + r;
       if (eq > peak) peak = eq;
     }
-    braking = brakeNext(braking, 1 - eq / peak, threshold, recover);
+    // engaged at the threshold, released once under recover
+    const dd = 1 - eq / peak;
+    braking = braking ? dd >= recover : dd >= threshold;
   }
   return { braking, drawdown: 1 - eq / peak, days: record.length };
 }
 
 /**
  * A drawdown-brake hook with a record of the days it was engaged. One hook per portfolio run. It reads the book's
- * own settled returns (`RiskContext.realized`); given `account`, the settled returns of the book actually traded
- * (the production paper account), it reads those instead: the brake's state after them holds on every day.
+ * own settled returns (`RiskContext.realized`, one more each day, so the state after them is the one the days
+ * walked to); given `account`, the settled returns of the book actually traded (the production paper account), it
+ * reads those instead: the brake's state after them holds on every day.
  */
 export function drawdownBrakeHook(
   o: DrawdownBrakeOptions,
   account?: ArrayLike<number>,
 ): RiskHook & { engaged: number[] } {
-  const { threshold, scale, recover } = resolveRiskLimits({ drawdownBrake: o }).drawdownBrake!;
+  const { scale } = resolveRiskLimits({ drawdownBrake: o }).drawdownBrake!;
   const engaged: number[] = [];
   const fixed = account === undefined ? undefined : brakeState(account, o).braking;
-  let braking = false;
   const hook = (w: Float64Array, ctx: RiskContext) => {
-    braking = fixed ?? brakeNext(braking, drawdownOf(ctx.realized), threshold, recover);
-    if (braking) {
+    if (fixed ?? brakeState(ctx.realized, o).braking) {
       scaleBook(w, scale);
       engaged.push(ctx.t);
     }

@@ -21,7 +21,8 @@ import type { SystemPredictions } from "./system.ts";
  * Simulates every strategy of `pred` over its rows: each strategy's calibrated edges -> the spec's portfolio
  * (decided at the close of t, filled at the open of t+1, earning the open-to-open return) -> the spec's costs;
  * with risk limits in the spec, the mixture's book without them ({@link UNLIMITED_MOE}); the mixture's books under
- * `opts.moeBooks`' sizing settings; then the baselines over the same panels. Strategies first (in `pred.edges` order), baselines last.
+ * `opts.moeBooks`' sizing settings; then the baselines over the same panels. Strategies first (in `pred.edges`
+ * order), baselines last.
  */
 export function backtestPredictions(
   ds: Dataset,
