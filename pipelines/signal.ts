@@ -607,6 +607,8 @@ async function issueSignals(
 ): Promise<Signal[]> {
   const rows = rowsOnDate(ds, asOf);
   const sigs = await system.predict(ds, asOf, { portfolio, account });
+  const brakeRule = portfolio.risk?.drawdownBrake;
+  const brake = brakeRule && account ? brakeState(account, brakeRule) : null;
   const p = await system.predictRows(ds, rows);
   const hashes = await featureHashes(ds, rows);
   const rule = sizingRule({ ...system.spec, portfolio });
@@ -671,6 +673,9 @@ async function issueSignals(
             forecastVol: s.dailyVol * Math.sqrt(252),
             rule,
             ...(s.untradable !== undefined ? { untradable: s.untradable } : {}),
+            ...(brake
+              ? { brake: { engaged: brake.braking, drawdown: brake.drawdown, sessions: brake.days } }
+              : {}),
           },
         },
       };

@@ -752,7 +752,11 @@ Deno.test({
           notes.length = 0;
           out = await runSignal(cfg, { ...quiet, stores, asOf: date, progress });
         }
-        return { out: out!, notes: notes.filter((n) => n.startsWith("drawdown brake")) };
+        return {
+          out: out!,
+          notes: notes.filter((n) => n.startsWith("drawdown brake")),
+          stored: await issuedRows(stores, d[3]),
+        };
       } finally {
         await stores.close();
       }
@@ -768,6 +772,17 @@ Deno.test({
       hit.notes[0],
     );
     deepEqual([calm.out.brake?.braking, calm.out.brake?.days, hit.out.brake?.braking], [false, 2, true]);
+    // each issued signal records the account's state, through the store too
+    for (const x of hit.stored) {
+      const b = x.provenance!.sizing.brake!;
+      equal(b.engaged, true);
+      equal(b.sessions, 2);
+      ok(b.drawdown > 0.2 && b.drawdown < 0.3, `${b.drawdown}`);
+    }
+    ok(
+      calm.stored.every((x) => x.provenance!.sizing.brake?.engaged === false),
+      "calm: recorded, not engaged",
+    );
     // the summary and the report say it too
     ok(hit.out.table.split("\n").includes(hit.notes[0]), hit.out.table);
     ok(

@@ -198,6 +198,11 @@ export interface SizeDecision {
    * symbol the fitted system was not fitted on.
    */
   untradable?: string;
+  /**
+   * Present only when the sizing rule has a drawdown brake and the run read a paper account: the account's
+   * drawdown from its peak over its settled sessions, and whether the brake scaled this book (`engaged`).
+   */
+  brake?: { engaged: boolean; drawdown: number; sessions: number };
 }
 
 /**

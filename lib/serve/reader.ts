@@ -62,6 +62,8 @@ export interface IssuedSignal {
     rule: Record<string, string | number | boolean>;
     /** Only on a name that could not be traded: why. */
     untradable?: string;
+    /** Only with a drawdown brake: the paper account's drawdown and whether the brake scaled the book. */
+    brake?: { engaged: boolean; drawdown: number | null; sessions: number | null };
   };
 }
 
@@ -114,6 +116,15 @@ export function issuedView(s: Signal): IssuedSignal {
       forecastVol: fin(p.sizing.forecastVol),
       rule: p.sizing.rule,
       ...(p.sizing.untradable !== undefined ? { untradable: p.sizing.untradable } : {}),
+      ...(p.sizing.brake
+        ? {
+          brake: {
+            engaged: p.sizing.brake.engaged,
+            drawdown: fin(p.sizing.brake.drawdown),
+            sessions: fin(p.sizing.brake.sessions),
+          },
+        }
+        : {}),
     },
   };
 }

@@ -195,6 +195,15 @@ export const IssuedSignalSchema = z.object({
       description: "Present only when the name could not be traded (hold, size 0): why, e.g. no volatility " +
         "forecast for a symbol the fitted system was not fitted on (refit to trade it)",
     }),
+    brake: z.object({
+      engaged: z.boolean(),
+      drawdown: num,
+      sessions: num,
+    }).optional().openapi({
+      description:
+        "Present only when the sizing rule has a drawdown brake: the paper account's drawdown from " +
+        "its peak over its settled sessions, and whether the brake scaled the book (engaged)",
+    }),
   }),
 }).openapi("IssuedSignal");
 

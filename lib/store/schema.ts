@@ -336,6 +336,15 @@ export function rowToSignal(r: Row): Signal {
       ...(typeof p.sizing.decisionEdge === "number" ? { decisionEdge: p.sizing.decisionEdge } : {}),
       rule: p.sizing.rule ?? {},
       ...(typeof p.sizing.untradable === "string" ? { untradable: p.sizing.untradable } : {}),
+      ...(p.sizing.brake && typeof p.sizing.brake.engaged === "boolean"
+        ? {
+          brake: {
+            engaged: p.sizing.brake.engaged,
+            drawdown: nan(p.sizing.brake.drawdown),
+            sessions: nan(p.sizing.brake.sessions),
+          },
+        }
+        : {}),
     };
     out.provenance = {
       modelVersion: version,

@@ -207,9 +207,20 @@ Deno.test("schema: an issued signal's provenance round-trips; a new model versio
     },
   };
   await t.upsert("signals", [signalToRow(held)]);
+  // a book sized under a drawdown brake keeps the paper account's state
+  const braked: Signal = {
+    ...issued,
+    symbol: "QQQ",
+    provenance: {
+      ...issued.provenance!,
+      sizing: { ...issued.provenance!.sizing, brake: { engaged: true, drawdown: 0.0612, sessions: 30 } },
+    },
+  };
+  await t.upsert("signals", [signalToRow(braked)]);
   const back = (await t.query("signals", { orderBy: ["model_version", "symbol"] })).map(rowToSignal);
-  deepEqual(back, [issued, held, next]);
+  deepEqual(back, [issued, held, braked, next]);
   equal(back[0].provenance!.sizing.untradable, undefined, "absent when traded");
+  equal(back[0].provenance!.sizing.brake, undefined, "absent without a brake");
   await t.close();
 });
 
