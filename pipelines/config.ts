@@ -56,7 +56,11 @@ export interface Config {
   };
   news: NewsConfig;
   models: { trend: string[]; experts: string[]; seed: number };
-  portfolio: Omit<SystemSpec["portfolio"], "risk" | "tilt"> & { tilt: number; risk: PortfolioRiskConfig };
+  portfolio: Omit<SystemSpec["portfolio"], "risk" | "tilt" | "rebalance"> & {
+    tilt: number;
+    rebalance: number;
+    risk: PortfolioRiskConfig;
+  };
   backtest: { costBps: number; impact: number };
   production: ProductionConfig;
 }
@@ -185,6 +189,7 @@ export const RANGES: Record<string, KeyRange> = {
   "portfolio.nDrop": { min: 0, max: 5000, int: true },
   "portfolio.kellyFraction": { above: 0, max: 1, why: "a fraction of the full Kelly bet" },
   "portfolio.tilt": { min: 0, max: 10, why: "the lean from equal weight per standard deviation of edge" },
+  "portfolio.rebalance": { above: 0, max: 1, why: "the share of the way to the day's target that is traded" },
   "portfolio.minEdge": { min: 0, max: 10, why: "an edge in forecast standard deviations" },
   "portfolio.targetVol": { min: 0, max: 2, why: "annualized volatility (0 = off)" },
   "portfolio.maxGross": { above: 0, max: 10, why: "gross exposure as a multiple of capital" },
@@ -606,10 +611,16 @@ export function specFromConfig(c: Config): SystemSpec {
       innerFrac: c.dataset.innerFrac,
     },
     experts: { trend: [...c.models.trend], use: [...c.models.experts], volatility: "garch11" },
-    portfolio: (({ risk, tilt, ...p }) => {
+    portfolio: (({ risk, tilt, rebalance, ...p }) => {
       const limits = riskLimitsOf(risk);
-      // the tilt enters the spec only with its method: the specs (and version hashes) of the others are unchanged
-      return { ...p, ...(p.method === "tilt" ? { tilt } : {}), ...(limits ? { risk: limits } : {}) };
+      // the tilt enters the spec only with its method, a partial rebalance only when set: the specs (and version
+      // hashes) that use neither are unchanged
+      return {
+        ...p,
+        ...(p.method === "tilt" ? { tilt } : {}),
+        ...(rebalance < 1 ? { rebalance } : {}),
+        ...(limits ? { risk: limits } : {}),
+      };
     })(c.portfolio),
     costs: { costBps: c.backtest.costBps, impact: c.backtest.impact },
     walkForward: { ...c.dataset.walkForward },

@@ -409,3 +409,17 @@ Deno.test("production.retrain.compareOn: ic (default) or book, anything else ref
     (e: Error) => e instanceof ConfigError && /^config production\.retrain\.compareOn: /.test(e.message),
   );
 });
+
+Deno.test("portfolio.rebalance: in the spec only below 1 (the default spec is unchanged), in (0, 1] at load", async () => {
+  equal("rebalance" in specFromConfig(await loadConfig({})).portfolio, false);
+  const half = specFromConfig(await loadConfig({ overrides: { portfolio: { rebalance: 0.5 } } }));
+  equal(half.portfolio.rebalance, 0.5);
+  for (const bad of [0, 1.2]) {
+    await rejects(
+      () => loadConfig({ overrides: { portfolio: { rebalance: bad } } }),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message.startsWith(`config portfolio.rebalance: ${bad} is out of range`),
+    );
+  }
+});

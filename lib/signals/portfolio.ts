@@ -58,6 +58,12 @@ export interface PortfolioOptions {
    * standard deviation below. Default 1.
    */
   tilt?: number;
+  /**
+   * Share of the way from the previous day's book to the day's target that is traded, in (0, 1]: 1 (default)
+   * trades to the target, 0.5 halves each day's trades (the book moves halfway; turnover control). Applied before
+   * the risk hooks, which still bind exactly.
+   */
+  rebalance?: number;
   /** Annualized ex-ante portfolio volatility target; 0 switches targeting off. Default 0.10. */
   targetVol?: number;
   /**
@@ -147,6 +153,7 @@ export function resolvePortfolio(o: PortfolioOptions = {}): ResolvedPortfolio {
     minEdge: o.minEdge ?? 0,
     longOnly: o.longOnly ?? false,
     tilt: o.tilt ?? 1,
+    rebalance: o.rebalance ?? 1,
     targetVol: o.targetVol ?? 0.10,
     volTargeting: o.volTargeting ?? (weighting === "kelly" ? "cap" : "scale"),
     maxGross: o.maxGross ?? 1,
@@ -168,6 +175,9 @@ export function resolvePortfolio(o: PortfolioOptions = {}): ResolvedPortfolio {
   }
   if (!(r.minEdge >= 0)) throw new RangeError("portfolio: minEdge must be >= 0");
   if (!(r.tilt >= 0 && r.tilt <= 10)) throw new RangeError(`portfolio: tilt ${r.tilt} must be in [0, 10]`);
+  if (!(r.rebalance > 0 && r.rebalance <= 1)) {
+    throw new RangeError(`portfolio: rebalance ${r.rebalance} must be in (0, 1]`);
+  }
   if (method === "tilt" && r.weighting === "kelly") {
     throw new RangeError("portfolio: the tilt method sizes by its own rule, not kelly weighting");
   }
@@ -261,7 +271,8 @@ export function topkDropoutStep(
  * 4. per-name cap, then volatility targeting with the ex-ante volatility `sqrt(252 · wᵀΣw)`,
  *    `Σ_ij = ρ_ij σ_i σ_j` (forecast σ, risk-model correlations): `scale` multiplies by
  *    `min(target / vol, maxGross / gross)`, `cap` by `min(1, target / vol)`;
- * 5. {@link applyLimits}, the risk hooks, {@link applyLimits} again.
+ * 5. {@link applyLimits}; with `rebalance < 1` the book moves only that share of the way from the previous
+ *    day's; the risk hooks, {@link applyLimits} again.
  * O(T · (S log S + k²)) plus the risk model's O(T · S²) update.
  */
 export function constructPortfolio(x: PortfolioInput, options: PortfolioOptions = {}): PortfolioResult {
@@ -327,6 +338,16 @@ export function constructPortfolio(x: PortfolioInput, options: PortfolioOptions 
       }
     }
     applyLimits(w, o.maxWeight, o.maxGross, o.netRange);
+    // turnover control: trade only part of the way from the previous day's book; a name without a view today is
+    // still closed, which can take a blend outside the limits, so they are applied again. The risk hooks then see
+    // the book that will be held
+    if (o.rebalance < 1 && t > first) {
+      const prev = (t - 1) * S;
+      for (let s = 0; s < S; s++) {
+        if (tradable(s)) w[s] = weights[prev + s] + o.rebalance * (w[s] - weights[prev + s]);
+      }
+      applyLimits(w, o.maxWeight, o.maxGross, o.netRange);
+    }
     if (o.riskHooks.length) {
       if (x.outcomes) {
         const d = t - 2;

@@ -79,6 +79,7 @@ Deno.test("portfolio constraints hold exactly for every method and day", () => {
     { method: "always-long", maxWeight: 0.03, maxGross: 1, targetVol: 0.12 },
     { method: "topk-dropout", topK: 5, weighting: "kelly", kellyFraction: 0.5, maxWeight: 0.3 },
     { method: "tilt", tilt: 1.5, maxWeight: 0.06, maxGross: 1, targetVol: 0.15 },
+    { method: "long-short", topK: 6, maxWeight: 0.1, maxGross: 1.5, netRange: [-0.05, 0.05], rebalance: 0.3 },
   ];
   for (const o of cases) {
     const r = constructPortfolio(x, o);
@@ -263,4 +264,29 @@ Deno.test("tilt: equal weight leaned on the day's edge z-scores, long only; 0 is
   for (let i = 0; i < x.edge.length; i++) near(c.weights[i], eq.weights[i]);
   throws(() => constructPortfolio(x, { method: "tilt", tilt: -1 }), /tilt -1 must be in \[0, 10\]/);
   throws(() => constructPortfolio(x, { method: "tilt", weighting: "kelly" }), /not kelly weighting/);
+});
+
+Deno.test("rebalance: the book trades that share of the way to the day's target; a name without a view is closed", () => {
+  const x = market(80, 25, 11);
+  const S = 25, o = { method: "tilt" as const, targetVol: 0, maxWeight: 1, maxGross: 1 };
+  const full = constructPortfolio(x, o);
+  const half = constructPortfolio(x, { ...o, rebalance: 0.5 });
+  for (let t = 1; t < 80; t++) {
+    for (let s = 0; s < S; s++) {
+      const i = t * S + s;
+      const want = Number.isFinite(x.edge[i])
+        ? half.weights[i - S] + 0.5 * (full.weights[i] - half.weights[i - S])
+        : 0;
+      near(half.weights[i], want);
+    }
+  }
+  const turnover = (r: typeof full) => {
+    let a = 0;
+    for (let i = S; i < r.weights.length; i++) a += Math.abs(r.weights[i] - r.weights[i - S]);
+    return a;
+  };
+  ok(turnover(half) < 0.75 * turnover(full), `${turnover(half)} vs ${turnover(full)}`);
+  for (const bad of [0, 1.5]) {
+    throws(() => constructPortfolio(x, { ...o, rebalance: bad }), /rebalance .* must be in \(0, 1\]/);
+  }
 });

@@ -125,6 +125,7 @@ export function portfolioOptions(spec: SystemSpec): BookOptions {
     weighting: p.method === "kelly" ? "kelly" : "equal",
     kellyFraction: p.kellyFraction,
     ...(p.method === "tilt" ? { tilt: p.tilt ?? 1 } : {}),
+    ...(p.rebalance !== undefined ? { rebalance: p.rebalance } : {}),
     minEdge: p.minEdge,
     targetVol: p.targetVol,
     maxGross: p.maxGross,

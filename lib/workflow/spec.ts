@@ -77,6 +77,12 @@ export interface SystemSpec {
      * `method: tilt`, so the specs of the other methods (and their versions' hashes) do not carry it.
      */
     tilt?: number;
+    /**
+     * Share of the way from the previous day's book to the day's target that is traded, in (0, 1] (lib/signals
+     * `PortfolioOptions.rebalance`). Absent = 1, trade to the target, so the specs that do not set it (and their
+     * versions' hashes) do not carry it.
+     */
+    rebalance?: number;
     /** A name needs `|edge| > minEdge` to be held. */
     minEdge: number;
     /** Annualized ex-ante portfolio volatility target (covariance estimate); 0 = off. */
@@ -216,6 +222,9 @@ export function checkSpec(s: SystemSpec): void {
     throw new ConfigError(`spec portfolio.kellyFraction: ${p.kellyFraction} must be in (0, 1]`);
   }
   if (!(p.minEdge >= 0)) throw new ConfigError(`spec portfolio.minEdge: ${p.minEdge} must be >= 0`);
+  if (p.rebalance !== undefined && !(p.rebalance > 0 && p.rebalance <= 1)) {
+    throw new ConfigError(`spec portfolio.rebalance: ${p.rebalance} must be in (0, 1]`);
+  }
   if (!(p.targetVol >= 0)) throw new ConfigError(`spec portfolio.targetVol: ${p.targetVol} must be >= 0`);
   if (!(p.maxGross > 0)) throw new ConfigError(`spec portfolio.maxGross: ${p.maxGross} must be > 0`);
   if (!(p.maxWeight > 0)) throw new ConfigError(`spec portfolio.maxWeight: ${p.maxWeight} must be > 0`);

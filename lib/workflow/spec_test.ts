@@ -1,6 +1,7 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { ConfigError } from "../core/mod.ts";
 import { checkUniverseSize, makeSpec, RANKING_METHODS } from "./spec.ts";
+import { portfolioOptions, sizingRule } from "./book.ts";
 
 Deno.test("a ranking portfolio (top-k, long-short) on fewer than 2 symbols is a one-line ConfigError naming kelly", () => {
   for (const method of RANKING_METHODS) {
@@ -51,4 +52,12 @@ Deno.test("spec portfolio.tilt: only with the tilt method, in [0, 10]; a tilt bo
   );
   throws(() => makeSpec({ portfolio: { method: "tilt", tilt: -1 } }), /tilt: -1 must be in \[0, 10\]/);
   checkUniverseSize(makeSpec({ portfolio: { method: "tilt" } }), 1);
+});
+
+Deno.test("spec portfolio.rebalance: in (0, 1], reaches the book's options and the signal's rule", () => {
+  const spec = makeSpec({ portfolio: { rebalance: 0.25 } });
+  equal(portfolioOptions(spec).rebalance, 0.25);
+  equal(sizingRule(spec).rebalance, 0.25);
+  equal("rebalance" in portfolioOptions(makeSpec()), false);
+  throws(() => makeSpec({ portfolio: { rebalance: 0 } }), /spec portfolio\.rebalance: 0 must be in \(0, 1\]/);
 });
