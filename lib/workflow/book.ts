@@ -173,6 +173,27 @@ export function riskLimitsText(spec: SystemSpec): string {
   return parts.join(", ");
 }
 
+/**
+ * The spec's book in words, e.g. `top-k dropout (top 50, at most 5 replaced a day), 10% volatility target, gross
+ * <= 1, per name <= 0.25` or `tilt 1 on equal weight, ..., rebalance 0.5`.
+ */
+export function bookText(spec: SystemSpec): string {
+  const p = spec.portfolio;
+  const how = p.method === "topk-dropout"
+    ? `top-k dropout (top ${p.topK}, at most ${p.nDrop} replaced a day)`
+    : p.method === "long-short"
+    ? `long-short (top and bottom ${p.topK})`
+    : p.method === "kelly"
+    ? `Kelly (${p.kellyFraction} of the full bet${p.longOnly ? ", long only" : ""})`
+    : `tilt ${p.tilt ?? 1} on equal weight`;
+  return [
+    how,
+    p.targetVol > 0 ? `${+(100 * p.targetVol).toFixed(2)}% volatility target` : "no volatility target",
+    `gross <= ${p.maxGross}, per name <= ${p.maxWeight}`,
+    ...(p.rebalance !== undefined ? [`rebalance ${p.rebalance}`] : []),
+  ].join(", ");
+}
+
 /** The cost model of a spec. */
 export function costOptions(spec: SystemSpec): CostOptions {
   return { costBps: spec.costs.costBps, impact: spec.costs.impact };

@@ -107,6 +107,7 @@ export {
   type BookPanels,
   bookPanels,
   type BookRows,
+  bookText,
   buildBook,
   BUY_AND_HOLD,
   costOptions,

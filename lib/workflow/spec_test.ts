@@ -1,7 +1,7 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { ConfigError } from "../core/mod.ts";
 import { checkUniverseSize, makeSpec, RANKING_METHODS } from "./spec.ts";
-import { portfolioOptions, sizingRule } from "./book.ts";
+import { bookText, portfolioOptions, sizingRule } from "./book.ts";
 
 Deno.test("a ranking portfolio (top-k, long-short) on fewer than 2 symbols is a one-line ConfigError naming kelly", () => {
   for (const method of RANKING_METHODS) {
@@ -60,4 +60,19 @@ Deno.test("spec portfolio.rebalance: in (0, 1], reaches the book's options and t
   equal(sizingRule(spec).rebalance, 0.25);
   equal("rebalance" in portfolioOptions(makeSpec()), false);
   throws(() => makeSpec({ portfolio: { rebalance: 0 } }), /spec portfolio\.rebalance: 0 must be in \(0, 1\]/);
+});
+
+Deno.test("bookText: the spec's book in words, for the research table's caption", () => {
+  equal(
+    bookText(makeSpec()),
+    "top-k dropout (top 50, at most 5 replaced a day), 10% volatility target, gross <= 1, per name <= 0.25",
+  );
+  equal(
+    bookText(makeSpec({ portfolio: { method: "tilt", tilt: 0.5, targetVol: 0, rebalance: 0.5 } })),
+    "tilt 0.5 on equal weight, no volatility target, gross <= 1, per name <= 0.25, rebalance 0.5",
+  );
+  equal(
+    bookText(makeSpec({ portfolio: { method: "kelly", kellyFraction: 0.5 } })).split(", ")[0],
+    "Kelly (0.5 of the full bet",
+  );
 });

@@ -19,6 +19,7 @@ import {
 } from "@lib/report/mod.ts";
 import { reportKey, type Stores } from "@lib/store/mod.ts";
 import {
+  bookText,
   riskLimitsText,
   type SegmentSource,
   systemAttribution,
@@ -96,10 +97,14 @@ export function methodsTable(
   metrics: Map<string, TrendMetrics>,
   backtests: Map<string, BacktestResult>,
   riskLimits = "",
+  book = "",
 ): Table {
   const names = [...new Set([...backtests.keys(), ...metrics.keys()])];
   return {
-    caption: "Test segment: trend metrics and backtest (next-open fills, costs per side" +
+    caption:
+      `Test segment: trend metrics and backtest (${
+        book ? `book: ${book}; ` : ""
+      }next-open fills, costs per side` +
       (riskLimits
         ? `; every book but "${UNLIMITED_MOE}", always-long included, under the risk limits: ${riskLimits})`
         : ")"),
@@ -220,7 +225,8 @@ export function buildReport(
   input: ReportInput,
 ): { report: Report; summary: string; table: Table; metrics: Map<string, TrendMetrics> } {
   const metrics = testTrendMetrics(input);
-  const table = methodsTable(metrics, input.backtests, riskLimitsText(input.fit.system.spec));
+  const spec = input.fit.system.spec;
+  const table = methodsTable(metrics, input.backtests, riskLimitsText(spec), bookText(spec));
   const bt = [...input.backtests.entries()];
   const moeBt = input.backtests.get("moe");
   const timing: Table = {
