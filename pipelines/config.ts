@@ -415,29 +415,63 @@ function checkRefitEvery(c: Config, fileRefit: unknown, opts: ConfigSources): vo
   }
 }
 
+/** A key that only another setting reads, and whether that setting leaves it unread (see {@link refuseUnreadKeys}). */
+interface UnreadKey {
+  path: string[];
+  value: unknown;
+  unread: boolean;
+  /** What reads it, e.g. `the drawdown brake`. */
+  reader: string;
+  /** Why that reader is off, e.g. `portfolio.risk.drawdownBrake is 0 (off)`. */
+  state: string;
+  /** What to set instead, e.g. `drawdownBrake`. */
+  fix: string;
+}
+
 /**
- * Refuses a `portfolio.risk` key the user set (in a config file or the overrides) that only a limit left off
- * would read: `varAlpha` without `varLimit`, `brakeScale` or `brakeRecover` without `drawdownBrake`. It would be
- * ignored. `config/default.yaml`'s own values are not the user's.
+ * Refuses a key the user set (in a config file or the overrides) that nothing would read, because the setting
+ * that reads it is off: it would be ignored. `config/default.yaml`'s own values are not the user's.
  */
-function checkRiskKeys(risk: PortfolioRiskConfig, trees: unknown[]): void {
-  const set = (k: keyof PortfolioRiskConfig) =>
-    trees.some((t) => treeAt(t, "portfolio", "risk", k) !== undefined);
-  const pairs: [keyof PortfolioRiskConfig, keyof PortfolioRiskConfig, string][] = [
+function refuseUnreadKeys(trees: unknown[], keys: UnreadKey[]): void {
+  for (const k of keys) {
+    if (k.unread && trees.some((t) => treeAt(t, ...k.path) !== undefined)) {
+      throw new ConfigError(
+        `config ${k.path.join(".")}: ${k.value} is read only by ${k.reader}, and ${k.state}: set ${k.fix}, ` +
+          `or leave ${k.path.at(-1)} out`,
+      );
+    }
+  }
+}
+
+/**
+ * The keys of a loaded portfolio that only one setting reads: `varAlpha` (the VaR limit), `brakeScale` and
+ * `brakeRecover` (the drawdown brake) and `tilt` (the tilt method).
+ */
+function portfolioReaders(p: Config["portfolio"]): UnreadKey[] {
+  const risk = p.risk;
+  const limits: [keyof PortfolioRiskConfig, keyof PortfolioRiskConfig, string][] = [
     ["varAlpha", "varLimit", "the VaR limit"],
     ["brakeScale", "drawdownBrake", "the drawdown brake"],
     ["brakeRecover", "drawdownBrake", "the drawdown brake"],
   ];
-  for (const [key, limit, what] of pairs) {
-    if (risk[limit] === 0 && set(key)) {
-      throw new ConfigError(
-        `config portfolio.risk.${key}: ${
-          risk[key]
-        } is read only by ${what}, and portfolio.risk.${limit} is 0 ` +
-          `(off): set ${limit}, or leave ${key} out`,
-      );
-    }
-  }
+  return [
+    ...limits.map(([key, limit, reader]) => ({
+      path: ["portfolio", "risk", key],
+      value: risk[key],
+      unread: risk[limit] === 0,
+      reader,
+      state: `portfolio.risk.${limit} is 0 (off)`,
+      fix: limit,
+    })),
+    {
+      path: ["portfolio", "tilt"],
+      value: p.tilt,
+      unread: p.method !== "tilt",
+      reader: "the tilt method",
+      state: `portfolio.method is ${p.method}`,
+      fix: "portfolio.method: tilt",
+    },
+  ];
 }
 
 /** Loads the defaults, then an optional user file, then overrides (each validated against the defaults). */
@@ -581,16 +615,7 @@ export async function loadConfigWithNotes(
     throw new ConfigError("config dataset: trainFrac + validFrac must leave room for a test segment");
   }
   const risk = c.portfolio.risk;
-  checkRiskKeys(risk, [userTree, opts.overrides]);
-  if (
-    c.portfolio.method !== "tilt" &&
-    [userTree, opts.overrides].some((t) => treeAt(t, "portfolio", "tilt") !== undefined)
-  ) {
-    throw new ConfigError(
-      `config portfolio.tilt: ${c.portfolio.tilt} is read only by the tilt method, and portfolio.method is ` +
-        `${c.portfolio.method}: set portfolio.method: tilt, or leave tilt out`,
-    );
-  }
+  refuseUnreadKeys([userTree, opts.overrides], portfolioReaders(c.portfolio));
   if (risk.brakeRecover > 0 && risk.brakeRecover > risk.drawdownBrake) {
     throw new ConfigError(
       `config portfolio.risk.brakeRecover: ${risk.brakeRecover} is above drawdownBrake ${risk.drawdownBrake} ` +

@@ -391,8 +391,9 @@ async function servingPlan(
   asOf: IsoDate,
   ctx: ServingContext,
   onNote: (note: string) => void = () => {},
+  listed?: VersionManifest[],
 ) {
-  const versions = await listVersions(stores.objects, ctx.model);
+  const versions = listed ?? await listVersions(stores.objects, ctx.model);
   /** The scorer a version was fitted on when it is not this run's (undefined when it is, or unrecorded). */
   const otherScorer = (v: VersionManifest | undefined): string | undefined =>
     v?.lineage.newsScorer !== undefined && v.lineage.newsScorer !== ctx.newsScorer
@@ -514,6 +515,16 @@ async function paperAccount(stores: Stores, asOf: IsoDate): Promise<number[]> {
     .flatMap((d) => d.bookPnl === null ? [] : [d.bookPnl]);
 }
 
+/**
+ * How a run sizes every book it issues: the config's portfolio, and with a drawdown brake the paper account the
+ * brake reads and the brake's state after it (recorded on each signal).
+ */
+interface RunSizing {
+  portfolio: SystemSpec["portfolio"];
+  account?: readonly number[];
+  brake: BrakeState | null;
+}
+
 /** The run's line on the drawdown brake: the paper account's drawdown and whether the brake is engaged. */
 function brakeNote(b: BrakeState): string {
   return b.days === 0
@@ -602,13 +613,11 @@ async function issueSignals(
   issuedAt: Instant,
   source: string,
   run: RunSymbols,
-  portfolio: SystemSpec["portfolio"],
-  account?: readonly number[],
+  sizing: RunSizing,
 ): Promise<Signal[]> {
+  const { portfolio, account, brake } = sizing;
   const rows = rowsOnDate(ds, asOf);
   const sigs = await system.predict(ds, asOf, { portfolio, account });
-  const brakeRule = portfolio.risk?.drawdownBrake;
-  const brake = brakeRule && account ? brakeState(account, brakeRule) : null;
   const p = await system.predictRows(ds, rows);
   const hashes = await featureHashes(ds, rows);
   const rule = sizingRule({ ...system.spec, portfolio });
@@ -703,10 +712,9 @@ async function issueOnce(
   issuedAt: Instant,
   source: string,
   run: RunSymbols,
-  portfolio: SystemSpec["portfolio"],
-  account?: readonly number[],
+  sizing: RunSizing,
 ): Promise<{ issued: Signal[]; written: number; differs: string[] }> {
-  const signals = await issueSignals(system, ds, asOf, version, issuedAt, source, run, portfolio, account);
+  const signals = await issueSignals(system, ds, asOf, version, issuedAt, source, run, sizing);
   const existing = (await stores.tables.query("signals", {
     where: { date: asOf, model_version: version, source },
     orderBy: ["symbol"],
@@ -1111,9 +1119,11 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       refit: opts.refit === true,
       refitWhenCannotServe: opts.refitWhenCannotServe === true,
     };
-    // 1. incremental collect (prices from the last stored session on, news from the latest stored knownAt)
+    // 1. incremental collect (prices from the last stored session on, news from the latest stored knownAt); the
+    // collect writes no version, so the registry's listing is read once for both checks
+    let listed: VersionManifest[] | undefined;
     if (!opts.noCollect) {
-      await servingPlan(stores, opts.asOf ?? sessionOnOrBefore(collectTo), serveContext);
+      listed = (await servingPlan(stores, opts.asOf ?? sessionOnOrBefore(collectTo), serveContext)).versions;
       const done = progress.start(`collect (${source.name}, incremental)`);
       const kinds = source.news ? ["prices", "news"] as const : ["prices"] as const;
       const rows = await runCollect(kinds, { market: source, now }, stores, {
@@ -1199,7 +1209,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     // cache and can take minutes with the language model): the system that may serve asOf must be one this build
     // loads, fitted on news scored as this run scores it, on this run's market context (unless --refit)
     const git = opts.git ?? await gitState();
-    const plan = await servingPlan(stores, asOf, serveContext, (note) => progress.note(note));
+    const plan = await servingPlan(stores, asOf, serveContext, (note) => progress.note(note), listed);
     const {
       history,
       before,
@@ -1489,6 +1499,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     const brake = spec.portfolio.risk?.drawdownBrake;
     const account = brake ? await paperAccount(stores, asOf) : undefined;
     const brakeNow = brake && account ? brakeState(account, brake) : null;
+    const sizing: RunSizing = { portfolio: spec.portfolio, account, brake: brakeNow };
     const brakeLine = brakeNow ? brakeNote(brakeNow) : "";
     if (brakeLine) progress.note(brakeLine);
 
@@ -1522,8 +1533,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         issuedAt,
         SIGNAL_SOURCE,
         runSymbols,
-        spec.portfolio,
-        account,
+        sizing,
       );
     if (shadowedBefore) {
       promotion += `; ${version} ran in the shadow on ${asOf}: that run stands, nothing issued`;
@@ -1539,8 +1549,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         issuedAt,
         SHADOW_SIGNAL_SOURCE,
         runSymbols,
-        spec.portfolio,
-        account,
+        sizing,
       );
       shadowRuns.push({ version: sh.manifest.version, signals: r.issued, written: r.written });
     }

@@ -46,6 +46,7 @@ import {
   type SystemPredictions,
   type SystemSpec,
 } from "../workflow/mod.ts";
+import { DEFAULT_TILT } from "../signals/mod.ts";
 import { loadMarket, loadSp500, SP500_DIR, withSurvivorshipNote } from "./data.ts";
 import { trendZoo } from "./trend_zoo.ts";
 import type { EvalContext, Metric, NullCheck, SectionResult } from "./types.ts";
@@ -351,7 +352,7 @@ export const TILT_MOE = "moe (tilt 1)";
  * fixed before any run read its test numbers), with the spec's volatility target and limits.
  */
 export function evalMoeBooks(spec: SystemSpec): Record<string, SystemSpec["portfolio"]> {
-  return { [TILT_MOE]: { ...spec.portfolio, method: "tilt", tilt: 1 } };
+  return { [TILT_MOE]: { ...spec.portfolio, method: "tilt", tilt: DEFAULT_TILT } };
 }
 
 const memo = new Map<string, Promise<TrendRun>>();

@@ -20,6 +20,7 @@ export { type SignalRows, signalsFromProbs, signalsFromScores } from "./signals.
 export {
   applyLimits,
   constructPortfolio,
+  DEFAULT_TILT,
   type PortfolioInput,
   type PortfolioMethod,
   type PortfolioOptions,

@@ -33,6 +33,9 @@ export interface RiskContext {
 /** A later risk stage: adjusts the day's weights in place (the limits are re-applied afterwards). */
 export type RiskHook = (weights: Float64Array, ctx: RiskContext) => void;
 
+/** The `tilt` method's default lean: a name one standard deviation of edge above the mean gets twice its share. */
+export const DEFAULT_TILT = 1;
+
 /** Options of {@link constructPortfolio}; every field has a default. */
 export interface PortfolioOptions {
   /** Default `topk-dropout`. */
@@ -152,7 +155,7 @@ export function resolvePortfolio(o: PortfolioOptions = {}): ResolvedPortfolio {
     kellyFraction: o.kellyFraction ?? 0.25,
     minEdge: o.minEdge ?? 0,
     longOnly: o.longOnly ?? false,
-    tilt: o.tilt ?? 1,
+    tilt: o.tilt ?? DEFAULT_TILT,
     rebalance: o.rebalance ?? 1,
     targetVol: o.targetVol ?? 0.10,
     volTargeting: o.volTargeting ?? (weighting === "kelly" ? "cap" : "scale"),

@@ -40,16 +40,17 @@ export function backtestPredictions(
     out.set(name, backtestBook(panels, buildBook(panels, edge, po).weights, co));
   }
   const moe = pred.edges.get("moe");
-  if (po.riskLimits && moe) {
-    // what the risk limits change: the mixture's book without them, beside the limited one
-    const { riskLimits: _, ...free } = po;
-    out.set(UNLIMITED_MOE, backtestBook(panels, buildBook(panels, moe, free).weights, co));
-  }
-  for (const [name, portfolio] of Object.entries(opts.moeBooks ?? {})) {
-    if (!moe) break;
-    const other = { ...spec, portfolio };
-    checkSpec(other);
-    out.set(name, backtestBook(panels, buildBook(panels, moe, portfolioOptions(other)).weights, co));
+  if (moe) {
+    if (po.riskLimits) {
+      // what the risk limits change: the mixture's book without them, beside the limited one
+      const { riskLimits: _, ...free } = po;
+      out.set(UNLIMITED_MOE, backtestBook(panels, buildBook(panels, moe, free).weights, co));
+    }
+    for (const [name, portfolio] of Object.entries(opts.moeBooks ?? {})) {
+      const other = { ...spec, portfolio };
+      checkSpec(other);
+      out.set(name, backtestBook(panels, buildBook(panels, moe, portfolioOptions(other)).weights, co));
+    }
   }
   for (const [name, r] of baselineBacktests(panels, po, co)) out.set(name, r);
   return out;

@@ -19,6 +19,7 @@ import type { IsoDate } from "../core/mod.ts";
 import type { Dataset } from "../dataset/mod.ts";
 import {
   constructPortfolio,
+  DEFAULT_TILT,
   type PortfolioOptions,
   type PortfolioResult,
   resolveRiskLimits,
@@ -124,7 +125,7 @@ export function portfolioOptions(spec: SystemSpec): BookOptions {
     longOnly: p.longOnly,
     weighting: p.method === "kelly" ? "kelly" : "equal",
     kellyFraction: p.kellyFraction,
-    ...(p.method === "tilt" ? { tilt: p.tilt ?? 1 } : {}),
+    ...(p.tilt !== undefined ? { tilt: p.tilt } : {}),
     ...(p.rebalance !== undefined ? { rebalance: p.rebalance } : {}),
     minEdge: p.minEdge,
     targetVol: p.targetVol,
@@ -143,7 +144,7 @@ export function sizingRule(spec: SystemSpec): Record<string, string | number | b
   const r = resolveRiskLimits(risk ?? {});
   return {
     ...p,
-    ...(p.method === "tilt" ? { tilt: p.tilt ?? 1 } : {}),
+    ...(p.method === "tilt" ? { tilt: p.tilt ?? DEFAULT_TILT } : {}),
     ...(r.varLimit ? { varLimit: r.varLimit.limit, varAlpha: r.varLimit.alpha } : {}),
     ...(r.drawdownBrake
       ? {
@@ -185,7 +186,7 @@ export function bookText(spec: SystemSpec): string {
     ? `long-short (top and bottom ${p.topK})`
     : p.method === "kelly"
     ? `Kelly (${p.kellyFraction} of the full bet${p.longOnly ? ", long only" : ""})`
-    : `tilt ${p.tilt ?? 1} on equal weight`;
+    : `tilt ${p.tilt ?? DEFAULT_TILT} on equal weight`;
   return [
     how,
     p.targetVol > 0 ? `${+(100 * p.targetVol).toFixed(2)}% volatility target` : "no volatility target",

@@ -347,12 +347,12 @@ export class FittedSystem {
    * on), `confidence` from that same `decisionEdge`, `edge`, `dailyVol`, `regime`, `untradable` (a name the
    * system has no volatility forecast for: `hold`, size 0, with the reason), and
    * per gate output its weight and the expert's edge as the gate uses it (`contributions`: `Σ weight x score` is
-   * the combined `edge`; `abstain` carries 0). The
-   * book is path dependent (top-k with dropout keeps names; the covariance has memory), so it is rebuilt flat
-   * from {@link BOOK_PATH} decision sessions before the date ({@link RISK_BOOK_PATH} with risk limits, which read
-   * the rebuilt book's settled returns). Empty when the dataset has no row on that date. `opts.portfolio` sizes
-   * with other settings than the spec's, and `opts.account` gives the drawdown brake the settled returns of the
-   * book actually traded to read instead of the rebuilt path's (see {@link FittedSystem.book}).
+   * the combined `edge`; `abstain` carries 0). The book is path dependent (top-k with dropout keeps names; the
+   * covariance has memory), so it is rebuilt flat from {@link BOOK_PATH} decision sessions before the date
+   * ({@link RISK_BOOK_PATH} with risk limits, which read the rebuilt book's settled returns). Empty when the
+   * dataset has no row on that date. `opts.portfolio` sizes with other settings than the spec's, and
+   * `opts.account` gives the drawdown brake the settled returns of the book actually traded to read instead of
+   * the rebuilt path's (see {@link FittedSystem.book}).
    */
   async predict(
     ds: Dataset,
@@ -411,9 +411,9 @@ export class FittedSystem {
 export const BOOK_PATH = 21;
 
 /**
- * The book path when the spec has risk limits (`portfolio.risk`): about six months, so the drawdown brake reads
- * the drawdown of the rebuilt book over that path and the VaR limit has its 60 settled days of the book's own
- * standardized returns (with fewer, the Student-t quantile).
+ * The book path when the spec has risk limits (`portfolio.risk`): about six months, so the VaR limit has its 60
+ * settled days of the book's own standardized returns (with fewer, the Student-t quantile), and the drawdown brake,
+ * unless given the traded account to read (`predict`'s `account`), a drawdown over that path.
  */
 export const RISK_BOOK_PATH = 126;
 
