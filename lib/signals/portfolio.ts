@@ -64,7 +64,9 @@ export interface PortfolioOptions {
   /**
    * Share of the way from the previous day's book to the day's target that is traded, in (0, 1]: 1 (default)
    * trades to the target, 0.5 halves each day's trades (the book moves halfway; turnover control). Applied before
-   * the risk hooks, which still bind exactly.
+   * the risk hooks, which still bind exactly: the blend starts from the previous day's book before its hooks, so
+   * a hook that scales every day (the drawdown brake's `brakeScale`) scales the book by exactly its factor. A
+   * name the target no longer holds is closed once the blend leaves less than {@link DUST_WEIGHT}.
    */
   rebalance?: number;
   /** Annualized ex-ante portfolio volatility target; 0 switches targeting off. Default 0.10. */
@@ -261,6 +263,12 @@ export function topkDropoutStep(
 }
 
 /**
+ * Under a partial {@link PortfolioOptions.rebalance}, a name the day's target no longer holds is closed once the
+ * blend would leave less than this weight (0.1% of capital) instead of decaying toward zero for ever.
+ */
+export const DUST_WEIGHT = 1e-3;
+
+/**
  * Target weights for every decision day. Per day `t >= firstDecision`:
  * 1. the risk model takes the returns of session `t` (known at its close);
  * 2. selection: `topk-dropout` (long, names with `edge > minEdge`, Qlib's dropout turnover rule),
@@ -275,7 +283,8 @@ export function topkDropoutStep(
  *    `Σ_ij = ρ_ij σ_i σ_j` (forecast σ, risk-model correlations): `scale` multiplies by
  *    `min(target / vol, maxGross / gross)`, `cap` by `min(1, target / vol)`;
  * 5. {@link applyLimits}; with `rebalance < 1` the book moves only that share of the way from the previous
- *    day's; the risk hooks, {@link applyLimits} again.
+ *    day's book before its risk hooks (a name leaving the book is closed below {@link DUST_WEIGHT}); the risk
+ *    hooks, {@link applyLimits} again.
  * O(T · (S log S + k²)) plus the risk model's O(T · S²) update.
  */
 export function constructPortfolio(x: PortfolioInput, options: PortfolioOptions = {}): PortfolioResult {
@@ -301,6 +310,10 @@ export function constructPortfolio(x: PortfolioInput, options: PortfolioOptions 
   const age = new Float64Array(S);
   let longs: number[] = [], shorts: number[] = [];
   const w = new Float64Array(S);
+  // the previous day's book before the risk hooks: a partial rebalance moves from it, so a limit that stays on
+  // scales the book by its own factor instead of compounding with the blend (a brake at 0.5 under rebalance 0.5
+  // would otherwise settle at a third of the target)
+  const plan = new Float64Array(S);
   const sigma = new Float64Array(S);
   const ppy = o.periodsPerYear;
   for (let t = 0; t < T; t++) {
@@ -341,16 +354,19 @@ export function constructPortfolio(x: PortfolioInput, options: PortfolioOptions 
       }
     }
     applyLimits(w, o.maxWeight, o.maxGross, o.netRange);
-    // turnover control: trade only part of the way from the previous day's book; a name without a view today is
-    // still closed, which can take a blend outside the limits, so they are applied again. The risk hooks then see
-    // the book that will be held
+    // turnover control: trade only part of the way from the previous day's book (before its risk hooks); a name
+    // without a view today is still closed, and one the target no longer holds is closed once the blend leaves
+    // less than DUST_WEIGHT. That can take a blend outside the limits, so they are applied again. The risk hooks
+    // then see the book that will be held
     if (o.rebalance < 1 && t > first) {
-      const prev = (t - 1) * S;
       for (let s = 0; s < S; s++) {
-        if (tradable(s)) w[s] = weights[prev + s] + o.rebalance * (w[s] - weights[prev + s]);
+        if (!tradable(s)) continue;
+        const b = plan[s] + o.rebalance * (w[s] - plan[s]);
+        w[s] = w[s] === 0 && Math.abs(b) < DUST_WEIGHT ? 0 : b;
       }
       applyLimits(w, o.maxWeight, o.maxGross, o.netRange);
     }
+    plan.set(w);
     if (o.riskHooks.length) {
       if (x.outcomes) {
         const d = t - 2;
