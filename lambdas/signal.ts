@@ -145,10 +145,10 @@ async function configOf(env: Env, lc: LambdaConfig): Promise<Config> {
   });
 }
 
-/** `detail.asOf`: a `YYYY-MM-DD` trading session, not after `source.to`; an `InputError` naming it. */
+/** `detail.asOf`: a `YYYY-MM-DD` trading session within `source.from..source.to`; an `InputError` naming it. */
 function asOfOf(v: unknown, cfg: Config): string | undefined {
   if (v === undefined) return undefined;
-  const bad = asOfProblem(v, cfg.source.to, shown);
+  const bad = asOfProblem(v, cfg.source, shown);
   if (bad !== null) throw new InputError(`detail.asOf: ${bad}`);
   return v as string;
 }

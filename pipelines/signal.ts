@@ -92,7 +92,7 @@ import {
   signalToRow,
   type Stores,
 } from "@lib/store/mod.ts";
-import { ensureTables, NEWS_COLLECTION, runCollect } from "./collect/mod.ts";
+import { ensureTables, NEWS_COLLECTION, resolveMarketSymbols, runCollect } from "./collect/mod.ts";
 import { type Config, retrainWindow, specFromConfig } from "./config.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import { sourceFromConfig, specForSource } from "./source.ts";
@@ -1051,12 +1051,13 @@ export async function compareOnScorecard(
  */
 export function asOfProblem(
   v: unknown,
-  sourceTo: IsoDate | null,
+  source: { from: IsoDate | null; to: IsoDate | null },
   show: (v: unknown) => string = String,
 ): string | null {
   if (typeof v !== "string" || !isCalendarDate(v)) return `expected a date YYYY-MM-DD, got ${show(v)}`;
   if (!isSession(v)) return `${v} is not a trading session`;
-  if (sourceTo !== null && v > sourceTo) return `${v} is after source.to ${sourceTo}`;
+  if (source.to !== null && v > source.to) return `${v} is after source.to ${source.to}`;
+  if (source.from !== null && v < source.from) return `${v} is before source.from ${source.from}`;
   return null;
 }
 
@@ -1065,7 +1066,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
   const now = opts.now ?? Date.now;
   const progress: Progress = opts.progress ?? createProgress({ quiet: opts.quiet });
   const asOfError = opts.asOfError ?? ((problem: string) => new ConfigError(`--as-of: ${problem}`));
-  const bad = opts.asOf === undefined ? null : asOfProblem(opts.asOf, cfg.source.to);
+  const bad = opts.asOf === undefined ? null : asOfProblem(opts.asOf, cfg.source);
   if (bad !== null) throw asOfError(bad);
   const until = cfg.source.to;
   const p = cfg.production;
@@ -1086,6 +1087,20 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
   // a ranking portfolio (top-k, long-short) on one symbol would never hold anything
   checkUniverseSize(spec, symbols.length);
   if (leftOut.length) progress.note(leftOutNote(leftOut));
+  // a source that lists its symbols (csv, synthetic) is asked for the run's bars first, as `deno task collect`
+  // asks: a symbol it does not hold (traded, or the market context's), a range without data and an --as-of
+  // after its data are refused before any store is opened (the collect would skip the symbol as failed and the
+  // run would take it for one not listed yet)
+  if (!opts.noCollect && source.listSymbols) {
+    const { last } = await resolveMarketSymbols(source, {
+      symbols: [...symbols, ...marketSymbols(cfg.source.market)],
+      from: collectFrom,
+      to: collectTo,
+    });
+    if (opts.asOf !== undefined && opts.asOf > last) {
+      throw asOfError(`${opts.asOf} is after the source's last session ${last} (${source.name})`);
+    }
+  }
   // the news scorer is chosen (its model loaded) before any store is opened: `lm` without the model is refused
   const news = await newsScorerFor(cfg.news);
   let stores: Stores;
@@ -1153,7 +1168,11 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     // 2. the decision session
     const last = await lastStoredSession(stores, symbols);
     if (!last) {
-      throw new ConfigError("no stored bars for the universe: run `deno task demo` or `deno task collect`");
+      throw new ConfigError(
+        opts.noCollect
+          ? "no stored bars for the universe: run `deno task demo` or `deno task collect`"
+          : `no bars of the universe from ${source.name} in ${collectFrom}..${collectTo}`,
+      );
     }
     // the last stored session, or the last session up to source.to when the stores hold later ones
     const asOf = opts.asOf ??

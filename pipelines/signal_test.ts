@@ -1132,6 +1132,41 @@ Deno.test("signal: bad --as-of and flags are one-line errors with exit code 2 be
   ok(errors.every((e) => !e.includes("\n")), errors.join("|"));
 });
 
+Deno.test("signal: what a csv source cannot give (a symbol, the market context, the --as-of date) is refused before any store is opened", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-signal-source-" });
+  try {
+    const csv = {
+      kind: "csv",
+      csvDir: new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname,
+      symbols: ["SPY", "QQQ"],
+      from: "2019-01-02",
+    };
+    const at = async (source: Record<string, unknown>, asOf?: string) =>
+      await runSignal(
+        await loadConfig({
+          overrides: { source: { ...csv, ...source }, dataDir: `${dir}/s`, reportDir: dir },
+        }),
+        { ...quiet, ...(asOf ? { asOf } : {}) },
+      ).catch((e) => e);
+    // a symbol the folder does not hold was skipped by the collect as failed and then taken for one not listed
+    // yet (exit 0); the research run and `deno task collect` refuse it
+    let e = await at({ symbols: ["SPY", "QQQ", "ZZZZ"] }, "2021-06-01");
+    equal(e.name, "DataSourceError", String(e));
+    ok(/unknown symbol ZZZZ: .* 9 symbols/.test(e.message), e.message);
+    e = await at({ market: { index: "^FOO", vix: null } }, "2021-06-01");
+    ok(/unknown symbol \^FOO/.test(e.message), e.message);
+    e = await at({}, "2023-06-01");
+    ok(e instanceof ConfigError, String(e));
+    equal(e.message, "--as-of: 2023-06-01 is after the source's last session 2022-11-18 (csv:yahoo-daily)");
+    e = await at({}, "2018-06-01");
+    equal(e.message, "--as-of: 2018-06-01 is before source.from 2019-01-02");
+    ok(!e.message.includes("\n"));
+    equal([...Deno.readDirSync(dir)].length, 0, "no store opened");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("signal: a ranking portfolio on one symbol is refused in one line before any store is opened", async () => {
   const dir = await Deno.makeTempDir();
   try {

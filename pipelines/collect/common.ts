@@ -119,17 +119,18 @@ export interface CollectStep {
  * written, the way the pipeline does (its `fetchAll` asks the source for every bar first): the source's
  * `bars` refuses an unknown symbol (`DataSourceError`, a user error naming what the source holds) and a range
  * in which no requested symbol has a bar (`InputError`, `empty date range ... (data covers ...)`), in its own
- * one-line messages. Returns the symbols as the source spells them, in the order asked, and the pairs
+ * one-line messages. Returns the symbols as the source spells them, in the order asked, the pairs
  * `[asked, spelled]` that differ (the CSV source finds `SPY.csv` for `spy`; bars are stored under the
- * source's spelling).
+ * source's spelling), and the latest session any of them has a bar on in the range (`last`).
  */
 export async function resolveMarketSymbols(
   market: MarketSource,
   req: { symbols: readonly string[]; from: IsoDate; to: IsoDate },
-): Promise<{ symbols: string[]; renamed: [string, string][] }> {
+): Promise<{ symbols: string[]; renamed: [string, string][]; last: IsoDate }> {
   const got = await market.bars({ symbols: [...req.symbols], from: req.from, to: req.to });
   const keys = [...got.keys()];
   const symbols: string[] = [], renamed: [string, string][] = [];
+  let last = "";
   for (const s of req.symbols) {
     const k = got.has(s) ? s : keys.find((k) => k.toUpperCase() === s.toUpperCase());
     if (k === undefined) {
@@ -137,8 +138,10 @@ export async function resolveMarketSymbols(
     }
     symbols.push(k);
     if (k !== s) renamed.push([s, k]);
+    const bars = got.get(k)!;
+    if (bars.length && bars[bars.length - 1].date > last) last = bars[bars.length - 1].date;
   }
-  return { symbols, renamed };
+  return { symbols, renamed, last };
 }
 
 /** Creates every table the collectors write (idempotent). */
