@@ -198,7 +198,10 @@ export interface SignalSummary {
    * the as-of date (its book's compounded return beside equal weight, Sharpe, drawdown, hit rate, IC).
    */
   paper: ScorecardTotals;
-  /** With a drawdown brake: its state after the paper account (the issued books' settled returns); else null. */
+  /**
+   * With a drawdown brake: its state after the paper account (the issued books' settled returns) as the date's
+   * signals were sized (a re-run of an issued date: the state stored with them); else null.
+   */
   brake: BrakeState | null;
   reportPath: string;
   table: string;
@@ -1026,7 +1029,9 @@ export async function compareOnScorecard(
     return {
       decided: false,
       better: false,
-      detail: `${common.length} sessions scored for both (need ${minSessions}): not decided yet`,
+      detail: `${common.length} session${
+        common.length === 1 ? "" : "s"
+      } scored for both (need ${minSessions}): not decided yet`,
     };
   }
   const figure = (m: Map<string, number>) =>
@@ -1519,8 +1524,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     const account = brake ? await paperAccount(stores, asOf) : undefined;
     const brakeNow = brake && account ? brakeState(account, brake) : null;
     const sizing: RunSizing = { portfolio: spec.portfolio, account, brake: brakeNow };
-    const brakeLine = brakeNow ? brakeNote(brakeNow) : "";
-    if (brakeLine) progress.note(brakeLine);
+    if (brakeNow) progress.note(brakeNote(brakeNow));
 
     // 6. signals for the next session, with provenance; never overwrite what was issued
     done = progress.start(`signals for ${nextSession(asOf)} (${version})`);
@@ -1748,6 +1752,23 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         fixed(s.provenance?.sizing.forecastVol ?? NaN, 2),
       ]),
     };
+    // the brake as the issued signals were sized (stored with them): a re-run of an issued date reads the paper
+    // account again, which a later backfill can have changed, and says so beside it, as the health checks do
+    const stored = issued.find((s) => s.provenance?.sizing.brake)?.provenance?.sizing.brake;
+    const brakeShown: BrakeState | null = written
+      ? brakeNow
+      : stored
+      ? { braking: stored.engaged, drawdown: stored.drawdown, days: stored.sessions }
+      : null;
+    const readNow = brakeNow ? brakeNote(brakeNow).replace(/^drawdown brake: /, "") : "";
+    const brakeLine = brakeShown
+      ? brakeNote(brakeShown) +
+        (readNow && brakeNote(brakeShown) !== brakeNote(brakeNow!)
+          ? ` (as issued; read now: ${readNow})`
+          : "")
+      : readNow
+      ? `drawdown brake: off when these signals were issued (read now: ${readNow})`
+      : "";
     // symbols held because they cannot be traded (not in the fitted system, too few bars): why, in one line
     const held = issued.filter((s) => s.provenance?.sizing.untradable !== undefined);
     const heldLine = held.length
@@ -1852,7 +1873,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       status: shownStatus,
       scoredDays,
       paper,
-      brake: brakeNow,
+      brake: brakeShown,
       reportPath,
       table: lines.join("\n"),
       exitCode: shownStatus === "fail" ? HEALTH_FAIL_EXIT : 0,

@@ -733,15 +733,18 @@ Deno.test({
   fn: async () => {
     const d = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-4);
     const cfg = await smallConfig({ portfolio: { risk: { drawdownBrake: 0.05 } } });
-    /** The four days issued into a fresh store; `loss`: the account's first settled day is booked at -20%. */
-    const issue = async (loss: boolean) => {
+    /**
+     * The four days issued into a fresh store; `loss`: the account's first settled day is booked at -20% (before
+     * the last day is issued, or with `rerun` after it, and the last day run again).
+     */
+    const issue = async (loss: boolean, rerun = false) => {
       const stores = openEmbeddedStores(":memory:");
       const notes: string[] = [];
       const progress = { ...createProgress({ quiet: true }), note: (t: string) => void notes.push(t) };
       try {
         let out: Awaited<ReturnType<typeof runSignal>> | undefined;
-        for (const [i, date] of d.entries()) {
-          if (loss && i === 3) {
+        for (const [i, date] of [...d, ...(rerun ? [d[3]] : [])].entries()) {
+          if (loss && i === (rerun ? 4 : 3)) {
             // d[0] settled at d[2]'s open and that run scored it: the account now starts 20% down
             const rows = await stores.tables.query("scorecard", {
               where: { date: d[0], source: SIGNAL_SOURCE },
@@ -793,6 +796,22 @@ Deno.test({
     const calmSize = new Map(calm.out.signals.map((x) => [x.symbol, x.size]));
     ok(calm.out.signals.some((x) => x.size !== 0), "the calm book holds something");
     for (const x of hit.out.signals) ok(Math.abs(x.size - 0.5 * calmSize.get(x.symbol)!) < 1e-12, x.symbol);
+    // re-running the issued last day after the loss was booked changes nothing: the summary, the report and the
+    // result say the state the signals were sized with, and the account read now beside it
+    const again = await issue(true, true);
+    equal(again.out.written, 0);
+    deepEqual(again.out.signals.map((x) => x.size), calm.out.signals.map((x) => x.size));
+    deepEqual([again.out.brake?.braking, again.out.brake?.days], [false, 2]);
+    const line = again.out.table.split("\n").find((l) => l.startsWith("drawdown brake"))!;
+    ok(
+      line.startsWith(calm.notes[0]) &&
+        /\(as issued; read now: the paper account is 2\d\.\d\d% below its peak .*: engaged\)$/.test(line),
+      line,
+    );
+    ok(
+      (await Deno.readTextFile(again.out.reportPath)).includes("(as issued; read now"),
+      "the report says it",
+    );
   },
 });
 
