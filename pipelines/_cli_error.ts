@@ -2,7 +2,7 @@
  * Folder-private: how the pipeline CLIs parse flags, end on an error, and stay tied to their parent process.
  * @module
  */
-import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { parseArgs, type ParseArgsConfig, type ParseArgsOptionsConfig } from "node:util";
 import { ConfigError, FmaiError, oneLine, redact } from "@lib/core/mod.ts";
 import { secretsOf } from "@lib/store/mod.ts";
 
@@ -16,15 +16,35 @@ export function asConfigError<T>(parse: () => T): T {
 }
 
 /**
- * Parses `argv` strictly against `options` with `node:util` `parseArgs` (positionals allowed where
- * `positionals` is true, the default), an unknown or malformed flag a one-line `ConfigError`.
+ * `node:util` `parseArgs`, and a flag that takes one value given twice is a `ConfigError` (`parseArgs` keeps
+ * the last one silently: `--symbols A --symbols B` would run on `B` alone). Flags with `multiple: true` and
+ * booleans may repeat. The result holds `tokens` whether or not `config` asks for them.
+ */
+export function parseArgsOnce<const T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  const r = parseArgs({ ...config, tokens: true });
+  const seen = new Set<string>();
+  for (const t of r.tokens ?? []) {
+    if (t.kind !== "option") continue;
+    const o = config.options?.[t.name];
+    if (!o || o.type !== "string" || o.multiple) continue;
+    if (seen.has(t.name)) throw new ConfigError(`${t.rawName} is given twice: give it once`);
+    seen.add(t.name);
+  }
+  return r as ReturnType<typeof parseArgs<T>>;
+}
+
+/**
+ * Parses `argv` strictly against `options` with {@link parseArgsOnce} (positionals allowed where `positionals`
+ * is true, the default), an unknown, malformed or repeated flag a one-line `ConfigError`.
  */
 export function parseFlags<const O extends ParseArgsOptionsConfig>(
   argv: string[],
   options: O,
   positionals = true,
 ) {
-  return asConfigError(() => parseArgs({ args: argv, allowPositionals: positionals, strict: true, options }));
+  return asConfigError(() =>
+    parseArgsOnce({ args: argv, allowPositionals: positionals, strict: true, options })
+  );
 }
 
 /** Deno's file-system errors a user's path causes (a flag or config value naming a bad place). */

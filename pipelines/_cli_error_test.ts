@@ -1,6 +1,6 @@
-import { deepEqual, rejects } from "node:assert/strict";
+import { deepEqual, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
-import { checkReportPath } from "./_cli_error.ts";
+import { checkReportPath, parseArgsOnce, parseFlags } from "./_cli_error.ts";
 
 Deno.test("checkReportPath: refuses an empty path, a folder and an unwritable place; creates nothing", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-report-path-" });
@@ -49,4 +49,24 @@ Deno.test("checkReportPath: missingFolder refuse wants the folder to exist; what
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a flag that takes one value given twice is a one-line ConfigError; multiple and boolean flags may repeat", () => {
+  const opts = {
+    symbols: { type: "string" },
+    file: { type: "string", multiple: true },
+    quiet: { type: "boolean" },
+  } as const;
+  throws(
+    () => parseFlags(["--symbols", "A", "--symbols", "B"], opts),
+    (e: Error) => e instanceof ConfigError && e.message === "--symbols is given twice: give it once",
+  );
+  throws(() => parseFlags(["--symbols=A", "--symbols", "B"], opts), /--symbols is given twice/);
+  const { values } = parseFlags(["--file", "a", "--file", "b", "--quiet", "--quiet", "--symbols", "A"], opts);
+  deepEqual(values, { file: ["a", "b"], quiet: true, symbols: "A" });
+  // the CLIs that parse with their own settings refuse it too
+  throws(
+    () => parseArgsOnce({ args: ["--to", "x", "--to", "y"], options: { to: { type: "string" } } }),
+    ConfigError,
+  );
 });

@@ -8,7 +8,6 @@
  * collected under the source's spelling (`spy` is `SPY` of `SPY.csv`; a note says so).
  * @module
  */
-import { parseArgs } from "node:util";
 import {
   ConfigError,
   InputError,
@@ -46,7 +45,7 @@ import {
   type SummaryRow,
 } from "./collect/mod.ts";
 import { createProgress } from "./progress.ts";
-import { asConfigError, checkWritableDir, reportCliError, runAsMain } from "./_cli_error.ts";
+import { asConfigError, checkWritableDir, parseArgsOnce, reportCliError, runAsMain } from "./_cli_error.ts";
 import { inputNote } from "./steps/collect.ts";
 import { loadConfig } from "./config.ts";
 import { syntheticMarketFor } from "./source.ts";
@@ -102,7 +101,7 @@ export interface CollectArgs {
 /** Parses argv; user mistakes are `ConfigError`s / `RangeError`s with one-line messages. */
 export function parseCollectArgs(argv: string[]): CollectArgs {
   const p = asConfigError(() =>
-    parseArgs({
+    parseArgsOnce({
       args: argv,
       strict: true,
       allowPositionals: false,

@@ -103,7 +103,7 @@ Deno.test("collect cli: replayed run stores, prints the summary; dry-run writes 
     const dry2 = await capture([...base, "--kinds", "prices", "--dry-run"]);
     ok(/prices\s+AAPL\s+skip \(stored up to 2020-01-02\)/.test(dry2.out), dry2.out);
     const failing = await capture([
-      ...base,
+      ...base.slice(2),
       "--symbols",
       "AAPL,NOPE",
       "--kinds",
@@ -113,6 +113,10 @@ Deno.test("collect cli: replayed run stores, prints the summary; dry-run writes 
       YF,
     ]);
     equal(failing.code, 1, "a failed symbol makes the run exit 1");
+    // a flag given twice is refused, not the last one kept
+    const twice = await capture([...base, "--symbols", "AAPL,NOPE", "--kinds", "prices", "--replay", YF]);
+    equal(twice.code, 2, twice.err);
+    ok(/^error: --symbols is given twice: give it once$/m.test(twice.err), twice.err);
     ok(/options\s+NOPE\s+FAILED/.test(failing.out), failing.out);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -16,7 +16,6 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { parseArgs } from "node:util";
 import {
   ConfigError,
   DataValidationError,
@@ -53,7 +52,7 @@ import {
   type TableQuery,
   type TableSchema,
 } from "@lib/store/mod.ts";
-import { asConfigError, checkWritableDir, reportCliError } from "./_cli_error.ts";
+import { asConfigError, checkWritableDir, parseArgsOnce, reportCliError } from "./_cli_error.ts";
 import { type Config, loadConfig, loadFlagsConfig, segmentChoice, specFromConfig } from "./config.ts";
 import { datasetStep, PIPELINE_FEATURE_SET } from "./steps/dataset.ts";
 import { fetchMarketBars, marketFromBars, marketNote } from "./steps/market.ts";
@@ -580,7 +579,7 @@ export const EXPORT_USAGE =
 /** Parses and checks the flags (a `ConfigError` with a one-line message before any work). */
 export function parseExportArgs(argv: string[]): ExportArgs {
   const { values: v } = asConfigError(() =>
-    parseArgs({
+    parseArgsOnce({
       args: argv,
       strict: true,
       options: {

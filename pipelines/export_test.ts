@@ -435,12 +435,14 @@ Deno.test({
     const a = await seeded(`${dir}/a`);
     try {
       const e = await runExport(args(`${dir}/o`, "bars,signals,predictions,features"), a);
+      // single-threaded reads: pyarrow's thread pool can abort the interpreter at exit after a successful read
+      // ("terminate called without an active exception", apache/arrow#34314), which CI met once under load
       const script = `
 import json, sys, pyarrow.parquet as pq, pandas as pd
 out = {}
 for name in ["bars", "signals", "predictions", "features"]:
-    t = pq.read_table(sys.argv[1] + "/" + name + ".parquet")
-    df = pd.read_parquet(sys.argv[1] + "/" + name + ".parquet")
+    t = pq.read_table(sys.argv[1] + "/" + name + ".parquet", use_threads=False)
+    df = pd.read_parquet(sys.argv[1] + "/" + name + ".parquet", use_threads=False)
     out[name] = {
         "rows": t.num_rows, "pandas_rows": len(df),
         "types": {f.name: str(f.type) for f in t.schema},

@@ -18,7 +18,6 @@
  * step failed (a Python step, hash mismatch, parity, ...), 2 usage error (before any work).
  * @module
  */
-import { parseArgs } from "node:util";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, FmaiError, oneLine, shown, wholeNumber } from "@lib/core/mod.ts";
@@ -31,7 +30,7 @@ import {
   SENTIMENT_FILES,
 } from "@lib/evaluate/mod.ts";
 import { createSyntheticMarket } from "@lib/sources/mod.ts";
-import { asConfigError, checkWritableDir, reportCliError } from "./_cli_error.ts";
+import { asConfigError, checkWritableDir, parseArgsOnce, reportCliError } from "./_cli_error.ts";
 import { checkLmDir, lmDir, lmRegistryDir, textScoreMemoPath } from "./lm.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -412,7 +411,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     // no defaults here: which flags were given decides what is refused
     const { values, positionals, tokens } = asConfigError(() =>
-      parseArgs({
+      parseArgsOnce({
         args,
         allowPositionals: true,
         strict: true,
@@ -441,8 +440,6 @@ export async function main(args: string[]): Promise<number> {
     for (const f of given) {
       if (!COMMAND_FLAGS[cmd].includes(f)) throw new ConfigError(foreignFlag(cmd, f));
     }
-    const twice = given.find((f, i) => given.indexOf(f) !== i);
-    if (twice) throw new ConfigError(`lm ${cmd}: --${twice} is given twice`);
     checkLmDir();
     if (cmd === "fetch") {
       const enc = encoderList(values.encoders ?? "minilm,mpnet");

@@ -11,11 +11,10 @@
  * sides naming the same stores (`embedded` and `embedded,` alike) is refused.
  * @module
  */
-import { parseArgs } from "node:util";
 import { ConfigError } from "@lib/core/mod.ts";
 import { ALL_SCHEMAS, openStores, type Stores } from "@lib/store/mod.ts";
 import { NEWS_COLLECTION, REPORTS_COLLECTION } from "./collect/mod.ts";
-import { asConfigError, checkWritableDir, reportCliError } from "./_cli_error.ts";
+import { asConfigError, checkWritableDir, parseArgsOnce, reportCliError } from "./_cli_error.ts";
 import { exportTables, importTables, readParquetTables } from "./export.ts";
 import {
   type BackendName,
@@ -118,7 +117,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const v = asConfigError(() =>
-      parseArgs({
+      parseArgsOnce({
         args: argv,
         strict: true,
         options: { from: { type: "string" }, to: { type: "string" }, "store-dir": { type: "string" } },
