@@ -4,7 +4,7 @@
  */
 import { equal, ok, throws } from "node:assert/strict";
 import { chanceTest, SwingLevelModel } from "@lib/models/mod.ts";
-import { closeTime, ConfigError } from "@lib/core/mod.ts";
+import { closeTime, ConfigError, sessions } from "@lib/core/mod.ts";
 import {
   createSyntheticMarket,
   csvSourceFor,
@@ -12,7 +12,8 @@ import {
   plantedRegimeMarket,
   type SyntheticMarket,
 } from "@lib/sources/mod.ts";
-import { openEmbeddedStores } from "@lib/store/mod.ts";
+import { barToRow, openEmbeddedStores } from "@lib/store/mod.ts";
+import { ensureTables } from "./collect/mod.ts";
 import { UNLIMITED_MOE } from "@lib/workflow/mod.ts";
 import { loadConfig, specFromConfig } from "./config.ts";
 import { checkRowUniverse, noNewsNote, noRowsNote, runPipeline, type RunSummary } from "./run.ts";
@@ -325,7 +326,27 @@ Deno.test({
           reportDir,
         },
       });
+      // the store already holds AAPL bars of another folder before this one's first session (a store shared
+      // across runs): they stay out of this run's series, which is the source's own data
+      await ensureTables(stores);
+      await stores.tables.upsert(
+        "bars",
+        sessions("2012-10-01", "2013-02-07").map((date) =>
+          barToRow({
+            symbol: "AAPL",
+            date,
+            open: 1,
+            high: 1,
+            low: 1,
+            close: 1,
+            adjClose: 1,
+            volume: 1,
+            knownAt: closeTime(date),
+          })
+        ),
+      );
       const s = await runPipeline(cfg, { run: "short", stores, quiet: true });
+      equal(s.ds.series.get("AAPL")!.dates[0], "2013-02-08");
       equal(new Set(s.ds.symbol).has("APTV"), false);
       const lines = s.summary.split("\n");
       // the data's first and last session, not the default request range 1990-01-01..today

@@ -250,10 +250,23 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
         (ctx && { ...ctx, vixKnownAt: ctx.vixKnownAt ?? Float64Array.from(ctx.dates, (d) => closeTime(d)) });
       const newsScorer = news.note;
       progress.note(newsScorer);
+      // the dataset reads the stored bars of the sessions the source gave, not the request's range: a store
+      // shared with an earlier run on another folder keeps that folder's bars outside this source's range, and
+      // they would be spliced onto this run's series without a word
       const ds = await datasetStep(
         stores,
         spec,
-        { ...req, symbols: collected.symbols, segments, market, universe, scorer: news.scorer },
+        {
+          ...req,
+          from: range[0],
+          to: range[1],
+          symbols: collected.symbols,
+          segments,
+          market,
+          universe,
+          scorer: news.scorer,
+          ...(cfg.source.kind === "csv" ? { newsFiles: cfg.source.newsFiles.map((f) => basename(f)) } : {}),
+        },
         progress,
       );
       const fit = await fitStep(spec, ds, progress);

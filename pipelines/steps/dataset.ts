@@ -63,6 +63,30 @@ export interface DatasetStepOptions {
    * reads a store). Default false: new scores are cached, as the research and daily runs do.
    */
   readOnly?: boolean;
+  /**
+   * The file names of the run's own news files (a csv source's `--news-file`s): the store's per-symbol items
+   * from anywhere else (an earlier run's files, a collector) are joined as stored, and the step's note counts
+   * them and names their sources, so a shared store never adds news without a word. Unset: not counted.
+   */
+  newsFiles?: readonly string[];
+}
+
+/**
+ * The part of the step's note on per-symbol news items that came from outside `files` (the run's own news
+ * files): how many and from where (the first three sources). "" when none did.
+ */
+export function foreignNewsText(items: readonly NewsItem[], files: readonly string[]): string {
+  const own = new Set(files);
+  const from = new Map<string, number>();
+  for (const n of items) {
+    if (!n.symbols?.length || own.has(basename(String(n.source ?? "")))) continue;
+    from.set(String(n.source), (from.get(String(n.source)) ?? 0) + 1);
+  }
+  if (!from.size) return "";
+  const total = [...from.values()].reduce((a, b) => a + b, 0);
+  const top = [...from].sort((a, b) => b[1] - a[1]).map(([src, k]) => `${src} ${k}`);
+  return `; ${total} of them about these symbols come from outside this run's news files, stored earlier ` +
+    `(${fewOf(top, 3)}): use another --store-dir to leave them out`;
 }
 
 /** What the sessions check needs: the fractions of a split and its purge and embargo. */
@@ -355,6 +379,9 @@ export async function datasetStep(
     o.market,
   );
   done?.();
-  progress?.note(`${ds.n} rows x ${ds.featureNames.length} features, ${news.length} news items joined`);
+  progress?.note(
+    `${ds.n} rows x ${ds.featureNames.length} features, ${news.length} news items joined` +
+      (o.newsFiles ? foreignNewsText(news, o.newsFiles) : ""),
+  );
   return ds;
 }

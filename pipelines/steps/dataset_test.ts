@@ -9,6 +9,7 @@ import {
   checkEnoughData,
   checkSessionCoverage,
   datasetStep,
+  foreignNewsText,
   MAX_GAP_SESSIONS,
   MAX_MISSING_SHARE,
   PIPELINE_FEATURE_SET,
@@ -207,4 +208,23 @@ Deno.test("the project's real price data is not refused by the calendar check (s
   );
   equal(counts["us-index-etf-daily-yahoo"], "");
   equal(counts["stocknet-tweets-prices"], "PTR 1/1258 gap 1, REX 1/1258 gap 1, SNP 1/1258 gap 1");
+});
+
+Deno.test("the dataset note counts the per-symbol news items joined from outside the run's own news files", () => {
+  const item = (source: string, symbols: string[]) =>
+    ({ id: source + symbols.join(), source, symbols, headline: "h", publishedAt: 0, knownAt: 0 }) as never;
+  const items = [
+    item("csv/bz.csv", ["AAPL"]),
+    item("csv/stocknet.csv.gz", ["AAPL"]),
+    item("csv/stocknet.csv.gz", ["XOM"]),
+    item("yahoo", ["XOM"]),
+    item("csv/cnbc.csv", []), // market-wide: fed by the run's market files alone, not counted here
+  ];
+  equal(
+    foreignNewsText(items, ["bz.csv"]),
+    "; 3 of them about these symbols come from outside this run's news files, stored earlier " +
+      "(csv/stocknet.csv.gz 2, yahoo 1): use another --store-dir to leave them out",
+  );
+  equal(foreignNewsText(items.slice(0, 1), ["bz.csv"]), "");
+  ok(foreignNewsText(items, []).startsWith("; 4 of them"));
 });
