@@ -23,10 +23,12 @@ import {
   InputError,
   isCalendarDate,
   type IsoDate,
+  nextSession,
   normalizeSymbols,
   parseSymbolList,
   prevSession,
 } from "@lib/core/mod.ts";
+import type { SegmentSpec } from "@lib/dataset/mod.ts";
 import { featureWarmup } from "@lib/features/mod.ts";
 import {
   datasetFrame,
@@ -53,7 +55,7 @@ import {
   type TableSchema,
 } from "@lib/store/mod.ts";
 import { asConfigError, checkWritableDir, parseArgsOnce, reportCliError } from "./_cli_error.ts";
-import { type Config, loadConfig, loadFlagsConfig, segmentChoice, specFromConfig } from "./config.ts";
+import { type Config, loadConfig, loadFlagsConfig, specFromConfig } from "./config.ts";
 import { datasetStep, PIPELINE_FEATURE_SET } from "./steps/dataset.ts";
 import { fetchMarketBars, marketFromBars, marketNote } from "./steps/market.ts";
 import { sourceFromConfig, specForSource } from "./source.ts";
@@ -347,8 +349,26 @@ async function prepareFeatures(
     ? filter.symbols
     : [...new Set(bars.map((r) => String(r.symbol)))].sort();
   const from = filter.from ?? String(bars[0].date), to = filter.to ?? String(bars[bars.length - 1].date);
+  // the cross-section the features are computed on (ranks, relative returns, the universe's own index): the
+  // config's symbols, else every symbol stored in the range, whatever --symbols picks to write; computing them
+  // on the picked symbols alone would give other values than the run's
+  const universe = cfg.source.symbols.length ? [...cfg.source.symbols] : !filter.symbols?.length ? symbols : [
+    ...new Set(
+      (await stores.tables.query("bars", { where: whereOf(BARS, { ...filter, symbols: undefined }) }))
+        .map((r) => String(r.symbol)),
+    ),
+  ].sort();
+  const outside = symbols.filter((s) => !universe.includes(s));
+  if (outside.length) {
+    throw new ConfigError(
+      `--symbols ${
+        outside.join(",")
+      }: not in the config's source.symbols, the cross-section the features are ` +
+        `computed on (add ${outside.length === 1 ? "it" : "them"} there, or use the run's config)`,
+    );
+  }
   // the warm-up: a row's features need `need` sessions of the symbol's history before it
-  const hist = await warmupHistory(stores, symbols, from, featureWarmup(PIPELINE_FEATURE_SET));
+  const hist = await warmupHistory(stores, universe, from, featureWarmup(PIPELINE_FEATURE_SET));
   const { need, before } = hist;
   const inRange = new Map<string, number>(), firstBar = new Map<string, IsoDate>();
   for (const r of bars) {
@@ -394,11 +414,13 @@ async function prepareFeatures(
     log,
     (scorer) =>
       datasetStep(stores, spec, {
-        symbols,
+        symbols: universe,
         from,
         to,
         historyFrom: hist.historyFrom,
-        segments: segmentChoice(cfg),
+        // one segment over the rows: an export has no split, and the config's (dates or fractions) need not fit
+        // the range asked (a week's features failed as "too few sessions for three segments")
+        segments: exportSegments(from, to, spec.dataset.purge),
         scorer,
         // an export only reads the store: news scores missing from its cache are computed, not saved
         readOnly: true,
@@ -425,13 +447,23 @@ async function prepareFeatures(
       }): ${why}`,
     );
   }
+  const all = datasetFrame(ds);
   return {
     name: "features",
-    df: datasetFrame(ds),
+    df: filter.symbols?.length ? all.filter(pl.col("symbol").isIn([...symbols])) : all,
     schema: datasetFrameSchema(ds.featureNames),
     extra: { filter, featureSet: `${ds.featureSet.name}@${ds.featureSet.version}` },
     note: `x ${ds.featureNames.length} features`,
   };
+}
+
+/**
+ * The segments a feature export builds its rows with: every session from `from` to `to` in the first, the other
+ * two after `to` (no rows; an export writes no segment or label).
+ */
+function exportSegments(from: IsoDate, to: IsoDate, purge: number): SegmentSpec {
+  const v = nextSession(to), t = nextSession(v);
+  return { train: [from, to], valid: [v, v], test: [t, t], purge, embargo: 0 };
 }
 
 /**

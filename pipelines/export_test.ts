@@ -702,6 +702,51 @@ Deno.test("export of the feature table on a short range: rows from the first ses
         ok(Math.abs((r[f] as number) - (w[f] as number)) < 1e-12, `${r.symbol} ${r.date} ${f}`);
       }
     }
+    // a week's features: an export has no segments to fit (it failed as "too few sessions for three segments")
+    const week = await run(`${dir}/week`, "--from", dates[i0], "--to", dates[i0 + 3]);
+    equal(week.rows.length, 8);
+    // --symbols picks the rows written, not the cross-section: ranks, relative returns and the universe's own
+    // index are those of every stored symbol, as in an export without --symbols (they were recomputed on the
+    // picked symbols alone)
+    await runExport(
+      parseExportArgs([
+        ...["--what", "features", "--format", "csv", "--config", config, "--out", `${dir}/wide`],
+        ...["--from", addDays(dates[i0 - 1], 1), "--to", dates[i1]],
+      ]),
+      a,
+    );
+    const wide = await featureRows(`${dir}/wide`);
+    // a config naming the cross-section: --symbols outside it is refused, not computed on another one
+    await Deno.writeTextFile(
+      `${dir}/two.yaml`,
+      "news: {scorer: lexicon}\nsource: {symbols: [SYN00, SYN01]}\n",
+    );
+    await rejects(
+      () =>
+        runExport(
+          parseExportArgs([
+            "--what",
+            "features",
+            "--config",
+            `${dir}/two.yaml`,
+            "--symbols",
+            "SYN02",
+            "--out",
+            `${dir}/x`,
+          ]),
+          a,
+        ),
+      (e: Error) =>
+        e instanceof ConfigError && /^--symbols SYN02: not in the config's source\.symbols/.test(e.message),
+    );
+    ok(new Set(wide.map((r) => r.symbol)).size > 2, "the store holds more symbols than the two picked");
+    const wideBy = new Map(wide.map((r) => [`${r.symbol} ${r.date}`, r]));
+    for (const r of short.rows) {
+      const w = wideBy.get(`${r.symbol} ${r.date}`)!;
+      for (const f of ["rank_ret_1", "rel_ret_5", "index_ret_1", "ret_1"]) {
+        ok(f in r && Math.abs((r[f] as number) - (w[f] as number)) < 1e-12, `${r.symbol} ${r.date} ${f}`);
+      }
+    }
     // history short of the warm-up: rows start where it is covered, and a note says so
     const part = await run(`${dir}/part`, "--from", dates[need - 20], "--to", dates[i1]);
     for (const sym of ["SYN00", "SYN01"]) {
