@@ -522,6 +522,26 @@ async function paperAccount(stores: Stores, asOf: IsoDate): Promise<number[]> {
  * How a run sizes every book it issues: the config's portfolio, and with a drawdown brake the paper account the
  * brake reads and the brake's state after it (recorded on each signal).
  */
+/**
+ * The paper account of one version's own books, oldest first: the scorecard's rows of `version` (issued or in
+ * the shadow; the issued one where a date has both) for dates before `asOf` whose traded return has settled by
+ * then, with a booked `book_pnl`. A version in the shadow runs its drawdown brake on it, as it would have had it
+ * served: the production account would brake a challenger for losses the champion made.
+ */
+export async function versionAccount(stores: Stores, version: string, asOf: IsoDate): Promise<number[]> {
+  const rows = await stores.tables.query("scorecard", {
+    where: { model_version: version, date: { lt: asOf } },
+    orderBy: ["date"],
+  });
+  const byDate = new Map<string, number>();
+  for (const r of rows) {
+    const d = String(r.date), pnl = storedDayScore(r).bookPnl;
+    if (exitSession(d) > asOf || pnl === null) continue;
+    if (!byDate.has(d) || r.source === SIGNAL_SOURCE) byDate.set(d, pnl);
+  }
+  return [...byDate.values()];
+}
+
 interface RunSizing {
   portfolio: SystemSpec["portfolio"];
   account?: readonly number[];
@@ -1563,6 +1583,11 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     }
     const shadowRuns: ShadowRun[] = [];
     for (const sh of shadows) {
+      // a shadow version's brake reads its own paper account, not the production one
+      const own = brake ? await versionAccount(stores, sh.manifest.version, asOf) : undefined;
+      const shadowSizing: RunSizing = brake && own
+        ? { portfolio: spec.portfolio, account: own, brake: brakeState(own, brake) }
+        : sizing;
       const r = await issueOnce(
         stores,
         sh.system,
@@ -1572,7 +1597,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         issuedAt,
         SHADOW_SIGNAL_SOURCE,
         runSymbols,
-        sizing,
+        shadowSizing,
       );
       shadowRuns.push({ version: sh.manifest.version, signals: r.issued, written: r.written });
     }

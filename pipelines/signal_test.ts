@@ -24,6 +24,7 @@ import {
   runSignal,
   SIGNAL_SOURCE,
   specChangeNotes,
+  versionAccount,
 } from "./signal.ts";
 import { scorecardTotals } from "@lib/backtest/mod.ts";
 
@@ -737,7 +738,7 @@ Deno.test({
      * The four days issued into a fresh store; `loss`: the account's first settled day is booked at -20% (before
      * the last day is issued, or with `rerun` after it, and the last day run again).
      */
-    const issue = async (loss: boolean, rerun = false) => {
+    const issue = async (loss: boolean, rerun = false, refit = false) => {
       const stores = openEmbeddedStores(":memory:");
       const notes: string[] = [];
       const progress = { ...createProgress({ quiet: true }), note: (t: string) => void notes.push(t) };
@@ -755,6 +756,8 @@ Deno.test({
           notes.length = 0;
           out = await runSignal(cfg, { ...quiet, stores, asOf: date, progress });
         }
+        // a refit of the last day runs in the shadow beside the issued signals
+        if (refit) out = await runSignal(cfg, { ...quiet, stores, asOf: d[3], refit: true });
         return {
           out: out!,
           notes: notes.filter((n) => n.startsWith("drawdown brake")),
@@ -812,7 +815,50 @@ Deno.test({
       (await Deno.readTextFile(again.out.reportPath)).includes("(as issued; read now"),
       "the report says it",
     );
+    // a challenger refitted on the braked day runs in the shadow on its own paper account (nothing settled
+    // yet), not braked for the champion's losses
+    const shadow = (await issue(true, false, true)).out.shadow;
+    equal(shadow.length, 1);
+    ok(shadow[0].signals.some((x) => x.size !== 0), "the shadow book holds something");
+    for (const x of shadow[0].signals) {
+      deepEqual(x.provenance!.sizing.brake, { engaged: false, drawdown: 0, sessions: 0 });
+    }
   },
+});
+
+Deno.test("signal: a version's own paper account: its settled books, issued or in the shadow, never another version's", async () => {
+  const stores = openEmbeddedStores(":memory:");
+  try {
+    await ensureTables(stores);
+    const [d1, d2, d3, d4, d5] = sessions("2021-06-01", "2021-06-07");
+    const row = (model_version: string, source: string, date: string, book_pnl: number | null) => ({
+      model_version,
+      source,
+      date,
+      n: 2,
+      traded: 2,
+      hits: 1,
+      pnl: 0,
+      ic: 0,
+      known_at: 0,
+      book_pnl,
+      turnover: 0,
+      benchmark: 0,
+    });
+    await stores.tables.upsert("scorecard", [
+      row("V", SHADOW_SIGNAL_SOURCE, d1, -0.1),
+      row("W", SIGNAL_SOURCE, d1, -0.3), // the champion's loss is not V's
+      row("V", SHADOW_SIGNAL_SOURCE, d2, 0.05),
+      row("V", SIGNAL_SOURCE, d2, 0.04), // promoted later the same date: the issued book counts
+      row("V", SHADOW_SIGNAL_SOURCE, d3, null), // scored before books were booked
+      row("V", SHADOW_SIGNAL_SOURCE, d4, 0.2), // not settled by d5 (exit at the open of d6)
+    ]);
+    deepEqual(await versionAccount(stores, "V", d5), [-0.1, 0.04]);
+    deepEqual(await versionAccount(stores, "W", d5), [-0.3]);
+    deepEqual(await versionAccount(stores, "X", d5), []);
+  } finally {
+    await stores.close();
+  }
 });
 
 Deno.test("signal: specChangeNotes says which config changes size the loaded version's book now and which wait for a refit", () => {
