@@ -16,7 +16,14 @@ import { barToRow, openEmbeddedStores } from "@lib/store/mod.ts";
 import { ensureTables } from "./collect/mod.ts";
 import { UNLIMITED_MOE } from "@lib/workflow/mod.ts";
 import { loadConfig, specFromConfig } from "./config.ts";
-import { checkRowUniverse, noNewsNote, noRowsNote, runPipeline, type RunSummary } from "./run.ts";
+import {
+  checkRowUniverse,
+  flatMoeNote,
+  noNewsNote,
+  noRowsNote,
+  runPipeline,
+  type RunSummary,
+} from "./run.ts";
 import { collect, inputNote } from "./steps/collect.ts";
 import { newsScorerFor } from "./lm.ts";
 
@@ -435,4 +442,22 @@ Deno.test({
       "the unlimited row is the plain run's book",
     );
   },
+});
+
+Deno.test("a mixture that held nothing on any test day says why when every expert's slope is 0", () => {
+  const bt = (e: number[]) => new Map([["moe", { exposure: Float64Array.from(e) }]]);
+  const fit = (beta: number[], folds = 1) => ({
+    folds: new Array(folds).fill({}),
+    system: { expertNames: ["market", "trend"], gateSpecialists: { alpha: [0, 0], beta } },
+  });
+  equal(
+    flatMoeNote(bt([0, 0]), fit([0, 0])),
+    "moe: held nothing on any test day: the gate's recalibration on the calibration window gave every expert " +
+      "(market, trend) a zero slope, so the mixture's edge is the same for every name (the expert rows trade " +
+      "each expert on its own edge)",
+  );
+  ok(flatMoeNote(bt([0, 0]), fit([0, 0], 3)).includes("a zero slope in the last fit"));
+  equal(flatMoeNote(bt([0, 0.5]), fit([0, 0])), "", "it held something");
+  equal(flatMoeNote(bt([0, 0]), fit([0, 1.2])), "", "another cause: not said");
+  equal(flatMoeNote(new Map(), fit([0, 0])), "");
 });

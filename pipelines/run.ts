@@ -13,6 +13,7 @@ import type { TrendMetrics } from "@lib/models/mod.ts";
 import type { BuiltDataset, MarketInput } from "@lib/dataset/mod.ts";
 import {
   checkUniverseSize,
+  type FittedSystem,
   resolveSegments,
   type SegmentSource,
   type SystemSpec,
@@ -197,6 +198,27 @@ export function noNewsNote(ds: Pick<BuiltDataset, "featureNames" | "X" | "n">, c
       (csv ? " (the csv source reads news from --news-file FILE)" : "");
 }
 
+/**
+ * The note saying why the mixture of experts held nothing on any test day, when the cause is certain ("" else):
+ * the gate's recalibration on the calibration window gave every expert a zero slope (it clips a negative one),
+ * so the mixture's edge is the same for every name and a book that ranks or sizes by edge has nothing to act on;
+ * the `expert:*` rows, each traded on its own edge, can still trade.
+ */
+export function flatMoeNote(
+  backtests: ReadonlyMap<string, Pick<BacktestResult, "exposure">>,
+  fit: Pick<WalkForwardResult, "folds"> & { system: Pick<FittedSystem, "expertNames" | "gateSpecialists"> },
+): string {
+  const moe = backtests.get("moe");
+  if (!moe || moe.exposure.some((e) => e > 0)) return "";
+  const { beta } = fit.system.gateSpecialists;
+  if (!beta.length || beta.some((b) => b !== 0)) return "";
+  return `moe: held nothing on any test day: the gate's recalibration on the calibration window gave every ` +
+    `expert (${fit.system.expertNames.join(", ")}) a zero slope${
+      fit.folds.length > 1 ? " in the last fit" : ""
+    }` +
+    `, so the mixture's edge is the same for every name (the expert rows trade each expert on its own edge)`;
+}
+
 /** Runs every step and writes the report. */
 export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSummary> {
   const progress: Progress = createProgress({ quiet: opts.quiet });
@@ -284,6 +306,7 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
         noRowsNote(counts, ds, warmup, universe),
         noNewsNote(ds, cfg.source.kind === "csv"),
         marketNewsNote(ds, await marketNewsFiles(source)),
+        flatMoeNote(backtests, fit),
       ]
         .filter(Boolean);
       const dataLine = `data: ${range[0]}..${range[1]} (${calendar.length} sessions, ${source.name})`;
