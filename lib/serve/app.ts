@@ -385,15 +385,23 @@ export function createApi(opts: ApiOptions): Api {
       const symbol = c.req.valid("param").symbol.toUpperCase();
       const q = c.req.valid("query");
       const asOf = asOfOf(c, q.asOf, q.model);
-      const to: IsoDate = q.to ?? nyDate(asOf);
-      const from: IsoDate = q.from ?? yearBefore(to);
-      if (from > to) throw new ApiError(400, `query from ${from} is after to ${to}`);
       const limit = q.limit === undefined ? 1000 : Number(q.limit);
       if (!(limit >= 1 && limit <= MAX_HISTORY)) {
         throw new ApiError(400, `query limit: expected 1..${MAX_HISTORY}`);
       }
+      if (q.from !== undefined && q.to !== undefined && q.from > q.to) {
+        throw new ApiError(400, `query from ${q.from} is after to ${q.to}`);
+      }
       const model = await resolveModel(q.model);
       if (model === undefined) throw new ApiError(404, `unknown model alias ${q.model}`);
+      // without `from` and `to`: the year up to the latest date issued by asOf (a store of past years answers its
+      // last year, not an empty one); `from` alone reaches the New York date of asOf
+      const latest = q.to === undefined && q.from === undefined
+        ? (await reader.run(null, asOf, model))?.date
+        : undefined;
+      const to: IsoDate = q.to ?? latest ?? nyDate(asOf);
+      const from: IsoDate = q.from ?? yearBefore(to);
+      if (from > to) throw new ApiError(400, `query from ${from} is after to ${to}`);
       await checkSymbol(symbol, asOf);
       const signals = await reader.history(symbol, from, to, asOf, model, limit);
       return jsonWith(c, { symbol, from, to }, signals);

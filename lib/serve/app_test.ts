@@ -203,6 +203,12 @@ Deno.test("serve: signals: latest run, by date, by model version; a new version 
       [DATES[0], s.fx.v1],
       [DATES[1], s.fx.v2],
     ]);
+    // no range: the year up to the latest issued date (2018), not the year up to today, which holds nothing
+    const recent = await (await get("/v1/signals/AAPL")).json();
+    deepEqual([recent.to, recent.signals.map((h: { date: string }) => h.date)], [DATES[1], [
+      DATES[0],
+      DATES[1],
+    ]]);
   } finally {
     await s.stores.close();
   }
@@ -372,7 +378,10 @@ Deno.test("serve: models, manifest, scorecard, health, metrics and openapi", asy
       params.find((x) => x.name === "from")?.description?.includes("one year before `to`"),
       JSON.stringify(params),
     );
-    ok(params.find((x) => x.name === "to")?.description?.includes("today"), JSON.stringify(params));
+    ok(
+      params.find((x) => x.name === "to")?.description?.includes("the latest date issued by `asOf`"),
+      JSON.stringify(params),
+    );
     ok(doc.components.securitySchemes.ApiKey);
   } finally {
     await s.stores.close();

@@ -107,8 +107,8 @@ export const HistoryQuery = z.object({
     description: "First decision date (default: one year before `to`)",
   }),
   to: IsoDateSchema.optional().openapi({
-    description: "Last decision date (default: the New York date of `asOf`, i.e. today); data that ends " +
-      "earlier needs `from` to reach it",
+    description: "Last decision date (default: without `from`, the latest date issued by `asOf`, for " +
+      "`model` when given; with `from`, or when none was issued, the New York date of `asOf`)",
   }),
   model: Version.optional(),
   asOf: InstantSchema.optional().openapi({ description: AS_OF }),
