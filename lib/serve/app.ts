@@ -403,8 +403,10 @@ export function createApi(opts: ApiOptions): Api {
       const from: IsoDate = q.from ?? yearBefore(to);
       if (from > to) throw new ApiError(400, `query from ${from} is after to ${to}`);
       await checkSymbol(symbol, asOf);
-      const signals = await reader.history(symbol, from, to, asOf, model, limit);
-      return jsonWith(c, { symbol, from, to }, signals);
+      // one more than asked: whether `limit` cut older dates off is said in `truncated`
+      const signals = await reader.history(symbol, from, to, asOf, model, limit + 1);
+      const truncated = signals.length > limit;
+      return jsonWith(c, { symbol, from, to }, truncated ? signals.slice(1) : signals, { truncated });
     },
   );
 

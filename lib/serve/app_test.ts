@@ -209,6 +209,11 @@ Deno.test("serve: signals: latest run, by date, by model version; a new version 
       DATES[0],
       DATES[1],
     ]]);
+    equal(recent.truncated, false);
+    // a limit that leaves dates out says so; the newest are kept
+    const one = await (await get("/v1/signals/AAPL?limit=1")).json();
+    deepEqual([one.truncated, one.signals.map((h: { date: string }) => h.date)], [true, [DATES[1]]]);
+    equal((await (await get("/v1/signals/AAPL?limit=2")).json()).truncated, false);
   } finally {
     await s.stores.close();
   }

@@ -226,6 +226,9 @@ export const HistoryResponse = z.object({
   from: z.string(),
   to: z.string(),
   signals: z.array(IssuedSignalSchema),
+  truncated: z.boolean().openapi({
+    description: "Whether `limit` left out older dates of the range (the newest `limit` are kept)",
+  }),
 }).openapi("SignalHistory");
 
 /** A model version in the list. */
