@@ -445,7 +445,8 @@ function refuseUnreadKeys(trees: unknown[], keys: UnreadKey[]): void {
 
 /**
  * The keys of a loaded portfolio that only one setting reads: `varAlpha` (the VaR limit), `brakeScale` and
- * `brakeRecover` (the drawdown brake) and `tilt` (the tilt method).
+ * `brakeRecover` (the drawdown brake), `tilt` (the tilt method), `kellyFraction` and `longOnly` (the kelly
+ * method), `topK` and `nDrop` (the ranking methods, topk-dropout and long-short).
  */
 function portfolioReaders(p: Config["portfolio"]): UnreadKey[] {
   const risk = p.risk;
@@ -471,6 +472,22 @@ function portfolioReaders(p: Config["portfolio"]): UnreadKey[] {
       state: `portfolio.method is ${p.method}`,
       fix: "portfolio.method: tilt",
     },
+    ...(["kellyFraction", "longOnly"] as const).map((key) => ({
+      path: ["portfolio", key],
+      value: p[key],
+      unread: p.method !== "kelly",
+      reader: "the kelly method",
+      state: `portfolio.method is ${p.method}`,
+      fix: "portfolio.method: kelly",
+    })),
+    ...(["topK", "nDrop"] as const).map((key) => ({
+      path: ["portfolio", key],
+      value: p[key],
+      unread: p.method === "kelly" || p.method === "tilt",
+      reader: "the ranking methods (topk-dropout, long-short)",
+      state: `portfolio.method is ${p.method}`,
+      fix: "portfolio.method: topk-dropout or long-short",
+    })),
   ];
 }
 

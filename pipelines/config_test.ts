@@ -384,6 +384,16 @@ Deno.test("portfolio.tilt: reaches the spec only with the tilt method (other spe
   equal(tilt.portfolio.method, "tilt");
   equal(tilt.portfolio.tilt, 0.5);
   equal(specFromConfig(await loadConfig({ overrides: { portfolio: { method: "tilt" } } })).portfolio.tilt, 1);
+  // each read by its own method
+  for (
+    const portfolio of [{ method: "kelly", longOnly: false, kellyFraction: 0.5 }, {
+      method: "long-short",
+      topK: 5,
+      nDrop: 1,
+    }]
+  ) {
+    equal((await loadConfig({ overrides: { portfolio } })).portfolio.method, portfolio.method);
+  }
   const bad: [Record<string, unknown>, RegExp][] = [
     [
       { portfolio: { tilt: 0.5 } },
@@ -391,6 +401,23 @@ Deno.test("portfolio.tilt: reaches the spec only with the tilt method (other spe
     ],
     [{ portfolio: { method: "tilt", tilt: 11 } }, /^config portfolio\.tilt: 11 is out of range/],
     [{ portfolio: { method: "tilts" } }, /^config portfolio\.method: /],
+    // the other keys only one method reads: set with another method they would be ignored
+    [
+      { portfolio: { kellyFraction: 0.5 } },
+      /^config portfolio\.kellyFraction: 0\.5 is read only by the kelly method, and portfolio\.method is topk-dropout: set portfolio\.method: kelly, or leave kellyFraction out$/,
+    ],
+    [
+      { portfolio: { method: "long-short", longOnly: false } },
+      /^config portfolio\.longOnly: false is read only by the kelly method/,
+    ],
+    [
+      { portfolio: { method: "kelly", topK: 10 } },
+      /^config portfolio\.topK: 10 is read only by the ranking methods \(topk-dropout, long-short\), and portfolio\.method is kelly: set portfolio\.method: topk-dropout or long-short, or leave topK out$/,
+    ],
+    [
+      { portfolio: { method: "tilt", nDrop: 2 } },
+      /^config portfolio\.nDrop: 2 is read only by the ranking methods/,
+    ],
   ];
   for (const [overrides, re] of bad) {
     await rejects(
