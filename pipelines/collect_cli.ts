@@ -13,9 +13,9 @@ import {
   InputError,
   isCalendarDate,
   type IsoDate,
+  normalizeSymbols,
   nyDate,
   parseSymbolList,
-  repeatedSymbol,
   sessionOnOrBefore,
   sessions,
   wholeNumber,
@@ -79,6 +79,8 @@ const KINDS_OF: Record<(typeof SOURCES)[number], readonly CollectKind[]> = {
 export interface CollectArgs {
   source: (typeof SOURCES)[number];
   symbols: string[];
+  /** `--symbols` given in another case, upper-cased (`spy is SPY`), for the run's note. */
+  upperCased: string[];
   from: string;
   to: string;
   kinds: CollectKind[];
@@ -141,10 +143,13 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
       `--source ${source} cannot collect ${bad.join(", ")} (it collects ${KINDS_OF[source].join(", ")})`,
     );
   }
-  const symbols = v.symbols === undefined ? [] : parseSymbolList(v.symbols, "--symbols");
-  // a symbol listed twice, in any case, would be collected twice and its rows counted twice
-  const twice = repeatedSymbol(symbols, "--symbols");
-  if (twice) throw new ConfigError(twice);
+  // upper-cased as everywhere (`spy` is `SPY`, said in a note); a symbol listed twice, in any case, would be
+  // collected twice and its rows counted twice
+  const { symbols, renamed: upperCased } = normalizeSymbols(
+    v.symbols === undefined ? [] : parseSymbolList(v.symbols, "--symbols"),
+    "--symbols",
+    ConfigError,
+  );
   const needsSymbols = !(source === "synthetic" || source === "csv" ||
     kinds.every((k) => k === "calendars"));
   if (!symbols.length && needsSymbols && !help) {
@@ -184,6 +189,7 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
   return {
     source,
     symbols,
+    upperCased,
     from,
     to,
     kinds,
@@ -301,9 +307,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (!a.dryRun && !a.backends.length) await checkWritableDir(a.storeDir, "--store-dir");
     const { sources, symbols, renamed } = await buildSources(a);
-    const renamedNote = renamed.length
-      ? `symbols: ${renamed.map(([s, k]) => `${s} is ${k}`).join(", ")} in ${sources.market!.name}`
-      : "";
+    const renamedNote = [
+      ...(a.upperCased.length ? [`symbols: ${a.upperCased.join(", ")} (upper-cased)`] : []),
+      ...(renamed.length
+        ? [`symbols: ${renamed.map(([s, k]) => `${s} is ${k}`).join(", ")} in ${sources.market!.name}`]
+        : []),
+    ].join("\n");
     const req: CollectRequest = {
       symbols,
       from: a.from,

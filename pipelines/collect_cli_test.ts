@@ -1,4 +1,4 @@
-import { equal, ok, throws } from "node:assert/strict";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { ConfigError, isSession, nyDate } from "@lib/core/mod.ts";
 import { openEmbeddedStores } from "@lib/store/mod.ts";
 import { main, parseCollectArgs, yahooScaleNote } from "./collect_cli.ts";
@@ -39,6 +39,14 @@ Deno.test("collect cli: user mistakes are one-line errors with exit code 2", asy
     () => parseCollectArgs(["--symbols", "AAPL", "--from", "2019-02-30"]),
     /--from must be a date YYYY-MM-DD, got 2019-02-30/,
   );
+  // --symbols are upper-cased for every source, as the README says (only csv mapped the case; yahoo requested
+  // /chart/aapl and the synthetic market refused syn00), and a symbol twice in any case is refused
+  const up = parseCollectArgs(["--source", "nasdaq", "--symbols", "aapl,MSFT", "--kinds", "calendars"]);
+  deepEqual([up.symbols, up.upperCased], [["AAPL", "MSFT"], ["aapl is AAPL"]]);
+  throws(() => parseCollectArgs(["--symbols", "aapl,AAPL"]), ConfigError);
+  const syn = await capture(["--source", "synthetic", "--symbols", "syn00", "--from", "2016-01-04", "--dry-run"]);
+  equal(syn.code, 0, syn.err);
+  ok(syn.out.includes("symbols: syn00 is SYN00 (upper-cased)"), syn.out);
   // without --to the range ends at the last session on or before today: never empty on a weekend or holiday
   const d = parseCollectArgs(["--symbols", "AAPL"]);
   const today = nyDate(Date.now());
@@ -129,7 +137,7 @@ async function storeMade(store: string): Promise<boolean> {
   return await Deno.stat(store).then(() => true, () => false);
 }
 
-Deno.test("collect cli: a lowercase symbol is collected under the source's spelling, and the note says so", async () => {
+Deno.test("collect cli: a lowercase symbol is upper-cased and collected under the source's spelling, and the note says so", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const store = `${dir}/store`;
@@ -139,7 +147,7 @@ Deno.test("collect cli: a lowercase symbol is collected under the source's spell
     ]);
     equal(run.code, 0, run.out + run.err);
     ok(/prices\s+SPY\s+ok\s+2019-01-01\.\.2019-01-31\s+21\s+21/.test(run.out), run.out);
-    ok(run.out.includes("symbols: spy is SPY in csv:yahoo-daily"), run.out);
+    ok(run.out.includes("symbols: spy is SPY (upper-cased)"), run.out);
     const s = openEmbeddedStores(store);
     try {
       equal(await s.tables.count("bars", { symbol: "SPY" }), 21);
