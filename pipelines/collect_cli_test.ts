@@ -44,7 +44,15 @@ Deno.test("collect cli: user mistakes are one-line errors with exit code 2", asy
   const up = parseCollectArgs(["--source", "nasdaq", "--symbols", "aapl,MSFT", "--kinds", "calendars"]);
   deepEqual([up.symbols, up.upperCased], [["AAPL", "MSFT"], ["aapl is AAPL"]]);
   throws(() => parseCollectArgs(["--symbols", "aapl,AAPL"]), ConfigError);
-  const syn = await capture(["--source", "synthetic", "--symbols", "syn00", "--from", "2016-01-04", "--dry-run"]);
+  const syn = await capture([
+    "--source",
+    "synthetic",
+    "--symbols",
+    "syn00",
+    "--from",
+    "2016-01-04",
+    "--dry-run",
+  ]);
   equal(syn.code, 0, syn.err);
   ok(syn.out.includes("symbols: syn00 is SYN00 (upper-cased)"), syn.out);
   // without --to the range ends at the last session on or before today: never empty on a weekend or holiday

@@ -47,7 +47,6 @@ import {
 import {
   ALL_SCHEMAS,
   BARS,
-  CORPORATE_ACTIONS,
   openStores,
   type Row,
   type Stores,
@@ -60,7 +59,7 @@ import { datasetStep, PIPELINE_FEATURE_SET } from "./steps/dataset.ts";
 import { fetchMarketBars, marketFromBars, marketNote } from "./steps/market.ts";
 import { sourceFromConfig, specForSource } from "./source.ts";
 import { withNewsScorer } from "./lm.ts";
-import { checkStoreExists, parseBackends, storeConfigFor, type StorePart } from "./stores.ts";
+import { checkStoreExists, parseBackends, readRows, storeConfigFor, type StorePart } from "./stores.ts";
 
 /** What `deno task export` can write: three store tables and the feature table. */
 export const EXPORT_KINDS = ["bars", "features", "signals", "predictions"] as const;
@@ -240,8 +239,7 @@ export async function tableFrame(
   t: TableSchema,
   filter: ExportFilter = {},
 ): Promise<pl.DataFrame> {
-  await stores.tables.ensureTable(t);
-  return rowsToFrame(t, await stores.tables.query(t.name, { where: whereOf(t, filter), orderBy: t.key }));
+  return rowsToFrame(t, await readRows(stores, t.name, { where: whereOf(t, filter), orderBy: t.key }));
 }
 
 /** Reads store tables (filtered, in key order) as files to write; nothing is written. */
@@ -252,8 +250,7 @@ async function prepareTables(
 ): Promise<Prepared[]> {
   const out: Prepared[] = [];
   for (const t of tables) {
-    await stores.tables.ensureTable(t);
-    const rows = await stores.tables.query(t.name, { where: whereOf(t, filter), orderBy: t.key });
+    const rows = await readRows(stores, t.name, { where: whereOf(t, filter), orderBy: t.key });
     out.push({
       name: t.name,
       df: rowsToFrame(t, rows),
@@ -334,9 +331,8 @@ async function prepareFeatures(
   filter: ExportFilter,
   log: (s: string) => void,
 ): Promise<Prepared> {
-  // the dataset step reads bars and corporate actions: a store that never held one of them has none
-  for (const t of [BARS, CORPORATE_ACTIONS]) await stores.tables.ensureTable(t);
-  const bars = await stores.tables.query("bars", {
+  // a store that never held bars has none (the dataset step reads corporate actions the same way)
+  const bars = await readRows(stores, "bars", {
     where: whereOf(BARS, filter),
     orderBy: ["date"],
   });
@@ -475,7 +471,7 @@ async function checkSymbolsHeld(stores: Stores, tables: readonly TableSchema[], 
   for (const s of symbols) {
     let n = 0;
     for (const t of tables) {
-      await stores.tables.ensureTable(t);
+      if (!(await stores.tables.hasTable(t.name))) continue;
       n += await stores.tables.count(t.name, { symbol: s });
       if (n) break;
     }

@@ -260,6 +260,7 @@ Deno.test({
     const sc = await storeConfigFor(await Deno.makeTempDir(), ["mysql", "mongodb", "s3"], {
       ...env,
       FMAI_MYSQL_URL: url.href,
+      FMAI_MYSQL_DATABASE: tag, // .services/env names the shared database beside its URL
       FMAI_MONGO_DATABASE: tag,
     });
     (sc.objects as { prefix?: string }).prefix = `${tag}/`;

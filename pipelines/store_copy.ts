@@ -21,6 +21,7 @@ import {
   checkStoreExists,
   embeddedParts,
   parseBackends,
+  readRows,
   storeConfigFor,
 } from "./stores.ts";
 
@@ -42,9 +43,9 @@ export async function copyStores(
 ): Promise<CopyResult> {
   const out: CopyResult = { tables: {}, documents: {}, objects: 0 };
   for (const schema of ALL_SCHEMAS) {
-    await from.tables.ensureTable(schema);
+    // the source is only read: a table it never held is copied as empty, not created there
+    const rows = await readRows(from, schema.name, { orderBy: schema.key });
     await to.tables.ensureTable(schema);
-    const rows = await from.tables.query(schema.name, { orderBy: schema.key });
     for (let i = 0; i < rows.length; i += 50_000) {
       await to.tables.upsert(schema.name, rows.slice(i, i + 50_000));
     }

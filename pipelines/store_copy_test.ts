@@ -6,9 +6,17 @@ import { programStderr } from "../scripts/_test_process.ts";
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
 import { createSyntheticMarket } from "@lib/sources/mod.ts";
-import { BARS, embeddedConfig, openEmbeddedStores, openStores, type Stores } from "@lib/store/mod.ts";
+import {
+  ALL_SCHEMAS,
+  BARS,
+  barToRow,
+  embeddedConfig,
+  openEmbeddedStores,
+  openStores,
+  type Stores,
+} from "@lib/store/mod.ts";
 import { collect } from "./steps/collect.ts";
-import { copyStores, sameBackends } from "./store_copy.ts";
+import { copyStores, copyToParquet, sameBackends } from "./store_copy.ts";
 import { checkStoreExists, parseBackends, storeConfigFor } from "./stores.ts";
 
 async function seeded(dir: string): Promise<Stores> {
@@ -136,6 +144,40 @@ Deno.test("backend selection: a typo, a wrong type or a secret in a store config
   }
 });
 
+Deno.test("store:copy only reads its source: a table the source never held is not created there", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-copy-ro-" });
+  const a = openEmbeddedStores(`${dir}/a`), b = openEmbeddedStores(`${dir}/b`);
+  try {
+    await a.tables.ensureTable(BARS);
+    await a.tables.upsert("bars", [
+      barToRow({
+        symbol: "AAA",
+        date: "2020-01-02",
+        open: 1,
+        high: 1,
+        low: 1,
+        close: 1,
+        adjClose: 1,
+        volume: 1,
+        knownAt: 0,
+      }),
+    ]);
+    const held = async (s: Stores) =>
+      (await Promise.all(ALL_SCHEMAS.map((t) => s.tables.hasTable(t.name)))).filter(Boolean).length;
+    const before = await held(a);
+    ok(before < ALL_SCHEMAS.length, `${before} of ${ALL_SCHEMAS.length} tables`);
+    await copyToParquet(a, `${dir}/pq`);
+    await copyStores(a, b);
+    equal(await held(a), before, "the source gained no table");
+    equal(await b.tables.count("bars"), 1);
+    equal(await held(b), ALL_SCHEMAS.length, "the target has every table");
+  } finally {
+    await a.close();
+    await b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("store:copy embedded -> embedded copies everything, and again adds nothing", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-copy-" });
   const a = await seeded(`${dir}/a`), b = openEmbeddedStores(`${dir}/b`);
@@ -173,6 +215,55 @@ Deno.test("backend selection: a bad FMAI_MYSQL_PORT or FMAI_S3_ENDPOINT is a Con
     FMAI_S3_SECRET_ACCESS_KEY: "s",
   })).objects;
   equal((o as unknown as Record<string, unknown>).endpoint, "https://s3.example.com");
+});
+
+Deno.test("backend selection: FMAI_MYSQL_URL with parts that say otherwise is refused; FMAI_S3_PREFIX is read", async () => {
+  const url = "mysql://fmai:pw@127.0.0.1:3307/fmai";
+  // what `.services/env` exports: the URL and the same parts
+  const same = {
+    FMAI_MYSQL_URL: url,
+    FMAI_MYSQL_HOST: "127.0.0.1",
+    FMAI_MYSQL_PORT: "3307",
+    FMAI_MYSQL_USER: "fmai",
+    FMAI_MYSQL_DATABASE: "fmai",
+    FMAI_MYSQL_PASSWORD: "pw",
+  };
+  const t = (await storeConfigFor("/tmp/x", ["mysql"], same)).tables as unknown as Record<string, unknown>;
+  deepEqual([t.database, t.port, t.password], ["fmai", 3307, "pw"]);
+  // a part changed in one place only was ignored: the run wrote into the URL's database or port
+  const refused: [Record<string, string>, string][] = [
+    [
+      { FMAI_MYSQL_DATABASE: "fmai_only" },
+      "FMAI_MYSQL_DATABASE fmai_only differs from FMAI_MYSQL_URL's database fmai: set one of them",
+    ],
+    [
+      { FMAI_MYSQL_PORT: "3399" },
+      "FMAI_MYSQL_PORT 3399 differs from FMAI_MYSQL_URL's port 3307: set one of them",
+    ],
+    [
+      { FMAI_MYSQL_PASSWORD: "other" },
+      "FMAI_MYSQL_PASSWORD differs from the password in FMAI_MYSQL_URL: set one of them",
+    ],
+  ];
+  for (const [over, message] of refused) {
+    await rejects(
+      () => storeConfigFor("/tmp/x", ["mysql"], { ...same, ...over }),
+      (e) => e instanceof ConfigError && e.message === message,
+      message,
+    );
+  }
+  await rejects(
+    () => storeConfigFor("/tmp/x", ["mysql"], { FMAI_MYSQL_URL: url, FMAI_MYSQL_PORT: "abc" }),
+    (e) => e instanceof ConfigError && e.message.startsWith("FMAI_MYSQL_PORT: expected a port"),
+  );
+  // the CLI reads the S3 prefix from the environment, as the Lambdas do
+  const keys = { FMAI_S3_ACCESS_KEY_ID: "k", FMAI_S3_SECRET_ACCESS_KEY: "s" };
+  const o = (await storeConfigFor("/tmp/x", ["s3"], { ...keys, FMAI_S3_PREFIX: "team-a/" })).objects;
+  equal((o as unknown as Record<string, unknown>).prefix, "team-a/");
+  await rejects(
+    () => storeConfigFor("/tmp/x", ["s3"], { ...keys, FMAI_S3_PREFIX: "/bad" }),
+    (e) => e instanceof ConfigError && e.message.startsWith("FMAI_S3_PREFIX: "),
+  );
 });
 
 Deno.test("checkStoreExists: a folder without an embedded store is refused, and nothing is created", async () => {

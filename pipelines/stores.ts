@@ -17,8 +17,11 @@ import {
   isMongoUri,
   mySqlConfigFromUrl,
   redactUrl,
+  type Row,
   splitUrl,
   type StoreConfig,
+  type Stores,
+  type TableQuery,
 } from "@lib/store/mod.ts";
 import { mergeChecked, parseYamlText } from "./config.ts";
 
@@ -222,15 +225,27 @@ export async function storeConfigFor(
   const cfg = embeddedConfig(dataDir);
   if (backends.includes("mysql")) {
     const y = await section("mysql", "tables", configDir);
-    const base = env.FMAI_MYSQL_URL ? mysqlUrl(env.FMAI_MYSQL_URL) : {
-      ...y,
-      ...defined({
-        host: env.FMAI_MYSQL_HOST,
-        port: envPort(env.FMAI_MYSQL_PORT, "FMAI_MYSQL_PORT"),
-        user: env.FMAI_MYSQL_USER,
-        database: env.FMAI_MYSQL_DATABASE,
-      }),
-    };
+    const parts = defined({
+      host: env.FMAI_MYSQL_HOST,
+      port: envPort(env.FMAI_MYSQL_PORT, "FMAI_MYSQL_PORT"),
+      user: env.FMAI_MYSQL_USER,
+      database: env.FMAI_MYSQL_DATABASE,
+    });
+    const base = env.FMAI_MYSQL_URL ? mysqlUrl(env.FMAI_MYSQL_URL) : { ...y, ...parts };
+    if (env.FMAI_MYSQL_URL) {
+      // the URL wins; a part set beside it must say the same (`.services/env` exports both), else the run would
+      // write where the user did not point it (a database or port changed in one place only)
+      const url = base as Record<string, unknown>;
+      for (const [k, v] of Object.entries({ ...parts, password: env.FMAI_MYSQL_PASSWORD })) {
+        if (v === undefined || String(v) === String(url[k])) continue;
+        const name = `FMAI_MYSQL_${k.toUpperCase()}`;
+        throw new ConfigError(
+          k === "password"
+            ? `${name} differs from the password in FMAI_MYSQL_URL: set one of them`
+            : `${name} ${v} differs from FMAI_MYSQL_URL's ${k} ${url[k]}: set one of them`,
+        );
+      }
+    }
     const host = String((base as { host?: unknown }).host ?? "");
     const password = env.FMAI_MYSQL_URL
       ? (base as { password: string }).password
@@ -264,6 +279,7 @@ export async function storeConfigFor(
         endpoint: env.FMAI_S3_ENDPOINT,
         region: env.FMAI_S3_REGION,
         bucket: env.FMAI_S3_BUCKET,
+        prefix: env.FMAI_S3_PREFIX,
         forcePathStyle: fps === undefined || fps === "" ? undefined : fps === "true" || fps === "1",
       }),
       accessKeyId: "",
@@ -277,7 +293,10 @@ export async function storeConfigFor(
       try {
         checkS3Prefix(prefix);
       } catch (e) {
-        throw new ConfigError(`config/s3.yaml: store.objects.prefix: ${oneLine(e)}`, { cause: e });
+        throw new ConfigError(
+          `${env.FMAI_S3_PREFIX ? "FMAI_S3_PREFIX" : "config/s3.yaml: store.objects.prefix"}: ${oneLine(e)}`,
+          { cause: e },
+        );
       }
     }
     if (o.endpoint !== undefined) {
@@ -336,4 +355,12 @@ export async function checkStoreExists(
       throw new ConfigError(`${flag} ${cfg.dataDir}: no store there (${path} is not a ${kind})`);
     }
   }
+}
+
+/**
+ * The rows of `table` for a command that only reads a store (export, the source of store:copy, a feature
+ * export's dataset): none when the store never held the table, which is not created as `ensureTable` would.
+ */
+export async function readRows(stores: Stores, table: string, q?: TableQuery): Promise<Row[]> {
+  return await stores.tables.hasTable(table) ? await stores.tables.query(table, q) : [];
 }

@@ -54,7 +54,7 @@ function collect(db: string, symbols: string[], storeDir: string): Deno.ChildPro
       "--quiet",
     ],
     cwd: ROOT,
-    env: { FMAI_MYSQL_URL: urlFor(db) },
+    env: { FMAI_MYSQL_URL: urlFor(db), FMAI_MYSQL_DATABASE: db }, // the inherited one names the shared database
     stdout: "piped",
     stderr: "piped",
   }).spawn();

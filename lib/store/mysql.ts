@@ -257,6 +257,13 @@ export class MySqlTables implements TableStore {
     return st.schema;
   }
 
+  /** Whether `table` has been made by {@link ensureTable} (a read of `schema_migrations`). */
+  async hasTable(table: string): Promise<boolean> {
+    checkIdent(table, "table name");
+    if (this.#schemas.has(table)) return true;
+    return (await this.#retry(`schema ${table}`, (c) => this.#stored(c, table))) !== null;
+  }
+
   /** Creates the table with its indexes, or migrates it (added columns/indexes); records the version. */
   async ensureTable(schema: TableSchema): Promise<void> {
     checkSchema(schema);

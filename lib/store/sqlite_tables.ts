@@ -163,6 +163,14 @@ export class SqliteTables implements TableStore {
     return stmts;
   }
 
+  /** Whether `table` has been made by {@link ensureTable} (a read of `schema_migrations`). */
+  hasTable(table: string): Promise<boolean> {
+    return this.#f.run("hasTable", () => {
+      checkIdent(table, "table name");
+      return this.#schemas.has(table) || this.#stored(table) !== null;
+    });
+  }
+
   /** Creates the table (or migrates it by adding columns/indexes) and records the version. */
   ensureTable(schema: TableSchema): Promise<void> {
     return this.#f.run("ensureTable", () => {

@@ -69,6 +69,11 @@ export interface TableStore {
   readonly backend: string;
   /** Creates the table and its indexes when missing (idempotent). */
   ensureTable(schema: TableSchema): Promise<void>;
+  /**
+   * Whether the table exists (made by {@link ensureTable}); reads only, so a command that only reads a store can
+   * skip a table it never held instead of creating it.
+   */
+  hasTable(table: string): Promise<boolean>;
   upsert(table: string, rows: Row[]): Promise<UpsertResult>;
   /**
    * Upserts `rows` and deletes the rows matching `where` whose key is not among `rows`, all in one transaction

@@ -25,6 +25,7 @@ import {
 } from "@lib/dataset/mod.ts";
 import { resolveSegments, type SegmentChoice, systemDataset, type SystemSpec } from "@lib/workflow/mod.ts";
 import { rowToAction, rowToBar, rowToMember, type Stores } from "@lib/store/mod.ts";
+import { readRows } from "../stores.ts";
 import { GARCH_MIN_RETURNS, type ScoredNews, scoreNews, type SentimentScorer } from "@lib/models/mod.ts";
 import type { Progress } from "../progress.ts";
 import { NEWS_COLLECTION } from "../collect/mod.ts";
@@ -362,7 +363,7 @@ export async function datasetStep(
   scoring?.();
   const news = scored.items;
   progress?.note(scoredNewsNote(scored, o.scorer.id));
-  const actionRows = await stores.tables.query("corporate_actions", {
+  const actionRows = await readRows(stores, "corporate_actions", {
     where: { symbol: o.symbols, date: { gte: loadFrom, lte: o.to } },
   });
   const membership = o.universe
