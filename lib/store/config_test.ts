@@ -1,8 +1,9 @@
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { withTempDir } from "./_test_dir.ts";
-import { ConfigError, StoreError } from "../core/mod.ts";
+import { ConfigError, redact, StoreError } from "../core/mod.ts";
 import { embeddedConfig, openStores, type StoreConfig } from "./config.ts";
 import { openEmbeddedStores } from "./embedded.ts";
+import { secretsOf } from "./urls.ts";
 import { BARS } from "./schema.ts";
 
 Deno.test("store config: embedded config opens SQLite + folder under dataDir", async () => {
@@ -68,4 +69,19 @@ Deno.test("store config: the embedded path runs with npm disabled (no driver is 
     equal(out.code, 0, text);
     ok(text.includes("embedded-ok"), text);
   });
+});
+
+Deno.test("secretsOf: passwords and keys of the environment, not the repository's local development defaults", () => {
+  const env = {
+    FMAI_MYSQL_URL: "mysql://fmai:s3cr%2Fet@db:3306/fmai",
+    FMAI_MYSQL_PASSWORD: "fmai",
+    FMAI_S3_SECRET_ACCESS_KEY: "fmai-local-secret",
+    AWS_SESSION_TOKEN: "tok123",
+  };
+  deepEqual(secretsOf(env).sort(), ["s3cr%2Fet", "s3cr/et", "tok123"].sort());
+  // the dev password is also the product's, the database's and the file's name: it stays readable
+  equal(
+    redact("Unknown database 'fmai_p3' (/tmp/x/fmai.sqlite) s3cr/et", secretsOf(env)),
+    "Unknown database 'fmai_p3' (/tmp/x/fmai.sqlite) ***",
+  );
 });

@@ -99,17 +99,20 @@ export function tableContract(
     });
   }
 
-  test("hasTable: false before ensureTable (and creates nothing), true after, false after dropTable", async (s, t) => {
-    equal(await s.hasTable(t), false);
-    equal(await s.hasTable(t), false, "asking created nothing");
-    await s.ensureTable(schemaFor(t));
-    equal(await s.hasTable(t), true);
-    if (s.dropTable) {
-      await s.dropTable(t);
+  test(
+    "hasTable: false before ensureTable (and creates nothing), true after, false after dropTable",
+    async (s, t) => {
       equal(await s.hasTable(t), false);
-    }
-    await rejects(s.hasTable("x; DROP TABLE y"), (e) => e instanceof RangeError || e instanceof TypeError);
-  });
+      equal(await s.hasTable(t), false, "asking created nothing");
+      await s.ensureTable(schemaFor(t));
+      equal(await s.hasTable(t), true);
+      if (s.dropTable) {
+        await s.dropTable(t);
+        equal(await s.hasTable(t), false);
+      }
+      await rejects(s.hasTable("x; DROP TABLE y"), (e) => e instanceof RangeError || e instanceof TypeError);
+    },
+  );
 
   test("ensureTable is idempotent and keeps rows", async (s, t) => {
     await s.ensureTable(schemaFor(t));

@@ -53,9 +53,16 @@ export function redactUrl(url: string): string {
 }
 
 /**
+ * The local development credentials of `deno task services:up` (the MariaDB password, the MinIO secret key),
+ * written in this repository: not secrets. `fmai` is also the product's, database's and file's name, so
+ * redacting it turned `Unknown database 'fmai_p3'` into `'***_p3'` and `fmai.sqlite` into `***.sqlite`.
+ */
+export const LOCAL_DEV_CREDENTIALS: ReadonlySet<string> = new Set(["fmai", "fmai-local-secret"]);
+
+/**
  * The secret values of an environment, found by parsing: the passwords inside `FMAI_MYSQL_URL` and
- * `FMAI_MONGO_URL`, `FMAI_MYSQL_PASSWORD`, and the S3/AWS secret keys and session token. Messages printed at the
- * edges pass through `redact(message, secretsOf(env))`.
+ * `FMAI_MONGO_URL`, `FMAI_MYSQL_PASSWORD`, and the S3/AWS secret keys and session token, less the public
+ * {@link LOCAL_DEV_CREDENTIALS}. Messages printed at the edges pass through `redact(message, secretsOf(env))`.
  */
 export function secretsOf(env: Record<string, string | undefined>): string[] {
   const out: string[] = [];
@@ -73,5 +80,5 @@ export function secretsOf(env: Record<string, string | undefined>): string[] {
   ) {
     if (env[k]) out.push(env[k]!);
   }
-  return out;
+  return out.filter((v) => !LOCAL_DEV_CREDENTIALS.has(v));
 }
