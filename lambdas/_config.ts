@@ -159,7 +159,9 @@ function replayDirsFromEnv(env: Env): string[] {
 /** Reads and checks the configuration from `env` (default `process.env`); a `ConfigError` naming the variable. */
 export function configFromEnv(env: Env = process.env): LambdaConfig {
   const symbols = symbolsFromEnv(env);
-  const dataDir = env.FMAI_DATA_DIR || "/tmp/fmai";
+  // an empty value is refused as FMAI_SYMBOLS's is, not taken for unset
+  if (env.FMAI_DATA_DIR === "") throw new ConfigError("FMAI_DATA_DIR is empty (unset it for /tmp/fmai)");
+  const dataDir = env.FMAI_DATA_DIR ?? "/tmp/fmai";
   const store: StoreConfig = {
     dataDir,
     tables: env.FMAI_MYSQL_URL ? { kind: "mysql", ...mysqlFromEnv(env.FMAI_MYSQL_URL) } : { kind: "sqlite" },

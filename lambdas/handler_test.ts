@@ -216,6 +216,7 @@ Deno.test("lambda config: every bad variable is a one-line ConfigError naming it
   const cases: [Record<string, string>, RegExp][] = [
     [{ FMAI_MYSQL_URL: "mysql://u:p@h:0/db" }, /^FMAI_MYSQL_URL .*expected a port/],
     [{ FMAI_MONGO_URL: "http://x" }, /^FMAI_MONGO_URL: expected a mongodb/],
+    [{ FMAI_DATA_DIR: "" }, /^FMAI_DATA_DIR is empty \(unset it for \/tmp\/fmai\)$/],
     [{ FMAI_MONGO_URL: "mongodb://h:27017", FMAI_MONGO_DATABASE: "a/b" }, /^FMAI_MONGO_DATABASE: /],
     [{ FMAI_S3_BUCKET: "b", ...keys, FMAI_S3_PREFIX: "fmai" }, /^FMAI_S3_PREFIX: "fmai" must end with \//],
     [{ FMAI_S3_BUCKET: "b" }, /^FMAI_S3_BUCKET is set but AWS_ACCESS_KEY_ID is not/],

@@ -19,7 +19,7 @@
  */
 import "./_deno_shim.ts";
 import process from "node:process";
-import { ConfigError, FmaiError, InputError, oneLine, shown } from "../lib/core/mod.ts";
+import { ConfigError, fewOf, FmaiError, InputError, oneLine, shown } from "../lib/core/mod.ts";
 import type { ScorecardTotals } from "../lib/backtest/mod.ts";
 import type { BrakeState } from "../lib/signals/mod.ts";
 import { openStores, secretsOf } from "../lib/store/mod.ts";
@@ -194,7 +194,7 @@ async function run(event: unknown, env: Env): Promise<SignalResult> {
     if (out.exitCode !== 0) {
       const failed = out.checks.filter((c) => c.status === "fail").map((c) => `${c.kind} ${c.name}`);
       throw new HealthCheckError(
-        `health check failed for ${out.asOf}: ${oneLine(failed.slice(0, 10).join(", "))}`,
+        `health check failed for ${out.asOf}: ${oneLine(fewOf(failed, 10))}`,
         result,
       );
     }
