@@ -17,7 +17,7 @@
  * Writes `bench/results/api-<date>.json` (or `--out`).
  * @module
  */
-import { toolArgs } from "../scripts/_args.ts";
+import { intFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import mysql from "mysql2/promise";
 import {
   closeTime,
@@ -351,7 +351,10 @@ if (import.meta.main) {
     "skip-mysql": { type: "boolean" },
     out: { type: "string" },
   });
-  const rate = Number(v.rate ?? 1000), seconds = Number(v.seconds ?? 60);
+  // the values are checked before any work (building oha takes minutes)
+  const rate = toolCheck(() => v.rate === undefined ? 1000 : intFlag("rate", v.rate));
+  const seconds = toolCheck(() => v.seconds === undefined ? 60 : intFlag("seconds", v.seconds));
+  if (v.out !== undefined) await toolCheck(() => outFileFlag("out", v.out!));
   await ensureOha();
   const load = Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
   console.error(`machine load before: ${load} (${navigator.hardwareConcurrency} cores)`);

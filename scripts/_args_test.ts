@@ -14,6 +14,8 @@ const SCRIPTS: [string, string][] = [
   ["notebooks:check", "scripts/browser_check.ts"],
   ["gpu:prepare", "scripts/gpu_prepare.ts"],
   ["notebooks", "scripts/notebooks.ts"],
+  ["lambdas:package", "scripts/lambdas_package.ts"],
+  ["actionlint", "scripts/actionlint.ts"],
 ];
 
 Deno.test("toolUsage: every flag with its default", () => {
@@ -108,4 +110,13 @@ Deno.test("bench and maintenance scripts: --help is the usage (exit 0), a bad fl
     equal(err.split("\n").length, 1, err);
     ok(err.startsWith("error: Unknown option '--no-such-flag'"), err);
   }));
+  // a bad value too, before any work (bench:api builds oha first, which takes minutes)
+  const rate = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-check", `${ROOT}bench/api_bench.ts`, "--rate", "0"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  equal(rate.code, 2);
+  equal(programStderr(rate.stderr), 'error: --rate: expected a positive whole number, got "0"');
 });

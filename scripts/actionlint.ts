@@ -5,6 +5,7 @@
  * @module
  */
 import { CACHE_DIR, exists, run } from "./_services_common.ts";
+import { toolArgs } from "./_args.ts";
 
 /** The pinned actionlint version. */
 export const ACTIONLINT_VERSION = "v1.7.7";
@@ -32,6 +33,7 @@ export async function buildActionlint(): Promise<string> {
 }
 
 if (import.meta.main) {
+  toolArgs("actionlint", {}); // no flags: --help prints the usage, anything else is one line, exit 2
   try {
     const bin = await buildActionlint();
     const root = new URL("..", import.meta.url).pathname;

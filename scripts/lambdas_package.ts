@@ -12,6 +12,7 @@
 import { fileURLToPath } from "node:url";
 import { bundleLambdas, handlerKinds } from "./bundle_lambdas.ts";
 import { ensureNode22, resultLine, smokeTestHandlers } from "./lambda_smoke.ts";
+import { toolArgs } from "./_args.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SLS_VERSION = "3.40.0";
@@ -119,6 +120,7 @@ export async function checkTemplate(kinds: string[], dir = `${ROOT}.serverless`)
 }
 
 if (import.meta.main) {
+  toolArgs("lambdas:package", {}); // no flags: --help prints the usage, anything else is one line, exit 2
   try {
     const t0 = performance.now();
     await ensureServerless();
