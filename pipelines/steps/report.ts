@@ -142,16 +142,22 @@ export function methodsTable(
 
 /** The folds (one row without walk-forward): which dates each fit saw and which slice of the test it predicted. */
 export function windowsTable(fit: WalkForwardResult): Table {
+  // the sessions each fold predicted (an embargo drops the first ones of its test segment), as testLine counts
+  const days = [...new Set(fit.predictions.date)].sort();
+  const predicted = (test: readonly string[]) => {
+    const inside = days.filter((d) => d >= test[0] && d <= test[1]);
+    return inside.length ? `${inside[0]}..${inside[inside.length - 1]}` : "none";
+  };
   return {
     caption: "Windows of each fit: base models on 'fit' (early stopping on 'inner'), ensembles and gate on " +
-      "'calibration'; each fit predicts only its test slice",
+      "'calibration'; each fit predicts only its test slice (its sessions with rows)",
     columns: ["fold", "fit", "inner", "calibration", "test slice", "test rows"],
     rows: fit.folds.map((f) => [
       f.fold + 1,
       f.windows.fit.join(".."),
       f.windows.inner?.join("..") ?? "none",
       f.windows.calibration.join(".."),
-      f.segments.test.join(".."),
+      predicted(f.segments.test),
       f.testRows,
     ]),
   };
