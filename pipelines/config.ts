@@ -147,6 +147,8 @@ export interface KeyRange {
   int?: boolean;
   /** For lists: the fewest items. */
   minItems?: number;
+  /** For lists: an item may appear once only. */
+  unique?: boolean;
   /** Why the range is what it is (shown in the error). */
   why?: string;
 }
@@ -180,11 +182,11 @@ export const RANGES: Record<string, KeyRange> = {
       `sessions purged before each later window: at least the ${LABEL_HORIZON}-session traded return label`,
   },
   "dataset.embargo": { min: 0, max: 250, int: true },
-  "models.trend": { minItems: 1, why: "name at least one trend model" },
+  "models.trend": { minItems: 1, unique: true, why: "name at least one trend model" },
   "models.seed": { min: 0, max: 2 ** 32 - 1, int: true },
   "dataset.innerFrac": { min: 0, below: 0.9, why: "a share of the train sessions" },
   "dataset.walkForward.refitEvery": { min: 1, max: 2520, int: true, why: "sessions between refits" },
-  "models.experts": { minItems: 1, why: "name at least one expert for the gate" },
+  "models.experts": { minItems: 1, unique: true, why: "name at least one expert for the gate" },
   "portfolio.topK": { min: 1, max: 5000, int: true },
   "portfolio.nDrop": { min: 0, max: 5000, int: true },
   "portfolio.kellyFraction": { above: 0, max: 1, why: "a fraction of the full Kelly bet" },
@@ -240,6 +242,8 @@ export function checkRange(path: string, v: unknown): void {
           (r.why ? ` (${r.why})` : ""),
       );
     }
+    const twice = r.unique ? v.find((x, i) => v.indexOf(x) !== i) : undefined;
+    if (twice !== undefined) throw new ConfigError(`config ${path}: ${twice} is listed twice`);
     return;
   }
   if (typeof v !== "number") return;

@@ -418,6 +418,12 @@ Deno.test("portfolio.tilt: reaches the spec only with the tilt method (other spe
       { portfolio: { method: "tilt", nDrop: 2 } },
       /^config portfolio\.nDrop: 2 is read only by the ranking methods/,
     ],
+    // a list item twice names the config key, not the spec's (spec experts.trend)
+    [{ models: { trend: ["logistic", "logistic"] } }, /^config models\.trend: logistic is listed twice$/],
+    [
+      { models: { experts: ["trend", "market", "trend"] } },
+      /^config models\.experts: trend is listed twice$/,
+    ],
   ];
   for (const [overrides, re] of bad) {
     await rejects(
