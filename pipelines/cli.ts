@@ -15,11 +15,13 @@ import {
   runAsMain,
   STORE_FLAGS,
 } from "./_cli_error.ts";
+import { dirname } from "node:path";
 import { runSignal } from "./signal.ts";
 import { tfStarterFromEnv } from "./tf_env.ts";
 
 const USAGE = `usage:
-  deno task demo [--quiet] [--report FILE] [--store-dir DIR]
+  deno task demo [--config FILE] [--store-dir DIR] [--report FILE] [--quiet]   (and the pipeline's flags below,
+                 on the synthetic market only; the production run's report goes beside --report)
   deno task pipeline [--source csv|synthetic] [--data-dir DIR] [--symbols A,B,...] [--from YYYY-MM-DD]
                      [--to YYYY-MM-DD] [--config FILE] [--store-dir DIR] [--report FILE] [--quiet]
                      [--strict] [--universe FILE] [--market INDEX[,VIX]] [--news-file FILE]...
@@ -134,6 +136,8 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
+    // demo's own rule first: `--source csv` is refused for what it is, not for a missing csvDir
+    checkDemoSource(a.command, (a.overrides.source as { kind?: unknown } | undefined)?.kind);
     const { config: cfg, notes } = await loadConfigWithNotes({ file: a.config, overrides: a.overrides });
     // the config file may name a csv source too
     checkDemoSource(a.command, cfg.source.kind);
@@ -161,7 +165,13 @@ export async function main(argv: string[]): Promise<number> {
       const t1 = performance.now();
       // a champion of an earlier demo this run cannot serve (fitted on the lexicon before the language model was
       // installed, say) is refitted, with a line saying so: `deno task signal` would refuse
-      const prod = await runSignal(cfg, {
+      // its report goes beside the demo's (--report), and the next commands name the store it filled
+      const prodCfg = a.report === undefined ? cfg : { ...cfg, reportDir: dirname(a.report) };
+      const same = [
+        ...(a.config !== undefined ? [`--config ${a.config}`] : []),
+        ...(a.overrides.dataDir !== undefined ? [`--store-dir ${cfg.dataDir}`] : []),
+      ].map((f) => ` ${f}`).join("");
+      const prod = await runSignal(prodCfg, {
         noCollect: true,
         refitWhenCannotServe: true,
         backends: a.backends ?? parseBackends(Deno.env.get("FMAI_STORES")),
@@ -172,7 +182,7 @@ export async function main(argv: string[]): Promise<number> {
           ` (${prod.promotion}; health ${prod.status}; ${
             ((performance.now() - t1) / 1000).toFixed(1)
           } s) -> ` +
-          `${prod.reportPath}; next: deno task signal, deno task serve`,
+          `${prod.reportPath}; next: deno task signal${same}, deno task serve${same}`,
       );
     }
     return 0;

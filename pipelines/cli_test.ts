@@ -63,6 +63,12 @@ Deno.test("bad input: one-line typed error, exit code 2, nothing written", async
       `${dir}/s5`,
     );
     await expectUserError(["demo", "--sybmols", "X"], /sybmols/, `${dir}/s6`);
+    // `--source csv` alone: the demo's own rule, not "source.kind csv needs source.csvDir"
+    await expectUserError(
+      ["demo", "--source", "csv"],
+      /^error: demo runs on the synthetic market/,
+      `${dir}/s6b`,
+    );
     // demo runs on the synthetic market, whether a flag or the config file names a csv source
     await expectUserError(
       ["demo", "--data-dir", ETF],
@@ -423,6 +429,43 @@ Deno.test({
       equal(u.stderr.trim().split("\n").length, 1, u.stderr);
       ok(/\^VIX is published after the close, so it cannot be traded/.test(u.stderr), u.stderr);
       ok(!existsSync(`${dir}/store2`), "nothing written");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "demo with --store-dir and --report: the production report goes beside the demo's, and the next commands name the store",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "fmai-demo-dirs-" });
+    try {
+      await Deno.writeTextFile(
+        `${dir}/small.yaml`,
+        "source: {synthetic: {symbols: 6, sessions: 420, seed: 3}}\nmodels: {trend: [majority, logistic]}\n" +
+          "news: {scorer: lexicon}\n",
+      );
+      const r = await cli([
+        ...["demo", "--quiet", "--config", `${dir}/small.yaml`],
+        ...["--store-dir", `${dir}/store`, "--report", `${dir}/out/demo.html`],
+      ]);
+      equal(r.code, 0, r.stderr);
+      const line = r.stdout.split("\n").find((l) => l.startsWith("production: "))!;
+      ok(line.includes(`-> ${dir}/out/signal-`), line);
+      ok(
+        line.endsWith(
+          `next: deno task signal --config ${dir}/small.yaml --store-dir ${dir}/store, ` +
+            `deno task serve --config ${dir}/small.yaml --store-dir ${dir}/store`,
+        ),
+        line,
+      );
+      ok(
+        [...Deno.readDirSync(`${dir}/out`)].some((e) => e.name.startsWith("signal-")),
+        "the production report",
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
