@@ -1875,7 +1875,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
             ? `; the recomputation differs for ${differs.length} symbols (kept as issued)`
             : ""),
       ...shadowRuns.map((sh) =>
-        `shadow: challenger ${sh.version} ${
+        `shadow: ${sh.version === after.challenger ? "challenger " : ""}${sh.version} ${
           sh.written ? `issued ${sh.written}` : "had issued its"
         } signals for the paper scorecard (served only by version)`
       ),
