@@ -468,30 +468,26 @@ function portfolioReaders(p: Config["portfolio"]): UnreadKey[] {
       state: `portfolio.risk.${limit} is 0 (off)`,
       fix: limit,
     })),
-    {
-      path: ["portfolio", "tilt"],
-      value: p.tilt,
-      unread: p.method !== "tilt",
-      reader: "the tilt method",
-      state: `portfolio.method is ${p.method}`,
-      fix: "portfolio.method: tilt",
-    },
-    ...(["kellyFraction", "longOnly"] as const).map((key) => ({
-      path: ["portfolio", key],
-      value: p[key],
-      unread: p.method !== "kelly",
-      reader: "the kelly method",
-      state: `portfolio.method is ${p.method}`,
-      fix: "portfolio.method: kelly",
-    })),
-    ...(["topK", "nDrop"] as const).map((key) => ({
-      path: ["portfolio", key],
-      value: p[key],
-      unread: p.method === "kelly" || p.method === "tilt",
-      reader: "the ranking methods (topk-dropout, long-short)",
-      state: `portfolio.method is ${p.method}`,
-      fix: "portfolio.method: topk-dropout or long-short",
-    })),
+    // keys only some methods read: the keys, whether this method leaves them unread, who reads them, the fix
+    ...([
+      [["tilt"], p.method !== "tilt", "the tilt method", "portfolio.method: tilt"],
+      [["kellyFraction", "longOnly"], p.method !== "kelly", "the kelly method", "portfolio.method: kelly"],
+      [
+        ["topK", "nDrop"],
+        p.method === "kelly" || p.method === "tilt",
+        "the ranking methods (topk-dropout, long-short)",
+        "portfolio.method: topk-dropout or long-short",
+      ],
+    ] as const).flatMap(([keys, unread, reader, fix]) =>
+      keys.map((key) => ({
+        path: ["portfolio", key],
+        value: p[key],
+        unread,
+        reader,
+        state: `portfolio.method is ${p.method}`,
+        fix,
+      }))
+    ),
   ];
 }
 
