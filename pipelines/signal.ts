@@ -519,10 +519,6 @@ async function paperAccount(stores: Stores, asOf: IsoDate): Promise<number[]> {
 }
 
 /**
- * How a run sizes every book it issues: the config's portfolio, and with a drawdown brake the paper account the
- * brake reads and the brake's state after it (recorded on each signal).
- */
-/**
  * The paper account of one version's own books, oldest first: the scorecard's rows of `version` (issued or in
  * the shadow; the issued one where a date has both) for dates before `asOf` whose traded return has settled by
  * then, with a booked `book_pnl`. A version in the shadow runs its drawdown brake on it, as it would have had it
@@ -542,6 +538,10 @@ export async function versionAccount(stores: Stores, version: string, asOf: IsoD
   return [...byDate.values()];
 }
 
+/**
+ * How a run sizes every book it issues: the config's portfolio, and with a drawdown brake the paper account the
+ * brake reads and the brake's state after it (recorded on each signal).
+ */
 interface RunSizing {
   portfolio: SystemSpec["portfolio"];
   account?: readonly number[];
