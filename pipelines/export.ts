@@ -56,7 +56,13 @@ import {
 import { asConfigError, checkWritableDir, parseArgsOnce, reportCliError } from "./_cli_error.ts";
 import { type Config, loadConfig, loadFlagsConfig, specFromConfig } from "./config.ts";
 import { datasetStep, PIPELINE_FEATURE_SET } from "./steps/dataset.ts";
-import { fetchMarketBars, marketFromBars, marketNote } from "./steps/market.ts";
+import {
+  fetchMarketBars,
+  marketFromBars,
+  marketNote,
+  OWN_MARKET_NOTE,
+  ownMarketContext,
+} from "./steps/market.ts";
 import { sourceFromConfig, specForSource } from "./source.ts";
 import { withNewsScorer } from "./lm.ts";
 import { checkStoreExists, parseBackends, readRows, storeConfigFor, type StorePart } from "./stores.ts";
@@ -385,21 +391,21 @@ async function prepareFeatures(
         `${sessionsBefore(from, need)}, ${need} sessions before ${fromText}) or widen --from/--to`,
     );
   }
-  // the market context the config names (source.market: the config's source's own index and VIX, as the research
-  // run fetches them, from the warm-up's first session); else the universe's own index and VIX stand-in
-  const market = cfg.source.market.index === null ? undefined : marketFromBars(
+  // the market context as the research run has it: the series the config names (source.market, fetched from the
+  // config's source from the warm-up's first session; prices only: its news files are not read, so one moved
+  // since the run does not matter here), else the synthetic market's own context, else the universe's own
+  // index and VIX stand-in (a csv folder is not opened when the config names no series)
+  const source = cfg.source.market.index !== null || cfg.source.kind === "synthetic"
+    ? await sourceFromConfig({ ...cfg, source: { ...cfg.source, newsFiles: [] } })
+    : undefined;
+  const own = source && ownMarketContext(source, cfg.source.market);
+  const market = own ?? (source && marketFromBars(
     cfg.source.market,
-    // (prices only: the config's news files are not read, so one moved since the run does not matter here)
-    await fetchMarketBars(
-      await sourceFromConfig({ ...cfg, source: { ...cfg.source, newsFiles: [] } }),
-      cfg.source.market,
-      hist.historyFrom,
-      to,
-    ),
+    await fetchMarketBars(source, cfg.source.market, hist.historyFrom, to),
     hist.historyFrom,
     to,
-  );
-  log(marketNote(cfg.source.market));
+  ));
+  log(own ? OWN_MARKET_NOTE : marketNote(cfg.source.market));
   // the mkt_news_* columns when the config names a market-wide news file, as the research run decides (its news
   // files are read for that alone: the store's news is what is joined)
   const spec = cfg.source.newsFiles.length

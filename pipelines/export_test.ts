@@ -41,6 +41,7 @@ import {
 } from "./export.ts";
 import { copyFromParquet, copyToParquet } from "./store_copy.ts";
 import { storeConfigFor } from "./stores.ts";
+import { runPipeline } from "./run.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -866,4 +867,56 @@ Deno.test("export only reads the store: every table and document collection keep
     await a.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name:
+    "export of the feature table on the synthetic market: the market columns are the research run's (the market's own index and VIX-like series)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "fmai-export-own-" });
+    try {
+      const file = `${dir}/syn.yaml`;
+      await Deno.writeTextFile(
+        file,
+        `dataDir: ${dir}/store\nreportDir: ${dir}/r\nsource: {synthetic: {symbols: 6, sessions: 420, seed: 3}}\n` +
+          "models: {trend: [majority, logistic]}\nnews: {scorer: lexicon}\n",
+      );
+      const run = await runPipeline(await loadConfig({ file }), { run: "own", quiet: true });
+      const F = run.ds.featureNames.length;
+      const lines: string[] = [];
+      const stores = openEmbeddedStores(`${dir}/store`);
+      try {
+        await runExport(
+          parseExportArgs(["--what", "features", "--format", "csv", "--config", file, "--out", `${dir}/out`]),
+          stores,
+          (l) => lines.push(l),
+        );
+      } finally {
+        await stores.close();
+      }
+      ok(
+        lines.includes("market context: the synthetic market's own index and VIX-like series"),
+        lines.join("\n"),
+      );
+      const exported = new Map((await featureRows(`${dir}/out`)).map((r) => [`${r.symbol} ${r.date}`, r]));
+      let compared = 0;
+      for (let i = 0; i < run.ds.n; i++) {
+        const e = exported.get(`${run.ds.symbol[i]} ${run.ds.date[i]}`);
+        if (!e) continue;
+        for (const f of ["vix", "vix_chg_5", "index_ret_1"]) {
+          const v = run.ds.X[i * F + run.ds.featureNames.indexOf(f)];
+          ok(
+            Math.abs((e[f] as number) - v) < 1e-9,
+            `${run.ds.symbol[i]} ${run.ds.date[i]} ${f}: ${e[f]} vs ${v}`,
+          );
+        }
+        compared++;
+      }
+      ok(compared > 1000, `${compared} rows compared`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

@@ -3,14 +3,14 @@
  * report. Each step is its own function in `steps/`; this file only wires them and times them.
  * @module
  */
-import { closeTime, ConfigError, fewOf, type IsoDate, nyDate } from "@lib/core/mod.ts";
+import { ConfigError, fewOf, type IsoDate, nyDate } from "@lib/core/mod.ts";
 import { basename } from "node:path";
 import type { MarketSource } from "@lib/sources/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
 import type { BacktestResult } from "@lib/backtest/mod.ts";
 import type { TrendMetrics } from "@lib/models/mod.ts";
-import type { BuiltDataset, MarketInput } from "@lib/dataset/mod.ts";
+import type { BuiltDataset } from "@lib/dataset/mod.ts";
 import {
   checkUniverseSize,
   type FittedSystem,
@@ -45,7 +45,14 @@ import {
 import { fitStep } from "./steps/fit.ts";
 import { signalStep } from "./steps/signal.ts";
 import { backtestStep } from "./steps/backtest.ts";
-import { fetchMarketBars, marketFromBars, marketNote, marketSymbols } from "./steps/market.ts";
+import {
+  fetchMarketBars,
+  marketFromBars,
+  marketNote,
+  marketSymbols,
+  OWN_MARKET_NOTE,
+  ownMarketContext,
+} from "./steps/market.ts";
 import { buildReport, segmentsLine, universeNote, writeReport } from "./steps/report.ts";
 
 /** Options of a run. */
@@ -267,9 +274,8 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
       progress.note(segLine);
       // the source's series the config names; else a source with its own market context (the synthetic
       // market's index and VIX-like series, known at each close, unlike the real VIX printed at 16:15)
-      const ctx = (source as { marketContext?: () => MarketInput }).marketContext?.();
-      const market = sourceMarket ??
-        (ctx && { ...ctx, vixKnownAt: ctx.vixKnownAt ?? Float64Array.from(ctx.dates, (d) => closeTime(d)) });
+      const own = ownMarketContext(source, cfg.source.market);
+      const market = sourceMarket ?? own;
       const newsScorer = news.note;
       progress.note(newsScorer);
       // the dataset reads the stored bars of the sessions the source gave, not the request's range: a store
@@ -298,9 +304,7 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
       const notes = [
         inputNote(source, { ...req, symbols: [...req.symbols, ...marketSymbols(cfg.source.market)] }),
         holesNote,
-        ctx && !sourceMarket
-          ? "market context: the synthetic market's own index and VIX-like series"
-          : marketNote(cfg.source.market),
+        own ? OWN_MARKET_NOTE : marketNote(cfg.source.market),
         universeNote(source.name, collected.symbols.length, universe),
         leftOutNote(leftOut),
         noRowsNote(counts, ds, warmup, universe),

@@ -97,7 +97,14 @@ import { type Config, retrainWindow, specFromConfig } from "./config.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import { sourceFromConfig, specForSource } from "./source.ts";
 import { leftOutNote, membersOn, runUniverse } from "./steps/collect.ts";
-import { marketFromBars, marketId, marketNote, marketSymbols } from "./steps/market.ts";
+import {
+  marketFromBars,
+  marketId,
+  marketNote,
+  marketSymbols,
+  OWN_MARKET_NOTE,
+  ownMarketContext,
+} from "./steps/market.ts";
 import {
   checkSessionCoverage,
   datasetFrom,
@@ -1126,6 +1133,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       throw asOfError(`${opts.asOf} is after the source's last session ${last} (${source.name})`);
     }
   }
+  // a source with its own market context (the synthetic market) gives it to this run as to the research run
+  const own = ownMarketContext(source, cfg.source.market);
   // the news scorer is chosen (its model loaded) before any store is opened: `lm` without the model is refused
   const news = await newsScorerFor(cfg.news);
   let stores: Stores;
@@ -1154,7 +1163,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     const serveContext: ServingContext = {
       model: p.model,
       newsScorer: news.scorer.id,
-      market: marketId(cfg.source.market),
+      market: marketId(cfg.source.market, own !== undefined),
       marketNews: marketNewsText(spec.dataset.marketNews),
       refit: opts.refit === true,
       refitWhenCannotServe: opts.refitWhenCannotServe === true,
@@ -1234,8 +1243,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         remedy: "leave the symbol out of source.symbols or fill the store's missing sessions",
       },
     );
-    const market = marketFromBars(cfg.source.market, marketBars, cal[0], asOf, "the store holds");
-    progress.note(marketNote(cfg.source.market));
+    const market = own ?? marketFromBars(cfg.source.market, marketBars, cal[0], asOf, "the store holds");
+    progress.note(own ? OWN_MARKET_NOTE : marketNote(cfg.source.market));
     if (holesNote) progress.note(holesNote);
     // the symbols the run decides on: the universe's members on the as-of date
     const traded = membersOn(universe, asOf);

@@ -131,6 +131,9 @@ storeTest(
     deepEqual(await issuedRows(stores, first.asOf), before, "nothing rewritten, issue time kept");
     equal(await stores.tables.count("signal_runs"), 1);
     equal((await listVersions(stores.objects, "system")).length, 1);
+    // the synthetic market's own index and VIX-like series, as the research run joins them (the daily run used
+    // the universe's stand-in), recorded as the version's market context
+    equal((await listVersions(stores.objects, "system"))[0].lineage.market, "own");
     // a forced refit on the same data reproduces the registered version bit for bit (no run-time facts such as
     // fit wall times in the artifacts): no new version, nothing written
     t += 3_600_000;

@@ -2,10 +2,11 @@
  * The market context a config names (`source.market`): the source's own index and VIX series, or (without an
  * index) the universe's own equal-weight index and a realized-volatility VIX stand-in, built by the dataset step.
  * The research run fetches the series from the source; the daily run collects them into the store and reads
- * them back point in time. Both build the context with `lib/dataset` `marketFromSeries`.
+ * them back point in time. Both build the context with `lib/dataset` `marketFromSeries`. A source with a context
+ * of its own (the synthetic market) gives it to every run alike when the config names no series.
  * @module
  */
-import { type Bar, ConfigError, type IsoDate } from "@lib/core/mod.ts";
+import { type Bar, closeTime, ConfigError, type IsoDate } from "@lib/core/mod.ts";
 import {
   marketFromSeries,
   type MarketInput,
@@ -24,11 +25,27 @@ export function marketSymbols(m: MarketConfig): string[] {
 }
 
 /**
- * What a fitted system's market context was, as its lineage records it: `^GSPC,^VIX` (the source's series), or
- * `universe` (the universe's own index and the VIX stand-in: every version registered before it was recorded).
+ * The market context a source carries itself when the config names no series (`source.market.index` null): the
+ * synthetic market's own index and VIX-like series, each known at its close. The research run, the daily run
+ * and the feature export all join it, so a system is served on the context it was fitted on. Undefined for a
+ * source without one (csv) or when the config names series.
  */
-export function marketId(m: MarketConfig): string {
-  return m.index === null ? "universe" : marketSymbols(m).join(",");
+export function ownMarketContext(source: MarketSource, m: MarketConfig): MarketInput | undefined {
+  if (m.index !== null) return undefined;
+  const ctx = (source as { marketContext?: () => MarketInput }).marketContext?.();
+  return ctx && { ...ctx, vixKnownAt: ctx.vixKnownAt ?? Float64Array.from(ctx.dates, (d) => closeTime(d)) };
+}
+
+/** The run's line on a source's own market context ({@link ownMarketContext}). */
+export const OWN_MARKET_NOTE = "market context: the synthetic market's own index and VIX-like series";
+
+/**
+ * What a fitted system's market context was, as its lineage records it: `^GSPC,^VIX` (the source's series),
+ * `own` (the source's own context, {@link ownMarketContext}), or `universe` (the universe's own index and the VIX
+ * stand-in: every version registered before it was recorded).
+ */
+export function marketId(m: MarketConfig, own = false): string {
+  return m.index === null ? (own ? "own" : "universe") : marketSymbols(m).join(",");
 }
 
 /** One line on the run's market context, for the terminal and the report. */
