@@ -337,29 +337,27 @@ async function prepareFeatures(
   filter: ExportFilter,
   log: (s: string) => void,
 ): Promise<Prepared> {
-  // a store that never held bars has none (the dataset step reads corporate actions the same way)
-  const bars = await readRows(stores, "bars", {
-    where: whereOf(BARS, filter),
+  // the cross-section the features are computed on (ranks, relative returns, the universe's own index) is the
+  // config's symbols, else every symbol stored in the range, whatever --symbols picks to write: computing them on
+  // the picked symbols alone would give other values than the run's. The range's bars are read once, of every
+  // symbol when that is the cross-section (a store that never held bars has none; the dataset step reads
+  // corporate actions the same way)
+  const configured = cfg.source.symbols.length > 0;
+  const read = await readRows(stores, "bars", {
+    where: whereOf(BARS, configured ? filter : { ...filter, symbols: undefined }),
     orderBy: ["date"],
   });
+  const picked = new Set(filter.symbols ?? []);
+  const bars = !configured && picked.size ? read.filter((r) => picked.has(String(r.symbol))) : read;
   if (bars.length === 0) {
     throw new ConfigError(
       `no stored bars${filter.symbols ? ` for ${filter.symbols.join(",")}` : ""} in the range asked`,
     );
   }
-  const symbols = filter.symbols?.length
-    ? filter.symbols
-    : [...new Set(bars.map((r) => String(r.symbol)))].sort();
+  const distinct = (rows: readonly Row[]) => [...new Set(rows.map((r) => String(r.symbol)))].sort();
+  const symbols = picked.size ? [...picked] : distinct(bars);
   const from = filter.from ?? String(bars[0].date), to = filter.to ?? String(bars[bars.length - 1].date);
-  // the cross-section the features are computed on (ranks, relative returns, the universe's own index): the
-  // config's symbols, else every symbol stored in the range, whatever --symbols picks to write; computing them
-  // on the picked symbols alone would give other values than the run's
-  const universe = cfg.source.symbols.length ? [...cfg.source.symbols] : !filter.symbols?.length ? symbols : [
-    ...new Set(
-      (await stores.tables.query("bars", { where: whereOf(BARS, { ...filter, symbols: undefined }) }))
-        .map((r) => String(r.symbol)),
-    ),
-  ].sort();
+  const universe = configured ? [...cfg.source.symbols] : distinct(read);
   const outside = symbols.filter((s) => !universe.includes(s));
   if (outside.length) {
     throw new ConfigError(
@@ -452,7 +450,7 @@ async function prepareFeatures(
   const all = datasetFrame(ds);
   return {
     name: "features",
-    df: filter.symbols?.length ? all.filter(pl.col("symbol").isIn([...symbols])) : all,
+    df: picked.size ? all.filter(pl.col("symbol").isIn(symbols)) : all,
     schema: datasetFrameSchema(ds.featureNames),
     extra: { filter, featureSet: `${ds.featureSet.name}@${ds.featureSet.version}` },
     note: `x ${ds.featureNames.length} features`,
@@ -474,10 +472,12 @@ function exportSegments(from: IsoDate, to: IsoDate, purge: number): SegmentSpec 
  */
 async function checkSymbolsHeld(stores: Stores, tables: readonly TableSchema[], symbols: readonly string[]) {
   const missing: string[] = [];
+  // the tables the store holds, asked once (one it never held holds no symbol)
+  const held: TableSchema[] = [];
+  for (const t of tables) if (await stores.tables.hasTable(t.name)) held.push(t);
   for (const s of symbols) {
     let n = 0;
-    for (const t of tables) {
-      if (!(await stores.tables.hasTable(t.name))) continue;
+    for (const t of held) {
       n += await stores.tables.count(t.name, { symbol: s });
       if (n) break;
     }
