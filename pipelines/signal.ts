@@ -555,13 +555,14 @@ interface RunSizing {
   brake: BrakeState | null;
 }
 
-/** The run's line on the drawdown brake: the paper account's drawdown and whether the brake is engaged. */
-function brakeNote(b: BrakeState): string {
+/**
+ * The run's words on the drawdown brake (after `drawdown brake: `): the paper account's drawdown over its settled
+ * sessions and whether the brake is engaged.
+ */
+function accountText(b: BrakeState): string {
   return b.days === 0
-    ? "drawdown brake: the paper account has no settled session yet (not engaged)"
-    : `drawdown brake: the paper account is ${
-      (100 * b.drawdown).toFixed(2)
-    }% below its peak over ${b.days} ` +
+    ? "the paper account has no settled session yet (not engaged)"
+    : `the paper account is ${(100 * b.drawdown).toFixed(2)}% below its peak over ${b.days} ` +
       `settled session${b.days === 1 ? "" : "s"}: ${b.braking ? "engaged" : "not engaged"}`;
 }
 
@@ -1553,7 +1554,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     const account = brake ? await paperAccount(stores, asOf) : undefined;
     const brakeNow = brake && account ? brakeState(account, brake) : null;
     const sizing: RunSizing = { portfolio: spec.portfolio, account, brake: brakeNow };
-    if (brakeNow) progress.note(brakeNote(brakeNow));
+    if (brakeNow) progress.note(`drawdown brake: ${accountText(brakeNow)}`);
 
     // 6. signals for the next session, with provenance; never overwrite what was issued
     done = progress.start(`signals for ${nextSession(asOf)} (${version})`);
@@ -1794,14 +1795,13 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       : stored
       ? { braking: stored.engaged, drawdown: stored.drawdown, days: stored.sessions }
       : null;
-    const readNow = brakeNow ? brakeNote(brakeNow).replace(/^drawdown brake: /, "") : "";
-    const brakeLine = brakeShown
-      ? brakeNote(brakeShown) +
-        (readNow && brakeNote(brakeShown) !== brakeNote(brakeNow!)
-          ? ` (as issued; read now: ${readNow})`
-          : "")
-      : readNow
-      ? `drawdown brake: off when these signals were issued (read now: ${readNow})`
+    const issuedText = brakeShown ? accountText(brakeShown) : "",
+      nowText = brakeNow ? accountText(brakeNow) : "";
+    const brakeLine = issuedText
+      ? `drawdown brake: ${issuedText}` +
+        (nowText && nowText !== issuedText ? ` (as issued; read now: ${nowText})` : "")
+      : nowText
+      ? `drawdown brake: off when these signals were issued (read now: ${nowText})`
       : "";
     // symbols held because they cannot be traded (not in the fitted system, too few bars): why, in one line
     const held = issued.filter((s) => s.provenance?.sizing.untradable !== undefined);
