@@ -450,7 +450,8 @@ function refuseUnreadKeys(trees: unknown[], keys: UnreadKey[]): void {
 /**
  * The keys of a loaded portfolio that only one setting reads: `varAlpha` (the VaR limit), `brakeScale` and
  * `brakeRecover` (the drawdown brake), `tilt` (the tilt method), `kellyFraction` and `longOnly` (the kelly
- * method), `topK` and `nDrop` (the ranking methods, topk-dropout and long-short).
+ * method), `topK` and `nDrop` (the ranking methods, topk-dropout and long-short), `minEdge` (every method but
+ * tilt).
  */
 function portfolioReaders(p: Config["portfolio"]): UnreadKey[] {
   const risk = p.risk;
@@ -460,6 +461,15 @@ function portfolioReaders(p: Config["portfolio"]): UnreadKey[] {
     ["brakeRecover", "drawdownBrake", "the drawdown brake"],
   ];
   return [
+    // at brakeScale 0 the brake is a stop: a flat book never recovers, so nothing reads a release level
+    {
+      path: ["portfolio", "risk", "brakeRecover"],
+      value: risk.brakeRecover,
+      unread: risk.drawdownBrake > 0 && risk.brakeScale === 0,
+      reader: "a brake that releases",
+      state: "portfolio.risk.brakeScale is 0 (a stop: a flat book cannot recover its drawdown)",
+      fix: "brakeScale above 0",
+    },
     ...limits.map(([key, limit, reader]) => ({
       path: ["portfolio", "risk", key],
       value: risk[key],
@@ -471,6 +481,13 @@ function portfolioReaders(p: Config["portfolio"]): UnreadKey[] {
     // keys only some methods read: the keys, whether this method leaves them unread, who reads them, the fix
     ...([
       [["tilt"], p.method !== "tilt", "the tilt method", "portfolio.method: tilt"],
+      // the tilt book holds every tradable name, leaned on the edges' z-scores: no threshold selects names
+      [
+        ["minEdge"],
+        p.method === "tilt",
+        "the selecting methods (kelly, topk-dropout, long-short)",
+        "portfolio.method: kelly, topk-dropout or long-short",
+      ],
       [["kellyFraction", "longOnly"], p.method !== "kelly", "the kelly method", "portfolio.method: kelly"],
       [
         ["topK", "nDrop"],

@@ -1,6 +1,7 @@
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
 import { loadConfig, loadConfigWithNotes, loadFlagsConfig, segmentChoice, specFromConfig } from "./config.ts";
+import { riskLimitsText } from "@lib/workflow/mod.ts";
 
 Deno.test("defaults load and overrides apply", async () => {
   const c = await loadConfig({ overrides: { source: { kind: "csv", csvDir: "/x", symbols: ["AAPL"] } } });
@@ -324,10 +325,19 @@ Deno.test("portfolio.risk: limits at 0 are off (the spec has no risk key); set o
   });
   const brake = specFromConfig(
     await loadConfig({
-      overrides: { portfolio: { risk: { drawdownBrake: 0.2, brakeScale: 0, brakeRecover: 0.15 } } },
+      overrides: { portfolio: { risk: { drawdownBrake: 0.2, brakeScale: 0.25, brakeRecover: 0.15 } } },
     }),
   );
-  deepEqual(brake.portfolio.risk, { drawdownBrake: { threshold: 0.2, scale: 0, recover: 0.15 } });
+  deepEqual(brake.portfolio.risk, { drawdownBrake: { threshold: 0.2, scale: 0.25, recover: 0.15 } });
+  // brakeScale 0 is a stop, said as one
+  const stop = specFromConfig(
+    await loadConfig({ overrides: { portfolio: { risk: { drawdownBrake: 0.2, brakeScale: 0 } } } }),
+  );
+  equal(stop.portfolio.risk?.drawdownBrake?.scale, 0);
+  equal(
+    riskLimitsText(stop),
+    "drawdown stop at 20.0%: flat from then on (a flat book cannot recover its drawdown)",
+  );
   const bad: [Record<string, unknown>, RegExp][] = [
     [{ portfolio: { risk: { varLimit: 1 } } }, /^config portfolio\.risk\.varLimit: 1 is out of range/],
     [{ portfolio: { risk: { varAlpha: 0.5 } } }, /^config portfolio\.risk\.varAlpha: 0\.5 is out of range/],
@@ -353,6 +363,11 @@ Deno.test("portfolio.risk: limits at 0 are off (the spec has no risk key); set o
     [
       { portfolio: { risk: { brakeRecover: 0.05 } } },
       /^config portfolio\.risk\.brakeRecover: 0\.05 is read only by the drawdown brake/,
+    ],
+    // a stop never releases: its release level would be ignored
+    [
+      { portfolio: { risk: { drawdownBrake: 0.2, brakeScale: 0, brakeRecover: 0.15 } } },
+      /^config portfolio\.risk\.brakeRecover: 0\.15 is read only by a brake that releases, and portfolio\.risk\.brakeScale is 0 \(a stop/,
     ],
   ];
   for (const [overrides, re] of bad) {
@@ -417,6 +432,11 @@ Deno.test("portfolio.tilt: reaches the spec only with the tilt method (other spe
     [
       { portfolio: { method: "tilt", nDrop: 2 } },
       /^config portfolio\.nDrop: 2 is read only by the ranking methods/,
+    ],
+    // the tilt book holds every tradable name: no threshold selects them
+    [
+      { portfolio: { method: "tilt", minEdge: 0.5 } },
+      /^config portfolio\.minEdge: 0\.5 is read only by the selecting methods \(kelly, topk-dropout, long-short\), and portfolio\.method is tilt: set portfolio\.method: kelly, topk-dropout or long-short, or leave minEdge out$/,
     ],
     // a list item twice names the config key, not the spec's (spec experts.trend)
     [{ models: { trend: ["logistic", "logistic"] } }, /^config models\.trend: logistic is listed twice$/],

@@ -158,7 +158,7 @@ export function sizingRule(spec: SystemSpec): Record<string, string | number | b
 
 /**
  * The spec's risk limits in words (`""` when none is on), e.g. `VaR limit 2.0% (99%), drawdown brake at 10.0%:
- * exposure x0.5 until under 5.0%`.
+ * exposure x0.5 until under 5.0%` (at `brakeScale` 0, a stop: `drawdown stop at 10.0%: flat from then on ...`).
  */
 export function riskLimitsText(spec: SystemSpec): string {
   const r = resolveRiskLimits(spec.portfolio.risk ?? {});
@@ -166,7 +166,12 @@ export function riskLimitsText(spec: SystemSpec): string {
   const parts: string[] = [];
   if (r.drawdownBrake) {
     const b = r.drawdownBrake;
-    parts.push(`drawdown brake at ${pct(b.threshold)}: exposure x${b.scale} until under ${pct(b.recover)}`);
+    // at scale 0 the book goes flat and its account stops moving, so its drawdown never recovers: a stop
+    parts.push(
+      b.scale === 0
+        ? `drawdown stop at ${pct(b.threshold)}: flat from then on (a flat book cannot recover its drawdown)`
+        : `drawdown brake at ${pct(b.threshold)}: exposure x${b.scale} until under ${pct(b.recover)}`,
+    );
   }
   if (r.varLimit) {
     parts.push(`VaR limit ${pct(r.varLimit.limit)} (${+(100 * (1 - r.varLimit.alpha)).toFixed(2)}%)`);
