@@ -434,6 +434,21 @@ function dispersed(edge: Float64Array, ok: (s: number) => boolean): boolean {
 }
 
 /**
+ * The mean of the tradable edges (0 when none is), exactly their common value when they are all equal: the mean
+ * of equal numbers can differ from them by rounding, and a decision edge of -1e-19 would read as a sell.
+ */
+function meanEdge(edge: Float64Array, tradable: (s: number) => boolean): number {
+  let n = 0, mean = 0, first = NaN;
+  for (let s = 0; s < edge.length; s++) {
+    if (!tradable(s)) continue;
+    if (!n) first = edge[s];
+    [mean, n] = [mean + edge[s], n + 1];
+  }
+  if (!n) return 0;
+  return dispersed(edge, tradable) ? mean / n : first;
+}
+
+/**
  * The `tilt` method's day: equal weight over the tradable names, leaned on the edges' z-scores (long only), scaled
  * to the gross budget. Returns the day's mean edge, which the decision edges are taken against.
  */
@@ -445,10 +460,10 @@ function tiltBook(
   setHeld: (longs: number[], shorts: number[]) => void,
 ): number {
   setHeld([], []);
-  let n = 0, mean = 0;
-  for (let s = 0; s < edge.length; s++) if (tradable(s)) [mean, n] = [mean + edge[s], n + 1];
+  let n = 0;
+  for (let s = 0; s < edge.length; s++) if (tradable(s)) n++;
   if (!n) return 0;
-  mean /= n;
+  const mean = meanEdge(edge, tradable);
   let sq = 0;
   for (let s = 0; s < edge.length; s++) if (tradable(s)) sq += (edge[s] - mean) ** 2;
   // identical edges: no lean (the mean of equal numbers can differ from them by rounding, so not sd > 0)
@@ -495,12 +510,7 @@ function selectAndSize(
     return 0;
   }
   const both = o.method === "long-short";
-  let center = 0;
-  if (both) {
-    let n = 0;
-    for (let s = 0; s < S; s++) if (tradable(s)) [center, n] = [center + edge[s], n + 1];
-    if (n) center /= n;
-  }
+  const center = both ? meanEdge(edge, tradable) : 0;
   if (!dispersed(edge, tradable)) {
     setHeld([], []);
     return center;

@@ -263,6 +263,15 @@ Deno.test("tilt: equal weight leaned on the day's edge z-scores, long only; 0 is
   const same = { ...x, edge: x.edge.map((v) => (Number.isFinite(v) ? 0.05 : v)) };
   const c = constructPortfolio(same, { ...o, method: "tilt", tilt: 2 });
   for (let i = 0; i < x.edge.length; i++) near(c.weights[i], eq.weights[i]);
+  // equal edges decide exactly 0 (hold), not the rounding of their mean: six names at 0.1, whose summed mean is
+  // 1.4e-17 below it, read as sells before (a real daily run's equal edges did)
+  const e6 = 0.1, six = market(3, 6, 5);
+  equal([e6, e6, e6, e6, e6, e6].reduce((a, v) => a + v, 0) / 6 === e6, false, "the mean does round off");
+  six.edge.fill(e6);
+  for (const method of ["tilt", "long-short"] as const) {
+    const d = constructPortfolio(six, { ...o, method }).decision;
+    ok(d.every((v) => v === 0), `${method}: ${d}`);
+  }
   throws(() => constructPortfolio(x, { method: "tilt", tilt: -1 }), /tilt -1 must be in \[0, 10\]/);
   throws(() => constructPortfolio(x, { method: "tilt", weighting: "kelly" }), /not kelly weighting/);
 });
