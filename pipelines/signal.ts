@@ -63,6 +63,7 @@ import {
   type VersionManifest,
 } from "@lib/models/mod.ts";
 import {
+  MIN_IC_NAMES,
   scorecardRowTotals,
   type ScorecardTotals,
   scorecardTotals,
@@ -1029,7 +1030,8 @@ export function paperLine(version: string, t: ScorecardTotals): string {
  * challenger's figure is higher. `on`: `ic` (default), the mean IC of the day's signals; `book`, the compounded
  * return of each one's book after costs (days scored before books were booked are left out). With `asOf`, only
  * the sessions whose outcome (the open two sessions after) is known by then count: a decision for a date never
- * reads a later outcome.
+ * reads a later outcome. On `ic`, a scored day without an IC (its signals all had the same score: they rank
+ * nothing) counts as IC 0, so a version that only holds is decided like any other instead of never.
  */
 export async function compareOnScorecard(
   stores: Stores,
@@ -1039,17 +1041,15 @@ export async function compareOnScorecard(
   opts: { asOf?: IsoDate; on?: "ic" | "book" } = {},
 ): Promise<{ decided: boolean; better: boolean; detail: string }> {
   const { asOf, on = "ic" } = opts;
-  const column = on === "ic" ? "ic" : "book_pnl";
   const load = async (v: string) =>
     new Map(
       // a version's scorecard: the days it issued and the days it ran in the shadow of the champion
       (await stores.tables.query("scorecard", {
         where: { model_version: v, source: [SIGNAL_SOURCE, SHADOW_SIGNAL_SOURCE] },
       }))
-        .filter((r) =>
-          typeof r[column] === "number" && (asOf === undefined || exitSession(String(r.date)) <= asOf)
-        )
-        .map((r) => [String(r.date), Number(r[column])]),
+        .filter((r) => asOf === undefined || exitSession(String(r.date)) <= asOf)
+        .map((r) => [String(r.date), on === "ic" ? Number(r.ic ?? 0) : r.book_pnl] as const)
+        .filter((e): e is [string, number] => typeof e[1] === "number"),
     );
   const a = await load(champion), b = await load(challenger);
   const common = [...b.keys()].filter((d) => a.has(d)).sort();
@@ -1119,6 +1119,13 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
   }
   // a ranking portfolio (top-k, long-short) on one symbol would never hold anything
   checkUniverseSize(spec, symbols.length);
+  // a day's IC ranks three names or more: under that an if-better challenger on IC could never be decided
+  if (p.retrain.promote === "if-better" && p.retrain.compareOn === "ic" && symbols.length < MIN_IC_NAMES) {
+    throw new ConfigError(
+      `production.retrain.compareOn ic needs at least ${MIN_IC_NAMES} symbols (a day's IC ranks them), got ` +
+        `${symbols.length}: set production.retrain.compareOn: book`,
+    );
+  }
   if (leftOut.length) progress.note(leftOutNote(leftOut));
   // a source that lists its symbols (csv, synthetic) is asked for the run's bars first, as `deno task collect`
   // asks: a symbol it does not hold (traded, or the market context's), a range without data and an --as-of

@@ -518,6 +518,17 @@ Deno.test("signal: if-better compares the mean IC, or with compareOn book the bo
       detail: "book return over 2 common sessions: challenger +2.00% vs champion -0.01%",
     });
     equal((await compareOnScorecard(stores, "a", "b", 3, { on: "book" })).decided, false);
+    // a challenger that only holds (every score the same: no IC on any day) is decided, at IC 0, not never
+    await stores.tables.upsert("scorecard", [
+      { ...row("c", "2020-01-02", 0, null, SHADOW_SIGNAL_SOURCE), ic: null },
+      { ...row("c", "2020-01-03", 0, 0, SHADOW_SIGNAL_SOURCE), ic: null },
+      { ...row("c", "2020-01-06", 0, 0, SHADOW_SIGNAL_SOURCE), ic: null },
+    ]);
+    deepEqual(await compareOnScorecard(stores, "a", "c", 3), {
+      decided: true,
+      better: false,
+      detail: "mean IC over 3 common sessions: challenger 0.0000 vs champion 0.0667",
+    });
   } finally {
     await stores.close();
   }
@@ -1209,16 +1220,30 @@ Deno.test("signal: what a csv source cannot give (a symbol, the market context, 
       symbols: ["SPY", "QQQ"],
       from: "2019-01-02",
     };
-    const at = async (source: Record<string, unknown>, asOf?: string) =>
+    // two names: an if-better challenger is compared on its book (a day's IC needs three)
+    const at = async (source: Record<string, unknown>, asOf?: string, compareOn = "book") =>
       await runSignal(
         await loadConfig({
-          overrides: { source: { ...csv, ...source }, dataDir: `${dir}/s`, reportDir: dir },
+          overrides: {
+            source: { ...csv, ...source },
+            dataDir: `${dir}/s`,
+            reportDir: dir,
+            production: { retrain: { compareOn } },
+          },
         }),
         { ...quiet, ...(asOf ? { asOf } : {}) },
       ).catch((e) => e);
+    // on IC the challenger of two names could never be decided (and would block every later refit)
+    let e = await at({}, "2021-06-01", "ic");
+    ok(e instanceof ConfigError, String(e));
+    equal(
+      e.message,
+      "production.retrain.compareOn ic needs at least 3 symbols (a day's IC ranks them), got 2: set " +
+        "production.retrain.compareOn: book",
+    );
     // a symbol the folder does not hold was skipped by the collect as failed and then taken for one not listed
     // yet (exit 0); the research run and `deno task collect` refuse it
-    let e = await at({ symbols: ["SPY", "QQQ", "ZZZZ"] }, "2021-06-01");
+    e = await at({ symbols: ["SPY", "QQQ", "ZZZZ"] }, "2021-06-01");
     equal(e.name, "DataSourceError", String(e));
     ok(/unknown symbol ZZZZ: .* 9 symbols/.test(e.message), e.message);
     e = await at({ market: { index: "^FOO", vix: null } }, "2021-06-01");

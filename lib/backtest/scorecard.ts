@@ -47,6 +47,9 @@ export interface DayScore {
   benchmark: number;
 }
 
+/** Names a day's IC needs (a rank correlation of fewer says nothing); under it the day has no IC. */
+export const MIN_IC_NAMES = 3;
+
 /**
  * Scores one day: `returns` maps a symbol to its traded return (next open to the open after); symbols without
  * one are left out of the counts, the IC, the per-signal P&L and the benchmark, and earn nothing in the book.
@@ -83,7 +86,7 @@ export function scoreDay(
     }
   }
   for (const [symbol, size] of previous ?? []) if (!seen.has(symbol)) turnover += Math.abs(size);
-  const ic = sc.length >= 3 ? spearman(sc, rt) : NaN;
+  const ic = sc.length >= MIN_IC_NAMES ? spearman(sc, rt) : NaN;
   return {
     n,
     traded,
