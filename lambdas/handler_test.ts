@@ -246,6 +246,17 @@ Deno.test("lambda config: every bad variable is a one-line ConfigError naming it
       /^FMAI_CONCURRENCY: expected a whole number from 1 to 64, got "99999999999"$/,
     ],
     [{ FMAI_SYMBOLS: "" }, /^FMAI_SYMBOLS is empty/],
+    // a backend's setting without the backend would be ignored, its value never checked
+    [
+      { FMAI_S3_ENDPOINT: "notaurl" },
+      /^FMAI_S3_ENDPOINT is set but FMAI_S3_BUCKET is not, so the objects are embedded and FMAI_S3_ENDPOINT would be ignored: set FMAI_S3_BUCKET or unset FMAI_S3_ENDPOINT$/,
+    ],
+    [{ FMAI_S3_PREFIX: "../x" }, /^FMAI_S3_PREFIX is set but FMAI_S3_BUCKET is not/],
+    [{ FMAI_S3_REGION: "eu-west-1" }, /^FMAI_S3_REGION is set but FMAI_S3_BUCKET is not/],
+    [
+      { FMAI_MONGO_DATABASE: "bad name!" },
+      /^FMAI_MONGO_DATABASE is set but FMAI_MONGO_URL is not, so the documents/,
+    ],
   ];
   for (const [env, re] of cases) {
     throws(() => configFromEnv(env), (e) => {
@@ -313,6 +324,11 @@ Deno.test("lambda events: a mistyped or malformed field is refused, EventBridge'
       [{ time: "", detail: {} }, /^event\.time: expected an ISO 8601 date-time/],
       [{ time: 12345 }, /^event\.time: expected an ISO 8601 date-time .*, got 12345$/],
       [{ time: "Feb 20 2025" }, /^event\.time: /],
+      // a day the calendar does not have is refused, not rolled over into March
+      [
+        { time: "2020-02-30T21:30:00Z" },
+        /^event\.time: expected an ISO 8601 date-time .*, got "2020-02-30T21:30:00Z"$/,
+      ],
       [null, /^event: expected an object/],
       [{ time: t, detail: { from: 20250101 } }, /^detail\.from: expected a date YYYY-MM-DD/],
     ];
@@ -405,6 +421,12 @@ Deno.test("lambda signal: the event and the environment are checked first; every
       [{}, { FMAI_MYSQL_URL: "mysql://u:s3cr3tpw@127.0.0.1:0/db" }, /^FMAI_MYSQL_URL mysql:\/\/u:\*\*\*@/],
       [{}, { FMAI_MONGO_URL: "http://u:s3cr3tpw@x" }, /^FMAI_MONGO_URL: .*http:\/\/u:\*\*\*@x/],
       [{}, { FMAI_SIGNAL_COLLECT: "true" }, /^FMAI_SIGNAL_COLLECT must be 1/],
+      // the default config's source is the synthetic market: it cannot collect the real default universe
+      [
+        {},
+        { FMAI_SIGNAL_COLLECT: "1" },
+        /^FMAI_SIGNAL_COLLECT=1 collects from the config's synthetic source, which does not hold AAPL, .*: the collector functions fill the stores/,
+      ],
     ];
     for (const [ev, extra, re] of cases) {
       await refused(quiet(() => handler(ev, {}, { ...env, ...extra })), re);
@@ -440,7 +462,12 @@ Deno.test("lambda signal: source.symbols of FMAI_CONFIG_OVERRIDES is honoured or
     );
     // 30 sessions of SYN00 only: the run gets as far as the fit, so it ran over SYN00 (the default universe
     // AAPL,MSFT,... has no stored bars); one symbol is sized on its own edge (a ranking book needs two)
-    const one = { source: { symbols: ["SYN00"] }, portfolio: { method: "kelly" } };
+    const one = {
+      source: { symbols: ["SYN00"] },
+      portfolio: { method: "kelly" },
+      // a day's IC needs three names: one is compared on its book
+      production: { retrain: { compareOn: "book" } },
+    };
     const m = createSyntheticMarket({ seed: 3, symbols: 1, sessions: 30 });
     const s = openEmbeddedStores(dir);
     try {

@@ -13,7 +13,10 @@
  * `dataDir`/`reportDir` are refused there: `FMAI_DATA_DIR` owns them), the stores of `lambdas/_config.ts`, and
  * the universe: `FMAI_SYMBOLS` when set, else `source.symbols` of the overrides, else the default of
  * `lambdas/_config.ts` (both set and naming different symbols: refused). `FMAI_SIGNAL_COLLECT=1` runs the
- * incremental collect first (`0` or unset: the collector Lambdas fill the stores). Every error leaves as one line
+ * incremental collect first from the config's source (`0` or unset: the collector Lambdas fill the stores); that
+ * source is the synthetic market or a csv folder packaged with the function, so a universe it does not hold is
+ * refused naming the variable (real symbols come from the collector Lambdas). With real symbols read from the
+ * stores, the market context is the universe's own index and VIX stand-in, not the synthetic market's. Every error leaves as one line
  * with the environment's secrets redacted.
  * @module
  */
@@ -24,6 +27,7 @@ import type { ScorecardTotals } from "../lib/backtest/mod.ts";
 import type { BrakeState } from "../lib/signals/mod.ts";
 import { openStores, secretsOf } from "../lib/store/mod.ts";
 import { type Config, loadConfig } from "../pipelines/config.ts";
+import { sourceFromConfig } from "../pipelines/source.ts";
 import { asOfProblem, runSignal } from "../pipelines/signal.ts";
 import { configFromEnv, type Env, type LambdaConfig } from "./_config.ts";
 import { leaveAsOneLine, readEvent } from "./_edge.ts";
@@ -153,6 +157,23 @@ function asOfOf(v: unknown, cfg: Config): string | undefined {
   return v as string;
 }
 
+/**
+ * `FMAI_SIGNAL_COLLECT=1`: the config's source (synthetic, or a packaged csv folder) must hold the universe, else
+ * a `ConfigError` naming the variable (the real symbols' bars come from the collector Lambdas).
+ */
+async function checkCollectable(cfg: Config): Promise<void> {
+  const held = new Set(await (await sourceFromConfig(cfg)).listSymbols?.() ?? []);
+  const missing = cfg.source.symbols.filter((s) => !held.has(s));
+  if (missing.length) {
+    throw new ConfigError(
+      `FMAI_SIGNAL_COLLECT=1 collects from the config's ${cfg.source.kind} source, which does not hold ` +
+        `${
+          fewOf(missing, 5)
+        }: the collector functions fill the stores with real symbols (unset FMAI_SIGNAL_COLLECT)`,
+    );
+  }
+}
+
 /** The run: every check first, then the stores and the production run. */
 async function run(event: unknown, env: Env): Promise<SignalResult> {
   const lc = configFromEnv(env);
@@ -167,6 +188,7 @@ async function run(event: unknown, env: Env): Promise<SignalResult> {
   }
   const cfg = await configOf(env, lc);
   const asOf = asOfOf(detail.asOf, cfg);
+  if (collect === "1") await checkCollectable(cfg);
   const stores = await openStores(lc.store);
   try {
     const out = await runSignal(cfg, {

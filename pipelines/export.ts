@@ -396,7 +396,7 @@ async function prepareFeatures(
   const source = cfg.source.market.index !== null || cfg.source.kind === "synthetic"
     ? await sourceFromConfig({ ...cfg, source: { ...cfg.source, newsFiles: [] } })
     : undefined;
-  const own = source && ownMarketContext(source, cfg.source.market);
+  const own = source && await ownMarketContext(source, cfg.source.market, universe);
   const market = own ?? (source && marketFromBars(
     cfg.source.market,
     await fetchMarketBars(source, cfg.source.market, hist.historyFrom, to),

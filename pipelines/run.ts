@@ -274,7 +274,7 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
       progress.note(segLine);
       // the source's series the config names; else a source with its own market context (the synthetic
       // market's index and VIX-like series, known at each close, unlike the real VIX printed at 16:15)
-      const own = ownMarketContext(source, cfg.source.market);
+      const own = await ownMarketContext(source, cfg.source.market, req.symbols);
       const market = sourceMarket ?? own;
       const newsScorer = news.note;
       progress.note(newsScorer);

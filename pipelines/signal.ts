@@ -1142,7 +1142,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     }
   }
   // a source with its own market context (the synthetic market) gives it to this run as to the research run
-  const own = ownMarketContext(source, cfg.source.market);
+  const own = await ownMarketContext(source, cfg.source.market, symbols);
   // the news scorer is chosen (its model loaded) before any store is opened: `lm` without the model is refused
   const news = await newsScorerFor(cfg.news);
   let stores: Stores;

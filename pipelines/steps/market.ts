@@ -28,12 +28,21 @@ export function marketSymbols(m: MarketConfig): string[] {
  * The market context a source carries itself when the config names no series (`source.market.index` null): the
  * synthetic market's own index and VIX-like series, each known at its close. The research run, the daily run
  * and the feature export all join it, so a system is served on the context it was fitted on. Undefined for a
- * source without one (csv) or when the config names series.
+ * source without one (csv), when the config names series, and when the source does not hold every traded
+ * symbol: a run on real symbols read from the stores (a Lambda's, on the default synthetic config) is not on
+ * the synthetic market, so it gets the universe's own index and VIX stand-in.
  */
-export function ownMarketContext(source: MarketSource, m: MarketConfig): MarketInput | undefined {
+export async function ownMarketContext(
+  source: MarketSource,
+  m: MarketConfig,
+  symbols: readonly string[],
+): Promise<MarketInput | undefined> {
   if (m.index !== null) return undefined;
   const ctx = (source as { marketContext?: () => MarketInput }).marketContext?.();
-  return ctx && { ...ctx, vixKnownAt: ctx.vixKnownAt ?? Float64Array.from(ctx.dates, (d) => closeTime(d)) };
+  if (!ctx) return undefined;
+  const held = new Set(await source.listSymbols?.() ?? []);
+  if (!symbols.every((s) => held.has(s))) return undefined;
+  return { ...ctx, vixKnownAt: ctx.vixKnownAt ?? Float64Array.from(ctx.dates, (d) => closeTime(d)) };
 }
 
 /** The run's line on a source's own market context ({@link ownMarketContext}). */
