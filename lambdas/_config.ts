@@ -156,9 +156,26 @@ function replayDirsFromEnv(env: Env): string[] {
   return dirs;
 }
 
+/** Variables read only with another one set (its backend): `[variable, the one that makes it read, backend]`. */
+const READ_WITH: [string, string, string][] = [
+  ["FMAI_MONGO_DATABASE", "FMAI_MONGO_URL", "documents"],
+  ["FMAI_S3_REGION", "FMAI_S3_BUCKET", "objects"],
+  ["FMAI_S3_ENDPOINT", "FMAI_S3_BUCKET", "objects"],
+  ["FMAI_S3_PREFIX", "FMAI_S3_BUCKET", "objects"],
+];
+
 /** Reads and checks the configuration from `env` (default `process.env`); a `ConfigError` naming the variable. */
 export function configFromEnv(env: Env = process.env): LambdaConfig {
   const symbols = symbolsFromEnv(env);
+  // a setting of a backend that is not selected would be ignored without a word (and its value never checked)
+  for (const [k, by, part] of READ_WITH) {
+    if (env[k] && !env[by]) {
+      throw new ConfigError(
+        `${k} is set but ${by} is not, so the ${part} are embedded and ${k} would be ignored: set ${by} or ` +
+          `unset ${k}`,
+      );
+    }
+  }
   // an empty value is refused as FMAI_SYMBOLS's is, not taken for unset
   if (env.FMAI_DATA_DIR === "") throw new ConfigError("FMAI_DATA_DIR is empty (unset it for /tmp/fmai)");
   const dataDir = env.FMAI_DATA_DIR ?? "/tmp/fmai";

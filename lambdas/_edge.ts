@@ -8,7 +8,7 @@
  * among the handler's own (a mistyped key such as `symbol` or `asof` is refused, never ignored).
  * @module
  */
-import { FmaiError, InputError, oneLine, redact, shown } from "../lib/core/mod.ts";
+import { dayNumber, FmaiError, InputError, oneLine, redact, shown } from "../lib/core/mod.ts";
 
 /** What {@linkcode readEvent} returns: the event instant (when given) and the checked `detail`. */
 export interface EventParts {
@@ -25,6 +25,16 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
+/** True when `d` (YYYY-MM-DD) is a day of the calendar. */
+function isCalendarDate(d: string): boolean {
+  try {
+    dayNumber(d);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Checks `event` (an object, or `undefined` for a call without one) and returns its time and detail. Anything
  * else is an `InputError` naming the field: a non-object event or `detail`, a `detail` key not in `keys`, a
@@ -38,7 +48,10 @@ export function readEvent(event: unknown, keys: readonly string[]): EventParts {
   let at: number | undefined;
   if ("time" in event && event.time !== undefined) {
     const t = event.time;
-    const ms = typeof t === "string" && ISO_DATE_TIME.test(t) ? Date.parse(t) : NaN;
+    // Date.parse rolls an impossible day over (2020-02-30 -> March 1): the calendar date is checked first
+    const ms = typeof t === "string" && ISO_DATE_TIME.test(t) && isCalendarDate(t.slice(0, 10))
+      ? Date.parse(t)
+      : NaN;
     if (!Number.isFinite(ms) || ms < MIN_AT || ms > MAX_AT) {
       throw new InputError(
         `event.time: expected an ISO 8601 date-time such as 2024-06-07T21:30:00Z, got ${shown(t)}`,
