@@ -204,22 +204,22 @@ export function createApi(opts: ApiOptions): Api {
   const maxReplays = opts.replayCacheEntries ?? 5000;
   const maxReplayBytes = 32 * 1024 * 1024;
 
-  const app = new OpenAPIHono({
-    defaultHook: (result, c) => {
-      if (!result.success) {
-        metrics.refuse("validation");
-        return c.json({ error: zodLine(result.error, result.target) }, 400);
-      }
-      return undefined;
-    },
-  });
-
   // a refusal or failure is never marked immutable (a handler may have set a replay's policy before it threw):
   // only stored answers are replays, and a 5xx is no answer at all
   const fail = (c: Context, status: RefusalStatus, error: string) => {
     c.header("Cache-Control", "no-store");
     return c.json({ error }, status);
   };
+
+  const app = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        metrics.refuse("validation");
+        return fail(c, 400, zodLine(result.error, result.target));
+      }
+      return undefined;
+    },
+  });
 
   // outermost: metrics by route pattern (the handler's, also when a middleware answered first: a replay-cache
   // hit, a refused key, a rate limit), and a response for anything thrown
@@ -232,6 +232,11 @@ export function createApi(opts: ApiOptions): Api {
     if (c.req.url.length > maxUrl) {
       metrics.refuse("size");
       return fail(c, 414, `request URL longer than ${maxUrl} bytes`);
+    }
+    // a GET's body never reaches the body limit below (the runtime drops it): its declared length is refused here
+    if (Number(c.req.header("content-length") ?? 0) > maxBody) {
+      metrics.refuse("size");
+      return fail(c, 413, `request body larger than ${maxBody} bytes`);
     }
     await next();
     return undefined;

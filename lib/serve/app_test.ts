@@ -121,6 +121,8 @@ Deno.test("serve: validation: bad dates, unknown symbols and parameters, oversiz
       ["/v1/signals/NOPE", 404, /^unknown symbol NOPE$/],
       ["/v1/signals/AAPL?from=2018-02-07&to=2018-02-01", 400, /after/],
       ["/v1/signals/AAPL?limit=0", 400, /limit/],
+      ["/v1/signals/AAPL?limit=5001", 400, /^query limit: expected an integer 1\.\.5000$/],
+      ["/v1/signals/AAPL?limit=9999", 400, /^query limit: expected an integer 1\.\.5000$/],
       ["/v1/signals/AAPL?from=2018-13-01", 400, /from/],
       ["/v1/models/2099-01-01.0123456789", 404, /unknown model version/],
       ["/v1/signals?date=2017-01-03", 404, /no signals issued for 2017-01-03/],
@@ -140,6 +142,18 @@ Deno.test("serve: validation: bad dates, unknown symbols and parameters, oversiz
     });
     equal(body.status, 413);
     ok(/body larger than 1024/.test(await errorOf(body)));
+    // a GET's body is dropped before the body limit: its declared length is refused all the same
+    const declared = await get("/v1/signals", { "X-API-Key": s.key, "Content-Length": "2100" });
+    equal(declared.status, 413);
+    equal(declared.headers.get("cache-control"), "no-store");
+    ok(/body larger than 1024/.test(await errorOf(declared)));
+    // a refusal of the request's shape (the schema's) is never cached either
+    for (const path of ["/v1/signals?date=2019-02-30", "/v1/signals?foo=1", "/v1/signals?limit=-1"]) {
+      const r = await get(path, { "X-API-Key": s.key });
+      equal(r.status, 400, path);
+      equal(r.headers.get("cache-control"), "no-store", path);
+      await r.body?.cancel();
+    }
   } finally {
     await s.stores.close();
   }
@@ -697,6 +711,9 @@ Deno.test("serve: asOf names a real instant: no Feb 31, no hour 24, no second 60
         ["2018-02-06T23:59:59.999+14:00", "2018-02-06"],
         ["2018-02-07T00:30-05:00", "2018-02-07"],
         ["2018-02-07T03:00:00Z", "2018-02-06"],
+        // RFC 3339 allows any number of fraction digits (read to the millisecond) and a lower-case t and z
+        ["2018-02-06T23:59:59.999999Z", "2018-02-06"],
+        ["2018-02-07t03:00:00.123456789z", "2018-02-06"],
       ]
     ) {
       const r = await get(`/v1/scorecard?asOf=${encodeURIComponent(t)}`);

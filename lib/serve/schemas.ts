@@ -29,8 +29,9 @@ export const MIN_INSTANT = 0;
 /** Latest instant a request may name: 9999-12-31T23:59:59.999Z (the last a `YYYY-MM-DD` date can hold). */
 export const MAX_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
+/** RFC 3339 (any number of fraction digits, read to the millisecond; `t` and `z` in either case, section 5.6). */
 const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/i;
 
 /**
  * Whether the fields of an RFC 3339 time name a real instant: they round-trip through a UTC date (no Feb 31, no
@@ -112,7 +113,9 @@ export const HistoryQuery = z.object({
   }),
   model: Version.optional(),
   asOf: InstantSchema.optional().openapi({ description: AS_OF }),
-  limit: z.string().regex(/^\d{1,4}$/, "expected an integer 1..5000").optional().openapi({ example: "250" }),
+  // the pattern is the range, so the published spec says what the server takes
+  limit: z.string().regex(/^([1-9]\d{0,2}|[1-4]\d{3}|5000)$/, "expected an integer 1..5000").optional()
+    .openapi({ example: "250" }),
 }).strict();
 
 /** `GET /v1/scorecard` and `GET /v1/health` query. */
