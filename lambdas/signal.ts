@@ -28,7 +28,7 @@ import type { BrakeState } from "../lib/signals/mod.ts";
 import { openStores, secretsOf } from "../lib/store/mod.ts";
 import { type Config, loadConfig } from "../pipelines/config.ts";
 import { sourceFromConfig } from "../pipelines/source.ts";
-import { asOfProblem, runSignal } from "../pipelines/signal.ts";
+import { asOfProblem, failedChecksText, runSignal } from "../pipelines/signal.ts";
 import { configFromEnv, type Env, type LambdaConfig } from "./_config.ts";
 import { leaveAsOneLine, readEvent } from "./_edge.ts";
 
@@ -214,9 +214,8 @@ async function run(event: unknown, env: Env): Promise<SignalResult> {
     };
     console.log(JSON.stringify(result));
     if (out.exitCode !== 0) {
-      const failed = out.checks.filter((c) => c.status === "fail").map((c) => `${c.kind} ${c.name}`);
       throw new HealthCheckError(
-        `health check failed for ${out.asOf}: ${oneLine(fewOf(failed, 10))}`,
+        `health check failed for ${out.asOf}: ${oneLine(failedChecksText(out.checks, 10))}`,
         result,
       );
     }

@@ -171,6 +171,18 @@ export interface CheckResult {
   status: "ok" | "warn" | "fail";
 }
 
+/**
+ * The failed checks in a few words, for the one error line of a run that failed: stale symbols first (stale data
+ * fails a run on its own, drift only past `failShare`), then the drifted features, each by name, the first `n`
+ * and how many more, e.g. `freshness DHR, psi adx_14, psi rsi_14 and 18 more`.
+ */
+export function failedChecksText(checks: readonly CheckResult[], n: number): string {
+  const order = (c: CheckResult) => (c.kind === "freshness" ? 0 : 1);
+  const failed = checks.filter((c) => c.status === "fail")
+    .sort((a, b) => order(a) - order(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return fewOf(failed.map((c) => `${c.kind} ${c.name}`), n);
+}
+
 /** A challenger's shadow run beside the issued signals. */
 export interface ShadowRun {
   version: string;

@@ -15,7 +15,7 @@ import {
 } from "./_cli_error.ts";
 import { loadFlagsConfig } from "./config.ts";
 import { parseBackends } from "./stores.ts";
-import { runSignal } from "./signal.ts";
+import { failedChecksText, runSignal } from "./signal.ts";
 
 const USAGE =
   `usage: deno task signal [--as-of YYYY-MM-DD] [--refit] [--no-collect] [--config FILE] [--store-dir DIR]
@@ -62,13 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(out.table);
     console.log(`\nreport: ${out.reportPath}   (total ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     if (out.exitCode !== 0) {
-      console.error(
-        `error: health check failed (${
-          out.checks.filter((c) => c.status === "fail").map((c) => `${c.kind} ${c.name}`).slice(0, 5).join(
-            ", ",
-          )
-        })`,
-      );
+      console.error(`error: health check failed (${failedChecksText(out.checks, 5)})`);
     }
     return out.exitCode;
   } catch (e) {

@@ -18,7 +18,9 @@ import { main } from "./signal_cli.ts";
 import { createProgress } from "./progress.ts";
 import { ensureTables } from "./collect/mod.ts";
 import {
+  type CheckResult,
   compareOnScorecard,
+  failedChecksText,
   paperLine,
   productionSegments,
   runSignal,
@@ -1678,3 +1680,29 @@ storeTest(
     );
   },
 );
+
+Deno.test("failedChecksText: stale symbols first (they fail a run alone), then drifted features by name", () => {
+  const c = (kind: CheckResult["kind"], name: string, status: CheckResult["status"] = "fail") => ({
+    kind,
+    name,
+    value: 1,
+    warn: 0.1,
+    fail: 0.25,
+    status,
+  });
+  const checks = [
+    c("psi", "rsi_14"),
+    c("psi", "adx_14"),
+    c("psi", "macd", "warn"),
+    c("psi", "atr_ratio_14"),
+    c("freshness", "DHR"),
+    c("psi", "ema_ratio_12"),
+    c("psi", "dist_high_60"),
+  ];
+  equal(
+    failedChecksText(checks, 5),
+    "freshness DHR, psi adx_14, psi atr_ratio_14, psi dist_high_60, psi ema_ratio_12 and 1 more",
+  );
+  // the order of the stored checks does not matter
+  equal(failedChecksText([...checks].reverse(), 5), failedChecksText(checks, 5));
+});
