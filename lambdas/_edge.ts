@@ -8,7 +8,7 @@
  * among the handler's own (a mistyped key such as `symbol` or `asof` is refused, never ignored).
  * @module
  */
-import { dayNumber, FmaiError, InputError, oneLine, redact, shown } from "../lib/core/mod.ts";
+import { FmaiError, InputError, isCalendarDate, oneLine, redact, shown } from "../lib/core/mod.ts";
 
 /** What {@linkcode readEvent} returns: the event instant (when given) and the checked `detail`. */
 export interface EventParts {
@@ -23,16 +23,6 @@ const MIN_AT = Date.UTC(1970, 0, 2), MAX_AT = Date.UTC(9999, 11, 30);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-/** True when `d` (YYYY-MM-DD) is a day of the calendar. */
-function isCalendarDate(d: string): boolean {
-  try {
-    dayNumber(d);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -29,6 +29,7 @@ import {
   isSession,
   type NewsItem,
   nextSession,
+  oneLine,
   prevSession,
   publicationDelay,
   sessionOnOrBefore,
@@ -93,7 +94,13 @@ import {
   signalToRow,
   type Stores,
 } from "@lib/store/mod.ts";
-import { ensureTables, NEWS_COLLECTION, resolveMarketSymbols, runCollect } from "./collect/mod.ts";
+import {
+  ensureTables,
+  NEWS_COLLECTION,
+  resolveMarketSymbols,
+  runCollect,
+  type SummaryRow,
+} from "./collect/mod.ts";
 import { type Config, retrainWindow, specFromConfig } from "./config.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import { sourceFromConfig, specForSource } from "./source.ts";
@@ -169,6 +176,27 @@ export interface CheckResult {
   warn: number;
   fail: number;
   status: "ok" | "warn" | "fail";
+}
+
+/**
+ * The daily collect in one line: the new rows; the symbols the source had no bar for in the range asked (the
+ * source's `empty date range`: not listed yet, or stale; the listing and freshness checks say which), by name;
+ * and the other failures with their reasons.
+ */
+export function collectNote(rows: readonly SummaryRow[]): string {
+  const failed = rows.filter((r) => !r.ok);
+  const empty = failed.filter((r) => /^empty date range/.test(r.error ?? ""));
+  const other = failed.filter((r) => !empty.includes(r));
+  return `${rows.reduce((a, r) => a + r.inserted, 0)} new rows` +
+    (empty.length
+      ? `; no bars in the range for ${fewOf(empty.map((r) => r.symbol), 5)} (not listed yet or stale: see ` +
+        `the listing and freshness checks)`
+      : "") +
+    (other.length
+      ? `; ${other.length} failed (${
+        fewOf(other.map((r) => `${r.symbol}: ${oneLine(r.error ?? "")}`), 3, "; ")
+      })`
+      : "");
 }
 
 /**
@@ -1212,11 +1240,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         );
       }
       if (members.length) await stores.tables.upsert("universe_membership", members.map(memberToRow));
-      const failed = rows.filter((r) => !r.ok);
-      progress.note(
-        `${rows.reduce((a, r) => a + r.inserted, 0)} new rows` +
-          (failed.length ? `, ${failed.length} failed` : ""),
-      );
+      progress.note(collectNote(rows));
       done();
     }
     // 2. the decision session

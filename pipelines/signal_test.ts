@@ -19,6 +19,7 @@ import { createProgress } from "./progress.ts";
 import { ensureTables } from "./collect/mod.ts";
 import {
   type CheckResult,
+  collectNote,
   compareOnScorecard,
   failedChecksText,
   paperLine,
@@ -1705,4 +1706,38 @@ Deno.test("failedChecksText: stale symbols first (they fail a run alone), then d
   );
   // the order of the stored checks does not matter
   equal(failedChecksText([...checks].reverse(), 5), failedChecksText(checks, 5));
+});
+
+Deno.test("collectNote: symbols without bars in the range are named (not listed yet or stale), other failures with reasons", () => {
+  const row = (symbol: string, ok: boolean, inserted: number, error?: string) => ({
+    kind: "prices" as const,
+    symbol,
+    ok,
+    rows: inserted,
+    inserted,
+    objects: 0,
+    range: "",
+    ...(error ? { error } : {}),
+  });
+  equal(collectNote([row("XOM", true, 62)]), "62 new rows");
+  equal(
+    collectNote([
+      row("XOM", true, 62),
+      row(
+        "DXC",
+        false,
+        0,
+        "empty date range: csv:sp500-5yr has no bars for DXC between 2017-01-03 and 2017-03-31",
+      ),
+      row(
+        "BHF",
+        false,
+        0,
+        "empty date range: csv:sp500-5yr has no bars for BHF between 2017-01-03 and 2017-03-31",
+      ),
+      row("JNJ", false, 0, "timeout\nafter 30 s"),
+    ]),
+    "62 new rows; no bars in the range for DXC, BHF (not listed yet or stale: see the listing and freshness " +
+      "checks); 1 failed (JNJ: timeout after 30 s)",
+  );
 });
