@@ -56,6 +56,12 @@ Deno.test("bad input: one-line typed error, exit code 2, nothing written", async
       /empty date range|no bars/,
       `${dir}/s4`,
     );
+    // a symbol without a bar in the range failed only after the others were collected and stored
+    await expectUserError(
+      ["run", "--data-dir", SP500, "--symbols", "KO,PEP,APTV", "--from", "2014-01-01", "--to", "2017-06-30"],
+      /^error: no bars for APTV between 2014-01-01 and 2017-06-30 in csv:sp500-5yr \(APTV has bars 2017-12-05\.\.2018-02-07\): leave it out/,
+      `${dir}/s5`,
+    );
     await Deno.writeTextFile(`${dir}/typo.yaml`, "backtest:\n  costBp: 5\n");
     await expectUserError(
       ["demo", "--config", `${dir}/typo.yaml`],

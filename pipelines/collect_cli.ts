@@ -258,9 +258,14 @@ export async function buildSources(
     sources.market = syntheticMarketFor({ ...s, sessions: n });
     delete sources.raw;
   }
+  // the symbols a user named must each have a bar in the range (all of a source's: those listed later have none)
+  const named = symbols.length > 0;
   if (!symbols.length && sources.market?.listSymbols) symbols = await sources.market.listSymbols();
   if (!sources.market || !symbols.length) return { sources, symbols, renamed: [] };
-  return { sources, ...await resolveMarketSymbols(sources.market, { symbols, from: a.from, to: a.to }) };
+  return {
+    sources,
+    ...await resolveMarketSymbols(sources.market, { symbols, from: a.from, to: a.to }, { each: named }),
+  };
 }
 
 /** The summary table of a run. */
@@ -279,7 +284,7 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
       r.inserted,
       r.objects,
       r.skipped ?? 0,
-      r.error ? r.error.slice(0, 100) : "",
+      r.error ? (r.error.length > 160 ? `${r.error.slice(0, 159)}…` : r.error) : "",
     ]),
   });
 }
@@ -330,8 +335,10 @@ export async function main(argv: string[]): Promise<number> {
         stores = await openStores(await storeConfigFor(a.storeDir, a.backends));
       }
       const plan = await planCollect(a.kinds, sources, stores, req);
+      const skips = plan.filter((p) => p.fetch.startsWith("skip")).length;
       console.log(textTable({
-        caption: `dry run: ${plan.length} fetches planned from ${a.source}` +
+        caption: `dry run: ${plan.length - skips} fetches planned from ${a.source}` +
+          (skips ? `, ${skips} skipped` : "") +
           (stores ? ` (incremental against ${a.storeDir})` : " (empty store)") + "; nothing written",
         columns: ["kind", "symbol", "would fetch"],
         rows: plan.map((p) => [p.kind, p.symbol, p.fetch]),

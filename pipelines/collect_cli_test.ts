@@ -118,6 +118,8 @@ Deno.test("collect cli: replayed run stores, prints the summary; dry-run writes 
     }
     const dry2 = await capture([...base, "--kinds", "prices", "--dry-run"]);
     ok(/prices\s+AAPL\s+skip \(stored up to 2020-01-02\)/.test(dry2.out), dry2.out);
+    // a skip is not a fetch
+    ok(/dry run: 0 fetches planned from yahoo, 2 skipped \(incremental against /.test(dry2.out), dry2.out);
     const failing = await capture([
       ...base.slice(2),
       "--symbols",
@@ -140,6 +142,7 @@ Deno.test("collect cli: replayed run stores, prints the summary; dry-run writes 
 });
 
 const ETF = new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname;
+const SP500 = new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname;
 
 async function storeMade(store: string): Promise<boolean> {
   return await Deno.stat(store).then(() => true, () => false);
@@ -225,6 +228,25 @@ Deno.test("collect cli: a symbol or a range the market source lacks exits 2 befo
         /empty date range: .*\(data covers 2000-01-03\.\.2022-11-18\)/,
       ],
       [[...csv, ...year(1990), "--dry-run"], /empty date range: csv:yahoo-daily has no bars for DIA,/],
+      // a named symbol without a bar in the range, beside others with bars: refused before any is stored
+      [
+        [
+          "--source",
+          "csv",
+          "--data-dir",
+          SP500,
+          "--symbols",
+          "KO,PEP,APTV",
+          "--from",
+          "2014-01-01",
+          "--to",
+          "2017-06-30",
+          "--store-dir",
+          store,
+          "--quiet",
+        ],
+        /^error: no bars for APTV between 2014-01-01 and 2017-06-30 in csv:sp500-5yr \(APTV has bars 2017-12-05\.\.2018-02-07\)/,
+      ],
       [
         ["--source", "synthetic", "--symbols", "SPY", ...year(2019), "--store-dir", store, "--quiet"],
         /synthetic: unknown symbol SPY \(have SYN00\.\.SYN19\)/,

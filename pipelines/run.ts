@@ -22,6 +22,7 @@ import {
 import { featureWarmup } from "@lib/features/mod.ts";
 import { type Config, segmentChoice, specFromConfig } from "./config.ts";
 import { newsScorerFor } from "./lm.ts";
+import { checkEachHasBars } from "./collect/mod.ts";
 import { marketNewsFiles, sourceFromConfig, specForSource } from "./source.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import {
@@ -237,6 +238,8 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
   const { members, universe, leftOut, ...req } = await requestFor(cfg, source);
   const doneCollect = progress.start(`collect (${source.name})`);
   const fetched = await fetchAll(source, req, members);
+  // a symbol without a bar in the range would fail only after the others were stored
+  await checkEachHasBars(source, fetched.bars, req);
   // the source's own index and VIX when the config names them (checked here, before any store is opened)
   const marketBars = await fetchMarketBars(source, cfg.source.market, req.from, req.to);
   const sourceMarket = marketFromBars(cfg.source.market, marketBars, req.from, req.to);

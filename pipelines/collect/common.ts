@@ -4,7 +4,7 @@
  * that routes the JSON bodies as fetched to the object store, and the per-unit fan-out on `collectMany`.
  * @module
  */
-import { type IsoDate, oneLine, sha256Hex, StoreError } from "@lib/core/mod.ts";
+import { type Bar, fewOf, InputError, type IsoDate, oneLine, sha256Hex, StoreError } from "@lib/core/mod.ts";
 import { collectMany, type MarketSource, type NasdaqSource, type YahooSource } from "@lib/sources/mod.ts";
 import { ALL_SCHEMAS, rawKey, type Row, type Stores } from "@lib/store/mod.ts";
 import type { Progress } from "../progress.ts";
@@ -126,6 +126,7 @@ export interface CollectStep {
 export async function resolveMarketSymbols(
   market: MarketSource,
   req: { symbols: readonly string[]; from: IsoDate; to: IsoDate },
+  opts: { each?: boolean } = {},
 ): Promise<{ symbols: string[]; renamed: [string, string][]; last: IsoDate }> {
   const got = await market.bars({ symbols: [...req.symbols], from: req.from, to: req.to });
   const keys = [...got.keys()];
@@ -141,7 +142,45 @@ export async function resolveMarketSymbols(
     const bars = got.get(k)!;
     if (bars.length && bars[bars.length - 1].date > last) last = bars[bars.length - 1].date;
   }
+  if (opts.each) await checkEachHasBars(market, got, req);
   return { symbols, renamed, last };
+}
+
+/**
+ * Refuses (`InputError`, one line) the symbols of `req` without a bar in `[from, to]` in `got` (the source's
+ * answer for the range), naming where each one's bars are when the source is a local one that lists its symbols
+ * (CSV, synthetic): a symbol the user named that has no bar in the range would otherwise fail only after the
+ * others were stored.
+ */
+export async function checkEachHasBars(
+  market: MarketSource,
+  got: ReadonlyMap<string, readonly Bar[]>,
+  req: { symbols: readonly string[]; from: IsoDate; to: IsoDate },
+): Promise<void> {
+  const count = (s: string) =>
+    (got.get(s) ?? [...got].find(([k]) => k.toUpperCase() === s.toUpperCase())?.[1] ?? []).length;
+  const none = req.symbols.filter((s) => count(s) === 0);
+  if (!none.length) return;
+  let where = "";
+  if (market.listSymbols) {
+    const today = new Date().toISOString().slice(0, 10);
+    const all = await market.bars({ symbols: none, from: "1970-01-02", to: today });
+    where = ` (${
+      fewOf(
+        none.map((s) => {
+          const b = all.get(s) ?? [...all].find(([k]) => k.toUpperCase() === s.toUpperCase())?.[1] ?? [];
+          return b.length ? `${s} has bars ${b[0].date}..${b[b.length - 1].date}` : `${s} has none`;
+        }),
+        5,
+      )
+    })`;
+  }
+  throw new InputError(
+    `no bars for ${fewOf(none, 5)} between ${req.from} and ${req.to} in ${market.name}${where}: leave ` +
+      `${none.length === 1 ? "it" : "them"} out or choose a range ${
+        none.length === 1 ? "it has" : "they have"
+      } data in`,
+  );
 }
 
 /** Creates every table the collectors write (idempotent). */
