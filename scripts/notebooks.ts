@@ -20,7 +20,12 @@ import { intFlag, toolArgs } from "./_args.ts";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import { ConfigError, oneLine } from "@lib/core/mod.ts";
-import { checkReportPath, checkWritableDir, reportCliError } from "../pipelines/_cli_error.ts";
+import {
+  checkReportPath,
+  checkWritableDir,
+  exitWithParent,
+  reportCliError,
+} from "../pipelines/_cli_error.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const NB_DIR = `${ROOT}/notebooks`;
@@ -103,11 +108,113 @@ export function checkExecuted(
 /** Extra environment of the kernels (`FMAI_SYNTHETIC=1` makes the notebooks use the synthetic market). */
 const env: Record<string, string> = {};
 
+/** The jupyter processes running now: a stop (SIGINT, SIGTERM, the parent gone) ends them and their kernels. */
+const running = new Set<Deno.ChildProcess>();
+/**
+ * The processes the running ones started (their kernels), pid -> command line, seen every second: a signal sent
+ * to the whole process group (`timeout`'s) ends nbconvert before this process can look for its kernel, which runs
+ * in a session of its own and would be left behind.
+ */
+const started = new Map<number, string>();
+
+function cmdline(pid: number): string | null {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/cmdline`);
+  } catch {
+    return null;
+  }
+}
+
 async function run(cmd: string[], cwd = ROOT): Promise<{ code: number; out: string }> {
-  const p = new Deno.Command(cmd[0], { args: cmd.slice(1), cwd, stdout: "piped", stderr: "piped", env });
-  const r = await p.output();
-  const dec = new TextDecoder();
-  return { code: r.code, out: dec.decode(r.stdout) + dec.decode(r.stderr) };
+  const p = new Deno.Command(cmd[0], { args: cmd.slice(1), cwd, stdout: "piped", stderr: "piped", env })
+    .spawn();
+  running.add(p);
+  const seen: number[] = [];
+  const look = setInterval(() => {
+    for (const pid of descendants(p.pid)) {
+      const c = cmdline(pid);
+      if (c !== null && !started.has(pid)) [started.set(pid, c), seen.push(pid)];
+    }
+  }, 1000);
+  try {
+    const r = await p.output();
+    const dec = new TextDecoder();
+    return { code: r.code, out: dec.decode(r.stdout) + dec.decode(r.stderr) };
+  } finally {
+    clearInterval(look);
+    running.delete(p);
+    // a kernel still alive after nbconvert ended (killed by a group's signal) stays known until the stop ends it
+    for (const pid of seen) if (cmdline(pid) !== started.get(pid)) started.delete(pid);
+  }
+}
+
+/**
+ * Every descendant of `pid`, deepest first, from Linux's `/proc` ([] where there is none). A kernel runs in a
+ * session of its own (jupyter_client starts it so), so it is found by its parent, not by a process group.
+ */
+function descendants(pid: number): number[] {
+  const kids = new Map<number, number[]>();
+  try {
+    for (const e of Deno.readDirSync("/proc")) {
+      if (!/^\d+$/.test(e.name)) continue;
+      try {
+        const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        kids.set(ppid, [...(kids.get(ppid) ?? []), Number(e.name)]);
+      } catch { /* ended meanwhile */ }
+    }
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of kids.get(p) ?? []) {
+      walk(c);
+      out.push(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** Ends the running jupyter processes and their kernels: SIGTERM, then SIGKILL to what is left after 5 s. */
+async function stopRunning(): Promise<void> {
+  const signal = (sig: Deno.Signal) => {
+    // the kernels seen before (the same command line: not a new process under a reused pid), then what runs now
+    const pids = [...started].filter(([pid, c]) => cmdline(pid) === c).map(([pid]) => pid);
+    for (const child of running) pids.push(...descendants(child.pid), child.pid);
+    for (const pid of new Set(pids)) {
+      try {
+        Deno.kill(pid, sig);
+      } catch { /* already gone */ }
+    }
+  };
+  signal("SIGTERM");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.all([...running].map((c) => c.status)),
+    new Promise((r) => timer = setTimeout(r, 5000)),
+  ]);
+  clearTimeout(timer);
+  signal("SIGKILL");
+}
+
+/**
+ * A stop of this run ends the notebooks it started: SIGINT and SIGTERM (which `deno task` forwards), and the
+ * parent process going away (`exitWithParent` turns it into a SIGTERM); exit 130 or 143 after.
+ */
+function stopChildrenOnSignal(): void {
+  let stopping = false;
+  for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    Deno.addSignalListener(sig, () => {
+      // `deno task` forwards the signal a process group's sender has already sent this process
+      if (stopping) return;
+      stopping = true;
+      console.error(`notebooks: ${sig}: stopping the running notebooks`);
+      stopRunning().finally(() => Deno.exit(code));
+    });
+  }
+  exitWithParent();
 }
 
 /** Writes the nbconvert template with plotly.js inlined into `dir/fmai`; returns `dir`. */
@@ -421,4 +528,7 @@ async function main(): Promise<number> {
   }
 }
 
-if (import.meta.main) Deno.exit(await main());
+if (import.meta.main) {
+  stopChildrenOnSignal();
+  Deno.exit(await main());
+}

@@ -368,3 +368,59 @@ Deno.test("retryKernelStart: a kernel that died before kernel_info is started on
   deepEqual(await retryKernelStart(r.exec), ok0);
   equal(r.count(), 1);
 });
+
+/** Whether `pid` has ended (gone, or a zombie nobody reaped yet). */
+function ended(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  } catch {
+    return true;
+  }
+}
+
+Deno.test({
+  name: "notebooks CLI: a stop ends the kernels it started, also one whose nbconvert was killed first",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const pidIn = async (f: string) => Number(await Deno.readTextFile(`${dir}/${f}`).catch(() => "0"));
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    let kernel = 0;
+    try {
+      // a fake jupyter: `nbconvert --execute` starts a "kernel" in a session of its own (as jupyter_client
+      // does) and waits; the kernel is found by its parent, and remembered once nbconvert is gone
+      const jupyterData = `${dir}/jupyter`, bin = `${dir}/bin`;
+      await Deno.mkdir(`${jupyterData}/kernels/deno`, { recursive: true });
+      await Deno.writeTextFile(`${jupyterData}/kernels/deno/kernel.json`, "{}");
+      await Deno.mkdir(bin);
+      await Deno.writeTextFile(
+        `${bin}/jupyter`,
+        `#!/bin/sh\ncase "$*" in *--execute*) echo $$ > ${dir}/nbconvert.pid; setsid sleep 300 & ` +
+          `echo $! > ${dir}/kernel.pid; sleep 300;; esac\nexit 1\n`,
+        { mode: 0o755 },
+      );
+      const cli = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", new URL("./notebooks.ts", import.meta.url).pathname, "01", "--out", `${dir}/out`],
+        env: { JUPYTER_DATA_DIR: jupyterData, NO_COLOR: "1", PATH: `${bin}:/usr/bin:/bin` },
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      for (let i = 0; i < 100 && !kernel; i++) [await pause(100), kernel = await pidIn("kernel.pid")];
+      ok(kernel > 0, "the fake kernel started");
+      // seen by the once-a-second look; then its nbconvert dies first, as under a signal to the whole group
+      await pause(2500);
+      Deno.kill(await pidIn("nbconvert.pid"), "SIGKILL");
+      await pause(200);
+      cli.kill("SIGTERM");
+      const r = await cli.output();
+      equal(r.code, 143);
+      match(programStderr(r.stderr), /notebooks: SIGTERM: stopping the running notebooks/);
+      for (let i = 0; i < 50 && !ended(kernel); i++) await pause(100);
+      ok(ended(kernel), `the kernel ${kernel} was ended`);
+    } finally {
+      if (kernel && !ended(kernel)) Deno.kill(kernel, "SIGKILL");
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
