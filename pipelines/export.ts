@@ -282,36 +282,40 @@ export async function exportTables(
   return await writePrepared(dir, await prepareTables(stores, tables, filter), format, log);
 }
 
-/** The stored history before an export's first date that the features' warm-up reads. */
+/** The stored history before an export's first date that the features read. */
 interface WarmupHistory {
   /** Sessions of warm-up a row needs before it (the feature set's). */
   need: number;
-  /** The earliest of the symbols' first warm-up sessions (`from` when none is stored before it). */
+  /** The earliest stored session of the symbols from the run's start on (`from` when none is before it). */
   historyFrom: IsoDate;
-  /** Stored sessions before `from` per symbol, at most `need`. */
+  /** Stored sessions per symbol from the run's start to before `from`. */
   before: Map<string, number>;
 }
 
-/** Each symbol's last `need` stored sessions before `from` (read only). */
+/**
+ * The symbols' stored history before `from`, from the run's start on (`start`: the config's `source.from`; null,
+ * every stored session): the smoothed features (Wilder's ADX and RSI, the EMAs of MACD) depend on where their
+ * series begins, so an export computes them from the run's start, not from a warm-up before `--from`, and gives
+ * the run's values whatever `--from` is (read only).
+ */
 async function warmupHistory(
   stores: Stores,
   symbols: readonly string[],
   from: IsoDate,
   need: number,
+  start: IsoDate | null,
 ): Promise<WarmupHistory> {
   const before = new Map<string, number>();
   let historyFrom = from;
+  const date = start === null ? { lt: from } : { gte: start, lt: from };
   for (const symbol of symbols) {
-    const rows = need > 0
-      ? await stores.tables.query("bars", {
-        where: { symbol, date: { lt: from } },
-        orderBy: ["-date"],
-        limit: need,
-      })
-      : [];
-    before.set(symbol, rows.length);
-    const first = rows.length ? String(rows[rows.length - 1].date) : from;
-    if (first < historyFrom) historyFrom = first;
+    before.set(symbol, await stores.tables.count("bars", { symbol, date }));
+    const [first] = await stores.tables.query("bars", {
+      where: { symbol, date },
+      orderBy: ["date"],
+      limit: 1,
+    });
+    if (first && String(first.date) < historyFrom) historyFrom = String(first.date);
   }
   return { need, historyFrom, before };
 }
@@ -326,9 +330,9 @@ function sessionsBefore(date: IsoDate, n: number): IsoDate {
 /**
  * The feature table of the stored bars (the dataset step's features: feature set, news, ranks; no labels), to be
  * written as `features.<format>`, with `known_at` = each row's decision time. Rows start at the first session
- * from `--from` on: the stored history before it that the feature warm-up needs is read too (each row's features
- * still use only what was known at its decision time), and a note says when the store holds too little of it
- * for some rows. Nothing is written, not even the news score cache; a `ConfigError` when no stored bars match the
+ * from `--from` on: the stored history before it from the run's start (`source.from`) is read too, so the
+ * smoothed features have the run's values (each row's features still use only what was known at its decision
+ * time), and a note says when the store holds too little of it for some rows. Nothing is written, not even the news score cache; a `ConfigError` when no stored bars match the
  * filter, an `InputError` when the store holds too little history for any row.
  */
 async function prepareFeatures(
@@ -367,8 +371,12 @@ async function prepareFeatures(
         `computed on (add ${outside.length === 1 ? "it" : "them"} there, or use the run's config)`,
     );
   }
-  // the warm-up: a row's features need `need` sessions of the symbol's history before it
-  const hist = await warmupHistory(stores, universe, from, featureWarmup(PIPELINE_FEATURE_SET));
+  // the warm-up: a row's features need `need` sessions of the symbol's history before it; they are computed over
+  // all of it from the run's start
+  // the features' series begin at the run's start (source.from), or at the first stored session when the config
+  // has none or --from reaches before it (rows the run does not have)
+  const start = cfg.source.from !== null && cfg.source.from < from ? cfg.source.from : null;
+  const hist = await warmupHistory(stores, universe, from, featureWarmup(PIPELINE_FEATURE_SET), start);
   const { need, before } = hist;
   const inRange = new Map<string, number>(), firstBar = new Map<string, IsoDate>();
   for (const r of bars) {
