@@ -21,6 +21,7 @@ export {
   applyLimits,
   constructPortfolio,
   DEFAULT_TILT,
+  meanEdge,
   type PortfolioInput,
   type PortfolioMethod,
   type PortfolioOptions,

@@ -437,7 +437,7 @@ function dispersed(edge: Float64Array, ok: (s: number) => boolean): boolean {
  * The mean of the tradable edges (0 when none is), exactly their common value when they are all equal: the mean
  * of equal numbers can differ from them by rounding, and a decision edge of -1e-19 would read as a sell.
  */
-function meanEdge(edge: Float64Array, tradable: (s: number) => boolean): number {
+export function meanEdge(edge: Float64Array, tradable: (s: number) => boolean): number {
   let n = 0, mean = 0, first = NaN;
   for (let s = 0; s < edge.length; s++) {
     if (!tradable(s)) continue;

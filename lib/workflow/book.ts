@@ -20,6 +20,7 @@ import type { Dataset } from "../dataset/mod.ts";
 import {
   constructPortfolio,
   DEFAULT_TILT,
+  meanEdge,
   type PortfolioOptions,
   type PortfolioResult,
   resolveRiskLimits,
@@ -190,7 +191,7 @@ export function bookText(spec: SystemSpec): string {
     : p.method === "long-short"
     ? `long-short (top and bottom ${p.topK})`
     : p.method === "kelly"
-    ? `Kelly (${p.kellyFraction} of the full bet${p.longOnly ? ", long only" : ""})`
+    ? `Kelly (${p.kellyFraction} of the full bet, ${p.longOnly ? "long only" : "long and short"})`
     : `tilt ${p.tilt ?? DEFAULT_TILT} on equal weight`;
   return [
     how,
@@ -220,9 +221,10 @@ export function buildBook(
   if ((options.method ?? "topk-dropout") === "topk-dropout") {
     const S = panels.symbols.length;
     for (let t = 0; t < panels.dates.length; t++) {
-      let s = 0, n = 0;
-      for (let j = t * S; j < t * S + S; j++) if (Number.isFinite(e[j])) [s, n] = [s + e[j], n + 1];
-      if (n) { for (let j = t * S; j < t * S + S; j++) e[j] -= s / n; }
+      const day = e.subarray(t * S, t * S + S);
+      // exactly 0 for equal edges (their mean can be 1e-17 off them, a decision that read as a sell)
+      const m = meanEdge(day, (s) => Number.isFinite(day[s]));
+      for (let s = 0; s < S; s++) day[s] -= m;
     }
   }
   return constructPortfolio({

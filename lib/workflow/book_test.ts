@@ -57,3 +57,19 @@ Deno.test("book: the spec's drawdown brake halves the book once its settled draw
   ok(al(braked) < al(base), `always-long exposure ${al(braked)} < ${al(base)}`);
   equal(baselineBacktests(p, braked, { costBps: 5 }).size, 2);
 });
+
+Deno.test("book: equal edges on a day decide exactly 0 under top-k dropout (its daily centering), a hold", () => {
+  const p = panels(), S = 4;
+  // three names at 0.1 (the fourth without a view): their summed mean is 2e-17 off 0.1, a decision edge that
+  // read as a sell
+  equal((0.1 + 0.1 + 0.1) / 3 === 0.1, false, "the mean does round off");
+  const edge = Float64Array.from(p.cell, (_, k) => (k % S === 3 ? NaN : 0.1));
+  const r = buildBook(p, edge, { method: "topk-dropout", topK: 2, nDrop: 1, targetVol: 0, maxWeight: 1 });
+  const decided = Array.from(r.decision).filter(Number.isFinite);
+  ok(decided.length > 100, `${decided.length} decisions`);
+  ok(
+    decided.every((d) => d === 0),
+    `every decision exactly 0: ${decided.filter((d) => d !== 0).slice(0, 3)}`,
+  );
+  ok(r.weights.every((w) => w === 0), "no dispersion: nothing held");
+});

@@ -72,7 +72,15 @@ Deno.test("bookText: the spec's book in words, for the research table's caption"
     "tilt 0.5 on equal weight, no volatility target, gross <= 1, per name <= 0.25, rebalance 0.5",
   );
   equal(
-    bookText(makeSpec({ portfolio: { method: "kelly", kellyFraction: 0.5 } })).split(", ")[0],
-    "Kelly (0.5 of the full bet",
+    bookText(makeSpec({ portfolio: { method: "kelly", kellyFraction: 0.5 } })).split(", ").slice(0, 2).join(
+      ", ",
+    ),
+    "Kelly (0.5 of the full bet, long only)",
+  );
+  equal(
+    bookText(makeSpec({ portfolio: { method: "kelly", kellyFraction: 0.5, longOnly: false } })).split(
+      "), ",
+    )[0],
+    "Kelly (0.5 of the full bet, long and short",
   );
 });
