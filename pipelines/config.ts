@@ -8,6 +8,7 @@ import { checkSymbol, ConfigError, normalizeSymbols, publicationDelay, shown } f
 import { TREND_MODEL_NAMES } from "@lib/models/mod.ts";
 import { EXPERT_CHOICES, makeSpec, type SegmentChoice, type SystemSpec } from "@lib/workflow/mod.ts";
 import type { RiskLimitOptions } from "@lib/signals/mod.ts";
+import { DEFAULT_CAPITAL } from "@lib/backtest/mod.ts";
 import { type NewsConfig, parseModelRef } from "./lm.ts";
 
 /** The validated configuration. */
@@ -61,7 +62,7 @@ export interface Config {
     rebalance: number;
     risk: PortfolioRiskConfig;
   };
-  backtest: { costBps: number; impact: number };
+  backtest: { costBps: number; impact: number; capital: number };
   production: ProductionConfig;
 }
 
@@ -207,6 +208,7 @@ export const RANGES: Record<string, KeyRange> = {
   },
   "backtest.costBps": { min: 0, max: 1000, why: "basis points per side" },
   "backtest.impact": { min: 0, max: 100, why: "square-root impact coefficient" },
+  "backtest.capital": { min: 1000, max: 1e13, why: "dollars of book capital" },
   "production.retrain.every": { min: 1, max: 2520, int: true, why: "sessions between refits" },
   "production.retrain.calibrationFrac": { above: 0, below: 0.8, why: "a share of the window" },
   "production.retrain.minScoredSessions": { min: 1, max: 2520, int: true },
@@ -681,7 +683,12 @@ export function specFromConfig(c: Config): SystemSpec {
         ...(limits ? { risk: limits } : {}),
       };
     })(c.portfolio),
-    costs: { costBps: c.backtest.costBps, impact: c.backtest.impact },
+    // the capital enters the spec only when it is not the default: the specs (and version hashes) are unchanged
+    costs: {
+      costBps: c.backtest.costBps,
+      impact: c.backtest.impact,
+      ...(c.backtest.capital !== DEFAULT_CAPITAL ? { capital: c.backtest.capital } : {}),
+    },
     walkForward: { ...c.dataset.walkForward },
     seed: c.models.seed,
   });

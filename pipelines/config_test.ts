@@ -476,3 +476,16 @@ Deno.test("portfolio.rebalance: in the spec only below 1 (the default spec is un
     );
   }
 });
+
+Deno.test("backtest.capital: the impact term's book size reaches the spec only when not the default; range at load", async () => {
+  equal("capital" in specFromConfig(await loadConfig({})).costs, false, "the default spec is unchanged");
+  const big = specFromConfig(await loadConfig({ overrides: { backtest: { capital: 2.5e8 } } }));
+  equal(big.costs.capital, 2.5e8);
+  for (const capital of [0, 10, 1e14]) {
+    await rejects(
+      () => loadConfig({ overrides: { backtest: { capital } } }),
+      (e: Error) =>
+        e instanceof ConfigError && /^config backtest\.capital: .* is out of range/.test(e.message),
+    );
+  }
+});

@@ -20,12 +20,15 @@ export interface CostOptions {
   capital?: number;
 }
 
+/** Book capital the impact term assumes when none is given: 10,000,000 currency units. */
+export const DEFAULT_CAPITAL = 1e7;
+
 /** Resolved cost options. */
 export type Costs = Required<CostOptions>;
 
 /** Fills defaults and checks ranges. */
 export function resolveCosts(o: CostOptions = {}): Costs {
-  const c: Costs = { costBps: o.costBps ?? 5, impact: o.impact ?? 1, capital: o.capital ?? 1e7 };
+  const c: Costs = { costBps: o.costBps ?? 5, impact: o.impact ?? 1, capital: o.capital ?? DEFAULT_CAPITAL };
   if (!(c.costBps >= 0)) throw new RangeError(`costs: costBps ${c.costBps} must be >= 0`);
   if (!(c.impact >= 0)) throw new RangeError(`costs: impact ${c.impact} must be >= 0`);
   if (!(c.capital > 0)) throw new RangeError(`costs: capital ${c.capital} must be > 0`);

@@ -32,7 +32,14 @@ export {
   buyAndHold,
 } from "./backtest.ts";
 export { topkExcess, type TopkOptions, type TopkResult } from "./topk.ts";
-export { averageDollarVolume, type CostOptions, type Costs, resolveCosts, tradeCost } from "./costs.ts";
+export {
+  averageDollarVolume,
+  type CostOptions,
+  type Costs,
+  DEFAULT_CAPITAL,
+  resolveCosts,
+  tradeCost,
+} from "./costs.ts";
 export { backtestWeights, type WeightBacktestInput, type WeightBacktestResult } from "./weights.ts";
 export { alwaysLongVolTargeted, type BaselineInput } from "./baselines.ts";
 export * from "./scorecard.ts";

@@ -13,6 +13,7 @@ import {
   backtestWeights,
   buyAndHold,
   type CostOptions,
+  DEFAULT_CAPITAL,
   type WeightBacktestResult,
 } from "../backtest/mod.ts";
 import type { IsoDate } from "../core/mod.ts";
@@ -203,7 +204,23 @@ export function bookText(spec: SystemSpec): string {
 
 /** The cost model of a spec. */
 export function costOptions(spec: SystemSpec): CostOptions {
-  return { costBps: spec.costs.costBps, impact: spec.costs.impact };
+  return {
+    costBps: spec.costs.costBps,
+    impact: spec.costs.impact,
+    ...(spec.costs.capital !== undefined ? { capital: spec.costs.capital } : {}),
+  };
+}
+
+/** The spec's costs in words, e.g. `5 bps per side + square-root impact x1 on a $10M book`. */
+export function costsText(spec: SystemSpec): string {
+  const c = spec.costs, capital = c.capital ?? DEFAULT_CAPITAL;
+  const money = capital >= 1e9
+    ? `$${+(capital / 1e9).toFixed(2)}B`
+    : capital >= 1e6
+    ? `$${+(capital / 1e6).toFixed(2)}M`
+    : `$${Math.round(capital).toLocaleString("en-US")}`;
+  return `${c.costBps} bps per side` +
+    (c.impact > 0 ? ` + square-root impact x${c.impact} on a ${money} book` : ", no impact");
 }
 
 /**

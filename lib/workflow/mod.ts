@@ -111,6 +111,7 @@ export {
   buildBook,
   BUY_AND_HOLD,
   costOptions,
+  costsText,
   portfolioOptions,
   RISK_WARMUP,
   riskLimitsText,

@@ -100,8 +100,11 @@ export interface SystemSpec {
      */
     risk?: RiskLimitOptions;
   };
-  /** Trading costs of the backtests: bps per side plus square-root impact on average daily volume. */
-  costs: { costBps: number; impact: number };
+  /**
+   * Trading costs of the backtests: bps per side plus square-root impact on average daily volume, for a book of
+   * `capital` currency units (absent: `DEFAULT_CAPITAL`, 10 million).
+   */
+  costs: { costBps: number; impact: number; capital?: number };
   /** Refits over the test segment: off, or every `refitEvery` sessions on an expanding or rolling window. */
   walkForward: { mode: WalkForwardMode; refitEvery: number };
   /** Seed of every random choice. */
@@ -237,6 +240,9 @@ export function checkSpec(s: SystemSpec): void {
   }
   if (!(s.costs.costBps >= 0)) throw new ConfigError(`spec costs.costBps: ${s.costs.costBps} must be >= 0`);
   if (!(s.costs.impact >= 0)) throw new ConfigError(`spec costs.impact: ${s.costs.impact} must be >= 0`);
+  if (s.costs.capital !== undefined && !(s.costs.capital > 0)) {
+    throw new ConfigError(`spec costs.capital: ${s.costs.capital} must be > 0`);
+  }
   if (!["off", "expanding", "rolling"].includes(s.walkForward.mode)) {
     throw new ConfigError(`spec walkForward.mode: ${s.walkForward.mode} is not off, expanding or rolling`);
   }

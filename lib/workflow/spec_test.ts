@@ -1,7 +1,7 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { ConfigError } from "../core/mod.ts";
 import { checkUniverseSize, makeSpec, RANKING_METHODS } from "./spec.ts";
-import { bookText, portfolioOptions, sizingRule } from "./book.ts";
+import { bookText, costsText, portfolioOptions, sizingRule } from "./book.ts";
 
 Deno.test("a ranking portfolio (top-k, long-short) on fewer than 2 symbols is a one-line ConfigError naming kelly", () => {
   for (const method of RANKING_METHODS) {
@@ -60,6 +60,19 @@ Deno.test("spec portfolio.rebalance: in (0, 1], reaches the book's options and t
   equal(sizingRule(spec).rebalance, 0.25);
   equal("rebalance" in portfolioOptions(makeSpec()), false);
   throws(() => makeSpec({ portfolio: { rebalance: 0 } }), /spec portfolio\.rebalance: 0 must be in \(0, 1\]/);
+});
+
+Deno.test("costsText: the spec's costs in words, the book's capital of the impact term included", () => {
+  equal(costsText(makeSpec()), "5 bps per side + square-root impact x1 on a $10M book");
+  equal(
+    costsText(makeSpec({ costs: { costBps: 2, impact: 0.5, capital: 2.5e8 } })),
+    "2 bps per side + square-root impact x0.5 on a $250M book",
+  );
+  equal(costsText(makeSpec({ costs: { costBps: 10, impact: 0 } })), "10 bps per side, no impact");
+  equal(
+    costsText(makeSpec({ costs: { costBps: 5, impact: 1, capital: 50_000 } })).endsWith("$50,000 book"),
+    true,
+  );
 });
 
 Deno.test("bookText: the spec's book in words, for the research table's caption", () => {

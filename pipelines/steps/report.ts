@@ -20,6 +20,7 @@ import {
 import { reportKey, type Stores } from "@lib/store/mod.ts";
 import {
   bookText,
+  costsText,
   riskLimitsText,
   type SegmentSource,
   systemAttribution,
@@ -98,13 +99,14 @@ export function methodsTable(
   backtests: Map<string, BacktestResult>,
   riskLimits = "",
   book = "",
+  costs = "",
 ): Table {
   const names = [...new Set([...backtests.keys(), ...metrics.keys()])];
   return {
     caption:
-      `Test segment: trend metrics and backtest (${
-        book ? `book: ${book}; ` : ""
-      }next-open fills, costs per side` +
+      `Test segment: trend metrics and backtest (${book ? `book: ${book}; ` : ""}next-open fills, costs ${
+        costs || "per side"
+      }` +
       (riskLimits
         ? `; every book but "${UNLIMITED_MOE}", always-long included, under the risk limits: ${riskLimits})`
         : ")"),
@@ -232,7 +234,7 @@ export function buildReport(
 ): { report: Report; summary: string; table: Table; metrics: Map<string, TrendMetrics> } {
   const metrics = testTrendMetrics(input);
   const spec = input.fit.system.spec;
-  const table = methodsTable(metrics, input.backtests, riskLimitsText(spec), bookText(spec));
+  const table = methodsTable(metrics, input.backtests, riskLimitsText(spec), bookText(spec), costsText(spec));
   const bt = [...input.backtests.entries()];
   const moeBt = input.backtests.get("moe");
   const timing: Table = {
