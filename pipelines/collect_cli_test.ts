@@ -67,6 +67,8 @@ Deno.test("collect cli: user mistakes are one-line errors with exit code 2", asy
       ["--symbols", "AAPL", "--from", "2020-02-01", "--to", "2020-01-01"],
       ["--symbols", "AAPL", "--replay", "/no/such/dir"],
       ["--symbols", "AAPL", "--bogus"],
+      // an empty news file path was an internal error with a stack trace
+      ["--source", "csv", "--data-dir", ETF, "--symbols", "SPY", "--kinds", "news", "--news-file", ""],
     ]
   ) {
     const r = await capture(argv);

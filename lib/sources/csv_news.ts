@@ -70,7 +70,9 @@ export const NEWS_COLUMNS = {
     "time",
     "date",
   ],
-  symbol: ["symbol", "ticker", "stock", "name"],
+  // not `name` (the prices files' symbol column): in a news file it is as often an author or an outlet, which
+  // would turn a market-wide file into one about a symbol named after them
+  symbol: ["symbol", "ticker", "stock"],
   summary: ["summary", "description"],
   url: ["url", "link"],
 } as const;

@@ -56,6 +56,8 @@ Deno.test("news columns: matched by name in any case; a file without a symbol co
     summary: -1,
     url: -1,
   });
+  // a `name` column (an author, an outlet) does not make a file per-symbol
+  equal(newsColumns(["headline", "published_at", "name"], "wire.csv").symbol, -1);
   deepEqual(newsColumns(["Headlines", "Time", "Description"], "cnbc_headlines.csv"), {
     headline: 0,
     time: 1,
