@@ -296,7 +296,13 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
           market,
           universe,
           scorer: news.scorer,
-          ...(cfg.source.kind === "csv" ? { newsFiles: cfg.source.newsFiles.map((f) => basename(f)) } : {}),
+          ...(cfg.source.kind === "csv"
+            ? {
+              newsFiles: cfg.source.newsFiles.map((f) => basename(f)),
+              // the market-wide items are this run's own, not another file's of the same name
+              marketNewsIds: new Set(fetched.news.filter((n) => !n.symbols?.length).map((n) => n.id)),
+            }
+            : {}),
         },
         progress,
       );

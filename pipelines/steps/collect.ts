@@ -178,6 +178,11 @@ export function inputNote(source: MarketSource, scope?: BarRequest): string {
   if (rep.ignored.length) {
     parts.push(`ignored: ${rep.ignored.map((f) => `${f.file} (${f.reason})`).join(", ")}`);
   }
+  // what --strict refuses is said beside it: the prices' skipped, repaired and ignored, the news' skipped rows
+  // (not the news dated by day or month only, which it takes)
+  if (rep.skipped.length || rep.repaired.length || rep.ignored.length) {
+    parts[parts.length - 1] += " (--strict refuses these)";
+  }
   const n = rep.news;
   if (n) {
     parts.push(
@@ -190,14 +195,12 @@ export function inputNote(source: MarketSource, scope?: BarRequest): string {
         (n.duplicates ? `, ${n.duplicates} repeated rows merged` : "") +
         (n.dateOnly ? `, ${n.dateOnly} dated by day only (taken as after that day's close)` : "") +
         (n.monthOnly ? `, ${n.monthOnly} dated by month only (taken as after that month's last day)` : "") +
-        (n.skipped.length ? `, ${n.skipped.length} skipped (${reasons(n.skipped)})` : ""),
+        (n.skipped.length
+          ? `, ${n.skipped.length} skipped (${reasons(n.skipped)}; --strict refuses these)`
+          : ""),
     );
   }
-  return `input: ${parts.join("; ")}${
-    rep.skipped.length || rep.repaired.length || rep.ignored.length || n?.skipped.length
-      ? " (--strict refuses these)"
-      : ""
-  }`;
+  return `input: ${parts.join("; ")}`;
 }
 
 /** Writes what was fetched: one all-or-nothing upsert per kind. */

@@ -70,6 +70,12 @@ export interface DatasetStepOptions {
    * them and names their sources, so a shared store never adds news without a word. Unset: not counted.
    */
   newsFiles?: readonly string[];
+  /**
+   * The ids of the market-wide items the run read from its own news files (the research run's read): a stored
+   * market-wide item of another file with the same name (an earlier run's `a/news.csv` beside this run's
+   * `b/news.csv`) is left out. Unset: the market-wide items are matched by file name alone.
+   */
+  marketNewsIds?: ReadonlySet<string>;
 }
 
 /**
@@ -301,18 +307,20 @@ export function datasetFrom(
 /**
  * The stored news a run joins: the items about `symbols`, and the market-wide ones (no symbols) read from the
  * files named in `marketFiles` (`spec.dataset.marketNews`; an item's `source` ends with its file's name), so an
- * earlier run's other market-wide files never reach this run's rows.
+ * earlier run's other market-wide files never reach this run's rows; with `marketIds` (the items the run read
+ * from its own files), only those, so neither does another file of the same name.
  */
 export function newsAbout(
   docs: readonly NewsItem[],
   symbols: ReadonlySet<string>,
   marketFiles: readonly string[] = [],
+  marketIds?: ReadonlySet<string>,
 ): NewsItem[] {
   const files = new Set(marketFiles);
   return docs.filter((n) =>
     n.symbols?.some((s) => symbols.has(s)) ||
     (files.size > 0 && Array.isArray(n.symbols) && n.symbols.length === 0 &&
-      files.has(basename(String(n.source ?? ""))))
+      files.has(basename(String(n.source ?? ""))) && (marketIds === undefined || marketIds.has(n.id)))
   );
 }
 
@@ -354,7 +362,7 @@ export async function datasetStep(
     from: closeTime(loaded[0]) - 7 * 86_400_000,
     to: closeTime(loaded[loaded.length - 1]),
   });
-  const raw = newsAbout(docs as unknown as NewsItem[], symbolSet, spec.dataset.marketNews);
+  const raw = newsAbout(docs as unknown as NewsItem[], symbolSet, spec.dataset.marketNews, o.marketNewsIds);
   const scoring = progress?.start(`news scoring (${o.scorer.id})`);
   const scored = await scoreNews(raw, o.scorer, stores.documents, {
     onProgress: (d, t) => progress?.tick(d, t, "headlines"),

@@ -1,5 +1,5 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
-import { InputError, sessions } from "@lib/core/mod.ts";
+import { InputError, type NewsItem, sessions } from "@lib/core/mod.ts";
 import { csvSourceFor } from "@lib/sources/mod.ts";
 import { lexiconScorer, type ScoredNews } from "@lib/models/mod.ts";
 import { embeddedConfig, openStores, type Stores } from "@lib/store/mod.ts";
@@ -12,6 +12,7 @@ import {
   foreignNewsText,
   MAX_GAP_SESSIONS,
   MAX_MISSING_SHARE,
+  newsAbout,
   PIPELINE_FEATURE_SET,
   scoredNewsNote,
   sessionHoles,
@@ -227,4 +228,21 @@ Deno.test("the dataset note counts the per-symbol news items joined from outside
   );
   equal(foreignNewsText(items.slice(0, 1), ["bz.csv"]), "");
   ok(foreignNewsText(items, []).startsWith("; 4 of them"));
+});
+
+Deno.test("newsAbout: market-wide items of the run's files by name, and with the run's own ids, not another file's of that name", () => {
+  const item = (id: string, source: string, symbols: string[]) =>
+    ({ id, source, symbols, headline: id, publishedAt: 0, knownAt: 0 }) as NewsItem;
+  const docs = [
+    item("x1", "csv/news.csv", ["AAPL"]),
+    item("x2", "csv/other.csv", ["MSFT"]),
+    item("a1", "csv/news.csv", []), // an earlier run's a/news.csv
+    item("a2", "csv/news.csv", []),
+    item("b1", "csv/news.csv", []), // this run's b/news.csv
+    item("c1", "csv/cnbc.csv", []),
+  ];
+  const ids = (xs: NewsItem[]) => xs.map((n) => n.id);
+  deepEqual(ids(newsAbout(docs, new Set(["AAPL"]))), ["x1"]);
+  deepEqual(ids(newsAbout(docs, new Set(["AAPL"]), ["news.csv"])), ["x1", "a1", "a2", "b1"]);
+  deepEqual(ids(newsAbout(docs, new Set(["AAPL"]), ["news.csv"], new Set(["b1"]))), ["x1", "b1"]);
 });
