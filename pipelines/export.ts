@@ -16,6 +16,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { basename } from "node:path";
 import {
   ConfigError,
   DataValidationError,
@@ -65,6 +66,7 @@ import {
 } from "./steps/market.ts";
 import { sourceFromConfig, specForSource } from "./source.ts";
 import { withNewsScorer } from "./lm.ts";
+import type { Progress } from "./progress.ts";
 import { checkStoreExists, parseBackends, readRows, storeConfigFor, type StorePart } from "./stores.ts";
 
 /** What `deno task export` can write: three store tables and the feature table. */
@@ -433,7 +435,11 @@ async function prepareFeatures(
         // an export only reads the store: news scores missing from its cache are computed, not saved
         readOnly: true,
         ...(market ? { market } : {}),
-      }),
+        // per-symbol items stored from files other than the config's are joined as stored, and said (the
+        // dataset step's summary line, as in the research run)
+        ...(cfg.source.kind === "csv" ? { newsFiles: cfg.source.newsFiles.map((f) => basename(f)) } : {}),
+        summary: false,
+      }, notesOnly(log)),
   );
   // rows that start after the first session from --from: said in one line, with the why
   const firstRow = new Map<string, IsoDate>();
@@ -463,6 +469,11 @@ async function prepareFeatures(
     extra: { filter, featureSet: `${ds.featureSet.name}@${ds.featureSet.version}` },
     note: `x ${ds.featureNames.length} features`,
   };
+}
+
+/** A progress reporter that only passes the dataset step's notes on (an export draws no progress bar). */
+function notesOnly(log: (s: string) => void): Progress {
+  return { start: () => () => {}, tick: () => {}, note: log, timings: new Map() };
 }
 
 /**

@@ -922,3 +922,35 @@ Deno.test({
     }
   },
 });
+
+Deno.test("export of the feature table: per-symbol news stored from files other than the config's is said, as the research run says it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-foreign-" });
+  const a = await seeded(`${dir}/a`);
+  try {
+    // the store's news is the synthetic market's; the config's csv source names a news file of its own
+    await Deno.writeTextFile(
+      `${dir}/own.csv`,
+      "headline,published_at,symbol\nBeats estimates,2020-01-02T14:00:00Z,SYN00\n",
+    );
+    const etf = new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname;
+    await Deno.writeTextFile(
+      `${dir}/csv.yaml`,
+      `news: {scorer: lexicon}\nsource: {kind: csv, csvDir: ${etf}, newsFiles: [${dir}/own.csv]}\n`,
+    );
+    const lines: string[] = [];
+    await runExport(
+      parseExportArgs(["--what", "features", "--config", `${dir}/csv.yaml`, "--out", `${dir}/out`]),
+      a,
+      (l) => lines.push(l),
+    );
+    const foreign = lines.filter((l) => /come from outside this run's news files/.test(l));
+    equal(foreign.length, 1, lines.join("\n"));
+    ok(
+      /^news: \d+ items joined; \d+ of them about these symbols come from outside/.test(foreign[0]),
+      foreign[0],
+    );
+  } finally {
+    await a.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

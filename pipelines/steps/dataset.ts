@@ -76,6 +76,11 @@ export interface DatasetStepOptions {
    * `b/news.csv`) is left out. Unset: the market-wide items are matched by file name alone.
    */
   marketNewsIds?: ReadonlySet<string>;
+  /**
+   * Whether the step ends with its summary note (rows, features, news items joined); default true. False (an
+   * export, which says its own rows): only the part on news from outside `newsFiles`, on a line of its own.
+   */
+  summary?: boolean;
 }
 
 /**
@@ -388,9 +393,11 @@ export async function datasetStep(
     o.market,
   );
   done?.();
-  progress?.note(
-    `${ds.n} rows x ${ds.featureNames.length} features, ${news.length} news items joined` +
-      (o.newsFiles ? foreignNewsText(news, o.newsFiles) : ""),
-  );
+  const foreign = o.newsFiles ? foreignNewsText(news, o.newsFiles) : "";
+  if (o.summary !== false) {
+    progress?.note(
+      `${ds.n} rows x ${ds.featureNames.length} features, ${news.length} news items joined${foreign}`,
+    );
+  } else if (foreign) progress?.note(`news: ${news.length} items joined${foreign}`);
   return ds;
 }
