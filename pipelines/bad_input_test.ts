@@ -276,7 +276,12 @@ Deno.test("refused before any work, not after the run: a report path that is emp
     ]);
     expectOneLine(empty, 2, /^error: --report: empty path/, `${dir}/s1`);
     expectOneLine(folder, 2, /^error: --report .*\/folder: is a folder, not a file/, `${dir}/s2`);
-    expectOneLine(lm, 2, /language model nonexistent@v9 is not installed \(deno task lm:fetch/, `${dir}/s3`);
+    expectOneLine(
+      lm,
+      2,
+      /language model nonexistent@v9 is not installed \(deno task lm:train does not make nonexistent@v9; deno task lm:status lists/,
+      `${dir}/s3`,
+    );
     expectOneLine(lmDir, 2, /language model finsent-mpnet@v1 is not installed/, `${dir}/s4`);
     expectOneLine(
       shortTrain,

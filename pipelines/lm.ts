@@ -25,6 +25,20 @@ import type { EvalTextModels } from "@lib/evaluate/mod.ts";
 /** The commands that install the language model. */
 export const LM_INSTALL = "deno task lm:fetch && deno task lm:train";
 
+/**
+ * How to get the model `ref`: the commands that make it (`finsent-<encoder>@v1` and its `-l<N>`/`-m<N>`
+ * variants, `@ci...` when reduced: `deno task lm:train`'s flags), else that `lm:train` does not make it and
+ * where to see what is installed (`lm:fetch && lm:train` would not install a `@v9`).
+ */
+export function lmInstallHint(ref: string): string {
+  const m = /^finsent-(mpnet|minilm)@(v1|ci)(?:-l(\d+))?(?:-m(\d+))?$/.exec(ref);
+  if (!m) return `deno task lm:train does not make ${ref}; deno task lm:status lists the installed models`;
+  const [, encoder, version, layers, members] = m;
+  return "deno task lm:fetch && deno task lm:train" + (encoder === "minilm" ? " --encoder minilm" : "") +
+    (version === "ci" ? " --reduced" : "") + (layers ? ` --train-layers ${layers}` : "") +
+    (members ? ` --members ${members}` : "");
+}
+
 /** The default news model: mpnet, top 4 layers + head fine-tuned on PhraseBank (`deno task lm:train`). */
 export const DEFAULT_NEWS_MODEL = "finsent-mpnet@v1";
 
@@ -138,7 +152,7 @@ export async function newsScorerFor(cfg: NewsConfig): Promise<ChosenScorer> {
   const threads = cfg.threads || defaultLmThreads();
   const model = await loadTextModel(cfg.model, { variant: cfg.variant, threads });
   if (!model) {
-    const missing = `language model ${cfg.model} is not installed (${LM_INSTALL})`;
+    const missing = `language model ${cfg.model} is not installed (${lmInstallHint(cfg.model)})`;
     if (cfg.scorer === "lm") throw new ConfigError(missing);
     return { ...lexicon(), note: `${missing}: news scored by the fallback scorer, the finance lexicon` };
   }

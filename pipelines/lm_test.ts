@@ -13,6 +13,7 @@ import {
   defaultLmThreads,
   LM_INSTALL,
   lmInstalled,
+  lmInstallHint,
   lmRegistryDir,
   newsScorerFor,
   parseModelRef,
@@ -285,4 +286,21 @@ Deno.test("lm train: runs off the recipe get their own version, never the recipe
   equal(trainVersion("minilm", false, 1, 6), "v1");
   equal(trainVersion("minilm", true, 1, 3), "ci-l3");
   equal(trainVersion("minilm", true, 1), "ci");
+});
+
+Deno.test("lmInstallHint: the lm:train flags that make a model, or that lm:train does not make it", () => {
+  equal(lmInstallHint("finsent-mpnet@v1"), "deno task lm:fetch && deno task lm:train");
+  equal(lmInstallHint("finsent-minilm@v1"), "deno task lm:fetch && deno task lm:train --encoder minilm");
+  equal(
+    lmInstallHint("finsent-minilm@ci"),
+    "deno task lm:fetch && deno task lm:train --encoder minilm --reduced",
+  );
+  equal(
+    lmInstallHint("finsent-mpnet@v1-l8-m3"),
+    "deno task lm:fetch && deno task lm:train --train-layers 8 --members 3",
+  );
+  equal(
+    lmInstallHint("finsent-mpnet@v9"),
+    "deno task lm:train does not make finsent-mpnet@v9; deno task lm:status lists the installed models",
+  );
 });

@@ -386,15 +386,30 @@ Deno.test("the row and news notes stay silent when every symbol has rows and a r
   const featureNames = ["ret_1", "news_count_1", "news_count_5"];
   const X = new Float64Array(3 * 3);
   ok(noNewsNote({ featureNames, X, n: 3 }, false).startsWith("news: no news item reached any row"));
+  // a csv source: the hint names --news-file only when none was given
+  ok(
+    noNewsNote({ featureNames, X, n: 3 }, "no-files").endsWith(
+      "(the csv source reads news from --news-file FILE)",
+    ),
+  );
+  ok(
+    noNewsNote({ featureNames, X, n: 3 }, "files").endsWith(
+      "(the news files given hold none about them in the range)",
+    ),
+  );
   X[2 * 3 + 2] = 1; // one row counts a news item in its last 5 sessions
-  equal(noNewsNote({ featureNames, X, n: 3 }, true), "");
-  equal(noNewsNote({ featureNames: ["ret_1"], X: new Float64Array(3), n: 3 }, true), "", "no news features");
+  equal(noNewsNote({ featureNames, X, n: 3 }, "files"), "");
+  equal(
+    noNewsNote({ featureNames: ["ret_1"], X: new Float64Array(3), n: 3 }, "files"),
+    "",
+    "no news features",
+  );
   // market-wide news only: the per-symbol columns are 0, and the note says which files feed what
   const withMarket = ["ret_1", "news_count_1", "news_count_5", "mkt_news_count_1", "mkt_news_count_5"];
   const Xm = new Float64Array(3 * 5).fill(0);
   Xm[4] = 3; // market-wide headlines on row 0
   ok(
-    noNewsNote({ featureNames: withMarket, X: Xm, n: 3 }, true)
+    noNewsNote({ featureNames: withMarket, X: Xm, n: 3 }, "files")
       .startsWith("news: no news about these symbols reached any row: the per-symbol news features (news_*)"),
   );
   const spec = async (method: string) =>

@@ -190,9 +190,13 @@ export function marketNewsNote(
  * The note saying that no news about the symbols reached the dataset ("" when some row counts news, or the
  * dataset has no news count feature): every per-symbol news count column (`news_count_1`, `news_count_5`) is 0
  * on every row, so those features are 0 whatever scorer ran. A csv source reads news only from the files
- * `--news-file` names; market-wide ones feed only the `mkt_news_*` columns.
+ * `--news-file` names (`csv`: whether it names some, `false` for another source); market-wide ones feed only
+ * the `mkt_news_*` columns.
  */
-export function noNewsNote(ds: Pick<BuiltDataset, "featureNames" | "X" | "n">, csv: boolean): string {
+export function noNewsNote(
+  ds: Pick<BuiltDataset, "featureNames" | "X" | "n">,
+  csv: "no-files" | "files" | false,
+): string {
   const f = ds.featureNames.length;
   const cols = ds.featureNames.flatMap((name, j) => name.startsWith("news_count") ? [j] : []);
   if (!cols.length || !ds.n) return "";
@@ -203,7 +207,11 @@ export function noNewsNote(ds: Pick<BuiltDataset, "featureNames" | "X" | "n">, c
     ? "news: no news about these symbols reached any row: the per-symbol news features (news_*) are 0 (the " +
       "market-wide files feed only mkt_news_*; news about a symbol comes from a --news-file with a symbol column)"
     : "news: no news item reached any row for these symbols and dates: the news features are 0" +
-      (csv ? " (the csv source reads news from --news-file FILE)" : "");
+      (csv === "no-files"
+        ? " (the csv source reads news from --news-file FILE)"
+        : csv === "files"
+        ? " (the news files given hold none about them in the range)"
+        : "");
 }
 
 /**
@@ -317,7 +325,7 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
         universeNote(source.name, collected.symbols.length, universe),
         leftOutNote(leftOut),
         noRowsNote(counts, ds, warmup, universe),
-        noNewsNote(ds, cfg.source.kind === "csv"),
+        noNewsNote(ds, cfg.source.kind === "csv" && (cfg.source.newsFiles.length ? "files" : "no-files")),
         marketNewsNote(ds, await marketNewsFiles(source)),
         flatMoeNote(backtests, fit),
       ]
