@@ -36,8 +36,10 @@ import {
   checkS3Prefix,
   isMongoDatabaseName,
   isMongoUri,
+  isS3BucketName,
   mySqlConfigFromUrl,
   redactUrl,
+  S3_BUCKET_NAME_RULE,
   type StoreConfig,
 } from "../lib/store/mod.ts";
 
@@ -106,12 +108,9 @@ function mongoFromEnv(env: Env) {
 
 function s3FromEnv(env: Env) {
   const bucket = env.FMAI_S3_BUCKET!;
-  // the characters of a bucket name (a space, `/` or an upper-case letter would address something else)
-  if (!/^[a-z0-9][a-z0-9._-]{0,62}$/.test(bucket)) {
+  if (!isS3BucketName(bucket)) {
     throw new ConfigError(
-      `FMAI_S3_BUCKET: expected a bucket name (up to 63 lower-case letters, digits, . - _), got ${
-        shown(bucket)
-      }`,
+      `FMAI_S3_BUCKET: expected a bucket name (${S3_BUCKET_NAME_RULE}), got ${shown(bucket)}`,
     );
   }
   const endpoint = env.FMAI_S3_ENDPOINT ? checkEndpoint(env.FMAI_S3_ENDPOINT, "FMAI_S3_ENDPOINT") : undefined;

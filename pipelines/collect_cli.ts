@@ -172,7 +172,9 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
   }
   const newsFiles = v["news-file"] ?? [];
   // an empty path is refused as the research run refuses it, not left to fail inside the source
-  if (newsFiles.some((f) => f.trim() === "")) throw new ConfigError('--news-file: expected a file path, got ""');
+  if (newsFiles.some((f) => f.trim() === "")) {
+    throw new ConfigError('--news-file: expected a file path, got ""');
+  }
   if (source !== "csv" && newsFiles.length) {
     throw new ConfigError(`--news-file is read only by --source csv (this run collects from ${source})`);
   }

@@ -67,7 +67,14 @@ import {
 import { sourceFromConfig, specForSource } from "./source.ts";
 import { withNewsScorer } from "./lm.ts";
 import type { Progress } from "./progress.ts";
-import { checkStoreExists, parseBackends, readRows, storeConfigFor, type StorePart } from "./stores.ts";
+import {
+  checkStoreExists,
+  existingOnly,
+  parseBackends,
+  readRows,
+  storeConfigFor,
+  type StorePart,
+} from "./stores.ts";
 
 /** What `deno task export` can write: three store tables and the feature table. */
 export const EXPORT_KINDS = ["bars", "features", "signals", "predictions"] as const;
@@ -733,7 +740,7 @@ async function main(argv: string[]): Promise<number> {
     const { dir, from } = await exportStoreDir(a);
     const storeCfg = await storeConfigFor(dir, a.backends);
     await checkStoreExists(storeCfg, exportReads(a), from);
-    const stores = await openStores(storeCfg);
+    const stores = await openStores(existingOnly(storeCfg));
     try {
       await runExport(a, stores, (s) => console.log(s));
     } finally {

@@ -18,7 +18,7 @@ import { openStores } from "@lib/store/mod.ts";
 import { textTable } from "@lib/report/mod.ts";
 import { parseFlags, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
 import { loadFlagsConfig } from "./config.ts";
-import { checkStoreExists, parseBackends, storeConfigFor } from "./stores.ts";
+import { checkStoreExists, existingOnly, parseBackends, storeConfigFor } from "./stores.ts";
 import { compareOnScorecard, paperCell, versionPaper } from "./signal.ts";
 import { ensureTables } from "./collect/mod.ts";
 
@@ -90,7 +90,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     const storeCfg = await storeConfigFor(cfg.dataDir, backends);
     // the registry (objects) and the scorecard (tables) are read: a mistyped --store-dir is refused, not created
     await checkStoreExists(storeCfg, ["tables", "objects"]);
-    const stores = await openStores(storeCfg);
+    const stores = await openStores(existingOnly(storeCfg));
     try {
       await ensureTables(stores);
       const state = await aliasState(stores.objects, name);

@@ -26,7 +26,7 @@ import { textTable } from "@lib/report/mod.ts";
 import { parseFlags, reportCliError, runAsMain, STORE_FLAGS } from "./_cli_error.ts";
 import { ensureTables } from "./collect/mod.ts";
 import { loadFlagsConfig } from "./config.ts";
-import { checkStoreExists, parseBackends, storeConfigFor } from "./stores.ts";
+import { checkStoreExists, existingOnly, parseBackends, storeConfigFor } from "./stores.ts";
 
 const USAGE = `usage: deno task serve [--port 8787] [--hostname 127.0.0.1] [--config FILE] [--store-dir DIR]
                         [--stores embedded | mysql,mongodb,s3]
@@ -420,7 +420,7 @@ export async function main(argv: string[]): Promise<number> {
     // the API reads the signals (tables) and the registry (objects): a mistyped --store-dir is refused, not
     // created (an empty new store would answer nothing while /healthz said ok)
     await checkStoreExists(storeCfg, ["tables", "objects"]);
-    const stores = await openStores(storeCfg);
+    const stores = await openStores(existingOnly(storeCfg));
     const ac = new AbortController();
     const stop = () => ac.abort();
     Deno.addSignalListener("SIGINT", stop);

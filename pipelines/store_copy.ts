@@ -13,6 +13,7 @@
  */
 import { ConfigError } from "@lib/core/mod.ts";
 import { ALL_SCHEMAS, openStores, type Stores } from "@lib/store/mod.ts";
+import { NEWS_SCORES_COLLECTION } from "@lib/models/mod.ts";
 import { NEWS_COLLECTION, REPORTS_COLLECTION } from "./collect/mod.ts";
 import { asConfigError, checkWritableDir, parseArgsOnce, reportCliError } from "./_cli_error.ts";
 import { exportTables, importTables, readParquetTables } from "./export.ts";
@@ -20,13 +21,14 @@ import {
   type BackendName,
   checkStoreExists,
   embeddedParts,
+  existingOnly,
   parseBackends,
   readRows,
   storeConfigFor,
 } from "./stores.ts";
 
-/** Document collections the system writes. */
-export const COLLECTIONS = [NEWS_COLLECTION, REPORTS_COLLECTION];
+/** Document collections the system writes (the news, the filings, and each news item's cached score). */
+export const COLLECTIONS = [NEWS_COLLECTION, REPORTS_COLLECTION, NEWS_SCORES_COLLECTION];
 
 /** Counts of what a copy moved. */
 export interface CopyResult {
@@ -152,7 +154,7 @@ async function main(argv: string[]): Promise<number> {
     if (outDir) {
       await checkStoreExists(fromCfg);
       await checkWritableDir(outDir, "--to");
-      const stores = await openStores(fromCfg);
+      const stores = await openStores(existingOnly(fromCfg));
       try {
         await copyToParquet(stores, outDir, (s) => console.log(s));
       } finally {
@@ -166,7 +168,7 @@ async function main(argv: string[]): Promise<number> {
     // a part embedded on both sides is one and the same store; only the others are read from --store-dir
     const shared = embeddedParts(toCfg);
     await checkStoreExists(fromCfg, embeddedParts(fromCfg).filter((p) => !shared.includes(p)));
-    const from = await openStores(fromCfg);
+    const from = await openStores(existingOnly(fromCfg));
     const to = await openStores(toCfg);
     try {
       await copyStores(from, to, (s) => console.log(s));

@@ -16,6 +16,8 @@ import {
   type Stores,
 } from "@lib/store/mod.ts";
 import { collect } from "./steps/collect.ts";
+import type { NewsItem } from "@lib/core/mod.ts";
+import { lexiconScorer, NEWS_SCORES_COLLECTION, scoreNews } from "@lib/models/mod.ts";
 import { copyStores, copyToParquet, sameBackends } from "./store_copy.ts";
 import { checkStoreExists, parseBackends, storeConfigFor } from "./stores.ts";
 
@@ -24,6 +26,12 @@ async function seeded(dir: string): Promise<Stores> {
   const m = createSyntheticMarket({ seed: 9, symbols: 3, sessions: 60, newsRate: 0.3 });
   await collect(m, stores, { symbols: m.symbols, from: m.dates[0], to: m.dates[m.dates.length - 1] });
   await stores.objects.put("charts/SYN00/2015-01-02.svg", "<svg/>", { contentType: "image/svg+xml" });
+  // each news item's cached score, the store's point-in-time record of them (a copy dropped it)
+  await scoreNews(
+    (await stores.documents.find("news")) as unknown as NewsItem[],
+    lexiconScorer(),
+    stores.documents,
+  );
   return stores;
 }
 
@@ -31,6 +39,7 @@ async function snapshot(s: Stores) {
   return {
     bars: await s.tables.count("bars"),
     news: await s.documents.count("news"),
+    newsScores: await s.documents.count(NEWS_SCORES_COLLECTION),
     firstBar: (await s.tables.query("bars", { orderBy: ["symbol", "date"], limit: 1 }))[0],
     objects: (await s.objects.list("charts/")).map((o) => o.key),
   };
@@ -184,6 +193,7 @@ Deno.test("store:copy embedded -> embedded copies everything, and again adds not
   try {
     await copyStores(a, b);
     await copyStores(a, b);
+    ok((await snapshot(a)).newsScores > 0, "the source holds cached news scores");
     deepEqual(await snapshot(b), await snapshot(a));
   } finally {
     await a.close();
@@ -215,6 +225,20 @@ Deno.test("backend selection: a bad FMAI_MYSQL_PORT or FMAI_S3_ENDPOINT is a Con
     FMAI_S3_SECRET_ACCESS_KEY: "s",
   })).objects;
   equal((o as unknown as Record<string, unknown>).endpoint, "https://s3.example.com");
+  // a bucket name S3 cannot have is refused here as the Lambdas refuse it (the server's answer was "UnknownError")
+  for (const bucket of ["Bad_Bucket", "a/b", " fmai"]) {
+    await rejects(
+      () =>
+        storeConfigFor("/tmp/x", ["s3"], {
+          FMAI_S3_BUCKET: bucket,
+          FMAI_S3_ENDPOINT: "http://127.0.0.1:9000",
+        }),
+      (e) =>
+        e instanceof ConfigError &&
+        e.message.startsWith("FMAI_S3_BUCKET: expected a bucket name"),
+      bucket,
+    );
+  }
 });
 
 Deno.test("backend selection: FMAI_MYSQL_URL with parts that say otherwise is refused; FMAI_S3_PREFIX is read", async () => {

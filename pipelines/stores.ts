@@ -15,9 +15,11 @@ import {
   EMBEDDED_OBJECTS_DIR,
   embeddedConfig,
   isMongoUri,
+  isS3BucketName,
   mySqlConfigFromUrl,
   redactUrl,
   type Row,
+  S3_BUCKET_NAME_RULE,
   splitUrl,
   type StoreConfig,
   type Stores,
@@ -288,6 +290,15 @@ export async function storeConfigFor(
     } as StoreConfig["objects"];
     const o = cfg.objects as { endpoint?: string | null; accessKeyId: string; secretAccessKey: string };
     if (o.endpoint === null) delete o.endpoint;
+    const bucket = (cfg.objects as { bucket?: unknown }).bucket;
+    if (!isS3BucketName(bucket)) {
+      throw new ConfigError(
+        `${
+          env.FMAI_S3_BUCKET ? "FMAI_S3_BUCKET" : "config/s3.yaml: store.objects.bucket"
+        }: expected a bucket ` +
+          `name (${S3_BUCKET_NAME_RULE}), got ${shown(bucket)}`,
+      );
+    }
     const prefix = (cfg.objects as { prefix?: unknown }).prefix;
     if (prefix !== undefined) {
       try {
@@ -355,6 +366,21 @@ export async function checkStoreExists(
       throw new ConfigError(`${flag} ${cfg.dataDir}: no store there (${path} is not a ${kind})`);
     }
   }
+}
+
+/**
+ * `cfg` with its server parts opened only when they exist, for a command that reads a store (`models`, `export`,
+ * `serve`, the source of `store:copy`): a MySQL database without the store's `schema_migrations` and a missing
+ * S3 bucket are refused with one line instead of created (a mistyped `FMAI_MYSQL_DATABASE` or `FMAI_S3_BUCKET`
+ * gave an empty answer with exit 0 and left an empty store behind). The embedded parts are
+ * {@link checkStoreExists}'s; MongoDB creates nothing on a read.
+ */
+export function existingOnly(cfg: StoreConfig): StoreConfig {
+  return {
+    ...cfg,
+    tables: cfg.tables.kind === "mysql" ? { ...cfg.tables, existing: true } : cfg.tables,
+    objects: cfg.objects.kind === "s3" ? { ...cfg.objects, existing: true } : cfg.objects,
+  };
 }
 
 /**

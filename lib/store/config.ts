@@ -63,6 +63,18 @@ export function checkS3Prefix(prefix: unknown, where?: string): string {
 }
 
 /**
+ * True when `name` has the characters of an S3 bucket name: up to 63 lower-case letters, digits, `.`, `-` and
+ * `_`, starting with a letter or digit (a space, `/` or an upper-case letter would address something else, and
+ * the server answered `Bad_Bucket` with an unknown error). The one check of the edges that read a bucket name.
+ */
+export function isS3BucketName(name: unknown): boolean {
+  return typeof name === "string" && /^[a-z0-9][a-z0-9._-]{0,62}$/.test(name);
+}
+
+/** What {@link isS3BucketName} accepts, for a message. */
+export const S3_BUCKET_NAME_RULE = "up to 63 lower-case letters, digits, . - _";
+
+/**
  * True when `name` is a MongoDB database name the system accepts: 1 to 63 ASCII letters, digits, `_` or `-`.
  * The one check of the MongoDB backend (`openMongoDocuments`) and of the edges that read a database name
  * (`FMAI_MONGO_DATABASE`); here, not in `mongodb.ts`, so checking a name never loads the driver.

@@ -27,7 +27,7 @@
 import { Buffer } from "node:buffer";
 import { Readable } from "node:stream";
 import mysql from "mysql2/promise";
-import { DataValidationError, StoreError } from "../core/mod.ts";
+import { ConfigError, DataValidationError, StoreError } from "../core/mod.ts";
 import type {
   ColumnType,
   ReplacePart,
@@ -71,6 +71,11 @@ export interface MySqlConfig {
   rowsPerStatement?: number;
   /** Rows from which an upsert is staged through a temporary table (default 10,000). */
   stagingFromRows?: number;
+  /**
+   * Open only a store that exists (a command that only reads): the database must hold `schema_migrations`, which
+   * every writer creates when it opens, else a `ConfigError` naming it; nothing is created. Default false.
+   */
+  existing?: boolean;
 }
 
 const BACKEND = "mysql";
@@ -150,7 +155,7 @@ export async function openMySqlTables(cfg: MySqlConfig): Promise<TableStore> {
   }
   const store = new MySqlTables(cfg);
   try {
-    await store.init();
+    await store.init(cfg.existing === true);
   } catch (e) {
     await store.close().catch(() => {});
     throw e;
@@ -191,9 +196,21 @@ export class MySqlTables implements TableStore {
     (this.#pool as unknown as { on?: (ev: string, f: () => void) => void }).on?.("error", () => {});
   }
 
-  /** Checks the connection and creates `schema_migrations`. */
-  async init(): Promise<void> {
+  /** Checks the connection and creates `schema_migrations` (with `existing`: checks that it is there). */
+  async init(existing = false): Promise<void> {
     await this.#retry("connect", async (c) => {
+      if (existing) {
+        const [rows] = await c.query(
+          "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'schema_migrations'",
+        );
+        if ((rows as unknown[]).length === 0) {
+          throw new ConfigError(
+            `mysql database ${this.#cfg.database} holds no store (no schema_migrations table: nothing was ever ` +
+              `written there; a mistyped database?)`,
+          );
+        }
+        return;
+      }
       await c.query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (table_name VARCHAR(64) NOT NULL, version INT NOT NULL," +
           " schema_json MEDIUMTEXT NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (table_name, version))" +

@@ -1,5 +1,5 @@
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
-import { InputError, StoreError } from "../core/mod.ts";
+import { ConfigError, InputError, StoreError } from "../core/mod.ts";
 import { tableContract } from "./contract_tables.ts";
 import type { TableStore } from "./types.ts";
 import mysql from "mysql2/promise";
@@ -87,6 +87,33 @@ if (url) {
       await c.close();
     }
   };
+
+  Deno.test("mysql tables: existing opens only a database that holds a store; an empty one is refused and left empty", async () => {
+    const db = `fmai_none_${Date.now().toString(36)}`;
+    const admin = await mysql.createConnection({ ...cfg, database: cfg.database });
+    try {
+      await admin.query(`CREATE DATABASE ${db}`);
+      await rejects(
+        () => openMySqlTables({ ...cfg, database: db, existing: true }),
+        (e: Error) =>
+          e instanceof ConfigError &&
+          e.message ===
+            `mysql database ${db} holds no store (no schema_migrations table: nothing was ever written there; ` +
+              "a mistyped database?)",
+      );
+      const [rows] = await admin.query(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
+        [db],
+      );
+      deepEqual(rows, [], "nothing created");
+      // a database some writer opened is a store
+      await (await openMySqlTables(cfg)).close();
+      await (await openMySqlTables({ ...cfg, existing: true })).close();
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${db}`);
+      await admin.end();
+    }
+  });
 
   Deno.test({
     name: "mysql tables: dropped connections are retried; a server gone for good gives StoreError",

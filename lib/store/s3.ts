@@ -27,7 +27,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { StoreError } from "../core/mod.ts";
+import { ConfigError, StoreError } from "../core/mod.ts";
 import type { ObjectInfo, ObjectStore } from "./types.ts";
 import { checkObjectKey, checkObjectPrefix, defaultContentType } from "./keys.ts";
 import { CircuitBreaker } from "./_breaker.ts";
@@ -49,6 +49,11 @@ export interface S3Config {
   prefix?: string;
   /** Create the bucket when it is missing (default true). */
   createBucket?: boolean;
+  /**
+   * Open only a bucket that exists (a command that only reads): a missing one is a `ConfigError` naming it, and
+   * nothing is created (`createBucket` is not read). Default false.
+   */
+  existing?: boolean;
   /** Attempts per request, retrying connection and throttling errors with backoff (default 4). */
   maxAttempts?: number;
   /** Connect timeout in ms (default 5000). */
@@ -147,6 +152,24 @@ class S3Objects implements ObjectStore {
         );
       }
       throw storeError(what, err);
+    }
+  }
+
+  /** A `ConfigError` when the bucket does not exist; creates nothing. */
+  async requireBucket(): Promise<void> {
+    const there = await this.#do(`find bucket ${this.#bucket}`, async () => {
+      try {
+        await this.#c.send(new HeadBucketCommand({ Bucket: this.#bucket }));
+        return true;
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        throw err;
+      }
+    });
+    if (!there) {
+      throw new ConfigError(
+        `s3 bucket ${this.#bucket} does not exist (nothing was ever written there; a mistyped bucket?)`,
+      );
     }
   }
 
@@ -300,7 +323,8 @@ export async function openS3Objects(cfg: S3Config): Promise<ObjectStore> {
   });
   const store = new S3Objects(client, cfg);
   try {
-    if (cfg.createBucket ?? true) await store.ensureBucket();
+    if (cfg.existing) await store.requireBucket();
+    else if (cfg.createBucket ?? true) await store.ensureBucket();
   } catch (err) {
     client.destroy();
     throw err;

@@ -1,6 +1,6 @@
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
-import { DeleteBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { StoreError } from "../core/mod.ts";
+import { DeleteBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { ConfigError, StoreError } from "../core/mod.ts";
 import { objectContract } from "./contract_objects.ts";
 import { openS3Objects, type S3Config } from "./s3.ts";
 
@@ -45,6 +45,26 @@ if (endpoint) {
       await c.send(new DeleteBucketCommand({ Bucket: bucket }));
       c.destroy();
     }
+  });
+
+  Deno.test("s3 objects: existing opens only a bucket that is there; a missing one is refused and not created", async () => {
+    const bucket = `fmai-test-none-${Date.now().toString(36)}`;
+    await rejects(
+      () => openS3Objects(config({ bucket, existing: true })),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message ===
+          `s3 bucket ${bucket} does not exist (nothing was ever written there; a mistyped bucket?)`,
+    );
+    const c = new S3Client({ ...config(), credentials: config() });
+    try {
+      await rejects(() => c.send(new HeadBucketCommand({ Bucket: bucket })), "the bucket was not created");
+    } finally {
+      c.destroy();
+    }
+    // the bucket the suite writes to is there
+    const there = await openS3Objects(config({ existing: true }));
+    await there.close();
   });
 
   Deno.test("s3 objects: list follows continuation pages", async () => {
