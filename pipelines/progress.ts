@@ -6,8 +6,8 @@
 
 /** Progress reporter handed to pipeline steps. */
 export interface Progress {
-  /** Starts a named step; returns a function that ends it. */
-  start(step: string): () => void;
+  /** Starts a named step; returns a function that ends it (`false`: the step failed, drawn with ✗, not ✓). */
+  start(step: string): (ok?: boolean) => void;
   /** Reports `done` of `total` units of the current step. */
   tick(done: number, total: number, what?: string): void;
   /** A one-line note. */
@@ -33,10 +33,14 @@ export function createProgress(opts: { quiet?: boolean } = {}): Progress {
       current = step;
       const t0 = performance.now();
       if (tty) write(`  … ${step}\r`);
-      return () => {
+      return (ok = true) => {
         const ms = performance.now() - t0;
         timings.set(step, ms);
-        write(`${tty ? "\x1b[2K" : ""}  ✓ ${step.padEnd(34)} ${(ms / 1000).toFixed(2).padStart(7)} s\n`);
+        write(
+          `${tty ? "\x1b[2K" : ""}  ${ok ? "✓" : "✗"} ${step.padEnd(34)} ${
+            (ms / 1000).toFixed(2).padStart(7)
+          } s\n`,
+        );
       };
     },
     tick(done, total, what = "") {

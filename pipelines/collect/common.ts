@@ -348,8 +348,9 @@ export async function runUnits(
     onDone: (u) => opts.progress?.tick(++done, units.length, u),
     stopWhen: isStoreDown,
   });
-  end?.();
   const down = res.failed.find((f) => isStoreDown(f.error))?.error as StoreError | undefined;
+  // a run the store's server stopped is no finished step
+  end?.(down === undefined);
   if (down) {
     const left = units.length - res.ok.length;
     throw new StoreError(
