@@ -15,6 +15,7 @@ const SCRIPTS: [string, string][] = [
   ["gpu:prepare", "scripts/gpu_prepare.ts"],
   ["notebooks", "scripts/notebooks.ts"],
   ["lambdas:package", "scripts/lambdas_package.ts"],
+  ["lambdas:bundle", "scripts/bundle_lambdas.ts"],
   ["actionlint", "scripts/actionlint.ts"],
 ];
 
@@ -119,4 +120,33 @@ Deno.test("bench and maintenance scripts: --help is the usage (exit 0), a bad fl
   }).output();
   equal(rate.code, 2);
   equal(programStderr(rate.stderr), 'error: --rate: expected a positive whole number, got "0"');
+  // notebooks:check's values and files, before chromium starts (a --junit it could not write was a stack trace
+  // after every page had been checked; --timeout x was taken as NaN; a missing file opened chromium)
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a.html`, "<html></html>");
+    for (
+      const [args, want] of [
+        [
+          ["--timeout", "x", `${dir}/a.html`],
+          /^error: --timeout: expected a positive whole number, got "x"$/,
+        ],
+        [["--junit", "/proc/x.xml", `${dir}/a.html`], /^error: --junit /],
+        [[`${dir}/none.html`], /^error: .*none\.html: no such file \(name HTML reports to check\)$/],
+      ] as [string[], RegExp][]
+    ) {
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--no-check", `${ROOT}scripts/browser_check.ts`, ...args],
+        cwd: ROOT,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const err = programStderr(r.stderr);
+      equal(r.code, 2, `${args.join(" ")}: ${err}`);
+      ok(want.test(err), err);
+      equal(dec.decode(r.stdout), "", "no page checked");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

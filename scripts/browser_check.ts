@@ -10,7 +10,9 @@
  * next to it (or under `--shots`). Default files: `reports/notebooks/*.html`. Exits 1 on any failure.
  * @module
  */
-import { toolArgs } from "./_args.ts";
+import { intFlag, toolArgs, toolCheck } from "./_args.ts";
+import { ConfigError } from "@lib/core/mod.ts";
+import { checkReportPath, checkWritableDir } from "../pipelines/_cli_error.ts";
 import { chromium } from "playwright-core";
 import { basename, dirname, join, resolve } from "node:path";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -59,6 +61,17 @@ async function main(): Promise<number> {
     shots: { type: "string" },
     timeout: { type: "string", default: "30000" },
   }, { positionals: true });
+  // every flag and named file checked before chromium starts: one line, exit 2 (a --junit that could not be
+  // written failed with a stack trace after every page was checked; --timeout x was read as NaN)
+  const timeout = await toolCheck(async () => {
+    const ms = intFlag("timeout", values.timeout);
+    if (values.junit !== undefined) await checkReportPath(values.junit, "--junit", { what: "XML file" });
+    if (values.shots !== undefined) await checkWritableDir(resolve(values.shots), "--shots");
+    for (const f of positionals) {
+      if (!existsSync(resolve(f))) throw new ConfigError(`${f}: no such file (name HTML reports to check)`);
+    }
+    return ms;
+  });
   let files = positionals.map((f) => resolve(f));
   if (files.length === 0) {
     const dir = join(ROOT, "reports/notebooks");
@@ -75,7 +88,6 @@ async function main(): Promise<number> {
     console.error("chromium not found: run `bash scripts/setup.sh` (installs Debian's chromium)");
     return 2;
   }
-  const timeout = Number(values.timeout);
   const t0 = performance.now();
   const browser = await chromium.launch({ executablePath, args: LAUNCH_ARGS, headless: true });
   const results: PageCheck[] = [];

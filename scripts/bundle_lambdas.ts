@@ -12,6 +12,7 @@
  */
 import * as esbuild from "esbuild";
 import { fileURLToPath } from "node:url";
+import { toolArgs } from "./_args.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -89,6 +90,7 @@ export async function bundleLambdas(opts: { minify?: boolean } = {}) {
 }
 
 if (import.meta.main) {
+  toolArgs("lambdas:bundle", {}); // no flags: --help prints the usage, anything else is one line, exit 2
   const t0 = performance.now();
   const res = await bundleLambdas();
   for (const r of res) {
