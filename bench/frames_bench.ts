@@ -1,6 +1,6 @@
 /**
  * The polars path vs the typed-array path for one research job: the feature table of every ticker of
- * `sp500-5yr-ohlcv` (505 tickers, 619,040 bars), written as Parquet.
+ * `sp500-5yr-ohlcv` (505 tickers, 619,029 bars: the CSV source leaves out the 11 rows with a missing price), written as Parquet.
  *
  * Both paths start from the same bars Parquet file (written once by the parent from the product's CSV source)
  * and end with a zstd Parquet file of `symbol, date, known_at` and the same 12 features (log returns 1/5/20/60,
