@@ -299,6 +299,11 @@ export function formatReports(reports: BackendReport[]): string[] {
 }
 
 if (import.meta.main) {
+  // the usage is an answer (stdout, exit 0), not a usage error
+  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
   let o;
   try {
     o = parseGpuCheckArgs(Deno.args);
