@@ -152,7 +152,11 @@ export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
 
   // per-regime attribution of the MoE book: mean gate weight and P&L contribution per gate output
   t0 = performance.now();
-  const att = systemAttribution(run.test, run.system.book(run.ds, run.test));
+  const att = systemAttribution(
+    run.test,
+    run.system.book(run.ds, run.test),
+    run.system.spec.portfolio.method,
+  );
   timings["attribution"] = performance.now() - t0;
   att.regimes.forEach((reg, r) => {
     att.outputs.forEach((out, k) => {

@@ -22,6 +22,13 @@ export interface AttributionInput {
   days?: ArrayLike<number>;
   /** Annualization. Default 252. */
   periodsPerYear?: number;
+  /**
+   * The book decides on each day's relative edges (top-k, long-short, tilt: the edge minus the day's mean): each
+   * expert's contributions are then taken relative to their mean over the day's rows, so what an expert gives
+   * every name alike (the market expert's drift) decides nothing there and is credited nothing. Default false
+   * (a book sized on each name's own edge, kelly).
+   */
+  relative?: boolean;
 }
 
 /** The attribution table. */
@@ -44,7 +51,8 @@ export interface RegimeAttribution {
  * Mean gate weight and P&L contribution per expert per regime. A row's P&L is split over the experts in
  * proportion to their signed contributions to its combined edge, `pnl_i · c_ik / ê_i` (exact: the parts add up to
  * `pnl_i`); when `|ê_i|` is below 1e-3 of `Σ_k |c_ik|` the split is by `|c_ik|` instead (the experts cancelled
- * out), and a row without any contribution is left out of the expert split (its P&L is not the mixture's).
+ * out), and a row without any contribution is left out of the expert split (its P&L is not the mixture's). With
+ * `relative`, `c_ik` is the contribution minus its mean over row i's day.
  */
 export function regimeAttribution(x: AttributionInput): RegimeAttribution {
   const out = x.outputNames.length, K = x.contributions.length, n = x.rowDay.length;
@@ -76,6 +84,7 @@ export function regimeAttribution(x: AttributionInput): RegimeAttribution {
     days[r]++;
     for (let k = 0; k < out; k++) wsum[r][k] += x.weights[d * out + k];
   }
+  const contributions = x.relative ? relativeToDay(x.contributions, x.rowDay, D) : x.contributions;
   const pnl = Array.from({ length: R }, () => new Array(K).fill(0));
   for (let i = 0; i < n; i++) {
     const d = x.rowDay[i], p = x.pnl[i];
@@ -83,13 +92,13 @@ export function regimeAttribution(x: AttributionInput): RegimeAttribution {
     const r = ri.get(x.dayRegime[d])!;
     let e = 0, a = 0;
     for (let k = 0; k < K; k++) {
-      const c = x.contributions[k][i];
+      const c = contributions[k][i];
       if (Number.isFinite(c)) [e, a] = [e + c, a + Math.abs(c)];
     }
     if (!(a > 0)) continue;
     const exact = Math.abs(e) >= 1e-3 * a;
     for (let k = 0; k < K; k++) {
-      const c = x.contributions[k][i];
+      const c = contributions[k][i];
       if (Number.isFinite(c)) pnl[r][k] += p * (exact ? c / e : Math.abs(c) / a);
     }
   }
@@ -111,4 +120,21 @@ export function regimeAttribution(x: AttributionInput): RegimeAttribution {
     annualized,
     table: { columns: ["regime", "output", "days", "mean_weight", "pnl", "pnl_annualized"], rows },
   };
+}
+
+/** Each expert's contributions minus their mean over the rows of the same day (finite values only). */
+function relativeToDay(
+  contributions: readonly Float64Array[],
+  rowDay: Int32Array,
+  days: number,
+): Float64Array[] {
+  return contributions.map((c) => {
+    const sum = new Float64Array(days), count = new Float64Array(days);
+    for (let i = 0; i < c.length; i++) {
+      if (Number.isFinite(c[i])) {
+        [sum[rowDay[i]], count[rowDay[i]]] = [sum[rowDay[i]] + c[i], count[rowDay[i]] + 1];
+      }
+    }
+    return Float64Array.from(c, (v, i) => v - sum[rowDay[i]] / count[rowDay[i]]);
+  });
 }

@@ -39,3 +39,27 @@ Deno.test("regime attribution: mean weights per regime and an exact split of eac
     RangeError,
   );
 });
+
+Deno.test("regime attribution, relative: an expert that gives every name of a day the same contribution is credited nothing", () => {
+  // 2 days of 3 names; `market` is the same for every name of a day (the drift), `trend` ranks them
+  const rowDay = Int32Array.from([0, 0, 0, 1, 1, 1]);
+  const market = new Float64Array([0.8, 0.8, 0.8, 0.5, 0.5, 0.5]);
+  const trend = new Float64Array([0.3, 0.0, -0.3, 0.1, 0.0, -0.1]);
+  // a top-1 book: the best name by relative edge each day
+  const pnl = new Float64Array([0.02, 0, 0, -0.01, 0, 0]);
+  const base = {
+    outputNames: ["market", "trend"],
+    weights: new Float64Array([0.5, 0.5, 0.5, 0.5]),
+    dayRegime: ["calm", "calm"],
+    rowDay,
+    contributions: [market, trend],
+    pnl,
+  };
+  const rel = regimeAttribution({ ...base, relative: true });
+  near(rel.pnl[0][0], 0);
+  near(rel.pnl[0][1], 0.02 - 0.01);
+  // on the edges themselves (a book sized on each name's own edge) the drift takes most of it
+  const abs = regimeAttribution(base);
+  near(abs.pnl[0][0], 0.02 * (0.8 / 1.1) - 0.01 * (0.5 / 0.6));
+  near(abs.pnl[0][0] + abs.pnl[0][1], 0.01);
+});

@@ -8,14 +8,18 @@ import type { PortfolioResult } from "../signals/mod.ts";
 import type { BookPanels } from "./book.ts";
 import { dayIndex } from "./mixture.ts";
 import type { SystemPredictions } from "./system.ts";
+import type { SystemSpec } from "./spec.ts";
 
 /**
  * Attribution of the book built on `pred`'s combined edge (`FittedSystem.book`): each held row's gross P&L
- * (target weight x traded return) split over the experts in proportion to their contributions to its edge.
+ * (target weight x traded return) split over the experts in proportion to their contributions to its edge; for a
+ * book that decides on the day's relative edges (every method but kelly), their contributions relative to the
+ * day's mean, so an expert that moves every name alike (the market expert) is credited nothing it did not decide.
  */
 export function systemAttribution(
   pred: SystemPredictions,
   book: { panels: BookPanels; portfolio: PortfolioResult },
+  method: SystemSpec["portfolio"]["method"],
 ): RegimeAttribution {
   const idx = dayIndex(pred.date), D = idx.dates.length;
   const G = pred.gate.names.length, K = pred.experts.names.length;
@@ -37,5 +41,6 @@ export function systemAttribution(
     rowDay: idx.rowDay,
     contributions,
     pnl,
+    relative: method !== "kelly",
   });
 }

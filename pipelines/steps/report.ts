@@ -168,7 +168,11 @@ export function windowsTable(fit: WalkForwardResult): Table {
 /** Per-regime attribution of the MoE book: mean gate weight and P&L contribution per gate output. */
 export function attributionTable(input: Pick<ReportInput, "ds" | "fit">): Table {
   const p = input.fit.predictions;
-  const att = systemAttribution(p, input.fit.system.book(input.ds, p));
+  const att = systemAttribution(
+    p,
+    input.fit.system.book(input.ds, p),
+    input.fit.system.spec.portfolio.method,
+  );
   return {
     caption:
       "By market regime (test): mean gate weight and P&L contribution of each gate output (each row's " +
