@@ -132,6 +132,29 @@ export function textScoreMemoPath(): string {
   return join(lmDir(), "text-scores.sqlite");
 }
 
+/**
+ * Validation accuracy (PhraseBank, as `lm:train` recorded it in `meta.json` `validationOnnx`) a variant may lose
+ * to the model's fp32 one before news scoring refuses it: mpnet's dynamic int8 build falls from .897 to .618
+ * (macro F1 .30, hardly above always-neutral), MiniLM's loses .002.
+ */
+export const MAX_VARIANT_ACCURACY_LOSS = 0.02;
+
+/**
+ * Why `variant` of a model with `meta` must not score news (its recorded validation accuracy is more than
+ * {@link MAX_VARIANT_ACCURACY_LOSS} below fp32's), or null. A model without the record passes.
+ */
+export function variantProblem(ref: string, variant: string, meta: Record<string, unknown>): string | null {
+  const v = meta.validationOnnx as Record<string, { accuracy?: number }> | undefined;
+  const mine = v?.[variant]?.accuracy, fp32 = v?.fp32?.accuracy;
+  if (variant === "fp32" || typeof mine !== "number" || typeof fp32 !== "number") return null;
+  if (fp32 - mine <= MAX_VARIANT_ACCURACY_LOSS) return null;
+  return `news.variant ${variant} of ${ref} scores ${mine.toFixed(3)} validation accuracy against fp32's ` +
+    `${
+      fp32.toFixed(3)
+    } (recorded by lm:train): use variant fp32, or a model whose ${variant} build keeps its ` +
+    `accuracy (finsent-minilm@v1)`;
+}
+
 /** A scorer and the sentence that says which one and why. */
 export interface ChosenScorer {
   scorer: SentimentScorer;
@@ -155,6 +178,12 @@ export async function newsScorerFor(cfg: NewsConfig): Promise<ChosenScorer> {
     const missing = `language model ${cfg.model} is not installed (${lmInstallHint(cfg.model)})`;
     if (cfg.scorer === "lm") throw new ConfigError(missing);
     return { ...lexicon(), note: `${missing}: news scored by the fallback scorer, the finance lexicon` };
+  }
+  // a quantized build that lost its accuracy would score every headline near neutral without a word
+  const bad = variantProblem(cfg.model, cfg.variant, model.meta);
+  if (bad) {
+    await model.release();
+    throw new ConfigError(bad);
   }
   // a score depends only on the weights (the scorer's id) and the text: texts this machine has scored, in any
   // store, are read from the memo instead of run again. A memo that cannot be opened (a read-only cache) is done

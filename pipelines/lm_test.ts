@@ -18,6 +18,7 @@ import {
   newsScorerFor,
   parseModelRef,
   textScoreMemoPath,
+  variantProblem,
 } from "./lm.ts";
 import { main as lmMain, trainVersion } from "./lm_cli.ts";
 
@@ -303,4 +304,17 @@ Deno.test("lmInstallHint: the lm:train flags that make a model, or that lm:train
     lmInstallHint("finsent-mpnet@v9"),
     "deno task lm:train does not make finsent-mpnet@v9; deno task lm:status lists the installed models",
   );
+});
+
+Deno.test("variantProblem: a build that lost its recorded validation accuracy is refused for news, fp32 and a kept one pass", () => {
+  const mpnet = { validationOnnx: { fp32: { accuracy: 0.8967 }, int8: { accuracy: 0.6178 } } };
+  const minilm = { validationOnnx: { fp32: { accuracy: 0.8574 }, int8: { accuracy: 0.8554 } } };
+  equal(
+    variantProblem("finsent-mpnet@v1", "int8", mpnet),
+    "news.variant int8 of finsent-mpnet@v1 scores 0.618 validation accuracy against fp32's 0.897 (recorded by " +
+      "lm:train): use variant fp32, or a model whose int8 build keeps its accuracy (finsent-minilm@v1)",
+  );
+  equal(variantProblem("finsent-mpnet@v1", "fp32", mpnet), null);
+  equal(variantProblem("finsent-minilm@v1", "int8", minilm), null);
+  equal(variantProblem("x@v1", "int8", {}), null, "no record: nothing to go on");
 });
