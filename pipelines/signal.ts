@@ -1906,9 +1906,12 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     });
     await Deno.writeTextFile(`${reportPath}.tmp-${Deno.pid}`, html);
     await Deno.rename(`${reportPath}.tmp-${Deno.pid}`, reportPath);
-    await stores.objects.put(reportKey(`signal-${asOf}`, "report.html"), html, {
-      contentType: "text/html; charset=utf-8",
-    });
+    // the stored report is the issuing run's record (its promotion line, its health): a re-run of the date keeps
+    // it and writes only its own view to the report file
+    const storedReport = reportKey(`signal-${asOf}`, "report.html");
+    if (!rerun || !(await stores.objects.head(storedReport))) {
+      await stores.objects.put(storedReport, html, { contentType: "text/html; charset=utf-8" });
+    }
     const lines = [
       `signals for ${nextSession(asOf)} (after the close of ${asOf}) from ${p.model}@${version} (${model})`,
       promotion,

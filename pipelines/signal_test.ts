@@ -10,7 +10,7 @@ import {
   setAlias,
 } from "@lib/models/mod.ts";
 import { type BarRequest, createSyntheticMarket, csvSourceFor, type MarketSource } from "@lib/sources/mod.ts";
-import { type Doc, openEmbeddedStores, rowToSignal, type Stores } from "@lib/store/mod.ts";
+import { type Doc, openEmbeddedStores, reportKey, rowToSignal, type Stores } from "@lib/store/mod.ts";
 import { issuedView } from "@lib/serve/mod.ts";
 import { type Config, loadConfig, retrainWindow, specFromConfig } from "./config.ts";
 import { DEFAULT_SPEC, loadSystem, SYSTEM_FORMAT_VERSION } from "@lib/workflow/mod.ts";
@@ -125,8 +125,17 @@ storeTest(
     ok(first.checks.some((c) => c.kind === "psi"));
     ok(first.checks.some((c) => c.kind === "freshness" && c.name === "*" && c.value === 0));
     const before = await issuedRows(stores, first.asOf);
+    const reportBefore = await stores.objects.get(reportKey(`signal-${first.asOf}`, "report.html"));
+    ok(reportBefore && reportBefore.length > 0, "the issued run's report is stored");
     t += 3_600_000;
     const again = await runSignal(cfg, { ...quiet, stores, now: () => t });
+    // the stored report is the issuing run's record: a re-run keeps it (its promotion line was replaced by the
+    // re-run's "that run stands")
+    deepEqual(
+      await stores.objects.get(reportKey(`signal-${first.asOf}`, "report.html")),
+      reportBefore,
+      "the stored report is kept",
+    );
     equal(again.model, "loaded");
     equal(again.modelVersion, v);
     equal(again.written, 0);
