@@ -199,6 +199,14 @@ export function collectNote(rows: readonly SummaryRow[]): string {
       : "");
 }
 
+/** What a run scored, e.g. `1 session scored` or `2 runs scored on 1 session` (an issued run and a shadow one). */
+export function scoredText(s: { runs: number; sessions: number }): string {
+  const n = (k: number, what: string) => `${k} ${what}${k === 1 ? "" : "s"}`;
+  return s.runs === s.sessions
+    ? `${n(s.sessions, "session")} scored`
+    : `${n(s.runs, "run")} scored on ${n(s.sessions, "session")}`;
+}
+
 /**
  * The failed checks in a few words, for the one error line of a run that failed: stale symbols first (stale data
  * fails a run on its own, drift only past `failShare`), then the drifted features, each by name, the first `n`
@@ -240,6 +248,7 @@ export interface SignalSummary {
   checks: CheckResult[];
   /** The run's health as recorded at issue; the exit code follows it. */
   status: "ok" | "warn" | "fail";
+  /** Sessions whose runs this run scored (a date's issued and shadow runs count once). */
   scoredDays: number;
   /**
    * The paper scorecard of the version that issued this date, over the dates it issued whose exit is known by
@@ -864,7 +873,8 @@ function status(v: number, warn: number, fail: number): CheckResult["status"] {
  * is then scored on what there is. A row's `known_at` is when it was written (not before its exit's close): an
  * answer "as known at" an earlier time never changes when a later run scores a date. The book's turnover is
  * counted from the same version and source's signals of the previous session; without such a run (a version's
- * first day, a missed session) the book starts from cash.
+ * first day, a missed session) the book starts from cash. Returns how many runs were scored (a date's issued run
+ * and its shadow runs each count) and on how many sessions.
  */
 async function updateScorecard(
   stores: Stores,
@@ -872,10 +882,11 @@ async function updateScorecard(
   costBps: number,
   waitSessions: number,
   now: () => Instant,
-): Promise<number> {
+): Promise<{ runs: number; sessions: number }> {
   const runs = await stores.tables.query("signal_runs", { where: { as_of: { lt: asOf } } });
   const issued = new Set(runs.map((r) => `${r.model_version}\u0000${r.source}\u0000${r.as_of}`));
   let scored = 0;
+  const sessionsScored = new Set<string>();
   for (const run of runs) {
     const d = String(run.as_of), version = String(run.model_version), source = String(run.source);
     const exit = exitSession(d);
@@ -926,8 +937,9 @@ async function updateScorecard(
       known_at: Math.max(closeTime(exit), now()),
     }]);
     scored++;
+    sessionsScored.add(d);
   }
-  return scored;
+  return { runs: scored, sessions: sessionsScored.size };
 }
 
 /** Spec sections a fitted system carries in what it fitted (a change applies from the next fit). */
@@ -1332,7 +1344,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
 
     // 4. the paper scorecard of earlier signals whose outcome is known now (the challenger decision reads it)
     done = progress.start("paper scorecard");
-    const scoredDays = await updateScorecard(
+    const scoredNow = await updateScorecard(
       stores,
       asOf,
       spec.costs.costBps,
@@ -1934,9 +1946,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
           sh.written ? `issued ${sh.written}` : "had issued its"
         } signals for the paper scorecard (served only by version)`
       ),
-      `scorecard: ${scoredDays} session${scoredDays === 1 ? "" : "s"} scored; paper ${
-        paperLine(version, paper)
-      }`,
+      `scorecard: ${scoredText(scoredNow)}; paper ${paperLine(version, paper)}`,
     ];
     return {
       asOf,
@@ -1951,7 +1961,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       shadow: shadowRuns,
       checks: recorded,
       status: shownStatus,
-      scoredDays,
+      scoredDays: scoredNow.sessions,
       paper,
       brake: brakeShown,
       reportPath,

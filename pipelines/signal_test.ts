@@ -25,6 +25,7 @@ import {
   paperLine,
   productionSegments,
   runSignal,
+  scoredText,
   SIGNAL_SOURCE,
   specChangeNotes,
   versionAccount,
@@ -1749,4 +1750,11 @@ Deno.test("collectNote: symbols without bars in the range are named (not listed 
     "62 new rows; no bars in the range for DXC, BHF (not listed yet or stale: see the listing and freshness " +
       "checks); 1 failed (JNJ: timeout after 30 s)",
   );
+});
+
+Deno.test("scoredText: sessions, and the runs on them when a challenger's shadow run was scored beside", () => {
+  equal(scoredText({ runs: 0, sessions: 0 }), "0 sessions scored");
+  equal(scoredText({ runs: 1, sessions: 1 }), "1 session scored");
+  equal(scoredText({ runs: 2, sessions: 1 }), "2 runs scored on 1 session");
+  equal(scoredText({ runs: 4, sessions: 2 }), "4 runs scored on 2 sessions");
 });
