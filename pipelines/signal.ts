@@ -872,11 +872,12 @@ function status(v: number, warn: number, fail: number): CheckResult["status"] {
  * symbol's opens still missing waits up to `waitSessions` sessions after its exit (the data may come late) and
  * is then scored on what there is. A row's `known_at` is when it was written (not before its exit's close): an
  * answer "as known at" an earlier time never changes when a later run scores a date. The book's turnover is
- * counted from the same version and source's signals of the previous session; without such a run (a version's
- * first day, a missed session) the book starts from cash. Returns how many runs were scored (a date's issued run
+ * counted from the previous session's book: for the production source the book issued then (by the version
+ * answering for it, so a new champion's first day pays for the switch), for a shadow run its own version's;
+ * without one (the first day, a missed session) the book starts from cash. Returns how many runs were scored (a date's issued run
  * and its shadow runs each count) and on how many sessions.
  */
-async function updateScorecard(
+export async function updateScorecard(
   stores: Stores,
   asOf: IsoDate,
   costBps: number,
@@ -885,6 +886,12 @@ async function updateScorecard(
 ): Promise<{ runs: number; sessions: number }> {
   const runs = await stores.tables.query("signal_runs", { where: { as_of: { lt: asOf } } });
   const issued = new Set(runs.map((r) => `${r.model_version}\u0000${r.source}\u0000${r.as_of}`));
+  // the production book of each date is the answering version's (the latest issued): a new champion's first
+  // day trades from the book the old one left, not from cash
+  const answering = new Map<string, string>();
+  for (const r of [...runs].sort((a, b) => Number(a.issued_at) - Number(b.issued_at))) {
+    if (r.source === SIGNAL_SOURCE) answering.set(String(r.as_of), String(r.model_version));
+  }
   let scored = 0;
   const sessionsScored = new Set<string>();
   for (const run of runs) {
@@ -907,12 +914,15 @@ async function updateScorecard(
       if (a && b && Number.isFinite(a) && Number.isFinite(b)) returns.set(s.symbol, b / a - 1);
     }
     const before = prevSession(d);
-    const previous = issued.has(`${version}\u0000${source}\u0000${before}`)
-      ? new Map(
-        (await stores.tables.query("signals", { where: { date: before, model_version: version, source } }))
-          .map(rowToSignal).map((s) => [s.symbol, s.size]),
-      )
+    const from = source === SIGNAL_SOURCE && answering.has(before)
+      ? answering.get(before)!
+      : issued.has(`${version}\u0000${source}\u0000${before}`)
+      ? version
       : null;
+    const previous = from === null ? null : new Map(
+      (await stores.tables.query("signals", { where: { date: before, model_version: from, source } }))
+        .map(rowToSignal).map((s) => [s.symbol, s.size]),
+    );
     const day = scoreDay(
       sigs.map((s) => ({ symbol: s.symbol, size: s.size, score: s.provenance?.sizing.score ?? NaN })),
       returns,

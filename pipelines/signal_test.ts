@@ -1,5 +1,12 @@
 import { deepEqual, equal, notEqual, ok, rejects, throws } from "node:assert/strict";
-import { closeTime, ConfigError, prevSession, sessions, SHADOW_SIGNAL_SOURCE } from "@lib/core/mod.ts";
+import {
+  closeTime,
+  ConfigError,
+  nextSession,
+  prevSession,
+  sessions,
+  SHADOW_SIGNAL_SOURCE,
+} from "@lib/core/mod.ts";
 import {
   aliasState,
   listVersions,
@@ -10,7 +17,14 @@ import {
   setAlias,
 } from "@lib/models/mod.ts";
 import { type BarRequest, createSyntheticMarket, csvSourceFor, type MarketSource } from "@lib/sources/mod.ts";
-import { type Doc, openEmbeddedStores, reportKey, rowToSignal, type Stores } from "@lib/store/mod.ts";
+import {
+  type Doc,
+  openEmbeddedStores,
+  reportKey,
+  rowToSignal,
+  signalToRow,
+  type Stores,
+} from "@lib/store/mod.ts";
 import { issuedView } from "@lib/serve/mod.ts";
 import { type Config, loadConfig, retrainWindow, specFromConfig } from "./config.ts";
 import { DEFAULT_SPEC, loadSystem, SYSTEM_FORMAT_VERSION } from "@lib/workflow/mod.ts";
@@ -28,6 +42,7 @@ import {
   scoredText,
   SIGNAL_SOURCE,
   specChangeNotes,
+  updateScorecard,
   versionAccount,
 } from "./signal.ts";
 import { scorecardTotals } from "@lib/backtest/mod.ts";
@@ -1757,4 +1772,75 @@ Deno.test("scoredText: sessions, and the runs on them when a challenger's shadow
   equal(scoredText({ runs: 1, sessions: 1 }), "1 session scored");
   equal(scoredText({ runs: 2, sessions: 1 }), "2 runs scored on 1 session");
   equal(scoredText({ runs: 4, sessions: 2 }), "4 runs scored on 2 sessions");
+});
+
+Deno.test("scorecard: a new champion's first production day trades from the book the old champion left, not from cash", async () => {
+  const stores = openEmbeddedStores(":memory:");
+  try {
+    await ensureTables(stores);
+    const days = sessions("2020-01-02", "2020-01-10");
+    const [d0, d1] = days;
+    await stores.tables.upsert(
+      "bars",
+      ["A", "B", "C"].flatMap((symbol) =>
+        days.map((date, i) => ({
+          symbol,
+          date,
+          open: 100 + i,
+          high: 102 + i,
+          low: 99 + i,
+          close: 101 + i,
+          adj_close: 101 + i,
+          volume: 1e6,
+          known_at: Date.parse(`${date}T21:00:00Z`),
+        }))
+      ),
+    );
+    const run = (version: string, asOf: string, issuedAt: number) => ({
+      model_version: version,
+      as_of: asOf,
+      source: SIGNAL_SOURCE,
+      for_date: nextSession(asOf),
+      symbols: 3,
+      status: "ok",
+      payload: "{}",
+      issued_at: issuedAt,
+      known_at: issuedAt,
+    });
+    const sig = (version: string, date: string, symbol: string, size: number) =>
+      signalToRow({
+        source: SIGNAL_SOURCE,
+        symbol,
+        date,
+        action: size > 0 ? "buy" : "hold",
+        size,
+        confidence: 0.5,
+        contributions: [],
+        knownAt: Date.parse(`${date}T21:00:00Z`),
+        provenance: {
+          modelVersion: version,
+          asOf: Date.parse(`${date}T21:00:00Z`),
+          issuedAt: 1,
+          featureHash: "0".repeat(64),
+          sizing: { rawScore: size, score: size, forecastVol: 0.01, rule: {} },
+        },
+      });
+    // v1 issued d0 (A and B at half each); v2, promoted, issued d1 (C only)
+    await stores.tables.upsert("signal_runs", [run("v1", d0, 1), run("v2", d1, 2)]);
+    await stores.tables.upsert("signals", [
+      sig("v1", d0, "A", 0.5),
+      sig("v1", d0, "B", 0.5),
+      sig("v1", d0, "C", 0),
+      sig("v2", d1, "A", 0),
+      sig("v2", d1, "B", 0),
+      sig("v2", d1, "C", 0.5),
+    ]);
+    deepEqual(await updateScorecard(stores, days[5], 5, 1, () => 0), { runs: 2, sessions: 2 });
+    const row = (await stores.tables.query("scorecard", { where: { model_version: "v2" } }))[0];
+    // sold A and B (0.5 each) and bought C (0.5): 1.5, not the 0.5 of a book bought from cash
+    equal(row.turnover, 1.5);
+    equal((await stores.tables.query("scorecard", { where: { model_version: "v1" } }))[0].turnover, 1);
+  } finally {
+    await stores.close();
+  }
 });
