@@ -946,7 +946,7 @@ Deno.test("export of the feature table: per-symbol news stored from files other 
     const foreign = lines.filter((l) => /come from outside this run's news files/.test(l));
     equal(foreign.length, 1, lines.join("\n"));
     ok(
-      /^news: \d+ items joined; \d+ of them about these symbols come from outside/.test(foreign[0]),
+      /^news: \d+ items read; \d+ of them about these symbols come from outside/.test(foreign[0]),
       foreign[0],
     );
   } finally {

@@ -77,7 +77,7 @@ export interface DatasetStepOptions {
    */
   marketNewsIds?: ReadonlySet<string>;
   /**
-   * Whether the step ends with its summary note (rows, features, news items joined); default true. False (an
+   * Whether the step ends with its summary note (rows, features, news items read); default true. False (an
    * export, which says its own rows): only the part on news from outside `newsFiles`, on a line of its own.
    */
   summary?: boolean;
@@ -396,8 +396,8 @@ export async function datasetStep(
   const foreign = o.newsFiles ? foreignNewsText(news, o.newsFiles) : "";
   if (o.summary !== false) {
     progress?.note(
-      `${ds.n} rows x ${ds.featureNames.length} features, ${news.length} news items joined${foreign}`,
+      `${ds.n} rows x ${ds.featureNames.length} features, ${news.length} news items read${foreign}`,
     );
-  } else if (foreign) progress?.note(`news: ${news.length} items joined${foreign}`);
+  } else if (foreign) progress?.note(`news: ${news.length} items read${foreign}`);
   return ds;
 }
