@@ -41,6 +41,7 @@ import {
   buildScoreboard,
   type EvalContext,
   failedNullChecks,
+  loadAllSp500,
   type NullCheck,
   type Scoreboard,
   scoreboardHtml,
@@ -195,7 +196,8 @@ export async function loadExpected(o: EvaluateOptions, path = EXPECTED_PATH): Pr
 }
 
 /**
- * Everything checked before any work starts: `--out` can be written, `--write-expected` runs on a clean git tree,
+ * Everything checked before any work starts: `--out` can be written, `--tickers` is at most what the data holds,
+ * `--write-expected` runs on a clean git tree,
  * and `--ci` (without `--write-expected`, which replaces it) has an expected-metrics file this run can be
  * compared with, returned. One-line user errors.
  */
@@ -204,6 +206,15 @@ export async function preflight(
   expectedPath = EXPECTED_PATH,
 ): Promise<ExpectedMetrics | null> {
   await checkWritableDir(o.outDir, "--out");
+  // more tickers than the data holds would run on all of them under the asked count's name
+  if (o.tickers !== undefined) {
+    const held = (await loadAllSp500(o.dataDir)).size;
+    if (o.tickers > held) {
+      throw new ConfigError(
+        `--tickers ${o.tickers}: the sp500 data holds ${held} tickers (choose at most ${held})`,
+      );
+    }
+  }
   if (o.writeExpected) {
     await checkCleanTree();
     return null;

@@ -234,6 +234,11 @@ Deno.test("evaluate preflight: --out and the --ci expected file are refused befo
       name: "ConfigError",
       message: `--out ${file}/x: ${file} is not a directory`,
     });
+    // more tickers than the sp500 file holds ran on all 505 under the asked count's name
+    await rejects(preflight(parseEvaluateArgs(["--tickers", "10000", "--out", `${dir}/out`])), {
+      name: "ConfigError",
+      message: "--tickers 10000: the sp500 data holds 505 tickers (choose at most 505)",
+    });
     const doc = (extra: Record<string, unknown> = {}) =>
       JSON.stringify({
         reduced: true,
