@@ -560,12 +560,9 @@ async function servingPlan(
 async function paperAccount(stores: Stores, asOf: IsoDate): Promise<number[]> {
   const runs = await stores.tables.query("signal_runs", {
     where: { source: SIGNAL_SOURCE, as_of: { lt: asOf } },
-    orderBy: ["as_of", "issued_at", "model_version"],
   });
-  const answering = new Map<string, string>();
-  for (const r of runs) {
-    if (exitSession(String(r.as_of)) <= asOf) answering.set(String(r.as_of), String(r.model_version));
-  }
+  const answering = answeringVersions(runs);
+  for (const d of answering.keys()) if (exitSession(d) > asOf) answering.delete(d);
   if (!answering.size) return [];
   const rows = await stores.tables.query("scorecard", {
     where: { source: SIGNAL_SOURCE, date: { lt: asOf } },
@@ -617,6 +614,22 @@ function accountText(b: BrakeState): string {
 }
 
 /**
+ * The production version answering for each date of `runs` (`signal_runs` rows, any order; other sources are
+ * skipped): the latest issued (ties by version), as the API answers, the paper account books and a scored day's
+ * turnover starts from.
+ */
+function answeringVersions(runs: readonly Record<string, unknown>[]): Map<IsoDate, string> {
+  const out = new Map<IsoDate, string>();
+  const version = (r: Record<string, unknown>) => String(r.model_version);
+  const production = runs.filter((r) => r.source === SIGNAL_SOURCE).sort((a, b) =>
+    Number(a.issued_at) - Number(b.issued_at) ||
+    (version(a) < version(b) ? -1 : version(a) > version(b) ? 1 : 0)
+  );
+  for (const r of production) out.set(String(r.as_of), String(r.model_version));
+  return out;
+}
+
+/**
  * What the recorded runs say about `asOf`: the production run that answers for it (the latest issued, as the API
  * answers), the nearest earlier date's production run and the versions that ran in its shadow (the champion and
  * the challenger of that time), and whether a later date has been issued.
@@ -627,29 +640,22 @@ async function runHistory(stores: Stores, asOf: IsoDate): Promise<{
   later: boolean;
   shadowsOn: (date: IsoDate) => Promise<string[]>;
 }> {
-  const runs = await stores.tables.query("signal_runs", {
-    where: { source: SIGNAL_SOURCE },
-    orderBy: ["as_of", "issued_at", "model_version"],
-  });
-  const latestOn = (date: string) => runs.filter((r) => r.as_of === date).at(-1);
-  const before = runs.filter((r) => String(r.as_of) < asOf).at(-1);
+  const answering = answeringVersions(
+    await stores.tables.query("signal_runs", { where: { source: SIGNAL_SOURCE } }),
+  );
+  const dates = [...answering.keys()].sort();
+  const before = dates.filter((d) => d < asOf).at(-1);
   const shadowsOn = async (date: IsoDate) =>
     (await stores.tables.query("signal_runs", {
       where: { as_of: date, source: SHADOW_SIGNAL_SOURCE },
       orderBy: ["model_version"],
     })).map((r) => String(r.model_version));
-  const own = latestOn(asOf);
-  const earlier = before ? latestOn(String(before.as_of))! : undefined;
   return {
-    own: own ? String(own.model_version) : null,
-    earlier: earlier
-      ? {
-        date: String(earlier.as_of),
-        version: String(earlier.model_version),
-        shadows: await shadowsOn(String(earlier.as_of)),
-      }
-      : null,
-    later: runs.some((r) => String(r.as_of) > asOf),
+    own: answering.get(asOf) ?? null,
+    earlier: before === undefined
+      ? null
+      : { date: before, version: answering.get(before)!, shadows: await shadowsOn(before) },
+    later: dates.some((d) => d > asOf),
     shadowsOn,
   };
 }
@@ -886,12 +892,9 @@ export async function updateScorecard(
 ): Promise<{ runs: number; sessions: number }> {
   const runs = await stores.tables.query("signal_runs", { where: { as_of: { lt: asOf } } });
   const issued = new Set(runs.map((r) => `${r.model_version}\u0000${r.source}\u0000${r.as_of}`));
-  // the production book of each date is the answering version's (the latest issued): a new champion's first
-  // day trades from the book the old one left, not from cash
-  const answering = new Map<string, string>();
-  for (const r of [...runs].sort((a, b) => Number(a.issued_at) - Number(b.issued_at))) {
-    if (r.source === SIGNAL_SOURCE) answering.set(String(r.as_of), String(r.model_version));
-  }
+  // the production book of each date is the answering version's: a new champion's first day trades from the
+  // book the old one left, not from cash
+  const answering = answeringVersions(runs);
   let scored = 0;
   const sessionsScored = new Set<string>();
   for (const run of runs) {
