@@ -25,6 +25,7 @@ import process from "node:process";
 import { ConfigError, fewOf, FmaiError, InputError, oneLine, shown } from "../lib/core/mod.ts";
 import type { ScorecardTotals } from "../lib/backtest/mod.ts";
 import type { BrakeState } from "../lib/signals/mod.ts";
+import type { MarketSource } from "../lib/sources/mod.ts";
 import { openStores, secretsOf } from "../lib/store/mod.ts";
 import { type Config, loadConfig } from "../pipelines/config.ts";
 import { sourceFromConfig } from "../pipelines/source.ts";
@@ -158,11 +159,13 @@ function asOfOf(v: unknown, cfg: Config): string | undefined {
 }
 
 /**
- * `FMAI_SIGNAL_COLLECT=1`: the config's source (synthetic, or a packaged csv folder) must hold the universe, else
- * a `ConfigError` naming the variable (the real symbols' bars come from the collector Lambdas).
+ * `FMAI_SIGNAL_COLLECT=1`: the config's source (synthetic, or a packaged csv folder), which must hold the
+ * universe, else a `ConfigError` naming the variable (the real symbols' bars come from the collector Lambdas);
+ * the run is given it, not built again.
  */
-async function checkCollectable(cfg: Config): Promise<void> {
-  const held = new Set(await (await sourceFromConfig(cfg)).listSymbols?.() ?? []);
+async function collectableSource(cfg: Config): Promise<MarketSource> {
+  const source = await sourceFromConfig(cfg);
+  const held = new Set(await source.listSymbols?.() ?? []);
   const missing = cfg.source.symbols.filter((s) => !held.has(s));
   if (missing.length) {
     throw new ConfigError(
@@ -172,6 +175,7 @@ async function checkCollectable(cfg: Config): Promise<void> {
         }: the collector functions fill the stores with real symbols (unset FMAI_SIGNAL_COLLECT)`,
     );
   }
+  return source;
 }
 
 /** The run: every check first, then the stores and the production run. */
@@ -188,13 +192,14 @@ async function run(event: unknown, env: Env): Promise<SignalResult> {
   }
   const cfg = await configOf(env, lc);
   const asOf = asOfOf(detail.asOf, cfg);
-  if (collect === "1") await checkCollectable(cfg);
+  const source = collect === "1" ? await collectableSource(cfg) : undefined;
   const stores = await openStores(lc.store);
   try {
     const out = await runSignal(cfg, {
       asOf,
       refit: refit === true,
       noCollect: collect !== "1",
+      ...(source ? { source } : {}),
       stores,
       quiet: true,
       // a problem the run finds with the date (e.g. after the last stored session) names this event's field
