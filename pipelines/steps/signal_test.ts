@@ -177,10 +177,12 @@ Deno.test("signal step: a re-run with another test segment replaces the research
     deepEqual(await keys(s, "signals", { ...research, model_version: "" }), want("signals").sort());
     deepEqual((await keys(s, "predictions", research)).sort(), want("predictions").sort());
     equal((await keys(s, "predictions", research)).filter((k) => k.endsWith(" logistic")).length, 0);
-    // exactly run 2's rows, with run 2's values
+    // exactly run 2's rows, with run 2's values; each row's score is the combined edge it acted on (0.2 here)
     deepEqual(
       await t.query("signals", { where: { ...research, model_version: "" }, orderBy: ["symbol", "date"] }),
-      sig2.map(signalToRow).sort((a, b) => `${a.symbol} ${a.date}`.localeCompare(`${b.symbol} ${b.date}`)),
+      sig2.map((x) => Object.assign(signalToRow(x), { score: 0.2 })).sort((a, b) =>
+        `${a.symbol} ${a.date}`.localeCompare(`${b.symbol} ${b.date}`)
+      ),
     );
     // production and the other symbol are as they were
     deepEqual(await t.query("signals", { where: { model_version: "2018-01-01.abc" } }), [signalToRow(prod)]);
