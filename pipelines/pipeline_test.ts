@@ -475,4 +475,16 @@ Deno.test("a mixture that held nothing on any test day says why when every exper
   equal(flatMoeNote(bt([0, 0.5]), fit([0, 0])), "", "it held something");
   equal(flatMoeNote(bt([0, 0]), fit([0, 1.2])), "", "another cause: not said");
   equal(flatMoeNote(new Map(), fit([0, 0])), "");
+  // a slope that is not 0 on edges that tell no name from another (the news expert alone, without news)
+  const flat = {
+    date: ["d1", "d1", "d2", "d2"],
+    edges: new Map([["moe", Float64Array.of(0.1, 0.1, 0, NaN)]]),
+  };
+  equal(
+    flatMoeNote(bt([0, 0]), { ...fit([0, 1.2]), predictions: flat }),
+    "moe: held nothing on any test day: the mixture's edge was the same for every name on each day (its experts, " +
+      "market, trend, told no name from another), so the book had nothing to rank",
+  );
+  const ranked = { ...flat, edges: new Map([["moe", Float64Array.of(0.1, 0.1, 0, 0.2)]]) };
+  equal(flatMoeNote(bt([0, 0]), { ...fit([0, 1.2]), predictions: ranked }), "", "edges that rank: not said");
 });

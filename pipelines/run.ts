@@ -16,6 +16,7 @@ import {
   type FittedSystem,
   resolveSegments,
   type SegmentSource,
+  type SystemPredictions,
   type SystemSpec,
   type WalkForwardResult,
 } from "@lib/workflow/mod.ts";
@@ -222,17 +223,38 @@ export function noNewsNote(
  */
 export function flatMoeNote(
   backtests: ReadonlyMap<string, Pick<BacktestResult, "exposure">>,
-  fit: Pick<WalkForwardResult, "folds"> & { system: Pick<FittedSystem, "expertNames" | "gateSpecialists"> },
+  fit: Pick<WalkForwardResult, "folds"> & {
+    system: Pick<FittedSystem, "expertNames" | "gateSpecialists">;
+    predictions?: Pick<SystemPredictions, "date" | "edges">;
+  },
 ): string {
   const moe = backtests.get("moe");
   if (!moe || moe.exposure.some((e) => e > 0)) return "";
   const { beta } = fit.system.gateSpecialists;
-  if (!beta.length || beta.some((b) => b !== 0)) return "";
-  return `moe: held nothing on any test day: the gate's recalibration on the calibration window gave every ` +
-    `expert (${fit.system.expertNames.join(", ")}) a zero slope${
-      fit.folds.length > 1 ? " in the last fit" : ""
-    }` +
-    `, so the mixture's edge is the same for every name (the expert rows trade each expert on its own edge)`;
+  const experts = fit.system.expertNames.join(", ");
+  if (beta.length && beta.every((b) => b === 0)) {
+    return `moe: held nothing on any test day: the gate's recalibration on the calibration window gave every ` +
+      `expert (${experts}) a zero slope${fit.folds.length > 1 ? " in the last fit" : ""}` +
+      `, so the mixture's edge is the same for every name (the expert rows trade each expert on its own edge)`;
+  }
+  // otherwise certain only when the test's edges themselves tell no name from another on any day (e.g. the news
+  // expert alone without news: every score 0)
+  const p = fit.predictions, edge = p?.edges.get("moe");
+  if (!p || !edge || !sameEdgeEachDay(p.date, edge)) return "";
+  return `moe: held nothing on any test day: the mixture's edge was the same for every name on each day (its ` +
+    `experts, ${experts}, told no name from another), so the book had nothing to rank`;
+}
+
+/** Whether every date's finite edges are all equal (true when there is none). */
+function sameEdgeEachDay(date: readonly string[], edge: ArrayLike<number>): boolean {
+  const first = new Map<string, number>();
+  for (let i = 0; i < date.length; i++) {
+    if (!Number.isFinite(edge[i])) continue;
+    const e = first.get(date[i]);
+    if (e === undefined) first.set(date[i], edge[i]);
+    else if (e !== edge[i]) return false;
+  }
+  return true;
 }
 
 /** Runs every step and writes the report. */
