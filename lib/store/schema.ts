@@ -79,7 +79,7 @@ export const PREDICTIONS: TableSchema = {
 /**
  * Trading signals. `payload` is the JSON list of expert contributions (each with its gate weight, score and
  * calibrated output); `provenance` the JSON of the rest of `SignalProvenance` (as-of time, issue time, sizing);
- * `score` the combined calibrated edge the signal acted on (a production row's sizing `rawScore`).
+ * `score` the row's combined edge, the gate-weighted calibrated experts (a production row's sizing `rawScore`).
  * Key (source, symbol, date, model_version): a new model version adds rows and never overwrites an issued
  * signal. Research runs (`deno task pipeline`) write `model_version` `""`; stores made before the column existed
  * are migrated by `ensureTable` (their rows get `""`, so lookups by the old key (source, symbol, date) still work).

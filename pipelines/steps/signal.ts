@@ -37,13 +37,14 @@ export async function signalStep(
   requested: readonly string[] = [],
 ): Promise<Signal[]> {
   const done = progress?.start("signals (moe book)");
-  const book = bookSignals(pred, system.book(ds, pred).portfolio);
-  const signals: Signal[] = book.map(({ edge: _e, dailyVol: _v, ...s }) => s);
-  // a research signal has no provenance: its row's `score` is the combined (calibrated) edge it acted on, as a
-  // production row's is its sizing's raw edge
+  const signals: Signal[] = bookSignals(pred, system.book(ds, pred).portfolio).map((
+    { edge: _e, dailyVol: _v, ...s },
+  ) => s);
+  // a research signal has no provenance: its row's `score` is the row's combined edge (the gate-weighted
+  // calibrated experts), as a production row's is (its sizing's `rawScore`); one signal per predicted row, in order
   const signalRows = signals.map((s, i) => ({
     ...signalToRow(s),
-    score: Number.isFinite(book[i].edge) ? book[i].edge : null,
+    score: Number.isFinite(pred.score[i]) ? pred.score[i] : null,
   }));
   const predictionRows = researchPredictions(pred, system.spec.experts.volatility).map(predictionToRow);
   const symbols = [...new Set([...ds.series.keys(), ...pred.symbol, ...requested])].sort();

@@ -177,10 +177,10 @@ Deno.test("signal step: a re-run with another test segment replaces the research
     deepEqual(await keys(s, "signals", { ...research, model_version: "" }), want("signals").sort());
     deepEqual((await keys(s, "predictions", research)).sort(), want("predictions").sort());
     equal((await keys(s, "predictions", research)).filter((k) => k.endsWith(" logistic")).length, 0);
-    // exactly run 2's rows, with run 2's values; each row's score is the combined edge it acted on (0.2 here)
+    // exactly run 2's rows, with run 2's values; each row's score is the row's combined edge (0.06 here)
     deepEqual(
       await t.query("signals", { where: { ...research, model_version: "" }, orderBy: ["symbol", "date"] }),
-      sig2.map((x) => Object.assign(signalToRow(x), { score: 0.2 })).sort((a, b) =>
+      sig2.map((x) => Object.assign(signalToRow(x), { score: 0.06 })).sort((a, b) =>
         `${a.symbol} ${a.date}`.localeCompare(`${b.symbol} ${b.date}`)
       ),
     );
