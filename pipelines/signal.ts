@@ -614,6 +614,20 @@ function accountText(b: BrakeState): string {
 }
 
 /**
+ * The run's words on the VaR limit (as the issued book was sized, stored with its signals): the book's one-day
+ * VaR before the cap against the limit, and whether the cap scaled the book down to it.
+ */
+export function varCapText(c: { var: number; limit: number; alpha: number }): string {
+  const pct = (x: number, d: number) => `${(100 * x).toFixed(d)}%`;
+  const what = `the book's one-day ${+(100 * (1 - c.alpha)).toFixed(2)}% VaR`;
+  return c.var > c.limit
+    ? `VaR limit: ${what} was ${pct(c.var, 2)} of capital, over the ${
+      pct(c.limit, 2)
+    } limit: scaled down to it`
+    : `VaR limit: not binding (${what} ${pct(c.var, 2)} of capital, limit ${pct(c.limit, 2)})`;
+}
+
+/**
  * The production version answering for each date of `runs` (`signal_runs` rows, any order; other sources are
  * skipped): the latest issued (ties by version), as the API answers, the paper account books and a scored day's
  * turnover starts from.
@@ -772,6 +786,7 @@ async function issueSignals(
             ...(brake
               ? { brake: { engaged: brake.braking, drawdown: brake.drawdown, sessions: brake.days } }
               : {}),
+            ...(s.varCap ? { varCap: s.varCap } : {}),
           },
         },
       };
@@ -1871,6 +1886,9 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       : nowText
       ? `drawdown brake: off when these signals were issued (read now: ${nowText})`
       : "";
+    // the VaR limit as the issued book was sized (stored with its signals)
+    const cap = issued.find((s) => s.provenance?.sizing.varCap)?.provenance?.sizing.varCap;
+    const varLine = cap ? varCapText(cap) : "";
     // symbols held because they cannot be traded (not in the fitted system, too few bars): why, in one line
     const held = issued.filter((s) => s.provenance?.sizing.untradable !== undefined);
     const heldLine = held.length
@@ -1897,7 +1915,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       sections: [
         {
           title: "Signals",
-          text: [promotion, ...(brakeLine ? [brakeLine] : []), ...(heldLine ? [heldLine] : [])],
+          text: [promotion, ...[brakeLine, varLine, heldLine].filter(Boolean)],
           tables: [table],
         },
         { title: `Health: ${shownStatus}`, text: recheck ? [recheck] : [], tables: [healthTable] },
@@ -1941,7 +1959,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       `signals for ${nextSession(asOf)} (after the close of ${asOf}) from ${p.model}@${version} (${model})`,
       promotion,
       ...specNotes,
-      ...(brakeLine ? [brakeLine] : []),
+      ...[brakeLine, varLine].filter(Boolean),
       textTable(table),
       ...(heldLine ? [heldLine] : []),
       `health: ${shownStatus}${recheck ? ` (${recheck})` : ""}` +

@@ -770,6 +770,59 @@ storeTest(
 
 Deno.test({
   name:
+    "signal: under a VaR limit each issued signal records the book's VaR before the cap; the run says if it bound",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const run = async (portfolio: Record<string, unknown>, rerun = false) => {
+      const stores = openEmbeddedStores(":memory:");
+      try {
+        const cfg = await smallConfig({ portfolio });
+        let out = await runSignal(cfg, { ...quiet, stores });
+        if (rerun) out = await runSignal(cfg, { ...quiet, stores });
+        // each run writes the same report file: read it before the next
+        return {
+          out,
+          stored: await issuedRows(stores, out.asOf),
+          html: await Deno.readTextFile(out.reportPath),
+        };
+      } finally {
+        await stores.close();
+      }
+    };
+    const tight = await run({ risk: { varLimit: 0.001 } }, true),
+      loose = await run({ risk: { varLimit: 0.5 } });
+    const plain = await run({});
+    const caps = (x: typeof tight) => x.stored.map((s) => s.provenance!.sizing.varCap);
+    // one record per day: every signal of the book carries the same
+    for (const x of [tight, loose]) equal(new Set(caps(x).map((c) => JSON.stringify(c))).size, 1);
+    const [t, l] = [caps(tight)[0]!, caps(loose)[0]!];
+    deepEqual([t.limit, t.alpha, l.limit, l.alpha], [0.001, 0.01, 0.5, 0.01]);
+    ok(t.var > 0.001 && l.var > 0 && l.var < 0.5, `${t.var} ${l.var}`);
+    const gross = (x: typeof tight) => x.stored.reduce((g, s) => g + Math.abs(s.size), 0);
+    ok(gross(tight) < gross(loose) && gross(tight) > 0, `${gross(tight)} ${gross(loose)}`);
+    const line = (x: typeof tight) => x.out.table.split("\n").filter((r) => r.startsWith("VaR limit"));
+    deepEqual(line(tight), [
+      `VaR limit: the book's one-day 99% VaR was ${
+        (100 * t.var).toFixed(2)
+      }% of capital, over the 0.10% limit: ` +
+      "scaled down to it",
+    ]);
+    deepEqual(line(loose), [
+      `VaR limit: not binding (the book's one-day 99% VaR ${
+        (100 * l.var).toFixed(2)
+      }% of capital, limit 50.00%)`,
+    ]);
+    ok(tight.html.includes("over the 0.10% limit: scaled down to it"), "the report says it");
+    ok(!plain.html.includes("VaR limit"));
+    // without a limit: nothing recorded, nothing said
+    ok(caps(plain).every((c) => c === undefined));
+    deepEqual(line(plain), []);
+  },
+});
+
+Deno.test({
+  name:
     "signal: the production drawdown brake reads the paper account (the issued books' settled returns), not the rebuilt path",
   sanitizeOps: false,
   sanitizeResources: false,

@@ -203,6 +203,12 @@ export interface SizeDecision {
    * drawdown from its peak over its settled sessions, and whether the brake scaled this book (`engaged`).
    */
   brake?: { engaged: boolean; drawdown: number; sessions: number };
+  /**
+   * Present only when the sizing rule has a VaR limit: the book's one-day VaR at tail probability `alpha` on the
+   * decision day before the cap (`var`, fraction of capital) and the `limit`; the cap scaled the book down to the
+   * limit when `var > limit`.
+   */
+  varCap?: { var: number; limit: number; alpha: number };
 }
 
 /**

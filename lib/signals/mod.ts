@@ -49,6 +49,7 @@ export {
   resolveRiskLimits,
   riskLimitHooks,
   type RiskLimitOptions,
+  type VarLimitHook,
   varLimitHook,
   type VarLimitOptions,
 } from "./risk_limits.ts";

@@ -85,21 +85,32 @@ function firstDay(ctx: RiskContext): number {
   return ctx.t - 1 - ctx.realized.length;
 }
 
+/** A VaR-limit hook with its record: the days it bound, the capped VaR of each day, and each day's VaR before it. */
+export type VarLimitHook = RiskHook & {
+  bound: number[];
+  lastVar: number[];
+  /** Day index -> the book's one-day VaR (fraction of capital) as it reached the hook, before any cap. */
+  varAt: Map<number, number>;
+  limit: number;
+  alpha: number;
+};
+
 /**
  * A VaR-limit hook, with its state (the ex-ante volatility of each day's book it saw) and a record of the days
  * it bound. One hook per portfolio run.
  */
-export function varLimitHook(o: VarLimitOptions): RiskHook & { bound: number[]; lastVar: number[] } {
+export function varLimitHook(o: VarLimitOptions): VarLimitHook {
   const { limit, alpha, minHistory } = resolveRiskLimits({ varLimit: o }).varLimit!;
   const sigmaAt = new Map<number, number>(); // day -> ex-ante daily vol of the book leaving this hook
   const prior = stdTQuantile(alpha, 5);
-  const bound: number[] = [], lastVar: number[] = [];
+  const bound: number[] = [], lastVar: number[] = [], varAt = new Map<number, number>();
   const z: number[] = []; // standardized settled returns, ascending
   let seen = 0;
   const hook = (w: Float64Array, ctx: RiskContext) => {
     let sigma = ctx.portfolioVol(w) / Math.sqrt(252);
     if (!(sigma > 0)) {
       sigmaAt.set(ctx.t, 0);
+      varAt.set(ctx.t, 0);
       return;
     }
     // add the newly settled days' standardized returns to the sorted history
@@ -118,6 +129,7 @@ export function varLimitHook(o: VarLimitOptions): RiskHook & { bound: number[]; 
     }
     const q = z.length >= minHistory ? sortedTail(z, alpha).q : prior;
     const v = -sigma * q;
+    varAt.set(ctx.t, v);
     if (v > limit) {
       scaleBook(w, limit / v);
       sigma *= limit / v;
@@ -126,7 +138,7 @@ export function varLimitHook(o: VarLimitOptions): RiskHook & { bound: number[]; 
     lastVar.push(Math.min(v, limit));
     sigmaAt.set(ctx.t, sigma);
   };
-  return Object.assign(hook, { bound, lastVar });
+  return Object.assign(hook, { bound, lastVar, varAt, limit, alpha });
 }
 
 /** The drawdown brake's state after a record of settled returns. */

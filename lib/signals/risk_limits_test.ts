@@ -1,4 +1,4 @@
-import { equal, ok, throws } from "node:assert/strict";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { normalRng } from "../core/mod.ts";
 import { constructPortfolio, type PortfolioInput } from "./portfolio.ts";
 import {
@@ -52,6 +52,10 @@ Deno.test("VaR limit: the book's forecast one-day VaR never exceeds the limit, a
   const capped = constructPortfolio(x, { ...LONG, riskHooks: [hook] });
   ok(hook.bound.length > 50, `bound ${hook.bound.length} days`);
   ok(hook.lastVar.every((v) => v <= 0.02 + 1e-12));
+  // its record: each decision day's VaR before the cap; it bound exactly on the days that were over the limit
+  equal(hook.varAt.size, 700 - 60);
+  deepEqual(hook.bound, [...hook.varAt].filter(([, v]) => v > 0.02).map(([t]) => t));
+  deepEqual([hook.limit, hook.alpha], [0.02, 0.01]);
   for (let t = 60; t < 700; t++) ok(capped.gross[t] <= free.gross[t] + 1e-12, `day ${t}`);
   ok(capped.gross[650] < 0.8 * free.gross[650], "high-volatility days are cut");
   // causal: altering outcomes that are not yet settled at day t leaves the book of day t unchanged

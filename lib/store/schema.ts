@@ -346,6 +346,15 @@ export function rowToSignal(r: Row): Signal {
           },
         }
         : {}),
+      ...(p.sizing.varCap && typeof p.sizing.varCap.var === "number"
+        ? {
+          varCap: {
+            var: p.sizing.varCap.var,
+            limit: nan(p.sizing.varCap.limit),
+            alpha: nan(p.sizing.varCap.alpha),
+          },
+        }
+        : {}),
     };
     out.provenance = {
       modelVersion: version,

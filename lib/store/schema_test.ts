@@ -213,7 +213,12 @@ Deno.test("schema: an issued signal's provenance round-trips; a new model versio
     symbol: "QQQ",
     provenance: {
       ...issued.provenance!,
-      sizing: { ...issued.provenance!.sizing, brake: { engaged: true, drawdown: 0.0612, sessions: 30 } },
+      sizing: {
+        ...issued.provenance!.sizing,
+        brake: { engaged: true, drawdown: 0.0612, sessions: 30 },
+        // and under a VaR limit what the limit saw
+        varCap: { var: 0.0231, limit: 0.02, alpha: 0.01 },
+      },
     },
   };
   await t.upsert("signals", [signalToRow(braked)]);
@@ -221,6 +226,7 @@ Deno.test("schema: an issued signal's provenance round-trips; a new model versio
   deepEqual(back, [issued, held, braked, next]);
   equal(back[0].provenance!.sizing.untradable, undefined, "absent when traded");
   equal(back[0].provenance!.sizing.brake, undefined, "absent without a brake");
+  equal(back[0].provenance!.sizing.varCap, undefined, "absent without a VaR limit");
   await t.close();
 });
 

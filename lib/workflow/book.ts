@@ -27,6 +27,7 @@ import {
   resolveRiskLimits,
   riskLimitHooks,
   type RiskLimitOptions,
+  type VarLimitHook,
 } from "../signals/mod.ts";
 import type { SystemSpec } from "./spec.ts";
 
@@ -115,6 +116,15 @@ export type BookOptions = Omit<PortfolioOptions, "riskHooks"> & {
 function withHooks({ riskLimits, account, ...o }: BookOptions): PortfolioOptions {
   return riskLimits ? { ...o, riskHooks: riskLimitHooks(riskLimits, account) } : o;
 }
+
+/**
+ * A book's weights with, under a VaR limit, what the limit saw: per decision day (`T`) the book's one-day VaR at
+ * the limit's tail probability as it reached the limit, before any cap (fraction of capital; NaN before the first
+ * decision). The limit bound on a day where `before > limit`.
+ */
+export type BookResult = PortfolioResult & {
+  varCap?: { limit: number; alpha: number; before: Float64Array };
+};
 
 /** The book options of a spec: its portfolio and its risk limits. */
 export function portfolioOptions(spec: SystemSpec): BookOptions {
@@ -232,7 +242,7 @@ export function buildBook(
   panels: BookPanels,
   edge: Float64Array,
   options: BookOptions,
-): PortfolioResult {
+): BookResult {
   const e = new Float64Array(panels.history.length).fill(NaN);
   for (let k = 0; k < panels.cell.length; k++) e[panels.cell[k]] = edge[k];
   if ((options.method ?? "topk-dropout") === "topk-dropout") {
@@ -244,7 +254,8 @@ export function buildBook(
       for (let s = 0; s < S; s++) day[s] -= m;
     }
   }
-  return constructPortfolio({
+  const o = withHooks(options);
+  const book = constructPortfolio({
     dates: panels.dates,
     symbols: panels.symbols,
     edge: e,
@@ -252,7 +263,12 @@ export function buildBook(
     history: panels.history,
     outcomes: panels.returns,
     firstDecision: panels.first,
-  }, withHooks(options));
+  }, o);
+  const cap = o.riskHooks?.find((h): h is VarLimitHook => "varAt" in h);
+  if (!cap) return book;
+  const before = new Float64Array(panels.dates.length).fill(NaN);
+  for (const [t, v] of cap.varAt) before[t] = v;
+  return { ...book, varCap: { limit: cap.limit, alpha: cap.alpha, before } };
 }
 
 /** The decision days of a panel (after the warm-up) as a slice of a `T x S` panel. */

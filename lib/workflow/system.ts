@@ -37,8 +37,8 @@ import {
   RegimeGate,
   type RegimeGateJSON,
 } from "../moe/mod.ts";
-import { type PortfolioResult, scoresFromProbs } from "../signals/mod.ts";
-import { type BookPanels, bookPanels, buildBook, portfolioOptions } from "./book.ts";
+import { scoresFromProbs } from "../signals/mod.ts";
+import { type BookPanels, bookPanels, type BookResult, buildBook, portfolioOptions } from "./book.ts";
 import { datasetConditions, dayIndex, gateConditions, rawExpertScores, RELIABILITY } from "./mixture.ts";
 import { checkSpec, type SystemSpec } from "./spec.ts";
 import { nestedWindows, type SystemWindows } from "./windows.ts";
@@ -116,6 +116,11 @@ export interface SystemSignal extends Signal {
    * for a symbol the system was not fitted on).
    */
   untradable?: string;
+  /**
+   * Present only under a VaR limit, on a decision day the limit saw: the day's book's one-day VaR at tail
+   * probability `alpha` before the cap (fraction of capital) and the `limit`; the cap bound when `var > limit`.
+   */
+  varCap?: { var: number; limit: number; alpha: number };
 }
 
 /** Options of {@link fitSystem}. */
@@ -330,7 +335,7 @@ export class FittedSystem {
     strategy = "moe",
     portfolio: SystemSpec["portfolio"] = this.spec.portfolio,
     account?: readonly number[],
-  ): { panels: BookPanels; portfolio: PortfolioResult } {
+  ): { panels: BookPanels; portfolio: BookResult } {
     const edge = p.edges.get(strategy);
     if (!edge) throw new RangeError(`no strategy ${strategy} (known: ${[...p.edges.keys()].join(", ")})`);
     const spec = portfolio === this.spec.portfolio ? this.spec : { ...this.spec, portfolio };
@@ -443,7 +448,7 @@ export function actionAndConfidence(w: number, decision: number): { action: Acti
  * {@link SystemSignal}), and per gate output its weight and the expert's edge. A row that is not tradable is a
  * `hold` of size 0 and confidence 0 with the reason in `untradable`.
  */
-export function bookSignals(p: SystemPredictions, book: PortfolioResult, date?: IsoDate): SystemSignal[] {
+export function bookSignals(p: SystemPredictions, book: BookResult, date?: IsoDate): SystemSignal[] {
   const S = book.symbols.length;
   const si = new Map(book.symbols.map((x, s) => [x, s])), ti = new Map(book.dates.map((d, t) => [d, t]));
   const K = p.experts.names.length, G = p.gate.names.length, edge = p.edges.get("moe")!;
@@ -456,6 +461,7 @@ export function bookSignals(p: SystemPredictions, book: PortfolioResult, date?: 
     const w = cell < 0 || why !== null ? 0 : book.weights[cell];
     const decision = cell < 0 || why !== null ? NaN : book.decision[cell];
     const { action, confidence } = actionAndConfidence(w, decision);
+    const before = t === undefined || !book.varCap ? NaN : book.varCap.before[t];
     out.push({
       symbol: p.symbol[i],
       date: p.date[i],
@@ -476,6 +482,9 @@ export function bookSignals(p: SystemPredictions, book: PortfolioResult, date?: 
       dailyVol: p.dailyVol[i],
       regime: p.regime[i],
       ...(why !== null ? { untradable: why } : {}),
+      ...(book.varCap && Number.isFinite(before)
+        ? { varCap: { var: before, limit: book.varCap.limit, alpha: book.varCap.alpha } }
+        : {}),
     });
   }
   return out;
