@@ -75,6 +75,13 @@ export async function issueRun(
           ...(i === 2 ? {} : { decisionEdge: score - 0.01 }),
           forecastVol: i === 2 ? NaN : 0.2 + i / 10,
           rule: { method: "topk-dropout", topK: 50, maxWeight: 0.25 },
+          // the first name as sized under a drawdown brake and a VaR limit that bound
+          ...(i === 0
+            ? {
+              brake: { engaged: false, drawdown: 0.031, sessions: 12 },
+              varCap: { var: 0.0234, limit: 0.02, alpha: 0.01 },
+            }
+            : {}),
         },
       },
     };

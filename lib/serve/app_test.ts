@@ -208,6 +208,10 @@ Deno.test("serve: signals: latest run, by date, by model version; a new version 
     equal(old.signals[1].sizing.forecastVol, null, "a missing forecast is null, not NaN");
     ok(Math.abs(x.sizing.decisionEdge - (x.sizing.score - 0.01)) < 1e-12, "the decision edge is served");
     equal(old.signals[1].sizing.decisionEdge, null, "a signal without a recorded decision edge: null");
+    // the risk limits' records, only where the book was sized under them
+    deepEqual(x.sizing.brake, { engaged: false, drawdown: 0.031, sessions: 12 });
+    deepEqual(x.sizing.varCap, { var: 0.0234, limit: 0.02, alpha: 0.01 });
+    ok(!("varCap" in old.signals[1].sizing) && !("brake" in old.signals[1].sizing));
     const v2only = await (await get(`/v1/signals?date=${DATES[1]}&symbols=XOM`)).json();
     deepEqual(v2only.notInRun, ["XOM"]);
     const byAlias = await (await get(`/v1/signals?date=${DATES[1]}&model=champion`)).json();

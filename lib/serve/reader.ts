@@ -64,6 +64,8 @@ export interface IssuedSignal {
     untradable?: string;
     /** Only with a drawdown brake: the paper account's drawdown and whether the brake scaled the book. */
     brake?: { engaged: boolean; drawdown: number | null; sessions: number | null };
+    /** Only with a VaR limit: the book's one-day VaR before the cap, the limit and its tail probability. */
+    varCap?: { var: number | null; limit: number | null; alpha: number | null };
   };
 }
 
@@ -122,6 +124,15 @@ export function issuedView(s: Signal): IssuedSignal {
             engaged: p.sizing.brake.engaged,
             drawdown: fin(p.sizing.brake.drawdown),
             sessions: fin(p.sizing.brake.sessions),
+          },
+        }
+        : {}),
+      ...(p.sizing.varCap
+        ? {
+          varCap: {
+            var: fin(p.sizing.varCap.var),
+            limit: fin(p.sizing.varCap.limit),
+            alpha: fin(p.sizing.varCap.alpha),
           },
         }
         : {}),

@@ -207,6 +207,16 @@ export const IssuedSignalSchema = z.object({
         "Present only when the sizing rule has a drawdown brake: the paper account's drawdown from " +
         "its peak over its settled sessions, and whether the brake scaled the book (engaged)",
     }),
+    varCap: z.object({
+      var: num,
+      limit: num,
+      alpha: num,
+    }).optional().openapi({
+      description:
+        "Present only when the sizing rule has a VaR limit: the day's book's one-day VaR at tail " +
+        "probability alpha before the cap (fraction of capital) and the limit; the cap scaled the book down to " +
+        "the limit when var > limit",
+    }),
   }),
 }).openapi("IssuedSignal");
 
