@@ -482,8 +482,8 @@ Deno.test("a mixture that held nothing on any test day says why when every exper
   };
   equal(
     flatMoeNote(bt([0, 0]), { ...fit([0, 1.2]), predictions: flat }),
-    "moe: held nothing on any test day: the mixture's edge was the same for every name on each day (its experts, " +
-      "market, trend, told no name from another), so the book had nothing to rank",
+    "moe: held nothing on any test day: the mixture's edge was the same for every name on each day (the gate's " +
+      "recalibration gave market a zero slope; trend told no name from another), so the book had nothing to rank",
   );
   const ranked = { ...flat, edges: new Map([["moe", Float64Array.of(0.1, 0.1, 0, 0.2)]]) };
   equal(flatMoeNote(bt([0, 0]), { ...fit([0, 1.2]), predictions: ranked }), "", "edges that rank: not said");

@@ -241,8 +241,11 @@ export function flatMoeNote(
   // expert alone without news: every score 0)
   const p = fit.predictions, edge = p?.edges.get("moe");
   if (!p || !edge || !sameEdgeEachDay(p.date, edge)) return "";
-  return `moe: held nothing on any test day: the mixture's edge was the same for every name on each day (its ` +
-    `experts, ${experts}, told no name from another), so the book had nothing to rank`;
+  const names = fit.system.expertNames;
+  const zero = names.filter((_, k) => beta[k] === 0), kept = names.filter((_, k) => beta[k] !== 0);
+  return `moe: held nothing on any test day: the mixture's edge was the same for every name on each day (` +
+    (zero.length ? `the gate's recalibration gave ${zero.join(", ")} a zero slope; ` : "") +
+    `${kept.join(", ")} told no name from another), so the book had nothing to rank`;
 }
 
 /** Whether every date's finite edges are all equal (true when there is none). */
