@@ -271,19 +271,34 @@ export function buildBook(
   return { ...book, varCap: { limit: cap.limit, alpha: cap.alpha, before } };
 }
 
-/** The decision days of a panel (after the warm-up) as a slice of a `T x S` panel. */
-function decisions(panels: BookPanels, a: Float64Array): Float64Array {
-  return a.subarray(panels.first * panels.symbols.length);
+/**
+ * End (exclusive) of the decision days a backtest can score: after the last day with a known traded return for
+ * some name. A decision at `d` earns open `d+1` -> open `d+2`, so a test that ends on the data's last session
+ * has two last days whose outcome no one knows yet; they are not simulated (counted, they were flat days). All
+ * days when no day has a known return.
+ */
+export function settledEnd(panels: Pick<BookPanels, "dates" | "symbols" | "first" | "returns">): number {
+  const S = panels.symbols.length;
+  for (let t = panels.dates.length - 1; t >= panels.first; t--) {
+    for (let s = 0; s < S; s++) if (Number.isFinite(panels.returns[t * S + s])) return t + 1;
+  }
+  return panels.dates.length;
 }
 
-/** Costed simulation of a book's weights over the decision days. */
+/** The decision days of a panel (after the warm-up, up to {@link settledEnd}) as a slice of a `T x S` panel. */
+function decisions(panels: BookPanels, a: Float64Array): Float64Array {
+  const S = panels.symbols.length;
+  return a.subarray(panels.first * S, settledEnd(panels) * S);
+}
+
+/** Costed simulation of a book's weights over the decision days whose traded return is known. */
 export function backtestBook(
   panels: BookPanels,
   weights: Float64Array,
   costs: CostOptions,
 ): WeightBacktestResult {
   return backtestWeights({
-    dates: panels.dates.slice(panels.first),
+    dates: panels.dates.slice(panels.first, settledEnd(panels)),
     symbols: panels.symbols,
     weights: decisions(panels, weights),
     returns: decisions(panels, panels.returns),
@@ -307,17 +322,19 @@ export function baselineBacktests(
   options: BookOptions,
   costs: CostOptions,
 ): Map<string, BacktestResult> {
+  // the days the strategies are scored on: up to the last known traded return
+  const end = settledEnd(panels), cells = end * panels.symbols.length;
   const al = alwaysLongVolTargeted({
-    dates: panels.dates,
+    dates: panels.dates.slice(0, end),
     symbols: panels.symbols,
-    history: panels.history,
-    dailyVol: panels.dailyVol,
-    returns: panels.returns,
-    adv: panels.adv,
+    history: panels.history.subarray(0, cells),
+    dailyVol: panels.dailyVol.subarray(0, cells),
+    returns: panels.returns.subarray(0, cells),
+    adv: panels.adv.subarray(0, cells),
     firstDecision: panels.first,
   }, { portfolio: { ...withHooks(options), method: "always-long" }, costs });
   const bh = buyAndHold({
-    dates: panels.dates.slice(panels.first),
+    dates: panels.dates.slice(panels.first, end),
     symbols: panels.symbols,
     returns: decisions(panels, panels.returns),
   }, { costBps: costs.costBps });

@@ -1,6 +1,15 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { mulberry32, sessions } from "../core/mod.ts";
-import { ALWAYS_LONG, baselineBacktests, type BookOptions, type BookPanels, buildBook } from "./book.ts";
+import {
+  ALWAYS_LONG,
+  backtestBook,
+  baselineBacktests,
+  type BookOptions,
+  type BookPanels,
+  buildBook,
+  BUY_AND_HOLD,
+  settledEnd,
+} from "./book.ts";
 
 /** Four names over 90 sessions (10 of risk warm-up) that all fall 3% a day on sessions 40-44. */
 function panels(): BookPanels {
@@ -72,4 +81,27 @@ Deno.test("book: equal edges on a day decide exactly 0 under top-k dropout (its 
     `every decision exactly 0: ${decided.filter((d) => d !== 0).slice(0, 3)}`,
   );
   ok(r.weights.every((w) => w === 0), "no dispersion: nothing held");
+});
+
+Deno.test("book: the last decision days without a known traded return are not backtested (they were flat days)", () => {
+  const p = panels(), S = 4, T = p.dates.length;
+  // the data ends: the last two decisions' traded returns (open t+1 -> open t+2) are unknown; one name's also the
+  // day before (a scored day still: another name has its return)
+  for (let s = 0; s < S; s++) p.returns[(T - 2) * S + s] = NaN;
+  p.returns[(T - 3) * S + 1] = NaN;
+  equal(settledEnd(p), T - 2);
+  const edge = Float64Array.from(p.cell, (_, k) => [0.1, 0.05, 0.02, -0.01][k % S]);
+  const options: BookOptions = { method: "topk-dropout", topK: 2, nDrop: 1, targetVol: 0.1, maxWeight: 1 };
+  const bt = backtestBook(p, buildBook(p, edge, options).weights, { costBps: 5 });
+  deepEqual(bt.dates, p.dates.slice(p.first, T - 2));
+  for (const [name, r] of baselineBacktests(p, options, { costBps: 5 })) {
+    deepEqual(r.dates, p.dates.slice(p.first, T - 2), name);
+  }
+  // buy-and-hold is invested every scored day (with B's return known the day before the end too)
+  p.returns[(T - 3) * S + 1] = 0.001;
+  const bh = baselineBacktests(p, options, { costBps: 5 }).get(BUY_AND_HOLD)!.metrics.exposure;
+  ok(bh > 0.9999, `buy-and-hold exposure ${bh} (two flat days of 80 made it 0.975)`);
+  // no known return at all: every day, as before
+  const none = { ...p, returns: new Float64Array(T * S).fill(NaN) };
+  equal(settledEnd(none), T);
 });

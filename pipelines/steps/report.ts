@@ -74,12 +74,28 @@ export function segmentsLine(s: SegmentSpec, source: SegmentSource, spec: System
     } (purge ${s.purge}, embargo ${s.embargo}; ${wf})`;
 }
 
-/** One line on the out-of-sample test actually predicted: its first and last session, sizes and refits. */
-export function testLine(fit: WalkForwardResult): string {
+/**
+ * One line on the out-of-sample test actually predicted: its first and last session, sizes and refits; and,
+ * given the backtests, the last sessions they could not score (a decision's traded return, open t+1 -> open t+2,
+ * is not known for the data's last two sessions).
+ */
+export function testLine(
+  fit: WalkForwardResult,
+  backtests?: ReadonlyMap<string, Pick<BacktestResult, "dates">>,
+): string {
   const days = [...new Set(fit.predictions.date)].sort();
   const n = fit.folds.length;
+  const scored = backtests?.values().next().value?.dates;
+  const last = scored?.length ? scored[scored.length - 1] : undefined;
+  const unscored = last === undefined ? [] : days.filter((d) => d > last);
   return `out-of-sample test: ${days[0]}..${days[days.length - 1]} (${days.length} sessions, ` +
-    `${fit.predictions.rows.length} rows; ${n === 1 ? "one fit" : `${n} fits, one continuous test`})`;
+    `${fit.predictions.rows.length} rows; ${n === 1 ? "one fit" : `${n} fits, one continuous test`})` +
+    (unscored.length
+      ? `; backtests end ${last}: the traded return of the last ${
+        unscored.length === 1 ? "session" : `${unscored.length} sessions`
+      } ` +
+        `(${unscored.join(", ")}) is not known by the end of the data`
+      : "");
 }
 
 /** Trend metrics on the test rows of every base model and every ensemble, named as their strategies. */
@@ -256,7 +272,7 @@ export function buildReport(
         text: [
           `${input.ds.n} rows, features ${input.ds.featureSet.name}@${input.ds.featureSet.version}; ` +
           `${input.segmentsLine}; ${
-            testLine(input.fit)
+            testLine(input.fit, input.backtests)
           }. TensorFlow.js backend: ${input.fit.system.tfBackend}.`,
         ],
         tables: [table, windowsTable(input.fit)],
@@ -287,7 +303,8 @@ export function buildReport(
       { title: "Run", tables: [timing] },
     ],
   };
-  const summary = input.segmentsLine + "\n" + testLine(input.fit) + "\n\n" + textTable(table) +
+  const summary = input.segmentsLine + "\n" + testLine(input.fit, input.backtests) + "\n\n" +
+    textTable(table) +
     (moeBt
       ? `\n\nmixture of experts: Sharpe ${fixed(moeBt.metrics.sharpe, 2)}, ann. return ${
         fixed(100 * moeBt.metrics.annReturn, 1, "%")
