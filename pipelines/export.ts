@@ -394,6 +394,18 @@ async function prepareFeatures(
     if (!firstBar.has(s)) firstBar.set(s, String(r.date));
   }
   const fromText = filter.from ? `--from ${from}` : `the first stored session ${from}`;
+  // the cross-section of the rows asked is the universe's symbols with bars in the history read (one listed
+  // later has no row there in the run either)
+  const present = universe.filter((s) => (before.get(s) ?? 0) + (inRange.get(s) ?? 0) > 0);
+  if (present.length < universe.length) {
+    const absent = universe.filter((s) => !present.includes(s));
+    log(
+      `features: no stored bar of ${
+        fewOf(absent, 3)
+      } in ${hist.historyFrom}..${to}: the cross-section there ` +
+        `is the config's other ${present.length} symbols, as in the run`,
+    );
+  }
   if (!symbols.some((s) => before.get(s)! + (inRange.get(s) ?? 0) > need)) {
     const held = symbols.map((s) =>
       `${s}: ${before.get(s)} before and ${inRange.get(s) ?? 0} in ${from}..${to}`
@@ -431,7 +443,7 @@ async function prepareFeatures(
     log,
     (scorer) =>
       datasetStep(stores, spec, {
-        symbols: universe,
+        symbols: present,
         from,
         to,
         historyFrom: hist.historyFrom,

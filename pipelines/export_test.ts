@@ -764,6 +764,56 @@ Deno.test("export of the feature table on a short range: rows from the first ses
   }
 });
 
+Deno.test("export of the feature table: a config symbol listed after the range asked is no cross-section member there (it was refused as having no stored bars)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-late-" });
+  const a = await seeded(`${dir}/a`);
+  try {
+    // LATE: SYN02's bars from the 100th session on, under another name (listed late)
+    const syn02 = await a.tables.query("bars", { where: { symbol: "SYN02" }, orderBy: ["date"] });
+    await a.tables.upsert("bars", syn02.slice(100).map((r) => ({ ...r, symbol: "LATE" })));
+    const dates = syn02.map((r) => String(r.date));
+    const config = async (name: string, symbols: string) => {
+      await Deno.writeTextFile(
+        `${dir}/${name}.yaml`,
+        `news: {scorer: lexicon}\nsource: {symbols: [${symbols}]}\n`,
+      );
+      return `${dir}/${name}.yaml`;
+    };
+    const run = async (cfg: string, out: string) => {
+      const lines: string[] = [];
+      await runExport(
+        parseExportArgs([
+          ...["--what", "features", "--format", "csv", "--symbols", "SYN00", "--config", cfg],
+          ...["--from", dates[80], "--to", dates[95], "--out", out],
+        ]),
+        a,
+        (l) => lines.push(l),
+      );
+      return { rows: await featureRows(out), lines };
+    };
+    const late = await run(await config("late", "SYN00, SYN01, LATE"), `${dir}/late`);
+    const two = await run(await config("two", "SYN00, SYN01"), `${dir}/two`);
+    equal(late.rows.length, 16);
+    // the cross-section on those dates is SYN00 and SYN01 either way: the same features (ranks included), but for
+    // the market context: the synthetic source holds no LATE, so that config gets the universe's own index and
+    // VIX stand-in instead of the synthetic market's (and their publication time in known_at)
+    const market = ["known_at", "index_ret_1", "rel_ret_5", "rel_ret_20", "vix", "vix_chg_5"];
+    const rest = (rows: typeof late.rows) =>
+      rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !market.includes(k))));
+    ok(Object.keys(late.rows[0]).includes("rank_ret_1"));
+    deepEqual(rest(late.rows), rest(two.rows));
+    deepEqual(late.lines.filter((l) => l.includes("LATE")), [
+      `features: no stored bar of LATE in ${dates[0]}..${
+        dates[95]
+      }: the cross-section there is the config's ` +
+      "other 2 symbols, as in the run",
+    ]);
+  } finally {
+    await a.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("export of the feature table: a store without the history the warm-up needs for any row is a one-line error (exit 2), nothing written", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-export-warmup-" });
   const a = await seeded(`${dir}/a`);
