@@ -32,7 +32,7 @@ import {
 } from "../models/mod.ts";
 import { asNewsItems, frozenEncoderHead } from "./sentiment_lm.ts";
 import { barFigure, type Figure, type Table } from "../report/mod.ts";
-import { createCsvNews, csvPresets, csvRecords } from "../sources/mod.ts";
+import { createCsvNews, csvPresets, csvRecords, newsInstant, newsKnownAt } from "../sources/mod.ts";
 import type { EvalContext, Metric, SectionResult } from "./types.ts";
 import { readSharedFile, withSurvivorshipNote } from "./data.ts";
 import SPLIT from "./testdata/phrasebank_split.json" with { type: "json" };
@@ -165,13 +165,14 @@ export function loadBenzinga(sharedDir: string): { items: NewsText[]; dropped: n
     if (r.length !== h.length) {
       throw new DataValidationError(`record ${i + 1} has ${r.length} fields`, { where: "benzinga" });
     }
-    const ms = Date.parse(r[di].replace(" ", "T"));
-    if (!Number.isFinite(ms)) throw new DataValidationError(`bad date ${r[di]}`, { where: "benzinga" });
+    // the news files' one time parser: Benzinga's 16:00:00 is a minute's stamp, known at the end of its minute
+    const time = newsInstant(r[di]);
+    if (typeof time === "string") throw new DataValidationError(`bad date ${r[di]}`, { where: "benzinga" });
     if (LIST_HEADLINE.test(r[ti])) {
       dropped++;
       continue;
     }
-    items.push({ ticker: r[si], knownAt: ms, text: r[ti] });
+    items.push({ ticker: r[si], knownAt: newsKnownAt(time), text: r[ti] });
   }
   return { items, dropped };
 }
@@ -215,8 +216,8 @@ export function loadStocknetTweets(sharedDir: string): NewsText[] {
     if (r.length !== h.length) {
       throw new DataValidationError(`record ${i + 1} has ${r.length} fields`, { where: "stocknet tweets" });
     }
-    const ms = Date.parse(r[ci]);
-    if (Number.isFinite(ms)) out.push({ ticker: r[ti], knownAt: ms, text: r[xi] });
+    const time = newsInstant(r[ci]);
+    if (typeof time !== "string") out.push({ ticker: r[ti], knownAt: newsKnownAt(time), text: r[xi] });
   }
   return out;
 }

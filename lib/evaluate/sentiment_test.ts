@@ -1,10 +1,12 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { closeTime, nextSession } from "../core/mod.ts";
+import { closeTime, nextSession, sessionForKnownAt } from "../core/mod.ts";
 import {
   classificationScores,
+  loadBenzinga,
   loadMarketHeadlines,
   loadSpyCloses,
+  loadStocknetTweets,
   MARKET_NEWS_TICKER,
   newsPanel,
   newsScores,
@@ -87,4 +89,20 @@ Deno.test("market headlines: the CNBC and Guardian files as SPY's news, joined t
   const day = p.dates.indexOf("2018-03-01");
   ok(Math.abs(panel.ret[k] - (p.close[day + 1] / p.close[day] - 1)) < 1e-15, "the next session's return");
   equal(panel.items[k], 27);
+});
+
+Deno.test("Benzinga and StockNet through the news files' time parser: a 16:00:00 stamp counts for the next session", async () => {
+  const shared = new URL("../../../shared/data", import.meta.url).pathname;
+  const { items } = loadBenzinga(shared);
+  // Benzinga stamps to the minute and writes 16:00:00: known at the end of that minute, after the close
+  const abax = items.filter((i) => i.ticker === "ABAX" && i.text.startsWith("Abaxis Reports Q3 EPS $0.26"));
+  equal(abax.length, 1);
+  equal(abax[0].knownAt, Date.parse("2015-01-29T21:00:59.999Z"));
+  equal(sessionForKnownAt(abax[0].knownAt), "2015-01-30");
+  // none is known at a close's exact second any more (30 were, and joined that close)
+  equal(items.filter((i) => closeTime(sessionForKnownAt(i.knownAt)) === i.knownAt).length, 0);
+  // the tweets: exact seconds as stated (the first row, 03:59:03Z)
+  const tweets = loadStocknetTweets(shared);
+  equal(tweets[0].knownAt, Date.parse("2014-01-01T03:59:03Z"));
+  equal(tweets.length, 106_338);
 });

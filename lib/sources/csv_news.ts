@@ -10,7 +10,8 @@
  * - headline: `headline`, `headlines`, `title`, `text`, `text_tokens`, `tweet`;
  * - time: `published_at`, `publishedat`, `published`, `created_at_utc`, `created_at`, `datetime`, `timestamp`,
  *   `time`, `date`;
- * - symbol: `symbol`, `ticker`, `stock`, `name` (optional: see below);
+ * - symbol: `symbol`, `ticker`, `stock` (optional: see below; not `name`, which in a news file is as often an
+ *   author or an outlet);
  * - optional: `summary`/`description`, `url`/`link`.
  *
  * Headline and time are required. A file without a symbol column is **market-wide**: each row is one item with
@@ -20,7 +21,8 @@
  *
  * Point in time (see {@linkcode newsInstant}): a time with a zone (`2020-06-05 10:30:00-04:00`,
  * `2014-01-01T03:59:03Z`) or CNBC's New York time (`" 7:51  PM ET Fri, 17 July 2020"`) is the item's
- * `publishedAt` and `knownAt` (the end of the minute when it has no seconds). A date alone (`2020-06-05`, or the Guardian's `18-Jul-20`) says nothing about the
+ * `publishedAt` and `knownAt` (the end of the minute when it has no seconds; a time at second `00` without a
+ * fraction, how Benzinga stamps any time of a minute, is `knownAt` the end of that minute, {@link newsKnownAt}). A date alone (`2020-06-05`, or the Guardian's `18-Jul-20`) says nothing about the
  * hour, so the item is taken as published at the end of that New York day: it counts for the next session, never
  * for the date's own close (counted in `dateOnly`). A month alone (`Jul-18`) is taken as published at the end of
  * the month's last New York day, never early (counted in `monthOnly`, not in `dateOnly`). A time without a zone is
@@ -158,6 +160,25 @@ function fullYear(yy: string): number {
   return n <= 68 ? 2000 + n : 1900 + n;
 }
 
+/** A parsed news time (see {@link newsInstant}). */
+export interface NewsTime {
+  /** The instant the text states (the end of its minute or day where it gives none finer). */
+  at: Instant;
+  dateOnly: boolean;
+  monthOnly?: boolean;
+  /** Set when the time is at second `00` without a fraction: maybe a minute's stamp (see {@link newsKnownAt}). */
+  minuteStamp?: true;
+}
+
+/**
+ * When an item stamped `t` is surely known: `t.at`, or the end of its minute for a stamp at second `00` without a
+ * fraction (Benzinga writes `16:00:00` for any time in the minute after the close; an item stamped at the exact
+ * second is taken at most a minute late, never early).
+ */
+export function newsKnownAt(t: NewsTime): Instant {
+  return t.minuteStamp ? t.at + END_OF_MINUTE_MS : t.at;
+}
+
 /**
  * The instant a news time names, whether it was a date alone (then the end of that New York day) or a month alone
  * (then the end of the month's last New York day; `dateOnly` is true as well, `monthOnly` set only then), or a
@@ -170,13 +191,12 @@ function fullYear(yy: string): number {
  * - the Guardian's `DD-Mon-YY` (`18-Jul-20`, `8-Jul-20`): a date alone;
  * - `Mon-YY` (`Jul-18`): a month alone.
  * Two-digit years follow POSIX `%y`: 00-68 are 2000-2068, 69-99 are 1969-1999. A time given to the minute (no
- * seconds) is taken as the end of that minute (`4:00 PM` may be 16:00:59: after the close), never early. A day,
+ * seconds) is taken as the end of that minute (`4:00 PM` may be 16:00:59: after the close), never early; one at
+ * second `00` without a fraction is flagged `minuteStamp` (see {@link newsKnownAt}). A day,
  * hour, minute, second or offset out of range is refused (no rolling over, as `Date.parse` would do for
  * `2020-02-30`).
  */
-export function newsInstant(
-  text: string,
-): { at: Instant; dateOnly: boolean; monthOnly?: boolean } | string {
+export function newsInstant(text: string): NewsTime | string {
   const t = text.trim();
   if (DATE_ONLY.test(t)) {
     return isCalendarDate(t) ? { at: nyTime(addDays(t, 1), 0), dateOnly: true } : `bad date ${shown(t)}`;
@@ -193,7 +213,12 @@ export function newsInstant(
     const offset = (m[9] === "-" ? -1 : 1) * (offH * 60 + offM);
     // a time to the minute counts from the end of that minute (never early: "16:00" may be 16:00:59)
     const rest = m[6] === undefined ? END_OF_MINUTE_MS : 0;
-    return { at: day + ((h * 60 + mi - offset) * 60 + sec) * 1000 + ms + rest, dateOnly: false };
+    const at = day + ((h * 60 + mi - offset) * 60 + sec) * 1000 + ms + rest;
+    // second 00 without a fraction is how a file stamped to the minute writes it ("16:00:00"): known only at the
+    // end of that minute (the item keeps the time it states as its publication time, and its id)
+    return m[6] !== undefined && sec === 0 && m[7] === undefined
+      ? { at, dateOnly: false, minuteStamp: true }
+      : { at, dateOnly: false };
   }
   if (NO_ZONE.test(t)) return `time ${shown(t)} has no zone: add Z or an offset such as -05:00`;
   const et = t.replace(/\s+/g, " ");
@@ -358,7 +383,7 @@ async function parseNewsFile(
       ...(summary ? { summary } : {}),
       source,
       ...(url ? { url } : {}),
-      knownAt: time.at,
+      knownAt: newsKnownAt(time),
     });
   }
   return out;

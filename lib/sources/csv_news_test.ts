@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeTime, DataSourceError, DataValidationError, nyTime, sessionForKnownAt } from "../core/mod.ts";
-import { createCsvNews, newsColumns, newsInstant } from "./csv_news.ts";
+import { createCsvNews, newsColumns, newsInstant, newsKnownAt, type NewsTime } from "./csv_news.ts";
 import { csvSourceFor } from "./csv.ts";
 
 const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
@@ -26,6 +26,7 @@ Deno.test("news times: a zone or Z is the instant; a date alone is the end of th
   deepEqual(newsInstant("2020-06-05 10:30:00-04:00"), {
     at: Date.parse("2020-06-05T14:30:00Z"),
     dateOnly: false,
+    minuteStamp: true,
   });
   deepEqual(newsInstant("2014-01-01T03:59:03Z"), { at: Date.parse("2014-01-01T03:59:03Z"), dateOnly: false });
   // to the minute: the end of that minute (16:06 may be 16:06:59), never early
@@ -33,6 +34,22 @@ Deno.test("news times: a zone or Z is the instant; a date alone is the end of th
     at: Date.parse("2017-11-20T21:06:59.999Z"),
     dateOnly: false,
   });
+  // second 00 without a fraction may be a minute's stamp (Benzinga writes 16:00:00 for any time in 16:00): the
+  // time stated, known at the end of its minute, after the close, so the next session; a fraction or another
+  // second is exact
+  const close = newsInstant("2015-01-29 16:00:00-05:00") as NewsTime;
+  deepEqual(close, { at: Date.parse("2015-01-29T21:00:00Z"), dateOnly: false, minuteStamp: true });
+  equal(newsKnownAt(close), Date.parse("2015-01-29T21:00:59.999Z"));
+  equal(sessionForKnownAt(newsKnownAt(close)), "2015-01-30");
+  for (const exact of ["2015-01-29 16:00:00.000-05:00", "2015-01-29T20:59:01Z"]) {
+    const t = newsInstant(exact) as NewsTime;
+    deepEqual(t, { at: Date.parse(exact.replace(" ", "T")), dateOnly: false }, exact);
+    equal(newsKnownAt(t), t.at);
+  }
+  equal(
+    sessionForKnownAt(newsKnownAt(newsInstant("2015-01-29 16:00:00.000-05:00") as NewsTime)),
+    "2015-01-29",
+  );
   // a date alone: after that day's close, so it counts for the next session (Friday -> Monday)
   const fri = newsInstant("2017-11-24");
   deepEqual(fri, { at: nyTime("2017-11-25", 0), dateOnly: true });
@@ -85,7 +102,7 @@ Deno.test("csv news: the items that count for from..to (after the close before f
   const p = file(
     "news.csv",
     "id_not_used,Headline,published_at,Symbol\n" +
-      "1,before the window,2017-11-16 16:00:00-05:00,AAA\n" + // at the close of 11-16: decided on 11-16
+      "1,before the window,2017-11-16 16:00:00.000-05:00,AAA\n" + // at the close of 11-16: decided on 11-16
       "2,after the close,2017-11-16 16:00:01-05:00,aaa\n" + // counts for 11-17
       "3,repeat,2017-11-17 10:00:00-05:00,AAA\n" +
       "4,repeat,2017-11-17 10:00:00-05:00,AAA\n" +
@@ -101,9 +118,10 @@ Deno.test("csv news: the items that count for from..to (after the close before f
   for (const n of items) {
     deepEqual(n.symbols, ["AAA"]);
     equal(n.source, "csv/news.csv");
-    equal(n.knownAt, n.publishedAt);
     ok(/^csv:[0-9a-f]{32}$/.test(n.id), n.id);
   }
+  // known when stated, but for the minute's stamp at 10:00:00: the end of that minute
+  deepEqual(items.map((n) => n.knownAt - n.publishedAt), [0, 59_999, 0]);
   // the ids are stable across readers (a re-collect upserts the same documents)
   const again = await createCsvNews([p]).news({ symbols: ["AAA"], from: "2017-11-17", to: "2017-11-20" });
   deepEqual(again.map((n) => n.id), items.map((n) => n.id));
@@ -226,6 +244,12 @@ Deno.test("csv news on the shared Benzinga headlines and StockNet tweets: every 
   );
   equal(a[2].headline, "Agilent Reports Q4 Adj. EPS $0.67 vs $0.62 Est., Sales $1.19B vs $1.17B Est.");
   equal(a[2].publishedAt, Date.parse("2017-11-20T21:05:00Z"));
+  // stamped 16:00:00 (Benzinga's minute stamp: it may be 16:00:45): for the next session, not that close
+  const abax = (await bz.news({ symbols: ["ABAX"], from: "2015-01-29", to: "2015-01-30" }))
+    .filter((n) => n.headline.startsWith("Abaxis Reports Q3 EPS $0.26"));
+  equal(abax.length, 1);
+  equal(abax[0].publishedAt, Date.parse("2015-01-29T21:00:00Z"));
+  equal(sessionForKnownAt(abax[0].knownAt), "2015-01-30");
   const rep = await bz.load();
   deepEqual([rep.rows, rep.items + rep.duplicates, rep.skipped.length, rep.dateOnly], [9991, 9991, 0, 0]);
   const tw = createCsvNews([TWEETS]);
@@ -306,12 +330,12 @@ Deno.test("news times: the Guardian's DD-Mon-YY is a date alone, Mon-YY a month 
 
 Deno.test("csv news: a file without a symbol column is market-wide: symbols [], served with any symbols, once, in the window", async () => {
   const text = "Headlines,Time,Description\n" +
-    "at the close before from,2020-01-03 16:00:00-05:00,out\n" + // decided on 01-03: before the window
+    "at the close before from,2020-01-03 16:00:00.000-05:00,out\n" + // decided on 01-03: before the window
     "just after it,2020-01-03 16:00:01-05:00,in\n" +
     "markets rally,2020-01-06 10:30:00-05:00,\n" +
     "markets rally,2020-01-06 10:30:00-05:00,\n" + // repeated to the letter
     ",,\n" + // an empty row: no headline
-    "at the close of to,2020-01-07 16:00:00-05:00,in\n" +
+    "at the close of to,2020-01-07 16:00:00.000-05:00,in\n" +
     "just after to,2020-01-07 16:00:01-05:00,out\n";
   const p = file("market.csv", text);
   const q = file("market2.csv", "Time,Headlines\n2020-01-06 10:30:00-05:00,markets rally\n2020-01-06,late\n");
