@@ -6,7 +6,9 @@
  * Enforced in code: every record joined into row `i` has `knownAt <= decisionTime[i]` (bars, market values,
  * news, extra records); every feature function passes `assertNoLookahead` on a sample series; `purge` covers
  * the label horizon, and any label that would still read a later segment (longer horizons, or a symbol's own
- * trading gap across a boundary) is blanked (-1/NaN). A breach throws `LookaheadError`.
+ * trading gap across a boundary) is blanked (-1/NaN), as is one whose horizon spans bars missing from its symbol
+ * (sessions the other symbols traded: a "next-day" return over a hole is several sessions'). A breach throws
+ * `LookaheadError`.
  * @module
  */
 import {
@@ -399,12 +401,15 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
       const code = dayCode[d];
       segment[r] = code;
       const lim = code === Segment.TRAIN ? vIdx : code === Segment.VALID ? tIdx : n;
-      trend[r] = i + H.trend >= lim ? -1 : lab.trend[i];
-      fwdReturn[r] = i + H.fwdReturn >= lim ? NaN : lab.fwdReturn[i];
-      fwdOpenReturn[r] = i + H.fwdOpenReturn >= lim ? NaN : lab.fwdOpenReturn[i];
-      fwdVar1[r] = i + H.fwdVar1 >= lim ? NaN : lab.fwdVar1[i];
-      fwdVar5[r] = i + H.fwdVar5 >= lim ? NaN : lab.fwdVar5[i];
-      fwdVar22[r] = i + H.fwdVar22 >= lim ? NaN : lab.fwdVar22[i];
+      // a label whose `h` bars span bars missing from this symbol (sessions the others traded) would read several
+      // sessions as `h`: blanked, as one that reads a later segment
+      const no = (h: number) => i + h >= lim || (i + h < n && day[i + h] - d !== h);
+      trend[r] = no(H.trend) ? -1 : lab.trend[i];
+      fwdReturn[r] = no(H.fwdReturn) ? NaN : lab.fwdReturn[i];
+      fwdOpenReturn[r] = no(H.fwdOpenReturn) ? NaN : lab.fwdOpenReturn[i];
+      fwdVar1[r] = no(H.fwdVar1) ? NaN : lab.fwdVar1[i];
+      fwdVar5[r] = no(H.fwdVar5) ? NaN : lab.fwdVar5[i];
+      fwdVar22[r] = no(H.fwdVar22) ? NaN : lab.fwdVar22[i];
       r++;
     }
     let last = n;

@@ -237,6 +237,46 @@ Deno.test("purge shorter than the label horizon is refused; long labels never re
   equal(a.filter((r) => ds.segment[r] === Segment.PURGED).length, 2 * (2 + 1));
 });
 
+Deno.test("a label whose horizon spans bars missing from its symbol is blanked; the others are kept", () => {
+  const full = market(), b = full.get("B")!;
+  // B has no bar on sessions 100-101 (A and C traded): its rows around the hole lose the labels that span it
+  const keep = [...b.dates.keys()].filter((i) => i !== 100 && i !== 101);
+  const pick = (a: Float64Array) => Float64Array.from(keep, (i) => a[i]);
+  const holed: SymbolSeries = {
+    ...b,
+    dates: keep.map((i) => b.dates[i]),
+    open: pick(b.open),
+    high: pick(b.high),
+    low: pick(b.low),
+    close: pick(b.close),
+    adjClose: pick(b.adjClose),
+    volume: pick(b.volume),
+    knownAt: pick(b.knownAt!),
+  };
+  const ds = buildDataset({ series: new Map([...full, ["B", holed]]), featureSet: SMALL, segments: SPEC });
+  const row = (sym: string, date: string) =>
+    [...Array(ds.n).keys()].find((r) => ds.symbol[r] === sym && ds.date[r] === date);
+  const L = ds.labels;
+  // B's last bar before the hole (session 99): its next bar is session 102, three sessions on
+  const before = row("B", DATES[99])!;
+  deepEqual([L.trend[before], L.fwdReturn[before], L.fwdOpenReturn[before], L.fwdVar5[before]], [
+    -1,
+    NaN,
+    NaN,
+    NaN,
+  ]);
+  // session 98: next-day labels are whole (99 is there), the two-session open-to-open return spans the hole
+  const r98 = row("B", DATES[98])!;
+  ok(L.trend[r98] >= 0 && Number.isFinite(L.fwdReturn[r98]) && Number.isFinite(L.fwdVar1[r98]));
+  ok(Number.isNaN(L.fwdOpenReturn[r98]) && Number.isNaN(L.fwdVar22[r98]));
+  // from session 102 on, nothing of the hole is ahead
+  const r102 = row("B", DATES[102])!;
+  ok(L.trend[r102] >= 0 && Number.isFinite(L.fwdOpenReturn[r102]) && Number.isFinite(L.fwdVar22[r102]));
+  // A, which traded every session, keeps every label there
+  const a99 = row("A", DATES[99])!;
+  ok(L.trend[a99] >= 0 && Number.isFinite(L.fwdOpenReturn[a99]) && Number.isFinite(L.fwdVar22[a99]));
+});
+
 Deno.test("dataset on real sp500 tickers: rows, no NaN features, segments, labels", async () => {
   const syms = ["AAPL", "MSFT", "JPM", "XOM", "JNJ", "APTV", "BHF"];
   const series = await loadSp500(syms);

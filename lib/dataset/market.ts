@@ -8,22 +8,26 @@ import { type Bar, barKnownAt, closeTime, type IsoDate } from "../core/mod.ts";
 import type { MarketInput, SymbolSeries } from "./types.ts";
 
 /**
- * An equal-weight index of the universe itself (mean daily log return across the symbols trading that day,
- * cumulated): a market context known at each close, for sources without an index series.
+ * An equal-weight index of the universe itself (mean daily log return across the symbols trading that day and
+ * the session before it, cumulated): a market context known at each close, for sources without an index series.
+ * A symbol back from missing bars adds nothing on its first day back: its return since its last bar spans several
+ * sessions, not one.
  */
 export function universeIndex(
   series: Map<string, SymbolSeries>,
 ): { dates: IsoDate[]; indexClose: Float64Array } {
+  const dates = [...new Set([...series.values()].flatMap((s) => s.dates))].sort();
+  const previous = new Map<IsoDate, IsoDate>(dates.slice(1).map((d, i) => [d, dates[i]]));
   const sum = new Map<IsoDate, [number, number]>();
   for (const s of series.values()) {
     for (let i = 1; i < s.dates.length; i++) {
+      if (previous.get(s.dates[i]) !== s.dates[i - 1]) continue;
       const r = Math.log(s.close[i] / s.close[i - 1]);
       if (!Number.isFinite(r)) continue;
       const e = sum.get(s.dates[i]) ?? [0, 0];
       sum.set(s.dates[i], [e[0] + r, e[1] + 1]);
     }
   }
-  const dates = [...new Set([...series.values()].flatMap((s) => s.dates))].sort();
   const indexClose = new Float64Array(dates.length);
   let level = 0;
   dates.forEach((d, i) => {

@@ -1,6 +1,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { type Bar, barKnownAt, closeTime } from "../core/mod.ts";
-import { marketFromSeries, publishedCloses, realizedVolStandIn } from "./market.ts";
+import { marketFromSeries, publishedCloses, realizedVolStandIn, universeIndex } from "./market.ts";
+import type { SymbolSeries } from "./types.ts";
 
 const bar = (symbol: string, date: string, close: number): Bar => ({
   symbol,
@@ -51,4 +52,22 @@ Deno.test("marketFromSeries: without a VIX, the index's realized-volatility stan
   equal(m.vix!.slice(0, 20).every(Number.isNaN), true, "20 sessions of warm-up");
   ok(m.vix![25] > 0);
   deepEqual([...m.vixKnownAt!], [...m.knownAt!]);
+});
+
+Deno.test("universeIndex: the mean one-session log return of the names that traded that day and the one before", () => {
+  const days = ["2018-01-02", "2018-01-03", "2018-01-04", "2018-01-05", "2018-01-08"];
+  const series = (symbol: string, dates: string[], close: number[]) =>
+    ({ symbol, dates, close: Float64Array.from(close) }) as unknown as SymbolSeries;
+  // B misses 01-03 and 01-04: back on 01-05 its +21% since 01-02 spans three sessions and is not one day's move
+  const idx = universeIndex(
+    new Map([
+      ["A", series("A", days, [100, 101, 102, 103, 104])],
+      ["B", series("B", [days[0], days[3], days[4]], [50, 60.5, 61])],
+    ]),
+  );
+  deepEqual(idx.dates, days);
+  const r = Array.from(idx.indexClose.slice(1), (c, i) => Math.log(c / idx.indexClose[i]));
+  const ln = Math.log;
+  const want = [ln(101 / 100), ln(102 / 101), ln(103 / 102), (ln(104 / 103) + ln(61 / 60.5)) / 2];
+  r.forEach((x, i) => ok(Math.abs(x - want[i]) < 1e-12, `${days[i + 1]}: ${x} vs ${want[i]}`));
 });
