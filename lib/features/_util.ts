@@ -23,9 +23,10 @@ export function sameLength(...xs: ArrayLike<unknown>[]): number {
 }
 
 /**
- * Typical price `(high + low + close) / 3`, with R's `mean()` correction step `q + sum(x - q) / 3` so that the
- * result is (nearly always) the correctly rounded mean. Days whose H+L+C are equal then get bit-equal typical
- * prices, which matters for MFI's up/down split (a plain `(h + l + c) / 3` breaks ties by rounding noise).
+ * Typical price `(high + low + close) / 3`, with R's `mean()` correction step `q + sum(x - q) / 3`, so MFI's up/down
+ * split follows TTR's to the bit. That is not exact decimal arithmetic: two days whose H+L+C are equal as decimals
+ * can still differ in the last bit (A's 2015-04-23 and -24, 127.72 each, differ by 7e-15, and the second counts as
+ * an up day), as they do in R.
  */
 export function typicalPrice(high: Float64Array, low: Float64Array, close: Float64Array): Float64Array {
   const n = sameLength(high, low, close);
