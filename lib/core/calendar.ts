@@ -134,11 +134,30 @@ export function isScheduledSession(date: IsoDate): boolean {
   return isSession(date) || SPECIAL_CLOSURES.has(date);
 }
 
-/** True on scheduled 13:00 closes: July 3, the day after Thanksgiving, Christmas Eve (when sessions). */
+/**
+ * Early closes the rule below does not give, from 1993 on, as the `exchange_calendars` package (4.13.2, XNYS) lists
+ * them: the Friday after a Thursday July 4 instead of July 3 (1996, 2002), and three more days after holidays.
+ */
+const EARLY_CLOSE_EXCEPTIONS = new Map<IsoDate, boolean>([
+  ["1996-07-03", false],
+  ["1996-07-05", true],
+  ["1997-12-26", true],
+  ["1999-12-31", true],
+  ["2002-07-03", false],
+  ["2002-07-05", true],
+  ["2003-12-26", true],
+]);
+
+/**
+ * True on scheduled 13:00 closes from 1993 on: July 3, the day after Thanksgiving, Christmas Eve (when sessions),
+ * with the exceptions `exchange_calendars` lists (1993-2026: its XNYS early closes, every one).
+ */
 export function isEarlyClose(date: IsoDate): boolean {
   if (!isSession(date)) return false;
   const y = +date.slice(0, 4);
   if (y < 1993) return false;
+  const exception = EARLY_CLOSE_EXCEPTIONS.get(date);
+  if (exception !== undefined) return exception;
   const md = date.slice(5);
   if (md === "07-03" && dayOfWeek(date) !== 5) return true; // a Friday July 3 is the observed holiday
   if (md === "12-24") return true;

@@ -109,3 +109,12 @@ Deno.test("publicationDelay: the volatility indexes settle 15 minutes after the 
   assertEquals(ms, [0, 15 * 60_000, 0, 15 * 60_000, 0]);
   assertEquals(barKnownAt("^VIX", "2018-01-02") - barKnownAt("AAPL", "2018-01-02"), 15 * 60_000);
 });
+
+Deno.test("early closes 1993-2026 are exactly exchange_calendars' XNYS list (the 1996 and 2002 ones on July 5)", async () => {
+  const listed = (await Deno.readTextFile(new URL("./testdata/xnys_early_closes.txt", import.meta.url)))
+    .split("\n").filter((l) => l && !l.startsWith("#"));
+  assertEquals(listed.length, 75);
+  assertEquals(sessions("1993-01-01", "2026-12-31").filter(isEarlyClose), listed);
+  assert(isEarlyClose("2002-07-05") && !isEarlyClose("2002-07-03"));
+  assertEquals(closeTime("2002-07-05"), nyTime("2002-07-05", 13));
+});
