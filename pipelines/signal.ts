@@ -1486,7 +1486,9 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       const lineage: Lineage = {
         spec: system.spec,
         specHash: await hashValue(system.spec),
-        configHash: await hashValue(cfg),
+        // where the stores and reports live is not part of what was fitted: the same fit from another folder is
+        // the same version
+        configHash: await hashValue((({ dataDir: _d, reportDir: _r, ...fitted }) => fitted)(cfg)),
         featureSet: { id: featureSetId(featureSet), hash: featureSetHash(featureSet) },
         newsScorer,
         market: serveContext.market,

@@ -174,6 +174,30 @@ storeTest(
   },
 );
 
+Deno.test({
+  name:
+    "signal: a refit of a tfjs network reproduces the version from another report folder, after other networks were built",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const stores = openEmbeddedStores(":memory:");
+    try {
+      const cfg = await smallConfig({ models: { trend: ["majority", "mlp-tfjs"] } });
+      const first = await runSignal(cfg, { ...quiet, stores });
+      // tfjs names unnamed layers from process-wide counters (dense_Dense4, then dense_Dense10): a refit in a
+      // process that built networks before was another version; and where reports go is not what was fitted
+      const elsewhere = { ...cfg, reportDir: `${REPORTS}/elsewhere` };
+      const refit = await runSignal(elsewhere, { ...quiet, stores, refit: true });
+      equal(refit.model, "refit");
+      equal(refit.modelVersion, first.modelVersion);
+      equal(refit.promotion, "refit reproduced the champion");
+      equal((await listVersions(stores.objects, "system")).length, 1);
+    } finally {
+      await stores.close();
+    }
+  },
+});
+
 storeTest(
   "signal: a new model version adds signals beside the issued ones; an as-of replay never uses a later fit",
   async (cfg, stores) => {

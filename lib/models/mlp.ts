@@ -69,7 +69,9 @@ const DEFAULTS: Required<MlpOptions> = {
 const PREDICT_BATCH = 8192;
 
 function build(p: number, o: Required<MlpOptions>): tf.Sequential {
-  const m = tf.sequential();
+  // layers named by their place, not by tfjs's process-wide counters (`dense_Dense10`): the same fit serializes to
+  // the same bytes in any process (the registry's version is a digest of them)
+  const m = tf.sequential({ name: "mlp" });
   o.hidden.forEach((h, k) => {
     m.add(tf.layers.dense({
       units: h,
@@ -77,13 +79,15 @@ function build(p: number, o: Required<MlpOptions>): tf.Sequential {
       inputShape: k === 0 ? [p] : undefined,
       kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + k }),
       kernelRegularizer: o.l2 > 0 ? tf.regularizers.l2({ l2: o.l2 }) : undefined,
+      name: `hidden_${k}`,
     }));
-    if (o.dropout > 0) m.add(tf.layers.dropout({ rate: o.dropout }));
+    if (o.dropout > 0) m.add(tf.layers.dropout({ rate: o.dropout, name: `dropout_${k}` }));
   });
   m.add(tf.layers.dense({
     units: 3,
     activation: "softmax",
     kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + 100 }),
+    name: "output",
   }));
   m.compile({ optimizer: tf.train.adam(o.learningRate), loss: "categoricalCrossentropy" });
   return m;

@@ -218,7 +218,7 @@ export interface Lineage {
   /** The spec the system was fitted from (as JSON) and its hash. */
   spec: unknown;
   specHash: string;
-  /** Hash of the run's configuration (canonical JSON). */
+  /** Hash of the run's configuration (canonical JSON), without where its stores and reports live. */
   configHash: string;
   featureSet: { id: string; hash: string };
   /** The news scorer (its id: model, version, variant) whose sentiment the features were built on. */

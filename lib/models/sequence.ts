@@ -97,6 +97,7 @@ export interface SequenceFitInfo {
   bestObjective: number;
   /** Mean daily IC of the score on the early-stopping rows at the best epoch. */
   bestValidIc: number;
+  /** Fit wall time; not saved with the model (NaN after a load): the same fit serializes to the same bytes. */
   ms: number;
 }
 
@@ -106,7 +107,8 @@ export interface SequenceParams {
   name: string;
   options: Required<SequenceOptions>;
   scaler: { mean: number[]; std: number[] };
-  info: SequenceFitInfo | null;
+  /** The fit summary without its wall time. */
+  info: Omit<SequenceFitInfo, "ms"> | null;
 }
 
 const CLIP = 5;
@@ -186,43 +188,81 @@ function checkOptions(o: Required<SequenceOptions>): void {
 export function buildSequenceNet(o: Required<SequenceOptions>, channels = 5): tf.LayersModel {
   let seed = o.seed;
   const glorot = () => tf.initializers.glorotUniform({ seed: seed++ });
-  const inp = tf.input({ shape: [o.windowLength, channels] });
+  // layers named by their place in this network, not by tfjs's process-wide counters: the same fit serializes to
+  // the same bytes in any process (the registry's version is a digest of them)
+  let layer = 0;
+  const name = (kind: string) => `${kind}_${layer++}`;
+  const inp = tf.input({ shape: [o.windowLength, channels], name: "window" });
   let x: tf.SymbolicTensor = inp;
   const drop = (t: tf.SymbolicTensor) =>
-    o.dropout > 0 ? tf.layers.dropout({ rate: o.dropout, seed: seed++ }).apply(t) as tf.SymbolicTensor : t;
+    o.dropout > 0
+      ? tf.layers.dropout({ rate: o.dropout, seed: seed++, name: name("dropout") }).apply(
+        t,
+      ) as tf.SymbolicTensor
+      : t;
   if (o.arch === "lstm" || o.arch === "gru") {
     for (let k = 0; k < o.layers; k++) {
-      x = new Recurrent({ cell: o.arch, units: o.hidden, returnSequences: k < o.layers - 1, seed: seed += 2 })
+      x = new Recurrent({
+        cell: o.arch,
+        units: o.hidden,
+        returnSequences: k < o.layers - 1,
+        seed: seed += 2,
+        name: name(o.arch),
+      })
         .apply(x) as tf.SymbolicTensor;
     }
   } else if (o.arch === "tcn") {
     // kernel-2 dilated causal levels 1, 2, 4, ... evaluated at the last step (checkOptions: they cover it)
     for (let k = 0; k < o.layers; k++) {
-      x = drop(new TcnLevel({ filters: o.hidden, seed: seed += 2 }).apply(x) as tf.SymbolicTensor);
+      x = drop(
+        new TcnLevel({ filters: o.hidden, seed: seed += 2, name: name("tcn") }).apply(x) as tf.SymbolicTensor,
+      );
     }
-    x = tf.layers.flatten().apply(x) as tf.SymbolicTensor;
+    x = tf.layers.flatten({ name: name("flatten") }).apply(x) as tf.SymbolicTensor;
   } else {
     if (o.patch > 1) {
-      x = tf.layers.reshape({ targetShape: [o.windowLength / o.patch, o.patch * channels] }).apply(
+      x = tf.layers.reshape({
+        targetShape: [o.windowLength / o.patch, o.patch * channels],
+        name: name("patches"),
+      }).apply(
         x,
       ) as tf.SymbolicTensor;
     }
-    x = tf.layers.dense({ units: o.hidden, kernelInitializer: glorot() }).apply(x) as tf.SymbolicTensor;
-    x = new PositionEmbedding({ seed: seed++ }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.dense({ units: o.hidden, kernelInitializer: glorot(), name: name("embed") }).apply(
+      x,
+    ) as tf.SymbolicTensor;
+    x = new PositionEmbedding({ seed: seed++, name: name("position") }).apply(x) as tf.SymbolicTensor;
     for (let k = 0; k < o.layers; k++) {
-      const a = new MultiHeadSelfAttention({ heads: o.heads, seed: seed += 4 }).apply(x) as tf.SymbolicTensor;
-      x = new LayerNorm().apply(tf.layers.add().apply([x, drop(a)])) as tf.SymbolicTensor;
-      let f = tf.layers.dense({ units: 2 * o.hidden, activation: "relu", kernelInitializer: glorot() })
+      const a = new MultiHeadSelfAttention({ heads: o.heads, seed: seed += 4, name: name("attention") })
         .apply(x) as tf.SymbolicTensor;
-      f = tf.layers.dense({ units: o.hidden, kernelInitializer: glorot() }).apply(f) as tf.SymbolicTensor;
-      x = new LayerNorm().apply(tf.layers.add().apply([x, drop(f)])) as tf.SymbolicTensor;
+      x = new LayerNorm({ name: name("norm") }).apply(
+        tf.layers.add({ name: name("add") }).apply([x, drop(a)]),
+      ) as tf.SymbolicTensor;
+      let f = tf.layers.dense({
+        units: 2 * o.hidden,
+        activation: "relu",
+        kernelInitializer: glorot(),
+        name: name("ffn"),
+      })
+        .apply(x) as tf.SymbolicTensor;
+      f = tf.layers.dense({ units: o.hidden, kernelInitializer: glorot(), name: name("ffn") }).apply(
+        f,
+      ) as tf.SymbolicTensor;
+      x = new LayerNorm({ name: name("norm") }).apply(
+        tf.layers.add({ name: name("add") }).apply([x, drop(f)]),
+      ) as tf.SymbolicTensor;
     }
-    x = new LastTimeStep().apply(x) as tf.SymbolicTensor;
+    x = new LastTimeStep({ name: name("last") }).apply(x) as tf.SymbolicTensor;
   }
   x = drop(x);
-  const out = tf.layers.dense({ units: 3, activation: "softmax", kernelInitializer: glorot() })
+  const out = tf.layers.dense({
+    units: 3,
+    activation: "softmax",
+    kernelInitializer: glorot(),
+    name: "output",
+  })
     .apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: inp, outputs: out });
+  return tf.model({ inputs: inp, outputs: out, name: `sequence_${o.arch}` });
 }
 
 /** Rows sorted by date (then row index). */
@@ -505,7 +545,7 @@ export class SequenceModel implements TrendModel {
       name: this.name,
       options: this.options,
       scaler: { mean: Array.from(this.scaler.mean), std: Array.from(this.scaler.std) },
-      info: this.info,
+      info: this.info && (({ ms: _ms, ...kept }) => kept)(this.info),
     };
     return await layersArtifacts(this.net, params, this.name);
   }
@@ -519,7 +559,7 @@ export class SequenceModel implements TrendModel {
     }
     const m = new SequenceModel(p.options, p.name);
     m.scaler = { mean: Float32Array.from(p.scaler.mean), std: Float32Array.from(p.scaler.std) };
-    m.info = p.info;
+    m.info = p.info && { ...p.info, ms: NaN };
     m.net = net;
     return m;
   }
