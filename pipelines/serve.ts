@@ -84,6 +84,22 @@ export async function writeKeyFile(path: string, keys: ApiKeyRecord[]): Promise<
   await Deno.rename(tmp, path);
 }
 
+/**
+ * Runs `fn` holding an exclusive lock on the key file (an OS file lock on `<file>.lock`, released when the process
+ * ends, killed too): `keys add` and `keys revoke` read, change and rewrite the file, and two at once lost one's
+ * change (a key handed out that was never stored, a revocation undone).
+ */
+export async function withKeyFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+  const lock = await Deno.open(`${path}.lock`, { create: true, write: true, mode: 0o600 });
+  try {
+    await lock.lock(true);
+    return await fn();
+  } finally {
+    lock.close(); // closing releases the lock
+  }
+}
+
 /** Every key record the environment names (file, hashes, whole keys). */
 export async function keyRecords(
   env: Record<string, string | undefined> = Deno.env.toObject(),
@@ -166,7 +182,6 @@ async function keysCommand(args: string[], v: { rate?: string; burst?: string })
   const [sub, arg, ...rest] = args;
   if (rest.length) throw new ConfigError(`unexpected argument ${rest[0]}`);
   const path = keysFilePath();
-  const keys = await readKeyFile(path);
   if (sub === "add") {
     if (!arg || !/^[\w.@-]{1,64}$/.test(arg)) {
       throw new ConfigError("keys add needs a NAME (letters, digits, ._@-)");
@@ -188,7 +203,8 @@ async function keysCommand(args: string[], v: { rate?: string; burst?: string })
       // a bucket of less than one token never lets a request through
       burst: num(v.burst, "burst", 1),
     });
-    await writeKeyFile(path, [...keys, record]);
+    // read, change and write under the file's lock: concurrent commands each keep the other's change
+    await withKeyFileLock(path, async () => await writeKeyFile(path, [...await readKeyFile(path), record]));
     console.error(
       `key ${record.id} (${arg}, ${record.ratePerSec} requests/s) added to ${path}; it is shown only now:`,
     );
@@ -196,13 +212,20 @@ async function keysCommand(args: string[], v: { rate?: string; burst?: string })
     return 0;
   }
   if (sub === "revoke") {
-    const k = keys.find((x) => x.id === arg);
-    if (!k) throw new ConfigError(`no key ${arg} in ${path}`);
-    k.revoked = true;
-    await writeKeyFile(path, keys);
+    const missing = () => new ConfigError(`no key ${arg ?? ""} in ${path}`);
+    // nothing to revoke in a file that is not there: refused without creating its folder or lock
+    if (!arg || !(await readKeyFile(path)).some((x) => x.id === arg)) throw missing();
+    await withKeyFileLock(path, async () => {
+      const keys = await readKeyFile(path);
+      const k = keys.find((x) => x.id === arg);
+      if (!k) throw missing();
+      k.revoked = true;
+      await writeKeyFile(path, keys);
+    });
     console.log(`key ${arg} revoked`);
     return 0;
   }
+  const keys = await readKeyFile(path);
   if (sub === "list") {
     console.log(textTable({
       columns: ["id", "name", "rate/s", "burst", "revoked", "created"],

@@ -5,7 +5,16 @@ import { ConfigError, FmaiError } from "@lib/core/mod.ts";
 import { createApi, createApiKey, KeyRing } from "@lib/serve/mod.ts";
 import { openEmbeddedStores, openStores, type Stores } from "@lib/store/mod.ts";
 import { loadConfig } from "./config.ts";
-import { keyRecords, keysFilePath, listenAddress, loadKeys, serve, writeKeyFile } from "./serve.ts";
+import {
+  keyRecords,
+  keysFilePath,
+  listenAddress,
+  loadKeys,
+  readKeyFile,
+  serve,
+  withKeyFileLock,
+  writeKeyFile,
+} from "./serve.ts";
 import { runSignal } from "./signal.ts";
 import { storeConfigFor } from "./stores.ts";
 
@@ -312,4 +321,47 @@ Deno.test({
       await mc.close();
     }
   },
+});
+
+Deno.test("serve keys add waits for the key file's lock: a change made under it is kept beside the new key", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/cfg/keys.json`;
+  try {
+    const keysCli = (...args: string[]) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "pipelines/serve.ts", "keys", ...args],
+        cwd: new URL("..", import.meta.url).pathname,
+        env: { FMAI_API_KEYS_FILE: file },
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(60_000),
+      }).output();
+    // a revoke of a key the file does not hold is refused before the folder or the lock is made
+    const none = await keysCli("revoke", "0123abcd");
+    equal(none.code, 2);
+    deepEqual(await Array.fromAsync(Deno.readDir(dir)), [], "nothing created");
+    // a change made while holding the lock (read, a long pause, write) and a `keys add` started inside it:
+    // without the lock the add wrote first and the change's write dropped its key
+    const mine = (await createApiKey("mine")).record;
+    let added: Promise<Deno.CommandOutput> | undefined;
+    await withKeyFileLock(file, async () => {
+      const before = await readKeyFile(file);
+      added = keysCli("add", "theirs");
+      await new Promise((r) => setTimeout(r, 3000));
+      await writeKeyFile(file, [...before, mine]);
+    });
+    const out = await added!;
+    equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    deepEqual((await readKeyFile(file)).map((k) => k.name), ["mine", "theirs"]);
+    // and a revoke keeps a concurrent add too
+    const [rev, add] = await Promise.all([keysCli("revoke", mine.id), keysCli("add", "third")]);
+    deepEqual([rev.code, add.code], [0, 0]);
+    const keys = await readKeyFile(file);
+    deepEqual(keys.map((k) => [k.name, k.revoked]).sort(), [["mine", true], ["theirs", false], [
+      "third",
+      false,
+    ]]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
