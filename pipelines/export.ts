@@ -8,8 +8,9 @@
  *
  * `DIR/manifest.json` lists each file with its row count, columns, `known_at` range, filter and a SHA-256 of
  * its rows (canonical JSON lines in file order); `store:copy --from parquet:DIR` checks them before writing.
- * Files and the manifest are written to a temporary name and renamed, so a killed export leaves the previous
- * files whole, and a re-run rewrites the same bytes. Every flag, the config file, the store (`--store-dir`, else
+ * Every file is written to a temporary name first; then all are renamed into place and the manifest (itself
+ * written to a temporary name and renamed) updated, so a killed export leaves the previous files and manifest as
+ * they were, and a re-run rewrites the same bytes. Every flag, the config file, the store (`--store-dir`, else
  * the `dataDir` of `--config`, must hold one: an export never creates it) and each `--symbols` the store must
  * hold are checked, and every file's rows computed, before the first file is written: a refused export writes
  * nothing.
@@ -194,11 +195,19 @@ interface Prepared {
   note?: string;
 }
 
-/** Writes a frame as `DIR/<name>.<format>` and returns its manifest entry (the manifest is written by the caller). */
-async function writeFrame(dir: string, p: Prepared, format: FrameFormat): Promise<ManifestEntry> {
+/**
+ * Writes a frame to a temporary name beside `DIR/<name>.<format>` (the caller renames it into place) and returns
+ * its manifest entry and that temporary path.
+ */
+async function stageFrame(
+  dir: string,
+  p: Prepared,
+  format: FrameFormat,
+): Promise<{ entry: ManifestEntry; tmp: string }> {
   const file = `${p.name}.${format}`;
-  await writeAtomic(`${dir}/${file}`, frameToBytes(p.df, format));
-  return {
+  const tmp = `${dir}/${file}.tmp-${Deno.pid}`;
+  await Deno.writeFile(tmp, frameToBytes(p.df, format));
+  const entry: ManifestEntry = {
     file,
     format,
     ...(p.extra.table ? { table: p.extra.table } : {}),
@@ -209,9 +218,16 @@ async function writeFrame(dir: string, p: Prepared, format: FrameFormat): Promis
     filter: p.extra.filter,
     ...(p.extra.featureSet ? { featureSet: p.extra.featureSet } : {}),
   };
+  return { entry, tmp };
 }
 
-/** Writes prepared files into `dir` (created when missing), then adds them to its manifest; returns the entries. */
+/**
+ * Writes prepared files into `dir` (created when missing), then adds them to its manifest; returns the entries.
+ * Every file is written under a temporary name first, then all are renamed into place and the manifest updated:
+ * a run killed while writing (encoding a large table takes seconds) leaves the previous files and manifest as
+ * they were, never some files of this run beside the others of the last one. Temporary files of these names a
+ * killed run left are removed.
+ */
 async function writePrepared(
   dir: string,
   prepared: readonly Prepared[],
@@ -219,12 +235,27 @@ async function writePrepared(
   log: (s: string) => void,
 ): Promise<Record<string, ManifestEntry>> {
   await Deno.mkdir(dir, { recursive: true });
-  const out: Record<string, ManifestEntry> = {};
-  for (const p of prepared) {
-    out[p.name] = await writeFrame(dir, p, format);
-    log(`${p.name}: ${p.df.height} rows${p.note ? ` ${p.note}` : ""} -> ${dir}/${out[p.name].file}`);
+  const ours = new Set([...prepared.map((p) => `${p.name}.${format}`), MANIFEST]);
+  for await (const f of Deno.readDir(dir)) {
+    const m = /^(.*)\.tmp-\d+$/.exec(f.name);
+    if (f.isFile && m && ours.has(m[1])) await Deno.remove(`${dir}/${f.name}`).catch(() => {});
+  }
+  const out: Record<string, ManifestEntry> = {}, staged: string[] = [];
+  try {
+    for (const p of prepared) {
+      const { entry, tmp } = await stageFrame(dir, p, format);
+      staged.push(tmp);
+      out[p.name] = entry;
+    }
+    for (const tmp of staged) await Deno.rename(tmp, tmp.replace(/\.tmp-\d+$/, ""));
+  } catch (e) {
+    for (const tmp of staged) await Deno.remove(tmp).catch(() => {});
+    throw e;
   }
   await updateManifest(dir, out);
+  for (const p of prepared) {
+    log(`${p.name}: ${p.df.height} rows${p.note ? ` ${p.note}` : ""} -> ${dir}/${out[p.name].file}`);
+  }
   return out;
 }
 
@@ -396,7 +427,8 @@ async function prepareFeatures(
   const fromText = filter.from ? `--from ${from}` : `the first stored session ${from}`;
   // the cross-section of the rows asked is the universe's symbols with bars in the history read (one listed
   // later has no row there in the run either)
-  const present = universe.filter((s) => (before.get(s) ?? 0) + (inRange.get(s) ?? 0) > 0);
+  const readSymbols = new Set(read.map((r) => String(r.symbol)));
+  const present = universe.filter((s) => (before.get(s) ?? 0) > 0 || readSymbols.has(s));
   if (present.length < universe.length) {
     const absent = universe.filter((s) => !present.includes(s));
     log(

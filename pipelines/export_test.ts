@@ -297,6 +297,31 @@ Deno.test("export flags: a bad kind, format, date or a missing flag is a one-lin
 });
 
 /** Every file of a folder with its bytes (empty when the folder is absent). */
+Deno.test("export: a run that fails while writing its files leaves the previous files and manifest as they were", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-" });
+  const a = await seeded(`${dir}/a`);
+  try {
+    const out = `${dir}/out`;
+    await runExport(args(out, "bars,signals,predictions"), a);
+    const before = await filesOf(out);
+    // the third file cannot be written (its temporary name is taken by a folder): the run fails after the first two
+    // files were encoded; each used to be renamed into place as soon as it was written
+    await Deno.mkdir(`${out}/signals.parquet.tmp-${Deno.pid}/x`, { recursive: true });
+    const narrower = parseExportArgs([
+      ...["--what", "bars,predictions,signals", "--format", "parquet", "--out", out, "--symbols", "SYN00"],
+    ]);
+    await rejects(() => runExport(narrower, a));
+    await Deno.remove(`${out}/signals.parquet.tmp-${Deno.pid}`, { recursive: true });
+    deepEqual(await filesOf(out), before, "the previous export, whole; no temporary file left");
+    // a re-run writes this run's files and manifest
+    await runExport(narrower, a);
+    equal((await readManifest(out)).files.bars.rows, await a.tables.count("bars", { symbol: "SYN00" }));
+  } finally {
+    await a.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 async function filesOf(dir: string): Promise<Record<string, Uint8Array>> {
   const out: Record<string, Uint8Array> = {};
   try {
