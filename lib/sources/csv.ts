@@ -10,6 +10,9 @@
  *   in open/high/low/close/adjClose/volume: `missing: "skip"` (default) drops the row and lists it in
  *   `report().skipped`; `missing: "error"` throws; `missing: "keep"` keeps a row whose close is present with NaN
  *   in the missing fields (listed in `report().repaired`), for stores that must hold every row of a file;
+ * - a date the exchange did not trade (a weekend or a holiday of `lib/core`'s NYSE calendar, from 1971 on, when
+ *   today's holiday rules began): dropped and listed in `report().skipped` (an error with `strict`), never a
+ *   session of its own;
  * - inconsistent prices (high < low, or open/close outside [low, high]): `inconsistent: "error"` (default)
  *   throws; `"repair"` widens high/low to cover open and close and lists the row in `report().repaired`;
  *   `"skip"` drops it and lists it in `report().skipped`.
@@ -34,6 +37,7 @@ import {
   DataValidationError,
   dayNumber,
   fewOf,
+  isSession,
   isSymbol,
   lowerBound,
   openTime,
@@ -41,6 +45,9 @@ import {
   shown,
 } from "../core/mod.ts";
 import type { Bar, IsoDate, UniverseMember } from "../core/mod.ts";
+
+/** First date a bar must be on a session of `lib/core`'s calendar (its holiday rules hold from 1971 on). */
+const CALENDAR_CHECKED_FROM = "1971-01-01";
 import { checkNotEmpty, checkRequest } from "./source.ts";
 import { barAt, barFault } from "./_records.ts";
 import { readCsvTable, splitCsvLine } from "./csv_records.ts";
@@ -480,6 +487,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
     const LINE = new Int32Array(cap);
     const symIds = new Map<string, number>(), symNames: string[] = [];
     const dateIds = new Map<string, number>(), dateNames: string[] = [], dateKnown: number[] = [];
+    const dateOpen: boolean[] = [];
     const keyIds = new Map<number, number>();
     let rows = 0, kept = 0, lineNo = 1, pos = nl + 1;
     let fields: string[] | undefined; // set for a quoted line (slow path)
@@ -559,6 +567,9 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
         if (dateId < 0) {
           dateId = dateNames.length;
           dateKnown.push(knownAtOf(date, where));
+          // lib/core's calendar has today's holiday rules, in force since 1971 (the Monday holidays act): an
+          // earlier date is taken as the file has it (before 1971 it holds sessions the rules call holidays)
+          dateOpen.push(date < CALENDAR_CHECKED_FROM || isSession(date));
           dateNames.push(date);
           dateIds.set(date, dateId);
         }
@@ -566,6 +577,13 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
       }
       prevDateKey = dk;
       prevDateId = dateId;
+      // a bar on a day the exchange did not trade (a weekend, a holiday) would become a session of its own
+      if (!dateOpen[dateId]) {
+        const reason = "not a trading session (a weekend or an exchange holiday)";
+        if (strict) bad(reason);
+        rep.skipped.push({ where: where(), symbol: symNames[symId], date: dateNames[dateId], reason });
+        continue;
+      }
       // values
       const o = value(iO), c = value(iC), v = value(iV);
       let h = value(iH), l = value(iL);

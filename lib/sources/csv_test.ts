@@ -214,6 +214,41 @@ Deno.test("csv: plain and gzipped files read the same; symbol column; unsorted i
   }
 });
 
+Deno.test("csv: a bar on a day the exchange did not trade (weekend, holiday) is skipped and listed, an error with strict", async () => {
+  const dir = tempDir();
+  try {
+    writeFileSync(
+      join(dir, "SPY.csv"),
+      "Date,Open,High,Low,Close,Adj Close,Volume\n" +
+        "2016-05-27,1,1,1,1,1,10\n" +
+        "2016-05-28,1,1,1,1,1,10\n" + // a Saturday
+        "2016-05-30,1,1,1,1,1,10\n" + // Memorial Day
+        "2016-05-31,1,1,1,1,1,10\n" +
+        "1953-02-16,1,1,1,1,1,10\n", // a Monday the NYSE traded (Washington's Birthday was Feb 22 then)
+    );
+    const src = createCsvSource({ files: [join(dir, "SPY.csv")], layout: "file-per-symbol" });
+    const bars = (await src.bars({ symbols: ["SPY"], from: "1950-01-01", to: "2016-12-31" })).get("SPY")!;
+    deepEqual(bars.map((b) => b.date), ["1953-02-16", "2016-05-27", "2016-05-31"]);
+    deepEqual(src.report().skipped.map((x) => [x.where, x.date, x.reason]), [
+      ["SPY.csv:3", "2016-05-28", "not a trading session (a weekend or an exchange holiday)"],
+      ["SPY.csv:4", "2016-05-30", "not a trading session (a weekend or an exchange holiday)"],
+    ]);
+    const strict = createCsvSource({
+      files: [join(dir, "SPY.csv")],
+      layout: "file-per-symbol",
+      strict: true,
+    });
+    await rejects(
+      strict.bars({ symbols: ["SPY"], from: "1950-01-01", to: "2016-12-31" }),
+      (e: unknown) =>
+        e instanceof DataValidationError && e.where === "SPY.csv:3" &&
+        /not a trading session/.test(e.message),
+    );
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
 Deno.test("csv: malformed rows give DataValidationError with file:line", async () => {
   const dir = tempDir();
   const header = "date,open,high,low,close,volume";
