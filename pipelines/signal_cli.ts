@@ -14,7 +14,7 @@ import {
   STORE_FLAGS,
 } from "./_cli_error.ts";
 import { loadFlagsConfig } from "./config.ts";
-import { parseBackends } from "./stores.ts";
+import { checkStoreExists, parseBackends, storeConfigFor } from "./stores.ts";
 import { failedChecksText, runSignal } from "./signal.ts";
 
 const USAGE =
@@ -47,7 +47,12 @@ export async function main(argv: string[]): Promise<number> {
     const backends = v.stores === undefined
       ? parseBackends(Deno.env.get("FMAI_STORES"))
       : parseBackends(v.stores);
-    await checkWritableDir(cfg.dataDir, v["store-dir"] !== undefined ? "--store-dir" : "dataDir");
+    const storeFlag = v["store-dir"] !== undefined ? "--store-dir" : "dataDir";
+    await checkWritableDir(cfg.dataDir, storeFlag);
+    // --no-collect decides on what is stored: a store that is not there is refused, not created empty
+    if (v["no-collect"]) {
+      await checkStoreExists(await storeConfigFor(cfg.dataDir, backends), undefined, storeFlag);
+    }
     if (v.report !== undefined) await checkReportPath(v.report, "--report");
     else await checkWritableDir(cfg.reportDir, "reportDir");
     const t0 = performance.now();

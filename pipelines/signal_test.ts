@@ -1297,6 +1297,9 @@ Deno.test("signal: bad --as-of and flags are one-line errors with exit code 2 be
       equal(await main(["--report", dir, "--store-dir", `${dir}/s`]), 2);
       equal(await main(["--report", "", "--store-dir", `${dir}/s`]), 2);
       equal(await main(["--store-dir", "/proc/fmai-nope"]), 2);
+      // --no-collect decides on a stored universe: a folder without a store is refused, not made a store
+      equal(await main(["--no-collect", "--store-dir", `${dir}/s`, "--report", `${dir}/r.html`]), 2);
+      ok(errors.at(-1)!.startsWith(`error: --store-dir ${dir}/s: no store there (`), errors.at(-1));
       await rejects(
         () =>
           runSignal({
