@@ -435,6 +435,18 @@ Deno.test({
       equal(u.stderr.trim().split("\n").length, 1, u.stderr);
       ok(/\^VIX is published after the close, so it cannot be traded/.test(u.stderr), u.stderr);
       ok(!existsSync(`${dir}/store2`), "nothing written");
+      // spells that miss the data's dates leave the train segment without a member: refused before any store is
+      // opened (the bars were stored and the run failed at "the train segment holds no rows")
+      await Deno.writeTextFile(`${dir}/late.csv`, "symbol,from,to\nSPY,2018-01-02,\nQQQ,2018-06-01,\n");
+      const late = await cli([...args, "--universe", `${dir}/late.csv`, "--store-dir", `${dir}/store3`]);
+      equal(late.code, 2, late.stderr);
+      equal(late.stderr.trim().split("\n").length, 1, late.stderr);
+      ok(
+        /^error: source\.universe \S+late\.csv: no member in the train segment 2015-01-02\.\.\S+ \(its spells run 2018-01-02\.\.on, the data 2015-01-02\.\.2018-12-31\)$/
+          .test(late.stderr.trim()),
+        late.stderr,
+      );
+      ok(!existsSync(`${dir}/store3`), "nothing written");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -3,14 +3,14 @@
  * report. Each step is its own function in `steps/`; this file only wires them and times them.
  * @module
  */
-import { ConfigError, fewOf, type IsoDate, nyDate } from "@lib/core/mod.ts";
+import { ConfigError, fewOf, type IsoDate, nyDate, type UniverseMember } from "@lib/core/mod.ts";
 import { basename } from "node:path";
 import type { MarketSource } from "@lib/sources/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
 import type { BacktestResult } from "@lib/backtest/mod.ts";
 import type { TrendMetrics } from "@lib/models/mod.ts";
-import type { BuiltDataset } from "@lib/dataset/mod.ts";
+import type { BuiltDataset, SegmentSpec } from "@lib/dataset/mod.ts";
 import {
   checkUniverseSize,
   type FittedSystem,
@@ -260,6 +260,34 @@ function sameEdgeEachDay(date: readonly string[], edge: ArrayLike<number>): bool
   return true;
 }
 
+/**
+ * Refuses a point-in-time universe whose membership spells leave a segment without any member (a `ConfigError`
+ * naming the segment, the spells' span and the data's dates).
+ */
+export function checkMembersInSegments(
+  file: string,
+  members: readonly UniverseMember[],
+  segments: Pick<SegmentSpec, "train" | "valid" | "test">,
+  data: readonly [IsoDate, IsoDate],
+): void {
+  for (
+    const [name, [a, b]] of [["train", segments.train], ["validation", segments.valid], [
+      "test",
+      segments.test,
+    ]] as const
+  ) {
+    if (members.some((m) => m.from <= b && (m.to === null || m.to >= a))) continue;
+    const first = members.reduce((x, m) => (m.from < x ? m.from : x), members[0].from);
+    const last = members.some((m) => m.to === null)
+      ? "on"
+      : members.reduce((x, m) => (m.to! > x ? m.to! : x), members[0].to!);
+    throw new ConfigError(
+      `source.universe ${file}: no member in the ${name} segment ${a}..${b} (its spells run ${first}..${last}, ` +
+        `the data ${data[0]}..${data[1]})`,
+    );
+  }
+}
+
 /** Runs every step and writes the report. */
 export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSummary> {
   const progress: Progress = createProgress({ quiet: opts.quiet });
@@ -295,6 +323,9 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
   if (segmentSource === "fractions") {
     checkEnoughData(fetchedSessions(fetched), { ...req, ...cfg.dataset, purge: spec.dataset.purge });
   }
+  // a point-in-time universe must have members in every segment (spells that miss the data's dates left the
+  // train segment without a row, found only after the bars were stored)
+  if (members.length) checkMembersInSegments(cfg.source.universe!, members, segments, range);
   // a ranking portfolio (top-k, long-short) would never hold anything with fewer than 2 symbols that have rows
   const warmup = featureWarmup(PIPELINE_FEATURE_SET);
   const counts = barCounts(req.symbols, fetched);
