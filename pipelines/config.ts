@@ -4,7 +4,14 @@
  * @module
  */
 import { parse as parseYaml } from "yaml";
-import { checkSymbol, ConfigError, normalizeSymbols, publicationDelay, shown } from "@lib/core/mod.ts";
+import {
+  checkSymbol,
+  ConfigError,
+  isCalendarDate,
+  normalizeSymbols,
+  publicationDelay,
+  shown,
+} from "@lib/core/mod.ts";
 import { TREND_MODEL_NAMES } from "@lib/models/mod.ts";
 import { EXPERT_CHOICES, makeSpec, type SegmentChoice, type SystemSpec } from "@lib/workflow/mod.ts";
 import type { RiskLimitOptions } from "@lib/signals/mod.ts";
@@ -349,8 +356,9 @@ export function dateRange(text: string, what: string): [string, string] {
   const m = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(text.trim());
   const valid = (d: string) =>
     !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
-  if (!m || !valid(m[1]) || !valid(m[2])) {
-    throw new ConfigError(`${what}: expected YYYY-MM-DD..YYYY-MM-DD, got ${JSON.stringify(text)}`);
+  if (!m) throw new ConfigError(`${what}: expected YYYY-MM-DD..YYYY-MM-DD, got ${JSON.stringify(text)}`);
+  for (const d of [m[1], m[2]]) {
+    if (!valid(d)) throw new ConfigError(`${what}: ${d} is not a calendar date (in ${JSON.stringify(text)})`);
   }
   if (m[1] > m[2]) throw new ConfigError(`${what}: empty date range ${text} (start after end)`);
   return [m[1], m[2]];
@@ -530,6 +538,20 @@ export function checkTradable(sym: string, where: string): void {
   }
 }
 
+/** `source.from`/`source.to` are calendar dates, `source.symbols` valid, tradable and listed once (in any case). */
+function checkSourceValues(c: Config, where: string): void {
+  for (const [k, v] of [["source.from", c.source.from], ["source.to", c.source.to]] as const) {
+    if (v !== null && (typeof v !== "string" || !isCalendarDate(v))) {
+      throw new ConfigError(`${where}${k}: expected YYYY-MM-DD (a calendar date), got ${shown(v)}`);
+    }
+  }
+  c.source.symbols.forEach((sym, i) => {
+    checkSymbol(sym, `${where}source.symbols[${i}]`);
+    checkTradable(sym, `${where}source.symbols[${i}]`);
+  });
+  normalizeSymbols(c.source.symbols, `${where}source.symbols`, ConfigError);
+}
+
 /**
  * {@linkcode loadConfig}, with what loading changed in what the user wrote, one line each, for a CLI to print
  * (`symbols: spy is SPY (...)`; empty when nothing changed). The notes stay out of the config, so the same
@@ -556,15 +578,14 @@ export async function loadConfigWithNotes(
     userTree = user;
     fileRefit = walkForwardOf(user)?.refitEvery;
     cfg = mergeChecked(cfg, user);
+    // the file's own dates and symbols, as it has them: a wrong one is refused even when a flag replaces it (the
+    // next run without the flag would read it)
+    if (opts.overrides) checkSourceValues(cfg as Config, `config ${opts.file}: `);
   }
   if (opts.overrides) cfg = mergeChecked(cfg, opts.overrides);
   const c = cfg as Config;
   checkRefitEvery(c, fileRefit, opts);
-  for (const [k, v] of [["source.from", c.source.from], ["source.to", c.source.to]] as const) {
-    if (v !== null && !/^\d{4}-\d{2}-\d{2}$/.test(v)) {
-      throw new ConfigError(`config ${k}: expected YYYY-MM-DD, got ${v}`);
-    }
-  }
+  checkSourceValues(c, "config ");
   if (c.source.from && c.source.to && c.source.from > c.source.to) {
     throw new ConfigError(`empty date range: source.from ${c.source.from} is after source.to ${c.source.to}`);
   }
@@ -619,10 +640,6 @@ export async function loadConfigWithNotes(
     );
   }
   parseModelRef(c.news.model);
-  c.source.symbols.forEach((sym, i) => {
-    checkSymbol(sym, `config source.symbols[${i}]`);
-    checkTradable(sym, `config source.symbols[${i}]`);
-  });
   // one spelling from here on: the research run, the daily run and collect store and look up the same symbol
   // (a symbol listed twice in any case is refused: the sources match symbols regardless of case)
   const { symbols, renamed } = normalizeSymbols(c.source.symbols, "config source.symbols", ConfigError);

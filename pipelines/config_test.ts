@@ -1,5 +1,5 @@
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
-import { ConfigError } from "@lib/core/mod.ts";
+import { ConfigError, InputError } from "@lib/core/mod.ts";
 import { loadConfig, loadConfigWithNotes, loadFlagsConfig, segmentChoice, specFromConfig } from "./config.ts";
 import { riskLimitsText } from "@lib/workflow/mod.ts";
 
@@ -75,7 +75,10 @@ Deno.test("segments, walk-forward and portfolio keys are checked at load", async
       /dataset\.segments\.test: expected YYYY-MM-DD\.\.YYYY-MM-DD/,
     ],
     [{ dataset: { segments: { test: "2018-01-04..2016-02-07" } } }, /empty date range/],
-    [{ dataset: { segments: { test: "2016-02-30..2016-03-07" } } }, /expected YYYY-MM-DD/],
+    [
+      { dataset: { segments: { test: "2016-02-30..2016-03-07" } } },
+      /test: 2016-02-30 is not a calendar date/,
+    ],
     [
       { dataset: { walkForward: { mode: "weekly" } } },
       /walkForward\.mode: "weekly" is not one of off, expanding, rolling/,
@@ -487,5 +490,48 @@ Deno.test("backtest.capital: the impact term's book size reaches the spec only w
       (e: Error) =>
         e instanceof ConfigError && /^config backtest\.capital: .* is out of range/.test(e.message),
     );
+  }
+});
+
+Deno.test("a config file's wrong date or symbol is refused even when a flag replaces it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      [
+        "source: {from: 2016-02-30}",
+        { source: { from: "2016-03-01" } },
+        /: source\.from: expected YYYY-MM-DD \(a calendar date\), got "2016-02-30"$/,
+      ],
+      ["source: {symbols: [SP Y, QQQ]}", { source: { symbols: ["SPY"] } }, /: source\.symbols\[0\]: /],
+      ["source: {symbols: [SPY, QQQ, spy]}", { source: { symbols: ["SPY"] } }, /source\.symbols/],
+    ];
+    for (const [text, overrides, re] of cases) {
+      await Deno.writeTextFile(`${dir}/c.yaml`, `${text}\n`);
+      await rejects(
+        () => loadConfig({ file: `${dir}/c.yaml`, overrides }),
+        (e: Error) =>
+          (e instanceof ConfigError || e instanceof InputError) &&
+          e.message.startsWith(`config ${dir}/c.yaml: `) && re.test(e.message),
+        text,
+      );
+    }
+    // a calendar date that does not exist is named in a date range
+    await rejects(
+      () =>
+        loadConfig({
+          overrides: {
+            dataset: {
+              segments: {
+                train: "2016-01-04..2017-02-30",
+                valid: "2017-03-01..2017-06-30",
+                test: "2017-07-03..2017-12-29",
+              },
+            },
+          },
+        }),
+      (e: Error) => /dataset\.segments\.train: 2017-02-30 is not a calendar date/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
