@@ -7,7 +7,7 @@
 import type { IsoDate } from "../core/mod.ts";
 import { constructPortfolio, type PortfolioOptions, type PortfolioResult } from "../signals/mod.ts";
 import type { CostOptions } from "./costs.ts";
-import { backtestWeights, type WeightBacktestResult } from "./weights.ts";
+import { backtestWeights, costedSettle, type WeightBacktestResult } from "./weights.ts";
 
 /** Inputs of {@link alwaysLongVolTargeted}: `T x S` panels as in `PortfolioInput` and `WeightBacktestInput`. */
 export interface BaselineInput {
@@ -43,9 +43,15 @@ export function alwaysLongVolTargeted(
       edge,
       dailyVol: x.dailyVol,
       history: x.history,
-      // settled traded returns, for the risk hooks a caller's options may hold (a drawdown brake)
+      // settled traded returns, for the risk hooks a caller's options may hold (a drawdown brake), and after costs
+      // as the backtest below books them
       outcomes: x.returns,
       firstDecision: x.firstDecision,
+      settle: costedSettle(
+        { symbols: x.symbols.length, returns: x.returns, dailyVol: x.dailyVol, adv: x.adv },
+        options.costs ?? {},
+        x.firstDecision ?? 0,
+      ),
     },
     { maxWeight: 1, ...options.portfolio, method: "always-long", weighting: "equal" },
   );

@@ -40,6 +40,13 @@ export {
   resolveCosts,
   tradeCost,
 } from "./costs.ts";
-export { backtestWeights, type WeightBacktestInput, type WeightBacktestResult } from "./weights.ts";
+export {
+  backtestWeights,
+  costedSettle,
+  type SimulatedDay,
+  type WeightBacktestInput,
+  type WeightBacktestResult,
+  WeightsSimulator,
+} from "./weights.ts";
 export { alwaysLongVolTargeted, type BaselineInput } from "./baselines.ts";
 export * from "./scorecard.ts";

@@ -33,11 +33,122 @@ export interface WeightBacktestResult extends BacktestResult {
   unpricedTrades: number;
 }
 
+/** One simulated day of a weights book (see {@link WeightsSimulator}). */
+export interface SimulatedDay {
+  /** `Σ_s e_s r_s`. */
+  gross: number;
+  /** Fixed and impact costs of the day's trades, a fraction of capital. */
+  cost: number;
+  impact: number;
+  /** `gross - cost`: the day's return after costs. */
+  net: number;
+  /** `Σ_s |e_s - h_s|` against the drifted book. */
+  turnover: number;
+  /** `Σ_s |e_s|` and `Σ_s e_s`. */
+  exposure: number;
+  netExposure: number;
+  /** Positions held, positions with a positive return, trades that open or flip a position, unpriced trades. */
+  held: number;
+  wins: number;
+  trades: number;
+  unpriced: number;
+}
+
+/**
+ * The weights book's simulation one day at a time, from cash: the day's effective weights `e` (the target, 0
+ * where the return is NaN) against the book drifted from the day before, each name's trade paying
+ * {@link tradeCost} at the capital `capital · equity`. {@link backtestWeights} runs it over a panel; the sizing
+ * stage's drawdown brake runs it as the days settle, so the equity it reads is the backtest's, after costs.
+ */
+export class WeightsSimulator {
+  private readonly c: ReturnType<typeof resolveCosts>;
+  private readonly h: Float64Array;
+  private equity = 1;
+
+  constructor(symbols: number, costs: CostOptions = {}) {
+    this.c = resolveCosts(costs);
+    this.h = new Float64Array(symbols);
+  }
+
+  /** Simulates the next day: target weights, traded returns and (for the impact term) daily vol and ADV per name. */
+  step(
+    weights: ArrayLike<number>,
+    returns: ArrayLike<number>,
+    dailyVol?: ArrayLike<number>,
+    adv?: ArrayLike<number>,
+  ): SimulatedDay {
+    const c = this.c, h = this.h, S = h.length;
+    let pnl = 0, cost = 0, imp = 0, traded = 0, g = 0, n = 0, held = 0, wins = 0, trades = 0, unpriced = 0;
+    for (let s = 0; s < S; s++) {
+      const r = returns[s];
+      const w = weights[s];
+      const e = Number.isFinite(r) && Number.isFinite(w) ? w : 0;
+      const d = Math.abs(e - h[s]);
+      if (d > 0) {
+        const sig = dailyVol ? dailyVol[s] : NaN, a = adv ? adv[s] : NaN;
+        const tc = tradeCost(d, c.capital * this.equity, sig, a, c);
+        if (c.impact > 0 && !(a > 0 && sig > 0)) unpriced++;
+        cost += tc.fixed + tc.impact;
+        imp += tc.impact;
+        traded += d;
+        if (e !== 0 && Math.sign(e) !== Math.sign(h[s])) trades++;
+      }
+      if (e !== 0) {
+        const p = e * r;
+        pnl += p;
+        g += Math.abs(e);
+        n += e;
+        held++;
+        if (p > 0) wins++;
+      }
+      h[s] = e;
+    }
+    // drift the book to the next open
+    const k = 1 + pnl;
+    for (let s = 0; s < S; s++) if (h[s] !== 0) h[s] = k > 0 ? h[s] * (1 + returns[s]) / k : 0;
+    const net = pnl - cost;
+    this.equity *= 1 + net;
+    return {
+      gross: pnl,
+      cost,
+      impact: imp,
+      net,
+      turnover: traded,
+      exposure: g,
+      netExposure: n,
+      held,
+      wins,
+      trades,
+      unpriced,
+    };
+  }
+}
+
+/**
+ * A `constructPortfolio` settle function (lib/signals `PortfolioInput.settle`): each decision day's return after
+ * costs as {@link backtestWeights} books it over the same `T x S` panels from day `first`, so the drawdown brake
+ * reads the equity the backtest reports. Days must come in order, from `first`.
+ */
+export function costedSettle(
+  x: { symbols: number; returns: Float64Array; dailyVol?: Float64Array; adv?: Float64Array },
+  costs: CostOptions,
+  first = 0,
+): (d: number, w: Float64Array) => number {
+  const S = x.symbols, sim = new WeightsSimulator(S, costs);
+  let next = first;
+  const row = (a: Float64Array | undefined, d: number) => a?.subarray(d * S, d * S + S);
+  return (d, w) => {
+    if (d !== next) throw new RangeError(`settle: decision day ${d} out of order (expected ${next})`);
+    next++;
+    return sim.step(w, row(x.returns, d)!, row(x.dailyVol, d), row(x.adv, d)).net;
+  };
+}
+
 /**
  * Daily portfolio return `R_t = Σ_s e_ts r_ts - cost_t`, `e` the effective weights (the target, 0 where the
  * return is NaN). Turnover is measured against the drifted book: `h_s = e_{t-1,s} (1 + r_{t-1,s}) / (1 +
  * R^gross_{t-1})`, `turnover_t = Σ_s |e_ts - h_s|`, and each name's trade pays {@link tradeCost} at the capital
- * `capital · equity_{t-1}`. Starts from cash; cash earns 0. O(T·S).
+ * `capital · equity_{t-1}` ({@link WeightsSimulator}). Starts from cash; cash earns 0. O(T·S).
  */
 export function backtestWeights(
   x: WeightBacktestInput,
@@ -55,51 +166,26 @@ export function backtestWeights(
       throw new RangeError(`backtestWeights: dates not ascending at ${x.dates[t]}`);
     }
   }
-  const c = resolveCosts(options);
   const ppy = options.periodsPerYear ?? 252;
   const returns = new Float64Array(T), gross = new Float64Array(T), costs = new Float64Array(T);
   const turnover = new Float64Array(T), exposure = new Float64Array(T), net = new Float64Array(T);
   const impact = new Float64Array(T);
-  const h = new Float64Array(S);
-  let equity = 1, held = 0, wins = 0, trades = 0, unpriced = 0;
+  const sim = new WeightsSimulator(S, options);
+  let held = 0, wins = 0, trades = 0, unpriced = 0;
+  const row = (a: Float64Array | undefined, t: number) => a?.subarray(t * S, t * S + S);
   for (let t = 0; t < T; t++) {
-    const o = t * S;
-    let pnl = 0, cost = 0, imp = 0, traded = 0, g = 0, n = 0;
-    for (let s = 0; s < S; s++) {
-      const r = x.returns[o + s];
-      const w = x.weights[o + s];
-      const e = Number.isFinite(r) && Number.isFinite(w) ? w : 0;
-      const d = Math.abs(e - h[s]);
-      if (d > 0) {
-        const sig = x.dailyVol ? x.dailyVol[o + s] : NaN, adv = x.adv ? x.adv[o + s] : NaN;
-        const tc = tradeCost(d, c.capital * equity, sig, adv, c);
-        if (c.impact > 0 && !(adv > 0 && sig > 0)) unpriced++;
-        cost += tc.fixed + tc.impact;
-        imp += tc.impact;
-        traded += d;
-        if (e !== 0 && Math.sign(e) !== Math.sign(h[s])) trades++;
-      }
-      if (e !== 0) {
-        const p = e * r;
-        pnl += p;
-        g += Math.abs(e);
-        n += e;
-        held++;
-        if (p > 0) wins++;
-      }
-      h[s] = e;
-    }
-    gross[t] = pnl;
-    costs[t] = cost;
-    impact[t] = imp;
-    returns[t] = pnl - cost;
-    turnover[t] = traded;
-    exposure[t] = g;
-    net[t] = n;
-    // drift the book to the next open
-    const k = 1 + pnl;
-    for (let s = 0; s < S; s++) if (h[s] !== 0) h[s] = k > 0 ? h[s] * (1 + x.returns[o + s]) / k : 0;
-    equity *= 1 + returns[t];
+    const d = sim.step(row(x.weights, t)!, row(x.returns, t)!, row(x.dailyVol, t), row(x.adv, t));
+    gross[t] = d.gross;
+    costs[t] = d.cost;
+    impact[t] = d.impact;
+    returns[t] = d.net;
+    turnover[t] = d.turnover;
+    exposure[t] = d.exposure;
+    net[t] = d.netExposure;
+    held += d.held;
+    wins += d.wins;
+    trades += d.trades;
+    unpriced += d.unpriced;
   }
   const { equity: eq, drawdown } = equityAndDrawdown(returns);
   const mean = (a: Float64Array) => a.length ? a.reduce((p, v) => p + v, 0) / a.length : NaN;

@@ -33,7 +33,7 @@ import {
   type VolSegment,
 } from "../models/mod.ts";
 import { lineFigure, type Table } from "../report/mod.ts";
-import { backtestWeights } from "../backtest/mod.ts";
+import { backtestWeights, costedSettle } from "../backtest/mod.ts";
 import { constructPortfolio, riskLimitHooks, type RiskLimitOptions } from "../signals/mod.ts";
 import { type SymbolSeries, toSeries, TREND_SEGMENTS } from "../dataset/mod.ts";
 import { csvPresets } from "../sources/mod.ts";
@@ -312,6 +312,8 @@ export function riskLimitBacktests(p: LongBookPanels, targetVol = 0.1) {
         history: p.history,
         outcomes: p.traded,
         firstDecision: p.first,
+        // the brake reads the equity the backtest below books (after its 5 bps)
+        settle: costedSettle({ symbols: S, returns: p.traded }, { costBps: 5 }, p.first),
       },
       { method: "always-long", weighting: "equal", targetVol, maxWeight: 1, riskHooks: hooks },
     );

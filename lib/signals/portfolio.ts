@@ -28,6 +28,11 @@ export interface RiskContext {
    * without `PortfolioInput.outcomes`.
    */
   realized: Float64Array;
+  /**
+   * The same settled days' returns after costs, as the backtest books them (`PortfolioInput.settle`); `realized`
+   * itself when no settle function is given. What the drawdown brake reads.
+   */
+  settled: Float64Array;
 }
 
 /** A later risk stage: adjusts the day's weights in place (the limits are re-applied afterwards). */
@@ -107,6 +112,12 @@ export interface PortfolioInput {
   outcomes?: Float64Array;
   /** First decision day (earlier days only warm up the risk model). Default 0. */
   firstDecision?: number;
+  /**
+   * The book's return after costs of decision day `d` (its final weights `w`), as the backtest simulates it; called
+   * once per decision day in order, from `firstDecision`, when the day has settled. For the risk hooks'
+   * `RiskContext.settled` (the lib/backtest cost model lives a layer above: the caller passes it in).
+   */
+  settle?: (d: number, w: Float64Array) => number;
 }
 
 /** Target weights and their daily summaries (days before `firstDecision` are all zero). */
@@ -306,7 +317,7 @@ export function constructPortfolio(x: PortfolioInput, options: PortfolioOptions 
   const weights = new Float64Array(T * S), decision = new Float64Array(T * S).fill(NaN);
   const gross = new Float64Array(T), net = new Float64Array(T), exAnteVol = new Float64Array(T).fill(NaN);
   const volScale = new Float64Array(T).fill(1), heldCount = new Int32Array(T);
-  const realized = new Float64Array(T).fill(NaN);
+  const realized = new Float64Array(T).fill(NaN), settled = new Float64Array(T).fill(NaN);
   const age = new Float64Array(S);
   let longs: number[] = [], shorts: number[] = [];
   const w = new Float64Array(S);
@@ -377,6 +388,7 @@ export function constructPortfolio(x: PortfolioInput, options: PortfolioOptions 
             if (wd !== 0 && Number.isFinite(y)) r += wd * y;
           }
           realized[d] = r;
+          settled[d] = x.settle ? x.settle(d, weights.subarray(d * S, d * S + S)) : r;
         }
       }
       const ctx: RiskContext = {
@@ -385,6 +397,7 @@ export function constructPortfolio(x: PortfolioInput, options: PortfolioOptions 
         symbols: x.symbols,
         portfolioVol: vol,
         realized: x.outcomes ? realized.subarray(first, Math.max(first, t - 1)) : new Float64Array(0),
+        settled: x.outcomes ? settled.subarray(first, Math.max(first, t - 1)) : new Float64Array(0),
       };
       for (const h of o.riskHooks) h(w, ctx);
       applyLimits(w, o.maxWeight, o.maxGross, o.netRange);

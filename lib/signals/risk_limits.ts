@@ -7,8 +7,9 @@
  *   the `alpha` quantile of the portfolio's own standardized realized returns (filtered historical simulation:
  *   each settled day's traded return divided by the ex-ante volatility of the book that earned it); until
  *   `minHistory` days have settled, the quantile of a standardized Student-t with 5 degrees of freedom.
- * - Drawdown brake: once the realized equity of the book (settled traded returns, compounded) is `threshold`
- *   or more below its peak, exposure is multiplied by `scale` until the drawdown is back under `recover`.
+ * - Drawdown brake: once the realized equity of the book (settled traded returns after costs, compounded, as the
+ *   backtest books them when the caller gives `PortfolioInput.settle`) is `threshold` or more below its peak,
+ *   exposure is multiplied by `scale` until the drawdown is back under `recover`.
  *
  * Everything a hook reads is known at the decision's close: a decision at `d` earns open `d+1` -> open `d+2`
  * and is settled only from `d + 2` on (`RiskContext.realized`).
@@ -173,8 +174,8 @@ export function brakeState(record: ArrayLike<number>, o: DrawdownBrakeOptions): 
 
 /**
  * A drawdown-brake hook with a record of the days it was engaged. One hook per portfolio run. It reads the book's
- * own settled returns (`RiskContext.realized`, one more each day, so the state after them is the one the days
- * walked to); given `account`, the settled returns of the book actually traded (the production paper account), it
+ * own settled returns after costs (`RiskContext.settled`, one more each day, so the state after them is the one the
+ * days walked to: the backtest's equity curve, whose drawdown the report shows); given `account`, the settled returns of the book actually traded (the production paper account), it
  * reads those instead: the brake's state after them holds on every day.
  */
 export function drawdownBrakeHook(
@@ -185,7 +186,7 @@ export function drawdownBrakeHook(
   const engaged: number[] = [];
   const fixed = account === undefined ? undefined : brakeState(account, o).braking;
   const hook = (w: Float64Array, ctx: RiskContext) => {
-    if (fixed ?? brakeState(ctx.realized, o).braking) {
+    if (fixed ?? brakeState(ctx.settled, o).braking) {
       scaleBook(w, scale);
       engaged.push(ctx.t);
     }

@@ -12,6 +12,7 @@ import {
   type BacktestResult,
   backtestWeights,
   buyAndHold,
+  costedSettle,
   type CostOptions,
   DEFAULT_CAPITAL,
   type WeightBacktestResult,
@@ -110,10 +111,12 @@ export function bookPanels(ds: Dataset, p: BookRows, warmup = RISK_WARMUP): Book
 export type BookOptions = Omit<PortfolioOptions, "riskHooks"> & {
   riskLimits?: RiskLimitOptions;
   account?: readonly number[];
+  /** The cost model the drawdown brake's record is booked with (the backtest's; none: returns before costs). */
+  costs?: CostOptions;
 };
 
 /** The portfolio options of a book with fresh risk-limit hooks. */
-function withHooks({ riskLimits, account, ...o }: BookOptions): PortfolioOptions {
+function withHooks({ riskLimits, account, costs: _c, ...o }: BookOptions): PortfolioOptions {
   return riskLimits ? { ...o, riskHooks: riskLimitHooks(riskLimits, account) } : o;
 }
 
@@ -130,7 +133,8 @@ export type BookResult = PortfolioResult & {
 export function portfolioOptions(spec: SystemSpec): BookOptions {
   const p = spec.portfolio;
   return {
-    ...(p.risk ? { riskLimits: p.risk } : {}),
+    // with risk limits, the brake's record is the backtest's equity, after the spec's costs
+    ...(p.risk ? { riskLimits: p.risk, costs: costOptions(spec) } : {}),
     method: p.method,
     topK: p.topK,
     nDrop: p.nDrop,
@@ -263,6 +267,21 @@ export function buildBook(
     history: panels.history,
     outcomes: panels.returns,
     firstDecision: panels.first,
+    // the brake reads each settled day after the costs the backtest books
+    ...(options.costs
+      ? {
+        settle: costedSettle(
+          {
+            symbols: panels.symbols.length,
+            returns: panels.returns,
+            dailyVol: panels.dailyVol,
+            adv: panels.adv,
+          },
+          options.costs,
+          panels.first,
+        ),
+      }
+      : {}),
   }, o);
   const cap = o.riskHooks?.find((h): h is VarLimitHook => "varAt" in h);
   if (!cap) return book;

@@ -105,3 +105,37 @@ Deno.test("book: the last decision days without a known traded return are not ba
   const none = { ...p, returns: new Float64Array(T * S).fill(NaN) };
   equal(settledEnd(none), T);
 });
+
+Deno.test("book: the drawdown brake reads the settled equity after the costs the backtest books", () => {
+  const p = panels(), S = 4, T = p.dates.length;
+  // traded returns all 0: only the costs of a book that swaps its names every day can draw it down
+  p.returns.fill(0);
+  for (let s = 0; s < S; s++) p.returns[(T - 1) * S + s] = NaN;
+  const edge = Float64Array.from(p.cell, (_, k) => {
+    const t = Math.floor(k / S), s = k % S;
+    return (s + t) % 2 === 0 ? 0.1 : -0.1; // A, C one day, B, D the next
+  });
+  const base: BookOptions = { method: "topk-dropout", topK: 2, nDrop: 2, targetVol: 0, maxWeight: 0.5 };
+  const costs = { costBps: 50, impact: 0 };
+  const brake = { drawdownBrake: { threshold: 0.05, scale: 0.5 } };
+  const free = buildBook(p, edge, base);
+  const bt = backtestBook(p, free.weights, costs);
+  // the costs draw the book down past 5% (gross returns are all 0: before costs there is no drawdown)
+  ok(Math.min(...bt.drawdown) < -0.05, `after-cost drawdown ${Math.min(...bt.drawdown)}`);
+  const gross = grossOf(free.weights, S);
+  const pre = grossOf(buildBook(p, edge, { ...base, riskLimits: brake }).weights, S);
+  deepEqual(pre, gross, "before costs: nothing to brake");
+  const post = grossOf(buildBook(p, edge, { ...base, riskLimits: brake, costs }).weights, S);
+  // engaged from the first day whose settled record (decisions up to t - 2) is 5% down after costs
+  const eq = bt.equity, first = p.first;
+  let peak = 1, want = -1;
+  for (let t = first + 2; t < T && want < 0; t++) {
+    const e = eq[t - 2 - first];
+    peak = Math.max(peak, e);
+    if (1 - e / peak >= 0.05) want = t;
+  }
+  ok(want > 0, "the backtest's equity crosses the threshold");
+  const engaged = post.findIndex((g, t) => t >= first && gross[t] > 0 && Math.abs(g - gross[t] / 2) < 1e-12);
+  equal(engaged, want);
+  for (let t = 0; t < want; t++) ok(Math.abs(post[t] - gross[t]) < 1e-12, `day ${t}: not braked before`);
+});
