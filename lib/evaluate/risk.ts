@@ -105,6 +105,9 @@ export function gjrSegments(
       zFrom: first,
       mu: f.params.mu,
       sigma,
+      // gjr-t's tail is the model's own unit-variance Student-t, estimated jointly with the volatility, not a t
+      // fitted again to its residuals
+      ...(Number.isFinite(f.params.nu) && f.params.nu > 2 ? { dist: { nu: f.params.nu, scale: 1 } } : {}),
     });
   });
   return { segments, fits, fitMs };

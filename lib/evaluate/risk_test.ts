@@ -1,6 +1,14 @@
-import { equal, ok } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { backtestRun, indexRiskRun, RISK_DEFAULT, RISK_METHODS_INDEX, stockRiskRun } from "./risk.ts";
+import { stdTQuantile, volScaledRisk } from "../models/mod.ts";
+import {
+  backtestRun,
+  gjrSegments,
+  indexRiskRun,
+  RISK_DEFAULT,
+  RISK_METHODS_INDEX,
+  stockRiskRun,
+} from "./risk.ts";
 import { loadVolInputs, type VolInputs } from "./volatility.ts";
 
 const SHARED = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
@@ -51,4 +59,18 @@ Deno.test("stockRiskRun: forecasts exactly the returns dated inside the test seg
   equal(dates[run.from], "2016-01-04");
   equal(dates[run.to - 1] <= "2016-06-30" && dates[run.to] > "2016-06-30", true);
   for (const p of run.paths) ok(Number.isNaN(p.var_[0][run.from - 1]) && p.var_[0][run.from] > 0, p.method);
+});
+
+Deno.test("gjr-t's tail is the GJR model's own unit-variance Student-t, not a t fitted again to its residuals", () => {
+  const from = inp.dates.indexOf("2016-01-04"), to = inp.dates.indexOf("2016-06-30");
+  const g = gjrSegments(inp.ret, [from], to);
+  equal(g.segments.length, 1);
+  const nu = g.fits[0].params.nu;
+  ok(nu > 2 && nu < 30, `nu ${nu}`);
+  deepEqual(g.segments[0].dist, { nu, scale: 1 });
+  const gj = volScaledRisk(inp.ret, g.segments, [0.01], { t: "gjr-t", fhs: "gjr-fhs" });
+  deepEqual([gj.fits[0].nu, gj.fits[0].scale], [nu, 1]);
+  // its 99% VaR: -(mu + sigma q_nu(0.01)) with the model's nu
+  const t = from + 10, s = g.segments[0].sigma[t];
+  ok(Math.abs(gj.t.var_[0][t] - -(g.segments[0].mu + s * stdTQuantile(0.01, nu))) < 1e-15);
 });

@@ -5,8 +5,9 @@
  *
  * Methods:
  * - `parametric-t`: a volatility forecast `sigma[t]` and mean `mu`, and a Student-t fitted by maximum
- *   likelihood (scale and degrees of freedom) to the standardized residuals of the estimation window (or the
- *   model's own t when it estimated one jointly, as GJR-GARCH-t does):
+ *   likelihood (scale and degrees of freedom) to the standardized residuals of the estimation window, or the
+ *   model's own t when it estimated one jointly (`VolSegment.dist`; lib/evaluate's `gjr-t` passes GJR-GARCH-t's
+ *   own `nu`, scale 1):
  *   `VaR = -(mu + sigma s q_nu(alpha))`, `ES = -(mu + sigma s E[Z | Z <= q_nu(alpha)])`.
  * - `fhs` (filtered historical simulation, Barone-Adesi et al. 1999): the same volatility forecast with the
  *   empirical distribution of the estimation window's standardized residuals instead of the t. For one day the
