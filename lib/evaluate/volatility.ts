@@ -333,18 +333,21 @@ export function volRun(
   return { h, origins, target, forecasts: fc, fitMs, refits: refits + 1, scale, garchParams, gjrFits };
 }
 
-/** Rolling mean of QLIKE over `w` forecasts (NaN until `w` are seen). */
+/** Rolling mean of QLIKE over `w` forecasts (NaN until `w` are seen; days without a loss are left out of the mean). */
 export function rollingQlike(rv: Float64Array, f: Float64Array, w = 250): Float64Array {
-  const q = new Float64Array(rv.length), out = new Float64Array(rv.length).fill(NaN);
+  const q = new Float64Array(rv.length), ok = new Uint8Array(rv.length);
+  const out = new Float64Array(rv.length).fill(NaN);
   for (let i = 0; i < rv.length; i++) {
     const r = rv[i] / f[i];
-    q[i] = r > 0 && Number.isFinite(r) ? r - Math.log(r) - 1 : 0;
+    if (r > 0 && Number.isFinite(r)) (q[i] = r - Math.log(r) - 1, ok[i] = 1);
   }
-  let s = 0;
+  // the mean over the window's days with a loss (a missing one is left out, not counted as 0)
+  let s = 0, c = 0;
   for (let i = 0; i < rv.length; i++) {
     s += q[i];
-    if (i >= w) s -= q[i - w];
-    if (i >= w - 1) out[i] = s / w;
+    c += ok[i];
+    if (i >= w) (s -= q[i - w], c -= ok[i - w]);
+    if (i >= w - 1 && c > 0) out[i] = s / c;
   }
   return out;
 }

@@ -103,3 +103,14 @@ function loadVixCloses(): Map<string, number> {
   const text = Deno.readTextFileSync(`${SHARED}/us-index-etf-daily-yahoo/INDEX_VIX.csv`);
   return new Map(text.trim().split("\n").slice(1).map((l) => l.split(",")).map((r) => [r[0], +r[4]]));
 }
+
+Deno.test("rollingQlike: a day without a loss (no realized value) is left out of the window's mean, not counted as 0", () => {
+  const rv = Float64Array.of(2, 2, NaN, 2), f = Float64Array.of(1, 1, 1, 1);
+  const q = 2 - Math.log(2) - 1;
+  const r = rollingQlike(rv, f, 2);
+  ok(Number.isNaN(r[0]));
+  equal(r[1], q);
+  equal(r[2], q, "the missing day: the mean of the one loss in the window");
+  equal(r[3], q);
+  ok(Number.isNaN(rollingQlike(Float64Array.of(NaN, NaN), Float64Array.of(1, 1), 2)[1]), "no loss at all");
+});

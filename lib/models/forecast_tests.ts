@@ -68,7 +68,15 @@ export function dieboldMariano(
   if (n < 10) return { meanDiff: NaN, stat: NaN, pValue: NaN, n, lag };
   const mean = d.reduce((s, v) => s + v, 0) / n;
   const lrv = neweyWestVariance(d, lag);
-  if (!(lrv > 0)) return { meanDiff: mean, stat: NaN, pValue: NaN, n, lag };
+  if (!(lrv > 0)) {
+    // no variance in the loss differences: identical losses are no evidence of a difference (p 1), a constant
+    // non-zero difference is all the evidence there is (p 0)
+    if (d.every((v) => v === 0)) return { meanDiff: 0, stat: 0, pValue: 1, n, lag };
+    if (d.every((v) => v === d[0])) {
+      return { meanDiff: mean, stat: Math.sign(mean) * Infinity, pValue: 0, n, lag };
+    }
+    return { meanDiff: mean, stat: NaN, pValue: NaN, n, lag };
+  }
   const dm = mean / Math.sqrt(lrv / n);
   const stat = dm * Math.sqrt((n + 1 - 2 * h + (h * (h - 1)) / n) / n);
   const pValue = 2 * tCdf(-Math.abs(stat), n - 1);

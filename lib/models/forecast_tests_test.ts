@@ -1,4 +1,4 @@
-import { equal, ok, throws } from "node:assert/strict";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { normalRng } from "../core/mod.ts";
 import {
   defaultHacLag,
@@ -34,6 +34,17 @@ Deno.test("Diebold-Mariano: equal losses are not rejected, a worse forecast is",
   ok(Math.abs(r.stat + d.stat) < 1e-12, "antisymmetric");
   throws(() => dieboldMariano([1, 2], [1]), RangeError);
   ok(Number.isNaN(dieboldMariano([1, 2, 3], [1, 2, 3]).pValue));
+  // no variance in the differences: identical losses are no evidence (p 1), a constant gap all of it (p 0)
+  const ones = new Array(20).fill(1);
+  deepEqual(dieboldMariano(ones, ones), {
+    meanDiff: 0,
+    stat: 0,
+    pValue: 1,
+    n: 20,
+    lag: dieboldMariano(ones, ones).lag,
+  });
+  const gap = dieboldMariano(ones.map((v) => v + 0.5), ones);
+  deepEqual([gap.stat, gap.pValue, gap.meanDiff], [Infinity, 0, 0.5]);
 });
 
 Deno.test("model confidence set: keeps the equally good, removes the clearly worse", () => {
