@@ -20,7 +20,10 @@ export interface Metrics {
   sortino: number;
   /** Largest peak-to-trough fall of the equity curve, as a non-positive fraction (-0.25 = a 25% drawdown). */
   maxDrawdown: number;
-  /** Mean daily two-way turnover (buys plus sells; one-way is half): `sum_s |Δposition_s| / active symbols`. */
+  /**
+   * Mean daily two-way turnover (buys plus sells; one-way is half): `sum_s |Δposition_s| / active symbols` for the
+   * equal-capital backtest, `sum_s |Δw_s|` (a fraction of capital) for the weights backtest.
+   */
   turnover: number;
   /** `turnover × periodsPerYear`. */
   annTurnover: number;
@@ -28,7 +31,10 @@ export interface Metrics {
   hitRate: number;
   /** Entries: symbol-days where the position became non-zero or flipped sign. */
   trades: number;
-  /** Mean over days of `sum_s |position_s| / active symbols` (gross exposure). */
+  /**
+   * Mean over days of the gross exposure: `sum_s |position_s| / active symbols` for the equal-capital backtest,
+   * `sum_s |w_s|` (a fraction of capital) for the weights backtest.
+   */
   exposure: number;
 }
 

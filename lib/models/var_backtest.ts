@@ -7,8 +7,12 @@
  * - Christoffersen (1998) independence (first-order Markov hits, chi-squared(1)) and conditional coverage
  *   (the sum, chi-squared(2)).
  * - Acerbi and Szekely (2014) test 2 for ES: `Z2 = sum_t L_t I_t / (T alpha ES_t) - 1` with `L_t = -r_t`;
- *   zero in expectation when the forecasts are right, positive when risk is underestimated. Its p-value is
- *   simulated from the forecasts' own predictive distributions, as the paper prescribes.
+ *   zero in expectation when the forecasts are right and continuous (a discrete predictive distribution, such
+ *   as historical simulation's, puts a little more than `alpha` below its interpolated quantile: Z2 is then
+ *   slightly positive in expectation), positive when risk is underestimated. Its p-value is simulated from the
+ *   forecasts' own predictive distributions, as the paper prescribes, so it allows for that. It is taken over the
+ *   days with a positive VaR and ES; Kupiec and Christoffersen count every day with a finite forecast, so a hit
+ *   on a day with ES <= 0 counts there and not in Z2.
  * @module
  */
 import { mulberry32 } from "../core/mod.ts";
