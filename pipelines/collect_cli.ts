@@ -26,7 +26,6 @@ import {
   createReplayFetch,
   createYahooSource,
   csvSourceFor,
-  SYNTHETIC_START,
 } from "@lib/sources/mod.ts";
 import { EMBEDDED_DB_FILE, openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, parseBackends, storeConfigFor } from "./stores.ts";
@@ -48,7 +47,7 @@ import { createProgress } from "./progress.ts";
 import { asConfigError, checkWritableDir, parseArgsOnce, reportCliError, runAsMain } from "./_cli_error.ts";
 import { inputNote } from "./steps/collect.ts";
 import { loadConfig } from "./config.ts";
-import { syntheticMarketFor } from "./source.ts";
+import { syntheticMarketThrough } from "./source.ts";
 
 const USAGE = `usage:
   deno task collect --source yahoo|nasdaq|csv|synthetic --symbols AAPL,MSFT --from YYYY-MM-DD --to YYYY-MM-DD
@@ -256,10 +255,7 @@ export async function buildSources(
     }
     // the demo's and the daily run's market (config/default.yaml source.synthetic), extended to --to: the same
     // bars for the same dates whatever range is collected (it begins at SYNTHETIC_START)
-    const cfg = await loadConfig();
-    const s = cfg.source.synthetic;
-    const n = Math.max(s.sessions, sessions(SYNTHETIC_START, a.to).length);
-    sources.market = syntheticMarketFor({ ...s, sessions: n });
+    sources.market = syntheticMarketThrough((await loadConfig()).source.synthetic, a.to);
     delete sources.raw;
   }
   // the symbols a user named must each have a bar in the range (all of a source's: those listed later have none)

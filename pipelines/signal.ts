@@ -103,7 +103,7 @@ import {
 } from "./collect/mod.ts";
 import { type Config, retrainWindow, specFromConfig } from "./config.ts";
 import { createProgress, type Progress } from "./progress.ts";
-import { sourceFromConfig, specForSource } from "./source.ts";
+import { sourceFromConfig, specForSource, syntheticMarketThrough } from "./source.ts";
 import { leftOutNote, membersOn, runUniverse } from "./steps/collect.ts";
 import {
   marketFromBars,
@@ -1184,7 +1184,12 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
   const until = cfg.source.to;
   const p = cfg.production;
   const window = retrainWindow(p.retrain.window);
-  const source = opts.source ?? await sourceFromConfig(cfg);
+  // the synthetic market is extended to an --as-of after its sessions, as `deno task collect` extends it to --to
+  // (the same bars for the same dates): a store it filled is one the run can decide on
+  const source = opts.source ??
+    (cfg.source.kind === "synthetic" && opts.asOf !== undefined
+      ? syntheticMarketThrough(cfg.source.synthetic, opts.asOf)
+      : await sourceFromConfig(cfg));
   const spec = await specForSource(specFromConfig(cfg), source);
   // the dates the run may collect: from source.from (or the source's first) to the as-of date, source.to or today
   const dates = (source as { dates?: string[] }).dates;

@@ -29,6 +29,7 @@ import { issuedView } from "@lib/serve/mod.ts";
 import { type Config, loadConfig, retrainWindow, specFromConfig } from "./config.ts";
 import { DEFAULT_SPEC, loadSystem, SYSTEM_FORMAT_VERSION } from "@lib/workflow/mod.ts";
 import { main } from "./signal_cli.ts";
+import { syntheticMarketFor } from "./source.ts";
 import { createProgress } from "./progress.ts";
 import { ensureTables } from "./collect/mod.ts";
 import {
@@ -171,6 +172,21 @@ storeTest(
     equal(refit.promotion, "refit reproduced the champion");
     equal(refit.written, 0);
     equal((await listVersions(stores.objects, "system")).length, 1);
+  },
+);
+
+storeTest(
+  "signal: an --as-of after the synthetic market's sessions extends it, as collect does (the same bars for the same dates)",
+  async (cfg, stores) => {
+    const m = syntheticMarketFor(cfg.source.synthetic);
+    const last = m.dates[m.dates.length - 1], later = sessions(last, "2099-12-31")[30];
+    const out = await runSignal(cfg, { ...quiet, stores, asOf: later });
+    equal(out.asOf, later);
+    equal(out.signals.length, 6);
+    // the stored bars up to the market's last session are the config's 420-session market's own
+    const [bar] = await stores.tables.query("bars", { where: { symbol: m.symbols[0], date: last } });
+    const want = (await m.bars({ symbols: [m.symbols[0]], from: last, to: last })).get(m.symbols[0])![0];
+    equal(bar.close, want.close);
   },
 );
 

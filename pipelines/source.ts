@@ -3,11 +3,13 @@
  * code), so that the CLIs that only read a source (collect, export) do not load the pipeline's steps.
  * @module
  */
+import { type IsoDate, sessions } from "@lib/core/mod.ts";
 import {
   createSyntheticMarket,
   type CsvSource,
   csvSourceFor,
   type MarketSource,
+  SYNTHETIC_START,
   type SyntheticMarket,
 } from "@lib/sources/mod.ts";
 import type { SystemSpec } from "@lib/workflow/mod.ts";
@@ -24,6 +26,15 @@ export function syntheticMarketFor(s: Config["source"]["synthetic"]): SyntheticM
     newsRate: s.newsRate,
     levelStrength: s.levelStrength,
   });
+}
+
+/**
+ * The config's synthetic market extended to `to` when its sessions end before: the same bars for the same dates
+ * whatever range is asked (it begins at {@link SYNTHETIC_START}), as `deno task collect` and the daily run's
+ * `--as-of` extend it.
+ */
+export function syntheticMarketThrough(s: Config["source"]["synthetic"], to: IsoDate): SyntheticMarket {
+  return syntheticMarketFor({ ...s, sessions: Math.max(s.sessions, sessions(SYNTHETIC_START, to).length) });
 }
 
 /** The market source a config describes. */
