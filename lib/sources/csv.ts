@@ -31,6 +31,7 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { fromFileUrl } from "./_path.ts";
+import { checkUtf8 } from "./_utf8.ts";
 import {
   closeTime,
   DataSourceError,
@@ -250,6 +251,7 @@ function sameBytes(bytes: Uint8Array, p: number, q: number, n: number): boolean 
 }
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+export { checkUtf8 };
 
 /** Bytes `[a, b)` as a string, decoded as UTF-8 (ASCII, the usual case, without a decoder call). */
 function text8(bytes: Uint8Array, a: number, b: number): string {
@@ -263,34 +265,6 @@ function text8(bytes: Uint8Array, a: number, b: number): string {
     return s;
   }
   return UTF8.decode(bytes.subarray(a, b));
-}
-
-/**
- * Throws a `DataValidationError` naming `file:line` at the first byte sequence that is not UTF-8. Files that
- * are pure ASCII (the usual case) cost one scan.
- */
-export function checkUtf8(bytes: Uint8Array, file: string): void {
-  let i = 0;
-  while (i < bytes.length && bytes[i] < 0x80) i++;
-  if (i === bytes.length) return;
-  try {
-    UTF8.decode(bytes);
-    return;
-  } catch { /* find the line */ }
-  let line = 1, start = 0;
-  for (let p = 0; p <= bytes.length; p++) {
-    if (p === bytes.length || bytes[p] === 10) {
-      try {
-        UTF8.decode(bytes.subarray(start, p));
-      } catch {
-        throw new DataValidationError("invalid UTF-8 bytes (the file must be UTF-8 encoded)", {
-          where: `${file}:${line}`,
-        });
-      }
-      line++;
-      start = p + 1;
-    }
-  }
 }
 
 /** First line of a (possibly gzipped) file, reading at most 64 KiB. */

@@ -54,6 +54,7 @@ import {
   upperBound,
 } from "../core/mod.ts";
 import type { Instant, NewsItem } from "../core/mod.ts";
+import { checkUtf8 } from "./_utf8.ts";
 import { readCsvTable } from "./csv_records.ts";
 import { checkRequest } from "./source.ts";
 import type { BarRequest } from "./source.ts";
@@ -271,13 +272,9 @@ async function readText(path: string, name: string): Promise<string> {
     });
   }
   if (buf.length > 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(buf);
-  } catch {
-    throw new DataValidationError("invalid UTF-8 bytes (the file must be UTF-8 encoded)", {
-      where: basename(path),
-    });
-  }
+  // refused naming the file and line, as a prices file is
+  checkUtf8(buf, basename(path));
+  return new TextDecoder("utf-8").decode(buf);
 }
 
 /**

@@ -445,3 +445,18 @@ Deno.test({
     equal(santa?.source, "csv/guardian_headlines.csv");
   },
 });
+
+Deno.test("csv news: a file that is not UTF-8 is refused naming the file and its line, as a prices file is", async () => {
+  const latin1 = Uint8Array.from([
+    ...new TextEncoder().encode("title,date,stock\nfine,2020-01-06 10:30:00-05:00,AAA\n"),
+    ...[0x43, 0x61, 0x66, 0xe9], // "Café" in Latin-1
+    ...new TextEncoder().encode(",2020-01-07 10:30:00-05:00,AAA\n"),
+  ]);
+  const p = file("latin1.csv", "");
+  writeFileSync(p, latin1);
+  await rejects(
+    () => createCsvNews([p]).load(),
+    (e: unknown) =>
+      e instanceof DataValidationError && e.where === "latin1.csv:3" && /invalid UTF-8 bytes/.test(e.message),
+  );
+});
