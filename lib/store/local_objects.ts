@@ -1,7 +1,7 @@
 /**
  * The embedded `ObjectStore`: a folder. An object `k` is the file `<root>/k`; its content type lives in
  * `<root>/.fmai-meta/k.json`. Writes go to `<root>/.fmai-tmp/` first and are renamed into place (atomic on one
- * file system). Keys whose first segment starts with `.fmai-` are reserved. A key cannot be both an object and
+ * file system); opening the store removes temporary files a killed writer left (older than an hour). Keys whose first segment starts with `.fmai-` are reserved. A key cannot be both an object and
  * a "folder" of other keys (`a` and `a/b`), unlike S3.
  * @module
  */
@@ -38,7 +38,27 @@ export async function openLocalObjects(root: string): Promise<ObjectStore> {
       userError: true,
     });
   }
+  await sweepStaleTemps(`${root}/${TMP}`);
   return new LocalObjects(root);
+}
+
+/** How old a temporary write must be to be a dead writer's (one killed between its write and its rename). */
+export const STALE_TEMP_MS = 3_600_000;
+
+/**
+ * Removes temporary files older than {@link STALE_TEMP_MS} (a write killed before its rename left them; a live
+ * writer renames its own within moments). Best effort: one that cannot be read or removed is left.
+ */
+async function sweepStaleTemps(dir: string): Promise<void> {
+  const before = Date.now() - STALE_TEMP_MS;
+  try {
+    for await (const f of Deno.readDir(dir)) {
+      if (!f.isFile) continue;
+      const path = `${dir}/${f.name}`;
+      const st = await Deno.stat(path).catch(() => null);
+      if (st?.mtime && st.mtime.getTime() < before) await Deno.remove(path).catch(() => {});
+    }
+  } catch { /* an unreadable temp folder is the writes' problem, reported there */ }
 }
 
 function key(k: unknown): string {

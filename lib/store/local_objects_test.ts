@@ -23,3 +23,19 @@ Deno.test({
     await Deno.remove(root, { recursive: true });
   },
 });
+
+Deno.test("local objects: opening the store removes temporary files a killed writer left, not a live writer's", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-objects-tmp-" });
+  try {
+    await openLocalObjects(dir);
+    const stale = `${dir}/.fmai-tmp/dead.data`, live = `${dir}/.fmai-tmp/live.data`;
+    await Deno.writeTextFile(stale, "half");
+    await Deno.writeTextFile(live, "in progress");
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    await Deno.utime(stale, old, old);
+    await openLocalObjects(dir);
+    deepEqual((await Array.fromAsync(Deno.readDir(`${dir}/.fmai-tmp`))).map((f) => f.name), ["live.data"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
