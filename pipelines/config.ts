@@ -570,6 +570,8 @@ export async function loadConfigWithNotes(
   if (opts.file) {
     let text: string;
     try {
+      // a FIFO or a device would block the read forever: only a regular file is a config file
+      if (!(await Deno.stat(opts.file)).isFile) throw new Error("not a regular file");
       text = await Deno.readTextFile(opts.file);
     } catch (e) {
       throw new ConfigError(`cannot read config file ${opts.file}: ${(e as Error).message}`, { cause: e });

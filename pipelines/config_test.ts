@@ -535,3 +535,19 @@ Deno.test("a config file's wrong date or symbol is refused even when a flag repl
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a FIFO given as the config file is refused, not read forever", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const fifo = `${dir}/cfg.yaml`;
+    const mk = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    equal(mk.code, 0);
+    await rejects(
+      () => loadConfig({ file: fifo }),
+      (e: Error) =>
+        e instanceof ConfigError && e.message === `cannot read config file ${fifo}: not a regular file`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

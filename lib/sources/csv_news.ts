@@ -37,7 +37,7 @@
  */
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import {
   addDays,
@@ -263,6 +263,8 @@ export function newsInstant(text: string): NewsTime | string {
 async function readText(path: string, name: string): Promise<string> {
   let buf: Uint8Array;
   try {
+    // a FIFO or a device would block the read forever: only a regular file is a news file
+    if (!(await stat(path)).isFile()) throw new Error("not a regular file");
     buf = await readFile(path);
   } catch (e) {
     throw new DataSourceError(`${name}: cannot read news file ${path}: ${(e as Error).message}`, {

@@ -1,7 +1,7 @@
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -459,4 +459,15 @@ Deno.test("csv news: a file that is not UTF-8 is refused naming the file and its
     (e: unknown) =>
       e instanceof DataValidationError && e.where === "latin1.csv:3" && /invalid UTF-8 bytes/.test(e.message),
   );
+});
+
+Deno.test("csv news: a FIFO given as a news file is refused, not read forever", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fmai-news-fifo-"));
+  try {
+    const fifo = join(dir, "news.csv");
+    equal((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0);
+    await rejects(() => createCsvNews([fifo]).load(), /news\.csv: not a regular file|not a regular file/);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
 });
