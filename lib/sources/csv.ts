@@ -771,7 +771,20 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
       else unknown.push(sym);
     }
     if (unknown.length === 0) return found;
-    const known = opts.layout === "symbol-column" ? [...series.keys()] : [...(await fileSymbols()).keys()];
+    const files = opts.layout === "symbol-column" ? undefined : await fileSymbols();
+    // a symbol whose own file holds no bar is not unknown: say what its file lacks
+    const empty = files ? unknown.filter((u) => findCi(files, u) !== undefined) : [];
+    if (empty.length) {
+      const named = empty.map((u) => basename(String(findCi(files!, u)))).join(", ");
+      throw new DataSourceError(
+        `${name}: ${named} hold${
+          empty.length === 1 ? "s" : ""
+        } no bar (no row after the header, or every row ` +
+          `skipped: see the run's input line)`,
+        { source: name, symbol: empty.join(","), userError: true },
+      );
+    }
+    const known = files ? [...files.keys()] : [...series.keys()];
     known.sort();
     const list = fewOf(known, 12);
     const ignored = rep.ignored.length

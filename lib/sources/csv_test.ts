@@ -249,6 +249,29 @@ Deno.test("csv: a bar on a day the exchange did not trade (weekend, holiday) is 
   }
 });
 
+Deno.test("csv: a symbol whose own file holds no bar is named as such, not as unknown", async () => {
+  const dir = tempDir();
+  try {
+    writeFileSync(join(dir, "SPY.csv"), "Date,Open,High,Low,Close,Adj Close,Volume\n");
+    writeFileSync(
+      join(dir, "QQQ.csv"),
+      "Date,Open,High,Low,Close,Adj Close,Volume\n2016-05-31,1,1,1,1,1,10\n",
+    );
+    const src = createCsvSource({
+      files: [join(dir, "SPY.csv"), join(dir, "QQQ.csv")],
+      layout: "file-per-symbol",
+    });
+    await rejects(
+      src.bars({ symbols: ["SPY", "QQQ"], from: "2016-01-04", to: "2016-12-30" }),
+      (e: unknown) =>
+        e instanceof DataSourceError &&
+        /: SPY\.csv holds no bar \(no row after the header, or every row skipped/.test(e.message),
+    );
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
 Deno.test("csv: malformed rows give DataValidationError with file:line", async () => {
   const dir = tempDir();
   const header = "date,open,high,low,close,volume";
