@@ -11,6 +11,14 @@ export function asConfigError<T>(parse: () => T): T {
   try {
     return parse();
   } catch (e) {
+    // a value that starts with a dash (a negative number) is taken for a flag: say how to give it
+    const dash = /^Option '(--[\w-]+)' argument is ambiguous/.exec((e as Error)?.message ?? "");
+    if (dash) {
+      throw new ConfigError(
+        `${dash[1]}: a value that starts with "-" is written ${dash[1]}=VALUE (e.g. ${dash[1]}=-5)`,
+        { cause: e },
+      );
+    }
     throw new ConfigError(oneLine(e).replace(/\. To specify a positional argument.*$/, ""), { cause: e });
   }
 }

@@ -1,4 +1,4 @@
-import { deepEqual, rejects, throws } from "node:assert/strict";
+import { deepEqual, equal, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
 import { checkReportPath, parseArgsOnce, parseFlags } from "./_cli_error.ts";
 
@@ -69,4 +69,15 @@ Deno.test("a flag that takes one value given twice is a one-line ConfigError; mu
     () => parseArgsOnce({ args: ["--to", "x", "--to", "y"], options: { to: { type: "string" } } }),
     ConfigError,
   );
+});
+
+Deno.test("a flag value that starts with a dash says how to give it, in one line", () => {
+  throws(
+    () => parseFlags(["--refit-every", "-5"], { "refit-every": { type: "string" } }),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      e.message ===
+        '--refit-every: a value that starts with "-" is written --refit-every=VALUE (e.g. --refit-every=-5)',
+  );
+  equal(parseFlags(["--refit-every=-5"], { "refit-every": { type: "string" } }).values["refit-every"], "-5");
 });
