@@ -581,8 +581,11 @@ export async function loadConfigWithNotes(
     fileRefit = walkForwardOf(user)?.refitEvery;
     cfg = mergeChecked(cfg, user);
     // the file's own dates and symbols, as it has them: a wrong one is refused even when a flag replaces it (the
-    // next run without the flag would read it)
-    if (opts.overrides) checkSourceValues(cfg as Config, `config ${opts.file}: `);
+    // next run without the flag would read it); unreplaced, the checks below name them as before
+    const over = (opts.overrides as { source?: Record<string, unknown> } | undefined)?.source ?? {};
+    if (["from", "to", "symbols"].some((k) => over[k] !== undefined)) {
+      checkSourceValues(cfg as Config, `config ${opts.file}: `);
+    }
   }
   if (opts.overrides) cfg = mergeChecked(cfg, opts.overrides);
   const c = cfg as Config;
