@@ -91,7 +91,7 @@ Deno.test("market headlines: the CNBC and Guardian files as SPY's news, joined t
   equal(panel.items[k], 27);
 });
 
-Deno.test("Benzinga and StockNet through the news files' time parser: a 16:00:00 stamp counts for the next session", async () => {
+Deno.test("Benzinga and StockNet through the news files' time parser: a 16:00:00 stamp counts for the next session", () => {
   const shared = new URL("../../../shared/data", import.meta.url).pathname;
   const { items } = loadBenzinga(shared);
   // Benzinga stamps to the minute and writes 16:00:00: known at the end of that minute, after the close
