@@ -70,23 +70,28 @@ export class WeightsSimulator {
     this.h = new Float64Array(symbols);
   }
 
-  /** Simulates the next day: target weights, traded returns and (for the impact term) daily vol and ADV per name. */
+  /**
+   * Simulates the next day: target weights (from `wo` in `weights`), traded returns and (for the impact term)
+   * daily vol and ADV per name (from `o` in each: a row of a `T x S` panel without a view of it).
+   */
   step(
     weights: ArrayLike<number>,
+    wo: number,
     returns: ArrayLike<number>,
+    o: number,
     dailyVol?: ArrayLike<number>,
     adv?: ArrayLike<number>,
   ): SimulatedDay {
-    const c = this.c, h = this.h, S = h.length;
+    const c = this.c, h = this.h, S = h.length, capital = c.capital * this.equity;
     let pnl = 0, cost = 0, imp = 0, traded = 0, g = 0, n = 0, held = 0, wins = 0, trades = 0, unpriced = 0;
     for (let s = 0; s < S; s++) {
-      const r = returns[s];
-      const w = weights[s];
+      const r = returns[o + s];
+      const w = weights[wo + s];
       const e = Number.isFinite(r) && Number.isFinite(w) ? w : 0;
       const d = Math.abs(e - h[s]);
       if (d > 0) {
-        const sig = dailyVol ? dailyVol[s] : NaN, a = adv ? adv[s] : NaN;
-        const tc = tradeCost(d, c.capital * this.equity, sig, a, c);
+        const sig = dailyVol ? dailyVol[o + s] : NaN, a = adv ? adv[o + s] : NaN;
+        const tc = tradeCost(d, capital, sig, a, c);
         if (c.impact > 0 && !(a > 0 && sig > 0)) unpriced++;
         cost += tc.fixed + tc.impact;
         imp += tc.impact;
@@ -105,7 +110,7 @@ export class WeightsSimulator {
     }
     // drift the book to the next open
     const k = 1 + pnl;
-    for (let s = 0; s < S; s++) if (h[s] !== 0) h[s] = k > 0 ? h[s] * (1 + returns[s]) / k : 0;
+    for (let s = 0; s < S; s++) if (h[s] !== 0) h[s] = k > 0 ? h[s] * (1 + returns[o + s]) / k : 0;
     const net = pnl - cost;
     this.equity *= 1 + net;
     return {
@@ -136,11 +141,10 @@ export function costedSettle(
 ): (d: number, w: Float64Array) => number {
   const S = x.symbols, sim = new WeightsSimulator(S, costs);
   let next = first;
-  const row = (a: Float64Array | undefined, d: number) => a?.subarray(d * S, d * S + S);
   return (d, w) => {
     if (d !== next) throw new RangeError(`settle: decision day ${d} out of order (expected ${next})`);
     next++;
-    return sim.step(w, row(x.returns, d)!, row(x.dailyVol, d), row(x.adv, d)).net;
+    return sim.step(w, 0, x.returns, d * S, x.dailyVol, x.adv).net;
   };
 }
 
@@ -172,9 +176,8 @@ export function backtestWeights(
   const impact = new Float64Array(T);
   const sim = new WeightsSimulator(S, options);
   let held = 0, wins = 0, trades = 0, unpriced = 0;
-  const row = (a: Float64Array | undefined, t: number) => a?.subarray(t * S, t * S + S);
   for (let t = 0; t < T; t++) {
-    const d = sim.step(row(x.weights, t)!, row(x.returns, t)!, row(x.dailyVol, t), row(x.adv, t));
+    const d = sim.step(x.weights, t * S, x.returns, t * S, x.dailyVol, x.adv);
     gross[t] = d.gross;
     costs[t] = d.cost;
     impact[t] = d.impact;
