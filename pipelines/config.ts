@@ -538,8 +538,11 @@ export function checkTradable(sym: string, where: string): void {
   }
 }
 
-/** `source.from`/`source.to` are calendar dates, `source.symbols` valid, tradable and listed once (in any case). */
-function checkSourceValues(c: Config, where: string): void {
+/**
+ * `source.from`/`source.to` are calendar dates, `source.symbols` valid, tradable and listed once (in any case);
+ * returns the symbols in their one spelling and what was renamed.
+ */
+function checkSourceValues(c: Config, where: string): ReturnType<typeof normalizeSymbols> {
   for (const [k, v] of [["source.from", c.source.from], ["source.to", c.source.to]] as const) {
     if (v !== null && (typeof v !== "string" || !isCalendarDate(v))) {
       throw new ConfigError(`${where}${k}: expected YYYY-MM-DD (a calendar date), got ${shown(v)}`);
@@ -549,7 +552,7 @@ function checkSourceValues(c: Config, where: string): void {
     checkSymbol(sym, `${where}source.symbols[${i}]`);
     checkTradable(sym, `${where}source.symbols[${i}]`);
   });
-  normalizeSymbols(c.source.symbols, `${where}source.symbols`, ConfigError);
+  return normalizeSymbols(c.source.symbols, `${where}source.symbols`, ConfigError);
 }
 
 /**
@@ -590,7 +593,9 @@ export async function loadConfigWithNotes(
   if (opts.overrides) cfg = mergeChecked(cfg, opts.overrides);
   const c = cfg as Config;
   checkRefitEvery(c, fileRefit, opts);
-  checkSourceValues(c, "config ");
+  // one spelling from here on: the research run, the daily run and collect store and look up the same symbol
+  // (a symbol listed twice in any case is refused: the sources match symbols regardless of case)
+  const { symbols, renamed } = checkSourceValues(c, "config ");
   if (c.source.from && c.source.to && c.source.from > c.source.to) {
     throw new ConfigError(`empty date range: source.from ${c.source.from} is after source.to ${c.source.to}`);
   }
@@ -645,9 +650,6 @@ export async function loadConfigWithNotes(
     );
   }
   parseModelRef(c.news.model);
-  // one spelling from here on: the research run, the daily run and collect store and look up the same symbol
-  // (a symbol listed twice in any case is refused: the sources match symbols regardless of case)
-  const { symbols, renamed } = normalizeSymbols(c.source.symbols, "config source.symbols", ConfigError);
   c.source.symbols = symbols;
   const mk = c.source.market;
   if (mk.vix !== null && mk.index === null) {

@@ -270,12 +270,8 @@ export function checkMembersInSegments(
   segments: Pick<SegmentSpec, "train" | "valid" | "test">,
   data: readonly [IsoDate, IsoDate],
 ): void {
-  for (
-    const [name, [a, b]] of [["train", segments.train], ["validation", segments.valid], [
-      "test",
-      segments.test,
-    ]] as const
-  ) {
+  const named = [["train", segments.train], ["validation", segments.valid], ["test", segments.test]] as const;
+  for (const [name, [a, b]] of named) {
     if (members.some((m) => m.from <= b && (m.to === null || m.to >= a))) continue;
     const first = members.reduce((x, m) => (m.from < x ? m.from : x), members[0].from);
     const last = members.some((m) => m.to === null)

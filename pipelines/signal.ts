@@ -895,8 +895,8 @@ function status(v: number, warn: number, fail: number): CheckResult["status"] {
  * answer "as known at" an earlier time never changes when a later run scores a date. The book's turnover is
  * counted from the previous session's book: for the production source the book issued then (by the version
  * answering for it, so a new champion's first day pays for the switch), for a shadow run its own version's;
- * without one (the first day, a missed session) the book starts from cash. Returns how many runs were scored (a date's issued run
- * and its shadow runs each count) and on how many sessions.
+ * without one (the first day, a missed session) the book starts from cash. Returns how many runs were scored (a
+ * date's issued run and its shadow runs each count) and on how many sessions.
  */
 export async function updateScorecard(
   stores: Stores,

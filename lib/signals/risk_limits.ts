@@ -175,8 +175,9 @@ export function brakeState(record: ArrayLike<number>, o: DrawdownBrakeOptions): 
 /**
  * A drawdown-brake hook with a record of the days it was engaged. One hook per portfolio run. It reads the book's
  * own settled returns after costs (`RiskContext.settled`, one more each day, so the state after them is the one the
- * days walked to: the backtest's equity curve, whose drawdown the report shows); given `account`, the settled returns of the book actually traded (the production paper account), it
- * reads those instead: the brake's state after them holds on every day.
+ * days walked to: the backtest's equity curve, whose drawdown the report shows); given `account`, the settled
+ * returns of the book actually traded (the production paper account), it reads those instead: the brake's state
+ * after them holds on every day.
  */
 export function drawdownBrakeHook(
   o: DrawdownBrakeOptions,

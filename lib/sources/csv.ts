@@ -46,9 +46,6 @@ import {
   shown,
 } from "../core/mod.ts";
 import type { Bar, IsoDate, UniverseMember } from "../core/mod.ts";
-
-/** First date a bar must be on a session of `lib/core`'s calendar (its holiday rules hold from 1971 on). */
-const CALENDAR_CHECKED_FROM = "1971-01-01";
 import { checkNotEmpty, checkRequest } from "./source.ts";
 import { barAt, barFault } from "./_records.ts";
 import { readCsvTable, splitCsvLine } from "./csv_records.ts";
@@ -251,7 +248,9 @@ function sameBytes(bytes: Uint8Array, p: number, q: number, n: number): boolean 
 }
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-export { checkUtf8 };
+
+/** First date a bar must be on a session of `lib/core`'s calendar (its holiday rules hold from 1971 on). */
+const CALENDAR_CHECKED_FROM = "1971-01-01";
 
 /** Bytes `[a, b)` as a string, decoded as UTF-8 (ASCII, the usual case, without a decoder call). */
 function text8(bytes: Uint8Array, a: number, b: number): string {

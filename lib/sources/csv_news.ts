@@ -22,9 +22,10 @@
  * Point in time (see {@linkcode newsInstant}): a time with a zone (`2020-06-05 10:30:00-04:00`,
  * `2014-01-01T03:59:03Z`) or CNBC's New York time (`" 7:51  PM ET Fri, 17 July 2020"`) is the item's
  * `publishedAt` and `knownAt` (the end of the minute when it has no seconds; a time at second `00` without a
- * fraction, how Benzinga stamps any time of a minute, is `knownAt` the end of that minute, {@link newsKnownAt}). A date alone (`2020-06-05`, or the Guardian's `18-Jul-20`) says nothing about the
- * hour, so the item is taken as published at the end of that New York day: it counts for the next session, never
- * for the date's own close (counted in `dateOnly`). A month alone (`Jul-18`) is taken as published at the end of
+ * fraction, how Benzinga stamps any time of a minute, is `knownAt` the end of that minute, {@link newsKnownAt}).
+ * A date alone (`2020-06-05`, or the Guardian's `18-Jul-20`) says nothing about the hour, so the item is taken as
+ * published at the end of that New York day: it counts for the next session, never for the date's own close
+ * (counted in `dateOnly`). A month alone (`Jul-18`) is taken as published at the end of
  * the month's last New York day, never early (counted in `monthOnly`, not in `dateOnly`). A time without a zone is
  * refused (its instant is unknown), as is any other format. A row with an empty headline, or an empty symbol in a
  * file with a symbol column, is skipped and counted (`strict`: an error); a bad symbol or time is a
@@ -274,9 +275,13 @@ async function readText(path: string, name: string): Promise<string> {
     });
   }
   if (buf.length > 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
-  // refused naming the file and line, as a prices file is
-  checkUtf8(buf, basename(path));
-  return new TextDecoder("utf-8").decode(buf);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(buf);
+  } catch (e) {
+    // refused naming the file and line, as a prices file is (the line is searched for only then)
+    checkUtf8(buf, basename(path));
+    throw e;
+  }
 }
 
 /**

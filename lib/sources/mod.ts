@@ -5,6 +5,7 @@
  */
 export * from "./source.ts";
 export * from "./csv.ts";
+export { checkUtf8 } from "./_utf8.ts";
 export * from "./csv_records.ts";
 export * from "./csv_news.ts";
 export * from "./synthetic.ts";

@@ -1,8 +1,9 @@
 /**
  * The embedded `ObjectStore`: a folder. An object `k` is the file `<root>/k`; its content type lives in
  * `<root>/.fmai-meta/k.json`. Writes go to `<root>/.fmai-tmp/` first and are renamed into place (atomic on one
- * file system); opening the store removes temporary files a killed writer left (older than an hour). Keys whose first segment starts with `.fmai-` are reserved. A key cannot be both an object and
- * a "folder" of other keys (`a` and `a/b`), unlike S3.
+ * file system); opening the store removes temporary files a killed writer left (older than an hour). Keys whose
+ * first segment starts with `.fmai-` are reserved. A key cannot be both an object and a "folder" of other keys
+ * (`a` and `a/b`), unlike S3.
  * @module
  */
 import { FmaiError, StoreError } from "../core/mod.ts";

@@ -133,8 +133,10 @@ export type BookResult = PortfolioResult & {
 export function portfolioOptions(spec: SystemSpec): BookOptions {
   const p = spec.portfolio;
   return {
-    // with risk limits, the brake's record is the backtest's equity, after the spec's costs
-    ...(p.risk ? { riskLimits: p.risk, costs: costOptions(spec) } : {}),
+    // with a drawdown brake, its record is the backtest's equity, after the spec's costs (the VaR limit reads
+    // returns before costs: no simulation for it)
+    ...(p.risk ? { riskLimits: p.risk } : {}),
+    ...(p.risk?.drawdownBrake ? { costs: costOptions(spec) } : {}),
     method: p.method,
     topK: p.topK,
     nDrop: p.nDrop,
