@@ -131,9 +131,9 @@ function relativeToDay(
   return contributions.map((c) => {
     const sum = new Float64Array(days), count = new Float64Array(days);
     for (let i = 0; i < c.length; i++) {
-      if (Number.isFinite(c[i])) {
-        [sum[rowDay[i]], count[rowDay[i]]] = [sum[rowDay[i]] + c[i], count[rowDay[i]] + 1];
-      }
+      if (!Number.isFinite(c[i])) continue;
+      sum[rowDay[i]] += c[i];
+      count[rowDay[i]]++;
     }
     return Float64Array.from(c, (v, i) => v - sum[rowDay[i]] / count[rowDay[i]]);
   });
