@@ -351,7 +351,8 @@ export async function main(argv: string[]): Promise<number> {
     const rows = await runCollect(a.kinds, sources, stores, req, progress);
     console.log(summaryTable(rows));
     if (renamedNote) console.log(renamedNote);
-    const note = sources.market ? inputNote(sources.market) : "";
+    // the rows of the symbols and range collected (every symbol's when none is named)
+    const note = sources.market ? inputNote(sources.market, symbols.length ? req : undefined) : "";
     if (note) console.log(note);
     const splitNote = yahooScaleNote(a, nyDate(Date.now()));
     if (splitNote) console.log(splitNote);

@@ -173,6 +173,31 @@ Deno.test("collect cli: a lowercase symbol is upper-cased and collected under th
   }
 });
 
+Deno.test("collect cli: the input line speaks of the symbols and dates collected, not the whole file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const run = (symbols: string, from: string) =>
+      capture([
+        ...["--source", "csv", "--data-dir", SP500, "--symbols", symbols, "--kinds", "prices"],
+        ...["--from", from, "--to", "2016-06-30", "--store-dir", `${dir}/${symbols}${from}`, "--quiet"],
+      ]);
+    // the file skips 11 rows (none of AAPL's) and holds one suspect price (LNT's on 2016-05-19)
+    const aapl = await run("AAPL", "2016-01-04");
+    equal(aapl.code, 0, aapl.out + aapl.err);
+    ok(/^input: 619040 rows read from 1 file$/m.test(aapl.out), aapl.out);
+    const lnt = await run("LNT", "2016-01-04");
+    ok(
+      lnt.out.includes(
+        "1 suspect price kept as the file has it (LNT 2016-05-19 x0.51 from the session before",
+      ),
+      lnt.out,
+    );
+    ok(!(await run("LNT", "2016-05-20")).out.includes("suspect"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("collect cli: sessions not closed yet are counted in the summary's records left out", async () => {
   const dir = await Deno.makeTempDir();
   try {

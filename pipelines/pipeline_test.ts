@@ -251,6 +251,21 @@ Deno.test("the input note counts the skipped rows of the requested symbols and d
   equal(src.report().skipped.length, 3);
 });
 
+Deno.test("the input note names the suspect prices of the requested symbols and dates", async () => {
+  const src = await csvSourceFor(new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname);
+  const req = { symbols: ["AAPL", "LNT"], from: "2016-01-04", to: "2016-12-30" };
+  await src.bars(req);
+  const lnt = inputNote(src, req);
+  ok(
+    lnt.endsWith(
+      "; 1 suspect price kept as the file has it (LNT 2016-05-19 x0.51 from the session before, undone the next)",
+    ),
+    lnt,
+  );
+  ok(!inputNote(src, { ...req, symbols: ["AAPL"] }).includes("suspect"));
+  ok(!inputNote(src, { ...req, from: "2016-05-20" }).includes("suspect"));
+});
+
 Deno.test({
   name: "source.market: the run's market context is the source's ^GSPC and ^VIX, the VIX joined at 16:15",
   sanitizeOps: false,

@@ -127,6 +127,11 @@ export interface CsvLoadReport {
   symbols: number;
   skipped: CsvRowIssue[];
   repaired: CsvRowIssue[];
+  /**
+   * Bars kept as the file has them whose price looks wrong (see {@link suspectMoves}): a one-day move by a
+   * factor of 3 or more, or one of 1.8 or more that the next session undoes.
+   */
+  suspect: CsvRowIssue[];
   /** What reading the news files found (with `newsFiles`, once they are read). */
   news?: NewsCsvReport;
   /** Milliseconds spent reading, decompressing and parsing. */
@@ -198,6 +203,35 @@ function symbolMapper(opt: CsvSourceOptions["symbolFromFile"]): (fileName: strin
 async function readBytes(path: string): Promise<Uint8Array> {
   const buf = await readFile(path);
   return buf.length > 2 && buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf) : buf;
+}
+
+/** A one-day move by this factor or more (up or down) is suspect whatever follows. */
+export const SUSPECT_MOVE = 3;
+/** A one-day move by this factor or more is suspect when the next session undoes it (to within 10%). */
+export const SUSPECT_SPIKE = 1.8;
+
+/**
+ * The bars of one symbol's (adjusted) closes, ascending dates, whose price looks wrong: a move from the session
+ * before by a factor of {@link SUSPECT_MOVE} or more (a shifted decimal, a split the file does not adjust), or
+ * one of {@link SUSPECT_SPIKE} or more that the next session undoes to within 10% (one bad day: the shared
+ * S&P 500 file holds LNT at half its price on 2016-05-19, the day of its 2:1 split). Real one-day moves stay
+ * below both in the shared data (the VIX's largest, 2.16x on 2018-02-05, is not undone). The bars are kept
+ * as the file has them; the caller names them.
+ */
+export function suspectMoves(close: ArrayLike<number>): { at: number; reason: string }[] {
+  const out: { at: number; reason: string }[] = [];
+  const x = (q: number) => `x${q >= 10 || q < 0.1 ? String(Number(q.toPrecision(2))) : q.toFixed(2)}`;
+  for (let i = 1; i < close.length; i++) {
+    const q = close[i] / close[i - 1];
+    if (!(q > 0) || !Number.isFinite(q)) continue; // a missing value kept as NaN
+    const size = Math.max(q, 1 / q);
+    if (size < SUSPECT_SPIKE) continue;
+    // undone: the next session's move back is the bad day's end, not a second suspect move
+    const undone = i + 1 < close.length && Math.abs(Math.log(q * close[i + 1] / close[i])) <= Math.log(1.1);
+    if (undone) out.push({ at: i++, reason: `close ${x(q)} from the session before, undone the next` });
+    else if (size >= SUSPECT_MOVE) out.push({ at: i, reason: `close ${x(q)} from the session before` });
+  }
+  return out;
 }
 
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16];
@@ -354,6 +388,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
     symbols: 0,
     skipped: [],
     repaired: [],
+    suspect: [],
     parseMs: 0,
     parseOnlyMs: 0,
   };
@@ -679,6 +714,15 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
       };
       const dates: IsoDate[] = new Array(n);
       for (let i = 0; i < n; i++) dates[i] = dateNames[DATE[ix[i]]];
+      const adj = pick(A);
+      for (const m of suspectMoves(adj)) {
+        rep.suspect.push({
+          where: `${file}:${LINE[ix[m.at]]}`,
+          symbol: symNames[q],
+          date: dates[m.at],
+          reason: m.reason,
+        });
+      }
       series.set(symNames[q], {
         symbol: symNames[q],
         dates,
@@ -687,7 +731,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
         high: pick(H),
         low: pick(L),
         close: pick(C),
-        adjClose: pick(A),
+        adjClose: adj,
         volume: pick(V),
       });
       rep.bars += n;

@@ -5,7 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeTime, DataSourceError, DataValidationError, InputError } from "../core/mod.ts";
-import { createCsvSource, csvPresets, csvSourceFor, defaultSymbolFromFile, readUniverseCsv } from "./csv.ts";
+import {
+  createCsvSource,
+  csvPresets,
+  csvSourceFor,
+  defaultSymbolFromFile,
+  readUniverseCsv,
+  suspectMoves,
+} from "./csv.ts";
 
 const SP500 = fileURLToPath(new URL("../../../shared/data/sp500-5yr-ohlcv", import.meta.url));
 const YAHOO = fileURLToPath(new URL("../../../shared/data/us-index-etf-daily-yahoo", import.meta.url));
@@ -50,6 +57,12 @@ Deno.test("csv: sp500 5yr file loads fast with documented skips and repairs", as
   ok(
     rep.repaired.some((r) => r.symbol === "AOS" && r.date === "2014-05-19" && /high .* < low/.test(r.reason)),
   );
+  // one bad day in the file: LNT at half its price on 2016-05-19 (its 2:1 split day; the rest is adjusted),
+  // named and kept; no real move of the 505 stocks over five years is suspect
+  deepEqual(rep.suspect.map((x) => [x.symbol, x.date, x.reason]), [
+    ["LNT", "2016-05-19", "close x0.51 from the session before, undone the next"],
+  ]);
+  ok(/^all_stocks_5yr\.csv\.gz:\d+$/.test(rep.suspect[0].where), rep.suspect[0].where);
 
   const bars = await src.bars({ symbols: ["AAPL", "APTV"], from: "2013-01-01", to: "2018-12-31" });
   const aapl = bars.get("AAPL")!;
@@ -486,4 +499,21 @@ Deno.test("csv: symbols are upper case whatever the file spells (file names, a s
   } finally {
     rmSync(dir, { recursive: true });
   }
+});
+
+Deno.test("csv: suspectMoves names a move by 3x or more, and one by 1.8x or more undone the next session", () => {
+  const at = (c: number[]) => suspectMoves(c).map((m) => [m.at, m.reason]);
+  // a decimal shifted on one day: one bad bar, not two moves
+  deepEqual(at([10, 10.1, 1010, 10.2, 10.3]), [[2, "close x100 from the session before, undone the next"]]);
+  // a split the file does not adjust: a lasting move of 1/7
+  deepEqual(at([700, 702, 100.5, 101, 100]), [[2, "close x0.14 from the session before"]]);
+  // a large real move that stays (the VIX's 2.16x on 2018-02-05, then -20%) and one undone by only half
+  deepEqual(at([17.31, 37.32, 29.98]), []);
+  deepEqual(at([10, 20, 15]), []);
+  // a spike of 1.8x or more undone to within 10%, either way; the last bar cannot be undone yet
+  deepEqual(at([50, 25.3, 50.8, 51]), [[1, "close x0.51 from the session before, undone the next"]]);
+  deepEqual(at([50, 95, 52]), [[1, "close x1.90 from the session before, undone the next"]]);
+  deepEqual(at([50, 51, 95]), []);
+  // a missing close kept as NaN is passed over
+  deepEqual(at([10, NaN, 10.1, 100]), [[3, "close x9.90 from the session before"]]);
 });

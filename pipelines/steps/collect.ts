@@ -164,7 +164,12 @@ export function inputNote(source: MarketSource, scope?: BarRequest): string {
   const symbols = new Set(scope?.symbols.map((s) => s.toUpperCase()));
   const asked = (x: { symbol: string; date: string }) =>
     !scope || (symbols.has(x.symbol.toUpperCase()) && x.date >= scope.from && x.date <= scope.to);
-  const rep = { ...full, skipped: full.skipped.filter(asked), repaired: full.repaired.filter(asked) };
+  const rep = {
+    ...full,
+    skipped: full.skipped.filter(asked),
+    repaired: full.repaired.filter(asked),
+    suspect: full.suspect.filter(asked),
+  };
   const parts = [`${rep.rows} rows read from ${rep.files.length} file${rep.files.length === 1 ? "" : "s"}`];
   const reasons = (list: { reason: string }[]) => {
     const by = new Map<string, number>();
@@ -182,6 +187,17 @@ export function inputNote(source: MarketSource, scope?: BarRequest): string {
   // (not the news dated by day or month only, which it takes)
   if (rep.skipped.length || rep.repaired.length || rep.ignored.length) {
     parts[parts.length - 1] += " (--strict refuses these)";
+  }
+  // kept as the file has them (a real move may be this large), but named: a bad price moves every feature
+  if (rep.suspect.length) {
+    const shown = rep.suspect.slice(0, 5).map((x) =>
+      `${x.symbol} ${x.date} ${x.reason.replace(/^close /, "")}`
+    );
+    const more = rep.suspect.length > 5 ? `, and ${rep.suspect.length - 5} more` : "";
+    parts.push(
+      `${rep.suspect.length} suspect price${rep.suspect.length === 1 ? "" : "s"} kept as the file has ` +
+        `${rep.suspect.length === 1 ? "it" : "them"} (${shown.join("; ")}${more})`,
+    );
   }
   const n = rep.news;
   if (n) {
