@@ -172,6 +172,47 @@ Deno.test("lambda api: a malformed FMAI_API_KEY_HASHES is a one-line ConfigError
 
 const DEFAULTS = new URL("../config/default.yaml", import.meta.url).pathname;
 
+Deno.test("lambda api: it serves the registry name the signal function registers under (production.model)", async () => {
+  const { buildHandler } = await import("./api.ts");
+  const { createApiKey } = await import("../lib/serve/mod.ts");
+  const { key, record } = await createApiKey("test");
+  const dir = await Deno.makeTempDir();
+  try {
+    const models = async (overrides?: string) => {
+      const h = await buildHandler({
+        FMAI_API_KEY_HASHES: `${record.id}:${record.sha256}`,
+        FMAI_DATA_DIR: dir,
+        FMAI_CONFIG_DEFAULTS: DEFAULTS,
+        ...(overrides === undefined ? {} : { FMAI_CONFIG_OVERRIDES: overrides }),
+      });
+      const event = {
+        version: "2.0",
+        routeKey: "$default",
+        rawPath: "/v1/models",
+        rawQueryString: "",
+        headers: { "x-api-key": key, host: "example.com" },
+        requestContext: {
+          http: { method: "GET", path: "/v1/models", sourceIp: "127.0.0.1" },
+          stage: "$default",
+        },
+        isBase64Encoded: false,
+      };
+      // deno-lint-ignore no-explicit-any
+      const r: any = await h(event as any, {} as any);
+      equal(r.statusCode, 200, r.body);
+      return JSON.parse(r.body).name;
+    };
+    equal(await models(), "system");
+    equal(await models('{"production":{"model":"alt"}}'), "alt");
+    await refused(
+      models('{"production":{"model":"no/slash"}}'),
+      /^FMAI_CONFIG_OVERRIDES: .*production\.model/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** Runs `f` with the console silenced; returns the logged lines. */
 async function quiet<T>(f: () => Promise<T>): Promise<T> {
   const orig = [console.log, console.error, console.warn];
@@ -498,13 +539,4 @@ Deno.test("lambda signal: source.symbols of FMAI_CONFIG_OVERRIDES is honoured or
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test("serverless.yml: s3:ListBucket on the bucket is unconditioned, so a missing key is a 404 (not a 403)", async () => {
-  const { parse } = await import("yaml");
-  const sls = parse(await Deno.readTextFile(new URL("../serverless.yml", import.meta.url)));
-  const statements = sls.provider.iam.role.statements as { Action: string[]; Condition?: unknown }[];
-  const list = statements.filter((s) => s.Action.includes("s3:ListBucket"));
-  equal(list.length, 1);
-  equal(list[0].Condition, undefined, "a GetObject carries no s3:prefix: a prefix condition makes it a 403");
 });

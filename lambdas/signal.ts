@@ -31,6 +31,7 @@ import { type Config, loadConfig } from "../pipelines/config.ts";
 import { sourceFromConfig } from "../pipelines/source.ts";
 import { asOfProblem, failedChecksText, runSignal } from "../pipelines/signal.ts";
 import { configFromEnv, type Env, type LambdaConfig } from "./_config.ts";
+import { systemConfigFromEnv } from "./_system_config.ts";
 import { leaveAsOneLine, readEvent } from "./_edge.ts";
 
 /** What the handler returns. */
@@ -61,37 +62,6 @@ export class HealthCheckError extends FmaiError {
   }
 }
 
-/** `FMAI_CONFIG_OVERRIDES` as a JSON object (`{}` when unset or empty). */
-function overridesFromEnv(env: Env): Record<string, unknown> {
-  const text = env.FMAI_CONFIG_OVERRIDES;
-  if (!text) return {};
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(`FMAI_CONFIG_OVERRIDES is not JSON: ${oneLine(e)}`);
-  }
-  if (v === null || typeof v !== "object" || Array.isArray(v)) {
-    throw new ConfigError(`FMAI_CONFIG_OVERRIDES: expected a JSON object of config keys, got ${shown(v)}`);
-  }
-  const o = v as Record<string, unknown>;
-  const source = o.source;
-  if (source !== null && typeof source === "object" && "market" in source) {
-    throw new ConfigError(
-      "FMAI_CONFIG_OVERRIDES: source.market is not collected in a Lambda (the prices function collects " +
-        "FMAI_SYMBOLS only, and those are traded): leave it out (the universe's own index and VIX stand-in)",
-    );
-  }
-  for (const k of ["dataDir", "reportDir"]) {
-    if (k in o) {
-      throw new ConfigError(
-        `FMAI_CONFIG_OVERRIDES: ${k} is set by FMAI_DATA_DIR in a Lambda (remove it from the overrides)`,
-      );
-    }
-  }
-  return o;
-}
-
 /**
  * The universe: `FMAI_SYMBOLS` when set, else the overrides' `source.symbols` (as `loaded`, the config with the
  * overrides, normalized them), else the default universe. Both set and naming different symbols, or an empty
@@ -119,25 +89,7 @@ function universeOf(extra: Record<string, unknown>, env: Env, lc: LambdaConfig, 
 
 /** Loads the config (defaults file, overrides, the Lambda's data folder and universe); errors name the variable. */
 async function configOf(env: Env, lc: LambdaConfig): Promise<Config> {
-  const extra = overridesFromEnv(env);
-  const defaultsFile = env.FMAI_CONFIG_DEFAULTS ||
-    `${env.LAMBDA_TASK_ROOT ?? process.cwd()}/config/default.yaml`;
-  const defaultsName = env.FMAI_CONFIG_DEFAULTS
-    ? "FMAI_CONFIG_DEFAULTS"
-    : "config defaults (FMAI_CONFIG_DEFAULTS unset)";
-  let loaded: Config;
-  try {
-    loaded = await loadConfig({ defaultsFile, overrides: extra });
-  } catch (e) {
-    // which variable to name: the defaults file alone, or the overrides on top of it
-    try {
-      await loadConfig({ defaultsFile });
-    } catch (d) {
-      throw new ConfigError(`${defaultsName} ${defaultsFile}: ${oneLine(d)}`, { cause: d });
-    }
-    if (e instanceof ConfigError) throw new ConfigError(`FMAI_CONFIG_OVERRIDES: ${oneLine(e)}`, { cause: e });
-    throw e;
-  }
+  const { extra, loaded, defaultsFile } = await systemConfigFromEnv(env);
   const symbols = universeOf(extra, env, lc, loaded);
   return await loadConfig({
     defaultsFile,

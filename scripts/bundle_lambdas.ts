@@ -1,9 +1,11 @@
 /**
  * Bundles each Lambda handler (`lambdas/<kind>.ts`, files not starting with `_`) into one Node ESM file
  * `dist/lambdas/<kind>/index.mjs` with esbuild: platform node, target node22, every npm dependency inlined,
- * `node:*` built-ins external, a `require` shim for the CommonJS drivers, and the optional native add-ons of
- * the MongoDB driver and the language model's runtime left out (both are loaded lazily, and the handlers work
- * without). Prints the size of each bundle.
+ * `node:*` built-ins external, `require`, `__filename` and `__dirname` shims for the CommonJS packages, and the
+ * optional native add-ons of the MongoDB driver and the language model's runtime left out (both are loaded
+ * lazily, and the handlers work without). A bundle holding TensorFlow.js's wasm backend gets its `.wasm` files
+ * beside it (`dist/lambdas/<kind>/`), where the backend looks for them (`__dirname`): without them it falls
+ * back to the pure-JS cpu backend. Prints the size of each bundle.
  *
  * Why esbuild and not `deno bundle`: Deno 2.9's `deno bundle --platform` accepts only `browser` or `deno`;
  * a Lambda needs a Node (`nodejs22.x`) bundle. esbuild resolves the npm packages from `node_modules/`
@@ -43,6 +45,18 @@ const libAlias: esbuild.Plugin = {
   },
 };
 
+/** Where the installed tfjs wasm backend keeps its `.wasm` files. */
+const WASM_DIR = `${ROOT}node_modules/@tensorflow/tfjs-backend-wasm/dist/`;
+
+/**
+ * The tfjs wasm backend's `.wasm` files a bundle loads (none when it holds no wasm backend): the plain and SIMD
+ * builds (Node has no Worker global, so the threaded build is never chosen).
+ */
+export async function wasmFilesFor(bundle: string): Promise<string[]> {
+  const text = await Deno.readTextFile(bundle);
+  return ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm"].filter((w) => text.includes(w));
+}
+
 /** Kinds with a handler. */
 export async function handlerKinds(): Promise<string[]> {
   const out: string[] = [];
@@ -80,10 +94,18 @@ export async function bundleLambdas(opts: { minify?: boolean } = {}) {
       logLevel: "warning",
       banner: {
         js: "import { createRequire as __fmaiCreateRequire } from 'node:module';" +
-          "const require = __fmaiCreateRequire(import.meta.url);",
+          "import { fileURLToPath as __fmaiFileURLToPath } from 'node:url';" +
+          "const require = __fmaiCreateRequire(import.meta.url);" +
+          "const __filename = __fmaiFileURLToPath(import.meta.url);" +
+          "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
       },
     });
-    out.push({ kind, file, bytes: (await Deno.stat(file)).size });
+    let bytes = (await Deno.stat(file)).size;
+    for (const w of await wasmFilesFor(file)) {
+      await Deno.copyFile(`${WASM_DIR}${w}`, `${ROOT}dist/lambdas/${kind}/${w}`);
+      bytes += (await Deno.stat(`${WASM_DIR}${w}`)).size;
+    }
+    out.push({ kind, file, bytes });
   }
   await esbuild.stop();
   return out;

@@ -4,7 +4,9 @@
  * missing; dummy AWS credentials, telemetry and notifications off), checks that
  * each stage's `cloudformation-template-update-stack.json` has an `AWS::Lambda::Function` with the right
  * handler, runtime and schedule (or HTTP route) for every handler, the dead-letter queue and alarms of
- * `serverless/failure_alarms.cjs`, and that each function's zip holds exactly its bundle, then
+ * `serverless/failure_alarms.cjs`, a role of its own per function with exactly its S3 prefixes
+ * (`serverless/function_roles.cjs`), no schema warning but the runtime's, and that each function's zip holds
+ * exactly its files, then
  * runs each bundled handler under Node 22 against the recorded responses (scripts/lambda_smoke.ts; skip with
  * `FMAI_SKIP_LAMBDA_SMOKE=1`). Exits 1 on any failure.
  * @module
@@ -18,10 +20,33 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SLS_VERSION = "3.40.0";
 const SLS = `${ROOT}.tools/serverless/node_modules/serverless/bin/serverless.js`;
 
-async function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<void> {
-  const p = await new Deno.Command(cmd, { args, env, cwd: ROOT, stdout: "inherit", stderr: "inherit" })
-    .output();
+/** Runs a command (its output shown) and returns what it printed. */
+async function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  const p = await new Deno.Command(cmd, { args, env, cwd: ROOT, stdout: "piped", stderr: "piped" }).output();
+  const out = new TextDecoder().decode(p.stdout), err = new TextDecoder().decode(p.stderr);
+  await Deno.stdout.write(p.stdout);
+  await Deno.stderr.write(p.stderr);
   if (!p.success) throw new Error(`${cmd} ${args.slice(0, 3).join(" ")} failed (exit ${p.code})`);
+  return out + err;
+}
+
+/**
+ * The schema problems `serverless package` printed (`configValidationMode: warn` prints them and goes on), less
+ * the one it is set to warn for: v3's schema stops at nodejs20.x, and the functions run nodejs22.x. A mistyped
+ * or misplaced key (`timout:`) is one of them, so the package step fails on it.
+ */
+export function schemaProblems(printed: string): string[] {
+  const out: string[] = [];
+  let inWarning = false;
+  for (const line of printed.split(/\r?\n/)) {
+    if (/Warning: Invalid configuration encountered/.test(line)) inWarning = true;
+    else if (inWarning && /^\s+at '/.test(line)) {
+      if (!/^\s+at 'provider\.runtime': must be equal to one of the allowed values/.test(line)) {
+        out.push(line.trim());
+      }
+    } else inWarning = false;
+  }
+  return out;
 }
 
 async function ensureServerless(): Promise<void> {
@@ -52,11 +77,61 @@ export const STAGES = ["dev", "prod"] as const;
 /** Handlers called over HTTP (no schedule; an HTTP API route instead). */
 const HTTP_KINDS = new Set(["api"]);
 
-/** Files each function's zip must hold (sorted). */
+/**
+ * Files each function's zip must hold (sorted): the daily run and the API read the config beside the bundle,
+ * and both bundles hold TensorFlow.js, whose wasm backend loads its `.wasm` files from beside the bundle.
+ */
 export function zipFiles(kind: string): string[] {
-  return kind === "signal"
-    ? ["config/default.yaml", `dist/lambdas/${kind}/index.mjs`]
-    : [`dist/lambdas/${kind}/index.mjs`];
+  const dir = `dist/lambdas/${kind}`;
+  return kind === "signal" || kind === "api"
+    ? [
+      "config/default.yaml",
+      `${dir}/index.mjs`,
+      `${dir}/tfjs-backend-wasm-simd.wasm`,
+      `${dir}/tfjs-backend-wasm.wasm`,
+    ]
+    : [`${dir}/index.mjs`];
+}
+
+/** A function's S3 prefixes in `custom.objectAccess` of serverless.yml. */
+export type ObjectAccess = Record<string, { read?: string[]; write?: string[] }>;
+
+/** `custom.objectAccess` of serverless.yml. */
+export async function objectAccess(): Promise<ObjectAccess> {
+  const { parse } = await import("yaml");
+  return parse(await Deno.readTextFile(`${ROOT}serverless.yml`)).custom.objectAccess;
+}
+
+/**
+ * The problems of one function's role in a packaged template: the function must run under a role of its own
+ * that may get objects under exactly its read and write prefixes and put them under exactly its write ones.
+ */
+// deno-lint-ignore no-explicit-any
+export function roleProblems(res: Record<string, any>, kind: string, access: ObjectAccess): string[] {
+  const name = functionResource(kind);
+  const roleId = name.replace(/LambdaFunction$/, "Role");
+  if (JSON.stringify(res[name]?.Properties?.Role) !== JSON.stringify({ "Fn::GetAtt": [roleId, "Arn"] })) {
+    return [`${name}: not run by its own role ${roleId}`];
+  }
+  const a = access[kind];
+  if (!a) return [`${name}: no custom.objectAccess entry`];
+  // deno-lint-ignore no-explicit-any
+  const statements: any[] = res[roleId]?.Properties?.Policies?.[0]?.PolicyDocument?.Statement ?? [];
+  const on = (action: string) =>
+    statements.filter((s) => s.Action.includes(action)).flatMap((s) => s.Resource).map(String).sort();
+  const keys = (prefixes: string[]) => prefixes.map((p) => `/${p}/*`).sort();
+  const tail = (arns: string[]) => arns.map((r) => r.slice(r.indexOf("/")));
+  const problems: string[] = [];
+  const read = [...(a.read ?? []), ...(a.write ?? [])], write = a.write ?? [];
+  if (tail(on("s3:GetObject")).join() !== keys(read).join()) {
+    problems.push(`${roleId}: s3:GetObject on ${on("s3:GetObject").join(", ") || "nothing"}`);
+  }
+  if (tail(on("s3:PutObject")).join() !== keys(write).join()) {
+    problems.push(`${roleId}: s3:PutObject on ${on("s3:PutObject").join(", ") || "nothing"}`);
+  }
+  const wild = statements.filter((s) => [s.Action].flat().some((x: string) => x.includes("*")));
+  if (wild.length) problems.push(`${roleId}: a wildcard action`);
+  return problems;
 }
 
 /** Checks the packaged template of one stage; returns the problems found. */
@@ -104,6 +179,11 @@ export async function checkTemplate(kinds: string[], dir = `${ROOT}.serverless`)
       problems.push(`${name}: no Errors alarm`);
     }
   }
+  const access = await objectAccess();
+  for (const kind of kinds) problems.push(...roleProblems(res, kind, access));
+  if (res.IamRoleLambdaExecution) {
+    problems.push("the shared IamRoleLambdaExecution role is still in the template");
+  }
   if (res.DeadLetterQueue?.Type !== "AWS::SQS::Queue") problems.push("no DeadLetterQueue");
   if (res.DeadLetterQueueAlarm?.Type !== "AWS::CloudWatch::Alarm") problems.push("no DeadLetterQueueAlarm");
   if (kinds.some((k) => HTTP_KINDS.has(k))) {
@@ -130,13 +210,23 @@ if (import.meta.main) {
     const problems: string[] = [];
     for (const stage of STAGES) {
       const dir = `${ROOT}dist/serverless/${stage}`;
-      await run("node", [SLS, "package", "--stage", stage, "--region", "us-east-1", "--package", dir], {
+      const printed = await run("node", [
+        SLS,
+        "package",
+        "--stage",
+        stage,
+        "--region",
+        "us-east-1",
+        "--package",
+        dir,
+      ], {
         AWS_ACCESS_KEY_ID: "AKIAOFFLINEPACKAGE00",
         AWS_SECRET_ACCESS_KEY: "offline-package-dummy-secret",
         SLS_TELEMETRY_DISABLED: "1",
         SLS_NOTIFICATIONS_MODE: "off",
         SLS_DEPRECATION_DISABLE: "*",
       });
+      problems.push(...schemaProblems(printed).map((x) => `${stage}: serverless.yml ${x}`));
       problems.push(...(await checkTemplate(kinds, dir)).map((x) => `${stage}: ${x}`));
       const sizes: string[] = [];
       let total = 0;
@@ -156,7 +246,7 @@ if (import.meta.main) {
     if (problems.length) throw new Error(`serverless template check failed: ${problems.join("; ")}`);
     console.log(
       `template (${STAGES.join(", ")}): ${kinds.length} functions (${kinds.join(", ")}) with handlers, ` +
-        "nodejs22.x, schedules or HTTP routes, the dead-letter queue and error alarms",
+        "nodejs22.x, schedules or HTTP routes, a role each, the dead-letter queue and error alarms",
     );
     if (Deno.env.get("FMAI_SKIP_LAMBDA_SMOKE") !== "1") {
       const runs = await smokeTestHandlers(await ensureNode22());

@@ -1,6 +1,7 @@
 /**
  * Per-key rate limits: a token bucket per key id (sustained `ratePerSec`, up to `burst` at once), refilled from
- * a monotonic clock. One process's view: behind several instances each enforces its own share.
+ * a monotonic clock. One process's view: behind several instances (warm Lambda containers, Cloud Run instances) each enforces the
+ * full rate, so a key's effective limit is its rate times the instances serving it.
  * @module
  */
 
