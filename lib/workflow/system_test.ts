@@ -212,6 +212,27 @@ Deno.test("workflow: walk-forward folds tile the test segment and keep the nesti
       if (f.fold > 0) equal(cal.indexOf(s.test[0]), cal.indexOf(folds[f.fold - 1].segments.test[1]) + 1);
     }
   }
+  // sessions the user leaves between the segments stay out of every fold: lengths and gaps are kept
+  const gapped = {
+    ...base,
+    train: [cal[0], cal[29]],
+    valid: [cal[40], cal[59]],
+    test: [cal[70], cal[99]],
+  } as never;
+  for (const mode of ["expanding", "rolling"] as const) {
+    const folds = walkForwardFolds(cal, gapped, { mode, refitEvery: 7 });
+    equal(folds.length, 5);
+    for (const f of folds) {
+      const [t0, t1, v0, v1, s0] = [...f.segments.train, ...f.segments.valid, f.segments.test[0]].map((d) =>
+        cal.indexOf(d)
+      );
+      equal(v1 - v0 + 1, 20, `fold ${f.fold}: validation keeps its length`);
+      equal(s0 - v1, 11, `fold ${f.fold}: the gap before the test is kept`);
+      equal(v0 - t1, 11, `fold ${f.fold}: the gap before the validation is kept`);
+      equal(t0, mode === "expanding" ? 0 : 7 * f.fold, `${mode} train start`);
+      equal(t1 - t0 + 1, mode === "expanding" ? 30 + 7 * f.fold : 30, `${mode} train length`);
+    }
+  }
 });
 
 Deno.test({

@@ -239,8 +239,10 @@ export interface Fold {
 /**
  * The folds of a walk-forward run over a calendar of sessions. Fold 0 is `base` itself; fold k moves every
  * boundary `k * refitEvery` sessions later: its test slice is the next `refitEvery` sessions of the base test
- * segment, its validation window keeps the base length in sessions and ends right before it, and its train
- * window ends before that and starts at the base train start (`expanding`) or keeps the base length (`rolling`).
+ * segment, its validation window keeps the base length in sessions and its distance to the test slice (none
+ * when the base validation ends right before the test), and its train window keeps its distance to the
+ * validation window and starts at the base train start (`expanding`) or keeps the base length (`rolling`).
+ * Sessions a user leaves between the segments stay left out in every fold, and no window grows over them.
  * The test slices tile the base test segment: together they are one continuous out-of-sample test.
  */
 export function walkForwardFolds(
@@ -252,26 +254,31 @@ export function walkForwardFolds(
   if (!(Number.isInteger(o.refitEvery) && o.refitEvery >= 1)) {
     throw new ConfigError(`walk-forward refitEvery ${o.refitEvery} must be an integer >= 1`);
   }
+  // the first session on or after d, and the last on or before it
   const at = (d: IsoDate) => {
     let i = 0;
     while (i < calendar.length && calendar[i] < d) i++;
     return i;
   };
-  const t0 = at(base.train[0]), v0 = at(base.valid[0]), s0 = at(base.test[0]);
-  let sEnd = at(base.test[1]);
-  if (sEnd >= calendar.length || calendar[sEnd] > base.test[1]) sEnd--;
-  const trainLen = v0 - t0, validLen = s0 - v0;
-  if (trainLen < 1 || validLen < 1 || sEnd < s0) {
+  const last = (d: IsoDate) => {
+    const i = at(d);
+    return i < calendar.length && calendar[i] === d ? i : i - 1;
+  };
+  const t0 = at(base.train[0]), t1 = last(base.train[1]);
+  const v0 = at(base.valid[0]), v1 = last(base.valid[1]);
+  const s0 = at(base.test[0]), sEnd = last(base.test[1]);
+  if (t1 < t0 || v1 < v0 || sEnd < s0) {
     throw new ConfigError("walk-forward: the base segments hold too few sessions");
   }
   const folds: Fold[] = [];
   for (let k = 0, b = s0; b <= sEnd; k++, b += o.refitEvery) {
-    const vS = b - validLen, tS = o.mode === "expanding" ? t0 : vS - trainLen;
+    const shift = b - s0; // every boundary moves this many sessions later
+    const tS = o.mode === "expanding" ? t0 : t0 + shift;
     folds.push({
       fold: k,
       segments: {
-        train: [calendar[tS], calendar[vS - 1]],
-        valid: [calendar[vS], calendar[b - 1]],
+        train: [calendar[tS], calendar[t1 + shift]],
+        valid: [calendar[v0 + shift], calendar[v1 + shift]],
         test: [calendar[b], calendar[Math.min(sEnd, b + o.refitEvery - 1)]],
         purge: base.purge,
         embargo: base.embargo,

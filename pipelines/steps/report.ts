@@ -89,7 +89,13 @@ export function testLine(
   const last = scored?.length ? scored[scored.length - 1] : undefined;
   const unscored = last === undefined ? [] : days.filter((d) => d > last);
   return `out-of-sample test: ${days[0]}..${days[days.length - 1]} (${days.length} sessions, ` +
-    `${fit.predictions.rows.length} rows; ${n === 1 ? "one fit" : `${n} fits, one continuous test`})` +
+    `${fit.predictions.rows.length} rows; ${
+      n > 1
+        ? `${n} fits, one continuous test`
+        : fit.mode === "off"
+        ? "one fit"
+        : "one fit: the test holds no more sessions than the walk-forward's refit interval"
+    })` +
     (unscored.length
       ? `; backtests end ${last}: the traded return of the last ${
         unscored.length === 1 ? "session" : `${unscored.length} sessions`

@@ -25,6 +25,7 @@ Deno.test("windows table: each fold's test slice is the sessions it predicted (a
 
 Deno.test("test line: the last sessions the backtests could not score are named", () => {
   const fit = {
+    mode: "off",
     folds: [{}],
     predictions: { date: ["2018-02-05", "2018-02-06", "2018-02-07"], rows: Int32Array.of(0, 1, 2) },
   } as unknown as WalkForwardResult;
@@ -39,5 +40,11 @@ Deno.test("test line: the last sessions the backtests could not score are named"
     testLine(fit, bt(["2018-02-05", "2018-02-06", "2018-02-07"])),
     testLine(fit),
     "all scored: nothing added",
+  );
+  // a walk-forward whose refit interval outlasts the test fits once, and says so
+  equal(
+    testLine({ ...fit, mode: "rolling" }),
+    "out-of-sample test: 2018-02-05..2018-02-07 (3 sessions, 3 rows; one fit: the test holds no more sessions " +
+      "than the walk-forward's refit interval)",
   );
 });
