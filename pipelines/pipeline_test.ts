@@ -23,6 +23,7 @@ import {
   noRowsNote,
   runPipeline,
   type RunSummary,
+  untradableNote,
 } from "./run.ts";
 import { collect, inputNote } from "./steps/collect.ts";
 import { newsScorerFor } from "./lm.ts";
@@ -392,6 +393,22 @@ Deno.test({
       await Deno.remove(reportDir, { recursive: true });
     }
   },
+});
+
+Deno.test("the untradable note names the symbols with test rows no strategy could size, which the baselines hold", () => {
+  const why = "no volatility forecast: DXC is not in the fitted garch model";
+  const p = {
+    symbol: ["AAA", "DXC", "AAA", "DXC", "AAA", "DXC"],
+    date: ["2017-06-27", "2017-06-28", "2017-06-28", "2017-06-29", "2017-06-29", "2017-06-30"],
+    untradable: [null, why, null, why, null, why],
+  };
+  equal(
+    untradableNote(p),
+    "test: DXC (3 of 3 rows from 2017-06-28) has no volatility forecast from the fitted system (listed after " +
+      "its data, or too short a history then), so every strategy holds it at 0 there while buy-and-hold and " +
+      "always-long hold it (a refit on data that holds enough of its history can trade it)",
+  );
+  equal(untradableNote({ ...p, untradable: p.untradable.map(() => null) }), "");
 });
 
 Deno.test("the row and news notes stay silent when every symbol has rows and a row counts news; kelly runs on one symbol with rows", async () => {

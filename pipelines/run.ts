@@ -169,6 +169,37 @@ export function noRowsNote(
 }
 
 /**
+ * The note naming the symbols with test rows no strategy could size ("" when none): a row the fitted system has
+ * no volatility forecast for (a symbol listed after the fit's data, or too short a history then) is held at 0
+ * by every strategy, while the baselines (buy-and-hold, always-long) hold the name from its first bar, so they
+ * are compared over a wider universe on those days. The first five symbols with their counts and first date.
+ */
+export function untradableNote(p: Pick<SystemPredictions, "symbol" | "date" | "untradable">): string {
+  const by = new Map<string, { n: number; of: number; first: IsoDate }>();
+  for (let i = 0; i < p.symbol.length; i++) {
+    const s = p.symbol[i];
+    const e = by.get(s) ?? { n: 0, of: 0, first: "" };
+    e.of++;
+    if (p.untradable[i] !== null) {
+      e.n++;
+      if (e.first === "" || p.date[i] < e.first) e.first = p.date[i];
+    }
+    by.set(s, e);
+  }
+  const hit = [...by].filter(([, e]) => e.n > 0);
+  if (!hit.length) return "";
+  const one = hit.length === 1;
+  return `test: ${fewOf(hit.map(([s, e]) => `${s} (${e.n} of ${e.of} rows from ${e.first})`), 5)} ` +
+    `${
+      one ? "has" : "have"
+    } no volatility forecast from the fitted system (listed after its data, or too short ` +
+    `a history then), so every strategy holds ${one ? "it" : "them"} at 0 there while buy-and-hold and ` +
+    `always-long hold ${one ? "it" : "them"} (a refit on data that holds enough of ${
+      one ? "its" : "their"
+    } history can trade ${one ? "it" : "them"})`;
+}
+
+/**
  * The note on market-wide news ("" when the run has none, i.e. no `mkt_news_count_5` column): how many rows the
  * market-wide items of `files` reach within their 5-session window, or that none does (the `mkt_news_*` features
  * are then 0).
@@ -377,6 +408,7 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
         universeNote(source.name, collected.symbols.length, universe),
         leftOutNote(leftOut),
         noRowsNote(counts, ds, warmup, universe),
+        untradableNote(fit.predictions),
         noNewsNote(ds, cfg.source.kind === "csv" && (cfg.source.newsFiles.length ? "files" : "no-files")),
         marketNewsNote(ds, await marketNewsFiles(source)),
         flatMoeNote(backtests, fit),
