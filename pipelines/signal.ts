@@ -1111,7 +1111,9 @@ export function paperLine(version: string, t: ScorecardTotals): string {
  * return of each one's book after costs (days scored before books were booked are left out). With `asOf`, only
  * the sessions whose outcome (the open two sessions after) is known by then count: a decision for a date never
  * reads a later outcome. On `ic`, a scored day without an IC (its signals all had the same score: they rank
- * nothing) counts as IC 0, so a version that only holds is decided like any other instead of never.
+ * nothing) counts as IC 0, so a version that only holds is decided instead of never; but a challenger that
+ * ranked nothing on half the common sessions or more is never `better` (a model that tells no name from another
+ * would otherwise take over from any champion with a negative mean IC, and the book would hold nothing).
  */
 export async function compareOnScorecard(
   stores: Stores,
@@ -1121,6 +1123,7 @@ export async function compareOnScorecard(
   opts: { asOf?: IsoDate; on?: "ic" | "book" } = {},
 ): Promise<{ decided: boolean; better: boolean; detail: string }> {
   const { asOf, on = "ic" } = opts;
+  const unranked = new Set<string>(); // the challenger's days without an IC
   const load = async (v: string) =>
     new Map(
       // a version's scorecard: the days it issued and the days it ran in the shadow of the champion
@@ -1128,7 +1131,10 @@ export async function compareOnScorecard(
         where: { model_version: v, source: [SIGNAL_SOURCE, SHADOW_SIGNAL_SOURCE] },
       }))
         .filter((r) => asOf === undefined || exitSession(String(r.date)) <= asOf)
-        .map((r) => [String(r.date), on === "ic" ? Number(r.ic ?? 0) : r.book_pnl] as const)
+        .map((r) => {
+          if (v === challenger && r.ic === null) unranked.add(String(r.date));
+          return [String(r.date), on === "ic" ? Number(r.ic ?? 0) : r.book_pnl] as const;
+        })
         .filter((e): e is [string, number] => typeof e[1] === "number"),
     );
   const a = await load(champion), b = await load(challenger);
@@ -1148,12 +1154,19 @@ export async function compareOnScorecard(
       : common.reduce((s, d) => s * (1 + m.get(d)!), 1) - 1;
   const fa = figure(a), fb = figure(b);
   const show = (x: number) => on === "ic" ? x.toFixed(4) : `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)}%`;
+  const blind = on === "ic" ? common.filter((d) => unranked.has(d)).length : 0;
+  const ranksNothing = 2 * blind >= common.length;
   return {
     decided: true,
-    better: fb > fa,
-    detail: `${on === "ic" ? "mean IC" : "book return"} over ${common.length} common sessions: challenger ${
-      show(fb)
-    } vs champion ${show(fa)}`,
+    better: fb > fa && !ranksNothing,
+    detail:
+      `${on === "ic" ? "mean IC" : "book return"} over ${common.length} common sessions: challenger ${
+        show(fb)
+      } vs champion ${show(fa)}` +
+      (ranksNothing
+        ? `; the challenger ranked no names on ${blind} of them (one score for every name: no IC), so it cannot ` +
+          "take over"
+        : ""),
   };
 }
 
@@ -1568,7 +1581,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
           : `${manifest.version} is the challenger; ${champion} stays champion until the challenger beats it`;
       }
     }
-    if (decisions.length) promotion += `; ${decisions.join("; ")}`;
+    // what was decided about the pair before today's refit comes first: it happened first
+    promotion = [...decisions, promotion].filter(Boolean).join("; ");
     versions = await listVersions(stores.objects, p.model);
     // The issued signals come from the champion when it may serve asOf (the system above when it is the
     // champion, or a replay's refit). A challenger issues beside it as a shadow run: stored under its version

@@ -595,7 +595,29 @@ Deno.test("signal: if-better compares the mean IC, or with compareOn book the bo
     deepEqual(await compareOnScorecard(stores, "a", "c", 3), {
       decided: true,
       better: false,
-      detail: "mean IC over 3 common sessions: challenger 0.0000 vs champion 0.0667",
+      detail:
+        "mean IC over 3 common sessions: challenger 0.0000 vs champion 0.0667; the challenger ranked no " +
+        "names on 3 of them (one score for every name: no IC), so it cannot take over",
+    });
+    // nor over a champion whose mean IC is negative: a model that ranks nothing never takes over (its book would
+    // hold nothing); one that ranks on most days is compared as before
+    await stores.tables.upsert("scorecard", [
+      row("d", "2020-01-02", -0.05, null),
+      row("d", "2020-01-03", -0.02, 0.01),
+      row("d", "2020-01-06", -0.03, 0.01),
+      { ...row("e", "2020-01-02", 0, null, SHADOW_SIGNAL_SOURCE), ic: null },
+      row("e", "2020-01-03", 0.01, 0.0, SHADOW_SIGNAL_SOURCE),
+      { ...row("e", "2020-01-06", 0, 0, SHADOW_SIGNAL_SOURCE), ic: null },
+    ]);
+    const blind = await compareOnScorecard(stores, "d", "c", 3);
+    equal(blind.better, false, blind.detail);
+    ok(blind.detail.startsWith("mean IC over 3 common sessions: challenger 0.0000 vs champion -0.0333;"));
+    equal((await compareOnScorecard(stores, "d", "e", 3)).better, false, "2 of 3 days without an IC");
+    await stores.tables.upsert("scorecard", [row("e", "2020-01-06", -0.01, 0, SHADOW_SIGNAL_SOURCE)]);
+    deepEqual(await compareOnScorecard(stores, "d", "e", 3), {
+      decided: true,
+      better: true,
+      detail: "mean IC over 3 common sessions: challenger 0.0000 vs champion -0.0333",
     });
   } finally {
     await stores.close();
