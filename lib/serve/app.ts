@@ -278,6 +278,18 @@ export function createApi(opts: ApiOptions): Api {
   };
   app.use("/v1/*", guard);
   app.use("/metrics", guard);
+  // the routes that take no query parameter refuse one, as the others refuse a parameter they do not know
+  const noQuery: MiddlewareHandler = async (c, next) => {
+    const keys = [...new Set(new URL(c.req.url).searchParams.keys())];
+    if (keys.length) {
+      return fail(c, 400, `query: unknown parameter ${keys.map((k) => JSON.stringify(k)).join(", ")}`);
+    }
+    await next();
+    return undefined;
+  };
+  for (const path of ["/v1/models", "/v1/models/*", "/healthz", "/metrics", "/openapi.json"]) {
+    app.use(path, noQuery);
+  }
   // settled replays never change: keep their bytes (a bounded LRU), after auth and rate limits
   const replays = new Lru<{ body: string; headers: [string, string][] }>(
     maxReplays,
@@ -432,7 +444,7 @@ export function createApi(opts: ApiOptions): Api {
       path: "/v1/models",
       summary: "Registered model versions and aliases",
       security,
-      responses: { 200: json(ModelsResponse, "Versions, oldest first"), ...refusals(...GUARDED) },
+      responses: { 200: json(ModelsResponse, "Versions, oldest first"), ...refusals(400, ...GUARDED) },
     }),
     async (c) => {
       c.header("Cache-Control", "no-store");
@@ -576,7 +588,7 @@ export function createApi(opts: ApiOptions): Api {
     summary: "Liveness: whether the tables store answers (no key needed)",
     responses: {
       200: json(HealthzResponse, "The store answers"),
-      ...refusals(413, 414, 503),
+      ...refusals(400, 413, 414, 503),
     },
   });
   app.get("/healthz", async (c) => {
@@ -602,7 +614,7 @@ export function createApi(opts: ApiOptions): Api {
         description: "The exposition text",
       },
       // 500: the key check may fail (a key ring reloads its file)
-      ...refusals(401, 403, 413, 414, 429, 500),
+      ...refusals(400, 401, 403, 413, 414, 429, 500),
     },
   });
   app.get("/metrics", async (c) => {

@@ -115,6 +115,12 @@ Deno.test("serve: validation: bad dates, unknown symbols and parameters, oversiz
       ["/v1/signals?symbols=AAPL,XOM,AAPL", 400, /^query symbols: AAPL is given twice$/],
       ["/v1/signals?symbols=aapl,AAPL", 400, /^query symbols: aapl and AAPL are the same symbol$/],
       ["/v1/signals?colour=red", 400, /unknown parameter "colour"/],
+      // the routes without parameters refuse one too
+      ["/v1/models?foo=1", 400, /^query: unknown parameter "foo"$/],
+      ["/v1/models/champion?foo=1&bar=2", 400, /^query: unknown parameter "foo", "bar"$/],
+      ["/healthz?foo=1", 400, /^query: unknown parameter "foo"$/],
+      ["/metrics?foo", 400, /^query: unknown parameter "foo"$/],
+      ["/openapi.json?v=2", 400, /^query: unknown parameter "v"$/],
       ["/v1/signals?asOf=2018-02-06", 400, /asOf/],
       ["/v1/signals?model=Bad_Model", 400, /model/],
       ["/v1/signals?model=nobody", 404, /unknown model alias nobody/],
@@ -846,9 +852,10 @@ Deno.test("serve: the OpenAPI document lists every status a route answers, /heal
     ) {
       deepEqual(codes(p), ["200", "400", "404", ...guarded].sort(), p);
     }
-    deepEqual(codes("/v1/models"), ["200", ...guarded].sort());
-    deepEqual(codes("/healthz"), ["200", "413", "414", "503"]);
-    deepEqual(codes("/metrics"), ["200", "401", "403", "413", "414", "429", "500"]);
+    // the routes without parameters answer 400 to one
+    deepEqual(codes("/v1/models"), ["200", "400", ...guarded].sort());
+    deepEqual(codes("/healthz"), ["200", "400", "413", "414", "503"]);
+    deepEqual(codes("/metrics"), ["200", "400", "401", "403", "413", "414", "429", "500"]);
     ok(doc.paths["/metrics"].get.security?.length, "metrics need a key");
     equal(doc.paths["/healthz"].get.security, undefined, "healthz needs none");
     ok(doc.paths["/metrics"].get.responses["200"].content["text/plain; version=0.0.4; charset=utf-8"]);
