@@ -1985,8 +1985,14 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       ...(heldLine ? [heldLine] : []),
       `health: ${shownStatus}${recheck ? ` (${recheck})` : ""}` +
       (bad.length ? `\n${textTable(healthTable)}` : ""),
-      written
-        ? `${written} signals issued`
+      written ? `${written} signals issued` : !prior.length
+        // the signals were written by an earlier run that stopped before its run row: this run made them visible
+        ? `${issued.length} signals issued (written at ${
+          new Date(issued[0]?.provenance?.issuedAt ?? 0).toISOString()
+        } by a run that stopped before it finished; completed now)` +
+          (differs.length
+            ? `; the recomputation differs for ${differs.length} symbols (kept as written)`
+            : "")
         : `already issued at ${
           new Date(issued[0]?.provenance?.issuedAt ?? 0).toISOString()
         }: nothing written` +

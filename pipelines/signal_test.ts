@@ -654,6 +654,17 @@ Deno.test({
       equal(retry.written, 0, "the stored signals stand");
       const [run] = await stores.tables.query("signal_runs", { where: { as_of: d[1] } });
       equal(Number(run.issued_at), t2, "visible from the retry on");
+      // and it says it completed the run, not that the date was issued already
+      ok(
+        new RegExp(
+          `^${retry.signals.length} signals issued \\(written at .* by a run that stopped before it ` +
+            "finished; completed now\\)$",
+          "m",
+        ).test(retry.table),
+        retry.table,
+      );
+      const again = await runSignal(cfg, { ...quiet, stores, asOf: d[1], now: () => t2 + 1 });
+      ok(/^already issued at .*: nothing written$/m.test(again.table), again.table);
     } finally {
       await stores.close();
     }
