@@ -401,10 +401,28 @@ function aliasKey(name: string): string {
   return `models/${name}/aliases.json`;
 }
 
-/** The aliases of a model name (empty when none was ever set). */
+/**
+ * The aliases of a model name (empty when none was ever set). A file of another shape (edited by hand, or
+ * another program's) is a `ModelError` naming the key and the field, never read as a partial state.
+ */
 export async function aliasState(objects: Pick<ObjectStore, "get">, name: string): Promise<AliasState> {
-  return (await readJson<AliasState>(objects, aliasKey(name))) ??
-    { aliases: {}, previousChampions: [], history: [] };
+  const key = aliasKey(name);
+  const st = await readJson<AliasState>(objects, key);
+  if (st === null) return { aliases: {}, previousChampions: [], history: [] };
+  const bad = (what: string) =>
+    new ModelError(`registry: ${key}: ${what} (not an alias file this registry wrote)`);
+  const isObject = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isObject(st)) throw bad("expected a JSON object");
+  if (!isObject(st.aliases) || !Object.values(st.aliases).every((v) => typeof v === "string")) {
+    throw bad("aliases is not an object of version ids");
+  }
+  if (!Array.isArray(st.previousChampions) || !st.previousChampions.every((v) => typeof v === "string")) {
+    throw bad("previousChampions is not a list of version ids");
+  }
+  if (!Array.isArray(st.history) || !st.history.every(isObject)) {
+    throw bad("history is not a list of entries");
+  }
+  return st;
 }
 
 /**

@@ -283,4 +283,35 @@ Deno.test("registry aliases: promote pushes the old champion, rollback pops it; 
     from: null,
     to: v[2],
   });
+  // an alias file of another shape is one typed line naming the field, never a crash halfway through a change
+  const good = o.m.get("models/sys/aliases.json")!;
+  const shaped = async (f: (st: Record<string, unknown>) => unknown) => {
+    o.m.set(
+      "models/sys/aliases.json",
+      new TextEncoder().encode(JSON.stringify(f(JSON.parse(new TextDecoder().decode(good))))),
+    );
+  };
+  for (
+    const [f, re] of [
+      [
+        (st: Record<string, unknown>) => ({ ...st, previousChampions: "v1" }),
+        /previousChampions is not a list/,
+      ],
+      [(st: Record<string, unknown>) => ({ ...st, aliases: { champion: 3 } }), /aliases is not an object/],
+      [(st: Record<string, unknown>) => ({ ...st, history: null }), /history is not a list/],
+      [() => [1, 2], /expected a JSON object/],
+    ] as const
+  ) {
+    await shaped(f);
+    for (const op of [() => rollbackChampion(store, "sys"), () => promoteVersion(store, "sys", v[1])]) {
+      await rejects(op, (e: Error) => {
+        ok(
+          e instanceof ModelError && re.test(e.message) && e.message.includes("models/sys/aliases.json"),
+          e.message,
+        );
+        return true;
+      });
+    }
+  }
+  o.m.set("models/sys/aliases.json", good);
 });
