@@ -285,7 +285,7 @@ Deno.test("registry aliases: promote pushes the old champion, rollback pops it; 
   });
   // an alias file of another shape is one typed line naming the field, never a crash halfway through a change
   const good = o.m.get("models/sys/aliases.json")!;
-  const shaped = async (f: (st: Record<string, unknown>) => unknown) => {
+  const shaped = (f: (st: Record<string, unknown>) => unknown) => {
     o.m.set(
       "models/sys/aliases.json",
       new TextEncoder().encode(JSON.stringify(f(JSON.parse(new TextDecoder().decode(good))))),
@@ -302,7 +302,7 @@ Deno.test("registry aliases: promote pushes the old champion, rollback pops it; 
       [() => [1, 2], /expected a JSON object/],
     ] as const
   ) {
-    await shaped(f);
+    shaped(f);
     for (const op of [() => rollbackChampion(store, "sys"), () => promoteVersion(store, "sys", v[1])]) {
       await rejects(op, (e: Error) => {
         ok(
