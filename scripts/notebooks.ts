@@ -6,7 +6,8 @@
  * `notebooks/templates/fmai` template, which inlines plotly.js once. Exits 1 when any notebook fails.
  *
  * Cell metadata understood (all optional): `tags: ["no-output"]` (a code cell that prints nothing),
- * `fmai.plots` (minimum number of plotly outputs of the cell), `fmai.frames` (minimum number of DataFrames the
+ * `fmai.plots` (minimum number of plotly outputs of the cell; `fmai.syntheticPlots` instead on the synthetic
+ * market, for a cell whose charts need `../shared/data`), `fmai.frames` (minimum number of DataFrames the
  * kernel rendered in the cell: outputs whose bundle carries `application/vnd.dataresource+json` and an HTML
  * table, which is what the Deno kernel displays for a nodejs-polars DataFrame). Updates `manifest.json` (plots
  * and frames per report, for `scripts/browser_check.ts`; the entries of notebooks not run are kept) and, with
@@ -47,7 +48,7 @@ export interface NotebookResult {
 interface Cell {
   cell_type: string;
   source: string | string[];
-  metadata?: { tags?: string[]; fmai?: { plots?: number; frames?: number } };
+  metadata?: { tags?: string[]; fmai?: { plots?: number; syntheticPlots?: number; frames?: number } };
   outputs?: Output[];
 }
 interface Output {
@@ -75,6 +76,7 @@ export function isFrameOutput(o: Output): boolean {
 export function checkExecuted(
   name: string,
   nb: { cells: Cell[] },
+  opts: { synthetic?: boolean } = {},
 ): { problems: string[]; plots: number; frames: number } {
   const problems: string[] = [];
   let plots = 0, frames = 0, lastStdout = "";
@@ -98,7 +100,8 @@ export function checkExecuted(
     }
     const noOutput = c.metadata?.tags?.includes("no-output");
     if (!noOutput && outs.length === 0) problems.push(`cell ${i} (${src}): expected output, got none`);
-    const want = c.metadata?.fmai?.plots ?? 0;
+    const want = (opts.synthetic ? c.metadata?.fmai?.syntheticPlots : undefined) ?? c.metadata?.fmai?.plots ??
+      0;
     if (cellPlots < want) problems.push(`cell ${i} (${src}): expected ${want} plots, got ${cellPlots}`);
   });
   if (!lastStdout.includes(`OK ${name}`)) problems.push(`the last cell did not print "OK ${name}"`);
@@ -277,7 +280,7 @@ async function runNotebook(file: string, outDir: string, tplDir: string, timeout
     res.problems.push(`nbconvert --execute exited ${exec.code}: ${err.join(" | ") || exec.out.slice(-300)}`);
   }
   if (nb) {
-    const c = checkExecuted(name, nb);
+    const c = checkExecuted(name, nb, { synthetic: env.FMAI_SYNTHETIC === "1" });
     res.problems.push(...c.problems);
     res.plots = c.plots;
     res.frames = c.frames;

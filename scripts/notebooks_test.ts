@@ -89,6 +89,17 @@ Deno.test("checkExecuted reports errors, dropped outputs, missing plots and a mi
   match(r.problems[1], /cell 1 .*expected output, got none/);
   match(r.problems[2], /expected 2 plots, got 1/);
   match(r.problems[3], /did not print "OK 01_x"/);
+  // a cell whose charts need ../shared/data declares what the synthetic market shows instead
+  const needsShared = {
+    cells: [
+      code([{ output_type: "display_data", data: { "text/markdown": "needs ../shared/data" } }], {
+        fmai: { plots: 2, syntheticPlots: 0 },
+      }),
+      code([{ output_type: "stream", name: "stdout", text: "OK 01_x\n" }]),
+    ],
+  };
+  deepEqual(checkExecuted("01_x", needsShared, { synthetic: true }).problems, []);
+  match(checkExecuted("01_x", needsShared).problems[0], /expected 2 plots, got 0/);
 });
 
 Deno.test("junitXml writes one escaped test case per result with failures", () => {

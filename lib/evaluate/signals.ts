@@ -6,7 +6,7 @@
  * @module
  */
 import { activeMetrics, type BacktestResult, bootstrapSharpe, deflatedSharpeOfSet } from "../backtest/mod.ts";
-import { lineFigure, type Table } from "../report/mod.ts";
+import { DECISION_DATE_AXIS, lineFigure, type Table } from "../report/mod.ts";
 import {
   ALWAYS_LONG,
   backtestPredictions,
@@ -212,7 +212,7 @@ export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
         const r = results.get(n)!;
         return { name: n, x: [...r.dates], y: r.equity.map((e) => e - 1) };
       }),
-      { yTitle: "cumulative return", yTickFormat: ".0%" },
+      { yTitle: "cumulative return", yTickFormat: ".0%", xTitle: DECISION_DATE_AXIS },
     ),
   ];
   const sh = (n: string) => byName.get(n)!.sharpe;

@@ -22,11 +22,17 @@ export function plotlyJs(): string {
   return plotlySource;
 }
 
+/**
+ * The x-axis title of a backtest's curves: a point sits on the decision date, and the return it adds is the one
+ * traded after it (next open to the open after).
+ */
+export const DECISION_DATE_AXIS = "decision date (its return: next open to the open after)";
+
 /** A line chart of several named series over shared or separate x values. */
 export function lineFigure(
   title: string,
   series: { name: string; x: (string | number)[]; y: ArrayLike<number> }[],
-  opts: { yTitle?: string; yTickFormat?: string; fill?: boolean } = {},
+  opts: { yTitle?: string; xTitle?: string; yTickFormat?: string; fill?: boolean } = {},
 ): Figure {
   return {
     data: series.map((s) => ({
@@ -40,7 +46,8 @@ export function lineFigure(
     layout: {
       title: { text: title },
       yaxis: { title: { text: opts.yTitle ?? "" }, tickformat: opts.yTickFormat ?? "" },
-      margin: { t: 40, r: 20, b: 40, l: 60 },
+      ...(opts.xTitle ? { xaxis: { title: { text: opts.xTitle } } } : {}),
+      margin: { t: 40, r: 20, b: opts.xTitle ? 60 : 40, l: 60 },
       height: 360,
       legend: { orientation: "h" },
     },
@@ -60,9 +67,13 @@ export function barFigure(title: string, x: string[], y: ArrayLike<number>, yTit
   };
 }
 
-/** Candlesticks with horizontal support/resistance levels and buy/sell markers. */
+/**
+ * Candlesticks with horizontal support/resistance levels and buy/sell markers. `levelsAsOf`: the session whose
+ * levels are drawn across the whole window (named in the title, since they were not known before it).
+ */
 export function priceFigure(input: {
   symbol: string;
+  levelsAsOf?: string;
   dates: string[];
   open: ArrayLike<number>;
   high: ArrayLike<number>;
@@ -107,8 +118,13 @@ export function priceFigure(input: {
   return {
     data,
     layout: {
-      title: { text: `${input.symbol}: price, levels and signals` },
+      title: {
+        text: input.levelsAsOf
+          ? `${input.symbol}: price, signals, and the levels known at the close of ${input.levelsAsOf}`
+          : `${input.symbol}: price, levels and signals`,
+      },
       xaxis: { rangeslider: { visible: false } },
+      yaxis: { title: { text: "price" } },
       shapes,
       height: 440,
       margin: { t: 40, r: 20, b: 40, l: 60 },

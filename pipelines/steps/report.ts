@@ -9,6 +9,7 @@ import type { BuiltDataset, SegmentSpec } from "@lib/dataset/mod.ts";
 import type { BacktestResult } from "@lib/backtest/mod.ts";
 import { levelColumns, SwingLevelModel, type TrendMetrics, trendMetrics } from "@lib/models/mod.ts";
 import {
+  DECISION_DATE_AXIS,
   fixed,
   lineFigure,
   priceFigure,
@@ -238,6 +239,7 @@ function priceSection(input: ReportInput) {
   const px = (d: string) => s.close[s.dates.indexOf(d)];
   return priceFigure({
     symbol: sym,
+    levelsAsOf: ds.date[last],
     dates: s.dates.slice(a, b),
     open: s.open.slice(a, b),
     high: s.high.slice(a, b),
@@ -289,9 +291,7 @@ export function buildReport(
           lineFigure(
             "Equity curves (test segment)",
             bt.map(([name, r]) => ({ name, x: [...r.dates], y: r.equity })),
-            {
-              yTitle: "growth of 1",
-            },
+            { yTitle: "growth of 1", xTitle: DECISION_DATE_AXIS },
           ),
           lineFigure(
             "Drawdown: mixture of experts vs buy-and-hold",
@@ -300,7 +300,7 @@ export function buildReport(
               x: [...r.dates],
               y: r.drawdown,
             })),
-            { yTickFormat: ".0%", fill: true },
+            { yTitle: "drawdown from peak", yTickFormat: ".0%", fill: true, xTitle: DECISION_DATE_AXIS },
           ),
         ],
       },
