@@ -32,7 +32,9 @@ import { HarRvModel, type HarRvState } from "./har.ts";
 /** The part of an `ObjectStore` the artifact functions need. */
 export type ArtifactStore = Pick<ObjectStore, "put" | "get">;
 /** The part of an `ObjectStore` the registry of versions and aliases needs. */
-export type RegistryStore = Pick<ObjectStore, "put" | "get" | "list">;
+export type RegistryStore =
+  & Pick<ObjectStore, "put" | "get" | "list">
+  & Partial<Pick<ObjectStore, "getTagged" | "putIf">>;
 
 /** What `manifest.json` holds. */
 export interface ArtifactManifest {
@@ -407,8 +409,18 @@ function aliasKey(name: string): string {
  */
 export async function aliasState(objects: Pick<ObjectStore, "get">, name: string): Promise<AliasState> {
   const key = aliasKey(name);
-  const st = await readJson<AliasState>(objects, key);
-  if (st === null) return { aliases: {}, previousChampions: [], history: [] };
+  return parseAliases(key, await objects.get(key));
+}
+
+/** An alias file's state (empty when there is none); a file of another shape is a `ModelError`. */
+function parseAliases(key: string, bytes: Uint8Array | null): AliasState {
+  if (bytes === null) return { aliases: {}, previousChampions: [], history: [] };
+  let st: AliasState;
+  try {
+    st = JSON.parse(dec.decode(bytes));
+  } catch (e) {
+    throw new ModelError(`registry: ${key} is not JSON`, { cause: e });
+  }
   const bad = (what: string) =>
     new ModelError(`registry: ${key}: ${what} (not an alias file this registry wrote)`);
   const isObject = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -423,6 +435,37 @@ export async function aliasState(objects: Pick<ObjectStore, "get">, name: string
     throw bad("history is not a list of entries");
   }
   return st;
+}
+
+/** Attempts of an alias change that another writer keeps getting ahead of. */
+const ALIAS_ATTEMPTS = 50;
+
+/**
+ * Reads the aliases, applies `change` (which edits the state and returns true, or returns false when there is
+ * nothing to write) and writes them back. On a store with conditional writes (every backend), the write lands
+ * only on the state it read: when another writer (a second `models promote`, the daily run) changed it in
+ * between, the change is applied again to theirs, so no one's change is lost.
+ */
+async function updateAliases(
+  objects: RegistryStore,
+  name: string,
+  change: (st: AliasState) => boolean,
+): Promise<AliasState> {
+  const key = aliasKey(name);
+  const write = (st: AliasState) => JSON.stringify(st, null, 1);
+  if (!objects.getTagged || !objects.putIf) {
+    const st = parseAliases(key, await objects.get(key));
+    if (change(st)) await objects.put(key, write(st), { contentType: "application/json" });
+    return st;
+  }
+  for (let attempt = 0; attempt < ALIAS_ATTEMPTS; attempt++) {
+    const cur = await objects.getTagged(key);
+    const st = parseAliases(key, cur?.body ?? null);
+    if (!change(st)) return st;
+    if (await objects.putIf(key, write(st), cur?.tag ?? null, { contentType: "application/json" })) return st;
+    await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
+  }
+  throw new ModelError(`registry: ${key} changed under ${ALIAS_ATTEMPTS} attempts to update it: try again`);
 }
 
 /**
@@ -443,10 +486,6 @@ export async function resolveAlias(
   return aliasTarget(await aliasState(objects, name), alias);
 }
 
-async function writeAliases(objects: RegistryStore, name: string, st: AliasState): Promise<void> {
-  await objects.put(aliasKey(name), JSON.stringify(st, null, 1), { contentType: "application/json" });
-}
-
 /**
  * Points `alias` at a registered version (`champion` is moved by `promote`/`rollback`, which keep its stack).
  * `to` null clears the alias.
@@ -461,21 +500,21 @@ export async function setAlias(
   if (!ALIAS.test(alias)) throw new TypeError(`bad alias ${JSON.stringify(alias)}`);
   if (alias === "champion") throw new TypeError("the champion alias moves by promote and rollback");
   if (to !== null) await versionManifest(objects, name, to);
-  const st = await aliasState(objects, name);
-  const from = aliasTarget(st, alias);
-  if (from === to) return st;
-  if (to === null) delete st.aliases[alias];
-  else st.aliases[alias] = to;
-  st.history.push({
-    at: opts.now ?? Date.now(),
-    action: to === null ? "clear" : "set",
-    alias,
-    from,
-    to,
-    ...(opts.note ? { note: opts.note } : {}),
+  return await updateAliases(objects, name, (st) => {
+    const from = aliasTarget(st, alias);
+    if (from === to) return false;
+    if (to === null) delete st.aliases[alias];
+    else st.aliases[alias] = to;
+    st.history.push({
+      at: opts.now ?? Date.now(),
+      action: to === null ? "clear" : "set",
+      alias,
+      from,
+      to,
+      ...(opts.note ? { note: opts.note } : {}),
+    });
+    return true;
   });
-  await writeAliases(objects, name, st);
-  return st;
 }
 
 /**
@@ -489,22 +528,22 @@ export async function promoteVersion(
   opts: { now?: Instant; note?: string } = {},
 ): Promise<AliasState> {
   await versionManifest(objects, name, version);
-  const st = await aliasState(objects, name);
-  const from = st.aliases.champion ?? null;
-  if (from === version) return st;
-  if (from !== null) st.previousChampions.push(from);
-  st.aliases.champion = version;
-  if (st.aliases.challenger === version) delete st.aliases.challenger;
-  st.history.push({
-    at: opts.now ?? Date.now(),
-    action: "promote",
-    alias: "champion",
-    from,
-    to: version,
-    ...(opts.note ? { note: opts.note } : {}),
+  return await updateAliases(objects, name, (st) => {
+    const from = st.aliases.champion ?? null;
+    if (from === version) return false;
+    if (from !== null) st.previousChampions.push(from);
+    st.aliases.champion = version;
+    if (st.aliases.challenger === version) delete st.aliases.challenger;
+    st.history.push({
+      at: opts.now ?? Date.now(),
+      action: "promote",
+      alias: "champion",
+      from,
+      to: version,
+      ...(opts.note ? { note: opts.note } : {}),
+    });
+    return true;
   });
-  await writeAliases(objects, name, st);
-  return st;
 }
 
 /** Moves the champion back to the one before it (a `ModelError` when there is none). */
@@ -513,19 +552,19 @@ export async function rollbackChampion(
   name: string,
   opts: { now?: Instant; note?: string } = {},
 ): Promise<AliasState> {
-  const st = await aliasState(objects, name);
-  const back = st.previousChampions.pop();
-  if (back === undefined) throw new ModelError(`model ${name}: no earlier champion to roll back to`);
-  const from = st.aliases.champion ?? null;
-  st.aliases.champion = back;
-  st.history.push({
-    at: opts.now ?? Date.now(),
-    action: "rollback",
-    alias: "champion",
-    from,
-    to: back,
-    ...(opts.note ? { note: opts.note } : {}),
+  return await updateAliases(objects, name, (st) => {
+    const back = st.previousChampions.pop();
+    if (back === undefined) throw new ModelError(`model ${name}: no earlier champion to roll back to`);
+    const from = st.aliases.champion ?? null;
+    st.aliases.champion = back;
+    st.history.push({
+      at: opts.now ?? Date.now(),
+      action: "rollback",
+      alias: "champion",
+      from,
+      to: back,
+      ...(opts.note ? { note: opts.note } : {}),
+    });
+    return true;
   });
-  await writeAliases(objects, name, st);
-  return st;
 }

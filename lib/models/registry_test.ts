@@ -315,3 +315,29 @@ Deno.test("registry aliases: promote pushes the old champion, rollback pops it; 
   }
   o.m.set("models/sys/aliases.json", good);
 });
+
+Deno.test("registry aliases: promotes and alias changes made at once all land (conditional writes)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const store = await openLocalObjects(dir);
+    const v: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      v.push((await registerVersion(store, "sys", { "w.bin": weights(i, 8) }, lineage({ seed: i }))).version);
+    }
+    // six promotes and a challenger set at once: each reads the aliases, changes them and writes them back
+    await Promise.all([
+      ...v.map((x, i) => promoteVersion(store, "sys", x, { now: i + 1 })),
+      setAlias(store, "sys", "shadow", v[0], { now: 9 }),
+    ]);
+    const st = await aliasState(store, "sys");
+    equal(st.history.filter((h) => h.action === "promote").length, 6, "no promote lost");
+    equal(st.aliases.shadow, v[0], "the alias set beside them kept");
+    equal(st.previousChampions.length, 5);
+    deepEqual([...st.previousChampions, st.aliases.champion].sort(), [...v].sort());
+    // and so many rollbacks at once walk the stack back one step each
+    await Promise.all([1, 2, 3].map(() => rollbackChampion(store, "sys")));
+    equal((await aliasState(store, "sys")).previousChampions.length, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -138,6 +138,45 @@ export function objectContract(
     ok(got !== null && got.every((v, i) => v === b[i]));
   });
 
+  test(
+    "a conditional write lands only on the version it read: no concurrent change is lost",
+    async (s, p) => {
+      const k = `${p}models/sys/aliases.json`;
+      equal(await s.getTagged(k), null);
+      equal(await s.putIf(k, "a", null, { contentType: "application/json" }), true, "absent: written");
+      equal(await s.putIf(k, "b", null), false, "it exists now");
+      const t1 = (await s.getTagged(k))!;
+      equal(new TextDecoder().decode(t1.body), "a");
+      equal(await s.putIf(k, "b", t1.tag, { contentType: "application/json" }), true);
+      equal(await s.putIf(k, "c", t1.tag), false, "a stale tag writes nothing");
+      const t2 = (await s.getTagged(k))!;
+      equal(new TextDecoder().decode(t2.body), "b");
+      ok(t2.tag !== t1.tag, "a write changes the tag");
+      equal((await s.head(k))?.contentType, "application/json");
+      // writers racing on one object, each reading, changing and writing until its write lands: every change kept
+      const counter = `${p}counter.json`;
+      await s.put(counter, "[]");
+      await Promise.all(Array.from({ length: 6 }, async (_, i) => {
+        for (;;) {
+          const cur = (await s.getTagged(counter))!;
+          const list = JSON.parse(new TextDecoder().decode(cur.body)) as number[];
+          if (await s.putIf(counter, JSON.stringify([...list, i]), cur.tag)) return;
+        }
+      }));
+      deepEqual((JSON.parse(new TextDecoder().decode((await s.get(counter))!)) as number[]).sort(), [
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+      ]);
+      await s.delete(k);
+      equal(await s.putIf(k, "d", t2.tag), false, "deleted in between");
+      await rejects(s.putIf("", "x", null), isArgError);
+    },
+  );
+
   test("invalid keys are rejected with TypeError/RangeError", async (s, p) => {
     for (
       const k of ["", "/abs", `${p}../escape`, `${p}a/../../b`, `${p}a//b`, `${p}./a`, `${p}back\\slash`]

@@ -3,9 +3,12 @@
  * `<root>/.fmai-meta/k.json`. Writes go to `<root>/.fmai-tmp/` first and are renamed into place (atomic on one
  * file system); opening the store removes temporary files a killed writer left (older than an hour). Keys whose
  * first segment starts with `.fmai-` are reserved. A key cannot be both an object and a "folder" of other keys
- * (`a` and `a/b`), unlike S3.
+ * (`a` and `a/b`), unlike S3. A conditional write (`putIf`) holds a lock on the key (a folder made in
+ * `<root>/.fmai-tmp/`, which only one writer can make; a dead writer's is taken over after {@link LOCK_STALE_MS})
+ * while it compares and writes; an object's tag is the SHA-256 of its bytes.
  * @module
  */
+import { createHash } from "node:crypto";
 import { FmaiError, StoreError } from "../core/mod.ts";
 import type { ObjectInfo, ObjectStore } from "./types.ts";
 import { checkObjectKey, checkObjectPrefix, defaultContentType } from "./keys.ts";
@@ -69,6 +72,13 @@ function key(k: unknown): string {
   }
   return s;
 }
+
+/** How old a key's lock must be to be a dead writer's (a live one holds it for one read and one write). */
+export const LOCK_STALE_MS = 30_000;
+/** How long a conditional write waits for a key's lock before it fails. */
+const LOCK_WAIT_MS = 60_000;
+
+const tagOf = (body: Uint8Array) => createHash("sha256").update(body).digest("hex");
 
 /** The folder `ObjectStore`; see {@link openLocalObjects}. */
 export class LocalObjects implements ObjectStore {
@@ -222,6 +232,56 @@ export class LocalObjects implements ObjectStore {
       }
     } catch (e) {
       throw this.#wrap(`delete ${kk}`, e);
+    }
+  }
+
+  /** The bytes and their SHA-256 (the tag), or `null`. */
+  async getTagged(k: string): Promise<{ body: Uint8Array; tag: string } | null> {
+    const body = await this.get(k);
+    return body === null ? null : { body, tag: tagOf(body) };
+  }
+
+  /** Compares and writes under the key's lock (see the module doc). */
+  async putIf(
+    k: string,
+    body: Uint8Array | string,
+    expected: string | null,
+    opts: { contentType?: string } = {},
+  ): Promise<boolean> {
+    const kk = key(k);
+    const lock = `${this.#root}/${TMP}/lock-${createHash("sha256").update(kk).digest("hex").slice(0, 32)}`;
+    await this.#acquire(lock, kk);
+    try {
+      const now = await this.get(kk);
+      if ((now === null ? null : tagOf(now)) !== expected) return false;
+      await this.put(kk, body, opts);
+      return true;
+    } finally {
+      await Deno.remove(lock).catch(() => {});
+    }
+  }
+
+  /** Makes the lock folder (only one writer can), waiting for a live holder and taking over a dead one's. */
+  async #acquire(lock: string, kk: string): Promise<void> {
+    const until = Date.now() + LOCK_WAIT_MS;
+    for (let wait = 5;; wait = Math.min(200, wait * 2)) {
+      try {
+        await Deno.mkdir(lock);
+        return;
+      } catch (e) {
+        if (!(e instanceof Deno.errors.AlreadyExists)) throw this.#wrap(`lock ${kk}`, e);
+      }
+      const st = await Deno.stat(lock).catch(() => null);
+      if (st?.mtime && Date.now() - st.mtime.getTime() > LOCK_STALE_MS) {
+        await Deno.remove(lock).catch(() => {});
+        continue;
+      }
+      if (Date.now() > until) {
+        throw new StoreError(`local objects lock ${kk}: held by another writer for over ${LOCK_WAIT_MS} ms`, {
+          backend: "local",
+        });
+      }
+      await new Promise((r) => setTimeout(r, wait));
     }
   }
 

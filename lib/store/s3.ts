@@ -13,7 +13,9 @@
  * Bodies of `multipartBytes` (default 5 MiB) or more go up as multipart uploads (`@aws-sdk/lib-storage`,
  * 5 MiB parts). The content type is stored as the object's `Content-Type`. `list` pages through
  * `ListObjectsV2` and reads each object's content type with `HEAD` (S3 listings do not carry it).
- * Connection errors are retried by the SDK with backoff (`maxAttempts`), then end as a `StoreError`.
+ * Connection errors are retried by the SDK with backoff (`maxAttempts`), then end as a `StoreError`. A
+ * conditional write (`putIf`) is S3's own: `PutObject` with `If-Match` (the tag is the object's ETag) or
+ * `If-None-Match: *`; a 412 (or a 409 from a concurrent conditional write) is "changed in between".
  * @module
  */
 import {
@@ -219,6 +221,59 @@ class S3Objects implements ObjectStore {
         return new Uint8Array(await r.Body.transformToByteArray());
       } catch (err) {
         if (isNotFound(err)) return null;
+        throw err;
+      }
+    });
+  }
+
+  async getTagged(key: string): Promise<{ body: Uint8Array; tag: string } | null> {
+    checkObjectKey(key);
+    return await this.#do(`get ${key}`, async () => {
+      try {
+        const r = await this.#c.send(new GetObjectCommand({ Bucket: this.#bucket, Key: this.#prefix + key }));
+        if (!r.ETag) throw new StoreError(`get ${key}: the server sent no ETag`, { backend: BACKEND });
+        return {
+          body: r.Body ? new Uint8Array(await r.Body.transformToByteArray()) : new Uint8Array(0),
+          tag: r.ETag,
+        };
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      }
+    });
+  }
+
+  async putIf(
+    key: string,
+    body: Uint8Array | string,
+    expected: string | null,
+    opts?: { contentType?: string },
+  ): Promise<boolean> {
+    checkObjectKey(key);
+    if (typeof body !== "string" && !(body instanceof Uint8Array)) {
+      throw new TypeError(`put ${key}: body must be a Uint8Array or a string`);
+    }
+    const ct = opts?.contentType ?? defaultContentType(body);
+    if (typeof ct !== "string" || ct === "") throw new TypeError(`put ${key}: contentType must be a string`);
+    const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+    return await this.#do(`put ${key}`, async () => {
+      try {
+        await this.#c.send(
+          new PutObjectCommand({
+            Bucket: this.#bucket,
+            Key: this.#prefix + key,
+            Body: bytes,
+            ContentType: ct,
+            ContentLength: bytes.length,
+            ...(expected === null ? { IfNoneMatch: "*" } : { IfMatch: expected }),
+          }),
+        );
+        return true;
+      } catch (err) {
+        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        // 412: not the expected version (or it exists); 409: another conditional write in flight; 404: If-Match
+        // on an object deleted in between
+        if (status === 412 || status === 409 || (expected !== null && isNotFound(err))) return false;
         throw err;
       }
     });

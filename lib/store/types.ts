@@ -146,6 +146,21 @@ export interface ObjectStore {
   /** Objects whose key starts with `prefix`, sorted by key. */
   list(prefix: string): Promise<ObjectInfo[]>;
   delete(key: string): Promise<void>;
+  /**
+   * The object's bytes and a tag naming this version of it (changes whenever it is written), or `null`: with
+   * {@link ObjectStore.putIf}, a read-change-write that loses no concurrent writer's change.
+   */
+  getTagged(key: string): Promise<{ body: Uint8Array; tag: string } | null>;
+  /**
+   * Writes `body` only while the object is still the version `expected` names (a `getTagged` tag, or `null`:
+   * the object does not exist); returns false, writing nothing, when another writer changed it in between.
+   */
+  putIf(
+    key: string,
+    body: Uint8Array | string,
+    expected: string | null,
+    opts?: { contentType?: string },
+  ): Promise<boolean>;
   close(): Promise<void>;
 }
 
