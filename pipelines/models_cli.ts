@@ -2,7 +2,9 @@
  * `deno task models list|show|promote|rollback`: the model registry of the fitted system (aliases `champion`,
  * `challenger`; versions are immutable). `promote VERSION --require-better` refuses unless the version beats the
  * champion on the paper scorecard over at least `production.retrain.minScoredSessions` sessions both were scored
- * on (a forward walk-forward window: signals issued before their outcomes were known).
+ * on (a forward walk-forward window: signals issued before their outcomes were known). A version fitted on another
+ * market context, news scorer or market-wide news than the champion (the daily run's), or saved in a format this
+ * build does not load, is refused (the daily run would refuse to serve it) unless `--force`.
  * @module
  */
 import { ConfigError, ModelError, wholeNumber } from "@lib/core/mod.ts";
@@ -19,12 +21,12 @@ import { textTable } from "@lib/report/mod.ts";
 import { parseFlags, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
 import { loadFlagsConfig } from "./config.ts";
 import { checkStoreExists, existingOnly, parseBackends, storeConfigFor } from "./stores.ts";
-import { compareOnScorecard, paperCell, versionPaper } from "./signal.ts";
+import { cannotServeWith, compareOnScorecard, paperCell, servingFitOf, versionPaper } from "./signal.ts";
 import { ensureTables } from "./collect/mod.ts";
 
 const USAGE = `usage: deno task models list
        deno task models show VERSION|ALIAS
-       deno task models promote VERSION [--require-better [--min-sessions N]]
+       deno task models promote VERSION [--require-better [--min-sessions N]] [--force]
        deno task models rollback
   options: [--config FILE] [--store-dir DIR] [--stores embedded | mysql,mongodb,s3]`;
 
@@ -53,6 +55,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
   try {
     const { values: v, positionals } = parseFlags(argv, {
       "require-better": { type: "boolean" },
+      force: { type: "boolean" },
       "min-sessions": { type: "string" },
       ...STORE_FLAGS,
     });
@@ -70,8 +73,8 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     if ((cmd === "list" || cmd === "rollback") && arg) throw new ConfigError(`unexpected argument ${arg}`);
     // the scorecard flags are promote's only, and --min-sessions only tunes --require-better: refused
     // elsewhere rather than ignored (a promote that seemed guarded would go through unchecked)
-    if (cmd !== "promote" && (v["require-better"] || v["min-sessions"] !== undefined)) {
-      const flag = v["require-better"] ? "--require-better" : "--min-sessions";
+    if (cmd !== "promote" && (v["require-better"] || v["min-sessions"] !== undefined || v.force)) {
+      const flag = v["require-better"] ? "--require-better" : v.force ? "--force" : "--min-sessions";
       throw new ConfigError(`${flag} applies only to promote, not to ${cmd}`);
     }
     if (cmd === "promote" && v["min-sessions"] !== undefined && !v["require-better"]) {
@@ -130,7 +133,18 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
         out(JSON.stringify(await versionManifest(stores.objects, name, resolve(arg)), null, 2));
       } else if (cmd === "promote") {
         const version = resolve(arg);
-        await versionManifest(stores.objects, name, version);
+        const m = await versionManifest(stores.objects, name, version);
+        // the daily run refuses to serve a version fitted on another context than its own (the champion's)
+        const champion = aliases.champion && aliases.champion !== version
+          ? await versionManifest(stores.objects, name, aliases.champion)
+          : undefined;
+        const why = cannotServeWith(m, champion ? servingFitOf(champion) : servingFitOf(m), "the champion's");
+        if (why && !v.force) {
+          throw new ModelError(
+            `not promoted: ${version} ${why}, so the daily run would refuse to serve it (refit with deno task ` +
+              `signal --refit, or promote with --force)`,
+          );
+        }
         let note = "manual";
         if (v["require-better"]) {
           if (!aliases.champion) throw new ModelError("no champion to compare with");

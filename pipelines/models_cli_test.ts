@@ -1,11 +1,13 @@
 import { equal, ok } from "node:assert/strict";
 import { type Lineage, registerVersion } from "@lib/models/mod.ts";
 import { openEmbeddedStores, type Stores } from "@lib/store/mod.ts";
+import { SYSTEM_FORMAT_VERSION } from "@lib/workflow/mod.ts";
 import { main } from "./models_cli.ts";
 import { ensureTables } from "./collect/mod.ts";
 
-function lineage(seed: number): Lineage {
+function lineage(seed: number, extra: Partial<Lineage> = {}): Lineage {
   return {
+    artifactFormat: SYSTEM_FORMAT_VERSION,
     spec: {},
     specHash: "",
     configHash: "",
@@ -18,12 +20,18 @@ function lineage(seed: number): Lineage {
     seed,
     asOf: "2018-01-02",
     createdAt: 1_600_000_000_000 + seed,
+    ...extra,
   };
 }
 
 /** Registers a version of `system` whose one file and lineage differ by `seed`; returns the version. */
-async function register(stores: Stores, seed: number): Promise<string> {
-  return (await registerVersion(stores.objects, "system", { "w.bin": Uint8Array.of(seed) }, lineage(seed)))
+async function register(stores: Stores, seed: number, extra: Partial<Lineage> = {}): Promise<string> {
+  return (await registerVersion(
+    stores.objects,
+    "system",
+    { "w.bin": Uint8Array.of(seed) },
+    lineage(seed, extra),
+  ))
     .version;
 }
 
@@ -57,6 +65,46 @@ Deno.test("models CLI: list, promote, require-better refuses without a scored wi
     equal(JSON.parse(lines.at(-1)!).version, v1);
     equal(await run("show", "2099-01-01.0000000000"), 2);
     equal(await run("frobnicate"), 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("models CLI: promote refuses a version the daily run could not serve beside the champion, unless --force", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const stores = openEmbeddedStores(dir);
+    const gspc = { market: "^GSPC,^VIX" };
+    const [v1, v2, v3, v4] = [
+      await register(stores, 1, gspc),
+      await register(stores, 2, gspc),
+      await register(stores, 3), // the universe's own index: another market context
+      await register(stores, 4, { ...gspc, artifactFormat: 2 }),
+    ];
+    await stores.close();
+    const lines: string[] = [];
+    const run = (...a: string[]) => main([...a, "--store-dir", dir], (s) => lines.push(s));
+    const err = console.error;
+    const errors: string[] = [];
+    console.error = (s: string) => void errors.push(s);
+    try {
+      equal(await run("promote", v1), 0);
+      equal(await run("promote", v3), 2);
+      equal(
+        errors.at(-1),
+        `error: not promoted: ${v3} was fitted on market context universe, the champion's is ^GSPC,^VIX, so the ` +
+          "daily run would refuse to serve it (refit with deno task signal --refit, or promote with --force)",
+      );
+      equal(await run("promote", v4), 2);
+      ok(/was saved in system format 2, this build loads format/.test(errors.at(-1)!), errors.at(-1));
+      equal(await run("promote", v2), 0, "the same context");
+      ok(lines.at(-1)!.startsWith(`champion: ${v2}`));
+      equal(await run("promote", v3, "--force"), 0);
+      ok(lines.at(-1)!.startsWith(`champion: ${v3}`));
+      equal(await run("rollback", "--force"), 2, "--force is promote's only");
+    } finally {
+      console.error = err;
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -311,6 +311,50 @@ function marketNewsOf(v: VersionManifest): string {
   return marketNewsText(spec?.dataset?.marketNews);
 }
 
+/** What a run and the version serving it must share (see {@link cannotServeWith}). */
+export interface ServingFit {
+  /** The news scorer's id (`undefined`: not recorded, so anything goes). */
+  newsScorer: string | undefined;
+  /** The market context (`universe` or the source's series). */
+  market: string;
+  /** The market-wide news files (`none` without). */
+  marketNews: string;
+}
+
+/** What a registered version was fitted on (versions registered before a field was recorded: its default). */
+export function servingFitOf(v: VersionManifest): ServingFit {
+  return {
+    newsScorer: v.lineage.newsScorer,
+    market: v.lineage.market ?? "universe",
+    marketNews: marketNewsOf(v),
+  };
+}
+
+/**
+ * Why version `v` cannot serve a run fitted for `ctx` (undefined when it can): its system is in a format this
+ * build does not load (format 2's gate read the VIX of the decision day), or it was fitted on another scorer's
+ * sentiment, another market context or other market-wide news. `whose` names the other side in the message.
+ */
+export function cannotServeWith(
+  v: VersionManifest | undefined,
+  ctx: ServingFit,
+  whose = "this run's",
+): string | undefined {
+  if (v === undefined) return undefined;
+  const fit = servingFitOf(v), format = v.lineage.artifactFormat ?? 2;
+  return format !== SYSTEM_FORMAT_VERSION
+    ? `was saved in system format ${format}, this build loads format ${SYSTEM_FORMAT_VERSION}`
+    : fit.newsScorer !== undefined && ctx.newsScorer !== undefined && fit.newsScorer !== ctx.newsScorer
+    ? `was fitted on news scored by ${fit.newsScorer}, ` +
+      (whose === "this run's" ? `this run scores with ${ctx.newsScorer}` : `${whose} by ${ctx.newsScorer}`)
+    : fit.market !== ctx.market
+    ? `was fitted on market context ${fit.market}, ${whose} is ${ctx.market}`
+    : fit.marketNews !== ctx.marketNews
+    ? `was fitted on market-wide news (the mkt_news_* features) from ${fit.marketNews}, ${whose} is ` +
+      `${ctx.marketNews} (the news files without a symbol column in source.newsFiles)`
+    : undefined;
+}
+
 function marketNewsText(files: readonly string[] | undefined): string {
   return files?.length ? [...files].sort().join(", ") : "none";
 }
@@ -454,32 +498,8 @@ async function servingPlan(
   listed?: VersionManifest[],
 ) {
   const versions = listed ?? await listVersions(stores.objects, ctx.model);
-  /** The scorer a version was fitted on when it is not this run's (undefined when it is, or unrecorded). */
-  const otherScorer = (v: VersionManifest | undefined): string | undefined =>
-    v?.lineage.newsScorer !== undefined && v.lineage.newsScorer !== ctx.newsScorer
-      ? v.lineage.newsScorer
-      : undefined;
-  /** The market context of a version's fit (versions registered before it was recorded: universe). */
-  const marketOf = (v: VersionManifest) => v.lineage.market ?? "universe";
-  /** The format a version's system was saved in (versions registered before formats were recorded: 2). */
-  const formatOf = (v: VersionManifest) => v.lineage.artifactFormat ?? 2;
-  /**
-   * Why a version cannot serve this run (undefined when it can): its system is in a format this build does not
-   * load (format 2's gate read the VIX of the decision day), or it was fitted on another scorer's sentiment.
-   */
-  const cannotServe = (v: VersionManifest | undefined): string | undefined =>
-    v === undefined
-      ? undefined
-      : formatOf(v) !== SYSTEM_FORMAT_VERSION
-      ? `was saved in system format ${formatOf(v)}, this build loads format ${SYSTEM_FORMAT_VERSION}`
-      : otherScorer(v)
-      ? `was fitted on news scored by ${otherScorer(v)}, this run scores with ${ctx.newsScorer}`
-      : marketOf(v) !== ctx.market
-      ? `was fitted on market context ${marketOf(v)}, this run's is ${ctx.market}`
-      : marketNewsOf(v) !== ctx.marketNews
-      ? `was fitted on market-wide news (the mkt_news_* features) from ${marketNewsOf(v)}, this run's is ` +
-        `${ctx.marketNews} (the news files without a symbol column in source.newsFiles)`
-      : undefined;
+  /** Why a version cannot serve this run (undefined when it can). */
+  const cannotServe = (v: VersionManifest | undefined) => cannotServeWith(v, ctx);
   // a re-run of an issued date keeps it; a date before one already issued (a backfill) or before the champion's
   // cut-off is a replay: decided as it was then, from what the runs recorded, moving no alias
   const history = await runHistory(stores, asOf);
@@ -520,11 +540,11 @@ async function servingPlan(
   if (servingAtStart && !refit && cannotServe(servingAtStart)) {
     throw new ConfigError(
       `${ctx.model}@${servingAtStart.version} ${cannotServe(servingAtStart)}: ` +
-        (formatOf(servingAtStart) !== SYSTEM_FORMAT_VERSION
+        ((servingAtStart.lineage.artifactFormat ?? 2) !== SYSTEM_FORMAT_VERSION
           ? ""
-          : otherScorer(servingAtStart)
+          : /^was fitted on news scored by/.test(cannotServe(servingAtStart)!)
           ? "set news.scorer/news.model to match, or "
-          : marketOf(servingAtStart) !== ctx.market
+          : servingFitOf(servingAtStart).market !== ctx.market
           ? "set source.market to match, or "
           : "set source.newsFiles to match, or ") +
         // under retrain.promote never a refit stays the challenger: it takes over only when promoted by hand
