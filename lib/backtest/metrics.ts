@@ -282,7 +282,8 @@ export function deflatedSharpeOfSet(returns: readonly ArrayLike<number>[]): { ds
   const ok = sr.filter(Number.isFinite);
   const mean = ok.reduce((a, b) => a + b, 0) / (ok.length || 1);
   const variance = ok.length > 1 ? ok.reduce((a, b) => a + (b - mean) ** 2, 0) / (ok.length - 1) : 0;
-  const sr0 = expectedMaxSharpe(Math.max(1, returns.length), variance);
+  // the trials are the strategies with a Sharpe ratio (a book that never moves has none), as in the variance
+  const sr0 = expectedMaxSharpe(Math.max(1, ok.length), variance);
   const dsr = m.map((x, i) =>
     Number.isFinite(sr[i]) ? probabilisticSharpeRatio(sr[i], sr0, x.n, x.skew, x.kurtosis) : NaN
   );
@@ -316,7 +317,9 @@ export interface SharpeInterval {
  * Percentile confidence interval of the annualized Sharpe ratio by the stationary bootstrap (Politis & Romano
  * 1994): each resample strings together blocks that start at a uniform random day and continue (circularly) with
  * probability `1 - 1/meanBlock` per step, keeping the short-range dependence of daily returns. Seeded, so the
- * same input gives the same interval. NaN fields for fewer than 2 returns.
+ * same input gives the same interval. NaN fields for fewer than 2 returns or returns without variance (a book
+ * that never moves has no Sharpe ratio, so no interval); a resample without variance has no Sharpe ratio either
+ * and is left out of the percentiles (NaN fields when over half are).
  */
 export function bootstrapSharpe(returns: ArrayLike<number>, options: BootstrapOptions = {}): SharpeInterval {
   const x = Float64Array.from(Array.prototype.filter.call(returns, Number.isFinite) as number[]);
@@ -328,7 +331,7 @@ export function bootstrapSharpe(returns: ArrayLike<number>, options: BootstrapOp
   }
   const base = moments(x);
   const sharpe = base.sd > 0 ? (base.mean / base.sd) * ry : NaN;
-  if (n < 2) return { sharpe, lo: NaN, hi: NaN, se: NaN };
+  if (n < 2 || !(base.sd > 0)) return { sharpe, lo: NaN, hi: NaN, se: NaN };
   const rand = mulberry32(options.seed ?? 7);
   const p = 1 / L;
   const stats = new Float64Array(reps);
@@ -341,14 +344,16 @@ export function bootstrapSharpe(returns: ArrayLike<number>, options: BootstrapOp
       s2 += v * v;
     }
     const m = s / n, v = (s2 - n * m * m) / (n - 1);
-    stats[b] = v > 0 ? (m / Math.sqrt(v)) * ry : 0;
+    stats[b] = v > 0 ? (m / Math.sqrt(v)) * ry : NaN;
   }
-  const sorted = stats.slice().sort();
+  const sorted = stats.filter(Number.isFinite).sort();
+  const k = sorted.length;
+  if (2 * k < reps) return { sharpe, lo: NaN, hi: NaN, se: NaN };
   const q = (a: number) => {
-    const h = a * (reps - 1), i = Math.floor(h);
-    return i + 1 < reps ? sorted[i] + (h - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
+    const h = a * (k - 1), i = Math.floor(h);
+    return i + 1 < k ? sorted[i] + (h - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
   };
-  const sm = moments(stats);
+  const sm = moments(sorted);
   return { sharpe, lo: q((1 - level) / 2), hi: q(1 - (1 - level) / 2), se: sm.sd };
 }
 

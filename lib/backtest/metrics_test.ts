@@ -116,6 +116,25 @@ Deno.test("bootstrap Sharpe interval: seeded, matches the iid standard error, co
   }
   ok(cover >= 88 && cover <= 99, `coverage ${cover}/100`);
   throws(() => bootstrapSharpe(x, { level: 1 }), RangeError);
+  // a book that never moves has no Sharpe ratio, so no interval (it was [0, 0] around an undefined Sharpe)
+  const flat = bootstrapSharpe(new Float64Array(277));
+  ok(Number.isNaN(flat.sharpe) && Number.isNaN(flat.lo) && Number.isNaN(flat.hi) && Number.isNaN(flat.se));
+  // a book flat on most days: resamples without variance have no Sharpe and are left out, not counted as 0
+  const rare = new Float64Array(40);
+  rare[3] = 0.01;
+  rare[30] = 0.012;
+  const r = bootstrapSharpe(rare, { reps: 400, meanBlock: 1 });
+  ok(r.lo > 0, `both moves are gains: every resample with a Sharpe has a positive one (lo ${r.lo})`);
+});
+
+Deno.test("deflated Sharpe of a set: the trials are the strategies with a Sharpe ratio", () => {
+  const g = normalRng(7);
+  const rets = [0, 1, 2].map(() => Float64Array.from({ length: 300 }, () => 0.0003 + 0.01 * g()));
+  const flat = new Float64Array(300);
+  const withFlat = deflatedSharpeOfSet([...rets, flat, flat]), without = deflatedSharpeOfSet(rets);
+  equal(withFlat.sr0, without.sr0, "books that never move add no trial");
+  deepEqual(withFlat.dsr.slice(0, 3), without.dsr);
+  ok(Number.isNaN(withFlat.dsr[3]));
 });
 
 Deno.test("active metrics: excess return, tracking error, information ratio by hand", () => {

@@ -58,13 +58,8 @@ export function weightedMean(probs: Float64Array[], weights?: Float64Array): Flo
   return out;
 }
 
-/** Index of the largest of three values; ties go to neutral (1), and a down/up tie also goes to neutral. */
-export function argmax3(a: number, b: number, c: number): number {
-  if (b >= a && b >= c) return 1;
-  if (a > c) return 0;
-  if (c > a) return 2;
-  return 1;
-}
+/** The class decision of one row (one rule everywhere: lib/models/metrics.ts). */
+export { argmax3 } from "../models/mod.ts";
 
 /** Mean log-likelihood `mean log p(y_i)` of one model on known labels (probabilities floored at EPS). */
 export function meanLogLik(p: Float64Array, labels: Int8Array): number {

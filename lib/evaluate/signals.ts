@@ -198,7 +198,10 @@ export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
       `${(p.targetVol * 100).toFixed(0)}% ex-ante volatility target, gross <= ${p.maxGross}, per name <= ` +
       `${p.maxWeight}; "${TILT_MOE}": the mixture through the tilt book, equal weight leaned on its edges), ` +
       `next-open fills, ${EVAL_COST_BPS} bps per side plus square-root impact; Sharpe with its ` +
-      `stationary-bootstrap 95% interval, deflated Sharpe for ${names.length} strategies compared, excess return ` +
+      `stationary-bootstrap 95% interval, deflated Sharpe for the ${
+        names.filter((n) => Number.isFinite(byName.get(n)!.sharpe)).length
+      } strategies compared that have a Sharpe ratio (one that never trades has none), excess return ` +
+      `(the annualized mean daily excess, arithmetic, so not the difference of the geometric ann_return column) ` +
       `and information ratio over equal-weight buy-and-hold; turnover = mean daily two-way (buys plus sells, sum |Δw|); null_check_z = gross ` +
       `edge z of the same system on a random walk.`,
     columns: ["method", ...SIGNAL_METRICS.map((m) => m.name), "null_check_z"],
@@ -236,7 +239,7 @@ export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
     `The MoE's edges as a tilt on equal weight (${TILT_MOE}: portfolio.method tilt, its default tilt, fixed ` +
     `before this section read it): Sharpe ${tilt.sharpe.toFixed(2)} [${tilt.sharpe_ci_lo.toFixed(2)}, ${
       tilt.sharpe_ci_hi.toFixed(2)
-    }], max drawdown ${(tilt.max_drawdown * 100).toFixed(1)}%, excess return over buy-and-hold ${
+    }], max drawdown ${(tilt.max_drawdown * 100).toFixed(1)}%, excess return over buy-and-hold (arithmetic) ${
       (tilt.excess_return * 100).toFixed(2)
     }%, turnover ${tilt.turnover.toFixed(3)}; ` +
     (tilt.sharpe >= bh.sharpe && tilt.max_drawdown > bh.max_drawdown

@@ -5,6 +5,7 @@
  * move) does not inflate significance.
  * @module
  */
+import { argmax3 } from "./metrics.ts";
 
 /** Result of {@link chanceTest}. */
 export interface ChanceResult {
@@ -31,7 +32,7 @@ export function chanceTest(
   let n = 0, correct = 0;
   for (let i = 0; i < m; i++) {
     const a = probs[3 * i], b = probs[3 * i + 1], c = probs[3 * i + 2];
-    pred[i] = c > a && c > b ? 2 : a > b && a > c ? 0 : 1;
+    pred[i] = argmax3(a, b, c);
     if (labels[i] < 0) continue;
     n++;
     p[labels[i]]++;

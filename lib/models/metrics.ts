@@ -32,6 +32,17 @@ export interface TrendMetrics {
   rankIc: IcSummary;
 }
 
+/**
+ * The class decision of a row `[down, neutral, up]`: the index of the largest probability, ties going to neutral
+ * (1), and a down/up tie to neutral too (a hold). The one rule of every accuracy, chance test and ensemble vote.
+ */
+export function argmax3(a: number, b: number, c: number): number {
+  if (b >= a && b >= c) return 1;
+  if (a > c) return 0;
+  if (c > a) return 2;
+  return 1;
+}
+
 /** Average ranks (1-based, ties averaged) of `v`. */
 export function ranks(v: ArrayLike<number>): Float64Array {
   const n = v.length;
@@ -152,7 +163,7 @@ export function trendMetrics(
     const p0 = probs[i * 3], p1 = probs[i * 3 + 1], p2 = probs[i * 3 + 2];
     if (y >= 0 && y <= 2) {
       n++;
-      const am = p0 >= p1 && p0 >= p2 ? 0 : p1 >= p2 ? 1 : 2;
+      const am = argmax3(p0, p1, p2);
       cnt[y]++;
       if (am === y) {
         correct++;

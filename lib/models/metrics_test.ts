@@ -10,6 +10,7 @@ import {
   spearman,
   trendMetrics,
 } from "./metrics.ts";
+import { chanceTest } from "./chance.ts";
 
 const close = (a: number, b: number, eps = 1e-12) => Math.abs(a - b) < eps;
 
@@ -38,6 +39,15 @@ Deno.test("metrics: trendMetrics accuracy, balanced accuracy, log loss, up-vs-no
   ok(close(m.upAccuracy, 0.75)); // P(up) > 0.5 on rows 3 and 4; row 3 is wrong
   ok(close(m.auc, 2.5 / 3)); // P(up) of the up row ties one down row (half) and beats two -> (2 + 0.5) / 3
   throws(() => trendMetrics(new Float64Array(3), [0, 1], [0, 0], ["a", "b"]), RangeError);
+});
+
+Deno.test("metrics: a tie decides neutral, in the accuracy and in the chance test beside it alike", () => {
+  // down/up tied above neutral, and down tied with neutral: both are neutral (a hold), never down
+  const probs = Float64Array.from([[0.45, 0.1, 0.45], [0.4, 0.4, 0.2], [0.2, 0.2, 0.6]].flat());
+  const labels = [1, 1, 2], dates = ["a", "a", "b"];
+  const m = trendMetrics(probs, labels, [0, 0, 0], dates);
+  equal(m.accuracy, 1);
+  equal(chanceTest(probs, labels, dates).accuracy, m.accuracy);
 });
 
 Deno.test("metrics: daily IC and RankIC by date (hand-computed)", () => {
