@@ -486,6 +486,17 @@ export async function resolveAlias(
   return aliasTarget(await aliasState(objects, name), alias);
 }
 
+/** One entry of the alias history. */
+function historyEntry(
+  opts: { now?: Instant; note?: string },
+  action: AliasState["history"][number]["action"],
+  alias: string,
+  from: string | null,
+  to: string | null,
+): AliasState["history"][number] {
+  return { at: opts.now ?? Date.now(), action, alias, from, to, ...(opts.note ? { note: opts.note } : {}) };
+}
+
 /**
  * Points `alias` at a registered version (`champion` is moved by `promote`/`rollback`, which keep its stack).
  * `to` null clears the alias.
@@ -505,14 +516,7 @@ export async function setAlias(
     if (from === to) return false;
     if (to === null) delete st.aliases[alias];
     else st.aliases[alias] = to;
-    st.history.push({
-      at: opts.now ?? Date.now(),
-      action: to === null ? "clear" : "set",
-      alias,
-      from,
-      to,
-      ...(opts.note ? { note: opts.note } : {}),
-    });
+    st.history.push(historyEntry(opts, to === null ? "clear" : "set", alias, from, to));
     return true;
   });
 }
@@ -534,14 +538,7 @@ export async function promoteVersion(
     if (from !== null) st.previousChampions.push(from);
     st.aliases.champion = version;
     if (st.aliases.challenger === version) delete st.aliases.challenger;
-    st.history.push({
-      at: opts.now ?? Date.now(),
-      action: "promote",
-      alias: "champion",
-      from,
-      to: version,
-      ...(opts.note ? { note: opts.note } : {}),
-    });
+    st.history.push(historyEntry(opts, "promote", "champion", from, version));
     return true;
   });
 }
@@ -557,14 +554,7 @@ export async function rollbackChampion(
     if (back === undefined) throw new ModelError(`model ${name}: no earlier champion to roll back to`);
     const from = st.aliases.champion ?? null;
     st.aliases.champion = back;
-    st.history.push({
-      at: opts.now ?? Date.now(),
-      action: "rollback",
-      alias: "champion",
-      from,
-      to: back,
-      ...(opts.note ? { note: opts.note } : {}),
-    });
+    st.history.push(historyEntry(opts, "rollback", "champion", from, back));
     return true;
   });
 }

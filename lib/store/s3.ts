@@ -193,7 +193,8 @@ class S3Objects implements ObjectStore {
     });
   }
 
-  async put(key: string, body: Uint8Array | string, opts?: { contentType?: string }): Promise<void> {
+  /** A write's checked key, bytes and content type (a `TypeError`/`RangeError` for a bad one). */
+  #putParams(key: string, body: Uint8Array | string, opts?: { contentType?: string }) {
     checkObjectKey(key);
     if (typeof body !== "string" && !(body instanceof Uint8Array)) {
       throw new TypeError(`put ${key}: body must be a Uint8Array or a string`);
@@ -201,7 +202,12 @@ class S3Objects implements ObjectStore {
     const ct = opts?.contentType ?? defaultContentType(body);
     if (typeof ct !== "string" || ct === "") throw new TypeError(`put ${key}: contentType must be a string`);
     const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
-    const params = { Bucket: this.#bucket, Key: this.#prefix + key, Body: bytes, ContentType: ct };
+    return { Bucket: this.#bucket, Key: this.#prefix + key, Body: bytes, ContentType: ct };
+  }
+
+  async put(key: string, body: Uint8Array | string, opts?: { contentType?: string }): Promise<void> {
+    const params = this.#putParams(key, body, opts);
+    const bytes = params.Body;
     await this.#do(`put ${key}`, async () => {
       if (bytes.length >= this.#multipart) {
         await new Upload({ client: this.#c, params, partSize: PART, queueSize: 4, leavePartsOnError: false })
@@ -249,22 +255,13 @@ class S3Objects implements ObjectStore {
     expected: string | null,
     opts?: { contentType?: string },
   ): Promise<boolean> {
-    checkObjectKey(key);
-    if (typeof body !== "string" && !(body instanceof Uint8Array)) {
-      throw new TypeError(`put ${key}: body must be a Uint8Array or a string`);
-    }
-    const ct = opts?.contentType ?? defaultContentType(body);
-    if (typeof ct !== "string" || ct === "") throw new TypeError(`put ${key}: contentType must be a string`);
-    const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+    const params = this.#putParams(key, body, opts);
     return await this.#do(`put ${key}`, async () => {
       try {
         await this.#c.send(
           new PutObjectCommand({
-            Bucket: this.#bucket,
-            Key: this.#prefix + key,
-            Body: bytes,
-            ContentType: ct,
-            ContentLength: bytes.length,
+            ...params,
+            ContentLength: params.Body.length,
             ...(expected === null ? { IfNoneMatch: "*" } : { IfMatch: expected }),
           }),
         );
