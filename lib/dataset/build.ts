@@ -14,6 +14,7 @@
 import {
   closeTime,
   type CorporateAction,
+  DataValidationError,
   type Instant,
   type IsoDate,
   type Known,
@@ -420,10 +421,15 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   if (anyInRange) {
     const never = pre.filter((_, f) => !everFinite[f]);
     if (never.length) {
-      throw new RangeError(
-        `features never finite in the segments: ${
-          never.join(", ")
-        } (missing market context or too little history?)`,
+      // a data problem the user can fix (no row could be built), not a bug
+      const volume = never.filter((f) => /volume/.test(f));
+      throw new DataValidationError(
+        `features never finite in the segments: ${never.join(", ")} (` +
+          (volume.length
+            ? "a volume of 0 or one value throughout, as an index's before its volume was recorded (^GSPC's " +
+              "before 1950): choose dates or symbols with a traded volume"
+            : "missing market context or too little history?") +
+          ")",
       );
     }
   }

@@ -1,5 +1,13 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
-import { closeTime, LookaheadError, mulberry32, type NewsItem, nyTime, sessions } from "../core/mod.ts";
+import {
+  closeTime,
+  DataValidationError,
+  LookaheadError,
+  mulberry32,
+  type NewsItem,
+  nyTime,
+  sessions,
+} from "../core/mod.ts";
 import { FEATURE_FUNCTIONS, type FeatureSet } from "../features/mod.ts";
 import { loadMarket, loadSp500 } from "./_test_sp500.ts";
 import { buildDataset } from "./build.ts";
@@ -329,8 +337,26 @@ Deno.test("dataset on real sp500 tickers: rows, no NaN features, segments, label
 
 Deno.test("default feature set with market context on real data", async () => {
   const series = await loadSp500(["AAPL", "XOM"]);
-  throws(() => buildDataset({ series, segments: TREND_SEGMENTS }), /never finite/);
-  const ds = buildDataset({ series, segments: TREND_SEGMENTS, market: await loadMarket() });
+  throws(() => buildDataset({ series, segments: TREND_SEGMENTS }), (e: Error) => {
+    ok(e instanceof DataValidationError && /never finite.*missing market context/.test(e.message), e.message);
+    return true;
+  });
+  // a volume column of 0 throughout (an index before its volume was recorded) is the user's data, said so
+  const noVolume = new Map(
+    [...series].map(([k, s]) => [k, { ...s, volume: new Float64Array(s.volume.length) }]),
+  );
+  const mkt = await loadMarket();
+  throws(
+    () => buildDataset({ series: noVolume, segments: TREND_SEGMENTS, market: mkt }),
+    (e: Error) => {
+      ok(
+        e instanceof DataValidationError &&
+          /volume_z_20.*a volume of 0 or one value throughout/.test(e.message),
+      );
+      return true;
+    },
+  );
+  const ds = buildDataset({ series, segments: TREND_SEGMENTS, market: mkt });
   ok(ds.n > 2000);
   for (const v of ds.X) ok(Number.isFinite(v));
   ok(ds.featureNames.includes("vix") && ds.featureNames.includes("rank_ret_1"));
