@@ -273,7 +273,8 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
   const t = summarize(rows);
   return textTable({
     caption: `collected: ${t.ok} ok, ${t.failed} failed; ${t.rows} rows/docs written (${t.inserted} new), ` +
-      `${t.objects} objects; ${t.skipped} records left out (missing values, future dates)`,
+      `${t.objects} objects; ${t.skipped} records left out (missing values, future dates, sessions not closed; ` +
+      "rows a CSV reader skipped are counted in the input line)",
     columns: ["kind", "symbol", "status", "range", "rows", "new", "objects", "skipped", "error"],
     rows: rows.map((r) => [
       r.kind,

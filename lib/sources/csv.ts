@@ -218,9 +218,16 @@ export const SUSPECT_SPIKE = 1.8;
  * below both in the shared data (the VIX's largest, 2.16x on 2018-02-05, is not undone). The bars are kept
  * as the file has them; the caller names them.
  */
-export function suspectMoves(close: ArrayLike<number>): { at: number; reason: string }[] {
+export function suspectMoves(
+  close: ArrayLike<number>,
+  dates?: ArrayLike<string>,
+): { at: number; reason: string }[] {
   const out: { at: number; reason: string }[] = [];
-  const x = (q: number) => `x${q >= 10 || q < 0.1 ? String(Number(q.toPrecision(2))) : q.toFixed(2)}`;
+  // two significant digits below 0.1 and from 10 on (x0.099, x100), else two decimals (x0.51, x9.90)
+  const x = (q: number) =>
+    `x${q >= 10 ? String(Number(q.toPrecision(2))) : q < 0.1 ? q.toPrecision(2) : q.toFixed(2)}`;
+  // a lasting move names both sessions: either may be the bad one (the first bar of a file has no check of its own)
+  const before = (i: number) => (dates ? `the close of ${dates[i - 1]}` : "the session before");
   for (let i = 1; i < close.length; i++) {
     const q = close[i] / close[i - 1];
     if (!(q > 0) || !Number.isFinite(q)) continue; // a missing value kept as NaN
@@ -229,7 +236,7 @@ export function suspectMoves(close: ArrayLike<number>): { at: number; reason: st
     // undone: the next session's move back is the bad day's end, not a second suspect move
     const undone = i + 1 < close.length && Math.abs(Math.log(q * close[i + 1] / close[i])) <= Math.log(1.1);
     if (undone) out.push({ at: i++, reason: `close ${x(q)} from the session before, undone the next` });
-    else if (size >= SUSPECT_MOVE) out.push({ at: i, reason: `close ${x(q)} from the session before` });
+    else if (size >= SUSPECT_MOVE) out.push({ at: i, reason: `close ${x(q)} from ${before(i)}` });
   }
   return out;
 }
@@ -715,7 +722,7 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
       const dates: IsoDate[] = new Array(n);
       for (let i = 0; i < n; i++) dates[i] = dateNames[DATE[ix[i]]];
       const adj = pick(A);
-      for (const m of suspectMoves(adj)) {
+      for (const m of suspectMoves(adj, dates)) {
         rep.suspect.push({
           where: `${file}:${LINE[ix[m.at]]}`,
           symbol: symNames[q],

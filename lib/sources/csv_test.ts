@@ -516,4 +516,9 @@ Deno.test("csv: suspectMoves names a move by 3x or more, and one by 1.8x or more
   deepEqual(at([50, 51, 95]), []);
   // a missing close kept as NaN is passed over
   deepEqual(at([10, NaN, 10.1, 100]), [[3, "close x9.90 from the session before"]]);
+  // with dates a lasting move names the session it moved from: the first bar of a file may be the bad one
+  deepEqual(
+    suspectMoves([1000, 99, 100], ["2015-01-02", "2015-01-05", "2015-01-06"]).map((m) => [m.at, m.reason]),
+    [[1, "close x0.099 from the close of 2015-01-02"]],
+  );
 });
