@@ -278,7 +278,8 @@ export function createApi(opts: ApiOptions): Api {
   };
   app.use("/v1/*", guard);
   app.use("/metrics", guard);
-  // the routes that take no query parameter refuse one, as the others refuse a parameter they do not know
+  // the routes that take no query parameter refuse one, as the others refuse a parameter they do not know;
+  // /healthz takes any (a monitor or load balancer may add a cache-buster such as ?_=123)
   const noQuery: MiddlewareHandler = async (c, next) => {
     const keys = [...new Set(new URL(c.req.url).searchParams.keys())];
     if (keys.length) {
@@ -287,7 +288,7 @@ export function createApi(opts: ApiOptions): Api {
     await next();
     return undefined;
   };
-  for (const path of ["/v1/models", "/v1/models/*", "/healthz", "/metrics", "/openapi.json"]) {
+  for (const path of ["/v1/models", "/v1/models/*", "/metrics", "/openapi.json"]) {
     app.use(path, noQuery);
   }
   // settled replays never change: keep their bytes (a bounded LRU), after auth and rate limits
@@ -588,7 +589,7 @@ export function createApi(opts: ApiOptions): Api {
     summary: "Liveness: whether the tables store answers (no key needed)",
     responses: {
       200: json(HealthzResponse, "The store answers"),
-      ...refusals(400, 413, 414, 503),
+      ...refusals(413, 414, 503),
     },
   });
   app.get("/healthz", async (c) => {
