@@ -119,4 +119,13 @@ Deno.test("serverless/function_roles.cjs: a role per function with exactly its S
     () => rolesFor({ prices: { write: ["raw"] }, gone: {} }, ["prices"]),
     /names gone, which is no/,
   );
+  // a mistyped key would leave the function without its access: refused
+  await rejects(
+    () => rolesFor({ api: { reed: ["models"] } } as unknown as ObjectAccess),
+    /objectAccess\.api: unknown key reed \(read, write\)/,
+  );
+  await rejects(
+    () => rolesFor({ api: { read: "models" } } as unknown as ObjectAccess),
+    /read and write are lists/,
+  );
 });

@@ -38,7 +38,13 @@ class FunctionRoles {
     for (const name of functions) {
       const a = access[name];
       if (!a) fail(`function ${name} has no entry in custom.objectAccess (its S3 prefixes)`);
+      // a mistyped key (`reed:`) would leave the function without the access it needs
+      const keys = Object.keys(a).filter((k) => k !== "read" && k !== "write");
+      if (keys.length) fail(`custom.objectAccess.${name}: unknown key ${keys[0]} (read, write)`);
       const read = a.read ?? [], write = a.write ?? [];
+      if (!Array.isArray(read) || !Array.isArray(write)) {
+        fail(`custom.objectAccess.${name}: read and write are lists`);
+      }
       for (const p of [...read, ...write]) {
         if (typeof p !== "string" || !/^[a-z0-9][a-z0-9_-]*$/.test(p)) fail(`${name}: bad prefix ${p}`);
       }
