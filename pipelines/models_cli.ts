@@ -4,7 +4,8 @@
  * champion on the paper scorecard over at least `production.retrain.minScoredSessions` sessions both were scored
  * on (a forward walk-forward window: signals issued before their outcomes were known). A version fitted on another
  * market context, news scorer or market-wide news than the champion (the daily run's), or saved in a format this
- * build does not load, is refused (the daily run would refuse to serve it) unless `--force`.
+ * build does not load, is refused (the daily run would refuse to serve it) unless `--force`; so is a rollback to
+ * such a version.
  * @module
  */
 import { ConfigError, ModelError, wholeNumber } from "@lib/core/mod.ts";
@@ -27,7 +28,7 @@ import { ensureTables } from "./collect/mod.ts";
 const USAGE = `usage: deno task models list
        deno task models show VERSION|ALIAS
        deno task models promote VERSION [--require-better [--min-sessions N]] [--force]
-       deno task models rollback
+       deno task models rollback [--force]
   options: [--config FILE] [--store-dir DIR] [--stores embedded | mysql,mongodb,s3]`;
 
 /**
@@ -73,9 +74,12 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     if ((cmd === "list" || cmd === "rollback") && arg) throw new ConfigError(`unexpected argument ${arg}`);
     // the scorecard flags are promote's only, and --min-sessions only tunes --require-better: refused
     // elsewhere rather than ignored (a promote that seemed guarded would go through unchecked)
-    if (cmd !== "promote" && (v["require-better"] || v["min-sessions"] !== undefined || v.force)) {
-      const flag = v["require-better"] ? "--require-better" : v.force ? "--force" : "--min-sessions";
+    if (cmd !== "promote" && (v["require-better"] || v["min-sessions"] !== undefined)) {
+      const flag = v["require-better"] ? "--require-better" : "--min-sessions";
       throw new ConfigError(`${flag} applies only to promote, not to ${cmd}`);
+    }
+    if (v.force && cmd !== "promote" && cmd !== "rollback") {
+      throw new ConfigError(`--force applies only to promote and rollback, not to ${cmd}`);
     }
     if (cmd === "promote" && v["min-sessions"] !== undefined && !v["require-better"]) {
       throw new ConfigError(
@@ -100,6 +104,24 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
       const aliases = state.aliases;
       // own aliases only: `show constructor` is an unknown version, not Object's constructor
       const resolve = (x: string) => aliasTarget(state, x) ?? x;
+      /**
+       * Refuses (unless --force) to make `version` the champion when it was fitted on another context than the
+       * champion (a market context, news scorer or market-wide news) or saved in a format this build cannot load:
+       * a daily run that serves the champion would refuse to serve it.
+       */
+      const servableBesideChampion = async (what: string, version: string) => {
+        const m = await versionManifest(stores.objects, name, version);
+        const champion = aliases.champion && aliases.champion !== version
+          ? await versionManifest(stores.objects, name, aliases.champion)
+          : undefined;
+        const why = cannotServeWith(m, servingFitOf(champion ?? m), "the champion's");
+        if (why && !v.force) {
+          throw new ModelError(
+            `not ${what}: ${version} ${why}, so a daily run that serves the champion would refuse to serve it ` +
+              `(refit with deno task signal --refit; --force when your config was changed to match it)`,
+          );
+        }
+      };
       if (cmd === "list") {
         const versions = await listVersions(stores.objects, name);
         if (!versions.length) {
@@ -133,18 +155,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
         out(JSON.stringify(await versionManifest(stores.objects, name, resolve(arg)), null, 2));
       } else if (cmd === "promote") {
         const version = resolve(arg);
-        const m = await versionManifest(stores.objects, name, version);
-        // the daily run refuses to serve a version fitted on another context than its own (the champion's)
-        const champion = aliases.champion && aliases.champion !== version
-          ? await versionManifest(stores.objects, name, aliases.champion)
-          : undefined;
-        const why = cannotServeWith(m, champion ? servingFitOf(champion) : servingFitOf(m), "the champion's");
-        if (why && !v.force) {
-          throw new ModelError(
-            `not promoted: ${version} ${why}, so the daily run would refuse to serve it (refit with deno task ` +
-              `signal --refit, or promote with --force)`,
-          );
-        }
+        await servableBesideChampion("promoted", version);
         let note = "manual";
         if (v["require-better"]) {
           if (!aliases.champion) throw new ModelError("no champion to compare with");
@@ -161,6 +172,8 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
         const st = await promoteVersion(stores.objects, name, version, { note });
         out(`champion: ${st.aliases.champion} (${note})`);
       } else {
+        const back = state.previousChampions.at(-1);
+        if (back !== undefined) await servableBesideChampion("rolled back", back);
         const st = await rollbackChampion(stores.objects, name, { note: "manual rollback" });
         out(`champion: ${st.aliases.champion} (rolled back)`);
       }

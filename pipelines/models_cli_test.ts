@@ -92,8 +92,9 @@ Deno.test("models CLI: promote refuses a version the daily run could not serve b
       equal(await run("promote", v3), 2);
       equal(
         errors.at(-1),
-        `error: not promoted: ${v3} was fitted on market context universe, the champion's is ^GSPC,^VIX, so the ` +
-          "daily run would refuse to serve it (refit with deno task signal --refit, or promote with --force)",
+        `error: not promoted: ${v3} was fitted on market context universe, the champion's is ^GSPC,^VIX, so a ` +
+          "daily run that serves the champion would refuse to serve it (refit with deno task signal --refit; " +
+          "--force when your config was changed to match it)",
       );
       equal(await run("promote", v4), 2);
       ok(/was saved in system format 2, this build loads format/.test(errors.at(-1)!), errors.at(-1));
@@ -101,7 +102,16 @@ Deno.test("models CLI: promote refuses a version the daily run could not serve b
       ok(lines.at(-1)!.startsWith(`champion: ${v2}`));
       equal(await run("promote", v3, "--force"), 0);
       ok(lines.at(-1)!.startsWith(`champion: ${v3}`));
-      equal(await run("rollback", "--force"), 2, "--force is promote's only");
+      // a rollback to a version of another context than the champion's is refused the same way
+      equal(await run("rollback"), 2);
+      ok(
+        errors.at(-1)!.startsWith(
+          `error: not rolled back: ${v2} was fitted on market context ^GSPC,^VIX, the `,
+        ),
+      );
+      equal(await run("rollback", "--force"), 0);
+      ok(lines.at(-1)!.startsWith(`champion: ${v2}`));
+      equal(await run("list", "--force"), 2, "--force is promote's and rollback's only");
     } finally {
       console.error = err;
     }

@@ -1131,9 +1131,10 @@ export function paperLine(version: string, t: ScorecardTotals): string {
  * return of each one's book after costs (days scored before books were booked are left out). With `asOf`, only
  * the sessions whose outcome (the open two sessions after) is known by then count: a decision for a date never
  * reads a later outcome. On `ic`, a scored day without an IC (its signals all had the same score: they rank
- * nothing) counts as IC 0, so a version that only holds is decided instead of never; but a challenger that
- * ranked nothing on half the common sessions or more is never `better` (a model that tells no name from another
- * would otherwise take over from any champion with a negative mean IC, and the book would hold nothing).
+ * nothing) counts as IC 0, so a version that only holds is decided instead of never; but a challenger idle on
+ * half the common sessions or more (on `ic`: ranking no names; on `book`: holding no position) is never
+ * `better` (a model that does nothing would otherwise take over from any champion with a negative figure, and
+ * production would hold nothing).
  */
 export async function compareOnScorecard(
   stores: Stores,
@@ -1143,7 +1144,8 @@ export async function compareOnScorecard(
   opts: { asOf?: IsoDate; on?: "ic" | "book" } = {},
 ): Promise<{ decided: boolean; better: boolean; detail: string }> {
   const { asOf, on = "ic" } = opts;
-  const unranked = new Set<string>(); // the challenger's days without an IC
+  // the challenger's idle days: without an IC (on ic: one score for every name), without a position (on book)
+  const idle = new Set<string>();
   const load = async (v: string) =>
     new Map(
       // a version's scorecard: the days it issued and the days it ran in the shadow of the champion
@@ -1152,7 +1154,9 @@ export async function compareOnScorecard(
       }))
         .filter((r) => asOf === undefined || exitSession(String(r.date)) <= asOf)
         .map((r) => {
-          if (v === challenger && r.ic === null) unranked.add(String(r.date));
+          if (v === challenger && (on === "ic" ? r.ic === null : Number(r.traded) === 0)) {
+            idle.add(String(r.date));
+          }
           return [String(r.date), on === "ic" ? Number(r.ic ?? 0) : r.book_pnl] as const;
         })
         .filter((e): e is [string, number] => typeof e[1] === "number"),
@@ -1174,7 +1178,7 @@ export async function compareOnScorecard(
       : common.reduce((s, d) => s * (1 + m.get(d)!), 1) - 1;
   const fa = figure(a), fb = figure(b);
   const show = (x: number) => on === "ic" ? x.toFixed(4) : `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)}%`;
-  const blind = on === "ic" ? common.filter((d) => unranked.has(d)).length : 0;
+  const blind = common.filter((d) => idle.has(d)).length;
   const ranksNothing = 2 * blind >= common.length;
   return {
     decided: true,
@@ -1184,8 +1188,10 @@ export async function compareOnScorecard(
         show(fb)
       } vs champion ${show(fa)}` +
       (ranksNothing
-        ? `; the challenger ranked no names on ${blind} of them (one score for every name: no IC), so it cannot ` +
-          "take over"
+        ? on === "ic"
+          ? `; the challenger ranked no names on ${blind} of them (one score for every name: no IC), so it ` +
+            "cannot take over"
+          : `; the challenger's book held nothing on ${blind} of them, so it cannot take over`
         : ""),
   };
 }

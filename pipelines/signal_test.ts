@@ -619,6 +619,18 @@ Deno.test("signal: if-better compares the mean IC, or with compareOn book the bo
       better: true,
       detail: "mean IC over 3 common sessions: challenger 0.0000 vs champion -0.0333",
     });
+    // on book: a challenger whose book held nothing does not take over from a losing champion (-0.01%)
+    await stores.tables.upsert("scorecard", [
+      { ...row("f", "2020-01-03", 0, 0, SHADOW_SIGNAL_SOURCE), traded: 0 },
+      { ...row("f", "2020-01-06", 0, 0, SHADOW_SIGNAL_SOURCE), traded: 0 },
+    ]);
+    deepEqual(await compareOnScorecard(stores, "a", "f", 2, { on: "book" }), {
+      decided: true,
+      better: false,
+      detail:
+        "book return over 2 common sessions: challenger +0.00% vs champion -0.01%; the challenger's book " +
+        "held nothing on 2 of them, so it cannot take over",
+    });
   } finally {
     await stores.close();
   }
