@@ -3,9 +3,9 @@
  * `challenger`; versions are immutable). `promote VERSION --require-better` refuses unless the version beats the
  * champion on the paper scorecard over at least `production.retrain.minScoredSessions` sessions both were scored
  * on (a forward walk-forward window: signals issued before their outcomes were known). A version fitted on another
- * market context, news scorer or market-wide news than the champion (the daily run's), or saved in a format this
- * build does not load, is refused (the daily run would refuse to serve it) unless `--force`; so is a rollback to
- * such a version.
+ * market context, news scorer or market-wide news than the champion, or saved in a format this build does not
+ * load, is refused (a daily run that serves the champion would refuse to serve it) unless `--force`; so is a
+ * rollback to such a version.
  * @module
  */
 import { ConfigError, ModelError, wholeNumber } from "@lib/core/mod.ts";
