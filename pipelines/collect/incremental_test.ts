@@ -95,6 +95,22 @@ Deno.test("prices: synthetic source fills a hole; a hole with no bars is counted
   }
 });
 
+Deno.test("prices: a session missing from a first fetch is counted as left out, as a hole found later is", async () => {
+  const t = await tempStores();
+  try {
+    const market = haltedMarket(new Set(["2019-06-03"]));
+    const [first] = await pricesStep.run({ market }, t.stores, {
+      symbols: ["SYN00"],
+      from: "2019-05-01",
+      to: "2019-06-28",
+    });
+    equal(first.ok, true, first.error);
+    equal(first.skipped, 1, "the halted session, on the first fetch too");
+  } finally {
+    await t.dispose();
+  }
+});
+
 Deno.test("prices without fillHoles (the daily run, the Lambdas): only the end of the stored range is extended", async () => {
   const t = await tempStores();
   try {

@@ -82,7 +82,38 @@ Deno.test("news: AAPL search news -> news documents; incremental re-run adds not
     deepEqual(docs.map((d) => d.knownAt).sort(), fx.map((n) => n.providerPublishTime * 1000).sort());
     const again = await newsStep.run(await replaySources(), t.stores, req);
     equal(summarize(again).inserted, 0);
-    ok(again[0].range.startsWith("since "));
+    equal(again[0].range, "not stored");
+  } finally {
+    await t.dispose();
+  }
+});
+
+Deno.test("news: another symbol's item that names this one does not hide this symbol's earlier items", async () => {
+  const t = await tempStores();
+  try {
+    const item = (id: string, symbols: string[], at: string) => ({
+      id: `yahoo:${id}`,
+      symbols,
+      publishedAt: Date.parse(at),
+      knownAt: Date.parse(at),
+      headline: `headline ${id}`,
+      source: "test",
+    });
+    // GOOG's search returns a late item that also names MSFT; MSFT's own search returns three earlier items
+    const latest: Record<string, ReturnType<typeof item>[]> = {
+      GOOG: [item("g1", ["GOOG", "MSFT"], "2025-02-25T09:15:00Z")],
+      MSFT: ["m1", "m2", "m3"].map((id, i) => item(id, ["MSFT"], `2025-02-2${i}T12:00:00Z`)),
+    };
+    const sources = { yahoo: { latestNews: (s: string) => Promise.resolve(latest[s]) } } as never;
+    const req = { symbols: ["GOOG"], from: "2025-02-01", to: "2025-02-28" };
+    await newsStep.run(sources, t.stores, req);
+    const [msft] = await newsStep.run(sources, t.stores, { ...req, symbols: ["MSFT"] });
+    equal(msft.ok, true, msft.error);
+    equal(msft.inserted, 3, "MSFT's own items are written");
+    deepEqual(
+      (await t.stores.documents.find("news", { symbol: "MSFT" })).map((d) => d.id).sort(),
+      ["yahoo:g1", "yahoo:m1", "yahoo:m2", "yahoo:m3"],
+    );
   } finally {
     await t.dispose();
   }

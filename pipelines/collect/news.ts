@@ -8,10 +8,11 @@
  * ignores any that an older run stored, so one bad date cannot make later runs skip real news. A store error
  * in the look-up fails the symbol; it is never taken for "nothing stored yet". Raw responses are written
  * before the items (the cursor), so a symbol counts as done only when all its writes landed. Yahoo serves only the
- * latest items of a symbol (no date filter); other sources are asked for `[from, to]`. With `fillHoles`
- * (`deno task collect`, where the user names the range) such a source's items that are not stored yet are
- * written wherever they fall, so a range before (or a hole inside) the stored news is filled; the daily run and
- * the Lambdas keep the cursor. The collected symbol is added to an item's `symbols` when the source's related
+ * latest items of a symbol (no date filter): those not stored yet are written (an item another symbol's search
+ * stored may name this symbol and be its latest, so a cursor would hide this symbol's earlier items); other
+ * sources are asked for `[from, to]`. With `fillHoles` (`deno task collect`, where the user names the range)
+ * such a source's items that are not stored yet are written wherever they fall, so a range before (or a hole
+ * inside) the stored news is filled; the daily run and the Lambdas keep the cursor. The collected symbol is added to an item's `symbols` when the source's related
  * tickers omit it (it was found searching for it).
  * @module
  */
@@ -100,7 +101,9 @@ export const newsStep: CollectStep = {
       } else throw new TypeError("collect news: needs the yahoo source or a market source with news");
       const { known, future } = splitFuture(items, now);
       // a range the user names is made whole: the ids stored over the items' span, the rest is written
-      const stored = req.fillHoles && !sources.yahoo && since !== null && known.length
+      // Yahoo's latest items are compared with the stored ids too: an item another symbol's search stored (it names
+      // this symbol among its tickers) moves this symbol's cursor, and would hide its own earlier items
+      const stored = (req.fillHoles || sources.yahoo) && since !== null && known.length
         ? await storedNewsIds(stores, symbol, known)
         : null;
       // A search hit for `symbol` is about it even when Yahoo's relatedTickers omit it.
@@ -145,7 +148,7 @@ export const newsStep: CollectStep = {
     for (const symbol of req.symbols) {
       const since = await latestNewsAt(stores, symbol);
       const what = sources.yahoo ? "latest" : `${req.from}..${req.to}`;
-      const which = req.fillHoles && !sources.yahoo
+      const which = req.fillHoles || sources.yahoo
         ? "items not stored yet"
         : `published since ${new Date(since ?? 0).toISOString()}`;
       out.push({ kind: "news", symbol, fetch: since === null ? what : `${what}, ${which}` });

@@ -9,7 +9,7 @@
  * through `to` (see `incrementalRange`) when the request asks for it (`fillHoles`: `deno task collect`; the
  * daily run and the Lambdas extend the stored range at its end only, from two indexed lookups). A hole the
  * source has no bars for (a halt) is counted in `skipped`, not an error, and is asked for again by later
- * explicit collects. Sessions whose close is still in the future are never
+ * explicit collects; so is a session missing between the bars a fetch returned (from 1971 on). Sessions whose close is still in the future are never
  * stored, so a stored last day is final.
  *
  * A symbol's unit of work is all of its writes: raw responses, then corporate actions, then bars. Bars are the
@@ -142,6 +142,9 @@ async function fetchPrices(
   return { bars, actions };
 }
 
+/** The first date the exchange calendar's holiday rules are checked from (the Monday holidays act). */
+const CALENDAR_FROM = "1971-01-01";
+
 async function collectSymbol(
   sources: CollectSources,
   stores: Stores,
@@ -158,6 +161,14 @@ async function collectSymbol(
   // a hole the source has no bar for (halted, or no trading) is counted as left out, not an error
   const answered = new Set([...bars.map((b) => b.date), ...(got.skipped ?? []).flatMap((s) => s.date ?? [])]);
   const unfilled = range.holes.filter((d) => !answered.has(d)).length;
+  // so is a session inside what the source answered that it has no bar for (a first fetch has no known holes);
+  // only from 1971, since when the calendar's holiday rules hold (an older file holds sessions they call holidays)
+  const holes = new Set(range.holes);
+  const span = bars.length ? [bars[0].date, bars[bars.length - 1].date].sort() : [];
+  const first = span[0] > CALENDAR_FROM ? span[0] : CALENDAR_FROM;
+  const gaps = bars.length && span[1] >= first
+    ? sessions(first, span[1]).filter((d) => !answered.has(d) && !holes.has(d)).length
+    : 0;
   let rows = 0, inserted = 0;
   // raw responses, actions, then bars (the cursor) last: see the module doc
   const objects = sources.yahoo ? await storeRawFor(sources, stores, "yahoo", "chart", symbol) : 0;
@@ -176,7 +187,7 @@ async function collectSymbol(
     inserted,
     objects,
     range: `${range.from}..${range.to}`,
-    skipped: (got.skipped?.length ?? 0) + future + unfilled,
+    skipped: (got.skipped?.length ?? 0) + future + unfilled + gaps,
   };
 }
 
