@@ -104,6 +104,8 @@ export interface ManifestEntry {
   filter: ExportFilter;
   /** Feature set `name@version` of the feature table (its columns name the features). */
   featureSet?: string;
+  /** The feature table's news scorer (`lexicon@m1`, a language model's id): whose scores `news_sent_*` hold. */
+  newsScorer?: string;
 }
 
 /** `manifest.json` of an export folder: entries keyed by export name (`bars`, `features`, ...). */
@@ -190,7 +192,7 @@ interface Prepared {
   name: string;
   df: pl.DataFrame;
   schema: FrameSchema;
-  extra: Pick<ManifestEntry, "filter" | "table" | "featureSet"> & { sha256?: string };
+  extra: Pick<ManifestEntry, "filter" | "table" | "featureSet" | "newsScorer"> & { sha256?: string };
   /** What the log line says after the file's name (e.g. `x 40 features`). */
   note?: string;
 }
@@ -217,6 +219,7 @@ async function stageFrame(
     knownAt: knownAtRange(p.df),
     filter: p.extra.filter,
     ...(p.extra.featureSet ? { featureSet: p.extra.featureSet } : {}),
+    ...(p.extra.newsScorer ? { newsScorer: p.extra.newsScorer } : {}),
   };
   return { entry, tmp };
 }
@@ -470,11 +473,13 @@ async function prepareFeatures(
   const spec = cfg.source.newsFiles.length
     ? await specForSource(specFromConfig(cfg), await sourceFromConfig(cfg))
     : specFromConfig(cfg);
+  let newsScorer = "";
   const ds = await withNewsScorer(
     cfg.news,
     log,
-    (scorer) =>
-      datasetStep(stores, spec, {
+    (scorer) => {
+      newsScorer = scorer.id;
+      return datasetStep(stores, spec, {
         symbols: present,
         from,
         to,
@@ -490,7 +495,8 @@ async function prepareFeatures(
         // dataset step's summary line, as in the research run)
         ...(cfg.source.kind === "csv" ? { newsFiles: cfg.source.newsFiles.map((f) => basename(f)) } : {}),
         summary: false,
-      }, notesOnly(log)),
+      }, notesOnly(log));
+    },
   );
   // rows that start after the first session from --from: said in one line, with the why
   const firstRow = new Map<string, IsoDate>();
@@ -517,7 +523,7 @@ async function prepareFeatures(
     name: "features",
     df: picked.size ? all.filter(pl.col("symbol").isIn(symbols)) : all,
     schema: datasetFrameSchema(ds.featureNames),
-    extra: { filter, featureSet: `${ds.featureSet.name}@${ds.featureSet.version}` },
+    extra: { filter, featureSet: `${ds.featureSet.name}@${ds.featureSet.version}`, newsScorer },
     note: `x ${ds.featureNames.length} features`,
   };
 }

@@ -211,6 +211,12 @@ Deno.test("export of the feature table and CSV: point-in-time column kept, featu
     ]]);
     ok(e.features.columns.some(([c]) => c === "rsi_14"));
     ok(e.features.featureSet?.startsWith("fmai-alpha@1"), e.features.featureSet);
+    // whose scores news_sent_* hold: the run's scorer (the lexicon unless a language model is installed)
+    ok(/^(lexicon@|finsent-)/.test(e.features.newsScorer ?? ""), e.features.newsScorer);
+    equal(
+      JSON.parse(await Deno.readTextFile(`${dir}/o/manifest.json`)).files.features.newsScorer,
+      e.features.newsScorer,
+    );
     // not a store table: store:copy from this folder skips it, and says so
     const { skipped } = await readParquetTables(`${dir}/o`).catch((err) => ({ skipped: [String(err)] }));
     ok(skipped.some((s) => /features\.parquet|no Parquet file of a store table/.test(s)), skipped.join());

@@ -179,6 +179,15 @@ export async function newsScorerFor(cfg: NewsConfig): Promise<ChosenScorer> {
     if (cfg.scorer === "lm") throw new ConfigError(missing);
     return { ...lexicon(), note: `${missing}: news scored by the fallback scorer, the finance lexicon` };
   }
+  // a base encoder (`lm:train --encoder` registers them for the evaluation) has no sentiment to give: refused
+  // here, before any store is opened, not when the first headline is scored
+  if (!model.hasHead) {
+    await model.release();
+    throw new ConfigError(
+      `news.model ${cfg.model} is a base encoder without a sentiment head (deno task lm:status lists the ` +
+        "fine-tuned models, e.g. finsent-mpnet@v1)",
+    );
+  }
   // a quantized build that lost its accuracy would score every headline near neutral without a word
   const bad = variantProblem(cfg.model, cfg.variant, model.meta);
   if (bad) {

@@ -318,3 +318,21 @@ Deno.test("variantProblem: a build that lost its recorded validation accuracy is
   equal(variantProblem("finsent-minilm@v1", "int8", minilm), null);
   equal(variantProblem("x@v1", "int8", {}), null, "no record: nothing to go on");
 });
+
+Deno.test({
+  name: "news scorer: a base encoder (no sentiment head) is refused when chosen, before any store opens",
+  ignore: !lmInstalled("all-minilm-l6-v2@base"),
+  fn: async () => {
+    await rejects(
+      () => newsScorerFor({ scorer: "lm", model: "all-minilm-l6-v2@base", variant: "fp32", threads: 1 }),
+      (e: Error) => {
+        ok(e instanceof ConfigError, String(e));
+        ok(
+          /^news\.model all-minilm-l6-v2@base is a base encoder without a sentiment head/.test(e.message),
+          e.message,
+        );
+        return true;
+      },
+    );
+  },
+});

@@ -130,8 +130,9 @@ export function momentumExpertScores(
 /** Per-row inputs of the news expert, known at the close (the dataset's news columns). */
 export interface NewsExpertInput {
   /**
-   * Recency-decayed mean sentiment in [-1, 1] of the headlines about the row's symbol known at the close of `t`
-   * (the dataset's `news_sent_decay`); NaN or 0 without news.
+   * Recency-decayed sum of the sentiments (each in [-1, 1]) of the headlines about the row's symbol known at the
+   * close of `t`, weighted 0.5 per session back (the dataset's `news_sent_decay`: it grows with the number of
+   * headlines, so it is not itself in [-1, 1]); NaN or 0 without news.
    */
   sentiment: Float64Array;
   /** Headlines over the last 5 sessions (the dataset's `news_count_5`). */

@@ -317,6 +317,9 @@ export function newsColumns(
   return idx;
 }
 
+/** Characters with nothing to show that `trim` keeps: zero-width space, non-joiner and joiner, word joiner. */
+const INVISIBLE = /[\u200B-\u200D\u2060]/g;
+
 /** The id of an item: a hash of its symbol (`""` for a market-wide item), time and headline (set on first use). */
 function itemId(it: NewsItem): string {
   if (it.id === "") {
@@ -351,8 +354,10 @@ async function parseNewsFile(
     const where = () => `${file}:${r.line}`;
     const f = r.fields;
     const headline = f[c.headline].trim(), symbol = marketWide ? "" : f[c.symbol].trim().toUpperCase();
-    if (headline === "" || (symbol === "" && !marketWide)) {
-      const reason = headline === "" ? "no headline" : "no symbol";
+    // a headline of only invisible characters (zero-width spaces and joiners, which trim keeps) has no text
+    const blank = headline.replace(INVISIBLE, "").trim() === "";
+    if (blank || (symbol === "" && !marketWide)) {
+      const reason = blank ? "no headline" : "no symbol";
       if (strict) throw new DataValidationError(`strict: ${reason}`, { where: where() });
       rep.skipped.push({ where: where(), reason });
       continue;

@@ -109,7 +109,8 @@ Deno.test("csv news: the items that count for from..to (after the close before f
       "5,other symbol,2017-11-17 11:00:00-05:00,BBB\n" +
       "6,,2017-11-17 12:00:00-05:00,AAA\n" +
       "7,weekend,2017-11-18,AAA\n" + // a date alone, a Saturday: counts for Monday 11-20
-      "8,after to,2017-11-20 16:30:00-05:00,AAA\n",
+      "8,after to,2017-11-20 16:30:00-05:00,AAA\n" +
+      "9,\u200b \u200d,2017-11-17 12:30:00-05:00,AAA\n", // nothing visible: no headline
   );
   const src = createCsvNews([p]);
   const items = await src.news({ symbols: ["AAA"], from: "2017-11-17", to: "2017-11-20" });
@@ -126,8 +127,11 @@ Deno.test("csv news: the items that count for from..to (after the close before f
   const again = await createCsvNews([p]).news({ symbols: ["AAA"], from: "2017-11-17", to: "2017-11-20" });
   deepEqual(again.map((n) => n.id), items.map((n) => n.id));
   const rep = src.report();
-  deepEqual([rep.rows, rep.items, rep.duplicates, rep.dateOnly], [8, 6, 1, 1]);
-  deepEqual(rep.skipped, [{ where: "news.csv:7", reason: "no headline" }]);
+  deepEqual([rep.rows, rep.items, rep.duplicates, rep.dateOnly], [9, 6, 1, 1]);
+  deepEqual(rep.skipped, [
+    { where: "news.csv:7", reason: "no headline" },
+    { where: "news.csv:10", reason: "no headline" },
+  ]);
   // strict: the gap is an error naming the line
   await rejects(
     () =>
