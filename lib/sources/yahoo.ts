@@ -620,13 +620,29 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     o: { modules?: readonly string[] } = {},
   ): Promise<StatisticRow[]> {
     const rows: StatisticRow[] = [];
-    for (const module of o.modules ?? STATISTICS_MODULES) {
-      const { data, at } = await quoteSummaryModule(symbol, module);
+    const modules = o.modules ?? STATISTICS_MODULES;
+    let missing: DataSourceError | undefined, found = 0;
+    for (const module of modules) {
+      let got: Awaited<ReturnType<typeof quoteSummaryModule>>;
+      try {
+        got = await quoteSummaryModule(symbol, module);
+      } catch (e) {
+        // a module Yahoo has nothing in for this symbol (an ETF has no financialData): the others are kept; a
+        // symbol with none of them fails below
+        if (e instanceof DataSourceError && /not found/i.test(e.message)) {
+          missing ??= e;
+          continue;
+        }
+        throw e;
+      }
+      found++;
+      const { data, at } = got;
       const date = nyDate(at);
       for (const [k, v] of Object.entries(numericFields(data, new Set(["maxAge"])))) {
         if (v !== null) rows.push({ symbol, date, name: `${module}.${k}`, value: v, knownAt: at });
       }
     }
+    if (!found && missing) throw missing;
     return rows;
   }
 

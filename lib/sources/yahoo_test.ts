@@ -333,6 +333,15 @@ Deno.test("yahoo malformed search (providerPublishTime removed) -> DataSourceErr
   });
 });
 
+Deno.test("yahoo statistics: a module with nothing for the symbol (an ETF's financialData) leaves the others", async () => {
+  const rows = await source(await replay()).statistics("QQQ");
+  ok(rows.some((r) => r.name.startsWith("summaryDetail.")), "summaryDetail kept");
+  ok(rows.some((r) => r.name.startsWith("defaultKeyStatistics.")), "defaultKeyStatistics kept");
+  ok(!rows.some((r) => r.name.startsWith("financialData.")));
+  // a symbol with none of the modules still fails, naming it
+  await rejects(source(await replay()).statistics("QQQ", { modules: ["financialData"] }), DataSourceError);
+});
+
 Deno.test("yahoo 401 Invalid Crumb -> DataSourceError with status, not retried", async () => {
   const f = await createReplayFetch([new URL("quoteSummary-summaryDetail-AAPL-401.json", TESTDATA)]);
   await rejects(source(f).statistics("AAPL", { modules: ["summaryDetail"] }), (e: unknown) => {
