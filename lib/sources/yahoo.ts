@@ -528,6 +528,9 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
         b.close *= sp.value;
         b.volume = Math.round(b.volume / sp.value);
       }
+      // Yahoo's dividends are split-adjusted too: one paid before the split is stored as paid (per share as
+      // traded then), in the scale of the bars beside it (and as Nasdaq's dividend history states it)
+      for (const d of named) if (d.kind === "dividend" && d.date < sp.date) d.value *= sp.value;
     }
     const checked = await call(
       symbol,

@@ -48,6 +48,31 @@ Deno.test("yahoo chart: AAPL daily bars, 4:1 split and dividend from the recorde
   ]);
 });
 
+Deno.test("yahoo chart: a dividend paid before a split in the response is stored as paid, as the bars are", async () => {
+  // the NVDA response with a dividend added on 2021-06-09, before the 2021-07-20 4:1 split: Yahoo states it in
+  // the split-adjusted scale (0.04), as paid it was 0.16 per share of the as-traded bars beside it
+  const name = "historical-via-chart-NVDA-split-2021-02-01-to-2022-01-31.csv.json";
+  const fx = await fixture(name);
+  const events = fx.response.bodyJson.chart.result[0].events;
+  const at = Date.parse("2021-06-09T13:30:00Z") / 1000;
+  events.dividends = { [String(at)]: { amount: 0.04, date: at } };
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/${name}`, JSON.stringify(fx));
+    const nvda = await source(await createReplayFetch([dir])).chart("NVDA", {
+      from: "2021-02-01",
+      to: "2022-01-30",
+      events: "split",
+    });
+    deepEqual(nvda.actions.map((a) => [a.date, a.kind, a.value]), [
+      ["2021-06-09", "dividend", 0.16],
+      ["2021-07-20", "split", 4],
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("yahoo chart: NVDA split, MSFT dividends, TSLA none (events option)", async () => {
   const y = source(await replay());
   const nvda = await y.chart("NVDA", { from: "2021-02-01", to: "2022-01-30", events: "split" });
