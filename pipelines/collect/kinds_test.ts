@@ -299,3 +299,25 @@ Deno.test("charts: one SVG per collected session with indicators and stored sign
     await t.dispose();
   }
 });
+
+Deno.test("charts: a day's chart shows the bars in that day's share scale (a split is no crash)", async () => {
+  const { splitScaledAsOf } = await import("./charts.ts");
+  const bar = (date: string, close: number, volume: number) => ({
+    symbol: "NVDA",
+    date,
+    open: close,
+    high: close,
+    low: close,
+    close,
+    adjClose: close,
+    volume,
+    knownAt: closeTime(date),
+  });
+  const bars = [bar("2021-07-16", 74.4, 100), bar("2021-07-19", 75.12, 100), bar("2021-07-20", 18.61, 400)];
+  const split = { symbol: "NVDA", date: "2021-07-20", kind: "split" as const, value: 4, knownAt: 0 };
+  // before the split's date the bars are as traded; from it on, the earlier bars are divided by 4
+  deepEqual(splitScaledAsOf(bars.slice(0, 2), [split], "2021-07-19"), bars.slice(0, 2));
+  const after = splitScaledAsOf(bars, [split], "2021-07-20");
+  deepEqual(after.map((b) => [b.close, b.volume]), [[18.6, 400], [18.78, 400], [18.61, 400]]);
+  deepEqual(bars.map((b) => b.close), [74.4, 75.12, 18.61], "the stored bars are not changed");
+});
