@@ -19,15 +19,24 @@ const dec = new TextDecoder();
  * `bars` (ascending, as traded) in the share scale of day `asOf`: each bar is divided by the ratios of the splits
  * after its date and on or before `asOf` (its volume multiplied by them). The same array when none applies.
  */
-export function splitScaledAsOf(bars: readonly Bar[], splits: readonly CorporateAction[], asOf: IsoDate): Bar[] {
+export function splitScaledAsOf(
+  bars: readonly Bar[],
+  splits: readonly CorporateAction[],
+  asOf: IsoDate,
+): Bar[] {
   const live = splits.filter((s) => s.kind === "split" && s.date <= asOf && s.value > 0 && s.value !== 1);
   if (!live.length || !bars.length || live.every((s) => s.date <= bars[0].date)) return bars as Bar[];
   return bars.map((b) => {
     let f = 1;
     for (const s of live) if (s.date > b.date) f *= s.value;
-    return f === 1
-      ? b
-      : { ...b, open: b.open / f, high: b.high / f, low: b.low / f, close: b.close / f, volume: b.volume * f };
+    return f === 1 ? b : {
+      ...b,
+      open: b.open / f,
+      high: b.high / f,
+      low: b.low / f,
+      close: b.close / f,
+      volume: b.volume * f,
+    };
   });
 }
 
