@@ -32,9 +32,9 @@ import { HarRvModel, type HarRvState } from "./har.ts";
 /** The part of an `ObjectStore` the artifact functions need. */
 export type ArtifactStore = Pick<ObjectStore, "put" | "get">;
 /** The part of an `ObjectStore` the registry of versions and aliases needs. */
-export type RegistryStore =
-  & Pick<ObjectStore, "put" | "get" | "list">
-  & Partial<Pick<ObjectStore, "getTagged" | "putIf">>;
+export type RegistryStore = Pick<ObjectStore, "put" | "get" | "list">;
+/** What changing the aliases needs besides: conditional writes, so concurrent changes all land. */
+export type AliasStore = RegistryStore & Pick<ObjectStore, "getTagged" | "putIf">;
 
 /** What `manifest.json` holds. */
 export interface ArtifactManifest {
@@ -303,7 +303,11 @@ export function versionId(lineage: Lineage, digest: string): string {
 }
 
 async function readJson<T>(objects: Pick<ObjectStore, "get">, key: string): Promise<T | null> {
-  const b = await objects.get(key);
+  return parseJson<T>(key, await objects.get(key));
+}
+
+/** The JSON of a registry file's bytes (null when there is none); bytes that are not JSON are a `ModelError`. */
+function parseJson<T>(key: string, b: Uint8Array | null): T | null {
   if (!b) return null;
   try {
     return JSON.parse(dec.decode(b)) as T;
@@ -414,13 +418,8 @@ export async function aliasState(objects: Pick<ObjectStore, "get">, name: string
 
 /** An alias file's state (empty when there is none); a file of another shape is a `ModelError`. */
 function parseAliases(key: string, bytes: Uint8Array | null): AliasState {
-  if (bytes === null) return { aliases: {}, previousChampions: [], history: [] };
-  let st: AliasState;
-  try {
-    st = JSON.parse(dec.decode(bytes));
-  } catch (e) {
-    throw new ModelError(`registry: ${key} is not JSON`, { cause: e });
-  }
+  const st = parseJson<AliasState>(key, bytes);
+  if (st === null) return { aliases: {}, previousChampions: [], history: [] };
   const bad = (what: string) =>
     new ModelError(`registry: ${key}: ${what} (not an alias file this registry wrote)`);
   const isObject = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -442,22 +441,17 @@ const ALIAS_ATTEMPTS = 50;
 
 /**
  * Reads the aliases, applies `change` (which edits the state and returns true, or returns false when there is
- * nothing to write) and writes them back. On a store with conditional writes (every backend), the write lands
- * only on the state it read: when another writer (a second `models promote`, the daily run) changed it in
- * between, the change is applied again to theirs, so no one's change is lost.
+ * nothing to write) and writes them back by a conditional write: it lands only on the state it read, and when
+ * another writer (a second `models promote`, the daily run) changed it in between, the change is applied again
+ * to theirs, so no one's change is lost.
  */
 async function updateAliases(
-  objects: RegistryStore,
+  objects: AliasStore,
   name: string,
   change: (st: AliasState) => boolean,
 ): Promise<AliasState> {
   const key = aliasKey(name);
   const write = (st: AliasState) => JSON.stringify(st, null, 1);
-  if (!objects.getTagged || !objects.putIf) {
-    const st = parseAliases(key, await objects.get(key));
-    if (change(st)) await objects.put(key, write(st), { contentType: "application/json" });
-    return st;
-  }
   for (let attempt = 0; attempt < ALIAS_ATTEMPTS; attempt++) {
     const cur = await objects.getTagged(key);
     const st = parseAliases(key, cur?.body ?? null);
@@ -502,7 +496,7 @@ function historyEntry(
  * `to` null clears the alias.
  */
 export async function setAlias(
-  objects: RegistryStore,
+  objects: AliasStore,
   name: string,
   alias: string,
   to: string | null,
@@ -526,7 +520,7 @@ export async function setAlias(
  * new champion is cleared. Promoting the current champion again changes nothing.
  */
 export async function promoteVersion(
-  objects: RegistryStore,
+  objects: AliasStore,
   name: string,
   version: string,
   opts: { now?: Instant; note?: string } = {},
@@ -545,7 +539,7 @@ export async function promoteVersion(
 
 /** Moves the champion back to the one before it (a `ModelError` when there is none). */
 export async function rollbackChampion(
-  objects: RegistryStore,
+  objects: AliasStore,
   name: string,
   opts: { now?: Instant; note?: string } = {},
 ): Promise<AliasState> {

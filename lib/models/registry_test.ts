@@ -10,14 +10,26 @@ import { GbdtModel } from "./gbdt.ts";
 /** An in-memory object store (put/get only). */
 function memoryObjects() {
   const m = new Map<string, Uint8Array>();
+  const writes = new Map<string, number>(); // a key's tag: how many times it was written
+  const put = (key: string, body: Uint8Array | string): Promise<void> => {
+    m.set(key, typeof body === "string" ? new TextEncoder().encode(body) : body.slice());
+    writes.set(key, (writes.get(key) ?? 0) + 1);
+    return Promise.resolve();
+  };
+  const tag = (key: string) => (m.has(key) ? String(writes.get(key) ?? 0) : null);
   return {
     m,
-    put(key: string, body: Uint8Array | string): Promise<void> {
-      m.set(key, typeof body === "string" ? new TextEncoder().encode(body) : body.slice());
-      return Promise.resolve();
-    },
+    put,
     get(key: string): Promise<Uint8Array | null> {
       return Promise.resolve(m.get(key) ?? null);
+    },
+    getTagged(key: string): Promise<{ body: Uint8Array; tag: string } | null> {
+      return Promise.resolve(m.has(key) ? { body: m.get(key)!, tag: tag(key)! } : null);
+    },
+    async putIf(key: string, body: Uint8Array | string, expected: string | null): Promise<boolean> {
+      if (tag(key) !== expected) return false;
+      await put(key, body);
+      return true;
     },
   };
 }
