@@ -218,13 +218,16 @@ class S3Objects implements ObjectStore {
     });
   }
 
-  async get(key: string): Promise<Uint8Array | null> {
+  /** The object's bytes and ETag, or null when it does not exist. */
+  async #getObject(key: string): Promise<{ body: Uint8Array; etag: string | undefined } | null> {
     checkObjectKey(key);
     return await this.#do(`get ${key}`, async () => {
       try {
         const r = await this.#c.send(new GetObjectCommand({ Bucket: this.#bucket, Key: this.#prefix + key }));
-        if (!r.Body) return new Uint8Array(0);
-        return new Uint8Array(await r.Body.transformToByteArray());
+        return {
+          body: r.Body ? new Uint8Array(await r.Body.transformToByteArray()) : new Uint8Array(0),
+          etag: r.ETag,
+        };
       } catch (err) {
         if (isNotFound(err)) return null;
         throw err;
@@ -232,21 +235,15 @@ class S3Objects implements ObjectStore {
     });
   }
 
+  async get(key: string): Promise<Uint8Array | null> {
+    return (await this.#getObject(key))?.body ?? null;
+  }
+
   async getTagged(key: string): Promise<{ body: Uint8Array; tag: string } | null> {
-    checkObjectKey(key);
-    return await this.#do(`get ${key}`, async () => {
-      try {
-        const r = await this.#c.send(new GetObjectCommand({ Bucket: this.#bucket, Key: this.#prefix + key }));
-        if (!r.ETag) throw new StoreError(`get ${key}: the server sent no ETag`, { backend: BACKEND });
-        return {
-          body: r.Body ? new Uint8Array(await r.Body.transformToByteArray()) : new Uint8Array(0),
-          tag: r.ETag,
-        };
-      } catch (err) {
-        if (isNotFound(err)) return null;
-        throw err;
-      }
-    });
+    const o = await this.#getObject(key);
+    if (o === null) return null;
+    if (!o.etag) throw new StoreError(`get ${key}: the server sent no ETag`, { backend: BACKEND });
+    return { body: o.body, tag: o.etag };
   }
 
   async putIf(
