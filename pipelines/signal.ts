@@ -1144,24 +1144,25 @@ export async function compareOnScorecard(
   opts: { asOf?: IsoDate; on?: "ic" | "book" } = {},
 ): Promise<{ decided: boolean; better: boolean; detail: string }> {
   const { asOf, on = "ic" } = opts;
-  // the challenger's idle days: without an IC (on ic: one score for every name), without a position (on book)
-  const idle = new Set<string>();
+  // a version's scorecard: the days it issued and the days it ran in the shadow of the champion (with asOf, those
+  // whose outcome was known by then)
   const load = async (v: string) =>
+    (await stores.tables.query("scorecard", {
+      where: { model_version: v, source: [SIGNAL_SOURCE, SHADOW_SIGNAL_SOURCE] },
+    })).filter((r) => asOf === undefined || exitSession(String(r.date)) <= asOf);
+  const figures = (rows: Awaited<ReturnType<typeof load>>) =>
     new Map(
-      // a version's scorecard: the days it issued and the days it ran in the shadow of the champion
-      (await stores.tables.query("scorecard", {
-        where: { model_version: v, source: [SIGNAL_SOURCE, SHADOW_SIGNAL_SOURCE] },
-      }))
-        .filter((r) => asOf === undefined || exitSession(String(r.date)) <= asOf)
-        .map((r) => {
-          if (v === challenger && (on === "ic" ? r.ic === null : Number(r.traded) === 0)) {
-            idle.add(String(r.date));
-          }
-          return [String(r.date), on === "ic" ? Number(r.ic ?? 0) : r.book_pnl] as const;
-        })
+      rows.map((r) => [String(r.date), on === "ic" ? Number(r.ic ?? 0) : r.book_pnl] as const)
         .filter((e): e is [string, number] => typeof e[1] === "number"),
     );
-  const a = await load(champion), b = await load(challenger);
+  const challengerRows = await load(challenger);
+  const a = figures(await load(champion)), b = figures(challengerRows);
+  // the challenger's idle days: without an IC (on ic: one score for every name), without a position (on book)
+  const idle = new Set(
+    challengerRows.filter((r) => (on === "ic" ? r.ic === null : Number(r.traded) === 0)).map((r) =>
+      String(r.date)
+    ),
+  );
   const common = [...b.keys()].filter((d) => a.has(d)).sort();
   if (common.length < minSessions) {
     return {
