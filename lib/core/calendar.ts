@@ -8,6 +8,12 @@ import type { Instant, IsoDate } from "./types.ts";
 
 const DAY_MS = 86_400_000;
 
+/**
+ * The first date the holiday rules hold (the Monday holidays act): an earlier date is a session or not as the
+ * data says (some then were sessions the rules call holidays).
+ */
+export const CALENDAR_CHECKED_FROM: IsoDate = "1971-01-01";
+
 /** Special full-day closures (weather, national mourning, 9/11). */
 const SPECIAL_CLOSURES = new Set<IsoDate>([
   "1985-09-27", // Hurricane Gloria

@@ -33,6 +33,7 @@ import { basename, join, resolve } from "node:path";
 import { fromFileUrl } from "./_path.ts";
 import { checkUtf8 } from "./_utf8.ts";
 import {
+  CALENDAR_CHECKED_FROM,
   closeTime,
   DataSourceError,
   DataValidationError,
@@ -289,9 +290,6 @@ function sameBytes(bytes: Uint8Array, p: number, q: number, n: number): boolean 
 }
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-/** First date a bar must be on a session of `lib/core`'s calendar (its holiday rules hold from 1971 on). */
-const CALENDAR_CHECKED_FROM = "1971-01-01";
 
 /** Bytes `[a, b)` as a string, decoded as UTF-8 (ASCII, the usual case, without a decoder call). */
 function text8(bytes: Uint8Array, a: number, b: number): string {

@@ -9,8 +9,8 @@
  * through `to` (see `incrementalRange`) when the request asks for it (`fillHoles`: `deno task collect`; the
  * daily run and the Lambdas extend the stored range at its end only, from two indexed lookups). A hole the
  * source has no bars for (a halt) is counted in `skipped`, not an error, and is asked for again by later
- * explicit collects; so is a session missing between the bars a fetch returned (from 1971 on). Sessions whose close is still in the future are never
- * stored, so a stored last day is final.
+ * explicit collects; so is a session missing between the bars a fetch returned (from 1971 on). Sessions whose
+ * close is still in the future are never stored, so a stored last day is final.
  *
  * A symbol's unit of work is all of its writes: raw responses, then corporate actions, then bars. Bars are the
  * incremental marker and go last, so the cursor advances only when everything else landed; a run that fails
@@ -26,6 +26,7 @@
  */
 import {
   type Bar,
+  CALENDAR_CHECKED_FROM,
   closeTime,
   type CorporateAction,
   DataSourceError,
@@ -142,9 +143,6 @@ async function fetchPrices(
   return { bars, actions };
 }
 
-/** The first date the exchange calendar's holiday rules are checked from (the Monday holidays act). */
-const CALENDAR_FROM = "1971-01-01";
-
 async function collectSymbol(
   sources: CollectSources,
   stores: Stores,
@@ -165,7 +163,7 @@ async function collectSymbol(
   // only from 1971, since when the calendar's holiday rules hold (an older file holds sessions they call holidays)
   const holes = new Set(range.holes);
   const span = bars.length ? [bars[0].date, bars[bars.length - 1].date].sort() : [];
-  const first = span[0] > CALENDAR_FROM ? span[0] : CALENDAR_FROM;
+  const first = span[0] > CALENDAR_CHECKED_FROM ? span[0] : CALENDAR_CHECKED_FROM;
   const gaps = bars.length && span[1] >= first
     ? sessions(first, span[1]).filter((d) => !answered.has(d) && !holes.has(d)).length
     : 0;
