@@ -49,12 +49,15 @@ const libAlias: esbuild.Plugin = {
 const WASM_DIR = `${ROOT}node_modules/@tensorflow/tfjs-backend-wasm/dist/`;
 
 /**
- * The tfjs wasm backend's `.wasm` files a bundle loads (none when it holds no wasm backend): the plain and SIMD
- * builds (Node has no Worker global, so the threaded build is never chosen).
+ * The tfjs wasm backend's `.wasm` files a bundle may load: the plain and SIMD builds (Node has no Worker global,
+ * so the threaded build is never chosen).
  */
+export const TFJS_WASM_FILES = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm"] as const;
+
+/** The {@link TFJS_WASM_FILES} a bundle names (none when it holds no wasm backend). */
 export async function wasmFilesFor(bundle: string): Promise<string[]> {
   const text = await Deno.readTextFile(bundle);
-  return ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm"].filter((w) => text.includes(w));
+  return TFJS_WASM_FILES.filter((w) => text.includes(w));
 }
 
 /** Kinds with a handler. */

@@ -12,7 +12,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { bundleLambdas, handlerKinds } from "./bundle_lambdas.ts";
+import { bundleLambdas, handlerKinds, TFJS_WASM_FILES } from "./bundle_lambdas.ts";
 import { ensureNode22, resultLine, smokeTestHandlers } from "./lambda_smoke.ts";
 import { toolArgs } from "./_args.ts";
 
@@ -84,12 +84,7 @@ const HTTP_KINDS = new Set(["api"]);
 export function zipFiles(kind: string): string[] {
   const dir = `dist/lambdas/${kind}`;
   return kind === "signal" || kind === "api"
-    ? [
-      "config/default.yaml",
-      `${dir}/index.mjs`,
-      `${dir}/tfjs-backend-wasm-simd.wasm`,
-      `${dir}/tfjs-backend-wasm.wasm`,
-    ]
+    ? ["config/default.yaml", `${dir}/index.mjs`, ...TFJS_WASM_FILES.map((w) => `${dir}/${w}`)].sort()
     : [`${dir}/index.mjs`];
 }
 
