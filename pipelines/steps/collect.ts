@@ -8,6 +8,7 @@ import {
   type Bar,
   ConfigError,
   type CorporateAction,
+  fewOf,
   type IsoDate,
   type NewsItem,
   publicationDelay,
@@ -190,13 +191,10 @@ export function inputNote(source: MarketSource, scope?: BarRequest): string {
   }
   // kept as the file has them (a real move may be this large), but named: a bad price moves every feature
   if (rep.suspect.length) {
-    const shown = rep.suspect.slice(0, 5).map((x) =>
-      `${x.symbol} ${x.date} ${x.reason.replace(/^close /, "")}`
-    );
-    const more = rep.suspect.length > 5 ? `, and ${rep.suspect.length - 5} more` : "";
+    const named = rep.suspect.map((x) => `${x.symbol} ${x.date} ${x.reason.replace(/^close /, "")}`);
     parts.push(
       `${rep.suspect.length} suspect price${rep.suspect.length === 1 ? "" : "s"} kept as the file has ` +
-        `${rep.suspect.length === 1 ? "it" : "them"} (${shown.join("; ")}${more})`,
+        `${rep.suspect.length === 1 ? "it" : "them"} (${fewOf(named, 5, "; ")})`,
     );
   }
   const n = rep.news;
