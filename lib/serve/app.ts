@@ -128,7 +128,7 @@ const REFUSALS = {
     "Nothing issued or registered under what the request names (a symbol, a date, a model version or alias)",
   413: "Request body larger than the limit (default 1,024 bytes; the API takes no bodies)",
   414: "Request URL longer than the limit (default 2,048 bytes)",
-  429: "Rate limit exceeded (see Retry-After)",
+  429: "Rate limit exceeded (see Retry-After; RateLimit-Limit/-Remaining/-Reset describe the key's bucket)",
   500: "Internal error; the cause is logged on the server, the client gets `internal error`",
   503: "Store unavailable; the cause is logged on the server",
 } as const;
@@ -138,6 +138,8 @@ const refusals = <S extends RefusalStatus>(...statuses: S[]) =>
     S,
     ReturnType<typeof json>
   >;
+/** The rate-limit headers of every guarded answer, readable by a browser page of an allowed origin. */
+const RATE_HEADERS = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"];
 /** What a request under `/v1/*` may be refused with besides its own checks: size, key, rate, failures. */
 const GUARDED = [401, 403, 413, 414, 429, 500, 503] as const;
 /** The refusals of a `/v1/*` route that validates its request and can find nothing (400, 404). */
@@ -252,7 +254,10 @@ export function createApi(opts: ApiOptions): Api {
     }),
   );
   if (opts.corsOrigins?.length) {
-    app.use("*", cors({ origin: opts.corsOrigins, allowMethods: ["GET"], maxAge: 600 }));
+    app.use(
+      "*",
+      cors({ origin: opts.corsOrigins, allowMethods: ["GET"], maxAge: 600, exposeHeaders: RATE_HEADERS }),
+    );
   }
   const guard: MiddlewareHandler = async (c, next) => {
     const auth = c.req.header("authorization");
@@ -266,8 +271,11 @@ export function createApi(opts: ApiOptions): Api {
     }
     const k = checked.key;
     const d = limiter.take(k.id, k.ratePerSec, k.burst);
-    c.header("RateLimit-Limit", String(k.ratePerSec));
+    // the token bucket as the RateLimit fields of draft-ietf-httpapi-ratelimit-headers: its capacity (`burst`
+    // requests at once), the requests left now, and the seconds until it is full again (one token per 1/rate s)
+    c.header("RateLimit-Limit", String(k.burst));
     c.header("RateLimit-Remaining", String(d.remaining));
+    c.header("RateLimit-Reset", String(d.resetSec));
     if (!d.allowed) {
       metrics.refuse("rate_limit");
       c.header("Retry-After", String(d.retryAfterSec));

@@ -170,13 +170,18 @@ Deno.test("serve: per-key rate limit answers 429 with Retry-After, other keys un
   try {
     const { get, api } = apiOf(s);
     const slow = { "X-API-Key": s.slow };
-    for (let i = 0; i < 2; i++) {
+    // the bucket of a key with rate 1/s and burst 2: its capacity, what is left, the seconds until it is full
+    const rate = (r: Response) =>
+      ["limit", "remaining", "reset"].map((f) => r.headers.get(`ratelimit-${f}`)).join(" ");
+    for (const left of ["2 1 1", "2 0 2"]) {
       const r = await get("/v1/models", slow);
       equal(r.status, 200);
+      equal(rate(r), left);
       await r.body?.cancel();
     }
     const r = await get("/v1/models", slow);
     equal(r.status, 429);
+    equal(rate(r), "2 0 2");
     ok(Number(r.headers.get("retry-after")) >= 1);
     ok(/rate limit of 1 requests\/s exceeded/.test(await errorOf(r)));
     const other = await get("/v1/models");
@@ -428,6 +433,11 @@ Deno.test("serve: CORS is off unless origins are configured; store failures are 
       Origin: "https://app.example",
     });
     equal(on.headers.get("access-control-allow-origin"), "https://app.example");
+    // a page of that origin can read the rate-limit fields
+    equal(
+      on.headers.get("access-control-expose-headers"),
+      "RateLimit-Limit,RateLimit-Remaining,RateLimit-Reset,Retry-After",
+    );
     await on.body?.cancel();
     const { get, logged } = apiOf(s);
     await s.stores.tables.close();

@@ -12,6 +12,8 @@ export interface RateDecision {
   remaining: number;
   /** Seconds until one token is available again (0 when allowed). */
   retryAfterSec: number;
+  /** Seconds until the bucket is full again (`burst` tokens; 0 when it is full), rounded up. */
+  resetSec: number;
 }
 
 interface Bucket {
@@ -39,14 +41,15 @@ export class RateLimiter {
     }
     b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * ratePerSec);
     b.at = t;
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return { allowed: true, remaining: Math.floor(b.tokens), retryAfterSec: 0 };
-    }
+    const allowed = b.tokens >= 1;
+    if (allowed) b.tokens -= 1;
+    const resetSec = Math.ceil((burst - b.tokens) / ratePerSec);
+    if (allowed) return { allowed, remaining: Math.floor(b.tokens), retryAfterSec: 0, resetSec };
     return {
-      allowed: false,
+      allowed,
       remaining: 0,
       retryAfterSec: Math.max(1, Math.ceil((1 - b.tokens) / ratePerSec)),
+      resetSec,
     };
   }
 }
