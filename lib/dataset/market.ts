@@ -4,22 +4,28 @@
  * equal-weight index and a realized-volatility VIX stand-in, both known at each close).
  * @module
  */
-import { type Bar, barKnownAt, closeTime, type IsoDate } from "../core/mod.ts";
+import { type Bar, barKnownAt, closeTime, type CorporateAction, type IsoDate } from "../core/mod.ts";
+import { forwardAdjust } from "./series.ts";
 import type { MarketInput, SymbolSeries } from "./types.ts";
 
 /**
  * An equal-weight index of the universe itself (mean daily log return across the symbols trading that day and
  * the session before it, cumulated): a market context known at each close, for sources without an index series.
  * A symbol back from missing bars adds nothing on its first day back: its return since its last bar spans several
- * sessions, not one.
+ * sessions, not one. Each symbol's return is its total return ({@link forwardAdjust}: a split or dividend in
+ * `actions` counts from its ex-date when known by that close, as in the features), not the raw closes' jump.
  */
 export function universeIndex(
   series: Map<string, SymbolSeries>,
+  actions: readonly CorporateAction[] = [],
 ): { dates: IsoDate[]; indexClose: Float64Array } {
   const dates = [...new Set([...series.values()].flatMap((s) => s.dates))].sort();
   const previous = new Map<IsoDate, IsoDate>(dates.slice(1).map((d, i) => [d, dates[i]]));
   const sum = new Map<IsoDate, [number, number]>();
-  for (const s of series.values()) {
+  const bySymbol = Map.groupBy(actions, (a) => a.symbol);
+  for (const [name, raw] of series) {
+    const own = bySymbol.get(name);
+    const s = own ? forwardAdjust(raw, own) : raw;
     for (let i = 1; i < s.dates.length; i++) {
       if (previous.get(s.dates[i]) !== s.dates[i - 1]) continue;
       const r = Math.log(s.close[i] / s.close[i - 1]);
@@ -40,10 +46,14 @@ export function universeIndex(
 
 /**
  * Market context for a universe without an index: the equal-weight universe index, and a VIX stand-in (the
- * index's 20-session realized volatility, annualized, in percent), both known at each close.
+ * index's 20-session realized volatility, annualized, in percent), both known at each close; the symbols'
+ * splits and dividends in `actions` are taken into account as in {@link universeIndex}.
  */
-export function syntheticMarketContext(series: Map<string, SymbolSeries>): MarketInput {
-  const { dates, indexClose } = universeIndex(series);
+export function syntheticMarketContext(
+  series: Map<string, SymbolSeries>,
+  actions: readonly CorporateAction[] = [],
+): MarketInput {
+  const { dates, indexClose } = universeIndex(series, actions);
   // computed from closes, so known at the close (unlike the real VIX, printed at 16:15)
   return {
     dates,

@@ -1,6 +1,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { type Bar, barKnownAt, closeTime } from "../core/mod.ts";
+import { type Bar, barKnownAt, closeTime, type CorporateAction, nyTime } from "../core/mod.ts";
 import { marketFromSeries, publishedCloses, realizedVolStandIn, universeIndex } from "./market.ts";
+import { toSeries } from "./series.ts";
 import type { SymbolSeries } from "./types.ts";
 
 const bar = (symbol: string, date: string, close: number): Bar => ({
@@ -70,4 +71,36 @@ Deno.test("universeIndex: the mean one-session log return of the names that trad
   const ln = Math.log;
   const want = [ln(101 / 100), ln(102 / 101), ln(103 / 102), (ln(104 / 103) + ln(61 / 60.5)) / 2];
   r.forEach((x, i) => ok(Math.abs(x - want[i]) < 1e-12, `${days[i + 1]}: ${x} vs ${want[i]}`));
+});
+
+Deno.test("universeIndex: a split or dividend known by the ex-date's close moves the index by the total return", () => {
+  const days = ["2018-01-02", "2018-01-03", "2018-01-04", "2018-01-05"];
+  const a = toSeries(days.map((d, i) => bar("A", d, [100, 101, 102, 103][i])));
+  // B splits 2-for-1 on 01-04 (raw 52 -> 26.5) and pays 0.5 on 01-05
+  const b = toSeries(days.map((d, i) => bar("B", d, [50, 52, 26.5, 26][i])));
+  const known = nyTime(days[0], 8);
+  const actions: CorporateAction[] = [
+    { symbol: "B", date: days[2], kind: "split", value: 2, knownAt: known },
+    { symbol: "B", date: days[3], kind: "dividend", value: 0.5, knownAt: known },
+  ];
+  const idx = universeIndex(new Map([["A", a], ["B", b]]), actions);
+  const r = Array.from(idx.indexClose.slice(1), (c, i) => Math.log(c / idx.indexClose[i]));
+  const ln = Math.log;
+  const want = [
+    (ln(101 / 100) + ln(52 / 50)) / 2,
+    (ln(102 / 101) + ln(26.5 * 2 / 52)) / 2,
+    (ln(103 / 102) + ln(26.5 / 26.5)) / 2,
+  ];
+  r.forEach((x, i) => ok(Math.abs(x - want[i]) < 1e-12, `${days[i + 1]}: ${x} vs ${want[i]}`));
+  // a split made public only after the ex-date's close leaves that day's raw jump in, as the features do
+  const late = universeIndex(new Map([["A", a], ["B", b]]), [{
+    ...actions[0],
+    knownAt: closeTime(days[2]) + 1,
+  }]);
+  ok(Math.abs(ln(late.indexClose[2] / late.indexClose[1]) - (ln(102 / 101) + ln(26.5 / 52)) / 2) < 1e-12);
+  // without actions: the raw closes, bit for bit as before
+  deepEqual(
+    universeIndex(new Map([["A", a]])).indexClose,
+    universeIndex(new Map([["A", a]]), actions).indexClose,
+  );
 });

@@ -181,7 +181,7 @@ export function forwardAdjust(
     out.low[i] = series.low[i] * f;
     out.close[i] = series.close[i] * f;
     out.adjClose[i] = out.close[i];
-    out.volume[i] = series.volume[i] * split;
+    out.volume[i] = series.volume[i] / split;
   }
   return out;
 }

@@ -81,7 +81,9 @@ Deno.test("adjustedReturns: total returns from raw closes, only actions known by
   const fa = forwardAdjust(s, [SPLIT, DIV]);
   for (let i = 1; i < 8; i++) ok(Math.abs(fa.close[i] / fa.close[i - 1] - 1 - r[i]) < 1e-12, `day ${i}`);
   equal(fa.close[0], 100);
-  equal(fa.volume[4], 2000);
+  // volume on the first bar's share count: a 2-for-1 split's doubled share count is halved back
+  equal(fa.volume[2], 1000);
+  equal(fa.volume[4], 500);
   const prefix = forwardAdjust(toSeries(DATES.slice(0, 5).map((d, i) => bar(d, RAW[i]))), [SPLIT, DIV]);
   for (let i = 0; i < 5; i++) equal(prefix.close[i], fa.close[i]);
 });

@@ -289,8 +289,8 @@ export const PIPELINE_FEATURE_SET: FeatureSet = featureSetFor(DEFAULT_FEATURE_SE
 
 /**
  * The system dataset of loaded inputs, built the same way for research runs and the production run: the market
- * context given (a source's own), else the universe's own equal-weight index and a VIX stand-in (its realized
- * volatility), known at each close; the features of `featureSet` (default {@linkcode PIPELINE_FEATURE_SET}; a
+ * context given (a source's own), else the universe's own equal-weight index (of total returns: splits and
+ * dividends known by each close counted) and a VIX stand-in (its realized volatility), known at each close; the features of `featureSet` (default {@linkcode PIPELINE_FEATURE_SET}; a
  * loaded system passes its own). News items carry the sentiment of the run's scorer.
  */
 export function datasetFrom(
@@ -305,7 +305,7 @@ export function datasetFrom(
   featureSet: FeatureSet = PIPELINE_FEATURE_SET,
   marketContext?: MarketInput,
 ): BuiltDataset {
-  const market = marketContext ?? syntheticMarketContext(input.series);
+  const market = marketContext ?? syntheticMarketContext(input.series, input.actions);
   return systemDataset(spec, { ...input, featureSet, market }, segments);
 }
 
