@@ -26,6 +26,7 @@ import {
   createReplayFetch,
   createYahooSource,
   csvSourceFor,
+  SYNTHETIC_START,
 } from "@lib/sources/mod.ts";
 import { EMBEDDED_DB_FILE, openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, parseBackends, storeConfigFor } from "./stores.ts";
@@ -183,6 +184,23 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
   if (source === "csv" && kinds.includes("news") && !newsFiles.length && !help) {
     throw new ConfigError(
       "--source csv collects news from --news-file FILE (a CSV of headline, time and symbol; no symbol: market-wide)",
+    );
+  }
+  // flags this run would not read are refused, not ignored
+  if (v.replay?.length && source !== "yahoo" && source !== "nasdaq") {
+    throw new ConfigError(
+      `--replay is read only by --source yahoo or nasdaq (this run collects from ${source})`,
+    );
+  }
+  if (v["option-expiries"] !== undefined && !kinds.includes("options") && !help) {
+    throw new ConfigError(
+      "--option-expiries is read only with --kinds options (e.g. --kinds prices,options)",
+    );
+  }
+  // the synthetic market begins at SYNTHETIC_START: an earlier --from would be cut to it without a word
+  if (source === "synthetic" && from < SYNTHETIC_START && sessions(from, SYNTHETIC_START).length > 1) {
+    throw new InputError(
+      `--from ${from}: the synthetic market begins ${SYNTHETIC_START} (pass --from ${SYNTHETIC_START} or later)`,
     );
   }
   const concurrency = v.concurrency === undefined ? undefined : wholeNumber(v.concurrency, "--concurrency");

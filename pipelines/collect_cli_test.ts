@@ -39,6 +39,26 @@ Deno.test("collect cli: user mistakes are one-line errors with exit code 2", asy
     () => parseCollectArgs(["--symbols", "AAPL", "--from", "2019-02-30"]),
     /--from must be a date YYYY-MM-DD, got 2019-02-30/,
   );
+  throws(
+    () => parseCollectArgs(["--source", "synthetic", "--replay", "x", "--from", "2015-01-02"]),
+    /--replay is read only by --source yahoo or nasdaq \(this run collects from synthetic\)/,
+  );
+  throws(
+    () => parseCollectArgs(["--symbols", "AAPL", "--option-expiries", "2"]),
+    /--option-expiries is read only with --kinds options/,
+  );
+  // before the synthetic market's first session: refused (it was cut to 2015-01-02, or crashed when the whole
+  // range was earlier); a holiday just before it is no session and is taken
+  for (const to of ["2010-02-01", "2016-01-04"]) {
+    throws(
+      () => parseCollectArgs(["--source", "synthetic", "--from", "2010-01-04", "--to", to]),
+      /^InputError: --from 2010-01-04: the synthetic market begins 2015-01-02 \(pass --from 2015-01-02 or later\)$/,
+    );
+  }
+  equal(
+    parseCollectArgs(["--source", "synthetic", "--from", "2015-01-01", "--to", "2015-01-09"]).from,
+    "2015-01-01",
+  );
   // --symbols are upper-cased for every source, as the README says (only csv mapped the case; yahoo requested
   // /chart/aapl and the synthetic market refused syn00), and a symbol twice in any case is refused
   const up = parseCollectArgs(["--source", "nasdaq", "--symbols", "aapl,MSFT", "--kinds", "calendars"]);

@@ -17,6 +17,7 @@ import { ensureTables } from "./collect/mod.ts";
 import { UNLIMITED_MOE } from "@lib/workflow/mod.ts";
 import { loadConfig, specFromConfig } from "./config.ts";
 import {
+  checkRequestedRange,
   checkRowUniverse,
   flatMoeNote,
   noNewsNote,
@@ -449,6 +450,17 @@ Deno.test("the row and news notes stay silent when every symbol has rows and a r
   const range = ["2017-01-03", "2018-02-07"] as const;
   checkRowUniverse(await spec("kelly"), counts, 60, range);
   checkRowUniverse(await spec("topk-dropout"), new Map([...counts, ["CCC", 61]]), 60, range);
+  // a requested range past the data of the run's symbols is refused, not cut to the data's range
+  checkRequestedRange({ from: null, to: null }, range);
+  checkRequestedRange({ from: "2017-01-01", to: "2018-02-08" }, ["2017-01-03", "2018-02-08"]); // 01-02 a holiday
+  throws(
+    () => checkRequestedRange({ from: "2016-12-30", to: null }, range),
+    /^ConfigError: --from \(source.from\) 2016-12-30: the data of the run's symbols begins 2017-01-03 \(no bar/,
+  );
+  throws(
+    () => checkRequestedRange({ from: null, to: "2030-01-01" }, range),
+    /^ConfigError: --to \(source.to\) 2030-01-01: the data of the run's symbols ends 2018-02-07 \(no bar/,
+  );
   const longShort = await spec("long-short");
   throws(
     () => checkRowUniverse(longShort, counts, 60, range),
