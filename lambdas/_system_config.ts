@@ -7,7 +7,7 @@
  */
 import process from "node:process";
 import { ConfigError, oneLine, shown } from "../lib/core/mod.ts";
-import { type Config, loadConfig } from "../pipelines/config.ts";
+import { type Config, loadConfig, parseYamlText } from "../pipelines/config.ts";
 import type { Env } from "./_config.ts";
 
 /** `FMAI_CONFIG_OVERRIDES` as a JSON object (`{}` when unset or empty). */
@@ -22,6 +22,17 @@ export function overridesFromEnv(env: Env): Record<string, unknown> {
   }
   if (v === null || typeof v !== "object" || Array.isArray(v)) {
     throw new ConfigError(`FMAI_CONFIG_OVERRIDES: expected a JSON object of config keys, got ${shown(v)}`);
+  }
+  // a key given twice is refused, as in a config file (JSON.parse keeps the last without a word); JSON is YAML,
+  // whose parser refuses a repeated key
+  try {
+    parseYamlText(text, "FMAI_CONFIG_OVERRIDES");
+  } catch (e) {
+    const at = /Map keys must be unique at (line \d+, column \d+)/.exec((e as Error).message);
+    if (!at) throw e;
+    throw new ConfigError(`FMAI_CONFIG_OVERRIDES: a key is given twice (the second at ${at[1]})`, {
+      cause: e,
+    });
   }
   const o = v as Record<string, unknown>;
   const source = o.source;

@@ -453,6 +453,17 @@ Deno.test("lambda signal: the event and the environment are checked first; every
       [{ detail: null }, {}, /^detail: expected an object/],
       [{}, { FMAI_CONFIG_OVERRIDES: "null" }, /^FMAI_CONFIG_OVERRIDES: expected a JSON object/],
       [{}, { FMAI_CONFIG_OVERRIDES: '{"nope":1}' }, /^FMAI_CONFIG_OVERRIDES: unknown config key nope/],
+      // a key given twice (JSON.parse kept the last), or a name every object inherits, is refused
+      [
+        {},
+        { FMAI_CONFIG_OVERRIDES: '{"portfolio":{"method":"bogus","method":"kelly"}}' },
+        /^FMAI_CONFIG_OVERRIDES: a key is given twice \(the second at line 1, column 32\)$/,
+      ],
+      [
+        {},
+        { FMAI_CONFIG_OVERRIDES: '{"constructor":1}' },
+        /^FMAI_CONFIG_OVERRIDES: unknown config key constructor/,
+      ],
       [
         {},
         { FMAI_CONFIG_OVERRIDES: '{"source":{"market":{"index":"^GSPC"}}}' },

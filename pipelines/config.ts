@@ -311,7 +311,10 @@ export function mergeChecked(base: unknown, over: unknown, path = ""): unknown {
     const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
     for (const [k, v] of Object.entries(over as Record<string, unknown>)) {
       const p = path ? `${path}.${k}` : k;
-      if (!(k in out)) throw new ConfigError(`unknown config key ${p}${closest(k, Object.keys(out))}`);
+      // own keys only: `constructor` or `__proto__` is an unknown key, not a property every object inherits
+      if (!Object.hasOwn(out, k)) {
+        throw new ConfigError(`unknown config key ${p}${closest(k, Object.keys(out))}`);
+      }
       out[k] = mergeChecked(out[k], v, p);
     }
     return out;
@@ -327,7 +330,8 @@ export function mergeChecked(base: unknown, over: unknown, path = ""): unknown {
   const allowed = ENUMS[path];
   if (allowed) {
     for (const v of Array.isArray(over) ? over : [over]) {
-      if (!allowed.includes(String(v))) {
+      // a string one of them ([logistic] inside a list is no model name, though String() spells it so)
+      if (typeof v !== "string" || !allowed.includes(v)) {
         throw new ConfigError(`config ${path}: ${JSON.stringify(v)} is not one of ${allowed.join(", ")}`);
       }
     }

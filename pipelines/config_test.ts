@@ -48,6 +48,21 @@ Deno.test("a user YAML file is validated too", async () => {
   );
   await Deno.writeTextFile(f, "portfolio: [\n");
   await rejects(() => loadConfig({ file: f }), /invalid YAML/);
+  // a name every object inherits is an unknown key (it was a type error: "expected function, got number"), and
+  // a list inside a list of names is no name (it passed as the name String() spells, then failed later)
+  for (
+    const [text, re] of [
+      ["constructor: 1\n", /^ConfigError: unknown config key constructor$/],
+      ["portfolio:\n  __proto__: {}\n", /^ConfigError: unknown config key portfolio\.__proto__/],
+      [
+        "models:\n  trend: [[logistic]]\n",
+        /^ConfigError: config models\.trend: \["logistic"\] is not one of /,
+      ],
+    ] as const
+  ) {
+    await Deno.writeTextFile(f, text);
+    await rejects(() => loadConfig({ file: f }), re, text);
+  }
   await Deno.remove(f);
 });
 
