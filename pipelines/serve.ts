@@ -212,7 +212,10 @@ async function keysCommand(args: string[], v: { rate?: string; burst?: string })
     return 0;
   }
   if (sub === "revoke") {
-    const missing = () => new ConfigError(`no key ${arg ?? ""} in ${path}`);
+    if (!arg) {
+      throw new ConfigError("keys revoke needs a key ID (the id column of `deno task serve keys list`)");
+    }
+    const missing = () => new ConfigError(`no key ${arg} in ${path}`);
     // nothing to revoke in a file that is not there: refused without creating its folder or lock
     if (!arg || !(await readKeyFile(path)).some((x) => x.id === arg)) throw missing();
     await withKeyFileLock(path, async () => {

@@ -340,6 +340,10 @@ Deno.test("serve keys add waits for the key file's lock: a change made under it 
     const none = await keysCli("revoke", "0123abcd");
     equal(none.code, 2);
     deepEqual(await Array.fromAsync(Deno.readDir(dir)), [], "nothing created");
+    // and a revoke naming no key says what it needs (it said "no key  in <file>")
+    const bare = await keysCli("revoke");
+    equal(bare.code, 2);
+    ok(new TextDecoder().decode(bare.stderr).includes("error: keys revoke needs a key ID (the id column of"));
     // a change made while holding the lock (read, a long pause, write) and a `keys add` started inside it:
     // without the lock the add wrote first and the change's write dropped its key
     const mine = (await createApiKey("mine")).record;

@@ -34,13 +34,24 @@ export type BackendName = typeof SERVER_BACKENDS[number] | "embedded";
 
 type Env = Record<string, string | undefined>;
 
-/** Parses a comma list of backend names (`embedded` alone means none). */
+/**
+ * Parses a comma list of backend names (`embedded` alone means none; unset or empty: none). A list of commas
+ * alone, or a name given twice, is refused.
+ */
 export function parseBackends(list: string | undefined): BackendName[] {
   if (!list) return [];
   const names = list.split(",").map((s) => s.trim()).filter(Boolean);
-  for (const n of names) {
+  if (!names.length) {
+    throw new ConfigError(
+      `store backends: no name in ${JSON.stringify(list)} (embedded, ${SERVER_BACKENDS.join(", ")})`,
+    );
+  }
+  for (const [i, n] of names.entries()) {
     if (n !== "embedded" && !(SERVER_BACKENDS as readonly string[]).includes(n)) {
       throw new ConfigError(`unknown store backend ${n} (embedded, ${SERVER_BACKENDS.join(", ")})`);
+    }
+    if (names.indexOf(n) !== i) {
+      throw new ConfigError(`store backend ${n} is given twice (in ${JSON.stringify(list)})`);
     }
   }
   return names as BackendName[];

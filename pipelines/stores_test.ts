@@ -3,9 +3,9 @@
  * the edge: keys anywhere in the file, types, numeric ranges and `kind`. Each case edits a temp copy of the
  * shipped file, so the shipped files are tested too. No server is needed.
  */
-import { deepEqual, equal, ok, rejects } from "node:assert/strict";
+import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
-import { type BackendName, storeConfigFor } from "./stores.ts";
+import { type BackendName, parseBackends, storeConfigFor } from "./stores.ts";
 
 const SHIPPED = new URL("../config/", import.meta.url);
 const FILE: Record<string, string> = { mysql: "mysql.yaml", mongodb: "mongodb.yaml", s3: "s3.yaml" };
@@ -156,4 +156,13 @@ Deno.test("store config files: a kind other than the backend named by --stores i
     (dir) => storeConfigFor("/tmp/x", ["mongodb"], {}, dir),
   );
   equal(c.documents.kind, "mongodb");
+});
+
+Deno.test("parseBackends: names once each; commas alone or a name twice are refused, not taken for embedded", () => {
+  deepEqual(parseBackends(undefined), []);
+  deepEqual(parseBackends(""), []);
+  deepEqual(parseBackends("mysql, s3"), ["mysql", "s3"]);
+  throws(() => parseBackends(","), /^ConfigError: store backends: no name in ","/);
+  throws(() => parseBackends("s3,s3"), /^ConfigError: store backend s3 is given twice \(in "s3,s3"\)$/);
+  throws(() => parseBackends("mysql,oracle"), /^ConfigError: unknown store backend oracle/);
 });
