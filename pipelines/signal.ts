@@ -83,7 +83,7 @@ import {
   type SystemSpec,
 } from "@lib/workflow/mod.ts";
 import { fixed, renderHtml, type Report, type Table, textTable } from "@lib/report/mod.ts";
-import type { MarketSource } from "@lib/sources/mod.ts";
+import { type MarketSource, SYNTHETIC_START } from "@lib/sources/mod.ts";
 import {
   memberToRow,
   openStores,
@@ -1226,6 +1226,11 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
   const window = retrainWindow(p.retrain.window);
   // the synthetic market is extended to an --as-of after its sessions, as `deno task collect` extends it to --to
   // (the same bars for the same dates): a store it filled is one the run can decide on
+  if (
+    !opts.source && cfg.source.kind === "synthetic" && opts.asOf !== undefined && opts.asOf < SYNTHETIC_START
+  ) {
+    throw asOfError(`${opts.asOf} is before the synthetic market's first session ${SYNTHETIC_START}`);
+  }
   const source = opts.source ??
     (cfg.source.kind === "synthetic" && opts.asOf !== undefined
       ? syntheticMarketThrough(cfg.source.synthetic, opts.asOf)

@@ -1985,3 +1985,20 @@ Deno.test("scorecard: a new champion's first production day trades from the book
     await stores.close();
   }
 });
+
+Deno.test("signal: an --as-of before the synthetic market's first session is one line, before any store is opened", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cfg = await loadConfig({ overrides: { dataDir: dir } });
+    // it crashed: "internal error (a bug): empty date range: 2015-01-02 > 2014-12-31"
+    await rejects(
+      () => runSignal(cfg, { asOf: "2014-12-31", quiet: true }),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message === "--as-of: 2014-12-31 is before the synthetic market's first session 2015-01-02",
+    );
+    equal([...Deno.readDirSync(dir)].length, 0, "no store opened");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
