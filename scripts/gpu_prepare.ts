@@ -16,7 +16,7 @@ import { toolArgs } from "./_args.ts";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const GPU = `${ROOT}.gpu`, GL = `${ROOT}.gl`;
+const GPU_DIR = `${ROOT}.gpu`, GL = `${ROOT}.gl`;
 /** The loader packages the device README names. */
 export const LOADER_DEBS = [
   "libvulkan1",
@@ -27,15 +27,18 @@ export const LOADER_DEBS = [
   "libglx0",
   "libgles2",
 ];
+/** The language model's npm packages (as `scripts/bundle_lambdas.ts` keeps them out of the bundles). */
+const LANGUAGE_MODEL = ["onnxruntime-node", "@huggingface/tokenizers"];
 /** The most the device machine accepts for the working tree and carried folders. */
 export const CARRY_LIMIT = 64 * 1024 * 1024;
 
 async function run(cmd: string, args: string[], opts: { cwd?: string; stdout?: string } = {}): Promise<void> {
   const p = await new Deno.Command(cmd, { args, cwd: opts.cwd, stdout: "piped", stderr: "piped" }).output();
   if (!p.success) {
-    throw new Error(
-      `${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(p.stderr).trim().slice(-400)}`,
-    );
+    // the tool's colours left out of the one line
+    // deno-lint-ignore no-control-regex
+    const err = new TextDecoder().decode(p.stderr).replace(/\x1b\[[0-9;]*m/g, "").trim().slice(-400);
+    throw new Error(`${cmd} ${args.join(" ")} failed: ${err}`);
   }
   if (opts.stdout) await Deno.writeFile(opts.stdout, p.stdout);
 }
@@ -52,18 +55,22 @@ async function size(path: string): Promise<number> {
   return s;
 }
 
-/** Builds `.gpu/` and `.gl/`; returns the bytes of each. */
+/** Builds `.gpu/` and `.gl/` (or the bundle alone in `opts.gpuDir`, a test's); returns the bytes of each. */
 export async function gpuPrepare(
-  opts: { skipDeno?: boolean; skipDebs?: boolean } = {},
+  opts: { skipDeno?: boolean; skipDebs?: boolean; gpuDir?: string } = {},
 ): Promise<Record<string, number>> {
+  const GPU = opts.gpuDir ?? GPU_DIR;
   await Deno.mkdir(`${GPU}/wasm`, { recursive: true });
   // bundle: npm packages resolved from node_modules (deno install), the @lib/ alias from deno.json
   await run(Deno.execPath(), ["install", "--quiet"], { cwd: ROOT });
+  // the language model's packages stay out: the check never loads them (lib/models imports them lazily), and
+  // onnxruntime-node's native binding has no loader in a bundle
   await run(Deno.execPath(), [
     "bundle",
     "--quiet",
     "--platform",
     "deno",
+    ...LANGUAGE_MODEL.flatMap((p) => ["--external", p]),
     "-o",
     `${GPU}/gpu_check.js`,
     "scripts/gpu_check.ts",
@@ -91,11 +98,19 @@ export async function gpuPrepare(
   }
   if (!opts.skipDebs) {
     await Deno.mkdir(GL, { recursive: true });
-    await Deno.mkdir("/tmp/amd64/partial", { recursive: true });
-    const o = ["-oAPT::Architecture=amd64", "-oAPT::Architectures=amd64", "-oDir::State::Lists=/tmp/amd64"];
-    await run("apt-get", [...o, "update"]);
-    for await (const e of Deno.readDir(GL)) if (e.name.endsWith(".deb")) await Deno.remove(`${GL}/${e.name}`);
-    await run("apt-get", [...o, "download", ...LOADER_DEBS], { cwd: GL });
+    // apt's package lists in a folder of this run's own (not a fixed path other users of the machine share)
+    const lists = await Deno.makeTempDir({ prefix: "fmai-apt-lists-" });
+    try {
+      await Deno.mkdir(`${lists}/partial`, { recursive: true });
+      const o = ["-oAPT::Architecture=amd64", "-oAPT::Architectures=amd64", `-oDir::State::Lists=${lists}`];
+      await run("apt-get", [...o, "update"]);
+      for await (const e of Deno.readDir(GL)) {
+        if (e.name.endsWith(".deb")) await Deno.remove(`${GL}/${e.name}`);
+      }
+      await run("apt-get", [...o, "download", ...LOADER_DEBS], { cwd: GL });
+    } finally {
+      await Deno.remove(lists, { recursive: true });
+    }
   }
   return { ".gpu": await size(GPU), ".gl": await size(GL) };
 }
