@@ -8,7 +8,7 @@
  * `deno run -A bench/sequence_bench.ts [--batch 512] [--steps 4] [--json FILE]`. Not a timed test.
  * @module
  */
-import { toolArgs } from "../scripts/_args.ts";
+import { intFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { cpuUsage } from "node:process";
 import {
   buildSequenceNet,
@@ -21,11 +21,17 @@ import {
 } from "@lib/models/mod.ts";
 
 const { values } = toolArgs("bench:sequence", {
-  batch: { type: "string" },
-  steps: { type: "string" },
+  batch: { type: "string", default: "512" },
+  steps: { type: "string", default: "4" },
   json: { type: "string" },
 });
-const B = Number(values.batch ?? 512), steps = Number(values.steps ?? 4), L = 60;
+// checked before tfjs starts: a positive whole number each, a file the run can write
+const B = toolCheck(() => intFlag("batch", values.batch)),
+  steps = toolCheck(() => intFlag("steps", values.steps));
+const jsonOut = values.json === undefined
+  ? undefined
+  : await toolCheck(() => outFileFlag("json", values.json!));
+const L = 60;
 const info = await initTensorflow();
 console.log(
   `tfjs ${info.backend} on ${info.device}; load ${Deno.loadavg()[0].toFixed(1)}; batch ${B}, window ${L}`,
@@ -148,9 +154,9 @@ await layerVsTfjs(
 );
 await layerVsTfjs("layer norm", new LayerNorm(), tf.layers.layerNormalization(), [12, 16]);
 
-if (values.json) {
+if (jsonOut) {
   await Deno.writeTextFile(
-    values.json,
+    jsonOut,
     JSON.stringify({ backend: info.backend, batch: B, rows }, null, 2) + "\n",
   );
 }

@@ -56,16 +56,23 @@ export function intFlag(flag: string, value: string, range: WholeNumberRange = {
   return wholeNumber(value, `--${flag}`, range);
 }
 
-/** `value` of `--flag` as a comma-separated list of whole numbers, each as {@linkcode intFlag} checks it (at least one). */
+/**
+ * `value` of `--flag` as a comma-separated list of whole numbers, each as {@linkcode intFlag} checks it (at least
+ * one, each once: a number given twice would run the same measurement twice).
+ */
 export function intListFlag(flag: string, value: string, range: WholeNumberRange = {}): number[] {
+  let list: number[];
   try {
-    return value.split(",").map((v) => intFlag(flag, v, range));
+    list = value.split(",").map((v) => intFlag(flag, v, range));
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     throw new ConfigError(
       `${e.message.replace(/, got .*$/, "")} or a comma-separated list of them, got ${shown(value)}`,
     );
   }
+  const twice = list.find((n, i) => list.indexOf(n) !== i);
+  if (twice !== undefined) throw new ConfigError(`--${flag}: ${twice} is given twice (in ${shown(value)})`);
+  return list;
 }
 
 /**

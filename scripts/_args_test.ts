@@ -34,6 +34,7 @@ Deno.test("intFlag / intListFlag: whole numbers in range, else a ConfigError nam
   equal(intFlag("runs", "3"), 3);
   equal(intFlag("seed", "0", { min: 0 }), 0);
   deepEqual(intListFlag("threads", "1,2"), [1, 2]);
+  throws(() => intListFlag("threads", "1,1"), /^ConfigError: --threads: 1 is given twice \(in "1,1"\)$/);
   for (const bad of ["abc", "0", "-1", "1.5", "1e3", "", " ", " 3", "3 ", "9007199254740993"]) {
     throws(
       () => intFlag("runs", bad),

@@ -34,6 +34,7 @@ const BENCHES: [string, string, [flag: string, ...args: string[]][]][] = [
   ["bench:lm", "bench/lm_bench.ts", [
     ["n", "--n", "abc", "--threads", "x,y", "--batch", "0"],
     ["threads", "--threads", "1,x"],
+    ["threads", "--threads", "1,1"],
     ["batch", "--batch", "0"],
   ]],
   ["bench:walkforward", "bench/trend_walkforward.ts", [
@@ -43,6 +44,11 @@ const BENCHES: [string, string, [flag: string, ...args: string[]][]][] = [
     ["folds", "--folds", "0"],
   ]],
   ["bench:demo", "bench/demo_bench.ts", [["runs", "--runs", "abc"], ["runs", "--runs", "0"]]],
+  ["bench:sequence", "bench/sequence_bench.ts", [
+    ["batch", "--batch", "abc"],
+    ["steps", "--steps", "0"],
+    ["json", "--json", "/no/such/folder/out.json"],
+  ]],
   // the everyday set takes no flags (a chain in deno.json gave a flag to its last program, after the others ran)
   ["bench", "bench/all_bench.ts", []],
 ];
