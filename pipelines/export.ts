@@ -238,33 +238,46 @@ async function writePrepared(
   log: (s: string) => void,
 ): Promise<Record<string, ManifestEntry>> {
   await Deno.mkdir(dir, { recursive: true });
-  const ours = new Set([...prepared.map((p) => `${p.name}.${format}`), MANIFEST]);
-  for await (const f of Deno.readDir(dir)) {
-    const m = /^(.*)\.tmp-\d+$/.exec(f.name);
-    if (f.isFile && m && ours.has(m[1])) await Deno.remove(`${dir}/${f.name}`).catch(() => {});
-  }
-  const out: Record<string, ManifestEntry> = {}, staged: string[] = [];
+  // one writer at a time (an OS lock, released when the process ends, killed too): a second export into the
+  // same folder waits instead of removing the first's staged files or losing its manifest entries
+  const lock = await Deno.open(`${dir}/.fmai-export.lock`, { create: true, write: true });
   try {
-    for (const p of prepared) {
-      const { entry, tmp } = await stageFrame(dir, p, format);
-      staged.push(tmp);
-      out[p.name] = entry;
+    await lock.lock(true);
+    // an unreadable manifest refuses the export before any file of the folder is replaced
+    const manifest = await readManifest(dir);
+    const ours = new Set([...prepared.map((p) => `${p.name}.${format}`), MANIFEST]);
+    for await (const f of Deno.readDir(dir)) {
+      const m = /^(.*)\.tmp-\d+$/.exec(f.name);
+      if (f.isFile && m && ours.has(m[1])) await Deno.remove(`${dir}/${f.name}`).catch(() => {});
     }
-    for (const tmp of staged) await Deno.rename(tmp, tmp.replace(/\.tmp-\d+$/, ""));
-  } catch (e) {
-    for (const tmp of staged) await Deno.remove(tmp).catch(() => {});
-    throw e;
+    const out: Record<string, ManifestEntry> = {}, staged: string[] = [];
+    try {
+      for (const p of prepared) {
+        const { entry, tmp } = await stageFrame(dir, p, format);
+        staged.push(tmp);
+        out[p.name] = entry;
+      }
+      for (const tmp of staged) await Deno.rename(tmp, tmp.replace(/\.tmp-\d+$/, ""));
+    } catch (e) {
+      for (const tmp of staged) await Deno.remove(tmp).catch(() => {});
+      throw e;
+    }
+    await updateManifest(dir, manifest, out);
+    for (const p of prepared) {
+      log(`${p.name}: ${p.df.height} rows${p.note ? ` ${p.note}` : ""} -> ${dir}/${out[p.name].file}`);
+    }
+    return out;
+  } finally {
+    lock.close(); // closing releases the lock
   }
-  await updateManifest(dir, out);
-  for (const p of prepared) {
-    log(`${p.name}: ${p.df.height} rows${p.note ? ` ${p.note}` : ""} -> ${dir}/${out[p.name].file}`);
-  }
-  return out;
 }
 
-/** Adds entries to `DIR/manifest.json` (others kept), written atomically. */
-async function updateManifest(dir: string, entries: Record<string, ManifestEntry>): Promise<void> {
-  const m = await readManifest(dir);
+/** Adds entries to the manifest `m` read from `DIR/manifest.json` (others kept) and writes it atomically. */
+async function updateManifest(
+  dir: string,
+  m: Manifest,
+  entries: Record<string, ManifestEntry>,
+): Promise<void> {
   Object.assign(m.files, entries);
   const sorted = Object.fromEntries(Object.entries(m.files).sort(([a], [b]) => a.localeCompare(b)));
   await writeAtomic(
@@ -674,6 +687,8 @@ export interface ExportArgs {
   storeDir?: string;
   filter: ExportFilter;
   config?: string;
+  /** The `--symbols` spelled in another case, `spy is SPY` (the run says so, as collect and the pipeline do). */
+  upperCased?: string[];
 }
 
 /** `deno task export --help`; its first line is also the error when a required flag is missing. */
@@ -707,6 +722,9 @@ export function parseExportArgs(argv: string[]): ExportArgs {
   );
   if (!v.what || !v.out) throw new ConfigError(EXPORT_USAGE.split("\n")[0]);
   const what = v.what.split(",").map((s) => s.trim()).filter(Boolean);
+  if (!what.length) {
+    throw new ConfigError(`--what: no kind named in ${JSON.stringify(v.what)} (${EXPORT_KINDS.join(", ")})`);
+  }
   for (const w of what) {
     if (!(EXPORT_KINDS as readonly string[]).includes(w)) {
       throw new ConfigError(`--what: unknown ${JSON.stringify(w)} (${EXPORT_KINDS.join(", ")})`);
@@ -719,7 +737,8 @@ export function parseExportArgs(argv: string[]): ExportArgs {
   if (v.from && v.to && v.from > v.to) throw new ConfigError(`--from ${v.from} is after --to ${v.to}`);
   const given = v.symbols === undefined ? undefined : parseSymbolList(v.symbols, "--symbols");
   // symbols are upper case in the stores (as collected)
-  const symbols = given && normalizeSymbols(given, "--symbols", ConfigError).symbols;
+  const normalized = given && normalizeSymbols(given, "--symbols", ConfigError);
+  const symbols = normalized?.symbols;
   return {
     what: [...new Set(what)] as ExportKind[],
     format: v.format as FrameFormat,
@@ -732,6 +751,7 @@ export function parseExportArgs(argv: string[]): ExportArgs {
       ...(v.to ? { to: v.to } : {}),
     },
     ...(v.config ? { config: v.config } : {}),
+    upperCased: normalized?.renamed ?? [],
   };
 }
 
@@ -768,6 +788,7 @@ function exportReads(a: Pick<ExportArgs, "what">): StorePart[] {
  */
 export async function runExport(a: ExportArgs, stores: Stores, log: (s: string) => void = () => {}) {
   await checkWritableDir(a.out, "--out");
+  await readManifest(a.out); // a folder holding an unreadable manifest is refused before any work
   const cfg = a.what.includes("features") || a.config ? await loadConfig({ file: a.config }) : undefined;
   const byName = new Map(ALL_SCHEMAS.map((t) => [t.name, t]));
   const tables = a.what.filter((w) => w !== "features").map((w) => byName.get(w)!);
@@ -787,6 +808,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const a = parseExportArgs(argv);
+    if (a.upperCased?.length) console.log(`symbols: ${a.upperCased.join(", ")} (upper-cased)`);
     const { dir, from } = await exportStoreDir(a);
     const storeCfg = await storeConfigFor(dir, a.backends);
     await checkStoreExists(storeCfg, exportReads(a), from);

@@ -268,10 +268,9 @@ Deno.test("export flags: a bad kind, format, date or a missing flag is a one-lin
   }
   equal(parseExportArgs(["--what", "bars", "--out", "x", "--from", "2020-02-29"]).filter.from, "2020-02-29");
   // symbols as stored (upper case), none twice in any case
-  deepEqual(parseExportArgs(["--what", "bars", "--out", "x", "--symbols", "syn00,^gspc"]).filter.symbols, [
-    "SYN00",
-    "^GSPC",
-  ]);
+  const up = parseExportArgs(["--what", "bars", "--out", "x", "--symbols", "syn00,^gspc"]);
+  deepEqual(up.filter.symbols, ["SYN00", "^GSPC"]);
+  deepEqual(up.upperCased, ["syn00 is SYN00", "^gspc is ^GSPC"], "said, as collect and the pipeline say it");
   throws(
     () => parseExportArgs(["--what", "bars", "--out", "x", "--symbols", "SYN00,syn00"]),
     (e) => e instanceof ConfigError && e.message === "--symbols: SYN00 and syn00 are the same symbol",
@@ -291,6 +290,11 @@ Deno.test("export flags: a bad kind, format, date or a missing flag is a one-lin
     /unknown store backend mongo/,
   );
   deepEqual(parseExportArgs(["--what", "bars,bars", "--out", "x", "--symbols", "A,B"]).what, ["bars"]);
+  // no kind at all: refused (it wrote a manifest of no file and exited 0)
+  throws(
+    () => parseExportArgs(["--what", ",", "--out", "x"]),
+    (e) => e instanceof ConfigError && e.message.startsWith('--what: no kind named in ","'),
+  );
   const r = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${ROOT}pipelines/export.ts`, "--what", "quotes", "--out", "/tmp/never"],
     stdout: "piped",
@@ -322,6 +326,24 @@ Deno.test("export: a run that fails while writing its files leaves the previous 
     // a re-run writes this run's files and manifest
     await runExport(narrower, a);
     equal((await readManifest(out)).files.bars.rows, await a.tables.count("bars", { symbol: "SYN00" }));
+    // a folder whose manifest is unreadable is refused before any of its files is replaced (bars.parquet was)
+    await Deno.writeTextFile(`${out}/manifest.json`, '{"format":"other"}');
+    const held = await filesOf(out);
+    await rejects(() => runExport(args(out, "bars"), a), /unreadable manifest/);
+    deepEqual(await filesOf(out), held, "nothing replaced");
+    await Deno.remove(`${out}/manifest.json`);
+    // one writer at a time: an export into a folder another one is writing waits for it (a second export
+    // removed the first's staged files, which then failed to be renamed)
+    const lock = await Deno.open(`${out}/.fmai-export.lock`, { write: true });
+    await lock.lock(true);
+    let done = false;
+    const waiting = runExport(args(out, "bars"), a).then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 500));
+    equal(done, false, "waits for the lock");
+    equal((await Array.fromAsync(Deno.readDir(out))).some((f) => f.name.includes(".tmp-")), false);
+    lock.close();
+    await waiting;
+    equal((await readManifest(out)).files.bars.rows, await a.tables.count("bars"));
   } finally {
     await a.close();
     await Deno.remove(dir, { recursive: true });
