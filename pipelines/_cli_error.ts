@@ -208,6 +208,15 @@ export async function checkReportPath(
     );
   }
   if (at === "other") throw new ConfigError(`${flag} ${path}: exists and is not a plain file`);
+  if (at === "file") {
+    // a file the run would replace at its end: one it may not write (read-only, immutable, another user's) is
+    // refused now, not after the work (opened without truncating, so it is left as it is)
+    try {
+      (await Deno.open(path, { write: true })).close();
+    } catch (e) {
+      throw new ConfigError(`${flag} ${path}: cannot be replaced (${oneLine(e)})`, { cause: e });
+    }
+  }
   if (missingFolder === "refuse" && await kind(dir) !== "folder") {
     throw new ConfigError(`${flag} ${path}: folder ${dir} does not exist`);
   }

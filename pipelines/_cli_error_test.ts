@@ -20,6 +20,24 @@ Deno.test("checkReportPath: refuses an empty path, a folder and an unwritable pl
     await checkReportPath(`${dir}/a/b/r.html`, "--report");
     await checkReportPath(`${dir}/old.html`, "reportDir");
     deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["old.html"], "nothing created");
+    // an existing file the run could not replace (immutable here; another user's in real use) is refused before
+    // the work, not found when the run renames its report over it at the end; it is left as it was
+    const imm = await new Deno.Command("chattr", { args: ["+i", `${dir}/old.html`] }).output().catch(() =>
+      null
+    );
+    if (imm?.success) {
+      try {
+        await rejects(
+          () => checkReportPath(`${dir}/old.html`, "reportDir"),
+          (e: Error) =>
+            e instanceof ConfigError &&
+            e.message.startsWith(`reportDir ${dir}/old.html: cannot be replaced (`),
+        );
+        equal(await Deno.readTextFile(`${dir}/old.html`), "x");
+      } finally {
+        await new Deno.Command("chattr", { args: ["-i", `${dir}/old.html`] }).output();
+      }
+    } else console.log("checkReportPath: chattr +i unavailable here, the immutable-file case not run");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

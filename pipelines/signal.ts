@@ -124,6 +124,7 @@ import {
 } from "./steps/dataset.ts";
 import { newsScorerFor } from "./lm.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
+import { checkReportPath } from "./_cli_error.ts";
 
 /** The source name the production signals carry. */
 export const SIGNAL_SOURCE = "moe";
@@ -1346,6 +1347,10 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     const asOf = opts.asOf ??
       (until !== null && last > until ? sessionOnOrBefore(until) : last);
     if (asOf > last) throw asOfError(`${asOf} is after the last stored session ${last}`);
+    // the report file is named by the decision session: one that cannot be written (a folder of its name, a file
+    // that cannot be replaced) is refused now, before anything is fitted or issued
+    const reportPath = opts.reportPath ?? `${cfg.reportDir}/signal-${asOf}.html`;
+    await checkReportPath(reportPath, opts.reportPath !== undefined ? "--report" : "reportDir");
     let done = progress.start("load history (point in time)");
     const hist = await loadHistory(stores, symbols, asOf, spec.dataset.marketNews ?? []);
     const cal = calendarOf(hist.series);
@@ -1995,18 +2000,23 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         },
       ],
     };
-    const reportPath = opts.reportPath ?? `${cfg.reportDir}/signal-${asOf}.html`;
     const html = renderHtml(report, { inlinePlotly: false });
-    await Deno.mkdir(reportPath.includes("/") ? reportPath.slice(0, reportPath.lastIndexOf("/")) : ".", {
-      recursive: true,
-    });
-    await Deno.writeTextFile(`${reportPath}.tmp-${Deno.pid}`, html);
-    await Deno.rename(`${reportPath}.tmp-${Deno.pid}`, reportPath);
     // the stored report is the issuing run's record (its promotion line, its health): a re-run of the date keeps
-    // it and writes only its own view to the report file
+    // it and writes only its own view to the report file. Stored first: the file is the user's copy
     const storedReport = reportKey(`signal-${asOf}`, "report.html");
     if (!rerun || !(await stores.objects.head(storedReport))) {
       await stores.objects.put(storedReport, html, { contentType: "text/html; charset=utf-8" });
+    }
+    await Deno.mkdir(reportPath.includes("/") ? reportPath.slice(0, reportPath.lastIndexOf("/")) : ".", {
+      recursive: true,
+    });
+    const tmp = `${reportPath}.tmp-${Deno.pid}`;
+    try {
+      await Deno.writeTextFile(tmp, html);
+      await Deno.rename(tmp, reportPath);
+    } catch (e) {
+      await Deno.remove(tmp).catch(() => {});
+      throw e;
     }
     const lines = [
       `signals for ${nextSession(asOf)} (after the close of ${asOf}) from ${p.model}@${version} (${model})`,

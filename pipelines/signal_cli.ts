@@ -15,7 +15,7 @@ import {
 } from "./_cli_error.ts";
 import { loadFlagsConfig } from "./config.ts";
 import { checkStoreExists, parseBackends, storeConfigFor } from "./stores.ts";
-import { failedChecksText, runSignal } from "./signal.ts";
+import { asOfProblem, failedChecksText, runSignal } from "./signal.ts";
 
 const USAGE =
   `usage: deno task signal [--as-of YYYY-MM-DD] [--refit] [--no-collect] [--config FILE] [--store-dir DIR]
@@ -54,7 +54,10 @@ export async function main(argv: string[]): Promise<number> {
       await checkStoreExists(await storeConfigFor(cfg.dataDir, backends), undefined, storeFlag);
     }
     if (v.report !== undefined) await checkReportPath(v.report, "--report");
-    else await checkWritableDir(cfg.reportDir, "reportDir");
+    else if (v["as-of"] !== undefined && asOfProblem(v["as-of"], cfg.source) === null) {
+      // the date names the report file: reportDir/signal-<as-of>.html
+      await checkReportPath(`${cfg.reportDir}/signal-${v["as-of"]}.html`, "reportDir");
+    } else await checkWritableDir(cfg.reportDir, "reportDir");
     const t0 = performance.now();
     const out = await runSignal(cfg, {
       asOf: v["as-of"],

@@ -2002,3 +2002,27 @@ Deno.test("signal: an --as-of before the synthetic market's first session is one
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+storeTest(
+  "signal: a report file the run cannot write is refused before anything is fitted or issued",
+  async (cfg, stores) => {
+    const dir = await Deno.makeTempDir({ prefix: "fmai-signal-report-" });
+    try {
+      // a folder where the report of the decision session goes: the run issued its signals, then failed renaming
+      // its report over it (an OS error, a temporary file left behind, the stored report never written)
+      const asOf = "2016-06-01";
+      await Deno.mkdir(`${dir}/signal-${asOf}.html`);
+      await rejects(
+        () => runSignal({ ...cfg, reportDir: dir }, { ...quiet, stores, asOf }),
+        (e: Error) =>
+          e instanceof ConfigError &&
+          e.message.startsWith(`reportDir ${dir}/signal-${asOf}.html: is a folder`),
+      );
+      equal(await stores.tables.count("signal_runs"), 0, "nothing issued");
+      equal(await stores.tables.count("signals"), 0);
+      deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [`signal-${asOf}.html`], "no temporary file");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
