@@ -37,6 +37,19 @@ export function tfStarterFromEnv(
 ): () => Promise<void> {
   const opts = tfOptionsFromEnv(env);
   return async () => {
-    if (opts.prefer || opts.allowFallbackAdapter) await initTensorflow(opts);
+    if (!opts.prefer && !opts.allowFallbackAdapter) return;
+    try {
+      await initTensorflow(opts);
+    } catch (e) {
+      // none of the backends the user named can start on this machine (webgpu without a GPU adapter, say): the
+      // environment's choice, refused in one line, not an internal error
+      if (!(e instanceof Error) || !e.message.startsWith("no TensorFlow.js backend started")) throw e;
+      throw new ConfigError(
+        `FMAI_TF_BACKEND=${
+          env.get("FMAI_TF_BACKEND") ?? ""
+        }: ${e.message} (unset it for the fastest backend here)`,
+        { cause: e },
+      );
+    }
   };
 }
