@@ -348,7 +348,8 @@ export class TcnLevel extends tf.layers.Layer {
 
 /**
  * Layer normalization over the last axis with a learned scale and shift (Ba et al. 2016), from plain ops:
- * tfjs's own `layerNormalization` trains about 30x slower on the wasm backend (its gradient).
+ * tfjs's own `layerNormalization` trains hundreds of times slower on the wasm backend (its gradient; `deno task
+ * bench:sequence` measured about 1,000x on 2026-12-07).
  */
 export class LayerNorm extends tf.layers.Layer {
   static className = "FmaiLayerNorm";

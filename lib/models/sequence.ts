@@ -113,10 +113,13 @@ export interface SequenceParams {
 
 const CLIP = 5;
 
-/** Options with every default filled in (not range-checked; the model's constructor checks them). */
+/**
+ * Options with every default filled in (not range-checked; the model's constructor checks them). A key that is
+ * no option (`maxEpoch` for `maxEpochs`) is a `RangeError`: it was kept and stored while the default ran.
+ */
 export function resolveSequenceOptions(o: SequenceOptions): Required<SequenceOptions> {
   const tr = o.arch === "transformer";
-  return {
+  const defaults = {
     arch: o.arch,
     windowLength: 60,
     hidden: tr ? 16 : 32,
@@ -137,6 +140,15 @@ export function resolveSequenceOptions(o: SequenceOptions): Required<SequenceOpt
     rankLoss: "none",
     rankWeight: 1,
     seed: 42,
+  };
+  const unknown = Object.keys(o).filter((k) => !Object.hasOwn(defaults, k));
+  if (unknown.length) {
+    throw new RangeError(
+      `unknown sequence option ${unknown.join(", ")} (known: ${Object.keys(defaults).join(", ")})`,
+    );
+  }
+  return {
+    ...defaults,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
   } as Required<SequenceOptions>;
 }

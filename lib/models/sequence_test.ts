@@ -100,4 +100,9 @@ Deno.test("sequence models: registry round trip, bad options, predict before fit
   throws(() => new SequenceModel({ arch: "transformer", windowLength: 62 }), /multiple of patch/);
   throws(() => new SequenceModel({ arch: "tcn", layers: 3, windowLength: 12 }), /cover 8 sessions/);
   throws(() => new SequenceModel({ arch: "lstm", dropout: 1 }), /dropout/);
+  // a misspelt option: it was kept in params.json while the default (12 epochs) ran
+  throws(
+    () => new SequenceModel({ arch: "gru", maxEpoch: 1 } as SequenceOptions),
+    /^RangeError: unknown sequence option maxEpoch \(known: arch, windowLength, /,
+  );
 });
