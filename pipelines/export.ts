@@ -415,16 +415,37 @@ async function prepareFeatures(
     );
   }
   const distinct = (rows: readonly Row[]) => [...new Set(rows.map((r) => String(r.symbol)))].sort();
-  const symbols = picked.size ? [...picked] : distinct(bars);
+  const stored = distinct(read);
+  // a store holding the synthetic market's symbols beside others (the demo's, then a csv research run into the
+  // same folder): on the default synthetic config the run's cross-section is the synthetic market's alone
+  const synthetic = !configured && cfg.source.kind === "synthetic"
+    ? new Set(await (await sourceFromConfig(cfg)).listSymbols?.() ?? [])
+    : new Set<string>();
+  const others = stored.filter((s) => !synthetic.has(s));
+  const mixed = others.length > 0 && others.length < stored.length;
+  const universe = configured
+    ? [...cfg.source.symbols]
+    : mixed
+    ? stored.filter((s) => synthetic.has(s))
+    : stored;
+  const symbols = picked.size ? [...picked] : distinct(bars).filter((s) => universe.includes(s));
   const from = filter.from ?? String(bars[0].date), to = filter.to ?? String(bars[bars.length - 1].date);
-  const universe = configured ? [...cfg.source.symbols] : distinct(read);
   const outside = symbols.filter((s) => !universe.includes(s));
   if (outside.length) {
     throw new ConfigError(
-      `--symbols ${
-        outside.join(",")
-      }: not in the config's source.symbols, the cross-section the features are ` +
-        `computed on (add ${outside.length === 1 ? "it" : "them"} there, or use the run's config)`,
+      `--symbols ${outside.join(",")}: not in ${
+        configured ? "the config's source.symbols" : "the synthetic market the config names"
+      }, the cross-section the features are computed on (${
+        configured ? `add ${outside.length === 1 ? "it" : "them"} there, or use` : "pass --config with"
+      } the run's config)`,
+    );
+  }
+  if (mixed) {
+    log(
+      `features: the store also holds ${others.length} symbols the synthetic market does not (${
+        fewOf(others, 3)
+      }): left out of the cross-section, as in the demo's run (pass --config with their run's config to ` +
+        `export them)`,
     );
   }
   // the warm-up: a row's features need `need` sessions of the symbol's history before it; they are computed over

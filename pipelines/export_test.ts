@@ -27,6 +27,7 @@ import {
   type Stores,
 } from "@lib/store/mod.ts";
 import { collect } from "./steps/collect.ts";
+import { OWN_MARKET_NOTE } from "./steps/market.ts";
 import { datasetStep, PIPELINE_FEATURE_SET } from "./steps/dataset.ts";
 import { loadConfig, segmentChoice, specFromConfig } from "./config.ts";
 import { NEWS_COLLECTION } from "./collect/mod.ts";
@@ -1051,6 +1052,40 @@ Deno.test("export of the feature table: per-symbol news stored from files other 
     ok(
       /^news: \d+ items read; \d+ of them about these symbols come from outside/.test(foreign[0]),
       foreign[0],
+    );
+  } finally {
+    await a.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("export of the feature table: on the default synthetic config, a store holding other symbols too exports the demo's cross-section", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-" });
+  const a = await seeded(`${dir}/a`);
+  try {
+    const pure = await runExport(parseExportArgs(["--what", "features", "--out", `${dir}/p`]), a);
+    // a research run on other symbols into the same store (the README's demo, then a csv run into ./data)
+    const m = createSyntheticMarket({ seed: 9, symbols: 2, sessions: 140, symbolPrefix: "OTH" });
+    await collect(m, a, { symbols: m.symbols, from: m.dates[0], to: m.dates[m.dates.length - 1] });
+    const logs: string[] = [];
+    const mixed = await runExport(
+      parseExportArgs(["--what", "features", "--out", `${dir}/m`]),
+      a,
+      (s) => logs.push(s),
+    );
+    // the same rows and values: the others joined the cross-section, and the market context fell back to the
+    // universe's own index, so SYN00's vix, index returns and ranks were not the run's
+    deepEqual([mixed.features.rows, mixed.features.sha256], [pure.features.rows, pure.features.sha256]);
+    ok(
+      logs.some((l) =>
+        l.startsWith("features: the store also holds 2 symbols the synthetic market does not (OTH00, OTH01)")
+      ),
+      logs.join("\n"),
+    );
+    ok(logs.includes(OWN_MARKET_NOTE), logs.join("\n"));
+    await rejects(
+      () => runExport(parseExportArgs(["--what", "features", "--out", `${dir}/o`, "--symbols", "OTH00"]), a),
+      /^ConfigError: --symbols OTH00: not in the synthetic market the config names, .*pass --config with the run's config\)$/,
     );
   } finally {
     await a.close();
