@@ -204,15 +204,33 @@ async function status(list: Service[]): Promise<number> {
   return down ? 3 : 0;
 }
 
+/** `deno task services:up|down|status --help`, and the error of a call it does not know. */
+export const SERVICES_USAGE =
+  "usage: deno task services:up|services:down|services:status [mysql|mongodb|s3 ...] (the servers on loopback)";
+
 if (import.meta.main) {
   const [cmd, ...rest] = Deno.args;
+  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+    console.log(SERVICES_USAGE);
+    Deno.exit(0);
+  }
+  // a flag or a service it does not know is a user's mistake: one line, exit 2, before any server is touched
+  const bad = rest.find((n) => !["mysql", "mongodb", "s3"].includes(n));
+  if (bad !== undefined) {
+    console.error(
+      `error: services ${cmd}: unknown ${
+        bad.startsWith("-") ? "flag" : "service"
+      } ${bad} (${SERVICES_USAGE})`,
+    );
+    Deno.exit(2);
+  }
   let code = 2;
   try {
     const list = services(rest);
     if (cmd === "up") code = await up(list);
     else if (cmd === "down") code = await down(list);
     else if (cmd === "status") code = await status(list);
-    else console.error("usage: deno run -A scripts/services.ts up|down|status [mysql|mongodb|s3 ...]");
+    else console.error(`error: ${SERVICES_USAGE}`);
   } catch (err) {
     console.error(`services ${cmd}: ${oneLine(err)}`);
     code = 1;

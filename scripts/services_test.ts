@@ -1,4 +1,5 @@
-import { deepEqual, equal } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { programStderr } from "./_test_process.ts";
 import { parseEnvFile, shq } from "./_services_common.ts";
 import { mergeEnv, renderEnvFile } from "./services.ts";
 
@@ -67,4 +68,30 @@ Deno.test("services env file: up/down of some services keep the entries of the o
     ...all,
     FMAI_MYSQL_PASSWORD: "it's",
   });
+});
+
+Deno.test("services CLI: --help is the usage (exit 0); a flag or service it does not know is one line, exit 2", async () => {
+  const run = async (...args: string[]) => {
+    const o = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("./services.ts", import.meta.url).pathname, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return { code: o.code, out: new TextDecoder().decode(o.stdout), err: programStderr(o.stderr) };
+  };
+  const help = await run("up", "--help");
+  equal(help.code, 0);
+  ok(help.out.startsWith("usage: deno task services:up|services:down|services:status"), help.out);
+  // it said "services up: unknown service --help" with exit 1
+  for (
+    const [args, what] of [[["status", "--bogus"], "flag --bogus"], [
+      ["down", "nosql"],
+      "service nosql",
+    ]] as const
+  ) {
+    const r = await run(...args);
+    equal(r.code, 2, r.err);
+    ok(r.err.startsWith(`error: services ${args[0]}: unknown ${what} (usage:`), r.err);
+    equal(r.err.split("\n").length, 1);
+  }
 });

@@ -12,6 +12,12 @@ import { parseEnvFile, ROOT, SERVICES_DIR } from "./_services_common.ts";
 export const REQUIRED = ["FMAI_MYSQL_URL", "FMAI_MONGO_URL", "FMAI_S3_ENDPOINT", "FMAI_S3_ACCESS_KEY_ID"];
 
 if (import.meta.main) {
+  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+    console.log(
+      "usage: deno task test:integration [deno test flags, e.g. --filter mongodb] (after deno task services:up)",
+    );
+    Deno.exit(0);
+  }
   const file = `${SERVICES_DIR}/env`;
   let env: Record<string, string>;
   try {
