@@ -29,7 +29,9 @@ const USAGE = `usage: deno task models list
        deno task models show VERSION|ALIAS
        deno task models promote VERSION [--require-better [--min-sessions N]] [--force]
        deno task models rollback [--force]
-  options: [--config FILE] [--store-dir DIR] [--stores embedded | mysql,mongodb,s3]`;
+  options: [--config FILE] [--store-dir DIR] [--stores embedded | mysql,mongodb,s3]
+  exit codes: 0 done; 2 refused (a bad flag or version, not better, nothing to roll back to), nothing changed;
+  1 a store failure`;
 
 /**
  * A stored metric rounded to 4 decimals, or "–" when it is not a finite number (a NaN is stored as null in the
