@@ -6,7 +6,7 @@
  * @module
  */
 import process from "node:process";
-import { ConfigError, oneLine, shown } from "../lib/core/mod.ts";
+import { ConfigError, InputError, oneLine, shown } from "../lib/core/mod.ts";
 import { type Config, loadConfig, parseYamlText } from "../pipelines/config.ts";
 import type { Env } from "./_config.ts";
 
@@ -74,7 +74,10 @@ export async function systemConfigFromEnv(
     } catch (d) {
       throw new ConfigError(`${defaultsName} ${defaultsFile}: ${oneLine(d)}`, { cause: d });
     }
-    if (e instanceof ConfigError) throw new ConfigError(`FMAI_CONFIG_OVERRIDES: ${oneLine(e)}`, { cause: e });
+    // a config key or a symbol the overrides name wrongly: the variable is named either way
+    if (e instanceof ConfigError || e instanceof InputError) {
+      throw new ConfigError(`FMAI_CONFIG_OVERRIDES: ${oneLine(e)}`, { cause: e });
+    }
     throw e;
   }
 }

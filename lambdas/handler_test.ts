@@ -464,6 +464,12 @@ Deno.test("lambda signal: the event and the environment are checked first; every
         { FMAI_CONFIG_OVERRIDES: '{"constructor":1}' },
         /^FMAI_CONFIG_OVERRIDES: unknown config key constructor/,
       ],
+      // a bad symbol is named with the variable too (it was "config source.symbols[0]: ..." alone)
+      [
+        {},
+        { FMAI_CONFIG_OVERRIDES: '{"source":{"symbols":["SP Y"]}}' },
+        /^FMAI_CONFIG_OVERRIDES: .*source\.symbols\[0\]: "SP Y" is not a symbol/,
+      ],
       [
         {},
         { FMAI_CONFIG_OVERRIDES: '{"source":{"market":{"index":"^GSPC"}}}' },
