@@ -343,10 +343,26 @@ async function statusCmd(): Promise<number> {
       for (const version of folders(join(dir, name))) {
         const metaFile = join(dir, name, version, "meta.json");
         if (!existsSync(join(dir, name, version, "manifest.json")) || !existsSync(metaFile)) continue;
-        const meta = JSON.parse(readFileSync(metaFile, "utf8"));
-        const acc = meta.testTorch ? `, PhraseBank test accuracy ${meta.testTorch.accuracy.toFixed(4)}` : "";
+        // a damaged file is said on its line, and the status goes on to the other models
+        let meta;
+        try {
+          meta = JSON.parse(readFileSync(metaFile, "utf8"));
+          if (meta === null || typeof meta !== "object" || typeof meta.variants !== "object") {
+            throw new Error("not a model's meta.json");
+          }
+        } catch (e) {
+          console.log(
+            `${name}@${version}: unreadable ${metaFile} (${oneLine(e)}): run deno task lm:train again`,
+          );
+          continue;
+        }
+        const acc = typeof meta.testTorch?.accuracy === "number"
+          ? `, PhraseBank test accuracy ${meta.testTorch.accuracy.toFixed(4)}`
+          : "";
         console.log(
-          `${name}@${version}: ${meta.kind}, ${meta.upstream}, variants ${Object.keys(meta.variants)}${acc}`,
+          `${name}@${version}: ${meta.kind}, ${meta.upstream}, variants ${
+            Object.keys(meta.variants ?? {})
+          }${acc}`,
         );
       }
     }

@@ -96,6 +96,14 @@ Deno.test("lm status: names the machine's memo of scores by text and how many it
       out.length = 0;
       equal(await lmMain(["status"]), 0);
       ok(out.some((l) => l.startsWith("the memo of news scores by text cannot be opened")), out.join("\n"));
+      // a damaged meta.json is said on its model's line (it was an internal error with a stack)
+      const v = join(lmRegistryDir(), "models", "finsent-x", "v1");
+      await Deno.mkdir(v, { recursive: true });
+      await Deno.writeTextFile(join(v, "manifest.json"), "{}");
+      await Deno.writeTextFile(join(v, "meta.json"), "{not json");
+      out.length = 0;
+      equal(await lmMain(["status"]), 0);
+      ok(out.some((l) => l.startsWith(`finsent-x@v1: unreadable ${join(v, "meta.json")} (`)), out.join("\n"));
     } finally {
       console.log = log;
     }
