@@ -9,7 +9,7 @@ const SMALL = {
   windowLength: 10,
   hidden: 12,
   maxEpochs: 6,
-  patience: 2,
+  patience: 3,
   batchSize: 256,
   learningRate: 1e-2,
 } as const;
@@ -90,6 +90,13 @@ Deno.test("sequence models: registry round trip, bad options, predict before fit
   await refit.fit(planted.ds, planted.train);
   deepEqual([refit.info!.epochs, refit.info!.bestEpoch, refit.info!.validRows], [2, 1, 0]);
   equal(refit.info!.trainRows, planted.train.length);
+  // patience counts the epochs without improvement before the stop (it ran one more): a learning rate too
+  // small to move the objective improves on the first epoch only, then waits `patience` epochs
+  for (const patience of [1, 2]) {
+    const still = new SequenceModel(opts("gru", { maxEpochs: 6, patience, learningRate: 1e-12 }));
+    await still.fit(planted.ds, planted.train, planted.valid);
+    deepEqual([still.info!.bestEpoch, still.info!.epochs], [0, 1 + patience], `patience ${patience}`);
+  }
   // training rows after the train segment are refused by the window scaler
   await rejects(
     new SequenceModel(opts("tcn", { maxEpochs: 1 })).fit(planted.ds, planted.test, planted.valid),
