@@ -41,6 +41,13 @@ Deno.test("levelEvents: random levels match the method's distances per side, out
   }
   const last = ev.filter((e) => e.t === s.close.length - 1);
   ok(last.every((e) => e.touched === -1 && e.held === -1), "no outcome without future data");
+  // the last 10 days' touch windows run past the data: unknown, also where a touch came early in the window
+  // (counting those and not the untouched ones raised the touch rate)
+  const tail = ev.filter((e) => e.t >= s.close.length - 10);
+  ok(tail.some((e) => levelOutcome(s, e.t, e.level, e.side).touched === 1), "touched early in a cut window");
+  ok(tail.every((e) => e.touched === -1 && e.held === -1));
+  const before = ev.filter((e) => e.t === s.close.length - 11);
+  ok(before.length > 0 && before.every((e) => e.touched !== -1), "a full window decides");
   const r = levelRates(ev.filter((e) => e.method === "floor-pivots"));
   ok(r.touchRate > 0.5 && r.touchRate <= 1, `${r.touchRate}`);
   ok(r.holdRate > 0.2 && r.holdRate < 0.8, `${r.holdRate}`);
