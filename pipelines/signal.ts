@@ -1227,13 +1227,15 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
   const window = retrainWindow(p.retrain.window);
   // the synthetic market is extended to an --as-of after its sessions, as `deno task collect` extends it to --to
   // (the same bars for the same dates): a store it filled is one the run can decide on
-  if (
-    !opts.source && cfg.source.kind === "synthetic" && opts.asOf !== undefined && opts.asOf < SYNTHETIC_START
-  ) {
+  // a date before the synthetic market cannot be collected from it (with --no-collect the run decides on the
+  // store, which may hold other symbols' earlier bars: a Lambda's on the default config)
+  const beforeSynthetic = cfg.source.kind === "synthetic" && opts.asOf !== undefined &&
+    opts.asOf < SYNTHETIC_START;
+  if (beforeSynthetic && !opts.noCollect) {
     throw asOfError(`${opts.asOf} is before the synthetic market's first session ${SYNTHETIC_START}`);
   }
   const source = opts.source ??
-    (cfg.source.kind === "synthetic" && opts.asOf !== undefined
+    (cfg.source.kind === "synthetic" && opts.asOf !== undefined && !beforeSynthetic
       ? syntheticMarketThrough(cfg.source.synthetic, opts.asOf)
       : await sourceFromConfig(cfg));
   const spec = await specForSource(specFromConfig(cfg), source);

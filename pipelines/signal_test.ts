@@ -1998,6 +1998,17 @@ Deno.test("signal: an --as-of before the synthetic market's first session is one
         e.message === "--as-of: 2014-12-31 is before the synthetic market's first session 2015-01-02",
     );
     equal([...Deno.readDirSync(dir)].length, 0, "no store opened");
+    // with --no-collect the store decides (a Lambda's may hold real symbols' earlier bars): no synthetic market
+    // is built for the date, and an empty store says it holds no bars (it crashed building the market)
+    const stores = openEmbeddedStores(":memory:");
+    try {
+      await rejects(
+        () => runSignal(cfg, { ...quiet, asOf: "2014-12-31", noCollect: true, stores }),
+        (e: Error) => e instanceof ConfigError && e.message.startsWith("no stored bars for the universe"),
+      );
+    } finally {
+      await stores.close();
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
