@@ -27,6 +27,7 @@ import {
   type IsoDate,
   nextSession,
   normalizeSymbols,
+  oneLine,
   parseSymbolList,
   prevSession,
 } from "@lib/core/mod.ts";
@@ -171,14 +172,21 @@ export async function readManifest(dir: string): Promise<Manifest> {
     text = await Deno.readTextFile(`${dir}/${MANIFEST}`);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return { format: "fmai-export/1", files: {} };
-    throw e;
+    throw new DataValidationError(`unreadable manifest: ${oneLine(e)}`, {
+      where: `${dir}/${MANIFEST}`,
+      cause: e,
+    });
   }
   try {
-    const m = JSON.parse(text) as Manifest;
-    if (m.format !== "fmai-export/1" || typeof m.files !== "object") {
+    const m = JSON.parse(text) as Manifest | null;
+    const plain = (x: unknown) => x !== null && typeof x === "object" && !Array.isArray(x);
+    // its files a mapping of entries (null or a list passed as an object and failed after files were replaced)
+    if (
+      !plain(m) || m!.format !== "fmai-export/1" || !plain(m!.files) || !Object.values(m!.files).every(plain)
+    ) {
       throw new Error("not an fmai export manifest");
     }
-    return m;
+    return m!;
   } catch (e) {
     throw new DataValidationError(`unreadable manifest: ${(e as Error).message}`, {
       where: `${dir}/${MANIFEST}`,
@@ -422,13 +430,24 @@ async function prepareFeatures(
     ? new Set(await (await sourceFromConfig(cfg)).listSymbols?.() ?? [])
     : new Set<string>();
   const others = stored.filter((s) => !synthetic.has(s));
-  const mixed = others.length > 0 && others.length < stored.length;
+  // mixed: the store holds the synthetic market's bars anywhere (not only in the range asked: a range past them
+  // would otherwise export the others on the universe index)
+  const mixed = others.length > 0 && (others.length < stored.length ||
+    (synthetic.size > 0 &&
+      (await stores.tables.query("bars", { where: { symbol: [...synthetic] }, limit: 1 })).length > 0));
   const universe = configured
     ? [...cfg.source.symbols]
     : mixed
     ? stored.filter((s) => synthetic.has(s))
     : stored;
   const symbols = picked.size ? [...picked] : distinct(bars).filter((s) => universe.includes(s));
+  if (!picked.size && symbols.length === 0) {
+    throw new ConfigError(
+      `no stored bars of the synthetic market the config names in the range asked (the store's others there: ${
+        fewOf(others, 3)
+      }; pass --config with their run's config)`,
+    );
+  }
   const from = filter.from ?? String(bars[0].date), to = filter.to ?? String(bars[bars.length - 1].date);
   const outside = symbols.filter((s) => !universe.includes(s));
   if (outside.length) {

@@ -327,11 +327,18 @@ Deno.test("export: a run that fails while writing its files leaves the previous 
     // a re-run writes this run's files and manifest
     await runExport(narrower, a);
     equal((await readManifest(out)).files.bars.rows, await a.tables.count("bars", { symbol: "SYN00" }));
-    // a folder whose manifest is unreadable is refused before any of its files is replaced (bars.parquet was)
-    await Deno.writeTextFile(`${out}/manifest.json`, '{"format":"other"}');
-    const held = await filesOf(out);
-    await rejects(() => runExport(args(out, "bars"), a), /unreadable manifest/);
-    deepEqual(await filesOf(out), held, "nothing replaced");
+    // a folder whose manifest is unreadable is refused before any of its files is replaced (bars.parquet was;
+    // files of null or a list passed the shape check and failed after the rename with an internal error)
+    for (const text of ['{"format":"other"}', '{"format":"fmai-export/1","files":null}', "null", "[]"]) {
+      await Deno.writeTextFile(`${out}/manifest.json`, text);
+      const held = await filesOf(out);
+      await rejects(
+        () => runExport(args(out, "bars"), a),
+        /^DataValidationError: .*manifest.json: unreadable manifest/,
+        text,
+      );
+      deepEqual(await filesOf(out), held, `nothing replaced (${text})`);
+    }
     await Deno.remove(`${out}/manifest.json`);
     // one writer at a time: an export into a folder another one is writing waits for it (a second export
     // removed the first's staged files, which then failed to be renamed)
@@ -1065,7 +1072,7 @@ Deno.test("export of the feature table: on the default synthetic config, a store
   try {
     const pure = await runExport(parseExportArgs(["--what", "features", "--out", `${dir}/p`]), a);
     // a research run on other symbols into the same store (the README's demo, then a csv run into ./data)
-    const m = createSyntheticMarket({ seed: 9, symbols: 2, sessions: 140, symbolPrefix: "OTH" });
+    const m = createSyntheticMarket({ seed: 9, symbols: 2, sessions: 200, symbolPrefix: "OTH" });
     await collect(m, a, { symbols: m.symbols, from: m.dates[0], to: m.dates[m.dates.length - 1] });
     const logs: string[] = [];
     const mixed = await runExport(
@@ -1087,6 +1094,19 @@ Deno.test("export of the feature table: on the default synthetic config, a store
       () => runExport(parseExportArgs(["--what", "features", "--out", `${dir}/o`, "--symbols", "OTH00"]), a),
       /^ConfigError: --symbols OTH00: not in the synthetic market the config names, .*pass --config with the run's config\)$/,
     );
+    // a range past the synthetic market's bars holds only the others: refused alike (they were exported on the
+    // universe index without a word)
+    const after = m.dates[150];
+    for (const extra of [[], ["--symbols", "OTH00"]]) {
+      await rejects(
+        () =>
+          runExport(
+            parseExportArgs(["--what", "features", "--out", `${dir}/o`, "--from", after, ...extra]),
+            a,
+          ),
+        /^ConfigError: (no stored bars of the synthetic market the config names in the range asked|--symbols OTH00: not in the synthetic market)/,
+      );
+    }
   } finally {
     await a.close();
     await Deno.remove(dir, { recursive: true });
