@@ -347,7 +347,10 @@ async function statusCmd(): Promise<number> {
         let meta;
         try {
           meta = JSON.parse(readFileSync(metaFile, "utf8"));
-          if (meta === null || typeof meta !== "object" || typeof meta.variants !== "object") {
+          if (
+            meta === null || typeof meta !== "object" || meta.variants === null ||
+            typeof meta.variants !== "object" || !Object.keys(meta.variants).length
+          ) {
             throw new Error("not a model's meta.json");
           }
         } catch (e) {

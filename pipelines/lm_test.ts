@@ -104,6 +104,10 @@ Deno.test("lm status: names the machine's memo of scores by text and how many it
       out.length = 0;
       equal(await lmMain(["status"]), 0);
       ok(out.some((l) => l.startsWith(`finsent-x@v1: unreadable ${join(v, "meta.json")} (`)), out.join("\n"));
+      await Deno.writeTextFile(join(v, "meta.json"), '{"variants":null}');
+      out.length = 0;
+      equal(await lmMain(["status"]), 0);
+      ok(out.some((l) => l.startsWith(`finsent-x@v1: unreadable ${join(v, "meta.json")} (`)), out.join("\n"));
     } finally {
       console.log = log;
     }

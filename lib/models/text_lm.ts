@@ -180,7 +180,19 @@ export class OnnxTextModel {
       if (!b) throw new ModelError(`text model ${name}@${version}: ${f} missing`);
       return b;
     };
-    const meta = JSON.parse(dec.decode(need("meta.json"))) as TextModelMeta;
+    let meta: TextModelMeta;
+    try {
+      meta = JSON.parse(dec.decode(need("meta.json")));
+      if (meta === null || typeof meta !== "object") throw new Error("not an object");
+    } catch (e) {
+      if (e instanceof ModelError) throw e;
+      // a damaged install is one line naming it (it was an internal error with a stack)
+      throw new ModelError(
+        `text model ${name}@${version}: meta.json is damaged (${(e as Error).message.split("\n")[0]}): ` +
+          "install it again (deno task lm:train)",
+        { cause: e },
+      );
+    }
     const variant = options.variant ?? "fp32";
     const file = meta.variants?.[variant];
     if (!file) {

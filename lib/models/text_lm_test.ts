@@ -156,3 +156,15 @@ async function filesOf(ref: string): Promise<Record<string, Uint8Array>> {
   for (const f of manifest.files) out[f] = await Deno.readFile(join(dir, f));
   return out;
 }
+
+Deno.test("text model: a damaged meta.json is a one-line ModelError naming the model and the fix", async () => {
+  for (const text of ["{not json", "null"]) {
+    await rejects(
+      () => OnnxTextModel.fromArtifacts("finsent-x", "v1", { "meta.json": new TextEncoder().encode(text) }),
+      (e: Error) =>
+        e instanceof ModelError && e.message.startsWith("text model finsent-x@v1: meta.json is damaged (") &&
+        e.message.endsWith("): install it again (deno task lm:train)") && !e.message.includes("\n"),
+      text,
+    );
+  }
+});
