@@ -16,6 +16,7 @@ import {
 import { loadFlagsConfig } from "./config.ts";
 import { checkStoreExists, parseBackends, storeConfigFor } from "./stores.ts";
 import { asOfProblem, failedChecksText, runSignal } from "./signal.ts";
+import { tfStarterFromEnv } from "./tf_env.ts";
 
 const USAGE =
   `usage: deno task signal [--as-of YYYY-MM-DD] [--refit] [--no-collect] [--config FILE] [--store-dir DIR]
@@ -58,6 +59,8 @@ export async function main(argv: string[]): Promise<number> {
       // the date names the report file: reportDir/signal-<as-of>.html
       await checkReportPath(`${cfg.reportDir}/signal-${v["as-of"]}.html`, "reportDir");
     } else await checkWritableDir(cfg.reportDir, "reportDir");
+    // the tfjs backend FMAI_TF_BACKEND names, checked and started before the run (as the research run does)
+    await tfStarterFromEnv()();
     const t0 = performance.now();
     const out = await runSignal(cfg, {
       asOf: v["as-of"],

@@ -44,12 +44,11 @@ export function tfStarterFromEnv(
       // none of the backends the user named can start on this machine (webgpu without a GPU adapter, say): the
       // environment's choice, refused in one line, not an internal error
       if (!(e instanceof Error) || !e.message.startsWith("no TensorFlow.js backend started")) throw e;
-      throw new ConfigError(
-        `FMAI_TF_BACKEND=${
-          env.get("FMAI_TF_BACKEND") ?? ""
-        }: ${e.message} (unset it for the fastest backend here)`,
-        { cause: e },
-      );
+      const why = e.message.replace("allowFallbackAdapter is off", "FMAI_TF_ALLOW_FALLBACK is off");
+      const named = env.get("FMAI_TF_BACKEND") ?? "";
+      throw new ConfigError(`FMAI_TF_BACKEND=${named}: ${why} (unset it for the fastest backend here)`, {
+        cause: e,
+      });
     }
   };
 }
