@@ -348,7 +348,9 @@ export function parseYamlText(text: string, where: string): unknown {
   try {
     return parseYaml(text) ?? {};
   } catch (e) {
-    throw new ConfigError(`${where}: invalid YAML: ${(e as Error).message.split("\n")[0]}`, { cause: e });
+    // the parser's first line, without the colon that introduced its excerpt of the text
+    const first = (e as Error).message.split("\n")[0].replace(/:\s*$/, "");
+    throw new ConfigError(`${where}: invalid YAML: ${first}`, { cause: e });
   }
 }
 

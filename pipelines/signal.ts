@@ -1352,7 +1352,12 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     // the report file is named by the decision session: one that cannot be written (a folder of its name, a file
     // that cannot be replaced) is refused now, before anything is fitted or issued
     const reportPath = opts.reportPath ?? `${cfg.reportDir}/signal-${asOf}.html`;
-    await checkReportPath(reportPath, opts.reportPath !== undefined ? "--report" : "reportDir");
+    // the default file's name is the run's, not the user's: no "e.g. <path>/report.html" for it
+    await checkReportPath(
+      reportPath,
+      opts.reportPath !== undefined ? "--report" : "reportDir",
+      opts.reportPath !== undefined ? {} : { example: null },
+    );
     let done = progress.start("load history (point in time)");
     const hist = await loadHistory(stores, symbols, asOf, spec.dataset.marketNews ?? []);
     const cal = calendarOf(hist.series);

@@ -57,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     if (v.report !== undefined) await checkReportPath(v.report, "--report");
     else if (v["as-of"] !== undefined && asOfProblem(v["as-of"], cfg.source) === null) {
       // the date names the report file: reportDir/signal-<as-of>.html
-      await checkReportPath(`${cfg.reportDir}/signal-${v["as-of"]}.html`, "reportDir");
+      await checkReportPath(`${cfg.reportDir}/signal-${v["as-of"]}.html`, "reportDir", { example: null });
     } else await checkWritableDir(cfg.reportDir, "reportDir");
     // the tfjs backend FMAI_TF_BACKEND names, checked and started before the run (as the research run does)
     await tfStarterFromEnv()();
