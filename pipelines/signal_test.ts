@@ -2027,7 +2027,8 @@ storeTest(
         () => runSignal({ ...cfg, reportDir: dir }, { ...quiet, stores, asOf }),
         (e: Error) =>
           e instanceof ConfigError &&
-          e.message.startsWith(`reportDir ${dir}/signal-${asOf}.html: is a folder`),
+          // no "e.g. .../report.html": the file's name is the run's, not the user's
+          e.message === `reportDir ${dir}/signal-${asOf}.html: is a folder, not a file`,
       );
       equal(await stores.tables.count("signal_runs"), 0, "nothing issued");
       equal(await stores.tables.count("signals"), 0);
