@@ -236,7 +236,11 @@ async function keysCommand(args: string[], v: { rate?: string; burst?: string })
     }));
     return 0;
   }
-  throw new ConfigError(`unknown keys command ${sub ?? ""} (add, revoke, list)`);
+  throw new ConfigError(
+    sub === undefined
+      ? "keys needs a command: add NAME, revoke ID or list"
+      : `unknown keys command ${sub} (add, revoke, list)`,
+  );
 }
 
 /**

@@ -344,6 +344,13 @@ Deno.test("serve keys add waits for the key file's lock: a change made under it 
     const bare = await keysCli("revoke");
     equal(bare.code, 2);
     ok(new TextDecoder().decode(bare.stderr).includes("error: keys revoke needs a key ID (the id column of"));
+    const nothing = await keysCli();
+    equal(nothing.code, 2);
+    ok(
+      new TextDecoder().decode(nothing.stderr).includes(
+        "error: keys needs a command: add NAME, revoke ID or list",
+      ),
+    );
     // a change made while holding the lock (read, a long pause, write) and a `keys add` started inside it:
     // without the lock the add wrote first and the change's write dropped its key
     const mine = (await createApiKey("mine")).record;
