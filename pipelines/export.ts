@@ -57,6 +57,7 @@ import {
   type TableSchema,
 } from "@lib/store/mod.ts";
 import { asConfigError, checkWritableDir, parseArgsOnce, reportCliError } from "./_cli_error.ts";
+import { writeFileAtomic } from "./_atomic.ts";
 import { type Config, loadConfig, loadFlagsConfig, specFromConfig } from "./config.ts";
 import { datasetStep, PIPELINE_FEATURE_SET } from "./steps/dataset.ts";
 import {
@@ -151,18 +152,6 @@ function knownAtRange(df: pl.DataFrame): ManifestEntry["knownAt"] {
   if (ms.len() === ms.nullCount()) return null;
   const iso = (v: unknown) => new Date(Number(v)).toISOString();
   return { min: iso(ms.min()), max: iso(ms.max()) };
-}
-
-/** Writes `bytes` to `path` through a temporary file in the same folder and a rename (never half-written). */
-async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
 }
 
 /** Reads `DIR/manifest.json` (an empty manifest when absent; a `DataValidationError` when unreadable). */
@@ -288,7 +277,7 @@ async function updateManifest(
 ): Promise<void> {
   Object.assign(m.files, entries);
   const sorted = Object.fromEntries(Object.entries(m.files).sort(([a], [b]) => a.localeCompare(b)));
-  await writeAtomic(
+  await writeFileAtomic(
     `${dir}/${MANIFEST}`,
     new TextEncoder().encode(JSON.stringify({ ...m, files: sorted }, null, 2) + "\n"),
   );

@@ -24,6 +24,7 @@ import { sha256Hex } from "@lib/core/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
 import { textTable } from "@lib/report/mod.ts";
 import { parseFlags, reportCliError, runAsMain, STORE_FLAGS } from "./_cli_error.ts";
+import { writeFileAtomic } from "./_atomic.ts";
 import { ensureTables } from "./collect/mod.ts";
 import { loadFlagsConfig } from "./config.ts";
 import { checkStoreExists, existingOnly, parseBackends, storeConfigFor } from "./stores.ts";
@@ -79,9 +80,7 @@ export async function readKeyFile(path: string): Promise<ApiKeyRecord[]> {
 /** Writes the key file whole (a temporary file renamed over it, mode 0600). */
 export async function writeKeyFile(path: string, keys: ApiKeyRecord[]): Promise<void> {
   await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  await Deno.writeTextFile(tmp, JSON.stringify({ keys }, null, 2) + "\n", { mode: 0o600 });
-  await Deno.rename(tmp, path);
+  await writeFileAtomic(path, JSON.stringify({ keys }, null, 2) + "\n", { mode: 0o600 });
 }
 
 /**

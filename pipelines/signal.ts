@@ -125,6 +125,7 @@ import {
 import { newsScorerFor } from "./lm.ts";
 import { type BackendName, storeConfigFor } from "./stores.ts";
 import { checkReportPath } from "./_cli_error.ts";
+import { writeFileAtomic } from "./_atomic.ts";
 
 /** The source name the production signals carry. */
 export const SIGNAL_SOURCE = "moe";
@@ -2017,14 +2018,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     await Deno.mkdir(reportPath.includes("/") ? reportPath.slice(0, reportPath.lastIndexOf("/")) : ".", {
       recursive: true,
     });
-    const tmp = `${reportPath}.tmp-${Deno.pid}`;
-    try {
-      await Deno.writeTextFile(tmp, html);
-      await Deno.rename(tmp, reportPath);
-    } catch (e) {
-      await Deno.remove(tmp).catch(() => {});
-      throw e;
-    }
+    await writeFileAtomic(reportPath, html);
     const lines = [
       `signals for ${nextSession(asOf)} (after the close of ${asOf}) from ${p.model}@${version} (${model})`,
       promotion,

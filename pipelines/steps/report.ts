@@ -30,6 +30,7 @@ import {
   type WalkForwardResult,
 } from "@lib/workflow/mod.ts";
 import type { Progress } from "../progress.ts";
+import { writeFileAtomic } from "../_atomic.ts";
 
 /**
  * What a report says about its universe: a fixed list of symbols chosen with today's knowledge is
@@ -331,15 +332,7 @@ export async function writeReport(
   const html = renderHtml(report);
   const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
   await Deno.mkdir(dir, { recursive: true });
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  try {
-    await Deno.writeTextFile(tmp, html);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    // nothing half-written is left behind
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
+  await writeFileAtomic(path, html); // nothing half-written is left behind
   await stores.objects.put(reportKey(run, "report.html"), html, { contentType: "text/html; charset=utf-8" });
   done?.();
 }
