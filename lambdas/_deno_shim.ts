@@ -1,6 +1,7 @@
 /**
- * The few `Deno` APIs the embedded stores use (`lib/store/local_objects.ts`, `embedded.ts`, `config.ts`),
- * on `node:fs`, installed as `globalThis.Deno` only when there is no Deno (the Node bundles of the lambdas).
+ * The few `Deno` APIs the embedded stores (`lib/store/local_objects.ts`, `embedded.ts`, `config.ts`) and the
+ * daily run's path checks use, on `node:fs`, installed as `globalThis.Deno` only when there is no Deno (the
+ * Node bundles of the lambdas).
  * Import it FIRST in every handler. Under Deno it does nothing.
  * @module
  */
@@ -13,6 +14,7 @@ import process from "node:process";
 class NotFound extends Error {}
 class AlreadyExists extends Error {}
 class IsADirectory extends Error {}
+class NotADirectory extends Error {}
 
 // deno-lint-ignore no-explicit-any
 function mapErr(e: any): Error {
@@ -23,6 +25,8 @@ function mapErr(e: any): Error {
     ? AlreadyExists
     : code === "EISDIR"
     ? IsADirectory
+    : code === "ENOTDIR"
+    ? NotADirectory
     : null;
   if (!E) return e;
   const err = new E(e.message);
@@ -52,13 +56,30 @@ const statOf = (s: fs.Stats) => ({
 });
 
 const shim = {
-  errors: { NotFound, AlreadyExists, IsADirectory },
+  errors: { NotFound, AlreadyExists, IsADirectory, NotADirectory },
   mkdir: wrap((p: string, o?: { recursive?: boolean }) => fsp.mkdir(p, o).then(() => {})),
   mkdirSync: wrapSync((p: string, o?: { recursive?: boolean }) => void fs.mkdirSync(p, o)),
   makeTempDirSync: wrapSync((o?: { prefix?: string }) =>
     fs.mkdtempSync(path.join(os.tmpdir(), o?.prefix ?? "tmp-"))
   ),
   makeTempDir: wrap((o?: { prefix?: string }) => fsp.mkdtemp(path.join(os.tmpdir(), o?.prefix ?? "tmp-"))),
+  // the daily run's checks of where it writes (pipelines/_cli_error.ts): a new empty file in `dir`, and a file
+  // opened for writing without truncating it (closed at once)
+  makeTempFile: wrap(async (o?: { dir?: string; prefix?: string }) => {
+    for (;;) {
+      const p = path.join(o?.dir ?? os.tmpdir(), `${o?.prefix ?? "tmp-"}${crypto.randomUUID().slice(0, 12)}`);
+      try {
+        await fsp.writeFile(p, "", { flag: "wx" });
+        return p;
+      } catch (e) {
+        if ((e as { code?: string }).code !== "EEXIST") throw e;
+      }
+    }
+  }),
+  open: wrap(async (p: string, o?: { write?: boolean; create?: boolean }) => {
+    const h = await fsp.open(p, o?.create ? "a" : o?.write ? "r+" : "r");
+    return { close: () => void h.close() };
+  }),
   remove: wrap((p: string, o?: { recursive?: boolean }) => fsp.rm(p, { recursive: o?.recursive ?? false })),
   rename: wrap((a: string, b: string) => fsp.rename(a, b)),
   stat: wrap(async (p: string) => statOf(await fsp.stat(p))),
