@@ -5,7 +5,7 @@
  * is a `ConfigError` before any work starts.
  * @module
  */
-import { ConfigError } from "@lib/core/mod.ts";
+import { ConfigError, ModelError } from "@lib/core/mod.ts";
 import { initTensorflow, parseTfBackends, type TfInitOptions } from "@lib/models/mod.ts";
 
 /** Options for `initTensorflow` from an environment map; `ConfigError` naming the variable on a bad value. */
@@ -43,12 +43,15 @@ export function tfStarterFromEnv(
     } catch (e) {
       // none of the backends the user named can start on this machine (webgpu without a GPU adapter, say): the
       // environment's choice, refused in one line, not an internal error
-      if (!(e instanceof Error) || !e.message.startsWith("no TensorFlow.js backend started")) throw e;
-      const why = e.message.replace("allowFallbackAdapter is off", "FMAI_TF_ALLOW_FALLBACK is off");
+      if (!(e instanceof ModelError)) throw e;
       const named = env.get("FMAI_TF_BACKEND") ?? "";
-      throw new ConfigError(`FMAI_TF_BACKEND=${named}: ${why} (unset it for the fastest backend here)`, {
-        cause: e,
-      });
+      const fallback = opts.prefer?.includes("webgpu") && !opts.allowFallbackAdapter
+        ? "; FMAI_TF_ALLOW_FALLBACK=1 lets webgpu run on a software adapter"
+        : "";
+      throw new ConfigError(
+        `FMAI_TF_BACKEND=${named}: ${e.message}${fallback} (unset it for the fastest backend here)`,
+        { cause: e },
+      );
     }
   };
 }

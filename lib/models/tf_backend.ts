@@ -11,6 +11,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { ModelError } from "../core/mod.ts";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 
 /** The TensorFlow.js namespace every model in this folder uses (one engine instance). */
@@ -170,7 +171,7 @@ async function tryInit(opts: TfInitOptions): Promise<TfBackendInfo> {
       tried.push(`${b}: ${String((e as Error)?.message ?? e).split("\n")[0].slice(0, 160)}`);
     }
   }
-  throw new Error(`no TensorFlow.js backend started (${tried.join("; ")})`);
+  throw new ModelError(`no TensorFlow.js backend started (${tried.join("; ")})`);
 }
 
 /**
