@@ -109,6 +109,12 @@ export interface LevelOutcomeOptions {
   touchWindow?: number;
   /** Sessions after the touch at which the close decides hold vs break (default 5). */
   holdLag?: number;
+  /**
+   * A statistic's rule: `t` whose touch window runs past the series is unknown (-1) even when a touch came early
+   * in it (counting those and not the untouched ones raises a touch rate). Default false: a label known once the
+   * touch is seen, as a point-in-time label is.
+   */
+  fullWindow?: boolean;
 }
 
 /** Touch-and-hold outcome: 1 yes, 0 no, -1 unknown (the window runs past the end of the series). */
@@ -139,6 +145,7 @@ export function levelOutcome(
   if (!Number.isFinite(level)) throw new RangeError("level must be finite");
   if (side !== "support" && side !== "resistance") throw new RangeError(`unknown side ${side}`);
   const support = side === "support";
+  if (opts.fullWindow && t + touchWindow > n - 1) return { touched: -1, touchIndex: -1, held: -1 };
   const last = Math.min(n - 1, t + touchWindow);
   let touch = -1;
   for (let j = t + 1; j <= last; j++) {

@@ -109,6 +109,13 @@ Deno.test("support touch-and-hold: touch within 10 sessions, close 5 after the t
     touchIndex: 4,
     held: -1,
   });
+  // a statistic's rule (fullWindow): the touch window runs past the 8 sessions, so unknown despite the touch
+  deepEqual(
+    levelOutcome(bars(lows.slice(0, 8), closes.slice(0, 8), closes.slice(0, 8)), 0, 95, "support", {
+      fullWindow: true,
+    }),
+    { touched: -1, touchIndex: -1, held: -1 },
+  );
 });
 
 Deno.test("resistance outcomes, no-touch and unknown windows", () => {

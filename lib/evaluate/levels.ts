@@ -86,9 +86,9 @@ export function levelEvents(
   }
   // a day whose touch window runs past the data is unknown, touched or not: counting the ones touched early in
   // it (and not the others) raised the touch rates (right-censoring; the swing support rate by 0.011)
-  const censoredFrom = s.close.length - (opts.touchWindow ?? 10);
+  const rule = { ...opts, fullWindow: true };
   const add = (method: LevelMethod, side: LevelSide, t: number, level: number) => {
-    const o = t < censoredFrom ? levelOutcome(s, t, level, side, opts) : { touched: -1, held: -1 };
+    const o = levelOutcome(s, t, level, side, rule);
     const a = atr(s, t);
     out.push({
       symbol: s.symbol,
