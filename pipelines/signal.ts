@@ -1216,6 +1216,11 @@ export function asOfProblem(
   return null;
 }
 
+/** The daily run's report file for a decision session when no `--report` is given. */
+export function signalReportPath(reportDir: string, asOf: IsoDate): string {
+  return `${reportDir}/signal-${asOf}.html`;
+}
+
 /** Runs the daily production job. */
 export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<SignalSummary> {
   const now = opts.now ?? Date.now;
@@ -1352,7 +1357,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     if (asOf > last) throw asOfError(`${asOf} is after the last stored session ${last}`);
     // the report file is named by the decision session: one that cannot be written (a folder of its name, a file
     // that cannot be replaced) is refused now, before anything is fitted or issued
-    const reportPath = opts.reportPath ?? `${cfg.reportDir}/signal-${asOf}.html`;
+    const reportPath = opts.reportPath ?? signalReportPath(cfg.reportDir, asOf);
     // the default file's name is the run's, not the user's: no "e.g. <path>/report.html" for it
     await checkReportPath(
       reportPath,

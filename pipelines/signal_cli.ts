@@ -15,7 +15,7 @@ import {
 } from "./_cli_error.ts";
 import { loadFlagsConfig } from "./config.ts";
 import { checkStoreExists, parseBackends, storeConfigFor } from "./stores.ts";
-import { asOfProblem, failedChecksText, runSignal } from "./signal.ts";
+import { asOfProblem, failedChecksText, runSignal, signalReportPath } from "./signal.ts";
 import { tfStarterFromEnv } from "./tf_env.ts";
 
 const USAGE =
@@ -57,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     if (v.report !== undefined) await checkReportPath(v.report, "--report");
     else if (v["as-of"] !== undefined && asOfProblem(v["as-of"], cfg.source) === null) {
       // the date names the report file: reportDir/signal-<as-of>.html
-      await checkReportPath(`${cfg.reportDir}/signal-${v["as-of"]}.html`, "reportDir", { example: null });
+      await checkReportPath(signalReportPath(cfg.reportDir, v["as-of"]), "reportDir", { example: null });
     } else await checkWritableDir(cfg.reportDir, "reportDir");
     // the tfjs backend FMAI_TF_BACKEND names, checked and started before the run (as the research run does)
     await tfStarterFromEnv()();
