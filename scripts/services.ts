@@ -41,14 +41,14 @@ import { minioService } from "./_services_minio.ts";
 /** Path of the env file written by `up`. */
 export const ENV_FILE = `${SERVICES_DIR}/env`;
 
+/** The services by name, as `up`/`down`/`status` take them. */
+const SERVICE_NAMES = ["mysql", "mongodb", "s3"];
+
+/** The services named (all when none; the names are checked at the CLI's edge). */
 function services(only: string[]): Service[] {
   const s = settings();
   const all = [mariadbService(s), ferretdbService(s), minioService(s)];
-  if (only.length === 0) return all;
-  for (const n of only) {
-    if (!all.some((x) => x.name === n)) throw new Error(`unknown service ${n} (mysql, mongodb, s3)`);
-  }
-  return all.filter((x) => only.includes(x.name));
+  return only.length === 0 ? all : all.filter((x) => only.includes(x.name));
 }
 
 function table(rows: string[][]): string {
@@ -205,8 +205,9 @@ async function status(list: Service[]): Promise<number> {
 }
 
 /** `deno task services:up|down|status --help`, and the error of a call it does not know. */
-export const SERVICES_USAGE =
-  "usage: deno task services:up|services:down|services:status [mysql|mongodb|s3 ...] (the servers on loopback)";
+export const SERVICES_USAGE = `usage: deno task services:up|services:down|services:status [${
+  SERVICE_NAMES.join("|")
+} ...] (the servers on loopback)`;
 
 if (import.meta.main) {
   const [cmd, ...rest] = Deno.args;
@@ -215,7 +216,7 @@ if (import.meta.main) {
     Deno.exit(0);
   }
   // a flag or a service it does not know is a user's mistake: one line, exit 2, before any server is touched
-  const bad = rest.find((n) => !["mysql", "mongodb", "s3"].includes(n));
+  const bad = rest.find((n) => !SERVICE_NAMES.includes(n));
   if (bad !== undefined) {
     console.error(
       `error: services ${cmd}: unknown ${
