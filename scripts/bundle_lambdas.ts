@@ -15,6 +15,7 @@
 import * as esbuild from "esbuild";
 import { fileURLToPath } from "node:url";
 import { toolArgs } from "./_args.ts";
+import { LANGUAGE_MODEL_PACKAGES } from "./_bundle_externals.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -31,12 +32,6 @@ const OPTIONAL = [
   "@napi-rs/snappy-*",
   "cardinal",
 ];
-
-/**
- * The language model's runtime (`lib/models/text_lm.ts` imports it only when a model is loaded): left out of
- * the bundles, as a Lambda has no model registry and `news.scorer: auto` scores news with the lexicon there.
- */
-const LANGUAGE_MODEL = ["onnxruntime-node", "@huggingface/tokenizers"];
 
 const libAlias: esbuild.Plugin = {
   name: "lib-alias",
@@ -92,7 +87,8 @@ export async function bundleLambdas(opts: { minify?: boolean } = {}) {
       minify: opts.minify ?? true,
       sourcemap: false,
       legalComments: "none",
-      external: ["node:*", ...OPTIONAL, ...LANGUAGE_MODEL],
+      // the language model's runtime: a Lambda has no model registry, and `news.scorer: auto` scores with the lexicon
+      external: ["node:*", ...OPTIONAL, ...LANGUAGE_MODEL_PACKAGES],
       plugins: [libAlias],
       logLevel: "warning",
       banner: {

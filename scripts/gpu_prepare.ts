@@ -13,6 +13,7 @@
  * @module
  */
 import { toolArgs } from "./_args.ts";
+import { LANGUAGE_MODEL_PACKAGES } from "./_bundle_externals.ts";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -27,8 +28,6 @@ export const LOADER_DEBS = [
   "libglx0",
   "libgles2",
 ];
-/** The language model's npm packages (as `scripts/bundle_lambdas.ts` keeps them out of the bundles). */
-const LANGUAGE_MODEL = ["onnxruntime-node", "@huggingface/tokenizers"];
 /** The most the device machine accepts for the working tree and carried folders. */
 export const CARRY_LIMIT = 64 * 1024 * 1024;
 
@@ -70,7 +69,7 @@ export async function gpuPrepare(
     "--quiet",
     "--platform",
     "deno",
-    ...LANGUAGE_MODEL.flatMap((p) => ["--external", p]),
+    ...LANGUAGE_MODEL_PACKAGES.flatMap((p) => ["--external", p]),
     "-o",
     `${GPU}/gpu_check.js`,
     "scripts/gpu_check.ts",
