@@ -551,6 +551,42 @@ Deno.test("future dates: a news item dated 2100 is refused, and one already stor
   });
 });
 
+Deno.test("--stores given empty (an unset shell variable) is refused, not taken for the embedded store", async () => {
+  await withDir(async (dir) => {
+    const [run, collect] = await Promise.all([
+      cli("cli", [
+        "--data-dir",
+        SP500,
+        "--symbols",
+        "AAPL",
+        "--stores",
+        "",
+        "--store-dir",
+        `${dir}/s1`,
+        "--quiet",
+      ]),
+      cli("collect_cli", [
+        "--symbols",
+        "AAPL",
+        "--replay",
+        YF,
+        "--stores",
+        "",
+        "--store-dir",
+        `${dir}/s2`,
+        "--quiet",
+      ]),
+    ]);
+    expectOneLine(
+      run,
+      2,
+      /^error: --stores: no backend named \(embedded, mysql, mongodb, s3\)$/,
+      `${dir}/s1`,
+    );
+    expectOneLine(collect, 2, /^error: --stores: no backend named/, `${dir}/s2`);
+  });
+});
+
 Deno.test("secrets in messages and a refused server: one line, redacted, nothing written", async () => {
   await withDir(async (dir) => {
     const [secret, refused] = await Promise.all([

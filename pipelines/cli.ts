@@ -5,7 +5,7 @@
  */
 import { ConfigError, parseSymbolList, repeatedSymbol, wholeNumber } from "@lib/core/mod.ts";
 import { checkTradable, dateRange, loadConfigWithNotes } from "./config.ts";
-import { parseBackends } from "./stores.ts";
+import { chosenBackends, parseBackends } from "./stores.ts";
 import { runPipeline } from "./run.ts";
 import {
   checkReportPath,
@@ -122,7 +122,7 @@ export function parseCli(argv: string[]) {
     overrides,
     config: v.config,
     report: v.report,
-    backends: v.stores === undefined ? undefined : parseBackends(v.stores),
+    backends: v.stores === undefined ? undefined : chosenBackends(v.stores, undefined),
     quiet: v.quiet ?? false,
     help: v.help ?? false,
   };

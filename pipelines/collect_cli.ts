@@ -29,7 +29,7 @@ import {
   SYNTHETIC_START,
 } from "@lib/sources/mod.ts";
 import { EMBEDDED_DB_FILE, openStores, type Stores } from "@lib/store/mod.ts";
-import { type BackendName, parseBackends, storeConfigFor } from "./stores.ts";
+import { type BackendName, chosenBackends, storeConfigFor } from "./stores.ts";
 import { textTable } from "@lib/report/mod.ts";
 import {
   COLLECT_KINDS,
@@ -218,7 +218,7 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
     dataDir: v["data-dir"],
     newsFiles,
     storeDir: v["store-dir"]!,
-    backends: parseBackends(v.stores ?? Deno.env.get("FMAI_STORES")),
+    backends: chosenBackends(v.stores, Deno.env.get("FMAI_STORES")),
     replay: v.replay ?? [],
     concurrency,
     strict: v.strict ?? false,

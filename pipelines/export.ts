@@ -71,9 +71,10 @@ import { sourceFromConfig, specForSource } from "./source.ts";
 import { withNewsScorer } from "./lm.ts";
 import type { Progress } from "./progress.ts";
 import {
+  type BackendName,
   checkStoreExists,
+  chosenBackends,
   existingOnly,
-  parseBackends,
   readRows,
   storeConfigFor,
   type StorePart,
@@ -711,7 +712,7 @@ export interface ExportArgs {
   what: ExportKind[];
   format: FrameFormat;
   out: string;
-  backends: ReturnType<typeof parseBackends>;
+  backends: BackendName[];
   /** `--store-dir`, when given (else the store is the config's `dataDir`: see {@link exportStoreDir}). */
   storeDir?: string;
   filter: ExportFilter;
@@ -772,7 +773,7 @@ export function parseExportArgs(argv: string[]): ExportArgs {
     what: [...new Set(what)] as ExportKind[],
     format: v.format as FrameFormat,
     out: v.out,
-    backends: parseBackends(v.stores ?? Deno.env.get("FMAI_STORES")),
+    backends: chosenBackends(v.stores, Deno.env.get("FMAI_STORES")),
     ...(v["store-dir"] !== undefined ? { storeDir: v["store-dir"] } : {}),
     filter: {
       ...(symbols ? { symbols } : {}),

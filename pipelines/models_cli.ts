@@ -21,7 +21,7 @@ import { openStores } from "@lib/store/mod.ts";
 import { textTable } from "@lib/report/mod.ts";
 import { parseFlags, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
 import { loadFlagsConfig } from "./config.ts";
-import { checkStoreExists, existingOnly, parseBackends, storeConfigFor } from "./stores.ts";
+import { checkStoreExists, chosenBackends, existingOnly, storeConfigFor } from "./stores.ts";
 import { cannotServeWith, compareOnScorecard, paperCell, servingFitOf, versionPaper } from "./signal.ts";
 import { ensureTables } from "./collect/mod.ts";
 
@@ -95,7 +95,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     // its notes go to stderr: stdout is the command's answer (`show` prints JSON a script may parse)
     const cfg = await loadFlagsConfig(v, (line) => console.error(line));
     const name = cfg.production.model;
-    const backends = parseBackends(v.stores ?? Deno.env.get("FMAI_STORES"));
+    const backends = chosenBackends(v.stores, Deno.env.get("FMAI_STORES"));
     const storeCfg = await storeConfigFor(cfg.dataDir, backends);
     // the registry (objects) and the scorecard (tables) are read: a mistyped --store-dir is refused, not created
     await checkStoreExists(storeCfg, ["tables", "objects"]);

@@ -27,7 +27,7 @@ import { parseFlags, reportCliError, runAsMain, STORE_FLAGS } from "./_cli_error
 import { writeFileAtomic } from "./_atomic.ts";
 import { ensureTables } from "./collect/mod.ts";
 import { loadFlagsConfig } from "./config.ts";
-import { checkStoreExists, existingOnly, parseBackends, storeConfigFor } from "./stores.ts";
+import { checkStoreExists, chosenBackends, existingOnly, storeConfigFor } from "./stores.ts";
 
 const USAGE = `usage: deno task serve [--port 8787] [--hostname 127.0.0.1] [--config FILE] [--store-dir DIR]
                         [--stores embedded | mysql,mongodb,s3]
@@ -445,7 +445,7 @@ export async function main(argv: string[]): Promise<number> {
     const address = listenAddress(v, env);
     const cfg = await loadFlagsConfig(v);
     const { records, keyFile, keyFileStamp } = await loadKeys(env);
-    const storeCfg = await storeConfigFor(cfg.dataDir, parseBackends(v.stores ?? env.FMAI_STORES));
+    const storeCfg = await storeConfigFor(cfg.dataDir, chosenBackends(v.stores, env.FMAI_STORES));
     // the API reads the signals (tables) and the registry (objects): a mistyped --store-dir is refused, not
     // created (an empty new store would answer nothing while /healthz said ok)
     await checkStoreExists(storeCfg, ["tables", "objects"]);

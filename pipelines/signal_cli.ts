@@ -14,7 +14,7 @@ import {
   STORE_FLAGS,
 } from "./_cli_error.ts";
 import { loadFlagsConfig } from "./config.ts";
-import { checkStoreExists, parseBackends, storeConfigFor } from "./stores.ts";
+import { checkStoreExists, chosenBackends, storeConfigFor } from "./stores.ts";
 import { asOfProblem, failedChecksText, runSignal, signalReportPath } from "./signal.ts";
 import { tfStarterFromEnv } from "./tf_env.ts";
 
@@ -45,9 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     const cfg = await loadFlagsConfig(v, v.quiet ? () => {} : undefined);
     // the places the run writes, checked before any work starts (the default report is
     // reportDir/signal-<as-of>.html)
-    const backends = v.stores === undefined
-      ? parseBackends(Deno.env.get("FMAI_STORES"))
-      : parseBackends(v.stores);
+    const backends = chosenBackends(v.stores, Deno.env.get("FMAI_STORES"));
     const storeFlag = v["store-dir"] !== undefined ? "--store-dir" : "dataDir";
     await checkWritableDir(cfg.dataDir, storeFlag);
     // --no-collect decides on what is stored: a store that is not there is refused, not created empty

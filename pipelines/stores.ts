@@ -58,6 +58,18 @@ export function parseBackends(list: string | undefined): BackendName[] {
 }
 
 /**
+ * The backends a command runs on: its `--stores` flag when given, else `FMAI_STORES` (unset or empty: the
+ * embedded store). A flag given empty is refused (`--stores "$STORES"` with the variable unset would have run on
+ * the embedded store without a word).
+ */
+export function chosenBackends(flag: string | undefined, env: string | undefined): BackendName[] {
+  if (flag === "") {
+    throw new ConfigError(`--stores: no backend named (embedded, ${SERVER_BACKENDS.join(", ")})`);
+  }
+  return parseBackends(flag ?? env);
+}
+
+/**
  * The settings each `config/<name>.yaml` `store:` section may hold, as a template whose values give the types
  * (checked by the config loader's `mergeChecked`); no secrets.
  */

@@ -5,7 +5,7 @@
  */
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
-import { type BackendName, parseBackends, storeConfigFor } from "./stores.ts";
+import { type BackendName, chosenBackends, parseBackends, storeConfigFor } from "./stores.ts";
 
 const SHIPPED = new URL("../config/", import.meta.url);
 const FILE: Record<string, string> = { mysql: "mysql.yaml", mongodb: "mongodb.yaml", s3: "s3.yaml" };
@@ -156,6 +156,19 @@ Deno.test("store config files: a kind other than the backend named by --stores i
     (dir) => storeConfigFor("/tmp/x", ["mongodb"], {}, dir),
   );
   equal(c.documents.kind, "mongodb");
+});
+
+Deno.test("chosenBackends: the flag when given, an empty flag refused; else FMAI_STORES, empty meaning embedded", () => {
+  deepEqual(chosenBackends(undefined, undefined), []);
+  deepEqual(chosenBackends(undefined, ""), []);
+  deepEqual(chosenBackends(undefined, "s3"), ["s3"]);
+  deepEqual(chosenBackends("mysql", "s3"), ["mysql"]);
+  deepEqual(chosenBackends("embedded", "s3"), ["embedded"]);
+  throws(
+    () => chosenBackends("", "s3"),
+    /^ConfigError: --stores: no backend named \(embedded, mysql, mongodb, s3\)$/,
+  );
+  throws(() => chosenBackends("", undefined), /^ConfigError: --stores: no backend named/);
 });
 
 Deno.test("parseBackends: names once each; commas alone or a name twice are refused, not taken for embedded", () => {
