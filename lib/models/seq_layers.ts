@@ -275,13 +275,21 @@ export class Recurrent extends tf.layers.Layer {
 export interface TcnLevelArgs {
   filters: number;
   seed?: number;
+  /**
+   * Factor on the level's output `relu(...) + residual`. Default 1 (as networks saved before it existed);
+   * the sequence models build theirs with `sqrt(1/2)` (ConvS2S, Gehring et al. 2017): the sum of two parts of
+   * about equal size doubles the second moment per level, so six unscaled levels scaled the head's input about
+   * 8x and the untrained network answered with probabilities near 0 and 1 (a log loss near 9 on noise).
+   */
+  residualScale?: number;
   name?: string;
 }
 
 /**
  * One level of a temporal convolutional network (Bai et al. 2018; kernel 2 as in WaveNet) evaluated only at
  * the positions the last time step depends on. Level `i` of a kernel-2 TCN computes
- * `y[p] = relu(W1 x[p - 2^i] + W0 x[p] + b) + x[p]` (residual; a linear map of `x[p]` when widths differ);
+ * `y[p] = s (relu(W1 x[p - 2^i] + W0 x[p] + b) + x[p])` (residual, a linear map of `x[p]` when widths differ;
+ * `s` the residual scale);
  * the final output at the last step reads level `i` only at positions `T - 1 - k 2^(i+1)`, which are disjoint
  * right-aligned pairs of the level below. So each level is a reshape of `[batch, T, C]` to
  * `[batch, T / 2, 2C]` and one matrix product: exact for the last step, and `T / 2` times cheaper per level
@@ -292,6 +300,7 @@ export class TcnLevel extends tf.layers.Layer {
   static className = "FmaiTcnLevel";
   readonly filters: number;
   readonly seed: number;
+  readonly residualScale: number;
   private kernel: tf.LayerVariable | null = null;
   private bias: tf.LayerVariable | null = null;
   private proj: tf.LayerVariable | null = null;
@@ -300,6 +309,7 @@ export class TcnLevel extends tf.layers.Layer {
     super({ name: args.name });
     this.filters = args.filters;
     this.seed = args.seed ?? 1;
+    this.residualScale = args.residualScale ?? 1;
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -337,12 +347,22 @@ export class TcnLevel extends tf.layers.Layer {
       const y = tf.relu(tf.add(tf.matMul(pairs, this.kernel!.read()), this.bias!.read()));
       let res = pairs.slice([0, C], [-1, C]);
       if (this.proj) res = tf.matMul(res, this.proj.read());
-      return tf.add(y, res).reshape([-1, T / 2, this.filters]);
+      const out = tf.add(y, res);
+      return (this.residualScale === 1 ? out : tf.mul(out, this.residualScale)).reshape([
+        -1,
+        T / 2,
+        this.filters,
+      ]);
     });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), filters: this.filters, seed: this.seed };
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      seed: this.seed,
+      residualScale: this.residualScale,
+    };
   }
 }
 

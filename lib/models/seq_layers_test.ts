@@ -1,4 +1,4 @@
-import { ok } from "node:assert/strict";
+import { equal, ok } from "node:assert/strict";
 import { mulberry32 } from "../core/mod.ts";
 import { LayerNorm, MultiHeadSelfAttention, Recurrent, TcnLevel } from "./seq_layers.ts";
 import { initTensorflow, tf } from "./tf_backend.ts";
@@ -38,13 +38,25 @@ Deno.test("Recurrent equals tfjs's lstm/gru layers (sigmoid gates) with the same
   }
 });
 
-Deno.test("TcnLevel stack equals a kernel-2 dilated causal convolution (zero padding, residual) at the last step", async () => {
+Deno.test("TcnLevel stack equals a kernel-2 dilated causal convolution (zero padding, residual, scaled) at the last step", async () => {
+  for (const scale of [1, Math.SQRT1_2]) await tcnAgainstReference(scale);
+});
+
+Deno.test("TcnLevel: a saved level without residualScale (saved before it existed) loads with 1", () => {
+  const cfg = new TcnLevel({ filters: 4, seed: 3, residualScale: 0.5 }).getConfig();
+  equal(cfg.residualScale, 0.5);
+  delete cfg.residualScale;
+  const back = TcnLevel.fromConfig(TcnLevel, cfg);
+  equal((back as TcnLevel).residualScale, 1);
+});
+
+async function tcnAgainstReference(scale: number): Promise<void> {
   const B = 3, L = 11, C = 2, F = 4, levels = 4;
   const xv = randn(B * L * C, 5);
   let h: tf.Tensor = tf.tensor3d(xv, [B, L, C]);
   const layers: TcnLevel[] = [];
   for (let k = 0; k < levels; k++) {
-    const lv = new TcnLevel({ filters: F, seed: 10 + k });
+    const lv = new TcnLevel({ filters: F, seed: 10 + k, residualScale: scale });
     h = lv.apply(h) as tf.Tensor;
     layers.push(lv);
   }
@@ -67,15 +79,15 @@ Deno.test("TcnLevel stack equals a kernel-2 dilated causal convolution (zero pad
           let res = 0;
           if (proj) { for (let c = 0; c < cin; c++) res += cur[c] * proj[c * F + f]; }
           else res = cur[f];
-          return Math.max(0, y) + res;
+          return scale * (Math.max(0, y) + res);
         });
       });
     }
     for (let f = 0; f < F; f++) want[b * F + f] = seq[L - 1][f];
   }
   const d = await maxDiff(got, want);
-  ok(d < 1e-5, `max diff ${d}`);
-});
+  ok(d < 1e-5, `scale ${scale}: max diff ${d}`);
+}
 
 Deno.test("MultiHeadSelfAttention equals scaled dot-product attention per head; LayerNorm normalizes the last axis", async () => {
   const B = 2, L = 4, D = 6, heads = 3, dk = D / heads;

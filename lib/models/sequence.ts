@@ -227,7 +227,8 @@ export function buildSequenceNet(o: Required<SequenceOptions>, channels = 5): tf
     // kernel-2 dilated causal levels 1, 2, 4, ... evaluated at the last step (checkOptions: they cover it)
     for (let k = 0; k < o.layers; k++) {
       x = drop(
-        new TcnLevel({ filters: o.hidden, seed: seed += 2, name: name("tcn") }).apply(x) as tf.SymbolicTensor,
+        new TcnLevel({ filters: o.hidden, seed: seed += 2, residualScale: Math.SQRT1_2, name: name("tcn") })
+          .apply(x) as tf.SymbolicTensor,
       );
     }
     x = tf.layers.flatten({ name: name("flatten") }).apply(x) as tf.SymbolicTensor;

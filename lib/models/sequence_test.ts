@@ -3,7 +3,15 @@ import { LookaheadError } from "../core/mod.ts";
 import { fabricateSequenceDataset } from "./_test_data.ts";
 import { assertEdge, assertNoEdge, scoreRows } from "./_test_checks.ts";
 import { loadModel, saveModel } from "./registry.ts";
-import { type SequenceArch, SequenceModel, type SequenceOptions } from "./sequence.ts";
+import {
+  buildSequenceNet,
+  resolveSequenceOptions,
+  type SequenceArch,
+  SequenceModel,
+  type SequenceOptions,
+} from "./sequence.ts";
+import { mulberry32 } from "../core/mod.ts";
+import { initTensorflow, tf } from "./tf_backend.ts";
 
 const SMALL = {
   windowLength: 10,
@@ -25,6 +33,25 @@ function opts(arch: SequenceArch, extra: Partial<SequenceOptions> = {}): Sequenc
     ...extra,
   };
 }
+
+Deno.test("each family's untrained default network answers near chance on standardized windows (the TCN's six unscaled residual levels answered 0.98)", async () => {
+  await initTensorflow();
+  const r = mulberry32(5);
+  // standardized windows as the models feed them (z-scores clipped at 5): a sum of uniforms, about N(0, 1)
+  const n = 256, z = () => Math.max(-5, Math.min(5, (r() + r() + r() + r() - 2) * Math.sqrt(3)));
+  for (const arch of ["lstm", "gru", "tcn", "transformer"] as const) {
+    const o = resolveSequenceOptions({ arch, seed: 7 });
+    const net = buildSequenceNet(o);
+    const x = tf.tensor3d(Float32Array.from({ length: n * o.windowLength * 5 }, z), [n, o.windowLength, 5]);
+    const p = net.predict(x) as tf.Tensor;
+    const v = await p.data();
+    let top = 0;
+    for (let i = 0; i < n; i++) top += Math.max(v[3 * i], v[3 * i + 1], v[3 * i + 2]) / n;
+    tf.dispose([x, p]);
+    net.dispose();
+    ok(top < 0.85, `${arch}: mean top probability ${top.toFixed(3)} at initialization`);
+  }
+});
 
 for (const arch of ["lstm", "gru", "tcn", "transformer"] as const) {
   Deno.test(`${arch}: finds a planted lag-4 pattern, stays at chance on a null market, refits identically, reloads bit for bit`, async () => {
