@@ -52,12 +52,30 @@ export function keysFilePath(env: Record<string, string | undefined> = Deno.env.
     [],
   )
     .join("/");
-  if (`/${norm}/`.startsWith(`${REPO_ROOT}/`)) {
+  // also through a link: the real path of the deepest folder that exists, against the repository's real path
+  const inRepo = (path: string, root: string) => `${path}/`.startsWith(`${root}/`);
+  if (inRepo(`/${norm}`, REPO_ROOT) || inRepo(realPlace(norm), realPlace(REPO_ROOT.slice(1)))) {
     throw new ConfigError(
       `api key file ${p} is inside the repository; keep secrets outside it (FMAI_API_KEYS_FILE)`,
     );
   }
   return `/${norm}`;
+}
+
+/**
+ * The real path of `/<norm>` (a normalized absolute path without its leading slash): the deepest folder of it that
+ * exists resolved through its links, the rest (not created yet) appended as it is.
+ */
+function realPlace(norm: string): string {
+  const parts = norm.split("/").filter(Boolean);
+  for (let i = parts.length; i > 0; i--) {
+    try {
+      return [Deno.realPathSync(`/${parts.slice(0, i).join("/")}`), ...parts.slice(i)].join("/");
+    } catch {
+      // not there (yet): one level up
+    }
+  }
+  return `/${parts.join("/")}`;
 }
 
 /** Reads the key file (empty when missing). */
@@ -103,6 +121,13 @@ export async function withKeyFileLock<T>(path: string, fn: () => Promise<T>): Pr
 export async function keyRecords(
   env: Record<string, string | undefined> = Deno.env.toObject(),
 ): Promise<ApiKeyRecord[]> {
+  const out = await envKeyRecords(env);
+  if (usesKeyFile(env)) out.push(...await readKeyFile(keysFilePath(env)));
+  return out;
+}
+
+/** The key records the environment's variables hold (hashes, whole keys), not the key file's. */
+async function envKeyRecords(env: Record<string, string | undefined>): Promise<ApiKeyRecord[]> {
   const out: ApiKeyRecord[] = [];
   if (env.FMAI_API_KEY_HASHES) out.push(...parseKeyHashes(env.FMAI_API_KEY_HASHES));
   const keys = (env.FMAI_API_KEYS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
@@ -127,7 +152,6 @@ export async function keyRecords(
       }),
     );
   }
-  if (usesKeyFile(env)) out.push(...await readKeyFile(keysFilePath(env)));
   return out;
 }
 
@@ -150,6 +174,8 @@ async function fileStamp(path: string): Promise<string | null> {
 /** The keys a server starts with: the records, the key file it re-reads (or null) and that file's stamp. */
 export interface LoadedKeys {
   records: ApiKeyRecord[];
+  /** The records of `records` the environment's variables hold: kept as they are when the key file is re-read. */
+  envRecords: ApiKeyRecord[];
   keyFile: string | null;
   /** The key file's stamp taken before it was read: any later change reloads it (null: reload at once). */
   keyFileStamp: string | null;
@@ -174,7 +200,7 @@ export async function loadKeys(env: Record<string, string | undefined>): Promise
       "no API keys: run `deno task serve keys add NAME` (or set FMAI_API_KEYS / FMAI_API_KEY_HASHES)",
     );
   }
-  return { records, keyFile, keyFileStamp };
+  return { records, envRecords: await envKeyRecords(env), keyFile, keyFileStamp };
 }
 
 async function keysCommand(args: string[], v: { rate?: string; burst?: string }): Promise<number> {
@@ -243,35 +269,42 @@ async function keysCommand(args: string[], v: { rate?: string; burst?: string })
 }
 
 /**
- * A ring that re-reads the key file when it changes (checked at most every `everyMs`). `stamp` is the file's
- * stamp when `records` were read (null: unknown, the first check reloads). A file that cannot be read or parsed
- * keeps the keys already loaded, and says so once per change through `log`.
+ * A ring that re-reads the key file when it changes (checked at most every `everyMs`); the environment's keys
+ * (`fixed`, see `LoadedKeys.envRecords`) stay beside the file's. `stamp` is the file's stamp when `records` were
+ * read (null: unknown, the first check reloads). A file that cannot be read or parsed keeps the keys already
+ * loaded, and says so once per change through `log`. Requests that arrive while the file is being re-read wait
+ * for it: a revocation holds for every request after the check that saw it, not only the one that read it.
  */
 export function reloadingRing(
   records: ApiKeyRecord[],
   file: string | null,
-  opts: { stamp?: string | null; everyMs?: number; log?: (message: string) => void } = {},
+  opts: { stamp?: string | null; fixed?: ApiKeyRecord[]; everyMs?: number; log?: (message: string) => void } =
+    {},
 ): Pick<KeyRing, "check"> {
   const everyMs = opts.everyMs ?? 2000;
   let ring = new KeyRing(records);
   let seen = opts.stamp ?? null, checked = -Infinity;
-  const fixed = records.filter((r) => r.name === "env" || r.createdAt === "");
+  let reloading: Promise<void> | null = null;
+  const fixed = opts.fixed ?? [];
+  const reload = async (path: string) => {
+    const stamp = await fileStamp(path);
+    // a missing file keeps the keys already loaded
+    if (stamp !== null && stamp !== seen) {
+      seen = stamp;
+      try {
+        ring = new KeyRing([...fixed, ...await readKeyFile(path)]);
+      } catch (e) {
+        opts.log?.(`api key file ${path} not reloaded, the keys loaded before stay: ${oneLine(e)}`);
+      }
+    }
+  };
   return {
     async check(key: string | null) {
-      const t = Date.now();
-      if (file && t - checked > everyMs) {
-        checked = t;
-        const stamp = await fileStamp(file);
-        // a missing file keeps the keys already loaded
-        if (stamp !== null && stamp !== seen) {
-          seen = stamp;
-          try {
-            ring = new KeyRing([...fixed, ...await readKeyFile(file)]);
-          } catch (e) {
-            opts.log?.(`api key file ${file} not reloaded, the keys loaded before stay: ${oneLine(e)}`);
-          }
-        }
+      if (file && !reloading && Date.now() - checked > everyMs) {
+        checked = Date.now();
+        reloading = reload(file).finally(() => reloading = null);
       }
+      if (reloading) await reloading;
       return await ring.check(key);
     },
   };
@@ -358,6 +391,8 @@ export async function serve(opts: {
   stores: Stores;
   modelName: string;
   records: ApiKeyRecord[];
+  /** The records the environment's variables hold (kept when the key file is re-read); default none. */
+  envRecords?: ApiKeyRecord[];
   keyFile: string | null;
   /** The key file's stamp when `records` were read (see `loadKeys`); absent: the first request reloads it. */
   keyFileStamp?: string | null;
@@ -370,7 +405,11 @@ export async function serve(opts: {
     console.error(`${new Date().toISOString()} ${m}`, e instanceof Error ? e.stack : e ?? "");
   const api = createApi({
     stores: opts.stores,
-    keys: reloadingRing(opts.records, opts.keyFile, { stamp: opts.keyFileStamp, log }),
+    keys: reloadingRing(opts.records, opts.keyFile, {
+      stamp: opts.keyFileStamp,
+      fixed: opts.envRecords,
+      log,
+    }),
     modelName: opts.modelName,
     corsOrigins: opts.corsOrigins,
     log,
@@ -444,7 +483,7 @@ export async function main(argv: string[]): Promise<number> {
     const env = Deno.env.toObject();
     const address = listenAddress(v, env);
     const cfg = await loadFlagsConfig(v);
-    const { records, keyFile, keyFileStamp } = await loadKeys(env);
+    const keys = await loadKeys(env);
     const storeCfg = await storeConfigFor(cfg.dataDir, chosenBackends(v.stores, env.FMAI_STORES));
     // the API reads the signals (tables) and the registry (objects): a mistyped --store-dir is refused, not
     // created (an empty new store would answer nothing while /healthz said ok)
@@ -459,9 +498,7 @@ export async function main(argv: string[]): Promise<number> {
         ...address,
         stores,
         modelName: cfg.production.model,
-        records,
-        keyFile,
-        keyFileStamp,
+        ...keys,
         corsOrigins: (env.FMAI_API_CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
         signal: ac.signal,
       });

@@ -11,6 +11,7 @@ import {
   listenAddress,
   loadKeys,
   readKeyFile,
+  reloadingRing,
   serve,
   withKeyFileLock,
   writeKeyFile,
@@ -33,6 +34,53 @@ Deno.test("serve CLI: the key file must live outside the repository; env keys ar
   deepEqual(recs.map((r) => [r.id, r.ratePerSec]), [["abababab", 5], [record.id, 50]]);
   equal(recs[1].sha256, record.sha256);
   ok(!JSON.stringify(recs).includes(key.slice("fmai_12345678_".length)), "only hashes are kept");
+});
+
+Deno.test("serve CLI: a key file reached through a link into the repository is refused like one inside it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.symlink(new URL("..", import.meta.url).pathname, `${dir}/repo-link`);
+    throws(
+      () => keysFilePath({ FMAI_API_KEYS_FILE: `${dir}/repo-link/secrets/k.json` }),
+      /^ConfigError: api key file .*repo-link\/secrets\/k\.json is inside the repository/,
+    );
+    equal(keysFilePath({ FMAI_API_KEYS_FILE: `${dir}/k.json` }), `${dir}/k.json`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve: the re-read key file keeps the environment's keys beside it; a file key named env reloads too; checks during a re-read wait for it", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/api-keys.json`;
+  try {
+    const named = await createApiKey("env");
+    const user = await createApiKey("user");
+    const fromEnv = await createApiKey("x");
+    await writeKeyFile(file, [named.record, user.record]);
+    const env = { FMAI_API_KEYS_FILE: file, FMAI_API_KEYS: fromEnv.key };
+    const loaded = await loadKeys(env);
+    deepEqual(loaded.envRecords.map((r) => r.name), ["env"]);
+    const logged: string[] = [];
+    const ring = reloadingRing(loaded.records, file, {
+      stamp: loaded.keyFileStamp,
+      fixed: loaded.envRecords,
+      everyMs: 0,
+      log: (m) => logged.push(m),
+    });
+    equal((await ring.check(user.key)).ok, true);
+    // `keys revoke` of the user's key: every check that starts after it, however many at once, refuses it
+    await writeKeyFile(file, [named.record, { ...user.record, revoked: true }]);
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, () => ring.check(user.key).then((r) => r.ok ? 200 : r.status)),
+    );
+    deepEqual(statuses, Array(8).fill(403));
+    equal((await ring.check(named.key)).ok, true, "the file's key named env");
+    equal((await ring.check(fromEnv.key)).ok, true, "the environment's key");
+    deepEqual(logged, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("serve CLI: a key that no request could match is refused at start, one line, the secret not shown", async () => {
