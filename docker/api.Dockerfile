@@ -44,7 +44,7 @@ ENV DENO_DIR=/home/fmai/.cache/deno \
     FMAI_STORES=mysql,mongodb,s3
 USER fmai
 EXPOSE 8080
-# /healthz answers 200 when the stores answer (no key needed); fetch from Deno, the only runtime tool here
+# /healthz answers 200 when the tables store answers (no key needed); fetch from Deno, the only runtime tool here
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["deno", "eval", "--no-config", "const r = await fetch(`http://127.0.0.1:${Deno.env.get('PORT') || 8080}/healthz`); await r.body?.cancel(); Deno.exit(r.ok ? 0 : 1);"]
 # read-only code; network for the stores; /tmp for the embedded stores' scratch space only

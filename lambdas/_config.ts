@@ -9,7 +9,7 @@
  * | `FMAI_BATCH_SIZE` | symbols per batch (one `runCollect` each), 1..1000 | `10` |
  * | `FMAI_CONCURRENCY` | symbols in flight inside a batch, 1..64 | `4` |
  * | `FMAI_LOOKBACK_DAYS` | `prices`: calendar days before the last session on or before the event date (or `detail.to`) that the window starts, 1..3650 (`charts` and the other snapshots collect the last session only) | `7` |
- * | `FMAI_CALENDAR_DAYS` | `calendars`: days of Nasdaq calendars from the event date on, 7..366 (at least 7, so every window holds a session: the longest closure, 2001-09-11..16, is 6 days) | `7` |
+ * | `FMAI_CALENDAR_DAYS` | `calendars`: days of Nasdaq calendars from the event date on, 7..180 (at least 7, so every window holds a session: the longest closure, 2001-09-11..16, is 6 days; at most 180, about 400 requests at Nasdaq's one a second, so a run ends within the function's 600 s timeout) | `7` |
  * | `FMAI_OPTION_EXPIRIES` | nearest option expirations collected per symbol, 1..12 | `3` |
  * | `FMAI_MYSQL_URL` | `mysql://user:pass@host:port/db` -> MySQL tables (else embedded SQLite) | |
  * | `FMAI_MONGO_URL`, `FMAI_MONGO_DATABASE` | MongoDB documents (else embedded SQLite) | db `fmai` |
@@ -163,6 +163,15 @@ const READ_WITH: [string, string, string][] = [
   ["FMAI_S3_PREFIX", "FMAI_S3_BUCKET", "objects"],
 ];
 
+/**
+ * Why `FMAI_CALENDAR_DAYS` is 7..180: a window of 7 days holds a session (the longest closure is 6 days), and the
+ * calendars run as one batch at Nasdaq's one request a second (about 2.2 requests a day of window: 804 for 366
+ * days), so 180 days (about 400 requests) end within the function's 600 s timeout, where 366 could not.
+ */
+const CALENDAR_DAYS_WHY =
+  " (at least 7 so every window holds a session, at most 180 so its Nasdaq requests, one a second, end within " +
+  "the function's 600 s)";
+
 /** Reads and checks the configuration from `env` (default `process.env`); a `ConfigError` naming the variable. */
 export function configFromEnv(env: Env = process.env): LambdaConfig {
   const symbols = symbolsFromEnv(env);
@@ -189,7 +198,7 @@ export function configFromEnv(env: Env = process.env): LambdaConfig {
     batchSize: int(env, "FMAI_BATCH_SIZE", 10, 1, 1000),
     concurrency: int(env, "FMAI_CONCURRENCY", 4, 1, 64),
     lookbackDays: int(env, "FMAI_LOOKBACK_DAYS", 7, 1, 3650),
-    calendarDays: int(env, "FMAI_CALENDAR_DAYS", 7, 7, 366, " (at least 7 so every window holds a session)"),
+    calendarDays: int(env, "FMAI_CALENDAR_DAYS", 7, 7, 180, CALENDAR_DAYS_WHY),
     optionExpiries: int(env, "FMAI_OPTION_EXPIRIES", 3, 1, 12),
     store,
     replayDirs: replayDirsFromEnv(env),

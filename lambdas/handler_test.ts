@@ -1,6 +1,7 @@
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError, InputError, nextSession } from "../lib/core/mod.ts";
-import { openEmbeddedStores } from "../lib/store/mod.ts";
+import { embeddedConfig, openEmbeddedStores, openStores } from "../lib/store/mod.ts";
+import { existsSync } from "node:fs";
 import { mySqlConfigFromUrl } from "../lib/store/mod.ts";
 import { configFromEnv } from "./_config.ts";
 import { collectHandler, makeHandler, windowEndingAt, windowFor } from "./_handler.ts";
@@ -177,6 +178,8 @@ Deno.test("lambda api: it serves the registry name the signal function registers
   const { createApiKey } = await import("../lib/serve/mod.ts");
   const { key, record } = await createApiKey("test");
   const dir = await Deno.makeTempDir();
+  // a store the signal function filled (an empty folder is refused: its own test below)
+  await (await openStores(embeddedConfig(dir))).close();
   try {
     const models = async (overrides?: string) => {
       const h = await buildHandler({
@@ -209,6 +212,112 @@ Deno.test("lambda api: it serves the registry name the signal function registers
       /^FMAI_CONFIG_OVERRIDES: .*production\.model/,
     );
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** An API Gateway HTTP API (payload v2) GET event, as the probes of the server use. */
+function httpEvent(rawPath: string, extra: { query?: string; key?: string; body?: string } = {}) {
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath,
+    rawQueryString: extra.query ?? "",
+    headers: {
+      ...(extra.key ? { "x-api-key": extra.key } : {}),
+      host: "abc123defg.execute-api.us-east-1.amazonaws.com",
+    },
+    requestContext: {
+      domainName: "abc123defg.execute-api.us-east-1.amazonaws.com",
+      http: { method: "GET", path: rawPath, sourceIp: "127.0.0.1" },
+      stage: "$default",
+    },
+    ...(extra.body !== undefined ? { body: extra.body } : {}),
+    isBase64Encoded: false,
+  };
+}
+
+Deno.test("lambda api: answers as the server does: a GET's body dropped (its length still checked), the URL limit on path and query, dot segments 404, documents never opened", async () => {
+  const { buildHandler, asServerSees } = await import("./api.ts");
+  const { createApiKey } = await import("../lib/serve/mod.ts");
+  const { key, record } = await createApiKey("test");
+  const dir = await Deno.makeTempDir();
+  await (await openStores(embeddedConfig(dir))).close();
+  try {
+    // a document server that cannot be reached: the API never opens it, so it starts at once
+    const t0 = performance.now();
+    const h = await buildHandler({
+      FMAI_API_KEY_HASHES: `${record.id}:${record.sha256}`,
+      FMAI_DATA_DIR: dir,
+      FMAI_CONFIG_DEFAULTS: DEFAULTS,
+      FMAI_MONGO_URL: "mongodb://127.0.0.1:1/fmai",
+    });
+    ok(performance.now() - t0 < 5000, "started without the document server");
+    // deno-lint-ignore no-explicit-any
+    const call = async (ev: any) => {
+      // deno-lint-ignore no-explicit-any
+      const r: any = await h(asServerSees(ev), {} as any);
+      return {
+        status: r.statusCode as number,
+        type: String(r.headers?.["content-type"] ?? ""),
+        body: r.body as string,
+      };
+    };
+    const models = await call(httpEvent("/v1/models", { key }));
+    equal(models.status, 200, models.body);
+    equal(
+      (await call(httpEvent("/v1/models", { key, body: "x=1" }))).status,
+      200,
+      "a small GET body is dropped",
+    );
+    const big = await call(httpEvent("/v1/models", { key, body: "x".repeat(2000) }));
+    deepEqual([big.status, big.type.split(";")[0], JSON.parse(big.body)], [413, "application/json", {
+      error: "request body larger than 1024 bytes",
+    }]);
+    // 2,048 bytes of path and query pass whatever the host's length; one more is 414
+    const q = (n: number) => `x=${"a".repeat(n - "/healthz?x=".length)}`;
+    equal((await call(httpEvent("/healthz", { query: q(2048) }))).status, 200);
+    equal((await call(httpEvent("/healthz", { query: q(2049) }))).status, 414);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lambda api: an embedded store that is not there is refused, not created; a container that cannot start answers 503 or 500 as one line of JSON and starts again", async () => {
+  const api = await import("./api.ts");
+  const { createApiKey } = await import("../lib/serve/mod.ts");
+  const { key, record } = await createApiKey("test");
+  const dir = await Deno.makeTempDir();
+  const env = {
+    FMAI_API_KEY_HASHES: `${record.id}:${record.sha256}`,
+    FMAI_DATA_DIR: `${dir}/store`,
+    FMAI_CONFIG_DEFAULTS: DEFAULTS,
+  };
+  const before = Object.fromEntries(Object.keys(env).map((k) => [k, Deno.env.get(k)]));
+  for (const [k, v] of Object.entries(env)) Deno.env.set(k, v);
+  try {
+    await rejects(() => api.buildHandler(env), /^StoreError: FMAI_DATA_DIR .*\/store: no store there/);
+    const call = async (path: string) =>
+      // deno-lint-ignore no-explicit-any
+      await quiet(() => api.handler(httpEvent(path, { key }) as any, {} as any));
+    // deno-lint-ignore no-explicit-any
+    const r: any = await call("/healthz");
+    deepEqual([r.statusCode, r.headers["content-type"], JSON.parse(r.body)], [503, "application/json", {
+      error: "store unavailable",
+    }]);
+    equal(existsSync(`${dir}/store/fmai.sqlite`), false, "nothing created");
+    // the signal function fills the store: the next request starts the container again and is answered
+    await (await openStores(embeddedConfig(`${dir}/store`))).close();
+    // deno-lint-ignore no-explicit-any
+    const again: any = await call("/v1/models");
+    equal(again.statusCode, 200, again.body);
+    // deno-lint-ignore no-explicit-any
+    const dots: any[] = await Promise.all(
+      ["/v1/./models", "/v1/signals/%2e%2e/models", "/v1/models/%2E"].map(call),
+    );
+    for (const d of dots) deepEqual([d.statusCode, JSON.parse(d.body)], [404, { error: "not found" }]);
+  } finally {
+    for (const [k, v] of Object.entries(before)) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
     await Deno.remove(dir, { recursive: true });
   }
 });
@@ -394,17 +503,19 @@ Deno.test("lambda events: a mistyped or malformed field is refused, EventBridge'
   }
 });
 
-Deno.test("lambda calendars: FMAI_CALENDAR_DAYS below 7 (a window without a session on weekends) is refused", () => {
-  for (const v of ["1", "2", "6"]) {
+Deno.test("lambda calendars: FMAI_CALENDAR_DAYS below 7 (a window without a session on weekends) or above 180 (more requests than the timeout lets run) is refused", () => {
+  for (const v of ["1", "2", "6", "181", "366"]) {
     throws(
       () => configFromEnv({ FMAI_CALENDAR_DAYS: v }),
       (e) =>
         e instanceof ConfigError &&
         e.message ===
-          `FMAI_CALENDAR_DAYS: expected a whole number from 7 to 366 (at least 7 so every window holds a session), got "${v}"`,
+          `FMAI_CALENDAR_DAYS: expected a whole number from 7 to 180 (at least 7 so every window holds a session, ` +
+            `at most 180 so its Nasdaq requests, one a second, end within the function's 600 s), got "${v}"`,
     );
   }
   equal(configFromEnv({ FMAI_CALENDAR_DAYS: "7" }).calendarDays, 7);
+  equal(configFromEnv({ FMAI_CALENDAR_DAYS: "180" }).calendarDays, 180);
 });
 
 Deno.test("lambda windows: detail.to alone ends the handler's usual window there", async () => {

@@ -300,7 +300,7 @@ export function reloadingRing(
   };
   return {
     async check(key: string | null) {
-      if (file && !reloading && Date.now() - checked > everyMs) {
+      if (file && !reloading && Date.now() - checked >= everyMs) {
         checked = Date.now();
         reloading = reload(file).finally(() => reloading = null);
       }
@@ -488,7 +488,8 @@ export async function main(argv: string[]): Promise<number> {
     // the API reads the signals (tables) and the registry (objects): a mistyped --store-dir is refused, not
     // created (an empty new store would answer nothing while /healthz said ok)
     await checkStoreExists(storeCfg, ["tables", "objects"]);
-    const stores = await openStores(existingOnly(storeCfg));
+    // only what the API reads: a document server that is down or slow cannot delay or fail it
+    const stores = await openStores(existingOnly(storeCfg), { parts: ["tables", "objects"] });
     const ac = new AbortController();
     const stop = () => ac.abort();
     Deno.addSignalListener("SIGINT", stop);

@@ -21,7 +21,9 @@ import {
   type Row,
   S3_BUCKET_NAME_RULE,
   splitUrl,
+  STORE_PARTS,
   type StoreConfig,
+  type StorePart,
   type Stores,
   type TableQuery,
 } from "@lib/store/mod.ts";
@@ -348,10 +350,7 @@ export async function storeConfigFor(
   return cfg;
 }
 
-/** One of the three stores of a configuration. */
-export type StorePart = "tables" | "documents" | "objects";
-/** The three stores, in the order they open. */
-export const STORE_PARTS: readonly StorePart[] = ["tables", "documents", "objects"];
+export { STORE_PARTS, type StorePart };
 
 /** The parts of `cfg` that are embedded: tables and documents in `<dataDir>/fmai.sqlite`, objects in `<dataDir>/objects/`. */
 export function embeddedParts(cfg: StoreConfig): StorePart[] {

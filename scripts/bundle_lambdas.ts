@@ -85,6 +85,8 @@ export async function bundleLambdas(opts: { minify?: boolean } = {}) {
       target: "node22",
       format: "esm",
       minify: opts.minify ?? true,
+      // class names kept: an error's name is its class's (lib/core/errors.ts), the first word of its logged line
+      keepNames: true,
       sourcemap: false,
       legalComments: "none",
       // the language model's runtime: a Lambda has no model registry, and `news.scorer: auto` scores with the lexicon

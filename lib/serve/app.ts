@@ -62,7 +62,7 @@ export interface ApiOptions {
   modelName?: string;
   /** Origins allowed by CORS; empty or absent = CORS off (no CORS headers at all). */
   corsOrigins?: string[];
-  /** Longest accepted request URL in bytes (default 2048); longer is 414. */
+  /** Longest accepted request URL (its path and query, as sent) in bytes (default 2048); longer is 414. */
   maxUrlLength?: number;
   /** Largest accepted request body in bytes (default 1024; the API takes no bodies); larger is 413. */
   maxBodyBytes?: number;
@@ -141,6 +141,18 @@ const refusals = <S extends RefusalStatus>(...statuses: S[]) =>
 /** The rate-limit headers of every guarded answer, readable by a browser page of an allowed origin. */
 const RATE_HEADERS = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"];
 /** What a request under `/v1/*` may be refused with besides its own checks: size, key, rate, failures. */
+/** The path and query of an absolute URL, as written in it. */
+export function requestTarget(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  return start < 0 ? "/" : url.slice(start);
+}
+
+/** True when the path of a request target has a `.` or `..` segment, written plainly or percent-encoded. */
+export function hasDotSegment(target: string): boolean {
+  const path = target.split(/[?#]/, 1)[0];
+  return path.split("/").some((seg) => /^(?:\.|%2e){1,2}$/i.test(seg));
+}
+
 const GUARDED = [401, 403, 413, 414, 429, 500, 503] as const;
 /** The refusals of a `/v1/*` route that validates its request and can find nothing (400, 404). */
 const errors = refusals(400, 404, ...GUARDED);
@@ -231,10 +243,16 @@ export function createApi(opts: ApiOptions): Api {
     metrics.observe(routeOf(c), c.req.method, c.res.status, (performance.now() - t0) / 1000);
   });
   app.use("*", async (c, next) => {
-    if (c.req.url.length > maxUrl) {
+    // the request target (path and query) as sent: the scheme and host are not the client's to lengthen (a
+    // Host header) nor the same behind a gateway (the Lambda's URL is API Gateway's domain)
+    const target = requestTarget(c.req.url);
+    if (target.length > maxUrl) {
       metrics.refuse("size");
       return fail(c, 414, `request URL longer than ${maxUrl} bytes`);
     }
+    // `.` and `..` segments name no resource: answered 404 as sent, not resolved (a Lambda's Request would resolve
+    // them before routing, the server's does not)
+    if (hasDotSegment(target)) return fail(c, 404, "not found");
     // a GET's body never reaches the body limit below (the runtime drops it): its declared length is refused here
     if (Number(c.req.header("content-length") ?? 0) > maxBody) {
       metrics.refuse("size");

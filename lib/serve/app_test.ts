@@ -4,10 +4,13 @@ import {
   type ApiKeyRecord,
   createApi,
   createApiKey,
+  hasDotSegment,
   issuedView,
   KeyRing,
   MAX_INSTANT,
+  parseKeyHashes,
   type ReaderOptions,
+  requestTarget,
   yearBefore,
 } from "./mod.ts";
 import { rowToSignal, signalToRow } from "../store/mod.ts";
@@ -99,6 +102,50 @@ Deno.test("serve: auth: missing, wrong and revoked keys are refused; bearer and 
     }
   } finally {
     await s.stores.close();
+  }
+});
+
+Deno.test("serve: the URL limit counts the path and query as sent, not the host; . and .. segments are 404", async () => {
+  equal(requestTarget("http://a.test:8080/x/y?q=1"), "/x/y?q=1");
+  equal(requestTarget("https://a.test"), "/");
+  for (const p of ["/v1/./models", "/v1/../x", "/v1/signals/%2e%2E/models", "/v1/models/%2E", "/.?x=1"]) {
+    ok(hasDotSegment(p), p);
+  }
+  for (
+    const p of ["/v1/models", "/v1/models?x=..", "/v1/a.b", "/v1/...", "/v1/%2e%2e%2e", "/healthz?a=/./"]
+  ) {
+    ok(!hasDotSegment(p), p);
+  }
+  const s = await setup();
+  try {
+    const { api } = apiOf(s);
+    // a host of 243 bytes (a client's Host header, or a gateway's domain) does not count
+    const host = `${"h".repeat(60)}.`.repeat(4) + "test";
+    const get = async (n: number) => {
+      const r = await api.fetch(
+        new Request(`http://${host}/healthz?x=${"a".repeat(n - "/healthz?x=".length)}`),
+      );
+      await r.body?.cancel();
+      return r.status;
+    };
+    deepEqual([await get(2048), await get(2049)], [200, 414]);
+  } finally {
+    await s.stores.close();
+  }
+});
+
+Deno.test("serve keys: a whole key where an id belongs is refused without showing it", () => {
+  const key = `fmai_0badc0de_${"k".repeat(43)}`;
+  try {
+    parseKeyHashes(`${key}:${"a".repeat(64)}`);
+    ok(false, "refused");
+  } catch (e) {
+    const m = String(e);
+    ok(!m.includes("kkkk"), m);
+    equal(
+      m,
+      "ConfigError: FMAI_API_KEY_HASHES: api key: id must be 8 hex digits, got a whole key (the secret is not shown; give its id and sha256)",
+    );
   }
 });
 

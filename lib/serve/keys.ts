@@ -63,9 +63,17 @@ export async function createApiKey(
 
 /** Checks a record's fields (a `RangeError` naming the bad one). */
 export function checkKeyRecord(r: ApiKeyRecord): ApiKeyRecord {
-  const where = `api key ${JSON.stringify(r?.id)}`;
   if (!r || typeof r !== "object") throw new RangeError("api key record must be an object");
-  if (typeof r.id !== "string" || !ID.test(r.id)) throw new RangeError(`${where}: id must be 8 hex digits`);
+  if (typeof r.id !== "string" || !ID.test(r.id)) {
+    // not echoed: a whole key put where its id belongs would be a secret in the log
+    const got = typeof r.id !== "string"
+      ? typeof r.id
+      : /^fmai_/.test(r.id)
+      ? "a whole key (the secret is not shown; give its id and sha256)"
+      : `${r.id.length} characters`;
+    throw new RangeError(`api key: id must be 8 hex digits, got ${got}`);
+  }
+  const where = `api key ${r.id}`;
   if (typeof r.sha256 !== "string" || !HEX64.test(r.sha256)) {
     throw new RangeError(`${where}: sha256 must be 64 hex digits (the hash, never the key)`);
   }

@@ -195,23 +195,62 @@ export function openObjectStore(cfg: StoreConfig): Promise<ObjectStore> {
   return openPart<ObjectStore>("objects", cfg);
 }
 
+/** The three parts of a store configuration. */
+export type StorePart = "tables" | "documents" | "objects";
+/** Every part, in the order {@link openStores} opens them. */
+export const STORE_PARTS: readonly StorePart[] = ["tables", "documents", "objects"];
+
+/** What {@link openStores} opens. */
+export interface OpenStoresOptions {
+  /**
+   * The parts a command uses (default all three). Any other is not opened (no connection, no file): a call on it
+   * is a `StoreError` naming the part. The signal API reads no documents, so a document server that is down or
+   * slow cannot delay or fail it.
+   */
+  parts?: readonly StorePart[];
+}
+
+/** A part a command does not open: every call is a `StoreError`, `close` a no-op. */
+function notOpened<T>(part: StorePart): T {
+  const refuse = () =>
+    Promise.reject(new StoreError(`the ${part} store is not opened by this command`, { backend: "config" }));
+  return new Proxy({}, {
+    // not a promise (`then`), nor anything a symbol names: only the store's own methods refuse
+    get: (_t, prop) =>
+      prop === "backend"
+        ? "none"
+        : prop === "close"
+        ? () => Promise.resolve()
+        : prop === "then" || typeof prop === "symbol"
+        ? undefined
+        : refuse,
+  }) as T;
+}
+
 /**
- * Opens the three stores a configuration names. On failure, whatever was opened is closed again and the error
- * is a `ConfigError` (bad config) or `StoreError` (a server cannot be reached).
+ * Opens the stores a configuration names (all three, or `opts.parts`). On failure, whatever was opened is closed
+ * again and the error is a `ConfigError` (bad config) or `StoreError` (a server cannot be reached).
  */
-export async function openStores(cfg: StoreConfig): Promise<Stores> {
+export async function openStores(cfg: StoreConfig, opts: OpenStoresOptions = {}): Promise<Stores> {
   if (cfg === null || typeof cfg !== "object") throw new TypeError("store config must be an object");
   if (typeof cfg.dataDir !== "string" || cfg.dataDir === "") {
     throw new ConfigError("store config: dataDir is missing");
   }
+  const parts = opts.parts ?? STORE_PARTS;
   const opened: { close(): Promise<void> }[] = [];
+  const open = async <T extends { close(): Promise<void> }>(
+    part: StorePart,
+    fn: () => Promise<T>,
+  ): Promise<T> => {
+    if (!parts.includes(part)) return notOpened<T>(part);
+    const store = await fn();
+    opened.push(store);
+    return store;
+  };
   try {
-    const tables = await openTableStore(cfg);
-    opened.push(tables);
-    const documents = await openDocumentStore(cfg);
-    opened.push(documents);
-    const objects = await openObjectStore(cfg);
-    opened.push(objects);
+    const tables = await open("tables", () => openTableStore(cfg));
+    const documents = await open("documents", () => openDocumentStore(cfg));
+    const objects = await open("objects", () => openObjectStore(cfg));
     return storesOf(tables, documents, objects);
   } catch (e) {
     for (const s of opened.reverse()) await s.close().catch(() => {});

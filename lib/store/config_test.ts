@@ -85,3 +85,34 @@ Deno.test("secretsOf: passwords and keys of the environment, not the repository'
     "Unknown database 'fmai_p3' (/tmp/x/fmai.sqlite) ***",
   );
 });
+
+Deno.test("openStores parts: a part a command does not use is not opened (no server contacted) and refuses every call", async () => {
+  await withTempDir(async (dir) => {
+    const cfg: StoreConfig = {
+      ...embeddedConfig(dir),
+      // nothing listens there: opening it would fail after its retries
+      documents: {
+        kind: "mongodb",
+        uri: "mongodb://127.0.0.1:1",
+        database: "fmai",
+        retries: 0,
+        timeoutMs: 200,
+      },
+    };
+    const t0 = performance.now();
+    const stores = await openStores(cfg, { parts: ["tables", "objects"] });
+    try {
+      ok(performance.now() - t0 < 1000, "the document server was not contacted");
+      await stores.tables.ensureTable(BARS);
+      equal(await stores.tables.count("bars"), 0);
+      equal(stores.documents.backend, "none");
+      await rejects(
+        () => stores.documents.find("news"),
+        (e) => e instanceof StoreError && e.message === "the documents store is not opened by this command",
+      );
+      await rejects(() => stores.documents.upsert("news", []), StoreError);
+    } finally {
+      await stores.close();
+    }
+  });
+});
