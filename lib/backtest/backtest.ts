@@ -14,8 +14,9 @@ export interface BacktestInput {
   /** Target position decided at the close of `dates[t]`, as a fraction of the symbol's capital; NaN = flat. */
   positions: Float64Array;
   /**
-   * Return earned by a position decided at `t`: open `t + 1` -> open `t + 2` (`Labels.fwdOpenReturn`,
-   * {@link openToOpenReturns}). NaN = not tradable that day (the position is forced flat).
+   * Return earned by a position decided at `t`: open `t + 1` -> open `t + 2` (`Labels.fwdOpenReturn`, which
+   * spans a hole in the symbol's bars; {@link openToOpenReturns}). NaN = not tradable that day (the position is
+   * forced flat).
    */
   returns: Float64Array;
 }

@@ -7,8 +7,9 @@
  * news, extra records); every feature function passes `assertNoLookahead` on a sample series; `purge` covers
  * the label horizon, and any label that would still read a later segment (longer horizons, or a symbol's own
  * trading gap across a boundary) is blanked (-1/NaN), as is one whose horizon spans bars missing from its symbol
- * (sessions the other symbols traded: a "next-day" return over a hole is several sessions'). A breach throws
- * `LookaheadError`.
+ * (sessions the other symbols traded: a "next-day" return over a hole is several sessions'), except
+ * `fwdOpenReturn`, what a held position earns: across a hole it runs from the symbol's next bar's open to the
+ * one after, so a book counts every move of the symbol once. A breach throws `LookaheadError`.
  * @module
  */
 import {
@@ -407,7 +408,9 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
       const no = (h: number) => i + h >= lim || (i + h < n && day[i + h] - d !== h);
       trend[r] = no(H.trend) ? -1 : lab.trend[i];
       fwdReturn[r] = no(H.fwdReturn) ? NaN : lab.fwdReturn[i];
-      fwdOpenReturn[r] = no(H.fwdOpenReturn) ? NaN : lab.fwdOpenReturn[i];
+      // what a held position earns is booked across a hole, from the symbol's next bar to the one after (every
+      // move once; blanked, the moves around a hole were lost to every book, buy-and-hold included)
+      fwdOpenReturn[r] = i + H.fwdOpenReturn >= lim ? NaN : lab.fwdOpenReturn[i];
       fwdVar1[r] = no(H.fwdVar1) ? NaN : lab.fwdVar1[i];
       fwdVar5[r] = no(H.fwdVar5) ? NaN : lab.fwdVar5[i];
       fwdVar22[r] = no(H.fwdVar22) ? NaN : lab.fwdVar22[i];

@@ -245,7 +245,7 @@ Deno.test("purge shorter than the label horizon is refused; long labels never re
   equal(a.filter((r) => ds.segment[r] === Segment.PURGED).length, 2 * (2 + 1));
 });
 
-Deno.test("a label whose horizon spans bars missing from its symbol is blanked; the others are kept", () => {
+Deno.test("a label whose horizon spans bars missing from its symbol is blanked, the others kept; what a held position earns is booked across the hole", () => {
   const full = market(), b = full.get("B")!;
   // B has no bar on sessions 100-101 (A and C traded): its rows around the hole lose the labels that span it
   const keep = [...b.dates.keys()].filter((i) => i !== 100 && i !== 101);
@@ -267,16 +267,21 @@ Deno.test("a label whose horizon spans bars missing from its symbol is blanked; 
   const L = ds.labels;
   // B's last bar before the hole (session 99): its next bar is session 102, three sessions on
   const before = row("B", DATES[99])!;
-  deepEqual([L.trend[before], L.fwdReturn[before], L.fwdOpenReturn[before], L.fwdVar5[before]], [
-    -1,
-    NaN,
-    NaN,
-    NaN,
-  ]);
-  // session 98: next-day labels are whole (99 is there), the two-session open-to-open return spans the hole
+  deepEqual([L.trend[before], L.fwdReturn[before], L.fwdVar5[before]], [-1, NaN, NaN]);
+  // a position decided at 99 fills at B's next open (102) and earns 102 -> 103
+  equal(L.fwdOpenReturn[before], b.open[103] / b.open[102] - 1);
+  // session 98: next-day labels are whole (99 is there); its position, filled at 99, earns 99 -> 102
   const r98 = row("B", DATES[98])!;
   ok(L.trend[r98] >= 0 && Number.isFinite(L.fwdReturn[r98]) && Number.isFinite(L.fwdVar1[r98]));
-  ok(Number.isNaN(L.fwdOpenReturn[r98]) && Number.isNaN(L.fwdVar22[r98]));
+  ok(Number.isNaN(L.fwdVar22[r98]));
+  equal(L.fwdOpenReturn[r98], b.open[102] / b.open[99] - 1);
+  // every move of B's opens is booked once: the rows' returns compound to the first fill -> the last exit
+  const rowsB = [...Array(ds.n).keys()].filter((r) =>
+    ds.symbol[r] === "B" && Number.isFinite(L.fwdOpenReturn[r])
+  )
+    .filter((r) => ds.date[r] >= DATES[90] && ds.date[r] <= DATES[110]);
+  const growth = rowsB.reduce((g, r) => g * (1 + L.fwdOpenReturn[r]), 1);
+  ok(Math.abs(growth - b.open[112] / b.open[91]) < 1e-9, `${growth} vs ${b.open[112] / b.open[91]}`);
   // from session 102 on, nothing of the hole is ahead
   const r102 = row("B", DATES[102])!;
   ok(L.trend[r102] >= 0 && Number.isFinite(L.fwdOpenReturn[r102]) && Number.isFinite(L.fwdVar22[r102]));

@@ -58,7 +58,11 @@ export interface Labels {
   trend: Int8Array;
   /** Simple close-to-close return `t -> t+1` (NaN when unknown). */
   fwdReturn: Float64Array;
-  /** Simple open-to-open return `t+1 -> t+2`: what a trade decided at `t` and filled at the next open earns. */
+  /**
+   * Simple open-to-open return `t+1 -> t+2`: what a trade decided at `t` and filled at the next open earns. Across
+   * sessions missing from the symbol's bars it runs from its next bar's open to the one after (the fill waits for
+   * a price), so the moves around a hole are booked once, not lost.
+   */
   fwdOpenReturn: Float64Array;
   /** Realized daily variance over the next 1, 5, 22 sessions (mean squared log return). */
   fwdVar1: Float64Array;
