@@ -21,7 +21,13 @@ import { LexiconModel, OnnxTextModel } from "@lib/models/mod.ts";
 import { LM_INSTALL, lmInstalled, lmRegistryDir, loadTextModel, parseModelRef } from "../pipelines/lm.ts";
 
 const SHARED = new URL("../../shared/data/", import.meta.url).pathname;
-const REFS = ["all-minilm-l6-v2@base", "finsent-minilm@v1", "finsent-mpnet@v1", "finsent-mpnet@ci"];
+const REFS = [
+  "all-minilm-l6-v2@base",
+  "finsent-minilm@v1",
+  "finsent-minilm@ci",
+  "finsent-mpnet@v1",
+  "finsent-mpnet@ci",
+];
 
 const { values } = toolArgs("bench:lm", {
   n: { type: "string", default: "2000" },

@@ -6,7 +6,7 @@
  * 2. portfolio construction on the real `sp500-5yr-ohlcv` panel, 505 symbols x 300 decision days (plus 60 warm-up
  *    days for the covariance), for each method and both covariance estimators, and the weights backtest with
  *    square-root impact costs.
- * Prints a table and writes bench/results/moe-<date>.json. Run: `deno run -A bench/moe_bench.ts [--runs 3]`.
+ * Prints a table and writes bench/results/moe-<date>.json. Run: `deno task bench:moe [--runs 3]`.
  * @module
  */
 import { writeFileSync } from "node:fs";
@@ -22,10 +22,11 @@ import {
   withColumns,
 } from "@lib/moe/mod.ts";
 import { constructPortfolio, type PortfolioOptions } from "@lib/signals/mod.ts";
+import { intFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { backtestWeights } from "@lib/backtest/mod.ts";
 
-const args = Deno.args;
-const runs = Number(args[args.indexOf("--runs") + 1] || 3) || 3;
+const { values } = toolArgs("bench:moe", { runs: { type: "string", default: "3" } });
+const runs = toolCheck(() => intFlag("runs", values.runs));
 const SHARED = new URL("../../shared/data", import.meta.url).pathname;
 const rows: { step: string; size: string; medianMs: number; minMs: number }[] = [];
 

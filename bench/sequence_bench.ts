@@ -136,7 +136,8 @@ async function layerVsTfjs(name: string, mine: tf.layers.Layer, theirs: tf.layer
   };
   rows.push(r);
   console.log(
-    `${name.padEnd(14)} fwd+bwd ${r.mineCpuMs} CPU-ms vs tfjs ${r.tfjsCpuMs} CPU-ms: ${r.speedup}x faster`,
+    `${name.padEnd(14)} fwd+bwd ${r.mineCpuMs} CPU-ms vs tfjs ${r.tfjsCpuMs} CPU-ms: ` +
+      (b.cpuMs >= a.cpuMs ? `${r.speedup}x faster` : `${(a.cpuMs / b.cpuMs).toFixed(2)}x slower`),
   );
   x.dispose();
 }

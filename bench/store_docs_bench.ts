@@ -6,7 +6,7 @@
  * `FMAI_S3_ENDPOINT` is set. Prints a table and writes `bench/results/store-docs-<date>.json`.
  *
  *   deno task services:up && set -a && . .services/env && set +a
- *   deno run -A bench/store_docs_bench.ts
+ *   deno task bench:store-docs
  * @module
  */
 import {
@@ -20,6 +20,9 @@ import {
 } from "../lib/store/mod.ts";
 import { readCsvTable } from "../lib/sources/mod.ts";
 import { storeConfigFor } from "../pipelines/stores.ts";
+import { toolArgs } from "../scripts/_args.ts";
+
+toolArgs("bench:store-docs", {}); // no flags: --help prints the usage, anything else is one line, exit 2
 
 const CSV = new URL(
   "../../shared/data/benzinga-analyst-ratings-subset/analyst_ratings_processed_A-ACAT_subset.csv",
