@@ -212,7 +212,7 @@ Deno.test("workflow: walk-forward folds tile the test segment and keep the nesti
       if (f.fold > 0) equal(cal.indexOf(s.test[0]), cal.indexOf(folds[f.fold - 1].segments.test[1]) + 1);
     }
   }
-  // sessions the user leaves between the segments stay out of every fold: lengths and gaps are kept
+  // gaps the user leaves between the segments keep their length in every fold (they move with the boundaries)
   const gapped = {
     ...base,
     train: [cal[0], cal[29]],

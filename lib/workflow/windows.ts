@@ -242,7 +242,8 @@ export interface Fold {
  * segment, its validation window keeps the base length in sessions and its distance to the test slice (none
  * when the base validation ends right before the test), and its train window keeps its distance to the
  * validation window and starts at the base train start (`expanding`) or keeps the base length (`rolling`).
- * Sessions a user leaves between the segments stay left out in every fold, and no window grows over them.
+ * A gap a user leaves between the segments keeps its length in every fold and moves with the boundaries (a
+ * later fold's windows may hold sessions the base gap left out); no window grows over a fold's gap.
  * The test slices tile the base test segment: together they are one continuous out-of-sample test.
  */
 export function walkForwardFolds(
