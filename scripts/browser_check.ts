@@ -45,14 +45,19 @@ export interface PageCheck {
   screenshot?: string;
 }
 
-function expected(file: string, what: "plots" | "frames"): number {
+/** The report's entry in the `manifest.json` beside it (`deno task notebooks` writes it), if any. */
+function manifestEntry(file: string): { plots?: number; frames?: number; ok?: boolean } | undefined {
   const manifest = join(dirname(file), "manifest.json");
-  if (!existsSync(manifest)) return 0;
+  if (!existsSync(manifest)) return undefined;
   try {
-    return JSON.parse(readFileSync(manifest, "utf8"))[basename(file)]?.[what] ?? 0;
+    return JSON.parse(readFileSync(manifest, "utf8"))[basename(file)];
   } catch {
-    return 0;
+    return undefined;
   }
+}
+
+function expected(file: string, what: "plots" | "frames"): number {
+  return manifestEntry(file)?.[what] ?? 0;
 }
 
 async function main(): Promise<number> {
@@ -163,6 +168,10 @@ async function main(): Promise<number> {
           }
           if (!f.visible) r.errors.push(`DataFrame ${i + 1}: table not visible`);
         });
+        // a report of a notebook whose run failed (one written before failed runs left none) is not passed
+        if (manifestEntry(file)?.ok === false) {
+          r.errors.push("its notebook run failed (manifest.json: ok false)");
+        }
         const wantFrames = expected(file, "frames");
         if (r.frames < wantFrames) {
           r.errors.push(

@@ -108,8 +108,22 @@ export function checkExecuted(
   return { problems, plots, frames };
 }
 
-/** Extra environment of the kernels (`FMAI_SYNTHETIC=1` makes the notebooks use the synthetic market). */
+/**
+ * Extra environment of the kernels (`FMAI_SYNTHETIC=1` makes the notebooks use the synthetic market; `TMPDIR`
+ * the run's own temporary folder, so what a stopped kernel could not remove goes with it).
+ */
 const env: Record<string, string> = {};
+/** The run's temporary folder (the report template, the kernels' `TMPDIR`), removed when the run ends or is stopped. */
+let runTmp: string | null = null;
+
+function removeRunTmp(): void {
+  if (runTmp) {
+    try {
+      Deno.removeSync(runTmp, { recursive: true });
+    } catch { /* already gone */ }
+    runTmp = null;
+  }
+}
 
 /** The jupyter processes running now: a stop (SIGINT, SIGTERM, the parent gone) ends them and their kernels. */
 const running = new Set<Deno.ChildProcess>();
@@ -214,7 +228,10 @@ function stopChildrenOnSignal(): void {
       if (stopping) return;
       stopping = true;
       console.error(`notebooks: ${sig}: stopping the running notebooks`);
-      stopRunning().finally(() => Deno.exit(code));
+      stopRunning().finally(() => {
+        removeRunTmp();
+        Deno.exit(code);
+      });
     });
   }
   exitWithParent();
@@ -284,6 +301,10 @@ async function runNotebook(file: string, outDir: string, tplDir: string, timeout
     res.problems.push(...c.problems);
     res.plots = c.plots;
     res.frames = c.frames;
+  }
+  // a notebook that failed (its run or its outputs' check) gets no report: `notebooks:check` would pass the
+  // plots it did draw; its executed copy stays beside the reports for a look at what went wrong
+  if (nb && res.problems.length === 0) {
     const html = await run([
       "jupyter",
       "nbconvert",
@@ -298,7 +319,7 @@ async function runNotebook(file: string, outDir: string, tplDir: string, timeout
     ]);
     if (html.code !== 0) res.problems.push(`html export failed: ${html.out.slice(-300)}`);
     else res.html = `${outDir}/${name}.html`;
-  } else if (exec.code === 0) res.problems.push("no executed notebook written");
+  } else if (!nb && exec.code === 0) res.problems.push("no executed notebook written");
   res.seconds = (performance.now() - t0) / 1000;
   res.ok = res.problems.length === 0;
   return res;
@@ -492,7 +513,10 @@ async function main(): Promise<number> {
     }
     await ensureKernel();
     await Deno.mkdir(outDir, { recursive: true });
-    const tplDir = await prepareTemplate(await Deno.makeTempDir({ prefix: "fmai-nbtpl-" }));
+    runTmp = await Deno.makeTempDir({ prefix: "fmai-nbrun-" });
+    await Deno.mkdir(`${runTmp}/tmp`);
+    env.TMPDIR = `${runTmp}/tmp`;
+    const tplDir = await prepareTemplate(`${runTmp}/template`);
     const t0 = performance.now();
     const results: NotebookResult[] = [];
     const queue = [...chosen];
@@ -512,7 +536,7 @@ async function main(): Promise<number> {
         for (const p of r.problems) console.log(`     ${p}`);
       }
     }));
-    await Deno.remove(tplDir, { recursive: true });
+    removeRunTmp();
     results.sort((a, b) => a.name.localeCompare(b.name));
     const xml = junitXml("notebooks", results.map((r) => ({ ...r, name: `notebook ${r.name}` })));
     writeWhole(`${outDir}/junit.xml`, xml);
@@ -528,6 +552,8 @@ async function main(): Promise<number> {
     return failed ? 1 : 0;
   } catch (e) {
     return reportCliError(e);
+  } finally {
+    removeRunTmp();
   }
 }
 

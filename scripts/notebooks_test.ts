@@ -272,10 +272,17 @@ a = sys.argv[1:]
 out = a[a.index("--output-dir") + 1]
 if "--execute" in a:
     name = a[a.index("--output") + 1]
+    if os.environ.get("FAKE_SLEEP"):
+        # a kernel's own temporary folder, then a run long enough to be stopped
+        os.mkdir(os.path.join(os.environ["TMPDIR"], "kernel-own"))
+        import time
+        time.sleep(60)
     if name.startswith(os.environ.get("FAKE_FAIL", "-")):
         sys.exit(1)
+    # $FAKE_BAD: the run succeeds but its outputs fail the check (no "OK <name>" line)
+    text = "no verdict" if name.startswith(os.environ.get("FAKE_BAD", "-")) else "OK " + name
     cell = {"cell_type": "code", "source": "x", "metadata": {},
-            "outputs": [{"output_type": "stream", "name": "stdout", "text": "OK " + name}]}
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": text}]}
     json.dump({"cells": [cell]}, open(os.path.join(out, name + ".ipynb"), "w"))
 else:
     base = os.path.basename(a[-1])[:-len(".ipynb")]
@@ -310,9 +317,16 @@ Deno.test("notebooks CLI: manifest.json keeps the entries of notebooks not run; 
       }),
     );
     const run = async (fail: string, ...args: string[]) => {
+      const bad = fail.startsWith("bad:") ? fail.slice(4) : "-";
       const r = await new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", new URL("./notebooks.ts", import.meta.url).pathname, ...args, "--out", out],
-        env: { JUPYTER_DATA_DIR: jupyterData, NO_COLOR: "1", PATH: bin, FAKE_FAIL: fail },
+        env: {
+          JUPYTER_DATA_DIR: jupyterData,
+          NO_COLOR: "1",
+          PATH: bin,
+          FAKE_FAIL: bad === "-" ? fail : "-",
+          FAKE_BAD: bad,
+        },
         stdout: "piped",
         stderr: "piped",
       }).output();
@@ -346,11 +360,62 @@ Deno.test("notebooks CLI: manifest.json keeps the entries of notebooks not run; 
     ]);
     equal(m2["03_trend_models.html"].ok, true);
     ok(await exists("03_trend_models.html"));
+    // a run that ends but whose outputs fail the check: no report (notebooks:check would pass its plots), the
+    // executed copy kept to look at
+    const r3 = await run("bad:04", "04");
+    equal(r3.code, 1, r3.text);
+    equal((await manifest())["04_volatility_models.html"].ok, false);
+    equal(await exists("04_volatility_models.html"), false, "no report of a failed check");
+    ok(await exists("04_volatility_models.ipynb"), "its executed copy stays");
     deepEqual(
       (await Array.fromAsync(Deno.readDir(out))).filter((e) => e.name.includes(".tmp")),
       [],
       "no temp files",
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("notebooks CLI: a stopped run leaves no temporary folder (the template, the kernels' TMPDIR)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const jupyterData = `${dir}/jupyter`, bin = `${dir}/bin`, tmp = `${dir}/tmp`;
+    await Deno.mkdir(`${jupyterData}/kernels/deno`, { recursive: true });
+    await Deno.writeTextFile(`${jupyterData}/kernels/deno/kernel.json`, "{}");
+    await Deno.mkdir(bin);
+    await Deno.mkdir(tmp);
+    await Deno.symlink("/bin/sh", `${bin}/sh`);
+    await Deno.writeTextFile(`${bin}/jupyter`, FAKE_NBCONVERT, { mode: 0o755 });
+    const p = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("./notebooks.ts", import.meta.url).pathname, "01", "--out", `${dir}/out`],
+      env: { JUPYTER_DATA_DIR: jupyterData, NO_COLOR: "1", PATH: bin, TMPDIR: tmp, FAKE_SLEEP: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // the fake kernel has made its own folder (under the run's TMPDIR, itself under ours)
+    const kernelOwn = async () => {
+      for await (const e of Deno.readDir(tmp)) {
+        for await (const f of Deno.readDir(`${tmp}/${e.name}`)) {
+          if (f.isDirectory && f.name === "tmp") {
+            for await (const k of Deno.readDir(`${tmp}/${e.name}/tmp`)) {
+              if (k.name === "kernel-own") return true;
+            }
+          }
+        }
+      }
+      return false;
+    };
+    let seen = false;
+    for (let i = 0; i < 300 && !seen; i++) {
+      seen = await kernelOwn().catch(() => false);
+      if (!seen) await new Promise((r) => setTimeout(r, 100));
+    }
+    ok(seen, "the kernel started");
+    p.kill("SIGTERM");
+    const r = await p.output();
+    equal(r.code, 143, new TextDecoder().decode(r.stderr));
+    deepEqual(await Array.fromAsync(Deno.readDir(tmp)), [], "nothing left in TMPDIR");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
