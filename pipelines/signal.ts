@@ -1853,7 +1853,10 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         fail: r.fail === null || r.fail === undefined ? NaN : Number(r.fail),
         status: r.status as CheckResult["status"],
       }))
-      : checks;
+      // in the order a re-run reads them back (kind, then name), so the first run's report and a re-run's agree
+      : checks.toSorted((a, b) =>
+        a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.name < b.name ? -1 : +(a.name > b.name)
+      );
     const shownStatus = prior.length ? prior[0].status as SignalSummary["status"] : runStatus;
     if (!prior.length) {
       await stores.tables.upsert(

@@ -158,6 +158,8 @@ storeTest(
     equal(again.written, 0);
     deepEqual(again.differs, []);
     deepEqual(await issuedRows(stores, first.asOf), before, "nothing rewritten, issue time kept");
+    // the health checks in one order in both runs (the report's table): kind, then name
+    deepEqual(again.checks.map((c) => `${c.kind}/${c.name}`), first.checks.map((c) => `${c.kind}/${c.name}`));
     equal(await stores.tables.count("signal_runs"), 1);
     equal((await listVersions(stores.objects, "system")).length, 1);
     // the synthetic market's own index and VIX-like series, as the research run joins them (the daily run used
