@@ -21,6 +21,7 @@ import { intFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import mysql from "mysql2/promise";
 import {
   closeTime,
+  ConfigError,
   type IsoDate,
   nextSession,
   prevSession,
@@ -36,6 +37,8 @@ const OHA_VERSION = "1.16.0";
 const CACHE = `${Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`}/fmai`;
 const OHA = `${CACHE}/bin/oha-${OHA_VERSION}`;
 const ROOT = new URL("..", import.meta.url).pathname;
+/** The ports of the servers measured (the embedded store's, the MySQL store's). */
+const EMBEDDED_PORT = 18911, MYSQL_PORT = 18912;
 const SYMBOLS = Array.from({ length: 505 }, (_, i) => `S${String(i).padStart(3, "0")}`);
 const LAST: IsoDate = "2018-02-07";
 
@@ -156,16 +159,32 @@ async function startServer(port: number, env: Record<string, string>, args: stri
     stdout: "null",
     stderr: "piped",
   }).spawn();
-  const t0 = Date.now();
-  while (Date.now() - t0 < 30_000) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
-      await r.body?.cancel();
-      if (r.ok) return { child, pid: child.pid };
-    } catch { /* not yet */ }
-    await new Promise((res) => setTimeout(res, 100));
+  // its own listening line first (another process answering on the port is not the server measured: a port in
+  // use ends this one with an error line), then its /healthz
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  try {
+    while (!new RegExp(`^fmai API on http://[^\\s]+:${port} `, "m").test(text)) {
+      const { value, done } = await reader.read();
+      if (done) {
+        throw new Error(
+          `the API on port ${port} did not start: ${text.trim().split("\n").pop() ?? "no output"}`,
+        );
+      }
+      text += value;
+    }
+  } finally {
+    clearTimeout(timer);
   }
-  throw new Error("the API did not start in 30 s");
+  // the rest of its log is read and dropped, so a full pipe never blocks it
+  (async () => {
+    while (!(await reader.read()).done) { /* drop */ }
+  })().catch(() => {});
+  const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+  await r.body?.cancel();
+  if (!r.ok) throw new Error(`the API on port ${port} answered /healthz ${r.status}`);
+  return { child, pid: child.pid };
 }
 
 async function stopServer(s: Server, signal: Deno.Signal = "SIGTERM"): Promise<void> {
@@ -358,6 +377,19 @@ if (import.meta.main) {
   const rate = toolCheck(() => v.rate === undefined ? 1000 : intFlag("rate", v.rate));
   const seconds = toolCheck(() => v.seconds === undefined ? 60 : intFlag("seconds", v.seconds));
   if (v.out !== undefined) await toolCheck(() => outFileFlag("out", v.out!));
+  // the servers' ports are free (another process answering there would be measured instead)
+  for (const port of v["skip-mysql"] ? [EMBEDDED_PORT] : [EMBEDDED_PORT, MYSQL_PORT]) {
+    toolCheck(() => {
+      try {
+        Deno.listen({ hostname: "127.0.0.1", port }).close();
+      } catch (e) {
+        if (!(e instanceof Deno.errors.AddrInUse)) throw e;
+        throw new ConfigError(
+          `port ${port} is in use: bench:api runs its servers on ${EMBEDDED_PORT} and ${MYSQL_PORT}`,
+        );
+      }
+    });
+  }
   await ensureOha();
   const load = Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
   console.error(`machine load before: ${load} (${navigator.hardwareConcurrency} cores)`);
@@ -380,7 +412,7 @@ if (import.meta.main) {
     await stores.close();
     console.error(`embedded: filled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const replay = `/v1/signals?date=${days[days.length - 5]}&asOf=2018-03-01T00:00:00Z`;
-    const embedded: Target = { port: 18911, env, args: ["--store-dir", dir], key, days };
+    const embedded: Target = { port: EMBEDDED_PORT, env, args: ["--store-dir", dir], key, days };
     results.push(await loadTest("embedded (SQLite)", embedded, rate, seconds));
     crashes.push({
       backend: "embedded",
@@ -414,7 +446,7 @@ if (import.meta.main) {
       await stores.close();
       console.error(`mysql: filled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       const args = ["--store-dir", `${dir}/m`, "--stores", "mysql"];
-      const mysqlTarget: Target = { port: 18912, env: envM, args, key, days };
+      const mysqlTarget: Target = { port: MYSQL_PORT, env: envM, args, key, days };
       results.push(await loadTest("MySQL (MariaDB)", mysqlTarget, rate, seconds));
       crashes.push({
         backend: "mysql",

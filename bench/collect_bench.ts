@@ -11,7 +11,9 @@
  *   Python's csv module + strptime + zoneinfo reading the same instants, and the items stored once (docs/s);
  * - bundle size of each Lambda handler and its cold start under Node 22 (module import + first invocation
  *   of a fresh process against the replayed responses).
- * Prints a table and writes `bench/results/collect-<date>.json`.
+ * Prints a table and writes `bench/results/collect-<date>.json`. Like `deno task lambdas:package`, it installs
+ * Node 22 from npm into `.tools/node22` when not there and builds the bundles into `dist/lambdas/` (both
+ * ignored by git).
  *
  *   deno task bench:collect
  *

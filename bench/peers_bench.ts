@@ -18,7 +18,7 @@
  *   `LogisticRegression` (same penalty), `GbdtModel` vs LightGBM (matched depth, rate, bins, rounds, early
  *   stopping); accuracy, log loss, AUC on test, fit time.
  *
- * Writes `bench/results/peers-<date>.json`. Options: `--tickers N` (a positive integer, default 60), `--seed S`
+ * Writes `bench/results/peers-<date>.json`. Options: `--tickers N` (1..505, the data's tickers; default 60), `--seed S`
  * (an integer >= 0, default 42), `--skip-trend`, `--skip-vol`, `--skip-risk`, `--json PATH`; `--help` prints the
  * usage, and a bad flag or value is refused with exit 2 before any work (before the peers' set-up too).
  * @module
@@ -28,6 +28,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
+import { ConfigError } from "@lib/core/mod.ts";
 import { buildDataset, segmentRows, TREND_SEGMENTS } from "@lib/dataset/mod.ts";
 import {
   christoffersenIndependence,
@@ -68,7 +69,14 @@ const { values } = toolArgs("bench:peers", {
   "skip-risk": { type: "boolean" },
   json: { type: "string" },
 });
-const tickers = toolCheck(() => intFlag("tickers", values.tickers));
+/** Tickers in `sp500-5yr-ohlcv` (more would be the same run as all of them). */
+const SP500_TICKERS = 505;
+const tickers = toolCheck(() => intFlag("tickers", values.tickers, { max: SP500_TICKERS }));
+if (values["skip-trend"] && values["skip-vol"] && values["skip-risk"]) {
+  toolCheck(() => {
+    throw new ConfigError("--skip-trend, --skip-vol and --skip-risk together leave nothing to measure");
+  });
+}
 const seed = toolCheck(() => intFlag("seed", values.seed, { min: 0, max: 2 ** 32 - 1 }));
 const SHARED = fileURLToPath(new URL("../../shared/data/", import.meta.url));
 const PY = fileURLToPath(new URL("./peers/.venv/bin/python", import.meta.url));

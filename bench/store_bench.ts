@@ -13,7 +13,7 @@
  * It takes no flags: `--help` prints the usage, any other flag is refused with exit 2 before any work.
  * @module
  */
-import { toolArgs } from "../scripts/_args.ts";
+import { toolArgs, toolCheck } from "../scripts/_args.ts";
 import {
   BARS,
   embeddedConfig,
@@ -125,6 +125,15 @@ async function run(
 
 if (import.meta.main) {
   toolArgs("bench:store", {});
+  // FMAI_MYSQL_URL is parsed and its server reached before any work: a bad URL or a server that is down is one
+  // line (exit 2 or 1), not a stack after the SQLite run
+  const url = Deno.env.get("FMAI_MYSQL_URL");
+  const mysql = url ? toolCheck(() => mySqlConfigFromUrl(url)) : null;
+  if (mysql) {
+    await toolCheck(async () =>
+      await (await openTableStore({ ...embeddedConfig(""), tables: { kind: "mysql", ...mysql } })).close()
+    );
+  }
   const t0 = performance.now();
   const rows = await readBarRows(CSV);
   const parseSeconds = (performance.now() - t0) / 1000;
@@ -141,8 +150,7 @@ if (import.meta.main) {
     await Deno.remove(dir, { recursive: true });
   }
 
-  const url = Deno.env.get("FMAI_MYSQL_URL");
-  if (url) {
+  if (mysql) {
     // (the XA path this replaced was measured beside it: bench/results/store-xa-vs-staging-2026-12-04.json)
     const modes = [
       ["mysql staged (temporary table + INSERT ... SELECT)", {}],
@@ -154,7 +162,7 @@ if (import.meta.main) {
       for (const [label, opts] of modes) {
         const s = await openTableStore({
           ...embeddedConfig(""),
-          tables: { kind: "mysql", ...mySqlConfigFromUrl(url), ...opts },
+          tables: { kind: "mysql", ...mysql, ...opts },
         });
         const schema = { ...BARS, name: `bench_bars_${Date.now().toString(36)}` };
         try {

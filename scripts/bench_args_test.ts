@@ -28,6 +28,8 @@ const BENCHES: [string, string, [flag: string, ...args: string[]][]][] = [
     ["tickers", "--tickers", "abc"],
     ["tickers", "--tickers", "0"],
     ["seed", "--seed=-3"],
+    ["tickers", "--tickers", "506"],
+    ["skip-trend", "--skip-trend", "--skip-vol", "--skip-risk"],
   ]],
   ["bench:collect", "bench/collect_bench.ts", []],
   ["bench:store", "bench/store_bench.ts", []],
@@ -49,6 +51,8 @@ const BENCHES: [string, string, [flag: string, ...args: string[]][]][] = [
     ["steps", "--steps", "0"],
     ["json", "--json", "/no/such/folder/out.json"],
   ]],
+  ["bench:moe", "bench/moe_bench.ts", [["runs", "--runs", "abc"], ["runs", "--runs=-1"]]],
+  ["bench:store-docs", "bench/store_docs_bench.ts", []],
   // the everyday set takes no flags (a chain in deno.json gave a flag to its last program, after the others ran)
   ["bench", "bench/all_bench.ts", []],
 ];
@@ -103,6 +107,31 @@ Deno.test("bench entry points: --help exits 0, a bad flag or value is one line a
   }
   await pool(jobs);
   equal(listing().join("\n"), before.join("\n"), "something was written into bench/results");
+});
+
+Deno.test("bench:store: a bad FMAI_MYSQL_URL is one line (exit 2) before the SQLite run, a server down one line (exit 1)", async () => {
+  const before = listing();
+  const bad = await run("bench/store_bench.ts", [], { FMAI_MYSQL_URL: "notaurl" });
+  equal(bad.code, 2, bad.err);
+  ok(/^error: not a mysql URL/.test(bad.err) && bad.err.split("\n").length === 1, bad.err);
+  equal(bad.out, "", "no work started");
+  const down = await run("bench/store_bench.ts", [], { FMAI_MYSQL_URL: "mysql://x:y@127.0.0.1:1/fmai" });
+  equal(down.code, 1, down.err);
+  ok(/^error: mysql connect: .*unreachable/.test(down.err) && down.err.split("\n").length === 1, down.err);
+  equal(down.out, "", "no work started");
+  equal(listing().join("\n"), before.join("\n"));
+});
+
+Deno.test("bench:api: a port of its servers in use is one line (exit 2) before any work, not another process measured", async () => {
+  const other = Deno.listen({ hostname: "127.0.0.1", port: 18911 });
+  try {
+    const r = await run("bench/api_bench.ts", ["--skip-mysql"]);
+    equal(r.code, 2, r.err);
+    equal(r.err, "error: port 18911 is in use: bench:api runs its servers on 18911 and 18912");
+    equal(r.out, "");
+  } finally {
+    other.close();
+  }
 });
 
 Deno.test("bench:walkforward: more folds than the data holds is refused before TensorFlow starts", async () => {
