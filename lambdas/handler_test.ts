@@ -547,6 +547,19 @@ Deno.test("lambda signal: detail.refit that is not true or false is refused, not
   }
 });
 
+Deno.test("lambda signal: a store without the universe's bars names the Lambda's remedy, not the CLI's", async () => {
+  const { handler } = await import("./signal.ts");
+  const dir = await Deno.makeTempDir();
+  try {
+    await refused(
+      quiet(() => handler({}, {}, { FMAI_DATA_DIR: dir, FMAI_CONFIG_DEFAULTS: DEFAULTS })),
+      /^no stored bars for the universe: run the prices function first \(or set FMAI_SIGNAL_COLLECT=1 to collect in this one\)$/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("lambda signal: the event and the environment are checked first; every error is one line naming its field", async () => {
   const { handler } = await import("./signal.ts");
   const dir = await Deno.makeTempDir();

@@ -156,6 +156,8 @@ async function run(event: unknown, env: Env): Promise<SignalResult> {
       quiet: true,
       // a problem the run finds with the date (e.g. after the last stored session) names this event's field
       asOfError: (problem) => new InputError(`detail.asOf: ${problem}`),
+      // a Lambda's store is filled by the collector functions (or this one with FMAI_SIGNAL_COLLECT=1)
+      noBarsHint: "run the prices function first (or set FMAI_SIGNAL_COLLECT=1 to collect in this one)",
     });
     const result: SignalResult = {
       asOf: out.asOf,

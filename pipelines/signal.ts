@@ -165,6 +165,8 @@ export interface SignalOptions {
    * the signal Lambda names its `detail.asOf` field instead.
    */
   asOfError?: (problem: string) => Error;
+  /** What to do about a store without the universe's bars (default: the CLI's `deno task demo` or `collect`). */
+  noBarsHint?: string;
 }
 
 /**
@@ -1347,7 +1349,9 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     if (!last) {
       throw new ConfigError(
         opts.noCollect
-          ? "no stored bars for the universe: run `deno task demo` or `deno task collect`"
+          ? `no stored bars for the universe: ${
+            opts.noBarsHint ?? "run `deno task demo` or `deno task collect`"
+          }`
           : `no bars of the universe from ${source.name} in ${collectFrom}..${collectTo}`,
       );
     }
