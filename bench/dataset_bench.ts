@@ -6,6 +6,7 @@
  * The gzipped CSV is read by the dataset folder's private test reader (node:zlib), not by `lib/sources`.
  * @module
  */
+import { median } from "../scripts/_median.ts";
 import { intFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { DEFAULT_FEATURE_SET, type FeatureSet, FMAI_CORE_V0 } from "@lib/features/mod.ts";
 import { buildDataset, TREND_SEGMENTS } from "@lib/dataset/mod.ts";
@@ -21,11 +22,6 @@ const runs = toolCheck(() => intFlag("runs", values.runs));
 const jsonOut = values.json === undefined
   ? undefined
   : await toolCheck(() => outFileFlag("json", values.json!));
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 let t0 = performance.now();
 const SHARED = new URL("../../shared/data", import.meta.url).pathname;

@@ -3,6 +3,7 @@
  * per step, run in-process `--runs` times (a positive integer, default 3) plus one cold run as a subprocess
  * (what a user waits for, including Deno start-up and module loading). Writes bench/results/demo-<date>.json.
  */
+import { median } from "../scripts/_median.ts";
 import { intFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { loadConfig } from "../pipelines/config.ts";
 import { runPipeline } from "../pipelines/run.ts";
@@ -48,7 +49,6 @@ for (let r = 0; r < runs; r++) {
   for (const [k, v] of s.timings) perStep.set(k, [...(perStep.get(k) ?? []), v]);
   await Deno.remove(dir, { recursive: true });
 }
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 console.log(`deno task demo, cold subprocess: ${(cold / 1000).toFixed(2)} s (goal < 60 s)`);
 console.log(`in-process median of ${runs}: ${(median(totals) / 1000).toFixed(2)} s`);
 for (const [k, v] of perStep) console.log(`  ${k.padEnd(36)} ${(median(v) / 1000).toFixed(3).padStart(8)} s`);

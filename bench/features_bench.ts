@@ -9,6 +9,7 @@
  * On a shared machine look at the `min` column too: it is the least disturbed run.
  * @module
  */
+import { median } from "../scripts/_median.ts";
 import { benchResultsFile, intFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { writeFileSync } from "node:fs";
 import * as F from "@lib/features/mod.ts";
@@ -21,11 +22,6 @@ const { values } = toolArgs("bench:features", {
 const runs = toolCheck(() => intFlag("runs", values.runs));
 const jsonOut = await benchResultsFile("features", values.json);
 const SHARED = new URL("../../shared/data", import.meta.url).pathname;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** Median seconds per call over `runs` timed calls (after one warm-up call), at least 0.15 s of calls. */
 const gc = (globalThis as { gc?: () => void }).gc;

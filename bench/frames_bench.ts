@@ -19,6 +19,7 @@
  * bench/results/frames-<date>.json (or `--json`). `--child PATH IN OUT` (first) is the internal child mode.
  * @module
  */
+import { median } from "../scripts/_median.ts";
 import { benchResultsFile, intFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { writeFileSync } from "node:fs";
 import { computeFeatures, DEFAULT_FEATURE_SET, type FeatureSet } from "@lib/features/mod.ts";
@@ -178,8 +179,6 @@ function compare(a: string, b: string): { maxRel: number; compared: number; only
   }
   return { maxRel, compared, onlyOne };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function parent(): Promise<void> {
   const { values } = toolArgs("bench:frames", {
