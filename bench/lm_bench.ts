@@ -92,7 +92,7 @@ async function measure(
       r.perSecWall.toFixed(0).padStart(6)
     }/s wall, ${r.perSecCpu.toFixed(0).padStart(6)}/CPU-s; all ${tweetsAll.length} tweets in ${
       r.minutesFor106kWall.toFixed(1)
-    } min`,
+    } min${data === "tweets" ? "" : ` (projected at the ${data} rate)`}`,
   );
 }
 
