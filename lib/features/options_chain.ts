@@ -17,8 +17,8 @@
  *   two contracts around the forward.
  * - `skew25`: IV of the 25-delta put minus IV of the 25-delta call (nearest expiration), each interpolated in
  *   delta; positive when downside protection is dearer.
- * - `termSlope`: ATM IV of the farthest collected expiration minus that of the nearest, per year of maturity
- *   between them (NaN with one expiration).
+ * - `termSlope`: ATM IV of the farthest collected expiration minus that of the nearest, per year between the
+ *   two expirations' closes (NaN with one expiration).
  * - `putCallVolume`: total put volume / total call volume over the snapshot.
  * @module
  */
@@ -69,8 +69,8 @@ export function blackScholesDelta(
 }
 
 /**
- * Implied volatility by bisection on `[1e-4, 5]` (the price is increasing in volatility); NaN when the price is
- * outside the no-arbitrage bounds or the option has no time value left.
+ * Implied volatility by bisection on `[1e-4, 5]` until the bracket is under 1e-7 (the price is increasing in
+ * volatility); NaN when the price is outside the no-arbitrage bounds or the option has no time value left.
  */
 export function impliedVol(
   right: "call" | "put",
@@ -159,14 +159,12 @@ export function chainFeatures(quotes: readonly OptionQuote[], opts: ChainFeature
     else callVol += q.volume > 0 ? q.volume : 0;
   }
   const byExpiry = new Map<string, Point[]>();
-  const years = new Map<string, number>();
   if (s > 0) {
     for (const q of quotes) {
       const quoted = (Number.isFinite(q.impliedVolatility) && q.impliedVolatility > 0) ||
         (q.bid > 0 && q.ask > 0 && q.ask >= q.bid);
       const t = (closeTime(q.expiry) - (quoted ? at : lastTrade)) / YEAR_MS;
       if (!(t > 0)) continue;
-      years.set(q.expiry, t);
       const f = s * Math.exp(r * t), k = Math.log(q.strike / f);
       if ((q.right === "put" && k > 0) || (q.right === "call" && k < 0)) continue; // out of the money only
       let iv = NaN, from: keyof typeof ivFrom | null = null;
@@ -205,7 +203,9 @@ export function chainFeatures(quotes: readonly OptionQuote[], opts: ChainFeature
     skew25 = p25 - c25;
     if (expiries.length > 1) {
       const far = expiries.at(-1)!;
-      termSlope = (atmOf(far) - atmIv) / (years.get(far)! - years.get(near)!);
+      // per year between the two expirations' closes: not from any one contract's maturity, which counts from the
+      // snapshot or from its last trade (the last contract of an expiry in input order set it, 14% off)
+      termSlope = (atmOf(far) - atmIv) / ((closeTime(far) - closeTime(near)) / YEAR_MS);
     }
   }
   return {

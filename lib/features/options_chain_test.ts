@@ -81,6 +81,28 @@ Deno.test("chainFeatures: ATM IV, 25-delta skew and term slope of a planted smil
   throws(() => chainFeatures([q[0], { ...q[1], knownAt: AT + 1 }]), RangeError);
 });
 
+Deno.test("chainFeatures: the term slope is per year between the expirations' closes, whatever quote comes last", () => {
+  // a chain observed before the open: every IV from last trades of 2.5 days before; the far expiration also has
+  // one deep in-the-money put with a two-sided quote (not used: in the money), last in input order
+  const traded = chain(["2025-02-28", "2025-03-21"], (e) => (e === "2025-02-28" ? 0.3 : 0.25), 100, "last")
+    .map((x) => ({ ...x, lastTradeAt: AT - 60 * 3_600_000 }));
+  const itm: OptionQuote = {
+    ...traded.at(-1)!,
+    contract: "XITM",
+    strike: 130,
+    right: "put",
+    bid: 29.5,
+    ask: 30.5,
+  };
+  const clean = chainFeatures(traded).termSlope;
+  ok(Number.isFinite(clean) && clean < 0, `${clean}`);
+  equal(chainFeatures([...traded, itm]).termSlope, clean);
+  equal(chainFeatures([itm, ...traded].reverse()).termSlope, clean);
+  // and without any trade time: the quoted contract alone does not set a maturity
+  const untimed = [...traded, itm].map((x) => ({ ...x, lastTradeAt: undefined }));
+  ok(Number.isNaN(chainFeatures(untimed).termSlope) || chainFeatures(untimed).termSlope !== 0);
+});
+
 Deno.test("chainFeatureSeries: one feature row per snapshot, in knownAt order", () => {
   const a = chain(["2025-03-21"], () => 0.2),
     b = chain(["2025-03-21"], () => 0.3).map((x) => ({ ...x, knownAt: AT - 86_400_000 }));
