@@ -182,7 +182,8 @@ export const SCORECARD: TableSchema = {
 
 /**
  * Option quotes, one snapshot per contract and New York day of observation (`date` = day of `known_at`);
- * key (symbol, contract, date): re-collecting the same day replaces that day's snapshot.
+ * key (symbol, contract, date): re-collecting the same day replaces that day's snapshot (the `options` step
+ * replaces the symbol's rows of the day whole, contracts no longer listed included).
  */
 export const OPTIONS: TableSchema = {
   name: "options",

@@ -408,6 +408,7 @@ export function need<T>(v: T | undefined, what: string, kind: CollectKind): T {
 export function yahooSnapshotStep(
   kind: CollectKind,
   fetchRows: (yahoo: YahooSource, symbol: string, req: CollectRequest) => Promise<Row[]>,
+  opts: { wholeDay?: boolean } = {},
 ): CollectStep {
   return {
     kind,
@@ -417,7 +418,14 @@ export function yahooSnapshotStep(
         const rows = await fetchRows(need(sources.yahoo, "yahoo", kind), symbol, req);
         // the unit's writes, the raw responses first: a unit counts as done only when all of them landed
         const objects = await storeRawFor(sources, stores, "yahoo", kind, symbol);
-        const r = rows.length ? await stores.tables.upsert(kind, rows) : { inserted: 0, updated: 0 };
+        // `wholeDay`: the symbol's rows of the snapshot's day are this snapshot alone (one collected earlier that
+        // day is replaced whole, not left with the contracts this one does not list under its own knownAt)
+        const days = [...new Set(rows.map((x) => x.date as string))];
+        const r = !rows.length
+          ? { inserted: 0, updated: 0 }
+          : opts.wholeDay
+          ? await stores.tables.replace(kind, { symbol: [symbol], date: days }, rows)
+          : await stores.tables.upsert(kind, rows);
         return { rows: r.inserted + r.updated, inserted: r.inserted, objects, range: "snapshot" };
       });
     },

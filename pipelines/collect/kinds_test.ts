@@ -150,6 +150,33 @@ Deno.test("options: AAPL chain -> options rows (placeholder IVs stored as NULL);
   }
 });
 
+Deno.test("options: a same-day re-collection replaces the symbol's snapshot of that day whole; other days stay", async () => {
+  const t = await tempStores();
+  try {
+    const req = { symbols: ["AAPL"], from: "2025-02-24", to: "2025-02-24", optionExpiries: 1 };
+    equal((await optionsStep.run(await replaySources(), t.stores, req))[0].ok, true);
+    const rows = await t.stores.tables.query("options", { where: { symbol: "AAPL" } });
+    const day = rows[0].date as string, knownAt = rows[0].known_at as number;
+    // an earlier snapshot of the same day that listed one more contract, and one of the day before
+    const earlier = rows.map((x) => ({ ...x, known_at: knownAt - 3_600_000 }));
+    const extra = { ...rows[0], contract: "AAPL250228C00999000", strike: 999, known_at: knownAt - 3_600_000 };
+    const before = { ...rows[0], date: "2025-02-21", known_at: knownAt - 3 * 86_400_000 };
+    await t.stores.tables.upsert("options", [...earlier, extra, before]);
+    const [r] = await optionsStep.run(await replaySources(), t.stores, req);
+    equal(r.ok, true, r.error);
+    const after = await t.stores.tables.query("options", { where: { symbol: "AAPL", date: [day] } });
+    equal(after.length, rows.length, "the contract the new chain does not list is gone");
+    ok(after.every((x) => x.known_at === knownAt), "one snapshot, one known_at");
+    equal(
+      await t.stores.tables.count("options", { symbol: "AAPL", date: "2025-02-21" }),
+      1,
+      "the day before stays",
+    );
+  } finally {
+    await t.dispose();
+  }
+});
+
 Deno.test("options: the default three expirations fail on recordings that hold one, and write nothing", async () => {
   const t = await tempStores();
   try {
