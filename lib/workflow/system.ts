@@ -38,7 +38,14 @@ import {
   type RegimeGateJSON,
 } from "../moe/mod.ts";
 import { scoresFromProbs } from "../signals/mod.ts";
-import { type BookPanels, bookPanels, type BookResult, buildBook, portfolioOptions } from "./book.ts";
+import {
+  type BookPanels,
+  bookPanels,
+  type BookResult,
+  buildBook,
+  portfolioOptions,
+  RISK_WARMUP,
+} from "./book.ts";
 import { datasetConditions, dayIndex, gateConditions, rawExpertScores, RELIABILITY } from "./mixture.ts";
 import { checkSpec, type SystemSpec } from "./spec.ts";
 import { nestedWindows, type SystemWindows } from "./windows.ts";
@@ -335,12 +342,13 @@ export class FittedSystem {
     strategy = "moe",
     portfolio: SystemSpec["portfolio"] = this.spec.portfolio,
     account?: readonly number[],
+    warmup = RISK_WARMUP,
   ): { panels: BookPanels; portfolio: BookResult } {
     const edge = p.edges.get(strategy);
     if (!edge) throw new RangeError(`no strategy ${strategy} (known: ${[...p.edges.keys()].join(", ")})`);
     const spec = portfolio === this.spec.portfolio ? this.spec : { ...this.spec, portfolio };
     if (spec !== this.spec) checkSpec(spec);
-    const panels = bookPanels(ds, p);
+    const panels = bookPanels(ds, p, warmup);
     const options = portfolioOptions(spec);
     return { panels, portfolio: buildBook(panels, edge, account ? { ...options, account } : options) };
   }
@@ -367,9 +375,13 @@ export class FittedSystem {
     const portfolio = opts.portfolio ?? this.spec.portfolio;
     const days = [...new Set(ds.date)].filter((d) => d <= decisionDate).sort();
     if (days[days.length - 1] !== decisionDate) return [];
-    const from = days[Math.max(0, days.length - (portfolio.risk ? RISK_BOOK_PATH : BOOK_PATH))];
+    const path = portfolio.risk ? RISK_BOOK_PATH : BOOK_PATH;
+    const from = days[Math.max(0, days.length - path)];
     const p = await this.predictRows(ds, rowsBetween(ds, from, decisionDate));
-    return bookSignals(p, this.book(ds, p, "moe", portfolio, opts.account).portfolio, decisionDate);
+    // the risk model's history starts where a book with risk limits starts it, whatever the path: a limit that is
+    // configured but does not bind leaves the sizes as they are without it (the covariance has memory)
+    const warmup = RISK_WARMUP + RISK_BOOK_PATH - path;
+    return bookSignals(p, this.book(ds, p, "moe", portfolio, opts.account, warmup).portfolio, decisionDate);
   }
 
   /**

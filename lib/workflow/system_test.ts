@@ -99,6 +99,13 @@ Deno.test({
     }
     ok(gross <= spec.portfolio.maxGross + 1e-12 && gross > 0, `gross ${gross}`);
     deepEqual(await system.predict(ds, "1999-01-04"), []);
+    // a risk limit that is configured but never binds leaves every size as it is (its longer rebuilt path starts
+    // the risk model's history where the plain one does)
+    const idle = { ...spec.portfolio, risk: { drawdownBrake: { threshold: 0.99, scale: 0.5 } } };
+    deepEqual(
+      (await system.predict(ds, date, { portfolio: idle })).map((s) => [s.symbol, s.size]),
+      sigs.map((s) => [s.symbol, s.size]),
+    );
 
     // serialize, load, predict the whole test segment again: bit for bit
     const test =
