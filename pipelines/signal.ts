@@ -20,6 +20,7 @@ import {
   canonicalJson,
   closeTime,
   ConfigError,
+  type CorporateAction,
   type ExpertContribution,
   fewOf,
   hashValue,
@@ -38,7 +39,16 @@ import {
   SHADOW_SIGNAL_SOURCE,
   type Signal,
 } from "@lib/core/mod.ts";
-import { rowsBetween, rowsOnDate, type SegmentSpec, type SymbolSeries, toSeries } from "@lib/dataset/mod.ts";
+import {
+  barsToSeriesMap,
+  forwardAdjust,
+  rowsBetween,
+  rowsOnDate,
+  type SegmentSpec,
+  type SymbolSeries,
+  toSeries,
+  totalReturnSeries,
+} from "@lib/dataset/mod.ts";
 import {
   DEFAULT_FEATURE_SET,
   driftBaseline,
@@ -922,6 +932,29 @@ function status(v: number, warn: number, fail: number): CheckResult["status"] {
  * without one (the first day, a missed session) the book starts from cash. Returns how many runs were scored (a
  * date's issued run and its shadow runs each count) and on how many sessions.
  */
+/**
+ * What a signal decided at `d` earned, per symbol: open of `entry` (the next session) to open of `exit` (the one
+ * after) in total-return prices, as the labels and backtests count it: with the stored splits and dividends
+ * effective in `(entry, exit]` when there are any (a dividend going ex on `exit` is paid to the holder), else
+ * with the vendor's adjusted closes (`adjClose / close` of each bar). A symbol without both opens is left out.
+ */
+export function tradedReturns(
+  bars: readonly Bar[],
+  actions: readonly CorporateAction[],
+  entry: IsoDate,
+  exit: IsoDate,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [symbol, s] of barsToSeriesMap(bars.filter((b) => b.date === entry || b.date === exit))) {
+    if (s.dates.length !== 2 || !(s.open[0] > 0) || !(s.open[1] > 0)) continue;
+    const own = actions.filter((a) => a.symbol === symbol);
+    const tr = own.length ? forwardAdjust(s, own, () => Infinity) : totalReturnSeries(s);
+    const r = tr.open[1] / tr.open[0] - 1;
+    if (Number.isFinite(r)) out.set(symbol, r);
+  }
+  return out;
+}
+
 export async function updateScorecard(
   stores: Stores,
   asOf: IsoDate,
@@ -946,15 +979,13 @@ export async function updateScorecard(
       (await stores.tables.query("signals", { where: { date: d, model_version: version, source } }))
         .map(rowToSignal);
     const entry = nextSession(d);
-    const opens = await stores.tables.query("bars", {
-      where: { symbol: sigs.map((s) => s.symbol), date: [entry, exit] },
-    });
-    const byKey = new Map(opens.map((r) => [`${r.symbol}|${r.date}`, Number(r.open)]));
-    const returns = new Map<string, number>();
-    for (const s of sigs) {
-      const a = byKey.get(`${s.symbol}|${entry}`), b = byKey.get(`${s.symbol}|${exit}`);
-      if (a && b && Number.isFinite(a) && Number.isFinite(b)) returns.set(s.symbol, b / a - 1);
-    }
+    const symbols = sigs.map((s) => s.symbol);
+    const bars = (await stores.tables.query("bars", { where: { symbol: symbols, date: [entry, exit] } }))
+      .map(rowToBar);
+    const actions = (await stores.tables.query("corporate_actions", {
+      where: { symbol: symbols, date: { gt: entry, lte: exit } },
+    })).map(rowToAction);
+    const returns = tradedReturns(bars, actions, entry, exit);
     const before = prevSession(d);
     const from = source === SIGNAL_SOURCE && answering.has(before)
       ? answering.get(before)!

@@ -43,6 +43,7 @@ import {
   scoredText,
   SIGNAL_SOURCE,
   specChangeNotes,
+  tradedReturns,
   updateScorecard,
   versionAccount,
 } from "./signal.ts";
@@ -2040,3 +2041,40 @@ storeTest(
     }
   },
 );
+
+Deno.test("tradedReturns: open to open in total-return prices: the stored dividends and splits, else the vendor's adjusted closes", () => {
+  const bar = (symbol: string, date: string, open: number, close: number, adjClose = close) => ({
+    symbol,
+    date,
+    open,
+    high: Math.max(open, close),
+    low: Math.min(open, close),
+    close,
+    adjClose,
+    volume: 1000,
+    knownAt: closeTime(date),
+  });
+  const [entry, exit] = ["2016-06-16", "2016-06-17"];
+  const bars = [
+    bar("RAW", entry, 100, 100),
+    bar("RAW", exit, 101, 101),
+    // the vendor back-adjusted the entry bar for a dividend going ex on the exit day (factor 0.98)
+    bar("ADJ", entry, 100, 100, 98),
+    bar("ADJ", exit, 99, 99),
+    bar("DIV", entry, 100, 100),
+    bar("DIV", exit, 98, 98),
+    bar("SPL", entry, 100, 100),
+    bar("SPL", exit, 51, 51),
+    bar("GONE", entry, 100, 100),
+  ];
+  const actions = [
+    { symbol: "DIV", date: exit, kind: "dividend" as const, value: 2, knownAt: closeTime(exit) },
+    { symbol: "SPL", date: exit, kind: "split" as const, value: 2, knownAt: closeTime(exit) },
+  ];
+  const r = tradedReturns(bars, actions, entry, exit);
+  ok(Math.abs(r.get("RAW")! - 0.01) < 1e-12);
+  ok(Math.abs(r.get("ADJ")! - (99 / 98 - 1)) < 1e-12, `${r.get("ADJ")}`);
+  ok(Math.abs(r.get("DIV")!) < 1e-12, `the 2 paid offsets the fall to 98: ${r.get("DIV")}`);
+  ok(Math.abs(r.get("SPL")! - 0.02) < 1e-12, `${r.get("SPL")}`);
+  equal(r.has("GONE"), false, "no exit open: not scored");
+});
