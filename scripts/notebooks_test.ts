@@ -289,16 +289,22 @@ else:
     open(os.path.join(out, base + ".html"), "w").write("<html></html>")
 `;
 
+/** A Deno kernel spec and the fake `jupyter` under `dir` (`jupyter/`, `bin/`): the folders a run is given. */
+async function fakeJupyter(dir: string): Promise<{ jupyterData: string; bin: string }> {
+  const jupyterData = `${dir}/jupyter`, bin = `${dir}/bin`;
+  await Deno.mkdir(`${jupyterData}/kernels/deno`, { recursive: true });
+  await Deno.writeTextFile(`${jupyterData}/kernels/deno/kernel.json`, "{}");
+  await Deno.mkdir(bin);
+  await Deno.symlink("/bin/sh", `${bin}/sh`);
+  await Deno.writeTextFile(`${bin}/jupyter`, FAKE_NBCONVERT, { mode: 0o755 });
+  return { jupyterData, bin };
+}
+
 Deno.test("notebooks CLI: manifest.json keeps the entries of notebooks not run; a failed notebook leaves no stale report", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const jupyterData = `${dir}/jupyter`, bin = `${dir}/bin`, out = `${dir}/out`;
-    await Deno.mkdir(`${jupyterData}/kernels/deno`, { recursive: true });
-    await Deno.writeTextFile(`${jupyterData}/kernels/deno/kernel.json`, "{}");
-    await Deno.mkdir(bin);
+    const { jupyterData, bin } = await fakeJupyter(dir), out = `${dir}/out`;
     await Deno.mkdir(out);
-    await Deno.symlink("/bin/sh", `${bin}/sh`);
-    await Deno.writeTextFile(`${bin}/jupyter`, FAKE_NBCONVERT, { mode: 0o755 });
     const first = { plots: 3, frames: 1, seconds: 5, ok: true };
     await Deno.writeTextFile(
       `${out}/manifest.json`,
@@ -380,13 +386,8 @@ Deno.test("notebooks CLI: manifest.json keeps the entries of notebooks not run; 
 Deno.test("notebooks CLI: a stopped run leaves no temporary folder (the template, the kernels' TMPDIR)", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const jupyterData = `${dir}/jupyter`, bin = `${dir}/bin`, tmp = `${dir}/tmp`;
-    await Deno.mkdir(`${jupyterData}/kernels/deno`, { recursive: true });
-    await Deno.writeTextFile(`${jupyterData}/kernels/deno/kernel.json`, "{}");
-    await Deno.mkdir(bin);
+    const { jupyterData, bin } = await fakeJupyter(dir), tmp = `${dir}/tmp`;
     await Deno.mkdir(tmp);
-    await Deno.symlink("/bin/sh", `${bin}/sh`);
-    await Deno.writeTextFile(`${bin}/jupyter`, FAKE_NBCONVERT, { mode: 0o755 });
     const p = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", new URL("./notebooks.ts", import.meta.url).pathname, "01", "--out", `${dir}/out`],
       env: { JUPYTER_DATA_DIR: jupyterData, NO_COLOR: "1", PATH: bin, TMPDIR: tmp, FAKE_SLEEP: "1" },
