@@ -6,6 +6,7 @@
  * the first benchmark that fails, with its exit code.
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { toolArgs } from "../scripts/_args.ts";
 
 /** The benchmarks `deno task bench` runs, in order (each also `deno task bench:<name>`). */
@@ -28,7 +29,7 @@ if (import.meta.main) {
         `bench/${file}`,
       ],
       // the repository root, where `deno task` runs each of them
-      cwd: new URL("..", import.meta.url).pathname,
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
       stdout: "inherit",
       stderr: "inherit",
     }).output();

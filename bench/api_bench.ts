@@ -17,6 +17,7 @@
  * Writes `bench/results/api-<date>.json` (or `--out`).
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { intFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import mysql from "mysql2/promise";
 import {
@@ -29,14 +30,23 @@ import {
   type Signal,
 } from "../lib/core/mod.ts";
 import { type Lineage, promoteVersion, registerVersion } from "../lib/models/mod.ts";
-import { ALL_SCHEMAS, openStores, signalToRow, type StoreConfig, type Stores } from "../lib/store/mod.ts";
+import {
+  ALL_SCHEMAS,
+  embeddedConfig,
+  mySqlConfigFromUrl,
+  openStores,
+  openTableStore,
+  signalToRow,
+  type StoreConfig,
+  type Stores,
+} from "../lib/store/mod.ts";
 import { createApiKey } from "../lib/serve/mod.ts";
 import { storeConfigFor } from "../pipelines/stores.ts";
 
 const OHA_VERSION = "1.16.0";
 const CACHE = `${Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`}/fmai`;
 const OHA = `${CACHE}/bin/oha-${OHA_VERSION}`;
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The ports of the servers measured (the embedded store's, the MySQL store's). */
 const EMBEDDED_PORT = 18911, MYSQL_PORT = 18912;
 const SYMBOLS = Array.from({ length: 505 }, (_, i) => `S${String(i).padStart(3, "0")}`);
@@ -377,8 +387,16 @@ if (import.meta.main) {
   const rate = toolCheck(() => v.rate === undefined ? 1000 : intFlag("rate", v.rate));
   const seconds = toolCheck(() => v.seconds === undefined ? 60 : intFlag("seconds", v.seconds));
   if (v.out !== undefined) await toolCheck(() => outFileFlag("out", v.out!));
+  // FMAI_MYSQL_URL parsed and its server reached before any work (an error after the embedded run lost it)
+  const mysqlUrl = v["skip-mysql"] ? undefined : Deno.env.get("FMAI_MYSQL_URL");
+  if (mysqlUrl) {
+    const cfg = toolCheck(() => mySqlConfigFromUrl(mysqlUrl));
+    await toolCheck(async () =>
+      await (await openTableStore({ ...embeddedConfig(""), tables: { kind: "mysql", ...cfg } })).close()
+    );
+  }
   // the servers' ports are free (another process answering there would be measured instead)
-  for (const port of v["skip-mysql"] ? [EMBEDDED_PORT] : [EMBEDDED_PORT, MYSQL_PORT]) {
+  for (const port of mysqlUrl ? [EMBEDDED_PORT, MYSQL_PORT] : [EMBEDDED_PORT]) {
     toolCheck(() => {
       try {
         Deno.listen({ hostname: "127.0.0.1", port }).close();
@@ -430,8 +448,8 @@ if (import.meta.main) {
       ),
     });
     // MySQL tables (documents and objects stay embedded: the API reads signals from tables)
-    const url = Deno.env.get("FMAI_MYSQL_URL");
-    if (url && !v["skip-mysql"]) {
+    const url = mysqlUrl;
+    if (url) {
       tag = `fmai_bench_${Date.now().toString(36)}`;
       const admin = await mysql.createConnection(url);
       await admin.query(`CREATE DATABASE \`${tag}\``);

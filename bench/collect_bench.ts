@@ -20,6 +20,7 @@
  * It takes no flags: `--help` prints the usage, any other flag is refused with exit 2 before any work.
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { toolArgs } from "../scripts/_args.ts";
 import { createReplayFetch, csvSourceFor } from "../lib/sources/mod.ts";
 import { openEmbeddedStores } from "../lib/store/mod.ts";
@@ -126,7 +127,7 @@ const results: Record<string, unknown> = { date: new Date().toISOString() };
   const file =
     new URL("../../shared/data/stocknet-tweets-prices/stocknet_tweets_preprocessed.csv.gz", import.meta.url)
       .pathname;
-  const dir = new URL("../../shared/data/stocknet-tweets-prices", import.meta.url).pathname;
+  const dir = fileURLToPath(new URL("../../shared/data/stocknet-tweets-prices", import.meta.url));
   const [src, parseS] = await timed(() => csvSourceFor(dir, { newsFiles: [file] }));
   const rep = src.report().news!;
   const storeDir = await Deno.makeTempDir();
@@ -173,9 +174,11 @@ const results: Record<string, unknown> = { date: new Date().toISOString() };
 // the minute, the Guardian's dates and months) parsed by the csv source, then stored once as the (market-wide) unit;
 // the peer parses the same files with Python's csv module, datetime.strptime and zoneinfo to the same instants
 {
-  const dir = new URL("../../shared/data/financial-news-headlines-cnbc-guardian", import.meta.url).pathname;
+  const dir = fileURLToPath(
+    new URL("../../shared/data/financial-news-headlines-cnbc-guardian", import.meta.url),
+  );
   const files = ["cnbc_headlines.csv", "guardian_headlines.csv"].map((f) => `${dir}/${f}`);
-  const pricesDir = new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname;
+  const pricesDir = fileURLToPath(new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url));
   const [src, parseS] = await timed(() => csvSourceFor(pricesDir, { newsFiles: files }));
   const rep = src.report().news!;
   const storeDir = await Deno.makeTempDir();

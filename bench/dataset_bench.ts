@@ -6,6 +6,7 @@
  * The gzipped CSV is read by the dataset folder's private test reader (node:zlib), not by `lib/sources`.
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { median } from "../scripts/_median.ts";
 import { intFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { DEFAULT_FEATURE_SET, type FeatureSet, FMAI_CORE_V0 } from "@lib/features/mod.ts";
@@ -24,7 +25,7 @@ const jsonOut = values.json === undefined
   : await toolCheck(() => outFileFlag("json", values.json!));
 
 let t0 = performance.now();
-const SHARED = new URL("../../shared/data", import.meta.url).pathname;
+const SHARED = fileURLToPath(new URL("../../shared/data", import.meta.url));
 const series = await loadAllSp500(SHARED);
 const parseS = (performance.now() - t0) / 1000;
 let bars = 0;

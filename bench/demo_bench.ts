@@ -3,6 +3,7 @@
  * per step, run in-process `--runs` times (a positive integer, default 3) plus one cold run as a subprocess
  * (what a user waits for, including Deno start-up and module loading). Writes bench/results/demo-<date>.json.
  */
+import { fileURLToPath } from "node:url";
 import { median } from "../scripts/_median.ts";
 import { intFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { loadConfig } from "../pipelines/config.ts";
@@ -10,7 +11,7 @@ import { runPipeline } from "../pipelines/run.ts";
 
 const args = toolArgs("bench:demo", { runs: { type: "string", default: "3" } });
 const runs = toolCheck(() => intFlag("runs", args.values.runs));
-const root = new URL("..", import.meta.url).pathname;
+const root = fileURLToPath(new URL("..", import.meta.url));
 
 async function coldRun(): Promise<number> {
   const dir = await Deno.makeTempDir({ prefix: "fmai-bench-cold-" });

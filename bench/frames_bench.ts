@@ -19,6 +19,7 @@
  * bench/results/frames-<date>.json (or `--json`). `--child PATH IN OUT` (first) is the internal child mode.
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { median } from "../scripts/_median.ts";
 import { benchResultsFile, intFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { writeFileSync } from "node:fs";
@@ -34,7 +35,7 @@ import {
 } from "@lib/frames/mod.ts";
 import { csvPresets } from "@lib/sources/mod.ts";
 
-const SHARED = new URL("../../shared/data", import.meta.url).pathname;
+const SHARED = fileURLToPath(new URL("../../shared/data", import.meta.url));
 
 /** The 12 features both paths compute: these columns of the default feature set, with its parameters. */
 const BENCH_NAMES = [
@@ -202,7 +203,7 @@ async function parent(): Promise<void> {
           args: [
             "run",
             "-A",
-            new URL(import.meta.url).pathname,
+            fileURLToPath(import.meta.url),
             "--child",
             path,
             input,

@@ -11,6 +11,7 @@
  * and written (the failures under `failed`), and the exit code is 1. With no model installed only the lexicon
  * runs.
  */
+import { fileURLToPath } from "node:url";
 import { benchResultsFile, intFlag, intListFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import process from "node:process";
 import { existsSync, readFileSync } from "node:fs";
@@ -20,7 +21,7 @@ import { oneLine } from "@lib/core/mod.ts";
 import { LexiconModel, OnnxTextModel } from "@lib/models/mod.ts";
 import { LM_INSTALL, lmInstalled, lmRegistryDir, loadTextModel, parseModelRef } from "../pipelines/lm.ts";
 
-const SHARED = new URL("../../shared/data/", import.meta.url).pathname;
+const SHARED = fileURLToPath(new URL("../../shared/data/", import.meta.url));
 const REFS = [
   "all-minilm-l6-v2@base",
   "finsent-minilm@v1",

@@ -9,6 +9,7 @@
  * Prints a table and writes bench/results/moe-<date>.json. Run: `deno task bench:moe [--runs 3]`.
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { writeFileSync } from "node:fs";
 import { normalRng } from "@lib/core/mod.ts";
 import { loadAllSp500 } from "@lib/evaluate/mod.ts";
@@ -27,7 +28,7 @@ import { backtestWeights } from "@lib/backtest/mod.ts";
 
 const { values } = toolArgs("bench:moe", { runs: { type: "string", default: "3" } });
 const runs = toolCheck(() => intFlag("runs", values.runs));
-const SHARED = new URL("../../shared/data", import.meta.url).pathname;
+const SHARED = fileURLToPath(new URL("../../shared/data", import.meta.url));
 const rows: { step: string; size: string; medianMs: number; minMs: number }[] = [];
 
 async function time(step: string, size: string, f: () => unknown | Promise<unknown>): Promise<void> {
@@ -136,6 +137,8 @@ await time(
     }),
 );
 
-const out = new URL(`./results/moe-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url).pathname;
+const out = fileURLToPath(
+  new URL(`./results/moe-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url),
+);
 writeFileSync(out, JSON.stringify({ runs, backend, load: Deno.loadavg(), rows }, null, 2) + "\n");
 console.log(`wrote ${out}; load average ${Deno.loadavg().map((v) => v.toFixed(1)).join(" ")}`);

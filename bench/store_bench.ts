@@ -13,6 +13,7 @@
  * It takes no flags: `--help` prints the usage, any other flag is refused with exit 2 before any work.
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { toolArgs, toolCheck } from "../scripts/_args.ts";
 import {
   BARS,
@@ -27,7 +28,9 @@ import {
 import { readBarRows } from "../scripts/ingest_bars.ts";
 import { mulberry32 } from "../lib/core/mod.ts";
 
-const CSV = new URL("../../shared/data/sp500-5yr-ohlcv/all_stocks_5yr.csv.gz", import.meta.url).pathname;
+const CSV = fileURLToPath(
+  new URL("../../shared/data/sp500-5yr-ohlcv/all_stocks_5yr.csv.gz", import.meta.url),
+);
 /** Every row of the file (the 11 with an empty open/high/low are kept with NULLs). */
 const EXPECTED = 619_040;
 const READS = 200;

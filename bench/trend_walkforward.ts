@@ -13,6 +13,7 @@
  * is refused with exit 2 before any work.
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { benchResultsFile, intFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { ConfigError } from "@lib/core/mod.ts";
 import { buildDataset, rowsOf, Segment, TREND_SEGMENTS, walkForwardSplits } from "@lib/dataset/mod.ts";
@@ -42,7 +43,7 @@ const models = toolCheck(() => {
 });
 const nFolds = toolCheck(() => intFlag("folds", values.folds));
 const out = await benchResultsFile("walkforward", values.json);
-const SHARED = new URL("../../shared/data", import.meta.url).pathname;
+const SHARED = fileURLToPath(new URL("../../shared/data", import.meta.url));
 const seed = 42;
 
 const [series, market] = await Promise.all([loadAllSp500(SHARED), loadMarket(SHARED)]);

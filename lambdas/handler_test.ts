@@ -1,5 +1,6 @@
+import { fileURLToPath } from "node:url";
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
-import { ConfigError, InputError, nextSession } from "../lib/core/mod.ts";
+import { ConfigError, InputError, nextSession, StoreError } from "../lib/core/mod.ts";
 import { embeddedConfig, openEmbeddedStores, openStores } from "../lib/store/mod.ts";
 import { existsSync } from "node:fs";
 import { mySqlConfigFromUrl } from "../lib/store/mod.ts";
@@ -7,7 +8,7 @@ import { configFromEnv } from "./_config.ts";
 import { collectHandler, makeHandler, windowEndingAt, windowFor } from "./_handler.ts";
 
 const FIX = ["yahoo", "nasdaq"].map((k) =>
-  new URL(`../../shared/data/${k}-fixtures`, import.meta.url).pathname
+  fileURLToPath(new URL(`../../shared/data/${k}-fixtures`, import.meta.url))
 ).join(":");
 
 Deno.test("lambda config: embedded by default, server backends from FMAI_* variables", () => {
@@ -171,7 +172,7 @@ Deno.test("lambda api: a malformed FMAI_API_KEY_HASHES is a one-line ConfigError
   );
 });
 
-const DEFAULTS = new URL("../config/default.yaml", import.meta.url).pathname;
+const DEFAULTS = fileURLToPath(new URL("../config/default.yaml", import.meta.url));
 
 Deno.test("lambda api: it serves the registry name the signal function registers under (production.model)", async () => {
   const { buildHandler } = await import("./api.ts");
@@ -318,6 +319,34 @@ Deno.test("lambda api: an embedded store that is not there is refused, not creat
     for (const d of dots) deepEqual([d.statusCode, JSON.parse(d.body)], [404, { error: "not found" }]);
   } finally {
     for (const [k, v] of Object.entries(before)) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lambda api: a MySQL server that does not answer is given up on well inside the function's 10 s", async () => {
+  const { buildHandler } = await import("./api.ts");
+  const { createApiKey } = await import("../lib/serve/mod.ts");
+  const { record } = await createApiKey("test");
+  const dir = await Deno.makeTempDir();
+  await (await openStores(embeddedConfig(dir))).close();
+  try {
+    const t0 = performance.now();
+    await rejects(
+      () =>
+        quiet(() =>
+          buildHandler({
+            FMAI_API_KEY_HASHES: `${record.id}:${record.sha256}`,
+            FMAI_DATA_DIR: dir,
+            FMAI_CONFIG_DEFAULTS: DEFAULTS,
+            // a non-routable address: a connection attempt waits for its timeout
+            FMAI_MYSQL_URL: "mysql://u:pw@10.255.255.1:3306/fmai",
+          })
+        ),
+      StoreError,
+    );
+    const s = (performance.now() - t0) / 1000;
+    ok(s < 8, `gave up after ${s.toFixed(1)} s`);
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -1,7 +1,8 @@
+import { fileURLToPath } from "node:url";
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { checkEdge, checkTree, dynamicLoads, type Edge, npmPackage } from "./layers.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 
 const edge = (from: string, to: string, specifier = to): Edge => ({
   from,

@@ -10,6 +10,7 @@
  * secrets in messages, a refused server connection, a Lambda whose symbols all failed, and the former silent
  * errors (holes of months in the bars, a ranking book on one symbol, --refit-every without a walk-forward).
  */
+import { fileURLToPath } from "node:url";
 import { programStderr } from "../scripts/_test_process.ts";
 import { equal, ok, rejects } from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -21,8 +22,8 @@ import { reportCliError } from "./_cli_error.ts";
 import { writeReport } from "./steps/report.ts";
 import { makeHandler } from "../lambdas/_handler.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-const SHARED = new URL("../../shared/data/", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const SHARED = fileURLToPath(new URL("../../shared/data/", import.meta.url));
 const SP500 = `${SHARED}sp500-5yr-ohlcv`;
 const ETF = `${SHARED}us-index-etf-daily-yahoo`;
 const GSPC = `${SHARED}gspc-1927-2023-and-nyse-calendar`;

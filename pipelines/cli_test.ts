@@ -2,13 +2,14 @@
  * The CLI as a user meets it: real subprocesses, exit codes, one-line errors, nothing written on bad input, and a
  * full run on the real S&P 500 CSV.
  */
+import { fileURLToPath } from "node:url";
 import { programStderr } from "../scripts/_test_process.ts";
 import { equal, ok } from "node:assert/strict";
 import { existsSync } from "node:fs";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-const SP500 = new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname;
-const ETF = new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const SP500 = fileURLToPath(new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url));
+const ETF = fileURLToPath(new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url));
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {

@@ -1,10 +1,11 @@
+import { fileURLToPath } from "node:url";
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { ConfigError, isSession, nyDate } from "@lib/core/mod.ts";
 import { openEmbeddedStores } from "@lib/store/mod.ts";
 import { main, parseCollectArgs, yahooScaleNote } from "./collect_cli.ts";
 
-const YF = new URL("../../shared/data/yahoo-fixtures", import.meta.url).pathname;
-const NQ = new URL("../../shared/data/nasdaq-fixtures", import.meta.url).pathname;
+const YF = fileURLToPath(new URL("../../shared/data/yahoo-fixtures", import.meta.url));
+const NQ = fileURLToPath(new URL("../../shared/data/nasdaq-fixtures", import.meta.url));
 
 async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const log = console.log, error = console.error;
@@ -163,8 +164,8 @@ Deno.test("collect cli: replayed run stores, prints the summary; dry-run writes 
   }
 });
 
-const ETF = new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname;
-const SP500 = new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname;
+const ETF = fileURLToPath(new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url));
+const SP500 = fileURLToPath(new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url));
 
 async function storeMade(store: string): Promise<boolean> {
   return await Deno.stat(store).then(() => true, () => false);

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { programStderr } from "../scripts/_test_process.ts";
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError, FmaiError, InputError } from "@lib/core/mod.ts";
@@ -317,7 +318,7 @@ Deno.test("evaluate:ci guard: the expected file records tickers; another ticker 
 
 Deno.test("evaluate CLI: refusals exit 2 with one line before any work", async () => {
   const dir = await Deno.makeTempDir({ prefix: "evaluate-test-" });
-  const root = new URL("..", import.meta.url).pathname;
+  const root = fileURLToPath(new URL("..", import.meta.url));
   try {
     await Deno.writeTextFile(`${dir}/afile`, "");
     // --data names nothing: a run that started anyway would fail on other words
@@ -469,7 +470,7 @@ Deno.test("evaluate: a section failing in the worker fails the run with its type
       // the prices are there (the levels section runs), PhraseBank is not (the sentiment section fails)
       await Deno.mkdir(`${dir}/data`);
       await Deno.symlink(
-        new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname,
+        fileURLToPath(new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url)),
         `${dir}/data/sp500-5yr-ohlcv`,
       );
       const o = parseEvaluateArgs([

@@ -3,6 +3,7 @@
  * (embedded here; the real servers under `deno task test:integration`), the files are standard Parquet (read
  * back by pyarrow and pandas from `bench/peers/.venv` when it is there), bad input is refused before any work.
  */
+import { fileURLToPath } from "node:url";
 import { programStderr } from "../scripts/_test_process.ts";
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
@@ -44,7 +45,7 @@ import { copyFromParquet, copyToParquet } from "./store_copy.ts";
 import { storeConfigFor } from "./stores.ts";
 import { runPipeline } from "./run.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 /** Embedded stores with bars and news of a synthetic market, signals and predictions of every kind. */
 async function seeded(dir: string, prefix = "SYN"): Promise<Stores> {
@@ -614,7 +615,7 @@ Deno.test({
 
 Deno.test("export of the feature table: the market context of source.market, the source's VIX public at 16:15", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-export-market-" });
-  const etf = new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname;
+  const etf = fileURLToPath(new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url));
   const s = openEmbeddedStores(`${dir}/s`);
   try {
     const src = await csvSourceFor(etf);
@@ -663,7 +664,7 @@ Deno.test("export of the feature table: the market context of source.market, the
 
 Deno.test("export of the feature table: a config naming a market-wide news file exports the mkt_news_* columns the research run fits on", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-export-mnews-" });
-  const data = new URL("../../shared/data/", import.meta.url).pathname;
+  const data = fileURLToPath(new URL("../../shared/data/", import.meta.url));
   const etf = `${data}us-index-etf-daily-yahoo`;
   const cnbc = `${data}financial-news-headlines-cnbc-guardian/cnbc_headlines.csv`;
   const s = openEmbeddedStores(`${dir}/s`);
@@ -1043,7 +1044,7 @@ Deno.test("export of the feature table: per-symbol news stored from files other 
       `${dir}/own.csv`,
       "headline,published_at,symbol\nBeats estimates,2020-01-02T14:00:00Z,SYN00\n",
     );
-    const etf = new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname;
+    const etf = fileURLToPath(new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url));
     await Deno.writeTextFile(
       `${dir}/csv.yaml`,
       `news: {scorer: lexicon}\nsource: {kind: csv, csvDir: ${etf}, newsFiles: [${dir}/own.csv]}\n`,

@@ -18,6 +18,7 @@
  * step failed (a Python step, hash mismatch, parity, ...), 2 usage error (before any work).
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, FmaiError, oneLine, shown, wholeNumber } from "@lib/core/mod.ts";
@@ -33,7 +34,7 @@ import { createSyntheticMarket } from "@lib/sources/mod.ts";
 import { asConfigError, checkWritableDir, parseArgsOnce, reportCliError } from "./_cli_error.ts";
 import { checkLmDir, lmDir, lmRegistryDir, textScoreMemoPath } from "./lm.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const TRAINING = join(ROOT, "training", "lm");
 const SHARED = join(ROOT, "..", "shared", "data");
 const BASE_NAMES: Record<string, string> = { minilm: "all-minilm-l6-v2", mpnet: "all-mpnet-base-v2" };

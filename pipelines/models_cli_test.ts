@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { equal, ok } from "node:assert/strict";
 import { type Lineage, registerVersion } from "@lib/models/mod.ts";
 import { openEmbeddedStores, type Stores } from "@lib/store/mod.ts";
@@ -241,7 +242,7 @@ Deno.test("models CLI: show prints only JSON on stdout; a config's notes (a symb
   try {
     const v1 = await storeWithOneVersion(`${dir}/s`);
     await Deno.writeTextFile(`${dir}/c.yaml`, "source:\n  symbols: [spy, QQQ]\n");
-    const cli = new URL("./models_cli.ts", import.meta.url).pathname;
+    const cli = fileURLToPath(new URL("./models_cli.ts", import.meta.url));
     const r = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", cli, "show", v1, "--config", `${dir}/c.yaml`, "--store-dir", `${dir}/s`],
       stdout: "piped",

@@ -2,6 +2,7 @@
  * Real news from CSV files through the documented commands: `--news-file` on the research run and on
  * `deno task collect --source csv`, into the stores, scored by the run's scorer and joined point-in-time.
  */
+import { fileURLToPath } from "node:url";
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
 import { openEmbeddedStores } from "@lib/store/mod.ts";
@@ -9,7 +10,7 @@ import { loadConfig } from "./config.ts";
 import { parseCollectArgs } from "./collect_cli.ts";
 import { runPipeline } from "./run.ts";
 
-const DATA = new URL("../../shared/data/", import.meta.url).pathname;
+const DATA = fileURLToPath(new URL("../../shared/data/", import.meta.url));
 const SP500 = `${DATA}sp500-5yr-ohlcv`;
 const BENZINGA = `${DATA}benzinga-analyst-ratings-subset/analyst_ratings_processed_A-ACAT_subset.csv`;
 const ETFS = `${DATA}us-index-etf-daily-yahoo`;

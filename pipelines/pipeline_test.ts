@@ -2,6 +2,7 @@
  * End-to-end tests of the pipeline on the synthetic market: nothing found when nothing is planted, the planted
  * news effect and support/resistance levels found when planted, idempotent re-runs.
  */
+import { fileURLToPath } from "node:url";
 import { equal, ok, throws } from "node:assert/strict";
 import { chanceTest, SwingLevelModel } from "@lib/models/mod.ts";
 import { closeTime, ConfigError, sessions } from "@lib/core/mod.ts";
@@ -232,7 +233,7 @@ Deno.test({
 });
 
 Deno.test("the input note counts the skipped rows of the requested symbols and dates, not the whole file's", async () => {
-  const dir = new URL("../../shared/data/stocknet-tweets-prices", import.meta.url).pathname;
+  const dir = fileURLToPath(new URL("../../shared/data/stocknet-tweets-prices", import.meta.url));
   const src = await csvSourceFor(dir);
   // the file skips 3 rows (PTR, REX, SNP on 2016-06-29, empty prices)
   const req = {
@@ -254,7 +255,9 @@ Deno.test("the input note counts the skipped rows of the requested symbols and d
 });
 
 Deno.test("the input note names the suspect prices of the requested symbols and dates", async () => {
-  const src = await csvSourceFor(new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname);
+  const src = await csvSourceFor(
+    fileURLToPath(new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url)),
+  );
   const req = { symbols: ["AAPL", "LNT"], from: "2016-01-04", to: "2016-12-30" };
   await src.bars(req);
   const lnt = inputNote(src, req);
@@ -273,7 +276,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const dir = new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname;
+    const dir = fileURLToPath(new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url));
     const base = {
       source: { kind: "csv", csvDir: dir, symbols: ["SPY", "QQQ"], from: "2015-01-02", to: "2017-12-29" },
       models: { trend: ["majority", "logistic"] },
@@ -327,7 +330,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const dir = new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname;
+    const dir = fileURLToPath(new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url));
     const reportDir = await Deno.makeTempDir({ prefix: "fmai-short-" });
     const stores = openEmbeddedStores(":memory:");
     try {

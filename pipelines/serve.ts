@@ -10,6 +10,7 @@
  * CORS stays off unless `FMAI_API_CORS_ORIGINS` lists origins.
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { ConfigError, FmaiError, oneLine, shown } from "@lib/core/mod.ts";
 import {
   API_KEY_PATTERN,
@@ -39,7 +40,7 @@ const USAGE = `usage: deno task serve [--port 8787] [--hostname 127.0.0.1] [--co
   rate limits are per key: --rate (requests/s) and --burst (at least 1) of \`keys add\`
   CORS: FMAI_API_CORS_ORIGINS=https://a.example,https://b.example (off when unset)`;
 
-const REPO_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 
 /** The key file path: `FMAI_API_KEYS_FILE` or `~/.config/fmai/api-keys.json`; never inside the repository. */
 export function keysFilePath(env: Record<string, string | undefined> = Deno.env.toObject()): string {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { programStderr } from "../scripts/_test_process.ts";
 import { deepEqual, equal, match, ok, rejects, throws } from "node:assert/strict";
 import mysql from "mysql2/promise";
@@ -22,7 +23,7 @@ import { storeConfigFor } from "./stores.ts";
 Deno.test("serve CLI: the key file must live outside the repository; env keys are hashed", async () => {
   throws(() => keysFilePath({ FMAI_API_KEYS_FILE: "./keys.json" }), ConfigError);
   throws(
-    () => keysFilePath({ FMAI_API_KEYS_FILE: new URL("../data/k.json", import.meta.url).pathname }),
+    () => keysFilePath({ FMAI_API_KEYS_FILE: fileURLToPath(new URL("../data/k.json", import.meta.url)) }),
     ConfigError,
   );
   equal(keysFilePath({ HOME: "/home/u" }), "/home/u/.config/fmai/api-keys.json");
@@ -39,7 +40,7 @@ Deno.test("serve CLI: the key file must live outside the repository; env keys ar
 Deno.test("serve CLI: a key file reached through a link into the repository is refused like one inside it", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await Deno.symlink(new URL("..", import.meta.url).pathname, `${dir}/repo-link`);
+    await Deno.symlink(fileURLToPath(new URL("..", import.meta.url)), `${dir}/repo-link`);
     throws(
       () => keysFilePath({ FMAI_API_KEYS_FILE: `${dir}/repo-link/secrets/k.json` }),
       /^ConfigError: api key file .*repo-link\/secrets\/k\.json is inside the repository/,
@@ -224,7 +225,7 @@ async function serveCli(
         ...(args[0] === "keys" ? [] : ["--store-dir", storeDir(dir)]),
         ...args,
       ],
-      cwd: new URL("..", import.meta.url).pathname,
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
       env: {
         FMAI_API_KEYS: key,
         FMAI_API_KEY_HASHES: "",
@@ -378,7 +379,7 @@ Deno.test("serve keys add waits for the key file's lock: a change made under it 
     const keysCli = (...args: string[]) =>
       new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", "pipelines/serve.ts", "keys", ...args],
-        cwd: new URL("..", import.meta.url).pathname,
+        cwd: fileURLToPath(new URL("..", import.meta.url)),
         env: { FMAI_API_KEYS_FILE: file },
         stdout: "piped",
         stderr: "piped",

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { deepEqual, equal, notEqual, ok, rejects, throws } from "node:assert/strict";
 import {
   closeTime,
@@ -1167,7 +1168,7 @@ Deno.test({
       overrides: {
         source: {
           kind: "csv",
-          csvDir: new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname,
+          csvDir: fileURLToPath(new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url)),
           from: "2015-01-02",
           to: "2018-12-31",
         },
@@ -1215,7 +1216,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const data = new URL("../../shared/data/", import.meta.url).pathname;
+    const data = fileURLToPath(new URL("../../shared/data/", import.meta.url));
     const source = {
       kind: "csv",
       csvDir: `${data}us-index-etf-daily-yahoo`,
@@ -1388,7 +1389,7 @@ Deno.test("signal: what a csv source cannot give (a symbol, the market context, 
   try {
     const csv = {
       kind: "csv",
-      csvDir: new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname,
+      csvDir: fileURLToPath(new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url)),
       symbols: ["SPY", "QQQ"],
       from: "2019-01-02",
     };
@@ -1610,7 +1611,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const dir = new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname;
+    const dir = fileURLToPath(new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url));
     const cfgOf = async (market: unknown) =>
       await loadConfig({
         overrides: {

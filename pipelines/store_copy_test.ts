@@ -2,6 +2,7 @@
  * store:copy and backend selection. The server part runs under `deno task test:integration` (it needs the
  * environment `.services/env` provides); without it that test is ignored with a message naming the command.
  */
+import { fileURLToPath } from "node:url";
 import { programStderr } from "../scripts/_test_process.ts";
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
@@ -329,7 +330,7 @@ Deno.test("store:copy: the same stores on both sides are compared parsed, not as
   equal(sameBackends(parseBackends("embedded"), parseBackends("mysql")), false);
 });
 
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
 async function storeCopy(...args: string[]) {
   const r = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${ROOT}pipelines/store_copy.ts`, ...args],

@@ -1,9 +1,10 @@
+import { fileURLToPath } from "node:url";
 import { programStderr } from "./_test_process.ts";
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
 import { intFlag, intListFlag, outFileFlag, toolUsage } from "./_args.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The scripts whose flags go through toolArgs, with their deno.json task. */
 const SCRIPTS: [string, string][] = [
   ["bench:api", "bench/api_bench.ts"],

@@ -3,9 +3,10 @@
  * servers with pid files, waiting.
  * @module
  */
+import { fileURLToPath } from "node:url";
 
 /** Repository root (the parent of `scripts/`). */
-export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+export const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 /** Data, logs, pid files and the `env` file of the local servers (gitignored). */
 export const SERVICES_DIR = Deno.env.get("FMAI_SERVICES_DIR") ?? `${ROOT}/.services`;
 /** Build cache: binaries and sources built once per machine. */

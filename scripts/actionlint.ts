@@ -4,6 +4,7 @@
  * of `scripts/services.ts`). Exit 0 clean, 1 findings or a failed build.
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { CACHE_DIR, exists, run } from "./_services_common.ts";
 import { toolArgs } from "./_args.ts";
 
@@ -36,7 +37,7 @@ if (import.meta.main) {
   toolArgs("actionlint", {}); // no flags: --help prints the usage, anything else is one line, exit 2
   try {
     const bin = await buildActionlint();
-    const root = new URL("..", import.meta.url).pathname;
+    const root = fileURLToPath(new URL("..", import.meta.url));
     const files: string[] = [];
     for await (const e of Deno.readDir(`${root}.github/workflows`)) {
       if (e.isFile && /\.ya?ml$/.test(e.name)) files.push(`.github/workflows/${e.name}`);

@@ -4,10 +4,11 @@
  * bench/results. Plus the two refusals that need the data (walk-forward folds that do not fit) and bench:lm's
  * report of a model that fails to load. Each child is a separate `deno run`, a few at a time.
  */
+import { fileURLToPath } from "node:url";
 import { programStderr } from "./_test_process.ts";
 import { equal, ok } from "node:assert/strict";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS = `${ROOT}bench/results`;
 const dec = new TextDecoder();
 
@@ -129,6 +130,10 @@ Deno.test("bench:api: a port of its servers in use is one line (exit 2) before a
     equal(r.code, 2, r.err);
     equal(r.err, "error: port 18911 is in use: bench:api runs its servers on 18911 and 18912");
     equal(r.out, "");
+    // a bad FMAI_MYSQL_URL is refused before any work too (it was read after the embedded run)
+    const bad = await run("bench/api_bench.ts", [], { FMAI_MYSQL_URL: "mysql//u:sekretpw@h:1/fmai" });
+    equal(bad.code, 2, bad.err);
+    ok(/^error: not a mysql URL/.test(bad.err) && !bad.err.includes("sekretpw"), bad.err);
   } finally {
     other.close();
   }

@@ -10,6 +10,7 @@
  * next to it (or under `--shots`). Default files: `reports/notebooks/*.html`. Exits 1 on any failure.
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { intFlag, toolArgs, toolCheck } from "./_args.ts";
 import { ConfigError } from "@lib/core/mod.ts";
 import { checkReportPath, checkWritableDir } from "../pipelines/_cli_error.ts";
@@ -18,7 +19,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { junitXml } from "./notebooks.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+const ROOT = fileURLToPath(new URL("../", import.meta.url)).replace(/\/$/, "");
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
 const LAUNCH_ARGS = [
   "--headless",

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { probeWebGpu } from "@lib/models/mod.ts";
 import { type BackendReport, formatReports, parseGpuCheckArgs } from "./gpu_check.ts";
@@ -12,7 +13,7 @@ Deno.test({
     const args = ["--backends", "webgpu,wasm", "--allow-fallback", "--seq", "lstm", "--symbols", "8"];
     args.push("--sessions", "200", "--epochs", "1", "--batch", "256", "--json", json);
     const p = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("./gpu_check.ts", import.meta.url).pathname, ...args],
+      args: ["run", "-A", fileURLToPath(new URL("./gpu_check.ts", import.meta.url)), ...args],
       stdout: "piped",
       stderr: "piped",
     }).output();

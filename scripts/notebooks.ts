@@ -17,6 +17,7 @@
  * (one line, exit 2) before jupyter starts.
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { intFlag, toolArgs } from "./_args.ts";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
@@ -28,7 +29,7 @@ import {
   reportCliError,
 } from "../pipelines/_cli_error.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+const ROOT = fileURLToPath(new URL("../", import.meta.url)).replace(/\/$/, "");
 const NB_DIR = `${ROOT}/notebooks`;
 const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 /** The MIME type the Deno kernel adds when it displays a DataFrame (with a `text/html` table). */

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { programStderr } from "./_test_process.ts";
 import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
@@ -149,7 +150,7 @@ Deno.test("checkRun refuses unknown names, bad --jobs/--timeout, unwritable --ou
       [{ out: `${dir}/file/out` }, [], /^--out .*file is not a directory$/],
       [{ out: "" }, [], /^--out: empty path/],
       [
-        { out: new URL("../notebooks/", import.meta.url).pathname },
+        { out: fileURLToPath(new URL("../notebooks/", import.meta.url)) },
         [],
         /^--out .*is the notebooks' own folder/,
       ],
@@ -193,7 +194,7 @@ Deno.test("notebooks CLI: bad arguments are one line, exit 2, before jupyter or 
         args: [
           "run",
           "-A",
-          new URL("./notebooks.ts", import.meta.url).pathname,
+          fileURLToPath(new URL("./notebooks.ts", import.meta.url)),
           ...args,
           "--out",
           `${dir}/out`,
@@ -325,7 +326,7 @@ Deno.test("notebooks CLI: manifest.json keeps the entries of notebooks not run; 
     const run = async (fail: string, ...args: string[]) => {
       const bad = fail.startsWith("bad:") ? fail.slice(4) : "-";
       const r = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", new URL("./notebooks.ts", import.meta.url).pathname, ...args, "--out", out],
+        args: ["run", "-A", fileURLToPath(new URL("./notebooks.ts", import.meta.url)), ...args, "--out", out],
         env: {
           JUPYTER_DATA_DIR: jupyterData,
           NO_COLOR: "1",
@@ -389,7 +390,14 @@ Deno.test("notebooks CLI: a stopped run leaves no temporary folder (the template
     const { jupyterData, bin } = await fakeJupyter(dir), tmp = `${dir}/tmp`;
     await Deno.mkdir(tmp);
     const p = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("./notebooks.ts", import.meta.url).pathname, "01", "--out", `${dir}/out`],
+      args: [
+        "run",
+        "-A",
+        fileURLToPath(new URL("./notebooks.ts", import.meta.url)),
+        "01",
+        "--out",
+        `${dir}/out`,
+      ],
       env: { JUPYTER_DATA_DIR: jupyterData, NO_COLOR: "1", PATH: bin, TMPDIR: tmp, FAKE_SLEEP: "1" },
       stdout: "piped",
       stderr: "piped",
@@ -478,7 +486,14 @@ Deno.test({
         { mode: 0o755 },
       );
       const cli = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", new URL("./notebooks.ts", import.meta.url).pathname, "01", "--out", `${dir}/out`],
+        args: [
+          "run",
+          "-A",
+          fileURLToPath(new URL("./notebooks.ts", import.meta.url)),
+          "01",
+          "--out",
+          `${dir}/out`,
+        ],
         env: { JUPYTER_DATA_DIR: jupyterData, NO_COLOR: "1", PATH: `${bin}:/usr/bin:/bin` },
         stdout: "null",
         stderr: "piped",

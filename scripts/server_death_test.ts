@@ -4,6 +4,7 @@
  * circuit breaker stops it instead of retrying every remaining symbol); after a restart a re-run completes, and
  * the stored bars equal a clean run's (count and SHA-256 of every row).
  */
+import { fileURLToPath } from "node:url";
 import { programStderr } from "./_test_process.ts";
 import { deepEqual, equal, ok } from "node:assert/strict";
 import mysql from "mysql2/promise";
@@ -11,7 +12,7 @@ import { mySqlConfigFromUrl } from "@lib/store/mod.ts";
 import { livePid, ROOT, SERVICES_DIR, sleep } from "./_services_common.ts";
 
 const URL_ = Deno.env.get("FMAI_MYSQL_URL");
-const SP500 = new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname;
+const SP500 = fileURLToPath(new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url));
 const PID_FILE = `${SERVICES_DIR}/mysql/server.pid`;
 
 function urlFor(db: string): string {

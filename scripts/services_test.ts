@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { programStderr } from "./_test_process.ts";
 import { parseEnvFile, shq } from "./_services_common.ts";
@@ -73,7 +74,7 @@ Deno.test("services env file: up/down of some services keep the entries of the o
 Deno.test("services CLI: --help is the usage (exit 0); a flag or service it does not know is one line, exit 2", async () => {
   const run = async (...args: string[]) => {
     const o = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("./services.ts", import.meta.url).pathname, ...args],
+      args: ["run", "-A", fileURLToPath(new URL("./services.ts", import.meta.url)), ...args],
       stdout: "piped",
       stderr: "piped",
     }).output();

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { equal, ok } from "node:assert/strict";
 import { levelOutcome } from "../dataset/mod.ts";
 import { mulberry32 } from "../core/mod.ts";
@@ -5,7 +6,7 @@ import { levelEvents, levelRates, nearestLevels } from "./levels.ts";
 import { loadAllSp500 } from "./data.ts";
 import { SwingLevelModel } from "../models/mod.ts";
 
-const s = (await loadAllSp500(new URL("../../../shared/data", import.meta.url).pathname)).get("AAPL")!;
+const s = (await loadAllSp500(fileURLToPath(new URL("../../../shared/data", import.meta.url)))).get("AAPL")!;
 
 Deno.test("nearestLevels: supports below and resistances above the close", () => {
   const m = new SwingLevelModel();

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { closeTime, nextSession, sessionForKnownAt } from "../core/mod.ts";
@@ -74,7 +75,7 @@ Deno.test("newsPanel: after-close news counts for the next session (decision-tim
 });
 
 Deno.test("market headlines: the CNBC and Guardian files as SPY's news, joined to SPY's next-session total return", async () => {
-  const shared = new URL("../../../shared/data", import.meta.url).pathname;
+  const shared = fileURLToPath(new URL("../../../shared/data", import.meta.url));
   const items = await loadMarketHeadlines(shared);
   equal(items.length, 20_600); // 2,800 CNBC + 17,800 Guardian headlines, none repeated
   ok(items.every((i) => i.ticker === MARKET_NEWS_TICKER && i.text.length > 0));
@@ -92,7 +93,7 @@ Deno.test("market headlines: the CNBC and Guardian files as SPY's news, joined t
 });
 
 Deno.test("Benzinga and StockNet through the news files' time parser: a 16:00:00 stamp counts for the next session", () => {
-  const shared = new URL("../../../shared/data", import.meta.url).pathname;
+  const shared = fileURLToPath(new URL("../../../shared/data", import.meta.url));
   const { items } = loadBenzinga(shared);
   // Benzinga stamps to the minute and writes 16:00:00: known at the end of that minute, after the close
   const abax = items.filter((i) => i.ticker === "ABAX" && i.text.startsWith("Abaxis Reports Q3 EPS $0.26"));

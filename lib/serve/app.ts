@@ -147,10 +147,13 @@ export function requestTarget(url: string): string {
   return start < 0 ? "/" : url.slice(start);
 }
 
-/** True when the path of a request target has a `.` or `..` segment, written plainly or percent-encoded. */
+/**
+ * True when the path of a request target has a `.` or `..` segment, written plainly or percent-encoded, between
+ * `/` or `\` (a URL parser reads a backslash in an http path as a slash, and resolves the segment).
+ */
 export function hasDotSegment(target: string): boolean {
   const path = target.split(/[?#]/, 1)[0];
-  return path.split("/").some((seg) => /^(?:\.|%2e){1,2}$/i.test(seg));
+  return path.split(/[/\\]/).some((seg) => /^(?:\.|%2e){1,2}$/i.test(seg));
 }
 
 const GUARDED = [401, 403, 413, 414, 429, 500, 503] as const;

@@ -108,7 +108,18 @@ Deno.test("serve: auth: missing, wrong and revoked keys are refused; bearer and 
 Deno.test("serve: the URL limit counts the path and query as sent, not the host; . and .. segments are 404", async () => {
   equal(requestTarget("http://a.test:8080/x/y?q=1"), "/x/y?q=1");
   equal(requestTarget("https://a.test"), "/");
-  for (const p of ["/v1/./models", "/v1/../x", "/v1/signals/%2e%2E/models", "/v1/models/%2E", "/.?x=1"]) {
+  for (
+    const p of [
+      "/v1/./models",
+      "/v1/../x",
+      "/v1/signals/%2e%2E/models",
+      "/v1/models/%2E",
+      "/.?x=1",
+      "/v1/signals\\..\\models",
+      "/v1/signals/..\\models",
+      "/v1/signals\\%2e%2e\\models",
+    ]
+  ) {
     ok(hasDotSegment(p), p);
   }
   for (

@@ -1,9 +1,10 @@
+import { fileURLToPath } from "node:url";
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { withTempDir } from "./_test_dir.ts";
-import { ConfigError, redact, StoreError } from "../core/mod.ts";
-import { embeddedConfig, openStores, type StoreConfig } from "./config.ts";
+import { ConfigError, InputError, redact, StoreError } from "../core/mod.ts";
+import { embeddedConfig, mySqlConfigFromUrl, openStores, type StoreConfig } from "./config.ts";
 import { openEmbeddedStores } from "./embedded.ts";
-import { secretsOf } from "./urls.ts";
+import { redactUrl, secretsOf } from "./urls.ts";
 import { BARS } from "./schema.ts";
 
 Deno.test("store config: embedded config opens SQLite + folder under dataDir", async () => {
@@ -59,7 +60,7 @@ Deno.test("store config: the embedded path runs with npm disabled (no driver is 
         `await s.tables.ensureTable({ name: "x", columns: { a: "text" }, key: ["a"] });\n` +
         `await s.close();\nconsole.log("embedded-ok");\n`,
     );
-    const config = new URL("../../deno.json", import.meta.url).pathname;
+    const config = fileURLToPath(new URL("../../deno.json", import.meta.url));
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "--no-npm", "--config", config, script],
       stdout: "piped",
@@ -115,4 +116,21 @@ Deno.test("openStores parts: a part a command does not use is not opened (no ser
       await stores.close();
     }
   });
+});
+
+Deno.test("a malformed mysql URL is refused without its password (a mistyped scheme, no scheme)", () => {
+  for (
+    const url of ["mysql//u:sekretpw@127.0.0.1:3307/fmai", "mysql:/u:sekretpw@h:1/db", "u:sekretpw@h:1/db"]
+  ) {
+    try {
+      mySqlConfigFromUrl(url);
+      ok(false, `${url} accepted`);
+    } catch (e) {
+      ok(e instanceof InputError, String(e));
+      ok(!String(e).includes("sekretpw"), String(e));
+      ok(String(e).includes("***@"), String(e));
+    }
+  }
+  equal(redactUrl("mysql://u:p%40ss@h:1/db"), "mysql://u:***@h:1/db");
+  equal(redactUrl("no-credentials-here"), "no-credentials-here");
 });

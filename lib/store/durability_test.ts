@@ -1,10 +1,13 @@
+import { fileURLToPath } from "node:url";
 import { deepEqual, equal, ok } from "node:assert/strict";
 import type { TableStore } from "./types.ts";
 import { openSqliteTables } from "./sqlite_tables.ts";
 
-const CSV = new URL("../../../shared/data/sp500-5yr-ohlcv/all_stocks_5yr.csv.gz", import.meta.url).pathname;
-const SCRIPT = new URL("../../scripts/ingest_bars.ts", import.meta.url).pathname;
-const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
+const CSV = fileURLToPath(
+  new URL("../../../shared/data/sp500-5yr-ohlcv/all_stocks_5yr.csv.gz", import.meta.url),
+);
+const SCRIPT = fileURLToPath(new URL("../../scripts/ingest_bars.ts", import.meta.url));
+const CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
 const LIMIT = 100_000;
 const CHUNK = 20_000;
 // The test edge reads the environment; `deno task test:integration` sets it.

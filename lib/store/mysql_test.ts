@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError, InputError, StoreError } from "../core/mod.ts";
 import { tableContract } from "./contract_tables.ts";
@@ -345,7 +346,7 @@ console.log("go");
 await s.upsert(${JSON.stringify(t)}, rows);`,
       );
       const p = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--config", new URL("../../deno.json", import.meta.url).pathname, script],
+        args: ["run", "-A", "--config", fileURLToPath(new URL("../../deno.json", import.meta.url)), script],
         env: { FMAI_MYSQL_URL: url },
         stdout: "piped",
         stderr: "null",

@@ -44,10 +44,14 @@ export function splitUrl(url: string): UrlParts | null {
   };
 }
 
-/** `url` with its password replaced by `***` (cut by {@linkcode splitUrl}); fit for messages and logs. */
+/**
+ * `url` with its password replaced by `***` (cut by {@linkcode splitUrl}); fit for messages and logs. A URL that
+ * does not parse (`mysql//u:pw@h`, `u:pw@h`) has whatever stands between its first `:` and the `@` after it
+ * replaced, so a mistyped scheme does not print the password.
+ */
 export function redactUrl(url: string): string {
   const p = splitUrl(url);
-  if (!p) return url;
+  if (!p) return url.replace(/:[^@\s]*@/, ":***@");
   if (!p.hasPassword) return url;
   return `${p.scheme}://${encodeURIComponent(p.user)}:***@${p.rest}`;
 }

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { closeTime, DataSourceError, nyDate, sessions } from "@lib/core/mod.ts";
 import { createReplayFetch, createSyntheticMarket, csvSourceFor } from "@lib/sources/mod.ts";
@@ -178,7 +179,7 @@ Deno.test("prices: a market source answering for another spelling fails the symb
   const t = await tempStores();
   try {
     const market = await csvSourceFor(
-      new URL("../../../shared/data/us-index-etf-daily-yahoo", import.meta.url).pathname,
+      fileURLToPath(new URL("../../../shared/data/us-index-etf-daily-yahoo", import.meta.url)),
     );
     const [row] = await pricesStep.run({ market }, t.stores, {
       symbols: ["spy"],

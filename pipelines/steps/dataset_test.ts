@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { InputError, type NewsItem, sessions } from "@lib/core/mod.ts";
 import { csvSourceFor } from "@lib/sources/mod.ts";
@@ -46,7 +47,7 @@ Deno.test("scoring line: items scored, distinct texts run and from the memo, ite
   );
 });
 
-const SP500 = new URL("../../../shared/data/sp500-5yr-ohlcv", import.meta.url).pathname;
+const SP500 = fileURLToPath(new URL("../../../shared/data/sp500-5yr-ohlcv", import.meta.url));
 const OPTS = { trainFrac: 0.6, validFrac: 0.2, purge: 1, embargo: 5 };
 const SPEC = makeSpec();
 const SPLIT = { segments: { trainFrac: 0.6, validFrac: 0.2 }, scorer: lexiconScorer() };
@@ -192,7 +193,7 @@ Deno.test("holes against the exchange calendar: small ones are a note; a later l
 });
 
 Deno.test("the project's real price data is not refused by the calendar check (sp500 protocol, ETFs, stocknet)", async () => {
-  const shared = new URL("../../../shared/data/", import.meta.url).pathname;
+  const shared = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
   const counts: Record<string, string> = {};
   for (const name of ["sp500-5yr-ohlcv", "us-index-etf-daily-yahoo", "stocknet-tweets-prices"]) {
     const src = await csvSourceFor(`${shared}${name}`);
