@@ -5,7 +5,8 @@
  * second (robust on a shared machine: wall time depends on what else runs, CPU time much less), and the
  * projected time for all 106k StockNet tweets. Writes `bench/results/lm-<date>.json` (or `--json`).
  *
- * `--n` and `--batch` are positive integers, `--threads` a comma-separated list of them; a bad flag or value is
+ * `--batch` is fp32's texts per batch (int8 runs one text at a time, as news scoring runs it: a batch would change
+ * each text's score). `--n` and `--batch` are positive integers, `--threads` a comma-separated list of them; a bad flag or value is
  * refused with exit 2 before any work. A variant a model does not ship (e.g. no int8) is skipped with a line; an
  * installed model (variant) that fails to load is one line `error: ...` on stderr, the others are still measured
  * and written (the failures under `failed`), and the exit code is 1. With no model installed only the lexicon
@@ -139,7 +140,9 @@ for (const ref of REFS) {
       continue;
     }
     for (const threads of threadList) {
-      const m = await loadTextModel(ref, { variant, threads, batchSize: batch }).catch((e: unknown) => e);
+      // int8 runs one text at a time (a batch would change each text's score): --batch is fp32's
+      const batchSize = variant === "int8" ? 1 : batch;
+      const m = await loadTextModel(ref, { variant, threads, batchSize }).catch((e: unknown) => e);
       if (!(m instanceof OnnxTextModel)) {
         fail({ model: ref, variant, error: m ? oneLine(m) : "not in the registry" });
         break; // its other thread counts would fail the same way: one line per model (variant)

@@ -40,7 +40,11 @@ export interface TextModelMeta {
 export interface TextModelOptions {
   /** Which ONNX file: `fp32` (default) or `int8` where the model has one. */
   variant?: string;
-  /** Texts per padded batch (default 32). */
+  /**
+   * Texts per padded batch (default 32). The `int8` variant runs one text at a time (default 1; a larger batch is
+   * a `RangeError`): its dynamically quantized graph takes each batch's value range, so a text's score depended on
+   * the texts batched with it (up to 0.37 apart for one headline), and the caches froze whichever batch came first.
+   */
   batchSize?: number;
   /**
    * onnxruntime intra-op threads (default 1: on a busy 2-core machine one thread per process is fastest). A
@@ -135,11 +139,13 @@ export class OnnxTextModel {
   }
 
   /**
-   * `name@version/variant#<first 16 hex of the weights' SHA-256>`: what a cached score or embedding records as
-   * its producer, so a model retrained under the same version never reads the earlier model's cached outputs.
+   * `name@version/variant#<first 16 hex of the weights' SHA-256>` (`:1` after it for int8, scored one text at a
+   * time): what a cached score or embedding records as its producer, so a model retrained under the same version
+   * never reads the earlier model's cached outputs.
    */
   get cacheId(): string {
-    return `${this.id}#${this.digest.slice(0, 16)}`;
+    // int8 outputs cached before it ran one text at a time depended on their batch: not reused
+    return `${this.id}#${this.digest.slice(0, 16)}${this.variant === "int8" ? ":1" : ""}`;
   }
 
   /** Embedding width. */
@@ -204,7 +210,14 @@ export class OnnxTextModel {
     }
     const want = typeof options.threads === "function" ? options.threads : null;
     const threads = typeof options.threads === "function" ? options.threads() : options.threads ?? 1;
-    const batchSize = options.batchSize ?? 32;
+    const perText = variant === "int8";
+    const batchSize = options.batchSize ?? (perText ? 1 : 32);
+    if (perText && batchSize !== 1) {
+      throw new RangeError(
+        `batchSize ${batchSize}: the int8 variant is scored one text at a time (its dynamic quantization takes each ` +
+          "batch's range, so a batch would change each text's score)",
+      );
+    }
     const maxLength = options.maxLength ?? meta.maxLength;
     if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RangeError(`batchSize ${batchSize}`);
     checkThreads(threads);

@@ -141,8 +141,21 @@ for (const ref of SENTIMENT_REFS) {
           variant: "int8",
         });
         const pq = await q.predict(texts);
+        // int8 runs one text at a time: a text's score is the same alone as among others (a batch's range set
+        // each text's quantization, so its score moved with its neighbours)
+        const alone = await q.predictProba([texts[1]]), among = await q.predictProba(texts);
+        deepEqual([...alone], [...among.subarray(3, 6)]);
         await q.release();
         equal([...pq].join(), [...pred].join());
+        await rejects(
+          async () =>
+            OnnxTextModel.fromArtifacts(m.name, m.version, await filesOf(ref), {
+              variant: "int8",
+              batchSize: 8,
+            }),
+          /batchSize 8: the int8 variant is scored one text at a time/,
+        );
+        ok(q.cacheId.endsWith(":1") && !m.cacheId.endsWith(":1"), `${q.cacheId} ${m.cacheId}`);
       }
     },
   );
