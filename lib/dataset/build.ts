@@ -93,7 +93,10 @@ export interface BuildDatasetInput {
   rankFeatures?: readonly string[];
   /** Run `assertNoLookahead` on every feature function with the longest series (default true). */
   checkFeatures?: boolean;
-  /** Decay per session of `news_sent_decay` (default 0.5) over `newsWindow` sessions (default 5). */
+  /**
+   * Decay per session of `news_sent_decay` (default 0.5) over `newsWindow` sessions (default 5): the symbol's own
+   * last rows, so across a hole in its bars the window reaches back past the sessions it did not trade.
+   */
   newsDecay?: number;
   newsWindow?: number;
   /**
