@@ -41,13 +41,12 @@ import {
 } from "@lib/core/mod.ts";
 import {
   barsToSeriesMap,
-  forwardAdjust,
+  labelPrices,
   rowsBetween,
   rowsOnDate,
   type SegmentSpec,
   type SymbolSeries,
   toSeries,
-  totalReturnSeries,
 } from "@lib/dataset/mod.ts";
 import {
   DEFAULT_FEATURE_SET,
@@ -948,7 +947,7 @@ export function tradedReturns(
   for (const [symbol, s] of barsToSeriesMap(bars.filter((b) => b.date === entry || b.date === exit))) {
     if (s.dates.length !== 2 || !(s.open[0] > 0) || !(s.open[1] > 0)) continue;
     const own = actions.filter((a) => a.symbol === symbol);
-    const tr = own.length ? forwardAdjust(s, own, () => Infinity) : totalReturnSeries(s);
+    const tr = labelPrices(s, own);
     const r = tr.open[1] / tr.open[0] - 1;
     if (Number.isFinite(r)) out.set(symbol, r);
   }

@@ -34,7 +34,7 @@ import { asOfIndex, newsByDecision } from "./asof.ts";
 import { DEFAULT_NEUTRAL_K, LABEL_HORIZONS, seriesLabels } from "./labels.ts";
 import { assertFeatureSetNoLookahead } from "./lookahead.ts";
 import { assignSegments, validateSegments } from "./segments.ts";
-import { cloneSeries, forwardAdjust, totalReturnSeries } from "./series.ts";
+import { cloneSeries, forwardAdjust, labelPrices } from "./series.ts";
 import { windowView } from "./windows.ts";
 import {
   type Dataset,
@@ -374,10 +374,7 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
 
     // labels (look ahead by design) on total-return prices: the fully adjusted series when actions are given,
     // else the vendor's adjusted closes when the source has them
-    const lab = seriesLabels(
-      actions.length ? forwardAdjust(raw, actions, () => Infinity) : totalReturnSeries(raw),
-      neutralK,
-    );
+    const lab = seriesLabels(labelPrices(raw, actions), neutralK);
     // first index of this symbol in the valid / test segments: a label may not read it or anything later
     let vIdx = 0, tIdx = 0;
     while (vIdx < n && s.dates[vIdx] < validStart) vIdx++;

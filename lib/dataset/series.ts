@@ -256,6 +256,15 @@ export function totalReturnSeries(s: SymbolSeries): SymbolSeries {
   return out;
 }
 
+/**
+ * The series in the total-return prices the labels read (look ahead by design: for LABELS and realized outcomes
+ * only, never features): forward-adjusted with every one of `actions` (the symbol's splits and dividends) when
+ * there are any, else by the vendor's adjusted closes ({@link totalReturnSeries}).
+ */
+export function labelPrices(s: SymbolSeries, actions: CorporateAction[]): SymbolSeries {
+  return actions.length ? forwardAdjust(s, actions, () => Infinity) : totalReturnSeries(s);
+}
+
 /** A copy of the first `n` bars of a series. */
 export function cloneSeries(s: SymbolSeries, n = s.dates.length): SymbolSeries {
   const out: SymbolSeries = {
