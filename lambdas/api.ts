@@ -19,7 +19,7 @@ import process from "node:process";
 import { Buffer } from "node:buffer";
 import { handle } from "hono/aws-lambda";
 import { ConfigError, oneLine, StoreError } from "../lib/core/mod.ts";
-import { createApi, hasDotSegment, KeyRing, parseKeyHashes } from "../lib/serve/mod.ts";
+import { createApi, hasDotSegment, KeyRing, parseKeyHashes, SERVE_STORE_PARTS } from "../lib/serve/mod.ts";
 import { openStores, secretsOf } from "../lib/store/mod.ts";
 import { ensureTables } from "../pipelines/collect/mod.ts";
 import { checkStoreExists, existingOnly } from "../pipelines/stores.ts";
@@ -28,9 +28,6 @@ import { systemConfigFromEnv } from "./_system_config.ts";
 
 type Handler = ReturnType<typeof handle>;
 let ready: Promise<Handler> | null = null;
-
-/** The parts of a store the API reads. */
-const API_PARTS = ["tables", "objects"] as const;
 
 /** Builds the Hono app over the stores the environment names. */
 export async function buildHandler(env: Env = process.env): Promise<Handler> {
@@ -45,10 +42,10 @@ export async function buildHandler(env: Env = process.env): Promise<Handler> {
     ? { ...configured, tables: { ...configured.tables, retries: 2, connectTimeoutMs: 2000 } }
     : configured;
   // an embedded store the signal function never filled is refused, not created empty (as `deno task serve`)
-  await checkStoreExists(store, API_PARTS, "FMAI_DATA_DIR").catch((e) => {
+  await checkStoreExists(store, SERVE_STORE_PARTS, "FMAI_DATA_DIR").catch((e) => {
     throw new StoreError(oneLine(e), { backend: "embedded", cause: e });
   });
-  const stores = await openStores(existingOnly(store), { parts: API_PARTS });
+  const stores = await openStores(existingOnly(store), { parts: SERVE_STORE_PARTS });
   try {
     await ensureTables(stores);
   } catch (e) {

@@ -52,6 +52,7 @@ import {
   BARS,
   openStores,
   type Row,
+  type StorePart,
   type Stores,
   type TableQuery,
   type TableSchema,
@@ -77,7 +78,6 @@ import {
   existingOnly,
   readRows,
   storeConfigFor,
-  type StorePart,
 } from "./stores.ts";
 
 /** What `deno task export` can write: three store tables and the feature table. */

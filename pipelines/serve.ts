@@ -20,6 +20,7 @@ import {
   createApiKey,
   KeyRing,
   parseKeyHashes,
+  SERVE_STORE_PARTS,
 } from "@lib/serve/mod.ts";
 import { sha256Hex } from "@lib/core/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
@@ -488,9 +489,9 @@ export async function main(argv: string[]): Promise<number> {
     const storeCfg = await storeConfigFor(cfg.dataDir, chosenBackends(v.stores, env.FMAI_STORES));
     // the API reads the signals (tables) and the registry (objects): a mistyped --store-dir is refused, not
     // created (an empty new store would answer nothing while /healthz said ok)
-    await checkStoreExists(storeCfg, ["tables", "objects"]);
+    await checkStoreExists(storeCfg, SERVE_STORE_PARTS);
     // only what the API reads: a document server that is down or slow cannot delay or fail it
-    const stores = await openStores(existingOnly(storeCfg), { parts: ["tables", "objects"] });
+    const stores = await openStores(existingOnly(storeCfg), { parts: SERVE_STORE_PARTS });
     const ac = new AbortController();
     const stop = () => ac.abort();
     Deno.addSignalListener("SIGINT", stop);

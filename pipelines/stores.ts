@@ -350,8 +350,6 @@ export async function storeConfigFor(
   return cfg;
 }
 
-export { STORE_PARTS, type StorePart };
-
 /** The parts of `cfg` that are embedded: tables and documents in `<dataDir>/fmai.sqlite`, objects in `<dataDir>/objects/`. */
 export function embeddedParts(cfg: StoreConfig): StorePart[] {
   return STORE_PARTS.filter((p) => cfg[p].kind === "sqlite" || cfg[p].kind === "local");

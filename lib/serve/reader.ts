@@ -14,7 +14,14 @@ import {
   type VersionManifest,
   versionManifest,
 } from "../models/mod.ts";
-import { type ObjectStore, type Row, rowToSignal, type TableQuery, type TableStore } from "../store/mod.ts";
+import {
+  type ObjectStore,
+  type Row,
+  rowToSignal,
+  type StorePart,
+  type TableQuery,
+  type TableStore,
+} from "../store/mod.ts";
 import { Lru } from "./lru.ts";
 
 type Where = NonNullable<TableQuery["where"]>;
@@ -24,6 +31,9 @@ export interface ServeStores {
   tables: TableStore;
   objects: ObjectStore;
 }
+
+/** The parts of a store configuration the API reads (its {@link ServeStores}): what its server and Lambda open. */
+export const SERVE_STORE_PARTS: readonly StorePart[] = ["tables", "objects"];
 
 /** One production run: a model version's signals for one decision date. */
 export interface RunRef {
