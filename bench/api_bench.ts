@@ -19,6 +19,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { intFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
+import { benchMysql } from "../scripts/_bench.ts";
 import mysql from "mysql2/promise";
 import {
   closeTime,
@@ -30,16 +31,7 @@ import {
   type Signal,
 } from "../lib/core/mod.ts";
 import { type Lineage, promoteVersion, registerVersion } from "../lib/models/mod.ts";
-import {
-  ALL_SCHEMAS,
-  embeddedConfig,
-  mySqlConfigFromUrl,
-  openStores,
-  openTableStore,
-  signalToRow,
-  type StoreConfig,
-  type Stores,
-} from "../lib/store/mod.ts";
+import { ALL_SCHEMAS, openStores, signalToRow, type StoreConfig, type Stores } from "../lib/store/mod.ts";
 import { createApiKey } from "../lib/serve/mod.ts";
 import { storeConfigFor } from "../pipelines/stores.ts";
 
@@ -389,12 +381,7 @@ if (import.meta.main) {
   if (v.out !== undefined) await toolCheck(() => outFileFlag("out", v.out!));
   // FMAI_MYSQL_URL parsed and its server reached before any work (an error after the embedded run lost it)
   const mysqlUrl = v["skip-mysql"] ? undefined : Deno.env.get("FMAI_MYSQL_URL");
-  if (mysqlUrl) {
-    const cfg = toolCheck(() => mySqlConfigFromUrl(mysqlUrl));
-    await toolCheck(async () =>
-      await (await openTableStore({ ...embeddedConfig(""), tables: { kind: "mysql", ...cfg } })).close()
-    );
-  }
+  await benchMysql(mysqlUrl);
   // the servers' ports are free (another process answering there would be measured instead)
   for (const port of mysqlUrl ? [EMBEDDED_PORT, MYSQL_PORT] : [EMBEDDED_PORT]) {
     toolCheck(() => {

@@ -7,7 +7,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { median } from "../scripts/_median.ts";
+import { median } from "../scripts/_bench.ts";
 import { intFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { DEFAULT_FEATURE_SET, type FeatureSet, FMAI_CORE_V0 } from "@lib/features/mod.ts";
 import { buildDataset, TREND_SEGMENTS } from "@lib/dataset/mod.ts";

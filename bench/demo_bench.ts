@@ -4,7 +4,7 @@
  * (what a user waits for, including Deno start-up and module loading). Writes bench/results/demo-<date>.json.
  */
 import { fileURLToPath } from "node:url";
-import { median } from "../scripts/_median.ts";
+import { median } from "../scripts/_bench.ts";
 import { intFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { loadConfig } from "../pipelines/config.ts";
 import { runPipeline } from "../pipelines/run.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { median } from "../scripts/_median.ts";
+import { median } from "../scripts/_bench.ts";
 import { benchResultsFile, intFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { writeFileSync } from "node:fs";
 import * as F from "@lib/features/mod.ts";

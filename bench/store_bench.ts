@@ -14,11 +14,11 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { toolArgs, toolCheck } from "../scripts/_args.ts";
+import { toolArgs } from "../scripts/_args.ts";
+import { benchMysql } from "../scripts/_bench.ts";
 import {
   BARS,
   embeddedConfig,
-  mySqlConfigFromUrl,
   openSqliteTables,
   openTableStore,
   type Row,
@@ -128,15 +128,8 @@ async function run(
 
 if (import.meta.main) {
   toolArgs("bench:store", {});
-  // FMAI_MYSQL_URL is parsed and its server reached before any work: a bad URL or a server that is down is one
-  // line (exit 2 or 1), not a stack after the SQLite run
-  const url = Deno.env.get("FMAI_MYSQL_URL");
-  const mysql = url ? toolCheck(() => mySqlConfigFromUrl(url)) : null;
-  if (mysql) {
-    await toolCheck(async () =>
-      await (await openTableStore({ ...embeddedConfig(""), tables: { kind: "mysql", ...mysql } })).close()
-    );
-  }
+  // FMAI_MYSQL_URL parsed and its server reached before any work
+  const mysql = await benchMysql(Deno.env.get("FMAI_MYSQL_URL"));
   const t0 = performance.now();
   const rows = await readBarRows(CSV);
   const parseSeconds = (performance.now() - t0) / 1000;

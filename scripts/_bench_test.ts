@@ -1,5 +1,5 @@
 import { equal, ok } from "node:assert/strict";
-import { median } from "./_median.ts";
+import { median } from "./_bench.ts";
 
 Deno.test("bench median: the middle value, the mean of the two middle ones for an even count", () => {
   equal(median([3, 1, 2]), 2);
