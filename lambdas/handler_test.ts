@@ -176,33 +176,16 @@ const DEFAULTS = fileURLToPath(new URL("../config/default.yaml", import.meta.url
 
 Deno.test("lambda api: it serves the registry name the signal function registers under (production.model)", async () => {
   const { buildHandler } = await import("./api.ts");
-  const { createApiKey } = await import("../lib/serve/mod.ts");
-  const { key, record } = await createApiKey("test");
-  const dir = await Deno.makeTempDir();
-  // a store the signal function filled (an empty folder is refused: its own test below)
-  await (await openStores(embeddedConfig(dir))).close();
-  try {
+  await withApiStore(async ({ key, hashes, dir }) => {
     const models = async (overrides?: string) => {
       const h = await buildHandler({
-        FMAI_API_KEY_HASHES: `${record.id}:${record.sha256}`,
+        FMAI_API_KEY_HASHES: hashes,
         FMAI_DATA_DIR: dir,
         FMAI_CONFIG_DEFAULTS: DEFAULTS,
         ...(overrides === undefined ? {} : { FMAI_CONFIG_OVERRIDES: overrides }),
       });
-      const event = {
-        version: "2.0",
-        routeKey: "$default",
-        rawPath: "/v1/models",
-        rawQueryString: "",
-        headers: { "x-api-key": key, host: "example.com" },
-        requestContext: {
-          http: { method: "GET", path: "/v1/models", sourceIp: "127.0.0.1" },
-          stage: "$default",
-        },
-        isBase64Encoded: false,
-      };
       // deno-lint-ignore no-explicit-any
-      const r: any = await h(event as any, {} as any);
+      const r: any = await h(httpEvent("/v1/models", { key }) as any, {} as any);
       equal(r.statusCode, 200, r.body);
       return JSON.parse(r.body).name;
     };
@@ -212,10 +195,24 @@ Deno.test("lambda api: it serves the registry name the signal function registers
       models('{"production":{"model":"no/slash"}}'),
       /^FMAI_CONFIG_OVERRIDES: .*production\.model/,
     );
+  });
+});
+
+/**
+ * Runs `fn` with an API key (`key`, and `hashes` as `FMAI_API_KEY_HASHES` names it) and a temporary embedded
+ * store as the signal function leaves one (`dir`; an empty folder is refused: its own test), removed after.
+ */
+async function withApiStore(fn: (s: { key: string; hashes: string; dir: string }) => Promise<void>) {
+  const { createApiKey } = await import("../lib/serve/mod.ts");
+  const { key, record } = await createApiKey("test");
+  const dir = await Deno.makeTempDir();
+  await (await openStores(embeddedConfig(dir))).close();
+  try {
+    await fn({ key, hashes: `${record.id}:${record.sha256}`, dir });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
+}
 
 /** An API Gateway HTTP API (payload v2) GET event, as the probes of the server use. */
 function httpEvent(rawPath: string, extra: { query?: string; key?: string; body?: string } = {}) {
@@ -240,15 +237,11 @@ function httpEvent(rawPath: string, extra: { query?: string; key?: string; body?
 
 Deno.test("lambda api: answers as the server does: a GET's body dropped (its length still checked), the URL limit on path and query, dot segments 404, documents never opened", async () => {
   const { buildHandler, asServerSees } = await import("./api.ts");
-  const { createApiKey } = await import("../lib/serve/mod.ts");
-  const { key, record } = await createApiKey("test");
-  const dir = await Deno.makeTempDir();
-  await (await openStores(embeddedConfig(dir))).close();
-  try {
+  await withApiStore(async ({ key, hashes, dir }) => {
     // a document server that cannot be reached: the API never opens it, so it starts at once
     const t0 = performance.now();
     const h = await buildHandler({
-      FMAI_API_KEY_HASHES: `${record.id}:${record.sha256}`,
+      FMAI_API_KEY_HASHES: hashes,
       FMAI_DATA_DIR: dir,
       FMAI_CONFIG_DEFAULTS: DEFAULTS,
       FMAI_MONGO_URL: "mongodb://127.0.0.1:1/fmai",
@@ -279,9 +272,7 @@ Deno.test("lambda api: answers as the server does: a GET's body dropped (its len
     const q = (n: number) => `x=${"a".repeat(n - "/healthz?x=".length)}`;
     equal((await call(httpEvent("/healthz", { query: q(2048) }))).status, 200);
     equal((await call(httpEvent("/healthz", { query: q(2049) }))).status, 414);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("lambda api: an embedded store that is not there is refused, not created; a container that cannot start answers 503 or 500 as one line of JSON and starts again", async () => {
@@ -325,17 +316,13 @@ Deno.test("lambda api: an embedded store that is not there is refused, not creat
 
 Deno.test("lambda api: a MySQL server that does not answer is given up on well inside the function's 10 s", async () => {
   const { buildHandler } = await import("./api.ts");
-  const { createApiKey } = await import("../lib/serve/mod.ts");
-  const { record } = await createApiKey("test");
-  const dir = await Deno.makeTempDir();
-  await (await openStores(embeddedConfig(dir))).close();
-  try {
+  await withApiStore(async ({ hashes, dir }) => {
     const t0 = performance.now();
     await rejects(
       () =>
         quiet(() =>
           buildHandler({
-            FMAI_API_KEY_HASHES: `${record.id}:${record.sha256}`,
+            FMAI_API_KEY_HASHES: hashes,
             FMAI_DATA_DIR: dir,
             FMAI_CONFIG_DEFAULTS: DEFAULTS,
             // a non-routable address: a connection attempt waits for its timeout
@@ -346,9 +333,7 @@ Deno.test("lambda api: a MySQL server that does not answer is given up on well i
     );
     const s = (performance.now() - t0) / 1000;
     ok(s < 8, `gave up after ${s.toFixed(1)} s`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 /** Runs `f` with the console silenced; returns the logged lines. */

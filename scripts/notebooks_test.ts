@@ -190,19 +190,12 @@ Deno.test("notebooks CLI: bad arguments are one line, exit 2, before jupyter or 
       [["02", "zz"], /^error: no notebook matches "zz" \(names or prefixes of 01_/],
     ];
     for (const [args, want] of cases) {
-      const r = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          fileURLToPath(new URL("./notebooks.ts", import.meta.url)),
-          ...args,
-          "--out",
-          `${dir}/out`,
-        ],
-        env: { JUPYTER_DATA_DIR: jupyterData, NO_COLOR: "1", PATH: bin },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
+      const r = await notebooksCli(args, `${dir}/out`, {
+        JUPYTER_DATA_DIR: jupyterData,
+        NO_COLOR: "1",
+        PATH: bin,
+      })
+        .output();
       const err = programStderr(r.stderr);
       equal(r.code, 2, `${args.join(" ")}: ${err}`);
       ok(want.test(err) && !err.includes("\n"), err);
@@ -290,6 +283,21 @@ else:
     open(os.path.join(out, base + ".html"), "w").write("<html></html>")
 `;
 
+/** `deno run -A scripts/notebooks.ts ...args --out out` under `env`, to run or spawn (stderr piped). */
+function notebooksCli(
+  args: string[],
+  out: string,
+  env: Record<string, string>,
+  stdout: "piped" | "null" = "piped",
+) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", fileURLToPath(new URL("./notebooks.ts", import.meta.url)), ...args, "--out", out],
+    env,
+    stdout,
+    stderr: "piped",
+  });
+}
+
 /** A Deno kernel spec and the fake `jupyter` under `dir` (`jupyter/`, `bin/`): the folders a run is given. */
 async function fakeJupyter(dir: string): Promise<{ jupyterData: string; bin: string }> {
   const jupyterData = `${dir}/jupyter`, bin = `${dir}/bin`;
@@ -325,17 +333,12 @@ Deno.test("notebooks CLI: manifest.json keeps the entries of notebooks not run; 
     );
     const run = async (fail: string, ...args: string[]) => {
       const bad = fail.startsWith("bad:") ? fail.slice(4) : "-";
-      const r = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", fileURLToPath(new URL("./notebooks.ts", import.meta.url)), ...args, "--out", out],
-        env: {
-          JUPYTER_DATA_DIR: jupyterData,
-          NO_COLOR: "1",
-          PATH: bin,
-          FAKE_FAIL: bad === "-" ? fail : "-",
-          FAKE_BAD: bad,
-        },
-        stdout: "piped",
-        stderr: "piped",
+      const r = await notebooksCli(args, out, {
+        JUPYTER_DATA_DIR: jupyterData,
+        NO_COLOR: "1",
+        PATH: bin,
+        FAKE_FAIL: bad === "-" ? fail : "-",
+        FAKE_BAD: bad,
       }).output();
       return { code: r.code, text: new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr) };
     };
@@ -389,18 +392,12 @@ Deno.test("notebooks CLI: a stopped run leaves no temporary folder (the template
   try {
     const { jupyterData, bin } = await fakeJupyter(dir), tmp = `${dir}/tmp`;
     await Deno.mkdir(tmp);
-    const p = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        fileURLToPath(new URL("./notebooks.ts", import.meta.url)),
-        "01",
-        "--out",
-        `${dir}/out`,
-      ],
-      env: { JUPYTER_DATA_DIR: jupyterData, NO_COLOR: "1", PATH: bin, TMPDIR: tmp, FAKE_SLEEP: "1" },
-      stdout: "piped",
-      stderr: "piped",
+    const p = notebooksCli(["01"], `${dir}/out`, {
+      JUPYTER_DATA_DIR: jupyterData,
+      NO_COLOR: "1",
+      PATH: bin,
+      TMPDIR: tmp,
+      FAKE_SLEEP: "1",
     }).spawn();
     // the fake kernel has made its own folder (under the run's TMPDIR, itself under ours)
     const kernelOwn = async () => {
@@ -485,19 +482,12 @@ Deno.test({
           `echo $! > ${dir}/kernel.pid; sleep 300;; esac\nexit 1\n`,
         { mode: 0o755 },
       );
-      const cli = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          fileURLToPath(new URL("./notebooks.ts", import.meta.url)),
-          "01",
-          "--out",
-          `${dir}/out`,
-        ],
-        env: { JUPYTER_DATA_DIR: jupyterData, NO_COLOR: "1", PATH: `${bin}:/usr/bin:/bin` },
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
+      const cli = notebooksCli(
+        ["01"],
+        `${dir}/out`,
+        { JUPYTER_DATA_DIR: jupyterData, NO_COLOR: "1", PATH: `${bin}:/usr/bin:/bin` },
+        "null",
+      ).spawn();
       for (let i = 0; i < 100 && !kernel; i++) [await pause(100), kernel = await pidIn("kernel.pid")];
       ok(kernel > 0, "the fake kernel started");
       // seen by the once-a-second look; then its nbconvert dies first, as under a signal to the whole group
