@@ -4,7 +4,15 @@
  * `loadSystem` turns back into a system with bit-for-bit equal predictions.
  * @module
  */
-import { type Action, ConfigError, InputError, type IsoDate, ModelError, type Signal } from "../core/mod.ts";
+import {
+  type Action,
+  ConfigError,
+  fewOf,
+  InputError,
+  type IsoDate,
+  ModelError,
+  type Signal,
+} from "../core/mod.ts";
 import { type Dataset, labelsOf, rowsBetween } from "../dataset/mod.ts";
 import { ensembleFromJSON, type EnsembleState, fitEnsembles, type FittedEnsemble } from "../ensemble/mod.ts";
 import {
@@ -13,6 +21,7 @@ import {
   type EdgeCalibratorJSON,
   fitTrendModel,
   Garch11Model,
+  GARCH_MIN_RETURNS,
   initTensorflow,
   LevelBounceModel,
   modelFromFiles,
@@ -47,7 +56,7 @@ import {
   RISK_WARMUP,
 } from "./book.ts";
 import { datasetConditions, dayIndex, gateConditions, rawExpertScores, RELIABILITY } from "./mixture.ts";
-import { checkSpec, type SystemSpec } from "./spec.ts";
+import { checkSpec, RANKING_METHODS, type SystemSpec } from "./spec.ts";
 import { nestedWindows, type SystemWindows } from "./windows.ts";
 
 /** What a system predicts for a set of rows (all arrays in row order). */
@@ -522,6 +531,33 @@ function untradableRows(p: Parts, ds: Dataset, rows: Int32Array, x: RowStage): (
   });
 }
 
+/**
+ * Refuses a fit whose volatility model leaves the portfolio method too few names to trade (see
+ * `checkUniverseSize`): a symbol with fewer than {@link GARCH_MIN_RETURNS} returns in the train window (listed
+ * late, or a short history) gets no volatility forecast, so no strategy can size it, and a ranking book with
+ * one such name left would hold nothing on any day. A one-line `ConfigError` naming those symbols and the train
+ * segment.
+ */
+export function checkTradableUniverse(
+  spec: SystemSpec,
+  ds: Dataset,
+  forecastable: readonly string[],
+  windows: SystemWindows,
+): void {
+  const method = spec.portfolio.method;
+  if (!RANKING_METHODS.includes(method) || forecastable.length >= 2) return;
+  const have = new Set(forecastable);
+  const without = [...ds.series.keys()].filter((s) => !have.has(s));
+  const train = windows.segments.train.join("..");
+  throw new ConfigError(
+    `portfolio.method ${method} ranks names against each other and needs at least 2 symbols with a volatility ` +
+      `forecast, got ${forecastable.length}: ${fewOf(without, 5)} ${without.length === 1 ? "has" : "have"} ` +
+      `fewer than ${GARCH_MIN_RETURNS} returns in the train segment ${train} (listed later, or too short a ` +
+      `history), so nothing would ever be held; start the train segment later, choose symbols with a longer ` +
+      `history, or use portfolio.method: kelly (each name sized on its own edge)`,
+  );
+}
+
 /** Each base trend model's probabilities for `rows`; `timings` gets each model's predict ms added. */
 async function predictTrend(
   p: Parts,
@@ -675,6 +711,13 @@ export async function fitSystem(spec: SystemSpec, ds: Dataset, opts: FitOptions 
   if (spec.experts.trend.some((m) => m === "mlp-tfjs" || SEQUENCE_MODEL_NAMES.includes(m))) {
     tfBackend = (await initTensorflow()).backend;
   }
+  // the volatility model first: every size is in units of its forecast, so a universe it leaves too small for
+  // the portfolio method is refused before the (slow) trend models are fitted
+  let t0 = performance.now();
+  const vol = new Garch11Model();
+  await vol.fit(ds, Int32Array.from([...rows.fit, ...rows.inner].sort((a, b) => a - b)));
+  timings["fit:garch11"] = performance.now() - t0;
+  checkTradableUniverse(spec, ds, Object.keys(vol.toJSON().params), windows);
   const trend: Parts["trend"] = [];
   for (const name of spec.experts.trend) {
     const t0 = performance.now();
@@ -683,10 +726,6 @@ export async function fitSystem(spec: SystemSpec, ds: Dataset, opts: FitOptions 
     trend.push({ name, model });
     log(`fit ${name} in ${(timings[`fit:${name}`] / 1000).toFixed(1)} s`);
   }
-  let t0 = performance.now();
-  const vol = new Garch11Model();
-  await vol.fit(ds, Int32Array.from([...rows.fit, ...rows.inner].sort((a, b) => a - b)));
-  timings["fit:garch11"] = performance.now() - t0;
   const names = [...spec.experts.use];
   let levels: Parts["levels"] = null;
   if (names.includes("level")) {

@@ -159,6 +159,53 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "workflow: a ranking book left with one name that has a volatility forecast is refused before the trend fits",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const m = createSyntheticMarket({ seed: 9, symbols: 3, sessions: 500 });
+    const bars = await m.bars({ symbols: m.symbols, from: m.dates[0], to: m.dates[m.dates.length - 1] });
+    const series = new Map<string, SymbolSeries>();
+    // SYN01 and SYN02 list in the validation segment: no train returns, so no volatility forecast
+    for (const s of m.symbols) {
+      series.set(
+        s,
+        toSeries(s === m.symbols[0] ? bars.get(s)! : bars.get(s)!.filter((b) => b.date >= m.dates[380])),
+      );
+    }
+    const spec = makeSpec({ experts: { trend: ["majority"] } });
+    const ds = systemDataset(
+      spec,
+      { series, news: [], market: syntheticMarketContext(series) },
+      segmentsFor(m.dates, { purge: spec.dataset.purge }),
+    );
+    const train = ds.segments.train.join("..");
+    ok(m.dates[380] > ds.segments.train[1]);
+    await rejects(() => fitSystem(spec, ds), (e: Error) => {
+      ok(e instanceof ConfigError, String(e));
+      equal(
+        e.message,
+        `portfolio.method topk-dropout ranks names against each other and needs at least 2 symbols with a ` +
+          `volatility forecast, got 1: SYN01, SYN02 have fewer than 30 returns in the train segment ${train} ` +
+          `(listed later, or too short a history), so nothing would ever be held; start the train segment ` +
+          `later, choose symbols with a longer history, or use portfolio.method: kelly (each name sized on its ` +
+          `own edge)`,
+      );
+      return true;
+    });
+    // each name sized on its own edge: the one forecastable name is traded
+    const kelly = makeSpec({ experts: { trend: ["majority"] }, portfolio: { method: "kelly" } });
+    const sigs = await (await fitSystem(kelly, ds)).predict(ds, ds.segments.test[1]);
+    deepEqual(sigs.map((s) => [s.symbol, s.untradable === undefined]), [
+      ["SYN00", true],
+      ["SYN01", false],
+      ["SYN02", false],
+    ]);
+  },
+});
+
 Deno.test("workflow: segments are the user's dates or refused, never substituted", () => {
   const cal = ["2020-01-02", "2020-01-03", "2020-01-06", "2020-01-07", "2020-01-08", "2020-01-09"];
   const o = { purge: 2, embargo: 0, trainFrac: 0.5, validFrac: 0.25 };
