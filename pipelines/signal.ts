@@ -42,6 +42,7 @@ import {
 import {
   barsToSeriesMap,
   labelPrices,
+  oneSessionReturn,
   rowsBetween,
   rowsOnDate,
   type SegmentSpec,
@@ -1583,7 +1584,10 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       const calRows = rowsBetween(ds, system.windows.calibration[0], system.windows.calibration[1]);
       const calPred = await system.predictRows(ds, calRows);
       const moe = calPred.edges.get("moe")!;
-      const ret = Float64Array.from(calRows, (r) => ds.labels.fwdOpenReturn[r]);
+      const ret = oneSessionReturn(ds, calRows);
+      const settled = Array.from(calRows, (_, k) => k).filter((k) =>
+        Number.isFinite(ret[k]) && Number.isFinite(moe[k])
+      );
       const snapshot = hist.snapshot;
       const lineage: Lineage = {
         spec: system.spec,
@@ -1604,7 +1608,10 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         metrics: {
           // the gate and score scales are fitted on the calibration window: in sample for them, out of sample for
           // the base models; forward out-of-sample numbers accumulate in the paper scorecard
-          validation: { rankIcPooled: spearman(moe, ret), rows: calRows.length },
+          validation: {
+            rankIcPooled: spearman(settled.map((k) => moe[k]), settled.map((k) => ret[k])),
+            rows: calRows.length,
+          },
           test: {},
         },
         git,

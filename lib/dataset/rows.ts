@@ -66,3 +66,44 @@ export function closesOf(
 export function rowsOnDate(ds: Pick<Dataset, "n" | "date">, date: string): Int32Array {
   return rowsBetween(ds, date, date);
 }
+
+const calendars = new WeakMap<Dataset["series"], Map<string, number>>();
+
+/** Index of each session of the dataset's calendar (the union of its symbols' bar dates), cached per dataset. */
+function calendarIndex(ds: Pick<Dataset, "series">): Map<string, number> {
+  let idx = calendars.get(ds.series);
+  if (!idx) {
+    const days = new Set<string>();
+    for (const s of ds.series.values()) for (const d of s.dates) days.add(d);
+    idx = new Map([...days].sort().map((d, k) => [d, k]));
+    calendars.set(ds.series, idx);
+  }
+  return idx;
+}
+
+/**
+ * The traded return of `rows` (`labels.fwdOpenReturn`, open `t + 1` -> open `t + 2`) where it is one session's
+ * move on the dataset's calendar, else NaN: across a hole in a symbol's bars (sessions the other symbols traded)
+ * the label runs from the symbol's next bar to the one after, several sessions or a later one, which a book
+ * books once but a calibrator, a reliability or an IC reading it as the next session's outcome must not.
+ *
+ * @example
+ * ```ts
+ * // SYM misses 2020-01-03: its 2020-01-02 row's label runs 01-06 -> 01-07, not one session after its close
+ * ```
+ */
+export function oneSessionReturn(
+  ds: Pick<Dataset, "series" | "symbol" | "seriesIndex" | "date" | "labels">,
+  rows: ArrayLike<number>,
+): Float64Array {
+  const cal = calendarIndex(ds);
+  return Float64Array.from({ length: rows.length }, (_, k) => {
+    const r = rows[k], v = ds.labels.fwdOpenReturn[r];
+    if (!(v - v === 0)) return NaN;
+    const dates = ds.series.get(ds.symbol[r])!.dates, i = ds.seriesIndex[r];
+    const d = cal.get(ds.date[r])!;
+    // a bar past the kept series (a dataset ends at its test end; the label may read beyond it) shows no hole
+    for (let j = 1; j <= 2 && i + j < dates.length; j++) if (cal.get(dates[i + j]) !== d + j) return NaN;
+    return v;
+  });
+}

@@ -13,7 +13,7 @@ import {
   ModelError,
   type Signal,
 } from "../core/mod.ts";
-import { type Dataset, labelsOf, rowsBetween } from "../dataset/mod.ts";
+import { type Dataset, labelsOf, oneSessionReturn, rowsBetween } from "../dataset/mod.ts";
 import { ensembleFromJSON, type EnsembleState, fitEnsembles, type FittedEnsemble } from "../ensemble/mod.ts";
 import {
   type BounceJSON,
@@ -313,7 +313,7 @@ export class FittedSystem {
       if (why !== null) { for (const e of edges) e[i] = NaN; }
     });
     const idx = dayIndex(Array.from(all, (i) => ds.date[i]));
-    const z = standardizedOutcome(Float64Array.from(all, (i) => ds.labels.fwdOpenReturn[i]), x.dailyVol);
+    const z = standardizedOutcome(oneSessionReturn(ds, all), x.dailyVol);
     const cond = gateConditions(datasetConditions(ds), idx, p.experts.names, edges, z);
     const out = p.gate.combine(
       { conditions: cond.values, rowDay: idx.rowDay, edges },
@@ -780,7 +780,8 @@ export async function fitSystem(spec: SystemSpec, ds: Dataset, opts: FitOptions 
   parts.ensembles = fitEnsembles(calProbs, labels);
   timings["fit:ensembles"] = performance.now() - t0;
   t0 = performance.now();
-  const traded = Float64Array.from(cal, (i) => ds.labels.fwdOpenReturn[i]);
+  // each row's next session's traded return (NaN across a hole in its symbol's bars: several sessions' move)
+  const traded = oneSessionReturn(ds, cal);
   const forecastVar = await vol.predict(ds, cal, 1);
   parts.volCal.fit(forecastVar, traded);
   const soft = parts.ensembles.find((e) => e.name === "soft")!.method.combine(calProbs);

@@ -206,6 +206,57 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "workflow: calibration reads one session's traded return, not a move across a hole in a symbol's bars",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const m = createSyntheticMarket({ seed: 9, symbols: 4, sessions: 500 });
+    const bars = await m.bars({ symbols: m.symbols, from: m.dates[0], to: m.dates[m.dates.length - 1] });
+    const spec = makeSpec({ experts: { trend: ["majority"] } });
+    const segments = segmentsFor(m.dates, { purge: spec.dataset.purge });
+    // SYN01 has no bars for 10 sessions inside the validation segment, and reopens 40% higher
+    const mid = m.dates.findIndex((d) => d >= segments.valid[0]) + 20;
+    const gap = new Set(m.dates.slice(mid, mid + 10));
+    ok(m.dates[mid + 10] < segments.valid[1]);
+    const series = new Map<string, SymbolSeries>();
+    for (const s of m.symbols) {
+      const b = s === "SYN01"
+        ? bars.get(s)!.filter((x) => !gap.has(x.date)).map((x) =>
+          x.date > m.dates[mid]
+            ? {
+              ...x,
+              open: x.open * 1.4,
+              high: x.high * 1.4,
+              low: x.low * 1.4,
+              close: x.close * 1.4,
+              adjClose: x.adjClose * 1.4,
+            }
+            : x
+        )
+        : bars.get(s)!;
+      series.set(s, toSeries(b));
+    }
+    const ds = systemDataset(spec, { series, news: [], market: syntheticMarketContext(series) }, segments);
+    // the rows whose traded return spans the hole: SYN01's last two before it
+    const spans = [...Array(ds.n).keys()].filter((r) =>
+      ds.symbol[r] === "SYN01" && ds.date[r] < m.dates[mid] && ds.date[r] >= m.dates[mid - 2]
+    );
+    equal(spans.length, 2);
+    ok(
+      spans.some((r) => ds.labels.fwdOpenReturn[r] > 0.3),
+      "the move across the hole is in the traded label",
+    );
+    // the same data with those two labels unknown: the same calibrators, gate and edges
+    const blanked = { ...ds, labels: { ...ds.labels, fwdOpenReturn: ds.labels.fwdOpenReturn.slice() } };
+    for (const r of spans) blanked.labels.fwdOpenReturn[r] = NaN;
+    const a = JSON.parse((await (await fitSystem(spec, ds)).toArtifacts())["system.json"] as string);
+    const b = JSON.parse((await (await fitSystem(spec, blanked)).toArtifacts())["system.json"] as string);
+    deepEqual(a, b);
+  },
+});
+
 Deno.test("workflow: segments are the user's dates or refused, never substituted", () => {
   const cal = ["2020-01-02", "2020-01-03", "2020-01-06", "2020-01-07", "2020-01-08", "2020-01-09"];
   const o = { purge: 2, embargo: 0, trainFrac: 0.5, validFrac: 0.25 };
