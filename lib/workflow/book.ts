@@ -57,6 +57,12 @@ export interface BookPanels {
   returns: Float64Array;
   /** 20-session average daily dollar volume per name known at t (impact costs). */
   adv: Float64Array;
+  /**
+   * Cells carried through a hole, as pairs `[cell, source]`: a session a symbol has no bar on (a halt, a gap in
+   * the data) between two of its predicted rows, which takes the edge of the symbol's last row before it
+   * (`source`); its volatility and dollar volume are carried in the panels already and its return is 0.
+   */
+  carried: Int32Array;
 }
 
 /** Sessions of return history before the first decision that warm up the covariance estimate. */
@@ -99,7 +105,29 @@ export function bookPanels(ds: Dataset, p: BookRows, warmup = RISK_WARMUP): Book
     dailyVol[c] = p.dailyVol[k];
     returns[c] = ds.labels.fwdOpenReturn[p.rows[k]];
   }
-  return { dates, symbols, first, cell, history, dailyVol, returns, adv };
+  // nothing trades in a session a symbol has no bar on: between two of its predicted rows the book carries the
+  // name as it was (the last row's edge, volatility and dollar volume) and books no return there, since the
+  // symbol's labels around the hole book every move of its bars once (forced flat, a held name was sold and
+  // bought back the next session at a round trip's cost)
+  const carried: number[] = [], predicted = new Uint8Array(T * S);
+  for (const c of cell) predicted[c] = 1;
+  symbols.forEach((sym, s) => {
+    const bars = new Set(ds.series.get(sym)!.dates);
+    let source = -1, hole: number[] = [];
+    for (let t = first; t < T; t++) {
+      const c = t * S + s;
+      if (predicted[c]) {
+        for (const h of hole) carried.push(h, source);
+        [source, hole] = [c, []];
+      } else if (source >= 0 && !bars.has(dates[t])) hole.push(c);
+      else [source, hole] = [-1, []];
+    }
+  });
+  for (let k = 0; k < carried.length; k += 2) {
+    const [h, src] = [carried[k], carried[k + 1]];
+    [returns[h], dailyVol[h], adv[h]] = [0, dailyVol[src], adv[src]];
+  }
+  return { dates, symbols, first, cell, history, dailyVol, returns, adv, carried: Int32Array.from(carried) };
 }
 
 /**
@@ -251,6 +279,7 @@ export function buildBook(
 ): BookResult {
   const e = new Float64Array(panels.history.length).fill(NaN);
   for (let k = 0; k < panels.cell.length; k++) e[panels.cell[k]] = edge[k];
+  for (let k = 0; k < panels.carried.length; k += 2) e[panels.carried[k]] = e[panels.carried[k + 1]];
   if ((options.method ?? "topk-dropout") === "topk-dropout") {
     const S = panels.symbols.length;
     for (let t = 0; t < panels.dates.length; t++) {

@@ -6,10 +6,12 @@ import {
   baselineBacktests,
   type BookOptions,
   type BookPanels,
+  bookPanels,
   buildBook,
   BUY_AND_HOLD,
   settledEnd,
 } from "./book.ts";
+import type { Dataset, SymbolSeries } from "../dataset/mod.ts";
 
 /** Four names over 90 sessions (10 of risk warm-up) that all fall 3% a day on sessions 40-44. */
 function panels(): BookPanels {
@@ -34,6 +36,7 @@ function panels(): BookPanels {
     dailyVol: new Float64Array(T * S).fill(NaN),
     returns,
     adv: new Float64Array(T * S).fill(1e9),
+    carried: new Int32Array(0),
   };
 }
 
@@ -138,4 +141,38 @@ Deno.test("book: the drawdown brake reads the settled equity after the costs the
   const engaged = post.findIndex((g, t) => t >= first && gross[t] > 0 && Math.abs(g - gross[t] / 2) < 1e-12);
   equal(engaged, want);
   for (let t = 0; t < want; t++) ok(Math.abs(post[t] - gross[t]) < 1e-12, `day ${t}: not braked before`);
+});
+
+Deno.test("book: a name held into a session it has no bar on is carried through it, not sold and bought back", () => {
+  const days = sessions("2020-01-02", "2020-03-31").slice(0, 40), rnd = mulberry32(3);
+  const hole = days[20];
+  const bDays = days.filter((d) => d !== hole);
+  const bars = (dates: string[]) =>
+    ({
+      dates,
+      close: Float64Array.from(dates, (_, i) => 100 + i),
+      volume: new Float64Array(dates.length).fill(1e6),
+    }) as unknown as SymbolSeries;
+  const series = new Map([["A", bars(days)], ["B", bars(bDays)]]);
+  const symbol = [...days.map(() => "A"), ...bDays.map(() => "B")], date = [...days, ...bDays];
+  const fwdOpenReturn = Float64Array.from(date, () => 0.01 * (rnd() - 0.5));
+  const ds = { series, labels: { fwdOpenReturn } } as unknown as Dataset;
+  const rows = Int32Array.from(date, (_, r) => r);
+  const p = bookPanels(ds, { rows, symbol, date, dailyVol: new Float64Array(rows.length).fill(0.01) });
+  const t = p.dates.indexOf(hole), S = 2, b = t * S + 1;
+  deepEqual(Array.from(p.carried), [b, b - S]);
+  deepEqual([p.returns[b], p.dailyVol[b], p.adv[b]], [0, p.dailyVol[b - S], p.adv[b - S]]);
+  // B is the better name every day: held throughout, its weight on the hole day as the day before
+  const edge = Float64Array.from(symbol, (s) => (s === "B" ? 0.1 : -0.1));
+  const w =
+    buildBook(p, edge, { method: "topk-dropout", topK: 1, nDrop: 1, targetVol: 0, maxWeight: 1 }).weights;
+  ok(w[b - S] > 0, `B held before the hole: ${w[b - S]}`);
+  equal(w[b], w[b - S]);
+  equal(w[b + S], w[b - S]);
+  const bt = backtestBook(p, w, { costBps: 5 });
+  const turnover = bt.turnover;
+  ok(
+    turnover[t - p.first] < 1e-9 && turnover[t + 1 - p.first] < 1e-9,
+    `${turnover[t - p.first]}, ${turnover[t + 1 - p.first]}`,
+  );
 });
