@@ -240,26 +240,29 @@ function describeRange(r: KeyRange): string {
   return `${r.int ? "a whole number in " : ""}${lo}, ${hi}${r.why ? ` (${r.why})` : ""}`;
 }
 
-/** Checks `v` at `path` against its {@linkcode RANGES} entry; a `ConfigError` naming key, value and range. */
-export function checkRange(path: string, v: unknown): void {
+/**
+ * Checks `v` at `path` against its {@linkcode RANGES} entry; a `ConfigError` naming key, value and range (after
+ * `where`, `config ` by default).
+ */
+export function checkRange(path: string, v: unknown, where = "config "): void {
   const r = RANGES[path];
   if (!r) return;
   if (Array.isArray(v)) {
     if (r.minItems !== undefined && v.length < r.minItems) {
       throw new ConfigError(
-        `config ${path}: needs at least ${r.minItems} item${r.minItems === 1 ? "" : "s"}, got ${v.length}` +
+        `${where}${path}: needs at least ${r.minItems} item${r.minItems === 1 ? "" : "s"}, got ${v.length}` +
           (r.why ? ` (${r.why})` : ""),
       );
     }
     const twice = r.unique ? v.find((x, i) => v.indexOf(x) !== i) : undefined;
-    if (twice !== undefined) throw new ConfigError(`config ${path}: ${twice} is listed twice`);
+    if (twice !== undefined) throw new ConfigError(`${where}${path}: ${twice} is listed twice`);
     return;
   }
   if (typeof v !== "number") return;
   const ok = (r.int !== true || Number.isInteger(v)) && (r.min === undefined || v >= r.min) &&
     (r.max === undefined || v <= r.max) && (r.above === undefined || v > r.above) &&
     (r.below === undefined || v < r.below);
-  if (!ok) throw new ConfigError(`config ${path}: ${v} is out of range: want ${describeRange(r)}`);
+  if (!ok) throw new ConfigError(`${where}${path}: ${v} is out of range: want ${describeRange(r)}`);
 }
 
 /** Keys whose default is null but that take a value of this type. */
@@ -302,12 +305,29 @@ function editDistance(a: string, b: string): number {
   return dp[b.length];
 }
 
-/** Merges `over` onto `base` (a validated tree), checking keys and types against `base`. */
-export function mergeChecked(base: unknown, over: unknown, path = ""): unknown {
+/** How {@linkcode mergeChecked} names what it refuses. */
+export interface MergeWhere {
+  /** Before a key's dotted path (`config ` for the config loader; none by default: a caller names its file). */
+  where?: string;
+  /** The name of the root when it is no mapping (`root` by default; the config loader names the file). */
+  root?: string;
+}
+
+/**
+ * Merges `over` onto `base` (a validated tree), checking keys and types against `base`. A refusal names the key
+ * after `at.where` (none by default, so that a caller's `config/mysql.yaml: ` prefix is not followed by another
+ * `config`), and the root as `at.root`.
+ */
+export function mergeChecked(base: unknown, over: unknown, path = "", at: MergeWhere = {}): unknown {
   if (over === undefined) return base;
+  const where = at.where ?? "";
   const bt = typeOf(base), ot = typeOf(over);
   if (bt === "object") {
-    if (ot !== "object") throw new ConfigError(`config ${path || "root"}: expected a mapping, got ${ot}`);
+    if (ot !== "object") {
+      throw new ConfigError(
+        `${path ? `${where}${path}` : at.root ?? `${where}root`}: expected a mapping, got ${ot}`,
+      );
+    }
     const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
     for (const [k, v] of Object.entries(over as Record<string, unknown>)) {
       const p = path ? `${path}.${k}` : k;
@@ -315,31 +335,31 @@ export function mergeChecked(base: unknown, over: unknown, path = ""): unknown {
       if (!Object.hasOwn(out, k)) {
         throw new ConfigError(`unknown config key ${p}${closest(k, Object.keys(out))}`);
       }
-      out[k] = mergeChecked(out[k], v, p);
+      out[k] = mergeChecked(out[k], v, p, at);
     }
     return out;
   }
   if (bt === "null") {
     if (ot === "null") return null;
     if (NULLABLE[path] && ot === NULLABLE[path]) return over;
-    throw new ConfigError(`config ${path}: expected ${NULLABLE[path] ?? "null"}, got ${ot}`);
+    throw new ConfigError(`${where}${path}: expected ${NULLABLE[path] ?? "null"}, got ${ot}`);
   }
   if (ot !== bt) {
-    throw new ConfigError(`config ${path}: expected ${bt}, got ${ot} (${JSON.stringify(over)})`);
+    throw new ConfigError(`${where}${path}: expected ${bt}, got ${ot} (${JSON.stringify(over)})`);
   }
   const allowed = ENUMS[path];
   if (allowed) {
     for (const v of Array.isArray(over) ? over : [over]) {
       // a string one of them ([logistic] inside a list is no model name, though String() spells it so)
       if (typeof v !== "string" || !allowed.includes(v)) {
-        throw new ConfigError(`config ${path}: ${JSON.stringify(v)} is not one of ${allowed.join(", ")}`);
+        throw new ConfigError(`${where}${path}: ${JSON.stringify(v)} is not one of ${allowed.join(", ")}`);
       }
     }
   }
   if (bt === "number" && !Number.isFinite(over as number)) {
-    throw new ConfigError(`config ${path}: not a finite number`);
+    throw new ConfigError(`${where}${path}: not a finite number`);
   }
-  checkRange(path, over);
+  checkRange(path, over, where);
   return over;
 }
 
@@ -588,7 +608,8 @@ export async function loadConfigWithNotes(
     const user = parseYamlText(text, opts.file);
     userTree = user;
     fileRefit = walkForwardOf(user)?.refitEvery;
-    cfg = mergeChecked(cfg, user);
+    // a file that is no mapping (a top-level list) is named: "config root" said nothing of where
+    cfg = mergeChecked(cfg, user, "", { where: "config ", root: `config ${opts.file}` });
     // the file's own dates and symbols, as it has them: a wrong one is refused even when a flag replaces it (the
     // next run without the flag would read it); unreplaced, the checks below name them as before
     const over = (opts.overrides as { source?: Record<string, unknown> } | undefined)?.source ?? {};
@@ -596,7 +617,7 @@ export async function loadConfigWithNotes(
       checkSourceValues(cfg as Config, `config ${opts.file}: `);
     }
   }
-  if (opts.overrides) cfg = mergeChecked(cfg, opts.overrides);
+  if (opts.overrides) cfg = mergeChecked(cfg, opts.overrides, "", { where: "config " });
   const c = cfg as Config;
   checkRefitEvery(c, fileRefit, opts);
   // one spelling from here on: the research run, the daily run and collect store and look up the same symbol

@@ -1,6 +1,13 @@
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { ConfigError, InputError } from "@lib/core/mod.ts";
-import { loadConfig, loadConfigWithNotes, loadFlagsConfig, segmentChoice, specFromConfig } from "./config.ts";
+import {
+  loadConfig,
+  loadConfigWithNotes,
+  loadFlagsConfig,
+  mergeChecked,
+  segmentChoice,
+  specFromConfig,
+} from "./config.ts";
 import { riskLimitsText } from "@lib/workflow/mod.ts";
 
 Deno.test("defaults load and overrides apply", async () => {
@@ -565,4 +572,40 @@ Deno.test("a FIFO given as the config file is refused, not read forever", async 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a config file that is no mapping is named in the refusal; mergeChecked's own refusals leave the prefix to the caller", async () => {
+  const f = await Deno.makeTempFile({ suffix: ".yaml" });
+  try {
+    for (const [text, got] of [["- a\n- b\n", "array"], ["5\n", "number"]]) {
+      await Deno.writeTextFile(f, text);
+      await rejects(
+        () => loadConfig({ file: f }),
+        (e: Error) => e instanceof ConfigError && e.message === `config ${f}: expected a mapping, got ${got}`,
+        text,
+      );
+    }
+  } finally {
+    await Deno.remove(f);
+  }
+  // a store file's caller says `config/mysql.yaml: ` itself: the key follows without another "config"
+  const where = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return "accepted";
+  };
+  equal(
+    where(() =>
+      mergeChecked({ store: { tables: { poolSize: 4 } } }, { store: { tables: { poolSize: "four" } } })
+    ),
+    'store.tables.poolSize: expected number, got string ("four")',
+  );
+  // the loader's own messages keep their "config " (overrides as before)
+  await rejects(
+    () => loadConfig({ overrides: { backtest: { costBps: "five" } } }),
+    (e: Error) => e.message === 'config backtest.costBps: expected number, got string ("five")',
+  );
 });

@@ -112,7 +112,8 @@ Deno.test("backend selection: a typo, a wrong type or a secret in a store config
       ],
       [
         "poolSize: four",
-        /config\/mysql\.yaml: config store\.tables\.poolSize: expected number, got string \("four"\)/,
+        // the file is named once: no "config" again before the key
+        /config\/mysql\.yaml: store\.tables\.poolSize: expected number, got string \("four"\)/,
       ],
       ["password: hunter2", /store\.tables\.password: secrets come only from the environment/],
     ];
