@@ -157,6 +157,27 @@ Deno.test("ranges: every out-of-range config value is refused at load, before an
   });
 });
 
+Deno.test("a key nothing would read, or a limit that never binds, is refused at load, before any store opens", async () => {
+  await withDir(async (dir) => {
+    const cases: [string, RegExp][] = [
+      [
+        "backtest: {impact: 0, capital: 50000000}",
+        /config backtest\.capital: 50000000 is read only by the impact cost .* backtest\.impact is 0 \(off\)/,
+      ],
+      ["portfolio: {topK: 2, nDrop: 40}", /config portfolio\.nDrop: 40 is above portfolio\.topK 2/],
+      [
+        "news: {scorer: lexicon, model: finsent-minilm@v1}",
+        /config news\.model: finsent-minilm@v1 is read only by the language model, and news\.scorer is lexicon/,
+      ],
+    ];
+    const runs = await Promise.all(cases.map(async ([yaml], i) => {
+      await Deno.writeTextFile(`${dir}/u${i}.yaml`, `${yaml}\n`);
+      return await cli("cli", ["--config", `${dir}/u${i}.yaml`, "--store-dir", `${dir}/s${i}`, "--quiet"]);
+    }));
+    runs.forEach((r, i) => expectOneLine(r, 2, cases[i][1], `${dir}/s${i}`));
+  });
+});
+
 Deno.test("former stack traces: too little data (says how many sessions), unwritable store dir; a bug is no user error", async () => {
   await withDir(async (dir) => {
     const [short, unwritable, fileAsDir] = await Promise.all([

@@ -470,16 +470,108 @@ interface UnreadKey {
 
 /**
  * Refuses a key the user set (in a config file or the overrides) that nothing would read, because the setting
- * that reads it is off: it would be ignored. `config/default.yaml`'s own values are not the user's.
+ * that reads it is off: it would be ignored. `config/default.yaml`'s own values are not the user's. `keys` are of
+ * the loaded config, `fileKeys` (the same keys, in the same order) of the defaults and the file alone: a file's
+ * key is refused only when the file's own settings leave it unread too. A flag (the overrides) that turns its
+ * reader off decides this run, and a run without the flag reads the key (a file's `trainFrac` under `--train`
+ * dates, its `source.synthetic` under `--source csv`), as `--walk-forward off` decides over a file's refitEvery.
  */
-function refuseUnreadKeys(trees: unknown[], keys: UnreadKey[]): void {
-  for (const k of keys) {
-    if (k.unread && trees.some((t) => treeAt(t, ...k.path) !== undefined)) {
+function refuseUnreadKeys(file: unknown, overrides: unknown, keys: UnreadKey[], fileKeys: UnreadKey[]): void {
+  keys.forEach((k, i) => {
+    const given = treeAt(overrides, ...k.path) !== undefined ||
+      (treeAt(file, ...k.path) !== undefined && fileKeys[i].unread);
+    if (k.unread && given) {
       throw new ConfigError(
         `config ${k.path.join(".")}: ${k.value} is read only by ${k.reader}, and ${k.state}: set ${k.fix}, ` +
           `or leave ${k.path.at(-1)} out`,
       );
     }
+  });
+}
+
+/** The keys of a loaded config that only one setting reads: the portfolio's and {@linkcode readersBesidePortfolio}. */
+function unreadKeys(c: Config): UnreadKey[] {
+  return [...readersBesidePortfolio(c), ...portfolioReaders(c.portfolio)];
+}
+
+/**
+ * The keys outside the portfolio that only one setting reads: `source.synthetic.*` (the synthetic source),
+ * `dataset.trainFrac`/`validFrac` (the split by fractions, when no segment dates are given), `news.model`,
+ * `variant` and `threads` (the language model, never the lexicon), `backtest.capital` (the impact cost: it sizes
+ * the orders against the volume, and nothing else reads it).
+ */
+function readersBesidePortfolio(c: Config): UnreadKey[] {
+  const dated = (["train", "valid", "test"] as const).every((k) => c.dataset.segments[k] !== null);
+  const one = (
+    path: string[],
+    value: unknown,
+    unread: boolean,
+    reader: string,
+    state: string,
+    fix: string,
+  ): UnreadKey => ({ path, value, unread, reader, state, fix });
+  return [
+    ...(Object.keys(c.source.synthetic) as (keyof Config["source"]["synthetic"])[]).map((k) =>
+      one(
+        ["source", "synthetic", k],
+        c.source.synthetic[k],
+        c.source.kind !== "synthetic",
+        "the synthetic source",
+        `source.kind is ${c.source.kind} (--source, --data-dir)`,
+        "source.kind: synthetic",
+      )
+    ),
+    ...(["trainFrac", "validFrac"] as const).map((k) =>
+      one(
+        ["dataset", k],
+        c.dataset[k],
+        dated,
+        "the split by fractions",
+        "dataset.segments gives all three date ranges (--train, --valid, --test)",
+        "the segments to null",
+      )
+    ),
+    // the lexicon scorer loads no model: nothing reads which one, its weights or its threads
+    ...(["model", "variant", "threads"] as const).map((k) =>
+      one(
+        ["news", k],
+        c.news[k],
+        c.news.scorer === "lexicon",
+        "the language model",
+        "news.scorer is lexicon",
+        "news.scorer: auto or lm",
+      )
+    ),
+    one(
+      ["backtest", "capital"],
+      c.backtest.capital,
+      c.backtest.impact === 0,
+      "the impact cost (its orders are sized against the volume)",
+      "backtest.impact is 0 (off)",
+      "backtest.impact above 0",
+    ),
+  ];
+}
+
+/**
+ * Refuses a portfolio limit the user set that can never do anything: `nDrop` above `topK` (no more than the
+ * `topK` names held can be replaced a day) and `maxWeight` above `maxGross` (a name's |w| is at most the book's
+ * gross, so the cap never binds). A default's own value is not the user's (`topK: 2` alone leaves nDrop's 5 as
+ * it is: the book replaces at most 2).
+ */
+function refuseSlackLimits(p: Config["portfolio"], trees: unknown[]): void {
+  const given = (k: string) => trees.some((t) => treeAt(t, "portfolio", k) !== undefined);
+  if (given("nDrop") && p.nDrop > p.topK) {
+    throw new ConfigError(
+      `config portfolio.nDrop: ${p.nDrop} is above portfolio.topK ${p.topK}: at most the ${p.topK} names held ` +
+        `can be replaced a day; set nDrop at most ${p.topK}, or leave nDrop out`,
+    );
+  }
+  if (given("maxWeight") && p.maxWeight > p.maxGross) {
+    throw new ConfigError(
+      `config portfolio.maxWeight: ${p.maxWeight} is above portfolio.maxGross ${p.maxGross}, so it never binds ` +
+        `(one name's |w| is at most the book's gross): set maxWeight at most ${p.maxGross}, or leave maxWeight out`,
+    );
   }
 }
 
@@ -594,6 +686,7 @@ export async function loadConfigWithNotes(
     "config/default.yaml",
   );
   let cfg = defaults;
+  let fileCfg: unknown = defaults;
   let fileRefit: unknown;
   let userTree: unknown;
   if (opts.file) {
@@ -610,6 +703,7 @@ export async function loadConfigWithNotes(
     fileRefit = walkForwardOf(user)?.refitEvery;
     // a file that is no mapping (a top-level list) is named: "config root" said nothing of where
     cfg = mergeChecked(cfg, user, "", { where: "config ", root: `config ${opts.file}` });
+    fileCfg = cfg;
     // the file's own dates and symbols, as it has them: a wrong one is refused even when a flag replaces it (the
     // next run without the flag would read it); unreplaced, the checks below name them as before
     const over = (opts.overrides as { source?: Record<string, unknown> } | undefined)?.source ?? {};
@@ -698,11 +792,12 @@ export async function loadConfigWithNotes(
     );
   }
   const note = renamed.length ? `symbols: ${renamed.join(", ")} (symbols are upper case, as collected)` : "";
+  const risk = c.portfolio.risk;
+  refuseUnreadKeys(userTree, opts.overrides, unreadKeys(c), unreadKeys(fileCfg as Config));
+  refuseSlackLimits(c.portfolio, [userTree, opts.overrides]);
   if (c.dataset.trainFrac + c.dataset.validFrac >= 1) {
     throw new ConfigError("config dataset: trainFrac + validFrac must leave room for a test segment");
   }
-  const risk = c.portfolio.risk;
-  refuseUnreadKeys([userTree, opts.overrides], portfolioReaders(c.portfolio));
   if (risk.brakeRecover > 0 && risk.brakeRecover > risk.drawdownBrake) {
     throw new ConfigError(
       `config portfolio.risk.brakeRecover: ${risk.brakeRecover} is above drawdownBrake ${risk.drawdownBrake} ` +

@@ -609,3 +609,143 @@ Deno.test("a config file that is no mapping is named in the refusal; mergeChecke
     (e: Error) => e.message === 'config backtest.costBps: expected number, got string ("five")',
   );
 });
+
+Deno.test("a key only an unset setting reads is refused at load (capital, fractions, the language model, the synthetic market); the defaults' own are not", async () => {
+  const dates = {
+    train: "2015-01-02..2015-12-31",
+    valid: "2016-01-04..2016-06-30",
+    test: "2016-07-01..2016-12-30",
+  };
+  const bad: [Record<string, unknown>, string][] = [
+    [
+      { backtest: { impact: 0, capital: 5e7 } },
+      "config backtest.capital: 50000000 is read only by the impact cost (its orders are sized against the " +
+      "volume), and backtest.impact is 0 (off): set backtest.impact above 0, or leave capital out",
+    ],
+    [
+      { dataset: { segments: dates, trainFrac: 0.5 } },
+      "config dataset.trainFrac: 0.5 is read only by the split by fractions, and dataset.segments gives all " +
+      "three date ranges (--train, --valid, --test): set the segments to null, or leave trainFrac out",
+    ],
+    [
+      { dataset: { segments: dates, validFrac: 0.1 } },
+      "config dataset.validFrac: 0.1 is read only by the split",
+    ],
+    [
+      { news: { scorer: "lexicon", model: "finsent-minilm@v1" } },
+      "config news.model: finsent-minilm@v1 is read only by the language model, and news.scorer is lexicon: set " +
+      "news.scorer: auto or lm, or leave model out",
+    ],
+    [
+      { news: { scorer: "lexicon", variant: "int8" } },
+      "config news.variant: int8 is read only by the language",
+    ],
+    [
+      { news: { scorer: "lexicon", threads: 4 } },
+      "config news.threads: 4 is read only by the language model",
+    ],
+    [
+      { source: { kind: "csv", csvDir: "/x", synthetic: { seed: 3 } } },
+      "config source.synthetic.seed: 3 is read only by the synthetic source, and source.kind is csv (--source, " +
+      "--data-dir): set source.kind: synthetic, or leave seed out",
+    ],
+    [
+      { source: { kind: "csv", csvDir: "/x", synthetic: { sessions: 300 } } },
+      "config source.synthetic.sessions: 300 is read only by the synthetic source",
+    ],
+  ];
+  for (const [overrides, want] of bad) {
+    await rejects(
+      () => loadConfig({ overrides }),
+      (e: Error) => e instanceof ConfigError && e.message.startsWith(want) && !e.message.includes("\n"),
+      JSON.stringify(overrides),
+    );
+  }
+  // the defaults' own capital, fractions, model and synthetic market are no user's request
+  for (
+    const overrides of [
+      { backtest: { impact: 0 } },
+      { dataset: { segments: dates } },
+      { news: { scorer: "lexicon" } },
+      { source: { kind: "csv", csvDir: "/x" } },
+      // each read while its reader is on
+      { backtest: { impact: 0.5, capital: 5e7 } },
+      { dataset: { trainFrac: 0.5, validFrac: 0.3 } },
+      { news: { scorer: "auto", model: "finsent-minilm@v1", variant: "int8", threads: 2 } },
+      { source: { synthetic: { seed: 3, sessions: 300 } } },
+      // `deno task models promote --require-better` reads both under every promote mode: not refused
+      { production: { retrain: { promote: "always", minScoredSessions: 40, compareOn: "book" } } },
+    ]
+  ) await loadConfig({ overrides });
+  // a config file's key is refused when the file itself leaves it unread; a flag that turns its reader off
+  // decides that run only (the next run without the flag reads it)
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/c.yaml`;
+    await Deno.writeTextFile(file, "dataset: {trainFrac: 0.5}\nsource: {synthetic: {seed: 3}}\n");
+    const flags = await loadConfig({
+      file,
+      overrides: { dataset: { segments: dates }, source: { kind: "csv", csvDir: "/x" } },
+    });
+    equal(flags.dataset.segments.test, dates.test);
+    equal(flags.source.kind, "csv");
+    await Deno.writeTextFile(file, `dataset: {trainFrac: 0.5, segments: ${JSON.stringify(dates)}}\n`);
+    for (const overrides of [{}, { dataset: { segments: dates } }]) {
+      await rejects(
+        () => loadConfig({ file, overrides }),
+        (e: Error) =>
+          e instanceof ConfigError && e.message.startsWith("config dataset.trainFrac: 0.5 is read only"),
+      );
+    }
+    await Deno.writeTextFile(file, "source: {kind: csv, csvDir: /x, synthetic: {newsRate: 1}}\n");
+    await rejects(
+      () => loadConfig({ file }),
+      /^ConfigError: config source\.synthetic\.newsRate: 1 is read only/,
+    );
+    // the file's capital under its impact 0, with the impact turned on by the overrides: read
+    await Deno.writeTextFile(file, "backtest: {impact: 0, capital: 50000000}\n");
+    await rejects(
+      () => loadConfig({ file }),
+      /^ConfigError: config backtest\.capital: 50000000 is read only/,
+    );
+    equal((await loadConfig({ file, overrides: { backtest: { impact: 1 } } })).backtest.capital, 5e7);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a portfolio limit that can never bind is refused at load: nDrop above topK, maxWeight above maxGross", async () => {
+  const bad: [Record<string, unknown>, string][] = [
+    [
+      { portfolio: { topK: 2, nDrop: 40 } },
+      "config portfolio.nDrop: 40 is above portfolio.topK 2: at most the 2 names held can be replaced a day; " +
+      "set nDrop at most 2, or leave nDrop out",
+    ],
+    [
+      { portfolio: { method: "long-short", nDrop: 60 } },
+      "config portfolio.nDrop: 60 is above portfolio.topK 50",
+    ],
+    [
+      { portfolio: { maxWeight: 2, maxGross: 0.5 } },
+      "config portfolio.maxWeight: 2 is above portfolio.maxGross 0.5, so it never binds (one name's |w| is at " +
+      "most the book's gross): set maxWeight at most 0.5, or leave maxWeight out",
+    ],
+    [{ portfolio: { maxWeight: 1.5 } }, "config portfolio.maxWeight: 1.5 is above portfolio.maxGross 1,"],
+  ];
+  for (const [overrides, want] of bad) {
+    await rejects(
+      () => loadConfig({ overrides }),
+      (e: Error) => e instanceof ConfigError && e.message.startsWith(want) && !e.message.includes("\n"),
+      JSON.stringify(overrides),
+    );
+  }
+  // at the bound they bind; the defaults' own nDrop (5) and maxWeight (0.25) are no user's request
+  for (
+    const overrides of [
+      { portfolio: { topK: 2, nDrop: 2 } },
+      { portfolio: { maxWeight: 0.5, maxGross: 0.5 } },
+      { portfolio: { topK: 2 } },
+      { portfolio: { maxGross: 0.2 } },
+    ]
+  ) await loadConfig({ overrides });
+});
