@@ -312,13 +312,26 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
 /**
  * The note a Yahoo price collection ending before the last session gets: Yahoo's quotes are split-adjusted to
  * the day they are fetched and a response names only the splits inside its range, so a split after `--to`
- * leaves these bars in its scale (collect up to the last session to be told of every split).
+ * that is not stored yet leaves these bars in its scale until a later collection's response names it (which
+ * then fetches the stored bars again); collect up to the last session to be told of every split now.
  */
 export function yahooScaleNote(a: Pick<CollectArgs, "source" | "kinds" | "to">, today: IsoDate): string {
   const last = sessionOnOrBefore(today);
   if (a.source !== "yahoo" || !a.kinds.includes("prices") || a.to >= last) return "";
   return `prices: Yahoo bars up to ${a.to} are split-adjusted as of today; a split after ${a.to} is not named in ` +
-    `the response, so it cannot be undone (collect up to ${last}, the default --to, to store them as traded)`;
+    `the response: a stored one is undone, one not stored yet only when a later collection's response names it ` +
+    `(the symbol's stored bars are then fetched again; collect up to ${last}, the default --to, to store them ` +
+    `as traded now)`;
+}
+
+/**
+ * The dry-run note of a Yahoo price collection: a response that names a split not stored yet makes the run
+ * fetch the symbol's stored bars again, from its first, which the plan cannot know before fetching.
+ */
+export function yahooRefetchNote(a: Pick<CollectArgs, "source" | "kinds">): string {
+  if (a.source !== "yahoo" || !a.kinds.includes("prices")) return "";
+  return "prices: a response that names a split not stored yet also fetches the symbol's stored bars again " +
+    "(first stored day..the range's end, one request) to store them as traded; the plan cannot know it";
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -363,6 +376,8 @@ export async function main(argv: string[]): Promise<number> {
         rows: plan.map((p) => [p.kind, p.symbol, p.fetch]),
       }));
       if (renamedNote) console.log(renamedNote);
+      const refetchNote = stores ? yahooRefetchNote(a) : "";
+      if (refetchNote) console.log(refetchNote);
       return 0;
     }
     stores = await openStores(await storeConfigFor(a.storeDir, a.backends));

@@ -115,6 +115,22 @@ const STATEMENT_MODULES: Record<StatementKind, { annual: string; quarterly: stri
 /** Default `quoteSummary` modules of {@linkcode YahooSource.statistics}. */
 export const STATISTICS_MODULES = ["summaryDetail", "defaultKeyStatistics", "financialData"] as const;
 
+/** Options of {@linkcode YahooSource.chart}. */
+export interface ChartOptions {
+  from: IsoDate;
+  to: IsoDate;
+  /** Yahoo's `events` parameter (the library's default `div|split|earn` when absent). */
+  events?: string;
+  /** A bar with a missing value is an error instead of a skipped record. */
+  strict?: boolean;
+  /**
+   * Splits of this symbol known from elsewhere (the store). Yahoo adjusts its quotes for every split up to the
+   * day of the request but names only those inside the range, so one of these with an ex-date on or before the
+   * response's day is undone too when the response does not name it (a range that ends before a stored split).
+   */
+  splits?: readonly CorporateAction[];
+}
+
 /** The Yahoo source: a `MarketSource` (`bars`, `actions`, `news`) plus Yahoo-specific methods. */
 export interface YahooSource extends MarketSource {
   readonly name: "yahoo";
@@ -136,7 +152,7 @@ export interface YahooSource extends MarketSource {
    */
   chart(
     symbol: string,
-    opts: { from: IsoDate; to: IsoDate; events?: string; strict?: boolean },
+    opts: ChartOptions,
   ): Promise<{ bars: Bar[]; actions: CorporateAction[]; skipped: SkippedRecord[] }>;
   /** Intraday bars (`interval` like `1m`, `5m`, `1h`) between `from` and `to` (inclusive dates). */
   intraday(
@@ -466,7 +482,7 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
 
   async function chart(
     symbol: string,
-    o: { from: IsoDate; to: IsoDate; events?: string; strict?: boolean },
+    o: ChartOptions,
   ): Promise<{ bars: Bar[]; actions: CorporateAction[]; skipped: SkippedRecord[] }> {
     checkRange(o.from, o.to);
     const q: Record<string, unknown> = { period1: o.from, period2: addDays(o.to, 1), interval: "1d" };
@@ -508,15 +524,21 @@ export function createYahooSource(opts: YahooSourceOptions = {}): YahooSource {
     const sorted = [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1));
     // Yahoo's daily quotes are split-adjusted to the day they are fetched; bars are stored as traded (the
     // dataset applies each split at its ex-date, point in time), so every split the response names is undone
-    // on the bars before its ex-date. A split after the response's range is not named, so a range that ends
-    // before a later split keeps that split's scale: collect Yahoo prices up to the last session.
+    // on the bars before its ex-date, and so is every known split (`o.splits`, the store's) it does not name
+    // whose ex-date is on or before the response's day. A split after the response's range that is not known
+    // either keeps its scale: the collector re-fetches a symbol's stored bars when a response names a new one.
     // every action the response names, mapped once: all its splits undo the scale, those in range are returned
     const named = await call(
       symbol,
       "chart",
       () => Promise.resolve(mapActions(symbol, raw.events)),
     );
-    const splits = named.filter((a) =>
+    const seen = nyDate(observedAt(`/v8/finance/chart/${symbol}`));
+    const namedSplits = new Set(named.filter((a) => a.kind === "split").map((a) => a.date));
+    const known = (o.splits ?? []).filter((a) =>
+      a.kind === "split" && a.symbol === symbol && a.date <= seen && !namedSplits.has(a.date)
+    );
+    const splits = [...named, ...known].filter((a) =>
       a.kind === "split" && Number.isFinite(a.value) && a.value > 0 && a.value !== 1
     );
     for (const sp of splits) {

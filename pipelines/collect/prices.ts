@@ -19,6 +19,14 @@
  * (a missing value) and those whose session has not closed yet (a `to` after today: the synthetic market
  * has future sessions).
  *
+ * Yahoo's bars are split-adjusted to the day of the request and a response names only the splits in its range:
+ * the stored splits are handed to `chart`, which undoes those the response does not name. When a response names
+ * a split not stored yet and the store holds bars of the symbol before the fetched range, those bars may be in
+ * the split's scale (fetched after it, from a range that did not reach it) or as traded (fetched before it):
+ * `[first stored day, to]` is fetched again in one request and its bars and actions replace the stored ones of
+ * that span in one transaction (`replaceMany`; stored rows the response lacks are kept, nothing is deleted).
+ * A failure writes nothing and, the split still not being stored, the next run does it again.
+ *
  * A market source that answers for another spelling than the symbol asked for (the CSV source finds `SPY.csv`
  * for `spy`) fails the symbol naming both: its bars are not dropped in silence. The CLI asks for the source's
  * own spelling (`resolveMarketSymbols`).
@@ -36,7 +44,7 @@ import {
   sessionOnOrBefore,
   sessions,
 } from "@lib/core/mod.ts";
-import { actionToRow, barToRow, isUnknownTable, type Stores } from "@lib/store/mod.ts";
+import { actionToRow, barToRow, isUnknownTable, rowToAction, type Stores } from "@lib/store/mod.ts";
 import {
   type CollectRequest,
   type CollectSources,
@@ -117,13 +125,29 @@ export function incrementalRange(stored: readonly IsoDate[], from: IsoDate, to: 
   return { from: holes.length ? holes[0] : last, to, holes };
 }
 
+/**
+ * The stored splits of a symbol (empty when none, or when the table does not exist yet); any other store
+ * error is thrown.
+ */
+async function storedSplits(stores: Stores, symbol: string): Promise<CorporateAction[]> {
+  try {
+    return (await stores.tables.query("corporate_actions", { where: { symbol, kind: "split" } })).map(
+      rowToAction,
+    );
+  } catch (e) {
+    if (isUnknownTable(e)) return [];
+    throw e;
+  }
+}
+
 async function fetchPrices(
   sources: CollectSources,
   symbol: string,
   range: { from: IsoDate; to: IsoDate },
   strict = false,
+  splits: readonly CorporateAction[] = [],
 ): Promise<{ bars: Bar[]; actions: CorporateAction[]; skipped?: { date?: IsoDate }[] }> {
-  if (sources.yahoo) return await sources.yahoo.chart(symbol, { ...range, strict });
+  if (sources.yahoo) return await sources.yahoo.chart(symbol, { ...range, strict, splits });
   const m = sources.market;
   if (!m) throw new TypeError("collect prices: needs the yahoo or a market source");
   const req = { symbols: [symbol], ...range };
@@ -152,7 +176,13 @@ async function collectSymbol(
   const { range } = await rangeFor(stores, symbol, req);
   if (!range) return { rows: 0, inserted: 0, objects: 0, range: "" };
   const now = (sources.now ?? Date.now)();
-  const got = await fetchPrices(sources, symbol, range, req.strict);
+  // Yahoo: the stored splits are undone too where the response does not name them (see `YahooSource.chart`)
+  const known = sources.yahoo ? await storedSplits(stores, symbol) : [];
+  const got = await fetchPrices(sources, symbol, range, req.strict, known);
+  const resplit = sources.yahoo ? await splitRefetch(stores, symbol, range, known, got.actions) : null;
+  if (resplit) {
+    return await storeRefetch(sources, stores, symbol, range, { ...resplit, known }, now, req.strict);
+  }
   // a session not closed yet is never stored (a stored last day is final), and is counted as left out
   const bars = got.bars.filter((b) => closeTime(b.date) <= now);
   const future = got.bars.length - bars.length;
@@ -186,6 +216,76 @@ async function collectSymbol(
     objects,
     range: `${range.from}..${range.to}`,
     skipped: (got.skipped?.length ?? 0) + future + unfilled + gaps,
+  };
+}
+
+/**
+ * When a Yahoo response names a split that is not stored yet and the store holds bars of the symbol before
+ * `range.from` (which that response did not cover), the range to fetch again (`[first stored bar, range.to]`)
+ * and the new splits; else null. Those stored bars cannot be told apart: fetched before the split, they are as
+ * traded; fetched after it from a range that did not reach it, they are in its scale. One response over all of
+ * them names the split and states them all in today's scale, so undoing it stores them as traded either way.
+ */
+async function splitRefetch(
+  stores: Stores,
+  symbol: string,
+  range: FetchRange,
+  known: readonly CorporateAction[],
+  named: readonly CorporateAction[],
+): Promise<{ from: IsoDate; splits: IsoDate[] } | null> {
+  const have = new Set(known.map((a) => a.date));
+  const fresh = named.filter((a) => a.kind === "split" && !have.has(a.date)).map((a) => a.date);
+  if (!fresh.length) return null;
+  const first = (await storedEnds(stores, symbol))?.first;
+  if (first === undefined || first >= range.from) return null;
+  return { from: first, splits: fresh };
+}
+
+/**
+ * Fetches `[re.from, range.to]` again (one request, naming the new splits) and writes its bars and actions in
+ * one transaction (`replaceMany`): a stored bar or action in that span the response does not hold is kept as
+ * it was, so nothing is deleted, and a failed or killed run leaves the store as before and is redone by the
+ * next run (the split is still not stored).
+ */
+async function storeRefetch(
+  sources: CollectSources,
+  stores: Stores,
+  symbol: string,
+  range: FetchRange,
+  re: { from: IsoDate; splits: IsoDate[]; known: readonly CorporateAction[] },
+  now: number,
+  strict = false,
+): Promise<UnitResult> {
+  const got = await sources.yahoo!.chart(symbol, { from: re.from, to: range.to, strict, splits: re.known })
+    .catch((e) => {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new DataSourceError(
+        `${symbol}: the response names the new split ${re.splits.join(", ")}, so the stored bars from ` +
+          `${re.from} are fetched again to store them as traded; that fetch failed (nothing written): ${why}`,
+        { source: "yahoo", symbol, cause: e, status: e?.status, userError: e?.userError === true },
+      );
+    });
+  const bars = got.bars.filter((b) => closeTime(b.date) <= now);
+  const future = got.bars.length - bars.length;
+  const span = { symbol, date: { gte: re.from, lte: range.to } };
+  const barRows = bars.map(barToRow), actionRows = got.actions.map(actionToRow);
+  const barKeys = new Set(barRows.map((r) => r.date));
+  const actionKeys = new Set(actionRows.map((r) => `${r.date}|${r.kind}`));
+  const keepBars = (await stores.tables.query("bars", { where: span })).filter((r) => !barKeys.has(r.date));
+  const keepActions = (await stores.tables.query("corporate_actions", { where: span }))
+    .filter((r) => !actionKeys.has(`${r.date}|${r.kind}`));
+  const objects = await storeRawFor(sources, stores, "yahoo", "chart", symbol);
+  const [a, b] = await stores.tables.replaceMany([
+    { table: "corporate_actions", where: span, rows: [...actionRows, ...keepActions] },
+    { table: "bars", where: span, rows: [...barRows, ...keepBars] },
+  ]);
+  const rows = a.inserted + a.updated + b.inserted + b.updated;
+  return {
+    rows,
+    inserted: a.inserted + b.inserted,
+    objects,
+    range: `${range.from}..${range.to}, then ${re.from}..${range.to} (new split ${re.splits.join(", ")})`,
+    skipped: got.skipped.filter((s) => s.date === undefined || s.date >= range.from).length + future,
   };
 }
 

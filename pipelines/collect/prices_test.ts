@@ -193,3 +193,80 @@ Deno.test("prices: a market source answering for another spelling fails the symb
     await t.dispose();
   }
 });
+
+const NVDA_SPLIT = "historical-via-chart-NVDA-split-2021-02-01-to-2022-01-31.csv.json";
+const bar = async (stores: Awaited<ReturnType<typeof tempStores>>["stores"], symbol: string, date: string) =>
+  rowToBar((await stores.tables.query("bars", { where: { symbol, date } }))[0]);
+
+Deno.test("prices: a split named later re-fetches the stored bars before it; equals one wide run", async () => {
+  const a = await tempStores(), b = await tempStores();
+  try {
+    const nvda = { symbols: ["NVDA"], from: "2021-02-01", to: "2021-06-30" };
+    const f = await rangeChartFetch(NVDA_SPLIT);
+    equal((await pricesStep.run(sourcesOver(f), a.stores, nvda))[0].ok, true);
+    // stored from a range that ends before the 2021-07-20 4:1 split: in its scale, as Yahoo states them today
+    equal((await bar(a.stores, "NVDA", "2021-02-01")).close.toFixed(3), "13.237");
+    const [r] = await pricesStep.run(sourcesOver(f), a.stores, { ...nvda, to: "2022-01-30" });
+    equal(r.ok, true, r.error);
+    equal(r.range, "2021-06-30..2022-01-30, then 2021-02-01..2022-01-30 (new split 2021-07-20)");
+    deepEqual(f.periods.slice(1).map(([p1]) => new Date(p1 * 1000).toISOString().slice(0, 10)), [
+      "2021-06-30",
+      "2021-02-01",
+    ]);
+    const first = await bar(a.stores, "NVDA", "2021-02-01");
+    equal(first.close.toFixed(3), "52.948");
+    equal(first.volume, 54_301_000);
+    await pricesStep.run(sourcesOver(await rangeChartFetch(NVDA_SPLIT)), b.stores, {
+      ...nvda,
+      to: "2022-01-30",
+    });
+    const strip = (s: string) => s.split("\n").filter((l) => !l.startsWith("raw/")).join("\n");
+    equal(strip(await storeDump(a.stores)), strip(await storeDump(b.stores)));
+    // the daily run after it: the split is stored, nothing is fetched again
+    const again = await pricesStep.run(sourcesOver(f), a.stores, { ...nvda, to: "2022-01-30" });
+    equal(again[0].range, "");
+  } finally {
+    await a.dispose();
+    await b.dispose();
+  }
+});
+
+Deno.test("prices: a failed re-fetch after a new split writes nothing; the next run completes it", async () => {
+  const a = await tempStores(), b = await tempStores();
+  try {
+    const nvda = { symbols: ["NVDA"], from: "2021-02-01", to: "2021-06-30" };
+    await pricesStep.run(sourcesOver(await rangeChartFetch(NVDA_SPLIT)), a.stores, nvda);
+    const before = await storeDump(a.stores);
+    const down = failAfter(await rangeChartFetch(NVDA_SPLIT), 1, (u) => u.includes("/chart/NVDA"));
+    const [r] = await pricesStep.run(sourcesOver(down), a.stores, { ...nvda, to: "2022-01-30" });
+    equal(r.ok, false);
+    ok(r.error?.includes("new split 2021-07-20"), r.error);
+    equal(await storeDump(a.stores), before);
+    const [redo] = await pricesStep.run(sourcesOver(await rangeChartFetch(NVDA_SPLIT)), a.stores, {
+      ...nvda,
+      to: "2022-01-30",
+    });
+    equal(redo.ok, true, redo.error);
+    await pricesStep.run(sourcesOver(await rangeChartFetch(NVDA_SPLIT)), b.stores, {
+      ...nvda,
+      to: "2022-01-30",
+    });
+    const strip = (s: string) => s.split("\n").filter((l) => !l.startsWith("raw/")).join("\n");
+    equal(strip(await storeDump(a.stores)), strip(await storeDump(b.stores)));
+  } finally {
+    await a.dispose();
+    await b.dispose();
+  }
+});
+
+Deno.test("prices: a range that ends before a stored split is stored as traded (the split undone)", async () => {
+  const t = await tempStores();
+  try {
+    await pricesStep.run(await replaySources(), t.stores, AAPL_RANGE); // stores the 2020-08-31 4:1 split
+    const [r] = await pricesStep.run(await replaySources(), t.stores, { ...FIVE, symbols: ["AAPL"] });
+    equal(r.ok, true, r.error);
+    equal((await bar(t.stores, "AAPL", "2020-01-02")).close.toFixed(2), "300.35");
+  } finally {
+    await t.dispose();
+  }
+});
