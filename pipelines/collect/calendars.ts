@@ -5,8 +5,11 @@
  * Raw responses go to `raw/nasdaq/...`.
  *
  * Keys: `calendar_events` is keyed (source, kind, symbol, date). Economic events have no symbol: their
- * `symbol` is `<country>: <event name>`. Rows of one response that still share a key and differ get `#2`,
- * `#3`... appended to the symbol (e.g. two dividend classes on one ex-date), so nothing is silently lost.
+ * `symbol` is `<country>: <event name>`. Rows of one response that share a key and agree in every field but
+ * the company's name are one event, stored once (Nasdaq's dividend calendar lists some dividends twice, as
+ * "Tompkins Financial Corporation" and "... Common Stock"; the first row stands). Rows that share a key and
+ * differ in any other field get `#2`, `#3`... appended to the symbol (e.g. two dividend classes on one ex-date,
+ * with different rates or dates), so nothing is silently lost.
  * Every unit is one upsert, so a re-run replaces instead of duplicating.
  *
  * Point in time: an upcoming earnings or IPO row is stamped with the observation time, so a re-run would move
@@ -79,6 +82,12 @@ export function calendarUnits(req: CollectRequest): string[] {
   return units;
 }
 
+/** A calendar row's payload less the company's name: what tells two rows of one key apart as two events. */
+function eventOf(payload: Record<string, unknown>): string {
+  const { companyName: _name, ...rest } = payload;
+  return JSON.stringify(rest);
+}
+
 /** Calendar rows as `calendar_events` rows with unique keys (see the module notes). */
 export function calendarToRows(rows: CalendarRow[]): Row[] {
   const byKey = new Map<string, Row>();
@@ -87,12 +96,15 @@ export function calendarToRows(rows: CalendarRow[]): Row[] {
       ? `${r.symbol}: ${r.payload.eventName}`
       : r.symbol;
     const payload = JSON.stringify(r.payload);
+    const event = eventOf(r.payload);
     let symbol = base;
     for (let n = 2;; n++) {
       const prev = byKey.get(`${r.kind}|${symbol}|${r.date}`);
-      if (!prev || prev.payload === payload) break;
+      if (!prev || eventOf(JSON.parse(String(prev.payload))) === event) break;
       symbol = `${base}#${n}`;
     }
+    // the same event listed again (under another spelling of the company's name): the first row stands
+    if (byKey.has(`${r.kind}|${symbol}|${r.date}`)) continue;
     byKey.set(`${r.kind}|${symbol}|${r.date}`, {
       source: r.source,
       kind: r.kind,

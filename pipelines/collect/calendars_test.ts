@@ -1,7 +1,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { createNasdaqSource, createReplayFetch } from "@lib/sources/mod.ts";
 import type { Row } from "@lib/store/mod.ts";
-import { calendarsStep } from "./calendars.ts";
+import { calendarsStep, calendarToRows } from "./calendars.ts";
 import { type CollectSources, createRawRecorder } from "./common.ts";
 import { NASDAQ_DIR, tempStores, YAHOO_DIR } from "./_test_helpers.ts";
 
@@ -70,4 +70,41 @@ Deno.test("calendars: a re-run keeps the first known_at of unchanged upcoming ro
   } finally {
     await t.dispose();
   }
+});
+
+Deno.test("calendars: a dividend listed twice under two spellings of the company's name is stored once", async () => {
+  const t = await tempStores();
+  try {
+    const day = { symbols: [], from: "2023-11-06", to: "2023-11-06", calendars: ["dividends" as const] };
+    const [r] = await calendarsStep.run(await nasdaqAt(Date.parse("2023-11-06T12:00:00Z")), t.stores, day);
+    equal(r.ok, true, r.error);
+    const rows = await t.stores.tables.query("calendar_events", { where: { kind: "dividend" } });
+    // 45 rows, 13 of them the same dividend again ("Tompkins Financial Corporation" and "... Common Stock")
+    equal(rows.length, 32);
+    deepEqual(rows.filter((x) => String(x.symbol).startsWith("TMP")).map((x) => x.symbol), ["TMP"]);
+    ok(!rows.some((x) => String(x.symbol).includes("#")));
+    equal(JSON.parse(String(rows.find((x) => x.symbol === "TMP")!.payload)).dividend_Rate, 0.6);
+  } finally {
+    await t.dispose();
+  }
+});
+
+Deno.test("calendars: two dividend classes on one ex-date (different rates) stay two rows, #2", () => {
+  const row = (companyName: string, dividend_Rate: number) => ({
+    source: "nasdaq" as const,
+    kind: "dividend" as const,
+    symbol: "BRK",
+    date: "2023-11-06",
+    payload: { companyName, dividend_Rate, dividend_Ex_Date: "2023-11-06" },
+    knownAt: 1,
+  });
+  const rows = calendarToRows([
+    row("B Class A", 0.5),
+    row("B Class A Common Stock", 0.5),
+    row("B Class B", 0.25),
+  ]);
+  deepEqual(rows.map((r) => [r.symbol, JSON.parse(String(r.payload)).dividend_Rate]), [["BRK", 0.5], [
+    "BRK#2",
+    0.25,
+  ]]);
 });
