@@ -1,7 +1,8 @@
 /**
  * `calendars`: Nasdaq feeds. Earnings, dividend and economic-event calendars (one request per weekday of
  * `[from, to]`) and the IPO calendar (one per month) become `calendar_events` rows (payload JSON); SEC filings
- * (per symbol and year) become `reports` documents; a symbol's dividend history becomes `corporate_actions`.
+ * (per symbol and year) become `reports` documents; a symbol's dividend history becomes `corporate_actions`
+ * (merged with the rows the `prices` kind wrote: `mergeActions`).
  * Raw responses go to `raw/nasdaq/...`.
  *
  * Keys: `calendar_events` is keyed (source, kind, symbol, date). Economic events have no symbol: their
@@ -20,7 +21,7 @@
  */
 import { addDays, type IsoDate } from "@lib/core/mod.ts";
 import type { CalendarRow } from "@lib/sources/mod.ts";
-import { actionToRow, CALENDAR_EVENTS, type Row, type Stores, type TableStore } from "@lib/store/mod.ts";
+import { CALENDAR_EVENTS, type Row, type Stores, type TableStore } from "@lib/store/mod.ts";
 import {
   CALENDAR_FEEDS,
   type CalendarFeed,
@@ -29,6 +30,7 @@ import {
   type CollectStep,
   dropRawOnError,
   ensureTables,
+  mergeActions,
   need,
   runUnits,
   storeRawFor,
@@ -195,7 +197,12 @@ async function collectUnit(sources: CollectSources, stores: Stores, unit: string
     if (filings.length) res = await stores.documents.upsert(REPORTS_COLLECTION, filings.map(filingToDoc));
   } else if (feed === "dividend-history") {
     const acts = await nasdaq.dividends(a);
-    if (acts.length) res = await stores.tables.upsert("corporate_actions", acts.map(actionToRow));
+    if (acts.length) {
+      res = await stores.tables.upsert(
+        "corporate_actions",
+        await mergeActions(stores.tables, acts, "nasdaq"),
+      );
+    }
   } else throw new RangeError(`unknown calendar unit ${unit}`);
   const objects = await storeRawFor(sources, stores, "nasdaq", "calendar", unit, unitMatch(unit));
   return { rows: res.inserted + res.updated, inserted: res.inserted, objects, range: a };

@@ -4,9 +4,19 @@
  * that routes the JSON bodies as fetched to the object store, and the per-unit fan-out on `collectMany`.
  * @module
  */
-import { type Bar, fewOf, InputError, type IsoDate, oneLine, sha256Hex, StoreError } from "@lib/core/mod.ts";
+import {
+  type Bar,
+  type CorporateAction,
+  fewOf,
+  InputError,
+  type IsoDate,
+  oneLine,
+  openTime,
+  sha256Hex,
+  StoreError,
+} from "@lib/core/mod.ts";
 import { collectMany, type MarketSource, type NasdaqSource, type YahooSource } from "@lib/sources/mod.ts";
-import { ALL_SCHEMAS, rawKey, type Row, type Stores } from "@lib/store/mod.ts";
+import { actionToRow, ALL_SCHEMAS, rawKey, type Row, type Stores, type TableStore } from "@lib/store/mod.ts";
 import type { Progress } from "../progress.ts";
 
 /** Data kinds the collectors know, in the order the CLI runs them. */
@@ -181,6 +191,41 @@ export async function checkEachHasBars(
         none.length === 1 ? "it has" : "they have"
       } data in`,
   );
+}
+
+/**
+ * Corporate actions as rows merged with the stored rows of the same key (symbol, date, kind), so the order in
+ * which the sources wrote them does not matter: `known_at` is the earliest either source justified (Nasdaq's
+ * declaration day, Yahoo's ex-date open), and a dividend amount Nasdaq stated (as paid) is not replaced by
+ * Yahoo's (split-adjusted until every later split is known). A stored row known before its ex-date's open is
+ * Nasdaq's (Yahoo stamps every action at that open); where Nasdaq had no declaration date either, its row is
+ * stamped at the open too, and the last writer's amount stands (both state it as paid).
+ */
+export async function mergeActions(
+  tables: TableStore,
+  actions: readonly CorporateAction[],
+  source: "yahoo" | "nasdaq",
+): Promise<Row[]> {
+  const rows = actions.map(actionToRow);
+  if (!rows.length) return rows;
+  const key = (r: Row) => `${r.symbol}|${r.date}|${r.kind}`;
+  const symbols = [...new Set(actions.map((a) => a.symbol))],
+    dates = [...new Set(actions.map((a) => a.date))];
+  const stored = new Map<string, Row>();
+  for (let i = 0; i < dates.length; i += 200) {
+    const found = await tables.query("corporate_actions", {
+      where: { symbol: symbols, date: dates.slice(i, i + 200) },
+    });
+    for (const r of found) stored.set(key(r), r);
+  }
+  return rows.map((r) => {
+    const s = stored.get(key(r));
+    if (!s) return r;
+    const knownAt = Math.min(Number(r.known_at), Number(s.known_at));
+    const nasdaqStated = r.kind === "dividend" && Number(s.known_at) < openTime(String(r.date));
+    const value = source === "yahoo" && nasdaqStated ? s.value : r.value;
+    return { ...r, value, known_at: knownAt };
+  });
 }
 
 /** Creates every table the collectors write (idempotent). */

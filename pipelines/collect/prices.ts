@@ -27,6 +27,9 @@
  * that span in one transaction (`replaceMany`; stored rows the response lacks are kept, nothing is deleted).
  * A failure writes nothing and, the split still not being stored, the next run does it again.
  *
+ * Yahoo's corporate actions are merged with the stored ones (`mergeActions`): the earliest `known_at` stays, and a
+ * dividend amount Nasdaq stated is kept.
+ *
  * A market source that answers for another spelling than the symbol asked for (the CSV source finds `SPY.csv`
  * for `spy`) fails the symbol naming both: its bars are not dropped in silence. The CLI asks for the source's
  * own spelling (`resolveMarketSymbols`).
@@ -50,6 +53,7 @@ import {
   type CollectSources,
   type CollectStep,
   ensureTables,
+  mergeActions,
   type PlanRow,
   runSymbols,
   storeRawFor,
@@ -201,7 +205,10 @@ async function collectSymbol(
   // raw responses, actions, then bars (the cursor) last: see the module doc
   const objects = sources.yahoo ? await storeRawFor(sources, stores, "yahoo", "chart", symbol) : 0;
   if (got.actions.length) {
-    const r = await stores.tables.upsert("corporate_actions", got.actions.map(actionToRow));
+    const merged = sources.yahoo
+      ? await mergeActions(stores.tables, got.actions, "yahoo")
+      : got.actions.map(actionToRow);
+    const r = await stores.tables.upsert("corporate_actions", merged);
     rows += r.inserted + r.updated;
     inserted += r.inserted;
   }
@@ -268,7 +275,7 @@ async function storeRefetch(
   const bars = got.bars.filter((b) => closeTime(b.date) <= now);
   const future = got.bars.length - bars.length;
   const span = { symbol, date: { gte: re.from, lte: range.to } };
-  const barRows = bars.map(barToRow), actionRows = got.actions.map(actionToRow);
+  const barRows = bars.map(barToRow), actionRows = await mergeActions(stores.tables, got.actions, "yahoo");
   const barKeys = new Set(barRows.map((r) => r.date));
   const actionKeys = new Set(actionRows.map((r) => `${r.date}|${r.kind}`));
   const keepBars = (await stores.tables.query("bars", { where: span })).filter((r) => !barKeys.has(r.date));

@@ -3,7 +3,7 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import { closeTime, DataSourceError, nyDate, sessions } from "@lib/core/mod.ts";
 import { createReplayFetch, createSyntheticMarket, csvSourceFor } from "@lib/sources/mod.ts";
 import { rowToAction, rowToBar } from "@lib/store/mod.ts";
-import { pricesStep, runCollect, summarize } from "./mod.ts";
+import { calendarsStep, pricesStep, runCollect, summarize } from "./mod.ts";
 import {
   failAfter,
   NASDAQ_DIR,
@@ -268,5 +268,36 @@ Deno.test("prices: a range that ends before a stored split is stored as traded (
     equal((await bar(t.stores, "AAPL", "2020-01-02")).close.toFixed(2), "300.35");
   } finally {
     await t.dispose();
+  }
+});
+
+Deno.test("prices + calendars: a dividend's known_at and amount do not depend on which kind ran last", async () => {
+  const a = await tempStores(), b = await tempStores();
+  try {
+    const history = {
+      symbols: ["AAPL"],
+      from: "2020-11-06",
+      to: "2020-11-06",
+      calendars: ["dividend-history" as const],
+    };
+    await calendarsStep.run(await replaySources(), a.stores, history);
+    await pricesStep.run(await replaySources(), a.stores, AAPL_RANGE);
+    await pricesStep.run(await replaySources(), b.stores, AAPL_RANGE);
+    await calendarsStep.run(await replaySources(), b.stores, history);
+    const div = async (s: typeof a.stores) =>
+      (await s.tables.query("corporate_actions", { where: { symbol: "AAPL", date: "2020-11-06" } })).map(
+        rowToAction,
+      );
+    const [x] = await div(a.stores), [y] = await div(b.stores);
+    deepEqual(x, y);
+    equal(
+      x.knownAt,
+      1604030400000,
+      "the end of the 2020-10-29 declaration day (Nasdaq), not the ex-date open",
+    );
+    equal(x.value, 0.205);
+  } finally {
+    await a.dispose();
+    await b.dispose();
   }
 });
