@@ -609,6 +609,34 @@ Deno.test("--stores given empty (an unset shell variable) is refused, not taken 
   });
 });
 
+Deno.test("server store settings: a bad FMAI_MONGO_DATABASE or an empty S3 key is one line before any store is written", async () => {
+  // both were `internal error (a bug)` with a stack trace from the driver, after fmai.sqlite was written
+  await withDir(async (dir) => {
+    const [mongo, s3] = await Promise.all([
+      cli("cli", ["--data-dir", SP500, "--symbols", "AAPL,MSFT", "--store-dir", `${dir}/s1`, "--quiet"], {
+        FMAI_STORES: "mongodb",
+        FMAI_MONGO_DATABASE: "a b",
+      }),
+      cli("collect_cli", ["--symbols", "AAPL", "--replay", YF, "--store-dir", `${dir}/s2`, "--quiet"], {
+        FMAI_STORES: "s3",
+        FMAI_S3_ACCESS_KEY_ID: "",
+      }),
+    ]);
+    expectOneLine(
+      mongo,
+      2,
+      /^error: FMAI_MONGO_DATABASE: expected 1 to 63 letters, digits, _ or -, got "a b"$/,
+      `${dir}/s1`,
+    );
+    expectOneLine(
+      s3,
+      2,
+      /^error: FMAI_S3_ACCESS_KEY_ID: expected a key without spaces, got an empty value$/,
+      `${dir}/s2`,
+    );
+  });
+});
+
 Deno.test("secrets in messages and a refused server: one line, redacted, nothing written", async () => {
   await withDir(async (dir) => {
     const [secret, refused] = await Promise.all([

@@ -342,6 +342,8 @@ export function checkMembersInSegments(
 /** Runs every step and writes the report. */
 export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSummary> {
   const progress: Progress = createProgress({ quiet: opts.quiet });
+  // the server stores' settings (files and environment) are checked before anything is read or written
+  const storeCfg = opts.stores ? undefined : await storeConfigFor(cfg.dataDir, opts.backends ?? []);
   const source = opts.source ?? await sourceFromConfig(cfg);
   const spec = await specForSource(specFromConfig(cfg), source);
   // Fetch and validate first: bad input (including segments that do not fit the data, too little data for a
@@ -385,7 +387,7 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
   // the news scorer is chosen (its model loaded) before any store is opened: `lm` without the model is refused
   const news = await newsScorerFor(cfg.news);
   try {
-    const stores = opts.stores ?? await openStores(await storeConfigFor(cfg.dataDir, opts.backends ?? []));
+    const stores = opts.stores ?? await openStores(storeCfg!);
     try {
       const collected = await storeFetched(fetched, stores, progress);
       doneCollect();

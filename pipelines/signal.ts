@@ -1261,6 +1261,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
   const asOfError = opts.asOfError ?? ((problem: string) => new ConfigError(`--as-of: ${problem}`));
   const bad = opts.asOf === undefined ? null : asOfProblem(opts.asOf, cfg.source);
   if (bad !== null) throw asOfError(bad);
+  // the server stores' settings (files and environment) are checked before anything is read or written
+  const storeCfg = opts.stores ? undefined : await storeConfigFor(cfg.dataDir, opts.backends ?? []);
   const until = cfg.source.to;
   const p = cfg.production;
   const window = retrainWindow(p.retrain.window);
@@ -1319,7 +1321,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
   const news = await newsScorerFor(cfg.news);
   let stores: Stores;
   try {
-    stores = opts.stores ?? await openStores(await storeConfigFor(cfg.dataDir, opts.backends ?? []));
+    stores = opts.stores ?? await openStores(storeCfg!);
   } catch (e) {
     await news.release();
     throw e;

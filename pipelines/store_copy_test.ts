@@ -129,7 +129,9 @@ Deno.test("backend selection: a typo, a wrong type or a secret in a store config
     }
     await Deno.writeTextFile(
       `${dir}/mysql.yaml`,
-      "store:\n  tables:\n    kind: mysql\n    host: 127.0.0.1\n    stagingFromRows: 2\n",
+      // a whole connection: host, port, user and database are each required (a missing one is refused)
+      "store:\n  tables:\n    kind: mysql\n    host: 127.0.0.1\n    port: 3307\n    user: fmai\n    database: fmai\n" +
+        "    stagingFromRows: 2\n",
     );
     const t = (await storeConfigFor("/tmp/x", ["mysql"], {}, configDir)).tables as unknown as Record<
       string,

@@ -8,18 +8,11 @@
  */
 import { ConfigError, oneLine, shown } from "@lib/core/mod.ts";
 import {
-  checkEndpoint,
-  checkPort,
-  checkS3Prefix,
   EMBEDDED_DB_FILE,
   EMBEDDED_OBJECTS_DIR,
   embeddedConfig,
-  isMongoUri,
-  isS3BucketName,
-  mySqlConfigFromUrl,
   redactUrl,
   type Row,
-  S3_BUCKET_NAME_RULE,
   splitUrl,
   STORE_PARTS,
   type StoreConfig,
@@ -28,6 +21,15 @@ import {
   type TableQuery,
 } from "@lib/store/mod.ts";
 import { mergeChecked, parseYamlText } from "./config.ts";
+import {
+  checkMongoSettings,
+  checkMySqlSettings,
+  checkS3Settings,
+  envPort,
+  MYSQL_VARS,
+  mysqlFromUrlEnv,
+  type Where,
+} from "./store_settings.ts";
 
 /** Server backends a run can name. */
 export const SERVER_BACKENDS = ["mysql", "mongodb", "s3"] as const;
@@ -203,15 +205,6 @@ async function section(name: string, part: string, configDir: URL): Promise<Reco
   return rest;
 }
 
-/** `FMAI_MYSQL_URL` as connection fields (a `ConfigError` when malformed). */
-function mysqlUrl(url: string) {
-  try {
-    return mySqlConfigFromUrl(url);
-  } catch (e) {
-    throw new ConfigError(`FMAI_MYSQL_URL: ${oneLine(e)}`, { cause: e });
-  }
-}
-
 /**
  * The local servers of `deno task services:up` listen on loopback; only they get the development credentials:
  * exactly `127.0.0.1`, `::1` or `localhost` (not any `127.*` name or address).
@@ -230,9 +223,10 @@ function secret(env: Env, name: string, host: string, localDefault: string): str
   );
 }
 
-/** `FMAI_MYSQL_PORT` as a port (undefined when unset or empty). */
-function envPort(v: string | undefined, name: string): number | undefined {
-  return v === undefined || v === "" ? undefined : checkPort(v, name);
+/** An S3 key: the first of `names` that is set (even empty: refused by the check, not skipped), else {@link secret}. */
+function s3Key(env: Env, names: [string, string], host: string, localDefault: string): [string, string] {
+  for (const n of names) if (env[n] !== undefined) return [env[n]!, n];
+  return [secret(env, names[0], host, localDefault), names[0]];
 }
 
 function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
@@ -240,8 +234,27 @@ function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
 }
 
 /**
+ * Where each setting of a `store:` section was set, for a message: the variable of `vars` that overrides it
+ * when that is set (non-empty), else the file and key.
+ */
+function whereIn(env: Env, name: string, part: string, vars: Record<string, string>): Where {
+  return (k) => vars[k] && env[vars[k]] ? vars[k] : `config/${name}.yaml: store.${part}.${k}`;
+}
+
+const MONGO_VARS = { uri: "FMAI_MONGO_URL", database: "FMAI_MONGO_DATABASE" };
+const S3_VARS = {
+  endpoint: "FMAI_S3_ENDPOINT",
+  region: "FMAI_S3_REGION",
+  bucket: "FMAI_S3_BUCKET",
+  prefix: "FMAI_S3_PREFIX",
+  forcePathStyle: "FMAI_S3_FORCE_PATH_STYLE",
+};
+
+/**
  * The store configuration for `backends` (server names; `embedded` or none = everything embedded), reading
- * `config/<name>.yaml` and the environment.
+ * `config/<name>.yaml` and the environment. Every setting is checked here ({@link checkMySqlSettings} and the
+ * others), before any store is opened: a bad one is a one-line `ConfigError` naming the variable or the file and
+ * key.
  */
 export async function storeConfigFor(
   dataDir: string,
@@ -258,21 +271,12 @@ export async function storeConfigFor(
       user: env.FMAI_MYSQL_USER,
       database: env.FMAI_MYSQL_DATABASE,
     });
-    const base = env.FMAI_MYSQL_URL ? mysqlUrl(env.FMAI_MYSQL_URL) : { ...y, ...parts };
-    if (env.FMAI_MYSQL_URL) {
-      // the URL wins; a part set beside it must say the same (`.services/env` exports both), else the run would
-      // write where the user did not point it (a database or port changed in one place only)
-      const url = base as Record<string, unknown>;
-      for (const [k, v] of Object.entries({ ...parts, password: env.FMAI_MYSQL_PASSWORD })) {
-        if (v === undefined || String(v) === String(url[k])) continue;
-        const name = `FMAI_MYSQL_${k.toUpperCase()}`;
-        throw new ConfigError(
-          k === "password"
-            ? `${name} differs from the password in FMAI_MYSQL_URL: set one of them`
-            : `${name} ${v} differs from FMAI_MYSQL_URL's ${k} ${url[k]}: set one of them`,
-        );
-      }
-    }
+    // the URL wins; a part set beside it must say the same
+    const base = env.FMAI_MYSQL_URL ? mysqlFromUrlEnv(env) : { ...y, ...parts };
+    checkMySqlSettings(
+      base as Record<string, unknown>,
+      env.FMAI_MYSQL_URL ? (k) => `FMAI_MYSQL_URL's ${k}` : whereIn(env, "mysql", "tables", MYSQL_VARS),
+    );
     const host = String((base as { host?: unknown }).host ?? "");
     const password = env.FMAI_MYSQL_URL
       ? (base as { password: string }).password
@@ -286,20 +290,15 @@ export async function storeConfigFor(
       ...y,
       ...defined({ uri: env.FMAI_MONGO_URL, database: env.FMAI_MONGO_DATABASE }),
     } as StoreConfig["documents"];
-    const uri = (cfg.documents as { uri?: unknown }).uri;
-    if (!isMongoUri(uri)) {
-      throw new ConfigError(
-        `${env.FMAI_MONGO_URL ? "FMAI_MONGO_URL" : "config/mongodb.yaml: store.documents.uri"}: expected a ` +
-          `mongodb:// or mongodb+srv:// URL with a host, got ${
-            shown(typeof uri === "string" ? redactUrl(uri) : uri)
-          }`,
-      );
-    }
+    checkMongoSettings(
+      cfg.documents as Record<string, unknown>,
+      whereIn(env, "mongodb", "documents", MONGO_VARS),
+    );
   }
   if (backends.includes("s3")) {
     const y = await section("s3", "objects", configDir);
     const fps = env.FMAI_S3_FORCE_PATH_STYLE;
-    cfg.objects = {
+    const o: Record<string, unknown> = {
       kind: "s3",
       ...y,
       ...defined({
@@ -309,43 +308,23 @@ export async function storeConfigFor(
         prefix: env.FMAI_S3_PREFIX,
         forcePathStyle: fps === undefined || fps === "" ? undefined : fps === "true" || fps === "1",
       }),
-      accessKeyId: "",
-      secretAccessKey: "",
       ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-    } as StoreConfig["objects"];
-    const o = cfg.objects as { endpoint?: string | null; accessKeyId: string; secretAccessKey: string };
+    };
     if (o.endpoint === null) delete o.endpoint;
-    const bucket = (cfg.objects as { bucket?: unknown }).bucket;
-    if (!isS3BucketName(bucket)) {
-      throw new ConfigError(
-        `${
-          env.FMAI_S3_BUCKET ? "FMAI_S3_BUCKET" : "config/s3.yaml: store.objects.bucket"
-        }: expected a bucket ` +
-          `name (${S3_BUCKET_NAME_RULE}), got ${shown(bucket)}`,
-      );
-    }
-    const prefix = (cfg.objects as { prefix?: unknown }).prefix;
-    if (prefix !== undefined) {
-      try {
-        checkS3Prefix(prefix);
-      } catch (e) {
-        throw new ConfigError(
-          `${env.FMAI_S3_PREFIX ? "FMAI_S3_PREFIX" : "config/s3.yaml: store.objects.prefix"}: ${oneLine(e)}`,
-          { cause: e },
-        );
-      }
-    }
-    if (o.endpoint !== undefined) {
-      checkEndpoint(
-        String(o.endpoint),
-        env.FMAI_S3_ENDPOINT ? "FMAI_S3_ENDPOINT" : "config/s3.yaml: store.objects.endpoint",
-      );
-    }
-    const host = o.endpoint ? new URL(o.endpoint).hostname : "";
-    o.accessKeyId = env.FMAI_S3_ACCESS_KEY_ID ?? env.AWS_ACCESS_KEY_ID ??
-      secret(env, "FMAI_S3_ACCESS_KEY_ID", host, "fmai");
-    o.secretAccessKey = env.FMAI_S3_SECRET_ACCESS_KEY ?? env.AWS_SECRET_ACCESS_KEY ??
-      secret(env, "FMAI_S3_SECRET_ACCESS_KEY", host, "fmai-local-secret");
+    const where = whereIn(env, "s3", "objects", S3_VARS);
+    checkS3Settings(o, where);
+    const host = o.endpoint ? new URL(String(o.endpoint)).hostname : "";
+    const [id, idVar] = s3Key(env, ["FMAI_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"], host, "fmai");
+    const [key, keyVar] = s3Key(
+      env,
+      ["FMAI_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"],
+      host,
+      "fmai-local-secret",
+    );
+    o.accessKeyId = id;
+    o.secretAccessKey = key;
+    checkS3Settings(o, (k) => k === "accessKeyId" ? idVar : k === "secretAccessKey" ? keyVar : where(k));
+    cfg.objects = o as StoreConfig["objects"];
   }
   return cfg;
 }

@@ -36,10 +36,15 @@ function set(key: string, value: string): (text: string) => string {
   };
 }
 
-async function refused(backend: Exclude<BackendName, "embedded">, edit: (t: string) => string, want: RegExp) {
+async function refused(
+  backend: Exclude<BackendName, "embedded">,
+  edit: (t: string) => string,
+  want: RegExp,
+  env: Record<string, string> = {},
+) {
   await withFile(backend, edit, (configDir) =>
     rejects(
-      () => storeConfigFor("/tmp/x", [backend], {}, configDir),
+      () => storeConfigFor("/tmp/x", [backend], env, configDir),
       (e) => {
         ok(e instanceof ConfigError, String(e));
         ok(want.test(e.message), e.message);
@@ -178,4 +183,74 @@ Deno.test("parseBackends: names once each; commas alone or a name twice are refu
   throws(() => parseBackends(","), /^ConfigError: store backends: no name in ","/);
   throws(() => parseBackends("s3,s3"), /^ConfigError: store backend s3 is given twice \(in "s3,s3"\)$/);
   throws(() => parseBackends("mysql,oracle"), /^ConfigError: unknown store backend oracle/);
+});
+
+const same = (t: string) => t;
+
+Deno.test("store settings: a value the driver would refuse is one line naming the variable or the file and key", async () => {
+  // these were `internal error (a bug): mongodb config: invalid database name "a b"` (and `mysql config: user must
+  // be a string`, an S3 request with region " "), from the driver, after the embedded fmai.sqlite was written
+  for (const db of ["a b", "a.b", "x".repeat(70)]) {
+    await refused(
+      "mongodb",
+      same,
+      new RegExp(`^FMAI_MONGO_DATABASE: expected 1 to 63 letters, digits, _ or -, got "${db.slice(0, 50)}`),
+      { FMAI_MONGO_DATABASE: db },
+    );
+  }
+  await refused(
+    "mongodb",
+    set("database", "a b"),
+    /^config\/mongodb\.yaml: store\.documents\.database: expected 1 to 63 letters, digits, _ or -, got "a b"$/,
+  );
+  await refused(
+    "mysql",
+    set("user", '""'),
+    /^config\/mysql\.yaml: store\.tables\.user: expected a non-empty string without surrounding spaces, got ""$/,
+  );
+  await refused(
+    "mysql",
+    set("host", '" "'),
+    /^config\/mysql\.yaml: store\.tables\.host: expected a non-empty/,
+  );
+  await refused(
+    "mysql",
+    set("database", "null"),
+    /^config\/mysql\.yaml: store\.tables\.database: expected .*got null$/,
+  );
+  await refused("mysql", same, /^FMAI_MYSQL_URL's user: expected a non-empty/, {
+    FMAI_MYSQL_URL: "mysql://%20:p@db:3306/fmai",
+  });
+  await refused(
+    "s3",
+    set("region", '""'),
+    /^config\/s3\.yaml: store\.objects\.region: expected a region such as us-east-1 \(letters, digits and -\), got ""$/,
+  );
+  await refused("s3", same, /^FMAI_S3_REGION: expected a region such as us-east-1/, { FMAI_S3_REGION: " " });
+  await refused("s3", same, /^FMAI_S3_REGION: expected a region/, { FMAI_S3_REGION: "us east" });
+  // an empty key is not the local default: refused, naming the variable, its value never shown
+  await refused("s3", same, /^FMAI_S3_ACCESS_KEY_ID: expected a key without spaces, got an empty value$/, {
+    FMAI_S3_ACCESS_KEY_ID: "",
+  });
+  await refused(
+    "s3",
+    same,
+    /^AWS_SECRET_ACCESS_KEY: expected a key without spaces, got one with spaces \(not shown\)$/,
+    {
+      FMAI_S3_ACCESS_KEY_ID: "k",
+      AWS_SECRET_ACCESS_KEY: "se cret",
+    },
+  );
+  // what the servers take is still accepted
+  const c = await storeConfigFor("/tmp/x", ["mongodb", "s3"], {
+    FMAI_MONGO_DATABASE: "fmai_test-1",
+    FMAI_S3_REGION: "auto",
+  });
+  deepEqual(
+    [
+      (c.documents as unknown as Record<string, unknown>).database,
+      (c.objects as unknown as Record<string, unknown>).region,
+    ],
+    ["fmai_test-1", "auto"],
+  );
 });
