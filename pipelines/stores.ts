@@ -25,6 +25,7 @@ import {
   checkMongoSettings,
   checkMySqlSettings,
   checkS3Settings,
+  envFlag,
   envPort,
   MYSQL_VARS,
   mysqlFromUrlEnv,
@@ -297,7 +298,6 @@ export async function storeConfigFor(
   }
   if (backends.includes("s3")) {
     const y = await section("s3", "objects", configDir);
-    const fps = env.FMAI_S3_FORCE_PATH_STYLE;
     const o: Record<string, unknown> = {
       kind: "s3",
       ...y,
@@ -306,7 +306,7 @@ export async function storeConfigFor(
         region: env.FMAI_S3_REGION,
         bucket: env.FMAI_S3_BUCKET,
         prefix: env.FMAI_S3_PREFIX,
-        forcePathStyle: fps === undefined || fps === "" ? undefined : fps === "true" || fps === "1",
+        forcePathStyle: envFlag(env, "FMAI_S3_FORCE_PATH_STYLE"),
       }),
       ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
     };

@@ -254,3 +254,20 @@ Deno.test("store settings: a value the driver would refuse is one line naming th
     ["fmai_test-1", "auto"],
   );
 });
+
+Deno.test("FMAI_S3_FORCE_PATH_STYLE: 1, true, 0 or false; anything else is refused, not taken for false", async () => {
+  for (const [v, want] of [["1", true], ["true", true], ["0", false], ["false", false]] as const) {
+    const o = (await storeConfigFor("/tmp/x", ["s3"], { FMAI_S3_FORCE_PATH_STYLE: v })).objects;
+    equal((o as unknown as Record<string, unknown>).forcePathStyle, want, v);
+  }
+  // unset or empty: the file's forcePathStyle (true in the shipped file)
+  const o = (await storeConfigFor("/tmp/x", ["s3"], { FMAI_S3_FORCE_PATH_STYLE: "" })).objects;
+  equal((o as unknown as Record<string, unknown>).forcePathStyle, true);
+  // `maybe` was taken for false (virtual-host URLs against a local server), while forcePathStyle: yes in the file
+  // and FMAI_TF_ALLOW_FALLBACK=yes are refused
+  for (const v of ["maybe", "yes", "TRUE", " 1"]) {
+    await refused("s3", same, /^FMAI_S3_FORCE_PATH_STYLE must be 1, true, 0 or false, got "/, {
+      FMAI_S3_FORCE_PATH_STYLE: v,
+    });
+  }
+});
