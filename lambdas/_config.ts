@@ -11,7 +11,7 @@
  * | `FMAI_LOOKBACK_DAYS` | `prices`: calendar days before the last session on or before the event date (or `detail.to`) that the window starts, 1..3650 (`charts` and the other snapshots collect the last session only) | `7` |
  * | `FMAI_CALENDAR_DAYS` | `calendars`: days of Nasdaq calendars from the event date on, 7..180 (at least 7, so every window holds a session: the longest closure, 2001-09-11..16, is 6 days; at most 180, about 400 requests at Nasdaq's one a second, so a run ends within the function's 600 s timeout) | `7` |
  * | `FMAI_OPTION_EXPIRIES` | nearest option expirations collected per symbol, 1..12 | `3` |
- * | `FMAI_MYSQL_URL` | `mysql://user:pass@host:port/db` -> MySQL tables (else embedded SQLite) | |
+ * | `FMAI_MYSQL_URL` | `mysql://user:pass@host:port/db` -> MySQL tables (else embedded SQLite); `FMAI_MYSQL_HOST`, `_PORT`, `_USER`, `_DATABASE`, `_PASSWORD` beside it must say the same (as in the CLI); the first four without it are refused | |
  * | `FMAI_MONGO_URL`, `FMAI_MONGO_DATABASE` | MongoDB documents (else embedded SQLite) | db `fmai` |
  * | `FMAI_S3_BUCKET`, `FMAI_S3_REGION`, `FMAI_S3_ENDPOINT`, `FMAI_S3_PREFIX` | S3 objects (else local folder); the keys are `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` (in AWS Lambda: the execution role's, set by the runtime) | region `AWS_REGION` |
  * | `FMAI_DATA_DIR` | embedded stores' folder | `/tmp/fmai` |
@@ -22,26 +22,15 @@
  */
 import process from "node:process";
 import { statSync } from "node:fs";
+import { ConfigError, normalizeSymbols, oneLine, parseSymbolList, wholeNumber } from "../lib/core/mod.ts";
+import type { StoreConfig } from "../lib/store/mod.ts";
 import {
-  ConfigError,
-  normalizeSymbols,
-  oneLine,
-  parseSymbolList,
-  shown,
-  wholeNumber,
-} from "../lib/core/mod.ts";
-import {
-  checkEndpoint,
-  checkPort,
-  checkS3Prefix,
-  isMongoDatabaseName,
-  isMongoUri,
-  isS3BucketName,
-  mySqlConfigFromUrl,
-  redactUrl,
-  S3_BUCKET_NAME_RULE,
-  type StoreConfig,
-} from "../lib/store/mod.ts";
+  checkMongoSettings,
+  checkMySqlSettings,
+  checkS3Settings,
+  MYSQL_VARS,
+  mysqlFromUrlEnv,
+} from "../pipelines/store_settings.ts";
 
 /** Environment as a plain record. */
 export type Env = Record<string, string | undefined>;
@@ -79,47 +68,33 @@ function symbolsFromEnv(env: Env): string[] {
   }
 }
 
-function mysqlFromEnv(url: string) {
-  let c;
-  try {
-    c = mySqlConfigFromUrl(url);
-  } catch (e) {
-    throw new ConfigError(`FMAI_MYSQL_URL: ${oneLine(e)}`, { cause: e });
-  }
-  checkPort(c.port, `FMAI_MYSQL_URL ${redactUrl(url)}`);
+/** `FMAI_MYSQL_URL` with the parts beside it agreeing, as the CLI reads it ({@linkcode mysqlFromUrlEnv}). */
+function mysqlFromEnv(env: Env) {
+  const c = mysqlFromUrlEnv(env);
+  checkMySqlSettings(c as unknown as Record<string, unknown>, (k) => `FMAI_MYSQL_URL's ${k}`);
   return c;
 }
 
 function mongoFromEnv(env: Env) {
-  const uri = env.FMAI_MONGO_URL!;
-  if (!isMongoUri(uri)) {
-    throw new ConfigError(
-      `FMAI_MONGO_URL: expected a mongodb:// or mongodb+srv:// URL with a host, got ${shown(redactUrl(uri))}`,
-    );
-  }
-  const database = env.FMAI_MONGO_DATABASE || "fmai";
-  if (!isMongoDatabaseName(database)) {
-    throw new ConfigError(
-      `FMAI_MONGO_DATABASE: expected 1 to 63 letters, digits, _ or -, got ${shown(database)}`,
-    );
-  }
-  return { kind: "mongodb" as const, uri, database };
+  const d = {
+    kind: "mongodb" as const,
+    uri: env.FMAI_MONGO_URL!,
+    database: env.FMAI_MONGO_DATABASE || "fmai",
+  };
+  checkMongoSettings(d, (k) => k === "uri" ? "FMAI_MONGO_URL" : "FMAI_MONGO_DATABASE");
+  return d;
 }
 
+/** The variable each S3 setting of a Lambda comes from, for a message. */
+const S3_VARS: Record<string, string> = {
+  bucket: "FMAI_S3_BUCKET",
+  endpoint: "FMAI_S3_ENDPOINT",
+  prefix: "FMAI_S3_PREFIX",
+  accessKeyId: "AWS_ACCESS_KEY_ID",
+  secretAccessKey: "AWS_SECRET_ACCESS_KEY",
+};
+
 function s3FromEnv(env: Env) {
-  const bucket = env.FMAI_S3_BUCKET!;
-  if (!isS3BucketName(bucket)) {
-    throw new ConfigError(
-      `FMAI_S3_BUCKET: expected a bucket name (${S3_BUCKET_NAME_RULE}), got ${shown(bucket)}`,
-    );
-  }
-  const endpoint = env.FMAI_S3_ENDPOINT ? checkEndpoint(env.FMAI_S3_ENDPOINT, "FMAI_S3_ENDPOINT") : undefined;
-  const prefix = env.FMAI_S3_PREFIX ?? "";
-  try {
-    checkS3Prefix(prefix);
-  } catch (e) {
-    throw new ConfigError(`FMAI_S3_PREFIX: ${oneLine(e)}`, { cause: e });
-  }
   // AWS Lambda puts the execution role's credentials in these three variables; elsewhere set them yourself
   for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
     if (!env[k]) {
@@ -129,17 +104,22 @@ function s3FromEnv(env: Env) {
       );
     }
   }
-  return {
+  const o = {
     kind: "s3" as const,
-    bucket,
+    bucket: env.FMAI_S3_BUCKET!,
     region: env.FMAI_S3_REGION || env.AWS_REGION || "us-east-1",
-    endpoint,
-    prefix,
+    endpoint: env.FMAI_S3_ENDPOINT || undefined,
+    prefix: env.FMAI_S3_PREFIX ?? "",
     accessKeyId: env.AWS_ACCESS_KEY_ID!,
     secretAccessKey: env.AWS_SECRET_ACCESS_KEY!,
     sessionToken: env.AWS_SESSION_TOKEN || undefined,
     createBucket: false,
   };
+  checkS3Settings(
+    o,
+    (k) => k === "region" ? (env.FMAI_S3_REGION ? "FMAI_S3_REGION" : "AWS_REGION") : S3_VARS[k],
+  );
+  return o;
 }
 
 /** `FMAI_REPLAY_DIRS`: each folder must exist (a mistyped one would make every request fail). */
@@ -157,6 +137,10 @@ function replayDirsFromEnv(env: Env): string[] {
 
 /** Variables read only with another one set (its backend): `[variable, the one that makes it read, backend]`. */
 const READ_WITH: [string, string, string][] = [
+  // the connection parts, which would address another server or database (the password alone addresses nothing)
+  ...[MYSQL_VARS.host, MYSQL_VARS.port, MYSQL_VARS.user, MYSQL_VARS.database].map((
+    k,
+  ): [string, string, string] => [k, "FMAI_MYSQL_URL", "tables"]),
   ["FMAI_MONGO_DATABASE", "FMAI_MONGO_URL", "documents"],
   ["FMAI_S3_REGION", "FMAI_S3_BUCKET", "objects"],
   ["FMAI_S3_ENDPOINT", "FMAI_S3_BUCKET", "objects"],
@@ -189,7 +173,7 @@ export function configFromEnv(env: Env = process.env): LambdaConfig {
   const dataDir = env.FMAI_DATA_DIR ?? "/tmp/fmai";
   const store: StoreConfig = {
     dataDir,
-    tables: env.FMAI_MYSQL_URL ? { kind: "mysql", ...mysqlFromEnv(env.FMAI_MYSQL_URL) } : { kind: "sqlite" },
+    tables: env.FMAI_MYSQL_URL ? { kind: "mysql", ...mysqlFromEnv(env) } : { kind: "sqlite" },
     documents: env.FMAI_MONGO_URL ? mongoFromEnv(env) : { kind: "sqlite" },
     objects: env.FMAI_S3_BUCKET ? s3FromEnv(env) : { kind: "local" },
   };

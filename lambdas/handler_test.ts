@@ -5,6 +5,7 @@ import { embeddedConfig, openEmbeddedStores, openStores } from "../lib/store/mod
 import { existsSync } from "node:fs";
 import { mySqlConfigFromUrl } from "../lib/store/mod.ts";
 import { configFromEnv } from "./_config.ts";
+import { storeConfigFor } from "../pipelines/stores.ts";
 import { collectHandler, makeHandler, windowEndingAt, windowFor } from "./_handler.ts";
 
 const FIX = ["yahoo", "nasdaq"].map((k) =>
@@ -454,6 +455,69 @@ Deno.test("lambda config: every bad variable is a one-line ConfigError naming it
   equal(lambda.store.tables.kind === "mysql" && lambda.store.tables.port, 3306);
   equal(configFromEnv({ FMAI_S3_BUCKET: "b", ...keys, FMAI_S3_PREFIX: "fmai/" }).store.objects.kind, "s3");
   equal(configFromEnv({ FMAI_LOOKBACK_DAYS: "3650", FMAI_OPTION_EXPIRIES: "12" }).optionExpiries, 12);
+});
+
+Deno.test("lambda config: the MySQL, MongoDB and S3 variables are checked as the CLI checks them (one implementation)", async () => {
+  const url = "mysql://u:p@h:1/d";
+  const keys = { AWS_ACCESS_KEY_ID: "k", AWS_SECRET_ACCESS_KEY: "s" };
+  // FMAI_MYSQL_PORT beside FMAI_MYSQL_URL was ignored by the Lambdas, refused by the CLI
+  const both: [Record<string, string>, string][] = [
+    [
+      { FMAI_MYSQL_URL: url, FMAI_MYSQL_PORT: "5" },
+      "FMAI_MYSQL_PORT 5 differs from FMAI_MYSQL_URL's port 1: set one of them",
+    ],
+    [
+      { FMAI_MYSQL_URL: url, FMAI_MYSQL_DATABASE: "other" },
+      "FMAI_MYSQL_DATABASE other differs from FMAI_MYSQL_URL's database d: set one of them",
+    ],
+    [
+      { FMAI_MYSQL_URL: url, FMAI_MYSQL_PASSWORD: "q" },
+      "FMAI_MYSQL_PASSWORD differs from the password in FMAI_MYSQL_URL: set one of them",
+    ],
+    [
+      { FMAI_MYSQL_URL: url, FMAI_MYSQL_PORT: "x" },
+      'FMAI_MYSQL_PORT: expected a port (a whole number 1..65535), got "x"',
+    ],
+  ];
+  for (const [env, message] of both) {
+    throws(() => configFromEnv(env), (e) => e instanceof ConfigError && e.message === message, message);
+    await rejects(
+      () => storeConfigFor("/tmp/x", ["mysql"], env),
+      (e) => e instanceof ConfigError && e.message === message,
+      `CLI: ${message}`,
+    );
+  }
+  // the same values beside it are what `.services/env` exports: accepted
+  const same = configFromEnv({
+    FMAI_MYSQL_URL: url,
+    FMAI_MYSQL_PORT: "1",
+    FMAI_MYSQL_HOST: "h",
+    FMAI_MYSQL_USER: "u",
+  });
+  equal(same.store.tables.kind === "mysql" && same.store.tables.port, 1);
+  // without the URL the Lambda reads none of them: refused, not ignored
+  throws(
+    () => configFromEnv({ FMAI_MYSQL_PORT: "5" }),
+    /^ConfigError: FMAI_MYSQL_PORT is set but FMAI_MYSQL_URL is not, so the tables are embedded/,
+  );
+  const one: [Record<string, string>, RegExp][] = [
+    [
+      { FMAI_MONGO_URL: "mongodb://h:27017", FMAI_MONGO_DATABASE: "a b" },
+      /^FMAI_MONGO_DATABASE: expected 1 to 63 letters, digits, _ or -, got "a b"$/,
+    ],
+    [
+      { FMAI_S3_BUCKET: "b", ...keys, FMAI_S3_REGION: " " },
+      /^FMAI_S3_REGION: expected a region such as us-east-1/,
+    ],
+    [{ FMAI_S3_BUCKET: "b", ...keys, AWS_REGION: "us east" }, /^AWS_REGION: expected a region/],
+    [
+      { FMAI_S3_BUCKET: "b", ...keys, AWS_SECRET_ACCESS_KEY: "a b" },
+      /^AWS_SECRET_ACCESS_KEY: expected a key without spaces/,
+    ],
+  ];
+  for (const [env, re] of one) {
+    throws(() => configFromEnv(env), (e) => e instanceof ConfigError && re.test(e.message), String(re));
+  }
 });
 
 Deno.test("lambda handler: bad store config is refused before any work, as one line naming the variable", async () => {
