@@ -37,6 +37,7 @@ import {
   sessions,
   sha256Hex,
   SHADOW_SIGNAL_SOURCE,
+  shown,
   type Signal,
 } from "@lib/core/mod.ts";
 import {
@@ -280,10 +281,45 @@ export interface SignalSummary {
   timings: Map<string, number>;
 }
 
-/** The git commit of this checkout and whether it has changes (`unknown` outside a repository). */
-export async function gitState(): Promise<{ sha: string; dirty: boolean }> {
-  const env = Deno.env.get("FMAI_GIT_SHA");
-  if (env) return { sha: env, dirty: Deno.env.get("FMAI_GIT_DIRTY") === "1" };
+/**
+ * The commit a deploy without a checkout names: `FMAI_GIT_SHA` (7 to 40 hex digits, as `git rev-parse HEAD`
+ * prints, or `unknown`, `serverless.yml`'s default) and `FMAI_GIT_DIRTY` (`1`: the build had changes; `0` or
+ * unset: none). Null when `FMAI_GIT_SHA` is unset or empty (the checkout is asked). Anything else is a one-line
+ * `ConfigError` naming the variable: the value goes into every model's lineage as it is.
+ */
+export function gitFromEnv(env: Record<string, string | undefined>): { sha: string; dirty: boolean } | null {
+  const sha = env.FMAI_GIT_SHA, dirty = env.FMAI_GIT_DIRTY;
+  if (dirty !== undefined && dirty !== "" && dirty !== "0" && dirty !== "1") {
+    throw new ConfigError(`FMAI_GIT_DIRTY must be 1 (the build had changes) or 0, got ${shown(dirty)}`);
+  }
+  if (!sha) {
+    if (dirty) {
+      throw new ConfigError(
+        "FMAI_GIT_DIRTY is set but FMAI_GIT_SHA is not, so the checkout is asked and FMAI_GIT_DIRTY would be " +
+          "ignored: set FMAI_GIT_SHA or unset FMAI_GIT_DIRTY",
+      );
+    }
+    return null;
+  }
+  if (sha !== "unknown" && !/^[0-9a-fA-F]{7,40}$/.test(sha)) {
+    throw new ConfigError(
+      `FMAI_GIT_SHA: expected a commit (7 to 40 hex digits, as git rev-parse HEAD prints) or unknown, got ${
+        shown(sha)
+      }`,
+    );
+  }
+  return { sha, dirty: dirty === "1" };
+}
+
+/**
+ * The git commit of this checkout and whether it has changes (`unknown` outside a repository), or what
+ * `FMAI_GIT_SHA` and `FMAI_GIT_DIRTY` name ({@link gitFromEnv}).
+ */
+export async function gitState(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): Promise<{ sha: string; dirty: boolean }> {
+  const named = gitFromEnv(env);
+  if (named) return named;
   try {
     const run = async (args: string[]) => {
       const o = await new Deno.Command("git", { args, stdout: "piped", stderr: "null" }).output();
@@ -1261,7 +1297,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
   const asOfError = opts.asOfError ?? ((problem: string) => new ConfigError(`--as-of: ${problem}`));
   const bad = opts.asOf === undefined ? null : asOfProblem(opts.asOf, cfg.source);
   if (bad !== null) throw asOfError(bad);
-  // the server stores' settings (files and environment) are checked before anything is read or written
+  // the commit the run records and the server stores' settings are checked before anything is read or written
+  if (!opts.git) gitFromEnv(Deno.env.toObject());
   const storeCfg = opts.stores ? undefined : await storeConfigFor(cfg.dataDir, opts.backends ?? []);
   const until = cfg.source.to;
   const p = cfg.production;

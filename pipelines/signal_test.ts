@@ -38,6 +38,7 @@ import {
   collectNote,
   compareOnScorecard,
   failedChecksText,
+  gitFromEnv,
   paperLine,
   productionSegments,
   runSignal,
@@ -2078,4 +2079,47 @@ Deno.test("tradedReturns: open to open in total-return prices: the stored divide
   ok(Math.abs(r.get("DIV")!) < 1e-12, `the 2 paid offsets the fall to 98: ${r.get("DIV")}`);
   ok(Math.abs(r.get("SPL")! - 0.02) < 1e-12, `${r.get("SPL")}`);
   equal(r.has("GONE"), false, "no exit open: not scored");
+});
+
+Deno.test("FMAI_GIT_SHA is a commit or unknown and FMAI_GIT_DIRTY 0 or 1: anything else is refused in one line before any store", async () => {
+  equal(gitFromEnv({}), null);
+  equal(gitFromEnv({ FMAI_GIT_SHA: "" }), null);
+  deepEqual(gitFromEnv({ FMAI_GIT_SHA: "abc1234" }), { sha: "abc1234", dirty: false });
+  deepEqual(gitFromEnv({ FMAI_GIT_SHA: "f".repeat(40), FMAI_GIT_DIRTY: "1" }), {
+    sha: "f".repeat(40),
+    dirty: true,
+  });
+  // serverless.yml's default when a deploy by hand does not set it
+  deepEqual(gitFromEnv({ FMAI_GIT_SHA: "unknown", FMAI_GIT_DIRTY: "0" }), { sha: "unknown", dirty: false });
+  // trusted as is before: "main" or a short or padded hash went into every model's lineage
+  for (const sha of ["main", "abc123", "g".repeat(7), "0".repeat(41), " abc1234"]) {
+    throws(
+      () => gitFromEnv({ FMAI_GIT_SHA: sha }),
+      /^ConfigError: FMAI_GIT_SHA: expected a commit \(7 to 40 hex/,
+    );
+  }
+  // only 1 counted, anything else was read as clean
+  for (const dirty of ["yes", "true", "2"]) {
+    throws(
+      () => gitFromEnv({ FMAI_GIT_SHA: "abc1234", FMAI_GIT_DIRTY: dirty }),
+      /^ConfigError: FMAI_GIT_DIRTY must be 1 \(the build had changes\) or 0, got "/,
+    );
+  }
+  throws(
+    () => gitFromEnv({ FMAI_GIT_DIRTY: "1" }),
+    /^ConfigError: FMAI_GIT_DIRTY is set but FMAI_GIT_SHA is not/,
+  );
+  // the daily run refuses it before its store is made
+  const dir = await Deno.makeTempDir({ prefix: "fmai-git-env-" });
+  Deno.env.set("FMAI_GIT_SHA", "main");
+  try {
+    await rejects(
+      async () => runSignal(await smallConfig({ dataDir: dir }), { quiet: true }),
+      (e) => e instanceof ConfigError && /^FMAI_GIT_SHA: /.test(e.message),
+    );
+    deepEqual([...Deno.readDirSync(dir)], []);
+  } finally {
+    Deno.env.delete("FMAI_GIT_SHA");
+    await Deno.remove(dir, { recursive: true });
+  }
 });
