@@ -5,16 +5,21 @@
  * on (a forward walk-forward window: signals issued before their outcomes were known). A version fitted on another
  * market context, news scorer or market-wide news than the champion, or saved in a format this build does not
  * load, is refused (a daily run that serves the champion would refuse to serve it) unless `--force`; so is a
- * rollback to such a version.
+ * rollback to such a version. Promote and rollback check every byte of the version against its digests before
+ * moving an alias; a rollback retires the champion it moves off (see docs/deploy.md). A champion alias pointing
+ * at a version the registry no longer holds is no context to compare with: promote of a registered version works.
  * @module
  */
-import { ConfigError, ModelError, wholeNumber } from "@lib/core/mod.ts";
+import { ConfigError, ModelError, nextSession, wholeNumber } from "@lib/core/mod.ts";
 import {
   aliasState,
   aliasTarget,
+  findVersion,
   listVersions,
   promoteVersion,
   rollbackChampion,
+  rollbackTarget,
+  type VersionManifest,
   versionManifest,
 } from "@lib/models/mod.ts";
 import { openStores } from "@lib/store/mod.ts";
@@ -30,8 +35,8 @@ const USAGE = `usage: deno task models list
        deno task models promote VERSION [--require-better [--min-sessions N]] [--force]
        deno task models rollback [--force]
   options: [--config FILE] [--store-dir DIR] [--stores embedded | mysql,mongodb,s3]
-  exit codes: 0 done; 2 refused (a bad flag or version, not better, nothing to roll back to), nothing changed;
-  1 a store failure`;
+  exit codes: 0 done (promote of the champion: nothing to do); 2 refused (a bad flag or version, one missing or
+  not matching its digests, not better, nothing to roll back to), nothing changed; 1 a store failure`;
 
 /**
  * A stored metric rounded to 4 decimals, or "–" when it is not a finite number (a NaN is stored as null in the
@@ -106,23 +111,50 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
       const aliases = state.aliases;
       // own aliases only: `show constructor` is an unknown version, not Object's constructor
       const resolve = (x: string) => aliasTarget(state, x) ?? x;
+      // a champion alias may point at a version the registry no longer holds (its folder deleted by a cleanup or
+      // a lifecycle rule, or never copied): there is no serving context to compare with, and promote is the way out
+      const championAt = aliasTarget(state, "champion");
+      const champion = championAt === null ? null : await findVersion(stores.objects, name, championAt);
+      const championGone = championAt !== null && champion === null
+        ? `the champion alias pointed at ${championAt}, which the registry does not hold: no serving context ` +
+          "to compare with"
+        : null;
       /**
        * Refuses (unless --force) to make `version` the champion when it was fitted on another context than the
        * champion (a market context, news scorer or market-wide news) or saved in a format this build cannot load:
        * a daily run that serves the champion would refuse to serve it.
        */
       const servableBesideChampion = async (what: string, version: string) => {
-        const m = await versionManifest(stores.objects, name, version);
-        const champion = aliases.champion && aliases.champion !== version
-          ? await versionManifest(stores.objects, name, aliases.champion)
-          : undefined;
-        const why = cannotServeWith(m, servingFitOf(champion ?? m), "the champion's");
+        // a rollback to one not registered is refused by rollbackChampion, which checks its bytes first
+        const m = await findVersion(stores.objects, name, version);
+        if (m === null) return;
+        const beside = champion !== null && champion.version !== version ? champion : m;
+        const why = cannotServeWith(m, servingFitOf(beside), "the champion's");
         if (why && !v.force) {
           throw new ModelError(
             `not ${what}: ${version} ${why}, so a daily run that serves the champion would refuse to serve it ` +
               `(refit with deno task signal --refit; --force when your config was changed to match it)`,
           );
         }
+      };
+      /**
+       * What becomes of the champion a rollback moved off: it is retired (not put back as the challenger: under
+       * if-better a challenger that beat the champion would be promoted again by the next daily run, undoing the
+       * rollback), and the retrain schedule counts from the newest fit's cut-off as after any retired challenger.
+       */
+      const retiredText = (from: string, challenger: string | null, versions: VersionManifest[]) => {
+        if (challenger !== null) return `${from} retired; ${challenger} stays the challenger`;
+        const newest = versions.reduce<VersionManifest | null>(
+          (a, m) => (!a || m.lineage.asOf >= a.lineage.asOf ? m : a),
+          null,
+        );
+        if (!newest) return `${from} retired`;
+        const every = cfg.production.retrain.every;
+        let due = newest.lineage.asOf;
+        for (let i = 0; i < every; i++) due = nextSession(due);
+        return `${from} retired (not the challenger: it runs in no shadow); the next refit is due on the run of ` +
+          `${due}, production.retrain.every ${every} sessions after the newest fit's cut-off ${newest.lineage.asOf} ` +
+          "(deno task signal --refit for one now)";
       };
       if (cmd === "list") {
         const versions = await listVersions(stores.objects, name);
@@ -157,13 +189,18 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
         out(JSON.stringify(await versionManifest(stores.objects, name, resolve(arg)), null, 2));
       } else if (cmd === "promote") {
         const version = resolve(arg);
+        if (champion !== null && version === champion.version) {
+          out(`champion: ${version} (already the champion: nothing changed)`);
+          return 0;
+        }
+        await versionManifest(stores.objects, name, version);
         await servableBesideChampion("promoted", version);
         let note = "manual";
         if (v["require-better"]) {
-          if (!aliases.champion) throw new ModelError("no champion to compare with");
+          if (!champion) throw new ModelError(championGone ?? "no champion to compare with");
           const c = await compareOnScorecard(
             stores,
-            aliases.champion,
+            champion.version,
             version,
             minSessions ?? cfg.production.retrain.minScoredSessions,
             { on: cfg.production.retrain.compareOn },
@@ -172,12 +209,21 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
           note = c.detail;
         }
         const st = await promoteVersion(stores.objects, name, version, { note });
-        out(`champion: ${st.aliases.champion} (${note})`);
+        out(`champion: ${st.aliases.champion} (${[note, championGone].filter(Boolean).join("; ")})`);
       } else {
-        const back = state.previousChampions.at(-1);
+        const back = rollbackTarget(state);
         if (back !== undefined) await servableBesideChampion("rolled back", back);
-        const st = await rollbackChampion(stores.objects, name, { note: "manual rollback" });
-        out(`champion: ${st.aliases.champion} (rolled back)`);
+        // checked again when the aliases are written: a rollback that another one got ahead of is refused
+        const st = await rollbackChampion(stores.objects, name, {
+          note: "manual rollback",
+          ...(back !== undefined ? { expect: back } : {}),
+        });
+        const from = st.history.at(-1)?.from ?? null;
+        const gone = championGone ? [championGone] : [];
+        const retired = from === null || championGone ? [] : [
+          retiredText(from, aliasTarget(st, "challenger"), await listVersions(stores.objects, name)),
+        ];
+        out(`champion: ${st.aliases.champion} (${["rolled back", ...gone, ...retired].join("; ")})`);
       }
       return 0;
     } finally {

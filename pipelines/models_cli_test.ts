@@ -1,9 +1,11 @@
 import { fileURLToPath } from "node:url";
-import { equal, ok } from "node:assert/strict";
-import { type Lineage, registerVersion } from "@lib/models/mod.ts";
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { nextSession } from "@lib/core/mod.ts";
+import { aliasState, type Lineage, promoteVersion, registerVersion, setAlias } from "@lib/models/mod.ts";
 import { openEmbeddedStores, type Stores } from "@lib/store/mod.ts";
 import { SYSTEM_FORMAT_VERSION } from "@lib/workflow/mod.ts";
 import { main } from "./models_cli.ts";
+import { loadConfig } from "./config.ts";
 import { ensureTables } from "./collect/mod.ts";
 
 function lineage(seed: number, extra: Partial<Lineage> = {}): Lineage {
@@ -322,6 +324,193 @@ Deno.test("models CLI: list gives each version's paper book, issued and in the s
     ok(cell(v1).includes(`+${(100 * book).toFixed(2)}% (ew +0.30%) over 3`), cell(v1));
     ok(cell(v2).includes("IC 0.300 over 2"), cell(v2));
     ok(/ - +abc/.test(cell(v3)), cell(v3));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Runs the models CLI on the store at `dir`, collecting what it prints on stdout and stderr. */
+async function withCli(
+  dir: string,
+  fn: (run: (...a: string[]) => Promise<number>, lines: string[], errors: string[]) => Promise<void>,
+) {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  const error = console.error;
+  console.error = (s: string) => errors.push(s);
+  try {
+    await fn((...a: string[]) => main([...a, "--store-dir", dir], (s) => lines.push(s)), lines, errors);
+  } finally {
+    console.error = error;
+  }
+}
+
+/** The aliases file of `system` in the store at `dir`. */
+async function aliasesIn(dir: string) {
+  const stores = openEmbeddedStores(dir);
+  try {
+    return await aliasState(stores.objects, "system");
+  } finally {
+    await stores.close();
+  }
+}
+
+Deno.test("models CLI: a champion the registry no longer holds: promote of a registered version works, rollback to a missing one is refused naming it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let stores = openEmbeddedStores(dir);
+    const v = [await register(stores, 1), await register(stores, 2), await register(stores, 3)];
+    await stores.close();
+    await withCli(dir, async (run, lines, errors) => {
+      for (const x of v) equal(await run("promote", x), 0);
+      // the champion's folder loses its manifest (a cleanup, a lifecycle rule, a partial copy)
+      stores = openEmbeddedStores(dir);
+      await stores.objects.delete(`models/system/${v[2]}/manifest.json`);
+      await stores.close();
+      equal(await run("promote", v[0]), 0);
+      equal(
+        lines.at(-1),
+        `champion: ${v[0]} (manual; the champion alias pointed at ${
+          v[2]
+        }, which the registry does not hold: ` +
+          "no serving context to compare with)",
+      );
+      // the missing version goes on no rollback stack: a rollback to it could only be refused
+      deepEqual((await aliasesIn(dir)).previousChampions, [v[0], v[1]]);
+      equal(await run("rollback"), 0);
+      ok(lines.at(-1)!.startsWith(`champion: ${v[1]} (rolled back`), lines.at(-1));
+      // now the previous champion is the one missing: rollback, forced or not, is refused naming it
+      stores = openEmbeddedStores(dir);
+      await stores.objects.delete(`models/system/${v[0]}/manifest.json`);
+      await stores.close();
+      const before = await aliasesIn(dir);
+      for (const force of [[], ["--force"]]) {
+        equal(await run("rollback", ...force), 2);
+        equal(errors.at(-1), `error: not rolled back: model system@${v[0]} not found in the registry`);
+      }
+      deepEqual(await aliasesIn(dir), before, "nothing changed");
+      // the previous champion promoted again over a missing one is on top of the stack: a rollback goes past it
+      stores = openEmbeddedStores(dir);
+      const v4 = await register(stores, 4);
+      await stores.close();
+      equal(await run("promote", v4), 0);
+      stores = openEmbeddedStores(dir);
+      await stores.objects.delete(`models/system/${v4}/manifest.json`);
+      await stores.close();
+      equal(await run("promote", v[1]), 0);
+      deepEqual((await aliasesIn(dir)).previousChampions, [v[0], v[1]]);
+      equal(await run("rollback"), 2);
+      equal(errors.at(-1), `error: not rolled back: model system@${v[0]} not found in the registry`);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("models CLI: promote and rollback refuse a version whose bytes do not match its digests, before moving an alias", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let stores = openEmbeddedStores(dir);
+    const [v1, v2] = [await register(stores, 1), await register(stores, 2)];
+    await stores.close();
+    /** Flips one bit of `version`'s weights; returns a function that puts them back. */
+    const corrupt = async (version: string) => {
+      stores = openEmbeddedStores(dir);
+      const key = `models/system/${version}/w.bin`;
+      const good = (await stores.objects.get(key))!;
+      await stores.objects.put(key, Uint8Array.from(good, (b, i) => i === 0 ? b ^ 1 : b));
+      await stores.close();
+      return async () => {
+        stores = openEmbeddedStores(dir);
+        await stores.objects.put(key, good);
+        await stores.close();
+      };
+    };
+    await withCli(dir, async (run, lines, errors) => {
+      equal(await run("promote", v1), 0);
+      let restore = await corrupt(v2);
+      for (const force of [[], ["--force"]]) {
+        equal(await run("promote", v2, ...force), 2);
+        equal(
+          errors.at(-1),
+          `error: not promoted: model system@${v2}: w.bin does not match its digest (corrupted or altered)`,
+        );
+      }
+      equal((await aliasesIn(dir)).aliases.champion, v1);
+      await restore();
+      equal(await run("promote", v2), 0);
+      restore = await corrupt(v1);
+      const before = await aliasesIn(dir);
+      equal(await run("rollback"), 2);
+      equal(
+        errors.at(-1),
+        `error: not rolled back: model system@${v1}: w.bin does not match its digest (corrupted or altered)`,
+      );
+      deepEqual(await aliasesIn(dir), before, "no alias moved");
+      await restore();
+      equal(await run("rollback"), 0);
+      ok(lines.at(-1)!.startsWith(`champion: ${v1} (rolled back`), lines.at(-1));
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("models CLI: promote of the champion (by version or alias) says it already is, and writes nothing", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const v1 = await storeWithOneVersion(dir);
+    await withCli(dir, async (run, lines) => {
+      equal(await run("promote", v1), 0);
+      const before = await aliasesIn(dir);
+      for (const arg of [v1, "champion"]) {
+        equal(await run("promote", arg), 0);
+        equal(lines.at(-1), `champion: ${v1} (already the champion: nothing changed)`);
+      }
+      deepEqual(await aliasesIn(dir), before, "no history entry");
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** The default config's `production.retrain.every` (the CLI runs here on the default config). */
+const DEFAULT_EVERY = (await loadConfig()).production.retrain.every;
+
+Deno.test("models CLI: a rollback retires the champion it moves off and says when the schedule refits", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let stores = openEmbeddedStores(dir);
+    const [v1, v2, v3] = [
+      await register(stores, 1),
+      await register(stores, 2),
+      await register(stores, 3, { asOf: "2018-01-05" }),
+    ];
+    await promoteVersion(stores.objects, "system", v1);
+    await setAlias(stores.objects, "system", "challenger", v2);
+    await stores.close();
+    await withCli(dir, async (run, lines) => {
+      // the challenger promoted by hand, then rolled back: it is retired (under if-better, put back as the
+      // challenger it would be promoted again by the next daily run), and the output says what follows
+      equal(await run("promote", "challenger"), 0);
+      equal(await run("rollback"), 0);
+      let due = "2018-01-05";
+      for (let i = 0; i < DEFAULT_EVERY; i++) due = nextSession(due);
+      equal(
+        lines.at(-1),
+        `champion: ${v1} (rolled back; ${v2} retired (not the challenger: it runs in no shadow); the next refit ` +
+          `is due on the run of ${due}, production.retrain.every ${DEFAULT_EVERY} sessions after the newest fit's ` +
+          "cut-off 2018-01-05 (deno task signal --refit for one now))",
+      );
+      deepEqual((await aliasesIn(dir)).aliases, { champion: v1 });
+      // with a newer challenger set, that one stays
+      equal(await run("promote", v2), 0);
+      stores = openEmbeddedStores(dir);
+      await setAlias(stores.objects, "system", "challenger", v3);
+      await stores.close();
+      equal(await run("rollback"), 0);
+      equal(lines.at(-1), `champion: ${v1} (rolled back; ${v2} retired; ${v3} stays the challenger)`);
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

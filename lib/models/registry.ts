@@ -358,9 +358,22 @@ export async function versionManifest(
   name: string,
   version: string,
 ): Promise<VersionManifest> {
-  const m = await readJson<VersionManifest>(objects, artifactPrefix(name, version) + "manifest.json");
+  const m = await findVersion(objects, name, version);
   if (!m) throw new ModelError(`model ${name}@${version} not found in the registry`);
-  if (typeof m.digest !== "string" || !m.lineage) {
+  return m;
+}
+
+/**
+ * The manifest of a registered version, or null when the registry holds no manifest under `version` (its folder
+ * deleted, or never copied); one that is not a registered version's is a `ModelError`.
+ */
+export async function findVersion(
+  objects: Pick<ObjectStore, "get">,
+  name: string,
+  version: string,
+): Promise<VersionManifest | null> {
+  const m = await readJson<VersionManifest>(objects, artifactPrefix(name, version) + "manifest.json");
+  if (m && (typeof m.digest !== "string" || !m.lineage)) {
     throw new ModelError(
       `model ${name}@${version} has no lineage (saved with saveModelArtifact, not registered)`,
     );
@@ -516,8 +529,29 @@ export async function setAlias(
 }
 
 /**
- * Makes `version` the champion. The old champion goes on the rollback stack; a challenger alias pointing at the
- * new champion is cleared. Promoting the current champion again changes nothing.
+ * Checks that `version` is registered and every byte of it matches its digests (a `ModelError` prefixed with
+ * `what`, e.g. "not promoted", naming the version and the file, otherwise): an alias is never moved onto a version
+ * the daily run would refuse to load.
+ */
+export async function checkIntact(
+  objects: Pick<ObjectStore, "get">,
+  name: string,
+  version: string,
+  what: string,
+): Promise<VersionManifest> {
+  try {
+    return (await loadVersion(objects, name, version)).manifest;
+  } catch (e) {
+    if (e instanceof ModelError) throw new ModelError(`${what}: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
+/**
+ * Makes `version` the champion, after checking its bytes against its digests ({@link checkIntact}). The old
+ * champion goes on the rollback stack, unless it is no longer registered (a rollback to it could only be
+ * refused); a challenger alias pointing at the new champion is cleared. Promoting the current champion again
+ * changes nothing.
  */
 export async function promoteVersion(
   objects: AliasStore,
@@ -525,30 +559,74 @@ export async function promoteVersion(
   version: string,
   opts: { now?: Instant; note?: string } = {},
 ): Promise<AliasState> {
-  await versionManifest(objects, name, version);
+  await checkIntact(objects, name, version, "not promoted");
+  const seen = aliasTarget(await aliasState(objects, name), "champion");
+  const gone = seen !== null && seen !== version && await findVersion(objects, name, seen) === null
+    ? seen
+    : null;
   return await updateAliases(objects, name, (st) => {
-    const from = st.aliases.champion ?? null;
+    const from = aliasTarget(st, "champion");
     if (from === version) return false;
-    if (from !== null) st.previousChampions.push(from);
+    if (from !== null && from !== gone) st.previousChampions.push(from);
     st.aliases.champion = version;
-    if (st.aliases.challenger === version) delete st.aliases.challenger;
+    if (aliasTarget(st, "challenger") === version) delete st.aliases.challenger;
     st.history.push(historyEntry(opts, "promote", "champion", from, version));
     return true;
   });
 }
 
-/** Moves the champion back to the one before it (a `ModelError` when there is none). */
+/**
+ * The version a rollback goes back to: the most recent earlier champion that is not the champion now (a promote
+ * over a champion the registry no longer held leaves that one off the stack, so the version it promoted may be
+ * on top), or undefined when there is none.
+ */
+export function rollbackTarget(st: Pick<AliasState, "aliases" | "previousChampions">): string | undefined {
+  const now = aliasTarget(st, "champion");
+  return st.previousChampions.findLast((v) => v !== now);
+}
+
+/**
+ * Moves the champion back to the one before it, after checking that version's bytes against its digests (a
+ * `ModelError` naming it when it is not registered or altered, and when there is none). The champion it moves
+ * off is retired: it goes on no stack and is no challenger. `expect`: the version the caller checked (its
+ * serving context); when the stack's top is another by the time the aliases are written (another rollback or
+ * promote came first), it is refused instead of rolling back to one the caller did not check. Without it, the
+ * new top is checked and the rollback tried again.
+ */
 export async function rollbackChampion(
   objects: AliasStore,
   name: string,
-  opts: { now?: Instant; note?: string } = {},
+  opts: { now?: Instant; note?: string; expect?: string } = {},
 ): Promise<AliasState> {
-  return await updateAliases(objects, name, (st) => {
-    const back = st.previousChampions.pop();
+  for (let attempt = 0; attempt < ALIAS_ATTEMPTS; attempt++) {
+    const back = opts.expect ?? rollbackTarget(await aliasState(objects, name));
     if (back === undefined) throw new ModelError(`model ${name}: no earlier champion to roll back to`);
-    const from = st.aliases.champion ?? null;
-    st.aliases.champion = back;
-    st.history.push(historyEntry(opts, "rollback", "champion", from, back));
-    return true;
-  });
+    await checkIntact(objects, name, back, "not rolled back");
+    let moved = false;
+    const st = await updateAliases(objects, name, (st) => {
+      const top = rollbackTarget(st);
+      if (top === undefined) throw new ModelError(`model ${name}: no earlier champion to roll back to`);
+      // the version was checked above: one another writer put there since is checked first
+      if (top !== back) {
+        moved = true;
+        return false;
+      }
+      const from = aliasTarget(st, "champion");
+      while (st.previousChampions.at(-1) === from) st.previousChampions.pop();
+      st.previousChampions.pop();
+      st.aliases.champion = back;
+      st.history.push(historyEntry(opts, "rollback", "champion", from, back));
+      return true;
+    });
+    if (!moved) return st;
+    if (opts.expect !== undefined) {
+      throw new ModelError(
+        `not rolled back: ${back} is no longer the earlier champion (another rollback or promote came first): ` +
+          "run it again",
+      );
+    }
+  }
+  throw new ModelError(
+    `registry: ${aliasKey(name)} changed under ${ALIAS_ATTEMPTS} attempts to roll back: try again`,
+  );
 }

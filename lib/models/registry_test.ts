@@ -151,6 +151,7 @@ import {
   registerVersion,
   resolveAlias,
   rollbackChampion,
+  rollbackTarget,
   setAlias,
   versionManifest,
 } from "./registry.ts";
@@ -349,6 +350,65 @@ Deno.test("registry aliases: promotes and alias changes made at once all land (c
     // and so many rollbacks at once walk the stack back one step each
     await Promise.all([1, 2, 3].map(() => rollbackChampion(store, "sys")));
     equal((await aliasState(store, "sys")).previousChampions.length, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("registry aliases: promote and rollback check the bytes first; a champion no longer held goes on no stack; rollback to a version the caller did not check is refused", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const store = await openLocalObjects(dir);
+    const v: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      v.push((await registerVersion(store, "sys", { "w.bin": weights(i, 8) }, lineage({ seed: i }))).version);
+    }
+    await promoteVersion(store, "sys", v[0]);
+    // a flipped bit: neither promote nor a rollback to it moves an alias
+    const key = `models/sys/${v[1]}/w.bin`;
+    const good = (await store.get(key))!;
+    await store.put(key, Uint8Array.from(good, (b, i) => (i === 0 ? b ^ 1 : b)));
+    await rejects(
+      () => promoteVersion(store, "sys", v[1]),
+      new RegExp(`^ModelError: not promoted: model sys@${v[1]}: w\\.bin does not match its digest`),
+    );
+    equal(await resolveAlias(store, "sys", "champion"), v[0]);
+    await store.put(key, good);
+    await promoteVersion(store, "sys", v[1]);
+    await promoteVersion(store, "sys", v[2]);
+    await store.put(key, Uint8Array.from(good, (b, i) => (i === 0 ? b ^ 1 : b)));
+    const before = await aliasState(store, "sys");
+    await rejects(
+      () => rollbackChampion(store, "sys"),
+      /^ModelError: not rolled back: model sys@.* does not match/,
+    );
+    deepEqual(await aliasState(store, "sys"), before);
+    await store.put(key, good);
+    // a caller that checked v[0] (not the stack's top) is refused rather than rolled back to another version
+    await rejects(
+      () => rollbackChampion(store, "sys", { expect: v[0] }),
+      new RegExp(
+        `^ModelError: not rolled back: ${v[0]} is no longer the earlier champion \\(another rollback`,
+      ),
+    );
+    deepEqual(await aliasState(store, "sys"), before);
+    // the champion's manifest gone: promoting another leaves it off the rollback stack
+    await store.delete(`models/sys/${v[2]}/manifest.json`);
+    await promoteVersion(store, "sys", v[3]);
+    deepEqual((await aliasState(store, "sys")).previousChampions, [v[0], v[1]]);
+    await rollbackChampion(store, "sys", { expect: v[1] });
+    equal(await resolveAlias(store, "sys", "champion"), v[1]);
+    // promoting the previous champion over one no longer held leaves it on top of the stack: a rollback goes
+    // back past it to the one before
+    await promoteVersion(store, "sys", v[3]);
+    await store.delete(`models/sys/${v[3]}/manifest.json`);
+    await promoteVersion(store, "sys", v[1]);
+    deepEqual((await aliasState(store, "sys")).previousChampions, [v[0], v[1]]);
+    equal(rollbackTarget(await aliasState(store, "sys")), v[0]);
+    await rollbackChampion(store, "sys");
+    equal(await resolveAlias(store, "sys", "champion"), v[0]);
+    deepEqual((await aliasState(store, "sys")).previousChampions, []);
+    await store.close();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
