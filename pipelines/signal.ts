@@ -28,6 +28,7 @@ import {
   isCalendarDate,
   type IsoDate,
   isSession,
+  ModelError,
   type NewsItem,
   nextSession,
   oneLine,
@@ -62,7 +63,9 @@ import {
   psi,
 } from "@lib/features/mod.ts";
 import {
+  type AliasState,
   aliasState,
+  aliasTarget,
   type DataSnapshotEntry,
   type Lineage,
   listVersions,
@@ -524,6 +527,33 @@ function newestFit(versions: VersionManifest[], asOf: IsoDate): VersionManifest 
     .reduce<VersionManifest | null>((a, v) => (!a || v.lineage.asOf >= a.lineage.asOf ? v : a), null);
 }
 
+/**
+ * Refuses (a `ModelError`, before the run collects, scores or fits anything) a champion alias that points at a
+ * version the registry does not hold (its folder or manifest deleted by a cleanup or a lifecycle rule, or not
+ * copied): the run could neither serve it nor decide a challenger against it. The way out is `models promote`
+ * of a registered version: the previous champion when the registry holds it, else the newest.
+ */
+function checkChampionHeld(
+  model: string,
+  state: Pick<AliasState, "aliases" | "previousChampions">,
+  versions: readonly VersionManifest[],
+): void {
+  const champion = aliasTarget(state, "champion");
+  if (champion === null || versions.some((v) => v.version === champion)) return;
+  const held = (v: string | undefined) => versions.find((m) => m.version === v);
+  const pick = [...state.previousChampions].reverse().map(held).find(Boolean) ??
+    [...versions].sort((a, b) => a.lineage.asOf.localeCompare(b.lineage.asOf)).at(-1);
+  throw new ModelError(
+    `the ${model} champion alias points at ${champion}, which the registry (the objects store) does not hold ` +
+      "(deleted or not copied): " +
+      (pick
+        ? `make a registered version the champion (deno task models promote ${pick.version}; deno task models ` +
+          "list shows them), then run again"
+        : `no version of ${model} is registered: remove models/${model}/aliases.json from the objects store, ` +
+          "then run again to fit a first one"),
+  );
+}
+
 /** What decides whether a registered version may serve a run: the run's news scorer, market context and options. */
 interface ServingContext {
   model: string;
@@ -553,8 +583,10 @@ async function servingPlan(
   // a re-run of an issued date keeps it; a date before one already issued (a backfill) or before the champion's
   // cut-off is a replay: decided as it was then, from what the runs recorded, moving no alias
   const history = await runHistory(stores, asOf);
-  const before = (await aliasState(stores.objects, ctx.model)).aliases;
+  const aliases = await aliasState(stores.objects, ctx.model);
+  const before = aliases.aliases;
   const championAtStart = before.champion;
+  checkChampionHeld(ctx.model, aliases, versions);
   const championCutOff = versions.find((v) => v.version === championAtStart)?.lineage.asOf;
   /** The version that issued the nearest earlier date (the champion of that time), when it may serve asOf. */
   const servedThen = history.earlier
@@ -599,6 +631,7 @@ async function servingPlan(
           : "set source.newsFiles to match, or ") +
         // under retrain.promote never a refit stays the challenger: it takes over only when promoted by hand
         (servingAtStart.version === before.champion && before.challenger &&
+            versions.some((v) => v.version === before.challenger) &&
             !cannotServe(versions.find((v) => v.version === before.challenger))
           ? `promote the challenger (deno task models promote ${before.challenger}), or `
           : "") +
@@ -1531,7 +1564,12 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     const decisions: string[] = [];
     let promoted = false;
     let pending = false;
-    const challengerCannot = cannotServe(versions.find((v) => v.version === before.challenger));
+    // a challenger the registry no longer holds (deleted or not copied) is retired too: scored against nothing it
+    // would stay undecided, and the retrain schedule would wait on it for ever
+    const challengerCannot = before.challenger !== undefined &&
+        !versions.some((v) => v.version === before.challenger)
+      ? "is not in the registry (deleted or not copied)"
+      : cannotServe(versions.find((v) => v.version === before.challenger));
     const decidesNow = !replay && !rerun;
     if (decidesNow && before.challenger && challengerCannot) {
       // in another format or fitted on another scorer's sentiment: it can neither run in the shadow nor take over

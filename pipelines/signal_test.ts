@@ -1524,6 +1524,54 @@ storeTest(
   },
 );
 
+storeTest(
+  "signal: a champion alias the registry no longer holds is refused before any work, naming the way out; a missing challenger is retired",
+  async (cfg, stores) => {
+    const d = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-3);
+    const first = await runSignal(cfg, { ...quiet, stores, asOf: d[0] });
+    // two more versions (the same system under other lineage): x made champion, y the challenger; then their
+    // folders lose their manifests (a cleanup, a lifecycle rule, a partial copy)
+    const { files, manifest } = await loadVersion(stores.objects, "system", first.modelVersion);
+    const [x, y] = [
+      await registerVersion(stores.objects, "system", files, { ...manifest.lineage, seed: 1001 }),
+      await registerVersion(stores.objects, "system", files, { ...manifest.lineage, seed: 1002 }),
+    ];
+    await promoteVersion(stores.objects, "system", x.version);
+    await setAlias(stores.objects, "system", "challenger", y.version);
+    for (const v of [x, y]) await stores.objects.delete(`models/system/${v.version}/manifest.json`);
+    const aliases = await aliasState(stores.objects, "system");
+    const runs = await stores.tables.count("signal_runs");
+    await rejects(
+      () => runSignal(cfg, { ...quiet, stores, asOf: d[1] }),
+      (e: Error) => {
+        equal(
+          e.message,
+          `the system champion alias points at ${x.version}, which the registry (the objects store) does not ` +
+            `hold (deleted or not copied): make a registered version the champion (deno task models promote ` +
+            `${first.modelVersion}; deno task models list shows them), then run again`,
+        );
+        return true;
+      },
+    );
+    // nothing collected, fitted, registered or issued; no alias moved
+    deepEqual(await stores.tables.query("bars", { where: { date: d[1] } }), []);
+    equal(await stores.tables.count("signal_runs"), runs);
+    deepEqual((await listVersions(stores.objects, "system")).map((v) => v.version), [first.modelVersion]);
+    deepEqual(await aliasState(stores.objects, "system"), aliases);
+    // the way out: promote a registered version (the missing champion goes on no rollback stack); the
+    // challenger the registry does not hold is retired by the run instead of being waited on for ever
+    await promoteVersion(stores.objects, "system", first.modelVersion);
+    deepEqual((await aliasState(stores.objects, "system")).previousChampions, [first.modelVersion]);
+    const next = await runSignal(cfg, { ...quiet, stores, asOf: d[1] });
+    equal(next.modelVersion, first.modelVersion);
+    ok(
+      next.promotion.startsWith(`challenger ${y.version} retired: it is not in the registry`),
+      next.promotion,
+    );
+    equal((await aliasState(stores.objects, "system")).aliases.challenger, undefined);
+  },
+);
+
 Deno.test({
   name:
     "signal: a symbol added after the fit is not traded (hold, size 0) and its stored signal says why; the API shows it",
