@@ -32,7 +32,11 @@ export interface GjrFitOptions {
   dist?: "t" | "normal";
   /** Conditional mean (default `constant`, as `arch`'s default). */
   mean?: "zero" | "constant";
-  /** Starting point (e.g. the previous re-estimation); default: the best of a small grid. */
+  /**
+   * A starting point beside the grid's (e.g. the previous re-estimation). The likelihood is maximized from
+   * every start and the best optimum kept: from the one start of best initial likelihood, 34 of 498 S&P 500
+   * stocks stopped at a worse local optimum (DISCA at beta 0, 13.8 log-likelihood units below arch's beta .998).
+   */
   start?: GjrParams;
   maxIter?: number;
 }
@@ -188,7 +192,17 @@ function toX(p: GjrParams, sd: number, v: number, isT: boolean): Float64Array {
   ]);
 }
 
-/** Maximum-likelihood GJR-GARCH(1,1,1) on the finite entries of `returns` (at least 100). */
+/** Starting `(alpha, gamma, beta)` of {@link gjrFit}'s optimizations. */
+const GJR_START_GRID = [[0.03, 0.1, 0.88], [0.01, 0.15, 0.85], [0.08, 0.05, 0.85], [0.05, 0.2, 0.7], [
+  0.01,
+  0.01,
+  0.975,
+]] as const;
+
+/**
+ * Maximum-likelihood GJR-GARCH(1,1,1) on the finite entries of `returns` (at least 100): L-BFGS from each start
+ * (the grid's and `opts.start`), the best optimum kept.
+ */
 export function gjrFit(returns: ArrayLike<number>, opts: GjrFitOptions = {}): GjrFit {
   const r: number[] = [];
   for (let i = 0; i < returns.length; i++) if (Number.isFinite(returns[i])) r.push(returns[i]);
@@ -223,31 +237,24 @@ export function gjrFit(returns: ArrayLike<number>, opts: GjrFitOptions = {}): Gj
     grad[5] = isT ? -g6[5] * (p.nu - 2) / n : 0;
     return -ll / n;
   };
-  const starts: GjrParams[] = [];
-  if (opts.start) starts.push(opts.start);
-  else {
-    for (const [a, g, b] of [[0.03, 0.1, 0.88], [0.01, 0.15, 0.85], [0.08, 0.05, 0.85], [0.05, 0.2, 0.7]]) {
-      starts.push({
-        mu: mean,
-        omega: v * (1 - a - g / 2 - b),
-        alpha: a,
-        gamma: g,
-        beta: b,
-        nu: isT ? 8 : Infinity,
-      });
-    }
+  const starts: GjrParams[] = opts.start ? [opts.start] : [];
+  // the grid spans low to near-unit persistence (a series whose optimum is at beta ~1 is not reached from 0.85)
+  for (const [a, g, b] of GJR_START_GRID) {
+    starts.push({
+      mu: mean,
+      omega: v * (1 - a - g / 2 - b),
+      alpha: a,
+      gamma: g,
+      beta: b,
+      nu: isT ? 8 : Infinity,
+    });
   }
   let best: { x: Float64Array; value: number; iterations: number } | null = null;
-  let bestStart = Infinity, x0: Float64Array | null = null;
-  for (const s of starts) { // pick the best start by likelihood, then optimize from it
-    const x = toX(s, sd, v, isT);
-    const val = f(x, new Float64Array(6));
-    if (val < bestStart) {
-      bestStart = val;
-      x0 = x;
-    }
+  for (const s of starts) {
+    const r = lbfgs(f, toX(s, sd, v, isT), { maxIter: opts.maxIter ?? 500, ftol: 1e-13, gtol: 1e-8 });
+    if (!best || r.value < best.value || (!Number.isFinite(best.value) && Number.isFinite(r.value))) best = r;
   }
-  best = lbfgs(f, x0!, { maxIter: opts.maxIter ?? 500, ftol: 1e-13, gtol: 1e-8 });
+  best = best!;
   if (!Number.isFinite(best.value)) throw new ModelError("gjrFit: likelihood not finite at the optimum");
   const params = fromX(best.x, sd, v, isT, constMean);
   return { params, loglik: -best.value * n, backcast, iterations: best.iterations, n };
