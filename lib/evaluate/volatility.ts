@@ -465,7 +465,7 @@ export function volatilitySection(ctx: EvalContext): Promise<SectionResult> {
       columns: ["h", "method", "DM vs HAR-RV", "p", "DM vs log-HAR", "p"],
       rows: dmRows,
       caption:
-        "Diebold-Mariano tests on QLIKE losses (Newey-West HAC, lag max(h-1, 4(n/100)^(2/9)), HLN correction); negative: the method has the lower loss",
+        "Diebold-Mariano tests on QLIKE losses (Newey-West HAC, lag max(h-1, 4(n/100)^(2/9)), or for h > 1 the uniform-kernel estimate over the h-1 overlapping lags when larger; HLN correction); negative: the method has the lower loss",
     });
     tables.push({
       columns: ["h", "selected 90% model confidence set", "elimination order (MCS p-value)"],
@@ -492,11 +492,11 @@ export function volatilitySection(ctx: EvalContext): Promise<SectionResult> {
       `Scale: GARCH/GJR/EWMA forecasts x c = sum(rv5)/sum(r^2) over the estimation window at each re-estimation (c = ${
         r.scale[0].toFixed(3)
       } at the first, ${r.scale.at(-1)!.toFixed(3)} at the last); HAR models forecast rv5 directly (c = 1).`,
-      `GARCH(1,1) at the last re-estimation: alpha ${r.garchParams.at(-1)!.alpha.toFixed(4)}, beta ${
-        r.garchParams.at(-1)!.beta.toFixed(4)
-      }. GJR-GARCH-t: alpha ${lastGjr.alpha.toFixed(4)}, gamma ${lastGjr.gamma.toFixed(4)}, beta ${
-        lastGjr.beta.toFixed(4)
-      }, nu ${lastGjr.nu.toFixed(2)}.`,
+      `GARCH(1,1) (variance targeting: omega = var(r)(1 - alpha - beta); arch, the peer, fits omega freely) at the last re-estimation: alpha ${
+        r.garchParams.at(-1)!.alpha.toFixed(4)
+      }, beta ${r.garchParams.at(-1)!.beta.toFixed(4)}. GJR-GARCH-t: alpha ${
+        lastGjr.alpha.toFixed(4)
+      }, gamma ${lastGjr.gamma.toFixed(4)}, beta ${lastGjr.beta.toFixed(4)}, nu ${lastGjr.nu.toFixed(2)}.`,
       `${VOL_OURS} (ours): OLS of ln(mean rv5 over t+1..t+h) on ln downside and upside semivariance of t, ln weekly and monthly mean rv5, ln VIX^2/252 known at t, and min(r_t, 0); forecast exp(fit + s2/2). Chosen on the validation window ${VOL_VALIDATION.from}..${VOL_VALIDATION.to}.`,
       "HARQ: realized quarticity approximated by (M/2)(rv10 - rv5)^2 (no intraday returns in the library), with BPQ's insanity filter.",
     ];
