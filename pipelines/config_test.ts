@@ -10,6 +10,17 @@ import {
 } from "./config.ts";
 import { riskLimitsText } from "@lib/workflow/mod.ts";
 
+/** Each override is refused at load with a one-line ConfigError starting with its text. */
+async function refusedInOneLine(bad: [Record<string, unknown>, string][]): Promise<void> {
+  for (const [overrides, want] of bad) {
+    await rejects(
+      () => loadConfig({ overrides }),
+      (e: Error) => e instanceof ConfigError && e.message.startsWith(want) && !e.message.includes("\n"),
+      JSON.stringify(overrides),
+    );
+  }
+}
+
 Deno.test("defaults load and overrides apply", async () => {
   const c = await loadConfig({ overrides: { source: { kind: "csv", csvDir: "/x", symbols: ["AAPL"] } } });
   equal(c.source.kind, "csv");
@@ -654,13 +665,7 @@ Deno.test("a key only an unset setting reads is refused at load (capital, fracti
       "config source.synthetic.sessions: 300 is read only by the synthetic source",
     ],
   ];
-  for (const [overrides, want] of bad) {
-    await rejects(
-      () => loadConfig({ overrides }),
-      (e: Error) => e instanceof ConfigError && e.message.startsWith(want) && !e.message.includes("\n"),
-      JSON.stringify(overrides),
-    );
-  }
+  await refusedInOneLine(bad);
   // the defaults' own capital, fractions, model and synthetic market are no user's request
   for (
     const overrides of [
@@ -732,13 +737,7 @@ Deno.test("a portfolio limit that can never bind is refused at load: nDrop above
     ],
     [{ portfolio: { maxWeight: 1.5 } }, "config portfolio.maxWeight: 1.5 is above portfolio.maxGross 1,"],
   ];
-  for (const [overrides, want] of bad) {
-    await rejects(
-      () => loadConfig({ overrides }),
-      (e: Error) => e instanceof ConfigError && e.message.startsWith(want) && !e.message.includes("\n"),
-      JSON.stringify(overrides),
-    );
-  }
+  await refusedInOneLine(bad);
   // at the bound they bind; the defaults' own nDrop (5) and maxWeight (0.25) are no user's request
   for (
     const overrides of [

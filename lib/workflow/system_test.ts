@@ -39,6 +39,12 @@ async function market(symbols = 8, sessions = 700, newsEffect = 0.02) {
   return { m, series, news, market: syntheticMarketContext(series) };
 }
 
+/** The bars of a 500-session synthetic market of `symbols` names (to edit before building series). */
+async function marketBars(symbols: number) {
+  const m = createSyntheticMarket({ seed: 9, symbols, sessions: 500 });
+  return { m, bars: await m.bars({ symbols: m.symbols, from: m.dates[0], to: m.dates[m.dates.length - 1] }) };
+}
+
 function sameFloats(a: Float64Array, b: Float64Array, what: string) {
   equal(a.length, b.length, `${what} length`);
   for (let i = 0; i < a.length; i++) ok(Object.is(a[i], b[i]), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
@@ -165,8 +171,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const m = createSyntheticMarket({ seed: 9, symbols: 3, sessions: 500 });
-    const bars = await m.bars({ symbols: m.symbols, from: m.dates[0], to: m.dates[m.dates.length - 1] });
+    const { m, bars } = await marketBars(3);
     const series = new Map<string, SymbolSeries>();
     // SYN01 and SYN02 list in the validation segment: no train returns, so no volatility forecast
     for (const s of m.symbols) {
@@ -212,8 +217,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const m = createSyntheticMarket({ seed: 9, symbols: 4, sessions: 500 });
-    const bars = await m.bars({ symbols: m.symbols, from: m.dates[0], to: m.dates[m.dates.length - 1] });
+    const { m, bars } = await marketBars(4);
     const spec = makeSpec({ experts: { trend: ["majority"] } });
     const segments = segmentsFor(m.dates, { purge: spec.dataset.purge });
     // SYN01 has no bars for 10 sessions inside the validation segment, and reopens 40% higher
