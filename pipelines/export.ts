@@ -1,8 +1,8 @@
 /**
- * `deno task export --what bars|features|signals|predictions[,...] --format parquet|csv --out DIR
+ * `deno task export --what bars|features|signals|predictions[,...] --out DIR [--format parquet|csv]
  * [--stores mysql,mongodb,s3] [--store-dir DIR] [--symbols A,B] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
  * [--config FILE]`: writes store tables (and the feature table the dataset step builds from them) as files
- * that Python, DuckDB or Spark read, from any store backend. Columns are the store's (or the dataset's) with
+ * that Python, DuckDB or Spark read, from any store backend, as Parquet (the default) or CSV. Columns are the store's (or the dataset's) with
  * fixed dtypes (`lib/frames`): `known_at`, when a record became public (for a feature row: its decision time),
  * is kept as a UTC datetime, so the point-in-time rule travels with the data.
  *
@@ -723,12 +723,12 @@ export interface ExportArgs {
 
 /** `deno task export --help`; its first line is also the error when a required flag is missing. */
 export const EXPORT_USAGE =
-  `usage: deno task export --what bars|features|signals|predictions[,...] --format parquet|csv --out DIR
+  `usage: deno task export --what bars|features|signals|predictions[,...] --out DIR [--format parquet|csv]
                         [--symbols A,B,...] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--config FILE]
                         [--store-dir DIR] [--stores embedded | mysql,mongodb,s3]   (or FMAI_STORES)
-  Writes the chosen tables from the stores to DIR, one file each, and DIR/manifest.json (rows, columns,
-  known_at range, filter and a SHA-256 of the rows per file); a killed or refused export leaves the previous
-  files. The store is --store-dir when given, else the dataDir of --config (default ./data); it must exist
+  Writes the chosen tables from the stores to DIR, one file each (--format: parquet when not given, or csv),
+  and DIR/manifest.json (rows, columns, known_at range, filter and a SHA-256 of the rows per file); a killed
+  or refused export leaves the previous files. The store is --store-dir when given, else the dataDir of --config (default ./data); it must exist
   (it is never created) and hold every symbol of --symbols.`;
 
 /** Parses and checks the flags (a `ConfigError` with a one-line message before any work). */

@@ -33,6 +33,7 @@ import { datasetStep, PIPELINE_FEATURE_SET } from "./steps/dataset.ts";
 import { loadConfig, segmentChoice, specFromConfig } from "./config.ts";
 import { NEWS_COLLECTION } from "./collect/mod.ts";
 import {
+  EXPORT_USAGE,
   type ExportFilter,
   frameChecksum,
   parseExportArgs,
@@ -287,6 +288,10 @@ Deno.test("export flags: a bad kind, format, date or a missing flag is a one-lin
     /after --to/,
   );
   throws(() => parseExportArgs(["--what", "bars"]), /usage: deno task export/);
+  // --format is optional (parquet when not given): the usage showed it among the required flags
+  ok(EXPORT_USAGE.split("\n")[0].endsWith("--out DIR [--format parquet|csv]"), EXPORT_USAGE);
+  ok(/--format: parquet when not given/.test(EXPORT_USAGE), EXPORT_USAGE);
+  equal(parseExportArgs(["--what", "bars", "--out", "x"]).format, "parquet");
   throws(
     () => parseExportArgs(["--what", "bars", "--out", "x", "--stores", "mongo"]),
     /unknown store backend mongo/,
