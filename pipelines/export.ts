@@ -111,13 +111,21 @@ export interface ManifestEntry {
   newsScorer?: string;
 }
 
-/** `manifest.json` of an export folder: entries keyed by export name (`bars`, `features`, ...). */
+/**
+ * `manifest.json` of an export folder: an entry per file, keyed by file name (`bars.parquet`, `bars.csv`, ...),
+ * so an export in one format keeps the entry of the other's file. Version 1 keyed them by kind (`bars`): one
+ * format's entry replaced the other's, whose file stayed unlisted; it is still read (re-keyed by file name) and
+ * rewritten as version 2 by the next export there.
+ */
 export interface Manifest {
-  format: "fmai-export/1";
+  format: typeof MANIFEST_FORMAT;
   files: Record<string, ManifestEntry>;
 }
 
 const MANIFEST = "manifest.json";
+const MANIFEST_FORMAT = "fmai-export/2";
+/** Manifest versions read: version 1 is keyed by kind. */
+const MANIFEST_FORMATS_READ = ["fmai-export/1", MANIFEST_FORMAT];
 
 /**
  * SHA-256 (hex) of rows given as columns, in order: one canonical JSON array per row (column order; numbers as
@@ -155,28 +163,35 @@ function knownAtRange(df: pl.DataFrame): ManifestEntry["knownAt"] {
   return { min: iso(ms.min()), max: iso(ms.max()) };
 }
 
-/** Reads `DIR/manifest.json` (an empty manifest when absent; a `DataValidationError` when unreadable). */
+/**
+ * Reads `DIR/manifest.json`, its entries keyed by file name whatever its version (an empty manifest when absent;
+ * a `DataValidationError` when unreadable).
+ */
 export async function readManifest(dir: string): Promise<Manifest> {
   let text: string;
   try {
     text = await Deno.readTextFile(`${dir}/${MANIFEST}`);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return { format: "fmai-export/1", files: {} };
+    if (e instanceof Deno.errors.NotFound) return { format: MANIFEST_FORMAT, files: {} };
     throw new DataValidationError(`unreadable manifest: ${oneLine(e)}`, {
       where: `${dir}/${MANIFEST}`,
       cause: e,
     });
   }
   try {
-    const m = JSON.parse(text) as Manifest | null;
+    const m = JSON.parse(text) as { format?: unknown; files?: Record<string, ManifestEntry> } | null;
     const plain = (x: unknown) => x !== null && typeof x === "object" && !Array.isArray(x);
-    // its files a mapping of entries (null or a list passed as an object and failed after files were replaced)
+    // its files a mapping of entries (null or a list passed as an object and failed after files were replaced),
+    // each naming its file
     if (
-      !plain(m) || m!.format !== "fmai-export/1" || !plain(m!.files) || !Object.values(m!.files).every(plain)
+      !plain(m) || !MANIFEST_FORMATS_READ.includes(m!.format as string) || !plain(m!.files) ||
+      !Object.values(m!.files!).every((e) => plain(e) && typeof e.file === "string" && e.file !== "")
     ) {
       throw new Error("not an fmai export manifest");
     }
-    return m!;
+    // keyed by file name (version 1 keyed its entries by kind)
+    const files = Object.fromEntries(Object.values(m!.files!).map((e) => [e.file, e]));
+    return { ...m!, format: MANIFEST_FORMAT, files };
   } catch (e) {
     throw new DataValidationError(`unreadable manifest: ${(e as Error).message}`, {
       where: `${dir}/${MANIFEST}`,
@@ -260,7 +275,7 @@ async function writePrepared(
       for (const tmp of staged) await Deno.remove(tmp).catch(() => {});
       throw e;
     }
-    await updateManifest(dir, manifest, out);
+    await updateManifest(dir, manifest, Object.values(out));
     for (const p of prepared) {
       log(`${p.name}: ${p.df.height} rows${p.note ? ` ${p.note}` : ""} -> ${dir}/${out[p.name].file}`);
     }
@@ -270,13 +285,12 @@ async function writePrepared(
   }
 }
 
-/** Adds entries to the manifest `m` read from `DIR/manifest.json` (others kept) and writes it atomically. */
-async function updateManifest(
-  dir: string,
-  m: Manifest,
-  entries: Record<string, ManifestEntry>,
-): Promise<void> {
-  Object.assign(m.files, entries);
+/**
+ * Adds entries to the manifest `m` read from `DIR/manifest.json` (those of other files kept: the other format's
+ * file of a kind too) and writes it atomically.
+ */
+async function updateManifest(dir: string, m: Manifest, entries: readonly ManifestEntry[]): Promise<void> {
+  for (const e of entries) m.files[e.file] = e;
   const sorted = Object.fromEntries(Object.entries(m.files).sort(([a], [b]) => a.localeCompare(b)));
   await writeFileAtomic(
     `${dir}/${MANIFEST}`,
@@ -619,7 +633,8 @@ export interface ParquetTable {
 /**
  * Reads every store table of a Parquet export folder (the manifest's Parquet entries of store tables, or,
  * without a manifest, each `<table>.parquet`), checking row counts and checksums against the manifest before
- * anything is returned. `skipped` names what is not read (the feature table, CSV files) and why.
+ * anything is returned. `skipped` names what is not read (the feature table, CSV files, a `<table>.parquet` the
+ * manifest does not list: a version 1 manifest dropped it when the kind was exported again as CSV) and why.
  */
 export async function readParquetTables(dir: string): Promise<{ tables: ParquetTable[]; skipped: string[] }> {
   try {
@@ -632,6 +647,7 @@ export async function readParquetTables(dir: string): Promise<{ tables: ParquetT
   const byName = new Map(ALL_SCHEMAS.map((t) => [t.name, t]));
   const skipped: string[] = [];
   const files: { table: TableSchema; file: string; entry?: ManifestEntry }[] = [];
+  const unlisted: string[] = [];
   if (Object.keys(m.files).length) {
     for (const e of Object.values(m.files)) {
       const t = e.table ? byName.get(e.table) : undefined;
@@ -639,6 +655,16 @@ export async function readParquetTables(dir: string): Promise<{ tables: ParquetT
       else if (e.format !== "parquet") {
         skipped.push(`${e.file} (${e.format} is written for other tools, not read back)`);
       } else files.push({ table: t, file: e.file, entry: e });
+    }
+    // a store table's Parquet file the manifest does not list cannot be checked: said, not read
+    for await (const f of Deno.readDir(dir)) {
+      if (
+        f.isFile && byName.has(f.name.replace(/\.parquet$/, "")) && f.name.endsWith(".parquet") &&
+        !m.files[f.name]
+      ) {
+        unlisted.push(f.name);
+        skipped.push(`${f.name} (not listed in ${MANIFEST}, so not checked: export it again)`);
+      }
     }
   } else {
     for await (const f of Deno.readDir(dir)) {
@@ -649,7 +675,15 @@ export async function readParquetTables(dir: string): Promise<{ tables: ParquetT
       }
     }
   }
-  if (files.length === 0) throw new ConfigError(`${dir} holds no Parquet file of a store table`);
+  if (files.length === 0) {
+    throw new ConfigError(
+      `${dir} holds no Parquet file of a store table${
+        unlisted.length
+          ? ` listed in its ${MANIFEST} (${unlisted.sort().join(", ")} not listed: export again)`
+          : ""
+      }`,
+    );
+  }
   const tables: ParquetTable[] = [];
   for (const { table, file, entry } of files.sort((a, b) => a.file.localeCompare(b.file))) {
     const where = `${dir}/${file}`;

@@ -172,14 +172,14 @@ Deno.test("store:copy to parquet:DIR and back copies every table; a tampered fil
       lines.join("\n"),
     );
     const m = await readManifest(`${dir}/pq`);
-    deepEqual(Object.keys(m.files).sort(), ALL_SCHEMAS.map((t) => t.name).sort());
+    deepEqual(Object.keys(m.files).sort(), ALL_SCHEMAS.map((t) => `${t.name}.parquet`).sort());
     await copyFromParquet(`${dir}/pq`, b);
     deepEqual(await sums(b), await sums(a));
 
     // a file that no longer matches its manifest: nothing is written
     const c = openEmbeddedStores(`${dir}/c`);
     try {
-      m.files.signals.sha256 = "0".repeat(64);
+      m.files["signals.parquet"].sha256 = "0".repeat(64);
       await Deno.writeTextFile(`${dir}/pq/manifest.json`, JSON.stringify(m));
       await rejects(
         () => copyFromParquet(`${dir}/pq`, c),
@@ -195,6 +195,55 @@ Deno.test("store:copy to parquet:DIR and back copies every table; a tampered fil
   } finally {
     await a.close();
     await b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("export in both formats: the manifest lists each file (keyed by file name), store:copy reads every Parquet one; a version 1 manifest is still read", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-" });
+  const a = await seeded(`${dir}/a`), b = openEmbeddedStores(`${dir}/b`), c = openEmbeddedStores(`${dir}/c`);
+  try {
+    const out = `${dir}/out`;
+    // bars as Parquet, then bars and signals as CSV: the CSV export dropped bars.parquet from the manifest
+    // (keyed by kind), and store:copy then refused the folder as holding no Parquet file of a store table
+    await runExport(args(out, "bars"), a);
+    await runExport(args(out, "bars,signals", "csv"), a);
+    const m = await readManifest(out);
+    equal(m.format, "fmai-export/2");
+    deepEqual(Object.keys(m.files), ["bars.csv", "bars.parquet", "signals.csv"]);
+    for (const [f, e] of Object.entries(m.files)) equal(e.file, f);
+    const lines: string[] = [];
+    await copyFromParquet(out, b, (s) => lines.push(s));
+    deepEqual((await sums(b)).bars, (await sums(a)).bars);
+    ok(lines.includes("skipped bars.csv (csv is written for other tools, not read back)"), lines.join("\n"));
+    // a folder written before (version 1, keyed by kind): read, and an export there keeps its entries
+    const v1 = `${dir}/v1`;
+    await Deno.mkdir(v1);
+    await Deno.copyFile(`${out}/bars.parquet`, `${v1}/bars.parquet`);
+    await Deno.copyFile(`${out}/bars.csv`, `${v1}/bars.csv`);
+    const old = { format: "fmai-export/1", files: { bars: m.files["bars.parquet"] } };
+    await Deno.writeTextFile(`${v1}/manifest.json`, JSON.stringify(old));
+    deepEqual(Object.keys((await readManifest(v1)).files), ["bars.parquet"]);
+    deepEqual((await readParquetTables(v1)).tables.map((t) => t.table.name), ["bars"]);
+    await runExport(args(v1, "signals"), a);
+    deepEqual(Object.keys((await readManifest(v1)).files), ["bars.parquet", "signals.parquet"]);
+    // a version 1 manifest that lost bars.parquet to a CSV export: the unlisted file is named, not left out
+    // without a word (it cannot be checked against the manifest, so it is not read)
+    old.files.bars = m.files["bars.csv"];
+    await Deno.remove(`${v1}/signals.parquet`);
+    await Deno.writeTextFile(`${v1}/manifest.json`, JSON.stringify(old));
+    await rejects(
+      () => copyFromParquet(v1, c),
+      (e) =>
+        e instanceof ConfigError &&
+        e.message === `${v1} holds no Parquet file of a store table listed in its manifest.json ` +
+            `(bars.parquet not listed: export again)`,
+    );
+    equal(await c.tables.hasTable("bars"), false, "nothing written");
+  } finally {
+    await a.close();
+    await b.close();
+    await c.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
@@ -217,7 +266,7 @@ Deno.test("export of the feature table and CSV: point-in-time column kept, featu
     // whose scores news_sent_* hold: the run's scorer (the lexicon unless a language model is installed)
     ok(/^(lexicon@|finsent-)/.test(e.features.newsScorer ?? ""), e.features.newsScorer);
     equal(
-      JSON.parse(await Deno.readTextFile(`${dir}/o/manifest.json`)).files.features.newsScorer,
+      JSON.parse(await Deno.readTextFile(`${dir}/o/manifest.json`)).files["features.parquet"].newsScorer,
       e.features.newsScorer,
     );
     // not a store table: store:copy from this folder skips it, and says so
@@ -332,7 +381,10 @@ Deno.test("export: a run that fails while writing its files leaves the previous 
     deepEqual(await filesOf(out), before, "the previous export, whole; no temporary file left");
     // a re-run writes this run's files and manifest
     await runExport(narrower, a);
-    equal((await readManifest(out)).files.bars.rows, await a.tables.count("bars", { symbol: "SYN00" }));
+    equal(
+      (await readManifest(out)).files["bars.parquet"].rows,
+      await a.tables.count("bars", { symbol: "SYN00" }),
+    );
     // a folder whose manifest is unreadable is refused before any of its files is replaced (bars.parquet was;
     // files of null or a list passed the shape check and failed after the rename with an internal error)
     for (const text of ['{"format":"other"}', '{"format":"fmai-export/1","files":null}', "null", "[]"]) {
@@ -357,7 +409,7 @@ Deno.test("export: a run that fails while writing its files leaves the previous 
     equal((await Array.fromAsync(Deno.readDir(out))).some((f) => f.name.includes(".tmp-")), false);
     lock.close();
     await waiting;
-    equal((await readManifest(out)).files.bars.rows, await a.tables.count("bars"));
+    equal((await readManifest(out)).files["bars.parquet"].rows, await a.tables.count("bars"));
   } finally {
     await a.close();
     await Deno.remove(dir, { recursive: true });
@@ -454,8 +506,8 @@ Deno.test("export CLI: --store-dir, else the dataDir of --config; a missing stor
     );
     equal(r.code, 0, new TextDecoder().decode(r.stderr));
     const m = await readManifest(`${dir}/exp1`);
-    deepEqual([m.files.bars.rows, m.files.signals.rows], [want.bars[0], want.signals[0]]);
-    ok(m.files.bars.rows > 0 && m.files.signals.rows > 0);
+    deepEqual([m.files["bars.csv"].rows, m.files["signals.csv"].rows], [want.bars[0], want.signals[0]]);
+    ok(m.files["bars.csv"].rows > 0 && m.files["signals.csv"].rows > 0);
     // --store-dir wins over the config's dataDir
     r = await inDir(
       "--config",
@@ -468,7 +520,7 @@ Deno.test("export CLI: --store-dir, else the dataDir of --config; a missing stor
       `${dir}/exp2`,
     );
     equal(r.code, 0, new TextDecoder().decode(r.stderr));
-    equal((await readManifest(`${dir}/exp2`)).files.bars.rows, want.bars[0]);
+    equal((await readManifest(`${dir}/exp2`)).files["bars.parquet"].rows, want.bars[0]);
     // a config dataDir without a store: the message names the config, not a flag that was never given
     r = await inDir("--config", `${dir}/typo.yaml`, "--what", "bars", "--out", `${dir}/exp3`);
     equal(r.code, 2);
