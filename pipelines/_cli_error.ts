@@ -2,6 +2,7 @@
  * Folder-private: how the pipeline CLIs parse flags, end on an error, and stay tied to their parent process.
  * @module
  */
+import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig, type ParseArgsOptionsConfig } from "node:util";
 import { ConfigError, FmaiError, oneLine, redact } from "@lib/core/mod.ts";
 import { secretsOf } from "@lib/store/mod.ts";
@@ -161,6 +162,49 @@ export async function checkWritableDir(dir: string, flag: string): Promise<void>
     await Deno.remove(f);
   } catch (e) {
     throw new ConfigError(`${flag} ${dir}: cannot write in ${probe} (${oneLine(e)})`, { cause: e });
+  }
+}
+
+/**
+ * The real path of `path`, which need not exist: its nearest existing ancestor's, symbolic links resolved, with
+ * the rest of `path` after it.
+ */
+export async function resolvedPath(path: string): Promise<string> {
+  const rest: string[] = [];
+  let p = resolve(path);
+  for (;;) {
+    try {
+      return join(await Deno.realPath(p), ...rest.reverse());
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound) && !(e instanceof Deno.errors.NotADirectory)) throw e;
+      const up = dirname(p);
+      if (up === p) return resolve(path);
+      rest.push(basename(p));
+      p = up;
+    }
+  }
+}
+
+/**
+ * Refuses, before anything is written, a destination folder (`--out`, `--to parquet:DIR`) that is the folder
+ * of the embedded store a run reads (`storeDir`, named by `storeFlag`) or inside it (real paths, links
+ * resolved): its files would become the store's (a copy into `<store>/objects` made them store objects). A
+ * one-line `ConfigError` starting with `named` (the flag and folder as given). Creates nothing.
+ */
+export async function checkOutsideStore(
+  dest: string,
+  named: string,
+  storeDir: string,
+  storeFlag: string,
+): Promise<void> {
+  const [d, s] = [await resolvedPath(dest), await resolvedPath(storeDir)];
+  if (d === s || d.startsWith(s.endsWith("/") ? s : `${s}/`)) {
+    throw new ConfigError(
+      `${named}: ${
+        d === s ? "is" : "is inside"
+      } the folder of the store it reads (${storeFlag} ${storeDir}): its files would become the store's; ` +
+        `name a folder outside it`,
+    );
   }
 }
 

@@ -13,7 +13,7 @@
  * they were, and a re-run rewrites the same bytes. Every flag, the config file, the store (`--store-dir`, else
  * the `dataDir` of `--config`, must hold one: an export never creates it) and each `--symbols` the store must
  * hold are checked, and every file's rows computed, before the first file is written: a refused export writes
- * nothing.
+ * nothing. An `--out` that is the embedded store's folder or inside it (links resolved) is refused.
  * @module
  */
 import { createHash } from "node:crypto";
@@ -57,7 +57,13 @@ import {
   type TableQuery,
   type TableSchema,
 } from "@lib/store/mod.ts";
-import { asConfigError, checkWritableDir, parseArgsOnce, reportCliError } from "./_cli_error.ts";
+import {
+  asConfigError,
+  checkOutsideStore,
+  checkWritableDir,
+  parseArgsOnce,
+  reportCliError,
+} from "./_cli_error.ts";
 import { writeFileAtomic } from "./_atomic.ts";
 import { type Config, loadConfig, loadFlagsConfig, specFromConfig } from "./config.ts";
 import { datasetStep, PIPELINE_FEATURE_SET } from "./steps/dataset.ts";
@@ -75,6 +81,7 @@ import {
   type BackendName,
   checkStoreExists,
   chosenBackends,
+  embeddedParts,
   existingOnly,
   readRows,
   storeConfigFor,
@@ -876,6 +883,7 @@ async function main(argv: string[]): Promise<number> {
     const { dir, from } = await exportStoreDir(a);
     const storeCfg = await storeConfigFor(dir, a.backends);
     await checkStoreExists(storeCfg, exportReads(a), from);
+    if (embeddedParts(storeCfg).length) await checkOutsideStore(a.out, `--out ${a.out}`, dir, from);
     const stores = await openStores(existingOnly(storeCfg));
     try {
       await runExport(a, stores, (s) => console.log(s));

@@ -8,14 +8,21 @@
  * a source its store tables are checked against the manifest's row counts and checksums, then upserted.
  * The source is checked before the target is opened (an embedded target is created when missing): an embedded
  * source store must exist at `--store-dir` (never created), a Parquet folder is read whole first, and both
- * sides naming the same stores (`embedded` and `embedded,` alike) is refused.
+ * sides naming the same stores (`embedded` and `embedded,` alike) is refused, and so is a `parquet:DIR` target
+ * that is the embedded source's folder or inside it (links resolved).
  * @module
  */
 import { ConfigError } from "@lib/core/mod.ts";
 import { ALL_SCHEMAS, openStores, type Stores } from "@lib/store/mod.ts";
 import { NEWS_SCORES_COLLECTION } from "@lib/models/mod.ts";
 import { NEWS_COLLECTION, REPORTS_COLLECTION } from "./collect/mod.ts";
-import { asConfigError, checkWritableDir, parseArgsOnce, reportCliError } from "./_cli_error.ts";
+import {
+  asConfigError,
+  checkOutsideStore,
+  checkWritableDir,
+  parseArgsOnce,
+  reportCliError,
+} from "./_cli_error.ts";
 import { exportTables, importTables, readParquetTables } from "./export.ts";
 import {
   type BackendName,
@@ -153,6 +160,9 @@ async function main(argv: string[]): Promise<number> {
     const fromCfg = await storeConfigFor(dataDir, parseBackends(v.from));
     if (outDir) {
       await checkStoreExists(fromCfg);
+      if (embeddedParts(fromCfg).length) {
+        await checkOutsideStore(outDir, `--to ${v.to}`, dataDir, "--store-dir");
+      }
       await checkWritableDir(outDir, "--to");
       const stores = await openStores(existingOnly(fromCfg));
       try {

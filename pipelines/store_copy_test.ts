@@ -393,6 +393,77 @@ Deno.test("store:copy CLI: a mistyped --store-dir, a missing Parquet folder or t
   }
 });
 
+Deno.test("store:copy and export CLI: a destination folder inside the store they read is refused (exit 2), nothing written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-copy-into-" });
+  try {
+    const a = await seeded(`${dir}/a`);
+    await a.close();
+    await Deno.symlink(`${dir}/a`, `${dir}/link`);
+    const before = async () => {
+      const files: string[] = [];
+      const walk = async (d: string) => {
+        for await (const f of Deno.readDir(d)) {
+          if (f.isDirectory) await walk(`${d}/${f.name}`);
+          else files.push(`${d}/${f.name}`.slice(dir.length));
+        }
+      };
+      await walk(`${dir}/a`);
+      return files.sort();
+    };
+    const held = await before();
+    const cli = async (script: string, ...args: string[]) => {
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", `${ROOT}pipelines/${script}`, ...args],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return { code: r.code, err: programStderr(r.stderr) };
+    };
+    // the copy's Parquet files and manifest became store objects (objects 19 -> 31); the store's own folder,
+    // and one reached through a link, too
+    for (
+      const [script, args, named] of [
+        [
+          "store_copy.ts",
+          ["--from", "embedded", "--to", `parquet:${dir}/a/objects`],
+          `--to parquet:${dir}/a/objects`,
+        ],
+        ["store_copy.ts", ["--from", "embedded", "--to", `parquet:${dir}/a`], `--to parquet:${dir}/a`],
+        [
+          "store_copy.ts",
+          ["--from", "embedded", "--to", `parquet:${dir}/link/x`],
+          `--to parquet:${dir}/link/x`,
+        ],
+        ["export.ts", ["--what", "bars", "--out", `${dir}/a/objects/exp`], `--out ${dir}/a/objects/exp`],
+        ["export.ts", ["--what", "bars", "--out", `${dir}/link`], `--out ${dir}/link`],
+      ] as const
+    ) {
+      const r = await cli(script, ...args, "--store-dir", `${dir}/a`);
+      equal(r.code, 2, r.err);
+      const inside = named.endsWith("/a") || named.endsWith("/link") ? "is" : "is inside";
+      equal(
+        r.err,
+        `error: ${named}: ${inside} the folder of the store it reads (--store-dir ${dir}/a): its files would ` +
+          `become the store's; name a folder outside it`,
+      );
+    }
+    deepEqual(await before(), held, "nothing written in the store's folder");
+    // beside the store: written
+    const r = await cli(
+      "store_copy.ts",
+      "--from",
+      "embedded",
+      "--to",
+      `parquet:${dir}/pq`,
+      "--store-dir",
+      `${dir}/link`,
+    );
+    equal(r.code, 0, r.err);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 const servers = Deno.env.get("FMAI_MYSQL_URL") && Deno.env.get("FMAI_MONGO_URL") &&
   Deno.env.get("FMAI_S3_ENDPOINT");
 Deno.test({
