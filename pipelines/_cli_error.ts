@@ -186,23 +186,24 @@ export async function resolvedPath(path: string): Promise<string> {
 }
 
 /**
- * Refuses, before anything is written, a destination folder (`--out`, `--to parquet:DIR`) that is the folder
- * of the embedded store a run reads (`storeDir`, named by `storeFlag`) or inside it (real paths, links
- * resolved): its files would become the store's (a copy into `<store>/objects` made them store objects). A
- * one-line `ConfigError` starting with `named` (the flag and folder as given). Creates nothing.
+ * Refuses, before anything is written, a destination folder (`--out`, `--to parquet:DIR`, `--to embedded:DIR`)
+ * that is the folder of the embedded store a run reads (`storeDir`; `storeNamed` says where it was named, e.g.
+ * `--store-dir DIR`) or inside it (real paths, links resolved): its files would become the store's (a copy into
+ * `<store>/objects` made them store objects). A one-line `ConfigError` starting with `named` (the flag and
+ * folder as given). Creates nothing.
  */
 export async function checkOutsideStore(
   dest: string,
   named: string,
   storeDir: string,
-  storeFlag: string,
+  storeNamed: string,
 ): Promise<void> {
   const [d, s] = [await resolvedPath(dest), await resolvedPath(storeDir)];
   if (d === s || d.startsWith(s.endsWith("/") ? s : `${s}/`)) {
     throw new ConfigError(
       `${named}: ${
         d === s ? "is" : "is inside"
-      } the folder of the store it reads (${storeFlag} ${storeDir}): its files would become the store's; ` +
+      } the folder of the store it reads (${storeNamed}): its files would become the store's; ` +
         `name a folder outside it`,
     );
   }

@@ -883,7 +883,9 @@ async function main(argv: string[]): Promise<number> {
     const { dir, from } = await exportStoreDir(a);
     const storeCfg = await storeConfigFor(dir, a.backends);
     await checkStoreExists(storeCfg, exportReads(a), from);
-    if (embeddedParts(storeCfg).length) await checkOutsideStore(a.out, `--out ${a.out}`, dir, from);
+    if (embeddedParts(storeCfg).length) {
+      await checkOutsideStore(a.out, `--out ${a.out}`, dir, `${from} ${dir}`);
+    }
     const stores = await openStores(existingOnly(storeCfg));
     try {
       await runExport(a, stores, (s) => console.log(s));

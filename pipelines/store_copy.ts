@@ -2,18 +2,21 @@
  * `deno task store:copy --from <backends> --to <backends>`: copies every table, document collection and object
  * from one store configuration to another (users start embedded and outgrow it). Idempotent (upserts; objects
  * overwritten by key), so an interrupted copy is finished by running it again.
- * Backends are named as in `--stores`: `embedded`, or a comma list of `mysql`, `mongodb`, `s3`. Either side may
- * instead be `parquet:DIR`, an export folder (`deno task export`): as a target every table is written there as
- * Parquet with its manifest (documents and objects are not tables and are not copied, which the copy says); as
- * a source its store tables are checked against the manifest's row counts and checksums, then upserted.
+ * Backends are named as in `--stores`: `embedded`, or a comma list of `mysql`, `mongodb`, `s3`, their embedded
+ * parts in `--store-dir`. Either side may instead be `embedded:DIR`, an embedded store in `DIR` (so one
+ * embedded folder is copied whole into another: `--from embedded --to embedded:NEW`), or `parquet:DIR`, an
+ * export folder (`deno task export`): as a target every table is written there as Parquet with its manifest
+ * (documents and objects are not tables and are not copied, which the copy says); as a source its store tables
+ * are checked against the manifest's row counts and checksums, then upserted.
  * The source is checked before the target is opened (an embedded target is created when missing): an embedded
- * source store must exist at `--store-dir` (never created), a Parquet folder is read whole first, and both
- * sides naming the same stores (`embedded` and `embedded,` alike) is refused, and so is a `parquet:DIR` target
- * that is the embedded source's folder or inside it (links resolved).
+ * source store must exist (never created), a Parquet folder is read whole first, and both sides naming the
+ * same stores (`embedded` and `embedded,` alike, or `embedded:DIR` of the `--store-dir` folder) is refused, and
+ * so is a target folder (`parquet:DIR`, an embedded store's) that is the embedded source's folder or inside it
+ * (links resolved).
  * @module
  */
 import { ConfigError } from "@lib/core/mod.ts";
-import { ALL_SCHEMAS, openStores, type Stores } from "@lib/store/mod.ts";
+import { ALL_SCHEMAS, openStores, STORE_PARTS, type Stores } from "@lib/store/mod.ts";
 import { NEWS_SCORES_COLLECTION } from "@lib/models/mod.ts";
 import { NEWS_COLLECTION, REPORTS_COLLECTION } from "./collect/mod.ts";
 import {
@@ -22,6 +25,7 @@ import {
   checkWritableDir,
   parseArgsOnce,
   reportCliError,
+  resolvedPath,
 } from "./_cli_error.ts";
 import { exportTables, importTables, readParquetTables } from "./export.ts";
 import {
@@ -106,6 +110,7 @@ export async function copyFromParquet(
 }
 
 const PARQUET_PREFIX = "parquet:";
+const EMBEDDED_PREFIX = "embedded:";
 
 /** True when two parsed `--stores` lists name the same stores (order, repeats and `embedded` aside). */
 export function sameBackends(a: readonly BackendName[], b: readonly BackendName[]): boolean {
@@ -113,11 +118,45 @@ export function sameBackends(a: readonly BackendName[], b: readonly BackendName[
   return key(a) === key(b);
 }
 
+/**
+ * One side of a copy as named: an export folder (`parquet:DIR`), or stores: `backends` (a `--stores` list)
+ * with their embedded parts in `dir` (`--store-dir`), or, for `embedded:DIR`, every part embedded in `DIR`.
+ */
+export type CopySide =
+  | { kind: "parquet"; dir: string }
+  | { kind: "stores"; backends: BackendName[]; dir: string; named: string };
+
+/** Parses `--from`/`--to` (`flag`) of store:copy; `dataDir` is `--store-dir`'s folder (default `./data`). */
+export function parseCopySide(
+  flag: string,
+  value: string,
+  dataDir: string,
+  storeDirGiven: boolean,
+): CopySide {
+  for (const prefix of [PARQUET_PREFIX, EMBEDDED_PREFIX]) {
+    if (!value.startsWith(prefix)) continue;
+    const dir = value.slice(prefix.length);
+    if (!dir) throw new ConfigError(`${flag} ${value}: names no folder (${prefix}DIR)`);
+    return prefix === PARQUET_PREFIX
+      ? { kind: "parquet", dir }
+      : { kind: "stores", backends: [], dir, named: `${flag} ${value}` };
+  }
+  return {
+    kind: "stores",
+    backends: parseBackends(value),
+    dir: dataDir,
+    named: storeDirGiven ? `--store-dir ${dataDir}` : `the default --store-dir ${dataDir}`,
+  };
+}
+
 /** `deno task store:copy --help`; its first line is also the error when a required flag is missing. */
 export const STORE_COPY_USAGE =
-  `usage: deno task store:copy --from <backends>|parquet:DIR --to <backends>|parquet:DIR [--store-dir DIR]
+  `usage: deno task store:copy --from <backends>|embedded:DIR|parquet:DIR --to <backends>|embedded:DIR|parquet:DIR
+                            [--store-dir DIR]
   Copies every table, document collection and object from one store configuration to another (embedded, or
-  mysql,mongodb,s3); either side may be an export folder (tables only, checked against its manifest).
+  mysql,mongodb,s3; the embedded parts in --store-dir, default ./data); embedded:DIR names an embedded store in
+  DIR instead (--from embedded --to embedded:NEW copies the --store-dir store into NEW, news, news scores and
+  objects included); either side may be an export folder (tables only, checked against its manifest).
   Idempotent: an interrupted copy is finished by running it again.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -137,18 +176,18 @@ async function main(argv: string[]): Promise<number> {
       throw new ConfigError(STORE_COPY_USAGE.split("\n")[0]);
     }
     const dataDir = v["store-dir"] ?? "./data";
-    const folder = (s: string) => {
-      if (!s.startsWith(PARQUET_PREFIX)) return undefined;
-      const dir = s.slice(PARQUET_PREFIX.length);
-      if (!dir) throw new ConfigError(`${PARQUET_PREFIX}DIR needs a folder`);
-      return dir;
-    };
-    const [inDir, outDir] = [folder(v.from), folder(v.to)];
-    if (inDir && outDir) throw new ConfigError("one side of a copy must be a store, not two Parquet folders");
-    if (inDir) {
+    const given = v["store-dir"] !== undefined;
+    const [src, dst] = [
+      parseCopySide("--from", v.from, dataDir, given),
+      parseCopySide("--to", v.to, dataDir, given),
+    ];
+    if (src.kind === "parquet") {
+      if (dst.kind === "parquet") {
+        throw new ConfigError("one side of a copy must be a store, not two Parquet folders");
+      }
       // the folder is read and checked whole before the target is opened (opening an embedded store creates it)
-      const toCfg = await storeConfigFor(dataDir, parseBackends(v.to));
-      const read = await readParquetTables(inDir);
+      const toCfg = await storeConfigFor(dst.dir, dst.backends);
+      const read = await readParquetTables(src.dir);
       const stores = await openStores(toCfg);
       try {
         await copyFromParquet(read, stores, (s) => console.log(s));
@@ -157,27 +196,39 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    const fromCfg = await storeConfigFor(dataDir, parseBackends(v.from));
-    if (outDir) {
-      await checkStoreExists(fromCfg);
-      if (embeddedParts(fromCfg).length) {
-        await checkOutsideStore(outDir, `--to ${v.to}`, dataDir, "--store-dir");
-      }
-      await checkWritableDir(outDir, "--to");
+    const fromCfg = await storeConfigFor(src.dir, src.backends);
+    const fromFlag = v.from.startsWith(EMBEDDED_PREFIX) ? "--from" : "--store-dir";
+    if (dst.kind === "parquet") {
+      await checkStoreExists(fromCfg, undefined, fromFlag);
+      if (embeddedParts(fromCfg).length) await checkOutsideStore(dst.dir, `--to ${v.to}`, src.dir, src.named);
+      await checkWritableDir(dst.dir, "--to");
       const stores = await openStores(existingOnly(fromCfg));
       try {
-        await copyToParquet(stores, outDir, (s) => console.log(s));
+        await copyToParquet(stores, dst.dir, (s) => console.log(s));
       } finally {
         await stores.close();
       }
       return 0;
     }
-    const [a, b] = [parseBackends(v.from), parseBackends(v.to)];
-    if (sameBackends(a, b)) throw new ConfigError(`--from ${v.from} and --to ${v.to} name the same stores`);
-    const toCfg = await storeConfigFor(dataDir, b);
-    // a part embedded on both sides is one and the same store; only the others are read from --store-dir
-    const shared = embeddedParts(toCfg);
-    await checkStoreExists(fromCfg, embeddedParts(fromCfg).filter((p) => !shared.includes(p)));
+    const toCfg = await storeConfigFor(dst.dir, dst.backends);
+    // a part embedded on both sides in one folder is one and the same store; only the others are read
+    const sameDir = (await resolvedPath(src.dir)) === (await resolvedPath(dst.dir));
+    const fromEmbedded = embeddedParts(fromCfg), toEmbedded = embeddedParts(toCfg);
+    const shared = sameDir ? toEmbedded.filter((p) => fromEmbedded.includes(p)) : [];
+    const sameServers = STORE_PARTS.every((p) =>
+      fromEmbedded.includes(p) ? shared.includes(p) : fromCfg[p].kind === toCfg[p].kind
+    );
+    if (sameServers) throw new ConfigError(`--from ${v.from} and --to ${v.to} name the same stores`);
+    // an embedded target inside the source's folder: its files would become the source's objects
+    if (fromEmbedded.length && toEmbedded.length && !sameDir) {
+      await checkOutsideStore(
+        dst.dir,
+        v.to.startsWith(EMBEDDED_PREFIX) ? `--to ${v.to}` : `--store-dir ${dst.dir}`,
+        src.dir,
+        src.named,
+      );
+    }
+    await checkStoreExists(fromCfg, fromEmbedded.filter((p) => !shared.includes(p)), fromFlag);
     const from = await openStores(existingOnly(fromCfg));
     const to = await openStores(toCfg);
     try {

@@ -464,6 +464,58 @@ Deno.test("store:copy and export CLI: a destination folder inside the store they
   }
 });
 
+Deno.test("store:copy CLI: --to embedded:DIR copies the --store-dir store into another folder, news, scores and objects included; again adds nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-copy-emb-" });
+  try {
+    const a = await seeded(`${dir}/a`);
+    const want = await snapshot(a);
+    await a.close();
+    // there was no way: one --store-dir, and --from embedded --to embedded named the same stores (the route
+    // through a Parquet folder leaves news, news scores and objects behind)
+    for (let i = 0; i < 2; i++) {
+      const r = await storeCopy("--from", "embedded", "--to", `embedded:${dir}/b`, "--store-dir", `${dir}/a`);
+      equal(r.code, 0, r.err);
+    }
+    // and from one named folder to another, the --store-dir aside
+    const r = await storeCopy("--from", `embedded:${dir}/b`, "--to", `embedded:${dir}/c`);
+    equal(r.code, 0, r.err);
+    for (const d of ["b", "c"]) {
+      const s = openEmbeddedStores(`${dir}/${d}`);
+      try {
+        deepEqual(await snapshot(s), want, d);
+      } finally {
+        await s.close();
+      }
+    }
+    // the same store spelled twice, a target inside the source's folder, a missing source: exit 2, one line
+    await Deno.symlink(`${dir}/a`, `${dir}/link`);
+    const cases: [string[], string][] = [
+      [
+        ["--from", "embedded", "--to", `embedded:${dir}/link`, "--store-dir", `${dir}/a`],
+        `error: --from embedded and --to embedded:${dir}/link name the same stores`,
+      ],
+      [
+        ["--from", `embedded:${dir}/a`, "--to", `embedded:${dir}/a/objects/copy`],
+        `error: --to embedded:${dir}/a/objects/copy: is inside the folder of the store it reads (--from ` +
+        `embedded:${dir}/a): its files would become the store's; name a folder outside it`,
+      ],
+      [
+        ["--from", `embedded:${dir}/typo`, "--to", `embedded:${dir}/d`],
+        `error: --from ${dir}/typo: no store there (${dir}/typo/fmai.sqlite not found; a wrong folder?)`,
+      ],
+      [["--from", "embedded:", "--to", "mysql"], "error: --from embedded:: names no folder (embedded:DIR)"],
+    ];
+    for (const [args, want] of cases) {
+      const r = await storeCopy(...args);
+      equal(r.code, 2, r.err);
+      equal(r.err, want);
+    }
+    for (const gone of ["a/objects/copy", "typo", "d"]) equal(await exists(`${dir}/${gone}`), false, gone);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 const servers = Deno.env.get("FMAI_MYSQL_URL") && Deno.env.get("FMAI_MONGO_URL") &&
   Deno.env.get("FMAI_S3_ENDPOINT");
 Deno.test({
