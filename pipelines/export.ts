@@ -557,7 +557,11 @@ async function prepareFeatures(
         ...(market ? { market } : {}),
         // per-symbol items stored from files other than the config's are joined as stored, and said (the
         // dataset step's summary line, as in the research run)
-        ...(cfg.source.kind === "csv" ? { newsFiles: cfg.source.newsFiles.map((f) => basename(f)) } : {}),
+        // and a news file of the config the store holds no item of (a store restored from a Parquet folder
+        // holds no news) is named: its features are 0
+        ...(cfg.source.kind === "csv"
+          ? { newsFiles: cfg.source.newsFiles.map((f) => basename(f)), noteAbsentNewsFiles: true }
+          : {}),
         summary: false,
       }, notesOnly(log));
     },

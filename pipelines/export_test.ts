@@ -729,19 +729,22 @@ Deno.test("export of the feature table: a config naming a market-wide news file 
     const src = await csvSourceFor(etf, { newsFiles: [cnbc] });
     await collect(src, s, { symbols: ["SPY", "QQQ"], from: "2018-01-02", to: "2018-12-31" });
     const file = `${dir}/mn.yaml`;
-    const exportWith = async (newsFiles: string, out: string) => {
+    const exportWith = async (newsFiles: string, out: string, from: Stores = s) => {
       await Deno.writeTextFile(
         file,
         `source: {kind: csv, csvDir: ${etf}, newsFiles: ${newsFiles}}\nnews: {scorer: lexicon}\n`,
       );
+      const lines: string[] = [];
       await runExport(
         parseExportArgs(["--what", "features", "--format", "csv", "--out", out, "--config", file]),
-        s,
+        from,
+        (l) => lines.push(l),
       );
       const [head, ...rows] = (await Deno.readTextFile(`${out}/features.csv`)).trim().split("\n");
-      return { cols: head.split(","), rows: rows.map((r) => r.split(",")) };
+      return { cols: head.split(","), rows: rows.map((r) => r.split(",")), lines };
     };
     const on = await exportWith(`[${cnbc}]`, `${dir}/on`);
+    ok(!on.lines.some((l) => l.includes("holds no item")), on.lines.join("\n"));
     const c = on.cols.indexOf("mkt_news_count_1"),
       d = on.cols.indexOf("date"),
       sym = on.cols.indexOf("symbol");
@@ -752,6 +755,26 @@ Deno.test("export of the feature table: a config naming a market-wide news file 
     for (const r of day) equal(Number(r[c]), 8, r[sym]);
     const off = await exportWith("[]", `${dir}/off`);
     ok(!off.cols.some((x) => x.startsWith("mkt_news")), off.cols.join(","));
+    // a store restored from a Parquet folder holds no news: the export says the file's features are 0 (exit 0
+    // with only "0 news items" said)
+    const restored = openEmbeddedStores(`${dir}/r`);
+    try {
+      await copyToParquet(s, `${dir}/pq`);
+      await copyFromParquet(`${dir}/pq`, restored);
+      const none = await exportWith(`[${cnbc}]`, `${dir}/none`, restored);
+      ok(none.rows.every((r) => Number(r[c]) === 0));
+      const said = none.lines.filter((l) => l.includes("holds no item"));
+      equal(said.length, 1, none.lines.join("\n"));
+      ok(
+        said[0].startsWith(
+          "news: the store holds no item of cnbc_headlines.csv (source.newsFiles) from 2018-01-02 to 2018-12-31: " +
+            "the mkt_news_* features from it are 0 (collect it into the store",
+        ),
+        said[0],
+      );
+    } finally {
+      await restored.close();
+    }
   } finally {
     await s.close();
     await Deno.remove(dir, { recursive: true });

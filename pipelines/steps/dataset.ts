@@ -77,6 +77,12 @@ export interface DatasetStepOptions {
    */
   marketNewsIds?: ReadonlySet<string>;
   /**
+   * Say, in a note, which of `newsFiles` the store holds no item of in the dates read ({@link absentNewsNote}):
+   * an export, which reads the store's news and not the files (a store restored from a Parquet folder holds
+   * none). The research run collects its files just before, and says what reached the rows by its news notes.
+   */
+  noteAbsentNewsFiles?: boolean;
+  /**
    * Whether the step ends with its summary note (rows, features, news items read); default true. False (an
    * export, which says its own rows): only the part on news from outside `newsFiles`, on a line of its own.
    */
@@ -344,6 +350,31 @@ export function scoredNewsNote(scored: ScoredNews, scorerId: string): string {
     `, ${scored.cached} from the store's score cache`;
 }
 
+/**
+ * The note naming the news files (`files`, names as stored items' sources end) of which `docs`, the store's news
+ * in `from..to`, holds no item ("" when each has some): the news features they feed (`mkt_news_*` for the
+ * market-wide files `marketFiles`, `news_*` for the others) are 0 there. A note, not a refusal, as a run where
+ * no news reaches any row is ({@link noNewsNote} in `run.ts`).
+ */
+export function absentNewsNote(
+  docs: readonly Record<string, unknown>[],
+  files: readonly string[],
+  from: string,
+  to: string,
+  marketFiles: readonly string[] = [],
+): string {
+  const held = new Set(docs.map((d) => basename(String(d.source ?? ""))));
+  const absent = files.filter((f) => !held.has(f));
+  if (!absent.length) return "";
+  const market = absent.filter((f) => marketFiles.includes(f)).length;
+  const cols = market === absent.length ? "mkt_news_*" : market ? "news_* and mkt_news_*" : "news_*";
+  return `news: the store holds no item of ${fewOf(absent, 3)} (source.newsFiles) from ${from} to ${to}: ` +
+    `the ${cols} features from ${absent.length === 1 ? "it" : "them"} are 0 (collect ${
+      absent.length === 1 ? "it" : "them"
+    } into the store: deno task collect --news-file FILE, or the research run with this config; a store ` +
+    `restored from a Parquet folder holds no news, store:copy --to embedded:DIR copies it)`;
+}
+
 /** Builds the dataset for `o.symbols` from the stores, with the spec's labels and `o.segments`. */
 export async function datasetStep(
   stores: Stores,
@@ -367,6 +398,16 @@ export async function datasetStep(
     from: closeTime(loaded[0]) - 7 * 86_400_000,
     to: closeTime(loaded[loaded.length - 1]),
   });
+  if (o.noteAbsentNewsFiles && o.newsFiles?.length && loaded.length) {
+    const note = absentNewsNote(
+      docs,
+      o.newsFiles,
+      loaded[0],
+      loaded[loaded.length - 1],
+      spec.dataset.marketNews,
+    );
+    if (note) progress?.note(note);
+  }
   const raw = newsAbout(docs as unknown as NewsItem[], symbolSet, spec.dataset.marketNews, o.marketNewsIds);
   const scoring = progress?.start(`news scoring (${o.scorer.id})`);
   const scored = await scoreNews(raw, o.scorer, stores.documents, {
