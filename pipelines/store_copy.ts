@@ -112,12 +112,6 @@ export async function copyFromParquet(
 const PARQUET_PREFIX = "parquet:";
 const EMBEDDED_PREFIX = "embedded:";
 
-/** True when two parsed `--stores` lists name the same stores (order, repeats and `embedded` aside). */
-export function sameBackends(a: readonly BackendName[], b: readonly BackendName[]): boolean {
-  const key = (l: readonly BackendName[]) => [...new Set(l.filter((n) => n !== "embedded"))].sort().join(",");
-  return key(a) === key(b);
-}
-
 /**
  * One side of a copy as named: an export folder (`parquet:DIR`), or stores: `backends` (a `--stores` list)
  * with their embedded parts in `dir` (`--store-dir`), or, for `embedded:DIR`, every part embedded in `DIR`.
@@ -181,6 +175,19 @@ async function main(argv: string[]): Promise<number> {
       parseCopySide("--from", v.from, dataDir, given),
       parseCopySide("--to", v.to, dataDir, given),
     ];
+    // a --store-dir that no side's embedded part lives in would be ignored: refused
+    const readsStoreDir = async (side: CopySide, value: string) =>
+      side.kind === "stores" && !value.startsWith(EMBEDDED_PREFIX) &&
+      embeddedParts(await storeConfigFor(side.dir, side.backends)).length > 0;
+    if (given && !(await readsStoreDir(src, v.from)) && !(await readsStoreDir(dst, v.to))) {
+      throw new ConfigError(
+        `--store-dir ${dataDir}: neither side reads it (--from ${v.from} and --to ${v.to} name their own ` +
+          `folders${
+            [src, dst].some((s) => s.kind === "stores" && s.backends.length) ? " or servers" : ""
+          }); ` +
+          `leave it out`,
+      );
+    }
     if (src.kind === "parquet") {
       if (dst.kind === "parquet") {
         throw new ConfigError("one side of a copy must be a store, not two Parquet folders");

@@ -19,7 +19,7 @@ import {
 import { collect } from "./steps/collect.ts";
 import type { NewsItem } from "@lib/core/mod.ts";
 import { lexiconScorer, NEWS_SCORES_COLLECTION, scoreNews } from "@lib/models/mod.ts";
-import { copyStores, copyToParquet, sameBackends } from "./store_copy.ts";
+import { copyStores, copyToParquet } from "./store_copy.ts";
 import { checkStoreExists, parseBackends, storeConfigFor } from "./stores.ts";
 
 async function seeded(dir: string): Promise<Stores> {
@@ -327,12 +327,6 @@ Deno.test("checkStoreExists: a folder without an embedded store is refused, and 
   }
 });
 
-Deno.test("store:copy: the same stores on both sides are compared parsed, not as text", () => {
-  equal(sameBackends(parseBackends("embedded"), parseBackends("embedded,")), true);
-  equal(sameBackends(parseBackends("mysql,s3"), parseBackends(" s3 , mysql")), true);
-  equal(sameBackends(parseBackends("embedded"), parseBackends("mysql")), false);
-});
-
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 async function storeCopy(...args: string[]) {
   const r = await new Deno.Command(Deno.execPath(), {
@@ -504,6 +498,12 @@ Deno.test("store:copy CLI: --to embedded:DIR copies the --store-dir store into a
         `error: --from ${dir}/typo: no store there (${dir}/typo/fmai.sqlite not found; a wrong folder?)`,
       ],
       [["--from", "embedded:", "--to", "mysql"], "error: --from embedded:: names no folder (embedded:DIR)"],
+      // a --store-dir neither side reads is refused, not ignored
+      [
+        ["--from", `embedded:${dir}/b`, "--to", `embedded:${dir}/e`, "--store-dir", `${dir}/a`],
+        `error: --store-dir ${dir}/a: neither side reads it (--from embedded:${dir}/b and --to ` +
+        `embedded:${dir}/e name their own folders); leave it out`,
+      ],
     ];
     for (const [args, want] of cases) {
       const r = await storeCopy(...args);
