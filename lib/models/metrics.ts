@@ -43,14 +43,17 @@ export function argmax3(a: number, b: number, c: number): number {
   return 1;
 }
 
-/** Average ranks (1-based, ties averaged) of `v`. */
+/** Average ranks (1-based, ties averaged) of the finite values of `v`; NaN for a value that is not finite. */
 export function ranks(v: ArrayLike<number>): Float64Array {
   const n = v.length;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => v[a] - v[b]);
-  const r = new Float64Array(n);
-  for (let i = 0; i < n;) {
+  // a NaN in the comparator made the sort's order (and so every rank) depend on where it stood
+  const idx = Array.from({ length: n }, (_, i) => i).filter((i) => Number.isFinite(v[i])).sort((a, b) =>
+    v[a] - v[b]
+  );
+  const r = new Float64Array(n).fill(NaN);
+  for (let i = 0; i < idx.length;) {
     let j = i;
-    while (j + 1 < n && v[idx[j + 1]] === v[idx[i]]) j++;
+    while (j + 1 < idx.length && v[idx[j + 1]] === v[idx[i]]) j++;
     const avg = (i + j) / 2 + 1;
     for (let k = i; k <= j; k++) r[idx[k]] = avg;
     i = j + 1;
@@ -58,46 +61,63 @@ export function ranks(v: ArrayLike<number>): Float64Array {
   return r;
 }
 
-/** Pearson correlation; NaN when either side is constant or has fewer than 2 points. */
+/** Indices where both `a` and `b` are finite. */
+function finitePairs(a: ArrayLike<number>, b: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]) && Number.isFinite(b[i])) out.push(i);
+  return out;
+}
+
+/**
+ * Pearson correlation of the finite pairs; NaN when either side is constant (within 1e-12 of its scale:
+ * `0.1 + 0.2` and `0.3` are one value) or there are fewer than 2 pairs.
+ */
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
+  const at = finitePairs(a, b), n = at.length;
   if (n < 2) return NaN;
-  let ma = 0, mb = 0, constA = true, constB = true;
-  for (let i = 0; i < n; i++) {
+  let ma = 0, mb = 0;
+  for (const i of at) {
     ma += a[i];
     mb += b[i];
-    if (a[i] !== a[0]) constA = false;
-    if (b[i] !== b[0]) constB = false;
   }
-  if (constA || constB) return NaN;
   ma /= n;
   mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) {
+  let sab = 0, saa = 0, sbb = 0, maxA = 0, maxB = 0;
+  for (const i of at) {
     const da = a[i] - ma, db = b[i] - mb;
     sab += da * db;
     saa += da * da;
     sbb += db * db;
+    maxA = Math.max(maxA, Math.abs(a[i]));
+    maxB = Math.max(maxB, Math.abs(b[i]));
   }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
+  const flat = (ss: number, max: number) => Math.sqrt(ss / n) <= 1e-12 * max;
+  if (flat(saa, maxA) || flat(sbb, maxB)) return NaN;
+  return sab / Math.sqrt(saa * sbb);
 }
 
-/** Spearman rank correlation. */
+/** Spearman rank correlation of the finite pairs. */
 export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  return pearson(ranks(a), ranks(b));
+  const at = finitePairs(a, b);
+  return pearson(ranks(at.map((i) => a[i])), ranks(at.map((i) => b[i])));
 }
 
-/** ROC AUC of `score` for binary `positive` labels (Mann-Whitney, ties half). NaN if a class is empty. */
+/**
+ * ROC AUC of `score` for binary `positive` labels (Mann-Whitney, ties half) over the rows with a finite score.
+ * NaN if a class is empty.
+ */
 export function auc(score: ArrayLike<number>, positive: ArrayLike<boolean>): number {
   const r = ranks(score);
-  let nPos = 0, sumPos = 0;
+  let nPos = 0, sumPos = 0, m = 0;
   for (let i = 0; i < r.length; i++) {
+    if (!Number.isFinite(r[i])) continue;
+    m++;
     if (positive[i]) {
       nPos++;
       sumPos += r[i];
     }
   }
-  const nNeg = r.length - nPos;
+  const nNeg = m - nPos;
   if (nPos === 0 || nNeg === 0) return NaN;
   return (sumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
 }

@@ -1,10 +1,11 @@
-import { equal, ok, throws } from "node:assert/strict";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import {
   auc,
   dailyIc,
   mincerZarnowitz,
   mincerZarnowitzR2,
   mseVariance,
+  pearson,
   qlike,
   ranks,
   spearman,
@@ -81,4 +82,18 @@ Deno.test("metrics: QLIKE, MSE and Mincer-Zarnowitz on hand-made inputs", () => 
   const mz = mincerZarnowitz([3, 5, 7, 9], [1, 2, 3, 4]); // rv = 1 + 2 f
   ok(close(mz.a, 1) && close(mz.b, 2) && close(mz.r2, 1));
   ok(close(mincerZarnowitzR2([1, 3, 2, 4], [1, 2, 3, 4]), 0.64)); // cov 4 / var 5 -> corr 0.8
+});
+
+Deno.test("metrics: a score that is not finite is left out, not sorted at random; float noise is no variation", () => {
+  // a NaN in the sort's comparator put the ranks in the order the values happened to stand in: AUC 0.5, not 1
+  equal(auc([0.9, NaN, 0.1, 0.8, 0.2], [true, false, false, true, false]), 1);
+  deepEqual(Array.from(ranks([3, NaN, 1, 3])), [2.5, NaN, 1, 2.5]);
+  equal(
+    spearman([0.5, NaN, 0.1, 0.3, 0.9], [2, 7, 1, 3, Infinity]),
+    spearman([0.5, 0.1, 0.3], [2, 1, 3]),
+  );
+  equal(pearson([1, 2, NaN, 4], [2, 4, 5, 8]), 1);
+  // 0.1 + 0.2 and 0.3 differ in the last bit: a constant side, no correlation to report
+  ok(Number.isNaN(pearson([0.1 + 0.2, 0.3, 0.3], [1, 2, 3])));
+  ok(Number.isNaN(pearson([0, 0, 0], [1, 2, 3])));
 });
