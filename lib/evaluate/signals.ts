@@ -104,6 +104,21 @@ export function runSignals(
   return { results, timings, gateMean };
 }
 
+/**
+ * The books among `names` whose net return is `of`'s on every day (`Object.is`: the same book, not a close one).
+ */
+export function identicalBooks(
+  results: ReadonlyMap<string, { returns: Float64Array }>,
+  of: string,
+  names: readonly string[],
+): string[] {
+  const a = results.get(of)!.returns;
+  return names.filter((n) => {
+    const r = results.get(n)!.returns;
+    return n !== of && r.length === a.length && r.every((v, i) => Object.is(v, a[i]));
+  });
+}
+
 /** Section 5: signals and backtest. */
 export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
   const run = await trendRunFor(ctx);
@@ -224,6 +239,8 @@ export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
     n.startsWith("expert:") || n.startsWith("ensemble:") || n.startsWith("model:")
   );
   const beaten = rivals.filter((n) => sh(n) >= moe.sharpe);
+  // a rival whose book is the MoE's day by day: the mixture adds nothing over it
+  const same = identicalBooks(results, "moe", rivals);
   const notes = [
     `MoE Sharpe ${moe.sharpe.toFixed(2)} [${moe.sharpe_ci_lo.toFixed(2)}, ${moe.sharpe_ci_hi.toFixed(2)}], ` +
     `max drawdown ${(moe.max_drawdown * 100).toFixed(1)}%; equal-weight buy-and-hold ${
@@ -233,6 +250,14 @@ export async function signalsSection(ctx: EvalContext): Promise<SectionResult> {
     beaten.length === 0
       ? `The MoE's Sharpe is above every single expert, ensemble and model (${rivals.length}).`
       : `Not above every rival: ${beaten.map((n) => `${n} ${sh(n).toFixed(2)}`).join(", ")} >= MoE.`,
+    ...(same.length
+      ? [
+        `The MoE book is ${
+          same.join(", ")
+        }'s, day by day (the same net return every test day): on this test ` +
+        `the mixture adds nothing over ${same.length === 1 ? "that book" : "those books"}.`,
+      ]
+      : []),
     moe.sharpe >= bh.sharpe && moe.max_drawdown > bh.max_drawdown
       ? "The MoE book is at or above buy-and-hold's Sharpe at a smaller drawdown."
       : "The MoE book does not reach buy-and-hold's Sharpe at a smaller drawdown in this test.",
