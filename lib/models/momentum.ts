@@ -19,7 +19,9 @@ export interface MomentumParams {
 
 /**
  * Momentum baseline (`name = "momentum"`): rows are split by the sign of feature `feature` (default `ret_20`);
- * each sign predicts the train class frequencies observed with that sign (Laplace +1).
+ * each sign predicts the train class frequencies observed with that sign (Laplace +1). Where up is the most
+ * frequent class after either sign (the sp500 train), its argmax is up on every row, so its accuracy is the
+ * majority baseline's: what it knows of momentum is in its probabilities (log-loss, IC), not its class.
  */
 export class MomentumModel extends JsonFitted<MomentumParams> implements TrendModel {
   readonly name = "momentum";
