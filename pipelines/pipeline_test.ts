@@ -23,6 +23,7 @@ import {
   flatMoeNote,
   noNewsNote,
   noRowsNote,
+  priceBasisNote,
   runPipeline,
   type RunSummary,
   untradableNote,
@@ -397,6 +398,31 @@ Deno.test({
       await Deno.remove(reportDir, { recursive: true });
     }
   },
+});
+
+Deno.test("the price note names the symbols labelled on raw prices (no adjusted closes, no corporate actions)", () => {
+  const raw = { close: Float64Array.of(10, 11), adjClose: Float64Array.of(10, 11) };
+  const adjusted = { close: Float64Array.of(10, 11), adjClose: Float64Array.of(9.8, 11) };
+  const series = new Map([["AAPL", raw], ["MSFT", raw], ["SPY", adjusted]]);
+  equal(
+    priceBasisNote("csv", series, new Set(["MSFT"])),
+    "prices: the source gives 1 of the 3 symbols (AAPL) neither adjusted closes nor corporate actions, so its " +
+      "labels and backtests read raw prices: dividends are in no return (buy-and-hold's neither) and a split " +
+      "would read as a move (a source with an Adj Close column, or collected splits and dividends, gives total " +
+      "returns)",
+  );
+  ok(
+    priceBasisNote("csv", new Map([["AAPL", raw]]), new Set()).startsWith(
+      "prices: the source gives the one symbol neither adjusted closes nor corporate actions, so its labels",
+    ),
+  );
+  ok(
+    priceBasisNote("csv", new Map([["AAPL", raw], ["MSFT", raw]]), new Set()).startsWith(
+      "prices: the source gives none of the 2 symbols adjusted closes or corporate actions, so their labels",
+    ),
+  );
+  equal(priceBasisNote("csv", new Map([["SPY", adjusted]]), new Set()), "");
+  equal(priceBasisNote("synthetic", series, new Set()), "");
 });
 
 Deno.test("the untradable note names the symbols with test rows no strategy could size, which the baselines hold", () => {

@@ -7,10 +7,10 @@ import { ConfigError, fewOf, type IsoDate, nyDate, sessions, type UniverseMember
 import { basename } from "node:path";
 import type { MarketSource } from "@lib/sources/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
-import { type BackendName, storeConfigFor } from "./stores.ts";
+import { type BackendName, readRows, storeConfigFor } from "./stores.ts";
 import type { BacktestResult } from "@lib/backtest/mod.ts";
 import type { TrendMetrics } from "@lib/models/mod.ts";
-import type { BuiltDataset, SegmentSpec } from "@lib/dataset/mod.ts";
+import type { BuiltDataset, SegmentSpec, SymbolSeries } from "@lib/dataset/mod.ts";
 import {
   checkUniverseSize,
   type FittedSystem,
@@ -190,6 +190,36 @@ export function noRowsNote(
   const left = `left out of the models, signals and books: ${barsText(none, counts)}`;
   return `input: ${none.length} of ${counts.size} symbols ${one ? "has" : "have"} no dataset row and ` +
     `${one ? "is" : "are"} ${left}; ${why} (widen --from/--to or leave ${one ? "it" : "them"} out)`;
+}
+
+/**
+ * The note on the prices the labels and books read ("" when every symbol has total-return prices): a symbol
+ * whose source gives neither adjusted closes (every `adjClose` equals its `close`) nor corporate actions (none
+ * in `withActions`) is labelled and booked on raw prices, so its dividends are in no return (buy-and-hold's
+ * neither) and a split would read as a move. Not said of the synthetic market (it pays no dividends).
+ */
+export function priceBasisNote(
+  source: string,
+  series: ReadonlyMap<string, Pick<SymbolSeries, "close" | "adjClose">>,
+  withActions: ReadonlySet<string>,
+): string {
+  if (source === "synthetic") return "";
+  const raw = [...series].filter(([sym, s]) =>
+    !withActions.has(sym) && s.adjClose.every((a, i) => a === s.close[i])
+  ).map(([sym]) => sym);
+  if (!raw.length) return "";
+  const all = raw.length === series.size, whose = raw.length === 1 ? "its" : "their";
+  return `prices: the source gives ${
+    all
+      ? `${series.size === 1 ? "the one symbol" : `none of the ${series.size} symbols`} ${
+        series.size === 1 ? "neither adjusted closes nor" : "adjusted closes or"
+      } corporate actions`
+      : `${raw.length} of the ${series.size} symbols (${
+        fewOf(raw, 5)
+      }) neither adjusted closes nor corporate actions`
+  }, so ${whose} labels and backtests read raw prices: dividends are in no return (buy-and-hold's neither) and ` +
+    `a split would read as a move (a source with an Adj Close column, or collected splits and dividends, gives ` +
+    `total returns)`;
 }
 
 /**
@@ -433,6 +463,15 @@ export async function runPipeline(cfg: Config, opts: RunOptions): Promise<RunSum
         holesNote,
         own ? OWN_MARKET_NOTE : marketNote(cfg.source.market),
         universeNote(source.name, collected.symbols.length, universe),
+        priceBasisNote(
+          source.name,
+          ds.series,
+          new Set(
+            (await readRows(stores, "corporate_actions", { where: { symbol: [...ds.series.keys()] } })).map((
+              r,
+            ) => String(r.symbol)),
+          ),
+        ),
         leftOutNote(leftOut),
         noRowsNote(counts, ds, warmup, universe),
         untradableNote(fit.predictions),
