@@ -162,12 +162,12 @@ Deno.test("a key nothing would read, or a limit that never binds, is refused at 
     const cases: [string, RegExp][] = [
       [
         "backtest: {impact: 0, capital: 50000000}",
-        /config backtest\.capital: 50000000 is read only by the impact cost .* backtest\.impact is 0 \(off\)/,
+        /config \S+u0\.yaml: backtest\.capital 50000000 is read only by the impact cost .* backtest\.impact is 0 \(off\)/,
       ],
       ["portfolio: {topK: 2, nDrop: 40}", /config portfolio\.nDrop: 40 is above portfolio\.topK 2/],
       [
         "news: {scorer: lexicon, model: finsent-minilm@v1}",
-        /config news\.model: finsent-minilm@v1 is read only by the language model, and news\.scorer is lexicon/,
+        /config \S+u2\.yaml: news\.model finsent-minilm@v1 is read only by the language model, and news\.scorer is lexicon/,
       ],
     ];
     const runs = await Promise.all(cases.map(async ([yaml], i) => {

@@ -433,7 +433,8 @@ function walkForwardOf(tree: unknown): Record<string, unknown> | undefined {
 
 /**
  * Refuses a `dataset.walkForward.refitEvery` the user set (the `--refit-every` flag, or a config file) while the
- * walk-forward mode is off: it would be ignored. `config/default.yaml`'s own default is not the user's; a config
+ * walk-forward mode is off: it would be ignored. `config/default.yaml`'s own default is not the user's (nor that
+ * value copied into a file); a config
  * file's value is not refused when the overrides turn the mode off themselves (`--walk-forward off` decides).
  */
 function checkRefitEvery(c: Config, fileRefit: unknown, opts: ConfigSources): void {
@@ -470,23 +471,50 @@ interface UnreadKey {
 
 /**
  * Refuses a key the user set (in a config file or the overrides) that nothing would read, because the setting
- * that reads it is off: it would be ignored. `config/default.yaml`'s own values are not the user's. `keys` are of
+ * that reads it is off: it would be ignored. `config/default.yaml`'s own values are not the user's, nor are
+ * they when a file copies them (see {@link UserFile}). `keys` are of
  * the loaded config, `fileKeys` (the same keys, in the same order) of the defaults and the file alone: a file's
  * key is refused only when the file's own settings leave it unread too. A flag (the overrides) that turns its
  * reader off decides this run, and a run without the flag reads the key (a file's `trainFrac` under `--train`
  * dates, its `source.synthetic` under `--source csv`), as `--walk-forward off` decides over a file's refitEvery.
  */
-function refuseUnreadKeys(file: unknown, overrides: unknown, keys: UnreadKey[], fileKeys: UnreadKey[]): void {
+function refuseUnreadKeys(
+  file: UserFile,
+  overrides: unknown,
+  keys: UnreadKey[],
+  fileKeys: UnreadKey[],
+): void {
   keys.forEach((k, i) => {
-    const given = treeAt(overrides, ...k.path) !== undefined ||
-      (treeAt(file, ...k.path) !== undefined && fileKeys[i].unread);
-    if (k.unread && given) {
+    const flag = treeAt(overrides, ...k.path) !== undefined;
+    if (k.unread && (flag || (file.sets(k.path) && fileKeys[i].unread))) {
       throw new ConfigError(
-        `config ${k.path.join(".")}: ${k.value} is read only by ${k.reader}, and ${k.state}: set ${k.fix}, ` +
-          `or leave ${k.path.at(-1)} out`,
+        `config ${flag ? "" : `${file.name}: `}${k.path.join(".")}${
+          flag ? ":" : ""
+        } ${k.value} is read only by ` +
+          `${k.reader}, and ${k.state}: set ${k.fix}, or leave ${k.path.at(-1)} out`,
       );
     }
   });
+}
+
+/**
+ * The user's config file as the refusals of keys nothing reads see it: `sets(path)` when the file gives the key a
+ * value other than `config/default.yaml`'s (a copy of the defaults, whole or in part, asks for nothing: the key
+ * left out would read the same).
+ */
+interface UserFile {
+  name: string;
+  sets: (path: readonly string[]) => boolean;
+}
+
+function userFile(name: string | undefined, tree: unknown, defaults: unknown): UserFile {
+  return {
+    name: name ?? "",
+    sets: (path) => {
+      const v = treeAt(tree, ...path);
+      return v !== undefined && JSON.stringify(v) !== JSON.stringify(treeAt(defaults, ...path));
+    },
+  };
 }
 
 /** The keys of a loaded config that only one setting reads: the portfolio's and {@linkcode readersBesidePortfolio}. */
@@ -559,8 +587,8 @@ function readersBesidePortfolio(c: Config): UnreadKey[] {
  * gross, so the cap never binds). A default's own value is not the user's (`topK: 2` alone leaves nDrop's 5 as
  * it is: the book replaces at most 2).
  */
-function refuseSlackLimits(p: Config["portfolio"], trees: unknown[]): void {
-  const given = (k: string) => trees.some((t) => treeAt(t, "portfolio", k) !== undefined);
+function refuseSlackLimits(p: Config["portfolio"], file: UserFile, overrides: unknown): void {
+  const given = (k: string) => treeAt(overrides, "portfolio", k) !== undefined || file.sets(["portfolio", k]);
   if (given("nDrop") && p.nDrop > p.topK) {
     throw new ConfigError(
       `config portfolio.nDrop: ${p.nDrop} is above portfolio.topK ${p.topK}: at most the ${p.topK} names held ` +
@@ -701,6 +729,8 @@ export async function loadConfigWithNotes(
     const user = parseYamlText(text, opts.file);
     userTree = user;
     fileRefit = walkForwardOf(user)?.refitEvery;
+    // the defaults' own value, copied into a file, asks for nothing (config/default.yaml itself loads as a file)
+    if (fileRefit === walkForwardOf(defaults)?.refitEvery) fileRefit = undefined;
     // a file that is no mapping (a top-level list) is named: "config root" said nothing of where
     cfg = mergeChecked(cfg, user, "", { where: "config ", root: `config ${opts.file}` });
     fileCfg = cfg;
@@ -793,8 +823,9 @@ export async function loadConfigWithNotes(
   }
   const note = renamed.length ? `symbols: ${renamed.join(", ")} (symbols are upper case, as collected)` : "";
   const risk = c.portfolio.risk;
-  refuseUnreadKeys(userTree, opts.overrides, unreadKeys(c), unreadKeys(fileCfg as Config));
-  refuseSlackLimits(c.portfolio, [userTree, opts.overrides]);
+  const file = userFile(opts.file, userTree, defaults);
+  refuseUnreadKeys(file, opts.overrides, unreadKeys(c), unreadKeys(fileCfg as Config));
+  refuseSlackLimits(c.portfolio, file, opts.overrides);
   if (c.dataset.trainFrac + c.dataset.validFrac >= 1) {
     throw new ConfigError("config dataset: trainFrac + validFrac must leave room for a test segment");
   }

@@ -420,7 +420,7 @@ Deno.test("portfolio.risk: limits at 0 are off (the spec has no risk key); set o
       () => loadConfig({ file }),
       (e: Error) =>
         e instanceof ConfigError &&
-        /^config portfolio\.risk\.brakeScale: 0\.3 is read only by/.test(e.message),
+        e.message.startsWith(`config ${file}: portfolio.risk.brakeScale 0.3 is read only by`),
     );
     await Deno.writeTextFile(file, "portfolio:\n  risk:\n    brakeScale: 0.3\n    drawdownBrake: 0.1\n");
     equal((await loadConfig({ file })).portfolio.risk.brakeScale, 0.3);
@@ -699,19 +699,20 @@ Deno.test("a key only an unset setting reads is refused at load (capital, fracti
       await rejects(
         () => loadConfig({ file, overrides }),
         (e: Error) =>
-          e instanceof ConfigError && e.message.startsWith("config dataset.trainFrac: 0.5 is read only"),
+          e instanceof ConfigError &&
+          e.message.startsWith(`config ${file}: dataset.trainFrac 0.5 is read only`),
       );
     }
     await Deno.writeTextFile(file, "source: {kind: csv, csvDir: /x, synthetic: {newsRate: 1}}\n");
     await rejects(
       () => loadConfig({ file }),
-      /^ConfigError: config source\.synthetic\.newsRate: 1 is read only/,
+      (e: Error) => e.message.startsWith(`config ${file}: source.synthetic.newsRate 1 is read only`),
     );
     // the file's capital under its impact 0, with the impact turned on by the overrides: read
     await Deno.writeTextFile(file, "backtest: {impact: 0, capital: 50000000}\n");
     await rejects(
       () => loadConfig({ file }),
-      /^ConfigError: config backtest\.capital: 50000000 is read only/,
+      (e: Error) => e.message.startsWith(`config ${file}: backtest.capital 50000000 is read only`),
     );
     equal((await loadConfig({ file, overrides: { backtest: { impact: 1 } } })).backtest.capital, 5e7);
   } finally {
@@ -747,4 +748,30 @@ Deno.test("a portfolio limit that can never bind is refused at load: nDrop above
       { portfolio: { maxGross: 0.2 } },
     ]
   ) await loadConfig({ overrides });
+});
+
+Deno.test("config/default.yaml loads as a user's file, whole or copied with the lexicon: a default's own value asks for nothing", async () => {
+  const def = await loadConfig();
+  deepEqual(await loadConfig({ file: "config/default.yaml" }), def);
+  const dir = await Deno.makeTempDir();
+  try {
+    // a copy of the defaults with the lexicon: news.model, variant and threads (and refitEvery with the
+    // walk-forward off) are the defaults' values, not a request nothing reads
+    const copy = (await Deno.readTextFile("config/default.yaml")).replace(
+      /^( {2}scorer:) \S+/m,
+      "$1 lexicon",
+    );
+    ok(copy.includes("  scorer: lexicon"), "the copy switched the scorer");
+    await Deno.writeTextFile(`${dir}/copy.yaml`, copy);
+    equal((await loadConfig({ file: `${dir}/copy.yaml` })).news.scorer, "lexicon");
+    // another value than the default's is a request, refused naming the file
+    await Deno.writeTextFile(`${dir}/copy.yaml`, copy.replace(/^( {2}threads:) \S+/m, "$1 3"));
+    await rejects(
+      () => loadConfig({ file: `${dir}/copy.yaml` }),
+      (e: Error) =>
+        e.message.startsWith(`config ${dir}/copy.yaml: news.threads 3 is read only by the language model`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
