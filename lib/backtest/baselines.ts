@@ -15,6 +15,11 @@ export interface BaselineInput {
   symbols: readonly string[];
   /** Realized daily return of session `t` (close `t-1` -> close `t`); a name is held on days it has one. */
   history: Float64Array;
+  /**
+   * Cells held although `history` has no return there (a session the name has no bar on, carried through:
+   * sold and bought back otherwise).
+   */
+  carried?: Int32Array;
   /** Forecast daily sd per name known at `t` (NaN = the risk model's estimate). */
   dailyVol: Float64Array;
   /** Traded return of a decision at `t` (open `t+1` -> open `t+2`). */
@@ -36,6 +41,7 @@ export function alwaysLongVolTargeted(
   options: { portfolio?: PortfolioOptions; costs?: CostOptions } = {},
 ): { portfolio: PortfolioResult; result: WeightBacktestResult } {
   const edge = x.history.map((v) => (Number.isFinite(v) ? 1 : NaN));
+  for (const c of x.carried ?? []) edge[c] = 1;
   const portfolio = constructPortfolio(
     {
       dates: x.dates,

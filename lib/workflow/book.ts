@@ -381,6 +381,11 @@ export function baselineBacktests(
     dailyVol: panels.dailyVol.subarray(0, cells),
     returns: panels.returns.subarray(0, cells),
     adv: panels.adv.subarray(0, cells),
+    // the cells carried through a hole (their sources, earlier cells, held)
+    carried: Int32Array.from(
+      { length: panels.carried.length / 2 },
+      (_, k) => panels.carried[2 * k],
+    ).filter((c) => c < cells),
     firstDecision: panels.first,
   }, { portfolio: { ...withHooks(options), method: "always-long" }, costs });
   const bh = buyAndHold({

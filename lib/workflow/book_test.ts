@@ -175,4 +175,10 @@ Deno.test("book: a name held into a session it has no bar on is carried through 
     turnover[t - p.first] < 1e-9 && turnover[t + 1 - p.first] < 1e-9,
     `${turnover[t - p.first]}, ${turnover[t + 1 - p.first]}`,
   );
+  // the always-long baseline holds B through it too (it sold and bought back B there)
+  const al = baselineBacktests(p, { targetVol: 0, maxWeight: 1 }, { costBps: 5 }).get(ALWAYS_LONG)!;
+  ok(
+    al.turnover[t - p.first] < 1e-3 && al.turnover[t + 1 - p.first] < 1e-3,
+    `${al.turnover.slice(t - 2, t + 3)}`,
+  );
 });
