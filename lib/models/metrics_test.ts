@@ -95,5 +95,7 @@ Deno.test("metrics: a score that is not finite is left out, not sorted at random
   equal(pearson([1, 2, NaN, 4], [2, 4, 5, 8]), 1);
   // 0.1 + 0.2 and 0.3 differ in the last bit: a constant side, no correlation to report
   ok(Number.isNaN(pearson([0.1 + 0.2, 0.3, 0.3], [1, 2, 3])));
+  ok(Number.isNaN(spearman([0.1 + 0.2, 0.3, 0.3], [1, 2, 3])));
+  ok(Number.isNaN(spearman([1 + 1e-15, 1, 1 + 1e-15, 1], [1, 2, 3, 4])));
   ok(Number.isNaN(pearson([0, 0, 0], [1, 2, 3])));
 });
