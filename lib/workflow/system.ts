@@ -548,13 +548,16 @@ export function checkTradableUniverse(
   if (!RANKING_METHODS.includes(method) || forecastable.length >= 2) return;
   const have = new Set(forecastable);
   const without = [...ds.series.keys()].filter((s) => !have.has(s));
-  const train = windows.segments.train.join("..");
+  const train = windows.segments.train.join(".."), one = without.length === 1;
   throw new ConfigError(
     `portfolio.method ${method} ranks names against each other and needs at least 2 symbols with a volatility ` +
-      `forecast, got ${forecastable.length}: ${fewOf(without, 5)} ${without.length === 1 ? "has" : "have"} ` +
-      `fewer than ${GARCH_MIN_RETURNS} returns in the train segment ${train} (listed later, or too short a ` +
-      `history), so nothing would ever be held; start the train segment later, choose symbols with a longer ` +
-      `history, or use portfolio.method: kelly (each name sized on its own edge)`,
+      `forecast, got ${forecastable.length}: ${fewOf(without, 5)} ${one ? "has" : "have"} fewer than ` +
+      `${GARCH_MIN_RETURNS} returns in ${
+        one ? "its" : "their"
+      } train rows (train segment ${train}; a symbol's ` +
+      `rows start after the feature warm-up: listed later, or too short a history), so nothing would ever be ` +
+      `held; start the train segment later, choose symbols with a longer history, or use portfolio.method: ` +
+      `kelly (each name sized on its own edge)`,
   );
 }
 

@@ -193,10 +193,10 @@ Deno.test({
       equal(
         e.message,
         `portfolio.method topk-dropout ranks names against each other and needs at least 2 symbols with a ` +
-          `volatility forecast, got 1: SYN01, SYN02 have fewer than 30 returns in the train segment ${train} ` +
-          `(listed later, or too short a history), so nothing would ever be held; start the train segment ` +
-          `later, choose symbols with a longer history, or use portfolio.method: kelly (each name sized on its ` +
-          `own edge)`,
+          `volatility forecast, got 1: SYN01, SYN02 have fewer than 30 returns in their train rows (train ` +
+          `segment ${train}; a symbol's rows start after the feature warm-up: listed later, or too short a ` +
+          `history), so nothing would ever be held; start the train segment later, choose symbols with a longer ` +
+          `history, or use portfolio.method: kelly (each name sized on its own edge)`,
       );
       return true;
     });
