@@ -185,6 +185,15 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
             m.lineage.git.sha.slice(0, 10) + (m.lineage.git.dirty ? "+" : ""),
           ]),
         }));
+        // an alias the table cannot show: it points at a version the registry no longer holds
+        for (const [alias, target] of Object.entries(aliases)) {
+          if (target && !versions.some((m) => m.version === target)) {
+            out(
+              `${alias}: ${target}, which the registry does not hold (deleted or not copied): deno task ` +
+                `models promote VERSION${alias === "champion" ? " (the daily run stops until then)" : ""}`,
+            );
+          }
+        }
       } else if (cmd === "show") {
         out(JSON.stringify(await versionManifest(stores.objects, name, resolve(arg)), null, 2));
       } else if (cmd === "promote") {

@@ -367,6 +367,15 @@ Deno.test("models CLI: a champion the registry no longer holds: promote of a reg
       stores = openEmbeddedStores(dir);
       await stores.objects.delete(`models/system/${v[2]}/manifest.json`);
       await stores.close();
+      // list says so (the table shows no champion)
+      equal(await run("list"), 0);
+      equal(
+        lines.at(-1),
+        `champion: ${
+          v[2]
+        }, which the registry does not hold (deleted or not copied): deno task models promote ` +
+          "VERSION (the daily run stops until then)",
+      );
       equal(await run("promote", v[0]), 0);
       equal(
         lines.at(-1),
