@@ -164,7 +164,10 @@ Deno.test("a key nothing would read, or a limit that never binds, is refused at 
         "backtest: {impact: 0, capital: 50000000}",
         /config \S+u0\.yaml: backtest\.capital 50000000 is read only by the impact cost .* backtest\.impact is 0 \(off\)/,
       ],
-      ["portfolio: {topK: 2, nDrop: 40}", /config portfolio\.nDrop: 40 is above portfolio\.topK 2/],
+      [
+        "portfolio: {topK: 2, nDrop: 40}",
+        /config \S+u1\.yaml: portfolio\.nDrop 40 is above portfolio\.topK 2/,
+      ],
       [
         "news: {scorer: lexicon, model: finsent-minilm@v1}",
         /config \S+u2\.yaml: news\.model finsent-minilm@v1 is read only by the language model, and news\.scorer is lexicon/,

@@ -588,16 +588,22 @@ function readersBesidePortfolio(c: Config): UnreadKey[] {
  * it is: the book replaces at most 2).
  */
 function refuseSlackLimits(p: Config["portfolio"], file: UserFile, overrides: unknown): void {
-  const given = (k: string) => treeAt(overrides, "portfolio", k) !== undefined || file.sets(["portfolio", k]);
+  const flag = (k: string) => treeAt(overrides, "portfolio", k) !== undefined;
+  const given = (k: string) => flag(k) || file.sets(["portfolio", k]);
+  // named as the unread keys are: `config portfolio.nDrop: 40` from a flag, `config FILE: portfolio.nDrop 40`
+  const key = (k: string, v: number) =>
+    flag(k) ? `portfolio.${k}: ${v}` : `${file.name}: portfolio.${k} ${v}`;
   if (given("nDrop") && p.nDrop > p.topK) {
     throw new ConfigError(
-      `config portfolio.nDrop: ${p.nDrop} is above portfolio.topK ${p.topK}: at most the ${p.topK} names held ` +
+      `config ${key("nDrop", p.nDrop)} is above portfolio.topK ${p.topK}: at most the ${p.topK} names held ` +
         `can be replaced a day; set nDrop at most ${p.topK}, or leave nDrop out`,
     );
   }
   if (given("maxWeight") && p.maxWeight > p.maxGross) {
     throw new ConfigError(
-      `config portfolio.maxWeight: ${p.maxWeight} is above portfolio.maxGross ${p.maxGross}, so it never binds ` +
+      `config ${
+        key("maxWeight", p.maxWeight)
+      } is above portfolio.maxGross ${p.maxGross}, so it never binds ` +
         `(one name's |w| is at most the book's gross): set maxWeight at most ${p.maxGross}, or leave maxWeight out`,
     );
   }
