@@ -33,6 +33,7 @@ import {
 import { asOfIndex, newsByDecision } from "./asof.ts";
 import { DEFAULT_NEUTRAL_K, LABEL_HORIZONS, seriesLabels } from "./labels.ts";
 import { assertFeatureSetNoLookahead } from "./lookahead.ts";
+import { sessionCalendar } from "./rows.ts";
 import { assignSegments, validateSegments } from "./segments.ts";
 import { cloneSeries, forwardAdjust, labelPrices } from "./series.ts";
 import { windowView } from "./windows.ts";
@@ -129,12 +130,6 @@ export const MARKET_NEWS_FEATURES = [
 ] as const;
 
 const DEFAULT_RANKED = ["ret_1", "ret_5", "ret_20", "vol_20", "rsi_14", "mom_20", "ret_60", "vol_60"];
-
-function sortedUnion(series: Iterable<SymbolSeries>): IsoDate[] {
-  const set = new Set<IsoDate>();
-  for (const s of series) for (const d of s.dates) set.add(d);
-  return [...set].sort();
-}
 
 /** Per-symbol market context by as-of join of each `market` series, by its own publication times. */
 function marketFor(
@@ -233,7 +228,7 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   };
 
   // ---- calendar and segments ----
-  const allDates = sortedUnion(input.series.values());
+  const allDates = sessionCalendar(input);
   const nDays = allDates.length;
   const dayOf = new Map<IsoDate, number>();
   for (let i = 0; i < nDays; i++) dayOf.set(allDates[i], i);

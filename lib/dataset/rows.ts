@@ -2,6 +2,7 @@
  * Row selection helpers.
  * @module
  */
+import type { IsoDate } from "../core/mod.ts";
 import { type Dataset, Segment } from "./types.ts";
 
 /** Indices of the rows in segment `code` (e.g. `Segment.TRAIN`), ascending. */
@@ -67,17 +68,19 @@ export function rowsOnDate(ds: Pick<Dataset, "n" | "date">, date: string): Int32
   return rowsBetween(ds, date, date);
 }
 
+/** The sessions of a set of series (the union of their bar dates), ascending. */
+export function sessionCalendar(ds: Pick<Dataset, "series">): IsoDate[] {
+  const days = new Set<IsoDate>();
+  for (const s of ds.series.values()) for (const d of s.dates) days.add(d);
+  return [...days].sort();
+}
+
 const calendars = new WeakMap<Dataset["series"], Map<string, number>>();
 
-/** Index of each session of the dataset's calendar (the union of its symbols' bar dates), cached per dataset. */
+/** Index of each session of {@link sessionCalendar}, cached per dataset. */
 function calendarIndex(ds: Pick<Dataset, "series">): Map<string, number> {
   let idx = calendars.get(ds.series);
-  if (!idx) {
-    const days = new Set<string>();
-    for (const s of ds.series.values()) for (const d of s.dates) days.add(d);
-    idx = new Map([...days].sort().map((d, k) => [d, k]));
-    calendars.set(ds.series, idx);
-  }
+  if (!idx) calendars.set(ds.series, idx = new Map(sessionCalendar(ds).map((d, k) => [d, k])));
   return idx;
 }
 

@@ -93,7 +93,6 @@ export {
 export {
   concatPredictions,
   type FoldSummary,
-  sessionCalendar,
   walkForward,
   type WalkForwardOptions,
   type WalkForwardResult,

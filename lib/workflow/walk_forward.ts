@@ -3,8 +3,7 @@
  * the same way in every fold), whose test slices join into one continuous out-of-sample test.
  * @module
  */
-import type { IsoDate } from "../core/mod.ts";
-import { type Dataset, Segment, type SegmentSpec, withSegments } from "../dataset/mod.ts";
+import { type Dataset, Segment, type SegmentSpec, sessionCalendar, withSegments } from "../dataset/mod.ts";
 import type { SystemSpec } from "./spec.ts";
 import { type FitOptions, fitSystem, type FittedSystem, type SystemPredictions } from "./system.ts";
 import { type DateRange, type SystemWindows, walkForwardFolds } from "./windows.ts";
@@ -37,13 +36,6 @@ export interface WalkForwardResult {
 export interface WalkForwardOptions extends FitOptions {
   /** Called after each fold is fitted and has predicted its test slice. */
   onFold?: (fold: FoldSummary, of: number) => void;
-}
-
-/** Sorted unique session dates of a dataset's bars. */
-export function sessionCalendar(ds: Pick<Dataset, "series">): IsoDate[] {
-  const days = new Set<IsoDate>();
-  for (const s of ds.series.values()) for (const d of s.dates) days.add(d);
-  return [...days].sort();
 }
 
 /** Joins predictions of disjoint row sets (same system layout) into one, in the order given. */
