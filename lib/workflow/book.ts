@@ -58,11 +58,12 @@ export interface BookPanels {
   /** 20-session average daily dollar volume per name known at t (impact costs). */
   adv: Float64Array;
   /**
-   * Cells carried through a hole, as pairs `[cell, source]`: a session a symbol has no bar on (a halt, a gap in
-   * the data) between two of its predicted rows, which takes the edge of the symbol's last row before it
-   * (`source`); its volatility and dollar volume are carried in the panels already and its return is 0.
+   * Cells carried through a hole: a session a symbol has no bar on (a halt, a gap in the data) between two of its
+   * predicted rows, which takes the edge of the symbol's last row before it (`carriedFrom`, the same index); its
+   * volatility and dollar volume are carried in the panels already and its return is 0.
    */
   carried: Int32Array;
+  carriedFrom: Int32Array;
 }
 
 /** Sessions of return history before the first decision that warm up the covariance estimate. */
@@ -86,6 +87,7 @@ export function bookPanels(ds: Dataset, p: BookRows, warmup = RISK_WARMUP): Book
   const T = dates.length, S = symbols.length;
   const di = new Map(dates.map((d, t) => [d, t]));
   const history = new Float64Array(T * S).fill(NaN), adv = new Float64Array(T * S).fill(NaN);
+  const hasBar = new Uint8Array(T * S);
   symbols.forEach((sym, s) => {
     const ser = ds.series.get(sym)!;
     const a = averageDollarVolume(ser.close, ser.volume);
@@ -94,6 +96,7 @@ export function bookPanels(ds: Dataset, p: BookRows, warmup = RISK_WARMUP): Book
       if (t === undefined) continue;
       if (k > 0) history[t * S + s] = ser.close[k] / ser.close[k - 1] - 1;
       adv[t * S + s] = a[k];
+      hasBar[t * S + s] = 1;
     }
   });
   const si = new Map(symbols.map((x, s) => [x, s]));
@@ -109,25 +112,35 @@ export function bookPanels(ds: Dataset, p: BookRows, warmup = RISK_WARMUP): Book
   // name as it was (the last row's edge, volatility and dollar volume) and books no return there, since the
   // symbol's labels around the hole book every move of its bars once (forced flat, a held name was sold and
   // bought back the next session at a round trip's cost)
-  const carried: number[] = [], predicted = new Uint8Array(T * S);
+  const carried: number[] = [], carriedFrom: number[] = [], predicted = new Uint8Array(T * S);
   for (const c of cell) predicted[c] = 1;
-  symbols.forEach((sym, s) => {
-    const bars = new Set(ds.series.get(sym)!.dates);
+  for (let s = 0; s < S; s++) {
     let source = -1, hole: number[] = [];
     for (let t = first; t < T; t++) {
       const c = t * S + s;
       if (predicted[c]) {
-        for (const h of hole) carried.push(h, source);
+        for (const h of hole) {
+          carried.push(h);
+          carriedFrom.push(source);
+          [returns[h], dailyVol[h], adv[h]] = [0, dailyVol[source], adv[source]];
+        }
         [source, hole] = [c, []];
-      } else if (source >= 0 && !bars.has(dates[t])) hole.push(c);
+      } else if (source >= 0 && !hasBar[c]) hole.push(c);
       else [source, hole] = [-1, []];
     }
-  });
-  for (let k = 0; k < carried.length; k += 2) {
-    const [h, src] = [carried[k], carried[k + 1]];
-    [returns[h], dailyVol[h], adv[h]] = [0, dailyVol[src], adv[src]];
   }
-  return { dates, symbols, first, cell, history, dailyVol, returns, adv, carried: Int32Array.from(carried) };
+  return {
+    dates,
+    symbols,
+    first,
+    cell,
+    history,
+    dailyVol,
+    returns,
+    adv,
+    carried: Int32Array.from(carried),
+    carriedFrom: Int32Array.from(carriedFrom),
+  };
 }
 
 /**
@@ -279,7 +292,7 @@ export function buildBook(
 ): BookResult {
   const e = new Float64Array(panels.history.length).fill(NaN);
   for (let k = 0; k < panels.cell.length; k++) e[panels.cell[k]] = edge[k];
-  for (let k = 0; k < panels.carried.length; k += 2) e[panels.carried[k]] = e[panels.carried[k + 1]];
+  panels.carried.forEach((c, k) => e[c] = e[panels.carriedFrom[k]]);
   if ((options.method ?? "topk-dropout") === "topk-dropout") {
     const S = panels.symbols.length;
     for (let t = 0; t < panels.dates.length; t++) {
@@ -382,10 +395,7 @@ export function baselineBacktests(
     returns: panels.returns.subarray(0, cells),
     adv: panels.adv.subarray(0, cells),
     // the cells carried through a hole (their sources, earlier cells, held)
-    carried: Int32Array.from(
-      { length: panels.carried.length / 2 },
-      (_, k) => panels.carried[2 * k],
-    ).filter((c) => c < cells),
+    carried: panels.carried.filter((c) => c < cells),
     firstDecision: panels.first,
   }, { portfolio: { ...withHooks(options), method: "always-long" }, costs });
   const bh = buyAndHold({

@@ -37,6 +37,7 @@ function panels(): BookPanels {
     returns,
     adv: new Float64Array(T * S).fill(1e9),
     carried: new Int32Array(0),
+    carriedFrom: new Int32Array(0),
   };
 }
 
@@ -160,7 +161,7 @@ Deno.test("book: a name held into a session it has no bar on is carried through 
   const rows = Int32Array.from(date, (_, r) => r);
   const p = bookPanels(ds, { rows, symbol, date, dailyVol: new Float64Array(rows.length).fill(0.01) });
   const t = p.dates.indexOf(hole), S = 2, b = t * S + 1;
-  deepEqual(Array.from(p.carried), [b, b - S]);
+  deepEqual([...p.carried, ...p.carriedFrom], [b, b - S]);
   deepEqual([p.returns[b], p.dailyVol[b], p.adv[b]], [0, p.dailyVol[b - S], p.adv[b - S]]);
   // B is the better name every day: held throughout, its weight on the hole day as the day before
   const edge = Float64Array.from(symbol, (s) => (s === "B" ? 0.1 : -0.1));
