@@ -992,16 +992,6 @@ function status(v: number, warn: number, fail: number): CheckResult["status"] {
 }
 
 /**
- * Scores every issued date whose traded return (next open to the open after) is known by `asOf`. A date with a
- * symbol's opens still missing waits up to `waitSessions` sessions after its exit (the data may come late) and
- * is then scored on what there is. A row's `known_at` is when it was written (not before its exit's close): an
- * answer "as known at" an earlier time never changes when a later run scores a date. The book's turnover is
- * counted from the previous session's book: for the production source the book issued then (by the version
- * answering for it, so a new champion's first day pays for the switch), for a shadow run its own version's;
- * without one (the first day, a missed session) the book starts from cash. Returns how many runs were scored (a
- * date's issued run and its shadow runs each count) and on how many sessions.
- */
-/**
  * What a signal decided at `d` earned, per symbol: open of `entry` (the next session) to open of `exit` (the one
  * after) in total-return prices, as the labels and backtests count it: with the stored splits and dividends
  * effective in `(entry, exit]` when there are any (a dividend going ex on `exit` is paid to the holder), else
@@ -1024,6 +1014,16 @@ export function tradedReturns(
   return out;
 }
 
+/**
+ * Scores every issued date whose traded return (next open to the open after) is known by `asOf`. A date with a
+ * symbol's opens still missing waits up to `waitSessions` sessions after its exit (the data may come late) and
+ * is then scored on what there is. A row's `known_at` is when it was written (not before its exit's close): an
+ * answer "as known at" an earlier time never changes when a later run scores a date. The book's turnover is
+ * counted from the previous session's book: for the production source the book issued then (by the version
+ * answering for it, so a new champion's first day pays for the switch), for a shadow run its own version's;
+ * without one (the first day, a missed session) the book starts from cash. Returns how many runs were scored (a
+ * date's issued run and its shadow runs each count) and on how many sessions.
+ */
 export async function updateScorecard(
   stores: Stores,
   asOf: IsoDate,
@@ -1707,6 +1707,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         await promoteVersion(stores.objects, p.model, manifest.version, {
           now: now(),
           note: "first version",
+          bytesChecked: true,
         });
         [promoted, promotion] = [true, "first version: champion"];
       } else if (champion === manifest.version) {
@@ -1723,12 +1724,17 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
         await promoteVersion(stores.objects, p.model, manifest.version, {
           now: now(),
           note: "retrain: always",
+          bytesChecked: true,
         });
         [promoted, promotion] = [true, "promoted (retrain.promote: always)"];
       } else if (championCannot && p.retrain.promote === "if-better") {
         // the champion cannot decide on this run: nothing to compare the refit with on the same sentiment
         const why = `the champion ${champion} ${championCannot}`;
-        await promoteVersion(stores.objects, p.model, manifest.version, { now: now(), note: why });
+        await promoteVersion(stores.objects, p.model, manifest.version, {
+          now: now(),
+          note: why,
+          bytesChecked: true,
+        });
         [promoted, promotion] = [true, `promoted: ${why}`];
       } else {
         await setAlias(stores.objects, p.model, "challenger", manifest.version, {
