@@ -18,7 +18,7 @@ import "./_deno_shim.ts";
 import process from "node:process";
 import { Buffer } from "node:buffer";
 import { handle } from "hono/aws-lambda";
-import { ConfigError, oneLine, StoreError } from "../lib/core/mod.ts";
+import { ConfigError, oneLine, redact, StoreError } from "../lib/core/mod.ts";
 import { createApi, hasDotSegment, KeyRing, parseKeyHashes, SERVE_STORE_PARTS } from "../lib/serve/mod.ts";
 import { openStores, secretsOf } from "../lib/store/mod.ts";
 import { ensureTables } from "../pipelines/collect/mod.ts";
@@ -100,9 +100,7 @@ function refusal(statusCode: number, error: string) {
 
 /** The answer of a container that could not start (logged with the environment's secrets redacted). */
 function startFailure(e: unknown, env: Env) {
-  let line = oneLine(e);
-  for (const s of secretsOf(env)) line = line.replaceAll(s, "***");
-  console.error(`api: cannot start: ${line}`);
+  console.error(`api: cannot start: ${redact(oneLine(e), secretsOf(env))}`);
   return e instanceof StoreError ? refusal(503, "store unavailable") : refusal(500, "internal error");
 }
 
