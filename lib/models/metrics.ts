@@ -100,24 +100,14 @@ function flat(ss: number, n: number, max: number): boolean {
   return Math.sqrt(ss / n) <= 1e-12 * max;
 }
 
-/** True when the finite `v` at `at` are one value within 1e-12 of their scale. */
-function flatAt(v: ArrayLike<number>, at: readonly number[]): boolean {
-  let m = 0, max = 0, ss = 0;
-  for (const i of at) m += v[i] / at.length;
-  for (const i of at) {
-    ss += (v[i] - m) ** 2;
-    max = Math.max(max, Math.abs(v[i]));
-  }
-  return flat(ss, at.length, max);
-}
-
 /**
  * Spearman rank correlation of the finite pairs; NaN when either side is flat as {@link pearson} has it (float
  * noise ranks as an order: `[0.1 + 0.2, 0.3, 0.3]` would rank 3, 1.5, 1.5).
  */
 export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  // flat sides (and fewer than 2 pairs) as Pearson has them, before ranking
+  if (Number.isNaN(pearson(a, b))) return NaN;
   const at = finitePairs(a, b);
-  if (at.length < 2 || flatAt(a, at) || flatAt(b, at)) return NaN;
   return pearson(ranks(at.map((i) => a[i])), ranks(at.map((i) => b[i])));
 }
 

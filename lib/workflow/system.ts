@@ -56,7 +56,7 @@ import {
   RISK_WARMUP,
 } from "./book.ts";
 import { datasetConditions, dayIndex, gateConditions, rawExpertScores, RELIABILITY } from "./mixture.ts";
-import { checkSpec, RANKING_METHODS, type SystemSpec } from "./spec.ts";
+import { checkSpec, checkUniverseSize, RANKING_METHODS, type SystemSpec } from "./spec.ts";
 import { nestedWindows, type SystemWindows } from "./windows.ts";
 
 /** What a system predicts for a set of rows (all arrays in row order). */
@@ -545,7 +545,14 @@ export function checkTradableUniverse(
   windows: SystemWindows,
 ): void {
   const method = spec.portfolio.method;
-  if (!RANKING_METHODS.includes(method) || forecastable.length >= 2) return;
+  // the size rule is checkUniverseSize's; this says which names the volatility model left out, and why
+  if (!RANKING_METHODS.includes(method)) return;
+  try {
+    checkUniverseSize(spec, forecastable.length);
+    return;
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+  }
   const have = new Set(forecastable);
   const without = [...ds.series.keys()].filter((s) => !have.has(s));
   const train = windows.segments.train.join(".."), one = without.length === 1;
