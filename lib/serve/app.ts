@@ -140,7 +140,6 @@ const refusals = <S extends RefusalStatus>(...statuses: S[]) =>
   >;
 /** The rate-limit headers of every guarded answer, readable by a browser page of an allowed origin. */
 const RATE_HEADERS = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"];
-/** What a request under `/v1/*` may be refused with besides its own checks: size, key, rate, failures. */
 /** The path and query of an absolute URL, as written in it. */
 export function requestTarget(url: string): string {
   const start = url.indexOf("/", url.indexOf("//") + 2);
@@ -156,6 +155,7 @@ export function hasDotSegment(target: string): boolean {
   return path.split(/[/\\]/).some((seg) => /^(?:\.|%2e){1,2}$/i.test(seg));
 }
 
+/** What a request under `/v1/*` may be refused with besides its own checks: size, key, rate, failures. */
 const GUARDED = [401, 403, 413, 414, 429, 500, 503] as const;
 /** The refusals of a `/v1/*` route that validates its request and can find nothing (400, 404). */
 const errors = refusals(400, 404, ...GUARDED);
