@@ -16,7 +16,7 @@
  * @module
  */
 import { ConfigError } from "@lib/core/mod.ts";
-import { ALL_SCHEMAS, openStores, STORE_PARTS, type Stores } from "@lib/store/mod.ts";
+import { ALL_SCHEMAS, openStores, STORE_PARTS, type StoreConfig, type Stores } from "@lib/store/mod.ts";
 import { NEWS_SCORES_COLLECTION } from "@lib/models/mod.ts";
 import { NEWS_COLLECTION, REPORTS_COLLECTION } from "./collect/mod.ts";
 import {
@@ -175,11 +175,14 @@ async function main(argv: string[]): Promise<number> {
       parseCopySide("--from", v.from, dataDir, given),
       parseCopySide("--to", v.to, dataDir, given),
     ];
+    // each store side's settings, read and checked once
+    const cfgOf = async (side: CopySide) =>
+      side.kind === "stores" ? await storeConfigFor(side.dir, side.backends) : null;
+    const [srcCfg, dstCfg] = [await cfgOf(src), await cfgOf(dst)];
     // a --store-dir that no side's embedded part lives in would be ignored: refused
-    const readsStoreDir = async (side: CopySide, value: string) =>
-      side.kind === "stores" && !value.startsWith(EMBEDDED_PREFIX) &&
-      embeddedParts(await storeConfigFor(side.dir, side.backends)).length > 0;
-    if (given && !(await readsStoreDir(src, v.from)) && !(await readsStoreDir(dst, v.to))) {
+    const readsStoreDir = (cfg: StoreConfig | null, value: string) =>
+      cfg !== null && !value.startsWith(EMBEDDED_PREFIX) && embeddedParts(cfg).length > 0;
+    if (given && !readsStoreDir(srcCfg, v.from) && !readsStoreDir(dstCfg, v.to)) {
       throw new ConfigError(
         `--store-dir ${dataDir}: neither side reads it (--from ${v.from} and --to ${v.to} name their own ` +
           `folders${
@@ -193,7 +196,7 @@ async function main(argv: string[]): Promise<number> {
         throw new ConfigError("one side of a copy must be a store, not two Parquet folders");
       }
       // the folder is read and checked whole before the target is opened (opening an embedded store creates it)
-      const toCfg = await storeConfigFor(dst.dir, dst.backends);
+      const toCfg = dstCfg!;
       const read = await readParquetTables(src.dir);
       const stores = await openStores(toCfg);
       try {
@@ -203,7 +206,7 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    const fromCfg = await storeConfigFor(src.dir, src.backends);
+    const fromCfg = srcCfg!;
     const fromFlag = v.from.startsWith(EMBEDDED_PREFIX) ? "--from" : "--store-dir";
     if (dst.kind === "parquet") {
       await checkStoreExists(fromCfg, undefined, fromFlag);
@@ -217,7 +220,7 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    const toCfg = await storeConfigFor(dst.dir, dst.backends);
+    const toCfg = dstCfg!;
     // a part embedded on both sides in one folder is one and the same store; only the others are read
     const sameDir = (await resolvedPath(src.dir)) === (await resolvedPath(dst.dir));
     const fromEmbedded = embeddedParts(fromCfg), toEmbedded = embeddedParts(toCfg);
