@@ -10,7 +10,7 @@
  * at a version the registry no longer holds is no context to compare with: promote of a registered version works.
  * @module
  */
-import { ConfigError, ModelError, nextSession, wholeNumber } from "@lib/core/mod.ts";
+import { ConfigError, ModelError, wholeNumber } from "@lib/core/mod.ts";
 import {
   aliasState,
   aliasTarget,
@@ -27,7 +27,15 @@ import { textTable } from "@lib/report/mod.ts";
 import { parseFlags, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
 import { loadFlagsConfig } from "./config.ts";
 import { checkStoreExists, chosenBackends, existingOnly, storeConfigFor } from "./stores.ts";
-import { cannotServeWith, compareOnScorecard, paperCell, servingFitOf, versionPaper } from "./signal.ts";
+import {
+  cannotServeWith,
+  compareOnScorecard,
+  newestFit,
+  paperCell,
+  refitDueOn,
+  servingFitOf,
+  versionPaper,
+} from "./signal.ts";
 import { ensureTables } from "./collect/mod.ts";
 
 const USAGE = `usage: deno task models list
@@ -144,14 +152,10 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
        */
       const retiredText = (from: string, challenger: string | null, versions: VersionManifest[]) => {
         if (challenger !== null) return `${from} retired; ${challenger} stays the challenger`;
-        const newest = versions.reduce<VersionManifest | null>(
-          (a, m) => (!a || m.lineage.asOf >= a.lineage.asOf ? m : a),
-          null,
-        );
+        const newest = newestFit(versions);
         if (!newest) return `${from} retired`;
         const every = cfg.production.retrain.every;
-        let due = newest.lineage.asOf;
-        for (let i = 0; i < every; i++) due = nextSession(due);
+        const due = refitDueOn(newest.lineage.asOf, every);
         return `${from} retired (not the challenger: it runs in no shadow); the next refit is due on the run of ` +
           `${due}, production.retrain.every ${every} sessions after the newest fit's cut-off ${newest.lineage.asOf} ` +
           "(deno task signal --refit for one now)";

@@ -522,9 +522,19 @@ function exitSession(date: IsoDate): IsoDate {
 }
 
 /** The version fitted on the newest data ending by `asOf` (a challenger is a fit too), or null. */
-function newestFit(versions: VersionManifest[], asOf: IsoDate): VersionManifest | null {
-  return versions.filter((v) => v.lineage.asOf <= asOf)
+export function newestFit(versions: VersionManifest[], asOf?: IsoDate): VersionManifest | null {
+  return versions.filter((v) => asOf === undefined || v.lineage.asOf <= asOf)
     .reduce<VersionManifest | null>((a, v) => (!a || v.lineage.asOf >= a.lineage.asOf ? v : a), null);
+}
+
+/**
+ * The session on whose run a refit falls due: `every` sessions (`production.retrain.every`) after the cut-off
+ * `fitAsOf` of the newest fit. One rule for the daily run and for what `models rollback` tells.
+ */
+export function refitDueOn(fitAsOf: IsoDate, every: number): IsoDate {
+  let d = fitAsOf;
+  for (let i = 0; i < every; i++) d = nextSession(d);
+  return d;
 }
 
 /**
@@ -1610,8 +1620,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     // challenger is still being scored: a refit that has not become champion does not make every later run due
     const latestFit = newestFit(versions, asOf);
     const due = !rerun && (!serving || !latestFit || refit ||
-      (!pending && latestFit.lineage.asOf < asOf &&
-        sessions(nextSession(latestFit.lineage.asOf), asOf).length >= p.retrain.every));
+      (!pending && refitDueOn(latestFit.lineage.asOf, p.retrain.every) <= asOf));
     /** A registered version's system and its dataset at asOf (the features it was fitted on). */
     const loadAt = async (v: VersionManifest) => {
       const loaded = await loadVersion(stores.objects, p.model, v.version);
