@@ -6,8 +6,7 @@
  * The gzipped CSV is read by the dataset folder's private test reader (node:zlib), not by `lib/sources`.
  * @module
  */
-import { fileURLToPath } from "node:url";
-import { median } from "../scripts/_bench.ts";
+import { median, SHARED_DATA as SHARED } from "../scripts/_bench.ts";
 import { intFlag, outFileFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { DEFAULT_FEATURE_SET, type FeatureSet, FMAI_CORE_V0 } from "@lib/features/mod.ts";
 import { buildDataset, TREND_SEGMENTS } from "@lib/dataset/mod.ts";
@@ -25,7 +24,6 @@ const jsonOut = values.json === undefined
   : await toolCheck(() => outFileFlag("json", values.json!));
 
 let t0 = performance.now();
-const SHARED = fileURLToPath(new URL("../../shared/data", import.meta.url));
 const series = await loadAllSp500(SHARED);
 const parseS = (performance.now() - t0) / 1000;
 let bars = 0;

@@ -9,8 +9,7 @@
  * On a shared machine look at the `min` column too: it is the least disturbed run.
  * @module
  */
-import { fileURLToPath } from "node:url";
-import { median } from "../scripts/_bench.ts";
+import { median, SHARED_DATA as SHARED } from "../scripts/_bench.ts";
 import { benchResultsFile, intFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { writeFileSync } from "node:fs";
 import * as F from "@lib/features/mod.ts";
@@ -22,7 +21,6 @@ const { values } = toolArgs("bench:features", {
 });
 const runs = toolCheck(() => intFlag("runs", values.runs));
 const jsonOut = await benchResultsFile("features", values.json);
-const SHARED = fileURLToPath(new URL("../../shared/data", import.meta.url));
 
 /** Median seconds per call over `runs` timed calls (after one warm-up call), at least 0.15 s of calls. */
 const gc = (globalThis as { gc?: () => void }).gc;

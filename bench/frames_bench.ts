@@ -20,7 +20,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { median } from "../scripts/_bench.ts";
+import { median, SHARED_DATA as SHARED } from "../scripts/_bench.ts";
 import { benchResultsFile, intFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { writeFileSync } from "node:fs";
 import { computeFeatures, DEFAULT_FEATURE_SET, type FeatureSet } from "@lib/features/mod.ts";
@@ -34,8 +34,6 @@ import {
   toFrame,
 } from "@lib/frames/mod.ts";
 import { csvPresets } from "@lib/sources/mod.ts";
-
-const SHARED = fileURLToPath(new URL("../../shared/data", import.meta.url));
 
 /** The 12 features both paths compute: these columns of the default feature set, with its parameters. */
 const BENCH_NAMES = [

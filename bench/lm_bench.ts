@@ -12,7 +12,6 @@
  * and written (the failures under `failed`), and the exit code is 1. With no model installed only the lexicon
  * runs.
  */
-import { fileURLToPath } from "node:url";
 import { benchResultsFile, intFlag, intListFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import process from "node:process";
 import { existsSync, readFileSync } from "node:fs";
@@ -21,8 +20,8 @@ import { loadStocknetTweets, parsePhraseBank, SENTIMENT_FILES } from "@lib/evalu
 import { oneLine } from "@lib/core/mod.ts";
 import { LexiconModel, OnnxTextModel } from "@lib/models/mod.ts";
 import { LM_INSTALL, lmInstalled, lmRegistryDir, loadTextModel, parseModelRef } from "../pipelines/lm.ts";
+import { SHARED_DATA as SHARED } from "../scripts/_bench.ts";
 
-const SHARED = fileURLToPath(new URL("../../shared/data/", import.meta.url));
 const REFS = [
   "all-minilm-l6-v2@base",
   "finsent-minilm@v1",

@@ -25,10 +25,10 @@ import {
 import { constructPortfolio, type PortfolioOptions } from "@lib/signals/mod.ts";
 import { intFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { backtestWeights } from "@lib/backtest/mod.ts";
+import { SHARED_DATA as SHARED } from "../scripts/_bench.ts";
 
 const { values } = toolArgs("bench:moe", { runs: { type: "string", default: "3" } });
 const runs = toolCheck(() => intFlag("runs", values.runs));
-const SHARED = fileURLToPath(new URL("../../shared/data", import.meta.url));
 const rows: { step: string; size: string; medianMs: number; minMs: number }[] = [];
 
 async function time(step: string, size: string, f: () => unknown | Promise<unknown>): Promise<void> {

@@ -60,6 +60,7 @@ import {
   volOrigins,
   volRun,
 } from "@lib/evaluate/mod.ts";
+import { SHARED_DATA as SHARED } from "../scripts/_bench.ts";
 
 const { values } = toolArgs("bench:peers", {
   tickers: { type: "string", default: "60" },
@@ -78,7 +79,6 @@ if (values["skip-trend"] && values["skip-vol"] && values["skip-risk"]) {
   });
 }
 const seed = toolCheck(() => intFlag("seed", values.seed, { min: 0, max: 2 ** 32 - 1 }));
-const SHARED = fileURLToPath(new URL("../../shared/data/", import.meta.url));
 const PY = fileURLToPath(new URL("./peers/.venv/bin/python", import.meta.url));
 const jsonOut = await benchResultsFile("peers", values.json);
 

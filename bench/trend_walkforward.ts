@@ -13,13 +13,13 @@
  * is refused with exit 2 before any work.
  * @module
  */
-import { fileURLToPath } from "node:url";
 import { benchResultsFile, intFlag, toolArgs, toolCheck } from "../scripts/_args.ts";
 import { ConfigError } from "@lib/core/mod.ts";
 import { buildDataset, rowsOf, Segment, TREND_SEGMENTS, walkForwardSplits } from "@lib/dataset/mod.ts";
 import { loadAllSp500, loadMarket } from "@lib/evaluate/mod.ts";
 import { topkExcess } from "@lib/backtest/mod.ts";
 import { createTrendModel, dailyIc, initTensorflow, TREND_MODEL_NAMES } from "@lib/models/mod.ts";
+import { SHARED_DATA as SHARED } from "../scripts/_bench.ts";
 
 const { values } = toolArgs("bench:walkforward", {
   models: { type: "string" },
@@ -43,7 +43,6 @@ const models = toolCheck(() => {
 });
 const nFolds = toolCheck(() => intFlag("folds", values.folds));
 const out = await benchResultsFile("walkforward", values.json);
-const SHARED = fileURLToPath(new URL("../../shared/data", import.meta.url));
 const seed = 42;
 
 const [series, market] = await Promise.all([loadAllSp500(SHARED), loadMarket(SHARED)]);

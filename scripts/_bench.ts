@@ -1,11 +1,15 @@
 /**
  * Helpers the benchmarks share: the median of their repeated timings (the middle value, the mean of the two
  * middle ones for an even count: with `--runs 2` the upper one was the slower run, reported as the median), and
- * the MySQL server a benchmark measures, checked before any work.
+ * the MySQL server a benchmark measures, checked before any work, and where the shared data lie.
  * @module
  */
 import { embeddedConfig, type MySqlConfig, mySqlConfigFromUrl, openTableStore } from "@lib/store/mod.ts";
 import { toolCheck } from "./_args.ts";
+import { fileURLToPath } from "node:url";
+
+/** The shared data folder (`../shared/data` beside the checkout), read in place by every benchmark. */
+export const SHARED_DATA = fileURLToPath(new URL("../../shared/data", import.meta.url));
 
 /** The median of `xs` (NaN when empty); `xs` is not changed. */
 export function median(xs: readonly number[]): number {
