@@ -287,21 +287,23 @@ export class FittedSystem {
     this.#checkDataset(ds);
     const p = this.#p;
     if (rows.length === 0) return emptyPredictions(p);
-    // warm-up rows: the sessions of the reliability window before the first requested day; and the other rows
-    // of the requested days (a row's combined edge is set within its day's cross-section, so it does not depend
-    // on which rows of its day were asked for)
+    // warm-up rows: every row of the dataset's sessions of the reliability window before each requested day,
+    // the other rows of the requested days included (a row's combined edge is set within its day's
+    // cross-section), so a row's prediction does not depend on which other rows or days were asked for
     const days = [...new Set(ds.date)].sort();
+    const dayAt = new Map(days.map((d, t) => [d, t]));
+    const needed = new Uint8Array(days.length);
+    for (const r of rows) {
+      const t = dayAt.get(ds.date[r])!;
+      needed.fill(1, Math.max(0, t - (RELIABILITY.window + RELIABILITY.lag)), t + 1);
+    }
     let first = ds.date[rows[0]];
     for (const r of rows) if (ds.date[r] < first) first = ds.date[r];
-    const i0 = days.indexOf(first);
-    const warmFrom = days[Math.max(0, i0 - (RELIABILITY.window + RELIABILITY.lag))];
     const want = new Set(rows);
-    const wantDays = new Set(Array.from(rows, (i) => ds.date[i]));
     const warm: number[] = [], peers: number[] = [];
     for (let i = 0; i < ds.n; i++) {
-      if (want.has(i)) continue;
-      if (ds.date[i] >= warmFrom && ds.date[i] < first) warm.push(i);
-      else if (wantDays.has(ds.date[i])) peers.push(i);
+      if (want.has(i) || !needed[dayAt.get(ds.date[i])!]) continue;
+      (ds.date[i] < first ? warm : peers).push(i);
     }
     const all = Int32Array.from([...warm, ...rows, ...peers]);
     const x = await rowStage(p, ds, all, opts);

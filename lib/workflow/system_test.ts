@@ -445,6 +445,16 @@ Deno.test({
     // a row's prediction does not depend on which rows of its day were asked for
     const two = await system.predictRows(ds, onT.slice(0, 2));
     sameFloats(two.score, base.score.slice(0, 2), "score of a partial day");
+    // nor on which other days were asked for: the gate's reliability window is the dataset's sessions before it
+    const withEarlier = await system.predictRows(
+      ds,
+      Int32Array.from([...rowsOnDate(ds, days[days.length - 12]), ...onT]),
+    );
+    sameFloats(
+      withEarlier.score.slice(-onT.length),
+      base.score,
+      "score of a day asked for with an earlier one",
+    );
 
     // a symbol that joins the universe after the fit: in the data, not in the fitted system
     const universe = new Map([...fitted, [late, lastSessions(series.get(late)!, 150)]]);
