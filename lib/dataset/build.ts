@@ -5,8 +5,9 @@
  *
  * Enforced in code: every record joined into row `i` has `knownAt <= decisionTime[i]` (bars, market values,
  * news, extra records); every feature function passes `assertNoLookahead` on a sample series; `purge` covers
- * the label horizon, and any label that would still read a later segment (longer horizons, or a symbol's own
- * trading gap across a boundary) is blanked (-1/NaN), as is one whose horizon spans bars missing from its symbol
+ * the label horizon, and any label of a train or validation row that would still read a later segment (longer
+ * horizons, or a symbol's own trading gap across a boundary) is blanked (-1/NaN) (a purged row, in no segment,
+ * keeps its labels: nothing fits or scores on it), as is one whose horizon spans bars missing from its symbol
  * (sessions the other symbols traded: a "next-day" return over a hole is several sessions'), except
  * `fwdOpenReturn`, what a held position earns: across a hole it runs from the symbol's next bar's open to the
  * one after, so a book counts every move of the symbol once. A breach throws `LookaheadError`.

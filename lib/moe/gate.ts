@@ -9,9 +9,11 @@
  * weights (abstain carries edge 0, so when no expert is reliable the gate moves weight there and the position
  * shrinks toward flat) and `(α_k, β_k)` expert k's specialist recalibration: its calibration on the days the gate
  * routes to it. An expert that works in one regime and not in another has a weak unconditional calibration; as
- * a specialist its slope is the one of its regime. This is the classic mixture-of-experts fit by alternation
- * (EM-like): start from `α = 0, β = 1` (trust the calibration), fit the gate, refit `(α, β)` by least squares
- * given the gate (ridge toward `(0, 1)`, `β >= 0`), refit the gate, `emIterations` times.
+ * a specialist its slope is the one of its regime. This is the classic mixture-of-experts fit by alternation:
+ * an EM search over days (each day explained by one expert or by abstain), from equal strength, gives the
+ * specialist slopes `β` (`emIterations` steps; `α` stays 0, no specialist intercept); the network is fitted on
+ * the specialist edges `β_k e_k`; then `refits` times `β` is refitted by least squares given the gate (ridge
+ * toward the EM slopes, `β >= 0`, so a slope can end at 0 and switch its expert off) and the network again.
  *
  * Gate objective: least squares on the standardized outcome, `min Σ_i (z_i - ê_i)²` (the quadratic, second-order
  * Kelly utility `Σ ê z - ½ Σ ê²` of a position proportional to `ê`), plus L2 on the kernels; early stopping on
