@@ -28,6 +28,7 @@ import {
   checkMongoSettings,
   checkMySqlSettings,
   checkS3Settings,
+  envFlag,
   MYSQL_VARS,
   mysqlFromUrlEnv,
 } from "../pipelines/store_settings.ts";
@@ -115,11 +116,13 @@ function s3FromEnv(env: Env) {
     sessionToken: env.AWS_SESSION_TOKEN || undefined,
     createBucket: false,
   };
+  // as the CLI reads it (unset: path-style URLs exactly when an endpoint is set, the S3 store's default)
+  const forcePathStyle = envFlag(env, "FMAI_S3_FORCE_PATH_STYLE");
   checkS3Settings(
     o,
     (k) => k === "region" ? (env.FMAI_S3_REGION ? "FMAI_S3_REGION" : "AWS_REGION") : S3_VARS[k],
   );
-  return o;
+  return forcePathStyle === undefined ? o : { ...o, forcePathStyle };
 }
 
 /** `FMAI_REPLAY_DIRS`: each folder must exist (a mistyped one would make every request fail). */
@@ -145,6 +148,7 @@ const READ_WITH: [string, string, string][] = [
   ["FMAI_S3_REGION", "FMAI_S3_BUCKET", "objects"],
   ["FMAI_S3_ENDPOINT", "FMAI_S3_BUCKET", "objects"],
   ["FMAI_S3_PREFIX", "FMAI_S3_BUCKET", "objects"],
+  ["FMAI_S3_FORCE_PATH_STYLE", "FMAI_S3_BUCKET", "objects"],
 ];
 
 /**

@@ -418,6 +418,12 @@ Deno.test("lambda config: every bad variable is a one-line ConfigError naming it
     ],
     [{ FMAI_S3_PREFIX: "../x" }, /^FMAI_S3_PREFIX is set but FMAI_S3_BUCKET is not/],
     [{ FMAI_S3_REGION: "eu-west-1" }, /^FMAI_S3_REGION is set but FMAI_S3_BUCKET is not/],
+    [{ FMAI_S3_FORCE_PATH_STYLE: "1" }, /^FMAI_S3_FORCE_PATH_STYLE is set but FMAI_S3_BUCKET is not/],
+    // read as the CLI reads it: `maybe` was accepted and ignored
+    [
+      { FMAI_S3_BUCKET: "b", ...keys, FMAI_S3_FORCE_PATH_STYLE: "maybe" },
+      /^FMAI_S3_FORCE_PATH_STYLE must be 1, true, 0 or false, got "maybe"$/,
+    ],
     [
       { FMAI_MONGO_DATABASE: "bad name!" },
       /^FMAI_MONGO_DATABASE is set but FMAI_MONGO_URL is not, so the documents/,
@@ -454,6 +460,10 @@ Deno.test("lambda config: every bad variable is a one-line ConfigError naming it
   });
   equal(lambda.store.tables.kind === "mysql" && lambda.store.tables.port, 3306);
   equal(configFromEnv({ FMAI_S3_BUCKET: "b", ...keys, FMAI_S3_PREFIX: "fmai/" }).store.objects.kind, "s3");
+  for (const [v, want] of [["0", false], ["true", true]] as const) {
+    const o = configFromEnv({ FMAI_S3_BUCKET: "b", ...keys, FMAI_S3_FORCE_PATH_STYLE: v }).store.objects;
+    equal(o.kind === "s3" && o.forcePathStyle, want, v);
+  }
   equal(configFromEnv({ FMAI_LOOKBACK_DAYS: "3650", FMAI_OPTION_EXPIRIES: "12" }).optionExpiries, 12);
 });
 
