@@ -169,12 +169,12 @@ export async function checkWritableDir(dir: string, flag: string): Promise<void>
  * The real path of `path`, which need not exist: its nearest existing ancestor's, symbolic links resolved, with
  * the rest of `path` after it.
  */
-export async function resolvedPath(path: string): Promise<string> {
+export function resolvedPath(path: string): string {
   const rest: string[] = [];
   let p = resolve(path);
   for (;;) {
     try {
-      return join(await Deno.realPath(p), ...rest.reverse());
+      return join(Deno.realPathSync(p), ...rest.reverse());
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound) && !(e instanceof Deno.errors.NotADirectory)) throw e;
       const up = dirname(p);
@@ -192,13 +192,13 @@ export async function resolvedPath(path: string): Promise<string> {
  * `<store>/objects` made them store objects). A one-line `ConfigError` starting with `named` (the flag and
  * folder as given). Creates nothing.
  */
-export async function checkOutsideStore(
+export function checkOutsideStore(
   dest: string,
   named: string,
   storeDir: string,
   storeNamed: string,
-): Promise<void> {
-  const [d, s] = [await resolvedPath(dest), await resolvedPath(storeDir)];
+): void {
+  const [d, s] = [resolvedPath(dest), resolvedPath(storeDir)];
   if (d === s || d.startsWith(s.endsWith("/") ? s : `${s}/`)) {
     throw new ConfigError(
       `${named}: ${

@@ -888,7 +888,7 @@ async function main(argv: string[]): Promise<number> {
     const storeCfg = await storeConfigFor(dir, a.backends);
     await checkStoreExists(storeCfg, exportReads(a), from);
     if (embeddedParts(storeCfg).length) {
-      await checkOutsideStore(a.out, `--out ${a.out}`, dir, `${from} ${dir}`);
+      checkOutsideStore(a.out, `--out ${a.out}`, dir, `${from} ${dir}`);
     }
     const stores = await openStores(existingOnly(storeCfg));
     try {

@@ -10,6 +10,7 @@
  * CORS stays off unless `FMAI_API_CORS_ORIGINS` lists origins.
  * @module
  */
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, FmaiError, oneLine, shown } from "@lib/core/mod.ts";
 import {
@@ -25,7 +26,7 @@ import {
 import { sha256Hex } from "@lib/core/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
 import { textTable } from "@lib/report/mod.ts";
-import { parseFlags, reportCliError, runAsMain, STORE_FLAGS } from "./_cli_error.ts";
+import { parseFlags, reportCliError, resolvedPath, runAsMain, STORE_FLAGS } from "./_cli_error.ts";
 import { writeFileAtomic } from "./_atomic.ts";
 import { ensureTables } from "./collect/mod.ts";
 import { loadFlagsConfig } from "./config.ts";
@@ -48,36 +49,15 @@ export function keysFilePath(env: Record<string, string | undefined> = Deno.env.
   const home = env.HOME ?? env.USERPROFILE;
   const p = env.FMAI_API_KEYS_FILE ?? (home ? `${home}/.config/fmai/api-keys.json` : "");
   if (!p) throw new ConfigError("FMAI_API_KEYS_FILE is not set and there is no HOME");
-  const abs = p.startsWith("/") ? p : `${Deno.cwd()}/${p}`;
-  const norm = abs.split("/").reduce<string[]>(
-    (a, s) => (s === ".." ? a.slice(0, -1) : s && s !== "." ? [...a, s] : a),
-    [],
-  )
-    .join("/");
+  const abs = resolve(p);
   // also through a link: the real path of the deepest folder that exists, against the repository's real path
   const inRepo = (path: string, root: string) => `${path}/`.startsWith(`${root}/`);
-  if (inRepo(`/${norm}`, REPO_ROOT) || inRepo(realPlace(norm), realPlace(REPO_ROOT.slice(1)))) {
+  if (inRepo(abs, REPO_ROOT) || inRepo(resolvedPath(abs), resolvedPath(REPO_ROOT))) {
     throw new ConfigError(
       `api key file ${p} is inside the repository; keep secrets outside it (FMAI_API_KEYS_FILE)`,
     );
   }
-  return `/${norm}`;
-}
-
-/**
- * The real path of `/<norm>` (a normalized absolute path without its leading slash): the deepest folder of it that
- * exists resolved through its links, the rest (not created yet) appended as it is.
- */
-function realPlace(norm: string): string {
-  const parts = norm.split("/").filter(Boolean);
-  for (let i = parts.length; i > 0; i--) {
-    try {
-      return [Deno.realPathSync(`/${parts.slice(0, i).join("/")}`), ...parts.slice(i)].join("/");
-    } catch {
-      // not there (yet): one level up
-    }
-  }
-  return `/${parts.join("/")}`;
+  return abs;
 }
 
 /** Reads the key file (empty when missing). */

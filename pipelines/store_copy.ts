@@ -210,7 +210,7 @@ async function main(argv: string[]): Promise<number> {
     const fromFlag = v.from.startsWith(EMBEDDED_PREFIX) ? "--from" : "--store-dir";
     if (dst.kind === "parquet") {
       await checkStoreExists(fromCfg, undefined, fromFlag);
-      if (embeddedParts(fromCfg).length) await checkOutsideStore(dst.dir, `--to ${v.to}`, src.dir, src.named);
+      if (embeddedParts(fromCfg).length) checkOutsideStore(dst.dir, `--to ${v.to}`, src.dir, src.named);
       await checkWritableDir(dst.dir, "--to");
       const stores = await openStores(existingOnly(fromCfg));
       try {
@@ -222,7 +222,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const toCfg = dstCfg!;
     // a part embedded on both sides in one folder is one and the same store; only the others are read
-    const sameDir = (await resolvedPath(src.dir)) === (await resolvedPath(dst.dir));
+    const sameDir = resolvedPath(src.dir) === resolvedPath(dst.dir);
     const fromEmbedded = embeddedParts(fromCfg), toEmbedded = embeddedParts(toCfg);
     const shared = sameDir ? toEmbedded.filter((p) => fromEmbedded.includes(p)) : [];
     const sameServers = STORE_PARTS.every((p) =>
@@ -231,7 +231,7 @@ async function main(argv: string[]): Promise<number> {
     if (sameServers) throw new ConfigError(`--from ${v.from} and --to ${v.to} name the same stores`);
     // an embedded target inside the source's folder: its files would become the source's objects
     if (fromEmbedded.length && toEmbedded.length && !sameDir) {
-      await checkOutsideStore(
+      checkOutsideStore(
         dst.dir,
         v.to.startsWith(EMBEDDED_PREFIX) ? `--to ${v.to}` : `--store-dir ${dst.dir}`,
         src.dir,
