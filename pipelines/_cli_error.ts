@@ -226,8 +226,8 @@ export interface OutFileOptions {
  * Refuses, before any work starts, a path the run could not write its output file to (`--report FILE` or the
  * configured report folder's file, `--junit FILE`, a bench's `--json FILE`): an empty path, a path ending in
  * `/`, an existing folder (or anything else that is not a plain file: a plain file is replaced), a missing
- * parent folder when `missingFolder` is `"refuse"`, or a folder that cannot be written (see
- * {@linkcode checkWritableDir}). Creates nothing. A one-line `ConfigError` naming `flag`.
+ * parent folder (or a file where it should be) when `missingFolder` is `"refuse"`, or a folder that cannot be
+ * written (see {@linkcode checkWritableDir}). Creates nothing. A one-line `ConfigError` naming `flag`.
  */
 export async function checkReportPath(
   path: string,
@@ -262,8 +262,13 @@ export async function checkReportPath(
       throw new ConfigError(`${flag} ${path}: cannot be replaced (${oneLine(e)})`, { cause: e });
     }
   }
-  if (missingFolder === "refuse" && await kind(dir) !== "folder") {
-    throw new ConfigError(`${flag} ${path}: folder ${dir} does not exist`);
+  if (missingFolder === "refuse") {
+    // the nearest existing place on the way up says why: a missing folder, or a file where a folder should be
+    let up = dir;
+    let k = await kind(up);
+    while (k === "missing" && dirname(up) !== up) k = await kind(up = dirname(up));
+    if (k !== "folder") throw new ConfigError(`${flag} ${path}: ${up} is not a folder`);
+    if (up !== dir) throw new ConfigError(`${flag} ${path}: folder ${dir} does not exist`);
   }
   await checkWritableDir(dir, flag);
 }

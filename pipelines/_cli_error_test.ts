@@ -57,9 +57,16 @@ Deno.test("checkReportPath: missingFolder refuse wants the folder to exist; what
     await refused(dir, `--json ${dir}: is a folder, not a file`);
     await refused(`${dir}/new/out.json`, `--json ${dir}/new/out.json: folder ${dir}/new does not exist`);
     await refused(
-      `${dir}/old.json/x.json`,
-      `--json ${dir}/old.json/x.json: folder ${dir}/old.json does not exist`,
+      `${dir}/new/a/out.json`,
+      `--json ${dir}/new/a/out.json: folder ${dir}/new/a does not exist`,
     );
+    // a file where the folder should be is named as such (it was "folder ... does not exist")
+    await refused(`${dir}/old.json/x.json`, `--json ${dir}/old.json/x.json: ${dir}/old.json is not a folder`);
+    await refused(
+      `${dir}/old.json/a/x.json`,
+      `--json ${dir}/old.json/a/x.json: ${dir}/old.json is not a folder`,
+    );
+    await refused("/dev/null/x.json", "--json /dev/null/x.json: /dev/null is not a folder");
     await refused(" ", "--json: empty path (name the XML file to write)", { what: "XML file" });
     await checkReportPath(`${dir}/out.json`, "--json", opts);
     await checkReportPath(`${dir}/old.json`, "--json", opts);

@@ -78,7 +78,7 @@ Deno.test("outFileFlag: a file in an existing folder, else a ConfigError", async
         [`${dir}/`, `--json ${dir}/: names a folder, not a file`],
         [dir, `--json ${dir}: is a folder, not a file`],
         [`${dir}/missing/out.json`, `--json ${dir}/missing/out.json: folder ${dir}/missing does not exist`],
-        [`${dir}/file/out.json`, `--json ${dir}/file/out.json: folder ${dir}/file does not exist`],
+        [`${dir}/file/out.json`, `--json ${dir}/file/out.json: ${dir}/file is not a folder`],
       ]
     ) {
       await rejects(outFileFlag("json", bad), (e) => {
