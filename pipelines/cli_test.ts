@@ -122,6 +122,14 @@ Deno.test("bad input: one-line typed error, exit code 2, nothing written", async
       /source\.csvDir \(--data-dir\): empty path/,
       `${dir}/s13`,
     );
+    // an empty --config names no file: refused, not a run on config/default.yaml
+    for (const cmd of ["run", "demo"]) {
+      await expectUserError(
+        [cmd, "--config", ""],
+        /^error: config file \(--config\): empty path \(name a YAML file\)$/,
+        `${dir}/s13-${cmd}`,
+      );
+    }
     // fewer synthetic sessions than the source needs: one line, not an internal error
     await Deno.writeTextFile(`${dir}/one.yaml`, "source: {synthetic: {sessions: 1}}\n");
     await expectUserError(

@@ -723,7 +723,11 @@ export async function loadConfigWithNotes(
   let fileCfg: unknown = defaults;
   let fileRefit: unknown;
   let userTree: unknown;
-  if (opts.file) {
+  if (opts.file !== undefined) {
+    // an empty path names no file: refused, never read as "no --config" (the defaults would run unannounced)
+    if (opts.file.trim() === "") {
+      throw new ConfigError("config file (--config): empty path (name a YAML file)");
+    }
     let text: string;
     try {
       // a FIFO or a device would block the read forever: only a regular file is a config file

@@ -216,6 +216,16 @@ Deno.test("values a run would ignore or misplace are refused at load: csvDir wit
   }
 });
 
+Deno.test("an empty --config names no file: refused, never read as no --config (the defaults)", async () => {
+  for (const file of ["", " "]) {
+    await rejects(() => loadConfig({ file }), (e: Error) => {
+      equal(e instanceof ConfigError, true, e.message);
+      equal(e.message, "config file (--config): empty path (name a YAML file)");
+      return true;
+    });
+  }
+});
+
 Deno.test("synthetic.sessions below what the synthetic market needs is refused at load, one line", async () => {
   await rejects(() => loadConfig({ overrides: { source: { synthetic: { sessions: 1 } } } }), (e: Error) => {
     equal(e instanceof ConfigError, true, e.message);
