@@ -96,6 +96,9 @@ export function parseCli(argv: string[]) {
     if (list.length > 2) {
       throw new ConfigError(`--market: expected INDEX or INDEX,VIX, got ${list.length} symbols`);
     }
+    // the index given again as the VIX would be joined twice, once as the volatility index
+    const twice = repeatedSymbol(list, "--market");
+    if (twice) throw new ConfigError(twice);
     source.market = { index: list[0], vix: list[1] ?? null };
   }
   if (v["news-file"] !== undefined) source.newsFiles = v["news-file"];

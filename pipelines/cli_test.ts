@@ -122,6 +122,12 @@ Deno.test("bad input: one-line typed error, exit code 2, nothing written", async
       /source\.csvDir \(--data-dir\): empty path/,
       `${dir}/s13`,
     );
+    // the index given again as the VIX: refused, naming the flag
+    await expectUserError(
+      ["run", "--market", "^GSPC,^GSPC"],
+      /^error: --market: \^GSPC is given twice$/,
+      `${dir}/s13-market`,
+    );
     // an empty --config names no file: refused, not a run on config/default.yaml
     for (const cmd of ["run", "demo"]) {
       await expectUserError(

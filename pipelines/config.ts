@@ -10,6 +10,7 @@ import {
   isCalendarDate,
   normalizeSymbols,
   publicationDelay,
+  repeatedSymbol,
   shown,
 } from "@lib/core/mod.ts";
 import { TREND_MODEL_NAMES } from "@lib/models/mod.ts";
@@ -818,6 +819,10 @@ export async function loadConfigWithNotes(
       "config source.market.vix needs source.market.index (the VIX is joined on the index's sessions)",
     );
   }
+  // one series as both (in any case) would be joined twice, the index taken for the VIX
+  const twice = mk.index !== null && mk.vix !== null &&
+    repeatedSymbol([mk.index, mk.vix], "config source.market");
+  if (twice) throw new ConfigError(twice);
   for (const k of ["index", "vix"] as const) {
     const v = mk[k];
     if (v === null) continue;

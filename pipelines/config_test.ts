@@ -349,6 +349,9 @@ Deno.test("source.market: the source's index and VIX symbols, checked at load; o
     [{ index: "not a symbol" }, /^config source\.market\.index: "not a symbol" is not a symbol/],
     [{ index: 5 }, /^config source\.market\.index: expected string, got number/],
     [{ idx: "^GSPC" }, /^unknown config key source\.market\.idx/],
+    // one series as both would be joined twice, the index used as the VIX
+    [{ index: "^GSPC", vix: "^GSPC" }, /^config source\.market: \^GSPC is given twice$/],
+    [{ index: "^GSPC", vix: "^gspc" }, /^config source\.market: \^GSPC and \^gspc are the same symbol$/],
   ];
   for (const [market, re] of refused) {
     await rejects(() => loadConfig({ overrides: { source: { market } } }), (e: Error) => {
@@ -356,6 +359,17 @@ Deno.test("source.market: the source's index and VIX symbols, checked at load; o
       equal(e.message.includes("\n"), false);
       return true;
     });
+  }
+  // the same from a config file
+  const dir = await Deno.makeTempDir({ prefix: "fmai-market-" });
+  try {
+    await Deno.writeTextFile(`${dir}/c.yaml`, "source: {market: {index: ^GSPC, vix: ^GSPC}}\n");
+    await rejects(() => loadConfig({ file: `${dir}/c.yaml` }), (e: Error) => {
+      equal(e.message, "config source.market: ^GSPC is given twice");
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
