@@ -11,8 +11,8 @@
 import {
   ConfigError,
   InputError,
-  isCalendarDate,
   type IsoDate,
+  isoDateOf,
   normalizeSymbols,
   nyDate,
   parseSymbolList,
@@ -158,13 +158,8 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
   // by default the last session that has begun on the New York calendar (today, or the one before a weekend or
   // holiday): a run on a Saturday collects Friday instead of refusing an empty range
   const today = nyDate(Date.now());
-  const to = v.to ?? sessionOnOrBefore(today);
-  const from = v.from ?? to;
-  for (const [name, d] of [["--from", from], ["--to", to]]) {
-    if (!isCalendarDate(d)) {
-      throw new ConfigError(`${name} must be a date YYYY-MM-DD, got ${d}`);
-    }
-  }
+  const to = v.to === undefined ? sessionOnOrBefore(today) : isoDateOf(v.to, "--to");
+  const from = v.from === undefined ? to : isoDateOf(v.from, "--from");
   if (from > to) throw new InputError(`empty date range: --from ${from} is after --to ${to}`);
   if (source === "csv" && !v["data-dir"] && !help) throw new ConfigError("--source csv needs --data-dir DIR");
   if (source !== "csv" && v["data-dir"] !== undefined) {

@@ -36,10 +36,15 @@ Deno.test("collect cli: user mistakes are one-line errors with exit code 2", asy
     () => parseCollectArgs(["--source", "yahoo", "--symbols", "AAPL", "--data-dir", "x"]),
     /--data-dir is read only by --source csv \(this run collects from yahoo\)/,
   );
-  throws(
-    () => parseCollectArgs(["--symbols", "AAPL", "--from", "2019-02-30"]),
-    /--from must be a date YYYY-MM-DD, got 2019-02-30/,
-  );
+  // the value quoted, so a stray space shows
+  for (const [flag, d] of [["--from", "2019-02-30"], ["--from", " 2019-01-02"], ["--to", "2019-01-02 "]]) {
+    throws(
+      () => parseCollectArgs(["--symbols", "AAPL", flag, d]),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message === `${flag}: expected a date YYYY-MM-DD, got ${JSON.stringify(d)}`,
+    );
+  }
   throws(
     () => parseCollectArgs(["--source", "synthetic", "--replay", "x", "--from", "2015-01-02"]),
     /--replay is read only by --source yahoo or nasdaq \(this run collects from synthetic\)/,

@@ -4,7 +4,7 @@
  * stored), 2 on a user mistake, 1 on anything else.
  * @module
  */
-import { ConfigError } from "@lib/core/mod.ts";
+import { ConfigError, isoDateOf } from "@lib/core/mod.ts";
 import {
   checkReportPath,
   checkWritableDir,
@@ -41,6 +41,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (positionals.length) throw new ConfigError(`unexpected argument ${positionals[0]}`);
+    // the date as typed, quoted (a stray space shows); whether it is a session the run can decide is checked next
+    if (v["as-of"] !== undefined) isoDateOf(v["as-of"], "--as-of");
     // its notes (a symbol upper-cased) are part of the run's output: --quiet leaves them out
     const cfg = await loadFlagsConfig(v, v.quiet ? () => {} : undefined);
     // the places the run writes, checked before any work starts (the default report is

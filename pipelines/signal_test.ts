@@ -1357,6 +1357,9 @@ Deno.test("signal: bad --as-of and flags are one-line errors with exit code 2 be
     equal(await main(["--as-of", "yesterday"]), 2);
     equal(await main(["--bogus"]), 2);
     equal(await main(["--as-of", "2018-02-30"]), 2);
+    // the value quoted, so a stray space shows
+    equal(await main(["--as-of", "2018-12-20 "]), 2);
+    equal(errors.at(-1), 'error: --as-of: expected a date YYYY-MM-DD, got "2018-12-20 "');
     // the places the run writes, and the news model, are checked before any store is opened or data collected
     const dir = await Deno.makeTempDir({ prefix: "fmai-signal-bad-" });
     try {

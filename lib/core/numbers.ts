@@ -1,9 +1,11 @@
 /**
- * The one parser of whole numbers written by a user: command-line flags, environment variables.
+ * The one parser of whole numbers, and of dates, written by a user: command-line flags, environment variables.
  * @module
  */
+import { isCalendarDate } from "./calendar.ts";
 import { ConfigError } from "./errors.ts";
 import { shown } from "./symbols.ts";
+import type { IsoDate } from "./types.ts";
 
 /** Inclusive bounds of {@linkcode wholeNumber}: `min` defaults to 1, `max` to none (the largest safe integer). */
 export interface WholeNumberRange {
@@ -28,4 +30,14 @@ export function wholeNumber(raw: string, where: string, range: WholeNumberRange 
     ? "a positive whole number"
     : `a whole number >= ${min}`;
   throw new ConfigError(`${where}: expected ${want}${why}, got ${shown(raw)}`);
+}
+
+/**
+ * `raw` as a date `YYYY-MM-DD` of the calendar (`2018-02-30` is not one; nothing is trimmed), else a one-line
+ * `ConfigError` naming `where` and the value quoted, so a stray space shows:
+ * `--as-of: expected a date YYYY-MM-DD, got "2018-12-20 "`.
+ */
+export function isoDateOf(raw: string, where: string): IsoDate {
+  if (!isCalendarDate(raw)) throw new ConfigError(`${where}: expected a date YYYY-MM-DD, got ${shown(raw)}`);
+  return raw;
 }

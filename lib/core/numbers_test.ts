@@ -1,5 +1,5 @@
 import { equal, throws } from "node:assert/strict";
-import { ConfigError, wholeNumber } from "./mod.ts";
+import { ConfigError, isoDateOf, wholeNumber } from "./mod.ts";
 
 Deno.test("wholeNumber: decimal digits in range", () => {
   equal(wholeNumber("3", "--runs"), 3);
@@ -30,4 +30,15 @@ Deno.test("wholeNumber: anything else is a one-line ConfigError naming where, wh
     '--x: expected a whole number from 1 to 6 for minilm, got "7"',
   );
   refused("a\nb", {}, "", '--x: expected a positive whole number, got "a\\nb"');
+});
+
+Deno.test("isoDateOf: a calendar date YYYY-MM-DD, else a one-line ConfigError quoting the value", () => {
+  equal(isoDateOf("2018-12-20", "--as-of"), "2018-12-20");
+  for (const bad of ["2018-12-20 ", " 2019-01-02", "2018-02-30", "2018-1-2", "", "yesterday"]) {
+    throws(() => isoDateOf(bad, "--from"), (e) => {
+      equal(e instanceof ConfigError, true, `${e}`);
+      equal((e as Error).message, `--from: expected a date YYYY-MM-DD, got ${JSON.stringify(bad)}`);
+      return true;
+    }, bad);
+  }
 });
