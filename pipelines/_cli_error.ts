@@ -135,12 +135,21 @@ export async function runAsMain(main: (argv: string[]) => Promise<number>): Prom
 }
 
 /**
+ * Refuses an empty (or blank) path a flag names: it names no place, and is never read as "none" or as the
+ * current folder. A one-line `ConfigError`: `--store-dir: empty path (name a folder)`; `what` is what to name.
+ */
+export function refuseEmptyPath(path: string, flag: string, what = "a folder"): void {
+  if (path.trim() === "") throw new ConfigError(`${flag}: empty path (name ${what})`);
+}
+
+/**
  * Refuses, before any work starts, a directory the run could not write (`--store-dir`, the report's
  * folder): the nearest existing ancestor must be a directory in which a file can be created (tried with a
  * temporary file, removed at once; as root, permission bits alone would say yes). Creates nothing else.
  * A `ConfigError` naming `flag` and the reason.
  */
 export async function checkWritableDir(dir: string, flag: string): Promise<void> {
+  refuseEmptyPath(dir, flag); // "" would probe the root folder ("/" without its trailing slashes)
   let probe = dir.replace(/\/+$/, "") || "/";
   for (;;) {
     try {
@@ -234,7 +243,7 @@ export async function checkReportPath(
   flag: string,
   { missingFolder = "create", what = "HTML file", example = "report.html" }: OutFileOptions = {},
 ): Promise<void> {
-  if (path.trim() === "") throw new ConfigError(`${flag}: empty path (name the ${what} to write)`);
+  refuseEmptyPath(path, flag, `the ${what} to write`);
   if (path.endsWith("/")) throw new ConfigError(`${flag} ${path}: names a folder, not a file`);
   const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
   const kind = async (p: string) => {

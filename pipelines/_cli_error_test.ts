@@ -1,6 +1,6 @@
 import { deepEqual, equal, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "@lib/core/mod.ts";
-import { checkReportPath, parseArgsOnce, parseFlags } from "./_cli_error.ts";
+import { checkReportPath, checkWritableDir, parseArgsOnce, parseFlags } from "./_cli_error.ts";
 
 Deno.test("checkReportPath: refuses an empty path, a folder and an unwritable place; creates nothing", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-report-path-" });
@@ -73,6 +73,15 @@ Deno.test("checkReportPath: missingFolder refuse wants the folder to exist; what
     deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["old.json"], "nothing created");
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("checkWritableDir: an empty path is refused naming the flag, not probed as the root folder", async () => {
+  for (const dir of ["", " "]) {
+    await rejects(() => checkWritableDir(dir, "--store-dir"), (e: Error) => {
+      deepEqual([e instanceof ConfigError, e.message], [true, "--store-dir: empty path (name a folder)"]);
+      return true;
+    });
   }
 });
 

@@ -45,7 +45,14 @@ import {
   type SummaryRow,
 } from "./collect/mod.ts";
 import { createProgress } from "./progress.ts";
-import { asConfigError, checkWritableDir, parseArgsOnce, reportCliError, runAsMain } from "./_cli_error.ts";
+import {
+  asConfigError,
+  checkWritableDir,
+  parseArgsOnce,
+  refuseEmptyPath,
+  reportCliError,
+  runAsMain,
+} from "./_cli_error.ts";
 import { inputNote } from "./steps/collect.ts";
 import { loadConfig } from "./config.ts";
 import { syntheticMarketThrough } from "./source.ts";
@@ -198,6 +205,8 @@ export function parseCollectArgs(argv: string[]): CollectArgs {
       `--from ${from}: the synthetic market begins ${SYNTHETIC_START} (pass --from ${SYNTHETIC_START} or later)`,
     );
   }
+  // an empty store folder names none (it was found only when the stores opened: "store config: dataDir is missing")
+  refuseEmptyPath(v["store-dir"]!, "--store-dir");
   const concurrency = v.concurrency === undefined ? undefined : wholeNumber(v.concurrency, "--concurrency");
   const optionExpiries = v["option-expiries"] === undefined
     ? undefined

@@ -45,6 +45,13 @@ Deno.test("collect cli: user mistakes are one-line errors with exit code 2", asy
         e.message === `${flag}: expected a date YYYY-MM-DD, got ${JSON.stringify(d)}`,
     );
   }
+  // an empty store folder names none: refused naming the flag (it was "store config: dataDir is missing")
+  for (const dir of ["", " "]) {
+    throws(
+      () => parseCollectArgs(["--symbols", "AAPL", "--store-dir", dir]),
+      (e: Error) => e instanceof ConfigError && e.message === "--store-dir: empty path (name a folder)",
+    );
+  }
   throws(
     () => parseCollectArgs(["--source", "synthetic", "--replay", "x", "--from", "2015-01-02"]),
     /--replay is read only by --source yahoo or nasdaq \(this run collects from synthetic\)/,
@@ -93,6 +100,7 @@ Deno.test("collect cli: user mistakes are one-line errors with exit code 2", asy
       ["--symbols", "AAPL", "--from", "2020-02-01", "--to", "2020-01-01"],
       ["--symbols", "AAPL", "--replay", "/no/such/dir"],
       ["--symbols", "AAPL", "--bogus"],
+      ["--source", "synthetic", "--store-dir", "", "--dry-run"],
       // an empty news file path was an internal error with a stack trace
       ["--source", "csv", "--data-dir", ETF, "--symbols", "SPY", "--kinds", "news", "--news-file", ""],
     ]
