@@ -10,6 +10,7 @@
  */
 import {
   ConfigError,
+  fewOf,
   InputError,
   type IsoDate,
   isoDateOf,
@@ -32,6 +33,7 @@ import { EMBEDDED_DB_FILE, openStores, type Stores } from "@lib/store/mod.ts";
 import { type BackendName, chosenBackends, storeConfigFor } from "./stores.ts";
 import { textTable } from "@lib/report/mod.ts";
 import {
+  checkRequestedRange,
   COLLECT_KINDS,
   type CollectKind,
   type CollectRequest,
@@ -284,10 +286,21 @@ export async function buildSources(
   const named = symbols.length > 0;
   if (!symbols.length && sources.market?.listSymbols) symbols = await sources.market.listSymbols();
   if (!sources.market || !symbols.length) return { sources, symbols, renamed: [] };
-  return {
-    sources,
-    ...await resolveMarketSymbols(sources.market, { symbols, from: a.from, to: a.to }, { each: named }),
-  };
+  const got = await resolveMarketSymbols(sources.market, { symbols, from: a.from, to: a.to }, {
+    each: named,
+  });
+  // a source of fixed extent (a CSV folder): prices asked past it would be cut to it without a word, as the
+  // research run refuses it (a live source's --to after its last bar is normal)
+  const held = a.kinds.includes("prices") ? await sources.market.extent?.(got.symbols) : null;
+  if (held) {
+    checkRequestedRange(a, held, {
+      from: "--from",
+      to: "--to",
+      data: `the data${named ? ` of ${fewOf(got.symbols, 3)}` : ""} in ${sources.market.name}`,
+      whole: true,
+    });
+  }
+  return { sources, symbols: got.symbols, renamed: got.renamed };
 }
 
 /** The summary table of a run. */

@@ -316,6 +316,50 @@ Deno.test("collect cli: a symbol or a range the market source lacks exits 2 befo
   });
 });
 
+Deno.test("collect cli: a range reaching past a CSV folder's data exits 2 before any store exists, naming the data's range", async () => {
+  await refusedBeforeWork((store) => {
+    const csv = ["--source", "csv", "--data-dir", ETF, "--store-dir", store, "--quiet"];
+    return [
+      [
+        [...csv, "--symbols", "SPY", "--from", "2022-11-01", "--to", "2023-01-10"],
+        /^error: --to 2023-01-10: the data of SPY in csv:yahoo-daily ends 2022-11-18 \(it holds 2000-01-03\.\.2022-11-18; pass --to 2022-11-18 or earlier\)$/m,
+      ],
+      [
+        [...csv, "--symbols", "SPY", "--from", "1999-11-01", "--to", "2000-02-01", "--dry-run"],
+        /^error: --from 1999-11-01: the data of SPY in csv:yahoo-daily begins 2000-01-03 \(it holds 2000-01-03\.\.2022-11-18; pass --from 2000-01-03 or later\)$/m,
+      ],
+      // every symbol of the folder when none is named
+      [
+        [...csv, "--from", "2022-11-01", "--to", "2023-01-10"],
+        /^error: --to 2023-01-10: the data in csv:yahoo-daily ends 2022-11-18 /,
+      ],
+    ];
+  });
+  // a weekend after the last bar (2022-11-18 is a Friday) is no session the data misses
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await capture([
+      ...[
+        "--source",
+        "csv",
+        "--data-dir",
+        ETF,
+        "--symbols",
+        "SPY",
+        "--from",
+        "2022-11-14",
+        "--to",
+        "2022-11-20",
+      ],
+      ...["--store-dir", `${dir}/store`, "--quiet"],
+    ]);
+    equal(r.code, 0, r.err);
+    ok(/prices\s+SPY\s+ok\s+2022-11-14\.\.2022-11-20\s+5\s+5/.test(r.out), r.out);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("collect: Yahoo prices ending before the last session say a later split stays in their scale", () => {
   const a = { source: "yahoo" as const, kinds: ["prices" as const], to: "2022-01-28" };
   ok(yahooScaleNote(a, "2026-12-04").includes("a split after 2022-01-28 is not named"));

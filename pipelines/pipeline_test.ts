@@ -14,11 +14,10 @@ import {
   type SyntheticMarket,
 } from "@lib/sources/mod.ts";
 import { barToRow, openEmbeddedStores } from "@lib/store/mod.ts";
-import { ensureTables } from "./collect/mod.ts";
+import { checkRequestedRange, ensureTables } from "./collect/mod.ts";
 import { UNLIMITED_MOE } from "@lib/workflow/mod.ts";
 import { loadConfig, specFromConfig } from "./config.ts";
 import {
-  checkRequestedRange,
   checkRowUniverse,
   flatMoeNote,
   noNewsNote,

@@ -3,7 +3,7 @@
  * report. Each step is its own function in `steps/`; this file only wires them and times them.
  * @module
  */
-import { ConfigError, fewOf, type IsoDate, nyDate, sessions, type UniverseMember } from "@lib/core/mod.ts";
+import { ConfigError, fewOf, type IsoDate, nyDate, type UniverseMember } from "@lib/core/mod.ts";
 import { basename } from "node:path";
 import type { MarketSource } from "@lib/sources/mod.ts";
 import { openStores, type Stores } from "@lib/store/mod.ts";
@@ -23,7 +23,7 @@ import {
 import { featureWarmup } from "@lib/features/mod.ts";
 import { type Config, segmentChoice, specFromConfig } from "./config.ts";
 import { newsScorerFor } from "./lm.ts";
-import { checkEachHasBars } from "./collect/mod.ts";
+import { checkEachHasBars, checkRequestedRange } from "./collect/mod.ts";
 import { marketNewsFiles, sourceFromConfig, specForSource } from "./source.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import {
@@ -94,30 +94,6 @@ async function requestFor(cfg: Config, source: MarketSource) {
   const to = cfg.source.to ?? dates?.[dates.length - 1] ?? nyDate(Date.now());
   const { symbols, members, universe, leftOut } = await runUniverse(cfg.source, source, from, to);
   return { symbols, from, to, members, universe, leftOut };
-}
-
-/**
- * Refuses a requested range (`--from`/`--to`, `source.from`/`source.to`) that reaches past the data of the run's
- * symbols: a session before the first bar any of them has, or after the last (the run would quietly use the
- * data's range instead; a symbol listed later than `from` is the late-listed note's, not this).
- */
-export function checkRequestedRange(
-  requested: { from: IsoDate | null; to: IsoDate | null },
-  data: readonly [IsoDate, IsoDate],
-): void {
-  const [first, last] = data;
-  if (requested.from !== null && requested.from < first && sessions(requested.from, first).length > 1) {
-    throw new ConfigError(
-      `--from (source.from) ${requested.from}: the data of the run's symbols begins ${first} (no bar before it; ` +
-        `pass --from ${first} or later)`,
-    );
-  }
-  if (requested.to !== null && requested.to > last && sessions(last, requested.to).length > 1) {
-    throw new ConfigError(
-      `--to (source.to) ${requested.to}: the data of the run's symbols ends ${last} (no bar after it; pass ` +
-        `--to ${last} or earlier)`,
-    );
-  }
 }
 
 /** Sorted unique sessions of the fetched bars. */

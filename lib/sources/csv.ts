@@ -847,14 +847,20 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
     );
   }
 
-  function coverage(): string {
+  /** The first and last date of `list`'s series (null when none holds a date). */
+  function span(list: Iterable<Series>): [IsoDate, IsoDate] | null {
     let a = "", z = "";
-    for (const s of series.values()) {
+    for (const s of list) {
       if (s.dates.length === 0) continue;
       if (a === "" || s.dates[0] < a) a = s.dates[0];
       if (z === "" || s.dates[s.dates.length - 1] > z) z = s.dates[s.dates.length - 1];
     }
-    return a === "" ? "nothing" : `${a}..${z}`;
+    return a === "" ? null : [a, z];
+  }
+
+  function coverage(): string {
+    const all = span(series.values());
+    return all ? `${all[0]}..${all[1]}` : "nothing";
   }
 
   return {
@@ -882,6 +888,11 @@ export function createCsvSource(opts: CsvSourceOptions): CsvSource {
       });
       checkNotEmpty(name, req, out, coverage());
       return out;
+    },
+    /** The files' first and last date of `symbols` (an unknown symbol throws, as in `bars`). */
+    async extent(symbols: string[]) {
+      await ensure(symbols);
+      return span(await lookupAll(symbols));
     },
     /** CSV files carry no corporate actions: validates the request and returns `[]`. */
     async actions(req: BarRequest) {

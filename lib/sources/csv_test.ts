@@ -262,6 +262,29 @@ Deno.test("csv: a bar on a day the exchange did not trade (weekend, holiday) is 
   }
 });
 
+Deno.test("csv: extent is the files' first and last date of the symbols asked (any case); an unknown symbol throws", async () => {
+  const src = csvPresets.yahooDaily(YAHOO);
+  deepEqual(await src.extent!(["SPY"]), ["2000-01-03", "2022-11-18"]);
+  const dir = tempDir();
+  try {
+    const head = "Date,Open,High,Low,Close,Adj Close,Volume\n";
+    writeFileSync(join(dir, "AAA.csv"), `${head}2016-05-31,1,1,1,1,1,10\n2016-06-01,1,1,1,1,1,10\n`);
+    writeFileSync(join(dir, "BBB.csv"), `${head}2016-06-01,1,1,1,1,1,10\n2016-06-03,1,1,1,1,1,10\n`);
+    const files = createCsvSource({
+      files: [join(dir, "AAA.csv"), join(dir, "BBB.csv")],
+      layout: "file-per-symbol",
+    });
+    deepEqual(await files.extent!(["BBB"]), ["2016-06-01", "2016-06-03"]);
+    deepEqual(await files.extent!(["aaa", "BBB"]), ["2016-05-31", "2016-06-03"]);
+    await rejects(
+      files.extent!(["CCC"]),
+      (e: unknown) => e instanceof DataSourceError && /unknown symbol CCC/.test(e.message),
+    );
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
 Deno.test("csv: a symbol whose own file holds no bar is named as such, not as unknown", async () => {
   const dir = tempDir();
   try {

@@ -33,6 +33,11 @@ export interface MarketSource {
   listSymbols?(): Promise<string[]>;
   /** Daily bars per symbol, ascending by date. */
   bars(req: BarRequest): Promise<Map<string, Bar[]>>;
+  /**
+   * The first and last date the source holds for `symbols`, when its data is fixed (CSV files): a range past
+   * it has no bar there, ever (null when they have none). Live sources, whose data grows, have none.
+   */
+  extent?(symbols: string[]): Promise<readonly [IsoDate, IsoDate] | null>;
   /** Splits and dividends with ex-date in the range. */
   actions?(req: BarRequest): Promise<CorporateAction[]>;
   /** News items about the symbols published in the range (sorted by `publishedAt`). */

@@ -6,12 +6,14 @@
  */
 import {
   type Bar,
+  ConfigError,
   type CorporateAction,
   fewOf,
   InputError,
   type IsoDate,
   oneLine,
   openTime,
+  sessions,
   sha256Hex,
   StoreError,
 } from "@lib/core/mod.ts";
@@ -154,6 +156,57 @@ export async function resolveMarketSymbols(
   }
   if (opts.each) await checkEachHasBars(market, got, req);
   return { symbols, renamed, last };
+}
+
+/**
+ * Which ends of a requested range reach past `data` (the first and last date held): `before` when `from` is a
+ * session or more before the first date, `after` when `to` is a session or more after the last (a weekend or
+ * holiday between them is not a session the data misses). A null end reaches nowhere.
+ */
+export function rangePastData(
+  requested: { from?: IsoDate | null; to?: IsoDate | null },
+  data: readonly [IsoDate, IsoDate],
+): { before: boolean; after: boolean } {
+  const [first, last] = data;
+  const { from, to } = requested;
+  return {
+    before: from != null && from < first && sessions(from, first).length > 1,
+    after: to != null && to > last && sessions(last, to).length > 1,
+  };
+}
+
+/**
+ * Refuses (`ConfigError`, one line naming the flag and where the data begins or ends) a requested range that
+ * reaches past the data of a run's symbols (`rangePastData`): a session before the first bar any of them has,
+ * or after the last. The research run (`--from`/`--to`, `source.from`/`source.to`) and `collect` from a source
+ * of fixed extent (a CSV folder) would otherwise quietly use the data's range instead; a symbol listed later
+ * than `from` is the late-listed note's, not this. `names` says how the flags and the data are named; with
+ * `whole`, `data` is all the data holds, and the message names that range.
+ */
+export function checkRequestedRange(
+  requested: { from: IsoDate | null; to: IsoDate | null },
+  data: readonly [IsoDate, IsoDate],
+  names: { from: string; to: string; data: string; whole?: boolean } = {
+    from: "--from (source.from)",
+    to: "--to (source.to)",
+    data: "the data of the run's symbols",
+  },
+): void {
+  const [first, last] = data;
+  const past = rangePastData(requested, data);
+  const held = (side: string) => names.whole ? `it holds ${first}..${last}` : `no bar ${side} it`;
+  if (past.before) {
+    throw new ConfigError(
+      `${names.from} ${requested.from}: ${names.data} begins ${first} (${held("before")}; pass --from ` +
+        `${first} or later)`,
+    );
+  }
+  if (past.after) {
+    throw new ConfigError(
+      `${names.to} ${requested.to}: ${names.data} ends ${last} (${held("after")}; pass --to ${last} or ` +
+        `earlier)`,
+    );
+  }
 }
 
 /**
