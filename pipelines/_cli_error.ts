@@ -43,6 +43,16 @@ export function parseArgsOnce<const T extends ParseArgsConfig>(config: T): Retur
 }
 
 /**
+ * The refusal of a comma-separated list (`list`, as given; `names`, its items) that names an item twice:
+ * `s3 is given twice (in "s3,s3")`, or null when none is. Lists of distinct items (`--stores`, `--kinds`,
+ * `--what`) are refused, not collapsed without a word.
+ */
+export function givenTwice(names: readonly string[], list: string): string | null {
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  return twice === undefined ? null : `${twice} is given twice (in ${JSON.stringify(list)})`;
+}
+
+/**
  * Parses `argv` strictly against `options` with {@link parseArgsOnce} (positionals allowed where `positionals`
  * is true, the default), an unknown, malformed or repeated flag a one-line `ConfigError`.
  */

@@ -23,6 +23,11 @@ async function capture(argv: string[]): Promise<{ code: number; out: string; err
 Deno.test("collect cli: user mistakes are one-line errors with exit code 2", async () => {
   throws(() => parseCollectArgs(["--source", "bloomberg"]), ConfigError);
   throws(() => parseCollectArgs(["--symbols", "A", "--kinds", "prices,tweets"]), ConfigError);
+  // a kind given twice is refused, as --stores refuses a backend given twice (it was collapsed without a word)
+  throws(
+    () => parseCollectArgs(["--symbols", "A", "--kinds", "prices,news,prices"]),
+    /^ConfigError: --kinds: prices is given twice \(in "prices,news,prices"\)$/,
+  );
   throws(
     () => parseCollectArgs(["--symbols", "AAPL,../../etc/passwd"]),
     /--symbols: "..\/..\/etc\/passwd" is not a symbol/,

@@ -11,8 +11,9 @@
  * Every file is written to a temporary name first; then all are renamed into place and the manifest (itself
  * written to a temporary name and renamed) updated, so a killed export leaves the previous files and manifest as
  * they were, and a re-run rewrites the same bytes. Every flag, the config file, the store (`--store-dir`, else
- * the `dataDir` of `--config`, must hold one: an export never creates it) and each `--symbols` the store must
- * hold are checked, and every file's rows computed, before the first file is written: a refused export writes
+ * the `dataDir` of `--config`, must hold one: an export never creates it), each `--symbols` the store must
+ * hold and a `--from`/`--to` it must hold a row of each kind in (one reaching past its dates is said in a note)
+ * are checked, and every file's rows computed, before the first file is written: a refused export writes
  * nothing. An `--out` that is the embedded store's folder or inside it (links resolved) is refused.
  * @module
  */
@@ -61,6 +62,7 @@ import {
   asConfigError,
   checkOutsideStore,
   checkWritableDir,
+  givenTwice,
   parseArgsOnce,
   reportCliError,
 } from "./_cli_error.ts";
@@ -75,6 +77,7 @@ import {
   ownMarketContext,
 } from "./steps/market.ts";
 import { sourceFromConfig, specForSource } from "./source.ts";
+import { rangePastData } from "./collect/mod.ts";
 import { withNewsScorer } from "./lm.ts";
 import type { Progress } from "./progress.ts";
 import {
@@ -610,6 +613,56 @@ function exportSegments(from: IsoDate, to: IsoDate, purge: number): SegmentSpec 
   return { train: [from, to], valid: [v, v], test: [t, t], purge, embargo: 0 };
 }
 
+/** The first and last date of the rows of `t` the store holds for `symbols` (all when absent); null: none. */
+async function storedDates(
+  stores: Stores,
+  t: TableSchema,
+  symbols: string[] | undefined,
+): Promise<[IsoDate, IsoDate] | null> {
+  if (!(await stores.tables.hasTable(t.name))) return null;
+  const where = whereOf(t, { symbols });
+  const [first] = await stores.tables.query(t.name, { where, orderBy: ["date"], limit: 1 });
+  if (!first) return null;
+  const [last] = await stores.tables.query(t.name, { where, orderBy: ["-date"], limit: 1 });
+  return [String(first.date), String(last.date)];
+}
+
+/**
+ * Checks the range asked (`--from`/`--to`) against the rows of `t` the store holds for `--symbols`, for the
+ * file of `kind` (the feature table is read from `bars`): no row in it is a `ConfigError` naming the dates the
+ * store holds (an empty file would replace the last export's, with exit 0), as the feature table refuses; a range
+ * reaching a session or more past them is said in a one-line note (its file holds what the store has).
+ */
+async function checkRangeHeld(
+  stores: Stores,
+  t: TableSchema,
+  kind: ExportKind,
+  filter: ExportFilter,
+  log: (s: string) => void,
+): Promise<void> {
+  if (!filter.from && !filter.to) return;
+  const asked = [filter.from && `--from ${filter.from}`, filter.to && `--to ${filter.to}`].filter(Boolean)
+    .join(" ");
+  const of = filter.symbols ? ` for ${filter.symbols.join(",")}` : "";
+  const held = await storedDates(stores, t, filter.symbols);
+  const rows = held ? await stores.tables.count(t.name, whereOf(t, filter)) : 0;
+  if (rows === 0) {
+    throw new ConfigError(
+      `no stored ${t.name}${of} in the range asked (${asked}; the store holds ${
+        held ? `them from ${held[0]} to ${held[1]}` : "none"
+      })`,
+    );
+  }
+  const past = rangePastData(filter, held!);
+  if (past.before || past.after) {
+    log(
+      `${kind}: ${asked} reaches past the stored ${t.name}${of} (${held![0]}..${
+        held![1]
+      }): the file holds those dates only`,
+    );
+  }
+}
+
 /**
  * Refuses symbols the store holds no row of in any of `tables` (a mistyped symbol would give an empty file
  * with exit 0): a `ConfigError` naming them.
@@ -774,7 +827,7 @@ export const EXPORT_USAGE =
   Writes the chosen tables from the stores to DIR, one file each (--format: parquet when not given, or csv),
   and DIR/manifest.json (rows, columns, known_at range, filter and a SHA-256 of the rows per file); a killed
   or refused export leaves the previous files. The store is --store-dir when given, else the dataDir of --config (default ./data); it must exist
-  (it is never created) and hold every symbol of --symbols.`;
+  (it is never created) and hold every symbol of --symbols, and a row of each kind in --from..--to.`;
 
 /** Parses and checks the flags (a `ConfigError` with a one-line message before any work). */
 export function parseExportArgs(argv: string[]): ExportArgs {
@@ -805,6 +858,8 @@ export function parseExportArgs(argv: string[]): ExportArgs {
       throw new ConfigError(`--what: unknown ${JSON.stringify(w)} (${EXPORT_KINDS.join(", ")})`);
     }
   }
+  const twice = givenTwice(what, v.what);
+  if (twice) throw new ConfigError(`--what: ${twice}`);
   if (!(FRAME_FORMATS as readonly string[]).includes(v.format!)) {
     throw new ConfigError(`--format: unknown ${JSON.stringify(v.format)} (${FRAME_FORMATS.join(", ")})`);
   }
@@ -815,7 +870,7 @@ export function parseExportArgs(argv: string[]): ExportArgs {
   const normalized = given && normalizeSymbols(given, "--symbols", ConfigError);
   const symbols = normalized?.symbols;
   return {
-    what: [...new Set(what)] as ExportKind[],
+    what: what as ExportKind[],
     format: v.format as FrameFormat,
     out: v.out,
     backends: chosenBackends(v.stores, Deno.env.get("FMAI_STORES")),
@@ -870,6 +925,10 @@ export async function runExport(a: ExportArgs, stores: Stores, log: (s: string) 
   if (a.filter.symbols) {
     const read = a.what.includes("features") && !tables.includes(BARS) ? [...tables, BARS] : tables;
     await checkSymbolsHeld(stores, read, a.filter.symbols);
+  }
+  // a range with no stored row of a kind is refused before any is read (as the feature table refuses it)
+  for (const w of a.what) {
+    await checkRangeHeld(stores, w === "features" ? BARS : byName.get(w)!, w, a.filter, log);
   }
   const prepared = await prepareTables(stores, tables, a.filter);
   if (a.what.includes("features")) prepared.push(await prepareFeatures(stores, cfg!, a.filter, log));

@@ -345,7 +345,11 @@ Deno.test("export flags: a bad kind, format, date or a missing flag is a one-lin
     () => parseExportArgs(["--what", "bars", "--out", "x", "--stores", "mongo"]),
     /unknown store backend mongo/,
   );
-  deepEqual(parseExportArgs(["--what", "bars,bars", "--out", "x", "--symbols", "A,B"]).what, ["bars"]);
+  // a kind given twice is refused, as --stores refuses a backend given twice (it was collapsed without a word)
+  throws(
+    () => parseExportArgs(["--what", "bars,signals,bars", "--out", "x", "--symbols", "A,B"]),
+    (e) => e instanceof ConfigError && e.message === '--what: bars is given twice (in "bars,signals,bars")',
+  );
   // no kind at all: refused (it wrote a manifest of no file and exited 0)
   throws(
     () => parseExportArgs(["--what", ",", "--out", "x"]),
@@ -432,6 +436,18 @@ Deno.test("export: a bad config file, a symbol the store does not hold or an emp
   try {
     await runExport(args(`${dir}/o`, "bars"), a);
     const before = await filesOf(`${dir}/o`);
+    const [first, last] = [
+      await a.tables.query("bars", { orderBy: ["date"], limit: 1 }),
+      await a.tables.query("bars", { orderBy: ["-date"], limit: 1 }),
+    ].map((r) => String(r[0].date));
+    const signals = (await a.tables.query("signals", { orderBy: ["date"] })).map((r) => String(r.date));
+    // a Saturday and Sunday inside the stored range
+    let sat = first;
+    while (new Date(`${sat}T12:00:00Z`).getUTCDay() !== 6) {
+      sat = new Date(Date.parse(`${sat}T12:00:00Z`) + 864e5).toISOString().slice(0, 10);
+    }
+    const sun = new Date(Date.parse(`${sat}T12:00:00Z`) + 864e5).toISOString().slice(0, 10);
+    const held = `the store holds them from ${first} to ${last}`;
     const cases: [string[], RegExp][] = [
       [["--what", "bars,features", "--config", `${dir}/nonexistent.yaml`], /^cannot read config file /],
       [["--what", "bars", "--config", `${dir}/nonexistent.yaml`], /^cannot read config file /],
@@ -441,7 +457,36 @@ Deno.test("export: a bad config file, a symbol the store does not hold or an emp
         /^--symbols: the store holds no NOPE,NADA \(in bars\)$/,
       ],
       [["--what", "signals,features", "--symbols", "NOPE"], /the store holds no NOPE \(in signals, bars\)$/],
-      [["--what", "bars,features", "--from", "2099-01-01"], /^no stored bars in the range asked$/],
+      // a range with no stored row of a kind: refused naming the dates the store holds (bars wrote an empty
+      // file over the previous one, exit 0), whatever the kind
+      [
+        ["--what", "bars,features", "--from", "2099-01-01"],
+        new RegExp(`^no stored bars in the range asked \\(--from 2099-01-01; ${held}\\)$`),
+      ],
+      [
+        ["--what", "bars", "--from", "2099-01-01", "--to", "2099-06-30"],
+        new RegExp(`^no stored bars in the range asked \\(--from 2099-01-01 --to 2099-06-30; ${held}\\)$`),
+      ],
+      [
+        ["--what", "features", "--to", "1999-01-01", "--symbols", "SYN01"],
+        new RegExp(`^no stored bars for SYN01 in the range asked \\(--to 1999-01-01; ${held}\\)$`),
+      ],
+      [
+        ["--what", "bars", "--from", sat, "--to", sun],
+        new RegExp(`^no stored bars in the range asked \\(--from ${sat} --to ${sun}; ${held}\\)$`),
+      ],
+      [
+        ["--what", "bars,signals", "--to", first],
+        new RegExp(
+          `^no stored signals in the range asked \\(--to ${first}; the store holds them from ${
+            signals[0]
+          } to ${signals.at(-1)}\\)$`,
+        ),
+      ],
+      [
+        ["--what", "predictions", "--to", first, "--symbols", "SYN00"],
+        /^no stored predictions for SYN00 in the range asked \(--to \S+; the store holds them from /,
+      ],
     ];
     for (const [flags, want] of cases) {
       for (const out of [`${dir}/o`, `${dir}/fresh`]) {
@@ -461,6 +506,56 @@ Deno.test("export: a bad config file, a symbol the store does not hold or an emp
     // a file where the folder should be: refused before any work
     await Deno.writeTextFile(`${dir}/file`, "x");
     await rejects(() => runExport(args(`${dir}/file`, "bars"), a), /^ConfigError: --out /);
+  } finally {
+    await a.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("export: a range reaching past the stored dates of a kind is said in one line; its file holds the dates stored", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-" });
+  const a = await seeded(`${dir}/a`);
+  try {
+    const [first, last] = [
+      await a.tables.query("bars", { orderBy: ["date"], limit: 1 }),
+      await a.tables.query("bars", { orderBy: ["-date"], limit: 1 }),
+    ].map((r) => String(r[0].date));
+    const [sFirst, sLast] = [
+      await a.tables.query("signals", { orderBy: ["date"], limit: 1 }),
+      await a.tables.query("signals", { orderBy: ["-date"], limit: 1 }),
+    ].map((r) => String(r[0].date));
+    const log: string[] = [];
+    const out = await runExport(
+      parseExportArgs([
+        "--what",
+        "bars,signals",
+        "--from",
+        "2000-01-03",
+        "--to",
+        sFirst,
+        "--symbols",
+        "SYN00",
+        "--out",
+        `${dir}/o`,
+      ]),
+      a,
+      (s) => log.push(s),
+    );
+    const notes = log.filter((l) => !/ rows -> /.test(l));
+    deepEqual(notes, [
+      `bars: --from 2000-01-03 --to ${sFirst} reaches past the stored bars for SYN00 (${first}..${last}): the file holds those dates only`,
+      `signals: --from 2000-01-03 --to ${sFirst} reaches past the stored signals for SYN00 (${sFirst}..${sLast}): the file holds those dates only`,
+    ]);
+    equal(out.bars.rows, await a.tables.count("bars", { symbol: "SYN00", date: { lte: sFirst } }));
+    equal(out.signals.rows, 1);
+    // inside the stored range, or past it by a weekend or holiday only: no note
+    log.length = 0;
+    await runExport(
+      parseExportArgs(["--what", "bars", "--from", first, "--to", last, "--out", `${dir}/o`]),
+      a,
+      (s) => log.push(s),
+    );
+    deepEqual(log.filter((l) => !/ rows -> /.test(l)), []);
   } finally {
     await a.close();
     await Deno.remove(dir, { recursive: true });

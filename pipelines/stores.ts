@@ -21,6 +21,7 @@ import {
   type TableQuery,
 } from "@lib/store/mod.ts";
 import { mergeChecked, parseYamlText } from "./config.ts";
+import { givenTwice } from "./_cli_error.ts";
 import {
   checkMongoSettings,
   checkMySqlSettings,
@@ -51,14 +52,13 @@ export function parseBackends(list: string | undefined): BackendName[] {
       `store backends: no name in ${JSON.stringify(list)} (embedded, ${SERVER_BACKENDS.join(", ")})`,
     );
   }
-  for (const [i, n] of names.entries()) {
+  for (const n of names) {
     if (n !== "embedded" && !(SERVER_BACKENDS as readonly string[]).includes(n)) {
       throw new ConfigError(`unknown store backend ${n} (embedded, ${SERVER_BACKENDS.join(", ")})`);
     }
-    if (names.indexOf(n) !== i) {
-      throw new ConfigError(`store backend ${n} is given twice (in ${JSON.stringify(list)})`);
-    }
   }
+  const twice = givenTwice(names, list);
+  if (twice) throw new ConfigError(`store backend ${twice}`);
   return names as BackendName[];
 }
 

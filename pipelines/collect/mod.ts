@@ -5,6 +5,7 @@
  * @module
  */
 import type { Stores } from "@lib/store/mod.ts";
+import { givenTwice } from "../_cli_error.ts";
 import type { Progress } from "../progress.ts";
 import {
   COLLECT_KINDS,
@@ -43,15 +44,16 @@ export const COLLECT_STEPS: Record<CollectKind, CollectStep> = {
   charts: chartsStep,
 };
 
-/** Parses a comma-separated kind list; `RangeError` naming an unknown kind. */
+/** Parses a comma-separated kind list; `RangeError` naming an unknown kind or one given twice. */
 export function parseKinds(list: string): CollectKind[] {
-  const out: CollectKind[] = [];
-  for (const k of list.split(",").map((s) => s.trim()).filter(Boolean)) {
+  const out = list.split(",").map((s) => s.trim()).filter(Boolean) as CollectKind[];
+  for (const k of out) {
     if (!(COLLECT_KINDS as readonly string[]).includes(k)) {
       throw new RangeError(`unknown kind ${JSON.stringify(k)} (one of ${COLLECT_KINDS.join(", ")})`);
     }
-    if (!out.includes(k as CollectKind)) out.push(k as CollectKind);
   }
+  const twice = givenTwice(out, list);
+  if (twice) throw new RangeError(twice);
   if (!out.length) throw new RangeError("no kind given");
   // run in the canonical order (charts after prices)
   return COLLECT_KINDS.filter((k) => out.includes(k));
