@@ -8,7 +8,8 @@
  * export folder (`deno task export`): as a target every table is written there as Parquet with its manifest
  * (documents and objects are not tables and are not copied, which the copy says); as a source its store tables
  * are checked against the manifest's row counts and checksums, then upserted.
- * The source is checked before the target is opened (an embedded target is created when missing): an embedded
+ * The source is checked before the target is opened (an embedded target is created when missing; its folder,
+ * as a Parquet target's, must be one that can be written, checked before the source is read): an embedded
  * source store must exist (never created), a Parquet folder is read whole first, and both sides naming the
  * same stores (`embedded` and `embedded,` alike, or `embedded:DIR` of the `--store-dir` folder) is refused, and
  * so is a target folder (`parquet:DIR`, an embedded store's) that is the embedded source's folder or inside it
@@ -190,6 +191,11 @@ async function main(argv: string[]): Promise<number> {
           }); ` +
           `leave it out`,
       );
+    }
+    // an embedded target's folder that cannot be created or written (a file, a read-only folder) is refused now,
+    // as a Parquet target's is, not when it is opened after the source was read
+    if (dstCfg !== null && embeddedParts(dstCfg).length) {
+      await checkWritableDir(dst.dir, v.to.startsWith(EMBEDDED_PREFIX) ? "--to" : "--store-dir");
     }
     if (src.kind === "parquet") {
       if (dst.kind === "parquet") {

@@ -387,6 +387,49 @@ Deno.test("store:copy CLI: a mistyped --store-dir, a missing Parquet folder or t
   }
 });
 
+Deno.test("store:copy CLI: an embedded target folder that is a file or cannot be written is refused before the source is read (exit 2), as a Parquet one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-copy-target-" });
+  try {
+    const a = await seeded(`${dir}/a`);
+    await a.close();
+    let r = await storeCopy("--from", "embedded", "--to", `parquet:${dir}/pq`, "--store-dir", `${dir}/a`);
+    equal(r.code, 0, r.err);
+    await Deno.writeTextFile(`${dir}/file`, "x");
+    const notDir = `${dir}/file: ${dir}/file is not a directory`;
+    const cases: [string[], string][] = [
+      // it failed with exit 1 (File exists: mkdir) after the source store was opened
+      [["--from", "embedded", "--to", `embedded:${dir}/file`, "--store-dir", `${dir}/a`], `--to ${notDir}`],
+      [["--from", "embedded", "--to", `parquet:${dir}/file`, "--store-dir", `${dir}/a`], `--to ${notDir}`],
+      [["--from", `parquet:${dir}/pq`, "--to", `embedded:${dir}/file`], `--to ${notDir}`],
+      [
+        ["--from", `parquet:${dir}/pq`, "--to", "embedded", "--store-dir", `${dir}/file/x`],
+        `--store-dir ${dir}/file/x: ${dir}/file is not a directory`,
+      ],
+    ];
+    // a read-only folder (where its bits bind: root may write in it all the same)
+    await Deno.mkdir(`${dir}/ro`);
+    await Deno.chmod(`${dir}/ro`, 0o555);
+    const bound = await Deno.makeTempFile({ dir: `${dir}/ro` }).then(Deno.remove, () => "bound");
+    if (bound === "bound") {
+      cases.push([
+        ["--from", "embedded", "--to", `embedded:${dir}/ro`, "--store-dir", `${dir}/a`],
+        `--to ${dir}/ro: cannot write in ${dir}/ro`,
+      ]);
+    }
+    for (const [args, want] of cases) {
+      r = await storeCopy(...args);
+      equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
+      equal(r.err.split("\n").length, 1, r.err);
+      ok(r.err.startsWith(`error: ${want}`), r.err);
+    }
+    equal(await Deno.readTextFile(`${dir}/file`), "x");
+    deepEqual([...Deno.readDirSync(`${dir}/ro`)], []);
+  } finally {
+    await Deno.chmod(`${dir}/ro`, 0o755).catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("store:copy and export CLI: a destination folder inside the store they read is refused (exit 2), nothing written", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-copy-into-" });
   try {
