@@ -77,22 +77,50 @@ export async function readKeyFile(path: string): Promise<ApiKeyRecord[]> {
   }
 }
 
+/**
+ * Runs a file-system step on the key file, its folder or its lock; a failure (a read-only file system, a folder
+ * that is a file, no permission: any OS error) is a one-line `ConfigError` saying what could not be done.
+ */
+async function onKeyFile<T>(what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    throw new ConfigError(`${what} (FMAI_API_KEYS_FILE): ${oneLine(e)}`, { cause: e });
+  }
+}
+
+/** Creates the key file's folder (mode 0700) when missing. */
+async function makeKeyFileFolder(path: string): Promise<void> {
+  const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+  await onKeyFile(
+    `cannot create the folder ${dir} of api key file ${path}`,
+    () => Deno.mkdir(dir, { recursive: true, mode: 0o700 }),
+  );
+}
+
 /** Writes the key file whole (a temporary file renamed over it, mode 0600). */
 export async function writeKeyFile(path: string, keys: ApiKeyRecord[]): Promise<void> {
-  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(path, JSON.stringify({ keys }, null, 2) + "\n", { mode: 0o600 });
+  await makeKeyFileFolder(path);
+  await onKeyFile(
+    `cannot write api key file ${path}`,
+    () => writeFileAtomic(path, JSON.stringify({ keys }, null, 2) + "\n", { mode: 0o600 }),
+  );
 }
 
 /**
  * Runs `fn` holding an exclusive lock on the key file (an OS file lock on `<file>.lock`, released when the process
  * ends, killed too): `keys add` and `keys revoke` read, change and rewrite the file, and two at once lost one's
- * change (a key handed out that was never stored, a revocation undone).
+ * change (a key handed out that was never stored, a revocation undone). A folder or lock that cannot be made is a
+ * one-line `ConfigError`, and `fn` does not run.
  */
 export async function withKeyFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
-  const lock = await Deno.open(`${path}.lock`, { create: true, write: true, mode: 0o600 });
+  await makeKeyFileFolder(path);
+  const lock = await onKeyFile(
+    `cannot create the lock ${path}.lock of api key file ${path}`,
+    () => Deno.open(`${path}.lock`, { create: true, write: true, mode: 0o600 }),
+  );
   try {
-    await lock.lock(true);
+    await onKeyFile(`cannot lock api key file ${path} (through ${path}.lock)`, () => lock.lock(true));
     return await fn();
   } finally {
     lock.close(); // closing releases the lock

@@ -425,3 +425,47 @@ Deno.test("serve keys add waits for the key file's lock: a change made under it 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("serve keys: a key file, folder or lock that cannot be made is one line naming it (exit 2), nothing written", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const listing = async () => (await Array.fromAsync(Deno.readDir(dir), (e) => e.name)).sort();
+    let ran = false;
+    const run = () => {
+      ran = true;
+      return Promise.resolve();
+    };
+    // a folder that is a file (as root too: permission bits would not stop it)
+    await Deno.writeTextFile(`${dir}/plain`, "");
+    await rejects(
+      withKeyFileLock(`${dir}/plain/k.json`, run),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message.startsWith(`cannot create the folder ${dir}/plain of api key file ${dir}/plain/k.json`),
+    );
+    // a lock that cannot be opened (a folder where it belongs)
+    await Deno.mkdir(`${dir}/k.json.lock`);
+    await rejects(
+      withKeyFileLock(`${dir}/k.json`, run),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message.startsWith(`cannot create the lock ${dir}/k.json.lock of api key file ${dir}/k.json`),
+    );
+    equal(ran, false, "nothing runs under a lock not held");
+    // a key file that cannot be replaced (a folder that is not empty where it belongs)
+    await Deno.mkdir(`${dir}/d.json/x`, { recursive: true });
+    await rejects(
+      writeKeyFile(`${dir}/d.json`, []),
+      (e: Error) =>
+        e instanceof ConfigError && e.message.startsWith(`cannot write api key file ${dir}/d.json`),
+    );
+    deepEqual(await listing(), ["d.json", "k.json.lock", "plain"], "no temporary file left");
+    // the CLI: one line, exit 2, no stack
+    const r = await serveCli(["keys", "add", "me"], { FMAI_API_KEYS_FILE: `${dir}/plain/k.json` });
+    deepEqual([r.code, r.lines.length], [2, 1], r.lines.join("\n"));
+    ok(r.lines[0].startsWith(`error: cannot create the folder ${dir}/plain of api key file`), r.lines[0]);
+    deepEqual(await listing(), ["d.json", "k.json.lock", "plain"], "nothing written");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
