@@ -44,8 +44,14 @@ const USAGE = `usage: deno task serve [--port 8787] [--hostname 127.0.0.1] [--co
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 
-/** The key file path: `FMAI_API_KEYS_FILE` or `~/.config/fmai/api-keys.json`; never inside the repository. */
+/**
+ * The key file path: `FMAI_API_KEYS_FILE` or `~/.config/fmai/api-keys.json`; never inside the repository. An
+ * empty `FMAI_API_KEYS_FILE` is refused as empty (unset it for the default).
+ */
 export function keysFilePath(env: Record<string, string | undefined> = Deno.env.toObject()): string {
+  if (env.FMAI_API_KEYS_FILE !== undefined && env.FMAI_API_KEYS_FILE.trim() === "") {
+    throw new ConfigError("FMAI_API_KEYS_FILE is empty (unset it for ~/.config/fmai/api-keys.json)");
+  }
   const home = env.HOME ?? env.USERPROFILE;
   const p = env.FMAI_API_KEYS_FILE ?? (home ? `${home}/.config/fmai/api-keys.json` : "");
   if (!p) throw new ConfigError("FMAI_API_KEYS_FILE is not set and there is no HOME");
@@ -165,10 +171,13 @@ async function envKeyRecords(env: Record<string, string | undefined>): Promise<A
   return out;
 }
 
-/** True when the key file is read: `FMAI_API_KEYS_FILE` is set, or neither env variable of keys is. */
+/**
+ * True when the key file is read: `FMAI_API_KEYS_FILE` is set (an empty one too, so `keysFilePath` refuses it),
+ * or neither env variable of keys is.
+ */
 function usesKeyFile(env: Record<string, string | undefined>): boolean {
   return env.FMAI_API_KEY_HASHES === undefined && env.FMAI_API_KEYS === undefined ||
-    Boolean(env.FMAI_API_KEYS_FILE);
+    env.FMAI_API_KEYS_FILE !== undefined;
 }
 
 /** What tells a changed key file (`keys add`/`revoke` replace it by a rename: a new inode); null when absent. */

@@ -27,6 +27,7 @@ Deno.test("serve CLI: the key file must live outside the repository; env keys ar
     ConfigError,
   );
   equal(keysFilePath({ HOME: "/home/u" }), "/home/u/.config/fmai/api-keys.json");
+  throws(() => keysFilePath({ HOME: "/home/u", FMAI_API_KEYS_FILE: "" }), /FMAI_API_KEYS_FILE is empty/);
   const { key, record } = await createApiKey("x");
   const recs = await keyRecords({
     FMAI_API_KEYS: key,
@@ -265,6 +266,14 @@ Deno.test("serve CLI: refused flags and addresses are one line with the right ex
       [["--hostname", "bad host!"], {}, 2, /^error: --hostname: "bad host!" is not a host name/],
       [[], { FMAI_API_KEYS: "fmai_0123abcd_secretsecret" }, 2, /^error: FMAI_API_KEYS: key 1 of 1 is not/],
       [["keys", "list", "--rate", "5"], {}, 2, /^error: --rate does not apply to `keys list`/],
+      // an empty key file variable is refused as empty (it said there was no HOME), by the server too
+      [
+        ["keys", "add", "me"],
+        { FMAI_API_KEYS_FILE: "" },
+        2,
+        /^error: FMAI_API_KEYS_FILE is empty \(unset it/,
+      ],
+      [[], { FMAI_API_KEYS_FILE: " " }, 2, /^error: FMAI_API_KEYS_FILE is empty \(unset it/],
       [["keys", "list", "--port", "1"], {}, 2, /^error: --port does not apply to `serve keys`/],
       [
         ["keys", "add", "me", "--burst", "0.5"],
