@@ -3,7 +3,7 @@
  * (`hono/aws-lambda`): the same app `deno task serve` and the Cloud Run container run. Stores come from the
  * environment (`lambdas/_config.ts`, opened once per container; only the tables and objects the API reads, so a
  * document server cannot delay or fail it); API key hashes from `FMAI_API_KEY_HASHES` (`id:sha256[:rate[:burst]],...`,
- * an SSM parameter); CORS origins from `FMAI_API_CORS_ORIGINS` (off when empty); the model it serves is the
+ * an SSM parameter); CORS origins from `FMAI_API_CORS_ORIGINS` (off when empty; each an origin, as `parseCorsOrigins` checks); the model it serves is the
  * config's `production.model`, read as the `signal` function reads it (`config/default.yaml` packaged beside the
  * bundle, then `FMAI_CONFIG_OVERRIDES`: lambdas/_system_config.ts).
  *
@@ -19,7 +19,14 @@ import process from "node:process";
 import { Buffer } from "node:buffer";
 import { handle } from "hono/aws-lambda";
 import { ConfigError, oneLine, redact, StoreError } from "../lib/core/mod.ts";
-import { createApi, hasDotSegment, KeyRing, parseKeyHashes, SERVE_STORE_PARTS } from "../lib/serve/mod.ts";
+import {
+  createApi,
+  hasDotSegment,
+  KeyRing,
+  parseCorsOrigins,
+  parseKeyHashes,
+  SERVE_STORE_PARTS,
+} from "../lib/serve/mod.ts";
 import { openStores, secretsOf } from "../lib/store/mod.ts";
 import { ensureTables } from "../pipelines/collect/mod.ts";
 import { checkStoreExists, existingOnly } from "../pipelines/stores.ts";
@@ -33,6 +40,8 @@ let ready: Promise<Handler> | null = null;
 export async function buildHandler(env: Env = process.env): Promise<Handler> {
   const keys = parseKeyHashes(env.FMAI_API_KEY_HASHES ?? "");
   if (!keys.length) throw new ConfigError("FMAI_API_KEY_HASHES is empty: no API key could be accepted");
+  // checked as `deno task serve` checks it, before any store opens
+  const corsOrigins = parseCorsOrigins(env.FMAI_API_CORS_ORIGINS);
   // the registry name the signal function registers under (production.model), read from the same config
   const { loaded } = await systemConfigFromEnv(env);
   const configured = configFromEnv(env).store;
@@ -56,7 +65,7 @@ export async function buildHandler(env: Env = process.env): Promise<Handler> {
     stores,
     keys: new KeyRing(keys),
     modelName: loaded.production.model,
-    corsOrigins: (env.FMAI_API_CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    corsOrigins,
   });
   return handle(api.app);
 }

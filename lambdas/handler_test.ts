@@ -173,6 +173,23 @@ Deno.test("lambda api: a malformed FMAI_API_KEY_HASHES is a one-line ConfigError
   );
 });
 
+Deno.test("lambda api: a FMAI_API_CORS_ORIGINS entry that is not an origin is a one-line ConfigError, before any store opens", async () => {
+  const { buildHandler } = await import("./api.ts");
+  await rejects(
+    () =>
+      buildHandler({
+        FMAI_API_KEY_HASHES: `${"ab".repeat(4)}:${"c".repeat(64)}`,
+        FMAI_API_CORS_ORIGINS: "https://ok.example,https://app.example/path",
+        FMAI_DATA_DIR: "/nonexistent/fmai-never",
+      }),
+    (e) =>
+      e instanceof ConfigError &&
+      e.message.startsWith(
+        'FMAI_API_CORS_ORIGINS: "https://app.example/path" (entry 2 of 2) is not an origin',
+      ),
+  );
+});
+
 const DEFAULTS = fileURLToPath(new URL("../config/default.yaml", import.meta.url));
 
 Deno.test("lambda api: it serves the registry name the signal function registers under (production.model)", async () => {

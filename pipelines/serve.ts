@@ -7,7 +7,7 @@
  * (`FMAI_API_KEYS_FILE`, default `~/.config/fmai/api-keys.json`, written by `keys add`; re-read when it changes,
  * so a revocation takes effect within seconds), from `FMAI_API_KEY_HASHES` (`id:sha256[:rate[:burst]],...`, e.g.
  * from a parameter store), or from `FMAI_API_KEYS` (whole keys, hashed at start; for local use and tests).
- * CORS stays off unless `FMAI_API_CORS_ORIGINS` lists origins.
+ * CORS stays off unless `FMAI_API_CORS_ORIGINS` lists origins (checked before anything starts: `parseCorsOrigins`).
  * @module
  */
 import { resolve } from "node:path";
@@ -20,6 +20,7 @@ import {
   createApi,
   createApiKey,
   KeyRing,
+  parseCorsOrigins,
   parseKeyHashes,
   SERVE_STORE_PARTS,
 } from "@lib/serve/mod.ts";
@@ -501,6 +502,7 @@ export async function main(argv: string[]): Promise<number> {
     refuseRateFlags(v, "the server");
     const env = Deno.env.toObject();
     const address = listenAddress(v, env);
+    const corsOrigins = parseCorsOrigins(env.FMAI_API_CORS_ORIGINS);
     const cfg = await loadFlagsConfig(v);
     const keys = await loadKeys(env);
     const storeCfg = await storeConfigFor(cfg.dataDir, chosenBackends(v.stores, env.FMAI_STORES));
@@ -519,7 +521,7 @@ export async function main(argv: string[]): Promise<number> {
         stores,
         modelName: cfg.production.model,
         ...keys,
-        corsOrigins: (env.FMAI_API_CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+        corsOrigins,
         signal: ac.signal,
       });
     } finally {

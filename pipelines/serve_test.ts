@@ -266,6 +266,13 @@ Deno.test("serve CLI: refused flags and addresses are one line with the right ex
       [["--hostname", "bad host!"], {}, 2, /^error: --hostname: "bad host!" is not a host name/],
       [[], { FMAI_API_KEYS: "fmai_0123abcd_secretsecret" }, 2, /^error: FMAI_API_KEYS: key 1 of 1 is not/],
       [["keys", "list", "--rate", "5"], {}, 2, /^error: --rate does not apply to `keys list`/],
+      // a CORS entry that is not an origin is refused before the server starts (it was taken unchecked)
+      [
+        [],
+        { FMAI_API_CORS_ORIGINS: "not-a-url" },
+        2,
+        /^error: FMAI_API_CORS_ORIGINS: "not-a-url" is not an origin/,
+      ],
       // an empty key file variable is refused as empty (it said there was no HOME), by the server too
       [
         ["keys", "add", "me"],

@@ -13,12 +13,14 @@ import { cors } from "hono/cors";
 import { matchedRoutes } from "hono/route";
 import { storedDayScore } from "../backtest/mod.ts";
 import {
+  ConfigError,
   type IsoDate,
   nextSession,
   nyDate,
   oneLine,
   repeatedSymbol,
   SHADOW_SIGNAL_SOURCE,
+  shown,
   StoreError,
 } from "../core/mod.ts";
 import { aliasTarget, type VersionManifest } from "../models/mod.ts";
@@ -60,7 +62,7 @@ export interface ApiOptions {
   keys: Pick<KeyRing, "check">;
   /** Registry name of the fitted system (default `system`). */
   modelName?: string;
-  /** Origins allowed by CORS; empty or absent = CORS off (no CORS headers at all). */
+  /** Origins allowed by CORS (see `parseCorsOrigins`); empty or absent = CORS off (no CORS headers at all). */
   corsOrigins?: string[];
   /** Longest accepted request URL (its path and query, as sent) in bytes (default 2048); longer is 414. */
   maxUrlLength?: number;
@@ -153,6 +155,29 @@ export function requestTarget(url: string): string {
 export function hasDotSegment(target: string): boolean {
   const path = target.split(/[?#]/, 1)[0];
   return path.split(/[/\\]/).some((seg) => /^(?:\.|%2e){1,2}$/i.test(seg));
+}
+
+/**
+ * The CORS origins of `FMAI_API_CORS_ORIGINS` (comma-separated; empty or absent: none, CORS off), as
+ * `deno task serve` and the Lambda `api` read it. Each entry must be an origin: `http` or `https`, a host, an
+ * optional port, nothing else (no path, query, user); it is kept as a browser sends it (`https://A.example:443/`
+ * is `https://a.example`), since the app allows exactly the origins listed. `*` is refused: in a list it would
+ * match no page's origin (name each origin). A bad entry is a one-line `ConfigError` naming `where` and it.
+ */
+export function parseCorsOrigins(text: string | undefined, where = "FMAI_API_CORS_ORIGINS"): string[] {
+  const entries = (text ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return entries.map((entry, i) => {
+    const url = URL.canParse(entry) ? new URL(entry) : null;
+    if (url && (url.protocol === "http:" || url.protocol === "https:") && url.href === `${url.origin}/`) {
+      return url.origin;
+    }
+    const which = entries.length > 1 ? ` (entry ${i + 1} of ${entries.length})` : "";
+    const hint = entry === "*" ? "; a wildcard is not taken, list each origin" : "";
+    throw new ConfigError(
+      `${where}: ${shown(entry)}${which} is not an origin (http or https, a host and an optional port, no ` +
+        `path: e.g. https://a.example, http://localhost:3000${hint})`,
+    );
+  });
 }
 
 /** What a request under `/v1/*` may be refused with besides its own checks: size, key, rate, failures. */

@@ -1,4 +1,4 @@
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { openEmbeddedStores, type Stores } from "../store/mod.ts";
 import {
   type ApiKeyRecord,
@@ -8,6 +8,7 @@ import {
   issuedView,
   KeyRing,
   MAX_INSTANT,
+  parseCorsOrigins,
   parseKeyHashes,
   type ReaderOptions,
   requestTarget,
@@ -16,7 +17,7 @@ import {
 import { rowToSignal, signalToRow } from "../store/mod.ts";
 import { DATES, fillStores, type Fixture, issueRun, MODEL } from "./_test_fixture.ts";
 import { promoteVersion } from "../models/mod.ts";
-import { SHADOW_SIGNAL_SOURCE } from "../core/mod.ts";
+import { ConfigError, SHADOW_SIGNAL_SOURCE } from "../core/mod.ts";
 
 interface Setup {
   stores: Stores;
@@ -478,6 +479,36 @@ Deno.test("serve: models, manifest, scorecard, health, metrics and openapi", asy
   } finally {
     await s.stores.close();
   }
+});
+
+Deno.test("serve: FMAI_API_CORS_ORIGINS takes origins only, kept as a browser sends them; anything else is one line naming it", () => {
+  deepEqual(parseCorsOrigins(undefined), []);
+  deepEqual(parseCorsOrigins(" , "), []);
+  deepEqual(
+    parseCorsOrigins(" https://a.example , http://localhost:3000,HTTPS://B.Example:443/,http://[::1]:8080"),
+    ["https://a.example", "http://localhost:3000", "https://b.example", "http://[::1]:8080"],
+  );
+  for (
+    const bad of [
+      "not-a-url",
+      "*",
+      "a.example",
+      "ftp://a.example",
+      "https://a.example/app",
+      "https://a.example?x",
+      "https://u@a.example",
+      "null",
+    ]
+  ) {
+    throws(
+      () => parseCorsOrigins(`https://ok.example,${bad}`),
+      (e: Error) =>
+        e instanceof ConfigError && !e.message.includes("\n") &&
+        e.message.startsWith(`FMAI_API_CORS_ORIGINS: ${JSON.stringify(bad)} (entry 2 of 2) is not an origin`),
+      bad,
+    );
+  }
+  throws(() => parseCorsOrigins("*"), /a wildcard is not taken, list each origin/);
 });
 
 Deno.test("serve: CORS is off unless origins are configured; store failures are clean 503s", async () => {
