@@ -32,7 +32,7 @@ import { DEFAULT_SPEC, loadSystem, SYSTEM_FORMAT_VERSION } from "@lib/workflow/m
 import { main } from "./signal_cli.ts";
 import { syntheticMarketFor } from "./source.ts";
 import { createProgress } from "./progress.ts";
-import { ensureTables } from "./collect/mod.ts";
+import { ensureTables, runCollect } from "./collect/mod.ts";
 import {
   type CheckResult,
   collectNote,
@@ -1879,6 +1879,45 @@ Deno.test({
     }
   },
 });
+
+storeTest(
+  "signal: a configured symbol the store holds no bar of (--no-collect) is named with the listing warning; the synthetic market's own context stays",
+  async (cfg, stores) => {
+    const m = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 });
+    const syms = (await m.listSymbols!()).sort();
+    const d = m.dates, n = d.length;
+    // fitted on the synthetic market's own context on d[n - 2]; the store then holds d[n - 1] too
+    const first = await runSignal(cfg, { ...quiet, stores, asOf: d[n - 2], now: () => closeTime(d[n - 2]) });
+    equal(first.model, "refit");
+    await runCollect(["prices"], { market: m }, stores, { symbols: syms, from: d[n - 1], to: d[n - 1] });
+    const withZzz = await smallConfig({
+      source: { synthetic: { symbols: 6, sessions: 420, seed: 3 }, symbols: [...syms, "ZZZ"] },
+      production: { drift: { psiWarn: 100, psiFail: 100 } },
+    });
+    const notes: string[] = [];
+    const progress = { ...createProgress({ quiet: true }), note: (t: string) => void notes.push(t) };
+    // it was refused: "was fitted on market context own, this run's is universe", ZZZ never in a check
+    const r = await runSignal(withZzz, {
+      ...quiet,
+      stores,
+      progress,
+      noCollect: true,
+      asOf: d[n - 1],
+      now: () => closeTime(d[n - 1]) + 3_600_000,
+    });
+    ok(
+      notes.includes("market context: the synthetic market's own index and VIX-like series"),
+      notes.join("\n"),
+    );
+    ok(notes.some((x) => x.startsWith(`ZZZ: no bars yet by ${d[n - 1]}`)), notes.join("\n"));
+    equal(r.model, "loaded", "the fitted system serves it: nothing refitted");
+    deepEqual(
+      r.checks.filter((c) => c.name === "ZZZ").map((c) => [c.kind, c.status]),
+      [["listing", "warn"]],
+    );
+    deepEqual(r.signals.map((x) => x.symbol).sort(), syms);
+  },
+);
 
 storeTest(
   "signal: --refit while the challenger is still being scored replaces it, and the run says which pair was compared",

@@ -28,9 +28,12 @@ export function marketSymbols(m: MarketConfig): string[] {
  * The market context a source carries itself when the config names no series (`source.market.index` null): the
  * synthetic market's own index and VIX-like series, each known at its close. The research run, the daily run
  * and the feature export all join it, so a system is served on the context it was fitted on. Undefined for a
- * source without one (csv), when the config names series, and when the source does not hold every traded
- * symbol: a run on real symbols read from the stores (a Lambda's, on the default synthetic config) is not on
- * the synthetic market, so it gets the universe's own index and VIX stand-in.
+ * source without one (csv), when the config names series, and when the source holds none of the traded
+ * symbols: a run on real symbols read from the stores (a Lambda's, on the default synthetic config) is not on
+ * the synthetic market, so it gets the universe's own index and VIX stand-in. A symbol the source does not hold
+ * beside its own (a typo, one never collected) leaves the context as it is: it has no bars and the run names it
+ * (refused when the run collects, a `listing` warning with `--no-collect`); it used to turn the whole run's
+ * context into the universe's, so a system fitted on the synthetic market was refused for it.
  */
 export async function ownMarketContext(
   source: MarketSource,
@@ -41,7 +44,7 @@ export async function ownMarketContext(
   const ctx = (source as { marketContext?: () => MarketInput }).marketContext?.();
   if (!ctx) return undefined;
   const held = new Set(await source.listSymbols?.() ?? []);
-  if (!symbols.every((s) => held.has(s))) return undefined;
+  if (!symbols.some((s) => held.has(s))) return undefined;
   return { ...ctx, vixKnownAt: ctx.vixKnownAt ?? Float64Array.from(ctx.dates, (d) => closeTime(d)) };
 }
 
