@@ -16,7 +16,7 @@ import {
   STORE_FLAGS,
 } from "./_cli_error.ts";
 import { dirname } from "node:path";
-import { runSignal } from "./signal.ts";
+import { gitFromEnv, runSignal } from "./signal.ts";
 import { tfStarterFromEnv } from "./tf_env.ts";
 
 const USAGE = `usage:
@@ -144,6 +144,9 @@ export async function main(argv: string[]): Promise<number> {
     const { config: cfg, notes } = await loadConfigWithNotes({ file: a.config, overrides: a.overrides });
     // the config file may name a csv source too
     checkDemoSource(a.command, cfg.source.kind);
+    // the commit the demo's production step records (FMAI_GIT_SHA, FMAI_GIT_DIRTY), checked as `deno task
+    // signal` checks it, before the research run: not after it, with its store and report written
+    if (a.command === "demo") gitFromEnv(Deno.env.toObject());
     // what loading changed in what the user wrote (`spy` is `SPY`), said before the run
     for (const note of notes) console.log(note);
     // the places the run writes, checked before any work starts

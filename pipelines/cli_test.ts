@@ -11,10 +11,14 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SP500 = fileURLToPath(new URL("../../shared/data/sp500-5yr-ohlcv", import.meta.url));
 const ETF = fileURLToPath(new URL("../../shared/data/us-index-etf-daily-yahoo", import.meta.url));
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "pipelines/cli.ts", ...args],
     cwd: ROOT,
+    env,
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -143,6 +147,35 @@ Deno.test("bad input: one-line typed error, exit code 2, nothing written", async
       /config source\.synthetic\.sessions: 1 is out of range/,
       `${dir}/s14`,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("demo: a bad FMAI_GIT_SHA or FMAI_GIT_DIRTY is refused in one line before the research run, nothing written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-cli-git-" });
+  try {
+    await Deno.writeTextFile(`${dir}/lexicon.yaml`, "news: {scorer: lexicon}\n");
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ FMAI_GIT_SHA: "xyz" }, /^error: FMAI_GIT_SHA: expected a commit \(7 to 40 hex digits/],
+      [{ FMAI_GIT_SHA: "abc1234", FMAI_GIT_DIRTY: "yes" }, /^error: FMAI_GIT_DIRTY must be 1 /],
+      [{ FMAI_GIT_SHA: "", FMAI_GIT_DIRTY: "1" }, /^error: FMAI_GIT_DIRTY is set but FMAI_GIT_SHA is not/],
+    ];
+    for (const [i, [env, pattern]] of cases.entries()) {
+      const store = `${dir}/s${i}`, report = `${dir}/r${i}/demo.html`;
+      // before, the whole research run went first: its summary, `report: ...`, then this error, exit 2
+      const r = await cli(
+        ["demo", "--config", `${dir}/lexicon.yaml`, "--store-dir", store, "--report", report, "--quiet"],
+        env,
+      );
+      equal(r.code, 2, `exit code with ${JSON.stringify(env)}: ${r.stderr}`);
+      const lines = r.stderr.trim().split("\n");
+      equal(lines.length, 1, `one line: ${r.stderr}`);
+      ok(pattern.test(lines[0]), lines[0]);
+      equal(r.stdout, "", "nothing ran");
+      ok(!existsSync(store), "no store");
+      ok(!existsSync(report), "no report");
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
