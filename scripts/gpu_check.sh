@@ -7,9 +7,11 @@
 #
 # Steps: (1) Deno: the one on PATH, else `.gpu/deno.xz` unpacked to /tmp; (2) Vulkan loader: when
 # `ldconfig -p` lists no libvulkan.so.1, the carried Debian loader packages in `.gl/` are unpacked into /
-# (root only); (3) NVIDIA's Vulkan driver file of the container toolkit (/usr/local/nvidia/share/...) is
-# named in VK_DRIVER_FILES when present, since the loader alone did not find it on such machines; (4) the
-# check: WebGPU first, wasm second, in one run; it prints backend, device and wall times and the ratios.
+# (root only); without a loader Deno's WebGPU can still use OpenGL through libEGL.so.1 (Mesa's llvmpipe, a
+# software adapter, on a machine without a GPU), and the line printed says which; (3) NVIDIA's Vulkan driver
+# file of the container toolkit (/usr/local/nvidia/share/...) is named in VK_DRIVER_FILES when present, since
+# the loader alone did not find it on such machines; (4) the check: WebGPU first, wasm second, in one run; it
+# prints backend, device and wall times and the ratios.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
@@ -34,8 +36,13 @@ if ! ldconfig -p 2>/dev/null | grep 'libvulkan\.so\.1' >/dev/null; then
     ldconfig
     [ "$ok" = 1 ] && echo "vulkan loader: unpacked $(ls .gl/*.deb | wc -l) carried packages from .gl/ into /" \
       || echo "vulkan loader: unpacking .gl/*.deb failed"
+  elif ldconfig -p 2>/dev/null | grep 'libEGL\.so\.1' >/dev/null; then
+    # without a Vulkan loader Deno's WebGPU falls back to OpenGL ES through EGL: Mesa's llvmpipe on a GPU-less box
+    echo "vulkan loader: none installed and none unpacked (needs .gl/*.deb, root and dpkg); WebGPU can use" \
+      "only OpenGL through libEGL.so.1 (Mesa's software llvmpipe unless a GPU's EGL driver is installed)"
   else
-    echo "vulkan loader: none installed and none unpacked (needs .gl/*.deb, root and dpkg); WebGPU will find no adapter"
+    echo "vulkan loader: none installed and none unpacked (needs .gl/*.deb, root and dpkg), and no libEGL.so.1" \
+      "for OpenGL: WebGPU will find no adapter"
   fi
 fi
 NV=/usr/local/nvidia/share

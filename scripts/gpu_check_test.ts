@@ -53,3 +53,48 @@ Deno.test("gpu check: flags are checked before any work", () => {
   const lines = formatReports([{ requested: "webgpu", error: "no WebGPU adapter" }]);
   deepEqual(lines, ["webgpu: NOT RUN: no WebGPU adapter"]);
 });
+
+Deno.test("gpu_check.sh: without a Vulkan loader its line says whether WebGPU still has OpenGL (EGL), not 'no adapter'", async () => {
+  // the script alone in a scratch checkout (no .gl/ to unpack), with stand-ins for deno and ldconfig on PATH
+  const dir = await Deno.makeTempDir({ prefix: "fmai-gpu-sh-" });
+  try {
+    await Deno.mkdir(`${dir}/scripts`);
+    await Deno.mkdir(`${dir}/bin`);
+    await Deno.copyFile(
+      fileURLToPath(new URL("./gpu_check.sh", import.meta.url)),
+      `${dir}/scripts/gpu_check.sh`,
+    );
+    await Deno.writeTextFile(`${dir}/bin/deno`, "#!/bin/sh\necho deno stub\n");
+    await Deno.chmod(`${dir}/bin/deno`, 0o755);
+    const loaderLine = async (libs: string[]) => {
+      const cache = libs.map((l) => `\t${l} (libc6,x86-64) => /lib/x86_64-linux-gnu/${l}`).join("\n");
+      await Deno.writeTextFile(`${dir}/bin/ldconfig`, `#!/bin/sh\nprintf '%s\\n' '${cache}'\n`);
+      await Deno.chmod(`${dir}/bin/ldconfig`, 0o755);
+      const p = await new Deno.Command("bash", {
+        args: [`${dir}/scripts/gpu_check.sh`, "--help"],
+        env: { PATH: `${dir}/bin:/usr/bin:/bin`, VK_DRIVER_FILES: "x" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return new TextDecoder().decode(p.stdout).split("\n").find((l) => l.startsWith("vulkan loader:")) ??
+        null;
+    };
+    // Deno's WebGPU then falls back to OpenGL through EGL (Mesa's llvmpipe on a machine without a GPU): the line
+    // said "WebGPU will find no adapter" and the check went on to print the llvmpipe adapter
+    const egl = await loaderLine(["libEGL.so.1", "libGL.so.1"]);
+    ok(
+      egl !== null &&
+        /^vulkan loader: none installed .*; WebGPU can use only OpenGL through libEGL\.so\.1/.test(egl),
+      `${egl}`,
+    );
+    ok(!/no adapter/.test(egl!), egl!);
+    const none = await loaderLine(["libz.so.1"]);
+    ok(
+      none !== null && /and no libEGL\.so\.1 for OpenGL: WebGPU will find no adapter$/.test(none),
+      `${none}`,
+    );
+    equal(await loaderLine(["libvulkan.so.1", "libEGL.so.1"]), null, "a loader is there: nothing to say");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
