@@ -8,9 +8,12 @@
  *
  * `DIR/manifest.json` lists each file with its row count, columns, `known_at` range, filter and a SHA-256 of
  * its rows (canonical JSON lines in file order); `store:copy --from parquet:DIR` checks them before writing.
- * Every file is written to a temporary name first; then all are renamed into place and the manifest (itself
- * written to a temporary name and renamed) updated, so a killed export leaves the previous files and manifest as
- * they were, and a re-run rewrites the same bytes. Every flag, the config file, the store (`--store-dir`, else
+ * Every file, and the new manifest, is written to a temporary name first, so an export killed while writing them
+ * leaves the previous files and manifest as they were. Then `manifest.json` gives way to `manifest.json.partial`
+ * (the entries of the files this export does not replace), the files are renamed into place and the new
+ * manifest last: an export killed while renaming leaves no `manifest.json` (never one beside files it does not
+ * describe), which `store:copy --from parquet:DIR` refuses, and a re-run finishes it (the partial manifest keeps
+ * the other files' entries) with the same bytes. Every flag, the config file, the store (`--store-dir`, else
  * the `dataDir` of `--config`, must hold one: an export never creates it), each `--symbols` the store must
  * hold and a `--from`/`--to` it must hold a row of each kind in (one reaching past its dates is said in a note)
  * are checked, and every file's rows computed, before the first file is written: a refused export writes
@@ -133,6 +136,12 @@ export interface Manifest {
 }
 
 const MANIFEST = "manifest.json";
+/**
+ * Stands for `manifest.json` while an export renames its files into place: the entries of the files it does not
+ * replace. Left without `manifest.json` by a killed export: the folder is refused, and the next export there
+ * starts from it.
+ */
+const PARTIAL = "manifest.json.partial";
 const MANIFEST_FORMAT = "fmai-export/2";
 /** Manifest versions read: version 1 is keyed by kind. */
 const MANIFEST_FORMATS_READ = ["fmai-export/1", MANIFEST_FORMAT];
@@ -178,13 +187,27 @@ function knownAtRange(df: pl.DataFrame): ManifestEntry["knownAt"] {
  * a `DataValidationError` when unreadable).
  */
 export async function readManifest(dir: string): Promise<Manifest> {
+  return await readManifestFile(dir, MANIFEST) ?? { format: MANIFEST_FORMAT, files: {} };
+}
+
+/**
+ * The manifest an export into `dir` adds its entries to: `manifest.json`, else the `manifest.json.partial` an
+ * export killed while renaming its files left, else an empty one (a `DataValidationError` when unreadable).
+ */
+async function baseManifest(dir: string): Promise<Manifest> {
+  return await readManifestFile(dir, MANIFEST) ?? await readManifestFile(dir, PARTIAL) ??
+    { format: MANIFEST_FORMAT, files: {} };
+}
+
+/** {@link readManifest} of the file `DIR/<name>`; null when absent. */
+async function readManifestFile(dir: string, name: string): Promise<Manifest | null> {
   let text: string;
   try {
-    text = await Deno.readTextFile(`${dir}/${MANIFEST}`);
+    text = await Deno.readTextFile(`${dir}/${name}`);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return { format: MANIFEST_FORMAT, files: {} };
+    if (e instanceof Deno.errors.NotFound) return null;
     throw new DataValidationError(`unreadable manifest: ${oneLine(e)}`, {
-      where: `${dir}/${MANIFEST}`,
+      where: `${dir}/${name}`,
       cause: e,
     });
   }
@@ -204,10 +227,16 @@ export async function readManifest(dir: string): Promise<Manifest> {
     return { ...m!, format: MANIFEST_FORMAT, files };
   } catch (e) {
     throw new DataValidationError(`unreadable manifest: ${(e as Error).message}`, {
-      where: `${dir}/${MANIFEST}`,
+      where: `${dir}/${name}`,
       cause: e,
     });
   }
+}
+
+/** A manifest as written: its entries sorted by file name. */
+function manifestBytes(m: Manifest): Uint8Array {
+  const sorted = Object.fromEntries(Object.entries(m.files).sort(([a], [b]) => a.localeCompare(b)));
+  return new TextEncoder().encode(JSON.stringify({ ...m, files: sorted }, null, 2) + "\n");
 }
 
 /** One file of an export, computed in full before anything is written. */
@@ -249,10 +278,12 @@ async function stageFrame(
 
 /**
  * Writes prepared files into `dir` (created when missing), then adds them to its manifest; returns the entries.
- * Every file is written under a temporary name first, then all are renamed into place and the manifest updated:
- * a run killed while writing (encoding a large table takes seconds) leaves the previous files and manifest as
- * they were, never some files of this run beside the others of the last one. Temporary files of these names a
- * killed run left are removed.
+ * Every file and the new manifest are written under a temporary name first (encoding a large table takes
+ * seconds): a run killed meanwhile leaves the previous files and manifest as they were. Then `manifest.json`
+ * gives way to `manifest.json.partial` (the entries of the other files), the files are renamed into place one by
+ * one and the new manifest last: a run killed (or failing) while renaming leaves no `manifest.json`, never one
+ * beside files it does not describe, and the next export starts from the partial one. Temporary files of these
+ * names a killed run left are removed.
  */
 async function writePrepared(
   dir: string,
@@ -267,25 +298,37 @@ async function writePrepared(
   try {
     await lock.lock(true);
     // an unreadable manifest refuses the export before any file of the folder is replaced
-    const manifest = await readManifest(dir);
-    const ours = new Set([...prepared.map((p) => `${p.name}.${format}`), MANIFEST]);
+    const manifest = await baseManifest(dir);
+    const ours = new Set([...prepared.map((p) => `${p.name}.${format}`), MANIFEST, PARTIAL]);
     for await (const f of Deno.readDir(dir)) {
       const m = /^(.*)\.tmp-\d+$/.exec(f.name);
       if (f.isFile && m && ours.has(m[1])) await Deno.remove(`${dir}/${f.name}`).catch(() => {});
     }
     const out: Record<string, ManifestEntry> = {}, staged: string[] = [];
+    const manifestTmp = `${dir}/${MANIFEST}.tmp-${Deno.pid}`;
     try {
       for (const p of prepared) {
         const { entry, tmp } = await stageFrame(dir, p, format);
         staged.push(tmp);
         out[p.name] = entry;
       }
+      // the new manifest: the other files' entries kept (the other format's file of a kind too)
+      const files = { ...manifest.files };
+      for (const e of Object.values(out)) files[e.file] = e;
+      staged.push(manifestTmp);
+      await Deno.writeFile(manifestTmp, manifestBytes({ ...manifest, files }));
+      // no manifest.json while the files are replaced, only the entries of the others
+      const kept = Object.fromEntries(Object.entries(manifest.files).filter(([f]) => !ours.has(f)));
+      await writeFileAtomic(`${dir}/${PARTIAL}`, manifestBytes({ ...manifest, files: kept }));
+      await Deno.remove(`${dir}/${MANIFEST}`).catch((e) => {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      });
       for (const tmp of staged) await Deno.rename(tmp, tmp.replace(/\.tmp-\d+$/, ""));
     } catch (e) {
       for (const tmp of staged) await Deno.remove(tmp).catch(() => {});
       throw e;
     }
-    await updateManifest(dir, manifest, Object.values(out));
+    await Deno.remove(`${dir}/${PARTIAL}`);
     for (const p of prepared) {
       log(`${p.name}: ${p.df.height} rows${p.note ? ` ${p.note}` : ""} -> ${dir}/${out[p.name].file}`);
     }
@@ -293,19 +336,6 @@ async function writePrepared(
   } finally {
     lock.close(); // closing releases the lock
   }
-}
-
-/**
- * Adds entries to the manifest `m` read from `DIR/manifest.json` (those of other files kept: the other format's
- * file of a kind too) and writes it atomically.
- */
-async function updateManifest(dir: string, m: Manifest, entries: readonly ManifestEntry[]): Promise<void> {
-  for (const e of entries) m.files[e.file] = e;
-  const sorted = Object.fromEntries(Object.entries(m.files).sort(([a], [b]) => a.localeCompare(b)));
-  await writeFileAtomic(
-    `${dir}/${MANIFEST}`,
-    new TextEncoder().encode(JSON.stringify({ ...m, files: sorted }, null, 2) + "\n"),
-  );
 }
 
 function whereOf(t: TableSchema, f: ExportFilter): TableQuery["where"] {
@@ -697,8 +727,10 @@ export interface ParquetTable {
 /**
  * Reads every store table of a Parquet export folder (the manifest's Parquet entries of store tables, or,
  * without a manifest, each `<table>.parquet`), checking row counts and checksums against the manifest before
- * anything is returned. `skipped` names what is not read (the feature table, CSV files, a `<table>.parquet` the
- * manifest does not list: a version 1 manifest dropped it when the kind was exported again as CSV) and why.
+ * anything is returned; a folder an export was killed in while renaming its files (no `manifest.json`, a
+ * `manifest.json.partial`) is refused. `skipped` names what is not read (the feature table, CSV files, a
+ * `<table>.parquet` the manifest does not list: a version 1 manifest dropped it when the kind was exported again
+ * as CSV) and why.
  */
 export async function readParquetTables(dir: string): Promise<{ tables: ParquetTable[]; skipped: string[] }> {
   try {
@@ -706,6 +738,16 @@ export async function readParquetTables(dir: string): Promise<{ tables: ParquetT
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) throw new ConfigError(`no export folder ${dir}`);
     throw e;
+  }
+  // an export killed while renaming its files into place: they may be of two runs, none checkable
+  if (
+    !(await Deno.stat(`${dir}/${MANIFEST}`).then(() => true, () => false)) &&
+    await Deno.stat(`${dir}/${PARTIAL}`).then(() => true, () => false)
+  ) {
+    throw new DataValidationError(
+      `no ${MANIFEST} (${PARTIAL} left: an export into it stopped while replacing its files): run the export again`,
+      { where: dir },
+    );
   }
   const m = await readManifest(dir);
   const byName = new Map(ALL_SCHEMAS.map((t) => [t.name, t]));
@@ -825,9 +867,11 @@ export const EXPORT_USAGE =
                         [--symbols A,B,...] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--config FILE]
                         [--store-dir DIR] [--stores embedded | mysql,mongodb,s3]   (or FMAI_STORES)
   Writes the chosen tables from the stores to DIR, one file each (--format: parquet when not given, or csv),
-  and DIR/manifest.json (rows, columns, known_at range, filter and a SHA-256 of the rows per file); a killed
-  or refused export leaves the previous files. The store is --store-dir when given, else the dataDir of --config (default ./data); it must exist
-  (it is never created) and hold every symbol of --symbols, and a row of each kind in --from..--to.`;
+  and DIR/manifest.json (rows, columns, known_at range, filter and a SHA-256 of the rows per file). A refused
+  export, or one killed while writing its files, leaves the previous files and manifest; one killed while
+  renaming them into place leaves no manifest.json (store:copy refuses the folder): run it again. The store is
+  --store-dir when given, else the dataDir of --config (default ./data); it must exist (it is never created)
+  and hold every symbol of --symbols, and a row of each kind in --from..--to.`;
 
 /** Parses and checks the flags (a `ConfigError` with a one-line message before any work). */
 export function parseExportArgs(argv: string[]): ExportArgs {
@@ -918,7 +962,7 @@ function exportReads(a: Pick<ExportArgs, "what">): StorePart[] {
  */
 export async function runExport(a: ExportArgs, stores: Stores, log: (s: string) => void = () => {}) {
   await checkWritableDir(a.out, "--out");
-  await readManifest(a.out); // a folder holding an unreadable manifest is refused before any work
+  await baseManifest(a.out); // a folder holding an unreadable manifest is refused before any work
   const cfg = a.what.includes("features") || a.config ? await loadConfig({ file: a.config }) : undefined;
   const byName = new Map(ALL_SCHEMAS.map((t) => [t.name, t]));
   const tables = a.what.filter((w) => w !== "features").map((w) => byName.get(w)!);

@@ -366,6 +366,84 @@ Deno.test("export flags: a bad kind, format, date or a missing flag is a one-lin
   ok(err.startsWith("error: --what: unknown"), err);
 });
 
+Deno.test("export: a run stopped while renaming its files into place leaves no manifest.json, which store:copy refuses; a re-run finishes it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-" });
+  const a = await seeded(`${dir}/a`);
+  try {
+    const out = `${dir}/out`;
+    await runExport(args(out, "bars,signals,predictions"), a);
+    await runExport(args(out, "bars", "csv"), a);
+    const old = await readManifest(out), oldBars = await Deno.readFile(`${out}/bars.parquet`);
+    // signals.parquet cannot be replaced (a folder has its name): the run stops after bars.parquet was renamed into
+    // place, as a killed one would (the new bars.parquet was left beside the old manifest.json)
+    await Deno.remove(`${out}/signals.parquet`);
+    await Deno.mkdir(`${out}/signals.parquet/x`, { recursive: true });
+    const narrower = parseExportArgs(["--what", "bars,signals", "--out", out, "--symbols", "SYN00"]);
+    await rejects(() => runExport(narrower, a));
+    const names = async () => (await Array.fromAsync(Deno.readDir(out))).map((f) => f.name).sort();
+    deepEqual(await names(), [
+      ".fmai-export.lock",
+      "bars.csv",
+      "bars.parquet",
+      "manifest.json.partial",
+      "predictions.parquet",
+      "signals.parquet",
+    ]);
+    ok(
+      !(await Deno.readFile(`${out}/bars.parquet`)).every((b, i) => b === oldBars[i]),
+      "bars.parquet is the new one",
+    );
+    // the partial manifest lists the files the run does not replace
+    deepEqual(Object.keys(JSON.parse(await Deno.readTextFile(`${out}/manifest.json.partial`)).files), [
+      "bars.csv",
+      "predictions.parquet",
+    ]);
+    // the folder is refused in one line that says what to do (store:copy: exit 2, the target not created)
+    const refusal = `${out}: no manifest.json (manifest.json.partial left: an export into it stopped while ` +
+      `replacing its files): run the export again`;
+    await rejects(
+      () => readParquetTables(out),
+      (e) => e instanceof DataValidationError && e.message === refusal,
+    );
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        `${ROOT}pipelines/store_copy.ts`,
+        "--from",
+        `parquet:${out}`,
+        "--to",
+        `embedded:${dir}/c`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    equal(r.code, 2);
+    equal(programStderr(r.stderr), `error: ${refusal}`);
+    await rejects(() => Deno.stat(`${dir}/c`), Deno.errors.NotFound);
+    // a re-run finishes it: every file listed and checked, the other files' entries kept
+    await Deno.remove(`${out}/signals.parquet`, { recursive: true });
+    await runExport(narrower, a);
+    deepEqual(await names(), [
+      ".fmai-export.lock",
+      "bars.csv",
+      "bars.parquet",
+      "manifest.json",
+      "predictions.parquet",
+      "signals.parquet",
+    ]);
+    const m = await readManifest(out);
+    deepEqual(Object.keys(m.files), ["bars.csv", "bars.parquet", "predictions.parquet", "signals.parquet"]);
+    for (const f of ["bars.csv", "predictions.parquet"]) deepEqual(m.files[f], old.files[f], f);
+    equal(m.files["bars.parquet"].rows, await a.tables.count("bars", { symbol: "SYN00" }));
+    const { tables } = await readParquetTables(out);
+    deepEqual(tables.map((t) => t.table.name), ["bars", "predictions", "signals"]);
+  } finally {
+    await a.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** Every file of a folder with its bytes (empty when the folder is absent). */
 Deno.test("export: a run that fails while writing its files leaves the previous files and manifest as they were", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-export-" });
