@@ -924,7 +924,8 @@ export function parseExportArgs(argv: string[]): ExportArgs {
       ...(v.from ? { from: v.from } : {}),
       ...(v.to ? { to: v.to } : {}),
     },
-    ...(v.config ? { config: v.config } : {}),
+    // an empty --config is passed on, to be refused as such (not dropped for the default config)
+    ...(v.config !== undefined ? { config: v.config } : {}),
     upperCased: normalized?.renamed ?? [],
   };
 }
@@ -943,7 +944,7 @@ export async function exportStoreDir(
     dir: cfg.dataDir,
     from: a.storeDir !== undefined
       ? "--store-dir"
-      : `${a.config ? `--config ${a.config}` : "config/default.yaml"}: dataDir`,
+      : `${a.config !== undefined ? `--config ${a.config}` : "config/default.yaml"}: dataDir`,
   };
 }
 
@@ -963,7 +964,9 @@ function exportReads(a: Pick<ExportArgs, "what">): StorePart[] {
 export async function runExport(a: ExportArgs, stores: Stores, log: (s: string) => void = () => {}) {
   await checkWritableDir(a.out, "--out");
   await baseManifest(a.out); // a folder holding an unreadable manifest is refused before any work
-  const cfg = a.what.includes("features") || a.config ? await loadConfig({ file: a.config }) : undefined;
+  const cfg = a.what.includes("features") || a.config !== undefined
+    ? await loadConfig({ file: a.config })
+    : undefined;
   const byName = new Map(ALL_SCHEMAS.map((t) => [t.name, t]));
   const tables = a.what.filter((w) => w !== "features").map((w) => byName.get(w)!);
   if (a.filter.symbols) {

@@ -529,6 +529,9 @@ Deno.test("export: a bad config file, a symbol the store does not hold or an emp
     const cases: [string[], RegExp][] = [
       [["--what", "bars,features", "--config", `${dir}/nonexistent.yaml`], /^cannot read config file /],
       [["--what", "bars", "--config", `${dir}/nonexistent.yaml`], /^cannot read config file /],
+      // an empty --config is refused, not dropped for the default config
+      [["--what", "bars", "--config", ""], /^config file \(--config\): empty path \(name a YAML file\)$/],
+      [["--what", "features", "--config", ""], /^config file \(--config\): empty path \(name a YAML file\)$/],
       [["--what", "bars,features", "--symbols", "NOPE"], /^--symbols: the store holds no NOPE \(in bars\)$/],
       [
         ["--what", "bars", "--symbols", "SYN00,NOPE,NADA"],
@@ -701,6 +704,11 @@ Deno.test("export CLI: --store-dir, else the dataDir of --config; a missing stor
       programStderr(r.stderr),
       `error: --config ${dir}/typo.yaml: dataDir ${dir}/typo: no store there (${dir}/typo/fmai.sqlite not found; a wrong folder?)`,
     );
+    // an empty --config: refused, not read as no --config (the default config's store was exported)
+    r = await inDir("--config", "", "--store-dir", `${dir}/s6`, "--what", "bars", "--out", `${dir}/exp5`);
+    equal(r.code, 2);
+    equal(programStderr(r.stderr), "error: config file (--config): empty path (name a YAML file)");
+    equal(await Deno.stat(`${dir}/exp5`).then(() => true, () => false), false);
     // neither flag: the default config's dataDir (./data, here under the empty working folder)
     r = await inDir("--what", "bars", "--out", `${dir}/exp4`);
     equal(r.code, 2);
