@@ -27,13 +27,14 @@ import {
   DataValidationError,
   fewOf,
   InputError,
-  isCalendarDate,
   type IsoDate,
+  isoDateOf,
   nextSession,
   normalizeSymbols,
   oneLine,
   parseSymbolList,
   prevSession,
+  shown,
 } from "@lib/core/mod.ts";
 import type { SegmentSpec } from "@lib/dataset/mod.ts";
 import { featureWarmup } from "@lib/features/mod.ts";
@@ -838,11 +839,18 @@ export async function importTables(
   return out;
 }
 
-/** A `--from`/`--to` value: a real calendar date `YYYY-MM-DD` the stores can hold (years 1000..9999). */
-function flagDate(flag: string, v: string): string {
-  // years before 1000 are calendar dates too, but the stores' date columns refuse them
-  if (!isCalendarDate(v) || v < "1000") {
-    throw new ConfigError(`${flag}: expected YYYY-MM-DD (a calendar date), got ${JSON.stringify(v)}`);
+/**
+ * A `--from`/`--to` value: a calendar date as every date flag takes it ({@link isoDateOf}), from year 1000 on:
+ * the stores' date columns hold no earlier date, and refuse a query by one (an internal error).
+ */
+function flagDate(flag: string, v: string): IsoDate {
+  isoDateOf(v, flag);
+  if (v < "1000") {
+    throw new ConfigError(
+      `${flag}: expected a date YYYY-MM-DD from year 1000 on (the stores hold no earlier one), got ${
+        shown(v)
+      }`,
+    );
   }
   return v;
 }

@@ -307,17 +307,25 @@ Deno.test("export flags: a bad kind, format, date or a missing flag is a one-lin
   );
   throws(
     () => parseExportArgs(["--what", "bars", "--out", "x", "--from", "2020-1-1"]),
-    /--from: expected YYYY-MM-DD/,
+    /^ConfigError: --from: expected a date YYYY-MM-DD, got "2020-1-1"$/,
   );
-  // a real calendar date (the stores refuse any other), and symbols by the one symbol pattern
-  for (const d of ["2019-02-30", "2021-13-01", "0999-01-01"]) {
+  // a real calendar date, worded as every date flag words it (isoDateOf), and symbols by the one symbol pattern
+  for (const d of ["2019-02-30", "2021-13-01", "2019-01-02 ", "0001-01-01"]) {
     throws(
       () => parseExportArgs(["--what", "bars", "--out", "x", "--to", d]),
-      (e) =>
-        e instanceof ConfigError && e.message === `--to: expected YYYY-MM-DD (a calendar date), got "${d}"`,
+      (e) => e instanceof ConfigError && e.message === `--to: expected a date YYYY-MM-DD, got "${d}"`,
       d,
     );
   }
+  // from year 1000 on: the stores hold no earlier date (a query by one was an internal error)
+  throws(
+    () => parseExportArgs(["--what", "bars", "--out", "x", "--from", "0999-12-31"]),
+    (e) =>
+      e instanceof ConfigError &&
+      e.message ===
+        "--from: expected a date YYYY-MM-DD from year 1000 on (the stores hold no earlier one), " +
+          'got "0999-12-31"',
+  );
   equal(parseExportArgs(["--what", "bars", "--out", "x", "--from", "2020-02-29"]).filter.from, "2020-02-29");
   // symbols as stored (upper case), none twice in any case
   const up = parseExportArgs(["--what", "bars", "--out", "x", "--symbols", "syn00,^gspc"]);
