@@ -1581,6 +1581,21 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       ? "is not in the registry (deleted or not copied)"
       : cannotServe(versions.find((v) => v.version === before.challenger));
     const decidesNow = !replay && !rerun;
+    // versions registered and no champion alias: only a first run stopped after it registered its version and
+    // before it made it the champion leaves that (no promote, rollback or alias change clears the champion). This
+    // run completes it: the version it serves becomes the champion, as the first run would have made it
+    const firstVersion = decidesNow && championAtStart === undefined && servingAtStart !== null &&
+      !cannotServe(servingAtStart);
+    if (firstVersion) {
+      await promoteVersion(stores.objects, p.model, servingAtStart.version, {
+        now: now(),
+        note: "first version",
+      });
+      progress.note(
+        `${p.model}@${servingAtStart.version} was registered by a run that stopped before it made it the ` +
+          "champion: it is the champion now (first version)",
+      );
+    }
     if (decidesNow && before.challenger && challengerCannot) {
       // in another format or fitted on another scorer's sentiment: it can neither run in the shadow nor take over
       await setAlias(stores.objects, p.model, "challenger", null, {
@@ -1615,6 +1630,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     const serving = decidesNow && promoted
       ? servingVersion(versions, before.challenger, asOf)
       : servingAtStart;
+    if (firstVersion) promoted = true;
     if (replay && history.earlier?.shadows.length) pending = true;
     // the schedule counts from the newest fit that may serve asOf (a challenger is a fit too), and waits while a
     // challenger is still being scored: a refit that has not become champion does not make every later run due
@@ -1642,7 +1658,9 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       done = progress.start(`load ${p.model}@${serving!.version}`);
       ({ system, manifest, ds } = await loadAt(serving!));
       model = "loaded";
-      promotion = rerun
+      promotion = firstVersion
+        ? "first version: champion"
+        : rerun
         ? `${serving!.version} issued ${asOf}: that run stands (re-run: nothing fitted, no alias moved)`
         : replay
         ? `replay of ${asOf}: ${serving!.version} issued ${
@@ -1710,6 +1728,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       manifest = await registerVersion(stores.objects, p.model, files, lineage);
       model = "refit";
       done();
+      // the champion made above comes first: it happened first
+      if (firstVersion) decisions.push(`first version ${servingAtStart!.version}: champion`);
       // promotion
       const champion = (await aliasState(stores.objects, p.model)).aliases.champion;
       if (!champion) {

@@ -499,6 +499,88 @@ function failingRunRows(stores: Stores): Stores {
   };
 }
 
+/**
+ * `stores` whose objects fail as the registry's aliases are written (after a new version's manifest): a first run
+ * killed between `manifest.json` and `aliases.json`.
+ */
+function failingAliases(stores: Stores): Stores {
+  return {
+    ...stores,
+    objects: new Proxy(stores.objects, {
+      get(o, k) {
+        const v = Reflect.get(o, k);
+        if (k !== "putIf") return typeof v === "function" ? v.bind(o) : v;
+        return () => Promise.reject(new Error("killed"));
+      },
+    }) as Stores["objects"],
+  };
+}
+
+storeTest(
+  "signal: a first run killed after registering its version, before the champion alias: the re-run makes it the champion, as an uninterrupted run",
+  async (cfg, stores) => {
+    const t = Date.now();
+    await rejects(() => runSignal(cfg, { ...quiet, stores: failingAliases(stores), now: () => t }), /killed/);
+    const [v] = await listVersions(stores.objects, "system");
+    deepEqual(
+      (await aliasState(stores.objects, "system")).aliases,
+      {},
+      "the version is registered, no alias",
+    );
+    const notes: string[] = [];
+    const progress = { ...createProgress({ quiet: true }), note: (n: string) => void notes.push(n) };
+    const again = await runSignal(cfg, { ...quiet, stores, now: () => t + 60_000, progress });
+    ok(
+      notes.some((n) => n.startsWith(`system@${v.version} was registered by a run that stopped`)),
+      notes.join("\n"),
+    );
+    // what an uninterrupted first run leaves
+    const ctl = openEmbeddedStores(":memory:");
+    try {
+      const first = await runSignal(cfg, { ...quiet, stores: ctl, now: () => t });
+      equal(first.modelVersion, v.version);
+      equal(again.modelVersion, first.modelVersion);
+      equal(again.promotion, first.promotion);
+      equal(again.promotion, "first version: champion");
+      equal(again.promoted, true);
+      const aliases = async (s: Stores) => {
+        const st = await aliasState(s.objects, "system");
+        return { ...st, history: st.history.map(({ at: _, ...h }) => h) };
+      };
+      deepEqual(await aliases(stores), await aliases(ctl));
+      deepEqual(
+        (await listVersions(stores.objects, "system")).map((m) => m.digest),
+        (await listVersions(ctl.objects, "system")).map((m) => m.digest),
+      );
+      const view = (xs: Awaited<ReturnType<typeof issuedRows>>) =>
+        xs.map((x) => [x.symbol, x.action, x.size, x.confidence, x.provenance?.modelVersion]);
+      deepEqual(view(await issuedRows(stores, again.asOf)), view(await issuedRows(ctl, first.asOf)));
+      const payload = async (s: Stores) =>
+        JSON.parse(
+          String((await s.tables.query("signal_runs", { where: { as_of: first.asOf } }))[0].payload),
+        );
+      equal((await payload(stores)).promotion, (await payload(ctl)).promotion);
+      // the next refit is the challenger, and a rollback has no earlier champion, as after an uninterrupted run
+      const cfg2 = await smallConfig({ models: { trend: ["majority", "logistic"], seed: 7 } });
+      const refit = await runSignal(cfg2, { ...quiet, stores, refit: true, now: () => t + 120_000 });
+      ok(refit.promotion.includes("is the challenger"), refit.promotion);
+      equal(refit.modelVersion, v.version, "the champion issues");
+      // a re-run that refits (--refit) makes the registered version the champion first, then decides its refit
+      const k2 = openEmbeddedStores(":memory:");
+      try {
+        await rejects(() => runSignal(cfg, { ...quiet, stores: failingAliases(k2), now: () => t }), /killed/);
+        const r = await runSignal(cfg, { ...quiet, stores: k2, refit: true, now: () => t + 60_000 });
+        equal(r.promotion, `first version ${v.version}: champion; refit reproduced the champion`);
+        equal((await aliasState(k2.objects, "system")).aliases.champion, v.version);
+      } finally {
+        await k2.close();
+      }
+    } finally {
+      await ctl.close();
+    }
+  },
+);
+
 /** The daily run on `dates` (indexes into `d`) in that order, each at its own evening or at `wall`. */
 async function runDates(cfg: Config, stores: Stores, d: string[], idx: number[], wall?: () => number) {
   const out = new Map<number, Awaited<ReturnType<typeof runSignal>>>();
