@@ -1333,6 +1333,16 @@ export function signalReportPath(reportDir: string, asOf: IsoDate): string {
   return `${reportDir}/signal-${asOf}.html`;
 }
 
+/** The promotion line a `signal_runs` row's payload recorded, or undefined when it has none (not JSON, no line). */
+function recordedPromotion(payload: unknown): string | undefined {
+  try {
+    const p = JSON.parse(String(payload)) as { promotion?: unknown } | null;
+    return typeof p?.promotion === "string" && p.promotion ? p.promotion : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs the daily production job. */
 export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<SignalSummary> {
   const now = opts.now ?? Date.now;
@@ -1987,8 +1997,8 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       : checks.some((c) => c.status !== "ok")
       ? "warn"
       : "ok";
-    // 8. the run rows last: they make the run visible; a re-run of the date keeps the first run's issue time and
-    // health (what was known when the signals were issued)
+    // 8. the health rows (the run rows come last, after the report): a re-run of the date keeps the first run's
+    // issue time and health (what was known when the signals were issued)
     const prior = await stores.tables.query("signal_runs", {
       where: { model_version: version, as_of: asOf },
     });
@@ -2029,41 +2039,6 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       );
     }
     done();
-    for (const sh of shadowRuns) {
-      if (
-        (await stores.tables.count("signal_runs", { model_version: sh.version, as_of: asOf })) > 0
-      ) continue;
-      await stores.tables.upsert("signal_runs", [{
-        model_version: sh.version,
-        as_of: asOf,
-        source: SHADOW_SIGNAL_SOURCE,
-        for_date: nextSession(asOf),
-        symbols: sh.signals.length,
-        status: runStatus,
-        payload: JSON.stringify({
-          model: "shadow",
-          champion: version,
-          git,
-          symbols: sh.signals.map((x) => x.symbol),
-        }),
-        // when the run became visible (a retry after a failure shows it now, not when its signals were written)
-        issued_at: now(),
-        known_at: closeTime(asOf),
-      }]);
-    }
-    if (!prior.length) {
-      await stores.tables.upsert("signal_runs", [{
-        model_version: version,
-        as_of: asOf,
-        source: SIGNAL_SOURCE,
-        for_date: nextSession(asOf),
-        symbols: issued.length,
-        status: runStatus,
-        payload: JSON.stringify({ model, promotion, git, symbols: issued.map((s) => s.symbol) }),
-        issued_at: now(),
-        known_at: closeTime(asOf),
-      }]);
-    }
 
     // 9. report and summary
     const table: Table = {
@@ -2171,15 +2146,62 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     };
     const html = renderHtml(report, { inlinePlotly: false });
     // the stored report is the issuing run's record (its promotion line, its health): a re-run of the date keeps
-    // it and writes only its own view to the report file. Stored first: the file is the user's copy
+    // it and writes only its own view to the report file, or when it is missing stores it with the promotion line
+    // the issuing run recorded. Stored first: the file is the user's copy
     const storedReport = reportKey(`signal-${asOf}`, "report.html");
-    if (!rerun || !(await stores.objects.head(storedReport))) {
+    if (!rerun) {
       await stores.objects.put(storedReport, html, { contentType: "text/html; charset=utf-8" });
+    } else if (!(await stores.objects.head(storedReport))) {
+      const issuing = prior.find((r) => r.source === SIGNAL_SOURCE);
+      const line = issuing ? recordedPromotion(issuing.payload) : undefined;
+      const asIssued = line === undefined ? html : renderHtml({
+        ...report,
+        sections: report.sections.map((sec, i) =>
+          i === 0 ? { ...sec, text: [line, ...(sec.text ?? []).slice(1)] } : sec
+        ),
+      }, { inlinePlotly: false });
+      await stores.objects.put(storedReport, asIssued, { contentType: "text/html; charset=utf-8" });
     }
     await Deno.mkdir(reportPath.includes("/") ? reportPath.slice(0, reportPath.lastIndexOf("/")) : ".", {
       recursive: true,
     });
     await writeFileAtomic(reportPath, html);
+    // 10. the run rows last: they make the run visible (its signals, health and stored report are written by now)
+    for (const sh of shadowRuns) {
+      if (
+        (await stores.tables.count("signal_runs", { model_version: sh.version, as_of: asOf })) > 0
+      ) continue;
+      await stores.tables.upsert("signal_runs", [{
+        model_version: sh.version,
+        as_of: asOf,
+        source: SHADOW_SIGNAL_SOURCE,
+        for_date: nextSession(asOf),
+        symbols: sh.signals.length,
+        status: runStatus,
+        payload: JSON.stringify({
+          model: "shadow",
+          champion: version,
+          git,
+          symbols: sh.signals.map((x) => x.symbol),
+        }),
+        // when the run became visible (a retry after a failure shows it now, not when its signals were written)
+        issued_at: now(),
+        known_at: closeTime(asOf),
+      }]);
+    }
+    if (!prior.length) {
+      await stores.tables.upsert("signal_runs", [{
+        model_version: version,
+        as_of: asOf,
+        source: SIGNAL_SOURCE,
+        for_date: nextSession(asOf),
+        symbols: issued.length,
+        status: runStatus,
+        payload: JSON.stringify({ model, promotion, git, symbols: issued.map((s) => s.symbol) }),
+        issued_at: now(),
+        known_at: closeTime(asOf),
+      }]);
+    }
     const lines = [
       `signals for ${nextSession(asOf)} (after the close of ${asOf}) from ${p.model}@${version} (${model})`,
       promotion,

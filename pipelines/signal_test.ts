@@ -581,6 +581,68 @@ storeTest(
   },
 );
 
+/** `stores` whose objects fail as a run's stored report is written: a run killed as it writes its report. */
+function failingReport(stores: Stores): Stores {
+  return {
+    ...stores,
+    objects: new Proxy(stores.objects, {
+      get(o, k) {
+        const v = Reflect.get(o, k);
+        if (k !== "put") return typeof v === "function" ? v.bind(o) : v;
+        return (key: string, ...rest: unknown[]) =>
+          key.startsWith("reports/") ? Promise.reject(new Error("killed")) : v.call(o, key, ...rest);
+      },
+    }) as Stores["objects"],
+  };
+}
+
+/** The stored report of a date, as text ("" when there is none). */
+async function storedReport(stores: Stores, asOf: string): Promise<string> {
+  const b = await stores.objects.get(reportKey(`signal-${asOf}`, "report.html"));
+  return b ? new TextDecoder().decode(b) : "";
+}
+
+/** The promotion line a date's production run row recorded. */
+async function recordedLine(stores: Stores, asOf: string): Promise<string> {
+  const [r] = await stores.tables.query("signal_runs", { where: { as_of: asOf, source: SIGNAL_SOURCE } });
+  return JSON.parse(String(r.payload)).promotion;
+}
+
+storeTest(
+  "signal: the run rows are written last, after the stored report: a run stopped before them is not visible, and the run that makes the date visible stores its report",
+  async (cfg, stores) => {
+    const [d0, d1] = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-3);
+    // stopped as it stores its report: nothing is visible yet
+    await rejects(() => runSignal(cfg, { ...quiet, stores: failingReport(stores), asOf: d0 }), /killed/);
+    equal(await stores.tables.count("signal_runs"), 0, "no run row before the stored report");
+    const first = await runSignal(cfg, { ...quiet, stores, asOf: d0 });
+    equal(await stores.tables.count("signal_runs"), 1);
+    ok((await storedReport(stores, d0)).includes(await recordedLine(stores, d0)));
+    // stopped as it writes its run rows (after the stored report): the re-run that makes the date visible
+    // stores the report again with its own promotion line, the one its run row records
+    const cfg2 = await smallConfig({ models: { trend: ["majority", "logistic"], seed: 7 } });
+    await rejects(
+      () => runSignal(cfg2, { ...quiet, stores: failingRunRows(stores), asOf: d1, refit: true }),
+      /store down/,
+    );
+    const stopped = await storedReport(stores, d1);
+    ok(stopped.includes("is the challenger"), "stored before the run rows");
+    const done = await runSignal(cfg2, { ...quiet, stores, asOf: d1 });
+    const line = await recordedLine(stores, d1);
+    equal(line, done.promotion);
+    ok(line.includes("not decided yet"), line);
+    ok((await storedReport(stores, d1)).includes(line), line);
+    // a stored report missing for an issued date (removed, or a run that stopped between the two before the run
+    // rows came last) is stored by a re-run with the promotion line the issuing run recorded, not the re-run's
+    await stores.objects.delete(reportKey(`signal-${d0}`, "report.html"));
+    const again = await runSignal(cfg, { ...quiet, stores, asOf: d0 });
+    equal(again.modelVersion, first.modelVersion);
+    ok(again.promotion.includes("that run stands"), again.promotion);
+    const html = await storedReport(stores, d0);
+    ok(html.includes(await recordedLine(stores, d0)) && !html.includes("that run stands"));
+  },
+);
+
 /** The daily run on `dates` (indexes into `d`) in that order, each at its own evening or at `wall`. */
 async function runDates(cfg: Config, stores: Stores, d: string[], idx: number[], wall?: () => number) {
   const out = new Map<number, Awaited<ReturnType<typeof runSignal>>>();
