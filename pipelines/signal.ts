@@ -2145,11 +2145,13 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       ],
     };
     const html = renderHtml(report, { inlinePlotly: false });
-    // the stored report is the issuing run's record (its promotion line, its health): a re-run of the date keeps
-    // it and writes only its own view to the report file, or when it is missing stores it with the promotion line
-    // the issuing run recorded. Stored first: the file is the user's copy
+    // the stored report is the issuing run's record (its promotion line, its health): the run that writes the
+    // date's production run row below writes it (again, after an attempt that stopped before its run row); a run
+    // whose version already has a run of the date (a re-run, with or without --refit; or it ran in the shadow
+    // then) keeps it and writes only its own view to the report file, or when it is missing stores it with the
+    // promotion line the issuing run recorded. Stored first: the file is the user's copy
     const storedReport = reportKey(`signal-${asOf}`, "report.html");
-    if (!rerun) {
+    if (!prior.length) {
       await stores.objects.put(storedReport, html, { contentType: "text/html; charset=utf-8" });
     } else if (!(await stores.objects.head(storedReport))) {
       const issuing = prior.find((r) => r.source === SIGNAL_SOURCE);

@@ -643,6 +643,22 @@ storeTest(
   },
 );
 
+storeTest(
+  "signal: a --refit re-run of an issued date keeps the stored report with the issuing run's promotion line",
+  async (cfg, stores) => {
+    const first = await runSignal(cfg, { ...quiet, stores });
+    const report = await storedReport(stores, first.asOf);
+    ok(report.includes("first version: champion"));
+    const cfg2 = await smallConfig({ models: { trend: ["majority", "logistic"], seed: 7 } });
+    for (const _ of [1, 2]) {
+      const refit = await runSignal(cfg2, { ...quiet, stores, refit: true });
+      equal(refit.written, 0, "the champion had issued the date");
+      ok(refit.promotion.includes("is the challenger"), refit.promotion);
+      equal(await storedReport(stores, first.asOf), report, "the stored report is kept");
+    }
+  },
+);
+
 /** The daily run on `dates` (indexes into `d`) in that order, each at its own evening or at `wall`. */
 async function runDates(cfg: Config, stores: Stores, d: string[], idx: number[], wall?: () => number) {
   const out = new Map<number, Awaited<ReturnType<typeof runSignal>>>();
