@@ -26,7 +26,7 @@ import { openStores } from "@lib/store/mod.ts";
 import { textTable } from "@lib/report/mod.ts";
 import { parseFlags, reportCliError, STORE_FLAGS } from "./_cli_error.ts";
 import { loadFlagsConfig } from "./config.ts";
-import { checkStoreExists, chosenBackends, existingOnly, storeConfigFor } from "./stores.ts";
+import { checkStoreExists, chosenBackends, existingOnly, lockWaitText, storeConfigFor } from "./stores.ts";
 import {
   cannotServeWith,
   compareOnScorecard,
@@ -112,7 +112,10 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     const storeCfg = await storeConfigFor(cfg.dataDir, backends);
     // the registry (objects) and the scorecard (tables) are read: a mistyped --store-dir is refused, not created
     await checkStoreExists(storeCfg, ["tables", "objects"]);
-    const stores = await openStores(existingOnly(storeCfg));
+    // a promote or rollback kept waiting on the registry's lock (a killed run's is taken over after a while) says so
+    const stores = await openStores(existingOnly(storeCfg), {
+      onLockWait: (wait) => console.error(lockWaitText(wait)),
+    });
     try {
       await ensureTables(stores);
       const state = await aliasState(stores.objects, name);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { nextSession } from "@lib/core/mod.ts";
@@ -520,6 +521,36 @@ Deno.test("models CLI: a rollback retires the champion it moves off and says whe
       equal(await run("rollback"), 0);
       equal(lines.at(-1), `champion: ${v1} (rolled back; ${v2} retired; ${v3} stays the challenger)`);
     });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("models CLI: a promote kept waiting on a killed run's registry lock says so on stderr, then promotes", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const v1 = await storeWithOneVersion(dir);
+    // the lock a run killed while writing the aliases left, made almost 30 s ago (taken over once 30 s old)
+    const key = "models/system/aliases.json";
+    const lock = `${dir}/objects/.fmai-tmp/lock-${
+      createHash("sha256").update(key).digest("hex").slice(0, 32)
+    }`;
+    await Deno.mkdir(lock);
+    const made = new Date(Date.now() - 29_400);
+    await Deno.utime(lock, made, made);
+    const lines: string[] = [], errors: string[] = [];
+    const error = console.error;
+    console.error = (s: string) => void errors.push(s);
+    try {
+      equal(await main(["promote", v1, "--store-dir", dir], (s) => lines.push(s)), 0);
+    } finally {
+      console.error = error;
+    }
+    const waits = errors.filter((e) => e.startsWith("waiting for the registry lock"));
+    equal(waits.length, 1, errors.join("\n"));
+    ok(waits[0].startsWith(`waiting for the registry lock ${lock} (${key}, held since `), waits[0]);
+    ok(waits[0].endsWith("a killed run's lock is taken over once it is 30 s old"), waits[0]);
+    ok(lines.at(-1)!.startsWith(`champion: ${v1}`));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -137,7 +137,7 @@ import {
   scoredNewsNote,
 } from "./steps/dataset.ts";
 import { newsScorerFor } from "./lm.ts";
-import { type BackendName, storeConfigFor } from "./stores.ts";
+import { type BackendName, lockWaitText, storeConfigFor } from "./stores.ts";
 import { checkReportPath } from "./_cli_error.ts";
 import { writeFileAtomic } from "./_atomic.ts";
 
@@ -1411,7 +1411,9 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
   const news = await newsScorerFor(cfg.news);
   let stores: Stores;
   try {
-    stores = opts.stores ?? await openStores(storeCfg!);
+    // an alias change kept waiting on the registry's lock (a killed run's is taken over after a while) says so
+    stores = opts.stores ??
+      await openStores(storeCfg!, { onLockWait: (wait) => progress.note(lockWaitText(wait)) });
   } catch (e) {
     await news.release();
     throw e;

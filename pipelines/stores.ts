@@ -11,6 +11,7 @@ import {
   EMBEDDED_DB_FILE,
   EMBEDDED_OBJECTS_DIR,
   embeddedConfig,
+  type LockWait,
   redactUrl,
   type Row,
   splitUrl,
@@ -388,4 +389,15 @@ export function existingOnly(cfg: StoreConfig): StoreConfig {
  */
 export async function readRows(stores: Stores, table: string, q?: TableQuery): Promise<Row[]> {
   return await stores.tables.hasTable(table) ? await stores.tables.query(table, q) : [];
+}
+
+/**
+ * The line a command prints (on stderr) when a registry change waits for the embedded object store's lock on
+ * `wait.key` (`openStores`' `onLockWait`): another writer holds it, or a killed run left it, which is taken over
+ * once it is `wait.staleAfterMs` old.
+ */
+export function lockWaitText(wait: LockWait): string {
+  const since = wait.since === null ? "" : `, held since ${new Date(wait.since).toISOString()}`;
+  return `waiting for the registry lock ${wait.lock} (${wait.key}${since}); a killed run's lock is taken over ` +
+    `once it is ${+(wait.staleAfterMs / 1000).toFixed(1)} s old`;
 }

@@ -16,7 +16,7 @@ import type { S3Config } from "./s3.ts";
 import { EMBEDDED_DB_FILE, EMBEDDED_OBJECTS_DIR, storesOf } from "./embedded.ts";
 import { openSqliteTables } from "./sqlite_tables.ts";
 import { openSqliteDocuments } from "./sqlite_documents.ts";
-import { openLocalObjects } from "./local_objects.ts";
+import { type LockWait, openLocalObjects } from "./local_objects.ts";
 
 /**
  * A TCP port: a whole number 1..65535, or such a number written in decimal digits (a `ConfigError` naming
@@ -162,22 +162,27 @@ const OPENERS = {
       await (await import("./mongodb.ts")).openMongoDocuments(rest(cfg.documents) as MongoConfig),
   },
   objects: {
-    local: (cfg: StoreConfig) => openLocalObjects(`${cfg.dataDir}/${EMBEDDED_OBJECTS_DIR}`),
+    local: (cfg: StoreConfig, opts: OpenStoresOptions = {}) =>
+      openLocalObjects(`${cfg.dataDir}/${EMBEDDED_OBJECTS_DIR}`, { onLockWait: opts.onLockWait }),
     s3: async (cfg: StoreConfig) =>
       await (await import("./s3.ts")).openS3Objects(rest(cfg.objects) as S3Config),
   },
 } as const;
 
 /** Opens one interface's store as `cfg` names it; an unknown kind is a `ConfigError` listing the known ones. */
-async function openPart<T>(part: keyof typeof OPENERS, cfg: StoreConfig): Promise<T> {
+async function openPart<T>(
+  part: keyof typeof OPENERS,
+  cfg: StoreConfig,
+  opts: OpenStoresOptions = {},
+): Promise<T> {
   const kind = (cfg[part] as { kind?: unknown } | undefined)?.kind;
-  const openers = OPENERS[part] as Record<string, (c: StoreConfig) => Promise<unknown>>;
+  const openers = OPENERS[part] as Record<string, (c: StoreConfig, o: OpenStoresOptions) => Promise<unknown>>;
   const open = typeof kind === "string" ? openers[kind] : undefined;
   if (!open) {
     const known = Object.keys(openers).map((k) => `"${k}"`).join(" or ");
     throw new ConfigError(`${part}.kind must be ${known}, got ${JSON.stringify(kind)}`);
   }
-  return await open(cfg) as T;
+  return await open(cfg, opts) as T;
 }
 
 /** Opens the table store a configuration names (a server driver loads only when named). */
@@ -190,9 +195,12 @@ export function openDocumentStore(cfg: StoreConfig): Promise<DocumentStore> {
   return openPart<DocumentStore>("documents", cfg);
 }
 
-/** Opens the object store a configuration names (a server driver loads only when named). */
-export function openObjectStore(cfg: StoreConfig): Promise<ObjectStore> {
-  return openPart<ObjectStore>("objects", cfg);
+/**
+ * Opens the object store a configuration names (a server driver loads only when named); `opts.onLockWait` is
+ * told by the embedded one.
+ */
+export function openObjectStore(cfg: StoreConfig, opts: OpenStoresOptions = {}): Promise<ObjectStore> {
+  return openPart<ObjectStore>("objects", cfg, opts);
 }
 
 /** The three parts of a store configuration. */
@@ -208,6 +216,12 @@ export interface OpenStoresOptions {
    * slow cannot delay or fail it.
    */
   parts?: readonly StorePart[];
+  /**
+   * Told when a conditional write of the embedded object store (the registry's aliases) is kept waiting for a
+   * lock another writer holds, or a killed one left until it is taken over (see `openLocalObjects`); the other
+   * backends have no such lock.
+   */
+  onLockWait?: (wait: LockWait) => void;
 }
 
 /** A part a command does not open: every call is a `StoreError`, `close` a no-op. */
@@ -250,7 +264,7 @@ export async function openStores(cfg: StoreConfig, opts: OpenStoresOptions = {})
   try {
     const tables = await open("tables", () => openTableStore(cfg));
     const documents = await open("documents", () => openDocumentStore(cfg));
-    const objects = await open("objects", () => openObjectStore(cfg));
+    const objects = await open("objects", () => openObjectStore(cfg, opts));
     return storesOf(tables, documents, objects);
   } catch (e) {
     for (const s of opened.reverse()) await s.close().catch(() => {});

@@ -5,16 +5,40 @@
  * first segment starts with `.fmai-` are reserved. A key cannot be both an object and a "folder" of other keys
  * (`a` and `a/b`), unlike S3. A conditional write (`putIf`) holds a lock on the key (a folder made in
  * `<root>/.fmai-tmp/`, which only one writer can make; a dead writer's is taken over after {@link LOCK_STALE_MS})
- * while it compares and writes; an object's tag is the SHA-256 of its bytes.
+ * while it compares and writes; an object's tag is the SHA-256 of its bytes. A write kept waiting for a lock
+ * (a killed writer's, until it is taken over) tells `onLockWait` once, so that a command can say why it waits.
  * @module
  */
 import { createHash } from "node:crypto";
-import { FmaiError, StoreError } from "../core/mod.ts";
+import { FmaiError, type Instant, StoreError } from "../core/mod.ts";
 import type { ObjectInfo, ObjectStore } from "./types.ts";
 import { checkObjectKey, checkObjectPrefix, defaultContentType } from "./keys.ts";
 
 const META = ".fmai-meta";
 const TMP = ".fmai-tmp";
+
+/** What a conditional write tells when it is kept waiting for a key's lock (see {@link LocalObjectsOptions}). */
+export interface LockWait {
+  /** The object key the lock guards. */
+  key: string;
+  /** The lock folder's path. */
+  lock: string;
+  /** When the holder made the lock (its folder's modification time), or null when it cannot be read. */
+  since: Instant | null;
+  /** How old a lock must be to be taken over as a dead writer's ({@link LOCK_STALE_MS}). */
+  staleAfterMs: number;
+}
+
+/** Options of {@link openLocalObjects}. */
+export interface LocalObjectsOptions {
+  /**
+   * Called once per conditional write that waits for a lock another writer holds, as soon as the lock is
+   * {@link LOCK_NOTICE_MS} old or the write has waited that long (a live writer holds it for milliseconds, so
+   * brief contention says nothing). It changes nothing about the wait. No console output in `lib/`: the command
+   * says it.
+   */
+  onLockWait?: (wait: LockWait) => void;
+}
 
 /**
  * Opens (creating when missing) a folder object store.
@@ -28,7 +52,7 @@ const TMP = ".fmai-tmp";
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function openLocalObjects(root: string): Promise<ObjectStore> {
+export async function openLocalObjects(root: string, opts: LocalObjectsOptions = {}): Promise<ObjectStore> {
   if (typeof root !== "string" || root === "") {
     throw new TypeError("object store root must be a non-empty string");
   }
@@ -43,7 +67,7 @@ export async function openLocalObjects(root: string): Promise<ObjectStore> {
     });
   }
   await sweepStaleTemps(`${root}/${TMP}`);
-  return new LocalObjects(root);
+  return new LocalObjects(root, opts);
 }
 
 /** How old a temporary write must be to be a dead writer's (one killed between its write and its rename). */
@@ -77,6 +101,8 @@ function key(k: unknown): string {
 export const LOCK_STALE_MS = 30_000;
 /** How long a conditional write waits for a key's lock before it fails. */
 const LOCK_WAIT_MS = 60_000;
+/** How old a lock, or how long a wait for it, before the wait is told (`onLockWait`). */
+export const LOCK_NOTICE_MS = 1_000;
 
 const tagOf = (body: Uint8Array) => createHash("sha256").update(body).digest("hex");
 
@@ -84,9 +110,11 @@ const tagOf = (body: Uint8Array) => createHash("sha256").update(body).digest("he
 export class LocalObjects implements ObjectStore {
   readonly backend = "local";
   readonly #root: string;
+  readonly #onLockWait?: (wait: LockWait) => void;
 
-  constructor(root: string) {
+  constructor(root: string, opts: LocalObjectsOptions = {}) {
     this.#root = root.replace(/\/+$/, "") || "/";
+    this.#onLockWait = opts.onLockWait;
   }
 
   #wrap(what: string, e: unknown): unknown {
@@ -263,7 +291,8 @@ export class LocalObjects implements ObjectStore {
 
   /** Makes the lock folder (only one writer can), waiting for a live holder and taking over a dead one's. */
   async #acquire(lock: string, kk: string): Promise<void> {
-    const until = Date.now() + LOCK_WAIT_MS;
+    const start = Date.now(), until = start + LOCK_WAIT_MS;
+    let told = false;
     for (let wait = 5;; wait = Math.min(200, wait * 2)) {
       try {
         await Deno.mkdir(lock);
@@ -275,6 +304,14 @@ export class LocalObjects implements ObjectStore {
       if (st?.mtime && Date.now() - st.mtime.getTime() > LOCK_STALE_MS) {
         await Deno.remove(lock).catch(() => {});
         continue;
+      }
+      const since = st?.mtime?.getTime() ?? null;
+      if (
+        !told && this.#onLockWait &&
+        (Date.now() - start >= LOCK_NOTICE_MS || (since !== null && Date.now() - since >= LOCK_NOTICE_MS))
+      ) {
+        told = true;
+        this.#onLockWait({ key: kk, lock, since, staleAfterMs: LOCK_STALE_MS });
       }
       if (Date.now() > until) {
         throw new StoreError(`local objects lock ${kk}: held by another writer for over ${LOCK_WAIT_MS} ms`, {

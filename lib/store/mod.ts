@@ -10,7 +10,7 @@ export * from "./keys.ts";
 export { openSqliteTables, SqliteTables, type SqliteTablesOptions } from "./sqlite_tables.ts";
 export { isUnknownTable } from "./_validate.ts";
 export { openSqliteDocuments, SqliteDocuments } from "./sqlite_documents.ts";
-export { LocalObjects, openLocalObjects } from "./local_objects.ts";
+export { LocalObjects, type LocalObjectsOptions, type LockWait, openLocalObjects } from "./local_objects.ts";
 export { EMBEDDED_DB_FILE, EMBEDDED_OBJECTS_DIR, openEmbeddedStores } from "./embedded.ts";
 export {
   checkEndpoint,
