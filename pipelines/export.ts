@@ -15,8 +15,8 @@
  * describe), which `store:copy --from parquet:DIR` refuses, and a re-run finishes it (the partial manifest keeps
  * the other files' entries) with the same bytes. Every flag, the config file, the store (`--store-dir`, else
  * the `dataDir` of `--config`, must hold one: an export never creates it), each `--symbols` the store must
- * hold and a `--from`/`--to` it must hold a row of each kind in (one reaching past its dates is said in a note)
- * are checked, and every file's rows computed, before the first file is written: a refused export writes
+ * hold and a row of each kind asked it must hold for them (in `--from`/`--to` when given; one reaching past its
+ * dates is said in a note) are checked, and every file's rows computed, before the first file is written: a refused export writes
  * nothing. An `--out` that is the embedded store's folder or inside it (links resolved) is refused.
  * @module
  */
@@ -659,27 +659,33 @@ async function storedDates(
 }
 
 /**
- * Checks the range asked (`--from`/`--to`) against the rows of `t` the store holds for `--symbols`, for the
- * file of `kind` (the feature table is read from `bars`): no row in it is a `ConfigError` naming the dates the
- * store holds (an empty file would replace the last export's, with exit 0), as the feature table refuses; a range
- * reaching a session or more past them is said in a one-line note (its file holds what the store has).
+ * Checks that the store holds a row of `t` for the filter (`--symbols`, `--from`/`--to`), for the file of `kind`
+ * (the feature table is read from `bars`): none is a `ConfigError` naming the kind and the store (`store`, where
+ * it was named, e.g. `--store-dir DIR`), and for a range the dates the store holds (an empty file would replace
+ * the last export's, with exit 0), as the feature table refuses; a range reaching a session or more past them is
+ * said in a one-line note (its file holds what the store has).
  */
-async function checkRangeHeld(
+async function checkRowsHeld(
   stores: Stores,
   t: TableSchema,
   kind: ExportKind,
   filter: ExportFilter,
   log: (s: string) => void,
+  store?: string,
 ): Promise<void> {
-  if (!filter.from && !filter.to) return;
+  const of = filter.symbols ? ` for ${filter.symbols.join(",")}` : "";
+  const theStore = `the store${store ? ` (${store})` : ""}`;
+  const held = await storedDates(stores, t, filter.symbols);
+  if (!filter.from && !filter.to) {
+    if (!held) throw new ConfigError(`no stored ${t.name}${of} in ${theStore}: nothing to export as ${kind}`);
+    return;
+  }
   const asked = [filter.from && `--from ${filter.from}`, filter.to && `--to ${filter.to}`].filter(Boolean)
     .join(" ");
-  const of = filter.symbols ? ` for ${filter.symbols.join(",")}` : "";
-  const held = await storedDates(stores, t, filter.symbols);
   const rows = held ? await stores.tables.count(t.name, whereOf(t, filter)) : 0;
   if (rows === 0) {
     throw new ConfigError(
-      `no stored ${t.name}${of} in the range asked (${asked}; the store holds ${
+      `no stored ${t.name}${of} in the range asked (${asked}; ${theStore} holds ${
         held ? `them from ${held[0]} to ${held[1]}` : "none"
       })`,
     );
@@ -879,7 +885,7 @@ export const EXPORT_USAGE =
   export, or one killed while writing its files, leaves the previous files and manifest; one killed while
   renaming them into place leaves no manifest.json (store:copy refuses the folder): run it again. The store is
   --store-dir when given, else the dataDir of --config (default ./data); it must exist (it is never created)
-  and hold every symbol of --symbols, and a row of each kind in --from..--to.`;
+  and hold every symbol of --symbols, and a row of each kind asked (in --from..--to when given).`;
 
 /** Parses and checks the flags (a `ConfigError` with a one-line message before any work). */
 export function parseExportArgs(argv: string[]): ExportArgs {
@@ -966,10 +972,16 @@ function exportReads(a: Pick<ExportArgs, "what">): StorePart[] {
 
 /**
  * Runs an export; returns the manifest entries written. Everything is checked and read before the first file
- * is written (the `--out` folder, the config file, every `--symbols` held by the store, the rows of each file
- * and the feature table): a refused export leaves the folder as it was.
+ * is written (the `--out` folder, the config file, every `--symbols` held by the store, a stored row of each kind
+ * asked, the rows of each file and the feature table): a refused export leaves the folder as it was. `store` says
+ * which store `stores` is in messages (e.g. `--store-dir DIR`).
  */
-export async function runExport(a: ExportArgs, stores: Stores, log: (s: string) => void = () => {}) {
+export async function runExport(
+  a: ExportArgs,
+  stores: Stores,
+  log: (s: string) => void = () => {},
+  store?: string,
+) {
   await checkWritableDir(a.out, "--out");
   await baseManifest(a.out); // a folder holding an unreadable manifest is refused before any work
   const cfg = a.what.includes("features") || a.config !== undefined
@@ -981,9 +993,10 @@ export async function runExport(a: ExportArgs, stores: Stores, log: (s: string) 
     const read = a.what.includes("features") && !tables.includes(BARS) ? [...tables, BARS] : tables;
     await checkSymbolsHeld(stores, read, a.filter.symbols);
   }
-  // a range with no stored row of a kind is refused before any is read (as the feature table refuses it)
+  // a kind with no stored row for the filter (in the range, when one is asked) is refused before any is read:
+  // its file would be empty, written over the last export's with exit 0 (the feature table refuses it alike)
   for (const w of a.what) {
-    await checkRangeHeld(stores, w === "features" ? BARS : byName.get(w)!, w, a.filter, log);
+    await checkRowsHeld(stores, w === "features" ? BARS : byName.get(w)!, w, a.filter, log, store);
   }
   const prepared = await prepareTables(stores, tables, a.filter);
   if (a.what.includes("features")) prepared.push(await prepareFeatures(stores, cfg!, a.filter, log));
@@ -1006,7 +1019,10 @@ async function main(argv: string[]): Promise<number> {
     }
     const stores = await openStores(existingOnly(storeCfg));
     try {
-      await runExport(a, stores, (s) => console.log(s));
+      const named = storeCfg.tables.kind === "mysql"
+        ? `MySQL database ${storeCfg.tables.database}`
+        : `${from} ${dir}`;
+      await runExport(a, stores, (s) => console.log(s), named);
     } finally {
       await stores.close();
     }

@@ -601,6 +601,68 @@ Deno.test("export: a bad config file, a symbol the store does not hold or an emp
   }
 });
 
+Deno.test("export: a kind asked of which the store holds no row (no range given) is refused naming the kind and the store, exit 2, the last export left whole", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fmai-export-" });
+  const a = await seeded(`${dir}/a`);
+  // b: bars of SYN00 only, and signals of SYN01 (no predictions table)
+  const b = openEmbeddedStores(`${dir}/b`);
+  try {
+    await b.tables.ensureTable(ALL_SCHEMAS[0]);
+    await b.tables.upsert("bars", await a.tables.query("bars", { where: { symbol: "SYN00" } }));
+    await b.tables.ensureTable(ALL_SCHEMAS.find((t) => t.name === "signals")!);
+    await b.tables.upsert("signals", await a.tables.query("signals", { where: { symbol: "SYN01" } }));
+    await runExport(args(`${dir}/o`, "bars,signals,predictions"), a);
+    const before = await filesOf(`${dir}/o`);
+    const cases: [string[], string][] = [
+      [["--what", "predictions"], "no stored predictions in the store: nothing to export as predictions"],
+      [
+        ["--what", "bars,predictions"],
+        "no stored predictions in the store: nothing to export as predictions",
+      ],
+      [
+        ["--what", "bars,signals", "--symbols", "SYN00"],
+        "no stored signals for SYN00 in the store: nothing to export as signals",
+      ],
+      [
+        ["--what", "features,signals", "--symbols", "SYN01"],
+        "no stored bars for SYN01 in the store: nothing to export as features",
+      ],
+    ];
+    for (const [flags, want] of cases) {
+      await rejects(
+        () => runExport(parseExportArgs([...flags, "--out", `${dir}/o`]), b),
+        (e) => e instanceof ConfigError && e.message === want,
+        flags.join(" "),
+      );
+      deepEqual(await filesOf(`${dir}/o`), before, `${flags.join(" ")}: the previous export is left whole`);
+    }
+    // what b holds is exported
+    equal((await runExport(args(`${dir}/p`, "bars,signals"), b)).signals.rows, 20);
+    await b.close();
+    // the CLI: exit 2, one line naming the store, nothing written (it wrote "signals: 0 rows" over the last
+    // export's file, exit 0)
+    for (const what of ["signals", "predictions"]) {
+      await Deno.remove(`${dir}/b`, { recursive: true });
+      const c = openEmbeddedStores(`${dir}/b`);
+      await c.tables.ensureTable(ALL_SCHEMAS[0]);
+      await c.tables.upsert("bars", await a.tables.query("bars", { where: { symbol: "SYN00" } }));
+      await c.close();
+      const r = await exportCli(["--what", what, "--out", `${dir}/o`, "--store-dir", `${dir}/b`]);
+      const err = programStderr(r.stderr);
+      equal(r.code, 2, err);
+      equal(
+        err,
+        `error: no stored ${what} in the store (--store-dir ${dir}/b): nothing to export as ${what}`,
+      );
+      deepEqual(await filesOf(`${dir}/o`), before, `${what}: the previous export is left whole`);
+    }
+  } finally {
+    await a.close();
+    await b.close().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("export: a range reaching past the stored dates of a kind is said in one line; its file holds the dates stored", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fmai-export-" });
   const a = await seeded(`${dir}/a`);
