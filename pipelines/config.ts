@@ -345,6 +345,8 @@ export function mergeChecked(base: unknown, over: unknown, path = "", at: MergeW
     if (NULLABLE[path] && ot === NULLABLE[path]) return over;
     throw new ConfigError(`${where}${path}: expected ${NULLABLE[path] ?? "null"}, got ${ot}`);
   }
+  // a key whose default is null set back to null over a value (`--market INDEX` over a config's index and vix)
+  if (ot === "null" && NULLABLE[path] === bt) return null;
   if (ot !== bt) {
     throw new ConfigError(`${where}${path}: expected ${bt}, got ${ot} (${JSON.stringify(over)})`);
   }

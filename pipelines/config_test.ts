@@ -363,6 +363,28 @@ Deno.test("source.market: the source's index and VIX symbols, checked at load; o
   // the same from a config file
   const dir = await Deno.makeTempDir({ prefix: "fmai-market-" });
   try {
+    // --market INDEX over a config naming both: the flag's pair wins, no VIX (a null over the file's string was
+    // refused as "expected string, got null")
+    await Deno.writeTextFile(`${dir}/both.yaml`, "source: {market: {index: ^GSPC, vix: ^VIX}}\n");
+    // (the overrides pipelines/cli.ts makes of --market ^DJI)
+    const overrides = { source: { market: { index: "^DJI", vix: null } } };
+    deepEqual((await loadConfig({ file: `${dir}/both.yaml`, overrides })).source.market, {
+      index: "^DJI",
+      vix: null,
+    });
+    deepEqual(
+      (await loadConfig({
+        file: `${dir}/both.yaml`,
+        overrides: { source: { market: { index: null, vix: null } } },
+      }))
+        .source.market,
+      { index: null, vix: null },
+    );
+    // null only where the default is null: a string key keeps its type
+    await rejects(
+      () => loadConfig({ file: `${dir}/both.yaml`, overrides: { reportDir: null } }),
+      (e: Error) => e.message === "config reportDir: expected string, got null (null)",
+    );
     await Deno.writeTextFile(`${dir}/c.yaml`, "source: {market: {index: ^GSPC, vix: ^GSPC}}\n");
     await rejects(() => loadConfig({ file: `${dir}/c.yaml` }), (e: Error) => {
       equal(e.message, "config source.market: ^GSPC is given twice");
