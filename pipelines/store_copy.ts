@@ -25,6 +25,7 @@ import {
   checkOutsideStore,
   checkWritableDir,
   parseArgsOnce,
+  refuseEmptyPath,
   reportCliError,
   resolvedPath,
 } from "./_cli_error.ts";
@@ -172,6 +173,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const dataDir = v["store-dir"] ?? "./data";
     const given = v["store-dir"] !== undefined;
+    if (given) refuseEmptyPath(dataDir, "--store-dir");
     const [src, dst] = [
       parseCopySide("--from", v.from, dataDir, given),
       parseCopySide("--to", v.to, dataDir, given),

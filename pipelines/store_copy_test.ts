@@ -358,6 +358,18 @@ Deno.test("store:copy CLI: a mistyped --store-dir, a missing Parquet folder or t
         /^error: --store-dir .*\/typo2: no store there/,
         `${dir}/typo2`,
       ],
+      // an empty --store-dir names no folder, whichever side reads it (to Parquet it said "no store there
+      // (/fmai.sqlite not found)")
+      [
+        ["--from", "embedded", "--to", `parquet:${dir}/pq2`, "--store-dir", ""],
+        /^error: --store-dir: empty path \(name a folder\)$/,
+        `${dir}/pq2`,
+      ],
+      [
+        ["--from", `parquet:${dir}/pq`, "--to", "embedded", "--store-dir", " "],
+        /^error: --store-dir: empty path \(name a folder\)$/,
+        `${dir}/pq2`,
+      ],
       // the Parquet folder is read before the target store is opened (and created)
       [
         ["--from", `parquet:${dir}/nonexist`, "--to", "embedded", "--store-dir", `${dir}/new`],
