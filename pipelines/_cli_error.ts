@@ -153,7 +153,7 @@ export function refuseEmptyPath(path: string, flag: string, what = "a folder"): 
 }
 
 /**
- * Refuses, before any work starts, a directory the run could not write (`--store-dir`, the report's
+ * Refuses, before any work starts, a folder the run could not write (`--store-dir`, the report's
  * folder): the nearest existing ancestor must be a directory in which a file can be created (tried with a
  * temporary file, removed at once; as root, permission bits alone would say yes). Creates nothing else.
  * A `ConfigError` naming `flag` and the reason.
@@ -164,7 +164,7 @@ export async function checkWritableDir(dir: string, flag: string): Promise<void>
   for (;;) {
     try {
       const st = await Deno.stat(probe);
-      if (!st.isDirectory) throw new ConfigError(`${flag} ${dir}: ${probe} is not a directory`);
+      if (!st.isDirectory) throw new ConfigError(`${flag} ${dir}: ${probe} is not a folder`);
       break;
     } catch (e) {
       if (e instanceof ConfigError) throw e;

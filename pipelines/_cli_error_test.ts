@@ -14,7 +14,7 @@ Deno.test("checkReportPath: refuses an empty path, a folder and an unwritable pl
     await refused("", "--report: empty path (name the HTML file to write)");
     await refused(dir, `--report ${dir}: is a folder, not a file (e.g. ${dir}/report.html)`);
     await refused(`${dir}/new/`, `--report ${dir}/new/: names a folder, not a file`);
-    await refused(`${dir}/old.html/r.html`, `--report ${dir}/old.html: ${dir}/old.html is not a directory`);
+    await refused(`${dir}/old.html/r.html`, `--report ${dir}/old.html: ${dir}/old.html is not a folder`);
     await refused("/dev/null", "--report /dev/null: exists and is not a plain file");
     // a new file, in a folder the run creates, and an existing file (replaced) are fine
     await checkReportPath(`${dir}/a/b/r.html`, "--report");

@@ -215,7 +215,7 @@ Deno.test("former stack traces: too little data (says how many sessions), unwrit
       `${dir}/s1`,
     );
     expectOneLine(unwritable, 2, /--store-dir \/proc\/fmai-store: cannot write in \/proc/);
-    expectOneLine(fileAsDir, 2, /--store-dir .*deno\.json\/store: .*deno\.json is not a directory/);
+    expectOneLine(fileAsDir, 2, /--store-dir .*deno\.json\/store: .*deno\.json is not a folder/);
     // an internal invariant broken deep in lib/ (a RangeError) is a bug: exit 1, "internal error", a stack
     const lines: string[] = [];
     const orig = console.error;

@@ -213,7 +213,7 @@ Deno.test("a lowercase symbol is upper-cased once at load, and the run says so b
     equal(r.code, 2, r.stderr);
     equal(r.stdout.trim(), "symbols: spy is SPY (symbols are upper case, as collected)");
     equal(r.stderr.trim().split("\n").length, 1, r.stderr);
-    ok(/--store-dir .*is not a directory/.test(r.stderr), r.stderr);
+    ok(/--store-dir .*is not a folder/.test(r.stderr), r.stderr);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

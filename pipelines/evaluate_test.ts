@@ -233,7 +233,7 @@ Deno.test("evaluate preflight: --out and the --ci expected file are refused befo
     await Deno.writeTextFile(file, "");
     await rejects(preflight(parseEvaluateArgs(["--out", `${file}/x`])), {
       name: "ConfigError",
-      message: `--out ${file}/x: ${file} is not a directory`,
+      message: `--out ${file}/x: ${file} is not a folder`,
     });
     // more tickers than the sp500 file holds ran on all 505 under the asked count's name
     await rejects(preflight(parseEvaluateArgs(["--tickers", "10000", "--out", `${dir}/out`])), {
@@ -345,7 +345,7 @@ Deno.test("evaluate CLI: refusals exit 2 with one line before any work", async (
         ],
         [
           ["--sections", "levels", "--tickers", "2", "--out", `${dir}/afile/x`],
-          /^error: --out .*afile is not a directory$/,
+          /^error: --out .*afile is not a folder$/,
         ],
         [["--seed="], /^error: --seed: expected a whole number from 0 to 4294967295, got ""$/],
       ] as const

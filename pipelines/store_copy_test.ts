@@ -407,7 +407,7 @@ Deno.test("store:copy CLI: an embedded target folder that is a file or cannot be
     let r = await storeCopy("--from", "embedded", "--to", `parquet:${dir}/pq`, "--store-dir", `${dir}/a`);
     equal(r.code, 0, r.err);
     await Deno.writeTextFile(`${dir}/file`, "x");
-    const notDir = `${dir}/file: ${dir}/file is not a directory`;
+    const notDir = `${dir}/file: ${dir}/file is not a folder`;
     const cases: [string[], string][] = [
       // it failed with exit 1 (File exists: mkdir) after the source store was opened
       [["--from", "embedded", "--to", `embedded:${dir}/file`, "--store-dir", `${dir}/a`], `--to ${notDir}`],
@@ -415,7 +415,7 @@ Deno.test("store:copy CLI: an embedded target folder that is a file or cannot be
       [["--from", `parquet:${dir}/pq`, "--to", `embedded:${dir}/file`], `--to ${notDir}`],
       [
         ["--from", `parquet:${dir}/pq`, "--to", "embedded", "--store-dir", `${dir}/file/x`],
-        `--store-dir ${dir}/file/x: ${dir}/file is not a directory`,
+        `--store-dir ${dir}/file/x: ${dir}/file is not a folder`,
       ],
     ];
     // a read-only folder (where its bits bind: root may write in it all the same)

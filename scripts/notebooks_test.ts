@@ -144,10 +144,10 @@ Deno.test("checkRun refuses unknown names, bad --jobs/--timeout, unwritable --ou
         [],
         /^--timeout: expected a positive whole number, got "/,
       ]),
-      [{ out, junit: `${dir}/file/j.xml` }, [], /^--junit .*file is not a directory$/],
+      [{ out, junit: `${dir}/file/j.xml` }, [], /^--junit .*file is not a folder$/],
       [{ out, junit: dir }, [], /^--junit .*is a folder, not a file/],
       [{ out, junit: "" }, [], /^--junit: empty path/],
-      [{ out: `${dir}/file/out` }, [], /^--out .*file is not a directory$/],
+      [{ out: `${dir}/file/out` }, [], /^--out .*file is not a folder$/],
       [{ out: "" }, [], /^--out: empty path/],
       [
         { out: fileURLToPath(new URL("../notebooks/", import.meta.url)) },
