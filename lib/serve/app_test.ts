@@ -166,7 +166,13 @@ Deno.test("serve: validation: bad dates, unknown symbols and parameters, oversiz
   try {
     const { get } = apiOf(s);
     const cases: [string, number, RegExp][] = [
-      ["/v1/signals?date=2018-02-30", 400, /^query date: expected a date YYYY-MM-DD$/],
+      ["/v1/signals?date=2018-02-30", 400, /^query date: expected a date YYYY-MM-DD, got "2018-02-30"$/],
+      // the value quoted, as every date flag quotes it: a stray space shows
+      [
+        "/v1/signals/AAPL?from=%202018-02-01",
+        400,
+        /^query from: expected a date YYYY-MM-DD, got " 2018-02-01"$/,
+      ],
       ["/v1/signals?date=yesterday", 400, /date/],
       // malformed: 400; well formed but naming what was never issued or registered: 404
       ["/v1/signals?symbols=AAPL,NOPE", 404, /^unknown symbol NOPE$/],

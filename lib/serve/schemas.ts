@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "@hono/zod-openapi";
-import { isCalendarDate, SYMBOL_PATTERN } from "../core/mod.ts";
+import { isCalendarDate, shown, SYMBOL_PATTERN } from "../core/mod.ts";
 
 /**
  * Ticker symbols: the one pattern of the whole system (`SYMBOL_PATTERN` in `lib/core`: an optional `^`, then
@@ -18,11 +18,15 @@ export const VERSION_RE = /^(\d{4}-\d{2}-\d{2}\.[0-9a-f]{10}|[a-z][a-z0-9-]{0,31
 /** Most symbols one request may name. */
 export const MAX_SYMBOLS = 100;
 
-/** A session date `YYYY-MM-DD` (a real calendar date). */
-export const IsoDateSchema = z.string().refine(isCalendarDate, { message: "expected a date YYYY-MM-DD" })
-  .openapi({
-    example: "2018-02-07",
-  });
+/**
+ * A session date `YYYY-MM-DD` (a real calendar date); a refusal quotes the value as every date flag does
+ * (`isoDateOf`), so a stray space shows: `query from: expected a date YYYY-MM-DD, got " 2019-07-02"`.
+ */
+export const IsoDateSchema = z.string().refine(isCalendarDate, {
+  error: (issue) => `expected a date YYYY-MM-DD, got ${shown(issue.input)}`,
+}).openapi({
+  example: "2018-02-07",
+});
 
 /** Earliest instant a request may name: 1970-01-01T00:00:00Z (epoch 0). */
 export const MIN_INSTANT = 0;
