@@ -717,7 +717,8 @@ Deno.test("serve: asOf is bounded to 1970..9999 at validation (400), never a 500
       equal(r.status, 400, p);
       equal(
         await errorOf(r),
-        "query asOf: expected an instant from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z",
+        "query asOf: expected an instant from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z, got " +
+          JSON.stringify(decodeURIComponent(p.split("asOf=")[1])),
       );
     }
     for (const p of [`/v1/scorecard?asOf=${MAX_INSTANT}`, "/v1/scorecard?asOf=9999-12-31T23:59:59.999Z"]) {
@@ -818,7 +819,11 @@ Deno.test("serve: asOf names a real instant: no Feb 31, no hour 24, no second 60
     ) {
       const r = await get(`/v1/scorecard?asOf=${encodeURIComponent(t)}`);
       equal(r.status, 400, t);
-      equal(await errorOf(r), "query asOf: expected an RFC 3339 time with a zone or epoch milliseconds", t);
+      equal(
+        await errorOf(r),
+        `query asOf: expected an RFC 3339 time with a zone or epoch milliseconds, got ${JSON.stringify(t)}`,
+        t,
+      );
     }
     for (
       const [t, to] of [

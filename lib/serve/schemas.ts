@@ -63,14 +63,17 @@ const instantForm = (s: string): boolean => {
  * to 9999-12-31T23:59:59.999Z (`MIN_INSTANT`..`MAX_INSTANT`).
  */
 export const InstantSchema = z.string().refine(instantForm, {
-  message: "expected an RFC 3339 time with a zone or epoch milliseconds",
+  error: (issue) => `expected an RFC 3339 time with a zone or epoch milliseconds, got ${shown(issue.input)}`,
 }).refine(
   (s) => {
     if (!instantForm(s)) return true; // reported above
     const t = instantOf(s);
     return t >= MIN_INSTANT && t <= MAX_INSTANT;
   },
-  { message: "expected an instant from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z" },
+  {
+    error: (issue) =>
+      `expected an instant from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z, got ${shown(issue.input)}`,
+  },
 ).openapi({ example: "2018-02-08T02:00:00Z" });
 
 /** Parses an `InstantSchema` value to epoch ms. */
