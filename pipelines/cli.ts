@@ -3,7 +3,7 @@
  * on a configured source, e.g. CSV files). A user mistake prints one line and exits with code 2.
  * @module
  */
-import { ConfigError, parseSymbolList, repeatedSymbol, wholeNumber } from "@lib/core/mod.ts";
+import { ConfigError, isoDateOf, parseSymbolList, repeatedSymbol, wholeNumber } from "@lib/core/mod.ts";
 import { checkTradable, dateRange, loadConfigWithNotes } from "./config.ts";
 import { chosenBackends, parseBackends } from "./stores.ts";
 import { runPipeline } from "./run.ts";
@@ -102,8 +102,9 @@ export function parseCli(argv: string[]) {
     source.market = { index: list[0], vix: list[1] ?? null };
   }
   if (v["news-file"] !== undefined) source.newsFiles = v["news-file"];
-  if (v.from !== undefined) source.from = v.from;
-  if (v.to !== undefined) source.to = v.to;
+  // checked as typed, named by the flag (the config check after the merge names source.from/to)
+  if (v.from !== undefined) source.from = isoDateOf(v.from, "--from");
+  if (v.to !== undefined) source.to = isoDateOf(v.to, "--to");
   const overrides: Record<string, unknown> = {};
   if (Object.keys(source).length) overrides.source = source;
   const dataset: Record<string, unknown> = {};

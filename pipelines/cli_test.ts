@@ -126,6 +126,17 @@ Deno.test("bad input: one-line typed error, exit code 2, nothing written", async
       /source\.csvDir \(--data-dir\): empty path/,
       `${dir}/s13`,
     );
+    // a date flag is named as typed, its value quoted (it was named as the config key source.from)
+    await expectUserError(
+      ["run", "--from", "2019-02-30"],
+      /^error: --from: expected a date YYYY-MM-DD, got "2019-02-30"$/,
+      `${dir}/s13-from`,
+    );
+    await expectUserError(
+      ["demo", "--to", "2019-02-03 "],
+      /^error: --to: expected a date YYYY-MM-DD, got "2019-02-03 "$/,
+      `${dir}/s13-to`,
+    );
     // the index given again as the VIX: refused, naming the flag
     await expectUserError(
       ["run", "--market", "^GSPC,^GSPC"],
