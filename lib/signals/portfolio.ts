@@ -127,9 +127,9 @@ export interface PortfolioResult {
   /** `T x S` target weights, fraction of capital. */
   weights: Float64Array;
   /**
-   * `T x S` edge each name was selected and sized on: for `long-short` the edge minus the day's mean edge over the
-   * tradable names (the spread it bets on), for the other methods the edge as given (a top-k book given edges
-   * relative to the day's mean ranks on those). A held long has `decision > minEdge`, a held short
+   * `T x S` edge each name was selected and sized on: for `long-short` and `tilt` the edge minus the day's mean
+   * edge over the tradable names (the spread it bets on; the z-score's center), for the other methods the edge as
+   * given (a top-k book given edges relative to the day's mean ranks on those). A held long has `decision > minEdge`, a held short
    * `decision < -minEdge`. NaN where the name is not tradable and before `firstDecision`.
    */
   decision: Float64Array;
@@ -491,7 +491,10 @@ function tiltBook(
   return mean;
 }
 
-/** Selects and sizes one day into `w`; returns the center the day's edges were decided against (0 but long-short). */
+/**
+ * Selects and sizes one day into `w`; returns the center the day's edges were decided against (the day's mean
+ * edge for long-short and tilt, else 0).
+ */
 function selectAndSize(
   o: ResolvedPortfolio,
   edge: Float64Array,
