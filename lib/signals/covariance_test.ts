@@ -65,6 +65,23 @@ Deno.test("EWMA covariance: bias-corrected weights, missing values skip a pair, 
   ok(Number.isNaN(new EwmaCovariance(2).variance(0)));
 });
 
+Deno.test("EWMA covariance: the mean correlation the shrinkage uses is the one after the last update", () => {
+  const g = normalRng(5), S = 6, m = new EwmaCovariance(S, { halfLife: 5, minObs: 2, shrinkage: 0.2 });
+  for (let t = 0; t < 30; t++) m.update(Array.from({ length: S }, () => 0.01 * g()));
+  const calm = m.meanCorrelation();
+  // a day every name falls together: the correlations jump, and the next risk query must see it
+  m.update(Array.from({ length: S }, () => -0.06));
+  let s = 0;
+  const fresh = new EwmaCovariance(S, { halfLife: 5, minObs: 2, shrinkage: 0 });
+  const g2 = normalRng(5);
+  for (let t = 0; t < 30; t++) fresh.update(Array.from({ length: S }, () => 0.01 * g2()));
+  fresh.update(Array.from({ length: S }, () => -0.06));
+  for (let i = 1; i < S; i++) for (let j = 0; j < i; j++) s += fresh.correlation(i, j);
+  const want = s / 15;
+  ok(want > calm + 0.2, `the jump: ${calm} -> ${want}`);
+  near(m.meanCorrelation(), want);
+});
+
 Deno.test("rolling Ledoit-Wolf recovers a common correlation", () => {
   const g = normalRng(9), S = 6, m = new RollingLedoitWolf(S, { window: 400, refitEvery: 50 });
   for (let t = 0; t < 400; t++) {
