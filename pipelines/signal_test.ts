@@ -482,39 +482,40 @@ storeTest(
   },
 );
 
-/** `stores` whose tables fail as a run's rows are written (after its signals): a run that dies before it is visible. */
-function failingRunRows(stores: Stores): Stores {
+/**
+ * `stores` whose `part` fails (`error`) when `method` is called with a first argument `fails` accepts: a run
+ * killed at that write.
+ */
+function failingAt(
+  stores: Stores,
+  part: "tables" | "objects",
+  method: string,
+  fails: (first: unknown) => boolean,
+  error = "killed",
+): Stores {
+  const target = stores[part] as object;
   return {
     ...stores,
-    tables: new Proxy(stores.tables, {
-      get(t, k) {
-        const v = Reflect.get(t, k);
-        if (k !== "upsert") return typeof v === "function" ? v.bind(t) : v;
-        return (table: string, rows: unknown[]) => {
-          if (table === "signal_runs") throw new Error("store down");
-          return v.call(t, table, rows);
-        };
+    [part]: new Proxy(target, {
+      get(o, k) {
+        const v = Reflect.get(o, k);
+        if (k !== method) return typeof v === "function" ? v.bind(o) : v;
+        return (first: unknown, ...rest: unknown[]) =>
+          fails(first) ? Promise.reject(new Error(error)) : v.call(o, first, ...rest);
       },
-    }) as Stores["tables"],
+    }),
   };
 }
+
+/** `stores` whose tables fail as a run's rows are written (after its signals): a run that dies before it is visible. */
+const failingRunRows = (stores: Stores) =>
+  failingAt(stores, "tables", "upsert", (table) => table === "signal_runs", "store down");
 
 /**
  * `stores` whose objects fail as the registry's aliases are written (after a new version's manifest): a first run
  * killed between `manifest.json` and `aliases.json`.
  */
-function failingAliases(stores: Stores): Stores {
-  return {
-    ...stores,
-    objects: new Proxy(stores.objects, {
-      get(o, k) {
-        const v = Reflect.get(o, k);
-        if (k !== "putIf") return typeof v === "function" ? v.bind(o) : v;
-        return () => Promise.reject(new Error("killed"));
-      },
-    }) as Stores["objects"],
-  };
-}
+const failingAliases = (stores: Stores) => failingAt(stores, "objects", "putIf", () => true);
 
 storeTest(
   "signal: a first run killed after registering its version, before the champion alias: the re-run makes it the champion, as an uninterrupted run",
@@ -582,19 +583,8 @@ storeTest(
 );
 
 /** `stores` whose objects fail as a run's stored report is written: a run killed as it writes its report. */
-function failingReport(stores: Stores): Stores {
-  return {
-    ...stores,
-    objects: new Proxy(stores.objects, {
-      get(o, k) {
-        const v = Reflect.get(o, k);
-        if (k !== "put") return typeof v === "function" ? v.bind(o) : v;
-        return (key: string, ...rest: unknown[]) =>
-          key.startsWith("reports/") ? Promise.reject(new Error("killed")) : v.call(o, key, ...rest);
-      },
-    }) as Stores["objects"],
-  };
-}
+const failingReport = (stores: Stores) =>
+  failingAt(stores, "objects", "put", (key) => String(key).startsWith("reports/"));
 
 /** The stored report of a date, as text ("" when there is none). */
 async function storedReport(stores: Stores, asOf: string): Promise<string> {
