@@ -33,6 +33,7 @@ import {
   MongoBulkWriteError,
   MongoClient,
 } from "mongodb";
+import { connect as netConnect } from "node:net";
 import { isDeepStrictEqual } from "node:util";
 import { StoreError } from "../core/mod.ts";
 import type { Doc, DocQuery, DocumentStore, UpsertResult } from "./types.ts";
@@ -61,8 +62,17 @@ type Stored = { _id: string; [field: string]: unknown };
 
 const BACKEND = "mongodb";
 
-function isConnectionError(err: unknown): boolean {
+/**
+ * Whether `err` means the server could not be reached (retried, then the breaker opens). A bulk write whose
+ * batch failed on the network (the server died under an `insertMany`) comes as a `MongoBulkWriteError`
+ * wrapping the network error in `errorResponse`: that is one too.
+ */
+export function isConnectionError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
+  if (err instanceof MongoBulkWriteError) {
+    const inner = (err as { errorResponse?: unknown }).errorResponse;
+    return inner !== err && inner instanceof Error && isConnectionError(inner);
+  }
   const name = err.name;
   if (
     name === "MongoNetworkError" || name === "MongoNetworkTimeoutError" ||
@@ -73,6 +83,25 @@ function isConnectionError(err: unknown): boolean {
   if (Array.isArray(labels) && labels.includes("RetryableWriteError")) return true;
   const code = (err as { code?: unknown }).code;
   return typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code);
+}
+
+/**
+ * Whether `host:port` refuses a TCP connection (nothing listens there): true only on `ECONNREFUSED`; a
+ * connection accepted, any other error, or no answer within `ms` is false (the driver then decides, with its
+ * own timeouts).
+ */
+function refuses(host: string, port: number, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = netConnect({ host, port });
+    const done = (refused: boolean) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(refused);
+    };
+    const timer = setTimeout(() => done(false), ms);
+    sock.once("connect", () => done(false));
+    sock.once("error", (e) => done((e as { code?: unknown }).code === "ECONNREFUSED"));
+  });
 }
 
 /** The sorted distinct words of a document's text fields. */
@@ -151,6 +180,9 @@ class MongoDocuments implements DocumentStore {
   readonly #batch: number;
   readonly #ready = new Map<string, Promise<void>>();
   readonly #breaker: CircuitBreaker;
+  readonly #timeout: number;
+  /** Addresses of the servers the driver currently knows as reachable (none before the first connect). */
+  readonly #up = new Set<string>();
   #closed = false;
 
   /** `batch`: documents per write, already checked by {@linkcode batchSizeOf} (only `openMongoDocuments` constructs). */
@@ -161,12 +193,38 @@ class MongoDocuments implements DocumentStore {
     this.#retries = cfg.retries ?? 4;
     this.#delay = cfg.retryDelayMs ?? 200;
     this.#batch = batch;
+    this.#timeout = cfg.timeoutMs ?? 5000;
+    client.on("serverDescriptionChanged", (ev) => {
+      if (ev.newDescription.type === "Unknown") this.#up.delete(ev.address);
+      else this.#up.add(ev.address);
+    });
+  }
+
+  /**
+   * While the driver knows no reachable server, an operation would wait the whole server selection timeout
+   * even when nothing listens there. So first a plain TCP connect to each host: if every one refuses, the
+   * attempt fails at once with `ECONNREFUSED` (retried with backoff, then the breaker opens, as with the other
+   * backends); a server that accepts connections, however slow, is left to the driver's timeouts.
+   */
+  async #failIfRefused(): Promise<void> {
+    if (this.#up.size > 0) return;
+    const hosts = this.#client.options.hosts.filter((h) => h.host !== undefined && h.port !== undefined);
+    if (hosts.length === 0) return;
+    const refused = await Promise.all(hosts.map((h) => refuses(h.host!, h.port!, this.#timeout)));
+    if (refused.every((r) => r)) {
+      throw Object.assign(new Error(`connect ECONNREFUSED ${hosts.map(String).join(",")}`), {
+        code: "ECONNREFUSED",
+      });
+    }
   }
 
   /** Runs `op`, retrying connection errors with exponential backoff; any failure ends as a `StoreError`. */
   retry<T>(what: string, op: () => Promise<T>): Promise<T> {
     if (this.#closed) throw new StoreError(`${what}: store is closed`, { backend: BACKEND });
-    return this.#breaker.run(what, op, {
+    return this.#breaker.run(what, async () => {
+      await this.#failIfRefused();
+      return await op();
+    }, {
       attempts: this.#retries,
       delayMs: this.#delay,
       connection: isConnectionError,

@@ -1,7 +1,8 @@
 import { equal, ok, rejects } from "node:assert/strict";
 import { DataValidationError, StoreError } from "../core/mod.ts";
 import { documentContract } from "./contract_documents.ts";
-import { openMongoDocuments } from "./mongodb.ts";
+import { MongoBulkWriteError, MongoNetworkError } from "mongodb";
+import { isConnectionError, openMongoDocuments } from "./mongodb.ts";
 
 const uri = Deno.env.get("FMAI_MONGO_URL");
 const database = Deno.env.get("FMAI_MONGO_DATABASE") || "fmai";
@@ -148,6 +149,67 @@ Deno.test("mongodb documents: an unreachable server fails with a StoreError afte
     (e) => e instanceof StoreError && e.backend === "mongodb" && /after 2 attempts/.test(e.message),
   );
   ok(Date.now() - t0 < 5000);
+});
+
+Deno.test("mongodb documents: a refused connection fails in seconds, not retries x server selection timeout", async () => {
+  // Before, each of the 4 attempts waited the driver's 5 s server selection although nothing listened (~21 s).
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = l.addr.port;
+  l.close();
+  const t0 = Date.now();
+  await rejects(
+    openMongoDocuments({ uri: `mongodb://127.0.0.1:${port}`, database: "x" }), // default retries and timeout
+    (e) =>
+      e instanceof StoreError && e.backend === "mongodb" && e.unavailable &&
+      /mongodb server mongodb:\/\/127\.0\.0\.1:\d+ is unreachable \(ECONNREFUSED after 4 attempts\)/.test(
+        e.message,
+      ),
+  );
+  const ms = Date.now() - t0;
+  ok(ms >= 200 + 400 + 800, `backed off between attempts (${ms} ms)`);
+  ok(ms < 4000, `failed in ${ms} ms`);
+});
+
+Deno.test("mongodb documents: a server that accepts connections but does not answer keeps the driver's timeout", async () => {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  (async () => {
+    for await (const c of l) held.push(c); // accepted, never answered
+  })().catch(() => {});
+  const t0 = Date.now();
+  try {
+    await rejects(
+      openMongoDocuments({
+        uri: `mongodb://127.0.0.1:${l.addr.port}`,
+        database: "x",
+        retries: 2,
+        retryDelayMs: 10,
+        timeoutMs: 300,
+      }),
+      (e) =>
+        e instanceof StoreError &&
+        /is unreachable \(MongoServerSelectionError after 2 attempts\)/.test(e.message),
+    );
+    ok(Date.now() - t0 >= 2 * 300, "each attempt waited the server selection timeout");
+  } finally {
+    l.close();
+    for (const c of held) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+  }
+});
+
+Deno.test("mongodb documents: a bulk write cut by a lost connection is a connection error", () => {
+  // The server killed under an insertMany: the driver wraps the network error in a MongoBulkWriteError. Before,
+  // that failed the symbol at once as a plain error, the breaker stayed closed and collect went on.
+  const lost = new MongoNetworkError("connection 2 to 127.0.0.1:27028 closed");
+  const result = { insertedCount: 0, upsertedIds: {}, insertedIds: {} };
+  ok(isConnectionError(lost));
+  ok(isConnectionError(new MongoBulkWriteError(lost, result as never)));
+  const dup = new MongoBulkWriteError({ message: "E11000 duplicate key", code: 11000 }, result as never);
+  ok(!isConnectionError(dup));
 });
 
 Deno.test("mongodb documents: bad config is a TypeError", async () => {
