@@ -431,7 +431,8 @@ export function isStoreDown(e: unknown): e is StoreError {
  * Runs `fn` per unit (symbol or calendar unit) with `collectMany` (a failure does not stop the others), ticks
  * the progress bar, and returns one summary row per unit in input order. When a store's server is down
  * ({@linkcode isStoreDown}) no further unit starts and the run ends with one `StoreError` naming the server and
- * how many units were done and left (a re-run completes them: every unit's writes are all-or-nothing).
+ * how many units were done and left (a re-run completes them: every unit's writes are all-or-nothing, but
+ * for MongoDB, where a stopped unit may keep a prefix of its items, its oldest, which the cursor then follows).
  */
 export async function runUnits(
   kind: CollectKind,
@@ -451,9 +452,13 @@ export async function runUnits(
   end?.(down === undefined);
   if (down) {
     const left = units.length - res.ok.length;
+    // MongoDB writes have no transaction: a stopped symbol may keep its oldest items (the cursor), never a gap
+    const written = down.backend === "mongodb"
+      ? "their oldest items may be stored"
+      : "nothing of them written";
     throw new StoreError(
       `${down.message}; collect ${kind} stopped: ${res.ok.length} of ${units.length} done, ${left} left ` +
-        `(nothing of them written; re-run to complete)`,
+        `(${written}; re-run to complete)`,
       { backend: down.backend, cause: down, unavailable: true },
     );
   }
