@@ -12,6 +12,7 @@
  */
 import { ConfigError, ModelError, wholeNumber } from "@lib/core/mod.ts";
 import {
+  type AliasState,
   aliasState,
   aliasTarget,
   findVersion,
@@ -29,6 +30,7 @@ import { loadFlagsConfig } from "./config.ts";
 import { checkStoreExists, chosenBackends, existingOnly, lockWaitText, storeConfigFor } from "./stores.ts";
 import {
   cannotServeWith,
+  chainFits,
   compareOnScorecard,
   newestFit,
   paperCell,
@@ -151,11 +153,13 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
       /**
        * What becomes of the champion a rollback moved off: it is retired (not put back as the challenger: under
        * if-better a challenger that beat the champion would be promoted again by the next daily run, undoing the
-       * rollback), and the retrain schedule counts from the newest fit's cut-off as after any retired challenger.
+       * rollback), and the retrain schedule counts from the newest fit's cut-off as after any retired challenger
+       * (the fits of the alias chain, as the daily run counts them).
        */
-      const retiredText = (from: string, challenger: string | null, versions: VersionManifest[]) => {
+      const retiredText = (from: string, st: AliasState, versions: VersionManifest[]) => {
+        const challenger = aliasTarget(st, "challenger");
         if (challenger !== null) return `${from} retired; ${challenger} stays the challenger`;
-        const newest = newestFit(versions);
+        const newest = newestFit(chainFits(versions, st));
         if (!newest) return `${from} retired`;
         const every = cfg.production.retrain.every;
         const due = refitDueOn(newest.lineage.asOf, every);
@@ -237,7 +241,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
         const from = st.history.at(-1)?.from ?? null;
         const gone = championGone ? [championGone] : [];
         const retired = from === null || championGone ? [] : [
-          retiredText(from, aliasTarget(st, "challenger"), await listVersions(stores.objects, name)),
+          retiredText(from, st, await listVersions(stores.objects, name)),
         ];
         out(`champion: ${st.aliases.champion} (${["rolled back", ...gone, ...retired].join("; ")})`);
       }

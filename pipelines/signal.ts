@@ -528,6 +528,19 @@ export function newestFit(versions: VersionManifest[], asOf?: IsoDate): VersionM
 }
 
 /**
+ * The versions the retrain schedule counts for a run that decides: those that have been in the alias chain
+ * (champion or challenger, now or before). A version a run registered and stopped before its alias moved, or a
+ * replay's, has not.
+ */
+export function chainFits(versions: VersionManifest[], state: Pick<AliasState, "aliases" | "history">) {
+  const aliased = new Set([
+    ...Object.values(state.aliases),
+    ...state.history.flatMap((h) => h.to === null ? [] : [h.to]),
+  ]);
+  return versions.filter((v) => aliased.has(v.version));
+}
+
+/**
  * The session on whose run a refit falls due: `every` sessions (`production.retrain.every`) after the cut-off
  * `fitAsOf` of the newest fit. One rule for the daily run and for what `models rollback` tells.
  */
@@ -660,6 +673,8 @@ async function servingPlan(
     replay,
     servingAtStart,
     cannotServe,
+    // the fits the schedule of a deciding run counts (chainFits)
+    chained: chainFits(versions, aliases),
   };
 }
 
@@ -1555,6 +1570,7 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
       replay,
       servingAtStart,
       cannotServe,
+      chained,
     } = plan;
     let versions = plan.versions;
     // news sentiment from the configured scorer (cached in the documents store), as in the research run
@@ -1645,8 +1661,14 @@ export async function runSignal(cfg: Config, opts: SignalOptions = {}): Promise<
     if (firstVersion) promoted = true;
     if (replay && history.earlier?.shadows.length) pending = true;
     // the schedule counts from the newest fit that may serve asOf (a challenger is a fit too), and waits while a
-    // challenger is still being scored: a refit that has not become champion does not make every later run due
-    const latestFit = newestFit(versions, asOf);
+    // challenger is still being scored: a refit that has not become champion does not make every later run due.
+    // A run that decides counts the fits that have been in the alias chain: one that a stopped run registered
+    // before its alias moved is not, so its date is due again and the re-run completes it (a replay counts every
+    // registered fit, its own earlier refits included, as when it was first decided)
+    const latestFit = newestFit(
+      decidesNow ? [...chained, ...(firstVersion ? [servingAtStart] : [])] : versions,
+      asOf,
+    );
     const due = !rerun && (!serving || !latestFit || refit ||
       (!pending && refitDueOn(latestFit.lineage.asOf, p.retrain.every) <= asOf));
     /** A registered version's system and its dataset at asOf (the features it was fitted on). */

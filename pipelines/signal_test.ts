@@ -310,6 +310,39 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "signal: a scheduled refit killed before its challenger alias is done again by the re-run of its date",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const cfg = await smallConfig({ production: { retrain: { every: 3, minScoredSessions: 2 } } });
+    const dates = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-7);
+    const stores = openEmbeddedStores(":memory:");
+    try {
+      for (const asOf of dates.slice(0, 3)) await runSignal(cfg, { ...quiet, stores, asOf });
+      // the 4th date is due: its refit is registered, then the run stops as the challenger alias is written
+      await rejects(
+        () => runSignal(cfg, { ...quiet, stores: failingAliases(stores), asOf: dates[3] }),
+        /killed/,
+      );
+      const [orphan] = (await listVersions(stores.objects, "system")).filter((v) =>
+        v.lineage.asOf === dates[3]
+      );
+      ok(orphan, "the refit is registered");
+      equal((await aliasState(stores.objects, "system")).aliases.challenger, undefined);
+      // the re-run of the date is due again (the orphan is no fit of the alias chain): the challenger, in the shadow
+      const again = await runSignal(cfg, { ...quiet, stores, asOf: dates[3] });
+      equal((await aliasState(stores.objects, "system")).aliases.challenger, orphan.version);
+      equal(again.shadow[0]?.version, orphan.version, again.promotion);
+      // and the schedule goes on from it, as after an uninterrupted run (no refit on the next date)
+      equal((await runSignal(cfg, { ...quiet, stores, asOf: dates[4] })).model, "loaded");
+    } finally {
+      await stores.close();
+    }
+  },
+});
+
 storeTest(
   "signal: a champion fitted on another news scorer is refused before any write; --refit replaces it and issues",
   async (cfg, stores) => {
