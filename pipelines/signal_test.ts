@@ -264,84 +264,86 @@ storeTest(
   },
 );
 
-Deno.test({
-  name:
-    "signal: refits follow the schedule from the newest fit; the challenger runs in the shadow and is compared on the same sessions",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const cfg = await smallConfig({ production: { retrain: { every: 3, minScoredSessions: 2 } } });
-    const dates = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-7);
-    const stores = openEmbeddedStores(":memory:");
-    try {
-      const runs = [];
-      for (const [i, asOf] of dates.entries()) {
-        runs.push(await runSignal(cfg, { ...quiet, stores, asOf, now: () => Date.now() + i * 1000 }));
+/** A test of the retrain schedule (every 3 sessions, 2 scored to decide) over the last 7 synthetic sessions. */
+function scheduleTest(
+  name: string,
+  fn: (cfg: Config, stores: Stores, dates: string[]) => Promise<void>,
+): void {
+  Deno.test({
+    name,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => {
+      const cfg = await smallConfig({ production: { retrain: { every: 3, minScoredSessions: 2 } } });
+      const dates = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-7);
+      const stores = openEmbeddedStores(":memory:");
+      try {
+        await fn(cfg, stores, dates);
+      } finally {
+        await stores.close();
       }
-      // fits on the first date and every third session after it; not every day once the first refit is due
-      // a fit on the first date; the next one 3 sessions after it (the challenger, in the champion's shadow
-      // from then on); it is decided on the 7th date (2 sessions scored for both), and the schedule goes on
-      deepEqual(runs.map((r) => (r.shadow.length ? "shadow" : r.model)), [
-        "refit",
-        "loaded",
-        "loaded",
-        "shadow",
-        "shadow",
-        "shadow",
-        "shadow",
-      ]);
-      equal(runs[3].shadow[0].version, runs[4].shadow[0].version);
-      ok(
-        runs[4].promotion.includes(
-          `challenger ${runs[3].shadow[0].version}: 0 sessions scored for both (need 2)`,
-        ),
-        runs[4].promotion,
-      );
-      equal((await listVersions(stores.objects, "system")).length, 3);
-      const champion = runs[0].modelVersion;
-      ok(runs.every((r) => r.modelVersion === champion || r.promoted), "the champion issues every day");
-      // the shadow run of the 4th date is scored beside the champion's: compared on common sessions
-      ok(/mean IC over \d+ common sessions/.test(runs[6].promotion), runs[6].promotion);
-      const shadowRows = await stores.tables.count("signals", { source: SHADOW_SIGNAL_SOURCE });
-      equal(shadowRows, 6 * 4);
-    } finally {
-      await stores.close();
-    }
-  },
-});
+    },
+  });
+}
 
-Deno.test({
-  name:
-    "signal: a scheduled refit killed before its challenger alias is done again by the re-run of its date",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const cfg = await smallConfig({ production: { retrain: { every: 3, minScoredSessions: 2 } } });
-    const dates = createSyntheticMarket({ seed: 3, symbols: 6, sessions: 420 }).dates.slice(-7);
-    const stores = openEmbeddedStores(":memory:");
-    try {
-      for (const asOf of dates.slice(0, 3)) await runSignal(cfg, { ...quiet, stores, asOf });
-      // the 4th date is due: its refit is registered, then the run stops as the challenger alias is written
-      await rejects(
-        () => runSignal(cfg, { ...quiet, stores: failingAliases(stores), asOf: dates[3] }),
-        /killed/,
-      );
-      const [orphan] = (await listVersions(stores.objects, "system")).filter((v) =>
-        v.lineage.asOf === dates[3]
-      );
-      ok(orphan, "the refit is registered");
-      equal((await aliasState(stores.objects, "system")).aliases.challenger, undefined);
-      // the re-run of the date is due again (the orphan is no fit of the alias chain): the challenger, in the shadow
-      const again = await runSignal(cfg, { ...quiet, stores, asOf: dates[3] });
-      equal((await aliasState(stores.objects, "system")).aliases.challenger, orphan.version);
-      equal(again.shadow[0]?.version, orphan.version, again.promotion);
-      // and the schedule goes on from it, as after an uninterrupted run (no refit on the next date)
-      equal((await runSignal(cfg, { ...quiet, stores, asOf: dates[4] })).model, "loaded");
-    } finally {
-      await stores.close();
+scheduleTest(
+  "signal: refits follow the schedule from the newest fit; the challenger runs in the shadow and is compared on the same sessions",
+  async (cfg, stores, dates) => {
+    const runs = [];
+    for (const [i, asOf] of dates.entries()) {
+      runs.push(await runSignal(cfg, { ...quiet, stores, asOf, now: () => Date.now() + i * 1000 }));
     }
+    // fits on the first date and every third session after it; not every day once the first refit is due
+    // a fit on the first date; the next one 3 sessions after it (the challenger, in the champion's shadow
+    // from then on); it is decided on the 7th date (2 sessions scored for both), and the schedule goes on
+    deepEqual(runs.map((r) => (r.shadow.length ? "shadow" : r.model)), [
+      "refit",
+      "loaded",
+      "loaded",
+      "shadow",
+      "shadow",
+      "shadow",
+      "shadow",
+    ]);
+    equal(runs[3].shadow[0].version, runs[4].shadow[0].version);
+    ok(
+      runs[4].promotion.includes(
+        `challenger ${runs[3].shadow[0].version}: 0 sessions scored for both (need 2)`,
+      ),
+      runs[4].promotion,
+    );
+    equal((await listVersions(stores.objects, "system")).length, 3);
+    const champion = runs[0].modelVersion;
+    ok(runs.every((r) => r.modelVersion === champion || r.promoted), "the champion issues every day");
+    // the shadow run of the 4th date is scored beside the champion's: compared on common sessions
+    ok(/mean IC over \d+ common sessions/.test(runs[6].promotion), runs[6].promotion);
+    const shadowRows = await stores.tables.count("signals", { source: SHADOW_SIGNAL_SOURCE });
+    equal(shadowRows, 6 * 4);
   },
-});
+);
+
+scheduleTest(
+  "signal: a scheduled refit killed before its challenger alias is done again by the re-run of its date",
+  async (cfg, stores, dates) => {
+    for (const asOf of dates.slice(0, 3)) await runSignal(cfg, { ...quiet, stores, asOf });
+    // the 4th date is due: its refit is registered, then the run stops as the challenger alias is written
+    await rejects(
+      () => runSignal(cfg, { ...quiet, stores: failingAliases(stores), asOf: dates[3] }),
+      /killed/,
+    );
+    const [orphan] = (await listVersions(stores.objects, "system")).filter((v) =>
+      v.lineage.asOf === dates[3]
+    );
+    ok(orphan, "the refit is registered");
+    equal((await aliasState(stores.objects, "system")).aliases.challenger, undefined);
+    // the re-run of the date is due again (the orphan is no fit of the alias chain): the challenger, in the shadow
+    const again = await runSignal(cfg, { ...quiet, stores, asOf: dates[3] });
+    equal((await aliasState(stores.objects, "system")).aliases.challenger, orphan.version);
+    equal(again.shadow[0]?.version, orphan.version, again.promotion);
+    // and the schedule goes on from it, as after an uninterrupted run (no refit on the next date)
+    equal((await runSignal(cfg, { ...quiet, stores, asOf: dates[4] })).model, "loaded");
+  },
+);
 
 storeTest(
   "signal: a champion fitted on another news scorer is refused before any write; --refit replaces it and issues",
