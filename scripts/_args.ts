@@ -8,7 +8,7 @@
  */
 import type { ParseArgsOptionsConfig } from "node:util";
 import { ConfigError, shown, wholeNumber, type WholeNumberRange } from "@lib/core/mod.ts";
-import { checkReportPath, parseFlags, reportCliError } from "../pipelines/_cli_error.ts";
+import { checkReportPath, givenTwice, parseFlags, reportCliError } from "../pipelines/_cli_error.ts";
 
 /** The usage line of `task` with `options` (defaults shown). */
 export function toolUsage(task: string, options: ParseArgsOptionsConfig, positionals = false): string {
@@ -70,8 +70,8 @@ export function intListFlag(flag: string, value: string, range: WholeNumberRange
       `${e.message.replace(/, got .*$/, "")} or a comma-separated list of them, got ${shown(value)}`,
     );
   }
-  const twice = list.find((n, i) => list.indexOf(n) !== i);
-  if (twice !== undefined) throw new ConfigError(`--${flag}: ${twice} is given twice (in ${shown(value)})`);
+  const twice = givenTwice(list.map(String), value);
+  if (twice) throw new ConfigError(`--${flag}: ${twice}`);
   return list;
 }
 
